@@ -1,0 +1,40 @@
+# qpq: two commands on a fresh machine — `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+OUT ?= out
+
+.PHONY: setup run test lint typecheck bench lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[all]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## run: set up, then run the main job on the built-in case (writes $(OUT)/report.html)
+run: setup
+	$(BIN)/qpq report --out $(OUT)
+
+## test: set up, then lint, type-check and run the whole test suite
+test: setup lint typecheck
+	$(BIN)/python -m pytest -q -n 2
+
+lint: setup
+	$(BIN)/ruff check .
+
+typecheck: setup
+	$(BIN)/mypy
+
+## bench: run the benchmarks, write bench/results.json and bench/README.md
+bench: setup
+	$(BIN)/python -m bench
+
+## lock: re-pin every transitive dependency after changing pyproject.toml
+lock: setup
+	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check > requirements.lock
+
+clean:
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

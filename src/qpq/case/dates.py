@@ -1,0 +1,92 @@
+"""Fuzzy dates: the precision-aware dates that every evidence item carries.
+
+The paper dates things to the day ("August 15, 2021"), the month ("May 2023"), the year
+("2003") or a span ("1996–2001"). A :class:`FuzzyDate` keeps the precision and exposes the
+earliest and latest calendar day it can mean, so that an "as of" cut-off can be applied
+conservatively: an item dated "2021" is only known for certain after 2021-12-31.
+
+Accepted spellings (ISO 8601 subsets): ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` and an interval
+``START/END`` whose ends are any of the three.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["DateParseError", "FuzzyDate", "Precision"]
+
+_PART = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class DateParseError(ValueError):
+    """A string is not one of the accepted fuzzy-date spellings."""
+
+
+class Precision(StrEnum):
+    """How precisely a date is known."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+    RANGE = "range"
+
+
+def _parse_part(text: str) -> tuple[dt.date, dt.date, Precision]:
+    match = _PART.match(text.strip())
+    if match is None:
+        raise DateParseError(
+            f"{text!r} is not a date; allowed: YYYY, YYYY-MM, YYYY-MM-DD or START/END"
+        )
+    year = int(match.group(1))
+    month = match.group(2)
+    day = match.group(3)
+    try:
+        if month is None:
+            return dt.date(year, 1, 1), dt.date(year, 12, 31), Precision.YEAR
+        m = int(month)
+        if day is None:
+            last = calendar.monthrange(year, m)[1]
+            return dt.date(year, m, 1), dt.date(year, m, last), Precision.MONTH
+        d = dt.date(year, m, int(day))
+    except ValueError as exc:
+        raise DateParseError(f"{text!r} is not a valid calendar date ({exc})") from None
+    return d, d, Precision.DAY
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyDate:
+    """A date known to some precision, as the interval ``[earliest, latest]`` of days."""
+
+    text: str
+    earliest: dt.date
+    latest: dt.date
+    precision: Precision
+
+    @classmethod
+    def parse(cls, text: str) -> FuzzyDate:
+        """Parse ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or ``START/END``."""
+        if not isinstance(text, str):
+            raise DateParseError(f"{text!r} is not a date string (quote it in YAML)")
+        raw = text.strip()
+        if "/" in raw:
+            start_text, _, end_text = raw.partition("/")
+            start, _, _ = _parse_part(start_text)
+            _, end, _ = _parse_part(end_text)
+            if end < start:
+                raise DateParseError(f"{text!r}: the interval ends before it starts")
+            return cls(raw, start, end, Precision.RANGE)
+        earliest, latest, precision = _parse_part(raw)
+        return cls(raw, earliest, latest, precision)
+
+    @property
+    def year(self) -> int:
+        """The year of the earliest day."""
+        return self.earliest.year
+
+    def __str__(self) -> str:
+        return self.text
+

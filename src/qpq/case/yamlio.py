@@ -1,0 +1,120 @@
+"""Safe YAML reading that remembers where every value came from.
+
+Case files are data, never code: only PyYAML's safe constructors are used, so a tag such as
+``!!python/object`` is rejected instead of executed. While reading, we walk the node tree to
+record the line of every mapping key and list item, so that a validation error deep inside a
+file can be reported as ``events.yaml:120: date: ...``. Two more differences from plain
+``yaml.safe_load``: dates are left as strings (the case format has its own fuzzy dates), and
+a key repeated in one mapping is an error rather than a silent overwrite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from qpq.errors import Problem
+
+__all__ = ["LocatedYaml", "YamlError", "read_yaml"]
+
+Path_ = tuple[str | int, ...]
+
+
+class _CaseLoader(yaml.SafeLoader):
+    """SafeLoader without the timestamp resolver: ``2021-08-15`` stays a string."""
+
+
+_CaseLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class YamlError(Exception):
+    """A file could not be read as YAML; carries a located :class:`Problem`."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+@dataclass(frozen=True)
+class LocatedYaml:
+    """A parsed YAML document and the 1-based line of each path inside it."""
+
+    path: Path
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+    duplicates: tuple[Problem, ...] = ()
+
+    def line_of(self, loc: Path_) -> int | None:
+        """Line of the deepest recorded prefix of ``loc`` (a pydantic error location)."""
+        for cut in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:cut]))
+            if line is not None:
+                return line
+        return None
+
+
+def _walk(
+    node: yaml.Node, here: Path_, lines: dict[Path_, int], dups: list[Problem], name: str
+) -> None:
+    lines.setdefault(here, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                dups.append(
+                    Problem(name, "key given twice in one mapping", field=key,
+                            line=key_node.start_mark.line + 1)
+                )
+            seen.add(key)
+            child = (*here, key)
+            lines[child] = key_node.start_mark.line + 1
+            _walk(value_node, child, lines, dups, name)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*here, index)
+            lines[child] = item.start_mark.line + 1
+            _walk(item, child, lines, dups, name)
+
+
+def read_yaml(path: Path, display: str | None = None) -> LocatedYaml:
+    """Read one YAML document safely, recording line numbers; raise :class:`YamlError`."""
+    name = display or path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlError(Problem(name, f"not UTF-8 text ({exc.reason})")) from None
+    except OSError as exc:
+        raise YamlError(Problem(name, f"cannot read the file ({exc.strerror})")) from None
+    try:
+        loader = _CaseLoader(text)
+    except yaml.YAMLError as exc:
+        raise YamlError(Problem(name, f"invalid YAML: {exc}")) from None
+    try:
+        node = loader.get_single_node()
+        lines: dict[Path_, int] = {}
+        dups: list[Problem] = []
+        if node is None:
+            return LocatedYaml(path, None, lines, ())
+        _walk(node, (), lines, dups, name)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or str(exc)
+        if isinstance(exc, yaml.constructor.ConstructorError):
+            what += " (case files are data: only plain YAML types are allowed, no tags)"
+        raise YamlError(Problem(name, f"invalid YAML: {what}", line=line)) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(Problem(name, f"invalid YAML: {exc}")) from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise YamlError(Problem(name, f"invalid YAML value: {exc}")) from None
+    finally:
+        loader.dispose()
+    return LocatedYaml(path, data, lines, tuple(dups))

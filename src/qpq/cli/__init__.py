@@ -1,0 +1,79 @@
+"""The ``qpq`` command: one entry point, one sub-command group per lens.
+
+Exit codes are the same everywhere: 0 success, 1 the work failed, 2 bad input (a malformed
+case or scenario file, an unknown id or parameter, a value out of range). Errors are printed
+as plain sentences; ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from qpq import __version__
+from qpq.cli import evidence, report
+from qpq.cli._common import err_console
+from qpq.errors import EXIT_BAD_INPUT, EXIT_FAILURE, QpqError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="qpq",
+    help="qpq — analyse the China–Taliban quid pro quo over Uyghur militants: evidence, "
+    "game, bargaining, dynamics and exploration.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(evidence.app, name="evidence")
+app.command("report")(report.report_command)
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"qpq {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print the version and exit")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return (and, as a script, exit with) the exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="qpq", standalone_mode=False)
+    except QpqError as exc:
+        if _state["debug"] or "--debug" in args:
+            raise
+        err_console.print(Text("error: ", style="red") + Text(str(exc)), soft_wrap=True)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except typer.Abort:
+        err_console.print("aborted")
+        return EXIT_FAILURE
+    except typer.TyperException as exc:
+        # Usage errors (unknown command or option, bad value) from typer's bundled click.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(str(exc))
+        return int(getattr(exc, "exit_code", EXIT_BAD_INPUT))
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        return 130
+    return 0
+

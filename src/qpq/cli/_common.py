@@ -1,0 +1,95 @@
+"""Helpers shared by every CLI sub-command: JSON output, errors, progress, option parsing.
+
+Conventions (all lenses follow them): ``--json`` prints exactly one JSON document on stdout
+and nothing else there; human output goes through :data:`console`; errors raise
+:class:`qpq.errors.QpqError` / :class:`qpq.errors.BadInputError` and the entry point turns
+them into a plain sentence on stderr and exit code 1 / 2 (a traceback only with ``--debug``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from qpq.errors import BadInputError
+
+__all__ = ["console", "err_console", "parse_assignments", "print_json", "progress", "to_jsonable"]
+
+console = Console()
+err_console = Console(stderr=True)
+
+T = TypeVar("T")
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy scalars/arrays, dates, paths, sets and dataclass-likes to JSON types."""
+    if obj is None or isinstance(obj, str | bool | int):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    if hasattr(obj, "tolist"):
+        return to_jsonable(obj.tolist())
+    if hasattr(obj, "model_dump"):
+        return to_jsonable(obj.model_dump(mode="json"))
+    if hasattr(obj, "__dataclass_fields__"):
+        return {f: to_jsonable(getattr(obj, f)) for f in obj.__dataclass_fields__}
+    return str(obj)
+
+
+def print_json(obj: Any) -> None:
+    """Print one JSON document on stdout."""
+    sys.stdout.write(json.dumps(to_jsonable(obj), indent=2, ensure_ascii=False) + "\n")
+
+
+def parse_assignments(items: Iterable[str], option: str = "--set") -> dict[str, str]:
+    """Parse ``NAME=VALUE`` pairs given to an option such as ``--set``."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise BadInputError(f"{option} expects NAME=VALUE, got {item!r}")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def progress(items: Iterable[T], total: int | None, description: str, *, enabled: bool = True
+             ) -> Iterator[T]:
+    """Iterate with a rich progress bar on stderr (done, rate, time left)."""
+    if not enabled:
+        yield from items
+        return
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+        for item in items:
+            yield item
+            bar.advance(task)

@@ -1,0 +1,51 @@
+"""The exceptions every lens raises, and the exit codes the CLI maps them to.
+
+Two kinds of failure matter to a user: their input was wrong (exit code 2: a malformed case
+file, an unknown parameter, a value out of range) or the work itself failed (exit code 1).
+Every message is a plain sentence that names the file, field and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "BadInputError", "Problem", "QpqError"]
+
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as we can."""
+
+    file: str
+    message: str
+    field: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.field:
+            where += f": {self.field}"
+        return f"{where}: {self.message}"
+
+
+class QpqError(Exception):
+    """A failure of the work itself (exit code 1)."""
+
+    exit_code = EXIT_FAILURE
+
+
+class BadInputError(QpqError):
+    """The user's input is wrong (exit code 2); carries one :class:`Problem` per fault."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
+        self.problems = tuple(problems)
+        lines = [message, *(f"  - {p}" for p in self.problems)]
+        super().__init__("\n".join(lines))

@@ -1,0 +1,166 @@
+"""Each detector on small hand-made cases with a known answer, and its negative twin."""
+
+from qpq.case import load_case
+from qpq.case.audit import (
+    audit,
+    detect_accessed_before_published,
+    detect_attributions,
+    detect_citation_variants,
+    detect_quantity_units,
+    detect_same_title,
+    detect_spellings,
+    detect_title_url,
+    detect_url_dates,
+    integrity_errors,
+    url_date,
+)
+from tests.conftest import MINI_CASE
+
+
+def _src(**kw):
+    base = {"id": "s", "kind": "article", "authors": ["A B"], "citations": [{"footnote": 1}]}
+    return {**base, **kw}
+
+
+def _case(make_case, sources):
+    paper = MINI_CASE["sources.yaml"][0]
+    keep = [paper, MINI_CASE["sources.yaml"][1]]
+    return load_case(make_case(sources=keep + sources))
+
+
+def test_url_date_patterns():
+    assert url_date("https://thediplomat.com/2016/03/chinas-new-headache/") == (2016, 3)
+    assert url_date("https://www.fmprc.gov.cn/x/202202/t20220223_10644886.html") == (2022, 2)
+    assert url_date("https://example.org/about/") is None
+
+
+def test_url_date_detector(make_case):
+    case = load_case(make_case())
+    (f,) = detect_url_dates(case)
+    assert "2006-03-18" in f.summary and "2016-03" in f.summary and f.where == ("fn 1",)
+    ok = _src(citations=[{"footnote": 9, "date": "2016-03-31",
+                          "url": "https://x.org/2016/04/a-b-c/"}])
+    assert len(detect_url_dates(_case(make_case, [ok]))) == 1  # only the mini case's fn 1
+
+
+def test_title_url_detector(make_case):
+    bad = _src(id="s1", citations=[{
+        "footnote": 9, "title": "Are Uyghur Militants Becoming ISKP's New Force?",
+        "url": "https://thediplomat.com/2025/02/the-talibans-struggle-for-legitimacy/?x=1"}])
+    good = _src(id="s2", citations=[{
+        "footnote": 8, "title": "Can the Taliban Regime Stay Power?",
+        "url": "https://thediplomat.com/2021/10/can-the-taliban-regime-stay-power/"}])
+    findings = detect_title_url(_case(make_case, [bad, good]))
+    assert [f.items for f in findings] == [("s1",)]
+
+
+def test_accessed_before_published(make_case):
+    bad = _src(id="s1", date="2023-08-04",
+               citations=[{"footnote": 9, "date": "2023-08-04", "accessed": "2022-11-08"}])
+    good = _src(id="s2", date="2023-08-04",
+                citations=[{"footnote": 8, "accessed": "2023-09-01"}])
+    findings = detect_accessed_before_published(_case(make_case, [bad, good]))
+    assert [f.items for f in findings] == [("s1",)]
+
+
+def test_citation_variants(make_case):
+    src = _src(id="s1", citations=[
+        {"footnote": 9, "authors": ["Mehrddad Ezzatullah"], "accessed": "2023-12-23"},
+        {"style": "bibliography", "authors": ["Mehrdad Ezzatullah"]},
+        {"footnote": 10, "accessed": "2024-12-23"},
+    ])
+    fields = sorted(f.details["field"] for f in detect_citation_variants(
+        _case(make_case, [src])))
+    assert fields == ["access date", "authors"]
+
+
+def test_same_title_different_authors(make_case):
+    a = _src(id="s1", authors=["Besmillah Taban", "David O'Brien"], title="Are X becoming Y?")
+    b = _src(id="s2", authors=["Islomkhon Gafarov"], title="Are X Becoming Y?",
+             citations=[{"footnote": 8}])
+    (f,) = detect_same_title(_case(make_case, [a, b]))
+    assert f.items == ("s1", "s2")
+
+
+def test_quantity_units(make_case):
+    case = load_case(make_case())
+    (f,) = detect_quantity_units(case)
+    assert set(f.items) == {"q-mi", "q-km"} and "1.61" in f.summary
+    same = [dict(MINI_CASE["quantities.yaml"][0]), dict(MINI_CASE["quantities.yaml"][0])]
+    same[1]["id"] = "q-mi2"
+    assert detect_quantity_units(load_case(make_case(quantities=same))) == []
+
+
+def test_spellings(make_case):
+    spellings = [{"text": t, "context": "c"} for t in
+                 ["Wukhan", "Wakhan", "wakhan corridor", "ETIM", "Kabul", "Chinaa"]]
+    findings = detect_spellings(load_case(make_case(spellings=spellings)))
+    printed = sorted(f.details["printed"] for f in findings)
+    # Kabul is unknown to this gazetteer but near nothing in it: no finding
+    assert printed == ["Chinaa", "Wukhan"]
+
+
+def test_attributions(make_case):
+    claims = [
+        {"id": "cl-1", "kind": "interpretive", "text": "x", "attributed_to": "Kapur",
+         "evidence": ["news-2016"]},
+        {"id": "cl-2", "kind": "interpretive", "text": "x", "attributed_to": "Volodzko",
+         "evidence": ["news-2016"]},
+        {"id": "cl-3", "kind": "interpretive", "text": "x", "attributed_to": "Volodsko",
+         "evidence": ["news-2016"]},
+    ]
+    findings = detect_attributions(load_case(make_case(claims=claims, parameters=None)))
+    assert [f.items[0] for f in findings] == ["cl-1", "cl-3"]
+    assert "near miss" in findings[1].summary
+
+
+def test_integrity_errors(make_case):
+    sources = [dict(MINI_CASE["sources.yaml"][0]), dict(MINI_CASE["sources.yaml"][1])]
+    sources[0]["citations"] = [{"footnote": 5}]  # footnotes 3 and 4 now map to nothing
+    events = [dict(MINI_CASE["events.yaml"][0], sources=[])]
+    errors = integrity_errors(load_case(make_case(sources=sources, events=events)))
+    summaries = " | ".join(e.summary for e in errors)
+    assert "footnote 3 maps to no source" in summaries
+    assert "footnote 4 maps to no source" in summaries
+    assert "ev-a cites no source" in summaries
+
+
+def test_audit_runs_all_and_curated(make_case):
+    curated = [{"id": "cf-1", "category": "fact", "summary": "a curated slip",
+                "why_curated": "needs outside knowledge"}]
+    report = audit(load_case(make_case(curated_findings=curated)))
+    assert report.ok
+    assert set(report.counts) == {"url_date", "quantity_units", "spelling", "attribution",
+                                  "curated"}
+
+
+def test_spelling_ignores_demonyms_and_publishers(make_case):
+    actors = MINI_CASE["actors.yaml"] + [
+        {"id": "tajikistan", "name": "Tajikistan", "kind": "state"},
+        {"id": "uhrp", "name": "Uyghur Human Rights Project", "kind": "organisation"},
+    ]
+    spellings = [{"text": t, "context": "c"} for t in
+                 ["Tajiks", "Tajik", "Tajikstan", "Council on Foreign Relations",
+                  "Uyghur Project for Human Rights"]]
+    sources = [MINI_CASE["sources.yaml"][0],
+               dict(MINI_CASE["sources.yaml"][1], publisher="Council on Foreign Relations")]
+    findings = detect_spellings(load_case(make_case(actors=actors, spellings=spellings,
+                                                    sources=sources)))
+    assert sorted(f.details["printed"] for f in findings) == [
+        "Tajikstan", "Uyghur Project for Human Rights"]
+
+
+def test_title_url_ignores_section_plus_id_urls(make_case):
+    src = _src(id="s1", citations=[{
+        "footnote": 9, "title": "Country Profile, Xinjiang profile",
+        "url": "https://www.bbc.com/news/world-asia-pacific-16860974"}])
+    assert detect_title_url(_case(make_case, [src])) == []
+
+
+def test_source_before_event(make_case):
+    from qpq.case.audit import detect_source_before_event
+
+    events = [dict(MINI_CASE["events.yaml"][0], date="2016-03-20"),  # after its source
+              dict(MINI_CASE["events.yaml"][1])]
+    (f,) = detect_source_before_event(load_case(make_case(events=events)))
+    assert f.items == ("ev-a", "news-2016")

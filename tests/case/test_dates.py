@@ -1,0 +1,28 @@
+import datetime as dt
+
+import pytest
+
+from qpq.case.dates import DateParseError, FuzzyDate, Precision
+
+
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest", "precision"),
+    [
+        ("2021-08-15", dt.date(2021, 8, 15), dt.date(2021, 8, 15), Precision.DAY),
+        ("2023-05", dt.date(2023, 5, 1), dt.date(2023, 5, 31), Precision.MONTH),
+        ("2024-02", dt.date(2024, 2, 1), dt.date(2024, 2, 29), Precision.MONTH),  # leap year
+        ("2003", dt.date(2003, 1, 1), dt.date(2003, 12, 31), Precision.YEAR),
+        ("1996/2001", dt.date(1996, 1, 1), dt.date(2001, 12, 31), Precision.RANGE),
+        ("2006-06-18/2006-06-21", dt.date(2006, 6, 18), dt.date(2006, 6, 21), Precision.RANGE),
+    ],
+)
+def test_parse(text, earliest, latest, precision):
+    d = FuzzyDate.parse(text)
+    assert (d.earliest, d.latest, d.precision) == (earliest, latest, precision)
+
+
+@pytest.mark.parametrize("text", ["", "21-08-15", "2021-13", "2021-02-30", "August 2021",
+                                  "2001/1996", "2021-8-15"])
+def test_rejects(text):
+    with pytest.raises(DateParseError):
+        FuzzyDate.parse(text)

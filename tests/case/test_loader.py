@@ -1,0 +1,148 @@
+"""Loading valid cases, and one test per class of bad input (the message names file+field)."""
+
+import pytest
+
+from qpq.case import load_case
+from qpq.case.loader import builtin_case_path
+from qpq.errors import BadInputError
+
+
+def _problems(path):
+    with pytest.raises(BadInputError) as info:
+        load_case(path)
+    return info.value.problems
+
+
+def test_mini_case_loads(make_case):
+    case = load_case(make_case())
+    assert case.meta.id == "mini"
+    assert [e.id for e in case.events] == ["ev-a", "ev-b", "ev-c"]
+    assert case.kind_of("wakhan") == "place"
+    assert case.parameter["iskp_pull"].assumption
+    assert case.sources[1].footnotes == [1, 2]
+
+
+def test_unquoted_dates_stay_dates(make_case):
+    text = ("- id: ev-a\n  date: 2021-08-15\n  title: t\n  summary: s\n  type: political\n"
+            "  actors: [taliban]\n  sources: [paper]\n"
+            "- id: ev-b\n  date: 2003\n  title: t\n  summary: s\n  type: political\n"
+            "  actors: [taliban]\n  sources: [paper]\n")
+    case = load_case(make_case(events=text))
+    assert [e.date for e in case.events] == ["2021-08-15", "2003"]
+
+
+def test_bad_yaml_names_file_and_line(make_case):
+    (problem,) = _problems(make_case(events="- id: ev-a\n  date: [unclosed\n"))
+    assert problem.file.endswith("events.yaml")
+    assert problem.line is not None
+    assert "invalid YAML" in problem.message
+
+
+def test_unknown_field_lists_allowed_fields(make_case):
+    bad = [{**MINI_EVENT, "colour": "red"}]
+    root = make_case(events=bad)
+    (problem,) = _problems(root)
+    assert problem.file.endswith("events.yaml")
+    assert "colour" in problem.field
+    assert "allowed fields" in problem.message and "summary" in problem.message
+    lines = (root / "events.yaml").read_text().splitlines()
+    assert lines[problem.line - 1].startswith("  colour:")  # the line of the offending key
+
+
+def test_wrong_type(make_case):
+    bad = [{**MINI_EVENT, "actors": "china"}]
+    (problem,) = _problems(make_case(events=bad))
+    assert "actors" in problem.field
+    assert "list" in problem.message
+
+
+def test_bad_date(make_case):
+    bad = [{**MINI_EVENT, "date": "15 August 2021"}]
+    (problem,) = _problems(make_case(events=bad))
+    assert problem.field.endswith("date")
+    assert "YYYY" in problem.message  # says what is allowed
+
+
+def test_bad_enum_names_allowed_values(make_case):
+    bad = [{**MINI_EVENT, "type": "battle"}]
+    (problem,) = _problems(make_case(events=bad))
+    assert problem.field.endswith("type")
+    assert "diplomatic" in problem.message
+
+
+def test_unknown_id_suggests_close_ids(make_case):
+    bad = [{**MINI_EVENT, "actors": ["chian"]}]
+    (problem,) = _problems(make_case(events=bad))
+    assert problem.file.endswith("events.yaml")
+    assert problem.field == "ev-x.actors"
+    assert "'chian'" in problem.message and "china" in problem.message
+
+
+def test_reference_of_wrong_kind(make_case):
+    bad = [{**MINI_EVENT, "sources": ["china"]}]
+    (problem,) = _problems(make_case(events=bad))
+    assert "is a actor" in problem.message or "is an actor" in problem.message or \
+        "actor" in problem.message
+
+
+def test_duplicate_id_across_files(make_case):
+    bad = [{**MINI_EVENT, "id": "china"}]
+    problems = _problems(make_case(events=bad))
+    assert any("already used" in p.message and "actors.yaml" in p.message for p in problems)
+
+
+def test_duplicate_key(make_case):
+    text = "- id: china\n  name: China\n  name: PRC\n  kind: state\n"
+    (problem,) = _problems(make_case(actors=text + "- id: taliban\n  name: T\n  kind: state\n"
+                                     "- id: etim\n  name: E\n  kind: militant_group\n"))
+    assert problem.field == "name" and problem.line == 3
+
+
+def test_python_tag_is_never_executed(make_case, tmp_path):
+    marker = tmp_path / "pwned"
+    text = f"- !!python/object/apply:os.system ['touch {marker}']\n"
+    (problem,) = _problems(make_case(events=text))
+    assert not marker.exists()
+    assert "no tags" in problem.message
+
+
+def test_unknown_file_and_missing_meta(make_case):
+    problems = _problems(make_case(**{"case.yaml": None, "event.yaml": []}))
+    messages = " ".join(str(p) for p in problems)
+    assert "case.yaml" in messages and "missing" in messages
+    assert "event.yaml" in messages and "unknown case file" in messages
+
+
+def test_parameter_outside_range_and_uncited(make_case):
+    bad = [{"name": "x", "description": "d", "unit": "1", "default": 3, "low": 0, "high": 1,
+            "assumption": True},
+           {"name": "y", "description": "d", "unit": "1", "default": 0.5, "low": 0, "high": 1}]
+    problems = _problems(make_case(parameters=bad))
+    assert any("outside its range" in p.message for p in problems)
+    assert any("assumption" in p.message for p in problems)
+    assert all(p.file.endswith("parameters.yaml") for p in problems)
+
+
+def test_all_problems_reported_together(make_case):
+    bad = [{**MINI_EVENT, "date": "nope"}, {**MINI_EVENT, "id": "ev-y", "type": "x"}]
+    assert len(_problems(make_case(events=bad))) == 2
+
+
+def test_missing_folder():
+    with pytest.raises(BadInputError, match="does not exist"):
+        load_case("/nonexistent/case")
+
+
+def test_builtin_case_path_is_inside_package():
+    assert (builtin_case_path() / "case.yaml").is_file()
+
+
+MINI_EVENT = {
+    "id": "ev-x",
+    "date": "2021-08-15",
+    "title": "t",
+    "summary": "s",
+    "type": "political",
+    "actors": ["china"],
+    "sources": ["paper"],
+}

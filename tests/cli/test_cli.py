@@ -1,0 +1,81 @@
+"""The CLI's shared contract: exit codes, --json, plain errors, --version."""
+
+import json
+
+import pytest
+
+from qpq import __version__
+from qpq.cli import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.strip() == f"qpq {__version__}"
+
+
+def test_timeline_json_is_one_document(capsys, make_case):
+    code, out, _ = run(capsys, "evidence", "timeline", "--case", str(make_case()), "--actor",
+                       "China", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert [e["id"] for e in data["events"]] == ["ev-a", "ev-c"]
+
+
+def test_as_of_excludes_later_and_year_precision(capsys, make_case):
+    code, out, _ = run(capsys, "evidence", "timeline", "--case", str(make_case()), "--as-of",
+                       "2024-06-30", "--json")
+    assert code == 0
+    assert [e["id"] for e in json.loads(out)["events"]] == ["ev-a"]
+
+
+@pytest.mark.parametrize("args", [
+    ("evidence", "timeline", "--actor", "nobody"),
+    ("evidence", "timeline", "--as-of", "yesterday"),
+    ("evidence", "show", "no-such-id"),
+    ("evidence", "frobnicate"),
+])
+def test_bad_input_exits_2_with_a_sentence(capsys, make_case, args):
+    code, out, err = run(capsys, *args, *(["--case", str(make_case())]
+                                         if args[1] != "frobnicate" else []))
+    assert code == 2
+    assert out == ""
+    assert "Traceback" not in err and err.strip()
+
+
+def test_malformed_case_exits_2_naming_file_and_field(capsys, make_case):
+    bad = make_case(events=[{"id": "ev-a", "date": "soon", "title": "t", "summary": "s",
+                             "type": "political", "actors": ["china"], "sources": ["paper"]}])
+    code, _, err = run(capsys, "evidence", "audit", "--case", str(bad))
+    assert code == 2
+    assert "events.yaml" in err and "date" in err
+
+
+def test_validate_and_show_and_search(capsys, make_case):
+    root = str(make_case())
+    assert run(capsys, "evidence", "validate", root, "--json")[0] == 0
+    code, out, _ = run(capsys, "evidence", "show", "ev-b", "--case", root, "--json")
+    assert code == 0 and json.loads(out)["item"]["title"] == "Takeover"
+    code, out, _ = run(capsys, "evidence", "search", "takeover", "--case", root, "--json")
+    assert [r["id"] for r in json.loads(out)["results"]] == ["ev-b"]
+
+
+def test_audit_json(capsys, make_case):
+    code, out, _ = run(capsys, "evidence", "audit", "--case", str(make_case()), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["errors"] == [] and len(data["findings"]) == 4
+
+
+def test_schema_export(capsys, tmp_path):
+    target = tmp_path / "schema.json"
+    assert run(capsys, "evidence", "schema", "--out", str(target))[0] == 0
+    schema = json.loads(target.read_text())
+    assert "events.yaml" in schema["files"]
+    import jsonschema
+
+    jsonschema.Draft202012Validator.check_schema(schema["files"]["events.yaml"])

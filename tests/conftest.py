@@ -1,0 +1,108 @@
+"""Shared fixtures: a factory that writes small, valid case folders to edit in tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+MINI_CASE: dict[str, Any] = {
+    "case.yaml": {
+        "id": "mini",
+        "title": "A minimal case",
+        "summary": "Two states and a militant group.",
+        "paper": {"author": "A. Author", "title": "A paper", "year": 2024, "source": "paper"},
+        "attribution": "Written for tests.",
+    },
+    "sources.yaml": [
+        {"id": "paper", "kind": "paper", "authors": ["A. Author"], "title": "A paper",
+         "date": "2024", "citations": [{"footnote": 3, "style": "full"}]},
+        {"id": "news-2016", "kind": "article", "authors": ["David Volodzko"],
+         "title": "China's New Headache: Uyghur Militants in Syria", "date": "2016-03-18",
+         "url": "https://example.org/2016/03/chinas-new-headache-uyghur-militants-in-syria/",
+         "citations": [
+             {"footnote": 1, "style": "full", "title": "China's New Headache: Uyghur Militants "
+              "in Syria", "date": "2006-03-18",
+              "url": "https://example.org/2016/03/chinas-new-headache-uyghur-militants-in-syria/"},
+             {"footnote": 2, "style": "ibidem"},
+         ]},
+    ],
+    "actors.yaml": [
+        {"id": "china", "name": "China", "kind": "state", "aliases": ["PRC"]},
+        {"id": "taliban", "name": "Taliban", "kind": "government"},
+        {"id": "etim", "name": "East Turkestan Islamic Movement", "kind": "militant_group",
+         "aliases": ["ETIM"]},
+    ],
+    "places.yaml": [
+        {"id": "wakhan", "name": "Wakhan Corridor", "kind": "corridor", "aliases": ["Wakhan"],
+         "lat": 37.0, "lon": 73.0, "coords_source": "test"},
+    ],
+    "phases.yaml": [
+        {"id": "ph-us", "name": "US presence", "start": "2001-10", "end": "2021-08-30",
+         "description": "US/NATO forces present", "sources": ["paper"],
+         "attributes": {"us_presence": 1.0}},
+    ],
+    "events.yaml": [
+        {"id": "ev-a", "date": "2000", "title": "Secret meeting", "summary": "A meeting.",
+         "type": "diplomatic", "actors": ["china", "taliban"], "sources": ["news-2016"]},
+        {"id": "ev-b", "date": "2021-08-15", "title": "Takeover", "summary": "Kabul falls.",
+         "type": "political", "actors": ["taliban"], "places": ["wakhan"],
+         "sources": ["paper"]},
+        {"id": "ev-c", "date": "2021", "title": "Some 2021 event", "summary": "Year only.",
+         "type": "security", "actors": ["china"], "sources": ["paper"]},
+    ],
+    "quantities.yaml": [
+        {"id": "q-mi", "measure": "border_length", "value": 57, "unit": "mi",
+         "as_stated": "57-mile", "description": "border", "sources": ["paper"]},
+        {"id": "q-km", "measure": "border_length", "value": 57, "unit": "km",
+         "as_stated": "57-kilometer", "description": "border", "sources": ["paper"]},
+    ],
+    "claims.yaml": [
+        {"id": "cl-1", "kind": "interpretive", "text": "China matters.",
+         "attributed_to": "Kapur", "evidence": ["news-2016"]},
+        {"id": "p1", "kind": "proposition", "text": "Boycott is worse.", "evidence": ["cl-1"]},
+    ],
+    "spellings.yaml": [
+        {"text": "Wukhan", "context": "the border corridor"},
+        {"text": "Wakhan", "context": "the border corridor"},
+    ],
+    "parameters.yaml": [
+        {"name": "iskp_pull", "description": "pull", "unit": "utility", "default": 0.5,
+         "low": 0.0, "high": 1.0, "assumption": True},
+        {"name": "w_security", "description": "weight", "unit": "1", "default": 1.0,
+         "low": 0.5, "high": 2.0, "evidence": ["cl-1"]},
+    ],
+}
+
+
+def write_case(root: Path, files: dict[str, Any]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            path.write_text(content, encoding="utf-8")
+        else:
+            path.write_text(yaml.safe_dump(content, sort_keys=False, allow_unicode=True),
+                            encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_case(tmp_path: Path) -> Callable[..., Path]:
+    """Write the mini case (optionally with files replaced) and return its folder."""
+
+    def factory(name: str = "mini", **replace: Any) -> Path:
+        files = {k: v for k, v in MINI_CASE.items()}
+        for key, value in replace.items():
+            fname = key.replace("__", "/") + ("" if key.endswith((".yaml", ".yml")) else ".yaml")
+            if value is None:
+                files.pop(fname, None)
+            else:
+                files[fname] = value
+        return write_case(tmp_path / name, files)
+
+    return factory

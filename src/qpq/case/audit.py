@@ -220,22 +220,26 @@ def detect_title_url(case: Case) -> list[Finding]:
 
 
 def detect_source_before_event(case: Case) -> list[Finding]:
-    """A source published before the event it is cited for had happened."""
+    """A source published (as printed anywhere) before the event it is cited for."""
     out = []
     for ev in case.events:
         began = FuzzyDate.parse(ev.date).earliest
         for sid in ev.sources:
             src = case.by_id.get(sid)
-            if isinstance(src, Source) and src.date and src.origin == "paper":
-                published = FuzzyDate.parse(src.date).latest
-                if published < began:
-                    out.append(Finding(
-                        "source_before_event", "finding",
-                        f"event {ev.id} ({ev.date}) cites {src.id}, published {src.date}, "
-                        "before the event happened",
-                        (ev.id, src.id), (ev.paper_ref or "",),
-                        {"event_date": ev.date, "published": src.date},
-                    ))
+            if not isinstance(src, Source) or src.origin != "paper":
+                continue
+            printed = {c.date for c in src.citations if c.date}
+            if src.date:
+                printed.add(src.date)
+            early = sorted(d for d in printed if FuzzyDate.parse(d).latest < began)
+            if early:
+                out.append(Finding(
+                    "source_before_event", "finding",
+                    f"event {ev.id} ({ev.date}) cites {src.id}, dated {early[0]}, "
+                    "before the event happened",
+                    (ev.id, src.id), (ev.paper_ref or "",),
+                    {"event_date": ev.date, "published": early[0]},
+                ))
     return out
 
 

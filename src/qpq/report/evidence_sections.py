@@ -104,8 +104,8 @@ def timeline_section(ctx: ReportContext) -> SectionContent:
         "a year or a range); colour is the event type; hover for the summary and sources. "
         "Actors with fewer than two events are left out of the chart but not the table.",
         timeline_chart(recent, names),
-        note=f"{len(rows) - len(recent)} events before {CHART_FROM_YEAR} are listed in the "
-        "table below.",
+        note=(f"{len(rows) - len(recent)} events before {CHART_FROM_YEAR} are listed in the "
+              "table below.") if len(rows) > len(recent) else None,
     )
     table = _table(
         ["date", "event", "actors", "sources"],

@@ -66,7 +66,8 @@ def _figure_html(section_id: str, index: int, fig_id: str, title: str, how: str,
     div = f"fig-{section_id}-{index}"
     extra = f"<p class='howto'>{escape(note)}</p>" if note else ""
     return (
-        f"<div class='figure' id='figure-{escape(fig_id)}'><h3>{escape(title)}</h3>"
+        # The chart carries its own title (so exported PNG/SVG files do too).
+        f"<div class='figure' id='figure-{escape(fig_id)}' aria-label='{escape(title)}'>"
         f"<div id='{div}' class='chart' data-figure='{escape(fig_id)}'></div>"
         f"<p class='howto'><strong>How to read this:</strong> {escape(how)}</p>{extra}"
         f"<p class='files'>Files: <a href='{escape(files[0])}'>PNG</a> · "

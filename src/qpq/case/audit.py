@@ -36,7 +36,7 @@ from urllib.parse import unquote, urlsplit
 
 from qpq.case.dates import FuzzyDate
 from qpq.case.loader import Case
-from qpq.case.schema import Citation, Source
+from qpq.case.schema import Citation, Source, SourceKind
 
 __all__ = ["DETECTORS", "AuditReport", "Finding", "audit"]
 
@@ -77,8 +77,8 @@ def _fold(text: str) -> str:
     """Lower-case, accents and punctuation removed, single spaces."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
-    text = re.sub(r"[^a-z0-9]+", " ", text.lower())
-    return text.strip()
+    text = re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    return text[4:] if text.startswith("the ") else text
 
 
 def _where(source: Source, cit: Citation) -> str:
@@ -226,7 +226,10 @@ def detect_source_before_event(case: Case) -> list[Finding]:
         began = FuzzyDate.parse(ev.date).earliest
         for sid in ev.sources:
             src = case.by_id.get(sid)
-            if not isinstance(src, Source) or src.origin != "paper":
+            # Official statements announce measures ahead of time (a tariff cut "as of 1 July");
+            # reports and articles describe what has happened.
+            if not isinstance(src, Source) or src.origin != "paper" or src.kind in {
+                    SourceKind.OFFICIAL, SourceKind.UN}:
                 continue
             printed = {c.date for c in src.citations if c.date}
             if src.date:
@@ -442,9 +445,14 @@ def detect_spellings(case: Case, threshold: float = 0.8) -> list[Finding]:
 
 def detect_attributions(case: Case) -> list[Finding]:
     """A claim attributed to a name that is not among its cited sources' authors."""
+    # A claim may be attributed to a speaker the source quotes (a minister, a general):
+    # only names that are not known actors are checked against the cited authors.
+    speakers = {_fold(n) for a in case.actors for n in (a.name, *a.aliases) if len(_fold(n)) > 4}
     out = []
     for claim in case.claims:
-        if not claim.attributed_to:
+        said = f" {_fold(claim.attributed_to or '')} "
+        # "Air Force Maj. Gen. James B. Hecker" names the known actor "James B. Hecker".
+        if not claim.attributed_to or any(f" {s} " in said for s in speakers):
             continue
         sources = [s for e in claim.evidence
                    if isinstance(s := case.by_id.get(e), Source) and (s.authors or s.publisher)]

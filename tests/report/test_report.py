@@ -33,3 +33,10 @@ def test_failed_build_keeps_previous_report(make_case, tmp_path):
     with contextlib.suppress(AttributeError):
         build_report(case, out, broken)
     assert (out / "report.html").read_text() == before
+
+
+def test_every_internal_link_resolves(make_case, tmp_path):
+    html = build_report(load_case(make_case()), tmp_path / "out").html.read_text()
+    targets = set(re.findall(r'href="#(item-[^"]+)"', html))
+    anchors = set(re.findall(r'id="(item-[^"]+)"', html))
+    assert targets and targets <= anchors

@@ -16,7 +16,13 @@ from qpq.report.sections import Figure, ReportContext, SectionContent
 
 CHART_FROM_YEAR = 1990
 
-__all__ = ["audit_section", "case_in_brief", "parameters_section", "timeline_section"]
+__all__ = [
+    "audit_section",
+    "case_in_brief",
+    "evidence_appendix",
+    "parameters_section",
+    "timeline_section",
+]
 
 
 def _table(headers: list[str], rows: list[list[str]], cls: str = "data") -> str:
@@ -165,3 +171,32 @@ def audit_section(ctx: ReportContext) -> SectionContent:
     parts.append(_table(["detector", "finding", "where in the paper"], rows))
     summary = f"audit: {len(report.errors)} errors, {len(report.findings)} findings"
     return SectionContent("".join(parts), (), summary)
+
+
+def evidence_appendix(ctx: ReportContext) -> SectionContent:
+    """Every source, quantity and claim with an anchor, so each evidence link resolves."""
+    case = ctx.case
+
+    def anchor(item_id: str) -> str:
+        return f'<span id="item-{escape(item_id)}"><code>{escape(item_id)}</code></span>'
+
+    sources = _table(
+        ["id", "source", "footnotes"],
+        [[anchor(s.id),
+          escape("; ".join(s.authors) + (". " if s.authors else "") + (s.title or "")
+                 + (f". {s.publisher}" if s.publisher else "") + (f", {s.date}" if s.date else ""))
+          + (f' <a href="{escape(s.url)}" rel="noreferrer">link</a>' if s.url else ""),
+          escape(", ".join(str(n) for n in s.footnotes))] for s in case.sources])
+    quantities = _table(
+        ["id", "as stated", "value", "sources"],
+        [[anchor(q.id), escape(q.as_stated), escape(f"{q.value:g} {q.unit}"),
+          ", ".join(_link(s) for s in q.sources)] for q in case.quantities])
+    claims = _table(
+        ["id", "kind", "claim", "evidence"],
+        [[anchor(c.id), escape(c.kind.value), escape(c.text),
+          ", ".join(_link(e) for e in c.evidence)] for c in case.claims])
+    html = ("<p>Every item the report links to. Ids are stable: cite them.</p>"
+            f"<details><summary>{len(case.sources)} sources</summary>{sources}</details>"
+            f"<details><summary>{len(case.quantities)} quantities</summary>{quantities}</details>"
+            f"<details><summary>{len(case.claims)} claims</summary>{claims}</details>")
+    return SectionContent(html)

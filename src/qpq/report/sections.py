@@ -117,4 +117,6 @@ def default_sections() -> list[Section]:
         Section("audit", "Audit of the evidence", "evidence",
                 "Integrity errors and the paper's own inconsistencies.",
                 f"{ev}:audit_section"),
+        Section("evidence", "Evidence: sources, quantities and claims", "evidence",
+                "Every item the report cites, with its id.", f"{ev}:evidence_appendix"),
     ]

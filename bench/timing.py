@@ -10,7 +10,9 @@ from typing import Any
 __all__ = ["median_seconds"]
 
 
-def median_seconds(fn: Callable[[], Any], repeat: int = 5, warmup: int = 1) -> tuple[float, list[float]]:
+def median_seconds(
+    fn: Callable[[], Any], repeat: int = 5, warmup: int = 1
+) -> tuple[float, list[float]]:
     """Median wall time of ``fn()`` over ``repeat`` runs after ``warmup`` untimed runs."""
     for _ in range(warmup):
         fn()

@@ -31,6 +31,7 @@ __all__ = [
     "DateStr",
     "Event",
     "EventType",
+    "FactTarget",
     "Id",
     "Parameter",
     "Phase",
@@ -260,6 +261,30 @@ class ClaimKind(StrEnum):
     PROPOSITION = "proposition"
 
 
+class FactTarget(_Item):
+    """What a stylised fact says about the simulator's output, so calibration can test it.
+
+    Example: "about 400 Uyghurs deported by June 2021" might be
+    ``{quantity: militants_neutralised, start: 2000, end: 2021-06, statistic: final,
+    op: between, value: 300, value_high: 500}``.
+    """
+
+    quantity: str = Field(description="a simulator output name")
+    start: DateStr
+    end: DateStr
+    statistic: Literal["mean", "final", "max", "min", "sum", "any"] = "mean"
+    op: Literal["<", "<=", ">", ">=", "between"]
+    value: float
+    value_high: float | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> FactTarget:
+        if self.op == "between" and (self.value_high is None or self.value_high < self.value):
+            raise ValueError("op 'between' needs value_high >= value")
+        return self
+
+
 class Claim(_Located):
     """An assertion of the paper (or of a source), linked to the evidence behind it."""
 
@@ -273,6 +298,9 @@ class Claim(_Located):
         default=None, description="the name the paper attributes the claim to, as printed"
     )
     date: DateStr | None = None
+    target: FactTarget | None = Field(
+        default=None, description="for stylised facts: the testable statement about outputs"
+    )
 
 
 class Spelling(_Located):

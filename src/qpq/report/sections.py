@@ -89,8 +89,7 @@ def default_sections() -> list[Section]:
         Section("timeline", "Evidence timeline", "evidence",
                 "Dated events by actor.", f"{ev}:timeline_section"),
         Section("map", "Places involved", "evidence",
-                "A map of Badakhshan, the Wakhan corridor, Baghlan, Takhar, Kabul, Xinjiang and "
-                "the Tajik border, drawn from shipped outlines (issue 9)."),
+                "A schematic map of the places in the case.", "qpq.report.map_section:map_section"),
         Section("parameters", "Model parameters and their evidence", "model",
                 "Every parameter with its default, range, unit and evidence (issue 3).",
                 f"{ev}:parameters_section"),

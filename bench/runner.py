@@ -28,6 +28,7 @@ README = HERE / "README.md"
 # Benchmark modules by short name, in the order they run.
 MODULES: dict[str, str] = {
     "evidence": "bench.evidence_bench",
+    "bargain": "bench.bargain_bench",
 }
 
 FIELDS = ("name", "figure", "unit", "peer", "peer_figure", "ratio", "n", "machine", "date",

@@ -140,7 +140,7 @@ def parameters_section(ctx: ReportContext) -> SectionContent:
     """Every parameter: default, range, unit and evidence (or 'assumption')."""
     params = ctx.case.parameters
     if not params:
-        return SectionContent("<p class='placeholder'>This case defines no model parameters yet."
+        return SectionContent("<p class='empty'>This case defines no model parameters yet."
                               "</p>")
     rows = []
     for p in params:

@@ -33,7 +33,7 @@ def map_section(ctx: ReportContext) -> SectionContent:
         if LON[0] <= p.lon <= LON[1] and LAT[0] <= p.lat <= LAT[1]
     ]
     if not rows:
-        return SectionContent("<p class='placeholder'>This case has no places in the mapped "
+        return SectionContent("<p class='empty'>This case has no places in the mapped "
                               "region.</p>")
     frame = pd.DataFrame(rows)
     kinds = sorted(frame["kind"].unique())

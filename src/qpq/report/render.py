@@ -55,7 +55,7 @@ h1{font-size:1.7em}h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin
 table.data{border-collapse:collapse;font-size:.85em;width:100%}
 table.data td,table.data th{border:1px solid #ccc;padding:.25em .4em;vertical-align:top}
 table.data th{background:#f0f4f8;text-align:left}
-.placeholder{color:#666;font-style:italic;background:#f7f7f7;padding:.6em;border-left:4px solid
+.placeholder,.empty{color:#666;font-style:italic;background:#f7f7f7;padding:.6em;border-left:4px solid
 #999}.figure{margin:1em 0}.howto{font-size:.85em;color:#444}.files{font-size:.8em}
 nav ul{columns:2;font-size:.9em}
 """

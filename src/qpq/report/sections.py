@@ -112,7 +112,7 @@ def default_sections() -> list[Section]:
                 "Robustness of each policy across the ensemble (issue 6)."),
         Section("bargaining", "Stakeholder bargaining", "bargain",
                 "Expected-utility forecast of recognition and the recognition-for-crackdown "
-                "exchange (issue 8)."),
+                "exchange.", "qpq.report.bargain_section:bargain_section"),
         Section("audit", "Audit of the evidence", "evidence",
                 "Integrity errors and the paper's own inconsistencies.",
                 f"{ev}:audit_section"),

@@ -1,0 +1,70 @@
+"""Stakeholder bargaining: the expected utility and exchange models.
+
+Two multi-actor models analysts use to forecast negotiated outcomes:
+
+* the expected utility model of Bueno de Mesquita (1994), in the reading of Scholz, Calbert &
+  Smith (2011), on one issue at a time (:func:`run_eum`; every ambiguous choice is an option
+  of :class:`EUMOptions`, with a ``scholz-compat`` preset that reproduces published runs);
+* the equal-gain exchange model of Stokman & Van Oosten (1994) across two or more issues
+  (:func:`run_exchange`).
+
+Inputs are :class:`Stakeholders` (one issue) or an :class:`IssueSet` (several), read from CSV,
+Decide or KTAB files (:func:`read_issue_data`) or from a case (:func:`case_stakeholders`,
+:func:`case_issue_set`). :func:`monte_carlo` varies a case's assumptions;
+:func:`bargain_report_data` feeds the report; :mod:`qpq.bargain.charts` (Altair, imported
+on demand) draws it.
+"""
+
+from qpq.bargain.case_data import case_issue_set, case_stakeholders, draw_issue_set, input_table
+from qpq.bargain.data import IssueSet, Stakeholders
+from qpq.bargain.eum import Move, OfferKind, Quadrant
+from qpq.bargain.exchange import CarryOver, Exchange, ExchangeOptions, nash_bargaining_solution
+from qpq.bargain.exchange_run import ExchangeResult, ExchangeRound, run_exchange
+from qpq.bargain.io import read_issue_data, read_stakeholders
+from qpq.bargain.montecarlo import MonteCarloResult, monte_carlo
+from qpq.bargain.options import (
+    VARIANTS,
+    EUMOptions,
+    MedianRule,
+    OfferRule,
+    ProbabilityRule,
+    RiskReference,
+    eum_options,
+)
+from qpq.bargain.report_data import bargain_report_data
+from qpq.bargain.trajectory import EUMResult, EUMRound, Stability, run_eum
+
+__all__ = [
+    "VARIANTS",
+    "CarryOver",
+    "EUMOptions",
+    "EUMResult",
+    "EUMRound",
+    "Exchange",
+    "ExchangeOptions",
+    "ExchangeResult",
+    "ExchangeRound",
+    "IssueSet",
+    "MedianRule",
+    "MonteCarloResult",
+    "Move",
+    "OfferKind",
+    "OfferRule",
+    "ProbabilityRule",
+    "Quadrant",
+    "RiskReference",
+    "Stability",
+    "Stakeholders",
+    "bargain_report_data",
+    "case_issue_set",
+    "case_stakeholders",
+    "draw_issue_set",
+    "eum_options",
+    "input_table",
+    "monte_carlo",
+    "nash_bargaining_solution",
+    "read_issue_data",
+    "read_stakeholders",
+    "run_eum",
+    "run_exchange",
+]

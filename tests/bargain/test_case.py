@@ -1,0 +1,113 @@
+"""The built-in case's bargaining data, its Monte Carlo and the report's data and charts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from qpq.bargain import (
+    case_issue_set,
+    case_stakeholders,
+    draw_issue_set,
+    input_table,
+    monte_carlo,
+    run_eum,
+)
+from qpq.bargain.case_data import case_issue
+from qpq.bargain.report_data import bargain_report_data
+from qpq.case import load_case
+from qpq.errors import BadInputError
+
+ISSUES = ("recognition", "action_on_etim")
+ACTORS = {"china", "taliban", "pakistan", "russia", "usa", "eu", "india", "iran", "tajikistan",
+          "kyrgyzstan", "kazakhstan", "uzbekistan", "un"}
+
+
+@pytest.fixture(scope="module")
+def case():
+    return load_case()
+
+
+def test_issues_and_actors(case):
+    assert tuple(i.id for i in case.bargaining_issues) == ISSUES
+    for issue in ISSUES:
+        meta = case_issue(case, issue)
+        assert (meta.scale_min, meta.scale_max) == (0, 100)
+        assert {"0", "100"} <= set(meta.anchors)
+        assert set(case_stakeholders(case, issue).actors) == ACTORS
+
+
+def test_every_number_cites_evidence_or_is_a_ranged_assumption(case):
+    for row in input_table(case):
+        assert row["evidence"] or row["assumption"], row
+        if row["assumption"]:
+            # Capabilities and saliences are always assumptions here: each has a range.
+            assert row["capability_range"] and row["salience_range"], row
+            if not row["evidence"]:
+                assert row["position_range"], row
+        for name in ("position", "capability", "salience"):
+            rng = row[f"{name}_range"]
+            if rng:
+                assert rng[0] <= row[name] <= rng[1], (row["actor"], row["issue"], name)
+
+
+def test_evidenced_positions(case):
+    rows = {(r["issue"], r["actor"]): r for r in input_table(case)}
+    russia = rows["recognition", "russia"]  # recognised on 3 July 2025 (the paper)
+    assert russia["position"] == 100 and "rehalem-2025" in russia["evidence"]
+    assert russia["position_range"] is None
+    assert rows["recognition", "taliban"]["position"] == 100
+    assert rows["action_on_etim", "china"]["position"] == 100
+
+
+def test_draws_are_seeded_and_within_ranges(case):
+    a = draw_issue_set(case, np.random.default_rng(3), 4)
+    b = draw_issue_set(case, np.random.default_rng(3), 4)
+    assert all(np.array_equal(x.position, y.position, equal_nan=True) for x, y in zip(a, b,
+                                                                                        strict=True))
+    base = case_issue_set(case)
+    d = base.issues.index("recognition")
+    russia, china = base.actors.index("russia"), base.actors.index("china")
+    for draw in a:
+        assert draw.position[russia, d] == 100  # no range: kept
+        assert 40 <= draw.position[china, d] <= 75
+    assert not np.array_equal(a[0].salience, a[1].salience)
+
+
+def test_monte_carlo_is_reproducible(case):
+    one = monte_carlo(case, np.random.default_rng(5), 3)
+    two = monte_carlo(case, np.random.default_rng(5), 3)
+    assert one.summary() == two.summary()
+    assert set(one.median) == set(ISSUES) and 0.0 <= one.pair_trades <= 1.0
+    with pytest.raises(BadInputError):
+        monte_carlo(case, np.random.default_rng(5), 0)
+
+
+def test_recognition_forecast_runs(case):
+    result = run_eum(case_stakeholders(case, "recognition"))
+    assert 0 <= result.forecast <= 100 and len(result.rounds) > 1
+
+
+def test_report_data_and_charts(case):
+    data = bargain_report_data(case, rounds=5, mc_draws=3, seed=1)
+    json.dumps(data)  # JSON-ready
+    assert set(data["eum"]) == set(ISSUES)
+    rec = data["eum"]["recognition"]
+    assert rec["forecast"]["rounds"] <= 5 and rec["trajectory"][0]["round"] == 0
+    assert {p["other"] for p in rec["quadrants"]["china"]} == ACTORS - {"china"}
+    assert data["exchange"]["pair"] == ["china", "taliban"]
+    assert data["monte_carlo"]["n_draws"] == 3
+    from qpq.bargain.charts import bargain_charts
+
+    charts = bargain_charts(data)
+    assert {"eum-recognition", "exchange", "monte-carlo"} <= set(charts)
+    for item in charts.values():
+        assert item["title"] and item["how_to_read"]
+        assert "$schema" in item["chart"].to_dict()
+
+
+def test_unknown_issue(case):
+    with pytest.raises(BadInputError, match="recognition"):
+        case_stakeholders(case, "trade")

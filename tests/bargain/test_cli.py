@@ -1,0 +1,139 @@
+"""``qpq bargain``: the JSON contract, the built-in case, variants and bad input (exit 2).
+
+The sub-app is mounted on a minimal root with the same error handling as ``qpq.cli.main``
+(a :class:`~qpq.errors.QpqError` becomes its exit code), so the tests do not depend on how
+the main CLI is wired.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+
+from qpq.cli import bargain
+from qpq.errors import QpqError
+from tests.bargain.reference_runs import EU_EMISSIONS, SCHOLZ_TRAJECTORY, TABLE_TOLERANCE
+
+root = typer.Typer()
+root.add_typer(bargain.app, name="bargain")
+
+
+@root.callback()
+def _root() -> None:
+    """Test root."""
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        root(args=list(args), prog_name="qpq", standalone_mode=False)
+        code = 0
+    except QpqError as exc:
+        code = exc.exit_code
+        print(str(exc), file=__import__("sys").stderr)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def eu_csv(write_file):
+    lines = ["actor,capability,position,salience"] + [f"{a},{c},{x},{s}" for a, c, x, s in
+                                                      EU_EMISSIONS]
+    return write_file("eu.csv", "\n".join(lines) + "\n")
+
+
+def test_eum_json_contract(capsys, eu_csv):
+    code, out, _ = run(capsys, "bargain", "eum", "--data", str(eu_csv), "--rounds", "3",
+                       "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert [r["round"] for r in doc["rounds"]] == [0, 1, 2, 3]
+    first = doc["rounds"][0]
+    assert set(first) >= {"round", "median", "mean", "positions", "moves"}
+    assert first["positions"] == {a: float(x) for a, _, x, _ in EU_EMISSIONS}  # round 0 = input
+    assert first["moves"] == [] and doc["variant"] == "default"
+
+
+def test_eum_scholz_compat_reproduces_the_table(capsys, eu_csv):
+    code, out, _ = run(capsys, "bargain", "eum", "--data", str(eu_csv), "--variant",
+                       "scholz-compat", "--rounds", "10", "--json")
+    assert code == 0
+    rounds = json.loads(out)["rounds"]
+    for r, (t, median, mean) in zip(rounds, SCHOLZ_TRAJECTORY, strict=True):
+        assert r["round"] == t
+        assert abs(r["median"] - median) <= TABLE_TOLERANCE
+        assert abs(r["mean"] - mean) <= TABLE_TOLERANCE
+    assert {m["actor"] for m in rounds[1]["moves"]} == {"Belgium", "Luxembourg", "Ireland"}
+
+
+def test_eum_builtin_case_and_issue(capsys):
+    code, out, _ = run(capsys, "bargain", "eum", "--rounds", "2", "--json")
+    assert code == 0 and json.loads(out)["issue"] == "recognition"
+    code, out, _ = run(capsys, "bargain", "eum", "--issue", "action_on_etim", "--rounds", "2",
+                       "--json")
+    assert code == 0 and "taliban" in json.loads(out)["rounds"][0]["positions"]
+    code, out, _ = run(capsys, "bargain", "eum", "--rounds", "2")
+    assert code == 0 and "forecast" in out
+
+
+def test_eum_set_overrides(capsys, eu_csv):
+    code, out, _ = run(capsys, "bargain", "eum", "--data", str(eu_csv), "--set", "q=0.5",
+                       "--set", "offer_rule=scholz", "--set", "capitulation=false", "--json")
+    assert code == 0
+    opts = json.loads(out)["options"]
+    assert (opts["q"], opts["offer_rule"], opts["capitulation"]) == (0.5, "scholz", False)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("actor,capability,position\na,1,2\n", "salience"),
+    ("actor,capability,position,salience\na,-1,2,0.5\n", "capability"),
+    ("actor,capability,position,salience\na,1,2,0.5\nb,1,3,2\n", "salience"),
+    ("actor,capability,position,salience\na,1,2,0.5\na,1,3,0.5\n", "duplicate"),
+])
+def test_bad_data_exits_2_naming_row_and_column(capsys, write_file, text, words):
+    code, out, err = run(capsys, "bargain", "eum", "--data", str(write_file("bad.csv", text)))
+    assert code == 2 and out == ""
+    assert "bad.csv" in err and words in err
+
+
+@pytest.mark.parametrize("args", [
+    ("--variant", "bdm85"),
+    ("--set", "q=2"),
+    ("--set", "nonsense=1"),
+    ("--set", "max_rounds=many"),
+    ("--issue", "trade"),
+])
+def test_bad_options_exit_2(capsys, args):
+    code, _, err = run(capsys, "bargain", "eum", *args)
+    assert code == 2 and err
+
+
+def test_exchange_json_builtin_and_csv(capsys, write_file):
+    code, out, _ = run(capsys, "bargain", "exchange", "--rounds", "2", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["issues"] == ["recognition", "action_on_etim"] and len(doc["rounds"]) == 2
+    text = "issue,actor,capability,position,salience\np,A,1,100,0.8\np,B,1,0,0.2\n" \
+           "q,A,1,100,0.2\nq,B,1,0,0.8\n"
+    code, out, _ = run(capsys, "bargain", "exchange", "--data", str(write_file("x.csv", text)),
+                       "--rounds", "1", "--json")
+    assert code == 0 and json.loads(out)["rounds"][0]["exchanges"][0]["gain"] == \
+        pytest.approx(12.0)
+    code, out, _ = run(capsys, "bargain", "exchange", "--rounds", "1")
+    assert code == 0 and "Largest exchanges" in out
+
+
+def test_exchange_bad_input(capsys, eu_csv):
+    code, _, err = run(capsys, "bargain", "exchange", "--data", str(eu_csv))
+    assert code == 2 and "two issues" in err
+    code, _, err = run(capsys, "bargain", "exchange", "--carry-over", "some")
+    assert code == 2 and "carry-over" in err
+
+
+def test_montecarlo(capsys):
+    code, out, _ = run(capsys, "bargain", "montecarlo", "--draws", "2", "--rounds", "3",
+                       "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["n_draws"] == 2 and set(doc["eum_median"]) == {"recognition", "action_on_etim"}

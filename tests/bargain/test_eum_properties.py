@@ -1,0 +1,187 @@
+"""Properties every variant of the expected utility model must hold."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from qpq.bargain import (
+    EUMOptions,
+    OfferKind,
+    RiskReference,
+    Stability,
+    Stakeholders,
+    eum_options,
+    run_eum,
+)
+from qpq.errors import BadInputError
+from tests.bargain.conftest import random_stakeholders
+
+VARIANTS = {
+    "default": EUMOptions(max_rounds=3),
+    "scholz-compat": EUMOptions.scholz_compat(max_rounds=3),
+    "positions-risk": EUMOptions(max_rounds=3, risk_reference=RiskReference.POSITIONS),
+    "q-half": EUMOptions(max_rounds=3, q=0.5, t=0.3),
+}
+
+stakeholders = st.integers(2, 9).flatmap(lambda n: st.builds(
+    lambda pos, cap, sal: Stakeholders(
+        actors=tuple(f"a{i}" for i in range(n)), capability=np.array(cap),
+        position=np.array(pos, dtype=float), salience=np.array(sal), scale=(0.0, 100.0)),
+    st.lists(st.integers(0, 100), min_size=n, max_size=n),
+    st.lists(st.floats(0.01, 1.0), min_size=n, max_size=n),
+    st.lists(st.floats(0.01, 1.0), min_size=n, max_size=n)))
+
+
+def _near_tie(result, eps=1e-9):
+    """True if a round-1 decision between actors at different positions is within eps of a
+    boundary (there rounding may flip it); such examples are skipped."""
+    r = result.rounds[1]
+    x = result.rounds[0].position
+    contest = x[:, None] != x[None, :]
+    ij, ji = r.eu_ij[contest], r.eu_ji[contest]
+    gaps = np.concatenate([np.abs(ij), np.abs(ji), np.abs(ji - ij), np.abs(ji + ij)])
+    return bool(gaps.size) and float(gaps.min()) < eps
+
+
+@settings(max_examples=60, deadline=None)
+@given(stakeholders, st.sampled_from(sorted(VARIANTS)))
+def test_risk_exponents_lie_in_half_to_two(data, variant):
+    for rnd in run_eum(data, VARIANTS[variant]).rounds[1:]:
+        assert rnd.risk is not None
+        assert np.all(rnd.risk >= 0.5 - 1e-12) and np.all(rnd.risk <= 2.0 + 1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(stakeholders, st.sampled_from(sorted(VARIANTS)))
+def test_compromise_moves_strictly_between(data, variant):
+    result = run_eum(data, VARIANTS[variant])
+    for prev, rnd in zip(result.rounds, result.rounds[1:], strict=False):
+        where = dict(zip(result.actors, prev.position, strict=True))
+        for m in rnd.moves:
+            target = where[m.partner]
+            assert m.start == where[m.actor] and target != m.start
+            if m.kind == OfferKind.COMPROMISE:
+                assert 0.0 < m.fraction < 1.0
+                lo, hi = sorted((m.start, target))
+                assert lo <= m.end <= hi and m.end != m.start
+            else:
+                assert m.end == target
+
+
+@settings(max_examples=40, deadline=None)
+@given(stakeholders, st.sampled_from([0.25, 0.5, 2.0, 8.0]),
+       st.sampled_from(sorted(VARIANTS)))
+def test_power_of_two_rescaling_changes_nothing(data, scale, variant):
+    """Scaling positions (and the scale) by 2^k is exact in floating point: same moves."""
+    opts = VARIANTS[variant]
+    ref = run_eum(data, opts)
+    moved = run_eum(data.with_values(position=data.position * scale,
+                                     scale=(0.0, 100.0 * scale)), opts)
+    assert np.array_equal(moved.positions, ref.positions * scale)
+    assert [m.actor for r in moved.rounds for m in r.moves] == \
+        [m.actor for r in ref.rounds for m in r.moves]
+    more = run_eum(data.with_values(capability=data.capability * scale), opts)
+    assert np.array_equal(more.positions, ref.positions)
+
+
+@settings(max_examples=60, deadline=None)
+@given(stakeholders, st.floats(0.01, 50.0), st.floats(-1000.0, 1000.0),
+       st.floats(0.01, 100.0), st.sampled_from(sorted(VARIANTS)))
+def test_affine_rescaling_and_capability_scaling(data, a, b, k, variant):
+    """Any positive affine map of positions, or scaling capabilities: the same round-1 moves."""
+    opts = dataclasses.replace(VARIANTS[variant], max_rounds=1)
+    ref = run_eum(data, opts, keep_perceptions=True)
+    assume(not _near_tie(ref))
+    lo, hi = data.scale
+    for other in (data.with_values(position=a * data.position + b, scale=(a * lo + b,
+                                                                          a * hi + b)),
+                  data.with_values(capability=k * data.capability)):
+        got = run_eum(other, opts)
+        shift = (other.position - data.position * (other.position_range
+                                                   / data.position_range))[0]
+        expect = ref.positions * (other.position_range / data.position_range) + shift
+        assert np.allclose(got.positions, expect, rtol=1e-9, atol=1e-9 * other.position_range)
+        assert [(m.actor, m.partner, m.kind) for m in got.rounds[1].moves] == \
+            [(m.actor, m.partner, m.kind) for m in ref.rounds[1].moves]
+
+
+@settings(max_examples=40, deadline=None)
+@given(stakeholders)
+def test_default_variant_is_reflection_invariant(data):
+    opts = EUMOptions(max_rounds=1)
+    ref = run_eum(data, opts, keep_perceptions=True)
+    assume(not _near_tie(ref))
+    flipped = run_eum(data.with_values(position=100.0 - data.position), opts)
+    assert np.allclose(flipped.positions, 100.0 - ref.positions, atol=1e-9)
+
+
+def test_everyone_agreeing_converges_at_once():
+    data = Stakeholders.from_rows([("a", 1, 5, 0.5), ("b", 2, 5, 0.9)])
+    result = run_eum(data)
+    assert result.stability == Stability.CONVERGED and len(result.rounds) == 2
+    assert result.forecast == 5.0 and result.movers() == {}
+
+
+@pytest.mark.parametrize(("seed", "options", "stability"), [
+    (1, EUMOptions.scholz_compat(max_rounds=30), Stability.CYCLE),
+    (5, EUMOptions(max_rounds=30), Stability.CONVERGED),
+    (0, EUMOptions(max_rounds=30), Stability.UNSETTLED),
+])
+def test_stability_flags(seed, options, stability):
+    rng = np.random.default_rng(seed)
+    data = random_stakeholders(rng, int(rng.integers(3, 7)))
+    result = run_eum(data, options)
+    assert result.stability == stability
+    if stability == Stability.CYCLE:
+        p = result.cycle_length
+        assert p is not None and np.array_equal(result.positions[-1], result.positions[-1 - p])
+
+
+def test_q_below_one_uses_t(eu):
+    base = run_eum(eu, EUMOptions(q=0.5, t=1.0, max_rounds=3))
+    other = run_eum(eu, EUMOptions(q=0.5, t=0.0, max_rounds=3))
+    assert not np.array_equal(base.positions, other.positions)
+    same = run_eum(eu, EUMOptions(q=1.0, t=0.0, max_rounds=3))
+    assert np.array_equal(same.positions, run_eum(eu, EUMOptions(max_rounds=3)).positions)
+
+
+@pytest.mark.parametrize("bad", [{"q": 1.5}, {"t": -0.1}, {"max_rounds": -1},
+                                 {"tolerance": -1.0}, {"probability": "local"},
+                                 {"offer_rule": "nearest"}])
+def test_bad_options_are_rejected(bad):
+    with pytest.raises(BadInputError):
+        EUMOptions(**bad)
+
+
+def test_unknown_variant():
+    with pytest.raises(BadInputError, match="scholz-compat"):
+        eum_options("bdm-1985")
+    assert eum_options("scholz-compat", max_rounds=4).max_rounds == 4
+
+
+@settings(max_examples=25, deadline=None)
+@given(stakeholders, st.sampled_from([1.0, 0.6]))
+def test_positions_risk_reference_equals_moving_the_actor(data, q):
+    """Security at each held position = recompute everything with the actor moved there."""
+    from qpq.bargain.eum import _expected_utilities, _pair_probabilities, _security_positions
+
+    opts = EUMOptions(risk_reference=RiskReference.POSITIONS, q=q, t=0.5)
+    x, c, s = data.position, data.capability, data.salience
+    scale, mu = data.position_range, float(np.median(x))
+    sec, lo, hi = _security_positions(x, c * s, s, scale, mu, opts)
+    ones = np.ones_like(x)
+    for i in range(x.size):
+        dangers = []
+        for y in np.unique(x):
+            moved = x.copy()
+            moved[i] = y
+            probs = _pair_probabilities(moved, c * s, ones, scale, opts)
+            _, eu_ji = _expected_utilities(moved, s, ones, probs, scale, mu, opts)
+            dangers.append(np.delete(eu_ji[i], i).sum())
+        assert sec[i] == pytest.approx(dangers[list(np.unique(x)).index(x[i])], abs=1e-9)
+        assert (lo[i], hi[i]) == pytest.approx((min(dangers), max(dangers)), abs=1e-9)

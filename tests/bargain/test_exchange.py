@@ -1,0 +1,176 @@
+"""The equal-gain exchange model: unit cases, equal gains, limits, ties, externalities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from qpq.bargain import (
+    CarryOver,
+    ExchangeOptions,
+    IssueSet,
+    Stakeholders,
+    nash_bargaining_solution,
+    run_exchange,
+)
+from qpq.errors import BadInputError
+from tests.bargain.reference_runs import NBS_CASES
+
+
+def issue_set(rows, issues=("p", "q"), lower=0.0, upper=100.0):
+    """rows: actor -> [(position, capability, salience) per issue]."""
+    actors = tuple(rows)
+    pos = np.array([[v[0] for v in rows[a]] for a in actors], dtype=float)
+    cap = np.array([[v[1] for v in rows[a]] for a in actors], dtype=float)
+    sal = np.array([[v[2] for v in rows[a]] for a in actors], dtype=float)
+    k = len(issues)
+    return IssueSet(actors=actors, issues=tuple(issues), position=pos, capability=cap,
+                    salience=sal, lower=np.full(k, lower), upper=np.full(k, upper))
+
+
+@pytest.mark.parametrize(("positions", "outcome"), NBS_CASES)
+def test_nash_bargaining_solution_unit_cases(positions, outcome):
+    ones = np.ones(3)
+    assert nash_bargaining_solution(np.array(positions), ones, ones) == pytest.approx(outcome)
+
+
+def test_two_actor_exchange_by_hand():
+    data = issue_set({"A": [(100, 1, 0.8), (100, 1, 0.2)], "B": [(0, 1, 0.2), (0, 1, 0.8)]})
+    result = run_exchange(data, ExchangeOptions(rounds=1))
+    (e,) = result.rounds[0].exchanges
+    # A cares more about p (0.8/0.2 > 0.2/0.8): A demands p, B supplies it.
+    assert (e.i, e.p, e.j, e.q) == ("A", "p", "B", "q")
+    # Outcomes 80 and 20; exchange ratio (0.8+0.2)/(0.2+0.8) = 1; gain 20*(0.64-0.04)/1.
+    assert e.shift_p == pytest.approx(20.0) and e.shift_q == pytest.approx(20.0)
+    assert e.gain == pytest.approx(12.0)
+    assert (e.j_from, e.j_to, e.i_from, e.i_to) == pytest.approx((0, 100, 100, 0))
+    assert result.rounds[0].outcome_end == pytest.approx([100.0, 0.0])
+
+
+def test_no_exchange_without_opposite_sides_or_different_priorities():
+    same_side = issue_set({"A": [(100, 1, 0.8), (100, 1, 0.2)], "B": [(90, 1, 0.2), (0, 1, 0.8)],
+                           "C": [(0, 1, 0.5), (50, 1, 0.5)]})
+    result = run_exchange(same_side, ExchangeOptions(rounds=1))
+    assert all({e.i, e.j} != {"A", "B"} for e in result.exchanges())
+    equal_ratio = issue_set({"A": [(100, 1, 0.5), (100, 1, 0.5)], "B": [(0, 1, 0.5), (0, 1, 0.5)]})
+    assert run_exchange(equal_ratio, ExchangeOptions(rounds=1)).exchanges() == []
+
+
+def _random_set(rng, n, k):
+    pos = rng.integers(0, 101, (n, k)).astype(float)
+    cap = rng.uniform(0.1, 1.0, (n, k))
+    sal = rng.uniform(0.05, 1.0, (n, k))
+    gaps = rng.random((n, k)) < 0.1
+    pos[gaps] = cap[gaps] = sal[gaps] = np.nan
+    return IssueSet(actors=tuple(f"a{i}" for i in range(n)), issues=tuple(f"d{j}" for j in
+                    range(k)), position=pos, capability=cap, salience=sal,
+                    lower=np.zeros(k), upper=np.full(k, 100.0))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(3, 8), st.integers(2, 4),
+       st.sampled_from(list(CarryOver)))
+def test_every_exchange_gains_equally_and_respects_its_limits(seed, n, k, carry):
+    data = _random_set(np.random.default_rng(seed), n, k)
+    result = run_exchange(data, ExchangeOptions(rounds=3, carry_over=carry))
+    sal = {(a, d): data.salience[i, j] for i, a in enumerate(data.actors)
+           for j, d in enumerate(data.issues)}
+    cap = {(a, d): data.capability[i, j] for i, a in enumerate(data.actors)
+           for j, d in enumerate(data.issues)}
+    total = {d: np.nansum(data.capability[:, j] * data.salience[:, j])
+             for j, d in enumerate(data.issues)}
+    for e in result.exchanges():
+        gain_i = sal[e.i, e.p] * e.shift_p - sal[e.i, e.q] * e.shift_q
+        gain_j = sal[e.j, e.q] * e.shift_q - sal[e.j, e.p] * e.shift_p
+        assert gain_i == pytest.approx(e.gain, rel=1e-9, abs=1e-12)
+        assert gain_j == pytest.approx(e.gain, rel=1e-9, abs=1e-12)
+        assert e.gain > 0
+        # The outcome shifts are what the moves imply.
+        assert e.shift_p == pytest.approx(cap[e.j, e.p] * sal[e.j, e.p] * abs(e.j_to - e.j_from)
+                                          / total[e.p], rel=1e-9)
+        assert e.shift_q == pytest.approx(cap[e.i, e.q] * sal[e.i, e.q] * abs(e.i_to - e.i_from)
+                                          / total[e.q], rel=1e-9)
+
+
+def test_replayed_outcomes_match_limits_and_externalities():
+    data = _random_set(np.random.default_rng(7), 8, 3)
+    result = run_exchange(data, ExchangeOptions(rounds=2))
+    idx = {a: i for i, a in enumerate(data.actors)}
+    col = {d: j for j, d in enumerate(data.issues)}
+    start = np.array(data.position)
+    for rnd in result.rounds:
+        vote = start.copy()
+        for e in rnd.exchanges:
+            before = nash_bargaining_solution(vote, data.capability, data.salience)
+            i, j, p, q = idx[e.i], idx[e.j], col[e.p], col[e.q]
+            assert vote[j, p] == pytest.approx(e.j_from) and vote[i, q] == pytest.approx(e.i_from)
+            # Never past the partner's position, never pushing the outcome past the demander.
+            assert abs(e.j_to - e.j_from) <= abs(start[i, p] - e.j_from) + 1e-9
+            assert abs(e.i_to - e.i_from) <= abs(start[j, q] - e.i_from) + 1e-9
+            vote[j, p], vote[i, q] = e.j_to, e.i_to
+            after = nash_bargaining_solution(vote, data.capability, data.salience)
+            assert (start[i, p] - after[p]) * (start[i, p] - before[p]) >= -1e-9
+            assert (start[j, q] - after[q]) * (start[j, q] - before[q]) >= -1e-9
+            ext = dict(e.externalities)
+            for a, k in idx.items():
+                if a in (e.i, e.j):
+                    continue
+                expect = sum(np.nan_to_num(data.salience[k, d]) * (
+                    abs(before[d] - start[k, d]) - abs(after[d] - start[k, d]))
+                    for d in (p, q) if not np.isnan(start[k, d]))
+                assert ext.get(a, 0.0) == pytest.approx(expect, abs=1e-9)
+        assert rnd.outcome_end == pytest.approx(
+            nash_bargaining_solution(vote, data.capability, data.salience))
+        start = rnd.next_position
+
+
+def test_decide_carry_over_keeps_part_of_the_shift():
+    data = _random_set(np.random.default_rng(11), 6, 2)
+    opts = ExchangeOptions(rounds=1, carry_over=CarryOver.DECIDE)
+    rnd = run_exchange(data, opts).rounds[0]
+    keep = 0.1 + 0.4 * (1 - data.salience)
+    expect = data.position + keep * (rnd.voting_position - data.position)
+    assert np.allclose(np.nan_to_num(rnd.next_position), np.nan_to_num(expect))
+
+
+def test_ties_are_broken_by_the_seed_deterministically():
+    # Two identical suppliers: their exchanges with A tie exactly.
+    rows = {"A": [(100, 1, 0.8), (100, 1, 0.2)], "B1": [(0, 1, 0.2), (0, 1, 0.8)],
+            "B2": [(0, 1, 0.2), (0, 1, 0.8)]}
+    data = issue_set(rows)
+    firsts = set()
+    for seed in range(12):
+        one = run_exchange(data, ExchangeOptions(rounds=1, seed=seed)).exchanges()[0]
+        again = run_exchange(data, ExchangeOptions(rounds=1, seed=seed)).exchanges()[0]
+        assert one == again
+        firsts.add(one.j)
+    assert firsts == {"B1", "B2"}
+
+
+def test_one_issue_is_not_enough():
+    single = IssueSet.from_stakeholders([Stakeholders.from_rows([("a", 1, 0, 1), ("b", 1, 9, 1)],
+                                                                issue="only")])
+    with pytest.raises(BadInputError, match="at least two issues"):
+        run_exchange(single)
+
+
+def test_bad_exchange_options():
+    with pytest.raises(BadInputError):
+        ExchangeOptions(carry_over="half")
+    with pytest.raises(BadInputError):
+        ExchangeOptions(salience_weight=0.8, fixed_weight=0.5)
+
+
+def test_units_follow_the_issue_scale():
+    """Positions on another scale (here 0-10) come back in that scale; gains do not change."""
+    base = {"A": [(100, 1, 0.8), (100, 1, 0.2)], "B": [(0, 1, 0.2), (0, 1, 0.8)],
+            "C": [(40, 1, 0.5), (70, 1, 0.3)]}
+    small = {a: [(x / 10, c, s) for x, c, s in v] for a, v in base.items()}
+    r100 = run_exchange(issue_set(base), ExchangeOptions(rounds=2))
+    r10 = run_exchange(issue_set(small, upper=10.0), ExchangeOptions(rounds=2))
+    for a, b in zip(r100.exchanges(), r10.exchanges(), strict=True):
+        assert a.gain == pytest.approx(b.gain)
+        assert a.j_to / 10 == pytest.approx(b.j_to)
+    assert r100.final_outcome / 10 == pytest.approx(r10.final_outcome)

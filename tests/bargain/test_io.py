@@ -1,0 +1,136 @@
+"""Reading stakeholder data: plain CSV, Decide's tagged format, KTAB's SMP CSV; bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qpq.bargain import read_issue_data, read_stakeholders
+from qpq.bargain.io import detect_format, read_decide, read_ktab_smp
+from qpq.errors import BadInputError
+
+GOOD_CSV = """actor,capability,position,salience
+A,0.5,10,0.9
+B,1.0,60,0.4
+C,0.2,100,1
+"""
+
+# A tiny synthetic example of Decide's format (tab separated, ' quoted), written for tests.
+DECIDE = (
+    "'#A'\t'North'\t'North'\t''\n"
+    "'#A'\t'South'\t'South'\t'a comment'\n"
+    "'#A'\t'West'\t'West'\t''\n"
+    "'#P'\t'tax'\t'Tax rate'\t''\n"
+    "'#M'\t'tax'\t0\n"
+    "'#M'\t'tax'\t10\t'maximum'\n"
+    "'#P'\t'aid'\t'Aid'\t''\n"
+    "'#0'\t'a comment row'\n"
+    "'#D'\t'North'\t'tax'\t2.0\t0.9\t1.0\n"
+    "'#D'\t'South'\t'tax'\t8.0\t0.3\t0.5\n"
+    "'#D'\t'West'\t'tax'\t5.0\t0.5\t0.5\n"
+    "'#D'\t'North'\t'aid'\t20\t0.2\t1.0\n"
+    "'#D'\t'South'\t'aid'\t90\t0.8\t0.5\n"
+)
+
+# A tiny synthetic example of KTAB's SMP CSV layout, written for tests.
+KTAB = """Toy scenario,"two dimensions, three actors",3,2,
+Actor,Description,Power,Tax,Sal_Tax,Aid,Sal_Aid,
+N,North bloc,100,20,60,30,40,
+S,South bloc,50,80,30,90,70,
+W,West,25,50,50,50,10,
+"""
+
+
+def test_plain_csv(write_file):
+    data = read_stakeholders(write_file("d.csv", GOOD_CSV))
+    assert data.actors == ("A", "B", "C")
+    assert data.position.tolist() == [10, 60, 100] and data.salience[2] == 1.0
+    assert detect_format(write_file("e.csv", GOOD_CSV)) == "csv"
+
+
+def test_column_order_case_and_extra_columns(write_file):
+    text = "Salience,Position,note,Actor,Capability\n0.5,3,x,a,1\n0.7,9,y,b,2\n"
+    data = read_stakeholders(write_file("d.csv", text))
+    assert data.actors == ("a", "b") and data.capability.tolist() == [1, 2]
+
+
+def test_long_csv_with_issue_column(write_file):
+    text = "issue,actor,capability,position,salience\np,a,1,0,0.5\np,b,1,100,0.5\nq,a,1,10,0.9\n"
+    data = read_issue_data(write_file("d.csv", text))
+    assert data.issues == ("p", "q") and data.actors == ("a", "b")
+    assert np.isnan(data.position[1, 1])
+    assert read_stakeholders(write_file("e.csv", text), "q").actors == ("a",)
+
+
+@pytest.mark.parametrize(("text", "line", "field", "words"), [
+    ("actor,capability,position\na,1,2\n", 1, "salience", "missing column"),
+    ("actor,capability,position,salience\na,-1,2,0.5\n", 2, "capability", ">= 0"),
+    ("actor,capability,position,salience\na,1,2,0.5\nb,1,2,1.5\n", 3, "salience", "<= 1"),
+    ("actor,capability,position,salience\na,1,2,0.5\na,1,3,0.5\n", 3, "actor", "duplicate"),
+    ("actor,capability,position,salience\na,one,2,0.5\n", 2, "capability", "number"),
+    ("actor,capability,position,salience\n,1,2,0.5\n", 2, "actor", "empty"),
+])
+def test_bad_csv_names_row_and_column(write_file, text, line, field, words):
+    with pytest.raises(BadInputError) as info:
+        read_stakeholders(write_file("bad.csv", text))
+    problems = info.value.problems
+    assert any(p.line == line and p.field == field and words in p.message for p in problems), \
+        [str(p) for p in problems]
+    assert "bad.csv" in str(info.value)
+
+
+def test_missing_file_and_empty_file(write_file, tmp_path):
+    with pytest.raises(BadInputError, match="does not exist"):
+        read_issue_data(tmp_path / "nope.csv")
+    with pytest.raises(BadInputError):
+        read_issue_data(write_file("empty.csv", ""))
+
+
+def test_decide_format(write_file):
+    path = write_file("toy.txt", DECIDE)
+    assert detect_format(path) == "decide"
+    data = read_decide(path)
+    assert data.actors == ("North", "South", "West") and data.issues == ("tax", "aid")
+    assert data.issue_names == ("Tax rate", "Aid")
+    assert (data.lower.tolist(), data.upper.tolist()) == ([0, 0], [10, 100])  # #M or 0-100
+    assert data.salience[1, 0] == 0.3 and data.capability[1, 0] == 0.5
+    assert np.isnan(data.position[2, 1])  # West takes no part in 'aid'
+    assert read_issue_data(path).stakeholders("tax").scale == (0.0, 10.0)
+
+
+@pytest.mark.parametrize(("extra", "line", "field", "words"), [
+    ("'#D'\t'East'\t'tax'\t2\t0.5\t1\n", 14, "actor", "not defined"),
+    ("'#D'\t'West'\t'tax'\t2\t0.5\t1\n", 14, "actor", "duplicate"),
+    ("'#D'\t'West'\t'aid'\t200\t0.5\t1\n", 14, "position", "outside"),
+    ("'#D'\t'West'\t'aid'\t20\t1.5\t1\n", 14, "salience", "<= 1"),
+    ("'#D'\t'West'\t'aid'\t20\t0.5\t-1\n", 14, "power", ">= 0"),
+    ("'#D'\t'West'\t'oil'\t20\t0.5\t1\n", 14, "issue", "not defined"),
+    ("'#X'\t'what'\n", 14, "tag", "unknown row tag"),
+])
+def test_bad_decide_rows(write_file, extra, line, field, words):
+    with pytest.raises(BadInputError) as info:
+        read_decide(write_file("bad.txt", DECIDE + extra))
+    assert any(p.line == line and p.field == field and words in p.message
+               for p in info.value.problems), [str(p) for p in info.value.problems]
+
+
+def test_ktab_smp_format(write_file):
+    path = write_file("toy.csv", KTAB)
+    assert detect_format(path) == "ktab"
+    data = read_ktab_smp(path)
+    assert data.actors == ("N", "S", "W") and data.issues == ("Tax", "Aid")
+    assert data.salience[0].tolist() == [0.6, 0.4]  # KTAB's 0-100 saliences rescaled
+    assert data.capability[:, 0].tolist() == [100, 50, 25] == data.capability[:, 1].tolist()
+    assert read_stakeholders(path, "Aid").position.tolist() == [30, 90, 50]
+
+
+@pytest.mark.parametrize(("old", "new", "words"), [
+    ("W,West,25,50,50,50,10,", "W,West,25,50,50,50,60,", "sum to 110"),
+    ("W,West,25,50,50,50,10,", "W,West,-2,50,50,50,10,", ">= 0"),
+    ("S,South bloc,50,80,", "S,South bloc,50,180,", "<= 100"),
+    ("3,2,", "4,2,", "announces 4 actors"),
+])
+def test_bad_ktab(write_file, old, new, words):
+    with pytest.raises(BadInputError) as info:
+        read_ktab_smp(write_file("bad.csv", KTAB.replace(old, new)))
+    assert any(words in p.message for p in info.value.problems), str(info.value)

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 OUT ?= out
 
-.PHONY: setup run test lint typecheck bench lock clean
+.PHONY: setup run test lint typecheck bench peers lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,9 +28,17 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-## bench: run the benchmarks, write bench/results.json and bench/README.md
-bench: setup
+## bench: set up the peers' environments (skipped with a message when their Python is
+## missing), run the benchmarks, write bench/results.json and bench/README.md
+bench: setup peers
 	$(BIN)/python -m bench
+
+peers:
+	@for s in bench/peers/*/setup.sh; do \
+	  d=$$(dirname $$s); \
+	  if [ -x $$d/.venv/bin/python ]; then echo "peer $$d: ready"; \
+	  else bash $$s || echo "peer $$d: not set up (its benchmarks will say skipped)"; fi; \
+	done
 
 ## lock: re-pin every transitive dependency after changing pyproject.toml
 lock: setup

@@ -79,3 +79,16 @@ def test_schema_export(capsys, tmp_path):
     import jsonschema
 
     jsonschema.Draft202012Validator.check_schema(schema["files"]["events.yaml"])
+
+
+def test_report_as_of(capsys, make_case, tmp_path):
+    out = tmp_path / "r"
+    code, stdout, _ = run(capsys, "report", "--case", str(make_case()), "--out", str(out),
+                          "--as-of", "2016-12-31", "--json")
+    assert code == 0
+    html = (out / "report.html").read_text()
+    assert "Evidence as of 2016-12-31" in html
+    assert "Takeover" not in html  # an event of 2021 is not known by then
+    assert "Secret meeting" in html
+    assert run(capsys, "report", "--case", str(make_case()), "--out", str(out), "--as-of",
+               "soon")[0] == 2

@@ -13,8 +13,10 @@ from typing import Annotated
 
 import typer
 
-from qpq.case import load_case
+from qpq.case import FuzzyDate, load_case
+from qpq.case.asof import case_as_of
 from qpq.cli._common import console, print_json
+from qpq.errors import BadInputError
 from qpq.report import build_report
 
 __all__ = ["report_command"]
@@ -27,15 +29,24 @@ def report_command(
                                               file_okay=False)] = None,
     full: Annotated[bool, typer.Option("--full", help="run heavy studies at full settings")
                     ] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="use only evidence known by this date (YYYY[-MM[-DD]])")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
 ) -> None:
     """Write OUT/report.html (self-contained, opens offline) and OUT/figures/*.png|svg.
 
-    Example: ``qpq report --out out/``
+    Example: ``qpq report --out out/`` or ``qpq report --as-of 2021-08-15 --out out-2021/``
     """
     start = time.perf_counter()
     loaded = load_case(case)
-    result = build_report(loaded, out, reduced=not full, progress=not json_out)
+    cutoff = None
+    if as_of is not None:
+        try:
+            cutoff = FuzzyDate.parse(as_of).latest
+        except ValueError as exc:
+            raise BadInputError(f"--as-of: {exc}") from None
+        loaded = case_as_of(loaded, cutoff)
+    result = build_report(loaded, out, reduced=not full, progress=not json_out, as_of=cutoff)
     seconds = time.perf_counter() - start
     if json_out:
         print_json({"report": result.html, "seconds": seconds, "sections": result.sections})

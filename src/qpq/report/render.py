@@ -55,8 +55,9 @@ h1{font-size:1.7em}h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin
 table.data{border-collapse:collapse;font-size:.85em;width:100%}
 table.data td,table.data th{border:1px solid #ccc;padding:.25em .4em;vertical-align:top}
 table.data th{background:#f0f4f8;text-align:left}
-.placeholder,.empty{color:#666;font-style:italic;background:#f7f7f7;padding:.6em;border-left:4px solid
-#999}.figure{margin:1em 0}.howto{font-size:.85em;color:#444}.files{font-size:.8em}
+.placeholder,.empty{color:#666;font-style:italic;background:#f7f7f7;padding:.6em;
+border-left:4px solid #999}.figure{margin:1em 0}.howto{font-size:.85em;color:#444}
+.files{font-size:.8em}
 nav ul{columns:2;font-size:.9em}
 """
 
@@ -83,6 +84,7 @@ def build_report(
     *,
     reduced: bool = True,
     progress: bool = False,
+    as_of: dt.date | None = None,
 ) -> ReportResult:
     """Build every section and write ``out_dir/report.html`` and ``out_dir/figures/``.
 
@@ -93,7 +95,7 @@ def build_report(
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(exist_ok=True)
     ctx = ReportContext(case=case, out_dir=out_dir, generated=dt.datetime.now(dt.UTC),
-                        reduced=reduced)
+                        reduced=reduced, as_of=as_of)
     chosen = sections if sections is not None else default_sections()
     outcomes: list[SectionOutcome] = []
     body: list[str] = []
@@ -143,7 +145,9 @@ def build_report(
         f"<script>{vlc.javascript_bundle(_BUNDLE_SNIPPET)}</script></head><body>"
         f"<h1>qpq report: {escape(case.meta.title)}</h1>"
         f"<p>Generated {ctx.generated:%Y-%m-%d %H:%M} UTC by qpq {__version__} for case "
-        f"<code>{escape(case.meta.id)}</code>, with {settings}.</p>"
+        f"<code>{escape(case.meta.id)}</code>, with {settings}."
+        + (f" <strong>Evidence as of {as_of.isoformat()}</strong>: later items are left out."
+           if as_of else "") + "</p>"
         f"<nav><ul>{nav}</ul></nav>{''.join(body)}<script>{script}</script></body></html>"
     )
     target = out_dir / "report.html"

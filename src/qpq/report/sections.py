@@ -55,6 +55,7 @@ class ReportContext:
     out_dir: Path
     generated: dt.datetime
     reduced: bool = True  # heavy studies run at reduced, cached settings in `make run`
+    as_of: dt.date | None = None  # the case was cut to what was known by this date
     options: dict[str, Any] = field(default_factory=dict)
 
 

@@ -95,7 +95,8 @@ def default_sections() -> list[Section]:
                 "Every parameter with its default, range, unit and evidence (issue 3).",
                 f"{ev}:parameters_section"),
         Section("game", "The quid pro quo game: equilibria", "game",
-                "Perfect Bayesian equilibria at the defaults, checked against Gambit (issue 3)."),
+                "Perfect Bayesian equilibria at the defaults.",
+                "qpq.report.game_section:game_section"),
         Section("phase", "Phase diagrams", "game",
                 "Where the deal holds, unravels or backfires over the parameter space "
                 "(issue 4)."),

@@ -1,0 +1,193 @@
+"""The shared utilities of model-spec sections 1-2, written once and vectorised.
+
+Every function takes its parameters as a mapping ``name -> value or array`` and its other
+arguments as arrays, and combines them by NumPy broadcasting, so the same formula serves a
+single parameter point, a grid of 200 x 200 points or an ensemble of a million draws. The
+game (:mod:`qpq.game`), the simulator and the exploration lenses all call these functions;
+none of them re-derives a payoff.
+
+Conventions: ``sincere`` is 1 for type S and 0 for type I; ``kappa`` is the type's capacity
+κ_θ; ``effort`` is the intensity e (0, ``restrain_intensity`` or ``crackdown_intensity``);
+``pressure`` is κ_θ·e, the share of effort that becomes effect; signals ``s`` and ``d`` are
+0/1; the flags ``recognised`` (R), ``aid`` (A), ``grants`` (G), ``plan_b``, ``intervene``,
+``engaged`` (m ≠ Boycott), ``boycott`` (m = Boycott) and ``breach`` are 0/1 or boolean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "Params",
+    "china_utility",
+    "continuation_value",
+    "defection_logit",
+    "defection_prob",
+    "effort_cost",
+    "final_effect",
+    "future_harm",
+    "logistic",
+    "persistence",
+    "round_harm",
+    "stay_prob",
+    "suppression_prob",
+    "taliban_utility",
+    "un_close_prob",
+]
+
+Params = Mapping[str, ArrayLike]
+"""Parameter values by name: scalars or arrays that broadcast with the other arguments."""
+
+FloatArray = NDArray[np.float64]
+
+
+def _f(x: ArrayLike) -> FloatArray:
+    return np.asarray(x, dtype=float)
+
+
+def logistic(x: ArrayLike) -> FloatArray:
+    """The logistic function 1 / (1 + exp(-x)), computed without overflow."""
+    z = _f(x)
+    out: FloatArray = np.exp(-np.logaddexp(0.0, -z))
+    return out
+
+
+def suppression_prob(pressure: ArrayLike, p: Params) -> FloatArray:
+    """σ_s: probability that the militants are suppressed this round.
+
+    σ_s = 1 − (1 − κ_θ·e)(1 − ``us_presence``·``us_suppression``)(1 − ``base_suppression``).
+    """
+    us = _f(p["us_presence"]) * _f(p["us_suppression"])
+    return 1.0 - (1.0 - _f(pressure)) * (1.0 - us) * (1.0 - _f(p["base_suppression"]))
+
+
+def defection_logit(pressure: ArrayLike, p: Params) -> FloatArray:
+    """L: the militants' logit choice of ISKP over staying, at pressure κ_θ·e.
+
+    L = logistic((``iskp_pull``·(1 + κ_θ·e) − ``iskp_join_cost``) / ``militant_temperature``).
+    """
+    x = (_f(p["iskp_pull"]) * (1.0 + _f(pressure)) - _f(p["iskp_join_cost"])) / _f(
+        p["militant_temperature"])
+    return logistic(x)
+
+
+def defection_prob(pressure: ArrayLike, p: Params) -> FloatArray:
+    """σ_d: probability of defection to ISKP, ``base_defection`` + (1 − base)·L."""
+    base = _f(p["base_defection"])
+    return base + (1.0 - base) * defection_logit(pressure, p)
+
+
+def stay_prob(pressure: ArrayLike, p: Params) -> FloatArray:
+    """1 − σ_d, computed without cancellation (it can be far below machine epsilon)."""
+    x = (_f(p["iskp_pull"]) * (1.0 + _f(pressure)) - _f(p["iskp_join_cost"])) / _f(
+        p["militant_temperature"])
+    return (1.0 - _f(p["base_defection"])) * logistic(-x)
+
+
+def un_close_prob(sincere: ArrayLike, p: Params) -> FloatArray:
+    """Probability that the UN report says "close ties", by type."""
+    s = _f(sincere)
+    return s * _f(p["un_close_if_sincere"]) + (1.0 - s) * _f(p["un_close_if_insincere"])
+
+
+def effort_cost(sincere: ArrayLike, p: Params) -> FloatArray:
+    """k_θ: ``effort_cost_sincere`` for type S, ``effort_cost_insincere`` for type I."""
+    s = _f(sincere)
+    return s * _f(p["effort_cost_sincere"]) + (1.0 - s) * _f(p["effort_cost_insincere"])
+
+
+def persistence(recognised: ArrayLike, p: Params) -> FloatArray:
+    """q(R): 1 when recognised (recognition locks in effort), else ``sincere_persistence``."""
+    r = _f(recognised)
+    return r + (1.0 - r) * _f(p["sincere_persistence"])
+
+
+def final_effect(plan_b: ArrayLike, intervene: ArrayLike, p: Params) -> FloatArray:
+    """effect(f): ``planb_effect`` for Plan B, ``intervene_effect`` for intervention, else 0."""
+    return _f(plan_b) * _f(p["planb_effect"]) + _f(intervene) * _f(p["intervene_effect"])
+
+
+def round_harm(s: ArrayLike, d: ArrayLike, p: Params) -> FloatArray:
+    """Harm = ``etim_threat``·(1 − s) + ``iskp_threat``·d: this round's realised harm."""
+    return _f(p["etim_threat"]) * (1.0 - _f(s)) + _f(p["iskp_threat"]) * _f(d)
+
+
+def future_harm(*, sincere: ArrayLike, kappa: ArrayLike, effort: ArrayLike,
+                recognised: ArrayLike, plan_b: ArrayLike, intervene: ArrayLike, p: Params
+                ) -> FloatArray:
+    """The bracket of W: future ETIM harm plus future ISKP harm (unweighted).
+
+    (1 − effect(f))·``etim_threat``·(1 − 1[θ=S]·κ_θ·e·q(R))
+    + (1 − c·effect(f))·``iskp_threat``·σ_d(1[θ=S]·e·q(R)), where σ_d at continued
+    effort x is evaluated at pressure κ_θ·x and c = ``planb_covers_iskp``.
+    """
+    effect = final_effect(plan_b, intervene, p)
+    continued = _f(sincere) * _f(kappa) * _f(effort) * persistence(recognised, p)
+    etim = (1.0 - effect) * _f(p["etim_threat"]) * (1.0 - continued)
+    iskp = (1.0 - _f(p["planb_covers_iskp"]) * effect) * _f(p["iskp_threat"]) * (
+        defection_prob(continued, p))
+    return etim + iskp
+
+
+def continuation_value(*, sincere: ArrayLike, kappa: ArrayLike, effort: ArrayLike,
+                       recognised: ArrayLike, plan_b: ArrayLike, intervene: ArrayLike,
+                       p: Params) -> FloatArray:
+    """W: China's continuation value of how the round ends, for a known type and effort.
+
+    W = R·V_θ − ``w_security``·``future_weight``·(future harm), with
+    V_S = ``future_value_sincere`` and V_I = ``future_value_insincere``.
+    """
+    s = _f(sincere)
+    value = s * _f(p["future_value_sincere"]) + (1.0 - s) * _f(p["future_value_insincere"])
+    harm = future_harm(sincere=sincere, kappa=kappa, effort=effort, recognised=recognised,
+                       plan_b=plan_b, intervene=intervene, p=p)
+    return _f(recognised) * value - _f(p["w_security"]) * _f(p["future_weight"]) * harm
+
+
+def china_utility(*, engaged: ArrayLike, recognised: ArrayLike, aid: ArrayLike,
+                  grants: ArrayLike, plan_b: ArrayLike, intervene: ArrayLike, breach: ArrayLike,
+                  s: ArrayLike, d: ArrayLike, sincere: ArrayLike, kappa: ArrayLike,
+                  effort: ArrayLike, p: Params) -> FloatArray:
+    """U_C: China's payoff for one play of the round (spec section 2).
+
+    U_C = −w·Harm + W + ``econ_gain``·1[m≠Boycott]·(1 − d) − ``aid_cost``·A
+    − ``recognition_cost``·G − (1 + ``future_weight``)·(``planb_cost``·1[PlanB]
+    + ``intervene_cost``·1[Intervene]) − ``reneging_cost``·1[breach].
+    """
+    w = _f(p["w_security"])
+    recurring = (1.0 + _f(p["future_weight"])) * (
+        _f(plan_b) * _f(p["planb_cost"]) + _f(intervene) * _f(p["intervene_cost"]))
+    return (
+        -w * round_harm(s, d, p)
+        + continuation_value(sincere=sincere, kappa=kappa, effort=effort,
+                             recognised=recognised, plan_b=plan_b, intervene=intervene, p=p)
+        + _f(p["econ_gain"]) * _f(engaged) * (1.0 - _f(d))
+        - _f(p["aid_cost"]) * _f(aid)
+        - _f(p["recognition_cost"]) * _f(grants)
+        - recurring
+        - _f(p["reneging_cost"]) * _f(breach)
+    )
+
+
+def taliban_utility(*, recognised: ArrayLike, aid: ArrayLike, boycott: ArrayLike,
+                    plan_b: ArrayLike, intervene: ArrayLike, s: ArrayLike, d: ArrayLike,
+                    sincere: ArrayLike, effort: ArrayLike, p: Params) -> FloatArray:
+    """U_T: the Taliban's payoff for one play of the round (spec section 2).
+
+    U_T = ``recognition_value``·R + ``aid_value``·A − k_θ·e²
+    + ``harbour_benefit``·1[θ=I]·(1 − s)·(1 + (``boycott_bond`` − 1)·1[m=Boycott])
+    − ``iskp_threat_to_taliban``·d − ``sovereignty_cost``·(1[PlanB] + 2·1[Intervene]).
+    """
+    bond = 1.0 + (_f(p["boycott_bond"]) - 1.0) * _f(boycott)
+    harbour = _f(p["harbour_benefit"]) * (1.0 - _f(sincere)) * (1.0 - _f(s)) * bond
+    return (
+        _f(p["recognition_value"]) * _f(recognised)
+        + _f(p["aid_value"]) * _f(aid)
+        - effort_cost(sincere, p) * _f(effort) ** 2
+        + harbour
+        - _f(p["iskp_threat_to_taliban"]) * _f(d)
+        - _f(p["sovereignty_cost"]) * (_f(plan_b) + 2.0 * _f(intervene))
+    )

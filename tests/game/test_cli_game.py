@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from qpq.cli.game import app
+from qpq.cli.params import params_command
+from qpq.errors import BadInputError
+from qpq.game import parse_efg
+
+runner = CliRunner()
+
+
+def test_solve_json_uses_the_efg_labels(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["solve", "--json", "--set", "reneging_cost=2"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["parameters"]["reneging_cost"] == 2.0
+    assert doc["label"] in {e["label"] for e in doc["equilibria"] if e["selected"]}
+    out = tmp_path / "g.efg"
+    res = runner.invoke(app, ["export", "--format", "efg", "--out", str(out),
+                              "--set", "reneging_cost=2"])
+    assert res.exit_code == 0, res.output
+    tree = parse_efg(out.read_text(encoding="utf-8"))
+    efg_infosets = {i.label for i in tree.infosets.values()}
+    for eq in doc["equilibria"]:
+        for player, infosets in eq["strategy"].items():
+            assert player in tree.players
+            assert set(infosets) <= efg_infosets
+        assert set(eq["beliefs"]) <= efg_infosets
+    actions = {i.label: set(i.actions) for i in tree.infosets.values()}
+    for infoset, dist in doc["equilibria"][0]["strategy"]["China"].items():
+        assert set(dist) == actions[infoset]
+
+
+def test_solve_human_output() -> None:
+    res = runner.invoke(app, ["solve", "--no-mixed"])
+    assert res.exit_code == 0, res.output
+    assert "Label:" in res.output and "Selected PBE" in res.output
+
+
+def test_reduced_solve_and_export(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["solve", "--json", "--reduced", "--first-move",
+                              "Engage[reward_if_suppressed]"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["structure"]["types"] == ["S,H", "I,H"]
+    out = tmp_path / "small.efg"
+    res = runner.invoke(app, ["export", "--reduced", "--first-move", "Boycott", "--out",
+                              str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["leaves"] == 2 * 3 * 4 * 3
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["solve", "--set", "iskp_pull=9"], "allowed range is [0, 3]"),
+    (["solve", "--set", "nonsense=1"], "unknown parameter"),
+    (["solve", "--set", "iskp_pull"], "NAME=VALUE"),
+    (["solve", "--first-move", "Invade"], "unknown first move"),
+    (["export", "--format", "nfg"], "allowed: efg"),
+    (["solve", "--reduced"], "exactly one"),
+])
+def test_bad_input_raises_bad_input_error(args: list[str], needle: str) -> None:
+    res = runner.invoke(app, args)
+    assert isinstance(res.exception, BadInputError), res.output
+    assert needle in str(res.exception)
+    assert res.exception.exit_code == 2
+
+
+def test_params_command() -> None:
+    cli = typer.Typer()
+    cli.command("params")(params_command)
+    cli.command("other")(lambda: None)
+    res = runner.invoke(cli, ["params", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)["parameters"]
+    names = {r["name"] for r in rows}
+    assert {"prior_sincere", "iskp_pull", "recognition_value", "us_presence"} <= names
+    for r in rows:
+        assert r["low"] <= r["default"] <= r["high"]
+        assert r["evidence"] or r["assumption"]
+    res = runner.invoke(cli, ["params"])
+    assert res.exit_code == 0 and "prior_sincere" in res.output

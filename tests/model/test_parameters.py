@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from qpq.errors import BadInputError
+from qpq.model import (
+    CANONICAL_PARAMETERS,
+    CONSTRAINTS,
+    DYNAMICS_PARAMETERS,
+    GAME_PARAMETERS,
+    ParameterRegistry,
+)
+from qpq.model.utilities import china_utility, taliban_utility
+
+# Every symbol written in `code font` in model-spec sections 1-2 (copied from the spec text),
+# and the section-3 symbols the issue names.
+SPEC_SYMBOLS = {
+    "prior_sincere", "p_high_capacity", "capacity_high", "capacity_low", "restrain_intensity",
+    "crackdown_intensity", "w_security", "aid_cost", "aid_value", "reneging_cost",
+    "us_presence", "us_suppression", "base_suppression", "base_defection", "iskp_pull",
+    "iskp_join_cost", "militant_temperature", "un_close_if_insincere", "un_close_if_sincere",
+    "econ_gain", "recognition_cost", "future_weight", "planb_cost", "intervene_cost",
+    "etim_threat", "iskp_threat", "future_value_sincere", "future_value_insincere",
+    "sincere_persistence", "planb_effect", "intervene_effect", "planb_covers_iskp",
+    "recognition_value", "effort_cost_sincere", "effort_cost_insincere", "harbour_benefit",
+    "boycott_bond", "iskp_threat_to_taliban", "sovereignty_cost",
+    "elimination_threshold", "recognition_threshold", "quiet_quarters",
+}
+
+
+@pytest.fixture
+def registry(param_case: Callable[..., Path]) -> ParameterRegistry:
+    return ParameterRegistry.load(param_case())
+
+
+def test_canonical_names_cover_the_spec() -> None:
+    assert set(CANONICAL_PARAMETERS) == SPEC_SYMBOLS
+    assert len(CANONICAL_PARAMETERS) == len(set(CANONICAL_PARAMETERS))
+    assert set(DYNAMICS_PARAMETERS) <= set(CANONICAL_PARAMETERS)
+    assert not set(DYNAMICS_PARAMETERS) & set(GAME_PARAMETERS)
+
+
+def test_utilities_read_only_registered_names() -> None:
+    class Recorder(dict[str, Any]):
+        def __missing__(self, key: str) -> float:
+            self.setdefault("__seen__", set()).add(key)
+            if key not in CANONICAL_PARAMETERS:
+                raise AssertionError(f"utility reads unregistered parameter {key!r}")
+            return 0.5
+
+    p = Recorder()
+    china_utility(engaged=1, recognised=1, aid=1, grants=1, plan_b=0, intervene=0, breach=0,
+                  s=1, d=0, sincere=1, kappa=0.5, effort=0.4, p=p)
+    taliban_utility(recognised=1, aid=1, boycott=0, plan_b=0, intervene=0, s=1, d=0, sincere=0,
+                    effort=0.4, p=p)
+
+
+def test_registry_from_temporary_case(registry: ParameterRegistry) -> None:
+    assert set(registry.names) == set(CANONICAL_PARAMETERS)
+    for p in registry:
+        assert p.low <= p.default <= p.high
+        assert p.assumption or p.evidence, p.name
+        assert p.unit and p.description
+
+
+def test_builtin_case_loads_and_matches_spec() -> None:
+    registry = ParameterRegistry.load()
+    assert set(CANONICAL_PARAMETERS) <= set(registry.names)
+    assert registry.check_case() == []
+    # the evidence ids resolve (the loader checks references) and honesty: most are
+    # assumptions, and us_presence is the only evidence-fixed default
+    fixed = [p.name for p in registry if not p.assumption]
+    assert fixed == ["us_presence"]
+
+
+def test_defaults_respect_spec_orderings(registry: ParameterRegistry) -> None:
+    d = registry.defaults()
+    for c in CONSTRAINTS:
+        assert bool(c.holds(d[c.lhs], d[c.rhs])), str(c)
+    assert d["future_value_sincere"] > 0 > d["future_value_insincere"]
+    assert d["boycott_bond"] >= 1
+    assert 0 < d["base_suppression"] < 1
+    assert 0 < d["un_close_if_sincere"] < 1 and 0 < d["un_close_if_insincere"] < 1
+    assert d["planb_covers_iskp"] == 0  # spec: default off
+
+
+def test_overrides(registry: ParameterRegistry) -> None:
+    p = registry.point({"iskp_pull": "2.5", "reneging_cost": 7})
+    assert p["iskp_pull"] == 2.5 and p["reneging_cost"] == 7.0
+    assert p.changed() == {"iskp_pull": 2.5, "reneging_cost": 7.0}
+    assert registry.defaults()["iskp_pull"] != 2.5  # the defaults are untouched
+
+
+@pytest.mark.parametrize(("name", "value", "needle"), [
+    ("iskp_pull", "9", "allowed range is [0, 3]"),
+    ("iskp_pull", "-0.1", "allowed range is [0, 3]"),
+    ("iskp_pull", "abc", "not a number"),
+    ("iskp_pull", "nan", "out of range"),
+    ("quiet_quarters", "2.5", "whole number"),
+    ("iskp_pul", "1", "did you mean iskp_pull"),
+])
+def test_bad_overrides(registry: ParameterRegistry, name: str, value: str, needle: str) -> None:
+    with pytest.raises(BadInputError) as exc:
+        registry.point({name: value})
+    assert needle in str(exc.value)
+    assert exc.value.exit_code == 2
+
+
+def test_orderings_are_enforced(registry: ParameterRegistry) -> None:
+    with pytest.raises(BadInputError) as exc:
+        registry.point({"restrain_intensity": 0.7, "crackdown_intensity": 0.6})
+    assert "restrain_intensity < crackdown_intensity" in str(exc.value)
+    with pytest.raises(BadInputError):
+        registry.point({"effort_cost_sincere": 2.0, "effort_cost_insincere": 1.0})
+
+
+def test_missing_parameter_is_reported(param_case: Callable[..., Path]) -> None:
+    def drop(items: list[dict[str, Any]]) -> None:
+        items[:] = [i for i in items if i["name"] != "iskp_pull"]
+
+    with pytest.raises(BadInputError) as exc:
+        ParameterRegistry.load(param_case(drop))
+    assert "iskp_pull" in str(exc.value)
+
+
+def test_spec_bounds_are_checked(param_case: Callable[..., Path]) -> None:
+    def widen(items: list[dict[str, Any]]) -> None:
+        for i in items:
+            if i["name"] == "un_close_if_sincere":
+                i["high"] = 1.0
+            if i["name"] == "capacity_high":
+                i["high"] = 1.0
+
+    with pytest.raises(BadInputError) as exc:
+        ParameterRegistry.load(param_case(widen))
+    text = str(exc.value)
+    assert "un_close_if_sincere.high" in text and "(0, 1)" in text
+    assert "capacity_high.high" in text
+
+
+def test_validate_arrays(registry: ParameterRegistry) -> None:
+    out = registry.validate_arrays({"iskp_pull": np.linspace(0, 3, 5), "prior_sincere": 0.2})
+    assert set(out) == set(registry.names)
+    assert all(v.shape == (5,) for v in out.values())
+    assert np.all(out["prior_sincere"] == 0.2)
+    with pytest.raises(BadInputError, match="iskp_pull"):
+        registry.validate_arrays({"iskp_pull": [0.5, 4.0]})
+    with pytest.raises(BadInputError, match="restrain_intensity < crackdown_intensity"):
+        registry.validate_arrays({"restrain_intensity": [0.3, 0.7],
+                                  "crackdown_intensity": [0.9, 0.6]})
+    with pytest.raises(BadInputError, match="unknown parameter"):
+        registry.validate_arrays({"nope": [1.0]})

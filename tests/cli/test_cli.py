@@ -86,6 +86,7 @@ def test_report_as_of(capsys, make_case, tmp_path):
     code, stdout, _ = run(capsys, "report", "--case", str(make_case()), "--out", str(out),
                           "--as-of", "2016-12-31", "--json")
     assert code == 0
+    assert json.loads(stdout)["report"].endswith("report.html")
     html = (out / "report.html").read_text()
     assert "Evidence as of 2016-12-31" in html
     assert "Takeover" not in html  # an event of 2021 is not known by then

@@ -29,6 +29,7 @@ README = HERE / "README.md"
 MODULES: dict[str, str] = {
     "evidence": "bench.evidence_bench",
     "bargain": "bench.bargain_bench",
+    "sim": "bench.sim_bench",
 }
 
 FIELDS = ("name", "figure", "unit", "peer", "peer_figure", "ratio", "n", "machine", "date",

@@ -40,3 +40,13 @@ def test_every_internal_link_resolves(make_case, tmp_path):
     targets = set(re.findall(r'href="#(item-[^"]+)"', html))
     anchors = set(re.findall(r'id="(item-[^"]+)"', html))
     assert targets and targets <= anchors
+
+
+def test_section_that_does_not_apply_says_why(make_case, tmp_path):
+    # The mini case has two parameters, not the game's: the game section explains instead of
+    # failing the whole report.
+    result = build_report(load_case(make_case()), tmp_path / "out")
+    html = result.html.read_text()
+    assert "does not apply to this case" in html
+    (game,) = [s for s in result.sections if s.id == "game"]
+    assert game.built and game.figures == ()

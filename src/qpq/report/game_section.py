@@ -8,7 +8,6 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from qpq.errors import BadInputError
 from qpq.game.solver import solve
 from qpq.model.parameters import ParameterRegistry
 from qpq.report.palette import OKABE_ITO
@@ -46,12 +45,7 @@ def game_section(ctx: ReportContext) -> SectionContent:
     """Solve the game at the case's defaults; show the selected PBE and the others."""
     if not ctx.case.parameters:
         return SectionContent("<p class='empty'>This case defines no game parameters.</p>")
-    try:
-        registry = ParameterRegistry.from_case(ctx.case)
-    except BadInputError as exc:
-        # An evidence-only case may define some parameters but not the whole game.
-        return SectionContent(f"<p class='empty'>This case's parameters do not define the "
-                              f"game: {escape(str(exc))}</p>")
+    registry = ParameterRegistry.from_case(ctx.case)
     solution = solve(registry.point({})).to_json()
     equilibria = solution["equilibria"]
     selected = next((e for e in equilibria if e["selected"]), None)

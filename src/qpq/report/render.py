@@ -19,6 +19,7 @@ import vl_convert as vlc
 
 from qpq import __version__
 from qpq.case import Case
+from qpq.errors import BadInputError
 from qpq.report.sections import ReportContext, Section, SectionContent, default_sections
 
 __all__ = ["ReportResult", "SectionOutcome", "build_report"]
@@ -104,7 +105,16 @@ def build_report(
     for section in bar(chosen, len(chosen), "building report", enabled=progress):
         start = time.perf_counter()
         builder = section.load_builder()
-        content: SectionContent | None = builder(ctx) if builder is not None else None
+        content: SectionContent | None = None
+        if builder is not None:
+            try:
+                content = builder(ctx)
+            except BadInputError as exc:
+                # The case lacks what this lens needs (e.g. an evidence-only case has no
+                # simulator parameters): say so in place, and build the rest.
+                content = SectionContent(
+                    "<p class='empty'>This section does not apply to this case: "
+                    f"{escape(str(exc))}</p>", (), None)
         fig_names: list[str] = []
         parts = [f"<section id='{escape(section.id)}'><h2>{escape(section.title)}</h2>"]
         if content is None:

@@ -103,9 +103,15 @@ def default_sections() -> list[Section]:
         Section("propositions", "The paper's propositions", "game",
                 "P1–P8: reproduced, not reproduced or contradicted by evidence, with the share "
                 "of the plausible range in which each holds (issue 4)."),
-        Section("dynamics", "Backcast and forecasts", "sim",
-                "The simulated history against stylised facts and forecast fan charts "
-                "(issue 5)."),
+        Section("backcast", "Backcast: the simulated history against stylised facts", "sim",
+                "The simulated history against the case's stylised facts.",
+                "qpq.sim.report:backcast_section"),
+        Section("forecast", "Forecasts", "sim",
+                "Forecast fan charts and event probabilities by policy.",
+                "qpq.sim.report:forecast_section"),
+        Section("dynamic-propositions", "The propositions in time", "sim",
+                "Dynamic forms of P1, P3, P5 and P6.",
+                "qpq.sim.report:propositions_section"),
         Section("sensitivity", "What drives China's security", "explore",
                 "Sobol and Morris indices for china_security (issue 6)."),
         Section("discovery", "When does the deal backfire?", "explore",

@@ -1,0 +1,164 @@
+"""Dynamics lens: throughput of the vectorised simulator, memory per scenario, Mesa 3 peer.
+
+* throughput: scenario-steps (scenario-quarters) per second for N = 100,000 scenarios over
+  the 120 quarters 1996Q1-2025Q4 under the `equilibrium` policy at the defaults, on two
+  worker processes (this machine's two cores), median of 3 runs; the equilibrium lookup is
+  built before timing and reported separately;
+* peak memory per scenario: tracemalloc peak of a one-process run of N = 32,768 scenarios
+  divided by N (working set of a chunk plus the per-scenario results);
+* the Mesa 3 peer (bench/peers/mesa/model.py: one Mesa Model per scenario, one agent per
+  actor group, the same equations) runs a sample of scenarios in its own venv; its
+  scenario-steps per second are extrapolated from the sample, and the ratio is ours over
+  Mesa's in the same unit. The peer is skipped with a message when its venv is missing
+  (run bench/peers/mesa/setup.sh).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qpq.case import load_case
+from qpq.sim.engine import RunSpec, simulate, worker_pool
+from qpq.sim.equilibrium import build_table
+from qpq.sim.params import default_pool, sim_registry
+from qpq.sim.policies import CONSEQUENCES
+from qpq.sim.timeline import build_timeline
+
+HERE = Path(__file__).resolve().parent
+PEER = HERE / "peers" / "mesa"
+PEER_PY = PEER / ".venv" / "bin" / "python"
+CACHE = HERE / ".cache"
+N = 100_000
+START, STOP = dt.date(1996, 1, 1), dt.date(2025, 12, 31)   # 120 quarters
+GRID = 24
+MESA_SAMPLE = 200
+WORKERS = 2
+CHUNK = 7  # blocks per chunk: 98 blocks = 14 chunks, 7 per worker
+
+
+def _setup() -> tuple[Any, Any, Any]:
+    case = load_case()
+    pool = default_pool(sim_registry(case))
+    tl = build_timeline(case, START, STOP)
+    return pool, tl, build_table(pool, tl.regimes, GRID)
+
+
+def _spec_json(pool: Any, tl: Any, table: Any) -> dict[str, Any]:
+    c = CONSEQUENCES
+    return {
+        "start": tl.start, "grid_size": GRID, "params": pool.point(0),
+        "us_presence": tl.us_presence.tolist(), "in_power": tl.taliban_in_power.tolist(),
+        "recognitions": tl.recognitions.tolist(), "regime": tl.regime_index.tolist(),
+        "selected": table.selected[0].tolist(), "effort": table.effort[0].tolist(),
+        "response": table.response[0].tolist(),
+        "response_no_report": table.response_no_report[0].tolist(),
+        "breach": c.breach.astype(int).tolist(),
+        "breach_no_report": c.breach_no_report.astype(int).tolist(),
+        "consequences": {k: getattr(c, k).astype(int).tolist()
+                         for k in ("recognised", "aid", "grants", "plan_b", "intervene")},
+    }
+
+
+def _mesa(pool: Any, tl: Any, table: Any) -> dict[str, Any] | None:
+    if not PEER_PY.is_file():
+        print("  mesa peer skipped: bench/peers/mesa/.venv is missing (run "
+              "bench/peers/mesa/setup.sh)", file=sys.stderr)
+        return None
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / "mesa_spec.json"
+    path.write_text(json.dumps(_spec_json(pool, tl, table)))
+    runs = []
+    for rep in range(3):
+        out = subprocess.run([str(PEER_PY), str(PEER / "model.py"), str(path),
+                              str(MESA_SAMPLE), str(rep * MESA_SAMPLE)],
+                             capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    best = sorted(runs, key=lambda r: r["steps_per_s"])[1]
+    best["mean_border_end"] = statistics.mean(r["mean_border_end"] for r in runs)
+    best["mean_attacks_china"] = statistics.mean(r["mean_attacks_china"] for r in runs)
+    return best
+
+
+def run() -> list[dict[str, Any]]:
+    pool, tl, _ = _setup()
+    t0 = time.perf_counter()
+    table = build_table(pool, tl.regimes, GRID)
+    lookup_ms = (time.perf_counter() - t0) * 1e3
+    steps = N * tl.n_quarters
+    spec = RunSpec(timeline=tl, pool=pool, table=table, policy="equilibrium", n=N, seed=0)
+    # fork: `python -m bench` runs the runner at import, so spawned workers cannot
+    # re-import the main module; the workers only run numpy element-wise code
+    with worker_pool(WORKERS, context="fork") as ex:
+        simulate(spec, chunk_blocks=CHUNK, executor=ex)           # warm-up: workers start
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            res = simulate(spec, chunk_blocks=CHUNK, executor=ex)
+            times.append(time.perf_counter() - t0)
+    ours = steps / statistics.median(times)
+    single = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        simulate(spec, chunk_blocks=CHUNK)
+        single.append(time.perf_counter() - t0)
+    ours_1 = steps / statistics.median(single)
+
+    n_mem = 32 * 1024
+    mem_spec = RunSpec(timeline=tl, pool=pool, table=table, policy="equilibrium", n=n_mem,
+                       seed=0)
+    tracemalloc.start()
+    simulate(mem_spec, chunk_blocks=32)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    border = float(res.series_frame()["militants_border"][-1])
+    mesa = _mesa(pool, tl, table)
+    cores = os.cpu_count()
+    entries: list[dict[str, Any]] = [
+        {"name": f"sim throughput, {WORKERS} workers (equilibrium policy, 1996Q1-2025Q4)",
+         "figure": ours, "unit": "scenario-steps/s",
+         "peer": f"Mesa {mesa['mesa']} (one Model per scenario)" if mesa else None,
+         "peer_figure": mesa["steps_per_s"] if mesa else None,
+         "ratio": ours / mesa["steps_per_s"] if mesa else None, "n": steps,
+         "notes": f"N={N} x {tl.n_quarters} quarters on {cores} cores, median of 3; goal "
+                  f">= 1e7 steps/s and >= 300x Mesa; Mesa extrapolated from {MESA_SAMPLE} "
+                  "scenarios (median of 3 samples)" if mesa else
+                  "Mesa peer skipped: run bench/peers/mesa/setup.sh"},
+        {"name": "sim throughput, 1 process", "figure": ours_1, "unit": "scenario-steps/s",
+         "peer": None, "peer_figure": None,
+         "ratio": ours_1 / mesa["steps_per_s"] if mesa else None, "n": steps,
+         "notes": "same run without worker processes"},
+        {"name": "sim peak memory per scenario", "figure": peak / n_mem, "unit": "bytes",
+         "peer": None, "peer_figure": None, "ratio": None, "n": n_mem,
+         "notes": "tracemalloc peak of one chunk of 32 blocks, divided by its scenarios"},
+        {"name": "equilibrium lookup (one parameter point)", "figure": lookup_ms, "unit": "ms",
+         "peer": None, "peer_figure": None, "ratio": None,
+         "n": len(tl.regimes) * GRID,
+         "notes": f"{len(tl.regimes)} regimes x {GRID} belief grid points, 6 first moves"},
+    ]
+    if mesa is not None:
+        entries.append({
+            "name": "sim vs Mesa: ensemble means agree", "figure": border,
+            "unit": "fighters (border zone, 2025Q4 mean)", "peer": "Mesa",
+            "peer_figure": mesa["mean_border_end"],
+            "ratio": border / mesa["mean_border_end"] if mesa["mean_border_end"] else None,
+            "n": MESA_SAMPLE * 3,
+            "notes": "same equations, different random numbers: a check, not a benchmark"})
+    return entries
+
+
+if __name__ == "__main__":
+    for e in run():
+        print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in e.items()})
+    np.set_printoptions()

@@ -1,0 +1,70 @@
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from qpq.case.asof import case_as_of
+from qpq.sim.calibration import UNCALIBRATED, calibrate, history_end
+from qpq.sim.facts import evaluate
+from qpq.sim.timeline import quarter_label
+
+AS_OF = dt.date(2025, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def cal(case):
+    return calibrate(case, AS_OF, draws=48, replicates=8, seed=4, grid_size=8, min_accept=20)
+
+
+def test_history_ends_with_the_last_complete_quarter():
+    assert quarter_label(history_end(dt.date(2025, 6, 30))) == "2025Q2"
+    assert quarter_label(history_end(dt.date(2025, 6, 29))) == "2025Q1"
+
+
+def test_only_facts_known_by_the_as_of_date_are_used(cal, case):
+    known = {c.id for c in case_as_of(case, AS_OF).claims}
+    used = set(cal.used_facts)
+    assert used and used <= known
+    for f in cal.facts:
+        if f.evaluable and f.fact.id in known:
+            assert f.used
+        if f.fact.id not in known:
+            assert not f.used
+
+
+def test_accepted_scenarios_match_every_used_fact(cal):
+    if cal.approximate:
+        pytest.skip("too few exact matches in this small run")
+    for f in cal.facts:
+        if f.used:
+            assert f.accepted_match == 1.0
+            values = cal.sim.stats[f.fact.id][cal.accepted]
+            assert evaluate(f.fact.target, values).all()
+    assert np.all(cal.misses[cal.accepted] == 0)
+
+
+def test_acceptance_is_informative(cal):
+    # the used facts reject some histories, and the accepted types lean insincere
+    # (Omar refused; the UN finds close ties)
+    assert cal.accepted.size < cal.draws * cal.replicates
+    insincere = cal.type_share["I,H"] + cal.type_share["I,L"]
+    assert insincere > 0.7
+
+
+def test_particles_are_consistent(cal):
+    p = cal.particles
+    assert p.size == cal.accepted.size
+    assert p.arrays["belief"].shape == (4, p.size)
+    assert p.arrays["pool_index"].max() < cal.particle_pool.size
+    # a particle's parameters are its accepted draw's parameters
+    draws = cal.sim.pool_index[cal.accepted]
+    np.testing.assert_array_equal(cal.particle_pool.values["iskp_pull"][p.arrays["pool_index"]],
+                                  cal.pool.values["iskp_pull"][draws])
+
+
+def test_summary_labels_parameters(cal):
+    s = cal.summary()
+    assert s["facts_used"] == list(cal.used_facts)
+    labels = {p["label"] for p in s["parameters"]}
+    assert labels <= {UNCALIBRATED, "constrained by the facts"}
+    assert len(s["facts"]) == 12

@@ -1,0 +1,47 @@
+import json
+
+import pytest
+
+from .conftest import run_cli
+
+
+def test_run_json_compares_policies(capsys, tmp_path):
+    out_dir = tmp_path / "runs"
+    code, out, _ = run_cli(capsys, "sim", "run", "--policy", "boycott", "--policy",
+                           "equilibrium", "--n", "1024", "--until", "2024-12-31",
+                           "--out", str(out_dir), "--charts", str(tmp_path / "charts"),
+                           "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert set(doc["policies"]) == {"boycott", "equilibrium"}
+    assert doc["policies"]["boycott"]["recognised_ever"] == 0.0
+    assert "uncalibrated (assumption-driven)" in doc["note"]
+    assert (out_dir / "boycott" / "summary.parquet").is_file()
+    assert (tmp_path / "charts" / "fan_militants_border.html").is_file()
+
+
+@pytest.mark.parametrize("args", [
+    ("run", "--policy", "appease"),
+    ("run", "--until", "1990-01-01"),
+    ("run", "--set", "iskp_pull=9"),
+    ("run", "--set", "no_such=1"),
+    ("backcast", "--policy", "appease"),
+])
+def test_bad_input_exits_2(capsys, args):
+    code, out, err = run_cli(capsys, "sim", *args)
+    assert code == 2 and out == "" and "error:" in err
+
+
+def test_backcast_json_table(capsys, tmp_path):
+    code, out, _ = run_cli(capsys, "sim", "backcast", "--as-of", "2025-06-30", "--draws", "16",
+                           "--replicates", "4", "--out", str(tmp_path), "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["as_of"] == "2025-06-30" and len(doc["facts"]) == 12
+    row = next(r for r in doc["facts"] if r["fact"] == "cl-sf-no-chinese-recognition")
+    assert row["used"] is False                       # known only from the 2025 paper
+    import duckdb
+
+    path = (tmp_path / "accepted_parameters.parquet").as_posix()
+    frame = duckdb.connect().execute(f"SELECT * FROM read_parquet('{path}')").df()
+    assert len(frame) == doc["accepted"] and "iskp_pull" in frame.columns

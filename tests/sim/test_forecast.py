@@ -1,0 +1,85 @@
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+
+from qpq.errors import BadInputError
+from qpq.sim.calibration import UNCALIBRATED, calibrate
+from qpq.sim.forecast import EVENTS, check_window, forecast
+
+from .conftest import run_cli
+
+AS_OF, UNTIL = dt.date(2025, 6, 30), dt.date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def cal(case):
+    return calibrate(case, AS_OF, draws=32, replicates=8, seed=0, grid_size=8, min_accept=20)
+
+
+def test_forecast_document(case, cal):
+    res = forecast(case, cal, UNTIL, n=3000, seed=1)
+    doc = json.loads(json.dumps(res.to_json()))
+    assert set(doc) >= {"as_of", "until", "policy", "n", "seed", "events"}
+    assert doc["as_of"] == "2025-06-30" and doc["until"] == "2026-06-30"
+    assert set(doc["events"]) == {e.name for e in EVENTS}
+    ev = doc["events"]
+    for name in ("china_recognizes_de_jure", "militants_eliminated"):
+        assert 0.0 <= ev[name]["probability"] <= 1.0
+    for name in ("militants_at_border_share", "militants_coopted_share"):
+        assert 0.0 <= ev[name]["expected"] <= 1.0
+    lo, hi = ev["iskp_strength"]["interval_90"]
+    assert lo <= ev["iskp_strength"]["median"] <= hi
+    for e in ev.values():
+        assert isinstance(e["calibrated"], bool)
+        assert e["label"] == ("calibrated" if e["calibrated"] else UNCALIBRATED)
+    # no sourced fact counts attacks after 2021
+    assert not ev["attacks_on_chinese_nationals_afghanistan"]["calibrated"]
+    assert not ev["attacks_cross_border_central_asia"]["calibrated"]
+    assert doc["calibration"]["window"] == ["2025Q3", "2026Q2"]
+
+
+def test_forecast_is_deterministic_and_policy_sensitive(case, cal):
+    a = forecast(case, cal, UNTIL, n=2048, seed=3)
+    b = forecast(case, cal, UNTIL, n=2048, seed=3)
+    assert a.events == b.events
+    boycott = forecast(case, cal, UNTIL, n=2048, seed=3, policy="boycott")
+    # a boycotting China never holds recognition it has not already given
+    p = boycott.events["china_recognizes_de_jure"]
+    assert p["probability"] == pytest.approx(p["already_at_start"])
+    np.testing.assert_array_equal(a.sim.type_index, boycott.sim.type_index)   # CRN
+
+
+@pytest.mark.parametrize(("as_of", "until", "policy", "match"), [
+    (dt.date(2026, 6, 30), dt.date(2025, 6, 30), "equilibrium", "must be before"),
+    (dt.date(2025, 6, 30), dt.date(2025, 6, 30), "equilibrium", "must be before"),
+    (dt.date(1995, 6, 30), dt.date(2025, 6, 30), "equilibrium", "out of range"),
+    (dt.date(2025, 6, 30), dt.date(2200, 1, 1), "equilibrium", "later than"),
+    (dt.date(2025, 6, 30), dt.date(2026, 6, 30), "appease", "unknown policy"),
+])
+def test_bad_window(as_of, until, policy, match):
+    with pytest.raises(BadInputError, match=match):
+        check_window(as_of, until, policy)
+
+
+def test_cli_forecast_json(capsys):
+    code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", "2025-06-30", "--until",
+                           "2026-06-30", "--n", "1024", "--draws", "24", "--replicates", "4",
+                           "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["n"] == 1024 and doc["policy"] == "equilibrium" and doc["seed"] == 0
+    assert set(doc["events"]) == {e.name for e in EVENTS}
+
+
+@pytest.mark.parametrize("args", [
+    ("--as-of", "2026-06-30", "--until", "2025-06-30"),
+    ("--as-of", "2025-06-30", "--until", "2026-06-30", "--policy", "appease"),
+    ("--as-of", "1980-01-01", "--until", "2026-06-30"),
+    ("--as-of", "yesterday", "--until", "2026-06-30"),
+])
+def test_cli_bad_input_exits_2(capsys, args):
+    code, out, err = run_cli(capsys, "sim", "forecast", *args)
+    assert code == 2 and out == ""
+    assert "error:" in err

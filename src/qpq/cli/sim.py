@@ -86,7 +86,10 @@ def run_command(
     case_dir: CaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Trajectories of the key states under China's policies (common random numbers)."""
+    """Trajectories of the key states under China's policies (common random numbers).
+
+    Example: ``qpq sim run --policy engage_no_promise --policy boycott --n 2000 --json``
+    """
     request = RunRequest(
         policies=tuple(policy) if policy else policy_names(), start=_date(start, "--start"),
         until=_date(until, "--until"), n=n, seed=seed, draws=draws,
@@ -146,7 +149,10 @@ def backcast_command(
                    ] = None,
     workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
 ) -> None:
-    """Calibrate to the stylised facts known by --as-of and show how each is matched."""
+    """Calibrate to the stylised facts known by --as-of and show how each is matched.
+
+    Example: ``qpq sim backcast --as-of 2025-12-31 --json``
+    """
     resolve_policy(policy)
     cut = _date(as_of, "--as-of")
     case = load_case(case_dir)
@@ -193,7 +199,10 @@ def forecast_command(
     seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
     workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
 ) -> None:
-    """Forecast the events of the window from the calibrated ensemble."""
+    """Forecast the events of the window from the calibrated ensemble.
+
+    Example: ``qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json``
+    """
     cut, end = _date(as_of, "--as-of"), _date(until, "--until")
     check_window(cut, end, policy, n)
     case = load_case(case_dir)
@@ -222,7 +231,10 @@ def propositions_command(
                                        "ranges where P1 and P5 hold (0: skip)", min=0)] = 0,
     seed: SeedOpt = 0, case_dir: CaseOpt = None, json_out: JsonOpt = False,
 ) -> None:
-    """Dynamic forms of P1, P3, P5 and P6 with common random numbers."""
+    """Dynamic forms of P1, P3, P5 and P6 with common random numbers.
+
+    Example: ``qpq sim propositions --json``
+    """
     from qpq.sim.propositions import p1_boycott, p3_capacity, p5_conundrum, p6_free_ride
 
     case = load_case(case_dir)

@@ -30,6 +30,7 @@ MODULES: dict[str, str] = {
     "evidence": "bench.evidence_bench",
     "bargain": "bench.bargain_bench",
     "sim": "bench.sim_bench",
+    "dashboard": "bench.dashboard_bench",
 }
 
 FIELDS = ("name", "figure", "unit", "peer", "peer_figure", "ratio", "n", "machine", "date",

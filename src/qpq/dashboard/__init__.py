@@ -1,0 +1,74 @@
+"""The local what-if dashboard: pure logic here, a thin Streamlit script in ``app.py``.
+
+An analyst chooses China's policy and moves the key parameters (sliders over the case's
+plausible ranges) and sees the game's selected equilibrium, the point on a phase diagram,
+the ensemble's fan chart and event probabilities, and the evidence behind each parameter.
+
+* :mod:`~qpq.dashboard.controls` — sliders from the parameter registry, point validation;
+* :mod:`~qpq.dashboard.equilibrium` — the game's selected PBE, summarised;
+* :mod:`~qpq.dashboard.phase` — the phase-diagram grid and chart;
+* :mod:`~qpq.dashboard.whatif` — the ensemble run, fan chart and events;
+* :mod:`~qpq.dashboard.evidence` — evidence ids resolved to sources;
+* :mod:`~qpq.dashboard.view` — what a rerun recomputes (:func:`compute_view`);
+* :mod:`~qpq.dashboard.server` — the Streamlit command line (``qpq serve``).
+
+Nothing here imports Streamlit; only ``app.py`` does (the ``dashboard`` extra).
+"""
+
+from qpq.dashboard.controls import (
+    AXIS_DEFAULTS,
+    KEY_PARAMETERS,
+    PointCheck,
+    SliderSpec,
+    resolve_point,
+    slider_spec,
+    slider_specs,
+)
+from qpq.dashboard.equilibrium import EquilibriumView, TypeEffort, equilibrium_view
+from qpq.dashboard.evidence import (
+    EvidenceItem,
+    ParameterEvidence,
+    SourceRef,
+    evidence_markdown,
+    parameter_evidence,
+    resolve_evidence,
+)
+from qpq.dashboard.phase import PhaseGrid, phase_chart, phase_grid
+from qpq.dashboard.server import APP_PATH, streamlit_command, streamlit_env
+from qpq.dashboard.view import Context, DashboardView, Settings, compute_view, view_charts
+from qpq.dashboard.whatif import EventRow, ForecastView, WhatIfRequest, fan_chart, what_if
+
+__all__ = [
+    "APP_PATH",
+    "AXIS_DEFAULTS",
+    "KEY_PARAMETERS",
+    "Context",
+    "DashboardView",
+    "EquilibriumView",
+    "EventRow",
+    "EvidenceItem",
+    "ForecastView",
+    "ParameterEvidence",
+    "PhaseGrid",
+    "PointCheck",
+    "Settings",
+    "SliderSpec",
+    "SourceRef",
+    "TypeEffort",
+    "WhatIfRequest",
+    "compute_view",
+    "equilibrium_view",
+    "evidence_markdown",
+    "fan_chart",
+    "parameter_evidence",
+    "phase_chart",
+    "phase_grid",
+    "resolve_evidence",
+    "resolve_point",
+    "slider_spec",
+    "slider_specs",
+    "streamlit_command",
+    "streamlit_env",
+    "view_charts",
+    "what_if",
+]

@@ -1,0 +1,61 @@
+"""The HTML report in a real browser, offline: every figure renders, the console is clean.
+
+The report is built once for the module (``qpq.report.build_report`` on the built-in case,
+about 15 s) into a temporary folder and opened from ``file://`` in Debian's Chromium with
+every request that is not a local file blocked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qpq.case import load_case
+from qpq.report import build_report
+from tests.dashboard.browser import artifact, chromium, guard, require_chromium
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    require_chromium()  # fail (CI) or skip before the slow build
+    out = tmp_path_factory.mktemp("report")
+    return build_report(load_case(), out).html
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as b:
+        yield b
+
+
+def test_every_figure_renders_offline_without_console_errors(report: Path, browser: Any
+                                                             ) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    page = context.new_page()
+    g = guard(page)
+    page.goto(report.as_uri())
+    n_charts = page.locator("div.chart").count()
+    assert n_charts >= 5, f"expected the report's figures, found {n_charts} div.chart"
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('div.chart')).every("
+        "el => el.querySelector('svg, canvas'))", timeout=60_000)
+    empty = page.evaluate(
+        "() => Array.from(document.querySelectorAll('div.chart'))"
+        ".filter(el => !el.querySelector('svg, canvas')).map(el => el.dataset.figure)")
+    assert empty == []
+    # A rendered figure has marks, not just an empty svg element.
+    marks = page.evaluate(
+        "() => Array.from(document.querySelectorAll('div.chart')).map("
+        "el => el.querySelectorAll('svg .mark-rect, svg .mark-symbol, svg .mark-line, "
+        "svg .mark-area, svg .mark-text, svg path, canvas').length)")
+    assert all(m > 0 for m in marks), marks
+    page.screenshot(path=artifact("report-offline.png"), full_page=True)
+    assert g.blocked == [], f"the report asked the network for: {g.blocked}"
+    assert g.console_errors == [], g.console_errors
+    assert g.page_errors == [], g.page_errors
+    context.close()

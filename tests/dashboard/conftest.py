@@ -1,0 +1,12 @@
+"""Fixtures of the dashboard tests: the built-in case loaded once, as the app loads it."""
+
+from __future__ import annotations
+
+import pytest
+
+from qpq.dashboard.view import Context
+
+
+@pytest.fixture(scope="session")
+def ctx() -> Context:
+    return Context.load()

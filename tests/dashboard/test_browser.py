@@ -1,0 +1,167 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright.
+
+One server per module (started through ``qpq serve``'s code path on a free local port),
+a fresh page (a fresh Streamlit session, so defaults) per test. Screenshots go to
+out/test-artifacts/. Requests that leave 127.0.0.1 are blocked and must not happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.dashboard.browser import Guard, Server, artifact, chromium, dashboard_server, guard
+
+pytestmark = pytest.mark.slow
+
+EQ = ".st-key-equilibrium"
+METRIC = f"{EQ} [data-testid=stMetricValue]"
+TIMEOUT = 60_000
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    from tests.dashboard.browser import require_chromium
+
+    require_chromium()
+    with dashboard_server() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[Any]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser: Any, server: Server) -> Iterator[tuple[Any, Guard]]:
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    pg = context.new_page()
+    g = guard(pg)
+    pg.goto(server.url)
+    pg.wait_for_selector(METRIC, timeout=TIMEOUT)
+    wait_charts(pg)
+    yield pg, g
+    context.close()
+
+
+def wait_charts(pg: Any) -> None:
+    for key in ("phase", "forecast"):
+        pg.wait_for_selector(f".st-key-{key} canvas, .st-key-{key} svg.marks", timeout=TIMEOUT)
+    wait_idle(pg)
+
+
+def wait_idle(pg: Any) -> None:
+    """Wait until Streamlit has finished the rerun (no stale elements, not running)."""
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=stStatusWidget]') && "
+        "!document.querySelector('[data-stale=true]')", timeout=TIMEOUT)
+
+
+def metrics(pg: Any) -> list[str]:
+    return [t.strip() for t in pg.locator(METRIC).all_inner_texts()]
+
+
+def label_line(pg: Any) -> str:
+    return str(pg.locator(EQ).get_by_text("Label:").first.inner_text())
+
+
+def chart_png(pg: Any, key: str) -> bytes:
+    return bytes(pg.locator(f".st-key-{key} [data-testid=stVegaLiteChart]").first.screenshot())
+
+
+def move_slider(pg: Any, name: str, key: str) -> None:
+    slider = pg.locator("[data-testid=stSlider]", has_text=name).get_by_role("slider")
+    slider.focus()
+    slider.press(key)
+
+
+def choose(pg: Any, label: str, option: str) -> None:
+    pg.locator("[data-testid=stSelectbox]", has_text=label).first.click()
+    pg.get_by_role("option", name=option, exact=True).click()
+
+
+def test_page_shows_equilibrium_phase_diagram_forecast_and_evidence(page: tuple[Any, Guard]
+                                                                    ) -> None:
+    pg, g = page
+    assert "engage without recognition" in label_line(pg)
+    assert "Engage[no_promise]" in label_line(pg)
+    values = metrics(pg)
+    assert values[0] == "0.124"  # P(recognised) at the defaults (docs/model-game.md §5)
+    assert pg.locator(f"{EQ} table").inner_text().count("harbour") == 2
+    assert pg.locator(".st-key-forecast table").inner_text().count(
+        "uncalibrated (assumption-driven)") == 7
+    assert pg.locator(".st-key-evidence a[href='?evidence=un-2024-monitoring-team']").count()
+    pg.screenshot(path=artifact("dashboard-defaults.png"))
+    assert g.blocked == [], f"requests left 127.0.0.1: {g.blocked}"
+    assert g.console_errors == [] and g.page_errors == []
+
+
+def test_slider_changes_numbers_and_charts(page: tuple[Any, Guard]) -> None:
+    pg, g = page
+    before = metrics(pg)
+    phase_before, fan_before = chart_png(pg, "phase"), chart_png(pg, "forecast")
+    move_slider(pg, "iskp_pull", "End")  # the strongest pull ISKP's range allows
+    pg.wait_for_function(f"() => document.querySelector('{EQ}').innerText.includes('boycott')",
+                         timeout=TIMEOUT)
+    wait_charts(pg)
+    after = metrics(pg)
+    assert "Label: boycott" in label_line(pg)
+    assert after != before
+    assert after[0] == "0.000"  # no recognition after a boycott
+    assert float(after[2]) > float(before[2])  # more defection to ISKP
+    assert chart_png(pg, "phase") != phase_before  # the mark moved
+    assert chart_png(pg, "forecast") != fan_before
+    pg.screenshot(path=artifact("dashboard-iskp-pull-max.png"))
+    assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
+
+
+def test_choosing_another_policy(page: tuple[Any, Guard]) -> None:
+    pg, g = page
+    events_before = pg.locator(".st-key-forecast table").inner_text()
+    choose(pg, "policy", "recognise")
+    pg.wait_for_selector(".st-key-committed", timeout=TIMEOUT)
+    wait_charts(pg)
+    committed = pg.locator(".st-key-committed").inner_text()
+    assert "China commits to Recognize" in committed
+    assert "recognition withdrawn" in committed
+    assert "Forecast under 'recognise'" in pg.locator(".st-key-forecast").inner_text()
+    assert pg.locator(".st-key-forecast table").inner_text() != events_before
+    pg.screenshot(path=artifact("dashboard-policy-recognise.png"))
+    assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
+
+
+def test_evidence_link_opens_the_source(page: tuple[Any, Guard], server: Server) -> None:
+    pg, _ = page
+    link = pg.locator(".st-key-evidence a[href='?evidence=roggio-2024-lwj']").first
+    with pg.context.expect_page() as popup:
+        link.click()
+    detail = popup.value
+    g = guard(detail)
+    detail.wait_for_selector(".st-key-evidence-detail", timeout=TIMEOUT)
+    detail.wait_for_selector(METRIC, timeout=TIMEOUT)
+    wait_charts(detail)
+    assert detail.url == f"{server.url}/?evidence=roggio-2024-lwj"
+    text = detail.locator(".st-key-evidence-detail").inner_text()
+    assert "Al Qaeda opens 8 new training camps" in text
+    assert "prior_sincere" in text  # the parameters that cite it
+    href = detail.locator(".st-key-evidence-detail a[href^='https://']").first
+    assert href.get_attribute("href") == (
+        "https://www.longwarjournal.org/archives/2024/02/al-qaeda-opens-8-new-training-camps-"
+        "5-madrasas-and-a-facilitation-network-to-iran-in-afghanistan.php")
+    detail.screenshot(path=artifact("dashboard-evidence-roggio-2024-lwj.png"))
+    assert g.console_errors == [] and g.page_errors == []
+
+
+def test_values_that_break_an_ordering_are_explained(page: tuple[Any, Guard]) -> None:
+    pg, _ = page
+    move_slider(pg, "capacity_low", "End")     # 0.6
+    wait_idle(pg)
+    move_slider(pg, "capacity_high", "Home")   # 0.4 < capacity_low
+    pg.wait_for_selector(".st-key-problems", timeout=TIMEOUT)
+    text = pg.locator(".st-key-problems").inner_text()
+    assert "capacity_low=0.6, capacity_high=0.4" in text
+    pg.screenshot(path=artifact("dashboard-invalid-point.png"))

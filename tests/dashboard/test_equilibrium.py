@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from qpq.dashboard.equilibrium import equilibrium_view, policy_first_move, summarise
+from qpq.dashboard.view import Context
+from qpq.game import FULL_GAME, solve
+from qpq.model import POLICIES
+from qpq.model.policies import FIRST_MOVES, FirstMove, MoveKind, Promise
+
+
+def test_every_policy_maps_to_a_first_move_or_to_china_choosing() -> None:
+    assert policy_first_move("equilibrium") is None
+    assert policy_first_move("boycott") == FirstMove(MoveKind.BOYCOTT)
+    engage = FirstMove(MoveKind.ENGAGE, Promise.NO_PROMISE)
+    assert policy_first_move("conditional") == engage
+    assert policy_first_move("plan_b_after_failure") == engage
+    for p in POLICIES:
+        m = policy_first_move(p.name)
+        assert m is None or m in FIRST_MOVES
+    with pytest.raises(KeyError, match="unknown policy"):
+        policy_first_move("appease")
+
+
+def test_free_game_matches_the_solver(ctx: Context) -> None:
+    point = ctx.registry.defaults()
+    view = equilibrium_view(point)
+    ref = solve(point)  # with the mixed search: the selection still prefers pure PBE
+    eq = ref.selected_equilibrium
+    assert eq is not None
+    assert view.found and view.label == ref.label == "engage without recognition"
+    assert view.first_move == eq.first_move.label == "Engage[no_promise]"
+    assert view.p_recognised == pytest.approx(eq.outcome["p_recognised"])
+    assert view.p_recognised == pytest.approx(0.1245, abs=5e-4)  # docs/model-game.md §5
+    assert [e.effort for e in view.efforts] == ["crackdown", "restrain", "harbour", "harbour"]
+    assert not view.mixed_search and "multiple" in view.flags
+    assert view.scope == "China chooses its first move"
+
+
+def test_committed_policy_restricts_the_first_move(ctx: Context) -> None:
+    point = ctx.registry.defaults()
+    boycott = equilibrium_view(point, FirstMove(MoveKind.BOYCOTT))
+    assert boycott.label == "boycott" and boycott.p_recognised == 0.0
+    assert boycott.scope == "China commits to Boycott"
+    recognise = equilibrium_view(point, FirstMove(MoveKind.RECOGNIZE))
+    ref = solve(point, dataclasses.replace(FULL_GAME, first_moves=(FirstMove(
+        MoveKind.RECOGNIZE),)))
+    assert recognise.label == ref.label == "recognition withdrawn"
+
+
+def test_the_label_changes_with_iskp_pull(ctx: Context) -> None:
+    low = equilibrium_view(ctx.registry.point({"iskp_pull": 0.0}))
+    high = equilibrium_view(ctx.registry.point({"iskp_pull": 3.0}))
+    assert high.label == "boycott" and low.label != "boycott"
+    assert high.p_defected > low.p_defected
+
+
+def test_mixed_search_runs_only_without_a_pure_pbe(ctx: Context) -> None:
+    point = ctx.registry.defaults()
+    sol = solve(point, mixed=True)
+    fake = dataclasses.replace(sol, selected=None)
+    view = summarise(fake, "test")
+    assert not view.found and view.label is None and view.efforts == ()
+    assert view.as_dict()["efforts"] == {}

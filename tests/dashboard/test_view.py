@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import functools
+
+from qpq.dashboard.phase import PhaseGrid
+from qpq.dashboard.view import Context, Settings, Values, compute_view, view_charts
+from qpq.dashboard.whatif import ForecastView, WhatIfRequest
+
+SMALL = WhatIfRequest(n=200, series_sample=50)
+
+
+def test_compute_view_at_the_defaults(ctx: Context) -> None:
+    view = compute_view(ctx, Settings(request=SMALL, grid_size=5))
+    assert view.check.ok and view.equilibrium is not None and view.committed is None
+    assert view.equilibrium.label == "engage without recognition"
+    assert view.grid is not None and view.grid.labels.shape == (5, 5)
+    assert view.current == (1.0, 1.0) and view.forecast is not None
+    phase, fan = view_charts(view, "iskp_strength")
+    assert phase is not None and fan is not None
+
+
+def test_a_fixed_policy_adds_the_committed_game(ctx: Context) -> None:
+    view = compute_view(ctx, Settings(policy="boycott", request=SMALL, grid_size=5))
+    assert view.committed is not None and view.committed.label == "boycott"
+    assert view.forecast is not None and view.forecast.sim.spec.policy == "boycott"
+
+
+def test_invalid_values_stop_before_any_work(ctx: Context) -> None:
+    calls: list[str] = []
+
+    def grid(*a: object) -> PhaseGrid:
+        calls.append("grid")
+        raise AssertionError("not reached")
+
+    view = compute_view(ctx, Settings(values={"capacity_low": 0.6, "capacity_high": 0.4}),
+                        grid_fn=grid)
+    assert not view.check.ok and view.equilibrium is None and calls == []
+    assert view_charts(view, "iskp_strength") == (None, None)
+
+
+def test_moving_an_axis_reuses_the_cached_grid(ctx: Context) -> None:
+    grid_calls: list[Values] = []
+
+    @functools.lru_cache(maxsize=8)
+    def grid(values: Values, x: str, y: str, size: int) -> PhaseGrid:
+        grid_calls.append(values)
+        return ctx.grid(values, x, y, size)
+
+    def run(values: Values, request: WhatIfRequest) -> ForecastView:
+        return ctx.run(values, request)
+
+    for pull in (1.0, 2.0, 3.0):  # iskp_pull is the y axis
+        v = compute_view(ctx, Settings(values={"iskp_pull": pull}, request=SMALL, grid_size=5),
+                         grid_fn=grid, run_fn=run)
+        assert v.current == (1.0, pull)
+    assert len(grid_calls) == 1
+    compute_view(ctx, Settings(values={"prior_sincere": 0.5}, request=SMALL, grid_size=5),
+                 grid_fn=grid, run_fn=run, forecast=False)
+    assert len(grid_calls) == 2

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from qpq.dashboard.view import Context
+from qpq.dashboard.whatif import (
+    FAN_VARIABLES,
+    ForecastView,
+    WhatIfRequest,
+    calibrated,
+    event_rows,
+    fan_chart,
+    fan_data,
+    what_if,
+)
+from qpq.sim import EVENTS, SERIES, RunRequest, calibrate, run_policies
+
+SMALL = WhatIfRequest(n=300, series_sample=100)
+
+
+@pytest.fixture(scope="module")
+def base(ctx: Context) -> ForecastView:
+    return what_if(ctx.case, ctx.registry.defaults(), SMALL)
+
+
+def test_events_agree_with_qpq_sim_run(ctx: Context, base: ForecastView) -> None:
+    # The same run through qpq.sim's own `run_policies` (same pool, lookup, seed): the
+    # window statistics must agree scenario for scenario.
+    _, results = run_policies(ctx.case, RunRequest(
+        policies=("equilibrium",), n=SMALL.n, seed=SMALL.seed, until=SMALL.until,
+        window_start=SMALL.window_start, grid_size=SMALL.grid_size, series_sample=100))
+    ref = results["equilibrium"].stats
+    st = base.sim.stats
+    assert np.array_equal(st["recognised_any"] >= 1, np.isfinite(ref["recognition_time"]))
+    assert np.allclose(st["nationals"], ref["expected_attacks_nationals"])
+    assert np.allclose(st["border"], ref["militants_border"])
+    events = {e.name: e for e in base.events}
+    assert [e.name for e in base.events] == [e.name for e in EVENTS]
+    assert events["china_recognizes_de_jure"].value == pytest.approx(
+        float(np.isfinite(ref["recognition_time"]).mean()))
+    assert events["attacks_on_chinese_nationals_afghanistan"].value == pytest.approx(
+        float(ref["expected_attacks_nationals"].mean()))
+    for e in base.events:
+        assert e.label == "uncalibrated (assumption-driven)"
+        if e.unit in ("probability", "share of remaining militants", "index (0-1)"):
+            assert e.value is not None and 0.0 <= e.value <= 1.0
+    lo, hi = events["iskp_strength"].interval or (np.nan, np.nan)
+    assert lo <= (events["iskp_strength"].value or np.nan) <= hi
+
+
+def test_runs_are_deterministic_and_policy_sensitive(ctx: Context, base: ForecastView) -> None:
+    again = what_if(ctx.case, ctx.registry.defaults(), SMALL)
+    assert [e.value for e in again.events] == [e.value for e in base.events]
+    boycott = what_if(ctx.case, ctx.registry.defaults(), WhatIfRequest(
+        policy="boycott", n=SMALL.n, series_sample=100))
+    rec = {e.name: e.value for e in boycott.events}
+    assert rec["china_recognizes_de_jure"] == 0.0
+    assert [e.value for e in boycott.events] != [e.value for e in base.events]
+    assert base.window == ("2025Q3", "2030Q4")
+
+
+def test_us_presence_slider_is_a_counterfactual_after_2021(ctx: Context, base: ForecastView
+                                                           ) -> None:
+    stay = what_if(ctx.case, ctx.registry.point({"us_presence": 1.0}), SMALL)
+    assert "Counterfactual: US/NATO presence 1 after 2021-09-01" in stay.note
+    assert "Counterfactual" not in base.note
+    spec = stay.sim.spec
+    us = spec.timeline.us_presence
+    q2022 = 2022 * 4 - spec.timeline.start
+    assert us[q2022] == 1.0 and base.sim.spec.timeline.us_presence[q2022] == 0.0
+    j = SERIES.index("militants_border")
+    assert stay.sim.mean_series[-1, j] < base.sim.mean_series[-1, j]
+
+
+def test_fan_data_and_chart(base: ForecastView) -> None:
+    frame = fan_data(base.sim, "iskp_strength", dt.date(2020, 1, 1))
+    assert frame["quarter"].iloc[0] == "2020Q1" and frame["quarter"].iloc[-1] == "2030Q4"
+    assert (frame["q05"] <= frame["median"]).all() and (frame["median"] <= frame["q95"]).all()
+    for v in FAN_VARIABLES:
+        spec = fan_chart(base, v).to_dict()
+        assert v in str(spec) and "uncalibrated (assumption-driven)" in str(spec)
+
+
+def test_event_rows_read_forecast_documents() -> None:
+    rows = event_rows({"china_recognizes_de_jure": {"probability": 0.25, "label": "calibrated"},
+                       "iskp_strength": {"median": 0.5, "interval_90": [0.1, 0.9]}})
+    assert [r.name for r in rows] == ["china_recognizes_de_jure", "iskp_strength"]
+    assert rows[0].value == 0.25 and rows[0].label == "calibrated"
+    assert rows[1].interval == (0.1, 0.9)
+
+
+def test_calibrated_mode_uses_qpq_sim_forecast(ctx: Context) -> None:
+    cal = calibrate(ctx.case, dt.date(2025, 6, 30), draws=40, replicates=2, seed=1)
+    view = calibrated(ctx.case, cal, SMALL)
+    assert view.mode == "calibrated" and view.window[0] == "2025Q3"
+    assert "Calibrated forecast as of 2025-06-30" in view.note
+    assert len(view.events) == len(EVENTS)
+
+
+def test_bad_requests() -> None:
+    with pytest.raises(ValueError, match="at least one scenario"):
+        WhatIfRequest(n=0)
+    with pytest.raises(ValueError, match="window_start"):
+        WhatIfRequest(window_start=dt.date(2031, 1, 1))

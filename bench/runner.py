@@ -30,6 +30,7 @@ MODULES: dict[str, str] = {
     "evidence": "bench.evidence_bench",
     "bargain": "bench.bargain_bench",
     "sim": "bench.sim_bench",
+    "explore": "bench.explore_bench",
     "dashboard": "bench.dashboard_bench",
 }
 

@@ -14,7 +14,7 @@ import typer
 from rich.text import Text
 
 from qpq import __version__
-from qpq.cli import bargain, evidence, game, params, report, serve, sim
+from qpq.cli import bargain, evidence, explore, game, params, report, serve, sim
 from qpq.cli._common import err_console
 from qpq.errors import EXIT_BAD_INPUT, EXIT_FAILURE, QpqError
 
@@ -32,6 +32,7 @@ app.add_typer(evidence.app, name="evidence")
 app.add_typer(game.app, name="game")
 app.add_typer(bargain.app, name="bargain")
 app.add_typer(sim.app, name="sim")
+app.add_typer(explore.app, name="explore")
 app.command("params")(params.params_command)
 app.command("serve")(serve.serve_command)
 app.command("report")(report.report_command)

@@ -1,0 +1,220 @@
+"""Samplers and the experiment design they produce (EMA: the experiments).
+
+Five samplers draw points in the unit hypercube, each from an injected
+:class:`numpy.random.Generator` (never the global state):
+
+* :func:`latin_hypercube` — scipy.stats.qmc's Latin hypercube (scrambled strata);
+* :func:`sobol_sequence` — scipy.stats.qmc's scrambled Sobol' sequence (n a power of 2);
+* :func:`saltelli` — the cross-sampled matrices of Saltelli (2002/2010) built on a 2D-dim
+  Sobol' sequence, in the row layout :func:`SALib.analyze.sobol.analyze` reads (per base
+  sample: A, AB₁ … AB_D, B), for first- and total-order indices;
+* :func:`morris` — SALib's Morris (1991) one-at-a-time trajectories on a ``levels`` grid;
+* :func:`full_factorial` — every combination of ``levels`` evenly spaced values (ends
+  included), capped at :data:`MAX_FACTORIAL` experiments.
+
+:func:`make_design` turns them into a :class:`Design`: unit points, parameter values
+(:func:`qpq.explore.transform.to_values`) and the **noise groups**. Consecutive rows
+``g·k … g·k + g − 1`` (``g = group_size``) share the simulator's random numbers (noise index
+k): a Saltelli base sample's D + 2 rows, a Morris trajectory's D + 1 points, or a single
+experiment for the other designs. So the differences the estimators take (A against AB_i,
+one step of a trajectory) compare the parameters, not two draws of the noise (common random
+numbers). The design of a study is a pure function of (study, method, n, seed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import qmc
+
+from qpq.errors import BadInputError
+from qpq.explore.scenario import Study
+from qpq.explore.transform import to_values
+from qpq.sim.rng import BLOCK_SIZE
+
+__all__ = [
+    "MAX_FACTORIAL",
+    "METHODS",
+    "Design",
+    "Method",
+    "design_rng",
+    "full_factorial",
+    "latin_hypercube",
+    "make_design",
+    "morris",
+    "saltelli",
+    "sobol_sequence",
+]
+
+FloatArray = NDArray[np.float64]
+Method = Literal["lhs", "sobol", "saltelli", "morris", "factorial"]
+METHODS: tuple[Method, ...] = ("lhs", "sobol", "saltelli", "morris", "factorial")
+MAX_FACTORIAL = 1_000_000
+_DESIGN_KEY = 0x45585053  # "EXPS": the design's stream, apart from the simulator's purposes
+
+
+def design_rng(seed: int, method: Method) -> np.random.Generator:
+    """The generator a study's design of ``method`` draws from: keyed by (seed, method)."""
+    ss = np.random.SeedSequence(int(seed), spawn_key=(_DESIGN_KEY, METHODS.index(method)))
+    return np.random.Generator(np.random.PCG64(ss))
+
+
+def _power_of_two(n: int, what: str) -> int:
+    if n < 2 or n & (n - 1):
+        raise BadInputError(f"{what} needs n to be a power of 2 (e.g. 1024, 4096), got {n}: "
+                            "the balance of Sobol' points holds only for powers of 2")
+    return int(n).bit_length() - 1
+
+
+def latin_hypercube(n: int, d: int, rng: np.random.Generator) -> FloatArray:
+    """``n`` Latin-hypercube points in [0, 1)^d."""
+    return np.asarray(qmc.LatinHypercube(d=d, rng=rng).random(n))
+
+
+def sobol_sequence(n: int, d: int, rng: np.random.Generator) -> FloatArray:
+    """The first ``n`` points (a power of 2) of a scrambled Sobol' sequence in [0, 1)^d."""
+    m = _power_of_two(n, "a Sobol' sequence")
+    return np.asarray(qmc.Sobol(d=d, scramble=True, rng=rng).random_base2(m))
+
+
+def saltelli(n: int, d: int, rng: np.random.Generator) -> FloatArray:
+    """Saltelli's cross-sampled design: ``n·(d + 2)`` rows, per base sample A, AB₁…AB_d, B.
+
+    A and B are the two halves of a 2d-dimensional scrambled Sobol' sequence; AB_i is A with
+    column i taken from B.
+    """
+    base = sobol_sequence(n, 2 * d, rng)
+    a, b = base[:, :d], base[:, d:]
+    out = np.repeat(a[:, None, :], d + 2, axis=1)
+    idx = np.arange(d)
+    out[:, 1 + idx, idx] = b[:, idx]
+    out[:, d + 1, :] = b
+    return np.asarray(out.reshape(n * (d + 2), d))
+
+
+def morris(n: int, d: int, levels: int, rng: np.random.Generator) -> FloatArray:
+    """``n`` Morris trajectories (``n·(d + 1)`` rows) on a ``levels`` grid in [0, 1]^d."""
+    from SALib.sample import morris as salib_morris
+
+    if levels % 2:
+        raise BadInputError(f"Morris needs an even number of levels, got {levels}")
+    problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0.0, 1.0]] * d}
+    return np.asarray(salib_morris.sample(problem, n, num_levels=levels, seed=rng),
+                      dtype=float)
+
+
+def full_factorial(levels: int, d: int) -> FloatArray:
+    """Every combination of ``levels`` evenly spaced values in [0, 1] (ends included)."""
+    total = levels ** d
+    if total > MAX_FACTORIAL:
+        raise BadInputError(f"a full factorial of {levels} levels over {d} uncertainties has "
+                            f"{total:,} experiments; allowed: at most {MAX_FACTORIAL:,} (use "
+                            "fewer levels, fewer uncertainties or Latin hypercube sampling)")
+    grid = np.linspace(0.0, 1.0, levels)
+    mesh = np.meshgrid(*([grid] * d), indexing="ij")
+    return np.stack([m.reshape(-1) for m in mesh], axis=1)
+
+
+@dataclass(frozen=True)
+class Design:
+    """A set of experiments: unit points, parameter values and noise groups.
+
+    Attributes
+    ----------
+    method
+        The sampler (``lhs``, ``sobol``, ``saltelli``, ``morris``, ``factorial``).
+    names
+        Uncertainty names (columns).
+    unit, values
+        (n, D) unit-hypercube points and the parameter values they map to.
+    group_size
+        Consecutive rows sharing one noise index (common random numbers).
+    n_base
+        The sampler's size argument (base samples, trajectories, points or levels).
+    seed
+        The study seed the design was drawn with.
+    settings
+        Method settings (e.g. Morris levels), for provenance.
+    """
+
+    method: Method
+    names: tuple[str, ...]
+    unit: FloatArray
+    values: FloatArray
+    group_size: int
+    n_base: int
+    seed: int
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_experiments(self) -> int:
+        """Number of experiments (rows)."""
+        return int(self.values.shape[0])
+
+    @property
+    def block_rows(self) -> int:
+        """Rows per noise block: :data:`~qpq.sim.rng.BLOCK_SIZE` noise indices."""
+        return BLOCK_SIZE * self.group_size
+
+    @property
+    def n_blocks(self) -> int:
+        """Number of noise blocks (the unit of evaluation chunks)."""
+        return -(-self.n_experiments // self.block_rows)
+
+    def block_range(self, block: int) -> tuple[int, int]:
+        """Rows ``[lo, hi)`` of noise block ``block``."""
+        lo = block * self.block_rows
+        return lo, min(lo + self.block_rows, self.n_experiments)
+
+    def describe(self) -> dict[str, Any]:
+        """Provenance as a JSON-ready dict."""
+        return {"method": self.method, "experiments": self.n_experiments,
+                "n_base": self.n_base, "group_size": self.group_size, "seed": self.seed,
+                "uncertainties": list(self.names), **dict(self.settings)}
+
+
+def make_design(study: Study, method: Method, n: int | None = None,
+                rng: np.random.Generator | None = None) -> Design:
+    """The study's experiments for ``method`` (size ``n``, default ``study.n``).
+
+    ``n`` is the number of points (``lhs``, ``sobol``), of base samples (``saltelli``:
+    n·(D + 2) experiments) or of trajectories (``morris``: n·(D + 1)); ``factorial`` uses
+    ``study.levels`` and ignores ``n``. ``rng`` defaults to :func:`design_rng`.
+
+    Raises
+    ------
+    BadInputError
+        For an unknown method or a size the method cannot use.
+    """
+    if method not in METHODS:
+        raise BadInputError(f"unknown sampling method {method!r}; allowed: "
+                            + ", ".join(METHODS))
+    size = study.n if n is None else int(n)
+    if size < 1:
+        raise BadInputError(f"need at least one experiment, got n={size}")
+    d = len(study.uncertainties)
+    gen = rng if rng is not None else design_rng(study.seed, method)
+    settings: dict[str, Any] = {}
+    group = 1
+    if method == "lhs":
+        unit = latin_hypercube(size, d, gen)
+    elif method == "sobol":
+        unit = sobol_sequence(size, d, gen)
+    elif method == "saltelli":
+        unit, group = saltelli(size, d, gen), d + 2
+        settings["calc_second_order"] = False
+    elif method == "morris":
+        unit, group = morris(size, d, study.morris_levels, gen), d + 1
+        settings["levels"] = study.morris_levels
+    else:
+        unit = full_factorial(study.levels, d)
+        size = study.levels
+        settings["levels"] = study.levels
+    values = to_values(unit, study)
+    return Design(method, study.names, unit, values, group, size, study.seed,
+                  MappingProxyType(settings))

@@ -1,0 +1,86 @@
+"""``qpq explore``: JSON documents, charts and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qpq.cli import app, main
+from qpq.cli import explore as explore_cli
+
+
+def run_explore(capsys, *args):
+    """Run ``qpq explore ARGS`` (registering the sub-app if the CLI does not yet)."""
+    if not any(g.name == "explore" for g in app.registered_groups):
+        app.add_typer(explore_cli.app, name="explore")
+    capsys.readouterr()
+    code = main(["explore", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_sensitivity_json_has_indices_per_outcome(capsys, scenario_file, tmp_path):
+    chart = tmp_path / "sobol.html"
+    code, out, _ = run_explore(capsys, "sensitivity", str(scenario_file()), "--n", "16",
+                               "--outcome", "china_security", "--chart", str(chart), "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["method"] == "sobol" and doc["policy"] == "engage_reward_if_suppressed"
+    assert doc["design"]["experiments"] == 16 * (5 + 2)
+    (entry,) = doc["outcomes"]
+    assert entry["outcome"] == "china_security"
+    assert set(entry["S1"]) == set(entry["ST"]) == set(entry["conf"]["ST"]) == {
+        "iskp_pull", "crackdown_intensity", "restrain_intensity", "defection_share",
+        "quarterly_discount"}
+    assert entry["ST"]["quarterly_discount"] == 0.0     # it does not enter china_security
+    assert chart.is_file()
+
+
+def test_morris_table(capsys, scenario_file):
+    code, out, _ = run_explore(capsys, "sensitivity", str(scenario_file()), "--method",
+                               "morris", "--n", "4", "--outcome", "militants_iskp")
+    assert code == 0 and "mu*" in out and "militants_iskp" in out
+
+
+def test_compare_json_names_the_most_robust_policy(capsys, scenario_file, tmp_path):
+    code, out, _ = run_explore(capsys, "compare", str(scenario_file()), "--n", "32",
+                               "--chart", str(tmp_path), "--json")
+    assert code == 0
+    doc = json.loads(out)
+    first = doc["outcomes"][0]
+    assert first["outcome"] == "china_security"
+    assert set(first["policies"]) == {"engage_reward_if_suppressed", "boycott", "conditional"}
+    assert first["most_robust"]["minimax_regret"] in first["policies"]
+    assert (tmp_path / "regret_china_security.html").is_file()
+
+
+def test_discover_prints_the_box(capsys, scenario_file, tmp_path):
+    code, out, _ = run_explore(capsys, "discover", str(scenario_file()), "--n", "64",
+                               "--chart", str(tmp_path))
+    assert code == 0 and "PRIM box" in out and "coverage" in out
+    assert (tmp_path / "prim_tradeoff.html").is_file()
+
+
+def test_schema_is_json(capsys):
+    code, out, _ = run_explore(capsys, "schema")
+    assert code == 0 and json.loads(out)["title"] == "qpq exploration scenario"
+
+
+@pytest.mark.parametrize("args", [
+    ("sensitivity", "no-such-scenario"),
+    ("sensitivity", "deal-under-uncertainty", "--method", "fast"),
+    ("sensitivity", "deal-under-uncertainty", "--policy", "appease", "--n", "2"),
+    ("sensitivity", "deal-under-uncertainty", "--n", "3"),          # not a power of 2
+    ("sensitivity", "deal-under-uncertainty", "--outcome", "happiness", "--n", "2"),
+    ("compare", "deal-under-uncertainty", "--lever", "appease"),
+])
+def test_bad_input_exits_2(capsys, args):
+    code, out, err = run_explore(capsys, *args)
+    assert code == 2 and out == "" and "error:" in err
+
+
+def test_equilibrium_is_refused_for_large_designs(capsys):
+    code, _, err = run_explore(capsys, "sensitivity", "deal-under-uncertainty", "--policy",
+                               "equilibrium", "--n", "2048")
+    assert code == 2 and "equilibrium" in err and "20,000" in err

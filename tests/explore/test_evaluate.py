@@ -1,0 +1,122 @@
+"""Running experiments: restricted lookups, type averaging, blocks, common random numbers."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from qpq.explore.evaluate import _pool, block_seed, evaluate, evaluate_block, model_setup
+from qpq.explore.loading import load_study
+from qpq.explore.lookup import ALL_MOVES, build_lookup, lookup_for, moves_for
+from qpq.explore.sampling import make_design
+from qpq.explore.scenario import TABLE_PARAMETERS
+from qpq.sim.engine import RunSpec, WindowStat, simulate
+from qpq.sim.equilibrium import build_table
+from qpq.sim.rng import BLOCK_SIZE
+
+FIELDS = ("effort", "response", "response_no_report", "pure", "china_value")
+
+
+@pytest.fixture(scope="module")
+def tiny(case, tmp_path_factory):
+    import yaml
+
+    from .conftest import TINY
+
+    path = tmp_path_factory.mktemp("scen") / "tiny.yaml"
+    path.write_text(yaml.safe_dump(TINY))
+    return load_study(path, case)
+
+
+@pytest.fixture(scope="module")
+def setup(case, tiny):
+    return model_setup(case, tiny)
+
+
+def test_moves_for_policies():
+    assert moves_for(["boycott"]) == (0,)
+    assert moves_for(["engage_reward_if_suppressed"]) == (2, 5)
+    assert moves_for(["conditional", "recognise"]) == (1, 5)
+    assert moves_for(["boycott", "equilibrium"]) == ALL_MOVES
+
+
+def test_lookup_equals_the_simulators_for_every_move(setup, tiny):
+    pool = _pool(setup, make_design(tiny, "lhs", 24).values)
+    full = build_table(pool, setup.timeline.regimes, 4)
+    mine = build_lookup(pool, setup.timeline.regimes, 4, chunk=7)
+    for f in (*FIELDS, "selected", "has_pbe"):
+        assert np.array_equal(getattr(full, f), getattr(mine, f)), f
+    part = build_lookup(pool, setup.timeline.regimes, 4, (2, 5))
+    for f in FIELDS:
+        assert np.array_equal(getattr(full, f)[..., [2, 5]] if f in ("pure", "china_value")
+                              else getattr(full, f)[..., [2, 5], :],
+                              getattr(part, f)[..., [2, 5]] if f in ("pure", "china_value")
+                              else getattr(part, f)[..., [2, 5], :]), f
+    assert (part.selected == -1).all() and "first moves [2, 5] only" in part.method
+
+
+def test_dynamics_parameters_share_lookup_rows(setup, tiny):
+    d = make_design(tiny, "saltelli", 8)
+    pool = _pool(setup, d.values)
+    shared = lookup_for(pool, setup.timeline.regimes, 4, (0,), TABLE_PARAMETERS)
+    direct = build_lookup(pool, setup.timeline.regimes, 4, (0,))
+    assert np.array_equal(shared.effort, direct.effort)
+    assert np.array_equal(shared.response, direct.response)
+
+
+def test_outcomes_are_prior_weighted_means_over_types(setup, tiny):
+    d = make_design(tiny, "lhs", 16)
+    got = evaluate_block(setup, d.values, 1, 0, ["conditional"])["conditional"]
+    pool = _pool(setup, d.values)
+    table = build_table(pool, setup.timeline.regimes, 4)
+    ps, ph = pool.values["prior_sincere"], pool.values["p_high_capacity"]
+    w = [ps * ph, ps * (1 - ph), (1 - ps) * ph, (1 - ps) * (1 - ph)]
+    stats = (WindowStat("iskp", "militants_iskp", setup.first, setup.last, "final"),
+             WindowStat("china", "expected_attacks_china", setup.first, setup.last, "sum"),
+             WindowStat("nat", "expected_attacks_nationals", setup.first, setup.last, "sum"))
+    runs = [simulate(RunSpec(timeline=setup.timeline, pool=pool, table=table,
+                             policy="conditional", n=16, seed=block_seed(7, 0), stats=stats,
+                             forced_type=t)).stats for t in range(4)]
+    years = (setup.last - setup.first + 1) / 4
+    severity = pool.values["nationals_severity"]
+    iskp = sum(w[t] * runs[t]["iskp"] for t in range(4))
+    security = sum(w[t] * -(runs[t]["china"] + severity * runs[t]["nat"]) / years
+                   for t in range(4))
+    assert np.allclose(got["militants_iskp"], iskp, rtol=0, atol=1e-9)
+    assert np.allclose(got["china_security"], security, rtol=0, atol=1e-12)
+    assert years == 2.5                       # 2021Q3 to 2023Q4
+
+
+def test_noise_groups_share_random_numbers(setup, tiny):
+    # quarterly_discount does not enter militants_iskp: in a Saltelli design its AB row must
+    # reproduce A exactly, which it does only if both rows use the same random numbers
+    d = make_design(tiny, "saltelli", 8)
+    ev = evaluate(setup, d, ["engage_reward_if_suppressed"])
+    y = ev["engage_reward_if_suppressed"]["militants_iskp"].reshape(8, d.group_size)
+    j = tiny.names.index("quarterly_discount")
+    assert np.array_equal(y[:, 0], y[:, 1 + j])
+    assert not np.array_equal(y[:, 0], y[:, -1])
+
+
+def test_blocks_are_pure_and_chunking_does_not_matter(setup, tiny):
+    d = make_design(tiny, "lhs", BLOCK_SIZE + 40)
+    assert d.n_blocks == 2
+    whole = evaluate(setup, d, ["boycott"])
+    second = evaluate(setup, d, ["boycott"], blocks=[1])
+    with ThreadPoolExecutor(2) as ex:
+        pooled = evaluate(setup, d, ["boycott"], executor=ex)
+    for o in setup.outcomes:
+        assert np.array_equal(whole["boycott"][o][BLOCK_SIZE:], second["boycott"][o])
+        assert np.array_equal(whole["boycott"][o], pooled["boycott"][o])
+    assert (second.lo, second.hi) == (BLOCK_SIZE, BLOCK_SIZE + 40)
+
+
+def test_policies_share_experiments_and_seeds(setup, tiny):
+    d = make_design(tiny, "lhs", 32)
+    both = evaluate(setup, d, ["boycott", "conditional"])
+    alone = evaluate(setup, d, ["conditional"])
+    assert np.array_equal(both["conditional"]["china_security"],
+                          alone["conditional"]["china_security"])
+

@@ -1,0 +1,78 @@
+"""PRIM recovers a known box (peeling and pasting); CART scores the right inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qpq.explore.cart import cart
+from qpq.explore.prim import box_stats, paste, prim
+from qpq.explore.testfunctions import box_data
+
+NAMES = [f"x{i}" for i in range(5)]
+BOX = {0: (0.2, 0.6), 2: (0.5, 1.0)}
+BOUNDS = np.array([[0.0, 1.0]] * 5)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return box_data(3000, BOX, 5, np.random.default_rng(3))
+
+
+def test_prim_recovers_the_box(data):
+    x, y = data
+    res = prim(x, y, NAMES, bounds=[(0, 1)] * 5)
+    box = res.chosen
+    limits = box.limits(NAMES)
+    assert limits["x0"] == pytest.approx((0.2, 0.6), abs=0.03)
+    assert limits["x2"][0] == pytest.approx(0.5, abs=0.03) and limits["x2"][1] == 1.0
+    for name in box.restricted:
+        if name not in ("x0", "x2"):
+            assert box.quasi_p[name] > 0.01          # spurious restrictions test as such
+    assert box.quasi_p["x0"] < 1e-10 and box.quasi_p["x2"] < 1e-10
+    assert box.coverage > 0.75 and box.density > 0.8
+    masses = [b.mass for b in res.trajectory]
+    assert masses == sorted(masses, reverse=True) and masses[-1] >= 0.05
+
+
+def test_pasting_regrows_an_over_peeled_box():
+    rng = np.random.default_rng(4)
+    x = rng.random((4000, 3))
+    y = (x[:, 0] >= 0.2) & (x[:, 0] <= 0.6) & (x[:, 1] >= 0.5)         # deterministic box
+    bounds = np.array([[0.0, 1.0]] * 3)
+    lower, upper = np.array([0.3, 0.7, 0.0]), np.array([0.45, 1.0, 1.0])   # too tight
+    lo, hi = paste(x, y, lower, upper, bounds, alpha=0.05)
+    grown = box_stats(x, y, lo, hi, bounds, ["a", "b", "c"])
+    step = 0.03                     # one paste adds 5% of the box's points: a slab this wide
+    assert lo[0] == pytest.approx(0.2, abs=step) and hi[0] == pytest.approx(0.6, abs=step)
+    assert lo[1] == pytest.approx(0.5, abs=step)
+    assert grown.density == 1.0 and grown.coverage > 0.9
+    assert grown.restricted == ("a", "b")
+
+
+def test_prim_pastes_its_chosen_box(data):
+    x, y = data
+    res = prim(x, y, NAMES, bounds=[(0, 1)] * 5)
+    assert res.chosen.density >= res.peeled.density - 1e-12
+    assert res.chosen.coverage >= res.peeled.coverage
+
+
+def test_prim_json_and_validation(data):
+    x, y = data
+    doc = prim(x, y, NAMES).to_json()
+    assert {"chosen", "peeled", "trajectory", "settings"} <= set(doc)
+    assert doc["base_density"] == pytest.approx(y.mean())
+    with pytest.raises(ValueError):
+        prim(x, y, NAMES[:3])
+
+
+def test_cart_scores_the_box_dimensions(data):
+    x, y = data
+    tree = cart(x, y, NAMES, max_depth=3)
+    top = sorted(tree.scores, key=lambda k: -tree.scores[k])[:2]
+    assert set(top) == {"x0", "x2"}
+    assert sum(tree.scores.values()) == pytest.approx(1.0)
+    best = tree.leaves()[0]
+    assert best.density > 0.8
+    assert {c[0] for c in best.rule} <= {"x0", "x2"}
+    assert min(leaf.n_points for leaf in tree.leaves()) >= 0.05 * 3000

@@ -1,0 +1,58 @@
+"""Report sections of the exploration lens (on a copy of the case with a tiny scenario)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+import yaml
+
+from qpq.case import builtin_case_path, load_case
+from qpq.explore import report
+from qpq.report.sections import ReportContext
+
+from .conftest import TINY
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory):
+    root = tmp_path_factory.mktemp("case") / "china_taliban"
+    shutil.copytree(builtin_case_path(), root)
+    (root / "scenarios" / "tiny.yaml").write_text(yaml.safe_dump(TINY))
+    return ReportContext(case=load_case(root), out_dir=root, generated=dt.datetime(2026, 1, 1),
+                         reduced=True, options={"explore_scenario": "tiny"})
+
+
+def test_sensitivity_section(ctx):
+    content = report.sensitivity_section(ctx)
+    assert "Reduced run" in content.html and "Sobol" in content.html
+    assert "crackdown_intensity" in content.html
+    assert [f.id for f in content.figures] == ["explore-sobol-china_security",
+                                               "explore-sobol-militants_iskp"]
+    assert content.summary.startswith("sensitivity: china_security driven by")
+    content.figures[0].chart.to_dict()            # a valid Vega-Lite spec
+
+
+def test_discovery_section(ctx):
+    content = report.discovery_section(ctx)
+    assert "backfire" in content.html and "quasi-p" in content.html
+    assert {f.id for f in content.figures} == {"explore-prim-tradeoff", "explore-prim-box"}
+    for f in content.figures:
+        f.chart.to_dict()
+
+
+def test_policies_section(ctx):
+    content = report.policies_section(ctx)
+    assert "minimax regret" in content.html.lower() and "boycott" in content.html
+    assert content.summary.startswith("policies: most robust for china_security")
+    for f in content.figures:
+        f.chart.to_dict()
+
+
+def test_a_case_without_scenarios_gets_a_placeholder(ctx, tmp_path):
+    root = tmp_path / "case"
+    shutil.copytree(builtin_case_path(), root)
+    shutil.rmtree(root / "scenarios")
+    bare = ReportContext(case=load_case(root), out_dir=tmp_path, generated=ctx.generated)
+    assert "no exploration scenario" in report.policies_section(bare).html

@@ -1,0 +1,50 @@
+"""Robustness metrics on a toy small enough to check by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qpq.explore.robustness import compare_policies
+
+# three policies, four experiments; higher is better
+TOY = {"a": np.array([1.0, 2.0, 3.0, 4.0]),
+       "b": np.array([4.0, 0.0, 0.0, 4.0]),
+       "c": np.array([2.0, 2.0, 2.0, 2.0])}
+# best per experiment: 4, 2, 3, 4 -> regrets a: 3,0,0,0  b: 0,2,3,0  c: 2,0,1,2
+
+
+def test_toy_metrics_by_hand():
+    c = compare_policies(TOY, "y", sign=1, threshold=2.0)
+    a, b, cc = c.metric("a"), c.metric("b"), c.metric("c")
+    assert (a.max_regret, b.max_regret, cc.max_regret) == (3.0, 3.0, 2.0)
+    assert (a.mean_regret, b.mean_regret, cc.mean_regret) == (0.75, 1.25, 1.25)
+    assert (a.mean, b.mean, cc.mean) == (2.5, 2.0, 2.0)
+    assert (a.satisficing, b.satisficing, cc.satisficing) == (0.75, 0.5, 1.0)
+    assert c.most_robust == {"minimax_regret": "c", "mean": "a", "worst_decile": "c",
+                             "satisficing": "c"}
+    assert c.threshold_source == "scenario"
+
+
+def test_lower_is_better_flips_regret():
+    c = compare_policies({k: -v for k, v in TOY.items()}, "y", sign=-1, threshold=-2.0)
+    assert c.metric("c").max_regret == 2.0 and c.most_robust["minimax_regret"] == "c"
+    assert c.metric("a").worst_decile == pytest.approx(np.quantile(-TOY["a"], 0.9))
+
+
+def test_default_threshold_is_the_pooled_median():
+    c = compare_policies(TOY, "y", sign=1)
+    assert c.threshold == 2.0 and c.threshold_source == "median over all policies"
+
+
+def test_descriptive_outcomes_have_no_regret():
+    c = compare_policies(TOY, "y", sign=0)
+    assert c.most_robust == {} and c.metric("a").max_regret is None
+    assert c.to_json()["direction"] == "descriptive"
+
+
+def test_rejects_ragged_or_missing_values():
+    with pytest.raises(ValueError):
+        compare_policies({"a": np.array([1.0, np.nan])}, "y", 1)
+    with pytest.raises(ValueError):
+        compare_policies({}, "y", 1)

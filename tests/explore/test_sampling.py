@@ -1,0 +1,122 @@
+"""Samplers, distributions and the spec's orderings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from qpq.errors import BadInputError
+from qpq.explore.loading import load_study
+from qpq.explore.sampling import (
+    full_factorial,
+    latin_hypercube,
+    make_design,
+    saltelli,
+    sobol_sequence,
+)
+from qpq.explore.scenario import Ordering, Uncertainty
+from qpq.explore.transform import cdf, ppf, transform
+
+METHODS = ("lhs", "sobol", "saltelli", "morris", "factorial")
+
+
+@pytest.fixture(scope="module")
+def study(case):
+    return load_study("deal-under-uncertainty", case)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_design_respects_ranges_and_orderings(case, scenario_file, method):
+    tiny = load_study(scenario_file(extra={"levels": 3}), case)
+    d = make_design(tiny, method, 8)
+    v = {n: d.values[:, j] for j, n in enumerate(d.names)}
+    for j, u in enumerate(tiny.uncertainties):
+        assert (d.values[:, j] >= u.low).all() and (d.values[:, j] <= u.high).all()
+    assert (v["restrain_intensity"] < v["crackdown_intensity"]).all()
+    # and the simulator's own check agrees
+    from qpq.sim.params import sim_registry
+
+    sim_registry(case).validate_arrays(dict(v))
+
+
+def test_orderings_at_the_edges_of_the_unit_cube(study):
+    unit = np.array([[0.0] * 12, [1.0] * 12, [0.5] * 12])
+    values = transform(unit, study.uncertainties, study.orderings, study.base)
+    col = {n: values[:, j] for j, n in enumerate(study.names)}
+    assert (col["restrain_intensity"] < col["crackdown_intensity"]).all()
+    assert (col["effort_cost_insincere"] > col["effort_cost_sincere"]).all()
+    # where the other side leaves the whole range free, the dependent spans its range
+    assert col["restrain_intensity"][0] == pytest.approx(0.1)
+
+
+def test_dependent_is_its_distribution_truncated_at_the_other():
+    dep = Uncertainty("a", 0.0, 1.0)
+    o = Ordering("a", "b", True, "a", "b", "below", "test")
+    unit = np.column_stack([np.linspace(0, 1, 11)])
+    vals = transform(unit, [dep], [o], {"b": 0.4})
+    assert vals[:, 0].max() < 0.4 and vals[0, 0] == 0.0
+    assert np.allclose(vals[:, 0], np.linspace(0, 0.4, 11), atol=1e-8)
+
+
+@pytest.mark.parametrize("dist", ["uniform", "triangular", "normal"])
+def test_ppf_inverts_cdf(dist):
+    u = Uncertainty("a", -2.0, 5.0, dist)
+    q = np.linspace(0, 1, 101)
+    x = ppf(u, q)
+    assert x[0] == pytest.approx(-2.0) and x[-1] == pytest.approx(5.0)
+    assert np.all(np.diff(x) >= 0)
+    assert np.allclose(cdf(u, x), q, atol=1e-9)
+
+
+def test_triangular_and_normal_concentrate_in_the_middle():
+    q = np.array([0.25, 0.75])
+    uni = ppf(Uncertainty("a", 0, 1, "uniform"), q)
+    tri = ppf(Uncertainty("a", 0, 1, "triangular"), q)
+    nor = ppf(Uncertainty("a", 0, 1, "normal"), q)
+    assert tri[0] > uni[0] and nor[0] > uni[0] and tri[1] < uni[1]
+
+
+def test_whole_numbers_are_uniform_over_their_levels():
+    u = Uncertainty("k", 1.0, 4.0, integer=True)
+    x = ppf(u, (np.arange(400) + 0.5) / 400)
+    assert set(x.tolist()) == {1.0, 2.0, 3.0, 4.0}
+    assert np.bincount(x.astype(int))[1:].tolist() == [100] * 4
+
+
+def test_latin_hypercube_has_one_point_per_stratum():
+    x = latin_hypercube(50, 3, np.random.default_rng(0))
+    for j in range(3):
+        assert sorted(np.floor(x[:, j] * 50).astype(int).tolist()) == list(range(50))
+
+
+def test_saltelli_layout_matches_salib():
+    from SALib.sample import sobol as salib_sobol
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
+    ours = saltelli(16, 3, np.random.default_rng(5))
+    theirs = salib_sobol.sample(problem, 16, calc_second_order=False,
+                                seed=np.random.default_rng(5))
+    assert np.array_equal(ours, theirs)
+
+
+def test_sobol_needs_a_power_of_two():
+    with pytest.raises(BadInputError, match="power of 2"):
+        sobol_sequence(100, 2, np.random.default_rng(0))
+
+
+def test_factorial_is_capped(study):
+    assert full_factorial(3, 2).shape == (9, 2)
+    with pytest.raises(BadInputError, match="at most"):
+        make_design(replace(study, levels=4), "factorial")       # 4^12 experiments
+
+
+def test_designs_are_pure_functions_of_the_study(study):
+    a = make_design(study, "saltelli", 8)
+    b = make_design(study, "saltelli", 8)
+    assert np.array_equal(a.values, b.values) and a.group_size == 14
+    c = make_design(study, "lhs", 8)
+    assert not np.array_equal(a.values[:8], c.values)
+    m = make_design(study, "morris", 3)
+    assert m.n_experiments == 3 * 13 and m.group_size == 13

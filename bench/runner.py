@@ -28,6 +28,7 @@ README = HERE / "README.md"
 # Benchmark modules by short name, in the order they run.
 MODULES: dict[str, str] = {
     "evidence": "bench.evidence_bench",
+    "game": "bench.game_bench",
     "bargain": "bench.bargain_bench",
     "sim": "bench.sim_bench",
     "explore": "bench.explore_bench",

@@ -6,6 +6,8 @@ Examples::
     qpq game solve --set reneging_cost=5 --set iskp_pull=2 --json
     qpq game export --format efg --out qpq.efg
     qpq game export --first-move "Engage[reward_if_suppressed]" --reduced --out small.efg
+    qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out phase.png
+    qpq game propositions --n 2000 --seed 2024
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from qpq.cli._common import console, parse_assignments, print_json
+from qpq.cli._common import console, err_console, parse_assignments, print_json
 from qpq.errors import BadInputError
 from qpq.game.efg import write_efg
 from qpq.game.gambit_bridge import reduced_structure
@@ -29,6 +31,8 @@ from qpq.model.parameters import ParameterRegistry, ParameterSet
 from qpq.model.policies import FIRST_MOVES, FirstMove, first_move
 
 __all__ = ["app"]
+
+FIGURE_FORMATS = (".png", ".svg", ".html", ".json")
 
 app = typer.Typer(help="Solve the quid pro quo game (perfect Bayesian equilibria) and export "
                   "it to Gambit's .efg format.", no_args_is_help=True)
@@ -168,3 +172,137 @@ def export_command(
     else:
         console.print(f"wrote {escape(str(path))} ({tree.n_leaves} leaves, {len(tree.infosets)} "
                       "information sets)")
+
+
+def _save_chart(chart: object, path: Path) -> Path:
+    """Write an altair chart as PNG, SVG, HTML or Vega-Lite JSON (by the file's suffix)."""
+    import json
+
+    import vl_convert as vlc
+
+    suffix = path.suffix.lower()
+    if suffix not in FIGURE_FORMATS:
+        raise BadInputError(f"--out {path}: unknown figure format {suffix or '(none)'}; "
+                            f"allowed: {', '.join(FIGURE_FORMATS)}")
+    spec = chart.to_dict()  # type: ignore[attr-defined]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".png":
+        path.write_bytes(vlc.vegalite_to_png(spec, scale=2))
+    elif suffix == ".svg":
+        path.write_text(vlc.vegalite_to_svg(spec), encoding="utf-8")
+    elif suffix == ".html":
+        chart.save(str(path))  # type: ignore[attr-defined]
+    else:
+        path.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    return path
+
+
+@app.command("sweep")
+def sweep_command(
+    x: Annotated[str, typer.Option("--x", help="parameter on the horizontal axis")],
+    y: Annotated[str, typer.Option("--y", help="parameter on the vertical axis")],
+    n: Annotated[int, typer.Option("--n", help="grid values per axis (integer parameters: "
+                                   "at most their whole values)")] = 200,
+    sets: SetOpt = None,
+    case: CaseOpt = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="write the figure: .png, .svg, .html or .json (Vega-Lite)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="worker processes (default: up to 2)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print one JSON document (the "
+                                           "grids, by label name)")] = False,
+) -> None:
+    """Phase diagram: the selected equilibrium's label over a grid of two parameters.
+
+    Example: ``qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out p.png``
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from qpq.game.sweep import OUTSIDE, phase_diagram
+
+    if not 2 <= n <= 1000:
+        raise BadInputError(f"--n must lie in [2, 1000], got {n}")
+    if workers is not None and workers < 1:
+        raise BadInputError(f"--workers must be at least 1, got {workers}")
+    registry = ParameterRegistry.load(case)
+    overrides = parse_assignments(sets or [])
+    with Progress(TextColumn("sweeping"), BarColumn(), MofNCompleteColumn(),
+                  console=err_console, transient=True, disable=json_out) as bar:
+        task = bar.add_task("sweep", total=None)
+
+        def done(k: int) -> None:
+            bar.update(task, completed=k)
+
+        diagram = phase_diagram(registry, x, y, n, overrides=overrides, workers=workers,
+                                on_chunk=done)
+    saved = None
+    if out is not None:
+        from qpq.report.phase_section import phase_chart
+
+        saved = _save_chart(phase_chart(diagram), out)
+    if json_out:
+        doc = diagram.to_json()
+        doc["figure"] = str(saved) if saved else None
+        print_json(doc)
+        return
+    solved = diagram.label != OUTSIDE
+    table = Table(title=f"Selected equilibrium over {escape(x)} × {escape(y)} "
+                  f"({diagram.shape[1]} × {diagram.shape[0]} grid)")
+    table.add_column("label")
+    table.add_column("share of the grid", justify="right")
+    for label, share in sorted(diagram.shares().items(), key=lambda kv: -kv[1]):
+        table.add_row(escape(label), f"{share:.1%}")
+    console.print(table)
+    console.print(f"multiple PBE paths: {diagram.multiple[solved].mean():.1%} of the grid; "
+                  f"first-move ties: {diagram.tie[solved].mean():.1%}; outside the spec's "
+                  f"orderings: {(~solved).mean():.1%}")
+    console.print(f"defaults ({x}={diagram.default_point[0]:g}, "
+                  f"{y}={diagram.default_point[1]:g}): {escape(str(diagram.default_label))}")
+    console.print(f"solved in {diagram.seconds:.2f} s"
+                  + (f"; figure: {escape(str(saved))}" if saved else ""))
+    console.print(f"[dim]Selection rule: {escape(diagram.selection_rule)}[/dim]")
+
+
+@app.command("propositions")
+def propositions_command(
+    n: Annotated[int, typer.Option("--n", help="Monte Carlo draws over the assumption "
+                                   "ranges")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="seed of the random generator")] = 2024,
+    sets: SetOpt = None,
+    case: CaseOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+) -> None:
+    """Test P1–P7: at the defaults, share of the ranges, falsification counterparts.
+
+    Example: ``qpq game propositions --n 2000 --seed 2024 --json``
+    """
+    import numpy as np
+
+    from qpq.game.proposition_study import run_study
+
+    if not 1 <= n <= 1_000_000:
+        raise BadInputError(f"--n must lie in [1, 1000000], got {n}")
+    registry = ParameterRegistry.load(case)
+    study = run_study(registry, n, rng=np.random.default_rng(seed),
+                      overrides=parse_assignments(sets or []))
+    if json_out:
+        doc = study.to_json()
+        doc["seed"] = seed
+        print_json(doc)
+        return
+    table = Table(title=f"The paper's propositions ({n:,} draws, seed {seed})")
+    for col in ("id", "kind", "at defaults", "share of ranges", "falsified: defaults / share"):
+        table.add_column(col)
+    for r in study.results:
+        p = r.proposition
+        cond = (f" ({r.share_in_condition:.1%} if {p.condition.description.split(' (')[0]})"
+                if p.condition is not None and r.share_in_condition is not None else "")
+        fals = ("fails" if r.falsified_at_defaults is False else "holds"
+                if r.falsified_at_defaults else "-")
+        table.add_row(p.id, "strategic" if p.kind.name == "STRATEGIC" else "mechanism",
+                      r.status, f"{r.share:.1%}{escape(cond)}",
+                      f"{fals} / {r.falsified_share:.1%}")
+    console.print(table)
+    for r in study.results:
+        console.print(f"[bold]{r.proposition.id}[/bold] {escape(r.proposition.definition)}")
+    console.print(f"[dim]{escape(study.sampling_method)}; {study.seconds:.1f} s[/dim]")

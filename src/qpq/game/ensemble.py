@@ -1,31 +1,52 @@
 """The pure-PBE solver over an ensemble of parameter points (sweeps, Monte Carlo).
 
-:func:`solve_ensemble` runs the vectorised kernel (:mod:`qpq.game.kernel`) over chunks of
-points and returns, as arrays, what phase diagrams and sensitivity analyses need: whether a
-pure PBE exists, the selected first move and effort profile (same selection rule as
-:func:`qpq.game.solver.solve`), ties across first moves and their outcome-equivalence, the
-number of PBE paths, the labels, and path statistics of the selected equilibrium. China's
-ties at an information set are broken by action order and flagged (``china_tie``); the
-mixed search is not run here (see ``has_pure``).
+:func:`solve_ensemble` runs a vectorised kernel over chunks of points and returns, as
+arrays, what phase diagrams and sensitivity analyses need: whether a pure PBE exists, the
+selected first move and effort profile (same selection rule as
+:func:`qpq.game.solver.solve`, see :mod:`qpq.game.selection`), ties across first moves and
+their outcome-equivalence, the number of PBE paths, the labels, path statistics of the
+selected equilibrium, and China's preferred continuation after every first move (what it
+plays off the path). China's ties at an information set are broken by action order and
+flagged (``china_tie``); the mixed search is not run here (see ``has_pure``).
+
+By default the kernel skips effort profiles that contain a strictly dominated effort
+(:mod:`qpq.game.pruned`), which gives the same equilibria several times faster; chunks
+can be spread over worker processes. Chunks are solved independently, so the results do
+not depend on the chunk size or the number of workers.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qpq.game.kernel import DEFAULT_TOL, continuation_kernel, profiles, relative_tol_ok
+from qpq.game.dominance import taliban_base
+from qpq.game.kernel import DEFAULT_TOL, continuation_kernel, profiles
 from qpq.game.labels import LABELS, label_flags, primary_label
-from qpq.game.paths import consequence_distribution, path_statistics
-from qpq.game.payoffs import GameTensors, build_tensors
+from qpq.game.paths import path_statistics
+from qpq.game.payoffs import build_tensors
+from qpq.game.pruned import pruned_kernel
+from qpq.game.selection import pure_equivalent, select
 from qpq.game.spec import FULL_GAME, GameStructure
 
-__all__ = ["EnsembleSolution", "solve_ensemble"]
+__all__ = ["ENSEMBLE_METHOD", "EnsembleSolution", "solve_ensemble"]
 
 FloatArray = NDArray[np.float64]
+
+ENSEMBLE_METHOD = ("qpq.game.ensemble v2: per first move, the type-contingent pure effort "
+                   "profiles without strictly dominated efforts (qpq.game.pruned), Bayes "
+                   "beliefs, China's first best response, type optimality; first-move "
+                   "optimality and selection as in qpq.game.solver.solve; pure PBE only")
+FULL_METHOD = ENSEMBLE_METHOD.replace(
+    "without strictly dominated efforts (qpq.game.pruned)", "(all of them, qpq.game.kernel)")
 
 
 @dataclass(frozen=True)
@@ -58,11 +79,21 @@ class EnsembleSolution:
     label_flags
         (N, 8): every applicable label.
     china_tie
-        (N,): China was indifferent at some information set for some profile (counts may
-        then miss equilibria that :func:`solve` finds).
+        (N,): China was indifferent at some information set for some profile that was
+        evaluated (counts may then miss equilibria that :func:`solve` finds).
     stats
         Path statistics of the selected equilibrium: china_value, taliban_value,
-        p_recognised, security, round_harm, future_harm, p_defected, p_suppressed.
+        p_recognised, security, round_harm, future_harm, p_defected, p_suppressed, p_aid.
+    move_profile
+        (N, M): China's preferred pure continuation after each first move — the Taliban's
+        profile index (−1 where none); at the selected move, the selected profile.
+    move_response
+        (N, M, S): China's final action (index into the move's actions) at each
+        information set in that continuation (0 where none).
+    move_value
+        (N, M): China's expected payoff of that continuation (NaN where none).
+    method, tolerance
+        Provenance.
     """
 
     structure: GameStructure
@@ -79,6 +110,12 @@ class EnsembleSolution:
     label_flags: NDArray[np.bool_]
     china_tie: NDArray[np.bool_]
     stats: dict[str, FloatArray]
+    move_profile: NDArray[np.int64] = field(default_factory=lambda: np.zeros((0, 0), int))
+    move_response: NDArray[np.int8] = field(default_factory=lambda: np.zeros((0, 0, 0),
+                                                                             np.int8))
+    move_value: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    method: str = ENSEMBLE_METHOD
+    tolerance: float = DEFAULT_TOL
 
     @property
     def multiple(self) -> NDArray[np.bool_]:
@@ -94,9 +131,115 @@ _STAT_FIELDS = ("china_value", "taliban_value", "p_recognised", "security", "rou
                 "future_harm", "p_defected", "p_suppressed", "p_aid")
 
 
+def _solve_chunk(params: Mapping[str, FloatArray], structure: GameStructure, tol: float,
+                 prune: bool) -> dict[str, Any]:
+    """Everything :class:`EnsembleSolution` holds, for one chunk of points."""
+    t = build_tensors(params, structure)
+    n = t.n_points
+    n_moves = len(structure.first_moves)
+    prof = profiles(len(structure.types))
+    oks, vals, resps = [], [], []
+    ctie = np.zeros(n, dtype=bool)
+    bases: dict[int, FloatArray] = {}       # Engage[ρ] share one Taliban payoff array
+    for mi in range(n_moves):
+        if prune and t.taliban_action_part is not None:
+            key = id(t.u_taliban[mi])
+            if key not in bases:
+                bases[key] = taliban_base(t, mi)
+            pk = pruned_kernel(t, mi, tol, base=bases[key])
+            oks.append(pk.taliban_ok)
+            vals.append(pk.china_value)
+            resps.append(pk.response)
+            ctie |= pk.china_tie
+        else:
+            k = continuation_kernel(t, mi, tol)
+            oks.append(k.taliban_ok)
+            vals.append(k.china_value)
+            resps.append(k.response.astype(np.int8))
+            ctie |= k.china_tie.any(axis=1)
+    # only profiles that are a continuation equilibrium somewhere matter for selection
+    cols = np.flatnonzero(np.any([o.any(axis=0) for o in oks], axis=0))
+    if cols.size == 0:
+        cols = np.zeros(1, dtype=np.int64)
+    eq = np.stack([o[:, cols] for o in oks], axis=1)             # (n, M, C)
+    val = np.stack([v[:, cols] for v in vals], axis=1)
+    resp = np.stack([r[:, cols] for r in resps], axis=1)         # (n, M, C, S)
+    sel = select(eq, val, tol)
+
+    def to_profile(i: NDArray[np.int64]) -> NDArray[np.int64]:
+        return np.where(i >= 0, cols[np.maximum(i, 0)], -1)
+
+    rows_all = np.arange(n)
+    out: dict[str, Any] = {
+        "n_continuations": sel.n_continuations, "has_pure": sel.has_pure,
+        "selected_move": sel.move, "selected_profile": to_profile(sel.profile),
+        "tied_moves": sel.tied, "n_paths": sel.n_paths, "china_tie": ctie,
+        "label": np.full(n, -1, dtype=np.int64),
+        "label_flags": np.zeros((n, len(LABELS)), dtype=bool),
+        "tie_equivalent": np.zeros(n, dtype=bool),
+    }
+    pp = sel.preferred_profile
+    safe = np.maximum(pp, 0)
+    out["move_profile"] = to_profile(pp)
+    out["move_response"] = np.where(
+        (pp >= 0)[..., None], resp[rows_all[:, None], np.arange(n_moves)[None, :], safe], 0
+    ).astype(np.int8)
+    out["move_value"] = np.where(pp >= 0, val[rows_all[:, None], np.arange(n_moves), safe],
+                                 np.nan)
+    stats = {f: np.full(n, np.nan) for f in _STAT_FIELDS}
+
+    # path statistics and labels for the selected equilibria, grouped by first move
+    for mi in range(n_moves):
+        rows = np.flatnonzero(sel.move == mi)
+        if rows.size == 0:
+            continue
+        ci = sel.profile[rows]
+        talib, china = _behaviour(prof[cols[ci]], resp[rows, mi, ci], t.u_china[mi].shape[-1])
+        sub = t.take(rows, (mi,))
+        st = path_statistics(sub, 0, talib, china, tol)
+        fl = label_flags(st, sub.params["etim_threat"], sub.params["iskp_threat"], tol)
+        out["label_flags"][rows] = fl
+        out["label"][rows] = primary_label(fl)
+        for f in _STAT_FIELDS:
+            stats[f][rows] = getattr(st, f)
+        # outcome-equivalence of ties with the other tied first moves
+        tie_rows = rows[sel.tied[rows].sum(axis=1) > 1]
+        if tie_rows.size == 0:
+            continue
+        same = np.ones(tie_rows.size, dtype=bool)
+        ca = sel.profile[tie_rows]
+        for mj in range(n_moves):
+            has_j = sel.tied[tie_rows, mj]
+            if mj == mi or not has_j.any():
+                continue
+            cj = np.maximum(sel.supported_profile[tie_rows, mj], 0)
+            eqv = pure_equivalent(t, tie_rows, mi, prof[cols[ca]], resp[tie_rows, mi, ca], mj,
+                                  prof[cols[cj]], resp[tie_rows, mj, cj])
+            same &= np.where(has_j, eqv, True)
+        out["tie_equivalent"][tie_rows] = same
+    out["stats"] = stats
+    return out
+
+
+def _solve_chunks(flat: Mapping[str, FloatArray], bounds: list[tuple[int, int]],
+                  structure: GameStructure, tol: float, prune: bool) -> list[dict[str, Any]]:
+    """Solve the chunks ``bounds`` (start, stop) of the points; constants have length 1."""
+    return [_solve_chunk({k: v if v.shape[0] == 1 else v[lo:hi] for k, v in flat.items()},
+                         structure, tol, prune) for lo, hi in bounds]
+
+
+def _workers(workers: int | None) -> int:
+    if workers is None:
+        return max(1, min(2, os.cpu_count() or 1))
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    return workers
+
+
 def solve_ensemble(params: Mapping[str, ArrayLike], structure: GameStructure = FULL_GAME, *,
-                   tol: float = DEFAULT_TOL, chunk: int = 512,
-                   on_chunk: Callable[[int], None] | None = None) -> EnsembleSolution:
+                   tol: float = DEFAULT_TOL, chunk: int = 1024,
+                   on_chunk: Callable[[int], None] | None = None, prune: bool = True,
+                   workers: int | None = 1) -> EnsembleSolution:
     """Pure PBE, selection and labels for every point of an ensemble, vectorised.
 
     Parameters
@@ -109,116 +252,80 @@ def solve_ensemble(params: Mapping[str, ArrayLike], structure: GameStructure = F
     tol
         Relative tolerance for ties and optimality.
     chunk
-        Points per chunk (about 0.1 MB of working memory per point for the full game).
+        Points per chunk (a few tens of kB of working memory per point).
     on_chunk
-        Called with the number of points done after each chunk (progress bars).
+        Called with the number of points done (in order) as chunks finish, for progress
+        bars.
+    prune
+        Skip effort profiles with a strictly dominated effort and China's dominated final
+        actions (:mod:`qpq.game.pruned`); the equilibria are the same, except that
+        ``china_tie`` then covers the evaluated profiles only.
+    workers
+        Worker processes (``None``: up to two, as cores allow). Chunks are dealt to them in
+        turn; the results do not depend on it.
     """
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1, got {chunk}")
     flat = {k: np.asarray(v, dtype=float).reshape(-1) for k, v in params.items()}
     n = max(v.shape[0] for v in flat.values())
-    flat = {k: np.broadcast_to(v, (n,)) for k, v in flat.items()}
-    n_moves = len(structure.first_moves)
-    n_types = len(structure.types)
-    n_sig = len(structure.signals)
-    prof = profiles(n_types)
-    out_ncont = np.zeros((n, n_moves), dtype=np.int64)
-    out_has = np.zeros(n, dtype=bool)
-    out_move = np.full(n, -1, dtype=np.int64)
-    out_prof = np.full(n, -1, dtype=np.int64)
-    out_tied = np.zeros((n, n_moves), dtype=bool)
-    out_tie_eq = np.zeros(n, dtype=bool)
-    out_paths = np.zeros(n, dtype=np.int64)
-    out_label = np.full(n, -1, dtype=np.int64)
-    out_flags = np.zeros((n, len(LABELS)), dtype=bool)
-    out_ctie = np.zeros(n, dtype=bool)
-    out_stats = {f: np.full(n, np.nan) for f in _STAT_FIELDS}
+    # constants travel (to workers) and broadcast as one value
+    flat = {k: v[:1] if v.shape[0] == 1 or (n > 0 and bool((v == v[0]).all())) else
+            np.ascontiguousarray(np.broadcast_to(v, (n,))) for k, v in flat.items()}
+    bounds = [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)]
+    n_work = min(_workers(workers), max(1, len(bounds)))
+    parts: list[dict[str, Any]] = []
+    if n_work == 1:
+        for b in bounds:
+            parts += _solve_chunks(flat, [b], structure, tol, prune)
+            if on_chunk is not None:
+                on_chunk(b[1])
+    else:
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with warnings.catch_warnings():
+            # the workers run NumPy code only; newer Pythons warn about fork in threaded
+            # processes (BLAS threads)
+            warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+            with ProcessPoolExecutor(n_work, mp_context=multiprocessing.get_context(method)
+                                     ) as pool:
+                dealt = [bounds[w::n_work] for w in range(n_work)]
+                futures = [pool.submit(_solve_chunks, flat, d, structure, tol, prune)
+                           for d in dealt]
+                results = [f.result() for f in futures]
+        for i, b in enumerate(bounds):
+            parts.append(results[i % n_work][i // n_work])
+            if on_chunk is not None:
+                on_chunk(b[1])
+    return _assemble(parts, structure, tol, ENSEMBLE_METHOD if prune else FULL_METHOD)
 
-    for start in range(0, n, chunk):
-        stop = min(start + chunk, n)
-        t = build_tensors({k: v[start:stop] for k, v in flat.items()}, structure)
-        nc = stop - start
-        eq = np.zeros((nc, n_moves, prof.shape[0]), dtype=bool)
-        val = np.zeros((nc, n_moves, prof.shape[0]))
-        resp = np.zeros((nc, n_moves, prof.shape[0], n_sig), dtype=np.int64)
-        for mi in range(n_moves):
-            k = continuation_kernel(t, mi, tol)
-            eq[:, mi] = k.taliban_ok
-            val[:, mi] = k.china_value
-            resp[:, mi] = k.response
-            out_ctie[start:stop] |= k.china_tie.any(axis=1)
-        ncont = eq.sum(axis=2)
-        has = (ncont > 0).all(axis=1)
-        masked = np.where(eq, val, np.inf)
-        floors = masked.min(axis=2)                                   # (nc, M)
-        other = np.empty_like(floors)
-        for mi in range(n_moves):
-            rest = np.delete(floors, mi, axis=1)
-            other[:, mi] = rest.max(axis=1) if rest.shape[1] else -np.inf
-        support = eq & relative_tol_ok(val, other[:, :, None], tol)
-        paths = support.sum(axis=(1, 2))
-        vstar = np.where(support, val, -np.inf).max(axis=2)          # (nc, M)
-        top = vstar.max(axis=1)
-        tied = relative_tol_ok(vstar, top[:, None], tol) & np.isfinite(vstar) & has[:, None]
-        move = np.where(has, np.argmax(tied, axis=1), -1)
-        idx = np.arange(nc)
-        m_safe = np.maximum(move, 0)
-        cand = support[idx, m_safe] & relative_tol_ok(val[idx, m_safe], vstar[idx, m_safe][
-            :, None], tol)
-        pidx = np.where(has, np.argmax(cand, axis=1), -1)
-        out_ncont[start:stop] = ncont
-        out_has[start:stop] = has
-        out_move[start:stop] = move
-        out_prof[start:stop] = pidx
-        out_tied[start:stop] = tied
-        out_paths[start:stop] = np.where(has, paths, 0)
 
-        # path statistics and labels for the selected equilibria, grouped by first move
-        for mi in range(n_moves):
-            rows = np.flatnonzero(move == mi)
-            if rows.size == 0:
-                continue
-            sub = _subset(t, rows)
-            talib, china = _behaviour(prof[pidx[rows]], resp[rows, mi, pidx[rows]],
-                                      t.u_china[mi].shape[-1])
-            st = path_statistics(sub, mi, talib, china, tol)
-            fl = label_flags(st, sub.params["etim_threat"], sub.params["iskp_threat"], tol)
-            out_flags[start + rows] = fl
-            out_label[start + rows] = primary_label(fl)
-            for f in _STAT_FIELDS:
-                out_stats[f][start + rows] = getattr(st, f if f != "china_value" else
-                                                     "china_value")
-            # outcome-equivalence of ties
-            tie_rows = rows[tied[rows].sum(axis=1) > 1]
-            if tie_rows.size:
-                sub_t = _subset(t, tie_rows)
-                ref = consequence_distribution(sub_t, mi, *_behaviour(
-                    prof[pidx[tie_rows]], resp[tie_rows, mi, pidx[tie_rows]],
-                    t.u_china[mi].shape[-1]))
-                same = np.ones(tie_rows.size, dtype=bool)
-                for mj in range(n_moves):
-                    if mj == mi:
-                        continue
-                    has_j = tied[tie_rows, mj]
-                    if not has_j.any():
-                        continue
-                    cj = support[tie_rows, mj] & relative_tol_ok(
-                        val[tie_rows, mj], vstar[tie_rows, mj][:, None], tol)
-                    pj = np.argmax(cj, axis=1)
-                    other_d = consequence_distribution(sub_t, mj, *_behaviour(
-                        prof[pj], resp[tie_rows, mj, pj], t.u_china[mj].shape[-1]))
-                    eqv = np.isclose(ref, other_d, atol=1e-9).reshape(tie_rows.size, -1).all(
-                        axis=1)
-                    same &= np.where(has_j, eqv, True)
-                out_tie_eq[start + tie_rows] = same
-        if on_chunk is not None:
-            on_chunk(stop)
+def _assemble(parts: list[dict[str, Any]], structure: GameStructure, tol: float,
+              method: str) -> EnsembleSolution:
+    n_moves, n_sig = len(structure.first_moves), len(structure.signals)
+    prof = profiles(len(structure.types))
 
-    tie = out_tied.sum(axis=1) > 1
+    def cat(key: str, empty: tuple[int, ...], dtype: Any) -> Any:
+        if not parts:
+            return np.zeros(empty, dtype=dtype)
+        return np.concatenate([p[key] for p in parts])
+
+    out_prof = cat("selected_profile", (0,), np.int64)
+    tied = cat("tied_moves", (0, n_moves), bool)
+    tie = tied.sum(axis=1) > 1
+    stats = {f: (np.concatenate([p["stats"][f] for p in parts]) if parts else np.zeros(0))
+             for f in _STAT_FIELDS}
     efforts = np.where(out_prof[:, None] >= 0, prof[np.maximum(out_prof, 0)], -1)
     return EnsembleSolution(
-        structure=structure, n_continuations=out_ncont, has_pure=out_has,
-        selected_move=out_move, selected_profile=out_prof, efforts=efforts,
-        tied_moves=out_tied, tie=tie, tie_equivalent=tie & out_tie_eq, n_paths=out_paths,
-        label=out_label, label_flags=out_flags, china_tie=out_ctie, stats=out_stats)
+        structure=structure, n_continuations=cat("n_continuations", (0, n_moves), np.int64),
+        has_pure=cat("has_pure", (0,), bool), selected_move=cat("selected_move", (0,),
+                                                                np.int64),
+        selected_profile=out_prof, efforts=efforts, tied_moves=tied, tie=tie,
+        tie_equivalent=tie & cat("tie_equivalent", (0,), bool),
+        n_paths=cat("n_paths", (0,), np.int64), label=cat("label", (0,), np.int64),
+        label_flags=cat("label_flags", (0, len(LABELS)), bool),
+        china_tie=cat("china_tie", (0,), bool), stats=stats,
+        move_profile=cat("move_profile", (0, n_moves), np.int64),
+        move_response=cat("move_response", (0, n_moves, n_sig), np.int8),
+        move_value=cat("move_value", (0, n_moves), float), method=method, tolerance=tol)
 
 
 def _behaviour(prof_rows: NDArray[np.int64], resp_rows: NDArray[np.int64], n_act: int
@@ -229,15 +336,3 @@ def _behaviour(prof_rows: NDArray[np.int64], resp_rows: NDArray[np.int64], n_act
     china = np.zeros((n, resp_rows.shape[1], n_act))
     np.put_along_axis(china, resp_rows[..., None], 1.0, axis=2)
     return taliban, china
-
-
-def _subset(t: GameTensors, rows: NDArray[np.int64]) -> GameTensors:
-    return GameTensors(
-        structure=t.structure, params={k: v[rows] for k, v in t.params.items()},
-        prior=t.prior[rows], effort=t.effort[rows], kappa=t.kappa[rows], sincere=t.sincere,
-        p_s=t.p_s[rows], p_d=t.p_d[rows], p_signal=t.p_signal[rows],
-        u_china=tuple(u[rows] for u in t.u_china),
-        u_taliban=tuple(u[rows] for u in t.u_taliban), harm=t.harm[rows],
-        future=tuple(f[rows] for f in t.future),
-        taliban_action_part=None if t.taliban_action_part is None else tuple(
-            g[rows] for g in t.taliban_action_part))

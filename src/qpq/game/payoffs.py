@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from qpq.game.spec import FULL_GAME, GameStructure
-from qpq.model.policies import FirstMove, MoveKind, breaks_word, consequence
+from qpq.model.policies import FinalAction, FirstMove, MoveKind, breaks_word, consequence
 from qpq.model.utilities import (
     china_utility,
     defection_prob,
@@ -75,6 +75,28 @@ class GameTensors:
             future=tuple(f[sl] for f in self.future),
             taliban_action_part=None if self.taliban_action_part is None else tuple(
                 g[sl] for g in self.taliban_action_part))
+
+    def take(self, rows: NDArray[np.int64], moves: Sequence[int] | None = None
+             ) -> GameTensors:
+        """The tensors of some points; with ``moves``, only those first moves.
+
+        With ``moves`` the structure is restricted to those first moves (in that order), so
+        move indices of the result count from 0 within ``moves``.
+        """
+        pick = range(len(self.u_china)) if moves is None else moves
+        st = self.structure if moves is None else GameStructure(
+            types=self.structure.types,
+            first_moves=tuple(self.structure.first_moves[i] for i in pick),
+            un_report=self.structure.un_report)
+        return GameTensors(
+            structure=st, params={k: v[rows] for k, v in self.params.items()},
+            prior=self.prior[rows], effort=self.effort[rows], kappa=self.kappa[rows],
+            sincere=self.sincere, p_s=self.p_s[rows], p_d=self.p_d[rows],
+            p_signal=self.p_signal[rows], u_china=tuple(self.u_china[i][rows] for i in pick),
+            u_taliban=tuple(self.u_taliban[i][rows] for i in pick), harm=self.harm[rows],
+            future=tuple(self.future[i][rows] for i in pick),
+            taliban_action_part=None if self.taliban_action_part is None else tuple(
+                self.taliban_action_part[i][rows] for i in pick))
 
 
 def _col(a: ArrayLike, ndim: int) -> FloatArray:
@@ -140,43 +162,36 @@ def build_tensors(params: Mapping[str, ArrayLike], structure: GameStructure = FU
     d5 = d_v[None, None, None, :, None]
     harm = round_harm(s_v[None, :], d_v[None, :], {k: v[:, None] for k, v in flat.items()})
 
+    # Every Engage[ρ] has the same final actions and consequences; the promises differ only
+    # in the breach term, which U_C subtracts last. So U_C without the breach, U_T, the future
+    # harm and U_T's separation are computed once per kind of first move (and shared), and
+    # each move's U_C is that base minus reneging_cost·breach: bit-for-bit what evaluating
+    # china_utility per move gives.
+    shape5 = (n, len(types), 3, len(sig))
+    by_kind: dict[MoveKind, tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]] = {}
     u_c: list[FloatArray] = []
     u_t: list[FloatArray] = []
     fut: list[FloatArray] = []
+    parts: list[FloatArray] | None = []
     for m in structure.first_moves:
         acts = structure.actions(m)
-        cons = [consequence(m, f) for f in acts]
-
-        def flag(attr: str, cons: Sequence[object] = cons) -> FloatArray:
-            return np.array([float(getattr(c, attr)) for c in cons])[None, None, None, None, :]
-
+        shape = (*shape5, len(acts))
+        if m.kind not in by_kind:
+            by_kind[m.kind] = _kind_tensors(m, acts, shape, s5, d5, sin5, k5, e5, p5)
+        base, ut, fh, g = by_kind[m.kind]
         breach = np.stack([breaks_word(m, f, s_v, d_v, r_v) for f in acts], axis=-1).astype(
             float)[None, None, None, :, :]
-        engaged = float(m.kind is not MoveKind.BOYCOTT)
-        kw = dict(recognised=flag("recognised"), plan_b=flag("plan_b"),
-                  intervene=flag("intervene"))
-        uc = china_utility(engaged=engaged, aid=flag("aid"), grants=flag("grants"),
-                           breach=breach, s=s5, d=d5, sincere=sin5, kappa=k5, effort=e5,
-                           p=p5, **kw)
-        ut = taliban_utility(aid=flag("aid"), boycott=float(m.kind is MoveKind.BOYCOTT),
-                             s=s5, d=d5, sincere=sin5, effort=e5, p=p5, **kw)
-        fh = future_harm(sincere=sin5, kappa=k5, effort=e5, p=p5, **kw)[:, :, :, 0, :]
-        shape = (n, len(types), 3, len(sig), len(acts))
-        u_c.append(np.ascontiguousarray(np.broadcast_to(uc, shape)))
-        u_t.append(np.ascontiguousarray(np.broadcast_to(ut, shape)))
-        fut.append(np.ascontiguousarray(np.broadcast_to(fh, (n, len(types), 3, len(acts)))))
-
-    # U_T separates into a part that depends on the type, effort and signals and a part that
-    # depends on China's final action only (recognition, aid, Plan B/intervention). The
-    # fast kernel uses the separation when it holds (checked, not assumed).
-    parts: list[FloatArray] | None = []
-    for ut in u_t:
-        g = ut[:, 0, 0, 0, :] - ut[:, 0, 0, 0, :1]
-        if parts is not None and np.allclose(ut - ut[..., :1], g[:, None, None, None, :],
-                                             rtol=0.0, atol=1e-12):
+        if breach.any():
+            u_c.append(base - p5["reneging_cost"] * breach)
+        else:
+            u_c.append(base)
+        u_t.append(ut)
+        fut.append(fh)
+        if parts is not None and g is not None:
             parts.append(g)
         else:
             parts = None
+
     if n > 0 and (p_sig <= 0).any():
         raise ValueError("some information set of China has probability 0 (capacity times "
                          "effort reaches 1, or a probability parameter is 0 or 1); the model "
@@ -185,6 +200,39 @@ def build_tensors(params: Mapping[str, ArrayLike], structure: GameStructure = FU
                        kappa=kappa, sincere=sincere, p_s=p_s, p_d=p_d, p_signal=p_sig,
                        u_china=tuple(u_c), u_taliban=tuple(u_t), harm=harm, future=tuple(fut),
                        taliban_action_part=tuple(parts) if parts is not None else None)
+
+
+def _kind_tensors(m: FirstMove, acts: Sequence[FinalAction], shape: tuple[int, ...],
+                  s5: FloatArray, d5: FloatArray, sin5: FloatArray, k5: FloatArray,
+                  e5: FloatArray, p5: Mapping[str, FloatArray]
+                  ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
+    """U_C without the breach term, U_T, future harm and U_T's action part for one kind."""
+    cons = [consequence(m, f) for f in acts]
+
+    def flag(attr: str) -> FloatArray:
+        return np.array([float(getattr(c, attr)) for c in cons])[None, None, None, None, :]
+
+    engaged = float(m.kind is not MoveKind.BOYCOTT)
+    kw = dict(recognised=flag("recognised"), plan_b=flag("plan_b"), intervene=flag("intervene"))
+    uc = china_utility(engaged=engaged, aid=flag("aid"), grants=flag("grants"), breach=0.0,
+                       s=s5, d=d5, sincere=sin5, kappa=k5, effort=e5, p=p5, **kw)
+    ut = taliban_utility(aid=flag("aid"), boycott=float(m.kind is MoveKind.BOYCOTT), s=s5,
+                         d=d5, sincere=sin5, effort=e5, p=p5, **kw)
+    fh = future_harm(sincere=sin5, kappa=k5, effort=e5, p=p5, **kw)[:, :, :, 0, :]
+    base = np.ascontiguousarray(np.broadcast_to(uc, shape))
+    ut_full = np.ascontiguousarray(np.broadcast_to(ut, shape))
+    fh_full = np.ascontiguousarray(np.broadcast_to(fh, (shape[0], shape[1], 3, shape[4])))
+    # U_T separates into a part that depends on the type, effort and signals and a part that
+    # depends on China's final action only (recognition, aid, Plan B/intervention). The
+    # fast kernel uses the separation when it holds (checked, not assumed).
+    g = ut_full[:, 0, 0, 0, :] - ut_full[:, 0, 0, 0, :1]
+    # |U_T(·, f) − U_T(·, f₀) − g(f)| ≤ 1e-12 everywhere (a NaN fails), without isclose's
+    # many passes over the full array
+    gap = ut_full[..., 1:] - ut_full[..., :1]
+    gap -= g[:, None, None, None, 1:]
+    np.abs(gap, out=gap)
+    separable = bool(gap.size == 0 or gap.max() <= 1e-12)
+    return base, ut_full, fh_full, g if separable else None
 
 
 def first_move_index(structure: GameStructure, m: FirstMove) -> int:

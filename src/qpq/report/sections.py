@@ -98,11 +98,11 @@ def default_sections() -> list[Section]:
                 "Perfect Bayesian equilibria at the defaults.",
                 "qpq.report.game_section:game_section"),
         Section("phase", "Phase diagrams", "game",
-                "Where the deal holds, unravels or backfires over the parameter space "
-                "(issue 4)."),
+                "Where the deal holds, unravels or backfires over the parameter space.",
+                "qpq.report.phase_section:phase_section"),
         Section("propositions", "The paper's propositions", "game",
-                "P1–P8: reproduced, not reproduced or contradicted by evidence, with the share "
-                "of the plausible range in which each holds (issue 4)."),
+                "P1–P7: status at the defaults, share of the plausible range, falsification.",
+                "qpq.report.propositions_section:propositions_section"),
         Section("backcast", "Backcast: the simulated history against stylised facts", "sim",
                 "The simulated history against the case's stylised facts.",
                 "qpq.sim.report:backcast_section"),

@@ -1,0 +1,87 @@
+"""``qpq game sweep`` and ``qpq game propositions``, and the report sections they feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from qpq.case import load_case
+from qpq.cli.game import app
+from qpq.errors import BadInputError
+from qpq.game.labels import LABELS
+from qpq.report.phase_section import DIAGRAMS, LABEL_COLOURS, phase_section
+from qpq.report.propositions_section import propositions_section
+from qpq.report.sections import ReportContext
+
+runner = CliRunner()
+
+
+def test_sweep_json_and_figures(tmp_path: Path) -> None:
+    out = tmp_path / "phase.svg"
+    res = runner.invoke(app, ["sweep", "--x", "iskp_pull", "--y", "crackdown_intensity",
+                              "--n", "12", "--workers", "1", "--json", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["shape"] == [12, 12] and doc["x"]["name"] == "iskp_pull"
+    assert {lab for row in doc["label"] for lab in row} <= {*LABELS, "no pure PBE"}
+    assert doc["default_point"]["label"] in LABELS
+    assert out.read_text(encoding="utf-8").lstrip().startswith("<svg")
+    spec = tmp_path / "phase.json"
+    res = runner.invoke(app, ["sweep", "--x", "iskp_pull", "--y", "w_security", "--n", "6",
+                              "--set", "reneging_cost=2", "--out", str(spec)])
+    assert res.exit_code == 0, res.output
+    assert "share of the grid" in res.output and "defaults" in res.output
+    assert json.loads(spec.read_text(encoding="utf-8"))["layer"]
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--x", "iskp_pull", "--y", "iskp_pull"], "must differ"),
+    (["--x", "iskp_pull", "--y", "bogus"], "not a parameter of the game"),
+    (["--x", "iskp_pull", "--y", "w_security", "--n", "1"], "--n must lie"),
+    (["--x", "iskp_pull", "--y", "w_security", "--n", "4", "--out", "x.pdf"], "figure format"),
+    (["--x", "iskp_pull", "--y", "w_security", "--set", "w_security=9"], "cannot also be set"),
+])
+def test_sweep_bad_input(args: list[str], needle: str, tmp_path: Path) -> None:
+    args = [a if a != "x.pdf" else str(tmp_path / "x.pdf") for a in args]
+    res = runner.invoke(app, ["sweep", *args])
+    assert isinstance(res.exception, BadInputError), res.output
+    assert needle in str(res.exception)
+
+
+def test_propositions_command() -> None:
+    res = runner.invoke(app, ["propositions", "--n", "60", "--seed", "3", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["seed"] == 3 and doc["n_draws"] == 60
+    by_id = {r["id"]: r for r in doc["results"]}
+    assert by_id["P1"]["status_at_defaults"] == "holds"
+    assert by_id["P2"]["status_at_defaults"] == "fails"
+    assert all(0 <= r["share"] <= 1 for r in doc["results"])
+    res = runner.invoke(app, ["propositions", "--n", "40"])
+    assert res.exit_code == 0 and "P5m" in res.output and "falsified" in res.output
+    res = runner.invoke(app, ["propositions", "--n", "0"])
+    assert isinstance(res.exception, BadInputError)
+
+
+def test_report_sections(tmp_path: Path) -> None:
+    ctx = ReportContext(case=load_case(), out_dir=tmp_path, generated=dt.datetime.now(dt.UTC),
+                        reduced=True)
+    phase = phase_section(ctx)
+    assert len(phase.figures) == len(DIAGRAMS) and "60 × 60" in phase.html
+    for fig in phase.figures:
+        spec = fig.chart.to_dict()
+        colours = {c for layer in spec["layer"] for c in
+                   layer.get("encoding", {}).get("color", {}).get("scale", {}).get("range", [])}
+        assert colours <= set(LABEL_COLOURS.values())
+        assert "diamond" in json.dumps(spec) and fig.how_to_read
+    props = propositions_section(ctx)
+    assert "Strategic results" in props.html and "Built into mechanisms" in props.html
+    for pid in ("P1", "P2", "P3", "P4", "P5m", "P5p", "P6", "P6s", "P7"):
+        assert f"<strong>{pid}</strong>" in props.html
+    assert "Not reproduced at the defaults" in props.html
+    assert props.figures[0].chart.to_dict()["layer"]
+    assert props.summary and props.summary.startswith("propositions:")

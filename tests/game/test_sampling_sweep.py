@@ -1,0 +1,102 @@
+"""Ordered Monte Carlo sampling over the assumption ranges, and phase-diagram sweeps."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from qpq.errors import BadInputError
+from qpq.game import solve, solve_ensemble
+from qpq.game.labels import LABELS
+from qpq.game.sampling import sample_assumptions, sampled_names
+from qpq.game.sweep import NO_PURE, OUTSIDE, phase_diagram
+from qpq.model import ParameterRegistry, ParameterSet
+
+
+def test_sampling_respects_ranges_orderings_and_the_generator(
+        registry: ParameterRegistry) -> None:
+    a = sample_assumptions(registry, 3000, np.random.default_rng(5))
+    b = sample_assumptions(registry, 3000, np.random.default_rng(5))
+    c = sample_assumptions(registry, 3000, np.random.default_rng(6))
+    assert a.size == 3000 and set(a.sampled) == set(sampled_names(registry))
+    for k in a.params:
+        np.testing.assert_array_equal(a.params[k], b.params[k])
+        p = registry[k]
+        assert (a.params[k] >= p.low).all() and (a.params[k] <= p.high).all()
+    assert not np.array_equal(a.params["iskp_pull"], c.params["iskp_pull"])
+    for con in registry.constraints:
+        assert con.holds(a.params[con.lhs], a.params[con.rhs]).all()
+    # the ordered pairs still cover their ranges
+    assert a.params["restrain_intensity"].max() > 0.65
+    assert a.params["effort_cost_sincere"].max() > 1.9
+    # evidence-fixed and option parameters stay at their defaults
+    assert "us_presence" not in a.sampled and "planb_covers_iskp" not in a.sampled
+    assert (a.params["us_presence"] == registry["us_presence"].default).all()
+    assert a.fixed["planb_covers_iskp"] == 0.0
+
+
+def test_sampling_overrides_and_bad_input(registry: ParameterRegistry) -> None:
+    s = sample_assumptions(registry, 200, np.random.default_rng(1),
+                           overrides={"crackdown_intensity": 0.55})
+    assert (s.params["crackdown_intensity"] == 0.55).all()
+    assert (s.params["restrain_intensity"] < 0.55).all()
+    assert "crackdown_intensity" not in s.sampled
+    with pytest.raises(BadInputError, match="at least one"):
+        sample_assumptions(registry, 0, np.random.default_rng(1))
+    with pytest.raises(BadInputError, match="out of range"):
+        sample_assumptions(registry, 5, np.random.default_rng(1), overrides={"iskp_pull": 9})
+
+
+def test_phase_diagram_agrees_with_the_solver(registry: ParameterRegistry,
+                                              defaults: ParameterSet) -> None:
+    d = phase_diagram(registry, "iskp_pull", "w_security", 14, ny=9, workers=1)
+    assert d.shape == (9, 14)
+    assert d.x.values[0] == registry["iskp_pull"].low
+    assert d.y.values[-1] == registry["w_security"].high
+    sol = solve(defaults, mixed=False)
+    assert d.default_label == sol.label
+    assert d.default_point == (defaults["iskp_pull"], defaults["w_security"])
+    # every cell is the ensemble solver's answer at that point
+    for j, i in [(0, 0), (4, 7), (8, 13), (2, 11)]:
+        point = defaults.with_overrides({"iskp_pull": d.x.values[i],
+                                         "w_security": d.y.values[j]})
+        ens = solve_ensemble(point.arrays())
+        expect = ens.label[0] if ens.has_pure[0] else NO_PURE
+        assert d.label[j, i] == expect
+        assert d.multiple[j, i] == ens.multiple[0] and d.tie[j, i] == ens.tie[0]
+    assert sum(d.shares().values()) == pytest.approx(1.0)
+    assert set(d.shares()) <= {*LABELS, "no pure PBE"}
+    doc = json.loads(json.dumps(d.to_json(), default=lambda o: o.tolist()))
+    assert doc["shape"] == [9, 14] and len(doc["label"]) == 9 and len(doc["label"][0]) == 14
+
+
+def test_phase_diagram_marks_points_outside_the_orderings(registry: ParameterRegistry) -> None:
+    d = phase_diagram(registry, "restrain_intensity", "crackdown_intensity", 8, workers=1)
+    outside = d.label == OUTSIDE
+    gx, gy = np.meshgrid(d.x.values, d.y.values)
+    np.testing.assert_array_equal(outside, gx >= gy)
+    assert np.isnan(d.security[outside]).all() and np.isfinite(d.security[~outside]).all()
+    assert d.name_of(OUTSIDE) == "outside the spec's orderings"
+    assert d.name_of(NO_PURE) == "no pure PBE"
+
+
+def test_phase_diagram_integer_axis_and_overrides(registry: ParameterRegistry) -> None:
+    d = phase_diagram(registry, "planb_covers_iskp", "intervene_cost", 5,
+                      overrides={"w_security": 2.5}, workers=1)
+    assert d.x.values.tolist() == [0.0, 1.0] and d.shape == (5, 2)
+    assert d.fixed == {"w_security": 2.5}
+
+
+@pytest.mark.parametrize(("kwargs", "needle"), [
+    (dict(x="iskp_pull", y="iskp_pull"), "must differ"),
+    (dict(x="quiet_quarters", y="iskp_pull"), "not a parameter of the game"),
+    (dict(x="iskp_pull", y="w_security", overrides={"iskp_pull": 1}), "cannot also be set"),
+    (dict(x="iskp_pull", y="w_security", n=1), "at least 2"),
+    (dict(x="iskp_pull", y="nonsense"), "not a parameter of the game"),
+])
+def test_phase_diagram_bad_input(registry: ParameterRegistry, kwargs: dict, needle: str
+                                 ) -> None:
+    with pytest.raises(BadInputError, match=needle):
+        phase_diagram(registry, **kwargs)

@@ -23,7 +23,8 @@ __all__ = ["app", "main"]
 app = typer.Typer(
     name="qpq",
     help="qpq — analyse the China–Taliban quid pro quo over Uyghur militants: evidence, "
-    "game, bargaining, dynamics and exploration.",
+    "game, bargaining, dynamics and exploration.\n\nExample: ``qpq evidence timeline --actor "
+    "China --as-of 2021-08-15`` or ``qpq report --out out/``",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

@@ -34,11 +34,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.game import DEFAULT_TOL, FULL_GAME
-from qpq.game.kernel import continuation_kernel, profiles, relative_tol_ok
-from qpq.game.payoffs import GameTensors, build_tensors
+from qpq.game.payoffs import build_tensors
 from qpq.game.spec import GameStructure
 from qpq.model.policies import FIRST_MOVES
-from qpq.sim.equilibrium import FINAL_ACTIONS, METHOD, ContinuationTable, _points, mu_grid
+from qpq.sim.equilibrium import (
+    METHOD,
+    N_SIGNALS,
+    ContinuationTable,
+    mu_grid,
+    solve_continuations,
+    table_points,
+)
 from qpq.sim.params import ParameterPool
 from qpq.sim.policies import CONSEQUENCES, RECOGNIZE, PolicyKind, resolve_policy
 from qpq.sim.timeline import Regime
@@ -47,13 +53,6 @@ __all__ = ["ALL_MOVES", "build_lookup", "lookup_for", "moves_for"]
 
 ALL_MOVES: tuple[int, ...] = tuple(range(len(FIRST_MOVES)))
 """Indices of every first move (into :data:`qpq.model.policies.FIRST_MOVES`)."""
-
-_N_SIG = len(FULL_GAME.signals)
-_LOCAL_TO_GLOBAL = np.full((len(FIRST_MOVES), 4), -1, dtype=np.int8)
-for _mi, _m in enumerate(FIRST_MOVES):
-    for _j, _f in enumerate(FULL_GAME.actions(_m)):
-        _LOCAL_TO_GLOBAL[_mi, _j] = FINAL_ACTIONS.index(_f)
-
 
 def moves_for(policies: Iterable[str]) -> tuple[int, ...]:
     """First moves (sorted indices) whose lookup entries the policies can read."""
@@ -78,48 +77,6 @@ def _grid_prior(ps: NDArray[np.float64], ph: NDArray[np.float64]) -> NDArray[np.
     return np.asarray(prior / np.where(total > 0, total, 1.0))
 
 
-def _solve(t: GameTensors, moves: Sequence[int], tol: float) -> tuple[NDArray[Any], ...]:
-    n, n_m = t.n_points, len(FIRST_MOVES)
-    effort = np.zeros((n, n_m, 4), dtype=np.int8)
-    response = np.zeros((n, n_m, _N_SIG), dtype=np.int8)
-    no_rep = np.zeros((n, n_m, 4), dtype=np.int8)
-    pure = np.zeros((n, n_m), dtype=bool)
-    value = np.full((n, n_m), -np.inf)
-    prof = profiles(4)
-    rows = np.arange(n)
-    for local, mi in enumerate(moves):
-        k = continuation_kernel(t, local, tol)
-        ok = k.taliban_ok
-        masked = np.where(ok, k.china_value, -np.inf)
-        vmax = masked.max(axis=1)
-        best = ok & relative_tol_ok(k.china_value, vmax[:, None], tol)
-        has = ok.any(axis=1)
-        pick = np.argmax(best, axis=1)
-        lack = np.flatnonzero(~has)
-        if lack.size:  # no pure continuation: the profile with the smallest largest regret
-            tv = k.taliban_values[lack]
-            own = np.take_along_axis(tv, prof[None, :, :, None], axis=3)[..., 0]
-            pick[lack] = np.argmin((tv.max(axis=3) - own).max(axis=2), axis=1)
-        pure[:, mi] = has
-        value[:, mi] = k.china_value[rows, pick]
-        effort[:, mi] = prof[pick]
-        response[:, mi] = _LOCAL_TO_GLOBAL[mi][k.response[rows, pick]]
-        num2 = k.numerator[rows, pick].reshape(n, 4, 2, -1).sum(axis=2)
-        den2 = k.denominator[rows, pick].reshape(n, 4, 2).sum(axis=2)
-        nmax = num2.max(axis=2)
-        thr = nmax - tol * (den2 + np.abs(nmax))
-        no_rep[:, mi] = _LOCAL_TO_GLOBAL[mi][np.argmax(num2 >= thr[..., None], axis=2)]
-    if len(moves) == n_m:
-        top = value.max(axis=1)
-        tied = np.isfinite(value) & relative_tol_ok(value, top[:, None], tol)
-        selected = np.argmax(tied, axis=1).astype(np.int8)
-        has_pbe = np.asarray(pure.all(axis=1))
-    else:
-        selected = np.full(n, -1, dtype=np.int8)
-        has_pbe = np.zeros(n, dtype=bool)
-    return effort, response, no_rep, selected, pure, has_pbe, value
-
-
 def build_lookup(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
                  moves: Sequence[int] = ALL_MOVES, *, tol: float = DEFAULT_TOL,
                  chunk: int = 128) -> ContinuationTable:
@@ -135,7 +92,7 @@ def build_lookup(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
     structure = GameStructure(types=FULL_GAME.types,
                               first_moves=tuple(FIRST_MOVES[m] for m in moves),
                               un_report=FULL_GAME.un_report)
-    flat = _points(pool, regimes, grid[:1])                 # (P·R,) at the first grid point
+    flat = table_points(pool, regimes, grid[:1])                 # (P·R,) at the first grid point
     total = pool.size * len(regimes)
     parts: list[list[tuple[NDArray[Any], ...]]] = []
     for lo in range(0, total, chunk):
@@ -146,7 +103,7 @@ def build_lookup(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
             ps = np.full(t.n_points, mu)
             tg = replace(t, prior=_grid_prior(ps, ph),
                          params={**t.params, "prior_sincere": ps})
-            per_grid.append(_solve(tg, moves, tol))
+            per_grid.append(solve_continuations(tg, moves, tol))
         parts.append(per_grid)
     # reorder to the simulator's (point, regime, grid) layout
     cat = [np.concatenate([np.stack([g[i] for g in per_grid], axis=1) for per_grid in parts])
@@ -155,7 +112,7 @@ def build_lookup(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
     n_m = len(FIRST_MOVES)
     return ContinuationTable(
         grid=grid, regimes=tuple(regimes), effort=cat[0].reshape(*shape, n_m, 4),
-        response=cat[1].reshape(*shape, n_m, _N_SIG),
+        response=cat[1].reshape(*shape, n_m, N_SIGNALS),
         response_no_report=cat[2].reshape(*shape, n_m, 4), selected=cat[3].reshape(shape),
         pure=cat[4].reshape(*shape, n_m), has_pbe=cat[5].reshape(shape),
         china_value=cat[6].astype(float).reshape(*shape, n_m),

@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from qpq.game import DEFAULT_TOL, FULL_GAME
 from qpq.game.kernel import continuation_kernel, profiles, relative_tol_ok
-from qpq.game.payoffs import build_tensors
+from qpq.game.payoffs import GameTensors, build_tensors
 from qpq.model.policies import FIRST_MOVES, FinalAction
 from qpq.sim.params import ParameterPool
 from qpq.sim.timeline import Regime
@@ -48,6 +48,8 @@ __all__ = [
     "grid_index",
     "mu_grid",
     "signal_index",
+    "solve_continuations",
+    "table_points",
 ]
 
 FINAL_ACTIONS: tuple[FinalAction, ...] = tuple(FinalAction)
@@ -143,8 +145,9 @@ class ContinuationTable:
                 "no_pure_pbe": float(1.0 - self.has_pbe.mean())}
 
 
-def _points(pool: ParameterPool, regimes: Sequence[Regime], grid: NDArray[np.float64]
+def table_points(pool: ParameterPool, regimes: Sequence[Regime], grid: NDArray[np.float64]
             ) -> dict[str, NDArray[np.float64]]:
+    """Flat parameter arrays of every (pool point, regime, belief grid point) combination."""
     n_p, n_r, n_g = pool.size, len(regimes), grid.shape[0]
     out: dict[str, NDArray[np.float64]] = {}
     for name, v in pool.values.items():
@@ -159,11 +162,17 @@ def _points(pool: ParameterPool, regimes: Sequence[Regime], grid: NDArray[np.flo
     return out
 
 
-def _solve_chunk(params: Mapping[str, NDArray[np.float64]], tol: float
-                 ) -> tuple[NDArray[Any], ...]:
-    t = build_tensors(params, FULL_GAME)
-    n = t.n_points
-    n_m = len(FIRST_MOVES)
+def solve_continuations(t: GameTensors, moves: Sequence[int], tol: float = DEFAULT_TOL
+                        ) -> tuple[NDArray[Any], ...]:
+    """China's preferred pure continuation after each first move in ``moves``.
+
+    ``t`` holds the tensors of the first moves ``moves`` (global indices into
+    :data:`FIRST_MOVES`, in the order ``t`` was built with). Returns ``effort``, ``response``,
+    ``no_rep``, ``selected``, ``pure``, ``has_pbe`` and ``value`` with one slot per global
+    first move; moves not solved keep their defaults, and ``selected``/``has_pbe`` are only
+    meaningful (otherwise -1 / False) when every first move was solved.
+    """
+    n, n_m = t.n_points, len(FIRST_MOVES)
     effort = np.zeros((n, n_m, 4), dtype=np.int8)
     response = np.zeros((n, n_m, N_SIGNALS), dtype=np.int8)
     no_rep = np.zeros((n, n_m, 4), dtype=np.int8)
@@ -171,8 +180,8 @@ def _solve_chunk(params: Mapping[str, NDArray[np.float64]], tol: float
     value = np.full((n, n_m), -np.inf)
     prof = profiles(4)
     rows = np.arange(n)
-    for mi in range(n_m):
-        k = continuation_kernel(t, mi, tol)
+    for local, mi in enumerate(moves):
+        k = continuation_kernel(t, local, tol)
         ok = k.taliban_ok
         masked = np.where(ok, k.china_value, -np.inf)
         vmax = masked.max(axis=1)
@@ -180,7 +189,7 @@ def _solve_chunk(params: Mapping[str, NDArray[np.float64]], tol: float
         has = ok.any(axis=1)
         pick = np.argmax(best, axis=1)
         lack = np.flatnonzero(~has)
-        if lack.size:
+        if lack.size:  # no pure continuation: the profile with the smallest largest regret
             tv = k.taliban_values[lack]                         # (l, P, T, 3)
             own = np.take_along_axis(tv, prof[None, :, :, None], axis=3)[..., 0]
             regret = (tv.max(axis=3) - own).max(axis=2)         # (l, P)
@@ -189,19 +198,25 @@ def _solve_chunk(params: Mapping[str, NDArray[np.float64]], tol: float
         value[:, mi] = k.china_value[rows, pick]
         effort[:, mi] = prof[pick]
         response[:, mi] = _LOCAL_TO_GLOBAL[mi][k.response[rows, pick]]
-        num = k.numerator[rows, pick]                           # (n, S, F)
-        den = k.denominator[rows, pick]                         # (n, S)
-        num2 = num.reshape(n, 4, 2, -1).sum(axis=2)
-        den2 = den.reshape(n, 4, 2).sum(axis=2)
+        num2 = k.numerator[rows, pick].reshape(n, 4, 2, -1).sum(axis=2)   # (n, S, F)
+        den2 = k.denominator[rows, pick].reshape(n, 4, 2).sum(axis=2)
         nmax = num2.max(axis=2)
         thr = nmax - tol * (den2 + np.abs(nmax))
-        first = np.argmax(num2 >= thr[..., None], axis=2)
-        no_rep[:, mi] = _LOCAL_TO_GLOBAL[mi][first]
-    top = value.max(axis=1)
-    tied = np.isfinite(value) & relative_tol_ok(value, top[:, None], tol)
-    selected = np.argmax(tied, axis=1).astype(np.int8)
-    has_pbe = np.asarray(pure.all(axis=1))
+        no_rep[:, mi] = _LOCAL_TO_GLOBAL[mi][np.argmax(num2 >= thr[..., None], axis=2)]
+    if len(moves) == n_m:
+        top = value.max(axis=1)
+        tied = np.isfinite(value) & relative_tol_ok(value, top[:, None], tol)
+        selected = np.argmax(tied, axis=1).astype(np.int8)
+        has_pbe = np.asarray(pure.all(axis=1))
+    else:
+        selected = np.full(n, -1, dtype=np.int8)
+        has_pbe = np.zeros(n, dtype=bool)
     return effort, response, no_rep, selected, pure, has_pbe, value
+
+
+def _solve_chunk(params: Mapping[str, NDArray[np.float64]], tol: float
+                 ) -> tuple[NDArray[Any], ...]:
+    return solve_continuations(build_tensors(params, FULL_GAME), range(len(FIRST_MOVES)), tol)
 
 
 def build_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int, *,
@@ -226,7 +241,7 @@ def build_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int, 
         Called with (points done, points total).
     """
     grid = mu_grid(grid_size)
-    flat = _points(pool, regimes, grid)
+    flat = table_points(pool, regimes, grid)
     total = pool.size * len(regimes) * grid_size
     parts: list[tuple[NDArray[Any], ...]] = []
     for lo in range(0, total, chunk):

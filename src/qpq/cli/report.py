@@ -15,7 +15,7 @@ import typer
 
 from qpq.case import FuzzyDate, load_case
 from qpq.case.asof import case_as_of
-from qpq.cli._common import console, print_json
+from qpq.cli._common import console, print_json, progress
 from qpq.errors import BadInputError
 from qpq.report import build_report
 
@@ -46,7 +46,9 @@ def report_command(
         except ValueError as exc:
             raise BadInputError(f"--as-of: {exc}") from None
         loaded = case_as_of(loaded, cutoff)
-    result = build_report(loaded, out, reduced=not full, progress=not json_out, as_of=cutoff)
+    result = build_report(
+        loaded, out, reduced=not full, as_of=cutoff,
+        progress=None if json_out else lambda s: progress(s, len(s), "building report"))
     seconds = time.perf_counter() - start
     if json_out:
         print_json({"report": result.html, "seconds": seconds, "sections": result.sections})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -84,13 +85,14 @@ def build_report(
     sections: list[Section] | None = None,
     *,
     reduced: bool = True,
-    progress: bool = False,
+    progress: Callable[[Sequence[Section]], Iterable[Section]] | None = None,
     as_of: dt.date | None = None,
 ) -> ReportResult:
     """Build every section and write ``out_dir/report.html`` and ``out_dir/figures/``.
 
     The HTML is written to a temporary file and renamed at the end, so an earlier report is
-    never left half-overwritten by a failed build.
+    never left half-overwritten by a failed build. ``progress`` may wrap the section list
+    (the CLI passes a progress bar; the report itself knows nothing of terminals).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     fig_dir = out_dir / "figures"
@@ -100,9 +102,7 @@ def build_report(
     chosen = sections if sections is not None else default_sections()
     outcomes: list[SectionOutcome] = []
     body: list[str] = []
-    from qpq.cli._common import progress as bar
-
-    for section in bar(chosen, len(chosen), "building report", enabled=progress):
+    for section in (progress(chosen) if progress is not None else chosen):
         start = time.perf_counter()
         builder = section.load_builder()
         content: SectionContent | None = None

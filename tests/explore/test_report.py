@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from qpq.case import builtin_case_path, load_case
-from qpq.explore import report
+from qpq.report import explore_sections as report
 from qpq.report.sections import ReportContext
 
 from .conftest import TINY

@@ -12,7 +12,7 @@ block) (:mod:`~qpq.explore.evaluate`, with the restricted equilibrium lookups of
 (:mod:`~qpq.explore.sensitivity`), PRIM and CART for scenario discovery
 (:mod:`~qpq.explore.prim`, :mod:`~qpq.explore.cart`), robustness metrics of the policies
 (:mod:`~qpq.explore.robustness`); :mod:`~qpq.explore.studies` chains them,
-:mod:`~qpq.explore.charts` draws them and :mod:`~qpq.explore.report` puts them in the
+:mod:`~qpq.explore.charts` draws them and :mod:`~qpq.report.explore_sections` puts them in the
 report. Known answers (Ishigami, a box) live in :mod:`~qpq.explore.testfunctions`.
 """
 

@@ -54,3 +54,21 @@ def scenario_file(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return factory
+
+
+RUN_POLICIES = ("boycott", "engage_reward_if_suppressed")
+
+
+@pytest.fixture
+def tiny_plan(case: Case, scenario_file: Callable[..., Path]) -> Callable[..., Any]:
+    """A factory of run plans of TINY (Monte Carlo design, two policies, cheap to run)."""
+    from qpq.explore import load_study
+    from qpq.explore.runs import plan_run
+
+    def factory(n: int = 3500, chunk_blocks: int = 1, method: str = "mc", **kw: Any) -> Any:
+        study = load_study(str(scenario_file()), case)
+        kw.setdefault("policies", RUN_POLICIES)
+        return plan_run(case, study, method=method, n=n,  # type: ignore[arg-type]
+                        chunk_blocks=chunk_blocks, **kw)
+
+    return factory

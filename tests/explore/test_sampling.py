@@ -120,3 +120,27 @@ def test_designs_are_pure_functions_of_the_study(study):
     assert not np.array_equal(a.values[:8], c.values)
     m = make_design(study, "morris", 3)
     assert m.n_experiments == 3 * 13 and m.group_size == 13
+
+
+@pytest.mark.parametrize("method,n", [("mc", 3000), ("sobol", 2048), ("saltelli", 64),
+                                      ("factorial", None)])
+def test_streamed_rows_equal_the_whole_design(case, scenario_file, method, n):
+    from qpq.explore.sampling import design_rows, design_size
+
+    study = load_study(str(scenario_file(extra={"levels": 4})), case)
+    whole = make_design(study, method, n)
+    assert design_size(study, method, n) == (whole.n_base, whole.n_experiments,
+                                             whole.group_size)
+    total = whole.n_experiments
+    for lo, hi in [(0, 10), (5, 1030), (total - 7, total + 5), (1000, 2100)]:
+        assert np.array_equal(design_rows(study, method, n, lo, hi), whole.unit[lo:hi])
+
+
+def test_monte_carlo_rows_do_not_depend_on_what_else_is_drawn():
+    from qpq.explore.sampling import monte_carlo
+
+    whole = monte_carlo(3, 0, 5000, 4)
+    assert np.array_equal(monte_carlo(3, 2000, 2100, 4), whole[2000:2100])
+    assert not np.array_equal(monte_carlo(4, 0, 10, 4), whole[:10])
+    assert whole.min() >= 0.0 and whole.max() < 1.0
+    assert abs(whole.mean() - 0.5) < 0.01

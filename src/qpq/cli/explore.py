@@ -1,4 +1,4 @@
-"""``qpq explore``: sensitivity, scenario discovery and policy comparison from scenario files.
+"""``qpq explore``: sensitivity, discovery, policy comparison, and large resumable runs.
 
 Examples::
 
@@ -8,6 +8,10 @@ Examples::
     qpq explore discover deal-under-uncertainty --n 2048 --workers 2
     qpq explore compare deal-under-uncertainty --json
     qpq explore schema > scenario.schema.json
+    qpq explore run deal-under-uncertainty --out runs/deal --n 100000 --workers 2
+    qpq explore run deal-under-uncertainty --resume runs/deal --executor dask --workers 4
+    qpq explore query runs/deal "SELECT policy, avg(militants_iskp) FROM results GROUP BY 1"
+    qpq explore export runs/deal --format ema
 
 SCENARIO is a scenario file (YAML) or the id of a scenario shipped with the case
 (``cases/<case>/scenarios/``). A malformed scenario exits with code 2 and names the file,
@@ -253,3 +257,251 @@ def compare_command(
                                                        for k, v in c.most_robust.items())
                           + (f" (threshold: {c.threshold_source})" if c.threshold_source
                              else ""))
+
+
+# -- large runs: chunked, stored, resumable -------------------------------------------------
+RunDirArg = Annotated[Path, typer.Argument(help="run directory (made by `qpq explore run`)",
+                                           file_okay=False)]
+
+
+def _run_progress(enabled: bool, total: int, before: int) -> tuple[Any, Any]:
+    """A rich progress bar over chunks (done, experiments/s, time left) and its callback."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    if not enabled:
+        return None, None
+    bar = Progress(TextColumn("chunks"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]} experiments/s"), TimeElapsedColumn(),
+                   TextColumn("left"), TimeRemainingColumn(), console=err_console,
+                   transient=True)
+    task = bar.add_task("run", total=total, completed=before, rate="-")
+
+    def show(p: Any) -> None:
+        bar.update(task, completed=p.chunks_done, rate=f"{p.rate:,.0f}")
+
+    return bar, show
+
+
+def _means(run_dir: Path) -> Any:
+    from qpq.explore.store import RunStore
+
+    store = RunStore.open(run_dir)
+    cfg = store.config
+    cols = ", ".join(f'avg("{o}") AS "{o}"' for o in cfg.outcomes)
+    order = ", ".join(f"'{p}'" for p in cfg.policies)
+    con = store.connect()
+    try:
+        return con.execute(f"SELECT policy, count(*) AS experiments, {cols} FROM results "
+                           f"GROUP BY policy ORDER BY list_position([{order}], policy)").df()
+    finally:
+        con.close()
+
+
+@app.command("run")
+def run_command(
+    scenario: ScenarioArg,
+    out: Annotated[Path | None, typer.Option("--out", help="new run directory",
+                                             file_okay=False)] = None,
+    resume: Annotated[Path | None, typer.Option("--resume", help="continue this run "
+                                                "directory (only missing chunks run)",
+                                                file_okay=False)] = None,
+    method: Annotated[str | None, typer.Option("--method", help="sampler: lhs (default), mc, "
+                                               "sobol, saltelli, morris, factorial")] = None,
+    n: NOpt = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="seed (default: the scenario's)")
+                    ] = None,
+    lever: Annotated[list[str] | None, typer.Option("--lever", help="China's policy "
+                                                    "(repeatable; default: the scenario's)")
+                     ] = None,
+    outcome: Annotated[list[str] | None, typer.Option("--outcome", help="outcome (repeatable;"
+                                                      " default: the scenario's)")] = None,
+    chunk_blocks: Annotated[int | None, typer.Option(
+        "--chunk-blocks", min=1, help="random-number blocks (1,024 noise groups) per chunk; "
+        "default 1")] = None,
+    executor: Annotated[str, typer.Option("--executor", help="auto, in-process, pool or dask "
+                                          "(auto: dask with --scheduler, pool with --workers "
+                                          "> 1)")] = "auto",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes (pool, "
+                                         "or a Dask LocalCluster)")] = 1,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler "
+                                                  "address, e.g. tcp://HOST:8786")] = None,
+    case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run a design through the simulator in chunks, streaming results to a Parquet store.
+
+    Every chunk is written as it finishes; an interrupted run (Ctrl-C, a killed worker, a
+    crash) keeps its finished chunks and `--resume DIR` computes only the missing ones, with
+    results equal to an uninterrupted run's. Results are identical for any executor, number
+    of workers and chunk size.
+
+    Examples: ``qpq explore run deal-under-uncertainty --out runs/deal --n 100000 --workers 2``;
+    ``qpq explore run deal-under-uncertainty --resume runs/deal --executor dask --workers 4``
+    """
+    import signal
+
+    from qpq.explore.executors import make_executor
+    from qpq.explore.runs import plan_run, run_plan
+    from qpq.explore.store import RunStore
+
+    if (out is None) == (resume is None):
+        raise BadInputError("give exactly one of --out DIR (a new run) and --resume DIR")
+    case, study = _load(scenario, case_dir)
+    target = out if out is not None else resume
+    assert target is not None
+    if resume is not None:
+        cfg = RunStore.open(resume).config
+        method = method or cfg.method
+        n = n if n is not None else cfg.n
+        seed = seed if seed is not None else cfg.seed
+        lever = lever or list(cfg.policies)
+        outcome = outcome or list(cfg.outcomes)
+        chunk_blocks = chunk_blocks or cfg.chunk_blocks
+    plan = plan_run(case, study, method=method or "lhs",  # type: ignore[arg-type]
+                    n=n, seed=seed, policies=lever, outcomes=outcome,
+                    chunk_blocks=chunk_blocks or 1)
+    before = len(RunStore.open(resume).done) if resume is not None else 0
+    bar, show = _run_progress(not json_out, len(plan.chunks), before)
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with make_executor(executor, workers, scheduler) as ex:
+            if bar is not None:
+                bar.start()
+            try:
+                res = run_plan(plan, target, executor=ex, resume=resume is not None,
+                               on_progress=show)
+            finally:
+                if bar is not None:
+                    bar.stop()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if json_out:
+        print_json(res.to_json())
+        return
+    console.print(f"[green]{res.status}[/green]: {res.chunks_done} of {res.chunks_total} chunks "
+                  f"({res.chunks_run} run now, {res.chunks_before} kept) in {res.path}; "
+                  f"{res.experiments:,} experiments x {len(plan.config.policies)} policies, "
+                  f"{res.seconds:.1f} s on {res.executor.get('executor')} "
+                  f"({res.executor.get('workers')} worker(s))")
+    frame = _means(target)
+    table = Table(title="mean outcome per policy (query the store for more)")
+    for col in frame.columns:
+        table.add_column(str(col), justify="left" if col == "policy" else "right")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[v if isinstance(v, str) else f"{v:.4g}" for v in row])
+    console.print(table)
+    console.print(f"[dim]qpq explore query {target} \"SELECT ... FROM results\"; "
+                  f"qpq explore export {target} --format ema[/dim]")
+
+
+@app.command("status")
+def status_command(run_dir: RunDirArg, json_out: JsonOpt = False) -> None:
+    """What a run directory holds: its set-up, chunks done and missing, and its sessions."""
+    from qpq.explore.store import RunStore, to_ranges
+
+    store = RunStore.open(run_dir)
+    cfg = store.config
+    missing = to_ranges(store.missing())
+    doc = {"run_dir": str(run_dir), "status": store.manifest["status"],
+           "complete": store.complete, "chunks_total": store.n_chunks,
+           "chunks_done": len(store.done), "missing": missing, "config": cfg.to_json(),
+           "plan": store.manifest.get("plan", {}), "history": store.manifest["history"]}
+    if json_out:
+        print_json(doc)
+        return
+    gaps = ", ".join(f"{a}" if b == a + 1 else f"{a}-{b - 1}" for a, b in missing) or "none"
+    console.print(f"{run_dir}: [bold]{store.manifest['status']}[/bold], "
+                  f"{len(store.done)} of {store.n_chunks} chunks done (missing: {gaps})\n"
+                  f"scenario {cfg.scenario} ({cfg.scenario_hash}), {cfg.method} n={cfg.n}, seed "
+                  f"{cfg.seed}, {len(cfg.policies)} policies, outcomes: "
+                  f"{', '.join(cfg.outcomes)}; qpq {cfg.code['qpq']} ({cfg.code['fingerprint']})")
+    for h in store.manifest["history"]:
+        console.print(f"  {h.get('started')}: {h.get('executor')} x{h.get('workers')}, "
+                      f"{h.get('chunks_run')} chunks in {h.get('seconds')} s -> {h.get('status')}")
+
+
+@app.command("query")
+def query_command(
+    run_dir: RunDirArg,
+    sql: Annotated[str, typer.Argument(help="SQL over the view `results` (one row per "
+                                       "experiment and policy)")],
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="rows to print (the "
+                                          "table; --json and --csv print all)")] = 50,
+    csv_out: Annotated[bool, typer.Option("--csv", help="print CSV")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Query a run's results with DuckDB SQL (the view `results`; finished chunks only).
+
+    Example: ``qpq explore query runs/deal "SELECT policy, avg(militants_iskp) FROM results
+    GROUP BY policy"``
+    """
+    import duckdb
+
+    from qpq.explore.store import RunStore
+
+    store = RunStore.open(run_dir)
+    con = store.connect()
+    try:
+        frame = con.execute(sql).df()
+    except duckdb.Error as exc:
+        raise BadInputError(f"SQL: {exc}".strip()) from None
+    finally:
+        con.close()
+    if not store.complete:
+        err_console.print(f"[yellow]note: {len(store.done)} of {store.n_chunks} chunks are "
+                          "done; the query sees those only[/yellow]")
+    if json_out:
+        print_json({"columns": list(map(str, frame.columns)),
+                    "rows": frame.to_dict(orient="records")})
+        return
+    if csv_out:
+        import sys
+
+        frame.to_csv(sys.stdout, index=False)
+        return
+    table = Table()
+    for col in frame.columns:
+        table.add_column(str(col))
+    for row in frame.head(max_rows).itertuples(index=False):
+        table.add_row(*[f"{v:.6g}" if isinstance(v, float) else str(v) for v in row])
+    console.print(table)
+    if len(frame) > max_rows:
+        console.print(f"[dim]{len(frame) - max_rows} more rows (--max-rows, --csv)[/dim]")
+
+
+@app.command("export")
+def export_command(
+    run_dir: RunDirArg,
+    fmt: Annotated[str, typer.Option("--format", help="ema (EMA Workbench's save_results "
+                                     "archive), csv or parquet")] = "ema",
+    out: Annotated[Path | None, typer.Option("--out", help="file to write (default: "
+                                             "RUN_DIR/results.tar.gz, .csv or .parquet)",
+                                             dir_okay=False)] = None,
+    partial: Annotated[bool, typer.Option("--partial", help="export an unfinished run's "
+                                          "finished chunks")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Export a run: EMA Workbench's results archive (`load_results` reads it), CSV or Parquet.
+
+    Example: ``qpq explore export runs/deal --format ema`` then, in Python,
+    ``experiments, outcomes = ema_workbench.load_results("runs/deal/results.tar.gz")``
+    """
+    from qpq.explore.export import export_run
+
+    path = export_run(run_dir, fmt, out, partial=partial)
+    if json_out:
+        print_json({"run_dir": str(run_dir), "format": fmt, "file": str(path),
+                    "bytes": path.stat().st_size})
+        return
+    console.print(f"wrote {path} ({path.stat().st_size:,} bytes)")

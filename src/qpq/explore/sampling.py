@@ -1,8 +1,10 @@
 """Samplers and the experiment design they produce (EMA: the experiments).
 
-Five samplers draw points in the unit hypercube, each from an injected
+Six samplers draw points in the unit hypercube, each from an injected
 :class:`numpy.random.Generator` (never the global state):
 
+* :func:`monte_carlo` — independent uniforms, drawn block by block from streams keyed by
+  (seed, block), so any rows can be drawn without the others (runs of millions);
 * :func:`latin_hypercube` — scipy.stats.qmc's Latin hypercube (scrambled strata);
 * :func:`sobol_sequence` — scipy.stats.qmc's scrambled Sobol' sequence (n a power of 2);
 * :func:`saltelli` — the cross-sampled matrices of Saltelli (2002/2010) built on a 2D-dim
@@ -19,10 +21,17 @@ k): a Saltelli base sample's D + 2 rows, a Morris trajectory's D + 1 points, or 
 experiment for the other designs. So the differences the estimators take (A against AB_i,
 one step of a trajectory) compare the parameters, not two draws of the noise (common random
 numbers). The design of a study is a pure function of (study, method, n, seed).
+
+:func:`design_rows` draws rows ``[lo, hi)`` of a design without drawing the rest, for the
+samplers that allow it (:data:`STREAMED`: Monte Carlo, Sobol' by fast-forwarding the
+scrambled sequence, Saltelli from its Sobol' base rows, the full factorial from the row
+index); the rows equal those of :func:`make_design` exactly (tested). Latin hypercube and
+Morris designs are drawn whole.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -40,20 +49,26 @@ from qpq.sim.rng import BLOCK_SIZE
 __all__ = [
     "MAX_FACTORIAL",
     "METHODS",
+    "STREAMED",
     "Design",
     "Method",
     "design_rng",
+    "design_rows",
+    "design_size",
     "full_factorial",
     "latin_hypercube",
     "make_design",
+    "monte_carlo",
     "morris",
     "saltelli",
     "sobol_sequence",
 ]
 
 FloatArray = NDArray[np.float64]
-Method = Literal["lhs", "sobol", "saltelli", "morris", "factorial"]
-METHODS: tuple[Method, ...] = ("lhs", "sobol", "saltelli", "morris", "factorial")
+Method = Literal["lhs", "sobol", "saltelli", "morris", "factorial", "mc"]
+METHODS: tuple[Method, ...] = ("lhs", "sobol", "saltelli", "morris", "factorial", "mc")
+STREAMED: tuple[Method, ...] = ("mc", "sobol", "saltelli", "factorial")
+"""Samplers whose rows :func:`design_rows` draws without drawing the whole design."""
 MAX_FACTORIAL = 1_000_000
 _DESIGN_KEY = 0x45585053  # "EXPS": the design's stream, apart from the simulator's purposes
 
@@ -62,6 +77,27 @@ def design_rng(seed: int, method: Method) -> np.random.Generator:
     """The generator a study's design of ``method`` draws from: keyed by (seed, method)."""
     ss = np.random.SeedSequence(int(seed), spawn_key=(_DESIGN_KEY, METHODS.index(method)))
     return np.random.Generator(np.random.PCG64(ss))
+
+
+def _mc_rng(seed: int, block: int) -> np.random.Generator:
+    ss = np.random.SeedSequence(int(seed), spawn_key=(_DESIGN_KEY, METHODS.index("mc"),
+                                                      int(block)))
+    return np.random.Generator(np.random.Philox(ss))
+
+
+def monte_carlo(seed: int, lo: int, hi: int, d: int) -> FloatArray:
+    """Rows ``[lo, hi)`` of the Monte Carlo design: uniforms in [0, 1)^d.
+
+    Row i comes from the stream of block i // BLOCK_SIZE (keyed by (seed, block)), so any
+    rows are drawn without the others.
+    """
+    out = np.empty((max(hi - lo, 0), d))
+    for b in range(lo // BLOCK_SIZE, -(-hi // BLOCK_SIZE)):
+        first = b * BLOCK_SIZE
+        block = _mc_rng(seed, b).random((BLOCK_SIZE, d))
+        a, z = max(lo, first), min(hi, first + BLOCK_SIZE)
+        out[a - lo:z - lo] = block[a - first:z - first]
+    return out
 
 
 def _power_of_two(n: int, what: str) -> int:
@@ -182,9 +218,11 @@ def make_design(study: Study, method: Method, n: int | None = None,
                 rng: np.random.Generator | None = None) -> Design:
     """The study's experiments for ``method`` (size ``n``, default ``study.n``).
 
-    ``n`` is the number of points (``lhs``, ``sobol``), of base samples (``saltelli``:
-    n·(D + 2) experiments) or of trajectories (``morris``: n·(D + 1)); ``factorial`` uses
-    ``study.levels`` and ignores ``n``. ``rng`` defaults to :func:`design_rng`.
+    ``n`` is the number of points (``lhs``, ``sobol``, ``mc``), of base samples
+    (``saltelli``: n·(D + 2) experiments) or of trajectories (``morris``: n·(D + 1));
+    ``factorial`` uses ``study.levels`` and ignores ``n``. ``rng`` defaults to
+    :func:`design_rng`; ``mc`` ignores it and draws from its (seed, block) streams (see
+    :func:`monte_carlo`).
 
     Raises
     ------
@@ -203,6 +241,8 @@ def make_design(study: Study, method: Method, n: int | None = None,
     group = 1
     if method == "lhs":
         unit = latin_hypercube(size, d, gen)
+    elif method == "mc":
+        unit = monte_carlo(study.seed, 0, size, d)
     elif method == "sobol":
         unit = sobol_sequence(size, d, gen)
     elif method == "saltelli":
@@ -218,3 +258,76 @@ def make_design(study: Study, method: Method, n: int | None = None,
     values = to_values(unit, study)
     return Design(method, study.names, unit, values, group, size, study.seed,
                   MappingProxyType(settings))
+
+
+def design_size(study: Study, method: Method, n: int | None = None
+                ) -> tuple[int, int, int]:
+    """``(n_base, experiments, group_size)`` of the study's ``method`` design of size ``n``.
+
+    Checks what :func:`make_design` would check (a power of 2 for Sobol' and Saltelli, the
+    factorial cap, even Morris levels) without drawing anything.
+    """
+    if method not in METHODS:
+        raise BadInputError(f"unknown sampling method {method!r}; allowed: "
+                            + ", ".join(METHODS))
+    size = study.n if n is None else int(n)
+    if size < 1:
+        raise BadInputError(f"need at least one experiment, got n={size}")
+    d = len(study.uncertainties)
+    if method in ("sobol", "saltelli"):
+        _power_of_two(size, "a Sobol' sequence")
+    if method == "saltelli":
+        return size, size * (d + 2), d + 2
+    if method == "morris":
+        if study.morris_levels % 2:
+            raise BadInputError(f"Morris needs an even number of levels, got "
+                                f"{study.morris_levels}")
+        return size, size * (d + 1), d + 1
+    if method == "factorial":
+        total = study.levels ** d
+        if total > MAX_FACTORIAL:
+            full_factorial(study.levels, d)  # raises with the explanation
+        return study.levels, total, 1
+    return size, size, 1
+
+
+def _sobol_rows(d: int, rng: np.random.Generator, lo: int, hi: int) -> FloatArray:
+    engine = qmc.Sobol(d=d, scramble=True, rng=rng)
+    if lo:
+        engine.fast_forward(lo)
+    with warnings.catch_warnings():
+        # a slice of the sequence is not itself balanced; the whole design (n a power of 2) is
+        warnings.simplefilter("ignore", UserWarning)
+        return np.asarray(engine.random(hi - lo))
+
+
+def design_rows(study: Study, method: Method, n: int | None, lo: int, hi: int) -> FloatArray:
+    """Unit points of rows ``[lo, hi)`` of ``make_design(study, method, n).unit``.
+
+    Only for :data:`STREAMED` samplers; the cost is that of the rows asked for (plus, for
+    Sobol' and Saltelli, fast-forwarding the sequence to ``lo``).
+    """
+    if method not in STREAMED:
+        raise ValueError(f"{method} designs are drawn whole (make_design)")
+    _, total, group = design_size(study, method, n)
+    lo, hi = max(0, lo), min(hi, total)
+    d = len(study.uncertainties)
+    if hi <= lo:
+        return np.empty((0, d))
+    if method == "mc":
+        return monte_carlo(study.seed, lo, hi, d)
+    if method == "sobol":
+        return _sobol_rows(d, design_rng(study.seed, method), lo, hi)
+    if method == "saltelli":
+        first, last = lo // group, -(-hi // group)
+        base = _sobol_rows(2 * d, design_rng(study.seed, method), first, last)
+        a, b = base[:, :d], base[:, d:]
+        out = np.repeat(a[:, None, :], d + 2, axis=1)
+        idx = np.arange(d)
+        out[:, 1 + idx, idx] = b[:, idx]
+        out[:, d + 1, :] = b
+        rows = out.reshape(-1, d)
+        return np.asarray(rows[lo - first * group:hi - first * group])
+    grid = np.linspace(0.0, 1.0, study.levels)
+    index = np.unravel_index(np.arange(lo, hi), (study.levels,) * d)
+    return np.stack([grid[i] for i in index], axis=1)

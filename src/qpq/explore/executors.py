@@ -209,7 +209,7 @@ class DaskCluster:
     name = "dask"
 
     def __init__(self, workers: int = 2, *, scheduler: str | None = None,
-                 window: int | None = None) -> None:
+                 window: int | None = None, connect_timeout: float = 10.0) -> None:
         try:
             dist: Any = import_module("distributed")  # untyped library: Any on purpose
         except ImportError:  # pragma: no cover - the explore extra installs it
@@ -227,7 +227,7 @@ class DaskCluster:
             self.client: Any = Client(self._cluster)
         else:
             try:
-                self.client = Client(scheduler, timeout="10s")
+                self.client = Client(scheduler, timeout=f"{connect_timeout}s")
             except (OSError, TimeoutError) as exc:
                 raise BadInputError(f"--scheduler: cannot reach a Dask scheduler at "
                                     f"{scheduler} ({exc}); allowed: the address of a running "

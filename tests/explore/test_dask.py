@@ -1,0 +1,82 @@
+"""Runs on a Dask LocalCluster: the same store for 1, 2 and 4 workers, and after a worker dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pandas as pd
+import pytest
+
+from qpq.explore.executors import DaskCluster, make_executor
+from qpq.explore.runs import run_plan
+from qpq.explore.store import RunStore
+
+
+def _read(path):
+    return RunStore.open(path).read()
+
+
+def test_dask_clusters_of_1_2_4_workers_give_the_in_process_store(tiny_plan, tmp_path):
+    plan = tiny_plan()
+    run_plan(plan, tmp_path / "in")
+    ref = _read(tmp_path / "in")
+    for w in (1, 2, 4):
+        with DaskCluster(w) as ex:
+            assert ex.workers == w and len(ex.worker_pids()) == w
+            summary = run_plan(plan, tmp_path / f"d{w}", executor=ex)
+        assert summary.status == "complete"
+        assert summary.executor == {"executor": "dask", "workers": w,
+                                    "scheduler": "LocalCluster"}
+        pd.testing.assert_frame_equal(_read(tmp_path / f"d{w}"), ref)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_dask_worker_killed_mid_run_leaves_the_result_unchanged(tiny_plan, tmp_path, how):
+    plan = tiny_plan(n=8000)
+    run_plan(plan, tmp_path / "ref")
+    killed: list[int] = []
+    with DaskCluster(2) as ex:
+        before = ex.worker_pids()
+
+        def kill_once(p):
+            if p.chunks_done == 1 and not killed:
+                pid = next(iter(before.values()))
+                os.kill(pid, how)
+                killed.append(pid)
+
+        summary = run_plan(plan, tmp_path / "run", executor=ex, on_progress=kill_once)
+        assert killed and summary.chunks_run == len(plan.chunks) == 8
+        deadline = time.monotonic() + 30
+        while _alive(killed[0]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(killed[0])
+    pd.testing.assert_frame_equal(_read(tmp_path / "run"), _read(tmp_path / "ref"))
+
+
+def test_auto_executor_with_a_scheduler_address_uses_dask(tiny_plan, tmp_path):
+    """`--scheduler tcp://…`: connect to a running cluster (here a LocalCluster's address)."""
+    plan = tiny_plan(n=1500)
+    run_plan(plan, tmp_path / "ref")
+    with DaskCluster(1) as local:
+        address = local.client.scheduler.address
+        with make_executor("auto", 1, address) as ex:
+            assert isinstance(ex, DaskCluster) and ex.describe()["scheduler"] == address
+            run_plan(plan, tmp_path / "run", executor=ex)
+    pd.testing.assert_frame_equal(_read(tmp_path / "run"), _read(tmp_path / "ref"))
+
+
+def test_an_unreachable_scheduler_is_bad_input():
+    from qpq.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="cannot reach a Dask scheduler"):
+        DaskCluster(scheduler="tcp://127.0.0.1:9", connect_timeout=1.0)

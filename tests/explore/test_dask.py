@@ -80,3 +80,28 @@ def test_an_unreachable_scheduler_is_bad_input():
 
     with pytest.raises(BadInputError, match="cannot reach a Dask scheduler"):
         DaskCluster(scheduler="tcp://127.0.0.1:9", connect_timeout=1.0)
+
+
+def test_studies_on_dask_equal_in_process(case, scenario_file):
+    """sensitivity/discover/compare --executor dask: the same numbers as in this process."""
+    from qpq.explore import load_study
+    from qpq.explore.studies import executor_for, run_comparison
+
+    study = load_study(str(scenario_file(n=1100)), case)
+    levers = ["boycott", "engage_reward_if_suppressed"]
+    ref = run_comparison(case, study, levers=levers)
+    with executor_for(2, "dask") as ex:
+        assert ex is not None
+        on_dask = run_comparison(case, study, levers=levers, executor=ex)
+    for p in levers:
+        for o, values in ref.values[p].items():
+            assert values.shape == (1100,)
+            assert (on_dask.values[p][o] == values).all(), (p, o)
+
+
+def test_study_cli_accepts_dask_options(capsys):
+    from .test_cli import run_explore
+
+    code, _, err = run_explore(capsys, "compare", "deal-under-uncertainty", "--executor",
+                               "pool", "--scheduler", "tcp://127.0.0.1:1")
+    assert code == 2 and "--scheduler needs the dask executor" in err

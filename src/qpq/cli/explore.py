@@ -46,6 +46,11 @@ NOpt = Annotated[int | None, typer.Option("--n", min=1, help="sample size (defau
                                           "scenario's n)")]
 WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="worker processes (speed-up "
                                          "needs 2+ blocks of 1,024 base samples)")]
+ExecutorOpt = Annotated[str, typer.Option("--executor", help="auto, in-process, pool or dask "
+                                          "(auto: dask with --scheduler, pool with --workers "
+                                          "> 1)")]
+SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, "
+                                                  "e.g. tcp://HOST:8786")]
 ChartOpt = Annotated[Path | None, typer.Option("--chart", help="write the figure(s) here "
                                                "(.html, .png, .svg or a folder)")]
 
@@ -111,6 +116,8 @@ def sensitivity_command(
     outcome: Annotated[list[str] | None, typer.Option("--outcome", help="outcome (repeatable;"
                                                       " default: all)")] = None,
     workers: WorkersOpt = 1,
+    executor: ExecutorOpt = "auto",
+    scheduler: SchedulerOpt = None,
     chart: ChartOpt = None,
     case_dir: CaseOpt = None,
     json_out: JsonOpt = False,
@@ -121,14 +128,15 @@ def sensitivity_command(
     """
     from qpq.explore.charts import morris_chart, sobol_chart
     from qpq.explore.sensitivity import SobolResult
-    from qpq.explore.studies import run_sensitivity
+    from qpq.explore.studies import executor_for, run_sensitivity
 
     if method not in ("sobol", "morris"):
         raise BadInputError(f"--method: unknown method {method!r}; allowed: sobol, morris")
     case, study = _load(scenario, case_dir)
-    res = run_sensitivity(case, study, method=method,  # type: ignore[arg-type]
-                          n=n, policy=policy, outcomes=outcome, workers=workers,
-                          on_progress=_progress(not json_out))
+    with executor_for(workers, executor, scheduler) as ex:
+        res = run_sensitivity(case, study, method=method,  # type: ignore[arg-type]
+                              n=n, policy=policy, outcomes=outcome, workers=workers,
+                              executor=ex, on_progress=_progress(not json_out))
     if chart is not None:
         for r in res.results:
             fig = sobol_chart(r) if isinstance(r, SobolResult) else morris_chart(r)
@@ -162,6 +170,7 @@ def sensitivity_command(
 
 @app.command("discover")
 def discover_command(scenario: ScenarioArg, n: NOpt = None, workers: WorkersOpt = 1,
+                     executor: ExecutorOpt = "auto", scheduler: SchedulerOpt = None,
                      chart: ChartOpt = None, case_dir: CaseOpt = None,
                      json_out: JsonOpt = False) -> None:
     """Scenario discovery: PRIM box (and a CART tree) for the scenario's backfire question.
@@ -169,10 +178,12 @@ def discover_command(scenario: ScenarioArg, n: NOpt = None, workers: WorkersOpt 
     Example: ``qpq explore discover deal-under-uncertainty --n 2048 --json``
     """
     from qpq.explore.charts import prim_box_chart, prim_tradeoff_chart
-    from qpq.explore.studies import run_discovery
+    from qpq.explore.studies import executor_for, run_discovery
 
     case, study = _load(scenario, case_dir)
-    res = run_discovery(case, study, n=n, workers=workers, on_progress=_progress(not json_out))
+    with executor_for(workers, executor, scheduler) as ex:
+        res = run_discovery(case, study, n=n, workers=workers, executor=ex,
+                            on_progress=_progress(not json_out))
     if chart is not None:
         units = {u.name: u.unit for u in study.uncertainties}
         folder = chart if chart.suffix == "" else chart.parent
@@ -204,6 +215,8 @@ def compare_command(
                                                     "(repeatable; default: the scenario's)")
                      ] = None,
     workers: WorkersOpt = 1,
+    executor: ExecutorOpt = "auto",
+    scheduler: SchedulerOpt = None,
     chart: ChartOpt = None,
     case_dir: CaseOpt = None,
     json_out: JsonOpt = False,
@@ -214,15 +227,16 @@ def compare_command(
     """
     from qpq.explore.charts import policy_chart, regret_chart
     from qpq.explore.settings import policy_names
-    from qpq.explore.studies import run_comparison
+    from qpq.explore.studies import executor_for, run_comparison
 
     for name in lever or []:
         if name not in policy_names():
             raise BadInputError(f"--lever: unknown policy {name!r}; allowed: "
                                 + ", ".join(policy_names()))
     case, study = _load(scenario, case_dir)
-    res = run_comparison(case, study, n=n, levers=lever, workers=workers,
-                         on_progress=_progress(not json_out))
+    with executor_for(workers, executor, scheduler) as ex:
+        res = run_comparison(case, study, n=n, levers=lever, workers=workers, executor=ex,
+                             on_progress=_progress(not json_out))
     if chart is not None:
         folder = chart if chart.suffix == "" else chart.parent
         for c in res.comparisons:
@@ -325,13 +339,10 @@ def run_command(
     chunk_blocks: Annotated[int | None, typer.Option(
         "--chunk-blocks", min=1, help="random-number blocks (1,024 noise groups) per chunk; "
         "default 1")] = None,
-    executor: Annotated[str, typer.Option("--executor", help="auto, in-process, pool or dask "
-                                          "(auto: dask with --scheduler, pool with --workers "
-                                          "> 1)")] = "auto",
+    executor: ExecutorOpt = "auto",
     workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes (pool, "
                                          "or a Dask LocalCluster)")] = 1,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler "
-                                                  "address, e.g. tcp://HOST:8786")] = None,
+    scheduler: SchedulerOpt = None,
     case_dir: CaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

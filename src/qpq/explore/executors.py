@@ -42,6 +42,7 @@ __all__ = [
     "InProcess",
     "ProcessPool",
     "make_executor",
+    "resolve_kind",
 ]
 
 T = TypeVar("T")
@@ -136,42 +137,44 @@ class ProcessPool:
         source = iter(tasks)
         pending: dict[Future[R], T] = {}
         retry: deque[T] = deque()
-
-        def top_up() -> None:
-            while len(pending) < self.window:
-                if retry:
-                    task = retry.popleft()
-                else:
-                    try:
-                        task = next(source)
-                    except StopIteration:
-                        return
-                pending[pool.submit(fn, task)] = task
-
-        top_up()
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        end = object()
+        while True:
+            # a worker's death can surface at submit() as well as in a result
             broken = False
-            for fut in finished:
-                task = pending.pop(fut)
+            while len(pending) < self.window:
+                item = retry.popleft() if retry else next(source, end)
+                if item is end:
+                    break
+                task: T = item  # type: ignore[assignment]
                 try:
-                    result = fut.result()
+                    pending[pool.submit(fn, task)] = task
                 except BrokenProcessPool:
-                    retry.append(task)
+                    retry.appendleft(task)
                     broken = True
-                    continue
-                yield result
+                    break
+            if not broken:
+                if not pending:
+                    return
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    task = pending.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        retry.append(task)
+                        broken = True
+                        continue
+                    yield result
             if broken:
                 if self.restarts >= self.max_restarts:
                     raise QpqError(f"worker processes died {self.restarts + 1} times; giving "
                                    "up (finished chunks are kept; resume the run)")
                 self.restarts += 1
-                # every future of a broken pool fails: collect the rest and start afresh
+                # every future of a broken pool fails: resubmit them all to a new pool
                 retry.extend(pending.values())
                 pending.clear()
                 self._shutdown()
                 pool = self._start()
-            top_up()
 
     def _shutdown(self) -> None:
         pool, self._pool = self._pool, None
@@ -280,9 +283,8 @@ class DaskCluster:
         self.close()
 
 
-def make_executor(kind: str = "auto", workers: int = 1, scheduler: str | None = None
-                  ) -> ChunkExecutor:
-    """The executor for ``kind`` (``in-process``, ``pool``, ``dask`` or ``auto``).
+def resolve_kind(kind: str = "auto", workers: int = 1, scheduler: str | None = None) -> str:
+    """The executor ``kind`` stands for (``auto`` resolved), after checking the options.
 
     ``auto``: Dask when a ``scheduler`` is given, a process pool for ``workers`` > 1,
     otherwise in-process.
@@ -300,10 +302,20 @@ def make_executor(kind: str = "auto", workers: int = 1, scheduler: str | None = 
         kind = "dask" if scheduler else ("pool" if workers > 1 else "in-process")
     if scheduler and kind != "dask":
         raise BadInputError(f"--scheduler needs the dask executor, not {kind!r}")
+    if kind == "in-process" and workers > 1:
+        raise BadInputError("--executor in-process runs one chunk at a time; allowed "
+                            "--workers: 1 (use pool or dask for more)")
+    return kind
+
+
+def make_executor(kind: str = "auto", workers: int = 1, scheduler: str | None = None
+                  ) -> ChunkExecutor:
+    """The executor for ``kind`` (``in-process``, ``pool``, ``dask`` or ``auto``).
+
+    See :func:`resolve_kind` for ``auto`` and the checks.
+    """
+    kind = resolve_kind(kind, workers, scheduler)
     if kind == "in-process":
-        if workers > 1:
-            raise BadInputError("--executor in-process runs one chunk at a time; allowed "
-                                "--workers: 1 (use pool or dask for more)")
         return InProcess()
     if kind == "pool":
         return ProcessPool(workers)

@@ -65,9 +65,22 @@ EQUILIBRIUM_LIMIT = 20_000
 
 
 @contextmanager
-def executor_for(workers: int) -> Iterator[Executor | None]:
-    """A spawn process pool of ``workers`` processes (``None``, i.e. in-process, for 1)."""
-    if workers <= 1:
+def executor_for(workers: int, kind: str = "auto", scheduler: str | None = None
+                 ) -> Iterator[Executor | None]:
+    """Where a study's blocks run: ``None`` (in-process), a spawn pool, or a Dask cluster.
+
+    ``kind`` and the checks as in :func:`qpq.explore.executors.resolve_kind`; a pool of one
+    worker is just this process. Dask's blocks run through the client's
+    :class:`~concurrent.futures.Executor` view. Results do not depend on the choice.
+    """
+    from qpq.explore.executors import DaskCluster, resolve_kind
+
+    kind = resolve_kind(kind, workers, scheduler)
+    if kind == "dask":
+        with DaskCluster(workers, scheduler=scheduler) as cluster:
+            yield cluster.client.get_executor(pure=False)
+        return
+    if kind == "in-process" or workers <= 1:
         yield None
         return
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as ex:

@@ -405,12 +405,14 @@ def run_command(
                   f"{res.experiments:,} experiments x {len(plan.config.policies)} policies, "
                   f"{res.seconds:.1f} s on {res.executor.get('executor')} "
                   f"({res.executor.get('workers')} worker(s))")
-    frame = _means(target)
-    table = Table(title="mean outcome per policy (query the store for more)")
-    for col in frame.columns:
-        table.add_column(str(col), justify="left" if col == "policy" else "right")
-    for row in frame.itertuples(index=False):
-        table.add_row(*[v if isinstance(v, str) else f"{v:.4g}" for v in row])
+    frame = _means(target).set_index("policy")
+    table = Table(title=f"mean outcome per policy over {res.experiments:,} experiments "
+                        "(query the store for more)")
+    table.add_column("outcome")
+    for policy in frame.index:
+        table.add_column(str(policy).replace("_", " "), justify="right", overflow="fold")
+    for o in plan.config.outcomes:
+        table.add_row(o, *[f"{frame.loc[p, o]:.4g}" for p in frame.index])
     console.print(table)
     console.print(f"[dim]qpq explore query {target} \"SELECT ... FROM results\"; "
                   f"qpq explore export {target} --format ema[/dim]")

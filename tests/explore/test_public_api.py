@@ -10,6 +10,10 @@ def test_exported_names():
         "PolicyMetrics", "PrimBox", "PrimResult", "SensitivityStudy", "SobolResult", "Study",
         "Uncertainty", "cart", "compare_policies", "evaluate", "evaluate_block", "load_study",
         "make_design", "model_setup", "morris_indices", "prim", "run_comparison",
-        "run_discovery", "run_sensitivity", "scenario_json_schema", "sobol_indices"}
+        "run_discovery", "run_sensitivity", "scenario_json_schema", "sobol_indices",
+        # large runs
+        "DaskCluster", "InProcess", "ProcessPool", "RunAnalysis", "RunConfig",
+        "RunInterrupted", "RunPlan", "RunProgress", "RunStore", "RunSummary", "analyse_run",
+        "export_run", "make_executor", "plan_run", "run_plan"}
     for name in qpq.explore.__all__:
         assert hasattr(qpq.explore, name), name

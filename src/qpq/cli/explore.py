@@ -12,6 +12,7 @@ Examples::
     qpq explore run deal-under-uncertainty --resume runs/deal --executor dask --workers 4
     qpq explore query runs/deal "SELECT policy, avg(militants_iskp) FROM results GROUP BY 1"
     qpq explore export runs/deal --format ema
+    qpq explore analyse runs/deal
 
 SCENARIO is a scenario file (YAML) or the id of a scenario shipped with the case
 (``cases/<case>/scenarios/``). A malformed scenario exits with code 2 and names the file,
@@ -75,6 +76,76 @@ def _save(chart: Any, path: Path, name: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     chart.save(str(target))
     return target
+
+
+def _show_sensitivity(res: Any) -> None:
+    from qpq.explore.sensitivity import SobolResult
+
+    method = res.method
+    for r in res.results:
+        table = Table(title=f"{method} indices of {r.outcome} under {res.policy} "
+                            f"({res.design['experiments']} experiments)")
+        if isinstance(r, SobolResult):
+            for col in ("input", "S1", "±", "ST", "±"):
+                table.add_column(col, justify="left" if col == "input" else "right")
+            for name in r.ranking("ST"):
+                table.add_row(name, f"{r.S1[name]:.3f}", f"{r.S1_conf[name]:.3f}",
+                              f"{r.ST[name]:.3f}", f"{r.ST_conf[name]:.3f}")
+        else:
+            for col in ("input", "mu*", "±", "sigma"):
+                table.add_column(col, justify="left" if col == "input" else "right")
+            for name in r.ranking():
+                table.add_row(name, f"{r.mu_star[name]:.3g}", f"{r.mu_star_conf[name]:.3g}",
+                              f"{r.sigma[name]:.3g}")
+        console.print(table)
+    console.print(f"[dim]{res.seconds:.1f} s; outcomes are expectations over the Taliban's "
+                  "type; run 1996 to "
+                  f"{res.settings['until']}, measured from {res.settings['window_start']}"
+                  "[/dim]")
+
+
+def _show_discovery(res: Any) -> None:
+    box = res.prim.chosen
+    console.print(f"[bold]{res.question}[/bold]\ncase of interest: {res.rule}; "
+                  f"{res.cases.mean():.0%} of {res.cases.size} experiments")
+    table = Table(title=f"PRIM box: coverage {box.coverage:.2f}, density {box.density:.2f}, "
+                        f"mass {box.mass:.2f}")
+    for col in ("input", "low", "high", "quasi-p"):
+        table.add_column(col)
+    for name, (lo, hi) in box.limits(res.prim.names).items():
+        table.add_row(name, f"{lo:.3g}", f"{hi:.3g}", f"{box.quasi_p.get(name, float('nan')):.2g}")
+    console.print(table)
+    scores = sorted(res.cart.scores.items(), key=lambda kv: -kv[1])
+    console.print("CART feature scores: " + ", ".join(f"{k} {v:.2f}" for k, v in scores
+                                                       if v > 0))
+
+
+def _show_comparison(res: Any) -> None:
+    for c in res.comparisons:
+        title = (f"{c.outcome} ({'higher' if c.sign > 0 else 'lower'} is better; satisficing: "
+                 f"share meeting {c.threshold:.3g})" if c.sign else f"{c.outcome} (descriptive)")
+        table = Table(title=title)
+        cols = ["policy", "mean", "p10", "p90"]
+        if c.sign:
+            cols = ["policy", "mean", "worst 10%", "max regret", "mean regret", "satisficing"]
+        for col in cols:
+            if col == "policy":
+                table.add_column(col, overflow="fold", ratio=2)
+            else:
+                table.add_column(col, justify="right", no_wrap=True, ratio=1)
+        for m in c.metrics:
+            if c.sign:
+                row = [m.policy, f"{m.mean:.3g}", f"{m.worst_decile:.3g}", f"{m.max_regret:.3g}",
+                       f"{m.mean_regret:.3g}", f"{m.satisficing:.2f}"]
+            else:
+                row = [m.policy] + [f"{v:.3g}" for v in (m.mean, m.p10, m.p90)]
+            table.add_row(*row)
+        console.print(table)
+        if c.sign:
+            console.print("most robust: " + ", ".join(f"{k}: {v}"
+                                                       for k, v in c.most_robust.items())
+                          + (f" (threshold: {c.threshold_source})" if c.threshold_source
+                             else ""))
 
 
 @app.command("schema")
@@ -146,26 +217,7 @@ def sensitivity_command(
     if json_out:
         print_json(res.to_json())
         return
-    for r in res.results:
-        table = Table(title=f"{method} indices of {r.outcome} under {res.policy} "
-                            f"({res.design['experiments']} experiments)")
-        if isinstance(r, SobolResult):
-            for col in ("input", "S1", "±", "ST", "±"):
-                table.add_column(col, justify="left" if col == "input" else "right")
-            for name in r.ranking("ST"):
-                table.add_row(name, f"{r.S1[name]:.3f}", f"{r.S1_conf[name]:.3f}",
-                              f"{r.ST[name]:.3f}", f"{r.ST_conf[name]:.3f}")
-        else:
-            for col in ("input", "mu*", "±", "sigma"):
-                table.add_column(col, justify="left" if col == "input" else "right")
-            for name in r.ranking():
-                table.add_row(name, f"{r.mu_star[name]:.3g}", f"{r.mu_star_conf[name]:.3g}",
-                              f"{r.sigma[name]:.3g}")
-        console.print(table)
-    console.print(f"[dim]{res.seconds:.1f} s; outcomes are expectations over the Taliban's "
-                  "type; run 1996 to "
-                  f"{res.settings['until']}, measured from {res.settings['window_start']}"
-                  "[/dim]")
+    _show_sensitivity(res)
 
 
 @app.command("discover")
@@ -192,19 +244,7 @@ def discover_command(scenario: ScenarioArg, n: NOpt = None, workers: WorkersOpt 
     if json_out:
         print_json(res.to_json())
         return
-    box = res.prim.chosen
-    console.print(f"[bold]{res.question}[/bold]\ncase of interest: {res.rule}; "
-                  f"{res.cases.mean():.0%} of {res.cases.size} experiments")
-    table = Table(title=f"PRIM box: coverage {box.coverage:.2f}, density {box.density:.2f}, "
-                        f"mass {box.mass:.2f}")
-    for col in ("input", "low", "high", "quasi-p"):
-        table.add_column(col)
-    for name, (lo, hi) in box.limits(res.prim.names).items():
-        table.add_row(name, f"{lo:.3g}", f"{hi:.3g}", f"{box.quasi_p.get(name, float('nan')):.2g}")
-    console.print(table)
-    scores = sorted(res.cart.scores.items(), key=lambda kv: -kv[1])
-    console.print("CART feature scores: " + ", ".join(f"{k} {v:.2f}" for k, v in scores
-                                                       if v > 0))
+    _show_discovery(res)
 
 
 @app.command("compare")
@@ -246,31 +286,7 @@ def compare_command(
     if json_out:
         print_json(res.to_json())
         return
-    for c in res.comparisons:
-        title = (f"{c.outcome} ({'higher' if c.sign > 0 else 'lower'} is better; satisficing: "
-                 f"share meeting {c.threshold:.3g})" if c.sign else f"{c.outcome} (descriptive)")
-        table = Table(title=title)
-        cols = ["policy", "mean", "p10", "p90"]
-        if c.sign:
-            cols = ["policy", "mean", "worst 10%", "max regret", "mean regret", "satisficing"]
-        for col in cols:
-            if col == "policy":
-                table.add_column(col, overflow="fold", ratio=2)
-            else:
-                table.add_column(col, justify="right", no_wrap=True, ratio=1)
-        for m in c.metrics:
-            if c.sign:
-                row = [m.policy, f"{m.mean:.3g}", f"{m.worst_decile:.3g}", f"{m.max_regret:.3g}",
-                       f"{m.mean_regret:.3g}", f"{m.satisficing:.2f}"]
-            else:
-                row = [m.policy] + [f"{v:.3g}" for v in (m.mean, m.p10, m.p90)]
-            table.add_row(*row)
-        console.print(table)
-        if c.sign:
-            console.print("most robust: " + ", ".join(f"{k}: {v}"
-                                                       for k, v in c.most_robust.items())
-                          + (f" (threshold: {c.threshold_source})" if c.threshold_source
-                             else ""))
+    _show_comparison(res)
 
 
 # -- large runs: chunked, stored, resumable -------------------------------------------------
@@ -518,3 +534,56 @@ def export_command(
                     "bytes": path.stat().st_size})
         return
     console.print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+
+
+@app.command("analyse")
+def analyse_command(
+    run_dir: RunDirArg,
+    scenario: Annotated[str | None, typer.Option("--scenario", help="the scenario the run "
+                                                 "was made from (default: the file recorded "
+                                                 "in the run)")] = None,
+    policy: Annotated[list[str] | None, typer.Option("--policy", help="sensitivity: policy "
+                                                     "(repeatable; default: all of the run)")
+                      ] = None,
+    case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Analyse a finished run's stored outcomes (nothing is simulated again).
+
+    Sobol' indices for saltelli runs, Morris for morris runs, the policy comparison and
+    scenario discovery for other designs.
+
+    Example: ``qpq explore run deal-under-uncertainty --out runs/s --method saltelli --n 4096
+    --lever engage_reward_if_suppressed --workers 2`` then ``qpq explore analyse runs/s``
+    """
+    from qpq.explore.analyse import analyse_run
+    from qpq.explore.store import RunStore
+
+    store = RunStore.open(run_dir)
+    study = None
+    if scenario is not None:
+        study = _load(scenario, case_dir)[1]
+    else:
+        # a built-in scenario loads by its id; a user's file by the path the run recorded
+        for ref in (store.config.scenario, str(store.manifest.get("scenario_source", ""))):
+            try:
+                study = _load(ref, case_dir)[1]
+                break
+            except BadInputError:
+                continue
+        if study is None:
+            raise BadInputError(f"{run_dir}: cannot find the scenario "
+                                f"{store.config.scenario!r} the run was made from; pass it "
+                                "with --scenario FILE")
+    res = analyse_run(run_dir, study, policies=policy)
+    if json_out:
+        print_json(res.to_json())
+        return
+    for s in res.sensitivity:
+        _show_sensitivity(s)
+    if res.comparison is not None:
+        _show_comparison(res.comparison)
+    if res.discovery is not None:
+        _show_discovery(res.discovery)
+    for note in res.notes:
+        console.print(f"[dim]{note}[/dim]")

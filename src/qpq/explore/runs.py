@@ -71,6 +71,7 @@ __all__ = [
     "plan_run",
     "run_chunk",
     "run_plan",
+    "scenario_hash",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -120,8 +121,8 @@ def _hash(obj: Any) -> str:
     return hashlib.sha256(json.dumps(_plain(obj), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _scenario_hash(study: Study) -> str:
-    # where the file lives and how it describes itself do not change a number
+def scenario_hash(study: Study) -> str:
+    """Hash of a study's content (not where its file lives or how it describes itself)."""
     return _hash(dataclasses.replace(study, source="", description=""))
 
 
@@ -199,7 +200,7 @@ def plan_run(case: Case, study: Study, *, method: Method = "lhs", n: int | None 
         ChunkSpec(i, b, min(b + chunk_blocks, n_blocks), b * block_rows,
                   min(min(b + chunk_blocks, n_blocks) * block_rows, total))
         for i, b in enumerate(range(0, n_blocks, chunk_blocks)))
-    config = RunConfig(scenario=study.id, scenario_hash=_scenario_hash(study), method=method,
+    config = RunConfig(scenario=study.id, scenario_hash=scenario_hash(study), method=method,
                        n=n_base, seed=study.seed, policies=chosen, outcomes=names,
                        uncertainties=study.names, chunk_blocks=chunk_blocks,
                        model_hash=_hash(setup), code=code_version())

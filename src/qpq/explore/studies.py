@@ -55,6 +55,7 @@ __all__ = [
     "run_discovery",
     "run_lhs",
     "run_sensitivity",
+    "sensitivity_of",
     "settings",
 ]
 
@@ -149,9 +150,20 @@ def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morri
     t0 = time.perf_counter()
     design = make_design(study, sampler, n)
     ev = _run(case, study, design, [pol], names, workers, executor, on_progress)
+    return sensitivity_of(study, method, design, ev, pol, names, t0,
+                          num_resamples=num_resamples)
+
+
+def sensitivity_of(study: Study, method: Literal["sobol", "morris"], design: Design,
+                   ev: Evaluation, policy: str, outcomes: Sequence[str], t0: float, *,
+                   num_resamples: int = 100) -> SensitivityStudy:
+    """The indices of ``outcomes`` under ``policy`` from an evaluated Saltelli/Morris design.
+
+    ``t0`` is the :func:`time.perf_counter` reading the study's clock started at.
+    """
     results: list[SobolResult | MorrisResult] = []
-    for o in names:
-        y = ev[pol][o]
+    for o in outcomes:
+        y = ev[policy][o]
         if method == "sobol":
             results.append(sobol_indices(study.names, y, outcome=o, seed=study.seed,
                                          num_resamples=num_resamples))
@@ -159,7 +171,7 @@ def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morri
             results.append(morris_indices(study.names, design.unit, y, outcome=o,
                                           levels=study.morris_levels, seed=study.seed,
                                           num_resamples=num_resamples))
-    return SensitivityStudy(study.id, method, pol, design.describe(), tuple(results),
+    return SensitivityStudy(study.id, method, policy, design.describe(), tuple(results),
                             time.perf_counter() - t0, settings(study))
 
 
@@ -221,19 +233,21 @@ def backfire_cases(study: Study, ev: Evaluation) -> tuple[NDArray[np.bool_], str
     return np.asarray(worse), rule
 
 
-def run_discovery(case: Case, study: Study, *, n: int | None = None, workers: int = 1,
+def run_discovery(case: Case | None, study: Study, *, n: int | None = None, workers: int = 1,
                   executor: Executor | None = None, on_progress: Progress | None = None,
                   lhs: tuple[Design, Evaluation] | None = None,
                   min_coverage: float = 0.0) -> DiscoveryStudy:
     """PRIM and CART on the study's backfire question over a Latin hypercube.
 
     ``lhs`` reuses a Latin hypercube already evaluated under the discovery policies (e.g.
-    by :func:`run_comparison`).
+    by :func:`run_comparison`, or a stored run); ``case`` is needed only without it.
     """
     t0 = time.perf_counter()
     q = study.discovery
     policies = [q.policy] + ([q.compare_to] if q.compare_to else [])
     if lhs is None:
+        if case is None:
+            raise ValueError("run_discovery needs a case or an evaluated design (lhs)")
         lhs = run_lhs(case, study, policies, n=n, outcomes=[q.outcome], workers=workers,
                       executor=executor, on_progress=on_progress)
     design, ev = lhs
@@ -263,14 +277,20 @@ class ComparisonStudy:
                 "outcomes": [c.to_json() for c in self.comparisons]}
 
 
-def run_comparison(case: Case, study: Study, *, n: int | None = None,
+def run_comparison(case: Case | None, study: Study, *, n: int | None = None,
                    levers: Sequence[str] | None = None, workers: int = 1,
                    executor: Executor | None = None, on_progress: Progress | None = None,
                    lhs: tuple[Design, Evaluation] | None = None) -> ComparisonStudy:
-    """Robustness metrics of every lever (default: the study's) on one Latin hypercube."""
+    """Robustness metrics of every lever (default: the study's) on one Latin hypercube.
+
+    ``lhs`` reuses a design already evaluated under the levers; ``case`` is needed only
+    without it.
+    """
     t0 = time.perf_counter()
     chosen = tuple(levers) if levers else study.levers
     if lhs is None:
+        if case is None:
+            raise ValueError("run_comparison needs a case or an evaluated design (lhs)")
         lhs = run_lhs(case, study, chosen, n=n, workers=workers, executor=executor,
                       on_progress=on_progress)
     design, ev = lhs

@@ -32,6 +32,7 @@ MODULES: dict[str, str] = {
     "bargain": "bench.bargain_bench",
     "sim": "bench.sim_bench",
     "explore": "bench.explore_bench",
+    "explore_runs": "bench.explore_runs_bench",
     "dashboard": "bench.dashboard_bench",
 }
 

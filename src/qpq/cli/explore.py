@@ -325,11 +325,10 @@ def _means(run_dir: Path) -> Any:
     store = RunStore.open(run_dir)
     cfg = store.config
     cols = ", ".join(f'avg("{o}") AS "{o}"' for o in cfg.outcomes)
-    order = ", ".join(f"'{p}'" for p in cfg.policies)
     con = store.connect()
     try:
         return con.execute(f"SELECT policy, count(*) AS experiments, {cols} FROM results "
-                           f"GROUP BY policy ORDER BY list_position([{order}], policy)").df()
+                           f"GROUP BY policy ORDER BY {store.policy_rank()}").df()
     finally:
         con.close()
 
@@ -383,8 +382,11 @@ def run_command(
     case, study = _load(scenario, case_dir)
     target = out if out is not None else resume
     assert target is not None
+    before = 0
     if resume is not None:
-        cfg = RunStore.open(resume).config
+        previous_run = RunStore.open(resume)
+        before = len(previous_run.done)
+        cfg = previous_run.config
         method = method or cfg.method
         n = n if n is not None else cfg.n
         seed = seed if seed is not None else cfg.seed
@@ -394,7 +396,6 @@ def run_command(
     plan = plan_run(case, study, method=method or "lhs",  # type: ignore[arg-type]
                     n=n, seed=seed, policies=lever, outcomes=outcome,
                     chunk_blocks=chunk_blocks or 1)
-    before = len(RunStore.open(resume).done) if resume is not None else 0
     bar, show = _run_progress(not json_out, len(plan.chunks), before)
 
     def _terminate(signum: int, frame: Any) -> None:

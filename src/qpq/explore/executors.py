@@ -127,9 +127,8 @@ class ProcessPool:
         return self._pool
 
     def pids(self) -> list[int]:
-        """Process ids of the live workers (for tests and diagnostics)."""
-        procs = getattr(self._pool, "_processes", None) or {}
-        return [p.pid for p in procs.values() if p.is_alive() and p.pid is not None]
+        """Process ids of the workers (for tests and diagnostics)."""
+        return self._pids_of(self._pool) if self._pool is not None else []
 
     def map_unordered(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """``fn(task)`` on the pool; a dead worker's chunks are resubmitted to a new pool."""
@@ -188,8 +187,9 @@ class ProcessPool:
 
     @staticmethod
     def _pids_of(pool: ProcessPoolExecutor) -> list[int]:
+        # the executor exposes no public list of its processes
         procs = getattr(pool, "_processes", None) or {}
-        return [p.pid for p in procs.values() if p.pid is not None]
+        return [p.pid for p in procs.values() if p.is_alive() and p.pid is not None]
 
     def close(self) -> None:
         """Terminate the workers."""

@@ -36,8 +36,7 @@ _EMA_VERSION = 0.1  # the archive version EMA's save_results writes
 
 
 def _ordered(store: RunStore, source: str) -> str:
-    order = ", ".join(f"'{p}'" for p in store.config.policies)
-    return f"SELECT * FROM {source} ORDER BY experiment, list_position([{order}], policy)"
+    return f"SELECT * FROM {source} ORDER BY experiment, {store.policy_rank()}"
 
 
 def _export_ema(store: RunStore, target: Path) -> None:

@@ -124,13 +124,17 @@ def saltelli(n: int, d: int, rng: np.random.Generator) -> FloatArray:
     A and B are the two halves of a 2d-dimensional scrambled Sobol' sequence; AB_i is A with
     column i taken from B.
     """
-    base = sobol_sequence(n, 2 * d, rng)
+    return _cross(sobol_sequence(n, 2 * d, rng), d)
+
+
+def _cross(base: FloatArray, d: int) -> FloatArray:
+    """Saltelli rows A, AB₁…AB_d, B of each row of ``base`` = [A | B] (m × 2d → m(d+2) × d)."""
     a, b = base[:, :d], base[:, d:]
     out = np.repeat(a[:, None, :], d + 2, axis=1)
     idx = np.arange(d)
     out[:, 1 + idx, idx] = b[:, idx]
     out[:, d + 1, :] = b
-    return np.asarray(out.reshape(n * (d + 2), d))
+    return np.asarray(out.reshape(-1, d))
 
 
 def morris(n: int, d: int, levels: int, rng: np.random.Generator) -> FloatArray:
@@ -320,13 +324,7 @@ def design_rows(study: Study, method: Method, n: int | None, lo: int, hi: int) -
         return _sobol_rows(d, design_rng(study.seed, method), lo, hi)
     if method == "saltelli":
         first, last = lo // group, -(-hi // group)
-        base = _sobol_rows(2 * d, design_rng(study.seed, method), first, last)
-        a, b = base[:, :d], base[:, d:]
-        out = np.repeat(a[:, None, :], d + 2, axis=1)
-        idx = np.arange(d)
-        out[:, 1 + idx, idx] = b[:, idx]
-        out[:, d + 1, :] = b
-        rows = out.reshape(-1, d)
+        rows = _cross(_sobol_rows(2 * d, design_rng(study.seed, method), first, last), d)
         return np.asarray(rows[lo - first * group:hi - first * group])
     grid = np.linspace(0.0, 1.0, study.levels)
     index = np.unravel_index(np.arange(lo, hi), (study.levels,) * d)

@@ -337,14 +337,17 @@ class RunStore:
             con.execute(f"CREATE TABLE results ({', '.join(cols)})")
         return con
 
+    def policy_rank(self) -> str:
+        """SQL for a policy's position in the run's policy list (to order rows by it)."""
+        names = ", ".join(f"'{p}'" for p in self.config.policies)
+        return f"list_position([{names}], policy)"
+
     def read(self) -> pd.DataFrame:
         """Every finished row, ordered by experiment and policy (policy in run order)."""
         con = self.connect()
         try:
-            order = ", ".join(f"'{p}'" for p in self.config.policies)
             frame: pd.DataFrame = con.execute(
-                f"SELECT * FROM results ORDER BY experiment, "
-                f"list_position([{order}], policy)").df()
+                f"SELECT * FROM results ORDER BY experiment, {self.policy_rank()}").df()
         finally:
             con.close()
         return frame

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from qpq.game import LABELS, solve_ensemble
 from qpq.model.parameters import CONSTRAINTS, ParameterRegistry
-from qpq.report.palette import OKABE_ITO
+from qpq.palette import OKABE_ITO
 
 __all__ = [
     "CATEGORIES",

@@ -17,7 +17,7 @@ import pandas as pd
 from qpq.explore.prim import PrimResult
 from qpq.explore.robustness import Comparison
 from qpq.explore.sensitivity import MorrisResult, SobolResult
-from qpq.report.palette import OKABE_ITO
+from qpq.palette import OKABE_ITO
 
 __all__ = ["morris_chart", "policy_chart", "prim_box_chart", "prim_tradeoff_chart",
            "regret_chart", "sobol_chart"]

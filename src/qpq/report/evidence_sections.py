@@ -11,7 +11,7 @@ import pandas as pd
 
 from qpq.case.audit import audit
 from qpq.case.queries import EvidenceDB
-from qpq.report.palette import OKABE_ITO
+from qpq.palette import OKABE_ITO
 from qpq.report.sections import Figure, ReportContext, SectionContent
 
 CHART_FROM_YEAR = 1990

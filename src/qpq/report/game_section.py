@@ -10,7 +10,7 @@ import pandas as pd
 
 from qpq.game.solver import solve
 from qpq.model.parameters import ParameterRegistry
-from qpq.report.palette import OKABE_ITO
+from qpq.palette import OKABE_ITO
 from qpq.report.sections import Figure, ReportContext, SectionContent
 
 __all__ = ["game_section"]

@@ -22,7 +22,7 @@ from qpq.errors import BadInputError
 from qpq.game.labels import LABELS
 from qpq.game.sweep import OUTSIDE, PhaseDiagram, phase_diagram
 from qpq.model.parameters import ParameterRegistry
-from qpq.report.palette import OKABE_ITO
+from qpq.palette import OKABE_ITO
 from qpq.report.sections import Figure, ReportContext, SectionContent
 
 __all__ = ["DIAGRAMS", "LABEL_COLOURS", "phase_chart", "phase_section"]

@@ -21,7 +21,7 @@ from qpq.errors import BadInputError
 from qpq.game.proposition_study import PropositionResult, PropositionStudy, run_study
 from qpq.game.propositions import Kind
 from qpq.model.parameters import ParameterRegistry
-from qpq.report.palette import OKABE_ITO
+from qpq.palette import OKABE_ITO
 from qpq.report.sections import Figure, ReportContext, SectionContent
 
 __all__ = ["SEED", "propositions_section", "shares_chart"]

@@ -14,7 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from qpq.report.palette import OKABE_ITO
+from qpq.palette import OKABE_ITO
 from qpq.sim.engine import SERIES, SimResult
 
 __all__ = [

@@ -165,3 +165,25 @@ def test_values_that_break_an_ordering_are_explained(page: tuple[Any, Guard]) ->
     text = pg.locator(".st-key-problems").inner_text()
     assert "capacity_low=0.6, capacity_high=0.4" in text
     pg.screenshot(path=artifact("dashboard-invalid-point.png"))
+
+
+def test_calibrated_mode_runs_the_as_of_forecast(page: tuple[Any, Guard]) -> None:
+    pg, g = page
+    fan_before = chart_png(pg, "forecast")
+    pg.locator("[data-testid=stRadio]", has_text="run").get_by_text(
+        "calibrated as of a date").click()
+    pg.wait_for_function(
+        "() => document.querySelector('.st-key-forecast').innerText.includes("
+        "'Calibrated forecast as of 2025-06-30')", timeout=3 * TIMEOUT)
+    wait_charts(pg)
+    assert pg.locator("[data-testid=stDateInput]", has_text="as of").count() == 1
+    text = pg.locator(".st-key-forecast").inner_text()
+    assert "ABC on the stylised facts known then" in text and "facts used:" in text
+    assert "The sliders do not apply in this mode." in text
+    # no fact known by 2025-06-30 counts militants or attacks after 2021, so every forecast
+    # event stays assumption-driven (docs/model-dynamics.md, calibration)
+    assert pg.locator(".st-key-forecast table").inner_text().count(
+        "uncalibrated (assumption-driven)") == 7
+    assert chart_png(pg, "forecast") != fan_before
+    pg.screenshot(path=artifact("dashboard-calibrated.png"))
+    assert g.blocked == [] and g.console_errors == [] and g.page_errors == []

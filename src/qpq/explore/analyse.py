@@ -79,13 +79,15 @@ def load_run(store: RunStore, study: Study) -> tuple[Design, Evaluation]:
             f"chunks done); resume it with `qpq explore run {cfg.scenario} --resume "
             f"{store.path}` first")
     design = make_design(study, cfg.method, cfg.n)  # type: ignore[arg-type]
-    cols = ", ".join(f'"{c}"' for c in (*cfg.uncertainties, *cfg.outcomes))
+    outcome_cols = [f'"{c}"' for c in cfg.outcomes]
     con = store.connect()
     outcomes: dict[str, dict[str, Any]] = {}
     try:
         for i, p in enumerate(cfg.policies):
-            frame = con.execute(f"SELECT experiment, {cols} FROM results WHERE policy = ? "
-                                "ORDER BY experiment", [p]).df()
+            # the parameter values are the same under every policy: read them once
+            cols = ([f'"{c}"' for c in cfg.uncertainties] if i == 0 else []) + outcome_cols
+            frame = con.execute(f"SELECT experiment, {', '.join(cols)} FROM results "
+                                "WHERE policy = ? ORDER BY experiment", [p]).df()
             if not np.array_equal(frame["experiment"].to_numpy(),
                                   np.arange(design.n_experiments)):
                 raise QpqError(f"{store.path}: policy {p} does not have every experiment once")

@@ -32,7 +32,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from importlib import import_module
 from multiprocessing import get_context
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from qpq.errors import BadInputError, QpqError
 
@@ -72,6 +72,19 @@ class ChunkExecutor(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
+class _Closing:
+    """``with executor:`` closes it on the way out."""
+
+    def close(self) -> None:
+        """Stop workers (subclasses)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def _ignore_sigint() -> bool:
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -80,7 +93,7 @@ def _ignore_sigint() -> bool:
     return True
 
 
-class InProcess:
+class InProcess(_Closing):
     """Chunks one after another in this process."""
 
     name = "in-process"
@@ -98,14 +111,8 @@ class InProcess:
         """``{"executor": "in-process", "workers": 1}``."""
         return {"executor": self.name, "workers": 1}
 
-    def __enter__(self) -> InProcess:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class ProcessPool:
+class ProcessPool(_Closing):
     """A local pool of spawned worker processes, rebuilt when a worker dies."""
 
     name = "process-pool"
@@ -199,14 +206,8 @@ class ProcessPool:
         """Executor name, workers and pool restarts."""
         return {"executor": self.name, "workers": self.workers, "restarts": self.restarts}
 
-    def __enter__(self) -> ProcessPool:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class DaskCluster:
+class DaskCluster(_Closing):
     """A Dask ``LocalCluster`` of ``workers`` processes, or the scheduler at ``scheduler``."""
 
     name = "dask"
@@ -275,12 +276,6 @@ class DaskCluster:
         """Executor name, workers and scheduler address."""
         return {"executor": self.name, "workers": self.workers,
                 "scheduler": self.scheduler or "LocalCluster"}
-
-    def __enter__(self) -> DaskCluster:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def resolve_kind(kind: str = "auto", workers: int = 1, scheduler: str | None = None) -> str:

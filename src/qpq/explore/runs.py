@@ -384,6 +384,7 @@ def run_plan(plan: RunPlan, out_dir: Path, *, executor: ChunkExecutor | None = N
     todo = store.missing()
     before = len(store.done)
     rows_done = sum(plan.chunks[i].rows for i in store.done)
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     session_rows = 0
     ran = 0
@@ -394,17 +395,13 @@ def run_plan(plan: RunPlan, out_dir: Path, *, executor: ChunkExecutor | None = N
                                     plan.n_experiments, session_rows,
                                     time.perf_counter() - t0))
 
-    def summary(status: str) -> RunSummary:
-        return RunSummary(store.path, plan.config, status, len(plan.chunks), before, ran,
-                          plan.n_experiments, time.perf_counter() - t0, ex.describe())
-
     def finish(status: str, **info: Any) -> RunSummary:
-        s = summary(status)
+        s = RunSummary(store.path, plan.config, status, len(plan.chunks), before, ran,
+                       plan.n_experiments, time.perf_counter() - t0, ex.describe())
         store.manifest["status"] = status
         store.manifest.update(info)
-        store.add_history({"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                           **ex.describe(), "chunks_run": ran, "status": status,
-                           "seconds": round(s.seconds, 3)})
+        store.add_history({"started": started, **ex.describe(), "chunks_run": ran,
+                           "status": status, "seconds": round(s.seconds, 3)})
         return s
 
     store.set_status("running")

@@ -37,6 +37,7 @@ import duckdb
 import pandas as pd
 
 from qpq.errors import BadInputError, Problem
+from qpq.sim.store import write_parquet
 
 __all__ = [
     "FORMAT",
@@ -296,12 +297,7 @@ class RunStore:
         """Write chunk ``index``'s rows, then record it as done (in that order)."""
         target = self.partition(index)
         tmp = target.with_name(f".{target.name}.tmp")
-        con = duckdb.connect()
-        try:
-            con.register("frame", frame)
-            con.execute(f"COPY frame TO '{tmp.as_posix()}' (FORMAT parquet)")
-        finally:
-            con.close()
+        write_parquet(frame, tmp)
         os.replace(tmp, target)
         self.manifest["done"] = to_ranges(self.done | {index})
         self.save()

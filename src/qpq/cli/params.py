@@ -1,5 +1,8 @@
 """``qpq params``: every model parameter with its default, range, unit and evidence.
 
+The ``observations`` column counts the observations of the record (estimates, attacks,
+Taliban actions, milestones) that bear on a parameter: what it is to be calibrated against.
+
 Examples::
 
     qpq params
@@ -34,6 +37,8 @@ def parameter_rows(registry: ParameterRegistry) -> list[dict[str, Any]]:
             "high": p.high,
             "integer": p.integer,
             "evidence": list(p.evidence),
+            "observations": list(p.observations),
+            "n_observations": len(p.observations),
             "assumption": p.assumption,
             "status": "uncalibrated (assumption-driven)" if p.assumption else "evidence",
             "note": p.note,
@@ -57,12 +62,12 @@ def params_command(
         print_json({"source": registry.source, "parameters": rows})
         return
     table = Table(title=f"Model parameters ({len(rows)}; {registry.source})")
-    for col in ("name", "default", "range", "unit", "evidence"):
+    for col in ("name", "default", "range", "unit", "evidence", "observations"):
         table.add_column(col, overflow="fold")
     for r in rows:
         evidence = ", ".join(r["evidence"])
         if r["assumption"]:
             evidence = f"assumption ({evidence})" if evidence else "assumption"
         table.add_row(r["name"], f"{r['default']:g}", f"[{r['low']:g}, {r['high']:g}]",
-                      r["unit"], evidence)
+                      r["unit"], evidence, str(r["n_observations"]) if r["n_observations"] else "")
     console.print(table)

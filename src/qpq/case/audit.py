@@ -493,9 +493,9 @@ def detect_attributions(case: Case) -> list[Finding]:
 
 # --------------------------------------------------------------------------- the record
 
-# Estimates made this far apart describe different moments, so their disagreement is change,
-# not conflict.
-_CONFLICT_WINDOW_DAYS = 366
+# Estimates made further apart than the Monitoring Team's half-year reporting cycle describe
+# different moments: their difference is change, not disagreement.
+_CONFLICT_WINDOW_DAYS = 183
 
 
 def _midpoint(text: str) -> dt.date:
@@ -541,12 +541,21 @@ def detect_estimate_conflicts(case: Case) -> list[Finding]:
 
 
 def detect_attack_attributions(case: Case) -> list[Finding]:
-    """Attacks that different claims or sources lay at different actors' doors."""
+    """Attacks that different voices (the claimants, each attributing authority) blame differently.
+
+    One authority naming several culprits at once (executors and sponsors) is one voice, and a
+    claim that the authorities confirm is no disagreement.
+    """
     out = []
     for attack in case.attacks:
-        actors = attack.perpetrators()
-        if len(actors) < 2:
+        voices: dict[str, set[str]] = defaultdict(set)
+        if attack.claimed_by:
+            voices["claim"] = set(attack.claimed_by)
+        for at in attack.attributed_to:
+            voices[at.by].add(at.actor)
+        if len({frozenset(v) for v in voices.values()}) < 2:
             continue
+        actors = attack.perpetrators()
         said = [f"claimed by {a}" for a in attack.claimed_by]
         said += [f"{at.by} ({at.source}) blames {at.actor}" for at in attack.attributed_to]
         out.append(Finding(

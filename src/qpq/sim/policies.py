@@ -24,6 +24,7 @@ intervenes; otherwise the policy chooses the first move.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -32,6 +33,7 @@ from numpy.typing import NDArray
 
 from qpq.errors import BadInputError
 from qpq.model.policies import (
+    FINAL_ACTIONS,
     FIRST_MOVES,
     POLICIES,
     FinalAction,
@@ -42,7 +44,6 @@ from qpq.model.policies import (
     breaks_word,
     consequence,
 )
-from qpq.sim.equilibrium import FINAL_ACTIONS
 
 __all__ = [
     "BOYCOTT",
@@ -52,6 +53,7 @@ __all__ = [
     "ConsequenceTables",
     "PolicyKind",
     "SimPolicy",
+    "moves_for",
     "policy_names",
     "resolve_policy",
 ]
@@ -173,3 +175,22 @@ def _tables() -> ConsequenceTables:
 
 CONSEQUENCES = _tables()
 """The consequence tables of :mod:`qpq.model.policies`."""
+
+
+def moves_for(policies: Iterable[str]) -> tuple[int, ...]:
+    """First moves (sorted indices into FIRST_MOVES) whose continuations the policies read.
+
+    ``boycott`` only Boycott; ``engage_<promise>``, ``conditional`` and
+    ``plan_b_after_failure`` their Engage move and Recognize (once the Taliban are
+    recognised, later quarters start from Recognize); ``recognise`` only Recognize;
+    ``equilibrium`` all of them.
+    """
+    need: set[int] = set()
+    for name in policies:
+        p = resolve_policy(name)
+        if p.kind is PolicyKind.EQUILIBRIUM:
+            return tuple(range(len(FIRST_MOVES)))
+        need.add(p.move)
+        if CONSEQUENCES.recognised[p.move].any() or p.kind is PolicyKind.CONDITIONAL:
+            need.add(RECOGNIZE)
+    return tuple(sorted(need))

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.game import FULL_GAME, type_prior
 from qpq.sim.rng import Purpose, block_generator
 
 __all__ = ["STOCKS", "TYPE_CAPACITY_HIGH", "TYPE_SINCERE", "ChunkState", "fresh_state"]
@@ -139,12 +140,10 @@ def fresh_state(pool_index: NDArray[np.int64], params: Mapping[str, Any],
 
     ps, ph = arr("prior_sincere"), arr("p_high_capacity")
     if forced_type is None:
-        sincere = u[0] < ps
-        high = u[1] < ph
-        type_index = (2 * (~sincere) + (~high)).astype(np.int64)
+        type_index = FULL_GAME.type_index(u[0] < ps, u[1] < ph)
     else:
         type_index = np.full(n, int(forced_type), dtype=np.int64)
-    belief = np.stack([ps * ph, ps * (1 - ph), (1 - ps) * ph, (1 - ps) * (1 - ph)])
+    belief = np.ascontiguousarray(type_prior(ps, ph).T)                # (T, n)
     control = np.ones(n) if in_power else arr("insurgent_control")
     return ChunkState(
         pool_index=np.asarray(pool_index, dtype=np.int64), type_index=type_index,

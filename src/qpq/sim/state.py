@@ -33,11 +33,11 @@ __all__ = ["STOCKS", "TYPE_CAPACITY_HIGH", "TYPE_SINCERE", "ChunkState", "fresh_
 STOCKS = ("border", "interior", "coopted", "iskp", "abroad", "neutralised")
 """The militant stocks, in conservation order (their sum changes only by recruitment)."""
 
-TYPE_SINCERE = np.array([True, True, False, False])
-"""Sincerity of the four types S,H; S,L; I,H; I,L (the game's order)."""
+TYPE_SINCERE = np.array([t.sincere for t in FULL_GAME.types])
+"""Sincerity of each type, in the game's order."""
 
-TYPE_CAPACITY_HIGH = np.array([True, False, True, False])
-"""High capacity of the four types."""
+TYPE_CAPACITY_HIGH = np.array([t.high_capacity for t in FULL_GAME.types])
+"""High capacity of each type, in the game's order."""
 
 FloatArray = NDArray[np.float64]
 

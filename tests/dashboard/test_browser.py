@@ -187,3 +187,17 @@ def test_calibrated_mode_runs_the_as_of_forecast(page: tuple[Any, Guard]) -> Non
     assert chart_png(pg, "forecast") != fan_before
     pg.screenshot(path=artifact("dashboard-calibrated.png"))
     assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
+
+
+def test_record_charts_are_drawn(page: tuple[Any, Guard]) -> None:
+    pg, g = page
+    record = pg.locator(".st-key-record")
+    record.scroll_into_view_if_needed()
+    pg.wait_for_function(
+        "() => document.querySelectorAll('.st-key-record [data-testid=stVegaLiteChart]')"
+        ".length === 3", timeout=TIMEOUT)
+    pg.wait_for_selector(".st-key-record canvas, .st-key-record svg.marks", timeout=TIMEOUT)
+    text = record.inner_text()
+    assert "The record" in text and "Attacks on Chinese nationals and interests" in text
+    record.screenshot(path=artifact("dashboard-record.png"))
+    assert g.blocked == [] and g.console_errors == [] and g.page_errors == []

@@ -161,7 +161,7 @@ def export_command(
     structure = _structure(first_moves, reduced)
     tree = build_tree(point, structure)
     changed = point.changed()
-    comment = ("qpq model-spec v1.4 one-round game; parameters: defaults"
+    comment = ("qpq one-round game; parameters: defaults"
                + ("" if not changed else " with " + ", ".join(f"{k}={v:g}"
                                                             for k, v in changed.items())))
     path = write_efg(tree, out, comment)

@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 GAME_PARAMETERS: tuple[str, ...] = (
-    # types (spec section 1)
+    # types (docs/model-game.md §1)
     "prior_sincere", "p_high_capacity", "capacity_high", "capacity_low",
     # effort levels and their cost to the Taliban
     "restrain_intensity", "crackdown_intensity", "effort_cost_sincere",
@@ -54,12 +54,15 @@ GAME_PARAMETERS: tuple[str, ...] = (
     "recognition_value", "aid_value", "harbour_benefit", "boycott_bond",
     "iskp_threat_to_taliban", "sovereignty_cost",
 )
-"""Every symbol of model-spec sections 1-2, in the order ``qpq params`` lists them."""
+"""Every symbol of the one-round game, in the order ``qpq params`` lists them.
+
+Described in docs/model-game.md §1.
+"""
 
 DYNAMICS_PARAMETERS: tuple[str, ...] = (
     "elimination_threshold", "recognition_threshold", "quiet_quarters",
 )
-"""The section-3 (dynamics) symbols that the spec names."""
+"""The dynamics symbols every case must define (docs/model-dynamics.md §2-3)."""
 
 CANONICAL_PARAMETERS: tuple[str, ...] = GAME_PARAMETERS + DYNAMICS_PARAMETERS
 """Names every case must define: the model reads exactly these."""
@@ -88,13 +91,15 @@ class Constraint:
 
 CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("restrain_intensity", "<", "crackdown_intensity",
-               "effort levels are ordered: 0 < restrain < crackdown <= 1 (spec section 1)"),
+               "effort levels are ordered: 0 < restrain < crackdown <= 1"),
     Constraint("effort_cost_sincere", "<", "effort_cost_insincere",
-               "acting against ideological allies costs the insincere type more (spec 2)"),
+               "acting against ideological allies costs the insincere type more"),
     Constraint("capacity_low", "<=", "capacity_high",
                "the low-capacity type turns no more effort into effect than the high one"),
 )
-"""The orderings of spec sections 1-2 that single ranges cannot express.
+"""The orderings of the game's parameters that single ranges cannot express.
+
+See docs/model-game.md §1.
 
 The other requirements (probabilities strictly inside (0, 1), ``boycott_bond`` >= 1,
 ``future_value_sincere`` > 0 > ``future_value_insincere``, ``base_suppression`` > 0) are

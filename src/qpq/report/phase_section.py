@@ -46,7 +46,7 @@ DIAGRAMS: tuple[tuple[str, str, str], ...] = (
      "The paper's central claim: success depends on how hard the Taliban go on ETIM/TIP "
      "(crackdown intensity) and how strongly ISKP pulls squeezed militants (P5, P8)."),
     ("iskp_pull", "w_security",
-     "\"Security first\" is a weight, tested by varying it (spec section 1): where does "
+     "\"Security first\" is a weight, tested by varying it: where does "
      "China's security weight, against ISKP's pull, turn engagement into Plan B or boycott?"),
     ("us_presence", "econ_gain",
      "The free ride (P6): how China's first move depends on US/NATO presence and on what "

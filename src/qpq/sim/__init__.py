@@ -1,6 +1,6 @@
 """The dynamics lens: the quid pro quo quarter by quarter, vectorised over an ensemble.
 
-Model-spec section 3. A run steps N scenarios at once through quarters from 1996: history
+A run steps N scenarios at once through quarters from 1996 (docs/model-dynamics.md): history
 from the case's dated phases and events (:mod:`~qpq.sim.timeline`), China's policy and the
 Taliban's best response from the one-round game (:mod:`~qpq.sim.equilibrium`,
 :mod:`~qpq.sim.policies`), militant flows, Poisson attacks and Bayesian updating

@@ -27,8 +27,6 @@ __all__ = [
     "trajectory_chart",
 ]
 
-BANDS = ((0.05, 0.95), (0.25, 0.75))
-
 
 def fan_frame(results: Mapping[str, SimResult], variable: str) -> pd.DataFrame:
     """Median and 50%/90% bands per quarter and policy, from the sampled scenarios."""

@@ -1,6 +1,6 @@
 """The one adapter between the simulator and the game solver: continuation lookup tables.
 
-Each quarter China and the Taliban play the one-round game of model-spec section 2 with
+Each quarter China and the Taliban play the one-round game of docs/model-game.md §2 with
 China's current belief μ_t as the prior. Solving it per scenario and quarter is far too
 slow for ensembles, so this module solves it once per **parameter point × regime × belief
 grid point** and the simulator looks the answers up (nearest grid point below μ_t's cell;

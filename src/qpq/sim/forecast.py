@@ -71,7 +71,7 @@ EVENTS: tuple[EventSpec, ...] = (
     EventSpec("iskp_strength", "median and 90% interval", "index (0-1)",
               "ISKP strength at the end of the window", ("iskp_strength",)),
 )
-"""The events of ``qpq sim forecast`` (issue 5, item 6)."""
+"""The events of ``qpq sim forecast`` (docs/model-dynamics.md §7.8)."""
 
 
 def forecast_stats(first: int, last: int) -> tuple[WindowStat, ...]:

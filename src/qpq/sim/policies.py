@@ -5,7 +5,7 @@ module says what each does in a quarter, vectorised over scenarios, and turns
 (first move, final action) pairs into their consequences through
 :func:`qpq.model.consequence` and :func:`qpq.model.breaks_word` (tabulated once).
 
-State carries over (model-spec section 3, step 2): once the Taliban are recognised, the
+State carries over (docs/model-dynamics.md §3, step 2): once the Taliban are recognised, the
 next quarter starts from the first move Recognize (maintained) until China downgrades or
 intervenes; otherwise the policy chooses the first move.
 

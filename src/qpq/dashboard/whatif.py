@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from qpq.case.loader import Case
+from qpq.model.parameters import UNCALIBRATED as _UNCALIBRATED
 from qpq.model.parameters import ParameterSet
 from qpq.sim import (
     EVENTS,
@@ -78,7 +79,6 @@ FAN_VARIABLES: tuple[str, ...] = (
 )
 """Series the fan chart can show (a subset of :data:`qpq.sim.SERIES`)."""
 
-_UNCALIBRATED = "uncalibrated (assumption-driven)"
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ __all__ = [
     "CONSTRAINTS",
     "DYNAMICS_PARAMETERS",
     "GAME_PARAMETERS",
+    "UNCALIBRATED",
     "Constraint",
     "ParameterRegistry",
     "ParameterSet",
@@ -66,6 +67,9 @@ DYNAMICS_PARAMETERS: tuple[str, ...] = (
 
 CANONICAL_PARAMETERS: tuple[str, ...] = GAME_PARAMETERS + DYNAMICS_PARAMETERS
 """Names every case must define: the model reads exactly these."""
+
+UNCALIBRATED = "uncalibrated (assumption-driven)"
+"""The label of every parameter, and every quantity computed from them, no evidence pins."""
 
 
 @dataclass(frozen=True, slots=True)

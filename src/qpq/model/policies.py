@@ -16,9 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import ArrayLike, NDArray
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+# NumPy is imported inside the two element-wise functions: the CLI lists the policies in its
+# help without paying for NumPy (tests/cli/test_import_cost.py).
 
 __all__ = [
     "FIRST_MOVES",
@@ -33,6 +38,7 @@ __all__ = [
     "consequence",
     "final_actions",
     "first_move",
+    "policy_names",
 ]
 
 
@@ -60,6 +66,8 @@ class Promise(Enum):
         ``r_close`` is 1 when the UN report says "close ties". ``no_promise`` prescribes
         nothing; it returns ``False`` everywhere and :func:`breaks_word` ignores it.
         """
+        import numpy as np
+
         s_ = np.asarray(s) == 1
         d_ = np.asarray(d) == 1
         close = np.asarray(r_close) == 1
@@ -202,6 +210,8 @@ def breaks_word(m: FirstMove, f: FinalAction, s: ArrayLike, d: ArrayLike, r_clos
     ρ(s, d, r). After Recognize: Downgrade and Intervene break the recognition given.
     After Boycott or Engage[no_promise]: never.
     """
+    import numpy as np
+
     shape = np.broadcast(np.asarray(s), np.asarray(d), np.asarray(r_close)).shape
     if m.kind is MoveKind.RECOGNIZE:
         cut = f in (FinalAction.DOWNGRADE, FinalAction.INTERVENE)
@@ -252,3 +262,8 @@ POLICIES: tuple[Policy, ...] = (
            ("prior_sincere",)),
 )
 """The simulator's built-in policies (docs/model-dynamics.md §7.1)."""
+
+
+def policy_names() -> tuple[str, ...]:
+    """Names of the registry's policies."""
+    return tuple(p.name for p in POLICIES)

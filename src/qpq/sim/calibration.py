@@ -26,16 +26,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats as sps
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from qpq.case.asof import case_as_of
 from qpq.case.loader import Case
 from qpq.errors import BadInputError
+from qpq.model.parameters import UNCALIBRATED
 from qpq.sim.engine import Particles, RunSpec, SimResult, simulate
 from qpq.sim.equilibrium import ContinuationTable
 from qpq.sim.facts import Fact, fact_stats, pass_matrix, stylised_facts
@@ -59,8 +61,6 @@ __all__ = [
     "history_end",
 ]
 
-UNCALIBRATED = "uncalibrated (assumption-driven)"
-"""The label of every quantity no evidence constrains."""
 
 RUN_START = dt.date(1996, 1, 1)
 """Runs start in 1996 (the first Taliban rule) by default."""
@@ -163,6 +163,8 @@ class CalibrationResult:
         Columns: scenario, draw, the Taliban's true type, facts missed, and the value of
         every sampled parameter.
         """
+        import pandas as pd
+
         draws = self.sim.pool_index[self.accepted]
         labels = np.array(["S,H", "S,L", "I,H", "I,L"])
         data: dict[str, Any] = {"scenario": self.accepted, "draw": draws,
@@ -207,6 +209,10 @@ def _quantiles(x: NDArray[np.float64]) -> tuple[float, float, float]:
 
 def _parameter_reports(pool: ParameterPool, draw_of: NDArray[np.int64]
                        ) -> tuple[ParameterReport, ...]:
+    # Imported here, like pandas above: runs that only simulate (and `import qpq.sim`) do not
+    # pay for them.
+    from scipy import stats as sps
+
     varying = pool.varying()
     reports = []
     level = 0.01 / max(len(varying), 1)

@@ -41,6 +41,7 @@ from qpq.model.policies import (
     Promise,
     breaks_word,
     consequence,
+    policy_names,
 )
 from qpq.sim.equilibrium import FINAL_ACTIONS
 
@@ -96,11 +97,6 @@ class SimPolicy:
     def name(self) -> str:
         """The policy's registry name."""
         return self.spec.name
-
-
-def policy_names() -> tuple[str, ...]:
-    """Names of the registry's policies."""
-    return tuple(p.name for p in POLICIES)
 
 
 def resolve_policy(name: str) -> SimPolicy:

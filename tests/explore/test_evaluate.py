@@ -1,4 +1,4 @@
-"""Running experiments: restricted lookups, type averaging, blocks, common random numbers."""
+"""Running experiments: shared lookups, type averaging, blocks, common random numbers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 
 from qpq.explore.evaluate import _pool, block_seed, evaluate, evaluate_block, model_setup
 from qpq.explore.loading import load_study
-from qpq.explore.lookup import ALL_MOVES, build_lookup, lookup_for, moves_for
 from qpq.explore.sampling import make_design
 from qpq.explore.scenario import TABLE_PARAMETERS
 from qpq.sim.engine import RunSpec, WindowStat, simulate
@@ -35,20 +34,13 @@ def setup(case, tiny):
     return model_setup(case, tiny)
 
 
-def test_moves_for_policies():
-    assert moves_for(["boycott"]) == (0,)
-    assert moves_for(["engage_reward_if_suppressed"]) == (2, 5)
-    assert moves_for(["conditional", "recognise"]) == (1, 5)
-    assert moves_for(["boycott", "equilibrium"]) == ALL_MOVES
-
-
-def test_lookup_equals_the_simulators_for_every_move(setup, tiny):
+def test_restricted_lookup_equals_the_full_table_on_its_moves(setup, tiny):
     pool = _pool(setup, make_design(tiny, "lhs", 24).values)
     full = build_table(pool, setup.timeline.regimes, 4)
-    mine = build_lookup(pool, setup.timeline.regimes, 4, chunk=7)
+    small_chunks = build_table(pool, setup.timeline.regimes, 4, chunk=7)
     for f in (*FIELDS, "selected", "has_pbe"):
-        assert np.array_equal(getattr(full, f), getattr(mine, f)), f
-    part = build_lookup(pool, setup.timeline.regimes, 4, (2, 5))
+        assert np.array_equal(getattr(full, f), getattr(small_chunks, f)), f
+    part = build_table(pool, setup.timeline.regimes, 4, (2, 5))
     for f in FIELDS:
         assert np.array_equal(getattr(full, f)[..., [2, 5]] if f in ("pure", "china_value")
                               else getattr(full, f)[..., [2, 5], :],
@@ -60,8 +52,8 @@ def test_lookup_equals_the_simulators_for_every_move(setup, tiny):
 def test_dynamics_parameters_share_lookup_rows(setup, tiny):
     d = make_design(tiny, "saltelli", 8)
     pool = _pool(setup, d.values)
-    shared = lookup_for(pool, setup.timeline.regimes, 4, (0,), TABLE_PARAMETERS)
-    direct = build_lookup(pool, setup.timeline.regimes, 4, (0,))
+    shared = build_table(pool, setup.timeline.regimes, 4, (0,), distinct_on=TABLE_PARAMETERS)
+    direct = build_table(pool, setup.timeline.regimes, 4, (0,))
     assert np.array_equal(shared.effort, direct.effort)
     assert np.array_equal(shared.response, direct.response)
 

@@ -4,6 +4,7 @@ import pytest
 from qpq.game import FULL_GAME, solve, solve_ensemble
 from qpq.model.policies import FIRST_MOVES
 from qpq.sim.equilibrium import (
+    ALL_MOVES,
     FINAL_ACTIONS,
     build_table,
     grid_index,
@@ -11,6 +12,7 @@ from qpq.sim.equilibrium import (
     signal_index,
 )
 from qpq.sim.params import sample_pool
+from qpq.sim.policies import moves_for
 from qpq.sim.tables import concat_tables, select_regimes
 from qpq.sim.timeline import Regime
 
@@ -78,3 +80,10 @@ def test_regime_selection_and_concatenation(prior_table, defaults):
 def test_us_presence_regime_changes_the_game(defaults):
     table = build_table(defaults, (Regime(0.0, 0), Regime(1.0, 0)), GRID)
     assert not np.array_equal(table.china_value[:, 0], table.china_value[:, 1])
+
+
+def test_moves_for_policies():
+    assert moves_for(["boycott"]) == (0,)
+    assert moves_for(["engage_reward_if_suppressed"]) == (2, 5)
+    assert moves_for(["conditional", "recognise"]) == (1, 5)
+    assert moves_for(["boycott", "equilibrium"]) == ALL_MOVES

@@ -49,11 +49,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.case.loader import Case
-from qpq.explore.lookup import lookup_for, moves_for
 from qpq.explore.sampling import Design
 from qpq.explore.scenario import TABLE_PARAMETERS, Study
+from qpq.game import TYPES, type_prior
 from qpq.sim.engine import RunSpec, Statistic, WindowStat, simulate
+from qpq.sim.equilibrium import build_table
 from qpq.sim.params import ParameterPool
+from qpq.sim.policies import moves_for
 from qpq.sim.rng import BLOCK_SIZE
 from qpq.sim.timeline import Timeline, build_timeline, quarter_of
 
@@ -68,7 +70,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-_TYPES = (0, 1, 2, 3)  # S,H; S,L; I,H; I,L
 
 # outcome -> (window statistics it needs: (name, output, statistic))
 _NEEDS: dict[str, tuple[tuple[str, str, Statistic], ...]] = {
@@ -208,8 +209,8 @@ def evaluate_block(setup: ModelSetup, values: FloatArray, group_size: int, block
     if k > BLOCK_SIZE:
         raise ValueError(f"a block holds at most {BLOCK_SIZE} noise indices")
     pool = _pool(setup, values)
-    table = lookup_for(pool, setup.timeline.regimes, setup.grid_size, moves_for(policies),
-                       TABLE_PARAMETERS)
+    table = build_table(pool, setup.timeline.regimes, setup.grid_size, moves_for(policies),
+                        distinct_on=TABLE_PARAMETERS)
     stats = setup.stats
     years = (setup.last - setup.first + 1) / 4.0
     window = setup.last - setup.first + 1
@@ -220,10 +221,10 @@ def evaluate_block(setup: ModelSetup, values: FloatArray, group_size: int, block
         rows = np.arange(layer, m, group_size)
         lpool, ltable = pool.take(rows), table.take(rows)
         ps, ph = lpool.values["prior_sincere"], lpool.values["p_high_capacity"]
-        weights = np.stack([ps * ph, ps * (1 - ph), (1 - ps) * ph, (1 - ps) * (1 - ph)])
+        weights = type_prior(ps, ph).T                                  # (T, k)
         for policy in policies:
             acc = {o: np.zeros(k) for o in setup.outcomes}
-            for t in _TYPES:
+            for t in range(len(TYPES)):
                 spec = RunSpec(timeline=setup.timeline, pool=lpool, table=ltable,
                                policy=policy, n=k * r, seed=seed, stats=stats, forced_type=t)
                 res = simulate(spec, chunk_blocks=max(1, r))

@@ -28,12 +28,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qpq.game.dominance import taliban_base
-from qpq.game.kernel import DEFAULT_TOL, continuation_kernel, profiles
+from qpq.game.continuations import move_kernels
+from qpq.game.kernel import DEFAULT_TOL, profiles
 from qpq.game.labels import LABELS, label_flags, primary_label
 from qpq.game.paths import path_statistics
 from qpq.game.payoffs import build_tensors
-from qpq.game.pruned import pruned_kernel
 from qpq.game.selection import pure_equivalent, select
 from qpq.game.spec import FULL_GAME, GameStructure
 
@@ -138,32 +137,8 @@ def _solve_chunk(params: Mapping[str, FloatArray], structure: GameStructure, tol
     n = t.n_points
     n_moves = len(structure.first_moves)
     prof = profiles(len(structure.types))
-    oks, vals, resps = [], [], []
-    ctie = np.zeros(n, dtype=bool)
-    bases: dict[int, FloatArray] = {}       # Engage[ρ] share one Taliban payoff array
-    for mi in range(n_moves):
-        if prune and t.taliban_action_part is not None:
-            key = id(t.u_taliban[mi])
-            if key not in bases:
-                bases[key] = taliban_base(t, mi)
-            pk = pruned_kernel(t, mi, tol, base=bases[key])
-            oks.append(pk.taliban_ok)
-            vals.append(pk.china_value)
-            resps.append(pk.response)
-            ctie |= pk.china_tie
-        else:
-            k = continuation_kernel(t, mi, tol)
-            oks.append(k.taliban_ok)
-            vals.append(k.china_value)
-            resps.append(k.response.astype(np.int8))
-            ctie |= k.china_tie.any(axis=1)
-    # only profiles that are a continuation equilibrium somewhere matter for selection
-    cols = np.flatnonzero(np.any([o.any(axis=0) for o in oks], axis=0))
-    if cols.size == 0:
-        cols = np.zeros(1, dtype=np.int64)
-    eq = np.stack([o[:, cols] for o in oks], axis=1)             # (n, M, C)
-    val = np.stack([v[:, cols] for v in vals], axis=1)
-    resp = np.stack([r[:, cols] for r in resps], axis=1)         # (n, M, C, S)
+    mk = move_kernels(t, tol, prune=prune)
+    eq, val, resp, cols, ctie = mk.eq, mk.value, mk.response, mk.columns, mk.china_tie
     sel = select(eq, val, tol)
 
     def to_profile(i: NDArray[np.int64]) -> NDArray[np.int64]:

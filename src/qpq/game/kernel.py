@@ -16,13 +16,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from qpq.game.payoffs import GameTensors
 
-__all__ = ["DEFAULT_TOL", "KernelResult", "continuation_kernel", "profiles", "relative_tol_ok"]
+__all__ = [
+    "DEFAULT_TOL",
+    "KernelResult",
+    "best_responses",
+    "continuation_kernel",
+    "profiles",
+    "relative_tol_ok",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -52,6 +60,53 @@ def relative_tol_ok(value: FloatArray, best: FloatArray, tol: float) -> NDArray[
     with np.errstate(invalid="ignore"):
         margin = np.where(np.isfinite(best), tol * (1.0 + np.abs(best)), 0.0)
     return np.asarray(value >= best - margin)
+
+
+def best_responses(num: FloatArray, den: FloatArray, tol: float,
+                   actions: NDArray[np.int64] | None = None, dtype: type = np.int64
+                   ) -> tuple[FloatArray, NDArray[Any], FloatArray, NDArray[np.int8]]:
+    """China's best responses at information sets, from Bayes numerators, ties kept.
+
+    An action is a best response when its expected payoff num/den is within the relative
+    tolerance of the best, which on numerators (den > 0) reads
+    ``num >= nmax - tol·(den + |nmax|)``. The first best response in action order is
+    China's tie-broken response.
+
+    Parameters
+    ----------
+    num
+        (F, ...): Σ_θ P(θ)·P(sig | θ, a_θ)·U_C(θ, a_θ, sig, f), action axis first.
+    den
+        (...): P(sig).
+    tol
+        Relative tolerance for ties.
+    actions
+        The action index of each row of ``num`` (default: 0..F−1), for callers that pass
+        only the actions that may be best responses.
+    dtype
+        Integer type of the response.
+
+    Returns
+    -------
+    threshold, response, chosen, count
+        The best-response threshold on numerators, the first best response, its numerator
+        (China's value at the information set, times P(sig)) and the number of best responses.
+    """
+    n_act = num.shape[0]
+    labels = np.arange(n_act) if actions is None else actions
+    nmax = num[0].copy()
+    for f in range(1, n_act):
+        np.maximum(nmax, num[f], out=nmax)
+    thr = nmax - tol * (den + np.abs(nmax))
+    response = np.full(nmax.shape, labels[-1], dtype=dtype)
+    chosen = num[n_act - 1].copy()
+    count = np.zeros(nmax.shape, dtype=np.int8)
+    for f in range(n_act - 1, -1, -1):
+        hit = num[f] >= thr
+        count += hit
+        np.copyto(response, labels[f], where=hit)
+        np.copyto(chosen, num[f], where=hit)
+    return thr, response, chosen, count
 
 
 @dataclass(frozen=True)
@@ -128,20 +183,7 @@ def continuation_kernel(t: GameTensors, m_index: int, tol: float) -> KernelResul
     den_b = half(h, n_types, joint, (n,))
     den = (den_a[:, :, None, :] + den_b[:, None, :, :]).reshape(n, n_prof, n_sig)
 
-    # best responses on numerators: num/den >= max - tol(1+|max|)
-    #   <=>  num >= nmax - tol(den + |nmax|)   (den > 0)
-    nmax = num[0].copy()
-    for f in range(1, n_act):
-        np.maximum(nmax, num[f], out=nmax)
-    thr = nmax - tol * (den + np.abs(nmax))
-    response = np.full((n, n_prof, n_sig), n_act - 1, dtype=np.int64)
-    chosen = num[n_act - 1].copy()
-    count = np.zeros((n, n_prof, n_sig), dtype=np.int8)
-    for f in range(n_act - 1, -1, -1):
-        hit = num[f] >= thr
-        count += hit
-        np.copyto(response, f, where=hit)
-        np.copyto(chosen, num[f], where=hit)
+    thr, response, chosen, count = best_responses(num, den, tol)
     china_tie = np.asarray((count > 1).any(axis=-1))
     china_value = chosen.sum(axis=-1)
 

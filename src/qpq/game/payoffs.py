@@ -15,12 +15,12 @@ All numbers come from :mod:`qpq.model.utilities`; this module only arranges them
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qpq.game.spec import FULL_GAME, GameStructure
+from qpq.game.spec import FULL_GAME, TYPES, GameStructure, TalibanType
 from qpq.model.policies import FinalAction, FirstMove, MoveKind, breaks_word, consequence
 from qpq.model.utilities import (
     china_utility,
@@ -33,7 +33,7 @@ from qpq.model.utilities import (
     un_close_prob,
 )
 
-__all__ = ["GameTensors", "build_tensors"]
+__all__ = ["GameTensors", "build_tensors", "type_prior"]
 
 FloatArray = NDArray[np.float64]
 
@@ -76,6 +76,19 @@ class GameTensors:
             taliban_action_part=None if self.taliban_action_part is None else tuple(
                 g[sl] for g in self.taliban_action_part))
 
+    def with_prior(self, prior_sincere: ArrayLike) -> GameTensors:
+        """The same game with another P(sincere) per point.
+
+        Nothing but the type prior depends on ``prior_sincere`` (payoffs and signal
+        probabilities are conditional on the type), so only the prior is recomputed: how
+        the simulator solves one game at many beliefs.
+        """
+        ps = np.broadcast_to(np.asarray(prior_sincere, dtype=float).reshape(-1),
+                             (self.n_points,))
+        return replace(self, prior=type_prior(ps, self.params["p_high_capacity"],
+                                              self.structure.types),
+                       params={**self.params, "prior_sincere": np.array(ps)})
+
     def take(self, rows: NDArray[np.int64], moves: Sequence[int] | None = None
              ) -> GameTensors:
         """The tensors of some points; with ``moves``, only those first moves.
@@ -97,6 +110,31 @@ class GameTensors:
             future=tuple(self.future[i][rows] for i in pick),
             taliban_action_part=None if self.taliban_action_part is None else tuple(
                 self.taliban_action_part[i][rows] for i in pick))
+
+
+def type_prior(prior_sincere: ArrayLike, p_high_capacity: ArrayLike,
+               types: Sequence[TalibanType] = TYPES) -> FloatArray:
+    """P(type) for each point: P(S)·P(H), independent, renormalised over ``types``.
+
+    Parameters
+    ----------
+    prior_sincere, p_high_capacity
+        (N,) arrays (or scalars): P(sincere) and P(high capacity).
+    types
+        The types of the game family member, in its order.
+
+    Returns
+    -------
+    (N, T) array; rows sum to 1 (a reduced game keeps the full game's odds between the
+    types it has).
+    """
+    ps = np.asarray(prior_sincere, dtype=float).reshape(-1)[:, None]
+    ph = np.asarray(p_high_capacity, dtype=float).reshape(-1)[:, None]
+    sincere = np.array([t.sincere for t in types])
+    high = np.array([t.high_capacity for t in types])
+    prior = np.where(sincere, ps, 1 - ps) * np.where(high, ph, 1 - ph)
+    total = prior.sum(axis=1, keepdims=True)
+    return np.asarray(prior / np.where(total > 0, total, 1.0))
 
 
 def _col(a: ArrayLike, ndim: int) -> FloatArray:
@@ -125,11 +163,7 @@ def build_tensors(params: Mapping[str, ArrayLike], structure: GameStructure = FU
     sincere = np.array([float(t.sincere) for t in types])
     high = np.array([float(t.high_capacity) for t in types])
 
-    ps = flat["prior_sincere"][:, None]
-    ph = flat["p_high_capacity"][:, None]
-    prior = np.where(sincere, ps, 1 - ps) * np.where(high, ph, 1 - ph)
-    total = prior.sum(axis=1, keepdims=True)
-    prior = prior / np.where(total > 0, total, 1.0)
+    prior = type_prior(flat["prior_sincere"], flat["p_high_capacity"], types)
 
     effort = np.stack([np.zeros(n), flat["restrain_intensity"], flat["crackdown_intensity"]],
                       axis=1)
@@ -233,8 +267,3 @@ def _kind_tensors(m: FirstMove, acts: Sequence[FinalAction], shape: tuple[int, .
     np.abs(gap, out=gap)
     separable = bool(gap.size == 0 or gap.max() <= 1e-12)
     return base, ut_full, fh_full, g if separable else None
-
-
-def first_move_index(structure: GameStructure, m: FirstMove) -> int:
-    """Position of first move m in ``structure.first_moves``."""
-    return structure.first_moves.index(m)

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.game.dominance import Dominance, dominance, points_last, taliban_base
-from qpq.game.kernel import continuation_kernel, profiles
+from qpq.game.kernel import best_responses, continuation_kernel, profiles
 from qpq.game.payoffs import GameTensors
 
 __all__ = ["GROUP_OVERHEAD", "PrunedResult", "pruned_kernel"]
@@ -263,19 +263,7 @@ def pruned_kernel(t: GameTensors, m_index: int, tol: float, dom: Dominance | Non
         num = _sum_slots(w_parts, cnt)                        # (F', Pg, S, ng)
         den = _sum_slots(j_parts, cnt)                        # (Pg, S, ng)
 
-        n_act = acts.size
-        nmax = num[0].copy()
-        for f in range(1, n_act):
-            np.maximum(nmax, num[f], out=nmax)
-        thr = nmax - tol * (den + np.abs(nmax))
-        response = np.full(nmax.shape, acts[-1], dtype=np.int8)
-        chosen = num[n_act - 1].copy()
-        hits = np.zeros(nmax.shape, dtype=np.int8)
-        for f in range(n_act - 1, -1, -1):
-            hit = num[f] >= thr
-            hits += hit
-            np.copyto(response, acts[f], where=hit)
-            np.copyto(chosen, num[f], where=hit)
+        _, response, chosen, hits = best_responses(num, den, tol, acts, np.int8)
         china_value = _sum_signals(chosen)                    # (Pg, ng)
 
         # each type with a choice: value of each surviving effort against the response,

@@ -29,7 +29,7 @@ from qpq.game.payoffs import GameTensors
 from qpq.game.spec import GameStructure
 from qpq.model.policies import FirstMove, breaks_word, consequence
 
-__all__ = ["ChunkSelection", "pure_equivalent", "select"]
+__all__ = ["ChunkSelection", "fallback_move", "pure_equivalent", "select"]
 
 FloatArray = NDArray[np.float64]
 
@@ -112,6 +112,31 @@ def select(eq: NDArray[np.bool_], val: FloatArray, tol: float) -> ChunkSelection
     return ChunkSelection(n_continuations=ncont, has_pure=has, move=move, profile=pidx,
                           tied=tied, n_paths=np.where(has, paths, 0),
                           supported_profile=sup_prof, preferred_profile=pref)
+
+
+def fallback_move(value: FloatArray, pure: NDArray[np.bool_], tol: float
+                  ) -> NDArray[np.int64]:
+    """China's first move where no pure PBE exists, for lenses that need one move.
+
+    Among the first moves after which a pure continuation equilibrium exists, the one whose
+    preferred continuation China values most (ties to the least committal move, as in
+    :func:`select`); where no first move has one, the same over every move, valuing each by
+    its least-regret continuation.
+
+    Parameters
+    ----------
+    value
+        (n, M): China's value of the continuation each lens plays after each move.
+    pure
+        (n, M): that continuation is a pure continuation equilibrium.
+    tol
+        Relative tolerance for China's ties.
+    """
+    candidates = np.where(pure.any(axis=1, keepdims=True), pure, True)
+    v = np.where(candidates, value, -np.inf)
+    top = v.max(axis=1)
+    tied = candidates & relative_tol_ok(v, top[:, None], tol)
+    return np.asarray(np.argmax(tied, axis=1), dtype=np.int64)
 
 
 @lru_cache(maxsize=64)

@@ -44,6 +44,7 @@ from qpq.game.paths import (
     path_statistics,
 )
 from qpq.game.payoffs import GameTensors, build_tensors
+from qpq.game.selection import select
 from qpq.game.solution import Continuation, Equilibrium, GameSolution, MixedSearchReport
 from qpq.game.spec import EFFORTS, FULL_GAME, GameStructure
 from qpq.model.parameters import ParameterSet
@@ -229,31 +230,18 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
     tied: list[int] = []
     best_at: list[int | None] = [None] * n_moves
     if all(selection_sets):
-        floors = [min(c.china_value for c in s) for s in selection_sets]
-        vstar = []
+        # the one selection rule (qpq.game.selection.select), on this point's continuations
+        width = max(len(s) for s in selection_sets)
+        eq = np.zeros((1, n_moves, width), dtype=bool)
+        val = np.full((1, n_moves, width), -np.inf)
         for mi, s in enumerate(selection_sets):
-            other = max((f for j, f in enumerate(floors) if j != mi), default=-math.inf)
-            ok = [ci for ci, c in enumerate(s)
-                  if c.china_value >= other or _close(c.china_value, other, tol)]
-            if ok:
-                vmax = max(s[ci].china_value for ci in ok)
-                best_at[mi] = next(ci for ci in ok if _close(s[ci].china_value, vmax, tol))
-                vstar.append(vmax)
-            else:
-                vstar.append(-math.inf)
-        top = max(vstar)
-        tied = [mi for mi in range(n_moves) if _close(vstar[mi], top, tol)]
-        m_sel = tied[0]
-        sel_combo: list[int] = []
-        for mi, s in enumerate(selection_sets):
-            if mi == m_sel:
-                sel_combo.append(best_at[mi] or 0)
-            else:
-                vmax = max(c.china_value for c in s)
-                sel_combo.append(next(ci for ci, c in enumerate(s)
-                                      if _close(c.china_value, vmax, tol)))
+            eq[0, mi, :len(s)] = True
+            val[0, mi, :len(s)] = [c.china_value for c in s]
+        chosen = select(eq, val, tol)
+        tied = np.flatnonzero(chosen.tied[0]).tolist()
+        best_at = [int(c) if c >= 0 else None for c in chosen.supported_profile[0]]
         # indices into all_sets (pure continuations come first there)
-        sel = (m_sel, tuple(sel_combo))
+        sel = (int(chosen.move[0]), tuple(int(c) for c in chosen.preferred_profile[0]))
 
     # ---------------------------------------------------------------- enumeration
     listed, total = _enumerate(all_sets, tol, max_equilibria)

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from itertools import product
 
-from qpq.model.policies import FIRST_MOVES, FinalAction, FirstMove, final_actions
+import numpy as np
+from numpy.typing import NDArray
+
+from qpq.model.policies import FINAL_ACTIONS, FIRST_MOVES, FinalAction, FirstMove, final_actions
 
 __all__ = [
     "CHINA",
@@ -159,6 +162,58 @@ class GameStructure:
     def actions(self, m: FirstMove) -> tuple[FinalAction, ...]:
         """China's final actions after first move m."""
         return final_actions(m.kind)
+
+    # ------------------------------------------------------------------ array layout
+    # Every flat index into arrays over types, signals or final actions comes from here, so
+    # that the order is declared once (by the tuples above) and never spelled as arithmetic.
+
+    def type_index(self, sincere: NDArray[np.bool_] | bool,
+                   high_capacity: NDArray[np.bool_] | bool) -> NDArray[np.int64]:
+        """Position of the type (sincere, high_capacity) in :attr:`types` (−1: not in it)."""
+        table = np.full((2, 2), -1, dtype=np.int64)
+        for i, t in enumerate(self.types):
+            table[int(t.sincere), int(t.high_capacity)] = i
+        return np.asarray(table[np.asarray(sincere, dtype=np.int64),
+                                np.asarray(high_capacity, dtype=np.int64)])
+
+    def signal_index(self, s: NDArray[np.integer] | int, d: NDArray[np.integer] | int,
+                     r_close: NDArray[np.integer | np.bool_] | int | None = None
+                     ) -> NDArray[np.int64]:
+        """Position of the observation (s, d, r) in :attr:`signals`, vectorised."""
+        table = np.full((2, 2, 2), -1, dtype=np.int64)
+        for i, g in enumerate(self.signals):
+            table[g.s, g.d, 0 if g.r_close is None else g.r_close] = i
+        r = np.zeros_like(np.asarray(s)) if r_close is None else np.asarray(r_close)
+        return np.asarray(table[np.asarray(s, dtype=np.int64), np.asarray(d, dtype=np.int64),
+                                np.asarray(r, dtype=np.int64)])
+
+    @property
+    def report_free_signals(self) -> tuple[tuple[int, int], ...]:
+        """The observations (s, d) without the UN report, in the order of :attr:`signals`."""
+        return tuple(dict.fromkeys((g.s, g.d) for g in self.signals))
+
+    def report_free_index(self, s: NDArray[np.integer] | int, d: NDArray[np.integer] | int
+                          ) -> NDArray[np.int64]:
+        """Position of (s, d) in :attr:`report_free_signals`, vectorised."""
+        table = np.full((2, 2), -1, dtype=np.int64)
+        for i, (si, di) in enumerate(self.report_free_signals):
+            table[si, di] = i
+        return np.asarray(table[np.asarray(s, dtype=np.int64), np.asarray(d, dtype=np.int64)])
+
+    @property
+    def report_groups(self) -> NDArray[np.int64]:
+        """(S₀, R): the signals of each report-free observation (s, d), in signal order.
+
+        Summing an array over its signal axis by these groups marginalises the UN report.
+        """
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, g in enumerate(self.signals):
+            groups.setdefault((g.s, g.d), []).append(i)
+        return np.array(list(groups.values()), dtype=np.int64)
+
+    def global_actions(self, m: FirstMove) -> NDArray[np.int64]:
+        """Positions of m's final actions in :data:`qpq.model.policies.FINAL_ACTIONS`."""
+        return np.array([FINAL_ACTIONS.index(f) for f in self.actions(m)], dtype=np.int64)
 
     @property
     def n_profiles(self) -> int:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 # help without paying for NumPy (tests/cli/test_import_cost.py).
 
 __all__ = [
+    "FINAL_ACTIONS",
     "FIRST_MOVES",
     "POLICIES",
     "Consequence",
@@ -138,6 +139,10 @@ class FinalAction(Enum):
     PLAN_B = "PlanB"
     INTERVENE = "Intervene"
 
+
+FINAL_ACTIONS: tuple[FinalAction, ...] = tuple(FinalAction)
+"""Every final action in one global order: arrays over final actions of any first move use
+this order (a move's own actions are a subsequence)."""
 
 _FINAL_ACTIONS: dict[MoveKind, tuple[FinalAction, ...]] = {
     MoveKind.BOYCOTT: (FinalAction.STAY_OUT, FinalAction.PLAN_B, FinalAction.INTERVENE),

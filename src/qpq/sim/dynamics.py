@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.game import FULL_GAME
 from qpq.model.utilities import (
     china_utility,
     defection_prob,
@@ -47,7 +48,14 @@ from qpq.model.utilities import (
     taliban_utility,
     un_close_prob,
 )
-from qpq.sim.equilibrium import ContinuationTable, grid_index, signal_index
+from qpq.sim.equilibrium import (
+    N_REPORT_FREE,
+    N_SIGNALS,
+    N_TYPES,
+    ContinuationTable,
+    grid_index,
+    signal_index,
+)
 from qpq.sim.flows import militant_flows
 from qpq.sim.outputs import OUTPUTS, PAYOFF_OUTPUTS
 from qpq.sim.policies import (
@@ -139,7 +147,7 @@ class Dynamics:
         self.n_m = int(table.effort.shape[3])
         self.base_index = state.pool_index * n_r
         self.sel_flat = table.selected.reshape(-1)
-        self.eff_flat = table.effort.reshape(-1, 4)
+        self.eff_flat = table.effort.reshape(-1, N_TYPES)
         self.resp_flat = table.response.reshape(-1)
         self.resp_nr_flat = table.response_no_report.reshape(-1)
         self.u = np.zeros((N_UNIFORMS, n), dtype=np.float32)
@@ -305,13 +313,13 @@ class Dynamics:
         mu_post = st.mu
         # China's final action
         mcell = cell * self.n_m + m
-        sd = 2 * s + d.astype(np.int64)
+        sd = FULL_GAME.report_free_index(s.astype(np.int64), d.astype(np.int64))
         sig = signal_index(s, d, close) if any_report else sd
         if not any_report:
-            f = self.resp_nr_flat[mcell * 4 + sd].astype(np.int64)
+            f = self.resp_nr_flat[mcell * N_REPORT_FREE + sd].astype(np.int64)
         else:
-            f = np.where(report, self.resp_flat[mcell * 8 + sig],
-                         self.resp_nr_flat[mcell * 4 + sd]).astype(np.int64)
+            f = np.where(report, self.resp_flat[mcell * N_SIGNALS + sig],
+                         self.resp_nr_flat[mcell * N_REPORT_FREE + sd]).astype(np.int64)
         kind = self.policy.kind
         if kind is PolicyKind.CONDITIONAL:
             ready = (mu_post >= p["recognition_threshold"]) & (st.quiet >= p["quiet_quarters"])
@@ -319,8 +327,9 @@ class Dynamics:
         elif kind is PolicyKind.PLAN_B_AFTER_FAILURE:
             f = np.where(s, f, PLAN_B)
         mf = m * N_FINAL + f
-        breach = (np.where(report, _BREACH[mf * 8 + sig], _BREACH_NR[mf * 4 + sd])
-                  if any_report else _BREACH_NR[mf * 4 + sd])
+        breach = (np.where(report, _BREACH[mf * N_SIGNALS + sig],
+                           _BREACH_NR[mf * N_REPORT_FREE + sd])
+                  if any_report else _BREACH_NR[mf * N_REPORT_FREE + sd])
         cons = {k: table[mf] for k, table in _CONS.items()}
         cons["breach"] = breach
         st.recognised = cons["recognised"]

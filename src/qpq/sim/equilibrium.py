@@ -1,46 +1,40 @@
-"""The one adapter between the simulator and the game solver: continuation lookup tables.
+"""The one adapter between the simulator and the game: continuation lookup tables.
 
-Each quarter China and the Taliban play the one-round game of docs/model-game.md §2 with
+Each quarter China and the Taliban play the one-round game (docs/model-game.md) with
 China's current belief μ_t as the prior. Solving it per scenario and quarter is far too
 slow for ensembles, so this module solves it once per **parameter point × regime × belief
 grid point** and the simulator looks the answers up (nearest grid point below μ_t's cell;
 see :func:`grid_index`).
 
-For every first move m the table holds the pure continuation equilibrium China prefers
-after m (the Taliban's effort per type and China's final action at every signal), exactly
-as :func:`qpq.game.solver.solve` completes a PBE off the path; for the ``equilibrium``
-policy it also holds the selected first move, which equals
-:func:`qpq.game.solver.solve_ensemble`'s selection (tested). Both come from the solver's
-own vectorised kernel (:func:`qpq.game.kernel.continuation_kernel`) over
-:func:`qpq.game.payoffs.build_tensors`, so no payoff is re-derived here.
+Everything the table holds comes from the game's public face,
+:func:`qpq.game.continuations`: after every first move China's preferred continuation (the
+Taliban's effort per type, China's final action at every signal and without a UN report),
+whether it is pure, China's value, and the selected first move for the ``equilibrium``
+policy (China's preferred PBE; where no pure PBE exists, the best move among those with a
+pure continuation, ``has_pbe`` false). This module only lays the points out and the answers
+back.
 
-China's response in quarters without a UN report is its best response at (m, s, d) with
-the report marginalised out, from the same kernel numerators.
-
-Where no pure continuation exists after a first move (a few per cent of points), the table
-uses the Taliban profile with the smallest largest regret against China's tie-broken
-response and flags the point (``pure``); where no pure PBE exists the selected move is the
-best move among those with a pure continuation (``has_pbe`` is false). The bounded mixed
-search of :mod:`qpq.game.mixed` is not used in the lookup.
+Two savings, both exact, make tables cheap for exploration: only the first moves the
+policies can reach are solved (``moves``; the entries of the others keep effort 0, response
+0, ``pure`` false and are never read), and with ``distinct_on`` each distinct game point is
+solved once (experiments that differ only in dynamics parameters share their rows).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.game import DEFAULT_TOL, FULL_GAME
-from qpq.game.kernel import continuation_kernel, profiles, relative_tol_ok
-from qpq.game.payoffs import GameTensors, build_tensors
-from qpq.model.policies import FIRST_MOVES, FinalAction
+from qpq.game import DEFAULT_TOL, FULL_GAME, GameStructure, continuations
+from qpq.model.policies import FINAL_ACTIONS, FIRST_MOVES
 from qpq.sim.params import ParameterPool
 from qpq.sim.timeline import Regime
 
 __all__ = [
+    "ALL_MOVES",
     "FINAL_ACTIONS",
     "METHOD",
     "ContinuationTable",
@@ -48,29 +42,26 @@ __all__ = [
     "grid_index",
     "mu_grid",
     "signal_index",
-    "solve_continuations",
     "table_points",
 ]
 
-FINAL_ACTIONS: tuple[FinalAction, ...] = tuple(FinalAction)
-"""Global order of China's final actions (table entries index this tuple)."""
+METHOD = ("qpq.sim.equilibrium v2: per parameter point, regime and belief grid point, "
+          "qpq.game.continuations (China-preferred pure continuation after every first "
+          "move, the selected first move)")
 
-METHOD = ("qpq.sim.equilibrium v1: per parameter point, regime and belief grid point, the "
-          "China-preferred pure continuation equilibrium after every first move and the "
-          "selected first move, from qpq.game.kernel.continuation_kernel")
+ALL_MOVES: tuple[int, ...] = tuple(range(len(FIRST_MOVES)))
+"""Indices of every first move (into :data:`qpq.model.policies.FIRST_MOVES`)."""
 
+N_TYPES = len(FULL_GAME.types)
 N_SIGNALS = len(FULL_GAME.signals)
-_LOCAL_TO_GLOBAL = np.full((len(FIRST_MOVES), 4), -1, dtype=np.int8)
-for _mi, _m in enumerate(FIRST_MOVES):
-    for _j, _f in enumerate(FULL_GAME.actions(_m)):
-        _LOCAL_TO_GLOBAL[_mi, _j] = FINAL_ACTIONS.index(_f)
+N_REPORT_FREE = len(FULL_GAME.report_free_signals)
 
 
 def signal_index(s: NDArray[np.integer | np.bool_] | int, d: NDArray[np.integer | np.bool_] | int,
                  r_close: NDArray[np.integer | np.bool_] | int) -> NDArray[np.int64]:
-    """Index of (s, d, r) in :attr:`qpq.game.spec.GameStructure.signals` (close before far)."""
-    return np.asarray(np.asarray(s) * 4 + np.asarray(d) * 2 + (1 - np.asarray(r_close)),
-                      dtype=np.int64)
+    """Index of (s, d, r) in :attr:`qpq.game.GameStructure.signals` (the full game's)."""
+    return FULL_GAME.signal_index(np.asarray(s, dtype=np.int64), np.asarray(d, dtype=np.int64),
+                                  np.asarray(r_close, dtype=np.int64))
 
 
 def mu_grid(size: int) -> NDArray[np.float64]:
@@ -94,13 +85,14 @@ class ContinuationTable:
     regimes
         The regimes of axis R.
     effort
-        (P, R, G, M, 4) int8: effort index (0 harbour, 1 restrain, 2 crackdown) per type
-        (order S,H; S,L; I,H; I,L).
+        (P, R, G, M, T) int8: effort index (0 harbour, 1 restrain, 2 crackdown) per type
+        (order of :data:`qpq.game.TYPES`).
     response
-        (P, R, G, M, 8) int8: China's final action (index into :data:`FINAL_ACTIONS`) per
+        (P, R, G, M, S) int8: China's final action (index into :data:`FINAL_ACTIONS`) per
         signal (order of :func:`signal_index`).
     response_no_report
-        (P, R, G, M, 4) int8: the same with the UN report marginalised, per (s, d) = 2s + d.
+        (P, R, G, M, S₀) int8: the same with the UN report marginalised, per (s, d) in the
+        order of :attr:`qpq.game.GameStructure.report_free_signals`.
     selected
         (P, R, G) int8: the selected first move (index into FIRST_MOVES).
     pure
@@ -162,65 +154,9 @@ def table_points(pool: ParameterPool, regimes: Sequence[Regime], grid: NDArray[n
     return out
 
 
-def solve_continuations(t: GameTensors, moves: Sequence[int], tol: float = DEFAULT_TOL
-                        ) -> tuple[NDArray[Any], ...]:
-    """China's preferred pure continuation after each first move in ``moves``.
-
-    ``t`` holds the tensors of the first moves ``moves`` (global indices into
-    :data:`FIRST_MOVES`, in the order ``t`` was built with). Returns ``effort``, ``response``,
-    ``no_rep``, ``selected``, ``pure``, ``has_pbe`` and ``value`` with one slot per global
-    first move; moves not solved keep their defaults, and ``selected``/``has_pbe`` are only
-    meaningful (otherwise -1 / False) when every first move was solved.
-    """
-    n, n_m = t.n_points, len(FIRST_MOVES)
-    effort = np.zeros((n, n_m, 4), dtype=np.int8)
-    response = np.zeros((n, n_m, N_SIGNALS), dtype=np.int8)
-    no_rep = np.zeros((n, n_m, 4), dtype=np.int8)
-    pure = np.zeros((n, n_m), dtype=bool)
-    value = np.full((n, n_m), -np.inf)
-    prof = profiles(4)
-    rows = np.arange(n)
-    for local, mi in enumerate(moves):
-        k = continuation_kernel(t, local, tol)
-        ok = k.taliban_ok
-        masked = np.where(ok, k.china_value, -np.inf)
-        vmax = masked.max(axis=1)
-        best = ok & relative_tol_ok(k.china_value, vmax[:, None], tol)
-        has = ok.any(axis=1)
-        pick = np.argmax(best, axis=1)
-        lack = np.flatnonzero(~has)
-        if lack.size:  # no pure continuation: the profile with the smallest largest regret
-            tv = k.taliban_values[lack]                         # (l, P, T, 3)
-            own = np.take_along_axis(tv, prof[None, :, :, None], axis=3)[..., 0]
-            regret = (tv.max(axis=3) - own).max(axis=2)         # (l, P)
-            pick[lack] = np.argmin(regret, axis=1)
-        pure[:, mi] = has
-        value[:, mi] = k.china_value[rows, pick]
-        effort[:, mi] = prof[pick]
-        response[:, mi] = _LOCAL_TO_GLOBAL[mi][k.response[rows, pick]]
-        num2 = k.numerator[rows, pick].reshape(n, 4, 2, -1).sum(axis=2)   # (n, S, F)
-        den2 = k.denominator[rows, pick].reshape(n, 4, 2).sum(axis=2)
-        nmax = num2.max(axis=2)
-        thr = nmax - tol * (den2 + np.abs(nmax))
-        no_rep[:, mi] = _LOCAL_TO_GLOBAL[mi][np.argmax(num2 >= thr[..., None], axis=2)]
-    if len(moves) == n_m:
-        top = value.max(axis=1)
-        tied = np.isfinite(value) & relative_tol_ok(value, top[:, None], tol)
-        selected = np.argmax(tied, axis=1).astype(np.int8)
-        has_pbe = np.asarray(pure.all(axis=1))
-    else:
-        selected = np.full(n, -1, dtype=np.int8)
-        has_pbe = np.zeros(n, dtype=bool)
-    return effort, response, no_rep, selected, pure, has_pbe, value
-
-
-def _solve_chunk(params: Mapping[str, NDArray[np.float64]], tol: float
-                 ) -> tuple[NDArray[Any], ...]:
-    return solve_continuations(build_tensors(params, FULL_GAME), range(len(FIRST_MOVES)), tol)
-
-
-def build_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int, *,
-                tol: float = DEFAULT_TOL, chunk: int = 256,
+def build_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
+                moves: Sequence[int] = ALL_MOVES, *, tol: float = DEFAULT_TOL,
+                distinct_on: Iterable[str] | None = None, chunk: int = 2048,
                 on_progress: Callable[[int, int], None] | None = None) -> ContinuationTable:
     """Solve the one-round game for every pool point, regime and belief grid point.
 
@@ -233,29 +169,67 @@ def build_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int, 
         ``recognition_cost`` by ``third_party_recognition_factor`` each.
     grid_size
         Number of belief grid points G (see :func:`mu_grid`).
+    moves
+        The first moves to solve (indices into FIRST_MOVES); ``selected`` and ``has_pbe``
+        are filled only when every move is solved (otherwise −1 and false).
     tol
         The solver's relative tolerance for ties.
+    distinct_on
+        Parameters the game depends on: points equal on all of them are solved once.
     chunk
-        Game points solved at once (memory ≈ 20 kB per point).
+        Game points solved at once (memory ≈ 25 kB per point).
     on_progress
         Called with (points done, points total).
     """
+    regimes = tuple(regimes)
+    if distinct_on is not None:
+        names = [n for n in distinct_on if n in pool.values and not pool.constant(n)]
+        if not names:
+            unique_rows, inverse = np.zeros(1, dtype=np.int64), np.zeros(pool.size, np.int64)
+        else:
+            keys = np.stack([pool.values[n] for n in names], axis=1)
+            _, unique_rows, inverse = np.unique(keys, axis=0, return_index=True,
+                                                return_inverse=True)
+        table = build_table(pool.take(np.asarray(unique_rows, dtype=np.int64)), regimes,
+                            grid_size, moves, tol=tol, chunk=chunk, on_progress=on_progress)
+        return table.take(np.asarray(inverse, dtype=np.int64).reshape(-1))
     grid = mu_grid(grid_size)
-    flat = table_points(pool, regimes, grid)
-    total = pool.size * len(regimes) * grid_size
-    parts: list[tuple[NDArray[Any], ...]] = []
-    for lo in range(0, total, chunk):
-        hi = min(lo + chunk, total)
-        parts.append(_solve_chunk({k: v[lo:hi] for k, v in flat.items()}, tol))
+    moves = tuple(sorted(set(moves)))
+    structure = GameStructure(types=FULL_GAME.types,
+                              first_moves=tuple(FIRST_MOVES[m] for m in moves),
+                              un_report=FULL_GAME.un_report)
+    flat = table_points(pool, regimes, grid[:1])
+    n_pr, n_g, n_m = pool.size * len(regimes), grid_size, len(FIRST_MOVES)
+    total = n_pr * n_g
+    effort = np.zeros((total, n_m, N_TYPES), dtype=np.int8)
+    response = np.zeros((total, n_m, N_SIGNALS), dtype=np.int8)
+    no_rep = np.zeros((total, n_m, N_REPORT_FREE), dtype=np.int8)
+    pure = np.zeros((total, n_m), dtype=bool)
+    value = np.full((total, n_m), -np.inf)
+    selected = np.full(total, -1, dtype=np.int8)
+    has_pbe = np.zeros(total, dtype=bool)
+    step = max(1, chunk // n_g)
+    idx = list(moves)
+    for lo in range(0, n_pr, step):
+        hi = min(lo + step, n_pr)
+        c = continuations({k: v[lo:hi] for k, v in flat.items()}, structure, beliefs=grid,
+                          tol=tol)
+        out = slice(lo * n_g, hi * n_g)
+        effort[out, idx] = c.effort
+        response[out, idx] = c.response
+        no_rep[out, idx] = c.response_no_report
+        pure[out, idx] = c.pure
+        value[out, idx] = c.value
+        if len(moves) == n_m:
+            selected[out] = c.selected
+            has_pbe[out] = c.has_pbe
         if on_progress is not None:
-            on_progress(hi, total)
-    cat = [np.concatenate([p[i] for p in parts]) for i in range(7)]
+            on_progress(hi * n_g, total)
     shape = (pool.size, len(regimes), grid_size)
     return ContinuationTable(
-        grid=grid, regimes=tuple(regimes),
-        effort=cat[0].reshape(*shape, len(FIRST_MOVES), 4),
-        response=cat[1].reshape(*shape, len(FIRST_MOVES), N_SIGNALS),
-        response_no_report=cat[2].reshape(*shape, len(FIRST_MOVES), 4),
-        selected=cat[3].reshape(shape), pure=cat[4].reshape(*shape, len(FIRST_MOVES)),
-        has_pbe=cat[5].reshape(shape),
-        china_value=cat[6].astype(float).reshape(*shape, len(FIRST_MOVES)))
+        grid=grid, regimes=regimes, effort=effort.reshape(*shape, n_m, N_TYPES),
+        response=response.reshape(*shape, n_m, N_SIGNALS),
+        response_no_report=no_rep.reshape(*shape, n_m, N_REPORT_FREE),
+        selected=selected.reshape(shape), pure=pure.reshape(*shape, n_m),
+        has_pbe=has_pbe.reshape(shape), china_value=value.reshape(*shape, n_m),
+        method=METHOD + (f"; first moves {list(moves)} only" if len(moves) < n_m else ""))

@@ -24,6 +24,7 @@ intervenes; otherwise the policy chooses the first move.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -31,7 +32,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.errors import BadInputError
+from qpq.game import FULL_GAME
 from qpq.model.policies import (
+    FINAL_ACTIONS,
     FIRST_MOVES,
     POLICIES,
     FinalAction,
@@ -43,7 +46,6 @@ from qpq.model.policies import (
     consequence,
     policy_names,
 )
-from qpq.sim.equilibrium import FINAL_ACTIONS
 
 __all__ = [
     "BOYCOTT",
@@ -53,6 +55,7 @@ __all__ = [
     "ConsequenceTables",
     "PolicyKind",
     "SimPolicy",
+    "moves_for",
     "policy_names",
     "resolve_policy",
 ]
@@ -148,11 +151,13 @@ def _tables() -> ConsequenceTables:
     n_m, n_f = len(FIRST_MOVES), len(FINAL_ACTIONS)
     shape = (n_m, n_f)
     valid, rec, aid, grants, pb, iv = (np.zeros(shape, dtype=bool) for _ in range(6))
-    breach = np.zeros((n_m, n_f, 8), dtype=bool)
-    breach_nr = np.zeros((n_m, n_f, 4), dtype=bool)
-    s = np.repeat([0, 1], 4)
-    d = np.tile(np.repeat([0, 1], 2), 2)
-    r = np.tile([1, 0], 4)
+    sig = FULL_GAME.signals
+    s = np.array([g.s for g in sig])
+    d = np.array([g.d for g in sig])
+    r = np.array([g.r_close for g in sig])
+    s0, d0 = (np.array(v) for v in zip(*FULL_GAME.report_free_signals, strict=True))
+    breach = np.zeros((n_m, n_f, s.size), dtype=bool)
+    breach_nr = np.zeros((n_m, n_f, s0.size), dtype=bool)
     for mi, m in enumerate(FIRST_MOVES):
         for fi, f in enumerate(FINAL_ACTIONS):
             try:
@@ -163,9 +168,28 @@ def _tables() -> ConsequenceTables:
             rec[mi, fi], aid[mi, fi], grants[mi, fi] = c.recognised, c.aid, c.grants
             pb[mi, fi], iv[mi, fi] = c.plan_b, c.intervene
             breach[mi, fi] = breaks_word(m, f, s, d, r)
-            breach_nr[mi, fi] = breaks_word(m, f, s[1::2], d[1::2], np.zeros(4))
+            breach_nr[mi, fi] = breaks_word(m, f, s0, d0, np.zeros(s0.size))
     return ConsequenceTables(valid, rec, aid, grants, pb, iv, breach, breach_nr)
 
 
 CONSEQUENCES = _tables()
 """The consequence tables of :mod:`qpq.model.policies`."""
+
+
+def moves_for(policies: Iterable[str]) -> tuple[int, ...]:
+    """First moves (sorted indices into FIRST_MOVES) whose continuations the policies read.
+
+    ``boycott`` only Boycott; ``engage_<promise>``, ``conditional`` and
+    ``plan_b_after_failure`` their Engage move and Recognize (once the Taliban are
+    recognised, later quarters start from Recognize); ``recognise`` only Recognize;
+    ``equilibrium`` all of them.
+    """
+    need: set[int] = set()
+    for name in policies:
+        p = resolve_policy(name)
+        if p.kind is PolicyKind.EQUILIBRIUM:
+            return tuple(range(len(FIRST_MOVES)))
+        need.add(p.move)
+        if CONSEQUENCES.recognised[p.move].any() or p.kind is PolicyKind.CONDITIONAL:
+            need.add(RECOGNIZE)
+    return tuple(sorted(need))

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.game import FULL_GAME, type_prior
 from qpq.sim.rng import Purpose, block_generator
 
 __all__ = ["STOCKS", "TYPE_CAPACITY_HIGH", "TYPE_SINCERE", "ChunkState", "fresh_state"]
@@ -32,11 +33,11 @@ __all__ = ["STOCKS", "TYPE_CAPACITY_HIGH", "TYPE_SINCERE", "ChunkState", "fresh_
 STOCKS = ("border", "interior", "coopted", "iskp", "abroad", "neutralised")
 """The militant stocks, in conservation order (their sum changes only by recruitment)."""
 
-TYPE_SINCERE = np.array([True, True, False, False])
-"""Sincerity of the four types S,H; S,L; I,H; I,L (the game's order)."""
+TYPE_SINCERE = np.array([t.sincere for t in FULL_GAME.types])
+"""Sincerity of each type, in the game's order."""
 
-TYPE_CAPACITY_HIGH = np.array([True, False, True, False])
-"""High capacity of the four types."""
+TYPE_CAPACITY_HIGH = np.array([t.high_capacity for t in FULL_GAME.types])
+"""High capacity of each type, in the game's order."""
 
 FloatArray = NDArray[np.float64]
 
@@ -139,12 +140,10 @@ def fresh_state(pool_index: NDArray[np.int64], params: Mapping[str, Any],
 
     ps, ph = arr("prior_sincere"), arr("p_high_capacity")
     if forced_type is None:
-        sincere = u[0] < ps
-        high = u[1] < ph
-        type_index = (2 * (~sincere) + (~high)).astype(np.int64)
+        type_index = FULL_GAME.type_index(u[0] < ps, u[1] < ph)
     else:
         type_index = np.full(n, int(forced_type), dtype=np.int64)
-    belief = np.stack([ps * ph, ps * (1 - ph), (1 - ps) * ph, (1 - ps) * (1 - ph)])
+    belief = np.ascontiguousarray(type_prior(ps, ph).T)                # (T, n)
     control = np.ones(n) if in_power else arr("insurgent_control")
     return ChunkState(
         pool_index=np.asarray(pool_index, dtype=np.int64), type_index=type_index,

@@ -100,3 +100,13 @@ def test_phase_diagram_bad_input(registry: ParameterRegistry, kwargs: dict, need
                                  ) -> None:
     with pytest.raises(BadInputError, match=needle):
         phase_diagram(registry, **kwargs)
+
+
+def test_sampling_redraws_with_the_registry_rule(registry: ParameterRegistry,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # sample_assumptions owns no redraw loop: without the registry's rule its draws break
+    # the orderings.
+    monkeypatch.setattr(ParameterRegistry, "redraw_until_ordered", lambda *a, **k: None)
+    with pytest.raises(BadInputError, match="break"):
+        sample_assumptions(registry, 3000, np.random.default_rng(5))
+

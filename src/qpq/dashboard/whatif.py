@@ -50,6 +50,7 @@ from qpq.sim.charts import band_frame, bands_chart
 from qpq.sim.forecast import forecast_stats
 from qpq.sim.tables import table_for
 from qpq.sim.timeline import quarter_of
+from qpq.stats import median_interval
 
 __all__ = [
     "FAN_VARIABLES",
@@ -165,7 +166,7 @@ def what_if_events(sim: SimResult, threshold: float) -> dict[str, dict[str, Any]
     st = sim.stats
     alive = st["remaining"] >= threshold
     safe = np.where(alive, st["remaining"], 1.0)
-    lo, med, hi = (float(v) for v in np.quantile(st["iskp_strength"], [0.05, 0.5, 0.95]))
+    lo, med, hi = median_interval(st["iskp_strength"])
 
     def share(stock: str) -> dict[str, Any]:
         value = float((st[stock] / safe)[alive].mean()) if alive.any() else None

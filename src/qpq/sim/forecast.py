@@ -27,6 +27,7 @@ from qpq.sim.policies import resolve_policy
 from qpq.sim.rng import Purpose
 from qpq.sim.tables import select_regimes, table_for
 from qpq.sim.timeline import LATEST, build_timeline, quarter_end, quarter_of
+from qpq.stats import median_interval
 
 __all__ = [
     "EVENTS",
@@ -125,7 +126,7 @@ def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float6
     with np.errstate(invalid="ignore", divide="ignore"):
         border_share = np.where(alive, st["border"] / remaining, np.nan)
         coopt_share = np.where(alive, st["coopted"] / remaining, np.nan)
-    lo, med, hi = np.quantile(st["iskp_strength"], [0.05, 0.5, 0.95])
+    lo, med, hi = median_interval(st["iskp_strength"])
     values: dict[str, dict[str, Any]] = {
         "china_recognizes_de_jure": {
             "probability": float((st["recognised_any"] >= 1).mean()),

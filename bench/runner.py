@@ -34,6 +34,7 @@ MODULES: dict[str, str] = {
     "explore": "bench.explore_bench",
     "explore_runs": "bench.explore_runs_bench",
     "dashboard": "bench.dashboard_bench",
+    "cli": "bench.cli_bench",
 }
 
 FIELDS = ("name", "figure", "unit", "peer", "peer_figure", "ratio", "n", "machine", "date",

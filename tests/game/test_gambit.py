@@ -1,4 +1,4 @@
-"""The three Gambit checks of model-spec section 2."""
+"""The three Gambit checks of docs/model-game.md §4."""
 
 from __future__ import annotations
 

@@ -15,24 +15,29 @@ Decide or KTAB files (:func:`read_issue_data`) or from a case (:func:`case_stake
 on demand) draws it.
 """
 
-from qpq.bargain.case_data import case_issue_set, case_stakeholders, draw_issue_set, input_table
-from qpq.bargain.data import IssueSet, Stakeholders
-from qpq.bargain.eum import Move, OfferKind, Quadrant
-from qpq.bargain.exchange import CarryOver, Exchange, ExchangeOptions, nash_bargaining_solution
-from qpq.bargain.exchange_run import ExchangeResult, ExchangeRound, run_exchange
-from qpq.bargain.io import read_issue_data, read_stakeholders
-from qpq.bargain.montecarlo import MonteCarloResult, monte_carlo
-from qpq.bargain.options import (
-    VARIANTS,
-    EUMOptions,
-    MedianRule,
-    OfferRule,
-    ProbabilityRule,
-    RiskReference,
-    eum_options,
-)
-from qpq.bargain.report_data import bargain_report_data
-from qpq.bargain.trajectory import EUMResult, EUMRound, Stability, run_eum
+from typing import TYPE_CHECKING
+
+from qpq._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from qpq.bargain.case_data import case_issue_set, case_stakeholders, draw_issue_set, input_table
+    from qpq.bargain.data import IssueSet, Stakeholders
+    from qpq.bargain.eum import Move, OfferKind, Quadrant
+    from qpq.bargain.exchange import CarryOver, Exchange, ExchangeOptions, nash_bargaining_solution
+    from qpq.bargain.exchange_run import ExchangeResult, ExchangeRound, run_exchange
+    from qpq.bargain.io import read_issue_data, read_stakeholders
+    from qpq.bargain.montecarlo import MonteCarloResult, monte_carlo
+    from qpq.bargain.options import (
+        VARIANTS,
+        EUMOptions,
+        MedianRule,
+        OfferRule,
+        ProbabilityRule,
+        RiskReference,
+        eum_options,
+    )
+    from qpq.bargain.report_data import bargain_report_data
+    from qpq.bargain.trajectory import EUMResult, EUMRound, Stability, run_eum
 
 __all__ = [
     "VARIANTS",
@@ -68,3 +73,26 @@ __all__ = [
     "run_eum",
     "run_exchange",
 ]
+
+# Each name's module is imported on first use (qpq._lazy), so importing one submodule
+# does not import its siblings' libraries.
+_EXPORTS = {
+    "qpq.bargain.case_data": (
+        "case_issue_set", "case_stakeholders", "draw_issue_set", "input_table",
+    ),
+    "qpq.bargain.data": ("IssueSet", "Stakeholders"),
+    "qpq.bargain.eum": ("Move", "OfferKind", "Quadrant"),
+    "qpq.bargain.exchange": (
+        "CarryOver", "Exchange", "ExchangeOptions", "nash_bargaining_solution",
+    ),
+    "qpq.bargain.exchange_run": ("ExchangeResult", "ExchangeRound", "run_exchange"),
+    "qpq.bargain.io": ("read_issue_data", "read_stakeholders"),
+    "qpq.bargain.montecarlo": ("MonteCarloResult", "monte_carlo"),
+    "qpq.bargain.options": (
+        "VARIANTS", "EUMOptions", "MedianRule", "OfferRule", "ProbabilityRule", "RiskReference",
+        "eum_options",
+    ),
+    "qpq.bargain.report_data": ("bargain_report_data",),
+    "qpq.bargain.trajectory": ("EUMResult", "EUMRound", "Stability", "run_eum"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -16,14 +16,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from qpq.errors import BadInputError
 
@@ -77,6 +69,15 @@ def parse_assignments(items: Iterable[str], option: str = "--set") -> dict[str, 
 def progress(items: Iterable[T], total: int | None, description: str, *, enabled: bool = True
              ) -> Iterator[T]:
     """Iterate with a rich progress bar on stderr (done, rate, time left)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     if not enabled:
         yield from items
         return

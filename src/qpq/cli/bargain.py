@@ -18,23 +18,19 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
-from qpq.bargain.case_data import case_issue_set, case_stakeholders
-from qpq.bargain.data import IssueSet, Stakeholders
-from qpq.bargain.exchange import CarryOver, ExchangeOptions
-from qpq.bargain.exchange_run import run_exchange
-from qpq.bargain.io import read_issue_data
-from qpq.bargain.montecarlo import monte_carlo
-from qpq.bargain.options import EUMOptions, eum_options
-from qpq.bargain.trajectory import run_eum
-from qpq.case import load_case
 from qpq.cli._common import console, parse_assignments, print_json
 from qpq.errors import BadInputError
+
+if TYPE_CHECKING:
+    from qpq.bargain.data import IssueSet, Stakeholders
+
+# Domain modules are imported inside the commands, so that ``qpq --help`` and the other
+# commands do not pay for them (tests/cli/test_import_cost.py).
 
 __all__ = ["app"]
 
@@ -52,6 +48,8 @@ DEFAULT_ISSUE = "recognition"
 
 def _option_overrides(items: list[str]) -> dict[str, Any]:
     """Turn ``--set name=value`` pairs into typed :class:`EUMOptions` overrides."""
+    from qpq.bargain.options import EUMOptions
+
     fields = {f.name: f for f in dataclasses.fields(EUMOptions)}
     out: dict[str, Any] = {}
     for name, text in parse_assignments(items).items():
@@ -77,12 +75,20 @@ def _option_overrides(items: list[str]) -> dict[str, Any]:
 
 
 def _single_issue(data: Path | None, case: Path | None, issue: str | None) -> Stakeholders:
+    from qpq.bargain.case_data import case_stakeholders
+    from qpq.bargain.io import read_issue_data
+    from qpq.case import load_case
+
     if data is not None:
         return read_issue_data(data).stakeholders(issue)
     return case_stakeholders(load_case(case), issue or DEFAULT_ISSUE)
 
 
 def _issue_set(data: Path | None, case: Path | None) -> IssueSet:
+    from qpq.bargain.case_data import case_issue_set
+    from qpq.bargain.io import read_issue_data
+    from qpq.case import load_case
+
     if data is not None:
         return read_issue_data(data)
     return case_issue_set(load_case(case))
@@ -107,6 +113,9 @@ def eum(
 
     Example: ``qpq bargain eum --data eu.csv --variant scholz-compat --rounds 10 --json``
     """
+    from qpq.bargain.options import eum_options
+    from qpq.bargain.trajectory import run_eum
+
     overrides = _option_overrides(set_ or [])
     if rounds is not None:
         overrides["max_rounds"] = rounds
@@ -145,6 +154,9 @@ def exchange(
 
     Example: ``qpq bargain exchange --json`` (the built-in case's two issues)
     """
+    from qpq.bargain.exchange import CarryOver, ExchangeOptions
+    from qpq.bargain.exchange_run import run_exchange
+
     if carry_over not in {c.value for c in CarryOver}:
         raise BadInputError(f"--carry-over must be one of: {', '.join(c.value for c in CarryOver)}"
                             f"; got {carry_over!r}")
@@ -184,6 +196,13 @@ def montecarlo(
 
     Example: ``qpq bargain montecarlo --draws 500 --seed 1 --json``
     """
+    import numpy as np
+
+    from qpq.bargain.exchange import ExchangeOptions
+    from qpq.bargain.montecarlo import monte_carlo
+    from qpq.bargain.options import EUMOptions
+    from qpq.case import load_case
+
     result = monte_carlo(load_case(case), np.random.default_rng(seed), draws,
                          eum_options=EUMOptions(max_rounds=rounds),
                          exchange_options=ExchangeOptions(seed=seed))

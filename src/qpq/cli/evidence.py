@@ -19,12 +19,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from qpq.case import FuzzyDate, load_case
-from qpq.case.audit import audit
-from qpq.case.queries import EvidenceDB
-from qpq.case.schema import case_json_schema
 from qpq.cli._common import console, print_json
 from qpq.errors import BadInputError, QpqError
+
+# Domain modules are imported inside the commands, so that ``qpq --help`` and the other
+# commands do not pay for them (tests/cli/test_import_cost.py).
 
 __all__ = ["app"]
 
@@ -39,6 +38,8 @@ AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="only what was know
 
 
 def _day(text: str | None, option: str, *, end: bool) -> dt.date | None:
+    from qpq.case import FuzzyDate
+
     if text is None:
         return None
     try:
@@ -61,6 +62,9 @@ def timeline(
 
     Example: ``qpq evidence timeline --actor China --from 2021 --json``
     """
+    from qpq.case import load_case
+    from qpq.case.queries import EvidenceDB
+
     db = EvidenceDB.from_case(load_case(case))
     rows = db.timeline(actor, _day(start, "--from", end=False), _day(end, "--to", end=True),
                        _day(as_of, "--as-of", end=True))
@@ -83,6 +87,9 @@ def show(item_id: Annotated[str, typer.Argument(help="any item id")],
 
     Example: ``qpq evidence show bajoria-2014-cfr``
     """
+    from qpq.case import load_case
+    from qpq.case.queries import EvidenceDB
+
     db = EvidenceDB.from_case(load_case(case))
     data = db.show(item_id)
     if json_out:
@@ -103,6 +110,9 @@ def search(text: Annotated[str, typer.Argument(help="words to find")], as_of: As
 
     Example: ``qpq evidence search "Badakhshan relocation"``
     """
+    from qpq.case import load_case
+    from qpq.case.queries import EvidenceDB
+
     db = EvidenceDB.from_case(load_case(case))
     rows = db.search(text, _day(as_of, "--as-of", end=True))
     if json_out:
@@ -164,6 +174,9 @@ def audit_cmd(case: CaseOpt = None, json_out: JsonOpt = False) -> None:
 
     Example: ``qpq evidence audit --json``
     """
+    from qpq.case import load_case
+    from qpq.case.audit import audit
+
     report = audit(load_case(case))
     if json_out:
         print_json(report)
@@ -185,6 +198,8 @@ def validate(path: Annotated[Path, typer.Argument(help="case folder")],
 
     Example: ``qpq evidence validate my_case/``
     """
+    from qpq.case import load_case
+
     case = load_case(path)
     summary = {"case": case.meta.id, "sources": len(case.sources), "events": len(case.events),
                "quantities": len(case.quantities), "claims": len(case.claims),
@@ -204,6 +219,8 @@ def schema(out: Annotated[Path | None, typer.Option("--out", help="write to this
 
     Example: ``qpq evidence schema --out case.schema.json``
     """
+    from qpq.case.schema import case_json_schema
+
     data = case_json_schema()
     if out is None:
         print_json(data)

@@ -22,17 +22,19 @@ field and what is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from qpq.case import load_case
 from qpq.cli._common import console, err_console, print_json
 from qpq.errors import BadInputError
-from qpq.explore.loading import load_study
-from qpq.explore.scenario import Study
-from qpq.explore.settings import scenario_json_schema
+
+if TYPE_CHECKING:
+    from qpq.explore.scenario import Study
+
+# Domain modules are imported inside the commands, so that ``qpq --help`` and the other
+# commands do not pay for them (tests/cli/test_import_cost.py).
 
 __all__ = ["app"]
 
@@ -57,6 +59,9 @@ ChartOpt = Annotated[Path | None, typer.Option("--chart", help="write the figure
 
 
 def _load(ref: str, case_dir: Path | None) -> tuple[Any, Study]:
+    from qpq.case import load_case
+    from qpq.explore.loading import load_study
+
     case = load_case(case_dir)
     return case, load_study(ref, case)
 
@@ -151,6 +156,8 @@ def _show_comparison(res: Any) -> None:
 @app.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of a scenario file."""
+    from qpq.explore.settings import scenario_json_schema
+
     print_json(scenario_json_schema())
 
 

@@ -13,7 +13,7 @@ Examples::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -21,14 +21,14 @@ from rich.table import Table
 
 from qpq.cli._common import console, err_console, parse_assignments, print_json
 from qpq.errors import BadInputError
-from qpq.game.efg import write_efg
-from qpq.game.gambit_bridge import reduced_structure
-from qpq.game.solution import GameSolution
-from qpq.game.solver import DEFAULT_TOL, solve
-from qpq.game.spec import FULL_GAME, GameStructure
-from qpq.game.tree import build_tree
-from qpq.model.parameters import ParameterRegistry, ParameterSet
-from qpq.model.policies import FIRST_MOVES, FirstMove, first_move
+
+if TYPE_CHECKING:
+    from qpq.game.solution import GameSolution
+    from qpq.game.spec import GameStructure
+    from qpq.model.parameters import ParameterSet
+
+# Domain modules are imported inside the commands, so that ``qpq --help`` and the other
+# commands do not pay for them (tests/cli/test_import_cost.py).
 
 __all__ = ["app"]
 
@@ -47,11 +47,16 @@ MoveOpt = Annotated[list[str] | None, typer.Option(
 
 
 def _point(case: Path | None, sets: list[str] | None) -> ParameterSet:
+    from qpq.model.parameters import ParameterRegistry
+
     registry = ParameterRegistry.load(case)
     return registry.point(parse_assignments(sets or []))
 
 
 def _structure(moves: list[str] | None, reduced: bool) -> GameStructure:
+    from qpq.game.spec import FULL_GAME, GameStructure
+    from qpq.model.policies import FIRST_MOVES, FirstMove, first_move
+
     chosen: tuple[FirstMove, ...] = FIRST_MOVES
     if moves:
         try:
@@ -61,6 +66,8 @@ def _structure(moves: list[str] | None, reduced: bool) -> GameStructure:
     if reduced:
         if len(chosen) != 1:
             raise BadInputError("--reduced needs exactly one --first-move")
+        from qpq.game.gambit_bridge import reduced_structure
+
         try:
             return reduced_structure(chosen[0])
         except ValueError as exc:
@@ -118,8 +125,8 @@ def solve_command(
                                         "search")] = True,
     intuitive: Annotated[bool, typer.Option("--intuitive", help="apply the intuitive "
                                             "criterion")] = False,
-    tol: Annotated[float, typer.Option("--tol", help="relative tolerance for ties")
-                   ] = DEFAULT_TOL,
+    tol: Annotated[float | None, typer.Option(
+        "--tol", help="relative tolerance for ties (default: the solver's, 1e-09)")] = None,
     max_equilibria: Annotated[int, typer.Option("--max-equilibria", help="list at most this "
                                                 "many PBE")] = 256,
     json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
@@ -128,6 +135,10 @@ def solve_command(
 
     Example: ``qpq game solve --set reneging_cost=5 --json``
     """
+    from qpq.game.solver import DEFAULT_TOL, solve
+
+    if tol is None:
+        tol = DEFAULT_TOL
     if not 0 < tol < 1e-2:
         raise BadInputError(f"--tol must lie in (0, 0.01), got {tol:g}")
     point = _point(case, sets)
@@ -155,13 +166,16 @@ def export_command(
 
     Example: ``qpq game export --format efg --out qpq.efg``
     """
+    from qpq.game.efg import write_efg
+    from qpq.game.tree import build_tree
+
     if fmt.lower() != "efg":
         raise BadInputError(f"--format {fmt!r} is not supported; allowed: efg")
     point = _point(case, sets)
     structure = _structure(first_moves, reduced)
     tree = build_tree(point, structure)
     changed = point.changed()
-    comment = ("qpq model-spec v1.4 one-round game; parameters: defaults"
+    comment = ("qpq one-round game; parameters: defaults"
                + ("" if not changed else " with " + ", ".join(f"{k}={v:g}"
                                                             for k, v in changed.items())))
     path = write_efg(tree, out, comment)
@@ -219,6 +233,7 @@ def sweep_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from qpq.game.sweep import OUTSIDE, phase_diagram
+    from qpq.model.parameters import ParameterRegistry
 
     if not 2 <= n <= 1000:
         raise BadInputError(f"--n must lie in [2, 1000], got {n}")
@@ -279,6 +294,7 @@ def propositions_command(
     import numpy as np
 
     from qpq.game.proposition_study import run_study
+    from qpq.model.parameters import ParameterRegistry
 
     if not 1 <= n <= 1_000_000:
         raise BadInputError(f"--n must lie in [1, 1000000], got {n}")

@@ -13,19 +13,26 @@ Examples::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from qpq.cli._common import console, print_json
-from qpq.model.parameters import ParameterRegistry
+
+if TYPE_CHECKING:
+    from qpq.model.parameters import ParameterRegistry
+
+# Domain modules are imported inside the commands, so that ``qpq --help`` and the other
+# commands do not pay for them (tests/cli/test_import_cost.py).
 
 __all__ = ["parameter_rows", "params_command"]
 
 
 def parameter_rows(registry: ParameterRegistry) -> list[dict[str, Any]]:
     """One JSON-ready row per parameter."""
+    from qpq.model.parameters import UNCALIBRATED
+
     return [
         {
             "name": p.name,
@@ -40,7 +47,7 @@ def parameter_rows(registry: ParameterRegistry) -> list[dict[str, Any]]:
             "observations": list(p.observations),
             "n_observations": len(p.observations),
             "assumption": p.assumption,
-            "status": "uncalibrated (assumption-driven)" if p.assumption else "evidence",
+            "status": UNCALIBRATED if p.assumption else "evidence",
             "note": p.note,
         }
         for p in registry
@@ -56,6 +63,8 @@ def params_command(
 
     Example: ``qpq params --json``
     """
+    from qpq.model.parameters import ParameterRegistry
+
     registry = ParameterRegistry.load(case)
     rows = parameter_rows(registry)
     if json_out:

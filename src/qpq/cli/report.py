@@ -13,11 +13,11 @@ from typing import Annotated
 
 import typer
 
-from qpq.case import FuzzyDate, load_case
-from qpq.case.asof import case_as_of
 from qpq.cli._common import console, print_json, progress
 from qpq.errors import BadInputError
-from qpq.report import build_report
+
+# Domain modules are imported inside the commands, so that ``qpq --help`` and the other
+# commands do not pay for them (tests/cli/test_import_cost.py).
 
 __all__ = ["report_command"]
 
@@ -37,6 +37,10 @@ def report_command(
 
     Example: ``qpq report --out out/`` or ``qpq report --as-of 2021-08-15 --out out-2021/``
     """
+    from qpq.case import FuzzyDate, load_case
+    from qpq.case.asof import case_as_of
+    from qpq.report import build_report
+
     start = time.perf_counter()
     loaded = load_case(case)
     cutoff = None

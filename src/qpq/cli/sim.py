@@ -19,18 +19,15 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
-from qpq.case import load_case
-from qpq.case.dates import DateParseError, FuzzyDate
 from qpq.cli._common import console, err_console, parse_assignments, print_json
 from qpq.errors import BadInputError
-from qpq.sim.calibration import UNCALIBRATED, calibrate
-from qpq.sim.forecast import check_window, forecast
-from qpq.sim.policies import policy_names, resolve_policy
-from qpq.sim.runs import RunRequest, run_policies
+from qpq.model.policies import policy_names
+
+# Domain modules are imported inside the commands, so that ``qpq --help`` and the other
+# commands do not pay for them (tests/cli/test_import_cost.py).
 
 __all__ = ["app"]
 
@@ -48,6 +45,8 @@ RepsOpt = Annotated[int, typer.Option("--replicates", help="calibration: scenari
 
 
 def _date(text: str, option: str) -> dt.date:
+    from qpq.case.dates import DateParseError, FuzzyDate
+
     try:
         return FuzzyDate.parse(text).latest
     except DateParseError as exc:
@@ -90,6 +89,12 @@ def run_command(
 
     Example: ``qpq sim run --policy engage_no_promise --policy boycott --n 2000 --json``
     """
+    import numpy as np
+
+    from qpq.case import load_case
+    from qpq.model.parameters import UNCALIBRATED
+    from qpq.sim.runs import RunRequest, run_policies
+
     request = RunRequest(
         policies=tuple(policy) if policy else policy_names(), start=_date(start, "--start"),
         until=_date(until, "--until"), n=n, seed=seed, draws=draws,
@@ -153,6 +158,12 @@ def backcast_command(
 
     Example: ``qpq sim backcast --as-of 2025-12-31 --json``
     """
+    import numpy as np
+
+    from qpq.case import load_case
+    from qpq.sim.calibration import UNCALIBRATED, calibrate
+    from qpq.sim.policies import resolve_policy
+
     resolve_policy(policy)
     cut = _date(as_of, "--as-of")
     case = load_case(case_dir)
@@ -203,6 +214,10 @@ def forecast_command(
 
     Example: ``qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json``
     """
+    from qpq.case import load_case
+    from qpq.sim.calibration import calibrate
+    from qpq.sim.forecast import check_window, forecast
+
     cut, end = _date(as_of, "--as-of"), _date(until, "--until")
     check_window(cut, end, policy, n)
     case = load_case(case_dir)
@@ -235,6 +250,7 @@ def propositions_command(
 
     Example: ``qpq sim propositions --json``
     """
+    from qpq.case import load_case
     from qpq.sim.propositions import p1_boycott, p3_capacity, p5_conundrum, p6_free_ride
 
     case = load_case(case_dir)

@@ -15,28 +15,33 @@ the ensemble's fan chart and event probabilities, and the evidence behind each p
 Nothing here imports Streamlit; only ``app.py`` does (the ``dashboard`` extra).
 """
 
-from qpq.dashboard.controls import (
-    AXIS_DEFAULTS,
-    KEY_PARAMETERS,
-    PointCheck,
-    SliderSpec,
-    resolve_point,
-    slider_spec,
-    slider_specs,
-)
-from qpq.dashboard.equilibrium import EquilibriumView, TypeEffort, equilibrium_view
-from qpq.dashboard.evidence import (
-    EvidenceItem,
-    ParameterEvidence,
-    SourceRef,
-    evidence_markdown,
-    parameter_evidence,
-    resolve_evidence,
-)
-from qpq.dashboard.phase import PhaseGrid, phase_chart, phase_grid
-from qpq.dashboard.server import APP_PATH, streamlit_command, streamlit_env
-from qpq.dashboard.view import Context, DashboardView, Settings, compute_view, view_charts
-from qpq.dashboard.whatif import EventRow, ForecastView, WhatIfRequest, fan_chart, what_if
+from typing import TYPE_CHECKING
+
+from qpq._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from qpq.dashboard.controls import (
+        AXIS_DEFAULTS,
+        KEY_PARAMETERS,
+        PointCheck,
+        SliderSpec,
+        resolve_point,
+        slider_spec,
+        slider_specs,
+    )
+    from qpq.dashboard.equilibrium import EquilibriumView, TypeEffort, equilibrium_view
+    from qpq.dashboard.evidence import (
+        EvidenceItem,
+        ParameterEvidence,
+        SourceRef,
+        evidence_markdown,
+        parameter_evidence,
+        resolve_evidence,
+    )
+    from qpq.dashboard.phase import PhaseGrid, phase_chart, phase_grid
+    from qpq.dashboard.server import APP_PATH, streamlit_command, streamlit_env
+    from qpq.dashboard.view import Context, DashboardView, Settings, compute_view, view_charts
+    from qpq.dashboard.whatif import EventRow, ForecastView, WhatIfRequest, fan_chart, what_if
 
 __all__ = [
     "APP_PATH",
@@ -72,3 +77,22 @@ __all__ = [
     "view_charts",
     "what_if",
 ]
+
+# Each name's module is imported on first use (qpq._lazy), so importing one submodule
+# does not import its siblings' libraries.
+_EXPORTS = {
+    "qpq.dashboard.controls": (
+        "AXIS_DEFAULTS", "KEY_PARAMETERS", "PointCheck", "SliderSpec", "resolve_point",
+        "slider_spec", "slider_specs",
+    ),
+    "qpq.dashboard.equilibrium": ("EquilibriumView", "TypeEffort", "equilibrium_view"),
+    "qpq.dashboard.evidence": (
+        "EvidenceItem", "ParameterEvidence", "SourceRef", "evidence_markdown",
+        "parameter_evidence", "resolve_evidence",
+    ),
+    "qpq.dashboard.phase": ("PhaseGrid", "phase_chart", "phase_grid"),
+    "qpq.dashboard.server": ("APP_PATH", "streamlit_command", "streamlit_env"),
+    "qpq.dashboard.view": ("Context", "DashboardView", "Settings", "compute_view", "view_charts"),
+    "qpq.dashboard.whatif": ("EventRow", "ForecastView", "WhatIfRequest", "fan_chart", "what_if"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

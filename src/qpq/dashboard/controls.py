@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from qpq.errors import BadInputError
-from qpq.model.parameters import ParameterRegistry, ParameterSet
+from qpq.model.parameters import UNCALIBRATED, ParameterRegistry, ParameterSet
 
 __all__ = [
     "AXIS_DEFAULTS",
@@ -32,8 +32,6 @@ __all__ = [
     "slider_specs",
 ]
 
-UNCALIBRATED = "uncalibrated (assumption-driven)"
-"""The label of every number no evidence pins (the wording the simulator uses too)."""
 
 KEY_PARAMETERS: tuple[str, ...] = (
     "crackdown_intensity", "iskp_pull", "prior_sincere", "capacity_low", "capacity_high",

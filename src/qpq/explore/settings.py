@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qpq.case.schema import Scenario
 from qpq.model.outcomes import OUTCOMES, Lens
-from qpq.model.policies import POLICIES
+from qpq.model.policies import policy_names
 
 __all__ = [
     "DiscoverySettings",
@@ -28,11 +28,6 @@ __all__ = [
     "scenario_json_schema",
     "simulated_outcomes",
 ]
-
-
-def policy_names() -> tuple[str, ...]:
-    """China's policies in registry order: the allowed levers."""
-    return tuple(p.name for p in POLICIES)
 
 
 def simulated_outcomes() -> tuple[str, ...]:

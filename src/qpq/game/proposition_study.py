@@ -1,6 +1,6 @@
 """Testing the propositions honestly: at the defaults, over the ranges, and falsified.
 
-Model-spec section 4 asks, for each proposition, for (a) its status at the frozen,
+docs/model-game.md §9 describes, for each proposition, (a) its status at the frozen,
 evidence-justified defaults, (b) the share of the assumption ranges in which it holds
 (a Monte Carlo over the ranges, :mod:`qpq.game.sampling`), and (c) its falsification
 counterpart — the parameters under which the logic says it must fail — both at the
@@ -126,7 +126,7 @@ class PropositionStudy:
     overrides: dict[str, float]
     tolerance: float
     seconds: float
-    method: str = ("model-spec section 4: test at the frozen defaults; Monte Carlo share over "
+    method: str = ("test at the frozen defaults; Monte Carlo share over "
                    "the assumption ranges; falsification counterpart at the defaults and over "
                    "the same draws; equilibria from the vectorised pure-PBE solver with the "
                    "spec's selection")
@@ -166,7 +166,7 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
               overrides: Mapping[str, str | float] | None = None,
               propositions: tuple[Proposition, ...] = PROPOSITIONS,
               tol: float = DEFAULT_TOL) -> PropositionStudy:
-    """Run tests (a)–(c) of model-spec section 4 for every proposition.
+    """Run tests (a)–(c) of docs/model-game.md §9 for every proposition.
 
     Parameters
     ----------

@@ -3,7 +3,7 @@
 The kernels (:mod:`qpq.game.kernel`, :mod:`qpq.game.pruned`) say, for every point, first
 move and effort profile, whether the profile with China's (tie-broken) best responses is a
 continuation equilibrium and what China then gets. This module turns those arrays into the
-spec's PBE and selection (model-spec section 2, "Selection"), exactly as
+PBE and selection of docs/model-game.md §3, exactly as
 :func:`qpq.game.solver.solve` does for one point:
 
 * a PBE exists when every first move has a continuation equilibrium; a continuation

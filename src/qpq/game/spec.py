@@ -2,8 +2,8 @@
 
 Players, chance moves, who observes what, the Taliban's types and efforts, China's first
 moves and the signals China sees: everything the solver, the explicit tree, the .efg
-export and the labels need to agree on, with the label conventions of model-spec
-section 2 ("Gambit"): players ``China`` and ``Taliban``; Taliban information sets
+export and the labels need to agree on, with the label conventions of docs/model-game.md
+§2, item 8: players ``China`` and ``Taliban``; Taliban information sets
 ``T|S,H|Engage[no_promise]``; China's final information sets
 ``C|Engage[no_promise],s1,d0,rclose``; China's first move at ``C|first``.
 
@@ -107,7 +107,7 @@ class ChanceMove:
 
 @dataclass(frozen=True)
 class GameStructure:
-    """Formal properties of one member of the game family (spec section 2).
+    """Formal properties of one member of the game family (docs/model-game.md §2, item 7).
 
     Attributes
     ----------

@@ -135,7 +135,7 @@ def _scalar(p: Mapping[str, ArrayLike], name: str) -> float:
 
 def build_tree(params: ParameterSet | Mapping[str, float],
                structure: GameStructure = FULL_GAME) -> Tree:
-    """Build the quid pro quo game as an explicit tree (labels as in model-spec section 2)."""
+    """Build the quid pro quo game as an explicit tree (labels as in docs/model-game.md §2)."""
     p: dict[str, float] = (params.as_dict() if isinstance(params, ParameterSet)
                            else {k: float(v) for k, v in params.items()})
     china, taliban = 0, 1
@@ -201,5 +201,5 @@ def build_tree(params: ParameterSet | Mapping[str, float],
                                 cnode.children.append(Node(
                                     "terminal", payoffs=(float(uc), float(ut)),
                                     label=f"{where}|{g.label}|{f.value}"))
-    return Tree(title="China-Taliban quid pro quo (qpq model-spec v1.4, one round)",
+    return Tree(title="China-Taliban quid pro quo (qpq, one round)",
                 players=structure.players, root=root)

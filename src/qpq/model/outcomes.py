@@ -3,8 +3,8 @@
 Exploration, the report and the dashboard read outcomes by these names; the game and the
 simulator compute them. Each :class:`Outcome` says what it measures, in which unit, which
 direction is better and for whom, and which lens produces it. Definitions follow
-model-spec sections 3-4; where the spec leaves a choice open the ``definition`` says what
-we chose (see also docs/model-game.md).
+docs/model-dynamics.md and docs/model-game.md §9; where a choice was open the ``definition``
+says what we chose.
 """
 
 from __future__ import annotations
@@ -53,11 +53,11 @@ OUTCOMES: tuple[Outcome, ...] = (
         "China's security: minus the severity-weighted expected attacks on China and on "
         "Chinese nationals.",
         "Simulation: minus severity-weighted expected attacks on China/Xinjiang and on Chinese "
-        "nationals in Afghanistan per year, averaged over the reporting window (spec 3). "
+        "nationals in Afghanistan per year, averaged over the reporting window. "
         "Game: minus (this round's expected harm etim_threat*(1-s) + iskp_threat*d plus "
         "future_weight times the expected future harm of W), in harm units; the preference "
         "weight w_security is not applied, so security is comparable across w_security "
-        "(spec 4, definitions of P1/P5)."),
+        "(as in the definitions of P1/P5)."),
     Outcome(
         "round_harm", "harm units", Direction.LOWER_BETTER_FOR_CHINA, Lens.GAME,
         "This round's expected harm to China.",

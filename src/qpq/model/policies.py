@@ -1,6 +1,6 @@
 """China's levers, named once: first moves, published promises, final actions, policies.
 
-The one-round game (model-spec section 2) and the simulator (section 3) both speak of
+The one-round game (docs/model-game.md §2) and the simulator (docs/model-dynamics.md) speak of
 China boycotting, engaging with a published promise, recognising, and afterwards
 rewarding, withholding, downgrading, turning to a multilateral Plan B or intervening.
 This module defines those names and what each combination *means* — whether the Taliban
@@ -16,9 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import ArrayLike, NDArray
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
+
+# NumPy is imported inside the two element-wise functions: the CLI lists the policies in its
+# help without paying for NumPy (tests/cli/test_import_cost.py).
 
 __all__ = [
     "FINAL_ACTIONS",
@@ -34,11 +39,12 @@ __all__ = [
     "consequence",
     "final_actions",
     "first_move",
+    "policy_names",
 ]
 
 
 class Promise(Enum):
-    """A published rule saying when China will recognise, ρ(s, d, r) (spec section 2)."""
+    """A published rule saying when China will recognise, ρ(s, d, r) (docs/model-game.md §2)."""
 
     NO_PROMISE = "no_promise"
     REWARD_IF_SUPPRESSED = "reward_if_suppressed"
@@ -61,6 +67,8 @@ class Promise(Enum):
         ``r_close`` is 1 when the UN report says "close ties". ``no_promise`` prescribes
         nothing; it returns ``False`` everywhere and :func:`breaks_word` ignores it.
         """
+        import numpy as np
+
         s_ = np.asarray(s) == 1
         d_ = np.asarray(d) == 1
         close = np.asarray(r_close) == 1
@@ -146,7 +154,7 @@ _FINAL_ACTIONS: dict[MoveKind, tuple[FinalAction, ...]] = {
 
 
 def final_actions(kind: MoveKind) -> tuple[FinalAction, ...]:
-    """China's final actions after a first move of this kind (spec section 2, step 7)."""
+    """China's final actions after a first move of this kind (docs/model-game.md §2)."""
     return _FINAL_ACTIONS[kind]
 
 
@@ -179,10 +187,10 @@ class Consequence:
 def consequence(m: FirstMove, f: FinalAction) -> Consequence:
     """R, A, G, Plan B and intervention for a first move and a final action.
 
-    Rules (spec section 2): R = 1 when (m = Engage and f = Reward) or (m = Recognize and
-    f ∉ {Downgrade, Intervene}); A = 1 when m ≠ Boycott and f ∉ {Downgrade, Intervene};
-    G = 1 when m = Recognize or f = Reward. Plan B leaves recognition and aid as they were;
-    intervention ends both.
+    Rules (docs/model-game.md §2, item 6): R = 1 when (m = Engage and f = Reward) or
+    (m = Recognize and f ∉ {Downgrade, Intervene}); A = 1 when m ≠ Boycott and
+    f ∉ {Downgrade, Intervene}; G = 1 when m = Recognize or f = Reward. Plan B leaves
+    recognition and aid as they were; intervention ends both.
     """
     if f not in final_actions(m.kind):
         raise ValueError(f"{f.value} is not a final action after {m.label}")
@@ -207,6 +215,8 @@ def breaks_word(m: FirstMove, f: FinalAction, s: ArrayLike, d: ArrayLike, r_clos
     ρ(s, d, r). After Recognize: Downgrade and Intervene break the recognition given.
     After Boycott or Engage[no_promise]: never.
     """
+    import numpy as np
+
     shape = np.broadcast(np.asarray(s), np.asarray(d), np.asarray(r_close)).shape
     if m.kind is MoveKind.RECOGNIZE:
         cut = f in (FinalAction.DOWNGRADE, FinalAction.INTERVENE)
@@ -256,4 +266,9 @@ POLICIES: tuple[Policy, ...] = (
            "the one-round game with China's current belief as the prior.", None,
            ("prior_sincere",)),
 )
-"""The simulator's built-in policies (model-spec section 3, step 2)."""
+"""The simulator's built-in policies (docs/model-dynamics.md §7.1)."""
+
+
+def policy_names() -> tuple[str, ...]:
+    """Names of the registry's policies."""
+    return tuple(p.name for p in POLICIES)

@@ -1,4 +1,4 @@
-"""The shared utilities of model-spec sections 1-2, written once and vectorised.
+"""The shared utilities of the one-round game, written once and vectorised.
 
 Every function takes its parameters as a mapping ``name -> value or array`` and its other
 arguments as arrays, and combines them by NumPy broadcasting, so the same formula serves a
@@ -151,7 +151,7 @@ def china_utility(*, engaged: ArrayLike, recognised: ArrayLike, aid: ArrayLike,
                   grants: ArrayLike, plan_b: ArrayLike, intervene: ArrayLike, breach: ArrayLike,
                   s: ArrayLike, d: ArrayLike, sincere: ArrayLike, kappa: ArrayLike,
                   effort: ArrayLike, p: Params) -> FloatArray:
-    """U_C: China's payoff for one play of the round (spec section 2).
+    """U_C: China's payoff for one play of the round (docs/model-game.md §2).
 
     U_C = −w·Harm + W + ``econ_gain``·1[m≠Boycott]·(1 − d) − ``aid_cost``·A
     − ``recognition_cost``·G − (1 + ``future_weight``)·(``planb_cost``·1[PlanB]
@@ -175,7 +175,7 @@ def china_utility(*, engaged: ArrayLike, recognised: ArrayLike, aid: ArrayLike,
 def taliban_utility(*, recognised: ArrayLike, aid: ArrayLike, boycott: ArrayLike,
                     plan_b: ArrayLike, intervene: ArrayLike, s: ArrayLike, d: ArrayLike,
                     sincere: ArrayLike, effort: ArrayLike, p: Params) -> FloatArray:
-    """U_T: the Taliban's payoff for one play of the round (spec section 2).
+    """U_T: the Taliban's payoff for one play of the round (docs/model-game.md §2).
 
     U_T = ``recognition_value``·R + ``aid_value``·A − k_θ·e²
     + ``harbour_benefit``·1[θ=I]·(1 − s)·(1 + (``boycott_bond`` − 1)·1[m=Boycott])

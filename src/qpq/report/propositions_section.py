@@ -1,4 +1,4 @@
-"""The report section "The paper's propositions": tests (a)–(c) of model-spec section 4.
+"""The report section "The paper's propositions": tests (a)–(c) of docs/model-game.md §9.
 
 For P1–P7 (P5 in its mechanism and equilibrium-path versions, P6 also for
 security-motivated engagement) the table shows the model's definition, the status at the
@@ -101,7 +101,7 @@ def propositions_section(ctx: ReportContext) -> SectionContent:
              "</th><th>(c) falsification counterpart</th></tr></thead><tbody>"
              + "".join(_row(r) for r in study.results) + "</tbody></table>")
     html = (
-        "<p>Each proposition of the paper is tested three ways (model-spec section 4): "
+        "<p>Each proposition of the paper is tested three ways: "
         "(a) at the case file's defaults, used as they are; (b) over a Monte Carlo of "
         f"{study.n_draws:,} draws over the plausible ranges of the assumptions (seed "
         f"{SEED}; {escape(study.sampling_method)}); (c) under its falsification counterpart, "

@@ -4,7 +4,7 @@ Each lens contributes sections. A :class:`Section` is a title plus a *builder*: 
 that takes the :class:`ReportContext` and returns :class:`SectionContent` (an HTML fragment
 and figures). The registry is an explicit, ordered list (:func:`default_sections`): no
 registration by import side effect. A section whose lens is not built yet has no builder and
-renders as a placeholder that says what will appear there and which issue brings it.
+renders as a placeholder that says what will appear there.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def default_sections() -> list[Section]:
                 "China's engagement milestones (issue 14).",
                 "qpq.report.record_section:record_section"),
         Section("parameters", "Model parameters and their evidence", "model",
-                "Every parameter with its default, range, unit and evidence (issue 3).",
+                "Every parameter with its default, range, unit and evidence.",
                 f"{ev}:parameters_section"),
         Section("game", "The quid pro quo game: equilibria", "game",
                 "Perfect Bayesian equilibria at the defaults.",

@@ -26,16 +26,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats as sps
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from qpq.case.asof import case_as_of
 from qpq.case.loader import Case
 from qpq.errors import BadInputError
+from qpq.model.parameters import UNCALIBRATED
 from qpq.sim.engine import Particles, RunSpec, SimResult, simulate
 from qpq.sim.equilibrium import ContinuationTable
 from qpq.sim.facts import Fact, fact_stats, pass_matrix, stylised_facts
@@ -49,6 +51,7 @@ from qpq.sim.timeline import (
     quarter_end,
     quarter_of,
 )
+from qpq.stats import INTERVAL_90, median_interval
 
 __all__ = [
     "UNCALIBRATED",
@@ -59,8 +62,6 @@ __all__ = [
     "history_end",
 ]
 
-UNCALIBRATED = "uncalibrated (assumption-driven)"
-"""The label of every quantity no evidence constrains."""
 
 RUN_START = dt.date(1996, 1, 1)
 """Runs start in 1996 (the first Taliban rule) by default."""
@@ -163,6 +164,8 @@ class CalibrationResult:
         Columns: scenario, draw, the Taliban's true type, facts missed, and the value of
         every sampled parameter.
         """
+        import pandas as pd
+
         draws = self.sim.pool_index[self.accepted]
         labels = np.array(["S,H", "S,L", "I,H", "I,L"])
         data: dict[str, Any] = {"scenario": self.accepted, "draw": draws,
@@ -197,16 +200,12 @@ class CalibrationResult:
         }
 
 
-def _quantiles(x: NDArray[np.float64]) -> tuple[float, float, float]:
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return (float("nan"),) * 3
-    lo, med, hi = np.quantile(x, [0.05, 0.5, 0.95])
-    return float(med), float(lo), float(hi)
-
-
 def _parameter_reports(pool: ParameterPool, draw_of: NDArray[np.int64]
                        ) -> tuple[ParameterReport, ...]:
+    # Imported here, like pandas above: runs that only simulate (and `import qpq.sim`) do not
+    # pay for them.
+    from scipy import stats as sps
+
     varying = pool.varying()
     reports = []
     level = 0.01 / max(len(varying), 1)
@@ -214,11 +213,12 @@ def _parameter_reports(pool: ParameterPool, draw_of: NDArray[np.int64]
     for name in varying:
         prior = pool.values[name]
         post = prior[draw_of]
+        low, high = np.quantile(post, INTERVAL_90)
         # the test counts each accepted draw once: replicates of one draw are not evidence
         pv = float(sps.ks_2samp(prior, prior[chosen]).pvalue) if chosen.size > 1 else 1.0
         reports.append(ParameterReport(
             name, float(prior.mean()), float(prior.std()), float(post.mean()),
-            float(post.std()), float(np.quantile(post, 0.05)), float(np.quantile(post, 0.95)),
+            float(post.std()), float(low), float(high),
             pv, bool(pv < level)))
     return tuple(reports)
 
@@ -291,7 +291,8 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
     for f in facts:
         evaluable = f.id in ids
         col = passed[:, ids.index(f.id)] if evaluable else np.zeros(n, dtype=bool)
-        med, lo, hi = _quantiles(sim.stats[f.id][accepted]) if evaluable else (np.nan,) * 3
+        x = sim.stats[f.id][accepted] if evaluable else np.empty(0)
+        lo, med, hi = median_interval(x[np.isfinite(x)])
         reports.append(FactReport(
             fact=f, used=evaluable and f.id in known, evaluable=evaluable,
             prior_match=float(col.mean()) if evaluable else float("nan"),

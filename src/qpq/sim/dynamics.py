@@ -1,4 +1,6 @@
-"""One quarter of the quid pro quo for every scenario of a chunk at once (model-spec 3).
+"""One quarter of the quid pro quo for every scenario of a chunk at once.
+
+Described in docs/model-dynamics.md §3 and §7.
 
 Order of events within a quarter (the step function :meth:`Dynamics.step`):
 

@@ -5,7 +5,7 @@ module says what each does in a quarter, vectorised over scenarios, and turns
 (first move, final action) pairs into their consequences through
 :func:`qpq.model.consequence` and :func:`qpq.model.breaks_word` (tabulated once).
 
-State carries over (model-spec section 3, step 2): once the Taliban are recognised, the
+State carries over (docs/model-dynamics.md §3, step 2): once the Taliban are recognised, the
 next quarter starts from the first move Recognize (maintained) until China downgrades or
 intervenes; otherwise the policy chooses the first move.
 
@@ -44,6 +44,7 @@ from qpq.model.policies import (
     Promise,
     breaks_word,
     consequence,
+    policy_names,
 )
 
 __all__ = [
@@ -99,11 +100,6 @@ class SimPolicy:
     def name(self) -> str:
         """The policy's registry name."""
         return self.spec.name
-
-
-def policy_names() -> tuple[str, ...]:
-    """Names of the registry's policies."""
-    return tuple(p.name for p in POLICIES)
 
 
 def resolve_policy(name: str) -> SimPolicy:

@@ -1,4 +1,6 @@
-"""The paper's propositions in time: dynamic forms of P1, P3, P5 and P6 (model-spec 4).
+"""The paper's propositions in time: dynamic forms of P1, P3, P5 and P6.
+
+The static forms are in docs/model-game.md §9.
 
 Each test compares two runs of the whole history (1996 to ``horizon``) that differ in one
 respect and share every random number (same seed, same scenarios: common random numbers),

@@ -19,7 +19,6 @@ from enum import IntEnum
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 __all__ = [
     "BLOCK_SIZE",
@@ -118,5 +117,8 @@ def poisson_inverse(lam: NDArray[np.float64], u: NDArray[np.floating]) -> NDArra
             if j > 400:  # numerical tail: leave the rest at the current count
                 break
     if big.any():
+        # Imported here: scipy.stats takes longer to import than most runs need it.
+        from scipy import stats
+
         k[big] = stats.poisson.ppf(uu[big], lam[big])
     return k.reshape(shape)

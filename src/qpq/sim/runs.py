@@ -18,7 +18,6 @@ from qpq.errors import BadInputError
 from qpq.sim.engine import RunSpec, SimResult, WindowStat, simulate
 from qpq.sim.params import ParameterPool, default_pool, sample_pool, sim_registry
 from qpq.sim.policies import policy_names, resolve_policy
-from qpq.sim.store import ParquetSink
 from qpq.sim.tables import table_for
 from qpq.sim.timeline import EARLIEST, LATEST, build_timeline, quarter_of
 
@@ -120,6 +119,9 @@ def run_policies(case: Case, request: RunRequest,
     stats = summary_stats(max(quarter_of(request.window_start), timeline.start),
                           timeline.stop - 1)
     results: dict[str, SimResult] = {}
+    if request.out_dir is not None:
+        # Only runs written to disk need DuckDB and pandas.
+        from qpq.sim.store import ParquetSink
     for name in request.policies:
         spec = RunSpec(timeline=timeline, pool=pool, table=table, policy=name, n=request.n,
                        seed=request.seed, stats=stats,

@@ -1,6 +1,6 @@
 """The simulator's state: one array per state variable over a chunk of scenarios.
 
-Per scenario (model-spec section 3 and issue 5, item 1):
+Per scenario (docs/model-dynamics.md §2):
 
 * Uyghur militant stocks (continuous fighters) by location and affiliation: border zone
   (Badakhshan/Wakhan), interior (Baghlan/Takhar), co-opted into Taliban ranks, ISKP,

@@ -24,7 +24,6 @@ built once per regime.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -218,9 +217,3 @@ def build_timeline(case: Case, start: dt.date, stop: dt.date,
                     taliban_in_power=attrs["taliban_in_power"], recognitions=recog,
                     regimes=tuple(regimes), regime_index=index, sources=tuple(used))
 
-
-def regime_parameters(regime: Regime, values: Mapping[str, float]) -> dict[str, float]:
-    """Game parameters changed by a regime: ``us_presence`` and ``recognition_cost``."""
-    factor = float(values["third_party_recognition_factor"]) ** regime.recognitions
-    return {"us_presence": regime.us_presence,
-            "recognition_cost": float(values["recognition_cost"]) * factor}

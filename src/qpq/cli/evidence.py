@@ -6,7 +6,7 @@ Examples::
     qpq evidence show ev-wang-yi-kabul-2022
     qpq evidence search "Badakhshan"
     qpq evidence audit
-    qpq evidence record --subject TIP --as-of 2025-06-30 --json
+    qpq evidence record --subject ETIM --as-of 2025-06-30 --json
     qpq evidence validate path/to/my_case
 """
 
@@ -138,6 +138,9 @@ def record(
 
     Example: ``qpq evidence record --subject ISKP --as-of 2023-12-31 --json``
     """
+    from qpq.case import load_case
+    from qpq.case.queries import EvidenceDB
+
     db = EvidenceDB.from_case(load_case(case))
     data = db.record(subject, _day(as_of, "--as-of", end=True))
     if json_out:

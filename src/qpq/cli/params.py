@@ -1,6 +1,6 @@
 """``qpq params``: every model parameter with its default, range, unit and evidence.
 
-The ``observations`` column counts the observations of the record (estimates, attacks,
+The evidence column also counts the observations of the record (estimates, attacks,
 Taliban actions, milestones) that bear on a parameter: what it is to be calibrated against.
 
 Examples::
@@ -71,12 +71,14 @@ def params_command(
         print_json({"source": registry.source, "parameters": rows})
         return
     table = Table(title=f"Model parameters ({len(rows)}; {registry.source})")
-    for col in ("name", "default", "range", "unit", "evidence", "observations"):
+    for col in ("name", "default", "range", "unit", "evidence"):
         table.add_column(col, overflow="fold")
     for r in rows:
         evidence = ", ".join(r["evidence"])
         if r["assumption"]:
             evidence = f"assumption ({evidence})" if evidence else "assumption"
+        if r["n_observations"]:
+            evidence += f"; {r['n_observations']} observations"
         table.add_row(r["name"], f"{r['default']:g}", f"[{r['low']:g}, {r['high']:g}]",
-                      r["unit"], evidence, str(r["n_observations"]) if r["n_observations"] else "")
+                      r["unit"], evidence)
     console.print(table)

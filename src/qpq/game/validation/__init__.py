@@ -13,22 +13,22 @@ from typing import TYPE_CHECKING
 from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from qpq.game.validation._pbe import (
-        intuitive_filter,
-    )
     from qpq.game.validation._efg import (
         write_efg,
     )
     from qpq.game.validation._gambit import (
         reduced_structure,
     )
+    from qpq.game.validation._pbe import (
+        intuitive_filter,
+    )
     from qpq.game.validation._tree import (
         build_tree,
     )
 
 __all__ = [
-    "intuitive_filter",
     "build_tree",
+    "intuitive_filter",
     "reduced_structure",
     "write_efg",
 ]

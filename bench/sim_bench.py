@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 
 from qpq.case import load_case
-from qpq.sim.engine import RunSpec, simulate, worker_pool
-from qpq.sim.equilibrium import build_table
-from qpq.sim.params import default_pool, sim_registry
-from qpq.sim.policies import CONSEQUENCES
-from qpq.sim.timeline import build_timeline
+from qpq.sim._engine import RunSpec, simulate, worker_pool
+from qpq.sim._lookup import build_table
+from qpq.sim._policies import CONSEQUENCES
+from qpq.sim._pools import default_pool, sim_registry
+from qpq.sim._timeline import build_timeline
 
 HERE = Path(__file__).resolve().parent
 PEER = HERE / "peers" / "mesa"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from qpq.case import FuzzyDate, load_case
-from qpq.case.asof import known_dates
-from qpq.case.audit import audit
+from qpq.case._asof import known_dates
+from qpq.case._audit import audit
 from qpq.cli import main
 
 
@@ -136,7 +136,7 @@ WINDOW_END = dt.date(2025, 6, 30)  # later material is kept for scoring forecast
 
 
 def test_record_meets_the_coverage_targets(case):
-    from qpq.case.queries import EvidenceDB
+    from qpq.case._queries import EvidenceDB
 
     data = EvidenceDB.from_case(case).record()
     assert data["un_reports_with_figures"] >= 8 and data["un_figures"] >= 12

@@ -99,7 +99,7 @@ def test_schema_covers_the_record_and_validates_it(capsys, tmp_path):
     import jsonschema
     import yaml
 
-    from qpq.case.loader import builtin_case_path
+    from qpq.case._loader import builtin_case_path
 
     target = tmp_path / "schema.json"
     assert run(capsys, "evidence", "schema", "--out", str(target))[0] == 0

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from qpq.dashboard.evidence import (
+from qpq.dashboard._evidence import (
     citing_parameters,
     evidence_href,
     evidence_markdown,
     parameter_evidence,
     resolve_evidence,
 )
-from qpq.dashboard.view import Context
+from qpq.dashboard._view import Context
 
 
 def test_every_parameter_resolves_to_sources_or_says_assumption(ctx: Context) -> None:
@@ -75,8 +75,8 @@ def test_observations_resolve_and_parameters_list_them(ctx: Context) -> None:
 def test_record_figures_follow_the_as_of_date(ctx: Context) -> None:
     import datetime as dt
 
-    from qpq.case.asof import known_dates
-    from qpq.dashboard.evidence import record_figures
+    from qpq.case._asof import known_dates
+    from qpq.dashboard._evidence import record_figures
 
     def rows(figs: tuple, fig_id: str) -> int:
         (fig,) = [f for f in figs if f.id == fig_id]

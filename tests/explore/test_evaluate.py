@@ -7,13 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from qpq.explore.evaluate import _pool, block_seed, evaluate, evaluate_block, model_setup
-from qpq.explore.loading import load_study
-from qpq.explore.sampling import make_design
-from qpq.explore.scenario import TABLE_PARAMETERS
-from qpq.sim.engine import RunSpec, WindowStat, simulate
-from qpq.sim.equilibrium import build_table
-from qpq.sim.rng import BLOCK_SIZE
+from qpq.explore._designs import make_design
+from qpq.explore._evaluate import _pool, block_seed, evaluate, evaluate_block, model_setup
+from qpq.explore._loading import load_study
+from qpq.explore._scenario import TABLE_PARAMETERS
+from qpq.sim._engine import RunSpec, WindowStat, simulate
+from qpq.sim._lookup import build_table
+from qpq.sim._rng import BLOCK_SIZE
 
 FIELDS = ("effort", "response", "response_no_report", "pure", "china_value")
 

@@ -30,7 +30,7 @@ def test_failed_build_keeps_previous_report(make_case, tmp_path):
     case = load_case(make_case())
     build_report(case, out)
     before = (out / "report.html").read_text()
-    broken = [Section("x", "X", "test", "never", "qpq.report.evidence_sections:no_such_fn")]
+    broken = [Section("x", "X", "test", "never", "qpq.report._evidence_sections:no_such_fn")]
     with pytest.raises(AttributeError):
         build_report(case, out, broken)
     assert (out / "report.html").read_text() == before
@@ -56,7 +56,7 @@ def test_section_that_does_not_apply_says_why(make_case, tmp_path):
 def test_record_section_draws_three_charts_as_of_a_date(make_case, tmp_path):
     import datetime as dt
 
-    from qpq.case.asof import case_as_of
+    from qpq.case._asof import case_as_of
     from tests.conftest import MINI_RECORD
 
     (section,) = [s for s in default_sections() if s.id == "record"]

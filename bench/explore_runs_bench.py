@@ -72,9 +72,9 @@ from qpq.explore._chunked_runs import (
 )
 from qpq.explore._designs import make_design
 from qpq.explore._evaluate import evaluate, evaluate_block
-from qpq.explore._executors import ChunkExecutor, DaskCluster, InProcess, ProcessPool
 from qpq.explore._loading import load_study
 from qpq.explore._run_store import ChunkSpec, RunStore
+from qpq.parallel import ChunkExecutor, DaskCluster, InProcess, ProcessPool
 from qpq.sim._rng import BLOCK_SIZE
 
 SCENARIO = "deal-under-uncertainty"

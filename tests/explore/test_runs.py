@@ -21,8 +21,8 @@ from qpq.explore._chunked_runs import (
     run_chunk,
     run_plan,
 )
-from qpq.explore._executors import InProcess, ProcessPool, make_executor
 from qpq.explore._run_store import RunStore
+from qpq.parallel import InProcess, ProcessPool, make_executor
 from qpq.sim._rng import BLOCK_SIZE
 
 from .conftest import RUN_POLICIES, TINY

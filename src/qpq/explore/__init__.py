@@ -17,7 +17,7 @@ report. Known answers (Ishigami, a box) live in :mod:`~qpq.explore._testfunction
 
 Runs that outgrow memory or one machine: :mod:`~qpq.explore._chunked_runs` plans a run and computes
 it chunk by chunk (whole random-number blocks) on any executor of
-:mod:`~qpq.explore._executors` (in-process, a process pool, Dask), streaming each chunk to the
+:mod:`~qpq.parallel` (in-process, a process pool, Dask), streaming each chunk to the
 Parquet store of :mod:`~qpq.explore._run_store` (a manifest, exact resume);
 :mod:`~qpq.explore._export` writes EMA Workbench's archive and :mod:`~qpq.explore._analyse`
 applies the studies' analyses to a finished run.
@@ -65,12 +65,6 @@ if TYPE_CHECKING:
         evaluate_block,
         model_setup,
     )
-    from qpq.explore._executors import (
-        DaskCluster,
-        InProcess,
-        ProcessPool,
-        make_executor,
-    )
     from qpq.explore._export import (
         export_run,
     )
@@ -112,10 +106,16 @@ if TYPE_CHECKING:
         ComparisonStudy,
         DiscoveryStudy,
         SensitivityStudy,
-        executor_for,
         run_comparison,
         run_discovery,
         run_sensitivity,
+    )
+    from qpq.parallel import (
+        DaskCluster,
+        InProcess,
+        ProcessPool,
+        executor_for,
+        make_executor,
     )
 
 __all__ = [
@@ -193,7 +193,7 @@ _EXPORTS = {
     "qpq.explore._evaluate": (
         "Evaluation", "ModelSetup", "evaluate", "evaluate_block", "model_setup",
     ),
-    "qpq.explore._executors": ("DaskCluster", "InProcess", "ProcessPool", "make_executor"),
+    "qpq.parallel": ("DaskCluster", "InProcess", "ProcessPool", "executor_for", "make_executor"),
     "qpq.explore._export": ("export_run",),
     "qpq.explore._loading": ("load_study",),
     "qpq.explore._prim": ("PrimBox", "PrimResult", "prim"),
@@ -203,7 +203,7 @@ _EXPORTS = {
     "qpq.explore._sensitivity": ("MorrisResult", "SobolResult", "morris_indices", "sobol_indices"),
     "qpq.explore._settings": ("ExploreSettings", "policy_names", "scenario_json_schema"),
     "qpq.explore._studies": (
-        "ComparisonStudy", "DiscoveryStudy", "SensitivityStudy", "executor_for",
+        "ComparisonStudy", "DiscoveryStudy", "SensitivityStudy",
         "run_comparison", "run_discovery", "run_sensitivity",
     ),
 }

@@ -5,7 +5,7 @@ China's policies and writes every experiment's outcomes to a run directory
 (:mod:`qpq.explore._run_store`). :func:`plan_run` fixes everything the numbers depend on (a
 :class:`~qpq.explore._run_store.RunConfig`) and cuts the design into chunks of
 ``chunk_blocks`` whole random-number blocks; :func:`run_plan` computes the chunks a run
-directory lacks on any executor (:mod:`qpq.explore._executors`) and writes each one as it
+directory lacks on any executor (:mod:`qpq.parallel`) and writes each one as it
 finishes.
 
 **Exactness.** A chunk is a pure function of its task: the design rows (a pure function of
@@ -52,11 +52,11 @@ from qpq.case import Case
 from qpq.errors import BadInputError, QpqError
 from qpq.explore._designs import STREAMED, Method, design_rows, design_size, make_design
 from qpq.explore._evaluate import ModelSetup, evaluate_block, model_setup
-from qpq.explore._executors import ChunkExecutor, InProcess
 from qpq.explore._run_store import ChunkSpec, RunConfig, RunStore
 from qpq.explore._scenario import Study
 from qpq.explore._settings import policy_names
 from qpq.explore._transform import to_values
+from qpq.parallel import ChunkExecutor, InProcess
 from qpq.sim import BLOCK_SIZE
 
 __all__ = [

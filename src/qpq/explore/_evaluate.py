@@ -40,10 +40,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +50,7 @@ from qpq.case import Case
 from qpq.explore._designs import Design
 from qpq.explore._scenario import TABLE_PARAMETERS, Study
 from qpq.game import TYPES, type_prior
+from qpq.parallel import ChunkExecutor, InProcess, map_ordered
 from qpq.sim import (
     BLOCK_SIZE,
     ParameterPool,
@@ -249,7 +248,7 @@ def _block_task(args: tuple[ModelSetup, FloatArray, int, int, tuple[str, ...]]
 
 
 def evaluate(setup: ModelSetup, design: Design, policies: Sequence[str], *,
-             blocks: Sequence[int] | None = None, executor: Executor | None = None,
+             blocks: Sequence[int] | None = None, executor: ChunkExecutor | None = None,
              on_block: Callable[[int, int], None] | None = None) -> Evaluation:
     """Evaluate the design's noise blocks (default: all) under every policy.
 
@@ -264,8 +263,8 @@ def evaluate(setup: ModelSetup, design: Design, policies: Sequence[str], *,
     blocks
         Consecutive noise blocks to run (a chunk); default all.
     executor
-        Run blocks there (e.g. a process pool); results are merged in block order and do
-        not depend on it.
+        Run blocks there (:mod:`qpq.parallel`; default in this process); results are merged
+        in block order and do not depend on it.
     on_block
         Called with (rows done, rows total) after each block.
     """
@@ -280,9 +279,7 @@ def evaluate(setup: ModelSetup, design: Design, policies: Sequence[str], *,
         tasks.append((setup, design.values[lo:hi], design.group_size, b, tuple(policies)))
     results: list[dict[str, dict[str, FloatArray]]] = []
     sizes = [t[1].shape[0] for t in tasks]
-    mapped: Any = executor.map(_block_task, tasks) if executor is not None else map(
-        _block_task, tasks)
-    for res in mapped:
+    for res in map_ordered(executor or InProcess(), _block_task, tasks):
         results.append(res)
         if on_block is not None:
             on_block(sum(sizes[:len(results)]), sum(sizes))

@@ -23,11 +23,8 @@ default size.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from typing import Any, Literal
 
 import numpy as np
@@ -43,6 +40,7 @@ from qpq.explore._robustness import Comparison, compare_policies
 from qpq.explore._scenario import Study
 from qpq.explore._sensitivity import MorrisResult, SobolResult, morris_indices, sobol_indices
 from qpq.explore._settings import policy_names
+from qpq.parallel import ChunkExecutor, executor_for
 
 __all__ = [
     "EQUILIBRIUM_LIMIT",
@@ -50,7 +48,6 @@ __all__ = [
     "DiscoveryStudy",
     "SensitivityStudy",
     "backfire_cases",
-    "executor_for",
     "run_comparison",
     "run_discovery",
     "run_lhs",
@@ -65,29 +62,6 @@ EQUILIBRIUM_LIMIT = 20_000
 """Largest design (experiments) the ``equilibrium`` policy may run in one study."""
 
 
-@contextmanager
-def executor_for(workers: int, kind: str = "auto", scheduler: str | None = None
-                 ) -> Iterator[Executor | None]:
-    """Where a study's blocks run: ``None`` (in-process), a spawn pool, or a Dask cluster.
-
-    ``kind`` and the checks as in :func:`qpq.explore._executors.resolve_kind`; a pool of one
-    worker is just this process. Dask's blocks run through the client's
-    :class:`~concurrent.futures.Executor` view. Results do not depend on the choice.
-    """
-    from qpq.explore._executors import DaskCluster, resolve_kind
-
-    kind = resolve_kind(kind, workers, scheduler)
-    if kind == "dask":
-        with DaskCluster(workers, scheduler=scheduler) as cluster:
-            yield cluster.client.get_executor(pure=False)
-        return
-    if kind == "in-process" or workers <= 1:
-        yield None
-        return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as ex:
-        yield ex
-
-
 def _check_cost(policies: Sequence[str], design: Design) -> None:
     if "equilibrium" in policies and design.n_experiments > EQUILIBRIUM_LIMIT:
         raise BadInputError(
@@ -98,7 +72,7 @@ def _check_cost(policies: Sequence[str], design: Design) -> None:
 
 
 def _run(case: Case, study: Study, design: Design, policies: Sequence[str],
-         outcomes: Sequence[str], workers: int, executor: Executor | None,
+         outcomes: Sequence[str], workers: int, executor: ChunkExecutor | None,
          on_progress: Progress | None) -> Evaluation:
     _check_cost(policies, design)
     setup = model_setup(case, study, outcomes)
@@ -135,7 +109,7 @@ class SensitivityStudy:
 def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morris"] = "sobol",
                     n: int | None = None, policy: str | None = None,
                     outcomes: Sequence[str] | None = None, workers: int = 1,
-                    executor: Executor | None = None, on_progress: Progress | None = None,
+                    executor: ChunkExecutor | None = None, on_progress: Progress | None = None,
                     num_resamples: int = 100) -> SensitivityStudy:
     """Global sensitivity of the study's outcomes under ``policy`` (default: reference)."""
     if method not in ("sobol", "morris"):
@@ -185,7 +159,7 @@ def settings(study: Study) -> dict[str, Any]:
 
 def run_lhs(case: Case, study: Study, policies: Sequence[str], *, n: int | None = None,
             outcomes: Sequence[str] | None = None, workers: int = 1,
-            executor: Executor | None = None, on_progress: Progress | None = None
+            executor: ChunkExecutor | None = None, on_progress: Progress | None = None
             ) -> tuple[Design, Evaluation]:
     """The study's Latin hypercube (size ``n``) under ``policies``, same random numbers."""
     design = make_design(study, "lhs", n)
@@ -234,7 +208,7 @@ def backfire_cases(study: Study, ev: Evaluation) -> tuple[NDArray[np.bool_], str
 
 
 def run_discovery(case: Case | None, study: Study, *, n: int | None = None, workers: int = 1,
-                  executor: Executor | None = None, on_progress: Progress | None = None,
+                  executor: ChunkExecutor | None = None, on_progress: Progress | None = None,
                   lhs: tuple[Design, Evaluation] | None = None,
                   min_coverage: float = 0.0) -> DiscoveryStudy:
     """PRIM and CART on the study's backfire question over a Latin hypercube.
@@ -279,7 +253,7 @@ class ComparisonStudy:
 
 def run_comparison(case: Case | None, study: Study, *, n: int | None = None,
                    levers: Sequence[str] | None = None, workers: int = 1,
-                   executor: Executor | None = None, on_progress: Progress | None = None,
+                   executor: ChunkExecutor | None = None, on_progress: Progress | None = None,
                    lhs: tuple[Design, Evaluation] | None = None) -> ComparisonStudy:
     """Robustness metrics of every lever (default: the study's) on one Latin hypercube.
 

@@ -17,11 +17,10 @@ not depend on the chunk size or the number of workers.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-import warnings
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +34,7 @@ from qpq.game._paths import path_statistics
 from qpq.game._payoffs import build_tensors
 from qpq.game._selection import pure_equivalent, select
 from qpq.game._spec import FULL_GAME, GameStructure
+from qpq.parallel import ChunkExecutor, executor_for, map_ordered
 
 __all__ = ["ENSEMBLE_METHOD", "EnsembleSolution", "solve_ensemble"]
 
@@ -196,25 +196,16 @@ def _solve_chunk(params: Mapping[str, FloatArray], structure: GameStructure, tol
     return out
 
 
-def _solve_chunks(flat: Mapping[str, FloatArray], bounds: list[tuple[int, int]],
-                  structure: GameStructure, tol: float, prune: bool) -> list[dict[str, Any]]:
-    """Solve the chunks ``bounds`` (start, stop) of the points; constants have length 1."""
-    return [_solve_chunk({k: v if v.shape[0] == 1 else v[lo:hi] for k, v in flat.items()},
-                         structure, tol, prune) for lo, hi in bounds]
-
-
-def _workers(workers: int | None) -> int:
-    if workers is None:
-        return max(1, min(2, os.cpu_count() or 1))
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    return workers
+def _chunk_task(task: tuple[Mapping[str, FloatArray], GameStructure, float, bool]
+                ) -> dict[str, Any]:
+    return _solve_chunk(*task)
 
 
 def solve_ensemble(params: Mapping[str, ArrayLike], structure: GameStructure = FULL_GAME, *,
                    tol: float = DEFAULT_TOL, chunk: int = 1024,
                    on_chunk: Callable[[int], None] | None = None, prune: bool = True,
-                   workers: int | None = 1) -> EnsembleSolution:
+                   workers: int | None = 1, executor: ChunkExecutor | None = None
+                   ) -> EnsembleSolution:
     """Pure PBE, selection and labels for every point of an ensemble, vectorised.
 
     Parameters
@@ -236,8 +227,10 @@ def solve_ensemble(params: Mapping[str, ArrayLike], structure: GameStructure = F
         actions (:mod:`qpq.game._pruned`); the equilibria are the same, except that
         ``china_tie`` then covers the evaluated profiles only.
     workers
-        Worker processes (``None``: up to two, as cores allow). Chunks are dealt to them in
-        turn; the results do not depend on it.
+        Worker processes (``None``: up to two, as cores allow); the results do not depend
+        on it.
+    executor
+        Run the chunks there instead (:mod:`qpq.parallel`, e.g. a pool kept across calls).
     """
     if chunk < 1:
         raise ValueError(f"chunk must be at least 1, got {chunk}")
@@ -247,29 +240,21 @@ def solve_ensemble(params: Mapping[str, ArrayLike], structure: GameStructure = F
     flat = {k: v[:1] if v.shape[0] == 1 or (n > 0 and bool((v == v[0]).all())) else
             np.ascontiguousarray(np.broadcast_to(v, (n,))) for k, v in flat.items()}
     bounds = [(lo, min(lo + chunk, n)) for lo in range(0, n, chunk)]
-    n_work = min(_workers(workers), max(1, len(bounds)))
+    tasks = [({k: v if v.shape[0] == 1 else v[lo:hi] for k, v in flat.items()}, structure, tol,
+              prune) for lo, hi in bounds]
     parts: list[dict[str, Any]] = []
-    if n_work == 1:
-        for b in bounds:
-            parts += _solve_chunks(flat, [b], structure, tol, prune)
+    # fork starts workers fast and this solver holds no threads
+    start = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with contextlib.ExitStack() as stack:
+        n_work = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
+        if n_work < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        ex = executor if executor is not None else stack.enter_context(executor_for(
+            min(n_work, max(1, len(bounds))), start_method=start))
+        for (_, hi), part in zip(bounds, map_ordered(ex, _chunk_task, tasks), strict=True):
+            parts.append(part)
             if on_chunk is not None:
-                on_chunk(b[1])
-    else:
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with warnings.catch_warnings():
-            # the workers run NumPy code only; newer Pythons warn about fork in threaded
-            # processes (BLAS threads)
-            warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
-            with ProcessPoolExecutor(n_work, mp_context=multiprocessing.get_context(method)
-                                     ) as pool:
-                dealt = [bounds[w::n_work] for w in range(n_work)]
-                futures = [pool.submit(_solve_chunks, flat, d, structure, tol, prune)
-                           for d in dealt]
-                results = [f.result() for f in futures]
-        for i, b in enumerate(bounds):
-            parts.append(results[i % n_work][i // n_work])
-            if on_chunk is not None:
-                on_chunk(b[1])
+                on_chunk(hi)
     return _assemble(parts, structure, tol, ENSEMBLE_METHOD if prune else FULL_METHOD)
 
 

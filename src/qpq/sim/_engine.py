@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.parallel import ChunkExecutor, executor_for, map_ordered
 from qpq.sim._dynamics import Dynamics, StepOptions
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import resolve_policy
@@ -39,7 +38,6 @@ __all__ = [
     "Statistic",
     "WindowStat",
     "simulate",
-    "worker_pool",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -283,23 +281,13 @@ def _run_chunk_args(args: tuple[RunSpec, int, int]) -> ChunkResult:
     return run_chunk(*args)
 
 
-def worker_pool(workers: int, context: str = "spawn") -> ProcessPoolExecutor:
-    """A process pool for :func:`simulate`.
-
-    ``spawn`` (default) is safe with threads but re-imports the ``__main__`` module in each
-    worker, which must then be import-safe; ``fork`` starts faster and suits scripts whose
-    main module runs code at import (e.g. ``python -m bench``).
-    """
-    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context(context))
-
-
 # --------------------------------------------------------------------------- the ensemble
 
 
 def simulate(spec: RunSpec, *, chunk_blocks: int = 32, workers: int = 1,
              on_chunk: Callable[[int, int], None] | None = None,
              sink: Callable[[RunSpec, ChunkResult], None] | None = None,
-             executor: Executor | None = None) -> SimResult:
+             executor: ChunkExecutor | None = None) -> SimResult:
     """Run the whole ensemble of ``spec``.
 
     Parameters
@@ -315,8 +303,9 @@ def simulate(spec: RunSpec, *, chunk_blocks: int = 32, workers: int = 1,
     sink
         Called with each chunk's result in block order (e.g. a Parquet writer).
     executor
-        Run chunks on this executor (kept by the caller across runs, so worker processes
-        start once); otherwise ``workers`` > 1 starts a process pool for this run.
+        Run chunks on this executor (:mod:`qpq.parallel`; kept by the caller across runs,
+        so worker processes start once); otherwise ``workers`` > 1 starts a process pool
+        for this run.
     """
     if chunk_blocks < 1 or workers < 1:
         raise ValueError("chunk_blocks and workers must be at least 1")
@@ -332,14 +321,11 @@ def simulate(spec: RunSpec, *, chunk_blocks: int = 32, workers: int = 1,
 
     tasks = [(spec, lo, hi) for lo, hi in ranges]
     if executor is not None and len(ranges) > 1:
-        for r in executor.map(_run_chunk_args, tasks):
+        for r in map_ordered(executor, _run_chunk_args, tasks):
             done(r)
-    elif workers == 1 or len(ranges) == 1:
-        for task in tasks:
-            done(_run_chunk_args(task))
     else:
-        with worker_pool(workers) as ex:
-            for r in ex.map(_run_chunk_args, tasks):
+        with executor_for(workers if len(ranges) > 1 else 1) as ex:
+            for r in map_ordered(ex, _run_chunk_args, tasks):
                 done(r)
     return _merge(spec, results)
 

@@ -10,12 +10,11 @@ reuses a table for a run whose regimes are among those already solved.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from itertools import pairwise
-from multiprocessing import get_context
 
 import numpy as np
 
+from qpq.parallel import executor_for, map_ordered
 from qpq.sim._lookup import ContinuationTable, build_table
 from qpq.sim._pools import ParameterPool
 from qpq.sim._timeline import Regime
@@ -54,8 +53,8 @@ def table_for(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int, *,
     slices = [pool.take(np.arange(a, b)) for a, b in pairwise(bounds.tolist())]
     parts: list[ContinuationTable] = []
     per_point = len(regimes) * grid_size
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as ex:
-        for t in ex.map(_build, [(s, regimes, grid_size) for s in slices]):
+    with executor_for(workers) as ex:
+        for t in map_ordered(ex, _build, [(s, regimes, grid_size) for s in slices]):
             parts.append(t)
             if on_progress is not None:
                 on_progress(sum(p.selected.shape[0] for p in parts) * per_point,

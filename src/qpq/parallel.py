@@ -1,23 +1,27 @@
-"""Where chunks run: in this process, on a local process pool, or on a Dask cluster.
+"""One way to run work in parallel: executors that map a function over tasks.
 
-Every executor has one job — apply a function to tasks and hand back results *as they
-finish* — with the same interface (:class:`ChunkExecutor`), so the runner
-(:mod:`qpq.explore._chunked_runs`) writes each chunk as soon as it arrives whatever runs it. Results
-never depend on the executor: each chunk is a pure function of its task.
+Every lens that spreads work over processes does it here: the game's ensemble solver
+(chunks of parameter points), the simulator (chunks of random-number blocks), the
+equilibrium lookup tables (slices of the parameter pool), exploration's studies (noise
+blocks) and its chunked runs. Each executor has one job — apply a function to tasks and
+hand back results *as they finish* — with the same interface (:class:`ChunkExecutor`);
+:func:`map_ordered` puts results back in task order for callers that assemble arrays.
+Results never depend on the executor: each task is a pure function of its input.
 
-* :class:`InProcess` — one chunk after another in this process (the default; no start-up).
-* :class:`ProcessPool` — ``workers`` spawned processes. A worker that dies (killed, out of
+* :class:`InProcess` — one task after another in this process (the default; no start-up).
+* :class:`ProcessPool` — ``workers`` worker processes (spawned by default; ``fork`` starts
+  faster where the calling program is fork-safe). A worker that dies (killed, out of
   memory) breaks a :class:`~concurrent.futures.ProcessPoolExecutor`; the pool is then
-  rebuilt and the chunks that were in flight are submitted again (at most
+  rebuilt and the tasks that were in flight are submitted again (at most
   ``max_restarts`` times).
 * :class:`DaskCluster` — a Dask ``LocalCluster`` of ``workers`` processes (one thread each)
-  or an existing scheduler (``tcp://HOST:PORT``). Dask itself reschedules the chunks of a
+  or an existing scheduler (``tcp://HOST:PORT``). Dask itself reschedules the tasks of a
   worker that dies.
 
 At most ``window`` tasks are in flight (default twice the workers), so the memory of
-pending inputs and unwritten results is bounded by the chunk size, not by the run.
+pending inputs and unreturned results is bounded by the task size, not by the run.
 Workers ignore SIGINT: an interrupt reaches the coordinating process, which stops
-submitting, drops the chunks in flight and keeps everything already written.
+submitting, drops the tasks in flight and keeps everything already returned.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ import contextlib
 import logging
 import os
 import signal
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from importlib import import_module
 from multiprocessing import get_context
 from typing import Any, Protocol, Self, TypeVar
@@ -41,7 +47,9 @@ __all__ = [
     "DaskCluster",
     "InProcess",
     "ProcessPool",
+    "executor_for",
     "make_executor",
+    "map_ordered",
     "resolve_kind",
 ]
 
@@ -113,14 +121,20 @@ class InProcess(_Closing):
 
 
 class ProcessPool(_Closing):
-    """A local pool of spawned worker processes, rebuilt when a worker dies."""
+    """A local pool of worker processes, rebuilt when a worker dies.
+
+    ``start_method`` is ``spawn`` (default: safe with threads, but each worker imports the
+    caller's ``__main__`` module, which must be import-safe) or ``fork`` (starts faster;
+    for callers that hold no threads, e.g. the game's ensemble solver).
+    """
 
     name = "process-pool"
 
-    def __init__(self, workers: int, *, window: int | None = None, max_restarts: int = 3
-                 ) -> None:
+    def __init__(self, workers: int, *, window: int | None = None, max_restarts: int = 3,
+                 start_method: str = "spawn") -> None:
         if workers < 1:
             raise BadInputError(f"--workers must be at least 1, got {workers}")
+        self.start_method = start_method
         self.workers = workers
         self.window = window or 2 * workers
         self.max_restarts = max_restarts
@@ -129,8 +143,16 @@ class ProcessPool(_Closing):
 
     def _start(self) -> ProcessPoolExecutor:
         self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                         mp_context=get_context("spawn"),
+                                         mp_context=get_context(self.start_method),
                                          initializer=_ignore_sigint)
+        if self.start_method == "fork":
+            # a fork pool starts all its workers at the first submit; do it here, where
+            # Python's warning about forking a process that has threads (BLAS, rich) can be
+            # silenced: the workers run NumPy code only and never touch those threads
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*fork.*",
+                                        category=DeprecationWarning)
+                self._pool.submit(os.getpid).result()
         return self._pool
 
     def pids(self) -> list[int]:
@@ -315,3 +337,51 @@ def make_executor(kind: str = "auto", workers: int = 1, scheduler: str | None = 
     if kind == "pool":
         return ProcessPool(workers)
     return DaskCluster(workers, scheduler=scheduler)
+
+
+@contextmanager
+def executor_for(workers: int | None = 1, kind: str = "auto", scheduler: str | None = None,
+                 *, start_method: str = "spawn") -> Iterator[ChunkExecutor]:
+    """An executor for the duration of a ``with`` block, closed on the way out.
+
+    ``workers``: ``None`` means up to two, as cores allow; one worker (with ``auto``) runs
+    in this process. ``kind`` and the checks as in :func:`resolve_kind`.
+    """
+    if workers is None:
+        workers = max(1, min(2, os.cpu_count() or 1))
+    kind = resolve_kind(kind, workers, scheduler)
+    ex: ChunkExecutor
+    if kind == "pool" and workers > 1:
+        ex = ProcessPool(workers, start_method=start_method)
+    elif kind == "dask":
+        ex = DaskCluster(workers, scheduler=scheduler)
+    else:
+        ex = InProcess()
+    with ex:
+        yield ex
+
+
+class _Indexed:
+    """``fn`` applied to ``(index, task)``, returning ``(index, result)`` (picklable)."""
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn = fn
+
+    def __call__(self, item: tuple[int, Any]) -> tuple[int, Any]:
+        i, task = item
+        return i, self.fn(task)
+
+
+def map_ordered(executor: ChunkExecutor, fn: Callable[[T], R], tasks: Iterable[T]
+                ) -> Iterator[R]:
+    """``fn(task)`` for each task on ``executor``, yielded in task order.
+
+    Results that finish early wait (in memory) for those before them.
+    """
+    waiting: dict[int, R] = {}
+    nxt = 0
+    for i, result in executor.map_unordered(_Indexed(fn), enumerate(tasks)):
+        waiting[i] = result
+        while nxt in waiting:
+            yield waiting.pop(nxt)
+            nxt += 1

@@ -11,10 +11,12 @@ def test_exported_names():
         "BUILTIN_CASE", "BargainingIssue", "BargainingPosition", "CASE_FILES", "Case", "Claim",
         "ClaimKind", "DateParseError", "Event", "EvidenceDB", "FactTarget", "FuzzyDate",
         "LocatedYaml", "Parameter", "Precision", "Quantity", "Scenario", "Source", "YamlError",
-        "audit", "builtin_case_path", "case_as_of", "case_json_schema", "load_case", "read_yaml"}
+        "audit", "builtin_case_path", "case_as_of", "case_json_schema", "load_case", "read_yaml",
+        # the record (issue 14)
+        "Attack", "Attribution", "Estimate", "Milestone", "OBSERVATION_KINDS", "TalibanAction"}
     assert set(qpq.report.__all__) == {
         "Figure", "ReportContext", "ReportResult", "Section", "SectionContent", "SectionOutcome",
-        "build_report", "default_sections", "phase_chart"}
+        "build_report", "default_sections", "phase_chart", "record_figures"}
     for module in (qpq.case, qpq.report):
         for name in module.__all__:
             assert hasattr(module, name), name

@@ -135,8 +135,7 @@ def record(
 
     Example: ``qpq evidence record --subject ISKP --as-of 2023-12-31 --json``
     """
-    from qpq.case import load_case
-    from qpq.case._queries import EvidenceDB
+    from qpq.case import EvidenceDB, load_case
 
     db = EvidenceDB.from_case(load_case(case))
     data = db.record(subject, _day(as_of, "--as-of", end=True))

@@ -33,7 +33,7 @@ from qpq.case import (
 )
 
 if TYPE_CHECKING:
-    from qpq.report._sections import Figure
+    from qpq.report import Figure
 
 __all__ = [
     "EVIDENCE_QUERY",
@@ -248,6 +248,6 @@ def evidence_markdown(pe: ParameterEvidence) -> str:
 def record_figures(case: Case, as_of: dt.date | None = None) -> tuple[Figure, ...]:
     """The report's "record" figures for the case as known on ``as_of`` (all if ``None``)."""
     # Altair is imported only when the record is drawn.
-    from qpq.report._record_section import record_figures as build
+    from qpq.report import record_figures as build
 
     return build(case_as_of(case, as_of) if as_of is not None else case)

@@ -16,8 +16,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from qpq.case import Case, FuzzyDate
-from qpq.case._queries import EvidenceDB
+from qpq.case import Case, EvidenceDB, FuzzyDate
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent
 

@@ -163,9 +163,10 @@ def main() -> None:
                         key="mode")
         n = int(st.number_input("scenarios", 100, 50_000, 2000, 100, key="n"))
         seed = int(st.number_input("seed", 0, 2**31 - 1, 0, 1, key="seed"))
-        until = int(st.slider("horizon (end of year)", 2026, 2040, 2030, key="until"))
+        until = int(st.slider("horizon (end of year)", 2026, 2040, ctx.case.run.until.year,
+                              key="until"))
         variable = st.selectbox("fan chart", FAN_VARIABLES, key="variable")
-        as_of = dt.date(2025, 6, 30)
+        as_of = ctx.case.run.forecast_as_of
         if mode != "what-if at these parameters":
             as_of = st.date_input("as of", as_of, dt.date(2002, 1, 1), dt.date(2025, 12, 31),
                                   key="as_of")

@@ -3,9 +3,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qpq.dashboard.phase import CATEGORIES, NOT_ALLOWED, phase_chart, phase_frame, phase_grid
+from qpq.dashboard.phase import (
+    CATEGORIES,
+    NO_PURE,
+    NOT_ALLOWED,
+    phase_chart,
+    phase_frame,
+    phase_grid,
+)
 from qpq.dashboard.view import Context
+from qpq.errors import BadInputError
 from qpq.game import solve
+from qpq.game.sweep import NO_PURE as SWEEP_NO_PURE
+from qpq.game.sweep import OUTSIDE, cell_edges, phase_diagram
+from qpq.model import FIRST_MOVES
 
 
 def test_grid_agrees_with_the_exact_solver(ctx: Context) -> None:
@@ -44,10 +55,41 @@ def test_points_that_break_an_ordering_are_not_solved(ctx: Context) -> None:
 
 
 def test_bad_axes(ctx: Context) -> None:
-    with pytest.raises(ValueError, match="must differ"):
+    with pytest.raises(BadInputError, match="must differ"):
         phase_grid(ctx.registry, {}, "iskp_pull", "iskp_pull")
-    with pytest.raises(ValueError, match="at least 2"):
+    with pytest.raises(BadInputError, match="at least 2"):
         phase_grid(ctx.registry, {}, "iskp_pull", "prior_sincere", 1)
+    with pytest.raises(BadInputError, match="not a parameter of the game"):
+        phase_grid(ctx.registry, {}, "iskp_pull", "recruitment")
+
+
+@pytest.mark.parametrize(("values", "x", "y"), [
+    ({"prior_sincere": 0.4, "recruitment": 2.0}, "crackdown_intensity", "iskp_pull"),
+    ({}, "capacity_low", "capacity_high"),
+    # the sliders' effort_cost_sincere breaks the ordering with the axis's default only
+    ({"effort_cost_sincere": 2.0}, "effort_cost_insincere", "w_security"),
+])
+def test_grid_is_the_game_sweep(ctx: Context, values: dict[str, float], x: str, y: str
+                                ) -> None:
+    # The dashboard draws qpq.game.sweep's diagram; it must not build a grid of its own.
+    g = phase_grid(ctx.registry, {**values, x: 0.55}, x, y, 6)
+    d = phase_diagram(ctx.registry, x, y, 6, overrides=values, workers=1)
+    np.testing.assert_array_equal(g.x_values, d.x.values)
+    np.testing.assert_array_equal(g.y_values, d.y.values)
+    names = np.array(d.label_names(), dtype=object)[d.label_index()]
+    np.testing.assert_array_equal(g.labels == NOT_ALLOWED, d.label == OUTSIDE)
+    np.testing.assert_array_equal(g.labels[d.label != OUTSIDE], names[d.label != OUTSIDE])
+    np.testing.assert_array_equal(g.p_recognised, d.p_recognised)
+    np.testing.assert_array_equal(g.multiple, d.multiple)
+    moves = [[FIRST_MOVES[m].label if m >= 0 else "" for m in row] for row in d.first_move]
+    assert g.first_moves.tolist() == moves
+    assert d.name_of(SWEEP_NO_PURE) == NO_PURE
+    assert (g.labels == NOT_ALLOWED).any() == (x != "crackdown_intensity")
+
+
+def test_integer_axis_takes_each_whole_value_once(ctx: Context) -> None:
+    g = phase_grid(ctx.registry, {}, "planb_covers_iskp", "iskp_pull", 7)
+    assert g.x_values.tolist() == [0.0, 1.0] and g.labels.shape == (7, 2)
 
 
 def test_frame_and_chart(ctx: Context) -> None:
@@ -59,3 +101,11 @@ def test_frame_and_chart(ctx: Context) -> None:
     assert "prior_sincere × reneging_cost" in spec["title"]["text"]
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["rect", "point"]
+
+
+def test_frame_cells_use_the_sweep_edges(ctx: Context) -> None:
+    g = phase_grid(ctx.registry, {}, "prior_sincere", "reneging_cost", 5)
+    frame = phase_frame(g)
+    xe, ye = cell_edges(g.x_values), cell_edges(g.y_values)
+    assert sorted(set(frame["x0"])) == xe[:-1].tolist()
+    assert sorted(set(frame["y1"])) == ye[1:].tolist()

@@ -5,6 +5,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
+import qpq.dashboard.whatif as whatif
 from qpq.dashboard.view import Context
 from qpq.dashboard.whatif import (
     FAN_VARIABLES,
@@ -16,7 +17,7 @@ from qpq.dashboard.whatif import (
     fan_data,
     what_if,
 )
-from qpq.sim import EVENTS, SERIES, RunRequest, calibrate, run_policies
+from qpq.sim import EVENTS, SERIES, RunRequest, calibrate, event_values, run_policies
 
 SMALL = WhatIfRequest(n=300, series_sample=100)
 
@@ -49,6 +50,17 @@ def test_events_agree_with_qpq_sim_run(ctx: Context, base: ForecastView) -> None
             assert e.value is not None and 0.0 <= e.value <= 1.0
     lo, hi = events["iskp_strength"].interval or (np.nan, np.nan)
     assert lo <= (events["iskp_strength"].value or np.nan) <= hi
+
+
+def test_events_are_the_simulators_definitions(ctx: Context, base: ForecastView) -> None:
+    # The dashboard values the events with qpq.sim.event_values, not with a copy of it.
+    owner = event_values(base.sim.stats, ctx.registry.defaults()["elimination_threshold"])
+    for e in base.events:
+        v = owner[e.name]
+        assert e.value == next(v[k] for k in ("probability", "expected", "median") if k in v)
+        if e.interval is not None:
+            assert list(e.interval) == v["interval_90"]
+    assert not hasattr(whatif, "what_if_events")
 
 
 def test_runs_are_deterministic_and_policy_sensitive(ctx: Context, base: ForecastView) -> None:

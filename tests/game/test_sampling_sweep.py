@@ -11,7 +11,7 @@ from qpq.errors import BadInputError
 from qpq.game import solve, solve_ensemble
 from qpq.game.labels import LABELS
 from qpq.game.sampling import sample_assumptions, sampled_names
-from qpq.game.sweep import NO_PURE, OUTSIDE, phase_diagram
+from qpq.game.sweep import NO_PURE, OUTSIDE, cell_edges, phase_diagram
 from qpq.model import ParameterRegistry, ParameterSet
 
 
@@ -100,3 +100,32 @@ def test_phase_diagram_bad_input(registry: ParameterRegistry, kwargs: dict, need
                                  ) -> None:
     with pytest.raises(BadInputError, match=needle):
         phase_diagram(registry, **kwargs)
+
+
+def test_sampling_redraws_with_the_registry_rule(registry: ParameterRegistry,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # sample_assumptions owns no redraw loop: without the registry's rule its draws break
+    # the orderings.
+    monkeypatch.setattr(ParameterRegistry, "redraw_until_ordered", lambda *a, **k: None)
+    with pytest.raises(BadInputError, match="break"):
+        sample_assumptions(registry, 3000, np.random.default_rng(5))
+
+
+def test_phase_diagram_overrides_may_break_an_ordering_with_a_swept_default(
+        registry: ParameterRegistry) -> None:
+    # effort_cost_sincere = 2 breaks the ordering with effort_cost_insincere's default (2)
+    # only: the sweep marks the grid points below it, not the whole request, as outside.
+    d = phase_diagram(registry, "effort_cost_insincere", "w_security", 6,
+                      overrides={"effort_cost_sincere": 2.0}, workers=1)
+    outside = d.label == OUTSIDE
+    np.testing.assert_array_equal(outside.any(axis=0), d.x.values <= 2.0)
+    assert outside.all(axis=0).any() and not outside.all()
+    assert d.default_label == d.name_of(OUTSIDE)
+    with pytest.raises(BadInputError, match="inconsistent"):
+        phase_diagram(registry, "iskp_pull", "w_security", 4, workers=1,
+                      overrides={"restrain_intensity": 0.7, "crackdown_intensity": 0.6})
+
+
+def test_cell_edges() -> None:
+    np.testing.assert_allclose(cell_edges(np.array([0.0, 1.0, 3.0])), [-0.5, 0.5, 2.0, 4.0])
+    np.testing.assert_allclose(cell_edges(np.array([2.0])), [1.5, 2.5])

@@ -156,3 +156,50 @@ def test_validate_arrays(registry: ParameterRegistry) -> None:
                                   "crackdown_intensity": [0.9, 0.6]})
     with pytest.raises(BadInputError, match="unknown parameter"):
         registry.validate_arrays({"nope": [1.0]})
+
+
+def _ordered_rows(registry: ParameterRegistry) -> dict[str, np.ndarray]:
+    """Five rows at the defaults; row 1 breaks the effort-level ordering, row 2 the
+    capacity ordering, row 3 both the effort-level and the effort-cost orderings."""
+    d = registry.defaults()
+    v = {name: np.full(5, d[name]) for name in registry.names}
+    v["restrain_intensity"][[1, 3]] = v["crackdown_intensity"][[1, 3]]
+    v["capacity_low"][2] = v["capacity_high"][2] + 0.05
+    v["effort_cost_sincere"][3] = v["effort_cost_insincere"][3] + 0.1
+    return v
+
+
+def test_redraw_until_ordered_redraws_broken_orderings_only(registry: ParameterRegistry
+                                                            ) -> None:
+    lhs = {c.lhs for c in registry.constraints}
+    calls: list[tuple[str, int]] = []
+
+    def draw(p: Any, size: int) -> np.ndarray:
+        calls.append((p.name, size))
+        return np.full(size, p.low if p.name in lhs else (p.low + p.high) / 2)
+
+    before = _ordered_rows(registry)
+    values = {k: v.copy() for k, v in before.items()}
+    drawn = [n for n in registry.names if n != "capacity_high"]
+    registry.redraw_until_ordered(values, drawn, draw)
+    changed = {k: np.flatnonzero(values[k] != before[k]).tolist() for k in values}
+    # both parameters of a broken ordering, at its rows only; an undrawn one never
+    assert {k: rows for k, rows in changed.items() if rows} == {
+        "restrain_intensity": [1, 3], "crackdown_intensity": [1, 3],
+        "effort_cost_sincere": [3], "effort_cost_insincere": [3], "capacity_low": [2]}
+    # the orderings in turn, lhs then rhs: the order in which a caller's stream is used
+    assert calls == [("restrain_intensity", 2), ("crackdown_intensity", 2),
+                     ("effort_cost_sincere", 1), ("effort_cost_insincere", 1),
+                     ("capacity_low", 1)]
+    for c in registry.constraints:
+        assert c.holds(values[c.lhs], values[c.rhs]).all()
+
+
+def test_redraw_until_ordered_gives_up(registry: ParameterRegistry) -> None:
+    values = _ordered_rows(registry)
+    with pytest.raises(BadInputError, match="neither parameter is drawn"):
+        registry.redraw_until_ordered(values, ["iskp_pull"], lambda p, size: np.zeros(size))
+    values = _ordered_rows(registry)
+    with pytest.raises(BadInputError, match="could not draw"):       # draws that never fit
+        registry.redraw_until_ordered(values, registry.names,
+                                      lambda p, size: np.full(size, 0.5), max_rounds=3)

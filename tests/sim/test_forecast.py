@@ -6,7 +6,7 @@ import pytest
 
 from qpq.errors import BadInputError
 from qpq.sim.calibration import UNCALIBRATED, calibrate
-from qpq.sim.forecast import EVENTS, check_window, forecast
+from qpq.sim.forecast import EVENTS, check_window, event_values, forecast
 
 from .conftest import run_cli
 
@@ -83,3 +83,34 @@ def test_cli_bad_input_exits_2(capsys, args):
     code, out, err = run_cli(capsys, "sim", "forecast", *args)
     assert code == 2 and out == ""
     assert "error:" in err
+
+
+def test_event_values_known_answers():
+    # four scenarios; the last has fewer militants than the threshold (eliminated)
+    stats = {
+        "recognised_any": np.array([1.0, 0.0, 1.0, 0.0]),
+        "recognised_at_start": np.array([0.0, 0.0, 1.0, 0.0]),
+        "nationals": np.array([1.0, 2.0, 3.0, 6.0]),
+        "nationals_count": np.array([0.0, 2.0, 4.0, 6.0]),
+        "central_asia": np.array([0.5, 0.5, 0.5, 0.5]),
+        "central_asia_count": np.array([0.0, 1.0, 0.0, 1.0]),
+        "remaining": np.array([10.0, 20.0, 40.0, 0.5]),
+        "border": np.array([5.0, 5.0, 10.0, 0.5]),
+        "coopted": np.array([0.0, 10.0, 0.0, 0.0]),
+        "iskp_strength": np.linspace(0.0, 1.0, 4),
+    }
+    v = event_values(stats, 1.0)
+    assert [*v] == [e.name for e in EVENTS]
+    assert v["china_recognizes_de_jure"] == {"probability": 0.5, "already_at_start": 0.25}
+    assert v["attacks_on_chinese_nationals_afghanistan"] == {"expected": 3.0,
+                                                             "simulated_mean": 3.0}
+    assert v["militants_at_border_share"]["expected"] == pytest.approx((0.5 + 0.25 + 0.25) / 3)
+    assert v["militants_coopted_share"] == {"expected": pytest.approx(0.5 / 3),
+                                            "scenarios_with_militants": 0.75}
+    assert v["militants_eliminated"] == {"probability": 0.25}
+    assert v["iskp_strength"]["median"] == pytest.approx(0.5)
+    assert v["iskp_strength"]["interval_90"] == pytest.approx([0.05, 0.95])
+    # a threshold per scenario; nobody left: no share
+    gone = event_values(stats, np.full(4, 100.0))
+    assert gone["militants_eliminated"]["probability"] == 1.0
+    assert gone["militants_at_border_share"]["expected"] is None

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from qpq.errors import BadInputError
-from qpq.model.parameters import CONSTRAINTS
+from qpq.model.parameters import CONSTRAINTS, ParameterRegistry
 from qpq.sim.params import NOT_SAMPLED, SIM_PARAMETERS, default_pool, sample_pool
 
 
@@ -47,3 +47,29 @@ def test_overrides_are_validated(registry):
         default_pool(registry, {"iskp_pull": 99})
     with pytest.raises(BadInputError, match="unknown parameter"):
         sample_pool(registry, 4, seed=0, overrides={"nope": 1})
+
+
+def test_sampling_redraws_with_the_registry_rule(registry, monkeypatch):
+    # sample_pool owns no redraw loop: with the registry's rule switched off its draws break
+    # the orderings, and with it on, a row keeps every value the rule does not redraw.
+    real = ParameterRegistry.redraw_until_ordered
+    seen = []
+
+    def spy(self, values, drawn, draw, **kw):
+        first = {k: v.copy() for k, v in values.items()}
+        real(self, values, drawn, draw, **kw)
+        seen.append((first, values))
+
+    monkeypatch.setattr(ParameterRegistry, "redraw_until_ordered", spy)
+    sample_pool(registry, 1500, seed=3)
+    assert len(seen) == 2                                  # one call per block
+    for first, final in seen:
+        for c in CONSTRAINTS:
+            broke = ~c.holds(first[c.lhs], first[c.rhs])
+            for name in (c.lhs, c.rhs):
+                assert np.array_equal(first[name][~broke], final[name][~broke])
+        untouched = set(first) - {n for c in CONSTRAINTS for n in (c.lhs, c.rhs)}
+        assert all(np.array_equal(first[n], final[n]) for n in untouched)
+    monkeypatch.setattr(ParameterRegistry, "redraw_until_ordered", lambda *a, **k: None)
+    with pytest.raises(BadInputError, match="break"):
+        sample_pool(registry, 1500, seed=3)

@@ -5,8 +5,8 @@ EXPECTED = {
     "CalibrationResult", "ContinuationTable", "Fact", "ForecastResult", "Override",
     "ParameterPool", "Particles", "Regime", "RunRequest", "RunSpec", "SimPolicy", "SimResult",
     "StepOptions", "Timeline", "WindowStat", "build_table", "build_timeline", "calibrate",
-    "default_pool", "forecast", "resolve_policy", "run_policies", "sample_pool",
-    "sim_registry", "simulate", "stylised_facts",
+    "default_pool", "event_values", "forecast", "forecast_stats", "resolve_policy",
+    "run_policies", "sample_pool", "sim_registry", "simulate", "stylised_facts",
 }
 
 

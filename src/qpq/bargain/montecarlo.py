@@ -23,10 +23,9 @@ from qpq.bargain.options import EUMOptions
 from qpq.bargain.trajectory import Stability, run_eum
 from qpq.case import Case
 from qpq.errors import BadInputError
+from qpq.stats import FAN_QUANTILES, quantile_name
 
 __all__ = ["MonteCarloResult", "monte_carlo"]
-
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,7 +52,7 @@ class MonteCarloResult:
     def summary(self) -> dict[str, Any]:
         """Quantiles of every forecast and the shares, JSON-ready."""
         def q(values: FloatArray) -> dict[str, float]:
-            return {f"q{int(p * 100):02d}": float(np.quantile(values, p)) for p in QUANTILES}
+            return {quantile_name(p): float(np.quantile(values, p)) for p in FAN_QUANTILES}
 
         return {
             "n_draws": self.n_draws,

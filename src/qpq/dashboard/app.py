@@ -152,7 +152,9 @@ def main() -> None:
         st.button("reset to defaults", on_click=reset, args=(specs,))
         values = sliders(specs)
         st.header("Phase diagram")
-        shown = [s.name for s in specs]
+        # only the game's parameters move its equilibrium; a simulator slider would give a
+        # one-colour diagram (and qpq.game.sweep refuses it)
+        shown = [s.name for s in specs if s.name in GAME_PARAMETERS]
         x = st.selectbox("x axis", shown, index=shown.index(AXIS_DEFAULTS[0]), key="x_axis")
         y_choices = [n for n in shown if n != x]
         y_default = AXIS_DEFAULTS[1] if AXIS_DEFAULTS[1] in y_choices else y_choices[0]

@@ -1,13 +1,13 @@
 """The phase diagram: the game's equilibrium label over two parameters, point marked.
 
-:func:`phase_grid` solves a ``size`` × ``size`` grid over two parameters' plausible ranges
-with :func:`qpq.game.solve_ensemble` (every other parameter at the sliders' values), and
-:func:`phase_chart` draws it with the current point marked. The grid depends on the axes
-and on the *other* parameters only, so the app caches it and a move along an axis only
-moves the mark. Grid points that break an ordering of :data:`qpq.model.CONSTRAINTS` (e.g.
-``capacity_low`` above ``capacity_high`` when both are axes) are not solved and shown as
-``not allowed``; points without a pure PBE as ``no pure PBE`` (the ensemble solver does not
-run the mixed search).
+:func:`phase_grid` is the game's phase diagram (:func:`qpq.game.sweep.phase_diagram`) over
+two parameters' plausible ranges, ``size`` points per axis (every other parameter at the
+sliders' values), and :func:`phase_chart` draws it with the current point marked. The grid
+depends on the axes and on the *other* parameters only, so the app caches it and a move
+along an axis only moves the mark. Grid points that break an ordering of
+:data:`qpq.model.CONSTRAINTS` (e.g. ``capacity_low`` above ``capacity_high`` when both are
+axes) are not solved and shown as ``not allowed``; points without a pure PBE as ``no pure
+PBE`` (the ensemble solver does not run the mixed search).
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from qpq.game import LABELS, solve_ensemble
-from qpq.model.parameters import CONSTRAINTS, ParameterRegistry
+from qpq.game import LABELS
+from qpq.game.sweep import NO_PURE_NAME, OUTSIDE, cell_edges, phase_diagram
+from qpq.model.parameters import ParameterRegistry
+from qpq.model.policies import FIRST_MOVES
 from qpq.palette import OKABE_ITO
 
 __all__ = [
@@ -35,7 +37,7 @@ __all__ = [
     "phase_grid",
 ]
 
-NO_PURE = "no pure PBE"
+NO_PURE = NO_PURE_NAME
 NOT_ALLOWED = "not allowed (breaks an ordering)"
 CATEGORIES: tuple[str, ...] = (*LABELS, NO_PURE, NOT_ALLOWED)
 """Every colour category of the diagram, in legend order."""
@@ -99,6 +101,9 @@ def phase_grid(registry: ParameterRegistry, values: Mapping[str, float], x: str,
                size: int = 21) -> PhaseGrid:
     """Solve the game over a ``size`` × ``size`` grid of ``x`` and ``y``.
 
+    The grid is :func:`qpq.game.sweep.phase_diagram`'s (same axes, labels and orderings);
+    this only renames its labels for the legend.
+
     Parameters
     ----------
     registry
@@ -106,75 +111,39 @@ def phase_grid(registry: ParameterRegistry, values: Mapping[str, float], x: str,
     values
         The sliders' values (the axes' own values are ignored).
     x, y
-        Two different parameter names.
+        Two different game parameters.
     size
-        Points per axis (at least 2).
+        Points per axis (at least 2; an integer axis takes each whole value once).
 
     Raises
     ------
-    ValueError
-        For equal axes or a size below 2.
     BadInputError
-        For an unknown parameter name.
+        For equal axes, a size below 2, a name that is not a game parameter, or values
+        that break an ordering between parameters other than the axes.
     """
-    if x == y:
-        raise ValueError(f"the two axes must differ, got {x!r} twice")
-    if size < 2:
-        raise ValueError(f"a phase diagram needs at least 2 points per axis, got {size}")
-    px, py = registry[x], registry[y]
-    xs = np.linspace(px.low, px.high, size)
-    ys = np.linspace(py.low, py.high, size)
-    if px.integer:
-        xs = np.round(xs)
-    if py.integer:
-        ys = np.round(ys)
-    gx, gy = np.meshgrid(xs, ys)
+    others = {k: float(v) for k, v in values.items() if k not in (x, y)}
+    # one process: the app caches grids and may serve several sessions at once
+    d = phase_diagram(registry, x, y, size, overrides=others, workers=1)
+    labels = np.array(d.label_names(), dtype=object)[d.label_index()]
+    labels[d.label == OUTSIDE] = NOT_ALLOWED
+    move_labels = np.array(["", *(m.label for m in FIRST_MOVES)], dtype=object)
     base = registry.defaults().as_dict()
-    base.update({k: float(v) for k, v in values.items()})
-    fixed = {k: v for k, v in base.items() if k not in (x, y)}
-    arrays = {k: np.full(gx.size, v) for k, v in base.items()}
-    arrays[x], arrays[y] = gx.ravel(), gy.ravel()
-    allowed = np.ones(gx.size, dtype=bool)
-    for c in CONSTRAINTS:
-        allowed &= c.holds(arrays[c.lhs], arrays[c.rhs])
-    labels = np.full(gx.size, NOT_ALLOWED, dtype=object)
-    moves = np.full(gx.size, "", dtype=object)
-    p_rec = np.full(gx.size, np.nan)
-    multiple = np.zeros(gx.size, dtype=bool)
-    if allowed.any():
-        sub = registry.validate_arrays({k: v[allowed] for k, v in arrays.items()})
-        ens = solve_ensemble(sub)
-        names = ens.labels()
-        labels[allowed] = [NO_PURE if n is None else n for n in names]
-        move_labels = [m.label for m in ens.structure.first_moves]
-        moves[allowed] = [move_labels[i] if i >= 0 else "" for i in ens.selected_move.tolist()]
-        p_rec[allowed] = ens.stats["p_recognised"]
-        multiple[allowed] = ens.multiple
-    shape = gx.shape
-    return PhaseGrid(x=x, y=y, x_values=xs, y_values=ys,
-                     labels=labels.astype(str).reshape(shape),
-                     first_moves=moves.astype(str).reshape(shape),
-                     p_recognised=p_rec.reshape(shape), multiple=multiple.reshape(shape),
-                     fixed=fixed)
-
-
-def _edges(v: FloatArray) -> tuple[FloatArray, FloatArray]:
-    mid = (v[1:] + v[:-1]) / 2.0
-    lo = np.concatenate([[v[0] - (mid[0] - v[0])], mid])
-    hi = np.concatenate([mid, [v[-1] + (v[-1] - mid[-1])]])
-    return lo, hi
+    base.update(others)
+    return PhaseGrid(x=x, y=y, x_values=d.x.values, y_values=d.y.values,
+                     labels=labels.astype(str), first_moves=move_labels[d.first_move + 1]
+                     .astype(str), p_recognised=d.p_recognised, multiple=d.multiple,
+                     fixed={k: v for k, v in base.items() if k not in (x, y)})
 
 
 def phase_frame(grid: PhaseGrid) -> pd.DataFrame:
     """One row per grid cell: centre, edges, label, first move, P(recognised), multiple."""
-    x0, x1 = _edges(grid.x_values)
-    y0, y1 = _edges(grid.y_values)
+    xe, ye = cell_edges(grid.x_values), cell_edges(grid.y_values)
     ny, nx = grid.labels.shape
     jj, ii = np.meshgrid(np.arange(nx), np.arange(ny))
     j, i = jj.ravel(), ii.ravel()
     return pd.DataFrame({
-        "x": grid.x_values[j], "y": grid.y_values[i], "x0": x0[j], "x1": x1[j],
-        "y0": y0[i], "y1": y1[i], "label": grid.labels[i, j],
+        "x": grid.x_values[j], "y": grid.y_values[i], "x0": xe[j], "x1": xe[j + 1],
+        "y0": ye[i], "y1": ye[i + 1], "label": grid.labels[i, j],
         "first_move": grid.first_moves[i, j], "p_recognised": grid.p_recognised[i, j],
         "multiple": np.where(grid.multiple[i, j], "multiple PBE paths", "one path"),
     })

@@ -17,7 +17,8 @@ here):
   on them.
 
 The events are those of :data:`qpq.sim.EVENTS`, over the window from ``window_start`` to the
-horizon, as :class:`EventRow` rows; :func:`fan_data` gives a fan chart's bands (median, 50%
+horizon, valued by :func:`qpq.sim.event_values` (the forecast's own definitions) and shown
+as :class:`EventRow` rows; :func:`fan_data` gives a fan chart's bands (median, 50%
 and 90%) from the scenarios that keep their series.
 """
 
@@ -33,22 +34,23 @@ import numpy as np
 import pandas as pd
 
 from qpq.case.loader import Case
-from qpq.model.parameters import UNCALIBRATED as _UNCALIBRATED
 from qpq.model.parameters import ParameterSet
 from qpq.sim import (
     EVENTS,
     SERIES,
+    UNCALIBRATED,
     CalibrationResult,
     Override,
     ParameterPool,
     RunSpec,
     SimResult,
     build_timeline,
+    event_values,
     forecast,
+    forecast_stats,
     simulate,
 )
 from qpq.sim.charts import band_frame, bands_chart
-from qpq.sim.forecast import forecast_stats
 from qpq.sim.tables import table_for
 from qpq.sim.timeline import quarter_of
 
@@ -64,7 +66,6 @@ __all__ = [
     "fan_chart",
     "fan_data",
     "what_if",
-    "what_if_events",
 ]
 
 RUN_START = dt.date(1996, 1, 1)
@@ -78,7 +79,6 @@ FAN_VARIABLES: tuple[str, ...] = (
     "expected_attacks_nationals", "belief_sincere", "recognised", "taliban_effort",
 )
 """Series the fan chart can show (a subset of :data:`qpq.sim.SERIES`)."""
-
 
 
 @dataclass(frozen=True)
@@ -155,34 +155,7 @@ class ForecastView:
     note: str
 
 
-def what_if_events(sim: SimResult, threshold: float) -> dict[str, dict[str, Any]]:
-    """The values of :data:`qpq.sim.EVENTS` from a run with :func:`forecast_stats`.
-
-    Same definitions as :func:`qpq.sim.forecast`: a probability is a share of scenarios, an
-    expected count a mean of Poisson rates summed over the window, a share of remaining
-    militants a mean over the scenarios that still have militants.
-    """
-    st = sim.stats
-    alive = st["remaining"] >= threshold
-    safe = np.where(alive, st["remaining"], 1.0)
-    lo, med, hi = (float(v) for v in np.quantile(st["iskp_strength"], [0.05, 0.5, 0.95]))
-
-    def share(stock: str) -> dict[str, Any]:
-        value = float((st[stock] / safe)[alive].mean()) if alive.any() else None
-        return {"expected": value, "scenarios_with_militants": float(alive.mean())}
-
-    return {
-        "china_recognizes_de_jure": {"probability": float((st["recognised_any"] >= 1).mean())},
-        "attacks_on_chinese_nationals_afghanistan": {"expected": float(st["nationals"].mean())},
-        "attacks_cross_border_central_asia": {"expected": float(st["central_asia"].mean())},
-        "militants_at_border_share": share("border"),
-        "militants_coopted_share": share("coopted"),
-        "militants_eliminated": {"probability": float((~alive).mean())},
-        "iskp_strength": {"median": med, "interval_90": [lo, hi]},
-    }
-
-
-def event_rows(values: Mapping[str, Mapping[str, Any]], default_label: str = _UNCALIBRATED
+def event_rows(values: Mapping[str, Mapping[str, Any]], default_label: str = UNCALIBRATED
                ) -> tuple[EventRow, ...]:
     """Rows for the events table, in :data:`qpq.sim.EVENTS` order.
 
@@ -227,12 +200,12 @@ def what_if(case: Case, point: ParameterSet, request: WhatIfRequest) -> Forecast
                    n=request.n, seed=request.seed, stats=forecast_stats(first, last),
                    series_sample=min(request.n, request.series_sample))
     sim = simulate(spec)
-    events = event_rows(what_if_events(sim, point["elimination_threshold"]))
+    events = event_rows(event_values(sim.stats, point["elimination_threshold"]))
     labels = timeline.labels()
     note = (f"What-if at the sliders' parameter point: {request.n:,} scenarios from 1996 to "
             f"{labels[-1]} under policy {request.policy!r} (seed {request.seed}); types, "
             f"signals and attacks are drawn, the parameters are not. Every number is "
-            f"{_UNCALIBRATED}.")
+            f"{UNCALIBRATED}.")
     if us_after > 0:
         note += f" Counterfactual: US/NATO presence {us_after:g} after {US_WITHDRAWAL}."
     return ForecastView("what-if", sim, events, (labels[first - timeline.start], labels[-1]),
@@ -272,7 +245,7 @@ def fan_data(sim: SimResult, variable: str, since: dt.date = dt.date(2015, 1, 1)
 def fan_chart(view: ForecastView, variable: str, since: dt.date = dt.date(2015, 1, 1)) -> Any:
     """The fan chart of ``variable`` with the events' window shaded; title says what."""
     frame = fan_data(view.sim, variable, since)
-    label = _UNCALIBRATED if view.mode == "what-if" else "calibrated ensemble"
+    label = UNCALIBRATED if view.mode == "what-if" else "calibrated ensemble"
     chart = bands_chart(frame, variable, label=label, legend="policy")
     start = pd.Timestamp(_quarter_start(view.window[0]))
     window = pd.DataFrame({"start": [start], "end": [frame["date"].max()]})

@@ -7,9 +7,11 @@ except named model options (integer 0/1 switches such as ``planb_covers_iskp``),
 stay at their default; evidence-fixed parameters (``us_presence``) stay at their default.
 Draws that break one of the spec's orderings (:data:`qpq.model.CONSTRAINTS`, e.g.
 ``restrain_intensity`` < ``crackdown_intensity``) are redrawn, both parameters of the
-ordering together, until none does, so the sample is uniform on the ordered region. The
-random numbers come from the caller's :class:`numpy.random.Generator` (never the global
-state), so the same generator state gives the same draws.
+ordering together, until none does, so the sample is uniform on the ordered region (the
+rule is :meth:`qpq.model.ParameterRegistry.redraw_until_ordered`, shared with the
+simulator's pools). The random numbers come from the caller's
+:class:`numpy.random.Generator` (never the global state), so the same generator state gives
+the same draws.
 """
 
 from __future__ import annotations
@@ -26,8 +28,6 @@ from qpq.model.parameters import GAME_PARAMETERS, ParameterRegistry
 __all__ = ["AssumptionSample", "sample_assumptions", "sampled_names"]
 
 FloatArray = NDArray[np.float64]
-
-_MAX_ROUNDS = 1000
 
 
 @dataclass(frozen=True)
@@ -96,22 +96,8 @@ def sample_assumptions(registry: ParameterRegistry, n: int, rng: np.random.Gener
     for k in drawn:
         p = registry[k]
         values[k] = rng.uniform(p.low, p.high, n)
-    for _ in range(_MAX_ROUNDS):
-        bad = np.zeros(n, dtype=bool)
-        for c in registry.constraints:
-            bad |= ~c.holds(values[c.lhs], values[c.rhs])
-        if not bad.any():
-            break
-        rows = np.flatnonzero(bad)
-        for c in registry.constraints:
-            broken = rows[~c.holds(values[c.lhs][rows], values[c.rhs][rows])]
-            for k in (c.lhs, c.rhs):
-                if k in drawn and broken.size:
-                    p = registry[k]
-                    values[k][broken] = rng.uniform(p.low, p.high, broken.size)
-    else:
-        raise BadInputError("could not draw parameters that respect the orderings "
-                            + ", ".join(str(c) for c in registry.constraints))
+    registry.redraw_until_ordered(values, drawn,
+                                  lambda p, size: rng.uniform(p.low, p.high, size))
     checked = registry.validate_arrays(values)
     fixed = {k: float(base[k]) for k in registry.names if k not in drawn}
     return AssumptionSample(params=checked, sampled=tuple(drawn), fixed=fixed)

@@ -8,7 +8,10 @@ several PBE paths exist ("multiple"), whether China's first moves tie ("tie"), w
 pure PBE exists, China's first move, its security and P(recognised). Grid points that
 break one of the spec's orderings (e.g. ``restrain_intensity`` ≥ ``crackdown_intensity``)
 are not solved and are marked as such. Integer parameters take every whole value of
-their range (at most ``n``).
+their range (at most ``n``). :func:`cell_edges` gives the cells' edges for a chart.
+
+This is the one builder of such grids: the report, ``qpq game sweep`` and the dashboard's
+phase diagram all call :func:`phase_diagram` and only draw its result.
 
 Selection and labels are the spec's (:data:`qpq.game.labels.SELECTION_RULE`); the mixed
 search is not run in sweeps, so points without a pure PBE are marked "no pure PBE".
@@ -31,7 +34,17 @@ from qpq.game.labels import LABELS, SELECTION_RULE
 from qpq.model.parameters import GAME_PARAMETERS, ParameterRegistry
 from qpq.model.policies import FIRST_MOVES
 
-__all__ = ["NO_PURE", "OUTSIDE", "Axis", "PhaseDiagram", "grid_axis", "phase_diagram"]
+__all__ = [
+    "NO_PURE",
+    "NO_PURE_NAME",
+    "OUTSIDE",
+    "OUTSIDE_NAME",
+    "Axis",
+    "PhaseDiagram",
+    "cell_edges",
+    "grid_axis",
+    "phase_diagram",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -39,6 +52,10 @@ NO_PURE = -1
 """Label code of grid points without a pure PBE."""
 OUTSIDE = -2
 """Label code of grid points that break one of the spec's orderings (not solved)."""
+NO_PURE_NAME = "no pure PBE"
+"""Name of :data:`NO_PURE`."""
+OUTSIDE_NAME = "outside the spec's orderings"
+"""Name of :data:`OUTSIDE`."""
 
 MAX_POINTS = 1_000_000
 
@@ -74,8 +91,9 @@ class PhaseDiagram:
     security, p_recognised
         China's security (−(this round's harm + ``future_weight``·future harm)) and the
         probability of recognition on the selected path (NaN where not solved).
-    default_point
-        The (x, y) of the point the other parameters are fixed at, and its label.
+    default_point, default_label
+        The swept parameters' defaults (x, y) and the label there, with the other
+        parameters as fixed (:data:`OUTSIDE_NAME` if that point breaks an ordering).
     fixed
         Overrides of the defaults used for the other parameters.
     method, selection_rule, tolerance, seconds, workers
@@ -109,7 +127,11 @@ class PhaseDiagram:
 
     def label_names(self) -> list[str]:
         """Names of the codes: the spec's labels, then "no pure PBE", "outside orderings"."""
-        return [*LABELS, "no pure PBE", "outside the spec's orderings"]
+        return [*LABELS, NO_PURE_NAME, OUTSIDE_NAME]
+
+    def label_index(self) -> NDArray[np.int64]:
+        """(ny, nx) position of each point's label in :meth:`label_names`."""
+        return np.where(self.label >= 0, self.label, len(LABELS) - 1 - self.label)
 
     def name_of(self, code: int) -> str:
         """Name of one label code."""
@@ -130,7 +152,7 @@ class PhaseDiagram:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary with the grids as nested lists (labels by name)."""
         names = np.array(self.label_names(), dtype=object)
-        codes = np.where(self.label >= 0, self.label, len(LABELS) - 1 - self.label)
+        codes = self.label_index()
         solved = self.label != OUTSIDE
         return {
             "x": {"name": self.x.name, "unit": self.x.unit, "values": self.x.values},
@@ -169,6 +191,20 @@ def grid_axis(registry: ParameterRegistry, name: str, n: int) -> Axis:
     return Axis(name, values, p.unit, float(p.low), float(p.high), float(p.default))
 
 
+def cell_edges(values: FloatArray) -> FloatArray:
+    """The ``n + 1`` edges of the cells centred on ``n`` increasing grid values.
+
+    Inner edges lie half-way between neighbours; the outer cells are as wide on their
+    outer side as on their inner one (a single value gets a cell of width 1).
+    """
+    values = np.asarray(values, dtype=float)
+    if values.size == 1:
+        return np.array([values[0] - 0.5, values[0] + 0.5])
+    mid = (values[1:] + values[:-1]) / 2
+    return np.concatenate([[values[0] - (mid[0] - values[0])], mid,
+                           [values[-1] + (values[-1] - mid[-1])]])
+
+
 def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
                   ny: int | None = None, overrides: Mapping[str, str | float] | None = None,
                   workers: int | None = None, tol: float = DEFAULT_TOL,
@@ -184,7 +220,9 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
     n, ny
         Grid values along x and along y (``ny`` defaults to ``n``).
     overrides
-        Values for other parameters (``--set``); validated.
+        Values for other parameters (``--set``); validated (ranges, and the orderings that
+        do not involve a swept parameter: grid points that break those are marked
+        :data:`OUTSIDE`).
     workers
         Worker processes for the solver (``None``: up to two).
     tol
@@ -198,7 +236,13 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
     clash = [k for k in (x, y) if k in over]
     if clash:
         raise BadInputError(f"{', '.join(clash)} is swept, so it cannot also be set with --set")
-    base = registry.point(over)
+    base = registry.defaults().as_dict()
+    base.update({k: registry.parse_value(k, v) for k, v in over.items()})
+    # the swept parameters' defaults are not part of any grid point, so an override may
+    # break an ordering with them (e.g. restrain_intensity above the default crackdown)
+    problems = registry.check_constraints({k: v for k, v in base.items() if k not in (x, y)})
+    if problems:
+        raise BadInputError("the parameter values are inconsistent:", problems)
     ax, ay = grid_axis(registry, x, n), grid_axis(registry, y, ny or n)
     if ax.values.size * ay.values.size > MAX_POINTS:
         raise BadInputError(f"the grid has {ax.values.size * ay.values.size:,} points; "
@@ -228,13 +272,17 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
         security[feasible] = sol.stats["security"]
         p_rec[feasible] = sol.stats["p_recognised"]
     seconds = time.perf_counter() - start
-    d = solve_ensemble({k: np.array([v]) for k, v in base.items()})
-    d_label = LABELS[int(d.label[0])] if d.has_pure[0] else "no pure PBE"
+    if registry.check_constraints(base):
+        d_label = OUTSIDE_NAME
+    else:
+        d = solve_ensemble({k: np.array([v]) for k, v in base.items()})
+        d_label = LABELS[int(d.label[0])] if d.has_pure[0] else NO_PURE_NAME
     shape = gx.shape
     return PhaseDiagram(
         x=ax, y=ay, label=label.reshape(shape), multiple=multiple.reshape(shape),
         tie=tie.reshape(shape), tie_equivalent=tie_eq.reshape(shape),
         first_move=move.reshape(shape), security=security.reshape(shape),
         p_recognised=p_rec.reshape(shape), default_point=(base[x], base[y]),
-        default_label=d_label, fixed={k: float(v) for k, v in base.changed().items()},
+        default_label=d_label,
+        fixed={k: float(v) for k, v in base.items() if v != registry[k].default},
         tolerance=tol, seconds=seconds, workers=workers if workers is not None else 0)

@@ -13,7 +13,7 @@ Every lens (game, simulator, exploration) reads its numbers through a
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -272,6 +272,58 @@ class ParameterRegistry:
             raise BadInputError(f"parameter {name} must be a whole number in "
                                 f"[{p.low:g}, {p.high:g}], got {value:g}")
         return value
+
+    def redraw_until_ordered(self, values: MutableMapping[str, NDArray[np.float64]],
+                             drawn: Collection[str],
+                             draw: Callable[[Parameter, int], NDArray[np.float64]], *,
+                             max_rounds: int = 1000) -> None:
+        """Redraw sampled points until every ordering of :attr:`constraints` holds, in place.
+
+        The one rule for every sampler of the model: in each round, for each ordering in
+        turn, both of its parameters are redrawn at the rows where it is broken (a
+        parameter not in ``drawn`` is never redrawn); rounds repeat until no row breaks an
+        ordering. Rows that break none keep their values, so a sample uniform over the
+        ranges becomes uniform over the ordered region.
+
+        Parameters
+        ----------
+        values
+            ``name -> (n,)`` float array for at least every parameter an ordering names;
+            written in place (views of larger arrays, e.g. one block, work).
+        drawn
+            The names that were drawn and may be redrawn.
+        draw
+            ``(parameter, size) -> (size,)`` fresh values: the caller's random stream, so
+            its streams stay its own.
+        max_rounds
+            Rounds before giving up.
+
+        Raises
+        ------
+        BadInputError
+            If an ordering is broken where neither of its parameters is drawn, or rows still
+            break one after ``max_rounds`` rounds.
+        """
+        for _ in range(max_rounds):
+            bad = np.zeros(np.shape(next(iter(values.values()))), dtype=bool)
+            for c in self.constraints:
+                bad |= ~c.holds(values[c.lhs], values[c.rhs])
+            if not bad.any():
+                return
+            # only bad rows can break an ordering, even after this round's earlier redraws
+            rows = np.flatnonzero(bad)
+            for c in self.constraints:
+                broken = rows[~c.holds(values[c.lhs][rows], values[c.rhs][rows])]
+                if not broken.size:
+                    continue
+                names = [k for k in (c.lhs, c.rhs) if k in drawn]
+                if not names:
+                    raise BadInputError(f"{broken.size} point(s) break {c} and neither "
+                                        f"parameter is drawn ({c.reason})")
+                for k in names:
+                    values[k][broken] = draw(self[k], broken.size)
+        raise BadInputError("could not draw parameters that respect the orderings "
+                            + ", ".join(str(c) for c in self.constraints))
 
     # ------------------------------------------------------------------ values
 

@@ -19,8 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from qpq.errors import BadInputError
-from qpq.game.labels import LABELS
-from qpq.game.sweep import OUTSIDE, PhaseDiagram, phase_diagram
+from qpq.game.sweep import OUTSIDE, PhaseDiagram, cell_edges, phase_diagram
 from qpq.model.parameters import ParameterRegistry
 from qpq.palette import OKABE_ITO
 from qpq.report.sections import Figure, ReportContext, SectionContent
@@ -53,14 +52,6 @@ DIAGRAMS: tuple[tuple[str, str, str], ...] = (
      "engagement earns it economically."),
 )
 """The report's diagrams: (x, y, why these axes)."""
-
-
-def _edges(values: NDArray[np.float64]) -> NDArray[np.float64]:
-    if values.size == 1:
-        return np.array([values[0] - 0.5, values[0] + 0.5])
-    mid = (values[1:] + values[:-1]) / 2
-    return np.concatenate([[values[0] - (mid[0] - values[0])], mid,
-                           [values[-1] + (values[-1] - mid[-1])]])
 
 
 def _runs(grid: NDArray[Any], xe: NDArray[np.float64], ye: NDArray[np.float64]
@@ -101,9 +92,9 @@ def _marks(d: PhaseDiagram) -> pd.DataFrame:
 
 def phase_chart(d: PhaseDiagram, title: str | None = None) -> Any:
     """An altair chart of a phase diagram (labels, multiplicity, ties, the defaults)."""
-    xe, ye = _edges(d.x.values), _edges(d.y.values)
+    xe, ye = cell_edges(d.x.values), cell_edges(d.y.values)
     names = np.array(d.label_names(), dtype=object)
-    codes = np.where(d.label >= 0, d.label, len(LABELS) - 1 - d.label)
+    codes = d.label_index()
     rects = pd.DataFrame([{**r, "label": names[r["value"]]} for r in _runs(codes, xe, ye)])
     present = [n for n in LABEL_COLOURS if n in set(rects["label"])]
     xs = alt.X("x0:Q", title=f"{d.x.name} ({d.x.unit})",

@@ -16,7 +16,7 @@ from qpq.sim.dynamics import OUTPUTS, StepOptions
 from qpq.sim.engine import SERIES, Particles, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim.equilibrium import ContinuationTable, build_table
 from qpq.sim.facts import Fact, stylised_facts
-from qpq.sim.forecast import EVENTS, ForecastResult, forecast
+from qpq.sim.forecast import EVENTS, ForecastResult, event_values, forecast, forecast_stats
 from qpq.sim.params import SIM_PARAMETERS, ParameterPool, default_pool, sample_pool, sim_registry
 from qpq.sim.policies import SimPolicy, resolve_policy
 from qpq.sim.rng import BLOCK_SIZE
@@ -49,7 +49,9 @@ __all__ = [
     "build_timeline",
     "calibrate",
     "default_pool",
+    "event_values",
     "forecast",
+    "forecast_stats",
     "resolve_policy",
     "run_policies",
     "sample_pool",

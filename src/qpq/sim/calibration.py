@@ -51,6 +51,7 @@ from qpq.sim.timeline import (
     quarter_end,
     quarter_of,
 )
+from qpq.stats import INTERVAL_90, median_interval
 
 __all__ = [
     "UNCALIBRATED",
@@ -200,14 +201,6 @@ class CalibrationResult:
         }
 
 
-def _quantiles(x: NDArray[np.float64]) -> tuple[float, float, float]:
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return (float("nan"),) * 3
-    lo, med, hi = np.quantile(x, [0.05, 0.5, 0.95])
-    return float(med), float(lo), float(hi)
-
-
 def _parameter_reports(pool: ParameterPool, draw_of: NDArray[np.int64]
                        ) -> tuple[ParameterReport, ...]:
     # Imported here, like pandas above: runs that only simulate (and `import qpq.sim`) do not
@@ -221,11 +214,12 @@ def _parameter_reports(pool: ParameterPool, draw_of: NDArray[np.int64]
     for name in varying:
         prior = pool.values[name]
         post = prior[draw_of]
+        low, high = np.quantile(post, INTERVAL_90)
         # the test counts each accepted draw once: replicates of one draw are not evidence
         pv = float(sps.ks_2samp(prior, prior[chosen]).pvalue) if chosen.size > 1 else 1.0
         reports.append(ParameterReport(
             name, float(prior.mean()), float(prior.std()), float(post.mean()),
-            float(post.std()), float(np.quantile(post, 0.05)), float(np.quantile(post, 0.95)),
+            float(post.std()), float(low), float(high),
             pv, bool(pv < level)))
     return tuple(reports)
 
@@ -300,7 +294,8 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
     for f in facts:
         evaluable = f.id in ids
         col = passed[:, ids.index(f.id)] if evaluable else np.zeros(n, dtype=bool)
-        med, lo, hi = _quantiles(sim.stats[f.id][accepted]) if evaluable else (np.nan,) * 3
+        x = sim.stats[f.id][accepted] if evaluable else np.empty(0)
+        lo, med, hi = median_interval(x[np.isfinite(x)])
         reports.append(FactReport(
             fact=f, used=evaluable and f.id in known, evaluable=evaluable,
             prior_match=float(col.mean()) if evaluable else float("nan"),

@@ -16,6 +16,7 @@ import pandas as pd
 
 from qpq.palette import OKABE_ITO
 from qpq.sim.engine import SERIES, SimResult
+from qpq.stats import FAN_QUANTILES, MEDIAN, quantile_name
 
 __all__ = [
     "band_frame",
@@ -27,6 +28,8 @@ __all__ = [
     "trajectory_chart",
 ]
 
+# the charts below encode these columns by name (q05..q95, the median as "median")
+_BAND_COLUMNS = tuple("median" if q == MEDIAN else quantile_name(q) for q in FAN_QUANTILES)
 
 def fan_frame(results: Mapping[str, SimResult], variable: str) -> pd.DataFrame:
     """Median and 50%/90% bands per quarter and policy, from the sampled scenarios."""
@@ -42,11 +45,10 @@ def band_frame(groups: Mapping[str, tuple[Sequence[str], Any, Any]]) -> pd.DataF
     for name, (labels, x, means) in groups.items():
         if x.shape[1] == 0:
             continue
-        qs = np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95], axis=1)
+        qs = np.quantile(x, FAN_QUANTILES, axis=1)
         for t, lab in enumerate(labels):
             rows.append({"policy": name, "quarter": lab, "date": _date(lab),
-                         "q05": qs[0, t], "q25": qs[1, t], "median": qs[2, t],
-                         "q75": qs[3, t], "q95": qs[4, t],
+                         **{col: qs[k, t] for k, col in enumerate(_BAND_COLUMNS)},
                          "mean": float(means[t]) if means is not None else float("nan")})
     return pd.DataFrame(rows)
 

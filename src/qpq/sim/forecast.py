@@ -6,12 +6,14 @@ resampling stream), and runs them from the first quarter after the history to th
 containing ``until`` under a policy, with the history the as-of view knows (phases still
 running go on; later events are unknown). Over that window it reports the events of
 :data:`EVENTS`, each saying whether the facts used in the calibration bear on it
-("calibrated") or not ("uncalibrated (assumption-driven)").
+("calibrated") or not ("uncalibrated (assumption-driven)"). :func:`event_values` is the
+one definition of the events' values (the dashboard's what-if uses it too).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,12 +29,14 @@ from qpq.sim.policies import resolve_policy
 from qpq.sim.rng import Purpose
 from qpq.sim.tables import select_regimes, table_for
 from qpq.sim.timeline import LATEST, build_timeline, quarter_end, quarter_of
+from qpq.stats import median_interval
 
 __all__ = [
     "EVENTS",
     "EventSpec",
     "ForecastResult",
     "check_window",
+    "event_values",
     "forecast",
     "forecast_stats",
 ]
@@ -117,16 +121,31 @@ def _label(spec: EventSpec, cal: CalibrationResult) -> tuple[bool, list[str]]:
     return bool(facts), facts
 
 
-def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float64]
-            ) -> dict[str, dict[str, Any]]:
-    st = sim.stats
+def event_values(stats: Mapping[str, NDArray[np.float64]], threshold: float | NDArray[np.float64]
+                 ) -> dict[str, dict[str, Any]]:
+    """The value of every event of :data:`EVENTS`, from a run's window statistics.
+
+    The one definition of the events, for ``qpq sim forecast`` and the dashboard's what-if:
+    a probability is a share of scenarios, an expected count a mean of Poisson rates
+    summed over the window (with the mean of the drawn counts beside it), a share of
+    remaining militants a mean over the scenarios that still have militants (``None``
+    when none has), ISKP strength the median and 90% interval.
+
+    Parameters
+    ----------
+    stats
+        Per-scenario window statistics of :func:`forecast_stats`.
+    threshold
+        ``elimination_threshold``: one value or one per scenario.
+    """
+    st = stats
     remaining = st["remaining"]
     alive = remaining >= threshold
     with np.errstate(invalid="ignore", divide="ignore"):
         border_share = np.where(alive, st["border"] / remaining, np.nan)
         coopt_share = np.where(alive, st["coopted"] / remaining, np.nan)
-    lo, med, hi = np.quantile(st["iskp_strength"], [0.05, 0.5, 0.95])
-    values: dict[str, dict[str, Any]] = {
+    lo, med, hi = median_interval(st["iskp_strength"])
+    return {
         "china_recognizes_de_jure": {
             "probability": float((st["recognised_any"] >= 1).mean()),
             "already_at_start": float((st["recognised_at_start"] >= 1).mean())},
@@ -143,8 +162,13 @@ def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float6
             "expected": float(np.nanmean(coopt_share)) if alive.any() else None,
             "scenarios_with_militants": float(alive.mean())},
         "militants_eliminated": {"probability": float((~alive).mean())},
-        "iskp_strength": {"median": float(med), "interval_90": [float(lo), float(hi)]},
+        "iskp_strength": {"median": med, "interval_90": [lo, hi]},
     }
+
+
+def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float64]
+            ) -> dict[str, dict[str, Any]]:
+    values = event_values(sim.stats, threshold)
     out = {}
     for spec in EVENTS:
         calibrated, facts = _label(spec, cal)

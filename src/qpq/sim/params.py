@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -151,7 +152,8 @@ def sample_pool(registry: ParameterRegistry, n_points: int, seed: int,
 
     Each block of :data:`BLOCK_SIZE` points draws from its own (seed, parameters, block)
     stream, parameters in registry order; points that break an ordering of
-    :data:`qpq.model.CONSTRAINTS` are redrawn (both parameters of the ordering) until none
+    :data:`qpq.model.CONSTRAINTS` are redrawn from the same stream (both parameters of the
+    broken ordering, :meth:`qpq.model.ParameterRegistry.redraw_until_ordered`) until none
     does, so the sample is uniform on the constrained region. ``overrides`` and ``fixed``
     names keep one value.
     """
@@ -159,27 +161,15 @@ def sample_pool(registry: ParameterRegistry, n_points: int, seed: int,
         raise BadInputError(f"need at least one parameter draw, got {n_points}")
     over = _checked_overrides(registry, overrides or {})
     keep = set(fixed) | set(over)
+    drawn = [p.name for p in registry if p.name not in keep]
     base = registry.point(over)
     values = {p.name: np.full(n_points, base[p.name]) for p in registry}
     for b in range((n_points + BLOCK_SIZE - 1) // BLOCK_SIZE):
         lo, hi = b * BLOCK_SIZE, min((b + 1) * BLOCK_SIZE, n_points)
         gen = block_generator(seed, Purpose.PARAMETERS, b)
-        for p in registry:
-            if p.name not in keep:
-                values[p.name][lo:hi] = _draw(gen, p, hi - lo)
-        for _ in range(1000):
-            bad = np.zeros(hi - lo, dtype=bool)
-            for c in registry.constraints:
-                bad |= ~c.holds(values[c.lhs][lo:hi], values[c.rhs][lo:hi])
-            if not bad.any():
-                break
-            rows = np.flatnonzero(bad) + lo
-            for c in registry.constraints:
-                for name in (c.lhs, c.rhs):
-                    if name not in keep:
-                        values[name][rows] = _draw(gen, registry[name], rows.size)
-        else:  # pragma: no cover - only with pathological ranges
-            raise BadInputError("could not draw parameters that respect the orderings "
-                                + ", ".join(str(c) for c in registry.constraints))
+        for name in drawn:
+            values[name][lo:hi] = _draw(gen, registry[name], hi - lo)
+        block = {k: v[lo:hi] for k, v in values.items()}         # views: written in place
+        registry.redraw_until_ordered(block, drawn, partial(_draw, gen))
     checked = registry.validate_arrays(values)
     return ParameterPool(checked, "prior")

@@ -7,7 +7,7 @@ A run directory holds:
 * ``series/part-NNNNN.parquet`` — the sampled scenarios' quarterly series (long format:
   scenario, quarter, one column per variable of :data:`qpq.sim.engine.SERIES`);
 * ``summary.parquet`` — per quarter and variable: the ensemble mean (all scenarios) and
-  the 5/25/50/75/95% quantiles over the sampled scenarios;
+  the quantiles of :data:`qpq.stats.FAN_QUANTILES` over the sampled scenarios;
 * ``meta.json`` — what was run.
 
 Files are written with DuckDB (a core dependency) and read back with
@@ -27,10 +27,9 @@ import pandas as pd
 
 from qpq.sim.engine import SERIES, ChunkResult, RunSpec, SimResult
 from qpq.sim.timeline import quarter_label
+from qpq.stats import FAN_QUANTILES, quantile_name
 
 __all__ = ["ParquetSink", "quantile_frame", "read_scenarios", "write_parquet"]
-
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -50,13 +49,13 @@ def quantile_frame(result: SimResult) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     sample = result.sample_series
     for j, var in enumerate(SERIES):
-        qs = (np.quantile(sample[:, :, j], QUANTILES, axis=1) if sample.shape[1]
-              else np.full((len(QUANTILES), len(labels)), np.nan))
+        qs = (np.quantile(sample[:, :, j], FAN_QUANTILES, axis=1) if sample.shape[1]
+              else np.full((len(FAN_QUANTILES), len(labels)), np.nan))
         for t, lab in enumerate(labels):
             row: dict[str, Any] = {"quarter": lab, "t": t, "variable": var,
                                    "mean": float(result.mean_series[t, j])}
-            for k, qv in enumerate(QUANTILES):
-                row[f"q{int(qv * 100):02d}"] = float(qs[k, t])
+            for k, qv in enumerate(FAN_QUANTILES):
+                row[quantile_name(qv)] = float(qs[k, t])
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -30,7 +30,7 @@ from qpq.dashboard.evidence import (
 from qpq.dashboard.phase import PhaseGrid
 from qpq.dashboard.view import Context, Settings, Values, compute_view, view_charts
 from qpq.dashboard.whatif import FAN_VARIABLES, ForecastView, WhatIfRequest, calibrated
-from qpq.model.parameters import GAME_PARAMETERS
+from qpq.model.parameters import GAME_PARAMETERS, UNCALIBRATED
 from qpq.model.policies import POLICIES
 from qpq.sim import CalibrationResult, calibrate
 
@@ -132,7 +132,7 @@ def main() -> None:
     st.title("qpq — the China–Taliban quid pro quo, what-if")
     st.caption(f"Case: {ctx.case.meta.title}. Move the sliders (ranges are the case's "
                "plausible ranges) and choose China's policy. Numbers no evidence pins are "
-               "uncalibrated (assumption-driven); see the evidence panel.")
+               f"{UNCALIBRATED}; see the evidence panel.")
     wanted = st.query_params.get(EVIDENCE_QUERY)
     if wanted:
         show_evidence_page(ctx, wanted)

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from qpq.case.loader import Case
 from qpq.case.schema import Claim, Event, Parameter, Quantity, Source
+from qpq.model.parameters import UNCALIBRATED
 
 __all__ = [
     "EVIDENCE_QUERY",
@@ -100,8 +101,7 @@ class ParameterEvidence:
         """``evidence``, or the assumption with its range."""
         if not self.assumption:
             return "evidence"
-        return (f"assumption, plausible range [{self.low:g}, {self.high:g}] "
-                "(uncalibrated (assumption-driven))")
+        return f"assumption, plausible range [{self.low:g}, {self.high:g}] ({UNCALIBRATED})"
 
 
 def _source_ref(s: Source) -> SourceRef:

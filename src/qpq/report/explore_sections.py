@@ -28,6 +28,7 @@ from qpq.explore.loading import load_study
 from qpq.explore.scenario import Study
 from qpq.explore.sensitivity import SobolResult
 from qpq.explore.studies import run_comparison, run_discovery, run_sensitivity
+from qpq.model.parameters import UNCALIBRATED
 from qpq.report.sections import Figure, ReportContext, SectionContent
 
 __all__ = ["DEFAULT_SCENARIO", "FULL", "REDUCED", "discovery_section", "policies_section",
@@ -75,8 +76,8 @@ def _model_note(study: Study) -> str:
             f"China's policy; outcomes are measured from {study.window_start} and are "
             "expectations over the Taliban's type (the four types simulated, weighted by the "
             f"experiment's prior); belief grid {study.grid_size}, {study.replicates} "
-            "scenario(s) per type. All parameters and all post-2021 attack and militant "
-            "counts are uncalibrated (assumption-driven).")
+            f"scenario(s) per type. All parameters and all post-{study.window_start.year} "
+            f"attack and militant counts are {UNCALIBRATED}.")
 
 
 def sensitivity_section(ctx: ReportContext) -> SectionContent:

@@ -28,8 +28,8 @@ import numpy as np
 
 from bench.timing import median_seconds
 from qpq.bargain import EUMOptions, ExchangeOptions, Stakeholders, run_eum, run_exchange
-from qpq.bargain.io import read_decide
-from qpq.bargain.votes import vote_matrix, vote_matrix_naive
+from qpq.bargain._io import read_decide
+from qpq.bargain._votes import vote_matrix, vote_matrix_naive
 
 ROOT = Path(__file__).resolve().parents[1]
 COP21 = ROOT.parent / "shared" / "oracles" / "decide" / "cop21.csv"

@@ -25,9 +25,9 @@ import statistics
 import time
 from typing import Any
 
-from qpq.dashboard.phase import PhaseGrid
-from qpq.dashboard.view import Context, Settings, Values, compute_view, view_charts
-from qpq.dashboard.whatif import ForecastView, WhatIfRequest
+from qpq.dashboard._phase import PhaseGrid
+from qpq.dashboard._view import Context, Settings, Values, compute_view, view_charts
+from qpq.dashboard._whatif import ForecastView, WhatIfRequest
 
 GOAL = 0.5
 REPEAT = 7

@@ -10,8 +10,8 @@ from typing import Any
 
 from bench.timing import median_seconds
 from qpq.case import load_case
-from qpq.case.audit import audit
-from qpq.case.queries import EvidenceDB
+from qpq.case._audit import audit
+from qpq.case._queries import EvidenceDB
 
 
 def run() -> list[dict[str, Any]]:

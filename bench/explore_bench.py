@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 
 from qpq.case import load_case
-from qpq.explore.loading import load_study
-from qpq.explore.sampling import make_design
-from qpq.explore.studies import run_sensitivity
+from qpq.explore._designs import make_design
+from qpq.explore._loading import load_study
+from qpq.explore._studies import run_sensitivity
 
 HERE = Path(__file__).resolve().parent
 PEER = HERE / "peers" / "ema"
@@ -133,7 +133,7 @@ def run() -> list[dict[str, Any]]:
 
 
 def _ours_at(case: Any, study: Any, policy: str, pick: Any) -> Any:
-    from qpq.explore.evaluate import evaluate_block, model_setup
+    from qpq.explore._evaluate import evaluate_block, model_setup
 
     setup = model_setup(case, study, [OUTCOME])
     design = make_design(study, "saltelli", N)

@@ -60,10 +60,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from qpq.case import load_case
-from qpq.explore.evaluate import evaluate, evaluate_block
-from qpq.explore.executors import ChunkExecutor, DaskCluster, InProcess, ProcessPool
-from qpq.explore.loading import load_study
-from qpq.explore.runs import (
+from qpq.explore._chunked_runs import (
     ChunkOutput,
     ChunkTask,
     RunPlan,
@@ -73,9 +70,12 @@ from qpq.explore.runs import (
     run_chunk,
     run_plan,
 )
-from qpq.explore.sampling import make_design
-from qpq.explore.store import ChunkSpec, RunStore
-from qpq.sim.rng import BLOCK_SIZE
+from qpq.explore._designs import make_design
+from qpq.explore._evaluate import evaluate, evaluate_block
+from qpq.explore._loading import load_study
+from qpq.explore._run_store import ChunkSpec, RunStore
+from qpq.parallel import ChunkExecutor, DaskCluster, InProcess, ProcessPool
+from qpq.sim._rng import BLOCK_SIZE
 
 SCENARIO = "deal-under-uncertainty"
 POLICIES = ("boycott", "engage_reward_if_suppressed")
@@ -100,9 +100,9 @@ _MEMORY_CHILD = """
 import dataclasses, datetime, json, resource, sys, tempfile
 from pathlib import Path
 from qpq.case import load_case
-from qpq.explore.loading import load_study
-from qpq.explore.runs import plan_run, run_plan
-from qpq.sim.rng import BLOCK_SIZE
+from qpq.explore._loading import load_study
+from qpq.explore._chunked_runs import plan_run, run_plan
+from qpq.sim._rng import BLOCK_SIZE
 
 
 def peak_kb():

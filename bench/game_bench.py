@@ -28,10 +28,10 @@ import numpy as np
 
 from bench.timing import median_seconds
 from qpq.game import FULL_GAME, build_tree, solve, solve_ensemble, write_efg
-from qpq.game.gambit_bridge import matches, reduced_structure
-from qpq.game.reference import sequential_rationality
-from qpq.game.sampling import sample_assumptions
-from qpq.game.sweep import phase_diagram
+from qpq.game.analysis._draws import sample_assumptions
+from qpq.game.analysis._sweep import phase_diagram
+from qpq.game.validation._gambit import matches, reduced_structure
+from qpq.game.validation._reference import sequential_rationality
 from qpq.model import FIRST_MOVES, ParameterRegistry
 
 N = 100_000
@@ -76,7 +76,7 @@ def _reduced(registry: ParameterRegistry) -> dict[str, Any]:
     """pygambit's lcp_solve against our solvers on reduced games."""
     import pygambit
 
-    from qpq.game.gambit_bridge import to_pygambit
+    from qpq.game.validation._gambit import to_pygambit
 
     batch = sample_assumptions(registry, REDUCED_BATCH, np.random.default_rng(7)).params
     points = [registry.defaults()] + [
@@ -149,7 +149,7 @@ def _full_agreement(registry: ParameterRegistry) -> tuple[int, int, int]:
     """The full game's floating-point sequence-form lcp equilibria against ours."""
     import pygambit
 
-    from qpq.game.gambit_bridge import to_pygambit
+    from qpq.game.validation._gambit import to_pygambit
 
     point = registry.defaults()
     tree = build_tree(point)

@@ -29,11 +29,12 @@ from typing import Any
 import numpy as np
 
 from qpq.case import load_case
-from qpq.sim.engine import RunSpec, simulate, worker_pool
-from qpq.sim.equilibrium import build_table
-from qpq.sim.params import default_pool, sim_registry
-from qpq.sim.policies import CONSEQUENCES
-from qpq.sim.timeline import build_timeline
+from qpq.parallel import ProcessPool
+from qpq.sim._engine import RunSpec, simulate
+from qpq.sim._lookup import build_table
+from qpq.sim._policies import CONSEQUENCES
+from qpq.sim._pools import default_pool, sim_registry
+from qpq.sim._timeline import build_timeline
 
 HERE = Path(__file__).resolve().parent
 PEER = HERE / "peers" / "mesa"
@@ -99,7 +100,7 @@ def run() -> list[dict[str, Any]]:
     spec = RunSpec(timeline=tl, pool=pool, table=table, policy="equilibrium", n=N, seed=0)
     # fork: `python -m bench` runs the runner at import, so spawned workers cannot
     # re-import the main module; the workers only run numpy element-wise code
-    with worker_pool(WORKERS, context="fork") as ex:
+    with ProcessPool(WORKERS, start_method="fork") as ex:
         simulate(spec, chunk_blocks=CHUNK, executor=ex)           # warm-up: workers start
         times = []
         for _ in range(3):

@@ -4,7 +4,8 @@ import importlib
 
 import pytest
 
-LAZY = ("qpq.bargain", "qpq.dashboard", "qpq.model")
+LAZY = ("qpq.bargain", "qpq.case", "qpq.dashboard", "qpq.explore", "qpq.game", "qpq.game.analysis",
+        "qpq.game.validation", "qpq.model", "qpq.report", "qpq.sim")
 
 
 @pytest.mark.parametrize("name", LAZY)

@@ -1,7 +1,7 @@
 """Lazy package exports: a package's public names, each imported on first use (PEP 562).
 
 A package ``__init__`` that imported every submodule would make importing one light submodule
-(``qpq.model.policies``, ``qpq.dashboard.server``) pay for all of its siblings and their
+(``qpq.model._policies``, ``qpq.dashboard._server``) pay for all of its siblings and their
 libraries (NumPy, pandas, Altair, DuckDB). Such a package lists its names by module and
 installs the ``__getattr__`` and ``__dir__`` made here; type checkers read the same names from
 an ``if TYPE_CHECKING:`` import block.

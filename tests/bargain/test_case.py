@@ -15,8 +15,8 @@ from qpq.bargain import (
     monte_carlo,
     run_eum,
 )
-from qpq.bargain.case_data import case_issue
-from qpq.bargain.report_data import bargain_report_data
+from qpq.bargain._case_data import case_issue
+from qpq.bargain._report_data import bargain_report_data
 from qpq.case import load_case
 from qpq.errors import BadInputError
 
@@ -99,7 +99,7 @@ def test_report_data_and_charts(case):
     assert {p["other"] for p in rec["quadrants"]["china"]} == ACTORS - {"china"}
     assert data["exchange"]["pair"] == ["china", "taliban"]
     assert data["monte_carlo"]["n_draws"] == 3
-    from qpq.bargain.charts import bargain_charts
+    from qpq.bargain._charts import bargain_charts
 
     charts = bargain_charts(data)
     assert {"eum-recognition", "exchange", "monte-carlo"} <= set(charts)

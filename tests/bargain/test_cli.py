@@ -12,7 +12,7 @@ import json
 import pytest
 import typer
 
-from qpq.cli import bargain
+from qpq.cli import _bargain as bargain
 from qpq.errors import QpqError
 from tests.bargain.reference_runs import EU_EMISSIONS, SCHOLZ_TRAJECTORY, TABLE_TOLERANCE
 

@@ -168,7 +168,7 @@ def test_unknown_variant():
 @given(stakeholders, st.sampled_from([1.0, 0.6]))
 def test_positions_risk_reference_equals_moving_the_actor(data, q):
     """Security at each held position = recompute everything with the actor moved there."""
-    from qpq.bargain.eum import _expected_utilities, _pair_probabilities, _security_positions
+    from qpq.bargain._eum import _expected_utilities, _pair_probabilities, _security_positions
 
     opts = EUMOptions(risk_reference=RiskReference.POSITIONS, q=q, t=0.5)
     x, c, s = data.position, data.capability, data.salience

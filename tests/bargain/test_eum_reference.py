@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qpq.bargain import EUMOptions, Stability, run_eum
-from qpq.bargain.options import MedianRule, OfferRule, ProbabilityRule, RiskReference
+from qpq.bargain._options import MedianRule, OfferRule, ProbabilityRule, RiskReference
 from tests.bargain.reference_runs import (
     EU_INITIAL_MEAN,
     EU_INITIAL_MEDIAN,

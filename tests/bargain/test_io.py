@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qpq.bargain import read_issue_data, read_stakeholders
-from qpq.bargain.io import detect_format, read_decide, read_ktab_smp
+from qpq.bargain._io import detect_format, read_decide, read_ktab_smp
 from qpq.errors import BadInputError
 
 GOOD_CSV = """actor,capability,position,salience

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qpq.bargain.votes import (
+from qpq.bargain._votes import (
     condorcet_median,
     global_vote_total,
     net_votes,

@@ -1,7 +1,7 @@
 import datetime as dt
 
 from qpq.case import load_case
-from qpq.case.asof import case_as_of, known_dates
+from qpq.case._asof import case_as_of, known_dates
 
 
 def test_known_is_later_of_event_and_source(make_case):

@@ -1,7 +1,7 @@
 """Each detector on small hand-made cases with a known answer, and its negative twin."""
 
 from qpq.case import load_case
-from qpq.case.audit import (
+from qpq.case._audit import (
     audit,
     detect_accessed_before_published,
     detect_attributions,
@@ -158,7 +158,7 @@ def test_title_url_ignores_section_plus_id_urls(make_case):
 
 
 def test_source_before_event(make_case):
-    from qpq.case.audit import detect_source_before_event
+    from qpq.case._audit import detect_source_before_event
 
     events = [dict(MINI_CASE["events.yaml"][0], date="2016-03-20"),  # after its source
               dict(MINI_CASE["events.yaml"][1])]

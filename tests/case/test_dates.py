@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from qpq.case.dates import DateParseError, FuzzyDate, Precision
+from qpq.case._dates import DateParseError, FuzzyDate, Precision
 
 
 @pytest.mark.parametrize(

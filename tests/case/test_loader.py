@@ -3,7 +3,7 @@
 import pytest
 
 from qpq.case import load_case
-from qpq.case.loader import builtin_case_path
+from qpq.case._loader import builtin_case_path
 from qpq.errors import BadInputError
 
 

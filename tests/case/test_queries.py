@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from qpq.case import load_case
-from qpq.case.queries import EvidenceDB
+from qpq.case._queries import EvidenceDB
 from qpq.errors import BadInputError
 
 

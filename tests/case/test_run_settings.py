@@ -10,7 +10,7 @@ import yaml
 from qpq.case import builtin_case_path, load_case
 from qpq.cli import main
 from qpq.errors import BadInputError
-from qpq.sim.runs import RunRequest
+from qpq.sim import RunRequest
 from tests.conftest import MINI_CASE
 
 RUN = {"start": "1996-01-01", "takeover": "2021-08-15", "until": "2030-12-31",

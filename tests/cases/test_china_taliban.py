@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from qpq.case import FuzzyDate, load_case
-from qpq.case.asof import known_dates
-from qpq.case.audit import audit
+from qpq.case._asof import known_dates
+from qpq.case._audit import audit
 from qpq.cli import main
 
 

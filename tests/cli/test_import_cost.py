@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from qpq.cli import game
+from qpq.cli import _game as game
 from qpq.game import DEFAULT_TOL
 
 HEAVY = ("altair", "vl_convert", "duckdb", "pandas", "streamlit", "pyarrow", "SALib", "dask")

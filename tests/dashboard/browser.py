@@ -130,7 +130,7 @@ class Server:
 
 def _serve_script() -> str:
     # The real `qpq serve` code path: serve_command under a one-command typer app.
-    return ("import typer; from qpq.cli.serve import serve_command; "
+    return ("import typer; from qpq.cli._serve import serve_command; "
             "app = typer.Typer(); app.command()(serve_command); app()")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qpq.dashboard.view import Context
+from qpq.dashboard._view import Context
 
 
 @pytest.fixture(scope="session")

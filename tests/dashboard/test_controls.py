@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from qpq.dashboard.controls import (
+from qpq.dashboard._controls import (
     AXIS_DEFAULTS,
     KEY_PARAMETERS,
     UNCALIBRATED,
@@ -10,7 +10,7 @@ from qpq.dashboard.controls import (
     slider_spec,
     slider_specs,
 )
-from qpq.dashboard.view import Context
+from qpq.dashboard._view import Context
 from qpq.errors import BadInputError
 from qpq.model import GAME_PARAMETERS
 
@@ -38,7 +38,7 @@ def test_status_says_assumption_or_evidence(ctx: Context) -> None:
 @pytest.mark.parametrize(("span", "step"), [(3.0, 0.05), (0.65, 0.01), (1.0, 0.01),
                                             (10.0, 0.1), (900.0, 10.0)])
 def test_steps_are_round_numbers(ctx: Context, span: float, step: float) -> None:
-    from qpq.dashboard.controls import _nice_step
+    from qpq.dashboard._controls import _nice_step
 
     assert _nice_step(span) == pytest.approx(step)
 

@@ -4,11 +4,11 @@ import dataclasses
 
 import pytest
 
-from qpq.dashboard.equilibrium import equilibrium_view, policy_first_move, summarise
-from qpq.dashboard.view import Context
+from qpq.dashboard._equilibrium import equilibrium_view, policy_first_move, summarise
+from qpq.dashboard._view import Context
 from qpq.game import FULL_GAME, solve
 from qpq.model import POLICIES
-from qpq.model.policies import FIRST_MOVES, FirstMove, MoveKind, Promise
+from qpq.model._policies import FIRST_MOVES, FirstMove, MoveKind, Promise
 
 
 def test_every_policy_maps_to_a_first_move_or_to_china_choosing() -> None:

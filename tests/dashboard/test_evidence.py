@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from qpq.dashboard.evidence import (
+from qpq.dashboard._evidence import (
     citing_parameters,
     evidence_href,
     evidence_markdown,
     parameter_evidence,
     resolve_evidence,
 )
-from qpq.dashboard.view import Context
+from qpq.dashboard._view import Context
 
 
 def test_every_parameter_resolves_to_sources_or_says_assumption(ctx: Context) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qpq.dashboard.phase import (
+from qpq.dashboard._phase import (
     CATEGORIES,
     NO_PURE,
     NOT_ALLOWED,
@@ -11,11 +11,11 @@ from qpq.dashboard.phase import (
     phase_frame,
     phase_grid,
 )
-from qpq.dashboard.view import Context
+from qpq.dashboard._view import Context
 from qpq.errors import BadInputError
 from qpq.game import solve
-from qpq.game.sweep import NO_PURE as SWEEP_NO_PURE
-from qpq.game.sweep import OUTSIDE, cell_edges, phase_diagram
+from qpq.game.analysis._sweep import NO_PURE as SWEEP_NO_PURE
+from qpq.game.analysis._sweep import OUTSIDE, cell_edges, phase_diagram
 from qpq.model import FIRST_MOVES
 
 
@@ -71,7 +71,7 @@ def test_bad_axes(ctx: Context) -> None:
 ])
 def test_grid_is_the_game_sweep(ctx: Context, values: dict[str, float], x: str, y: str
                                 ) -> None:
-    # The dashboard draws qpq.game.sweep's diagram; it must not build a grid of its own.
+    # The dashboard draws qpq.game.analysis._sweep's diagram; it must not build a grid of its own.
     g = phase_grid(ctx.registry, {**values, x: 0.55}, x, y, 6)
     d = phase_diagram(ctx.registry, x, y, 6, overrides=values, workers=1)
     np.testing.assert_array_equal(g.x_values, d.x.values)

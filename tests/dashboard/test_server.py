@@ -6,8 +6,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from qpq.cli.serve import serve_command
-from qpq.dashboard.server import APP_PATH, is_loopback, streamlit_command, streamlit_env
+from qpq.cli._serve import serve_command
+from qpq.dashboard._server import APP_PATH, is_loopback, streamlit_command, streamlit_env
 
 
 def test_command_is_headless_local_and_without_telemetry() -> None:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import functools
 
-from qpq.dashboard.phase import PhaseGrid
-from qpq.dashboard.view import Context, Settings, Values, compute_view, view_charts
-from qpq.dashboard.whatif import ForecastView, WhatIfRequest
+from qpq.dashboard._phase import PhaseGrid
+from qpq.dashboard._view import Context, Settings, Values, compute_view, view_charts
+from qpq.dashboard._whatif import ForecastView, WhatIfRequest
 
 SMALL = WhatIfRequest(n=200, series_sample=50)
 

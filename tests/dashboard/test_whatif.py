@@ -5,9 +5,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-import qpq.dashboard.whatif as whatif
-from qpq.dashboard.view import Context
-from qpq.dashboard.whatif import (
+import qpq.dashboard._whatif as whatif
+from qpq.dashboard._view import Context
+from qpq.dashboard._whatif import (
     FAN_VARIABLES,
     ForecastView,
     WhatIfRequest,

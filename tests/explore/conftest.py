@@ -63,7 +63,7 @@ RUN_POLICIES = ("boycott", "engage_reward_if_suppressed")
 def tiny_plan(case: Case, scenario_file: Callable[..., Path]) -> Callable[..., Any]:
     """A factory of run plans of TINY (Monte Carlo design, two policies, cheap to run)."""
     from qpq.explore import load_study
-    from qpq.explore.runs import plan_run
+    from qpq.explore._chunked_runs import plan_run
 
     def factory(n: int = 3500, chunk_blocks: int = 1, method: str = "mc", **kw: Any) -> Any:
         study = load_study(str(scenario_file()), case)

@@ -10,10 +10,10 @@ import pytest
 
 from qpq.errors import BadInputError, QpqError
 from qpq.explore import load_study
-from qpq.explore.analyse import analyse_run
-from qpq.explore.runs import plan_run, run_plan
-from qpq.explore.store import RunStore
-from qpq.explore.studies import run_comparison, run_discovery, run_sensitivity
+from qpq.explore._analyse import analyse_run
+from qpq.explore._chunked_runs import plan_run, run_plan
+from qpq.explore._run_store import RunStore
+from qpq.explore._studies import run_comparison, run_discovery, run_sensitivity
 
 from .conftest import RUN_POLICIES
 from .test_cli import run_explore

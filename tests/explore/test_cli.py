@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from qpq.cli import _explore as explore_cli
 from qpq.cli import app, main
-from qpq.cli import explore as explore_cli
 
 
 def run_explore(capsys, *args):

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from qpq.explore import load_study
-from qpq.explore.runs import plan_run, run_plan
-from qpq.explore.store import RunStore
+from qpq.explore._chunked_runs import plan_run, run_plan
+from qpq.explore._run_store import RunStore
 
 from .conftest import RUN_POLICIES
 from .test_cli import run_explore

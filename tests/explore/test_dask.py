@@ -9,9 +9,9 @@ import time
 import pandas as pd
 import pytest
 
-from qpq.explore.executors import DaskCluster, make_executor
-from qpq.explore.runs import run_plan
-from qpq.explore.store import RunStore
+from qpq.explore._chunked_runs import run_plan
+from qpq.explore._run_store import RunStore
+from qpq.parallel import DaskCluster, make_executor
 
 
 def _read(path):
@@ -85,7 +85,8 @@ def test_an_unreachable_scheduler_is_bad_input():
 def test_studies_on_dask_equal_in_process(case, scenario_file):
     """sensitivity/discover/compare --executor dask: the same numbers as in this process."""
     from qpq.explore import load_study
-    from qpq.explore.studies import executor_for, run_comparison
+    from qpq.explore._studies import run_comparison
+    from qpq.parallel import executor_for
 
     study = load_study(str(scenario_file(n=1100)), case)
     levers = ["boycott", "engage_reward_if_suppressed"]

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pytest
 
-from qpq.explore.evaluate import _pool, block_seed, evaluate, evaluate_block, model_setup
-from qpq.explore.loading import load_study
-from qpq.explore.sampling import make_design
-from qpq.explore.scenario import TABLE_PARAMETERS
-from qpq.sim.engine import RunSpec, WindowStat, simulate
-from qpq.sim.equilibrium import build_table
-from qpq.sim.rng import BLOCK_SIZE
+from qpq.explore._designs import make_design
+from qpq.explore._evaluate import _pool, block_seed, evaluate, evaluate_block, model_setup
+from qpq.explore._loading import load_study
+from qpq.explore._scenario import TABLE_PARAMETERS
+from qpq.parallel import InProcess
+from qpq.sim._engine import RunSpec, WindowStat, simulate
+from qpq.sim._lookup import build_table
+from qpq.sim._rng import BLOCK_SIZE
+
+
+class LastFirst(InProcess):
+    """Finishes tasks in reverse order, as a pool may."""
+
+    def map_unordered(self, fn, tasks):
+        yield from reversed([fn(t) for t in tasks])
+
 
 FIELDS = ("effort", "response", "response_no_report", "pure", "china_value")
 
@@ -97,8 +104,7 @@ def test_blocks_are_pure_and_chunking_does_not_matter(setup, tiny):
     assert d.n_blocks == 2
     whole = evaluate(setup, d, ["boycott"])
     second = evaluate(setup, d, ["boycott"], blocks=[1])
-    with ThreadPoolExecutor(2) as ex:
-        pooled = evaluate(setup, d, ["boycott"], executor=ex)
+    pooled = evaluate(setup, d, ["boycott"], executor=LastFirst())
     for o in setup.outcomes:
         assert np.array_equal(whole["boycott"][o][BLOCK_SIZE:], second["boycott"][o])
         assert np.array_equal(whole["boycott"][o], pooled["boycott"][o])

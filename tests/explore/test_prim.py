@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qpq.explore.cart import cart
-from qpq.explore.prim import box_stats, paste, prim
-from qpq.explore.testfunctions import box_data
+from qpq.explore._cart import cart
+from qpq.explore._prim import box_stats, paste, prim
+from qpq.explore._testfunctions import box_data
 
 NAMES = [f"x{i}" for i in range(5)]
 BOX = {0: (0.2, 0.6), 2: (0.5, 1.0)}

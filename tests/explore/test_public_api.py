@@ -5,15 +5,15 @@ import qpq.explore
 
 def test_exported_names():
     assert set(qpq.explore.__all__) == {
-        "METHODS", "CartResult", "Comparison", "ComparisonStudy", "Design", "DiscoveryStudy",
-        "Evaluation", "ExploreSettings", "ModelSetup", "MorrisResult", "OutcomeSpec",
-        "PolicyMetrics", "PrimBox", "PrimResult", "SensitivityStudy", "SobolResult", "Study",
-        "Uncertainty", "cart", "compare_policies", "evaluate", "evaluate_block", "load_study",
-        "make_design", "model_setup", "morris_indices", "prim", "run_comparison",
-        "run_discovery", "run_sensitivity", "scenario_json_schema", "sobol_indices",
-        # large runs
-        "DaskCluster", "InProcess", "ProcessPool", "RunAnalysis", "RunConfig",
-        "RunInterrupted", "RunPlan", "RunProgress", "RunStore", "RunSummary", "analyse_run",
-        "export_run", "make_executor", "plan_run", "run_plan"}
+        "CartResult", "Comparison", "ComparisonStudy", "DaskCluster", "Design", "DiscoveryStudy",
+        "Evaluation", "ExploreSettings", "InProcess", "METHODS", "ModelSetup", "MorrisResult",
+        "OutcomeSpec", "PolicyMetrics", "PrimBox", "PrimResult", "ProcessPool", "RunAnalysis",
+        "RunConfig", "RunInterrupted", "RunPlan", "RunProgress", "RunStore", "RunSummary",
+        "SensitivityStudy", "SobolResult", "Study", "Uncertainty", "analyse_run", "cart",
+        "compare_policies", "evaluate", "evaluate_block", "executor_for", "export_run",
+        "load_study", "make_design", "make_executor", "model_setup", "morris_chart",
+        "morris_indices", "plan_run", "policy_chart", "policy_names", "prim", "prim_box_chart",
+        "prim_tradeoff_chart", "regret_chart", "run_comparison", "run_discovery", "run_plan",
+        "run_sensitivity", "scenario_json_schema", "sobol_chart", "sobol_indices", "to_ranges"}
     for name in qpq.explore.__all__:
         assert hasattr(qpq.explore, name), name

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from qpq.case import builtin_case_path, load_case
-from qpq.report import explore_sections as report
-from qpq.report.sections import ReportContext
+from qpq.report import _explore_sections as report
+from qpq.report._sections import ReportContext
 
 from .conftest import TINY
 

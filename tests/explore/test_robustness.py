@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qpq.explore.robustness import compare_policies
+from qpq.explore._robustness import compare_policies
 
 # three policies, four experiments; higher is better
 TOY = {"a": np.array([1.0, 2.0, 3.0, 4.0]),

@@ -13,8 +13,7 @@ import pytest
 
 from qpq.errors import BadInputError, QpqError
 from qpq.explore import evaluate, load_study, make_design
-from qpq.explore.executors import InProcess, ProcessPool, make_executor
-from qpq.explore.runs import (
+from qpq.explore._chunked_runs import (
     ChunkTask,
     RunInterrupted,
     code_fingerprint,
@@ -22,8 +21,9 @@ from qpq.explore.runs import (
     run_chunk,
     run_plan,
 )
-from qpq.explore.store import RunStore
-from qpq.sim.rng import BLOCK_SIZE
+from qpq.explore._run_store import RunStore
+from qpq.parallel import InProcess, ProcessPool, make_executor
+from qpq.sim._rng import BLOCK_SIZE
 
 from .conftest import RUN_POLICIES, TINY
 

@@ -8,16 +8,16 @@ import numpy as np
 import pytest
 
 from qpq.errors import BadInputError
-from qpq.explore.loading import load_study
-from qpq.explore.sampling import (
+from qpq.explore._designs import (
     full_factorial,
     latin_hypercube,
     make_design,
     saltelli,
     sobol_sequence,
 )
-from qpq.explore.scenario import Ordering, Uncertainty
-from qpq.explore.transform import cdf, ppf, transform
+from qpq.explore._loading import load_study
+from qpq.explore._scenario import Ordering, Uncertainty
+from qpq.explore._transform import cdf, ppf, transform
 
 METHODS = ("lhs", "sobol", "saltelli", "morris", "factorial")
 
@@ -36,7 +36,7 @@ def test_every_design_respects_ranges_and_orderings(case, scenario_file, method)
         assert (d.values[:, j] >= u.low).all() and (d.values[:, j] <= u.high).all()
     assert (v["restrain_intensity"] < v["crackdown_intensity"]).all()
     # and the simulator's own check agrees
-    from qpq.sim.params import sim_registry
+    from qpq.sim._pools import sim_registry
 
     sim_registry(case).validate_arrays(dict(v))
 
@@ -125,7 +125,7 @@ def test_designs_are_pure_functions_of_the_study(study):
 @pytest.mark.parametrize("method,n", [("mc", 3000), ("sobol", 2048), ("saltelli", 64),
                                       ("factorial", None)])
 def test_streamed_rows_equal_the_whole_design(case, scenario_file, method, n):
-    from qpq.explore.sampling import design_rows, design_size
+    from qpq.explore._designs import design_rows, design_size
 
     study = load_study(str(scenario_file(extra={"levels": 4})), case)
     whole = make_design(study, method, n)
@@ -137,7 +137,7 @@ def test_streamed_rows_equal_the_whole_design(case, scenario_file, method, n):
 
 
 def test_monte_carlo_rows_do_not_depend_on_what_else_is_drawn():
-    from qpq.explore.sampling import monte_carlo
+    from qpq.explore._designs import monte_carlo
 
     whole = monte_carlo(3, 0, 5000, 4)
     assert np.array_equal(monte_carlo(3, 2000, 2100, 4), whole[2000:2100])

@@ -10,8 +10,8 @@ import yaml
 
 from qpq.case import builtin_case_path
 from qpq.errors import BadInputError
-from qpq.explore.loading import load_study
-from qpq.explore.settings import scenario_json_schema
+from qpq.explore._loading import load_study
+from qpq.explore._settings import scenario_json_schema
 
 from .test_cli import run_explore
 

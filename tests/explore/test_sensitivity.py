@@ -8,10 +8,10 @@ import warnings
 import numpy as np
 import pytest
 
-from qpq.explore.sampling import make_design, morris, saltelli
-from qpq.explore.scenario import Discovery, Study, Uncertainty
-from qpq.explore.sensitivity import morris_indices, sobol_indices
-from qpq.explore.testfunctions import ishigami, ishigami_indices
+from qpq.explore._designs import make_design, morris, saltelli
+from qpq.explore._scenario import Discovery, Study, Uncertainty
+from qpq.explore._sensitivity import morris_indices, sobol_indices
+from qpq.explore._testfunctions import ishigami, ishigami_indices
 
 TOL = 0.05          # absolute tolerance on the indices at N = 8192 (bootstrap half-width ~0.02)
 

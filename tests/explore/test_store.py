@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from qpq.errors import BadInputError
-from qpq.explore.store import FORMAT, ChunkSpec, RunStore, from_ranges, to_ranges
+from qpq.explore._run_store import FORMAT, ChunkSpec, RunStore, from_ranges, to_ranges
 
 
 def test_ranges_round_trip():

@@ -7,8 +7,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from qpq.cli.game import app
-from qpq.cli.params import params_command
+from qpq.cli._game import app
+from qpq.cli._params import params_command
 from qpq.errors import BadInputError
 from qpq.game import parse_efg
 

@@ -10,12 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from qpq.case import load_case
-from qpq.cli.game import app
+from qpq.cli._game import app
 from qpq.errors import BadInputError
-from qpq.game.labels import LABELS
-from qpq.report.phase_section import DIAGRAMS, LABEL_COLOURS, phase_section
-from qpq.report.propositions_section import propositions_section
-from qpq.report.sections import ReportContext
+from qpq.game._labels import LABELS
+from qpq.report._phase_section import DIAGRAMS, LABEL_COLOURS, phase_section
+from qpq.report._propositions_section import propositions_section
+from qpq.report._sections import ReportContext
 
 runner = CliRunner()
 

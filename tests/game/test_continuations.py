@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qpq.game import FULL_GAME, continuations, solve, solve_ensemble
-from qpq.model.policies import FINAL_ACTIONS
+from qpq.model._policies import FINAL_ACTIONS
 
 from .conftest import random_arrays
 

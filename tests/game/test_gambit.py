@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from qpq.game import FULL_GAME, build_tree, parse_efg, solve, to_efg
-from qpq.game.gambit_bridge import (
+from qpq.game.validation._gambit import (
     agent_regrets,
     gambit_equilibria,
     matches,
     reduced_structure,
     subgame_agent_regrets,
 )
-from qpq.game.reference import nash_regret, sequential_rationality
+from qpq.game.validation._reference import nash_regret, sequential_rationality
 from qpq.model import FIRST_MOVES, ParameterRegistry, ParameterSet
 from tests.game.conftest import random_points
 
@@ -88,7 +88,7 @@ def test_reduced_game_enumpoly(defaults: ParameterSet) -> None:
 
     structure = reduced_structure(FIRST_MOVES[0])
     tree = build_tree(defaults, structure)
-    from qpq.game.gambit_bridge import to_pygambit
+    from qpq.game.validation._gambit import to_pygambit
 
     game = to_pygambit(tree)
     result = pygambit.nash.enumpoly_solve(game, use_strategic=False, stop_after=1)

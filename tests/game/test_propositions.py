@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qpq.game.proposition_measures import evaluate
-from qpq.game.proposition_study import PropositionStudy, run_study, wilson_interval
-from qpq.game.propositions import PROPOSITIONS, Kind, proposition
+from qpq.game.analysis._measures import evaluate
+from qpq.game.analysis._propositions import PROPOSITIONS, Kind, proposition
+from qpq.game.analysis._study import PropositionStudy, run_study, wilson_interval
 from qpq.model import ParameterRegistry, ParameterSet
 
 AT_DEFAULTS = {"P1": True, "P2": False, "P3": True, "P4": True, "P5m": False, "P5p": False,

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from qpq.game import FULL_GAME, solve, solve_ensemble
-from qpq.game.dominance import dominance
-from qpq.game.ensemble import EnsembleSolution
-from qpq.game.gambit_bridge import reduced_structure
-from qpq.game.kernel import DEFAULT_TOL, continuation_kernel, profiles
-from qpq.game.payoffs import build_tensors
-from qpq.game.pruned import _sum_signals, pruned_kernel
+from qpq.game._dominance import dominance
+from qpq.game._ensemble import EnsembleSolution
+from qpq.game._kernel import DEFAULT_TOL, continuation_kernel, profiles
+from qpq.game._payoffs import build_tensors
+from qpq.game._pruned import _sum_signals, pruned_kernel
+from qpq.game.validation._gambit import reduced_structure
 from qpq.model import FIRST_MOVES, ParameterRegistry
 from tests.game.conftest import random_arrays
 

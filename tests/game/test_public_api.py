@@ -6,12 +6,12 @@ import qpq.model
 
 def test_model_exports() -> None:
     assert set(qpq.model.__all__) == {
-        "CANONICAL_PARAMETERS", "CONSTRAINTS", "DYNAMICS_PARAMETERS", "FIRST_MOVES",
-        "GAME_PARAMETERS", "OUTCOMES", "POLICIES", "Consequence", "Constraint", "Direction",
-        "FinalAction", "FirstMove", "Lens", "MoveKind", "Outcome", "ParameterRegistry",
-        "ParameterSet", "Policy", "Promise", "breaks_word", "china_utility", "consequence",
-        "continuation_value", "defection_logit", "defection_prob", "final_actions",
-        "first_move", "future_harm", "outcome", "round_harm", "suppression_prob",
+        "CANONICAL_PARAMETERS", "CONSTRAINTS", "Consequence", "Constraint", "DYNAMICS_PARAMETERS",
+        "Direction", "FINAL_ACTIONS", "FIRST_MOVES", "FinalAction", "FirstMove", "GAME_PARAMETERS",
+        "Lens", "MoveKind", "OUTCOMES", "Outcome", "POLICIES", "ParameterRegistry", "ParameterSet",
+        "Policy", "Promise", "UNCALIBRATED", "breaks_word", "china_utility", "consequence",
+        "continuation_value", "defection_logit", "defection_prob", "final_actions", "first_move",
+        "future_harm", "outcome", "policy_names", "round_harm", "stay_prob", "suppression_prob",
         "taliban_utility", "un_close_prob"}
     for name in qpq.model.__all__:
         assert hasattr(qpq.model, name)
@@ -19,10 +19,10 @@ def test_model_exports() -> None:
 
 def test_game_exports() -> None:
     assert set(qpq.game.__all__) == {
-        "DEFAULT_TOL", "EFFORTS", "FULL_GAME", "LABELS", "SELECTION_RULE", "TYPES",
-        "Continuation", "Effort", "EnsembleSolution", "Equilibrium", "GameSolution",
-        "GameStructure", "MixedSearchReport", "Node", "Signal", "TalibanType", "Tree",
-        "build_tree", "parse_efg", "read_efg", "solve", "solve_ensemble", "to_efg",
+        "Continuation", "Continuations", "DEFAULT_TOL", "EFFORTS", "Effort", "EnsembleSolution",
+        "Equilibrium", "FULL_GAME", "GameSolution", "GameStructure", "LABELS", "MixedSearchReport",
+        "Node", "SELECTION_RULE", "Signal", "TYPES", "TalibanType", "Tree", "build_tree",
+        "continuations", "parse_efg", "read_efg", "solve", "solve_ensemble", "to_efg", "type_prior",
         "write_efg"}
     for name in qpq.game.__all__:
         assert hasattr(qpq.game, name)
@@ -33,7 +33,7 @@ def test_game_imports_without_pygambit() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, qpq.game, qpq.cli.game; "
+    code = ("import sys, qpq.game, qpq.cli._game; "
             "print('pygambit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)

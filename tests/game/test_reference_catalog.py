@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qpq.game.catalog import REFERENCE_GAMES, beer_quiche, load_catalog
-from qpq.game.pbe import intuitive_filter, pure_nash, pure_pbe
-from qpq.game.reference import (
+from qpq.game.validation._catalog import REFERENCE_GAMES, beer_quiche, load_catalog
+from qpq.game.validation._pbe import intuitive_filter, pure_nash, pure_pbe
+from qpq.game.validation._reference import (
     nash_regret,
     pure_profile,
     sequential_rationality,
     subgame_roots,
 )
-from qpq.game.tree import Tree
-from qpq.game.zerosum import zero_sum_solve
+from qpq.game.validation._tree import Tree
+from qpq.game.validation._zerosum import zero_sum_solve
 
 pytest.importorskip("pygambit")
 
@@ -82,7 +82,7 @@ def test_intuitive_filter_rejects_non_signalling_games() -> None:
 
 @pytest.mark.parametrize("slug", [WATSON, HORSE, POKER])
 def test_nash_regret_matches_pygambit(slug: str) -> None:
-    from qpq.game.gambit_bridge import strategic_regret
+    from qpq.game.validation._gambit import strategic_regret
 
     tree = load_catalog(slug)
     rng = np.random.default_rng(0)

@@ -9,9 +9,9 @@ import pytest
 
 from qpq.errors import BadInputError
 from qpq.game import solve, solve_ensemble
-from qpq.game.labels import LABELS
-from qpq.game.sampling import sample_assumptions, sampled_names
-from qpq.game.sweep import NO_PURE, OUTSIDE, cell_edges, phase_diagram
+from qpq.game._labels import LABELS
+from qpq.game.analysis._draws import sample_assumptions, sampled_names
+from qpq.game.analysis._sweep import NO_PURE, OUTSIDE, cell_edges, phase_diagram
 from qpq.model import ParameterRegistry, ParameterSet
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from qpq.game import FULL_GAME, LABELS, build_tree, solve, solve_ensemble
-from qpq.game.payoffs import build_tensors
-from qpq.game.pbe import pure_pbe
-from qpq.game.reference import expected_payoffs, nash_regret, sequential_rationality
-from qpq.game.solution import GameSolution
+from qpq.game._payoffs import build_tensors
+from qpq.game._solution import GameSolution
+from qpq.game.validation._pbe import pure_pbe
+from qpq.game.validation._reference import expected_payoffs, nash_regret, sequential_rationality
 from qpq.model import FIRST_MOVES, MoveKind, ParameterRegistry, ParameterSet
 from tests.game.conftest import random_arrays, random_points
 

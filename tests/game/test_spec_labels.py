@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qpq.game.labels import LABELS, SELECTION_RULE, label_flags, primary_label
-from qpq.game.paths import FINAL_ORDER, PathStats
-from qpq.game.spec import FULL_GAME, TYPES, GameStructure
+from qpq.game._labels import LABELS, SELECTION_RULE, label_flags, primary_label
+from qpq.game._paths import FINAL_ORDER, PathStats
+from qpq.game._spec import FULL_GAME, TYPES, GameStructure
 from qpq.model import FIRST_MOVES, FinalAction, MoveKind
 
 

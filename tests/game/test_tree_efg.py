@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from qpq.game import FULL_GAME, build_tree, parse_efg, to_efg
-from qpq.game.efg import EfgError
-from qpq.game.gambit_bridge import reduced_structure
-from qpq.game.reference import expected_payoffs
-from qpq.game.spec import GameStructure
+from qpq.game._spec import GameStructure
+from qpq.game.validation._efg import EfgError
+from qpq.game.validation._gambit import reduced_structure
+from qpq.game.validation._reference import expected_payoffs
 from qpq.model import FIRST_MOVES, ParameterSet
 
 

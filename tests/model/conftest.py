@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from qpq.case.loader import builtin_case_path
+from qpq.case._loader import builtin_case_path
 from tests.conftest import write_case
 
 PARAMETERS_FILE = builtin_case_path() / "parameters.yaml"

@@ -15,7 +15,7 @@ from qpq.model import (
     GAME_PARAMETERS,
     ParameterRegistry,
 )
-from qpq.model.utilities import china_utility, taliban_utility
+from qpq.model._utilities import china_utility, taliban_utility
 
 # Every symbol written in `code font` in model-spec sections 1-2 (copied from the spec text),
 # and the section-3 symbols the issue names.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from qpq.model import ParameterRegistry
-from qpq.model.utilities import (
+from qpq.model._utilities import (
     china_utility,
     continuation_value,
     defection_logit,

@@ -30,7 +30,7 @@ def test_failed_build_keeps_previous_report(make_case, tmp_path):
     case = load_case(make_case())
     build_report(case, out)
     before = (out / "report.html").read_text()
-    broken = [Section("x", "X", "test", "never", "qpq.report.evidence_sections:no_such_fn")]
+    broken = [Section("x", "X", "test", "never", "qpq.report._evidence_sections:no_such_fn")]
     with pytest.raises(AttributeError):
         build_report(case, out, broken)
     assert (out / "report.html").read_text() == before

@@ -12,15 +12,15 @@ import pytest
 import typer
 
 from qpq.case import load_case
-from qpq.cli import sim as sim_cli
+from qpq.cli import _sim as sim_cli
 from qpq.errors import QpqError
-from qpq.sim.dynamics import Dynamics, StepOptions
-from qpq.sim.engine import RunSpec, _initial_state
-from qpq.sim.equilibrium import build_table
-from qpq.sim.params import ParameterPool, default_pool, sim_registry
-from qpq.sim.policies import resolve_policy
-from qpq.sim.rng import block_bounds
-from qpq.sim.timeline import build_timeline
+from qpq.sim._dynamics import Dynamics, StepOptions
+from qpq.sim._engine import RunSpec, _initial_state
+from qpq.sim._lookup import build_table
+from qpq.sim._policies import resolve_policy
+from qpq.sim._pools import ParameterPool, default_pool, sim_registry
+from qpq.sim._rng import block_bounds
+from qpq.sim._timeline import build_timeline
 
 GRID = 8  # a coarse belief grid keeps the lookup cheap in tests
 

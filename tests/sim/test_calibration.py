@@ -3,10 +3,10 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from qpq.case.asof import case_as_of
-from qpq.sim.calibration import UNCALIBRATED, calibrate, history_end
-from qpq.sim.facts import evaluate
-from qpq.sim.timeline import quarter_label
+from qpq.case._asof import case_as_of
+from qpq.sim._calibration import UNCALIBRATED, calibrate, history_end
+from qpq.sim._facts import evaluate
+from qpq.sim._timeline import quarter_label
 
 AS_OF = dt.date(2025, 6, 30)
 

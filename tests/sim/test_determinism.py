@@ -5,8 +5,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from qpq.sim.engine import SimResult, WindowStat, simulate
-from qpq.sim.rng import BLOCK_SIZE
+from qpq.sim._engine import SimResult, WindowStat, simulate
+from qpq.sim._rng import BLOCK_SIZE
 
 STATS = (
     WindowStat("attacks", "attacks_china", 8084, 8110, "sum"),
@@ -18,10 +18,10 @@ STATS = (
 
 @pytest.fixture(scope="module")
 def spec(case, registry):
-    from qpq.sim.engine import RunSpec
-    from qpq.sim.equilibrium import build_table
-    from qpq.sim.params import sample_pool
-    from qpq.sim.timeline import build_timeline
+    from qpq.sim._engine import RunSpec
+    from qpq.sim._lookup import build_table
+    from qpq.sim._pools import sample_pool
+    from qpq.sim._timeline import build_timeline
 
     pool = sample_pool(registry, 16, seed=2)          # parameters vary across scenarios
     tl = build_timeline(case, dt.date(2018, 1, 1), dt.date(2027, 6, 30))

@@ -2,10 +2,10 @@ import datetime as dt
 
 import numpy as np
 
-from qpq.model.utilities import suppression_prob
-from qpq.sim.dynamics import OUTPUTS, StepOptions
-from qpq.sim.state import STOCKS
-from qpq.sim.timeline import quarter_of
+from qpq.model._utilities import suppression_prob
+from qpq.sim._dynamics import OUTPUTS, StepOptions
+from qpq.sim._state import STOCKS
+from qpq.sim._timeline import quarter_of
 
 from .conftest import se, stepper
 

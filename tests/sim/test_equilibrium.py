@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from qpq.game import FULL_GAME, solve, solve_ensemble
-from qpq.model.policies import FIRST_MOVES
-from qpq.sim.equilibrium import (
+from qpq.model._policies import FIRST_MOVES
+from qpq.sim._lookup import (
     ALL_MOVES,
     FINAL_ACTIONS,
     build_table,
@@ -11,10 +11,10 @@ from qpq.sim.equilibrium import (
     mu_grid,
     signal_index,
 )
-from qpq.sim.params import sample_pool
-from qpq.sim.policies import moves_for
-from qpq.sim.tables import concat_tables, select_regimes
-from qpq.sim.timeline import Regime
+from qpq.sim._policies import moves_for
+from qpq.sim._pools import sample_pool
+from qpq.sim._tables import concat_tables, select_regimes
+from qpq.sim._timeline import Regime
 
 GRID = 6
 

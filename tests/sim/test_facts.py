@@ -3,11 +3,11 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from qpq.case.asof import case_as_of
-from qpq.case.schema import Claim, FactTarget
+from qpq.case._asof import case_as_of
+from qpq.case._schema import Claim, FactTarget
 from qpq.errors import BadInputError
-from qpq.sim.facts import UNMAPPED_REASONS, evaluate, fact_stats, stylised_facts
-from qpq.sim.timeline import quarter_of
+from qpq.sim._facts import UNMAPPED_REASONS, evaluate, fact_stats, stylised_facts
+from qpq.sim._timeline import quarter_of
 
 
 def test_every_stylised_fact_is_mapped_or_explained(case):
@@ -55,7 +55,7 @@ def test_bad_target_is_bad_input(case):
 
 
 def test_as_of_decides_which_facts_are_known(case):
-    from qpq.case.asof import known_dates
+    from qpq.case._asof import known_dates
 
     cut = dt.date(2025, 6, 30)
     known = {c.id for c in case_as_of(case, cut).claims}

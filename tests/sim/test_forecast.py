@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from qpq.errors import BadInputError
-from qpq.sim.calibration import UNCALIBRATED, calibrate
-from qpq.sim.forecast import EVENTS, check_window, event_values, forecast
+from qpq.sim._calibration import UNCALIBRATED, calibrate
+from qpq.sim._forecast import EVENTS, check_window, event_values, forecast
 
 from .conftest import run_cli
 

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 
 from qpq.errors import BadInputError
-from qpq.model.parameters import CONSTRAINTS, ParameterRegistry
-from qpq.sim.params import NOT_SAMPLED, SIM_PARAMETERS, default_pool, sample_pool
+from qpq.model._parameters import CONSTRAINTS, ParameterRegistry
+from qpq.sim._pools import NOT_SAMPLED, SIM_PARAMETERS, default_pool, sample_pool
 
 
 def test_sim_parameters_are_in_the_case_as_assumptions(case):

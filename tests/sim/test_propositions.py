@@ -2,7 +2,7 @@
 
 import itertools
 
-from qpq.sim.propositions import p1_boycott, p3_capacity, p5_conundrum, p6_free_ride
+from qpq.sim._propositions_in_time import p1_boycott, p3_capacity, p5_conundrum, p6_free_ride
 
 N = 512
 

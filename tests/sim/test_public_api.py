@@ -1,13 +1,15 @@
 import qpq.sim
 
 EXPECTED = {
-    "BLOCK_SIZE", "EVENTS", "OUTPUTS", "SERIES", "SIM_PARAMETERS", "UNCALIBRATED",
-    "CalibrationResult", "ContinuationTable", "Fact", "ForecastResult", "Override",
-    "ParameterPool", "Particles", "Regime", "RunRequest", "RunSpec", "SimPolicy", "SimResult",
-    "StepOptions", "Timeline", "WindowStat", "build_table", "build_timeline", "calibrate",
-    "default_pool", "event_values", "forecast", "forecast_stats", "resolve_policy",
-    "run_policies", "sample_pool", "sim_registry", "simulate", "stylised_facts",
-}
+        "BLOCK_SIZE", "CalibrationResult", "ContinuationTable", "EVENTS", "Fact", "ForecastResult",
+        "OUTPUTS", "Override", "ParameterPool", "Particles", "Regime", "RunRequest", "RunSpec",
+        "SERIES", "SIM_PARAMETERS", "SimPolicy", "SimResult", "Statistic", "StepOptions",
+        "Timeline", "UNCALIBRATED", "WindowStat", "band_frame", "bands_chart", "build_table",
+        "build_timeline", "calibrate", "check_window", "default_pool", "event_values",
+        "events_chart", "fact_match_chart", "fan_chart", "forecast", "forecast_stats", "moves_for",
+        "p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride", "quarter_of", "resolve_policy",
+        "run_policies", "sample_pool", "sim_registry", "simulate", "stylised_facts", "table_for",
+        "trajectory_chart", "write_parquet"}
 
 
 def test_exported_names_are_pinned():
@@ -17,7 +19,7 @@ def test_exported_names_are_pinned():
 
 
 def test_every_registry_policy_has_behaviour():
-    from qpq.model.policies import POLICIES
+    from qpq.model._policies import POLICIES
 
     for p in POLICIES:
         assert qpq.sim.resolve_policy(p.name).name == p.name

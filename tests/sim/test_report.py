@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from qpq.report import sim_sections as report
-from qpq.report.sections import ReportContext
+from qpq.report import _sim_sections as report
+from qpq.report._sections import ReportContext
 
 
 @pytest.fixture

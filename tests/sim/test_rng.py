@@ -1,7 +1,7 @@
 import numpy as np
 from scipy import stats
 
-from qpq.sim.rng import BLOCK_SIZE, Purpose, block_bounds, block_generator, poisson_inverse
+from qpq.sim._rng import BLOCK_SIZE, Purpose, block_bounds, block_generator, poisson_inverse
 
 
 def test_poisson_inverse_is_the_exact_inverse_cdf():

@@ -3,9 +3,9 @@ import json
 
 import numpy as np
 
-from qpq.sim.engine import SERIES, WindowStat, simulate
-from qpq.sim.rng import BLOCK_SIZE
-from qpq.sim.store import ParquetSink, read_scenarios
+from qpq.sim._engine import SERIES, WindowStat, simulate
+from qpq.sim._parquet import ParquetSink, read_scenarios
+from qpq.sim._rng import BLOCK_SIZE
 
 
 def test_results_stream_to_parquet_per_chunk(make_spec, tmp_path):

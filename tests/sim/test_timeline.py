@@ -3,9 +3,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from qpq.case.asof import case_as_of
+from qpq.case._asof import case_as_of
 from qpq.errors import BadInputError
-from qpq.sim.timeline import (
+from qpq.sim._timeline import (
     Override,
     Regime,
     build_timeline,

@@ -11,23 +11,54 @@ Two multi-actor models analysts use to forecast negotiated outcomes:
 Inputs are :class:`Stakeholders` (one issue) or an :class:`IssueSet` (several), read from CSV,
 Decide or KTAB files (:func:`read_issue_data`) or from a case (:func:`case_stakeholders`,
 :func:`case_issue_set`). :func:`monte_carlo` varies a case's assumptions;
-:func:`bargain_report_data` feeds the report; :mod:`qpq.bargain.charts` (Altair, imported
+:func:`bargain_report_data` feeds the report; :mod:`qpq.bargain._charts` (Altair, imported
 on demand) draws it.
 """
+
 
 from typing import TYPE_CHECKING
 
 from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from qpq.bargain.case_data import case_issue_set, case_stakeholders, draw_issue_set, input_table
-    from qpq.bargain.data import IssueSet, Stakeholders
-    from qpq.bargain.eum import Move, OfferKind, Quadrant
-    from qpq.bargain.exchange import CarryOver, Exchange, ExchangeOptions, nash_bargaining_solution
-    from qpq.bargain.exchange_run import ExchangeResult, ExchangeRound, run_exchange
-    from qpq.bargain.io import read_issue_data, read_stakeholders
-    from qpq.bargain.montecarlo import MonteCarloResult, monte_carlo
-    from qpq.bargain.options import (
+    from qpq.bargain._case_data import (
+        case_issue_set,
+        case_stakeholders,
+        draw_issue_set,
+        input_table,
+    )
+    from qpq.bargain._charts import (
+        bargain_charts,
+    )
+    from qpq.bargain._data import (
+        IssueSet,
+        Stakeholders,
+    )
+    from qpq.bargain._eum import (
+        Move,
+        OfferKind,
+        Quadrant,
+    )
+    from qpq.bargain._exchange import (
+        CarryOver,
+        Exchange,
+        ExchangeOptions,
+        nash_bargaining_solution,
+    )
+    from qpq.bargain._exchange_run import (
+        ExchangeResult,
+        ExchangeRound,
+        run_exchange,
+    )
+    from qpq.bargain._io import (
+        read_issue_data,
+        read_stakeholders,
+    )
+    from qpq.bargain._montecarlo import (
+        MonteCarloResult,
+        monte_carlo,
+    )
+    from qpq.bargain._options import (
         VARIANTS,
         EUMOptions,
         MedianRule,
@@ -36,8 +67,15 @@ if TYPE_CHECKING:
         RiskReference,
         eum_options,
     )
-    from qpq.bargain.report_data import bargain_report_data
-    from qpq.bargain.trajectory import EUMResult, EUMRound, Stability, run_eum
+    from qpq.bargain._report_data import (
+        bargain_report_data,
+    )
+    from qpq.bargain._trajectory import (
+        EUMResult,
+        EUMRound,
+        Stability,
+        run_eum,
+    )
 
 __all__ = [
     "VARIANTS",
@@ -60,6 +98,7 @@ __all__ = [
     "RiskReference",
     "Stability",
     "Stakeholders",
+    "bargain_charts",
     "bargain_report_data",
     "case_issue_set",
     "case_stakeholders",
@@ -74,25 +113,26 @@ __all__ = [
     "run_exchange",
 ]
 
-# Each name's module is imported on first use (qpq._lazy), so importing one submodule
-# does not import its siblings' libraries.
+# Each name's module is imported on first use (qpq._lazy), so importing the package
+# for one name does not import its siblings' libraries.
 _EXPORTS = {
-    "qpq.bargain.case_data": (
+    "qpq.bargain._case_data": (
         "case_issue_set", "case_stakeholders", "draw_issue_set", "input_table",
     ),
-    "qpq.bargain.data": ("IssueSet", "Stakeholders"),
-    "qpq.bargain.eum": ("Move", "OfferKind", "Quadrant"),
-    "qpq.bargain.exchange": (
+    "qpq.bargain._charts": ("bargain_charts",),
+    "qpq.bargain._data": ("IssueSet", "Stakeholders"),
+    "qpq.bargain._eum": ("Move", "OfferKind", "Quadrant"),
+    "qpq.bargain._exchange": (
         "CarryOver", "Exchange", "ExchangeOptions", "nash_bargaining_solution",
     ),
-    "qpq.bargain.exchange_run": ("ExchangeResult", "ExchangeRound", "run_exchange"),
-    "qpq.bargain.io": ("read_issue_data", "read_stakeholders"),
-    "qpq.bargain.montecarlo": ("MonteCarloResult", "monte_carlo"),
-    "qpq.bargain.options": (
-        "VARIANTS", "EUMOptions", "MedianRule", "OfferRule", "ProbabilityRule", "RiskReference",
+    "qpq.bargain._exchange_run": ("ExchangeResult", "ExchangeRound", "run_exchange"),
+    "qpq.bargain._io": ("read_issue_data", "read_stakeholders"),
+    "qpq.bargain._montecarlo": ("MonteCarloResult", "monte_carlo"),
+    "qpq.bargain._options": (
+        "EUMOptions", "MedianRule", "OfferRule", "ProbabilityRule", "RiskReference", "VARIANTS",
         "eum_options",
     ),
-    "qpq.bargain.report_data": ("bargain_report_data",),
-    "qpq.bargain.trajectory": ("EUMResult", "EUMRound", "Stability", "run_eum"),
+    "qpq.bargain._report_data": ("bargain_report_data",),
+    "qpq.bargain._trajectory": ("EUMResult", "EUMRound", "Stability", "run_eum"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,15 +1,93 @@
 """The case file: schema, loading, as-of dating, queries and the integrity audit."""
 
-from qpq.case.dates import DateParseError, FuzzyDate, Precision
-from qpq.case.loader import BUILTIN_CASE, CASE_FILES, Case, builtin_case_path, load_case
+
+from typing import TYPE_CHECKING
+
+from qpq._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from qpq.case._asof import (
+        case_as_of,
+    )
+    from qpq.case._audit import (
+        audit,
+    )
+    from qpq.case._dates import (
+        DateParseError,
+        FuzzyDate,
+        Precision,
+    )
+    from qpq.case._loader import (
+        BUILTIN_CASE,
+        CASE_FILES,
+        Case,
+        builtin_case_path,
+        load_case,
+    )
+    from qpq.case._queries import (
+        EvidenceDB,
+    )
+    from qpq.case._schema import (
+        BargainingIssue,
+        BargainingPosition,
+        Claim,
+        ClaimKind,
+        Event,
+        FactTarget,
+        Parameter,
+        Quantity,
+        RunSettings,
+        Scenario,
+        Source,
+        case_json_schema,
+    )
+    from qpq.case._yamlio import (
+        LocatedYaml,
+        YamlError,
+        read_yaml,
+    )
 
 __all__ = [
     "BUILTIN_CASE",
     "CASE_FILES",
+    "BargainingIssue",
+    "BargainingPosition",
     "Case",
+    "Claim",
+    "ClaimKind",
     "DateParseError",
+    "Event",
+    "EvidenceDB",
+    "FactTarget",
     "FuzzyDate",
+    "LocatedYaml",
+    "Parameter",
     "Precision",
+    "Quantity",
+    "RunSettings",
+    "Scenario",
+    "Source",
+    "YamlError",
+    "audit",
     "builtin_case_path",
+    "case_as_of",
+    "case_json_schema",
     "load_case",
+    "read_yaml",
 ]
+
+# Each name's module is imported on first use (qpq._lazy), so importing the package
+# for one name does not import its siblings' libraries.
+_EXPORTS = {
+    "qpq.case._asof": ("case_as_of",),
+    "qpq.case._audit": ("audit",),
+    "qpq.case._dates": ("DateParseError", "FuzzyDate", "Precision"),
+    "qpq.case._loader": ("BUILTIN_CASE", "CASE_FILES", "Case", "builtin_case_path", "load_case"),
+    "qpq.case._queries": ("EvidenceDB",),
+    "qpq.case._schema": (
+        "BargainingIssue", "BargainingPosition", "Claim", "ClaimKind", "Event", "FactTarget",
+        "Parameter", "Quantity", "RunSettings", "Scenario", "Source", "case_json_schema",
+    ),
+    "qpq.case._yamlio": ("LocatedYaml", "YamlError", "read_yaml"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

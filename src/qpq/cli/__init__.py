@@ -14,7 +14,14 @@ import typer
 from rich.text import Text
 
 from qpq import __version__
-from qpq.cli import bargain, evidence, explore, game, params, report, serve, sim
+from qpq.cli import _bargain as bargain
+from qpq.cli import _evidence as evidence
+from qpq.cli import _explore as explore
+from qpq.cli import _game as game
+from qpq.cli import _params as params
+from qpq.cli import _report as report
+from qpq.cli import _serve as serve
+from qpq.cli import _sim as sim
 from qpq.cli._common import err_console
 from qpq.errors import EXIT_BAD_INPUT, EXIT_FAILURE, QpqError
 

@@ -4,23 +4,24 @@ An analyst chooses China's policy and moves the key parameters (sliders over the
 plausible ranges) and sees the game's selected equilibrium, the point on a phase diagram,
 the ensemble's fan chart and event probabilities, and the evidence behind each parameter.
 
-* :mod:`~qpq.dashboard.controls` — sliders from the parameter registry, point validation;
-* :mod:`~qpq.dashboard.equilibrium` — the game's selected PBE, summarised;
-* :mod:`~qpq.dashboard.phase` — the phase-diagram grid and chart;
-* :mod:`~qpq.dashboard.whatif` — the ensemble run, fan chart and events;
-* :mod:`~qpq.dashboard.evidence` — evidence ids resolved to sources;
-* :mod:`~qpq.dashboard.view` — what a rerun recomputes (:func:`compute_view`);
-* :mod:`~qpq.dashboard.server` — the Streamlit command line (``qpq serve``).
+* :mod:`~qpq.dashboard._controls` — sliders from the parameter registry, point validation;
+* :mod:`~qpq.dashboard._equilibrium` — the game's selected PBE, summarised;
+* :mod:`~qpq.dashboard._phase` — the phase-diagram grid and chart;
+* :mod:`~qpq.dashboard._whatif` — the ensemble run, fan chart and events;
+* :mod:`~qpq.dashboard._evidence` — evidence ids resolved to sources;
+* :mod:`~qpq.dashboard._view` — what a rerun recomputes (:func:`compute_view`);
+* :mod:`~qpq.dashboard._server` — the Streamlit command line (``qpq serve``).
 
 Nothing here imports Streamlit; only ``app.py`` does (the ``dashboard`` extra).
 """
+
 
 from typing import TYPE_CHECKING
 
 from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from qpq.dashboard.controls import (
+    from qpq.dashboard._controls import (
         AXIS_DEFAULTS,
         KEY_PARAMETERS,
         PointCheck,
@@ -29,8 +30,12 @@ if TYPE_CHECKING:
         slider_spec,
         slider_specs,
     )
-    from qpq.dashboard.equilibrium import EquilibriumView, TypeEffort, equilibrium_view
-    from qpq.dashboard.evidence import (
+    from qpq.dashboard._equilibrium import (
+        EquilibriumView,
+        TypeEffort,
+        equilibrium_view,
+    )
+    from qpq.dashboard._evidence import (
         EvidenceItem,
         ParameterEvidence,
         SourceRef,
@@ -38,14 +43,39 @@ if TYPE_CHECKING:
         parameter_evidence,
         resolve_evidence,
     )
-    from qpq.dashboard.phase import PhaseGrid, phase_chart, phase_grid
-    from qpq.dashboard.server import APP_PATH, streamlit_command, streamlit_env
-    from qpq.dashboard.view import Context, DashboardView, Settings, compute_view, view_charts
-    from qpq.dashboard.whatif import EventRow, ForecastView, WhatIfRequest, fan_chart, what_if
+    from qpq.dashboard._phase import (
+        PhaseGrid,
+        phase_chart,
+        phase_grid,
+    )
+    from qpq.dashboard._server import (
+        APP_PATH,
+        DEFAULT_HOST,
+        DEFAULT_PORT,
+        is_loopback,
+        streamlit_command,
+        streamlit_env,
+    )
+    from qpq.dashboard._view import (
+        Context,
+        DashboardView,
+        Settings,
+        compute_view,
+        view_charts,
+    )
+    from qpq.dashboard._whatif import (
+        EventRow,
+        ForecastView,
+        WhatIfRequest,
+        fan_chart,
+        what_if,
+    )
 
 __all__ = [
     "APP_PATH",
     "AXIS_DEFAULTS",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
     "KEY_PARAMETERS",
     "Context",
     "DashboardView",
@@ -65,6 +95,7 @@ __all__ = [
     "equilibrium_view",
     "evidence_markdown",
     "fan_chart",
+    "is_loopback",
     "parameter_evidence",
     "phase_chart",
     "phase_grid",
@@ -78,21 +109,24 @@ __all__ = [
     "what_if",
 ]
 
-# Each name's module is imported on first use (qpq._lazy), so importing one submodule
-# does not import its siblings' libraries.
+# Each name's module is imported on first use (qpq._lazy), so importing the package
+# for one name does not import its siblings' libraries.
 _EXPORTS = {
-    "qpq.dashboard.controls": (
+    "qpq.dashboard._controls": (
         "AXIS_DEFAULTS", "KEY_PARAMETERS", "PointCheck", "SliderSpec", "resolve_point",
         "slider_spec", "slider_specs",
     ),
-    "qpq.dashboard.equilibrium": ("EquilibriumView", "TypeEffort", "equilibrium_view"),
-    "qpq.dashboard.evidence": (
+    "qpq.dashboard._equilibrium": ("EquilibriumView", "TypeEffort", "equilibrium_view"),
+    "qpq.dashboard._evidence": (
         "EvidenceItem", "ParameterEvidence", "SourceRef", "evidence_markdown",
         "parameter_evidence", "resolve_evidence",
     ),
-    "qpq.dashboard.phase": ("PhaseGrid", "phase_chart", "phase_grid"),
-    "qpq.dashboard.server": ("APP_PATH", "streamlit_command", "streamlit_env"),
-    "qpq.dashboard.view": ("Context", "DashboardView", "Settings", "compute_view", "view_charts"),
-    "qpq.dashboard.whatif": ("EventRow", "ForecastView", "WhatIfRequest", "fan_chart", "what_if"),
+    "qpq.dashboard._phase": ("PhaseGrid", "phase_chart", "phase_grid"),
+    "qpq.dashboard._server": (
+        "APP_PATH", "DEFAULT_HOST", "DEFAULT_PORT", "is_loopback", "streamlit_command",
+        "streamlit_env",
+    ),
+    "qpq.dashboard._view": ("Context", "DashboardView", "Settings", "compute_view", "view_charts"),
+    "qpq.dashboard._whatif": ("EventRow", "ForecastView", "WhatIfRequest", "fan_chart", "what_if"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,33 +1,70 @@
-"""The quid pro quo game: definition, exact solver, reference solver and Gambit bridge.
+"""The quid pro quo game: definition, exact solver and the face other lenses call.
 
-* :mod:`qpq.game.spec` — formal properties as data (players, types, chance, information);
+* :class:`GameStructure` — formal properties as data (players, types, chance, information,
+  and the layout of every array over types, signals and final actions);
 * :func:`solve` / :func:`solve_ensemble` — all pure PBE (vectorised), bounded mixed search,
   selection and labels;
 * :func:`continuations` — the game's face for the other lenses: China's preferred
-  continuation after every first move and the selected move, for many points and beliefs;
-* :func:`build_tree`, :func:`to_efg` — the explicit tree and its .efg export;
-* :mod:`qpq.game.reference` — a small general solver for any finite extensive game;
-* :mod:`qpq.game.catalog` — games with published answers;
-* :mod:`qpq.game.gambit_bridge` — checks against pygambit (imported lazily).
+  continuation after every first move and the selected move, for many points and beliefs.
+
+Two sub-packages sit on top of the core and are never imported by it:
+:mod:`qpq.game.analysis` (phase diagrams, the paper's propositions over the plausible
+ranges) and :mod:`qpq.game.validation` (the explicit tree and its .efg export, a small
+general solver, games with published answers, the pygambit bridge). :func:`build_tree` and
+the .efg functions are also exported here.
 """
 
-from qpq.game.continuations import Continuations, continuations
-from qpq.game.efg import parse_efg, read_efg, to_efg, write_efg
-from qpq.game.ensemble import EnsembleSolution, solve_ensemble
-from qpq.game.labels import LABELS, SELECTION_RULE
-from qpq.game.payoffs import type_prior
-from qpq.game.solution import Continuation, Equilibrium, GameSolution, MixedSearchReport
-from qpq.game.solver import DEFAULT_TOL, solve
-from qpq.game.spec import (
-    EFFORTS,
-    FULL_GAME,
-    TYPES,
-    Effort,
-    GameStructure,
-    Signal,
-    TalibanType,
-)
-from qpq.game.tree import Node, Tree, build_tree
+
+from typing import TYPE_CHECKING
+
+from qpq._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from qpq.game._continuations import (
+        Continuations,
+        continuations,
+    )
+    from qpq.game._ensemble import (
+        EnsembleSolution,
+        solve_ensemble,
+    )
+    from qpq.game._labels import (
+        LABELS,
+        SELECTION_RULE,
+    )
+    from qpq.game._payoffs import (
+        type_prior,
+    )
+    from qpq.game._solution import (
+        Continuation,
+        Equilibrium,
+        GameSolution,
+        MixedSearchReport,
+    )
+    from qpq.game._solver import (
+        DEFAULT_TOL,
+        solve,
+    )
+    from qpq.game._spec import (
+        EFFORTS,
+        FULL_GAME,
+        TYPES,
+        Effort,
+        GameStructure,
+        Signal,
+        TalibanType,
+    )
+    from qpq.game.validation._efg import (
+        parse_efg,
+        read_efg,
+        to_efg,
+        write_efg,
+    )
+    from qpq.game.validation._tree import (
+        Node,
+        Tree,
+        build_tree,
+    )
 
 __all__ = [
     "DEFAULT_TOL",
@@ -58,3 +95,20 @@ __all__ = [
     "type_prior",
     "write_efg",
 ]
+
+# Each name's module is imported on first use (qpq._lazy), so importing the package
+# for one name does not import its siblings' libraries.
+_EXPORTS = {
+    "qpq.game._continuations": ("Continuations", "continuations"),
+    "qpq.game._ensemble": ("EnsembleSolution", "solve_ensemble"),
+    "qpq.game._labels": ("LABELS", "SELECTION_RULE"),
+    "qpq.game._payoffs": ("type_prior",),
+    "qpq.game._solution": ("Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"),
+    "qpq.game._solver": ("DEFAULT_TOL", "solve"),
+    "qpq.game._spec": (
+        "EFFORTS", "Effort", "FULL_GAME", "GameStructure", "Signal", "TYPES", "TalibanType",
+    ),
+    "qpq.game.validation._efg": ("parse_efg", "read_efg", "to_efg", "write_efg"),
+    "qpq.game.validation._tree": ("Node", "Tree", "build_tree"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -5,22 +5,31 @@ their numbers through the parameter registry, compute payoffs with the utilities
 name China's options and the outcomes from the registries here.
 """
 
+
 from typing import TYPE_CHECKING
 
 from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from qpq.model.outcomes import OUTCOMES, Direction, Lens, Outcome, outcome
-    from qpq.model.parameters import (
+    from qpq.model._outcomes import (
+        OUTCOMES,
+        Direction,
+        Lens,
+        Outcome,
+        outcome,
+    )
+    from qpq.model._parameters import (
         CANONICAL_PARAMETERS,
         CONSTRAINTS,
         DYNAMICS_PARAMETERS,
         GAME_PARAMETERS,
+        UNCALIBRATED,
         Constraint,
         ParameterRegistry,
         ParameterSet,
     )
-    from qpq.model.policies import (
+    from qpq.model._policies import (
+        FINAL_ACTIONS,
         FIRST_MOVES,
         POLICIES,
         Consequence,
@@ -33,14 +42,16 @@ if TYPE_CHECKING:
         consequence,
         final_actions,
         first_move,
+        policy_names,
     )
-    from qpq.model.utilities import (
+    from qpq.model._utilities import (
         china_utility,
         continuation_value,
         defection_logit,
         defection_prob,
         future_harm,
         round_harm,
+        stay_prob,
         suppression_prob,
         taliban_utility,
         un_close_prob,
@@ -50,10 +61,12 @@ __all__ = [
     "CANONICAL_PARAMETERS",
     "CONSTRAINTS",
     "DYNAMICS_PARAMETERS",
+    "FINAL_ACTIONS",
     "FIRST_MOVES",
     "GAME_PARAMETERS",
     "OUTCOMES",
     "POLICIES",
+    "UNCALIBRATED",
     "Consequence",
     "Constraint",
     "Direction",
@@ -76,27 +89,31 @@ __all__ = [
     "first_move",
     "future_harm",
     "outcome",
+    "policy_names",
     "round_harm",
+    "stay_prob",
     "suppression_prob",
     "taliban_utility",
     "un_close_prob",
 ]
 
-# Each name's module is imported on first use (qpq._lazy), so importing one submodule
-# does not import its siblings' libraries.
+# Each name's module is imported on first use (qpq._lazy), so importing the package
+# for one name does not import its siblings' libraries.
 _EXPORTS = {
-    "qpq.model.outcomes": ("OUTCOMES", "Direction", "Lens", "Outcome", "outcome"),
-    "qpq.model.parameters": (
-        "CANONICAL_PARAMETERS", "CONSTRAINTS", "DYNAMICS_PARAMETERS", "GAME_PARAMETERS",
-        "Constraint", "ParameterRegistry", "ParameterSet",
+    "qpq.model._outcomes": ("Direction", "Lens", "OUTCOMES", "Outcome", "outcome"),
+    "qpq.model._parameters": (
+        "CANONICAL_PARAMETERS", "CONSTRAINTS", "Constraint", "DYNAMICS_PARAMETERS",
+        "GAME_PARAMETERS", "ParameterRegistry", "ParameterSet", "UNCALIBRATED",
     ),
-    "qpq.model.policies": (
-        "FIRST_MOVES", "POLICIES", "Consequence", "FinalAction", "FirstMove", "MoveKind", "Policy",
-        "Promise", "breaks_word", "consequence", "final_actions", "first_move",
+    "qpq.model._policies": (
+        "Consequence", "FINAL_ACTIONS", "FIRST_MOVES", "FinalAction", "FirstMove", "MoveKind",
+        "POLICIES", "Policy", "Promise", "breaks_word", "consequence", "final_actions",
+        "first_move", "policy_names",
     ),
-    "qpq.model.utilities": (
-        "china_utility", "continuation_value", "defection_logit", "defection_prob", "future_harm",
-        "round_harm", "suppression_prob", "taliban_utility", "un_close_prob",
+    "qpq.model._utilities": (
+        "china_utility", "continuation_value", "defection_logit", "defection_prob",
+        "future_harm", "round_harm", "stay_prob", "suppression_prob", "taliban_utility",
+        "un_close_prob",
     ),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,7 +1,26 @@
 """The HTML report: a registry of sections contributed by each lens, and its renderer."""
 
-from qpq.report.render import ReportResult, SectionOutcome, build_report
-from qpq.report.sections import Figure, ReportContext, Section, SectionContent, default_sections
+
+from typing import TYPE_CHECKING
+
+from qpq._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from qpq.report._phase_section import (
+        phase_chart,
+    )
+    from qpq.report._render import (
+        ReportResult,
+        SectionOutcome,
+        build_report,
+    )
+    from qpq.report._sections import (
+        Figure,
+        ReportContext,
+        Section,
+        SectionContent,
+        default_sections,
+    )
 
 __all__ = [
     "Figure",
@@ -12,4 +31,16 @@ __all__ = [
     "SectionOutcome",
     "build_report",
     "default_sections",
+    "phase_chart",
 ]
+
+# Each name's module is imported on first use (qpq._lazy), so importing the package
+# for one name does not import its siblings' libraries.
+_EXPORTS = {
+    "qpq.report._phase_section": ("phase_chart",),
+    "qpq.report._render": ("ReportResult", "SectionOutcome", "build_report"),
+    "qpq.report._sections": (
+        "Figure", "ReportContext", "Section", "SectionContent", "default_sections",
+    ),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

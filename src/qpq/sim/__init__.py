@@ -1,27 +1,102 @@
 """The dynamics lens: the quid pro quo quarter by quarter, vectorised over an ensemble.
 
 A run steps N scenarios at once through quarters from 1996 (docs/model-dynamics.md): history
-from the case's dated phases and events (:mod:`~qpq.sim.timeline`), China's policy and the
-Taliban's best response from the one-round game (:mod:`~qpq.sim.equilibrium`,
-:mod:`~qpq.sim.policies`), militant flows, Poisson attacks and Bayesian updating
-(:mod:`~qpq.sim.dynamics`), in chunks of random-stream blocks so results do not depend on
-chunking or workers (:mod:`~qpq.sim.engine`, :mod:`~qpq.sim.rng`). Calibration to the
-stylised facts (:mod:`~qpq.sim.calibration`), as-of forecasts (:mod:`~qpq.sim.forecast`),
-propositions in time (:mod:`~qpq.sim.propositions`), Parquet output (:mod:`~qpq.sim.store`),
-charts and report sections complete the lens.
+from the case's dated phases and events (:mod:`~qpq.sim._timeline`), China's policy and the
+Taliban's best response from the one-round game (:mod:`~qpq.sim._lookup`,
+:mod:`~qpq.sim._policies`), militant flows, Poisson attacks and Bayesian updating
+(:mod:`~qpq.sim._dynamics`), in chunks of random-stream blocks so results do not depend on
+chunking or workers (:mod:`~qpq.sim._engine`, :mod:`~qpq.sim._rng`). Calibration to the
+stylised facts (:mod:`~qpq.sim._calibration`), as-of forecasts (:mod:`~qpq.sim._forecast`),
+propositions in time (:mod:`~qpq.sim._propositions_in_time`), Parquet output
+(:mod:`~qpq.sim._parquet`), charts and report sections complete the lens.
 """
 
-from qpq.sim.calibration import UNCALIBRATED, CalibrationResult, calibrate
-from qpq.sim.dynamics import OUTPUTS, StepOptions
-from qpq.sim.engine import SERIES, Particles, RunSpec, SimResult, WindowStat, simulate
-from qpq.sim.equilibrium import ContinuationTable, build_table
-from qpq.sim.facts import Fact, stylised_facts
-from qpq.sim.forecast import EVENTS, ForecastResult, event_values, forecast, forecast_stats
-from qpq.sim.params import SIM_PARAMETERS, ParameterPool, default_pool, sample_pool, sim_registry
-from qpq.sim.policies import SimPolicy, resolve_policy
-from qpq.sim.rng import BLOCK_SIZE
-from qpq.sim.runs import RunRequest, run_policies
-from qpq.sim.timeline import Override, Regime, Timeline, build_timeline
+
+from typing import TYPE_CHECKING
+
+from qpq._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from qpq.sim._calibration import (
+        UNCALIBRATED,
+        CalibrationResult,
+        calibrate,
+    )
+    from qpq.sim._charts import (
+        band_frame,
+        bands_chart,
+        events_chart,
+        fact_match_chart,
+        fan_chart,
+        trajectory_chart,
+    )
+    from qpq.sim._dynamics import (
+        OUTPUTS,
+        StepOptions,
+    )
+    from qpq.sim._engine import (
+        SERIES,
+        Particles,
+        RunSpec,
+        SimResult,
+        Statistic,
+        WindowStat,
+        simulate,
+    )
+    from qpq.sim._facts import (
+        Fact,
+        stylised_facts,
+    )
+    from qpq.sim._forecast import (
+        EVENTS,
+        ForecastResult,
+        check_window,
+        event_values,
+        forecast,
+        forecast_stats,
+    )
+    from qpq.sim._lookup import (
+        ContinuationTable,
+        build_table,
+    )
+    from qpq.sim._parquet import (
+        write_parquet,
+    )
+    from qpq.sim._policies import (
+        SimPolicy,
+        moves_for,
+        resolve_policy,
+    )
+    from qpq.sim._policy_runs import (
+        RunRequest,
+        run_policies,
+    )
+    from qpq.sim._pools import (
+        SIM_PARAMETERS,
+        ParameterPool,
+        default_pool,
+        sample_pool,
+        sim_registry,
+    )
+    from qpq.sim._propositions_in_time import (
+        p1_boycott,
+        p3_capacity,
+        p5_conundrum,
+        p6_free_ride,
+    )
+    from qpq.sim._rng import (
+        BLOCK_SIZE,
+    )
+    from qpq.sim._tables import (
+        table_for,
+    )
+    from qpq.sim._timeline import (
+        Override,
+        Regime,
+        Timeline,
+        build_timeline,
+        quarter_of,
+    )
 
 __all__ = [
     "BLOCK_SIZE",
@@ -42,20 +117,66 @@ __all__ = [
     "RunSpec",
     "SimPolicy",
     "SimResult",
+    "Statistic",
     "StepOptions",
     "Timeline",
     "WindowStat",
+    "band_frame",
+    "bands_chart",
     "build_table",
     "build_timeline",
     "calibrate",
+    "check_window",
     "default_pool",
     "event_values",
+    "events_chart",
+    "fact_match_chart",
+    "fan_chart",
     "forecast",
     "forecast_stats",
+    "moves_for",
+    "p1_boycott",
+    "p3_capacity",
+    "p5_conundrum",
+    "p6_free_ride",
+    "quarter_of",
     "resolve_policy",
     "run_policies",
     "sample_pool",
     "sim_registry",
     "simulate",
     "stylised_facts",
+    "table_for",
+    "trajectory_chart",
+    "write_parquet",
 ]
+
+# Each name's module is imported on first use (qpq._lazy), so importing the package
+# for one name does not import its siblings' libraries.
+_EXPORTS = {
+    "qpq.sim._calibration": ("CalibrationResult", "UNCALIBRATED", "calibrate"),
+    "qpq.sim._charts": (
+        "band_frame", "bands_chart", "events_chart", "fact_match_chart", "fan_chart",
+        "trajectory_chart",
+    ),
+    "qpq.sim._dynamics": ("OUTPUTS", "StepOptions"),
+    "qpq.sim._engine": (
+        "Particles", "RunSpec", "SERIES", "SimResult", "Statistic", "WindowStat", "simulate",
+    ),
+    "qpq.sim._facts": ("Fact", "stylised_facts"),
+    "qpq.sim._forecast": (
+        "EVENTS", "ForecastResult", "check_window", "event_values", "forecast", "forecast_stats",
+    ),
+    "qpq.sim._lookup": ("ContinuationTable", "build_table"),
+    "qpq.sim._parquet": ("write_parquet",),
+    "qpq.sim._policies": ("SimPolicy", "moves_for", "resolve_policy"),
+    "qpq.sim._policy_runs": ("RunRequest", "run_policies"),
+    "qpq.sim._pools": (
+        "ParameterPool", "SIM_PARAMETERS", "default_pool", "sample_pool", "sim_registry",
+    ),
+    "qpq.sim._propositions_in_time": ("p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride"),
+    "qpq.sim._rng": ("BLOCK_SIZE",),
+    "qpq.sim._tables": ("table_for",),
+    "qpq.sim._timeline": ("Override", "Regime", "Timeline", "build_timeline", "quarter_of"),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

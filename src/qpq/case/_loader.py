@@ -1,0 +1,404 @@
+"""Loading a case folder into a validated, cross-referenced :class:`Case`.
+
+A case is a folder of YAML files, one kind of item per file (``sources.yaml``,
+``events.yaml``, …; see :data:`CASE_FILES`). Loading validates every file against the
+schema in :mod:`qpq.case._schema`, then checks that every id is unique across the case and
+that every reference (an event's actors and sources, a claim's evidence, a parameter's
+evidence, …) resolves. All problems are collected, not just the first, and raised together
+as one :class:`qpq.errors.BadInputError` whose problems name file, line, field and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from qpq.case._schema import (
+    Actor,
+    BargainingIssue,
+    BargainingPosition,
+    CaseMeta,
+    Claim,
+    CuratedFinding,
+    Event,
+    Parameter,
+    Phase,
+    Place,
+    Quantity,
+    RunSettings,
+    Scenario,
+    Source,
+    Spelling,
+)
+from qpq.case._yamlio import LocatedYaml, YamlError, read_yaml
+from qpq.errors import BadInputError, Problem
+
+__all__ = ["BUILTIN_CASE", "CASE_FILES", "Case", "builtin_case_path", "load_case"]
+
+BUILTIN_CASE = "china_taliban"
+
+# file name -> (attribute on Case, item model); each file is a YAML list of items.
+CASE_FILES: dict[str, tuple[str, type[BaseModel]]] = {
+    "sources.yaml": ("sources", Source),
+    "actors.yaml": ("actors", Actor),
+    "places.yaml": ("places", Place),
+    "phases.yaml": ("phases", Phase),
+    "events.yaml": ("events", Event),
+    "quantities.yaml": ("quantities", Quantity),
+    "claims.yaml": ("claims", Claim),
+    "spellings.yaml": ("spellings", Spelling),
+    "curated_findings.yaml": ("curated_findings", CuratedFinding),
+    "parameters.yaml": ("parameters", Parameter),
+}
+META_FILE = "case.yaml"
+BARGAINING_FILE = "bargaining.yaml"
+SCENARIO_DIR = "scenarios"
+
+
+class _Bargaining(BaseModel):
+    model_config = {"extra": "forbid", "frozen": True}
+    issues: list[BargainingIssue] = []
+    positions: list[BargainingPosition] = []
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated case: every item, indexed by id.
+
+    Items are kept in file order. ``by_id`` maps every id in the case (sources, actors,
+    places, phases, events, quantities, claims, curated findings, bargaining issues and
+    scenarios) to its item; parameters are indexed by name in ``parameter``.
+    """
+
+    root: Path
+    meta: CaseMeta
+    sources: tuple[Source, ...] = ()
+    actors: tuple[Actor, ...] = ()
+    places: tuple[Place, ...] = ()
+    phases: tuple[Phase, ...] = ()
+    events: tuple[Event, ...] = ()
+    quantities: tuple[Quantity, ...] = ()
+    claims: tuple[Claim, ...] = ()
+    spellings: tuple[Spelling, ...] = ()
+    curated_findings: tuple[CuratedFinding, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    bargaining_issues: tuple[BargainingIssue, ...] = ()
+    bargaining_positions: tuple[BargainingPosition, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    by_id: Mapping[str, BaseModel] = field(default_factory=dict, repr=False)
+
+    @property
+    def parameter(self) -> dict[str, Parameter]:
+        """Parameters by name."""
+        return {p.name: p for p in self.parameters}
+
+    @property
+    def run(self) -> RunSettings:
+        """The ``run`` block of ``case.yaml``; :class:`BadInputError` if the case has none."""
+        if self.meta.run is None:
+            raise BadInputError(f"case {self.meta.id!r} ({self.root}) has no run block in "
+                                "case.yaml; the simulator needs one (start, takeover, until, "
+                                "backcast_as_of, forecast_as_of, forecast_until)")
+        return self.meta.run
+
+    def kind_of(self, item_id: str) -> str:
+        """The kind of item an id names (``event``, ``source``, …)."""
+        item = self.by_id[item_id]
+        return _KIND_NAMES.get(type(item), type(item).__name__.lower())
+
+    def item(self, item_id: str) -> BaseModel:
+        """The item with this id; :class:`KeyError` naming close ids if unknown."""
+        try:
+            return self.by_id[item_id]
+        except KeyError:
+            raise KeyError(_unknown_id_message(item_id, self.by_id)) from None
+
+
+_KIND_NAMES: dict[type[BaseModel], str] = {
+    Source: "source",
+    Actor: "actor",
+    Place: "place",
+    Phase: "phase",
+    Event: "event",
+    Quantity: "quantity",
+    Claim: "claim",
+    CuratedFinding: "curated_finding",
+    BargainingIssue: "bargaining_issue",
+    Scenario: "scenario",
+}
+
+
+def _unknown_id_message(item_id: str, known: Iterable[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(item_id, list(known), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"unknown id {item_id!r}{hint}"
+
+
+def builtin_case_path(name: str = BUILTIN_CASE) -> Path:
+    """Folder of a case shipped inside the package."""
+    root = resources.files("qpq") / "cases" / name
+    return Path(str(root))
+
+
+def _describe_error(model: type[BaseModel], err: Mapping[str, Any]) -> str:
+    msg = str(err["msg"])
+    if err["type"] == "extra_forbidden":
+        allowed = ", ".join(model.model_fields)
+        msg = f"unknown field; allowed fields: {allowed}"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
+    return msg
+
+
+def _validation_problems(
+    doc: LocatedYaml, display: str, exc: ValidationError, model: type[BaseModel], prefix: tuple[
+        str | int, ...] = ()
+) -> list[Problem]:
+    problems = []
+    for err in exc.errors():
+        loc = (*prefix, *err["loc"])
+        # pydantic reports list positions as ints: turn them into "item N" with its id.
+        parts: list[str] = []
+        data: Any = doc.data
+        for piece in loc:
+            if isinstance(piece, int):
+                item_id = None
+                if isinstance(data, list) and 0 <= piece < len(data) and isinstance(
+                    data[piece], dict
+                ):
+                    item_id = data[piece].get("id") or data[piece].get("name")
+                parts.append(f"item {piece + 1}" + (f" (id {item_id})" if item_id else ""))
+            else:
+                parts.append(str(piece))
+            try:
+                data = data[piece]
+            except (KeyError, IndexError, TypeError):
+                data = None
+        problems.append(
+            Problem(display, _describe_error(model, err), field=".".join(parts) or None,
+                    line=doc.line_of(loc))
+        )
+    return problems
+
+
+def _read(path: Path, display: str, problems: list[Problem]) -> LocatedYaml | None:
+    try:
+        doc = read_yaml(path, display)
+    except YamlError as exc:
+        problems.append(exc.problem)
+        return None
+    problems.extend(doc.duplicates)
+    return doc
+
+
+def _validate_list(
+    doc: LocatedYaml, display: str, model: type[BaseModel], problems: list[Problem]
+) -> list[Any]:
+    if doc.data is None:
+        return []
+    if not isinstance(doc.data, list):
+        problems.append(Problem(display, f"expected a YAML list of {model.__name__} items, "
+                                f"got a {type(doc.data).__name__}", line=1))
+        return []
+    items: list[Any] = []
+    adapter = TypeAdapter(model)
+    for index, raw in enumerate(doc.data):
+        try:
+            items.append(adapter.validate_python(raw))
+        except ValidationError as exc:
+            problems.extend(_validation_problems(doc, display, exc, model, (index,)))
+    return items
+
+
+def _validate_one(doc: LocatedYaml, display: str, model: type[BaseModel], problems: list[Problem]
+                  ) -> Any:
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(_validation_problems(doc, display, exc, model))
+        return None
+
+
+def load_case(path: str | Path | None = None) -> Case:
+    """Load and validate a case folder (default: the built-in China–Taliban case).
+
+    Raises
+    ------
+    BadInputError
+        With one :class:`~qpq.errors.Problem` per fault found, if the folder is missing,
+        a file is malformed, a field is invalid, an id is repeated or a reference dangles.
+    """
+    root = Path(path) if path is not None else builtin_case_path()
+    if not root.is_dir():
+        raise BadInputError(f"case folder {root} does not exist or is not a folder")
+    problems: list[Problem] = []
+    display = root.name
+
+    def name_of(p: Path) -> str:
+        return f"{display}/{p.relative_to(root).as_posix()}"
+
+    allowed = {META_FILE, BARGAINING_FILE, *CASE_FILES}
+    for p in sorted(root.iterdir()):
+        if p.is_file() and p.suffix in {".yaml", ".yml"} and p.name not in allowed:
+            problems.append(Problem(name_of(p), "unknown case file; allowed: "
+                                    + ", ".join(sorted(allowed)) + f", {SCENARIO_DIR}/*.yaml"))
+
+    meta_path = root / META_FILE
+    meta: CaseMeta | None = None
+    if not meta_path.is_file():
+        problems.append(Problem(name_of(meta_path), "missing: every case needs case.yaml"))
+    else:
+        doc = _read(meta_path, name_of(meta_path), problems)
+        if doc is not None:
+            meta = _validate_one(doc, name_of(meta_path), CaseMeta, problems)
+
+    collected: dict[str, list[Any]] = {}
+    item_lines: dict[int, tuple[str, int | None]] = {}
+    for fname, (attr, model) in CASE_FILES.items():
+        fpath = root / fname
+        collected[attr] = []
+        if not fpath.is_file():
+            continue
+        doc = _read(fpath, name_of(fpath), problems)
+        if doc is None:
+            continue
+        items = _validate_list(doc, name_of(fpath), model, problems)
+        collected[attr] = items
+        for index, item in enumerate(items):
+            item_lines[id(item)] = (name_of(fpath), doc.lines.get((index,)))
+
+    bargaining = _Bargaining()
+    bpath = root / BARGAINING_FILE
+    if bpath.is_file():
+        doc = _read(bpath, name_of(bpath), problems)
+        if doc is not None and doc.data is not None:
+            parsed = _validate_one(doc, name_of(bpath), _Bargaining, problems)
+            if parsed is not None:
+                bargaining = parsed
+                for i, issue in enumerate(bargaining.issues):
+                    item_lines[id(issue)] = (name_of(bpath), doc.lines.get(("issues", i)))
+                for i, pos in enumerate(bargaining.positions):
+                    item_lines[id(pos)] = (name_of(bpath), doc.lines.get(("positions", i)))
+
+    scenarios: list[Scenario] = []
+    sdir = root / SCENARIO_DIR
+    if sdir.is_dir():
+        for spath in sorted(sdir.glob("*.y*ml")):
+            doc = _read(spath, name_of(spath), problems)
+            if doc is None:
+                continue
+            scen = _validate_one(doc, name_of(spath), Scenario, problems)
+            if scen is not None:
+                scenarios.append(scen)
+                item_lines[id(scen)] = (name_of(spath), 1)
+
+    by_id: dict[str, BaseModel] = {}
+    seen_at: dict[str, str] = {}
+    groups: list[Iterable[Any]] = [
+        collected[a] for a in ("sources", "actors", "places", "phases", "events", "quantities",
+                               "claims", "curated_findings")
+    ]
+    groups += [bargaining.issues, scenarios]
+    for group in groups:
+        for item in group:
+            file, line = item_lines.get(id(item), (display, None))
+            if item.id in by_id:
+                problems.append(Problem(file, f"id {item.id!r} is already used in "
+                                        f"{seen_at[item.id]}", field="id", line=line))
+                continue
+            by_id[item.id] = item
+            seen_at[item.id] = f"{file}:{line}" if line else file
+    names: set[str] = set()
+    for param in collected["parameters"]:
+        file, line = item_lines.get(id(param), (display, None))
+        if param.name in names:
+            problems.append(Problem(file, f"parameter {param.name!r} is defined twice",
+                                    field="name", line=line))
+        names.add(param.name)
+
+    problems.extend(_reference_problems(collected, bargaining, scenarios, meta, by_id,
+                                        item_lines, display))
+    if problems:
+        raise BadInputError(f"case {root} is not valid ({len(problems)} problem"
+                            f"{'s' if len(problems) != 1 else ''}):", problems)
+    assert meta is not None  # a missing meta is a problem above
+    return Case(
+        root=root,
+        meta=meta,
+        sources=tuple(collected["sources"]),
+        actors=tuple(collected["actors"]),
+        places=tuple(collected["places"]),
+        phases=tuple(collected["phases"]),
+        events=tuple(collected["events"]),
+        quantities=tuple(collected["quantities"]),
+        claims=tuple(collected["claims"]),
+        spellings=tuple(collected["spellings"]),
+        curated_findings=tuple(collected["curated_findings"]),
+        parameters=tuple(collected["parameters"]),
+        bargaining_issues=tuple(bargaining.issues),
+        bargaining_positions=tuple(bargaining.positions),
+        scenarios=tuple(scenarios),
+        by_id=by_id,
+    )
+
+
+def _refs(collected: dict[str, list[Any]], bargaining: _Bargaining, scenarios: list[Scenario],
+          meta: CaseMeta | None) -> Iterator[tuple[Any, str, str, tuple[type[BaseModel], ...]]]:
+    """Yield (item, field, referenced id, allowed kinds) for every reference in the case."""
+    any_kind: tuple[type[BaseModel], ...] = ()
+    for ev in collected["events"]:
+        yield from ((ev, "actors", a, (Actor,)) for a in ev.actors)
+        yield from ((ev, "places", p, (Place,)) for p in ev.places)
+        yield from ((ev, "sources", s, (Source,)) for s in ev.sources)
+    for q in collected["quantities"]:
+        yield from ((q, "sources", s, (Source,)) for s in q.sources)
+    for c in collected["claims"]:
+        yield from ((c, "evidence", e, any_kind) for e in c.evidence)
+    for ph in collected["phases"]:
+        yield from ((ph, "sources", s, (Source,)) for s in ph.sources)
+    for pl in collected["places"]:
+        if pl.parent:
+            yield pl, "parent", pl.parent, (Place,)
+    for ac in collected["actors"]:
+        if ac.affiliation:
+            yield ac, "affiliation", ac.affiliation, (Actor,)
+    for f in collected["curated_findings"]:
+        yield from ((f, "items", i, any_kind) for i in f.items)
+    for p in collected["parameters"]:
+        yield from ((p, "evidence", e, any_kind) for e in p.evidence)
+    for pos in bargaining.positions:
+        yield pos, "issue", pos.issue, (BargainingIssue,)
+        yield pos, "actor", pos.actor, (Actor,)
+        yield from ((pos, "evidence", e, any_kind) for e in pos.evidence)
+    if meta is not None:
+        yield meta, "paper.source", meta.paper.source, (Source,)
+
+
+def _reference_problems(collected: dict[str, list[Any]], bargaining: _Bargaining,
+                        scenarios: list[Scenario], meta: CaseMeta | None,
+                        by_id: Mapping[str, BaseModel],
+                        item_lines: dict[int, tuple[str, int | None]], display: str
+                        ) -> list[Problem]:
+    problems = []
+    for item, fname, ref, kinds in _refs(collected, bargaining, scenarios, meta):
+        file, line = item_lines.get(id(item), (f"{display}/{META_FILE}", None))
+        label = getattr(item, "id", None) or getattr(item, "name", None)
+        field_name = f"{label}.{fname}" if label else fname
+        target = by_id.get(ref)
+        if target is None:
+            problems.append(Problem(file, _unknown_id_message(ref, by_id), field=field_name,
+                                    line=line))
+        elif kinds and not isinstance(target, kinds):
+            want = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
+            got = _KIND_NAMES.get(type(target), type(target).__name__)
+            problems.append(Problem(file, f"{ref!r} is a {got}; this field needs a {want} id",
+                                    field=field_name, line=line))
+    return problems

@@ -1,0 +1,481 @@
+"""The case-file schema: frozen pydantic models for every kind of item a case holds.
+
+A *case* is a folder of YAML files (see :mod:`qpq.case._loader`). Each file holds a list of
+one kind of item, and every item has a stable, slug-like ``id`` so that other items (and
+model parameters) can cite it. The models here are the single definition of that format:
+they validate input, and :func:`case_json_schema` exports them as JSON Schema for editors and
+for people writing a new case.
+
+Everything is ``extra="forbid"``: an unknown field is an error, not silently ignored, so a
+typo in a case file is caught where it is made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from qpq.case._dates import FuzzyDate
+
+__all__ = [
+    "Actor",
+    "BargainingIssue",
+    "BargainingPosition",
+    "CaseMeta",
+    "Citation",
+    "Claim",
+    "ClaimKind",
+    "CuratedFinding",
+    "DateStr",
+    "Event",
+    "EventType",
+    "FactTarget",
+    "Id",
+    "Parameter",
+    "Phase",
+    "Place",
+    "Quantity",
+    "RunSettings",
+    "Scenario",
+    "ScenarioUncertainty",
+    "Source",
+    "SourceKind",
+    "Spelling",
+    "case_json_schema",
+]
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+def _year_as_text(value: object) -> object:
+    # An unquoted year such as 2003 arrives from YAML as an int; it is still a date.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _check_date(value: str) -> str:
+    FuzzyDate.parse(value)
+    return value
+
+
+Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
+"""A stable item id: lower-case letters, digits, ``-``, ``_`` and ``.``."""
+
+DateStr = Annotated[str, BeforeValidator(_year_as_text), AfterValidator(_check_date)]
+"""A fuzzy date string: ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or ``START/END``."""
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+class PaperRef(_Item):
+    """The publication the case is built from."""
+
+    author: str
+    title: str
+    year: int
+    source: Id = Field(description="id of the paper itself in sources.yaml")
+
+
+class RunSettings(_Item):
+    """``case.yaml``'s ``run`` block: the dates the simulator's runs and the report use.
+
+    Each date is a fact of the case (when its history starts, when the present regime began),
+    so a second case changes them here, not in code.
+    """
+
+    start: dt.date = Field(description="first day of the simulated history")
+    takeover: dt.date = Field(
+        description="when the present regime began; run summaries and propositions are "
+        "measured from here")
+    until: dt.date = Field(description="last day of a run unless told otherwise (the horizon)")
+    backcast_as_of: dt.date = Field(description="the report's backcast: facts known by this day")
+    forecast_as_of: dt.date = Field(description="the report's forecast: calibrated to this day")
+    forecast_until: dt.date = Field(description="the report's forecast: last day")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RunSettings:
+        if not self.start < self.takeover <= self.until:
+            raise ValueError(f"need start < takeover <= until; got {self.start}, "
+                             f"{self.takeover}, {self.until}")
+        if not self.start < self.backcast_as_of:
+            raise ValueError(f"backcast_as_of {self.backcast_as_of} must be after start "
+                             f"{self.start}")
+        if not self.start < self.forecast_as_of < self.forecast_until:
+            raise ValueError(f"need start < forecast_as_of < forecast_until; got {self.start}, "
+                             f"{self.forecast_as_of}, {self.forecast_until}")
+        return self
+
+
+class CaseMeta(_Item):
+    """``case.yaml``: what the case is about and where it comes from."""
+
+    id: Id
+    title: str
+    summary: str
+    paper: PaperRef
+    attribution: str = Field(description="how the case's data were made and from what")
+    time_unit: Literal["quarter"] = "quarter"
+    run: RunSettings | None = Field(
+        default=None, description="dates of the simulator's runs (needed by the simulator, "
+        "exploration and the report's dynamics sections)")
+
+
+# --------------------------------------------------------------------------- sources
+
+
+class SourceKind(StrEnum):
+    """What sort of publication a source is."""
+
+    ARTICLE = "article"
+    JOURNAL = "journal"
+    BOOK = "book"
+    REPORT = "report"
+    OFFICIAL = "official"
+    UN = "un"
+    WEB = "web"
+    PAPER = "paper"
+    NOTE = "note"
+
+
+class Citation(_Item):
+    """One place where the paper cites a source, with the details *as printed there*.
+
+    Recording each citation as printed (rather than only a cleaned-up source) is what lets
+    the audit's detectors find the paper's inconsistencies: a URL whose date disagrees with
+    the printed date, a bibliography entry that spells an author differently, and so on.
+    """
+
+    footnote: int | None = Field(
+        default=None, ge=1, description="footnote number; absent for the bibliography entry"
+    )
+    style: Literal["full", "ibidem", "art_cit", "short", "bibliography", "inline"] = "full"
+    authors: list[str] | None = None
+    title: str | None = None
+    publisher: str | None = None
+    date: DateStr | None = None
+    url: str | None = None
+    accessed: DateStr | None = None
+
+
+class Source(_Item):
+    """A publication the case relies on (from the paper, or added to fill a gap)."""
+
+    id: Id
+    kind: SourceKind
+    authors: list[str] = Field(default_factory=list)
+    title: str | None = None
+    publisher: str | None = None
+    date: DateStr | None = Field(default=None, description="publication date")
+    url: str | None = None
+    accessed: DateStr | None = None
+    origin: Literal["paper", "added"] = "paper"
+    citations: list[Citation] = Field(default_factory=list)
+    note: str | None = None
+
+    @property
+    def footnotes(self) -> list[int]:
+        """Footnote numbers that cite this source, in order."""
+        return sorted({c.footnote for c in self.citations if c.footnote is not None})
+
+
+# --------------------------------------------------------------------------- world
+
+
+class Actor(_Item):
+    """A state, organisation, group or person."""
+
+    id: Id
+    name: str
+    kind: Literal["state", "government", "militant_group", "organisation", "person", "other"]
+    aliases: list[str] = Field(default_factory=list)
+    description: str | None = None
+    affiliation: Id | None = Field(default=None, description="actor id this one belongs to")
+
+
+class Place(_Item):
+    """A place with coordinates from a named gazetteer."""
+
+    id: Id
+    name: str
+    kind: Literal["country", "province", "region", "city", "pass", "corridor", "border", "other"]
+    aliases: list[str] = Field(default_factory=list)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    coords_source: str = Field(description="the gazetteer the coordinates come from")
+    parent: Id | None = None
+    description: str | None = None
+
+
+class Phase(_Item):
+    """A dated interval of the case's history (e.g. the US/NATO presence)."""
+
+    id: Id
+    name: str
+    start: DateStr
+    end: DateStr | None = Field(default=None, description="absent while the phase lasts")
+    description: str
+    sources: list[Id] = Field(min_length=1)
+    attributes: dict[str, float] = Field(
+        default_factory=dict, description="numbers the simulator reads, e.g. us_presence"
+    )
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+class EventType(StrEnum):
+    """Broad type of a dated event."""
+
+    DIPLOMATIC = "diplomatic"
+    SECURITY = "security"
+    MILITARY = "military"
+    ATTACK = "attack"
+    ECONOMIC = "economic"
+    POLITICAL = "political"
+    STATEMENT = "statement"
+    REPORT = "report"
+    RECOGNITION = "recognition"
+    HISTORICAL = "historical"
+
+
+class _Located(_Item):
+    """Fields shared by items that come from a place in the paper."""
+
+    paper_ref: str | None = Field(
+        default=None, description="where in the paper: section and/or footnote, e.g. 'fn 23'"
+    )
+
+
+class Event(_Located):
+    """A dated event, summarised in our own words."""
+
+    id: Id
+    date: DateStr
+    title: str = Field(max_length=120)
+    summary: str
+    type: EventType
+    actors: list[Id] = Field(min_length=1)
+    places: list[Id] = Field(default_factory=list)
+    sources: list[Id] = Field(default_factory=list)
+
+
+class Quantity(_Located):
+    """A number the evidence gives, with its unit, period and source."""
+
+    id: Id
+    measure: str = Field(
+        description="what is measured; quantities with the same measure must agree"
+    )
+    value: float
+    value_high: float | None = Field(default=None, description="upper end of a range")
+    qualifier: Literal["exact", "about", "more_than", "less_than", "at_least"] = "exact"
+    unit: str
+    as_stated: str = Field(description="the wording in the source, e.g. '57-mile section'")
+    period: DateStr | None = None
+    date: DateStr | None = Field(default=None, description="when the number was stated")
+    description: str
+    sources: list[Id] = Field(min_length=1)
+
+
+class ClaimKind(StrEnum):
+    """What sort of assertion a claim is."""
+
+    EMPIRICAL = "empirical"
+    INTERPRETIVE = "interpretive"
+    PREDICTIVE = "predictive"
+    STYLISED_FACT = "stylised_fact"
+    PROPOSITION = "proposition"
+
+
+class FactTarget(_Item):
+    """What a stylised fact says about the simulator's output, so calibration can test it.
+
+    Example: "about 400 Uyghurs deported by June 2021" might be
+    ``{quantity: militants_neutralised, start: 2000, end: 2021-06, statistic: final,
+    op: between, value: 300, value_high: 500}``.
+    """
+
+    quantity: str = Field(description="a simulator output name")
+    start: DateStr
+    end: DateStr
+    statistic: Literal["mean", "final", "max", "min", "sum", "any"] = "mean"
+    op: Literal["<", "<=", ">", ">=", "between"]
+    value: float
+    value_high: float | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> FactTarget:
+        if self.op == "between" and (self.value_high is None or self.value_high < self.value):
+            raise ValueError("op 'between' needs value_high >= value")
+        return self
+
+
+class Claim(_Located):
+    """An assertion of the paper (or of a source), linked to the evidence behind it."""
+
+    id: Id
+    kind: ClaimKind
+    text: str
+    evidence: list[Id] = Field(
+        default_factory=list, description="ids of sources, events, quantities or claims"
+    )
+    attributed_to: str | None = Field(
+        default=None, description="the name the paper attributes the claim to, as printed"
+    )
+    date: DateStr | None = None
+    target: FactTarget | None = Field(
+        default=None, description="for stylised facts: the testable statement about outputs"
+    )
+
+
+class Spelling(_Located):
+    """A proper name exactly as the paper prints it (an index of the paper's names).
+
+    The audit compares these against the gazetteer of actors and places to find near-miss
+    spellings; the index itself makes no judgement.
+    """
+
+    text: str
+    context: str = Field(description="a few words around it, in our own words or quoted")
+
+
+class CuratedFinding(_Item):
+    """An inconsistency that no detector can find, written down by hand with its reason."""
+
+    id: Id
+    category: str
+    summary: str
+    items: list[Id] = Field(default_factory=list)
+    paper_ref: str | None = None
+    why_curated: str = Field(description="why no detector can find this")
+
+
+# --------------------------------------------------------------------------- model inputs
+
+
+class Parameter(_Item):
+    """A model parameter: default, plausible range and the evidence (or 'assumption')."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    description: str
+    unit: str
+    default: float
+    low: float
+    high: float
+    evidence: list[Id] = Field(default_factory=list)
+    assumption: bool = False
+    group: str = "general"
+    integer: bool = False
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Parameter:
+        if not self.low <= self.high:
+            raise ValueError(f"range low={self.low} is above high={self.high}")
+        if not self.low <= self.default <= self.high:
+            raise ValueError(
+                f"default {self.default} lies outside its range [{self.low}, {self.high}]"
+            )
+        if not self.assumption and not self.evidence:
+            raise ValueError("cite evidence ids, or set assumption: true")
+        return self
+
+
+class BargainingIssue(_Item):
+    """One issue of the stakeholder bargaining lens, on a numeric scale."""
+
+    id: Id
+    name: str
+    description: str
+    scale_min: float = 0.0
+    scale_max: float = 100.0
+    anchors: dict[str, str] = Field(
+        default_factory=dict, description="scale value -> what it means, e.g. '0': 'no contact'"
+    )
+
+
+class BargainingPosition(_Item):
+    """An actor's position, capability and salience on one issue."""
+
+    issue: Id
+    actor: Id
+    position: float
+    capability: float = Field(ge=0)
+    salience: float = Field(ge=0, le=1)
+    evidence: list[Id] = Field(default_factory=list)
+    assumption: bool = False
+    position_range: tuple[float, float] | None = None
+    capability_range: tuple[float, float] | None = None
+    salience_range: tuple[float, float] | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _cited(self) -> BargainingPosition:
+        if not self.assumption and not self.evidence:
+            raise ValueError("cite evidence ids, or set assumption: true with ranges")
+        return self
+
+
+class ScenarioUncertainty(_Item):
+    """A parameter varied over a range in an exploration scenario."""
+
+    parameter: str
+    low: float
+    high: float
+    distribution: Literal["uniform", "triangular", "normal"] = "uniform"
+
+
+class Scenario(_Item):
+    """An exploration scenario: uncertainties, levers, outcomes, sample size, seed."""
+
+    id: Id
+    description: str
+    uncertainties: list[ScenarioUncertainty] = Field(min_length=1)
+    levers: list[str] = Field(default_factory=list)
+    outcomes: list[str] = Field(default_factory=list)
+    n: int = Field(default=1024, ge=1)
+    seed: int = Field(default=0, ge=0)
+    extra: dict[str, Any] = Field(default_factory=dict, description="lens-specific settings")
+
+
+
+def case_json_schema() -> dict[str, Any]:
+    """JSON Schema of every case file, keyed by file name (for editors and new cases)."""
+    from pydantic import TypeAdapter
+
+    files: dict[str, Any] = {"case.yaml": CaseMeta}
+    files.update({
+        "sources.yaml": list[Source],
+        "actors.yaml": list[Actor],
+        "places.yaml": list[Place],
+        "phases.yaml": list[Phase],
+        "events.yaml": list[Event],
+        "quantities.yaml": list[Quantity],
+        "claims.yaml": list[Claim],
+        "spellings.yaml": list[Spelling],
+        "curated_findings.yaml": list[CuratedFinding],
+        "parameters.yaml": list[Parameter],
+        "scenarios/*.yaml": Scenario,
+    })
+
+    class _BargainingFile(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        issues: list[BargainingIssue] = Field(default_factory=list)
+        positions: list[BargainingPosition] = Field(default_factory=list)
+
+    files["bargaining.yaml"] = _BargainingFile
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "qpq case folder",
+        "files": {name: TypeAdapter(t).json_schema() for name, t in files.items()},
+    }

@@ -1,0 +1,184 @@
+"""``qpq evidence``: query and audit the case file.
+
+Examples::
+
+    qpq evidence timeline --actor China --as-of 2021-08-15 --json
+    qpq evidence show ev-wang-yi-kabul-2022
+    qpq evidence search "Badakhshan"
+    qpq evidence audit
+    qpq evidence validate path/to/my_case
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from qpq.cli._common import console, print_json
+from qpq.errors import BadInputError, QpqError
+
+# Domain modules are imported inside the commands, so that ``qpq --help`` and the other
+# commands do not pay for them (tests/cli/test_import_cost.py).
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Query and audit the evidence base (the case file).",
+                  no_args_is_help=True)
+
+CaseOpt = Annotated[Path | None, typer.Option("--case", help="case folder (default: built-in)",
+                                              file_okay=False)]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="only what was known by this date "
+                                             "(YYYY[-MM[-DD]])")]
+
+
+def _day(text: str | None, option: str, *, end: bool) -> dt.date | None:
+    from qpq.case import FuzzyDate
+
+    if text is None:
+        return None
+    try:
+        fuzzy = FuzzyDate.parse(text)
+    except ValueError as exc:
+        raise BadInputError(f"{option}: {exc}") from None
+    return fuzzy.latest if end else fuzzy.earliest
+
+
+@app.command()
+def timeline(
+    actor: Annotated[str | None, typer.Option("--actor", help="actor id, name or alias")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="first date")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="last date")] = None,
+    as_of: AsOfOpt = None,
+    case: CaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Events in date order, with their sources.
+
+    Example: ``qpq evidence timeline --actor China --from 2021 --json``
+    """
+    from qpq.case import EvidenceDB, load_case
+
+    db = EvidenceDB.from_case(load_case(case))
+    rows = db.timeline(actor, _day(start, "--from", end=False), _day(end, "--to", end=True),
+                       _day(as_of, "--as-of", end=True))
+    if json_out:
+        print_json({"case": db.case.meta.id, "actor": actor, "as_of": as_of, "events": rows})
+        return
+    table = Table(title=f"Timeline ({len(rows)} events)")
+    for col in ("date", "event", "actors", "sources"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["date"], r["title"], ", ".join(r["actors"]),
+                      ", ".join(s["id"] for s in r["sources"]))
+    console.print(table)
+
+
+@app.command()
+def show(item_id: Annotated[str, typer.Argument(help="any item id")],
+         case: CaseOpt = None, json_out: JsonOpt = False) -> None:
+    """One item with its fields and what cites it.
+
+    Example: ``qpq evidence show bajoria-2014-cfr``
+    """
+    from qpq.case import EvidenceDB, load_case
+
+    db = EvidenceDB.from_case(load_case(case))
+    data = db.show(item_id)
+    if json_out:
+        print_json(data)
+        return
+    console.print(f"[bold]{data['id']}[/bold] ({data['kind']}, known {data['known'] or 'n/a'})")
+    for key, value in data["item"].items():
+        if key != "id":
+            console.print(f"  [cyan]{key}[/cyan]: {value}")
+    if data["cited_by"]:
+        console.print(f"  [cyan]cited by[/cyan]: {', '.join(data['cited_by'])}")
+
+
+@app.command()
+def search(text: Annotated[str, typer.Argument(help="words to find")], as_of: AsOfOpt = None,
+           case: CaseOpt = None, json_out: JsonOpt = False) -> None:
+    """Items whose text contains every word.
+
+    Example: ``qpq evidence search "Badakhshan relocation"``
+    """
+    from qpq.case import EvidenceDB, load_case
+
+    db = EvidenceDB.from_case(load_case(case))
+    rows = db.search(text, _day(as_of, "--as-of", end=True))
+    if json_out:
+        print_json({"query": text, "results": rows})
+        return
+    table = Table(title=f"{len(rows)} items match {text!r}")
+    for col in ("id", "kind", "snippet"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["id"], r["kind"], r["snippet"])
+    console.print(table)
+
+
+@app.command("audit")
+def audit_cmd(case: CaseOpt = None, json_out: JsonOpt = False) -> None:
+    """Integrity errors and the evidence's own inconsistencies (exit 1 on errors).
+
+    Example: ``qpq evidence audit --json``
+    """
+    from qpq.case import audit, load_case
+
+    report = audit(load_case(case))
+    if json_out:
+        print_json(report)
+    else:
+        console.print(f"[bold]Audit of {report.case_id}[/bold]: {len(report.errors)} integrity "
+                      f"errors, {len(report.findings)} findings")
+        for f in report.errors:
+            console.print(f"  [red]error[/red] {f.summary}")
+        for f in report.findings:
+            console.print(f"  [yellow]{f.detector}[/yellow] {f.summary}")
+    if not report.ok:
+        raise QpqError(f"{len(report.errors)} integrity errors")
+
+
+@app.command()
+def validate(path: Annotated[Path, typer.Argument(help="case folder")],
+             json_out: JsonOpt = False) -> None:
+    """Validate a case folder (exit 2 with one message per problem).
+
+    Example: ``qpq evidence validate my_case/``
+    """
+    from qpq.case import load_case
+
+    case = load_case(path)
+    summary = {"case": case.meta.id, "sources": len(case.sources), "events": len(case.events),
+               "quantities": len(case.quantities), "claims": len(case.claims),
+               "actors": len(case.actors), "places": len(case.places),
+               "phases": len(case.phases), "parameters": len(case.parameters)}
+    if json_out:
+        print_json({"valid": True, **summary})
+    else:
+        console.print(f"{path}: valid — " + ", ".join(f"{v} {k}" for k, v in summary.items()
+                                                     if k != "case"))
+
+
+@app.command()
+def schema(out: Annotated[Path | None, typer.Option("--out", help="write to this file")] = None
+           ) -> None:
+    """Print (or write) the JSON Schema of every case file.
+
+    Example: ``qpq evidence schema --out case.schema.json``
+    """
+    from qpq.case import case_json_schema
+
+    data = case_json_schema()
+    if out is None:
+        print_json(data)
+    else:
+        import json
+
+        out.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        console.print(f"wrote {out}")

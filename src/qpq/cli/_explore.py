@@ -1,0 +1,589 @@
+"""``qpq explore``: sensitivity, discovery, policy comparison, and large resumable runs.
+
+Examples::
+
+    qpq explore validate deal-under-uncertainty
+    qpq explore sensitivity deal-under-uncertainty --n 1024 --json
+    qpq explore sensitivity my-scenario.yaml --method morris --n 64 --chart sobol.html
+    qpq explore discover deal-under-uncertainty --n 2048 --workers 2
+    qpq explore compare deal-under-uncertainty --json
+    qpq explore schema > scenario.schema.json
+    qpq explore run deal-under-uncertainty --out runs/deal --n 100000 --workers 2
+    qpq explore run deal-under-uncertainty --resume runs/deal --executor dask --workers 4
+    qpq explore query runs/deal "SELECT policy, avg(militants_iskp) FROM results GROUP BY 1"
+    qpq explore export runs/deal --format ema
+    qpq explore analyse runs/deal
+
+SCENARIO is a scenario file (YAML) or the id of a scenario shipped with the case
+(``cases/<case>/scenarios/``). A malformed scenario exits with code 2 and names the file,
+field and what is allowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from qpq.cli._common import console, err_console, print_json
+from qpq.errors import BadInputError
+
+if TYPE_CHECKING:
+    from qpq.explore import Study
+
+# Domain modules are imported inside the commands, so that ``qpq --help`` and the other
+# commands do not pay for them (tests/cli/test_import_cost.py).
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Exploration: sensitivity (Sobol'/Morris), scenario discovery (PRIM) and "
+                       "policy comparison under deep uncertainty.", no_args_is_help=True)
+
+ScenarioArg = Annotated[str, typer.Argument(help="scenario file or built-in scenario id")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document")]
+CaseOpt = Annotated[Path | None, typer.Option("--case", help="case folder (default: built-in)",
+                                              file_okay=False)]
+NOpt = Annotated[int | None, typer.Option("--n", min=1, help="sample size (default: the "
+                                          "scenario's n)")]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="worker processes (speed-up "
+                                         "needs 2+ blocks of 1,024 base samples)")]
+ExecutorOpt = Annotated[str, typer.Option("--executor", help="auto, in-process, pool or dask "
+                                          "(auto: dask with --scheduler, pool with --workers "
+                                          "> 1)")]
+SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, "
+                                                  "e.g. tcp://HOST:8786")]
+ChartOpt = Annotated[Path | None, typer.Option("--chart", help="write the figure(s) here "
+                                               "(.html, .png, .svg or a folder)")]
+
+
+def _load(ref: str, case_dir: Path | None) -> tuple[Any, Study]:
+    from qpq.case import load_case
+    from qpq.explore import load_study
+
+    case = load_case(case_dir)
+    return case, load_study(ref, case)
+
+
+def _progress(enabled: bool) -> Any:
+    if not enabled:
+        return None
+
+    def show(done: int, total: int) -> None:
+        err_console.print(f"[dim]experiments: {done}/{total}[/dim]", end="\r")
+
+    return show
+
+
+def _save(chart: Any, path: Path, name: str) -> Path:
+    target = path / f"{name}.html" if path.suffix == "" else path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    chart.save(str(target))
+    return target
+
+
+def _show_sensitivity(res: Any) -> None:
+    from qpq.explore import SobolResult
+
+    method = res.method
+    for r in res.results:
+        table = Table(title=f"{method} indices of {r.outcome} under {res.policy} "
+                            f"({res.design['experiments']} experiments)")
+        if isinstance(r, SobolResult):
+            for col in ("input", "S1", "±", "ST", "±"):
+                table.add_column(col, justify="left" if col == "input" else "right")
+            for name in r.ranking("ST"):
+                table.add_row(name, f"{r.S1[name]:.3f}", f"{r.S1_conf[name]:.3f}",
+                              f"{r.ST[name]:.3f}", f"{r.ST_conf[name]:.3f}")
+        else:
+            for col in ("input", "mu*", "±", "sigma"):
+                table.add_column(col, justify="left" if col == "input" else "right")
+            for name in r.ranking():
+                table.add_row(name, f"{r.mu_star[name]:.3g}", f"{r.mu_star_conf[name]:.3g}",
+                              f"{r.sigma[name]:.3g}")
+        console.print(table)
+    console.print(f"[dim]{res.seconds:.1f} s; outcomes are expectations over the Taliban's "
+                  f"type; run {res.settings['start'][:4]} to "
+                  f"{res.settings['until']}, measured from {res.settings['window_start']}"
+                  "[/dim]")
+
+
+def _show_discovery(res: Any) -> None:
+    box = res.prim.chosen
+    console.print(f"[bold]{res.question}[/bold]\ncase of interest: {res.rule}; "
+                  f"{res.cases.mean():.0%} of {res.cases.size} experiments")
+    table = Table(title=f"PRIM box: coverage {box.coverage:.2f}, density {box.density:.2f}, "
+                        f"mass {box.mass:.2f}")
+    for col in ("input", "low", "high", "quasi-p"):
+        table.add_column(col)
+    for name, (lo, hi) in box.limits(res.prim.names).items():
+        table.add_row(name, f"{lo:.3g}", f"{hi:.3g}", f"{box.quasi_p.get(name, float('nan')):.2g}")
+    console.print(table)
+    scores = sorted(res.cart.scores.items(), key=lambda kv: -kv[1])
+    console.print("CART feature scores: " + ", ".join(f"{k} {v:.2f}" for k, v in scores
+                                                       if v > 0))
+
+
+def _show_comparison(res: Any) -> None:
+    for c in res.comparisons:
+        title = (f"{c.outcome} ({'higher' if c.sign > 0 else 'lower'} is better; satisficing: "
+                 f"share meeting {c.threshold:.3g})" if c.sign else f"{c.outcome} (descriptive)")
+        table = Table(title=title)
+        cols = ["policy", "mean", "p10", "p90"]
+        if c.sign:
+            cols = ["policy", "mean", "worst 10%", "max regret", "mean regret", "satisficing"]
+        for col in cols:
+            if col == "policy":
+                table.add_column(col, overflow="fold", ratio=2)
+            else:
+                table.add_column(col, justify="right", no_wrap=True, ratio=1)
+        for m in c.metrics:
+            if c.sign:
+                row = [m.policy, f"{m.mean:.3g}", f"{m.worst_decile:.3g}", f"{m.max_regret:.3g}",
+                       f"{m.mean_regret:.3g}", f"{m.satisficing:.2f}"]
+            else:
+                row = [m.policy] + [f"{v:.3g}" for v in (m.mean, m.p10, m.p90)]
+            table.add_row(*row)
+        console.print(table)
+        if c.sign:
+            console.print("most robust: " + ", ".join(f"{k}: {v}"
+                                                       for k, v in c.most_robust.items())
+                          + (f" (threshold: {c.threshold_source})" if c.threshold_source
+                             else ""))
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of a scenario file."""
+    from qpq.explore import scenario_json_schema
+
+    print_json(scenario_json_schema())
+
+
+@app.command("validate")
+def validate_command(scenario: ScenarioArg, case_dir: CaseOpt = None,
+                     json_out: JsonOpt = False) -> None:
+    """Check a scenario file against the schema and the case's parameters."""
+    _, study = _load(scenario, case_dir)
+    orderings = [f"{o.dependent} drawn {o.side} {o.other}" for o in study.orderings]
+    doc = {"id": study.id, "source": study.source, "valid": True,
+           "uncertainties": [{"parameter": u.name, "low": u.low, "high": u.high,
+                              "distribution": u.distribution, "in_lookup": u.in_lookup}
+                             for u in study.uncertainties],
+           "levers": list(study.levers), "outcomes": {o.name: o.objective
+                                                      for o in study.outcomes},
+           "orderings": orderings,
+           "reference_policy": study.reference_policy, "n": study.n, "seed": study.seed}
+    if json_out:
+        print_json(doc)
+        return
+    console.print(f"[green]valid[/green] scenario {study.id} ({study.source}): "
+                  f"{len(study.uncertainties)} uncertainties, {len(study.levers)} levers, "
+                  f"{len(study.outcomes)} outcomes; orderings: "
+                  + ("; ".join(orderings) or "none"))
+
+
+@app.command("sensitivity")
+def sensitivity_command(
+    scenario: ScenarioArg,
+    method: Annotated[str, typer.Option("--method", help="sobol or morris")] = "sobol",
+    n: NOpt = None,
+    policy: Annotated[str | None, typer.Option("--policy", help="China's policy (default: "
+                                               "the scenario's reference policy)")] = None,
+    outcome: Annotated[list[str] | None, typer.Option("--outcome", help="outcome (repeatable;"
+                                                      " default: all)")] = None,
+    workers: WorkersOpt = 1,
+    executor: ExecutorOpt = "auto",
+    scheduler: SchedulerOpt = None,
+    chart: ChartOpt = None,
+    case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Global sensitivity: Sobol' S1/ST (Saltelli design, n base samples) or Morris μ*/σ.
+
+    Example: ``qpq explore sensitivity deal-under-uncertainty --n 1024 --json``
+    """
+    from qpq.explore import SobolResult, executor_for, morris_chart, run_sensitivity, sobol_chart
+
+    if method not in ("sobol", "morris"):
+        raise BadInputError(f"--method: unknown method {method!r}; allowed: sobol, morris")
+    case, study = _load(scenario, case_dir)
+    with executor_for(workers, executor, scheduler) as ex:
+        res = run_sensitivity(case, study, method=method,  # type: ignore[arg-type]
+                              n=n, policy=policy, outcomes=outcome, workers=workers,
+                              executor=ex, on_progress=_progress(not json_out))
+    if chart is not None:
+        for r in res.results:
+            fig = sobol_chart(r) if isinstance(r, SobolResult) else morris_chart(r)
+            one_file = chart.suffix != "" and len(res.results) == 1
+            _save(fig, chart if one_file else (chart if chart.suffix == "" else chart.parent),
+                  f"{method}_{r.outcome}")
+    if json_out:
+        print_json(res.to_json())
+        return
+    _show_sensitivity(res)
+
+
+@app.command("discover")
+def discover_command(scenario: ScenarioArg, n: NOpt = None, workers: WorkersOpt = 1,
+                     executor: ExecutorOpt = "auto", scheduler: SchedulerOpt = None,
+                     chart: ChartOpt = None, case_dir: CaseOpt = None,
+                     json_out: JsonOpt = False) -> None:
+    """Scenario discovery: PRIM box (and a CART tree) for the scenario's backfire question.
+
+    Example: ``qpq explore discover deal-under-uncertainty --n 2048 --json``
+    """
+    from qpq.explore import executor_for, prim_box_chart, prim_tradeoff_chart, run_discovery
+
+    case, study = _load(scenario, case_dir)
+    with executor_for(workers, executor, scheduler) as ex:
+        res = run_discovery(case, study, n=n, workers=workers, executor=ex,
+                            on_progress=_progress(not json_out))
+    if chart is not None:
+        units = {u.name: u.unit for u in study.uncertainties}
+        folder = chart if chart.suffix == "" else chart.parent
+        _save(prim_tradeoff_chart(res.prim), folder, "prim_tradeoff")
+        _save(prim_box_chart(res.prim, units), folder, "prim_box")
+    if json_out:
+        print_json(res.to_json())
+        return
+    _show_discovery(res)
+
+
+@app.command("compare")
+def compare_command(
+    scenario: ScenarioArg,
+    n: NOpt = None,
+    lever: Annotated[list[str] | None, typer.Option("--lever", help="China's policy "
+                                                    "(repeatable; default: the scenario's)")
+                     ] = None,
+    workers: WorkersOpt = 1,
+    executor: ExecutorOpt = "auto",
+    scheduler: SchedulerOpt = None,
+    chart: ChartOpt = None,
+    case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Policy comparison: every lever over the same experiments; robustness metrics.
+
+    Example: ``qpq explore compare deal-under-uncertainty --json``
+    """
+    from qpq.explore import executor_for, policy_chart, policy_names, regret_chart, run_comparison
+
+    for name in lever or []:
+        if name not in policy_names():
+            raise BadInputError(f"--lever: unknown policy {name!r}; allowed: "
+                                + ", ".join(policy_names()))
+    case, study = _load(scenario, case_dir)
+    with executor_for(workers, executor, scheduler) as ex:
+        res = run_comparison(case, study, n=n, levers=lever, workers=workers, executor=ex,
+                             on_progress=_progress(not json_out))
+    if chart is not None:
+        folder = chart if chart.suffix == "" else chart.parent
+        for c in res.comparisons:
+            _save(policy_chart(res.values, c.outcome, res.levers), folder, f"policies_{c.outcome}")
+            if c.sign:
+                _save(regret_chart(c), folder, f"regret_{c.outcome}")
+    if json_out:
+        print_json(res.to_json())
+        return
+    _show_comparison(res)
+
+
+# -- large runs: chunked, stored, resumable -------------------------------------------------
+RunDirArg = Annotated[Path, typer.Argument(help="run directory (made by `qpq explore run`)",
+                                           file_okay=False)]
+
+
+def _run_progress(enabled: bool, total: int, before: int) -> tuple[Any, Any]:
+    """A rich progress bar over chunks (done, experiments/s, time left) and its callback."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    if not enabled:
+        return None, None
+    bar = Progress(TextColumn("chunks"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]} experiments/s"), TimeElapsedColumn(),
+                   TextColumn("left"), TimeRemainingColumn(), console=err_console,
+                   transient=True)
+    task = bar.add_task("run", total=total, completed=before, rate="-")
+
+    def show(p: Any) -> None:
+        bar.update(task, completed=p.chunks_done, rate=f"{p.rate:,.0f}")
+
+    return bar, show
+
+
+def _means(run_dir: Path) -> Any:
+    from qpq.explore import RunStore
+
+    store = RunStore.open(run_dir)
+    cfg = store.config
+    cols = ", ".join(f'avg("{o}") AS "{o}"' for o in cfg.outcomes)
+    con = store.connect()
+    try:
+        return con.execute(f"SELECT policy, count(*) AS experiments, {cols} FROM results "
+                           f"GROUP BY policy ORDER BY {store.policy_rank()}").df()
+    finally:
+        con.close()
+
+
+@app.command("run")
+def run_command(
+    scenario: ScenarioArg,
+    out: Annotated[Path | None, typer.Option("--out", help="new run directory",
+                                             file_okay=False)] = None,
+    resume: Annotated[Path | None, typer.Option("--resume", help="continue this run "
+                                                "directory (only missing chunks run)",
+                                                file_okay=False)] = None,
+    method: Annotated[str | None, typer.Option("--method", help="sampler: lhs (default), mc, "
+                                               "sobol, saltelli, morris, factorial")] = None,
+    n: NOpt = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="seed (default: the scenario's)")
+                    ] = None,
+    lever: Annotated[list[str] | None, typer.Option("--lever", help="China's policy "
+                                                    "(repeatable; default: the scenario's)")
+                     ] = None,
+    outcome: Annotated[list[str] | None, typer.Option("--outcome", help="outcome (repeatable;"
+                                                      " default: the scenario's)")] = None,
+    chunk_blocks: Annotated[int | None, typer.Option(
+        "--chunk-blocks", min=1, help="random-number blocks (1,024 noise groups) per chunk; "
+        "default 1")] = None,
+    executor: ExecutorOpt = "auto",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes (pool, "
+                                         "or a Dask LocalCluster)")] = 1,
+    scheduler: SchedulerOpt = None,
+    case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Run a design through the simulator in chunks, streaming results to a Parquet store.
+
+    Every chunk is written as it finishes; an interrupted run (Ctrl-C, a killed worker, a
+    crash) keeps its finished chunks and `--resume DIR` computes only the missing ones, with
+    results equal to an uninterrupted run's. Results are identical for any executor, number
+    of workers and chunk size.
+
+    Examples: ``qpq explore run deal-under-uncertainty --out runs/deal --n 100000 --workers 2``;
+    ``qpq explore run deal-under-uncertainty --resume runs/deal --executor dask --workers 4``
+    """
+    import signal
+
+    from qpq.explore import RunStore, make_executor, plan_run, run_plan
+
+    if (out is None) == (resume is None):
+        raise BadInputError("give exactly one of --out DIR (a new run) and --resume DIR")
+    case, study = _load(scenario, case_dir)
+    target = out if out is not None else resume
+    assert target is not None
+    before = 0
+    if resume is not None:
+        previous_run = RunStore.open(resume)
+        before = len(previous_run.done)
+        cfg = previous_run.config
+        method = method or cfg.method
+        n = n if n is not None else cfg.n
+        seed = seed if seed is not None else cfg.seed
+        lever = lever or list(cfg.policies)
+        outcome = outcome or list(cfg.outcomes)
+        chunk_blocks = chunk_blocks or cfg.chunk_blocks
+    plan = plan_run(case, study, method=method or "lhs",  # type: ignore[arg-type]
+                    n=n, seed=seed, policies=lever, outcomes=outcome,
+                    chunk_blocks=chunk_blocks or 1)
+    bar, show = _run_progress(not json_out, len(plan.chunks), before)
+
+    def _terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        with make_executor(executor, workers, scheduler) as ex:
+            if bar is not None:
+                bar.start()
+            try:
+                res = run_plan(plan, target, executor=ex, resume=resume is not None,
+                               on_progress=show)
+            finally:
+                if bar is not None:
+                    bar.stop()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if json_out:
+        print_json(res.to_json())
+        return
+    console.print(f"[green]{res.status}[/green]: {res.chunks_done} of {res.chunks_total} chunks "
+                  f"({res.chunks_run} run now, {res.chunks_before} kept) in {res.path}; "
+                  f"{res.experiments:,} experiments x {len(plan.config.policies)} policies, "
+                  f"{res.seconds:.1f} s on {res.executor.get('executor')} "
+                  f"({res.executor.get('workers')} worker(s))")
+    frame = _means(target).set_index("policy")
+    table = Table(title=f"mean outcome per policy over {res.experiments:,} experiments "
+                        "(query the store for more)")
+    table.add_column("outcome")
+    for policy in frame.index:
+        table.add_column(str(policy).replace("_", " "), justify="right", overflow="fold")
+    for o in plan.config.outcomes:
+        table.add_row(o, *[f"{frame.loc[p, o]:.4g}" for p in frame.index])
+    console.print(table)
+    console.print(f"[dim]qpq explore query {target} \"SELECT ... FROM results\"; "
+                  f"qpq explore export {target} --format ema[/dim]")
+
+
+@app.command("status")
+def status_command(run_dir: RunDirArg, json_out: JsonOpt = False) -> None:
+    """What a run directory holds: its set-up, chunks done and missing, and its sessions."""
+    from qpq.explore import RunStore, to_ranges
+
+    store = RunStore.open(run_dir)
+    cfg = store.config
+    missing = to_ranges(store.missing())
+    doc = {"run_dir": str(run_dir), "status": store.manifest["status"],
+           "complete": store.complete, "chunks_total": store.n_chunks,
+           "chunks_done": len(store.done), "missing": missing, "config": cfg.to_json(),
+           "plan": store.manifest.get("plan", {}), "history": store.manifest["history"]}
+    if json_out:
+        print_json(doc)
+        return
+    gaps = ", ".join(f"{a}" if b == a + 1 else f"{a}-{b - 1}" for a, b in missing) or "none"
+    console.print(f"{run_dir}: [bold]{store.manifest['status']}[/bold], "
+                  f"{len(store.done)} of {store.n_chunks} chunks done (missing: {gaps})\n"
+                  f"scenario {cfg.scenario} ({cfg.scenario_hash}), {cfg.method} n={cfg.n}, seed "
+                  f"{cfg.seed}, {len(cfg.policies)} policies, outcomes: "
+                  f"{', '.join(cfg.outcomes)}; qpq {cfg.code['qpq']} ({cfg.code['fingerprint']})")
+    for h in store.manifest["history"]:
+        console.print(f"  {h.get('started')}: {h.get('executor')} x{h.get('workers')}, "
+                      f"{h.get('chunks_run')} chunks in {h.get('seconds')} s -> {h.get('status')}")
+
+
+@app.command("query")
+def query_command(
+    run_dir: RunDirArg,
+    sql: Annotated[str, typer.Argument(help="SQL over the view `results` (one row per "
+                                       "experiment and policy)")],
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="rows to print (the "
+                                          "table; --json and --csv print all)")] = 50,
+    csv_out: Annotated[bool, typer.Option("--csv", help="print CSV")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Query a run's results with DuckDB SQL (the view `results`; finished chunks only).
+
+    Example: ``qpq explore query runs/deal "SELECT policy, avg(militants_iskp) FROM results
+    GROUP BY policy"``
+    """
+    import duckdb
+
+    from qpq.explore import RunStore
+
+    store = RunStore.open(run_dir)
+    con = store.connect()
+    try:
+        frame = con.execute(sql).df()
+    except duckdb.Error as exc:
+        raise BadInputError(f"SQL: {exc}".strip()) from None
+    finally:
+        con.close()
+    if not store.complete:
+        err_console.print(f"[yellow]note: {len(store.done)} of {store.n_chunks} chunks are "
+                          "done; the query sees those only[/yellow]")
+    if json_out:
+        print_json({"columns": list(map(str, frame.columns)),
+                    "rows": frame.to_dict(orient="records")})
+        return
+    if csv_out:
+        import sys
+
+        frame.to_csv(sys.stdout, index=False)
+        return
+    table = Table()
+    for col in frame.columns:
+        table.add_column(str(col))
+    for row in frame.head(max_rows).itertuples(index=False):
+        table.add_row(*[f"{v:.6g}" if isinstance(v, float) else str(v) for v in row])
+    console.print(table)
+    if len(frame) > max_rows:
+        console.print(f"[dim]{len(frame) - max_rows} more rows (--max-rows, --csv)[/dim]")
+
+
+@app.command("export")
+def export_command(
+    run_dir: RunDirArg,
+    fmt: Annotated[str, typer.Option("--format", help="ema (EMA Workbench's save_results "
+                                     "archive), csv or parquet")] = "ema",
+    out: Annotated[Path | None, typer.Option("--out", help="file to write (default: "
+                                             "RUN_DIR/results.tar.gz, .csv or .parquet)",
+                                             dir_okay=False)] = None,
+    partial: Annotated[bool, typer.Option("--partial", help="export an unfinished run's "
+                                          "finished chunks")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Export a run: EMA Workbench's results archive (`load_results` reads it), CSV or Parquet.
+
+    Example: ``qpq explore export runs/deal --format ema`` then, in Python,
+    ``experiments, outcomes = ema_workbench.load_results("runs/deal/results.tar.gz")``
+    """
+    from qpq.explore import export_run
+
+    path = export_run(run_dir, fmt, out, partial=partial)
+    if json_out:
+        print_json({"run_dir": str(run_dir), "format": fmt, "file": str(path),
+                    "bytes": path.stat().st_size})
+        return
+    console.print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+
+
+@app.command("analyse")
+def analyse_command(
+    run_dir: RunDirArg,
+    scenario: Annotated[str | None, typer.Option("--scenario", help="the scenario the run "
+                                                 "was made from (default: the file recorded "
+                                                 "in the run)")] = None,
+    policy: Annotated[list[str] | None, typer.Option("--policy", help="sensitivity: policy "
+                                                     "(repeatable; default: all of the run)")
+                      ] = None,
+    case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Analyse a finished run's stored outcomes (nothing is simulated again).
+
+    Sobol' indices for saltelli runs, Morris for morris runs, the policy comparison and
+    scenario discovery for other designs.
+
+    Example: ``qpq explore run deal-under-uncertainty --out runs/s --method saltelli --n 4096
+    --lever engage_reward_if_suppressed --workers 2`` then ``qpq explore analyse runs/s``
+    """
+    from qpq.explore import RunStore, analyse_run
+
+    store = RunStore.open(run_dir)
+    study = None
+    if scenario is not None:
+        study = _load(scenario, case_dir)[1]
+    else:
+        # a built-in scenario loads by its id; a user's file by the path the run recorded
+        for ref in (store.config.scenario, str(store.manifest.get("scenario_source", ""))):
+            try:
+                study = _load(ref, case_dir)[1]
+                break
+            except BadInputError:
+                continue
+        if study is None:
+            raise BadInputError(f"{run_dir}: cannot find the scenario "
+                                f"{store.config.scenario!r} the run was made from; pass it "
+                                "with --scenario FILE")
+    res = analyse_run(run_dir, study, policies=policy)
+    if json_out:
+        print_json(res.to_json())
+        return
+    for s in res.sensitivity:
+        _show_sensitivity(s)
+    if res.comparison is not None:
+        _show_comparison(res.comparison)
+    if res.discovery is not None:
+        _show_discovery(res.discovery)
+    for note in res.notes:
+        console.print(f"[dim]{note}[/dim]")

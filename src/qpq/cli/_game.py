@@ -1,0 +1,322 @@
+"""``qpq game``: solve the quid pro quo game and export it for Gambit.
+
+Examples::
+
+    qpq game solve
+    qpq game solve --set reneging_cost=5 --set iskp_pull=2 --json
+    qpq game export --format efg --out qpq.efg
+    qpq game export --first-move "Engage[reward_if_suppressed]" --reduced --out small.efg
+    qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out phase.png
+    qpq game propositions --n 2000 --seed 2024
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from qpq.cli._common import console, err_console, parse_assignments, print_json
+from qpq.errors import BadInputError
+
+if TYPE_CHECKING:
+    from qpq.game import GameSolution, GameStructure
+    from qpq.model import ParameterSet
+
+# Domain modules are imported inside the commands, so that ``qpq --help`` and the other
+# commands do not pay for them (tests/cli/test_import_cost.py).
+
+__all__ = ["app"]
+
+FIGURE_FORMATS = (".png", ".svg", ".html", ".json")
+
+app = typer.Typer(help="Solve the quid pro quo game (perfect Bayesian equilibria) and export "
+                  "it to Gambit's .efg format.", no_args_is_help=True)
+
+CaseOpt = Annotated[Path | None, typer.Option("--case", help="case folder (default: built-in)",
+                                              file_okay=False)]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a parameter, "
+                                                  "NAME=VALUE (repeatable)")]
+MoveOpt = Annotated[list[str] | None, typer.Option(
+    "--first-move", help="restrict China's first moves (repeatable), e.g. Boycott, "
+    "Engage[reward_if_suppressed], Recognize")]
+
+
+def _point(case: Path | None, sets: list[str] | None) -> ParameterSet:
+    from qpq.model import ParameterRegistry
+
+    registry = ParameterRegistry.load(case)
+    return registry.point(parse_assignments(sets or []))
+
+
+def _structure(moves: list[str] | None, reduced: bool) -> GameStructure:
+    from qpq.game import FULL_GAME, GameStructure
+    from qpq.model import FIRST_MOVES, FirstMove, first_move
+
+    chosen: tuple[FirstMove, ...] = FIRST_MOVES
+    if moves:
+        try:
+            chosen = tuple(first_move(m) for m in moves)
+        except ValueError as exc:
+            raise BadInputError(f"--first-move: {exc}") from None
+    if reduced:
+        if len(chosen) != 1:
+            raise BadInputError("--reduced needs exactly one --first-move")
+        from qpq.game.validation import reduced_structure
+
+        try:
+            return reduced_structure(chosen[0])
+        except ValueError as exc:
+            raise BadInputError(f"--reduced: {exc}") from None
+    return FULL_GAME if chosen == FIRST_MOVES else GameStructure(first_moves=chosen)
+
+
+def _print(sol: GameSolution) -> None:
+    console.print(f"[bold]Label:[/bold] {escape(sol.label or '(no equilibrium found)')}"
+                  + (f"  (also: {escape(', '.join(sol.secondary_labels))})"
+                     if sol.secondary_labels else ""))
+    console.print(f"[bold]Flags:[/bold] {escape(', '.join(sol.flags) or 'none')}")
+    console.print(f"[bold]Equilibria:[/bold] {sol.n_equilibria} found "
+                  f"({len(sol.pure_equilibria)} pure listed); tied first moves: "
+                  f"{escape(', '.join(sol.tied_first_moves) or '-')}")
+    eq = sol.selected_equilibrium
+    if eq is not None:
+        st = sol.structure
+        on = eq.continuations[st.first_moves.index(eq.first_move)]
+        table = Table(title=f"Selected PBE: China plays {escape(eq.first_move.label)}")
+        table.add_column("type")
+        table.add_column("effort")
+        for i, t in enumerate(st.types):
+            table.add_row(t.label, ", ".join(f"{e}={p:.3g}" for e, p in zip(
+                ("harbour", "restrain", "crackdown"), on.taliban[i], strict=True) if p > 0))
+        console.print(table)
+        acts = st.actions(eq.first_move)
+        table = Table(title="China's final move by signal (with posterior P(sincere))")
+        table.add_column("information set")
+        table.add_column("action")
+        table.add_column("P(sincere)")
+        for k, sig in enumerate(st.signals):
+            label = st.china_infoset(eq.first_move, sig)
+            post = sum(v for t, v in eq.beliefs[label].items() if t.startswith("S"))
+            table.add_row(escape(label), ", ".join(f"{a.value}={p:.3g}" for a, p in zip(
+                acts, on.china[k], strict=True) if p > 0), f"{post:.3f}")
+        console.print(table)
+        out = eq.outcome
+        console.print(f"P(recognised)={out['p_recognised']:.3f}  P(suppressed)="
+                      f"{out['p_suppressed']:.3f}  P(defection)={out['p_defected']:.3f}  "
+                      f"China security={out['china_security']:.3f}  payoffs: China "
+                      f"{eq.payoffs[st.players[0]]:.3f}, Taliban {eq.payoffs[st.players[1]]:.3f}")
+    console.print(f"[dim]Selection rule: {escape(sol.selection_rule)}[/dim]")
+    console.print(f"[dim]Mixed search: {escape(sol.mixed_search.coverage)}[/dim]")
+
+
+@app.command("solve")
+def solve_command(
+    sets: SetOpt = None,
+    case: CaseOpt = None,
+    first_moves: MoveOpt = None,
+    reduced: Annotated[bool, typer.Option("--reduced", help="two types (one capacity), one "
+                                          "first move, no UN report")] = False,
+    mixed: Annotated[bool, typer.Option("--mixed/--no-mixed", help="run the bounded mixed "
+                                        "search")] = True,
+    intuitive: Annotated[bool, typer.Option("--intuitive", help="apply the intuitive "
+                                            "criterion")] = False,
+    tol: Annotated[float | None, typer.Option(
+        "--tol", help="relative tolerance for ties (default: the solver's, 1e-09)")] = None,
+    max_equilibria: Annotated[int, typer.Option("--max-equilibria", help="list at most this "
+                                                "many PBE")] = 256,
+    json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+) -> None:
+    """All pure PBE (and mixed ones from a bounded search), the selected one and its label.
+
+    Example: ``qpq game solve --set reneging_cost=5 --json``
+    """
+    from qpq.game import DEFAULT_TOL, solve
+
+    if tol is None:
+        tol = DEFAULT_TOL
+    if not 0 < tol < 1e-2:
+        raise BadInputError(f"--tol must lie in (0, 0.01), got {tol:g}")
+    point = _point(case, sets)
+    structure = _structure(first_moves, reduced)
+    sol = solve(point, structure, mixed=mixed, intuitive=intuitive, tol=tol,
+                max_equilibria=max(1, max_equilibria))
+    if json_out:
+        print_json(sol.to_json())
+        return
+    _print(sol)
+
+
+@app.command("export")
+def export_command(
+    fmt: Annotated[str, typer.Option("--format", help="output format (efg)")] = "efg",
+    out: Annotated[Path, typer.Option("--out", help="file to write")] = Path("qpq_game.efg"),
+    sets: SetOpt = None,
+    case: CaseOpt = None,
+    first_moves: MoveOpt = None,
+    reduced: Annotated[bool, typer.Option("--reduced", help="two types (one capacity), one "
+                                          "first move, no UN report")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+) -> None:
+    """Write the game tree (at the given parameters) as a Gambit .efg file.
+
+    Example: ``qpq game export --format efg --out qpq.efg``
+    """
+    from qpq.game.validation import build_tree, write_efg
+
+    if fmt.lower() != "efg":
+        raise BadInputError(f"--format {fmt!r} is not supported; allowed: efg")
+    point = _point(case, sets)
+    structure = _structure(first_moves, reduced)
+    tree = build_tree(point, structure)
+    changed = point.changed()
+    comment = ("qpq one-round game; parameters: defaults"
+               + ("" if not changed else " with " + ", ".join(f"{k}={v:g}"
+                                                            for k, v in changed.items())))
+    path = write_efg(tree, out, comment)
+    info = {"path": str(path), "format": "efg", "players": list(tree.players),
+            "leaves": tree.n_leaves, "infosets": len(tree.infosets), "changed": changed}
+    if json_out:
+        print_json(info)
+    else:
+        console.print(f"wrote {escape(str(path))} ({tree.n_leaves} leaves, {len(tree.infosets)} "
+                      "information sets)")
+
+
+def _save_chart(chart: object, path: Path) -> Path:
+    """Write an altair chart as PNG, SVG, HTML or Vega-Lite JSON (by the file's suffix)."""
+    import json
+
+    import vl_convert as vlc
+
+    suffix = path.suffix.lower()
+    if suffix not in FIGURE_FORMATS:
+        raise BadInputError(f"--out {path}: unknown figure format {suffix or '(none)'}; "
+                            f"allowed: {', '.join(FIGURE_FORMATS)}")
+    spec = chart.to_dict()  # type: ignore[attr-defined]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".png":
+        path.write_bytes(vlc.vegalite_to_png(spec, scale=2))
+    elif suffix == ".svg":
+        path.write_text(vlc.vegalite_to_svg(spec), encoding="utf-8")
+    elif suffix == ".html":
+        chart.save(str(path))  # type: ignore[attr-defined]
+    else:
+        path.write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    return path
+
+
+@app.command("sweep")
+def sweep_command(
+    x: Annotated[str, typer.Option("--x", help="parameter on the horizontal axis")],
+    y: Annotated[str, typer.Option("--y", help="parameter on the vertical axis")],
+    n: Annotated[int, typer.Option("--n", help="grid values per axis (integer parameters: "
+                                   "at most their whole values)")] = 200,
+    sets: SetOpt = None,
+    case: CaseOpt = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="write the figure: .png, .svg, .html or .json (Vega-Lite)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="worker processes (default: up to 2)")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print one JSON document (the "
+                                           "grids, by label name)")] = False,
+) -> None:
+    """Phase diagram: the selected equilibrium's label over a grid of two parameters.
+
+    Example: ``qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out p.png``
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from qpq.game.analysis import OUTSIDE, phase_diagram
+    from qpq.model import ParameterRegistry
+
+    if not 2 <= n <= 1000:
+        raise BadInputError(f"--n must lie in [2, 1000], got {n}")
+    if workers is not None and workers < 1:
+        raise BadInputError(f"--workers must be at least 1, got {workers}")
+    registry = ParameterRegistry.load(case)
+    overrides = parse_assignments(sets or [])
+    with Progress(TextColumn("sweeping"), BarColumn(), MofNCompleteColumn(),
+                  console=err_console, transient=True, disable=json_out) as bar:
+        task = bar.add_task("sweep", total=None)
+
+        def done(k: int) -> None:
+            bar.update(task, completed=k)
+
+        diagram = phase_diagram(registry, x, y, n, overrides=overrides, workers=workers,
+                                on_chunk=done)
+    saved = None
+    if out is not None:
+        from qpq.report import phase_chart
+
+        saved = _save_chart(phase_chart(diagram), out)
+    if json_out:
+        doc = diagram.to_json()
+        doc["figure"] = str(saved) if saved else None
+        print_json(doc)
+        return
+    solved = diagram.label != OUTSIDE
+    table = Table(title=f"Selected equilibrium over {escape(x)} × {escape(y)} "
+                  f"({diagram.shape[1]} × {diagram.shape[0]} grid)")
+    table.add_column("label")
+    table.add_column("share of the grid", justify="right")
+    for label, share in sorted(diagram.shares().items(), key=lambda kv: -kv[1]):
+        table.add_row(escape(label), f"{share:.1%}")
+    console.print(table)
+    console.print(f"multiple PBE paths: {diagram.multiple[solved].mean():.1%} of the grid; "
+                  f"first-move ties: {diagram.tie[solved].mean():.1%}; outside the spec's "
+                  f"orderings: {(~solved).mean():.1%}")
+    console.print(f"defaults ({x}={diagram.default_point[0]:g}, "
+                  f"{y}={diagram.default_point[1]:g}): {escape(str(diagram.default_label))}")
+    console.print(f"solved in {diagram.seconds:.2f} s"
+                  + (f"; figure: {escape(str(saved))}" if saved else ""))
+    console.print(f"[dim]Selection rule: {escape(diagram.selection_rule)}[/dim]")
+
+
+@app.command("propositions")
+def propositions_command(
+    n: Annotated[int, typer.Option("--n", help="Monte Carlo draws over the assumption "
+                                   "ranges")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="seed of the random generator")] = 2024,
+    sets: SetOpt = None,
+    case: CaseOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+) -> None:
+    """Test P1–P7: at the defaults, share of the ranges, falsification counterparts.
+
+    Example: ``qpq game propositions --n 2000 --seed 2024 --json``
+    """
+    import numpy as np
+
+    from qpq.game.analysis import run_study
+    from qpq.model import ParameterRegistry
+
+    if not 1 <= n <= 1_000_000:
+        raise BadInputError(f"--n must lie in [1, 1000000], got {n}")
+    registry = ParameterRegistry.load(case)
+    study = run_study(registry, n, rng=np.random.default_rng(seed),
+                      overrides=parse_assignments(sets or []))
+    if json_out:
+        doc = study.to_json()
+        doc["seed"] = seed
+        print_json(doc)
+        return
+    table = Table(title=f"The paper's propositions ({n:,} draws, seed {seed})")
+    for col in ("id", "kind", "at defaults", "share of ranges", "falsified: defaults / share"):
+        table.add_column(col)
+    for r in study.results:
+        p = r.proposition
+        cond = (f" ({r.share_in_condition:.1%} if {p.condition.description.split(' (')[0]})"
+                if p.condition is not None and r.share_in_condition is not None else "")
+        fals = ("fails" if r.falsified_at_defaults is False else "holds"
+                if r.falsified_at_defaults else "-")
+        table.add_row(p.id, "strategic" if p.kind.name == "STRATEGIC" else "mechanism",
+                      r.status, f"{r.share:.1%}{escape(cond)}",
+                      f"{fals} / {r.falsified_share:.1%}")
+    console.print(table)
+    for r in study.results:
+        console.print(f"[bold]{r.proposition.id}[/bold] {escape(r.proposition.definition)}")
+    console.print(f"[dim]{escape(study.sampling_method)}; {study.seconds:.1f} s[/dim]")

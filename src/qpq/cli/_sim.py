@@ -1,0 +1,277 @@
+"""``qpq sim``: the dynamics — policy runs, the backcast, as-of forecasts, propositions.
+
+Examples::
+
+    qpq sim run --n 20000 --until 2030-12-31 --out runs/base
+    qpq sim run --policy boycott --policy equilibrium --draws 256 --json
+    qpq sim backcast --as-of 2025-12-31
+    qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json
+    qpq sim forecast --as-of 2025-06-30 --until 2027-12-31 --policy conditional --n 50000
+    qpq sim propositions --n 4096
+
+Time step: one quarter. Every quantity no evidence constrains is labelled
+"uncalibrated (assumption-driven)".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from qpq.cli._common import console, err_console, parse_assignments, print_json
+from qpq.errors import BadInputError
+from qpq.model import policy_names
+
+# Domain modules are imported inside the commands, so that ``qpq --help`` and the other
+# commands do not pay for them (tests/cli/test_import_cost.py).
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Dynamics: the quid pro quo quarter by quarter, vectorised over an "
+                       "ensemble (backcast, calibration, forecasts).", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document")]
+CaseOpt = Annotated[Path | None, typer.Option("--case", help="case folder (default: built-in)",
+                                              file_okay=False)]
+SeedOpt = Annotated[int, typer.Option("--seed", help="seed of every random stream", min=0)]
+WorkersOpt = Annotated[int, typer.Option("--workers", help="worker processes", min=1)]
+DrawsOpt = Annotated[int, typer.Option("--draws", help="calibration: parameter draws", min=1)]
+RepsOpt = Annotated[int, typer.Option("--replicates", help="calibration: scenarios per draw",
+                                      min=1)]
+
+
+def _date(text: str, option: str) -> dt.date:
+    from qpq.case import DateParseError, FuzzyDate
+
+    try:
+        return FuzzyDate.parse(text).latest
+    except DateParseError as exc:
+        raise BadInputError(f"{option}: {exc}") from None
+
+
+def _progress(enabled: bool) -> Any:
+    if not enabled:
+        return None
+
+    def show(stage: str, done: int, total: int) -> None:
+        err_console.print(f"[dim]{stage}: {done}/{total}[/dim]", end="\r")
+
+    return show
+
+
+@app.command("run")
+def run_command(
+    policy: Annotated[list[str] | None, typer.Option(
+        "--policy", help="China's policy (repeatable); default: all: "
+        + ", ".join(policy_names()))] = None,
+    n: Annotated[int, typer.Option("--n", help="scenarios per policy", min=1)] = 10_000,
+    seed: SeedOpt = 0,
+    start: Annotated[str | None, typer.Option(
+        "--start", help="first day of the run (default: the case's run.start)")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", help="last day of the run (default: the case's run.until)")] = None,
+    window: Annotated[str | None, typer.Option(
+        "--window-start", help="start of the summary window (default: the case's "
+        "run.takeover)")] = None,
+    draws: Annotated[int, typer.Option("--draws", help="0: defaults; k: k parameter points "
+                                       "from the plausible ranges", min=0)] = 0,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="NAME=VALUE override")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="stream results to Parquet here",
+                                             file_okay=False)] = None,
+    charts: Annotated[Path | None, typer.Option("--charts", help="write fan charts (HTML) "
+                                                "here", file_okay=False)] = None,
+    workers: WorkersOpt = 1,
+    case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Trajectories of the key states under China's policies (common random numbers).
+
+    Example: ``qpq sim run --policy engage_no_promise --policy boycott --n 2000 --json``
+    """
+    import numpy as np
+
+    from qpq.case import load_case
+    from qpq.model import UNCALIBRATED
+    from qpq.sim import RunRequest, run_policies
+
+    case = load_case(case_dir)
+    request = RunRequest(
+        policies=tuple(policy) if policy else policy_names(),
+        start=_date(start, "--start") if start else None,
+        until=_date(until, "--until") if until else None, n=n, seed=seed, draws=draws,
+        overrides=parse_assignments(set_ or []),
+        window_start=_date(window, "--window-start") if window else None,
+        workers=workers, out_dir=out).for_case(case)
+    request.check()
+    first, last, window_start = request.dates()
+    pool, results = run_policies(case, request, _progress(not json_out))
+    summary: dict[str, Any] = {}
+    for name, res in results.items():
+        row = {k: float(np.nanmean(v)) if np.isfinite(v).any() else None
+               for k, v in res.stats.items()}
+        row["recognised_ever"] = float(np.isfinite(res.stats["recognition_time"]).mean())
+        summary[name] = row
+    doc = {"n": n, "seed": seed, "start": first.isoformat(),
+           "until": last.isoformat(), "window_start": window_start.isoformat(),
+           "parameters": pool.origin, "draws": draws, "policies": summary,
+           "note": f"militant head counts and attack counts after {case.run.takeover.year} are "
+                   + UNCALIBRATED,
+           "out": str(out) if out else None}
+    if charts is not None:
+        from qpq.sim import fan_chart, trajectory_chart
+
+        charts.mkdir(parents=True, exist_ok=True)
+        for var in ("militants_border", "militants_iskp", "iskp_strength", "belief_sincere",
+                    "recognised", "expected_attacks_china"):
+            fan_chart(results, var, label=UNCALIBRATED if var.startswith(("militants",
+                      "expected")) else None).save(str(charts / f"fan_{var}.html"))
+        trajectory_chart(results, ("militants_border", "militants_iskp", "iskp_strength",
+                                   "belief_sincere", "engaged", "recognised")).save(
+            str(charts / "trajectories.html"))
+        doc["charts"] = str(charts)
+    if json_out:
+        print_json(doc)
+        return
+    table = Table(title=f"Policies, {window_start}..{last} ({n} scenarios each; "
+                        f"parameters: {pool.origin})")
+    cols = ("expected_attacks_china", "expected_attacks_nationals", "recognised_ever",
+            "engaged_share", "militants_border", "iskp_strength")
+    table.add_column("policy")
+    for c in cols:
+        table.add_column(c, justify="right")
+    for name, row in summary.items():
+        table.add_row(name, *(f"{row[c]:.3g}" if row[c] is not None else "—" for c in cols))
+    console.print(table)
+    console.print(f"Militant head counts and attack counts are {UNCALIBRATED}.")
+
+
+@app.command("backcast")
+def backcast_command(
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="use facts known by this date (default: the case's "
+        "run.backcast_as_of)")] = None,
+    draws: DrawsOpt = 1000, replicates: RepsOpt = 8, seed: SeedOpt = 0,
+    policy: Annotated[str, typer.Option("--policy", help="China's policy over the history")
+                      ] = "equilibrium",
+    out: Annotated[Path | None, typer.Option("--out", help="write the accepted parameter "
+                                             "sets and the table here", file_okay=False)
+                   ] = None,
+    workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
+) -> None:
+    """Calibrate to the stylised facts known by --as-of and show how each is matched.
+
+    Example: ``qpq sim backcast --as-of 2025-12-31 --json``
+    """
+    import numpy as np
+
+    from qpq.case import load_case
+    from qpq.sim import UNCALIBRATED, calibrate, resolve_policy
+
+    resolve_policy(policy)
+    case = load_case(case_dir)
+    cut = _date(as_of, "--as-of") if as_of else case.run.backcast_as_of
+    cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed, policy=policy,
+                    workers=workers, on_progress=_progress(not json_out))
+    if out is not None:
+        import json
+
+        from qpq.sim import write_parquet
+
+        out.mkdir(parents=True, exist_ok=True)
+        write_parquet(cal.accepted_frame(), out / "accepted_parameters.parquet")
+        (out / "backcast.json").write_text(json.dumps(cal.summary(), indent=2, default=str)
+                                           + "\n")
+    if json_out:
+        print_json(cal.summary())
+        return
+    table = Table(title=f"Backcast as of {cut}: {cal.accepted.size} of "
+                        f"{draws * replicates} histories accepted"
+                        + (" (approximate)" if cal.approximate else ""))
+    for c in ("fact", "target", "used", "match (all)", "match (accepted)", "median [90%]"):
+        table.add_column(c)
+    for r in cal.backcast_table():
+        def f(x: Any) -> str:
+            return "—" if x is None or not np.isfinite(x) else f"{x:.3g}"
+        table.add_row(r["fact"], r["target"], "yes" if r["used"] else "no",
+                      f(r["prior_match"]), f(r["accepted_match"]),
+                      f"{f(r['accepted_median'])} [{f(r['accepted_90'][0])}, "
+                      f"{f(r['accepted_90'][1])}]")
+    console.print(table)
+    constrained = [p.name for p in cal.parameters if p.constrained]
+    console.print("Constrained parameters: " + (", ".join(constrained) or "none")
+                  + f"; all others {UNCALIBRATED}.")
+
+
+@app.command("forecast")
+def forecast_command(
+    as_of: Annotated[str, typer.Option("--as-of", help="calibrate to facts known by this date "
+                                       "and start the forecast there")],
+    until: Annotated[str, typer.Option("--until", help="end of the forecast window")],
+    policy: Annotated[str, typer.Option("--policy", help="China's policy in the window")
+                      ] = "equilibrium",
+    n: Annotated[int, typer.Option("--n", help="forecast scenarios")] = 10_000,
+    seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
+    workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
+) -> None:
+    """Forecast the events of the window from the calibrated ensemble.
+
+    Example: ``qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json``
+    """
+    from qpq.case import load_case
+    from qpq.sim import calibrate, check_window, forecast
+
+    cut, end = _date(as_of, "--as-of"), _date(until, "--until")
+    case = load_case(case_dir)
+    check_window(cut, end, policy, n, start=case.run.start)
+    cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed,
+                    workers=workers, on_progress=_progress(not json_out))
+    res = forecast(case, cal, end, policy=policy, n=n, seed=seed, workers=workers)
+    if json_out:
+        print_json(res.to_json())
+        return
+    table = Table(title=f"Forecast {cut}..{end}, policy {policy}, {n} scenarios")
+    for c in ("event", "value", "calibration"):
+        table.add_column(c)
+    for name, e in res.events.items():
+        value = {k: v for k, v in e.items() if k not in ("kind", "unit", "calibrated", "label",
+                                                         "facts")}
+        table.add_row(name, ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                                      for k, v in value.items()), e["label"])
+    console.print(table)
+    console.print("Facts used: " + (", ".join(cal.used_facts) or "none"))
+
+
+@app.command("propositions")
+def propositions_command(
+    n: Annotated[int, typer.Option("--n", help="scenarios per run", min=64)] = 2048,
+    draws: Annotated[int, typer.Option("--draws", help="prior draws for the shares of the "
+                                       "ranges where P1 and P5 hold (0: skip)", min=0)] = 0,
+    seed: SeedOpt = 0, case_dir: CaseOpt = None, json_out: JsonOpt = False,
+) -> None:
+    """Dynamic forms of P1, P3, P5 and P6 with common random numbers.
+
+    Example: ``qpq sim propositions --json``
+    """
+    from qpq.case import load_case
+    from qpq.sim import p1_boycott, p3_capacity, p5_conundrum, p6_free_ride
+
+    case = load_case(case_dir)
+    results = [p1_boycott(case, n=n, seed=seed, draws=draws), p3_capacity(case, n=n, seed=seed),
+               p5_conundrum(case, n=n, seed=seed, draws=draws),
+               p6_free_ride(case, n=n, seed=seed)]
+    if json_out:
+        print_json({"n": n, "seed": seed, "propositions": results})
+        return
+    table = Table(title=f"Propositions in time ({n} scenarios per run, CRN)")
+    for c in ("", "effect", "at defaults", "share of ranges", "falsification counterpart"):
+        table.add_column(c)
+    for r in results:
+        table.add_row(r.name, f"{r.effect:.3g}", "holds" if r.holds else "does not hold",
+                      "—" if r.share is None else f"{r.share:.0%}",
+                      ("as required: " if r.falsification_holds else "FAILS: ")
+                      + r.falsification)
+    console.print(table)

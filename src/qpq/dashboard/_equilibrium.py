@@ -1,0 +1,176 @@
+"""The game panel: the selected equilibrium at the sliders' point, in a few numbers.
+
+:func:`equilibrium_view` solves the one-round quid pro quo game with
+:func:`qpq.game.solve` and keeps what an analyst reads first: the primary label, China's
+first move, each Taliban type's effort, P(recognised), P(suppressed), P(defection),
+China's security, the flags and the selection rule. ``first_move`` restricts China to one
+first move (the game member :class:`~qpq.game.GameStructure` with that move only), which is
+how a fixed policy (boycott, engage with a promise, recognise) is read in the game.
+
+The bounded mixed search costs about 20 times the pure enumeration, and the selection
+prefers pure PBE whenever one exists, so the search runs only where no pure PBE exists;
+the view says whether it ran.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from qpq.game import EFFORTS, FULL_GAME, GameSolution, solve
+from qpq.model import FIRST_MOVES, POLICIES, FirstMove, MoveKind, ParameterSet, Promise
+
+__all__ = [
+    "EquilibriumView",
+    "TypeEffort",
+    "equilibrium_view",
+    "policy_first_move",
+    "summarise",
+]
+
+_ENGAGE_NO_PROMISE = FirstMove(MoveKind.ENGAGE, Promise.NO_PROMISE)
+
+
+def policy_first_move(policy: str) -> FirstMove | None:
+    """China's first move in the one-round game under a simulator policy.
+
+    Fixed policies play their move; ``conditional`` and ``plan_b_after_failure`` engage
+    without a promise (the Taliban respond as to Engage[no_promise], docs/model-dynamics.md
+    choice D5); ``equilibrium`` leaves China free (``None``).
+
+    Raises
+    ------
+    KeyError
+        For a name that is not one of :data:`qpq.model.POLICIES`.
+    """
+    for p in POLICIES:
+        if p.name == policy:
+            if p.first_move is not None:
+                return p.first_move
+            return None if policy == "equilibrium" else _ENGAGE_NO_PROMISE
+    raise KeyError(f"unknown policy {policy!r}; known: {', '.join(p.name for p in POLICIES)}")
+
+
+@dataclass(frozen=True, slots=True)
+class TypeEffort:
+    """One Taliban type's behaviour on the selected equilibrium's path.
+
+    ``effort`` is the effort it plays, or ``mixed (p harbour, …)`` when it mixes;
+    ``probabilities`` maps each effort to its probability.
+    """
+
+    type_label: str
+    effort: str
+    probabilities: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class EquilibriumView:
+    """The selected PBE of one game, summarised for the dashboard.
+
+    Attributes
+    ----------
+    scope
+        ``China chooses its first move`` or ``China commits to <move>``.
+    found
+        Whether a PBE was found (all other fields but ``flags`` are then set).
+    label, secondary_labels
+        Primary and secondary labels (docs/model-game.md §3).
+    first_move
+        China's first move on the path.
+    efforts
+        Each type's effort.
+    p_recognised, p_suppressed, p_defected
+        Probabilities on the path.
+    china_security, china_payoff, taliban_payoff
+        China's security (minus expected harm now and in the future, harm units) and the
+        players' expected payoffs.
+    flags
+        The solver's flags (``multiple``, ``tie``, ``no pure PBE`` ...).
+    n_equilibria
+        PBE found (pure ones, or mixed ones when the mixed search ran).
+    mixed_search
+        Whether the bounded mixed search ran.
+    selection_rule
+        The rule that chose the equilibrium and its label.
+    """
+
+    scope: str
+    found: bool
+    label: str | None
+    secondary_labels: tuple[str, ...]
+    first_move: str | None
+    efforts: tuple[TypeEffort, ...]
+    p_recognised: float
+    p_suppressed: float
+    p_defected: float
+    china_security: float
+    china_payoff: float
+    taliban_payoff: float
+    flags: tuple[str, ...]
+    n_equilibria: int
+    mixed_search: bool
+    selection_rule: str
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready dict (efforts as ``type -> effort``)."""
+        d = dataclasses.asdict(self)
+        d["efforts"] = {e.type_label: e.effort for e in self.efforts}
+        return d
+
+
+def _effort_text(probs: tuple[tuple[str, float], ...]) -> str:
+    support = [(name, p) for name, p in probs if p > 1e-9]
+    if len(support) == 1:
+        return support[0][0]
+    return "mixed (" + ", ".join(f"{p:.2f} {name}" for name, p in support) + ")"
+
+
+def summarise(solution: GameSolution, scope: str) -> EquilibriumView:
+    """The dashboard's summary of a :class:`~qpq.game.GameSolution`."""
+    eq = solution.selected_equilibrium
+    nan = float("nan")
+    if eq is None:
+        return EquilibriumView(
+            scope=scope, found=False, label=None, secondary_labels=(), first_move=None,
+            efforts=(), p_recognised=nan, p_suppressed=nan, p_defected=nan,
+            china_security=nan, china_payoff=nan, taliban_payoff=nan,
+            flags=solution.flags, n_equilibria=solution.n_equilibria,
+            mixed_search=solution.mixed_search.ran, selection_rule=solution.selection_rule)
+    out = eq.outcome
+    efforts = []
+    for type_label, by_effort in out["effort_by_type"].items():
+        probs = tuple((e.label, float(by_effort[e.label])) for e in EFFORTS)
+        efforts.append(TypeEffort(type_label, _effort_text(probs), probs))
+    return EquilibriumView(
+        scope=scope, found=True, label=eq.label, secondary_labels=eq.secondary_labels,
+        first_move=eq.first_move.label, efforts=tuple(efforts),
+        p_recognised=float(out["p_recognised"]), p_suppressed=float(out["p_suppressed"]),
+        p_defected=float(out["p_defected"]), china_security=float(out["china_security"]),
+        china_payoff=float(out["china_payoff"]), taliban_payoff=float(out["taliban_payoff"]),
+        flags=solution.flags, n_equilibria=solution.n_equilibria,
+        mixed_search=solution.mixed_search.ran, selection_rule=solution.selection_rule)
+
+
+def equilibrium_view(point: ParameterSet, first_move: FirstMove | None = None
+                     ) -> EquilibriumView:
+    """Solve the game at ``point`` and summarise the selected PBE.
+
+    Parameters
+    ----------
+    point
+        A validated parameter point.
+    first_move
+        Restrict China to this first move (a fixed policy); ``None``: China chooses.
+    """
+    if first_move is None:
+        structure, scope = FULL_GAME, "China chooses its first move"
+    else:
+        if first_move not in FIRST_MOVES:
+            raise ValueError(f"unknown first move {first_move!r}")
+        structure = dataclasses.replace(FULL_GAME, first_moves=(first_move,))
+        scope = f"China commits to {first_move.label}"
+    solution = solve(point, structure, mixed=False)
+    if solution.selected_equilibrium is None:
+        solution = solve(point, structure, mixed=True)
+    return summarise(solution, scope)

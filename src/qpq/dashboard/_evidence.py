@@ -1,0 +1,216 @@
+"""The evidence panel: each parameter's evidence ids resolved to sources one can open.
+
+A parameter cites evidence ids of any kind (sources, events, quantities, claims) or says
+"assumption" with its plausible range. :func:`parameter_evidence` resolves each id to an
+:class:`EvidenceItem` — its title, date and, for a source, its URL; for an event, quantity
+or claim, the sources behind it (followed through claims citing claims) — so that the app
+can link every number to where it comes from. :func:`evidence_detail` is one item's page
+(``?evidence=<id>`` in the app): what it is, its sources and which parameters cite it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from qpq.case import Case, Claim, Event, Parameter, Quantity, Source
+from qpq.model import UNCALIBRATED
+
+__all__ = [
+    "EVIDENCE_QUERY",
+    "EvidenceItem",
+    "ParameterEvidence",
+    "SourceRef",
+    "citing_parameters",
+    "evidence_href",
+    "evidence_markdown",
+    "parameter_evidence",
+    "resolve_evidence",
+]
+
+EVIDENCE_QUERY = "evidence"
+"""The app's query parameter that opens one evidence item (``?evidence=<id>``)."""
+
+_MAX_DEPTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """A source as the panel shows it: title, authors, publisher, date and URL."""
+
+    id: str
+    title: str
+    authors: tuple[str, ...]
+    publisher: str | None
+    date: str | None
+    url: str | None
+
+    @property
+    def citation(self) -> str:
+        """A one-line citation: authors (date). Title. Publisher."""
+        who = ", ".join(self.authors) if self.authors else (self.publisher or "")
+        when = f" ({self.date})" if self.date else ""
+        pub = f" {self.publisher}." if self.publisher and self.authors else ""
+        return f"{who}{when}. {self.title}.{pub}".strip(". ") + "."
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceItem:
+    """One evidence id, resolved.
+
+    Attributes
+    ----------
+    id, kind
+        The id and the kind of item (``source``, ``event``, ``quantity``, ``claim`` ...).
+    title
+        A source's title, an event's title, a quantity's wording, a claim's text.
+    date
+        Its date as the case states it (``None`` if it has none).
+    url
+        A source's URL (``None`` for other kinds and for sources without one).
+    sources
+        The sources behind it (the item itself, for a source).
+    """
+
+    id: str
+    kind: str
+    title: str
+    date: str | None
+    url: str | None
+    sources: tuple[SourceRef, ...]
+
+
+@dataclass(frozen=True)
+class ParameterEvidence:
+    """A parameter with its range, status and resolved evidence."""
+
+    name: str
+    description: str
+    unit: str
+    default: float
+    low: float
+    high: float
+    assumption: bool
+    note: str | None
+    items: tuple[EvidenceItem, ...]
+
+    @property
+    def status(self) -> str:
+        """``evidence``, or the assumption with its range."""
+        if not self.assumption:
+            return "evidence"
+        return f"assumption, plausible range [{self.low:g}, {self.high:g}] ({UNCALIBRATED})"
+
+
+def _source_ref(s: Source) -> SourceRef:
+    # A source recorded without its own title or URL falls back to what a citation prints.
+    title = (s.title or next((c.title for c in s.citations if c.title), None)
+             or f"(title not printed) {s.publisher or s.id}, {s.date or 'undated'}")
+    url = s.url or next((c.url for c in s.citations if c.url), None)
+    return SourceRef(id=s.id, title=title, authors=tuple(s.authors), publisher=s.publisher,
+                     date=s.date, url=url)
+
+
+def _sources_of(case: Case, ids: Iterable[str], depth: int, seen: set[str]
+                ) -> list[SourceRef]:
+    out: list[SourceRef] = []
+    for i in ids:
+        if i in seen or i not in case.by_id:
+            continue
+        seen.add(i)
+        item = case.by_id[i]
+        if isinstance(item, Source):
+            out.append(_source_ref(item))
+        elif depth < _MAX_DEPTH:
+            out.extend(_sources_of(case, _cited(item), depth + 1, seen))
+    return out
+
+
+def _cited(item: object) -> list[str]:
+    if isinstance(item, Claim):
+        return list(item.evidence)
+    if isinstance(item, Event | Quantity):
+        return list(item.sources)
+    return []
+
+
+def resolve_evidence(case: Case, item_id: str) -> EvidenceItem:
+    """Resolve one evidence id.
+
+    Raises
+    ------
+    KeyError
+        For an id the case does not hold (the message suggests close ids).
+    """
+    item = case.item(item_id)
+    kind = case.kind_of(item_id)
+    if isinstance(item, Source):
+        ref = _source_ref(item)
+        return EvidenceItem(item_id, kind, ref.title, item.date, ref.url, (ref,))
+    title: str
+    date: str | None
+    if isinstance(item, Event):
+        title, date = item.title, item.date
+    elif isinstance(item, Quantity):
+        title = f"{item.description} ({item.as_stated})"
+        date = item.date or item.period
+    elif isinstance(item, Claim):
+        title, date = item.text, item.date
+    else:
+        title, date = str(getattr(item, "name", None) or item_id), None
+    sources = tuple(_sources_of(case, _cited(item), 1, {item_id}))
+    return EvidenceItem(item_id, kind, title, date, None, sources)
+
+
+def parameter_evidence(case: Case, name: str) -> ParameterEvidence:
+    """A parameter's evidence, each id resolved.
+
+    Raises
+    ------
+    KeyError
+        For a parameter the case does not define.
+    """
+    p: Parameter | None = case.parameter.get(name)
+    if p is None:
+        raise KeyError(f"the case defines no parameter {name!r}")
+    items = tuple(resolve_evidence(case, e) for e in p.evidence)
+    return ParameterEvidence(name=p.name, description=p.description, unit=p.unit,
+                             default=p.default, low=p.low, high=p.high,
+                             assumption=p.assumption, note=p.note, items=items)
+
+
+def citing_parameters(case: Case, item_id: str) -> tuple[str, ...]:
+    """Parameters that cite ``item_id`` directly."""
+    return tuple(p.name for p in case.parameters if item_id in p.evidence)
+
+
+def evidence_href(item_id: str) -> str:
+    """The app's relative link to one evidence item's page."""
+    return f"?{EVIDENCE_QUERY}={quote(item_id)}"
+
+
+def _md(text: str) -> str:
+    return text.replace("[", "\\[").replace("]", "\\]").replace("*", "\\*")
+
+
+def evidence_markdown(pe: ParameterEvidence) -> str:
+    """Markdown for one parameter: status and range, then each evidence item with links.
+
+    Each item links to its page in the app (:func:`evidence_href`) and each source to its
+    URL, when it has one.
+    """
+    lines = [f"**{pe.name}** — {_md(pe.description)} Unit: {pe.unit}; default "
+             f"{pe.default:g}; range [{pe.low:g}, {pe.high:g}]. Status: {pe.status}."]
+    if pe.note:
+        lines.append(f"  \n_{_md(pe.note.strip())}_")
+    if not pe.items:
+        lines.append("\n- no evidence cited: a pure assumption")
+    for it in pe.items:
+        head = f"\n- [{it.id}]({evidence_href(it.id)}) ({it.kind}): {_md(it.title)}"
+        links = [f"[{_md(s.title)}]({s.url})" if s.url else _md(s.title) for s in it.sources
+                 if it.kind != "source"]
+        if it.kind == "source" and it.url:
+            links = [f"[source]({it.url})"]
+        lines.append(head + (" — " + "; ".join(links) if links else ""))
+    return "".join(lines)

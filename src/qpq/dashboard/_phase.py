@@ -1,0 +1,183 @@
+"""The phase diagram: the game's equilibrium label over two parameters, point marked.
+
+:func:`phase_grid` is the game's phase diagram (:func:`qpq.game.analysis._sweep.phase_diagram`) over
+two parameters' plausible ranges, ``size`` points per axis (every other parameter at the
+sliders' values), and :func:`phase_chart` draws it with the current point marked. The grid
+depends on the axes and on the *other* parameters only, so the app caches it and a move
+along an axis only moves the mark. Grid points that break an ordering of
+:data:`qpq.model.CONSTRAINTS` (e.g. ``capacity_low`` above ``capacity_high`` when both are
+axes) are not solved and shown as ``not allowed``; points without a pure PBE as ``no pure
+PBE`` (the ensemble solver does not run the mixed search).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from qpq.game import LABELS
+from qpq.game.analysis import NO_PURE_NAME, OUTSIDE, cell_edges, phase_diagram
+from qpq.model import FIRST_MOVES, ParameterRegistry
+from qpq.palette import OKABE_ITO
+
+__all__ = [
+    "CATEGORIES",
+    "NOT_ALLOWED",
+    "NO_PURE",
+    "PhaseGrid",
+    "phase_chart",
+    "phase_frame",
+    "phase_grid",
+]
+
+NO_PURE = NO_PURE_NAME
+NOT_ALLOWED = "not allowed (breaks an ordering)"
+CATEGORIES: tuple[str, ...] = (*LABELS, NO_PURE, NOT_ALLOWED)
+"""Every colour category of the diagram, in legend order."""
+
+# One colour per category (LABELS order): boycott orange, intervention vermillion, Plan B
+# reddish purple, crackdown backfires yellow, deal holds green, recognition without deal
+# blue, recognition withdrawn wine, engage without recognition sky blue; then grey, white.
+_COLOURS = (*(OKABE_ITO[i] for i in (0, 5, 6, 3, 2, 4, 9, 1)), "#BBBBBB", "#FFFFFF")
+
+_RULE_GIST = "pure PBE only; ties to the least committal first move"
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class PhaseGrid:
+    """Labels of the selected PBE over a grid of two parameters.
+
+    Attributes
+    ----------
+    x, y
+        Parameter names of the axes.
+    x_values, y_values
+        Grid coordinates (``size`` each, from low to high).
+    labels
+        (size_y, size_x) primary label per point (or :data:`NO_PURE`, :data:`NOT_ALLOWED`).
+    first_moves
+        (size_y, size_x) China's selected first move ("" where none).
+    p_recognised
+        (size_y, size_x) P(recognised) on the selected path (NaN where none).
+    multiple
+        (size_y, size_x) more than one pure PBE path.
+    fixed
+        The values of every other parameter.
+    """
+
+    x: str
+    y: str
+    x_values: FloatArray
+    y_values: FloatArray
+    labels: NDArray[np.str_]
+    first_moves: NDArray[np.str_]
+    p_recognised: FloatArray
+    multiple: NDArray[np.bool_]
+    fixed: Mapping[str, float]
+
+    def label_at(self, x: float, y: float) -> str:
+        """The label of the grid cell nearest to ``(x, y)``."""
+        i = int(np.abs(self.y_values - y).argmin())
+        j = int(np.abs(self.x_values - x).argmin())
+        return str(self.labels[i, j])
+
+    def shares(self) -> dict[str, float]:
+        """Share of grid points per category (categories with no point left out)."""
+        values, counts = np.unique(self.labels, return_counts=True)
+        total = float(self.labels.size)
+        return {str(v): float(c) / total for v, c in zip(values, counts, strict=True)}
+
+
+def phase_grid(registry: ParameterRegistry, values: Mapping[str, float], x: str, y: str,
+               size: int = 21) -> PhaseGrid:
+    """Solve the game over a ``size`` × ``size`` grid of ``x`` and ``y``.
+
+    The grid is :func:`qpq.game.analysis._sweep.phase_diagram`'s (same axes, labels and orderings);
+    this only renames its labels for the legend.
+
+    Parameters
+    ----------
+    registry
+        The case's parameters (ranges of the axes, defaults of everything else).
+    values
+        The sliders' values (the axes' own values are ignored).
+    x, y
+        Two different game parameters.
+    size
+        Points per axis (at least 2; an integer axis takes each whole value once).
+
+    Raises
+    ------
+    BadInputError
+        For equal axes, a size below 2, a name that is not a game parameter, or values
+        that break an ordering between parameters other than the axes.
+    """
+    others = {k: float(v) for k, v in values.items() if k not in (x, y)}
+    # one process: the app caches grids and may serve several sessions at once
+    d = phase_diagram(registry, x, y, size, overrides=others, workers=1)
+    labels = np.array(d.label_names(), dtype=object)[d.label_index()]
+    labels[d.label == OUTSIDE] = NOT_ALLOWED
+    move_labels = np.array(["", *(m.label for m in FIRST_MOVES)], dtype=object)
+    base = registry.defaults().as_dict()
+    base.update(others)
+    return PhaseGrid(x=x, y=y, x_values=d.x.values, y_values=d.y.values,
+                     labels=labels.astype(str), first_moves=move_labels[d.first_move + 1]
+                     .astype(str), p_recognised=d.p_recognised, multiple=d.multiple,
+                     fixed={k: v for k, v in base.items() if k not in (x, y)})
+
+
+def phase_frame(grid: PhaseGrid) -> pd.DataFrame:
+    """One row per grid cell: centre, edges, label, first move, P(recognised), multiple."""
+    xe, ye = cell_edges(grid.x_values), cell_edges(grid.y_values)
+    ny, nx = grid.labels.shape
+    jj, ii = np.meshgrid(np.arange(nx), np.arange(ny))
+    j, i = jj.ravel(), ii.ravel()
+    return pd.DataFrame({
+        "x": grid.x_values[j], "y": grid.y_values[i], "x0": xe[j], "x1": xe[j + 1],
+        "y0": ye[i], "y1": ye[i + 1], "label": grid.labels[i, j],
+        "first_move": grid.first_moves[i, j], "p_recognised": grid.p_recognised[i, j],
+        "multiple": np.where(grid.multiple[i, j], "multiple PBE paths", "one path"),
+    })
+
+
+def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 360,
+                height: int = 300) -> Any:
+    """The diagram as an Altair chart: cells coloured by label, the current point marked.
+
+    The title says what is shown; the subtitle gives the selection rule's gist.
+    """
+    frame = phase_frame(grid)
+    present = [c for c in CATEGORIES if c in set(frame["label"])]
+    # Fixed colours for every category; the legend lists the ones on this diagram.
+    colour = alt.Color("label:N", title="equilibrium label",
+                       scale=alt.Scale(domain=list(CATEGORIES), range=list(_COLOURS)),
+                       legend=alt.Legend(values=present, labelLimit=220))
+    cells = alt.Chart(frame).mark_rect(stroke="#FFFFFF", strokeWidth=0.3).encode(
+        x=alt.X("x0:Q", title=grid.x, scale=alt.Scale(zero=False, nice=False)), x2="x1:Q",
+        y=alt.Y("y0:Q", title=grid.y, scale=alt.Scale(zero=False, nice=False)), y2="y1:Q",
+        color=colour,
+        tooltip=[alt.Tooltip("x:Q", title=grid.x, format=".3g"),
+                 alt.Tooltip("y:Q", title=grid.y, format=".3g"), "label:N",
+                 alt.Tooltip("first_move:N", title="China's first move"),
+                 alt.Tooltip("p_recognised:Q", title="P(recognised)", format=".2f"),
+                 "multiple:N"])
+    here = pd.DataFrame({"x": [current[0]], "y": [current[1]],
+                         "label": [grid.label_at(*current)]})
+    mark = alt.Chart(here).mark_point(shape="diamond", size=220, filled=True, color="#000000",
+                                      stroke="#FFFFFF", strokeWidth=1.5).encode(
+        x="x:Q", y="y:Q", tooltip=[alt.Tooltip("x:Q", title=grid.x, format=".3g"),
+                                   alt.Tooltip("y:Q", title=grid.y, format=".3g"),
+                                   alt.Tooltip("label:N", title="label here")])
+    title = alt.TitleParams(
+        text=f"Equilibrium label over {grid.x} × {grid.y} (◆ = current point)",
+        subtitle=[f"{grid.labels.size} grid points; other parameters at the sliders' values;",
+                  "label of China's preferred PBE (" + _RULE_GIST + ")"])
+    return (cells + mark).properties(title=title, width=width, height=height)

@@ -1,0 +1,186 @@
+"""What the dashboard recomputes when a control changes: one function, no Streamlit.
+
+:func:`compute_view` takes the loaded case (a :class:`Context`) and the controls' values
+(:class:`Settings`) and returns a :class:`DashboardView`: the validated point, the game's
+equilibrium with China free and under the chosen policy's first move, the phase-diagram
+grid, and the forecast. :func:`view_charts` turns it into the two Altair charts. The app
+calls exactly these on every rerun, passing cached versions of the two expensive steps
+(the grid and the ensemble run) as ``grid_fn`` and ``run_fn``; the benchmark
+(``bench/dashboard_bench.py``) times the same calls with the same caching.
+
+The grid is keyed by the *other* parameters' values (not the axes'), so moving a slider
+that is one of the two axes reuses the grid and only moves the mark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qpq.case import Case, load_case
+from qpq.dashboard._controls import AXIS_DEFAULTS, PointCheck, resolve_point
+from qpq.dashboard._equilibrium import EquilibriumView, equilibrium_view, policy_first_move
+from qpq.dashboard._phase import PhaseGrid, phase_chart, phase_grid
+from qpq.dashboard._whatif import ForecastView, WhatIfRequest, fan_chart, what_if
+from qpq.model import ParameterRegistry
+from qpq.sim import sim_registry
+
+__all__ = [
+    "Context",
+    "DashboardView",
+    "GridFn",
+    "RunFn",
+    "Settings",
+    "Values",
+    "compute_view",
+    "view_charts",
+]
+
+Values = tuple[tuple[str, float], ...]
+"""Parameter values as a sorted, hashable tuple of ``(name, value)`` pairs (cache keys)."""
+
+GridFn = Callable[[Values, str, str, int], PhaseGrid]
+"""``(other parameters' values, x, y, size) -> PhaseGrid`` (the app passes a cached one)."""
+
+RunFn = Callable[[Values, WhatIfRequest], ForecastView]
+"""``(parameter values, request) -> ForecastView`` (the app passes a cached one)."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What never changes while the app runs: the case and its parameter registry."""
+
+    case: Case
+    registry: ParameterRegistry
+
+    @classmethod
+    def load(cls, case_dir: str | Path | None = None) -> Context:
+        """Load a case folder (default: the built-in case) and the simulator's registry."""
+        case = load_case(case_dir)
+        return cls(case, sim_registry(case))
+
+    def grid(self, values: Values, x: str, y: str, size: int) -> PhaseGrid:
+        """The phase grid, uncached."""
+        return phase_grid(self.registry, dict(values), x, y, size)
+
+    def run(self, values: Values, request: WhatIfRequest) -> ForecastView:
+        """The what-if run, uncached (``values`` must make a valid point)."""
+        point = self.registry.point(dict(values))
+        return what_if(self.case, point, request)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The controls' values.
+
+    Attributes
+    ----------
+    values
+        ``name -> value`` of the sliders shown (every other parameter at its default).
+    policy
+        China's policy (a simulator policy name).
+    x_axis, y_axis, grid_size
+        The phase diagram's axes and points per axis.
+    request
+        The forecast run (its ``policy`` is replaced by ``policy``).
+    variable
+        The fan chart's series.
+    """
+
+    values: Mapping[str, float] = field(default_factory=dict)
+    policy: str = "equilibrium"
+    x_axis: str = AXIS_DEFAULTS[0]
+    y_axis: str = AXIS_DEFAULTS[1]
+    grid_size: int = 21
+    request: WhatIfRequest = field(default_factory=WhatIfRequest)
+    variable: str = "militants_border"
+
+    def key(self) -> Values:
+        """The values as a sorted tuple (a cache key)."""
+        return tuple(sorted((k, float(v)) for k, v in self.values.items()))
+
+    def run_request(self) -> WhatIfRequest:
+        """The forecast request with this policy."""
+        r = self.request
+        return WhatIfRequest(policy=self.policy, n=r.n, seed=r.seed, until=r.until,
+                             window_start=r.window_start, grid_size=r.grid_size,
+                             series_sample=r.series_sample)
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """Everything the page shows, computed.
+
+    Attributes
+    ----------
+    check
+        The validated point (or the problems; then nothing else is computed).
+    equilibrium
+        The game with China free to choose its first move.
+    committed
+        The game with China's first move fixed by the policy (``None`` for
+        ``equilibrium``, where China is free).
+    grid
+        The phase diagram's grid.
+    current
+        The point's coordinates on the diagram's axes.
+    forecast
+        The ensemble run (``None`` when the caller asked for none).
+    seconds
+        Wall time of :func:`compute_view`.
+    """
+
+    check: PointCheck
+    equilibrium: EquilibriumView | None = None
+    committed: EquilibriumView | None = None
+    grid: PhaseGrid | None = None
+    current: tuple[float, float] = (float("nan"), float("nan"))
+    forecast: ForecastView | None = None
+    seconds: float = 0.0
+
+
+def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = None,
+                 run_fn: RunFn | None = None, forecast: bool = True) -> DashboardView:
+    """Recompute the page for ``settings``.
+
+    Parameters
+    ----------
+    ctx
+        The case and registry.
+    settings
+        The controls' values.
+    grid_fn, run_fn
+        The grid and ensemble steps (default: uncached :meth:`Context.grid`,
+        :meth:`Context.run`).
+    forecast
+        Run the ensemble (the app skips it in calibrated mode, which it runs itself).
+    """
+    import time
+
+    start = time.perf_counter()
+    check = resolve_point(ctx.registry, settings.values)
+    if check.point is None:
+        return DashboardView(check, seconds=time.perf_counter() - start)
+    point = check.point
+    free = equilibrium_view(point)
+    move = policy_first_move(settings.policy)
+    committed = None if move is None else equilibrium_view(point, move)
+    x, y = settings.x_axis, settings.y_axis
+    others = tuple(kv for kv in settings.key() if kv[0] not in (x, y))
+    grid = (grid_fn or ctx.grid)(others, x, y, settings.grid_size)
+    run = None
+    if forecast:
+        run = (run_fn or ctx.run)(settings.key(), settings.run_request())
+    return DashboardView(check, free, committed, grid, (point[x], point[y]), run,
+                         time.perf_counter() - start)
+
+
+def view_charts(view: DashboardView, variable: str, since: dt.date = dt.date(2015, 1, 1)
+                ) -> tuple[Any, Any]:
+    """The phase chart and the fan chart of a view (``None`` for what was not computed)."""
+    phase = None if view.grid is None else phase_chart(view.grid, view.current)
+    fan = None if view.forecast is None else fan_chart(view.forecast, variable, since)
+    return phase, fan

@@ -1,0 +1,260 @@
+"""The forecast panel: an ensemble under China's chosen policy, fan chart and events.
+
+Two kinds of run, both through :mod:`qpq.sim`'s public API (the model is not re-implemented
+here):
+
+* :func:`what_if` — a **what-if at the sliders' point**: the case's whole history from 1996
+  and on to the horizon, every scenario at the sliders' parameter point (one-point
+  :class:`~qpq.sim.ParameterPool`, the equilibrium lookup for it, then
+  :func:`~qpq.sim.simulate`). The ``us_presence`` slider, which the simulator otherwise reads
+  from the case's dated phases, becomes a counterfactual: the US/NATO presence after the
+  August 2021 withdrawal (0 = what happened). Every number is labelled
+  "uncalibrated (assumption-driven)": no calibration selects these parameters.
+* :func:`calibrated` — the **as-of forecast** of ``qpq sim forecast``: given a
+  :func:`~qpq.sim.calibrate` result (the stylised facts known by the as-of date; the app
+  caches it), :func:`~qpq.sim._forecast` under the policy. Its parameters are the
+  calibrated particles', so the sliders do not apply; events say whether a used fact bears
+  on them.
+
+The events are those of :data:`qpq.sim.EVENTS`, over the window from ``window_start`` to the
+horizon, valued by :func:`qpq.sim.event_values` (the forecast's own definitions) and shown
+as :class:`EventRow` rows; :func:`fan_data` gives a fan chart's bands (median, 50%
+and 90%) from the scenarios that keep their series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from qpq.case import Case
+from qpq.model import ParameterSet
+from qpq.sim import (
+    EVENTS,
+    SERIES,
+    UNCALIBRATED,
+    CalibrationResult,
+    Override,
+    ParameterPool,
+    RunSpec,
+    SimResult,
+    band_frame,
+    bands_chart,
+    build_timeline,
+    event_values,
+    forecast,
+    forecast_stats,
+    quarter_of,
+    simulate,
+    table_for,
+)
+
+__all__ = [
+    "FAN_VARIABLES",
+    "RUN_START",
+    "US_WITHDRAWAL",
+    "EventRow",
+    "ForecastView",
+    "WhatIfRequest",
+    "calibrated",
+    "event_rows",
+    "fan_chart",
+    "fan_data",
+    "what_if",
+]
+
+RUN_START = dt.date(1996, 1, 1)
+"""Runs start with the first Taliban rule (the simulator's default start)."""
+
+US_WITHDRAWAL = dt.date(2021, 9, 1)
+"""From this day the ``us_presence`` slider sets the counterfactual US/NATO presence."""
+
+FAN_VARIABLES: tuple[str, ...] = (
+    "militants_border", "militants_iskp", "iskp_strength", "expected_attacks_china",
+    "expected_attacks_nationals", "belief_sincere", "recognised", "taliban_effort",
+)
+"""Series the fan chart can show (a subset of :data:`qpq.sim.SERIES`)."""
+
+
+@dataclass(frozen=True)
+class WhatIfRequest:
+    """What the forecast panel runs.
+
+    Attributes
+    ----------
+    policy
+        A simulator policy name (:func:`qpq.sim._policies.policy_names`).
+    n, seed
+        Ensemble size (default 2,000) and seed.
+    until
+        Last day of the run (the horizon).
+    window_start
+        First day of the events' window.
+    grid_size
+        Belief grid of the equilibrium lookup.
+    series_sample
+        Scenarios that keep full series (for the fan chart's bands).
+    """
+
+    policy: str = "equilibrium"
+    n: int = 2000
+    seed: int = 0
+    until: dt.date = dt.date(2030, 12, 31)
+    window_start: dt.date = dt.date(2025, 7, 1)
+    grid_size: int = 24
+    series_sample: int = 500
+
+    def __post_init__(self) -> None:
+        if self.n < 1:
+            raise ValueError(f"the ensemble needs at least one scenario, got n={self.n}")
+        if not RUN_START < self.window_start <= self.until:
+            raise ValueError(f"need {RUN_START} < window_start <= until; got "
+                             f"{self.window_start}, {self.until}")
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """One forecast event: its value (and 90% interval), unit and calibration label."""
+
+    name: str
+    description: str
+    kind: str
+    unit: str
+    value: float | None
+    interval: tuple[float, float] | None
+    label: str
+
+
+@dataclass(frozen=True)
+class ForecastView:
+    """A run and what the panel shows of it.
+
+    Attributes
+    ----------
+    mode
+        ``what-if`` or ``calibrated``.
+    sim
+        The simulator's result (per-quarter means, sampled series, window statistics).
+    events
+        The events over the window.
+    window
+        First and last quarter label of the events' window.
+    note
+        What the numbers rest on (shown under the chart).
+    """
+
+    mode: str
+    sim: SimResult
+    events: tuple[EventRow, ...]
+    window: tuple[str, str]
+    note: str
+
+
+def event_rows(values: Mapping[str, Mapping[str, Any]], default_label: str = UNCALIBRATED
+               ) -> tuple[EventRow, ...]:
+    """Rows for the events table, in :data:`qpq.sim.EVENTS` order.
+
+    ``values`` maps event names to ``probability``/``expected``/``median`` (and
+    ``interval_90``, ``label`` when known) as :func:`qpq.sim._forecast` reports them.
+    """
+    rows = []
+    for spec in EVENTS:
+        v = values.get(spec.name)
+        if v is None:
+            continue
+        value = next((v[k] for k in ("probability", "expected", "median") if k in v), None)
+        interval = v.get("interval_90")
+        rows.append(EventRow(
+            name=spec.name, description=spec.description, kind=spec.kind, unit=spec.unit,
+            value=None if value is None else float(value),
+            interval=None if interval is None else (float(interval[0]), float(interval[1])),
+            label=str(v.get("label", default_label))))
+    return tuple(rows)
+
+
+def what_if(case: Case, point: ParameterSet, request: WhatIfRequest) -> ForecastView:
+    """Run the ensemble at ``point`` under ``request.policy``, 1996 to the horizon.
+
+    Parameters
+    ----------
+    case
+        The case (its full history: phases and third-party recognitions).
+    point
+        A validated point of the simulator's registry (:func:`qpq.sim.sim_registry`).
+    request
+        Policy, ensemble size, seed, horizon and window.
+    """
+    us_after = point["us_presence"]
+    overrides = (Override("us_presence", us_after, US_WITHDRAWAL),) if us_after > 0 else ()
+    timeline = build_timeline(case, RUN_START, request.until, overrides)
+    pool = ParameterPool({k: np.array([v]) for k, v in point.items()}, "dashboard")
+    table = table_for(pool, timeline.regimes, request.grid_size)
+    first = max(quarter_of(request.window_start), timeline.start)
+    last = timeline.stop - 1
+    spec = RunSpec(timeline=timeline, pool=pool, table=table, policy=request.policy,
+                   n=request.n, seed=request.seed, stats=forecast_stats(first, last),
+                   series_sample=min(request.n, request.series_sample))
+    sim = simulate(spec)
+    events = event_rows(event_values(sim.stats, point["elimination_threshold"]))
+    labels = timeline.labels()
+    note = (f"What-if at the sliders' parameter point: {request.n:,} scenarios from 1996 to "
+            f"{labels[-1]} under policy {request.policy!r} (seed {request.seed}); types, "
+            f"signals and attacks are drawn, the parameters are not. Every number is "
+            f"{UNCALIBRATED}.")
+    if us_after > 0:
+        note += f" Counterfactual: US/NATO presence {us_after:g} after {US_WITHDRAWAL}."
+    return ForecastView("what-if", sim, events, (labels[first - timeline.start], labels[-1]),
+                        note)
+
+
+def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfRequest
+               ) -> ForecastView:
+    """The as-of forecast of ``qpq sim forecast`` from a calibration.
+
+    The events' window runs from the calibration's as-of date to ``request.until``; the
+    sliders do not apply (the calibrated particles carry their own parameters).
+    """
+    fc = forecast(case, calibration, request.until, policy=request.policy, n=request.n,
+                  seed=request.seed, series_sample=request.series_sample)
+    labels = fc.sim.spec.timeline.labels()
+    used = ", ".join(calibration.used_facts) or "none"
+    total = calibration.draws * calibration.replicates
+    note = (f"Calibrated forecast as of {calibration.as_of}: ABC on the stylised facts known "
+            f"then ({calibration.accepted.size} of {total} histories accepted"
+            f"{', approximate' if calibration.approximate else ''}; facts used: {used}), then "
+            f"{request.n:,} scenarios resampled and run to {labels[-1]} under "
+            f"{request.policy!r}. The sliders do not apply in this mode.")
+    return ForecastView("calibrated", fc.sim, event_rows(fc.events), (labels[0], labels[-1]),
+                        note)
+
+
+def fan_data(sim: SimResult, variable: str, since: dt.date = dt.date(2015, 1, 1)
+             ) -> pd.DataFrame:
+    """Median and 50%/90% bands of ``variable`` per quarter from ``since`` on."""
+    j = SERIES.index(variable)
+    frame = band_frame({sim.spec.policy: (sim.spec.timeline.labels(),
+                                          sim.sample_series[:, :, j], sim.mean_series[:, j])})
+    return frame[frame["date"] >= pd.Timestamp(since)].reset_index(drop=True)
+
+
+def fan_chart(view: ForecastView, variable: str, since: dt.date = dt.date(2015, 1, 1)) -> Any:
+    """The fan chart of ``variable`` with the events' window shaded; title says what."""
+    frame = fan_data(view.sim, variable, since)
+    label = UNCALIBRATED if view.mode == "what-if" else "calibrated ensemble"
+    chart = bands_chart(frame, variable, label=label, legend="policy")
+    start = pd.Timestamp(_quarter_start(view.window[0]))
+    window = pd.DataFrame({"start": [start], "end": [frame["date"].max()]})
+    shade = alt.Chart(window).mark_rect(opacity=0.06, color="#000000").encode(
+        x="start:T", x2="end:T")
+    return alt.layer(shade, chart).properties(width=560, height=240)
+
+
+def _quarter_start(label: str) -> dt.date:
+    year, q = label.split("Q")
+    return dt.date(int(year), 3 * (int(q) - 1) + 1, 1)

@@ -1,0 +1,276 @@
+"""The three studies of the exploration lens, end to end: sensitivity, discovery, policies.
+
+Each function takes a case and a validated :class:`~qpq.explore._scenario.Study`, draws
+the design (:mod:`~qpq.explore._designs`), runs it through the simulator
+(:mod:`~qpq.explore._evaluate`, in this process or on a process pool) and analyses the
+outcomes, returning a frozen result that records what was done:
+
+* :func:`run_sensitivity` — Sobol' (Saltelli design, ``n`` base samples) or Morris
+  (``n`` trajectories) indices of each outcome under the reference policy;
+* :func:`run_discovery` — a Latin hypercube of ``n`` experiments under the discovery
+  policy and its comparison policy; PRIM and CART on "the deal backfires";
+* :func:`run_comparison` — every lever on the same Latin hypercube (common random
+  numbers) and the robustness metrics of each outcome.
+
+**Cost.** The equilibrium lookup dominates: about 1.4 ms of CPU per distinct game point
+for an engage-type policy and about 4 ms for ``equilibrium`` (all six first moves), at the
+default belief grid of 12, plus about 0.2 ms per experiment for the simulation.
+``equilibrium`` is therefore refused for designs above :data:`EQUILIBRIUM_LIMIT`
+experiments (use a smaller ``n``); it stays available in policy comparisons of the
+default size.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qpq.case import Case
+from qpq.errors import BadInputError
+from qpq.explore._cart import CartResult, cart
+from qpq.explore._designs import Design, Method, make_design
+from qpq.explore._evaluate import Evaluation, evaluate, model_setup
+from qpq.explore._prim import PrimResult, prim
+from qpq.explore._robustness import Comparison, compare_policies
+from qpq.explore._scenario import Study
+from qpq.explore._sensitivity import MorrisResult, SobolResult, morris_indices, sobol_indices
+from qpq.explore._settings import policy_names
+from qpq.parallel import ChunkExecutor, executor_for
+
+__all__ = [
+    "EQUILIBRIUM_LIMIT",
+    "ComparisonStudy",
+    "DiscoveryStudy",
+    "SensitivityStudy",
+    "backfire_cases",
+    "run_comparison",
+    "run_discovery",
+    "run_lhs",
+    "run_sensitivity",
+    "sensitivity_of",
+    "settings",
+]
+
+FloatArray = NDArray[np.float64]
+Progress = Callable[[int, int], None]
+EQUILIBRIUM_LIMIT = 20_000
+"""Largest design (experiments) the ``equilibrium`` policy may run in one study."""
+
+
+def _check_cost(policies: Sequence[str], design: Design) -> None:
+    if "equilibrium" in policies and design.n_experiments > EQUILIBRIUM_LIMIT:
+        raise BadInputError(
+            f"the equilibrium policy solves the game for all six first moves at every "
+            f"parameter point (about 4 ms each): {design.n_experiments:,} experiments would "
+            f"take about {design.n_experiments * 0.004 / 60:.1f} CPU minutes; allowed: at "
+            f"most {EQUILIBRIUM_LIMIT:,} experiments (lower --n) or another policy")
+
+
+def _run(case: Case, study: Study, design: Design, policies: Sequence[str],
+         outcomes: Sequence[str], workers: int, executor: ChunkExecutor | None,
+         on_progress: Progress | None) -> Evaluation:
+    _check_cost(policies, design)
+    setup = model_setup(case, study, outcomes)
+    if executor is not None:
+        return evaluate(setup, design, policies, executor=executor, on_block=on_progress)
+    with executor_for(workers) as ex:
+        return evaluate(setup, design, policies, executor=ex, on_block=on_progress)
+
+
+@dataclass(frozen=True)
+class SensitivityStudy:
+    """Sobol' or Morris indices of each outcome under one policy, with the design."""
+
+    scenario: str
+    method: Literal["sobol", "morris"]
+    policy: str
+    design: Mapping[str, Any]
+    results: tuple[SobolResult | MorrisResult, ...]
+    seconds: float
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def result(self, outcome: str) -> SobolResult | MorrisResult:
+        """The indices of ``outcome``."""
+        return next(r for r in self.results if r.outcome == outcome)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict; ``outcomes`` holds one entry per outcome."""
+        return {"scenario": self.scenario, "method": self.method, "policy": self.policy,
+                "design": dict(self.design), "seconds": self.seconds,
+                "settings": dict(self.settings),
+                "outcomes": [r.to_json() for r in self.results]}
+
+
+def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morris"] = "sobol",
+                    n: int | None = None, policy: str | None = None,
+                    outcomes: Sequence[str] | None = None, workers: int = 1,
+                    executor: ChunkExecutor | None = None, on_progress: Progress | None = None,
+                    num_resamples: int = 100) -> SensitivityStudy:
+    """Global sensitivity of the study's outcomes under ``policy`` (default: reference)."""
+    if method not in ("sobol", "morris"):
+        raise BadInputError(f"unknown sensitivity method {method!r}; allowed: sobol, morris")
+    pol = policy or study.reference_policy
+    if pol not in policy_names():
+        raise BadInputError(f"unknown policy {pol!r}; allowed: {', '.join(policy_names())}")
+    names = tuple(outcomes) if outcomes else tuple(o.name for o in study.outcomes)
+    for o in names:
+        study.outcome(o)
+    sampler: Method = "saltelli" if method == "sobol" else "morris"
+    t0 = time.perf_counter()
+    design = make_design(study, sampler, n)
+    ev = _run(case, study, design, [pol], names, workers, executor, on_progress)
+    return sensitivity_of(study, method, design, ev, pol, names, t0,
+                          num_resamples=num_resamples)
+
+
+def sensitivity_of(study: Study, method: Literal["sobol", "morris"], design: Design,
+                   ev: Evaluation, policy: str, outcomes: Sequence[str], t0: float, *,
+                   num_resamples: int = 100) -> SensitivityStudy:
+    """The indices of ``outcomes`` under ``policy`` from an evaluated Saltelli/Morris design.
+
+    ``t0`` is the :func:`time.perf_counter` reading the study's clock started at.
+    """
+    results: list[SobolResult | MorrisResult] = []
+    for o in outcomes:
+        y = ev[policy][o]
+        if method == "sobol":
+            results.append(sobol_indices(study.names, y, outcome=o, seed=study.seed,
+                                         num_resamples=num_resamples))
+        else:
+            results.append(morris_indices(study.names, design.unit, y, outcome=o,
+                                          levels=study.morris_levels, seed=study.seed,
+                                          num_resamples=num_resamples))
+    return SensitivityStudy(study.id, method, policy, design.describe(), tuple(results),
+                            time.perf_counter() - t0, settings(study))
+
+
+def settings(study: Study) -> dict[str, Any]:
+    """The model settings of a study's runs, for provenance."""
+    return {"start": study.start.isoformat(), "until": study.until.isoformat(),
+            "window_start": study.window_start.isoformat(), "grid_size": study.grid_size,
+            "replicates": study.replicates, "types": "expectation over the four types",
+            "fixed": dict(study.fixed)}
+
+
+def run_lhs(case: Case, study: Study, policies: Sequence[str], *, n: int | None = None,
+            outcomes: Sequence[str] | None = None, workers: int = 1,
+            executor: ChunkExecutor | None = None, on_progress: Progress | None = None
+            ) -> tuple[Design, Evaluation]:
+    """The study's Latin hypercube (size ``n``) under ``policies``, same random numbers."""
+    design = make_design(study, "lhs", n)
+    names = tuple(outcomes) if outcomes else tuple(o.name for o in study.outcomes)
+    return design, _run(case, study, design, policies, names, workers, executor, on_progress)
+
+
+@dataclass(frozen=True)
+class DiscoveryStudy:
+    """Scenario discovery of the backfire question: PRIM box, CART tree, the data."""
+
+    scenario: str
+    question: str
+    rule: str
+    design: Mapping[str, Any]
+    cases: NDArray[np.bool_]
+    x: FloatArray
+    prim: PrimResult
+    cart: CartResult
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict (without the raw data)."""
+        return {"scenario": self.scenario, "question": self.question, "rule": self.rule,
+                "design": dict(self.design), "share_of_cases": float(self.cases.mean()),
+                "prim": self.prim.to_json(), "cart": self.cart.to_json(),
+                "seconds": self.seconds}
+
+
+def backfire_cases(study: Study, ev: Evaluation) -> tuple[NDArray[np.bool_], str]:
+    """The cases of interest of the study's discovery question, and the rule in words."""
+    q = study.discovery
+    o = study.outcome(q.outcome) if q.outcome in {x.name for x in study.outcomes} else None
+    sign = o.sign if o is not None else 1
+    y = ev[q.policy][q.outcome]
+    if q.compare_to is not None:
+        ref = ev[q.compare_to][q.outcome]
+        worse = sign * (ref - y) > q.worse_by
+        rule = (f"{q.outcome} under {q.policy} is worse than under {q.compare_to} by more "
+                f"than {q.worse_by:g} (same parameters and random numbers)")
+    else:
+        assert q.threshold is not None
+        worse = sign * (q.threshold - y) > 0
+        rule = f"{q.outcome} under {q.policy} is worse than {q.threshold:g}"
+    return np.asarray(worse), rule
+
+
+def run_discovery(case: Case | None, study: Study, *, n: int | None = None, workers: int = 1,
+                  executor: ChunkExecutor | None = None, on_progress: Progress | None = None,
+                  lhs: tuple[Design, Evaluation] | None = None,
+                  min_coverage: float = 0.0) -> DiscoveryStudy:
+    """PRIM and CART on the study's backfire question over a Latin hypercube.
+
+    ``lhs`` reuses a Latin hypercube already evaluated under the discovery policies (e.g.
+    by :func:`run_comparison`, or a stored run); ``case`` is needed only without it.
+    """
+    t0 = time.perf_counter()
+    q = study.discovery
+    policies = [q.policy] + ([q.compare_to] if q.compare_to else [])
+    if lhs is None:
+        if case is None:
+            raise ValueError("run_discovery needs a case or an evaluated design (lhs)")
+        lhs = run_lhs(case, study, policies, n=n, outcomes=[q.outcome], workers=workers,
+                      executor=executor, on_progress=on_progress)
+    design, ev = lhs
+    cases, rule = backfire_cases(study, ev)
+    bounds = [(u.low, u.high) for u in study.uncertainties]
+    box = prim(design.values, cases, study.names, bounds=bounds, min_coverage=min_coverage)
+    tree = cart(design.values, cases, study.names)
+    return DiscoveryStudy(study.id, q.question, rule, design.describe(), cases,
+                          design.values, box, tree, time.perf_counter() - t0)
+
+
+@dataclass(frozen=True)
+class ComparisonStudy:
+    """Every lever over the same experiments: the outcomes and their robustness metrics."""
+
+    scenario: str
+    levers: tuple[str, ...]
+    design: Mapping[str, Any]
+    comparisons: tuple[Comparison, ...]
+    values: Mapping[str, Mapping[str, FloatArray]]
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict (without the raw outcomes)."""
+        return {"scenario": self.scenario, "levers": list(self.levers),
+                "design": dict(self.design), "seconds": self.seconds,
+                "outcomes": [c.to_json() for c in self.comparisons]}
+
+
+def run_comparison(case: Case | None, study: Study, *, n: int | None = None,
+                   levers: Sequence[str] | None = None, workers: int = 1,
+                   executor: ChunkExecutor | None = None, on_progress: Progress | None = None,
+                   lhs: tuple[Design, Evaluation] | None = None) -> ComparisonStudy:
+    """Robustness metrics of every lever (default: the study's) on one Latin hypercube.
+
+    ``lhs`` reuses a design already evaluated under the levers; ``case`` is needed only
+    without it.
+    """
+    t0 = time.perf_counter()
+    chosen = tuple(levers) if levers else study.levers
+    if lhs is None:
+        if case is None:
+            raise ValueError("run_comparison needs a case or an evaluated design (lhs)")
+        lhs = run_lhs(case, study, chosen, n=n, workers=workers, executor=executor,
+                      on_progress=on_progress)
+    design, ev = lhs
+    comparisons = tuple(
+        compare_policies({p: ev[p][o.name] for p in chosen}, o.name, o.sign,
+                         study.satisficing.get(o.name)) for o in study.outcomes)
+    values = {p: dict(ev[p]) for p in chosen}
+    return ComparisonStudy(study.id, chosen, design.describe(), comparisons, values,
+                           time.perf_counter() - t0)

@@ -1,0 +1,53 @@
+"""Analyses of the game over its parameters: phase diagrams and the paper's propositions.
+
+* :func:`phase_diagram` — the selected equilibrium's label over a grid of two parameters;
+* :func:`run_study` — the propositions P1-P7 as shares of the plausible ranges in which they
+  hold, with their falsification counterparts (Monte Carlo over the assumption ranges).
+
+Built on the ensemble solver of :mod:`qpq.game`; nothing in the core imports this package.
+"""
+
+
+from typing import TYPE_CHECKING
+
+from qpq._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from qpq.game.analysis._propositions import (
+        Kind,
+    )
+    from qpq.game.analysis._study import (
+        PropositionResult,
+        PropositionStudy,
+        run_study,
+    )
+    from qpq.game.analysis._sweep import (
+        NO_PURE_NAME,
+        OUTSIDE,
+        PhaseDiagram,
+        cell_edges,
+        phase_diagram,
+    )
+
+__all__ = [
+    "NO_PURE_NAME",
+    "OUTSIDE",
+    "Kind",
+    "PhaseDiagram",
+    "PropositionResult",
+    "PropositionStudy",
+    "cell_edges",
+    "phase_diagram",
+    "run_study",
+]
+
+# Each name's module is imported on first use (qpq._lazy), so importing the package
+# for one name does not import its siblings' libraries.
+_EXPORTS = {
+    "qpq.game.analysis._propositions": ("Kind",),
+    "qpq.game.analysis._study": ("PropositionResult", "PropositionStudy", "run_study"),
+    "qpq.game.analysis._sweep": (
+        "NO_PURE_NAME", "OUTSIDE", "PhaseDiagram", "cell_edges", "phase_diagram",
+    ),
+}
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,0 +1,189 @@
+"""The paper's propositions P1–P7 as measurements on the game, vectorised over points.
+
+Each proposition is a frozen :class:`Proposition`: the paper's statement, whether it is a
+**strategic result** (it follows from equilibrium play: P1, P2, P4) or **built into a
+mechanism** (an assumption of the payoffs whose size and region are measured: P3, P5, P6,
+P7), its definition in the model (docs/model-game.md §9), and its falsification
+counterpart — a transformation of the parameters under which the logic says it must fail.
+:func:`qpq.game.analysis._measures.evaluate` measures all of them at any number of
+parameter points at once. "Security" is China's security as the spec defines it for P1 and P5:
+−(this round's expected harm + ``future_weight`` × the expected future harm in W).
+
+Definitions (per point; "preferred continuation" = China's preferred pure continuation
+equilibrium after a first move, what it plays there on or off the path):
+
+* P1 — security after China's best Engage[ρ] (preferred continuation) exceeds security
+  after Boycott (preferred continuation).
+* P2 — on the selected PBE's path China does not boycott, some type restrains and no type
+  cracks down (visible but partial steps, not elimination).
+* P3 — even at a crackdown, the sincere low-capacity type suppresses with lower
+  probability than the sincere high-capacity type (the cap, by its size); also measured on
+  the selected path.
+* P4 — China's selected first move is Engage[ρ] and, when the UN report says "close ties",
+  its most likely reaction is to withhold recognition while engagement continues
+  (P(Withhold | close) ≥ 1/2).
+* P5 (mechanism) — at fixed type (sincere, high capacity) and fixed final action (no
+  recognition, no Plan B), China's security as a function of effort intensity x ∈
+  [0, ``crackdown_intensity``] rises and then falls: its maximum is interior.
+* P5 (path) — along the selected PBE held fixed (first move, efforts, China's responses),
+  security as a function of ``crackdown_intensity`` (over its range above
+  ``restrain_intensity``) peaks below the top of the range.
+* P6 — with US/NATO present (``us_presence`` = 1) China pays less (expected aid cost plus
+  recognition cost on the selected path) than after withdrawal (``us_presence`` = 0), and
+  its first move is no more committal.
+* P7 — at every final information set where the Taliban failed (s = 0), after every first
+  move, China's expected payoff from Plan B exceeds that from intervention, given its
+  posterior under its preferred continuation; the spec's analytic reduction is reported
+  alongside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["PROPOSITIONS", "SECURITY_ONLY", "Condition", "Kind", "Proposition", "proposition"]
+
+FloatArray = NDArray[np.float64]
+Params = dict[str, FloatArray]
+
+
+class Kind(Enum):
+    """Whether a proposition is derived from equilibrium play or assumed in a mechanism."""
+
+    STRATEGIC = "strategic result"
+    MECHANISM = "built into a mechanism (an assumption)"
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A region of the parameter space, by name and membership test."""
+
+    description: str
+    test: Callable[[Mapping[str, FloatArray]], NDArray[np.bool_]] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Proposition:
+    """One proposition: statement, kind, model definition and falsification counterpart.
+
+    ``counterfactual`` maps parameter arrays to the arrays under which the logic says the
+    proposition must fail (its values may leave the plausible ranges: they are thought
+    experiments, within what the model allows). ``at_defaults`` adjusts the defaults for
+    the test at the defaults (P6 for security-motivated engagement sets ``econ_gain`` = 0);
+    ``condition`` is the part of the ranges where the paper expects the proposition (its
+    share there is reported too).
+    """
+
+    id: str
+    statement: str
+    kind: Kind
+    definition: str
+    falsification: str
+    counterfactual: Callable[[Params], Params] = field(compare=False)
+    at_defaults: dict[str, float] = field(default_factory=dict)
+    condition: Condition | None = None
+
+
+def _set(**values: float) -> Callable[[Params], Params]:
+    def apply(p: Params) -> Params:
+        n = next(iter(p.values())).shape[0]
+        return {**p, **{k: np.full(n, float(v)) for k, v in values.items()}}
+    return apply
+
+
+def _equal_capacity(p: Params) -> Params:
+    return {**p, "capacity_low": p["capacity_high"].copy()}
+
+
+def _cheap_intervention(p: Params) -> Params:
+    return {**p, "intervene_cost": p["planb_cost"].copy(),
+            "intervene_effect": np.maximum(p["intervene_effect"], p["planb_effect"])}
+
+
+_HIGH_PULL = Condition("high ISKP pull (iskp_pull >= 2, the top third of its range)",
+                       lambda p: np.asarray(p["iskp_pull"] >= 2.0))
+SECURITY_ONLY = Condition("security-motivated engagement (econ_gain <= aid_cost)",
+                           lambda p: np.asarray(p["econ_gain"] <= p["aid_cost"]))
+_NOTHING_TO_EARN = dict(recognition_value=0.0, aid_value=0.0, sovereignty_cost=0.0)
+
+PROPOSITIONS: tuple[Proposition, ...] = (
+    Proposition(
+        "P1", "Boycott leaves China less secure than engagement.", Kind.STRATEGIC,
+        "security (this round's harm + future harm in W) after China's best Engage[ρ] "
+        "exceeds security after Boycott, each with China's preferred continuation",
+        "engagement can buy nothing and costs nothing, and isolation does not bond: "
+        "recognition_value = aid_value = sovereignty_cost = aid_cost = 0, boycott_bond = 1",
+        _set(**_NOTHING_TO_EARN, aid_cost=0.0, boycott_bond=1.0)),
+    Proposition(
+        "P2", "A Taliban that wants recognition takes visible but partial steps rather "
+        "than eliminating the militants.", Kind.STRATEGIC,
+        "on the selected PBE path China does not boycott, some type restrains and no type "
+        "cracks down",
+        "a Taliban that wants nothing China controls: recognition_value = aid_value = "
+        "sovereignty_cost = 0", _set(**_NOTHING_TO_EARN)),
+    Proposition(
+        "P3", "Low capacity caps what even a sincere Taliban delivers.", Kind.MECHANISM,
+        "at a crackdown, P(suppression) of the sincere low-capacity type is below that of "
+        "the sincere high-capacity type (size: the gap)",
+        "no capacity difference: capacity_low = capacity_high", _equal_capacity),
+    Proposition(
+        "P4", "With the Taliban–al-Qaeda tie 'close', China engages but withholds de jure "
+        "recognition.", Kind.STRATEGIC,
+        "the selected first move is Engage[ρ] and after a UN report of 'close ties' China "
+        "most likely withholds (engagement continues, no recognition): P(Withhold | close) "
+        ">= 1/2",
+        "recognising costs nothing, an insincere Taliban does not hurt: "
+        "recognition_cost = 0, future_value_insincere = -1e-6; a recognised Taliban's "
+        "continued effort feeds no ISKP defections (iskp_pull = 0); and no promise binds, so "
+        "withholding cannot serve as an incentive (reneging_cost = 0)",
+        _set(recognition_cost=0.0, future_value_insincere=-1e-6, iskp_pull=0.0,
+             reneging_cost=0.0)),
+    Proposition(
+        "P5m", "Beyond some crackdown intensity, defections to ISKP make China's net "
+        "security worse when ISKP's pull is high (mechanism).", Kind.MECHANISM,
+        "sincere high-capacity type, no recognition and no Plan B held fixed: security as "
+        "a function of effort intensity in [0, crackdown_intensity] peaks inside the range",
+        "ISKP has no pull: iskp_pull = 0", _set(iskp_pull=0.0), condition=_HIGH_PULL),
+    Proposition(
+        "P5p", "Beyond some crackdown intensity, defections to ISKP make China's net "
+        "security worse (equilibrium path, fixed selection).", Kind.MECHANISM,
+        "the selected PBE held fixed: security as a function of crackdown_intensity "
+        "(above restrain_intensity) peaks below the top of its range",
+        "ISKP has no pull: iskp_pull = 0", _set(iskp_pull=0.0), condition=_HIGH_PULL),
+    Proposition(
+        "P6", "With US/NATO present, China free-rides; after withdrawal it must engage.",
+        Kind.MECHANISM,
+        "with us_presence = 1 China pays less (aid_cost·P(aid) + recognition_cost·P(grant) "
+        "on the selected path) than with us_presence = 0, with a first move no more "
+        "committal",
+        "the US presence suppresses nothing: us_suppression = 0", _set(us_suppression=0.0)),
+    Proposition(
+        "P6s", "P6 for security-motivated engagement alone.", Kind.MECHANISM,
+        "as P6, where econ_gain <= aid_cost (at the defaults: econ_gain = 0)",
+        "the US presence suppresses nothing: us_suppression = 0", _set(us_suppression=0.0),
+        at_defaults={"econ_gain": 0.0}, condition=SECURITY_ONLY),
+    Proposition(
+        "P7", "If the Taliban fail, China prefers a multilateral Plan B over unilateral "
+        "intervention.", Kind.MECHANISM,
+        "at every information set with s = 0 after every first move, China's expected "
+        "payoff of Plan B exceeds that of intervention (posterior from its preferred "
+        "continuation)",
+        "intervention costs no more than Plan B and achieves at least as much: "
+        "intervene_cost = planb_cost, intervene_effect = max(intervene_effect, "
+        "planb_effect)", _cheap_intervention),
+)
+"""P1–P7 (P5 in two versions, P6 also for security-motivated engagement)."""
+
+
+def proposition(pid: str) -> Proposition:
+    """The proposition with this id (``P1`` … ``P7``, ``P5m``, ``P5p``, ``P6s``)."""
+    for p in PROPOSITIONS:
+        if p.id.lower() == pid.lower():
+            return p
+    raise KeyError(f"unknown proposition {pid!r}; known: "
+                   + ", ".join(p.id for p in PROPOSITIONS))

@@ -1,0 +1,64 @@
+"""The report section of the bargaining lens: forecasts, quadrants, the exchange, Monte Carlo."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from qpq.bargain import bargain_charts, bargain_report_data
+from qpq.report._sections import Figure, ReportContext, SectionContent
+
+__all__ = ["bargain_section"]
+
+# `make run` uses a small Monte Carlo; `qpq report --full` the lens's default.
+REDUCED_DRAWS = 50
+FULL_DRAWS = 200
+
+
+def _forecast_rows(data: dict[str, Any]) -> str:
+    rows = []
+    for eum in data["eum"].values():
+        f = eum["forecast"]
+        s = eum["scholz_compat"]["forecast"]
+        rows.append(
+            f"<tr><td>{escape(eum['name'])}</td><td>{f['median']:.1f}</td><td>{f['mean']:.1f}"
+            f"</td><td>{escape(f['stability'])} (median {f['median_range'][0]:.0f}–"
+            f"{f['median_range'][1]:.0f})</td><td>{s['median']:.1f} ({escape(s['stability'])})"
+            f"</td><td>{escape(', '.join(eum['movers']))}</td></tr>")
+    return ("<table class='data'><thead><tr><th>issue</th><th>forecast (median)</th>"
+            "<th>weighted mean</th><th>stability</th><th>scholz-compat median</th>"
+            "<th>who moves</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def bargain_section(ctx: ReportContext) -> SectionContent:
+    """Run the bargaining lens on the case and show it."""
+    if not ctx.case.bargaining_issues:
+        return SectionContent("<p class='empty'>This case has no bargaining issues.</p>")
+    draws = REDUCED_DRAWS if ctx.reduced else FULL_DRAWS
+    data = bargain_report_data(ctx.case, mc_draws=draws)
+    figures = tuple(Figure(f"bargain-{key}", spec["title"], spec["how_to_read"], spec["chart"])
+                    for key, spec in bargain_charts(data).items())
+    parts = [
+        "<p>The expected utility model (Bueno de Mesquita, in Scholz et al.'s reading; the "
+        "corrected default, with the scholz-compat variant alongside) forecasts each issue; "
+        "the equal-gain exchange model (Stokman & Van Oosten) lets actors trade across the two "
+        "issues, which is how recognition-for-crackdown appears here.</p>",
+        _forecast_rows(data),
+    ]
+    ex = data.get("exchange")
+    if ex:
+        pair = ex["pair_exchanges"]
+        parts.append(f"<p>{len(pair)} exchange(s) between {escape(' and '.join(ex['pair']))} "
+                     "in the exchange model's run.</p>")
+    mc = data.get("monte_carlo")
+    if mc:
+        parts.append(f"<p>Monte Carlo over the assumption ranges: {draws} draws (seed "
+                     f"{mc['seed']}){' — reduced for make run' if ctx.reduced else ''}.</p>")
+    n_assumed = sum(1 for row in data["inputs"] if row.get("assumption"))
+    parts.append(f"<p class='howto'>{n_assumed} of {len(data['inputs'])} inputs are "
+                 "assumptions (uncalibrated); each is listed with its range in the case's "
+                 "bargaining.yaml.</p>")
+    first = next(iter(data["eum"].values()))
+    summary = (f"bargaining: {first['name']} forecast {first['forecast']['median']:.1f} "
+               f"({first['forecast']['stability']})")
+    return SectionContent("".join(parts), figures, summary)

@@ -1,0 +1,105 @@
+"""The report section of the strategic core: the game's equilibria at the default parameters."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from qpq.game import solve
+from qpq.model import ParameterRegistry
+from qpq.palette import OKABE_ITO
+from qpq.report._sections import Figure, ReportContext, SectionContent
+
+__all__ = ["game_section"]
+
+EFFORTS = ("harbour", "restrain", "crackdown")
+
+
+def _effort_chart(equilibria: list[dict[str, Any]]) -> Any:
+    """A grid: one column per equilibrium, one row per type, coloured by its main effort."""
+    rows = []
+    for i, eq in enumerate(equilibria):
+        for typ, dist in eq["outcome"]["effort_by_type"].items():
+            main = max(dist, key=lambda k: dist[k])
+            rows.append({
+                "equilibrium": f"{i + 1}{'*' if eq['selected'] else ''}", "order": i,
+                "type": typ, "effort": main, "share": dist[main],
+                "play": ", ".join(f"{k} {v:.2f}" for k, v in dist.items() if v > 1e-9),
+                "first move": eq["first_move"], "label": eq["label"],
+            })
+    frame = pd.DataFrame(rows)
+    return alt.Chart(frame).mark_rect(stroke="white").encode(
+        x=alt.X("equilibrium:N", sort=alt.SortField("order"), title="equilibrium (* selected)"),
+        y=alt.Y("type:N", title="Taliban type"),
+        color=alt.Color("effort:N", title="main effort", sort=list(EFFORTS),
+                        scale=alt.Scale(domain=list(EFFORTS), range=OKABE_ITO[4:7])),
+        opacity=alt.Opacity("share:Q", title="its share", scale=alt.Scale(domain=[0.5, 1])),
+        tooltip=["equilibrium:N", "first move:N", "label:N", "type:N", "play:N"],
+    ).properties(width=max(240, 28 * len(equilibria)), height=150)
+
+
+def game_section(ctx: ReportContext) -> SectionContent:
+    """Solve the game at the case's defaults; show the selected PBE and the others."""
+    if not ctx.case.parameters:
+        return SectionContent("<p class='empty'>This case defines no game parameters.</p>")
+    registry = ParameterRegistry.from_case(ctx.case)
+    solution = solve(registry.point({})).to_json()
+    equilibria = solution["equilibria"]
+    selected = next((e for e in equilibria if e["selected"]), None)
+    rows = []
+    for i, eq in enumerate(equilibria):
+        o = eq["outcome"]
+        rows.append(
+            f"<tr><td>{i + 1}{' ✔' if eq['selected'] else ''}</td>"
+            f"<td>{escape(eq['first_move'])}</td><td>{escape(eq['label'])}</td>"
+            f"<td>{'pure' if eq['pure'] else 'mixed'}</td><td>{o['p_recognised']:.2f}</td>"
+            f"<td>{o['p_suppressed']:.2f}</td><td>{o['p_defected']:.2f}</td>"
+            f"<td>{eq['payoffs']['China']:.2f}</td><td>{eq['payoffs']['Taliban']:.2f}</td></tr>")
+    table = ("<table class='data'><thead><tr><th>PBE</th><th>China's first move</th>"
+             "<th>label</th><th>kind</th><th>P(recognised)</th><th>P(suppressed)</th>"
+             "<th>P(defection)</th><th>China</th><th>Taliban</th></tr></thead><tbody>"
+             + "".join(rows) + "</tbody></table>")
+    beliefs = ""
+    if selected is not None:
+        prefix = f"C|{selected['first_move']},"
+        china = selected["strategy"]["China"]
+        brows = []
+        for key, belief in selected["beliefs"].items():
+            if not key.startswith(prefix):
+                continue
+            action = ", ".join(a for a, p in china.get(key, {}).items() if p > 0.5) or "mixed"
+            sincere = sum(v for t, v in belief.items() if t.startswith("S"))
+            brows.append(f"<tr><td><code>{escape(key)}</code></td><td>{escape(action)}</td>"
+                         f"<td>{sincere:.2f}</td></tr>")
+        beliefs = ("<details><summary>China's final move and belief at each information set "
+                   "after its first move in the selected PBE</summary><table class='data'>"
+                   "<thead><tr><th>information set</th><th>action</th><th>P(sincere)</th>"
+                   "</tr></thead><tbody>" + "".join(brows) + "</tbody></table></details>")
+    n_assumed = sum(p.assumption for p in ctx.case.parameters)
+    html = (
+        f"<p><strong>Selected equilibrium: {escape(str(solution['label']))}</strong>"
+        + (f" (also: {escape(', '.join(solution['secondary_labels']))})"
+           if solution["secondary_labels"] else "")
+        + f". {solution['n_equilibria']} perfect Bayesian equilibria at the default parameters"
+        f" ({len(equilibria)} listed); flags: {escape(', '.join(solution['flags']) or 'none')}."
+        f" {n_assumed} of {len(ctx.case.parameters)} defaults are assumptions, so this is one "
+        "point of a wide space (phase diagrams explore it).</p>"
+        + table + beliefs
+        + f"<p class='howto'><strong>Selection rule:</strong> "
+        f"{escape(solution['selection_rule'])}</p>"
+        + f"<p class='howto'><strong>Mixed search:</strong> "
+        f"{escape(solution['mixed_search']['coverage'])}</p>"
+    )
+    fig = Figure(
+        "game-efforts", "The Taliban's effort by type in each equilibrium at the defaults",
+        "One column per perfect Bayesian equilibrium (* the selected one, numbered as in the "
+        "table); one row per Taliban type (S/I sincere or insincere, H/L high or low "
+        "capacity); colour is the type's main effort, paler where it mixes. Hover for details.",
+        _effort_chart(equilibria),
+    )
+    summary = (f"game: {solution['label']} ({solution['n_equilibria']} PBE; "
+               f"{', '.join(solution['flags']) or 'no flags'})")
+    return SectionContent(html, (fig,), summary)

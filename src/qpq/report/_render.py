@@ -1,0 +1,167 @@
+"""Assemble the report: run each section's builder, save figures, write one HTML file.
+
+The HTML is self-contained and opens offline: the Vega/Vega-Lite/Vega-Embed libraries are
+inlined once (from ``vl-convert``'s bundle) and every chart's specification is embedded as
+JSON, so charts stay interactive (hover for details). Each figure is also written as PNG and
+SVG next to the report for use in other documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+import vl_convert as vlc
+
+from qpq import __version__
+from qpq.case import Case
+from qpq.errors import BadInputError
+from qpq.report._sections import ReportContext, Section, SectionContent, default_sections
+
+__all__ = ["ReportResult", "SectionOutcome", "build_report"]
+
+
+@dataclass(frozen=True)
+class SectionOutcome:
+    """How one section went: built, or a placeholder."""
+
+    id: str
+    title: str
+    built: bool
+    seconds: float
+    summary: str | None
+    figures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Where the report went and what it contains."""
+
+    html: Path
+    figure_dir: Path
+    sections: tuple[SectionOutcome, ...]
+
+
+# Expose the three libraries to the page's own script, which embeds each figure.
+_BUNDLE_SNIPPET = "window.vegaEmbed = vegaEmbed; window.vegaLite = vegaLite; window.vega = vega;"
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1000px;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.7em}h2{border-bottom:2px solid #0072B2;padding-bottom:.2em;margin-top:2em}
+table.data{border-collapse:collapse;font-size:.85em;width:100%}
+table.data td,table.data th{border:1px solid #ccc;padding:.25em .4em;vertical-align:top}
+table.data th{background:#f0f4f8;text-align:left}
+.placeholder,.empty{color:#666;font-style:italic;background:#f7f7f7;padding:.6em;
+border-left:4px solid #999}.figure{margin:1em 0}.howto{font-size:.85em;color:#444}
+.files{font-size:.8em}
+nav ul{columns:2;font-size:.9em}
+"""
+
+
+def _figure_html(section_id: str, index: int, fig_id: str, title: str, how: str, spec: str,
+                 files: tuple[str, str], note: str | None) -> str:
+    div = f"fig-{section_id}-{index}"
+    extra = f"<p class='howto'>{escape(note)}</p>" if note else ""
+    return (
+        # The chart carries its own title (so exported PNG/SVG files do too).
+        f"<div class='figure' id='figure-{escape(fig_id)}' aria-label='{escape(title)}'>"
+        f"<div id='{div}' class='chart' data-figure='{escape(fig_id)}'></div>"
+        f"<p class='howto'><strong>How to read this:</strong> {escape(how)}</p>{extra}"
+        f"<p class='files'>Files: <a href='{escape(files[0])}'>PNG</a> · "
+        f"<a href='{escape(files[1])}'>SVG</a></p>"
+        f"<script type='application/json' id='{div}-spec'>{spec}</script></div>"
+    )
+
+
+def build_report(
+    case: Case,
+    out_dir: Path,
+    sections: list[Section] | None = None,
+    *,
+    reduced: bool = True,
+    progress: Callable[[Sequence[Section]], Iterable[Section]] | None = None,
+    as_of: dt.date | None = None,
+) -> ReportResult:
+    """Build every section and write ``out_dir/report.html`` and ``out_dir/figures/``.
+
+    The HTML is written to a temporary file and renamed at the end, so an earlier report is
+    never left half-overwritten by a failed build. ``progress`` may wrap the section list
+    (the CLI passes a progress bar; the report itself knows nothing of terminals).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fig_dir = out_dir / "figures"
+    fig_dir.mkdir(exist_ok=True)
+    ctx = ReportContext(case=case, out_dir=out_dir, generated=dt.datetime.now(dt.UTC),
+                        reduced=reduced, as_of=as_of)
+    chosen = sections if sections is not None else default_sections()
+    outcomes: list[SectionOutcome] = []
+    body: list[str] = []
+    for section in (progress(chosen) if progress is not None else chosen):
+        start = time.perf_counter()
+        builder = section.load_builder()
+        content: SectionContent | None = None
+        if builder is not None:
+            try:
+                content = builder(ctx)
+            except BadInputError as exc:
+                # The case lacks what this lens needs (e.g. an evidence-only case has no
+                # simulator parameters): say so in place, and build the rest.
+                content = SectionContent(
+                    "<p class='empty'>This section does not apply to this case: "
+                    f"{escape(str(exc))}</p>", (), None)
+        fig_names: list[str] = []
+        parts = [f"<section id='{escape(section.id)}'><h2>{escape(section.title)}</h2>"]
+        if content is None:
+            parts.append(f"<p class='placeholder'>Not built yet. {escape(section.placeholder)}"
+                         "</p>")
+        else:
+            parts.append(content.html)
+            for i, fig in enumerate(content.figures):
+                spec_dict = fig.chart.to_dict()
+                spec_dict.setdefault("title", fig.title)
+                png = f"figures/{fig.id}.png"
+                svg = f"figures/{fig.id}.svg"
+                (out_dir / svg).write_text(vlc.vegalite_to_svg(spec_dict), encoding="utf-8")
+                (out_dir / png).write_bytes(vlc.vegalite_to_png(spec_dict, scale=2))
+                spec = json.dumps(spec_dict).replace("</", "<\\/")
+                parts.append(_figure_html(section.id, i, fig.id, fig.title, fig.how_to_read,
+                                          spec, (png, svg), fig.note))
+                fig_names.append(fig.id)
+        parts.append("</section>")
+        body.append("".join(parts))
+        outcomes.append(SectionOutcome(section.id, section.title, content is not None,
+                                       time.perf_counter() - start,
+                                       content.summary if content else None, tuple(fig_names)))
+    nav = "".join(f"<li><a href='#{escape(o.id)}'>{escape(o.title)}</a>"
+                  + ("" if o.built else " <small>(placeholder)</small>") + "</li>"
+                  for o in outcomes)
+    script = (
+        "document.querySelectorAll('div.chart').forEach(function(el){"
+        "var spec=JSON.parse(document.getElementById(el.id+'-spec').textContent);"
+        "vegaEmbed('#'+el.id,spec,{actions:false,renderer:'svg'}).catch(function(e){"
+        "el.textContent='Figure failed to render: '+e;console.error(e);});});"
+    )
+    settings = ("reduced settings (heavy studies cached or run small; see each section)"
+                if reduced else "full settings")
+    html = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>qpq report — {escape(case.meta.title)}</title><style>{_CSS}</style>"
+        f"<script>{vlc.javascript_bundle(_BUNDLE_SNIPPET)}</script></head><body>"
+        f"<h1>qpq report: {escape(case.meta.title)}</h1>"
+        f"<p>Generated {ctx.generated:%Y-%m-%d %H:%M} UTC by qpq {__version__} for case "
+        f"<code>{escape(case.meta.id)}</code>, with {settings}."
+        + (f" <strong>Evidence as of {as_of.isoformat()}</strong>: later items are left out."
+           if as_of else "") + "</p>"
+        f"<nav><ul>{nav}</ul></nav>{''.join(body)}<script>{script}</script></body></html>"
+    )
+    target = out_dir / "report.html"
+    tmp = target.with_suffix(".html.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(target)
+    return ReportResult(target, fig_dir, tuple(outcomes))

@@ -1,0 +1,133 @@
+"""The report's building blocks: figures, sections and the section registry.
+
+Each lens contributes sections. A :class:`Section` is a title plus a *builder*: a function
+that takes the :class:`ReportContext` and returns :class:`SectionContent` (an HTML fragment
+and figures). The registry is an explicit, ordered list (:func:`default_sections`): no
+registration by import side effect. A section whose lens is not built yet has no builder and
+renders as a placeholder that says what will appear there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from qpq.case import Case
+
+__all__ = [
+    "Figure",
+    "ReportContext",
+    "Section",
+    "SectionContent",
+    "default_sections",
+]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart with the words a reader needs: what it shows and how to read it."""
+
+    id: str
+    title: str
+    how_to_read: str
+    chart: Any  # an altair chart; typed loosely because altair ships no type stubs
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class SectionContent:
+    """What a builder returns: trusted HTML (already escaped) and figures."""
+
+    html: str
+    figures: tuple[Figure, ...] = ()
+    summary: str | None = None  # one line for the command-line summary
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything a builder may use; builders must not read anything else."""
+
+    case: Case
+    out_dir: Path
+    generated: dt.datetime
+    reduced: bool = True  # heavy studies run at reduced, cached settings in `make run`
+    as_of: dt.date | None = None  # the case was cut to what was known by this date
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+Builder = Callable[[ReportContext], SectionContent]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One report section. ``builder`` is ``"module:function"`` or ``None`` (placeholder)."""
+
+    id: str
+    title: str
+    lens: str
+    placeholder: str
+    builder: str | None = None
+
+    def load_builder(self) -> Builder | None:
+        """Import the builder function (lazily, so a report needs only the lenses it shows)."""
+        if self.builder is None:
+            return None
+        module_name, _, func = self.builder.partition(":")
+        fn: Builder = getattr(import_module(module_name), func)
+        return fn
+
+
+def default_sections() -> list[Section]:
+    """The report's sections in reading order."""
+    ev = "qpq.report._evidence_sections"
+    return [
+        Section("case", "The case in brief", "evidence",
+                "A summary of the case.", f"{ev}:case_in_brief"),
+        Section("timeline", "Evidence timeline", "evidence",
+                "Dated events by actor.", f"{ev}:timeline_section"),
+        Section("map", "Places involved", "evidence",
+                "A schematic map of the places in the case.",
+                "qpq.report._map_section:map_section"),
+        Section("parameters", "Model parameters and their evidence", "model",
+                "Every parameter with its default, range, unit and evidence.",
+                f"{ev}:parameters_section"),
+        Section("game", "The quid pro quo game: equilibria", "game",
+                "Perfect Bayesian equilibria at the defaults.",
+                "qpq.report._game_section:game_section"),
+        Section("phase", "Phase diagrams", "game",
+                "Where the deal holds, unravels or backfires over the parameter space.",
+                "qpq.report._phase_section:phase_section"),
+        Section("propositions", "The paper's propositions", "game",
+                "P1–P7: status at the defaults, share of the plausible range, falsification.",
+                "qpq.report._propositions_section:propositions_section"),
+        Section("backcast", "Backcast: the simulated history against stylised facts", "sim",
+                "The simulated history against the case's stylised facts.",
+                "qpq.report._sim_sections:backcast_section"),
+        Section("forecast", "Forecasts", "sim",
+                "Forecast fan charts and event probabilities by policy.",
+                "qpq.report._sim_sections:forecast_section"),
+        Section("dynamic-propositions", "The propositions in time", "sim",
+                "Dynamic forms of P1, P3, P5 and P6.",
+                "qpq.report._sim_sections:propositions_section"),
+        Section("sensitivity", "What drives China's security", "explore",
+                "Sobol and Morris indices for china_security.",
+                "qpq.report._explore_sections:sensitivity_section"),
+        Section("discovery", "When does the deal backfire?", "explore",
+                "PRIM boxes and the coverage/density trade-off.",
+                "qpq.report._explore_sections:discovery_section"),
+        Section("policies", "China's options compared", "explore",
+                "Robustness of each policy across the ensemble.",
+                "qpq.report._explore_sections:policies_section"),
+        Section("bargaining", "Stakeholder bargaining", "bargain",
+                "Expected-utility forecast of recognition and the recognition-for-crackdown "
+                "exchange.", "qpq.report._bargain_section:bargain_section"),
+        Section("audit", "Audit of the evidence", "evidence",
+                "Integrity errors and the paper's own inconsistencies.",
+                f"{ev}:audit_section"),
+        Section("evidence", "Evidence: sources, quantities and claims", "evidence",
+                "Every item the report cites, with its id.", f"{ev}:evidence_appendix"),
+    ]

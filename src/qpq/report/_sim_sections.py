@@ -1,0 +1,200 @@
+"""Report sections of the dynamics lens: the backcast, the forecast, propositions in time.
+
+Builders follow :mod:`qpq.report._sections`: each takes a
+:class:`~qpq.report._sections.ReportContext` and returns
+:class:`~qpq.report._sections.SectionContent`. With ``ctx.reduced`` (``make run``) the
+ensembles are small (:data:`REDUCED`) and every section says so; options
+``sim_as_of``/``sim_until`` (ISO dates) and ``sim_backcast_as_of`` in ``ctx.options``
+override the default dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from qpq.report._sections import Figure, ReportContext, SectionContent
+from qpq.sim import (
+    SERIES,
+    UNCALIBRATED,
+    CalibrationResult,
+    band_frame,
+    bands_chart,
+    calibrate,
+    events_chart,
+    fact_match_chart,
+    fan_chart,
+    forecast,
+    p1_boycott,
+    p3_capacity,
+    p5_conundrum,
+    p6_free_ride,
+)
+
+__all__ = ["FULL", "REDUCED", "backcast_section", "forecast_section", "propositions_section"]
+
+REDUCED = {"draws": 150, "replicates": 4, "grid_size": 16, "n": 2000, "prop_n": 512}
+"""Ensemble sizes when ``ctx.reduced`` is true (``make run``)."""
+
+FULL = {"draws": 1000, "replicates": 8, "grid_size": 24, "n": 20_000, "prop_n": 4096}
+"""Ensemble sizes of the full report."""
+
+FORECAST_POLICIES = ("equilibrium", "boycott", "conditional")
+
+
+def _sizes(ctx: ReportContext) -> dict[str, int]:
+    return REDUCED if ctx.reduced else FULL
+
+
+def _date(ctx: ReportContext, key: str, default: dt.date) -> dt.date:
+    raw = ctx.options.get(key)
+    return dt.date.fromisoformat(str(raw)) if raw else default
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _fmt(x: Any) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "—"
+    if isinstance(x, float):
+        return f"{x:.3g}"
+    return escape(str(x))
+
+
+def _headline(e: dict[str, Any]) -> str:
+    if "probability" in e:
+        return _fmt(e["probability"])
+    if "median" in e:
+        return f"{_fmt(e['median'])} [{_fmt(e['interval_90'][0])}, {_fmt(e['interval_90'][1])}]"
+    return _fmt(e.get("expected"))
+
+
+def _size_note(ctx: ReportContext, cal: CalibrationResult) -> str:
+    size = (f"{cal.draws} parameter draws × {cal.replicates} scenarios = "
+            f"{cal.draws * cal.replicates} histories")
+    if ctx.reduced:
+        return (f"<p><strong>Reduced run</strong> (make run): {size}; numbers are noisy. "
+                "Run the full report for 1,000 draws × 8.</p>")
+    return f"<p>{size}.</p>"
+
+
+def _backcast_rows(cal: CalibrationResult) -> list[list[str]]:
+    rows = []
+    for r in cal.backcast_table():
+        if not r["evaluable"]:
+            status = "unmapped" if r["target"].startswith("unmapped") else "not evaluable"
+        else:
+            status = "used" if r["used"] else "out of sample (known after the as-of date)"
+        rows.append([escape(r["fact"]), escape(r["target"]), escape(status),
+                     _fmt(r["prior_match"]), _fmt(r["accepted_match"]),
+                     f"{_fmt(r['accepted_median'])} [{_fmt(r['accepted_90'][0])}, "
+                     f"{_fmt(r['accepted_90'][1])}]"])
+    return rows
+
+
+def backcast_section(ctx: ReportContext) -> SectionContent:
+    """The simulated history against the stylised facts, with the calibration's results."""
+    sizes = _sizes(ctx)
+    run = ctx.case.run
+    as_of = _date(ctx, "sim_backcast_as_of", run.backcast_as_of)
+    cal = calibrate(ctx.case, as_of, draws=sizes["draws"], replicates=sizes["replicates"],
+                    grid_size=sizes["grid_size"], seed=0)
+    constrained = [p.name for p in cal.parameters if p.constrained]
+    approx = (" No scenario matched every fact used; the scenarios missing the fewest were "
+              "accepted (approximate)." if cal.approximate else "")
+    html = (
+        f"<p>Quarters from {run.start.year} to {escape(as_of.isoformat())} under China's "
+        f"<code>{escape(cal.policy)}</code> policy, parameters drawn uniformly from their "
+        "plausible ranges; scenarios are accepted when they match every stylised fact known "
+        f"by the as-of date (ABC rejection). Accepted: {cal.accepted.size} of "
+        f"{cal.draws * cal.replicates}.{escape(approx)}</p>"
+        + _size_note(ctx, cal)
+        + _table(["fact", "target", "status", "match (all)", "match (accepted)",
+                  "accepted median [90%]"], _backcast_rows(cal))
+        + "<p>Taliban type among accepted scenarios: "
+        + ", ".join(f"{escape(k)} {v:.0%}" for k, v in cal.type_share.items()) + ".</p>"
+        + "<p>Parameters the facts constrain (KS test, Bonferroni 1%): "
+        + (escape(", ".join(constrained)) if constrained else "none")
+        + f". Every other parameter, and every militant head count and attack count after "
+        f"{run.takeover.year}, is {escape(UNCALIBRATED)}.</p>")
+    accepted = set(cal.accepted.tolist())
+    idx = cal.sim.sample_index
+    mask = np.array([i in accepted for i in idx.tolist()], dtype=bool)
+    labels = cal.timeline.labels()
+    figs = [Figure("sim-fact-match", "Stylised facts: share of scenarios matching",
+                   "Bars compare all simulated histories (prior) with the accepted ones; "
+                   "facts known only after the as-of date are out-of-sample checks.",
+                   fact_match_chart(cal.backcast_table()))]
+    for var in ("militants_border", "militants_neutralised", "belief_sincere"):
+        j = SERIES.index(var)
+        groups = {"all draws": (labels, cal.sim.sample_series[:, :, j], None),
+                  "accepted": (labels, cal.sim.sample_series[:, mask, j], None)}
+        label = None if var == "belief_sincere" else UNCALIBRATED
+        figs.append(Figure(f"sim-backcast-{var}", f"Backcast: {var}",
+                           "Median and 50%/90% bands of sampled histories, all vs accepted.",
+                           bands_chart(band_frame(groups), var, legend="scenarios",
+                                       label=label)))
+    return SectionContent(html, tuple(figs),
+                          f"backcast: {cal.accepted.size} accepted histories, "
+                          f"{len(cal.used_facts)} facts used")
+
+
+def forecast_section(ctx: ReportContext) -> SectionContent:
+    """As-of forecasts of the calibrated ensemble under several of China's policies."""
+    sizes = _sizes(ctx)
+    as_of = _date(ctx, "sim_as_of", ctx.case.run.forecast_as_of)
+    until = _date(ctx, "sim_until", ctx.case.run.forecast_until)
+    cal = calibrate(ctx.case, as_of, draws=sizes["draws"], replicates=sizes["replicates"],
+                    grid_size=sizes["grid_size"], seed=0)
+    runs = {p: forecast(ctx.case, cal, until, policy=p, n=sizes["n"], seed=0)
+            for p in FORECAST_POLICIES}
+    main = runs["equilibrium"]
+    rows = []
+    for name, e in main.events.items():
+        others = "; ".join(f"{p}: {_headline(r.events[name])}" for p, r in runs.items()
+                           if p != "equilibrium")
+        rows.append([escape(name), _headline(e), escape(e["kind"]), escape(e["label"]),
+                     escape(others)])
+    html = (
+        f"<p>The calibrated ensemble (facts known by {escape(as_of.isoformat())}: "
+        f"{escape(', '.join(cal.used_facts) or 'none')}) carried on to "
+        f"{escape(until.isoformat())} under China's policies; {sizes['n']} scenarios each, "
+        "resampled from the accepted histories.</p>" + _size_note(ctx, cal)
+        + _table(["event", "equilibrium", "kind", "calibration", "other policies"], rows))
+    figs = [Figure("sim-forecast-events", "Forecast events",
+                   "Probabilities and expected shares under the equilibrium policy; colour "
+                   "says whether any fact used in the calibration bears on the event.",
+                   events_chart(main.events))]
+    for var in ("iskp_strength", "militants_border"):
+        figs.append(Figure(f"sim-forecast-{var}", f"Forecast: {var}",
+                           "Median and 50%/90% bands by China's policy.",
+                           fan_chart({p: r.sim for p, r in runs.items()}, var,
+                                     label=UNCALIBRATED)))
+    return SectionContent(html, tuple(figs),
+                          f"forecast {as_of}..{until}: P(de jure) = "
+                          f"{main.events['china_recognizes_de_jure']['probability']:.2f}")
+
+
+def propositions_section(ctx: ReportContext) -> SectionContent:
+    """Dynamic forms of P1, P3, P5, P6 with their falsification counterparts."""
+    n = _sizes(ctx)["prop_n"]
+    results = [p1_boycott(ctx.case, n=n), p3_capacity(ctx.case, n=n),
+               p5_conundrum(ctx.case, n=n), p6_free_ride(ctx.case, n=n)]
+    rows = [[escape(r.name), escape(r.statement), escape(r.kind), escape(r.measure),
+             _fmt(r.effect), "holds" if r.holds else "does not hold",
+             escape(r.falsification), "as required" if r.falsification_holds else "FAILS"]
+            for r in results]
+    html = (("<p><strong>Reduced run</strong>: " + str(n) + " scenarios per run.</p>")
+            if ctx.reduced else "") + _table(
+        ["", "proposition", "kind", "measure", "effect (CRN)", "at defaults",
+         "falsification", "counterpart"], rows)
+    held = sum(r.holds for r in results)
+    return SectionContent(html, (), f"dynamic propositions: {held} of {len(results)} hold "
+                                    "at the defaults")

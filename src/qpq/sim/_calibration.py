@@ -1,0 +1,319 @@
+"""Backcast and calibration: approximate Bayesian computation against the stylised facts.
+
+:func:`calibrate` runs the history from the case's ``run.start`` to the last complete quarter
+on or before the as-of date for ``draws`` parameter points drawn from the plausible ranges (with
+``replicates`` scenarios each: types and chance differ), and accepts the scenarios that
+match every stylised fact **known on or before the as-of date** (the case's as-of view,
+:func:`qpq.case._asof.case_as_of`). This is ABC by rejection with a zero tolerance on the
+number of facts missed; when fewer than ``min_accept`` scenarios match all of them, the
+``min_accept`` scenarios that miss the fewest are accepted and the result says so
+(``approximate``).
+
+Accepted scenarios are *particles*: their parameter point and their whole state at the
+as-of date (militant stocks, the Taliban's type, China's belief, ...) carry on into
+forecasts (:mod:`qpq.sim._forecast`). Facts dated after the as-of date are still evaluated
+on the accepted scenarios, as an out-of-sample check, but never used to accept.
+
+Parameters are reported with their prior and posterior (accepted) distributions; a
+parameter counts as *constrained* when a two-sample Kolmogorov-Smirnov test (each accepted
+draw counted once) separates the accepted draws from all draws at the 1% level after a
+Bonferroni correction over the sampled parameters, and as
+"uncalibrated (assumption-driven)" otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+from qpq.case import Case, case_as_of
+from qpq.errors import BadInputError
+from qpq.model import UNCALIBRATED
+from qpq.sim._engine import Particles, RunSpec, SimResult, simulate
+from qpq.sim._facts import Fact, fact_stats, pass_matrix, stylised_facts
+from qpq.sim._lookup import ContinuationTable
+from qpq.sim._policies import resolve_policy
+from qpq.sim._pools import ParameterPool, sample_pool, sim_registry
+from qpq.sim._rng import Purpose
+from qpq.sim._tables import table_for
+from qpq.sim._timeline import (
+    Timeline,
+    build_timeline,
+    quarter_end,
+    quarter_of,
+)
+from qpq.stats import INTERVAL_90, median_interval
+
+__all__ = [
+    "UNCALIBRATED",
+    "CalibrationResult",
+    "FactReport",
+    "ParameterReport",
+    "calibrate",
+    "history_end",
+]
+
+
+RUN_START = dt.date(1996, 1, 1)
+"""The built-in case's ``run.start``; only :func:`qpq.sim.forecast.check_window` still reads
+it (as the default of its ``start``). Everything else takes the start from the case."""
+
+
+def history_end(as_of: dt.date) -> int:
+    """The last complete quarter on or before ``as_of`` (absolute quarter number)."""
+    q = quarter_of(as_of)
+    return q if quarter_end(q) <= as_of else q - 1
+
+
+@dataclass(frozen=True)
+class FactReport:
+    """How one stylised fact is matched.
+
+    Attributes
+    ----------
+    fact
+        The fact.
+    used
+        Known on or before the as-of date, and therefore used to accept.
+    evaluable
+        Its window lies (at least partly) inside the simulated history.
+    prior_match, accepted_match
+        Share of all / of accepted scenarios that match it.
+    accepted_median, accepted_low, accepted_high
+        Median and 5-95% range of its statistic among accepted scenarios.
+    """
+
+    fact: Fact
+    used: bool
+    evaluable: bool
+    prior_match: float
+    accepted_match: float
+    accepted_median: float
+    accepted_low: float
+    accepted_high: float
+
+    def row(self) -> dict[str, Any]:
+        """A JSON-ready row of the backcast table."""
+        return {"fact": self.fact.id, "target": self.fact.describe(),
+                "used": self.used, "evaluable": self.evaluable,
+                "prior_match": self.prior_match, "accepted_match": self.accepted_match,
+                "accepted_median": self.accepted_median,
+                "accepted_90": [self.accepted_low, self.accepted_high]}
+
+
+@dataclass(frozen=True)
+class ParameterReport:
+    """Prior and posterior of one sampled parameter."""
+
+    name: str
+    prior_mean: float
+    prior_sd: float
+    posterior_mean: float
+    posterior_sd: float
+    posterior_low: float
+    posterior_high: float
+    ks_pvalue: float
+    constrained: bool
+
+    @property
+    def label(self) -> str:
+        """``constrained by the facts`` or the uncalibrated label."""
+        return "constrained by the facts" if self.constrained else UNCALIBRATED
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """The outcome of :func:`calibrate` (self-describing, with provenance)."""
+
+    as_of: dt.date
+    policy: str
+    seed: int
+    draws: int
+    replicates: int
+    timeline: Timeline
+    pool: ParameterPool
+    table: ContinuationTable
+    facts: tuple[FactReport, ...]
+    accepted: NDArray[np.int64]
+    misses: NDArray[np.int64]
+    approximate: bool
+    particles: Particles
+    particle_pool: ParameterPool
+    parameters: tuple[ParameterReport, ...]
+    type_share: dict[str, float]
+    sim: SimResult
+    method: str = ("ABC rejection on the stylised facts known as of the cut-off; "
+                   "scenarios missing none are accepted")
+
+    @property
+    def used_facts(self) -> tuple[str, ...]:
+        """Ids of the facts used to accept."""
+        return tuple(f.fact.id for f in self.facts if f.used)
+
+    def accepted_frame(self) -> pd.DataFrame:
+        """The accepted parameter sets, one row per accepted scenario.
+
+        Columns: scenario, draw, the Taliban's true type, facts missed, and the value of
+        every sampled parameter.
+        """
+        import pandas as pd
+
+        draws = self.sim.pool_index[self.accepted]
+        labels = np.array(["S,H", "S,L", "I,H", "I,L"])
+        data: dict[str, Any] = {"scenario": self.accepted, "draw": draws,
+                                "taliban_type": labels[self.sim.type_index[self.accepted]],
+                                "facts_missed": self.misses[self.accepted]}
+        for name in self.pool.varying():
+            data[name] = self.pool.values[name][draws]
+        return pd.DataFrame(data)
+
+    def backcast_table(self) -> list[dict[str, Any]]:
+        """One row per stylised fact (used, out-of-sample or unmapped)."""
+        return [f.row() for f in self.facts]
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "as_of": self.as_of.isoformat(), "policy": self.policy, "seed": self.seed,
+            "draws": self.draws, "replicates": self.replicates,
+            "scenarios": self.draws * self.replicates, "accepted": int(self.accepted.size),
+            "approximate": self.approximate, "method": self.method,
+            "facts_missed_by_accepted": int(self.misses[self.accepted].max())
+            if self.accepted.size else None,
+            "facts_missed_histogram": np.bincount(self.misses).tolist(),
+            "facts_used": list(self.used_facts), "facts": self.backcast_table(),
+            "taliban_type_share": self.type_share,
+            "lookup_fallbacks": self.table.fallback_share(),
+            "parameters": [{"name": p.name, "prior_mean": p.prior_mean,
+                            "posterior_mean": p.posterior_mean,
+                            "posterior_90": [p.posterior_low, p.posterior_high],
+                            "ks_pvalue": p.ks_pvalue, "label": p.label}
+                           for p in self.parameters],
+        }
+
+
+def _parameter_reports(pool: ParameterPool, draw_of: NDArray[np.int64]
+                       ) -> tuple[ParameterReport, ...]:
+    # Imported here, like pandas above: runs that only simulate (and `import qpq.sim`) do not
+    # pay for them.
+    from scipy import stats as sps
+
+    varying = pool.varying()
+    reports = []
+    level = 0.01 / max(len(varying), 1)
+    chosen = np.unique(draw_of)
+    for name in varying:
+        prior = pool.values[name]
+        post = prior[draw_of]
+        low, high = np.quantile(post, INTERVAL_90)
+        # the test counts each accepted draw once: replicates of one draw are not evidence
+        pv = float(sps.ks_2samp(prior, prior[chosen]).pvalue) if chosen.size > 1 else 1.0
+        reports.append(ParameterReport(
+            name, float(prior.mean()), float(prior.std()), float(post.mean()),
+            float(post.std()), float(low), float(high),
+            pv, bool(pv < level)))
+    return tuple(reports)
+
+
+def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int = 8,
+              seed: int = 0, policy: str = "equilibrium", grid_size: int = 24,
+              min_accept: int = 50, workers: int = 1, start: dt.date | None = None,
+              on_progress: Callable[[str, int, int], None] | None = None
+              ) -> CalibrationResult:
+    """Calibrate the uncertain parameters to the stylised facts known as of ``as_of``.
+
+    Parameters
+    ----------
+    case
+        The full case (the as-of view is taken here).
+    as_of
+        Cut-off date: only facts known by then are used, history runs to the last complete
+        quarter on or before it.
+    draws, replicates
+        Parameter points drawn from the plausible ranges, and scenarios per point.
+    seed
+        Seed of every stream (parameters, types, dynamics).
+    policy
+        China's policy over the history (default: the game's equilibrium).
+    grid_size
+        Belief grid of the equilibrium lookup.
+    min_accept
+        Accept at least this many scenarios (the closest) when fewer match every fact.
+    workers
+        Worker processes for the lookup tables and the simulation.
+    start
+        First day of the history (default: the case's ``run.start``).
+    on_progress
+        Called with (stage, done, total).
+    """
+    resolve_policy(policy)
+    if start is None:
+        start = case.run.start
+    last = history_end(as_of)
+    if last < quarter_of(start):
+        raise BadInputError(f"as-of date {as_of} leaves no complete quarter after the start "
+                            f"{start}")
+    view = case_as_of(case, as_of)
+    known = {c.id for c in view.claims}
+    facts = stylised_facts(case)
+    timeline = build_timeline(view, start, quarter_end(last))
+    registry = sim_registry(case)
+    pool = sample_pool(registry, draws, seed)
+
+    def progress(stage: str) -> Callable[[int, int], None] | None:
+        if on_progress is None:
+            return None
+        cb = on_progress
+        return lambda done, total: cb(stage, done, total)
+
+    table = table_for(pool, timeline.regimes, grid_size, workers=workers,
+                      on_progress=progress("equilibrium lookup"))
+    windows = fact_stats(facts, timeline.start, timeline.stop - 1)
+    n = draws * replicates
+    spec = RunSpec(timeline=timeline, pool=pool, table=table, policy=policy, n=n, seed=seed,
+                   purpose=Purpose.DYNAMICS, stats=windows, series_sample=min(n, 400),
+                   keep_state=True)
+    sim = simulate(spec, workers=workers, on_chunk=progress("history"))
+    ids, passed = pass_matrix(facts, sim.stats)
+    used_cols = np.array([i in known for i in ids], dtype=bool)
+    misses = (~passed[:, used_cols]).sum(axis=1) if used_cols.any() else np.zeros(n, int)
+    accepted = np.flatnonzero(misses == 0)
+    approximate = accepted.size < min_accept
+    if approximate:
+        accepted = np.sort(np.argsort(misses, kind="stable")[:min(min_accept, n)])
+    reports = []
+    for f in facts:
+        evaluable = f.id in ids
+        col = passed[:, ids.index(f.id)] if evaluable else np.zeros(n, dtype=bool)
+        x = sim.stats[f.id][accepted] if evaluable else np.empty(0)
+        lo, med, hi = median_interval(x[np.isfinite(x)])
+        reports.append(FactReport(
+            fact=f, used=evaluable and f.id in known, evaluable=evaluable,
+            prior_match=float(col.mean()) if evaluable else float("nan"),
+            accepted_match=float(col[accepted].mean()) if evaluable else float("nan"),
+            accepted_median=med, accepted_low=lo, accepted_high=hi))
+    assert sim.state is not None
+    draw_of = sim.pool_index[accepted]
+    unique, remap = np.unique(draw_of, return_inverse=True)
+    arrays = {k: (v[:, accepted] if k == "belief" else v[accepted])
+              for k, v in sim.state.items()}
+    arrays["pool_index"] = remap.astype(np.int64)
+    types = sim.type_index[accepted]
+    labels = ("S,H", "S,L", "I,H", "I,L")
+    return CalibrationResult(
+        as_of=as_of, policy=policy, seed=seed, draws=draws, replicates=replicates,
+        timeline=timeline, pool=pool, table=table, facts=tuple(reports), accepted=accepted,
+        misses=misses, approximate=approximate, particles=Particles(arrays),
+        particle_pool=pool.take(unique, "calibrated"),
+        parameters=_parameter_reports(pool, draw_of),
+        type_share={lab: float((types == i).mean()) for i, lab in enumerate(labels)},
+        sim=sim)
+

@@ -1,0 +1,426 @@
+"""One quarter of the quid pro quo for every scenario of a chunk at once.
+
+Described in docs/model-dynamics.md §3 and §7.
+
+Order of events within a quarter (the step function :meth:`Dynamics.step`):
+
+1. **History**: ``us_presence``, whether the Taliban govern and the regime come from the
+   :class:`~qpq.sim._timeline.Timeline`.
+2. **China's first move** m_t from its policy (:mod:`qpq.sim._policies`) at its belief μ_t;
+   Recognize when the Taliban are already recognised. No move while the Taliban do not
+   govern (2001-2021): the quid pro quo is then suspended, the Taliban harbour.
+3. **The Taliban's effort**: their true type's effort in the tabulated continuation
+   equilibrium after m_t at μ_t (:mod:`qpq.sim._lookup`).
+4. **Signals**: suppression s = 1 when the Taliban's action (probability κ_θ·control·e),
+   US/NATO action (``us_presence``·``us_suppression``) or other counter-terrorism
+   (``base_suppression``) succeeds, so P(s) is :func:`qpq.model.suppression_prob`;
+   defection d with :func:`qpq.model.defection_prob` once ISKP exists; a UN report every
+   ``un_report_period`` quarters while the Taliban govern, "close" with
+   :func:`qpq.model.un_close_prob`.
+5. **Attacks**: Poisson counts from the stocks at the start of the quarter.
+6. **Flows** between the militant stocks, driven by the realised signals (conserving
+   militants; only recruitment adds).
+7. **Observation and belief**: China updates its belief over the four types by Bayes'
+   rule on (s, d, r) with the likelihoods implied by each type's tabulated effort.
+8. **China's final move** f_t at the signals, its consequences (recognition, aid, Plan B,
+   intervention, breach of its word) from the policy registry, payoffs from
+   :func:`qpq.model.china_utility` and :func:`qpq.model.taliban_utility`.
+9. ISKP strength and Taliban control evolve.
+
+Random numbers: :data:`qpq.sim._rng.N_UNIFORMS` uniforms per scenario per quarter from the
+block streams, turned into Bernoulli and Poisson draws by inversion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qpq.game import FULL_GAME
+from qpq.model import (
+    china_utility,
+    defection_prob,
+    suppression_prob,
+    taliban_utility,
+    un_close_prob,
+)
+from qpq.sim._flows import militant_flows
+from qpq.sim._lookup import (
+    N_REPORT_FREE,
+    N_SIGNALS,
+    N_TYPES,
+    ContinuationTable,
+    grid_index,
+    signal_index,
+)
+from qpq.sim._outputs import OUTPUTS, PAYOFF_OUTPUTS
+from qpq.sim._policies import (
+    BOYCOTT,
+    CONSEQUENCES,
+    INTERVENE,
+    PLAN_B,
+    RECOGNIZE,
+    REWARD,
+    WITHHOLD,
+    PolicyKind,
+    SimPolicy,
+)
+from qpq.sim._rng import N_UNIFORMS, Purpose, Stream, block_generator, poisson_inverse
+from qpq.sim._state import TYPE_CAPACITY_HIGH, TYPE_SINCERE, ChunkState
+from qpq.sim._timeline import Timeline
+
+__all__ = ["OUTPUTS", "Dynamics", "StepOptions"]
+
+FloatArray = NDArray[np.float64]
+Out = dict[str, NDArray[Any]]
+
+N_FINAL = CONSEQUENCES.valid.shape[1]
+_CONS = {k: getattr(CONSEQUENCES, k).ravel()
+         for k in ("recognised", "aid", "grants", "plan_b", "intervene")}
+_BREACH = CONSEQUENCES.breach.ravel()
+_BREACH_NR = CONSEQUENCES.breach_no_report.ravel()
+DEFECTION_KEYS = ("iskp_pull", "iskp_join_cost", "militant_temperature", "base_defection")
+
+
+@dataclass(frozen=True, slots=True)
+class StepOptions:
+    """Switches for proposition tests: force the Taliban's effort (index 0-2)."""
+
+    forced_effort: int | None = None
+
+
+def _per_scenario(params: Mapping[str, FloatArray], pool_index: NDArray[np.int64]
+                  ) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in params.items():
+        out[k] = float(v[0]) if np.all(v == v[0]) else v[pool_index]
+    return out
+
+
+class Dynamics:
+    """Steps a chunk of scenarios through the quarters of a timeline.
+
+    Parameters
+    ----------
+    state
+        The chunk's state (updated in place).
+    pool
+        Parameter arrays over pool points (``name -> (P,)``).
+    table
+        The continuation lookup for the pool's points and the timeline's regimes.
+    policy
+        China's policy.
+    timeline
+        History.
+    blocks
+        ``(block, first, stop)`` of the chunk (global scenario indices).
+    seed, purpose
+        Key of the random streams.
+    options
+        Proposition-test switches.
+    needed
+        Outputs the caller reads (``None``: all); the payoffs and the remaining-militant
+        total are only computed when asked for.
+    """
+
+    def __init__(self, state: ChunkState, pool: Mapping[str, FloatArray],
+                 table: ContinuationTable, policy: SimPolicy, timeline: Timeline,
+                 blocks: list[tuple[int, int, int]], seed: int,
+                 purpose: Purpose = Purpose.DYNAMICS, options: StepOptions | None = None,
+                 needed: frozenset[str] | None = None) -> None:
+        self.s = state
+        self.p = _per_scenario(pool, state.pool_index)
+        self.table = table
+        self.policy = policy
+        self.timeline = timeline
+        self.options = options or StepOptions()
+        self.gens = [(block_generator(seed, purpose, b), lo - blocks[0][1], hi - blocks[0][1])
+                     for b, lo, hi in blocks]
+        n = state.n
+        self.rows = np.arange(n)
+        _, n_r, n_g = table.shape
+        self.n_g = n_g
+        self.n_m = int(table.effort.shape[3])
+        self.base_index = state.pool_index * n_r
+        self.sel_flat = table.selected.reshape(-1)
+        self.eff_flat = table.effort.reshape(-1, N_TYPES)
+        self.resp_flat = table.response.reshape(-1)
+        self.resp_nr_flat = table.response_no_report.reshape(-1)
+        self.u = np.zeros((N_UNIFORMS, n), dtype=np.float32)
+        p = self.p
+        self.kappa4 = np.stack([np.broadcast_to(np.asarray(
+            p["capacity_high"] if h else p["capacity_low"], dtype=float), (n,))
+            for h in TYPE_CAPACITY_HIGH])
+        self.kappa_true = np.where(state.high_capacity, p["capacity_high"], p["capacity_low"])
+        self.sincere_true = state.sincere.astype(float)
+        self.close4 = un_close_prob(TYPE_SINCERE.astype(float)[:, None], p)
+        self.close_true = np.where(state.sincere, p["un_close_if_sincere"],
+                                   p["un_close_if_insincere"])
+        self.period = (int(p["un_report_period"]) if np.ndim(p["un_report_period"]) == 0
+                       else np.asarray(p["un_report_period"]).astype(np.int64))
+        self.sigma0 = defection_prob(0.0, p)
+        self.needed = needed
+        self.payoffs = needed is None or bool(needed & PAYOFF_OUTPUTS)
+        self.intensity = np.stack([np.zeros(n),
+                                   np.broadcast_to(p["restrain_intensity"], (n,)),
+                                   np.broadcast_to(p["crackdown_intensity"], (n,))])
+        self.intensity_flat = self.intensity.ravel()
+        self.own_index = state.type_index * n + self.rows     # (type, scenario) in (4, n)
+
+    # ------------------------------------------------------------------ randomness
+
+    def _draw(self) -> None:
+        # every stream every quarter, whatever the history: counterfactual timelines then
+        # share their random numbers (common random numbers across histories)
+        for gen, lo, hi in self.gens:
+            self.u[:, lo:hi] = gen.random((N_UNIFORMS, hi - lo), dtype=np.float32)
+
+    def _defection4(self, x4: FloatArray, pq: Mapping[str, Any]) -> FloatArray:
+        """σ_d for each type; harbouring types (x = 0) take the precomputed σ_d(0)."""
+        pd4 = np.array(np.broadcast_to(self.sigma0, x4.shape))
+        hot = np.nonzero(x4 > 0.0)
+        if hot[0].size:
+            sub = {k: (pq[k] if np.ndim(pq[k]) == 0 else np.broadcast_to(pq[k], x4.shape)[hot])
+                   for k in DEFECTION_KEYS}
+            pd4[hot] = defection_prob(x4[hot], sub)
+        return pd4
+
+    # ------------------------------------------------------------------ the quarter
+
+    def step(self, q: int) -> Out:
+        """Advance every scenario by quarter ``q`` (absolute); return the quarter's outputs."""
+        st, p, u = self.s, self.p, self.u
+        i = q - self.timeline.start
+        us = float(self.timeline.us_presence[i])
+        in_power = self.timeline.in_power(q)
+        self._draw()
+        n_rec = int(self.timeline.recognitions[i])
+        r = int(self.timeline.regime_index[i])
+        pq = dict(p)
+        pq["us_presence"] = us
+        pq["recognition_cost"] = p["recognition_cost"] * (
+            np.asarray(p["third_party_recognition_factor"]) ** n_rec)
+        n = st.n
+
+        # 2-3. China's first move and the Taliban's effort -----------------------------
+        types = None
+        if in_power:
+            g = grid_index(st.mu, self.n_g)
+            cell = (self.base_index + r) * self.n_g + g
+            if self.policy.kind is PolicyKind.EQUILIBRIUM:
+                m = self.sel_flat[cell].astype(np.int64)
+            else:
+                m = np.full(n, self.policy.move, dtype=np.int64)
+            m = np.where(st.recognised, RECOGNIZE, m)
+            eff4 = self.eff_flat[cell * self.n_m + m].T.astype(np.int64)   # (4, n)
+            # each type's pressure and defection probability, as China expects them
+            x4 = self.intensity_flat[eff4 * n + self.rows]
+            x4 *= self.kappa4
+            x4 *= st.control
+            pd4 = self._defection4(x4, pq)
+            types = (eff4, x4, pd4)
+            if self.options.forced_effort is None:
+                own = self.own_index
+                e_idx = eff4.ravel()[own]
+                x = x4.ravel()[own]
+                sigma_d = pd4.ravel()[own]
+            else:
+                e_idx = np.full(n, self.options.forced_effort, dtype=np.int64)
+                x = self.kappa_true * st.control * self.intensity_flat[e_idx * n + self.rows]
+                sigma_d = defection_prob(x, pq)
+            effort = self.intensity_flat[e_idx * n + self.rows]
+        else:
+            m = np.full(n, -1, dtype=np.int64)
+            e_idx = np.zeros(n, dtype=np.int64)
+            effort = np.zeros(n)
+            x = np.zeros(n)
+            sigma_d = self.sigma0
+
+        # 4. signals -------------------------------------------------------------------
+        s_t = u[Stream.TALIBAN_SUPPRESSION] < x
+        s_us = u[Stream.US_SUPPRESSION] < us * p["us_suppression"]
+        s_b = u[Stream.BASE_SUPPRESSION] < p["base_suppression"]
+        s = s_t | s_us | s_b
+        exists = (q // 4) >= np.asarray(p["iskp_founding_year"])
+        d = exists & (u[Stream.DEFECTION] < sigma_d)
+        report = np.broadcast_to(in_power & (q % self.period == 0), (n,))
+        close = (report & (u[Stream.UN_REPORT] < self.close_true) if in_power
+                 else np.zeros(n, dtype=bool))
+
+        # 5. attacks (stocks at the start of the quarter) -----------------------------
+        planb_eff: Any = 0.0
+        if st.planb.any():
+            planb_eff = np.where(st.planb == 1, p["planb_effect"],
+                                 np.where(st.planb == 2, p["intervene_effect"], 0.0))
+        free = (~s) * (1.0 - planb_eff)
+        iskp_term = (p["iskp_attack_weight"] * st.strength * st.iskp
+                     * (1.0 - p["planb_covers_iskp"] * planb_eff))
+        rate = p["attack_rate"] / 100.0
+        toward = rate * (free * st.border + iskp_term)
+        lam_china = toward * (1.0 - p["cross_border_share"])
+        lam_ca = toward * p["cross_border_share"]
+        exposure = np.where(m == BOYCOTT, p["boycott_exposure"], 1.0)
+        lam_nat = rate * exposure * (p["interior_reach"] * free * (st.border + st.interior)
+                                     + iskp_term)
+        a_china, a_nat, a_ca = poisson_inverse(
+            np.stack([lam_china, lam_nat, lam_ca]),
+            u[Stream.ATTACK_CHINA:Stream.ATTACK_CENTRAL_ASIA + 1])
+
+        # 6. flows ---------------------------------------------------------------------
+        flows = militant_flows(st, p, s_t, s_us, s_b, d, e_idx, x, us, in_power)
+
+        # 7-8. belief and China's final move -------------------------------------------
+        out: Out = {}
+        attacked = (a_china + a_nat) > 0
+        st.quiet = np.where(attacked, 0, st.quiet + 1)
+        if types is not None:
+            f, consequences = self._final(m, types, s, d, close, report, exists, cell, pq)
+        else:
+            f = np.full(n, -1, dtype=np.int64)
+            consequences = None
+            st.recognised = np.zeros(n, dtype=bool)
+            st.planb = np.zeros(n, dtype=np.int8)
+        self._evolve(exists, flows["to_iskp"], us, in_power)
+        out.update(self._outputs(flows, m, f, consequences, s, d, report, close, e_idx,
+                                 effort, pq, (a_china, a_nat, a_ca), (lam_china, lam_nat, lam_ca)))
+        return out
+
+    # ------------------------------------------------------------------ pieces
+
+    def _final(self, m: NDArray[np.int64],
+               types: tuple[NDArray[np.int64], FloatArray, FloatArray], s: NDArray[np.bool_],
+               d: NDArray[np.bool_], close: NDArray[np.bool_], report: NDArray[np.bool_],
+               exists: NDArray[np.bool_], cell: NDArray[np.int64], pq: Mapping[str, Any]
+               ) -> tuple[NDArray[np.int64], dict[str, NDArray[np.bool_]]]:
+        st, p = self.s, self.p
+        # Bayes over the four types on (s, d, r), with each type's tabulated effort
+        _, x4, pd4 = types
+        any_report = bool(report.any())
+        sf = s.astype(float)
+        like = suppression_prob(x4, pq)                   # P(s = 1 | type)
+        like *= 2.0 * sf - 1.0
+        like += 1.0 - sf                                   # P(s observed | type)
+        if np.any(exists):                                 # no ISKP yet: no information
+            like *= np.where(d, pd4, 1.0 - exists * pd4)
+        if any_report:
+            like *= np.where(report, np.where(close, self.close4, 1.0 - self.close4), 1.0)
+        w = st.belief * like
+        st.belief = w / w.sum(axis=0)
+        mu_post = st.mu
+        # China's final action
+        mcell = cell * self.n_m + m
+        sd = FULL_GAME.report_free_index(s.astype(np.int64), d.astype(np.int64))
+        sig = signal_index(s, d, close) if any_report else sd
+        if not any_report:
+            f = self.resp_nr_flat[mcell * N_REPORT_FREE + sd].astype(np.int64)
+        else:
+            f = np.where(report, self.resp_flat[mcell * N_SIGNALS + sig],
+                         self.resp_nr_flat[mcell * N_REPORT_FREE + sd]).astype(np.int64)
+        kind = self.policy.kind
+        if kind is PolicyKind.CONDITIONAL:
+            ready = (mu_post >= p["recognition_threshold"]) & (st.quiet >= p["quiet_quarters"])
+            f = np.where(m == RECOGNIZE, f, np.where(ready, REWARD, WITHHOLD))
+        elif kind is PolicyKind.PLAN_B_AFTER_FAILURE:
+            f = np.where(s, f, PLAN_B)
+        mf = m * N_FINAL + f
+        breach = (np.where(report, _BREACH[mf * N_SIGNALS + sig],
+                           _BREACH_NR[mf * N_REPORT_FREE + sd])
+                  if any_report else _BREACH_NR[mf * N_REPORT_FREE + sd])
+        cons = {k: table[mf] for k, table in _CONS.items()}
+        cons["breach"] = breach
+        st.recognised = cons["recognised"]
+        st.planb = np.where(f == PLAN_B, 1, np.where(f == INTERVENE, 2, 0)).astype(np.int8)
+        return f, cons
+
+    def _evolve(self, exists: NDArray[np.bool_], to_iskp: FloatArray, us: float,
+                in_power: bool) -> None:
+        st, p = self.s, self.p
+        new = exists & ~st.founded
+        strength = np.where(new, p["iskp_strength_initial"], st.strength)
+        st.founded = st.founded | exists
+        pressure = us * p["us_suppression"] + in_power * st.control
+        grown = strength + exists * (p["iskp_growth"] * strength * (1.0 - strength)
+                                     + p["iskp_recruit_gain"] * to_iskp
+                                     - p["iskp_attrition"] * pressure * strength)
+        st.strength = np.clip(grown, 0.0, 1.0)
+        target = (1.0 - p["iskp_control_drag"] * st.strength) if in_power else np.broadcast_to(
+            np.asarray(p["insurgent_control"], dtype=float), (st.n,))
+        shock = p["control_noise"] * (2.0 * self.u[Stream.CONTROL_SHOCK] - 1.0)
+        st.control = np.clip(st.control + p["control_adjust"] * (target - st.control) + shock,
+                             0.05, 1.0)
+
+    def _outputs(self, flows: Mapping[str, FloatArray], m: NDArray[np.int64],
+                 f: NDArray[np.int64], cons: Mapping[str, NDArray[np.bool_]] | None,
+                 s: NDArray[np.bool_], d: NDArray[np.bool_], report: NDArray[np.bool_],
+                 close: NDArray[np.bool_], e_idx: NDArray[np.int64], effort: FloatArray,
+                 pq: Mapping[str, Any], attacks: tuple[FloatArray, FloatArray, FloatArray],
+                 rates: tuple[FloatArray, FloatArray, FloatArray]) -> Out:
+        """The quarter's outputs (only those the caller needs, when it said which)."""
+        st, n = self.s, self.s.n
+        zeros = np.zeros(n)
+
+        def flag(x: NDArray[Any]) -> FloatArray:
+            return np.asarray(x, dtype=float)
+
+        make: dict[str, Callable[[], NDArray[Any]]] = {
+            "militants_border": lambda: st.border, "militants_interior": lambda: st.interior,
+            "militants_coopted": lambda: st.coopted, "militants_iskp": lambda: st.iskp,
+            "militants_abroad": lambda: st.abroad,
+            "militants_neutralised": lambda: st.neutralised,
+            "militants_remaining": st.active_militants,
+            "militants_border_change": lambda: flows["change"],
+            "militants_relocated": lambda: flows["relocated"],
+            "militants_to_iskp": lambda: flows["to_iskp"],
+            "militants_transferred": lambda: flows["transferred"],
+            "militants_recruited": lambda: flows["recruits"],
+            "iskp_strength": lambda: st.strength, "taliban_control": lambda: st.control,
+            "belief_sincere": lambda: st.mu, "first_move": lambda: m, "final_action": lambda: f,
+            "engaged": lambda: flag((m >= 0) & (m != BOYCOTT)),
+            "recognised": lambda: flag(st.recognised), "taliban_effort": lambda: effort,
+            "taliban_acts": lambda: flag(e_idx > 0), "suppressed": lambda: flag(s),
+            "defected": lambda: flag(d), "un_report": lambda: flag(report),
+            "un_report_close": lambda: flag(close), "attacks_china": lambda: attacks[0],
+            "attacks_nationals": lambda: attacks[1], "attacks_central_asia": lambda: attacks[2],
+            "expected_attacks_china": lambda: rates[0],
+            "expected_attacks_nationals": lambda: rates[1],
+            "expected_attacks_central_asia": lambda: rates[2],
+        }
+        if cons is None:
+            for name in ("recognition_status", "planb_status", "china_payoff",
+                         "taliban_payoff", "china_pays"):
+                make[name] = lambda: zeros
+        else:
+            c = cons
+            make["recognition_status"] = lambda: flag(
+                np.where(c["recognised"], 2, np.where(c["aid"], 1, 0)))
+            make["planb_status"] = lambda: flag(
+                np.where(c["plan_b"], 1, np.where(c["intervene"], 2, 0)))
+            if self.payoffs:
+                pay = self._payoffs(m, c, s, d, effort, pq)
+                make["china_payoff"] = lambda: pay[0]
+                make["taliban_payoff"] = lambda: pay[1]
+                make["china_pays"] = lambda: pay[2]
+            else:
+                for name in PAYOFF_OUTPUTS:
+                    make[name] = lambda: np.full(n, np.nan)        # not requested
+        wanted = make.keys() if self.needed is None else self.needed & make.keys()
+        return {k: make[k]() for k in wanted}
+
+    def _payoffs(self, m: NDArray[np.int64], cons: Mapping[str, NDArray[np.bool_]],
+                 s: NDArray[np.bool_], d: NDArray[np.bool_], effort: FloatArray,
+                 pq: Mapping[str, Any]) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """U_C, U_T of the realised round and what China pays (aid + recognition cost)."""
+        st, p, n = self.s, self.p, self.s.n
+        kw = {k: cons[k] for k in ("recognised", "plan_b", "intervene")}
+        u_c = china_utility(engaged=m != BOYCOTT, aid=cons["aid"], grants=cons["grants"],
+                            breach=cons["breach"], s=s, d=d, sincere=self.sincere_true,
+                            kappa=self.kappa_true * st.control, effort=effort, p=pq, **kw)
+        u_t = taliban_utility(aid=cons["aid"], boycott=m == BOYCOTT, s=s, d=d,
+                              sincere=self.sincere_true, effort=effort, p=pq, **kw)
+        pays = p["aid_cost"] * cons["aid"] + pq["recognition_cost"] * cons["grants"]
+        return (np.broadcast_to(u_c, (n,)), np.broadcast_to(u_t, (n,)),
+                np.broadcast_to(pays, (n,)))

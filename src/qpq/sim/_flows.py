@@ -1,0 +1,108 @@
+"""Flows between the militant stocks in a quarter, driven by the realised signals.
+
+Stocks (continuous fighters): border zone, interior, co-opted, ISKP, abroad, neutralised.
+Every outflow is a share of what is left after the previous one, in this order, so stocks
+stay non-negative and militants are conserved (only recruitment adds):
+
+1. the Taliban's action, when it succeeds this quarter (s_T = 1): restrain-and-co-opt moves
+   ``taliban_action_rate`` of the border stock, ``coopt_share`` of it into Taliban ranks and
+   the rest to the interior (the relocation to Baghlan/Takhar); a crackdown hits the border
+   and the interior alike, neutralising ``crackdown_neutralise_share`` and driving the
+   rest abroad;
+2. US/NATO strikes (s_US = 1) kill ``us_strike_rate`` of the border stock;
+3. other counter-terrorism (s_base = 1) neutralises ``base_neutralise_rate`` of the border
+   and interior stocks;
+4. a defection quarter (d = 1) sends ``defection_share`` of border and interior to ISKP;
+5. fighting wears down the Uyghurs in ISKP (``iskp_fighter_attrition`` at full pressure);
+6. ``return_rate`` of those abroad return to the border zone; ``recruitment``·(1 − pressure)
+   new recruits arrive there.
+
+Transfers to China are ``transfer_share`` of the neutralisations by the Taliban and other
+counter-terrorism (US strikes kill).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qpq.sim._state import ChunkState
+
+__all__ = ["militant_flows"]
+
+FloatArray = NDArray[np.float64]
+
+
+def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
+                   s_us: NDArray[np.bool_], s_b: NDArray[np.bool_], d: NDArray[np.bool_],
+                   e_idx: NDArray[np.int64], x: FloatArray, us: float, in_power: bool
+                   ) -> dict[str, FloatArray]:
+    """Move militants between the stocks of ``st`` in place; return the quarter's flows.
+
+    Parameters
+    ----------
+    st
+        The chunk's state (stocks updated in place).
+    p
+        Per-scenario parameters.
+    s_t, s_us, s_b
+        Which suppression succeeded: the Taliban's, the US/NATO's, other counter-terrorism's.
+    d
+        Defection quarter (ISKP exists and the militants' logit chose it).
+    e_idx, x
+        The Taliban's effort level (0-2) and pressure κ·control·e.
+    us, in_power
+        US presence and whether the Taliban govern this quarter.
+    """
+    b0 = st.border
+    border, interior, abroad = b0, st.interior, st.abroad
+    zero = np.zeros(st.n)
+    relocated = coopt = neutralised = zero
+    if in_power and s_t.any():
+        # Taliban action: restrain moves border militants (relocate / co-opt);
+        # a crackdown hits border and interior (neutralise / flee abroad)
+        hit = s_t * p["taliban_action_rate"]
+        restrain = hit * (e_idx == 1)
+        crack = hit * (e_idx == 2)
+        moved = restrain * border
+        relocated = moved * (1.0 - p["coopt_share"])
+        coopt = moved * p["coopt_share"]
+        cracked = crack * (border + interior)
+        neutralised = cracked * p["crackdown_neutralise_share"]
+        border = border - moved - crack * border
+        interior = interior - crack * interior + relocated
+        abroad = abroad + (cracked - neutralised)
+    killed = zero
+    if us > 0.0:
+        killed = s_us * p["us_strike_rate"] * border
+        border = border - killed
+    base_rate = s_b * p["base_neutralise_rate"]
+    base = base_rate * (border + interior)
+    border = border - base_rate * border
+    interior = interior - base_rate * interior
+    neutralised = neutralised + base
+    to_iskp = zero
+    if d.any():
+        share = d * p["defection_share"]
+        to_iskp = share * (border + interior)
+        border = border - share * border
+        interior = interior - share * interior
+    pressure = np.minimum(us * p["us_suppression"] + in_power * st.control, 1.0)
+    k_loss = p["iskp_fighter_attrition"] * pressure * (st.iskp + to_iskp)
+    returned = p["return_rate"] * abroad
+    recruits = p["recruitment"] * (1.0 - x)
+    transferred = p["transfer_share"] * neutralised
+    border = border + returned + recruits
+    change = border - b0
+    st.border = border
+    st.interior = interior
+    st.coopted = st.coopted + coopt
+    st.iskp = st.iskp + to_iskp - k_loss
+    st.abroad = abroad - returned
+    st.neutralised = st.neutralised + neutralised + killed + k_loss
+    st.transferred = st.transferred + transferred
+    return {"relocated": relocated, "to_iskp": to_iskp, "transferred": transferred,
+            "recruits": np.broadcast_to(recruits, (st.n,)), "change": change}

@@ -1,0 +1,242 @@
+"""As-of forecasts: the calibrated ensemble carried on from the as-of date.
+
+:func:`forecast` takes a :class:`~qpq.sim._calibration.CalibrationResult` (particles at the
+as-of date), resamples ``n`` scenarios from its particles (each block from its own
+resampling stream), and runs them from the first quarter after the history to the quarter
+containing ``until`` under a policy, with the history the as-of view knows (phases still
+running go on; later events are unknown). Over that window it reports the events of
+:data:`EVENTS`, each saying whether the facts used in the calibration bear on it
+("calibrated") or not ("uncalibrated (assumption-driven)"). :func:`event_values` is the
+one definition of the events' values (the dashboard's what-if uses it too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qpq.case import Case, case_as_of
+from qpq.errors import BadInputError
+from qpq.sim._calibration import RUN_START, UNCALIBRATED, CalibrationResult, history_end
+from qpq.sim._engine import RunSpec, SimResult, WindowStat, simulate
+from qpq.sim._policies import resolve_policy
+from qpq.sim._rng import Purpose
+from qpq.sim._tables import select_regimes, table_for
+from qpq.sim._timeline import LATEST, build_timeline, quarter_end, quarter_of
+from qpq.stats import median_interval
+
+__all__ = [
+    "EVENTS",
+    "EventSpec",
+    "ForecastResult",
+    "check_window",
+    "event_values",
+    "forecast",
+    "forecast_stats",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    """A forecast event: what it measures and which simulator outputs bear on it."""
+
+    name: str
+    kind: str
+    unit: str
+    description: str
+    bears_on: tuple[str, ...]
+
+
+EVENTS: tuple[EventSpec, ...] = (
+    EventSpec("china_recognizes_de_jure", "probability", "probability",
+              "China holds de jure recognition of the Taliban at some quarter of the window",
+              ("recognised", "recognition_status", "engaged")),
+    EventSpec("attacks_on_chinese_nationals_afghanistan", "expected count", "attacks",
+              "Expected attacks on Chinese nationals in Afghanistan over the window",
+              ("attacks_nationals", "expected_attacks_nationals")),
+    EventSpec("attacks_cross_border_central_asia", "expected count", "attacks",
+              "Expected attacks across the border into Central Asia over the window",
+              ("attacks_central_asia", "expected_attacks_central_asia")),
+    EventSpec("militants_at_border_share", "expected share", "share of remaining militants",
+              "Expected share of the remaining Uyghur militants in the border zone at the end",
+              ("militants_border", "militants_relocated", "militants_transferred")),
+    EventSpec("militants_coopted_share", "expected share", "share of remaining militants",
+              "Expected share of the remaining Uyghur militants co-opted into Taliban ranks",
+              ("militants_coopted", "militants_relocated")),
+    EventSpec("militants_eliminated", "probability", "probability",
+              "Probability that no militants remain (all stocks below elimination_threshold)",
+              ("militants_border", "militants_transferred", "militants_remaining")),
+    EventSpec("iskp_strength", "median and 90% interval", "index (0-1)",
+              "ISKP strength at the end of the window", ("iskp_strength",)),
+)
+"""The events of ``qpq sim forecast`` (docs/model-dynamics.md §7.8)."""
+
+
+def forecast_stats(first: int, last: int) -> tuple[WindowStat, ...]:
+    """Window statistics the events need over quarters [first, last]."""
+    return (
+        WindowStat("recognised_any", "recognised", first, last, "max"),
+        WindowStat("nationals", "expected_attacks_nationals", first, last, "sum"),
+        WindowStat("nationals_count", "attacks_nationals", first, last, "sum"),
+        WindowStat("central_asia", "expected_attacks_central_asia", first, last, "sum"),
+        WindowStat("central_asia_count", "attacks_central_asia", first, last, "sum"),
+        WindowStat("china", "expected_attacks_china", first, last, "sum"),
+        WindowStat("border", "militants_border", first, last, "final"),
+        WindowStat("coopted", "militants_coopted", first, last, "final"),
+        WindowStat("remaining", "militants_remaining", first, last, "final"),
+        WindowStat("iskp_strength", "iskp_strength", first, last, "final"),
+        WindowStat("recognised_at_start", "recognised", first, first, "final"),
+    )
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """A forecast: the events, their calibration status, and the run behind them."""
+
+    as_of: dt.date
+    until: dt.date
+    policy: str
+    n: int
+    seed: int
+    events: dict[str, dict[str, Any]]
+    calibration: dict[str, Any]
+    sim: SimResult
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document of ``qpq sim forecast --json``."""
+        return {"as_of": self.as_of.isoformat(), "until": self.until.isoformat(),
+                "policy": self.policy, "n": self.n, "seed": self.seed,
+                "events": self.events, "calibration": self.calibration}
+
+
+def _label(spec: EventSpec, cal: CalibrationResult) -> tuple[bool, list[str]]:
+    facts = [f.fact.id for f in cal.facts
+             if f.used and f.fact.target is not None and f.fact.target.quantity in spec.bears_on]
+    return bool(facts), facts
+
+
+def event_values(stats: Mapping[str, NDArray[np.float64]], threshold: float | NDArray[np.float64]
+                 ) -> dict[str, dict[str, Any]]:
+    """The value of every event of :data:`EVENTS`, from a run's window statistics.
+
+    The one definition of the events, for ``qpq sim forecast`` and the dashboard's what-if:
+    a probability is a share of scenarios, an expected count a mean of Poisson rates
+    summed over the window (with the mean of the drawn counts beside it), a share of
+    remaining militants a mean over the scenarios that still have militants (``None``
+    when none has), ISKP strength the median and 90% interval.
+
+    Parameters
+    ----------
+    stats
+        Per-scenario window statistics of :func:`forecast_stats`.
+    threshold
+        ``elimination_threshold``: one value or one per scenario.
+    """
+    st = stats
+    remaining = st["remaining"]
+    alive = remaining >= threshold
+    with np.errstate(invalid="ignore", divide="ignore"):
+        border_share = np.where(alive, st["border"] / remaining, np.nan)
+        coopt_share = np.where(alive, st["coopted"] / remaining, np.nan)
+    lo, med, hi = median_interval(st["iskp_strength"])
+    return {
+        "china_recognizes_de_jure": {
+            "probability": float((st["recognised_any"] >= 1).mean()),
+            "already_at_start": float((st["recognised_at_start"] >= 1).mean())},
+        "attacks_on_chinese_nationals_afghanistan": {
+            "expected": float(st["nationals"].mean()),
+            "simulated_mean": float(st["nationals_count"].mean())},
+        "attacks_cross_border_central_asia": {
+            "expected": float(st["central_asia"].mean()),
+            "simulated_mean": float(st["central_asia_count"].mean())},
+        "militants_at_border_share": {
+            "expected": float(np.nanmean(border_share)) if alive.any() else None,
+            "scenarios_with_militants": float(alive.mean())},
+        "militants_coopted_share": {
+            "expected": float(np.nanmean(coopt_share)) if alive.any() else None,
+            "scenarios_with_militants": float(alive.mean())},
+        "militants_eliminated": {"probability": float((~alive).mean())},
+        "iskp_strength": {"median": med, "interval_90": [lo, hi]},
+    }
+
+
+def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float64]
+            ) -> dict[str, dict[str, Any]]:
+    values = event_values(sim.stats, threshold)
+    out = {}
+    for spec in EVENTS:
+        calibrated, facts = _label(spec, cal)
+        out[spec.name] = {**values[spec.name], "kind": spec.kind, "unit": spec.unit,
+                          "calibrated": calibrated,
+                          "label": "calibrated" if calibrated else UNCALIBRATED,
+                          "facts": facts}
+    return out
+
+
+def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1,
+                 start: dt.date = RUN_START) -> None:
+    """Reject bad forecast input before any work: policy, dates, ensemble size.
+
+    Raises
+    ------
+    BadInputError
+        For an unknown policy, an as-of date that leaves no complete quarter of history
+        after ``start``, an ``until`` not after the as-of date or beyond the last date a
+        run may reach, or ``n`` < 1.
+    """
+    resolve_policy(policy)
+    if n < 1:
+        raise BadInputError(f"--n must be at least 1, got {n}")
+    if as_of > LATEST or until > LATEST:
+        raise BadInputError(f"dates must not be later than {LATEST}; got --as-of {as_of}, "
+                            f"--until {until}")
+    if history_end(as_of) < quarter_of(start):
+        raise BadInputError(f"--as-of {as_of} is out of range: the history starts {start} and "
+                            "needs at least one complete quarter before the as-of date")
+    if until <= as_of:
+        raise BadInputError(f"--as-of {as_of} must be before --until {until}")
+
+
+def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
+             policy: str = "equilibrium", n: int = 10_000, seed: int = 0, workers: int = 1,
+             series_sample: int = 500) -> ForecastResult:
+    """Run the calibrated ensemble from the as-of date to ``until``.
+
+    Raises
+    ------
+    BadInputError
+        For an unknown policy, ``until`` not after the as-of date, or beyond the last date
+        a run may reach.
+    """
+    as_of = calibration.as_of
+    check_window(as_of, until, policy, n)
+    first = calibration.timeline.stop
+    last = quarter_of(until)
+    view = case_as_of(case, as_of)
+    timeline = build_timeline(view, quarter_end(first - 1) + dt.timedelta(days=1),
+                              quarter_end(last))
+    pool = calibration.particle_pool
+    unique = np.unique(calibration.sim.pool_index[calibration.accepted])
+    table = select_regimes(calibration.table.take(unique), timeline.regimes)
+    if table is None:
+        table = table_for(pool, timeline.regimes, calibration.table.grid.shape[0],
+                          workers=workers)
+    spec = RunSpec(timeline=timeline, pool=pool, table=table, policy=policy, n=n, seed=seed,
+                   purpose=Purpose.FORECAST, particles=calibration.particles,
+                   stats=forecast_stats(timeline.start, timeline.stop - 1),
+                   series_sample=min(n, series_sample))
+    sim = simulate(spec, workers=workers)
+    threshold = pool.values["elimination_threshold"][sim.pool_index]
+    events = _events(sim, calibration, threshold)
+    cal = {"facts_used": list(calibration.used_facts), "accepted": int(calibration.accepted.size),
+           "draws": calibration.draws, "replicates": calibration.replicates,
+           "approximate": calibration.approximate, "calibration_seed": calibration.seed,
+           "history_policy": calibration.policy,
+           "window": [timeline.labels()[0], timeline.labels()[-1]]}
+    return ForecastResult(as_of=as_of, until=until, policy=policy, n=n, seed=seed,
+                          events=events, calibration=cal, sim=sim)

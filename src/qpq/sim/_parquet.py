@@ -1,0 +1,109 @@
+"""Streaming simulation results to Parquet, one file per execution chunk.
+
+A run directory holds:
+
+* ``scenarios/part-NNNNN.parquet`` — one row per scenario: index, parameter point, true
+  type and every window statistic (written as each chunk finishes, in block order);
+* ``series/part-NNNNN.parquet`` — the sampled scenarios' quarterly series (long format:
+  scenario, quarter, one column per variable of :data:`qpq.sim._engine.SERIES`);
+* ``summary.parquet`` — per quarter and variable: the ensemble mean (all scenarios) and
+  the quantiles of :data:`qpq.stats.FAN_QUANTILES` over the sampled scenarios;
+* ``meta.json`` — what was run.
+
+Files are written with DuckDB (a core dependency) and read back with
+``read_parquet('DIR/scenarios/*.parquet')``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from qpq.sim._engine import SERIES, ChunkResult, RunSpec, SimResult
+from qpq.sim._timeline import quarter_label
+from qpq.stats import FAN_QUANTILES, quantile_name
+
+__all__ = ["ParquetSink", "quantile_frame", "read_scenarios", "write_parquet"]
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write one data frame to a Parquet file (via DuckDB)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.register("frame", frame)
+        con.execute(f"COPY frame TO '{path.as_posix()}' (FORMAT parquet)")
+    finally:
+        con.close()
+
+
+def quantile_frame(result: SimResult) -> pd.DataFrame:
+    """Per quarter and variable: ensemble mean and quantiles over the sampled scenarios."""
+    labels = result.spec.timeline.labels()
+    rows: list[dict[str, Any]] = []
+    sample = result.sample_series
+    for j, var in enumerate(SERIES):
+        qs = (np.quantile(sample[:, :, j], FAN_QUANTILES, axis=1) if sample.shape[1]
+              else np.full((len(FAN_QUANTILES), len(labels)), np.nan))
+        for t, lab in enumerate(labels):
+            row: dict[str, Any] = {"quarter": lab, "t": t, "variable": var,
+                                   "mean": float(result.mean_series[t, j])}
+            for k, qv in enumerate(FAN_QUANTILES):
+                row[quantile_name(qv)] = float(qs[k, t])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+class ParquetSink:
+    """Writes each chunk's rows as it arrives, then the summary (see the module docstring)."""
+
+    def __init__(self, out_dir: Path, meta: Mapping[str, Any] | None = None) -> None:
+        self.out = Path(out_dir)
+        self.meta = dict(meta or {})
+        self.parts = 0
+
+    def __call__(self, spec: RunSpec, chunk: ChunkResult) -> None:
+        """Write one chunk (called in block order)."""
+        n = chunk.type_index.shape[0]
+        frame = pd.DataFrame({"scenario": np.arange(chunk.first, chunk.first + n),
+                              "pool_index": chunk.pool_index, "type_index": chunk.type_index,
+                              **chunk.stats})
+        write_parquet(frame, self.out / "scenarios" / f"part-{self.parts:05d}.parquet")
+        k = chunk.sample_index.shape[0]
+        if k:
+            t_len = chunk.sample_series.shape[0]
+            labels = [quarter_label(q) for q in range(spec.timeline.start, spec.timeline.stop)]
+            series = pd.DataFrame({
+                "scenario": np.tile(chunk.sample_index, t_len),
+                "quarter": np.repeat(labels, k),
+                **{v: chunk.sample_series[:, :, j].reshape(-1) for j, v in enumerate(SERIES)}})
+            write_parquet(series, self.out / "series" / f"part-{self.parts:05d}.parquet")
+        self.parts += 1
+
+    def finish(self, result: SimResult) -> Path:
+        """Write ``summary.parquet`` and ``meta.json``; return the directory."""
+        write_parquet(quantile_frame(result), self.out / "summary.parquet")
+        meta = {"n": result.spec.n, "seed": result.spec.seed, "policy": result.spec.policy,
+                "quarters": [quarter_label(result.spec.timeline.start),
+                             quarter_label(result.spec.timeline.stop - 1)],
+                "chunks": self.parts, **self.meta}
+        (self.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+        return self.out
+
+
+def read_scenarios(out_dir: Path) -> pd.DataFrame:
+    """All scenario rows of a run directory, in scenario order (via DuckDB)."""
+    con = duckdb.connect()
+    try:
+        glob = (Path(out_dir) / "scenarios" / "*.parquet").as_posix()
+        frame: pd.DataFrame = con.execute(
+            f"SELECT * FROM read_parquet('{glob}') ORDER BY scenario").df()
+    finally:
+        con.close()
+    return frame

@@ -1,0 +1,159 @@
+"""Policy runs: the whole history and beyond under each of China's policies, side by side.
+
+:func:`run_policies` is what ``qpq sim run`` does: one parameter pool (the defaults, or
+``draws`` points from the plausible ranges), one equilibrium lookup, and one ensemble per
+policy sharing every random number (common random numbers), from the case's ``run.start``
+to ``until``, with the case's full history. Each run can stream to Parquet
+(:mod:`qpq.sim._parquet`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from qpq.case import Case
+from qpq.errors import BadInputError
+from qpq.sim._engine import RunSpec, SimResult, WindowStat, simulate
+from qpq.sim._policies import policy_names, resolve_policy
+from qpq.sim._pools import ParameterPool, default_pool, sample_pool, sim_registry
+from qpq.sim._tables import table_for
+from qpq.sim._timeline import EARLIEST, LATEST, build_timeline, quarter_of
+
+__all__ = ["RunRequest", "run_policies", "summary_stats"]
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What ``qpq sim run`` runs.
+
+    Attributes
+    ----------
+    policies
+        Registry policy names (default: all).
+    start, until
+        First and last day of the run (default: the case's ``run.start`` and ``run.until``).
+    n, seed
+        Scenarios per policy and seed.
+    draws
+        0: every scenario at the defaults; k > 0: k parameter points from the ranges.
+    overrides
+        ``--set NAME=VALUE`` pairs (validated against each parameter's range).
+    window_start
+        First day of the window of the per-scenario summary statistics (default: the case's
+        ``run.takeover``).
+    grid_size, workers, chunk_blocks, series_sample
+        Lookup grid, worker processes, blocks per chunk, scenarios that keep series.
+    out_dir
+        Stream results here (one sub-folder per policy), if given.
+    """
+
+    policies: tuple[str, ...] = field(default_factory=policy_names)
+    start: dt.date | None = None
+    until: dt.date | None = None
+    n: int = 10_000
+    seed: int = 0
+    draws: int = 0
+    overrides: Mapping[str, str] = field(default_factory=dict)
+    window_start: dt.date | None = None
+    grid_size: int = 24
+    workers: int = 1
+    chunk_blocks: int = 32
+    series_sample: int = 1000
+    out_dir: Path | None = None
+
+    def for_case(self, case: Case) -> RunRequest:
+        """A copy with the dates this request leaves open taken from the case's ``run`` block."""
+        if self.start and self.until and self.window_start:
+            return self
+        run = case.run
+        return replace(self, start=self.start or run.start, until=self.until or run.until,
+                       window_start=self.window_start or run.takeover)
+
+    def dates(self) -> tuple[dt.date, dt.date, dt.date]:
+        """Start, until and window start; :meth:`for_case` fills those left open."""
+        if self.start is None or self.until is None or self.window_start is None:
+            raise ValueError("dates left open: resolve them with RunRequest.for_case(case)")
+        return self.start, self.until, self.window_start
+
+    def check(self) -> None:
+        """Raise :class:`BadInputError` for bad input (unknown policy, dates, sizes)."""
+        for p in self.policies:
+            resolve_policy(p)
+        start, until, window = self.dates()
+        if not EARLIEST <= start < until <= LATEST:
+            raise BadInputError(f"need {EARLIEST} <= start < until <= {LATEST}; got start "
+                                f"{start}, until {until}")
+        if not start <= window <= until:
+            raise BadInputError(f"the summary window start {window} must lie in "
+                                f"the run {start}..{until}")
+        if self.n < 1 or self.draws < 0 or self.grid_size < 2:
+            raise BadInputError("need n >= 1, draws >= 0 and a grid of at least 2 points")
+
+
+def summary_stats(first: int, last: int) -> tuple[WindowStat, ...]:
+    """The per-scenario statistics ``qpq sim run`` reports over [first, last]."""
+    return (
+        WindowStat("attacks_china", "attacks_china", first, last, "sum"),
+        WindowStat("attacks_nationals", "attacks_nationals", first, last, "sum"),
+        WindowStat("attacks_central_asia", "attacks_central_asia", first, last, "sum"),
+        WindowStat("expected_attacks_china", "expected_attacks_china", first, last, "sum"),
+        WindowStat("expected_attacks_nationals", "expected_attacks_nationals", first, last,
+                   "sum"),
+        WindowStat("recognition_time", "recognised", first, last, "first_positive"),
+        WindowStat("recognised_share", "recognised", first, last, "mean"),
+        WindowStat("engaged_share", "engaged", first, last, "mean"),
+        WindowStat("militants_border", "militants_border", first, last, "final"),
+        WindowStat("militants_iskp", "militants_iskp", first, last, "final"),
+        WindowStat("militants_remaining", "militants_remaining", first, last, "final"),
+        WindowStat("iskp_strength", "iskp_strength", first, last, "final"),
+        WindowStat("china_payoff", "china_payoff", first, last, "discounted_sum"),
+        WindowStat("taliban_payoff", "taliban_payoff", first, last, "discounted_sum"),
+        WindowStat("china_pays", "china_pays", first, last, "sum"),
+    )
+
+
+def run_policies(case: Case, request: RunRequest,
+                 on_progress: Callable[[str, int, int], None] | None = None
+                 ) -> tuple[ParameterPool, dict[str, SimResult]]:
+    """Run every requested policy with common random numbers; return the pool and results.
+
+    Dates the request leaves open come from the case's ``run`` block.
+    """
+    request = request.for_case(case)
+    request.check()
+    start, until, window_start = request.dates()
+    registry = sim_registry(case)
+    pool = (sample_pool(registry, request.draws, request.seed, request.overrides)
+            if request.draws else default_pool(registry, request.overrides))
+    timeline = build_timeline(case, start, until)
+
+    def cb(stage: str) -> Callable[[int, int], None] | None:
+        if on_progress is None:
+            return None
+        f = on_progress
+        return lambda done, total: f(stage, done, total)
+
+    table = table_for(pool, timeline.regimes, request.grid_size, workers=request.workers,
+                      on_progress=cb("equilibrium lookup"))
+    stats = summary_stats(max(quarter_of(window_start), timeline.start),
+                          timeline.stop - 1)
+    results: dict[str, SimResult] = {}
+    if request.out_dir is not None:
+        # Only runs written to disk need DuckDB and pandas.
+        from qpq.sim._parquet import ParquetSink
+    for name in request.policies:
+        spec = RunSpec(timeline=timeline, pool=pool, table=table, policy=name, n=request.n,
+                       seed=request.seed, stats=stats,
+                       series_sample=min(request.n, request.series_sample))
+        sink = ParquetSink(request.out_dir / name, {"policy": name, "pool": pool.origin}
+                           ) if request.out_dir is not None else None
+        res = simulate(spec, chunk_blocks=request.chunk_blocks, workers=request.workers,
+                       on_chunk=cb(name), sink=sink)
+        if sink is not None:
+            sink.finish(res)
+        results[name] = res
+    return pool, results
+

@@ -1,0 +1,218 @@
+"""The simulator's clock and the history it reads from the case file.
+
+Time step: one **quarter**. A quarter is numbered absolutely as ``year*4 + (month-1)//3``
+(so 1996Q1 is 7984), and a run covers the quarters ``[start, stop)``.
+
+History comes from the case's dated phases and events, never from code:
+
+* each phase's ``attributes`` (``us_presence``, ``taliban_in_power``) hold in a quarter when
+  the phase is in force on the quarter's **midpoint** (from the fuzzy start's earliest day
+  up to, not including, the fuzzy end's latest day, so that a phase ending on the day the
+  next begins hands over that day; an open phase runs on). Where several phases give the
+  same attribute the largest value holds; where none does it is 0;
+* third-party recognitions of the Taliban are events of type ``recognition`` whose actors
+  include ``taliban`` but not ``china``; each lowers China's ``recognition_cost`` from its
+  quarter on (parameter ``third_party_recognition_factor``).
+
+A :class:`Timeline` is built from a case (usually an as-of view, so a forecast cannot see
+events after its cut-off) and may carry counterfactual overrides for proposition tests.
+The *regime* of a quarter is the part of the one-round game that history changes
+(``us_presence`` and the number of third-party recognitions): the equilibrium lookup is
+built once per regime.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qpq.case import Case, FuzzyDate
+from qpq.errors import BadInputError
+
+__all__ = [
+    "EARLIEST",
+    "LATEST",
+    "Override",
+    "Regime",
+    "Timeline",
+    "build_timeline",
+    "quarter_end",
+    "quarter_label",
+    "quarter_mid",
+    "quarter_of",
+    "quarter_start",
+]
+
+EARLIEST = dt.date(1990, 1, 1)
+"""The earliest date a run may start."""
+
+LATEST = dt.date(2100, 12, 31)
+"""The latest date a run may reach."""
+
+
+def quarter_of(day: dt.date) -> int:
+    """Absolute quarter number of a day: ``year*4 + (month-1)//3``."""
+    return day.year * 4 + (day.month - 1) // 3
+
+
+def quarter_start(q: int) -> dt.date:
+    """First day of absolute quarter ``q``."""
+    return dt.date(q // 4, (q % 4) * 3 + 1, 1)
+
+
+def quarter_end(q: int) -> dt.date:
+    """Last day of absolute quarter ``q``."""
+    return quarter_start(q + 1) - dt.timedelta(days=1)
+
+
+def quarter_mid(q: int) -> dt.date:
+    """Midpoint day of absolute quarter ``q`` (the day phases are evaluated on)."""
+    a, b = quarter_start(q), quarter_end(q)
+    return a + (b - a) // 2
+
+
+def quarter_label(q: int) -> str:
+    """``1996Q1``-style label."""
+    return f"{q // 4}Q{q % 4 + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class Regime:
+    """The history-dependent inputs of the one-round game in a quarter."""
+
+    us_presence: float
+    recognitions: int
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A counterfactual: attribute ``name`` takes ``value`` on ``[start, end]`` (dates)."""
+
+    name: str
+    value: float
+    start: dt.date
+    end: dt.date = LATEST
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Per-quarter history inputs for the quarters ``[start, stop)``.
+
+    Attributes
+    ----------
+    start, stop
+        Absolute quarter numbers.
+    us_presence, taliban_in_power
+        Per-quarter attribute values (float arrays).
+    recognitions
+        Cumulative third-party recognitions of the Taliban in force per quarter.
+    regimes
+        Distinct :class:`Regime` values among quarters with the Taliban in power.
+    regime_index
+        Per-quarter index into ``regimes`` (0 where the Taliban are not in power).
+    sources
+        Phase and event ids the timeline was read from.
+    """
+
+    start: int
+    stop: int
+    us_presence: NDArray[np.float64]
+    taliban_in_power: NDArray[np.float64]
+    recognitions: NDArray[np.int64]
+    regimes: tuple[Regime, ...]
+    regime_index: NDArray[np.int64]
+    sources: tuple[str, ...] = field(default=())
+
+    @property
+    def n_quarters(self) -> int:
+        """Number of quarters in the run."""
+        return self.stop - self.start
+
+    def in_power(self, q: int) -> bool:
+        """Whether the Taliban govern in absolute quarter ``q``."""
+        return bool(self.taliban_in_power[q - self.start] >= 0.5)
+
+    def labels(self) -> list[str]:
+        """Quarter labels of the run."""
+        return [quarter_label(q) for q in range(self.start, self.stop)]
+
+
+def _in_force(start: str, end: str | None, day: dt.date) -> bool:
+    if FuzzyDate.parse(start).earliest > day:
+        return False
+    return end is None or day < FuzzyDate.parse(end).latest
+
+
+def third_party_recognitions(case: Case) -> list[tuple[str, dt.date]]:
+    """Recognitions of the Taliban by others than China: (event id, day it counts from)."""
+    out = []
+    for ev in case.events:
+        if str(ev.type) == "recognition" and "taliban" in ev.actors and "china" not in ev.actors:
+            out.append((ev.id, FuzzyDate.parse(ev.date).latest))
+    return sorted(out, key=lambda x: x[1])
+
+
+def build_timeline(case: Case, start: dt.date, stop: dt.date,
+                   overrides: tuple[Override, ...] = ()) -> Timeline:
+    """Read phases and events of ``case`` into per-quarter inputs for ``[start, stop]``.
+
+    Parameters
+    ----------
+    case
+        The case (pass an as-of view for forecasts).
+    start, stop
+        First and last day of the run; the run covers every quarter they touch.
+    overrides
+        Counterfactual attribute values (e.g. the US stays after 2021).
+    """
+    if not EARLIEST <= start <= stop <= LATEST:
+        raise BadInputError(f"a run must satisfy {EARLIEST} <= start <= stop <= {LATEST}; "
+                            f"got start {start}, stop {stop}")
+    q0, q1 = quarter_of(start), quarter_of(stop) + 1
+    n = q1 - q0
+    attrs: dict[str, NDArray[np.float64]] = {"us_presence": np.zeros(n),
+                                             "taliban_in_power": np.zeros(n)}
+    used: list[str] = []
+    for ph in case.phases:
+        if not ph.attributes:
+            continue
+        hit = False
+        for i in range(n):
+            if _in_force(ph.start, ph.end, quarter_mid(q0 + i)):
+                hit = True
+                for name, value in ph.attributes.items():
+                    if name in attrs:
+                        attrs[name][i] = max(attrs[name][i], float(value))
+        if hit:
+            used.append(ph.id)
+    for ov in overrides:
+        if ov.name not in attrs:
+            raise BadInputError(f"unknown timeline attribute {ov.name!r}; known: "
+                                + ", ".join(attrs))
+        for i in range(n):
+            if ov.start <= quarter_mid(q0 + i) <= ov.end:
+                attrs[ov.name][i] = ov.value
+    recog = np.zeros(n, dtype=np.int64)
+    for ev_id, day in third_party_recognitions(case):
+        qi = quarter_of(day) - q0
+        if qi < n:
+            recog[max(qi, 0):] += 1
+            used.append(ev_id)
+    regimes: list[Regime] = []
+    index = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        if attrs["taliban_in_power"][i] < 0.5:
+            continue
+        reg = Regime(float(attrs["us_presence"][i]), int(recog[i]))
+        if reg not in regimes:
+            regimes.append(reg)
+        index[i] = regimes.index(reg)
+    if not regimes:
+        regimes.append(Regime(0.0, 0))
+    return Timeline(start=q0, stop=q1, us_presence=attrs["us_presence"],
+                    taliban_in_power=attrs["taliban_in_power"], recognitions=recog,
+                    regimes=tuple(regimes), regime_index=index, sources=tuple(used))
+

@@ -1,0 +1,44 @@
+"""qpq.parallel: one executor protocol for every lens; results in task order when asked."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from qpq.errors import BadInputError
+from qpq.parallel import InProcess, ProcessPool, executor_for, map_ordered
+
+
+class LastFirst(InProcess):
+    """Finishes tasks in reverse order, as a pool may."""
+
+    def map_unordered(self, fn, tasks):
+        yield from reversed([fn(t) for t in tasks])
+
+
+def square(x: int) -> int:
+    return x * x
+
+
+def test_map_ordered_restores_task_order():
+    assert list(LastFirst().map_unordered(square, range(5))) == [16, 9, 4, 1, 0]
+    assert list(map_ordered(LastFirst(), square, range(5))) == [0, 1, 4, 9, 16]
+    assert list(map_ordered(InProcess(), square, [])) == []
+
+
+@pytest.mark.parametrize("start_method", ["spawn", "fork"])
+def test_process_pool_gives_the_same_results_in_order(start_method):
+    with ProcessPool(2, start_method=start_method) as pool:
+        assert list(map_ordered(pool, square, range(20))) == [x * x for x in range(20)]
+        assert set(pool.pids()) and os.getpid() not in pool.pids()
+
+
+def test_executor_for_picks_by_workers():
+    with executor_for(1) as ex:
+        assert isinstance(ex, InProcess)
+    with executor_for(2) as ex:
+        assert isinstance(ex, ProcessPool) and ex.workers == 2
+    with pytest.raises(BadInputError, match="in-process runs one chunk"), executor_for(
+            2, "in-process"):
+        pass

@@ -10,7 +10,8 @@ def test_exported_names():
     assert set(qpq.case.__all__) == {
         "BUILTIN_CASE", "BargainingIssue", "BargainingPosition", "CASE_FILES", "Case", "Claim",
         "ClaimKind", "DateParseError", "Event", "EvidenceDB", "FactTarget", "FuzzyDate",
-        "LocatedYaml", "Parameter", "Precision", "Quantity", "Scenario", "Source", "YamlError",
+        "LocatedYaml", "Parameter", "Precision", "Quantity", "RunSettings", "Scenario", "Source",
+        "YamlError",
         "audit", "builtin_case_path", "case_as_of", "case_json_schema", "load_case", "read_yaml"}
     assert set(qpq.report.__all__) == {
         "Figure", "ReportContext", "ReportResult", "Section", "SectionContent", "SectionOutcome",

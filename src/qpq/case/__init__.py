@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         FactTarget,
         Parameter,
         Quantity,
+        RunSettings,
         Scenario,
         Source,
         case_json_schema,
@@ -63,6 +64,7 @@ __all__ = [
     "Parameter",
     "Precision",
     "Quantity",
+    "RunSettings",
     "Scenario",
     "Source",
     "YamlError",
@@ -84,7 +86,7 @@ _EXPORTS = {
     "qpq.case._queries": ("EvidenceDB",),
     "qpq.case._schema": (
         "BargainingIssue", "BargainingPosition", "Claim", "ClaimKind", "Event", "FactTarget",
-        "Parameter", "Quantity", "Scenario", "Source", "case_json_schema",
+        "Parameter", "Quantity", "RunSettings", "Scenario", "Source", "case_json_schema",
     ),
     "qpq.case._yamlio": ("LocatedYaml", "YamlError", "read_yaml"),
 }

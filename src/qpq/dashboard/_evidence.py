@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from qpq.case import Case, Claim, Event, Parameter, Quantity, Source
+from qpq.model import UNCALIBRATED
 
 __all__ = [
     "EVIDENCE_QUERY",
@@ -99,8 +100,7 @@ class ParameterEvidence:
         """``evidence``, or the assumption with its range."""
         if not self.assumption:
             return "evidence"
-        return (f"assumption, plausible range [{self.low:g}, {self.high:g}] "
-                "(uncalibrated (assumption-driven))")
+        return f"assumption, plausible range [{self.low:g}, {self.high:g}] ({UNCALIBRATED})"
 
 
 def _source_ref(s: Source) -> SourceRef:

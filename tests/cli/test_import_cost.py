@@ -50,6 +50,14 @@ def test_game_solve_imports_no_heavy_library(tmp_path):
     assert loaded == []
 
 
+def test_sim_run_without_out_imports_no_heavy_library(tmp_path):
+    # Only runs written to disk (--out) need DuckDB and pandas; charts (--charts) need Altair.
+    code, loaded = loaded_by(tmp_path, HEAVY, "sim", "run", "--policy", "boycott", "--n", "64",
+                             "--json")
+    assert code == 0
+    assert loaded == []
+
+
 def test_probe_sees_an_import(tmp_path):
     # The probe itself must notice a library when a command does import it.
     code, loaded = loaded_by(tmp_path, ("duckdb", "numpy"), "evidence", "timeline", "--json")

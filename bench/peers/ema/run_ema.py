@@ -38,8 +38,7 @@ from ema_workbench import (  # noqa: E402
 )
 
 from qpq.case import load_case  # noqa: E402
-from qpq.explore.evaluate import evaluate_block, model_setup  # noqa: E402
-from qpq.explore.loading import load_study  # noqa: E402
+from qpq.explore import evaluate_block, load_study, model_setup  # noqa: E402
 
 
 def main(path: str) -> None:

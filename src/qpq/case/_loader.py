@@ -34,6 +34,7 @@ from qpq.case._schema import (
     Phase,
     Place,
     Quantity,
+    RunSettings,
     Scenario,
     Source,
     Spelling,
@@ -121,6 +122,15 @@ class Case:
     def parameter(self) -> dict[str, Parameter]:
         """Parameters by name."""
         return {p.name: p for p in self.parameters}
+
+    @property
+    def run(self) -> RunSettings:
+        """The ``run`` block of ``case.yaml``; :class:`BadInputError` if the case has none."""
+        if self.meta.run is None:
+            raise BadInputError(f"case {self.meta.id!r} ({self.root}) has no run block in "
+                                "case.yaml; the simulator needs one (start, takeover, until, "
+                                "backcast_as_of, forecast_as_of, forecast_until)")
+        return self.meta.run
 
     def kind_of(self, item_id: str) -> str:
         """The kind of item an id names (``event``, ``source``, …)."""

@@ -12,6 +12,7 @@ typo in a case file is caught where it is made.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -41,6 +42,7 @@ __all__ = [
     "Phase",
     "Place",
     "Quantity",
+    "RunSettings",
     "Scenario",
     "ScenarioUncertainty",
     "Source",
@@ -88,6 +90,36 @@ class PaperRef(_Item):
     source: Id = Field(description="id of the paper itself in sources.yaml")
 
 
+class RunSettings(_Item):
+    """``case.yaml``'s ``run`` block: the dates the simulator's runs and the report use.
+
+    Each date is a fact of the case (when its history starts, when the present regime began),
+    so a second case changes them here, not in code.
+    """
+
+    start: dt.date = Field(description="first day of the simulated history")
+    takeover: dt.date = Field(
+        description="when the present regime began; run summaries and propositions are "
+        "measured from here")
+    until: dt.date = Field(description="last day of a run unless told otherwise (the horizon)")
+    backcast_as_of: dt.date = Field(description="the report's backcast: facts known by this day")
+    forecast_as_of: dt.date = Field(description="the report's forecast: calibrated to this day")
+    forecast_until: dt.date = Field(description="the report's forecast: last day")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RunSettings:
+        if not self.start < self.takeover <= self.until:
+            raise ValueError(f"need start < takeover <= until; got {self.start}, "
+                             f"{self.takeover}, {self.until}")
+        if not self.start < self.backcast_as_of:
+            raise ValueError(f"backcast_as_of {self.backcast_as_of} must be after start "
+                             f"{self.start}")
+        if not self.start < self.forecast_as_of < self.forecast_until:
+            raise ValueError(f"need start < forecast_as_of < forecast_until; got {self.start}, "
+                             f"{self.forecast_as_of}, {self.forecast_until}")
+        return self
+
+
 class CaseMeta(_Item):
     """``case.yaml``: what the case is about and where it comes from."""
 
@@ -97,6 +129,9 @@ class CaseMeta(_Item):
     paper: PaperRef
     attribution: str = Field(description="how the case's data were made and from what")
     time_unit: Literal["quarter"] = "quarter"
+    run: RunSettings | None = Field(
+        default=None, description="dates of the simulator's runs (needed by the simulator, "
+        "exploration and the report's dynamics sections)")
 
 
 # --------------------------------------------------------------------------- sources

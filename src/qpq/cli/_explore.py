@@ -104,7 +104,7 @@ def _show_sensitivity(res: Any) -> None:
                               f"{r.sigma[name]:.3g}")
         console.print(table)
     console.print(f"[dim]{res.seconds:.1f} s; outcomes are expectations over the Taliban's "
-                  "type; run 1996 to "
+                  f"type; run {res.settings['start'][:4]} to "
                   f"{res.settings['until']}, measured from {res.settings['window_start']}"
                   "[/dim]")
 

@@ -70,10 +70,13 @@ def run_command(
         + ", ".join(policy_names()))] = None,
     n: Annotated[int, typer.Option("--n", help="scenarios per policy", min=1)] = 10_000,
     seed: SeedOpt = 0,
-    start: Annotated[str, typer.Option("--start", help="first day of the run")] = "1996-01-01",
-    until: Annotated[str, typer.Option("--until", help="last day of the run")] = "2030-12-31",
-    window: Annotated[str, typer.Option("--window-start", help="start of the summary "
-                                        "window")] = "2021-08-15",
+    start: Annotated[str | None, typer.Option(
+        "--start", help="first day of the run (default: the case's run.start)")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", help="last day of the run (default: the case's run.until)")] = None,
+    window: Annotated[str | None, typer.Option(
+        "--window-start", help="start of the summary window (default: the case's "
+        "run.takeover)")] = None,
     draws: Annotated[int, typer.Option("--draws", help="0: defaults; k: k parameter points "
                                        "from the plausible ranges", min=0)] = 0,
     set_: Annotated[list[str] | None, typer.Option("--set", help="NAME=VALUE override")] = None,
@@ -95,13 +98,16 @@ def run_command(
     from qpq.model import UNCALIBRATED
     from qpq.sim import RunRequest, run_policies
 
-    request = RunRequest(
-        policies=tuple(policy) if policy else policy_names(), start=_date(start, "--start"),
-        until=_date(until, "--until"), n=n, seed=seed, draws=draws,
-        overrides=parse_assignments(set_ or []), window_start=_date(window, "--window-start"),
-        workers=workers, out_dir=out)
-    request.check()
     case = load_case(case_dir)
+    request = RunRequest(
+        policies=tuple(policy) if policy else policy_names(),
+        start=_date(start, "--start") if start else None,
+        until=_date(until, "--until") if until else None, n=n, seed=seed, draws=draws,
+        overrides=parse_assignments(set_ or []),
+        window_start=_date(window, "--window-start") if window else None,
+        workers=workers, out_dir=out).for_case(case)
+    request.check()
+    first, last, window_start = request.dates()
     pool, results = run_policies(case, request, _progress(not json_out))
     summary: dict[str, Any] = {}
     for name, res in results.items():
@@ -109,10 +115,11 @@ def run_command(
                for k, v in res.stats.items()}
         row["recognised_ever"] = float(np.isfinite(res.stats["recognition_time"]).mean())
         summary[name] = row
-    doc = {"n": n, "seed": seed, "start": request.start.isoformat(),
-           "until": request.until.isoformat(), "window_start": request.window_start.isoformat(),
+    doc = {"n": n, "seed": seed, "start": first.isoformat(),
+           "until": last.isoformat(), "window_start": window_start.isoformat(),
            "parameters": pool.origin, "draws": draws, "policies": summary,
-           "note": "militant head counts and attack counts after 2021 are " + UNCALIBRATED,
+           "note": f"militant head counts and attack counts after {case.run.takeover.year} are "
+                   + UNCALIBRATED,
            "out": str(out) if out else None}
     if charts is not None:
         from qpq.sim import fan_chart, trajectory_chart
@@ -129,7 +136,7 @@ def run_command(
     if json_out:
         print_json(doc)
         return
-    table = Table(title=f"Policies, {request.window_start}..{request.until} ({n} scenarios each; "
+    table = Table(title=f"Policies, {window_start}..{last} ({n} scenarios each; "
                         f"parameters: {pool.origin})")
     cols = ("expected_attacks_china", "expected_attacks_nationals", "recognised_ever",
             "engaged_share", "militants_border", "iskp_strength")
@@ -144,8 +151,9 @@ def run_command(
 
 @app.command("backcast")
 def backcast_command(
-    as_of: Annotated[str, typer.Option("--as-of", help="use facts known by this date")
-                     ] = "2025-12-31",
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="use facts known by this date (default: the case's "
+        "run.backcast_as_of)")] = None,
     draws: DrawsOpt = 1000, replicates: RepsOpt = 8, seed: SeedOpt = 0,
     policy: Annotated[str, typer.Option("--policy", help="China's policy over the history")
                       ] = "equilibrium",
@@ -164,8 +172,8 @@ def backcast_command(
     from qpq.sim import UNCALIBRATED, calibrate, resolve_policy
 
     resolve_policy(policy)
-    cut = _date(as_of, "--as-of")
     case = load_case(case_dir)
+    cut = _date(as_of, "--as-of") if as_of else case.run.backcast_as_of
     cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed, policy=policy,
                     workers=workers, on_progress=_progress(not json_out))
     if out is not None:
@@ -217,8 +225,8 @@ def forecast_command(
     from qpq.sim import calibrate, check_window, forecast
 
     cut, end = _date(as_of, "--as-of"), _date(until, "--until")
-    check_window(cut, end, policy, n)
     case = load_case(case_dir)
+    check_window(cut, end, policy, n, start=case.run.start)
     cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed,
                     workers=workers, on_progress=_progress(not json_out))
     res = forecast(case, cal, end, policy=policy, n=n, seed=seed, workers=workers)

@@ -31,7 +31,7 @@ from qpq.dashboard._evidence import (
 from qpq.dashboard._phase import PhaseGrid
 from qpq.dashboard._view import Context, Settings, Values, compute_view, view_charts
 from qpq.dashboard._whatif import FAN_VARIABLES, ForecastView, WhatIfRequest, calibrated
-from qpq.model import GAME_PARAMETERS, POLICIES
+from qpq.model import GAME_PARAMETERS, POLICIES, UNCALIBRATED
 from qpq.sim import CalibrationResult, calibrate
 
 _args = argparse.ArgumentParser(prog="qpq-dashboard")
@@ -132,7 +132,7 @@ def main() -> None:
     st.title("qpq — the China–Taliban quid pro quo, what-if")
     st.caption(f"Case: {ctx.case.meta.title}. Move the sliders (ranges are the case's "
                "plausible ranges) and choose China's policy. Numbers no evidence pins are "
-               "uncalibrated (assumption-driven); see the evidence panel.")
+               f"{UNCALIBRATED}; see the evidence panel.")
     wanted = st.query_params.get(EVIDENCE_QUERY)
     if wanted:
         show_evidence_page(ctx, wanted)
@@ -165,9 +165,10 @@ def main() -> None:
                         key="mode")
         n = int(st.number_input("scenarios", 100, 50_000, 2000, 100, key="n"))
         seed = int(st.number_input("seed", 0, 2**31 - 1, 0, 1, key="seed"))
-        until = int(st.slider("horizon (end of year)", 2026, 2040, 2030, key="until"))
+        until = int(st.slider("horizon (end of year)", 2026, 2040, ctx.case.run.until.year,
+                              key="until"))
         variable = st.selectbox("fan chart", FAN_VARIABLES, key="variable")
-        as_of = dt.date(2025, 6, 30)
+        as_of = ctx.case.run.forecast_as_of
         if mode != "what-if at these parameters":
             as_of = st.date_input("as of", as_of, dt.date(2002, 1, 1), dt.date(2025, 12, 31),
                                   key="as_of")

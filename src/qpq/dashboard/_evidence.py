@@ -31,6 +31,7 @@ from qpq.case import (
     TalibanAction,
     case_as_of,
 )
+from qpq.model import UNCALIBRATED
 
 if TYPE_CHECKING:
     from qpq.report import Figure
@@ -120,8 +121,7 @@ class ParameterEvidence:
         """``evidence``, or the assumption with its range."""
         if not self.assumption:
             return "evidence"
-        return (f"assumption, plausible range [{self.low:g}, {self.high:g}] "
-                "(uncalibrated (assumption-driven))")
+        return f"assumption, plausible range [{self.low:g}, {self.high:g}] ({UNCALIBRATED})"
 
 
 def _source_ref(s: Source) -> SourceRef:

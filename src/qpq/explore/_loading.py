@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from qpq.case import Case, LocatedYaml, Scenario, YamlError, read_yaml
+from qpq.case import Case, LocatedYaml, RunSettings, Scenario, YamlError, read_yaml
 from qpq.errors import BadInputError, Problem
 from qpq.explore._scenario import (
     DEPENDENT,
@@ -111,6 +111,18 @@ def load_study(ref: str | Path, case: Case) -> Study:
     return study_from_scenario(scenario, case, display, doc, problems)
 
 
+def _dates(settings: ExploreSettings, case: Case) -> tuple[dt.date, dt.date, dt.date]:
+    """Start, until and window start: the scenario's, else the case's ``run`` block."""
+
+    def pick(text: str | None, default: Callable[[RunSettings], dt.date]) -> dt.date:
+        # Only a date the scenario leaves open needs the case's run block.
+        return dt.date.fromisoformat(text) if text else default(case.run)
+
+    return (pick(settings.start, lambda run: run.start),
+            pick(settings.until, lambda run: run.until),
+            pick(settings.window_start, lambda run: run.takeover))
+
+
 def study_from_scenario(scenario: Scenario, case: Case, source: str = "scenario",
                         doc: LocatedYaml | None = None, problems: Sequence[Problem] = ()
                         ) -> Study:
@@ -153,8 +165,7 @@ def study_from_scenario(scenario: Scenario, case: Case, source: str = "scenario"
         if name not in {o.name for o in outcomes}:
             bad(f"satisficing threshold for {name!r}, which is not among the scenario's "
                 f"outcomes ({', '.join(o.name for o in outcomes)})", ("extra", "satisficing"))
-    start, until, window = (dt.date.fromisoformat(d) for d in
-                            (settings.start, settings.until, settings.window_start))
+    start, until, window = _dates(settings, case)
     if not start <= window < until:
         bad(f"need start <= window_start < until; got {start}, {window}, {until}",
             ("extra", "window_start"))

@@ -68,10 +68,13 @@ class ExploreSettings(_Strict):
 
     reference_policy: str | None = Field(
         default=None, description="policy for sensitivity and discovery (default: first lever)")
-    start: str = Field(default="1996-01-01", description="first day of every run")
-    until: str = Field(default="2030-12-31", description="last day of every run")
-    window_start: str = Field(default="2021-08-15",
-                              description="outcomes are measured from here to `until`")
+    start: str | None = Field(default=None, description="first day of every run (default: "
+                              "the case's run.start)")
+    until: str | None = Field(default=None, description="last day of every run (default: the "
+                              "case's run.until)")
+    window_start: str | None = Field(
+        default=None, description="outcomes are measured from here to `until` (default: the "
+        "case's run.takeover)")
     grid_size: int = Field(default=12, ge=2, le=96, description="belief grid of the lookup")
     replicates: int = Field(default=1, ge=1, le=64,
                             description="scenarios per experiment and Taliban type")
@@ -85,8 +88,8 @@ class ExploreSettings(_Strict):
 
     @field_validator("start", "until", "window_start")
     @classmethod
-    def _dates(cls, value: str) -> str:
-        return _iso(value)
+    def _dates(cls, value: str | None) -> str | None:
+        return None if value is None else _iso(value)
 
 
 def scenario_json_schema() -> dict[str, Any]:

@@ -30,6 +30,7 @@ from qpq.explore import (
     run_sensitivity,
     sobol_chart,
 )
+from qpq.model import UNCALIBRATED
 from qpq.report._sections import Figure, ReportContext, SectionContent
 
 __all__ = ["DEFAULT_SCENARIO", "FULL", "REDUCED", "discovery_section", "policies_section",
@@ -77,8 +78,8 @@ def _model_note(study: Study) -> str:
             f"China's policy; outcomes are measured from {study.window_start} and are "
             "expectations over the Taliban's type (the four types simulated, weighted by the "
             f"experiment's prior); belief grid {study.grid_size}, {study.replicates} "
-            "scenario(s) per type. All parameters and all post-2021 attack and militant "
-            "counts are uncalibrated (assumption-driven).")
+            f"scenario(s) per type. All parameters and all post-{study.window_start.year} "
+            f"attack and militant counts are {UNCALIBRATED}.")
 
 
 def sensitivity_section(ctx: ReportContext) -> SectionContent:

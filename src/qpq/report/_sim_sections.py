@@ -42,9 +42,6 @@ REDUCED = {"draws": 150, "replicates": 4, "grid_size": 16, "n": 2000, "prop_n": 
 FULL = {"draws": 1000, "replicates": 8, "grid_size": 24, "n": 20_000, "prop_n": 4096}
 """Ensemble sizes of the full report."""
 
-BACKCAST_AS_OF = dt.date(2025, 12, 31)
-FORECAST_AS_OF = dt.date(2025, 6, 30)
-FORECAST_UNTIL = dt.date(2026, 6, 30)
 FORECAST_POLICIES = ("equilibrium", "boycott", "conditional")
 
 
@@ -105,14 +102,15 @@ def _backcast_rows(cal: CalibrationResult) -> list[list[str]]:
 def backcast_section(ctx: ReportContext) -> SectionContent:
     """The simulated history against the stylised facts, with the calibration's results."""
     sizes = _sizes(ctx)
-    as_of = _date(ctx, "sim_backcast_as_of", BACKCAST_AS_OF)
+    run = ctx.case.run
+    as_of = _date(ctx, "sim_backcast_as_of", run.backcast_as_of)
     cal = calibrate(ctx.case, as_of, draws=sizes["draws"], replicates=sizes["replicates"],
                     grid_size=sizes["grid_size"], seed=0)
     constrained = [p.name for p in cal.parameters if p.constrained]
     approx = (" No scenario matched every fact used; the scenarios missing the fewest were "
               "accepted (approximate)." if cal.approximate else "")
     html = (
-        f"<p>Quarters from 1996 to {escape(as_of.isoformat())} under China's "
+        f"<p>Quarters from {run.start.year} to {escape(as_of.isoformat())} under China's "
         f"<code>{escape(cal.policy)}</code> policy, parameters drawn uniformly from their "
         "plausible ranges; scenarios are accepted when they match every stylised fact known "
         f"by the as-of date (ABC rejection). Accepted: {cal.accepted.size} of "
@@ -125,7 +123,7 @@ def backcast_section(ctx: ReportContext) -> SectionContent:
         + "<p>Parameters the facts constrain (KS test, Bonferroni 1%): "
         + (escape(", ".join(constrained)) if constrained else "none")
         + f". Every other parameter, and every militant head count and attack count after "
-        f"2021, is {escape(UNCALIBRATED)}.</p>")
+        f"{run.takeover.year}, is {escape(UNCALIBRATED)}.</p>")
     accepted = set(cal.accepted.tolist())
     idx = cal.sim.sample_index
     mask = np.array([i in accepted for i in idx.tolist()], dtype=bool)
@@ -151,8 +149,8 @@ def backcast_section(ctx: ReportContext) -> SectionContent:
 def forecast_section(ctx: ReportContext) -> SectionContent:
     """As-of forecasts of the calibrated ensemble under several of China's policies."""
     sizes = _sizes(ctx)
-    as_of = _date(ctx, "sim_as_of", FORECAST_AS_OF)
-    until = _date(ctx, "sim_until", FORECAST_UNTIL)
+    as_of = _date(ctx, "sim_as_of", ctx.case.run.forecast_as_of)
+    until = _date(ctx, "sim_until", ctx.case.run.forecast_until)
     cal = calibrate(ctx.case, as_of, draws=sizes["draws"], replicates=sizes["replicates"],
                     grid_size=sizes["grid_size"], seed=0)
     runs = {p: forecast(ctx.case, cal, until, policy=p, n=sizes["n"], seed=0)

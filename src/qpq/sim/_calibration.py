@@ -1,7 +1,7 @@
 """Backcast and calibration: approximate Bayesian computation against the stylised facts.
 
-:func:`calibrate` runs the history from 1996 to the last complete quarter on or before the
-as-of date for ``draws`` parameter points drawn from the plausible ranges (with
+:func:`calibrate` runs the history from the case's ``run.start`` to the last complete quarter
+on or before the as-of date for ``draws`` parameter points drawn from the plausible ranges (with
 ``replicates`` scenarios each: types and chance differ), and accepts the scenarios that
 match every stylised fact **known on or before the as-of date** (the case's as-of view,
 :func:`qpq.case._asof.case_as_of`). This is ABC by rejection with a zero tolerance on the
@@ -63,7 +63,8 @@ __all__ = [
 
 
 RUN_START = dt.date(1996, 1, 1)
-"""Runs start in 1996 (the first Taliban rule) by default."""
+"""The built-in case's ``run.start``; only :func:`qpq.sim._forecast.check_window` still reads
+it (as the default of its ``start``). Everything else takes the start from the case."""
 
 
 def history_end(as_of: dt.date) -> int:
@@ -224,7 +225,7 @@ def _parameter_reports(pool: ParameterPool, draw_of: NDArray[np.int64]
 
 def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int = 8,
               seed: int = 0, policy: str = "equilibrium", grid_size: int = 24,
-              min_accept: int = 50, workers: int = 1, start: dt.date = RUN_START,
+              min_accept: int = 50, workers: int = 1, start: dt.date | None = None,
               on_progress: Callable[[str, int, int], None] | None = None
               ) -> CalibrationResult:
     """Calibrate the uncertain parameters to the stylised facts known as of ``as_of``.
@@ -249,11 +250,13 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
     workers
         Worker processes for the lookup tables and the simulation.
     start
-        First day of the history.
+        First day of the history (default: the case's ``run.start``).
     on_progress
         Called with (stage, done, total).
     """
     resolve_policy(policy)
+    if start is None:
+        start = case.run.start
     last = history_end(as_of)
     if last < quarter_of(start):
         raise BadInputError(f"as-of date {as_of} leaves no complete quarter after the start "

@@ -14,6 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from qpq.model import UNCALIBRATED
 from qpq.palette import OKABE_ITO
 from qpq.sim._engine import SERIES, SimResult
 from qpq.stats import FAN_QUANTILES, MEDIAN, quantile_name
@@ -136,4 +137,4 @@ def events_chart(events: Mapping[str, Mapping[str, Any]]) -> Any:
         color=alt.Color("label:N", scale=alt.Scale(range=[OKABE_ITO[5], OKABE_ITO[2]])),
         tooltip=["event:N", "label:N", alt.Tooltip("value:Q", format=".3f")],
     ).properties(title="Forecast events over the window (colour: calibrated or "
-                       "uncalibrated (assumption-driven))", width=420)
+                       f"{UNCALIBRATED})", width=420)

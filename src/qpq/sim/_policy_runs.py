@@ -2,15 +2,16 @@
 
 :func:`run_policies` is what ``qpq sim run`` does: one parameter pool (the defaults, or
 ``draws`` points from the plausible ranges), one equilibrium lookup, and one ensemble per
-policy sharing every random number (common random numbers), from 1996 to ``until``, with
-the case's full history. Each run can stream to Parquet (:mod:`qpq.sim._parquet`).
+policy sharing every random number (common random numbers), from the case's ``run.start``
+to ``until``, with the case's full history. Each run can stream to Parquet
+(:mod:`qpq.sim._parquet`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from qpq.case import Case
@@ -33,7 +34,7 @@ class RunRequest:
     policies
         Registry policy names (default: all).
     start, until
-        First and last day of the run.
+        First and last day of the run (default: the case's ``run.start`` and ``run.until``).
     n, seed
         Scenarios per policy and seed.
     draws
@@ -41,7 +42,8 @@ class RunRequest:
     overrides
         ``--set NAME=VALUE`` pairs (validated against each parameter's range).
     window_start
-        First day of the window of the per-scenario summary statistics.
+        First day of the window of the per-scenario summary statistics (default: the case's
+        ``run.takeover``).
     grid_size, workers, chunk_blocks, series_sample
         Lookup grid, worker processes, blocks per chunk, scenarios that keep series.
     out_dir
@@ -49,29 +51,44 @@ class RunRequest:
     """
 
     policies: tuple[str, ...] = field(default_factory=policy_names)
-    start: dt.date = dt.date(1996, 1, 1)
-    until: dt.date = dt.date(2030, 12, 31)
+    start: dt.date | None = None
+    until: dt.date | None = None
     n: int = 10_000
     seed: int = 0
     draws: int = 0
     overrides: Mapping[str, str] = field(default_factory=dict)
-    window_start: dt.date = dt.date(2021, 8, 15)
+    window_start: dt.date | None = None
     grid_size: int = 24
     workers: int = 1
     chunk_blocks: int = 32
     series_sample: int = 1000
     out_dir: Path | None = None
 
+    def for_case(self, case: Case) -> RunRequest:
+        """A copy with the dates this request leaves open taken from the case's ``run`` block."""
+        if self.start and self.until and self.window_start:
+            return self
+        run = case.run
+        return replace(self, start=self.start or run.start, until=self.until or run.until,
+                       window_start=self.window_start or run.takeover)
+
+    def dates(self) -> tuple[dt.date, dt.date, dt.date]:
+        """Start, until and window start; :meth:`for_case` fills those left open."""
+        if self.start is None or self.until is None or self.window_start is None:
+            raise ValueError("dates left open: resolve them with RunRequest.for_case(case)")
+        return self.start, self.until, self.window_start
+
     def check(self) -> None:
         """Raise :class:`BadInputError` for bad input (unknown policy, dates, sizes)."""
         for p in self.policies:
             resolve_policy(p)
-        if not EARLIEST <= self.start < self.until <= LATEST:
+        start, until, window = self.dates()
+        if not EARLIEST <= start < until <= LATEST:
             raise BadInputError(f"need {EARLIEST} <= start < until <= {LATEST}; got start "
-                                f"{self.start}, until {self.until}")
-        if not self.start <= self.window_start <= self.until:
-            raise BadInputError(f"the summary window start {self.window_start} must lie in "
-                                f"the run {self.start}..{self.until}")
+                                f"{start}, until {until}")
+        if not start <= window <= until:
+            raise BadInputError(f"the summary window start {window} must lie in "
+                                f"the run {start}..{until}")
         if self.n < 1 or self.draws < 0 or self.grid_size < 2:
             raise BadInputError("need n >= 1, draws >= 0 and a grid of at least 2 points")
 
@@ -101,12 +118,17 @@ def summary_stats(first: int, last: int) -> tuple[WindowStat, ...]:
 def run_policies(case: Case, request: RunRequest,
                  on_progress: Callable[[str, int, int], None] | None = None
                  ) -> tuple[ParameterPool, dict[str, SimResult]]:
-    """Run every requested policy with common random numbers; return the pool and results."""
+    """Run every requested policy with common random numbers; return the pool and results.
+
+    Dates the request leaves open come from the case's ``run`` block.
+    """
+    request = request.for_case(case)
     request.check()
+    start, until, window_start = request.dates()
     registry = sim_registry(case)
     pool = (sample_pool(registry, request.draws, request.seed, request.overrides)
             if request.draws else default_pool(registry, request.overrides))
-    timeline = build_timeline(case, request.start, request.until)
+    timeline = build_timeline(case, start, until)
 
     def cb(stage: str) -> Callable[[int, int], None] | None:
         if on_progress is None:
@@ -116,7 +138,7 @@ def run_policies(case: Case, request: RunRequest,
 
     table = table_for(pool, timeline.regimes, request.grid_size, workers=request.workers,
                       on_progress=cb("equilibrium lookup"))
-    stats = summary_stats(max(quarter_of(request.window_start), timeline.start),
+    stats = summary_stats(max(quarter_of(window_start), timeline.start),
                           timeline.stop - 1)
     results: dict[str, SimResult] = {}
     if request.out_dir is not None:

@@ -2,9 +2,10 @@
 
 The static forms are in docs/model-game.md §9.
 
-Each test compares two runs of the whole history (1996 to ``horizon``) that differ in one
-respect and share every random number (same seed, same scenarios: common random numbers),
-and measures over the quid pro quo window (from the 2021 takeover to ``horizon``):
+Each test compares two runs of the whole history (the case's ``run.start`` to ``horizon``)
+that differ in one respect and share every random number (same seed, same scenarios: common
+random numbers), and measures over the quid pro quo window (from the case's ``run.takeover``,
+2021-08-15 in the built-in case, to ``horizon``, by default its ``run.until``):
 
 * **P1** boycott vs engagement: China's security (minus severity-weighted expected attacks
   on China and Chinese nationals per year) is lower under ``boycott`` than under
@@ -42,14 +43,11 @@ from qpq.sim._dynamics import StepOptions
 from qpq.sim._engine import RunSpec, WindowStat, simulate
 from qpq.sim._pools import ParameterPool, default_pool, sample_pool, sim_registry
 from qpq.sim._tables import table_for
-from qpq.sim._timeline import Override, build_timeline, quarter_of
+from qpq.sim._timeline import Override, build_timeline, quarter_label, quarter_of
 
 __all__ = ["PropositionResult", "p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride",
            "run_measures"]
 
-TAKEOVER = dt.date(2021, 8, 15)
-HORIZON = dt.date(2030, 12, 31)
-START = dt.date(1996, 1, 1)
 FloatArray = NDArray[np.float64]
 
 
@@ -76,13 +74,24 @@ class PropositionResult:
     kind: str = "strategic result"
 
 
+def _window(case: Case) -> str:
+    """The measures' window as the results name it, e.g. ``2021Q3-horizon``."""
+    return f"{quarter_label(quarter_of(case.run.takeover))}-horizon"
+
+
 def run_measures(case: Case, pool: ParameterPool, policy: str, *, n: int, seed: int,
-                 horizon: dt.date = HORIZON, overrides: tuple[Override, ...] = (),
+                 horizon: dt.date | None = None, overrides: tuple[Override, ...] = (),
                  options: StepOptions | None = None, forced_type: int | None = None,
                  grid_size: int = 24) -> dict[str, FloatArray]:
-    """Per-scenario measures over the post-takeover window of a full-history run."""
-    timeline = build_timeline(case, START, horizon, overrides)
-    first, last = quarter_of(TAKEOVER), quarter_of(horizon)
+    """Per-scenario measures over the post-takeover window of a full-history run.
+
+    The run starts at the case's ``run.start`` and ends at ``horizon`` (default: its
+    ``run.until``); the window starts at its ``run.takeover``.
+    """
+    run = case.run
+    until = horizon or run.until
+    timeline = build_timeline(case, run.start, until, overrides)
+    first, last = quarter_of(run.takeover), quarter_of(until)
     stats = (
         WindowStat("china", "expected_attacks_china", first, last, "sum"),
         WindowStat("nationals", "expected_attacks_nationals", first, last, "sum"),
@@ -141,7 +150,7 @@ def p1_boycott(case: Case, *, n: int = 2048, seed: int = 0, draws: int = 0,
     f_effect = float((fe["security"] - fb["security"]).mean())
     return PropositionResult(
         "P1", "Boycott leaves China less secure than engagement.",
-        "china_security (minus severity-weighted expected attacks per year), 2021Q3-horizon",
+        f"china_security (minus severity-weighted expected attacks per year), {_window(case)}",
         effect, effect > 0, share,
         "the Taliban's effort fixed at harbour under both policies (no strategic response): "
         "engagement is no longer more secure", f_effect, f_effect <= 1e-9,
@@ -174,7 +183,7 @@ def p3_capacity(case: Case, *, n: int = 2048, seed: int = 0) -> PropositionResul
     f_effect = float(np.abs(h2["suppressed"] - l2["suppressed"]).max())
     return PropositionResult(
         "P3", "Low capacity caps what even a sincere Taliban delivers.",
-        "share of quarters with the militants suppressed, 2021Q3-horizon (S,H minus S,L), "
+        f"share of quarters with the militants suppressed, {_window(case)} (S,H minus S,L), "
         "both cracking down",
         effect, effect > 0, None,
         "capacity_low = capacity_high (= 0.5): the two sincere types deliver the same", f_effect,
@@ -244,7 +253,7 @@ def p5_conundrum(case: Case, *, n: int = 2048, seed: int = 0,
 
 def p6_free_ride(case: Case, *, n: int = 2048, seed: int = 0) -> PropositionResult:
     """P6: with US/NATO present China free-rides; after the withdrawal it must engage."""
-    stays = (Override("us_presence", 1.0, TAKEOVER),)
+    stays = (Override("us_presence", 1.0, case.run.takeover),)
     default, _ = _pools(case, {}, 0, seed)
     actual = run_measures(case, default, "equilibrium", n=n, seed=seed)
     counter = run_measures(case, default, "equilibrium", n=n, seed=seed, overrides=stays)
@@ -259,7 +268,7 @@ def p6_free_ride(case: Case, *, n: int = 2048, seed: int = 0) -> PropositionResu
     return PropositionResult(
         "P6", "With US/NATO present China free-rides; after withdrawal it must engage.",
         "China's payments (aid + recognition cost), engaged share and how committal its "
-        "first move is (mean index, Boycott 0 ... Recognize 5), 2021Q3-horizon: actual "
+        f"first move is (mean index, Boycott 0 ... Recognize 5), {_window(case)}: actual "
         "withdrawal minus a counterfactual in which the US stays",
         pays, pays > 0, None, "us_suppression = 0: the US presence changes nothing",
         f_effect, f_effect < 1e-9,

@@ -55,6 +55,7 @@ __all__ = [
     "design_rng",
     "design_rows",
     "design_size",
+    "experiments_of",
     "full_factorial",
     "latin_hypercube",
     "make_design",
@@ -280,19 +281,29 @@ def design_size(study: Study, method: Method, n: int | None = None
     d = len(study.uncertainties)
     if method in ("sobol", "saltelli"):
         _power_of_two(size, "a Sobol' sequence")
-    if method == "saltelli":
-        return size, size * (d + 2), d + 2
-    if method == "morris":
-        if study.morris_levels % 2:
-            raise BadInputError(f"Morris needs an even number of levels, got "
-                                f"{study.morris_levels}")
-        return size, size * (d + 1), d + 1
+    if method == "morris" and study.morris_levels % 2:
+        raise BadInputError(f"Morris needs an even number of levels, got "
+                            f"{study.morris_levels}")
     if method == "factorial":
-        total = study.levels ** d
-        if total > MAX_FACTORIAL:
+        size = study.levels
+        if size ** d > MAX_FACTORIAL:
             full_factorial(study.levels, d)  # raises with the explanation
-        return study.levels, total, 1
-    return size, size, 1
+    return (size, *experiments_of(method, size, d))
+
+
+def experiments_of(method: str, n_base: int, dims: int) -> tuple[int, int]:
+    """``(experiments, group_size)`` of a ``method`` design of base size ``n_base`` over
+    ``dims`` uncertainties (for factorial designs ``n_base`` is the number of levels).
+
+    The run store uses it to check a manifest's config against the chunks it lists.
+    """
+    if method == "saltelli":
+        return n_base * (dims + 2), dims + 2
+    if method == "morris":
+        return n_base * (dims + 1), dims + 1
+    if method == "factorial":
+        return n_base ** dims, 1
+    return n_base, 1
 
 
 def _sobol_rows(d: int, rng: np.random.Generator, lo: int, hi: int) -> FloatArray:

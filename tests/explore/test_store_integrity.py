@@ -1,0 +1,196 @@
+"""A store that knows its contents (issues 18 and 20): damaged, missing, copied chunks and
+edited manifests are found; queries are single read-only statements; odd paths work."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from qpq.explore._run_store import RunStore
+
+from .conftest import RUN_POLICIES
+from .test_cli import run_explore
+
+LEVERS = [arg for p in RUN_POLICIES for arg in ("--lever", p)]
+COUNT = "SELECT count(*) AS n, count(DISTINCT experiment) AS e FROM results"
+
+
+def _run(capsys, scenario_file, folder: Path, n: int = 2500) -> Path:
+    code, out, err = run_explore(capsys, "run", str(scenario_file()), "--out", str(folder),
+                                 "--method", "mc", "--n", str(n), *LEVERS, "--json")
+    assert code == 0, err
+    return folder
+
+
+@pytest.fixture
+def three_chunks(capsys, scenario_file, tmp_path):
+    return _run(capsys, scenario_file, tmp_path / "run")
+
+
+def _zero_middle(path: Path, n: int = 200) -> None:
+    data = bytearray(path.read_bytes())
+    mid = len(data) // 2
+    data[mid:mid + n] = bytes(n)
+    path.write_bytes(bytes(data))
+
+
+def _status(capsys, run, *extra):
+    code, out, err = run_explore(capsys, "status", str(run), "--json", *extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_manifest_records_each_chunks_hash_and_rows(three_chunks):
+    store = RunStore.open(three_chunks)
+    files = store.manifest["chunks"]["files"]
+    assert sorted(files) == ["0", "1", "2"]
+    for i, c in enumerate(store.chunks):
+        rec = files[str(i)]
+        assert rec["rows"] == c.rows * len(RUN_POLICIES)
+        assert rec["bytes"] == store.partition(i).stat().st_size
+        assert len(rec["sha256"]) == 64
+
+
+def test_corrupted_chunk_is_detected_refused_and_repaired(capsys, scenario_file, three_chunks):
+    before = RunStore.open(three_chunks).read()
+    _zero_middle(RunStore.open(three_chunks).partition(1))
+    # the quick check sees nothing wrong with the size; --verify reads the content
+    doc = _status(capsys, three_chunks, "--verify")
+    assert not doc["intact"] and doc["damaged"] == [1]
+    assert "sha-256" in doc["problems"][0]["message"].lower()
+    for args in (["query", str(three_chunks), COUNT],
+                 ["export", str(three_chunks), "--format", "csv"]):
+        code, out, err = run_explore(capsys, *args)
+        assert code == 2, (args, out)
+        assert "chunk 1" in err and "--resume" in err and "Traceback" not in err
+    assert not (three_chunks / "results.csv").exists()
+    # --allow-partial serves the intact chunks only
+    code, out, err = run_explore(capsys, "query", str(three_chunks), COUNT, "--json",
+                                 "--allow-partial")
+    assert code == 0, err
+    assert json.loads(out)["rows"][0]["e"] == 2500 - 1024
+    # --resume recomputes the damaged chunk; the result equals the undamaged run
+    code, out, err = run_explore(capsys, "run", str(scenario_file()), "--resume",
+                                 str(three_chunks), "--json")
+    assert code == 0, err
+    assert json.loads(out)["chunks_run"] == 1
+    assert _status(capsys, three_chunks, "--verify")["intact"]
+    pd.testing.assert_frame_equal(RunStore.open(three_chunks).read(), before)
+
+
+def test_deleted_chunk_is_reported_refused_and_recomputed(capsys, scenario_file, three_chunks):
+    before = RunStore.open(three_chunks).read()
+    RunStore.open(three_chunks).partition(2).unlink()
+    doc = _status(capsys, three_chunks)
+    assert not doc["intact"] and doc["damaged"] == [2] and not doc["complete"]
+    code, out, err = run_explore(capsys, "status", str(three_chunks))
+    assert code == 0 and "chunk 2" in out and "missing" in out
+    code, _, err = run_explore(capsys, "query", str(three_chunks), COUNT)
+    assert code == 2 and "chunk 2" in err and "IO Error" not in err and "--resume" in err
+    code, out, err = run_explore(capsys, "run", str(scenario_file()), "--resume",
+                                 str(three_chunks), "--json")
+    assert code == 0, err
+    assert json.loads(out)["chunks_run"] == 1
+    pd.testing.assert_frame_equal(RunStore.open(three_chunks).read(), before)
+
+
+def test_analyse_refuses_a_damaged_store(capsys, scenario_file, three_chunks):
+    _zero_middle(RunStore.open(three_chunks).partition(0))
+    code, _, err = run_explore(capsys, "analyse", str(three_chunks), "--scenario",
+                               str(scenario_file()))
+    assert code == 2 and "chunk 0" in err and "--resume" in err
+
+
+def test_unfinished_run_query_needs_allow_partial(capsys, three_chunks):
+    store = RunStore.open(three_chunks)
+    store.manifest["done"] = [[0, 1]]
+    store.save()
+    code, _, err = run_explore(capsys, "query", str(three_chunks), COUNT)
+    assert code == 2 and "1 of 3 chunks" in err and "--allow-partial" in err
+    code, out, err = run_explore(capsys, "query", str(three_chunks), COUNT, "--json",
+                                 "--allow-partial")
+    assert code == 0 and json.loads(out)["rows"][0]["e"] == 1024
+    assert "1 of 3 chunks" in err
+
+
+# -- issue 20, item 4 ----------------------------------------------------------------------
+def test_chunk_copied_over_another_is_detected(capsys, three_chunks):
+    store = RunStore.open(three_chunks)
+    shutil.copyfile(store.partition(0), store.partition(1))
+    doc = _status(capsys, three_chunks, "--verify")
+    assert doc["damaged"] == [1]
+    assert "copy of chunk 0" in doc["problems"][0]["message"]
+    code, out, err = run_explore(capsys, "query", str(three_chunks), COUNT)
+    assert code == 2 and "chunk 1" in err
+
+
+def test_edited_manifest_config_is_detected(capsys, three_chunks):
+    file = three_chunks / "manifest.json"
+    doc = json.loads(file.read_text())
+    doc["config"]["n"] = 4096
+    file.write_text(json.dumps(doc))
+    for cmd in (["status", str(three_chunks)], ["query", str(three_chunks), COUNT]):
+        code, _, err = run_explore(capsys, *cmd)
+        assert code == 2, cmd
+        assert "manifest.json" in err and "n" in err and "4096" in err and "2500" in err
+
+
+def test_edited_layout_is_detected(capsys, three_chunks):
+    file = three_chunks / "manifest.json"
+    doc = json.loads(file.read_text())
+    doc["chunks"]["layout"][1][2] = 1000
+    file.write_text(json.dumps(doc))
+    code, _, err = run_explore(capsys, "status", str(three_chunks))
+    assert code == 2 and "chunks.layout" in err and "chunk 1" in err
+
+
+def test_run_folder_with_a_quote_works(capsys, scenario_file, tmp_path):
+    run = _run(capsys, scenario_file, tmp_path / "it's", n=300)
+    code, out, err = run_explore(capsys, "query", str(run), COUNT, "--json")
+    assert code == 0, err
+    assert json.loads(out)["rows"] == [{"n": 600, "e": 300}]
+    for fmt in ("ema", "csv", "parquet"):
+        code, _, err = run_explore(capsys, "export", str(run), "--format", fmt)
+        assert code == 0, err
+
+
+@pytest.mark.parametrize("sql", ["", "   ", " ; ", "-- nothing"])
+def test_empty_query_is_refused(capsys, three_chunks, sql):
+    code, _, err = run_explore(capsys, "query", str(three_chunks), sql)
+    assert code == 2 and "empty" in err and "Traceback" not in err
+
+
+def test_multi_statement_query_is_refused(capsys, three_chunks):
+    code, _, err = run_explore(capsys, "query", str(three_chunks),
+                               "SELECT 1; SELECT count(*) FROM results")
+    assert code == 2 and "2 statements" in err and "one" in err
+
+
+# -- issue 18, item 2: the query cannot touch files outside the store ------------------------
+def test_query_cannot_write_or_read_files_by_default(capsys, three_chunks, tmp_path):
+    target = tmp_path / "x.csv"
+    code, _, err = run_explore(capsys, "query", str(three_chunks),
+                               f"COPY (SELECT 42) TO '{target}'")
+    assert code == 2 and "--allow-files" in err
+    assert not target.exists()
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a\nhidden\n")
+    code, out, err = run_explore(capsys, "query", str(three_chunks),
+                                 f"SELECT * FROM read_csv('{secret}')")
+    assert code == 2 and "hidden" not in out and "--allow-files" in err
+    chunk = RunStore.open(three_chunks).partition(0)
+    code, out, err = run_explore(capsys, "query", str(three_chunks),
+                                 f"SELECT count(*) FROM read_parquet('{chunk}')")
+    assert code == 2  # even the store's own files only through the view
+    code, _, err = run_explore(capsys, "query", str(three_chunks),
+                               "SET enable_external_access = true")
+    assert code == 2
+    # with --allow-files the user has DuckDB's full power
+    code, out, err = run_explore(capsys, "query", str(three_chunks),
+                                 f"SELECT * FROM read_csv('{secret}')", "--allow-files",
+                                 "--csv")
+    assert code == 0 and "hidden" in out

@@ -6,6 +6,7 @@ import json
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pytest
 
 from qpq.errors import BadInputError, QpqError
@@ -67,7 +68,13 @@ def test_analyse_refuses_unfinished_foreign_or_tampered_runs(case, scenario_file
     con = duckdb.connect()
     con.execute(f"COPY (SELECT * REPLACE (iskp_pull + 1e-9 AS iskp_pull) FROM "
                 f"read_parquet('{part}')) TO '{tmp_path / 'x.parquet'}' (FORMAT parquet)")
+    tampered = pd.read_parquet(tmp_path / "x.parquet")
     (tmp_path / "x.parquet").replace(part)
+    with pytest.raises(BadInputError, match="missing or damaged") as err:
+        analyse_run(tmp_path / "r", study)
+    assert "--allow-partial" not in str(err.value)  # analyses need every experiment
+    # the same values written with a valid record (as another qpq would): the design check
+    store.write_chunk(0, tampered)
     with pytest.raises(QpqError, match="differ from the design"):
         analyse_run(tmp_path / "r", study)
     store.manifest["done"] = []

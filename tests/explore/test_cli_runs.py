@@ -202,6 +202,9 @@ def test_unfinished_run_export_needs_partial(capsys, finished_run):
     assert outcomes["china_security"].shape == (1024 * len(RUN_POLICIES),)
     code, _, err = run_explore(capsys, "query", str(finished_run),
                                "SELECT count(*) FROM results")
+    assert code == 2 and "not finished (1 of 2 chunks" in err and "--allow-partial" in err
+    code, _, err = run_explore(capsys, "query", str(finished_run),
+                               "SELECT count(*) FROM results", "--allow-partial")
     assert code == 0 and "1 of 2 chunks are done" in err
 
 

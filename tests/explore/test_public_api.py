@@ -5,7 +5,8 @@ import qpq.explore
 
 def test_exported_names():
     assert set(qpq.explore.__all__) == {
-        "CartResult", "Comparison", "ComparisonStudy", "DaskCluster", "Design", "DiscoveryStudy",
+        "CartResult", "ChunkProblem", "Comparison", "ComparisonStudy", "DaskCluster", "Design",
+        "DiscoveryStudy",
         "Evaluation", "ExploreSettings", "InProcess", "METHODS", "ModelSetup", "MorrisResult",
         "OutcomeSpec", "PolicyMetrics", "PrimBox", "PrimResult", "ProcessPool", "RunAnalysis",
         "RunConfig", "RunInterrupted", "RunPlan", "RunProgress", "RunStore", "RunSummary",
@@ -14,6 +15,7 @@ def test_exported_names():
         "load_study", "make_design", "make_executor", "model_setup", "morris_chart",
         "morris_indices", "plan_run", "policy_chart", "policy_names", "prim", "prim_box_chart",
         "prim_tradeoff_chart", "regret_chart", "run_comparison", "run_discovery", "run_plan",
-        "run_sensitivity", "scenario_json_schema", "sobol_chart", "sobol_indices", "to_ranges"}
+        "run_sensitivity", "scenario_json_schema", "sobol_chart", "sobol_indices", "sql_ident",
+        "StoreHealth", "to_ranges"}
     for name in qpq.explore.__all__:
         assert hasattr(qpq.explore, name), name

@@ -41,8 +41,9 @@ def test_new_store_lists_every_chunk_as_missing(tmp_path, tiny_plan):
 
 def test_write_chunk_is_recorded_and_strays_are_ignored(tmp_path, tiny_plan):
     _, store = _store(tmp_path, tiny_plan)
-    frame = pd.DataFrame({"experiment": [0, 1], "block": [0, 0], "policy": ["a", "a"],
-                          "x": [0.5, 0.25]})
+    rows = store.chunks[2].rows * 2  # two policies
+    frame = pd.DataFrame({"experiment": range(rows), "block": 0, "policy": "a",
+                          "x": [0.5, 0.25] + [0.0] * (rows - 2)})
     store.write_chunk(2, frame)
     # a partition written by a run that died before updating the manifest
     stray = store.partition(1)

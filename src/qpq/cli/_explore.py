@@ -322,11 +322,11 @@ def _run_progress(enabled: bool, total: int, before: int) -> tuple[Any, Any]:
 
 
 def _means(run_dir: Path) -> Any:
-    from qpq.explore import RunStore
+    from qpq.explore import RunStore, sql_ident
 
     store = RunStore.open(run_dir)
     cfg = store.config
-    cols = ", ".join(f'avg("{o}") AS "{o}"' for o in cfg.outcomes)
+    cols = ", ".join(f"avg({sql_ident(o)}) AS {sql_ident(o)}" for o in cfg.outcomes)
     con = store.connect()
     try:
         return con.execute(f"SELECT policy, count(*) AS experiments, {cols} FROM results "
@@ -435,30 +435,81 @@ def run_command(
                   f"qpq explore export {target} --format ema[/dim]")
 
 
+AllowPartialOpt = Annotated[bool, typer.Option(
+    "--allow-partial", help="use the intact finished chunks only, when chunks are missing, "
+    "damaged or not yet run (the store is otherwise refused)")]
+
+
 @app.command("status")
-def status_command(run_dir: RunDirArg, json_out: JsonOpt = False) -> None:
-    """What a run directory holds: its set-up, chunks done and missing, and its sessions."""
+def status_command(
+    run_dir: RunDirArg,
+    verify: Annotated[bool, typer.Option("--verify", help="also compare every chunk's "
+                                         "content with its recorded SHA-256 (reads the "
+                                         "whole store)")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """What a run directory holds: its set-up, chunks done, missing or damaged, its sessions.
+
+    Without --verify each finished chunk is checked for presence and size; with it, for
+    content too. Repair a store with `qpq explore run SCENARIO --resume RUN_DIR`.
+    """
     from qpq.explore import RunStore, to_ranges
 
     store = RunStore.open(run_dir)
     cfg = store.config
-    missing = to_ranges(store.missing())
+    health = store.verify(hashes=verify)
+    damaged = set(health.damaged)
+    missing = to_ranges(set(store.missing()) | damaged)
+    complete = store.complete and health.intact
     doc = {"run_dir": str(run_dir), "status": store.manifest["status"],
-           "complete": store.complete, "chunks_total": store.n_chunks,
-           "chunks_done": len(store.done), "missing": missing, "config": cfg.to_json(),
+           "complete": complete, "intact": health.intact, "verified": verify,
+           "chunks_total": store.n_chunks, "chunks_done": len(store.done - damaged),
+           "missing": missing, "damaged": health.damaged,
+           "problems": [p.to_json() for p in health.problems], "config": cfg.to_json(),
            "plan": store.manifest.get("plan", {}), "history": store.manifest["history"]}
     if json_out:
         print_json(doc)
         return
     gaps = ", ".join(f"{a}" if b == a + 1 else f"{a}-{b - 1}" for a, b in missing) or "none"
+    for p in health.problems:
+        console.print(f"[red]{p.kind}[/red] {p}")
+    if health.problems:
+        console.print(f"repair with: qpq explore run {cfg.scenario} --resume {run_dir}")
+    check = "content verified" if verify else "presence and size checked; --verify for content"
     console.print(f"{run_dir}: [bold]{store.manifest['status']}[/bold], "
-                  f"{len(store.done)} of {store.n_chunks} chunks done (missing: {gaps})\n"
+                  f"{doc['chunks_done']} of {store.n_chunks} chunks done and intact "
+                  f"({check}; to compute: {gaps})\n"
                   f"scenario {cfg.scenario} ({cfg.scenario_hash}), {cfg.method} n={cfg.n}, seed "
                   f"{cfg.seed}, {len(cfg.policies)} policies, outcomes: "
                   f"{', '.join(cfg.outcomes)}; qpq {cfg.code['qpq']} ({cfg.code['fingerprint']})")
     for h in store.manifest["history"]:
         console.print(f"  {h.get('started')}: {h.get('executor')} x{h.get('workers')}, "
                       f"{h.get('chunks_run')} chunks in {h.get('seconds')} s -> {h.get('status')}")
+
+
+_READ_ONLY = ("SELECT", "EXPLAIN")
+
+
+def _one_statement(sql: str, allow_files: bool) -> str:
+    """``sql`` if it is one statement (a query unless ``allow_files``), else a clear refusal."""
+    import duckdb
+
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise BadInputError(f"SQL: {exc}".strip()) from None
+    if not statements:
+        raise BadInputError("SQL: the query is empty; give one statement, e.g. "
+                            "\"SELECT count(*) FROM results\"")
+    if len(statements) > 1:
+        raise BadInputError(f"SQL: {len(statements)} statements given; give one query at a "
+                            "time")
+    kind = statements[0].type.name
+    if not allow_files and kind not in _READ_ONLY:
+        raise BadInputError(f"SQL: a {kind} statement is not allowed; queries are read-only "
+                            "(SELECT or EXPLAIN over the view `results`); --allow-files "
+                            "allows any statement and file")
+    return sql
 
 
 @app.command("query")
@@ -469,9 +520,17 @@ def query_command(
     max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="rows to print (the "
                                           "table; --json and --csv print all)")] = 50,
     csv_out: Annotated[bool, typer.Option("--csv", help="print CSV")] = False,
+    allow_partial: AllowPartialOpt = False,
+    allow_files: Annotated[bool, typer.Option(
+        "--allow-files", help="let the query read and write any file and run any statement "
+        "(DuckDB's full power; only for queries you wrote yourself)")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Query a run's results with DuckDB SQL (the view `results`; finished chunks only).
+    """Query a run's results with DuckDB SQL: one statement over the view `results`.
+
+    The store is verified first (a missing or damaged chunk is refused unless
+    --allow-partial). By default the query is one SELECT (or EXPLAIN) that sees only the
+    view: no other file can be read or written; --allow-files lifts that.
 
     Example: ``qpq explore query runs/deal "SELECT policy, avg(militants_iskp) FROM results
     GROUP BY policy"``
@@ -480,17 +539,26 @@ def query_command(
 
     from qpq.explore import RunStore
 
+    statements = _one_statement(sql, allow_files)
     store = RunStore.open(run_dir)
-    con = store.connect()
+    chunks = store.usable("query", allow_partial=allow_partial)
+    con = store.connect(chunks, sealed=not allow_files)
     try:
-        frame = con.execute(sql).df()
+        result = con.execute(statements)
+        if result.description is None:
+            raise BadInputError("SQL: the statement returned no result set; give a query "
+                                "(SELECT ...)")
+        frame = result.df()
+    except duckdb.PermissionException as exc:
+        raise BadInputError(f"SQL: {exc}".strip().split("\n")[0] + "; queries read the view "
+                            "`results` only (--allow-files for any file)") from None
     except duckdb.Error as exc:
         raise BadInputError(f"SQL: {exc}".strip()) from None
     finally:
         con.close()
-    if not store.complete:
-        err_console.print(f"[yellow]note: {len(store.done)} of {store.n_chunks} chunks are "
-                          "done; the query sees those only[/yellow]")
+    if len(chunks) < store.n_chunks:
+        err_console.print(f"[yellow]note: {len(chunks)} of {store.n_chunks} chunks are "
+                          "done and intact; the query sees those only[/yellow]")
     if json_out:
         print_json({"columns": list(map(str, frame.columns)),
                     "rows": frame.to_dict(orient="records")})
@@ -518,8 +586,9 @@ def export_command(
     out: Annotated[Path | None, typer.Option("--out", help="file to write (default: "
                                              "RUN_DIR/results.tar.gz, .csv or .parquet)",
                                              dir_okay=False)] = None,
-    partial: Annotated[bool, typer.Option("--partial", help="export an unfinished run's "
-                                          "finished chunks")] = False,
+    partial: Annotated[bool, typer.Option(
+        "--allow-partial", "--partial", help="export the intact finished chunks only, when "
+        "chunks are missing, damaged or not yet run")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Export a run: EMA Workbench's results archive (`load_results` reads it), CSV or Parquet.

@@ -82,8 +82,11 @@ if TYPE_CHECKING:
         compare_policies,
     )
     from qpq.explore._run_store import (
+        ChunkProblem,
         RunConfig,
         RunStore,
+        StoreHealth,
+        sql_ident,
         to_ranges,
     )
     from qpq.explore._scenario import (
@@ -121,6 +124,7 @@ if TYPE_CHECKING:
 __all__ = [
     "METHODS",
     "CartResult",
+    "ChunkProblem",
     "Comparison",
     "ComparisonStudy",
     "DaskCluster",
@@ -145,6 +149,7 @@ __all__ = [
     "RunSummary",
     "SensitivityStudy",
     "SobolResult",
+    "StoreHealth",
     "Study",
     "Uncertainty",
     "analyse_run",
@@ -174,6 +179,7 @@ __all__ = [
     "scenario_json_schema",
     "sobol_chart",
     "sobol_indices",
+    "sql_ident",
     "to_ranges",
 ]
 
@@ -198,7 +204,9 @@ _EXPORTS = {
     "qpq.explore._loading": ("load_study",),
     "qpq.explore._prim": ("PrimBox", "PrimResult", "prim"),
     "qpq.explore._robustness": ("Comparison", "PolicyMetrics", "compare_policies"),
-    "qpq.explore._run_store": ("RunConfig", "RunStore", "to_ranges"),
+    "qpq.explore._run_store": (
+        "ChunkProblem", "RunConfig", "RunStore", "StoreHealth", "sql_ident", "to_ranges",
+    ),
     "qpq.explore._scenario": ("OutcomeSpec", "Study", "Uncertainty"),
     "qpq.explore._sensitivity": ("MorrisResult", "SobolResult", "morris_indices", "sobol_indices"),
     "qpq.explore._settings": ("ExploreSettings", "policy_names", "scenario_json_schema"),

@@ -28,7 +28,7 @@ import numpy as np
 from qpq.errors import BadInputError, QpqError
 from qpq.explore._designs import Design, make_design
 from qpq.explore._evaluate import Evaluation
-from qpq.explore._run_store import RunStore
+from qpq.explore._run_store import RunStore, sql_ident
 from qpq.explore._scenario import Study
 from qpq.explore._studies import (
     ComparisonStudy,
@@ -68,24 +68,21 @@ def load_run(store: RunStore, study: Study) -> tuple[Design, Evaluation]:
     Raises
     ------
     BadInputError
-        When the run is not finished.
+        When the run is not finished, or a chunk is missing or damaged.
     QpqError
         When the stored parameter values differ from the design's.
     """
     cfg = store.config
-    if not store.complete:
-        raise BadInputError(
-            f"{store.path}: the run is not finished ({len(store.done)} of {store.n_chunks} "
-            f"chunks done); resume it with `qpq explore run {cfg.scenario} --resume "
-            f"{store.path}` first")
+    # the analyses need every experiment, so there is no partial mode here
+    chunks = store.usable("analyse", partial_option=None)
     design = make_design(study, cfg.method, cfg.n)  # type: ignore[arg-type]
-    outcome_cols = [f'"{c}"' for c in cfg.outcomes]
-    con = store.connect()
+    outcome_cols = [sql_ident(c) for c in cfg.outcomes]
+    con = store.connect(chunks)
     outcomes: dict[str, dict[str, Any]] = {}
     try:
         for i, p in enumerate(cfg.policies):
             # the parameter values are the same under every policy: read them once
-            cols = ([f'"{c}"' for c in cfg.uncertainties] if i == 0 else []) + outcome_cols
+            cols = ([sql_ident(c) for c in cfg.uncertainties] if i == 0 else []) + outcome_cols
             frame = con.execute(f"SELECT experiment, {', '.join(cols)} FROM results "
                                 "WHERE policy = ? ORDER BY experiment", [p]).df()
             if not np.array_equal(frame["experiment"].to_numpy(),

@@ -52,7 +52,7 @@ from qpq.case import Case
 from qpq.errors import BadInputError, QpqError
 from qpq.explore._designs import STREAMED, Method, design_rows, design_size, make_design
 from qpq.explore._evaluate import ModelSetup, evaluate_block, model_setup
-from qpq.explore._run_store import ChunkSpec, RunConfig, RunStore
+from qpq.explore._run_store import ChunkSpec, RunConfig, RunStore, to_ranges
 from qpq.explore._scenario import Study
 from qpq.explore._settings import policy_names
 from qpq.explore._transform import to_values
@@ -374,9 +374,13 @@ def run_plan(plan: RunPlan, out_dir: Path, *, executor: ChunkExecutor | None = N
         ``interrupted``.
     """
     ex = executor or InProcess()
+    repaired: list[int] = []
     if resume:
         store = RunStore.open(out_dir)
         store.check(plan.config)
+        # a resumed run must end with every chunk intact, not only with every chunk listed
+        repaired = store.verify(hashes=True).damaged
+        store.forget(repaired)
     else:
         store = RunStore.create(out_dir, plan.config, plan.chunks,
                                 {"scenario_source": plan.study.source,
@@ -401,6 +405,7 @@ def run_plan(plan: RunPlan, out_dir: Path, *, executor: ChunkExecutor | None = N
         store.manifest["status"] = status
         store.manifest.update(info)
         store.add_history({"started": started, **ex.describe(), "chunks_run": ran,
+                           **({"recomputed_damaged": to_ranges(repaired)} if repaired else {}),
                            "status": status, "seconds": round(s.seconds, 3)})
         return s
 

@@ -292,10 +292,10 @@ def design_size(study: Study, method: Method, n: int | None = None
 
 
 def experiments_of(method: str, n_base: int, dims: int) -> tuple[int, int]:
-    """``(experiments, group_size)`` of a ``method`` design of base size ``n_base`` over
-    ``dims`` uncertainties (for factorial designs ``n_base`` is the number of levels).
+    """``(experiments, group_size)`` of a ``method`` design of base size ``n_base``.
 
-    The run store uses it to check a manifest's config against the chunks it lists.
+    ``dims`` is the number of uncertainties; for factorial designs ``n_base`` is the number
+    of levels. The run store uses it to check a manifest's config against the chunks it lists.
     """
     if method == "saltelli":
         return n_base * (dims + 2), dims + 2

@@ -19,6 +19,7 @@ import json
 import os
 import tarfile
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -39,7 +40,7 @@ def _ordered(store: RunStore, source: str) -> str:
     return f"SELECT * FROM {source} ORDER BY experiment, {store.policy_rank()}"
 
 
-def _export_ema(store: RunStore, target: Path) -> None:
+def _export_ema(store: RunStore, target: Path, chunks: Sequence[int]) -> None:
     cfg = store.config
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".ema-") as tmp_dir:
         tmp = Path(tmp_dir)
@@ -47,8 +48,8 @@ def _export_ema(store: RunStore, target: Path) -> None:
         out_files = {o: tmp / f"{o}.cls" for o in cfg.outcomes}
         con = duckdb.connect()
         try:
-            for i, part in enumerate(store.files()):
-                frame = con.execute(_ordered(store, f"read_parquet('{part.as_posix()}')")).df()
+            for i, part in enumerate(store.files(chunks)):
+                frame = con.execute(_ordered(store, "read_parquet(?)"), [str(part)]).df()
                 exp = frame[list(cfg.uncertainties)].copy()
                 exp["scenario"] = frame["experiment"].astype("int64")
                 exp["policy"] = frame["policy"].astype(str)
@@ -75,12 +76,16 @@ def _export_ema(store: RunStore, target: Path) -> None:
         os.replace(archive, target)
 
 
-def _export_table(store: RunStore, target: Path, fmt: Format) -> None:
+def _export_table(store: RunStore, target: Path, fmt: Format, chunks: Sequence[int]) -> None:
     tmp = target.with_name(f".{target.name}.tmp")
-    con = store.connect()
+    con = store.connect(chunks)
     try:
-        options = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
-        con.execute(f"COPY ({_ordered(store, 'results')}) TO '{tmp.as_posix()}' ({options})")
+        # the target goes to DuckDB as a value, never pasted into SQL text
+        rel = con.sql(_ordered(store, "results"))
+        if fmt == "parquet":
+            rel.write_parquet(str(tmp))
+        else:
+            rel.write_csv(str(tmp), header=True)
     finally:
         con.close()
     os.replace(tmp, target)
@@ -91,26 +96,23 @@ def export_run(run_dir: Path, fmt: str = "ema", out: Path | None = None, *,
     """Export the run in ``run_dir`` as ``fmt``; returns the file written.
 
     ``out`` defaults to ``RUN_DIR/results.tar.gz`` (``ema``), ``results.csv`` or
-    ``results.parquet``. An unfinished run is refused unless ``partial`` (then only the
-    finished chunks are exported).
+    ``results.parquet``. Every chunk is verified against its recorded SHA-256 first; an
+    unfinished run or one with a missing or damaged chunk is refused unless ``partial``
+    (then only the intact finished chunks are exported).
 
     Raises
     ------
     BadInputError
-        For an unknown format, a directory that is not a run, or an unfinished run.
+        For an unknown format, a directory that is not a run, an unfinished or damaged run.
     """
     if fmt not in FORMATS:
         raise BadInputError(f"--format: unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
     store = RunStore.open(run_dir)
-    if not store.complete and not partial:
-        raise BadInputError(
-            f"{run_dir}: the run is not finished ({len(store.done)} of {store.n_chunks} chunks "
-            f"done); resume it with `qpq explore run {store.config.scenario} --resume "
-            f"{run_dir}`, or export what is done with --partial")
+    chunks = store.usable("export", allow_partial=partial)
     target = Path(out) if out is not None else Path(run_dir) / f"results{_SUFFIX[fmt]}"
     target.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "ema":
-        _export_ema(store, target)
+        _export_ema(store, target, chunks)
     else:
-        _export_table(store, target, fmt)
+        _export_table(store, target, fmt, chunks)
     return target

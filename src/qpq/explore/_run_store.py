@@ -16,6 +16,16 @@ replaced atomically too), so a run killed at any instant leaves a consistent dir
 every chunk in ``done`` is complete, and a partition the manifest does not list is ignored
 and recomputed.
 
+**A store that knows its contents.** With each finished chunk the manifest records the
+partition's SHA-256, size and row count (``chunks.files``), after the partition has been
+fsynced and renamed. :meth:`RunStore.verify` compares the disk with that record: presence
+and size (quick, ``qpq explore status``) or also the hash (``--verify``, and before every
+``query``, ``export`` and ``analyse``, which refuse a damaged or incomplete store unless
+told to use only the intact chunks). ``--resume`` recomputes missing and damaged chunks.
+:meth:`RunStore.open` checks the manifest against itself: the chunk layout must tile the
+design its config describes (a manifest edited to another ``n`` is refused), and each
+recorded row count must match its chunk.
+
 The manifest's ``config`` is everything the numbers depend on — the scenario (by a hash of
 its content), sampler, size, seed, policies, outcomes, chunk layout, the model set-up (case
 timeline and parameter point, by hash) and the code (qpq's version, a fingerprint of the
@@ -26,6 +36,7 @@ to add chunks computed under any other config.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,19 +48,70 @@ import duckdb
 import pandas as pd
 
 from qpq.errors import BadInputError, Problem
-from qpq.sim import write_parquet
+from qpq.explore._designs import experiments_of
+from qpq.sim import BLOCK_SIZE, write_parquet
 
 __all__ = [
     "FORMAT",
+    "ChunkProblem",
     "ChunkSpec",
     "RunConfig",
     "RunStore",
+    "StoreHealth",
     "from_ranges",
+    "sql_ident",
+    "sql_string",
     "to_ranges",
 ]
 
-FORMAT = "qpq-explore-run/1"
+FORMAT = "qpq-explore-run/2"
+# format 1 had no chunk checksums, so nothing it holds can be verified
+_UNVERIFIABLE = ("qpq-explore-run/1",)
 MANIFEST = "manifest.json"
+_READ_SIZE = 1 << 20
+
+
+def sql_string(text: str) -> str:
+    """``text`` as a SQL string literal (quotes doubled).
+
+    Only where DuckDB takes no bound parameter (a ``SET`` value, a list of names).
+    """
+    return "'" + text.replace("'", "''") + "'"
+
+
+def sql_ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(_READ_SIZE):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    # the rename is durable only once the directory entry is; not every OS can open a folder
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -106,6 +168,47 @@ class ChunkSpec:
     def rows(self) -> int:
         """Experiments in the chunk."""
         return self.hi - self.lo
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkProblem:
+    """What is wrong with chunk ``index``: ``kind`` is ``missing`` or ``damaged``.
+
+    ``message`` says what was found, without the chunk's number.
+    """
+
+    index: int
+    kind: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"chunk": self.index, "kind": self.kind, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"chunk {self.index}: {self.message}"
+
+
+@dataclass(frozen=True)
+class StoreHealth:
+    """The outcome of :meth:`RunStore.verify`.
+
+    ``problems`` lists done chunks whose partition is missing or differs from the manifest's
+    record; ``hashed`` says whether content was compared (else only presence and size).
+    """
+
+    problems: tuple[ChunkProblem, ...]
+    hashed: bool
+
+    @property
+    def damaged(self) -> list[int]:
+        """Indices of done chunks that cannot be used."""
+        return sorted({p.index for p in self.problems})
+
+    @property
+    def intact(self) -> bool:
+        """Whether every done chunk passed."""
+        return not self.problems
 
 
 def to_ranges(items: Iterable[int]) -> list[list[int]]:
@@ -181,7 +284,8 @@ class RunStore:
             "status": "running",
             "config": config.to_json(),
             "chunks": {"count": len(chunks),
-                       "layout": [[c.first_block, c.stop_block, c.lo, c.hi] for c in chunks]},
+                       "layout": [[c.first_block, c.stop_block, c.lo, c.hi] for c in chunks],
+                       "files": {}},
             "done": [],
             "history": [],
             **dict(info),
@@ -208,16 +312,76 @@ class RunStore:
             manifest = json.loads(file.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise BadInputError(f"{file}: unreadable manifest ({exc})") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            found = manifest.get("format") if isinstance(manifest, dict) else None
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        if found in _UNVERIFIABLE:
+            raise BadInputError(
+                f"{file}: field format: {found!r} was written by an older qpq that kept no "
+                "chunk checksums, so its results cannot be verified; run it again in a new "
+                f"directory (this qpq writes {FORMAT!r})")
+        if not isinstance(manifest, dict) or found != FORMAT:
             raise BadInputError(f"{file}: field format: {found!r} is not a qpq run; "
                                 f"allowed: {FORMAT!r}")
         try:
             RunConfig.from_json(manifest["config"])
             from_ranges(manifest["done"])
+            store = cls(path, manifest)
+            store.chunks  # noqa: B018 - parses the layout
+            dict(manifest["chunks"]["files"])
         except (KeyError, TypeError, ValueError) as exc:
             raise BadInputError(f"{file}: malformed manifest ({exc!r})") from None
-        return cls(path, manifest)
+        problems = store._consistency()
+        if problems:
+            raise BadInputError(
+                f"{file}: the manifest contradicts itself (edited or damaged); start the run "
+                "again in a new directory", problems=problems)
+        return store
+
+    def _consistency(self) -> list[Problem]:
+        """How the manifest's config, layout, done list and records disagree (if they do)."""
+        file = str(self.path / MANIFEST)
+        cfg = self.config
+        out: list[Problem] = []
+        total, group = experiments_of(cfg.method, cfg.n, len(cfg.uncertainties))
+        chunks = self.chunks
+        if len(chunks) != self.n_chunks:
+            out.append(Problem(file, f"{self.n_chunks} chunks counted, {len(chunks)} in "
+                               "chunks.layout", "chunks.count"))
+        block_rows = BLOCK_SIZE * group
+        lo = block = 0
+        for c in chunks:
+            width = c.stop_block - c.first_block
+            rows = min(c.stop_block * block_rows, total) - c.first_block * block_rows
+            if (c.lo, c.first_block) != (lo, block) or not 0 < width <= cfg.chunk_blocks \
+                    or (c.lo, c.rows) != (c.first_block * block_rows, rows):
+                out.append(Problem(file, f"chunk {c.index}: experiments [{c.lo}, {c.hi}) in "
+                                   f"blocks [{c.first_block}, {c.stop_block}) do not follow "
+                                   f"from the config ({cfg.method} n={cfg.n}, "
+                                   f"{cfg.chunk_blocks} block(s) of {block_rows} per chunk)",
+                                   "chunks.layout"))
+                break
+            lo, block = c.hi, c.stop_block
+        else:
+            if lo != total:
+                out.append(Problem(file, f"config says {cfg.method} n={cfg.n}, that is "
+                                   f"{total} experiments, but the chunks hold {lo} "
+                                   f"(experiments [0, {lo})); was the manifest edited?",
+                                   "config.n"))
+        files = self.manifest["chunks"]["files"]
+        per_row = len(cfg.policies)
+        for i in sorted(self.done):
+            if not 0 <= i < len(chunks):
+                out.append(Problem(file, f"chunk {i} is listed as done but the run has "
+                                   f"chunks 0-{len(chunks) - 1}", "done"))
+                continue
+            rec = files.get(str(i))
+            if not isinstance(rec, dict) or not {"sha256", "bytes", "rows"} <= rec.keys():
+                out.append(Problem(file, f"chunk {i} is listed as done without its record "
+                                   "(sha256, bytes, rows)", f"chunks.files.{i}"))
+            elif rec["rows"] != chunks[i].rows * per_row:
+                out.append(Problem(file, f"chunk {i}: {rec['rows']} rows recorded, its "
+                                   f"{chunks[i].rows} experiments x {per_row} policies make "
+                                   f"{chunks[i].rows * per_row}", f"chunks.files.{i}.rows"))
+        return out
 
     # -- state ----------------------------------------------------------------------------
     @property
@@ -255,9 +419,79 @@ class RunStore:
         """The Parquet file of chunk ``index``."""
         return self.path / "chunks" / f"chunk-{index:06d}.parquet"
 
-    def files(self) -> list[Path]:
-        """Partitions of the finished chunks, in chunk order."""
-        return [self.partition(i) for i in sorted(self.done)]
+    def files(self, chunks: Iterable[int] | None = None) -> list[Path]:
+        """Partitions of the finished chunks (or of ``chunks``), in chunk order."""
+        return [self.partition(i) for i in sorted(self.done if chunks is None else chunks)]
+
+    def verify(self, *, hashes: bool = True) -> StoreHealth:
+        """Compare each done chunk's partition with the manifest's record.
+
+        Quick (``hashes=False``): present with the recorded size. Full: also the SHA-256
+        (reads every partition once). A partition whose hash is that of another chunk is
+        named as a copy of it.
+        """
+        records = self.manifest["chunks"]["files"]
+        by_hash = {rec["sha256"]: int(i) for i, rec in records.items()}
+        problems: list[ChunkProblem] = []
+        for i in sorted(self.done):
+            rec, path = records[str(i)], self.partition(i)
+            try:
+                size = path.stat().st_size
+            except OSError:
+                problems.append(ChunkProblem(i, "missing", f"{path.name} is missing"))
+                continue
+            got = _sha256(path) if hashes else None
+            twin = by_hash.get(got) if got is not None else None
+            copy = f" (it is a copy of chunk {twin})" if twin is not None and twin != i else ""
+            if size != rec["bytes"]:
+                problems.append(ChunkProblem(i, "damaged", f"{path.name} has {size} "
+                                             f"bytes, {rec['bytes']} were written{copy}"))
+            elif got is not None and got != rec["sha256"]:
+                why = copy or " (its content changed after it was written)"
+                problems.append(ChunkProblem(i, "damaged", f"{path.name} does not "
+                                             f"match its recorded SHA-256{why}"))
+        return StoreHealth(tuple(problems), hashes)
+
+    def usable(self, command: str, *, allow_partial: bool = False,
+               partial_option: str | None = "--allow-partial") -> list[int]:
+        """The chunks ``command`` may read: every chunk, verified (else refused).
+
+        With ``allow_partial`` the intact done chunks, whatever is missing or damaged.
+        ``partial_option`` is the option the refusal suggests (``None``: the command has
+        none, it needs the whole run).
+
+        Raises
+        ------
+        BadInputError
+            Naming each damaged or missing chunk and the command that repairs the store.
+        """
+        health = self.verify(hashes=True)
+        good = sorted(self.done - set(health.damaged))
+        if allow_partial or (health.intact and self.complete):
+            return good
+        repair = f"`qpq explore run {self.config.scenario} --resume {self.path}`"
+        alternative = (f", or use the intact finished chunks only with {partial_option}"
+                       if partial_option else "")
+        if health.intact:
+            raise BadInputError(
+                f"{self.path}: the run is not finished ({len(self.done)} of {self.n_chunks} "
+                f"chunks done); {command} needs every chunk: finish it with {repair}"
+                + alternative)
+        raise BadInputError(
+            f"{self.path}: {len(health.damaged)} chunk(s) are missing or damaged, so {command} "
+            f"would give wrong results; recompute them with {repair}" + alternative,
+            problems=[Problem(str(self.partition(p.index)), p.message, f"chunk {p.index}")
+                      for p in health.problems])
+
+    def forget(self, chunks: Iterable[int]) -> None:
+        """Mark ``chunks`` as not done (their partitions are recomputed on resume)."""
+        drop = set(chunks)
+        if not drop:
+            return
+        self.manifest["done"] = to_ranges(self.done - drop)
+        for i in drop:
+            self.manifest["chunks"]["files"].pop(str(i), None)
+        self.save()
 
     def check(self, config: RunConfig) -> None:
         """Refuse ``config`` unless it equals the run's (a clear list of what differs).
@@ -298,7 +532,11 @@ class RunStore:
         target = self.partition(index)
         tmp = target.with_name(f".{target.name}.tmp")
         write_parquet(frame, tmp)
+        _fsync_file(tmp)
+        record = {"sha256": _sha256(tmp), "bytes": tmp.stat().st_size, "rows": len(frame)}
         os.replace(tmp, target)
+        _fsync_dir(target.parent)
+        self.manifest["chunks"]["files"][str(index)] = record
         self.manifest["done"] = to_ranges(self.done | {index})
         self.save()
         return target
@@ -315,27 +553,38 @@ class RunStore:
         self.save()
 
     # -- reading --------------------------------------------------------------------------
-    def connect(self) -> duckdb.DuckDBPyConnection:
+    def connect(self, chunks: Iterable[int] | None = None, *,
+                sealed: bool = False) -> duckdb.DuckDBPyConnection:
         """An in-memory DuckDB connection with the view ``results`` over finished chunks.
 
-        ``results`` is empty (with the right columns) when no chunk is done yet.
+        ``chunks`` limits the view to those chunks (default: every done chunk, unverified;
+        callers check them with :meth:`usable` first). ``results`` is empty (with the right
+        columns) when there is no chunk. ``sealed``: once the view exists, file access is
+        limited to its partitions and the configuration locked, so a statement run on the
+        connection can neither read nor write any other file.
         """
         con = duckdb.connect()
-        files = self.files()
+        files = self.files(chunks)
         if files:
-            listing = ", ".join(f"'{p.as_posix()}'" for p in files)
-            con.execute(f"CREATE VIEW results AS SELECT * FROM read_parquet([{listing}])")
+            # paths go to DuckDB as values, never as SQL text (a folder may be named it's)
+            con.read_parquet([str(p.resolve()) for p in files]).create_view("results")
         else:
             cfg = self.config
             cols = (["experiment BIGINT", "block BIGINT", "policy VARCHAR"]
-                    + [f'"{u}" DOUBLE' for u in cfg.uncertainties]
-                    + [f'"{o}" DOUBLE' for o in cfg.outcomes])
+                    + [f"{sql_ident(u)} DOUBLE" for u in cfg.uncertainties]
+                    + [f"{sql_ident(o)} DOUBLE" for o in cfg.outcomes])
             con.execute(f"CREATE TABLE results ({', '.join(cols)})")
+        if sealed:
+            # SET takes no bound parameters; the literals are quoted by sql_string
+            allowed = ", ".join(sql_string(str(p.resolve())) for p in files)
+            con.execute(f"SET allowed_paths = [{allowed}]")
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
         return con
 
     def policy_rank(self) -> str:
         """SQL for a policy's position in the run's policy list (to order rows by it)."""
-        names = ", ".join(f"'{p}'" for p in self.config.policies)
+        names = ", ".join(sql_string(p) for p in self.config.policies)
         return f"list_position([{names}], policy)"
 
     def read(self) -> pd.DataFrame:

@@ -37,8 +37,8 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
-        con.register("frame", frame)
-        con.execute(f"COPY frame TO '{path.as_posix()}' (FORMAT parquet)")
+        # the path is passed as a value, not pasted into SQL (a folder may be named it's)
+        con.from_df(frame).write_parquet(str(path))
     finally:
         con.close()
 
@@ -102,8 +102,7 @@ def read_scenarios(out_dir: Path) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         glob = (Path(out_dir) / "scenarios" / "*.parquet").as_posix()
-        frame: pd.DataFrame = con.execute(
-            f"SELECT * FROM read_parquet('{glob}') ORDER BY scenario").df()
+        frame: pd.DataFrame = con.read_parquet(glob).order("scenario").df()
     finally:
         con.close()
     return frame

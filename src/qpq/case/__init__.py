@@ -17,6 +17,9 @@ if TYPE_CHECKING:
         FuzzyDate,
         Precision,
     )
+    from qpq.case._links import (
+        web_href,
+    )
     from qpq.case._loader import (
         BUILTIN_CASE,
         CASE_FILES,
@@ -86,6 +89,7 @@ __all__ = [
     "case_json_schema",
     "load_case",
     "read_yaml",
+    "web_href",
 ]
 
 # Each name's module is imported on first use (qpq._lazy), so importing the package
@@ -96,6 +100,7 @@ _EXPORTS = {
     "qpq.case._dates": ("DateParseError", "FuzzyDate", "Precision"),
     "qpq.case._loader": ("BUILTIN_CASE", "CASE_FILES", "OBSERVATION_KINDS", "Case",
                          "builtin_case_path", "load_case"),
+    "qpq.case._links": ("web_href",),
     "qpq.case._queries": ("EvidenceDB",),
     "qpq.case._schema": (
         "Attack", "Attribution", "BargainingIssue", "BargainingPosition", "Claim", "ClaimKind",

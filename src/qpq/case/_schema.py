@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from qpq.case._dates import FuzzyDate
+from qpq.case._links import URL_PATTERN, check_url
 
 __all__ = [
     "Actor",
@@ -72,6 +73,11 @@ Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
 
 DateStr = Annotated[str, BeforeValidator(_year_as_text), AfterValidator(_check_date)]
 """A fuzzy date string: ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or ``START/END``."""
+
+
+WebUrl = Annotated[str, AfterValidator(check_url),
+                   Field(json_schema_extra={"pattern": URL_PATTERN})]
+"""A link the report renders: ``http(s)://HOST...`` or ``doi:10....`` (never ``javascript:``)."""
 
 
 class _Item(BaseModel):
@@ -167,7 +173,7 @@ class Citation(_Item):
     title: str | None = None
     publisher: str | None = None
     date: DateStr | None = None
-    url: str | None = None
+    url: WebUrl | None = None
     accessed: DateStr | None = None
 
 
@@ -180,7 +186,7 @@ class Source(_Item):
     title: str | None = None
     publisher: str | None = None
     date: DateStr | None = Field(default=None, description="publication date")
-    url: str | None = None
+    url: WebUrl | None = None
     accessed: DateStr | None = None
     origin: Literal["paper", "added"] = "paper"
     citations: list[Citation] = Field(default_factory=list)

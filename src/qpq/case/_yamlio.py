@@ -6,6 +6,12 @@ record the line of every mapping key and list item, so that a validation error d
 file can be reported as ``events.yaml:120: date: ...``. Two more differences from plain
 ``yaml.safe_load``: dates are left as strings (the case format has its own fuzzy dates), and
 a key repeated in one mapping is an error rather than a silent overwrite.
+
+A data file cannot exhaust memory: files above :data:`MAX_BYTES` are refused before they are
+read, nesting deeper than :data:`MAX_DEPTH` is refused, and YAML aliases (``*name``) are
+refused outright — nine nested aliases can expand a few hundred bytes into billions of
+values (an "alias bomb"), and no case or scenario file needs them. The check runs on the
+node graph before anything is constructed, and stops at the first repeated node.
 """
 
 from __future__ import annotations
@@ -18,7 +24,12 @@ import yaml
 
 from qpq.errors import Problem
 
-__all__ = ["LocatedYaml", "YamlError", "read_yaml"]
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "LocatedYaml", "YamlError", "read_yaml"]
+
+MAX_BYTES = 8 * 1024 * 1024
+"""Largest data file read (the built-in case's largest is about 90 kB)."""
+MAX_DEPTH = 32
+"""Deepest nesting of mappings and lists (the case format needs fewer than 10 levels)."""
 
 Path_ = tuple[str | int, ...]
 
@@ -63,10 +74,34 @@ class LocatedYaml:
         return None
 
 
-def _walk(
-    node: yaml.Node, here: Path_, lines: dict[Path_, int], dups: list[Problem], name: str
-) -> None:
+class _Walk:
+    """State of one walk over a document's nodes: lines, duplicates, nodes seen."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lines: dict[Path_, int] = {}
+        self.dups: list[Problem] = []
+        # the composer makes a new node per YAML node, so a node met twice is an alias
+        self.seen: set[int] = set()
+
+    def refuse(self, here: Path_, what: str) -> YamlError:
+        line = self.lines.get(here)
+        where = ".".join(map(str, here)) or None
+        return YamlError(Problem(self.name, what, field=where, line=line))
+
+
+def _walk(node: yaml.Node, here: Path_, state: _Walk) -> None:
+    lines, dups, name = state.lines, state.dups, state.name
     lines.setdefault(here, node.start_mark.line + 1)
+    if id(node) in state.seen:
+        raise state.refuse(here, f"YAML alias of the value anchored at line "
+                                 f"{node.start_mark.line + 1}: aliases (*name) are not allowed "
+                                 "in data files (they can expand without bound); write the "
+                                 "value out")
+    state.seen.add(id(node))
+    if len(here) > MAX_DEPTH:
+        raise state.refuse(here, f"nested more than {MAX_DEPTH} levels deep; data files "
+                                 f"allow at most {MAX_DEPTH}")
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -79,17 +114,26 @@ def _walk(
             seen.add(key)
             child = (*here, key)
             lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, lines, dups, name)
+            _walk(value_node, child, state)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*here, index)
-            lines[child] = item.start_mark.line + 1
-            _walk(item, child, lines, dups, name)
+            # an alias item's marks are its anchor's; the list's own line is nearer the truth
+            mark = node if id(item) in state.seen else item
+            lines[child] = mark.start_mark.line + 1
+            _walk(item, child, state)
 
 
 def read_yaml(path: Path, display: str | None = None) -> LocatedYaml:
     """Read one YAML document safely, recording line numbers; raise :class:`YamlError`."""
     name = display or path.name
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise YamlError(Problem(name, f"cannot read the file ({exc.strerror})")) from None
+    if size > MAX_BYTES:
+        raise YamlError(Problem(name, f"the file has {size:,} bytes; data files may have at "
+                                      f"most {MAX_BYTES:,}"))
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -102,11 +146,10 @@ def read_yaml(path: Path, display: str | None = None) -> LocatedYaml:
         raise YamlError(Problem(name, f"invalid YAML: {exc}")) from None
     try:
         node = loader.get_single_node()
-        lines: dict[Path_, int] = {}
-        dups: list[Problem] = []
+        state = _Walk(name)
         if node is None:
-            return LocatedYaml(path, None, lines, ())
-        _walk(node, (), lines, dups, name)
+            return LocatedYaml(path, None, state.lines, ())
+        _walk(node, (), state)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -121,4 +164,4 @@ def read_yaml(path: Path, display: str | None = None) -> LocatedYaml:
         raise YamlError(Problem(name, f"invalid YAML value: {exc}")) from None
     finally:
         loader.dispose()
-    return LocatedYaml(path, data, lines, tuple(dups))
+    return LocatedYaml(path, data, state.lines, tuple(state.dups))

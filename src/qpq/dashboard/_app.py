@@ -18,6 +18,7 @@ import time
 import pandas as pd
 import streamlit as st
 
+from qpq.case import web_href
 from qpq.dashboard._controls import AXIS_DEFAULTS, KEY_PARAMETERS, SliderSpec, slider_specs
 from qpq.dashboard._equilibrium import EquilibriumView
 from qpq.dashboard._evidence import (
@@ -116,7 +117,8 @@ def show_evidence_page(ctx: Context, item_id: str) -> None:
         st.subheader(f"Evidence: {item.id}")
         st.markdown(f"**{item.kind}** · {item.date or 'undated'}  \n{item.title}")
         for s in item.sources:
-            link = f"[{s.url}]({s.url})" if s.url else "no URL recorded"
+            href = web_href(s.url)
+            link = f"[{s.url}]({href})" if href else "no URL recorded"
             st.markdown(f"- source `{s.id}`: {s.citation} — {link}")
         cited_by = citing_parameters(ctx.case, item.id)
         st.markdown("Cited by parameters: " + (", ".join(f"`{p}`" for p in cited_by)

@@ -9,7 +9,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from qpq.case import EvidenceDB, audit
+from qpq.case import EvidenceDB, audit, web_href
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent
 
@@ -129,8 +129,9 @@ def timeline_section(ctx: ReportContext) -> SectionContent:
 
 def _source_cell(s: dict[str, Any]) -> str:
     label = escape(s["id"])
-    if s.get("url"):
-        label = f'<a href="{escape(s["url"])}" rel="noreferrer">{label}</a>'
+    href = web_href(s.get("url"))
+    if href:
+        label = f'<a href="{escape(href)}" rel="noreferrer">{label}</a>'
     if s.get("footnotes"):
         label += f" <small>(fn {', '.join(str(n) for n in s['footnotes'])})</small>"
     return label
@@ -185,7 +186,8 @@ def evidence_appendix(ctx: ReportContext) -> SectionContent:
         [[anchor(s.id),
           escape("; ".join(s.authors) + (". " if s.authors else "") + (s.title or "")
                  + (f". {s.publisher}" if s.publisher else "") + (f", {s.date}" if s.date else ""))
-          + (f' <a href="{escape(s.url)}" rel="noreferrer">link</a>' if s.url else ""),
+          + (f' <a href="{escape(href)}" rel="noreferrer">link</a>'
+             if (href := web_href(s.url)) else ""),
           escape(", ".join(str(n) for n in s.footnotes))] for s in case.sources])
     quantities = _table(
         ["id", "as stated", "value", "sources"],

@@ -8,10 +8,11 @@ file can be reported as ``events.yaml:120: date: ...``. Two more differences fro
 a key repeated in one mapping is an error rather than a silent overwrite.
 
 A data file cannot exhaust memory: files above :data:`MAX_BYTES` are refused before they are
-read, nesting deeper than :data:`MAX_DEPTH` is refused, and YAML aliases (``*name``) are
-refused outright — nine nested aliases can expand a few hundred bytes into billions of
-values (an "alias bomb"), and no case or scenario file needs them. The check runs on the
-node graph before anything is constructed, and stops at the first repeated node.
+read, nesting deeper than :data:`MAX_DEPTH` is refused (a recursive alias too), and YAML
+aliases (``*name``) may repeat at most :data:`MAX_ALIAS_VALUES` values in all — nine nested
+aliases can expand a few hundred bytes into billions of values (an "alias bomb"), while
+``yaml.safe_dump`` writes a few small aliases for shared objects, which stay readable. The
+check walks the node graph before anything is constructed and stops at the limit.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ import yaml
 
 from qpq.errors import Problem
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "LocatedYaml", "YamlError", "read_yaml"]
+__all__ = ["MAX_ALIAS_VALUES", "MAX_BYTES", "MAX_DEPTH", "LocatedYaml", "YamlError",
+           "read_yaml"]
 
 MAX_BYTES = 8 * 1024 * 1024
 """Largest data file read (the built-in case's largest is about 90 kB)."""
 MAX_DEPTH = 32
 """Deepest nesting of mappings and lists (the case format needs fewer than 10 levels)."""
+MAX_ALIAS_VALUES = 100_000
+"""Most values (nodes) that aliases may repeat in one file."""
 
 Path_ = tuple[str | int, ...]
 
@@ -83,6 +87,8 @@ class _Walk:
         self.dups: list[Problem] = []
         # the composer makes a new node per YAML node, so a node met twice is an alias
         self.seen: set[int] = set()
+        self.repeated = 0
+        self.alias_at: Path_ = ()
 
     def refuse(self, here: Path_, what: str) -> YamlError:
         line = self.lines.get(here)
@@ -90,18 +96,23 @@ class _Walk:
         return YamlError(Problem(self.name, what, field=where, line=line))
 
 
-def _walk(node: yaml.Node, here: Path_, state: _Walk) -> None:
+def _walk(node: yaml.Node, here: Path_, state: _Walk, aliased: bool = False) -> None:
     lines, dups, name = state.lines, state.dups, state.name
     lines.setdefault(here, node.start_mark.line + 1)
-    if id(node) in state.seen:
-        raise state.refuse(here, f"YAML alias of the value anchored at line "
-                                 f"{node.start_mark.line + 1}: aliases (*name) are not allowed "
-                                 "in data files (they can expand without bound); write the "
-                                 "value out")
-    state.seen.add(id(node))
     if len(here) > MAX_DEPTH:
-        raise state.refuse(here, f"nested more than {MAX_DEPTH} levels deep; data files "
-                                 f"allow at most {MAX_DEPTH}")
+        raise state.refuse(here, f"nested more than {MAX_DEPTH} levels deep (or an alias "
+                                 f"inside its own anchor); data files allow at most {MAX_DEPTH}")
+    if not aliased and id(node) in state.seen:
+        aliased = True
+        state.alias_at = here  # inside the alias, lines are those of its anchor
+    if aliased:
+        state.repeated += 1
+        if state.repeated > MAX_ALIAS_VALUES:
+            raise state.refuse(state.alias_at, f"YAML aliases (*name) repeat more than "
+                                     f"{MAX_ALIAS_VALUES:,} values (an alias bomb?); data "
+                                     "files allow that many at most: write the values out")
+    else:
+        state.seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -114,14 +125,14 @@ def _walk(node: yaml.Node, here: Path_, state: _Walk) -> None:
             seen.add(key)
             child = (*here, key)
             lines[child] = key_node.start_mark.line + 1
-            _walk(value_node, child, state)
+            _walk(value_node, child, state, aliased)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*here, index)
             # an alias item's marks are its anchor's; the list's own line is nearer the truth
             mark = node if id(item) in state.seen else item
             lines[child] = mark.start_mark.line + 1
-            _walk(item, child, state)
+            _walk(item, child, state, aliased)
 
 
 def read_yaml(path: Path, display: str | None = None) -> LocatedYaml:

@@ -88,7 +88,7 @@ def test_deleted_chunk_is_reported_refused_and_recomputed(capsys, scenario_file,
     doc = _status(capsys, three_chunks)
     assert not doc["intact"] and doc["damaged"] == [2] and not doc["complete"]
     code, out, err = run_explore(capsys, "status", str(three_chunks))
-    assert code == 0 and "chunk 2" in out and "missing" in out
+    assert code == 0 and "chunk 2" in out and "missing" in out and "damaged," in out
     code, _, err = run_explore(capsys, "query", str(three_chunks), COUNT)
     assert code == 2 and "chunk 2" in err and "IO Error" not in err and "--resume" in err
     code, out, err = run_explore(capsys, "run", str(scenario_file()), "--resume",
@@ -146,6 +146,20 @@ def test_edited_layout_is_detected(capsys, three_chunks):
     file.write_text(json.dumps(doc))
     code, _, err = run_explore(capsys, "status", str(three_chunks))
     assert code == 2 and "chunks.layout" in err and "chunk 1" in err
+
+
+@pytest.mark.parametrize("record", [None, {"sha256": ["x"], "bytes": 1, "rows": 2048},
+                                    {"sha256": "0" * 64, "bytes": "1", "rows": 2048}])
+def test_damaged_chunk_records_are_refused(capsys, three_chunks, record):
+    file = three_chunks / "manifest.json"
+    doc = json.loads(file.read_text())
+    if record is None:
+        del doc["chunks"]["files"]["1"]
+    else:
+        doc["chunks"]["files"]["1"] = record
+    file.write_text(json.dumps(doc))
+    code, _, err = run_explore(capsys, "status", str(three_chunks), "--verify")
+    assert code == 2 and "chunks.files.1" in err and "Traceback" not in err
 
 
 def test_run_folder_with_a_quote_works(capsys, scenario_file, tmp_path):

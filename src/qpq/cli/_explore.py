@@ -476,7 +476,9 @@ def status_command(
     if health.problems:
         console.print(f"repair with: qpq explore run {cfg.scenario} --resume {run_dir}")
     check = "content verified" if verify else "presence and size checked; --verify for content"
-    console.print(f"{run_dir}: [bold]{store.manifest['status']}[/bold], "
+    # the manifest's status is what the last session recorded; damage found now overrides it
+    state = store.manifest["status"] if health.intact else "damaged"
+    console.print(f"{run_dir}: [bold]{state}[/bold], "
                   f"{doc['chunks_done']} of {store.n_chunks} chunks done and intact "
                   f"({check}; to compute: {gaps})\n"
                   f"scenario {cfg.scenario} ({cfg.scenario_hash}), {cfg.method} n={cfg.n}, seed "

@@ -374,9 +374,11 @@ class RunStore:
                                    f"chunks 0-{len(chunks) - 1}", "done"))
                 continue
             rec = files.get(str(i))
-            if not isinstance(rec, dict) or not {"sha256", "bytes", "rows"} <= rec.keys():
-                out.append(Problem(file, f"chunk {i} is listed as done without its record "
-                                   "(sha256, bytes, rows)", f"chunks.files.{i}"))
+            if not (isinstance(rec, dict) and isinstance(rec.get("sha256"), str)
+                    and all(type(rec.get(k)) is int for k in ("bytes", "rows"))):
+                out.append(Problem(file, f"chunk {i} is listed as done without a valid record "
+                                   "(sha256 text, bytes and rows integers)",
+                                   f"chunks.files.{i}"))
             elif rec["rows"] != chunks[i].rows * per_row:
                 out.append(Problem(file, f"chunk {i}: {rec['rows']} rows recorded, its "
                                    f"{chunks[i].rows} experiments x {per_row} policies make "
@@ -431,7 +433,8 @@ class RunStore:
         named as a copy of it.
         """
         records = self.manifest["chunks"]["files"]
-        by_hash = {rec["sha256"]: int(i) for i, rec in records.items()}
+        by_hash = {str(rec.get("sha256")): int(i) for i, rec in records.items()
+                   if isinstance(rec, dict) and str(i).isdigit()}
         problems: list[ChunkProblem] = []
         for i in sorted(self.done):
             rec, path = records[str(i)], self.partition(i)

@@ -13,7 +13,7 @@ def test_exported_names():
         "EvidenceDB", "FactTarget", "FuzzyDate", "LocatedYaml", "Milestone", "OBSERVATION_KINDS",
         "Parameter", "Precision", "Quantity", "RunSettings", "Scenario", "Source", "TalibanAction",
         "YamlError", "audit", "builtin_case_path", "case_as_of", "case_json_schema", "load_case",
-        "read_yaml"}
+        "read_yaml", "web_href"}
     assert set(qpq.report.__all__) == {
         "Figure", "ReportContext", "ReportResult", "Section", "SectionContent", "SectionOutcome",
         "build_report", "default_sections", "phase_chart", "record_figures"}

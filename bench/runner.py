@@ -33,6 +33,7 @@ MODULES: dict[str, str] = {
     "sim": "bench.sim_bench",
     "explore": "bench.explore_bench",
     "explore_runs": "bench.explore_runs_bench",
+    "lookup": "bench.lookup_bench",
     "dashboard": "bench.dashboard_bench",
     "cli": "bench.cli_bench",
 }

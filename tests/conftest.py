@@ -78,6 +78,66 @@ MINI_CASE: dict[str, Any] = {
 }
 
 
+# A small record for the mini case: pass as ``make_case(**MINI_RECORD)``. The UN source is
+# published in 2020, the press source in 2022; two ISKP estimates disagree, one attack is
+# claimed by one group and blamed on another, and one milestone is announced before it happens.
+MINI_RECORD: dict[str, Any] = {
+    "sources.yaml": MINI_CASE["sources.yaml"] + [
+        {"id": "un-2020", "kind": "un", "title": "A Monitoring Team report", "date": "2020-07-23",
+         "url": "https://example.org/un-2020", "origin": "added"},
+        {"id": "press-2022", "kind": "article", "publisher": "A Daily", "date": "2022-02-05",
+         "url": "https://example.org/press-2022", "origin": "added"},
+    ],
+    "actors.yaml": MINI_CASE["actors.yaml"] + [
+        {"id": "iskp", "name": "Islamic State Khorasan Province", "kind": "militant_group",
+         "aliases": ["ISKP", "ISIL-K"]},
+        {"id": "bla", "name": "Balochistan Liberation Army", "kind": "militant_group"},
+    ],
+    "places.yaml": MINI_CASE["places.yaml"] + [
+        {"id": "afghanistan", "name": "Afghanistan", "kind": "country", "lat": 34.5,
+         "lon": 69.2, "coords_source": "test"},
+        {"id": "kabul", "name": "Kabul", "kind": "city", "lat": 34.5, "lon": 69.2,
+         "coords_source": "test", "parent": "afghanistan"},
+    ],
+    "estimates.yaml": [
+        {"id": "est-etim-2020", "subject": "etim", "measure": "fighters", "value": 500,
+         "qualifier": "about", "as_stated": "approximately 500 fighters", "reference": "2020-07",
+         "geography": "afghanistan", "body": "UN 1267 Monitoring Team", "sources": ["un-2020"]},
+        {"id": "est-iskp-high", "subject": "iskp", "measure": "fighters", "value": 4000,
+         "value_high": 6000, "as_stated": "4,000 to 6,000", "reference": "2021-12",
+         "geography": "afghanistan", "body": "UN 1267 Monitoring Team",
+         "body_detail": "some Member States", "sources": ["press-2022"]},
+        {"id": "est-iskp-low", "subject": "iskp", "measure": "fighters", "value": 2000,
+         "value_high": 3500, "as_stated": "2,000 to 3,500", "reference": "2021-12",
+         "geography": "afghanistan", "body": "UN 1267 Monitoring Team",
+         "body_detail": "other Member States", "sources": ["press-2022"]},
+        {"id": "est-etim-words", "subject": "etim", "measure": "fighters",
+         "words": "several hundred", "implied": [200, 900], "as_stated": "several hundred",
+         "reference": "2021-12", "geography": "afghanistan", "body": "UN 1267 Monitoring Team",
+         "sources": ["press-2022"]},
+    ],
+    "attacks.yaml": [
+        {"id": "atk-kabul", "date": "2021-12-12", "title": "Hotel attack", "place": "kabul",
+         "country": "afghanistan", "targets": ["chinese_nationals"], "claimed_by": ["iskp"],
+         "attributed_to": [{"actor": "bla", "by": "a police chief", "source": "press-2022"}],
+         "chinese_wounded": 5, "summary": "Gunmen attacked a hotel.", "sources": ["press-2022"]},
+        {"id": "atk-early", "date": "2020-06", "title": "Camp attack", "place": "kabul",
+         "country": "afghanistan", "targets": ["chinese_project"], "chinese_killed": 2,
+         "summary": "A camp was attacked.", "sources": ["un-2020"]},
+    ],
+    "taliban_actions.yaml": [
+        {"id": "ta-move", "date": "2021-10", "kind": "relocation", "title": "Moved away",
+         "subjects": ["etim"], "places": ["wakhan"], "summary": "Fighters moved inland.",
+         "reported_by": "UN 1267 Monitoring Team", "sources": ["press-2022"]},
+    ],
+    "milestones.yaml": [
+        {"id": "ms-visit", "date": "2022-03-24", "kind": "visit", "title": "A visit",
+         "actors": ["china", "taliban"], "places": ["kabul"], "summary": "A minister visits.",
+         "sources": ["press-2022"]},
+    ],
+}
+
+
 def write_case(root: Path, files: dict[str, Any]) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():

@@ -8,14 +8,15 @@ import qpq.report
 def test_exported_names():
     assert qpq.__all__ == ["__version__"]
     assert set(qpq.case.__all__) == {
-        "BUILTIN_CASE", "BargainingIssue", "BargainingPosition", "CASE_FILES", "Case", "Claim",
-        "ClaimKind", "DateParseError", "Event", "EvidenceDB", "FactTarget", "FuzzyDate",
-        "LocatedYaml", "Parameter", "Precision", "Quantity", "RunSettings", "Scenario", "Source",
-        "YamlError",
-        "audit", "builtin_case_path", "case_as_of", "case_json_schema", "load_case", "read_yaml"}
+        "Attack", "Attribution", "BUILTIN_CASE", "BargainingIssue", "BargainingPosition",
+        "CASE_FILES", "Case", "Claim", "ClaimKind", "DateParseError", "Estimate", "Event",
+        "EvidenceDB", "FactTarget", "FuzzyDate", "LocatedYaml", "Milestone", "OBSERVATION_KINDS",
+        "Parameter", "Precision", "Quantity", "RunSettings", "Scenario", "Source", "TalibanAction",
+        "YamlError", "audit", "builtin_case_path", "case_as_of", "case_json_schema", "load_case",
+        "read_yaml"}
     assert set(qpq.report.__all__) == {
         "Figure", "ReportContext", "ReportResult", "Section", "SectionContent", "SectionOutcome",
-        "build_report", "default_sections", "phase_chart"}
+        "build_report", "default_sections", "phase_chart", "record_figures"}
     for module in (qpq.case, qpq.report):
         for name in module.__all__:
             assert hasattr(module, name), name

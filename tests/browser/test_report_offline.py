@@ -59,3 +59,22 @@ def test_every_figure_renders_offline_without_console_errors(report: Path, brows
     assert g.console_errors == [], g.console_errors
     assert g.page_errors == [], g.page_errors
     context.close()
+
+
+def test_the_record_section_draws_its_three_charts(report: Path, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    page = context.new_page()
+    g = guard(page)
+    page.goto(report.as_uri())
+    charts = "div.chart[data-figure^='record-']"
+    page.wait_for_function(
+        f"() => document.querySelectorAll(\"{charts}\").length === 3 && Array.from("
+        f"document.querySelectorAll(\"{charts}\")).every(el => el.querySelector('svg, canvas'))",
+        timeout=60_000)
+    figures = page.evaluate(
+        f"() => Array.from(document.querySelectorAll(\"{charts}\")).map(el => el.dataset.figure)")
+    assert figures == ["record-estimates", "record-attacks", "record-engagement"]
+    page.locator(charts).first.scroll_into_view_if_needed()
+    page.screenshot(path=artifact("report-record.png"))
+    assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
+    context.close()

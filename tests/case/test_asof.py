@@ -44,3 +44,56 @@ def test_cycles_in_claim_evidence_do_not_recurse_forever(make_case):
     case = load_case(make_case(claims=claims, parameters=None))
     known = known_dates(case)
     assert known["cl-b"] == dt.date(2016, 3, 18)
+
+
+# --------------------------------------------------------------------------- the record
+
+
+def test_observations_known_from_their_sources_and_filtered_as_of(make_case):
+    from tests.conftest import MINI_RECORD
+
+    case = load_case(make_case(**MINI_RECORD))
+    known = known_dates(case)
+    # an attack of June 2020 reported in a report of 23 July 2020
+    assert known["atk-early"] == dt.date(2020, 7, 23)
+    # an estimate about December 2021 published on 2022-02-05
+    assert known["est-iskp-high"] == dt.date(2022, 2, 5)
+    # announced ahead: known only once it has happened
+    assert known["ms-visit"] == dt.date(2022, 3, 24)
+
+    def ids(cut):
+        view = case_as_of(case, cut)
+        return {o.id for o in view.observations}, set(view.by_id)
+
+    obs, by_id = ids(dt.date(2021, 12, 31))
+    assert obs == {"atk-early", "est-etim-2020"}
+    assert "est-iskp-high" not in by_id and "est-etim-2020" in by_id
+    obs, _ = ids(dt.date(2022, 2, 5))
+    assert obs == {"atk-early", "est-etim-2020", "est-iskp-high", "est-iskp-low",
+                   "est-etim-words", "atk-kabul", "ta-move"}
+    obs, _ = ids(dt.date(2022, 3, 24))
+    assert "ms-visit" in obs
+
+
+def test_first_reported_dates_a_claim_by_its_first_reports(make_case):
+    from tests.conftest import MINI_CASE, MINI_RECORD
+
+    target = {"quantity": "militants_relocated", "start": "2021-08", "end": "2025-06",
+              "statistic": "sum", "op": ">=", "value": 1}
+    level = dict(target, statistic="mean", op="between", value=0, value_high=1)
+    claims = MINI_CASE["claims.yaml"] + [
+        {"id": "sf-occurs", "kind": "stylised_fact", "text": "Moved once.", "date": "2021/2025",
+         "evidence": ["paper", "ta-move"], "first_reported": ["ta-move"], "target": target},
+        {"id": "sf-level", "kind": "stylised_fact", "text": "Level.", "date": "2021/2025",
+         "evidence": ["paper"], "first_reported": ["ta-move"], "target": level},
+        {"id": "sf-paper-only", "kind": "stylised_fact", "text": "Paper.", "date": "2021/2025",
+         "evidence": ["paper", "ta-move"], "target": target},
+    ]
+    case = load_case(make_case(**dict(MINI_RECORD, **{"claims.yaml": claims})))
+    known = known_dates(case)
+    # an occurrence is known once its first report is (the paper, dated 2024, does not count)
+    assert known["sf-occurs"] == dt.date(2022, 2, 5)
+    # a level over a window is known only when the window closes
+    assert known["sf-level"] == dt.date(2025, 6, 30)
+    # without first_reported a claim waits for all of its evidence
+    assert known["sf-paper-only"] == dt.date(2025, 12, 31)

@@ -164,3 +164,58 @@ def test_source_before_event(make_case):
               dict(MINI_CASE["events.yaml"][1])]
     (f,) = detect_source_before_event(load_case(make_case(events=events)))
     assert f.items == ("ev-a", "news-2016")
+
+
+# --------------------------------------------------------------------------- the record
+
+
+def test_record_detectors_find_the_planted_problems(make_case):
+    from qpq.case._audit import (
+        detect_attack_attributions,
+        detect_estimate_conflicts,
+        detect_reference_after_source,
+    )
+    from tests.conftest import MINI_RECORD
+
+    case = load_case(make_case(**MINI_RECORD))
+    (conflict,) = detect_estimate_conflicts(case)
+    assert set(conflict.items) == {"est-iskp-high", "est-iskp-low"}
+    assert "4,000 to 6,000" in conflict.summary and "2,000 to 3,500" in conflict.summary
+    (blame,) = detect_attack_attributions(case)
+    assert blame.items[0] == "atk-kabul" and set(blame.items[1:]) == {"bla", "iskp"}
+    (ahead,) = detect_reference_after_source(case)
+    assert ahead.items[0] == "ms-visit"
+
+
+def test_record_detectors_stay_quiet_on_agreeing_evidence(make_case):
+    from qpq.case._audit import (
+        detect_attack_attributions,
+        detect_estimate_conflicts,
+        detect_reference_after_source,
+    )
+    from tests.conftest import MINI_RECORD
+
+    low = dict(MINI_RECORD["estimates.yaml"][2], value=3000, value_high=4500)  # overlaps
+    earlier = dict(MINI_RECORD["estimates.yaml"][2], reference="2019-12")  # two years apart
+    attack = dict(MINI_RECORD["attacks.yaml"][0],
+                  attributed_to=[{"actor": "iskp", "by": "police", "source": "press-2022"}])
+    visit = dict(MINI_RECORD["milestones.yaml"][0], date="2022-02")
+    for estimates in ([MINI_RECORD["estimates.yaml"][1], low],
+                      [MINI_RECORD["estimates.yaml"][1], earlier]):
+        files = dict(MINI_RECORD, **{"estimates.yaml": estimates, "attacks.yaml": [attack],
+                                     "milestones.yaml": [visit]})
+        case = load_case(make_case(**files))
+        assert detect_estimate_conflicts(case) == []
+        assert detect_attack_attributions(case) == []
+        assert detect_reference_after_source(case) == []
+
+
+def test_record_source_without_url_or_date_is_an_error(make_case):
+    from tests.conftest import MINI_RECORD
+
+    sources = [dict(s, url=None) if s["id"] == "press-2022" else s
+               for s in MINI_RECORD["sources.yaml"]]
+    report = audit(load_case(make_case(**dict(MINI_RECORD, **{"sources.yaml": sources}))))
+    errors = [e for e in report.errors if e.detector == "record_source"]
+    assert errors and all("press-2022" in e.items for e in errors)
+    assert not report.ok

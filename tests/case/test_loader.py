@@ -146,3 +146,52 @@ MINI_EVENT = {
     "actors": ["china"],
     "sources": ["paper"],
 }
+
+
+# --------------------------------------------------------------------------- the record
+
+
+def test_record_loads_with_every_kind(make_case):
+    from tests.conftest import MINI_RECORD
+
+    case = load_case(make_case(**MINI_RECORD))
+    assert [o.id for o in case.estimates] == ["est-etim-2020", "est-iskp-high", "est-iskp-low",
+                                              "est-etim-words"]
+    assert {case.kind_of(o.id) for o in case.observations} == {
+        "estimate", "attack", "taliban_action", "milestone"}
+    assert case.item("est-etim-words").interval() == (200, 900)
+
+
+def test_record_bad_input_names_file_item_and_field(make_case):
+    from tests.conftest import MINI_RECORD
+
+    bad_estimate = dict(MINI_RECORD["estimates.yaml"][0], value=None)  # neither value nor words
+    bad_attack = dict(MINI_RECORD["attacks.yaml"][0], targets=["chinese_tourists"],
+                      claimed_by=["nobody"])
+    files = dict(MINI_RECORD, **{"estimates.yaml": [bad_estimate],
+                                 "attacks.yaml": [bad_attack]})
+    problems = _problems(make_case(**files))
+    text = [(p.file, p.field, p.message) for p in problems]
+    assert any(f.endswith("estimates.yaml") and "give value (a number) or words" in m
+               for f, _, m in text)
+    assert any(f.endswith("attacks.yaml") and fld and "targets" in fld
+               and "chinese_nationals" in m for f, fld, m in text)
+
+
+def test_record_references_must_resolve_to_the_right_kind(make_case):
+    from tests.conftest import MINI_RECORD
+
+    attack = dict(MINI_RECORD["attacks.yaml"][0], claimed_by=["iskpp"], place="iskp")
+    problems = _problems(make_case(**dict(MINI_RECORD, **{"attacks.yaml": [attack]})))
+    messages = {(p.field, p.message) for p in problems}
+    assert any(f == "atk-kabul.claimed_by" and "did you mean iskp" in m for f, m in messages)
+    assert any(f == "atk-kabul.place" and "needs a place id" in m for f, m in messages)
+
+
+def test_parameter_observations_must_be_observations(make_case):
+    from tests.conftest import MINI_CASE, MINI_RECORD
+
+    params = [dict(MINI_CASE["parameters.yaml"][0], observations=["est-iskp-high", "cl-1"])]
+    problems = _problems(make_case(**dict(MINI_RECORD, **{"parameters.yaml": params})))
+    assert [(p.field, "estimate or attack or taliban_action or milestone" in p.message)
+            for p in problems] == [("iskp_pull.observations", True)]

@@ -54,3 +54,41 @@ def test_search_all_words(db):
 def test_sql_is_available(db):
     (row,) = db.sql("SELECT count(*) AS n FROM event_actors WHERE actor_id = 'china'")
     assert row["n"] == 2
+
+
+# --------------------------------------------------------------------------- the record
+
+
+@pytest.fixture
+def record_db(make_case):
+    from tests.conftest import MINI_RECORD
+
+    return EvidenceDB.from_case(load_case(make_case(**MINI_RECORD)))
+
+
+def test_record_counts_per_kind_and_body(record_db):
+    data = record_db.record()
+    assert data["counts"] == {"estimate": 4, "attack": 2, "taliban_action": 1, "milestone": 1}
+    assert data["total"] == 8
+    assert data["by_body"] == {"UN 1267 Monitoring Team": 4}
+    assert data["by_publisher"] == {"A Daily": 6, "unknown": 2}
+    # three estimates state a number; "several hundred" is words only
+    assert data["un_figures"] == 3
+
+
+def test_record_subject_and_as_of(record_db):
+    iskp = record_db.record("ISIL-K")
+    assert {o["id"] for o in iskp["observations"]} == {"est-iskp-high", "est-iskp-low",
+                                                       "atk-kabul"}
+    early = record_db.record(as_of=dt.date(2021, 12, 31))
+    assert [o["id"] for o in early["observations"]] == ["atk-early", "est-etim-2020"]
+    with pytest.raises(BadInputError):
+        record_db.record("nobody")
+
+
+def test_record_tables_are_queryable(record_db):
+    rows = record_db.sql("SELECT id, low, high FROM estimates WHERE subject = 'etim' ORDER BY id")
+    assert rows == [{"id": "est-etim-2020", "low": 450.0, "high": 550.0},
+                    {"id": "est-etim-words", "low": 200.0, "high": 900.0}]
+    blamed = record_db.sql("SELECT attack_id, actor_id FROM attack_attributions")
+    assert blamed == [{"attack_id": "atk-kabul", "actor_id": "bla"}]

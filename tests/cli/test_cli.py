@@ -93,3 +93,20 @@ def test_report_as_of(capsys, make_case, tmp_path):
     assert "Secret meeting" in html
     assert run(capsys, "report", "--case", str(make_case()), "--out", str(out), "--as-of",
                "soon")[0] == 2
+
+
+def test_schema_covers_the_record_and_validates_it(capsys, tmp_path):
+    import jsonschema
+    import yaml
+
+    from qpq.case._loader import builtin_case_path
+
+    target = tmp_path / "schema.json"
+    assert run(capsys, "evidence", "schema", "--out", str(target))[0] == 0
+    files = json.loads(target.read_text())["files"]
+    for name in ("estimates.yaml", "attacks.yaml", "taliban_actions.yaml", "milestones.yaml"):
+        validator = jsonschema.Draft202012Validator(files[name])
+        data = yaml.safe_load((builtin_case_path() / name).read_text(encoding="utf-8"))
+        assert list(validator.iter_errors(data)) == [], name
+        # an unknown field is refused, as in every case file
+        assert list(validator.iter_errors([dict(data[0], colour="red")]))

@@ -60,3 +60,40 @@ def test_citing_parameters_and_unknown_ids(ctx: Context) -> None:
         resolve_evidence(ctx.case, "roggio-2042")
     with pytest.raises(KeyError, match="no parameter"):
         parameter_evidence(ctx.case, "nope")
+
+
+def test_observations_resolve_and_parameters_list_them(ctx: Context) -> None:
+    item = resolve_evidence(ctx.case, "atk-2022-12-12-kabul-hotel")
+    assert item.kind == "attack" and item.date == "2022-12-12"
+    assert {s.id for s in item.sources} == {"devdiscourse-2022-12-13-kabul",
+                                            "news18-2022-12-13-kabul"}
+    text = evidence_markdown(parameter_evidence(ctx.case, "iskp_attack_weight"))
+    assert "observations of the record bearing on it (2)" in text
+    assert evidence_href("atk-2025-01-21-takhar") in text
+
+
+def test_record_figures_follow_the_as_of_date(ctx: Context) -> None:
+    import datetime as dt
+
+    from qpq.case._asof import known_dates
+    from qpq.dashboard._evidence import record_figures
+
+    def rows(figs: tuple, fig_id: str) -> int:
+        (fig,) = [f for f in figs if f.id == fig_id]
+        spec = fig.chart.to_dict()
+        return sum(len(v) for v in spec.get("datasets", {}).values())
+
+    now = record_figures(ctx.case)
+    then = record_figures(ctx.case, dt.date(2019, 12, 31))
+    assert [f.id for f in now] == ["record-estimates", "record-attacks", "record-engagement"]
+    known = known_dates(ctx.case)
+    cut = dt.date(2019, 12, 31)
+    # the 2019 Gwadar hotel attack is reported only in a 2024 timeline, so it is not yet drawn
+    assert known["atk-2019-gwadar-hotel"] > cut
+    assert rows(then, "record-attacks") == sum(
+        1 for a in ctx.case.attacks if known[a.id] <= cut) < rows(now, "record-attacks")
+    # nothing of the Taliban era is known in 2019: the chart says so instead of plotting
+    (engagement,) = [f for f in then if f.id == "record-engagement"]
+    assert "no actions or milestones" in str(engagement.chart.to_dict())
+    assert rows(now, "record-engagement") == len(ctx.case.taliban_actions) + len(
+        ctx.case.milestones)

@@ -14,10 +14,39 @@ def built(tmp_path_factory):
     return out, build_report(load_case(), out, reduced=True)
 
 
-def test_sections_with_data_are_built(built):
+EVERY_LENS = ("case", "timeline", "map", "parameters", "game", "phase", "propositions",
+              "backcast", "forecast", "dynamic-propositions", "sensitivity", "discovery",
+              "policies", "bargaining", "audit", "evidence")
+
+
+def test_every_lens_really_built(built):
+    # a section whose builder failed on the built-in case is rendered as "does not apply":
+    # that must fail here, not pass as built
     _, result = built
-    done = {s.id for s in result.sections if s.built}
-    assert {"case", "timeline", "map", "parameters", "bargaining", "audit", "evidence"} <= done
+    by_id = {s.id: s for s in result.sections}
+    for sid in EVERY_LENS:
+        assert by_id[sid].built, sid
+        assert by_id[sid].applies, (sid, by_id[sid].note)
+    with_figures = ("game", "phase", "backcast", "forecast", "sensitivity", "discovery",
+                    "policies", "bargaining")
+    assert all(by_id[sid].figures for sid in with_figures), [
+        sid for sid in with_figures if not by_id[sid].figures]
+
+
+def refuse(ctx):
+    from qpq.errors import BadInputError
+
+    raise BadInputError("this case has no simulator parameters")
+
+
+def test_a_section_that_does_not_apply_is_reported(tmp_path):
+    from qpq.report import Section
+
+    section = Section("sim-x", "A lens", "dynamics", "", f"{__name__}:refuse")
+    result = build_report(load_case(), tmp_path, sections=[section])
+    (outcome,) = result.sections
+    assert outcome.built and not outcome.applies
+    assert "no simulator parameters" in outcome.note
 
 
 def test_every_figure_has_files_and_words(built):

@@ -51,3 +51,35 @@ def test_section_that_does_not_apply_says_why(make_case, tmp_path):
     assert "does not apply to this case" in html
     (game,) = [s for s in result.sections if s.id == "game"]
     assert game.built and game.figures == ()
+
+
+def test_record_section_draws_three_charts_as_of_a_date(make_case, tmp_path):
+    import datetime as dt
+
+    from qpq.case._asof import case_as_of
+    from tests.conftest import MINI_RECORD
+
+    (section,) = [s for s in default_sections() if s.id == "record"]
+    case = load_case(make_case(**MINI_RECORD))
+    full = build_report(case, tmp_path / "full", [section])
+    (outcome,) = full.sections
+    assert outcome.built and outcome.figures == ("record-estimates", "record-attacks",
+                                                 "record-engagement")
+    assert outcome.summary == ("record: 4 estimates, 2 attacks, 1 Taliban actions, "
+                               "1 milestones")
+    for fig in outcome.figures:
+        assert (tmp_path / "full" / "figures" / f"{fig}.svg").read_text().startswith("<svg")
+    html = full.html.read_text()
+    assert html.count("How to read this:") == 3 and not re.search(r"<script[^>]+src=", html)
+    cut = dt.date(2021, 12, 31)
+    early = build_report(case_as_of(case, cut), tmp_path / "early", [section], as_of=cut)
+    assert early.sections[0].summary == ("record: 1 estimates, 1 attacks, 0 Taliban actions, "
+                                         "0 milestones")
+    assert "known by 2021-12-31" in early.html.read_text()
+
+
+def test_record_section_says_when_a_case_has_no_record(make_case, tmp_path):
+    (section,) = [s for s in default_sections() if s.id == "record"]
+    result = build_report(load_case(make_case()), tmp_path / "out", [section])
+    assert result.sections[0].figures == ()
+    assert "holds no record" in result.html.read_text()

@@ -38,8 +38,10 @@ def test_backcast_json_table(capsys, tmp_path):
     assert code == 0
     doc = json.loads(out)
     assert doc["as_of"] == "2025-06-30" and len(doc["facts"]) == 12
-    row = next(r for r in doc["facts"] if r["fact"] == "cl-sf-no-chinese-recognition")
+    row = next(r for r in doc["facts"] if r["fact"] == "cl-sf-may-2023-pledge")
     assert row["used"] is False                       # known only from the 2025 paper
+    row = next(r for r in doc["facts"] if r["fact"] == "cl-sf-no-chinese-recognition")
+    assert row["used"] is True                        # Beijing's statements, window closed
     import duckdb
 
     path = (tmp_path / "accepted_parameters.parquet").as_posix()

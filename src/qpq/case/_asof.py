@@ -6,6 +6,12 @@ fuzzy, so the *latest* day they can mean is used: an item dated "2021" is only c
 known after 2021-12-31, and is therefore hidden as of 2021-08-15. A source without a
 publication date counts as known on its accessed date, and failing that on the paper's date
 (the paper cites it, so it existed by then).
+
+An observation of the record (estimate, attack, Taliban action, milestone) is known on the
+later of the date it is about and its sources' publication. A claim that names the sources
+that first reported it (``first_reported``) is known once those are, however late the rest of
+its evidence (above all the paper itself) was published, but never before the reports could
+establish it: an occurrence once its window opens, anything else once its window closes.
 """
 
 from __future__ import annotations
@@ -17,7 +23,18 @@ from pydantic import BaseModel
 
 from qpq.case._dates import FuzzyDate
 from qpq.case._loader import Case
-from qpq.case._schema import Claim, CuratedFinding, Event, Phase, Quantity, Source
+from qpq.case._schema import (
+    Attack,
+    Claim,
+    CuratedFinding,
+    Estimate,
+    Event,
+    Milestone,
+    Phase,
+    Quantity,
+    Source,
+    TalibanAction,
+)
 
 __all__ = ["case_as_of", "known_dates"]
 
@@ -29,6 +46,23 @@ def _latest(text: str | None) -> dt.date | None:
 def _max(*dates: dt.date | None) -> dt.date | None:
     present = [d for d in dates if d is not None]
     return max(present) if present else None
+
+
+def _reported_floor(claim: Claim) -> dt.date | None:
+    """The earliest day a claim's first reports can make it known.
+
+    A fact that something happened at least once (a target ``max``/``sum``/``any`` ``>=`` or
+    ``>`` a threshold) is known as soon as a report of it appears, though not before its window
+    opens. Any other fact (an average, a final level, "never") is about a whole window, so no
+    report can establish it before the window closes.
+    """
+    target = claim.target
+    if target is not None:
+        occurrence = target.statistic in ("max", "sum", "any") and target.op in (">=", ">")
+        if occurrence:
+            return FuzzyDate.parse(target.start).earliest
+        return FuzzyDate.parse(target.end).latest
+    return FuzzyDate.parse(claim.date).latest if claim.date else None
 
 
 def known_dates(case: Case) -> dict[str, dt.date | None]:
@@ -46,6 +80,12 @@ def known_dates(case: Case) -> dict[str, dt.date | None]:
         known[ev.id] = _max(_latest(ev.date), cited(ev.sources))
     for q in case.quantities:
         known[q.id] = _max(_latest(q.date), _latest(q.period), cited(q.sources))
+    for est in case.estimates:
+        known[est.id] = _max(_latest(est.reference), cited(est.sources))
+    dated: tuple[Attack | TalibanAction | Milestone, ...] = (
+        *case.attacks, *case.taliban_actions, *case.milestones)
+    for ob in dated:
+        known[ob.id] = _max(_latest(ob.date), cited(ob.sources))
     for ph in case.phases:
         # A phase is known from its start; the simulator clips it at the as-of date.
         known[ph.id] = FuzzyDate.parse(ph.start).latest
@@ -57,6 +97,11 @@ def known_dates(case: Case) -> dict[str, dt.date | None]:
         if claim.id in known:
             return known[claim.id]
         visiting.add(claim.id)
+        if claim.first_reported:
+            reported = [known.get(ref) for ref in claim.first_reported]
+            visiting.discard(claim.id)
+            known[claim.id] = _max(_reported_floor(claim), *reported)
+            return known[claim.id]
         dates = [_latest(claim.date)]
         for ref in claim.evidence:
             if ref in pending and ref not in visiting:
@@ -105,6 +150,8 @@ def case_as_of(case: Case, cutoff: dt.date) -> Case:
     gone |= {i.id for i in case.quantities if i not in kept_quantities}
     gone |= {i.id for i in case.claims if i not in kept_claims}
     gone |= {p.id for p in case.phases} - {p.id for p in kept_phases}
+    kept_obs = {o.id for o in case.observations if _visible(o, known, cutoff)}
+    gone |= {o.id for o in case.observations} - kept_obs
     by_id = {k: v for k, v in case.by_id.items() if k not in gone}
     by_id.update({p.id: p for p in kept_phases})
     return replace(
@@ -115,5 +162,11 @@ def case_as_of(case: Case, cutoff: dt.date) -> Case:
         claims=tuple(c for c in kept_claims if isinstance(c, Claim)),
         phases=kept_phases,
         curated_findings=tuple(f for f in case.curated_findings if isinstance(f, CuratedFinding)),
+        estimates=tuple(o for o in case.estimates if isinstance(o, Estimate) and o.id in kept_obs),
+        attacks=tuple(o for o in case.attacks if isinstance(o, Attack) and o.id in kept_obs),
+        taliban_actions=tuple(o for o in case.taliban_actions
+                              if isinstance(o, TalibanAction) and o.id in kept_obs),
+        milestones=tuple(o for o in case.milestones
+                         if isinstance(o, Milestone) and o.id in kept_obs),
         by_id=by_id,
     )

@@ -18,7 +18,15 @@ Detectors (each a function ``(case) -> list[Finding]`` in :data:`DETECTORS`):
 - ``same_title``: one title printed for works by different authors;
 - ``quantity_units``: one measure given in conflicting units or values;
 - ``spelling``: a proper name printed as a near miss of a known actor, place or author;
-- ``attribution``: a claim attributed to a name that is not an author of its cited source.
+- ``attribution``: a claim attributed to a name that is not an author of its cited source;
+- ``estimate_conflict``: two estimates of one subject, place and measure, made within a year
+  of each other, whose stated ranges do not overlap;
+- ``attack_attribution``: an attack claimed by or blamed on more than one actor;
+- ``reference_after_source``: an observation about a period that begins after the latest of
+  its sources was published.
+
+Observations of the record must cite sources with a URL and a publication date, or the
+audit reports an integrity error: an as-of view cannot date them otherwise.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from urllib.parse import unquote, urlsplit
 
 from qpq.case._dates import FuzzyDate
 from qpq.case._loader import Case
-from qpq.case._schema import Citation, Source, SourceKind
+from qpq.case._schema import Citation, Estimate, Source, SourceKind
 
 __all__ = ["DETECTORS", "AuditReport", "Finding", "audit"]
 
@@ -483,6 +491,113 @@ def detect_attributions(case: Case) -> list[Finding]:
     return out
 
 
+# --------------------------------------------------------------------------- the record
+
+# Estimates made further apart than the Monitoring Team's half-year reporting cycle describe
+# different moments: their difference is change, not disagreement.
+_CONFLICT_WINDOW_DAYS = 183
+
+
+def _midpoint(text: str) -> dt.date:
+    fuzzy = FuzzyDate.parse(text)
+    return fuzzy.earliest + (fuzzy.latest - fuzzy.earliest) / 2
+
+
+def _fmt_interval(lo: float, hi: float) -> str:
+    if lo == hi:
+        return f"{lo:g}"
+    return f"{lo:g}–{hi:g}" if hi != float("inf") else f"≥{lo:g}"
+
+
+def detect_estimate_conflicts(case: Case) -> list[Finding]:
+    """Estimates of one subject, place and measure whose stated ranges are disjoint."""
+    groups: dict[tuple[str, str, str], list[Any]] = defaultdict(list)
+    for est in case.estimates:
+        if est.interval() is not None:
+            groups[(est.subject, est.geography, est.measure)].append(est)
+    out = []
+    for (subject, place, measure), ests in groups.items():
+        for i, a in enumerate(ests):
+            for b in ests[i + 1:]:
+                ia, ib = a.interval(), b.interval()
+                assert ia is not None and ib is not None
+                apart = abs((_midpoint(a.reference) - _midpoint(b.reference)).days)
+                if apart > _CONFLICT_WINDOW_DAYS or (ia[0] <= ib[1] and ib[0] <= ia[1]):
+                    continue
+                # One report giving figures for two dates states a change ("reduced from 1,750
+                # to fewer than 200"), not a disagreement.
+                if a.reference != b.reference and set(a.sources) & set(b.sources):
+                    continue
+                out.append(Finding(
+                    "estimate_conflict", "finding",
+                    f"{subject} {measure} in {place}: {a.body} ({a.body_detail or a.report or a.id}"
+                    f", {a.reference}) says {a.as_stated!r} [{_fmt_interval(*ia)}] but "
+                    f"{b.body} ({b.body_detail or b.report or b.id}, {b.reference}) says "
+                    f"{b.as_stated!r} [{_fmt_interval(*ib)}]",
+                    (a.id, b.id), (a.reference, b.reference),
+                    {"intervals": [list(ia), list(ib)], "days_apart": apart},
+                ))
+    return out
+
+
+def detect_attack_attributions(case: Case) -> list[Finding]:
+    """Attacks that different voices (the claimants, each attributing authority) blame differently.
+
+    One authority naming several culprits at once (executors and sponsors) is one voice, and a
+    claim that the authorities confirm is no disagreement.
+    """
+    out = []
+    for attack in case.attacks:
+        voices: dict[str, set[str]] = defaultdict(set)
+        if attack.claimed_by:
+            voices["claim"] = set(attack.claimed_by)
+        for at in attack.attributed_to:
+            voices[at.by].add(at.actor)
+        if len({frozenset(v) for v in voices.values()}) < 2:
+            continue
+        actors = attack.perpetrators()
+        said = [f"claimed by {a}" for a in attack.claimed_by]
+        said += [f"{at.by} ({at.source}) blames {at.actor}" for at in attack.attributed_to]
+        out.append(Finding(
+            "attack_attribution", "finding",
+            f"{attack.date} {attack.title}: " + "; ".join(said),
+            (attack.id, *sorted(actors)), (attack.date,),
+            {"claimed_by": list(attack.claimed_by),
+             "attributed_to": [at.model_dump() for at in attack.attributed_to]},
+        ))
+    return out
+
+
+def detect_reference_after_source(case: Case) -> list[Finding]:
+    """Observations about a time that starts after every source behind them was published."""
+    out = []
+    for ob in case.observations:
+        when = ob.reference if isinstance(ob, Estimate) else ob.date
+        published = [FuzzyDate.parse(src.date).latest for sid in ob.sources
+                     if isinstance(src := case.by_id.get(sid), Source) and src.date]
+        if published and FuzzyDate.parse(when).earliest > max(published):
+            out.append(Finding(
+                "reference_after_source", "finding",
+                f"{ob.id} is about {when}, after its latest source was published "
+                f"({max(published)})", (ob.id, *ob.sources), (when,)))
+    return out
+
+
+def observation_source_errors(case: Case) -> list[Finding]:
+    """Observations citing a source that lacks a URL or a publication date."""
+    out = []
+    for ob in case.observations:
+        for sid in ob.sources:
+            src = case.by_id.get(sid)
+            if isinstance(src, Source) and (not src.url or not src.date):
+                missing = " and ".join(n for n, v in (("url", src.url), ("date", src.date))
+                                       if not v)
+                out.append(Finding("record_source", "error",
+                                   f"{ob.id} cites {sid}, which has no {missing}",
+                                   (ob.id, sid)))
+    return out
+
+
 DETECTORS: dict[str, Callable[[Case], list[Finding]]] = {
     "url_date": detect_url_dates,
     "title_url": detect_title_url,
@@ -493,12 +608,15 @@ DETECTORS: dict[str, Callable[[Case], list[Finding]]] = {
     "quantity_units": detect_quantity_units,
     "spelling": detect_spellings,
     "attribution": detect_attributions,
+    "estimate_conflict": detect_estimate_conflicts,
+    "attack_attribution": detect_attack_attributions,
+    "reference_after_source": detect_reference_after_source,
 }
 
 
 def audit(case: Case) -> AuditReport:
     """Run the integrity checks, every detector and the curated list."""
-    errors = integrity_errors(case)
+    errors = integrity_errors(case) + observation_source_errors(case)
     findings: list[Finding] = []
     for detector in DETECTORS.values():
         findings += detector(case)

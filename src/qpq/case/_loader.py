@@ -21,12 +21,15 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from qpq.case._schema import (
     Actor,
+    Attack,
     BargainingIssue,
     BargainingPosition,
     CaseMeta,
     Claim,
     CuratedFinding,
+    Estimate,
     Event,
+    Milestone,
     Parameter,
     Phase,
     Place,
@@ -35,11 +38,13 @@ from qpq.case._schema import (
     Scenario,
     Source,
     Spelling,
+    TalibanAction,
 )
 from qpq.case._yamlio import LocatedYaml, YamlError, read_yaml
 from qpq.errors import BadInputError, Problem
 
-__all__ = ["BUILTIN_CASE", "CASE_FILES", "Case", "builtin_case_path", "load_case"]
+__all__ = ["BUILTIN_CASE", "CASE_FILES", "OBSERVATION_KINDS", "Case", "builtin_case_path",
+           "load_case"]
 
 BUILTIN_CASE = "china_taliban"
 
@@ -55,7 +60,18 @@ CASE_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "spellings.yaml": ("spellings", Spelling),
     "curated_findings.yaml": ("curated_findings", CuratedFinding),
     "parameters.yaml": ("parameters", Parameter),
+    "estimates.yaml": ("estimates", Estimate),
+    "attacks.yaml": ("attacks", Attack),
+    "taliban_actions.yaml": ("taliban_actions", TalibanAction),
+    "milestones.yaml": ("milestones", Milestone),
 }
+OBSERVATION_KINDS: dict[str, type[BaseModel]] = {
+    "estimate": Estimate,
+    "attack": Attack,
+    "taliban_action": TalibanAction,
+    "milestone": Milestone,
+}
+"""The record's kinds of observation, by the name queries and counts use."""
 META_FILE = "case.yaml"
 BARGAINING_FILE = "bargaining.yaml"
 SCENARIO_DIR = "scenarios"
@@ -91,7 +107,16 @@ class Case:
     bargaining_issues: tuple[BargainingIssue, ...] = ()
     bargaining_positions: tuple[BargainingPosition, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
+    estimates: tuple[Estimate, ...] = ()
+    attacks: tuple[Attack, ...] = ()
+    taliban_actions: tuple[TalibanAction, ...] = ()
+    milestones: tuple[Milestone, ...] = ()
     by_id: Mapping[str, BaseModel] = field(default_factory=dict, repr=False)
+
+    @property
+    def observations(self) -> tuple[Estimate | Attack | TalibanAction | Milestone, ...]:
+        """Every observation of the record: estimates, attacks, Taliban actions, milestones."""
+        return (*self.estimates, *self.attacks, *self.taliban_actions, *self.milestones)
 
     @property
     def parameter(self) -> dict[str, Parameter]:
@@ -131,6 +156,7 @@ _KIND_NAMES: dict[type[BaseModel], str] = {
     CuratedFinding: "curated_finding",
     BargainingIssue: "bargaining_issue",
     Scenario: "scenario",
+    **{model: name for name, model in OBSERVATION_KINDS.items()},
 }
 
 
@@ -304,7 +330,8 @@ def load_case(path: str | Path | None = None) -> Case:
     seen_at: dict[str, str] = {}
     groups: list[Iterable[Any]] = [
         collected[a] for a in ("sources", "actors", "places", "phases", "events", "quantities",
-                               "claims", "curated_findings")
+                               "claims", "curated_findings", "estimates", "attacks",
+                               "taliban_actions", "milestones")
     ]
     groups += [bargaining.issues, scenarios]
     for group in groups:
@@ -346,6 +373,10 @@ def load_case(path: str | Path | None = None) -> Case:
         bargaining_issues=tuple(bargaining.issues),
         bargaining_positions=tuple(bargaining.positions),
         scenarios=tuple(scenarios),
+        estimates=tuple(collected["estimates"]),
+        attacks=tuple(collected["attacks"]),
+        taliban_actions=tuple(collected["taliban_actions"]),
+        milestones=tuple(collected["milestones"]),
         by_id=by_id,
     )
 
@@ -362,6 +393,28 @@ def _refs(collected: dict[str, list[Any]], bargaining: _Bargaining, scenarios: l
         yield from ((q, "sources", s, (Source,)) for s in q.sources)
     for c in collected["claims"]:
         yield from ((c, "evidence", e, any_kind) for e in c.evidence)
+        reportable: tuple[type[BaseModel], ...] = (Source, *OBSERVATION_KINDS.values())
+        yield from ((c, "first_reported", e, reportable) for e in c.first_reported)
+    observations = (*collected["estimates"], *collected["attacks"],
+                    *collected["taliban_actions"], *collected["milestones"])
+    for ob in observations:
+        yield from ((ob, "sources", s, (Source,)) for s in ob.sources)
+    for est in collected["estimates"]:
+        yield est, "subject", est.subject, (Actor,)
+        yield est, "geography", est.geography, (Place,)
+    for at in collected["attacks"]:
+        yield at, "place", at.place, (Place,)
+        yield at, "country", at.country, (Place,)
+        yield from ((at, "claimed_by", a, (Actor,)) for a in at.claimed_by)
+        for attribution in at.attributed_to:
+            yield at, "attributed_to.actor", attribution.actor, (Actor,)
+            yield at, "attributed_to.source", attribution.source, (Source,)
+    for ta in collected["taliban_actions"]:
+        yield from ((ta, "subjects", a, (Actor,)) for a in ta.subjects)
+        yield from ((ta, "places", p, (Place,)) for p in ta.places)
+    for ms in collected["milestones"]:
+        yield from ((ms, "actors", a, (Actor,)) for a in ms.actors)
+        yield from ((ms, "places", p, (Place,)) for p in ms.places)
     for ph in collected["phases"]:
         yield from ((ph, "sources", s, (Source,)) for s in ph.sources)
     for pl in collected["places"]:
@@ -374,6 +427,8 @@ def _refs(collected: dict[str, list[Any]], bargaining: _Bargaining, scenarios: l
         yield from ((f, "items", i, any_kind) for i in f.items)
     for p in collected["parameters"]:
         yield from ((p, "evidence", e, any_kind) for e in p.evidence)
+        yield from ((p, "observations", o, tuple(OBSERVATION_KINDS.values()))
+                    for o in p.observations)
     for pos in bargaining.positions:
         yield pos, "issue", pos.issue, (BargainingIssue,)
         yield pos, "actor", pos.actor, (Actor,)

@@ -13,11 +13,12 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+from pydantic import BaseModel
 
 from qpq.case._asof import known_dates
 from qpq.case._dates import FuzzyDate
-from qpq.case._loader import Case
-from qpq.case._schema import Source
+from qpq.case._loader import OBSERVATION_KINDS, Case
+from qpq.case._schema import Attack, Estimate, Source, TalibanAction
 from qpq.errors import BadInputError
 
 __all__ = ["EvidenceDB"]
@@ -91,9 +92,10 @@ class EvidenceDB:
         )
         texts["known"] = pd.to_datetime(pd.Series([known.get(i) for i in texts["id"]],
                                                   dtype="object"))
-        for name, frame in [("events", events), ("event_actors", event_actors),
-                            ("event_sources", event_sources), ("actors", actors),
-                            ("items", texts)]:
+        tables = [("events", events), ("event_actors", event_actors),
+                  ("event_sources", event_sources), ("actors", actors), ("items", texts)]
+        tables += list(_record_frames(case, known).items())
+        for name, frame in tables:
             con.register(f"_{name}_df", frame)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}_df")
             con.unregister(f"_{name}_df")
@@ -178,13 +180,68 @@ class EvidenceDB:
             other_id for other_id, other in self.case.by_id.items()
             if item_id in _references(other)
         )
-        cited_by += sorted(p.name for p in self.case.parameters if item_id in p.evidence)
+        cited_by += sorted(p.name for p in self.case.parameters
+                           if item_id in p.evidence or item_id in p.observations)
         return {
             "id": item_id,
             "kind": self.case.kind_of(item_id),
             "known": known,
             "item": item.model_dump(mode="json", exclude_none=True),
             "cited_by": cited_by,
+        }
+
+    def record(self, subject: str | None = None, as_of: dt.date | None = None
+               ) -> dict[str, Any]:
+        """The record's observations (known by ``as_of``), with counts per kind and body.
+
+        ``subject`` (an actor id, name or alias) keeps estimates about it, attacks it claimed
+        or was blamed for, Taliban actions on it and milestones it took part in.
+        """
+        where = ["TRUE"]
+        params: list[Any] = []
+        if subject is not None:
+            where.append("id IN (SELECT observation_id FROM observation_actors WHERE actor_id = ?)")
+            params.append(self.resolve_actor(subject))
+        if as_of is not None:
+            where.append("known <= ?")
+            params.append(as_of)
+        cond = " AND ".join(where)
+        rows = self.sql(f"SELECT id, kind, date, earliest, known, title, body FROM observations "
+                        f"WHERE {cond} ORDER BY earliest, id", params)
+        kept = [r["id"] for r in rows]
+        per_kind = {k: 0 for k in OBSERVATION_KINDS}
+        per_body: dict[str, int] = {}
+        for r in rows:
+            per_kind[r["kind"]] += 1
+            if r["body"] is not None:
+                per_body[r["body"]] = per_body.get(r["body"], 0) + 1
+        publishers = self.sql(
+            "SELECT coalesce(s.publisher, 'unknown') AS publisher, "
+            "count(DISTINCT o.observation_id) AS n FROM observation_sources o "
+            "JOIN sources s ON s.id = o.source_id WHERE list_contains(?, o.observation_id) "
+            "GROUP BY 1 ORDER BY n DESC, publisher", [kept])
+        estimates = self.sql(
+            "SELECT count(*) AS figures, count(DISTINCT report) AS reports FROM estimates "
+            "WHERE list_contains(?, id) AND value IS NOT NULL AND body LIKE 'UN %'", [kept])[0]
+        observations = []
+        for r in rows:
+            ob = self.case.by_id[r["id"]]
+            observations.append({
+                "id": r["id"], "kind": r["kind"], "date": r["date"], "title": r["title"],
+                "known": r["known"].date() if r["known"] is not None else None,
+                "body": r["body"], "sources": list(getattr(ob, "sources", [])),
+            })
+        return {
+            "case": self.case.meta.id,
+            "subject": subject,
+            "as_of": as_of,
+            "total": len(rows),
+            "counts": per_kind,
+            "by_body": dict(sorted(per_body.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "by_publisher": {r["publisher"]: r["n"] for r in publishers},
+            "un_reports_with_figures": estimates["reports"],
+            "un_figures": estimates["figures"],
+            "observations": observations,
         }
 
     def search(self, text: str, as_of: dt.date | None = None) -> list[dict[str, Any]]:
@@ -204,16 +261,102 @@ class EvidenceDB:
         return rows
 
 
+def _record_frames(case: Case, known: dict[str, dt.date | None]) -> dict[str, pd.DataFrame]:
+    """DuckDB tables of the record: one per kind, one of all, and link tables."""
+
+    def day(text: str, which: str) -> dt.date:
+        fuzzy = FuzzyDate.parse(text)
+        return fuzzy.earliest if which == "earliest" else fuzzy.latest
+
+    estimates = pd.DataFrame(
+        [{"id": e.id, "subject": e.subject, "measure": e.measure, "value": e.value,
+          "value_high": e.value_high, "qualifier": e.qualifier, "words": e.words,
+          "low": (e.interval() or (None, None))[0], "high": (e.interval() or (None, None))[1],
+          "unit": e.unit, "as_stated": e.as_stated, "reference": e.reference,
+          "earliest": day(e.reference, "earliest"), "latest": day(e.reference, "latest"),
+          "geography": e.geography, "body": e.body, "body_detail": e.body_detail,
+          "report": e.report, "known": known.get(e.id)} for e in case.estimates],
+        columns=["id", "subject", "measure", "value", "value_high", "qualifier", "words", "low",
+                 "high", "unit", "as_stated", "reference", "earliest", "latest", "geography",
+                 "body", "body_detail", "report", "known"])
+    attacks = pd.DataFrame(
+        [{"id": a.id, "date": a.date, "earliest": day(a.date, "earliest"),
+          "latest": day(a.date, "latest"), "title": a.title, "place": a.place,
+          "country": a.country, "targets": "|".join(a.targets),
+          "claimed_by": "|".join(a.claimed_by), "chinese_killed": a.chinese_killed,
+          "chinese_wounded": a.chinese_wounded, "killed_total": a.killed_total,
+          "cross_border": a.cross_border, "known": known.get(a.id)} for a in case.attacks],
+        columns=["id", "date", "earliest", "latest", "title", "place", "country", "targets",
+                 "claimed_by", "chinese_killed", "chinese_wounded", "killed_total",
+                 "cross_border", "known"])
+    attributions = pd.DataFrame(
+        [{"attack_id": a.id, "actor_id": at.actor, "by": at.by, "source_id": at.source}
+         for a in case.attacks for at in a.attributed_to],
+        columns=["attack_id", "actor_id", "by", "source_id"])
+    actions = pd.DataFrame(
+        [{"id": t.id, "date": t.date, "earliest": day(t.date, "earliest"), "kind": t.kind,
+          "title": t.title, "reported_by": t.reported_by, "known": known.get(t.id)}
+         for t in case.taliban_actions],
+        columns=["id", "date", "earliest", "kind", "title", "reported_by", "known"])
+    milestones = pd.DataFrame(
+        [{"id": m.id, "date": m.date, "earliest": day(m.date, "earliest"), "kind": m.kind,
+          "title": m.title, "known": known.get(m.id)} for m in case.milestones],
+        columns=["id", "date", "earliest", "kind", "title", "known"])
+    kinds: dict[type[BaseModel], str] = {m: k for k, m in OBSERVATION_KINDS.items()}
+    everything = pd.DataFrame(
+        [{"id": o.id, "kind": kinds[type(o)],
+          "date": o.reference if isinstance(o, Estimate) else o.date,
+          "earliest": day(o.reference if isinstance(o, Estimate) else o.date, "earliest"),
+          "title": (f"{o.subject} {o.measure}: {o.as_stated}" if isinstance(o, Estimate)
+                    else o.title),
+          "body": o.body if isinstance(o, Estimate) else None, "known": known.get(o.id)}
+         for o in case.observations],
+        columns=["id", "kind", "date", "earliest", "title", "body", "known"])
+    links = []
+    for o in case.observations:
+        if isinstance(o, Estimate):
+            actors = {o.subject}
+        elif isinstance(o, Attack):
+            actors = o.perpetrators()
+        elif isinstance(o, TalibanAction):
+            actors = {*o.subjects, "taliban"}
+        else:
+            actors = set(o.actors)
+        links += [{"observation_id": o.id, "actor_id": a} for a in sorted(actors)]
+    obs_actors = pd.DataFrame(links, columns=["observation_id", "actor_id"])
+    obs_sources = pd.DataFrame(
+        [{"observation_id": o.id, "source_id": s} for o in case.observations for s in o.sources],
+        columns=["observation_id", "source_id"])
+    sources = pd.DataFrame(
+        [{"id": s.id, "kind": s.kind.value, "title": s.title, "publisher": s.publisher,
+          "date": s.date, "url": s.url, "origin": s.origin, "known": known.get(s.id)}
+         for s in case.sources],
+        columns=["id", "kind", "title", "publisher", "date", "url", "origin", "known"])
+    frames = {"estimates": estimates, "attacks": attacks, "attack_attributions": attributions,
+              "taliban_actions": actions, "milestones": milestones, "observations": everything,
+              "observation_actors": obs_actors, "observation_sources": obs_sources,
+              "sources": sources}
+    for frame in frames.values():
+        for col in ("earliest", "latest", "known"):
+            if col in frame:
+                frame[col] = pd.to_datetime(frame[col])
+    return frames
+
+
 def _references(item: Any) -> set[str]:
     refs: set[str] = set()
-    for name in ("sources", "actors", "places", "evidence", "items"):
+    for name in ("sources", "actors", "places", "evidence", "items", "first_reported",
+                 "subjects", "claimed_by"):
         value = getattr(item, name, None)
         if isinstance(value, list):
             refs.update(v for v in value if isinstance(v, str))
-    for name in ("parent", "affiliation"):
+    for name in ("parent", "affiliation", "subject", "geography", "place", "country"):
         value = getattr(item, name, None)
         if isinstance(value, str):
             refs.add(value)
+    for attribution in getattr(item, "attributed_to", None) or []:
+        if not isinstance(attribution, str):
+            refs.update((attribution.actor, attribution.source))
     return refs
 
 

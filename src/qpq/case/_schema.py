@@ -22,6 +22,8 @@ from qpq.case._dates import FuzzyDate
 
 __all__ = [
     "Actor",
+    "Attack",
+    "Attribution",
     "BargainingIssue",
     "BargainingPosition",
     "CaseMeta",
@@ -30,10 +32,12 @@ __all__ = [
     "ClaimKind",
     "CuratedFinding",
     "DateStr",
+    "Estimate",
     "Event",
     "EventType",
     "FactTarget",
     "Id",
+    "Milestone",
     "Parameter",
     "Phase",
     "Place",
@@ -44,6 +48,7 @@ __all__ = [
     "Source",
     "SourceKind",
     "Spelling",
+    "TalibanAction",
     "case_json_schema",
 ]
 
@@ -336,6 +341,11 @@ class Claim(_Located):
     target: FactTarget | None = Field(
         default=None, description="for stylised facts: the testable statement about outputs"
     )
+    first_reported: list[Id] = Field(
+        default_factory=list,
+        description="sources or observations that on their own report the claim first; when "
+        "given, the claim is known once all of them are (not when the rest of its evidence is)",
+    )
 
 
 class Spelling(_Located):
@@ -360,6 +370,131 @@ class CuratedFinding(_Item):
     why_curated: str = Field(description="why no detector can find this")
 
 
+# --------------------------------------------------------------------------- the record
+#
+# Observations: what bodies and reporters said, dated and sourced, so that the model can be
+# calibrated and scored against the world rather than against the paper alone.
+
+
+class _Observation(_Item):
+    id: Id
+    sources: list[Id] = Field(min_length=1)
+    note: str | None = None
+
+
+class Estimate(_Observation):
+    """A body's estimate of a quantity about a subject, exactly as the source states it.
+
+    A figure stated only in words ("several hundred") keeps ``value`` empty, records the words,
+    and gives the interval we read into them in ``implied`` (our reading, said in ``note``).
+    """
+
+    subject: Id = Field(description="actor the estimate is about, e.g. tip or iskp")
+    measure: str = Field(description="what is counted, e.g. 'fighters'")
+    value: float | None = Field(default=None, ge=0)
+    value_high: float | None = Field(default=None, ge=0, description="upper end of a range")
+    qualifier: Literal["exact", "about", "at_least", "up_to", "more_than", "fewer_than"] = "exact"
+    words: str | None = Field(default=None, description="a figure given only in words")
+    implied: tuple[float, float] | None = Field(
+        default=None, description="the interval the words imply (our reading, not the source's)")
+    unit: str = "fighters"
+    as_stated: str = Field(description="the wording in the source")
+    reference: DateStr = Field(description="the date or period the figure is about")
+    geography: Id = Field(description="place (country or province) the figure covers")
+    body: str = Field(description="the estimating body, e.g. 'UN 1267 Monitoring Team'")
+    body_detail: str | None = Field(default=None,
+                                    description="who within the body, e.g. 'one Member State'")
+    report: str | None = Field(default=None, description="the report the figure comes from")
+
+    @model_validator(mode="after")
+    def _stated(self) -> Estimate:
+        if self.value is None and self.words is None:
+            raise ValueError("give value (a number) or words (a figure stated in words)")
+        if self.value_high is not None and (self.value is None or self.value_high < self.value):
+            raise ValueError("value_high needs value <= value_high")
+        if self.implied is not None and self.implied[0] > self.implied[1]:
+            raise ValueError("implied interval must be (low, high) with low <= high")
+        return self
+
+    def interval(self) -> tuple[float, float] | None:
+        """The range the estimate allows: its stated range, or what its words imply.
+
+        "about" is read as plus or minus 10%, an open bound as unbounded on that side.
+        """
+        if self.value is None:
+            return self.implied
+        v = self.value
+        if self.value_high is not None:
+            return (v, self.value_high)
+        return {
+            "exact": (v, v),
+            "about": (0.9 * v, 1.1 * v),
+            "at_least": (v, float("inf")),
+            "more_than": (v, float("inf")),
+            "up_to": (0.0, v),
+            "fewer_than": (0.0, v),
+        }[self.qualifier]
+
+
+AttackTarget = Literal["chinese_nationals", "chinese_project", "chinese_state"]
+
+
+class Attribution(_Item):
+    """Who a source, or a named authority within it, says carried out an attack."""
+
+    actor: Id
+    by: str = Field(description="who makes the attribution, e.g. 'Pakistan's foreign minister'")
+    source: Id
+
+
+class Attack(_Observation):
+    """An attack on Chinese nationals or interests; claims and attributions kept apart."""
+
+    date: DateStr
+    title: str = Field(max_length=120)
+    place: Id = Field(description="gazetteer point of the attack")
+    country: Id = Field(description="place id of the country")
+    targets: list[AttackTarget] = Field(min_length=1)
+    claimed_by: list[Id] = Field(default_factory=list,
+                                 description="actors that claimed it; empty when unclaimed")
+    attributed_to: list[Attribution] = Field(default_factory=list)
+    chinese_killed: int | None = Field(default=None, ge=0)
+    chinese_wounded: int | None = Field(default=None, ge=0)
+    killed_total: int | None = Field(default=None, ge=0,
+                                     description="everyone killed, attackers excluded")
+    cross_border: bool | None = Field(default=None,
+                                      description="launched from across a border, if reported")
+    summary: str
+
+    def perpetrators(self) -> set[str]:
+        """Every actor that claimed or was blamed for the attack."""
+        return set(self.claimed_by) | {a.actor for a in self.attributed_to}
+
+
+class TalibanAction(_Observation):
+    """A reported step of the Taliban toward the Uyghur militants."""
+
+    date: DateStr
+    kind: Literal["relocation", "arrest", "deportation", "co_optation", "pledge", "denial"]
+    title: str = Field(max_length=120)
+    subjects: list[Id] = Field(min_length=1, description="actors acted on, e.g. tip")
+    places: list[Id] = Field(default_factory=list)
+    summary: str
+    reported_by: str = Field(description="who reported it, e.g. 'UN 1267 Monitoring Team'")
+
+
+class Milestone(_Observation):
+    """A step in China's engagement with the Taliban."""
+
+    date: DateStr
+    kind: Literal["visit", "meeting", "agreement", "contract", "ambassador", "trade",
+                  "recognition_statement", "aid"]
+    title: str = Field(max_length=120)
+    actors: list[Id] = Field(min_length=1)
+    places: list[Id] = Field(default_factory=list)
+    summary: str
+
+
 # --------------------------------------------------------------------------- model inputs
 
 
@@ -373,6 +508,11 @@ class Parameter(_Item):
     low: float
     high: float
     evidence: list[Id] = Field(default_factory=list)
+    observations: list[Id] = Field(
+        default_factory=list,
+        description="ids of observations (estimates, attacks, Taliban actions, milestones) "
+        "that bear on this parameter; the record it is to be calibrated against",
+    )
     assumption: bool = False
     group: str = "general"
     integer: bool = False
@@ -463,6 +603,10 @@ def case_json_schema() -> dict[str, Any]:
         "quantities.yaml": list[Quantity],
         "claims.yaml": list[Claim],
         "spellings.yaml": list[Spelling],
+        "estimates.yaml": list[Estimate],
+        "attacks.yaml": list[Attack],
+        "taliban_actions.yaml": list[TalibanAction],
+        "milestones.yaml": list[Milestone],
         "curated_findings.yaml": list[CuratedFinding],
         "parameters.yaml": list[Parameter],
         "scenarios/*.yaml": Scenario,

@@ -6,6 +6,7 @@ Examples::
     qpq evidence show ev-wang-yi-kabul-2022
     qpq evidence search "Badakhshan"
     qpq evidence audit
+    qpq evidence record --subject ETIM --as-of 2025-06-30 --json
     qpq evidence validate path/to/my_case
 """
 
@@ -119,6 +120,50 @@ def search(text: Annotated[str, typer.Argument(help="words to find")], as_of: As
     for r in rows:
         table.add_row(r["id"], r["kind"], r["snippet"])
     console.print(table)
+
+
+@app.command()
+def record(
+    subject: Annotated[str | None, typer.Option("--subject",
+                                                help="actor id, name or alias")] = None,
+    as_of: AsOfOpt = None,
+    case: CaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The record: estimates, attacks, Taliban actions and milestones, counted by kind and body.
+
+    Example: ``qpq evidence record --subject ISKP --as-of 2023-12-31 --json``
+    """
+    from qpq.case import EvidenceDB, load_case
+
+    db = EvidenceDB.from_case(load_case(case))
+    data = db.record(subject, _day(as_of, "--as-of", end=True))
+    if json_out:
+        print_json(data)
+        return
+    what = f" on {subject}" if subject else ""
+    when = f" known by {as_of}" if as_of else ""
+    console.print(f"[bold]The record{what}{when}[/bold]: {data['total']} observations "
+                  f"({data['un_figures']} UN figures from {data['un_reports_with_figures']} "
+                  "UN reports)")
+    counts = Table(title="Observations per kind")
+    counts.add_column("kind")
+    counts.add_column("n", justify="right")
+    for kind, n in data["counts"].items():
+        counts.add_row(kind, str(n))
+    console.print(counts)
+    bodies = Table(title="Estimates per estimating body")
+    bodies.add_column("body", overflow="fold")
+    bodies.add_column("n", justify="right")
+    for body, n in data["by_body"].items():
+        bodies.add_row(body, str(n))
+    console.print(bodies)
+    pubs = Table(title="Observations per source publisher")
+    pubs.add_column("publisher", overflow="fold")
+    pubs.add_column("n", justify="right")
+    for pub, n in data["by_publisher"].items():
+        pubs.add_row(pub, str(n))
+    console.print(pubs)
 
 
 @app.command("audit")

@@ -1,5 +1,8 @@
 """``qpq params``: every model parameter with its default, range, unit and evidence.
 
+The evidence column also counts the observations of the record (estimates, attacks,
+Taliban actions, milestones) that bear on a parameter: what it is to be calibrated against.
+
 Examples::
 
     qpq params
@@ -41,6 +44,8 @@ def parameter_rows(registry: ParameterRegistry) -> list[dict[str, Any]]:
             "high": p.high,
             "integer": p.integer,
             "evidence": list(p.evidence),
+            "observations": list(p.observations),
+            "n_observations": len(p.observations),
             "assumption": p.assumption,
             "status": UNCALIBRATED if p.assumption else "evidence",
             "note": p.note,
@@ -72,6 +77,8 @@ def params_command(
         evidence = ", ".join(r["evidence"])
         if r["assumption"]:
             evidence = f"assumption ({evidence})" if evidence else "assumption"
+        if r["n_observations"]:
+            evidence += f"; {r['n_observations']} observations"
         table.add_row(r["name"], f"{r['default']:g}", f"[{r['low']:g}, {r['high']:g}]",
                       r["unit"], evidence)
     console.print(table)

@@ -25,6 +25,7 @@ from qpq.dashboard._evidence import (
     citing_parameters,
     evidence_markdown,
     parameter_evidence,
+    record_figures,
     resolve_evidence,
 )
 from qpq.dashboard._phase import PhaseGrid
@@ -229,6 +230,13 @@ def main() -> None:
         for i, s in enumerate(specs):
             with cols[i % 2]:
                 st.markdown(evidence_markdown(parameter_evidence(ctx.case, s.name)))
+    with st.container(key="record"):
+        record_as_of = None if what_if_mode else as_of
+        st.subheader("The record" + (f" as known on {record_as_of}" if record_as_of else ""))
+        for fig in record_figures(ctx.case, record_as_of):
+            st.markdown(f"**{fig.title}**")
+            st.altair_chart(fig.chart, key=f"chart_{fig.id}")
+            st.caption(fig.how_to_read)
     st.caption(f"Recomputed in {time.perf_counter() - start:.2f} s "
                f"(game, grid and ensemble {view.seconds:.2f} s; cached steps reused).")
 

@@ -6,16 +6,35 @@ A parameter cites evidence ids of any kind (sources, events, quantities, claims)
 or claim, the sources behind it (followed through claims citing claims) — so that the app
 can link every number to where it comes from. :func:`evidence_detail` is one item's page
 (``?evidence=<id>`` in the app): what it is, its sources and which parameters cite it.
+:func:`record_figures` gives the report's "record" charts (estimates, attacks, Taliban
+actions and milestones) for the case as known on a date, so the app shows the same pictures.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from qpq.case import Case, Claim, Event, Parameter, Quantity, Source
+from qpq.case import (
+    Attack,
+    Case,
+    Claim,
+    Estimate,
+    Event,
+    Milestone,
+    Parameter,
+    Quantity,
+    Source,
+    TalibanAction,
+    case_as_of,
+)
 from qpq.model import UNCALIBRATED
+
+if TYPE_CHECKING:
+    from qpq.report import Figure
 
 __all__ = [
     "EVIDENCE_QUERY",
@@ -26,6 +45,7 @@ __all__ = [
     "evidence_href",
     "evidence_markdown",
     "parameter_evidence",
+    "record_figures",
     "resolve_evidence",
 ]
 
@@ -94,6 +114,7 @@ class ParameterEvidence:
     assumption: bool
     note: str | None
     items: tuple[EvidenceItem, ...]
+    observations: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
@@ -130,7 +151,7 @@ def _sources_of(case: Case, ids: Iterable[str], depth: int, seen: set[str]
 def _cited(item: object) -> list[str]:
     if isinstance(item, Claim):
         return list(item.evidence)
-    if isinstance(item, Event | Quantity):
+    if isinstance(item, Event | Quantity | Estimate | Attack | TalibanAction | Milestone):
         return list(item.sources)
     return []
 
@@ -157,6 +178,10 @@ def resolve_evidence(case: Case, item_id: str) -> EvidenceItem:
         date = item.date or item.period
     elif isinstance(item, Claim):
         title, date = item.text, item.date
+    elif isinstance(item, Estimate):
+        title, date = f"{item.body}: {item.as_stated}", item.reference
+    elif isinstance(item, Attack | TalibanAction | Milestone):
+        title, date = item.title, item.date
     else:
         title, date = str(getattr(item, "name", None) or item_id), None
     sources = tuple(_sources_of(case, _cited(item), 1, {item_id}))
@@ -177,7 +202,8 @@ def parameter_evidence(case: Case, name: str) -> ParameterEvidence:
     items = tuple(resolve_evidence(case, e) for e in p.evidence)
     return ParameterEvidence(name=p.name, description=p.description, unit=p.unit,
                              default=p.default, low=p.low, high=p.high,
-                             assumption=p.assumption, note=p.note, items=items)
+                             assumption=p.assumption, note=p.note, items=items,
+                             observations=tuple(p.observations))
 
 
 def citing_parameters(case: Case, item_id: str) -> tuple[str, ...]:
@@ -213,4 +239,15 @@ def evidence_markdown(pe: ParameterEvidence) -> str:
         if it.kind == "source" and it.url:
             links = [f"[source]({it.url})"]
         lines.append(head + (" — " + "; ".join(links) if links else ""))
+    if pe.observations:
+        lines.append(f"\n- observations of the record bearing on it ({len(pe.observations)}): "
+                     + ", ".join(f"[{o}]({evidence_href(o)})" for o in pe.observations))
     return "".join(lines)
+
+
+def record_figures(case: Case, as_of: dt.date | None = None) -> tuple[Figure, ...]:
+    """The report's "record" figures for the case as known on ``as_of`` (all if ``None``)."""
+    # Altair is imported only when the record is drawn.
+    from qpq.report import record_figures as build
+
+    return build(case_as_of(case, as_of) if as_of is not None else case)

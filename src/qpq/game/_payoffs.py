@@ -129,14 +129,18 @@ def type_prior(prior_sincere: ArrayLike, p_high_capacity: ArrayLike,
 
     Returns
     -------
-    (N, T) array; rows sum to 1 (a reduced game keeps the full game's odds between the
-    types it has).
+    (N, T) array; rows sum to 1 (a reduced game renormalises, keeping the full game's
+    odds between the types it has).
     """
     ps = np.asarray(prior_sincere, dtype=float).reshape(-1)[:, None]
     ph = np.asarray(p_high_capacity, dtype=float).reshape(-1)[:, None]
     sincere = np.array([t.sincere for t in types])
     high = np.array([t.high_capacity for t in types])
     prior = np.where(sincere, ps, 1 - ps) * np.where(high, ph, 1 - ph)
+    if len(set(types)) == len(TYPES):
+        # all four types: the products are the distribution already; dividing by their
+        # floating-point sum would only move last bits (and the simulator's beliefs with them)
+        return np.asarray(prior)
     total = prior.sum(axis=1, keepdims=True)
     return np.asarray(prior / np.where(total > 0, total, 1.0))
 

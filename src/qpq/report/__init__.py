@@ -9,6 +9,9 @@ if TYPE_CHECKING:
     from qpq.report._phase_section import (
         phase_chart,
     )
+    from qpq.report._record_section import (
+        record_figures,
+    )
     from qpq.report._render import (
         ReportResult,
         SectionOutcome,
@@ -32,12 +35,14 @@ __all__ = [
     "build_report",
     "default_sections",
     "phase_chart",
+    "record_figures",
 ]
 
 # Each name's module is imported on first use (qpq._lazy), so importing the package
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
     "qpq.report._phase_section": ("phase_chart",),
+    "qpq.report._record_section": ("record_figures",),
     "qpq.report._render": ("ReportResult", "SectionOutcome", "build_report"),
     "qpq.report._sections": (
         "Figure", "ReportContext", "Section", "SectionContent", "default_sections",

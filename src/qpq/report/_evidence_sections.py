@@ -47,6 +47,7 @@ def case_in_brief(ctx: ReportContext) -> SectionContent:
         "places": len(case.places),
         "phases": len(case.phases),
         "parameters": len(case.parameters),
+        "observations": len(case.observations),
     }
     paper = case.meta.paper
     html = (

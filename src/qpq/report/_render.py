@@ -28,7 +28,11 @@ __all__ = ["ReportResult", "SectionOutcome", "build_report"]
 
 @dataclass(frozen=True)
 class SectionOutcome:
-    """How one section went: built, or a placeholder."""
+    """How one section went: built, or a placeholder.
+
+    ``applies`` is false for a section that was built as a note saying why it does not
+    apply to the case (its lens lacks what it needs); ``note`` is that reason.
+    """
 
     id: str
     title: str
@@ -36,6 +40,8 @@ class SectionOutcome:
     seconds: float
     summary: str | None
     figures: tuple[str, ...]
+    applies: bool = True
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,10 +112,12 @@ def build_report(
         start = time.perf_counter()
         builder = section.load_builder()
         content: SectionContent | None = None
+        not_applicable: str | None = None
         if builder is not None:
             try:
                 content = builder(ctx)
             except BadInputError as exc:
+                not_applicable = str(exc)
                 # The case lacks what this lens needs (e.g. an evidence-only case has no
                 # simulator parameters): say so in place, and build the rest.
                 content = SectionContent(
@@ -137,7 +145,8 @@ def build_report(
         body.append("".join(parts))
         outcomes.append(SectionOutcome(section.id, section.title, content is not None,
                                        time.perf_counter() - start,
-                                       content.summary if content else None, tuple(fig_names)))
+                                       content.summary if content else None, tuple(fig_names),
+                                       applies=not_applicable is None, note=not_applicable))
     nav = "".join(f"<li><a href='#{escape(o.id)}'>{escape(o.title)}</a>"
                   + ("" if o.built else " <small>(placeholder)</small>") + "</li>"
                   for o in outcomes)

@@ -92,6 +92,10 @@ def default_sections() -> list[Section]:
         Section("map", "Places involved", "evidence",
                 "A schematic map of the places in the case.",
                 "qpq.report._map_section:map_section"),
+        Section("record", "The record", "evidence",
+                "UN estimates over time, attacks on Chinese targets, Taliban actions and "
+                "China's engagement milestones (docs/case-file.md).",
+                "qpq.report._record_section:record_section"),
         Section("parameters", "Model parameters and their evidence", "model",
                 "Every parameter with its default, range, unit and evidence.",
                 f"{ev}:parameters_section"),

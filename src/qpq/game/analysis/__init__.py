@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING
 from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from qpq.game.analysis._draws import (
+        AssumptionSample,
+        sample_assumptions,
+    )
     from qpq.game.analysis._propositions import (
         Kind,
     )
@@ -32,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NO_PURE_NAME",
     "OUTSIDE",
+    "AssumptionSample",
     "Kind",
     "PhaseDiagram",
     "PropositionResult",
@@ -39,11 +44,13 @@ __all__ = [
     "cell_edges",
     "phase_diagram",
     "run_study",
+    "sample_assumptions",
 ]
 
 # Each name's module is imported on first use (qpq._lazy), so importing the package
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
+    "qpq.game.analysis._draws": ("AssumptionSample", "sample_assumptions"),
     "qpq.game.analysis._propositions": ("Kind",),
     "qpq.game.analysis._study": ("PropositionResult", "PropositionStudy", "run_study"),
     "qpq.game.analysis._sweep": (

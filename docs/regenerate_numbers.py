@@ -1,0 +1,120 @@
+"""Regenerate the numbers quoted in the docs.
+
+Usage: ``python docs/regenerate_numbers.py [--check] [ID ...]``.
+
+A figure quoted in a doc sits between ``<!-- numbers:ID -->`` and ``<!-- /numbers:ID -->``;
+this script computes each block from the code and the built-in case and rewrites it in
+place. ``--check`` rewrites nothing and exits 1 when a block differs from what the code
+gives now (a test runs it on the quick blocks). Blocks:
+
+* ``game-mc`` — docs/model-game.md §5: shares of a Monte Carlo over the assumption ranges
+  (20,000 ordered draws, seed 2024, ``solve_ensemble``);
+* ``game-phase`` — docs/model-game.md §8: the three report diagrams at 200 × 200.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+DOCS = Path(__file__).parent
+
+
+def _pct(x: float) -> str:
+    """A share as printed in the docs: two significant figures below 10%, whole above."""
+    p = 100 * x
+    if p == 0:
+        return "0%"
+    if p < 0.1:
+        return f"{p:.2f}%"
+    if p < 10:
+        return f"{p:.1f}%"
+    return f"{p:.0f}%"
+
+
+def game_mc() -> str:
+    """docs/model-game.md §5: the Monte Carlo shares."""
+    from qpq.game import LABELS, solve_ensemble
+    from qpq.game.analysis import sample_assumptions
+    from qpq.model import ParameterRegistry
+
+    registry = ParameterRegistry.load()
+    sample = sample_assumptions(registry, 20_000, np.random.default_rng(2024))
+    sol = solve_ensemble(sample.params, workers=None)
+    has = sol.has_pure
+    labels = sol.label[has]
+    shares = sorted(((float((labels == i).sum()) / sol.label.size, name)
+                     for i, name in enumerate(LABELS)), reverse=True)
+    harbour = float((sol.efforts[has] == 0).all(axis=1).sum()) / sol.label.size
+    equivalent = float(sol.tie_equivalent.sum()) / max(1, int(sol.tie.sum()))
+    parts = ", ".join(f"{name} {_pct(s)}" for s, name in shares if s > 0)
+    return textwrap.fill(f"Monte Carlo over the full ranges (20,000 ordered draws, seed 2024, "
+            f"`solve_ensemble`): no pure PBE {_pct(1 - has.mean())}; first-move ties "
+            f"{_pct(sol.tie.mean())} ({_pct(equivalent)} of them outcome-equivalent); multiple "
+            f"PBE paths {_pct(sol.multiple.mean())}; primary labels: {parts}; all types "
+            f"harbour in {_pct(harbour)} of draws. These are findings about the assumption "
+            "ranges, not tuned.", width=92)
+
+
+PHASE_AXES = (("iskp_pull", "crackdown_intensity"), ("iskp_pull", "w_security"),
+              ("us_presence", "econ_gain"))
+
+
+def game_phase() -> str:
+    """docs/model-game.md §8: the report's three phase diagrams at 200 × 200."""
+    from qpq.game.analysis import phase_diagram
+    from qpq.model import ParameterRegistry
+
+    registry = ParameterRegistry.load()
+    rows = ["| axes (x × y) | 200 × 200: primary labels | multiple | ties |", "|---|---|---|---|"]
+    for x, y in PHASE_AXES:
+        d = phase_diagram(registry, x, y, 200)
+        shares = sorted(((s, k) for k, s in d.shares().items()), reverse=True)
+        text = ", ".join(f"{k} {_pct(s)}" for s, k in shares)
+        rows.append(f"| `{x}` × `{y}` | {text} | {_pct(float(d.multiple.mean()))} | "
+                    f"{_pct(float(d.tie.mean()))} |")
+    return "\n".join(rows)
+
+
+BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
+    "game-mc": ("model-game.md", game_mc),
+    "game-phase": ("model-game.md", game_phase),
+}
+
+
+def block_pattern(block: str) -> re.Pattern[str]:
+    """The marked block ``block`` in a doc (its body is group 2)."""
+    return re.compile(rf"(<!-- numbers:{re.escape(block)} -->\n)(.*?)(\n<!-- /numbers:"
+                      rf"{re.escape(block)} -->)", flags=re.S)
+
+
+def run(ids: list[str], check: bool) -> int:
+    """Rewrite (or check) the blocks ``ids`` (all when empty); the number that differ."""
+    stale = 0
+    for block in ids or list(BLOCKS):
+        doc, compute = BLOCKS[block]
+        path = DOCS / doc
+        text = path.read_text()
+        pattern = block_pattern(block)
+        found = pattern.search(text)
+        if found is None:
+            raise SystemExit(f"{doc}: no block <!-- numbers:{block} -->")
+        body = compute()
+        if found.group(2) != body:
+            stale += 1
+            print(f"{doc} [{block}]: " + ("differs from the code" if check else "rewritten"))
+            if not check:
+                path.write_text(text[:found.start(2)] + body + text[found.end(2):])
+    return stale
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    check = "--check" in args
+    n = run([a for a in args if a != "--check"], check)
+    sys.exit(1 if check and n else 0)

@@ -1,0 +1,27 @@
+"""The numbers quoted in the docs are what docs/regenerate_numbers.py computes now."""
+
+import importlib.util
+from pathlib import Path
+
+DOCS = Path(__file__).parents[1] / "docs"
+
+
+def load():
+    spec = importlib.util.spec_from_file_location("regenerate_numbers",
+                                                  DOCS / "regenerate_numbers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_monte_carlo_shares_in_model_game_are_current():
+    assert load().run(["game-mc"], check=True) == 0
+
+
+def test_a_changed_figure_is_seen(tmp_path, monkeypatch):
+    numbers = load()
+    doc = tmp_path / "model-game.md"
+    doc.write_text((DOCS / "model-game.md").read_text().replace("boycott 43%",
+                                                               "boycott 47%"))
+    monkeypatch.setattr(numbers, "DOCS", tmp_path)
+    assert numbers.run(["game-mc"], check=True) == 1

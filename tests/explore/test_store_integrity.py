@@ -128,6 +128,19 @@ def test_chunk_copied_over_another_is_detected(capsys, three_chunks):
     assert code == 2 and "chunk 1" in err
 
 
+def test_chunk_copied_with_its_record_is_detected_by_content(capsys, three_chunks):
+    file = three_chunks / "manifest.json"
+    store = RunStore.open(three_chunks)
+    shutil.copyfile(store.partition(0), store.partition(1))
+    doc = json.loads(file.read_text())
+    doc["chunks"]["files"]["1"] = doc["chunks"]["files"]["0"]  # the record edited to fit
+    file.write_text(json.dumps(doc))
+    doc = _status(capsys, three_chunks, "--verify")
+    assert doc["damaged"] == [1]
+    assert "experiments 0-1023" in doc["problems"][0]["message"]
+    assert "1024-2047" in doc["problems"][0]["message"]
+
+
 def test_edited_manifest_config_is_detected(capsys, three_chunks):
     file = three_chunks / "manifest.json"
     doc = json.loads(file.read_text())

@@ -453,7 +453,37 @@ class RunStore:
                 why = copy or " (its content changed after it was written)"
                 problems.append(ChunkProblem(i, "damaged", f"{path.name} does not "
                                              f"match its recorded SHA-256{why}"))
+        if hashes:
+            problems += self._content_problems(sorted(self.done - {p.index for p in problems}))
         return StoreHealth(tuple(problems), hashes)
+
+    def _content_problems(self, indices: Sequence[int]) -> list[ChunkProblem]:
+        """Chunks whose rows are not the experiments their layout says, policies each.
+
+        A hash only proves a file is the one recorded; this catches a record edited to fit
+        another chunk's file. Only files whose hash matched are read (they are valid Parquet).
+        """
+        if not indices:
+            return []
+        paths = {str(self.partition(i).resolve()): i for i in indices}
+        con = duckdb.connect()
+        try:
+            rows = con.execute(
+                "SELECT filename, count(*), min(experiment), max(experiment), "
+                "count(DISTINCT experiment) FROM read_parquet(?, filename = true) "
+                "GROUP BY filename", [list(paths)]).fetchall()
+        finally:
+            con.close()
+        k = len(self.config.policies)
+        out = []
+        for name, n, lo, hi, distinct in rows:
+            i = paths[name]
+            c = self.chunks[i]
+            if (n, lo, hi + 1, distinct) != (c.rows * k, c.lo, c.hi, c.rows):
+                out.append(ChunkProblem(i, "damaged", f"holds experiments {lo}-{hi} ({distinct} "
+                                        f"distinct, {n} rows), the chunk is experiments "
+                                        f"{c.lo}-{c.hi - 1} x {k} policies"))
+        return sorted(out, key=lambda p: p.index)
 
     def usable(self, command: str, *, allow_partial: bool = False,
                partial_option: str | None = "--allow-partial") -> list[int]:

@@ -98,6 +98,13 @@ def test_deleted_chunk_is_reported_refused_and_recomputed(capsys, scenario_file,
     pd.testing.assert_frame_equal(RunStore.open(three_chunks).read(), before)
 
 
+def test_zero_byte_chunk_is_seen_without_verify(capsys, three_chunks):
+    RunStore.open(three_chunks).partition(0).write_bytes(b"")
+    doc = _status(capsys, three_chunks)
+    assert doc["damaged"] == [0] and not doc["verified"] and "0 bytes" in doc["problems"][0][
+        "message"]
+
+
 def test_analyse_refuses_a_damaged_store(capsys, scenario_file, three_chunks):
     _zero_middle(RunStore.open(three_chunks).partition(0))
     code, _, err = run_explore(capsys, "analyse", str(three_chunks), "--scenario",

@@ -180,6 +180,20 @@ def test_bargaining_one_position_per_actor_and_issue(capsys, tmp_path):
     assert "already has a position" in line
 
 
+def test_bargaining_issue_needs_two_actors(capsys, tmp_path):
+    root = _copy(tmp_path)
+
+    def keep_one(doc):
+        issue = doc["issues"][0]["id"]
+        first = next(p for p in doc["positions"] if p["issue"] == issue)
+        doc["positions"] = [p for p in doc["positions"]
+                            if p["issue"] != issue or p["actor"] == first["actor"]]
+
+    _edit(root, "bargaining.yaml", _positions(keep_one))
+    line = _named(_refused(capsys, root), "bargaining.yaml", "issue")
+    assert "at least two" in line
+
+
 # --------------------------------------------------------------------------- sources, claims
 
 

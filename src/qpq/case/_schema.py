@@ -715,8 +715,10 @@ def bargaining_problems(issues: Sequence[BargainingIssue], positions: Sequence[B
                         ) -> list[tuple[int, str, str]]:
     """Rules across ``bargaining.yaml``'s items: ``(position index, field, message)`` each.
 
-    A position lies inside its issue's scale (and so does its ``position_range``), and each
-    actor takes one position per issue.
+    A position lies inside its issue's scale (and so does its ``position_range``), each
+    actor takes one position per issue, and an issue with positions has at least two actors
+    (the bargaining models need someone to bargain with). A problem about a whole issue is
+    put on the issue's first position.
     """
     scales = {i.id: (i.scale_min, i.scale_max) for i in issues}
     seen: dict[tuple[str, str], int] = {}
@@ -737,6 +739,12 @@ def bargaining_problems(issues: Sequence[BargainingIssue], positions: Sequence[B
         if rng is not None and not lo <= rng[0] <= rng[1] <= hi:
             out.append((index, "position_range", f"position_range [{rng[0]:g}, {rng[1]:g}] "
                         f"leaves issue {pos.issue!r}'s scale [{lo:g}, {hi:g}]"))
+    for issue in issues:
+        on_issue = [i for i, p in enumerate(positions) if p.issue == issue.id]
+        actors = sorted({positions[i].actor for i in on_issue})
+        if on_issue and len(actors) < 2:
+            out.append((on_issue[0], "issue", f"issue {issue.id!r} has positions of one actor "
+                        f"({actors[0]}); the bargaining models need at least two"))
     return out
 
 

@@ -20,8 +20,10 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from qpq.case._schema import (
+    REQUIRED_FILES,
     Actor,
     Attack,
+    BargainingFile,
     BargainingIssue,
     BargainingPosition,
     CaseMeta,
@@ -73,22 +75,18 @@ OBSERVATION_KINDS: dict[str, type[BaseModel]] = {
     "milestone": Milestone,
 }
 """The record's kinds of observation, by the name queries and counts use."""
-REQUIRED_FILES: tuple[str, ...] = ("sources.yaml", "actors.yaml", "places.yaml", "phases.yaml",
-                                   "events.yaml", "claims.yaml", "parameters.yaml")
-"""Files every case needs: the lenses cannot run, or the evidence means nothing, without them.
-
-Any other case file is optional, but one that is present must hold at least one item: an
-empty file is far more often a damaged one than a deliberate "none".
-"""
 META_FILE = "case.yaml"
 BARGAINING_FILE = "bargaining.yaml"
 SCENARIO_DIR = "scenarios"
 
 
-class _Bargaining(BaseModel):
-    model_config = {"extra": "forbid", "frozen": True}
-    issues: list[BargainingIssue] = []
-    positions: list[BargainingPosition] = []
+class _NoBargaining:
+    # what a case without bargaining.yaml holds: no issues, no positions
+    issues: tuple[BargainingIssue, ...] = ()
+    positions: tuple[BargainingPosition, ...] = ()
+
+
+_Bargaining = BargainingFile | _NoBargaining
 
 
 # The file each kind of item lives in, so a reference into a file that is empty or unreadable
@@ -243,7 +241,7 @@ def _read(path: Path, display: str, problems: list[Problem]) -> LocatedYaml | No
 
 
 def _empty_problem(display: str, fname: str) -> Problem:
-    if fname in REQUIRED_FILES or fname == META_FILE:
+    if fname in REQUIRED_FILES:
         return Problem(display, f"the file is empty: it holds no items, and every case needs "
                        f"at least one in {fname}", line=1)
     return Problem(display, "the file is empty: it holds no items; add at least one, or "
@@ -358,7 +356,7 @@ def load_case(path: str | Path | None = None) -> Case:
             item_index[id(item)] = index
             index += 1
 
-    bargaining = _Bargaining()
+    bargaining: _Bargaining = _NoBargaining()
     bpath = root / BARGAINING_FILE
     if bpath.is_file():
         doc = _read(bpath, name_of(bpath), file_problems)
@@ -369,7 +367,7 @@ def load_case(path: str | Path | None = None) -> Case:
             file_problems.append(_empty_problem(name_of(bpath), BARGAINING_FILE))
             broken[BARGAINING_FILE] = name_of(bpath)
         else:
-            parsed = _validate_one(doc, name_of(bpath), _Bargaining, problems)
+            parsed = _validate_one(doc, name_of(bpath), BargainingFile, problems)
             if parsed is None:
                 # the file model fails as a whole, so its issues' ids are not known
                 broken[BARGAINING_FILE] = name_of(bpath)

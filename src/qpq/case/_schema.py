@@ -33,9 +33,12 @@ from qpq.case._units import UNITS
 
 __all__ = [
     "PHASE_ATTRIBUTES",
+    "REQUIRED_FILES",
+    "RULES_BEYOND_JSON_SCHEMA",
     "Actor",
     "Attack",
     "Attribution",
+    "BargainingFile",
     "BargainingIssue",
     "BargainingPosition",
     "CaseMeta",
@@ -67,6 +70,56 @@ __all__ = [
 ]
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+
+REQUIRED_FILES: tuple[str, ...] = ("case.yaml", "sources.yaml", "actors.yaml", "places.yaml",
+                                   "phases.yaml", "events.yaml", "claims.yaml",
+                                   "parameters.yaml")
+"""Files every case needs: the lenses cannot run, or the evidence means nothing, without them.
+
+Any other case file is optional, but one that is present must hold at least one item: an
+empty file is far more often a damaged one than a deliberate "none".
+"""
+
+RULES_BEYOND_JSON_SCHEMA: dict[str, tuple[str, ...]] = {
+    "every file": (
+        "numbers are finite: no .nan, .inf or -.inf (JSON has none, YAML does)",
+        "ids are unique across the whole case, and every reference resolves to an item of the "
+        "kind its field names",
+    ),
+    "sources.yaml": (
+        "a source has a title, a publisher or at least one author",
+        "a source has a date, or a note saying why it has none",
+    ),
+    "phases.yaml": (
+        "a phase does not start after it ends (its earliest start is not after its latest end)",
+        "an attribute that feeds a parameter lies inside that parameter's low-high range in "
+        "parameters.yaml",
+    ),
+    "quantities.yaml": ("value_high is not below value",),
+    "claims.yaml": (
+        "a claim does not cite itself in evidence or first_reported",
+        "claims do not cite each other in a cycle",
+        "a stylised fact's target window does not start after it ends",
+    ),
+    "places.yaml": ("parents do not form a cycle",),
+    "actors.yaml": ("affiliations do not form a cycle",),
+    "estimates.yaml": ("value_high is not below value; implied is (low, high) with low <= high",),
+    "parameters.yaml": ("low <= default <= high; evidence given unless assumption is true",),
+    "bargaining.yaml": (
+        "scale_min is below scale_max, and every anchor is a number on the scale",
+        "a position, and its position_range, lie inside the issue's scale",
+        "each actor has at most one position per issue",
+        "an issue with positions has positions of at least two actors",
+        "every *_range is (low, high) with low <= high",
+    ),
+    "scenarios/*.yaml": ("an uncertainty's low is not above its high",),
+    "case.yaml": ("the run block's dates are ordered: start < takeover <= until, start < "
+                  "backcast_as_of, start < forecast_as_of < forecast_until",),
+}
+"""The semantic rules the loader checks that JSON Schema cannot express, by file.
+
+``qpq evidence schema`` exports them next to the schemas, and docs/case-file.md lists them.
+"""
 
 
 def _year_as_text(value: object) -> object:
@@ -711,6 +764,14 @@ class BargainingPosition(_Item):
         return pair
 
 
+class BargainingFile(_Item):
+    """``bargaining.yaml``: the issues, and the actors' positions on them."""
+
+    issues: list[BargainingIssue] = Field(min_length=1)
+    positions: list[BargainingPosition] = Field(
+        min_length=2, description="at least two actors on every issue that has positions")
+
+
 def bargaining_problems(issues: Sequence[BargainingIssue], positions: Sequence[BargainingPosition]
                         ) -> list[tuple[int, str, str]]:
     """Rules across ``bargaining.yaml``'s items: ``(position index, field, message)`` each.
@@ -800,15 +861,16 @@ def case_json_schema() -> dict[str, Any]:
         "parameters.yaml": list[Parameter],
         "scenarios/*.yaml": Scenario,
     })
-
-    class _BargainingFile(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        issues: list[BargainingIssue] = Field(default_factory=list)
-        positions: list[BargainingPosition] = Field(default_factory=list)
-
-    files["bargaining.yaml"] = _BargainingFile
+    files["bargaining.yaml"] = BargainingFile
+    schemas = {name: TypeAdapter(t).json_schema() for name, t in files.items()}
+    for schema in schemas.values():
+        # a present file must hold at least one item (an empty one is refused by name)
+        if schema.get("type") == "array":
+            schema["minItems"] = 1
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "qpq case folder",
-        "files": {name: TypeAdapter(t).json_schema() for name, t in files.items()},
+        "required_files": list(REQUIRED_FILES),
+        "files": schemas,
+        "rules_beyond_json_schema": {k: list(v) for k, v in RULES_BEYOND_JSON_SCHEMA.items()},
     }

@@ -4,9 +4,12 @@ A case is a folder of YAML files, one kind of item per file (``sources.yaml``,
 ``events.yaml``, …; see :data:`CASE_FILES`). Loading validates every file against the
 schema in :mod:`qpq.case._schema`, then checks that every id is unique across the case and
 that every reference (an event's actors and sources, a claim's evidence, a parameter's
-evidence, …) resolves. All problems are collected, not just the first, and raised together
-as one :class:`qpq.errors.BadInputError` whose problems name file, line, field and what is
-allowed.
+evidence, …) resolves, and the rules that span items or files (a phase attribute inside the
+range of the parameter it feeds, no citation cycles, bargaining positions on their issue's
+scale). All problems are collected, not just the first, and raised together as one
+:class:`qpq.errors.BadInputError` whose problems name file, line, field and what is allowed.
+A required file that is missing, or any file that is empty or unreadable, comes first; the
+references into it are counted in one problem rather than listed (they are not the cause).
 """
 
 from __future__ import annotations

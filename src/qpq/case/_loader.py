@@ -199,6 +199,9 @@ def _describe_error(model: type[BaseModel], err: Mapping[str, Any]) -> str:
         msg = f"unknown field; allowed fields: {allowed}"
     elif err["type"] == "missing":
         msg = "required field is missing"
+    elif err["type"] == "value_error":
+        # pydantic's prefix names its machinery, not the problem
+        msg = msg.removeprefix("Value error, ")
     return msg
 
 

@@ -22,6 +22,7 @@ from qpq.case import load_case
 from qpq.case._loader import _cycles
 from qpq.case._schema import (
     PHASE_ATTRIBUTES,
+    Attack,
     BargainingIssue,
     BargainingPosition,
     Claim,
@@ -226,3 +227,21 @@ def test_no_field_takes_a_non_finite_number(value):
     assert not _accepted(Parameter, {"name": "x", "description": "d", "unit": "1",
                                      "default": value, "low": 0, "high": 1,
                                      "assumption": True})
+
+
+@FAST
+@given(st.none() | st.integers(0, 50), st.none() | st.integers(0, 50))
+def test_attack_total_covers_the_chinese_killed(chinese, total):
+    from tests.conftest import MINI_RECORD
+
+    data = dict(MINI_RECORD["attacks.yaml"][1], chinese_killed=chinese, killed_total=total)
+    ok = chinese is None or total is None or total >= chinese
+    assert _accepted(Attack, data) == ok
+
+
+@FAST
+@given(st.floats(-5, 5), st.booleans())
+def test_integer_parameter_takes_whole_numbers(default, integer):
+    data = {"name": "x", "description": "d", "unit": "1", "default": default, "low": -5,
+            "high": 5, "assumption": True, "integer": integer}
+    assert _accepted(Parameter, data) == (not integer or default.is_integer())

@@ -104,7 +104,9 @@ RULES_BEYOND_JSON_SCHEMA: dict[str, tuple[str, ...]] = {
     "places.yaml": ("parents do not form a cycle",),
     "actors.yaml": ("affiliations do not form a cycle",),
     "estimates.yaml": ("value_high is not below value; implied is (low, high) with low <= high",),
-    "parameters.yaml": ("low <= default <= high; evidence given unless assumption is true",),
+    "parameters.yaml": ("low <= default <= high; evidence given unless assumption is true; "
+                        "an integer parameter's default, low and high are whole numbers",),
+    "attacks.yaml": ("killed_total is not below chinese_killed",),
     "bargaining.yaml": (
         "scale_min is below scale_max, and every anchor is a number on the scale",
         "a position, and its position_range, lie inside the issue's scale",
@@ -632,6 +634,15 @@ class Attack(_Observation):
                                       description="launched from across a border, if reported")
     summary: str
 
+    @field_validator("killed_total")
+    @classmethod
+    def _total_covers_chinese(cls, total: int | None, info: ValidationInfo) -> int | None:
+        chinese = info.data.get("chinese_killed")
+        if total is not None and chinese is not None and total < chinese:
+            raise ValueError(f"killed_total {total} is below chinese_killed {chinese}; the "
+                             "total counts everyone killed")
+        return total
+
     def perpetrators(self) -> set[str]:
         """Every actor that claimed or was blamed for the attack."""
         return set(self.claimed_by) | {a.actor for a in self.attributed_to}
@@ -694,6 +705,10 @@ class Parameter(_Item):
             )
         if not self.assumption and not self.evidence:
             raise ValueError("cite evidence ids, or set assumption: true")
+        if self.integer and not all(float(v).is_integer()
+                                    for v in (self.default, self.low, self.high)):
+            raise ValueError(f"an integer parameter needs whole numbers; got default "
+                             f"{self.default:g}, low {self.low:g}, high {self.high:g}")
         return self
 
 

@@ -284,3 +284,29 @@ def test_emptied_file_is_the_root_cause_not_hundreds_of_references(capsys, tmp_p
     assert fname in problems[0] and "the file is empty" in problems[0]
     assert not any("unknown id" in p for p in problems), text
     assert len(problems) <= 3, text  # the cause, and at most one summary of what it breaks
+
+
+def test_an_empty_scenario_file_says_so(capsys, tmp_path):
+    root = _copy(tmp_path)
+    (root / "scenarios" / "deal.yaml").write_text("# emptied\n", encoding="utf-8")
+    text = _refused(capsys, root)
+    assert "scenarios/deal.yaml:1: the file is empty" in text
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    ("- id: [unclosed\n", "invalid YAML"),
+    ("id: not-a-list\n", "expected a YAML list"),
+    (b"\xff\xfe\x00", "not UTF-8"),
+])
+def test_an_unreadable_file_is_the_root_cause(capsys, tmp_path, content, says):
+    root = _copy(tmp_path)
+    path = root / "sources.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    text = _refused(capsys, root)
+    problems = [ln for ln in text.splitlines() if ln.lstrip().startswith("- ")]
+    assert "sources.yaml" in problems[0] and says in problems[0], text
+    assert "references from other files into sources.yaml" in problems[1], text
+    assert not any("unknown id" in p for p in problems), text

@@ -395,8 +395,11 @@ def load_case(path: str | Path | None = None) -> Case:
     sdir = root / SCENARIO_DIR
     if sdir.is_dir():
         for spath in sorted(sdir.glob("*.y*ml")):
-            doc = _read(spath, name_of(spath), problems)
+            doc = _read(spath, name_of(spath), file_problems)
             if doc is None:
+                continue
+            if not doc.data:
+                file_problems.append(_empty_problem(name_of(spath), spath.name))
                 continue
             scen = _validate_one(doc, name_of(spath), Scenario, problems)
             if scen is not None:

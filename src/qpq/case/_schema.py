@@ -114,7 +114,7 @@ RULES_BEYOND_JSON_SCHEMA: dict[str, tuple[str, ...]] = {
         "an issue with positions has positions of at least two actors",
         "every *_range is (low, high) with low <= high",
     ),
-    "scenarios/*.yaml": ("an uncertainty's low is not above its high",),
+    "scenarios/*.yaml": ("an uncertainty's low is below its high",),
     "case.yaml": ("the run block's dates are ordered: start < takeover <= until, start < "
                   "backcast_as_of, start < forecast_as_of < forecast_until",),
 }
@@ -835,8 +835,10 @@ class ScenarioUncertainty(_Item):
     @field_validator("high")
     @classmethod
     def _ordered(cls, high: float, info: ValidationInfo) -> float:
-        if "low" in info.data:
-            _ordered_pair((info.data["low"], high), "the range (low, high)")
+        # strict, as exploration samples the interval: a point is not an uncertainty
+        low = info.data.get("low")
+        if low is not None and not low < high:
+            raise ValueError(f"low={low:g} must be below high={high:g}")
         return high
 
 

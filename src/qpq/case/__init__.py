@@ -29,6 +29,8 @@ if TYPE_CHECKING:
         EvidenceDB,
     )
     from qpq.case._schema import (
+        PHASE_ATTRIBUTES,
+        REQUIRED_FILES,
         Attack,
         Attribution,
         BargainingIssue,
@@ -57,6 +59,8 @@ __all__ = [
     "BUILTIN_CASE",
     "CASE_FILES",
     "OBSERVATION_KINDS",
+    "PHASE_ATTRIBUTES",
+    "REQUIRED_FILES",
     "Attack",
     "Attribution",
     "BargainingIssue",
@@ -98,7 +102,8 @@ _EXPORTS = {
                          "builtin_case_path", "load_case"),
     "qpq.case._queries": ("EvidenceDB",),
     "qpq.case._schema": (
-        "Attack", "Attribution", "BargainingIssue", "BargainingPosition", "Claim", "ClaimKind",
+        "PHASE_ATTRIBUTES", "REQUIRED_FILES", "Attack", "Attribution", "BargainingIssue",
+        "BargainingPosition", "Claim", "ClaimKind",
         "Estimate", "Event", "FactTarget", "Milestone", "Parameter", "Quantity", "RunSettings",
         "Scenario",
         "Source", "TalibanAction", "case_json_schema",

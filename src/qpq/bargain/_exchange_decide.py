@@ -61,6 +61,7 @@ _TIE = 1e-20  # Decide's exact-tie threshold on gains
 _CAP = 100  # Decide's cap on a move and on the sum of a side's moves in a round
 _LIMITS = ("j reaches i on p", "outcome reaches i on p", "i reaches j on q",
            "outcome reaches j on q")
+_MARGIN = 1e-9  # float estimates of outcomes are far closer than this to the exact ones
 _ZERO = Decimal(0)
 _by_gain = attrgetter("gain")
 
@@ -106,16 +107,25 @@ class _Round:
     """One round's start state and Decide's arithmetic on it."""
 
     def __init__(self, x: Grid, cap: Grid, sal: Grid) -> None:
-        self.x, self.c, self.s = x, cap, sal
         n, k = len(x), len(x[0])
+        self.x = x
+        # absent actor-issues are never read through s and c, so 0 stands in for None
+        self.s = [[_ZERO if v is None else v for v in row] for row in sal]
+        self.c = [[_ZERO if v is None else v for v in row] for row in cap]
         self.members = [[a for a in range(n) if x[a][d] is not None] for d in range(k)]
         self.den: list[Decimal] = []
         for d in range(k):
             total: Decimal = _ZERO
             for a in self.members[d]:
-                total += _dec(sal[a][d]) * _dec(cap[a][d])
+                total += self.s[a][d] * self.c[a][d]
             self.den.append(total)
         self.outcome = [self.nbs(d, {}) for d in range(k)]
+        # Float shadows, only to skip exact outcome sums whose sign test is not close.
+        self.xf = [[0.0 if v is None else float(v) for v in row] for row in x]
+        self.csf = [[float(self.s[a][d] * self.c[a][d]) if x[a][d] is not None else 0.0
+                     for d in range(k)] for a in range(n)]
+        self.numf = [sum(self.csf[a][d] * self.xf[a][d] for a in range(n)) for d in range(k)]
+        self.denf = [float(v) for v in self.den]
 
     def nbs(self, d: int, place: dict[int, Decimal]) -> Decimal:
         """Outcome on issue d with the actors in ``place`` moved there (input-order sum)."""
@@ -124,7 +134,7 @@ class _Round:
         num: Decimal = _ZERO
         x, s, c = self.x, self.s, self.c
         for a in self.members[d]:
-            num += _dec(place.get(a, x[a][d])) * _dec(s[a][d]) * _dec(c[a][d])
+            num += _dec(place.get(a, x[a][d])) * s[a][d] * c[a][d]
         return num / self.den[d]
 
     def move_ok(self, side: _Side, move: Decimal) -> bool:
@@ -145,8 +155,8 @@ class _Round:
         i, j, p, q = e.i, e.j, e.p, e.q
         a, b = i.actor, j.actor
         s, c, den = self.s, self.c, self.den
-        s_ip, s_jp, s_iq, s_jq = (_dec(s[a][p]), _dec(s[b][p]), _dec(s[a][q]), _dec(s[b][q]))
-        c_iq, c_jp = _dec(c[a][q]), _dec(c[b][p])
+        s_ip, s_jp, s_iq, s_jq = s[a][p], s[b][p], s[a][q], s[b][q]
+        c_iq, c_jp = c[a][q], c[b][p]
         d_p = abs(i.dem - j.sup) * s_jp * c_jp / den[p]  # j moves all the way to i on p
         d_q = (s_jp + s_ip) / (s_jq + s_iq) * d_p
         m_i = d_q * den[q] / (c_iq * s_iq)
@@ -181,23 +191,33 @@ class _Round:
         d, d_b, ia, ib = a.sup_issue, b.sup_issue, a.actor, b.actor
         upd = e.updates[d]
         target = b.dem
+        if self.denf[d] > 0:
+            csf, xf = self.csf, self.xf
+            base = self.numf[d] - csf[ia][d] * xf[ia][d]
+            for m, pos in upd.items():
+                if m != ia:
+                    base += csf[m][d] * (float(pos) - xf[m][d])
+            gap_0 = float(target) - (base + csf[ia][d] * float(a.sup)) / self.denf[d]
+            gap_1 = float(target) - (base + csf[ia][d] * float(a.y)) / self.denf[d]
+            if (gap_0 > _MARGIN and gap_1 > _MARGIN) or (gap_0 < -_MARGIN and gap_1 < -_MARGIN):
+                return  # clearly no crossing: the exact test below would agree
         before = self.nbs(d, {**upd, ia: a.sup})
         after = self.nbs(d, {**upd, ia: a.y})
         if (target - before >= 0 and target - after >= 0) or (
                 target - before <= 0 and target - after <= 0):
             return
         s, c, den = self.s, self.c, self.den
-        s_a, c_a = _dec(s[ia][d]), _dec(c[ia][d])
+        s_a, c_a = s[ia][d], c[ia][d]
         # the move of a that brings the outcome to b's position; here the updates table
         # overrides a's own supply position (Decide applies it after placing a)
         num: Decimal = _ZERO
         for m in self.members[d]:
             pos = upd[m] if m in upd else a.sup if m == ia else self.x[m][d]
-            num += _dec(pos) * _dec(s[m][d]) * _dec(c[m][d])
+            num += _dec(pos) * s[m][d] * c[m][d]
         step = abs((target * den[d] - num) / (s_a * c_a))
         dd_a = step * s_a * c_a / den[d]
-        dd_b = (s_a + _dec(s[ib][d])) / (_dec(s[ia][d_b]) + _dec(s[ib][d_b])) * dd_a
-        m_b = abs(dd_b * den[d_b] / (_dec(c[ib][d_b]) * _dec(s[ib][d_b])))
+        dd_b = (s_a + s[ib][d]) / (s[ia][d_b] + s[ib][d_b]) * dd_a
+        m_b = abs(dd_b * den[d_b] / (c[ib][d_b] * s[ib][d_b]))
         m_a = step
         if b.sup > a.dem:
             m_b = -m_b
@@ -207,7 +227,7 @@ class _Round:
         b.moves[-1] = m_b
         a.moves[-1] = m_a
         a.y, b.y = a.sup + m_a, b.sup + m_b
-        e.gain = abs(dd_b * _dec(s[ib][d_b]) - dd_a * _dec(s[ib][d]))
+        e.gain = abs(dd_b * s[ib][d_b] - dd_a * s[ib][d])
         e.limit = 3 if a is e.i else 1
 
     def resize_after(self, e: _Deal, done: _Deal) -> None:
@@ -264,7 +284,7 @@ def _candidates(rnd: _Round) -> list[_Deal]:
                 for a in groups[g_i]:
                     for b in groups[g_j]:
                         # the one with the higher s_p / s_q demands p
-                        if _dec(s[a][p]) / _dec(s[a][q]) < _dec(s[b][p]) / _dec(s[b][q]):
+                        if s[a][p] / s[a][q] < s[b][p] / s[b][q]:
                             a_, b_ = b, a
                         else:
                             a_, b_ = a, b
@@ -332,7 +352,7 @@ def play_round(x: Grid, cap: Grid, sal: Grid, rng: random.Random,
     sw, fw = keep
     for e, *_ in made:
         for side in (e.i, e.j):
-            s = _dec(sal[side.actor][side.sup_issue])
+            s = rnd.s[side.actor][side.sup_issue]
             nxt[side.actor][side.sup_issue] = ((1 - s) * sw * side.y + fw * side.y
                                                + (1 - (1 - s) * sw - fw) * side.start)
     return DecideRound(start=x, vote=vote, next=nxt, made=made, ties=ties)

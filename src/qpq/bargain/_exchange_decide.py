@@ -56,9 +56,11 @@ from qpq.bargain._exchange import Exchange, ExchangeOptions
 
 __all__: list[str] = []
 
-_FLOOR = 1e-10  # Decide's floor on gains and moves (compared as a float, as Decide does)
-_TIE = 1e-20  # Decide's exact-tie threshold on gains
-_CAP = 100  # Decide's cap on a move and on the sum of a side's moves in a round
+# Decide compares decimals with these floats; Decimal(float) is exact, so the comparisons
+# are the same and avoid a conversion each time.
+_FLOOR = Decimal(1e-10)  # Decide's floor on gains and moves
+_TIE = Decimal(1e-20)  # Decide's exact-tie threshold on gains
+_CAP = Decimal(100)  # Decide's cap on a move and on the sum of a side's moves in a round
 _LIMITS = ("j reaches i on p", "outcome reaches i on p", "i reaches j on q",
            "outcome reaches j on q")
 _MARGIN = 1e-9  # float estimates of outcomes are far closer than this to the exact ones
@@ -137,14 +139,18 @@ class _Round:
             num += _dec(place.get(a, x[a][d])) * s[a][d] * c[a][d]
         return num / self.den[d]
 
-    def move_ok(self, side: _Side, move: Decimal) -> bool:
+    @staticmethod
+    def move_ok(side: _Side, move: Decimal) -> bool:
         """Decide's validity test of a move, with the side's move history."""
-        if abs(move) > _CAP or abs(move) <= _FLOOR:
+        size = abs(move)
+        if size > _CAP or size <= _FLOOR:
             return False
         to = side.sup + move
         if to < 0 or to > _CAP:
             return False
         moves = side.moves
+        if len(moves) == 1 and moves[0] is move:
+            return True  # one non-zero move within the cap: the tests below all pass
         if sum(moves) > _CAP:
             return False
         lo, hi = min(moves), max(moves)
@@ -194,9 +200,9 @@ class _Round:
         if self.denf[d] > 0:
             csf, xf = self.csf, self.xf
             base = self.numf[d] - csf[ia][d] * xf[ia][d]
-            for m, pos in upd.items():
+            for m, held in upd.items():
                 if m != ia:
-                    base += csf[m][d] * (float(pos) - xf[m][d])
+                    base += csf[m][d] * (float(held) - xf[m][d])
             gap_0 = float(target) - (base + csf[ia][d] * float(a.sup)) / self.denf[d]
             gap_1 = float(target) - (base + csf[ia][d] * float(a.y)) / self.denf[d]
             if (gap_0 > _MARGIN and gap_1 > _MARGIN) or (gap_0 < -_MARGIN and gap_1 < -_MARGIN):
@@ -212,7 +218,7 @@ class _Round:
         # overrides a's own supply position (Decide applies it after placing a)
         num: Decimal = _ZERO
         for m in self.members[d]:
-            pos = upd[m] if m in upd else a.sup if m == ia else self.x[m][d]
+            pos: Decimal | None = upd[m] if m in upd else a.sup if m == ia else self.x[m][d]
             num += _dec(pos) * s[m][d] * c[m][d]
         step = abs((target * den[d] - num) / (s_a * c_a))
         dd_a = step * s_a * c_a / den[d]

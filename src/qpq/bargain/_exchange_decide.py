@@ -58,8 +58,8 @@ __all__: list[str] = []
 
 # Decide compares decimals with these floats; Decimal(float) is exact, so the comparisons
 # are the same and avoid a conversion each time.
-_FLOOR = Decimal(1e-10)  # Decide's floor on gains and moves
-_TIE = Decimal(1e-20)  # Decide's exact-tie threshold on gains
+_FLOOR = Decimal.from_float(1e-10)  # Decide's floor on gains and moves
+_TIE = Decimal.from_float(1e-20)  # Decide's exact-tie threshold on gains
 _CAP = Decimal(100)  # Decide's cap on a move and on the sum of a side's moves in a round
 _LIMITS = ("j reaches i on p", "outcome reaches i on p", "i reaches j on q",
            "outcome reaches j on q")

@@ -289,6 +289,9 @@ def _candidates(rnd: _Round) -> list[_Deal]:
             for g_i, g_j in ((0, 3), (1, 2)):
                 for a in groups[g_i]:
                     for b in groups[g_j]:
+                        if not (s[a][q] and s[b][q] and rnd.c[a][p] and rnd.c[a][q]
+                                and rnd.c[b][p] and rnd.c[b][q] and s[a][p] and s[b][p]):
+                            continue  # Decide divides by these (and fails); they cannot trade
                         # the one with the higher s_p / s_q demands p
                         if s[a][p] / s[a][q] < s[b][p] / s[b][q]:
                             a_, b_ = b, a
@@ -336,7 +339,8 @@ def play_round(x: Grid, cap: Grid, sal: Grid, rng: random.Random,
                 listed.append(listed[0])  # now listed twice, as in Decide
         if not e.valid:  # only before the first exchange: invalid ones are still listed
             continue
-        j_from, i_from = e.j.sup, e.i.sup
+        # as executed: if e is still listed it is re-sized against itself below
+        made.append((e, e.j.sup, e.j.y, e.i.sup, e.i.y, e.gain, e.limit))
         hit: set[int] = set()
         for key in ((0, e.i.actor, e.i.sup_issue), (0, e.j.actor, e.j.sup_issue),
                     (1, e.j.actor, e.j.dem_issue), (1, e.i.actor, e.i.dem_issue)):
@@ -349,7 +353,8 @@ def play_round(x: Grid, cap: Grid, sal: Grid, rng: random.Random,
                 if d.valid:
                     kept.append(d)
         listed = kept
-        made.append((e, j_from, e.j.y, i_from, e.i.y, e.gain, e.limit))
+    # Decide's voting positions are the executed exchanges' y at the end of the round (an
+    # exchange re-sized after it was executed contributes its new y).
     vote = [row[:] for row in x]
     for e, *_ in made:
         vote[e.j.actor][e.p] = e.j.y

@@ -93,7 +93,7 @@ class _Side:
 class _Deal:
     """A candidate exchange with Decide's per-exchange state. ``i`` demands p, supplies q."""
 
-    __slots__ = ("gain", "i", "id", "j", "limit", "p", "q", "updates", "valid")
+    __slots__ = ("gain", "i", "id", "j", "k", "limit", "p", "q", "updates", "valid")
 
     def __init__(self, k: int, i: _Side, j: _Side) -> None:
         self.id = k
@@ -103,6 +103,7 @@ class _Deal:
         self.gain = _ZERO
         self.valid = False
         self.limit = 0
+        self.k: tuple[Decimal, ...] = ()  # the constants of its sizing (see _Round.size)
 
 
 class _Round:
@@ -158,21 +159,29 @@ class _Round:
 
     def size(self, e: _Deal) -> None:
         """Size ``e`` from its sides' supply positions (appends one move to each history)."""
-        i, j, p, q = e.i, e.j, e.p, e.q
-        a, b = i.actor, j.actor
-        s, c, den = self.s, self.c, self.den
-        s_ip, s_jp, s_iq, s_jq = s[a][p], s[b][p], s[a][q], s[b][q]
-        c_iq, c_jp = c[a][q], c[b][p]
-        d_p = abs(i.dem - j.sup) * s_jp * c_jp / den[p]  # j moves all the way to i on p
-        d_q = (s_jp + s_ip) / (s_jq + s_iq) * d_p
-        m_i = d_q * den[q] / (c_iq * s_iq)
-        m_j = abs(i.dem - j.sup)
+        i, j = e.i, e.j
+        if not e.k:
+            # Decimal results are deterministic: computing these once gives the same digits
+            # as Decide computing them every time.
+            p, q, a, b = e.p, e.q, i.actor, j.actor
+            s, c = self.s, self.c
+            s_ip, s_jp, s_iq, s_jq = s[a][p], s[b][p], s[a][q], s[b][q]
+            e.k = (s_ip, s_jp, s_iq, s_jq, c[a][q], c[b][p], (s_jp + s_ip) / (s_jq + s_iq),
+                   (s_iq + s_jq) / (s_ip + s_jp), c[a][q] * s_iq, c[b][p] * s_jp,
+                   self.den[p], self.den[q])
+        s_ip, s_jp, s_iq, s_jq, c_iq, c_jp, r_pq, r_qp, cs_i, cs_j, den_p, den_q = e.k
+        gap_p = abs(i.dem - j.sup)
+        d_p = gap_p * s_jp * c_jp / den_p  # j moves all the way to i on p
+        d_q = r_pq * d_p
+        m_i = d_q * den_q / cs_i
+        m_j = gap_p
         e.limit = 0
-        if abs(m_i) > abs(j.dem - i.sup):  # i would overshoot j on q: i moves all the way
-            d_q = abs(j.dem - i.sup) * s_iq * c_iq / den[q]
-            d_p = (s_iq + s_jq) / (s_ip + s_jp) * d_q
-            m_i = abs(j.dem - i.sup)
-            m_j = d_p * den[p] / (c_jp * s_jp)
+        gap_q = abs(j.dem - i.sup)
+        if abs(m_i) > gap_q:  # i would overshoot j on q: i moves all the way
+            d_q = gap_q * s_iq * c_iq / den_q
+            d_p = r_qp * d_q
+            m_i = gap_q
+            m_j = d_p * den_p / cs_j
             e.limit = 2
         if i.sup > j.dem:
             m_i = -m_i

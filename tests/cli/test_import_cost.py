@@ -21,14 +21,18 @@ PROBE = """
 import json, sys
 from qpq.cli import main
 code = main(sys.argv[2:])
-loaded = sorted({{name.split(".")[0] for name in sys.modules}} & set({libraries!r}))
+loaded = sorted(n for n in {libraries!r}
+                if any(m == n or m.startswith(n + ".") for m in sys.modules))
 with open(sys.argv[1], "w") as f:
     json.dump({{"code": code, "loaded": loaded}}, f)
 """
 
 
 def loaded_by(tmp_path, libraries, *args):
-    """Run ``qpq ARGS`` in a new interpreter; its exit code and which LIBRARIES it imported."""
+    """Run ``qpq ARGS`` in a new interpreter; its exit code and which LIBRARIES it imported.
+
+    A library counts when it or any of its submodules was imported.
+    """
     report = tmp_path / "report.json"
     subprocess.run([sys.executable, "-c", PROBE.format(libraries=libraries), str(report), *args],
                    check=True, capture_output=True, timeout=120)
@@ -41,6 +45,18 @@ def test_help_imports_no_heavy_library(tmp_path):
     code, loaded = loaded_by(tmp_path, (*HEAVY, "numpy", "scipy"), "--help")
     assert code == 0
     assert loaded == []
+
+
+def test_help_builds_no_command_group(tmp_path):
+    # The root lists the lenses' groups from their help alone; each is imported when named.
+    groups = ("qpq.cli._bargain", "qpq.cli._evidence", "qpq.cli._explore", "qpq.cli._game",
+              "qpq.cli._sim")
+    code, loaded = loaded_by(tmp_path, groups, "--help")
+    assert code == 0
+    assert loaded == []
+    code, loaded = loaded_by(tmp_path, groups, "game", "--help")
+    assert code == 0
+    assert loaded == ["qpq.cli._game"]
 
 
 def test_game_solve_imports_no_heavy_library(tmp_path):

@@ -30,9 +30,10 @@ def base(ctx: Context) -> ForecastView:
 def test_events_agree_with_qpq_sim_run(ctx: Context, base: ForecastView) -> None:
     # The same run through qpq.sim's own `run_policies` (same pool, lookup, seed): the
     # window statistics must agree scenario for scenario.
+    req = SMALL.for_case(ctx.case)
     _, results = run_policies(ctx.case, RunRequest(
-        policies=("equilibrium",), n=SMALL.n, seed=SMALL.seed, until=SMALL.until,
-        window_start=SMALL.window_start, grid_size=SMALL.grid_size, series_sample=100))
+        policies=("equilibrium",), n=req.n, seed=req.seed, until=req.horizon,
+        window_start=req.window_start, grid_size=req.grid_size, series_sample=100))
     ref = results["equilibrium"].stats
     st = base.sim.stats
     assert np.array_equal(st["recognised_any"] >= 1, np.isfinite(ref["recognition_time"]))
@@ -77,7 +78,7 @@ def test_runs_are_deterministic_and_policy_sensitive(ctx: Context, base: Forecas
 def test_us_presence_slider_is_a_counterfactual_after_2021(ctx: Context, base: ForecastView
                                                            ) -> None:
     stay = what_if(ctx.case, ctx.registry.point({"us_presence": 1.0}), SMALL)
-    assert "Counterfactual: US/NATO presence 1 after 2021-09-01" in stay.note
+    assert f"Counterfactual: US/NATO presence 1 after {ctx.case.run.takeover}" in stay.note
     assert "Counterfactual" not in base.note
     spec = stay.sim.spec
     us = spec.timeline.us_presence
@@ -112,8 +113,16 @@ def test_calibrated_mode_uses_qpq_sim_forecast(ctx: Context) -> None:
     assert len(view.events) == len(EVENTS)
 
 
-def test_bad_requests() -> None:
+def test_bad_requests(ctx: Context) -> None:
     with pytest.raises(ValueError, match="at least one scenario"):
         WhatIfRequest(n=0)
     with pytest.raises(ValueError, match="window_start"):
-        WhatIfRequest(window_start=dt.date(2031, 1, 1))
+        WhatIfRequest(window_start=dt.date(2031, 1, 1)).for_case(ctx.case)
+
+
+def test_dates_default_to_the_case(ctx: Context) -> None:
+    req = WhatIfRequest().for_case(ctx.case)
+    assert req.until == ctx.case.run.until
+    assert req.window_start == ctx.case.run.forecast_as_of + dt.timedelta(days=1)
+    assert WhatIfRequest(until=dt.date(2027, 12, 31)).for_case(ctx.case).horizon == dt.date(
+        2027, 12, 31)

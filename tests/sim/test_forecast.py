@@ -60,7 +60,7 @@ def test_forecast_is_deterministic_and_policy_sensitive(case, cal):
 ])
 def test_bad_window(as_of, until, policy, match):
     with pytest.raises(BadInputError, match=match):
-        check_window(as_of, until, policy)
+        check_window(as_of, until, policy, start=dt.date(1996, 1, 1))
 
 
 def test_cli_forecast_json(capsys):

@@ -7,25 +7,51 @@ as plain sentences; ``--debug`` adds the traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
+from typer.core import TyperGroup
 
 from qpq import __version__
-from qpq.cli import _bargain as bargain
-from qpq.cli import _evidence as evidence
-from qpq.cli import _explore as explore
-from qpq.cli import _game as game
 from qpq.cli import _params as params
 from qpq.cli import _report as report
 from qpq.cli import _serve as serve
-from qpq.cli import _sim as sim
-from qpq.cli._common import err_console
+from qpq.cli._common import GROUP_HELP, err_console
 from qpq.errors import EXIT_BAD_INPUT, EXIT_FAILURE, QpqError
 
 __all__ = ["app", "main"]
+
+_loaded: dict[str, TyperGroup] = {}
+"""Sub-command groups built so far, by name (each is built once per process)."""
+
+
+def _group(name: str) -> TyperGroup:
+    """The click group of ``qpq NAME``, built from ``qpq.cli._NAME.app`` on first use."""
+    if name not in _loaded:
+        module = importlib.import_module(f"qpq.cli._{name}")
+        group = typer.main.get_group(module.app)
+        group.name = name
+        _loaded[name] = group
+    return _loaded[name]
+
+
+class _LazyGroups(TyperGroup):
+    """The root command: each lens's group is imported and built only when it is named.
+
+    ``qpq --help`` lists the groups from stand-ins that carry only their help
+    (:data:`qpq.cli._common.GROUP_HELP`); resolving a command name swaps in the real group.
+    Importing the five groups and building their 40-odd commands would take about a fifth of
+    the 0.3 s that ``--help`` may take (tests/cli/test_import_cost.py).
+    """
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] in GROUP_HELP:
+            self.commands[args[0]] = _group(args[0])
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     name="qpq",
@@ -35,12 +61,10 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=_LazyGroups,
 )
-app.add_typer(evidence.app, name="evidence")
-app.add_typer(game.app, name="game")
-app.add_typer(bargain.app, name="bargain")
-app.add_typer(sim.app, name="sim")
-app.add_typer(explore.app, name="explore")
+for _name, _help in GROUP_HELP.items():
+    app.add_typer(typer.Typer(help=_help, no_args_is_help=True), name=_name)
 app.command("params")(params.params_command)
 app.command("serve")(serve.serve_command)
 app.command("report")(report.report_command)

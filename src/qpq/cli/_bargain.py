@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from qpq.cli._common import console, parse_assignments, print_json
+from qpq.cli._common import GROUP_HELP, console, parse_assignments, print_json
 from qpq.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -34,8 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Stakeholder bargaining: expected utility and exchange models.",
-                  no_args_is_help=True)
+app = typer.Typer(help=GROUP_HELP["bargain"], no_args_is_help=True)
 
 DataOpt = Annotated[Path | None, typer.Option(
     "--data", help="data file (CSV, Decide or KTAB SMP); default: the case's bargaining data",

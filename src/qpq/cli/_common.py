@@ -19,7 +19,24 @@ from rich.console import Console
 
 from qpq.errors import BadInputError
 
-__all__ = ["console", "err_console", "parse_assignments", "print_json", "progress", "to_jsonable"]
+__all__ = ["GROUP_HELP", "console", "err_console", "parse_assignments", "print_json", "progress",
+           "to_jsonable"]
+
+GROUP_HELP: dict[str, str] = {
+    "evidence": "Query and audit the evidence base (the case file).",
+    "game": "Solve the quid pro quo game (perfect Bayesian equilibria) and export it to Gambit's "
+            ".efg format.",
+    "bargain": "Stakeholder bargaining: expected utility and exchange models.",
+    "sim": "Dynamics: the quid pro quo quarter by quarter, vectorised over an ensemble "
+           "(backcast, calibration, forecasts).",
+    "explore": "Exploration: sensitivity (Sobol'/Morris), scenario discovery (PRIM) and policy "
+               "comparison under deep uncertainty.",
+}
+"""Each sub-command group (module ``qpq.cli._<name>``) and its help, in ``qpq --help``'s order.
+
+The root lists the groups from here without importing them (``qpq --help`` stays fast); each
+group's own ``typer.Typer`` takes its help from here too.
+"""
 
 console = Console()
 err_console = Console(stderr=True)

@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from qpq.cli._common import console, print_json
+from qpq.cli._common import GROUP_HELP, console, print_json
 from qpq.errors import BadInputError, QpqError
 
 # Domain modules are imported inside the commands, so that ``qpq --help`` and the other
@@ -27,8 +27,7 @@ from qpq.errors import BadInputError, QpqError
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Query and audit the evidence base (the case file).",
-                  no_args_is_help=True)
+app = typer.Typer(help=GROUP_HELP["evidence"], no_args_is_help=True)
 
 CaseOpt = Annotated[Path | None, typer.Option("--case", help="case folder (default: built-in)",
                                               file_okay=False)]

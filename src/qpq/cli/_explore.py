@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from qpq.cli._common import console, err_console, print_json
+from qpq.cli._common import GROUP_HELP, console, err_console, print_json
 from qpq.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -38,8 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Exploration: sensitivity (Sobol'/Morris), scenario discovery (PRIM) and "
-                       "policy comparison under deep uncertainty.", no_args_is_help=True)
+app = typer.Typer(help=GROUP_HELP["explore"], no_args_is_help=True)
 
 ScenarioArg = Annotated[str, typer.Argument(help="scenario file or built-in scenario id")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document")]

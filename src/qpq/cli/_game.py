@@ -19,7 +19,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from qpq.cli._common import console, err_console, parse_assignments, print_json
+from qpq.cli._common import GROUP_HELP, console, err_console, parse_assignments, print_json
 from qpq.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -33,8 +33,7 @@ __all__ = ["app"]
 
 FIGURE_FORMATS = (".png", ".svg", ".html", ".json")
 
-app = typer.Typer(help="Solve the quid pro quo game (perfect Bayesian equilibria) and export "
-                  "it to Gambit's .efg format.", no_args_is_help=True)
+app = typer.Typer(help=GROUP_HELP["game"], no_args_is_help=True)
 
 CaseOpt = Annotated[Path | None, typer.Option("--case", help="case folder (default: built-in)",
                                               file_okay=False)]

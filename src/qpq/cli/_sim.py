@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from qpq.cli._common import console, err_console, parse_assignments, print_json
+from qpq.cli._common import GROUP_HELP, console, err_console, parse_assignments, print_json
 from qpq.errors import BadInputError
 from qpq.model import policy_names
 
@@ -31,8 +31,7 @@ from qpq.model import policy_names
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Dynamics: the quid pro quo quarter by quarter, vectorised over an "
-                       "ensemble (backcast, calibration, forecasts).", no_args_is_help=True)
+app = typer.Typer(help=GROUP_HELP["sim"], no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document")]
 CaseOpt = Annotated[Path | None, typer.Option("--case", help="case folder (default: built-in)",

@@ -181,7 +181,7 @@ def main() -> None:
     view = compute_view(
         ctx, settings, forecast=what_if_mode,
         grid_fn=lambda v, gx, gy, k: grid(CASE_DIR, v, gx, gy, k),
-        run_fn=lambda v, r: run(CASE_DIR, v, r.policy, r.n, r.seed, r.until.isoformat()))
+        run_fn=lambda v, r: run(CASE_DIR, v, r.policy, r.n, r.seed, r.horizon.isoformat()))
     if not view.check.ok:
         with st.container(key="problems"):
             st.error("These values do not make a valid parameter point:\n\n"

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import altair as alt
@@ -57,8 +57,6 @@ from qpq.sim import (
 
 __all__ = [
     "FAN_VARIABLES",
-    "RUN_START",
-    "US_WITHDRAWAL",
     "EventRow",
     "ForecastView",
     "WhatIfRequest",
@@ -68,12 +66,6 @@ __all__ = [
     "fan_data",
     "what_if",
 ]
-
-RUN_START = dt.date(1996, 1, 1)
-"""Runs start with the first Taliban rule (the simulator's default start)."""
-
-US_WITHDRAWAL = dt.date(2021, 9, 1)
-"""From this day the ``us_presence`` slider sets the counterfactual US/NATO presence."""
 
 FAN_VARIABLES: tuple[str, ...] = (
     "militants_border", "militants_iskp", "iskp_strength", "expected_attacks_china",
@@ -93,9 +85,10 @@ class WhatIfRequest:
     n, seed
         Ensemble size (default 2,000) and seed.
     until
-        Last day of the run (the horizon).
+        Last day of the run (default: the case's ``run.until``).
     window_start
-        First day of the events' window.
+        First day of the events' window (default: the day after the case's
+        ``run.forecast_as_of``).
     grid_size
         Belief grid of the equilibrium lookup.
     series_sample
@@ -105,17 +98,30 @@ class WhatIfRequest:
     policy: str = "equilibrium"
     n: int = 2000
     seed: int = 0
-    until: dt.date = dt.date(2030, 12, 31)
-    window_start: dt.date = dt.date(2025, 7, 1)
+    until: dt.date | None = None
+    window_start: dt.date | None = None
     grid_size: int = 24
     series_sample: int = 500
 
     def __post_init__(self) -> None:
         if self.n < 1:
             raise ValueError(f"the ensemble needs at least one scenario, got n={self.n}")
-        if not RUN_START < self.window_start <= self.until:
-            raise ValueError(f"need {RUN_START} < window_start <= until; got "
-                             f"{self.window_start}, {self.until}")
+
+    def for_case(self, case: Case) -> WhatIfRequest:
+        """The request with the case's dates where it gives none (checked in order)."""
+        until = self.until or case.run.until
+        window = self.window_start or case.run.forecast_as_of + dt.timedelta(days=1)
+        if not case.run.start < window <= until:
+            raise ValueError(f"need {case.run.start} < window_start <= until; got {window}, "
+                             f"{until}")
+        return replace(self, until=until, window_start=window)
+
+    @property
+    def horizon(self) -> dt.date:
+        """``until``, once :meth:`for_case` has filled it."""
+        if self.until is None:
+            raise ValueError("the request has no horizon yet: call for_case(case) first")
+        return self.until
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +185,7 @@ def event_rows(values: Mapping[str, Mapping[str, Any]], default_label: str = UNC
 
 
 def what_if(case: Case, point: ParameterSet, request: WhatIfRequest) -> ForecastView:
-    """Run the ensemble at ``point`` under ``request.policy``, 1996 to the horizon.
+    """Run the ensemble at ``point`` under ``request.policy``, history start to horizon.
 
     Parameters
     ----------
@@ -190,12 +196,15 @@ def what_if(case: Case, point: ParameterSet, request: WhatIfRequest) -> Forecast
     request
         Policy, ensemble size, seed, horizon and window.
     """
+    request = request.for_case(case)
+    # the slider's counterfactual US/NATO presence applies from the present regime on
+    withdrawal = case.run.takeover
     us_after = point["us_presence"]
-    overrides = (Override("us_presence", us_after, US_WITHDRAWAL),) if us_after > 0 else ()
-    timeline = build_timeline(case, RUN_START, request.until, overrides)
+    overrides = (Override("us_presence", us_after, withdrawal),) if us_after > 0 else ()
+    timeline = build_timeline(case, case.run.start, request.horizon, overrides)
     pool = ParameterPool({k: np.array([v]) for k, v in point.items()}, "dashboard")
     table = table_for(pool, timeline.regimes, request.grid_size)
-    first = max(quarter_of(request.window_start), timeline.start)
+    first = max(quarter_of(request.window_start or case.run.start), timeline.start)
     last = timeline.stop - 1
     spec = RunSpec(timeline=timeline, pool=pool, table=table, policy=request.policy,
                    n=request.n, seed=request.seed, stats=forecast_stats(first, last),
@@ -203,12 +212,13 @@ def what_if(case: Case, point: ParameterSet, request: WhatIfRequest) -> Forecast
     sim = simulate(spec)
     events = event_rows(event_values(sim.stats, point["elimination_threshold"]))
     labels = timeline.labels()
-    note = (f"What-if at the sliders' parameter point: {request.n:,} scenarios from 1996 to "
+    note = (f"What-if at the sliders' parameter point: {request.n:,} scenarios from "
+            f"{case.run.start.year} to "
             f"{labels[-1]} under policy {request.policy!r} (seed {request.seed}); types, "
             f"signals and attacks are drawn, the parameters are not. Every number is "
             f"{UNCALIBRATED}.")
     if us_after > 0:
-        note += f" Counterfactual: US/NATO presence {us_after:g} after {US_WITHDRAWAL}."
+        note += f" Counterfactual: US/NATO presence {us_after:g} after {withdrawal}."
     return ForecastView("what-if", sim, events, (labels[first - timeline.start], labels[-1]),
                         note)
 
@@ -220,7 +230,8 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
     The events' window runs from the calibration's as-of date to ``request.until``; the
     sliders do not apply (the calibrated particles carry their own parameters).
     """
-    fc = forecast(case, calibration, request.until, policy=request.policy, n=request.n,
+    request = request.for_case(case)
+    fc = forecast(case, calibration, request.horizon, policy=request.policy, n=request.n,
                   seed=request.seed, series_sample=request.series_sample)
     labels = fc.sim.spec.timeline.labels()
     used = ", ".join(calibration.used_facts) or "none"

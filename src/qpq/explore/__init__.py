@@ -7,8 +7,8 @@ EMA Workbench's vocabulary on qpq's vectorised simulator. A scenario file names 
 experiments in the unit hypercube and map them to parameter values that keep the spec's
 orderings (:mod:`~qpq.explore._designs`, :mod:`~qpq.explore._transform`); the experiments
 run through the simulator block by block, each block a pure function of (scenario, seed,
-block) (:mod:`~qpq.explore._evaluate`, with the restricted equilibrium lookups of
-:mod:`~qpq.explore.lookup`). Analyses: Sobol'/Morris indices with SALib
+block) (:mod:`~qpq.explore._evaluate`, with the simulator's lookup tables restricted to the
+first moves the policies reach). Analyses: Sobol'/Morris indices with SALib
 (:mod:`~qpq.explore._sensitivity`), PRIM and CART for scenario discovery
 (:mod:`~qpq.explore._prim`, :mod:`~qpq.explore._cart`), robustness metrics of the policies
 (:mod:`~qpq.explore._robustness`); :mod:`~qpq.explore._studies` chains them,

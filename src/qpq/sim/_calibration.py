@@ -62,10 +62,6 @@ __all__ = [
 ]
 
 
-RUN_START = dt.date(1996, 1, 1)
-"""The built-in case's ``run.start``; only :func:`qpq.sim._forecast.check_window` still reads
-it (as the default of its ``start``). Everything else takes the start from the case."""
-
 
 def history_end(as_of: dt.date) -> int:
     """The last complete quarter on or before ``as_of`` (absolute quarter number)."""

@@ -351,7 +351,7 @@ class Dynamics:
             np.asarray(p["insurgent_control"], dtype=float), (st.n,))
         shock = p["control_noise"] * (2.0 * self.u[Stream.CONTROL_SHOCK] - 1.0)
         st.control = np.clip(st.control + p["control_adjust"] * (target - st.control) + shock,
-                             0.05, 1.0)
+                             p["control_floor"], 1.0)
 
     def _outputs(self, flows: Mapping[str, FloatArray], m: NDArray[np.int64],
                  f: NDArray[np.int64], cons: Mapping[str, NDArray[np.bool_]] | None,

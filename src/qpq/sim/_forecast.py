@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
-from qpq.sim._calibration import RUN_START, UNCALIBRATED, CalibrationResult, history_end
+from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, history_end
 from qpq.sim._engine import RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._policies import resolve_policy
 from qpq.sim._rng import Purpose
@@ -178,8 +178,8 @@ def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float6
     return out
 
 
-def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1,
-                 start: dt.date = RUN_START) -> None:
+def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1, *,
+                 start: dt.date) -> None:
     """Reject bad forecast input before any work: policy, dates, ensemble size.
 
     Raises
@@ -214,7 +214,7 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
         a run may reach.
     """
     as_of = calibration.as_of
-    check_window(as_of, until, policy, n)
+    check_window(as_of, until, policy, n, start=case.run.start)
     first = calibration.timeline.stop
     last = quarter_of(until)
     view = case_as_of(case, as_of)

@@ -44,17 +44,19 @@ SIM_PARAMETERS: tuple[str, ...] = (
     "iskp_fighter_attrition", "iskp_founding_year", "iskp_strength_initial", "iskp_growth",
     "iskp_attrition", "iskp_recruit_gain", "attack_rate", "interior_reach",
     "cross_border_share", "iskp_attack_weight", "boycott_exposure", "nationals_severity",
-    "insurgent_control", "control_adjust", "control_noise", "iskp_control_drag",
+    "insurgent_control", "control_adjust", "control_noise", "control_floor",
+    "iskp_control_drag",
     "un_report_period", "third_party_recognition_factor", "quarterly_discount",
 )
 """Parameters the simulator adds to the model (group ``dynamics`` in ``parameters.yaml``)."""
 
 NOT_SAMPLED: tuple[str, ...] = (
     "us_presence", "planb_covers_iskp", "elimination_threshold", "recognition_threshold",
-    "quiet_quarters",
+    "quiet_quarters", "control_floor",
 )
 """Kept at their defaults when sampling: history sets ``us_presence``; the others are a
-structural option, a definition and China's own policy settings, not uncertainties."""
+structural option, a definition, China's own policy settings and a numerical floor, not
+uncertainties."""
 
 
 def sim_registry(case: Case) -> ParameterRegistry:

@@ -7,11 +7,15 @@ Entries (``run()``):
   :func:`qpq.bargain.run_eum` on 1,000 random actors for 50 rounds (goal: <= 10 s on 2 cores).
 * ``pairwise vote matrix``: the O(n² log n) prefix-sum formulation against the direct O(n³)
   sum it replaces (the "peer" here is the naive formula, same machine, same numbers).
-* ``exchange model on COP21``: :func:`qpq.bargain.run_exchange` (Decide's carry-over rule,
-  10 rounds) against decide-exchange-model 2025.3.1's own model loop on the same file, plus
-  how far the two agree. COP21 is read from ``../shared/oracles/decide/cop21.csv`` relative to
-  the repository root; without it (users do not have ``../shared``) or without the peer's
-  environment (``bench/peers/decide/setup.sh``) these entries say why they were skipped.
+* ``exchange model on COP21``: :func:`qpq.bargain.run_exchange` in its decide-compat
+  variant (``ExchangeOptions.decide_compat()``: Decide's sizing, carry-over, 10 rounds)
+  against decide-exchange-model 2025.3.1's own model loop on the same file (both break ties
+  with Python's ``random`` seeded 0), plus how far the two agree: rounds whose outcomes agree
+  to 1e-6, largest difference, exchanges and ties per run. The default variant (current
+  sizing, Decide's carry-over) is timed too. COP21 is read from
+  ``../shared/oracles/decide/cop21.csv`` relative to the repository root; without it (users
+  do not have ``../shared``) or without the peer's environment
+  (``bench/peers/decide/setup.sh``) these entries say why they were skipped.
 
 ``ratio`` is peer time / our time (above 1: we are faster).
 """
@@ -27,7 +31,14 @@ from typing import Any
 import numpy as np
 
 from bench.timing import median_seconds
-from qpq.bargain import EUMOptions, ExchangeOptions, Stakeholders, run_eum, run_exchange
+from qpq.bargain import (
+    EUMOptions,
+    ExchangeOptions,
+    Sizing,
+    Stakeholders,
+    run_eum,
+    run_exchange,
+)
 from qpq.bargain._io import read_decide
 from qpq.bargain._votes import vote_matrix, vote_matrix_naive
 
@@ -97,7 +108,7 @@ def _peer_run(repeat: int) -> dict[str, Any]:
     return doc
 
 
-def compare_with_decide(repeat: int = 5, peer_repeat: int = 1) -> dict[str, Any]:
+def compare_with_decide(repeat: int = 5, peer_repeat: int = 3) -> dict[str, Any]:
     """Run both exchange models on COP21 and measure time and agreement."""
     if not COP21.is_file():
         return {"skipped": f"COP21 sample not found at {COP21} (it lives in ../shared, which "
@@ -115,23 +126,24 @@ def compare_with_decide(repeat: int = 5, peer_repeat: int = 1) -> dict[str, Any]
     out["peer_seconds"] = peer["model_seconds"]
     mine = [(frozenset({(e.j, e.p), (e.i, e.q)}), e.gain) for e in ours.rounds[0].exchanges]
     theirs = [(frozenset({(a, sa), (b, sb)}), g) for a, sa, b, sb, g in peer["round1_exchanges"]]
-    same = 0
-    for (k1, g1), (k2, g2) in zip(mine, theirs, strict=False):
-        if k1 != k2 or abs(g1 - g2) > 1e-9:
-            break
-        same += 1
-    out["round1_identical_prefix"] = same
-    out["round1_counts"] = [len(mine), len(theirs)]
-    diffs = []
-    for d, issue in enumerate(data.issues):
-        pref = np.array(peer["preference_mds"][issue])
-        ours_pref = np.array([r.outcome_start[d] for r in ours.rounds])
-        diffs.append(np.abs(pref - ours_pref))
-    grid = np.vstack(diffs)
-    out["preference_mds_max_abs_diff_round0"] = float(grid[:, 0].max())
-    out["preference_mds_max_abs_diff"] = float(grid.max())
-    out["preference_mds_mean_abs_diff_last"] = float(grid[:, -1].mean())
+    out["round1_same_pairs"] = sum(k1 == k2 for (k1, _), (k2, _) in zip(mine, theirs,
+                                                                       strict=False))
+    out["exchanges_per_round"] = [[len(r.exchanges) for r in ours.rounds],
+                                  peer["exchanges_per_round"]]
+    grids = []
+    for key, attr in (("preference_mds", "outcome_start"), ("voting_mds", "outcome_end")):
+        grids.append(np.vstack([np.abs(np.array(peer[key][issue])
+                                       - np.array([getattr(r, attr)[d] for r in ours.rounds]))
+                                for d, issue in enumerate(data.issues)]))
+    worst = np.maximum(grids[0], grids[1]).max(axis=0)  # per round
+    out["rounds_equal"] = int(np.cumprod(worst < 1e-6).sum())
+    out["rounds"] = len(ours.rounds)
+    out["max_abs_diff"] = float(worst.max())
     out["peer_tie_count"] = peer["tie_count"]
+    out["our_tie_count"] = sum(r.ties for r in ours.rounds)
+    default = ExchangeOptions.decide_compat(sizing=Sizing.CURRENT)
+    out["default_seconds"], _ = median_seconds(lambda: run_exchange(data, default),
+                                               repeat=repeat)
     return out
 
 
@@ -145,21 +157,24 @@ def exchange_entries() -> list[dict[str, Any]]:
     if "skipped" in cmp:
         return [_entry("exchange model on COP21 (10 rounds)", cmp["ours_seconds"], "s", n,
                        f"peer skipped: {cmp['skipped']}", peer=PEER_NAME)]
-    agree = (f"round 1: first {cmp['round1_identical_prefix']} of {cmp['round1_counts'][0]} "
-             f"(peer: {cmp['round1_counts'][1]}) exchanges identical (pairs, issues, gains to "
-             f"1e-9); preference outcomes: round 0 max diff "
-             f"{cmp['preference_mds_max_abs_diff_round0']:.2e}, all rounds max "
-             f"{cmp['preference_mds_max_abs_diff']:.2f}, last-round mean "
-             f"{cmp['preference_mds_mean_abs_diff_last']:.2f} points on 0-100; the peer broke "
-             f"{cmp['peer_tie_count']} exact ties at random (seeded here)")
+    agree = (f"outcomes (start and end of every round) equal to 1e-6 in {cmp['rounds_equal']} "
+             f"of {cmp['rounds']} rounds, max abs diff {cmp['max_abs_diff']:.1e} on 0-100; "
+             f"exchanges per round ours {cmp['exchanges_per_round'][0]}, peer "
+             f"{cmp['exchanges_per_round'][1]}; exact ties drawn: ours {cmp['our_tie_count']}, "
+             f"peer {cmp['peer_tie_count']} (both Python random seeded 0)")
     return [
-        _entry("exchange model on COP21 (10 rounds)", cmp["ours_seconds"], "s", n,
-               "Decide carry-over rule; peer timed in-process (model loop only, no writers); "
-               + agree, peer=PEER_NAME, peer_figure=cmp["peer_seconds"]),
-        _entry("exchange model on COP21: identical leading round-1 exchanges",
-               float(cmp["round1_identical_prefix"]), "exchanges", n,
-               "divergence after that comes from how the two re-size remaining exchanges "
-               "(see docs/model-bargain.md)", peer=PEER_NAME),
+        _entry("exchange model on COP21 (10 rounds, decide-compat)", cmp["ours_seconds"], "s",
+               n, "decide-compat variant (Decide's sizing, decimals); peer timed in-process "
+               "(model loop only, no writers); " + agree, peer=PEER_NAME,
+               peer_figure=cmp["peer_seconds"]),
+        _entry("exchange model on COP21: rounds identical to the peer",
+               float(cmp["rounds_equal"]), "rounds", n,
+               f"of {cmp['rounds']}; same trajectory when both break ties with the same seeded "
+               "generator (see docs/model-bargain.md)", peer=PEER_NAME),
+        _entry("exchange model on COP21 (10 rounds, default sizing)", cmp["default_seconds"],
+               "s", n, "current sizing (every remaining exchange re-sized against the true "
+               "outcomes, floats) with Decide's carry-over: not Decide's trajectory; the speed "
+               "of the default model", peer=PEER_NAME, peer_figure=cmp["peer_seconds"]),
     ]
 
 

@@ -11,7 +11,8 @@ def test_exported_names():
         "Attack", "Attribution", "BUILTIN_CASE", "BargainingIssue", "BargainingPosition",
         "CASE_FILES", "Case", "Claim", "ClaimKind", "DateParseError", "Estimate", "Event",
         "EvidenceDB", "FactTarget", "FuzzyDate", "LocatedYaml", "Milestone", "OBSERVATION_KINDS",
-        "Parameter", "Precision", "Quantity", "RunSettings", "Scenario", "Source", "TalibanAction",
+        "PHASE_ATTRIBUTES", "Parameter", "Precision", "Quantity", "REQUIRED_FILES", "RunSettings",
+        "Scenario", "Source", "TalibanAction",
         "YamlError", "audit", "builtin_case_path", "case_as_of", "case_json_schema", "load_case",
         "read_yaml", "web_href"}
     assert set(qpq.report.__all__) == {

@@ -129,6 +129,17 @@ def test_exchange_bad_input(capsys, eu_csv):
     assert code == 2 and "two issues" in err
     code, _, err = run(capsys, "bargain", "exchange", "--carry-over", "some")
     assert code == 2 and "carry-over" in err
+    code, _, err = run(capsys, "bargain", "exchange", "--sizing", "exact")
+    assert code == 2 and "--sizing must be one of: current, decide" in err
+
+
+def test_exchange_decide_sizing(capsys):
+    code, out, _ = run(capsys, "bargain", "exchange", "--rounds", "3", "--sizing", "decide",
+                       "--carry-over", "decide", "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["options"]["sizing"] == "decide" and len(doc["rounds"]) == 3
+    code, out, _ = run(capsys, "bargain", "exchange", "--rounds", "3", "--json")
+    assert json.loads(out)["options"]["sizing"] == "current"
 
 
 def test_montecarlo(capsys):

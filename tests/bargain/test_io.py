@@ -55,11 +55,12 @@ def test_column_order_case_and_extra_columns(write_file):
 
 
 def test_long_csv_with_issue_column(write_file):
-    text = "issue,actor,capability,position,salience\np,a,1,0,0.5\np,b,1,100,0.5\nq,a,1,10,0.9\n"
+    text = ("issue,actor,capability,position,salience\np,a,1,0,0.5\np,b,1,100,0.5\n"
+            "q,a,1,10,0.9\nq,c,1,20,0.5\n")
     data = read_issue_data(write_file("d.csv", text))
-    assert data.issues == ("p", "q") and data.actors == ("a", "b")
-    assert np.isnan(data.position[1, 1])
-    assert read_stakeholders(write_file("e.csv", text), "q").actors == ("a",)
+    assert data.issues == ("p", "q") and data.actors == ("a", "b", "c")
+    assert np.isnan(data.position[1, 1]) and np.isnan(data.position[2, 0])
+    assert read_stakeholders(write_file("e.csv", text), "q").actors == ("a", "c")
 
 
 @pytest.mark.parametrize(("text", "line", "field", "words"), [
@@ -69,6 +70,12 @@ def test_long_csv_with_issue_column(write_file):
     ("actor,capability,position,salience\na,1,2,0.5\na,1,3,0.5\n", 3, "actor", "duplicate"),
     ("actor,capability,position,salience\na,one,2,0.5\n", 2, "capability", "number"),
     ("actor,capability,position,salience\n,1,2,0.5\n", 2, "actor", "empty"),
+    # issue 20: a magnitude that overflows the models, and an actor with nobody to bargain with
+    ("actor,capability,position,salience\na,1,1e308,0.5\nb,1,0,0.5\n", 2, "position",
+     "<= 1e+09"),
+    ("actor,capability,position,salience\na,1e308,1,0.5\nb,1,0,0.5\n", 2, "capability",
+     "<= 1e+09"),
+    ("actor,capability,position,salience\na,1,2,0.5\n", 2, "actor", "needs at least 2"),
 ])
 def test_bad_csv_names_row_and_column(write_file, text, line, field, words):
     with pytest.raises(BadInputError) as info:
@@ -106,12 +113,25 @@ def test_decide_format(write_file):
     ("'#D'\t'West'\t'aid'\t20\t0.5\t-1\n", 14, "power", ">= 0"),
     ("'#D'\t'West'\t'oil'\t20\t0.5\t1\n", 14, "issue", "not defined"),
     ("'#X'\t'what'\n", 14, "tag", "unknown row tag"),
+    # issue 20: a scale mark or a power that would overflow the models
+    ("'#M'\t'aid'\t1e308\n", 14, "position", "<= 1e+09"),
+    ("'#D'\t'West'\t'aid'\t20\t0.5\t1e308\n", 14, "power", "<= 1e+09"),
 ])
 def test_bad_decide_rows(write_file, extra, line, field, words):
     with pytest.raises(BadInputError) as info:
         read_decide(write_file("bad.txt", DECIDE + extra))
     assert any(p.line == line and p.field == field and words in p.message
                for p in info.value.problems), [str(p) for p in info.value.problems]
+
+
+def test_decide_issue_with_one_actor_names_the_issue_and_what_each_model_needs(write_file):
+    text = DECIDE.replace("'#D'\t'South'\t'aid'\t90\t0.8\t0.5\n", "")
+    with pytest.raises(BadInputError) as info:
+        read_decide(write_file("one.txt", text))
+    (problem,) = info.value.problems
+    assert problem.line == 7 and problem.field == "actor"  # the #P row of 'aid'
+    assert "issue 'aid' has 1 actor ('North')" in problem.message
+    assert "expected utility model" in problem.message and "exchange model" in problem.message
 
 
 def test_ktab_smp_format(write_file):
@@ -129,6 +149,10 @@ def test_ktab_smp_format(write_file):
     ("W,West,25,50,50,50,10,", "W,West,-2,50,50,50,10,", ">= 0"),
     ("S,South bloc,50,80,", "S,South bloc,50,180,", "<= 100"),
     ("3,2,", "4,2,", "announces 4 actors"),
+    ("3,2,\nActor,Description,Power,Tax,Sal_Tax,Aid,Sal_Aid,\nN,North bloc,100,20,60,30,40,\n"
+     "S,South bloc,50,80,30,90,70,\nW,West,25,50,50,50,10,",
+     "1,2,\nActor,Description,Power,Tax,Sal_Tax,Aid,Sal_Aid,\nN,North bloc,100,20,60,30,40,",
+     "needs at least 2"),
 ])
 def test_bad_ktab(write_file, old, new, words):
     with pytest.raises(BadInputError) as info:

@@ -18,7 +18,8 @@ from tests.conftest import MINI_CASE
 
 
 def _src(**kw):
-    base = {"id": "s", "kind": "article", "authors": ["A B"], "citations": [{"footnote": 1}]}
+    base = {"id": "s", "kind": "article", "authors": ["A B"], "citations": [{"footnote": 1}],
+            "note": "undated: the detectors read the citations' dates"}
     return {**base, **kw}
 
 
@@ -109,7 +110,7 @@ def test_attributions(make_case):
         {"id": "cl-3", "kind": "interpretive", "text": "x", "attributed_to": "Volodsko",
          "evidence": ["news-2016"]},
     ]
-    findings = detect_attributions(load_case(make_case(claims=claims, parameters=None)))
+    findings = detect_attributions(load_case(make_case(claims=claims)))
     assert [f.items[0] for f in findings] == ["cl-1", "cl-3"]
     assert "near miss" in findings[1].summary
 

@@ -5,16 +5,20 @@ name a file — never any other exception.
 """
 
 import copy
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qpq.case import load_case
+from qpq.case._loader import builtin_case_path
 from qpq.errors import BadInputError
+from tests.case.regressions import REGRESSIONS
 from tests.conftest import MINI_CASE, write_case
 
 FILES = sorted(k for k in MINI_CASE if k != "case.yaml")
@@ -74,3 +78,19 @@ def test_random_bytes(name, data):
             assert exc.problems
     finally:
         shutil.rmtree(root)
+
+
+@pytest.mark.parametrize("name", sorted(REGRESSIONS))
+def test_issue_20_regressions_are_refused_at_their_root(name, tmp_path):
+    """The fixed regression set: each input is refused, its file named first, with a line."""
+    mutate, fname, field = REGRESSIONS[name]
+    root = tmp_path / "case"
+    shutil.copytree(builtin_case_path(), root)
+    mutate(root)
+    with pytest.raises(BadInputError) as info:
+        load_case(root)
+    first = info.value.problems[0]
+    assert first.file.endswith(fname), str(info.value)
+    assert first.line is not None or "missing" in first.message, str(first)
+    if field is not None:
+        assert first.field is not None and re.search(re.escape(field), first.field), str(first)

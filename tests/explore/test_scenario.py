@@ -62,8 +62,9 @@ BAD = [
      "uncertainties.item 1.high", "allowed: within [0, 3]"),
     ({"uncertainties": [{"parameter": "us_presence", "low": 0, "high": 1}]},
      "uncertainties.item 1.parameter", "phases"),
+    # the case schema's rule: reported on high, the field that breaks the order when read
     ({"uncertainties": [{"parameter": "iskp_pull", "low": 2, "high": 1}]},
-     "uncertainties.item 1.low", "must be below"),
+     "uncertainties.item 1.high", "low=2 must be below high=1"),
     ({"uncertainties": [{"parameter": "quiet_quarters", "low": 1, "high": 8,
                          "distribution": "normal"}]},
      "uncertainties.item 1.distribution", "only distribution 'uniform'"),

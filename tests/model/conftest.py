@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from qpq.case._loader import builtin_case_path
-from tests.conftest import write_case
+from tests.conftest import MINI_CASE, write_case
 
 PARAMETERS_FILE = builtin_case_path() / "parameters.yaml"
 
@@ -49,7 +49,12 @@ def param_case(tmp_path: Path) -> Callable[..., Path]:
                           "source": "rehalem-2025"},
                 "attribution": "tests",
             },
-            "sources.yaml": [{"id": i, "kind": "note"} for i in ids],
+            # Every case needs its world and evidence (REQUIRED_FILES): borrow the mini case's.
+            **{name: MINI_CASE[name] for name in ("actors.yaml", "places.yaml", "phases.yaml",
+                                                  "events.yaml", "claims.yaml")},
+            "sources.yaml": MINI_CASE["sources.yaml"] + [
+                {"id": i, "kind": "note", "title": i, "note": "a stand-in for the test"}
+                for i in ids],
             "parameters.yaml": items,
         }
         return write_case(tmp_path / name, files)

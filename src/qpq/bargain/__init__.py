@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         CarryOver,
         Exchange,
         ExchangeOptions,
+        Sizing,
         nash_bargaining_solution,
     )
     from qpq.bargain._exchange_run import (
@@ -96,6 +97,7 @@ __all__ = [
     "ProbabilityRule",
     "Quadrant",
     "RiskReference",
+    "Sizing",
     "Stability",
     "Stakeholders",
     "bargain_charts",
@@ -123,7 +125,7 @@ _EXPORTS = {
     "qpq.bargain._data": ("IssueSet", "Stakeholders"),
     "qpq.bargain._eum": ("Move", "OfferKind", "Quadrant"),
     "qpq.bargain._exchange": (
-        "CarryOver", "Exchange", "ExchangeOptions", "nash_bargaining_solution",
+        "CarryOver", "Exchange", "ExchangeOptions", "Sizing", "nash_bargaining_solution",
     ),
     "qpq.bargain._exchange_run": ("ExchangeResult", "ExchangeRound", "run_exchange"),
     "qpq.bargain._io": ("read_issue_data", "read_stakeholders"),

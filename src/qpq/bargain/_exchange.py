@@ -40,7 +40,7 @@ import numpy.typing as npt
 from qpq.bargain._data import FloatArray, IssueSet
 from qpq.errors import BadInputError, Problem
 
-__all__ = ["CarryOver", "Exchange", "ExchangeOptions", "nash_bargaining_solution"]
+__all__ = ["CarryOver", "Exchange", "ExchangeOptions", "Sizing", "nash_bargaining_solution"]
 
 IntArray = npt.NDArray[np.intp]
 
@@ -54,6 +54,21 @@ class CarryOver(StrEnum):
     """
 
     FULL = "full"
+    DECIDE = "decide"
+
+
+class Sizing(StrEnum):
+    """How a round re-sizes and orders its remaining exchanges.
+
+    ``current``: after each exchange every remaining one is re-sized against the current
+    voting positions and exact outcomes; ties go by a numpy-seeded random priority.
+    ``decide``: decide-exchange-model 2025.3.1's rules (``qpq.bargain._exchange_decide``):
+    only exchanges sharing an actor and issue with the executed one are re-sized, each
+    against its own partial view of the outcome, with Decide's move caps, list order and
+    tie draws from Python's ``random`` seeded with ``seed``.
+    """
+
+    CURRENT = "current"
     DECIDE = "decide"
 
 
@@ -75,6 +90,10 @@ class ExchangeOptions:
         Gains within this (relative) distance of the best count as tied.
     seed
         Seed of the generator that orders tied exchanges.
+    sizing
+        How remaining exchanges are re-sized and ordered, :class:`Sizing`
+        (``min_gain`` and ``tie_tolerance`` apply to ``current`` only; ``decide`` uses
+        Decide's fixed thresholds).
     """
 
     rounds: int = 10
@@ -84,6 +103,7 @@ class ExchangeOptions:
     min_gain: float = 1e-10
     tie_tolerance: float = 1e-12
     seed: int = 0
+    sizing: Sizing = Sizing.CURRENT
 
     def __post_init__(self) -> None:
         problems = []
@@ -92,6 +112,11 @@ class ExchangeOptions:
         except ValueError:
             problems.append(Problem("options", f"{self.carry_over!r} is not one of: "
                                     + ", ".join(c.value for c in CarryOver), field="carry_over"))
+        try:
+            object.__setattr__(self, "sizing", Sizing(self.sizing))
+        except ValueError:
+            problems.append(Problem("options", f"{self.sizing!r} is not one of: "
+                                    + ", ".join(c.value for c in Sizing), field="sizing"))
         if not (isinstance(self.rounds, int) and self.rounds >= 0):
             problems.append(Problem("options", f"must be an integer >= 0, got {self.rounds!r}",
                                     field="rounds"))
@@ -109,15 +134,16 @@ class ExchangeOptions:
 
     @classmethod
     def decide_compat(cls, **overrides: Any) -> ExchangeOptions:
-        """The carry-over rule and round count of decide-exchange-model's CLI defaults."""
-        return replace(cls(carry_over=CarryOver.DECIDE, rounds=10), **overrides)
+        """decide-exchange-model 2025.3.1: its sizing rules, carry-over and 10 rounds."""
+        return replace(cls(carry_over=CarryOver.DECIDE, rounds=10, sizing=Sizing.DECIDE),
+                       **overrides)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping."""
         return {"rounds": self.rounds, "carry_over": self.carry_over.value,
                 "salience_weight": self.salience_weight, "fixed_weight": self.fixed_weight,
                 "min_gain": self.min_gain, "tie_tolerance": self.tie_tolerance,
-                "seed": self.seed}
+                "seed": self.seed, "sizing": self.sizing.value}
 
 
 def nash_bargaining_solution(position: FloatArray, capability: FloatArray,

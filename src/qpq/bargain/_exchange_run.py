@@ -20,12 +20,14 @@ from qpq.bargain._exchange import (
     CarryOver,
     Exchange,
     ExchangeOptions,
+    Sizing,
     _Candidates,
     _candidates,
     _check_exchange_data,
     _work_scale,
     nash_bargaining_solution,
 )
+from qpq.bargain._exchange_decide import run_decide
 
 __all__ = ["ExchangeResult", "ExchangeRound", "run_exchange"]
 
@@ -36,7 +38,10 @@ _LIMITS = ("j reaches i on p", "outcome reaches i on p", "i reaches j on q",
 
 @dataclass(frozen=True, eq=False)
 class ExchangeRound:
-    """One round: outcomes before and after, the exchanges made, positions reached."""
+    """One round: outcomes before and after, the exchanges made, positions reached.
+
+    ``ties``: exact ties in gain broken by a random draw (counted under ``decide`` sizing).
+    """
 
     round: int
     outcome_start: FloatArray
@@ -44,6 +49,7 @@ class ExchangeRound:
     voting_position: FloatArray
     next_position: FloatArray
     exchanges: tuple[Exchange, ...]
+    ties: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,6 +209,8 @@ def run_exchange(data: IssueSet, options: ExchangeOptions | None = None) -> Exch
     """
     opts = options if options is not None else ExchangeOptions()
     _check_exchange_data(data)
+    if opts.sizing == Sizing.DECIDE:
+        return _run_decide(data, opts)
     rng = np.random.default_rng(opts.seed)
     lower, unit = _work_scale(data)
     pref = (data.position - lower[None, :]) / unit[None, :]  # 0–100 working scale
@@ -222,4 +230,19 @@ def run_exchange(data: IssueSet, options: ExchangeOptions | None = None) -> Exch
             voting_position=lower[None, :] + vote * unit[None, :],
             next_position=lower[None, :] + nxt * unit[None, :], exchanges=tuple(done)))
         pref = nxt
+    return ExchangeResult(data=data, options=opts, rounds=tuple(rounds))
+
+
+def _run_decide(data: IssueSet, opts: ExchangeOptions) -> ExchangeResult:
+    """``run_exchange`` under Decide's sizing (:mod:`qpq.bargain._exchange_decide`)."""
+    lower, unit = _work_scale(data)
+    rounds = []
+    for t, (pref, vote, nxt, done, ties) in enumerate(run_decide(data, opts), start=1):
+        start = nash_bargaining_solution(pref, data.capability, data.salience)
+        end = nash_bargaining_solution(vote, data.capability, data.salience)
+        rounds.append(ExchangeRound(
+            round=t, outcome_start=lower + start * unit, outcome_end=lower + end * unit,
+            voting_position=lower[None, :] + vote * unit[None, :],
+            next_position=lower[None, :] + nxt * unit[None, :], exchanges=tuple(done),
+            ties=ties))
     return ExchangeResult(data=data, options=opts, rounds=tuple(rounds))

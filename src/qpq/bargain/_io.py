@@ -19,7 +19,10 @@ KTAB SMP CSV
     them by 1/100 and requires each actor's saliences to sum to at most 100).
 
 Errors are collected and raised together as one :class:`qpq.errors.BadInputError` whose
-problems name the file, the line and the column.
+problems name the file, the line and the column. Beyond each number's own range, every reader
+refuses magnitudes beyond :data:`MAX_MAGNITUDE` (the models square distances and multiply
+capabilities, which overflows long before a float does) and an issue with fewer than
+:data:`MIN_ACTORS` actors (nobody to bargain with).
 """
 
 from __future__ import annotations
@@ -37,6 +40,23 @@ __all__ = ["detect_format", "read_csv_table", "read_decide", "read_issue_data", 
            "read_stakeholders"]
 
 _COLUMNS = ("actor", "capability", "position", "salience")
+
+MAX_MAGNITUDE = 1e9
+"""Largest position, scale mark or capability a data file may give, in absolute value."""
+
+MIN_ACTORS = 2
+"""Fewest actors an issue needs: the expected utility model needs a challenger and a target;
+the exchange model needs two actors on each of at least two issues."""
+
+
+def _too_few_actors(file: str, issue: str | None, actors: list[str], line: int | None
+                    ) -> Problem:
+    on = f"issue {issue!r} has" if issue is not None else "the file has"
+    who = ", ".join(repr(a) for a in actors) or "none"
+    return Problem(file, f"{on} {len(actors)} actor{'s' if len(actors) != 1 else ''} ({who}); "
+                   f"the expected utility model needs at least {MIN_ACTORS} on an issue, the "
+                   f"exchange model at least {MIN_ACTORS} on each of two issues", field="actor",
+                   line=line)
 
 
 def _text(path: Path) -> str:
@@ -121,8 +141,9 @@ def read_csv_table(path: str | Path) -> IssueSet:
             continue
         what = f"actor {actor!r}: "
         cap = _number(row[col["capability"]], file, line, "capability", problems, low=0.0,
-                      what=what)
-        pos = _number(row[col["position"]], file, line, "position", problems, what=what)
+                      high=MAX_MAGNITUDE, what=what)
+        pos = _number(row[col["position"]], file, line, "position", problems, -MAX_MAGNITUDE,
+                      MAX_MAGNITUDE, what)
         sal = _number(row[col["salience"]], file, line, "salience", problems, 0.0, 1.0, what)
         key = (issue, actor)
         if key in first_seen:
@@ -135,6 +156,11 @@ def read_csv_table(path: str | Path) -> IssueSet:
         parts.setdefault(issue, []).append((actor, cap, pos, sal))
     if not parts and not problems:
         problems.append(Problem(file, "no data rows after the header", line=2))
+    for issue, rows_of in parts.items():
+        if len(rows_of) < MIN_ACTORS:
+            problems.append(_too_few_actors(file, issue if "issue" in col else None,
+                                            [r[0] for r in rows_of],
+                                            first_seen[(issue, rows_of[0][0])]))
     if problems:
         raise BadInputError(f"{file} has {len(problems)} problem(s):", problems)
     tables = [Stakeholders.from_rows(r, issue=k, source=file) for k, r in parts.items()]
@@ -187,13 +213,14 @@ def read_decide(path: str | Path) -> IssueSet:
             names[fields[1]] = fields[2] if len(fields) > 2 and fields[2] else fields[1]
         elif tag == "#M":
             marks.setdefault(fields[1], []).append(
-                _number(fields[2], file, line, "position", problems))
+                _number(fields[2], file, line, "position", problems, -MAX_MAGNITUDE,
+                        MAX_MAGNITUDE))
         else:
             actor, issue = fields[1], fields[2]
             what = f"actor {actor!r} on issue {issue!r}: "
             pos = _number(fields[3], file, line, "position", problems, what=what)
             sal = _number(fields[4], file, line, "salience", problems, 0.0, 1.0, what)
-            cap = _number(fields[5], file, line, "power", problems, low=0.0, what=what)
+            cap = _number(fields[5], file, line, "power", problems, 0.0, MAX_MAGNITUDE, what)
             if (actor, issue) in data:
                 problems.append(Problem(file, f"duplicate position of actor {actor!r} on issue "
                                         f"{issue!r} (first on line {data[(actor, issue)][3]})",
@@ -215,6 +242,10 @@ def read_decide(path: str | Path) -> IssueSet:
                                     field="position", line=line))
     if not data and not problems:
         problems.append(Problem(file, "no #D (position) rows"))
+    for issue, line in issues.items():
+        on_issue = [a for (a, i) in data if i == issue]
+        if len(on_issue) < MIN_ACTORS:
+            problems.append(_too_few_actors(file, issue, on_issue, line))
     if problems:
         raise BadInputError(f"{file} has {len(problems)} problem(s):", problems)
     actor_ids, issue_ids = list(actors), list(issues)
@@ -253,6 +284,8 @@ def read_ktab_smp(path: str | Path) -> IssueSet:
         raise BadInputError(f"{file}: line 1 must be 'name, description, number of actors, "
                             "number of dimensions' (whole numbers)", problems)
     n_act, n_dim = int(n_act), int(n_dim)
+    if n_act < MIN_ACTORS:
+        problems.append(_too_few_actors(file, None, [_clean(r[0]) for r in rows[2:] if r], 1))
     header = [_clean(f) for f in rows[1]]
     dims = [header[3 + 2 * d] if len(header) > 3 + 2 * d and header[3 + 2 * d] else f"dim{d + 1}"
             for d in range(n_dim)]

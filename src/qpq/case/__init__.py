@@ -32,6 +32,8 @@ if TYPE_CHECKING:
         EvidenceDB,
     )
     from qpq.case._schema import (
+        PHASE_ATTRIBUTES,
+        REQUIRED_FILES,
         Attack,
         Attribution,
         BargainingIssue,
@@ -60,6 +62,8 @@ __all__ = [
     "BUILTIN_CASE",
     "CASE_FILES",
     "OBSERVATION_KINDS",
+    "PHASE_ATTRIBUTES",
+    "REQUIRED_FILES",
     "Attack",
     "Attribution",
     "BargainingIssue",
@@ -103,7 +107,8 @@ _EXPORTS = {
     "qpq.case._links": ("web_href",),
     "qpq.case._queries": ("EvidenceDB",),
     "qpq.case._schema": (
-        "Attack", "Attribution", "BargainingIssue", "BargainingPosition", "Claim", "ClaimKind",
+        "PHASE_ATTRIBUTES", "REQUIRED_FILES", "Attack", "Attribution", "BargainingIssue",
+        "BargainingPosition", "Claim", "ClaimKind",
         "Estimate", "Event", "FactTarget", "Milestone", "Parameter", "Quantity", "RunSettings",
         "Scenario",
         "Source", "TalibanAction", "case_json_schema",

@@ -45,6 +45,7 @@ from urllib.parse import unquote, urlsplit
 from qpq.case._dates import FuzzyDate
 from qpq.case._loader import Case
 from qpq.case._schema import Citation, Estimate, Source, SourceKind
+from qpq.case._units import to_si
 
 __all__ = ["DETECTORS", "AuditReport", "Finding", "audit"]
 
@@ -330,13 +331,6 @@ def detect_same_title(case: Case) -> list[Finding]:
     return out
 
 
-_TO_SI: dict[str, tuple[str, float]] = {
-    "km": ("length", 1000.0), "m": ("length", 1.0), "mi": ("length", 1609.344),
-    "mile": ("length", 1609.344), "miles": ("length", 1609.344),
-    "kilometre": ("length", 1000.0), "kilometer": ("length", 1000.0),
-}
-
-
 def detect_quantity_units(case: Case) -> list[Finding]:
     """One measure stated with values that disagree once units are converted."""
     groups: dict[str, list[Any]] = defaultdict(list)
@@ -347,7 +341,7 @@ def detect_quantity_units(case: Case) -> list[Finding]:
         if len(qs) < 2:
             continue
         units = {q.unit for q in qs}
-        conv = [_TO_SI.get(q.unit.lower()) for q in qs]
+        conv = [to_si(q.unit) for q in qs]
         if len(units) > 1 and all(c is not None for c in conv):
             si = [q.value * c[1] for q, c in zip(qs, conv, strict=True) if c is not None]
             if max(si) > min(si) * 1.05:

@@ -4,9 +4,12 @@ A case is a folder of YAML files, one kind of item per file (``sources.yaml``,
 ``events.yaml``, …; see :data:`CASE_FILES`). Loading validates every file against the
 schema in :mod:`qpq.case._schema`, then checks that every id is unique across the case and
 that every reference (an event's actors and sources, a claim's evidence, a parameter's
-evidence, …) resolves. All problems are collected, not just the first, and raised together
-as one :class:`qpq.errors.BadInputError` whose problems name file, line, field and what is
-allowed.
+evidence, …) resolves, and the rules that span items or files (a phase attribute inside the
+range of the parameter it feeds, no citation cycles, bargaining positions on their issue's
+scale). All problems are collected, not just the first, and raised together as one
+:class:`qpq.errors.BadInputError` whose problems name file, line, field and what is allowed.
+A required file that is missing, or any file that is empty or unreadable, comes first; the
+references into it are counted in one problem rather than listed (they are not the cause).
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from qpq.case._schema import (
+    REQUIRED_FILES,
     Actor,
     Attack,
+    BargainingFile,
     BargainingIssue,
     BargainingPosition,
     CaseMeta,
@@ -39,12 +44,13 @@ from qpq.case._schema import (
     Source,
     Spelling,
     TalibanAction,
+    bargaining_problems,
 )
 from qpq.case._yamlio import LocatedYaml, YamlError, read_yaml
 from qpq.errors import BadInputError, Problem
 
-__all__ = ["BUILTIN_CASE", "CASE_FILES", "OBSERVATION_KINDS", "Case", "builtin_case_path",
-           "load_case"]
+__all__ = ["BUILTIN_CASE", "CASE_FILES", "OBSERVATION_KINDS", "REQUIRED_FILES", "Case",
+           "builtin_case_path", "load_case"]
 
 BUILTIN_CASE = "china_taliban"
 
@@ -77,10 +83,22 @@ BARGAINING_FILE = "bargaining.yaml"
 SCENARIO_DIR = "scenarios"
 
 
-class _Bargaining(BaseModel):
-    model_config = {"extra": "forbid", "frozen": True}
-    issues: list[BargainingIssue] = []
-    positions: list[BargainingPosition] = []
+class _NoBargaining:
+    # what a case without bargaining.yaml holds: no issues, no positions
+    issues: tuple[BargainingIssue, ...] = ()
+    positions: tuple[BargainingPosition, ...] = ()
+
+
+_Bargaining = BargainingFile | _NoBargaining
+
+
+# The file each kind of item lives in, so a reference into a file that is empty or unreadable
+# can be put down to that file instead of being reported once per citing item.
+_FILE_OF_KIND: dict[type[BaseModel], str] = {
+    **{model: fname for fname, (_, model) in CASE_FILES.items()},
+    BargainingIssue: BARGAINING_FILE,
+    Scenario: SCENARIO_DIR,
+}
 
 
 @dataclass(frozen=True)
@@ -181,6 +199,9 @@ def _describe_error(model: type[BaseModel], err: Mapping[str, Any]) -> str:
         msg = f"unknown field; allowed fields: {allowed}"
     elif err["type"] == "missing":
         msg = "required field is missing"
+    elif err["type"] == "value_error":
+        # pydantic's prefix names its machinery, not the problem
+        msg = msg.removeprefix("Value error, ")
     return msg
 
 
@@ -225,15 +246,26 @@ def _read(path: Path, display: str, problems: list[Problem]) -> LocatedYaml | No
     return doc
 
 
+def _empty_problem(display: str, fname: str) -> Problem:
+    if fname in REQUIRED_FILES:
+        return Problem(display, f"the file is empty: it holds no items, and every case needs "
+                       f"at least one in {fname}", line=1)
+    return Problem(display, "the file is empty: it holds no items; add at least one, or "
+                   "delete the file if the case has none", line=1)
+
+
 def _validate_list(
-    doc: LocatedYaml, display: str, model: type[BaseModel], problems: list[Problem]
-) -> list[Any]:
-    if doc.data is None:
-        return []
+    doc: LocatedYaml, display: str, model: type[BaseModel], problems: list[Problem],
+    failed_ids: set[str],
+) -> list[Any] | None:
+    """The file's valid items, or ``None`` when the file as a whole is unusable."""
+    if doc.data is None or doc.data == []:
+        problems.append(_empty_problem(display, doc.path.name))
+        return None
     if not isinstance(doc.data, list):
         problems.append(Problem(display, f"expected a YAML list of {model.__name__} items, "
                                 f"got a {type(doc.data).__name__}", line=1))
-        return []
+        return None
     items: list[Any] = []
     adapter = TypeAdapter(model)
     for index, raw in enumerate(doc.data):
@@ -241,6 +273,8 @@ def _validate_list(
             items.append(adapter.validate_python(raw))
         except ValidationError as exc:
             problems.extend(_validation_problems(doc, display, exc, model, (index,)))
+            if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+                failed_ids.add(raw["id"])
     return items
 
 
@@ -266,6 +300,12 @@ def load_case(path: str | Path | None = None) -> Case:
     if not root.is_dir():
         raise BadInputError(f"case folder {root} does not exist or is not a folder")
     problems: list[Problem] = []
+    # Problems with a whole file (missing, empty, unreadable) come first: each is the root
+    # cause of any reference errors into that file, which are summarised rather than listed.
+    file_problems: list[Problem] = []
+    broken: dict[str, str] = {}
+    failed_ids: set[str] = set()
+    docs: dict[str, LocatedYaml] = {}
     display = root.name
 
     def name_of(p: Path) -> str:
@@ -274,52 +314,92 @@ def load_case(path: str | Path | None = None) -> Case:
     allowed = {META_FILE, BARGAINING_FILE, *CASE_FILES}
     for p in sorted(root.iterdir()):
         if p.is_file() and p.suffix in {".yaml", ".yml"} and p.name not in allowed:
-            problems.append(Problem(name_of(p), "unknown case file; allowed: "
+            file_problems.append(Problem(name_of(p), "unknown case file; allowed: "
                                     + ", ".join(sorted(allowed)) + f", {SCENARIO_DIR}/*.yaml"))
 
     meta_path = root / META_FILE
     meta: CaseMeta | None = None
     if not meta_path.is_file():
-        problems.append(Problem(name_of(meta_path), "missing: every case needs case.yaml"))
+        file_problems.append(Problem(name_of(meta_path), "missing: every case needs case.yaml"))
     else:
-        doc = _read(meta_path, name_of(meta_path), problems)
-        if doc is not None:
+        doc = _read(meta_path, name_of(meta_path), file_problems)
+        if doc is not None and doc.data is None:
+            file_problems.append(_empty_problem(name_of(meta_path), META_FILE))
+        elif doc is not None:
             meta = _validate_one(doc, name_of(meta_path), CaseMeta, problems)
 
     collected: dict[str, list[Any]] = {}
     item_lines: dict[int, tuple[str, int | None]] = {}
+    item_index: dict[int, int] = {}
     for fname, (attr, model) in CASE_FILES.items():
         fpath = root / fname
         collected[attr] = []
         if not fpath.is_file():
+            if fname in REQUIRED_FILES:
+                file_problems.append(Problem(name_of(fpath), f"missing: every case needs "
+                                             f"{fname} (a list of {model.__name__} items)"))
+                broken[fname] = name_of(fpath)
             continue
-        doc = _read(fpath, name_of(fpath), problems)
+        doc = _read(fpath, name_of(fpath), file_problems)
         if doc is None:
+            broken[fname] = name_of(fpath)
             continue
-        items = _validate_list(doc, name_of(fpath), model, problems)
+        docs[fname] = doc
+        items = _validate_list(doc, name_of(fpath), model, file_problems, failed_ids)
+        if items is None:
+            broken[fname] = name_of(fpath)
+            continue
         collected[attr] = items
-        for index, item in enumerate(items):
+        raw, index = doc.data, 0
+        for item in items:
+            # Items that failed validation are left out of ``items``: find each valid one's own
+            # entry so that its line is right.
+            key = getattr(item, "id", getattr(item, "name", None))
+            while index < len(raw) - 1 and (not isinstance(raw[index], dict) or raw[index].get(
+                    "id", raw[index].get("name")) != key):
+                index += 1
             item_lines[id(item)] = (name_of(fpath), doc.lines.get((index,)))
+            item_index[id(item)] = index
+            index += 1
 
-    bargaining = _Bargaining()
+    bargaining: _Bargaining = _NoBargaining()
     bpath = root / BARGAINING_FILE
     if bpath.is_file():
-        doc = _read(bpath, name_of(bpath), problems)
-        if doc is not None and doc.data is not None:
-            parsed = _validate_one(doc, name_of(bpath), _Bargaining, problems)
-            if parsed is not None:
+        doc = _read(bpath, name_of(bpath), file_problems)
+        if doc is None:
+            broken[BARGAINING_FILE] = name_of(bpath)
+        elif not doc.data or (isinstance(doc.data, dict) and set(doc.data) <= {
+                "issues", "positions"} and not any(doc.data.values())):
+            file_problems.append(_empty_problem(name_of(bpath), BARGAINING_FILE))
+            broken[BARGAINING_FILE] = name_of(bpath)
+        else:
+            parsed = _validate_one(doc, name_of(bpath), BargainingFile, problems)
+            if parsed is None:
+                # the file model fails as a whole, so its issues' ids are not known
+                broken[BARGAINING_FILE] = name_of(bpath)
+            else:
                 bargaining = parsed
                 for i, issue in enumerate(bargaining.issues):
                     item_lines[id(issue)] = (name_of(bpath), doc.lines.get(("issues", i)))
                 for i, pos in enumerate(bargaining.positions):
                     item_lines[id(pos)] = (name_of(bpath), doc.lines.get(("positions", i)))
+                for i, fld, message in bargaining_problems(bargaining.issues,
+                                                           bargaining.positions):
+                    pos = bargaining.positions[i]
+                    problems.append(Problem(
+                        name_of(bpath), message, field=f"positions.item {i + 1} "
+                        f"({pos.actor} on {pos.issue}).{fld}",
+                        line=doc.line_of(("positions", i, fld))))
 
     scenarios: list[Scenario] = []
     sdir = root / SCENARIO_DIR
     if sdir.is_dir():
         for spath in sorted(sdir.glob("*.y*ml")):
-            doc = _read(spath, name_of(spath), problems)
+            doc = _read(spath, name_of(spath), file_problems)
             if doc is None:
+                continue
+            if not doc.data:
+                file_problems.append(_empty_problem(name_of(spath), spath.name))
                 continue
             scen = _validate_one(doc, name_of(spath), Scenario, problems)
             if scen is not None:
@@ -351,8 +431,16 @@ def load_case(path: str | Path | None = None) -> Case:
                                     field="name", line=line))
         names.add(param.name)
 
-    problems.extend(_reference_problems(collected, bargaining, scenarios, meta, by_id,
-                                        item_lines, display))
+    problems.extend(_semantic_problems(collected, docs, item_index, item_lines))
+    ref_problems, unresolved = _reference_problems(collected, bargaining, scenarios, meta, by_id,
+                                                   item_lines, display, broken, failed_ids)
+    problems.extend(ref_problems)
+    for fname, count in unresolved.items():
+        file_problems.append(Problem(
+            broken[fname], f"{count} reference{'s' if count != 1 else ''} from other files "
+            f"into {fname} could not be resolved because of the problem above; they are "
+            "checked again once it is fixed"))
+    problems = file_problems + problems
     if problems:
         raise BadInputError(f"case {root} is not valid ({len(problems)} problem"
                             f"{'s' if len(problems) != 1 else ''}):", problems)
@@ -440,15 +528,30 @@ def _refs(collected: dict[str, list[Any]], bargaining: _Bargaining, scenarios: l
 def _reference_problems(collected: dict[str, list[Any]], bargaining: _Bargaining,
                         scenarios: list[Scenario], meta: CaseMeta | None,
                         by_id: Mapping[str, BaseModel],
-                        item_lines: dict[int, tuple[str, int | None]], display: str
-                        ) -> list[Problem]:
+                        item_lines: dict[int, tuple[str, int | None]], display: str,
+                        broken: Mapping[str, str] = {}, failed_ids: set[str] | None = None,
+                        ) -> tuple[list[Problem], dict[str, int]]:
+    """Dangling and mistyped references, and a count of those put down to broken files.
+
+    A reference to an item that failed its own validation is not reported again; one that
+    could point into a file that is missing, empty or unreadable is counted against that file
+    (the first such file, for fields that take any kind of item).
+    """
     problems = []
+    unresolved: dict[str, int] = {}
     for item, fname, ref, kinds in _refs(collected, bargaining, scenarios, meta):
         file, line = item_lines.get(id(item), (f"{display}/{META_FILE}", None))
         label = getattr(item, "id", None) or getattr(item, "name", None)
         field_name = f"{label}.{fname}" if label else fname
         target = by_id.get(ref)
+        if target is None and failed_ids and ref in failed_ids:
+            continue
         if target is None:
+            into = [f for k, f in _FILE_OF_KIND.items() if (not kinds or k in kinds)
+                    and f in broken]
+            if into:
+                unresolved[into[0]] = unresolved.get(into[0], 0) + 1
+                continue
             problems.append(Problem(file, _unknown_id_message(ref, by_id), field=field_name,
                                     line=line))
         elif kinds and not isinstance(target, kinds):
@@ -456,4 +559,73 @@ def _reference_problems(collected: dict[str, list[Any]], bargaining: _Bargaining
             got = _KIND_NAMES.get(type(target), type(target).__name__)
             problems.append(Problem(file, f"{ref!r} is a {got}; this field needs a {want} id",
                                     field=field_name, line=line))
+    return problems, unresolved
+
+
+def _semantic_problems(collected: dict[str, list[Any]], docs: Mapping[str, LocatedYaml],
+                       item_index: Mapping[int, int],
+                       item_lines: Mapping[int, tuple[str, int | None]]) -> list[Problem]:
+    """Rules across files: phase attributes inside their parameters' ranges; no cycles."""
+    problems: list[Problem] = []
+    params = {p.name: p for p in collected["parameters"]}
+    for ph in collected["phases"]:
+        file, line = item_lines.get(id(ph), ("phases.yaml", None))
+        for name, value in ph.attributes.items():
+            param = params.get(name)
+            if param is None or param.low <= value <= param.high:
+                continue
+            doc = docs.get("phases.yaml")
+            where = doc.line_of((item_index.get(id(ph), -1), "attributes", name)) if doc else None
+            problems.append(Problem(file, f"attribute {name} = {value:g} lies outside the range "
+                                    f"[{param.low:g}, {param.high:g}] of the parameter it feeds "
+                                    "(parameters.yaml)", field=f"{ph.id}.attributes.{name}",
+                                    line=where or line))
+    claims = {c.id: c for c in collected["claims"]}
+    graphs: list[tuple[str, str, dict[str, list[str]]]] = [
+        ("claims", "evidence", {c.id: [e for e in c.evidence if e in claims]
+                                for c in collected["claims"]}),
+        ("places", "parent", {p.id: [p.parent] if p.parent else []
+                              for p in collected["places"]}),
+        ("actors", "affiliation", {a.id: [a.affiliation] if a.affiliation else []
+                                   for a in collected["actors"]}),
+    ]
+    by_id = {getattr(i, "id", None): i for items in collected.values() for i in items}
+    for kind, fld, edges in graphs:
+        for cycle in _cycles(edges):
+            first = by_id[cycle[0]]
+            file, line = item_lines.get(id(first), (f"{kind}.yaml", None))
+            problems.append(Problem(file, f"{kind} form a cycle through {fld}: "
+                                    + " -> ".join([*cycle, cycle[0]])
+                                    + f"; a {fld} chain must end", field=f"{cycle[0]}.{fld}",
+                                    line=line))
     return problems
+
+
+def _cycles(edges: Mapping[str, list[str]]) -> list[list[str]]:
+    """Each cycle of a directed graph once, starting at its first node in input order."""
+    order = {node: i for i, node in enumerate(edges)}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    found: list[list[str]] = []
+    for root in edges:
+        if state.get(root):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, Iterator[str]]] = [(root, iter(edges.get(root, [])))]
+        state[root] = 1
+        path.append(root)
+        while stack:
+            node, children = stack[-1]
+            nxt = next(children, None)
+            if nxt is None:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+            elif state.get(nxt) == 1:
+                cycle = path[path.index(nxt):]
+                start = min(range(len(cycle)), key=lambda k: order.get(cycle[k], 0))
+                found.append(cycle[start:] + cycle[:start])
+            elif not state.get(nxt) and nxt in edges:
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append((nxt, iter(edges.get(nxt, []))))
+    return found

@@ -13,18 +13,33 @@ typo in a case file is caught where it is made.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from qpq.case._dates import FuzzyDate
 from qpq.case._links import URL_PATTERN, check_url
+from qpq.case._units import UNITS
 
 __all__ = [
+    "PHASE_ATTRIBUTES",
+    "REQUIRED_FILES",
+    "RULES_BEYOND_JSON_SCHEMA",
     "Actor",
     "Attack",
     "Attribution",
+    "BargainingFile",
     "BargainingIssue",
     "BargainingPosition",
     "CaseMeta",
@@ -50,10 +65,64 @@ __all__ = [
     "SourceKind",
     "Spelling",
     "TalibanAction",
+    "Unit",
+    "bargaining_problems",
     "case_json_schema",
 ]
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+
+REQUIRED_FILES: tuple[str, ...] = ("case.yaml", "sources.yaml", "actors.yaml", "places.yaml",
+                                   "phases.yaml", "events.yaml", "claims.yaml",
+                                   "parameters.yaml")
+"""Files every case needs: the lenses cannot run, or the evidence means nothing, without them.
+
+Any other case file is optional, but one that is present must hold at least one item: an
+empty file is far more often a damaged one than a deliberate "none".
+"""
+
+RULES_BEYOND_JSON_SCHEMA: dict[str, tuple[str, ...]] = {
+    "every file": (
+        "numbers are finite: no .nan, .inf or -.inf (JSON has none, YAML does)",
+        "ids are unique across the whole case, and every reference resolves to an item of the "
+        "kind its field names",
+    ),
+    "sources.yaml": (
+        "a source has a title, a publisher or at least one author",
+        "a source has a date, or a note saying why it has none",
+    ),
+    "phases.yaml": (
+        "a phase does not start after it ends (its earliest start is not after its latest end)",
+        "an attribute that feeds a parameter lies inside that parameter's low-high range in "
+        "parameters.yaml",
+    ),
+    "quantities.yaml": ("value_high is not below value",),
+    "claims.yaml": (
+        "a claim does not cite itself in evidence or first_reported",
+        "claims do not cite each other in a cycle",
+        "a stylised fact's target window does not start after it ends",
+    ),
+    "places.yaml": ("parents do not form a cycle",),
+    "actors.yaml": ("affiliations do not form a cycle",),
+    "estimates.yaml": ("value_high is not below value; implied is (low, high) with low <= high",),
+    "parameters.yaml": ("low <= default <= high; evidence given unless assumption is true; "
+                        "an integer parameter's default, low and high are whole numbers",),
+    "attacks.yaml": ("killed_total is not below chinese_killed",),
+    "bargaining.yaml": (
+        "scale_min is below scale_max, and every anchor is a number on the scale",
+        "a position, and its position_range, lie inside the issue's scale",
+        "each actor has at most one position per issue",
+        "an issue with positions has positions of at least two actors",
+        "every *_range is (low, high) with low <= high",
+    ),
+    "scenarios/*.yaml": ("an uncertainty's low is below its high",),
+    "case.yaml": ("the run block's dates are ordered: start < takeover <= until, start < "
+                  "backcast_as_of, start < forecast_as_of < forecast_until",),
+}
+"""The semantic rules the loader checks that JSON Schema cannot express, by file.
+
+``qpq evidence schema`` exports them next to the schemas, and docs/case-file.md lists them.
+"""
 
 
 def _year_as_text(value: object) -> object:
@@ -80,8 +149,36 @@ WebUrl = Annotated[str, AfterValidator(check_url),
 """A link the report renders: ``http(s)://HOST...`` or ``doi:10....`` (never ``javascript:``)."""
 
 
+def _known_unit(value: str) -> str:
+    if value not in UNITS:
+        raise ValueError(f"unknown unit {value!r}; allowed: {', '.join(sorted(UNITS))}")
+    return value
+
+
+Unit = Annotated[str, AfterValidator(_known_unit),
+                 Field(json_schema_extra={"enum": sorted(UNITS)})]
+"""A unit from the declared vocabulary (:data:`qpq.case._units.UNITS`)."""
+
+
+def _not_after(start: str, end: str | None, what: str) -> None:
+    # Fuzzy dates overlap when their precisions differ ("2021" and "2021-08"), so only an
+    # interval whose earliest possible start lies after its latest possible end is refused.
+    if end is None:
+        return
+    if FuzzyDate.parse(start).earliest > FuzzyDate.parse(end).latest:
+        raise ValueError(f"{what} starts ({start}) after it ends ({end}); need start <= end")
+
+
+def _ordered_pair(pair: tuple[float, float] | None, name: str) -> None:
+    if pair is not None and pair[0] > pair[1]:
+        raise ValueError(f"{name} [{pair[0]:g}, {pair[1]:g}] must be (low, high) with "
+                         "low <= high")
+
+
 class _Item(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # Finite numbers everywhere: no field of a case means anything at NaN or infinity.
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
+                              allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- metadata
@@ -192,6 +289,16 @@ class Source(_Item):
     citations: list[Citation] = Field(default_factory=list)
     note: str | None = None
 
+    @model_validator(mode="after")
+    def _identifiable(self) -> Source:
+        if not (self.title or self.publisher or self.authors):
+            raise ValueError("a source needs a title, a publisher or at least one author, so "
+                             "a reader can find it")
+        if self.date is None and not self.note:
+            raise ValueError("a source needs a publication date, or a note saying why it has "
+                             "none (the as-of views date items by their sources)")
+        return self
+
     @property
     def footnotes(self) -> list[int]:
         """Footnote numbers that cite this source, in order."""
@@ -226,6 +333,18 @@ class Place(_Item):
     description: str | None = None
 
 
+PHASE_ATTRIBUTES: dict[str, tuple[float, float, str]] = {
+    "us_presence": (0.0, 1.0, "the share of US/NATO counter-terrorism presence; feeds the "
+                    "parameter us_presence"),
+    "taliban_in_power": (0.0, 1.0, "1 while the Taliban govern, else 0"),
+}
+"""The phase attributes the simulator reads, with the range each may take.
+
+A phase attribute that shares its name with a parameter must also lie inside that
+parameter's range in ``parameters.yaml`` (checked when the case is loaded).
+"""
+
+
 class Phase(_Item):
     """A dated interval of the case's history (e.g. the US/NATO presence)."""
 
@@ -236,8 +355,32 @@ class Phase(_Item):
     description: str
     sources: list[Id] = Field(min_length=1)
     attributes: dict[str, float] = Field(
-        default_factory=dict, description="numbers the simulator reads, e.g. us_presence"
-    )
+        default_factory=dict, description="numbers the simulator reads, e.g. us_presence",
+        json_schema_extra={
+            "properties": {name: {"type": "number", "minimum": lo, "maximum": hi,
+                                  "description": text}
+                           for name, (lo, hi, text) in PHASE_ATTRIBUTES.items()},
+            "additionalProperties": False})
+
+    @field_validator("end")
+    @classmethod
+    def _ends_after_start(cls, end: str | None, info: ValidationInfo) -> str | None:
+        if "start" in info.data:
+            _not_after(info.data["start"], end, "the phase")
+        return end
+
+    @field_validator("attributes")
+    @classmethod
+    def _known_attributes(cls, attributes: dict[str, float]) -> dict[str, float]:
+        for name, value in attributes.items():
+            if name not in PHASE_ATTRIBUTES:
+                raise ValueError(f"unknown attribute {name!r}; the simulator reads: "
+                                 + ", ".join(PHASE_ATTRIBUTES))
+            lo, hi, text = PHASE_ATTRIBUTES[name]
+            if not lo <= value <= hi:
+                raise ValueError(f"attribute {name} = {value:g} lies outside [{lo:g}, {hi:g}] "
+                                 f"({text})")
+        return attributes
 
 
 # --------------------------------------------------------------------------- evidence
@@ -286,15 +429,25 @@ class Quantity(_Located):
     measure: str = Field(
         description="what is measured; quantities with the same measure must agree"
     )
-    value: float
-    value_high: float | None = Field(default=None, description="upper end of a range")
+    value: float = Field(ge=0, description="every unit of the vocabulary counts or measures, "
+                         "so values are non-negative")
+    value_high: float | None = Field(default=None, ge=0, description="upper end of a range")
     qualifier: Literal["exact", "about", "more_than", "less_than", "at_least"] = "exact"
-    unit: str
+    unit: Unit
     as_stated: str = Field(description="the wording in the source, e.g. '57-mile section'")
     period: DateStr | None = None
     date: DateStr | None = Field(default=None, description="when the number was stated")
     description: str
     sources: list[Id] = Field(min_length=1)
+
+    @field_validator("value_high")
+    @classmethod
+    def _range(cls, high: float | None, info: ValidationInfo) -> float | None:
+        low = info.data.get("value")
+        if high is not None and low is not None and high < low:
+            raise ValueError(f"value_high {high:g} is below value {low:g}; a range needs "
+                             "value <= value_high")
+        return high
 
 
 class ClaimKind(StrEnum):
@@ -330,6 +483,13 @@ class FactTarget(_Item):
             raise ValueError("op 'between' needs value_high >= value")
         return self
 
+    @field_validator("end")
+    @classmethod
+    def _window(cls, end: str, info: ValidationInfo) -> str:
+        if "start" in info.data:
+            _not_after(info.data["start"], end, "the target's window")
+        return end
+
 
 class Claim(_Located):
     """An assertion of the paper (or of a source), linked to the evidence behind it."""
@@ -352,6 +512,14 @@ class Claim(_Located):
         description="sources or observations that on their own report the claim first; when "
         "given, the claim is known once all of them are (not when the rest of its evidence is)",
     )
+
+    @field_validator("evidence", "first_reported")
+    @classmethod
+    def _not_self_cited(cls, ids: list[str], info: ValidationInfo) -> list[str]:
+        own = info.data.get("id")
+        if own in ids:
+            raise ValueError(f"claim {own!r} cites itself; evidence must be other items")
+        return ids
 
 
 class Spelling(_Located):
@@ -403,7 +571,7 @@ class Estimate(_Observation):
     words: str | None = Field(default=None, description="a figure given only in words")
     implied: tuple[float, float] | None = Field(
         default=None, description="the interval the words imply (our reading, not the source's)")
-    unit: str = "fighters"
+    unit: Unit = "fighters"
     as_stated: str = Field(description="the wording in the source")
     reference: DateStr = Field(description="the date or period the figure is about")
     geography: Id = Field(description="place (country or province) the figure covers")
@@ -472,6 +640,15 @@ class Attack(_Observation):
                                       description="launched from across a border, if reported")
     summary: str
 
+    @field_validator("killed_total")
+    @classmethod
+    def _total_covers_chinese(cls, total: int | None, info: ValidationInfo) -> int | None:
+        chinese = info.data.get("chinese_killed")
+        if total is not None and chinese is not None and total < chinese:
+            raise ValueError(f"killed_total {total} is below chinese_killed {chinese}; the "
+                             "total counts everyone killed")
+        return total
+
     def perpetrators(self) -> set[str]:
         """Every actor that claimed or was blamed for the attack."""
         return set(self.claimed_by) | {a.actor for a in self.attributed_to}
@@ -534,6 +711,10 @@ class Parameter(_Item):
             )
         if not self.assumption and not self.evidence:
             raise ValueError("cite evidence ids, or set assumption: true")
+        if self.integer and not all(float(v).is_integer()
+                                    for v in (self.default, self.low, self.high)):
+            raise ValueError(f"an integer parameter needs whole numbers; got default "
+                             f"{self.default:g}, low {self.low:g}, high {self.high:g}")
         return self
 
 
@@ -549,6 +730,31 @@ class BargainingIssue(_Item):
         default_factory=dict, description="scale value -> what it means, e.g. '0': 'no contact'"
     )
 
+    @field_validator("scale_max")
+    @classmethod
+    def _scale(cls, high: float, info: ValidationInfo) -> float:
+        low = info.data.get("scale_min")
+        if low is not None and not low < high:
+            raise ValueError(f"scale_min {low:g} must be below scale_max {high:g}")
+        return high
+
+    @field_validator("anchors")
+    @classmethod
+    def _anchors_on_scale(cls, anchors: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        low, high = info.data.get("scale_min"), info.data.get("scale_max")
+        for key in anchors:
+            try:
+                point = float(key)
+            except ValueError:
+                raise ValueError(f"anchor {key!r} is not a number on the scale") from None
+            if low is not None and high is not None and not low <= point <= high:
+                raise ValueError(f"anchor {key} lies outside the scale [{low:g}, {high:g}]")
+        return anchors
+
+
+_NonNegative = Annotated[float, Field(ge=0)]
+_Share = Annotated[float, Field(ge=0, le=1)]
+
 
 class BargainingPosition(_Item):
     """An actor's position, capability and salience on one issue."""
@@ -561,8 +767,8 @@ class BargainingPosition(_Item):
     evidence: list[Id] = Field(default_factory=list)
     assumption: bool = False
     position_range: tuple[float, float] | None = None
-    capability_range: tuple[float, float] | None = None
-    salience_range: tuple[float, float] | None = None
+    capability_range: tuple[_NonNegative, _NonNegative] | None = None
+    salience_range: tuple[_Share, _Share] | None = None
     note: str | None = None
 
     @model_validator(mode="after")
@@ -570,6 +776,58 @@ class BargainingPosition(_Item):
         if not self.assumption and not self.evidence:
             raise ValueError("cite evidence ids, or set assumption: true with ranges")
         return self
+
+    @field_validator("position_range", "capability_range", "salience_range")
+    @classmethod
+    def _ordered(cls, pair: tuple[float, float] | None, info: ValidationInfo
+                 ) -> tuple[float, float] | None:
+        _ordered_pair(pair, str(info.field_name))
+        return pair
+
+
+class BargainingFile(_Item):
+    """``bargaining.yaml``: the issues, and the actors' positions on them."""
+
+    issues: list[BargainingIssue] = Field(min_length=1)
+    positions: list[BargainingPosition] = Field(
+        min_length=2, description="at least two actors on every issue that has positions")
+
+
+def bargaining_problems(issues: Sequence[BargainingIssue], positions: Sequence[BargainingPosition]
+                        ) -> list[tuple[int, str, str]]:
+    """Rules across ``bargaining.yaml``'s items: ``(position index, field, message)`` each.
+
+    A position lies inside its issue's scale (and so does its ``position_range``), each
+    actor takes one position per issue, and an issue with positions has at least two actors
+    (the bargaining models need someone to bargain with). A problem about a whole issue is
+    put on the issue's first position.
+    """
+    scales = {i.id: (i.scale_min, i.scale_max) for i in issues}
+    seen: dict[tuple[str, str], int] = {}
+    out: list[tuple[int, str, str]] = []
+    for index, pos in enumerate(positions):
+        key = (pos.actor, pos.issue)
+        if key in seen:
+            out.append((index, "actor", f"actor {pos.actor!r} already has a position on issue "
+                        f"{pos.issue!r} (position {seen[key] + 1}); one per actor and issue"))
+        seen.setdefault(key, index)
+        if pos.issue not in scales:
+            continue
+        lo, hi = scales[pos.issue]
+        if not lo <= pos.position <= hi:
+            out.append((index, "position", f"position {pos.position:g} lies outside issue "
+                        f"{pos.issue!r}'s scale [{lo:g}, {hi:g}]"))
+        rng = pos.position_range
+        if rng is not None and not lo <= rng[0] <= rng[1] <= hi:
+            out.append((index, "position_range", f"position_range [{rng[0]:g}, {rng[1]:g}] "
+                        f"leaves issue {pos.issue!r}'s scale [{lo:g}, {hi:g}]"))
+    for issue in issues:
+        on_issue = [i for i, p in enumerate(positions) if p.issue == issue.id]
+        actors = sorted({positions[i].actor for i in on_issue})
+        if on_issue and len(actors) < 2:
+            out.append((on_issue[0], "issue", f"issue {issue.id!r} has positions of one actor "
+                        f"({actors[0]}); the bargaining models need at least two"))
+    return out
 
 
 class ScenarioUncertainty(_Item):
@@ -579,6 +837,15 @@ class ScenarioUncertainty(_Item):
     low: float
     high: float
     distribution: Literal["uniform", "triangular", "normal"] = "uniform"
+
+    @field_validator("high")
+    @classmethod
+    def _ordered(cls, high: float, info: ValidationInfo) -> float:
+        # strict, as exploration samples the interval: a point is not an uncertainty
+        low = info.data.get("low")
+        if low is not None and not low < high:
+            raise ValueError(f"low={low:g} must be below high={high:g}")
+        return high
 
 
 class Scenario(_Item):
@@ -617,15 +884,16 @@ def case_json_schema() -> dict[str, Any]:
         "parameters.yaml": list[Parameter],
         "scenarios/*.yaml": Scenario,
     })
-
-    class _BargainingFile(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        issues: list[BargainingIssue] = Field(default_factory=list)
-        positions: list[BargainingPosition] = Field(default_factory=list)
-
-    files["bargaining.yaml"] = _BargainingFile
+    files["bargaining.yaml"] = BargainingFile
+    schemas = {name: TypeAdapter(t).json_schema() for name, t in files.items()}
+    for schema in schemas.values():
+        # a present file must hold at least one item (an empty one is refused by name)
+        if schema.get("type") == "array":
+            schema["minItems"] = 1
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "qpq case folder",
-        "files": {name: TypeAdapter(t).json_schema() for name, t in files.items()},
+        "required_files": list(REQUIRED_FILES),
+        "files": schemas,
+        "rules_beyond_json_schema": {k: list(v) for k, v in RULES_BEYOND_JSON_SCHEMA.items()},
     }

@@ -7,7 +7,7 @@ Examples::
     qpq bargain eum --data eu.csv --variant scholz-compat --rounds 10 --json
     qpq bargain eum --data eu.csv --set q=0.5 --set offer_rule=scholz
     qpq bargain exchange                              # built-in case, both issues
-    qpq bargain exchange --data cop21.csv --carry-over decide --json
+    qpq bargain exchange --data cop21.csv --carry-over decide --sizing decide --json
     qpq bargain montecarlo --draws 500 --seed 1
 
 ``--data`` reads a plain CSV (``actor,capability,position,salience`` [,``issue``]), Decide's
@@ -143,6 +143,10 @@ def exchange(
     carry_over: Annotated[str, typer.Option("--carry-over", help="full | decide (positions the "
                                             "next round starts from)")] = "full",
     seed: Annotated[int, typer.Option("--seed", help="seed for tie-breaking")] = 0,
+    sizing: Annotated[str, typer.Option("--sizing", help="current | decide (decide: "
+                                        "decide-exchange-model 2025.3.1's re-sizing, move caps "
+                                        "and tie draws; with --carry-over decide it gives "
+                                        "Decide's trajectory)")] = "current",
     case: CaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -150,12 +154,16 @@ def exchange(
 
     Example: ``qpq bargain exchange --json`` (the built-in case's two issues)
     """
-    from qpq.bargain import CarryOver, ExchangeOptions, run_exchange
+    from qpq.bargain import CarryOver, ExchangeOptions, Sizing, run_exchange
 
     if carry_over not in {c.value for c in CarryOver}:
         raise BadInputError(f"--carry-over must be one of: {', '.join(c.value for c in CarryOver)}"
                             f"; got {carry_over!r}")
-    opts = ExchangeOptions(rounds=rounds, carry_over=CarryOver(carry_over), seed=seed)
+    if sizing not in {c.value for c in Sizing}:
+        raise BadInputError(f"--sizing must be one of: {', '.join(c.value for c in Sizing)}"
+                            f"; got {sizing!r}")
+    opts = ExchangeOptions(rounds=rounds, carry_over=CarryOver(carry_over), seed=seed,
+                           sizing=Sizing(sizing))
     result = run_exchange(_issue_set(data, case), opts)
     if json_out:
         print_json(result.to_dict())

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.case import Case, FuzzyDate
+from qpq.case import PHASE_ATTRIBUTES, Case, FuzzyDate
 from qpq.errors import BadInputError
 
 __all__ = [
@@ -173,8 +173,8 @@ def build_timeline(case: Case, start: dt.date, stop: dt.date,
                             f"got start {start}, stop {stop}")
     q0, q1 = quarter_of(start), quarter_of(stop) + 1
     n = q1 - q0
-    attrs: dict[str, NDArray[np.float64]] = {"us_presence": np.zeros(n),
-                                             "taliban_in_power": np.zeros(n)}
+    # the case schema owns the attribute names (and their ranges, checked on loading)
+    attrs: dict[str, NDArray[np.float64]] = {name: np.zeros(n) for name in PHASE_ATTRIBUTES}
     used: list[str] = []
     for ph in case.phases:
         if not ph.attributes:

@@ -20,7 +20,7 @@ run: setup
 
 ## test: set up, then lint, type-check and run the whole test suite
 test: setup lint typecheck
-	$(BIN)/python -m pytest -q -n 2
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal
 
 lint: setup
 	$(BIN)/ruff check .

@@ -8,7 +8,8 @@ peer is the same chunk on qpq v1 (commit :data:`V1`, the code before the lookup 
 the pruned kernel through ``qpq.game.continuations``), checked out from this repository's
 history into a temporary folder and run in a child process beside ours, turn about, so both
 see the same machine. Figures are CPU seconds of the child (user + system, less sensitive
-to other load than wall time), medians of 3 chunks after one warm-up; the children also
+to other load than wall time), medians of 10 chunks (two children per version, each timing
+5 chunks after a warm-up); the children also
 print a digest of every outcome, which must agree (the stored results are identical).
 Needs the repository's git history; without it the peer is reported as unavailable.
 """
@@ -41,7 +42,7 @@ def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
 times = []
-for _ in range(4):
+for _ in range(6):
     t0 = cpu()
     out = evaluate_block(setup, design.values, 1, 0, policies)
     times.append(cpu() - t0)
@@ -80,14 +81,15 @@ def run() -> list[dict[str, Any]]:
         ours_t: list[float] = []
         v1_t: list[float] = []
         digests = set()
-        # each child times 3 chunks after a warm-up; the versions take turns
-        ours = _child(ROOT / "src")
-        ours_t += ours["times"]
-        digests.add(ours["digest"])
-        if old_src is not None:
-            v1 = _child(old_src)
-            v1_t += v1["times"]
-            digests.add(v1["digest"])
+        # each child times 5 chunks after a warm-up; the versions take turns, twice
+        for _ in range(2):
+            ours = _child(ROOT / "src")
+            ours_t += ours["times"]
+            digests.add(ours["digest"])
+            if old_src is not None:
+                v1 = _child(old_src)
+                v1_t += v1["times"]
+                digests.add(v1["digest"])
     ours_ms = statistics.median(ours_t) / n * 1e3
     same = len(digests) == 1
     v1_ms = statistics.median(v1_t) / n * 1e3 if v1_t else None
@@ -100,6 +102,7 @@ def run() -> list[dict[str, Any]]:
         "ratio": round(v1_ms / ours_ms, 3) if v1_ms else None, "n": n,
         "notes": (f"deal-under-uncertainty, mc, 1,024 experiments (one block), policies "
                   f"boycott + engage_reward_if_suppressed, 5 outcomes, 1996-2030; evaluate_block "
-                  f"in a child process per version, CPU time, median of 3 after a warm-up; "
+                  f"in two child processes per version taking turns, CPU time, median of 10 "
+                  f"chunks; "
                   f"ratio = v1 / ours (goal >= 2); identical outcomes: {same}"),
     }]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qpq.game._dominance import taliban_base
+from qpq.game._dominance import Dominance, dominance, taliban_base
 from qpq.game._kernel import DEFAULT_TOL, best_responses, continuation_kernel, profiles
 from qpq.game._payoffs import GameTensors, build_tensors
 from qpq.game._selection import ChunkSelection, fallback_move, select
@@ -80,8 +80,31 @@ class MoveKernels:
     china_tie: NDArray[np.bool_]
 
 
-def move_kernels(t: GameTensors, tol: float = DEFAULT_TOL, *, prune: bool = True
-                 ) -> MoveKernels:
+def _prepared(t: GameTensors, tol: float, repeat: int
+              ) -> list[tuple[Dominance, FloatArray]] | None:
+    """Per first move, what survives dominance and the Taliban's base payoff, each repeated.
+
+    Neither depends on the type prior, so a game solved at many beliefs computes them once
+    per point and repeats them ``repeat`` times (the rows of :meth:`GameTensors.take` with
+    ``np.repeat``), bit for bit what computing them on the repeated tensors gives.
+    """
+    if t.taliban_action_part is None:
+        return None
+    out: list[tuple[Dominance, FloatArray]] = []
+    bases: dict[int, FloatArray] = {}
+    for mi in range(len(t.structure.first_moves)):
+        key = id(t.u_taliban[mi])
+        if key not in bases:
+            bases[key] = taliban_base(t, mi)
+        dom = dominance(t, mi, tol, bases[key])
+        out.append((Dominance(alive=np.repeat(dom.alive, repeat, axis=0),
+                              allowed=np.repeat(dom.allowed, repeat, axis=2)),
+                    np.repeat(bases[key], repeat, axis=0)))
+    return out
+
+
+def move_kernels(t: GameTensors, tol: float = DEFAULT_TOL, *, prune: bool = True,
+                 prepared: list[tuple[Dominance, FloatArray]] | None = None) -> MoveKernels:
     """Run the kernel after every first move of ``t`` and keep the profiles that matter.
 
     Parameters
@@ -93,6 +116,8 @@ def move_kernels(t: GameTensors, tol: float = DEFAULT_TOL, *, prune: bool = True
     prune
         Use the pruned kernel (same equilibria, several times faster) where the Taliban's
         payoff separates; otherwise every profile goes through the full kernel.
+    prepared
+        Per first move, its dominance and the Taliban's base payoff, when already known.
     """
     n = t.n_points
     oks, vals, resps = [], [], []
@@ -102,10 +127,14 @@ def move_kernels(t: GameTensors, tol: float = DEFAULT_TOL, *, prune: bool = True
         if prune and t.taliban_action_part is not None:
             from qpq.game._pruned import pruned_kernel
 
-            key = id(t.u_taliban[mi])
-            if key not in bases:
-                bases[key] = taliban_base(t, mi)
-            pk = pruned_kernel(t, mi, tol, base=bases[key])
+            if prepared is not None:
+                dom, base = prepared[mi]
+                pk = pruned_kernel(t, mi, tol, dom=dom, base=base)
+            else:
+                key = id(t.u_taliban[mi])
+                if key not in bases:
+                    bases[key] = taliban_base(t, mi)
+                pk = pruned_kernel(t, mi, tol, base=bases[key])
             oks.append(pk.taliban_ok)
             vals.append(pk.china_value)
             resps.append(pk.response)
@@ -195,19 +224,22 @@ def continuations(params: Mapping[str, ArrayLike], structure: GameStructure = FU
         Use the pruned kernel (see :func:`move_kernels`).
     """
     t = build_tensors(params, structure)
+    prepared = None
     if beliefs is not None:
         b = np.asarray(beliefs, dtype=float).reshape(-1)
+        prepared = _prepared(t, tol, b.size) if prune else None
         t = t.take(np.repeat(np.arange(t.n_points), b.size)).with_prior(np.tile(b, t.n_points))
-    return solve_continuations(t, tol, prune=prune)
+    return solve_continuations(t, tol, prune=prune, prepared=prepared)
 
 
-def solve_continuations(t: GameTensors, tol: float = DEFAULT_TOL, *, prune: bool = True
+def solve_continuations(t: GameTensors, tol: float = DEFAULT_TOL, *, prune: bool = True,
+                        prepared: list[tuple[Dominance, FloatArray]] | None = None
                         ) -> Continuations:
     """:func:`continuations` on tensors already built (for solvers inside :mod:`qpq.game`)."""
     st = t.structure
     n, n_m, n_types = t.n_points, len(st.first_moves), len(st.types)
     groups = st.report_groups
-    mk = move_kernels(t, tol, prune=prune)
+    mk = move_kernels(t, tol, prune=prune, prepared=prepared)
     sel = select(mk.eq, mk.value, tol)
     prof = profiles(n_types)
     rows_all = np.arange(n)

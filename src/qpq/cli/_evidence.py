@@ -146,24 +146,16 @@ def record(
     console.print(f"[bold]The record{what}{when}[/bold]: {data['total']} observations "
                   f"({data['un_figures']} UN figures from {data['un_reports_with_figures']} "
                   "UN reports)")
-    counts = Table(title="Observations per kind")
-    counts.add_column("kind")
-    counts.add_column("n", justify="right")
-    for kind, n in data["counts"].items():
-        counts.add_row(kind, str(n))
-    console.print(counts)
-    bodies = Table(title="Estimates per estimating body")
-    bodies.add_column("body", overflow="fold")
-    bodies.add_column("n", justify="right")
-    for body, n in data["by_body"].items():
-        bodies.add_row(body, str(n))
-    console.print(bodies)
-    pubs = Table(title="Observations per source publisher")
-    pubs.add_column("publisher", overflow="fold")
-    pubs.add_column("n", justify="right")
-    for pub, n in data["by_publisher"].items():
-        pubs.add_row(pub, str(n))
-    console.print(pubs)
+    for title, column, key in (("Observations per kind", "kind", "counts"),
+                               ("Estimates per estimating body", "body", "by_body"),
+                               ("Observations per source publisher", "publisher",
+                                "by_publisher")):
+        table = Table(title=title)
+        table.add_column(column, overflow="fold")
+        table.add_column("n", justify="right")
+        for name, n in data[key].items():
+            table.add_row(name, str(n))
+        console.print(table)
 
 
 @app.command("audit")

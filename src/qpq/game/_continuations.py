@@ -33,6 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 from qpq.game._dominance import Dominance, dominance, taliban_base
 from qpq.game._kernel import DEFAULT_TOL, best_responses, continuation_kernel, profiles
 from qpq.game._payoffs import GameTensors, build_tensors
+from qpq.game._pruned import pruned_kernel
 from qpq.game._selection import ChunkSelection, fallback_move, select
 from qpq.game._spec import FULL_GAME, GameStructure
 
@@ -125,8 +126,6 @@ def move_kernels(t: GameTensors, tol: float = DEFAULT_TOL, *, prune: bool = True
     bases: dict[int, FloatArray] = {}       # the Engage[ρ] share one Taliban payoff array
     for mi in range(len(t.structure.first_moves)):
         if prune and t.taliban_action_part is not None:
-            from qpq.game._pruned import pruned_kernel
-
             if prepared is not None:
                 dom, base = prepared[mi]
                 pk = pruned_kernel(t, mi, tol, dom=dom, base=base)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 from itertools import product
 
 import numpy as np
@@ -170,22 +171,17 @@ class GameStructure:
     def type_index(self, sincere: NDArray[np.bool_] | bool,
                    high_capacity: NDArray[np.bool_] | bool) -> NDArray[np.int64]:
         """Position of the type (sincere, high_capacity) in :attr:`types` (−1: not in it)."""
-        table = np.full((2, 2), -1, dtype=np.int64)
-        for i, t in enumerate(self.types):
-            table[int(t.sincere), int(t.high_capacity)] = i
-        return np.asarray(table[np.asarray(sincere, dtype=np.int64),
+        return np.asarray(self._type_table[np.asarray(sincere, dtype=np.int64),
                                 np.asarray(high_capacity, dtype=np.int64)])
 
     def signal_index(self, s: NDArray[np.integer] | int, d: NDArray[np.integer] | int,
                      r_close: NDArray[np.integer | np.bool_] | int | None = None
                      ) -> NDArray[np.int64]:
         """Position of the observation (s, d, r) in :attr:`signals`, vectorised."""
-        table = np.full((2, 2, 2), -1, dtype=np.int64)
-        for i, g in enumerate(self.signals):
-            table[g.s, g.d, 0 if g.r_close is None else g.r_close] = i
         r = np.zeros_like(np.asarray(s)) if r_close is None else np.asarray(r_close)
-        return np.asarray(table[np.asarray(s, dtype=np.int64), np.asarray(d, dtype=np.int64),
-                                np.asarray(r, dtype=np.int64)])
+        return np.asarray(self._signal_table[np.asarray(s, dtype=np.int64),
+                                             np.asarray(d, dtype=np.int64),
+                                             np.asarray(r, dtype=np.int64)])
 
     @property
     def report_free_signals(self) -> tuple[tuple[int, int], ...]:
@@ -195,10 +191,31 @@ class GameStructure:
     def report_free_index(self, s: NDArray[np.integer] | int, d: NDArray[np.integer] | int
                           ) -> NDArray[np.int64]:
         """Position of (s, d) in :attr:`report_free_signals`, vectorised."""
+        return np.asarray(self._report_free_table[np.asarray(s, dtype=np.int64),
+                                                  np.asarray(d, dtype=np.int64)])
+
+    # the lookup tables behind the index methods, built once per structure (the simulator
+    # asks for indices every quarter)
+    @cached_property
+    def _type_table(self) -> NDArray[np.int64]:
+        table = np.full((2, 2), -1, dtype=np.int64)
+        for i, t in enumerate(self.types):
+            table[int(t.sincere), int(t.high_capacity)] = i
+        return table
+
+    @cached_property
+    def _signal_table(self) -> NDArray[np.int64]:
+        table = np.full((2, 2, 2), -1, dtype=np.int64)
+        for i, g in enumerate(self.signals):
+            table[g.s, g.d, 0 if g.r_close is None else g.r_close] = i
+        return table
+
+    @cached_property
+    def _report_free_table(self) -> NDArray[np.int64]:
         table = np.full((2, 2), -1, dtype=np.int64)
         for i, (si, di) in enumerate(self.report_free_signals):
             table[si, di] = i
-        return np.asarray(table[np.asarray(s, dtype=np.int64), np.asarray(d, dtype=np.int64)])
+        return table
 
     @property
     def report_groups(self) -> NDArray[np.int64]:

@@ -4,4 +4,6 @@ import sys
 
 from bench.runner import main
 
-sys.exit(main(sys.argv[1:]))
+# guarded: the fuzz benchmark's worker processes start by importing this module again
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -36,6 +36,7 @@ MODULES: dict[str, str] = {
     "lookup": "bench.lookup_bench",
     "dashboard": "bench.dashboard_bench",
     "cli": "bench.cli_bench",
+    "fuzz": "bench.fuzz_bench",
 }
 
 FIELDS = ("name", "figure", "unit", "peer", "peer_figure", "ratio", "n", "machine", "date",
@@ -87,6 +88,12 @@ def render(entries: list[dict[str, Any]]) -> str:
         lines.append("| " + " | ".join(_fmt(e.get(k)) for k in (
             "name", "figure", "unit", "peer", "peer_figure", "ratio", "n", "date", "notes"))
             + " |")
+    for short in MODULES:
+        # a module may explain its rows at more length than a table cell holds
+        if any(e.get("module") == short for e in entries):
+            about = getattr(importlib.import_module(MODULES[short]), "ABOUT", None)
+            if about:
+                lines += ["", about.strip()]
     machines = sorted({e["machine"] for e in entries if e.get("machine")})
     if machines:
         lines += ["", "Machines: " + "; ".join(f"`{m}`" for m in machines)]

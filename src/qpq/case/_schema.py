@@ -856,7 +856,9 @@ class Scenario(_Item):
     uncertainties: list[ScenarioUncertainty] = Field(min_length=1)
     levers: list[str] = Field(default_factory=list)
     outcomes: list[str] = Field(default_factory=list)
-    n: int = Field(default=1024, ge=1)
+    # at most ten million experiments: a bound on what a scenario may ask for, far above any
+    # design this machine runs (a larger n is a typo or hostile, and would exhaust memory)
+    n: int = Field(default=1024, ge=1, le=10_000_000)
     seed: int = Field(default=0, ge=0)
     extra: dict[str, Any] = Field(default_factory=dict, description="lens-specific settings")
 

@@ -36,6 +36,10 @@ __all__ = ["app"]
 
 app = typer.Typer(help=GROUP_HELP["bargain"], no_args_is_help=True)
 
+MAX_ROUNDS = 1000
+"""Most rounds either model may be asked for: each round costs the same, and the exchange model
+runs every round it is given (a mistyped --rounds 10000000000 would run for ever)."""
+
 DataOpt = Annotated[Path | None, typer.Option(
     "--data", help="data file (CSV, Decide or KTAB SMP); default: the case's bargaining data",
     dir_okay=False)]
@@ -96,8 +100,8 @@ def eum(
     data: DataOpt = None,
     issue: Annotated[str | None, typer.Option("--issue", help="issue id (default: the first "
                                               "issue of --data, or 'recognition')")] = None,
-    rounds: Annotated[int | None, typer.Option("--rounds", min=0, help="rounds to run at "
-                                               "most")] = None,
+    rounds: Annotated[int | None, typer.Option("--rounds", min=0, max=MAX_ROUNDS,
+                                               help="rounds to run at most")] = None,
     variant: Annotated[str, typer.Option("--variant", help="default | scholz-compat")
                        ] = "default",
     set_: Annotated[list[str] | None, typer.Option(
@@ -139,7 +143,8 @@ def eum(
 @app.command()
 def exchange(
     data: DataOpt = None,
-    rounds: Annotated[int, typer.Option("--rounds", min=0, help="rounds of exchange")] = 10,
+    rounds: Annotated[int, typer.Option("--rounds", min=0, max=MAX_ROUNDS,
+                                        help="rounds of exchange")] = 10,
     carry_over: Annotated[str, typer.Option("--carry-over", help="full | decide (positions the "
                                             "next round starts from)")] = "full",
     seed: Annotated[int, typer.Option("--seed", help="seed for tie-breaking")] = 0,

@@ -202,8 +202,8 @@ def validate(path: Annotated[Path, typer.Argument(help="case folder")],
 
 
 @app.command()
-def schema(out: Annotated[Path | None, typer.Option("--out", help="write to this file")] = None
-           ) -> None:
+def schema(out: Annotated[Path | None, typer.Option("--out", help="write to this file",
+                                                    dir_okay=False)] = None) -> None:
     """Print (or write) the JSON Schema of every case file.
 
     Example: ``qpq evidence schema --out case.schema.json``

@@ -152,7 +152,8 @@ def solve_command(
 @app.command("export")
 def export_command(
     fmt: Annotated[str, typer.Option("--format", help="output format (efg)")] = "efg",
-    out: Annotated[Path, typer.Option("--out", help="file to write")] = Path("qpq_game.efg"),
+    out: Annotated[Path, typer.Option("--out", help="file to write",
+                                      dir_okay=False)] = Path("qpq_game.efg"),
     sets: SetOpt = None,
     case: CaseOpt = None,
     first_moves: MoveOpt = None,

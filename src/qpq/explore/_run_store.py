@@ -240,6 +240,71 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# what each manifest field must hold: (field, test, what is allowed)
+_SHAPE: tuple[tuple[str, Any, str], ...] = (
+    ("status", lambda v: isinstance(v, str), "text"),
+    ("history", lambda v: isinstance(v, list) and all(isinstance(h, dict) for h in v),
+     "a list of session records"),
+    ("config", lambda v: isinstance(v, dict), "a mapping"),
+    ("config.scenario", lambda v: isinstance(v, str), "text"),
+    ("config.scenario_hash", lambda v: isinstance(v, str), "text"),
+    ("config.method", lambda v: isinstance(v, str), "text"),
+    ("config.n", lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    ("config.seed", _is_int, "an integer"),
+    ("config.chunk_blocks", lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    ("config.policies", _is_str_list, "a list of policy names"),
+    ("config.outcomes", _is_str_list, "a list of outcome names"),
+    ("config.uncertainties", _is_str_list, "a list of parameter names"),
+    ("config.model_hash", lambda v: isinstance(v, str), "text"),
+    ("config.code", lambda v: isinstance(v, dict), "a mapping"),
+    ("chunks", lambda v: isinstance(v, dict), "a mapping"),
+    ("chunks.count", lambda v: _is_int(v) and v >= 0, "an integer >= 0"),
+    ("chunks.layout", lambda v: isinstance(v, list) and all(
+        isinstance(r, list) and len(r) == 4 and all(_is_int(x) and x >= 0 for x in r)
+        for r in v), "a list of [first block, stop block, first row, stop row] integers"),
+    ("chunks.files", lambda v: isinstance(v, dict), "a mapping of chunk records"),
+    ("done", lambda v: isinstance(v, list) and all(
+        isinstance(r, list) and len(r) == 2 and all(_is_int(x) and x >= 0 for x in r)
+        and r[0] < r[1] for r in v), "a list of [start, stop) ranges of chunk numbers"),
+)
+
+
+def _shape_problems(manifest: Any, file: str) -> list[Problem]:
+    """Every manifest field that is missing or of the wrong kind, named.
+
+    Checked before anything reads the manifest, so that an edited or damaged one is refused
+    with the field at fault rather than failing wherever a value is first used.
+    """
+    out: list[Problem] = []
+    for name, ok, allowed in _SHAPE:
+        holder: Any = manifest
+        *parents, key = name.split(".")
+        for parent in parents:
+            holder = holder.get(parent)
+            if not isinstance(holder, dict):
+                break
+        if not isinstance(holder, dict):
+            continue  # the parent's own problem is reported
+        if key not in holder:
+            out.append(Problem(file, f"missing; must be {allowed}", name))
+        elif not ok(holder[key]):
+            out.append(Problem(file, f"{_short(holder[key])} is not {allowed}", name))
+    return out
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 _DIFF_HINT = {
     "scenario_hash": "the scenario file's content changed",
     "model_hash": "the case (timeline or parameter defaults) changed",
@@ -310,8 +375,12 @@ class RunStore:
                                 "runs with `qpq explore run SCENARIO --out DIR`")
         try:
             manifest = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise BadInputError(f"{file}: unreadable manifest ({exc})") from None
+        except RecursionError:
+            # the JSON decoder recurses once per level; a manifest is four levels deep
+            raise BadInputError(f"{file}: unreadable manifest (nested too deeply to be one "
+                                "qpq writes)") from None
         found = manifest.get("format") if isinstance(manifest, dict) else None
         if found in _UNVERIFIABLE:
             raise BadInputError(
@@ -321,6 +390,10 @@ class RunStore:
         if not isinstance(manifest, dict) or found != FORMAT:
             raise BadInputError(f"{file}: field format: {found!r} is not a qpq run; "
                                 f"allowed: {FORMAT!r}")
+        shape = _shape_problems(manifest, str(file))
+        if shape:
+            raise BadInputError(f"{file}: malformed manifest (edited or damaged); start the run "
+                                "again in a new directory", problems=shape)
         try:
             RunConfig.from_json(manifest["config"])
             from_ranges(manifest["done"])

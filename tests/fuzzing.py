@@ -356,10 +356,14 @@ def _numeric_path(item: dict[str, Any]) -> tuple[dict[str, Any], str] | None:
     return None
 
 
+FREE_LABELS = frozenset({"id", "group", "kind", "type", "name", "title", "unit", "style"})
+"""Fields whose text may equal an id without pointing at it (a parameter's ``group: china``)."""
+
+
 def _reference(item: dict[str, Any], ids: frozenset[str]) -> tuple[dict[str, Any], str] | None:
     """A (mapping, key) holding another item's id (or a list of them)."""
     for k in _fields(item):
-        if k == "id":
+        if k in FREE_LABELS:
             continue
         v = item[k]
         if (isinstance(v, str) and v in ids) or (
@@ -388,12 +392,7 @@ def _cli(argv: list[str], protect: Sequence[Path] = (), report_words: tuple[str,
 
 
 # -- surface: case files ----------------------------------------------------------------------
-OPTIONAL_CASE_FILES = frozenset({"attacks.yaml", "bargaining.yaml", "curated_findings.yaml",
-                                 "estimates.yaml", "milestones.yaml", "taliban_actions.yaml",
-                                 "scenarios/deal.yaml"})
-
-
-def _file_mutation(text: str, rng: np.random.Generator, ids: frozenset[str], optional: bool
+def _file_mutation(text: str, rng: np.random.Generator, ids: frozenset[str], required: bool
                    ) -> tuple[str, str | bytes | None, bool | None, tuple[str, ...]]:
     """(name, new content or None to delete, invalid?, fields) for one YAML data file."""
     roll = rng.random()
@@ -405,8 +404,6 @@ def _file_mutation(text: str, rng: np.random.Generator, ids: frozenset[str], opt
             return name, json.dumps(data, allow_nan=True), invalid, _alts(fld)
     if roll < 0.87:
         name, raw, invalid_text = _text_mutation(text, rng)
-        if name == "empty" and optional:
-            invalid_text = None
         return name, raw, invalid_text, ()
     if roll < 0.95:
         names = sorted(HOSTILE_YAML)
@@ -416,16 +413,19 @@ def _file_mutation(text: str, rng: np.random.Generator, ids: frozenset[str], opt
     if roll < 0.98:
         return "top level: mapping <-> list", ("- a\n- b\n" if text.lstrip()[:1] != "-"
                                                else "a: 1\n"), True, ()
-    return "file deleted", None, None if optional else True, ()
+    return "file deleted", None, True if required else None, ()
 
 
 def gen_case(seeds: Seeds, rng: np.random.Generator) -> FuzzInput:
     builtin = rng.random() < 0.15
+    if builtin and rng.random() < 0.15:
+        return _case_regression(seeds, rng)
     files = seeds.builtin if builtin else seeds.mini
     names = sorted(files)
     fname = names[int(rng.integers(len(names)))]
-    name, content, invalid, fields = _file_mutation(
-        files[fname], rng, seeds.ids, optional=builtin and fname in OPTIONAL_CASE_FILES)
+    from qpq.case import REQUIRED_FILES
+    name, content, invalid, fields = _file_mutation(files[fname], rng, seeds.ids,
+                                                    required=fname in REQUIRED_FILES)
     via = rng.random()
 
     def build(work: Path) -> Action:
@@ -454,6 +454,25 @@ def gen_case(seeds: Seeds, rng: np.random.Generator) -> FuzzInput:
         named = tuple(sorted({Path(f).name for f in files}))
     return FuzzInput("case", fname, f"{'built-in' if builtin else 'mini'}: {name}", invalid,
                      named, fields, build)
+
+
+def _case_regression(seeds: Seeds, rng: np.random.Generator) -> FuzzInput:
+    """One of issue 20's inputs (``tests/case/regressions.py``), in the built-in case."""
+    from tests.case.regressions import REGRESSIONS
+    names = sorted(REGRESSIONS)
+    name = names[int(rng.integers(len(names)))]
+    mutate, fname, fld = REGRESSIONS[name]
+
+    def build(work: Path) -> Action:
+        root = work / "case"
+        for other, text in seeds.builtin.items():
+            _write(root / other, text)
+        mutate(root)
+        from qpq.case import load_case
+        return Action(call=lambda: load_case(root))
+
+    return FuzzInput("case", fname, f"issue 20 regression: {name}", True, (fname,),
+                     _alts(fld), build)
 
 
 # -- surface: scenario files ------------------------------------------------------------------
@@ -663,12 +682,11 @@ def gen_cli(seeds: Seeds, rng: np.random.Generator) -> FuzzInput:
                     ("sim", "run", "--workers"), ("bargain", "exchange", "--rounds"),
                     ("explore", "validate", "deal-under-uncertainty", "--n")])
         value = pick(BAD_INTS)
-        if opt[-1] == "--max-equilibria" and value == "9" * 40:
-            value = "-5"
+        if opt[-1] in ("--seed", "--workers") and value == "9" * 40:
+            value = "-5"  # a huge seed is valid (and runs the whole simulation)
         argv = [*opt, value]
         name, fields = f"{opt[-1]} {value!r}", (opt[-1], value) if value else (opt[-1],)
-        # a huge whole number is within --seed's (and --workers's) documented range
-        invalid = None if value == "9" * 40 else True
+
     elif op == 2:
         cmd = pick([["evidence", "timeline", "--as-of"], ["evidence", "timeline", "--from"],
                     ["evidence", "search", "Wakhan", "--as-of"], ["sim", "run", "--start"],
@@ -815,7 +833,8 @@ def _manifest_mutation(doc: dict[str, Any], rng: np.random.Generator
         return f"{key} dropped", doc, (key,)
     if op == 6:
         key = pick_str(rng, ["config", "chunks", "history"])
-        doc[key] = pick_str(rng, [[], "x", 3, None])
+        doc[key] = pick_str(rng, [{"a": 1}, "x", 3, None] if key != "config" else
+                            [[], "x", 3, None])
         return f"{key} wrong type", doc, (key,)
     if op == 7:
         return "manifest is a list", [doc], ()

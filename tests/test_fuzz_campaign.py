@@ -142,3 +142,14 @@ def test_an_absurd_number_of_rounds_is_refused(command):
     """Was: bargain exchange --rounds 10**40 ran until killed."""
     rc, err = _cli(["bargain", command, "--rounds", "9" * 40])
     assert rc == 2 and "--rounds" in err, err
+
+
+@pytest.mark.parametrize(("argv", "option"), [
+    (["game", "solve", "--max-equilibria", "-5"], "--max-equilibria"),  # was: accepted
+    (["sim", "run", "--n", "9" * 40], "--n"),  # was: ran until killed
+    (["sim", "forecast", "--n", "0"], "--n"),  # was: no lower bound
+    (["explore", "run", "deal-under-uncertainty", "--n", "9" * 40], "--n"),
+])
+def test_absurd_sizes_are_refused_naming_the_option(argv, option):
+    rc, err = _cli(argv)
+    assert rc == 2 and option in err, err

@@ -44,8 +44,8 @@ ScenarioArg = Annotated[str, typer.Argument(help="scenario file or built-in scen
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document")]
 CaseOpt = Annotated[Path | None, typer.Option("--case", help="case folder (default: built-in)",
                                               file_okay=False)]
-NOpt = Annotated[int | None, typer.Option("--n", min=1, help="sample size (default: the "
-                                          "scenario's n)")]
+NOpt = Annotated[int | None, typer.Option("--n", min=1, max=10_000_000, help="sample size "
+                                          "(default: the scenario's n, at most 10,000,000)")]
 WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="worker processes (speed-up "
                                          "needs 2+ blocks of 1,024 base samples)")]
 ExecutorOpt = Annotated[str, typer.Option("--executor", help="auto, in-process, pool or dask "

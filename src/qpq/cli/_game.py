@@ -125,8 +125,8 @@ def solve_command(
                                             "criterion")] = False,
     tol: Annotated[float | None, typer.Option(
         "--tol", help="relative tolerance for ties (default: the solver's, 1e-09)")] = None,
-    max_equilibria: Annotated[int, typer.Option("--max-equilibria", help="list at most this "
-                                                "many PBE")] = 256,
+    max_equilibria: Annotated[int, typer.Option("--max-equilibria", min=1,
+                                                help="list at most this many PBE")] = 256,
     json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
 ) -> None:
     """All pure PBE (and mixed ones from a bounded search), the selected one and its label.

@@ -33,6 +33,10 @@ __all__ = ["app"]
 
 app = typer.Typer(help=GROUP_HELP["sim"], no_args_is_help=True)
 
+MAX_SCENARIOS = 10_000_000
+"""Most scenarios a command may be asked for (as for a scenario file's n): far above what runs
+here, and a mistyped --n would otherwise allocate until memory runs out."""
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON document")]
 CaseOpt = Annotated[Path | None, typer.Option("--case", help="case folder (default: built-in)",
                                               file_okay=False)]
@@ -67,7 +71,8 @@ def run_command(
     policy: Annotated[list[str] | None, typer.Option(
         "--policy", help="China's policy (repeatable); default: all: "
         + ", ".join(policy_names()))] = None,
-    n: Annotated[int, typer.Option("--n", help="scenarios per policy", min=1)] = 10_000,
+    n: Annotated[int, typer.Option("--n", help="scenarios per policy", min=1,
+                                   max=MAX_SCENARIOS)] = 10_000,
     seed: SeedOpt = 0,
     start: Annotated[str | None, typer.Option(
         "--start", help="first day of the run (default: the case's run.start)")] = None,
@@ -212,7 +217,8 @@ def forecast_command(
     until: Annotated[str, typer.Option("--until", help="end of the forecast window")],
     policy: Annotated[str, typer.Option("--policy", help="China's policy in the window")
                       ] = "equilibrium",
-    n: Annotated[int, typer.Option("--n", help="forecast scenarios")] = 10_000,
+    n: Annotated[int, typer.Option("--n", help="forecast scenarios", min=1,
+                                   max=MAX_SCENARIOS)] = 10_000,
     seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
     workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
 ) -> None:
@@ -246,7 +252,8 @@ def forecast_command(
 
 @app.command("propositions")
 def propositions_command(
-    n: Annotated[int, typer.Option("--n", help="scenarios per run", min=64)] = 2048,
+    n: Annotated[int, typer.Option("--n", help="scenarios per run", min=64,
+                                   max=MAX_SCENARIOS)] = 2048,
     draws: Annotated[int, typer.Option("--draws", help="prior draws for the shares of the "
                                        "ranges where P1 and P5 hold (0: skip)", min=0)] = 0,
     seed: SeedOpt = 0, case_dir: CaseOpt = None, json_out: JsonOpt = False,

@@ -468,8 +468,12 @@ class Phase(_Item):
 
     def in_force(self, day: dt.date) -> bool:
         """Whether the phase is in force on ``day``."""
-        until = self.in_force_until
-        return self.in_force_from <= day and (until is None or day < until)
+        return self.in_force_on([day])[0]
+
+    def in_force_on(self, days: Sequence[dt.date]) -> list[bool]:
+        """Whether the phase is in force on each of ``days`` (its dates parsed once)."""
+        first, until = self.in_force_from, self.in_force_until
+        return [first <= day and (until is None or day < until) for day in days]
 
 
 def _first_shared_quarter(a: Phase, b: Phase) -> int | None:

@@ -187,8 +187,8 @@ def build_timeline(case: Case, start: dt.date, stop: dt.date,
         if not values:
             continue
         hit = False
-        for i, day in enumerate(mids):
-            if ph.in_force(day):
+        for i, in_force in enumerate(ph.in_force_on(mids)):
+            if in_force:
                 hit = True
                 for name, given in values.items():
                     attrs[name][i] = given.value

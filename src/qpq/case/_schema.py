@@ -447,7 +447,7 @@ class Phase(_Item):
             value = given.value if isinstance(given, AttributeValue) else given
             if not spec.low <= value <= spec.high:
                 raise ValueError(f"attribute {name} = {value:g} lies outside "
-                                 f"[{spec.low:g}, {spec.high:g}] ({spec.meaning})")
+                                 f"[{spec.low:g}, {spec.high:g}]; {name}: {spec.meaning}")
         return attributes
 
     def attribute_values(self) -> dict[str, AttributeValue]:

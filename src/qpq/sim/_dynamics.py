@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 from qpq.errors import BadInputError
 from qpq.game import FULL_GAME
 from qpq.model import (
+    apply_history,
     china_utility,
     defection_prob,
     suppression_prob,
@@ -81,7 +82,7 @@ from qpq.sim._rng import (
     poisson_inverse,
 )
 from qpq.sim._state import TYPE_CAPACITY_HIGH, TYPE_SINCERE, ChunkState
-from qpq.sim._timeline import Timeline
+from qpq.sim._timeline import STAGE_ATTRIBUTES, Timeline
 
 __all__ = ["OUTPUTS", "Dynamics", "StepOptions"]
 
@@ -180,6 +181,8 @@ class Dynamics:
             self.choice_gens = [(choice_generator(seed, purpose, b), lo - blocks[0][1],
                                  hi - blocks[0][1]) for b, lo, hi in blocks]
             self.uc = np.zeros((N_CHOICE_UNIFORMS, n))
+            self.stage_index = timeline.v2_regimes()[1]
+            self.history = tuple(a for a in STAGE_ATTRIBUTES if a in timeline.attributes)
         else:
             self.n_m = int(table.effort.shape[3])
             self.sel_flat = table.selected.reshape(-1)
@@ -235,11 +238,15 @@ class Dynamics:
         in_power = self.timeline.in_power(q)
         self._draw()
         n_rec = int(self.timeline.recognitions[i])
-        r = int(self.timeline.regime_index[i])
-        pq = dict(p)
+        r = int(self.stage_index[i] if self.v2 else self.timeline.regime_index[i])
+        pq: dict[str, Any] = dict(p)
         pq["us_presence"] = us
         pq["recognition_cost"] = p["recognition_cost"] * (
             np.asarray(p["third_party_recognition_factor"]) ** n_rec)
+        if self.v2 and self.history:
+            # the quarter's phase attributes change the stage game (model v2), and the
+            # realised probabilities and payoffs with it
+            pq = apply_history(pq, {a: self.timeline.attributes[a][i] for a in self.history})
         n = st.n
 
         # 2-3. China's first move and the Taliban's effort -----------------------------
@@ -288,7 +295,10 @@ class Dynamics:
         s_us = u[Stream.US_SUPPRESSION] < us * p["us_suppression"]
         s_b = u[Stream.BASE_SUPPRESSION] < p["base_suppression"]
         s = s_t | s_us | s_b
-        exists = (q // 4) >= np.asarray(p["iskp_founding_year"])
+        if self.v2 and "iskp_present" in self.history:
+            exists = np.broadcast_to(self.timeline.attributes["iskp_present"][i] >= 0.5, (n,))
+        else:
+            exists = (q // 4) >= np.asarray(p["iskp_founding_year"])
         d = exists & (u[Stream.DEFECTION] < sigma_d)
         # model v2's stage observes a UN report every quarter (docs/model-game.md §11, V4)
         due = True if self.v2 else (q % self.period == 0)

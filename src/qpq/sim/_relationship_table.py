@@ -82,6 +82,10 @@ class RelationshipTable:
         p, r, g = self.regret.shape
         return int(p), int(r), int(g)
 
+    def fallback_share(self) -> dict[str, float]:
+        """Shares of cells whose strategies came from the logit tracing / are mixed."""
+        return {"traced": float(self.traced.mean()), "mixed": float((~self.pure).mean())}
+
     def take(self, points: NDArray[np.int64]) -> RelationshipTable:
         """The tables of the given parameter points (axis P)."""
         keep = {"grid", "regimes", "method"}

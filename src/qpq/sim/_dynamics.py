@@ -110,6 +110,13 @@ class StepOptions:
     fixed_belief: bool = False
 
 
+def _pure_index(probs: FloatArray) -> NDArray[np.int64]:
+    """Per row (last axis: choices), the choice played for sure, or −1 where it mixes."""
+    top = probs.argmax(axis=-1)
+    sure = np.take_along_axis(probs, top[..., None], axis=-1)[..., 0] >= 1.0
+    return np.where(sure, top, -1).astype(np.int64)
+
+
 def _per_scenario(params: Mapping[str, FloatArray], pool_index: NDArray[np.int64]
                   ) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -178,6 +185,13 @@ class Dynamics:
             self.eff1_flat = table.effort1.reshape(-1, N_TYPES, 3)
             self.resp0_flat = table.response0.reshape(-1, N_FINAL)
             self.resp1_flat = table.response1.reshape(-1, N_FINAL)
+            # most cells are pure: their choices as indices (−1 where a draw is needed), so
+            # that only mixed cells pay for cumulative sums
+            self.move_idx = _pure_index(self.move_flat)
+            self.eff0_idx = _pure_index(self.eff0_flat)
+            self.eff1_idx = _pure_index(self.eff1_flat)
+            self.resp0_idx = _pure_index(self.resp0_flat)
+            self.resp1_idx = _pure_index(self.resp1_flat)
             self.choice_gens = [(choice_generator(seed, purpose, b), lo - blocks[0][1],
                                  hi - blocks[0][1]) for b, lo, hi in blocks]
             self.uc = np.zeros((N_CHOICE_UNIFORMS, n))
@@ -256,7 +270,7 @@ class Dynamics:
         if in_power and self.v2:
             g = grid_index(mu_lookup, self.n_g)
             cell = (self.base_index + r) * self.n_g + g
-            m, probs, e_idx, x, sigma_d = self._choose_v2(cell, pq)
+            m, e_all, e_idx, x, sigma_d = self._choose_v2(cell, pq)
             effort = self.intensity_flat[e_idx * n + self.rows]
         elif in_power:
             g = grid_index(mu_lookup, self.n_g)
@@ -333,7 +347,7 @@ class Dynamics:
         attacked = (a_china + a_nat) > 0
         st.quiet = np.where(attacked, 0, st.quiet + 1)
         if in_power and self.v2:
-            f, consequences = self._final_v2(m, probs, s, d, close, exists, cell, pq)
+            f, consequences = self._final_v2(m, e_all, s, d, close, exists, cell, pq)
         elif types is not None:
             f, consequences = self._final(m, types, s, d, close, report, exists, cell, pq)
         else:
@@ -363,41 +377,55 @@ class Dynamics:
         return out
 
     def _choose_v2(self, cell: NDArray[np.int64], pq: Mapping[str, Any]
-                   ) -> tuple[NDArray[np.int64], FloatArray, NDArray[np.int64], FloatArray,
-                              FloatArray]:
+                   ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
+                              FloatArray, FloatArray]:
         """Model v2: China's first move and the type's effort from the stationary strategies.
 
-        Returns the move, every type's effort probabilities (n, T, 3), the true type's
-        effort index, its pressure and its defection probability.
+        Returns the move, every type's effort index (n, T; −1 where the type mixes), the true
+        type's effort index, its pressure and its defection probability.
         """
         st, n = self.s, self.s.n
         self._draw_choices()
         rec = st.recognised
-        m = np.where(rec, RECOGNIZE, self._pick(self.move_flat[cell], self.uc[0]))
-        probs = np.where(rec[:, None, None], self.eff1_flat[cell],
-                         self.eff0_flat[cell * self.n_m + np.where(rec, 0, m)])
+        m = self.move_idx[cell]
+        draw = np.flatnonzero(m < 0)
+        if draw.size:
+            m[draw] = self._pick(self.move_flat[cell[draw]], self.uc[0, draw])
+        m = np.where(rec, RECOGNIZE, m)
+        row0 = cell * self.n_m + np.where(rec, 0, m)
+        e_all = np.where(rec[:, None], self.eff1_idx[cell], self.eff0_idx[row0])   # (n, T)
         if self.options.forced_effort is None:
-            e_idx = self._pick(probs[self.rows, st.type_index], self.uc[1])
+            e_idx = e_all[self.rows, st.type_index]
+            draw = np.flatnonzero(e_idx < 0)
+            if draw.size:
+                probs = np.where(rec[draw, None], self.eff1_flat[cell[draw], :, :].reshape(
+                    draw.size, -1), self.eff0_flat[row0[draw]].reshape(draw.size, -1))
+                own = probs.reshape(draw.size, N_TYPES, 3)[np.arange(draw.size),
+                                                           st.type_index[draw]]
+                e_idx[draw] = self._pick(own, self.uc[1, draw])
         else:
             e_idx = np.full(n, self.options.forced_effort, dtype=np.int64)
         x = self.kappa_true * st.control * self.intensity_flat[e_idx * n + self.rows]
-        return m, probs, e_idx, x, defection_prob(x, pq)
+        self._rows0 = row0
+        return m, e_all, e_idx, x, defection_prob(x, pq)
 
-    def _final_v2(self, m: NDArray[np.int64], probs: FloatArray, s: NDArray[np.bool_],
+    def _final_v2(self, m: NDArray[np.int64], e_all: NDArray[np.int64], s: NDArray[np.bool_],
                   d: NDArray[np.bool_], close: NDArray[np.bool_], exists: NDArray[np.bool_],
                   cell: NDArray[np.int64], pq: Mapping[str, Any]
                   ) -> tuple[NDArray[np.int64], dict[str, NDArray[np.bool_]]]:
         """Model v2: Bayes over the types with their mixed efforts, China's drawn response."""
         st, n = self.s, self.s.n
+        rec = st.recognised
         # a type that plays one effort (most cells) needs its likelihood at that effort only
-        top = probs.max(axis=2)                                          # (n, T)
-        mixed = np.flatnonzero((top < 1.0).any(axis=1))
-        e4 = probs.argmax(axis=2).T                                      # (T, n)
+        e4 = np.maximum(e_all, 0).T                                      # (T, n)
         x4 = self.intensity_flat[e4 * n + self.rows] * self.kappa4 * st.control
         ps4 = suppression_prob(x4, pq)
         pd4 = self._defection4(x4, pq)
         like = np.where(s, ps4, 1.0 - ps4) * np.where(d, pd4, 1.0 - exists * pd4)
+        mixed = np.flatnonzero((e_all < 0).any(axis=1))
         if mixed.size:
+            probs = np.where(rec[mixed, None, None], self.eff1_flat[cell[mixed]],
+                             self.eff0_flat[self._rows0[mixed]])          # (k, T, 3)
             sub = {k: (v if np.ndim(v) == 0 else np.broadcast_to(v, (n,))[mixed])
                    for k, v in pq.items()}
             x = (self.kappa4[:, None, mixed] * st.control[None, None, mixed]
@@ -407,15 +435,19 @@ class Dynamics:
             ex = exists if np.ndim(exists) == 0 else np.asarray(exists)[mixed]
             by_effort = (np.where(s[mixed], ps, 1.0 - ps)
                          * np.where(d[mixed], pd, 1.0 - ex * pd))        # (T, 3, k)
-            like[:, mixed] = (np.moveaxis(probs[mixed], 0, -1) * by_effort).sum(axis=1)
+            like[:, mixed] = (np.moveaxis(probs, 0, -1) * by_effort).sum(axis=1)
         like *= np.where(close, self.close4, 1.0 - self.close4)
         w = st.belief * like
         st.belief = w / w.sum(axis=0)
         sig = signal_index(s, d, close)
-        rec = st.recognised
-        dist = np.where(rec[:, None], self.resp1_flat[cell * N_SIGNALS + sig],
-                        self.resp0_flat[(cell * self.n_m + m) * N_SIGNALS + sig])
-        f = self._pick(dist, self.uc[2])
+        at0 = (cell * self.n_m + m) * N_SIGNALS + sig
+        at1 = cell * N_SIGNALS + sig
+        f = np.where(rec, self.resp1_idx[at1], self.resp0_idx[at0])
+        draw = np.flatnonzero(f < 0)
+        if draw.size:
+            dist = np.where(rec[draw, None], self.resp1_flat[at1[draw]],
+                            self.resp0_flat[at0[draw]])
+            f[draw] = self._pick(dist, self.uc[2, draw])
         mf = m * N_FINAL + f
         cons = {k: table[mf] for k, table in _CONS.items()}
         cons["breach"] = _BREACH[mf * N_SIGNALS + sig]

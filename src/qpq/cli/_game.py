@@ -8,6 +8,7 @@ Examples::
     qpq game export --first-move "Engage[reward_if_suppressed]" --reduced --out small.efg
     qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out phase.png
     qpq game propositions --n 2000 --seed 2024
+    qpq game relationship --at 2023-06-30
 """
 
 from __future__ import annotations
@@ -319,3 +320,78 @@ def propositions_command(
     for r in study.results:
         console.print(f"[bold]{r.proposition.id}[/bold] {escape(r.proposition.definition)}")
     console.print(f"[dim]{escape(study.sampling_method)}; {study.seconds:.1f} s[/dim]")
+
+
+@app.command("relationship")
+def relationship_command(
+    sets: SetOpt = None,
+    case: CaseOpt = None,
+    at: Annotated[str | None, typer.Option(
+        "--at", help="solve the stage game of this date (YYYY-MM-DD): the case's phase "
+        "attributes in force then scale the parameters they bear on")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+) -> None:
+    """Model v2 (under construction): the round as the stage of a repeated relationship.
+
+    Stationary strategies in the unrecognised and the recognised state, each player's
+    discounted value, and how the equilibrium was found (docs/model-game.md §11).
+    Example: ``qpq game relationship --at 1998-06-30``
+    """
+    import datetime as dt
+
+    import numpy as np
+
+    from qpq.game import solve_relationship
+    from qpq.model import HISTORY_EFFECTS, apply_history
+
+    point = _point(case, sets)
+    params = {k: np.array([v]) for k, v in point.items()}
+    history: dict[str, float] = {}
+    if at is not None:
+        from qpq.case import load_case
+        from qpq.sim import build_timeline, quarter_of
+
+        try:
+            day = dt.date.fromisoformat(at)
+        except ValueError:
+            raise BadInputError(f"--at: {at!r} is not a date YYYY-MM-DD") from None
+        timeline = build_timeline(load_case(case), day, day)
+        q = quarter_of(day)
+        if not timeline.in_power(q):
+            raise BadInputError(f"--at {at}: the Taliban do not govern then (no quid pro quo)")
+        history = {e.attribute: timeline.value(e.attribute, q) for e in HISTORY_EFFECTS}
+        params = apply_history(params, history)
+        params["us_presence"] = np.array([timeline.value("us_presence", q)])
+    rel = solve_relationship(params)
+    doc = rel.to_json(0)
+    doc["history"] = {"date": at, "attributes": history,
+                      "effects": [{"attribute": e.attribute, "parameter": e.parameter,
+                                   "why": e.why} for e in HISTORY_EFFECTS]} if at else None
+    if json_out:
+        print_json(doc)
+        return
+    if history:
+        console.print("[bold]History:[/bold] " + escape(", ".join(
+            f"{k}={v:g}" for k, v in history.items())))
+    found = doc["found_by"] + ("" if doc["pure"] else f", mixed (regret {doc['regret']:.3g})")
+    console.print(f"[bold]Relationship:[/bold] {escape(found)}; China's value "
+                  f"{doc['china_value']:.2f} (harm units, δ = {doc['discount_per_quarter']:g} "
+                  "per quarter)")
+    for name, body in doc["states"].items():
+        moves = ", ".join(f"{m} {p:.2f}" for m, p in body["first_move"].items())
+        table = Table(title=f"{name}: China plays {escape(moves)}")
+        table.add_column("type")
+        table.add_column("effort")
+        table.add_column("P(recognised next)")
+        table.add_column("value (China / Taliban)")
+        on = max(body["first_move"], key=body["first_move"].get)
+        for t, eff in body["after"][on]["efforts"].items():
+            table.add_row(t, ", ".join(f"{e} {p:.2f}" for e, p in eff.items()),
+                          f"{body['p_recognised_next_by_type'][t]:.2f}",
+                          f"{body['china_value_by_type'][t]:.1f} / "
+                          f"{body['taliban_value_by_type'][t]:.1f}")
+        console.print(table)
+        responses = body["after"][on]["responses"]
+        console.print("  China's response: " + escape("; ".join(
+            f"{g} " + ", ".join(f"{a} {p:.2f}" if p < 1 else a for a, p in acts.items())
+            for g, acts in responses.items())))

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -154,6 +155,42 @@ class Relationship:
     def n_points(self) -> int:
         """Number of points n."""
         return int(self.first_move.shape[0])
+
+    def to_json(self, i: int = 0) -> dict[str, Any]:
+        """Point ``i`` as plain JSON: strategies by label in both states, values, quality."""
+        st = self.structure
+        efforts = ("harbour", "restrain", "crackdown")
+
+        def state(x: int) -> dict[str, Any]:
+            mixed = self.strategies[x]
+            moves = st.first_moves if x == 0 else (_RECOGNIZE,)
+            after = {}
+            for mi, m in enumerate(moves):
+                after[m.label] = {
+                    "efforts": {t.label: {e: float(mixed.effort[mi][i, k, j])
+                                          for j, e in enumerate(efforts)
+                                          if mixed.effort[mi][i, k, j] > 0}
+                                for k, t in enumerate(st.types)},
+                    "responses": {g.label: {f.value: float(mixed.response[mi][i, j, a])
+                                            for a, f in enumerate(st.actions(m))
+                                            if mixed.response[mi][i, j, a] > 0}
+                                  for j, g in enumerate(st.signals)}}
+            return {
+                "first_move": {m.label: float(mixed.move[i, k]) for k, m in enumerate(moves)
+                               if mixed.move[i, k] > 0},
+                "after": after,
+                "china_value_by_type": {t.label: float(self.china_value[i, x, k])
+                                        for k, t in enumerate(st.types)},
+                "taliban_value_by_type": {t.label: float(self.taliban_value[i, x, k])
+                                          for k, t in enumerate(st.types)},
+                "p_recognised_next_by_type": {t.label: float(self.recognised_next[i, x, k])
+                                              for k, t in enumerate(st.types)}}
+
+        return {"method": self.method, "discount_per_quarter": float(self.discount[i]),
+                "china_value": float(self.value[i]), "regret": float(self.regret[i]),
+                "found_by": ("policy iteration" if self.converged[i] else "logit tracing"),
+                "pure": bool(self.pure[i].all()),
+                "states": {name: state(x) for x, name in enumerate(STATES)}}
 
 
 @dataclass(frozen=True)

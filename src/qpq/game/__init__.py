@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         TYPES,
         Effort,
         GameStructure,
+        Readings,
         Signal,
         TalibanType,
     )
@@ -82,6 +83,7 @@ __all__ = [
     "GameStructure",
     "MixedSearchReport",
     "Node",
+    "Readings",
     "Signal",
     "TalibanType",
     "Tree",
@@ -106,7 +108,8 @@ _EXPORTS = {
     "qpq.game._solution": ("Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"),
     "qpq.game._solver": ("DEFAULT_TOL", "solve"),
     "qpq.game._spec": (
-        "EFFORTS", "Effort", "FULL_GAME", "GameStructure", "Signal", "TYPES", "TalibanType",
+        "EFFORTS", "Effort", "FULL_GAME", "GameStructure", "Readings", "Signal", "TYPES",
+        "TalibanType",
     ),
     "qpq.game.validation._efg": ("parse_efg", "read_efg", "to_efg", "write_efg"),
     "qpq.game.validation._tree": ("Node", "Tree", "build_tree"),

@@ -214,7 +214,9 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
             n_cand += n_i
     all_sets = [p + q for p, q in zip(pure_sets, mixed_sets, strict=True)]
     has_pure = all(pure_sets)
-    selection_sets = pure_sets if has_pure else all_sets
+    # the named reading choice: pure PBE first (exact) unless the mixed ones may compete
+    pure_only = has_pure and structure.readings.pure_over_mixed
+    selection_sets = pure_sets if pure_only else all_sets
 
     stats_cache: dict[int, PathStats] = {}
 
@@ -291,7 +293,7 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
     if not equilibria:
         flag_list.append("no PBE found")
     paths = {(e.first_move, id(e.continuations[structure.first_moves.index(e.first_move)]))
-             for e in equilibria if e.pure == has_pure or not has_pure}
+             for e in equilibria if e.pure == pure_only or not pure_only}
     if len(paths) > 1:
         flag_list.append("multiple")
     elif total > 1:
@@ -330,7 +332,11 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
         n_equilibria=total, selected=sel_index,
         label=sel_eq.label if sel_eq else None,
         secondary_labels=sel_eq.secondary_labels if sel_eq else (),
-        tied_first_moves=tied_labels, flags=tuple(flag_list), selection_rule=SELECTION_RULE,
+        tied_first_moves=tied_labels, flags=tuple(flag_list),
+        selection_rule=SELECTION_RULE if structure.readings.pure_over_mixed else
+        SELECTION_RULE.replace("pure PBE are preferred to mixed ones found by the bounded "
+                               "search", "pure and mixed PBE compete on China's value "
+                               "(reading pure_over_mixed = False)"),
         mixed_search=MixedSearchReport(ran=mixed, coverage=MIXED_COVERAGE if mixed else
                                        "not run", candidates=n_cand,
                                        found=sum(len(s) for s in mixed_sets)),

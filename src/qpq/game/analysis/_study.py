@@ -308,10 +308,11 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
             solutions[vkey] = solve(values, structure, tol=tol)
         pbe = judge(p.id, values, readings=readings, tol=tol, selected_verdict=holds_d,
                     solution=solutions.get(vkey))
-        fals_d = evaluate(p.counterfactual(_point(base.values, p.at_defaults)),
-                          crackdown_low=c_low, tol=tol, only=[p.id])[p.id]
+        # the counterpart at the point tested (a region's top for a region test)
+        fals_d = evaluate(p.counterfactual(_point(values, {})), crackdown_low=c_low,
+                          tol=tol, only=[p.id], readings=readings)[p.id]
         fals = evaluate(p.counterfactual(sample.params), crackdown_low=c_low, tol=tol,
-                        only=[p.id])[p.id]
+                        only=[p.id], readings=readings)[p.id]
         m = draws[p.id]
         k, nd = int(m.holds[m.defined].sum()), int(m.defined.sum())
         share_c: float | None = None

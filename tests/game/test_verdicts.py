@@ -23,9 +23,10 @@ from qpq.game.analysis import (
     most_influential,
     nearest_flip,
     pbe_verdict,
+    sample_assumptions,
     small_share,
 )
-from qpq.game.analysis._measures import evaluate
+from qpq.game.analysis._measures import P7_TERMS, evaluate
 from qpq.game.analysis._pbe_predicates import judge
 from qpq.game.analysis._study import run_study
 from qpq.model import ParameterRegistry, ParameterSet, defection_prob, future_harm
@@ -131,7 +132,8 @@ def test_propositions_json_carries_the_protocol() -> None:
     by_id = {r["id"]: r for r in doc["results"]}
     assert by_id["P2"]["verdict"]["some_pbe"] is True
     assert by_id["P6s"]["nearest_flip"]["parameter"] == "econ_gain"
-    assert doc["readings"] == {"pure_over_mixed": True, "kappa_in_future_defection": True}
+    assert doc["readings"] == {"pure_over_mixed": True, "kappa_in_future_defection": True,
+                               "equivalence_atol": 1e-9}
 
 
 # ----------------------------------------------------------------- the named readings
@@ -207,3 +209,28 @@ def test_pure_over_mixed_reading_changes_the_selected_equilibrium(
     assert "compete" in b.selection_rule and "compete" not in a.selection_rule
     # both solutions list the same equilibria: the reading changes only which is selected
     assert a.n_equilibria == b.n_equilibria
+
+
+# ----------------------------------------------------------------- P7's exact condition
+
+
+def test_p7_exact_condition_is_the_sum_of_its_terms(registry: ParameterRegistry) -> None:
+    """The terms (from the shared utilities) add up to the kernel's Plan B − intervention
+    difference at the binding information set; the spec's reduction is cost + security
+    at zero effort, and where it disagrees with the exact test a dropped term is not 0."""
+    sample = sample_assumptions(registry, 600, np.random.default_rng(11))
+    m = evaluate(sample.params, only=["P7"])["P7"]
+    d = m.defined
+    term = {k: m.metrics[f"term_{k}"][d] for k in P7_TERMS}
+    total = sum(term.values())
+    np.testing.assert_allclose(total, m.metrics["binding_difference"][d], atol=1e-10)
+    clear = np.abs(total) > 1e-6
+    assert ((total > 0) == m.holds[d])[clear].all()
+    reduction = term["cost"] + term["security_at_zero_effort"] > 0
+    assert (reduction == (m.metrics["analytic_reduction_holds"][d] == 1)).all()
+    disagree = reduction != m.holds[d]
+    assert disagree.any()
+    dropped = sum(np.abs(term[k]) for k in ("aid_saved", "relationship", "reneging",
+                                            "effort_dependent_harm"))
+    assert (dropped[disagree] > 0).all()
+    assert (term["recognition_cost"] == 0).all()        # G is sunk after Recognize

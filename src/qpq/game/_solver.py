@@ -308,7 +308,8 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
         for mi in tied[1:]:
             c = selection_sets[mi][best_at[mi] or 0]
             dist = consequence_distribution(t, mi, c.taliban[None], c.china[None])
-            equivalent &= bool(np.allclose(ref, dist, atol=1e-9))
+            equivalent &= bool(np.allclose(ref, dist,
+                                           atol=structure.readings.equivalence_atol))
         flag_list.append("tie (outcome-equivalent)" if equivalent else "tie")
     elif sel is not None:
         tied_labels = (structure.first_moves[sel[0]].label,)

@@ -128,10 +128,17 @@ class Readings:
         ``True``: σ_d inside W is evaluated at pressure κ_θ·x for continued effort x (the
         same capacity as this round's pressure and W's ETIM term). ``False``: at x itself,
         as the spec's formula σ_d(1[θ = S]·e·q(R)) is written.
+    equivalence_atol
+        Tied first moves are *outcome-equivalent* when their distributions over (type,
+        effort, signals, consequence) agree cell by cell; a cell whose probability is at
+        most this under both is negligible (its consequence is not compared). So a
+        difference confined to information sets reached with probability ≤ 1e-9 does not
+        make a tie non-equivalent. It decides a flag only, never the selection.
     """
 
     pure_over_mixed: bool = True
     kappa_in_future_defection: bool = True
+    equivalence_atol: float = 1e-9
 
     def changed(self) -> dict[str, bool]:
         """The readings that differ from the defaults, by name."""

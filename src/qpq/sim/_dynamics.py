@@ -415,12 +415,15 @@ class Dynamics:
                  pq: Mapping[str, Any]) -> tuple[FloatArray, FloatArray, FloatArray]:
         """U_C, U_T of the realised round and what China pays (aid + recognition cost)."""
         st, p, n = self.s, self.p, self.s.n
-        kw = {k: cons[k] for k in ("recognised", "plan_b", "intervene")}
         u_c = china_utility(engaged=m != BOYCOTT, aid=cons["aid"], grants=cons["grants"],
                             breach=cons["breach"], s=s, d=d, sincere=self.sincere_true,
-                            kappa=self.kappa_true * st.control, effort=effort, p=pq, **kw)
+                            kappa=self.kappa_true * st.control, effort=effort, p=pq,
+                            recognised=cons["recognised"], plan_b=cons["plan_b"],
+                            intervene=cons["intervene"])
         u_t = taliban_utility(aid=cons["aid"], boycott=m == BOYCOTT, s=s, d=d,
-                              sincere=self.sincere_true, effort=effort, p=pq, **kw)
+                              sincere=self.sincere_true, effort=effort, p=pq,
+                              recognised=cons["recognised"], plan_b=cons["plan_b"],
+                              intervene=cons["intervene"])
         pays = p["aid_cost"] * cons["aid"] + pq["recognition_cost"] * cons["grants"]
         return (np.broadcast_to(u_c, (n,)), np.broadcast_to(u_t, (n,)),
                 np.broadcast_to(pays, (n,)))

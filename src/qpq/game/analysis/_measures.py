@@ -24,15 +24,19 @@ from qpq.game._payoffs import GameTensors, build_tensors
 from qpq.game._spec import DEFAULT_READINGS, FULL_GAME, Readings
 from qpq.game.analysis._propositions import PROPOSITIONS, SECURITY_ONLY
 from qpq.model import (
+    Consequence,
     FinalAction,
+    FirstMove,
     MoveKind,
+    breaks_word,
     consequence,
     defection_prob,
     future_harm,
     suppression_prob,
 )
 
-__all__ = ["CHUNK", "MECHANISM_GRID", "PATH_GRID", "Measured", "evaluate"]
+__all__ = ["CHUNK", "MECHANISM_GRID", "P7_TERMS", "PATH_GRID", "Measured", "evaluate",
+           "p7_terms"]
 
 FloatArray = NDArray[np.float64]
 Params = dict[str, FloatArray]
@@ -291,6 +295,93 @@ def _p6(p: Params, present: EnsembleSolution, absent: EnsembleSolution, tol: flo
         "security_motivated": (p["econ_gain"] <= p["aid_cost"]).astype(float)})
 
 
+P7_TERMS = ("cost", "security_at_zero_effort", "aid_saved", "recognition_cost",
+            "relationship", "reneging", "effort_dependent_harm")
+"""The exact P7 condition's terms (their sum is Plan B's payoff minus intervention's)."""
+
+
+def p7_terms(t: GameTensors, m: FirstMove, w: FloatArray, effort: FloatArray,
+             p: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
+    """China's payoff of Plan B minus that of intervention at each information set, by term.
+
+    The exact condition of P7 at one information set (m, s = 0, d, r) is that the sum of
+    these terms, averaged over China's posterior there, is positive. U_C(PlanB) −
+    U_C(Intervene) at the same (type, effort, s, d) has this round's harm and
+    ``econ_gain`` in common, so what remains is, from the shared utilities:
+
+    * ``cost`` — (1 + ``future_weight``)·(``intervene_cost`` − ``planb_cost``);
+    * ``security_at_zero_effort`` — −``w_security``·``future_weight``·(future harm under
+      Plan B − under intervention) with no continued effort: with ``cost`` this is the
+      spec's analytic reduction;
+    * ``aid_saved`` — −``aid_cost``·(A under Plan B − A under intervention): after Engage
+      or Recognize, Plan B keeps paying aid and intervention saves it;
+    * ``recognition_cost`` — −``recognition_cost``·ΔG (0: G is sunk after Recognize);
+    * ``relationship`` — ΔR·V_θ: intervening after Recognize ends recognition and its
+      relationship value;
+    * ``reneging`` — −``reneging_cost``·Δbreach: intervening after Recognize is a breach;
+    * ``effort_dependent_harm`` — the security term at the type's actual effort minus
+      ``security_at_zero_effort`` (continued effort cuts future ETIM harm and feeds
+      ISKP).
+
+    Parameters
+    ----------
+    t
+        The tensors (for the structure and its readings).
+    m
+        The first move.
+    w
+        (r, T, S) posterior weights (unnormalised) of each type at each signal.
+    effort
+        (r, T) each type's effort intensity.
+    p
+        Parameters, (r,) arrays.
+
+    Returns (r, S) arrays, one per name in :data:`P7_TERMS`.
+    """
+    st = t.structure
+    kappa_reading = st.readings.kappa_in_future_defection
+    pb, iv = consequence(m, FinalAction.PLAN_B), consequence(m, FinalAction.INTERVENE)
+    col = {k: np.asarray(v, dtype=float)[:, None] for k, v in p.items()}
+    sincere = np.array([float(ty.sincere) for ty in st.types])[None, :]
+    kappa = np.where(np.array([ty.high_capacity for ty in st.types])[None, :],
+                     col["capacity_high"], col["capacity_low"])
+
+    def harm(c: Consequence, e: FloatArray | float) -> FloatArray:
+        return future_harm(sincere=sincere, kappa=kappa, effort=e,
+                           recognised=float(c.recognised), plan_b=float(c.plan_b),
+                           intervene=float(c.intervene), p=col,
+                           kappa_in_defection=kappa_reading)
+
+    weight = col["w_security"] * col["future_weight"]
+    sec = -weight * (harm(pb, effort) - harm(iv, effort))                  # (r, T)
+    sec0 = -weight * (harm(pb, 0.0) - harm(iv, 0.0))
+    value = sincere * col["future_value_sincere"] + (1 - sincere) * col[
+        "future_value_insincere"]
+    post = w / w.sum(axis=1, keepdims=True)                                # (r, T, S)
+
+    def mean(x: FloatArray) -> FloatArray:
+        return np.asarray((post * np.broadcast_to(x, post.shape[:2])[:, :, None]).sum(axis=1))
+
+    sig = st.signals
+    s_v, d_v = np.array([g.s for g in sig]), np.array([g.d for g in sig])
+    r_v = np.array([g.r_close or 0 for g in sig])
+    breach = (breaks_word(m, FinalAction.PLAN_B, s_v, d_v, r_v).astype(float)
+              - breaks_word(m, FinalAction.INTERVENE, s_v, d_v, r_v).astype(float))
+    n_sig = len(sig)
+    ones = np.ones((w.shape[0], n_sig))
+    return {
+        "cost": ones * (1.0 + col["future_weight"]) * (col["intervene_cost"]
+                                                       - col["planb_cost"]),
+        "security_at_zero_effort": mean(sec0),
+        "aid_saved": ones * -col["aid_cost"] * (float(pb.aid) - float(iv.aid)),
+        "recognition_cost": ones * -col["recognition_cost"] * (float(pb.grants)
+                                                               - float(iv.grants)),
+        "relationship": (float(pb.recognised) - float(iv.recognised)) * mean(value),
+        "reneging": -col["reneging_cost"] * breach[None, :],
+        "effort_dependent_harm": mean(sec - sec0),
+    }
+
+
 def _p7(t: GameTensors, sol: EnsembleSolution, p: Params, tol: float) -> Measured:
     n = t.n_points
     fail = np.array([g.s == 0 for g in FULL_GAME.signals])
@@ -298,6 +389,8 @@ def _p7(t: GameTensors, sol: EnsembleSolution, p: Params, tol: float) -> Measure
     count = np.zeros(n)
     everywhere = np.ones(n, dtype=bool)
     closest = np.full(n, np.inf)
+    binding = np.full(n, np.inf)
+    terms_at = {k: np.full(n, np.nan) for k in P7_TERMS}
     for mi, m in enumerate(FULL_GAME.first_moves):
         rows = np.flatnonzero(sol.move_profile[:, mi] >= 0)
         acts = FULL_GAME.actions(m)
@@ -313,6 +406,15 @@ def _p7(t: GameTensors, sol: EnsembleSolution, p: Params, tol: float) -> Measure
         diff = (num_pb - num_in) / den
         better = diff > tol * (1.0 + np.abs(num_in / den))
         closest[rows] = np.minimum(closest[rows], np.abs(diff).min(axis=1))
+        # the exact condition's terms at the binding information set (smallest difference)
+        terms = p7_terms(t, m, w, t.effort[rows[:, None], eff], {k: v[rows] for k, v in
+                                                                   p.items()})
+        j = np.argmin(diff, axis=1)
+        lower = diff[np.arange(rows.size), j] < binding[rows]
+        upd = rows[lower]
+        binding[upd] = diff[np.arange(rows.size), j][lower]
+        for k in P7_TERMS:
+            terms_at[k][upd] = terms[k][:, fail][np.arange(rows.size), j][lower]
         prefer[rows] += better.sum(axis=1)
         count[rows] += better.shape[1]
         everywhere[rows] &= better.all(axis=1)
@@ -326,7 +428,9 @@ def _p7(t: GameTensors, sol: EnsembleSolution, p: Params, tol: float) -> Measure
         "margin": np.where(defined, closest, np.nan),
         "share_failed_sets_preferring_plan_b": np.where(defined, prefer / np.maximum(
             count, 1), np.nan), "analytic_reduction_holds": analytic.astype(float),
-        "agrees_with_reduction": (analytic == holds).astype(float)})
+        "agrees_with_reduction": (analytic == holds).astype(float),
+        "binding_difference": np.where(defined, binding, np.nan),
+        **{f"term_{k}": terms_at[k] for k in P7_TERMS}})
 
 
 # --------------------------------------------------------------------------- evaluate

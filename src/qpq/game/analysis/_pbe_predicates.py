@@ -112,9 +112,10 @@ def _judge_p6(params: Mapping[str, float], readings: Readings, tol: float) -> Pb
 
     pairs = [(i, j) for i in range(len(present.equilibria))
              for j in range(len(absent.equilibria))]
-    sel = (present.selected, absent.selected)
+    sel_index = (None if present.selected is None or absent.selected is None else
+                 pairs.index((present.selected, absent.selected)))
     verdict = pbe_verdict(
-        pairs, pairs.index(sel) if None not in sel else None,
+        pairs, sel_index,
         lambda ij: present.equilibria[ij[0]].payoffs["China"]
         + absent.equilibria[ij[1]].payoffs["China"],
         lambda ij: holds(present.equilibria[ij[0]], absent.equilibria[ij[1]]))

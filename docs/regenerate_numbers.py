@@ -10,6 +10,9 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``game-mc`` — docs/model-game.md §5: shares of a Monte Carlo over the assumption ranges
   (20,000 ordered draws, seed 2024, ``solve_ensemble``);
 * ``game-phase`` — docs/model-game.md §8: the three report diagrams at 200 × 200;
+* ``game-verdicts`` — docs/model-game.md §9: each proposition's verdict at the defaults on
+  the selected / some / every PBE, margin, share of small margins (2,000 draws, seed
+  2024), nearest flip and test region (``run_study``);
 * ``game-readings`` — docs/model-game.md §2: the table of reading choices and tolerances,
   with the share of the ranges where the other choice changes the selected equilibrium
   (10,000 ordered draws, seed 2024, ``solve_ensemble``; the pure-over-mixed choice needs
@@ -149,10 +152,42 @@ def game_readings() -> str:
     return "\n".join(rows)
 
 
+def _yn(v: bool | None) -> str:
+    return "–" if v is None else "yes" if v else "no"
+
+
+def game_verdicts() -> str:
+    """docs/model-game.md §9: verdicts with their margins, flips and test regions."""
+    from qpq.game.analysis import SMALL_MARGIN, run_study
+    from qpq.model import ParameterRegistry
+
+    study = run_study(ParameterRegistry.load(), 2000, rng=np.random.default_rng(2024))
+    rows = ["| id | at the defaults | selected / some / every PBE | margin | draws with margin "
+            f"< {SMALL_MARGIN:g} | nearest flip (most influential parameter) | tested at |",
+            "|---|---|---|---|---|---|---|"]
+    for r in study.results:
+        status = r.status + (f" ({_pct(r.region_share)} of the region)"
+                             if r.region_share is not None else "")
+        if r.pbe is None:
+            pbe = f"{_yn(r.at_defaults)} / selected PBE only"
+        else:
+            pbe = f"{_yn(r.pbe.selected)} / {_yn(r.pbe.some)} / {_yn(r.pbe.every)}"
+            if r.pbe.selection_margin is not None:
+                pbe += f" (China prefers the selected by {r.pbe.selection_margin:.3f})"
+        f = r.flip
+        flip = ("– (the same verdict in every draw)" if f is None else
+                f"`{f.parameter}` = {f.value:.3g} (from {f.start:g})" if f.value is not None
+                else f"none along `{f.parameter}` in [{f.low:g}, {f.high:g}]")
+        rows.append(f"| {r.proposition.id} | {status} | {pbe} | {r.margin:.3g} | "
+                    f"{_pct(r.small_margin_share)} | {flip} | {r.test_region} |")
+    return "\n".join(rows)
+
+
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-mc": ("model-game.md", game_mc),
     "game-phase": ("model-game.md", game_phase),
     "game-readings": ("model-game.md", game_readings),
+    "game-verdicts": ("model-game.md", game_verdicts),
 }
 
 

@@ -30,11 +30,13 @@ equilibrium after a first move, what it plays there on or off the path):
   ``restrain_intensity``) peaks below the top of the range.
 * P6 — with US/NATO present (``us_presence`` = 1) China pays less (expected aid cost plus
   recognition cost on the selected path) than after withdrawal (``us_presence`` = 0), and
-  its first move is no more committal.
+  its first move is no more committal. P6s: the same for security-motivated engagement,
+  tested at the defaults over its whole region ``econ_gain`` in (0, ``aid_cost``].
 * P7 — at every final information set where the Taliban failed (s = 0), after every first
   move, China's expected payoff from Plan B exceeds that from intervention, given its
-  posterior under its preferred continuation; the spec's analytic reduction is reported
-  alongside.
+  posterior under its preferred continuation (the exact condition, a sum of named terms:
+  :func:`qpq.game.analysis._measures.p7_terms`); the spec's analytic reduction is
+  reported alongside as an explanation, with the terms it drops.
 """
 
 from __future__ import annotations

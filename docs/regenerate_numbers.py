@@ -135,7 +135,7 @@ def game_readings() -> str:
         "`True`: σ_d at pressure κ_θ·x for continued effort x (item 3 above) | "
         f"{kappa} of 10,000 draws (first move or effort profile) |",
         "| tie tolerance (`tol`, `qpq game solve --tol`; 1e-9, relative) | China's best responses are "
-        "compared on posterior expected payoffs (num ≥ max − tol·(den + \|max\|) on Bayes "
+        "compared on posterior expected payoffs (num ≥ max − tol·(den + \\|max\\|) on Bayes "
         "numerators), so an information set reached with probability below 1e-9 is judged "
         "like any other, not swamped by an absolute tolerance; ties across first moves go to "
         "the least committal move, within a move to the least effort | "

@@ -183,7 +183,9 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
         A validated :class:`ParameterSet` (or a plain ``name -> value`` mapping with every
         parameter the game needs).
     structure
-        Which member of the game family (default: the full game).
+        Which member of the game family (default: the full game), with its named reading
+        choices (:class:`qpq.game.Readings`: whether pure PBE are selected over mixed
+        ones, σ_d in W, the outcome-equivalence tolerance).
     mixed
         Run the bounded mixed search (:mod:`qpq.game._mixed`).
     intuitive

@@ -115,6 +115,9 @@ def test_study_reports_verdicts_margins_flips_and_regions(registry: ParameterReg
     assert p6s.flip.value is not None and 0.04 < p6s.flip.value < 0.06
     p2 = st.result("P2")
     assert p2.pbe is not None and p2.pbe.some is True and p2.at_defaults is False
+    p3 = st.result("P3").pbe
+    assert p3 is not None and p3.independent and p3.every is True
+    assert st.result("P5p").pbe is None          # defined on the selected PBE only
     for r in st.results:
         assert r.margin >= 0 and 0 <= r.small_margin_share <= 1
         if r.flip is not None and r.flip.value is not None:

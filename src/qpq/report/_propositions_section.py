@@ -55,7 +55,8 @@ def _how(r: PropositionResult) -> str:
                 else "")]
     if r.pbe is not None:
         pbe = (f"selected / some / every PBE: {_yn(r.pbe.selected)} / {_yn(r.pbe.some)} / "
-               f"{_yn(r.pbe.every)} ({r.pbe.n_pbe} PBE)")
+               f"{_yn(r.pbe.every)} " + ("(does not depend on the equilibrium)"
+                                         if r.pbe.independent else f"({r.pbe.n_pbe} PBE)"))
         if r.pbe.selection_margin is not None:
             pbe += (f"; China prefers the selected PBE to the best with the other verdict "
                     f"by {r.pbe.selection_margin:.3g}")

@@ -149,8 +149,7 @@ def judge(pid: str, params: Mapping[str, float], *, readings: Readings = DEFAULT
     if pid in NOT_PER_PBE:
         return None
     if pid in INDEPENDENT:
-        return PbeVerdict(selected_verdict, selected_verdict, selected_verdict, 1,
-                          int(selected_verdict is not None), None)
+        return PbeVerdict.of_payoffs(selected_verdict)
     if pid in ("P6", "P6s"):
         return _judge_p6(params, readings, tol)
     structure = replace(FULL_GAME, readings=readings)

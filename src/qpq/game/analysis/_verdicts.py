@@ -55,7 +55,9 @@ class PbeVerdict:
 
     ``selected``, ``some`` and ``every`` are ``None`` where no listed PBE is judged (the
     predicate is undefined on all of them); ``selection_margin`` is China's value of the
-    selected PBE minus that of the best PBE with the other verdict.
+    selected PBE minus that of the best PBE with the other verdict. ``independent``: the
+    proposition does not depend on the equilibrium (a mechanism of the payoffs), so its
+    verdict is the same on every PBE and no PBE were listed.
     """
 
     selected: bool | None
@@ -64,12 +66,19 @@ class PbeVerdict:
     n_pbe: int
     n_judged: int
     selection_margin: float | None
+    independent: bool = False
+
+    @classmethod
+    def of_payoffs(cls, verdict: bool | None) -> PbeVerdict:
+        """The verdict of a proposition that does not depend on the equilibrium."""
+        return cls(verdict, verdict, verdict, 0, 0, None, independent=True)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {"selected": self.selected, "some_pbe": self.some, "every_pbe": self.every,
                 "n_pbe": self.n_pbe, "n_judged": self.n_judged,
-                "selection_margin": self.selection_margin}
+                "selection_margin": self.selection_margin,
+                "independent_of_equilibrium": self.independent}
 
 
 def pbe_verdict(equilibria: Sequence[E], selected: int | None,

@@ -16,7 +16,9 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``game-readings`` — docs/model-game.md §2: the table of reading choices and tolerances,
   with the share of the ranges where the other choice changes the selected equilibrium
   (10,000 ordered draws, seed 2024, ``solve_ensemble``; the pure-over-mixed choice needs
-  the mixed search of ``solve``: 400 of those draws).
+  the mixed search of ``solve``: 400 of those draws);
+* ``game-v2`` — docs/model-game.md §11: model v2's relationship at the defaults and over
+  the ranges (1,000 ordered draws, seed 2024, ``solve_relationship``).
 """
 
 from __future__ import annotations
@@ -134,11 +136,12 @@ def game_readings() -> str:
         "| κ inside σ_d in W (`Readings.kappa_in_future_defection`, `--written-sigma-d`) | "
         "`True`: σ_d at pressure κ_θ·x for continued effort x (item 3 above) | "
         f"{kappa} of 10,000 draws (first move or effort profile) |",
-        "| tie tolerance (`tol`, `qpq game solve --tol`; 1e-9, relative) | China's best responses are "
-        "compared on posterior expected payoffs (num ≥ max − tol·(den + \\|max\\|) on Bayes "
-        "numerators), so an information set reached with probability below 1e-9 is judged "
-        "like any other, not swamped by an absolute tolerance; ties across first moves go to "
-        "the least committal move, within a move to the least effort | "
+        "| tie tolerance (`tol`, `qpq game solve --tol`; 1e-9, relative) | China's best "
+        "responses are compared on posterior expected payoffs (num ≥ max − tol·(den + "
+        "\\|max\\|) on Bayes numerators), so an information set reached with probability "
+        "below 1e-9 is judged like any other, not swamped by an absolute tolerance; ties "
+        "across first moves go to the least committal move, within a move to the least "
+        "effort | "
         f"{tight} of 10,000 draws with tol = 1e-12 |",
         "| outcome-equivalence (`Readings.equivalence_atol`; 1e-9, absolute on cell "
         "probabilities) | a (type, signal) cell of probability ≤ 1e-9 under both tied first "
@@ -181,6 +184,51 @@ def game_verdicts() -> str:
         rows.append(f"| {r.proposition.id} | {status} | {pbe} | {r.margin:.3g} | "
                     f"{_pct(r.small_margin_share)} | {flip} | {r.test_region} |")
     return "\n".join(rows)
+def game_v2() -> str:
+    """docs/model-game.md §11: the relationship at the defaults and over the ranges."""
+    from qpq.game import FULL_GAME, solve_relationship
+    from qpq.game.analysis import sample_assumptions
+    from qpq.model import FINAL_ACTIONS, ParameterRegistry
+
+    registry = ParameterRegistry.load()
+    d = solve_relationship(registry.defaults().arrays())
+
+    def responses(state: int) -> str:
+        acts = [FINAL_ACTIONS[int(a)].value for a in d.response[0, state]]
+        return ", ".join(f"{g.label} {a}" for g, a in zip(FULL_GAME.signals, acts, strict=True))
+
+    how = ("a pure fixed point of policy iteration" if d.converged[0] else
+           "found by the logit tracing, pure" if d.pure[0].all() else
+           f"found by the logit tracing, mixed (regret {float(d.regret[0]):.3g})")
+    efforts = ["harbour", "restrain", "crackdown"]
+    eff = lambda x: ", ".join(f"{t.label} {efforts[int(e)]}"          # noqa: E731
+                              for t, e in zip(FULL_GAME.types, d.effort[0, x], strict=True))
+    defaults = (f"At the defaults ({how}): China plays "
+                f"**{FULL_GAME.first_moves[int(d.first_move[0])].label}** while unrecognised; "
+                f"efforts {eff(0)}; China's responses {responses(0)}. Once recognised: "
+                f"efforts {eff(1)}; responses {responses(1)}. China's value "
+                f"{float(d.value[0]):.2f} (harm units, discounted at δ = "
+                f"{float(d.discount[0]):g} per quarter).")
+    sample = sample_assumptions(registry, 1_000, np.random.default_rng(2024))
+    r = solve_relationship(sample.params)
+    pure = r.pure.all(axis=1)
+    mixed = r.traced & ~pure
+    q = np.quantile(r.regret[mixed], [0.5, 0.9]) if mixed.any() else np.zeros(2)
+    recognises = float((r.recognised_next[:, 0].max(axis=1) > 0).mean())
+    sincere = [k for k, t in enumerate(FULL_GAME.types) if t.sincere]
+    acting = float(((r.effort[:, 1, sincere] > 0).any(axis=1) & pure).mean())
+    responsive = float((np.array([len(set(x)) > 1 for x in r.response[:, 1].tolist()])
+                        & pure).mean())
+    ranges = (f"Over the ranges (1,000 ordered draws, seed 2024): policy iteration reaches a pure "
+              f"fixed point in {_pct(float(r.converged.mean()))} of draws; the logit tracing "
+              f"finds a pure equilibrium in {_pct(float((r.traced & pure).mean()))} more and "
+              f"mixed strategies in {_pct(float(mixed.mean()))} (largest regret: median "
+              f"{q[0]:.2g}, 90th percentile {q[1]:.2g} harm units). Where strategies are pure: "
+              f"China's response once recognised depends on what it observes in "
+              f"{_pct(responsive)} of draws, and a recognised sincere type acts in "
+              f"{_pct(acting)}; some type can reach recognition from the unrecognised state "
+              f"in {_pct(recognises)}.")
+    return textwrap.fill(defaults, width=92) + "\n\n" + textwrap.fill(ranges, width=92)
 
 
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
@@ -188,6 +236,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-phase": ("model-game.md", game_phase),
     "game-readings": ("model-game.md", game_readings),
     "game-verdicts": ("model-game.md", game_verdicts),
+    "game-v2": ("model-game.md", game_v2),
 }
 
 

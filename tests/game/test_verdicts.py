@@ -134,6 +134,10 @@ def test_propositions_json_carries_the_protocol() -> None:
         assert {"margin", "share_small_margin", "test_region", "nearest_flip"} <= set(r)
     by_id = {r["id"]: r for r in doc["results"]}
     assert by_id["P2"]["verdict"]["some_pbe"] is True
+    # at the defaults the ensemble solver's selection and solve's agree on every verdict
+    for r in doc["results"]:
+        if "selected_listed" in r["verdict"]:
+            assert r["verdict"]["selected_listed"] == r["verdict"]["selected"], r["id"]
     assert by_id["P6s"]["nearest_flip"]["parameter"] == "econ_gain"
     assert doc["readings"] == {"pure_over_mixed": True, "kappa_in_future_defection": True,
                                "equivalence_atol": 1e-9}

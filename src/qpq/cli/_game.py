@@ -310,7 +310,9 @@ def propositions_command(
         "spec writes it, not at pressure kappa*x")] = False,
     mixed_compete: Annotated[bool, typer.Option(
         "--mixed-compete", help="reading: mixed PBE compete with pure ones in selection "
-        "(default: a pure PBE is selected when one exists)")] = False,
+        "(default: a pure PBE is selected when one exists); it changes the verdicts on the "
+        "PBE listed at the point tested, the shares come from the pure-PBE ensemble "
+        "solver")] = False,
 ) -> None:
     """Test P1–P7: at the defaults, share of the ranges, falsification counterparts.
 

@@ -155,8 +155,13 @@ class PropositionResult:
             "falsified_share": self.falsified_share, "n_falsified": self.n_falsified,
             "falsification_ok": self.falsification_ok, "metric_means": self.metric_means,
             "test_region": self.test_region, "region_share": self.region_share,
+            # "selected": the vectorised measure's verdict (the ensemble solver's selected
+            # pure PBE, as for the shares); "selected_listed": on the PBE that solve selects
+            # among those it lists (with the mixed search) — they differ only where a mixed
+            # PBE is selected (no pure PBE, or the reading pure_over_mixed = False)
             "verdict": {"selected": self.at_defaults,
-                        **({k: v for k, v in self.pbe.to_json().items() if k != "selected"}
+                        **({("selected_listed" if k == "selected" else k): v
+                            for k, v in self.pbe.to_json().items()}
                            if self.pbe is not None else
                            {"some_pbe": None, "every_pbe": None,
                             "note": "defined on the selected PBE only"})},

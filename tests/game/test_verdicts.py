@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from qpq.cli._game import app
 from qpq.game import FULL_GAME, Readings, solve, solve_ensemble
+from qpq.game._payoffs import build_tensors
 from qpq.game.analysis import (
     Flip,
     most_influential,
@@ -273,3 +274,25 @@ def test_equivalence_tolerance_decides_the_flag_not_the_selection(
     ea, eb = solve_ensemble(point.arrays()), solve_ensemble(point.arrays(), exact)
     assert ea.tie_equivalent[0] and not eb.tie_equivalent[0]
     assert ea.selected_move[0] == eb.selected_move[0]
+
+
+def test_choice_margin_at_the_defaults(defaults: ParameterSet) -> None:
+    """P2's deciding margin from the ensemble equals the one read off ``solve``'s lists:
+    China's selected first move against its best continuation after any other move, and
+    each type's selected effort against its best other effort given China's responses
+    (the sincere high-capacity type gains 0.031 from cracking down rather than restraining,
+    as the independent check found)."""
+    sol = solve(defaults, mixed=False)
+    e = sol.equilibria[sol.selected]
+    mi = FULL_GAME.first_moves.index(e.first_move)
+    china_gap = e.payoffs["China"] - max(c.china_value for j, cs in
+                                         enumerate(sol.continuations) if j != mi for c in cs)
+    t = build_tensors(defaults.arrays())
+    on = e.continuations[mi]
+    resp = on.china.argmax(axis=1)
+    tv = (t.p_signal[0] * t.u_taliban[mi][0][:, :, np.arange(resp.size), resp]).sum(axis=2)
+    slack = [float((on.taliban[i] * tv[i]).sum() - tv[i][on.taliban[i] == 0].max())
+             for i in range(len(FULL_GAME.types))]
+    assert slack[0] == pytest.approx(0.031, abs=1e-3)
+    m = evaluate({k: np.array([v]) for k, v in defaults.items()}, only=["P2"])["P2"]
+    assert m.metrics["margin"][0] == pytest.approx(min(china_gap, *slack), rel=1e-9)

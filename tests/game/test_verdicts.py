@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qpq.cli._game import app
-from qpq.game import FULL_GAME, Readings, solve, solve_ensemble
+from qpq.game import FULL_GAME, GameStructure, Readings, build_tree, solve, solve_ensemble
 from qpq.game._payoffs import build_tensors
 from qpq.game.analysis import (
     Flip,
@@ -30,6 +30,7 @@ from qpq.game.analysis import (
 from qpq.game.analysis._measures import P7_TERMS, evaluate
 from qpq.game.analysis._pbe_predicates import judge
 from qpq.game.analysis._study import run_study
+from qpq.game.validation._pbe import pure_pbe
 from qpq.model import ParameterRegistry, ParameterSet, defection_prob, future_harm
 
 # ----------------------------------------------------------------- the generic protocol
@@ -296,3 +297,26 @@ def test_choice_margin_at_the_defaults(defaults: ParameterSet) -> None:
     assert slack[0] == pytest.approx(0.031, abs=1e-3)
     m = evaluate({k: np.array([v]) for k, v in defaults.items()}, only=["P2"])["P2"]
     assert m.metrics["margin"][0] == pytest.approx(min(china_gap, *slack), rel=1e-9)
+
+
+def test_written_reading_reaches_the_explicit_tree(registry: ParameterRegistry) -> None:
+    """The reading travels with the structure into the explicit tree too: the reference
+    solver on the tree built with the written reading finds the pure PBE solve finds, and
+    not those of the default reading (they differ at this point)."""
+    point = registry.point({"restrain_intensity": 0.25})
+    written = replace(FULL_GAME, readings=Readings(kappa_in_future_defection=False))
+
+    def pure_set(structure: GameStructure) -> set[frozenset[tuple[str, str]]]:
+        tree = build_tree(point, structure)
+        return {frozenset((tree.infosets[k].label, tree.infosets[k].actions[a])
+                          for k, a in x.choices.items()) for x in pure_pbe(tree)}
+
+    def solved(structure: GameStructure) -> set[frozenset[tuple[str, str]]]:
+        sol = solve(point, structure, mixed=False, max_equilibria=100_000)
+        return {frozenset((infoset, max(dist, key=lambda a, d=dist: d[a]))
+                          for player in e.strategy(structure).values()
+                          for infoset, dist in player.items()) for e in sol.equilibria}
+
+    ref = pure_set(written)
+    assert ref == solved(written)
+    assert ref != pure_set(FULL_GAME)

@@ -405,14 +405,21 @@ def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
                                    1.0 / len(t.structure.actions(m))) for m in moves))
 
     s = (uniform(stages[0]), uniform(stages[1]))
+    n = delta.shape[0]
     for lam in LAMBDAS:
+        # each point stops moving at this λ once settled, so a point's path never depends
+        # on which other points share its batch
+        moving = np.ones(n, dtype=bool)
         for _ in range(inner):
             q0, q1, *_ = _payoffs(stages, s, delta, w)
             new = (logit_step(q0, lam), logit_step(q1, lam))
-            moved = max(float(a.distance(b).max()) for a, b in zip(s, new, strict=True))
-            s = (s[0].blend(new[0], step), s[1].blend(new[1], step))
-            if moved < 1e-9:
+            moved = np.maximum(s[0].distance(new[0]), s[1].distance(new[1]))
+            moving &= moved >= 1e-9
+            if not moving.any():
                 break
+            blended = (s[0].blend(new[0], step), s[1].blend(new[1], step))
+            rows = np.flatnonzero(moving)
+            s = (_put(s[0], rows, blended[0].take(rows)), _put(s[1], rows, blended[1].take(rows)))
     return s
 
 

@@ -75,16 +75,27 @@ def defection_logit(pressure: ArrayLike, p: Params) -> FloatArray:
 
 
 def defection_prob(pressure: ArrayLike, p: Params) -> FloatArray:
-    """σ_d: probability of defection to ISKP, ``base_defection`` + (1 − base)·L."""
+    """σ_d: probability of defection to ISKP, ``base_defection`` + (1 − base)·L.
+
+    Model v2 multiplies it by ``iskp_presence`` when the parameters carry it (0 before
+    ISKP exists; :func:`qpq.model.apply_history`).
+    """
     base = _f(p["base_defection"])
-    return base + (1.0 - base) * defection_logit(pressure, p)
+    sigma = base + (1.0 - base) * defection_logit(pressure, p)
+    if "iskp_presence" in p:
+        return _f(p["iskp_presence"]) * sigma
+    return sigma
 
 
 def stay_prob(pressure: ArrayLike, p: Params) -> FloatArray:
     """1 − σ_d, computed without cancellation (it can be far below machine epsilon)."""
     x = (_f(p["iskp_pull"]) * (1.0 + _f(pressure)) - _f(p["iskp_join_cost"])) / _f(
         p["militant_temperature"])
-    return (1.0 - _f(p["base_defection"])) * logistic(-x)
+    stay = (1.0 - _f(p["base_defection"])) * logistic(-x)
+    if "iskp_presence" in p:
+        present = _f(p["iskp_presence"])
+        return (1.0 - present) + present * stay
+    return stay
 
 
 def un_close_prob(sincere: ArrayLike, p: Params) -> FloatArray:

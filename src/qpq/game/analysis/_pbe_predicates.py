@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from qpq.game._kernel import DEFAULT_TOL
 from qpq.game._paths import path_statistics
 from qpq.game._payoffs import GameTensors, build_tensors
 from qpq.game._solution import Continuation, Equilibrium, GameSolution
@@ -123,7 +124,7 @@ def _judge_p6(params: Mapping[str, float], readings: Readings, tol: float) -> Pb
 
 
 def judge(pid: str, params: Mapping[str, float], *, readings: Readings = DEFAULT_READINGS,
-          tol: float = 1e-9, selected_verdict: bool | None = None,
+          tol: float = DEFAULT_TOL, selected_verdict: bool | None = None,
           solution: GameSolution | None = None) -> PbeVerdict | None:
     """Proposition ``pid`` on the selected PBE and on every PBE :func:`solve` lists.
 

@@ -506,8 +506,9 @@ def solve_relationship(params: Mapping[str, ArrayLike], structure: GameStructure
     if ((delta <= 0) | (delta >= 1)).any():
         raise ValueError("quarterly_discount must lie strictly between 0 and 1 for the "
                          "relationship's values to be finite")
-    rec_structure = GameStructure(types=structure.types, first_moves=(_RECOGNIZE,),
-                                  un_report=structure.un_report)
+    # the recognised state's stage: the same structure (types, report, reading choices)
+    # with Recognize in force
+    rec_structure = replace(structure, first_moves=(_RECOGNIZE,))
     stages = (_stage(flat, structure, recognised=False),
               _stage(flat, rec_structure, recognised=True))
     n = stages[0].tensors.n_points

@@ -584,12 +584,15 @@ class Dynamics:
                  pq: Mapping[str, Any]) -> tuple[FloatArray, FloatArray, FloatArray]:
         """U_C, U_T of the realised round and what China pays (aid + recognition cost)."""
         st, p, n = self.s, self.p, self.s.n
-        kw = {k: cons[k] for k in ("recognised", "plan_b", "intervene")}
         u_c = china_utility(engaged=m != BOYCOTT, aid=cons["aid"], grants=cons["grants"],
                             breach=cons["breach"], s=s, d=d, sincere=self.sincere_true,
-                            kappa=self.kappa_true * st.control, effort=effort, p=pq, **kw)
+                            kappa=self.kappa_true * st.control, effort=effort, p=pq,
+                            recognised=cons["recognised"], plan_b=cons["plan_b"],
+                            intervene=cons["intervene"])
         u_t = taliban_utility(aid=cons["aid"], boycott=m == BOYCOTT, s=s, d=d,
-                              sincere=self.sincere_true, effort=effort, p=pq, **kw)
+                              sincere=self.sincere_true, effort=effort, p=pq,
+                              recognised=cons["recognised"], plan_b=cons["plan_b"],
+                              intervene=cons["intervene"])
         pays = p["aid_cost"] * cons["aid"] + pq["recognition_cost"] * cons["grants"]
         return (np.broadcast_to(u_c, (n,)), np.broadcast_to(u_t, (n,)),
                 np.broadcast_to(pays, (n,)))
@@ -613,14 +616,17 @@ class Dynamics:
         q2["future_value_sincere"] = p["future_value_sincere"] * (1.0 - delta)
         q2["future_value_insincere"] = p["future_value_insincere"] * (1.0 - delta)
         q2["recognition_cost"] = np.where(was_recognised, 0.0, pq["recognition_cost"])
-        kw = {k: cons[k] for k in ("recognised", "plan_b", "intervene")}
         u_c = china_utility(engaged=m != BOYCOTT, aid=cons["aid"], grants=cons["grants"],
                             breach=cons["breach"], s=s, d=d, sincere=self.sincere_true,
-                            kappa=self.kappa_true * st.control, effort=effort, p=q2, **kw)
+                            kappa=self.kappa_true * st.control, effort=effort, p=q2,
+                            recognised=cons["recognised"], plan_b=cons["plan_b"],
+                            intervene=cons["intervene"])
         gain = p["w_security"] * planb_eff * (p["etim_threat"] * (1.0 - s_)
                                               + p["planb_covers_iskp"] * p["iskp_threat"] * d_)
         u_t = taliban_utility(aid=cons["aid"], boycott=m == BOYCOTT, s=s, d=d,
-                              sincere=self.sincere_true, effort=effort, p=q2, **kw)
+                              sincere=self.sincere_true, effort=effort, p=q2,
+                              recognised=cons["recognised"], plan_b=cons["plan_b"],
+                              intervene=cons["intervene"])
         pays = p["aid_cost"] * cons["aid"] + q2["recognition_cost"] * cons["grants"]
         return (np.broadcast_to(u_c + gain, (n,)), np.broadcast_to(u_t, (n,)),
                 np.broadcast_to(pays, (n,)))

@@ -144,9 +144,9 @@ def _mini_files() -> dict[str, str]:
     return {name: (c if isinstance(c, str) else _yaml_text(c)) for name, c in MINI_CASE.items()}
 
 
-def _builtin_files() -> dict[str, str]:
-    return {p.relative_to(CASE_DIR).as_posix(): p.read_text(encoding="utf-8")
-            for p in sorted(CASE_DIR.rglob("*.yaml"))}
+def _builtin_files(case_dir: Path = CASE_DIR) -> dict[str, str]:
+    return {p.relative_to(case_dir).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(case_dir.rglob("*.yaml"))}
 
 
 CSV_SEED = ("issue,actor,capability,position,salience\n"
@@ -176,20 +176,24 @@ class Seeds:
     builtin: dict[str, str]
     ids: frozenset[str]
     store: Path
+    case_dir: Path = CASE_DIR
     _case: Any = None
 
     @property
     def case(self) -> Any:
         if self._case is None:
             from qpq.case import load_case
-            self._case = load_case(CASE_DIR)
+            self._case = load_case(self.case_dir)
         return self._case
 
 
-def make_seeds(root: Path) -> Seeds:
-    """Build the seeds under ``root`` (a small run store costs a couple of seconds)."""
+def make_seeds(root: Path, case_dir: Path = CASE_DIR) -> Seeds:
+    """Build the seeds under ``root`` (a small run store costs a couple of seconds).
+
+    ``case_dir``: the built-in case of the qpq under test (another checkout's, to measure it).
+    """
     from qpq.cli import main
-    builtin = _builtin_files()
+    builtin = _builtin_files(case_dir)
     ids: set[str] = set()
     for text in (*builtin.values(), *_mini_files().values()):
         data = yaml.safe_load(text)
@@ -202,7 +206,7 @@ def make_seeds(root: Path) -> Seeds:
                    "--lever", "boycott", "--lever", "recognise"])
     if rc != 0:
         raise RuntimeError(f"the fuzz campaign's seed store could not be built (exit {rc})")
-    return Seeds(root, _mini_files(), builtin, frozenset(ids), store)
+    return Seeds(root, _mini_files(), builtin, frozenset(ids), store, case_dir)
 
 
 def _items(data: Any) -> list[dict[str, Any]]:
@@ -682,8 +686,8 @@ def gen_cli(seeds: Seeds, rng: np.random.Generator) -> FuzzInput:
                     ("sim", "run", "--workers"), ("bargain", "exchange", "--rounds"),
                     ("explore", "validate", "deal-under-uncertainty", "--n")])
         value = pick(BAD_INTS)
-        if opt[-1] in ("--seed", "--workers") and value == "9" * 40:
-            value = "-5"  # a huge seed is valid (and runs the whole simulation)
+        if opt[-1] in ("--seed", "--workers", "--max-equilibria") and value == "9" * 40:
+            value = "-5"  # a huge seed or cap is valid (and runs the whole command)
         argv = [*opt, value]
         name, fields = f"{opt[-1]} {value!r}", (opt[-1], value) if value else (opt[-1],)
 
@@ -1032,13 +1036,14 @@ def tasks_of(plan: Mapping[str, int]) -> list[tuple[str, int]]:
 
 def run_campaign(plan: Mapping[str, int], seed: int = 20260618, workers: int = 2,
                  deadline: float = DEADLINE_S,
-                 progress: Callable[[int, int], None] | None = None) -> list[Result]:
+                 progress: Callable[[int, int], None] | None = None,
+                 case_dir: Path = CASE_DIR) -> list[Result]:
     """Run every input of ``plan`` in ``workers`` processes; a hang is one past ``deadline``."""
     ctx = multiprocessing.get_context("spawn")
     todo = tasks_of(plan)
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="qpq-fuzz-") as tmp:
-        seeds = make_seeds(Path(tmp))
+        seeds = make_seeds(Path(tmp), case_dir)
         pending = iter(todo)
         busy: dict[Any, tuple[Any, tuple[str, int] | None, float]] = {}
 

@@ -14,25 +14,19 @@ import pytest
 from tests import fuzzing
 
 
-@pytest.fixture(scope="module")
-def results() -> list[fuzzing.Result]:
-    return fuzzing.run_campaign(fuzzing.TEST_PLAN, workers=1)
-
-
-def test_every_surface_is_exercised(results):
+def test_the_sample_mishandles_no_input():
+    """One test (not one per outcome): under xdist each would run the whole sample again."""
+    results = fuzzing.run_campaign(fuzzing.TEST_PLAN, workers=1)
     table = fuzzing.figures(results)
     assert set(table) == set(fuzzing.SURFACES)
     for surface, counts in table.items():
         assert sum(counts.values()) == fuzzing.TEST_PLAN[surface]
-        # the generator is worth something only if it mostly produces inputs to refuse
-        assert counts["clean refusal"] + counts["vague refusal"] > 0, surface
-
-
-@pytest.mark.parametrize("outcome", fuzzing.BAD)
-def test_no_input_is_mishandled(results, outcome):
-    found = [r for r in results if r.outcome == outcome]
-    assert not found, "\n".join(f"{r.surface} #{r.index} {r.kind}: {r.mutation}: {r.detail}"
-                                for r in found[:5])
+        # the generator is worth something only if most of its inputs are to be refused
+        refused = counts["clean refusal"] + counts["vague refusal"]
+        assert refused > sum(counts.values()) / 2, (surface, counts)
+    found = fuzzing.bad(results)
+    assert not found, "\n".join(f"{r.outcome}: {r.surface} #{r.index} {r.kind}: {r.mutation}: "
+                                f"{r.detail}" for r in found[:10])
 
 
 def test_the_sample_is_the_start_of_the_benchmark_campaign():

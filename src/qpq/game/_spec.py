@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES, FinalAction, FirstMove, final_actions
 
 __all__ = [
+    "ALL_EFFORTS",
     "CHINA",
     "EFFORTS",
     "FULL_GAME",
@@ -41,19 +42,30 @@ TALIBAN = "Taliban"
 
 
 class Effort(IntEnum):
-    """The Taliban's effort e, ordered; intensities come from the parameters."""
+    """The Taliban's choices towards the militants; intensities come from the parameters.
+
+    HARBOUR, RESTRAIN and CRACKDOWN are v1's ordered efforts (intensity 0,
+    ``restrain_intensity``, ``crackdown_intensity``). COOPT absorbs the militants into the
+    Taliban's own forces (docs/model-game.md §11, "Co-optation"): not a point on the
+    intensity scale but a choice of another kind, with its own signal, pull and cost.
+    """
 
     HARBOUR = 0
     RESTRAIN = 1
     CRACKDOWN = 2
+    COOPT = 3
 
     @property
     def label(self) -> str:
-        """Action label: ``harbour``, ``restrain`` or ``crackdown``."""
+        """Action label: ``harbour``, ``restrain``, ``crackdown`` or ``coopt``."""
         return self.name.lower()
 
 
-EFFORTS: tuple[Effort, ...] = tuple(Effort)
+EFFORTS: tuple[Effort, ...] = (Effort.HARBOUR, Effort.RESTRAIN, Effort.CRACKDOWN)
+"""v1's three efforts: the default of every :class:`GameStructure`."""
+
+ALL_EFFORTS: tuple[Effort, ...] = tuple(Effort)
+"""Every choice the model knows, co-optation included."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -118,11 +130,15 @@ class GameStructure:
         China's first moves included, least committal first.
     un_report
         Whether the UN report r is drawn and observed by China.
+    efforts
+        The Taliban's choices included, in the order of every effort axis (default v1's
+        three; :data:`ALL_EFFORTS` adds co-optation).
     """
 
     types: tuple[TalibanType, ...] = TYPES
     first_moves: tuple[FirstMove, ...] = FIRST_MOVES
     un_report: bool = True
+    efforts: tuple[Effort, ...] = EFFORTS
     players: tuple[str, str] = (CHINA, TALIBAN)
     chance_moves: tuple[ChanceMove, ...] = field(default=(
         ChanceMove("type", ("S,H", "S,L", "I,H", "I,L"), (),
@@ -148,6 +164,11 @@ class GameStructure:
             raise ValueError("a game needs at least one type and one first move")
         if len(set(self.types)) != len(self.types):
             raise ValueError("types repeat")
+        if (not self.efforts or self.efforts[0] is not Effort.HARBOUR
+                or list(self.efforts) != sorted(set(self.efforts))):
+            raise ValueError("efforts must start with harbour and follow the order harbour, "
+                             "restrain, crackdown, coopt without repeats (every effort axis "
+                             "puts harbour first)")
         if not self.un_report and any(m.promise is not None and m.promise.needs_report
                                       for m in self.first_moves):
             raise ValueError("a promise that reads the UN report needs un_report=True")
@@ -233,9 +254,19 @@ class GameStructure:
         return np.array([FINAL_ACTIONS.index(f) for f in self.actions(m)], dtype=np.int64)
 
     @property
+    def n_efforts(self) -> int:
+        """E: the number of the Taliban's choices (the length of every effort axis)."""
+        return len(self.efforts)
+
+    @property
+    def has_coopt(self) -> bool:
+        """Whether co-optation is among the Taliban's choices."""
+        return Effort.COOPT in self.efforts
+
+    @property
     def n_profiles(self) -> int:
-        """Number of type-contingent pure effort profiles, 3^(number of types)."""
-        return int(3 ** len(self.types))
+        """Number of type-contingent pure effort profiles, E^(number of types)."""
+        return int(self.n_efforts ** len(self.types))
 
     # ------------------------------------------------------------------ labels
 
@@ -260,7 +291,7 @@ class GameStructure:
             "players": list(self.players),
             "types": [t.label for t in self.types],
             "first_moves": [m.label for m in self.first_moves],
-            "efforts": [e.label for e in EFFORTS],
+            "efforts": [e.label for e in self.efforts],
             "chance_moves": [
                 {"name": c.name, "outcomes": list(c.outcomes), "depends_on": list(c.depends_on),
                  "formula": c.formula}

@@ -29,7 +29,6 @@ from numpy.typing import NDArray
 from qpq.game._kernel import KernelResult, profiles, relative_tol_ok
 from qpq.game._payoffs import GameTensors
 from qpq.game._solution import Continuation
-from qpq.game._spec import EFFORTS
 
 __all__ = ["MIXED_COVERAGE", "mixed_continuations"]
 
@@ -50,8 +49,8 @@ def _describe_a(t: GameTensors, m_index: int, theta: int, e1: int, e2: int, p: f
     st = t.structure
     m = st.first_moves[m_index]
     acts = st.actions(m)
-    return (f"type {st.types[theta].label} mixes {EFFORTS[e1].label}/{EFFORTS[e2].label} "
-            f"(p({EFFORTS[e2].label})={p:.4g}); China mixes at "
+    return (f"type {st.types[theta].label} mixes {st.efforts[e1].label}/{st.efforts[e2].label} "
+            f"(p({st.efforts[e2].label})={p:.4g}); China mixes at "
             f"{st.china_infoset(m, st.signals[s_star])} {acts[f1].value}/{acts[f2].value} "
             f"(p({acts[f2].value})={q:.4g})")
 

@@ -294,7 +294,8 @@ class GameStructure:
             "efforts": [e.label for e in self.efforts],
             "chance_moves": [
                 {"name": c.name, "outcomes": list(c.outcomes), "depends_on": list(c.depends_on),
-                 "formula": c.formula}
+                 "formula": c.formula + _COOPT_FORMULAS.get(c.name, "") if self.has_coopt
+                 else c.formula}
                 for c in self.chance_moves if c.name != "un_report" or self.un_report],
             "information": {k: v for k, v in self.information},
             "final_actions": {m.label: [f.value for f in self.actions(m)]
@@ -303,6 +304,12 @@ class GameStructure:
             "utility": self.utility,
         }
 
+
+_COOPT_FORMULAS = {
+    "suppression": "; coopt: kappa*coopt_visibility in place of kappa*e",
+    "defection": "; coopt: e = 0 and iskp_pull scaled by coopt_pull_scale",
+}
+"""How co-optation changes the chance moves' formulas (docs/model-game.md §11)."""
 
 FULL_GAME = GameStructure()
 """The full game: four types, six first moves, UN report."""

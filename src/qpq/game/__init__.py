@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         TYPES,
         Effort,
         GameStructure,
+        Readings,
         Signal,
         TalibanType,
     )
@@ -91,6 +92,7 @@ __all__ = [
     "GameStructure",
     "MixedSearchReport",
     "Node",
+    "Readings",
     "Relationship",
     "Signal",
     "TalibanType",
@@ -118,7 +120,8 @@ _EXPORTS = {
     "qpq.game._solution": ("Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"),
     "qpq.game._solver": ("DEFAULT_TOL", "solve"),
     "qpq.game._spec": (
-        "ALL_EFFORTS", "EFFORTS", "Effort", "FULL_GAME", "GameStructure", "Signal", "TYPES",
+        "ALL_EFFORTS", "EFFORTS", "Effort", "FULL_GAME", "GameStructure", "Readings", "Signal",
+        "TYPES",
         "TalibanType",
     ),
     "qpq.game.validation._efg": ("parse_efg", "read_efg", "to_efg", "write_efg"),

@@ -73,10 +73,11 @@ Grid = list[list[Decimal | None]]
 class _Side:
     """One actor's side of an exchange: it supplies ``sup_issue`` and demands ``dem_issue``."""
 
-    __slots__ = ("actor", "dem", "dem_issue", "move", "moves", "start", "sup", "sup_issue",
-                 "y")
+    __slots__ = ("actor", "dem", "dem_f", "dem_issue", "move", "moves", "start", "sup",
+                 "sup_f", "sup_issue", "y")
 
-    def __init__(self, actor: int, sup_issue: int, dem_issue: int, x: Grid) -> None:
+    def __init__(self, actor: int, sup_issue: int, dem_issue: int, x: Grid,
+                 xf: list[list[float]]) -> None:
         self.actor = actor
         self.sup_issue = sup_issue
         self.dem_issue = dem_issue
@@ -85,6 +86,9 @@ class _Side:
         self.sup = sup
         self.start = sup
         self.dem = dem
+        # float twins of sup and dem, for the outcome limit's float pre-test
+        self.sup_f = xf[actor][sup_issue]
+        self.dem_f = xf[actor][dem_issue]
         self.moves: list[Decimal] = []
         self.move = _ZERO
         self.y = sup
@@ -93,17 +97,23 @@ class _Side:
 class _Deal:
     """A candidate exchange with Decide's per-exchange state. ``i`` demands p, supplies q."""
 
-    __slots__ = ("gain", "i", "id", "j", "k", "limit", "p", "q", "updates", "valid")
+    __slots__ = ("base_f", "gain", "i", "id", "j", "k", "limit", "listed", "p", "q", "seen",
+                 "updates", "valid")
 
     def __init__(self, k: int, i: _Side, j: _Side) -> None:
         self.id = k
         self.i, self.j = i, j
         self.p, self.q = j.sup_issue, i.sup_issue
         self.updates: dict[int, dict[int, Decimal]] = {self.p: {}, self.q: {}}
+        # per issue, the float outcome numerator of the partial view without its supplier
+        # (see _Round._outcome_limit); dropped whenever the updates table changes
+        self.base_f: dict[int, float] = {}
         self.gain = _ZERO
         self.valid = False
         self.limit = 0
         self.k: tuple[Decimal, ...] = ()  # the constants of its sizing (see _Round.size)
+        self.listed = 0  # how many times it is in the round's list (a tie can list it twice)
+        self.seen = -1  # the last step that re-sized it (see play_round)
 
 
 class _Round:
@@ -206,14 +216,19 @@ class _Round:
         d, d_b, ia, ib = a.sup_issue, b.sup_issue, a.actor, b.actor
         upd = e.updates[d]
         target = b.dem
-        if self.denf[d] > 0:
-            csf, xf = self.csf, self.xf
-            base = self.numf[d] - csf[ia][d] * xf[ia][d]
-            for m, held in upd.items():
-                if m != ia:
-                    base += csf[m][d] * (float(held) - xf[m][d])
-            gap_0 = float(target) - (base + csf[ia][d] * float(a.sup)) / self.denf[d]
-            gap_1 = float(target) - (base + csf[ia][d] * float(a.y)) / self.denf[d]
+        den_f = self.denf[d]
+        if den_f > 0:
+            base = e.base_f.get(d)
+            if base is None:
+                csf, xf = self.csf, self.xf
+                base = self.numf[d] - csf[ia][d] * xf[ia][d]
+                for m, held in upd.items():
+                    if m != ia:
+                        base += csf[m][d] * (float(held) - xf[m][d])
+                e.base_f[d] = base
+            cs_a = self.csf[ia][d]
+            gap_0 = b.dem_f - (base + cs_a * a.sup_f) / den_f
+            gap_1 = b.dem_f - (base + cs_a * (a.sup_f + float(a.move))) / den_f
             if (gap_0 > _MARGIN and gap_1 > _MARGIN) or (gap_0 < -_MARGIN and gap_1 < -_MARGIN):
                 return  # clearly no crossing: the exact test below would agree
         before = self.nbs(d, {**upd, ia: a.sup})
@@ -252,6 +267,7 @@ class _Round:
             for src in (done.i, done.j):
                 if side.actor == src.actor and side.sup_issue == src.sup_issue:
                     side.sup = src.y
+                    side.sup_f = float(src.y)
                     side.moves.append(src.moves[-1])
                     redo = True
                     break
@@ -263,6 +279,7 @@ class _Round:
             if any(side.actor == demander.actor and side.dem_issue == demander.dem_issue
                    for side in (e.j, e.i)):
                 upd = e.updates[demander.dem_issue]
+                e.base_f.pop(demander.dem_issue, None)
                 old = upd.get(supplier.actor)
                 if old is None:
                     upd[supplier.actor] = supplier.y
@@ -306,7 +323,8 @@ def _candidates(rnd: _Round) -> list[_Deal]:
                             a_, b_ = b, a
                         else:
                             a_, b_ = a, b
-                        deal = _Deal(len(deals), _Side(a_, q, p, x), _Side(b_, p, q, x))
+                        deal = _Deal(len(deals), _Side(a_, q, p, x, rnd.xf),
+                                     _Side(b_, p, q, x, rnd.xf))
                         rnd.size(deal)
                         deals.append(deal)
     return deals
@@ -334,8 +352,11 @@ def play_round(x: Grid, cap: Grid, sal: Grid, rng: random.Random,
             by_key[0, side.actor, side.sup_issue].append(e)
             by_key[1, side.actor, side.dem_issue].append(e)
     listed = list(deals)
+    for e in deals:
+        e.listed = 1
     made = []
     ties = 0
+    leaked = False  # an invalid exchange is still listed (see below)
     while listed:
         listed.sort(key=_by_gain, reverse=True)
         e = listed.pop(0)
@@ -346,22 +367,49 @@ def play_round(x: Grid, cap: Grid, sal: Grid, rng: random.Random,
                 e = listed.pop(0)
             else:
                 listed.append(listed[0])  # now listed twice, as in Decide
+                listed[0].listed += 1
+        e.listed -= 1
         if not e.valid:  # only before the first exchange: invalid ones are still listed
             continue
         # as executed: if e is still listed it is re-sized against itself below
         made.append((e, e.j.sup, e.j.y, e.i.sup, e.i.y, e.gain, e.limit))
-        hit: set[int] = set()
+        hit = []
         for key in ((0, e.i.actor, e.i.sup_issue), (0, e.j.actor, e.j.sup_issue),
                     (1, e.j.actor, e.j.dem_issue), (1, e.i.actor, e.i.dem_issue)):
-            hit.update(id(d) for d in by_key.get(key, ()))
-        kept = []
-        for d in listed:
-            if d.valid:
-                if id(d) in hit:
+            for d in by_key.get(key, ()):
+                if d.seen != len(made):
+                    d.seen = len(made)
+                    hit.append(d)
+        if len(made) > 1 and not e.listed and not leaked and all(d.listed < 2 for d in hit):
+            # The usual step: re-sizing one exchange reads only e and changes only itself,
+            # so the listed ones can be re-sized in any order, not in list order.
+            dropped = False
+            for d in hit:
+                if d.listed and d.valid:
                     rnd.resize_after(d, e)
+                    dropped = dropped or not d.valid
+            if dropped:
+                listed = [d for d in listed if d.valid]
+                for d in hit:
+                    if not d.valid:
+                        d.listed = 0
+        else:
+            # The first exchange (invalid ones leave the list), or e or an exchange listed
+            # twice: re-size in list order, as Decide does (e's own re-sizing moves its y,
+            # which later ones read; a twice-listed one is re-sized twice, and if the second
+            # time makes it invalid it stays listed once, until the next step drops it).
+            kept = []
+            for d in listed:
+                d.listed = 0
                 if d.valid:
-                    kept.append(d)
-        listed = kept
+                    if d.seen == len(made):
+                        rnd.resize_after(d, e)
+                    if d.valid:
+                        kept.append(d)
+            for d in kept:
+                d.listed += 1
+            leaked = any(not d.valid for d in kept)
+            listed = kept
     # Decide's voting positions are the executed exchanges' y at the end of the round (an
     # exchange re-sized after it was executed contributes its new y).
     vote = [row[:] for row in x]

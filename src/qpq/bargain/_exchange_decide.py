@@ -52,7 +52,7 @@ from operator import attrgetter
 import numpy as np
 
 from qpq.bargain._data import FloatArray, IssueSet
-from qpq.bargain._exchange import Exchange, ExchangeOptions
+from qpq.bargain._exchange import Exchange, ExchangeOptions, _externalities
 
 __all__: list[str] = []
 
@@ -476,16 +476,7 @@ def _records(t: int, data: IssueSet, start: FloatArray, rnd: DecideRound) -> lis
         b = [float(cs[:, d] @ vote[:, d] / den[d]) for d in (p, q)]
         vote[j, p], vote[i, q] = float(j_to), float(i_to)
         f = [float(cs[:, d] @ vote[:, d] / den[d]) for d in (p, q)]
-        ext = []
-        for a in range(len(data.actors)):
-            if a in (i, j):
-                continue
-            delta = 0.0
-            for d, bd, fd in ((p, b[0], f[0]), (q, b[1], f[1])):
-                if not np.isnan(start[a, d]):
-                    delta += sal[a, d] * (abs(bd - start[a, d]) - abs(fd - start[a, d]))
-            if delta != 0.0:
-                ext.append((data.actors[a], float(delta)))
+        ext = _externalities(data.actors, sal, start, i, j, ((p, b[0], f[0]), (q, b[1], f[1])))
         out.append(Exchange(
             round=t, order=order, i=data.actors[i], j=data.actors[j], p=data.issues[p],
             q=data.issues[q], j_from=float(lower[p] + float(j_from) * unit[p]),
@@ -494,5 +485,5 @@ def _records(t: int, data: IssueSet, start: FloatArray, rnd: DecideRound) -> lis
             i_to=float(lower[q] + float(i_to) * unit[q]),
             shift_p=float(cs[j, p] * abs(float(j_to) - float(j_from)) / den[p]),
             shift_q=float(cs[i, q] * abs(float(i_to) - float(i_from)) / den[q]),
-            gain=float(gain), limit=_LIMITS[limit], externalities=tuple(ext)))
+            gain=float(gain), limit=_LIMITS[limit], externalities=ext))
     return out

@@ -151,16 +151,18 @@ class _Round:
         return num / self.den[d]
 
     @staticmethod
-    def move_ok(side: _Side, move: Decimal) -> bool:
-        """Decide's validity test of a move, with the side's move history."""
-        size = abs(move)
+    def move_ok(side: _Side) -> bool:
+        """Decide's validity test of a side's move (``side.move``, to ``side.y``).
+
+        Its move history's last entry is that move.
+        """
+        size = abs(side.move)
         if size > _CAP or size <= _FLOOR:
             return False
-        to = side.sup + move
-        if to < 0 or to > _CAP:
+        if side.y < 0 or side.y > _CAP:
             return False
         moves = side.moves
-        if len(moves) == 1 and moves[0] is move:
+        if len(moves) == 1:
             return True  # one non-zero move within the cap: the tests below all pass
         if sum(moves) > _CAP:
             return False
@@ -202,16 +204,18 @@ class _Round:
         j.moves.append(m_j)
         i.y, j.y = i.sup + m_i, j.sup + m_j
         e.gain = abs(d_q * s_iq - d_p * s_ip)
-        e.valid = self.move_ok(i, m_i) and self.move_ok(j, m_j) and not e.gain < _FLOOR
+        e.valid = self.move_ok(i) and self.move_ok(j) and not e.gain < _FLOOR
         if e.valid:
-            self._outcome_limit(e, i, j)
-            self._outcome_limit(e, j, i)
-            e.valid = self.move_ok(i, i.move) and self.move_ok(j, j.move)
+            shrunk_i = self._outcome_limit(e, i, j)
+            shrunk_j = self._outcome_limit(e, j, i)
+            if shrunk_i or shrunk_j:  # otherwise the moves just tested stand
+                e.valid = self.move_ok(i) and self.move_ok(j)
 
-    def _outcome_limit(self, e: _Deal, a: _Side, b: _Side) -> None:
+    def _outcome_limit(self, e: _Deal, a: _Side, b: _Side) -> bool:
         """Shrink ``e`` where a's move pushes its supply outcome past b's position.
 
-        The outcome is e's partial view (its updates table for that issue).
+        The outcome is e's partial view (its updates table for that issue). Returns whether
+        it shrank ``e``.
         """
         d, d_b, ia, ib = a.sup_issue, b.sup_issue, a.actor, b.actor
         upd = e.updates[d]
@@ -230,12 +234,12 @@ class _Round:
             gap_0 = b.dem_f - (base + cs_a * a.sup_f) / den_f
             gap_1 = b.dem_f - (base + cs_a * (a.sup_f + float(a.move))) / den_f
             if (gap_0 > _MARGIN and gap_1 > _MARGIN) or (gap_0 < -_MARGIN and gap_1 < -_MARGIN):
-                return  # clearly no crossing: the exact test below would agree
+                return False  # clearly no crossing: the exact test below would agree
         before = self.nbs(d, {**upd, ia: a.sup})
         after = self.nbs(d, {**upd, ia: a.y})
         if (target - before >= 0 and target - after >= 0) or (
                 target - before <= 0 and target - after <= 0):
-            return
+            return False
         s, c, den = self.s, self.c, self.den
         s_a, c_a = s[ia][d], c[ia][d]
         # the move of a that brings the outcome to b's position; here the updates table
@@ -259,27 +263,44 @@ class _Round:
         a.y, b.y = a.sup + m_a, b.sup + m_b
         e.gain = abs(dd_b * s[ib][d_b] - dd_a * s[ib][d])
         e.limit = 3 if a is e.i else 1
+        return True
 
     def resize_after(self, e: _Deal, done: _Deal) -> None:
-        """Decide's update of ``e`` after ``done`` was executed (``e`` may be ``done``)."""
+        """Decide's update of ``e`` after ``done`` was executed (``e`` may be ``done``).
+
+        A side of ``e`` that ``done`` moved on its supply issue takes the new position and
+        keeps its last own move in its history (Decide appends the inherited move and then
+        drops the last entry of both sides' histories); every other side's last own move is
+        replaced by the re-sizing.
+        """
+        di, dj, ei, ej = done.i, done.j, e.i, e.j
         redo = False
-        for side in (e.i, e.j):
-            for src in (done.i, done.j):
-                if side.actor == src.actor and side.sup_issue == src.sup_issue:
-                    side.sup = src.y
-                    side.sup_f = float(src.y)
-                    side.moves.append(src.moves[-1])
-                    redo = True
-                    break
+        keep_i = keep_j = False
+        for side in (ei, ej):
+            if side.actor == di.actor and side.sup_issue == di.sup_issue:
+                src = di
+            elif side.actor == dj.actor and side.sup_issue == dj.sup_issue:
+                src = dj
+            else:
+                continue
+            side.sup = src.y
+            side.sup_f = float(src.y)
+            redo = True
+            if side is ei:
+                keep_i = True
+            else:
+                keep_j = True
         if redo:
-            e.i.moves.pop()
-            e.j.moves.pop()
+            if not keep_i:
+                ei.moves.pop()
+            if not keep_j:
+                ej.moves.pop()
         # A demander in `done` that demands the same issue here learns its supplier's move.
-        for demander, supplier in ((done.j, done.i), (done.i, done.j)):
-            if any(side.actor == demander.actor and side.dem_issue == demander.dem_issue
-                   for side in (e.j, e.i)):
-                upd = e.updates[demander.dem_issue]
-                e.base_f.pop(demander.dem_issue, None)
+        for demander, supplier in ((dj, di), (di, dj)):
+            a, d = demander.actor, demander.dem_issue
+            if (ej.actor == a and ej.dem_issue == d) or (ei.actor == a and ei.dem_issue == d):
+                upd = e.updates[d]
+                e.base_f.pop(d, None)
                 old = upd.get(supplier.actor)
                 if old is None:
                     upd[supplier.actor] = supplier.y
@@ -288,8 +309,8 @@ class _Round:
                 else:
                     upd[supplier.actor] = max(old, supplier.y)
                 if not redo:
-                    e.i.moves.pop()
-                    e.j.moves.pop()
+                    ei.moves.pop()
+                    ej.moves.pop()
                     redo = True
         if redo:
             self.size(e)

@@ -73,8 +73,8 @@ Grid = list[list[Decimal | None]]
 class _Side:
     """One actor's side of an exchange: it supplies ``sup_issue`` and demands ``dem_issue``."""
 
-    __slots__ = ("actor", "dem", "dem_f", "dem_issue", "move", "moves", "start", "sup",
-                 "sup_f", "sup_issue", "y")
+    __slots__ = ("actor", "dem", "dem_f", "dem_issue", "move", "move_f", "moves", "start",
+                 "sup", "sup_f", "sup_issue", "y")
 
     def __init__(self, actor: int, sup_issue: int, dem_issue: int, x: Grid,
                  xf: list[list[float]]) -> None:
@@ -86,19 +86,20 @@ class _Side:
         self.sup = sup
         self.start = sup
         self.dem = dem
-        # float twins of sup and dem, for the outcome limit's float pre-test
+        # float twins of sup, dem and move, for the outcome limit's float pre-test
         self.sup_f = xf[actor][sup_issue]
         self.dem_f = xf[actor][dem_issue]
         self.moves: list[Decimal] = []
         self.move = _ZERO
+        self.move_f = 0.0
         self.y = sup
 
 
 class _Deal:
     """A candidate exchange with Decide's per-exchange state. ``i`` demands p, supplies q."""
 
-    __slots__ = ("base_f", "gain", "i", "id", "j", "k", "limit", "listed", "p", "q", "seen",
-                 "updates", "valid")
+    __slots__ = ("base_f", "gain", "i", "id", "j", "k", "k_f", "limit", "listed", "p", "q",
+                 "seen", "updates", "valid")
 
     def __init__(self, k: int, i: _Side, j: _Side) -> None:
         self.id = k
@@ -112,6 +113,7 @@ class _Deal:
         self.valid = False
         self.limit = 0
         self.k: tuple[Decimal, ...] = ()  # the constants of its sizing (see _Round.size)
+        self.k_f: tuple[float, float] = (0.0, 0.0)  # m_i / gap_p and m_j / gap_q, as floats
         self.listed = 0  # how many times it is in the round's list (a tie can list it twice)
         self.seen = -1  # the last step that re-sized it (see play_round)
 
@@ -181,6 +183,9 @@ class _Round:
             e.k = (s_ip, s_jp, s_iq, s_jq, c[a][q], c[b][p], (s_jp + s_ip) / (s_jq + s_iq),
                    (s_iq + s_jq) / (s_ip + s_jp), c[a][q] * s_iq, c[b][p] * s_jp,
                    self.den[p], self.den[q])
+            k = e.k
+            e.k_f = (float(k[6] * k[1] * k[5] / k[10] * k[11] / k[8]),
+                     float(k[7] * k[2] * k[4] / k[11] * k[10] / k[9]))
         s_ip, s_jp, s_iq, s_jq, c_iq, c_jp, r_pq, r_qp, cs_i, cs_j, den_p, den_q = e.k
         gap_p = abs(i.dem - j.sup)
         d_p = gap_p * s_jp * c_jp / den_p  # j moves all the way to i on p
@@ -200,6 +205,17 @@ class _Round:
         if j.sup > i.dem:
             m_j = -m_j
         i.move, j.move = m_i, m_j
+        # float twins of the moves (same limit and directions): the pre-test's only need
+        if e.limit:
+            i.move_f = abs(j.dem_f - i.sup_f)
+            j.move_f = i.move_f * e.k_f[1]
+        else:
+            j.move_f = abs(i.dem_f - j.sup_f)
+            i.move_f = j.move_f * e.k_f[0]
+        if m_i < 0:
+            i.move_f = -i.move_f
+        if m_j < 0:
+            j.move_f = -j.move_f
         i.moves.append(m_i)
         j.moves.append(m_j)
         i.y, j.y = i.sup + m_i, j.sup + m_j
@@ -232,7 +248,7 @@ class _Round:
                 e.base_f[d] = base
             cs_a = self.csf[ia][d]
             gap_0 = b.dem_f - (base + cs_a * a.sup_f) / den_f
-            gap_1 = b.dem_f - (base + cs_a * (a.sup_f + float(a.move))) / den_f
+            gap_1 = b.dem_f - (base + cs_a * (a.sup_f + a.move_f)) / den_f
             if (gap_0 > _MARGIN and gap_1 > _MARGIN) or (gap_0 < -_MARGIN and gap_1 < -_MARGIN):
                 return False  # clearly no crossing: the exact test below would agree
         before = self.nbs(d, {**upd, ia: a.sup})
@@ -258,6 +274,7 @@ class _Round:
         if a.sup > b.dem:
             m_a = -m_a
         a.move, b.move = m_a, m_b
+        a.move_f, b.move_f = float(m_a), float(m_b)
         b.moves[-1] = m_b
         a.moves[-1] = m_a
         a.y, b.y = a.sup + m_a, b.sup + m_b

@@ -200,28 +200,28 @@ class _Round:
             m_i = gap_q
             m_j = d_p * den_p / cs_j
             e.limit = 2
-        if i.sup > j.dem:
+        i_down, j_down = i.sup > j.dem, j.sup > i.dem
+        if i_down:
             m_i = -m_i
-        if j.sup > i.dem:
+        if j_down:
             m_j = -m_j
         i.move, j.move = m_i, m_j
-        # float twins of the moves (same limit and directions): the pre-test's only need
-        if e.limit:
-            i.move_f = abs(j.dem_f - i.sup_f)
-            j.move_f = i.move_f * e.k_f[1]
-        else:
-            j.move_f = abs(i.dem_f - j.sup_f)
-            i.move_f = j.move_f * e.k_f[0]
-        if m_i < 0:
-            i.move_f = -i.move_f
-        if m_j < 0:
-            j.move_f = -j.move_f
         i.moves.append(m_i)
         j.moves.append(m_j)
         i.y, j.y = i.sup + m_i, j.sup + m_j
         e.gain = abs(d_q * s_iq - d_p * s_ip)
         e.valid = self.move_ok(i) and self.move_ok(j) and not e.gain < _FLOOR
         if e.valid:
+            # float twins of the moves (same limit and directions) for the outcome limit's
+            # float pre-test
+            if e.limit:
+                m_i_f = abs(j.dem_f - i.sup_f)
+                m_j_f = m_i_f * e.k_f[1]
+            else:
+                m_j_f = abs(i.dem_f - j.sup_f)
+                m_i_f = m_j_f * e.k_f[0]
+            i.move_f = -m_i_f if i_down else m_i_f
+            j.move_f = -m_j_f if j_down else m_j_f
             shrunk_i = self._outcome_limit(e, i, j)
             shrunk_j = self._outcome_limit(e, j, i)
             if shrunk_i or shrunk_j:  # otherwise the moves just tested stand

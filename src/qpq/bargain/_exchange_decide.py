@@ -421,15 +421,11 @@ def play_round(x: Grid, cap: Grid, sal: Grid, rng: random.Random,
         if len(made) > 1 and not e.listed and not leaked and all(d.listed < 2 for d in hit):
             # The usual step: re-sizing one exchange reads only e and changes only itself,
             # so the listed ones can be re-sized in any order, not in list order.
-            dropped = False
             for d in hit:
                 if d.listed and d.valid:
                     rnd.resize_after(d, e)
-                    dropped = dropped or not d.valid
-            if dropped:
-                listed = [d for d in listed if d.valid]
-                for d in hit:
                     if not d.valid:
+                        listed.remove(d)  # listed once (by identity: _Deal has no __eq__)
                         d.listed = 0
         else:
             # The first exchange (invalid ones leave the list), or e or an exchange listed

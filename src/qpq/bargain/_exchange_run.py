@@ -2,10 +2,11 @@
 
 :func:`run_exchange` applies the rules of :mod:`qpq.bargain._exchange` round after round. In
 each round it lists the possible exchanges (from the round's start positions and outcomes),
-then repeatedly sizes every remaining one against the current voting positions and outcomes,
-executes the largest gain (ties broken by a seeded random priority) and records it with its
-externalities. The round's outcomes are the Nash bargaining solutions of the voting positions
-reached; the next round starts from the carried-over positions.
+then repeatedly sizes every remaining one against the current voting positions and outcomes
+(only those on the two issues the last exchange moved change), executes the largest gain (ties
+broken by a seeded random priority) and records it with its externalities. The round's
+outcomes are the Nash bargaining solutions of the voting positions reached; the next round
+starts from the carried-over positions.
 """
 
 from __future__ import annotations

@@ -8,13 +8,15 @@ import qpq.report
 def test_exported_names():
     assert qpq.__all__ == ["__version__"]
     assert set(qpq.case.__all__) == {
-        "Attack", "Attribution", "BUILTIN_CASE", "BargainingIssue", "BargainingPosition",
-        "CASE_FILES", "Case", "Claim", "ClaimKind", "DateParseError", "Estimate", "Event",
-        "EvidenceDB", "FactTarget", "FuzzyDate", "LocatedYaml", "Milestone", "OBSERVATION_KINDS",
-        "PHASE_ATTRIBUTES", "Parameter", "Precision", "Quantity", "REQUIRED_FILES", "RunSettings",
+        "Attack", "AttributeValue", "Attribution", "BUILTIN_CASE", "BargainingIssue",
+        "BargainingPosition", "CASE_FILES", "Case", "Claim", "ClaimKind", "DateParseError",
+        "Estimate", "Event", "EvidenceDB", "FactTarget", "FuzzyDate", "LocatedYaml", "Milestone",
+        "OBSERVATION_KINDS", "PHASE_ATTRIBUTES", "Parameter", "Phase", "PhaseAttributeSpec",
+        "Precision", "Quantity", "REQUIRED_FILES", "RunSettings",
         "Scenario", "Source", "TalibanAction",
         "YamlError", "audit", "builtin_case_path", "case_as_of", "case_json_schema", "load_case",
-        "read_yaml", "web_href"}
+        "phase_attribute_conflicts", "quarter_end", "quarter_label", "quarter_mid", "quarter_of",
+        "quarter_start", "read_yaml", "web_href"}
     assert set(qpq.report.__all__) == {
         "Figure", "ReportContext", "ReportResult", "Section", "SectionContent", "SectionOutcome",
         "build_report", "default_sections", "phase_chart", "record_figures"}

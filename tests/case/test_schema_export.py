@@ -42,6 +42,12 @@ def test_required_files_are_exported():
     ("phases.yaml", lambda d: [dict(d[0], attributes={"us_presence": 5})], "maximum"),
     ("phases.yaml", lambda d: [dict(d[0], attributes={"us_presense": 0})],
      "additionalProperties"),
+    ("phases.yaml", lambda d: [dict(d[0], attributes={"taliban_isolation": {
+        "value": 1.5, "sources": ["rehalem-2025"]}})], "maximum"),
+    ("phases.yaml", lambda d: [dict(d[0], attributes={"iskp_present": {"value": 1}})],
+     "required"),
+    ("phases.yaml", lambda d: [dict(d[0], attributes={"iskp_present": {
+        "value": 1, "sources": []}})], "minItems"),
     ("bargaining.yaml", lambda d: dict(d, positions=d["positions"][:1]), "minItems"),
     ("bargaining.yaml", lambda d: dict(d, positions=[dict(d["positions"][0],
                                                           salience_range=[0.5, 2])]), "maximum"),

@@ -121,6 +121,63 @@ def test_unknown_phase_attribute_lists_the_known_ones(capsys, tmp_path):
     assert "us_presense" in line and "taliban_in_power" in line
 
 
+def test_unknown_attribute_with_its_own_sources_is_named(capsys, tmp_path):
+    root = _copy(tmp_path)
+
+    def change(phases):
+        _item(phases, "ph-attr-iskp-targets-china")["attributes"]["iskp_presnt"] = {
+            "value": 1, "sources": ["rehalem-2025"]}
+        return phases
+
+    _edit(root, "phases.yaml", change)
+    line = _named(_refused(capsys, root), "phases.yaml", "ph-attr-iskp-targets-china")
+    assert "iskp_presnt" in line and "iskp_present" in line and "taliban_isolation" in line
+
+
+@pytest.mark.parametrize("value", [1.5, -0.25])
+def test_attribute_value_with_sources_inside_its_range(capsys, tmp_path, value):
+    root = _copy(tmp_path)
+
+    def change(phases):
+        _item(phases, "ph-attr-isolation-2021")["attributes"]["taliban_isolation"]["value"] = value
+        return phases
+
+    _edit(root, "phases.yaml", change)
+    line = _named(_refused(capsys, root), "phases.yaml", "ph-attr-isolation-2021")
+    assert "taliban_isolation" in line and "[0, 1]" in line
+
+
+def test_attribute_sources_must_exist_and_resolve(capsys, tmp_path):
+    root = _copy(tmp_path)
+
+    def change(phases):
+        attrs = _item(phases, "ph-attr-isolation-2021")["attributes"]
+        attrs["taliban_isolation"]["sources"] = ["no-such-source"]
+        _item(phases, "ph-attr-before-iskp")["attributes"]["iskp_present"]["sources"] = []
+        return phases
+
+    _edit(root, "phases.yaml", change)
+    text = _refused(capsys, root)
+    assert "no-such-source" in _named(text, "phases.yaml",
+                                      "ph-attr-isolation-2021.attributes.taliban_isolation.sources")
+    _named(text, "phases.yaml", "ph-attr-before-iskp")
+
+
+def test_overlapping_phases_that_disagree_are_refused_naming_both(capsys, tmp_path):
+    root = _copy(tmp_path)
+
+    def change(phases):
+        _item(phases, "ph-attr-isolation-2021")["end"] = "2024-12-31"
+        return phases
+
+    _edit(root, "phases.yaml", change)
+    text = _refused(capsys, root)
+    line = _named(text, "phases.yaml", "ph-attr-isolation-china-credentials.attributes."
+                  "taliban_isolation")
+    assert "ph-attr-isolation-2021" in line and "2024Q1" in line
+    _named(text, "phases.yaml", "ph-attr-isolation-uae-credentials.attributes.taliban_isolation")
+
+
 def test_phase_cannot_start_after_it_ends(capsys, tmp_path):
     root = _copy(tmp_path)
 

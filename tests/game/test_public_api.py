@@ -21,9 +21,9 @@ def test_game_exports() -> None:
     assert set(qpq.game.__all__) == {
         "Continuation", "Continuations", "DEFAULT_TOL", "EFFORTS", "Effort", "EnsembleSolution",
         "Equilibrium", "FULL_GAME", "GameSolution", "GameStructure", "LABELS", "MixedSearchReport",
-        "Node", "SELECTION_RULE", "Signal", "TYPES", "TalibanType", "Tree", "build_tree",
-        "continuations", "parse_efg", "read_efg", "solve", "solve_ensemble", "to_efg", "type_prior",
-        "write_efg"}
+        "Node", "Relationship", "SELECTION_RULE", "Signal", "TYPES", "TalibanType", "Tree",
+        "build_tree", "continuations", "parse_efg", "read_efg", "solve", "solve_ensemble",
+        "solve_relationship", "to_efg", "type_prior", "write_efg"}
     for name in qpq.game.__all__:
         assert hasattr(qpq.game, name)
 

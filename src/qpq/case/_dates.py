@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["DateParseError", "FuzzyDate", "Precision"]
+__all__ = ["DateParseError", "FuzzyDate", "Precision", "quarter_end", "quarter_label",
+           "quarter_mid", "quarter_of", "quarter_start"]
 
 _PART = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -90,3 +91,34 @@ class FuzzyDate:
     def __str__(self) -> str:
         return self.text
 
+
+
+# The case's time unit is the quarter (``case.yaml``'s ``time_unit``). Its arithmetic lives
+# here, beside the dates, because the case layer itself needs it: whether two phases clash is
+# decided on the days the simulator reads them (quarter midpoints).
+
+
+def quarter_of(day: dt.date) -> int:
+    """Absolute quarter number of a day: ``year*4 + (month-1)//3`` (1996Q1 is 7984)."""
+    return day.year * 4 + (day.month - 1) // 3
+
+
+def quarter_start(q: int) -> dt.date:
+    """First day of absolute quarter ``q``."""
+    return dt.date(q // 4, (q % 4) * 3 + 1, 1)
+
+
+def quarter_end(q: int) -> dt.date:
+    """Last day of absolute quarter ``q``."""
+    return quarter_start(q + 1) - dt.timedelta(days=1)
+
+
+def quarter_mid(q: int) -> dt.date:
+    """Midpoint day of absolute quarter ``q`` (the day phases are evaluated on)."""
+    a, b = quarter_start(q), quarter_end(q)
+    return a + (b - a) // 2
+
+
+def quarter_label(q: int) -> str:
+    """``1996Q1``-style label."""
+    return f"{q // 4}Q{q % 4 + 1}"

@@ -26,6 +26,7 @@ from qpq.case._schema import (
     REQUIRED_FILES,
     Actor,
     Attack,
+    AttributeValue,
     BargainingFile,
     BargainingIssue,
     BargainingPosition,
@@ -45,6 +46,7 @@ from qpq.case._schema import (
     Spelling,
     TalibanAction,
     bargaining_problems,
+    phase_attribute_conflicts,
 )
 from qpq.case._yamlio import LocatedYaml, YamlError, read_yaml
 from qpq.errors import BadInputError, Problem
@@ -505,6 +507,10 @@ def _refs(collected: dict[str, list[Any]], bargaining: _Bargaining, scenarios: l
         yield from ((ms, "places", p, (Place,)) for p in ms.places)
     for ph in collected["phases"]:
         yield from ((ph, "sources", s, (Source,)) for s in ph.sources)
+        for name, given in ph.attributes.items():
+            if isinstance(given, AttributeValue):
+                yield from ((ph, f"attributes.{name}.sources", s, (Source,))
+                            for s in given.sources)
     for pl in collected["places"]:
         if pl.parent:
             yield pl, "parent", pl.parent, (Place,)
@@ -565,21 +571,29 @@ def _reference_problems(collected: dict[str, list[Any]], bargaining: _Bargaining
 def _semantic_problems(collected: dict[str, list[Any]], docs: Mapping[str, LocatedYaml],
                        item_index: Mapping[int, int],
                        item_lines: Mapping[int, tuple[str, int | None]]) -> list[Problem]:
-    """Rules across files: phase attributes inside their parameters' ranges; no cycles."""
+    """Rules across items: attributes inside parameter ranges, overlaps agree; no cycles."""
     problems: list[Problem] = []
     params = {p.name: p for p in collected["parameters"]}
+    doc = docs.get("phases.yaml")
     for ph in collected["phases"]:
         file, line = item_lines.get(id(ph), ("phases.yaml", None))
-        for name, value in ph.attributes.items():
+        for name, given in ph.attribute_values().items():
+            value = given.value
             param = params.get(name)
             if param is None or param.low <= value <= param.high:
                 continue
-            doc = docs.get("phases.yaml")
             where = doc.line_of((item_index.get(id(ph), -1), "attributes", name)) if doc else None
             problems.append(Problem(file, f"attribute {name} = {value:g} lies outside the range "
                                     f"[{param.low:g}, {param.high:g}] of the parameter it feeds "
                                     "(parameters.yaml)", field=f"{ph.id}.attributes.{name}",
                                     line=where or line))
+    phases = collected["phases"]
+    for index, fld, message in phase_attribute_conflicts(phases):
+        ph = phases[index]
+        file, line = item_lines.get(id(ph), ("phases.yaml", None))
+        name = fld.split(".", 1)[1]
+        where = doc.line_of((item_index.get(id(ph), -1), "attributes", name)) if doc else None
+        problems.append(Problem(file, message, field=f"{ph.id}.{fld}", line=where or line))
     claims = {c.id: c for c in collected["claims"]}
     graphs: list[tuple[str, str, dict[str, list[str]]]] = [
         ("claims", "evidence", {c.id: [e for e in c.evidence if e in claims]

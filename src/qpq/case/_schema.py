@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
     AfterValidator,
@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from qpq.case._dates import FuzzyDate
+from qpq.case._dates import FuzzyDate, quarter_label, quarter_mid, quarter_of
 from qpq.case._links import URL_PATTERN, check_url
 from qpq.case._units import UNITS
 
@@ -38,6 +38,7 @@ __all__ = [
     "RULES_BEYOND_JSON_SCHEMA",
     "Actor",
     "Attack",
+    "AttributeValue",
     "Attribution",
     "BargainingFile",
     "BargainingIssue",
@@ -56,6 +57,7 @@ __all__ = [
     "Milestone",
     "Parameter",
     "Phase",
+    "PhaseAttributeSpec",
     "Place",
     "Quantity",
     "RunSettings",
@@ -68,6 +70,7 @@ __all__ = [
     "Unit",
     "bargaining_problems",
     "case_json_schema",
+    "phase_attribute_conflicts",
 ]
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -95,6 +98,8 @@ RULES_BEYOND_JSON_SCHEMA: dict[str, tuple[str, ...]] = {
         "a phase does not start after it ends (its earliest start is not after its latest end)",
         "an attribute that feeds a parameter lies inside that parameter's low-high range in "
         "parameters.yaml",
+        "two phases in force on one quarter's midpoint do not give an attribute different "
+        "values",
     ),
     "quantities.yaml": ("value_high is not below value",),
     "claims.yaml": (
@@ -333,20 +338,81 @@ class Place(_Item):
     description: str | None = None
 
 
-PHASE_ATTRIBUTES: dict[str, tuple[float, float, str]] = {
-    "us_presence": (0.0, 1.0, "the share of US/NATO counter-terrorism presence; feeds the "
-                    "parameter us_presence"),
-    "taliban_in_power": (0.0, 1.0, "1 while the Taliban govern, else 0"),
-}
-"""The phase attributes the simulator reads, with the range each may take.
+class PhaseAttributeSpec(NamedTuple):
+    """One name of the phase-attribute vocabulary: its range, meaning, unit and default."""
 
-A phase attribute that shares its name with a parameter must also lie inside that
-parameter's range in ``parameters.yaml`` (checked when the case is loaded).
+    low: float
+    high: float
+    meaning: str
+    unit: str
+    default: float
+
+
+PHASE_ATTRIBUTES: dict[str, PhaseAttributeSpec] = {
+    "us_presence": PhaseAttributeSpec(
+        0.0, 1.0, "the share of US/NATO counter-terrorism presence in Afghanistan (1 while "
+        "US/NATO forces were there); feeds the parameter us_presence", "share", 0.0),
+    "taliban_in_power": PhaseAttributeSpec(
+        0.0, 1.0, "1 while the Taliban govern Kabul, else 0 (insurgent or absent)",
+        "indicator", 0.0),
+    "iskp_present": PhaseAttributeSpec(
+        0.0, 1.0, "1 once the Islamic State's Khorasan province exists (announced 26 January "
+        "2015), else 0", "indicator", 0.0),
+    "iskp_targets_china": PhaseAttributeSpec(
+        0.0, 1.0, "1 while ISKP explicitly names China or Chinese nationals as its targets "
+        "(in claims, propaganda or attacks), else 0", "indicator", 0.0),
+    "taliban_isolation": PhaseAttributeSpec(
+        0.0, 1.0, "1/(1+k), k = states recognising the Taliban government de jure plus half "
+        "the states that accept a Taliban-appointed ambassador's credentials without "
+        "recognising it; 1 = no state does either", "index", 1.0),
+    "china_exposure_afghanistan": PhaseAttributeSpec(
+        0.0, 1.0, "(Chinese embassy open in Kabul + Chinese nationals reported working in "
+        "Afghanistan + min(major Chinese resource contracts in force, 2)) / 4", "index", 0.0),
+    "china_exposure_central_asia": PhaseAttributeSpec(
+        0.0, 1.0, "(a Chinese state company holds an oil or gas asset in Central Asia + a "
+        "pipeline carrying Central Asian gas to China in operation + Chinese workers reported "
+        "at Central Asian project sites) / 3", "index", 0.0),
+}
+"""The phase-attribute vocabulary: the one place that names what a phase may set.
+
+Each entry gives the allowed range, the meaning (for an index, its coding rule), the unit and
+the default that holds in a quarter no phase sets. A phase attribute that shares its name
+with a parameter must also lie inside that parameter's range in ``parameters.yaml`` (checked
+when the case is loaded). docs/case-file.md lists the coding rules and their sources.
 """
 
 
+class AttributeValue(_Item):
+    """A phase attribute's value with the evidence behind it.
+
+    A phase may give an attribute as a plain number (backed by the phase's ``sources``) or as
+    this mapping, when the value rests on its own sources or needs a note on its coding.
+    """
+
+    value: float
+    sources: list[Id] = Field(min_length=1, description="source ids behind this value")
+    note: str | None = Field(default=None, description="how the value was coded, what is "
+                             "unknown")
+
+
+def _attribute_schema(spec: PhaseAttributeSpec) -> dict[str, Any]:
+    number = {"type": "number", "minimum": spec.low, "maximum": spec.high}
+    return {"description": spec.meaning, "anyOf": [number, {
+        "type": "object", "required": ["value", "sources"], "additionalProperties": False,
+        "properties": {"value": number,
+                       "sources": {"type": "array", "minItems": 1,
+                                   "items": {"type": "string", "pattern": ID_PATTERN}},
+                       "note": {"type": "string"}}}]}
+
+
 class Phase(_Item):
-    """A dated interval of the case's history (e.g. the US/NATO presence)."""
+    """A dated interval of the case's history (e.g. the US/NATO presence).
+
+    A phase is in force from its start's earliest day up to, not including, its end's latest
+    day (an open phase runs on), so a phase ending on the day the next begins hands over that
+    day. Phases may overlap, but two phases in force on one quarter's midpoint must agree on
+    every attribute both set (:func:`phase_attribute_conflicts`).
+    """
 
     id: Id
     name: str
@@ -354,12 +420,12 @@ class Phase(_Item):
     end: DateStr | None = Field(default=None, description="absent while the phase lasts")
     description: str
     sources: list[Id] = Field(min_length=1)
-    attributes: dict[str, float] = Field(
-        default_factory=dict, description="numbers the simulator reads, e.g. us_presence",
+    attributes: dict[str, float | AttributeValue] = Field(
+        default_factory=dict, description="dated history the lenses read (see "
+        "PHASE_ATTRIBUTES): a number backed by the phase's sources, or {value, sources, note}",
         json_schema_extra={
-            "properties": {name: {"type": "number", "minimum": lo, "maximum": hi,
-                                  "description": text}
-                           for name, (lo, hi, text) in PHASE_ATTRIBUTES.items()},
+            "properties": {name: _attribute_schema(spec)
+                           for name, spec in PHASE_ATTRIBUTES.items()},
             "additionalProperties": False})
 
     @field_validator("end")
@@ -371,16 +437,81 @@ class Phase(_Item):
 
     @field_validator("attributes")
     @classmethod
-    def _known_attributes(cls, attributes: dict[str, float]) -> dict[str, float]:
-        for name, value in attributes.items():
+    def _known_attributes(cls, attributes: dict[str, float | AttributeValue]
+                          ) -> dict[str, float | AttributeValue]:
+        for name, given in attributes.items():
             if name not in PHASE_ATTRIBUTES:
-                raise ValueError(f"unknown attribute {name!r}; the simulator reads: "
+                raise ValueError(f"unknown attribute {name!r}; the case declares: "
                                  + ", ".join(PHASE_ATTRIBUTES))
-            lo, hi, text = PHASE_ATTRIBUTES[name]
-            if not lo <= value <= hi:
-                raise ValueError(f"attribute {name} = {value:g} lies outside [{lo:g}, {hi:g}] "
-                                 f"({text})")
+            spec = PHASE_ATTRIBUTES[name]
+            value = given.value if isinstance(given, AttributeValue) else given
+            if not spec.low <= value <= spec.high:
+                raise ValueError(f"attribute {name} = {value:g} lies outside "
+                                 f"[{spec.low:g}, {spec.high:g}]; {name}: {spec.meaning}")
         return attributes
+
+    def attribute_values(self) -> dict[str, AttributeValue]:
+        """Every attribute the phase sets, with its sources (a plain number: the phase's)."""
+        return {name: given if isinstance(given, AttributeValue)
+                else AttributeValue(value=given, sources=list(self.sources))
+                for name, given in self.attributes.items()}
+
+    @property
+    def in_force_from(self) -> dt.date:
+        """First day the phase is in force (its start's earliest day)."""
+        return FuzzyDate.parse(self.start).earliest
+
+    @property
+    def in_force_until(self) -> dt.date | None:
+        """First day the phase is no longer in force (its end's latest day); None: open."""
+        return FuzzyDate.parse(self.end).latest if self.end is not None else None
+
+    def in_force(self, day: dt.date) -> bool:
+        """Whether the phase is in force on ``day``."""
+        return self.in_force_on([day])[0]
+
+    def in_force_on(self, days: Sequence[dt.date]) -> list[bool]:
+        """Whether the phase is in force on each of ``days`` (its dates parsed once)."""
+        first, until = self.in_force_from, self.in_force_until
+        return [first <= day and (until is None or day < until) for day in days]
+
+
+def _first_shared_quarter(a: Phase, b: Phase) -> int | None:
+    # the first quarter whose midpoint lies in both phases' days in force, if any
+    first = max(a.in_force_from, b.in_force_from)
+    ends = [d for d in (a.in_force_until, b.in_force_until) if d is not None]
+    q = quarter_of(first)
+    if quarter_mid(q) < first:
+        q += 1
+    return q if not ends or quarter_mid(q) < min(ends) else None
+
+
+def phase_attribute_conflicts(phases: Sequence[Phase]) -> list[tuple[int, str, str]]:
+    """Pairs of phases that give one attribute two values in a quarter they share.
+
+    Returns ``(index of the later phase, field, message)`` for each clash, naming both phase
+    ids and the first quarter (its midpoint, the day the simulator reads) where both are in
+    force. Overlapping phases that agree, or that set different attributes, combine freely.
+    """
+    out: list[tuple[int, str, str]] = []
+    values = [ph.attribute_values() for ph in phases]
+    for j, later in enumerate(phases):
+        for i in range(j):
+            shared = sorted(name for name in values[i].keys() & values[j].keys()
+                            if values[i][name].value != values[j][name].value)
+            if not shared:
+                continue
+            q = _first_shared_quarter(phases[i], later)
+            if q is None:
+                continue
+            for name in shared:
+                out.append((j, f"attributes.{name}", (
+                    f"phases {phases[i].id!r} and {later.id!r} are both in force in "
+                    f"{quarter_label(q)} (midpoint {quarter_mid(q)}) and give {name} "
+                    f"{values[i][name].value:g} and {values[j][name].value:g}; phases that "
+                    "overlap must agree on every attribute both set (end one where the "
+                    "other begins)")))
+    return out
 
 
 # --------------------------------------------------------------------------- evidence

@@ -5,7 +5,10 @@
 * :func:`solve` / :func:`solve_ensemble` — all pure PBE (vectorised), bounded mixed search,
   selection and labels;
 * :func:`continuations` — the game's face for the other lenses: China's preferred
-  continuation after every first move and the selected move, for many points and beliefs.
+  continuation after every first move and the selected move, for many points and beliefs;
+* :func:`solve_relationship` — model v2's repeated relationship: the round as the stage of
+  an infinitely repeated game, valued by the discounted values of the strategies played
+  (stationary strategies, Markov in the recognition status).
 
 Two sub-packages sit on top of the core and are never imported by it:
 :mod:`qpq.game.analysis` (phase diagrams, the paper's propositions over the plausible
@@ -34,6 +37,10 @@ if TYPE_CHECKING:
     )
     from qpq.game._payoffs import (
         type_prior,
+    )
+    from qpq.game._relationship import (
+        Relationship,
+        solve_relationship,
     )
     from qpq.game._solution import (
         Continuation,
@@ -82,6 +89,7 @@ __all__ = [
     "GameStructure",
     "MixedSearchReport",
     "Node",
+    "Relationship",
     "Signal",
     "TalibanType",
     "Tree",
@@ -91,6 +99,7 @@ __all__ = [
     "read_efg",
     "solve",
     "solve_ensemble",
+    "solve_relationship",
     "to_efg",
     "type_prior",
     "write_efg",
@@ -103,6 +112,7 @@ _EXPORTS = {
     "qpq.game._ensemble": ("EnsembleSolution", "solve_ensemble"),
     "qpq.game._labels": ("LABELS", "SELECTION_RULE"),
     "qpq.game._payoffs": ("type_prior",),
+    "qpq.game._relationship": ("Relationship", "solve_relationship"),
     "qpq.game._solution": ("Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"),
     "qpq.game._solver": ("DEFAULT_TOL", "solve"),
     "qpq.game._spec": (

@@ -5,11 +5,15 @@ Time step: one **quarter**. A quarter is numbered absolutely as ``year*4 + (mont
 
 History comes from the case's dated phases and events, never from code:
 
-* each phase's ``attributes`` (``us_presence``, ``taliban_in_power``) hold in a quarter when
-  the phase is in force on the quarter's **midpoint** (from the fuzzy start's earliest day
-  up to, not including, the fuzzy end's latest day, so that a phase ending on the day the
-  next begins hands over that day; an open phase runs on). Where several phases give the
-  same attribute the largest value holds; where none does it is 0;
+* each phase's ``attributes`` (the vocabulary :data:`qpq.case.PHASE_ATTRIBUTES`:
+  ``us_presence``, ``taliban_in_power``, ``iskp_present``, ``iskp_targets_china``,
+  ``taliban_isolation``, ``china_exposure_afghanistan``, ``china_exposure_central_asia``)
+  hold in a quarter when the phase is in force on the quarter's **midpoint**
+  (:meth:`qpq.case.Phase.in_force`: from the fuzzy start's earliest day up to, not
+  including, the fuzzy end's latest day, so that a phase ending on the day the next begins
+  hands over that day; an open phase runs on). Overlapping phases must agree on an attribute
+  both set (a clash is bad input naming both phases); where no phase sets an attribute its
+  declared default holds. Each quarter's value keeps the source ids behind it;
 * third-party recognitions of the Taliban are events of type ``recognition`` whose actors
   include ``taliban`` but not ``china``; each lowers China's ``recognition_cost`` from its
   quarter on (parameter ``third_party_recognition_factor``).
@@ -18,18 +22,30 @@ A :class:`Timeline` is built from a case (usually an as-of view, so a forecast c
 events after its cut-off) and may carry counterfactual overrides for proposition tests.
 The *regime* of a quarter is the part of the one-round game that history changes
 (``us_presence`` and the number of third-party recognitions): the equilibrium lookup is
-built once per regime.
+built once per regime. The simulator reads only ``us_presence`` and ``taliban_in_power`` so
+far; the other attributes are carried per quarter for the lenses that read them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.case import PHASE_ATTRIBUTES, Case, FuzzyDate
+from qpq.case import (
+    PHASE_ATTRIBUTES,
+    Case,
+    FuzzyDate,
+    phase_attribute_conflicts,
+    quarter_end,
+    quarter_label,
+    quarter_mid,
+    quarter_of,
+    quarter_start,
+)
 from qpq.errors import BadInputError
 
 __all__ = [
@@ -51,32 +67,6 @@ EARLIEST = dt.date(1990, 1, 1)
 
 LATEST = dt.date(2100, 12, 31)
 """The latest date a run may reach."""
-
-
-def quarter_of(day: dt.date) -> int:
-    """Absolute quarter number of a day: ``year*4 + (month-1)//3``."""
-    return day.year * 4 + (day.month - 1) // 3
-
-
-def quarter_start(q: int) -> dt.date:
-    """First day of absolute quarter ``q``."""
-    return dt.date(q // 4, (q % 4) * 3 + 1, 1)
-
-
-def quarter_end(q: int) -> dt.date:
-    """Last day of absolute quarter ``q``."""
-    return quarter_start(q + 1) - dt.timedelta(days=1)
-
-
-def quarter_mid(q: int) -> dt.date:
-    """Midpoint day of absolute quarter ``q`` (the day phases are evaluated on)."""
-    a, b = quarter_start(q), quarter_end(q)
-    return a + (b - a) // 2
-
-
-def quarter_label(q: int) -> str:
-    """``1996Q1``-style label."""
-    return f"{q // 4}Q{q % 4 + 1}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +105,12 @@ class Timeline:
         Per-quarter index into ``regimes`` (0 where the Taliban are not in power).
     sources
         Phase and event ids the timeline was read from.
+    attributes
+        Per-quarter values of every declared phase attribute (``us_presence`` and
+        ``taliban_in_power`` are the arrays above).
+    attribute_sources
+        Per attribute, per quarter, the source ids behind the value (empty where the
+        declared default or a counterfactual override holds).
     """
 
     start: int
@@ -125,6 +121,8 @@ class Timeline:
     regimes: tuple[Regime, ...]
     regime_index: NDArray[np.int64]
     sources: tuple[str, ...] = field(default=())
+    attributes: Mapping[str, NDArray[np.float64]] = field(default_factory=dict)
+    attribute_sources: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
 
     @property
     def n_quarters(self) -> int:
@@ -139,11 +137,13 @@ class Timeline:
         """Quarter labels of the run."""
         return [quarter_label(q) for q in range(self.start, self.stop)]
 
+    def value(self, name: str, q: int) -> float:
+        """Attribute ``name`` in absolute quarter ``q``."""
+        return float(self.attributes[name][q - self.start])
 
-def _in_force(start: str, end: str | None, day: dt.date) -> bool:
-    if FuzzyDate.parse(start).earliest > day:
-        return False
-    return end is None or day < FuzzyDate.parse(end).latest
+    def cited(self, name: str, q: int) -> tuple[str, ...]:
+        """Source ids behind attribute ``name`` in absolute quarter ``q``."""
+        return self.attribute_sources[name][q - self.start]
 
 
 def third_party_recognitions(case: Case) -> list[tuple[str, dt.date]]:
@@ -173,19 +173,26 @@ def build_timeline(case: Case, start: dt.date, stop: dt.date,
                             f"got start {start}, stop {stop}")
     q0, q1 = quarter_of(start), quarter_of(stop) + 1
     n = q1 - q0
-    # the case schema owns the attribute names (and their ranges, checked on loading)
-    attrs: dict[str, NDArray[np.float64]] = {name: np.zeros(n) for name in PHASE_ATTRIBUTES}
+    clashes = phase_attribute_conflicts(case.phases)
+    if clashes:
+        raise BadInputError("phases.yaml: " + "; ".join(msg for _, _, msg in clashes))
+    # the case layer owns the attribute names, ranges and defaults (checked on loading)
+    attrs: dict[str, NDArray[np.float64]] = {
+        name: np.full(n, spec.default) for name, spec in PHASE_ATTRIBUTES.items()}
+    cited: dict[str, list[tuple[str, ...]]] = {name: [()] * n for name in PHASE_ATTRIBUTES}
+    mids = [quarter_mid(q0 + i) for i in range(n)]
     used: list[str] = []
     for ph in case.phases:
-        if not ph.attributes:
+        values = ph.attribute_values()
+        if not values:
             continue
         hit = False
-        for i in range(n):
-            if _in_force(ph.start, ph.end, quarter_mid(q0 + i)):
+        for i, in_force in enumerate(ph.in_force_on(mids)):
+            if in_force:
                 hit = True
-                for name, value in ph.attributes.items():
-                    if name in attrs:
-                        attrs[name][i] = max(attrs[name][i], float(value))
+                for name, given in values.items():
+                    attrs[name][i] = given.value
+                    cited[name][i] = tuple(given.sources)
         if hit:
             used.append(ph.id)
     for ov in overrides:
@@ -193,8 +200,9 @@ def build_timeline(case: Case, start: dt.date, stop: dt.date,
             raise BadInputError(f"unknown timeline attribute {ov.name!r}; known: "
                                 + ", ".join(attrs))
         for i in range(n):
-            if ov.start <= quarter_mid(q0 + i) <= ov.end:
+            if ov.start <= mids[i] <= ov.end:
                 attrs[ov.name][i] = ov.value
+                cited[ov.name][i] = ()
     recog = np.zeros(n, dtype=np.int64)
     for ev_id, day in third_party_recognitions(case):
         qi = quarter_of(day) - q0
@@ -214,5 +222,7 @@ def build_timeline(case: Case, start: dt.date, stop: dt.date,
         regimes.append(Regime(0.0, 0))
     return Timeline(start=q0, stop=q1, us_presence=attrs["us_presence"],
                     taliban_in_power=attrs["taliban_in_power"], recognitions=recog,
-                    regimes=tuple(regimes), regime_index=index, sources=tuple(used))
+                    regimes=tuple(regimes), regime_index=index, sources=tuple(used),
+                    attributes=attrs,
+                    attribute_sources={name: tuple(c) for name, c in cited.items()})
 

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from qpq.game.validation._pbe import (
         intuitive_filter,
     )
+    from qpq.game.validation._stage import (
+        stage_strategy,
+        stage_tree,
+    )
     from qpq.game.validation._tree import (
         build_tree,
     )
@@ -30,6 +34,8 @@ __all__ = [
     "build_tree",
     "intuitive_filter",
     "reduced_structure",
+    "stage_strategy",
+    "stage_tree",
     "write_efg",
 ]
 
@@ -39,6 +45,7 @@ _EXPORTS = {
     "qpq.game.validation._pbe": ("intuitive_filter",),
     "qpq.game.validation._efg": ("write_efg",),
     "qpq.game.validation._gambit": ("reduced_structure",),
+    "qpq.game.validation._stage": ("stage_strategy", "stage_tree"),
     "qpq.game.validation._tree": ("build_tree",),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

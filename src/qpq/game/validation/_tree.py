@@ -16,15 +16,17 @@ reference solver's subgame decomposition need). See docs/model-game.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qpq.game._spec import EFFORTS, FULL_GAME, GameStructure
+from qpq.game._spec import EFFORTS, FULL_GAME, GameStructure, TalibanType
 from qpq.model import (
+    FinalAction,
+    FirstMove,
     MoveKind,
     ParameterSet,
     breaks_word,
@@ -36,7 +38,7 @@ from qpq.model import (
     un_close_prob,
 )
 
-__all__ = ["InfosetInfo", "InfosetKey", "Node", "Profile", "Tree", "build_tree"]
+__all__ = ["Continuation", "InfosetInfo", "InfosetKey", "Node", "Profile", "Tree", "build_tree"]
 
 InfosetKey = tuple[int, str]
 """(player index, information-set label)."""
@@ -135,9 +137,19 @@ def _scalar(p: Mapping[str, ArrayLike], name: str) -> float:
     return float(np.asarray(p[name]).reshape(-1)[0])
 
 
+Continuation = Callable[[TalibanType, FirstMove, FinalAction], tuple[float, float]]
+"""What follows a leaf, (China, Taliban), by true type, first move and final action."""
+
+
 def build_tree(params: ParameterSet | Mapping[str, float],
-               structure: GameStructure = FULL_GAME) -> Tree:
-    """Build the quid pro quo game as an explicit tree (labels as in docs/model-game.md §2)."""
+               structure: GameStructure = FULL_GAME, *,
+               continuation: Continuation | None = None,
+               title: str = "China-Taliban quid pro quo (qpq, one round)") -> Tree:
+    """Build the quid pro quo game as an explicit tree (labels as in docs/model-game.md §2).
+
+    ``continuation``, when given, is added to every leaf's payoffs: how model v2's stage
+    game carries the relationship's discounted values (:mod:`qpq.game.validation._stage`).
+    """
     p: dict[str, float] = (params.as_dict() if isinstance(params, ParameterSet)
                            else {k: float(v) for k, v in params.items()})
     china, taliban = 0, 1
@@ -200,8 +212,11 @@ def build_tree(params: ParameterSet | Mapping[str, float],
                                     aid=float(c.aid), boycott=float(m.kind is MoveKind.BOYCOTT),
                                     s=g.s, d=g.d, sincere=float(t.sincere), effort=eff, p=p,
                                     **flags)
+                                extra = ((0.0, 0.0) if continuation is None
+                                         else continuation(t, m, f))
                                 cnode.children.append(Node(
-                                    "terminal", payoffs=(float(uc), float(ut)),
+                                    "terminal",
+                                    payoffs=(float(uc) + extra[0], float(ut) + extra[1]),
                                     label=f"{where}|{g.label}|{f.value}"))
-    return Tree(title="China-Taliban quid pro quo (qpq, one round)",
+    return Tree(title=title,
                 players=structure.players, root=root)

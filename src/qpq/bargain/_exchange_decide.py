@@ -128,12 +128,20 @@ class _Deal:
         self.seen = -1  # the last step that re-sized it (see play_round)
 
 
-class _Round:
-    """One round's start state and Decide's arithmetic on it."""
+Consts = dict[tuple[int, int, int, int], tuple[tuple[Decimal, ...], tuple[float, float]]]
 
-    def __init__(self, x: Grid, cap: Grid, sal: Grid) -> None:
+
+class _Round:
+    """One round's start state and Decide's arithmetic on it.
+
+    ``consts``: the sizing constants of exchanges (i, j, p, q), kept across the rounds of a
+    run (they read only saliences, capabilities and who is present, which rounds keep).
+    """
+
+    def __init__(self, x: Grid, cap: Grid, sal: Grid, consts: Consts) -> None:
         n, k = len(x), len(x[0])
         self.x = x
+        self.consts = consts
         # absent actor-issues are never read through s and c, so 0 stands in for None
         self.s = [[_ZERO if v is None else v for v in row] for row in sal]
         self.c = [[_ZERO if v is None else v for v in row] for row in cap]
@@ -185,18 +193,8 @@ class _Round:
         """Size ``e`` from its sides' supply positions (appends one move to each history)."""
         i, j = e.i, e.j
         if not e.k:
-            # Decimal results are deterministic: computing these once gives the same digits
-            # as Decide computing them every time.
-            p, q, a, b = e.p, e.q, i.actor, j.actor
-            s, c = self.s, self.c
-            s_ip, s_jp, s_iq, s_jq = s[a][p], s[b][p], s[a][q], s[b][q]
-            e.k = (s_ip, s_jp, s_iq, s_jq, c[a][q], c[b][p], (s_jp + s_ip) / (s_jq + s_iq),
-                   (s_iq + s_jq) / (s_ip + s_jp), c[a][q] * s_iq, c[b][p] * s_jp,
-                   self.den[p], self.den[q])
-            k = e.k
-            e.k_f = (float(k[6] * k[1] * k[5] / k[10] * k[11] / k[8]),
-                     float(k[7] * k[2] * k[4] / k[11] * k[10] / k[9]))
-        s_ip, s_jp, s_iq, s_jq, c_iq, c_jp, r_pq, r_qp, cs_i, cs_j, den_p, den_q = e.k
+            e.k, e.k_f = self._constants(i.actor, j.actor, e.p, e.q)
+        s_ip, s_jp, s_iq, _s_jq, c_iq, c_jp, r_pq, r_qp, cs_i, cs_j, den_p, den_q = e.k
         gap_p = abs(i.dem - j.sup)
         d_p = gap_p * s_jp * c_jp / den_p  # j moves all the way to i on p
         d_q = r_pq * d_p
@@ -236,6 +234,26 @@ class _Round:
             shrunk_j = self._outcome_limit(e, j, i)
             if shrunk_i or shrunk_j:  # otherwise the moves just tested stand
                 e.valid = self.move_ok(i) and self.move_ok(j)
+
+    def _constants(self, a: int, b: int, p: int, q: int
+                   ) -> tuple[tuple[Decimal, ...], tuple[float, float]]:
+        """Sizing constants of a demanding p from b and supplying q (see ``size``).
+
+        Decimal results are deterministic: computing these once gives the same digits as
+        Decide computing them every time.
+        """
+        got = self.consts.get((a, b, p, q))
+        if got is None:
+            s, c = self.s, self.c
+            s_ip, s_jp, s_iq, s_jq = s[a][p], s[b][p], s[a][q], s[b][q]
+            k = (s_ip, s_jp, s_iq, s_jq, c[a][q], c[b][p], (s_jp + s_ip) / (s_jq + s_iq),
+                 (s_iq + s_jq) / (s_ip + s_jp), c[a][q] * s_iq, c[b][p] * s_jp,
+                 self.den[p], self.den[q])
+            # m_i / gap_p and m_j / gap_q as floats, for the moves' float twins
+            k_f = (float(k[6] * k[1] * k[5] / k[10] * k[11] / k[8]),
+                   float(k[7] * k[2] * k[4] / k[11] * k[10] / k[9]))
+            got = self.consts[a, b, p, q] = (k, k_f)
+        return got
 
     def _outcome_limit(self, e: _Deal, a: _Side, b: _Side) -> bool:
         """Shrink ``e`` where a's move pushes its supply outcome past b's position.
@@ -390,13 +408,15 @@ class DecideRound:
 
 
 def play_round(x: Grid, cap: Grid, sal: Grid, rng: random.Random,
-               keep: tuple[Decimal, Decimal], in_list_order: bool = False) -> DecideRound:
+               keep: tuple[Decimal, Decimal], in_list_order: bool = False,
+               consts: Consts | None = None) -> DecideRound:
     """One round under Decide's rules from start positions ``x``.
 
     ``in_list_order``: after every step re-size in list order, as Decide does (the same
-    result, slower; for tests of the shortcut).
+    result, slower; for tests of the shortcut). ``consts``: sizing constants from earlier
+    rounds of the same run (filled in).
     """
-    rnd = _Round(x, cap, sal)
+    rnd = _Round(x, cap, sal, {} if consts is None else consts)
     deals = _candidates(rnd)
     by_key: dict[tuple[int, int, int], list[_Deal]] = defaultdict(list)
     for e in deals:
@@ -502,9 +522,10 @@ def run_decide(data: IssueSet, opts: ExchangeOptions
     cap, sal = _to_decimal(data.capability), _to_decimal(data.salience)
     keep = (Decimal(opts.salience_weight), Decimal(opts.fixed_weight))
     rng = random.Random(opts.seed)
+    consts: Consts = {}
     out = []
     for t in range(1, opts.rounds + 1):
-        rnd = play_round(x, cap, sal, rng, keep)
+        rnd = play_round(x, cap, sal, rng, keep, consts=consts)
         start = _to_float(rnd.start)
         records = _records(t, data, start, rnd)
         out.append((start, _to_float(rnd.vote), _to_float(rnd.next), records, rnd.ties))

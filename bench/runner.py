@@ -29,6 +29,7 @@ README = HERE / "README.md"
 MODULES: dict[str, str] = {
     "evidence": "bench.evidence_bench",
     "game": "bench.game_bench",
+    "propositions": "bench.propositions_bench",
     "bargain": "bench.bargain_bench",
     "sim": "bench.sim_bench",
     "explore": "bench.explore_bench",

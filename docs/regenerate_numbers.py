@@ -10,6 +10,13 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``game-mc`` — docs/model-game.md §5: shares of a Monte Carlo over the assumption ranges
   (20,000 ordered draws, seed 2024, ``solve_ensemble``);
 * ``game-phase`` — docs/model-game.md §8: the three report diagrams at 200 × 200;
+* ``game-verdicts`` — docs/model-game.md §9: each proposition's verdict at the defaults on
+  the selected / some / every PBE, margin, share of small margins (2,000 draws, seed
+  2024), nearest flip and test region (``run_study``);
+* ``game-readings`` — docs/model-game.md §2: the table of reading choices and tolerances,
+  with the share of the ranges where the other choice changes the selected equilibrium
+  (10,000 ordered draws, seed 2024, ``solve_ensemble``; the pure-over-mixed choice needs
+  the mixed search of ``solve``: 400 of those draws);
 * ``game-v2`` — docs/model-game.md §11: model v2's relationship at the defaults and over
   the ranges (1,000 ordered draws, seed 2024, ``solve_relationship``).
 """
@@ -83,6 +90,100 @@ def game_phase() -> str:
     return "\n".join(rows)
 
 
+def game_readings() -> str:
+    """docs/model-game.md §2: what each named reading choice or tolerance changes."""
+    from dataclasses import replace
+
+    from qpq.game import FULL_GAME, EnsembleSolution, Readings, solve, solve_ensemble
+    from qpq.game.analysis import sample_assumptions
+    from qpq.model import ParameterRegistry
+
+    registry = ParameterRegistry.load()
+    sample = sample_assumptions(registry, 10_000, np.random.default_rng(2024))
+    base = solve_ensemble(sample.params, workers=None)
+
+    def changed(o: EnsembleSolution) -> str:
+        diff = (base.selected_move != o.selected_move) | (
+            base.selected_profile != o.selected_profile)
+        return _pct(float(diff.mean()))
+
+    written = replace(FULL_GAME, readings=Readings(kappa_in_future_defection=False))
+    kappa = changed(solve_ensemble(sample.params, written, workers=None))
+    tight = changed(solve_ensemble(sample.params, tol=1e-12, workers=None))
+    exact = replace(FULL_GAME, readings=Readings(equivalence_atol=0.0))
+    eq0 = solve_ensemble(sample.params, exact, workers=None)
+    ties = int(base.tie.sum())
+    flips = int((base.tie_equivalent != eq0.tie_equivalent).sum())
+    compete = replace(FULL_GAME, readings=Readings(pure_over_mixed=False))
+    n_mixed, moved = 400, 0
+    for i in range(n_mixed):
+        point = {k: float(v[i]) for k, v in sample.params.items()}
+        a, b = solve(point), solve(point, compete)
+        if a.selected is None or b.selected is None:
+            continue
+        ea, eb = a.equilibria[a.selected], b.equilibria[b.selected]
+        path_a = ea.continuations[FULL_GAME.first_moves.index(ea.first_move)]
+        path_b = eb.continuations[FULL_GAME.first_moves.index(eb.first_move)]
+        moved += int(ea.first_move != eb.first_move or not path_a.same_as(path_b))
+    rows = [
+        "| choice (option) | default, and which way it falls | the other choice changes the "
+        "selected equilibrium in |", "|---|---|---|",
+        "| pure over mixed (`Readings.pure_over_mixed`, `qpq game propositions "
+        "--mixed-compete`) | `True`: a pure PBE is selected whenever one exists, even if the "
+        "bounded mixed search found a mixed PBE China prefers (pure PBE are exact, mixed ones "
+        f"come from a bounded search) | {_pct(moved / n_mixed)} of {n_mixed} draws "
+        "(first move or on-path play; `solve` with the mixed search) |",
+        "| κ inside σ_d in W (`Readings.kappa_in_future_defection`, `--written-sigma-d`) | "
+        "`True`: σ_d at pressure κ_θ·x for continued effort x (item 3 above) | "
+        f"{kappa} of 10,000 draws (first move or effort profile) |",
+        "| tie tolerance (`tol`, `qpq game solve --tol`; 1e-9, relative) | China's best "
+        "responses are compared on posterior expected payoffs (num ≥ max − tol·(den + "
+        "\\|max\\|) on Bayes numerators), so an information set reached with probability "
+        "below 1e-9 is judged like any other, not swamped by an absolute tolerance; ties "
+        "across first moves go to the least committal move, within a move to the least "
+        "effort | "
+        f"{tight} of 10,000 draws with tol = 1e-12 |",
+        "| outcome-equivalence (`Readings.equivalence_atol`; 1e-9, absolute on cell "
+        "probabilities) | a (type, signal) cell of probability ≤ 1e-9 under both tied first "
+        "moves is negligible: ties that differ only there are called outcome-equivalent | "
+        f"never (it decides the flag only); with 0 the flag changes in {flips} of the {ties} "
+        "draws with a first-move tie |",
+        "| mixed-search interval (1e-9, `game/_mixed.py`) | a China mixture whose feasible "
+        "interval is narrower than 1e-9 is a knife-edge and not reported | only where a mixed "
+        "PBE is selected: where no pure PBE exists, or with `pure_over_mixed` = `False` |",
+    ]
+    return "\n".join(rows)
+
+
+def _yn(v: bool | None) -> str:
+    return "–" if v is None else "yes" if v else "no"
+
+
+def game_verdicts() -> str:
+    """docs/model-game.md §9: verdicts with their margins, flips and test regions."""
+    from qpq.game.analysis import SMALL_MARGIN, run_study
+    from qpq.model import ParameterRegistry
+
+    study = run_study(ParameterRegistry.load(), 2000, rng=np.random.default_rng(2024))
+    rows = ["| id | at the defaults | selected / some / every PBE | margin | draws with margin "
+            f"< {SMALL_MARGIN:g} | nearest flip (most influential parameter) | tested at |",
+            "|---|---|---|---|---|---|---|"]
+    for r in study.results:
+        status = r.status + (f" ({_pct(r.region_share)} of the region)"
+                             if r.region_share is not None else "")
+        if r.pbe is None:
+            pbe = f"{_yn(r.at_defaults)} / selected PBE only"
+        else:
+            pbe = f"{_yn(r.pbe.selected)} / {_yn(r.pbe.some)} / {_yn(r.pbe.every)}"
+            if r.pbe.selection_margin is not None:
+                pbe += f" (China prefers the selected by {r.pbe.selection_margin:.3f})"
+        f = r.flip
+        flip = ("– (the same verdict in every draw)" if f is None else
+                f"`{f.parameter}` = {f.value:.3g} (from {f.start:g})" if f.value is not None
+                else f"none along `{f.parameter}` in [{f.low:g}, {f.high:g}]")
+        rows.append(f"| {r.proposition.id} | {status} | {pbe} | {r.margin:.3g} | "
+                    f"{_pct(r.small_margin_share)} | {flip} | {r.test_region} |")
+    return "\n".join(rows)
 def game_v2() -> str:
     """docs/model-game.md §11: the relationship at the defaults and over the ranges."""
     from qpq.game import FULL_GAME, solve_relationship
@@ -133,6 +234,8 @@ def game_v2() -> str:
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-mc": ("model-game.md", game_mc),
     "game-phase": ("model-game.md", game_phase),
+    "game-readings": ("model-game.md", game_readings),
+    "game-verdicts": ("model-game.md", game_verdicts),
     "game-v2": ("model-game.md", game_v2),
 }
 

@@ -85,3 +85,25 @@ def test_params_command() -> None:
         assert r["evidence"] or r["assumption"]
     res = runner.invoke(cli, ["params"])
     assert res.exit_code == 0 and "prior_sincere" in res.output
+
+
+def test_relationship_at_two_dates() -> None:
+    """Model v2 through the CLI: the first rule's stage game is not the second's."""
+    docs = []
+    for day in ("1998-06-30", "2023-06-30"):
+        res = runner.invoke(app, ["relationship", "--at", day, "--json"])
+        assert res.exit_code == 0, res.output
+        docs.append(json.loads(res.output))
+    assert docs[0]["states"]["unrecognised"]["first_move"] == {"Boycott": 1.0}
+    assert "Boycott" not in docs[1]["states"]["unrecognised"]["first_move"]
+    assert docs[0]["history"]["attributes"]["taliban_isolation"] == 0.25
+    assert {d["regret"] for d in docs} == {0.0}
+    res = runner.invoke(app, ["relationship"])
+    assert res.exit_code == 0 and "recognised: China plays Recognize" in res.output
+
+
+@pytest.mark.parametrize("day", ["2010-01-01", "1998-13-01"])
+def test_relationship_refuses_a_date_without_the_game(day: str) -> None:
+    res = runner.invoke(app, ["relationship", "--at", day])
+    assert isinstance(res.exception, BadInputError)
+    assert "--at" in str(res.exception)

@@ -6,7 +6,8 @@ import qpq.model
 
 def test_model_exports() -> None:
     assert set(qpq.model.__all__) == {
-        "CANONICAL_PARAMETERS", "CONSTRAINTS", "Consequence", "Constraint", "DYNAMICS_PARAMETERS",
+        "CANONICAL_PARAMETERS", "CONSTRAINTS", "Consequence", "HISTORY_EFFECTS",
+        "HistoryEffect", "PRESENCE_FLOOR", "apply_history", "Constraint", "DYNAMICS_PARAMETERS",
         "Direction", "FINAL_ACTIONS", "FIRST_MOVES", "FinalAction", "FirstMove", "GAME_PARAMETERS",
         "Lens", "MoveKind", "OUTCOMES", "Outcome", "POLICIES", "ParameterRegistry", "ParameterSet",
         "Policy", "Promise", "UNCALIBRATED", "breaks_word", "china_utility", "consequence",
@@ -21,11 +22,23 @@ def test_game_exports() -> None:
     assert set(qpq.game.__all__) == {
         "Continuation", "Continuations", "DEFAULT_TOL", "EFFORTS", "Effort", "EnsembleSolution",
         "Equilibrium", "FULL_GAME", "GameSolution", "GameStructure", "LABELS", "MixedSearchReport",
-        "Node", "Relationship", "SELECTION_RULE", "Signal", "TYPES", "TalibanType", "Tree",
-        "build_tree", "continuations", "parse_efg", "read_efg", "solve", "solve_ensemble",
-        "solve_relationship", "to_efg", "type_prior", "write_efg"}
+        "Node", "Readings", "Relationship", "SELECTION_RULE", "Signal", "TYPES", "TalibanType",
+        "Tree", "build_tree", "continuations", "parse_efg", "read_efg", "solve",
+        "solve_ensemble", "solve_relationship", "to_efg", "type_prior", "write_efg"}
     for name in qpq.game.__all__:
         assert hasattr(qpq.game, name)
+
+
+def test_game_analysis_exports() -> None:
+    import qpq.game.analysis
+
+    assert set(qpq.game.analysis.__all__) == {
+        "NO_PURE_NAME", "OUTSIDE", "SMALL_MARGIN", "AssumptionSample", "Flip", "Kind",
+        "PbeVerdict", "PhaseDiagram", "PropositionResult", "PropositionStudy", "cell_edges",
+        "most_influential", "nearest_flip", "pbe_verdict", "phase_diagram", "run_study",
+        "sample_assumptions", "small_share"}
+    for name in qpq.game.analysis.__all__:
+        assert hasattr(qpq.game.analysis, name)
 
 
 def test_game_imports_without_pygambit() -> None:

@@ -8,6 +8,7 @@ Examples::
     qpq game export --first-move "Engage[reward_if_suppressed]" --reduced --out small.efg
     qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out phase.png
     qpq game propositions --n 2000 --seed 2024
+    qpq game relationship --at 2023-06-30
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from qpq.errors import BadInputError
 
 if TYPE_CHECKING:
     from qpq.game import GameSolution, GameStructure
+    from qpq.game.analysis import Flip, PbeVerdict
     from qpq.model import ParameterSet
 
 # Domain modules are imported inside the commands, so that ``qpq --help`` and the other
@@ -71,6 +73,27 @@ def _structure(moves: list[str] | None, reduced: bool) -> GameStructure:
         except ValueError as exc:
             raise BadInputError(f"--reduced: {exc}") from None
     return FULL_GAME if chosen == FIRST_MOVES else GameStructure(first_moves=chosen)
+
+
+def _yn(v: bool | None) -> str:
+    return "-" if v is None else "yes" if v else "no"
+
+
+def _pbe_cell(pbe: PbeVerdict | None, selected: bool | None) -> str:
+    if pbe is None:
+        return f"{_yn(selected)} / (selected only)"
+    text = f"{_yn(pbe.selected)} / {_yn(pbe.some)} / {_yn(pbe.every)}"
+    if pbe.selection_margin is not None:
+        text += f" (China prefers by {pbe.selection_margin:.3g})"
+    return text
+
+
+def _flip_cell(flip: Flip | None) -> str:
+    if flip is None:
+        return "-"
+    if flip.value is None:
+        return f"{flip.parameter}: none in [{flip.low:g}, {flip.high:g}]"
+    return f"{flip.parameter} = {flip.value:.4g} (from {flip.start:g})"
 
 
 def _print(sol: GameSolution) -> None:
@@ -283,21 +306,36 @@ def propositions_command(
     sets: SetOpt = None,
     case: CaseOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+    written_sigma_d: Annotated[bool, typer.Option(
+        "--written-sigma-d", help="reading: sigma_d in W at continued effort x, as the "
+        "spec writes it, not at pressure kappa*x")] = False,
+    mixed_compete: Annotated[bool, typer.Option(
+        "--mixed-compete", help="reading: mixed PBE compete with pure ones in selection "
+        "(default: a pure PBE is selected when one exists); it changes the verdicts on the "
+        "PBE listed at the point tested, the shares come from the pure-PBE ensemble "
+        "solver")] = False,
 ) -> None:
     """Test P1–P7: at the defaults, share of the ranges, falsification counterparts.
+
+    Beside each verdict: the verdict on the selected PBE and on some / every PBE, the
+    deciding margin and the share of draws with a small margin, the nearest flip along
+    the most influential parameter, and the region tested.
 
     Example: ``qpq game propositions --n 2000 --seed 2024 --json``
     """
     import numpy as np
 
-    from qpq.game.analysis import run_study
+    from qpq.game import Readings
+    from qpq.game.analysis import SMALL_MARGIN, run_study
     from qpq.model import ParameterRegistry
 
     if not 1 <= n <= 1_000_000:
         raise BadInputError(f"--n must lie in [1, 1000000], got {n}")
     registry = ParameterRegistry.load(case)
+    readings = Readings(pure_over_mixed=not mixed_compete,
+                        kappa_in_future_defection=not written_sigma_d)
     study = run_study(registry, n, rng=np.random.default_rng(seed),
-                      overrides=parse_assignments(sets or []))
+                      overrides=parse_assignments(sets or []), readings=readings)
     if json_out:
         doc = study.to_json()
         doc["seed"] = seed
@@ -306,6 +344,10 @@ def propositions_command(
     table = Table(title=f"The paper's propositions ({n:,} draws, seed {seed})")
     for col in ("id", "kind", "at defaults", "share of ranges", "falsified: defaults / share"):
         table.add_column(col)
+    how = Table(title="How each verdict at the defaults was reached")
+    for col in ("id", "selected / some / every PBE", f"margin (draws < {SMALL_MARGIN:g})",
+                "nearest flip", "tested at"):
+        how.add_column(col)
     for r in study.results:
         p = r.proposition
         cond = (f" ({r.share_in_condition:.1%} if {p.condition.description.split(' (')[0]})"
@@ -313,9 +355,91 @@ def propositions_command(
         fals = ("fails" if r.falsified_at_defaults is False else "holds"
                 if r.falsified_at_defaults else "-")
         table.add_row(p.id, "strategic" if p.kind.name == "STRATEGIC" else "mechanism",
-                      r.status, f"{r.share:.1%}{escape(cond)}",
-                      f"{fals} / {r.falsified_share:.1%}")
+                      r.status + (f" ({r.region_share:.0%} of region)"
+                                  if r.region_share is not None else ""),
+                      f"{r.share:.1%}{escape(cond)}", f"{fals} / {r.falsified_share:.1%}")
+        how.add_row(p.id, _pbe_cell(r.pbe, r.at_defaults),
+                    f"{r.margin:.3g} ({r.small_margin_share:.0%})", escape(_flip_cell(r.flip)),
+                    escape(r.test_region))
     console.print(table)
+    console.print(how)
     for r in study.results:
         console.print(f"[bold]{r.proposition.id}[/bold] {escape(r.proposition.definition)}")
+    if readings.changed():
+        console.print(f"[dim]readings: {escape(str(readings.changed()))}[/dim]")
     console.print(f"[dim]{escape(study.sampling_method)}; {study.seconds:.1f} s[/dim]")
+
+
+@app.command("relationship")
+def relationship_command(
+    sets: SetOpt = None,
+    case: CaseOpt = None,
+    at: Annotated[str | None, typer.Option(
+        "--at", help="solve the stage game of this date (YYYY-MM-DD): the case's phase "
+        "attributes in force then scale the parameters they bear on")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+) -> None:
+    """Model v2 (under construction): the round as the stage of a repeated relationship.
+
+    Stationary strategies in the unrecognised and the recognised state, each player's
+    discounted value, and how the equilibrium was found (docs/model-game.md §11).
+    Example: ``qpq game relationship --at 1998-06-30``
+    """
+    import datetime as dt
+
+    import numpy as np
+
+    from qpq.game import solve_relationship
+    from qpq.model import HISTORY_EFFECTS, apply_history
+
+    point = _point(case, sets)
+    params = {k: np.array([v]) for k, v in point.items()}
+    history: dict[str, float] = {}
+    if at is not None:
+        from qpq.case import load_case
+        from qpq.sim import build_timeline, quarter_of
+
+        try:
+            day = dt.date.fromisoformat(at)
+        except ValueError:
+            raise BadInputError(f"--at: {at!r} is not a date YYYY-MM-DD") from None
+        timeline = build_timeline(load_case(case), day, day)
+        q = quarter_of(day)
+        if not timeline.in_power(q):
+            raise BadInputError(f"--at {at}: the Taliban do not govern then (no quid pro quo)")
+        history = {e.attribute: timeline.value(e.attribute, q) for e in HISTORY_EFFECTS}
+        params = apply_history(params, history)
+        params["us_presence"] = np.array([timeline.value("us_presence", q)])
+    rel = solve_relationship(params)
+    doc = rel.to_json(0)
+    doc["history"] = {"date": at, "attributes": history,
+                      "effects": [{"attribute": e.attribute, "parameter": e.parameter,
+                                   "why": e.why} for e in HISTORY_EFFECTS]} if at else None
+    if json_out:
+        print_json(doc)
+        return
+    if history:
+        console.print("[bold]History:[/bold] " + escape(", ".join(
+            f"{k}={v:g}" for k, v in history.items())))
+    found = doc["found_by"] + ("" if doc["pure"] else f", mixed (regret {doc['regret']:.3g})")
+    console.print(f"[bold]Relationship:[/bold] {escape(found)}; China's value "
+                  f"{doc['china_value']:.2f} (harm units, δ = {doc['discount_per_quarter']:g} "
+                  "per quarter)")
+    for name, body in doc["states"].items():
+        moves = ", ".join(f"{m} {p:.2f}" for m, p in body["first_move"].items())
+        table = Table(title=f"{name}: China plays {escape(moves)}")
+        table.add_column("type")
+        table.add_column("effort")
+        table.add_column("P(recognised next)")
+        table.add_column("value (China / Taliban)")
+        on = max(body["first_move"], key=body["first_move"].get)
+        for t, eff in body["after"][on]["efforts"].items():
+            table.add_row(t, ", ".join(f"{e} {p:.2f}" for e, p in eff.items()),
+                          f"{body['p_recognised_next_by_type'][t]:.2f}",
+                          f"{body['china_value_by_type'][t]:.1f} / "
+                          f"{body['taliban_value_by_type'][t]:.1f}")
+        console.print(table)
+        responses = body["after"][on]["responses"]
+        console.print("  China's response: " + escape("; ".join(
+            f"{g} " + ", ".join(f"{a} {p:.2f}" if p < 1 else a for a, p in acts.items())
+            for g, acts in responses.items())))

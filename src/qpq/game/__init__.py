@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         TYPES,
         Effort,
         GameStructure,
+        Readings,
         Signal,
         TalibanType,
     )
@@ -89,6 +90,7 @@ __all__ = [
     "GameStructure",
     "MixedSearchReport",
     "Node",
+    "Readings",
     "Relationship",
     "Signal",
     "TalibanType",
@@ -116,7 +118,8 @@ _EXPORTS = {
     "qpq.game._solution": ("Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"),
     "qpq.game._solver": ("DEFAULT_TOL", "solve"),
     "qpq.game._spec": (
-        "EFFORTS", "Effort", "FULL_GAME", "GameStructure", "Signal", "TYPES", "TalibanType",
+        "EFFORTS", "Effort", "FULL_GAME", "GameStructure", "Readings", "Signal", "TYPES",
+        "TalibanType",
     ),
     "qpq.game.validation._efg": ("parse_efg", "read_efg", "to_efg", "write_efg"),
     "qpq.game.validation._tree": ("Node", "Tree", "build_tree"),

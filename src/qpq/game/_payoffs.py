@@ -101,10 +101,8 @@ class GameTensors:
         move indices of the result count from 0 within ``moves``.
         """
         pick = range(len(self.u_china)) if moves is None else moves
-        st = self.structure if moves is None else GameStructure(
-            types=self.structure.types,
-            first_moves=tuple(self.structure.first_moves[i] for i in pick),
-            un_report=self.structure.un_report)
+        st = self.structure if moves is None else replace(
+            self.structure, first_moves=tuple(self.structure.first_moves[i] for i in pick))
         return GameTensors(
             structure=st, params={k: v[rows] for k, v in self.params.items()},
             prior=self.prior[rows], effort=self.effort[rows], kappa=self.kappa[rows],
@@ -219,7 +217,8 @@ def build_tensors(params: Mapping[str, ArrayLike], structure: GameStructure = FU
         acts = structure.actions(m)
         shape = (*shape5, len(acts))
         if m.kind not in by_kind:
-            by_kind[m.kind] = _kind_tensors(m, acts, shape, s5, d5, sin5, k5, e5, p5)
+            by_kind[m.kind] = _kind_tensors(m, acts, shape, s5, d5, sin5, k5, e5, p5,
+                                            structure.readings.kappa_in_future_defection)
         base, ut, fh, g = by_kind[m.kind]
         breach = np.stack([breaks_word(m, f, s_v, d_v, r_v) for f in acts], axis=-1).astype(
             float)[None, None, None, :, :]
@@ -246,7 +245,7 @@ def build_tensors(params: Mapping[str, ArrayLike], structure: GameStructure = FU
 
 def _kind_tensors(m: FirstMove, acts: Sequence[FinalAction], shape: tuple[int, ...],
                   s5: FloatArray, d5: FloatArray, sin5: FloatArray, k5: FloatArray,
-                  e5: FloatArray, p5: Mapping[str, FloatArray]
+                  e5: FloatArray, p5: Mapping[str, FloatArray], kappa_in_defection: bool
                   ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
     """U_C without the breach term, U_T, future harm and U_T's action part for one kind."""
     cons = [consequence(m, f) for f in acts]
@@ -257,10 +256,12 @@ def _kind_tensors(m: FirstMove, acts: Sequence[FinalAction], shape: tuple[int, .
     engaged = float(m.kind is not MoveKind.BOYCOTT)
     kw = dict(recognised=flag("recognised"), plan_b=flag("plan_b"), intervene=flag("intervene"))
     uc = china_utility(engaged=engaged, aid=flag("aid"), grants=flag("grants"), breach=0.0,
-                       s=s5, d=d5, sincere=sin5, kappa=k5, effort=e5, p=p5, **kw)
+                       s=s5, d=d5, sincere=sin5, kappa=k5, effort=e5, p=p5,
+                       kappa_in_defection=kappa_in_defection, **kw)
     ut = taliban_utility(aid=flag("aid"), boycott=float(m.kind is MoveKind.BOYCOTT), s=s5,
                          d=d5, sincere=sin5, effort=e5, p=p5, **kw)
-    fh = future_harm(sincere=sin5, kappa=k5, effort=e5, p=p5, **kw)[:, :, :, 0, :]
+    fh = future_harm(sincere=sin5, kappa=k5, effort=e5, p=p5,
+                     kappa_in_defection=kappa_in_defection, **kw)[:, :, :, 0, :]
     base = np.ascontiguousarray(np.broadcast_to(uc, shape))
     ut_full = np.ascontiguousarray(np.broadcast_to(ut, shape))
     fh_full = np.ascontiguousarray(np.broadcast_to(fh, (shape[0], shape[1], 3, shape[4])))

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -154,6 +155,42 @@ class Relationship:
     def n_points(self) -> int:
         """Number of points n."""
         return int(self.first_move.shape[0])
+
+    def to_json(self, i: int = 0) -> dict[str, Any]:
+        """Point ``i`` as plain JSON: strategies by label in both states, values, quality."""
+        st = self.structure
+        efforts = ("harbour", "restrain", "crackdown")
+
+        def state(x: int) -> dict[str, Any]:
+            mixed = self.strategies[x]
+            moves = st.first_moves if x == 0 else (_RECOGNIZE,)
+            after = {}
+            for mi, m in enumerate(moves):
+                after[m.label] = {
+                    "efforts": {t.label: {e: float(mixed.effort[mi][i, k, j])
+                                          for j, e in enumerate(efforts)
+                                          if mixed.effort[mi][i, k, j] > 0}
+                                for k, t in enumerate(st.types)},
+                    "responses": {g.label: {f.value: float(mixed.response[mi][i, j, a])
+                                            for a, f in enumerate(st.actions(m))
+                                            if mixed.response[mi][i, j, a] > 0}
+                                  for j, g in enumerate(st.signals)}}
+            return {
+                "first_move": {m.label: float(mixed.move[i, k]) for k, m in enumerate(moves)
+                               if mixed.move[i, k] > 0},
+                "after": after,
+                "china_value_by_type": {t.label: float(self.china_value[i, x, k])
+                                        for k, t in enumerate(st.types)},
+                "taliban_value_by_type": {t.label: float(self.taliban_value[i, x, k])
+                                          for k, t in enumerate(st.types)},
+                "p_recognised_next_by_type": {t.label: float(self.recognised_next[i, x, k])
+                                              for k, t in enumerate(st.types)}}
+
+        return {"method": self.method, "discount_per_quarter": float(self.discount[i]),
+                "china_value": float(self.value[i]), "regret": float(self.regret[i]),
+                "found_by": ("policy iteration" if self.converged[i] else "logit tracing"),
+                "pure": bool(self.pure[i].all()),
+                "states": {name: state(x) for x, name in enumerate(STATES)}}
 
 
 @dataclass(frozen=True)
@@ -405,14 +442,21 @@ def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
                                    1.0 / len(t.structure.actions(m))) for m in moves))
 
     s = (uniform(stages[0]), uniform(stages[1]))
+    n = delta.shape[0]
     for lam in LAMBDAS:
+        # each point stops moving at this λ once settled, so a point's path never depends
+        # on which other points share its batch
+        moving = np.ones(n, dtype=bool)
         for _ in range(inner):
             q0, q1, *_ = _payoffs(stages, s, delta, w)
             new = (logit_step(q0, lam), logit_step(q1, lam))
-            moved = max(float(a.distance(b).max()) for a, b in zip(s, new, strict=True))
-            s = (s[0].blend(new[0], step), s[1].blend(new[1], step))
-            if moved < 1e-9:
+            moved = np.maximum(s[0].distance(new[0]), s[1].distance(new[1]))
+            moving &= moved >= 1e-9
+            if not moving.any():
                 break
+            blended = (s[0].blend(new[0], step), s[1].blend(new[1], step))
+            rows = np.flatnonzero(moving)
+            s = (_put(s[0], rows, blended[0].take(rows)), _put(s[1], rows, blended[1].take(rows)))
     return s
 
 
@@ -462,8 +506,9 @@ def solve_relationship(params: Mapping[str, ArrayLike], structure: GameStructure
     if ((delta <= 0) | (delta >= 1)).any():
         raise ValueError("quarterly_discount must lie strictly between 0 and 1 for the "
                          "relationship's values to be finite")
-    rec_structure = GameStructure(types=structure.types, first_moves=(_RECOGNIZE,),
-                                  un_report=structure.un_report)
+    # the recognised state's stage: the same structure (types, report, reading choices)
+    # with Recognize in force
+    rec_structure = replace(structure, first_moves=(_RECOGNIZE,))
     stages = (_stage(flat, structure, recognised=False),
               _stage(flat, rec_structure, recognised=True))
     n = stages[0].tensors.n_points

@@ -33,8 +33,7 @@ __all__ = ["ChunkSelection", "fallback_move", "pure_equivalent", "select"]
 
 FloatArray = NDArray[np.float64]
 
-_EQUIV_ATOL = 1e-9
-_EQUIV_RTOL = 1e-5
+_EQUIV_RTOL = 1e-5     # numpy.isclose's default relative part
 
 
 @dataclass(frozen=True)
@@ -165,10 +164,10 @@ def pure_equivalent(t: GameTensors, rows: NDArray[np.int64], m_a: int,
     """Whether two pure continuations lead to the same outcome distribution, per row.
 
     Same test as comparing :func:`qpq.game._paths.consequence_distribution` of both with
-    ``np.isclose(a, b, atol=1e-9)``, computed cell by cell: a (type, signal) cell matches
-    when both continuations put the type's mass on the same effort and consequence code
-    (the breach bit counts only where ``reneging_cost`` > 0); otherwise both masses must be
-    negligible.
+    ``np.isclose(a, b, atol)``, atol = the structure's ``readings.equivalence_atol``,
+    computed cell by cell: a (type, signal) cell matches when both continuations put the
+    type's mass on the same effort and consequence code (the breach bit counts only where
+    ``reneging_cost`` > 0); otherwise both masses must be negligible.
 
     Parameters
     ----------
@@ -201,5 +200,6 @@ def pure_equivalent(t: GameTensors, rows: NDArray[np.int64], m_a: int,
         code_a[:, None, :] == code_b[:, None, :])                             # (r, T, S)
     # matching cells: the masses are equal (same type, effort and signal); other cells:
     # a's mass against 0 and 0 against b's mass
-    ok = same_cell | ((mass_a <= _EQUIV_ATOL) & (mass_b <= _EQUIV_ATOL + _EQUIV_RTOL * mass_b))
+    atol = st.readings.equivalence_atol
+    ok = same_cell | ((mass_a <= atol) & (mass_b <= atol + _EQUIV_RTOL * mass_b))
     return np.asarray(ok.all(axis=(1, 2)))

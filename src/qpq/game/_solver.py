@@ -183,7 +183,9 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
         A validated :class:`ParameterSet` (or a plain ``name -> value`` mapping with every
         parameter the game needs).
     structure
-        Which member of the game family (default: the full game).
+        Which member of the game family (default: the full game), with its named reading
+        choices (:class:`qpq.game.Readings`: whether pure PBE are selected over mixed
+        ones, σ_d in W, the outcome-equivalence tolerance).
     mixed
         Run the bounded mixed search (:mod:`qpq.game._mixed`).
     intuitive
@@ -214,7 +216,9 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
             n_cand += n_i
     all_sets = [p + q for p, q in zip(pure_sets, mixed_sets, strict=True)]
     has_pure = all(pure_sets)
-    selection_sets = pure_sets if has_pure else all_sets
+    # the named reading choice: pure PBE first (exact) unless the mixed ones may compete
+    pure_only = has_pure and structure.readings.pure_over_mixed
+    selection_sets = pure_sets if pure_only else all_sets
 
     stats_cache: dict[int, PathStats] = {}
 
@@ -291,7 +295,7 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
     if not equilibria:
         flag_list.append("no PBE found")
     paths = {(e.first_move, id(e.continuations[structure.first_moves.index(e.first_move)]))
-             for e in equilibria if e.pure == has_pure or not has_pure}
+             for e in equilibria if e.pure == pure_only or not pure_only}
     if len(paths) > 1:
         flag_list.append("multiple")
     elif total > 1:
@@ -306,7 +310,8 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
         for mi in tied[1:]:
             c = selection_sets[mi][best_at[mi] or 0]
             dist = consequence_distribution(t, mi, c.taliban[None], c.china[None])
-            equivalent &= bool(np.allclose(ref, dist, atol=1e-9))
+            equivalent &= bool(np.allclose(ref, dist,
+                                           atol=structure.readings.equivalence_atol))
         flag_list.append("tie (outcome-equivalent)" if equivalent else "tie")
     elif sel is not None:
         tied_labels = (structure.first_moves[sel[0]].label,)
@@ -330,7 +335,11 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
         n_equilibria=total, selected=sel_index,
         label=sel_eq.label if sel_eq else None,
         secondary_labels=sel_eq.secondary_labels if sel_eq else (),
-        tied_first_moves=tied_labels, flags=tuple(flag_list), selection_rule=SELECTION_RULE,
+        tied_first_moves=tied_labels, flags=tuple(flag_list),
+        selection_rule=SELECTION_RULE if structure.readings.pure_over_mixed else
+        SELECTION_RULE.replace("pure PBE are preferred to mixed ones found by the bounded "
+                               "search", "pure and mixed PBE compete on China's value "
+                               "(reading pure_over_mixed = False)"),
         mixed_search=MixedSearchReport(ran=mixed, coverage=MIXED_COVERAGE if mixed else
                                        "not run", candidates=n_cand,
                                        found=sum(len(s) for s in mixed_sets)),

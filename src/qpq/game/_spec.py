@@ -32,6 +32,7 @@ __all__ = [
     "ChanceMove",
     "Effort",
     "GameStructure",
+    "Readings",
     "Signal",
     "TalibanType",
 ]
@@ -107,6 +108,49 @@ class ChanceMove:
 
 
 @dataclass(frozen=True)
+class Readings:
+    """Named reading choices of the model where the spec admits two readings.
+
+    Each defaults to the reading the solver has always used (docs/model-game.md §2, the
+    table of reading choices, gives the share of the ranges where the other one changes
+    the selected equilibrium). A :class:`GameStructure` carries one, so the choice reaches
+    every solver, tensor and lens that is given the structure.
+
+    Attributes
+    ----------
+    pure_over_mixed
+        ``True``: China's preferred *pure* PBE is selected whenever a pure PBE exists, even
+        if the bounded mixed search found a mixed PBE China prefers (pure PBE are exact,
+        mixed ones come from a bounded search). ``False``: the mixed PBE compete with the
+        pure ones on China's value. Only :func:`qpq.game.solve` runs the mixed search, so
+        only it depends on this.
+    kappa_in_future_defection
+        ``True``: σ_d inside W is evaluated at pressure κ_θ·x for continued effort x (the
+        same capacity as this round's pressure and W's ETIM term). ``False``: at x itself,
+        as the spec's formula σ_d(1[θ = S]·e·q(R)) is written.
+    equivalence_atol
+        Tied first moves are *outcome-equivalent* when their distributions over (type,
+        effort, signals, consequence) agree cell by cell; a cell whose probability is at
+        most this under both is negligible (its consequence is not compared). So a
+        difference confined to information sets reached with probability ≤ 1e-9 does not
+        make a tie non-equivalent. It decides a flag only, never the selection.
+    """
+
+    pure_over_mixed: bool = True
+    kappa_in_future_defection: bool = True
+    equivalence_atol: float = 1e-9
+
+    def changed(self) -> dict[str, bool]:
+        """The readings that differ from the defaults, by name."""
+        base = Readings()
+        return {k: v for k, v in vars(self).items() if getattr(base, k) != v}
+
+
+DEFAULT_READINGS = Readings()
+"""The readings the solver uses unless told otherwise."""
+
+
+@dataclass(frozen=True)
 class GameStructure:
     """Formal properties of one member of the game family (docs/model-game.md §2, item 7).
 
@@ -118,11 +162,15 @@ class GameStructure:
         China's first moves included, least committal first.
     un_report
         Whether the UN report r is drawn and observed by China.
+    readings
+        The named reading choices (:class:`Readings`); the defaults keep the spec's
+        readings as documented in docs/model-game.md §2.
     """
 
     types: tuple[TalibanType, ...] = TYPES
     first_moves: tuple[FirstMove, ...] = FIRST_MOVES
     un_report: bool = True
+    readings: Readings = DEFAULT_READINGS
     players: tuple[str, str] = (CHINA, TALIBAN)
     chance_moves: tuple[ChanceMove, ...] = field(default=(
         ChanceMove("type", ("S,H", "S,L", "I,H", "I,L"), (),
@@ -270,6 +318,8 @@ class GameStructure:
                               for m in self.first_moves},
             "perfect_recall": self.perfect_recall,
             "utility": self.utility,
+            # only a non-default reading is written, so that default outputs keep their form
+            **({"readings": self.readings.changed()} if self.readings.changed() else {}),
         }
 
 

@@ -11,6 +11,12 @@ from typing import TYPE_CHECKING
 from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from qpq.model._history import (
+        HISTORY_EFFECTS,
+        PRESENCE_FLOOR,
+        HistoryEffect,
+        apply_history,
+    )
     from qpq.model._outcomes import (
         OUTCOMES,
         Direction,
@@ -64,14 +70,17 @@ __all__ = [
     "FINAL_ACTIONS",
     "FIRST_MOVES",
     "GAME_PARAMETERS",
+    "HISTORY_EFFECTS",
     "OUTCOMES",
     "POLICIES",
+    "PRESENCE_FLOOR",
     "UNCALIBRATED",
     "Consequence",
     "Constraint",
     "Direction",
     "FinalAction",
     "FirstMove",
+    "HistoryEffect",
     "Lens",
     "MoveKind",
     "Outcome",
@@ -79,6 +88,7 @@ __all__ = [
     "ParameterSet",
     "Policy",
     "Promise",
+    "apply_history",
     "breaks_word",
     "china_utility",
     "consequence",
@@ -100,6 +110,7 @@ __all__ = [
 # Each name's module is imported on first use (qpq._lazy), so importing the package
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
+    "qpq.model._history": ("HISTORY_EFFECTS", "PRESENCE_FLOOR", "HistoryEffect", "apply_history"),
     "qpq.model._outcomes": ("Direction", "Lens", "OUTCOMES", "Outcome", "outcome"),
     "qpq.model._parameters": (
         "CANONICAL_PARAMETERS", "CONSTRAINTS", "Constraint", "DYNAMICS_PARAMETERS",

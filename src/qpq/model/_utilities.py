@@ -75,16 +75,27 @@ def defection_logit(pressure: ArrayLike, p: Params) -> FloatArray:
 
 
 def defection_prob(pressure: ArrayLike, p: Params) -> FloatArray:
-    """σ_d: probability of defection to ISKP, ``base_defection`` + (1 − base)·L."""
+    """σ_d: probability of defection to ISKP, ``base_defection`` + (1 − base)·L.
+
+    Model v2 multiplies it by ``iskp_presence`` when the parameters carry it (0 before
+    ISKP exists; :func:`qpq.model.apply_history`).
+    """
     base = _f(p["base_defection"])
-    return base + (1.0 - base) * defection_logit(pressure, p)
+    sigma = base + (1.0 - base) * defection_logit(pressure, p)
+    if "iskp_presence" in p:
+        return _f(p["iskp_presence"]) * sigma
+    return sigma
 
 
 def stay_prob(pressure: ArrayLike, p: Params) -> FloatArray:
     """1 − σ_d, computed without cancellation (it can be far below machine epsilon)."""
     x = (_f(p["iskp_pull"]) * (1.0 + _f(pressure)) - _f(p["iskp_join_cost"])) / _f(
         p["militant_temperature"])
-    return (1.0 - _f(p["base_defection"])) * logistic(-x)
+    stay = (1.0 - _f(p["base_defection"])) * logistic(-x)
+    if "iskp_presence" in p:
+        present = _f(p["iskp_presence"])
+        return (1.0 - present) + present * stay
+    return stay
 
 
 def un_close_prob(sincere: ArrayLike, p: Params) -> FloatArray:
@@ -116,41 +127,47 @@ def round_harm(s: ArrayLike, d: ArrayLike, p: Params) -> FloatArray:
 
 
 def future_harm(*, sincere: ArrayLike, kappa: ArrayLike, effort: ArrayLike,
-                recognised: ArrayLike, plan_b: ArrayLike, intervene: ArrayLike, p: Params
-                ) -> FloatArray:
+                recognised: ArrayLike, plan_b: ArrayLike, intervene: ArrayLike, p: Params,
+                kappa_in_defection: bool = True) -> FloatArray:
     """The bracket of W: future ETIM harm plus future ISKP harm (unweighted).
 
     (1 − effect(f))·``etim_threat``·(1 − 1[θ=S]·κ_θ·e·q(R))
-    + (1 − c·effect(f))·``iskp_threat``·σ_d(1[θ=S]·e·q(R)), where σ_d at continued
-    effort x is evaluated at pressure κ_θ·x and c = ``planb_covers_iskp``.
+    + (1 − c·effect(f))·``iskp_threat``·σ_d(1[θ=S]·e·q(R)), where c =
+    ``planb_covers_iskp`` and σ_d at continued effort x is evaluated at pressure κ_θ·x
+    (``kappa_in_defection``, the default reading) or at x as the spec's formula is written
+    (``qpq.game.Readings.kappa_in_future_defection`` names the choice).
     """
     effect = final_effect(plan_b, intervene, p)
-    continued = _f(sincere) * _f(kappa) * _f(effort) * persistence(recognised, p)
+    effort_kept = _f(sincere) * _f(effort) * persistence(recognised, p)
+    continued = _f(kappa) * effort_kept
     etim = (1.0 - effect) * _f(p["etim_threat"]) * (1.0 - continued)
     iskp = (1.0 - _f(p["planb_covers_iskp"]) * effect) * _f(p["iskp_threat"]) * (
-        defection_prob(continued, p))
+        defection_prob(continued if kappa_in_defection else effort_kept, p))
     return etim + iskp
 
 
 def continuation_value(*, sincere: ArrayLike, kappa: ArrayLike, effort: ArrayLike,
                        recognised: ArrayLike, plan_b: ArrayLike, intervene: ArrayLike,
-                       p: Params) -> FloatArray:
+                       p: Params, kappa_in_defection: bool = True) -> FloatArray:
     """W: China's continuation value of how the round ends, for a known type and effort.
 
     W = R·V_θ − ``w_security``·``future_weight``·(future harm), with
-    V_S = ``future_value_sincere`` and V_I = ``future_value_insincere``.
+    V_S = ``future_value_sincere`` and V_I = ``future_value_insincere``
+    (``kappa_in_defection``: see :func:`future_harm`).
     """
     s = _f(sincere)
     value = s * _f(p["future_value_sincere"]) + (1.0 - s) * _f(p["future_value_insincere"])
     harm = future_harm(sincere=sincere, kappa=kappa, effort=effort, recognised=recognised,
-                       plan_b=plan_b, intervene=intervene, p=p)
+                       plan_b=plan_b, intervene=intervene, p=p,
+                       kappa_in_defection=kappa_in_defection)
     return _f(recognised) * value - _f(p["w_security"]) * _f(p["future_weight"]) * harm
 
 
 def china_utility(*, engaged: ArrayLike, recognised: ArrayLike, aid: ArrayLike,
                   grants: ArrayLike, plan_b: ArrayLike, intervene: ArrayLike, breach: ArrayLike,
                   s: ArrayLike, d: ArrayLike, sincere: ArrayLike, kappa: ArrayLike,
-                  effort: ArrayLike, p: Params) -> FloatArray:
+                  effort: ArrayLike, p: Params, kappa_in_defection: bool = True
+                  ) -> FloatArray:
     """U_C: China's payoff for one play of the round (docs/model-game.md §2).
 
     U_C = −w·Harm + W + ``econ_gain``·1[m≠Boycott]·(1 − d) − ``aid_cost``·A
@@ -163,7 +180,8 @@ def china_utility(*, engaged: ArrayLike, recognised: ArrayLike, aid: ArrayLike,
     return (
         -w * round_harm(s, d, p)
         + continuation_value(sincere=sincere, kappa=kappa, effort=effort,
-                             recognised=recognised, plan_b=plan_b, intervene=intervene, p=p)
+                             recognised=recognised, plan_b=plan_b, intervene=intervene, p=p,
+                             kappa_in_defection=kappa_in_defection)
         + _f(p["econ_gain"]) * _f(engaged) * (1.0 - _f(d))
         - _f(p["aid_cost"]) * _f(aid)
         - _f(p["recognition_cost"]) * _f(grants)

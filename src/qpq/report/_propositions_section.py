@@ -5,7 +5,10 @@ security-motivated engagement) the table shows the model's definition, the statu
 frozen defaults, the share of a Monte Carlo over the assumption ranges in which the
 proposition holds (with a 95% interval and, where the paper names one, the share in its
 region), and the falsification counterpart: whether the proposition fails there at the
-defaults and in how many of the same draws it still holds. A chart shows the shares.
+defaults and in how many of the same draws it still holds. Beside each verdict: the region
+it was tested in, its verdict on the selected PBE and on some / every PBE, the deciding
+margin with the share of draws whose margin is small, and the nearest flip. A chart shows
+the shares.
 ``ctx.reduced`` (``make run``) uses 2,000 draws; ``--full`` 20,000.
 """
 
@@ -18,7 +21,13 @@ import altair as alt
 import pandas as pd
 
 from qpq.errors import BadInputError
-from qpq.game.analysis import Kind, PropositionResult, PropositionStudy, run_study
+from qpq.game.analysis import (
+    SMALL_MARGIN,
+    Kind,
+    PropositionResult,
+    PropositionStudy,
+    run_study,
+)
 from qpq.model import ParameterRegistry
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent
@@ -35,9 +44,39 @@ def _fmt_metrics(metrics: dict[str, float]) -> str:
     return "; ".join(f"{k.replace('_', ' ')} {v:.3g}" for k, v in metrics.items())
 
 
+def _yn(v: bool | None) -> str:
+    return "–" if v is None else "yes" if v else "no"
+
+
+def _how(r: PropositionResult) -> str:
+    """Tested where, on which equilibria, by what margin, and where it flips."""
+    parts = [f"tested at: {r.test_region}"
+             + (f" (holds on {r.region_share:.0%} of it)" if r.region_share is not None
+                else "")]
+    if r.pbe is not None:
+        pbe = (f"selected / some / every PBE: {_yn(r.pbe.selected)} / {_yn(r.pbe.some)} / "
+               f"{_yn(r.pbe.every)} " + ("(does not depend on the equilibrium)"
+                                         if r.pbe.independent else f"({r.pbe.n_pbe} PBE)"))
+        if r.pbe.selection_margin is not None:
+            pbe += (f"; China prefers the selected PBE to the best with the other verdict "
+                    f"by {r.pbe.selection_margin:.3g}")
+        parts.append(pbe)
+    else:
+        parts.append("judged on the selected PBE only")
+    parts.append(f"margin {r.margin:.3g}; {r.small_margin_share:.0%} of the draws have a "
+                 f"margin below {SMALL_MARGIN:g}")
+    f = r.flip
+    if f is not None:
+        parts.append(f"nearest flip: {f.parameter} = {f.value:.4g} (from {f.start:g})"
+                     if f.value is not None else
+                     f"no flip along {f.parameter} over [{f.low:g}, {f.high:g}]")
+    return "; ".join(parts)
+
+
 def _row(r: PropositionResult) -> str:
     p = r.proposition
-    status = {"holds": "✔ holds", "fails": "✘ fails", "undefined": "– undefined"}[r.status]
+    status = {"holds": "✔ holds", "fails": "✘ fails", "partly": "◐ partly",
+              "undefined": "– undefined"}[r.status]
     adj = (" (at the defaults with " + ", ".join(f"{k} = {v:g}" for k, v in
                                                   p.at_defaults.items()) + ")"
            if p.at_defaults else "")
@@ -51,8 +90,8 @@ def _row(r: PropositionResult) -> str:
     return (
         f"<tr><td><strong>{escape(p.id)}</strong></td><td>{escape(p.statement)}</td>"
         f"<td>{escape(p.kind.value)}</td><td>{escape(p.definition)}</td>"
-        f"<td>{status}{escape(adj)}<br><small>{escape(_fmt_metrics(r.defaults_metrics))}"
-        f"</small></td>"
+        f"<td>{status}{escape(adj)}<br><small>{escape(_how(r))}</small><br><small>"
+        f"{escape(_fmt_metrics(r.defaults_metrics))}</small></td>"
         f"<td>{r.share:.1%} [{r.interval[0]:.1%}, {r.interval[1]:.1%}]<br><small>n = "
         f"{r.n_defined} of {r.n_draws}</small>{cond}</td>"
         f"<td>{escape(p.falsification)}<br>at the defaults: {fals}; share still holding: "

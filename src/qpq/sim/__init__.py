@@ -84,6 +84,10 @@ if TYPE_CHECKING:
         p5_conundrum,
         p6_free_ride,
     )
+    from qpq.sim._relationship_table import (
+        RelationshipTable,
+        build_relationship_table,
+    )
     from qpq.sim._rng import (
         BLOCK_SIZE,
     )
@@ -113,6 +117,7 @@ __all__ = [
     "ParameterPool",
     "Particles",
     "Regime",
+    "RelationshipTable",
     "RunRequest",
     "RunSpec",
     "SimPolicy",
@@ -123,6 +128,7 @@ __all__ = [
     "WindowStat",
     "band_frame",
     "bands_chart",
+    "build_relationship_table",
     "build_table",
     "build_timeline",
     "calibrate",
@@ -168,6 +174,7 @@ _EXPORTS = {
         "EVENTS", "ForecastResult", "check_window", "event_values", "forecast", "forecast_stats",
     ),
     "qpq.sim._lookup": ("ContinuationTable", "build_table"),
+    "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table"),
     "qpq.sim._parquet": ("write_parquet",),
     "qpq.sim._policies": ("SimPolicy", "moves_for", "resolve_policy"),
     "qpq.sim._policy_runs": ("RunRequest", "run_policies"),

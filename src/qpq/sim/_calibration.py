@@ -42,6 +42,7 @@ from qpq.sim._facts import Fact, fact_stats, pass_matrix, stylised_facts
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import resolve_policy
 from qpq.sim._pools import ParameterPool, sample_pool, sim_registry
+from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
 from qpq.sim._rng import Purpose
 from qpq.sim._tables import table_for
 from qpq.sim._timeline import (
@@ -136,7 +137,7 @@ class CalibrationResult:
     replicates: int
     timeline: Timeline
     pool: ParameterPool
-    table: ContinuationTable
+    table: ContinuationTable | RelationshipTable
     facts: tuple[FactReport, ...]
     accepted: NDArray[np.int64]
     misses: NDArray[np.int64]
@@ -146,6 +147,7 @@ class CalibrationResult:
     parameters: tuple[ParameterReport, ...]
     type_share: dict[str, float]
     sim: SimResult
+    model: str = "v1"
     method: str = ("ABC rejection on the stylised facts known as of the cut-off; "
                    "scenarios missing none are accepted")
 
@@ -222,8 +224,8 @@ def _parameter_reports(pool: ParameterPool, draw_of: NDArray[np.int64]
 def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int = 8,
               seed: int = 0, policy: str = "equilibrium", grid_size: int = 24,
               min_accept: int = 50, workers: int = 1, start: dt.date | None = None,
-              on_progress: Callable[[str, int, int], None] | None = None
-              ) -> CalibrationResult:
+              on_progress: Callable[[str, int, int], None] | None = None,
+              model: str = "v1") -> CalibrationResult:
     """Calibrate the uncertain parameters to the stylised facts known as of ``as_of``.
 
     Parameters
@@ -249,8 +251,14 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
         First day of the history (default: the case's ``run.start``).
     on_progress
         Called with (stage, done, total).
+    model
+        ``v1`` (the one-round game each quarter) or ``v2`` (the repeated relationship with
+        history-dependent stage games, docs/model-game.md §11; equilibrium policy only, and
+        its calibrations cannot be forecast from yet).
     """
     resolve_policy(policy)
+    if model not in ("v1", "v2"):
+        raise BadInputError(f"unknown model {model!r}; known: v1, v2")
     if start is None:
         start = case.run.start
     last = history_end(as_of)
@@ -270,8 +278,13 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
         cb = on_progress
         return lambda done, total: cb(stage, done, total)
 
-    table = table_for(pool, timeline.regimes, grid_size, workers=workers,
-                      on_progress=progress("equilibrium lookup"))
+    table: ContinuationTable | RelationshipTable
+    if model == "v2":
+        table = build_relationship_table(pool, timeline.v2_regimes()[0], grid_size,
+                                         on_progress=progress("equilibrium lookup"))
+    else:
+        table = table_for(pool, timeline.regimes, grid_size, workers=workers,
+                          on_progress=progress("equilibrium lookup"))
     windows = fact_stats(facts, timeline.start, timeline.stop - 1)
     n = draws * replicates
     spec = RunSpec(timeline=timeline, pool=pool, table=table, policy=policy, n=n, seed=seed,
@@ -311,5 +324,5 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
         particle_pool=pool.take(unique, "calibrated"),
         parameters=_parameter_reports(pool, draw_of),
         type_share={lab: float((types == i).mean()) for i, lab in enumerate(labels)},
-        sim=sim)
+        sim=sim, model=model)
 

@@ -40,8 +40,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.errors import BadInputError
 from qpq.game import FULL_GAME
 from qpq.model import (
+    apply_history,
     china_utility,
     defection_prob,
     suppression_prob,
@@ -69,9 +71,18 @@ from qpq.sim._policies import (
     PolicyKind,
     SimPolicy,
 )
-from qpq.sim._rng import N_UNIFORMS, Purpose, Stream, block_generator, poisson_inverse
+from qpq.sim._relationship_table import RelationshipTable
+from qpq.sim._rng import (
+    N_CHOICE_UNIFORMS,
+    N_UNIFORMS,
+    Purpose,
+    Stream,
+    block_generator,
+    choice_generator,
+    poisson_inverse,
+)
 from qpq.sim._state import TYPE_CAPACITY_HIGH, TYPE_SINCERE, ChunkState
-from qpq.sim._timeline import Timeline
+from qpq.sim._timeline import STAGE_ATTRIBUTES, Timeline
 
 __all__ = ["OUTPUTS", "Dynamics", "StepOptions"]
 
@@ -88,9 +99,22 @@ DEFECTION_KEYS = ("iskp_pull", "iskp_join_cost", "militant_temperature", "base_d
 
 @dataclass(frozen=True, slots=True)
 class StepOptions:
-    """Switches for proposition tests: force the Taliban's effort (index 0-2)."""
+    """Switches for tests.
+
+    ``forced_effort`` forces the Taliban's effort (index 0-2); ``fixed_belief`` looks the
+    strategies up at China's initial belief instead of its current one (the same
+    strategies every quarter, as the game's values assume).
+    """
 
     forced_effort: int | None = None
+    fixed_belief: bool = False
+
+
+def _pure_index(probs: FloatArray) -> NDArray[np.int64]:
+    """Per row (last axis: choices), the choice played for sure, or −1 where it mixes."""
+    top = probs.argmax(axis=-1)
+    sure = np.take_along_axis(probs, top[..., None], axis=-1)[..., 0] >= 1.0
+    return np.where(sure, top, -1).astype(np.int64)
 
 
 def _per_scenario(params: Mapping[str, FloatArray], pool_index: NDArray[np.int64]
@@ -111,7 +135,9 @@ class Dynamics:
     pool
         Parameter arrays over pool points (``name -> (P,)``).
     table
-        The continuation lookup for the pool's points and the timeline's regimes.
+        The lookup for the pool's points and the timeline's regimes: v1's continuation
+        table, or model v2's relationship table (then the quarter follows v2's stationary
+        strategies, see :meth:`_choose_v2`).
     policy
         China's policy.
     timeline
@@ -128,7 +154,8 @@ class Dynamics:
     """
 
     def __init__(self, state: ChunkState, pool: Mapping[str, FloatArray],
-                 table: ContinuationTable, policy: SimPolicy, timeline: Timeline,
+                 table: ContinuationTable | RelationshipTable, policy: SimPolicy,
+                 timeline: Timeline,
                  blocks: list[tuple[int, int, int]], seed: int,
                  purpose: Purpose = Purpose.DYNAMICS, options: StepOptions | None = None,
                  needed: frozenset[str] | None = None) -> None:
@@ -144,13 +171,38 @@ class Dynamics:
         self.rows = np.arange(n)
         _, n_r, n_g = table.shape
         self.n_g = n_g
-        self.n_m = int(table.effort.shape[3])
         self.base_index = state.pool_index * n_r
-        self.sel_flat = table.selected.reshape(-1)
-        self.eff_flat = table.effort.reshape(-1, N_TYPES)
-        self.resp_flat = table.response.reshape(-1)
-        self.resp_nr_flat = table.response_no_report.reshape(-1)
         self.u = np.zeros((N_UNIFORMS, n), dtype=np.float32)
+        self.v2 = isinstance(table, RelationshipTable)
+        if isinstance(table, RelationshipTable):
+            if policy.kind is not PolicyKind.EQUILIBRIUM:
+                raise BadInputError(f"model v2 simulates the equilibrium policy only (its "
+                                    f"fixed-policy relationships are not built yet), not "
+                                    f"{policy.name!r}")
+            self.n_m = int(table.move.shape[3])
+            self.move_flat = table.move.reshape(-1, self.n_m)
+            self.eff0_flat = table.effort0.reshape(-1, N_TYPES, 3)
+            self.eff1_flat = table.effort1.reshape(-1, N_TYPES, 3)
+            self.resp0_flat = table.response0.reshape(-1, N_FINAL)
+            self.resp1_flat = table.response1.reshape(-1, N_FINAL)
+            # most cells are pure: their choices as indices (−1 where a draw is needed), so
+            # that only mixed cells pay for cumulative sums
+            self.move_idx = _pure_index(self.move_flat)
+            self.eff0_idx = _pure_index(self.eff0_flat)
+            self.eff1_idx = _pure_index(self.eff1_flat)
+            self.resp0_idx = _pure_index(self.resp0_flat)
+            self.resp1_idx = _pure_index(self.resp1_flat)
+            self.choice_gens = [(choice_generator(seed, purpose, b), lo - blocks[0][1],
+                                 hi - blocks[0][1]) for b, lo, hi in blocks]
+            self.uc = np.zeros((N_CHOICE_UNIFORMS, n))
+            self.stage_index = timeline.v2_regimes()[1]
+            self.history = tuple(a for a in STAGE_ATTRIBUTES if a in timeline.attributes)
+        else:
+            self.n_m = int(table.effort.shape[3])
+            self.sel_flat = table.selected.reshape(-1)
+            self.eff_flat = table.effort.reshape(-1, N_TYPES)
+            self.resp_flat = table.response.reshape(-1)
+            self.resp_nr_flat = table.response_no_report.reshape(-1)
         p = self.p
         self.kappa4 = np.stack([np.broadcast_to(np.asarray(
             p["capacity_high"] if h else p["capacity_low"], dtype=float), (n,))
@@ -170,6 +222,7 @@ class Dynamics:
                                    np.broadcast_to(p["crackdown_intensity"], (n,))])
         self.intensity_flat = self.intensity.ravel()
         self.own_index = state.type_index * n + self.rows     # (type, scenario) in (4, n)
+        self.initial_mu = state.mu.copy()
 
     # ------------------------------------------------------------------ randomness
 
@@ -199,17 +252,28 @@ class Dynamics:
         in_power = self.timeline.in_power(q)
         self._draw()
         n_rec = int(self.timeline.recognitions[i])
-        r = int(self.timeline.regime_index[i])
-        pq = dict(p)
+        r = int(self.stage_index[i] if self.v2 else self.timeline.regime_index[i])
+        pq: dict[str, Any] = dict(p)
         pq["us_presence"] = us
         pq["recognition_cost"] = p["recognition_cost"] * (
             np.asarray(p["third_party_recognition_factor"]) ** n_rec)
+        if self.v2 and self.history:
+            # the quarter's phase attributes change the stage game (model v2), and the
+            # realised probabilities and payoffs with it
+            pq = apply_history(pq, {a: self.timeline.attributes[a][i] for a in self.history})
         n = st.n
 
         # 2-3. China's first move and the Taliban's effort -----------------------------
         types = None
-        if in_power:
-            g = grid_index(st.mu, self.n_g)
+        was_recognised = st.recognised.copy()
+        mu_lookup = self.initial_mu if self.options.fixed_belief else st.mu
+        if in_power and self.v2:
+            g = grid_index(mu_lookup, self.n_g)
+            cell = (self.base_index + r) * self.n_g + g
+            m, e_all, e_idx, x, sigma_d = self._choose_v2(cell, pq)
+            effort = self.intensity_flat[e_idx * n + self.rows]
+        elif in_power:
+            g = grid_index(mu_lookup, self.n_g)
             cell = (self.base_index + r) * self.n_g + g
             if self.policy.kind is PolicyKind.EQUILIBRIUM:
                 m = self.sel_flat[cell].astype(np.int64)
@@ -245,9 +309,14 @@ class Dynamics:
         s_us = u[Stream.US_SUPPRESSION] < us * p["us_suppression"]
         s_b = u[Stream.BASE_SUPPRESSION] < p["base_suppression"]
         s = s_t | s_us | s_b
-        exists = (q // 4) >= np.asarray(p["iskp_founding_year"])
+        if self.v2 and "iskp_present" in self.history:
+            exists = np.broadcast_to(self.timeline.attributes["iskp_present"][i] >= 0.5, (n,))
+        else:
+            exists = (q // 4) >= np.asarray(p["iskp_founding_year"])
         d = exists & (u[Stream.DEFECTION] < sigma_d)
-        report = np.broadcast_to(in_power & (q % self.period == 0), (n,))
+        # model v2's stage observes a UN report every quarter (docs/model-game.md §11, V4)
+        due = True if self.v2 else (q % self.period == 0)
+        report = np.broadcast_to(in_power & due, (n,))
         close = (report & (u[Stream.UN_REPORT] < self.close_true) if in_power
                  else np.zeros(n, dtype=bool))
 
@@ -277,7 +346,9 @@ class Dynamics:
         out: Out = {}
         attacked = (a_china + a_nat) > 0
         st.quiet = np.where(attacked, 0, st.quiet + 1)
-        if types is not None:
+        if in_power and self.v2:
+            f, consequences = self._final_v2(m, e_all, s, d, close, exists, cell, pq)
+        elif types is not None:
             f, consequences = self._final(m, types, s, d, close, report, exists, cell, pq)
         else:
             f = np.full(n, -1, dtype=np.int64)
@@ -285,9 +356,104 @@ class Dynamics:
             st.recognised = np.zeros(n, dtype=bool)
             st.planb = np.zeros(n, dtype=np.int8)
         self._evolve(exists, flows["to_iskp"], us, in_power)
+        relief = (planb_eff, s, d, was_recognised)
         out.update(self._outputs(flows, m, f, consequences, s, d, report, close, e_idx,
-                                 effort, pq, (a_china, a_nat, a_ca), (lam_china, lam_nat, lam_ca)))
+                                 effort, pq, (a_china, a_nat, a_ca), (lam_china, lam_nat, lam_ca),
+                                 relief))
         return out
+
+    # ------------------------------------------------------------------ model v2
+
+    def _draw_choices(self) -> None:
+        for gen, lo, hi in self.choice_gens:
+            self.uc[:, lo:hi] = gen.random((N_CHOICE_UNIFORMS, hi - lo))
+
+    @staticmethod
+    def _pick(probs: FloatArray, u: FloatArray) -> NDArray[np.int64]:
+        """Index drawn from each row's probabilities by inversion of a uniform."""
+        cum = np.cumsum(probs, axis=1)
+        idx = (u[:, None] * cum[:, -1:] > cum).sum(axis=1)
+        out: NDArray[np.int64] = np.minimum(idx, probs.shape[1] - 1).astype(np.int64)
+        return out
+
+    def _choose_v2(self, cell: NDArray[np.int64], pq: Mapping[str, Any]
+                   ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
+                              FloatArray, FloatArray]:
+        """Model v2: China's first move and the type's effort from the stationary strategies.
+
+        Returns the move, every type's effort index (n, T; −1 where the type mixes), the true
+        type's effort index, its pressure and its defection probability.
+        """
+        st, n = self.s, self.s.n
+        self._draw_choices()
+        rec = st.recognised
+        m = self.move_idx[cell]
+        draw = np.flatnonzero(m < 0)
+        if draw.size:
+            m[draw] = self._pick(self.move_flat[cell[draw]], self.uc[0, draw])
+        m = np.where(rec, RECOGNIZE, m)
+        row0 = cell * self.n_m + np.where(rec, 0, m)
+        e_all = np.where(rec[:, None], self.eff1_idx[cell], self.eff0_idx[row0])   # (n, T)
+        if self.options.forced_effort is None:
+            e_idx = e_all[self.rows, st.type_index]
+            draw = np.flatnonzero(e_idx < 0)
+            if draw.size:
+                probs = np.where(rec[draw, None], self.eff1_flat[cell[draw], :, :].reshape(
+                    draw.size, -1), self.eff0_flat[row0[draw]].reshape(draw.size, -1))
+                own = probs.reshape(draw.size, N_TYPES, 3)[np.arange(draw.size),
+                                                           st.type_index[draw]]
+                e_idx[draw] = self._pick(own, self.uc[1, draw])
+        else:
+            e_idx = np.full(n, self.options.forced_effort, dtype=np.int64)
+        x = self.kappa_true * st.control * self.intensity_flat[e_idx * n + self.rows]
+        self._rows0 = row0
+        return m, e_all, e_idx, x, defection_prob(x, pq)
+
+    def _final_v2(self, m: NDArray[np.int64], e_all: NDArray[np.int64], s: NDArray[np.bool_],
+                  d: NDArray[np.bool_], close: NDArray[np.bool_], exists: NDArray[np.bool_],
+                  cell: NDArray[np.int64], pq: Mapping[str, Any]
+                  ) -> tuple[NDArray[np.int64], dict[str, NDArray[np.bool_]]]:
+        """Model v2: Bayes over the types with their mixed efforts, China's drawn response."""
+        st, n = self.s, self.s.n
+        rec = st.recognised
+        # a type that plays one effort (most cells) needs its likelihood at that effort only
+        e4 = np.maximum(e_all, 0).T                                      # (T, n)
+        x4 = self.intensity_flat[e4 * n + self.rows] * self.kappa4 * st.control
+        ps4 = suppression_prob(x4, pq)
+        pd4 = self._defection4(x4, pq)
+        like = np.where(s, ps4, 1.0 - ps4) * np.where(d, pd4, 1.0 - exists * pd4)
+        mixed = np.flatnonzero((e_all < 0).any(axis=1))
+        if mixed.size:
+            probs = np.where(rec[mixed, None, None], self.eff1_flat[cell[mixed]],
+                             self.eff0_flat[self._rows0[mixed]])          # (k, T, 3)
+            sub = {k: (v if np.ndim(v) == 0 else np.broadcast_to(v, (n,))[mixed])
+                   for k, v in pq.items()}
+            x = (self.kappa4[:, None, mixed] * st.control[None, None, mixed]
+                 * self.intensity[None, :, mixed])                       # (T, 3, k)
+            ps = suppression_prob(x, sub)
+            pd = defection_prob(x, sub)
+            ex = exists if np.ndim(exists) == 0 else np.asarray(exists)[mixed]
+            by_effort = (np.where(s[mixed], ps, 1.0 - ps)
+                         * np.where(d[mixed], pd, 1.0 - ex * pd))        # (T, 3, k)
+            like[:, mixed] = (np.moveaxis(probs, 0, -1) * by_effort).sum(axis=1)
+        like *= np.where(close, self.close4, 1.0 - self.close4)
+        w = st.belief * like
+        st.belief = w / w.sum(axis=0)
+        sig = signal_index(s, d, close)
+        at0 = (cell * self.n_m + m) * N_SIGNALS + sig
+        at1 = cell * N_SIGNALS + sig
+        f = np.where(rec, self.resp1_idx[at1], self.resp0_idx[at0])
+        draw = np.flatnonzero(f < 0)
+        if draw.size:
+            dist = np.where(rec[draw, None], self.resp1_flat[at1[draw]],
+                            self.resp0_flat[at0[draw]])
+            f[draw] = self._pick(dist, self.uc[2, draw])
+        mf = m * N_FINAL + f
+        cons = {k: table[mf] for k, table in _CONS.items()}
+        cons["breach"] = _BREACH[mf * N_SIGNALS + sig]
+        st.recognised = cons["recognised"]
+        st.planb = np.where(f == PLAN_B, 1, np.where(f == INTERVENE, 2, 0)).astype(np.int8)
+        return f, cons
 
     # ------------------------------------------------------------------ pieces
 
@@ -358,7 +524,9 @@ class Dynamics:
                  s: NDArray[np.bool_], d: NDArray[np.bool_], report: NDArray[np.bool_],
                  close: NDArray[np.bool_], e_idx: NDArray[np.int64], effort: FloatArray,
                  pq: Mapping[str, Any], attacks: tuple[FloatArray, FloatArray, FloatArray],
-                 rates: tuple[FloatArray, FloatArray, FloatArray]) -> Out:
+                 rates: tuple[FloatArray, FloatArray, FloatArray],
+                 relief: tuple[Any, NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]
+                 ) -> Out:
         """The quarter's outputs (only those the caller needs, when it said which)."""
         st, n = self.s, self.s.n
         zeros = np.zeros(n)
@@ -400,7 +568,8 @@ class Dynamics:
             make["planb_status"] = lambda: flag(
                 np.where(c["plan_b"], 1, np.where(c["intervene"], 2, 0)))
             if self.payoffs:
-                pay = self._payoffs(m, c, s, d, effort, pq)
+                pay = (self._payoffs_v2(m, c, s, d, effort, pq, relief) if self.v2
+                       else self._payoffs(m, c, s, d, effort, pq))
                 make["china_payoff"] = lambda: pay[0]
                 make["taliban_payoff"] = lambda: pay[1]
                 make["china_pays"] = lambda: pay[2]
@@ -415,12 +584,49 @@ class Dynamics:
                  pq: Mapping[str, Any]) -> tuple[FloatArray, FloatArray, FloatArray]:
         """U_C, U_T of the realised round and what China pays (aid + recognition cost)."""
         st, p, n = self.s, self.p, self.s.n
-        kw = {k: cons[k] for k in ("recognised", "plan_b", "intervene")}
         u_c = china_utility(engaged=m != BOYCOTT, aid=cons["aid"], grants=cons["grants"],
                             breach=cons["breach"], s=s, d=d, sincere=self.sincere_true,
-                            kappa=self.kappa_true * st.control, effort=effort, p=pq, **kw)
+                            kappa=self.kappa_true * st.control, effort=effort, p=pq,
+                            recognised=cons["recognised"], plan_b=cons["plan_b"],
+                            intervene=cons["intervene"])
         u_t = taliban_utility(aid=cons["aid"], boycott=m == BOYCOTT, s=s, d=d,
-                              sincere=self.sincere_true, effort=effort, p=pq, **kw)
+                              sincere=self.sincere_true, effort=effort, p=pq,
+                              recognised=cons["recognised"], plan_b=cons["plan_b"],
+                              intervene=cons["intervene"])
         pays = p["aid_cost"] * cons["aid"] + pq["recognition_cost"] * cons["grants"]
         return (np.broadcast_to(u_c, (n,)), np.broadcast_to(u_t, (n,)),
+                np.broadcast_to(pays, (n,)))
+
+    def _payoffs_v2(self, m: NDArray[np.int64], cons: Mapping[str, NDArray[np.bool_]],
+                    s: NDArray[np.bool_], d: NDArray[np.bool_], effort: FloatArray,
+                    pq: Mapping[str, Any],
+                    relief: tuple[Any, NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]
+                    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Model v2's stage payoffs of the quarter: the same sums the game's values are.
+
+        One quarter's utilities (:func:`qpq.game.stage_params`: no look-ahead, the
+        relationship's per-quarter value, no recognition cost once recognised), and China's
+        gain from the harm a Plan B or intervention decided last quarter removes now.
+        """
+        st, p, n = self.s, self.p, self.s.n
+        planb_eff, s_, d_, was_recognised = relief
+        delta = p["quarterly_discount"]
+        q2 = dict(pq)
+        q2["future_weight"] = 0.0
+        q2["future_value_sincere"] = p["future_value_sincere"] * (1.0 - delta)
+        q2["future_value_insincere"] = p["future_value_insincere"] * (1.0 - delta)
+        q2["recognition_cost"] = np.where(was_recognised, 0.0, pq["recognition_cost"])
+        u_c = china_utility(engaged=m != BOYCOTT, aid=cons["aid"], grants=cons["grants"],
+                            breach=cons["breach"], s=s, d=d, sincere=self.sincere_true,
+                            kappa=self.kappa_true * st.control, effort=effort, p=q2,
+                            recognised=cons["recognised"], plan_b=cons["plan_b"],
+                            intervene=cons["intervene"])
+        gain = p["w_security"] * planb_eff * (p["etim_threat"] * (1.0 - s_)
+                                              + p["planb_covers_iskp"] * p["iskp_threat"] * d_)
+        u_t = taliban_utility(aid=cons["aid"], boycott=m == BOYCOTT, s=s, d=d,
+                              sincere=self.sincere_true, effort=effort, p=q2,
+                              recognised=cons["recognised"], plan_b=cons["plan_b"],
+                              intervene=cons["intervene"])
+        pays = p["aid_cost"] * cons["aid"] + q2["recognition_cost"] * cons["grants"]
+        return (np.broadcast_to(u_c + gain, (n,)), np.broadcast_to(u_t, (n,)),
                 np.broadcast_to(pays, (n,)))

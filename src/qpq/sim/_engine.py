@@ -25,6 +25,7 @@ from qpq.sim._dynamics import Dynamics, StepOptions
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import resolve_policy
 from qpq.sim._pools import ParameterPool
+from qpq.sim._relationship_table import RelationshipTable
 from qpq.sim._rng import BLOCK_SIZE, Purpose, block_bounds, block_generator
 from qpq.sim._state import ChunkState, fresh_state
 from qpq.sim._timeline import Timeline
@@ -94,7 +95,8 @@ class RunSpec:
     timeline
         The quarters to simulate and their history.
     pool, table
-        Parameter points and their continuation lookup (same P).
+        Parameter points and their lookup (same P): v1's continuation table or model v2's
+        relationship table.
     policy
         Name of a registry policy.
     n, seed
@@ -116,7 +118,7 @@ class RunSpec:
 
     timeline: Timeline
     pool: ParameterPool
-    table: ContinuationTable
+    table: ContinuationTable | RelationshipTable
     policy: str
     n: int
     seed: int

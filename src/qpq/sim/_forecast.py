@@ -24,6 +24,7 @@ from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
 from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, history_end
 from qpq.sim._engine import RunSpec, SimResult, WindowStat, simulate
+from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import resolve_policy
 from qpq.sim._rng import Purpose
 from qpq.sim._tables import select_regimes, table_for
@@ -214,6 +215,9 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
         a run may reach.
     """
     as_of = calibration.as_of
+    if calibration.model != "v1" or not isinstance(calibration.table, ContinuationTable):
+        raise BadInputError(f"forecasts from a model {calibration.model} calibration are not "
+                            "built yet; calibrate with model v1")
     check_window(as_of, until, policy, n, start=case.run.start)
     first = calibration.timeline.stop
     last = quarter_of(until)

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.game import DEFAULT_TOL, FULL_GAME, GameStructure, continuations
-from qpq.model import FINAL_ACTIONS, FIRST_MOVES
+from qpq.model import FINAL_ACTIONS, FIRST_MOVES, apply_history
 from qpq.sim._pools import ParameterPool
 from qpq.sim._timeline import Regime
 
@@ -151,6 +151,13 @@ def table_points(pool: ParameterPool, regimes: Sequence[Regime], grid: NDArray[n
     cost = pool.values["recognition_cost"][:, None] * factor
     out["recognition_cost"] = np.broadcast_to(cost[:, :, None], (n_p, n_r, n_g)).reshape(-1)
     out["prior_sincere"] = np.broadcast_to(grid[None, None, :], (n_p, n_r, n_g)).reshape(-1)
+    names = sorted({a for r in regimes for a, _ in r.attributes})
+    if names:
+        # model v2's stage regimes: their phase attributes scale the parameters they bear on
+        by_regime = {a: np.array([dict(r.attributes).get(a, 1.0) for r in regimes])
+                     for a in names}
+        out = apply_history(out, {a: np.broadcast_to(v[None, :, None], (n_p, n_r, n_g))
+                                  .reshape(-1) for a, v in by_regime.items()})
     return out
 
 

@@ -22,11 +22,14 @@ from numpy.typing import NDArray
 
 __all__ = [
     "BLOCK_SIZE",
+    "CHOICE_KEY",
+    "N_CHOICE_UNIFORMS",
     "N_UNIFORMS",
     "Purpose",
     "Stream",
     "block_bounds",
     "block_generator",
+    "choice_generator",
     "poisson_inverse",
 ]
 
@@ -64,6 +67,24 @@ class Stream(IntEnum):
 def block_generator(seed: int, purpose: Purpose, block: int) -> np.random.Generator:
     """The generator of one (seed, purpose, block) stream."""
     ss = np.random.SeedSequence(int(seed), spawn_key=(int(purpose), int(block)))
+    return np.random.Generator(np.random.Philox(ss))
+
+
+CHOICE_KEY = 100
+"""First element of the key of model v2's choice streams (no purpose uses it)."""
+
+N_CHOICE_UNIFORMS = 3
+"""Uniforms per scenario per quarter for model v2's mixed choices: China's first move,
+the Taliban's effort, China's final action (in that order)."""
+
+
+def choice_generator(seed: int, purpose: Purpose, block: int) -> np.random.Generator:
+    """The stream of model v2's mixed choices for one (seed, dynamics purpose, block).
+
+    Separate from the dynamics stream, so v1 runs draw exactly what they drew before and v2
+    runs share every other random number with them (common random numbers).
+    """
+    ss = np.random.SeedSequence(int(seed), spawn_key=(CHOICE_KEY, int(purpose), int(block)))
     return np.random.Generator(np.random.Philox(ss))
 
 

@@ -47,6 +47,7 @@ from qpq.case import (
     quarter_start,
 )
 from qpq.errors import BadInputError
+from qpq.model import HISTORY_EFFECTS
 
 __all__ = [
     "EARLIEST",
@@ -62,6 +63,9 @@ __all__ = [
     "quarter_start",
 ]
 
+STAGE_ATTRIBUTES: tuple[str, ...] = tuple(e.attribute for e in HISTORY_EFFECTS)
+"""The phase attributes that change model v2's stage game (its regimes differ in them)."""
+
 EARLIEST = dt.date(1990, 1, 1)
 """The earliest date a run may start."""
 
@@ -71,10 +75,15 @@ LATEST = dt.date(2100, 12, 31)
 
 @dataclass(frozen=True, slots=True)
 class Regime:
-    """The history-dependent inputs of the one-round game in a quarter."""
+    """The history-dependent inputs of the one-round game in a quarter.
+
+    ``attributes`` (model v2's stage regimes only) holds the phase attributes that change
+    the stage game (:data:`qpq.model.HISTORY_EFFECTS`), as ``(name, value)`` pairs.
+    """
 
     us_presence: float
     recognitions: int
+    attributes: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +120,9 @@ class Timeline:
     attribute_sources
         Per attribute, per quarter, the source ids behind the value (empty where the
         declared default or a counterfactual override holds).
+    stage_regimes, stage_regime_index
+        Model v2's regimes: as ``regimes``, and also distinct in the phase attributes that
+        change the stage game (empty: the same as ``regimes``).
     """
 
     start: int
@@ -123,6 +135,14 @@ class Timeline:
     sources: tuple[str, ...] = field(default=())
     attributes: Mapping[str, NDArray[np.float64]] = field(default_factory=dict)
     attribute_sources: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    stage_regimes: tuple[Regime, ...] = ()
+    stage_regime_index: NDArray[np.int64] | None = None
+
+    def v2_regimes(self) -> tuple[tuple[Regime, ...], NDArray[np.int64]]:
+        """Model v2's regimes and per-quarter index (v1's where none were built)."""
+        if not self.stage_regimes or self.stage_regime_index is None:
+            return self.regimes, self.regime_index
+        return self.stage_regimes, self.stage_regime_index
 
     @property
     def n_quarters(self) -> int:
@@ -220,9 +240,23 @@ def build_timeline(case: Case, start: dt.date, stop: dt.date,
         index[i] = regimes.index(reg)
     if not regimes:
         regimes.append(Regime(0.0, 0))
+    staged: list[Regime] = []
+    stage_index = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        if attrs["taliban_in_power"][i] < 0.5:
+            continue
+        reg = Regime(float(attrs["us_presence"][i]), int(recog[i]),
+                     tuple((a, float(attrs[a][i])) for a in STAGE_ATTRIBUTES))
+        if reg not in staged:
+            staged.append(reg)
+        stage_index[i] = staged.index(reg)
+    if not staged:
+        staged.append(Regime(0.0, 0, tuple((a, PHASE_ATTRIBUTES[a].default)
+                                           for a in STAGE_ATTRIBUTES)))
     return Timeline(start=q0, stop=q1, us_presence=attrs["us_presence"],
                     taliban_in_power=attrs["taliban_in_power"], recognitions=recog,
                     regimes=tuple(regimes), regime_index=index, sources=tuple(used),
                     attributes=attrs,
-                    attribute_sources={name: tuple(c) for name, c in cited.items()})
+                    attribute_sources={name: tuple(c) for name, c in cited.items()},
+                    stage_regimes=tuple(staged), stage_regime_index=stage_index)
 

@@ -2,7 +2,10 @@
 
 * :func:`phase_diagram` — the selected equilibrium's label over a grid of two parameters;
 * :func:`run_study` — the propositions P1-P7 as shares of the plausible ranges in which they
-  hold, with their falsification counterparts (Monte Carlo over the assumption ranges).
+  hold, with their falsification counterparts (Monte Carlo over the assumption ranges);
+* the lens's verdict protocol, generic over a solver and a proposition predicate (so a
+  later model plugs in): :func:`pbe_verdict` (selected / some / every PBE and China's
+  selection margin), :func:`small_share`, :func:`most_influential`, :func:`nearest_flip`.
 
 Built on the ensemble solver of :mod:`qpq.game`; nothing in the core imports this package.
 """
@@ -32,19 +35,35 @@ if TYPE_CHECKING:
         cell_edges,
         phase_diagram,
     )
+    from qpq.game.analysis._verdicts import (
+        SMALL_MARGIN,
+        Flip,
+        PbeVerdict,
+        most_influential,
+        nearest_flip,
+        pbe_verdict,
+        small_share,
+    )
 
 __all__ = [
     "NO_PURE_NAME",
     "OUTSIDE",
+    "SMALL_MARGIN",
     "AssumptionSample",
+    "Flip",
     "Kind",
+    "PbeVerdict",
     "PhaseDiagram",
     "PropositionResult",
     "PropositionStudy",
     "cell_edges",
+    "most_influential",
+    "nearest_flip",
+    "pbe_verdict",
     "phase_diagram",
     "run_study",
     "sample_assumptions",
+    "small_share",
 ]
 
 # Each name's module is imported on first use (qpq._lazy), so importing the package
@@ -53,6 +72,10 @@ _EXPORTS = {
     "qpq.game.analysis._draws": ("AssumptionSample", "sample_assumptions"),
     "qpq.game.analysis._propositions": ("Kind",),
     "qpq.game.analysis._study": ("PropositionResult", "PropositionStudy", "run_study"),
+    "qpq.game.analysis._verdicts": (
+        "SMALL_MARGIN", "Flip", "PbeVerdict", "most_influential", "nearest_flip",
+        "pbe_verdict", "small_share",
+    ),
     "qpq.game.analysis._sweep": (
         "NO_PURE_NAME", "OUTSIDE", "PhaseDiagram", "cell_edges", "phase_diagram",
     ),

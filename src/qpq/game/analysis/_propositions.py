@@ -30,11 +30,13 @@ equilibrium after a first move, what it plays there on or off the path):
   ``restrain_intensity``) peaks below the top of the range.
 * P6 — with US/NATO present (``us_presence`` = 1) China pays less (expected aid cost plus
   recognition cost on the selected path) than after withdrawal (``us_presence`` = 0), and
-  its first move is no more committal.
+  its first move is no more committal. P6s: the same for security-motivated engagement,
+  tested at the defaults over its whole region ``econ_gain`` in (0, ``aid_cost``].
 * P7 — at every final information set where the Taliban failed (s = 0), after every first
   move, China's expected payoff from Plan B exceeds that from intervention, given its
-  posterior under its preferred continuation; the spec's analytic reduction is reported
-  alongside.
+  posterior under its preferred continuation (the exact condition, a sum of named terms:
+  :func:`qpq.game.analysis._measures.p7_terms`); the spec's analytic reduction is
+  reported alongside as an explanation, with the terms it drops.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ from enum import Enum
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["PROPOSITIONS", "SECURITY_ONLY", "Condition", "Kind", "Proposition", "proposition"]
+__all__ = ["PROPOSITIONS", "SECURITY_ONLY", "Condition", "Kind", "Proposition", "Region",
+           "proposition"]
 
 FloatArray = NDArray[np.float64]
 Params = dict[str, FloatArray]
@@ -68,15 +71,41 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Region:
+    """A test region along one parameter, the others at their values: (low, high].
+
+    ``high_from`` names the parameter whose value is the top (e.g. ``aid_cost``); the
+    bottom ``low`` is excluded (P6s: security-motivated engagement is ``econ_gain`` in
+    (0, ``aid_cost``], the boundary value 0 is one end of it, not the region).
+    """
+
+    parameter: str
+    low: float
+    high_from: str
+
+    def bounds(self, values: Mapping[str, float]) -> tuple[float, float]:
+        """(low, high) at a parameter point."""
+        return self.low, float(values[self.high_from])
+
+    def describe(self, values: Mapping[str, float] | None = None) -> str:
+        """The region in words, with its numbers at ``values`` when given."""
+        text = f"{self.parameter} in ({self.low:g}, {self.high_from}]"
+        if values is not None:
+            text += f" = ({self.low:g}, {float(values[self.high_from]):g}]"
+        return text + ", the other parameters at their values"
+
+
+@dataclass(frozen=True)
 class Proposition:
     """One proposition: statement, kind, model definition and falsification counterpart.
 
     ``counterfactual`` maps parameter arrays to the arrays under which the logic says the
     proposition must fail (its values may leave the plausible ranges: they are thought
     experiments, within what the model allows). ``at_defaults`` adjusts the defaults for
-    the test at the defaults (P6 for security-motivated engagement sets ``econ_gain`` = 0);
+    the test at the defaults;
     ``condition`` is the part of the ranges where the paper expects the proposition (its
-    share there is reported too).
+    share there is reported too); ``region`` makes the test at the defaults a test over
+    a whole region along one parameter (P6s), not at one value.
     """
 
     id: str
@@ -87,6 +116,16 @@ class Proposition:
     counterfactual: Callable[[Params], Params] = field(compare=False)
     at_defaults: dict[str, float] = field(default_factory=dict)
     condition: Condition | None = None
+    region: Region | None = None
+
+    def test_region(self, values: Mapping[str, float] | None = None) -> str:
+        """Where the verdict at the defaults is tested, in words."""
+        if self.region is not None:
+            return self.region.describe(values)
+        if self.at_defaults:
+            return "the defaults with " + ", ".join(f"{k} = {v:g}"
+                                                    for k, v in self.at_defaults.items())
+        return "the point of the defaults"
 
 
 def _set(**values: float) -> Callable[[Params], Params]:
@@ -164,15 +203,19 @@ PROPOSITIONS: tuple[Proposition, ...] = (
         "the US presence suppresses nothing: us_suppression = 0", _set(us_suppression=0.0)),
     Proposition(
         "P6s", "P6 for security-motivated engagement alone.", Kind.MECHANISM,
-        "as P6, where econ_gain <= aid_cost (at the defaults: econ_gain = 0)",
+        "as P6, where econ_gain <= aid_cost (at the defaults: over econ_gain in "
+        "(0, aid_cost])",
         "the US presence suppresses nothing: us_suppression = 0", _set(us_suppression=0.0),
-        at_defaults={"econ_gain": 0.0}, condition=SECURITY_ONLY),
+        condition=SECURITY_ONLY, region=Region("econ_gain", 0.0, "aid_cost")),
     Proposition(
         "P7", "If the Taliban fail, China prefers a multilateral Plan B over unilateral "
         "intervention.", Kind.MECHANISM,
         "at every information set with s = 0 after every first move, China's expected "
         "payoff of Plan B exceeds that of intervention (posterior from its preferred "
-        "continuation)",
+        "continuation): the exact condition; the spec's analytic reduction is an "
+        "explanation only (it drops the aid saved by intervening after Engage, the "
+        "relationship value and reneging cost lost by intervening after Recognize, and "
+        "effort-dependent future harm)",
         "intervention costs no more than Plan B and achieves at least as much: "
         "intervene_cost = planb_cost, intervene_effect = max(intervene_effect, "
         "planb_effect)", _cheap_intervention),

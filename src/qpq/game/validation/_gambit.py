@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -104,8 +105,7 @@ def subgame_agent_regrets(params: ParameterSet | Mapping[str, float],
     """
     out: dict[str, list[float]] = {}
     for m in structure.first_moves:
-        sub = GameStructure(types=structure.types, first_moves=(m,),
-                            un_report=structure.un_report)
+        sub = replace(structure, first_moves=(m,))      # keeps the reading choices
         restricted = []
         for strategy in strategies:
             china = dict(strategy.get(structure.players[0], {}))

@@ -207,6 +207,8 @@ def build_tree(params: ParameterSet | Mapping[str, float],
                                     engaged=float(c.engaged), aid=float(c.aid),
                                     grants=float(c.grants), breach=float(breach), s=g.s, d=g.d,
                                     sincere=float(t.sincere), kappa=kappa, effort=eff, p=p,
+                                    kappa_in_defection=(
+                                        structure.readings.kappa_in_future_defection),
                                     **flags)
                                 ut = taliban_utility(
                                     aid=float(c.aid), boycott=float(m.kind is MoveKind.BOYCOTT),

@@ -1,0 +1,216 @@
+"""Verdicts with their margins: which equilibrium, how close, where the verdict flips.
+
+The lens's protocol for reporting a proposition, written once and generic over the model
+behind it: it needs only
+
+* a **vectorised verdict** — ``parameter arrays -> (holds, defined, margin)`` per point
+  (for v1, :func:`qpq.game.analysis._measures.evaluate` of one proposition), used for the
+  shares, the share of small margins and the nearest flip; and
+* for the verdict on *some* / *every* PBE, the **equilibria** a point solver lists, China's
+  value of each, which one is selected, and a **predicate** on one equilibrium.
+
+A model v2 plugs in by supplying its own solver and predicates; nothing here knows the
+v1 game. Definitions (docs/model-game.md §9, "Verdicts with their margins"):
+
+* **margin** — the size of the difference behind the verdict, in its own unit (a payoff,
+  a security or a probability difference); a draw's margin is *small* below
+  :data:`SMALL_MARGIN`;
+* **selection margin** — China's value of the selected PBE minus its value of the best
+  PBE with the other verdict (``None`` when every PBE gives the same verdict);
+* **most influential parameter** — the sampled parameter whose rank correlates most
+  strongly (in absolute value) with the verdict over the draws where it is defined;
+* **nearest flip** — along that parameter over its plausible range, the others at their
+  values, the value nearest the starting point where the verdict changes: a grid
+  locates the changes, bisection refines the nearest one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["FLIP_GRID", "SMALL_MARGIN", "Flip", "PbeVerdict", "VerdictFn",
+           "most_influential", "nearest_flip", "pbe_verdict", "small_share"]
+
+FloatArray = NDArray[np.float64]
+E = TypeVar("E")
+
+SMALL_MARGIN = 0.05
+"""A margin below this (in the margin's own unit) counts as small."""
+FLIP_GRID = 17
+"""Points of the grid that locates a flip along a parameter's range."""
+_FLIP_RTOL = 1e-4
+
+VerdictFn = Callable[[Mapping[str, FloatArray]], tuple[NDArray[np.bool_], NDArray[np.bool_]]]
+"""Parameter arrays (n,) -> (holds, defined), both (n,): one proposition, vectorised."""
+
+
+@dataclass(frozen=True)
+class PbeVerdict:
+    """A proposition judged on the selected PBE and on every PBE a solver lists.
+
+    ``selected``, ``some`` and ``every`` are ``None`` where no listed PBE is judged (the
+    predicate is undefined on all of them); ``selection_margin`` is China's value of the
+    selected PBE minus that of the best PBE with the other verdict. ``independent``: the
+    proposition does not depend on the equilibrium (a mechanism of the payoffs), so its
+    verdict is the same on every PBE and no PBE were listed.
+    """
+
+    selected: bool | None
+    some: bool | None
+    every: bool | None
+    n_pbe: int
+    n_judged: int
+    selection_margin: float | None
+    independent: bool = False
+
+    @classmethod
+    def of_payoffs(cls, verdict: bool | None) -> PbeVerdict:
+        """The verdict of a proposition that does not depend on the equilibrium."""
+        return cls(verdict, verdict, verdict, 0, 0, None, independent=True)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"selected": self.selected, "some_pbe": self.some, "every_pbe": self.every,
+                "n_pbe": self.n_pbe, "n_judged": self.n_judged,
+                "selection_margin": self.selection_margin,
+                "independent_of_equilibrium": self.independent}
+
+
+def pbe_verdict(equilibria: Sequence[E], selected: int | None,
+                china_value: Callable[[E], float],
+                predicate: Callable[[E], bool | None]) -> PbeVerdict:
+    """Judge a proposition on every listed PBE and on the selected one.
+
+    Parameters
+    ----------
+    equilibria
+        The PBE a point solver lists.
+    selected
+        Index of the selected one (``None``: none selected).
+    china_value
+        China's expected payoff of a PBE (what selection maximises).
+    predicate
+        Whether the proposition holds on one PBE (``None``: undefined there).
+    """
+    verdicts = [predicate(e) for e in equilibria]
+    judged = [(v, china_value(e)) for v, e in zip(verdicts, equilibria, strict=True)
+              if v is not None]
+    sel = verdicts[selected] if selected is not None else None
+    margin: float | None = None
+    if sel is not None and selected is not None:
+        others = [val for v, val in judged if v is not sel]
+        if others:
+            margin = china_value(equilibria[selected]) - max(others)
+    return PbeVerdict(
+        selected=sel, some=any(v for v, _ in judged) if judged else None,
+        every=all(v for v, _ in judged) if judged else None, n_pbe=len(equilibria),
+        n_judged=len(judged), selection_margin=margin)
+
+
+def small_share(margin: FloatArray, defined: NDArray[np.bool_],
+                small: float = SMALL_MARGIN) -> float:
+    """Share of the defined draws whose margin is below ``small`` (NaN when none)."""
+    m = np.asarray(margin, dtype=float)[defined]
+    m = m[np.isfinite(m)]
+    return float((np.abs(m) < small).mean()) if m.size else float("nan")
+
+
+def _ranks(x: FloatArray) -> FloatArray:
+    order = np.argsort(x, kind="stable")
+    r = np.empty(x.size)
+    r[order] = np.arange(x.size)
+    return r
+
+
+def most_influential(params: Mapping[str, FloatArray], names: Sequence[str],
+                     holds: NDArray[np.bool_], defined: NDArray[np.bool_]
+                     ) -> tuple[str | None, float]:
+    """The parameter whose rank correlates most with the verdict, and |correlation|.
+
+    ``None`` when the verdict does not vary over the defined draws.
+    """
+    y = holds[defined].astype(float)
+    if y.size < 3 or y.min() == y.max():
+        return None, 0.0
+    yc = y - y.mean()
+    best: tuple[str | None, float] = (None, 0.0)
+    for name in names:
+        x = _ranks(np.asarray(params[name], dtype=float)[defined])
+        xc = x - x.mean()
+        den = float(np.sqrt((xc * xc).sum() * (yc * yc).sum()))
+        if den <= 0:
+            continue
+        c = abs(float((xc * yc).sum()) / den)
+        if c > best[1]:
+            best = (name, c)
+    return best
+
+
+@dataclass(frozen=True)
+class Flip:
+    """Where a verdict changes along one parameter, the others held at their values.
+
+    ``value`` is ``None`` when the verdict is the same over the whole range searched.
+    """
+
+    parameter: str
+    start: float
+    low: float
+    high: float
+    value: float | None
+    verdict_at_start: bool | None
+    verdict_beyond: bool | None
+    influence: float = float("nan")
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"parameter": self.parameter, "value": self.value, "start": self.start,
+                "range": [self.low, self.high], "verdict_at_start": self.verdict_at_start,
+                "verdict_beyond": self.verdict_beyond, "influence": self.influence}
+
+
+def _verdict_code(fn: VerdictFn, base: Mapping[str, float], name: str, xs: FloatArray
+                  ) -> NDArray[np.int64]:
+    """Verdict per x: 1 holds, 0 fails, −1 undefined."""
+    p = {k: np.full(xs.size, float(v)) for k, v in base.items()}
+    p[name] = np.asarray(xs, dtype=float)
+    holds, defined = fn(p)
+    return np.where(defined, holds.astype(np.int64), -1)
+
+
+def nearest_flip(fn: VerdictFn, base: Mapping[str, float], name: str, low: float,
+                 high: float, *, grid: int = FLIP_GRID, influence: float = float("nan")
+                 ) -> Flip:
+    """The value of ``name`` nearest its value in ``base`` at which the verdict changes.
+
+    A grid of ``grid`` points over [low, high] (plus the starting value) locates the
+    changes; the nearest bracket is bisected to 1e-4 of the range, one evaluation per step
+    (about 14 steps).
+    """
+    start = float(base[name])
+    xs = np.unique(np.concatenate([np.linspace(low, high, grid), [start]]))
+    codes = _verdict_code(fn, base, name, xs)
+    i0 = int(np.flatnonzero(xs == start)[0])
+    c0 = int(codes[i0])
+    at_start = None if c0 < 0 else bool(c0)
+    change = np.flatnonzero(codes != c0)
+    if change.size == 0:
+        return Flip(name, start, low, high, None, at_start, None, influence)
+    j = int(change[np.argmin(np.abs(xs[change] - start))])
+    # bracket [a, b]: a has the starting verdict, b the other one
+    a, b = (xs[j - 1], xs[j]) if j > i0 else (xs[j + 1], xs[j])
+    cb = int(codes[j])
+    while abs(b - a) > _FLIP_RTOL * max(high - low, 1e-12):
+        mid = 0.5 * (a + b)
+        cm = int(_verdict_code(fn, base, name, np.array([mid]))[0])
+        if cm == c0:
+            a = mid
+        else:
+            b, cb = mid, cm
+    return Flip(name, start, low, high, float(b), at_start, None if cb < 0 else bool(cb),
+                influence)

@@ -1,0 +1,145 @@
+"""Model v2's lookup: the repeated relationship's stationary strategies per table cell.
+
+Model v2 (docs/model-game.md §11) replaces the one-round game the simulator plays each
+quarter by the stage of a repeated relationship whose strategies are stationary and Markov
+in the recognition status. Like :mod:`qpq.sim._lookup` for v1, this module solves the game
+once per **parameter point × regime × belief grid point** (:func:`qpq.game.solve_relationship`)
+and lays the answers out for the dynamics: China's first-move probabilities while
+unrecognised, each type's effort probabilities after every first move (and once
+recognised), China's final-action probabilities at every signal — behaviour strategies,
+since v2's equilibria can be mixed — and each cell's regret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qpq.game import DEFAULT_TOL, FULL_GAME, solve_relationship
+from qpq.model import FINAL_ACTIONS, FIRST_MOVES
+from qpq.sim._lookup import mu_grid, table_points
+from qpq.sim._pools import ParameterPool
+from qpq.sim._timeline import Regime
+
+__all__ = ["METHOD", "RelationshipTable", "build_relationship_table"]
+
+METHOD = ("qpq.sim.build_relationship_table: per parameter point, regime and belief grid "
+          "point, qpq.game.solve_relationship (model v2's stationary strategies)")
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class RelationshipTable:
+    """Model v2's strategies over (point P, regime R, grid G, ...).
+
+    Attributes
+    ----------
+    grid, regimes
+        Belief grid (G,) and the regimes of axis R.
+    move
+        (P, R, G, M): China's first-move probabilities while unrecognised (FIRST_MOVES order).
+    effort0
+        (P, R, G, M, T, 3): each type's effort probabilities after each first move, while
+        unrecognised.
+    effort1
+        (P, R, G, T, 3): the same once recognised.
+    response0
+        (P, R, G, M, S, A): China's final-action probabilities (A = FINAL_ACTIONS) at each
+        signal after each first move, while unrecognised.
+    response1
+        (P, R, G, S, A): the same once recognised.
+    regret
+        (P, R, G): the cell's largest regret (≈ 0 at an equilibrium; see
+        :class:`qpq.game.Relationship`).
+    traced, pure
+        (P, R, G): strategies from the logit tracing; pure in both states.
+    value
+        (P, R, G): China's value of the relationship from the unrecognised state.
+    method
+        Provenance.
+    """
+
+    grid: FloatArray
+    regimes: tuple[Regime, ...]
+    move: FloatArray
+    effort0: FloatArray
+    effort1: FloatArray
+    response0: FloatArray
+    response1: FloatArray
+    regret: FloatArray
+    traced: NDArray[np.bool_]
+    pure: NDArray[np.bool_]
+    value: FloatArray
+    method: str = METHOD
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(P, R, G)."""
+        p, r, g = self.regret.shape
+        return int(p), int(r), int(g)
+
+    def fallback_share(self) -> dict[str, float]:
+        """Shares of cells whose strategies came from the logit tracing / are mixed."""
+        return {"traced": float(self.traced.mean()), "mixed": float((~self.pure).mean())}
+
+    def take(self, points: NDArray[np.int64]) -> RelationshipTable:
+        """The tables of the given parameter points (axis P)."""
+        keep = {"grid", "regimes", "method"}
+        return RelationshipTable(**{f.name: (getattr(self, f.name) if f.name in keep
+                                             else getattr(self, f.name)[points])
+                                    for f in fields(self)})
+
+
+def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
+                             *, tol: float = DEFAULT_TOL, chunk: int = 512,
+                             on_progress: Callable[[int, int], None] | None = None
+                             ) -> RelationshipTable:
+    """Solve model v2's relationship for every pool point, regime and belief grid point."""
+    regimes = tuple(regimes)
+    grid = mu_grid(grid_size)
+    flat = table_points(pool, regimes, grid[:1])
+    n_pr, n_g = pool.size * len(regimes), grid_size
+    n_m, n_t, n_s, n_a = (len(FIRST_MOVES), len(FULL_GAME.types), len(FULL_GAME.signals),
+                          len(FINAL_ACTIONS))
+    total = n_pr * n_g
+    move = np.zeros((total, n_m))
+    effort0 = np.zeros((total, n_m, n_t, 3))
+    effort1 = np.zeros((total, n_t, 3))
+    response0 = np.zeros((total, n_m, n_s, n_a))
+    response1 = np.zeros((total, n_s, n_a))
+    regret = np.zeros(total)
+    traced = np.zeros(total, dtype=bool)
+    pure = np.zeros(total, dtype=bool)
+    value = np.zeros(total)
+    recognize = FULL_GAME.first_moves.index(FIRST_MOVES[-1])
+    step = max(1, chunk // n_g)
+    for lo in range(0, n_pr, step):
+        hi = min(lo + step, n_pr)
+        rel = solve_relationship({k: v[lo:hi] for k, v in flat.items()}, FULL_GAME,
+                                 beliefs=grid, tol=tol)
+        out = slice(lo * n_g, hi * n_g)
+        s0, s1 = rel.strategies
+        move[out] = s0.move
+        for mi, m in enumerate(FULL_GAME.first_moves):
+            effort0[out, mi] = s0.effort[mi]
+            response0[out, mi][..., FULL_GAME.global_actions(m)] = s0.response[mi]
+        effort1[out] = s1.effort[0]
+        response1[out][..., FULL_GAME.global_actions(FULL_GAME.first_moves[recognize])] = (
+            s1.response[0])
+        regret[out] = rel.regret
+        traced[out] = rel.traced
+        pure[out] = rel.pure.all(axis=1)
+        value[out] = rel.value
+        if on_progress is not None:
+            on_progress(hi * n_g, total)
+    shape = (pool.size, len(regimes), grid_size)
+    return RelationshipTable(
+        grid=grid, regimes=regimes, move=move.reshape(*shape, n_m),
+        effort0=effort0.reshape(*shape, n_m, n_t, 3), effort1=effort1.reshape(*shape, n_t, 3),
+        response0=response0.reshape(*shape, n_m, n_s, n_a),
+        response1=response1.reshape(*shape, n_s, n_a), regret=regret.reshape(shape),
+        traced=traced.reshape(shape), pure=pure.reshape(shape), value=value.reshape(shape))

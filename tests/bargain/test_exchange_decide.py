@@ -10,13 +10,16 @@ runs without the peer); where the peer's environment exists
 from __future__ import annotations
 
 import json
+import random
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from qpq.bargain import ExchangeOptions, Sizing, run_exchange
+from qpq.bargain._exchange_decide import _to_decimal, play_round
 from qpq.bargain._io import read_decide
 from tests.bargain.reference_runs import DECIDE_SYNTHETIC
 
@@ -101,6 +104,30 @@ def test_exchanges_gain_equally_and_shift_what_they_move(tmp_path):
         assert sal[e.i, e.p] * e.shift_p - sal[e.i, e.q] * e.shift_q == pytest.approx(e.gain)
         assert sal[e.j, e.q] * e.shift_q - sal[e.j, e.p] * e.shift_p == pytest.approx(e.gain)
         assert e.gain > 1e-10
+
+
+@pytest.mark.parametrize(("gen_seed", "tie_seed"), [(1, 0), (3, 0), (4, 7)])
+def test_resizing_out_of_list_order_changes_nothing(gen_seed, tie_seed, tmp_path):
+    """The shortcut (re-size the touched exchanges in any order when no list order matters)
+    against re-sizing in list order after every step, as Decide does: same rounds, digit for
+    digit, over rounds with tie draws (twice-listed exchanges)."""
+    path = tmp_path / "in.csv"
+    path.write_text(decide_text(gen_seed))
+    data = read_decide(path)
+    x = _to_decimal(data.position)  # already on 0-100
+    cap, sal = _to_decimal(data.capability), _to_decimal(data.salience)
+    keep = (Decimal.from_float(0.4), Decimal.from_float(0.1))  # as run_decide
+    fast_rng, slow_rng = random.Random(tie_seed), random.Random(tie_seed)
+    ties = 0
+    for _ in range(4):
+        fast = play_round(x, cap, sal, fast_rng, keep)
+        slow = play_round(x, cap, sal, slow_rng, keep, in_list_order=True)
+        assert (fast.vote, fast.next, fast.ties) == (slow.vote, slow.next, slow.ties)
+        assert ([(e.i.actor, e.j.actor, e.p, e.q, *rest) for e, *rest in fast.made]
+                == [(e.i.actor, e.j.actor, e.p, e.q, *rest) for e, *rest in slow.made])
+        ties += fast.ties
+        x = fast.next
+    assert ties > 0
 
 
 def _peer(path: Path, seed: int) -> dict:

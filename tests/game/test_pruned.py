@@ -74,7 +74,7 @@ def test_kernel_values_agree_for_every_evaluated_profile(registry: ParameterRegi
 def test_dominance_removes_only_what_cannot_be_an_equilibrium(
         registry: ParameterRegistry) -> None:
     t = build_tensors(random_arrays(registry, 300, seed=4))
-    prof = profiles(4)
+    prof = profiles(4, FULL_GAME.n_efforts)
     for mi in range(len(FULL_GAME.first_moves)):
         dom = dominance(t, mi, DEFAULT_TOL)
         assert dom.alive.any(axis=2).all()           # some effort of every type survives
@@ -111,7 +111,7 @@ def test_preferred_continuations_match_the_scalar_solver(registry: ParameterRegi
         for mi in range(len(FULL_GAME.first_moves)):
             cont = eq.continuations[mi]              # China's preferred, off the path too
             assert ens.move_profile[i, mi] >= 0
-            np.testing.assert_array_equal(profiles(4)[ens.move_profile[i, mi]],
+            np.testing.assert_array_equal(profiles(4, FULL_GAME.n_efforts)[ens.move_profile[i, mi]],
                                           cont.taliban.argmax(axis=1))
             np.testing.assert_array_equal(ens.move_response[i, mi], cont.china.argmax(axis=1))
             assert ens.move_value[i, mi] == pytest.approx(cont.china_value, abs=1e-9)

@@ -11,8 +11,9 @@ def test_model_exports() -> None:
         "Direction", "FINAL_ACTIONS", "FIRST_MOVES", "FinalAction", "FirstMove", "GAME_PARAMETERS",
         "Lens", "MoveKind", "OUTCOMES", "Outcome", "POLICIES", "ParameterRegistry", "ParameterSet",
         "Policy", "Promise", "UNCALIBRATED", "breaks_word", "china_utility", "consequence",
-        "continuation_value", "defection_logit", "defection_prob", "final_actions", "first_move",
-        "future_harm", "outcome", "policy_names", "round_harm", "stay_prob", "suppression_prob",
+        "continuation_value", "defection_logit", "defection_prob", "expected_etim_share",
+        "final_actions", "first_move", "future_harm", "outcome", "policy_names", "round_harm",
+        "signal_pressure", "stay_prob", "suppression_prob",
         "taliban_utility", "un_close_prob"}
     for name in qpq.model.__all__:
         assert hasattr(qpq.model, name)
@@ -20,7 +21,8 @@ def test_model_exports() -> None:
 
 def test_game_exports() -> None:
     assert set(qpq.game.__all__) == {
-        "Continuation", "Continuations", "DEFAULT_TOL", "EFFORTS", "Effort", "EnsembleSolution",
+        "ALL_EFFORTS", "Continuation", "Continuations", "DEFAULT_TOL", "EFFORTS", "Effort",
+        "EnsembleSolution",
         "Equilibrium", "FULL_GAME", "GameSolution", "GameStructure", "LABELS", "MixedSearchReport",
         "Node", "Readings", "Relationship", "SELECTION_RULE", "Signal", "TYPES", "TalibanType",
         "Tree", "build_tree", "continuations", "parse_efg", "read_efg", "solve",

@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pytest
 
-from qpq.game import FULL_GAME, solve_relationship
+from qpq.game import FULL_GAME, Effort, solve_relationship
 from qpq.game.analysis import sample_assumptions
 from qpq.model import (
     FINAL_ACTIONS,
@@ -25,6 +25,7 @@ from qpq.model import (
     china_utility,
     consequence,
     defection_prob,
+    signal_pressure,
     suppression_prob,
     taliban_utility,
     un_close_prob,
@@ -48,22 +49,27 @@ def _stage_point(p: dict[str, float], state: int) -> dict[str, float]:
 def _outcome_tables(rel, i: int, p: dict[str, float]) -> dict[str, np.ndarray]:
     """Per (type, state, signal): probability, utilities, next state and relief, (T, 2, 8).
 
-    Written from the model's utilities and the solution's strategies only.
+    Written from the model's utilities and the solution's strategies only. ``etim`` is the
+    share of ETIM harm realised (1 − s; under co-optation a residual stays when s = 1).
     """
-    n_t, n_s = len(FULL_GAME.types), len(FULL_GAME.signals)
+    st = rel.structure
+    n_t, n_s = len(st.types), len(st.signals)
     out = {k: np.zeros((n_t, 2, n_s)) for k in
-           ("prob", "china", "taliban", "next", "relief_e", "relief_i", "s", "d")}
-    moves = (FULL_GAME.first_moves[int(rel.first_move[i])], RECOGNIZE)
-    intensity = (0.0, p["restrain_intensity"], p["crackdown_intensity"])
-    for k, t in enumerate(FULL_GAME.types):
+           ("prob", "china", "taliban", "next", "relief_e", "relief_i", "s", "d", "etim")}
+    moves = (st.first_moves[int(rel.first_move[i])], RECOGNIZE)
+    intensity = {Effort.HARBOUR: 0.0, Effort.RESTRAIN: p["restrain_intensity"],
+                 Effort.CRACKDOWN: p["crackdown_intensity"], Effort.COOPT: 0.0}
+    for k, t in enumerate(st.types):
         kappa = p["capacity_high"] if t.high_capacity else p["capacity_low"]
         for x in (0, 1):
             m, sp = moves[x], _stage_point(p, x)
-            e = intensity[int(rel.effort[i, x, k])]
-            ps = float(suppression_prob(kappa * e, sp))
-            pd = float(defection_prob(kappa * e, sp))
+            choice = st.efforts[int(rel.effort[i, x, k])]
+            e = intensity[choice]
+            co = float(choice is Effort.COOPT) if st.has_coopt else None
+            ps = float(suppression_prob(signal_pressure(kappa, e, sp, co), sp))
+            pd = float(defection_prob(kappa * e, sp, co))
             pc = float(un_close_prob(float(t.sincere), sp))
-            for j, g in enumerate(FULL_GAME.signals):
+            for j, g in enumerate(st.signals):
                 f = FINAL_ACTIONS[int(rel.response[i, x, j])]
                 c = consequence(m, f)
                 flags = dict(recognised=float(c.recognised), plan_b=float(c.plan_b),
@@ -74,16 +80,18 @@ def _outcome_tables(rel, i: int, p: dict[str, float]) -> dict[str, np.ndarray]:
                 out["china"][k, x, j] = china_utility(
                     engaged=float(c.engaged), aid=float(c.aid), grants=float(c.grants),
                     breach=breach, s=g.s, d=g.d, sincere=float(t.sincere), kappa=kappa,
-                    effort=e, p=sp, **flags)
+                    effort=e, p=sp, coopt=co, **flags)
                 out["taliban"][k, x, j] = taliban_utility(
                     aid=float(c.aid), boycott=float(m.kind is MoveKind.BOYCOTT), s=g.s, d=g.d,
-                    sincere=float(t.sincere), effort=e, p=sp, **flags)
+                    sincere=float(t.sincere), effort=e, p=sp, coopt=co, **flags)
                 out["next"][k, x, j] = float(c.recognised)
                 effect = sp["planb_effect"] * c.plan_b + sp["intervene_effect"] * c.intervene
                 out["relief_e"][k, x, j] = effect * sp["etim_threat"] * sp["w_security"]
                 out["relief_i"][k, x, j] = (effect * sp["planb_covers_iskp"]
                                             * sp["iskp_threat"] * sp["w_security"])
                 out["s"][k, x, j], out["d"][k, x, j] = g.s, g.d
+                out["etim"][k, x, j] = (1 - g.s) + (
+                    co * sp["coopt_residual"] * g.s if co is not None else 0.0)
     return out
 
 
@@ -110,7 +118,7 @@ def _monte_carlo(rel, i: int, p: dict[str, float], n_paths: int,
         u = rng.random((n_t, n_paths)) * cum[tix, state, -1]
         sig = (u[..., None] > cum[tix, state]).sum(axis=-1)
         at = (tix, state, sig)
-        gain = relief_e * (1 - tab["s"][at]) + relief_i * tab["d"][at]
+        gain = relief_e * tab["etim"][at] + relief_i * tab["d"][at]
         china += weight * (tab["china"][at] + gain)
         taliban += weight * tab["taliban"][at]
         relief_e, relief_i = tab["relief_e"][at], tab["relief_i"][at]

@@ -152,8 +152,12 @@ def nash_bargaining_solution(position: FloatArray, capability: FloatArray,
 
     Arrays may be 1-D (one issue) or actors × issues.
     """
-    cs = np.where(np.isnan(position), 0.0, capability * salience)
-    x = np.nan_to_num(position)
+    return _weighted_outcome(np.where(np.isnan(position), 0.0, capability * salience),
+                             np.nan_to_num(position))
+
+
+def _weighted_outcome(cs: FloatArray, x: FloatArray) -> FloatArray:
+    """``Σ cs x / Σ cs`` per issue, NaN where ``Σ cs`` is 0 (``cs`` is 0 for the absent)."""
     total = cs.sum(axis=0)
     return np.asarray(np.where(total > 0, (cs * x).sum(axis=0) / np.where(total > 0, total, 1),
                                np.nan), dtype=np.float64)
@@ -238,6 +242,23 @@ def _candidates(pref: FloatArray, sal: FloatArray, outcome: FloatArray) -> _Cand
     s_ip, s_jp, s_iq, s_jq = sal[ci, cp], sal[cj, cp], sal[ci, cq], sal[cj, cq]
     return _Candidates(i=ci, j=cj, p=cp, q=cq, ratio=(s_ip + s_jp) / (s_iq + s_jq),
                        gain_factor=(s_ip * s_jq - s_iq * s_jp) / (s_iq + s_jq))
+
+
+def _externalities(actors: tuple[str, ...], sal: FloatArray, pref: FloatArray, i: int, j: int,
+                   shifts: tuple[tuple[int, float, float], ...]) -> tuple[tuple[str, float], ...]:
+    """Third actors' utility changes from an exchange between i and j.
+
+    ``shifts``: per issue moved, ``(issue, outcome before, outcome after)``; ``pref`` the
+    round-start positions (NaN = absent) and ``sal`` the saliences (0 where absent). Actors
+    with no change are left out.
+    """
+    delta = np.zeros(len(actors))
+    for d, before, after in shifts:
+        x = pref[:, d]
+        delta = delta + np.where(np.isnan(x), 0.0,
+                                 sal[:, d] * (np.abs(before - x) - np.abs(after - x)))
+    delta[[i, j]] = 0.0
+    return tuple((actors[a], float(delta[a])) for a in np.flatnonzero(delta != 0.0))
 
 
 def _work_scale(data: IssueSet) -> tuple[FloatArray, FloatArray]:

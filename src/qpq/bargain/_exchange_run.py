@@ -2,10 +2,11 @@
 
 :func:`run_exchange` applies the rules of :mod:`qpq.bargain._exchange` round after round. In
 each round it lists the possible exchanges (from the round's start positions and outcomes),
-then repeatedly sizes every remaining one against the current voting positions and outcomes,
-executes the largest gain (ties broken by a seeded random priority) and records it with its
-externalities. The round's outcomes are the Nash bargaining solutions of the voting positions
-reached; the next round starts from the carried-over positions.
+then repeatedly sizes every remaining one against the current voting positions and outcomes
+(only those on the two issues the last exchange moved change), executes the largest gain (ties
+broken by a seeded random priority) and records it with its externalities. The round's
+outcomes are the Nash bargaining solutions of the voting positions reached; the next round
+starts from the carried-over positions.
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from qpq.bargain._data import FloatArray, IssueSet
 from qpq.bargain._exchange import (
     CarryOver,
     Exchange,
     ExchangeOptions,
+    IntArray,
     Sizing,
     _Candidates,
     _candidates,
     _check_exchange_data,
+    _externalities,
+    _weighted_outcome,
     _work_scale,
     nash_bargaining_solution,
 )
@@ -109,26 +114,54 @@ class ExchangeResult:
         }
 
 
-def _size(c: _Candidates, pref: FloatArray, vote: FloatArray, cs: FloatArray,
-          total: FloatArray, outcome: FloatArray, moved: FloatArray
-          ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Outcome shift on p, gain, move directions on p and q, and the binding limit."""
-    i, j, p, q = c.i, c.j, c.p, c.q
-    dir_p = np.sign(pref[i, p] - vote[j, p])  # j moves towards i's position on p
-    dir_q = np.sign(pref[j, q] - vote[i, q])  # i moves towards j's position on q
-    limits = np.stack([
-        cs[j, p] * np.abs(pref[i, p] - vote[j, p]) / total[p],
-        (pref[i, p] - outcome[p]) * dir_p,
-        cs[i, q] * np.abs(pref[j, q] - vote[i, q]) / total[q] / c.ratio,
-        (pref[j, q] - outcome[q]) * dir_q / c.ratio,
-    ])
-    shift_p = limits.min(axis=0)
-    ok = ((dir_p != 0) & (dir_q != 0) & (shift_p > 0)
-          & ((pref[j, p] - outcome[p]) * dir_p <= 0)  # j's own position lies behind O_p
-          & ((pref[i, q] - outcome[q]) * dir_q <= 0)  # and i's behind O_q
-          & (moved[j, p] * dir_p >= 0) & (moved[i, q] * dir_q >= 0))  # no reversals
-    gain = np.where(ok, shift_p * c.gain_factor, -np.inf)
-    return shift_p, gain, dir_p, dir_q, limits.argmin(axis=0).astype(np.float64)
+@dataclass(frozen=True, eq=False)
+class _Sizer:
+    """A round's candidates with what their sizing reads from the round start, gathered once.
+
+    An exchange's size depends only on the voting positions, outcomes and moves on its own two
+    issues, so after an exchange on (p, q) only the candidates touching p or q change
+    (``touching``: issues × candidates).
+    """
+
+    cand: _Candidates
+    at: IntArray  # rows p, q, flat index of (j, p), flat index of (i, q); a column each
+    fixed: FloatArray  # rows x_ip, x_jp, x_iq, x_jq, cs_jp, cs_iq, Σcs_p, Σcs_q, ratio, G/ΔO_p
+    touching: npt.NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, cand: _Candidates, pref: FloatArray, cs: FloatArray, total: FloatArray
+           ) -> _Sizer:
+        i, j, p, q = cand.i, cand.j, cand.p, cand.q
+        n_issues = pref.shape[1]
+        issues = np.arange(n_issues)[:, None]
+        return cls(cand, np.stack([p, q, j * n_issues + p, i * n_issues + q]),
+                   np.stack([pref[i, p], pref[j, p], pref[i, q], pref[j, q], cs[j, p],
+                             cs[i, q], total[p], total[q], cand.ratio, cand.gain_factor]),
+                   (issues == p[None, :]) | (issues == q[None, :]))
+
+    def size(self, k: IntArray, vote: FloatArray, outcome: FloatArray, moved: FloatArray
+             ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Candidates ``k``: outcome shift on p, gain, move directions on p and q, limit."""
+        p, q, jp, iq = self.at[:, k]
+        pref_ip, pref_jp, pref_iq, pref_jq, cs_jp, cs_iq, total_p, total_q, ratio, factor = (
+            self.fixed[:, k])
+        vote_jp, vote_iq = vote.ravel()[jp], vote.ravel()[iq]
+        out_p, out_q = outcome[p], outcome[q]
+        dir_p = np.sign(pref_ip - vote_jp)  # j moves towards i's position on p
+        dir_q = np.sign(pref_jq - vote_iq)  # i moves towards j's position on q
+        limits = np.stack([
+            cs_jp * np.abs(pref_ip - vote_jp) / total_p,
+            (pref_ip - out_p) * dir_p,
+            cs_iq * np.abs(pref_jq - vote_iq) / total_q / ratio,
+            (pref_jq - out_q) * dir_q / ratio,
+        ])
+        shift_p = limits.min(axis=0)
+        no_reversal = (moved.ravel()[jp] * dir_p >= 0) & (moved.ravel()[iq] * dir_q >= 0)
+        ok = ((dir_p != 0) & (dir_q != 0) & (shift_p > 0) & no_reversal
+              & ((pref_jp - out_p) * dir_p <= 0)  # j's own position lies behind O_p
+              & ((pref_iq - out_q) * dir_q <= 0))  # and i's behind O_q
+        gain = np.where(ok, shift_p * factor, -np.inf)
+        return shift_p, gain, dir_p, dir_q, limits.argmin(axis=0).astype(np.float64)
 
 
 def _play_round(t: int, data: IssueSet, pref: FloatArray, opts: ExchangeOptions,
@@ -138,15 +171,20 @@ def _play_round(t: int, data: IssueSet, pref: FloatArray, opts: ExchangeOptions,
     cs = np.nan_to_num(data.capability * data.salience)
     total = cs.sum(axis=0)
     vote = pref.copy()
-    outcome = nash_bargaining_solution(pref, data.capability, data.salience)
+    # the outcome's weights and positions with the absent at 0 (nobody's presence changes)
+    weight = np.where(np.isnan(pref), 0.0, data.capability * data.salience)
+    vote_0 = np.nan_to_num(pref)
+    outcome = _weighted_outcome(weight, vote_0)
     cand = _candidates(pref, sal, outcome)
+    sizer = _Sizer.of(cand, pref, cs, total)
     alive = np.ones(cand.i.size, dtype=bool)
     priority = rng.permutation(cand.i.size)
     moved = np.zeros_like(pref)
     lower, unit = _work_scale(data)
     done: list[Exchange] = []
+    shift_p, gain, dir_p, dir_q, limit = sizer.size(np.arange(cand.i.size), vote, outcome,
+                                                    moved)
     while alive.any():
-        shift_p, gain, dir_p, dir_q, limit = _size(cand, pref, vote, cs, total, outcome, moved)
         gain = np.where(alive, gain, -np.inf)
         best = float(gain.max())
         if not best > opts.min_gain:
@@ -155,24 +193,16 @@ def _play_round(t: int, data: IssueSet, pref: FloatArray, opts: ExchangeOptions,
         k = int(np.argmin(np.where(tied, priority, cand.i.size)))
         i, j, p, q = int(cand.i[k]), int(cand.j[k]), int(cand.p[k]), int(cand.q[k])
         d_p, d_q = float(shift_p[k]), float(shift_p[k] * cand.ratio[k])
-        before = outcome.copy()
+        before = outcome
         j_from, i_from = float(vote[j, p]), float(vote[i, q])
         code = int(limit[k])
         vote[j, p] = pref[i, p] if code == 0 else j_from + dir_p[k] * d_p * total[p] / cs[j, p]
         vote[i, q] = pref[j, q] if code == 2 else i_from + dir_q[k] * d_q * total[q] / cs[i, q]
         moved[j, p], moved[i, q] = dir_p[k], dir_q[k]
-        outcome = nash_bargaining_solution(vote, data.capability, data.salience)
-        ext = []
-        for a in range(len(data.actors)):
-            if a in (i, j):
-                continue
-            delta = 0.0
-            for d in (p, q):
-                if not np.isnan(pref[a, d]):
-                    delta += sal[a, d] * (abs(before[d] - pref[a, d])
-                                          - abs(outcome[d] - pref[a, d]))
-            if delta != 0.0:
-                ext.append((data.actors[a], float(delta)))
+        vote_0[j, p], vote_0[i, q] = vote[j, p], vote[i, q]
+        outcome = _weighted_outcome(weight, vote_0)
+        ext = _externalities(data.actors, sal, pref, i, j,
+                             ((p, before[p], outcome[p]), (q, before[q], outcome[q])))
         alive[k] = False
 
         def units(value: float, d: int) -> float:
@@ -183,7 +213,10 @@ def _play_round(t: int, data: IssueSet, pref: FloatArray, opts: ExchangeOptions,
             p=data.issues[p], q=data.issues[q], j_from=units(j_from, p),
             j_to=units(float(vote[j, p]), p), i_from=units(i_from, q),
             i_to=units(float(vote[i, q]), q), shift_p=d_p, shift_q=d_q, gain=float(gain[k]),
-            limit=_LIMITS[code], externalities=tuple(ext)))
+            limit=_LIMITS[code], externalities=ext))
+        touched = np.flatnonzero((sizer.touching[p] | sizer.touching[q]) & alive)
+        shift_p[touched], gain[touched], dir_p[touched], dir_q[touched], limit[touched] = (
+            sizer.size(touched, vote, outcome, moved))
     return vote, done
 
 

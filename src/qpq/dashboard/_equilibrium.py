@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from qpq.game import EFFORTS, FULL_GAME, GameSolution, solve
+from qpq.game import FULL_GAME, GameSolution, solve
 from qpq.model import FIRST_MOVES, POLICIES, FirstMove, MoveKind, ParameterSet, Promise
 
 __all__ = [
@@ -140,7 +140,8 @@ def summarise(solution: GameSolution, scope: str) -> EquilibriumView:
     out = eq.outcome
     efforts = []
     for type_label, by_effort in out["effort_by_type"].items():
-        probs = tuple((e.label, float(by_effort[e.label])) for e in EFFORTS)
+        # the solution lists the structure's efforts in order (v1: harbour, restrain, crackdown)
+        probs = tuple((label, float(p)) for label, p in by_effort.items())
         efforts.append(TypeEffort(type_label, _effort_text(probs), probs))
     return EquilibriumView(
         scope=scope, found=True, label=eq.label, secondary_labels=eq.secondary_labels,

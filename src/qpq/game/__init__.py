@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         solve,
     )
     from qpq.game._spec import (
+        ALL_EFFORTS,
         EFFORTS,
         FULL_GAME,
         TYPES,
@@ -75,6 +76,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "ALL_EFFORTS",
     "DEFAULT_TOL",
     "EFFORTS",
     "FULL_GAME",
@@ -118,7 +120,8 @@ _EXPORTS = {
     "qpq.game._solution": ("Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"),
     "qpq.game._solver": ("DEFAULT_TOL", "solve"),
     "qpq.game._spec": (
-        "EFFORTS", "Effort", "FULL_GAME", "GameStructure", "Readings", "Signal", "TYPES",
+        "ALL_EFFORTS", "EFFORTS", "Effort", "FULL_GAME", "GameStructure", "Readings", "Signal",
+        "TYPES",
         "TalibanType",
     ),
     "qpq.game.validation._efg": ("parse_efg", "read_efg", "to_efg", "write_efg"),

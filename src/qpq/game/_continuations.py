@@ -240,7 +240,7 @@ def solve_continuations(t: GameTensors, tol: float = DEFAULT_TOL, *, prune: bool
     groups = st.report_groups
     mk = move_kernels(t, tol, prune=prune, prepared=prepared)
     sel = select(mk.eq, mk.value, tol)
-    prof = profiles(n_types)
+    prof = profiles(n_types, st.n_efforts)
     rows_all = np.arange(n)
     effort = np.zeros((n, n_m, n_types), dtype=np.int8)
     response = np.zeros((n, n_m, len(st.signals)), dtype=np.int8)
@@ -255,7 +255,7 @@ def solve_continuations(t: GameTensors, tol: float = DEFAULT_TOL, *, prune: bool
         lack = np.flatnonzero(~pure[:, mi])
         if lack.size:
             k = continuation_kernel(t.take(lack, (mi,)), 0, tol)
-            tv = k.taliban_values                                        # (l, P, T, 3)
+            tv = k.taliban_values                                        # (l, P, T, E)
             own = np.take_along_axis(tv, prof[None, :, :, None], axis=3)[..., 0]
             regret = (tv.max(axis=3) - own).max(axis=2)                  # (l, P)
             worst = np.argmin(regret, axis=1)

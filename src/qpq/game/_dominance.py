@@ -1,6 +1,6 @@
 """Strict dominance after a first move: which efforts and final actions can matter.
 
-Most of the Taliban's 3^T type-contingent effort profiles cannot be continuation
+Most of the Taliban's E^T type-contingent effort profiles cannot be continuation
 equilibria at a given parameter point, because one type's effort in them is **strictly
 dominated**: worse than another of its efforts whatever China does at its final
 information sets. Since the Taliban's payoff separates into a part that depends on (type,
@@ -49,7 +49,7 @@ class Dominance:
     Attributes
     ----------
     alive
-        (n, T, 3): the type's effort is not strictly dominated (at least one per type).
+        (n, T, E): the type's effort is not strictly dominated (at least one per type).
     allowed
         (F, S, n): China's final action may be a best response at the information set.
     """
@@ -59,7 +59,7 @@ class Dominance:
 
 
 def points_last(u: FloatArray) -> FloatArray:
-    """A (n, T, 3, S, F) payoff array as a contiguous (F, T, 3, S, n) array.
+    """A (n, T, E, S, F) payoff array as a contiguous (F, T, E, S, n) array.
 
     With the points on the last axis, the reductions over actions, types, efforts and
     signals become element-wise operations on long rows.
@@ -68,7 +68,7 @@ def points_last(u: FloatArray) -> FloatArray:
 
 
 def taliban_base(t: GameTensors, m_index: int) -> FloatArray:
-    """(n, T, 3): B(θ, e) = Σ_sig P(sig | θ, e)·U_T(θ, e, sig, f₀) after first move m.
+    """(n, T, E): B(θ, e) = Σ_sig P(sig | θ, e)·U_T(θ, e, sig, f₀) after first move m.
 
     With the separable U_T, a type's value of an effort against China's response r is
     B(θ, e) + Σ_sig P(sig | θ, e)·g(r(sig)). Every Engage[ρ] shares it (same U_T array).
@@ -95,8 +95,8 @@ def dominance(t: GameTensors, m_index: int, tol: float, base: FloatArray | None 
     if t.taliban_action_part is None:
         raise ValueError("dominance needs the separable Taliban payoff")
     g = t.taliban_action_part[m_index]                       # (n, F)
-    ps = t.p_signal                                          # (n, T, 3, S)
-    n, n_types, _, n_sig = ps.shape
+    ps = t.p_signal                                          # (n, T, E, S)
+    n, n_types, n_eff, n_sig = ps.shape
     if base is None:
         base = taliban_base(t, m_index)
     if u_lead is None:
@@ -104,13 +104,13 @@ def dominance(t: GameTensors, m_index: int, tol: float, base: FloatArray | None 
     n_act = u_lead.shape[0]
 
     # (i) China's actions that are never a best response at an information set
-    u_te = u_lead.reshape(n_act, n_types * 3, n_sig, n)       # (F, T·3, S, n)
+    u_te = u_lead.reshape(n_act, n_types * n_eff, n_sig, n)   # (F, T·E, S, n)
     c_scale = np.abs(u_te.reshape(-1, n)).max(axis=0)
     c_margin = DOMINANCE_MARGIN * tol * (1.0 + c_scale)
     allowed = np.ones((n_act, n_sig, n), dtype=bool)
     for f in range(n_act):
         for f2 in range(f + 1, n_act):
-            d = u_te[f2] - u_te[f]                             # (T·3, S, n)
+            d = u_te[f2] - u_te[f]                             # (T·E, S, n)
             allowed[f] &= ~(d.min(axis=0) > c_margin)
             allowed[f2] &= ~(-d.max(axis=0) > c_margin)
 
@@ -118,13 +118,13 @@ def dominance(t: GameTensors, m_index: int, tol: float, base: FloatArray | None 
     g_l = g.T[:, None, :]                                    # (F, 1, n)
     g_lo = np.where(allowed, g_l, np.inf).min(axis=0)[:, None, :]      # (S, 1, n)
     g_hi = np.where(allowed, g_l, -np.inf).max(axis=0)[:, None, :]
-    base_l = np.ascontiguousarray(base.transpose(2, 1, 0))   # (3, T, n)
-    ps_l = np.ascontiguousarray(ps.transpose(2, 3, 1, 0))    # (3, S, T, n)
+    base_l = np.ascontiguousarray(base.transpose(2, 1, 0))   # (E, T, n)
+    ps_l = np.ascontiguousarray(ps.transpose(2, 3, 1, 0))    # (E, S, T, n)
     t_scale = np.abs(base_l).reshape(-1, n).max(axis=0) + np.abs(g).max(axis=1)
     t_margin = DOMINANCE_MARGIN * tol * (1.0 + t_scale)
-    alive = np.ones((3, n_types, n), dtype=bool)
-    for e in range(3):
-        for e2 in range(e + 1, 3):
+    alive = np.ones((n_eff, n_types, n), dtype=bool)
+    for e in range(n_eff):
+        for e2 in range(e + 1, n_eff):
             dp = ps_l[e2] - ps_l[e]                          # (S, T, n)
             lo, hi = dp * g_lo, dp * g_hi
             # e2 against e under the response that favours e most, and the reverse

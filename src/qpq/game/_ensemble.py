@@ -136,7 +136,7 @@ def _solve_chunk(params: Mapping[str, FloatArray], structure: GameStructure, tol
     t = build_tensors(params, structure)
     n = t.n_points
     n_moves = len(structure.first_moves)
-    prof = profiles(len(structure.types))
+    prof = profiles(len(structure.types), structure.n_efforts)
     mk = move_kernels(t, tol, prune=prune)
     eq, val, resp, cols, ctie = mk.eq, mk.value, mk.response, mk.columns, mk.china_tie
     sel = select(eq, val, tol)
@@ -169,7 +169,8 @@ def _solve_chunk(params: Mapping[str, FloatArray], structure: GameStructure, tol
         if rows.size == 0:
             continue
         ci = sel.profile[rows]
-        talib, china = _behaviour(prof[cols[ci]], resp[rows, mi, ci], t.u_china[mi].shape[-1])
+        talib, china = _behaviour(prof[cols[ci]], resp[rows, mi, ci], t.u_china[mi].shape[-1],
+                                  structure.n_efforts)
         sub = t.take(rows, (mi,))
         st = path_statistics(sub, 0, talib, china, tol)
         fl = label_flags(st, sub.params["etim_threat"], sub.params["iskp_threat"], tol)
@@ -261,7 +262,7 @@ def solve_ensemble(params: Mapping[str, ArrayLike], structure: GameStructure = F
 def _assemble(parts: list[dict[str, Any]], structure: GameStructure, tol: float,
               method: str) -> EnsembleSolution:
     n_moves, n_sig = len(structure.first_moves), len(structure.signals)
-    prof = profiles(len(structure.types))
+    prof = profiles(len(structure.types), structure.n_efforts)
 
     def cat(key: str, empty: tuple[int, ...], dtype: Any) -> Any:
         if not parts:
@@ -288,10 +289,10 @@ def _assemble(parts: list[dict[str, Any]], structure: GameStructure, tol: float,
         move_value=cat("move_value", (0, n_moves), float), method=method, tolerance=tol)
 
 
-def _behaviour(prof_rows: NDArray[np.int64], resp_rows: NDArray[np.int64], n_act: int
-               ) -> tuple[FloatArray, FloatArray]:
+def _behaviour(prof_rows: NDArray[np.int64], resp_rows: NDArray[np.int64], n_act: int,
+               n_eff: int) -> tuple[FloatArray, FloatArray]:
     n = prof_rows.shape[0]
-    taliban = np.zeros((n, prof_rows.shape[1], 3))
+    taliban = np.zeros((n, prof_rows.shape[1], n_eff))
     np.put_along_axis(taliban, prof_rows[..., None], 1.0, axis=2)
     china = np.zeros((n, resp_rows.shape[1], n_act))
     np.put_along_axis(china, resp_rows[..., None], 1.0, axis=2)

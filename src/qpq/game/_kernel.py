@@ -1,10 +1,10 @@
 """The vectorised core of the pure-strategy solver: one first move, all effort profiles.
 
 For a first move m and every parameter point of an ensemble at once, the kernel takes each
-of the Taliban's 3^T type-contingent effort profiles (a fixed index array, type 0 most
-significant), computes China's posterior and its expected payoff of every final action at
-every information set (s, d, r), keeps China's best responses (ties within a tolerance),
-and checks every type's optimality against China's (tie-broken) response.
+of the Taliban's E^T type-contingent effort profiles (E efforts, 3 in v1; a fixed index
+array, type 0 most significant), computes China's posterior and its expected payoff of every
+final action at every information set (s, d, r), keeps China's best responses (ties within
+a tolerance), and checks every type's optimality against China's (tie-broken) response.
 
 Everything is arranged so that the heavy steps are broadcasts and batched matrix products:
 China's numerator Σ_θ P(θ)·P(sig | θ, a_θ)·U_C is a sum of one small array per type, and
@@ -38,18 +38,19 @@ DEFAULT_TOL = 1e-9
 """Relative tolerance for ties and optimality: a ≥ b − tol·(1 + |b|)."""
 
 
-@lru_cache(maxsize=8)
-def profiles(n_types: int) -> NDArray[np.int64]:
-    """All type-contingent pure effort profiles, shape (3^T, T); type 0 most significant."""
-    return np.array(list(product(range(3), repeat=n_types)), dtype=np.int64).reshape(-1, n_types)
+@lru_cache(maxsize=16)
+def profiles(n_types: int, n_efforts: int) -> NDArray[np.int64]:
+    """All type-contingent pure effort profiles, shape (E^T, T); type 0 most significant."""
+    return np.array(list(product(range(n_efforts), repeat=n_types)), dtype=np.int64).reshape(
+        -1, n_types)
 
 
-@lru_cache(maxsize=8)
-def _own_index(n_types: int) -> NDArray[np.int64]:
-    """Flat index of (profile, type, the type's own effort) in a (P, T, 3) array."""
-    prof = profiles(n_types)
+@lru_cache(maxsize=16)
+def _own_index(n_types: int, n_efforts: int) -> NDArray[np.int64]:
+    """Flat index of (profile, type, the type's own effort) in a (P, T, E) array."""
+    prof = profiles(n_types, n_efforts)
     p_idx, t_idx = np.meshgrid(np.arange(prof.shape[0]), np.arange(n_types), indexing="ij")
-    return np.asarray((p_idx * n_types + t_idx) * 3 + prof, dtype=np.int64).reshape(-1)
+    return np.asarray((p_idx * n_types + t_idx) * n_efforts + prof, dtype=np.int64).reshape(-1)
 
 
 def relative_tol_ok(value: FloatArray, best: FloatArray, tol: float) -> NDArray[np.bool_]:
@@ -126,7 +127,7 @@ class KernelResult:
     china_tie
         (n, P): China has more than one best response at some information set.
     taliban_values
-        (n, P, T, 3): each type's expected payoff of each effort against ``response``.
+        (n, P, T, E): each type's expected payoff of each effort against ``response``.
     taliban_ok
         (n, P): every type's profile effort is optimal against ``response``.
     china_value
@@ -156,7 +157,8 @@ class KernelResult:
 def continuation_kernel(t: GameTensors, m_index: int, tol: float) -> KernelResult:
     """Run the kernel for first move ``m_index`` over every point of ``t``."""
     n_types = len(t.structure.types)
-    prof = profiles(n_types)
+    n_eff = t.structure.n_efforts
+    prof = profiles(n_types, n_eff)
     n_prof = prof.shape[0]
     u_c = t.u_china[m_index]          # (n, T, E, S, F)
     u_t = t.u_taliban[m_index]
@@ -169,12 +171,12 @@ def continuation_kernel(t: GameTensors, m_index: int, tol: float) -> KernelResul
     h = n_types // 2
 
     def half(lo: int, hi: int, arr: FloatArray, lead: tuple[int, ...]) -> FloatArray:
-        acc = np.zeros((*lead, *(3,) * (hi - lo), n_sig))
+        acc = np.zeros((*lead, *(n_eff,) * (hi - lo), n_sig))
         for k in range(lo, hi):
             shape = [1] * (hi - lo)
-            shape[k - lo] = 3
+            shape[k - lo] = n_eff
             acc = acc + arr[..., k, :, :].reshape((*lead, *shape, n_sig))
-        return acc.reshape((*lead, 3 ** (hi - lo), n_sig))
+        return acc.reshape((*lead, n_eff ** (hi - lo), n_sig))
 
     num_a = half(0, h, w_all, (n_act, n))
     num_b = half(h, n_types, w_all, (n_act, n))
@@ -194,17 +196,19 @@ def continuation_kernel(t: GameTensors, m_index: int, tol: float) -> KernelResul
         gs = np.take_along_axis(g, response.reshape(n, -1), axis=1).reshape(
             n, n_prof, n_sig)                                 # (n, P, S)
         base = (t.p_signal * u_t[..., 0]).sum(axis=-1)       # (n, T, E); g(action 0) = 0
-        tv = np.matmul(gs, t.p_signal.reshape(n, n_types * 3, n_sig).transpose(0, 2, 1))
-        tv = tv.reshape(n, n_prof, n_types, 3) + base[:, None]
+        tv = np.matmul(gs, t.p_signal.reshape(n, n_types * n_eff, n_sig).transpose(0, 2, 1))
+        tv = tv.reshape(n, n_prof, n_types, n_eff) + base[:, None]
     else:
         tw = t.p_signal[..., None] * u_t                      # (n, T, E, S, F)
         onehot = np.zeros((n, n_prof, n_sig, n_act))
         np.put_along_axis(onehot, response[..., None], 1.0, axis=-1)
         tv = np.matmul(onehot.reshape(n, n_prof, n_sig * n_act),
-                       tw.reshape(n, n_types * 3, n_sig * n_act).transpose(0, 2, 1))
-        tv = tv.reshape(n, n_prof, n_types, 3)
-    own = tv.reshape(n, -1)[:, _own_index(n_types)].reshape(n, n_prof, n_types)
-    best = np.maximum(np.maximum(tv[..., 0], tv[..., 1]), tv[..., 2])
+                       tw.reshape(n, n_types * n_eff, n_sig * n_act).transpose(0, 2, 1))
+        tv = tv.reshape(n, n_prof, n_types, n_eff)
+    own = tv.reshape(n, -1)[:, _own_index(n_types, n_eff)].reshape(n, n_prof, n_types)
+    best = tv[..., 0]
+    for e in range(1, n_eff):          # pairwise maxima, in effort order (v1: as before)
+        best = np.maximum(best, tv[..., e])
     ok = (own >= best - tol * (1.0 + np.abs(best))).all(axis=-1)
     return KernelResult(numerator_by_action=num, denominator=den, threshold=thr,
                         response=response, china_tie=china_tie, taliban_values=tv,

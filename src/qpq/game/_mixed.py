@@ -29,7 +29,6 @@ from numpy.typing import NDArray
 from qpq.game._kernel import KernelResult, profiles, relative_tol_ok
 from qpq.game._payoffs import GameTensors
 from qpq.game._solution import Continuation
-from qpq.game._spec import EFFORTS
 
 __all__ = ["MIXED_COVERAGE", "mixed_continuations"]
 
@@ -50,8 +49,8 @@ def _describe_a(t: GameTensors, m_index: int, theta: int, e1: int, e2: int, p: f
     st = t.structure
     m = st.first_moves[m_index]
     acts = st.actions(m)
-    return (f"type {st.types[theta].label} mixes {EFFORTS[e1].label}/{EFFORTS[e2].label} "
-            f"(p({EFFORTS[e2].label})={p:.4g}); China mixes at "
+    return (f"type {st.types[theta].label} mixes {st.efforts[e1].label}/{st.efforts[e2].label} "
+            f"(p({st.efforts[e2].label})={p:.4g}); China mixes at "
             f"{st.china_infoset(m, st.signals[s_star])} {acts[f1].value}/{acts[f2].value} "
             f"(p({acts[f2].value})={q:.4g})")
 
@@ -92,7 +91,8 @@ def mixed_continuations(t: GameTensors, m_index: int, k: KernelResult, tol: floa
 def _search_type_and_china(t: GameTensors, m_index: int, k: KernelResult, tol: float
                            ) -> tuple[list[Continuation], int]:
     n_types = len(t.structure.types)
-    prof = profiles(n_types)
+    n_eff = t.structure.n_efforts
+    prof = profiles(n_types, n_eff)
     num = k.numerator[0]            # (P, S, F)
     den = k.denominator[0]          # (P, S)
     p_sig = t.p_signal[0]           # (T, E, S)
@@ -105,8 +105,8 @@ def _search_type_and_china(t: GameTensors, m_index: int, k: KernelResult, tol: f
     fa = np.array([a for a, _ in fpairs])
     fb = np.array([b for _, b in fpairs])
     for theta in range(n_types):
-        stride = 3 ** (n_types - 1 - theta)
-        for e1, e2 in ((0, 1), (0, 2), (1, 2)):
+        stride = n_eff ** (n_types - 1 - theta)
+        for e1, e2 in combinations(range(n_eff), 2):
             rows = np.flatnonzero(prof[:, theta] == e1)
             rows2 = rows + (e2 - e1) * stride
             n_cand += rows.size * n_sig * len(fpairs)
@@ -145,7 +145,7 @@ def _search_type_and_china(t: GameTensors, m_index: int, k: KernelResult, tol: f
                 tv = base + q * slope
                 best = tv.max(axis=1)
                 profile = prof[rows[r]]
-                # e1 and e2 both optimal (so the third effort is no better)
+                # e1 and e2 both optimal (so no other effort is better)
                 ok = bool(relative_tol_ok(tv[theta, e1], best[theta], tol)) and bool(
                     relative_tol_ok(tv[theta, e2], best[theta], tol))
                 for th in range(n_types):
@@ -153,7 +153,7 @@ def _search_type_and_china(t: GameTensors, m_index: int, k: KernelResult, tol: f
                         ok = False
                 if not ok:
                     continue
-                taliban = np.zeros((n_types, 3))
+                taliban = np.zeros((n_types, n_eff))
                 taliban[np.arange(n_types), profile] = 1.0
                 taliban[theta] = 0.0
                 taliban[theta, e1] = 1 - pv
@@ -175,7 +175,8 @@ def _search_type_and_china(t: GameTensors, m_index: int, k: KernelResult, tol: f
 def _search_china_only(t: GameTensors, m_index: int, k: KernelResult, tol: float
                        ) -> tuple[list[Continuation], int]:
     n_types = len(t.structure.types)
-    prof = profiles(n_types)
+    n_eff = t.structure.n_efforts
+    prof = profiles(n_types, n_eff)
     p_sig = t.p_signal[0]
     u_t = t.u_taliban[m_index][0]
     u_c = t.u_china[m_index][0]
@@ -204,7 +205,7 @@ def _search_china_only(t: GameTensors, m_index: int, k: KernelResult, tol: float
                     lo, hi = 0.0, 1.0
                     for th in range(n_types):
                         own_b, own_s = base[th, profile[th]], slope[th, profile[th]]
-                        for e in range(3):
+                        for e in range(n_eff):
                             alpha = own_b - base[th, e] + tol * (1 + abs(own_b))
                             beta = own_s - slope[th, e]
                             if abs(beta) < 1e-14:
@@ -218,7 +219,7 @@ def _search_china_only(t: GameTensors, m_index: int, k: KernelResult, tol: float
                     if not hi - lo > 1e-9:
                         continue
                     q = 0.5 * (lo + hi)
-                    taliban = np.zeros((n_types, 3))
+                    taliban = np.zeros((n_types, n_eff))
                     taliban[np.arange(n_types), profile] = 1.0
                     china = np.zeros((n_sig, n_act))
                     china[np.arange(n_sig), resp] = 1.0

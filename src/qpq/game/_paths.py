@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.game._payoffs import GameTensors
+from qpq.game._spec import Effort
 from qpq.model import FinalAction, MoveKind, breaks_word, consequence
 
 __all__ = ["PathStats", "consequence_distribution", "path_statistics"]
@@ -63,7 +64,7 @@ def path_statistics(t: GameTensors, m_index: int, taliban: FloatArray, china: Fl
     m_index
         Index of the first move in ``t.structure.first_moves``.
     taliban
-        (n, T, 3): each type's probability of each effort.
+        (n, T, E): each type's probability of each effort.
     china
         (n, S, F): China's probability of each final action at each information set.
     """
@@ -107,7 +108,14 @@ def path_statistics(t: GameTensors, m_index: int, taliban: FloatArray, china: Fl
         sincere_ok = np.asarray((taliban[:, sincere, 0] <= tol).all(axis=1))
     else:
         sincere_ok = np.zeros(n, dtype=bool)
-    round_harm = (p_sig * t.harm).sum(axis=1)
+    if t.coopt is None:
+        round_harm = (p_sig * t.harm).sum(axis=1)
+    else:
+        # co-optation leaves part of the ETIM harm behind a signal s = 1, so the harm
+        # depends on the effort as well as on the signal
+        col = t.params_col(3)
+        per = col["etim_threat"] * t.etim_share + col["iskp_threat"] * t.p_d   # (n, T, E)
+        round_harm = (tb * per).sum(axis=(1, 2))
     future = (joint.sum(axis=3) * t.future[m_index]).sum(axis=(1, 2, 3))
     fw = np.asarray(t.params["future_weight"], dtype=float)
     return PathStats(
@@ -117,14 +125,16 @@ def path_statistics(t: GameTensors, m_index: int, taliban: FloatArray, china: Fl
         p_suppressed=p_sig @ s_v, p_defected=p_sig @ d_v,
         p_close=p_sig @ r_v if st.un_report else np.full(n, np.nan),
         p_suppressed_harbour=harbour_s, p_defected_harbour=harbour_d,
-        p_crackdown=tb[:, :, 2].sum(axis=1), sincere_effort_ok=sincere_ok,
+        p_crackdown=(tb[:, :, st.efforts.index(Effort.CRACKDOWN)].sum(axis=1)
+                     if Effort.CRACKDOWN in st.efforts else np.zeros(n)),
+        sincere_effort_ok=sincere_ok,
         round_harm=round_harm, future_harm=future, security=-(round_harm + fw * future),
     )
 
 
 def consequence_distribution(t: GameTensors, m_index: int, taliban: FloatArray,
                              china: FloatArray) -> FloatArray:
-    """Distribution over (type, effort, signal, consequence code), shape (n, T, 3, S, 128).
+    """Distribution over (type, effort, signal, consequence code), shape (n, T, E, S, 128).
 
     The consequence code packs the payoff-relevant facts of a final action: engaged, R, A,
     G, Plan B, intervention and breach (breach only where ``reneging_cost`` > 0). Two
@@ -151,7 +161,7 @@ def consequence_distribution(t: GameTensors, m_index: int, taliban: FloatArray,
     costly = np.asarray(t.params["reneging_cost"], dtype=float).reshape(-1) > 0
     joint = (t.prior[:, :, None] * taliban)[..., None, None] * t.p_signal[..., None] * china[
         :, None, None]                                        # (n, T, E, S, F)
-    out = np.zeros((n, joint.shape[1], 3, len(sig), 128))
+    out = np.zeros((n, joint.shape[1], joint.shape[2], len(sig), 128))
     for k in range(len(sig)):
         for j in range(len(acts)):
             with_b = base_codes[k, j] | breach_bits[k, j]

@@ -4,10 +4,13 @@ For N parameter points, a :class:`GameTensors` holds every number the solvers ne
 out on fixed axes so that the fast solver can work by broadcasting:
 
 * ``prior``: (N, T) — type probabilities;
-* ``effort``: (N, 3) — intensities of harbour, restrain, crackdown;
-* ``p_signal``: (N, T, 3, S) — P(s, d, r | type, effort);
-* per first move m: ``u_china[m]`` and ``u_taliban[m]``: (N, T, 3, S, F_m) — each player's
+* ``effort``: (N, E) — intensities of the structure's efforts (harbour 0, restrain,
+  crackdown; co-optation 0, its effect is carried by ``coopt``);
+* ``p_signal``: (N, T, E, S) — P(s, d, r | type, effort);
+* per first move m: ``u_china[m]`` and ``u_taliban[m]``: (N, T, E, S, F_m) — each player's
   payoff for type, effort, signal and China's final action.
+
+E is the number of the structure's efforts (``structure.efforts``; 3 in v1).
 
 All numbers come from :mod:`qpq.model._utilities`; this module only arranges them.
 """
@@ -20,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qpq.game._spec import FULL_GAME, TYPES, GameStructure, TalibanType
+from qpq.game._spec import FULL_GAME, TYPES, Effort, GameStructure, TalibanType
 from qpq.model import (
     FinalAction,
     FirstMove,
@@ -29,17 +32,23 @@ from qpq.model import (
     china_utility,
     consequence,
     defection_prob,
+    expected_etim_share,
     future_harm,
     round_harm,
+    signal_pressure,
     stay_prob,
     suppression_prob,
     taliban_utility,
     un_close_prob,
 )
 
-__all__ = ["GameTensors", "build_tensors", "type_prior"]
+__all__ = ["COOPT_PARAMETERS", "GameTensors", "build_tensors", "type_prior"]
 
 FloatArray = NDArray[np.float64]
+
+COOPT_PARAMETERS = ("coopt_visibility", "coopt_pull_scale", "coopt_residual",
+                    "coopt_cost_share", "coopt_harbour_share")
+"""The parameters a structure with co-optation reads (docs/model-game.md §11)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,19 @@ class GameTensors:
     harm: FloatArray
     future: tuple[FloatArray, ...]
     taliban_action_part: tuple[FloatArray, ...] | None = None
+    coopt: FloatArray | None = None
+    """(E,): 1 for co-optation, 0 for v1's efforts; None when the structure has no
+    co-optation (the utilities then compute v1's formulas exactly)."""
+
+    @property
+    def etim_share(self) -> FloatArray:
+        """(N, T, E): expected ETIM harm this round over ``etim_threat``, by type and effort."""
+        return expected_etim_share(
+            self.p_s, {} if self.coopt is None else self.params_col(3), self.coopt)
+
+    def params_col(self, ndim: int) -> dict[str, FloatArray]:
+        """The parameters as (N, 1, ..., 1) columns with ``ndim`` axes."""
+        return {k: _col(v, ndim) for k, v in self.params.items()}
 
     @property
     def n_points(self) -> int:
@@ -78,7 +100,7 @@ class GameTensors:
             u_taliban=tuple(u[sl] for u in self.u_taliban), harm=self.harm[sl],
             future=tuple(f[sl] for f in self.future),
             taliban_action_part=None if self.taliban_action_part is None else tuple(
-                g[sl] for g in self.taliban_action_part))
+                g[sl] for g in self.taliban_action_part), coopt=self.coopt)
 
     def with_prior(self, prior_sincere: ArrayLike) -> GameTensors:
         """The same game with another P(sincere) per point.
@@ -111,7 +133,7 @@ class GameTensors:
             u_taliban=tuple(self.u_taliban[i][rows] for i in pick), harm=self.harm[rows],
             future=tuple(self.future[i][rows] for i in pick),
             taliban_action_part=None if self.taliban_action_part is None else tuple(
-                self.taliban_action_part[i][rows] for i in pick))
+                self.taliban_action_part[i][rows] for i in pick), coopt=self.coopt)
 
 
 def type_prior(prior_sincere: ArrayLike, p_high_capacity: ArrayLike,
@@ -171,8 +193,18 @@ def build_tensors(params: Mapping[str, ArrayLike], structure: GameStructure = FU
 
     prior = type_prior(flat["prior_sincere"], flat["p_high_capacity"], types)
 
-    effort = np.stack([np.zeros(n), flat["restrain_intensity"], flat["crackdown_intensity"]],
-                      axis=1)
+    intensity = {Effort.HARBOUR: np.zeros(n), Effort.RESTRAIN: flat["restrain_intensity"],
+                 Effort.CRACKDOWN: flat["crackdown_intensity"], Effort.COOPT: np.zeros(n)}
+    effort = np.stack([intensity[e] for e in structure.efforts], axis=1)
+    n_eff = structure.n_efforts
+    coopt = (np.array([float(e is Effort.COOPT) for e in structure.efforts])
+             if structure.has_coopt else None)
+    if coopt is not None:
+        missing = [k for k in COOPT_PARAMETERS if k not in flat]
+        if missing:
+            raise ValueError(f"a game with co-optation needs the parameters {missing} "
+                             "(see the case's parameters.yaml, group 'coopt')")
+    c5 = None if coopt is None else coopt[None, None, :, None, None]
     kappa = np.where(high, flat["capacity_high"][:, None], flat["capacity_low"][:, None])
 
     # axes (N, T, E, 1, 1) for type/effort quantities
@@ -180,11 +212,14 @@ def build_tensors(params: Mapping[str, ArrayLike], structure: GameStructure = FU
     e5 = effort[:, None, :, None, None]
     sin5 = sincere[None, :, None, None, None]
     pressure = k5 * e5
-    p_s = suppression_prob(pressure, p5)[..., 0, 0]          # (N, T, E)
-    p_d = defection_prob(pressure, p5)[..., 0, 0]            # (N, T, E)
-    p_stay = stay_prob(pressure, p5)[..., 0, 0]              # 1 - p_d, without cancellation
+    # the suppression signal's pressure differs from the defection pressure only under
+    # co-optation (the same array otherwise, so v1 is computed exactly as before)
+    sig_pressure = pressure if c5 is None else signal_pressure(k5, e5, p5, c5)
+    p_s = suppression_prob(sig_pressure, p5)[..., 0, 0]      # (N, T, E)
+    p_d = defection_prob(pressure, p5, c5)[..., 0, 0]        # (N, T, E)
+    p_stay = stay_prob(pressure, p5, c5)[..., 0, 0]          # 1 - p_d, without cancellation
     us = flat["us_presence"] * flat["us_suppression"]
-    p_not_s = (1.0 - pressure[..., 0, 0]) * (1.0 - us[:, None, None]) * (
+    p_not_s = (1.0 - sig_pressure[..., 0, 0]) * (1.0 - us[:, None, None]) * (
         1.0 - flat["base_suppression"][:, None, None])
     p_close = un_close_prob(sincere[None, :], {k: v[:, None] for k, v in flat.items()})
 
@@ -207,7 +242,7 @@ def build_tensors(params: Mapping[str, ArrayLike], structure: GameStructure = FU
     # harm and U_T's separation are computed once per kind of first move (and shared), and
     # each move's U_C is that base minus reneging_cost·breach: bit-for-bit what evaluating
     # china_utility per move gives.
-    shape5 = (n, len(types), 3, len(sig))
+    shape5 = (n, len(types), n_eff, len(sig))
     by_kind: dict[MoveKind, tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]] = {}
     u_c: list[FloatArray] = []
     u_t: list[FloatArray] = []
@@ -218,7 +253,7 @@ def build_tensors(params: Mapping[str, ArrayLike], structure: GameStructure = FU
         shape = (*shape5, len(acts))
         if m.kind not in by_kind:
             by_kind[m.kind] = _kind_tensors(m, acts, shape, s5, d5, sin5, k5, e5, p5,
-                                            structure.readings.kappa_in_future_defection)
+                                            structure.readings.kappa_in_future_defection, c5)
         base, ut, fh, g = by_kind[m.kind]
         breach = np.stack([breaks_word(m, f, s_v, d_v, r_v) for f in acts], axis=-1).astype(
             float)[None, None, None, :, :]
@@ -240,12 +275,14 @@ def build_tensors(params: Mapping[str, ArrayLike], structure: GameStructure = FU
     return GameTensors(structure=structure, params=flat, prior=prior, effort=effort,
                        kappa=kappa, sincere=sincere, p_s=p_s, p_d=p_d, p_signal=p_sig,
                        u_china=tuple(u_c), u_taliban=tuple(u_t), harm=harm, future=tuple(fut),
-                       taliban_action_part=tuple(parts) if parts is not None else None)
+                       taliban_action_part=tuple(parts) if parts is not None else None,
+                       coopt=coopt)
 
 
 def _kind_tensors(m: FirstMove, acts: Sequence[FinalAction], shape: tuple[int, ...],
                   s5: FloatArray, d5: FloatArray, sin5: FloatArray, k5: FloatArray,
-                  e5: FloatArray, p5: Mapping[str, FloatArray], kappa_in_defection: bool
+                  e5: FloatArray, p5: Mapping[str, FloatArray], kappa_in_defection: bool,
+                  c5: FloatArray | None = None
                   ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None]:
     """U_C without the breach term, U_T, future harm and U_T's action part for one kind."""
     cons = [consequence(m, f) for f in acts]
@@ -257,14 +294,15 @@ def _kind_tensors(m: FirstMove, acts: Sequence[FinalAction], shape: tuple[int, .
     kw = dict(recognised=flag("recognised"), plan_b=flag("plan_b"), intervene=flag("intervene"))
     uc = china_utility(engaged=engaged, aid=flag("aid"), grants=flag("grants"), breach=0.0,
                        s=s5, d=d5, sincere=sin5, kappa=k5, effort=e5, p=p5,
-                       kappa_in_defection=kappa_in_defection, **kw)
+                       kappa_in_defection=kappa_in_defection, coopt=c5, **kw)
     ut = taliban_utility(aid=flag("aid"), boycott=float(m.kind is MoveKind.BOYCOTT), s=s5,
-                         d=d5, sincere=sin5, effort=e5, p=p5, **kw)
+                         d=d5, sincere=sin5, effort=e5, p=p5, coopt=c5, **kw)
     fh = future_harm(sincere=sin5, kappa=k5, effort=e5, p=p5,
-                     kappa_in_defection=kappa_in_defection, **kw)[:, :, :, 0, :]
+                     kappa_in_defection=kappa_in_defection, coopt=c5, **kw)[:, :, :, 0, :]
     base = np.ascontiguousarray(np.broadcast_to(uc, shape))
     ut_full = np.ascontiguousarray(np.broadcast_to(ut, shape))
-    fh_full = np.ascontiguousarray(np.broadcast_to(fh, (shape[0], shape[1], 3, shape[4])))
+    fh_full = np.ascontiguousarray(np.broadcast_to(fh, (shape[0], shape[1], shape[2],
+                                                        shape[4])))
     # U_T separates into a part that depends on the type, effort and signals and a part that
     # depends on China's final action only (recognition, aid, Plan B/intervention). The
     # fast kernel uses the separation when it holds (checked, not assumed).

@@ -1,13 +1,13 @@
 """The continuation kernel without dominated strategies: the fast path of sweeps.
 
-:func:`qpq.game._kernel.continuation_kernel` checks all 3^T type-contingent effort profiles
+:func:`qpq.game._kernel.continuation_kernel` checks all E^T type-contingent effort profiles
 after a first move. :func:`pruned_kernel` checks only the profiles whose efforts survive
 strict dominance (:mod:`qpq.game._dominance`), and only China's final actions that may be
 best responses; a profile with a dominated effort is never a continuation equilibrium and
 a dominated action is never China's first best response, so the continuation equilibria,
 China's responses and values are the full kernel's.
 
-Points are grouped by how many efforts survive per type (at most 3^T groups, a handful in
+Points are grouped by how many efforts survive per type (at most E^T groups, a handful in
 practice; small groups are merged and padded, see :func:`_groups`); inside a
 group each point maps its surviving efforts to the group's slots, and all arrays carry the
 points on the last axis, so that every operation is element-wise over long rows. China's
@@ -141,7 +141,9 @@ def _groups(counts: NDArray[np.int64]) -> list[tuple[NDArray[np.int64], tuple[in
     each pay the per-group overhead.
     """
     n, n_types = counts.shape
-    key = (counts * (4 ** np.arange(n_types))).sum(axis=1)
+    # counts are at most E: digits in base E + 1 (base 4 at least, v1's keys)
+    base = max(4, int(counts.max(initial=0)) + 1)
+    key = (counts * (base ** np.arange(n_types))).sum(axis=1)
     codes, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     if codes.size == 1:
         return [(np.arange(n), tuple(int(c) for c in counts[0]))]
@@ -194,7 +196,8 @@ def pruned_kernel(t: GameTensors, m_index: int, tol: float, dom: Dominance | Non
         :func:`~qpq.game._dominance.points_last` of China's payoffs, when already computed.
     """
     n_types = len(t.structure.types)
-    n_prof = profiles(n_types).shape[0]
+    n_eff = t.structure.n_efforts
+    n_prof = profiles(n_types, n_eff).shape[0]
     n = t.n_points
     n_sig = t.p_signal.shape[-1]
     if t.taliban_action_part is None:       # no separation: evaluate every profile
@@ -205,7 +208,7 @@ def pruned_kernel(t: GameTensors, m_index: int, tol: float, dom: Dominance | Non
     if base is None:
         base = taliban_base(t, m_index)
     if u_lead is None:
-        u_lead = points_last(t.u_china[m_index])              # (F, T, 3, S, n)
+        u_lead = points_last(t.u_china[m_index])              # (F, T, E, S, n)
     if dom is None:
         dom = dominance(t, m_index, tol, base, u_lead)
     alive = dom.alive
@@ -217,13 +220,13 @@ def pruned_kernel(t: GameTensors, m_index: int, tol: float, dom: Dominance | Non
 
     # everything with the points on the last axis
     joint_l = np.ascontiguousarray((t.prior[:, :, None, None] * t.p_signal).transpose(
-        1, 2, 3, 0))                                          # (T, 3, S, n)
+        1, 2, 3, 0))                                          # (T, E, S, n)
     ps_l = np.ascontiguousarray(t.p_signal.transpose(1, 2, 3, 0))
-    base_l = np.ascontiguousarray(base.transpose(1, 2, 0))    # (T, 3, n)
+    base_l = np.ascontiguousarray(base.transpose(1, 2, 0))    # (T, E, n)
     g_l = np.ascontiguousarray(t.taliban_action_part[m_index].T)   # (F, n)
     counts = alive.sum(axis=2)                                # (n, T)
     order = np.argsort(~alive, axis=2, kind="stable")         # surviving efforts first
-    weights = 3 ** np.arange(n_types - 1, -1, -1)
+    weights = n_eff ** np.arange(n_types - 1, -1, -1)
     t_idx = np.arange(n_types)
     s_idx = np.arange(n_sig)
     for rows, cnt in _groups(counts):
@@ -237,8 +240,8 @@ def pruned_kernel(t: GameTensors, m_index: int, tol: float, dom: Dominance | Non
         slots = _slots(cnt)                                   # (Pg, T)
         # slot c of type j at point r is its c-th surviving effort (the last one repeats
         # where a merged group pads the point's count)
-        cap = np.minimum(np.arange(3)[None, None, :], counts[rows][:, :, None] - 1)
-        emap = np.take_along_axis(order[rows], cap, axis=2)  # (ng, T, 3)
+        cap = np.minimum(np.arange(n_eff)[None, None, :], counts[rows][:, :, None] - 1)
+        emap = np.take_along_axis(order[rows], cap, axis=2)  # (ng, T, E)
         eff = emap[:, t_idx[None, :], slots]                  # (ng, Pg, T)
         pidx = eff @ weights                                  # (ng, Pg) global profile index
         # China's actions that may be best responses somewhere in the group
@@ -249,7 +252,7 @@ def pruned_kernel(t: GameTensors, m_index: int, tol: float, dom: Dominance | Non
         j_parts: list[FloatArray] = []
         a4 = acts[:, None, None, None]
         for j in range(n_types):
-            if cnt[j] == 3 and bool(alive[rows, j].all()):
+            if cnt[j] == n_eff and bool(alive[rows, j].all()):
                 ej = None                                     # every effort, in order
                 jp, up = pick(joint_l[j]), pick(u_lead[:, j])[acts]
             else:                                             # one gather per array

@@ -88,8 +88,8 @@ class Relationship:
         (n,): China's first move in the unrecognised state (index into
         ``structure.first_moves``).
     effort
-        (n, 2, T) int8: each type's effort in each state (0 harbour, 1 restrain,
-        2 crackdown).
+        (n, 2, T) int8: each type's effort in each state, as a position in
+        ``structure.efforts`` (v1: 0 harbour, 1 restrain, 2 crackdown).
     response
         (n, 2, S) int8: China's final action at each signal in each state, as a position
         in :data:`qpq.model.FINAL_ACTIONS`.
@@ -295,6 +295,7 @@ def _play(stage: _Stage, s: Mixed) -> _Played:
     harm_i = np.zeros((n, n_types))
     etim = t.params["etim_threat"][:, None]
     iskp = t.params["iskp_threat"][:, None]
+    etim_share = t.etim_share                      # (n, T, E): 1 − P(s) in v1
     for mi in range(len(t.structure.first_moves)):
         w = s.move[:, mi][:, None]
         if not w.any():
@@ -313,7 +314,7 @@ def _play(stage: _Stage, s: Mixed) -> _Played:
             here = nxt == x
             rel_e[..., x] += w * (act * (stage.effect_etim[mi] * here)[:, None, :]).sum(-1)
             rel_i[..., x] += w * (act * (stage.effect_iskp[mi] * here)[:, None, :]).sum(-1)
-        harm_e += w * etim * (sig * (1.0 - t.p_s)).sum(axis=-1)
+        harm_e += w * etim * (sig * etim_share).sum(axis=-1)
         harm_i += w * iskp * (sig * t.p_d).sum(axis=-1)
     return _Played(china, taliban, to_rec, rel_e, rel_i, harm_e, harm_i)
 
@@ -400,7 +401,7 @@ def _as_mixed(stages: tuple[_Stage, _Stage], prof: _Profile) -> tuple[Mixed, Mix
         for mi, m in enumerate(st.first_moves):
             e = prof.effort_after[:, mi] if x == 0 else prof.effort[:, 1]
             r = prof.response_after[:, mi] if x == 0 else prof.response[:, 1]
-            efforts.append(one_hot(e.astype(np.int64), 3))
+            efforts.append(one_hot(e.astype(np.int64), st.n_efforts))
             responses.append(one_hot(_local(r, st, m), len(st.actions(m))))
         out.append(Mixed(move, tuple(efforts), tuple(responses)))
     return out[0], out[1]
@@ -437,7 +438,8 @@ def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
         moves = t.structure.first_moves
         n_sig = t.p_signal.shape[-1]
         return Mixed(np.full((n, len(moves)), 1.0 / len(moves)),
-                     tuple(np.full((n, n_types, 3), 1.0 / 3) for _ in moves),
+                     tuple(np.full((n, n_types, t.structure.n_efforts),
+                                   1.0 / t.structure.n_efforts) for _ in moves),
                      tuple(np.full((n, n_sig, len(t.structure.actions(m))),
                                    1.0 / len(t.structure.actions(m))) for m in moves))
 

@@ -34,7 +34,7 @@ __all__ = ["Mixed", "expected", "logit_step", "one_hot", "regret"]
 class Mixed:
     """Behaviour strategies in one state's stage game, per point.
 
-    ``move``: (n, M) China's first-move probabilities; ``effort``: per move, (n, T, 3) each
+    ``move``: (n, M) China's first-move probabilities; ``effort``: per move, (n, T, E) each
     type's effort probabilities; ``response``: per move, (n, S, F_m) China's final-action
     probabilities at each signal.
     """
@@ -79,7 +79,7 @@ class _Q:
     """Expected payoffs of every action at every information set of one state."""
 
     move: FloatArray                   # (n, M) China's value of each first move
-    effort: tuple[FloatArray, ...]     # per move (n, T, 3) each type's value of each effort
+    effort: tuple[FloatArray, ...]     # per move (n, T, E) each type's value of each effort
     response: tuple[FloatArray, ...]   # per move (n, S, F) China's value of each action
 
 

@@ -193,7 +193,7 @@ def pure_equivalent(t: GameTensors, rows: NDArray[np.int64], m_a: int,
 
     code_a, code_b = code(m_a, resp_a), code(m_b, resp_b)
     prior = t.prior[rows][:, :, None]                                        # (r, T, 1)
-    ps = t.p_signal[rows]                                                    # (r, T, 3, S)
+    ps = t.p_signal[rows]                                                    # (r, T, E, S)
     mass_a = prior * np.take_along_axis(ps, efforts_a[:, :, None, None], axis=2)[:, :, 0]
     mass_b = prior * np.take_along_axis(ps, efforts_b[:, :, None, None], axis=2)[:, :, 0]
     same_cell = (efforts_a[:, :, None] == efforts_b[:, :, None]) & (

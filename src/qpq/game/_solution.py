@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.game._spec import EFFORTS, GameStructure
+from qpq.game._spec import GameStructure
 from qpq.model import FirstMove
 
 __all__ = ["Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"]
@@ -31,7 +31,7 @@ class Continuation:
     first_move
         The first move it follows.
     taliban
-        (T, 3): each type's probability of harbour, restrain, crackdown.
+        (T, E): each type's probability of each of the structure's efforts.
     china
         (S, F): China's probability of each final action at each information set.
     china_value
@@ -85,7 +85,7 @@ class Equilibrium:
             m = c.first_move
             for i, t in enumerate(structure.types):
                 taliban[structure.taliban_infoset(t, m)] = {
-                    e.label: float(c.taliban[i, j]) for j, e in enumerate(EFFORTS)}
+                    e.label: float(c.taliban[i, j]) for j, e in enumerate(structure.efforts)}
             for k, sig in enumerate(structure.signals):
                 china[structure.china_infoset(m, sig)] = {
                     f.value: float(c.china[k, j]) for j, f in enumerate(structure.actions(m))}

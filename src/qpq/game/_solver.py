@@ -10,7 +10,7 @@ the first, :mod:`qpq.game._ensemble` the second:
 * :func:`solve_ensemble` — many parameter points at once (grids, Monte Carlo), pure PBE
   only, returning arrays (selected first move, label, flags, path statistics) for sweeps.
 
-Method (docs/model-game.md §3): per first move, the 3^T type-contingent
+Method (docs/model-game.md §3): per first move, the E^T type-contingent
 effort profiles; China's Bayes posterior at each (m, s, d, r) (every one is reached, since
 the chance moves have full support); China's best responses with ties kept; each type's
 optimality; then China's first move, which must be at least as good as every other first
@@ -46,7 +46,7 @@ from qpq.game._paths import (
 from qpq.game._payoffs import GameTensors, build_tensors
 from qpq.game._selection import select
 from qpq.game._solution import Continuation, Equilibrium, GameSolution, MixedSearchReport
-from qpq.game._spec import EFFORTS, FULL_GAME, GameStructure
+from qpq.game._spec import FULL_GAME, GameStructure
 from qpq.model import ParameterSet
 
 __all__ = ["DEFAULT_TOL", "METHOD", "EnsembleSolution", "pure_continuations", "solve",
@@ -85,7 +85,8 @@ def pure_continuations(t: GameTensors, m_index: int, k: KernelResult, tol: float
     was cut at its cap.
     """
     n_types = len(t.structure.types)
-    prof = profiles(n_types)
+    n_eff = t.structure.n_efforts
+    prof = profiles(n_types, n_eff)
     m = t.structure.first_moves[m_index]
     u_t = t.u_taliban[m_index][0]
     tw = t.p_signal[0][..., None] * u_t                     # (T, E, S, F)
@@ -95,7 +96,7 @@ def pure_continuations(t: GameTensors, m_index: int, k: KernelResult, tol: float
     cut = False
 
     def make(pi: int, resp: NDArray[np.int64]) -> Continuation:
-        taliban = np.zeros((n_types, 3))
+        taliban = np.zeros((n_types, n_eff))
         taliban[np.arange(n_types), prof[pi]] = 1.0
         china = np.zeros((n_sig, n_act))
         china[np.arange(n_sig), resp] = 1.0
@@ -273,7 +274,7 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
                 beliefs[structure.taliban_infoset(ty, c.first_move)] = {ty.label: 1.0}
         outcome = _outcome(t, mi, stats)
         outcome["effort_by_type"] = {
-            ty.label: {e.label: float(on.taliban[i, j]) for j, e in enumerate(EFFORTS)}
+            ty.label: {e.label: float(on.taliban[i, j]) for j, e in enumerate(structure.efforts)}
             for i, ty in enumerate(structure.types)}
         equilibria.append(Equilibrium(
             first_move=structure.first_moves[mi], continuations=conts,

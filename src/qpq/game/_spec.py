@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES, FinalAction, FirstMove, final_actions
 
 __all__ = [
+    "ALL_EFFORTS",
     "CHINA",
     "EFFORTS",
     "FULL_GAME",
@@ -42,19 +43,30 @@ TALIBAN = "Taliban"
 
 
 class Effort(IntEnum):
-    """The Taliban's effort e, ordered; intensities come from the parameters."""
+    """The Taliban's choices towards the militants; intensities come from the parameters.
+
+    HARBOUR, RESTRAIN and CRACKDOWN are v1's ordered efforts (intensity 0,
+    ``restrain_intensity``, ``crackdown_intensity``). COOPT absorbs the militants into the
+    Taliban's own forces (docs/model-game.md §11, "Co-optation"): not a point on the
+    intensity scale but a choice of another kind, with its own signal, pull and cost.
+    """
 
     HARBOUR = 0
     RESTRAIN = 1
     CRACKDOWN = 2
+    COOPT = 3
 
     @property
     def label(self) -> str:
-        """Action label: ``harbour``, ``restrain`` or ``crackdown``."""
+        """Action label: ``harbour``, ``restrain``, ``crackdown`` or ``coopt``."""
         return self.name.lower()
 
 
-EFFORTS: tuple[Effort, ...] = tuple(Effort)
+EFFORTS: tuple[Effort, ...] = (Effort.HARBOUR, Effort.RESTRAIN, Effort.CRACKDOWN)
+"""v1's three efforts: the default of every :class:`GameStructure`."""
+
+ALL_EFFORTS: tuple[Effort, ...] = tuple(Effort)
+"""Every choice the model knows, co-optation included."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -162,6 +174,9 @@ class GameStructure:
         China's first moves included, least committal first.
     un_report
         Whether the UN report r is drawn and observed by China.
+    efforts
+        The Taliban's choices included, in the order of every effort axis (default v1's
+        three; :data:`ALL_EFFORTS` adds co-optation).
     readings
         The named reading choices (:class:`Readings`); the defaults keep the spec's
         readings as documented in docs/model-game.md §2.
@@ -170,6 +185,7 @@ class GameStructure:
     types: tuple[TalibanType, ...] = TYPES
     first_moves: tuple[FirstMove, ...] = FIRST_MOVES
     un_report: bool = True
+    efforts: tuple[Effort, ...] = EFFORTS
     readings: Readings = DEFAULT_READINGS
     players: tuple[str, str] = (CHINA, TALIBAN)
     chance_moves: tuple[ChanceMove, ...] = field(default=(
@@ -196,6 +212,11 @@ class GameStructure:
             raise ValueError("a game needs at least one type and one first move")
         if len(set(self.types)) != len(self.types):
             raise ValueError("types repeat")
+        if (not self.efforts or self.efforts[0] is not Effort.HARBOUR
+                or list(self.efforts) != sorted(set(self.efforts))):
+            raise ValueError("efforts must start with harbour and follow the order harbour, "
+                             "restrain, crackdown, coopt without repeats (every effort axis "
+                             "puts harbour first)")
         if not self.un_report and any(m.promise is not None and m.promise.needs_report
                                       for m in self.first_moves):
             raise ValueError("a promise that reads the UN report needs un_report=True")
@@ -281,9 +302,19 @@ class GameStructure:
         return np.array([FINAL_ACTIONS.index(f) for f in self.actions(m)], dtype=np.int64)
 
     @property
+    def n_efforts(self) -> int:
+        """E: the number of the Taliban's choices (the length of every effort axis)."""
+        return len(self.efforts)
+
+    @property
+    def has_coopt(self) -> bool:
+        """Whether co-optation is among the Taliban's choices."""
+        return Effort.COOPT in self.efforts
+
+    @property
     def n_profiles(self) -> int:
-        """Number of type-contingent pure effort profiles, 3^(number of types)."""
-        return int(3 ** len(self.types))
+        """Number of type-contingent pure effort profiles, E^(number of types)."""
+        return int(self.n_efforts ** len(self.types))
 
     # ------------------------------------------------------------------ labels
 
@@ -308,10 +339,11 @@ class GameStructure:
             "players": list(self.players),
             "types": [t.label for t in self.types],
             "first_moves": [m.label for m in self.first_moves],
-            "efforts": [e.label for e in EFFORTS],
+            "efforts": [e.label for e in self.efforts],
             "chance_moves": [
                 {"name": c.name, "outcomes": list(c.outcomes), "depends_on": list(c.depends_on),
-                 "formula": c.formula}
+                 "formula": c.formula + _COOPT_FORMULAS.get(c.name, "") if self.has_coopt
+                 else c.formula}
                 for c in self.chance_moves if c.name != "un_report" or self.un_report],
             "information": {k: v for k, v in self.information},
             "final_actions": {m.label: [f.value for f in self.actions(m)]
@@ -322,6 +354,12 @@ class GameStructure:
             **({"readings": self.readings.changed()} if self.readings.changed() else {}),
         }
 
+
+_COOPT_FORMULAS = {
+    "suppression": "; coopt: kappa*coopt_visibility in place of kappa*e",
+    "defection": "; coopt: e = 0 and iskp_pull scaled by coopt_pull_scale",
+}
+"""How co-optation changes the chance moves' formulas (docs/model-game.md §11)."""
 
 FULL_GAME = GameStructure()
 """The full game: four types, six first moves, UN report."""

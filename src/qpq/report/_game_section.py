@@ -8,14 +8,15 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from qpq.game import solve
+from qpq.game import FULL_GAME, solve
 from qpq.model import ParameterRegistry
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent
 
 __all__ = ["game_section"]
 
-EFFORTS = ("harbour", "restrain", "crackdown")
+EFFORTS = tuple(e.label for e in FULL_GAME.efforts)
+"""The efforts of the game the section solves, in their order (colours follow it)."""
 
 
 def _effort_chart(equilibria: list[dict[str, Any]]) -> Any:
@@ -35,7 +36,7 @@ def _effort_chart(equilibria: list[dict[str, Any]]) -> Any:
         x=alt.X("equilibrium:N", sort=alt.SortField("order"), title="equilibrium (* selected)"),
         y=alt.Y("type:N", title="Taliban type"),
         color=alt.Color("effort:N", title="main effort", sort=list(EFFORTS),
-                        scale=alt.Scale(domain=list(EFFORTS), range=OKABE_ITO[4:7])),
+                        scale=alt.Scale(domain=list(EFFORTS), range=OKABE_ITO[4:4 + len(EFFORTS)])),
         opacity=alt.Opacity("share:Q", title="its share", scale=alt.Scale(domain=[0.5, 1])),
         tooltip=["equilibrium:N", "first move:N", "label:N", "type:N", "play:N"],
     ).properties(width=max(240, 28 * len(equilibria)), height=150)

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import gammaincinv
 
 from qpq.errors import BadInputError
 from qpq.game import FULL_GAME
@@ -52,6 +53,7 @@ from qpq.model import (
 )
 from qpq.sim._flows import militant_flows
 from qpq.sim._lookup import (
+    N_EFFORTS,
     N_REPORT_FREE,
     N_SIGNALS,
     N_TYPES,
@@ -181,8 +183,8 @@ class Dynamics:
                                     f"{policy.name!r}")
             self.n_m = int(table.move.shape[3])
             self.move_flat = table.move.reshape(-1, self.n_m)
-            self.eff0_flat = table.effort0.reshape(-1, N_TYPES, 3)
-            self.eff1_flat = table.effort1.reshape(-1, N_TYPES, 3)
+            self.eff0_flat = table.effort0.reshape(-1, N_TYPES, N_EFFORTS)
+            self.eff1_flat = table.effort1.reshape(-1, N_TYPES, N_EFFORTS)
             self.resp0_flat = table.response0.reshape(-1, N_FINAL)
             self.resp1_flat = table.response1.reshape(-1, N_FINAL)
             # most cells are pure: their choices as indices (−1 where a draw is needed), so
@@ -251,6 +253,8 @@ class Dynamics:
         us = float(self.timeline.us_presence[i])
         in_power = self.timeline.in_power(q)
         self._draw()
+        if self.v2:
+            self._draw_choices()
         n_rec = int(self.timeline.recognitions[i])
         r = int(self.stage_index[i] if self.v2 else self.timeline.regime_index[i])
         pq: dict[str, Any] = dict(p)
@@ -329,14 +333,21 @@ class Dynamics:
         iskp_term = (p["iskp_attack_weight"] * st.strength * st.iskp
                      * (1.0 - p["planb_covers_iskp"] * planb_eff))
         rate = p["attack_rate"] / 100.0
-        toward = rate * (free * st.border + iskp_term)
-        lam_china = toward * (1.0 - p["cross_border_share"])
-        lam_ca = toward * p["cross_border_share"]
-        exposure = np.where(m == BOYCOTT, p["boycott_exposure"], 1.0)
-        lam_nat = rate * exposure * (p["interior_reach"] * free * (st.border + st.interior)
-                                     + iskp_term)
+        mix: Any = 1.0
+        if self.v2:
+            lam_china, lam_nat, lam_ca = self._attack_rates_v2(i, m, free, planb_eff)
+            k = np.asarray(p["attack_dispersion"], dtype=float)
+            mix = gammaincinv(k, np.clip(self.uc[3:6], 1e-12, 1.0 - 1e-12)) / k
+        else:
+            toward = rate * (free * st.border + iskp_term)
+            lam_china = toward * (1.0 - p["cross_border_share"])
+            lam_ca = toward * p["cross_border_share"]
+            exposure = np.where(m == BOYCOTT, p["boycott_exposure"], 1.0)
+            lam_nat = rate * exposure * (p["interior_reach"] * free * (st.border + st.interior)
+                                         + iskp_term)
+        # model v2: negative binomial counts, the rates mixed by gamma draws of mean 1
         a_china, a_nat, a_ca = poisson_inverse(
-            np.stack([lam_china, lam_nat, lam_ca]),
+            np.stack([lam_china, lam_nat, lam_ca]) * mix,
             u[Stream.ATTACK_CHINA:Stream.ATTACK_CENTRAL_ASIA + 1])
 
         # 6. flows ---------------------------------------------------------------------
@@ -364,6 +375,38 @@ class Dynamics:
 
     # ------------------------------------------------------------------ model v2
 
+    def _attribute(self, name: str, i: int, default: float) -> float:
+        return float(self.timeline.attributes[name][i]) if name in self.timeline.attributes \
+            else default
+
+    def _attack_rates_v2(self, i: int, m: NDArray[np.int64], free: FloatArray,
+                         planb_eff: Any) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Model v2's attack rates: by target region and perpetrator, scaled by exposure.
+
+        ETIM/TIP attack from the unsuppressed border stock (into China and, as
+        ``cross_border_share``, into Central Asia) and from border and interior against
+        Chinese nationals in Afghanistan; ISKP attacks Chinese targets in proportion to its
+        strength while it names China as a target. Attacks on Chinese nationals and interests
+        scale with China's sourced exposure in the region (``china_exposure_*``; 1 where the
+        timeline has none), and with ``boycott_exposure`` while China boycotts. These are
+        the expected rates; the counts mix them with gamma draws (see :meth:`step`).
+        """
+        st, p = self.s, self.p
+        rate = p["attack_rate"] / 100.0
+        share = p["cross_border_share"]
+        targets = self._attribute("iskp_targets_china", i, 1.0)
+        exp_af = self._attribute("china_exposure_afghanistan", i, 1.0)
+        exp_ca = self._attribute("china_exposure_central_asia", i, 1.0)
+        boycott = np.where(m == BOYCOTT, p["boycott_exposure"], 1.0)
+        iskp = (p["iskp_china_attack_rate"] * st.strength * targets
+                * (1.0 - p["planb_covers_iskp"] * planb_eff))
+        etim_out = rate * free * st.border
+        lam_china = etim_out * (1.0 - share)
+        lam_ca = exp_ca * (etim_out * share + iskp * share)
+        lam_nat = exp_af * boycott * (rate * p["interior_reach"] * free
+                                      * (st.border + st.interior) + iskp)
+        return lam_china, lam_nat, lam_ca
+
     def _draw_choices(self) -> None:
         for gen, lo, hi in self.choice_gens:
             self.uc[:, lo:hi] = gen.random((N_CHOICE_UNIFORMS, hi - lo))
@@ -385,7 +428,6 @@ class Dynamics:
         type's effort index, its pressure and its defection probability.
         """
         st, n = self.s, self.s.n
-        self._draw_choices()
         rec = st.recognised
         m = self.move_idx[cell]
         draw = np.flatnonzero(m < 0)
@@ -400,7 +442,7 @@ class Dynamics:
             if draw.size:
                 probs = np.where(rec[draw, None], self.eff1_flat[cell[draw], :, :].reshape(
                     draw.size, -1), self.eff0_flat[row0[draw]].reshape(draw.size, -1))
-                own = probs.reshape(draw.size, N_TYPES, 3)[np.arange(draw.size),
+                own = probs.reshape(draw.size, N_TYPES, N_EFFORTS)[np.arange(draw.size),
                                                            st.type_index[draw]]
                 e_idx[draw] = self._pick(own, self.uc[1, draw])
         else:

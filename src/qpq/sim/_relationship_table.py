@@ -43,10 +43,10 @@ class RelationshipTable:
     move
         (P, R, G, M): China's first-move probabilities while unrecognised (FIRST_MOVES order).
     effort0
-        (P, R, G, M, T, 3): each type's effort probabilities after each first move, while
+        (P, R, G, M, T, E): each type's effort probabilities after each first move, while
         unrecognised.
     effort1
-        (P, R, G, T, 3): the same once recognised.
+        (P, R, G, T, E): the same once recognised.
     response0
         (P, R, G, M, S, A): China's final-action probabilities (A = FINAL_ACTIONS) at each
         signal after each first move, while unrecognised.
@@ -105,10 +105,11 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
     n_pr, n_g = pool.size * len(regimes), grid_size
     n_m, n_t, n_s, n_a = (len(FIRST_MOVES), len(FULL_GAME.types), len(FULL_GAME.signals),
                           len(FINAL_ACTIONS))
+    n_e = FULL_GAME.n_efforts          # the simulator plays v1's three efforts
     total = n_pr * n_g
     move = np.zeros((total, n_m))
-    effort0 = np.zeros((total, n_m, n_t, 3))
-    effort1 = np.zeros((total, n_t, 3))
+    effort0 = np.zeros((total, n_m, n_t, n_e))
+    effort1 = np.zeros((total, n_t, n_e))
     response0 = np.zeros((total, n_m, n_s, n_a))
     response1 = np.zeros((total, n_s, n_a))
     regret = np.zeros(total)
@@ -139,7 +140,7 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
     shape = (pool.size, len(regimes), grid_size)
     return RelationshipTable(
         grid=grid, regimes=regimes, move=move.reshape(*shape, n_m),
-        effort0=effort0.reshape(*shape, n_m, n_t, 3), effort1=effort1.reshape(*shape, n_t, 3),
+        effort0=effort0.reshape(*shape, n_m, n_t, n_e), effort1=effort1.reshape(*shape, n_t, n_e),
         response0=response0.reshape(*shape, n_m, n_s, n_a),
         response1=response1.reshape(*shape, n_s, n_a), regret=regret.reshape(shape),
         traced=traced.reshape(shape), pure=pure.reshape(shape), value=value.reshape(shape))

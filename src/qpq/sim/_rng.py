@@ -73,9 +73,10 @@ def block_generator(seed: int, purpose: Purpose, block: int) -> np.random.Genera
 CHOICE_KEY = 100
 """First element of the key of model v2's choice streams (no purpose uses it)."""
 
-N_CHOICE_UNIFORMS = 3
-"""Uniforms per scenario per quarter for model v2's mixed choices: China's first move,
-the Taliban's effort, China's final action (in that order)."""
+N_CHOICE_UNIFORMS = 6
+"""Uniforms per scenario per quarter for model v2's own draws: China's first move, the
+Taliban's effort, China's final action, then the gamma multipliers of the attack rates on
+China, on Chinese nationals in Afghanistan and into Central Asia (in that order)."""
 
 
 def choice_generator(seed: int, purpose: Purpose, block: int) -> np.random.Generator:

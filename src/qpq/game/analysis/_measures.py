@@ -72,9 +72,9 @@ class Measured:
 
 
 def _behaviour(prof_idx: NDArray[np.int64], resp: NDArray[np.integer], n_act: int,
-               n_types: int) -> tuple[FloatArray, FloatArray]:
-    eff = profiles(n_types)[prof_idx]
-    talib = np.zeros((eff.shape[0], n_types, 3))
+               n_types: int, n_eff: int) -> tuple[FloatArray, FloatArray]:
+    eff = profiles(n_types, n_eff)[prof_idx]
+    talib = np.zeros((eff.shape[0], n_types, n_eff))
     np.put_along_axis(talib, eff[..., None], 1.0, axis=2)
     china = np.zeros((resp.shape[0], resp.shape[1], n_act))
     np.put_along_axis(china, resp[..., None].astype(np.int64), 1.0, axis=2)
@@ -86,7 +86,8 @@ def _move_stats(t: GameTensors, sol: EnsembleSolution, mi: int, rows: NDArray[np
     """Path statistics of China's preferred continuation after move ``mi`` at ``rows``."""
     sub = t.take(rows, (mi,))
     talib, china = _behaviour(sol.move_profile[rows, mi], sol.move_response[rows, mi],
-                              sub.u_china[0].shape[-1], len(t.structure.types))
+                              sub.u_china[0].shape[-1], len(t.structure.types),
+                              t.structure.n_efforts)
     return path_statistics(sub, 0, talib, china)
 
 
@@ -125,13 +126,14 @@ def choice_margin(t: GameTensors, sol: EnsembleSolution) -> FloatArray:
         other = np.delete(vals[rows], mi, axis=1)
         china_gap = (np.abs(sol.stats["china_value"][rows] - other.max(axis=1))
                      if other.shape[1] else np.full(rows.size, np.inf))
-        eff = profiles(n_types)[sol.selected_profile[rows]]                       # (r, T)
+        eff = profiles(n_types, t.structure.n_efforts)[sol.selected_profile[rows]]  # (r, T)
         resp = sol.move_response[rows, mi].astype(np.int64)                       # (r, S)
         u = np.take_along_axis(t.u_taliban[mi][rows], resp[:, None, None, :, None],
                                axis=4)[..., 0]                                    # (r,T,E,S)
         tv = (t.p_signal[rows] * u).sum(axis=3)                                   # (r, T, E)
         own = np.take_along_axis(tv, eff[..., None], axis=2)[..., 0]
-        alt = np.where(np.arange(3)[None, None, :] == eff[..., None], -np.inf, tv).max(
+        alt = np.where(np.arange(tv.shape[2])[None, None, :] == eff[..., None], -np.inf,
+                       tv).max(
             axis=2)
         out[rows] = np.minimum(china_gap, (own - alt).min(axis=1))
     return out
@@ -266,7 +268,7 @@ def _p5_path(p: Params, sol: EnsembleSolution, c_low: float, tol: float) -> Meas
         prof = np.repeat(sol.selected_profile[rows], PATH_GRID)
         resp = np.repeat(sol.move_response[rows, mi], PATH_GRID, axis=0)
         talib, china = _behaviour(prof, resp, sub.u_china[0].shape[-1],
-                                  len(FULL_GAME.types))
+                                  len(FULL_GAME.types), FULL_GAME.n_efforts)
         sec[rows] = path_statistics(sub, 0, talib, china).security.reshape(-1, PATH_GRID)
     defined = sol.has_pure
     cracks = defined & (sol.efforts == 2).any(axis=1)
@@ -395,7 +397,8 @@ def _p7(t: GameTensors, sol: EnsembleSolution, p: Params, tol: float) -> Measure
         rows = np.flatnonzero(sol.move_profile[:, mi] >= 0)
         acts = FULL_GAME.actions(m)
         i_pb, i_in = acts.index(FinalAction.PLAN_B), acts.index(FinalAction.INTERVENE)
-        eff = profiles(len(FULL_GAME.types))[sol.move_profile[rows, mi]]          # (r, T)
+        eff = profiles(len(FULL_GAME.types), FULL_GAME.n_efforts)[
+            sol.move_profile[rows, mi]]                                             # (r, T)
         u = t.u_china[mi][rows]                                                     # (r,T,E,S,F)
         w = t.prior[rows][:, :, None] * np.take_along_axis(
             t.p_signal[rows], eff[:, :, None, None], axis=2)[:, :, 0]               # (r, T, S)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.game._spec import TYPES, GameStructure
+from qpq.game._spec import EFFORTS, TYPES, Effort, GameStructure
 from qpq.game.validation._efg import to_efg
 from qpq.game.validation._reference import expected_payoffs, reach
 from qpq.game.validation._tree import Profile, Tree, build_tree
@@ -116,13 +116,16 @@ def subgame_agent_regrets(params: ParameterSet | Mapping[str, float],
     return out
 
 
-def reduced_structure(first_move: FirstMove, high_capacity: bool = True) -> GameStructure:
+def reduced_structure(first_move: FirstMove, high_capacity: bool = True,
+                      efforts: tuple[Effort, ...] = EFFORTS) -> GameStructure:
     """A member small enough for pygambit's global solvers.
 
-    Types S and I at one capacity, one first move, no UN report.
+    Types S and I at one capacity, one first move, no UN report (``efforts``: v1's three
+    unless given).
     """
     types = tuple(t for t in TYPES if t.high_capacity == high_capacity)
-    return GameStructure(types=types, first_moves=(first_move,), un_report=False)
+    return GameStructure(types=types, first_moves=(first_move,), un_report=False,
+                         efforts=efforts)
 
 
 def gambit_equilibria(tree: Tree, method: str) -> list[dict[str, dict[str, dict[str, float]]]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from qpq.game._relationship import Relationship
-from qpq.game._spec import EFFORTS, TalibanType
+from qpq.game._spec import Effort, TalibanType
 from qpq.game.validation._tree import Tree, build_tree
 from qpq.model import (
     FinalAction,
@@ -20,6 +20,8 @@ from qpq.model import (
     MoveKind,
     consequence,
     defection_prob,
+    expected_etim_share,
+    signal_pressure,
     suppression_prob,
 )
 
@@ -39,12 +41,16 @@ def _next_harm(rel: Relationship, i: int, t_index: int, p: dict[str, float]
     """(ETIM, ISKP) harm expected next quarter in each state, for one type."""
     t = rel.structure.types[t_index]
     kappa = p["capacity_high"] if t.high_capacity else p["capacity_low"]
-    intensity = (0.0, p["restrain_intensity"], p["crackdown_intensity"])
+    intensity = {Effort.HARBOUR: 0.0, Effort.RESTRAIN: p["restrain_intensity"],
+                 Effort.CRACKDOWN: p["crackdown_intensity"], Effort.COOPT: 0.0}
+    st = rel.structure
     out = []
     for state in (0, 1):
-        pressure = kappa * intensity[int(rel.effort[i, state, t_index])]
-        out.append((p["etim_threat"] * (1.0 - float(suppression_prob(pressure, p))),
-                    p["iskp_threat"] * float(defection_prob(pressure, p))))
+        e = st.efforts[int(rel.effort[i, state, t_index])]
+        co = float(e is Effort.COOPT) if st.has_coopt else None
+        sigma_s = float(suppression_prob(signal_pressure(kappa, intensity[e], p, co), p))
+        out.append((p["etim_threat"] * float(expected_etim_share(sigma_s, p, co)),
+                    p["iskp_threat"] * float(defection_prob(kappa * intensity[e], p, co))))
     return out[0], out[1]
 
 
@@ -71,7 +77,8 @@ def stage_tree(rel: Relationship, i: int, state: int) -> Tree:
                 delta * float(rel.taliban_value[i, nxt, k]))
 
     structure = rel.structure if state == 0 else type(rel.structure)(
-        types=types, first_moves=(_RECOGNIZE,), un_report=rel.structure.un_report)
+        types=types, first_moves=(_RECOGNIZE,), un_report=rel.structure.un_report,
+        efforts=rel.structure.efforts)
     return build_tree(p, structure, continuation=continuation,
                       title=f"qpq model v2 stage game ({('unrecognised', 'recognised')[state]})")
 
@@ -87,7 +94,7 @@ def stage_strategy(rel: Relationship, i: int, state: int) -> Strategy:
     for mi, m in enumerate(moves):
         for k, t in enumerate(st.types):
             taliban[st.taliban_infoset(t, m)] = {
-                e.label: float(mixed.effort[mi][i, k, int(e)]) for e in EFFORTS}
+                e.label: float(mixed.effort[mi][i, k, j]) for j, e in enumerate(st.efforts)}
         for j, g in enumerate(st.signals):
             china[st.china_infoset(m, g)] = {
                 f.value: float(mixed.response[mi][i, j, a]) for a, f in enumerate(st.actions(m))}

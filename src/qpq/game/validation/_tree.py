@@ -23,7 +23,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qpq.game._spec import EFFORTS, FULL_GAME, GameStructure, TalibanType
+from qpq.game._spec import FULL_GAME, Effort, GameStructure, TalibanType
 from qpq.model import (
     FinalAction,
     FirstMove,
@@ -33,6 +33,7 @@ from qpq.model import (
     china_utility,
     consequence,
     defection_prob,
+    signal_pressure,
     suppression_prob,
     taliban_utility,
     un_close_prob,
@@ -157,7 +158,8 @@ def build_tree(params: ParameterSet | Mapping[str, float],
     weights = np.array([(ps if t.sincere else 1 - ps) * (ph if t.high_capacity else 1 - ph)
                         for t in structure.types])
     prior = weights / weights.sum()
-    intensity = (0.0, _scalar(p, "restrain_intensity"), _scalar(p, "crackdown_intensity"))
+    intensity = {Effort.HARBOUR: 0.0, Effort.RESTRAIN: _scalar(p, "restrain_intensity"),
+                 Effort.CRACKDOWN: _scalar(p, "crackdown_intensity"), Effort.COOPT: 0.0}
     root = Node("decision", player=china, infoset=structure.first_infoset(),
                 actions=tuple(m.label for m in structure.first_moves))
     for m in structure.first_moves:
@@ -169,12 +171,14 @@ def build_tree(params: ParameterSet | Mapping[str, float],
         for t in structure.types:
             kappa = _scalar(p, "capacity_high" if t.high_capacity else "capacity_low")
             tnode = Node("decision", player=taliban, infoset=structure.taliban_infoset(t, m),
-                         actions=tuple(e.label for e in EFFORTS))
+                         actions=tuple(e.label for e in structure.efforts))
             nature.children.append(tnode)
-            for e in EFFORTS:
-                eff = intensity[int(e)]
-                sigma_s = float(suppression_prob(kappa * eff, p))
-                sigma_d = float(defection_prob(kappa * eff, p))
+            for e in structure.efforts:
+                eff = intensity[e]
+                # co-optation's flag only where the structure has it (None: v1's formulas)
+                co = float(e is Effort.COOPT) if structure.has_coopt else None
+                sigma_s = float(suppression_prob(signal_pressure(kappa, eff, p, co), p))
+                sigma_d = float(defection_prob(kappa * eff, p, co))
                 close = float(un_close_prob(float(t.sincere), p))
                 where = f"{t.label}|{m.label}|{e.label}"
                 snode = Node("chance", infoset=f"N|s|{where}", actions=("s0", "s1"),
@@ -209,11 +213,11 @@ def build_tree(params: ParameterSet | Mapping[str, float],
                                     sincere=float(t.sincere), kappa=kappa, effort=eff, p=p,
                                     kappa_in_defection=(
                                         structure.readings.kappa_in_future_defection),
-                                    **flags)
+                                    coopt=co, **flags)
                                 ut = taliban_utility(
                                     aid=float(c.aid), boycott=float(m.kind is MoveKind.BOYCOTT),
                                     s=g.s, d=g.d, sincere=float(t.sincere), effort=eff, p=p,
-                                    **flags)
+                                    coopt=co, **flags)
                                 extra = ((0.0, 0.0) if continuation is None
                                          else continuation(t, m, f))
                                 cnode.children.append(Node(

@@ -1,0 +1,82 @@
+"""Model v2's attacks: by region and perpetrator, scaled by exposure, overdispersed.
+
+Checked on the quarters of the built-in history (2022-2024: ISKP present and naming China,
+China's exposure sourced) and on the same history with attributes overridden, one quarter
+at a time through the dynamics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from qpq.sim import build_relationship_table, build_timeline, default_pool
+from qpq.sim._engine import RunSpec
+from qpq.sim._timeline import Override
+from tests.sim.conftest import stepper
+
+START, STOP = dt.date(2023, 1, 1), dt.date(2023, 12, 31)
+
+
+def _spec(case, registry, n: int = 4096, overrides: dict[str, float] | None = None,
+          timeline_overrides: tuple[Override, ...] = ()) -> RunSpec:
+    pool = default_pool(registry, overrides or {})
+    tl = build_timeline(case, START, STOP, timeline_overrides)
+    table = build_relationship_table(pool, tl.v2_regimes()[0], 2)
+    return RunSpec(timeline=tl, pool=pool, table=table, policy="equilibrium", n=n, seed=3)
+
+
+def _quarter(spec: RunSpec, strength: float = 0.6, militants: bool = True
+             ) -> dict[str, np.ndarray]:
+    dyn = stepper(spec)
+    dyn.s.strength[:] = strength
+    dyn.s.founded[:] = True
+    if not militants:                      # only ISKP left to attack
+        dyn.s.border[:] = 0.0
+        dyn.s.interior[:] = 0.0
+    return dyn.step(spec.timeline.start)
+
+
+def test_no_exposure_no_attacks_on_nationals(case, registry) -> None:
+    base = _quarter(_spec(case, registry))
+    assert base["expected_attacks_nationals"].mean() > 0
+    none = _quarter(_spec(case, registry, timeline_overrides=(
+        Override("china_exposure_afghanistan", 0.0, START),)))
+    assert none["expected_attacks_nationals"].max() == 0.0
+    assert none["attacks_nationals"].max() == 0.0
+    # attacks into China do not depend on China's exposure abroad
+    np.testing.assert_array_equal(none["expected_attacks_china"], base["expected_attacks_china"])
+
+
+def test_iskp_attacks_chinese_targets_only_while_it_names_china(case, registry) -> None:
+    """Without border militants only ISKP attacks; it stops when it does not target China."""
+    on = _quarter(_spec(case, registry), militants=False)
+    off = _quarter(_spec(case, registry, timeline_overrides=(
+        Override("iskp_targets_china", 0.0, START),)), militants=False)
+    assert on["expected_attacks_nationals"].mean() > 0
+    assert on["expected_attacks_china"].max() == 0.0          # ISKP does not strike Xinjiang
+    assert off["expected_attacks_nationals"].max() == 0.0
+    assert off["expected_attacks_central_asia"].max() == 0.0
+    # linear in ISKP's strength
+    half = _quarter(_spec(case, registry), strength=0.3, militants=False)
+    np.testing.assert_allclose(half["expected_attacks_nationals"],
+                               on["expected_attacks_nationals"] / 2, rtol=1e-12)
+
+
+def test_counts_are_negative_binomial(case, registry) -> None:
+    """Gamma-mixed Poisson: mean = the expected rate; variance = mean + mean²/k."""
+    n = 40_000
+    ratios = {}
+    for k in (0.2, 50.0):
+        spec = _spec(case, registry, n=n, overrides={
+            "attack_dispersion": k, "iskp_china_attack_rate": 1.0})
+        out = _quarter(spec, strength=1.0, militants=False)
+        lam = out["expected_attacks_nationals"]
+        counts = out["attacks_nationals"]
+        assert np.ptp(lam) < 1e-12                          # one rate for every scenario
+        mu = float(lam[0])
+        assert abs(counts.mean() - mu) <= 4 * np.sqrt((mu + mu * mu / k) / n)
+        ratios[k] = counts.var() / counts.mean()
+        assert abs(ratios[k] - (1 + mu / k)) <= 0.15 * (1 + mu / k)
+    assert ratios[0.2] > 2 * ratios[50.0]

@@ -26,6 +26,10 @@ EMA_PY = ROOT / "bench" / "peers" / "ema" / ".venv" / "bin" / "python"
 LEVERS = [arg for p in RUN_POLICIES for arg in ("--lever", p)]
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _qpq(*args: str) -> list[str]:
     return [sys.executable, "-m", "qpq", *args]
 
@@ -37,8 +41,11 @@ def test_sigint_keeps_finished_chunks_and_resume_equals_an_uninterrupted_run(
     scen = scenario_file()
     run = tmp_path / "run"
     args = ["explore", "run", str(scen), "--method", "mc", "--n", "8000", *LEVERS]
+    # a child inherits an ignored SIGINT (pytest started as a background job of a
+    # non-interactive shell); Ctrl-C at a terminal reaches a run whose SIGINT is the default
     proc = subprocess.Popen(_qpq(*args, "--out", str(run), *executor),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
     deadline = time.monotonic() + 240
     done: set[int] = set()
     while len(done) < 2:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from qpq.game._relationship import (
         Relationship,
         solve_relationship,
+        stage_params,
     )
     from qpq.game._solution import (
         Continuation,
@@ -104,6 +105,7 @@ __all__ = [
     "solve",
     "solve_ensemble",
     "solve_relationship",
+    "stage_params",
     "to_efg",
     "type_prior",
     "write_efg",
@@ -116,7 +118,7 @@ _EXPORTS = {
     "qpq.game._ensemble": ("EnsembleSolution", "solve_ensemble"),
     "qpq.game._labels": ("LABELS", "SELECTION_RULE"),
     "qpq.game._payoffs": ("type_prior",),
-    "qpq.game._relationship": ("Relationship", "solve_relationship"),
+    "qpq.game._relationship": ("Relationship", "solve_relationship", "stage_params"),
     "qpq.game._solution": ("Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"),
     "qpq.game._solver": ("DEFAULT_TOL", "solve"),
     "qpq.game._spec": (

@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from scipy.special import gammaincinv
 
 from qpq.errors import BadInputError
-from qpq.game import FULL_GAME
+from qpq.game import FULL_GAME, stage_params
 from qpq.model import (
     apply_history,
     china_utility,
@@ -274,7 +274,7 @@ class Dynamics:
         if in_power and self.v2:
             g = grid_index(mu_lookup, self.n_g)
             cell = (self.base_index + r) * self.n_g + g
-            m, e_all, e_idx, x, sigma_d = self._choose_v2(cell, pq)
+            m, row0, e_all, e_idx, x, sigma_d = self._choose_v2(cell, pq)
             effort = self.intensity_flat[e_idx * n + self.rows]
         elif in_power:
             g = grid_index(mu_lookup, self.n_g)
@@ -358,7 +358,7 @@ class Dynamics:
         attacked = (a_china + a_nat) > 0
         st.quiet = np.where(attacked, 0, st.quiet + 1)
         if in_power and self.v2:
-            f, consequences = self._final_v2(m, e_all, s, d, close, exists, cell, pq)
+            f, consequences = self._final_v2(m, row0, e_all, s, d, close, exists, cell, pq)
         elif types is not None:
             f, consequences = self._final(m, types, s, d, close, report, exists, cell, pq)
         else:
@@ -367,7 +367,7 @@ class Dynamics:
             st.recognised = np.zeros(n, dtype=bool)
             st.planb = np.zeros(n, dtype=np.int8)
         self._evolve(exists, flows["to_iskp"], us, in_power)
-        relief = (planb_eff, s, d, was_recognised)
+        relief = (planb_eff, was_recognised)
         out.update(self._outputs(flows, m, f, consequences, s, d, report, close, e_idx,
                                  effort, pq, (a_china, a_nat, a_ca), (lam_china, lam_nat, lam_ca),
                                  relief))
@@ -419,13 +419,21 @@ class Dynamics:
         out: NDArray[np.int64] = np.minimum(idx, probs.shape[1] - 1).astype(np.int64)
         return out
 
+    def _effort_probs(self, cell: NDArray[np.int64], row0: NDArray[np.int64],
+                      rows: NDArray[np.int64]) -> FloatArray:
+        """(k, T, E): every type's effort probabilities at scenarios ``rows``."""
+        rec = self.s.recognised[rows]
+        return np.where(rec[:, None, None], self.eff1_flat[cell[rows]],
+                        self.eff0_flat[row0[rows]])
+
     def _choose_v2(self, cell: NDArray[np.int64], pq: Mapping[str, Any]
                    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
-                              FloatArray, FloatArray]:
+                              NDArray[np.int64], FloatArray, FloatArray]:
         """Model v2: China's first move and the type's effort from the stationary strategies.
 
-        Returns the move, every type's effort index (n, T; −1 where the type mixes), the true
-        type's effort index, its pressure and its defection probability.
+        Returns the move, the row of the unrecognised state's effort table (per scenario),
+        every type's effort index (n, T; −1 where the type mixes), the true type's effort
+        index, its pressure and its defection probability.
         """
         st, n = self.s, self.s.n
         rec = st.recognised
@@ -440,18 +448,16 @@ class Dynamics:
             e_idx = e_all[self.rows, st.type_index]
             draw = np.flatnonzero(e_idx < 0)
             if draw.size:
-                probs = np.where(rec[draw, None], self.eff1_flat[cell[draw], :, :].reshape(
-                    draw.size, -1), self.eff0_flat[row0[draw]].reshape(draw.size, -1))
-                own = probs.reshape(draw.size, N_TYPES, N_EFFORTS)[np.arange(draw.size),
+                own = self._effort_probs(cell, row0, draw)[np.arange(draw.size),
                                                            st.type_index[draw]]
                 e_idx[draw] = self._pick(own, self.uc[1, draw])
         else:
             e_idx = np.full(n, self.options.forced_effort, dtype=np.int64)
         x = self.kappa_true * st.control * self.intensity_flat[e_idx * n + self.rows]
-        self._rows0 = row0
-        return m, e_all, e_idx, x, defection_prob(x, pq)
+        return m, row0, e_all, e_idx, x, defection_prob(x, pq)
 
-    def _final_v2(self, m: NDArray[np.int64], e_all: NDArray[np.int64], s: NDArray[np.bool_],
+    def _final_v2(self, m: NDArray[np.int64], row0: NDArray[np.int64],
+                  e_all: NDArray[np.int64], s: NDArray[np.bool_],
                   d: NDArray[np.bool_], close: NDArray[np.bool_], exists: NDArray[np.bool_],
                   cell: NDArray[np.int64], pq: Mapping[str, Any]
                   ) -> tuple[NDArray[np.int64], dict[str, NDArray[np.bool_]]]:
@@ -466,8 +472,7 @@ class Dynamics:
         like = np.where(s, ps4, 1.0 - ps4) * np.where(d, pd4, 1.0 - exists * pd4)
         mixed = np.flatnonzero((e_all < 0).any(axis=1))
         if mixed.size:
-            probs = np.where(rec[mixed, None, None], self.eff1_flat[cell[mixed]],
-                             self.eff0_flat[self._rows0[mixed]])          # (k, T, 3)
+            probs = self._effort_probs(cell, row0, mixed)                # (k, T, E)
             sub = {k: (v if np.ndim(v) == 0 else np.broadcast_to(v, (n,))[mixed])
                    for k, v in pq.items()}
             x = (self.kappa4[:, None, mixed] * st.control[None, None, mixed]
@@ -567,8 +572,7 @@ class Dynamics:
                  close: NDArray[np.bool_], e_idx: NDArray[np.int64], effort: FloatArray,
                  pq: Mapping[str, Any], attacks: tuple[FloatArray, FloatArray, FloatArray],
                  rates: tuple[FloatArray, FloatArray, FloatArray],
-                 relief: tuple[Any, NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]
-                 ) -> Out:
+                 relief: tuple[Any, NDArray[np.bool_]]) -> Out:
         """The quarter's outputs (only those the caller needs, when it said which)."""
         st, n = self.s, self.s.n
         zeros = np.zeros(n)
@@ -641,8 +645,7 @@ class Dynamics:
 
     def _payoffs_v2(self, m: NDArray[np.int64], cons: Mapping[str, NDArray[np.bool_]],
                     s: NDArray[np.bool_], d: NDArray[np.bool_], effort: FloatArray,
-                    pq: Mapping[str, Any],
-                    relief: tuple[Any, NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]
+                    pq: Mapping[str, Any], relief: tuple[Any, NDArray[np.bool_]]
                     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Model v2's stage payoffs of the quarter: the same sums the game's values are.
 
@@ -650,25 +653,22 @@ class Dynamics:
         relationship's per-quarter value, no recognition cost once recognised), and China's
         gain from the harm a Plan B or intervention decided last quarter removes now.
         """
-        st, p, n = self.s, self.p, self.s.n
-        planb_eff, s_, d_, was_recognised = relief
-        delta = p["quarterly_discount"]
-        q2 = dict(pq)
-        q2["future_weight"] = 0.0
-        q2["future_value_sincere"] = p["future_value_sincere"] * (1.0 - delta)
-        q2["future_value_insincere"] = p["future_value_insincere"] * (1.0 - delta)
+        st, n = self.s, self.s.n
+        planb_eff, was_recognised = relief
+        q2 = stage_params(pq, recognised=False)
         q2["recognition_cost"] = np.where(was_recognised, 0.0, pq["recognition_cost"])
+        flags = {k: cons[k] for k in ("recognised", "plan_b", "intervene")}
         u_c = china_utility(engaged=m != BOYCOTT, aid=cons["aid"], grants=cons["grants"],
                             breach=cons["breach"], s=s, d=d, sincere=self.sincere_true,
                             kappa=self.kappa_true * st.control, effort=effort, p=q2,
-                            recognised=cons["recognised"], plan_b=cons["plan_b"],
-                            intervene=cons["intervene"])
-        gain = p["w_security"] * planb_eff * (p["etim_threat"] * (1.0 - s_)
-                                              + p["planb_covers_iskp"] * p["iskp_threat"] * d_)
+                            recognised=flags["recognised"], plan_b=flags["plan_b"],
+                            intervene=flags["intervene"])
+        gain = pq["w_security"] * planb_eff * (pq["etim_threat"] * (1.0 - s)
+                                               + pq["planb_covers_iskp"] * pq["iskp_threat"] * d)
         u_t = taliban_utility(aid=cons["aid"], boycott=m == BOYCOTT, s=s, d=d,
                               sincere=self.sincere_true, effort=effort, p=q2,
-                              recognised=cons["recognised"], plan_b=cons["plan_b"],
-                              intervene=cons["intervene"])
-        pays = p["aid_cost"] * cons["aid"] + q2["recognition_cost"] * cons["grants"]
+                              recognised=flags["recognised"], plan_b=flags["plan_b"],
+                              intervene=flags["intervene"])
+        pays = pq["aid_cost"] * cons["aid"] + q2["recognition_cost"] * cons["grants"]
         return (np.broadcast_to(u_c + gain, (n,)), np.broadcast_to(u_t, (n,)),
                 np.broadcast_to(pays, (n,)))

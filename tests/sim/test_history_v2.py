@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from qpq.game import FULL_GAME, solve_relationship
-from qpq.model import HISTORY_EFFECTS, PRESENCE_FLOOR, apply_history
+from qpq.model import HISTORY_EFFECTS, PRESENCE_FLOOR, FirstMove, MoveKind, apply_history
 from qpq.sim import build_relationship_table, build_timeline, quarter_of
 
 Q1998 = quarter_of(dt.date(1998, 5, 15))
@@ -77,6 +77,6 @@ def test_relationship_tables_follow_the_stage_regimes(registry, timeline) -> Non
     first = [i for i, a in enumerate(by_regime) if a["china_exposure_afghanistan"] == 0.0]
     later = [i for i, a in enumerate(by_regime) if a["china_exposure_afghanistan"] == 1.0]
     assert first and later
-    boycott = FULL_GAME.first_moves.index(FULL_GAME.first_moves[0])
+    boycott = FULL_GAME.first_moves.index(FirstMove(MoveKind.BOYCOTT))
     assert np.all(table.move[0, first, :, boycott] == 1.0)
     assert np.all(table.move[0, later, :, boycott] < 1.0)

@@ -112,8 +112,8 @@ def _print(sol: GameSolution) -> None:
         table.add_column("type")
         table.add_column("effort")
         for i, t in enumerate(st.types):
-            table.add_row(t.label, ", ".join(f"{e}={p:.3g}" for e, p in zip(
-                ("harbour", "restrain", "crackdown"), on.taliban[i], strict=True) if p > 0))
+            table.add_row(t.label, ", ".join(f"{e.label}={p:.3g}" for e, p in zip(
+                st.efforts, on.taliban[i], strict=True) if p > 0))
         console.print(table)
         acts = st.actions(eq.first_move)
         table = Table(title="China's final move by signal (with posterior P(sincere))")
@@ -390,21 +390,22 @@ def relationship_command(
 
     import numpy as np
 
+    from qpq.case import load_case
     from qpq.game import solve_relationship
-    from qpq.model import HISTORY_EFFECTS, apply_history
+    from qpq.model import HISTORY_EFFECTS, ParameterRegistry, apply_history
 
-    point = _point(case, sets)
+    loaded = load_case(case)          # read once: parameters and, with --at, the history
+    point = ParameterRegistry.from_case(loaded).point(parse_assignments(sets or []))
     params = {k: np.array([v]) for k, v in point.items()}
     history: dict[str, float] = {}
     if at is not None:
-        from qpq.case import load_case
         from qpq.sim import build_timeline, quarter_of
 
         try:
             day = dt.date.fromisoformat(at)
         except ValueError:
             raise BadInputError(f"--at: {at!r} is not a date YYYY-MM-DD") from None
-        timeline = build_timeline(load_case(case), day, day)
+        timeline = build_timeline(loaded, day, day)
         q = quarter_of(day)
         if not timeline.in_power(q):
             raise BadInputError(f"--at {at}: the Taliban do not govern then (no quid pro quo)")

@@ -159,7 +159,7 @@ class Relationship:
     def to_json(self, i: int = 0) -> dict[str, Any]:
         """Point ``i`` as plain JSON: strategies by label in both states, values, quality."""
         st = self.structure
-        efforts = ("harbour", "restrain", "crackdown")
+        efforts = [e.label for e in st.efforts]
 
         def state(x: int) -> dict[str, Any]:
             mixed = self.strategies[x]

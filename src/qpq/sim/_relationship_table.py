@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from qpq.game import DEFAULT_TOL, FULL_GAME, solve_relationship
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES
 from qpq.sim._lookup import mu_grid, table_points
+from qpq.sim._policies import RECOGNIZE
 from qpq.sim._pools import ParameterPool
 from qpq.sim._timeline import Regime
 
@@ -116,7 +117,6 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
     traced = np.zeros(total, dtype=bool)
     pure = np.zeros(total, dtype=bool)
     value = np.zeros(total)
-    recognize = FULL_GAME.first_moves.index(FIRST_MOVES[-1])
     step = max(1, chunk // n_g)
     for lo in range(0, n_pr, step):
         hi = min(lo + step, n_pr)
@@ -129,8 +129,7 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
             effort0[out, mi] = s0.effort[mi]
             response0[out, mi][..., FULL_GAME.global_actions(m)] = s0.response[mi]
         effort1[out] = s1.effort[0]
-        response1[out][..., FULL_GAME.global_actions(FULL_GAME.first_moves[recognize])] = (
-            s1.response[0])
+        response1[out][..., FULL_GAME.global_actions(FIRST_MOVES[RECOGNIZE])] = s1.response[0]
         regret[out] = rel.regret
         traced[out] = rel.traced
         pure[out] = rel.pure.all(axis=1)

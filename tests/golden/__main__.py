@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import sys
 
-from tests.golden.commands import COMMANDS, path_of, run
+from tests.golden.commands import NAMES, path_of, run
 
 
 def main(names: list[str]) -> None:
-    for name in names or list(COMMANDS):
+    for name in names or list(NAMES):
         doc = run(name)
         path_of(name).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
         print(f"wrote {path_of(name)}")

@@ -1,7 +1,17 @@
 import numpy as np
+import pytest
 from scipy import stats
 
-from qpq.sim._rng import BLOCK_SIZE, Purpose, block_bounds, block_generator, poisson_inverse
+from qpq.sim._rng import (
+    BLOCK_SIZE,
+    NegativeBinomialInverse,
+    Purpose,
+    block_bounds,
+    block_generator,
+    gamma_multiplier,
+    negative_binomial_inverse,
+    poisson_inverse,
+)
 
 
 def test_poisson_inverse_is_the_exact_inverse_cdf():
@@ -35,3 +45,45 @@ def test_block_bounds_cover_a_ragged_ensemble():
     bounds = block_bounds(n, 0, 10)
     assert [b for b, _, _ in bounds] == [0, 1, 2, 3]
     assert bounds[-1] == (3, 3 * BLOCK_SIZE, n)
+
+
+def _nb_inputs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
+    """Rates from 0 to far above the Poisson table's limit, uniforms with their edge cases."""
+    lam = rng.exponential(0.3, size=(3, n)) * (rng.random((3, n)) < 0.8)
+    lam[:, ::97] *= 300.0                               # λ·multiplier above 40: scipy's ppf
+    u_mix = rng.random((3, n))
+    u_mix[:, ::777] = 0.0
+    u_mix[:, 1::555] = 1.0 - 2.0**-53                   # the last cell, clipped
+    u_count = rng.random((3, n), dtype=np.float32)      # as the dynamics draw them
+    u_count[:, ::1013] = 0.0
+    u_count[:, 5::211] = np.float32(1.0 - 2.0**-24)     # the largest float32 uniform
+    return lam, u_mix, u_count
+
+
+@pytest.mark.parametrize("shape", ["scalar", "few", "each"])
+def test_fast_negative_binomial_draws_equal_the_reference(shape):
+    """The certified zeros and the exact draws give the reference's numbers, bit for bit."""
+    rng = np.random.default_rng(7)
+    n = 20_000
+    k = {"scalar": np.float64(0.2),
+         "few": rng.choice([0.2, 0.5, 1.0, 3.7, 50.0], size=n),
+         "each": rng.uniform(0.2, 50.0, size=n)}[shape]
+    lam, u_mix, u_count = _nb_inputs(rng, n)
+    fast = NegativeBinomialInverse(k)
+    assert (fast.upper is None) == (shape == "each")    # per-scenario shapes: no tables
+    expected = negative_binomial_inverse(lam, k, u_mix, u_count)
+    assert 0.0 < (expected > 0).mean() < 0.5
+    np.testing.assert_array_equal(fast(lam, u_mix, u_count), expected)
+
+
+def test_negative_binomial_reference_is_gamma_mixed_poisson():
+    """An independent check of the reference: its multiplier is the gamma quantile."""
+    rng = np.random.default_rng(3)
+    k, u = rng.uniform(0.2, 50.0, 1000), rng.random(1000)
+    np.testing.assert_allclose(gamma_multiplier(k, u), stats.gamma.ppf(u, k, scale=1.0 / k),
+                               rtol=1e-10)
+    n, mean, disp = 200_000, 0.8, 0.5
+    counts = negative_binomial_inverse(np.full(n, mean), disp, rng.random(n),
+                                       rng.random(n).astype(np.float32))
+    assert abs(counts.mean() - mean) < 4 * np.sqrt((mean + mean**2 / disp) / n)
+    assert abs(counts.var() / (mean + mean**2 / disp) - 1.0) < 0.05

@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import gammaincinv
 
 from qpq.errors import BadInputError
 from qpq.game import FULL_GAME, stage_params
@@ -77,6 +76,7 @@ from qpq.sim._relationship_table import RelationshipTable
 from qpq.sim._rng import (
     N_CHOICE_UNIFORMS,
     N_UNIFORMS,
+    NegativeBinomialInverse,
     Purpose,
     Stream,
     block_generator,
@@ -198,6 +198,7 @@ class Dynamics:
                                  hi - blocks[0][1]) for b, lo, hi in blocks]
             self.uc = np.zeros((N_CHOICE_UNIFORMS, n))
             self.stage_index = timeline.v2_regimes()[1]
+            self.attack_counts = NegativeBinomialInverse(self.p["attack_dispersion"])
             self.history = tuple(a for a in STAGE_ATTRIBUTES if a in timeline.attributes)
         else:
             self.n_m = int(table.effort.shape[3])
@@ -330,25 +331,25 @@ class Dynamics:
             planb_eff = np.where(st.planb == 1, p["planb_effect"],
                                  np.where(st.planb == 2, p["intervene_effect"], 0.0))
         free = (~s) * (1.0 - planb_eff)
-        iskp_term = (p["iskp_attack_weight"] * st.strength * st.iskp
-                     * (1.0 - p["planb_covers_iskp"] * planb_eff))
-        rate = p["attack_rate"] / 100.0
-        mix: Any = 1.0
         if self.v2:
             lam_china, lam_nat, lam_ca = self._attack_rates_v2(i, m, free, planb_eff)
-            k = np.asarray(p["attack_dispersion"], dtype=float)
-            mix = gammaincinv(k, np.clip(self.uc[3:6], 1e-12, 1.0 - 1e-12)) / k
+            # negative binomial counts: the rates mixed by gamma draws of mean 1
+            a_china, a_nat, a_ca = self.attack_counts(
+                np.stack([lam_china, lam_nat, lam_ca]), self.uc[3:6],
+                u[Stream.ATTACK_CHINA:Stream.ATTACK_CENTRAL_ASIA + 1])
         else:
+            iskp_term = (p["iskp_attack_weight"] * st.strength * st.iskp
+                         * (1.0 - p["planb_covers_iskp"] * planb_eff))
+            rate = p["attack_rate"] / 100.0
             toward = rate * (free * st.border + iskp_term)
             lam_china = toward * (1.0 - p["cross_border_share"])
             lam_ca = toward * p["cross_border_share"]
             exposure = np.where(m == BOYCOTT, p["boycott_exposure"], 1.0)
             lam_nat = rate * exposure * (p["interior_reach"] * free * (st.border + st.interior)
                                          + iskp_term)
-        # model v2: negative binomial counts, the rates mixed by gamma draws of mean 1
-        a_china, a_nat, a_ca = poisson_inverse(
-            np.stack([lam_china, lam_nat, lam_ca]) * mix,
-            u[Stream.ATTACK_CHINA:Stream.ATTACK_CENTRAL_ASIA + 1])
+            a_china, a_nat, a_ca = poisson_inverse(
+                np.stack([lam_china, lam_nat, lam_ca]),
+                u[Stream.ATTACK_CHINA:Stream.ATTACK_CENTRAL_ASIA + 1])
 
         # 6. flows ---------------------------------------------------------------------
         flows = militant_flows(st, p, s_t, s_us, s_b, d, e_idx, x, us, in_power)

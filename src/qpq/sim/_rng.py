@@ -9,8 +9,8 @@ of blocks, and each block consumes its stream in the same order whatever else ru
 results are identical for any chunk size and any number of workers.
 
 The dynamics draw a fixed number of uniforms per scenario and quarter (:data:`N_UNIFORMS`)
-and turn them into Bernoulli and Poisson draws by inversion, so a block's consumption does
-not depend on the values drawn.
+and turn them into Bernoulli, Poisson and negative-binomial draws by inversion, so a
+block's consumption does not depend on the values drawn.
 """
 
 from __future__ import annotations
@@ -18,18 +18,22 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+from scipy.special import gammaincinv
 
 __all__ = [
     "BLOCK_SIZE",
     "CHOICE_KEY",
     "N_CHOICE_UNIFORMS",
     "N_UNIFORMS",
+    "NegativeBinomialInverse",
     "Purpose",
     "Stream",
     "block_bounds",
     "block_generator",
     "choice_generator",
+    "gamma_multiplier",
+    "negative_binomial_inverse",
     "poisson_inverse",
 ]
 
@@ -144,3 +148,86 @@ def poisson_inverse(lam: NDArray[np.float64], u: NDArray[np.floating]) -> NDArra
 
         k[big] = stats.poisson.ppf(uu[big], lam[big])
     return k.reshape(shape)
+
+
+_U_CLIP = 1e-12
+"""Uniforms of the gamma inversion are kept in [ε, 1 − ε] (its quantile is infinite at 1)."""
+
+
+def gamma_multiplier(shape: ArrayLike, u: NDArray[np.floating]) -> NDArray[np.float64]:
+    """Gamma draws of mean 1 (shape k, scale 1/k) by inversion of the CDF at uniforms ``u``."""
+    k = np.asarray(shape, dtype=float)
+    out: NDArray[np.float64] = gammaincinv(k, np.clip(u, _U_CLIP, 1.0 - _U_CLIP)) / k
+    return out
+
+
+def negative_binomial_inverse(lam: NDArray[np.float64], shape: ArrayLike,
+                              u_mix: NDArray[np.floating], u_count: NDArray[np.floating]
+                              ) -> NDArray[np.float64]:
+    """Negative-binomial counts of mean ``lam``: Poisson at ``lam`` times a gamma multiplier.
+
+    The multiplier (shape k: variance = mean + mean²/k) is drawn from ``u_mix`` and the
+    count from ``u_count``, both by inversion. The reference of
+    :class:`NegativeBinomialInverse`, which gives the same numbers faster.
+    """
+    return poisson_inverse(lam * gamma_multiplier(shape, u_mix), u_count)
+
+
+class NegativeBinomialInverse:
+    """:func:`negative_binomial_inverse` at fixed shapes, without most gamma inversions.
+
+    Inverting the gamma CDF costs far more than the rest of a draw, and most counts are 0.
+    A count is 0 when ``u_count`` ≤ exp(−λ·multiplier), and the multiplier is monotone in
+    ``u_mix``; so a table of the multiplier at the upper edge of each of :attr:`CELLS` cells
+    of ``u_mix`` (per distinct shape, built once) certifies most zero counts with a
+    gather, a logarithm and a comparison. The bound carries margins far above the
+    rounding of the gamma quantile, the product and the exponential, so a certified zero
+    is the zero the reference computes; every other entry (a positive count, an uncertain
+    cell, ``u_count`` = 0, a NaN) is drawn exactly as the reference draws it.
+
+    Parameters
+    ----------
+    shape
+        The gamma shape k per scenario ``(n,)``, or one for all.
+    """
+
+    CELLS = 128
+    """Cells of ``u_mix``; a power of two, so the cell of a uniform is exact."""
+
+    _BOUND_MARGIN = 1e-9      # the multiplier's bound over its rounding (measured ~1e-13)
+    _LOG_MARGIN = 1e-6        # λ·bound ≤ (1 − this)·(−log u): exp's rounding is far below
+
+    def __init__(self, shape: ArrayLike) -> None:
+        k = np.asarray(shape, dtype=float)
+        self.shape = k
+        distinct, index = np.unique(k.reshape(-1), return_inverse=True)
+        self.upper: NDArray[np.float64] | None = None
+        # a table per distinct shape; where scenarios have nearly their own (more than one
+        # shape per 4 scenarios) the tables would cost more than they save: all exact
+        if distinct.size == 1 or 4 * distinct.size <= k.size:
+            edges = np.arange(1, self.CELLS + 1) / self.CELLS
+            upper = gamma_multiplier(distinct[:, None], edges[None, :])
+            self.upper = (upper * (1.0 + self._BOUND_MARGIN)).reshape(-1)   # (K·CELLS,)
+        self.offset = (index * self.CELLS).reshape(k.shape)         # each scenario's row
+
+    def __call__(self, lam: NDArray[np.float64], u_mix: NDArray[np.floating],
+                 u_count: NDArray[np.floating]) -> NDArray[np.float64]:
+        """Counts for rates ``lam`` (…, n) at uniforms of the same shape."""
+        if self.upper is None:
+            return negative_binomial_inverse(lam, self.shape, u_mix, u_count)
+        cell = (u_mix * self.CELLS).astype(np.intp)
+        np.minimum(cell, self.CELLS - 1, out=cell)
+        cell += self.offset
+        bound = self.upper[cell]
+        bound *= lam
+        with np.errstate(divide="ignore"):                         # log(0) = −inf: exact
+            room = np.log(u_count, dtype=float)
+        room *= self._LOG_MARGIN - 1.0                             # (1 − margin)·(−log u)
+        exact = np.flatnonzero(~((bound <= room) & (u_count > 0)))
+        out = np.zeros(np.shape(lam))
+        if exact.size:
+            k = np.broadcast_to(self.shape, out.shape).reshape(-1)[exact]
+            out.reshape(-1)[exact] = negative_binomial_inverse(
+                np.asarray(lam).reshape(-1)[exact], k, np.asarray(u_mix).reshape(-1)[exact],
+                np.asarray(u_count).reshape(-1)[exact])
+        return out

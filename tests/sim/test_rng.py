@@ -70,7 +70,7 @@ def test_fast_negative_binomial_draws_equal_the_reference(shape):
          "each": rng.uniform(0.2, 50.0, size=n)}[shape]
     lam, u_mix, u_count = _nb_inputs(rng, n)
     fast = NegativeBinomialInverse(k)
-    assert (fast.upper is None) == (shape == "each")    # per-scenario shapes: no tables
+    assert (fast.low is None) == (shape == "each")      # per-scenario shapes: no tables
     expected = negative_binomial_inverse(lam, k, u_mix, u_count)
     assert 0.0 < (expected > 0).mean() < 0.5
     np.testing.assert_array_equal(fast(lam, u_mix, u_count), expected)

@@ -176,14 +176,19 @@ def negative_binomial_inverse(lam: NDArray[np.float64], shape: ArrayLike,
 class NegativeBinomialInverse:
     """:func:`negative_binomial_inverse` at fixed shapes, without most gamma inversions.
 
-    Inverting the gamma CDF costs far more than the rest of a draw, and most counts are 0.
-    A count is 0 when ``u_count`` ≤ exp(−λ·multiplier), and the multiplier is monotone in
-    ``u_mix``; so a table of the multiplier at the upper edge of each of :attr:`CELLS` cells
-    of ``u_mix`` (per distinct shape, built once) certifies most zero counts with a
-    gather, a logarithm and a comparison. The bound carries margins far above the
-    rounding of the gamma quantile, the product and the exponential, so a certified zero
-    is the zero the reference computes; every other entry (a positive count, an uncertain
-    cell, ``u_count`` = 0, a NaN) is drawn exactly as the reference draws it.
+    Inverting the gamma CDF costs far more than the rest of a draw. But the multiplier is
+    monotone in ``u_mix``, so a table of it at the edges of :attr:`CELLS` cells of
+    ``u_mix`` (per distinct shape, built once) brackets each draw's multiplier, and the
+    count is monotone in the rate and in ``u_count``. Where the count at the bracket's
+    low end (with ``u_count`` lowered by a relative δ) equals the count at its high end
+    (``u_count`` raised by δ), every rate in the bracket gives that count: the computed
+    Poisson CDF is within a relative 1e-12 of the exact one (≤ 400 terms) and δ = 1e-9 is
+    far above it, and the bracket's margins cover the quantile's rounding (measured
+    1e-13) and the product's. So a certified count is the count the reference computes.
+    Most zero counts are certified first, by a logarithm and a comparison (count 0 when
+    ``u_count`` ≤ exp(−rate)); the rest by two Poisson inversions at the bracket's ends;
+    every other entry (a count that changes within its cell, a rate above the Poisson
+    table's limit, ``u_count`` = 0, a NaN) is drawn exactly as the reference draws it.
 
     Parameters
     ----------
@@ -191,43 +196,59 @@ class NegativeBinomialInverse:
         The gamma shape k per scenario ``(n,)``, or one for all.
     """
 
-    CELLS = 128
+    CELLS = 256
     """Cells of ``u_mix``; a power of two, so the cell of a uniform is exact."""
 
-    _BOUND_MARGIN = 1e-9      # the multiplier's bound over its rounding (measured ~1e-13)
-    _LOG_MARGIN = 1e-6        # λ·bound ≤ (1 − this)·(−log u): exp's rounding is far below
+    _BRACKET = 1e-9       # relative margin of the multiplier's bracket and of u_count
+    _LOG_MARGIN = 1e-6    # zero if λ·high ≤ (1 − this)·(−log u): exp's rounding is far below
+    _MAX_COUNT = 300      # certified counts stay far below the Poisson loop's cut-off (400)
 
     def __init__(self, shape: ArrayLike) -> None:
         k = np.asarray(shape, dtype=float)
         self.shape = k
         distinct, index = np.unique(k.reshape(-1), return_inverse=True)
-        self.upper: NDArray[np.float64] | None = None
+        self.low: NDArray[np.float64] | None = None
+        self.high: NDArray[np.float64] = np.zeros(0)
         # a table per distinct shape; where scenarios have nearly their own (more than one
         # shape per 4 scenarios) the tables would cost more than they save: all exact
         if distinct.size == 1 or 4 * distinct.size <= k.size:
-            edges = np.arange(1, self.CELLS + 1) / self.CELLS
-            upper = gamma_multiplier(distinct[:, None], edges[None, :])
-            self.upper = (upper * (1.0 + self._BOUND_MARGIN)).reshape(-1)   # (K·CELLS,)
+            edges = np.arange(self.CELLS + 1) / self.CELLS
+            q = gamma_multiplier(distinct[:, None], edges[None, :])          # (K, CELLS + 1)
+            self.low = (q[:, :-1] * (1.0 - self._BRACKET)).reshape(-1)      # (K·CELLS,)
+            self.high = (q[:, 1:] * (1.0 + self._BRACKET)).reshape(-1)
         self.offset = (index * self.CELLS).reshape(k.shape)         # each scenario's row
 
     def __call__(self, lam: NDArray[np.float64], u_mix: NDArray[np.floating],
                  u_count: NDArray[np.floating]) -> NDArray[np.float64]:
         """Counts for rates ``lam`` (…, n) at uniforms of the same shape."""
-        if self.upper is None:
+        if self.low is None:
             return negative_binomial_inverse(lam, self.shape, u_mix, u_count)
+        lam = np.asarray(lam, dtype=float)
         cell = (u_mix * self.CELLS).astype(np.intp)
         np.minimum(cell, self.CELLS - 1, out=cell)
         cell += self.offset
-        bound = self.upper[cell]
-        bound *= lam
+        high = self.high[cell]
+        high *= lam
         with np.errstate(divide="ignore"):                         # log(0) = −inf: exact
             room = np.log(u_count, dtype=float)
         room *= self._LOG_MARGIN - 1.0                             # (1 − margin)·(−log u)
-        exact = np.flatnonzero(~((bound <= room) & (u_count > 0)))
-        out = np.zeros(np.shape(lam))
+        rest = np.flatnonzero(~((high <= room) & (u_count > 0)))
+        out = np.zeros(lam.shape)
+        if not rest.size:
+            return out
+        flat = out.reshape(-1)
+        lam_r, u_r = lam.reshape(-1)[rest], np.asarray(u_count, dtype=float).reshape(-1)[rest]
+        low_rate = self.low[cell.reshape(-1)[rest]] * lam_r
+        high_rate = high.reshape(-1)[rest]
+        at_low = poisson_inverse(low_rate, u_r * (1.0 - self._BRACKET))
+        at_high = poisson_inverse(high_rate, u_r * (1.0 + self._BRACKET))
+        sure = ((at_low == at_high) & (high_rate <= _PPF_ABOVE) & (u_r > 0.0)
+                & (at_high <= self._MAX_COUNT))
+        flat[rest[sure]] = at_high[sure]
+        exact = rest[~sure]
         if exact.size:
-            k = np.broadcast_to(self.shape, out.shape).reshape(-1)[exact]
-            out.reshape(-1)[exact] = negative_binomial_inverse(
-                np.asarray(lam).reshape(-1)[exact], k, np.asarray(u_mix).reshape(-1)[exact],
+            k = np.broadcast_to(self.shape, lam.shape).reshape(-1)[exact]
+            flat[exact] = negative_binomial_inverse(
+                lam.reshape(-1)[exact], k, np.asarray(u_mix).reshape(-1)[exact],
                 np.asarray(u_count).reshape(-1)[exact])
         return out

@@ -33,7 +33,7 @@ block streams, turned into Bernoulli and Poisson draws by inversion.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +119,31 @@ def _pure_index(probs: FloatArray) -> NDArray[np.int64]:
     return np.where(sure, top, -1).astype(np.int64)
 
 
+class _Columns(Mapping[str, Any]):
+    """Per-scenario parameters at some scenarios: arrays taken at ``cols``, scalars kept.
+
+    Read lazily, so a shared utility called on a few scenarios indexes only the
+    parameters it reads.
+    """
+
+    def __init__(self, params: Mapping[str, Any], cols: NDArray[np.int64],
+                 keys: tuple[str, ...] | None = None) -> None:
+        self.params, self.cols = params, cols
+        self.keys_ = tuple(params) if keys is None else keys
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.keys_:
+            raise KeyError(key)
+        v = self.params[key]
+        return v if np.ndim(v) == 0 else np.asarray(v)[self.cols]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys_)
+
+    def __len__(self) -> int:
+        return len(self.keys_)
+
+
 def _per_scenario(params: Mapping[str, FloatArray], pool_index: NDArray[np.int64]
                   ) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -188,12 +213,22 @@ class Dynamics:
             self.resp0_flat = table.response0.reshape(-1, N_FINAL)
             self.resp1_flat = table.response1.reshape(-1, N_FINAL)
             # most cells are pure: their choices as indices (−1 where a draw is needed), so
-            # that only mixed cells pay for cumulative sums
+            # that only mixed cells pay for cumulative sums. Efforts and responses are
+            # indexed by one row per (cell, state): the first moves while unrecognised,
+            # then the recognised state (:meth:`_rows_v2`)
             self.move_idx = _pure_index(self.move_flat)
-            self.eff0_idx = _pure_index(self.eff0_flat)
-            self.eff1_idx = _pure_index(self.eff1_flat)
-            self.resp0_idx = _pure_index(self.resp0_flat)
-            self.resp1_idx = _pure_index(self.resp1_flat)
+            n_t = N_TYPES
+            eff = np.concatenate([_pure_index(self.eff0_flat).reshape(-1, self.n_m, n_t),
+                                  _pure_index(self.eff1_flat).reshape(-1, 1, n_t)], axis=1)
+            self.eff_row = np.ascontiguousarray(eff.reshape(-1, n_t), dtype=np.int8)
+            # per row: some type draws its effort; some type surely acts
+            self.row_mixed: NDArray[np.bool_] = np.asarray((self.eff_row < 0).any(axis=1))
+            self.row_acts: NDArray[np.bool_] = np.asarray((self.eff_row > 0).any(axis=1))
+            resp = np.concatenate([
+                _pure_index(self.resp0_flat).reshape(-1, self.n_m, N_SIGNALS),
+                _pure_index(self.resp1_flat).reshape(-1, 1, N_SIGNALS)], axis=1)
+            self.resp_row = np.ascontiguousarray(resp.reshape(-1), dtype=np.int8)
+            self.own_row = self.rows * n_t + state.type_index   # (scenario, type) in (n, T)
             self.choice_gens = [(choice_generator(seed, purpose, b), lo - blocks[0][1],
                                  hi - blocks[0][1]) for b, lo, hi in blocks]
             self.uc = np.zeros((N_CHOICE_UNIFORMS, n))
@@ -226,6 +261,11 @@ class Dynamics:
         self.intensity_flat = self.intensity.ravel()
         self.own_index = state.type_index * n + self.rows     # (type, scenario) in (4, n)
         self.initial_mu = state.mu.copy()
+        self.close4_not = 1.0 - self.close4
+        # each parameter point's first scenario in the chunk: functions of the parameters
+        # alone are computed once per point and spread (:meth:`_per_point`)
+        _, self.point_rep, self.point_of = np.unique(state.pool_index, return_index=True,
+                                                     return_inverse=True)
 
     # ------------------------------------------------------------------ randomness
 
@@ -235,9 +275,14 @@ class Dynamics:
         for gen, lo, hi in self.gens:
             self.u[:, lo:hi] = gen.random((N_UNIFORMS, hi - lo), dtype=np.float32)
 
-    def _defection4(self, x4: FloatArray, pq: Mapping[str, Any]) -> FloatArray:
-        """σ_d for each type; harbouring types (x = 0) take the precomputed σ_d(0)."""
-        pd4 = np.array(np.broadcast_to(self.sigma0, x4.shape))
+    def _defection4(self, x4: FloatArray, pq: Mapping[str, Any],
+                    sigma0: Any = None) -> FloatArray:
+        """σ_d for each type; harbouring types (x = 0) take the precomputed σ_d(0).
+
+        ``pq`` and ``sigma0`` (default: the chunk's) broadcast with ``x4``.
+        """
+        sigma0 = self.sigma0 if sigma0 is None else sigma0
+        pd4 = np.array(np.broadcast_to(sigma0, x4.shape))
         hot = np.nonzero(x4 > 0.0)
         if hot[0].size:
             sub = {k: (pq[k] if np.ndim(pq[k]) == 0 else np.broadcast_to(pq[k], x4.shape)[hot])
@@ -275,7 +320,7 @@ class Dynamics:
         if in_power and self.v2:
             g = grid_index(mu_lookup, self.n_g)
             cell = (self.base_index + r) * self.n_g + g
-            m, row0, e_all, e_idx, x, sigma_d = self._choose_v2(cell, pq)
+            m, row, e_all, e_idx, x, sigma_d = self._choose_v2(cell, pq)
             effort = self.intensity_flat[e_idx * n + self.rows]
         elif in_power:
             g = grid_index(mu_lookup, self.n_g)
@@ -359,7 +404,7 @@ class Dynamics:
         attacked = (a_china + a_nat) > 0
         st.quiet = np.where(attacked, 0, st.quiet + 1)
         if in_power and self.v2:
-            f, consequences = self._final_v2(m, row0, e_all, s, d, close, exists, cell, pq)
+            f, consequences = self._final_v2(m, row, e_all, s, d, close, exists, cell, pq)
         elif types is not None:
             f, consequences = self._final(m, types, s, d, close, report, exists, cell, pq)
         else:
@@ -420,21 +465,34 @@ class Dynamics:
         out: NDArray[np.int64] = np.minimum(idx, probs.shape[1] - 1).astype(np.int64)
         return out
 
-    def _effort_probs(self, cell: NDArray[np.int64], row0: NDArray[np.int64],
+    def _effort_probs(self, cell: NDArray[np.int64], m: NDArray[np.int64],
                       rows: NDArray[np.int64]) -> FloatArray:
         """(k, T, E): every type's effort probabilities at scenarios ``rows``."""
         rec = self.s.recognised[rows]
         return np.where(rec[:, None, None], self.eff1_flat[cell[rows]],
-                        self.eff0_flat[row0[rows]])
+                        self.eff0_flat[cell[rows] * self.n_m + m[rows]])
+
+    def _per_point(self, f: Callable[[Mapping[str, Any]], Any], pq: Mapping[str, Any]
+                   ) -> Any:
+        """``f(pq)`` for a function of the parameters alone, once per parameter point.
+
+        The per-scenario parameters repeat their point's values, so ``f`` at each point's
+        first scenario, spread to the point's scenarios, is ``f(pq)`` number for number.
+        """
+        if 2 * self.point_rep.size > self.s.n:
+            return f(pq)
+        out = np.asarray(f(_Columns(pq, self.point_rep)))
+        return out if out.ndim == 0 else out[self.point_of]
 
     def _choose_v2(self, cell: NDArray[np.int64], pq: Mapping[str, Any]
-                   ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64],
+                   ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8],
                               NDArray[np.int64], FloatArray, FloatArray]:
         """Model v2: China's first move and the type's effort from the stationary strategies.
 
-        Returns the move, the row of the unrecognised state's effort table (per scenario),
-        every type's effort index (n, T; −1 where the type mixes), the true type's effort
-        index, its pressure and its defection probability.
+        Returns the move, the row of the (cell, state) tables (the state: the first move
+        while unrecognised, ``n_m`` once recognised), every type's effort index (n, T;
+        −1 where the type mixes), the true type's effort index, its pressure and its
+        defection probability.
         """
         st, n = self.s, self.s.n
         rec = st.recognised
@@ -442,40 +500,67 @@ class Dynamics:
         draw = np.flatnonzero(m < 0)
         if draw.size:
             m[draw] = self._pick(self.move_flat[cell[draw]], self.uc[0, draw])
-        m = np.where(rec, RECOGNIZE, m)
-        row0 = cell * self.n_m + np.where(rec, 0, m)
-        e_all = np.where(rec[:, None], self.eff1_idx[cell], self.eff0_idx[row0])   # (n, T)
+        m[rec] = RECOGNIZE
+        row = cell * (self.n_m + 1) + np.where(rec, self.n_m, m)
+        # four int8 efforts per row: one 4-byte gather
+        e_all = self.eff_row.view(np.int32)[row, 0].view(np.int8).reshape(n, N_TYPES)
         if self.options.forced_effort is None:
-            e_idx = e_all[self.rows, st.type_index]
+            e_idx = e_all.reshape(-1)[self.own_row].astype(np.int64)
             draw = np.flatnonzero(e_idx < 0)
             if draw.size:
-                own = self._effort_probs(cell, row0, draw)[np.arange(draw.size),
-                                                           st.type_index[draw]]
+                own = self._effort_probs(cell, m, draw)[np.arange(draw.size),
+                                                        st.type_index[draw]]
                 e_idx[draw] = self._pick(own, self.uc[1, draw])
         else:
             e_idx = np.full(n, self.options.forced_effort, dtype=np.int64)
         x = self.kappa_true * st.control * self.intensity_flat[e_idx * n + self.rows]
-        return m, row0, e_all, e_idx, x, defection_prob(x, pq)
+        # σ_d at no pressure is a function of the parameters: once per point
+        sigma_d = np.array(np.broadcast_to(
+            self._per_point(lambda q: defection_prob(0.0, q), pq), (n,)))
+        hot = np.flatnonzero(x > 0.0)
+        if hot.size:
+            sigma_d[hot] = defection_prob(x[hot], _Columns(pq, hot))
+        return m, row, e_all, e_idx, x, sigma_d
 
-    def _final_v2(self, m: NDArray[np.int64], row0: NDArray[np.int64],
-                  e_all: NDArray[np.int64], s: NDArray[np.bool_],
+    def _likelihood_v2(self, e4: NDArray[np.int64], cols: NDArray[np.int64],
+                       s: NDArray[np.bool_], d: NDArray[np.bool_], exists: NDArray[np.bool_],
+                       pq: Mapping[str, Any]) -> FloatArray:
+        """(T, k): each type's P(s, d) at scenarios ``cols`` when it plays efforts ``e4``."""
+        n = self.s.n
+        x4 = self.intensity_flat[e4 * n + cols] * self.kappa4[:, cols] * self.s.control[cols]
+        sub = _Columns(pq, cols)
+        ps4 = suppression_prob(x4, sub)
+        sigma0 = self.sigma0 if np.ndim(self.sigma0) == 0 else self.sigma0[cols]
+        pd4 = self._defection4(x4, _Columns(pq, cols, DEFECTION_KEYS), sigma0)
+        ex = exists if np.ndim(exists) == 0 else np.asarray(exists)[cols]
+        out: FloatArray = (np.where(s[cols], ps4, 1.0 - ps4)
+                           * np.where(d[cols], pd4, 1.0 - ex * pd4))
+        return out
+
+    def _final_v2(self, m: NDArray[np.int64], row: NDArray[np.int64],
+                  e_all: NDArray[np.int8], s: NDArray[np.bool_],
                   d: NDArray[np.bool_], close: NDArray[np.bool_], exists: NDArray[np.bool_],
                   cell: NDArray[np.int64], pq: Mapping[str, Any]
                   ) -> tuple[NDArray[np.int64], dict[str, NDArray[np.bool_]]]:
         """Model v2: Bayes over the types with their mixed efforts, China's drawn response."""
-        st, n = self.s, self.s.n
+        st = self.s
         rec = st.recognised
-        # a type that plays one effort (most cells) needs its likelihood at that effort only
-        e4 = np.maximum(e_all, 0).T                                      # (T, n)
-        x4 = self.intensity_flat[e4 * n + self.rows] * self.kappa4 * st.control
-        ps4 = suppression_prob(x4, pq)
-        pd4 = self._defection4(x4, pq)
-        like = np.where(s, ps4, 1.0 - ps4) * np.where(d, pd4, 1.0 - exists * pd4)
-        mixed = np.flatnonzero((e_all < 0).any(axis=1))
+        like = np.where(close, self.close4, self.close4_not)            # (T, n)
+        acts = np.flatnonzero(self.row_acts[row])
+        mixed = np.flatnonzero(self.row_mixed[row])
+        close_acts, close_mixed = like[:, acts], like[:, mixed]
+        # a harbouring type (no pressure: most types, most quarters) has the same P(s, d)
+        # whatever its type: once per scenario
+        ps0 = suppression_prob(0.0, pq)
+        like *= (np.where(s, ps0, 1.0 - ps0)
+                 * np.where(d, self.sigma0, 1.0 - exists * self.sigma0))
+        if acts.size:
+            # a type that plays one effort needs its likelihood at that effort only
+            e4 = np.maximum(e_all[acts], 0).T.astype(np.int64)
+            like[:, acts] = self._likelihood_v2(e4, acts, s, d, exists, pq) * close_acts
         if mixed.size:
-            probs = self._effort_probs(cell, row0, mixed)                # (k, T, E)
-            sub = {k: (v if np.ndim(v) == 0 else np.broadcast_to(v, (n,))[mixed])
-                   for k, v in pq.items()}
+            probs = self._effort_probs(cell, m, mixed)                   # (k, T, E)
+            sub = _Columns(pq, mixed)
             x = (self.kappa4[:, None, mixed] * st.control[None, None, mixed]
                  * self.intensity[None, :, mixed])                       # (T, 3, k)
             ps = suppression_prob(x, sub)
@@ -483,18 +568,18 @@ class Dynamics:
             ex = exists if np.ndim(exists) == 0 else np.asarray(exists)[mixed]
             by_effort = (np.where(s[mixed], ps, 1.0 - ps)
                          * np.where(d[mixed], pd, 1.0 - ex * pd))        # (T, 3, k)
-            like[:, mixed] = (np.moveaxis(probs, 0, -1) * by_effort).sum(axis=1)
-        like *= np.where(close, self.close4, 1.0 - self.close4)
-        w = st.belief * like
-        st.belief = w / w.sum(axis=0)
+            like[:, mixed] = ((np.moveaxis(probs, 0, -1) * by_effort).sum(axis=1)
+                              * close_mixed)
+        like *= st.belief
+        like /= like.sum(axis=0)
+        st.belief = like
         sig = signal_index(s, d, close)
-        at0 = (cell * self.n_m + m) * N_SIGNALS + sig
-        at1 = cell * N_SIGNALS + sig
-        f = np.where(rec, self.resp1_idx[at1], self.resp0_idx[at0])
+        f = self.resp_row[row * N_SIGNALS + sig].astype(np.int64)
         draw = np.flatnonzero(f < 0)
         if draw.size:
-            dist = np.where(rec[draw, None], self.resp1_flat[at1[draw]],
-                            self.resp0_flat[at0[draw]])
+            cd, sd = cell[draw], sig[draw]
+            dist = np.where(rec[draw, None], self.resp1_flat[cd * N_SIGNALS + sd],
+                            self.resp0_flat[(cd * self.n_m + m[draw]) * N_SIGNALS + sd])
             f[draw] = self._pick(dist, self.uc[2, draw])
         mf = m * N_FINAL + f
         cons = {k: table[mf] for k, table in _CONS.items()}

@@ -237,15 +237,20 @@ class NegativeBinomialInverse:
         if not rest.size:
             return out
         flat = out.reshape(-1)
-        lam_r, u_r = lam.reshape(-1)[rest], np.asarray(u_count, dtype=float).reshape(-1)[rest]
-        low_rate = self.low[cell.reshape(-1)[rest]] * lam_r
+        # brackets reaching above the Poisson table's limit (the last cells' upper ends)
+        # and u_count = 0 are drawn exactly
         high_rate = high.reshape(-1)[rest]
+        u_r = np.asarray(u_count, dtype=float).reshape(-1)[rest]
+        try_ = np.flatnonzero((high_rate <= _PPF_ABOVE) & (u_r > 0.0))
+        high_rate, u_r = high_rate[try_], u_r[try_]
+        low_rate = self.low[cell.reshape(-1)[rest[try_]]] * lam.reshape(-1)[rest[try_]]
         at_low = poisson_inverse(low_rate, u_r * (1.0 - self._BRACKET))
         at_high = poisson_inverse(high_rate, u_r * (1.0 + self._BRACKET))
-        sure = ((at_low == at_high) & (high_rate <= _PPF_ABOVE) & (u_r > 0.0)
-                & (at_high <= self._MAX_COUNT))
-        flat[rest[sure]] = at_high[sure]
-        exact = rest[~sure]
+        sure = (at_low == at_high) & (at_high <= self._MAX_COUNT)
+        flat[rest[try_[sure]]] = at_high[sure]
+        settled = np.zeros(rest.size, dtype=bool)
+        settled[try_[sure]] = True
+        exact = rest[~settled]
         if exact.size:
             k = np.broadcast_to(self.shape, lam.shape).reshape(-1)[exact]
             flat[exact] = negative_binomial_inverse(

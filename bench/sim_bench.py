@@ -4,6 +4,11 @@
   the 120 quarters 1996Q1-2025Q4 under the `equilibrium` policy at the defaults, on two
   worker processes (this machine's two cores), median of 3 runs; the equilibrium lookup is
   built before timing and reported separately;
+* model v2's throughput in the same run and setting (its relationship table over the
+  timeline's stage regimes instead of v1's lookup: stationary strategies, mixed choices
+  from their own stream, negative-binomial attacks, a UN report every quarter), on the
+  same worker pool and in one process; v1 and v2 runs alternate, so the ratio v2/v1 is
+  measured under the same load;
 * peak memory per scenario: tracemalloc peak of a one-process run of N = 32,768 scenarios
   divided by N (working set of a chunk plus the per-scenario results);
 * the Mesa 3 peer (bench/peers/mesa/model.py: one Mesa Model per scenario, one agent per
@@ -34,6 +39,7 @@ from qpq.sim._engine import RunSpec, simulate
 from qpq.sim._lookup import build_table
 from qpq.sim._policies import CONSEQUENCES
 from qpq.sim._pools import default_pool, sim_registry
+from qpq.sim._relationship_table import build_relationship_table
 from qpq.sim._timeline import build_timeline
 
 HERE = Path(__file__).resolve().parent
@@ -43,6 +49,7 @@ CACHE = HERE / ".cache"
 N = 100_000
 START, STOP = dt.date(1996, 1, 1), dt.date(2025, 12, 31)   # 120 quarters
 GRID = 24
+GRID_V2 = 8          # v2's relationship is solved per cell (seconds each): a coarser grid
 MESA_SAMPLE = 200
 WORKERS = 2
 CHUNK = 7  # blocks per chunk: 98 blocks = 14 chunks, 7 per worker
@@ -96,24 +103,36 @@ def run() -> list[dict[str, Any]]:
     t0 = time.perf_counter()
     table = build_table(pool, tl.regimes, GRID)
     lookup_ms = (time.perf_counter() - t0) * 1e3
+    t0 = time.perf_counter()
+    table_v2 = build_relationship_table(pool, tl.v2_regimes()[0], GRID_V2)
+    table_v2_s = time.perf_counter() - t0
     steps = N * tl.n_quarters
     spec = RunSpec(timeline=tl, pool=pool, table=table, policy="equilibrium", n=N, seed=0)
+    spec_v2 = RunSpec(timeline=tl, pool=pool, table=table_v2, policy="equilibrium", n=N,
+                      seed=0)
+    pooled: dict[str, list[float]] = {"v1": [], "v2": []}
+    single: dict[str, list[float]] = {"v1": [], "v2": []}
     # fork: `python -m bench` runs the runner at import, so spawned workers cannot
     # re-import the main module; the workers only run numpy element-wise code
     with ProcessPool(WORKERS, start_method="fork") as ex:
         simulate(spec, chunk_blocks=CHUNK, executor=ex)           # warm-up: workers start
-        times = []
+        simulate(spec_v2, chunk_blocks=CHUNK, executor=ex)
         for _ in range(3):
-            t0 = time.perf_counter()
-            res = simulate(spec, chunk_blocks=CHUNK, executor=ex)
-            times.append(time.perf_counter() - t0)
-    ours = steps / statistics.median(times)
-    single = []
+            for model, sp in (("v1", spec), ("v2", spec_v2)):
+                t0 = time.perf_counter()
+                out = simulate(sp, chunk_blocks=CHUNK, executor=ex)
+                pooled[model].append(time.perf_counter() - t0)
+                if model == "v1":
+                    res = out
     for _ in range(3):
-        t0 = time.perf_counter()
-        simulate(spec, chunk_blocks=CHUNK)
-        single.append(time.perf_counter() - t0)
-    ours_1 = steps / statistics.median(single)
+        for model, sp in (("v1", spec), ("v2", spec_v2)):
+            t0 = time.perf_counter()
+            simulate(sp, chunk_blocks=CHUNK)
+            single[model].append(time.perf_counter() - t0)
+    ours, ours_1 = (steps / statistics.median(pooled["v1"]),
+                    steps / statistics.median(single["v1"]))
+    v2, v2_1 = (steps / statistics.median(pooled["v2"]),
+                steps / statistics.median(single["v2"]))
 
     n_mem = 32 * 1024
     mem_spec = RunSpec(timeline=tl, pool=pool, table=table, policy="equilibrium", n=n_mem,
@@ -142,6 +161,22 @@ def run() -> list[dict[str, Any]]:
          "ratio": ours_1 / mesa["steps_per_s"] if mesa else None, "n": steps,
          "notes": "same run without worker processes: the process-for-process ratio (Mesa "
                   "runs one process; it would parallelise over scenarios just as well)"},
+        {"name": f"sim throughput model v2, {WORKERS} workers (equilibrium, 1996Q1-2025Q4)",
+         "figure": v2, "unit": "scenario-steps/s", "peer": "model v1, same run",
+         "peer_figure": ours, "ratio": v2 / ours, "n": steps,
+         "notes": f"N={N} x {tl.n_quarters} quarters, relationship table over "
+                  f"{len(table_v2.regimes)} stage regimes x {GRID_V2} belief grid points, "
+                  f"median of 3 on {cores} cores; goal >= 1e7 steps/s (issue 15); ratio = "
+                  "v2 over v1, runs alternating under the same load"},
+        {"name": "sim throughput model v2, 1 process", "figure": v2_1,
+         "unit": "scenario-steps/s", "peer": "model v1, same run", "peer_figure": ours_1,
+         "ratio": v2_1 / ours_1, "n": steps,
+         "notes": "same runs without worker processes; ratio = v2 over v1"},
+        {"name": "model v2 relationship table (one parameter point)", "figure": table_v2_s,
+         "unit": "s", "peer": None, "peer_figure": None, "ratio": None,
+         "n": len(table_v2.regimes) * GRID_V2,
+         "notes": f"qpq.sim.build_relationship_table: {len(table_v2.regimes)} stage regimes x "
+                  f"{GRID_V2} belief grid points (v1's lookup: see above)"},
         {"name": "sim peak memory per scenario", "figure": peak / n_mem, "unit": "bytes",
          "peer": None, "peer_figure": None, "ratio": None, "n": n_mem,
          "notes": "tracemalloc peak of one chunk of 32 blocks, divided by its scenarios"},

@@ -111,12 +111,14 @@ def block_bounds(n: int, block_start: int, block_stop: int) -> list[tuple[int, i
 _PPF_ABOVE = 40.0
 
 
-def poisson_inverse(lam: NDArray[np.float64], u: NDArray[np.floating]) -> NDArray[np.float64]:
+def poisson_inverse(lam: NDArray[np.float64], u: NDArray[np.floating],
+                    limit: int = 400) -> NDArray[np.float64]:
     """Poisson draws by inversion of the CDF at uniforms ``u`` (exact; monotone in λ and u).
 
     The smallest k with F(k; λ) ≥ u, by summing probabilities for λ ≤ 40 (only entries still
-    short of ``u`` are carried to the next term) and by :func:`scipy.stats.poisson.ppf`
-    above. Monotone in λ for a fixed u, so common random numbers compare policies fairly.
+    short of ``u`` are carried to the next term; those beyond ``limit`` terms stop at
+    ``limit`` + 1) and by :func:`scipy.stats.poisson.ppf` above. Monotone in λ for a fixed
+    u, so common random numbers compare policies fairly.
     """
     shape = np.shape(lam)
     lam = np.asarray(lam, dtype=float).reshape(-1)
@@ -140,7 +142,7 @@ def poisson_inverse(lam: NDArray[np.float64], u: NDArray[np.floating]) -> NDArra
             small_idx = small_idx[live]
             k[small_idx] = j
             live = np.flatnonzero(target > cdf)
-            if j > 400:  # numerical tail: leave the rest at the current count
+            if j > limit:  # numerical tail: leave the rest at the current count
                 break
     if big.any():
         # Imported here: scipy.stats takes longer to import than most runs need it.
@@ -201,7 +203,7 @@ class NegativeBinomialInverse:
 
     _BRACKET = 1e-9       # relative margin of the multiplier's bracket and of u_count
     _LOG_MARGIN = 1e-6    # zero if λ·high ≤ (1 − this)·(−log u): exp's rounding is far below
-    _MAX_COUNT = 300      # certified counts stay far below the Poisson loop's cut-off (400)
+    _MAX_COUNT = 12       # counts above are certified no more (the rare tail is drawn exactly)
 
     def __init__(self, shape: ArrayLike) -> None:
         k = np.asarray(shape, dtype=float)
@@ -244,8 +246,11 @@ class NegativeBinomialInverse:
         try_ = np.flatnonzero((high_rate <= _PPF_ABOVE) & (u_r > 0.0))
         high_rate, u_r = high_rate[try_], u_r[try_]
         low_rate = self.low[cell.reshape(-1)[rest[try_]]] * lam.reshape(-1)[rest[try_]]
-        at_low = poisson_inverse(low_rate, u_r * (1.0 - self._BRACKET))
-        at_high = poisson_inverse(high_rate, u_r * (1.0 + self._BRACKET))
+        both = poisson_inverse(np.concatenate([low_rate, high_rate]),
+                               np.concatenate([u_r * (1.0 - self._BRACKET),
+                                               u_r * (1.0 + self._BRACKET)]),
+                               limit=self._MAX_COUNT)
+        at_low, at_high = both[:try_.size], both[try_.size:]
         sure = (at_low == at_high) & (at_high <= self._MAX_COUNT)
         flat[rest[try_[sure]]] = at_high[sure]
         settled = np.zeros(rest.size, dtype=bool)

@@ -96,6 +96,7 @@ _CONS = {k: getattr(CONSEQUENCES, k).ravel()
          for k in ("recognised", "aid", "grants", "plan_b", "intervene")}
 _BREACH = CONSEQUENCES.breach.ravel()
 _BREACH_NR = CONSEQUENCES.breach_no_report.ravel()
+_MIXED_ROWS = 3      # rows of the choice uniforms read only where a strategy mixes
 DEFECTION_KEYS = ("iskp_pull", "iskp_join_cost", "militant_temperature", "base_defection")
 
 
@@ -232,6 +233,8 @@ class Dynamics:
             self.choice_gens = [(choice_generator(seed, purpose, b), lo - blocks[0][1],
                                  hi - blocks[0][1]) for b, lo, hi in blocks]
             self.uc = np.zeros((N_CHOICE_UNIFORMS, n))
+            self.pending: list[tuple[Any, int, int]] = []
+            self.scratch = np.random.Generator(np.random.Philox(0))
             self.stage_index = timeline.v2_regimes()[1]
             self.attack_counts = NegativeBinomialInverse(self.p["attack_dispersion"])
             self.history = tuple(a for a in STAGE_ATTRIBUTES if a in timeline.attributes)
@@ -454,8 +457,37 @@ class Dynamics:
         return lam_china, lam_nat, lam_ca
 
     def _draw_choices(self) -> None:
+        # the uniforms of China's move, the effort and the response (rows 0-2) are read
+        # only where a strategy mixes: a block's stream skips them (Philox counts 4
+        # outputs a step) and they are drawn on demand from its saved state
+        # (:meth:`_choice_uniforms`), the same numbers as drawing all rows at once
+        self.pending = []
         for gen, lo, hi in self.choice_gens:
-            self.uc[:, lo:hi] = gen.random((N_CHOICE_UNIFORMS, hi - lo))
+            bits = gen.bit_generator
+            assert isinstance(bits, np.random.Philox)           # choice_generator's
+            state = bits.state
+            skip = _MIXED_ROWS * (hi - lo)
+            if skip % 4 == 0 and state["buffer_pos"] == 4:
+                bits.advance(skip // 4)
+                self.uc[_MIXED_ROWS:, lo:hi] = gen.random((N_CHOICE_UNIFORMS - _MIXED_ROWS,
+                                                           hi - lo))
+                self.pending.append((state, lo, hi))
+            else:
+                self.uc[:, lo:hi] = gen.random((N_CHOICE_UNIFORMS, hi - lo))
+
+    def _choice_uniforms(self, row: int, idx: NDArray[np.int64]) -> FloatArray:
+        """Row ``row`` (< 3) of this quarter's choice uniforms at scenarios ``idx``."""
+        if self.pending:
+            keep = []
+            for state, lo, hi in self.pending:
+                if np.any((idx >= lo) & (idx < hi)):
+                    self.scratch.bit_generator.state = state
+                    self.uc[:_MIXED_ROWS, lo:hi] = self.scratch.random((_MIXED_ROWS, hi - lo))
+                else:
+                    keep.append((state, lo, hi))
+            self.pending = keep
+        out: FloatArray = self.uc[row, idx]
+        return out
 
     @staticmethod
     def _pick(probs: FloatArray, u: FloatArray) -> NDArray[np.int64]:
@@ -499,7 +531,7 @@ class Dynamics:
         m = self.move_idx[cell]
         draw = np.flatnonzero(m < 0)
         if draw.size:
-            m[draw] = self._pick(self.move_flat[cell[draw]], self.uc[0, draw])
+            m[draw] = self._pick(self.move_flat[cell[draw]], self._choice_uniforms(0, draw))
         m[rec] = RECOGNIZE
         row = cell * (self.n_m + 1) + np.where(rec, self.n_m, m)
         # four int8 efforts per row: one 4-byte gather
@@ -510,7 +542,7 @@ class Dynamics:
             if draw.size:
                 own = self._effort_probs(cell, m, draw)[np.arange(draw.size),
                                                         st.type_index[draw]]
-                e_idx[draw] = self._pick(own, self.uc[1, draw])
+                e_idx[draw] = self._pick(own, self._choice_uniforms(1, draw))
         else:
             e_idx = np.full(n, self.options.forced_effort, dtype=np.int64)
         x = self.kappa_true * st.control * self.intensity_flat[e_idx * n + self.rows]
@@ -580,7 +612,7 @@ class Dynamics:
             cd, sd = cell[draw], sig[draw]
             dist = np.where(rec[draw, None], self.resp1_flat[cd * N_SIGNALS + sd],
                             self.resp0_flat[(cd * self.n_m + m[draw]) * N_SIGNALS + sd])
-            f[draw] = self._pick(dist, self.uc[2, draw])
+            f[draw] = self._pick(dist, self._choice_uniforms(2, draw))
         mf = m * N_FINAL + f
         cons = {k: table[mf] for k, table in _CONS.items()}
         cons["breach"] = _BREACH[mf * N_SIGNALS + sig]

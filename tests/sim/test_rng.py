@@ -87,3 +87,10 @@ def test_negative_binomial_reference_is_gamma_mixed_poisson():
                                        rng.random(n).astype(np.float32))
     assert abs(counts.mean() - mean) < 4 * np.sqrt((mean + mean**2 / disp) / n)
     assert abs(counts.var() / (mean + mean**2 / disp) - 1.0) < 0.05
+
+
+def test_poisson_inverse_stops_at_its_limit():
+    lam, u = np.full(40, 30.0), np.linspace(0.05, 0.95, 40)
+    capped = poisson_inverse(lam, u, limit=5)
+    np.testing.assert_array_equal(capped, np.minimum(poisson_inverse(lam, u), 6.0))
+    assert capped.max() == 6.0

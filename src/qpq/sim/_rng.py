@@ -111,6 +111,19 @@ def block_bounds(n: int, block_start: int, block_stop: int) -> list[tuple[int, i
 _PPF_ABOVE = 40.0
 
 
+_SCALAR_TAIL = 8
+
+
+def _tail(p: float, cdf: float, lam: float, target: float, j: int, limit: int) -> int:
+    """:func:`poisson_inverse`'s loop for one entry still short of its target after ``j``."""
+    while True:
+        j += 1
+        p = p * lam / j
+        cdf = cdf + p
+        if not target > cdf or j > limit:
+            return j
+
+
 def poisson_inverse(lam: NDArray[np.float64], u: NDArray[np.floating],
                     limit: int = 400) -> NDArray[np.float64]:
     """Poisson draws by inversion of the CDF at uniforms ``u`` (exact; monotone in λ and u).
@@ -134,6 +147,13 @@ def poisson_inverse(lam: NDArray[np.float64], u: NDArray[np.floating],
         live = np.flatnonzero(target > cdf)
         j = 0
         while live.size:
+            if live.size <= _SCALAR_TAIL and j <= limit:
+                # a few long counts left: the same IEEE operations one entry at a time
+                # cost less than a round of array calls per term
+                for e in live:
+                    k[small_idx[e]] = _tail(float(p[e]), float(cdf[e]), float(lam_s[e]),
+                                            float(target[e]), j, limit)
+                break
             j += 1
             p = p[live] * lam_s[live] / j
             cdf = cdf[live] + p

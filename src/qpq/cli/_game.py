@@ -383,7 +383,7 @@ def relationship_command(
     """Model v2 (under construction): the round as the stage of a repeated relationship.
 
     Stationary strategies in the unrecognised and the recognised state, each player's
-    discounted value, and how the equilibrium was found (docs/model-game.md §11).
+    discounted value, and how the equilibrium was found (docs/model-game.md §7.5).
     Example: ``qpq game relationship --at 1998-06-30``
     """
     import datetime as dt

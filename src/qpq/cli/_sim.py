@@ -195,13 +195,14 @@ def backcast_command(
     table = Table(title=f"Backcast as of {cut}: {cal.accepted.size} of "
                         f"{draws * replicates} histories accepted"
                         + (" (approximate)" if cal.approximate else ""))
-    for c in ("fact", "target", "used", "match (all)", "match (accepted)", "median [90%]"):
-        table.add_column(c)
+    for c in ("fact", "target", "used", "match (all)", "match (given the others)",
+              "match (accepted)", "median [90%]"):
+        table.add_column(c, overflow="fold")
     for r in cal.backcast_table():
         def f(x: Any) -> str:
             return "—" if x is None or not np.isfinite(x) else f"{x:.3g}"
         table.add_row(r["fact"], r["target"], "yes" if r["used"] else "no",
-                      f(r["prior_match"]), f(r["accepted_match"]),
+                      f(r["prior_match"]), f(r["given_others"]), f(r["accepted_match"]),
                       f"{f(r['accepted_median'])} [{f(r['accepted_90'][0])}, "
                       f"{f(r['accepted_90'][1])}]")
     console.print(table)

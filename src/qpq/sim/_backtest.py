@@ -164,8 +164,10 @@ class BacktestResult:
     seconds: tuple[float, ...]
 
     def pooled(self) -> dict[str, Any]:
-        """Mean scores, skill against each baseline, coverage and PIT histogram per event,
-        and pooled over the events of each kind (only forecasts every source made)."""
+        """Mean scores, skill, coverage and PIT histogram per event and per kind of event.
+
+        Skill against a baseline uses only the forecasts both made.
+        """
         out: dict[str, Any] = {}
         for ev in RECORD_EVENTS:
             out[ev.name] = _pool([r for r in self.rows if r["event"] == ev.name], ev.kind)

@@ -114,7 +114,7 @@ class Discrete:
     def quantile(self, level: float) -> int:
         """The smallest k with P(X <= k) >= level."""
         cum = np.cumsum(self.pmf)
-        return int(min(np.searchsorted(cum, level - 1e-12), self.pmf.size - 1))
+        return min(int(np.searchsorted(cum, level - 1e-12)), self.pmf.size - 1)
 
     def interval(self, coverage: float) -> tuple[int, int]:
         """The central interval [q((1-c)/2), q((1+c)/2)] (covers at least ``coverage``)."""

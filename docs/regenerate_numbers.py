@@ -20,7 +20,10 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``game-v2`` — docs/model-game.md §11: model v2's relationship at the defaults and over
   the ranges (1,000 ordered draws, seed 2024, ``solve_relationship``);
 * ``backcast-v2`` — docs/model-dynamics.md §10: the backcast from 1996 as of 2025-12-31 with
-  v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes).
+  v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes);
+* ``backtest-v1`` — docs/model-dynamics.md §11: the default rolling-origin backtest (17
+  origins, model v1, the command's default sizes; a few minutes): scores per event, skill
+  against climatology and persistence, 90% coverage.
 """
 
 from __future__ import annotations
@@ -255,6 +258,34 @@ def backcast_v2() -> str:
     return "\n".join(rows)
 
 
+def backtest_v1() -> str:
+    """docs/model-dynamics.md §11: the default backtest's scores, as they come."""
+    from qpq.case import load_case
+    from qpq.sim import RECORD_EVENTS, backtest
+
+    pooled = backtest(load_case()).pooled()
+
+    def f(x: float | None, signed: bool = False) -> str:
+        return "—" if x is None else (f"{x:+.2f}" if signed else f"{x:.3g}")
+
+    rows = ["| event | score | origins scored | model | climatology | persistence | "
+            "skill vs climatology | skill vs persistence | model's 90% coverage |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    names = [(e.name, e.kind) for e in RECORD_EVENTS]
+    names += [(f"all_{k}", k) for k in ("binary", "count", "band")]
+    for name, kind in names:
+        doc = pooled[name]
+        key = "brier" if kind == "binary" else "crps"
+        e = doc[key]
+        cover = doc.get("coverage_model", {}).get("90")
+        rows.append(f"| {name} | {key} | {doc['origins_scored']} | {f(e['model'])} | "
+                    f"{f(e['climatology'])} | {f(e['persistence'])} | "
+                    f"{f(e['skill_vs_climatology'], True)} | "
+                    f"{f(e['skill_vs_persistence'], True)} | "
+                    f"{'—' if cover is None else _pct(cover)} |")
+    return "\n".join(rows)
+
+
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-mc": ("model-game.md", game_mc),
     "game-phase": ("model-game.md", game_phase),
@@ -262,6 +293,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-verdicts": ("model-game.md", game_verdicts),
     "game-v2": ("model-game.md", game_v2),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
+    "backtest-v1": ("model-dynamics.md", backtest_v1),
 }
 
 

@@ -103,6 +103,11 @@ def test_rows_hold_forecast_outcome_scores_and_baselines(case, result):
     iskp = next(r for r in doc["rows"] if r["event"] == "iskp_strength_band")
     assert iskp["forecasts"]["model"] is None
     assert len(doc["seconds_per_origin"]) == 1
+    pooled = doc["pooled"]["iskp_strength_band"]
+    assert pooled["crps"]["model"] is None and pooled["compared"] == 0
+    assert pooled["crps"]["climatology"] == pytest.approx(iskp["scores"]["climatology"]["crps"])
+    # the pooled band scores compare like with like: only the ETIM/TIP band has all three
+    assert doc["pooled"]["all_band"]["compared"] == doc["pooled"]["tip_strength_band"]["compared"]
 
 
 def test_pooled_skill_is_recomputed_from_the_rows(case):

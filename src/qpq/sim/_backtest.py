@@ -166,7 +166,8 @@ class BacktestResult:
     def pooled(self) -> dict[str, Any]:
         """Mean scores, skill, coverage and PIT histogram per event and per kind of event.
 
-        Skill against a baseline uses only the forecasts both made.
+        Means are over the origins with an outcome that every source forecast (for an event
+        the model does not forecast, both baselines), so the columns compare like with like.
         """
         out: dict[str, Any] = {}
         for ev in RECORD_EVENTS:
@@ -206,14 +207,17 @@ def _pool(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     keys = ("brier", "log") if kind == "binary" else ("crps",)
     doc: dict[str, Any] = {"origins_scored": len(scored),
                            "origins_without_outcome": len(rows) - len(scored)}
-    both = [r for r in scored if r["scores"]["model"] is not None
-            and all(r["scores"][b] is not None for b in REFERENCES)]
+    # every mean is over the same forecasts: those every source made (for an event the model
+    # does not forecast, those both baselines made)
+    base = [r for r in scored if all(r["scores"][b] is not None for b in REFERENCES)]
+    both = [r for r in base if r["scores"]["model"] is not None]
+    used = both or base
     doc["compared"] = len(both)
+    sources = ("model", *REFERENCES) if both else REFERENCES
     for key in keys:
-        entry: dict[str, Any] = {}
-        for src in ("model", *REFERENCES):
-            entry[src] = _mean([r["scores"][src][key] for r in scored
-                                if r["scores"][src] is not None])
+        entry: dict[str, Any] = {"model": None}
+        for src in sources:
+            entry[src] = _mean([r["scores"][src][key] for r in used])
         for b in REFERENCES:
             entry[f"skill_vs_{b}"] = skill(
                 [r["scores"]["model"][key] for r in both],
@@ -221,7 +225,7 @@ def _pool(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
         doc[key] = entry
     if kind != "binary":
         for src in ("model", *REFERENCES):
-            have = [r["scores"][src] for r in scored if r["scores"][src] is not None]
+            have = [r["scores"][src] for r in used] if src in sources else []
             doc[f"coverage_{src}"] = {
                 f"{round(c * 100)}": _mean([float(h[f"covered_{round(c * 100)}"])
                                             for h in have]) for c in COVERAGE_LEVELS}

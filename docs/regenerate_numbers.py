@@ -263,14 +263,26 @@ def backtest_v1() -> str:
     from qpq.case import load_case
     from qpq.sim import RECORD_EVENTS, backtest
 
-    pooled = backtest(load_case()).pooled()
+    result = backtest(load_case())
+    pooled = result.pooled()
 
     def f(x: float | None, signed: bool = False) -> str:
         return "—" if x is None else (f"{x:+.2f}" if signed else f"{x:.3g}")
 
-    rows = ["| event | score | origins scored | model | climatology | persistence | "
-            "skill vs climatology | skill vs persistence | model's 90% coverage |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    def means(name: str, kind: str) -> str:
+        # mean forecast (model; expectation, or probability) against the mean outcome
+        rows = [r for r in result.rows if (r["event"] == name or name == f"all_{r['kind']}")
+                and r["outcome"] is not None and r["forecasts"]["model"] is not None]
+        if not rows or kind == "band":
+            return "—"
+        key = "probability" if kind == "binary" else "mean"
+        fc = float(np.mean([r["forecasts"]["model"][key] for r in rows]))
+        return f"{fc:.3g} / {float(np.mean([r['outcome'] for r in rows])):.3g}"
+
+    rows = ["| event | score | origins | model | climatology | persistence | "
+            "skill vs climatology | skill vs persistence | model mean / outcome mean | "
+            "model's 90% coverage |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     names = [(e.name, e.kind) for e in RECORD_EVENTS]
     names += [(f"all_{k}", k) for k in ("binary", "count", "band")]
     for name, kind in names:
@@ -278,10 +290,10 @@ def backtest_v1() -> str:
         key = "brier" if kind == "binary" else "crps"
         e = doc[key]
         cover = doc.get("coverage_model", {}).get("90")
-        rows.append(f"| {name} | {key} | {doc['origins_scored']} | {f(e['model'])} | "
-                    f"{f(e['climatology'])} | {f(e['persistence'])} | "
+        rows.append(f"| {name} | {key} | {doc['compared'] or doc['origins_scored']} | "
+                    f"{f(e['model'])} | {f(e['climatology'])} | {f(e['persistence'])} | "
                     f"{f(e['skill_vs_climatology'], True)} | "
-                    f"{f(e['skill_vs_persistence'], True)} | "
+                    f"{f(e['skill_vs_persistence'], True)} | {means(name, kind)} | "
                     f"{'—' if cover is None else _pct(cover)} |")
     return "\n".join(rows)
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from qpq.case import load_case
-from qpq.report import build_report
 from qpq.report import _track_record_section as track
+from qpq.report import build_report
 from qpq.report._sections import Section
 from qpq.sim import BacktestSpec
 from qpq.sim._backtest import BacktestResult

@@ -100,8 +100,10 @@ def _counts_chart(result: BacktestResult, event: str) -> Any:
 
 def track_record_section(ctx: ReportContext) -> SectionContent:
     """The backtest's pooled skill table, reliability diagram and count forecasts."""
-    sizes = REDUCED if ctx.reduced else {"draws": 1000, "replicates": 8, "n": 10_000}
-    spec = BacktestSpec(**sizes)
+    spec = BacktestSpec()   # the command's defaults
+    if ctx.reduced:
+        spec = BacktestSpec(draws=REDUCED["draws"], replicates=REDUCED["replicates"],
+                            n=REDUCED["n"])
     result = backtest(ctx.case, spec)
     pooled = result.pooled()
     rows = []

@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from qpq.sim._lookup import (
         ContinuationTable,
         build_table,
+        stage_point,
     )
     from qpq.sim._parquet import (
         write_parquet,
@@ -163,6 +164,7 @@ __all__ = [
     "sample_pool",
     "sim_registry",
     "simulate",
+    "stage_point",
     "stylised_facts",
     "table_for",
     "trajectory_chart",
@@ -186,7 +188,7 @@ _EXPORTS = {
     "qpq.sim._forecast": (
         "EVENTS", "ForecastResult", "check_window", "event_values", "forecast", "forecast_stats",
     ),
-    "qpq.sim._lookup": ("ContinuationTable", "build_table"),
+    "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
     "qpq.sim._record_events": ("RECORD_EVENTS",),
     "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table"),
     "qpq.sim._parquet": ("write_parquet",),

@@ -290,7 +290,7 @@ def backtest_v1() -> str:
         key = "brier" if kind == "binary" else "crps"
         e = doc[key]
         cover = doc.get("coverage_model", {}).get("90")
-        rows.append(f"| {name} | {key} | {doc['compared'] or doc['origins_scored']} | "
+        rows.append(f"| {name} | {key} | {doc['origins_in_means']} | "
                     f"{f(e['model'])} | {f(e['climatology'])} | {f(e['persistence'])} | "
                     f"{f(e['skill_vs_climatology'], True)} | "
                     f"{f(e['skill_vs_persistence'], True)} | {means(name, kind)} | "

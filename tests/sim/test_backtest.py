@@ -105,6 +105,7 @@ def test_rows_hold_forecast_outcome_scores_and_baselines(case, result):
     assert len(doc["seconds_per_origin"]) == 1
     pooled = doc["pooled"]["iskp_strength_band"]
     assert pooled["crps"]["model"] is None and pooled["compared"] == 0
+    assert pooled["origins_in_means"] == 1
     assert pooled["crps"]["climatology"] == pytest.approx(iskp["scores"]["climatology"]["crps"])
     # the pooled band scores compare like with like: only the ETIM/TIP band has all three
     assert doc["pooled"]["all_band"]["compared"] == doc["pooled"]["tip_strength_band"]["compared"]

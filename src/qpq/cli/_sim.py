@@ -309,7 +309,7 @@ def backtest_command(
         for key in ("brier", "log", "crps"):
             if key in doc:
                 e = doc[key]
-                table.add_row(name, key, str(doc["origins_scored"]), f(e["model"]),
+                table.add_row(name, key, str(doc["origins_in_means"]), f(e["model"]),
                               f(e["climatology"]), f(e["persistence"]),
                               f(e["skill_vs_climatology"]), f(e["skill_vs_persistence"]))
     console.print(table)

@@ -113,7 +113,7 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
         doc = pooled[name]
         key = "brier" if kind == "binary" else "crps"
         e = doc[key]
-        cells = (escape(name), key, str(doc["compared"] or doc["origins_scored"]),
+        cells = (escape(name), key, str(doc["origins_in_means"]),
                  _fmt(e["model"]), _fmt(e["climatology"]), _fmt(e["persistence"]),
                  _fmt(e["skill_vs_climatology"], True), _fmt(e["skill_vs_persistence"], True))
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")

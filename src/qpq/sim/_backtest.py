@@ -213,6 +213,7 @@ def _pool(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     both = [r for r in base if r["scores"]["model"] is not None]
     used = both or base
     doc["compared"] = len(both)
+    doc["origins_in_means"] = len(used)
     sources = ("model", *REFERENCES) if both else REFERENCES
     for key in keys:
         entry: dict[str, Any] = {"model": None}

@@ -40,7 +40,7 @@ def test_section_builds_on_the_builtin_case(tmp_path, monkeypatch):
     result = build_report(load_case(), tmp_path, sections=[section], reduced=True)
     (outcome,) = result.sections
     assert outcome.built and outcome.applies, outcome.note
-    assert len(outcome.figures) == 2
+    assert len(outcome.figures) == 3
     html = result.html.read_text()
     assert "skill vs climatology" in html and "2016-06-30" in html
     assert dt.date(2024, 6, 30).isoformat() in html

@@ -142,6 +142,7 @@ def test_default_origins():
     ({"horizon_months": 5}, "quarters"),
     ({"model": "v3"}, "unknown model"),
     ({"origins": ()}, "at least one"),
+    ({"origins": (ORIGIN, ORIGIN)}, "twice"),
     ({"origins": (dt.date(1995, 12, 31),)}, "out of range"),
 ])
 def test_bad_settings_are_refused(case, change, match):
@@ -150,9 +151,10 @@ def test_bad_settings_are_refused(case, change, match):
 
 
 def test_cli_backtest(capsys):
-    code, out, _ = run_cli(capsys, "sim", "backtest", "--origins", "2022-06-30", "--draws", "4",
-                           "--replicates", "2", "--n", "32", "--json")
+    code, out, err = run_cli(capsys, "sim", "backtest", "--origins", "2022-06-30", "--draws",
+                             "4", "--replicates", "2", "--n", "32", "--json")
     assert code == 0
+    assert "backtest origin 2022-06-30" in err   # progress goes to stderr, not into the JSON
     doc = json.loads(out)
     assert doc["protocol"]["origins"] == ["2022-06-30"]
     assert {r["event"] for r in doc["rows"]} == {e.name for e in RECORD_EVENTS}

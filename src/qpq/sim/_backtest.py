@@ -80,6 +80,8 @@ class BacktestSpec:
         """Reject bad settings before any work (clear message, exit code 2)."""
         if not self.origins:
             raise BadInputError("--origins: give at least one origin")
+        if len(set(self.origins)) != len(self.origins):
+            raise BadInputError("--origins: an origin is given twice")
         if self.horizon_months < 3 or self.horizon_months % 3:
             raise BadInputError(f"--horizon must be a positive number of quarters (3m, 6m, "
                                 f"12m, ...), got {self.horizon_months}m")

@@ -85,13 +85,18 @@ def _in(day: dt.date, start: dt.date, stop: dt.date) -> bool:
 
 @dataclass(frozen=True)
 class RecordEvent:
-    """A backtest event: its kind, its definition on the record, and the model's reading."""
+    """A backtest event: its kind, its definition on the record, and the model's reading.
+
+    ``read`` gives the dated observations of the event in a case: (day, 1.0) per occurrence
+    for counts and binary events, (reference day, fighters) per estimate for bands.
+    """
 
     name: str
     kind: EventKind
     description: str
     definition: str
     model: str
+    read: Callable[[Case], list[tuple[dt.date, float]]]
     bands: tuple[float, ...] = ()
 
     def band_of(self, value: float) -> int:
@@ -104,72 +109,19 @@ class RecordEvent:
         return len(self.bands) + 1
 
 
-def _nationals_afghanistan(a: Attack) -> bool:
-    return a.country == "afghanistan" and "chinese_nationals" in a.targets
+def _attacks(pick: Callable[[Attack], bool]) -> Callable[[Case], list[tuple[dt.date, float]]]:
+    def read(case: Case) -> list[tuple[dt.date, float]]:
+        return [(_day(a.date), 1.0) for a in case.attacks if pick(a)]
+    return read
 
 
-def _central_asia(a: Attack) -> bool:
-    return a.country in CENTRAL_ASIA_ON_AFGHAN_BORDER
+def _recognition(case: Case) -> list[tuple[dt.date, float]]:
+    return [(_day(e.date), 1.0) for e in case.events
+            if e.type == "recognition" and {"china", "taliban"} <= set(e.actors)]
 
 
-def _tip(e: Estimate) -> bool:
-    return e.subject in UYGHUR_MILITANTS and e.measure == "fighters"
-
-
-def _iskp(e: Estimate) -> bool:
-    return e.subject == "iskp" and e.measure == "fighters" and e.geography == "afghanistan"
-
-
-RECORD_EVENTS: tuple[RecordEvent, ...] = (
-    RecordEvent("attacks_on_chinese_nationals_afghanistan", "count",
-                "Attacks on Chinese nationals in Afghanistan in the window",
-                "attacks.yaml: country afghanistan, targets include chinese_nationals",
-                "simulated count of attacks on Chinese nationals in Afghanistan"),
-    RecordEvent("attacks_cross_border_central_asia", "count",
-                "Attacks on Chinese targets in the Central Asian states bordering Afghanistan",
-                "attacks.yaml: country tajikistan, uzbekistan or turkmenistan (a proxy: the "
-                "record does not say where these attacks were launched from)",
-                "simulated count of attacks across the border into Central Asia"),
-    RecordEvent("china_recognizes_de_jure", "binary",
-                "China recognises the Taliban government de jure in the window",
-                "events.yaml: an event of type recognition whose actors include china and "
-                "taliban", "share of scenarios with de jure recognition in some quarter"),
-    RecordEvent("taliban_action_against_uyghur_militants", "binary",
-                "A Taliban action against Uyghur militants (relocation, arrest, deportation) "
-                "is reported in the window",
-                "taliban_actions.yaml: kind relocation, arrest or deportation, subjects "
-                "include etim or tip",
-                "share of scenarios where the Taliban restrain or crack down in some quarter"),
-    RecordEvent("tip_strength_band", "band",
-                "Estimated ETIM/TIP fighters in Afghanistan, in bands",
-                "estimates.yaml: subject etim or tip, measure fighters; the midpoint of the "
-                "latest estimate (by reference date) in the window",
-                "Uyghur fighters in the border zone, the interior and Taliban ranks at the "
-                "window's end", TIP_BANDS),
-    RecordEvent("iskp_strength_band", "band",
-                "Estimated ISKP fighters in Afghanistan, in bands",
-                "estimates.yaml: subject iskp, measure fighters, geography afghanistan; the "
-                "midpoint of the latest estimate (by reference date) in the window",
-                "none: the model's ISKP strength is an index (0-1) without a fighter scale, "
-                "so only the baselines are scored", ISKP_BANDS),
-)
-"""The events a backtest scores (docs/model-dynamics.md, evaluation)."""
-
-
-def _attacks(case: Case, event: RecordEvent) -> list[dt.date]:
-    pick: Callable[[Attack], bool] = (_nationals_afghanistan
-                                      if event.name.startswith("attacks_on_chinese")
-                                      else _central_asia)
-    return [_day(a.date) for a in case.attacks if pick(a)]
-
-
-def _occurrences(case: Case, event: RecordEvent) -> list[dt.date]:
-    if event.kind == "count":
-        return _attacks(case, event)
-    if event.name == "china_recognizes_de_jure":
-        return [_day(e.date) for e in case.events
-                if e.type == "recognition" and {"china", "taliban"} <= set(e.actors)]
-    return [_day(t.date) for t in case.taliban_actions
+def _taliban_action(case: Case) -> list[tuple[dt.date, float]]:
+    return [(_day(t.date), 1.0) for t in case.taliban_actions
             if t.kind in TALIBAN_ACTIONS_AGAINST and set(t.subjects) & set(UYGHUR_MILITANTS)]
 
 
@@ -184,14 +136,62 @@ def _midpoint(e: Estimate) -> float | None:
     return finite[0] if finite else None
 
 
-def _estimates(case: Case, event: RecordEvent) -> list[tuple[dt.date, float]]:
-    pick = _tip if event.name == "tip_strength_band" else _iskp
-    out = []
-    for e in case.estimates:
-        mid = _midpoint(e) if pick(e) else None
-        if mid is not None:
-            out.append((_day(e.reference), mid))
-    return out
+def _estimates(pick: Callable[[Estimate], bool]
+               ) -> Callable[[Case], list[tuple[dt.date, float]]]:
+    def read(case: Case) -> list[tuple[dt.date, float]]:
+        out = []
+        for e in case.estimates:
+            mid = _midpoint(e) if pick(e) else None
+            if mid is not None:
+                out.append((_day(e.reference), mid))
+        return out
+    return read
+
+
+RECORD_EVENTS: tuple[RecordEvent, ...] = (
+    RecordEvent("attacks_on_chinese_nationals_afghanistan", "count",
+                "Attacks on Chinese nationals in Afghanistan in the window",
+                "attacks.yaml: country afghanistan, targets include chinese_nationals",
+                "simulated count of attacks on Chinese nationals in Afghanistan",
+                _attacks(lambda a: a.country == "afghanistan"
+                         and "chinese_nationals" in a.targets)),
+    RecordEvent("attacks_cross_border_central_asia", "count",
+                "Attacks on Chinese targets in the Central Asian states bordering Afghanistan",
+                "attacks.yaml: country tajikistan, uzbekistan or turkmenistan (a proxy: the "
+                "record does not say where these attacks were launched from)",
+                "simulated count of attacks across the border into Central Asia",
+                _attacks(lambda a: a.country in CENTRAL_ASIA_ON_AFGHAN_BORDER)),
+    RecordEvent("china_recognizes_de_jure", "binary",
+                "China recognises the Taliban government de jure in the window",
+                "events.yaml: an event of type recognition whose actors include china and "
+                "taliban", "share of scenarios with de jure recognition in some quarter",
+                _recognition),
+    RecordEvent("taliban_action_against_uyghur_militants", "binary",
+                "A Taliban action against Uyghur militants (relocation, arrest, deportation) "
+                "is reported in the window",
+                "taliban_actions.yaml: kind relocation, arrest or deportation, subjects "
+                "include etim or tip",
+                "share of scenarios where the Taliban restrain or crack down in some quarter",
+                _taliban_action),
+    RecordEvent("tip_strength_band", "band",
+                "Estimated ETIM/TIP fighters in Afghanistan, in bands",
+                "estimates.yaml: subject etim or tip, measure fighters; the midpoint of the "
+                "latest estimate (by reference date) in the window",
+                "Uyghur fighters in the border zone, the interior and Taliban ranks at the "
+                "window's end",
+                _estimates(lambda e: e.subject in UYGHUR_MILITANTS and e.measure == "fighters"),
+                TIP_BANDS),
+    RecordEvent("iskp_strength_band", "band",
+                "Estimated ISKP fighters in Afghanistan, in bands",
+                "estimates.yaml: subject iskp, measure fighters, geography afghanistan; the "
+                "midpoint of the latest estimate (by reference date) in the window",
+                "none: the model's ISKP strength is an index (0-1) without a fighter scale, "
+                "so only the baselines are scored",
+                _estimates(lambda e: e.subject == "iskp" and e.measure == "fighters"
+                           and e.geography == "afghanistan"),
+                ISKP_BANDS),
+)
+"""The events a backtest scores (docs/model-dynamics.md, evaluation)."""
 
 
 def _latest_band(event: RecordEvent, points: list[tuple[dt.date, float]]) -> int | None:
@@ -209,9 +209,9 @@ def outcome(case: Case, event: RecordEvent, start: dt.date, stop: dt.date) -> in
     window for a band event (``None`` when the window holds no estimate).
     """
     if event.kind == "band":
-        return _latest_band(event, [(d, v) for d, v in _estimates(case, event)
+        return _latest_band(event, [(d, v) for d, v in event.read(case)
                                     if _in(d, start, stop)])
-    n = sum(_in(d, start, stop) for d in _occurrences(case, event))
+    n = sum(_in(d, start, stop) for d, _ in event.read(case))
     return n if event.kind == "count" else int(n > 0)
 
 
@@ -233,14 +233,14 @@ def baselines(case: Case, event: RecordEvent, origin: dt.date, months: int) -> B
     back = add_months(origin, -12 * CLIMATOLOGY_YEARS)
     last = add_months(origin, -months)
     if event.kind == "band":
-        points = [(d, v) for d, v in _estimates(view, event) if d <= origin]
+        points = [(d, v) for d, v in event.read(view) if d <= origin]
         recent = [event.band_of(v) for d, v in points if _in(d, back, origin)]
         clim = (Discrete(np.bincount(recent, minlength=event.categories) / len(recent))
                 if recent else None)
         band = _latest_band(event, points)
         pers = None if band is None else Discrete(np.eye(event.categories)[band])
         return Baselines(clim, pers)
-    days = _occurrences(view, event)
+    days = [d for d, _ in event.read(view)]
     if event.kind == "count":
         rate = sum(_in(d, back, origin) for d in days) / (12.0 * CLIMATOLOGY_YEARS) * months
         return Baselines(Discrete.poisson(rate),

@@ -9,7 +9,7 @@ import pytest
 
 from qpq.case import Attack, TalibanAction, case_as_of
 from qpq.errors import BadInputError
-from qpq.sim._backtest import BacktestSpec, backtest, default_origins
+from qpq.sim._backtest import MODEL_READINGS, BacktestSpec, backtest, default_origins
 from qpq.sim._calibration import calibrate
 from qpq.sim._record_events import RECORD_EVENTS, outcome
 from qpq.sim._scores import skill
@@ -128,6 +128,10 @@ def test_pooled_skill_is_recomputed_from_the_rows(case):
 def test_backtest_is_deterministic(case, result):
     again = backtest(case, SMALL)
     assert again.rows == result.rows
+
+
+def test_every_event_has_a_model_reading():
+    assert set(MODEL_READINGS) == {e.name for e in RECORD_EVENTS}
 
 
 def test_default_origins():

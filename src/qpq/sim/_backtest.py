@@ -18,11 +18,12 @@ signature. Nothing here is tuned on the scores: they are reported as they come.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
@@ -42,6 +43,7 @@ from qpq.sim._scores import (
 from qpq.sim._timeline import quarter_end, quarter_of
 
 __all__ = [
+    "MODEL_READINGS",
     "BacktestResult",
     "BacktestSpec",
     "Calibrator",
@@ -109,26 +111,36 @@ class BacktestSpec:
         return run
 
 
+Stats = Mapping[str, NDArray[np.float64]]
+
+
+def _tip_band(st: Stats) -> Discrete:
+    ev = next(e for e in RECORD_EVENTS if e.name == "tip_strength_band")
+    # the fighters the UN counts as ETIM/TIP in Afghanistan (Uyghurs in ISKP count as ISKP)
+    fighters = st["border"] + st["interior"] + st["coopted"]
+    bands = np.searchsorted(np.asarray(ev.bands), fighters, side="right")
+    return Discrete(np.bincount(bands, minlength=ev.categories) / bands.size)
+
+
+MODEL_READINGS: dict[str, Callable[[Stats], Discrete | None]] = {
+    "attacks_on_chinese_nationals_afghanistan":
+        lambda st: Discrete.from_samples(st["nationals_count"]),
+    "attacks_cross_border_central_asia":
+        lambda st: Discrete.from_samples(st["central_asia_count"]),
+    "china_recognizes_de_jure":
+        lambda st: Discrete.bernoulli(float((st["recognised_any"] >= 1).mean())),
+    "taliban_action_against_uyghur_militants":
+        lambda st: Discrete.bernoulli(float((st["taliban_acts_any"] >= 1).mean())),
+    "tip_strength_band": _tip_band,
+    "iskp_strength_band": lambda st: None,   # the ISKP index has no fighter scale
+}
+"""How each backtest event is read from a forecast run's window statistics
+(:func:`qpq.sim.forecast_stats`); ``None``: the model does not forecast it."""
+
+
 def model_forecasts(res: ForecastResult) -> dict[str, Discrete | None]:
     """The model's predictive distribution of every backtest event, from a forecast run."""
-    st = res.sim.stats
-    out: dict[str, Discrete | None] = {}
-    for ev in RECORD_EVENTS:
-        if ev.name == "attacks_on_chinese_nationals_afghanistan":
-            out[ev.name] = Discrete.from_samples(st["nationals_count"])
-        elif ev.name == "attacks_cross_border_central_asia":
-            out[ev.name] = Discrete.from_samples(st["central_asia_count"])
-        elif ev.name == "china_recognizes_de_jure":
-            out[ev.name] = Discrete.bernoulli(float((st["recognised_any"] >= 1).mean()))
-        elif ev.name == "taliban_action_against_uyghur_militants":
-            out[ev.name] = Discrete.bernoulli(float((st["taliban_acts_any"] >= 1).mean()))
-        elif ev.name == "tip_strength_band":
-            fighters = st["border"] + st["interior"] + st["coopted"]
-            bands = np.searchsorted(np.asarray(ev.bands), fighters, side="right")
-            out[ev.name] = Discrete(np.bincount(bands, minlength=ev.categories) / bands.size)
-        else:  # the ISKP index has no fighter scale
-            out[ev.name] = None
-    return out
+    return {ev.name: MODEL_READINGS[ev.name](res.sim.stats) for ev in RECORD_EVENTS}
 
 
 def _describe(ev: RecordEvent, f: Discrete | None) -> dict[str, Any] | None:

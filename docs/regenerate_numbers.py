@@ -20,7 +20,10 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``game-v2`` — docs/model-game.md §8: model v2's relationship at the defaults and over
   the ranges (1,000 ordered draws, seed 2024, ``solve_relationship``);
 * ``backcast-v2`` — docs/model-dynamics.md §7.8: the backcast from 1996 as of 2025-12-31 with
-  v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes).
+  v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes);
+* ``backtest-v1`` — docs/model-dynamics.md §11: the default rolling-origin backtest (17
+  origins, model v1, the command's default sizes; a few minutes): scores per event, skill
+  against climatology and persistence, 90% coverage.
 """
 
 from __future__ import annotations
@@ -275,6 +278,46 @@ def backcast_v2() -> str:
              f"5-95% {lo:.0f} to {hi:.0f} (the fact's band: 300 to 450)."]
     return "\n".join(rows)
 
+def backtest_v1() -> str:
+    """docs/model-dynamics.md §11: the default backtest's scores, as they come."""
+    from qpq.case import load_case
+    from qpq.sim import RECORD_EVENTS, backtest
+
+    result = backtest(load_case())
+    pooled = result.pooled()
+
+    def f(x: float | None, signed: bool = False) -> str:
+        return "—" if x is None else (f"{x:+.2f}" if signed else f"{x:.3g}")
+
+    def means(name: str, kind: str) -> str:
+        # mean forecast (model; expectation, or probability) against the mean outcome
+        rows = [r for r in result.rows if (r["event"] == name or name == f"all_{r['kind']}")
+                and r["outcome"] is not None and r["forecasts"]["model"] is not None]
+        if not rows or kind == "band":
+            return "—"
+        key = "probability" if kind == "binary" else "mean"
+        fc = float(np.mean([r["forecasts"]["model"][key] for r in rows]))
+        return f"{fc:.3g} / {float(np.mean([r['outcome'] for r in rows])):.3g}"
+
+    rows = ["| event | score | origins | model | climatology | persistence | "
+            "skill vs climatology | skill vs persistence | model mean / outcome mean | "
+            "model's 90% coverage |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    names = [(e.name, e.kind) for e in RECORD_EVENTS]
+    names += [(f"all_{k}", k) for k in ("binary", "count", "band")]
+    for name, kind in names:
+        doc = pooled[name]
+        key = "brier" if kind == "binary" else "crps"
+        e = doc[key]
+        cover = doc.get("coverage_model", {}).get("90")
+        rows.append(f"| {name} | {key} | {doc['origins_in_means']} | "
+                    f"{f(e['model'])} | {f(e['climatology'])} | {f(e['persistence'])} | "
+                    f"{f(e['skill_vs_climatology'], True)} | "
+                    f"{f(e['skill_vs_persistence'], True)} | {means(name, kind)} | "
+                    f"{'—' if cover is None else _pct(cover)} |")
+    return "\n".join(rows)
+
+
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-mc": ("model-game.md", game_mc),
     "game-phase": ("model-game.md", game_phase),
@@ -282,6 +325,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-verdicts": ("model-game.md", game_verdicts),
     "game-v2": ("model-game.md", game_v2),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
+    "backtest-v1": ("model-dynamics.md", backtest_v1),
 }
 
 

@@ -129,6 +129,7 @@ def run() -> list[dict[str, Any]]:
             t0 = time.perf_counter()
             simulate(sp, chunk_blocks=CHUNK)
             single[model].append(time.perf_counter() - t0)
+    load = os.getloadavg()[0]       # the machine is shared: how busy it was
     ours, ours_1 = (steps / statistics.median(pooled["v1"]),
                     steps / statistics.median(single["v1"]))
     v2, v2_1 = (steps / statistics.median(pooled["v2"]),
@@ -166,8 +167,9 @@ def run() -> list[dict[str, Any]]:
          "peer_figure": ours, "ratio": v2 / ours, "n": steps,
          "notes": f"N={N} x {tl.n_quarters} quarters, relationship table over "
                   f"{len(table_v2.regimes)} stage regimes x {GRID_V2} belief grid points, "
-                  f"median of 3 on {cores} cores; goal >= 1e7 steps/s (issue 15); ratio = "
-                  "v2 over v1, runs alternating under the same load"},
+                  f"median of 3 on {cores} cores (load average {load:.1f}); goal >= 1e7 "
+                  "steps/s (issue 15); ratio = v2 over v1, runs alternating under the same "
+                  "load"},
         {"name": "sim throughput model v2, 1 process", "figure": v2_1,
          "unit": "scenario-steps/s", "peer": "model v1, same run", "peer_figure": ours_1,
          "ratio": v2_1 / ours_1, "n": steps,

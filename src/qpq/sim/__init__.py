@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from qpq.sim._policies import (
         SimPolicy,
         moves_for,
+        relationship_moves,
         resolve_policy,
     )
     from qpq.sim._policy_runs import (
@@ -146,6 +147,7 @@ __all__ = [
     "p5_conundrum",
     "p6_free_ride",
     "quarter_of",
+    "relationship_moves",
     "resolve_policy",
     "run_policies",
     "sample_pool",
@@ -176,7 +178,7 @@ _EXPORTS = {
     "qpq.sim._lookup": ("ContinuationTable", "build_table"),
     "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table"),
     "qpq.sim._parquet": ("write_parquet",),
-    "qpq.sim._policies": ("SimPolicy", "moves_for", "resolve_policy"),
+    "qpq.sim._policies": ("SimPolicy", "moves_for", "relationship_moves", "resolve_policy"),
     "qpq.sim._policy_runs": ("RunRequest", "run_policies"),
     "qpq.sim._pools": (
         "ParameterPool", "SIM_PARAMETERS", "default_pool", "sample_pool", "sim_registry",

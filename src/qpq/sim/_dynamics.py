@@ -72,6 +72,7 @@ from qpq.sim._policies import (
     WITHHOLD,
     PolicyKind,
     SimPolicy,
+    relationship_moves,
 )
 from qpq.sim._relationship_table import RelationshipTable
 from qpq.sim._rng import (
@@ -177,10 +178,14 @@ class Dynamics:
         self.u = np.zeros((N_UNIFORMS, n), dtype=np.float32)
         self.v2 = isinstance(table, RelationshipTable)
         if isinstance(table, RelationshipTable):
-            if policy.kind is not PolicyKind.EQUILIBRIUM:
-                raise BadInputError(f"model v2 simulates the equilibrium policy only (its "
-                                    f"fixed-policy relationships are not built yet), not "
-                                    f"{policy.name!r}")
+            # China's move selection lives in the table: a fixed policy's table is the
+            # relationship solved with China committed to its move (one-hot `move`)
+            if table.moves != relationship_moves(policy.name):
+                raise BadInputError(
+                    f"policy {policy.name!r} under model v2 needs a relationship table solved "
+                    f"for China's first moves {relationship_moves(policy.name)}, not "
+                    f"{table.moves} (build_relationship_table(..., moves="
+                    f"relationship_moves({policy.name!r})))")
             self.n_m = int(table.move.shape[3])
             self.move_flat = table.move.reshape(-1, self.n_m)
             self.eff0_flat = table.effort0.reshape(-1, N_TYPES, N_EFFORTS)
@@ -495,6 +500,7 @@ class Dynamics:
             dist = np.where(rec[draw, None], self.resp1_flat[at1[draw]],
                             self.resp0_flat[at0[draw]])
             f[draw] = self._pick(dist, self.uc[2, draw])
+        f = self._policy_rule(m, f, s)
         mf = m * N_FINAL + f
         cons = {k: table[mf] for k, table in _CONS.items()}
         cons["breach"] = _BREACH[mf * N_SIGNALS + sig]
@@ -504,12 +510,29 @@ class Dynamics:
 
     # ------------------------------------------------------------------ pieces
 
+    def _policy_rule(self, m: NDArray[np.int64], f: NDArray[np.int64], s: NDArray[np.bool_]
+                     ) -> NDArray[np.int64]:
+        """The final action after the policies that override the game's response.
+
+        ``conditional`` rewards (recognises) once China's posterior belief reaches
+        ``recognition_threshold`` after ``quiet_quarters`` without attacks, and otherwise
+        withholds; ``plan_b_after_failure`` turns to Plan B when the Taliban fail (s = 0).
+        Called after China's belief is updated on the quarter's signals.
+        """
+        kind, st, p = self.policy.kind, self.s, self.p
+        if kind is PolicyKind.CONDITIONAL:
+            ready = (st.mu >= p["recognition_threshold"]) & (st.quiet >= p["quiet_quarters"])
+            return np.where(m == RECOGNIZE, f, np.where(ready, REWARD, WITHHOLD))
+        if kind is PolicyKind.PLAN_B_AFTER_FAILURE:
+            return np.where(s, f, PLAN_B)
+        return f
+
     def _final(self, m: NDArray[np.int64],
                types: tuple[NDArray[np.int64], FloatArray, FloatArray], s: NDArray[np.bool_],
                d: NDArray[np.bool_], close: NDArray[np.bool_], report: NDArray[np.bool_],
                exists: NDArray[np.bool_], cell: NDArray[np.int64], pq: Mapping[str, Any]
                ) -> tuple[NDArray[np.int64], dict[str, NDArray[np.bool_]]]:
-        st, p = self.s, self.p
+        st = self.s
         # Bayes over the four types on (s, d, r), with each type's tabulated effort
         _, x4, pd4 = types
         any_report = bool(report.any())
@@ -523,7 +546,6 @@ class Dynamics:
             like *= np.where(report, np.where(close, self.close4, 1.0 - self.close4), 1.0)
         w = st.belief * like
         st.belief = w / w.sum(axis=0)
-        mu_post = st.mu
         # China's final action
         mcell = cell * self.n_m + m
         sd = FULL_GAME.report_free_index(s.astype(np.int64), d.astype(np.int64))
@@ -533,12 +555,7 @@ class Dynamics:
         else:
             f = np.where(report, self.resp_flat[mcell * N_SIGNALS + sig],
                          self.resp_nr_flat[mcell * N_REPORT_FREE + sd]).astype(np.int64)
-        kind = self.policy.kind
-        if kind is PolicyKind.CONDITIONAL:
-            ready = (mu_post >= p["recognition_threshold"]) & (st.quiet >= p["quiet_quarters"])
-            f = np.where(m == RECOGNIZE, f, np.where(ready, REWARD, WITHHOLD))
-        elif kind is PolicyKind.PLAN_B_AFTER_FAILURE:
-            f = np.where(s, f, PLAN_B)
+        f = self._policy_rule(m, f, s)
         mf = m * N_FINAL + f
         breach = (np.where(report, _BREACH[mf * N_SIGNALS + sig],
                            _BREACH_NR[mf * N_REPORT_FREE + sd])

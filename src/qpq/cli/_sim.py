@@ -45,6 +45,15 @@ WorkersOpt = Annotated[int, typer.Option("--workers", help="worker processes", m
 DrawsOpt = Annotated[int, typer.Option("--draws", help="calibration: parameter draws", min=1)]
 RepsOpt = Annotated[int, typer.Option("--replicates", help="calibration: scenarios per draw",
                                       min=1)]
+ModelOpt = Annotated[str, typer.Option(
+    "--model", help="v1: the one-round game each quarter; v2: the repeated relationship "
+    "(docs/model-dynamics.md §10)")]
+
+
+def _model(name: str) -> str:
+    if name not in ("v1", "v2"):
+        raise BadInputError(f"--model: unknown model {name!r}; allowed: v1, v2")
+    return name
 
 
 def _date(text: str, option: str) -> dt.date:
@@ -89,12 +98,14 @@ def run_command(
     charts: Annotated[Path | None, typer.Option("--charts", help="write fan charts (HTML) "
                                                 "here", file_okay=False)] = None,
     workers: WorkersOpt = 1,
+    model: ModelOpt = "v1",
     case_dir: CaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Trajectories of the key states under China's policies (common random numbers).
 
-    Example: ``qpq sim run --policy engage_no_promise --policy boycott --n 2000 --json``
+    Example: ``qpq sim run --policy engage_no_promise --policy boycott --n 2000 --json``;
+    model v2: ``qpq sim run --model v2 --policy boycott --policy equilibrium --n 2000``
     """
     import numpy as np
 
@@ -109,7 +120,7 @@ def run_command(
         until=_date(until, "--until") if until else None, n=n, seed=seed, draws=draws,
         overrides=parse_assignments(set_ or []),
         window_start=_date(window, "--window-start") if window else None,
-        workers=workers, out_dir=out).for_case(case)
+        workers=workers, out_dir=out, model=_model(model)).for_case(case)
     request.check()
     first, last, window_start = request.dates()
     pool, results = run_policies(case, request, _progress(not json_out))
@@ -125,6 +136,9 @@ def run_command(
            "note": f"militant head counts and attack counts after {case.run.takeover.year} are "
                    + UNCALIBRATED,
            "out": str(out) if out else None}
+    if model != "v1":
+        # v1 stays the default and its documents (and golden outputs) unchanged
+        doc["model"] = model
     if charts is not None:
         from qpq.sim import fan_chart, trajectory_chart
 
@@ -141,7 +155,7 @@ def run_command(
         print_json(doc)
         return
     table = Table(title=f"Policies, {window_start}..{last} ({n} scenarios each; "
-                        f"parameters: {pool.origin})")
+                        f"parameters: {pool.origin}; model {model})")
     cols = ("expected_attacks_china", "expected_attacks_nationals", "recognised_ever",
             "engaged_share", "militants_border", "iskp_strength")
     table.add_column("policy")

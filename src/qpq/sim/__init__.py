@@ -93,6 +93,7 @@ if TYPE_CHECKING:
         BLOCK_SIZE,
     )
     from qpq.sim._tables import (
+        relationship_tables,
         table_for,
     )
     from qpq.sim._timeline import (
@@ -148,6 +149,7 @@ __all__ = [
     "p6_free_ride",
     "quarter_of",
     "relationship_moves",
+    "relationship_tables",
     "resolve_policy",
     "run_policies",
     "sample_pool",
@@ -185,7 +187,7 @@ _EXPORTS = {
     ),
     "qpq.sim._propositions_in_time": ("p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride"),
     "qpq.sim._rng": ("BLOCK_SIZE",),
-    "qpq.sim._tables": ("table_for",),
+    "qpq.sim._tables": ("relationship_tables", "table_for"),
     "qpq.sim._timeline": ("Override", "Regime", "Timeline", "build_timeline", "quarter_of"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

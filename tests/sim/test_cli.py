@@ -26,6 +26,8 @@ def test_run_json_compares_policies(capsys, tmp_path):
     ("run", "--set", "iskp_pull=9"),
     ("run", "--set", "no_such=1"),
     ("backcast", "--policy", "appease"),
+    ("backcast", "--model", "v3"),
+    ("forecast", "--as-of", "2025-06-30", "--until", "2026-06-30", "--model", "v3"),
 ])
 def test_bad_input_exits_2(capsys, args):
     code, out, err = run_cli(capsys, "sim", *args)

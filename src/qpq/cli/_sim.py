@@ -7,6 +7,7 @@ Examples::
     qpq sim backcast --as-of 2025-12-31
     qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json
     qpq sim forecast --as-of 2025-06-30 --until 2027-12-31 --policy conditional --n 50000
+    qpq sim run --model v2 --policy boycott --policy equilibrium --n 2000
     qpq sim propositions --n 4096
 
 Time step: one quarter. Every quantity no evidence constrains is labelled
@@ -178,7 +179,8 @@ def backcast_command(
     out: Annotated[Path | None, typer.Option("--out", help="write the accepted parameter "
                                              "sets and the table here", file_okay=False)
                    ] = None,
-    workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
+    workers: WorkersOpt = 1, model: ModelOpt = "v1", case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Calibrate to the stylised facts known by --as-of and show how each is matched.
 
@@ -193,7 +195,7 @@ def backcast_command(
     case = load_case(case_dir)
     cut = _date(as_of, "--as-of") if as_of else case.run.backcast_as_of
     cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed, policy=policy,
-                    workers=workers, on_progress=_progress(not json_out))
+                    workers=workers, on_progress=_progress(not json_out), model=_model(model))
     if out is not None:
         import json
 
@@ -234,7 +236,8 @@ def forecast_command(
     n: Annotated[int, typer.Option("--n", help="forecast scenarios", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,
     seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
-    workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
+    workers: WorkersOpt = 1, model: ModelOpt = "v1", case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Forecast the events of the window from the calibrated ensemble.
 
@@ -247,7 +250,7 @@ def forecast_command(
     case = load_case(case_dir)
     check_window(cut, end, policy, n, start=case.run.start)
     cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed,
-                    workers=workers, on_progress=_progress(not json_out))
+                    workers=workers, on_progress=_progress(not json_out), model=_model(model))
     res = forecast(case, cal, end, policy=policy, n=n, seed=seed, workers=workers)
     if json_out:
         print_json(res.to_json())

@@ -8,7 +8,9 @@ stay non-negative and militants are conserved (only recruitment adds):
    ``taliban_action_rate`` of the border stock, ``coopt_share`` of it into Taliban ranks and
    the rest to the interior (the relocation to Baghlan/Takhar); a crackdown hits the border
    and the interior alike, neutralising ``crackdown_neutralise_share`` and driving the
-   rest abroad;
+   rest abroad; co-optation (model v2's fourth effort, ``qpq.game.Effort.COOPT``) absorbs
+   ``taliban_action_rate`` of the border and interior stocks into Taliban ranks (the
+   co-opted stock, out of ISKP's reach and no longer attacking);
 2. US/NATO strikes (s_US = 1) kill ``us_strike_rate`` of the border stock;
 3. other counter-terrorism (s_base = 1) neutralises ``base_neutralise_rate`` of the border
    and interior stocks;
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.game import Effort
 from qpq.sim._state import ChunkState
 
 __all__ = ["militant_flows"]
@@ -53,7 +56,8 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
     d
         Defection quarter (ISKP exists and the militants' logit chose it).
     e_idx, x
-        The Taliban's effort level (0-2) and pressure κ·control·e.
+        The Taliban's effort (0-2, or 3 for co-optation) and the pressure behind their
+        suppression signal (κ·control·e; κ·control·``coopt_visibility`` when co-opting).
     us, in_power
         US presence and whether the Taliban govern this quarter.
     """
@@ -75,6 +79,11 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
         border = border - moved - crack * border
         interior = interior - crack * interior + relocated
         abroad = abroad + (cracked - neutralised)
+        absorb = hit * (e_idx == int(Effort.COOPT))
+        if absorb.any():
+            coopt = coopt + absorb * (border + interior)
+            border = border - absorb * border
+            interior = interior - absorb * interior
     killed = zero
     if us > 0.0:
         killed = s_us * p["us_strike_rate"] * border

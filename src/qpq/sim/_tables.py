@@ -18,6 +18,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from qpq.game import EFFORTS, Effort
 from qpq.parallel import executor_for, map_ordered
 from qpq.sim._lookup import ContinuationTable, build_table
 from qpq.sim._policies import relationship_moves
@@ -80,7 +81,7 @@ def select_regimes(table: AnyTable, regimes: Sequence[Regime]) -> AnyTable | Non
         idx = np.array([table.regimes.index(r) for r in regimes], dtype=np.int64)
     except ValueError:
         return None
-    keep = {"grid", "regimes", "moves", "method"}
+    keep = {"grid", "regimes", "moves", "efforts", "method"}
     parts = {f.name: (getattr(table, f.name) if f.name in keep
                       else getattr(table, f.name)[:, idx]) for f in fields(table)}
     parts["regimes"] = tuple(regimes)
@@ -88,14 +89,14 @@ def select_regimes(table: AnyTable, regimes: Sequence[Regime]) -> AnyTable | Non
 
 
 def relationship_tables(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
-                        policies: Sequence[str], *,
+                        policies: Sequence[str], *, efforts: Sequence[Effort] = EFFORTS,
                         on_progress: Callable[[int, int], None] | None = None
                         ) -> dict[str, RelationshipTable]:
     """Model v2's table for each policy, solved once per distinct commitment.
 
     The equilibrium leaves China all its first moves; every other policy commits China to
     one (``engage_no_promise``, ``conditional`` and ``plan_b_after_failure`` share
-    Engage[no_promise]'s table).
+    Engage[no_promise]'s table). ``efforts``: v1's three or all four with co-optation.
     """
     by_moves: dict[tuple[int, ...], RelationshipTable] = {}
     out = {}
@@ -103,6 +104,7 @@ def relationship_tables(pool: ParameterPool, regimes: Sequence[Regime], grid_siz
         moves = relationship_moves(name)
         if moves not in by_moves:
             by_moves[moves] = build_relationship_table(pool, regimes, grid_size, moves=moves,
+                                                       efforts=efforts,
                                                        on_progress=on_progress)
         out[name] = by_moves[moves]
     return out

@@ -51,13 +51,16 @@ def test_backcast_json_table(capsys, tmp_path):
     assert len(frame) == doc["accepted"] and "iskp_pull" in frame.columns
 
 
-def test_run_model_v2_fixed_policies(capsys):
+@pytest.mark.parametrize("coopt", [False, True])
+def test_run_model_v2_fixed_policies(capsys, coopt):
     code, out, _ = run_cli(capsys, "sim", "run", "--model", "v2", "--policy", "boycott",
                            "--policy", "recognise", "--n", "256", "--start", "2022-01-01",
-                           "--until", "2022-12-31", "--window-start", "2022-01-01", "--json")
+                           "--until", "2022-12-31", "--window-start", "2022-01-01", "--json",
+                           *(("--coopt",) if coopt else ()))
     assert code == 0
     doc = json.loads(out)
     assert doc["model"] == "v2" and set(doc["policies"]) == {"boycott", "recognise"}
+    assert ("coopt" in doc["efforts"]) is coopt
     assert doc["policies"]["boycott"]["recognised_ever"] == 0.0
     assert doc["policies"]["boycott"]["engaged_share"] == 0.0
     assert doc["policies"]["recognise"]["engaged_share"] == 1.0
@@ -66,3 +69,5 @@ def test_run_model_v2_fixed_policies(capsys):
 def test_run_unknown_model_exits_2(capsys):
     code, out, err = run_cli(capsys, "sim", "run", "--model", "v3")
     assert code == 2 and out == "" and "--model" in err
+    code, out, err = run_cli(capsys, "sim", "run", "--coopt")
+    assert code == 2 and out == "" and "model v2 only" in err

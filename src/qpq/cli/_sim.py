@@ -100,6 +100,8 @@ def run_command(
                                                 "here", file_okay=False)] = None,
     workers: WorkersOpt = 1,
     model: ModelOpt = "v1",
+    coopt: Annotated[bool, typer.Option("--coopt", help="model v2: the Taliban may also "
+                                        "co-opt the militants (a fourth effort)")] = False,
     case_dir: CaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -121,7 +123,7 @@ def run_command(
         until=_date(until, "--until") if until else None, n=n, seed=seed, draws=draws,
         overrides=parse_assignments(set_ or []),
         window_start=_date(window, "--window-start") if window else None,
-        workers=workers, out_dir=out, model=_model(model)).for_case(case)
+        workers=workers, out_dir=out, model=_model(model), coopt=coopt).for_case(case)
     request.check()
     first, last, window_start = request.dates()
     pool, results = run_policies(case, request, _progress(not json_out))
@@ -140,6 +142,9 @@ def run_command(
     if model != "v1":
         # v1 stays the default and its documents (and golden outputs) unchanged
         doc["model"] = model
+        from qpq.game import ALL_EFFORTS, EFFORTS
+
+        doc["efforts"] = [e.label for e in (ALL_EFFORTS if coopt else EFFORTS)]
     if charts is not None:
         from qpq.sim import fan_chart, trajectory_chart
 

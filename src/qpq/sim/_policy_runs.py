@@ -17,6 +17,7 @@ from pathlib import Path
 
 from qpq.case import Case
 from qpq.errors import BadInputError
+from qpq.game import ALL_EFFORTS, EFFORTS
 from qpq.sim._engine import RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import policy_names, resolve_policy
@@ -57,6 +58,8 @@ class RunRequest:
     model
         ``v1`` (the one-round game each quarter) or ``v2`` (the repeated relationship,
         docs/model-dynamics.md §10).
+    coopt
+        Model v2 only: the Taliban may also co-opt (four efforts, :data:`qpq.game.ALL_EFFORTS`).
     """
 
     policies: tuple[str, ...] = field(default_factory=policy_names)
@@ -73,6 +76,7 @@ class RunRequest:
     series_sample: int = 1000
     out_dir: Path | None = None
     model: str = "v1"
+    coopt: bool = False
 
     def for_case(self, case: Case) -> RunRequest:
         """A copy with the dates this request leaves open taken from the case's ``run`` block."""
@@ -101,6 +105,9 @@ class RunRequest:
                                 f"the run {start}..{until}")
         if self.model not in MODELS:
             raise BadInputError(f"unknown model {self.model!r}; known: {', '.join(MODELS)}")
+        if self.coopt and self.model != "v2":
+            raise BadInputError("co-optation (--coopt) is a choice of model v2 only; add "
+                                "--model v2")
         if self.n < 1 or self.draws < 0 or self.grid_size < 2:
             raise BadInputError("need n >= 1, draws >= 0 and a grid of at least 2 points")
 
@@ -152,6 +159,7 @@ def run_policies(case: Case, request: RunRequest,
     if request.model == "v2":
         tables = dict(relationship_tables(pool, timeline.v2_regimes()[0], request.grid_size,
                                           request.policies,
+                                          efforts=ALL_EFFORTS if request.coopt else EFFORTS,
                                           on_progress=cb("relationship lookup")))
     else:
         table = table_for(pool, timeline.regimes, request.grid_size, workers=request.workers,

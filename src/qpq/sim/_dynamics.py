@@ -369,7 +369,7 @@ class Dynamics:
             u[Stream.ATTACK_CHINA:Stream.ATTACK_CENTRAL_ASIA + 1])
 
         # 6. flows ---------------------------------------------------------------------
-        flows = militant_flows(st, p, s_t, s_us, s_b, d, e_idx, x, us, in_power)
+        flows = militant_flows(st, p, s_t, s_us, s_b, d, e_idx, x, us, in_power, self.coopt)
 
         # 7-8. belief and China's final move -------------------------------------------
         out: Out = {}

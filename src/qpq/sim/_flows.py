@@ -41,8 +41,8 @@ FloatArray = NDArray[np.float64]
 
 def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
                    s_us: NDArray[np.bool_], s_b: NDArray[np.bool_], d: NDArray[np.bool_],
-                   e_idx: NDArray[np.int64], x: FloatArray, us: float, in_power: bool
-                   ) -> dict[str, FloatArray]:
+                   e_idx: NDArray[np.int64], x: FloatArray, us: float, in_power: bool,
+                   coopt: bool = False) -> dict[str, FloatArray]:
     """Move militants between the stocks of ``st`` in place; return the quarter's flows.
 
     Parameters
@@ -60,11 +60,13 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
         suppression signal (κ·control·e; κ·control·``coopt_visibility`` when co-opting).
     us, in_power
         US presence and whether the Taliban govern this quarter.
+    coopt
+        Whether co-optation is among the Taliban's efforts (model v2 with four efforts).
     """
     b0 = st.border
     border, interior, abroad = b0, st.interior, st.abroad
     zero = np.zeros(st.n)
-    relocated = coopt = neutralised = zero
+    relocated = coopted = neutralised = zero
     if in_power and s_t.any():
         # Taliban action: restrain moves border militants (relocate / co-opt);
         # a crackdown hits border and interior (neutralise / flee abroad)
@@ -73,15 +75,15 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
         crack = hit * (e_idx == 2)
         moved = restrain * border
         relocated = moved * (1.0 - p["coopt_share"])
-        coopt = moved * p["coopt_share"]
+        coopted = moved * p["coopt_share"]
         cracked = crack * (border + interior)
         neutralised = cracked * p["crackdown_neutralise_share"]
         border = border - moved - crack * border
         interior = interior - crack * interior + relocated
         abroad = abroad + (cracked - neutralised)
-        absorb = hit * (e_idx == int(Effort.COOPT))
-        if absorb.any():
-            coopt = coopt + absorb * (border + interior)
+        if coopt:
+            absorb = hit * (e_idx == int(Effort.COOPT))
+            coopted = coopted + absorb * (border + interior)
             border = border - absorb * border
             interior = interior - absorb * interior
     killed = zero
@@ -108,7 +110,7 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
     change = border - b0
     st.border = border
     st.interior = interior
-    st.coopted = st.coopted + coopt
+    st.coopted = st.coopted + coopted
     st.iskp = st.iskp + to_iskp - k_loss
     st.abroad = abroad - returned
     st.neutralised = st.neutralised + neutralised + killed + k_loss

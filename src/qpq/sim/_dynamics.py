@@ -105,7 +105,8 @@ DEFECTION_KEYS = ("iskp_pull", "iskp_join_cost", "militant_temperature", "base_d
 class StepOptions:
     """Switches for tests.
 
-    ``forced_effort`` forces the Taliban's effort (index 0-2); ``fixed_belief`` looks the
+    ``forced_effort`` forces the Taliban's effort (index 0-2, or 3 for co-optation where the
+    relationship table has it); ``fixed_belief`` looks the
     strategies up at China's initial belief instead of its current one (the same
     strategies every quarter, as the game's values assume).
     """

@@ -1,4 +1,4 @@
-"""Forecasts from a model v2 calibration (docs/model-dynamics.md §10)."""
+"""Forecasts from a model v2 calibration (docs/model-dynamics.md §7.8)."""
 
 from __future__ import annotations
 

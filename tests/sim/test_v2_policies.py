@@ -1,4 +1,4 @@
-"""Model v2 under China's fixed policies (docs/model-dynamics.md §10, "Fixed policies").
+"""Model v2 under China's fixed policies (docs/model-dynamics.md §7.9).
 
 A fixed policy's relationship table is the repeated relationship solved with China
 committed to the policy's first move while unrecognised; the Taliban best-respond to that

@@ -48,7 +48,7 @@ RepsOpt = Annotated[int, typer.Option("--replicates", help="calibration: scenari
                                       min=1)]
 ModelOpt = Annotated[str, typer.Option(
     "--model", help="v1: the one-round game each quarter; v2: the repeated relationship "
-    "(docs/model-dynamics.md §10)")]
+    "(docs/model-dynamics.md §7.2, §7.9)")]
 
 
 def _model(name: str) -> str:

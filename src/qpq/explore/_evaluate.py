@@ -113,7 +113,7 @@ class ModelSetup:
         Outcome names to compute.
     model
         ``v1`` (the one-round game each quarter) or ``v2`` (the repeated relationship: one
-        relationship table per distinct commitment of China, docs/model-dynamics.md §10).
+        relationship table per distinct commitment of China, docs/model-dynamics.md §7.9).
     """
 
     timeline: Timeline

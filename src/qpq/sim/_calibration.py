@@ -253,8 +253,8 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
         Called with (stage, done, total).
     model
         ``v1`` (the one-round game each quarter) or ``v2`` (the repeated relationship with
-        history-dependent stage games, docs/model-game.md §11 and docs/model-dynamics.md
-        §10; a fixed policy's relationship is solved with China committed to it).
+        history-dependent stage games, docs/model-game.md §7.5 and docs/model-dynamics.md
+        §7.9; a fixed policy's relationship is solved with China committed to it).
     """
     resolve_policy(policy)
     if model not in ("v1", "v2"):

@@ -57,7 +57,7 @@ class RunRequest:
         Stream results here (one sub-folder per policy), if given.
     model
         ``v1`` (the one-round game each quarter) or ``v2`` (the repeated relationship,
-        docs/model-dynamics.md §10).
+        docs/model-dynamics.md §7.2, §7.9).
     coopt
         Model v2 only: the Taliban may also co-opt (four efforts, :data:`qpq.game.ALL_EFFORTS`).
     """

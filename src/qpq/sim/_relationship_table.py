@@ -1,6 +1,6 @@
 """Model v2's lookup: the repeated relationship's stationary strategies per table cell.
 
-Model v2 (docs/model-game.md §11) replaces the one-round game the simulator plays each
+Model v2 (docs/model-game.md §7.5) replaces the one-round game the simulator plays each
 quarter by the stage of a repeated relationship whose strategies are stationary and Markov
 in the recognition status. Like :mod:`qpq.sim._lookup` for v1, this module solves the game
 once per **parameter point × regime × belief grid point** (:func:`qpq.game.solve_relationship`)
@@ -122,7 +122,7 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
     (:func:`qpq.sim.relationship_moves`): China is committed to it every quarter, the
     Taliban's stationary efforts are their best response to that commitment within the
     relationship (values included), and China's final actions stay sequentially rational —
-    the relationship solved with China's first move fixed (docs/model-dynamics.md §10).
+    the relationship solved with China's first move fixed (docs/model-dynamics.md §7.9).
     ``efforts``: v1's three (:data:`qpq.game.EFFORTS`) or all four with co-optation
     (:data:`qpq.game.ALL_EFFORTS`; the pool then needs the ``coopt_*`` parameters).
     """

@@ -23,7 +23,7 @@ from qpq.sim import (
     resolve_policy,
     simulate,
 )
-from qpq.sim._policies import BOYCOTT, RECOGNIZE
+from qpq.sim._policies import BOYCOTT, PLAN_B, RECOGNIZE, REWARD, WITHHOLD
 
 from .conftest import stepper
 
@@ -73,13 +73,19 @@ def test_every_policy_runs_under_v2(tables, policy: str) -> None:
         assert np.isfinite(res.stats[k]).all(), k
     p = resolve_policy(policy)
     if p.move >= 0:
-        # while unrecognised, China plays the policy's move every quarter
+        # while unrecognised, China plays the policy's move every quarter, and the rules of
+        # conditional and plan_b_after_failure decide its final action
         dyn = stepper(_spec(pool, table, policy, n=256))
         for q in range(START, START + 8):
             unrec = ~dyn.s.recognised.copy()
             out = dyn.step(q)
             assert (out["first_move"][unrec] == p.move).all()
             assert (out["first_move"][~unrec] == RECOGNIZE).all()
+            f = out["final_action"]
+            if policy == "plan_b_after_failure":
+                assert (f[out["suppressed"] == 0] == PLAN_B).all()
+            if policy == "conditional":
+                assert np.isin(f[unrec], (REWARD, WITHHOLD)).all()
 
 
 def test_fixed_policy_table_solves_only_its_move(tables) -> None:
@@ -93,6 +99,14 @@ def test_fixed_policy_table_solves_only_its_move(tables) -> None:
     # every type's effort is a distribution after the committed move, in both states
     np.testing.assert_allclose(table.effort0[..., m, :, :].sum(-1), 1.0)
     np.testing.assert_allclose(table.effort1.sum(-1), 1.0)
+    # where a committed relationship has pure strategies they are an equilibrium of it: no
+    # type gains by another effort, China by another final action (the game's regret);
+    # boycott's and recognise's are pure at the defaults (the engage commitments' are traced
+    # mixed strategies there, reported with their regret)
+    for policy in ("boycott", "recognise"):
+        committed = by_moves[relationship_moves(policy)]
+        assert committed.pure.all(), policy
+        assert (committed.regret <= 1e-9).all(), policy
 
 
 def test_boycott_never_recognises(tables) -> None:

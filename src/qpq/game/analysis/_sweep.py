@@ -212,12 +212,13 @@ class PhaseDiagram:
         if v2 and self.regret is not None and self.found_by is not None:
             found = np.array([*FOUND_BY, None], dtype=object)[self.found_by]
             kinds = self.found_by[solved]
-            extra = {"regret": self.regret, "value": self.value, "found_by": found.tolist(),
+            # v1's document is left as it was (its golden output), so only v2 names a model
+            extra = {"model": self.model, "regret": self.regret, "value": self.value, "found_by": found.tolist(),
                      "found_by_shares": {k: float((kinds == i).mean())
                                          for i, k in enumerate(FOUND_BY)
                                          if solved.any() and (kinds == i).any()},
                      "label_key": LABEL_KEY}
-        return {"model": self.model,
+        return {
             "x": {"name": self.x.name, "unit": self.x.unit, "values": self.x.values},
             "y": {"name": self.y.name, "unit": self.y.unit, "values": self.y.values},
             "shape": list(self.shape),
@@ -336,11 +337,17 @@ def _solve_relationships(params: Mapping[str, FloatArray], tol: float, mixed: bo
     return out
 
 
-def grid_axis(registry: ParameterRegistry, name: str, n: int) -> Axis:
+V2_AXES = ("quarterly_discount",)
+"""Parameters a v2 sweep may take as axes besides the game's (the relationship's δ)."""
+
+
+def grid_axis(registry: ParameterRegistry, name: str, n: int, model: str = "v1") -> Axis:
     """``n`` evenly spaced values over a parameter's range (whole values if integer)."""
-    if name not in GAME_PARAMETERS:
-        raise BadInputError(f"{name!r} is not a parameter of the game; sweep one of: "
-                            + ", ".join(GAME_PARAMETERS))
+    allowed = GAME_PARAMETERS + (V2_AXES if model == "v2" else ())
+    if name not in allowed:
+        raise BadInputError(f"{name!r} is not a parameter of the game"
+                            + (" nor v2's discount" if model == "v2" else "")
+                            + "; sweep one of: " + ", ".join(allowed))
     p = registry[name]
     if n < 2:
         raise BadInputError(f"a sweep needs at least 2 values per axis, got {n}")
@@ -415,7 +422,7 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
     problems = registry.check_constraints({k: v for k, v in base.items() if k not in (x, y)})
     if problems:
         raise BadInputError("the parameter values are inconsistent:", problems)
-    ax, ay = grid_axis(registry, x, n), grid_axis(registry, y, ny or n)
+    ax, ay = grid_axis(registry, x, n, model), grid_axis(registry, y, ny or n, model)
     if ax.values.size * ay.values.size > MAX_POINTS:
         raise BadInputError(f"the grid has {ax.values.size * ay.values.size:,} points; "
                             f"at most {MAX_POINTS:,} are allowed")
@@ -440,17 +447,27 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
     regret = np.full(gx.size, np.nan)
     value = np.full(gx.size, np.nan)
     names: tuple[str, ...] = LABELS
-    if model == "v2" and feasible.any():
-        arrays = registry.validate_arrays({k: v[feasible] for k, v in values.items()})
-        r = _solve_relationships(arrays, tol, mixed, workers, on_chunk)
+    v2 = model == "v2"
+    default_ok = not registry.check_constraints(base) and not (
+        v2 and base["quarterly_discount"] >= 1)
+    d_label = None
+    if v2 and (feasible.any() or default_ok):
+        # the defaults ride along as one more point: a v2 point can take seconds alone
+        rows = {k: np.concatenate([v[feasible], [base[k]] if default_ok else []])
+                for k, v in values.items()}
+        r = _solve_relationships(registry.validate_arrays(rows), tol, mixed, workers,
+                                 on_chunk)
         codes, names = relationship_labels(r["first_move"], r["effort"], r["response"],
                                            r["found_by"])
-        label[feasible] = codes
-        move[feasible] = r["first_move"]
-        p_rec[feasible] = r["p_recognised"]
-        found[feasible] = r["found_by"]
-        regret[feasible] = r["regret"]
-        value[feasible] = r["value"]
+        k = int(feasible.sum())
+        if default_ok:
+            d_label = names[int(codes[k])]
+        label[feasible] = codes[:k]
+        move[feasible] = r["first_move"][:k]
+        p_rec[feasible] = r["p_recognised"][:k]
+        found[feasible] = r["found_by"][:k]
+        regret[feasible] = r["regret"][:k]
+        value[feasible] = r["value"][:k]
     elif feasible.any():
         arrays = registry.validate_arrays({k: v[feasible] for k, v in values.items()})
         sol = solve_ensemble(arrays, tol=tol, workers=workers, on_chunk=on_chunk)
@@ -462,17 +479,12 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
         security[feasible] = sol.stats["security"]
         p_rec[feasible] = sol.stats["p_recognised"]
     seconds = time.perf_counter() - start
-    if registry.check_constraints(base) or (model == "v2" and base["quarterly_discount"] >= 1):
-        d_label = OUTSIDE_NAME_V2 if model == "v2" else OUTSIDE_NAME
-    elif model == "v2":
-        d = _relationship_chunk(({k: np.array([v]) for k, v in base.items()}, tol, mixed))
-        d_label = relationship_labels(d["first_move"], d["effort"], d["response"],
-                                      d["found_by"])[1][0]
-    else:
+    if not default_ok:
+        d_label = OUTSIDE_NAME_V2 if v2 else OUTSIDE_NAME
+    elif not v2:
         d = solve_ensemble({k: np.array([v]) for k, v in base.items()})
         d_label = LABELS[int(d.label[0])] if d.has_pure[0] else NO_PURE_NAME
     shape = gx.shape
-    v2 = model == "v2"
     return PhaseDiagram(
         x=ax, y=ay, label=label.reshape(shape), multiple=multiple.reshape(shape),
         tie=tie.reshape(shape), tie_equivalent=tie_eq.reshape(shape),

@@ -258,9 +258,8 @@ def sweep_command(
     Example: ``qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out p.png``;
     model v2: ``qpq game sweep --model v2 --x quarterly_discount --y iskp_pull --n 8``
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     import numpy as np
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from qpq.game.analysis import OUTSIDE, phase_diagram
     from qpq.model import ParameterRegistry

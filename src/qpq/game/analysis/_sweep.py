@@ -213,7 +213,8 @@ class PhaseDiagram:
             found = np.array([*FOUND_BY, None], dtype=object)[self.found_by]
             kinds = self.found_by[solved]
             # v1's document is left as it was (its golden output), so only v2 names a model
-            extra = {"model": self.model, "regret": self.regret, "value": self.value, "found_by": found.tolist(),
+            extra = {"model": self.model, "regret": self.regret, "value": self.value,
+                     "found_by": found.tolist(),
                      "found_by_shares": {k: float((kinds == i).mean())
                                          for i, k in enumerate(FOUND_BY)
                                          if solved.any() and (kinds == i).any()},

@@ -317,10 +317,12 @@ def _solve_relationships(params: Mapping[str, FloatArray], tol: float, mixed: bo
     and the workers finish together. A point's answer does not depend on its chunk.
     """
     n = next(iter(params.values())).shape[0]
-    n_chunks = max(1, -(-n // V2_CHUNK))
+    n_work = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
+    # at least one chunk per worker; larger chunks otherwise (the tracing's work per
+    # iteration is vectorised over a chunk's points)
+    n_chunks = max(1, min(n, max(n_work, -(-n // V2_CHUNK))))
     order = [np.arange(k, n, n_chunks) for k in range(n_chunks)]
     tasks = [({k: v[rows] for k, v in params.items()}, tol, mixed) for rows in order]
-    n_work = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
     start = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     out: dict[str, Any] = {}
     done = 0

@@ -7,20 +7,23 @@ this script computes each block from the code and the built-in case and rewrites
 place. ``--check`` rewrites nothing and exits 1 when a block differs from what the code
 gives now (a test runs it on the quick blocks). Blocks:
 
-* ``game-mc`` — docs/model-game.md §5: shares of a Monte Carlo over the assumption ranges
+* ``game-mc`` — docs/model-game.md A.2: shares of a Monte Carlo over the assumption ranges
   (20,000 ordered draws, seed 2024, ``solve_ensemble``);
-* ``game-phase`` — docs/model-game.md §8: the three report diagrams at 200 × 200;
-* ``game-verdicts`` — docs/model-game.md §9: each proposition's verdict at the defaults on
+* ``game-phase`` — docs/model-game.md A.4: the three report diagrams at 200 × 200;
+* ``game-verdicts`` — docs/model-game.md A.5: each proposition's verdict at the defaults on
   the selected / some / every PBE, margin, share of small margins (2,000 draws, seed
   2024), nearest flip and test region (``run_study``);
-* ``game-readings`` — docs/model-game.md §2: the table of reading choices and tolerances,
+* ``game-readings`` — docs/model-game.md §7.2: the table of reading choices and tolerances,
   with the share of the ranges where the other choice changes the selected equilibrium
   (10,000 ordered draws, seed 2024, ``solve_ensemble``; the pure-over-mixed choice needs
   the mixed search of ``solve``: 400 of those draws);
-* ``game-v2`` — docs/model-game.md §11: model v2's relationship at the defaults and over
+* ``game-v2`` — docs/model-game.md §8: model v2's relationship at the defaults and over
   the ranges (1,000 ordered draws, seed 2024, ``solve_relationship``);
-* ``backcast-v2`` — docs/model-dynamics.md §10: the backcast from 1996 as of 2025-12-31 with
-  v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes).
+* ``backcast-v2`` — docs/model-dynamics.md §7.8: the backcast from 1996 as of 2025-12-31 with
+  v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes);
+* ``backtest-v1`` — docs/model-dynamics.md §11: the default rolling-origin backtest (17
+  origins, model v1, the command's default sizes; a few minutes): scores per event, skill
+  against climatology and persistence, 90% coverage.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +53,7 @@ def _pct(x: float) -> str:
 
 
 def game_mc() -> str:
-    """docs/model-game.md §5: the Monte Carlo shares."""
+    """docs/model-game.md A.2: the Monte Carlo shares."""
     from qpq.game import LABELS, solve_ensemble
     from qpq.game.analysis import sample_assumptions
     from qpq.model import ParameterRegistry
@@ -77,7 +81,7 @@ PHASE_AXES = (("iskp_pull", "crackdown_intensity"), ("iskp_pull", "w_security"),
 
 
 def game_phase() -> str:
-    """docs/model-game.md §8: the report's three phase diagrams at 200 × 200."""
+    """docs/model-game.md A.4: the report's three phase diagrams at 200 × 200."""
     from qpq.game.analysis import phase_diagram
     from qpq.model import ParameterRegistry
 
@@ -93,7 +97,7 @@ def game_phase() -> str:
 
 
 def game_readings() -> str:
-    """docs/model-game.md §2: what each named reading choice or tolerance changes."""
+    """docs/model-game.md §7.2: what each named reading choice or tolerance changes."""
     from dataclasses import replace
 
     from qpq.game import FULL_GAME, EnsembleSolution, Readings, solve, solve_ensemble
@@ -162,7 +166,7 @@ def _yn(v: bool | None) -> str:
 
 
 def game_verdicts() -> str:
-    """docs/model-game.md §9: verdicts with their margins, flips and test regions."""
+    """docs/model-game.md A.5: verdicts with their margins, flips and test regions."""
     from qpq.game.analysis import SMALL_MARGIN, run_study
     from qpq.model import ParameterRegistry
 
@@ -187,7 +191,7 @@ def game_verdicts() -> str:
                     f"{_pct(r.small_margin_share)} | {flip} | {r.test_region} |")
     return "\n".join(rows)
 def game_v2() -> str:
-    """docs/model-game.md §11: the relationship at the defaults and over the ranges."""
+    """docs/model-game.md §8: the relationship at the defaults and over the ranges."""
     from qpq.game import FULL_GAME, solve_relationship
     from qpq.game.analysis import sample_assumptions
     from qpq.model import FINAL_ACTIONS, ParameterRegistry
@@ -234,24 +238,83 @@ def game_v2() -> str:
 
 
 def backcast_v2() -> str:
-    """docs/model-dynamics.md §10: histories matching every fact, v1 against v2."""
+    """docs/model-dynamics.md §7.8: histories matching every fact, v1 against v2, per fact.
+
+    Per used fact: the share of all histories matching it, and the share matching it among
+    the histories that match every other used fact (which fact stops the rest).
+    """
     import datetime as dt
 
     from qpq.case import load_case
     from qpq.sim import calibrate
 
     case = load_case()
-    rows = ["| model | histories matching every used fact | pledge acted on | relocation | "
-            "~400 deported |", "|---|---|---|---|---|"]
-    for model in ("v1", "v2"):
-        res = calibrate(case, dt.date(2025, 12, 31), draws=150, replicates=8, seed=0,
-                        grid_size=4, model=model)
-        share = {f.fact.id: f.prior_match for f in res.facts}
+    results = {m: calibrate(case, dt.date(2025, 12, 31), draws=150, replicates=8, seed=0,
+                            grid_size=4, model=m) for m in ("v1", "v2")}
+    rows = ["| model | histories matching every used fact |", "|---|---|"]
+    for model, res in results.items():
         n = res.misses.size
         rows.append(f"| {model} | {int((res.misses == 0).sum())} of {n:,} "
-                    f"({_pct(float((res.misses == 0).mean()))}) | "
-                    f"{_pct(share['cl-sf-may-2023-pledge'])} | {_pct(share['cl-sf-relocation'])} | "
-                    f"{_pct(share['cl-sf-uyghurs-deported'])} |")
+                    f"({_pct(float((res.misses == 0).mean()))}) |")
+    rows += ["", "| used fact | v1: matches | v1: matches where every other fact holds | "
+             "v2: matches | v2: matches where every other fact holds |",
+             "|---|---|---|---|---|"]
+
+    def given(f: Any, n: int) -> str:
+        others = round(f.others_match * n)
+        if others == 0:
+            return "no history"
+        return f"{round(f.given_others * others)} of {others:,}"
+
+    by_model = {m: {f.fact.id: f for f in r.facts if f.used} for m, r in results.items()}
+    for fid in by_model["v2"]:
+        a, b = by_model["v1"].get(fid), by_model["v2"][fid]
+        n1, n2 = results["v1"].misses.size, results["v2"].misses.size
+        v1 = (f"{_pct(a.prior_match)} | {given(a, n1)}" if a is not None else "— | —")
+        rows.append(f"| `{fid}` | {v1} | {_pct(b.prior_match)} | {given(b, n2)} |")
+    dep = results["v2"].sim.stats["cl-sf-uyghurs-deported"]
+    lo, med, hi = np.nanpercentile(dep, [5, 50, 95])
+    rows += ["", f"Transfers to China 2000 to June 2021 over all v2 histories: median {med:.0f}, "
+             f"5-95% {lo:.0f} to {hi:.0f} (the fact's band: 300 to 450)."]
+    return "\n".join(rows)
+
+def backtest_v1() -> str:
+    """docs/model-dynamics.md §11: the default backtest's scores, as they come."""
+    from qpq.case import load_case
+    from qpq.sim import RECORD_EVENTS, backtest
+
+    result = backtest(load_case())
+    pooled = result.pooled()
+
+    def f(x: float | None, signed: bool = False) -> str:
+        return "—" if x is None else (f"{x:+.2f}" if signed else f"{x:.3g}")
+
+    def means(name: str, kind: str) -> str:
+        # mean forecast (model; expectation, or probability) against the mean outcome
+        rows = [r for r in result.rows if (r["event"] == name or name == f"all_{r['kind']}")
+                and r["outcome"] is not None and r["forecasts"]["model"] is not None]
+        if not rows or kind == "band":
+            return "—"
+        key = "probability" if kind == "binary" else "mean"
+        fc = float(np.mean([r["forecasts"]["model"][key] for r in rows]))
+        return f"{fc:.3g} / {float(np.mean([r['outcome'] for r in rows])):.3g}"
+
+    rows = ["| event | score | origins | model | climatology | persistence | "
+            "skill vs climatology | skill vs persistence | model mean / outcome mean | "
+            "model's 90% coverage |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    names = [(e.name, e.kind) for e in RECORD_EVENTS]
+    names += [(f"all_{k}", k) for k in ("binary", "count", "band")]
+    for name, kind in names:
+        doc = pooled[name]
+        key = "brier" if kind == "binary" else "crps"
+        e = doc[key]
+        cover = doc.get("coverage_model", {}).get("90")
+        rows.append(f"| {name} | {key} | {doc['origins_in_means']} | "
+                    f"{f(e['model'])} | {f(e['climatology'])} | {f(e['persistence'])} | "
+                    f"{f(e['skill_vs_climatology'], True)} | "
+                    f"{f(e['skill_vs_persistence'], True)} | {means(name, kind)} | "
+                    f"{'—' if cover is None else _pct(cover)} |")
     return "\n".join(rows)
 
 
@@ -262,6 +325,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-verdicts": ("model-game.md", game_verdicts),
     "game-v2": ("model-game.md", game_v2),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
+    "backtest-v1": ("model-dynamics.md", backtest_v1),
 }
 
 

@@ -17,6 +17,11 @@ from typing import TYPE_CHECKING
 from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from qpq.sim._backtest import (
+        BacktestResult,
+        BacktestSpec,
+        backtest,
+    )
     from qpq.sim._calibration import (
         UNCALIBRATED,
         CalibrationResult,
@@ -58,6 +63,7 @@ if TYPE_CHECKING:
     from qpq.sim._lookup import (
         ContinuationTable,
         build_table,
+        stage_point,
     )
     from qpq.sim._parquet import (
         write_parquet,
@@ -84,6 +90,9 @@ if TYPE_CHECKING:
         p5_conundrum,
         p6_free_ride,
     )
+    from qpq.sim._record_events import (
+        RECORD_EVENTS,
+    )
     from qpq.sim._relationship_table import (
         RelationshipTable,
         build_relationship_table,
@@ -106,9 +115,12 @@ __all__ = [
     "BLOCK_SIZE",
     "EVENTS",
     "OUTPUTS",
+    "RECORD_EVENTS",
     "SERIES",
     "SIM_PARAMETERS",
     "UNCALIBRATED",
+    "BacktestResult",
+    "BacktestSpec",
     "CalibrationResult",
     "ContinuationTable",
     "Fact",
@@ -126,6 +138,7 @@ __all__ = [
     "StepOptions",
     "Timeline",
     "WindowStat",
+    "backtest",
     "band_frame",
     "bands_chart",
     "build_relationship_table",
@@ -151,6 +164,7 @@ __all__ = [
     "sample_pool",
     "sim_registry",
     "simulate",
+    "stage_point",
     "stylised_facts",
     "table_for",
     "trajectory_chart",
@@ -160,6 +174,7 @@ __all__ = [
 # Each name's module is imported on first use (qpq._lazy), so importing the package
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
+    "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": ("CalibrationResult", "UNCALIBRATED", "calibrate"),
     "qpq.sim._charts": (
         "band_frame", "bands_chart", "events_chart", "fact_match_chart", "fan_chart",
@@ -173,7 +188,8 @@ _EXPORTS = {
     "qpq.sim._forecast": (
         "EVENTS", "ForecastResult", "check_window", "event_values", "forecast", "forecast_stats",
     ),
-    "qpq.sim._lookup": ("ContinuationTable", "build_table"),
+    "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
+    "qpq.sim._record_events": ("RECORD_EVENTS",),
     "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table"),
     "qpq.sim._parquet": ("write_parquet",),
     "qpq.sim._policies": ("SimPolicy", "moves_for", "resolve_policy"),

@@ -104,17 +104,18 @@ def phase_chart(d: PhaseDiagram, title: str | None = None) -> Any:
     extra = [n for n in d.label_names() if n in found and n not in colours]
     colours.update({n: OKABE_ITO[k % len(OKABE_ITO)] for k, n in enumerate(extra)})
     present = [n for n in colours if n in found]
+    colour = alt.Color("label:N", title="selected equilibrium",
+                       scale=alt.Scale(domain=present, range=[colours[n] for n in present]))
+    if d.model == "v2":
+        # v2's long strategy labels: one per line below the chart
+        colour = colour.legend(orient="bottom", direction="vertical", labelLimit=900)
     xs = alt.X("x0:Q", title=f"{d.x.name} ({d.x.unit})",
                scale=alt.Scale(domain=[float(xe[0]), float(xe[-1])], nice=False, zero=False))
     ys = alt.Y("y0:Q", title=f"{d.y.name} ({d.y.unit})",
                scale=alt.Scale(domain=[float(ye[0]), float(ye[-1])], nice=False, zero=False))
     layers = [alt.Chart(rects).mark_rect(clip=True, strokeWidth=0).encode(
         x=xs, x2="x1:Q", y=ys, y2="y1:Q",
-        color=alt.Color("label:N", title="selected equilibrium",
-                        scale=alt.Scale(domain=present, range=[colours[n] for n in present]),
-                        legend=(alt.Legend(orient="bottom", direction="vertical",
-                                           labelLimit=900) if d.model == "v2"
-                                else alt.Legend())),
+        color=colour,
         tooltip=[alt.Tooltip("label:N"), alt.Tooltip("x0:Q", title=f"{d.x.name} from",
                                                       format=".3g"),
                  alt.Tooltip("y0:Q", title=d.y.name, format=".3g")])]

@@ -7,6 +7,7 @@ Examples::
     qpq game export --format efg --out qpq.efg
     qpq game export --first-move "Engage[reward_if_suppressed]" --reduced --out small.efg
     qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out phase.png
+    qpq game sweep --model v2 --x quarterly_discount --y iskp_pull --n 8
     qpq game propositions --n 2000 --seed 2024
     qpq game relationship --at 2023-06-30
 """

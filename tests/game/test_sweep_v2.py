@@ -77,6 +77,13 @@ def test_v2_document(diagram: _sweep.PhaseDiagram) -> None:
     assert kinds == set(doc["found_by_shares"]) == set(FOUND_BY[:3])
     assert sum(doc["shares"].values()) == pytest.approx(1.0)
     assert "types in the order S,H S,L I,H I,L" in doc["label_key"]
+    # each cell's text: its label, with the regret where play is mixed
+    for j, row in enumerate(doc["cell"]):
+        for i, text in enumerate(row):
+            if doc["found_by"][j][i] == "mixed":
+                assert text == f"{doc['label'][j][i]} (regret {doc['regret'][j][i]:.3g})"
+            else:
+                assert text == doc["label"][j][i]
 
 
 def test_pure_only_sweep_leaves_cycling_points_unsolved(registry: ParameterRegistry,

@@ -191,6 +191,14 @@ class PhaseDiagram:
         names = self.label_names()
         return names[code] if code >= 0 else names[len(self.names) - 1 - code]
 
+    def cell_text(self, j: int, i: int) -> str:
+        """The label of cell (row j, column i), with its regret where v2's play is mixed."""
+        name = self.name_of(int(self.label[j, i]))
+        if (self.found_by is not None and self.regret is not None
+                and self.found_by[j, i] == FOUND_BY.index("mixed")):
+            name += f" (regret {self.regret[j, i]:.3g})"
+        return name
+
     def shares(self) -> dict[str, float]:
         """Share of the solved grid points per primary label (and "no pure PBE")."""
         solved = self.label != OUTSIDE
@@ -218,7 +226,9 @@ class PhaseDiagram:
                      "found_by_shares": {k: float((kinds == i).mean())
                                          for i, k in enumerate(FOUND_BY)
                                          if solved.any() and (kinds == i).any()},
-                     "label_key": LABEL_KEY}
+                     "label_key": LABEL_KEY,
+                     "cell": [[self.cell_text(j, i) for i in range(self.shape[1])]
+                              for j in range(self.shape[0])]}
         return {
             "x": {"name": self.x.name, "unit": self.x.unit, "values": self.x.values},
             "y": {"name": self.y.name, "unit": self.y.unit, "values": self.y.values},

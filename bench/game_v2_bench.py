@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-GRID = 8
+GRID = 16
 REPEAT = 3
 STAGE_POINTS = 3
 STAGE_BATCH = 2000

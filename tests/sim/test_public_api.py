@@ -10,7 +10,8 @@ EXPECTED = {
         "build_relationship_table", "build_table", "stage_point",
         "build_timeline", "calibrate", "check_window", "default_pool", "event_values",
         "events_chart", "fact_match_chart", "fan_chart", "forecast", "forecast_stats", "moves_for",
-        "p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride", "quarter_of", "resolve_policy",
+        "p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride", "quarter_of",
+        "relationship_moves", "relationship_tables", "resolve_policy",
         "run_policies", "sample_pool", "sim_registry", "simulate", "stylised_facts", "table_for",
         "trajectory_chart", "write_parquet"}
 

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     from qpq.sim._policies import (
         SimPolicy,
         moves_for,
+        relationship_moves,
         resolve_policy,
     )
     from qpq.sim._policy_runs import (
@@ -101,6 +102,7 @@ if TYPE_CHECKING:
         BLOCK_SIZE,
     )
     from qpq.sim._tables import (
+        relationship_tables,
         table_for,
     )
     from qpq.sim._timeline import (
@@ -159,6 +161,8 @@ __all__ = [
     "p5_conundrum",
     "p6_free_ride",
     "quarter_of",
+    "relationship_moves",
+    "relationship_tables",
     "resolve_policy",
     "run_policies",
     "sample_pool",
@@ -192,14 +196,14 @@ _EXPORTS = {
     "qpq.sim._record_events": ("RECORD_EVENTS",),
     "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table"),
     "qpq.sim._parquet": ("write_parquet",),
-    "qpq.sim._policies": ("SimPolicy", "moves_for", "resolve_policy"),
+    "qpq.sim._policies": ("SimPolicy", "moves_for", "relationship_moves", "resolve_policy"),
     "qpq.sim._policy_runs": ("RunRequest", "run_policies"),
     "qpq.sim._pools": (
         "ParameterPool", "SIM_PARAMETERS", "default_pool", "sample_pool", "sim_registry",
     ),
     "qpq.sim._propositions_in_time": ("p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride"),
     "qpq.sim._rng": ("BLOCK_SIZE",),
-    "qpq.sim._tables": ("table_for",),
+    "qpq.sim._tables": ("relationship_tables", "table_for"),
     "qpq.sim._timeline": ("Override", "Regime", "Timeline", "build_timeline", "quarter_of"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -7,6 +7,7 @@ Examples::
     qpq game export --format efg --out qpq.efg
     qpq game export --first-move "Engage[reward_if_suppressed]" --reduced --out small.efg
     qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out phase.png
+    qpq game sweep --model v2 --x quarterly_discount --y iskp_pull --n 8
     qpq game propositions --n 2000 --seed 2024
     qpq game relationship --at 2023-06-30
 """
@@ -253,11 +254,19 @@ def sweep_command(
         "--workers", help="worker processes (default: up to 2)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print one JSON document (the "
                                            "grids, by label name)")] = False,
+    model: Annotated[str, typer.Option(
+        "--model", help="v1: the one-round game; v2: the repeated relationship "
+        "(qpq game relationship at every grid point; far slower, try --n 10)")] = "v1",
+    pure_only: Annotated[bool, typer.Option(
+        "--pure-only", help="v2: skip the logit tracing where policy iteration finds no "
+        "pure fixed point (those points are marked, not solved)")] = False,
 ) -> None:
     """Phase diagram: the selected equilibrium's label over a grid of two parameters.
 
-    Example: ``qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out p.png``
+    Example: ``qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out p.png``;
+    model v2: ``qpq game sweep --model v2 --x quarterly_discount --y iskp_pull --n 8``
     """
+    import numpy as np
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from qpq.game.analysis import OUTSIDE, phase_diagram
@@ -267,6 +276,10 @@ def sweep_command(
         raise BadInputError(f"--n must lie in [2, 1000], got {n}")
     if workers is not None and workers < 1:
         raise BadInputError(f"--workers must be at least 1, got {workers}")
+    if model not in ("v1", "v2"):
+        raise BadInputError(f"--model must be v1 or v2, got {model!r}")
+    if pure_only and model != "v2":
+        raise BadInputError("--pure-only applies to --model v2 only")
     registry = ParameterRegistry.load(case)
     overrides = parse_assignments(sets or [])
     with Progress(TextColumn("sweeping"), BarColumn(), MofNCompleteColumn(),
@@ -277,7 +290,7 @@ def sweep_command(
             bar.update(task, completed=k)
 
         diagram = phase_diagram(registry, x, y, n, overrides=overrides, workers=workers,
-                                on_chunk=done)
+                                on_chunk=done, model=model, mixed=not pure_only)
     saved = None
     if out is not None:
         from qpq.report import phase_chart
@@ -296,9 +309,23 @@ def sweep_command(
     for label, share in sorted(diagram.shares().items(), key=lambda kv: -kv[1]):
         table.add_row(escape(label), f"{share:.1%}")
     console.print(table)
-    console.print(f"multiple PBE paths: {diagram.multiple[solved].mean():.1%} of the grid; "
-                  f"first-move ties: {diagram.tie[solved].mean():.1%}; outside the spec's "
-                  f"orderings: {(~solved).mean():.1%}")
+    if diagram.model == "v2" and diagram.found_by is not None and diagram.regret is not None:
+        from qpq.game.analysis import FOUND_BY, LABEL_KEY
+
+        mixed = diagram.found_by == FOUND_BY.index("mixed")
+        console.print("how found (share of the solved points): " + "; ".join(
+            f"{k} {(diagram.found_by[solved] == i).mean():.1%}"
+            for i, k in enumerate(FOUND_BY) if (diagram.found_by[solved] == i).any())
+            + f"; not solved (an ordering broken, or δ = 1): {(~solved).mean():.1%} of the "
+            "grid")
+        if mixed.any():
+            console.print(f"regret where mixed: median {np.median(diagram.regret[mixed]):.3g}, "
+                          f"max {diagram.regret[mixed].max():.3g} (payoff units)")
+        console.print(f"[dim]{escape(LABEL_KEY)}[/dim]")
+    else:
+        console.print(f"multiple PBE paths: {diagram.multiple[solved].mean():.1%} of the "
+                      f"grid; first-move ties: {diagram.tie[solved].mean():.1%}; outside the "
+                      f"spec's orderings: {(~solved).mean():.1%}")
     console.print(f"defaults ({x}={diagram.default_point[0]:g}, "
                   f"{y}={diagram.default_point[1]:g}): {escape(str(diagram.default_label))}")
     console.print(f"solved in {diagram.seconds:.2f} s"

@@ -15,8 +15,8 @@ def built(tmp_path_factory):
 
 
 EVERY_LENS = ("case", "timeline", "map", "parameters", "game", "phase", "propositions",
-              "backcast", "forecast", "dynamic-propositions", "sensitivity", "discovery",
-              "policies", "bargaining", "audit", "evidence")
+              "relationship", "backcast", "forecast", "dynamic-propositions", "sensitivity",
+              "discovery", "policies", "bargaining", "audit", "evidence")
 
 
 def test_every_lens_really_built(built):

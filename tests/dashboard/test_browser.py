@@ -146,6 +146,9 @@ def test_model_switch_shows_the_relationship(page: tuple[Any, Guard]) -> None:
     assert "Engage[no_promise]" in panel           # docs/model-game.md §11 at the defaults
     assert "the hold-up persists" in panel
     assert "Label:" not in panel                   # v1's round is not shown
+    # nothing but the page's own words above the title (a bare string in the app's script
+    # would be printed by Streamlit's magic)
+    assert "model switch" not in pg.locator("body").inner_text()
     pg.screenshot(path=artifact("dashboard-model-v2.png"))
     pg.locator(f"{EQ} [data-testid=stRadio]").get_by_text("v1: one round").click()
     pg.wait_for_function(

@@ -106,8 +106,9 @@ def show_equilibrium(v: EquilibriumView) -> None:
                f"{'ran' if v.mixed_search else 'not needed (a pure PBE exists)'}")
 
 
+# the equilibrium panel's model switch: label -> model (a comment, not a docstring:
+# Streamlit's magic would print a bare string on the page)
 MODELS = {"v1: one round": "v1", "v2: repeated relationship": "v2"}
-"""The equilibrium panel's model switch: label -> model."""
 
 
 def show_relationship(v: RelationshipView) -> None:

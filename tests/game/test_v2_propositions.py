@@ -256,7 +256,7 @@ def test_flip_without_bisection_stops_at_the_grid() -> None:
     assert f.value == pytest.approx(0.33, abs=2e-4)
 
 
-def test_cli_v2_json_carries_the_protocol() -> None:
+def test_cli_v2_json_carries_the_protocol(defaults: ParameterSet) -> None:
     out = CliRunner().invoke(app, ["propositions", "--model", "v2", "--n", "4", "--json"])
     assert out.exit_code == 0, out.output
     doc = json.loads(out.output)
@@ -270,6 +270,20 @@ def test_cli_v2_json_carries_the_protocol() -> None:
             assert r["verdict"]["n_pbe"] == 1     # one stationary equilibrium per point
     p6s = next(r for r in doc["results"] if r["id"] == "P6s")
     assert p6s["test_region"].startswith("econ_gain in (0, aid_cost]")
+    # the verdicts at the defaults are those read directly off solve_relationship
+    rel = solve_relationship(_arrays(dict(defaults.values)))
+    move = FULL_GAME.first_moves[int(rel.first_move[0])]
+    efforts = [FULL_GAME.efforts[int(e)] for e in rel.effort[0, 0]]
+    close = [j for j, g in enumerate(FULL_GAME.signals) if g.r_close == 1]
+    direct = {
+        "P2": (move.kind is not MoveKind.BOYCOTT and Effort.RESTRAIN in efforts
+               and Effort.CRACKDOWN not in efforts),
+        "P4": move.kind is MoveKind.ENGAGE and all(
+            FINAL_ACTIONS[int(rel.response[0, 0, j])] is FinalAction.WITHHOLD for j in close)}
+    by_id = {r["id"]: r for r in doc["results"]}
+    for pid, verdict in direct.items():
+        assert by_id[pid]["verdict"]["selected"] is verdict
+        assert by_id[pid]["status_at_defaults"] == ("holds" if verdict else "fails")
 
 
 def test_cli_refuses_an_unknown_model() -> None:

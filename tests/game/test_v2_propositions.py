@@ -1,4 +1,4 @@
-"""The propositions under model v2 (docs/model-game.md §11, "The propositions under v2").
+"""The propositions under model v2 (docs/model-game.md §8.1).
 
 The v2 measures (:mod:`qpq.game.analysis._v2_measures`) read the propositions off
 :func:`qpq.game.solve_relationship`'s equilibrium. Here they are checked against a direct

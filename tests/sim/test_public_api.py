@@ -6,7 +6,7 @@ EXPECTED = {
         "RunRequest", "RunSpec",
         "SERIES", "SIM_PARAMETERS", "SimPolicy", "SimResult", "Statistic", "StepOptions",
         "Timeline", "UNCALIBRATED", "WindowStat", "band_frame", "bands_chart",
-        "build_relationship_table", "build_table",
+        "build_relationship_table", "build_table", "stage_point",
         "build_timeline", "calibrate", "check_window", "default_pool", "event_values",
         "events_chart", "fact_match_chart", "fan_chart", "forecast", "forecast_stats", "moves_for",
         "p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride", "quarter_of", "resolve_policy",

@@ -309,6 +309,33 @@ class Source(_Item):
         """Footnote numbers that cite this source, in order."""
         return sorted({c.footnote for c in self.citations if c.footnote is not None})
 
+    @property
+    def best_title(self) -> str | None:
+        """The source's title, or else the first title one of its citations prints."""
+        return self.title or next((c.title for c in self.citations if c.title), None)
+
+    @property
+    def best_url(self) -> str | None:
+        """The source's URL, or else the first URL one of its citations prints."""
+        return self.url or next((c.url for c in self.citations if c.url), None)
+
+    @property
+    def citation(self) -> str:
+        """One line a reader can find the source by (authors, date, title, publisher).
+
+        The form is ``Authors (date). Title. Publisher.`` Parts the source lacks are left
+        out, not printed empty (a source may have only authors and a publisher); without
+        authors the publisher leads and is not repeated.
+        """
+        who = "; ".join(self.authors) or self.publisher or ""
+        head = f"{who} ({self.date})" if who and self.date else (who or self.date or "")
+        parts = [head, self.best_title or "", (self.publisher or "") if self.authors else ""]
+        out = ""
+        for part in (p.strip() for p in parts):
+            if part:
+                out += (" " if out else "") + part + ("" if part[-1] in ".?!" else ".")
+        return out
+
 
 # --------------------------------------------------------------------------- world
 

@@ -301,7 +301,7 @@ def sweep_command(
 
 V2_DRAWS = 100
 """Default draws of ``qpq game propositions --model v2`` (v1: 2,000): a v2 point whose
-relationship is traced costs about a second (docs/model-game.md §11)."""
+relationship is traced costs about a second (docs/model-game.md §8.1)."""
 
 
 @app.command("propositions")
@@ -323,7 +323,7 @@ def propositions_command(
         "solver")] = False,
     model: Annotated[str, typer.Option(
         "--model", help="v1: the one-round game; v2: the repeated relationship "
-        "(solve_relationship; docs/model-game.md §11)")] = "v1",
+        "(solve_relationship; docs/model-game.md §7.5, §8.1)")] = "v1",
 ) -> None:
     """Test P1–P7: at the defaults, share of the ranges, falsification counterparts.
 
@@ -403,7 +403,7 @@ def relationship_command(
     """Model v2 (under construction): the round as the stage of a repeated relationship.
 
     Stationary strategies in the unrecognised and the recognised state, each player's
-    discounted value, and how the equilibrium was found (docs/model-game.md §11).
+    discounted value, and how the equilibrium was found (docs/model-game.md §7.5).
     Example: ``qpq game relationship --at 1998-06-30``
     """
     import datetime as dt
@@ -412,14 +412,14 @@ def relationship_command(
 
     from qpq.case import load_case
     from qpq.game import solve_relationship
-    from qpq.model import HISTORY_EFFECTS, ParameterRegistry, apply_history
+    from qpq.model import HISTORY_EFFECTS, ParameterRegistry
 
     loaded = load_case(case)          # read once: parameters and, with --at, the history
     point = ParameterRegistry.from_case(loaded).point(parse_assignments(sets or []))
     params = {k: np.array([v]) for k, v in point.items()}
     history: dict[str, float] = {}
     if at is not None:
-        from qpq.sim import build_timeline, quarter_of
+        from qpq.sim import build_timeline, quarter_of, stage_point
 
         try:
             day = dt.date.fromisoformat(at)
@@ -430,8 +430,7 @@ def relationship_command(
         if not timeline.in_power(q):
             raise BadInputError(f"--at {at}: the Taliban do not govern then (no quid pro quo)")
         history = {e.attribute: timeline.value(e.attribute, q) for e in HISTORY_EFFECTS}
-        params = apply_history(params, history)
-        params["us_presence"] = np.array([timeline.value("us_presence", q)])
+        params = stage_point(point.values, timeline, q)   # the game the simulator plays then
     rel = solve_relationship(params)
     doc = rel.to_json(0)
     doc["history"] = {"date": at, "attributes": history,

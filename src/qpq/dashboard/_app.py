@@ -234,7 +234,7 @@ def main() -> None:
         st.radio("model", list(MODELS), key="model", horizontal=True,
                  help="v1: the paper's one-round game (the model everything else uses); "
                  "v2: the round as the stage of a repeated relationship "
-                 "(docs/model-game.md §11)")
+                 "(docs/model-game.md §7.5)")
         if view.relationship is not None:
             show_relationship(view.relationship)
             if policy != "equilibrium":

@@ -13,7 +13,7 @@ the view says whether it ran.
 
 :func:`relationship_view` is the panel's model v2 (the switch on the panel): the repeated
 relationship's stationary equilibrium (:func:`qpq.game.solve_relationship`,
-docs/model-game.md §11) per state — China's first move, each type's effort, China's
+docs/model-game.md §7.5) per state — China's first move, each type's effort, China's
 responses, the values — and the hold-up result. v2 has no committed variant: China keeps
 its choice while unrecognised (its stage game needs Recognize among the first moves).
 """
@@ -84,7 +84,7 @@ class EquilibriumView:
     found
         Whether a PBE was found (all other fields but ``flags`` are then set).
     label, secondary_labels
-        Primary and secondary labels (docs/model-game.md §3).
+        Primary and secondary labels (docs/model-game.md §7.6).
     first_move
         China's first move on the path.
     efforts

@@ -57,7 +57,10 @@ _MAX_DEPTH = 4
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
-    """A source as the panel shows it: title, authors, publisher, date and URL."""
+    """A source as the panel shows it: title, authors, publisher, date, URL and citation.
+
+    ``citation`` is :attr:`qpq.case.Source.citation`, the one formatter the report uses too.
+    """
 
     id: str
     title: str
@@ -65,14 +68,7 @@ class SourceRef:
     publisher: str | None
     date: str | None
     url: str | None
-
-    @property
-    def citation(self) -> str:
-        """A one-line citation: authors (date). Title. Publisher."""
-        who = ", ".join(self.authors) if self.authors else (self.publisher or "")
-        when = f" ({self.date})" if self.date else ""
-        pub = f" {self.publisher}." if self.publisher and self.authors else ""
-        return f"{who}{when}. {self.title}.{pub}".strip(". ") + "."
+    citation: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,12 +121,9 @@ class ParameterEvidence:
 
 
 def _source_ref(s: Source) -> SourceRef:
-    # A source recorded without its own title or URL falls back to what a citation prints.
-    title = (s.title or next((c.title for c in s.citations if c.title), None)
-             or f"(title not printed) {s.publisher or s.id}, {s.date or 'undated'}")
-    url = s.url or next((c.url for c in s.citations if c.url), None)
+    title = s.best_title or f"(title not printed) {s.publisher or s.id}, {s.date or 'undated'}"
     return SourceRef(id=s.id, title=title, authors=tuple(s.authors), publisher=s.publisher,
-                     date=s.date, url=url)
+                     date=s.date, url=s.best_url, citation=s.citation)
 
 
 def _sources_of(case: Case, ids: Iterable[str], depth: int, seen: set[str]

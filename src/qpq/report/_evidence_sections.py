@@ -184,10 +184,9 @@ def evidence_appendix(ctx: ReportContext) -> SectionContent:
     sources = _table(
         ["id", "source", "footnotes"],
         [[anchor(s.id),
-          escape("; ".join(s.authors) + (". " if s.authors else "") + (s.title or "")
-                 + (f". {s.publisher}" if s.publisher else "") + (f", {s.date}" if s.date else ""))
+          escape(s.citation)
           + (f' <a href="{escape(href)}" rel="noreferrer">link</a>'
-             if (href := web_href(s.url)) else ""),
+             if (href := web_href(s.best_url)) else ""),
           escape(", ".join(str(n) for n in s.footnotes))] for s in case.sources])
     quantities = _table(
         ["id", "as stated", "value", "sources"],

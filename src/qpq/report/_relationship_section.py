@@ -1,4 +1,4 @@
-"""The report section "Model v2: the repeated relationship" (docs/model-game.md §11).
+"""The report section "Model v2: the repeated relationship" (docs/model-game.md §7.5, §8.1).
 
 Model v2 makes v1's round the stage of an infinitely repeated relationship; it is opt-in,
 and every other section still reads v1. This section shows v2's stationary equilibrium at

@@ -1,4 +1,4 @@
-"""The propositions measured on model v2's repeated relationship (docs/model-game.md §11).
+"""The propositions measured on model v2's repeated relationship (docs/model-game.md §8.1).
 
 :func:`evaluate_v2` is v2's counterpart of :func:`qpq.game.analysis._measures.evaluate`:
 parameter arrays in, per proposition ``holds``/``defined``/metrics out, so that the lens's

@@ -7,7 +7,10 @@ Examples::
     qpq sim backcast --as-of 2025-12-31
     qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json
     qpq sim forecast --as-of 2025-06-30 --until 2027-12-31 --policy conditional --n 50000
+    qpq sim run --model v2 --policy boycott --policy equilibrium --n 2000
     qpq sim propositions --n 4096
+    qpq sim backtest --json
+    qpq sim backtest --origins 2020-06-30,2022-06-30 --horizon 6m --draws 64 --n 2000
 
 Time step: one quarter. Every quantity no evidence constrains is labelled
 "uncalibrated (assumption-driven)".
@@ -16,6 +19,7 @@ Time step: one quarter. Every quantity no evidence constrains is labelled
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -45,6 +49,15 @@ WorkersOpt = Annotated[int, typer.Option("--workers", help="worker processes", m
 DrawsOpt = Annotated[int, typer.Option("--draws", help="calibration: parameter draws", min=1)]
 RepsOpt = Annotated[int, typer.Option("--replicates", help="calibration: scenarios per draw",
                                       min=1)]
+ModelOpt = Annotated[str, typer.Option(
+    "--model", help="v1: the one-round game each quarter; v2: the repeated relationship "
+    "(docs/model-dynamics.md §7.2, §7.9)")]
+
+
+def _model(name: str) -> str:
+    if name not in ("v1", "v2"):
+        raise BadInputError(f"--model: unknown model {name!r}; allowed: v1, v2")
+    return name
 
 
 def _date(text: str, option: str) -> dt.date:
@@ -89,12 +102,16 @@ def run_command(
     charts: Annotated[Path | None, typer.Option("--charts", help="write fan charts (HTML) "
                                                 "here", file_okay=False)] = None,
     workers: WorkersOpt = 1,
+    model: ModelOpt = "v1",
+    coopt: Annotated[bool, typer.Option("--coopt", help="model v2: the Taliban may also "
+                                        "co-opt the militants (a fourth effort)")] = False,
     case_dir: CaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Trajectories of the key states under China's policies (common random numbers).
 
-    Example: ``qpq sim run --policy engage_no_promise --policy boycott --n 2000 --json``
+    Example: ``qpq sim run --policy engage_no_promise --policy boycott --n 2000 --json``;
+    model v2: ``qpq sim run --model v2 --policy boycott --policy equilibrium --n 2000``
     """
     import numpy as np
 
@@ -109,7 +126,7 @@ def run_command(
         until=_date(until, "--until") if until else None, n=n, seed=seed, draws=draws,
         overrides=parse_assignments(set_ or []),
         window_start=_date(window, "--window-start") if window else None,
-        workers=workers, out_dir=out).for_case(case)
+        workers=workers, out_dir=out, model=_model(model), coopt=coopt).for_case(case)
     request.check()
     first, last, window_start = request.dates()
     pool, results = run_policies(case, request, _progress(not json_out))
@@ -125,6 +142,12 @@ def run_command(
            "note": f"militant head counts and attack counts after {case.run.takeover.year} are "
                    + UNCALIBRATED,
            "out": str(out) if out else None}
+    if model != "v1":
+        # v1 stays the default and its documents (and golden outputs) unchanged
+        doc["model"] = model
+        from qpq.game import ALL_EFFORTS, EFFORTS
+
+        doc["efforts"] = [e.label for e in (ALL_EFFORTS if coopt else EFFORTS)]
     if charts is not None:
         from qpq.sim import fan_chart, trajectory_chart
 
@@ -141,7 +164,7 @@ def run_command(
         print_json(doc)
         return
     table = Table(title=f"Policies, {window_start}..{last} ({n} scenarios each; "
-                        f"parameters: {pool.origin})")
+                        f"parameters: {pool.origin}; model {model})")
     cols = ("expected_attacks_china", "expected_attacks_nationals", "recognised_ever",
             "engaged_share", "militants_border", "iskp_strength")
     table.add_column("policy")
@@ -164,7 +187,8 @@ def backcast_command(
     out: Annotated[Path | None, typer.Option("--out", help="write the accepted parameter "
                                              "sets and the table here", file_okay=False)
                    ] = None,
-    workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
+    workers: WorkersOpt = 1, model: ModelOpt = "v1", case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Calibrate to the stylised facts known by --as-of and show how each is matched.
 
@@ -179,7 +203,7 @@ def backcast_command(
     case = load_case(case_dir)
     cut = _date(as_of, "--as-of") if as_of else case.run.backcast_as_of
     cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed, policy=policy,
-                    workers=workers, on_progress=_progress(not json_out))
+                    workers=workers, on_progress=_progress(not json_out), model=_model(model))
     if out is not None:
         import json
 
@@ -195,13 +219,14 @@ def backcast_command(
     table = Table(title=f"Backcast as of {cut}: {cal.accepted.size} of "
                         f"{draws * replicates} histories accepted"
                         + (" (approximate)" if cal.approximate else ""))
-    for c in ("fact", "target", "used", "match (all)", "match (accepted)", "median [90%]"):
-        table.add_column(c)
+    for c in ("fact", "target", "used", "match (all)", "match (given the others)",
+              "match (accepted)", "median [90%]"):
+        table.add_column(c, overflow="fold")
     for r in cal.backcast_table():
         def f(x: Any) -> str:
             return "—" if x is None or not np.isfinite(x) else f"{x:.3g}"
         table.add_row(r["fact"], r["target"], "yes" if r["used"] else "no",
-                      f(r["prior_match"]), f(r["accepted_match"]),
+                      f(r["prior_match"]), f(r["given_others"]), f(r["accepted_match"]),
                       f"{f(r['accepted_median'])} [{f(r['accepted_90'][0])}, "
                       f"{f(r['accepted_90'][1])}]")
     console.print(table)
@@ -220,7 +245,8 @@ def forecast_command(
     n: Annotated[int, typer.Option("--n", help="forecast scenarios", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,
     seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
-    workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
+    workers: WorkersOpt = 1, model: ModelOpt = "v1", case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Forecast the events of the window from the calibrated ensemble.
 
@@ -233,7 +259,7 @@ def forecast_command(
     case = load_case(case_dir)
     check_window(cut, end, policy, n, start=case.run.start)
     cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed,
-                    workers=workers, on_progress=_progress(not json_out))
+                    workers=workers, on_progress=_progress(not json_out), model=_model(model))
     res = forecast(case, cal, end, policy=policy, n=n, seed=seed, workers=workers)
     if json_out:
         print_json(res.to_json())
@@ -248,6 +274,69 @@ def forecast_command(
                                       for k, v in value.items()), e["label"])
     console.print(table)
     console.print("Facts used: " + (", ".join(cal.used_facts) or "none"))
+
+
+def _horizon(text: str) -> int:
+    import re
+
+    m = re.fullmatch(r"\s*(\d+)\s*m\s*", text)
+    if m is None:
+        raise BadInputError(f"--horizon: give months as e.g. 12m, got {text!r}")
+    return int(m.group(1))
+
+
+@app.command("backtest")
+def backtest_command(
+    origins: Annotated[list[str] | None, typer.Option(
+        "--origins", help="forecast origins, quarter ends, comma-separated or repeated "
+        "(default: every half-year end 2016-06-30..2024-06-30)")] = None,
+    horizon: Annotated[str, typer.Option("--horizon", help="window after each origin, in "
+                                         "months (a multiple of 3)")] = "12m",
+    model: Annotated[str, typer.Option("--model", help="v1 or v2")] = "v1",
+    n: Annotated[int, typer.Option("--n", help="forecast scenarios per origin", min=1,
+                                   max=MAX_SCENARIOS)] = 10_000,
+    seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
+    workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
+) -> None:
+    """Forecast from past origins with only what was known then; score against the record.
+
+    Each origin is calibrated on the case as known at that date; the events are scored
+    against the record with proper scores, beside climatology and persistence.
+    Example: ``qpq sim backtest --origins 2021-06-30 --draws 64 --n 2000 --json``
+    """
+    from qpq.case import load_case
+    from qpq.sim import BacktestSpec, backtest
+
+    case = load_case(case_dir)
+    spec = BacktestSpec(horizon_months=_horizon(horizon), model=model, draws=draws,
+                        replicates=replicates, n=n, seed=seed, workers=workers)
+    if origins:
+        picked = [o.strip() for text in origins for o in text.split(",") if o.strip()]
+        spec = replace(spec, origins=tuple(_date(o, "--origins") for o in picked))
+    spec.check(case)
+    result = backtest(case, spec, on_progress=_progress(True))
+    if json_out:
+        print_json(result.to_json())
+        return
+    pooled = result.pooled()
+    table = Table(title=f"Backtest: {len(spec.origins)} origins, {spec.horizon_months}-month "
+                        f"windows, model {spec.model} (skill > 0: better than the baseline)")
+    for c in ("event", "score", "origins", "model", "climatology", "persistence",
+              "skill vs clim.", "skill vs pers."):
+        table.add_column(c, justify="right" if c != "event" else "left")
+
+    def f(x: Any) -> str:
+        return "—" if x is None else f"{x:.3g}"
+
+    for name, doc in pooled.items():
+        for key in ("brier", "log", "crps"):
+            if key in doc:
+                e = doc[key]
+                table.add_row(name, key, str(doc["origins_in_means"]), f(e["model"]),
+                              f(e["climatology"]), f(e["persistence"]),
+                              f(e["skill_vs_climatology"]), f(e["skill_vs_persistence"]))
+    console.print(table)
+    console.print("Seconds per origin: " + ", ".join(f"{t:.1f}" for t in result.seconds))
 
 
 @app.command("propositions")

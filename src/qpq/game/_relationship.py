@@ -474,8 +474,13 @@ def solve_relationship(params: Mapping[str, ArrayLike], structure: GameStructure
         ``name -> array`` of every game parameter and ``quarterly_discount`` (δ < 1), one
         common length N (or 1).
     structure
-        The stage game in the unrecognised state: its types, China's first moves (which
-        must include Recognize) and whether the UN report is observed.
+        The stage game in the unrecognised state: its types, China's first moves and
+        whether the UN report is observed. The first moves are China's options while
+        unrecognised: all of them for the equilibrium; one for a China committed to a
+        fixed policy (the Taliban then best-respond to that commitment within the
+        relationship and China's final actions stay sequentially rational; the simulator's
+        fixed policies, docs/model-dynamics.md §7.9). Once recognised, China's first move is
+        Recognize (in force) whatever the structure lists.
     beliefs
         If given, (G,) values of ``prior_sincere``: every point at every belief, N·G rows
         (row i·G + g is point i at belief g).
@@ -495,8 +500,6 @@ def solve_relationship(params: Mapping[str, ArrayLike], structure: GameStructure
         responses (:mod:`qpq.game._relationship_mixed`); their largest regret is
         reported in ``regret``.
     """
-    if _RECOGNIZE not in structure.first_moves:
-        raise ValueError("the relationship's stage game needs Recognize among the first moves")
     flat = {k: np.asarray(v, dtype=float).reshape(-1) for k, v in params.items()}
     n0 = max(v.shape[0] for v in flat.values())
     flat = {k: np.broadcast_to(v, (n0,)).copy() for k, v in flat.items()}

@@ -17,6 +17,11 @@ from typing import TYPE_CHECKING
 from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from qpq.sim._backtest import (
+        BacktestResult,
+        BacktestSpec,
+        backtest,
+    )
     from qpq.sim._calibration import (
         UNCALIBRATED,
         CalibrationResult,
@@ -66,6 +71,7 @@ if TYPE_CHECKING:
     from qpq.sim._policies import (
         SimPolicy,
         moves_for,
+        relationship_moves,
         resolve_policy,
     )
     from qpq.sim._policy_runs import (
@@ -85,6 +91,9 @@ if TYPE_CHECKING:
         p5_conundrum,
         p6_free_ride,
     )
+    from qpq.sim._record_events import (
+        RECORD_EVENTS,
+    )
     from qpq.sim._relationship_table import (
         RelationshipTable,
         build_relationship_table,
@@ -93,6 +102,7 @@ if TYPE_CHECKING:
         BLOCK_SIZE,
     )
     from qpq.sim._tables import (
+        relationship_tables,
         table_for,
     )
     from qpq.sim._timeline import (
@@ -107,9 +117,12 @@ __all__ = [
     "BLOCK_SIZE",
     "EVENTS",
     "OUTPUTS",
+    "RECORD_EVENTS",
     "SERIES",
     "SIM_PARAMETERS",
     "UNCALIBRATED",
+    "BacktestResult",
+    "BacktestSpec",
     "CalibrationResult",
     "ContinuationTable",
     "Fact",
@@ -127,6 +140,7 @@ __all__ = [
     "StepOptions",
     "Timeline",
     "WindowStat",
+    "backtest",
     "band_frame",
     "bands_chart",
     "build_relationship_table",
@@ -147,6 +161,8 @@ __all__ = [
     "p5_conundrum",
     "p6_free_ride",
     "quarter_of",
+    "relationship_moves",
+    "relationship_tables",
     "resolve_policy",
     "run_policies",
     "sample_pool",
@@ -162,6 +178,7 @@ __all__ = [
 # Each name's module is imported on first use (qpq._lazy), so importing the package
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
+    "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": ("CalibrationResult", "UNCALIBRATED", "calibrate"),
     "qpq.sim._charts": (
         "band_frame", "bands_chart", "events_chart", "fact_match_chart", "fan_chart",
@@ -176,16 +193,17 @@ _EXPORTS = {
         "EVENTS", "ForecastResult", "check_window", "event_values", "forecast", "forecast_stats",
     ),
     "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
+    "qpq.sim._record_events": ("RECORD_EVENTS",),
     "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table"),
     "qpq.sim._parquet": ("write_parquet",),
-    "qpq.sim._policies": ("SimPolicy", "moves_for", "resolve_policy"),
+    "qpq.sim._policies": ("SimPolicy", "moves_for", "relationship_moves", "resolve_policy"),
     "qpq.sim._policy_runs": ("RunRequest", "run_policies"),
     "qpq.sim._pools": (
         "ParameterPool", "SIM_PARAMETERS", "default_pool", "sample_pool", "sim_registry",
     ),
     "qpq.sim._propositions_in_time": ("p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride"),
     "qpq.sim._rng": ("BLOCK_SIZE",),
-    "qpq.sim._tables": ("table_for",),
+    "qpq.sim._tables": ("relationship_tables", "table_for"),
     "qpq.sim._timeline": ("Override", "Regime", "Timeline", "build_timeline", "quarter_of"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -25,7 +25,8 @@ from qpq.errors import BadInputError
 from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, history_end
 from qpq.sim._engine import RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
-from qpq.sim._policies import resolve_policy
+from qpq.sim._policies import relationship_moves, resolve_policy
+from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
 from qpq.sim._rng import Purpose
 from qpq.sim._tables import select_regimes, table_for
 from qpq.sim._timeline import LATEST, build_timeline, quarter_end, quarter_of
@@ -92,6 +93,9 @@ def forecast_stats(first: int, last: int) -> tuple[WindowStat, ...]:
         WindowStat("remaining", "militants_remaining", first, last, "final"),
         WindowStat("iskp_strength", "iskp_strength", first, last, "final"),
         WindowStat("recognised_at_start", "recognised", first, first, "final"),
+        # for the backtests (qpq.sim._backtest): reported actions, and the stock the UN counts
+        WindowStat("taliban_acts_any", "taliban_acts", first, last, "max"),
+        WindowStat("interior", "militants_interior", first, last, "final"),
     )
 
 
@@ -215,9 +219,6 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
         a run may reach.
     """
     as_of = calibration.as_of
-    if calibration.model != "v1" or not isinstance(calibration.table, ContinuationTable):
-        raise BadInputError(f"forecasts from a model {calibration.model} calibration are not "
-                            "built yet; calibrate with model v1")
     check_window(as_of, until, policy, n, start=case.run.start)
     first = calibration.timeline.stop
     last = quarter_of(until)
@@ -226,10 +227,21 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
                               quarter_end(last))
     pool = calibration.particle_pool
     unique = np.unique(calibration.sim.pool_index[calibration.accepted])
-    table = select_regimes(calibration.table.take(unique), timeline.regimes)
-    if table is None:
-        table = table_for(pool, timeline.regimes, calibration.table.grid.shape[0],
-                          workers=workers)
+    grid_size = calibration.table.grid.shape[0]
+    table: ContinuationTable | RelationshipTable | None
+    if isinstance(calibration.table, RelationshipTable):
+        # model v2: the calibration's relationship table where it covers the window's stage
+        # regimes and the forecast policy's commitment, else the particles' own solve
+        regimes = timeline.v2_regimes()[0]
+        moves = relationship_moves(policy)
+        table = (select_regimes(calibration.table.take(unique), regimes)
+                 if calibration.table.moves == moves else None)
+        if table is None:
+            table = build_relationship_table(pool, regimes, grid_size, moves=moves)
+    else:
+        table = select_regimes(calibration.table.take(unique), timeline.regimes)
+        if table is None:
+            table = table_for(pool, timeline.regimes, grid_size, workers=workers)
     spec = RunSpec(timeline=timeline, pool=pool, table=table, policy=policy, n=n, seed=seed,
                    purpose=Purpose.FORECAST, particles=calibration.particles,
                    stats=forecast_stats(timeline.start, timeline.stop - 1),
@@ -240,7 +252,7 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
     cal = {"facts_used": list(calibration.used_facts), "accepted": int(calibration.accepted.size),
            "draws": calibration.draws, "replicates": calibration.replicates,
            "approximate": calibration.approximate, "calibration_seed": calibration.seed,
-           "history_policy": calibration.policy,
+           "history_policy": calibration.policy, "model": calibration.model,
            "window": [timeline.labels()[0], timeline.labels()[-1]]}
     return ForecastResult(as_of=as_of, until=until, policy=policy, n=n, seed=seed,
                           events=events, calibration=cal, sim=sim)

@@ -150,6 +150,14 @@ def test_model_switch_shows_the_relationship(page: tuple[Any, Guard]) -> None:
     # would be printed by Streamlit's magic)
     assert "model switch" not in pg.locator("body").inner_text()
     pg.screenshot(path=artifact("dashboard-model-v2.png"))
+    choose(pg, "policy", "boycott")                # a fixed policy: China committed in v2
+    pg.wait_for_selector(".st-key-committed", timeout=TIMEOUT)
+    wait_charts(pg)
+    assert ("China commits to Boycott while unrecognised"
+            in pg.locator(".st-key-committed").inner_text())
+    choose(pg, "policy", "equilibrium")
+    pg.wait_for_selector(".st-key-committed", state="detached", timeout=TIMEOUT)
+    wait_charts(pg)
     pg.locator(f"{EQ} [data-testid=stRadio]").get_by_text("v1: one round").click()
     pg.wait_for_function(
         f"() => document.querySelector('{EQ}').innerText.includes('Label:')", timeout=TIMEOUT)

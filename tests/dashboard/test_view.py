@@ -31,6 +31,11 @@ def test_model_v2_shows_the_relationship_instead_of_the_round(ctx: Context) -> N
     assert view.relationship is not None
     assert view.equilibrium is None and view.committed is None
     assert [s.name for s in view.relationship.states] == ["unrecognised", "recognised"]
+    # the policy commits China to Boycott while unrecognised
+    c = view.committed_relationship
+    assert c is not None and c.scope == "China commits to Boycott while unrecognised"
+    assert c.states[0].first_move == "Boycott"
+    assert all(p == 0.0 for _, p in c.states[0].p_recognised_next)
     v1 = compute_view(ctx, Settings(request=SMALL, grid_size=5), forecast=False)
     assert v1.relationship is None and v1.equilibrium is not None
 

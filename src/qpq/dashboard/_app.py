@@ -113,7 +113,7 @@ MODELS = {"v1: one round": "v1", "v2: repeated relationship": "v2"}
 
 def show_relationship(v: RelationshipView) -> None:
     """Model v2's equilibrium per state, its values and the hold-up."""
-    st.markdown(f"**China chooses its first move while unrecognised** · found by {v.found_by}"
+    st.markdown(f"**{v.scope}** · found by {v.found_by}"
                 + ("" if v.pure else f", mixed (regret {v.regret:.3g})"))
     a, b = st.columns(2)
     a.metric("China's value", f"{v.china_value:.2f}",
@@ -237,9 +237,9 @@ def main() -> None:
                  "(docs/model-game.md §7.5)")
         if view.relationship is not None:
             show_relationship(view.relationship)
-            if policy != "equilibrium":
-                st.caption("Model v2 has no committed game: China keeps its choice while "
-                           "unrecognised; the forecast below still follows the policy.")
+        if view.committed_relationship is not None:
+            with st.container(key="committed"):
+                show_relationship(view.committed_relationship)
         if view.equilibrium is not None:
             show_equilibrium(view.equilibrium)
         if view.committed is not None:

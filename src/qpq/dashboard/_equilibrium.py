@@ -14,8 +14,9 @@ the view says whether it ran.
 :func:`relationship_view` is the panel's model v2 (the switch on the panel): the repeated
 relationship's stationary equilibrium (:func:`qpq.game.solve_relationship`,
 docs/model-game.md §7.5) per state — China's first move, each type's effort, China's
-responses, the values — and the hold-up result. v2 has no committed variant: China keeps
-its choice while unrecognised (its stage game needs Recognize among the first moves).
+responses, the values — and the hold-up result; with ``first_move`` China is committed to
+that move while unrecognised (the Taliban best-respond to the commitment within the
+relationship), as the simulator's fixed policies play v2.
 """
 
 from __future__ import annotations
@@ -209,13 +210,15 @@ class StateView:
 class RelationshipView:
     """Model v2's stationary equilibrium at one point, summarised for the dashboard.
 
-    ``found_by``: policy iteration or logit tracing; ``pure`` with ``regret`` (≈ 0 at an
-    exact equilibrium); ``china_value`` from the unrecognised state at China's prior, in
-    harm units discounted at ``discount`` per quarter; ``hold_up``: whether a recognised
-    sincere type keeps acting and whether China's response once recognised depends on what
-    it observes, in words.
+    ``scope``: ``China chooses its first move while unrecognised`` or ``China commits to
+    <move> while unrecognised``; ``found_by``: policy iteration or logit tracing; ``pure``
+    with ``regret`` (≈ 0 at an exact equilibrium); ``china_value`` from the unrecognised
+    state at China's prior, in harm units discounted at ``discount`` per quarter;
+    ``hold_up``: whether a recognised sincere type keeps acting and whether China's response
+    once recognised depends on what it observes, in words.
     """
 
+    scope: str
     found_by: str
     pure: bool
     regret: float
@@ -236,13 +239,25 @@ def _choice_text(probs: dict[str, float]) -> str:
     return "mixed (" + ", ".join(f"{p:.2f} {k}" for k, p in support) + ")"
 
 
-def relationship_view(point: ParameterSet) -> RelationshipView:
-    """Solve model v2's relationship at ``point`` (:func:`qpq.game.solve_relationship`)."""
+def relationship_view(point: ParameterSet, first_move: FirstMove | None = None
+                      ) -> RelationshipView:
+    """Solve model v2's relationship at ``point`` (:func:`qpq.game.solve_relationship`).
+
+    ``first_move`` commits China to that move while unrecognised (a fixed policy);
+    ``None``: China chooses.
+    """
     import numpy as np
 
     from qpq.game import solve_relationship
 
-    rel = solve_relationship({k: np.array([v]) for k, v in point.items()})
+    if first_move is None:
+        structure, scope = FULL_GAME, "China chooses its first move while unrecognised"
+    else:
+        if first_move not in FIRST_MOVES:
+            raise ValueError(f"unknown first move {first_move!r}")
+        structure = dataclasses.replace(FULL_GAME, first_moves=(first_move,))
+        scope = f"China commits to {first_move.label} while unrecognised"
+    rel = solve_relationship({k: np.array([v]) for k, v in point.items()}, structure)
     doc = rel.to_json(0)
     states = []
     for name, body in doc["states"].items():
@@ -266,6 +281,6 @@ def relationship_view(point: ParameterSet) -> RelationshipView:
                + "; China's response once recognised "
                + ("depends" if responsive else "does not depend") + " on what it observes")
     return RelationshipView(
-        found_by=doc["found_by"], pure=bool(doc["pure"]), regret=float(doc["regret"]),
+        scope=scope, found_by=doc["found_by"], pure=bool(doc["pure"]), regret=float(doc["regret"]),
         china_value=float(doc["china_value"]), discount=float(doc["discount_per_quarter"]),
         states=tuple(states), hold_up=hold_up)

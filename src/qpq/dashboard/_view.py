@@ -133,9 +133,10 @@ class DashboardView:
     committed
         The game with China's first move fixed by the policy (``None`` for
         ``equilibrium``, where China is free, and under model v2).
-    relationship
-        Model v2's relationship at the point (``None`` under v1; then ``equilibrium`` and
-        ``committed`` are v1's and ``relationship`` is not computed, and the reverse).
+    relationship, committed_relationship
+        Model v2's relationship at the point, with China free and committed to the
+        policy's first move while unrecognised (``None`` under v1, and the committed one
+        for ``equilibrium``); under v2 the v1 games are not computed, and the reverse.
     grid
         The phase diagram's grid.
     current
@@ -154,6 +155,7 @@ class DashboardView:
     forecast: ForecastView | None = None
     seconds: float = 0.0
     relationship: RelationshipView | None = None
+    committed_relationship: RelationshipView | None = None
 
 
 def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = None,
@@ -184,11 +186,13 @@ def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = N
     free: EquilibriumView | None = None
     committed: EquilibriumView | None = None
     relationship: RelationshipView | None = None
+    committed_v2: RelationshipView | None = None
+    move = policy_first_move(settings.policy)
     if settings.model == "v2":
         relationship = relationship_view(point)
+        committed_v2 = None if move is None else relationship_view(point, move)
     else:
         free = equilibrium_view(point)
-        move = policy_first_move(settings.policy)
         committed = None if move is None else equilibrium_view(point, move)
     x, y = settings.x_axis, settings.y_axis
     others = tuple(kv for kv in settings.key() if kv[0] not in (x, y))
@@ -197,7 +201,7 @@ def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = N
     if forecast:
         run = (run_fn or ctx.run)(settings.key(), settings.run_request())
     return DashboardView(check, free, committed, grid, (point[x], point[y]), run,
-                         time.perf_counter() - start, relationship)
+                         time.perf_counter() - start, relationship, committed_v2)
 
 
 def view_charts(view: DashboardView, variable: str, since: dt.date = dt.date(2015, 1, 1)

@@ -66,7 +66,7 @@ from qpq.game._relationship_mixed import _Q, Mixed, one_hot
 from qpq.game._spec import DEFAULT_READINGS, FULL_GAME, Effort, GameStructure, Readings
 from qpq.game.analysis._measures import Measured, evaluate
 from qpq.game.analysis._propositions import SECURITY_ONLY
-from qpq.model import FinalAction, MoveKind, consequence
+from qpq.model import FinalAction, FirstMove, MoveKind, consequence
 
 __all__ = ["V2_PROPOSITIONS", "Point", "V2Evaluator", "evaluate_v2", "payments",
            "security_after_moves", "solve_point"]
@@ -105,9 +105,9 @@ def _flat(params: Mapping[str, FloatArray]) -> Params:
 
 def _stages(flat: Mapping[str, FloatArray], structure: GameStructure
             ) -> tuple[_Stage, _Stage]:
-    # the same two stages solve_relationship builds (the recognised state: Recognize in force)
-    rec = replace(structure, first_moves=(next(m for m in structure.first_moves
-                                                if m.kind is MoveKind.RECOGNIZE),))
+    # the same two stages solve_relationship builds (the recognised state: Recognize in
+    # force, whatever the structure lists)
+    rec = replace(structure, first_moves=(FirstMove(MoveKind.RECOGNIZE),))
     return _stage(flat, structure, recognised=False), _stage(flat, rec, recognised=True)
 
 

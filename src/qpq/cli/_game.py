@@ -109,23 +109,30 @@ def _print(sol: GameSolution) -> None:
         st = sol.structure
         on = eq.continuations[st.first_moves.index(eq.first_move)]
         table = Table(title=f"Selected PBE: China plays {escape(eq.first_move.label)}")
-        table.add_column("type")
-        table.add_column("effort")
+        table.add_column("Taliban type")
+        table.add_column("effort (probability)")
         for i, t in enumerate(st.types):
-            table.add_row(t.label, ", ".join(f"{e.label}={p:.3g}" for e, p in zip(
-                st.efforts, on.taliban[i], strict=True) if p > 0))
+            table.add_row(f"{t.description} ({t.label})", ", ".join(
+                f"{e.label}={p:.3g}" for e, p in zip(st.efforts, on.taliban[i], strict=True)
+                if p > 0))
         console.print(table)
         acts = st.actions(eq.first_move)
-        table = Table(title="China's final move by signal (with posterior P(sincere))")
-        table.add_column("information set")
+        table = Table(title=f"China's final move after {escape(eq.first_move.label)}, by what "
+                            "it observed (with its posterior P(sincere))")
+        table.add_column("China observed")
         table.add_column("action")
         table.add_column("P(sincere)")
         for k, sig in enumerate(st.signals):
             label = st.china_infoset(eq.first_move, sig)
             post = sum(v for t, v in eq.beliefs[label].items() if t.startswith("S"))
-            table.add_row(escape(label), ", ".join(f"{a.value}={p:.3g}" for a, p in zip(
-                acts, on.china[k], strict=True) if p > 0), f"{post:.3f}")
+            table.add_row(f"{escape(sig.description)} ({escape(sig.label)})", ", ".join(
+                f"{a.value}={p:.3g}" for a, p in zip(acts, on.china[k], strict=True) if p > 0),
+                f"{post:.3f}")
         console.print(table)
+        console.print("[dim]Codes (kept in --json): S/I sincere/insincere, H/L high/low "
+                      "capacity; s1/s0 suppression seen or not, d1/d0 a defection or not, "
+                      "rclose/rfar the UN report; an information set is "
+                      "C|<first move>,<signal>.[/dim]")
         out = eq.outcome
         console.print(f"P(recognised)={out['p_recognised']:.3f}  P(suppressed)="
                       f"{out['p_suppressed']:.3f}  P(defection)={out['p_defected']:.3f}  "

@@ -34,7 +34,8 @@ quarter) and its Bayes posterior at the final move, which weighs the type-specif
 of what follows. The strategies do not depend on future beliefs (Markov in the status only):
 the value a belief gets is the value of committing to the stationary strategies chosen at
 that belief. The alternative, a value function on a belief grid (a Markov perfect
-equilibrium in (status, belief)), is recorded in docs/model-game.md (V1, §11) as the next step.
+equilibrium in (status, belief)), is recorded in docs/model-game.md (choice V1, §10) as the
+next step.
 
 Whether a recognised Taliban keep acting is a result: a type keeps its effort in state 1
 when the status it secures — China downgrading after signals that effort makes less likely —

@@ -2,14 +2,16 @@ import qpq.sim
 
 EXPECTED = {
         "BLOCK_SIZE", "BacktestResult", "BacktestSpec", "CalibrationResult", "ContinuationTable",
-        "EVENTS", "Fact", "ForecastResult", "OUTPUTS", "Override", "ParameterPool", "Particles",
+        "EVENTS", "Fact", "ForecastResult", "KnownState", "OUTPUTS", "Override", "ParameterPool",
+        "Particles",
         "RECORD_EVENTS", "Regime", "RelationshipTable",
         "RunRequest", "RunSpec",
         "SERIES", "SIM_PARAMETERS", "SimPolicy", "SimResult", "Statistic", "StepOptions",
         "Timeline", "UNCALIBRATED", "WindowStat", "backtest", "band_frame", "bands_chart",
         "build_relationship_table", "build_table", "stage_point",
         "build_timeline", "calibrate", "check_window", "default_pool", "event_values",
-        "events_chart", "fact_match_chart", "fan_chart", "forecast", "forecast_stats", "moves_for",
+        "events_chart", "fact_match_chart", "fan_chart", "forecast", "forecast_stats",
+        "known_state", "moves_for",
         "p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride", "quarter_of",
         "relationship_moves", "relationship_tables", "resolve_policy",
         "run_policies", "sample_pool", "sim_registry", "simulate", "stylised_facts", "table_for",

@@ -69,14 +69,22 @@ def fit_table(table: Table, width: int | None = None) -> Table:
     if width is None or not table.columns or not table.row_count:
         return table
     head = [max((len(w) for w in _words(col.header)), default=1) for col in table.columns]
+    full = [max([len(str(col.header))] + [len(str(c)) for c in col.cells])
+            for col in table.columns]
     natural = [max([h] + [len(str(c)) for c in col.cells]) for h, col
                in zip(head, table.columns, strict=True)]
     need = [max([h] + [max((len(w) for w in str(c).split()), default=0) for c in col.cells])
             for h, col in zip(head, table.columns, strict=True)]     # names stay whole
     n = len(natural)
+    if sum(full) + 3 * n + 1 <= width:
+        return table                    # fits as it is
     if sum(natural) + 3 * n + 1 <= width:
-        for col, w in zip(table.columns, natural, strict=True):
-            col.width = max(col.min_width or 0, w)          # headers wrap between words
+        # fits with lines if headers wrap: share what is left in proportion to header length
+        spare = width - 3 * n - 1 - sum(natural)
+        excess = [f - m for f, m in zip(full, natural, strict=True)]
+        total = sum(excess) or 1
+        for col, m, e in zip(table.columns, natural, excess, strict=True):
+            col.width = min(m + (spare * e) // total, m + e)
         return table
     # Too wide with lines: drop them (two spaces between columns) and share what is left
     # beyond each column's longest word in proportion to what the column would like.

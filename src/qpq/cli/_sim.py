@@ -270,10 +270,24 @@ def forecast_command(
     for name, e in res.events.items():
         value = {k: v for k, v in e.items() if k not in ("kind", "unit", "calibrated", "label",
                                                          "facts")}
-        table.add_row(name, ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                                      for k, v in value.items()), e["label"])
+        table.add_row(name, ", ".join(f"{k}={_short(v)}" for k, v in value.items()),
+                      e["label"])
     console.print(table)
+    kept = res.calibration
+    held = kept["conditioned_on"]["china_recognised"]
+    console.print(f"Starts from the record at {res.as_of}: China "
+                  f"{'held' if held else 'had not given'} de jure recognition "
+                  f"({kept['particles_kept']} of {kept['particles']} calibrated "
+                  "histories agree and are kept); events are new in the window.")
     console.print("Facts used: " + (", ".join(cal.used_facts) or "none"))
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_short(x) for x in v) + "]"
+    return str(v)
 
 
 def _horizon(text: str) -> int:

@@ -446,20 +446,29 @@ def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
 
     s = (uniform(stages[0]), uniform(stages[1]))
     n = delta.shape[0]
+    everyone = np.arange(n)
     for lam in LAMBDAS:
         # each point stops moving at this λ once settled, so a point's path never depends
-        # on which other points share its batch
-        moving = np.ones(n, dtype=bool)
+        # on which other points share its batch; once a quarter of the rows evaluated has
+        # settled, only the moving ones are evaluated (same paths, less work)
+        rows, sub, d, ws = everyone, stages, delta, w
         for _ in range(inner):
-            q0, q1, *_ = _payoffs(stages, s, delta, w)
+            part = s if rows.size == n else (s[0].take(rows), s[1].take(rows))
+            q0, q1, *_ = _payoffs(sub, part, d, ws)
             new = (logit_step(q0, lam), logit_step(q1, lam))
-            moved = np.maximum(s[0].distance(new[0]), s[1].distance(new[1]))
-            moving &= moved >= 1e-9
-            if not moving.any():
+            moved = np.maximum(part[0].distance(new[0]), part[1].distance(new[1])) >= 1e-9
+            if not moved.any():
                 break
-            blended = (s[0].blend(new[0], step), s[1].blend(new[1], step))
-            rows = np.flatnonzero(moving)
-            s = (_put(s[0], rows, blended[0].take(rows)), _put(s[1], rows, blended[1].take(rows)))
+            keep = np.flatnonzero(moved)
+            blended = (part[0].blend(new[0], step), part[1].blend(new[1], step))
+            s = (_put(s[0], rows[keep], blended[0].take(keep)),
+                 _put(s[1], rows[keep], blended[1].take(keep)))
+            if keep.size <= 0.75 * rows.size:
+                # a settled row's strategies no longer change, so neither do its payoffs:
+                # it would stay settled if evaluated again
+                rows = rows[keep]
+                sub = (_take(stages[0], rows), _take(stages[1], rows))
+                d, ws = delta[rows], w[rows]
     return s
 
 

@@ -55,10 +55,12 @@ if TYPE_CHECKING:
     from qpq.sim._forecast import (
         EVENTS,
         ForecastResult,
+        KnownState,
         check_window,
         event_values,
         forecast,
         forecast_stats,
+        known_state,
     )
     from qpq.sim._lookup import (
         ContinuationTable,
@@ -127,6 +129,7 @@ __all__ = [
     "ContinuationTable",
     "Fact",
     "ForecastResult",
+    "KnownState",
     "Override",
     "ParameterPool",
     "Particles",
@@ -155,6 +158,7 @@ __all__ = [
     "fan_chart",
     "forecast",
     "forecast_stats",
+    "known_state",
     "moves_for",
     "p1_boycott",
     "p3_capacity",
@@ -190,7 +194,8 @@ _EXPORTS = {
     ),
     "qpq.sim._facts": ("Fact", "stylised_facts"),
     "qpq.sim._forecast": (
-        "EVENTS", "ForecastResult", "check_window", "event_values", "forecast", "forecast_stats",
+        "EVENTS", "ForecastResult", "KnownState", "check_window", "event_values", "forecast",
+        "forecast_stats", "known_state",
     ),
     "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
     "qpq.sim._record_events": ("RECORD_EVENTS",),

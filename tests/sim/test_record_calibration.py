@@ -178,6 +178,12 @@ def test_bad_settings_and_families_are_refused(case):
 def test_results_are_cached_by_content(case, base, cache):
     files = list(cache.glob("record-calibration-*.pkl"))
     assert len(files) == 1 and base.key in files[0].name
-    again = _run(case, cache_dir=cache)
+    fresh, cached = np.random.default_rng(0), np.random.default_rng(0)
+    calibrate_record(case, AS_OF, rng=cached, settings=TINY, cache_dir=cache)
+    again = calibrate_record(case, AS_OF, rng=fresh, settings=TINY, cache_dir=cache)
     np.testing.assert_array_equal(again.weights, base.weights)
     assert again.key == base.key
+    # a cache hit moves the caller's Generator on as a run would
+    run_rng = np.random.default_rng(0)
+    calibrate_record(case, AS_OF, rng=run_rng, settings=TINY)
+    assert cached.random() == run_rng.random()

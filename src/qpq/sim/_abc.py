@@ -660,11 +660,12 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     view = case_as_of(case, as_of)
     key = content_key(view, s, fams, rng) + ("" if record is None else "-" + hashlib.sha256(
         json.dumps(_plain(record), sort_keys=True, default=str).encode()).hexdigest()[:8])
+    # drawn before the cache is read, so the caller's Generator moves on alike either way
+    seeds = tuple(int(x) for x in rng.integers(2**31 - 1, size=3))
     path = cache_dir / f"record-calibration-{key}.pkl" if cache_dir is not None else None
     if path is not None and path.exists():
         cached: RecordCalibration = pickle.loads(path.read_bytes())
         return cached
-    seeds = tuple(int(x) for x in rng.integers(2**31 - 1, size=3))
     forward = _prepare(case, view, as_of, s, on_progress)
     if record is not None:
         forward = replace(forward, record=record)

@@ -7,19 +7,19 @@ this script computes each block from the code and the built-in case and rewrites
 place. ``--check`` rewrites nothing and exits 1 when a block differs from what the code
 gives now (a test runs it on the quick blocks). Blocks:
 
-* ``game-mc`` — docs/model-game.md §5: shares of a Monte Carlo over the assumption ranges
+* ``game-mc`` — docs/model-game.md A.2: shares of a Monte Carlo over the assumption ranges
   (20,000 ordered draws, seed 2024, ``solve_ensemble``);
-* ``game-phase`` — docs/model-game.md §8: the three report diagrams at 200 × 200;
-* ``game-verdicts`` — docs/model-game.md §9: each proposition's verdict at the defaults on
+* ``game-phase`` — docs/model-game.md A.4: the three report diagrams at 200 × 200;
+* ``game-verdicts`` — docs/model-game.md A.5: each proposition's verdict at the defaults on
   the selected / some / every PBE, margin, share of small margins (2,000 draws, seed
   2024), nearest flip and test region (``run_study``);
-* ``game-readings`` — docs/model-game.md §2: the table of reading choices and tolerances,
+* ``game-readings`` — docs/model-game.md §7.2: the table of reading choices and tolerances,
   with the share of the ranges where the other choice changes the selected equilibrium
   (10,000 ordered draws, seed 2024, ``solve_ensemble``; the pure-over-mixed choice needs
   the mixed search of ``solve``: 400 of those draws);
-* ``game-v2`` — docs/model-game.md §11: model v2's relationship at the defaults and over
+* ``game-v2`` — docs/model-game.md §8: model v2's relationship at the defaults and over
   the ranges (1,000 ordered draws, seed 2024, ``solve_relationship``);
-* ``backcast-v2`` — docs/model-dynamics.md §10: the backcast from 1996 as of 2025-12-31 with
+* ``backcast-v2`` — docs/model-dynamics.md §7.8: the backcast from 1996 as of 2025-12-31 with
   v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes).
 """
 
@@ -49,7 +49,7 @@ def _pct(x: float) -> str:
 
 
 def game_mc() -> str:
-    """docs/model-game.md §5: the Monte Carlo shares."""
+    """docs/model-game.md A.2: the Monte Carlo shares."""
     from qpq.game import LABELS, solve_ensemble
     from qpq.game.analysis import sample_assumptions
     from qpq.model import ParameterRegistry
@@ -77,7 +77,7 @@ PHASE_AXES = (("iskp_pull", "crackdown_intensity"), ("iskp_pull", "w_security"),
 
 
 def game_phase() -> str:
-    """docs/model-game.md §8: the report's three phase diagrams at 200 × 200."""
+    """docs/model-game.md A.4: the report's three phase diagrams at 200 × 200."""
     from qpq.game.analysis import phase_diagram
     from qpq.model import ParameterRegistry
 
@@ -93,7 +93,7 @@ def game_phase() -> str:
 
 
 def game_readings() -> str:
-    """docs/model-game.md §2: what each named reading choice or tolerance changes."""
+    """docs/model-game.md §7.2: what each named reading choice or tolerance changes."""
     from dataclasses import replace
 
     from qpq.game import FULL_GAME, EnsembleSolution, Readings, solve, solve_ensemble
@@ -162,7 +162,7 @@ def _yn(v: bool | None) -> str:
 
 
 def game_verdicts() -> str:
-    """docs/model-game.md §9: verdicts with their margins, flips and test regions."""
+    """docs/model-game.md A.5: verdicts with their margins, flips and test regions."""
     from qpq.game.analysis import SMALL_MARGIN, run_study
     from qpq.model import ParameterRegistry
 
@@ -187,7 +187,7 @@ def game_verdicts() -> str:
                     f"{_pct(r.small_margin_share)} | {flip} | {r.test_region} |")
     return "\n".join(rows)
 def game_v2() -> str:
-    """docs/model-game.md §11: the relationship at the defaults and over the ranges."""
+    """docs/model-game.md §8: the relationship at the defaults and over the ranges."""
     from qpq.game import FULL_GAME, solve_relationship
     from qpq.game.analysis import sample_assumptions
     from qpq.model import FINAL_ACTIONS, ParameterRegistry
@@ -234,7 +234,7 @@ def game_v2() -> str:
 
 
 def backcast_v2() -> str:
-    """docs/model-dynamics.md §10: histories matching every fact, v1 against v2."""
+    """docs/model-dynamics.md §7.8: histories matching every fact, v1 against v2."""
     import datetime as dt
 
     from qpq.case import load_case

@@ -1,6 +1,8 @@
 """Colour-blind-safe colours shared by every figure (Okabe & Ito 2008)."""
 
-__all__ = ["OKABE_ITO"]
+from collections.abc import Sequence
+
+__all__ = ["OKABE_ITO", "fixed_colours"]
 
 OKABE_ITO = [
     "#E69F00",  # orange
@@ -14,3 +16,21 @@ OKABE_ITO = [
     "#999999",  # grey
     "#882255",  # wine (Tol) for a tenth category
 ]
+
+
+def fixed_colours(names: Sequence[str], order: Sequence[str]) -> list[str]:
+    """The colour of each name by its place in a fixed ``order``, not in ``names``.
+
+    A chart that shows some categories of a family (three of the nine policies, say) then
+    gives each the colour it has in every other chart. Names outside ``order`` share the
+    colours past it, in turn.
+    """
+    out = []
+    extra = len(order)
+    for name in names:
+        if name in order:
+            out.append(OKABE_ITO[order.index(name) % len(OKABE_ITO)])
+        else:
+            out.append(OKABE_ITO[extra % len(OKABE_ITO)])
+            extra += 1
+    return out

@@ -110,3 +110,29 @@ def test_schema_covers_the_record_and_validates_it(capsys, tmp_path):
         assert list(validator.iter_errors(data)) == [], name
         # an unknown field is refused, as in every case file
         assert list(validator.iter_errors([dict(data[0], colour="red")]))
+
+
+def test_one_parameter_in_full_with_its_evidence(capsys):
+    from qpq.case import load_case
+
+    case = load_case()
+    p = case.parameter["iskp_threat"]
+    code, out, _ = run(capsys, "params", "iskp_threat")
+    assert code == 0 and out.splitlines()[0] == "iskp_threat"
+    # every evidence id is printed, a cited source with its citation (not a dict)
+    for e in p.evidence:
+        assert f"    {e} (" in out
+    first = case.by_id[p.evidence[0]]
+    assert first.citation in out and "{" not in out
+    # `evidence show` on a parameter name prints the same text
+    code2, out2, _ = run(capsys, "evidence", "show", "iskp_threat")
+    assert code2 == 0 and out2 == out
+    code3, out3, _ = run(capsys, "params", "iskp_threat", "--json")
+    data = json.loads(out3)["parameters"][0]
+    assert code3 == 0 and data["name"] == "iskp_threat"
+    assert [i["id"] for i in data["items"]] == list(p.evidence)
+
+
+def test_unknown_parameter_names_close_ones(capsys):
+    code, _, err = run(capsys, "params", "atack_rate")
+    assert code == 2 and "'atack_rate'" in err and "attack_rate" in err

@@ -90,7 +90,7 @@ def test_page_shows_equilibrium_phase_diagram_forecast_and_evidence(page: tuple[
     assert "engage without recognition" in label_line(pg)
     assert "Engage[no_promise]" in label_line(pg)
     values = metrics(pg)
-    assert values[0] == "0.124"  # P(recognised) at the defaults (docs/model-game.md §5)
+    assert values[0] == "0.124"  # P(recognised) at the defaults (docs/model-game.md A.2)
     assert pg.locator(f"{EQ} table").inner_text().count("harbour") == 2
     assert pg.locator(".st-key-forecast table").inner_text().count(
         "uncalibrated (assumption-driven)") == 7

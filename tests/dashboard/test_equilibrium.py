@@ -33,7 +33,7 @@ def test_free_game_matches_the_solver(ctx: Context) -> None:
     assert view.found and view.label == ref.label == "engage without recognition"
     assert view.first_move == eq.first_move.label == "Engage[no_promise]"
     assert view.p_recognised == pytest.approx(eq.outcome["p_recognised"])
-    assert view.p_recognised == pytest.approx(0.1245, abs=5e-4)  # docs/model-game.md §5
+    assert view.p_recognised == pytest.approx(0.1245, abs=5e-4)  # docs/model-game.md A.2
     assert [e.effort for e in view.efforts] == ["crackdown", "restrain", "harbour", "harbour"]
     assert not view.mixed_search and "multiple" in view.flags
     assert view.scope == "China chooses its first move"

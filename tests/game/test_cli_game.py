@@ -107,3 +107,26 @@ def test_relationship_refuses_a_date_without_the_game(day: str) -> None:
     res = runner.invoke(app, ["relationship", "--at", day])
     assert isinstance(res.exception, BadInputError)
     assert "--at" in str(res.exception)
+
+
+def test_relationship_at_a_date_is_the_simulators_stage_game() -> None:
+    """--at solves the quarter's stage game as the simulator's v2 tables build it: after a
+    third-party recognition (2025Q3 in the built-in history) recognition costs China less."""
+    import datetime as dt
+
+    from qpq.case import load_case
+    from qpq.game import solve_relationship
+    from qpq.model import ParameterRegistry
+    from qpq.sim import build_timeline, quarter_of, stage_point
+
+    case = load_case()
+    point = ParameterRegistry.from_case(case).point({})
+    day = dt.date(2025, 9, 30)
+    timeline = build_timeline(case, day, day)
+    params = stage_point(point.values, timeline, quarter_of(day))
+    assert params["recognition_cost"][0] == pytest.approx(
+        point["recognition_cost"] * point["third_party_recognition_factor"])
+    res = runner.invoke(app, ["relationship", "--at", day.isoformat(), "--json"])
+    assert res.exit_code == 0, res.output
+    direct = solve_relationship(params).to_json(0)
+    assert json.loads(res.output)["china_value"] == pytest.approx(direct["china_value"])

@@ -83,7 +83,7 @@ def test_report_sections(tmp_path: Path) -> None:
     for pid in ("P1", "P2", "P3", "P4", "P5m", "P5p", "P6", "P6s", "P7"):
         assert f"<strong>{pid}</strong>" in props.html
     assert "Not reproduced at the defaults" in props.html
-    # how each verdict was reached: PBE, margin, flip, region (docs/model-game.md §9)
+    # how each verdict was reached: PBE, margin, flip, region (docs/model-game.md A.5)
     assert "selected / some / every PBE: no / yes / no" in props.html       # P2
     assert "nearest flip: econ_gain = 0.04" in props.html                   # P6s
     assert "econ_gain in (0, aid_cost]" in props.html and "◐ partly" in props.html

@@ -1,4 +1,4 @@
-"""Co-optation as a fourth Taliban choice (docs/model-game.md §11, "Co-optation").
+"""Co-optation as a fourth Taliban choice (docs/model-game.md §7.4, "Co-optation").
 
 The structure with co-optation (``GameStructure(efforts=ALL_EFFORTS)``) must leave v1's
 efforts exactly as they were, the fast (pruned) solver must agree with the full kernel on
@@ -125,7 +125,7 @@ def test_full_game_with_coopt_agent_regret(registry: ParameterRegistry) -> None:
 def _decision_values(p: dict[str, float], sincere: bool, high: bool) -> dict[Effort, float]:
     """The type's expected payoff of each choice when China stays out whatever it sees.
 
-    Written from docs/model-game.md §2 and §11: −k·e² + harbour·1[I]·(1 − σ_s)·bond
+    Written from docs/model-game.md §7.1 and §7.4: −k·e² + harbour·1[I]·(1 − σ_s)·bond
     − iskp_threat_to_taliban·σ_d; co-optation: −k·share·crackdown² + harbour·1[I]·kept·bond
     − iskp_threat_to_taliban·σ_d(pull scaled).
     """

@@ -1,4 +1,4 @@
-"""The three Gambit checks of docs/model-game.md §4."""
+"""The three Gambit checks of docs/model-game.md §7.7."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The paper's propositions (docs/model-game.md §9): status at the frozen defaults, the
+"""The paper's propositions (docs/model-game.md A.5): status at the frozen defaults, the
 falsification counterparts (which must fail), and sanity of the Monte Carlo shares.
 
 The statuses asserted here are what the model produces at the case file's defaults, not

@@ -35,7 +35,7 @@ RECOGNIZE = FirstMove(MoveKind.RECOGNIZE)
 
 
 def _stage_point(p: dict[str, float], state: int) -> dict[str, float]:
-    """One quarter's parameters, written from docs/model-game.md §v2 (not from the code)."""
+    """One quarter's parameters, written from docs/model-game.md §7.1 (not from the code)."""
     q = dict(p)
     delta = p["quarterly_discount"]
     q["future_weight"] = 0.0

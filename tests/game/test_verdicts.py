@@ -1,5 +1,5 @@
-"""Proposition verdicts with their margins (issue 19; docs/model-game.md §9, "Verdicts with
-their margins") and the two named reading choices (docs/model-game.md §2, table of
+"""Proposition verdicts with their margins (issue 19; docs/model-game.md A.5, "Verdicts with
+their margins") and the two named reading choices (docs/model-game.md §7.2, table of
 reading choices).
 
 The generic protocol (:mod:`qpq.game.analysis._verdicts`) is checked against analytic

@@ -79,15 +79,21 @@ def timeline(
 
 
 @app.command()
-def show(item_id: Annotated[str, typer.Argument(help="any item id")],
+def show(item_id: Annotated[str, typer.Argument(help="any item id, or a parameter name")],
          case: CaseOpt = None, json_out: JsonOpt = False) -> None:
-    """One item with its fields and what cites it.
+    """One item with its fields and what cites it (or a parameter with its evidence).
 
-    Example: ``qpq evidence show bajoria-2014-cfr``
+    Example: ``qpq evidence show bajoria-2014-cfr``, ``qpq evidence show attack_rate``
     """
     from qpq.case import EvidenceDB, load_case
 
-    db = EvidenceDB.from_case(load_case(case))
+    loaded = load_case(case)
+    if item_id in loaded.parameter and item_id not in loaded.by_id:
+        from qpq.cli._params import print_parameters
+
+        print_parameters(loaded, [item_id], json_out)
+        return
+    db = EvidenceDB.from_case(loaded)
     data = db.show(item_id)
     if json_out:
         print_json(data)

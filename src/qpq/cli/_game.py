@@ -383,7 +383,7 @@ def relationship_command(
     """Model v2 (under construction): the round as the stage of a repeated relationship.
 
     Stationary strategies in the unrecognised and the recognised state, each player's
-    discounted value, and how the equilibrium was found (docs/model-game.md §11).
+    discounted value, and how the equilibrium was found (docs/model-game.md §7.5).
     Example: ``qpq game relationship --at 1998-06-30``
     """
     import datetime as dt
@@ -392,14 +392,14 @@ def relationship_command(
 
     from qpq.case import load_case
     from qpq.game import solve_relationship
-    from qpq.model import HISTORY_EFFECTS, ParameterRegistry, apply_history
+    from qpq.model import HISTORY_EFFECTS, ParameterRegistry
 
     loaded = load_case(case)          # read once: parameters and, with --at, the history
     point = ParameterRegistry.from_case(loaded).point(parse_assignments(sets or []))
     params = {k: np.array([v]) for k, v in point.items()}
     history: dict[str, float] = {}
     if at is not None:
-        from qpq.sim import build_timeline, quarter_of
+        from qpq.sim import build_timeline, quarter_of, stage_point
 
         try:
             day = dt.date.fromisoformat(at)
@@ -410,8 +410,7 @@ def relationship_command(
         if not timeline.in_power(q):
             raise BadInputError(f"--at {at}: the Taliban do not govern then (no quid pro quo)")
         history = {e.attribute: timeline.value(e.attribute, q) for e in HISTORY_EFFECTS}
-        params = apply_history(params, history)
-        params["us_presence"] = np.array([timeline.value("us_presence", q)])
+        params = stage_point(point.values, timeline, q)   # the game the simulator plays then
     rel = solve_relationship(params)
     doc = rel.to_json(0)
     doc["history"] = {"date": at, "attributes": history,

@@ -75,7 +75,7 @@ class EquilibriumView:
     found
         Whether a PBE was found (all other fields but ``flags`` are then set).
     label, secondary_labels
-        Primary and secondary labels (docs/model-game.md §3).
+        Primary and secondary labels (docs/model-game.md §7.6).
     first_move
         China's first move on the path.
     efforts

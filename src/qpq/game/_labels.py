@@ -1,6 +1,6 @@
 """Plain-language labels of an equilibrium path, and the selection rule they go with.
 
-Labels (docs/model-game.md §3), in priority order; the first that applies is the primary
+Labels (docs/model-game.md §7.6), in priority order; the first that applies is the primary
 label and the others that apply are listed as secondary ones:
 
 1. ``boycott``: China's first move is Boycott;

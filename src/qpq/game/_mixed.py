@@ -1,4 +1,4 @@
-"""The bounded search for mixed continuation equilibria (docs/model-game.md §3).
+"""The bounded search for mixed continuation equilibria (docs/model-game.md §7.6).
 
 Some parameter points have no pure PBE (typically after a promise, when China's best
 response to a pooling profile would make a type deviate and vice versa). The search here

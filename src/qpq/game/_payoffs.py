@@ -48,7 +48,7 @@ FloatArray = NDArray[np.float64]
 
 COOPT_PARAMETERS = ("coopt_visibility", "coopt_pull_scale", "coopt_residual",
                     "coopt_cost_share", "coopt_harbour_share")
-"""The parameters a structure with co-optation reads (docs/model-game.md §11)."""
+"""The parameters a structure with co-optation reads (docs/model-game.md §7.4)."""
 
 
 @dataclass(frozen=True)

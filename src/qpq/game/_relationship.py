@@ -4,7 +4,7 @@ v1 plays a one-round game whose end is valued by an assumed continuation W (Chin
 assumed ``future_value`` per type, with effort "locked in" by recognition (q(R) = 1). Nothing
 in that round rewards a recognised Taliban for continued effort, so a best-responding
 Taliban stop at recognition while China's W expects them to go on (docs/model-dynamics.md
-§9, "hold-up after recognition"). Here the round is the *stage* of an infinitely repeated
+A.4, "hold-up after recognition"). Here the round is the *stage* of an infinitely repeated
 relationship, and what follows a round is the discounted value of the relationship itself
 under the strategies played, computed from the same stage payoffs the simulator realises:
 
@@ -34,7 +34,7 @@ quarter) and its Bayes posterior at the final move, which weighs the type-specif
 of what follows. The strategies do not depend on future beliefs (Markov in the status only):
 the value a belief gets is the value of committing to the stationary strategies chosen at
 that belief. The alternative, a value function on a belief grid (a Markov perfect
-equilibrium in (status, belief)), is recorded in docs/model-game.md as the next step.
+equilibrium in (status, belief)), is recorded in docs/model-game.md (V1, §11) as the next step.
 
 Whether a recognised Taliban keep acting is a result: a type keeps its effort in state 1
 when the status it secures — China downgrading after signals that effort makes less likely —

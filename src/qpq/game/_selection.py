@@ -3,7 +3,7 @@
 The kernels (:mod:`qpq.game._kernel`, :mod:`qpq.game._pruned`) say, for every point, first
 move and effort profile, whether the profile with China's (tie-broken) best responses is a
 continuation equilibrium and what China then gets. This module turns those arrays into the
-PBE and selection of docs/model-game.md §3, exactly as
+PBE and selection of docs/model-game.md §7.6, exactly as
 :func:`qpq.game._solver.solve` does for one point:
 
 * a PBE exists when every first move has a continuation equilibrium; a continuation

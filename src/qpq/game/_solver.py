@@ -10,7 +10,7 @@ the first, :mod:`qpq.game._ensemble` the second:
 * :func:`solve_ensemble` — many parameter points at once (grids, Monte Carlo), pure PBE
   only, returning arrays (selected first move, label, flags, path statistics) for sweeps.
 
-Method (docs/model-game.md §3): per first move, the E^T type-contingent
+Method (docs/model-game.md §7.6): per first move, the E^T type-contingent
 effort profiles; China's Bayes posterior at each (m, s, d, r) (every one is reached, since
 the chance moves have full support); China's best responses with ties kept; each type's
 optimality; then China's first move, which must be at least as good as every other first

@@ -47,7 +47,7 @@ class Effort(IntEnum):
 
     HARBOUR, RESTRAIN and CRACKDOWN are v1's ordered efforts (intensity 0,
     ``restrain_intensity``, ``crackdown_intensity``). COOPT absorbs the militants into the
-    Taliban's own forces (docs/model-game.md §11, "Co-optation"): not a point on the
+    Taliban's own forces (docs/model-game.md §7.4, "Co-optation"): not a point on the
     intensity scale but a choice of another kind, with its own signal, pull and cost.
     """
 
@@ -123,7 +123,7 @@ class ChanceMove:
 class Readings:
     """Named reading choices of the model where the spec admits two readings.
 
-    Each defaults to the reading the solver has always used (docs/model-game.md §2, the
+    Each defaults to the reading the solver has always used (docs/model-game.md §7.2, the
     table of reading choices, gives the share of the ranges where the other one changes
     the selected equilibrium). A :class:`GameStructure` carries one, so the choice reaches
     every solver, tensor and lens that is given the structure.
@@ -164,7 +164,7 @@ DEFAULT_READINGS = Readings()
 
 @dataclass(frozen=True)
 class GameStructure:
-    """Formal properties of one member of the game family (docs/model-game.md §2, item 7).
+    """Formal properties of one member of the game family (docs/model-game.md §7.2, item 7).
 
     Attributes
     ----------
@@ -179,7 +179,7 @@ class GameStructure:
         three; :data:`ALL_EFFORTS` adds co-optation).
     readings
         The named reading choices (:class:`Readings`); the defaults keep the spec's
-        readings as documented in docs/model-game.md §2.
+        readings as documented in docs/model-game.md §7.2.
     """
 
     types: tuple[TalibanType, ...] = TYPES
@@ -359,7 +359,7 @@ _COOPT_FORMULAS = {
     "suppression": "; coopt: kappa*coopt_visibility in place of kappa*e",
     "defection": "; coopt: e = 0 and iskp_pull scaled by coopt_pull_scale",
 }
-"""How co-optation changes the chance moves' formulas (docs/model-game.md §11)."""
+"""How co-optation changes the chance moves' formulas (docs/model-game.md §7.4)."""
 
 FULL_GAME = GameStructure()
 """The full game: four types, six first moves, UN report."""

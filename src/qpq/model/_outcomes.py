@@ -3,7 +3,7 @@
 Exploration, the report and the dashboard read outcomes by these names; the game and the
 simulator compute them. Each :class:`Outcome` says what it measures, in which unit, which
 direction is better and for whom, and which lens produces it. Definitions follow
-docs/model-dynamics.md and docs/model-game.md §9; where a choice was open the ``definition``
+docs/model-dynamics.md and docs/model-game.md A.5; where a choice was open the ``definition``
 says what we chose.
 """
 

@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 GAME_PARAMETERS: tuple[str, ...] = (
-    # types (docs/model-game.md §1)
+    # types (docs/model-game.md §6.1)
     "prior_sincere", "p_high_capacity", "capacity_high", "capacity_low",
     # effort levels and their cost to the Taliban
     "restrain_intensity", "crackdown_intensity", "effort_cost_sincere",
@@ -56,7 +56,7 @@ GAME_PARAMETERS: tuple[str, ...] = (
 )
 """Every symbol of the one-round game, in the order ``qpq params`` lists them.
 
-Described in docs/model-game.md §1.
+Described in docs/model-game.md §6.1.
 """
 
 DYNAMICS_PARAMETERS: tuple[str, ...] = (
@@ -102,7 +102,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
 )
 """The orderings of the game's parameters that single ranges cannot express.
 
-See docs/model-game.md §1.
+See docs/model-game.md §6.1.
 
 The other requirements (probabilities strictly inside (0, 1), ``boycott_bond`` >= 1,
 ``future_value_sincere`` > 0 > ``future_value_insincere``, ``base_suppression`` > 0) are

@@ -1,6 +1,6 @@
 """China's levers, named once: first moves, published promises, final actions, policies.
 
-The one-round game (docs/model-game.md §2) and the simulator (docs/model-dynamics.md) speak of
+The one-round game (docs/model-game.md §7.2) and the simulator (docs/model-dynamics.md) speak of
 China boycotting, engaging with a published promise, recognising, and afterwards
 rewarding, withholding, downgrading, turning to a multilateral Plan B or intervening.
 This module defines those names and what each combination *means* — whether the Taliban
@@ -44,7 +44,7 @@ __all__ = [
 
 
 class Promise(Enum):
-    """A published rule saying when China will recognise, ρ(s, d, r) (docs/model-game.md §2)."""
+    """A published rule saying when China will recognise, ρ(s, d, r) (docs/model-game.md §7.2)."""
 
     NO_PROMISE = "no_promise"
     REWARD_IF_SUPPRESSED = "reward_if_suppressed"
@@ -154,7 +154,7 @@ _FINAL_ACTIONS: dict[MoveKind, tuple[FinalAction, ...]] = {
 
 
 def final_actions(kind: MoveKind) -> tuple[FinalAction, ...]:
-    """China's final actions after a first move of this kind (docs/model-game.md §2)."""
+    """China's final actions after a first move of this kind (docs/model-game.md §7.2)."""
     return _FINAL_ACTIONS[kind]
 
 
@@ -187,7 +187,7 @@ class Consequence:
 def consequence(m: FirstMove, f: FinalAction) -> Consequence:
     """R, A, G, Plan B and intervention for a first move and a final action.
 
-    Rules (docs/model-game.md §2, item 6): R = 1 when (m = Engage and f = Reward) or
+    Rules (docs/model-game.md §7.2, item 6): R = 1 when (m = Engage and f = Reward) or
     (m = Recognize and f ∉ {Downgrade, Intervene}); A = 1 when m ≠ Boycott and
     f ∉ {Downgrade, Intervene}; G = 1 when m = Recognize or f = Reward. Plan B leaves
     recognition and aid as they were; intervention ends both.

@@ -12,7 +12,7 @@ Conventions: ``sincere`` is 1 for type S and 0 for type I; ``kappa`` is the type
 0/1; the flags ``recognised`` (R), ``aid`` (A), ``grants`` (G), ``plan_b``, ``intervene``,
 ``engaged`` (m ≠ Boycott), ``boycott`` (m = Boycott) and ``breach`` are 0/1 or boolean.
 
-Co-optation (docs/model-game.md §11, "Co-optation"): ``coopt`` is 1 where the Taliban's
+Co-optation (docs/model-game.md §7.4, "Co-optation"): ``coopt`` is 1 where the Taliban's
 choice is to absorb the militants into their own forces (its intensity ``effort`` is then
 0) and 0 for v1's efforts. Every function that takes it accepts ``coopt=None``, meaning v1's
 efforts only, and then computes exactly v1's formula (the same floating-point operations).
@@ -239,7 +239,7 @@ def china_utility(*, engaged: ArrayLike, recognised: ArrayLike, aid: ArrayLike,
                   s: ArrayLike, d: ArrayLike, sincere: ArrayLike, kappa: ArrayLike,
                   effort: ArrayLike, p: Params, kappa_in_defection: bool = True,
                   coopt: ArrayLike | None = None) -> FloatArray:
-    """U_C: China's payoff for one play of the round (docs/model-game.md §2).
+    """U_C: China's payoff for one play of the round (docs/model-game.md §7.1, A.1).
 
     U_C = −w·Harm + W + ``econ_gain``·1[m≠Boycott]·(1 − d) − ``aid_cost``·A
     − ``recognition_cost``·G − (1 + ``future_weight``)·(``planb_cost``·1[PlanB]
@@ -265,7 +265,7 @@ def taliban_utility(*, recognised: ArrayLike, aid: ArrayLike, boycott: ArrayLike
                     plan_b: ArrayLike, intervene: ArrayLike, s: ArrayLike, d: ArrayLike,
                     sincere: ArrayLike, effort: ArrayLike, p: Params,
                     coopt: ArrayLike | None = None) -> FloatArray:
-    """U_T: the Taliban's payoff for one play of the round (docs/model-game.md §2).
+    """U_T: the Taliban's payoff for one play of the round (docs/model-game.md §7.1, A.1).
 
     U_T = ``recognition_value``·R + ``aid_value``·A − k_θ·e²
     + ``harbour_benefit``·1[θ=I]·(1 − s)·(1 + (``boycott_bond`` − 1)·1[m=Boycott])

@@ -1,4 +1,4 @@
-"""The report section "The paper's propositions": tests (a)–(c) of docs/model-game.md §9.
+"""The report section "The paper's propositions": tests (a)–(c) of docs/model-game.md A.5.
 
 For P1–P7 (P5 in its mechanism and equilibrium-path versions, P6 also for
 security-motivated engagement) the table shows the model's definition, the status at the

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from qpq.sim._lookup import (
         ContinuationTable,
         build_table,
+        stage_point,
     )
     from qpq.sim._parquet import (
         write_parquet,
@@ -161,6 +162,7 @@ __all__ = [
     "sample_pool",
     "sim_registry",
     "simulate",
+    "stage_point",
     "stylised_facts",
     "synthetic_record",
     "table_for",
@@ -185,7 +187,7 @@ _EXPORTS = {
     "qpq.sim._forecast": (
         "EVENTS", "ForecastResult", "check_window", "event_values", "forecast", "forecast_stats",
     ),
-    "qpq.sim._lookup": ("ContinuationTable", "build_table"),
+    "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
     "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table"),
     "qpq.sim._parquet": ("write_parquet",),
     "qpq.sim._policies": ("SimPolicy", "moves_for", "resolve_policy"),

@@ -253,7 +253,7 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
         Called with (stage, done, total).
     model
         ``v1`` (the one-round game each quarter) or ``v2`` (the repeated relationship with
-        history-dependent stage games, docs/model-game.md §11; equilibrium policy only, and
+        history-dependent stage games, docs/model-game.md §7.5; equilibrium policy only, and
         its calibrations cannot be forecast from yet).
     """
     resolve_policy(policy)

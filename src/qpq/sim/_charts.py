@@ -14,8 +14,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from qpq.model import UNCALIBRATED
-from qpq.palette import OKABE_ITO
+from qpq.model import UNCALIBRATED, policy_names
+from qpq.palette import OKABE_ITO, fixed_colours
 from qpq.sim._engine import SERIES, SimResult
 from qpq.stats import FAN_QUANTILES, MEDIAN, quantile_name
 
@@ -68,7 +68,7 @@ def fan_chart(results: Mapping[str, SimResult], variable: str, *, title: str | N
 def bands_chart(frame: pd.DataFrame, variable: str, *, title: str | None = None,
                 label: str | None = None, legend: str = "policy") -> Any:
     """Median line with 50% and 90% bands from a :func:`band_frame` frame."""
-    colour = alt.Color("policy:N", scale=alt.Scale(range=OKABE_ITO), title=legend)
+    colour = alt.Color("policy:N", scale=_scale(frame["policy"]), title=legend)
     base = alt.Chart(frame).encode(x=alt.X("date:T", title="quarter"))
     outer = base.mark_area(opacity=0.15).encode(y=alt.Y("q05:Q", title=variable), y2="q95:Q",
                                                  color=colour)
@@ -96,7 +96,7 @@ def trajectory_chart(results: Mapping[str, SimResult], variables: Sequence[str])
     frame = pd.DataFrame(rows)
     return alt.Chart(frame).mark_line().encode(
         x=alt.X("date:T", title="quarter"), y=alt.Y("mean:Q", title="ensemble mean"),
-        color=alt.Color("policy:N", scale=alt.Scale(range=OKABE_ITO)),
+        color=alt.Color("policy:N", scale=_scale(frame["policy"])),
         tooltip=["policy:N", "variable:N", alt.Tooltip("mean:Q", format=".3g")],
     ).properties(width=260, height=150).facet(facet="variable:N", columns=3).resolve_scale(
         y="independent").properties(title="Ensemble means of the key states, by policy")
@@ -138,3 +138,13 @@ def events_chart(events: Mapping[str, Mapping[str, Any]]) -> Any:
         tooltip=["event:N", "label:N", alt.Tooltip("value:Q", format=".3f")],
     ).properties(title="Forecast events over the window (colour: calibrated or "
                        f"{UNCALIBRATED})", width=420)
+
+
+def _scale(column: pd.Series) -> Any:
+    # A policy keeps its colour in every chart (and the dashboard); other groupings (the
+    # scenarios of a study) are coloured in order.
+    names = list(dict.fromkeys(column.astype(str)))
+    if set(names) <= set(policy_names()):
+        return alt.Scale(domain=names, range=fixed_colours(names, policy_names()))
+    return alt.Scale(domain=names, range=OKABE_ITO[: len(names)] if len(names) <= len(OKABE_ITO)
+                     else OKABE_ITO)

@@ -318,7 +318,7 @@ class Dynamics:
         else:
             exists = (q // 4) >= np.asarray(p["iskp_founding_year"])
         d = exists & (u[Stream.DEFECTION] < sigma_d)
-        # model v2's stage observes a UN report every quarter (docs/model-game.md §11, V4)
+        # model v2's stage observes a UN report every quarter (docs/model-game.md §10, V4)
         due = True if self.v2 else (q % self.period == 0)
         report = np.broadcast_to(in_power & due, (n,))
         close = (report & (u[Stream.UN_REPORT] < self.close_true) if in_power

@@ -22,7 +22,7 @@ solved once (experiments that differ only in dynamics parameters share their row
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from qpq.game import DEFAULT_TOL, FULL_GAME, GameStructure, continuations
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES, apply_history
 from qpq.sim._pools import ParameterPool
-from qpq.sim._timeline import Regime
+from qpq.sim._timeline import Regime, Timeline
 
 __all__ = [
     "ALL_MOVES",
@@ -42,6 +42,7 @@ __all__ = [
     "grid_index",
     "mu_grid",
     "signal_index",
+    "stage_point",
     "table_points",
 ]
 
@@ -160,6 +161,21 @@ def table_points(pool: ParameterPool, regimes: Sequence[Regime], grid: NDArray[n
         out = apply_history(out, {a: np.broadcast_to(v[None, :, None], (n_p, n_r, n_g))
                                   .reshape(-1) for a, v in by_regime.items()})
     return out
+
+
+def stage_point(point: Mapping[str, float], timeline: Timeline, q: int
+                ) -> dict[str, NDArray[np.float64]]:
+    """One parameter point's stage-game parameters in absolute quarter ``q`` (model v2).
+
+    The quarter's stage regime (US presence, third-party recognitions, phase attributes) is
+    applied exactly as the simulator's tables apply it (:func:`table_points`), so a solve at
+    a date (``qpq game relationship --at``) is the game the simulator plays that quarter.
+    Arrays have one entry.
+    """
+    regimes, index = timeline.v2_regimes()
+    regime = regimes[int(index[q - timeline.start])]
+    pool = ParameterPool({k: np.array([v], dtype=float) for k, v in point.items()})
+    return table_points(pool, [regime], np.array([float(point["prior_sincere"])]))
 
 
 def build_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,

@@ -1,6 +1,6 @@
 """The paper's propositions in time: dynamic forms of P1, P3, P5 and P6.
 
-The static forms are in docs/model-game.md §9.
+The static forms are in docs/model-game.md A.5.
 
 Each test compares two runs of the whole history (the case's ``run.start`` to ``horizon``)
 that differ in one respect and share every random number (same seed, same scenarios: common

@@ -1,6 +1,6 @@
 """Model v2's lookup: the repeated relationship's stationary strategies per table cell.
 
-Model v2 (docs/model-game.md §11) replaces the one-round game the simulator plays each
+Model v2 (docs/model-game.md §7.5) replaces the one-round game the simulator plays each
 quarter by the stage of a repeated relationship whose strategies are stationary and Markov
 in the recognition status. Like :mod:`qpq.sim._lookup` for v1, this module solves the game
 once per **parameter point × regime × belief grid point** (:func:`qpq.game.solve_relationship`)

@@ -1,6 +1,6 @@
 """Monte Carlo draws over the plausible ranges of the game's assumptions, in spec order.
 
-Proposition tests (docs/model-game.md §9) report the share of the assumption ranges in
+Proposition tests (docs/model-game.md A.5) report the share of the assumption ranges in
 which each proposition holds. :func:`sample_assumptions` draws those points: every game
 parameter marked ``assumption: true`` in the case file is drawn uniformly over its range,
 except named model options (integer 0/1 switches such as ``planb_covers_iskp``), which

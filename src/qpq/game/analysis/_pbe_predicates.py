@@ -2,7 +2,7 @@
 
 :func:`qpq.game.solve` lists every PBE at a point; each function here says whether a
 proposition holds on one of them, with the same definition as the vectorised measure in
-:mod:`qpq.game.analysis._measures` applies to the selected PBE (docs/model-game.md §9).
+:mod:`qpq.game.analysis._measures` applies to the selected PBE (docs/model-game.md A.5).
 :func:`judge` hands them, with the solver's list, to the lens's generic protocol
 (:func:`qpq.game.analysis._verdicts.pbe_verdict`). Propositions that do not depend on the
 equilibrium (P3, P5m: mechanisms of the payoffs) have the same verdict on every PBE; the

@@ -3,7 +3,7 @@
 Each proposition is a frozen :class:`Proposition`: the paper's statement, whether it is a
 **strategic result** (it follows from equilibrium play: P1, P2, P4) or **built into a
 mechanism** (an assumption of the payoffs whose size and region are measured: P3, P5, P6,
-P7), its definition in the model (docs/model-game.md §9), and its falsification
+P7), its definition in the model (docs/model-game.md A.5), and its falsification
 counterpart — a transformation of the parameters under which the logic says it must fail.
 :func:`qpq.game.analysis._measures.evaluate` measures all of them at any number of
 parameter points at once. "Security" is China's security as the spec defines it for P1 and P5:

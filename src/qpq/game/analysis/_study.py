@@ -1,6 +1,6 @@
 """Testing the propositions honestly: at the defaults, over the ranges, and falsified.
 
-docs/model-game.md §9 describes, for each proposition, (a) its status at the frozen,
+docs/model-game.md A.5 describes, for each proposition, (a) its status at the frozen,
 evidence-justified defaults, (b) the share of the assumption ranges in which it holds
 (a Monte Carlo over the ranges, :mod:`qpq.game.analysis._draws`), and (c) its falsification
 counterpart — the parameters under which the logic says it must fail — both at the
@@ -259,7 +259,7 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
               propositions: tuple[Proposition, ...] = PROPOSITIONS,
               tol: float = DEFAULT_TOL, readings: Readings = DEFAULT_READINGS,
               flips: bool = True) -> PropositionStudy:
-    """Run tests (a)–(c) of docs/model-game.md §9 for every proposition.
+    """Run tests (a)–(c) of docs/model-game.md A.5 for every proposition.
 
     Parameters
     ----------

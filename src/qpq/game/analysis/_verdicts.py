@@ -10,7 +10,7 @@ behind it: it needs only
   value of each, which one is selected, and a **predicate** on one equilibrium.
 
 A model v2 plugs in by supplying its own solver and predicates; nothing here knows the
-v1 game. Definitions (docs/model-game.md §9, "Verdicts with their margins"):
+v1 game. Definitions (docs/model-game.md A.5, "Verdicts with their margins"):
 
 * **margin** — the size of the difference behind the verdict, in its own unit (a payoff,
   a security or a probability difference); a draw's margin is *small* below

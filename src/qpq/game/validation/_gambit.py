@@ -1,4 +1,4 @@
-"""The Gambit bridge: our trees in pygambit, and the checks of docs/model-game.md §4.
+"""The Gambit bridge: our trees in pygambit, and the checks of docs/model-game.md §7.7.
 
 pygambit is imported lazily (inside functions), so everything else in :mod:`qpq.game`
 works without it. The checks:

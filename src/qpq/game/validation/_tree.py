@@ -146,7 +146,7 @@ def build_tree(params: ParameterSet | Mapping[str, float],
                structure: GameStructure = FULL_GAME, *,
                continuation: Continuation | None = None,
                title: str = "China-Taliban quid pro quo (qpq, one round)") -> Tree:
-    """Build the quid pro quo game as an explicit tree (labels as in docs/model-game.md §2).
+    """Build the quid pro quo game as an explicit tree (labels as in docs/model-game.md §7.2).
 
     ``continuation``, when given, is added to every leaf's payoffs: how model v2's stage
     game carries the relationship's discounted values (:mod:`qpq.game.validation._stage`).

@@ -20,7 +20,10 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``game-v2`` — docs/model-game.md §8: model v2's relationship at the defaults and over
   the ranges (1,000 ordered draws, seed 2024, ``solve_relationship``);
 * ``backcast-v2`` — docs/model-dynamics.md §7.8: the backcast from 1996 as of 2025-12-31 with
-  v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes).
+  v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes);
+* ``backtest-v1`` — docs/model-dynamics.md §11: the default rolling-origin backtest (17
+  origins, model v1, the command's default sizes; a few minutes): scores per event, skill
+  against climatology and persistence, 90% coverage.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -234,24 +238,83 @@ def game_v2() -> str:
 
 
 def backcast_v2() -> str:
-    """docs/model-dynamics.md §7.8: histories matching every fact, v1 against v2."""
+    """docs/model-dynamics.md §7.8: histories matching every fact, v1 against v2, per fact.
+
+    Per used fact: the share of all histories matching it, and the share matching it among
+    the histories that match every other used fact (which fact stops the rest).
+    """
     import datetime as dt
 
     from qpq.case import load_case
     from qpq.sim import calibrate
 
     case = load_case()
-    rows = ["| model | histories matching every used fact | pledge acted on | relocation | "
-            "~400 deported |", "|---|---|---|---|---|"]
-    for model in ("v1", "v2"):
-        res = calibrate(case, dt.date(2025, 12, 31), draws=150, replicates=8, seed=0,
-                        grid_size=4, model=model)
-        share = {f.fact.id: f.prior_match for f in res.facts}
+    results = {m: calibrate(case, dt.date(2025, 12, 31), draws=150, replicates=8, seed=0,
+                            grid_size=4, model=m) for m in ("v1", "v2")}
+    rows = ["| model | histories matching every used fact |", "|---|---|"]
+    for model, res in results.items():
         n = res.misses.size
         rows.append(f"| {model} | {int((res.misses == 0).sum())} of {n:,} "
-                    f"({_pct(float((res.misses == 0).mean()))}) | "
-                    f"{_pct(share['cl-sf-may-2023-pledge'])} | {_pct(share['cl-sf-relocation'])} | "
-                    f"{_pct(share['cl-sf-uyghurs-deported'])} |")
+                    f"({_pct(float((res.misses == 0).mean()))}) |")
+    rows += ["", "| used fact | v1: matches | v1: matches where every other fact holds | "
+             "v2: matches | v2: matches where every other fact holds |",
+             "|---|---|---|---|---|"]
+
+    def given(f: Any, n: int) -> str:
+        others = round(f.others_match * n)
+        if others == 0:
+            return "no history"
+        return f"{round(f.given_others * others)} of {others:,}"
+
+    by_model = {m: {f.fact.id: f for f in r.facts if f.used} for m, r in results.items()}
+    for fid in by_model["v2"]:
+        a, b = by_model["v1"].get(fid), by_model["v2"][fid]
+        n1, n2 = results["v1"].misses.size, results["v2"].misses.size
+        v1 = (f"{_pct(a.prior_match)} | {given(a, n1)}" if a is not None else "— | —")
+        rows.append(f"| `{fid}` | {v1} | {_pct(b.prior_match)} | {given(b, n2)} |")
+    dep = results["v2"].sim.stats["cl-sf-uyghurs-deported"]
+    lo, med, hi = np.nanpercentile(dep, [5, 50, 95])
+    rows += ["", f"Transfers to China 2000 to June 2021 over all v2 histories: median {med:.0f}, "
+             f"5-95% {lo:.0f} to {hi:.0f} (the fact's band: 300 to 450)."]
+    return "\n".join(rows)
+
+def backtest_v1() -> str:
+    """docs/model-dynamics.md §11: the default backtest's scores, as they come."""
+    from qpq.case import load_case
+    from qpq.sim import RECORD_EVENTS, backtest
+
+    result = backtest(load_case())
+    pooled = result.pooled()
+
+    def f(x: float | None, signed: bool = False) -> str:
+        return "—" if x is None else (f"{x:+.2f}" if signed else f"{x:.3g}")
+
+    def means(name: str, kind: str) -> str:
+        # mean forecast (model; expectation, or probability) against the mean outcome
+        rows = [r for r in result.rows if (r["event"] == name or name == f"all_{r['kind']}")
+                and r["outcome"] is not None and r["forecasts"]["model"] is not None]
+        if not rows or kind == "band":
+            return "—"
+        key = "probability" if kind == "binary" else "mean"
+        fc = float(np.mean([r["forecasts"]["model"][key] for r in rows]))
+        return f"{fc:.3g} / {float(np.mean([r['outcome'] for r in rows])):.3g}"
+
+    rows = ["| event | score | origins | model | climatology | persistence | "
+            "skill vs climatology | skill vs persistence | model mean / outcome mean | "
+            "model's 90% coverage |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    names = [(e.name, e.kind) for e in RECORD_EVENTS]
+    names += [(f"all_{k}", k) for k in ("binary", "count", "band")]
+    for name, kind in names:
+        doc = pooled[name]
+        key = "brier" if kind == "binary" else "crps"
+        e = doc[key]
+        cover = doc.get("coverage_model", {}).get("90")
+        rows.append(f"| {name} | {key} | {doc['origins_in_means']} | "
+                    f"{f(e['model'])} | {f(e['climatology'])} | {f(e['persistence'])} | "
+                    f"{f(e['skill_vs_climatology'], True)} | "
+                    f"{f(e['skill_vs_persistence'], True)} | {means(name, kind)} | "
+                    f"{'—' if cover is None else _pct(cover)} |")
     return "\n".join(rows)
 
 
@@ -262,6 +325,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-verdicts": ("model-game.md", game_verdicts),
     "game-v2": ("model-game.md", game_v2),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
+    "backtest-v1": ("model-dynamics.md", backtest_v1),
 }
 
 

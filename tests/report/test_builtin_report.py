@@ -15,8 +15,8 @@ def built(tmp_path_factory):
 
 
 EVERY_LENS = ("case", "timeline", "map", "parameters", "game", "phase", "propositions",
-              "backcast", "forecast", "dynamic-propositions", "sensitivity", "discovery",
-              "policies", "bargaining", "audit", "evidence")
+              "backcast", "forecast", "track-record", "dynamic-propositions", "sensitivity",
+              "discovery", "policies", "bargaining", "audit", "evidence")
 
 
 def test_every_lens_really_built(built):
@@ -27,8 +27,8 @@ def test_every_lens_really_built(built):
     for sid in EVERY_LENS:
         assert by_id[sid].built, sid
         assert by_id[sid].applies, (sid, by_id[sid].note)
-    with_figures = ("game", "phase", "backcast", "forecast", "sensitivity", "discovery",
-                    "policies", "bargaining")
+    with_figures = ("game", "phase", "backcast", "forecast", "track-record", "sensitivity",
+                    "discovery", "policies", "bargaining")
     assert all(by_id[sid].figures for sid in with_figures), [
         sid for sid in with_figures if not by_id[sid].figures]
 

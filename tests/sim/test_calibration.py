@@ -89,3 +89,22 @@ def test_summary_labels_parameters(cal):
     labels = {p["label"] for p in s["parameters"]}
     assert labels <= {UNCALIBRATED, "constrained by the facts"}
     assert len(s["facts"]) == 12
+
+
+def test_match_given_the_other_facts(cal):
+    # recomputed from the statistics: among histories matching every other used fact, the
+    # share matching this one; every history matching all facts counts in each fact's share
+    used = [f for f in cal.facts if f.used]
+    passed = np.stack([evaluate(f.fact.target, cal.sim.stats[f.fact.id]) for f in used],
+                      axis=1)
+    for j, f in enumerate(used):
+        rest = np.delete(passed, j, axis=1).all(axis=1)
+        assert f.others_match == pytest.approx(rest.mean())
+        if rest.any():
+            assert f.given_others == pytest.approx(passed[rest, j].mean())
+        else:
+            assert np.isnan(f.given_others)
+        assert f.others_match >= (cal.misses == 0).mean()
+    for f in cal.facts:
+        if not f.used:
+            assert np.isnan(f.given_others) and np.isnan(f.others_match)

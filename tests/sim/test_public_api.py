@@ -1,11 +1,12 @@
 import qpq.sim
 
 EXPECTED = {
-        "BLOCK_SIZE", "CalibrationResult", "ContinuationTable", "EVENTS", "Fact", "ForecastResult",
-        "OUTPUTS", "Override", "ParameterPool", "Particles", "Regime", "RelationshipTable",
+        "BLOCK_SIZE", "BacktestResult", "BacktestSpec", "CalibrationResult", "ContinuationTable",
+        "EVENTS", "Fact", "ForecastResult", "OUTPUTS", "Override", "ParameterPool", "Particles",
+        "RECORD_EVENTS", "Regime", "RelationshipTable",
         "RunRequest", "RunSpec",
         "SERIES", "SIM_PARAMETERS", "SimPolicy", "SimResult", "Statistic", "StepOptions",
-        "Timeline", "UNCALIBRATED", "WindowStat", "band_frame", "bands_chart",
+        "Timeline", "UNCALIBRATED", "WindowStat", "backtest", "band_frame", "bands_chart",
         "build_relationship_table", "build_table", "stage_point",
         "build_timeline", "calibrate", "check_window", "default_pool", "event_values",
         "events_chart", "fact_match_chart", "fan_chart", "forecast", "forecast_stats", "moves_for",

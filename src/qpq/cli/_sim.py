@@ -9,6 +9,8 @@ Examples::
     qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json
     qpq sim forecast --as-of 2025-06-30 --until 2027-12-31 --policy conditional --n 50000
     qpq sim propositions --n 4096
+    qpq sim backtest --json
+    qpq sim backtest --origins 2020-06-30,2022-06-30 --horizon 6m --draws 64 --n 2000
 
 Time step: one quarter. Every quantity no evidence constrains is labelled
 "uncalibrated (assumption-driven)".
@@ -17,6 +19,7 @@ Time step: one quarter. Every quantity no evidence constrains is labelled
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -196,13 +199,14 @@ def backcast_command(
     table = Table(title=f"Backcast as of {cut}: {cal.accepted.size} of "
                         f"{draws * replicates} histories accepted"
                         + (" (approximate)" if cal.approximate else ""))
-    for c in ("fact", "target", "used", "match (all)", "match (accepted)", "median [90%]"):
-        table.add_column(c)
+    for c in ("fact", "target", "used", "match (all)", "match (given the others)",
+              "match (accepted)", "median [90%]"):
+        table.add_column(c, overflow="fold")
     for r in cal.backcast_table():
         def f(x: Any) -> str:
             return "—" if x is None or not np.isfinite(x) else f"{x:.3g}"
         table.add_row(r["fact"], r["target"], "yes" if r["used"] else "no",
-                      f(r["prior_match"]), f(r["accepted_match"]),
+                      f(r["prior_match"]), f(r["given_others"]), f(r["accepted_match"]),
                       f"{f(r['accepted_median'])} [{f(r['accepted_90'][0])}, "
                       f"{f(r['accepted_90'][1])}]")
     console.print(table)
@@ -335,6 +339,69 @@ def forecast_command(
                                       for k, v in value.items()), e["label"])
     console.print(table)
     console.print("Facts used: " + (", ".join(cal.used_facts) or "none"))
+
+
+def _horizon(text: str) -> int:
+    import re
+
+    m = re.fullmatch(r"\s*(\d+)\s*m\s*", text)
+    if m is None:
+        raise BadInputError(f"--horizon: give months as e.g. 12m, got {text!r}")
+    return int(m.group(1))
+
+
+@app.command("backtest")
+def backtest_command(
+    origins: Annotated[list[str] | None, typer.Option(
+        "--origins", help="forecast origins, quarter ends, comma-separated or repeated "
+        "(default: every half-year end 2016-06-30..2024-06-30)")] = None,
+    horizon: Annotated[str, typer.Option("--horizon", help="window after each origin, in "
+                                         "months (a multiple of 3)")] = "12m",
+    model: Annotated[str, typer.Option("--model", help="v1 or v2")] = "v1",
+    n: Annotated[int, typer.Option("--n", help="forecast scenarios per origin", min=1,
+                                   max=MAX_SCENARIOS)] = 10_000,
+    seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
+    workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
+) -> None:
+    """Forecast from past origins with only what was known then; score against the record.
+
+    Each origin is calibrated on the case as known at that date; the events are scored
+    against the record with proper scores, beside climatology and persistence.
+    Example: ``qpq sim backtest --origins 2021-06-30 --draws 64 --n 2000 --json``
+    """
+    from qpq.case import load_case
+    from qpq.sim import BacktestSpec, backtest
+
+    case = load_case(case_dir)
+    spec = BacktestSpec(horizon_months=_horizon(horizon), model=model, draws=draws,
+                        replicates=replicates, n=n, seed=seed, workers=workers)
+    if origins:
+        picked = [o.strip() for text in origins for o in text.split(",") if o.strip()]
+        spec = replace(spec, origins=tuple(_date(o, "--origins") for o in picked))
+    spec.check(case)
+    result = backtest(case, spec, on_progress=_progress(True))
+    if json_out:
+        print_json(result.to_json())
+        return
+    pooled = result.pooled()
+    table = Table(title=f"Backtest: {len(spec.origins)} origins, {spec.horizon_months}-month "
+                        f"windows, model {spec.model} (skill > 0: better than the baseline)")
+    for c in ("event", "score", "origins", "model", "climatology", "persistence",
+              "skill vs clim.", "skill vs pers."):
+        table.add_column(c, justify="right" if c != "event" else "left")
+
+    def f(x: Any) -> str:
+        return "—" if x is None else f"{x:.3g}"
+
+    for name, doc in pooled.items():
+        for key in ("brier", "log", "crps"):
+            if key in doc:
+                e = doc[key]
+                table.add_row(name, key, str(doc["origins_in_means"]), f(e["model"]),
+                              f(e["climatology"]), f(e["persistence"]),
+                              f(e["skill_vs_climatology"]), f(e["skill_vs_persistence"]))
+    console.print(table)
+    console.print("Seconds per origin: " + ", ".join(f"{t:.1f}" for t in result.seconds))
 
 
 @app.command("propositions")

@@ -114,6 +114,10 @@ def default_sections() -> list[Section]:
         Section("forecast", "Forecasts", "sim",
                 "Forecast fan charts and event probabilities by policy.",
                 "qpq.report._sim_sections:forecast_section"),
+        Section("track-record", "Track record: forecasts from past origins", "sim",
+                "Rolling-origin backtests: skill against climatology and persistence, "
+                "reliability, forecasts against the record.",
+                "qpq.report._track_record_section:track_record_section"),
         Section("dynamic-propositions", "The propositions in time", "sim",
                 "Dynamic forms of P1, P3, P5 and P6.",
                 "qpq.report._sim_sections:propositions_section"),

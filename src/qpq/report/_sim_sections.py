@@ -93,7 +93,8 @@ def _backcast_rows(cal: CalibrationResult) -> list[list[str]]:
         else:
             status = "used" if r["used"] else "out of sample (known after the as-of date)"
         rows.append([escape(r["fact"]), escape(r["target"]), escape(status),
-                     _fmt(r["prior_match"]), _fmt(r["accepted_match"]),
+                     _fmt(r["prior_match"]), _fmt(r["given_others"]),
+                     _fmt(r["accepted_match"]),
                      f"{_fmt(r['accepted_median'])} [{_fmt(r['accepted_90'][0])}, "
                      f"{_fmt(r['accepted_90'][1])}]"])
     return rows
@@ -116,7 +117,8 @@ def backcast_section(ctx: ReportContext) -> SectionContent:
         f"by the as-of date (ABC rejection). Accepted: {cal.accepted.size} of "
         f"{cal.draws * cal.replicates}.{escape(approx)}</p>"
         + _size_note(ctx, cal)
-        + _table(["fact", "target", "status", "match (all)", "match (accepted)",
+        + _table(["fact", "target", "status", "match (all)",
+                  "match (where every other used fact holds)", "match (accepted)",
                   "accepted median [90%]"], _backcast_rows(cal))
         + "<p>Taliban type among accepted scenarios: "
         + ", ".join(f"{escape(k)} {v:.0%}" for k, v in cal.type_share.items()) + ".</p>"

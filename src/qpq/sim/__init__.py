@@ -24,6 +24,11 @@ if TYPE_CHECKING:
         calibrate_record,
         synthetic_record,
     )
+    from qpq.sim._backtest import (
+        BacktestResult,
+        BacktestSpec,
+        backtest,
+    )
     from qpq.sim._calibration import (
         UNCALIBRATED,
         CalibrationResult,
@@ -92,6 +97,9 @@ if TYPE_CHECKING:
         p5_conundrum,
         p6_free_ride,
     )
+    from qpq.sim._record_events import (
+        RECORD_EVENTS,
+    )
     from qpq.sim._relationship_table import (
         RelationshipTable,
         build_relationship_table,
@@ -114,10 +122,13 @@ __all__ = [
     "BLOCK_SIZE",
     "EVENTS",
     "OUTPUTS",
+    "RECORD_EVENTS",
     "SERIES",
     "SIM_PARAMETERS",
     "UNCALIBRATED",
     "AbcSettings",
+    "BacktestResult",
+    "BacktestSpec",
     "CalibrationResult",
     "ContinuationTable",
     "Fact",
@@ -136,6 +147,7 @@ __all__ = [
     "StepOptions",
     "Timeline",
     "WindowStat",
+    "backtest",
     "band_frame",
     "bands_chart",
     "build_relationship_table",
@@ -174,6 +186,7 @@ __all__ = [
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
     "qpq.sim._abc": ("AbcSettings", "RecordCalibration", "calibrate_record", "synthetic_record"),
+    "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": ("CalibrationResult", "UNCALIBRATED", "calibrate"),
     "qpq.sim._charts": (
         "band_frame", "bands_chart", "events_chart", "fact_match_chart", "fan_chart",
@@ -188,6 +201,7 @@ _EXPORTS = {
         "EVENTS", "ForecastResult", "check_window", "event_values", "forecast", "forecast_stats",
     ),
     "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
+    "qpq.sim._record_events": ("RECORD_EVENTS",),
     "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table"),
     "qpq.sim._parquet": ("write_parquet",),
     "qpq.sim._policies": ("SimPolicy", "moves_for", "resolve_policy"),

@@ -84,6 +84,12 @@ class FactReport:
         Its window lies (at least partly) inside the simulated history.
     prior_match, accepted_match
         Share of all / of accepted scenarios that match it.
+    given_others
+        For a used fact, the share that match it among the scenarios matching every *other*
+        used fact (NaN where none do, or for a fact not used): which fact stops histories
+        from matching all, and how often it holds where the rest does.
+    others_match
+        Share of all scenarios matching every other used fact (NaN for a fact not used).
     accepted_median, accepted_low, accepted_high
         Median and 5-95% range of its statistic among accepted scenarios.
     """
@@ -96,12 +102,15 @@ class FactReport:
     accepted_median: float
     accepted_low: float
     accepted_high: float
+    given_others: float = float("nan")
+    others_match: float = float("nan")
 
     def row(self) -> dict[str, Any]:
         """A JSON-ready row of the backcast table."""
         return {"fact": self.fact.id, "target": self.fact.describe(),
                 "used": self.used, "evaluable": self.evaluable,
                 "prior_match": self.prior_match, "accepted_match": self.accepted_match,
+                "given_others": self.given_others, "others_match": self.others_match,
                 "accepted_median": self.accepted_median,
                 "accepted_90": [self.accepted_low, self.accepted_high]}
 
@@ -298,17 +307,25 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
     approximate = accepted.size < min_accept
     if approximate:
         accepted = np.sort(np.argsort(misses, kind="stable")[:min(min_accept, n)])
+    used_passed = passed[:, used_cols]
+    used_ids = [i for i, u in zip(ids, used_cols, strict=True) if u]
     reports = []
     for f in facts:
         evaluable = f.id in ids
         col = passed[:, ids.index(f.id)] if evaluable else np.zeros(n, dtype=bool)
         x = sim.stats[f.id][accepted] if evaluable else np.empty(0)
         lo, med, hi = median_interval(x[np.isfinite(x)])
+        given = others = float("nan")
+        if f.id in used_ids:
+            rest = np.delete(used_passed, used_ids.index(f.id), axis=1).all(axis=1)
+            others = float(rest.mean())
+            given = float(col[rest].mean()) if rest.any() else float("nan")
         reports.append(FactReport(
             fact=f, used=evaluable and f.id in known, evaluable=evaluable,
             prior_match=float(col.mean()) if evaluable else float("nan"),
             accepted_match=float(col[accepted].mean()) if evaluable else float("nan"),
-            accepted_median=med, accepted_low=lo, accepted_high=hi))
+            accepted_median=med, accepted_low=lo, accepted_high=hi,
+            given_others=given, others_match=others))
     assert sim.state is not None
     draw_of = sim.pool_index[accepted]
     unique, remap = np.unique(draw_of, return_inverse=True)

@@ -92,6 +92,9 @@ def forecast_stats(first: int, last: int) -> tuple[WindowStat, ...]:
         WindowStat("remaining", "militants_remaining", first, last, "final"),
         WindowStat("iskp_strength", "iskp_strength", first, last, "final"),
         WindowStat("recognised_at_start", "recognised", first, first, "final"),
+        # for the backtests (qpq.sim._backtest): reported actions, and the stock the UN counts
+        WindowStat("taliban_acts_any", "taliban_acts", first, last, "max"),
+        WindowStat("interior", "militants_interior", first, last, "final"),
     )
 
 

@@ -1,0 +1,304 @@
+"""Rolling-origin backtests: forecast from past origins with what was known then, and score.
+
+For every origin (by default each half-year end from 2016-06-30 to 2024-06-30) the model is
+calibrated on the case as known at the origin (:func:`qpq.case.case_as_of`: the calibrator
+and the forecast never see the later record), run forward over the horizon, and each event
+of :data:`~qpq.sim._record_events.RECORD_EVENTS` is scored against its outcome on the record
+as it stands, beside the climatology and persistence baselines
+(:mod:`~qpq.sim._record_events`). Scores (:mod:`~qpq.sim._scores`): Brier and log score for
+binary events; CRPS (the ranked probability score over unit categories), 50%/90% interval
+coverage and the PIT for counts and bands. Skill scores against each baseline are given per
+event and pooled over the events of a kind.
+
+The calibration is a parameter, :data:`Calibrator`: today :func:`qpq.sim.calibrate` (ABC
+rejection on the stylised facts); a calibration on the whole record plugs in with the same
+signature. Nothing here is tuned on the scores: they are reported as they come.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qpq.case import Case, case_as_of
+from qpq.errors import BadInputError
+from qpq.sim._calibration import CalibrationResult, calibrate
+from qpq.sim._forecast import ForecastResult, check_window, forecast
+from qpq.sim._record_events import RECORD_EVENTS, RecordEvent, add_months, baselines, outcome
+from qpq.sim._scores import (
+    COVERAGE_LEVELS,
+    Discrete,
+    brier,
+    covers,
+    crps_discrete,
+    log_score,
+    pit_histogram,
+    skill,
+)
+from qpq.sim._timeline import quarter_end, quarter_of
+
+__all__ = [
+    "MODEL_READINGS",
+    "BacktestResult",
+    "BacktestSpec",
+    "Calibrator",
+    "backtest",
+    "default_origins",
+    "model_forecasts",
+]
+
+Calibrator = Callable[[Case, dt.date], CalibrationResult]
+"""Calibrate on a case (already cut to the origin) as of the origin."""
+
+REFERENCES = ("climatology", "persistence")
+
+
+def default_origins() -> tuple[dt.date, ...]:
+    """Every half-year end from 2016-06-30 to 2024-06-30."""
+    return tuple(dt.date(y, m, 30 if m == 6 else 31)
+                 for y in range(2016, 2025) for m in (6, 12) if (y, m) != (2024, 12))
+
+
+@dataclass(frozen=True)
+class BacktestSpec:
+    """What a backtest runs: origins, horizon, model, ensemble sizes, seed."""
+
+    origins: tuple[dt.date, ...] = field(default_factory=default_origins)
+    horizon_months: int = 12
+    model: str = "v1"
+    draws: int = 1000
+    replicates: int = 8
+    n: int = 10_000
+    seed: int = 0
+    policy: str = "equilibrium"
+    workers: int = 1
+
+    def check(self, case: Case) -> None:
+        """Reject bad settings before any work (clear message, exit code 2)."""
+        if not self.origins:
+            raise BadInputError("--origins: give at least one origin")
+        if len(set(self.origins)) != len(self.origins):
+            raise BadInputError("--origins: an origin is given twice")
+        if self.horizon_months < 3 or self.horizon_months % 3:
+            raise BadInputError(f"--horizon must be a positive number of quarters (3m, 6m, "
+                                f"12m, ...), got {self.horizon_months}m")
+        if self.model not in ("v1", "v2"):
+            raise BadInputError(f"--model: unknown model {self.model!r}; known: v1, v2")
+        stop = case.run.forecast_as_of
+        for origin in self.origins:
+            if quarter_end(quarter_of(origin)) != origin:
+                raise BadInputError(f"--origins: {origin} is not the last day of a quarter; "
+                                    "origins must be quarter ends (e.g. 2020-06-30)")
+            until = add_months(origin, self.horizon_months)
+            if until > stop:
+                raise BadInputError(
+                    f"--origins: the window after {origin} ends {until}, after the record's "
+                    f"last day {stop} (the case's run.forecast_as_of); no outcome to score")
+            check_window(origin, until, self.policy, self.n, start=case.run.start)
+
+    def calibrator(self) -> Calibrator:
+        """The default per-origin calibration: :func:`qpq.sim.calibrate` with these sizes."""
+        def run(case: Case, as_of: dt.date) -> CalibrationResult:
+            return calibrate(case, as_of, draws=self.draws, replicates=self.replicates,
+                             seed=self.seed, policy=self.policy, workers=self.workers,
+                             min_accept=min(50, self.draws * self.replicates),
+                             model=self.model)
+        return run
+
+
+Stats = Mapping[str, NDArray[np.float64]]
+
+
+def _tip_band(st: Stats) -> Discrete:
+    ev = next(e for e in RECORD_EVENTS if e.name == "tip_strength_band")
+    # the fighters the UN counts as ETIM/TIP in Afghanistan (Uyghurs in ISKP count as ISKP)
+    fighters = st["border"] + st["interior"] + st["coopted"]
+    bands = np.searchsorted(np.asarray(ev.bands), fighters, side="right")
+    return Discrete(np.bincount(bands, minlength=ev.categories) / bands.size)
+
+
+MODEL_READINGS: dict[str, Callable[[Stats], Discrete | None]] = {
+    "attacks_on_chinese_nationals_afghanistan":
+        lambda st: Discrete.from_samples(st["nationals_count"]),
+    "attacks_cross_border_central_asia":
+        lambda st: Discrete.from_samples(st["central_asia_count"]),
+    "china_recognizes_de_jure":
+        lambda st: Discrete.bernoulli(float((st["recognised_any"] >= 1).mean())),
+    "taliban_action_against_uyghur_militants":
+        lambda st: Discrete.bernoulli(float((st["taliban_acts_any"] >= 1).mean())),
+    "tip_strength_band": _tip_band,
+    "iskp_strength_band": lambda st: None,   # the ISKP index has no fighter scale
+}
+"""How each backtest event is read from a forecast run's window statistics
+(:func:`qpq.sim.forecast_stats`); ``None``: the model does not forecast it."""
+
+
+def model_forecasts(res: ForecastResult) -> dict[str, Discrete | None]:
+    """The model's predictive distribution of every backtest event, from a forecast run."""
+    return {ev.name: MODEL_READINGS[ev.name](res.sim.stats) for ev in RECORD_EVENTS}
+
+
+def _describe(ev: RecordEvent, f: Discrete | None) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    if ev.kind == "binary":
+        return {"probability": float(f.pmf[1]) if f.pmf.size > 1 else 0.0}
+    doc: dict[str, Any] = {"mean": f.mean(), "median": f.quantile(0.5)}
+    for c in COVERAGE_LEVELS:
+        doc[f"interval_{round(c * 100)}"] = list(f.interval(c))
+    if ev.kind == "band":
+        doc["probabilities"] = f.pmf.tolist()
+    return doc
+
+
+def _scores(ev: RecordEvent, f: Discrete | None, y: int) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    if ev.kind == "binary":
+        p = float(f.pmf[1]) if f.pmf.size > 1 else 0.0
+        return {"brier": brier(p, y), "log": log_score(p, y)}
+    doc: dict[str, Any] = {"crps": crps_discrete(f, y)}
+    for c in COVERAGE_LEVELS:
+        doc[f"covered_{round(c * 100)}"] = covers(f, y, c)
+    doc["pit"] = list(f.pit(y))
+    return doc
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """Per origin and event: forecasts, the outcome, scores; pooled skill tables."""
+
+    spec: BacktestSpec
+    rows: tuple[dict[str, Any], ...]
+    seconds: tuple[float, ...]
+
+    def pooled(self) -> dict[str, Any]:
+        """Mean scores, skill, coverage and PIT histogram per event and per kind of event.
+
+        Means are over the origins with an outcome that every source forecast (for an event
+        the model does not forecast, both baselines), so the columns compare like with like.
+        """
+        out: dict[str, Any] = {}
+        for ev in RECORD_EVENTS:
+            out[ev.name] = _pool([r for r in self.rows if r["event"] == ev.name], ev.kind)
+        for kind in ("binary", "count", "band"):
+            out[f"all_{kind}"] = _pool([r for r in self.rows if r["kind"] == kind], kind)
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON document of ``qpq sim backtest --json``."""
+        s = self.spec
+        return {
+            "protocol": {
+                "origins": [o.isoformat() for o in s.origins],
+                "horizon_months": s.horizon_months, "model": s.model, "draws": s.draws,
+                "replicates": s.replicates, "n": s.n, "seed": s.seed, "policy": s.policy,
+                "calibration": "per origin, on the case as known at the origin",
+                "baselines": {"climatology": "trailing five years before the origin",
+                              "persistence": "the last window of the same length"},
+                "scores": "negatively oriented; skill = 1 - mean score / mean baseline score",
+                "events": {ev.name: {"kind": ev.kind, "description": ev.description,
+                                     "record": ev.definition, "model": ev.model,
+                                     "bands": list(ev.bands) or None}
+                           for ev in RECORD_EVENTS}},
+            "seconds_per_origin": list(self.seconds),
+            "rows": list(self.rows),
+            "pooled": self.pooled(),
+        }
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return float(np.mean(values)) if values else None
+
+
+def _pool(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    scored = [r for r in rows if r["outcome"] is not None]
+    keys = ("brier", "log") if kind == "binary" else ("crps",)
+    doc: dict[str, Any] = {"origins_scored": len(scored),
+                           "origins_without_outcome": len(rows) - len(scored)}
+    # every mean is over the same forecasts: those every source made (for an event the model
+    # does not forecast, those both baselines made)
+    base = [r for r in scored if all(r["scores"][b] is not None for b in REFERENCES)]
+    both = [r for r in base if r["scores"]["model"] is not None]
+    used = both or base
+    doc["compared"] = len(both)
+    doc["origins_in_means"] = len(used)
+    sources = ("model", *REFERENCES) if both else REFERENCES
+    for key in keys:
+        entry: dict[str, Any] = {"model": None}
+        for src in sources:
+            entry[src] = _mean([r["scores"][src][key] for r in used])
+        for b in REFERENCES:
+            entry[f"skill_vs_{b}"] = skill(
+                [r["scores"]["model"][key] for r in both],
+                [r["scores"][b][key] for r in both]) if both else None
+        doc[key] = entry
+    if kind != "binary":
+        for src in ("model", *REFERENCES):
+            have = [r["scores"][src] for r in used] if src in sources else []
+            doc[f"coverage_{src}"] = {
+                f"{round(c * 100)}": _mean([float(h[f"covered_{round(c * 100)}"])
+                                            for h in have]) for c in COVERAGE_LEVELS}
+            doc[f"pit_histogram_{src}"] = (pit_histogram([tuple(h["pit"]) for h in have],
+                                                         bins=5).tolist() if have else None)
+    return doc
+
+
+def backtest(case: Case, spec: BacktestSpec | None = None, *,
+             calibrator: Calibrator | None = None,
+             on_progress: Callable[[str, int, int], None] | None = None) -> BacktestResult:
+    """Run the rolling-origin backtest of ``spec`` on ``case``.
+
+    Parameters
+    ----------
+    case
+        The full case: its record gives the outcomes; the model and the baselines see only
+        its as-of view at each origin.
+    spec
+        Origins, horizon, model and sizes (default: :class:`BacktestSpec`).
+    calibrator
+        Calibration per origin (default: ``spec.calibrator()``).
+    on_progress
+        Called with (stage, origins done, origins).
+    """
+    import time
+
+    spec = spec or BacktestSpec()
+    spec.check(case)
+    calibrate_at = calibrator or spec.calibrator()
+    rows: list[dict[str, Any]] = []
+    seconds: list[float] = []
+    total = len(spec.origins)
+    for i, origin in enumerate(spec.origins):
+        if on_progress is not None:
+            on_progress(f"backtest origin {origin}", i, total)
+        t0 = time.perf_counter()
+        until = add_months(origin, spec.horizon_months)
+        view = case_as_of(case, origin)
+        cal = calibrate_at(view, origin)
+        res = forecast(view, cal, until, policy=spec.policy, n=spec.n, seed=spec.seed,
+                       workers=spec.workers)
+        models = model_forecasts(res)
+        for ev in RECORD_EVENTS:
+            y = outcome(case, ev, origin, until)
+            base = baselines(case, ev, origin, spec.horizon_months)
+            sources = {"model": models[ev.name], "climatology": base.climatology,
+                       "persistence": base.persistence}
+            rows.append({
+                "origin": origin.isoformat(), "until": until.isoformat(), "event": ev.name,
+                "kind": ev.kind, "outcome": y,
+                "forecasts": {k: _describe(ev, f) for k, f in sources.items()},
+                "scores": {k: (None if y is None else _scores(ev, f, y))
+                           for k, f in sources.items()},
+                "calibration": {"accepted": int(cal.accepted.size),
+                                "approximate": cal.approximate,
+                                "facts_used": len(cal.used_facts)}})
+        seconds.append(time.perf_counter() - t0)
+    if on_progress is not None:
+        on_progress("backtest", total, total)
+    return BacktestResult(spec, tuple(rows), tuple(seconds))

@@ -1,0 +1,169 @@
+"""Rolling-origin backtests: honest cut-offs, scores against the record, baselines, the CLI."""
+
+import datetime as dt
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from qpq.case import Attack, TalibanAction, case_as_of
+from qpq.errors import BadInputError
+from qpq.sim._backtest import MODEL_READINGS, BacktestSpec, backtest, default_origins
+from qpq.sim._calibration import calibrate
+from qpq.sim._record_events import RECORD_EVENTS, outcome
+from qpq.sim._scores import skill
+
+from .conftest import run_cli
+
+ORIGIN = dt.date(2022, 6, 30)
+SMALL = BacktestSpec(origins=(ORIGIN,), draws=8, replicates=2, n=64, seed=3)
+
+
+@pytest.fixture(scope="module")
+def result(case):
+    return backtest(case, SMALL)
+
+
+def _attack(name, day):
+    return Attack.model_validate({
+        "id": name, "date": day, "title": "test", "place": "kabul",
+        "country": "afghanistan", "targets": ["chinese_nationals"], "summary": "A test.",
+        "sources": ["devdiscourse-2022-12-13-kabul"]})
+
+
+def _later_observations(case):
+    """Observations reported after ORIGIN (their sources are of December 2022): an attack
+    and a Taliban action inside the window, and an attack before the origin that was not
+    known at it."""
+    attack, hidden = _attack("atk-test-later", "2022-09-01"), _attack("atk-test-hidden",
+                                                                      "2022-05-01")
+    action = TalibanAction.model_validate({
+        "id": "ta-test-later", "date": "2022-10-01", "kind": "arrest", "title": "test",
+        "subjects": ["etim"], "summary": "A test.", "reported_by": "test",
+        "sources": ["devdiscourse-2022-12-13-kabul"]})
+    return replace(case, attacks=(*case.attacks, attack, hidden),
+                   taliban_actions=(*case.taliban_actions, action))
+
+
+def test_later_observations_leave_the_forecast_unchanged(case, result):
+    more = _later_observations(case)
+    again = backtest(more, SMALL)
+    before = {r["event"]: r for r in result.rows}
+    after = {r["event"]: r for r in again.rows}
+    for name in before:
+        # forecasts (model and baselines) are made at the origin: the same
+        assert after[name]["forecasts"] == before[name]["forecasts"], name
+    nat = "attacks_on_chinese_nationals_afghanistan"
+    act = "taliban_action_against_uyghur_militants"
+    # ... while the outcomes on the record include the new observations
+    assert after[nat]["outcome"] == before[nat]["outcome"] + 1
+    assert after[act]["outcome"] == 1
+    assert after[nat]["scores"]["model"] != before[nat]["scores"]["model"]
+
+
+def test_calibrator_sees_only_the_as_of_view(case):
+    seen = []
+
+    def spy(view, as_of):
+        seen.append((view, as_of))
+        return calibrate(view, as_of, draws=4, replicates=2, seed=0, min_accept=4)
+
+    more = _later_observations(case)
+    backtest(more, SMALL, calibrator=spy)
+    (view, as_of), = seen
+    assert as_of == ORIGIN
+    assert {a.id for a in view.attacks} == {a.id for a in case_as_of(case, ORIGIN).attacks}
+    assert not {"atk-test-later", "atk-test-hidden"} & {a.id for a in view.attacks}
+
+
+def test_rows_hold_forecast_outcome_scores_and_baselines(case, result):
+    doc = json.loads(json.dumps(result.to_json()))
+    assert len(doc["rows"]) == len(RECORD_EVENTS)
+    until = dt.date(2023, 6, 30)
+    for row in doc["rows"]:
+        ev = next(e for e in RECORD_EVENTS if e.name == row["event"])
+        assert row["origin"] == "2022-06-30" and row["until"] == "2023-06-30"
+        assert row["outcome"] == outcome(case, ev, ORIGIN, until)
+        assert set(row["forecasts"]) == {"model", "climatology", "persistence"}
+        if row["outcome"] is None:
+            assert all(v is None for v in row["scores"].values())
+            continue
+        for src, sc in row["scores"].items():
+            if sc is None:
+                continue
+            if ev.kind == "binary":
+                p = row["forecasts"][src]["probability"]
+                assert sc["brier"] == pytest.approx((p - row["outcome"]) ** 2)
+            else:
+                lo, hi = row["forecasts"][src]["interval_90"]
+                assert sc["covered_90"] == (lo <= row["outcome"] <= hi)
+                assert 0.0 <= sc["pit"][0] <= sc["pit"][1] <= 1.0
+    # the ISKP index has no fighter scale: no model forecast, baselines only
+    iskp = next(r for r in doc["rows"] if r["event"] == "iskp_strength_band")
+    assert iskp["forecasts"]["model"] is None
+    assert len(doc["seconds_per_origin"]) == 1
+    pooled = doc["pooled"]["iskp_strength_band"]
+    assert pooled["crps"]["model"] is None and pooled["compared"] == 0
+    assert pooled["origins_in_means"] == 1
+    assert pooled["crps"]["climatology"] == pytest.approx(iskp["scores"]["climatology"]["crps"])
+    # the pooled band scores compare like with like: only the ETIM/TIP band has all three
+    assert doc["pooled"]["all_band"]["compared"] == doc["pooled"]["tip_strength_band"]["compared"]
+
+
+def test_pooled_skill_is_recomputed_from_the_rows(case):
+    spec = replace(SMALL, origins=(dt.date(2021, 12, 31), ORIGIN))
+    res = backtest(case, spec)
+    pooled = res.pooled()
+    for kind, key in (("binary", "brier"), ("count", "crps")):
+        rows = [r for r in res.rows if r["kind"] == kind and r["outcome"] is not None]
+        model = [r["scores"]["model"][key] for r in rows]
+        clim = [r["scores"]["climatology"][key] for r in rows]
+        entry = pooled[f"all_{kind}"][key]
+        assert entry["model"] == pytest.approx(np.mean(model))
+        assert entry["skill_vs_climatology"] == pytest.approx(skill(model, clim))
+    assert pooled["all_count"]["origins_scored"] == 4
+
+
+def test_backtest_is_deterministic(case, result):
+    again = backtest(case, SMALL)
+    assert again.rows == result.rows
+
+
+def test_every_event_has_a_model_reading():
+    assert set(MODEL_READINGS) == {e.name for e in RECORD_EVENTS}
+
+
+def test_default_origins():
+    o = default_origins()
+    assert o[0] == dt.date(2016, 6, 30) and o[-1] == dt.date(2024, 6, 30)
+    assert len(o) == 17 and list(o) == sorted(o)
+
+
+@pytest.mark.parametrize(("change", "match"), [
+    ({"origins": (dt.date(2020, 5, 15),)}, "quarter"),
+    ({"origins": (dt.date(2024, 12, 31),)}, "record's last day"),
+    ({"horizon_months": 5}, "quarters"),
+    ({"model": "v3"}, "unknown model"),
+    ({"origins": ()}, "at least one"),
+    ({"origins": (ORIGIN, ORIGIN)}, "twice"),
+    ({"origins": (dt.date(1995, 12, 31),)}, "out of range"),
+])
+def test_bad_settings_are_refused(case, change, match):
+    with pytest.raises(BadInputError, match=match):
+        replace(SMALL, **change).check(case)
+
+
+def test_cli_backtest(capsys):
+    code, out, err = run_cli(capsys, "sim", "backtest", "--origins", "2022-06-30", "--draws",
+                             "4", "--replicates", "2", "--n", "32", "--json")
+    assert code == 0
+    assert "backtest origin 2022-06-30" in err   # progress goes to stderr, not into the JSON
+    doc = json.loads(out)
+    assert doc["protocol"]["origins"] == ["2022-06-30"]
+    assert {r["event"] for r in doc["rows"]} == {e.name for e in RECORD_EVENTS}
+    assert "all_binary" in doc["pooled"]
+    code, _, err = run_cli(capsys, "sim", "backtest", "--origins", "2022-06-15", "--json")
+    assert code == 2 and "quarter" in err
+    code, _, err = run_cli(capsys, "sim", "backtest", "--horizon", "1y")
+    assert code == 2 and "--horizon" in err

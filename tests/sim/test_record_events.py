@@ -1,0 +1,126 @@
+"""Backtest events read from the record, and the baselines that see only the as-of view."""
+
+import datetime as dt
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from qpq.case import Attack, Estimate, Event, TalibanAction
+from qpq.sim._record_events import (
+    RECORD_EVENTS,
+    add_months,
+    baselines,
+    outcome,
+)
+
+EV = {e.name: e for e in RECORD_EVENTS}
+NAT, CA = EV["attacks_on_chinese_nationals_afghanistan"], EV["attacks_cross_border_central_asia"]
+D = dt.date
+
+
+def _attack(i, day, country, source="devdiscourse-2022-12-13-kabul"):
+    return Attack.model_validate({
+        "id": f"atk-test-{i}", "date": day, "title": "test attack", "place": "kabul",
+        "country": country, "targets": ["chinese_nationals"], "summary": "A test.",
+        "sources": [source]})
+
+
+@pytest.fixture(scope="module")
+def synthetic(case):
+    # sources dated 2022-12-13: everything is known from then on
+    attacks = (_attack(1, "2020-03-01", "afghanistan"), _attack(2, "2020-09-01", "afghanistan"),
+               _attack(3, "2020-09-02", "afghanistan"),
+               _attack(4, "2020-05-01", "tajikistan-country"),
+               _attack(5, "2020-05-01", "kyrgyzstan-country"),
+               _attack(6, "2020-05-01", "pakistan-country"))
+    return replace(case, attacks=attacks)
+
+
+def test_count_outcomes_follow_the_definitions(synthetic):
+    assert outcome(synthetic, NAT, D(2019, 12, 31), D(2020, 12, 31)) == 3
+    assert outcome(synthetic, NAT, D(2020, 6, 30), D(2021, 6, 30)) == 2
+    # the window is (start, stop]: an attack on the origin day belongs to the past
+    assert outcome(synthetic, NAT, D(2020, 3, 1), D(2020, 6, 30)) == 0
+    # Tajikistan borders Afghanistan; Kyrgyzstan and Pakistan do not count
+    assert outcome(synthetic, CA, D(2019, 12, 31), D(2020, 12, 31)) == 1
+
+
+def test_count_baselines_see_only_what_was_known(synthetic):
+    # at the end of 2023 all six are known: trailing five years hold 3 Afghan attacks
+    b = baselines(synthetic, NAT, D(2023, 12, 31), 12)
+    assert b.climatology.mean() == pytest.approx(3 / 5, abs=1e-6)
+    assert b.persistence.mean() == 0.0   # none in 2023
+    b = baselines(synthetic, NAT, D(2020, 12, 31), 6)
+    # at the end of 2020 the sources (Dec 2022) are not yet published: nothing is known
+    assert b.climatology.mean() == 0.0 and b.persistence.mean() == 0.0
+    # with sources of the day, the same origin sees the attacks
+    early = replace(synthetic, attacks=tuple(
+        _attack(i, a.date, a.country, "rferl-2016-08-30-bishkek") for i, a in
+        enumerate(synthetic.attacks)))
+    b = baselines(early, NAT, D(2020, 12, 31), 6)
+    assert b.climatology.mean() == pytest.approx(3 / 60 * 6, abs=1e-6)
+    assert b.persistence.mean() == pytest.approx(2.0, abs=1e-6)   # Sep 2020
+
+
+def test_binary_outcomes_and_baselines(case):
+    rec = EV["china_recognizes_de_jure"]
+    # China has never recognised the Taliban de jure in the record
+    for start in (D(1996, 6, 30), D(2021, 6, 30), D(2024, 6, 30)):
+        assert outcome(case, rec, start, add_months(start, 12)) == 0
+    made = Event.model_validate({
+        "id": "ev-test-recognition", "date": "2024-02-01", "title": "test", "summary": "test",
+        "type": "recognition", "actors": ["china", "taliban"], "sources": ["rehalem-2025"]})
+    more = replace(case, events=(*case.events, made))
+    assert outcome(more, rec, D(2023, 12, 31), D(2024, 12, 31)) == 1
+    # not known at the origin (its source is from 2025): the baselines do not see it
+    b = baselines(more, rec, D(2024, 6, 30), 12)
+    assert b.climatology.pmf[1] == 0.0 and b.persistence.pmf[1] == 0.0
+
+    act = EV["taliban_action_against_uyghur_militants"]
+
+    def action(kind, day, subjects=("etim",)):
+        return TalibanAction.model_validate({
+            "id": f"ta-test-{kind}-{day}", "date": day, "kind": kind, "title": "t",
+            "subjects": list(subjects), "summary": "t", "reported_by": "test",
+            "sources": ["rferl-2016-08-30-bishkek"]})
+
+    acts = replace(case, taliban_actions=(action("pledge", "2018-03-01"),
+                                          action("relocation", "2019-03-01"),
+                                          action("arrest", "2019-05-01", ("ttp",)),
+                                          action("deportation", "2017-03-01")))
+    assert outcome(acts, act, D(2017, 12, 31), D(2018, 12, 31)) == 0   # a pledge is words
+    assert outcome(acts, act, D(2018, 12, 31), D(2019, 12, 31)) == 1
+    assert outcome(acts, act, D(2019, 3, 31), D(2019, 12, 31)) == 0    # TTP is not Uyghur
+    b = baselines(acts, act, D(2019, 12, 31), 12)
+    # five yearly windows back from 2019-12-31: 2019 and 2017 saw an action
+    assert b.climatology.pmf[1] == pytest.approx(2 / 5)
+    assert b.persistence.pmf[1] == 1.0
+
+
+def test_band_outcomes(case):
+    tip = EV["tip_strength_band"]
+    assert [tip.band_of(v) for v in (0, 249, 250, 999, 1000, 5e4)] == [0, 0, 1, 2, 3, 3]
+
+    def est(i, ref, value, high=None):
+        return Estimate.model_validate({
+            "id": f"est-test-{i}", "subject": "tip", "measure": "fighters", "value": value,
+            "value_high": high, "as_stated": "test", "reference": ref,
+            "geography": "afghanistan", "body": "test", "sources": ["rferl-2016-08-30-bishkek"]})
+
+    made = replace(case, estimates=(est(1, "2019-03", 100), est(2, "2019-09", 200, 400),
+                                    est(3, "2019-09", 1000, 1400)))
+    # the latest estimates in the window disagree: their midpoints (300, 1200) are averaged
+    assert outcome(made, tip, D(2018, 12, 31), D(2019, 12, 31)) == tip.band_of(750)
+    assert outcome(made, tip, D(2018, 12, 31), D(2019, 6, 30)) == 0
+    assert outcome(made, tip, D(2019, 12, 31), D(2020, 12, 31)) is None   # no estimate
+    b = baselines(made, tip, D(2019, 12, 31), 12)
+    np.testing.assert_allclose(b.climatology.pmf, [1 / 3, 1 / 3, 0, 1 / 3])
+    assert b.persistence.pmf[tip.band_of(750)] == 1.0
+    assert baselines(made, tip, D(2018, 12, 31), 12).persistence is None
+
+
+def test_add_months():
+    assert add_months(D(2024, 6, 30), 12) == D(2025, 6, 30)
+    assert add_months(D(2023, 8, 31), 6) == D(2024, 2, 29)
+    assert add_months(D(2021, 12, 31), -60) == D(2016, 12, 31)

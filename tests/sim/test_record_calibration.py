@@ -187,3 +187,21 @@ def test_results_are_cached_by_content(case, base, cache):
     run_rng = np.random.default_rng(0)
     calibrate_record(case, AS_OF, rng=run_rng, settings=TINY)
     assert cached.random() == run_rng.random()
+
+
+def test_record_calibration_plugs_into_forecasts_and_backtests(case):
+    from qpq.sim import BacktestSpec, backtest, forecast, record_calibrator
+
+    # forecasts take v1 calibrations until model v2's are built
+    settings = dataclasses.replace(TINY, model="v1")
+    cal = calibrate_record(case, AS_OF, rng=np.random.default_rng(0), settings=settings)
+    particles = cal.to_calibration_result(case, points=8, replicates=2, seed=0)
+    assert particles.accepted.size == 16 and particles.particles.size == 16
+    assert set(particles.used_facts) == {f.id for f in build_record(
+        case_as_of(case, AS_OF), case, AS_OF, quarter_of(TINY.start), history_end(AS_OF)).facts}
+    res = forecast(case, particles, dt.date(2025, 6, 30), n=64, seed=0)
+    assert res.events and res.calibration["accepted"] == 16
+    spec = BacktestSpec(origins=(dt.date(2022, 6, 30),), horizon_months=6, n=64)
+    calibrator = record_calibrator(settings, points=8, replicates=2)
+    out = backtest(case, spec, calibrator=calibrator)
+    assert out.rows and {r["origin"] for r in out.rows} == {"2022-06-30"}

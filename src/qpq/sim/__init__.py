@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         AbcSettings,
         RecordCalibration,
         calibrate_record,
+        record_calibrator,
         synthetic_record,
     )
     from qpq.sim._backtest import (
@@ -169,6 +170,7 @@ __all__ = [
     "p5_conundrum",
     "p6_free_ride",
     "quarter_of",
+    "record_calibrator",
     "resolve_policy",
     "run_policies",
     "sample_pool",
@@ -185,7 +187,10 @@ __all__ = [
 # Each name's module is imported on first use (qpq._lazy), so importing the package
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
-    "qpq.sim._abc": ("AbcSettings", "RecordCalibration", "calibrate_record", "synthetic_record"),
+    "qpq.sim._abc": (
+        "AbcSettings", "RecordCalibration", "calibrate_record", "record_calibrator",
+        "synthetic_record",
+    ),
     "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": ("CalibrationResult", "UNCALIBRATED", "calibrate"),
     "qpq.sim._charts": (

@@ -60,9 +60,14 @@ from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
-from qpq.sim._calibration import history_end
-from qpq.sim._engine import RunSpec, simulate
-from qpq.sim._facts import evaluate
+from qpq.sim._calibration import (
+    CalibrationResult,
+    FactReport,
+    ParameterReport,
+    history_end,
+)
+from qpq.sim._engine import Particles, RunSpec, simulate
+from qpq.sim._facts import evaluate, fact_stats, pass_matrix
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._pools import NOT_SAMPLED, SIM_PARAMETERS, ParameterPool, sample_pool, sim_registry
 from qpq.sim._record import (
@@ -86,6 +91,7 @@ __all__ = [
     "ParameterPosterior",
     "RecordCalibration",
     "calibrate_record",
+    "record_calibrator",
     "synthetic_record",
 ]
 
@@ -258,6 +264,59 @@ class RecordCalibration:
         idx = rng.choice(self.weights.size, size=n, p=self.weights)
         return (ParameterPool({k: v[idx] for k, v in self.points.items()}, "calibrated"),
                 self.game_point[idx])
+
+    def to_calibration_result(self, case: Case, *, points: int = 200, replicates: int = 4,
+                              seed: int = 0) -> CalibrationResult:
+        """Particles for :func:`qpq.sim.forecast`: histories re-run at posterior points.
+
+        ``points`` parameter points are resampled from the posterior (with their game
+        points); each runs ``replicates`` histories to the as-of quarter, and every history's
+        final state is a particle, as :func:`qpq.sim.calibrate`'s accepted ones are. The
+        result's facts are the record's stylised facts (all used) and its parameters say
+        ``constrained`` where this calibration labels them calibrated.
+        """
+        rng = np.random.default_rng(seed)
+        pool, games = self.posterior_pool(points, rng)
+        forward = _prepare(case, case_as_of(case, self.as_of), self.as_of, self.settings, None)
+        n = points * replicates
+        facts = forward.record.facts
+        spec = RunSpec(timeline=forward.timeline, pool=pool, table=forward.table.take(games),
+                       policy="equilibrium", n=n, seed=seed,
+                       stats=fact_stats(facts, forward.record.first, forward.record.last),
+                       series_sample=min(n, 400), keep_state=True)
+        sim = simulate(spec)
+        assert sim.state is not None
+        ids, passed = pass_matrix(facts, sim.stats)
+        reports = []
+        for f in facts:
+            col = passed[:, ids.index(f.id)] if f.id in ids else np.zeros(n, dtype=bool)
+            x = sim.stats.get(f.id, np.full(n, np.nan))
+            lo, med, hi = (np.quantile(x, (0.05, 0.5, 0.95)) if np.isfinite(x).all()
+                           else (np.nan,) * 3)
+            reports.append(FactReport(f, used=f.id in ids, evaluable=f.id in ids,
+                                      prior_match=float("nan"),
+                                      accepted_match=float(col.mean()),
+                                      accepted_median=float(med), accepted_low=float(lo),
+                                      accepted_high=float(hi)))
+        unique, remap = np.unique(sim.pool_index, return_inverse=True)
+        arrays = dict(sim.state)
+        arrays["pool_index"] = remap.astype(np.int64)
+        labels = ("S,H", "S,L", "I,H", "I,L")
+        params = tuple(ParameterReport(
+            p.name, float("nan"), float("nan"),
+            float(np.dot(self.weights, self.points[p.name])), float("nan"),
+            p.posterior_90[0], p.posterior_90[1], float("nan"), p.label == LABELS[0])
+            for p in self.parameters)
+        return CalibrationResult(
+            as_of=self.as_of, policy="equilibrium", seed=seed, draws=points,
+            replicates=replicates, timeline=forward.timeline, pool=pool,
+            table=forward.table.take(games), facts=tuple(reports),
+            accepted=np.arange(n, dtype=np.int64), misses=np.zeros(n, dtype=np.int64),
+            approximate=False, particles=Particles(arrays),
+            particle_pool=pool.take(unique, "calibrated"), parameters=params,
+            type_share={lab: float((sim.type_index == i).mean())
+                        for i, lab in enumerate(labels)},
+            sim=sim, model=self.model, method=self.method)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -723,3 +782,27 @@ def with_settings(settings: AbcSettings, **changes: Any) -> AbcSettings:
     out = replace(settings, **changes)
     out.check()
     return out
+
+
+def record_calibrator(settings: AbcSettings | None = None, *, seed: int = 0,
+                      points: int = 200, replicates: int = 4,
+                      cache_dir: Path | None = None
+                      ) -> Callable[[Case, dt.date], CalibrationResult]:
+    """A per-origin calibration for :func:`qpq.sim.backtest` (its ``calibrator``).
+
+    Calibrates on the record with :func:`calibrate_record` (Generator seeded with ``seed``)
+    and returns :meth:`RecordCalibration.to_calibration_result`'s particles. Forecasts take
+    v1 calibrations only until model v2's are built, so pass ``AbcSettings(model="v1")``
+    for backtests today.
+    """
+    s = settings or AbcSettings()
+    s.check()
+
+    def run(case: Case, as_of: dt.date) -> CalibrationResult:
+        rec = calibrate_record(case, as_of, rng=np.random.default_rng(seed), settings=s,
+                               cache_dir=cache_dir)
+        return rec.to_calibration_result(case, points=points, replicates=replicates,
+                                         seed=seed)
+
+    return run
+

@@ -14,7 +14,7 @@ import pytest
 from qpq.case import case_as_of
 from qpq.errors import BadInputError
 from qpq.sim import AbcSettings, calibrate_record, synthetic_record
-from qpq.sim._abc import LABELS, _label
+from qpq.sim._abc import LABELS, _label, _relative
 from qpq.sim._calibration import history_end
 from qpq.sim._record import FAMILIES, build_record, deviance
 from qpq.sim._timeline import quarter_of
@@ -119,8 +119,11 @@ def test_labels_follow_the_width_ratio(base):
     assert _label(0.6, TINY) == "weakly constrained"
     assert _label(0.95, TINY) == "assumption-driven"
     assert _label(math.inf, TINY) == "assumption-driven"
+    # weights on one particle make any interval a point: no evidence, not calibration
+    assert _relative(0.0, 0.0) == math.inf
     for p in base.parameters:
-        assert p.label == _label(p.width_ratio, TINY)
+        assert p.label == _label(p.width_ratio / p.null_ratio, TINY)
+        assert 0.0 < p.null_ratio <= 1.2
         assert p.label in LABELS
         lo, hi = p.posterior_90
         assert lo <= p.posterior_median <= hi
@@ -153,7 +156,7 @@ def test_synthetic_truth_is_recovered(case):
     p = cal.parameter("iskp_growth")
     lo, hi = p.posterior_90
     assert lo <= truth["iskp_growth"] <= hi
-    assert p.width_ratio < 0.8
+    assert p.width_ratio < 0.8 and p.relative_ratio < 0.8
 
 
 def test_leaving_a_family_out_attributes_the_constraint(case):

@@ -28,10 +28,12 @@ Determinism
     and draws come from a child of the injected Generator, in call order. Same Generator
     state, same posterior (tested). A multi-process or Dask sampler would not keep this.
 Labels
-    Per parameter the ratio of the posterior's to the prior's 90% interval width: below
-    :attr:`AbcSettings.calibrated_below` *calibrated*, below :attr:`AbcSettings.weak_below`
-    *weakly constrained*, else *assumption-driven*. Which families calibrate it is found by
-    leaving each family out (same random numbers) and seeing the width ratio rise.
+    Per parameter the ratio of the posterior's to the prior's 90% interval width, divided by
+    the ratio that prior draws with the same importance weights give (few effective particles
+    narrow any weighted interval): below :attr:`AbcSettings.calibrated_below` *calibrated*,
+    below :attr:`AbcSettings.weak_below` *weakly constrained*, else *assumption-driven*.
+    Which families calibrate it is found by leaving each family out (same random numbers)
+    and seeing the ratio rise.
 Posterior predictive checks
     Fresh histories at particles resampled from the posterior; per observation the observed
     value against the predictive 90% interval.
@@ -193,7 +195,9 @@ class ParameterPosterior:
     ``role`` is ``targeted`` (proposed by ABC-SMC), ``marginalised`` (drawn from the prior in
     each history) or ``game`` (one of the solved game points). ``by`` names the families
     whose omission weakens the constraint (empty when the label is assumption-driven, and
-    ``joint`` when no single omission does).
+    ``joint`` when no single omission does). ``width_ratio`` is the posterior's 90% width
+    over the prior's, ``null_ratio`` the same for prior draws given the particles' weights
+    (below 1 when few particles carry the weight); the label reads their quotient.
     """
 
     name: str
@@ -205,14 +209,21 @@ class ParameterPosterior:
     label: str
     by: tuple[str, ...] = ()
     width_ratio_without: Mapping[str, float] = field(default_factory=dict)
+    null_ratio: float = 1.0
+
+    @property
+    def relative_ratio(self) -> float:
+        """``width_ratio / null_ratio``: what the label is read from."""
+        return _relative(self.width_ratio, self.null_ratio)
 
     def row(self) -> dict[str, Any]:
         """JSON-ready."""
         return {"name": self.name, "role": self.role, "prior_90": list(self.prior_90),
                 "posterior_median": self.posterior_median,
                 "posterior_90": list(self.posterior_90), "width_ratio": self.width_ratio,
+                "null_ratio": self.null_ratio, "relative_ratio": self.relative_ratio,
                 "label": self.label, "calibrated_by": list(self.by),
-                "width_ratio_without": dict(self.width_ratio_without)}
+                "relative_ratio_without": dict(self.width_ratio_without)}
 
 
 @dataclass(frozen=True)
@@ -233,6 +244,7 @@ class RecordCalibration:
     simulations: int
     points: dict[str, FloatArray]
     weights: FloatArray
+    ess: float
     game_point: NDArray[np.int64]
     game_pool: ParameterPool
     deviance: dict[str, float]
@@ -327,6 +339,7 @@ class RecordCalibration:
             "as_of": self.as_of.isoformat(), "model": self.model, "method": self.method,
             "key": self.key, "settings": s, "families": list(self.families),
             "observations": self.observations, "simulations": self.simulations,
+            "particles": int(self.weights.size), "effective_sample_size": self.ess,
             "populations": list(self.populations),
             "posterior_deviance": self.deviance,
             "assumptions": [asdict(a) for a in ASSUMPTIONS],
@@ -530,21 +543,42 @@ def _roles(names: Sequence[str], settings: AbcSettings, game_pool: ParameterPool
     return roles
 
 
-def _ratios(run: _Run, registry: Any, roles: Mapping[str, str], game_pool: ParameterPool
-            ) -> dict[str, tuple[tuple[float, float], float, tuple[float, float], float]]:
+def _ratios(run: _Run, registry: Any, roles: Mapping[str, str], game_pool: ParameterPool,
+            rng: np.random.Generator, replicates: int = 20
+            ) -> dict[str, tuple[tuple[float, float], float, tuple[float, float], float, float]]:
+    """Per parameter: prior 90%, posterior median and 90%, width ratio, null ratio.
+
+    The null ratio is the mean width ratio of fresh prior draws given the particles' weights: with
+    few effective particles a weighted 90% interval is narrow whatever the values, so the
+    labels compare the width ratio with it (``width_ratio / null_ratio``).
+    """
     out = {}
+    n_part = len(run.particles)
     for n, role in roles.items():
         x = np.array([p["p:" + n] for p in run.particles])
         if role == "game":
             v = game_pool.values[n]
             lo, hi = _wquantile(v, np.ones_like(v), (0.05, 0.95))
+            fresh = [v[rng.integers(v.size, size=n_part)] for _ in range(replicates)]
         else:
             p = registry[n]
             lo, hi = p.low + 0.05 * (p.high - p.low), p.high - 0.05 * (p.high - p.low)
+            fresh = [(rng.integers(int(p.low), int(p.high), size=n_part, endpoint=True)
+                      .astype(float) if p.integer else rng.uniform(p.low, p.high, n_part))
+                     for _ in range(replicates)]
         plo, med, phi = _wquantile(x, run.weights, (0.05, 0.5, 0.95))
-        ratio = float((phi - plo) / (hi - lo)) if hi > lo else math.inf
-        out[n] = ((float(lo), float(hi)), float(med), (float(plo), float(phi)), ratio)
+        if hi > lo:
+            ratio = float((phi - plo) / (hi - lo))
+            widths = [np.subtract(*_wquantile(f, run.weights, (0.95, 0.05))) for f in fresh]
+            null = float(np.mean(widths) / (hi - lo))
+        else:
+            ratio, null = math.inf, math.inf
+        out[n] = ((float(lo), float(hi)), float(med), (float(plo), float(phi)), ratio, null)
     return out
+
+
+def _relative(ratio: float, null: float) -> float:
+    return ratio / null if null > 0 and math.isfinite(null) else math.inf
 
 
 def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
@@ -731,7 +765,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     registry, game_pool = forward.registry, forward.game_pool
     run = _abc_run(forward, s, fams, (seeds[0], seeds[1]), on_progress, "simulations")
     roles = _roles(registry.names, s, game_pool)
-    main = _ratios(run, registry, roles, game_pool)
+    main = _ratios(run, registry, roles, game_pool, np.random.default_rng([seeds[2], 1]))
     without: dict[str, dict[str, float]] = {n: {} for n in roles}
     used = [f for f in fams if forward.record.size()[f] > 0]
     if s.attribution and len(used) > 1:
@@ -739,19 +773,21 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
             # the same random numbers as the main run: the difference is the family's
             other = _abc_run(forward, s, tuple(f for f in fams if f != fam),
                              (seeds[0], seeds[1]), on_progress, f"without {fam}")
-            for n, (_, _, _, ratio) in _ratios(other, registry, roles, game_pool).items():
-                without[n][fam] = ratio
+            for n, (*_, ratio, null) in _ratios(other, registry, roles, game_pool,
+                                                np.random.default_rng([seeds[2], 1])).items():
+                without[n][fam] = _relative(ratio, null)
     reports = []
-    for n, ((lo, hi), med, (plo, phi), ratio) in main.items():
-        label = _label(ratio, s)
+    for n, ((lo, hi), med, (plo, phi), ratio, null) in main.items():
+        rel = _relative(ratio, null)
+        label = _label(rel, s)
         by: tuple[str, ...] = ()
         if label != LABELS[2] and without[n]:
             rank = LABELS.index(label)
             by = tuple(f for f, r in without[n].items()
-                       if LABELS.index(_label(r, s)) > rank or r - ratio >= 0.15)
+                       if LABELS.index(_label(r, s)) > rank or r - rel >= 0.15)
             by = by or ("joint",)
         reports.append(ParameterPosterior(n, roles[n], (lo, hi), med, (plo, phi), ratio,
-                                          label, by, without[n]))
+                                          label, by, without[n], null))
     check_rng = np.random.default_rng(seeds[2])
     checks = _checks(forward, run, s.ppc_draws, check_rng)
     dev_final = {}
@@ -765,7 +801,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         as_of=as_of, model=s.model, settings=s, families=fams,
         observations=forward.record.size(), excluded=forward.record.excluded,
         populations=run.populations, simulations=run.simulations,
-        points=points, weights=run.weights,
+        points=points, weights=run.weights, ess=float(1.0 / np.sum(run.weights**2)),
         game_point=np.array([int(p["g"]) for p in run.particles], dtype=np.int64),
         game_pool=game_pool, deviance=dev_final, parameters=tuple(reports), checks=checks,
         key=key)

@@ -49,8 +49,9 @@ def test_backcast_json_table(capsys, tmp_path):
     assert len(frame) == doc["accepted"] and "iskp_pull" in frame.columns
 
 
-TINY_CALIBRATION = ("--population", "8", "--generations", "1", "--max-simulations", "20",
-                    "--game-points", "1", "--grid-size", "4", "--start", "2014-01-01",
+TINY_CALIBRATION = ("--min-ess", "1", "--population", "8", "--generations", "1",
+                    "--max-simulations", "20", "--game-points", "1", "--grid-size", "4",
+                    "--start", "2014-01-01",
                     "--ppc-draws", "4", "--no-attribution")
 
 

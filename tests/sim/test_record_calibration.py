@@ -14,14 +14,16 @@ import pytest
 from qpq.case import case_as_of
 from qpq.errors import BadInputError
 from qpq.sim import AbcSettings, calibrate_record, synthetic_record
-from qpq.sim._abc import LABELS, _label, _relative
+from qpq.sim._abc import LABELS, UNDETERMINED, _label, _relative
 from qpq.sim._calibration import history_end
 from qpq.sim._record import FAMILIES, build_record, deviance
 from qpq.sim._timeline import quarter_of
 
 AS_OF = dt.date(2024, 6, 30)
+# min_ess=1: tiny populations have few effective particles; the label rules are still tested
 TINY = AbcSettings(population=10, generations=2, max_simulations=60, game_points=1,
-                   grid_size=4, start=dt.date(2014, 1, 1), ppc_draws=12, attribution=False)
+                   grid_size=4, start=dt.date(2014, 1, 1), ppc_draws=12, attribution=False,
+                   min_ess=1.0)
 
 
 def _run(case, seed=0, settings=TINY, **kw):
@@ -114,7 +116,7 @@ def test_an_observation_after_the_cut_off_changes_nothing(case, base):
     assert after.deviance == base.deviance
 
 
-def test_labels_follow_the_width_ratio(base):
+def test_labels_follow_the_width_ratio(case, base):
     assert _label(0.2, TINY) == "calibrated"
     assert _label(0.6, TINY) == "weakly constrained"
     assert _label(0.95, TINY) == "assumption-driven"
@@ -127,6 +129,12 @@ def test_labels_follow_the_width_ratio(base):
         assert p.label in LABELS
         lo, hi = p.posterior_90
         assert lo <= p.posterior_median <= hi
+    assert 1.0 <= base.ess <= base.weights.size
+    # the effective sample size never exceeds the population: every label undetermined
+    over = dataclasses.replace(TINY, min_ess=TINY.population + 1.0)
+    strict = calibrate_record(case, AS_OF, rng=np.random.default_rng(0), settings=over,
+                              families=("estimates",))
+    assert {p.label for p in strict.parameters} == {UNDETERMINED}
     roles = {p.name: p.role for p in base.parameters}
     assert roles["attack_rate"] == "targeted"
     assert roles["iskp_attack_weight"] == "marginalised"
@@ -157,6 +165,7 @@ def test_synthetic_truth_is_recovered(case):
     lo, hi = p.posterior_90
     assert lo <= truth["iskp_growth"] <= hi
     assert p.width_ratio < 0.8 and p.relative_ratio < 0.8
+    assert cal.ess >= 10           # one targeted parameter: weights stay spread
 
 
 def test_leaving_a_family_out_attributes_the_constraint(case):

@@ -246,6 +246,8 @@ def calibrate_command(
         "--attribution/--no-attribution", help="leave each family out once to say which "
         "calibrate a parameter (one more run per family)")] = True,
     model: Annotated[str, typer.Option("--model", help="v2 (default) or v1")] = "v2",
+    min_ess: Annotated[float, typer.Option("--min-ess", help="below this effective sample "
+                                           "size every label is undetermined", min=0)] = 30.0,
     seed: SeedOpt = 0,
     cache_dir: Annotated[Path | None, typer.Option(
         "--cache-dir", help="results by content hash (default: $XDG_CACHE_HOME/qpq/calibrate)",
@@ -270,7 +272,8 @@ def calibrate_command(
     settings = AbcSettings(population=population, generations=generations,
                            max_simulations=max_simulations, game_points=game_points,
                            grid_size=grid_size, ppc_draws=ppc_draws, attribution=attribution,
-                           start=_date(start, "--start") if start else None, model=model)
+                           start=_date(start, "--start") if start else None, model=model,
+                           min_ess=min_ess)
     kwargs: dict[str, Any] = {"families": tuple(family)} if family else {}
     cal = calibrate_record(case, cut, rng=np.random.default_rng(seed), settings=settings,
                            cache_dir=None if no_cache else (cache_dir or _cache_dir()),
@@ -280,7 +283,8 @@ def calibrate_command(
         print_json(doc)
         return
     table = Table(title=f"Calibration on the record as of {cut} ({cal.simulations} histories, "
-                        f"{len(cal.populations)} populations)")
+                        f"{len(cal.populations)} populations, effective sample size "
+                        f"{cal.ess:.1f} of {cal.weights.size})")
     for c in ("parameter", "role", "prior 90%", "posterior 90%", "width ratio", "label", "by"):
         table.add_column(c)
     for p in cal.parameters:

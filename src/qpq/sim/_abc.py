@@ -89,6 +89,7 @@ from qpq.sim._timeline import Timeline, build_timeline, quarter_end, quarter_of
 __all__ = [
     "LABELS",
     "TARGETED",
+    "UNDETERMINED",
     "AbcSettings",
     "ParameterPosterior",
     "RecordCalibration",
@@ -113,6 +114,10 @@ GAME_FREE: frozenset[str] = frozenset(SIM_PARAMETERS) - {"quarterly_discount"}
 
 LABELS = ("calibrated", "weakly constrained", "assumption-driven")
 """A parameter's label, strongest first."""
+
+UNDETERMINED = "undetermined (too few effective particles)"
+"""Every parameter's label when the final population's effective sample size is below
+:attr:`AbcSettings.min_ess`: its weighted intervals then say nothing."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,9 @@ class AbcSettings:
         Leave each family out once to say which families calibrate a parameter.
     calibrated_below, weak_below
         Width-ratio thresholds of the labels.
+    min_ess
+        Below this effective sample size of the final population (1/Σw²) every label is
+        :data:`UNDETERMINED`.
     model
         ``v2`` (default) or ``v1``.
     """
@@ -161,6 +169,7 @@ class AbcSettings:
     attribution: bool = True
     calibrated_below: float = 0.5
     weak_below: float = 0.8
+    min_ess: float = 30.0
     model: str = "v2"
 
     def check(self) -> None:
@@ -344,7 +353,7 @@ class RecordCalibration:
             "posterior_deviance": self.deviance,
             "assumptions": [asdict(a) for a in ASSUMPTIONS],
             "parameters": [p.row() for p in self.parameters],
-            "labels": {lab: list(self.labelled(lab)) for lab in LABELS},
+            "labels": {lab: list(self.labelled(lab)) for lab in (*LABELS, UNDETERMINED)},
             "predictive_checks": list(self.checks),
             "excluded": [{"id": i, "reason": r} for i, r in self.excluded],
         }
@@ -777,11 +786,12 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
                                                 np.random.default_rng([seeds[2], 1])).items():
                 without[n][fam] = _relative(ratio, null)
     reports = []
+    ess = float(1.0 / np.sum(run.weights**2))
     for n, ((lo, hi), med, (plo, phi), ratio, null) in main.items():
         rel = _relative(ratio, null)
-        label = _label(rel, s)
+        label = _label(rel, s) if ess >= s.min_ess else UNDETERMINED
         by: tuple[str, ...] = ()
-        if label != LABELS[2] and without[n]:
+        if label in LABELS[:2] and without[n]:
             rank = LABELS.index(label)
             by = tuple(f for f, r in without[n].items()
                        if LABELS.index(_label(r, s)) > rank or r - rel >= 0.15)
@@ -801,7 +811,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         as_of=as_of, model=s.model, settings=s, families=fams,
         observations=forward.record.size(), excluded=forward.record.excluded,
         populations=run.populations, simulations=run.simulations,
-        points=points, weights=run.weights, ess=float(1.0 / np.sum(run.weights**2)),
+        points=points, weights=run.weights, ess=ess,
         game_point=np.array([int(p["g"]) for p in run.particles], dtype=np.int64),
         game_pool=game_pool, deviance=dev_final, parameters=tuple(reports), checks=checks,
         key=key)

@@ -29,6 +29,7 @@ README = HERE / "README.md"
 MODULES: dict[str, str] = {
     "evidence": "bench.evidence_bench",
     "game": "bench.game_bench",
+    "game_v2": "bench.game_v2_bench",
     "propositions": "bench.propositions_bench",
     "bargain": "bench.bargain_bench",
     "sim": "bench.sim_bench",

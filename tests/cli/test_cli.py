@@ -136,3 +136,28 @@ def test_one_parameter_in_full_with_its_evidence(capsys):
 def test_unknown_parameter_names_close_ones(capsys):
     code, _, err = run(capsys, "params", "atack_rate")
     assert code == 2 and "'atack_rate'" in err and "attack_rate" in err
+
+
+def test_tables_fit_80_columns_without_cutting_text():
+    from rich.table import Table
+
+    from qpq.cli._common import _FittingConsole
+
+    headers = ["policy", "expected_attacks_china", "expected_attacks_nationals",
+               "recognised_ever", "engaged_share", "militants_border", "iskp_strength"]
+    table = Table(title="Policies")
+    for h in headers:
+        table.add_column(h)
+    table.add_row("boycott", "32.3", "5.1", "0", "0", "244", "0.408")
+    table.add_row("engage_no_promise", "32.3", "17.1", "0.37", "1", "244", "0.408")
+    import io
+
+    con = _FittingConsole(width=80, record=True, file=io.StringIO())
+    con.print(table)
+    text = con.export_text()
+    assert "…" not in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for h in headers:                        # every header word, whole, somewhere
+        for word in h.split("_"):
+            assert word in text
+    assert "engage_no_promise" in text       # names are not broken where they can fit

@@ -118,3 +118,28 @@ def test_policies_share_experiments_and_seeds(setup, tiny):
     assert np.array_equal(both["conditional"]["china_security"],
                           alone["conditional"]["china_security"])
 
+
+
+def test_model_v2_comparison_runs_each_lever_on_its_committed_table(case, tiny):
+    from qpq.explore._studies import run_comparison
+    from qpq.sim import relationship_tables
+
+    levers = ("boycott", "engage_reward_if_suppressed")
+    res = run_comparison(case, tiny, n=4, levers=levers, model="v2")
+    assert res.to_json()["model"] == "v2"
+    # the same numbers straight from the simulator, on each lever's relationship table
+    setup = model_setup(case, tiny, model="v2")
+    d = make_design(tiny, "lhs", 4)
+    pool = _pool(setup, d.values)
+    tables = relationship_tables(pool, setup.timeline.v2_regimes()[0], 4, levers)
+    stats = (WindowStat("militants_iskp", "militants_iskp", setup.first, setup.last, "final"),)
+    ps, ph = pool.values["prior_sincere"], pool.values["p_high_capacity"]
+    w = [ps * ph, ps * (1 - ph), (1 - ps) * ph, (1 - ps) * (1 - ph)]
+    for lever in levers:
+        runs = [simulate(RunSpec(timeline=setup.timeline, pool=pool, table=tables[lever],
+                                 policy=lever, n=4 * tiny.replicates, seed=block_seed(7, 0),
+                                 stats=stats, forced_type=t)).stats for t in range(4)]
+        want = sum(w[t] * runs[t]["militants_iskp"].reshape(4, -1).mean(axis=1)
+                   for t in range(4))
+        np.testing.assert_allclose(res.values[lever]["militants_iskp"], want, rtol=1e-12)
+    assert tables["boycott"].moves == (0,)

@@ -130,3 +130,18 @@ def test_relationship_at_a_date_is_the_simulators_stage_game() -> None:
     assert res.exit_code == 0, res.output
     direct = solve_relationship(params).to_json(0)
     assert json.loads(res.output)["china_value"] == pytest.approx(direct["china_value"])
+
+
+def test_solve_decodes_types_and_signals() -> None:
+    """The text names types and what China observed in words, with the codes beside them."""
+    from qpq.game import FULL_GAME
+
+    res = runner.invoke(app, ["solve"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    for t in FULL_GAME.types:
+        assert f"{t.description} ({t.label})" in text
+    descriptions = {s.description for s in FULL_GAME.signals}
+    assert len(descriptions) == len(FULL_GAME.signals)          # each code its own words
+    for s in FULL_GAME.signals:
+        assert f"({s.label})" in text

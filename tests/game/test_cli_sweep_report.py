@@ -38,7 +38,28 @@ def test_sweep_json_and_figures(tmp_path: Path) -> None:
     assert json.loads(spec.read_text(encoding="utf-8"))["layer"]
 
 
+def test_sweep_model_v2_table_json_and_figure(tmp_path: Path) -> None:
+    # δ 0.9 and 1.0 (no finite value: not solved) against ISKP's pull 0 and 3: at the
+    # defaults a mixed and a pure cell
+    args = ["sweep", "--model", "v2", "--x", "quarterly_discount", "--y", "iskp_pull",
+            "--n", "2", "--workers", "1"]
+    out = tmp_path / "v2.svg"
+    res = runner.invoke(app, [*args, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "how found (share of the solved points): pure 50.0%; mixed 50.0%" in text
+    assert "regret where mixed: median" in text and "δ = 1): 50.0% of the grid" in text
+    assert "model v2" in out.read_text(encoding="utf-8")
+    res = runner.invoke(app, [*args, "--json", "--pure-only"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["model"] == "v2" and doc["found_by"][0] == ["no fixed point (not traced)", None]
+    assert doc["label"][1][0].startswith("unrecognised Boycott") and doc["multiple"] is None
+
+
 @pytest.mark.parametrize(("args", "needle"), [
+    (["--x", "iskp_pull", "--y", "w_security", "--model", "v3"], "--model must be"),
+    (["--x", "iskp_pull", "--y", "w_security", "--pure-only"], "--model v2 only"),
     (["--x", "iskp_pull", "--y", "iskp_pull"], "must differ"),
     (["--x", "iskp_pull", "--y", "bogus"], "not a parameter of the game"),
     (["--x", "iskp_pull", "--y", "w_security", "--n", "1"], "--n must lie"),

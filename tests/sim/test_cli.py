@@ -26,6 +26,8 @@ def test_run_json_compares_policies(capsys, tmp_path):
     ("run", "--set", "iskp_pull=9"),
     ("run", "--set", "no_such=1"),
     ("backcast", "--policy", "appease"),
+    ("backcast", "--model", "v3"),
+    ("forecast", "--as-of", "2025-06-30", "--until", "2026-06-30", "--model", "v3"),
 ])
 def test_bad_input_exits_2(capsys, args):
     code, out, err = run_cli(capsys, "sim", *args)
@@ -82,3 +84,25 @@ def test_calibrate_bad_input_exits_2(capsys, tmp_path, args):
         args = ()
     code, out, err = run_cli(capsys, *base, *args)
     assert code == 2 and out == "" and "error:" in err
+
+
+@pytest.mark.parametrize("coopt", [False, True])
+def test_run_model_v2_fixed_policies(capsys, coopt):
+    code, out, _ = run_cli(capsys, "sim", "run", "--model", "v2", "--policy", "boycott",
+                           "--policy", "recognise", "--n", "256", "--start", "2022-01-01",
+                           "--until", "2022-12-31", "--window-start", "2022-01-01", "--json",
+                           *(("--coopt",) if coopt else ()))
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["model"] == "v2" and set(doc["policies"]) == {"boycott", "recognise"}
+    assert ("coopt" in doc["efforts"]) is coopt
+    assert doc["policies"]["boycott"]["recognised_ever"] == 0.0
+    assert doc["policies"]["boycott"]["engaged_share"] == 0.0
+    assert doc["policies"]["recognise"]["engaged_share"] == 1.0
+
+
+def test_run_unknown_model_exits_2(capsys):
+    code, out, err = run_cli(capsys, "sim", "run", "--model", "v3")
+    assert code == 2 and out == "" and "--model" in err
+    code, out, err = run_cli(capsys, "sim", "run", "--coopt")
+    assert code == 2 and out == "" and "model v2 only" in err

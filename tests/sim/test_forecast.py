@@ -45,9 +45,10 @@ def test_forecast_is_deterministic_and_policy_sensitive(case, cal):
     b = forecast(case, cal, UNTIL, n=2048, seed=3)
     assert a.events == b.events
     boycott = forecast(case, cal, UNTIL, n=2048, seed=3, policy="boycott")
-    # a boycotting China never holds recognition it has not already given
+    # a boycotting China never recognises, and the forecast starts where the record stands:
+    # China had not recognised the Taliban by mid-2025
     p = boycott.events["china_recognizes_de_jure"]
-    assert p["probability"] == pytest.approx(p["already_at_start"])
+    assert p["probability"] == 0.0 and p["already_at_start"] == 0.0
     np.testing.assert_array_equal(a.sim.type_index, boycott.sim.type_index)   # CRN
 
 
@@ -114,3 +115,44 @@ def test_event_values_known_answers():
     gone = event_values(stats, np.full(4, 100.0))
     assert gone["militants_eliminated"]["probability"] == 1.0
     assert gone["militants_at_border_share"]["expected"] is None
+
+
+def test_forecast_starts_from_what_was_true(case, cal):
+    """Histories in which China had recognised before the as-of date are dropped (issue 17)."""
+    from qpq.sim._forecast import known_state
+
+    known = known_state(case, AS_OF)
+    assert known.china_recognised is False             # the record has no such event
+    recognised = np.asarray(cal.particles.arrays["recognised"], dtype=bool)
+    res = forecast(case, cal, UNTIL, n=3000, seed=1)
+    doc = res.to_json()
+    assert doc["calibration"]["conditioned_on"] == {"as_of": "2025-06-30",
+                                                   "china_recognised": False}
+    assert doc["calibration"]["particles_kept"] == int((~recognised).sum())
+    rec = doc["events"]["china_recognizes_de_jure"]
+    assert rec["already_at_start"] == 0.0
+    lo, hi = rec["interval_90_monte_carlo"]
+    assert lo <= rec["probability"] <= hi
+    plo, phi = rec["interval_90_parameters"]
+    assert 0.0 <= plo <= phi <= 1.0
+    for key in ("interval_90_monte_carlo", "interval_90_parameters"):
+        assert key in doc["events"]["militants_eliminated"]
+
+
+def test_a_record_event_of_recognition_changes_the_known_state(case):
+    """An event of recognition between China and the Taliban, dated before the as-of date,
+    makes China's recognition known; one dated after it does not."""
+    from dataclasses import replace
+
+    from qpq.case import Event
+    from qpq.sim._forecast import known_state
+
+    def with_event(day: str) -> object:
+        ev = Event.model_validate({"id": "ev-test-recognition", "date": day,
+                                   "type": "recognition", "actors": ["china", "taliban"],
+                                   "title": "test", "summary": "test",
+                                   "sources": ["roggio-2024-lwj"]})
+        return replace(case, events=(*case.events, ev))
+
+    assert known_state(with_event("2024-01-10"), AS_OF).china_recognised is True
+    assert known_state(with_event("2025-09-10"), AS_OF).china_recognised is False

@@ -98,8 +98,9 @@ def test_the_simulator_realises_the_games_values(run) -> None:
             assert abs(tal.mean() - rel.taliban_value[k, 0, t]) <= 4 * se_t + 1e-9, (k, t)
 
 
-def test_v2_runs_only_the_equilibrium_policy(run) -> None:
+def test_a_fixed_policy_needs_its_own_table(run) -> None:
     pool, table, _ = run
     spec = RunSpec(timeline=_timeline(), pool=pool, table=table, policy="boycott", n=10, seed=1)
-    with pytest.raises(BadInputError, match="equilibrium policy only"):
+    with pytest.raises(BadInputError, match="needs a relationship table solved for China's "
+                       r"first moves \(0,\)"):
         simulate(spec)

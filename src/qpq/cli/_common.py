@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rich.console import Console
+from rich.table import Table
 
 from qpq.errors import BadInputError
 
-__all__ = ["GROUP_HELP", "console", "err_console", "parse_assignments", "print_json", "progress",
-           "to_jsonable"]
+__all__ = ["GROUP_HELP", "console", "err_console", "fit_table", "parse_assignments", "print_json",
+           "progress", "to_jsonable"]
 
 GROUP_HELP: dict[str, str] = {
     "evidence": "Query and audit the evidence base (the case file).",
@@ -38,8 +39,69 @@ The root lists the groups from here without importing them (``qpq --help`` stays
 group's own ``typer.Typer`` takes its help from here too.
 """
 
-console = Console()
-err_console = Console(stderr=True)
+class _FittingConsole(Console):
+    """A console whose tables show every header and cell whole, at any terminal width.
+
+    Rich cuts what a narrow column cannot hold ("expecte…" for two different columns in an
+    80-column terminal), which leaves a reader guessing. Every table printed here folds
+    instead, a snake_case header breaks at its underscores (the JSON keeps the name), and a
+    table wider than the terminal drops its vertical lines and gives each column at least
+    its longest word, so words break only where even that does not fit.
+    """
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        for obj in objects:
+            if isinstance(obj, Table):
+                fit_table(obj, self.width)
+        super().print(*objects, **kwargs)
+
+
+def _words(text: object) -> list[str]:
+    return str(text).replace("_", " ").split() if isinstance(text, str) else []
+
+
+def fit_table(table: Table, width: int | None = None) -> Table:
+    """Fit ``table`` to ``width`` columns without cutting any text (see the console's doc)."""
+    for col in table.columns:
+        col.overflow = "fold" if col.overflow == "ellipsis" else col.overflow
+        if isinstance(col.header, str) and "_" in col.header and " " not in col.header:
+            col.header = col.header.replace("_", " ")
+    if width is None or not table.columns or not table.row_count:
+        return table
+    head = [max((len(w) for w in _words(col.header)), default=1) for col in table.columns]
+    full = [max([len(str(col.header))] + [len(str(c)) for c in col.cells])
+            for col in table.columns]
+    natural = [max([h] + [len(str(c)) for c in col.cells]) for h, col
+               in zip(head, table.columns, strict=True)]
+    need = [max([h] + [max((len(w) for w in str(c).split()), default=0) for c in col.cells])
+            for h, col in zip(head, table.columns, strict=True)]     # names stay whole
+    n = len(natural)
+    if sum(full) + 3 * n + 1 <= width:
+        return table                    # fits as it is
+    if sum(natural) + 3 * n + 1 <= width:
+        # fits with lines if headers wrap: share what is left in proportion to header length
+        spare = width - 3 * n - 1 - sum(natural)
+        excess = [f - m for f, m in zip(full, natural, strict=True)]
+        total = sum(excess) or 1
+        for col, m, e in zip(table.columns, natural, excess, strict=True):
+            col.width = min(m + (spare * e) // total, m + e)
+        return table
+    # Too wide with lines: drop them (two spaces between columns) and share what is left
+    # beyond each column's longest word in proportion to what the column would like.
+    table.box, table.padding, table.pad_edge = None, (0, 1), False
+    table.header_style = "bold underline"
+    room = width - 2 * n + 2
+    if sum(need) > room:
+        return table                    # nothing fits whole: rich folds inside words
+    spare, excess = room - sum(need), [a - b for a, b in zip(natural, need, strict=True)]
+    total = sum(excess) or 1
+    for col, m, e in zip(table.columns, need, excess, strict=True):
+        col.width = min(m + (spare * e) // total, m + e)
+    return table
+
+
+console = _FittingConsole()
+err_console = _FittingConsole(stderr=True)
 
 T = TypeVar("T")
 

@@ -261,12 +261,16 @@ def compare_command(
     executor: ExecutorOpt = "auto",
     scheduler: SchedulerOpt = None,
     chart: ChartOpt = None,
+    model: Annotated[str, typer.Option(
+        "--model", help="v1: the one-round game each quarter; v2: the repeated relationship "
+        "(each lever's table solved with China committed to it)")] = "v1",
     case_dir: CaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Policy comparison: every lever over the same experiments; robustness metrics.
 
-    Example: ``qpq explore compare deal-under-uncertainty --json``
+    Example: ``qpq explore compare deal-under-uncertainty --json``; model v2:
+    ``qpq explore compare deal-under-uncertainty --model v2 --n 8``
     """
     from qpq.explore import executor_for, policy_chart, policy_names, regret_chart, run_comparison
 
@@ -274,10 +278,12 @@ def compare_command(
         if name not in policy_names():
             raise BadInputError(f"--lever: unknown policy {name!r}; allowed: "
                                 + ", ".join(policy_names()))
+    if model not in ("v1", "v2"):
+        raise BadInputError(f"--model: unknown model {model!r}; allowed: v1, v2")
     case, study = _load(scenario, case_dir)
     with executor_for(workers, executor, scheduler) as ex:
         res = run_comparison(case, study, n=n, levers=lever, workers=workers, executor=ex,
-                             on_progress=_progress(not json_out))
+                             on_progress=_progress(not json_out), model=model)
     if chart is not None:
         folder = chart if chart.suffix == "" else chart.parent
         for c in res.comparisons:

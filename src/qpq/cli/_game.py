@@ -7,6 +7,7 @@ Examples::
     qpq game export --format efg --out qpq.efg
     qpq game export --first-move "Engage[reward_if_suppressed]" --reduced --out small.efg
     qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out phase.png
+    qpq game sweep --model v2 --x quarterly_discount --y iskp_pull --n 8
     qpq game propositions --n 2000 --seed 2024
     qpq game relationship --at 2023-06-30
 """
@@ -109,23 +110,30 @@ def _print(sol: GameSolution) -> None:
         st = sol.structure
         on = eq.continuations[st.first_moves.index(eq.first_move)]
         table = Table(title=f"Selected PBE: China plays {escape(eq.first_move.label)}")
-        table.add_column("type")
-        table.add_column("effort")
+        table.add_column("Taliban type")
+        table.add_column("effort (probability)")
         for i, t in enumerate(st.types):
-            table.add_row(t.label, ", ".join(f"{e.label}={p:.3g}" for e, p in zip(
-                st.efforts, on.taliban[i], strict=True) if p > 0))
+            table.add_row(f"{t.description} ({t.label})", ", ".join(
+                f"{e.label}={p:.3g}" for e, p in zip(st.efforts, on.taliban[i], strict=True)
+                if p > 0))
         console.print(table)
         acts = st.actions(eq.first_move)
-        table = Table(title="China's final move by signal (with posterior P(sincere))")
-        table.add_column("information set")
+        table = Table(title=f"China's final move after {escape(eq.first_move.label)}, by what "
+                            "it observed (with its posterior P(sincere))")
+        table.add_column("China observed")
         table.add_column("action")
         table.add_column("P(sincere)")
         for k, sig in enumerate(st.signals):
             label = st.china_infoset(eq.first_move, sig)
             post = sum(v for t, v in eq.beliefs[label].items() if t.startswith("S"))
-            table.add_row(escape(label), ", ".join(f"{a.value}={p:.3g}" for a, p in zip(
-                acts, on.china[k], strict=True) if p > 0), f"{post:.3f}")
+            table.add_row(f"{escape(sig.description)} ({escape(sig.label)})", ", ".join(
+                f"{a.value}={p:.3g}" for a, p in zip(acts, on.china[k], strict=True) if p > 0),
+                f"{post:.3f}")
         console.print(table)
+        console.print("[dim]Codes (kept in --json): S/I sincere/insincere, H/L high/low "
+                      "capacity; s1/s0 suppression seen or not, d1/d0 a defection or not, "
+                      "rclose/rfar the UN report; an information set is "
+                      "C|<first move>,<signal>.[/dim]")
         out = eq.outcome
         console.print(f"P(recognised)={out['p_recognised']:.3f}  P(suppressed)="
                       f"{out['p_suppressed']:.3f}  P(defection)={out['p_defected']:.3f}  "
@@ -246,11 +254,19 @@ def sweep_command(
         "--workers", help="worker processes (default: up to 2)")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print one JSON document (the "
                                            "grids, by label name)")] = False,
+    model: Annotated[str, typer.Option(
+        "--model", help="v1: the one-round game; v2: the repeated relationship "
+        "(qpq game relationship at every grid point; far slower, try --n 10)")] = "v1",
+    pure_only: Annotated[bool, typer.Option(
+        "--pure-only", help="v2: skip the logit tracing where policy iteration finds no "
+        "pure fixed point (those points are marked, not solved)")] = False,
 ) -> None:
     """Phase diagram: the selected equilibrium's label over a grid of two parameters.
 
-    Example: ``qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out p.png``
+    Example: ``qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out p.png``;
+    model v2: ``qpq game sweep --model v2 --x quarterly_discount --y iskp_pull --n 8``
     """
+    import numpy as np
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from qpq.game.analysis import OUTSIDE, phase_diagram
@@ -260,6 +276,10 @@ def sweep_command(
         raise BadInputError(f"--n must lie in [2, 1000], got {n}")
     if workers is not None and workers < 1:
         raise BadInputError(f"--workers must be at least 1, got {workers}")
+    if model not in ("v1", "v2"):
+        raise BadInputError(f"--model must be v1 or v2, got {model!r}")
+    if pure_only and model != "v2":
+        raise BadInputError("--pure-only applies to --model v2 only")
     registry = ParameterRegistry.load(case)
     overrides = parse_assignments(sets or [])
     with Progress(TextColumn("sweeping"), BarColumn(), MofNCompleteColumn(),
@@ -270,7 +290,7 @@ def sweep_command(
             bar.update(task, completed=k)
 
         diagram = phase_diagram(registry, x, y, n, overrides=overrides, workers=workers,
-                                on_chunk=done)
+                                on_chunk=done, model=model, mixed=not pure_only)
     saved = None
     if out is not None:
         from qpq.report import phase_chart
@@ -289,9 +309,23 @@ def sweep_command(
     for label, share in sorted(diagram.shares().items(), key=lambda kv: -kv[1]):
         table.add_row(escape(label), f"{share:.1%}")
     console.print(table)
-    console.print(f"multiple PBE paths: {diagram.multiple[solved].mean():.1%} of the grid; "
-                  f"first-move ties: {diagram.tie[solved].mean():.1%}; outside the spec's "
-                  f"orderings: {(~solved).mean():.1%}")
+    if diagram.model == "v2" and diagram.found_by is not None and diagram.regret is not None:
+        from qpq.game.analysis import FOUND_BY, LABEL_KEY
+
+        mixed = diagram.found_by == FOUND_BY.index("mixed")
+        console.print("how found (share of the solved points): " + "; ".join(
+            f"{k} {(diagram.found_by[solved] == i).mean():.1%}"
+            for i, k in enumerate(FOUND_BY) if (diagram.found_by[solved] == i).any())
+            + f"; not solved (an ordering broken, or δ = 1): {(~solved).mean():.1%} of the "
+            "grid")
+        if mixed.any():
+            console.print(f"regret where mixed: median {np.median(diagram.regret[mixed]):.3g}, "
+                          f"max {diagram.regret[mixed].max():.3g} (payoff units)")
+        console.print(f"[dim]{escape(LABEL_KEY)}[/dim]")
+    else:
+        console.print(f"multiple PBE paths: {diagram.multiple[solved].mean():.1%} of the "
+                      f"grid; first-move ties: {diagram.tie[solved].mean():.1%}; outside the "
+                      f"spec's orderings: {(~solved).mean():.1%}")
     console.print(f"defaults ({x}={diagram.default_point[0]:g}, "
                   f"{y}={diagram.default_point[1]:g}): {escape(str(diagram.default_label))}")
     console.print(f"solved in {diagram.seconds:.2f} s"

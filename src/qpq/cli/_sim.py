@@ -8,6 +8,7 @@ Examples::
     qpq sim calibrate --as-of 2024-06-30 --json
     qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json
     qpq sim forecast --as-of 2025-06-30 --until 2027-12-31 --policy conditional --n 50000
+    qpq sim run --model v2 --policy boycott --policy equilibrium --n 2000
     qpq sim propositions --n 4096
     qpq sim backtest --json
     qpq sim backtest --origins 2020-06-30,2022-06-30 --horizon 6m --draws 64 --n 2000
@@ -49,6 +50,15 @@ WorkersOpt = Annotated[int, typer.Option("--workers", help="worker processes", m
 DrawsOpt = Annotated[int, typer.Option("--draws", help="calibration: parameter draws", min=1)]
 RepsOpt = Annotated[int, typer.Option("--replicates", help="calibration: scenarios per draw",
                                       min=1)]
+ModelOpt = Annotated[str, typer.Option(
+    "--model", help="v1: the one-round game each quarter; v2: the repeated relationship "
+    "(docs/model-dynamics.md §7.2, §7.9)")]
+
+
+def _model(name: str) -> str:
+    if name not in ("v1", "v2"):
+        raise BadInputError(f"--model: unknown model {name!r}; allowed: v1, v2")
+    return name
 
 
 def _date(text: str, option: str) -> dt.date:
@@ -93,12 +103,16 @@ def run_command(
     charts: Annotated[Path | None, typer.Option("--charts", help="write fan charts (HTML) "
                                                 "here", file_okay=False)] = None,
     workers: WorkersOpt = 1,
+    model: ModelOpt = "v1",
+    coopt: Annotated[bool, typer.Option("--coopt", help="model v2: the Taliban may also "
+                                        "co-opt the militants (a fourth effort)")] = False,
     case_dir: CaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Trajectories of the key states under China's policies (common random numbers).
 
-    Example: ``qpq sim run --policy engage_no_promise --policy boycott --n 2000 --json``
+    Example: ``qpq sim run --policy engage_no_promise --policy boycott --n 2000 --json``;
+    model v2: ``qpq sim run --model v2 --policy boycott --policy equilibrium --n 2000``
     """
     import numpy as np
 
@@ -113,7 +127,7 @@ def run_command(
         until=_date(until, "--until") if until else None, n=n, seed=seed, draws=draws,
         overrides=parse_assignments(set_ or []),
         window_start=_date(window, "--window-start") if window else None,
-        workers=workers, out_dir=out).for_case(case)
+        workers=workers, out_dir=out, model=_model(model), coopt=coopt).for_case(case)
     request.check()
     first, last, window_start = request.dates()
     pool, results = run_policies(case, request, _progress(not json_out))
@@ -129,6 +143,12 @@ def run_command(
            "note": f"militant head counts and attack counts after {case.run.takeover.year} are "
                    + UNCALIBRATED,
            "out": str(out) if out else None}
+    if model != "v1":
+        # v1 stays the default and its documents (and golden outputs) unchanged
+        doc["model"] = model
+        from qpq.game import ALL_EFFORTS, EFFORTS
+
+        doc["efforts"] = [e.label for e in (ALL_EFFORTS if coopt else EFFORTS)]
     if charts is not None:
         from qpq.sim import fan_chart, trajectory_chart
 
@@ -145,7 +165,7 @@ def run_command(
         print_json(doc)
         return
     table = Table(title=f"Policies, {window_start}..{last} ({n} scenarios each; "
-                        f"parameters: {pool.origin})")
+                        f"parameters: {pool.origin}; model {model})")
     cols = ("expected_attacks_china", "expected_attacks_nationals", "recognised_ever",
             "engaged_share", "militants_border", "iskp_strength")
     table.add_column("policy")
@@ -168,7 +188,8 @@ def backcast_command(
     out: Annotated[Path | None, typer.Option("--out", help="write the accepted parameter "
                                              "sets and the table here", file_okay=False)
                    ] = None,
-    workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
+    workers: WorkersOpt = 1, model: ModelOpt = "v1", case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Calibrate to the stylised facts known by --as-of and show how each is matched.
 
@@ -183,7 +204,7 @@ def backcast_command(
     case = load_case(case_dir)
     cut = _date(as_of, "--as-of") if as_of else case.run.backcast_as_of
     cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed, policy=policy,
-                    workers=workers, on_progress=_progress(not json_out))
+                    workers=workers, on_progress=_progress(not json_out), model=_model(model))
     if out is not None:
         import json
 
@@ -315,7 +336,8 @@ def forecast_command(
     n: Annotated[int, typer.Option("--n", help="forecast scenarios", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,
     seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
-    workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
+    workers: WorkersOpt = 1, model: ModelOpt = "v1", case_dir: CaseOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Forecast the events of the window from the calibrated ensemble.
 
@@ -328,7 +350,7 @@ def forecast_command(
     case = load_case(case_dir)
     check_window(cut, end, policy, n, start=case.run.start)
     cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed,
-                    workers=workers, on_progress=_progress(not json_out))
+                    workers=workers, on_progress=_progress(not json_out), model=_model(model))
     res = forecast(case, cal, end, policy=policy, n=n, seed=seed, workers=workers)
     if json_out:
         print_json(res.to_json())
@@ -339,10 +361,24 @@ def forecast_command(
     for name, e in res.events.items():
         value = {k: v for k, v in e.items() if k not in ("kind", "unit", "calibrated", "label",
                                                          "facts")}
-        table.add_row(name, ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                                      for k, v in value.items()), e["label"])
+        table.add_row(name, ", ".join(f"{k}={_short(v)}" for k, v in value.items()),
+                      e["label"])
     console.print(table)
+    kept = res.calibration
+    held = kept["conditioned_on"]["china_recognised"]
+    console.print(f"Starts from the record at {res.as_of}: China "
+                  f"{'held' if held else 'had not given'} de jure recognition "
+                  f"({kept['particles_kept']} of {kept['particles']} calibrated "
+                  "histories agree and are kept); events are new in the window.")
     console.print("Facts used: " + (", ".join(cal.used_facts) or "none"))
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_short(x) for x in v) + "]"
+    return str(v)
 
 
 def _horizon(text: str) -> int:

@@ -53,7 +53,9 @@ from qpq.game import TYPES, type_prior
 from qpq.parallel import ChunkExecutor, InProcess, map_ordered
 from qpq.sim import (
     BLOCK_SIZE,
+    ContinuationTable,
     ParameterPool,
+    RelationshipTable,
     RunSpec,
     Statistic,
     Timeline,
@@ -62,6 +64,7 @@ from qpq.sim import (
     build_timeline,
     moves_for,
     quarter_of,
+    relationship_tables,
     simulate,
 )
 
@@ -108,6 +111,9 @@ class ModelSetup:
         Lookup grid, scenarios per experiment and type, study seed.
     outcomes
         Outcome names to compute.
+    model
+        ``v1`` (the one-round game each quarter) or ``v2`` (the repeated relationship: one
+        relationship table per distinct commitment of China, docs/model-dynamics.md §7.9).
     """
 
     timeline: Timeline
@@ -119,6 +125,7 @@ class ModelSetup:
     replicates: int
     seed: int
     outcomes: tuple[str, ...]
+    model: str = "v1"
 
     @property
     def stats(self) -> tuple[WindowStat, ...]:
@@ -130,14 +137,14 @@ class ModelSetup:
         return tuple(seen.values())
 
 
-def model_setup(case: Case, study: Study, outcomes: Sequence[str] | None = None
-                ) -> ModelSetup:
+def model_setup(case: Case, study: Study, outcomes: Sequence[str] | None = None,
+                model: str = "v1") -> ModelSetup:
     """The :class:`ModelSetup` of ``study`` (its outcomes unless ``outcomes`` is given)."""
     timeline = build_timeline(case, study.start, study.until)
     first = max(quarter_of(study.window_start), timeline.start)
     names = tuple(outcomes) if outcomes is not None else tuple(o.name for o in study.outcomes)
     return ModelSetup(timeline, dict(study.base), study.names, first, timeline.stop - 1,
-                      study.grid_size, study.replicates, study.seed, names)
+                      study.grid_size, study.replicates, study.seed, names, model)
 
 
 @dataclass(frozen=True)
@@ -215,8 +222,14 @@ def evaluate_block(setup: ModelSetup, values: FloatArray, group_size: int, block
     if k > BLOCK_SIZE:
         raise ValueError(f"a block holds at most {BLOCK_SIZE} noise indices")
     pool = _pool(setup, values)
-    table = build_table(pool, setup.timeline.regimes, setup.grid_size, moves_for(policies),
-                        distinct_on=TABLE_PARAMETERS)
+    tables: Mapping[str, ContinuationTable | RelationshipTable]
+    if setup.model == "v2":
+        tables = relationship_tables(pool, setup.timeline.v2_regimes()[0], setup.grid_size,
+                                     policies)
+    else:
+        table = build_table(pool, setup.timeline.regimes, setup.grid_size, moves_for(policies),
+                            distinct_on=TABLE_PARAMETERS)
+        tables = dict.fromkeys(policies, table)
     stats = setup.stats
     years = (setup.last - setup.first + 1) / 4.0
     window = setup.last - setup.first + 1
@@ -225,10 +238,15 @@ def evaluate_block(setup: ModelSetup, values: FloatArray, group_size: int, block
     out = {p: {o: np.empty(m) for o in setup.outcomes} for p in policies}
     for layer in range(group_size):
         rows = np.arange(layer, m, group_size)
-        lpool, ltable = pool.take(rows), table.take(rows)
+        lpool = pool.take(rows)
         ps, ph = lpool.values["prior_sincere"], lpool.values["p_high_capacity"]
         weights = type_prior(ps, ph).T                                  # (T, k)
+        taken: dict[int, ContinuationTable | RelationshipTable] = {}
         for policy in policies:
+            whole = tables[policy]
+            if id(whole) not in taken:           # policies sharing a table take it once
+                taken[id(whole)] = whole.take(rows)
+            ltable = taken[id(whole)]
             acc = {o: np.zeros(k) for o in setup.outcomes}
             for t in range(len(TYPES)):
                 spec = RunSpec(timeline=setup.timeline, pool=lpool, table=ltable,

@@ -73,9 +73,9 @@ def _check_cost(policies: Sequence[str], design: Design) -> None:
 
 def _run(case: Case, study: Study, design: Design, policies: Sequence[str],
          outcomes: Sequence[str], workers: int, executor: ChunkExecutor | None,
-         on_progress: Progress | None) -> Evaluation:
+         on_progress: Progress | None, model: str = "v1") -> Evaluation:
     _check_cost(policies, design)
-    setup = model_setup(case, study, outcomes)
+    setup = model_setup(case, study, outcomes, model)
     if executor is not None:
         return evaluate(setup, design, policies, executor=executor, on_block=on_progress)
     with executor_for(workers) as ex:
@@ -159,12 +159,16 @@ def settings(study: Study) -> dict[str, Any]:
 
 def run_lhs(case: Case, study: Study, policies: Sequence[str], *, n: int | None = None,
             outcomes: Sequence[str] | None = None, workers: int = 1,
-            executor: ChunkExecutor | None = None, on_progress: Progress | None = None
-            ) -> tuple[Design, Evaluation]:
-    """The study's Latin hypercube (size ``n``) under ``policies``, same random numbers."""
+            executor: ChunkExecutor | None = None, on_progress: Progress | None = None,
+            model: str = "v1") -> tuple[Design, Evaluation]:
+    """The study's Latin hypercube (size ``n``) under ``policies``, same random numbers.
+
+    ``model``: ``v1`` or ``v2`` (the repeated relationship; :class:`ModelSetup`).
+    """
     design = make_design(study, "lhs", n)
     names = tuple(outcomes) if outcomes else tuple(o.name for o in study.outcomes)
-    return design, _run(case, study, design, policies, names, workers, executor, on_progress)
+    return design, _run(case, study, design, policies, names, workers, executor, on_progress,
+                        model)
 
 
 @dataclass(frozen=True)
@@ -243,34 +247,42 @@ class ComparisonStudy:
     comparisons: tuple[Comparison, ...]
     values: Mapping[str, Mapping[str, FloatArray]]
     seconds: float
+    model: str = "v1"
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-ready dict (without the raw outcomes)."""
-        return {"scenario": self.scenario, "levers": list(self.levers),
-                "design": dict(self.design), "seconds": self.seconds,
-                "outcomes": [c.to_json() for c in self.comparisons]}
+        """JSON-ready dict (without the raw outcomes); ``model`` only when not v1's."""
+        doc = {"scenario": self.scenario, "levers": list(self.levers),
+               "design": dict(self.design), "seconds": self.seconds,
+               "outcomes": [c.to_json() for c in self.comparisons]}
+        if self.model != "v1":
+            doc["model"] = self.model
+        return doc
 
 
 def run_comparison(case: Case | None, study: Study, *, n: int | None = None,
                    levers: Sequence[str] | None = None, workers: int = 1,
                    executor: ChunkExecutor | None = None, on_progress: Progress | None = None,
-                   lhs: tuple[Design, Evaluation] | None = None) -> ComparisonStudy:
+                   lhs: tuple[Design, Evaluation] | None = None, model: str = "v1"
+                   ) -> ComparisonStudy:
     """Robustness metrics of every lever (default: the study's) on one Latin hypercube.
 
     ``lhs`` reuses a design already evaluated under the levers; ``case`` is needed only
-    without it.
+    without it. ``model``: ``v1`` or ``v2`` (the repeated relationship, every lever's
+    table solved with China committed to it).
     """
+    if model not in ("v1", "v2"):
+        raise BadInputError(f"unknown model {model!r}; allowed: v1, v2")
     t0 = time.perf_counter()
     chosen = tuple(levers) if levers else study.levers
     if lhs is None:
         if case is None:
             raise ValueError("run_comparison needs a case or an evaluated design (lhs)")
         lhs = run_lhs(case, study, chosen, n=n, workers=workers, executor=executor,
-                      on_progress=on_progress)
+                      on_progress=on_progress, model=model)
     design, ev = lhs
     comparisons = tuple(
         compare_policies({p: ev[p][o.name] for p in chosen}, o.name, o.sign,
                          study.satisficing.get(o.name)) for o in study.outcomes)
     values = {p: dict(ev[p]) for p in chosen}
     return ComparisonStudy(study.id, chosen, design.describe(), comparisons, values,
-                           time.perf_counter() - t0)
+                           time.perf_counter() - t0, model)

@@ -34,7 +34,8 @@ quarter) and its Bayes posterior at the final move, which weighs the type-specif
 of what follows. The strategies do not depend on future beliefs (Markov in the status only):
 the value a belief gets is the value of committing to the stationary strategies chosen at
 that belief. The alternative, a value function on a belief grid (a Markov perfect
-equilibrium in (status, belief)), is recorded in docs/model-game.md (V1, §11) as the next step.
+equilibrium in (status, belief)), is recorded in docs/model-game.md (choice V1, §10) as the
+next step.
 
 Whether a recognised Taliban keep acting is a result: a type keeps its effort in state 1
 when the status it secures — China downgrading after signals that effort makes less likely —
@@ -445,20 +446,29 @@ def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
 
     s = (uniform(stages[0]), uniform(stages[1]))
     n = delta.shape[0]
+    everyone = np.arange(n)
     for lam in LAMBDAS:
         # each point stops moving at this λ once settled, so a point's path never depends
-        # on which other points share its batch
-        moving = np.ones(n, dtype=bool)
+        # on which other points share its batch; once a quarter of the rows evaluated has
+        # settled, only the moving ones are evaluated (same paths, less work)
+        rows, sub, d, ws = everyone, stages, delta, w
         for _ in range(inner):
-            q0, q1, *_ = _payoffs(stages, s, delta, w)
+            part = s if rows.size == n else (s[0].take(rows), s[1].take(rows))
+            q0, q1, *_ = _payoffs(sub, part, d, ws)
             new = (logit_step(q0, lam), logit_step(q1, lam))
-            moved = np.maximum(s[0].distance(new[0]), s[1].distance(new[1]))
-            moving &= moved >= 1e-9
-            if not moving.any():
+            moved = np.maximum(part[0].distance(new[0]), part[1].distance(new[1])) >= 1e-9
+            if not moved.any():
                 break
-            blended = (s[0].blend(new[0], step), s[1].blend(new[1], step))
-            rows = np.flatnonzero(moving)
-            s = (_put(s[0], rows, blended[0].take(rows)), _put(s[1], rows, blended[1].take(rows)))
+            keep = np.flatnonzero(moved)
+            blended = (part[0].blend(new[0], step), part[1].blend(new[1], step))
+            s = (_put(s[0], rows[keep], blended[0].take(keep)),
+                 _put(s[1], rows[keep], blended[1].take(keep)))
+            if keep.size <= 0.75 * rows.size:
+                # a settled row's strategies no longer change, so neither do its payoffs:
+                # it would stay settled if evaluated again
+                rows = rows[keep]
+                sub = (_take(stages[0], rows), _take(stages[1], rows))
+                d, ws = delta[rows], w[rows]
     return s
 
 
@@ -474,8 +484,13 @@ def solve_relationship(params: Mapping[str, ArrayLike], structure: GameStructure
         ``name -> array`` of every game parameter and ``quarterly_discount`` (δ < 1), one
         common length N (or 1).
     structure
-        The stage game in the unrecognised state: its types, China's first moves (which
-        must include Recognize) and whether the UN report is observed.
+        The stage game in the unrecognised state: its types, China's first moves and
+        whether the UN report is observed. The first moves are China's options while
+        unrecognised: all of them for the equilibrium; one for a China committed to a
+        fixed policy (the Taliban then best-respond to that commitment within the
+        relationship and China's final actions stay sequentially rational; the simulator's
+        fixed policies, docs/model-dynamics.md §7.9). Once recognised, China's first move is
+        Recognize (in force) whatever the structure lists.
     beliefs
         If given, (G,) values of ``prior_sincere``: every point at every belief, N·G rows
         (row i·G + g is point i at belief g).
@@ -495,8 +510,6 @@ def solve_relationship(params: Mapping[str, ArrayLike], structure: GameStructure
         responses (:mod:`qpq.game._relationship_mixed`); their largest regret is
         reported in ``regret``.
     """
-    if _RECOGNIZE not in structure.first_moves:
-        raise ValueError("the relationship's stage game needs Recognize among the first moves")
     flat = {k: np.asarray(v, dtype=float).reshape(-1) for k, v in params.items()}
     n0 = max(v.shape[0] for v in flat.values())
     flat = {k: np.broadcast_to(v, (n0,)).copy() for k, v in flat.items()}

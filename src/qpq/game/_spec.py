@@ -81,6 +81,12 @@ class TalibanType:
         """``S,H``, ``S,L``, ``I,H`` or ``I,L``."""
         return f"{'S' if self.sincere else 'I'},{'H' if self.high_capacity else 'L'}"
 
+    @property
+    def description(self) -> str:
+        """The code in words: ``sincere, high capacity`` and so on."""
+        return (f"{'sincere' if self.sincere else 'insincere'}, "
+                f"{'high' if self.high_capacity else 'low'} capacity")
+
     def __str__(self) -> str:
         return self.label
 
@@ -107,6 +113,16 @@ class Signal:
         if self.r_close is None:
             return base
         return base + (",rclose" if self.r_close else ",rfar")
+
+    @property
+    def description(self) -> str:
+        """The code in words: what China saw of suppression, defection and the UN report."""
+        parts = ["militants seen suppressed" if self.s else "no suppression seen",
+                 "a defection to ISKP" if self.d else "no defection"]
+        if self.r_close is not None:
+            parts.append("UN reports close Taliban–al-Qaeda ties" if self.r_close
+                         else "UN reports distant ties")
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,16 +96,26 @@ def phase_chart(d: PhaseDiagram, title: str | None = None) -> Any:
     names = np.array(d.label_names(), dtype=object)
     codes = d.label_index()
     rects = pd.DataFrame([{**r, "label": names[r["value"]]} for r in _runs(codes, xe, ye)])
-    present = [n for n in LABEL_COLOURS if n in set(rects["label"])]
+    found = set(rects["label"])
+    # v1's labels keep their colours; v2's strategy labels (and its "outside" name) take
+    # the palette in the order of their codes
+    colours = dict(LABEL_COLOURS)
+    colours[d.name_of(OUTSIDE)] = LABEL_COLOURS["outside the spec's orderings"]
+    extra = [n for n in d.label_names() if n in found and n not in colours]
+    colours.update({n: OKABE_ITO[k % len(OKABE_ITO)] for k, n in enumerate(extra)})
+    present = [n for n in colours if n in found]
+    colour = alt.Color("label:N", title="selected equilibrium",
+                       scale=alt.Scale(domain=present, range=[colours[n] for n in present]))
+    if d.model == "v2":
+        # v2's long strategy labels: one per line below the chart
+        colour = colour.legend(orient="bottom", direction="vertical", labelLimit=900)
     xs = alt.X("x0:Q", title=f"{d.x.name} ({d.x.unit})",
                scale=alt.Scale(domain=[float(xe[0]), float(xe[-1])], nice=False, zero=False))
     ys = alt.Y("y0:Q", title=f"{d.y.name} ({d.y.unit})",
                scale=alt.Scale(domain=[float(ye[0]), float(ye[-1])], nice=False, zero=False))
     layers = [alt.Chart(rects).mark_rect(clip=True, strokeWidth=0).encode(
         x=xs, x2="x1:Q", y=ys, y2="y1:Q",
-        color=alt.Color("label:N", title="selected equilibrium",
-                        scale=alt.Scale(domain=present,
-                                        range=[LABEL_COLOURS[n] for n in present])),
+        color=colour,
         tooltip=[alt.Tooltip("label:N"), alt.Tooltip("x0:Q", title=f"{d.x.name} from",
                                                       format=".3g"),
                  alt.Tooltip("y0:Q", title=d.y.name, format=".3g")])]
@@ -130,7 +140,8 @@ def phase_chart(d: PhaseDiagram, title: str | None = None) -> Any:
         x="x:Q", y="y:Q", text="text:N"))
     return alt.layer(*layers).resolve_scale(shape="independent").properties(
         width=360, height=300,
-        title=title or f"Selected equilibrium over {d.x.name} × {d.y.name}")
+        title=title or f"Selected equilibrium over {d.x.name} × {d.y.name}"
+        + (" (model v2: the repeated relationship)" if d.model == "v2" else ""))
 
 
 HOW_TO_READ = (

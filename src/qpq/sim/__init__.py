@@ -63,10 +63,12 @@ if TYPE_CHECKING:
     from qpq.sim._forecast import (
         EVENTS,
         ForecastResult,
+        KnownState,
         check_window,
         event_values,
         forecast,
         forecast_stats,
+        known_state,
     )
     from qpq.sim._lookup import (
         ContinuationTable,
@@ -79,6 +81,7 @@ if TYPE_CHECKING:
     from qpq.sim._policies import (
         SimPolicy,
         moves_for,
+        relationship_moves,
         resolve_policy,
     )
     from qpq.sim._policy_runs import (
@@ -109,6 +112,7 @@ if TYPE_CHECKING:
         BLOCK_SIZE,
     )
     from qpq.sim._tables import (
+        relationship_tables,
         table_for,
     )
     from qpq.sim._timeline import (
@@ -134,6 +138,7 @@ __all__ = [
     "ContinuationTable",
     "Fact",
     "ForecastResult",
+    "KnownState",
     "Override",
     "ParameterPool",
     "Particles",
@@ -164,6 +169,7 @@ __all__ = [
     "fan_chart",
     "forecast",
     "forecast_stats",
+    "known_state",
     "moves_for",
     "p1_boycott",
     "p3_capacity",
@@ -171,6 +177,8 @@ __all__ = [
     "p6_free_ride",
     "quarter_of",
     "record_calibrator",
+    "relationship_moves",
+    "relationship_tables",
     "resolve_policy",
     "run_policies",
     "sample_pool",
@@ -203,20 +211,21 @@ _EXPORTS = {
     ),
     "qpq.sim._facts": ("Fact", "stylised_facts"),
     "qpq.sim._forecast": (
-        "EVENTS", "ForecastResult", "check_window", "event_values", "forecast", "forecast_stats",
+        "EVENTS", "ForecastResult", "KnownState", "check_window", "event_values", "forecast",
+        "forecast_stats", "known_state",
     ),
     "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
     "qpq.sim._record_events": ("RECORD_EVENTS",),
     "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table"),
     "qpq.sim._parquet": ("write_parquet",),
-    "qpq.sim._policies": ("SimPolicy", "moves_for", "resolve_policy"),
+    "qpq.sim._policies": ("SimPolicy", "moves_for", "relationship_moves", "resolve_policy"),
     "qpq.sim._policy_runs": ("RunRequest", "run_policies"),
     "qpq.sim._pools": (
         "ParameterPool", "SIM_PARAMETERS", "default_pool", "sample_pool", "sim_registry",
     ),
     "qpq.sim._propositions_in_time": ("p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride"),
     "qpq.sim._rng": ("BLOCK_SIZE",),
-    "qpq.sim._tables": ("table_for",),
+    "qpq.sim._tables": ("relationship_tables", "table_for"),
     "qpq.sim._timeline": ("Override", "Regime", "Timeline", "build_timeline", "quarter_of"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -40,7 +40,7 @@ from qpq.model import UNCALIBRATED
 from qpq.sim._engine import Particles, RunSpec, SimResult, simulate
 from qpq.sim._facts import Fact, fact_stats, pass_matrix, stylised_facts
 from qpq.sim._lookup import ContinuationTable
-from qpq.sim._policies import resolve_policy
+from qpq.sim._policies import relationship_moves, resolve_policy
 from qpq.sim._pools import ParameterPool, sample_pool, sim_registry
 from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
 from qpq.sim._rng import Purpose
@@ -262,8 +262,8 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
         Called with (stage, done, total).
     model
         ``v1`` (the one-round game each quarter) or ``v2`` (the repeated relationship with
-        history-dependent stage games, docs/model-game.md §7.5; equilibrium policy only, and
-        its calibrations cannot be forecast from yet).
+        history-dependent stage games, docs/model-game.md §7.5 and docs/model-dynamics.md
+        §7.9; a fixed policy's relationship is solved with China committed to it).
     """
     resolve_policy(policy)
     if model not in ("v1", "v2"):
@@ -290,6 +290,7 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
     table: ContinuationTable | RelationshipTable
     if model == "v2":
         table = build_relationship_table(pool, timeline.v2_regimes()[0], grid_size,
+                                         moves=relationship_moves(policy),
                                          on_progress=progress("equilibrium lookup"))
     else:
         table = table_for(pool, timeline.regimes, grid_size, workers=workers,

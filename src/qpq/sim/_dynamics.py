@@ -42,18 +42,19 @@ from numpy.typing import NDArray
 from scipy.special import gammaincinv
 
 from qpq.errors import BadInputError
-from qpq.game import FULL_GAME, stage_params
+from qpq.game import FULL_GAME, Effort, stage_params
 from qpq.model import (
     apply_history,
     china_utility,
     defection_prob,
+    expected_etim_share,
+    signal_pressure,
     suppression_prob,
     taliban_utility,
     un_close_prob,
 )
 from qpq.sim._flows import militant_flows
 from qpq.sim._lookup import (
-    N_EFFORTS,
     N_REPORT_FREE,
     N_SIGNALS,
     N_TYPES,
@@ -72,6 +73,7 @@ from qpq.sim._policies import (
     WITHHOLD,
     PolicyKind,
     SimPolicy,
+    relationship_moves,
 )
 from qpq.sim._relationship_table import RelationshipTable
 from qpq.sim._rng import (
@@ -103,7 +105,8 @@ DEFECTION_KEYS = ("iskp_pull", "iskp_join_cost", "militant_temperature", "base_d
 class StepOptions:
     """Switches for tests.
 
-    ``forced_effort`` forces the Taliban's effort (index 0-2); ``fixed_belief`` looks the
+    ``forced_effort`` forces the Taliban's effort (index 0-2, or 3 for co-optation where the
+    relationship table has it); ``fixed_belief`` looks the
     strategies up at China's initial belief instead of its current one (the same
     strategies every quarter, as the game's values assume).
     """
@@ -177,14 +180,19 @@ class Dynamics:
         self.u = np.zeros((N_UNIFORMS, n), dtype=np.float32)
         self.v2 = isinstance(table, RelationshipTable)
         if isinstance(table, RelationshipTable):
-            if policy.kind is not PolicyKind.EQUILIBRIUM:
-                raise BadInputError(f"model v2 simulates the equilibrium policy only (its "
-                                    f"fixed-policy relationships are not built yet), not "
-                                    f"{policy.name!r}")
+            # China's move selection lives in the table: a fixed policy's table is the
+            # relationship solved with China committed to its move (one-hot `move`)
+            if table.moves != relationship_moves(policy.name):
+                raise BadInputError(
+                    f"policy {policy.name!r} under model v2 needs a relationship table solved "
+                    f"for China's first moves {relationship_moves(policy.name)}, not "
+                    f"{table.moves} (build_relationship_table(..., moves="
+                    f"relationship_moves({policy.name!r})))")
             self.n_m = int(table.move.shape[3])
+            n_e = len(table.efforts)
             self.move_flat = table.move.reshape(-1, self.n_m)
-            self.eff0_flat = table.effort0.reshape(-1, N_TYPES, N_EFFORTS)
-            self.eff1_flat = table.effort1.reshape(-1, N_TYPES, N_EFFORTS)
+            self.eff0_flat = table.effort0.reshape(-1, N_TYPES, n_e)
+            self.eff1_flat = table.effort1.reshape(-1, N_TYPES, n_e)
             self.resp0_flat = table.response0.reshape(-1, N_FINAL)
             self.resp1_flat = table.response1.reshape(-1, N_FINAL)
             # most cells are pure: their choices as indices (−1 where a draw is needed), so
@@ -219,9 +227,14 @@ class Dynamics:
         self.sigma0 = defection_prob(0.0, p)
         self.needed = needed
         self.payoffs = needed is None or bool(needed & PAYOFF_OUTPUTS)
-        self.intensity = np.stack([np.zeros(n),
-                                   np.broadcast_to(p["restrain_intensity"], (n,)),
-                                   np.broadcast_to(p["crackdown_intensity"], (n,))])
+        levels = [np.zeros(n), np.broadcast_to(p["restrain_intensity"], (n,)),
+                  np.broadcast_to(p["crackdown_intensity"], (n,))]
+        # co-optation (model v2 tables with a fourth effort): intensity 0, as in the game;
+        # its signal, pull, harm and cost come from the shared utilities' `coopt` terms
+        self.coopt = isinstance(table, RelationshipTable) and table.has_coopt
+        if self.coopt:
+            levels.append(np.zeros(n))
+        self.intensity = np.stack(levels)
         self.intensity_flat = self.intensity.ravel()
         self.own_index = state.type_index * n + self.rows     # (type, scenario) in (4, n)
         self.initial_mu = state.mu.copy()
@@ -329,7 +342,13 @@ class Dynamics:
         if st.planb.any():
             planb_eff = np.where(st.planb == 1, p["planb_effect"],
                                  np.where(st.planb == 2, p["intervene_effect"], 0.0))
-        free = (~s) * (1.0 - planb_eff)
+        if self.coopt:
+            # the round's ETIM harm share (qpq.model.expected_etim_share at the realised s):
+            # under co-optation a suppressed quarter still leaves coopt_residual of it
+            free = (expected_etim_share(s.astype(float), pq, self._coopted(e_idx))
+                    * (1.0 - planb_eff))
+        else:
+            free = (~s) * (1.0 - planb_eff)
         iskp_term = (p["iskp_attack_weight"] * st.strength * st.iskp
                      * (1.0 - p["planb_covers_iskp"] * planb_eff))
         rate = p["attack_rate"] / 100.0
@@ -354,7 +373,7 @@ class Dynamics:
             u[Stream.ATTACK_CHINA:Stream.ATTACK_CENTRAL_ASIA + 1])
 
         # 6. flows ---------------------------------------------------------------------
-        flows = militant_flows(st, p, s_t, s_us, s_b, d, e_idx, x, us, in_power)
+        flows = militant_flows(st, p, s_t, s_us, s_b, d, e_idx, x, us, in_power, self.coopt)
 
         # 7-8. belief and China's final move -------------------------------------------
         out: Out = {}
@@ -414,6 +433,11 @@ class Dynamics:
         iskp_ca = exp_ca * iskp * share
         return lam_china, lam_nat, lam_ca, iskp_nat, iskp_ca
 
+    @staticmethod
+    def _coopted(e_idx: NDArray[np.int64]) -> FloatArray:
+        """1.0 where the effort index is co-optation (the utilities' ``coopt`` flag)."""
+        return np.asarray(e_idx == int(Effort.COOPT), dtype=float)
+
     def _draw_choices(self) -> None:
         for gen, lo, hi in self.choice_gens:
             self.uc[:, lo:hi] = gen.random((N_CHOICE_UNIFORMS, hi - lo))
@@ -460,8 +484,16 @@ class Dynamics:
                 e_idx[draw] = self._pick(own, self.uc[1, draw])
         else:
             e_idx = np.full(n, self.options.forced_effort, dtype=np.int64)
-        x = self.kappa_true * st.control * self.intensity_flat[e_idx * n + self.rows]
-        return m, row0, e_all, e_idx, x, defection_prob(x, pq)
+        cap = self.kappa_true * st.control
+        effort = self.intensity_flat[e_idx * n + self.rows]
+        x = cap * effort
+        if not self.coopt:
+            return m, row0, e_all, e_idx, x, defection_prob(x, pq)
+        # co-optation: China's suppression signal sees κ·coopt_visibility, ISKP's pull on
+        # the absorbed fighters is scaled (qpq.model's coopt terms)
+        c = self._coopted(e_idx)
+        return m, row0, e_all, e_idx, signal_pressure(cap, effort, pq, c), \
+            defection_prob(x, pq, c)
 
     def _final_v2(self, m: NDArray[np.int64], row0: NDArray[np.int64],
                   e_all: NDArray[np.int64], s: NDArray[np.bool_],
@@ -474,21 +506,34 @@ class Dynamics:
         # a type that plays one effort (most cells) needs its likelihood at that effort only
         e4 = np.maximum(e_all, 0).T                                      # (T, n)
         x4 = self.intensity_flat[e4 * n + self.rows] * self.kappa4 * st.control
-        ps4 = suppression_prob(x4, pq)
-        pd4 = self._defection4(x4, pq)
+        if self.coopt:
+            c4 = self._coopted(e4)
+            cap4 = self.kappa4 * st.control
+            ps4 = suppression_prob(signal_pressure(cap4, self.intensity_flat[e4 * n + self.rows],
+                                                   pq, c4), pq)
+            pd4 = defection_prob(x4, pq, c4)
+        else:
+            ps4 = suppression_prob(x4, pq)
+            pd4 = self._defection4(x4, pq)
         like = np.where(s, ps4, 1.0 - ps4) * np.where(d, pd4, 1.0 - exists * pd4)
         mixed = np.flatnonzero((e_all < 0).any(axis=1))
         if mixed.size:
             probs = self._effort_probs(cell, row0, mixed)                # (k, T, E)
             sub = {k: (v if np.ndim(v) == 0 else np.broadcast_to(v, (n,))[mixed])
                    for k, v in pq.items()}
-            x = (self.kappa4[:, None, mixed] * st.control[None, None, mixed]
-                 * self.intensity[None, :, mixed])                       # (T, 3, k)
-            ps = suppression_prob(x, sub)
-            pd = defection_prob(x, sub)
+            cap = self.kappa4[:, None, mixed] * st.control[None, None, mixed]
+            x = cap * self.intensity[None, :, mixed]                     # (T, E, k)
+            if self.coopt:
+                c = self._coopted(np.arange(self.intensity.shape[0]))[None, :, None]
+                ps = suppression_prob(signal_pressure(cap, self.intensity[None, :, mixed], sub,
+                                                      c), sub)
+                pd = defection_prob(x, sub, c)
+            else:
+                ps = suppression_prob(x, sub)
+                pd = defection_prob(x, sub)
             ex = exists if np.ndim(exists) == 0 else np.asarray(exists)[mixed]
             by_effort = (np.where(s[mixed], ps, 1.0 - ps)
-                         * np.where(d[mixed], pd, 1.0 - ex * pd))        # (T, 3, k)
+                         * np.where(d[mixed], pd, 1.0 - ex * pd))        # (T, E, k)
             like[:, mixed] = (np.moveaxis(probs, 0, -1) * by_effort).sum(axis=1)
         like *= np.where(close, self.close4, 1.0 - self.close4)
         w = st.belief * like
@@ -502,6 +547,7 @@ class Dynamics:
             dist = np.where(rec[draw, None], self.resp1_flat[at1[draw]],
                             self.resp0_flat[at0[draw]])
             f[draw] = self._pick(dist, self.uc[2, draw])
+        f = self._policy_rule(m, f, s)
         mf = m * N_FINAL + f
         cons = {k: table[mf] for k, table in _CONS.items()}
         cons["breach"] = _BREACH[mf * N_SIGNALS + sig]
@@ -511,12 +557,29 @@ class Dynamics:
 
     # ------------------------------------------------------------------ pieces
 
+    def _policy_rule(self, m: NDArray[np.int64], f: NDArray[np.int64], s: NDArray[np.bool_]
+                     ) -> NDArray[np.int64]:
+        """The final action after the policies that override the game's response.
+
+        ``conditional`` rewards (recognises) once China's posterior belief reaches
+        ``recognition_threshold`` after ``quiet_quarters`` without attacks, and otherwise
+        withholds; ``plan_b_after_failure`` turns to Plan B when the Taliban fail (s = 0).
+        Called after China's belief is updated on the quarter's signals.
+        """
+        kind, st, p = self.policy.kind, self.s, self.p
+        if kind is PolicyKind.CONDITIONAL:
+            ready = (st.mu >= p["recognition_threshold"]) & (st.quiet >= p["quiet_quarters"])
+            return np.where(m == RECOGNIZE, f, np.where(ready, REWARD, WITHHOLD))
+        if kind is PolicyKind.PLAN_B_AFTER_FAILURE:
+            return np.where(s, f, PLAN_B)
+        return f
+
     def _final(self, m: NDArray[np.int64],
                types: tuple[NDArray[np.int64], FloatArray, FloatArray], s: NDArray[np.bool_],
                d: NDArray[np.bool_], close: NDArray[np.bool_], report: NDArray[np.bool_],
                exists: NDArray[np.bool_], cell: NDArray[np.int64], pq: Mapping[str, Any]
                ) -> tuple[NDArray[np.int64], dict[str, NDArray[np.bool_]]]:
-        st, p = self.s, self.p
+        st = self.s
         # Bayes over the four types on (s, d, r), with each type's tabulated effort
         _, x4, pd4 = types
         any_report = bool(report.any())
@@ -530,7 +593,6 @@ class Dynamics:
             like *= np.where(report, np.where(close, self.close4, 1.0 - self.close4), 1.0)
         w = st.belief * like
         st.belief = w / w.sum(axis=0)
-        mu_post = st.mu
         # China's final action
         mcell = cell * self.n_m + m
         sd = FULL_GAME.report_free_index(s.astype(np.int64), d.astype(np.int64))
@@ -540,12 +602,7 @@ class Dynamics:
         else:
             f = np.where(report, self.resp_flat[mcell * N_SIGNALS + sig],
                          self.resp_nr_flat[mcell * N_REPORT_FREE + sd]).astype(np.int64)
-        kind = self.policy.kind
-        if kind is PolicyKind.CONDITIONAL:
-            ready = (mu_post >= p["recognition_threshold"]) & (st.quiet >= p["quiet_quarters"])
-            f = np.where(m == RECOGNIZE, f, np.where(ready, REWARD, WITHHOLD))
-        elif kind is PolicyKind.PLAN_B_AFTER_FAILURE:
-            f = np.where(s, f, PLAN_B)
+        f = self._policy_rule(m, f, s)
         mf = m * N_FINAL + f
         breach = (np.where(report, _BREACH[mf * N_SIGNALS + sig],
                            _BREACH_NR[mf * N_REPORT_FREE + sd])
@@ -623,7 +680,7 @@ class Dynamics:
             make["planb_status"] = lambda: flag(
                 np.where(c["plan_b"], 1, np.where(c["intervene"], 2, 0)))
             if self.payoffs:
-                pay = (self._payoffs_v2(m, c, s, d, effort, pq, relief) if self.v2
+                pay = (self._payoffs_v2(m, c, s, d, effort, pq, relief, e_idx) if self.v2
                        else self._payoffs(m, c, s, d, effort, pq))
                 make["china_payoff"] = lambda: pay[0]
                 make["taliban_payoff"] = lambda: pay[1]
@@ -654,8 +711,8 @@ class Dynamics:
 
     def _payoffs_v2(self, m: NDArray[np.int64], cons: Mapping[str, NDArray[np.bool_]],
                     s: NDArray[np.bool_], d: NDArray[np.bool_], effort: FloatArray,
-                    pq: Mapping[str, Any], relief: tuple[Any, NDArray[np.bool_]]
-                    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+                    pq: Mapping[str, Any], relief: tuple[Any, NDArray[np.bool_]],
+                    e_idx: NDArray[np.int64]) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Model v2's stage payoffs of the quarter: the same sums the game's values are.
 
         One quarter's utilities (:func:`qpq.game.stage_params`: no look-ahead, the
@@ -667,17 +724,19 @@ class Dynamics:
         q2 = stage_params(pq, recognised=False)
         q2["recognition_cost"] = np.where(was_recognised, 0.0, pq["recognition_cost"])
         flags = {k: cons[k] for k in ("recognised", "plan_b", "intervene")}
+        c = self._coopted(e_idx) if self.coopt else None
         u_c = china_utility(engaged=m != BOYCOTT, aid=cons["aid"], grants=cons["grants"],
                             breach=cons["breach"], s=s, d=d, sincere=self.sincere_true,
                             kappa=self.kappa_true * st.control, effort=effort, p=q2,
                             recognised=flags["recognised"], plan_b=flags["plan_b"],
-                            intervene=flags["intervene"])
-        gain = pq["w_security"] * planb_eff * (pq["etim_threat"] * (1.0 - s)
+                            intervene=flags["intervene"], coopt=c)
+        etim = (1.0 - s) if c is None else expected_etim_share(s.astype(float), pq, c)
+        gain = pq["w_security"] * planb_eff * (pq["etim_threat"] * etim
                                                + pq["planb_covers_iskp"] * pq["iskp_threat"] * d)
         u_t = taliban_utility(aid=cons["aid"], boycott=m == BOYCOTT, s=s, d=d,
                               sincere=self.sincere_true, effort=effort, p=q2,
                               recognised=flags["recognised"], plan_b=flags["plan_b"],
-                              intervene=flags["intervene"])
+                              intervene=flags["intervene"], coopt=c)
         pays = pq["aid_cost"] * cons["aid"] + q2["recognition_cost"] * cons["grants"]
         return (np.broadcast_to(u_c + gain, (n,)), np.broadcast_to(u_t, (n,)),
                 np.broadcast_to(pays, (n,)))

@@ -85,6 +85,10 @@ class Particles:
         """Number of particles."""
         return int(np.asarray(self.arrays["pool_index"]).shape[0])
 
+    def take(self, index: NDArray[np.int64]) -> Particles:
+        """The particles at ``index``, as a new set."""
+        return Particles(ChunkState.from_arrays(self.arrays, index).to_arrays())
+
 
 @dataclass(frozen=True)
 class RunSpec:

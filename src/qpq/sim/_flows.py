@@ -8,7 +8,9 @@ stay non-negative and militants are conserved (only recruitment adds):
    ``taliban_action_rate`` of the border stock, ``coopt_share`` of it into Taliban ranks and
    the rest to the interior (the relocation to Baghlan/Takhar); a crackdown hits the border
    and the interior alike, neutralising ``crackdown_neutralise_share`` and driving the
-   rest abroad;
+   rest abroad; co-optation (model v2's fourth effort, ``qpq.game.Effort.COOPT``) absorbs
+   ``taliban_action_rate`` of the border and interior stocks into Taliban ranks (the
+   co-opted stock, out of ISKP's reach and no longer attacking);
 2. US/NATO strikes (s_US = 1) kill ``us_strike_rate`` of the border stock;
 3. other counter-terrorism (s_base = 1) neutralises ``base_neutralise_rate`` of the border
    and interior stocks;
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.game import Effort
 from qpq.sim._state import ChunkState
 
 __all__ = ["militant_flows"]
@@ -38,8 +41,8 @@ FloatArray = NDArray[np.float64]
 
 def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
                    s_us: NDArray[np.bool_], s_b: NDArray[np.bool_], d: NDArray[np.bool_],
-                   e_idx: NDArray[np.int64], x: FloatArray, us: float, in_power: bool
-                   ) -> dict[str, FloatArray]:
+                   e_idx: NDArray[np.int64], x: FloatArray, us: float, in_power: bool,
+                   coopt: bool = False) -> dict[str, FloatArray]:
     """Move militants between the stocks of ``st`` in place; return the quarter's flows.
 
     Parameters
@@ -53,14 +56,17 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
     d
         Defection quarter (ISKP exists and the militants' logit chose it).
     e_idx, x
-        The Taliban's effort level (0-2) and pressure κ·control·e.
+        The Taliban's effort (0-2, or 3 for co-optation) and the pressure behind their
+        suppression signal (κ·control·e; κ·control·``coopt_visibility`` when co-opting).
     us, in_power
         US presence and whether the Taliban govern this quarter.
+    coopt
+        Whether co-optation is among the Taliban's efforts (model v2 with four efforts).
     """
     b0 = st.border
     border, interior, abroad = b0, st.interior, st.abroad
     zero = np.zeros(st.n)
-    relocated = coopt = neutralised = zero
+    relocated = coopted = neutralised = zero
     if in_power and s_t.any():
         # Taliban action: restrain moves border militants (relocate / co-opt);
         # a crackdown hits border and interior (neutralise / flee abroad)
@@ -69,12 +75,17 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
         crack = hit * (e_idx == 2)
         moved = restrain * border
         relocated = moved * (1.0 - p["coopt_share"])
-        coopt = moved * p["coopt_share"]
+        coopted = moved * p["coopt_share"]
         cracked = crack * (border + interior)
         neutralised = cracked * p["crackdown_neutralise_share"]
         border = border - moved - crack * border
         interior = interior - crack * interior + relocated
         abroad = abroad + (cracked - neutralised)
+        if coopt:
+            absorb = hit * (e_idx == int(Effort.COOPT))
+            coopted = coopted + absorb * (border + interior)
+            border = border - absorb * border
+            interior = interior - absorb * interior
     killed = zero
     if us > 0.0:
         killed = s_us * p["us_strike_rate"] * border
@@ -99,7 +110,7 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
     change = border - b0
     st.border = border
     st.interior = interior
-    st.coopted = st.coopted + coopt
+    st.coopted = st.coopted + coopted
     st.iskp = st.iskp + to_iskp - k_loss
     st.abroad = abroad - returned
     st.neutralised = st.neutralised + neutralised + killed + k_loss

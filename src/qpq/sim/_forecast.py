@@ -21,11 +21,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
-from qpq.errors import BadInputError
+from qpq.errors import BadInputError, QpqError
 from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, history_end
-from qpq.sim._engine import RunSpec, SimResult, WindowStat, simulate
+from qpq.sim._engine import Particles, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
-from qpq.sim._policies import resolve_policy
+from qpq.sim._policies import relationship_moves, resolve_policy
+from qpq.sim._record_events import RECORD_EVENTS, outcome
+from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
 from qpq.sim._rng import Purpose
 from qpq.sim._tables import select_regimes, table_for
 from qpq.sim._timeline import LATEST, build_timeline, quarter_end, quarter_of
@@ -35,10 +37,12 @@ __all__ = [
     "EVENTS",
     "EventSpec",
     "ForecastResult",
+    "KnownState",
     "check_window",
     "event_values",
     "forecast",
     "forecast_stats",
+    "known_state",
 ]
 
 
@@ -116,6 +120,63 @@ class ForecastResult:
         return {"as_of": self.as_of.isoformat(), "until": self.until.isoformat(),
                 "policy": self.policy, "n": self.n, "seed": self.seed,
                 "events": self.events, "calibration": self.calibration}
+
+
+@dataclass(frozen=True, slots=True)
+class KnownState:
+    """What the record says was true at the as-of date, which a forecast starts from.
+
+    Attributes
+    ----------
+    as_of
+        The date.
+    china_recognised
+        China held de jure recognition of the Taliban (an event of type ``recognition``
+        between them, dated on or before the as-of date; the record has none).
+    """
+
+    as_of: dt.date
+    china_recognised: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {"as_of": self.as_of.isoformat(), "china_recognised": self.china_recognised}
+
+
+def known_state(case: Case, as_of: dt.date) -> KnownState:
+    """The state the record knows at ``as_of`` (from the case as known then)."""
+    view = case_as_of(case, as_of)
+    event = next(e for e in RECORD_EVENTS if e.name == "china_recognizes_de_jure")
+    held = outcome(view, event, dt.date.min, as_of)
+    return KnownState(as_of=as_of, china_recognised=bool(held))
+
+
+def _conditioned(calibration: CalibrationResult, known: KnownState) -> tuple[Particles, int]:
+    # Histories that contradict what the record knows at the as-of date (China recognising
+    # before it did) are dropped before the forecast, so no event counts what did not happen.
+    recognised = np.asarray(calibration.particles.arrays["recognised"], dtype=bool)
+    keep = np.flatnonzero(recognised == known.china_recognised)
+    if keep.size == 0:
+        raise QpqError(
+            f"no calibrated history as of {known.as_of} agrees with the record then "
+            f"(China {'holds' if known.china_recognised else 'does not hold'} de jure "
+            f"recognition): calibrate with more draws, or to a different date")
+    return calibration.particles.take(keep), int(keep.size)
+
+
+def _probability_intervals(hits: NDArray[np.bool_], pool_index: NDArray[np.int64]
+                           ) -> dict[str, list[float]]:
+    # Two sources of uncertainty, kept apart: the ensemble's finite size (Wilson 90% interval
+    # of the share) and the parameters (5-95% of the share at each calibrated point).
+    from scipy.stats import binomtest
+
+    k, n = int(hits.sum()), int(hits.size)
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.9, method="wilson")
+    points = np.unique(pool_index)
+    shares = np.array([hits[pool_index == p].mean() for p in points])
+    lo, _, hi = median_interval(shares)
+    return {"interval_90_monte_carlo": [float(ci.low), float(ci.high)],
+            "interval_90_parameters": [lo, hi]}
 
 
 def _label(spec: EventSpec, cal: CalibrationResult) -> tuple[bool, list[str]]:
@@ -218,9 +279,6 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
         a run may reach.
     """
     as_of = calibration.as_of
-    if calibration.model != "v1" or not isinstance(calibration.table, ContinuationTable):
-        raise BadInputError(f"forecasts from a model {calibration.model} calibration are not "
-                            "built yet; calibrate with model v1")
     check_window(as_of, until, policy, n, start=case.run.start)
     first = calibration.timeline.stop
     last = quarter_of(until)
@@ -229,21 +287,43 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
                               quarter_end(last))
     pool = calibration.particle_pool
     unique = np.unique(calibration.sim.pool_index[calibration.accepted])
-    table = select_regimes(calibration.table.take(unique), timeline.regimes)
-    if table is None:
-        table = table_for(pool, timeline.regimes, calibration.table.grid.shape[0],
-                          workers=workers)
+    grid_size = calibration.table.grid.shape[0]
+    table: ContinuationTable | RelationshipTable | None
+    if isinstance(calibration.table, RelationshipTable):
+        # model v2: the calibration's relationship table where it covers the window's stage
+        # regimes and the forecast policy's commitment, else the particles' own solve
+        regimes = timeline.v2_regimes()[0]
+        moves = relationship_moves(policy)
+        table = (select_regimes(calibration.table.take(unique), regimes)
+                 if calibration.table.moves == moves else None)
+        if table is None:
+            table = build_relationship_table(pool, regimes, grid_size, moves=moves)
+    else:
+        table = select_regimes(calibration.table.take(unique), timeline.regimes)
+        if table is None:
+            table = table_for(pool, timeline.regimes, grid_size, workers=workers)
+    known = known_state(case, as_of)
+    particles, kept = _conditioned(calibration, known)
     spec = RunSpec(timeline=timeline, pool=pool, table=table, policy=policy, n=n, seed=seed,
-                   purpose=Purpose.FORECAST, particles=calibration.particles,
+                   purpose=Purpose.FORECAST, particles=particles,
                    stats=forecast_stats(timeline.start, timeline.stop - 1),
                    series_sample=min(n, series_sample))
     sim = simulate(spec, workers=workers)
     threshold = pool.values["elimination_threshold"][sim.pool_index]
     events = _events(sim, calibration, threshold)
+    # Every scenario starts from a particle that agrees with the record, so recognition in
+    # the window is new in it; the share that started recognised is the known state's.
+    rec = events["china_recognizes_de_jure"]
+    rec["already_at_start"] = float(known.china_recognised)
+    rec.update(_probability_intervals(sim.stats["recognised_any"] >= 1, sim.pool_index))
+    alive = sim.stats["remaining"] >= threshold
+    events["militants_eliminated"].update(_probability_intervals(~alive, sim.pool_index))
     cal = {"facts_used": list(calibration.used_facts), "accepted": int(calibration.accepted.size),
            "draws": calibration.draws, "replicates": calibration.replicates,
            "approximate": calibration.approximate, "calibration_seed": calibration.seed,
-           "history_policy": calibration.policy,
+           "history_policy": calibration.policy, "model": calibration.model,
+           "conditioned_on": known.to_json(), "particles_kept": kept,
+           "particles": calibration.particles.size,
            "window": [timeline.labels()[0], timeline.labels()[-1]]}
     return ForecastResult(as_of=as_of, until=until, policy=policy, n=n, seed=seed,
                           events=events, calibration=cal, sim=sim)

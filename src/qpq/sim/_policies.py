@@ -57,6 +57,7 @@ __all__ = [
     "SimPolicy",
     "moves_for",
     "policy_names",
+    "relationship_moves",
     "resolve_policy",
 ]
 
@@ -193,3 +194,18 @@ def moves_for(policies: Iterable[str]) -> tuple[int, ...]:
         if CONSEQUENCES.recognised[p.move].any() or p.kind is PolicyKind.CONDITIONAL:
             need.add(RECOGNIZE)
     return tuple(sorted(need))
+
+
+def relationship_moves(name: str) -> tuple[int, ...]:
+    """China's first moves while unrecognised in model v2's relationship under a policy.
+
+    ``equilibrium``: all of them (China chooses each quarter); every other policy commits
+    China to its one first move (``conditional`` and ``plan_b_after_failure`` to
+    Engage[no_promise], whose final actions they then override as in v1), and its
+    relationship table is solved with that move fixed
+    (:func:`qpq.sim.build_relationship_table`).
+    """
+    p = resolve_policy(name)
+    if p.kind is PolicyKind.EQUILIBRIUM:
+        return tuple(range(len(FIRST_MOVES)))
+    return (p.move,)

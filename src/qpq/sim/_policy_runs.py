@@ -4,7 +4,8 @@
 ``draws`` points from the plausible ranges), one equilibrium lookup, and one ensemble per
 policy sharing every random number (common random numbers), from the case's ``run.start``
 to ``until``, with the case's full history. Each run can stream to Parquet
-(:mod:`qpq.sim._parquet`).
+(:mod:`qpq.sim._parquet`). Under model v2 the lookup is the relationship's, one table per
+distinct commitment of China (:func:`qpq.sim._tables.relationship_tables`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,19 @@ from pathlib import Path
 
 from qpq.case import Case
 from qpq.errors import BadInputError
+from qpq.game import ALL_EFFORTS, EFFORTS
 from qpq.sim._engine import RunSpec, SimResult, WindowStat, simulate
+from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import policy_names, resolve_policy
 from qpq.sim._pools import ParameterPool, default_pool, sample_pool, sim_registry
-from qpq.sim._tables import table_for
+from qpq.sim._relationship_table import RelationshipTable
+from qpq.sim._tables import relationship_tables, table_for
 from qpq.sim._timeline import EARLIEST, LATEST, build_timeline, quarter_of
 
-__all__ = ["RunRequest", "run_policies", "summary_stats"]
+__all__ = ["MODELS", "RunRequest", "run_policies", "summary_stats"]
+
+MODELS = ("v1", "v2")
+"""The simulator's models: v1's one-round game each quarter, v2's repeated relationship."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,11 @@ class RunRequest:
         Lookup grid, worker processes, blocks per chunk, scenarios that keep series.
     out_dir
         Stream results here (one sub-folder per policy), if given.
+    model
+        ``v1`` (the one-round game each quarter) or ``v2`` (the repeated relationship,
+        docs/model-dynamics.md §7.2, §7.9).
+    coopt
+        Model v2 only: the Taliban may also co-opt (four efforts, :data:`qpq.game.ALL_EFFORTS`).
     """
 
     policies: tuple[str, ...] = field(default_factory=policy_names)
@@ -63,6 +75,8 @@ class RunRequest:
     chunk_blocks: int = 32
     series_sample: int = 1000
     out_dir: Path | None = None
+    model: str = "v1"
+    coopt: bool = False
 
     def for_case(self, case: Case) -> RunRequest:
         """A copy with the dates this request leaves open taken from the case's ``run`` block."""
@@ -89,6 +103,11 @@ class RunRequest:
         if not start <= window <= until:
             raise BadInputError(f"the summary window start {window} must lie in "
                                 f"the run {start}..{until}")
+        if self.model not in MODELS:
+            raise BadInputError(f"unknown model {self.model!r}; known: {', '.join(MODELS)}")
+        if self.coopt and self.model != "v2":
+            raise BadInputError("co-optation (--coopt) is a choice of model v2 only; add "
+                                "--model v2")
         if self.n < 1 or self.draws < 0 or self.grid_size < 2:
             raise BadInputError("need n >= 1, draws >= 0 and a grid of at least 2 points")
 
@@ -136,8 +155,16 @@ def run_policies(case: Case, request: RunRequest,
         f = on_progress
         return lambda done, total: f(stage, done, total)
 
-    table = table_for(pool, timeline.regimes, request.grid_size, workers=request.workers,
-                      on_progress=cb("equilibrium lookup"))
+    tables: dict[str, ContinuationTable | RelationshipTable]
+    if request.model == "v2":
+        tables = dict(relationship_tables(pool, timeline.v2_regimes()[0], request.grid_size,
+                                          request.policies,
+                                          efforts=ALL_EFFORTS if request.coopt else EFFORTS,
+                                          on_progress=cb("relationship lookup")))
+    else:
+        table = table_for(pool, timeline.regimes, request.grid_size, workers=request.workers,
+                          on_progress=cb("equilibrium lookup"))
+        tables = dict.fromkeys(request.policies, table)
     stats = summary_stats(max(quarter_of(window_start), timeline.start),
                           timeline.stop - 1)
     results: dict[str, SimResult] = {}
@@ -145,10 +172,11 @@ def run_policies(case: Case, request: RunRequest,
         # Only runs written to disk need DuckDB and pandas.
         from qpq.sim._parquet import ParquetSink
     for name in request.policies:
-        spec = RunSpec(timeline=timeline, pool=pool, table=table, policy=name, n=request.n,
+        spec = RunSpec(timeline=timeline, pool=pool, table=tables[name], policy=name, n=request.n,
                        seed=request.seed, stats=stats,
                        series_sample=min(request.n, request.series_sample))
-        sink = ParquetSink(request.out_dir / name, {"policy": name, "pool": pool.origin}
+        sink = ParquetSink(request.out_dir / name, {"policy": name, "pool": pool.origin,
+                                                    "model": request.model}
                            ) if request.out_dir is not None else None
         res = simulate(spec, chunk_blocks=request.chunk_blocks, workers=request.workers,
                        on_chunk=cb(name), sink=sink)

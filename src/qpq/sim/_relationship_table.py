@@ -13,12 +13,12 @@ since v2's equilibria can be mixed — and each cell's regret.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.game import DEFAULT_TOL, FULL_GAME, solve_relationship
+from qpq.game import ALL_EFFORTS, DEFAULT_TOL, EFFORTS, FULL_GAME, Effort, solve_relationship
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES
 from qpq.sim._lookup import mu_grid, table_points
 from qpq.sim._policies import RECOGNIZE
@@ -60,6 +60,13 @@ class RelationshipTable:
         (P, R, G): strategies from the logit tracing; pure in both states.
     value
         (P, R, G): China's value of the relationship from the unrecognised state.
+    moves
+        China's first moves while unrecognised (indices into FIRST_MOVES): all of them for
+        the equilibrium, one for a China committed to a fixed policy; the arrays over first
+        moves are zero at the others (never solved, never read).
+    efforts
+        The Taliban's efforts (axis E): v1's three, or with co-optation
+        (:data:`qpq.game.ALL_EFFORTS`), which the simulator then plays as a fourth effort.
     method
         Provenance.
     """
@@ -75,7 +82,14 @@ class RelationshipTable:
     traced: NDArray[np.bool_]
     pure: NDArray[np.bool_]
     value: FloatArray
+    moves: tuple[int, ...] = tuple(range(len(FIRST_MOVES)))
+    efforts: tuple[Effort, ...] = EFFORTS
     method: str = METHOD
+
+    @property
+    def has_coopt(self) -> bool:
+        """Whether the Taliban may co-opt (a fourth effort)."""
+        return Effort.COOPT in self.efforts
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -89,24 +103,47 @@ class RelationshipTable:
 
     def take(self, points: NDArray[np.int64]) -> RelationshipTable:
         """The tables of the given parameter points (axis P)."""
-        keep = {"grid", "regimes", "method"}
+        keep = {"grid", "regimes", "moves", "efforts", "method"}
         return RelationshipTable(**{f.name: (getattr(self, f.name) if f.name in keep
                                              else getattr(self, f.name)[points])
                                     for f in fields(self)})
 
 
 def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
-                             *, tol: float = DEFAULT_TOL, chunk: int = 512,
+                             *, moves: Sequence[int] | None = None,
+                             efforts: Sequence[Effort] = EFFORTS, tol: float = DEFAULT_TOL,
+                             chunk: int = 512,
                              on_progress: Callable[[int, int], None] | None = None
                              ) -> RelationshipTable:
-    """Solve model v2's relationship for every pool point, regime and belief grid point."""
+    """Solve model v2's relationship for every pool point, regime and belief grid point.
+
+    ``moves`` (indices into FIRST_MOVES; default all) are China's first moves while
+    unrecognised. A fixed policy's table has its one move
+    (:func:`qpq.sim.relationship_moves`): China is committed to it every quarter, the
+    Taliban's stationary efforts are their best response to that commitment within the
+    relationship (values included), and China's final actions stay sequentially rational —
+    the relationship solved with China's first move fixed (docs/model-dynamics.md §7.9).
+    ``efforts``: v1's three (:data:`qpq.game.EFFORTS`) or all four with co-optation
+    (:data:`qpq.game.ALL_EFFORTS`; the pool then needs the ``coopt_*`` parameters).
+    """
     regimes = tuple(regimes)
+    chosen = tuple(range(len(FIRST_MOVES))) if moves is None else tuple(sorted(set(moves)))
+    if not chosen or not all(0 <= m < len(FIRST_MOVES) for m in chosen):
+        raise ValueError(f"moves must be indices into FIRST_MOVES (0..{len(FIRST_MOVES) - 1}), "
+                         f"got {moves!r}")
+    efforts = tuple(efforts)
+    if efforts not in (EFFORTS, ALL_EFFORTS):
+        raise ValueError("the simulator plays v1's three efforts or all four with co-optation, "
+                         f"not {[e.label for e in efforts]}")
+    structure = replace(FULL_GAME, efforts=efforts)
+    if len(chosen) < len(FIRST_MOVES):
+        structure = replace(structure, first_moves=tuple(FIRST_MOVES[m] for m in chosen))
     grid = mu_grid(grid_size)
     flat = table_points(pool, regimes, grid[:1])
     n_pr, n_g = pool.size * len(regimes), grid_size
     n_m, n_t, n_s, n_a = (len(FIRST_MOVES), len(FULL_GAME.types), len(FULL_GAME.signals),
                           len(FINAL_ACTIONS))
-    n_e = FULL_GAME.n_efforts          # the simulator plays v1's three efforts
+    n_e = len(efforts)
     total = n_pr * n_g
     move = np.zeros((total, n_m))
     effort0 = np.zeros((total, n_m, n_t, n_e))
@@ -120,14 +157,15 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
     step = max(1, chunk // n_g)
     for lo in range(0, n_pr, step):
         hi = min(lo + step, n_pr)
-        rel = solve_relationship({k: v[lo:hi] for k, v in flat.items()}, FULL_GAME,
+        rel = solve_relationship({k: v[lo:hi] for k, v in flat.items()}, structure,
                                  beliefs=grid, tol=tol)
         out = slice(lo * n_g, hi * n_g)
         s0, s1 = rel.strategies
-        move[out] = s0.move
-        for mi, m in enumerate(FULL_GAME.first_moves):
-            effort0[out, mi] = s0.effort[mi]
-            response0[out, mi][..., FULL_GAME.global_actions(m)] = s0.response[mi]
+        move[out, list(chosen)] = s0.move
+        for k, mi in enumerate(chosen):
+            m = FIRST_MOVES[mi]
+            effort0[out, mi] = s0.effort[k]
+            response0[out, mi][..., FULL_GAME.global_actions(m)] = s0.response[k]
         effort1[out] = s1.effort[0]
         response1[out][..., FULL_GAME.global_actions(FIRST_MOVES[RECOGNIZE])] = s1.response[0]
         regret[out] = rel.regret
@@ -142,4 +180,5 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
         effort0=effort0.reshape(*shape, n_m, n_t, n_e), effort1=effort1.reshape(*shape, n_t, n_e),
         response0=response0.reshape(*shape, n_m, n_s, n_a),
         response1=response1.reshape(*shape, n_s, n_a), regret=regret.reshape(shape),
-        traced=traced.reshape(shape), pure=pure.reshape(shape), value=value.reshape(shape))
+        traced=traced.reshape(shape), pure=pure.reshape(shape), value=value.reshape(shape),
+        moves=chosen, efforts=efforts)

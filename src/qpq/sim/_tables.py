@@ -5,21 +5,30 @@ The lookup of :mod:`qpq.sim._lookup` costs about half a millisecond per game poi
 draws takes seconds. :func:`table_for` splits the pool's points over worker processes
 (results are identical: each point is solved on its own) and :func:`select_regimes`
 reuses a table for a run whose regimes are among those already solved.
+:func:`relationship_tables` builds model v2's tables for a set of China's policies, one per
+distinct commitment (:func:`qpq.sim.relationship_moves`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from itertools import pairwise
+from typing import TypeVar
 
 import numpy as np
 
+from qpq.game import EFFORTS, Effort
 from qpq.parallel import executor_for, map_ordered
 from qpq.sim._lookup import ContinuationTable, build_table
+from qpq.sim._policies import relationship_moves
 from qpq.sim._pools import ParameterPool
+from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
 from qpq.sim._timeline import Regime
 
-__all__ = ["concat_tables", "select_regimes", "table_for"]
+__all__ = ["concat_tables", "relationship_tables", "select_regimes", "table_for"]
+
+AnyTable = TypeVar("AnyTable", ContinuationTable, RelationshipTable)
 
 
 def concat_tables(parts: Sequence[ContinuationTable]) -> ContinuationTable:
@@ -62,16 +71,40 @@ def table_for(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int, *,
     return concat_tables(parts)
 
 
-def select_regimes(table: ContinuationTable, regimes: Sequence[Regime]
-                   ) -> ContinuationTable | None:
-    """The table restricted (and reordered) to ``regimes``; ``None`` if one is missing."""
+def select_regimes(table: AnyTable, regimes: Sequence[Regime]) -> AnyTable | None:
+    """The table restricted (and reordered) to ``regimes``; ``None`` if one is missing.
+
+    Works for v1's continuation tables and model v2's relationship tables alike (every
+    array indexed by point and regime is taken along its regime axis).
+    """
     try:
         idx = np.array([table.regimes.index(r) for r in regimes], dtype=np.int64)
     except ValueError:
         return None
-    return ContinuationTable(
-        grid=table.grid, regimes=tuple(regimes), effort=table.effort[:, idx],
-        response=table.response[:, idx], response_no_report=table.response_no_report[:, idx],
-        selected=table.selected[:, idx], pure=table.pure[:, idx],
-        has_pbe=table.has_pbe[:, idx], china_value=table.china_value[:, idx],
-        method=table.method)
+    keep = {"grid", "regimes", "moves", "efforts", "method"}
+    parts = {f.name: (getattr(table, f.name) if f.name in keep
+                      else getattr(table, f.name)[:, idx]) for f in fields(table)}
+    parts["regimes"] = tuple(regimes)
+    return type(table)(**parts)
+
+
+def relationship_tables(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
+                        policies: Sequence[str], *, efforts: Sequence[Effort] = EFFORTS,
+                        on_progress: Callable[[int, int], None] | None = None
+                        ) -> dict[str, RelationshipTable]:
+    """Model v2's table for each policy, solved once per distinct commitment.
+
+    The equilibrium leaves China all its first moves; every other policy commits China to
+    one (``engage_no_promise``, ``conditional`` and ``plan_b_after_failure`` share
+    Engage[no_promise]'s table). ``efforts``: v1's three or all four with co-optation.
+    """
+    by_moves: dict[tuple[int, ...], RelationshipTable] = {}
+    out = {}
+    for name in policies:
+        moves = relationship_moves(name)
+        if moves not in by_moves:
+            by_moves[moves] = build_relationship_table(pool, regimes, grid_size, moves=moves,
+                                                       efforts=efforts,
+                                                       on_progress=on_progress)
+        out[name] = by_moves[moves]
+    return out

@@ -1,6 +1,7 @@
 """Analyses of the game over its parameters: phase diagrams and the paper's propositions.
 
-* :func:`phase_diagram` — the selected equilibrium's label over a grid of two parameters;
+* :func:`phase_diagram` — the selected equilibrium's label over a grid of two parameters
+  (v1's one-round game, or v2's relationship with ``model="v2"``);
 * :func:`run_study` — the propositions P1-P7 as shares of the plausible ranges in which they
   hold, with their falsification counterparts (Monte Carlo over the assumption ranges);
 * the lens's verdict protocol, generic over a solver and a proposition predicate (so a
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
         run_study,
     )
     from qpq.game.analysis._sweep import (
+        FOUND_BY,
+        LABEL_KEY,
         NO_PURE_NAME,
         OUTSIDE,
         PhaseDiagram,
@@ -46,6 +49,8 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "FOUND_BY",
+    "LABEL_KEY",
     "NO_PURE_NAME",
     "OUTSIDE",
     "SMALL_MARGIN",
@@ -77,7 +82,8 @@ _EXPORTS = {
         "pbe_verdict", "small_share",
     ),
     "qpq.game.analysis._sweep": (
-        "NO_PURE_NAME", "OUTSIDE", "PhaseDiagram", "cell_edges", "phase_diagram",
+        "FOUND_BY", "LABEL_KEY", "NO_PURE_NAME", "OUTSIDE", "PhaseDiagram", "cell_edges",
+        "phase_diagram",
     ),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

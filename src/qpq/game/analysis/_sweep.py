@@ -15,10 +15,22 @@ phase diagram all call :func:`phase_diagram` and only draw its result.
 
 Selection and labels are the spec's (:data:`qpq.game._labels.SELECTION_RULE`); the mixed
 search is not run in sweeps, so points without a pure PBE are marked "no pure PBE".
+
+``model="v2"`` sweeps model v2's repeated relationship instead
+(:func:`qpq.game.solve_relationship`, docs/model-game.md §11), point by point exactly as
+that function solves it (each point's answer does not depend on the others in its chunk).
+Its label says, per state, China's moves and the Taliban's efforts and how the strategies
+were found (:func:`relationship_labels`); the regret of each point (≈ 0 unless mixed),
+China's value of the relationship and how the strategies were found come beside it. v2
+does not enumerate several equilibria or China's ties, so ``multiple`` and ``tie`` are
+false there (and ``null`` in the JSON).
 """
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,9 +43,16 @@ from qpq.errors import BadInputError
 from qpq.game._ensemble import ENSEMBLE_METHOD, solve_ensemble
 from qpq.game._kernel import DEFAULT_TOL
 from qpq.game._labels import LABELS, SELECTION_RULE
-from qpq.model import FIRST_MOVES, GAME_PARAMETERS, ParameterRegistry
+from qpq.game._payoffs import type_prior
+from qpq.game._relationship import METHOD as RELATIONSHIP_METHOD
+from qpq.game._relationship import solve_relationship
+from qpq.game._spec import FULL_GAME
+from qpq.model import FINAL_ACTIONS, FIRST_MOVES, GAME_PARAMETERS, ParameterRegistry
+from qpq.parallel import executor_for, map_ordered
 
 __all__ = [
+    "FOUND_BY",
+    "MODELS",
     "NO_PURE",
     "NO_PURE_NAME",
     "OUTSIDE",
@@ -43,6 +62,7 @@ __all__ = [
     "cell_edges",
     "grid_axis",
     "phase_diagram",
+    "relationship_labels",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -55,8 +75,24 @@ NO_PURE_NAME = "no pure PBE"
 """Name of :data:`NO_PURE`."""
 OUTSIDE_NAME = "outside the spec's orderings"
 """Name of :data:`OUTSIDE`."""
+OUTSIDE_NAME_V2 = "outside the spec's orderings (or δ = 1: no finite v2 value)"
+"""Name of :data:`OUTSIDE` in a v2 diagram (v2's values need ``quarterly_discount`` < 1)."""
 
 MAX_POINTS = 1_000_000
+
+MODELS = ("v1", "v2")
+"""The games a sweep can solve: v1's one-round game, v2's repeated relationship."""
+
+FOUND_BY = ("pure", "traced, pure", "mixed", "no fixed point (not traced)")
+"""How v2's strategies at a point were found (codes of :attr:`PhaseDiagram.found_by`):
+policy iteration reached a pure fixed point; the logit tracing found pure strategies;
+it found mixed ones (with their regret); policy iteration did not converge and the
+tracing was not run (``mixed=False``)."""
+
+V2_SELECTION_RULE = ("model v2: stationary Markov strategies; the China-preferred pure PBE of "
+                     "each stage game at the relationship's values (policy iteration), logit "
+                     "tracing where they cycle")
+V2_CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -90,6 +126,8 @@ class PhaseDiagram:
     security, p_recognised
         China's security (−(this round's harm + ``future_weight``·future harm)) and the
         probability of recognition on the selected path (NaN where not solved).
+        (v2: ``security`` is NaN and ``p_recognised`` is the probability, at China's
+        prior, that the quarter after an unrecognised one starts recognised.)
     default_point, default_label
         The swept parameters' defaults (x, y) and the label there, with the other
         parameters as fixed (:data:`OUTSIDE_NAME` if that point breaks an ordering).
@@ -98,6 +136,16 @@ class PhaseDiagram:
     method, selection_rule, tolerance, seconds, workers
         Provenance and cost (``seconds``: the solver's wall time; ``workers`` 0: chosen
         automatically).
+    model
+        ``"v1"`` or ``"v2"`` (:data:`MODELS`).
+    names
+        The label names the codes of ``label`` index (v1: :data:`LABELS`; v2: the distinct
+        strategy labels on this grid, see :func:`relationship_labels`).
+    regret, value, found_by
+        v2 only (NaN / −1 for v1 and outside the orderings): the largest gain from a
+        deviation at any information set (≈ 0 unless mixed), China's value of the
+        relationship from the unrecognised state, and how the strategies were found
+        (index into :data:`FOUND_BY`).
     """
 
     x: Axis
@@ -117,6 +165,11 @@ class PhaseDiagram:
     tolerance: float = DEFAULT_TOL
     seconds: float = 0.0
     workers: int = 1
+    model: str = "v1"
+    names: tuple[str, ...] = LABELS
+    regret: FloatArray | None = None
+    value: FloatArray | None = None
+    found_by: NDArray[np.int64] | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -125,24 +178,33 @@ class PhaseDiagram:
         return int(ny), int(nx)
 
     def label_names(self) -> list[str]:
-        """Names of the codes: the spec's labels, then "no pure PBE", "outside orderings"."""
-        return [*LABELS, NO_PURE_NAME, OUTSIDE_NAME]
+        """Names of the codes: the labels, then "no pure PBE", "outside orderings"."""
+        return [*self.names, NO_PURE_NAME,
+                OUTSIDE_NAME_V2 if self.model == "v2" else OUTSIDE_NAME]
 
     def label_index(self) -> NDArray[np.int64]:
         """(ny, nx) position of each point's label in :meth:`label_names`."""
-        return np.where(self.label >= 0, self.label, len(LABELS) - 1 - self.label)
+        return np.where(self.label >= 0, self.label, len(self.names) - 1 - self.label)
 
     def name_of(self, code: int) -> str:
         """Name of one label code."""
         names = self.label_names()
-        return names[code] if code >= 0 else names[len(LABELS) - 1 - code]
+        return names[code] if code >= 0 else names[len(self.names) - 1 - code]
+
+    def cell_text(self, j: int, i: int) -> str:
+        """The label of cell (row j, column i), with its regret where v2's play is mixed."""
+        name = self.name_of(int(self.label[j, i]))
+        if (self.found_by is not None and self.regret is not None
+                and self.found_by[j, i] == FOUND_BY.index("mixed")):
+            name += f" (regret {self.regret[j, i]:.3g})"
+        return name
 
     def shares(self) -> dict[str, float]:
         """Share of the solved grid points per primary label (and "no pure PBE")."""
         solved = self.label != OUTSIDE
         total = int(solved.sum())
         out: dict[str, float] = {}
-        for code in [*range(len(LABELS)), NO_PURE]:
+        for code in [*range(len(self.names)), NO_PURE]:
             k = int((self.label == code).sum())
             if k:
                 out[self.name_of(code)] = k / total
@@ -153,31 +215,152 @@ class PhaseDiagram:
         names = np.array(self.label_names(), dtype=object)
         codes = self.label_index()
         solved = self.label != OUTSIDE
+        v2 = self.model == "v2"
+        extra: dict[str, Any] = {}
+        if v2 and self.regret is not None and self.found_by is not None:
+            found = np.array([*FOUND_BY, None], dtype=object)[self.found_by]
+            kinds = self.found_by[solved]
+            # v1's document is left as it was (its golden output), so only v2 names a model
+            extra = {"model": self.model, "regret": self.regret, "value": self.value,
+                     "found_by": found.tolist(),
+                     "found_by_shares": {k: float((kinds == i).mean())
+                                         for i, k in enumerate(FOUND_BY)
+                                         if solved.any() and (kinds == i).any()},
+                     "label_key": LABEL_KEY,
+                     "cell": [[self.cell_text(j, i) for i in range(self.shape[1])]
+                              for j in range(self.shape[0])]}
         return {
             "x": {"name": self.x.name, "unit": self.x.unit, "values": self.x.values},
             "y": {"name": self.y.name, "unit": self.y.unit, "values": self.y.values},
             "shape": list(self.shape),
             "label": names[codes].tolist(),
-            "multiple": self.multiple, "tie": self.tie, "tie_equivalent": self.tie_equivalent,
+            "multiple": None if v2 else self.multiple, "tie": None if v2 else self.tie,
+            "tie_equivalent": None if v2 else self.tie_equivalent,
             "first_move": [[FIRST_MOVES[m].label if m >= 0 else None for m in row]
                            for row in self.first_move.tolist()],
             "security": self.security, "p_recognised": self.p_recognised,
             "shares": self.shares(),
-            "multiple_share": float(self.multiple[solved].mean()) if solved.any() else 0.0,
-            "tie_share": float(self.tie[solved].mean()) if solved.any() else 0.0,
+            "multiple_share": (None if v2 else float(self.multiple[solved].mean())
+                               if solved.any() else 0.0),
+            "tie_share": (None if v2 else float(self.tie[solved].mean())
+                          if solved.any() else 0.0),
             "default_point": {self.x.name: self.default_point[0],
                               self.y.name: self.default_point[1],
                               "label": self.default_label},
             "fixed": self.fixed, "method": self.method, "selection_rule": self.selection_rule,
             "tolerance": self.tolerance, "seconds": self.seconds, "workers": self.workers,
+            **extra,
         }
 
 
-def grid_axis(registry: ParameterRegistry, name: str, n: int) -> Axis:
+_EFFORT_LETTERS = {"harbour": "h", "restrain": "r", "crackdown": "c", "coopt": "o"}
+
+LABEL_KEY = ("v2 labels: 'unrecognised <China's first move>: <its final actions at the "
+             "signals>, efforts <one letter per type>; recognised: <final actions>, efforts "
+             "<letters>; <how found>'; types in the order "
+             + " ".join(t.label for t in FULL_GAME.types) + "; efforts "
+             + ", ".join(f"{v} {k}" for k, v in _EFFORT_LETTERS.items())
+             + "; final actions listed in the model's order; where mixed, the most probable "
+             "choices")
+"""How to read :func:`relationship_labels`' names."""
+
+
+def relationship_labels(first_move: NDArray[np.int64], effort: NDArray[np.int8],
+                        response: NDArray[np.int8], found_by: NDArray[np.int64]
+                        ) -> tuple[NDArray[np.int64], tuple[str, ...]]:
+    """One label per point of model v2's relationship, and the distinct names.
+
+    ``first_move`` (n,), ``effort`` (n, 2, T), ``response`` (n, 2, S) as in
+    :class:`qpq.game.Relationship` (FULL_GAME's types and efforts), ``found_by`` (n,) into
+    :data:`FOUND_BY`. A label names China's first move while unrecognised, the final
+    actions China takes at some signal in each state (which ones, not at which signal),
+    each type's effort in each state, and how the strategies were found (see
+    :data:`LABEL_KEY`). Returns codes (n,) into the names, which are sorted by the
+    strategies they stand for (first move, efforts, actions), so that equal strategies
+    get equal codes on any grid.
+    """
+    n = first_move.shape[0]
+    used = np.zeros((n, 2, len(FINAL_ACTIONS)), dtype=np.int64)
+    np.put_along_axis(used, response.astype(np.int64), 1, axis=2)
+    key = np.concatenate([first_move[:, None], effort[:, 0].astype(np.int64),
+                          effort[:, 1].astype(np.int64), used[:, 0], used[:, 1],
+                          found_by[:, None]], axis=1)
+    rows, codes = np.unique(key, axis=0, return_inverse=True)
+    n_t = effort.shape[2]
+    letters = [_EFFORT_LETTERS[e.label] for e in FULL_GAME.efforts]
+    names = []
+    for row in rows.tolist():
+        e0, e1 = row[1:1 + n_t], row[1 + n_t:1 + 2 * n_t]
+        u0 = row[1 + 2 * n_t:1 + 2 * n_t + len(FINAL_ACTIONS)]
+        u1 = row[1 + 2 * n_t + len(FINAL_ACTIONS):-1]
+
+        def acts(u: list[int]) -> str:
+            return "/".join(f.value for f, k in zip(FINAL_ACTIONS, u, strict=True) if k)
+        names.append(f"unrecognised {FIRST_MOVES[row[0]].label}: {acts(u0)}, efforts "
+                     f"{''.join(letters[k] for k in e0)}; recognised: {acts(u1)}, efforts "
+                     f"{''.join(letters[k] for k in e1)}; {FOUND_BY[row[-1]]}")
+    return np.asarray(codes, dtype=np.int64).reshape(n), tuple(names)
+
+
+def _relationship_chunk(task: tuple[Mapping[str, FloatArray], float, bool]) -> dict[str, Any]:
+    """What a v2 diagram keeps of :func:`solve_relationship` at some points."""
+    params, tol, mixed = task
+    rel = solve_relationship(params, FULL_GAME, tol=tol, mixed=mixed)
+    n = rel.n_points
+    found = np.where(rel.converged, 0, np.where(
+        rel.traced, np.where(rel.pure.all(axis=1), 1, 2), 3)).astype(np.int64)
+    ps = np.broadcast_to(params["prior_sincere"], (n,))
+    ph = np.broadcast_to(params["p_high_capacity"], (n,))
+    prior = type_prior(ps, ph, FULL_GAME.types)
+    return {"first_move": rel.first_move, "effort": rel.effort, "response": rel.response,
+            "found_by": found, "regret": rel.regret, "value": rel.value,
+            "p_recognised": (prior * rel.recognised_next[:, 0, :]).sum(axis=1)}
+
+
+def _solve_relationships(params: Mapping[str, FloatArray], tol: float, mixed: bool,
+                         workers: int | None, on_chunk: Callable[[int], None] | None
+                         ) -> dict[str, Any]:
+    """:func:`_relationship_chunk` over chunks of points, spread over worker processes.
+
+    Neighbouring grid points tend to need the same work (the logit tracing runs in
+    regions), so chunk k takes every K-th point: each chunk gets a share of every region
+    and the workers finish together. A point's answer does not depend on its chunk.
+    """
+    n = next(iter(params.values())).shape[0]
+    n_work = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
+    # at least one chunk per worker; larger chunks otherwise (the tracing's work per
+    # iteration is vectorised over a chunk's points)
+    n_chunks = max(1, min(n, max(n_work, -(-n // V2_CHUNK))))
+    order = [np.arange(k, n, n_chunks) for k in range(n_chunks)]
+    tasks = [({k: v[rows] for k, v in params.items()}, tol, mixed) for rows in order]
+    start = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    out: dict[str, Any] = {}
+    done = 0
+    with contextlib.ExitStack() as stack:
+        ex = stack.enter_context(executor_for(min(n_work, n_chunks), start_method=start))
+        for rows, part in zip(order, map_ordered(ex, _relationship_chunk, tasks),
+                              strict=True):
+            for k, v in part.items():
+                if k not in out:
+                    out[k] = np.zeros((n, *v.shape[1:]), dtype=v.dtype)
+                out[k][rows] = v
+            done += rows.size
+            if on_chunk is not None:
+                on_chunk(done)
+    return out
+
+
+V2_AXES = ("quarterly_discount",)
+"""Parameters a v2 sweep may take as axes besides the game's (the relationship's δ)."""
+
+
+def grid_axis(registry: ParameterRegistry, name: str, n: int, model: str = "v1") -> Axis:
     """``n`` evenly spaced values over a parameter's range (whole values if integer)."""
-    if name not in GAME_PARAMETERS:
-        raise BadInputError(f"{name!r} is not a parameter of the game; sweep one of: "
-                            + ", ".join(GAME_PARAMETERS))
+    allowed = GAME_PARAMETERS + (V2_AXES if model == "v2" else ())
+    if name not in allowed:
+        raise BadInputError(f"{name!r} is not a parameter of the game"
+                            + (" nor v2's discount" if model == "v2" else "")
+                            + "; sweep one of: " + ", ".join(allowed))
     p = registry[name]
     if n < 2:
         raise BadInputError(f"a sweep needs at least 2 values per axis, got {n}")
@@ -207,7 +390,8 @@ def cell_edges(values: FloatArray) -> FloatArray:
 def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
                   ny: int | None = None, overrides: Mapping[str, str | float] | None = None,
                   workers: int | None = None, tol: float = DEFAULT_TOL,
-                  on_chunk: Callable[[int], None] | None = None) -> PhaseDiagram:
+                  on_chunk: Callable[[int], None] | None = None, model: str = "v1",
+                  mixed: bool = True) -> PhaseDiagram:
     """Solve the game over an ``n`` × ``ny`` grid of parameters ``x`` and ``y``.
 
     Parameters
@@ -228,7 +412,16 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
         Relative tolerance for ties.
     on_chunk
         Progress callback (points done).
+    model
+        ``"v1"``: the one-round game (:func:`qpq.game.solve_ensemble`); ``"v2"``: the
+        repeated relationship (:func:`qpq.game.solve_relationship` at every point; points
+        with ``quarterly_discount`` ≥ 1 are not solved and marked :data:`OUTSIDE`).
+    mixed
+        v2: trace mixed strategies where policy iteration finds no pure fixed point
+        (``solve_relationship``'s ``mixed``; by far the costliest part of a v2 sweep).
     """
+    if model not in MODELS:
+        raise BadInputError(f"unknown model {model!r}; allowed: {', '.join(MODELS)}")
     if x == y:
         raise BadInputError(f"--x and --y must differ, both are {x!r}")
     over = dict(overrides or {})
@@ -242,7 +435,7 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
     problems = registry.check_constraints({k: v for k, v in base.items() if k not in (x, y)})
     if problems:
         raise BadInputError("the parameter values are inconsistent:", problems)
-    ax, ay = grid_axis(registry, x, n), grid_axis(registry, y, ny or n)
+    ax, ay = grid_axis(registry, x, n, model), grid_axis(registry, y, ny or n, model)
     if ax.values.size * ay.values.size > MAX_POINTS:
         raise BadInputError(f"the grid has {ax.values.size * ay.values.size:,} points; "
                             f"at most {MAX_POINTS:,} are allowed")
@@ -260,7 +453,35 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
     move = np.full(gx.size, -1, dtype=np.int64)
     security = np.full(gx.size, np.nan)
     p_rec = np.full(gx.size, np.nan)
-    if feasible.any():
+    if model == "v2":
+        # v2's values are finite only for δ < 1 (choice V6)
+        feasible &= values["quarterly_discount"] < 1.0
+    found = np.full(gx.size, -1, dtype=np.int64)
+    regret = np.full(gx.size, np.nan)
+    value = np.full(gx.size, np.nan)
+    names: tuple[str, ...] = LABELS
+    v2 = model == "v2"
+    default_ok = not registry.check_constraints(base) and not (
+        v2 and base["quarterly_discount"] >= 1)
+    d_label = None
+    if v2 and (feasible.any() or default_ok):
+        # the defaults ride along as one more point: a v2 point can take seconds alone
+        rows = {k: np.concatenate([v[feasible], [base[k]] if default_ok else []])
+                for k, v in values.items()}
+        r = _solve_relationships(registry.validate_arrays(rows), tol, mixed, workers,
+                                 on_chunk)
+        codes, names = relationship_labels(r["first_move"], r["effort"], r["response"],
+                                           r["found_by"])
+        k = int(feasible.sum())
+        if default_ok:
+            d_label = names[int(codes[k])]
+        label[feasible] = codes[:k]
+        move[feasible] = r["first_move"][:k]
+        p_rec[feasible] = r["p_recognised"][:k]
+        found[feasible] = r["found_by"][:k]
+        regret[feasible] = r["regret"][:k]
+        value[feasible] = r["value"][:k]
+    elif feasible.any():
         arrays = registry.validate_arrays({k: v[feasible] for k, v in values.items()})
         sol = solve_ensemble(arrays, tol=tol, workers=workers, on_chunk=on_chunk)
         label[feasible] = np.where(sol.has_pure, sol.label, NO_PURE)
@@ -271,9 +492,9 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
         security[feasible] = sol.stats["security"]
         p_rec[feasible] = sol.stats["p_recognised"]
     seconds = time.perf_counter() - start
-    if registry.check_constraints(base):
-        d_label = OUTSIDE_NAME
-    else:
+    if not default_ok:
+        d_label = OUTSIDE_NAME_V2 if v2 else OUTSIDE_NAME
+    elif not v2:
         d = solve_ensemble({k: np.array([v]) for k, v in base.items()})
         d_label = LABELS[int(d.label[0])] if d.has_pure[0] else NO_PURE_NAME
     shape = gx.shape
@@ -284,4 +505,10 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
         p_recognised=p_rec.reshape(shape), default_point=(base[x], base[y]),
         default_label=d_label,
         fixed={k: float(v) for k, v in base.items() if v != registry[k].default},
-        tolerance=tol, seconds=seconds, workers=workers if workers is not None else 0)
+        tolerance=tol, seconds=seconds, workers=workers if workers is not None else 0,
+        model=model, names=names,
+        method=RELATIONSHIP_METHOD if v2 else ENSEMBLE_METHOD,
+        selection_rule=V2_SELECTION_RULE if v2 else SELECTION_RULE,
+        regret=regret.reshape(shape) if v2 else None,
+        value=value.reshape(shape) if v2 else None,
+        found_by=found.reshape(shape) if v2 else None)

@@ -1,0 +1,225 @@
+"""Model v2's game lens: its phase diagrams against v1's, its stage games against pygambit.
+
+* **Sweeps**: the same grid (``iskp_pull`` x ``crackdown_intensity``, :data:`GRID` per axis,
+  every other parameter at its default) swept with v1's one-round game and with v2's
+  repeated relationship (``phase_diagram(model="v2")``: ``solve_relationship`` at every
+  point, the logit tracing where policy iteration cycles), and v2 without the tracing
+  (``mixed=False``), on 2 workers, taking turns in one run, median of :data:`REPEAT`. The
+  issue's acceptance asks v2's sweeps to be no slower than v1's; the ratio says how far.
+* **Stage games vs pygambit** (the v1 reduced-game benchmark's counterpart): reduced
+  relationships (two types at high capacity, no UN report, first moves Engage[no_promise],
+  Engage[reward_if_suppressed], Recognize) at the defaults and :data:`STAGE_POINTS` − 1
+  random points. Each state's stage game, continuation at the leaves
+  (:func:`qpq.game.validation.stage_tree`), is solved by pygambit's
+  ``enumpure_agent_solve`` (every pure agent-form equilibrium; the unrecognised state one
+  first move at a time, as v1's reduced games are), and our stationary strategies must have
+  agent regret 0 and be among them where they are pure. Ours: both states' stage games
+  (China-preferred pure PBE given the relationship's values, the step policy iteration
+  repeats) over a batch of :data:`STAGE_BATCH` random points.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+GRID = 16
+REPEAT = 3
+STAGE_POINTS = 3
+STAGE_BATCH = 2000
+STAGE_MOVES = (1, 2, 5)          # Engage[no_promise], Engage[reward_if_suppressed], Recognize
+AXES = ("iskp_pull", "crackdown_intensity")
+
+
+def _sweeps() -> list[dict[str, Any]]:
+    from qpq.game.analysis import phase_diagram
+    from qpq.model import ParameterRegistry
+
+    registry = ParameterRegistry.load()
+    x, y = AXES
+    runs: dict[str, list[float]] = {"v1": [], "v2": [], "v2 pure": []}
+    phase_diagram(registry, x, y, 4, workers=2)                      # warm-up: imports
+    last: dict[str, Any] = {}
+    for _ in range(REPEAT):
+        for key, kw in (("v1", {}), ("v2", {"model": "v2"}),
+                        ("v2 pure", {"model": "v2", "mixed": False})):
+            start = time.perf_counter()
+            last[key] = phase_diagram(registry, x, y, GRID, workers=2, **kw)
+            runs[key].append(time.perf_counter() - start)
+    t = {k: statistics.median(v) for k, v in runs.items()}
+    d2 = last["v2"]
+    found = d2.found_by.reshape(-1)
+    share = ", ".join(f"{k} {(found == i).mean():.0%}" for i, k in
+                      enumerate(("pure", "traced, pure", "mixed")) if (found == i).any())
+    n = GRID * GRID
+    load = f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    return [
+        {"name": f"v2 phase diagram {GRID} x {GRID} vs v1, 2 workers", "figure": t["v2"],
+         "unit": "s", "peer": "v1 phase diagram, same grid", "peer_figure": t["v1"],
+         "ratio": t["v1"] / t["v2"], "n": n,
+         "notes": f"{x} x {y}, qpq game sweep --model v2 without the figure (the defaults "
+                  f"solved in the same batch); v1 and v2 taking turns, median of {REPEAT}; "
+                  f"v2 is {t['v2'] / t['v1']:.0f}x slower than v1 on this grid "
+                  f"({t['v2'] / n * 1e3:.0f} ms per point against "
+                  f"{t['v1'] / n * 1e3:.2f} on this small grid, about 0.04 on v1's "
+                  f"200 x 200 benchmark; a 200 x 200 v2 diagram like this one would take "
+                  f"about {t['v2'] / n * 40_000 / 3600:.1f} h); the grid's "
+                  f"v2 cells: {share}; acceptance 'no slower than today': not met; {load}"},
+        {"name": f"v2 phase diagram {GRID} x {GRID} without the tracing vs v1, 2 workers",
+         "figure": t["v2 pure"], "unit": "s", "peer": "v1 phase diagram, same grid",
+         "peer_figure": t["v1"], "ratio": t["v1"] / t["v2 pure"], "n": n,
+         "notes": f"--model v2 --pure-only (policy iteration only; cycling points marked, "
+                  f"not solved); same run, median of {REPEAT}; "
+                  f"{t['v2 pure'] / t['v1']:.0f}x slower than v1; {load}"},
+    ]
+
+
+def _stage_structure() -> Any:
+    from qpq.game import GameStructure
+    from qpq.game._spec import TYPES
+    from qpq.model import FIRST_MOVES
+
+    return GameStructure(types=tuple(t for t in TYPES if t.high_capacity),
+                         first_moves=tuple(FIRST_MOVES[i] for i in STAGE_MOVES),
+                         un_report=False)
+
+
+def _points(n: int, seed: int) -> dict[str, np.ndarray]:
+    from qpq.game.analysis import sample_assumptions
+    from qpq.model import ParameterRegistry
+
+    registry = ParameterRegistry.load()
+    batch = sample_assumptions(registry, n, np.random.default_rng(seed)).params
+    out = {k: np.asarray(v, dtype=float) for k, v in batch.items()}
+    # v2's values need δ < 1 (choice V6); the range reaches 1
+    out["quarterly_discount"] = np.minimum(out["quarterly_discount"], 0.995)
+    base = registry.defaults()
+    return {k: np.concatenate([[base[k]], v]) for k, v in out.items()}
+
+
+def _ours(structure: Any) -> tuple[float, int]:
+    """Seconds per point to solve both states' stage games at the relationship's values."""
+    from qpq.game import solve_relationship
+    from qpq.game._kernel import DEFAULT_TOL
+    from qpq.game._relationship import _best_profile, _evaluate, _stage
+
+    params = _points(STAGE_BATCH - 1, 11)
+    rel = solve_relationship(params, structure, mixed=False)
+    flat = {k: np.asarray(v, dtype=float) for k, v in params.items()}
+    rec = replace(structure, first_moves=structure.first_moves[-1:])
+    stages = (_stage(flat, structure, recognised=False), _stage(flat, rec, recognised=True))
+    delta = flat["quarterly_discount"]
+    _, cv, tv, harm = _evaluate(stages, rel.strategies, delta, flat["w_security"])
+    seconds = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        _best_profile(stages, delta, cv, tv, harm, DEFAULT_TOL)
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds) / rel.n_points, rel.n_points
+
+
+def _gambit(structure: Any) -> dict[str, Any]:
+    """pygambit's enumpure_agent_solve on each state's stage trees at a few points."""
+    import pygambit
+
+    from qpq.game import solve_relationship
+    from qpq.game.validation import stage_strategy, stage_tree
+    from qpq.game.validation._gambit import _to_strategy, agent_regrets, to_pygambit
+
+    params = _points(STAGE_POINTS - 1, 7)
+    rel = solve_relationship(params, structure)
+    per_point: list[float] = []
+    lcp_point: list[float] = []
+    games = found = pure_checked = among = 0
+    worst = 0.0
+    for i in range(rel.n_points):
+        total = lcp = 0.0
+        trees = []
+        full = stage_strategy(rel, i, 0)
+        china = structure.players[0]
+        for m in structure.first_moves:
+            # the unrecognised state one first move at a time (its own tree)
+            sub = replace(rel, structure=replace(structure, first_moves=(m,)))
+            strategy = {china: {**full[china], structure.first_infoset(): {m.label: 1.0}},
+                        structure.players[1]: full[structure.players[1]]}
+            trees.append((stage_tree(sub, i, 0), strategy))
+        trees.append((stage_tree(rel, i, 1), stage_strategy(rel, i, 1)))
+        for tree, strategy in trees:
+            game = to_pygambit(tree)
+            start = time.perf_counter()
+            result = pygambit.nash.enumpure_agent_solve(game)
+            total += time.perf_counter() - start
+            start = time.perf_counter()
+            pygambit.nash.lcp_solve(game, rational=False, use_strategic=False)
+            lcp += time.perf_counter() - start
+            games += 1
+            found += len(result.equilibria)
+            regret = agent_regrets(tree, [strategy])[0]
+            worst = max(worst, regret)
+            if rel.pure[i].all():
+                pure_checked += 1
+                eqs = [_to_strategy(game, e) for e in result.equilibria]
+                among += any(all(abs(v - strategy[p][k].get(a, 0.0)) <= 1e-9
+                                 for p in e for k in e[p] for a, v in e[p][k].items())
+                             for e in eqs)
+        per_point.append(total)
+        lcp_point.append(lcp)
+    return {"seconds": statistics.median(per_point), "lcp": statistics.median(lcp_point),
+            "games": games, "found": found,
+            "points": rel.n_points, "pure_checked": pure_checked, "among": among,
+            "worst": worst, "pure_points": int(rel.pure.all(axis=1).sum())}
+
+
+def _gambit_available() -> bool:
+    try:
+        import pygambit  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def run() -> list[dict[str, Any]]:
+    entries = _sweeps()
+    if not _gambit_available():
+        print("  pygambit peer skipped: pygambit is not installed", file=sys.stderr)
+        return entries
+    structure = _stage_structure()
+    ours, n_batch = _ours(structure)
+    gam = _gambit(structure)
+    moves = ", ".join(m.label for m in structure.first_moves)
+    entries.append({
+        "name": "v2 stage games: per-point time vs pygambit enumpure_agent_solve",
+        "figure": ours * 1e3, "unit": "ms/point", "peer": "pygambit 16.7 enumpure_agent_solve",
+        "peer_figure": gam["seconds"] * 1e3, "ratio": gam["seconds"] / ours, "n": n_batch,
+        "notes": f"reduced relationship (types S,H and I,H; first moves {moves}; no UN "
+                 "report); a point = both states' stage games with the relationship's "
+                 "continuation at the leaves; ours: China-preferred pure PBE of each stage "
+                 f"at the values (policy iteration's step) over a batch of {n_batch:,} "
+                 f"points, median of {REPEAT}; pygambit: every pure agent-form equilibrium "
+                 f"of each stage tree (unrecognised: one tree per first move), median over "
+                 f"{gam['points']} points (defaults + {gam['points'] - 1} random) of the "
+                 f"sum over their {gam['games'] // gam['points']} trees; goal >= 100x"})
+    entries.append({
+        "name": "v2 stage games: per-point time vs pygambit lcp_solve",
+        "figure": ours * 1e3, "unit": "ms/point", "peer": "pygambit 16.7 lcp_solve",
+        "peer_figure": gam["lcp"] * 1e3, "ratio": gam["lcp"] / ours, "n": n_batch,
+        "notes": "the same stage trees and points as the row above, pygambit's lcp_solve "
+                 "(sequence form, floating point: one equilibrium per tree, v1's reduced-"
+                 "game peer) instead of enumerating pure equilibria; goal >= 100x"})
+    entries.append({
+        "name": "v2 stage games: our strategies among pygambit's pure equilibria",
+        "figure": gam["among"], "unit": "stage trees", "peer": "pygambit 16.7",
+        "peer_figure": gam["pure_checked"],
+        "ratio": gam["among"] / gam["pure_checked"] if gam["pure_checked"] else None,
+        "n": gam["games"],
+        "notes": f"{gam['games']} stage trees at {gam['points']} points "
+                 f"({gam['pure_points']} with pure stationary strategies), "
+                 f"{gam['found']} pure agent-form equilibria found; our strategies' largest "
+                 f"pygambit agent regret {gam['worst']:.2g} (mixed points included)"})
+    return entries

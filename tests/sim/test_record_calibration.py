@@ -204,7 +204,9 @@ def test_results_are_cached_by_content(case, base, cache):
 def test_record_calibration_plugs_into_forecasts_and_backtests(case):
     from qpq.sim import BacktestSpec, backtest, forecast, record_calibrator
 
-    # forecasts take v1 calibrations until model v2's are built
+    v2 = calibrate_record(case, AS_OF, rng=np.random.default_rng(0), settings=TINY)
+    assert forecast(case, v2.to_calibration_result(case, points=4, replicates=2),
+                    dt.date(2025, 6, 30), n=32).events
     settings = dataclasses.replace(TINY, model="v1")
     cal = calibrate_record(case, AS_OF, rng=np.random.default_rng(0), settings=settings)
     particles = cal.to_calibration_result(case, points=8, replicates=2, seed=0)

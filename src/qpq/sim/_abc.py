@@ -837,9 +837,8 @@ def record_calibrator(settings: AbcSettings | None = None, *, seed: int = 0,
     """A per-origin calibration for :func:`qpq.sim.backtest` (its ``calibrator``).
 
     Calibrates on the record with :func:`calibrate_record` (Generator seeded with ``seed``)
-    and returns :meth:`RecordCalibration.to_calibration_result`'s particles. Forecasts take
-    v1 calibrations only until model v2's are built, so pass ``AbcSettings(model="v1")``
-    for backtests today.
+    and returns :meth:`RecordCalibration.to_calibration_result`'s particles (model v1 or v2,
+    as ``settings.model`` says).
     """
     s = settings or AbcSettings()
     s.check()

@@ -19,6 +19,9 @@ gives now (a test runs it on the quick blocks). Blocks:
   the mixed search of ``solve``: 400 of those draws);
 * ``game-v2`` — docs/model-game.md §8: model v2's relationship at the defaults and over
   the ranges (1,000 ordered draws, seed 2024, ``solve_relationship``);
+* ``game-v2-propositions`` — docs/model-game.md §8.2: the propositions under model v2
+  beside v1 (``run_study(model="v2")``: 100 ordered draws, seed 2024, with flips; v1: 2,000
+  draws, seed 2024; several minutes);
 * ``backcast-v2`` — docs/model-dynamics.md §7.8: the backcast from 1996 as of 2025-12-31 with
   v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes);
 * ``backtest-v1`` — docs/model-dynamics.md §11: the default rolling-origin backtest (17
@@ -237,6 +240,47 @@ def game_v2() -> str:
     return textwrap.fill(defaults, width=92) + "\n\n" + textwrap.fill(ranges, width=92)
 
 
+def _flip(f: object) -> str:
+    from qpq.game.analysis import Flip
+
+    assert f is None or isinstance(f, Flip)
+    return ("– (the same verdict in every draw)" if f is None else
+            f"`{f.parameter}` = {f.value:.3g} (from {f.start:g})" if f.value is not None
+            else f"none along `{f.parameter}` in [{f.low:g}, {f.high:g}]")
+
+
+def game_v2_propositions() -> str:
+    """docs/model-game.md §8.2: the propositions under v2 beside v1."""
+    from qpq.game.analysis import SMALL_MARGIN, run_study
+    from qpq.model import ParameterRegistry
+
+    registry = ParameterRegistry.load()
+    v1 = run_study(registry, 2000, rng=np.random.default_rng(2024))
+    v2 = run_study(registry, 100, rng=np.random.default_rng(2024), model="v2")
+    first = {r.proposition.id: r for r in v1.results}
+    rows = ["| id | v1 at the defaults (share of 2,000 draws) | v2 at the defaults | v2 share "
+            f"of 100 draws [95%] | v2 margin (draws < {SMALL_MARGIN:g}) | v2 nearest flip | "
+            "v2 counterpart: at the defaults / share still holding |",
+            "|---|---|---|---|---|---|---|"]
+    for r in v2.results:
+        o = first[r.proposition.id]
+        status = r.status + (f" ({_pct(r.region_share)} of the region)"
+                             if r.region_share is not None else "")
+        fals = ("fails" if r.falsified_at_defaults is False else "holds"
+                if r.falsified_at_defaults else "–")
+        rows.append(f"| {r.proposition.id} | {o.status} ({_pct(o.share)}) | {status} | "
+                    f"{_pct(r.share)} [{_pct(r.interval[0])}, {_pct(r.interval[1])}] | "
+                    f"{r.margin:.3g} ({_pct(r.small_margin_share)}) | {_flip(r.flip)} | "
+                    f"{fals} / {_pct(r.falsified_share)} |")
+    mixed = [r.metric_means.get("mixed", float("nan")) for r in v2.results
+             if "mixed" in r.metric_means]
+    at_defaults = "mixed" if v2.result("P1").defaults_metrics["mixed"] else "pure"
+    note = (f"v2's verdicts rest on mixed (traced, approximate) strategies in at most "
+            f"{_pct(max(mixed))} of a proposition's draws; the equilibrium at the defaults "
+            f"is {at_defaults}.")
+    return "\n".join(rows) + "\n\n" + textwrap.fill(note, width=92)
+
+
 def backcast_v2() -> str:
     """docs/model-dynamics.md §7.8: histories matching every fact, v1 against v2, per fact.
 
@@ -324,6 +368,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-readings": ("model-game.md", game_readings),
     "game-verdicts": ("model-game.md", game_verdicts),
     "game-v2": ("model-game.md", game_v2),
+    "game-v2-propositions": ("model-game.md", game_v2_propositions),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
     "backtest-v1": ("model-dynamics.md", backtest_v1),
 }

@@ -134,6 +134,37 @@ def test_choosing_another_policy(page: tuple[Any, Guard]) -> None:
     assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
 
 
+def test_model_switch_shows_the_relationship(page: tuple[Any, Guard]) -> None:
+    pg, g = page
+    pg.locator(f"{EQ} [data-testid=stRadio]").get_by_text("v2: repeated relationship").click()
+    pg.wait_for_function(
+        f"() => document.querySelector('{EQ}').innerText.includes('Hold-up')", timeout=TIMEOUT)
+    wait_charts(pg)
+    panel = pg.locator(EQ).inner_text()
+    assert "repeated relationship (model v2)" in panel
+    assert "unrecognised" in panel and "recognised" in panel
+    assert "Engage[no_promise]" in panel           # docs/model-game.md §11 at the defaults
+    assert "the hold-up persists" in panel
+    assert "Label:" not in panel                   # v1's round is not shown
+    # nothing but the page's own words above the title (a bare string in the app's script
+    # would be printed by Streamlit's magic)
+    assert "model switch" not in pg.locator("body").inner_text()
+    pg.screenshot(path=artifact("dashboard-model-v2.png"))
+    choose(pg, "policy", "boycott")                # a fixed policy: China committed in v2
+    pg.wait_for_selector(".st-key-committed", timeout=TIMEOUT)
+    wait_charts(pg)
+    assert ("China commits to Boycott while unrecognised"
+            in pg.locator(".st-key-committed").inner_text())
+    choose(pg, "policy", "equilibrium")
+    pg.wait_for_selector(".st-key-committed", state="detached", timeout=TIMEOUT)
+    wait_charts(pg)
+    pg.locator(f"{EQ} [data-testid=stRadio]").get_by_text("v1: one round").click()
+    pg.wait_for_function(
+        f"() => document.querySelector('{EQ}').innerText.includes('Label:')", timeout=TIMEOUT)
+    assert "engage without recognition" in label_line(pg)
+    assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
+
+
 def test_evidence_link_opens_the_source(page: tuple[Any, Guard], server: Server) -> None:
     pg, _ = page
     link = pg.locator(".st-key-evidence a[href='?evidence=roggio-2024-lwj']").first

@@ -64,3 +64,30 @@ def test_mixed_search_runs_only_without_a_pure_pbe(ctx: Context) -> None:
     view = summarise(fake, "test")
     assert not view.found and view.label is None and view.efforts == ()
     assert view.as_dict()["efforts"] == {}
+
+
+def test_relationship_view_reads_the_solution(ctx: Context) -> None:
+    import numpy as np
+
+    from qpq.dashboard._equilibrium import relationship_view
+    from qpq.game import solve_relationship
+    from qpq.model import FINAL_ACTIONS
+
+    point = ctx.registry.defaults()
+    view = relationship_view(point)
+    rel = solve_relationship({k: np.array([v]) for k, v in point.items()})
+    assert [s.name for s in view.states] == ["unrecognised", "recognised"]
+    assert view.states[0].first_move == FULL_GAME.first_moves[int(rel.first_move[0])].label
+    assert view.states[1].first_move == "Recognize"
+    for x, s in enumerate(view.states):
+        assert [e.effort for e in s.efforts] == [FULL_GAME.efforts[int(e)].label
+                                                 for e in rel.effort[0, x]]
+        assert [a for _, a in s.responses] == [FINAL_ACTIONS[int(a)].value
+                                               for a in rel.response[0, x]]
+        assert dict(s.china_value) == pytest.approx(
+            {t.label: float(v) for t, v in zip(FULL_GAME.types, rel.china_value[0, x],
+                                               strict=True)})
+    assert view.china_value == pytest.approx(float(rel.value[0]))
+    sincere_acts = any(FULL_GAME.efforts[int(rel.effort[0, 1, k])].label != "harbour"
+                       for k, t in enumerate(FULL_GAME.types) if t.sincere)
+    assert ("no recognised sincere type keeps acting" in view.hold_up) is (not sincere_acts)

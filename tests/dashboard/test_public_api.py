@@ -7,10 +7,12 @@ def test_exported_names() -> None:
     assert sorted(dashboard.__all__) == sorted(
         ["APP_PATH", "AXIS_DEFAULTS", "Context", "DEFAULT_HOST", "DEFAULT_PORT",
          "DashboardView", "EquilibriumView", "EventRow", "EvidenceItem", "ForecastView",
-         "KEY_PARAMETERS", "ParameterEvidence", "PhaseGrid", "PointCheck", "Settings",
-         "SliderSpec", "SourceRef", "TypeEffort", "WhatIfRequest", "compute_view",
+         "KEY_PARAMETERS", "ParameterEvidence", "PhaseGrid", "PointCheck",
+         "RelationshipView", "Settings", "SliderSpec", "SourceRef", "StateView", "TypeEffort",
+         "WhatIfRequest", "compute_view",
          "equilibrium_view", "evidence_markdown", "fan_chart", "is_loopback",
-         "parameter_evidence", "phase_chart", "phase_grid", "resolve_evidence",
+         "parameter_evidence", "phase_chart", "phase_grid", "relationship_view",
+         "resolve_evidence",
          "resolve_point", "slider_spec", "slider_specs", "streamlit_command", "streamlit_env",
          "view_charts", "what_if"])
     for name in dashboard.__all__:

@@ -25,6 +25,21 @@ def test_a_fixed_policy_adds_the_committed_game(ctx: Context) -> None:
     assert view.forecast is not None and view.forecast.sim.spec.policy == "boycott"
 
 
+def test_model_v2_shows_the_relationship_instead_of_the_round(ctx: Context) -> None:
+    view = compute_view(ctx, Settings(model="v2", policy="boycott", request=SMALL,
+                                      grid_size=5), forecast=False)
+    assert view.relationship is not None
+    assert view.equilibrium is None and view.committed is None
+    assert [s.name for s in view.relationship.states] == ["unrecognised", "recognised"]
+    # the policy commits China to Boycott while unrecognised
+    c = view.committed_relationship
+    assert c is not None and c.scope == "China commits to Boycott while unrecognised"
+    assert c.states[0].first_move == "Boycott"
+    assert all(p == 0.0 for _, p in c.states[0].p_recognised_next)
+    v1 = compute_view(ctx, Settings(request=SMALL, grid_size=5), forecast=False)
+    assert v1.relationship is None and v1.equilibrium is not None
+
+
 def test_invalid_values_stop_before_any_work(ctx: Context) -> None:
     calls: list[str] = []
 

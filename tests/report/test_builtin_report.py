@@ -15,8 +15,8 @@ def built(tmp_path_factory):
 
 
 EVERY_LENS = ("case", "timeline", "map", "parameters", "game", "phase", "propositions",
-              "backcast", "forecast", "track-record", "dynamic-propositions", "sensitivity",
-              "discovery", "policies", "bargaining", "audit", "evidence")
+              "relationship", "backcast", "forecast", "track-record", "dynamic-propositions",
+              "sensitivity", "discovery", "policies", "bargaining", "audit", "evidence")
 
 
 def test_every_lens_really_built(built):

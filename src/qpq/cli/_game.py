@@ -333,10 +333,16 @@ def sweep_command(
     console.print(f"[dim]Selection rule: {escape(diagram.selection_rule)}[/dim]")
 
 
+V2_DRAWS = 100
+"""Default draws of ``qpq game propositions --model v2`` (v1: 2,000): a v2 point whose
+relationship is traced costs about a second (docs/model-game.md §8.2)."""
+
+
 @app.command("propositions")
 def propositions_command(
-    n: Annotated[int, typer.Option("--n", help="Monte Carlo draws over the assumption "
-                                   "ranges")] = 2000,
+    n: Annotated[int | None, typer.Option("--n", help="Monte Carlo draws over the assumption "
+                                          "ranges (default 2000; 100 with --model v2)")
+                 ] = None,
     seed: Annotated[int, typer.Option("--seed", help="seed of the random generator")] = 2024,
     sets: SetOpt = None,
     case: CaseOpt = None,
@@ -349,6 +355,9 @@ def propositions_command(
         "(default: a pure PBE is selected when one exists); it changes the verdicts on the "
         "PBE listed at the point tested, the shares come from the pure-PBE ensemble "
         "solver")] = False,
+    model: Annotated[str, typer.Option(
+        "--model", help="v1: the one-round game; v2: the repeated relationship "
+        "(solve_relationship; docs/model-game.md §7.5, §8.2)")] = "v1",
 ) -> None:
     """Test P1–P7: at the defaults, share of the ranges, falsification counterparts.
 
@@ -356,7 +365,8 @@ def propositions_command(
     deciding margin and the share of draws with a small margin, the nearest flip along
     the most influential parameter, and the region tested.
 
-    Example: ``qpq game propositions --n 2000 --seed 2024 --json``
+    Example: ``qpq game propositions --n 2000 --seed 2024 --json``;
+    ``qpq game propositions --model v2 --n 100``
     """
     import numpy as np
 
@@ -364,19 +374,25 @@ def propositions_command(
     from qpq.game.analysis import SMALL_MARGIN, run_study
     from qpq.model import ParameterRegistry
 
+    if model not in ("v1", "v2"):
+        raise BadInputError(f"--model must be v1 or v2, got {model!r}")
+    if n is None:
+        n = 2000 if model == "v1" else V2_DRAWS
     if not 1 <= n <= 1_000_000:
         raise BadInputError(f"--n must lie in [1, 1000000], got {n}")
     registry = ParameterRegistry.load(case)
     readings = Readings(pure_over_mixed=not mixed_compete,
                         kappa_in_future_defection=not written_sigma_d)
     study = run_study(registry, n, rng=np.random.default_rng(seed),
-                      overrides=parse_assignments(sets or []), readings=readings)
+                      overrides=parse_assignments(sets or []), readings=readings,
+                      model=model)
     if json_out:
         doc = study.to_json()
         doc["seed"] = seed
         print_json(doc)
         return
-    table = Table(title=f"The paper's propositions ({n:,} draws, seed {seed})")
+    table = Table(title=f"The paper's propositions ({n:,} draws, seed {seed})"
+                  + (" — model v2, the repeated relationship" if model == "v2" else ""))
     for col in ("id", "kind", "at defaults", "share of ranges", "falsified: defaults / share"):
         table.add_column(col)
     how = Table(title="How each verdict at the defaults was reached")
@@ -400,6 +416,10 @@ def propositions_command(
     console.print(how)
     for r in study.results:
         console.print(f"[bold]{r.proposition.id}[/bold] {escape(r.proposition.definition)}")
+    if model == "v2":
+        console.print("[bold]P8[/bold] (what matters most) is a sensitivity ranking, the "
+                      "exploration lens's: no v2 reading here")
+        console.print(f"[dim]{escape(study.method)}[/dim]")
     if readings.changed():
         console.print(f"[dim]readings: {escape(str(readings.changed()))}[/dim]")
     console.print(f"[dim]{escape(study.sampling_method)}; {study.seconds:.1f} s[/dim]")

@@ -32,8 +32,11 @@ if TYPE_CHECKING:
     )
     from qpq.dashboard._equilibrium import (
         EquilibriumView,
+        RelationshipView,
+        StateView,
         TypeEffort,
         equilibrium_view,
+        relationship_view,
     )
     from qpq.dashboard._evidence import (
         EvidenceItem,
@@ -86,9 +89,11 @@ __all__ = [
     "ParameterEvidence",
     "PhaseGrid",
     "PointCheck",
+    "RelationshipView",
     "Settings",
     "SliderSpec",
     "SourceRef",
+    "StateView",
     "TypeEffort",
     "WhatIfRequest",
     "compute_view",
@@ -99,6 +104,7 @@ __all__ = [
     "parameter_evidence",
     "phase_chart",
     "phase_grid",
+    "relationship_view",
     "resolve_evidence",
     "resolve_point",
     "slider_spec",
@@ -116,7 +122,10 @@ _EXPORTS = {
         "AXIS_DEFAULTS", "KEY_PARAMETERS", "PointCheck", "SliderSpec", "resolve_point",
         "slider_spec", "slider_specs",
     ),
-    "qpq.dashboard._equilibrium": ("EquilibriumView", "TypeEffort", "equilibrium_view"),
+    "qpq.dashboard._equilibrium": (
+        "EquilibriumView", "RelationshipView", "StateView", "TypeEffort", "equilibrium_view",
+        "relationship_view",
+    ),
     "qpq.dashboard._evidence": (
         "EvidenceItem", "ParameterEvidence", "SourceRef", "evidence_markdown",
         "parameter_evidence", "resolve_evidence",

@@ -20,7 +20,7 @@ import streamlit as st
 
 from qpq.case import web_href
 from qpq.dashboard._controls import AXIS_DEFAULTS, KEY_PARAMETERS, SliderSpec, slider_specs
-from qpq.dashboard._equilibrium import EquilibriumView
+from qpq.dashboard._equilibrium import EquilibriumView, RelationshipView
 from qpq.dashboard._evidence import (
     EVIDENCE_QUERY,
     citing_parameters,
@@ -106,6 +106,36 @@ def show_equilibrium(v: EquilibriumView) -> None:
                f"{'ran' if v.mixed_search else 'not needed (a pure PBE exists)'}")
 
 
+# the equilibrium panel's model switch: label -> model (a comment, not a docstring:
+# Streamlit's magic would print a bare string on the page)
+MODELS = {"v1: one round": "v1", "v2: repeated relationship": "v2"}
+
+
+def show_relationship(v: RelationshipView) -> None:
+    """Model v2's equilibrium per state, its values and the hold-up."""
+    st.markdown(f"**{v.scope}** · found by {v.found_by}"
+                + ("" if v.pure else f", mixed (regret {v.regret:.3g})"))
+    a, b = st.columns(2)
+    a.metric("China's value", f"{v.china_value:.2f}",
+             help="discounted value of the relationship from the unrecognised state at "
+             "China's prior (harm units)")
+    b.metric("δ per quarter", f"{v.discount:g}")
+    for s in v.states:
+        st.markdown(f"**{s.name}** · China: **{s.first_move}**")
+        values = dict(s.china_value)
+        talib = dict(s.taliban_value)
+        nxt = dict(s.p_recognised_next)
+        st.table(pd.DataFrame({
+            "Taliban type": [e.type_label for e in s.efforts],
+            "effort": [e.effort for e in s.efforts],
+            "value China / Taliban": [f"{values[e.type_label]:.2f} / {talib[e.type_label]:.2f}"
+                                      for e in s.efforts],
+            "P(recognised next)": [f"{nxt[e.type_label]:.2f}" for e in s.efforts],
+        }).set_index("Taliban type"))
+        st.caption("China's response: " + "; ".join(f"{g} {a}" for g, a in s.responses))
+    st.markdown(f"**Hold-up:** {v.hold_up}.")
+
+
 def show_evidence_page(ctx: Context, item_id: str) -> None:
     """One evidence item: what it is, its sources, the parameters that cite it."""
     with st.container(key="evidence-detail", border=True):
@@ -176,8 +206,10 @@ def main() -> None:
                                   key="as_of")
 
     request = WhatIfRequest(policy=policy, n=n, seed=seed, until=dt.date(until, 12, 31))
+    # the panel's switch is drawn below, inside the panel; its value from the last rerun
+    model = MODELS.get(st.session_state.get("model", ""), "v1")
     settings = Settings(values=values, policy=policy, x_axis=x, y_axis=y, grid_size=size,
-                        request=request, variable=variable)
+                        request=request, variable=variable, model=model)
     what_if_mode = mode == "what-if at these parameters"
     start = time.perf_counter()
     view = compute_view(
@@ -197,14 +229,25 @@ def main() -> None:
 
     left, right = st.columns([5, 6])
     with left, st.container(key="equilibrium"):
-        st.subheader("Equilibrium of the one-round game")
+        st.subheader("Equilibrium of the one-round game" if model == "v1" else
+                     "Equilibrium of the repeated relationship (model v2)")
+        st.radio("model", list(MODELS), key="model", horizontal=True,
+                 help="v1: the paper's one-round game (the model everything else uses); "
+                 "v2: the round as the stage of a repeated relationship "
+                 "(docs/model-game.md §7.5)")
+        if view.relationship is not None:
+            show_relationship(view.relationship)
+        if view.committed_relationship is not None:
+            with st.container(key="committed"):
+                show_relationship(view.committed_relationship)
         if view.equilibrium is not None:
             show_equilibrium(view.equilibrium)
         if view.committed is not None:
             with st.container(key="committed"):
                 show_equilibrium(view.committed)
-        with st.expander("selection rule"):
-            st.write(view.equilibrium.selection_rule if view.equilibrium else "")
+        if model == "v1":
+            with st.expander("selection rule"):
+                st.write(view.equilibrium.selection_rule if view.equilibrium else "")
     with right, st.container(key="phase"):
         st.subheader("Phase diagram")
         if phase is not None:

@@ -10,6 +10,13 @@ how a fixed policy (boycott, engage with a promise, recognise) is read in the ga
 The bounded mixed search costs about 20 times the pure enumeration, and the selection
 prefers pure PBE whenever one exists, so the search runs only where no pure PBE exists;
 the view says whether it ran.
+
+:func:`relationship_view` is the panel's model v2 (the switch on the panel): the repeated
+relationship's stationary equilibrium (:func:`qpq.game.solve_relationship`,
+docs/model-game.md §7.5) per state — China's first move, each type's effort, China's
+responses, the values — and the hold-up result; with ``first_move`` China is committed to
+that move while unrecognised (the Taliban best-respond to the commitment within the
+relationship), as the simulator's fixed policies play v2.
 """
 
 from __future__ import annotations
@@ -22,9 +29,12 @@ from qpq.model import FIRST_MOVES, POLICIES, FirstMove, MoveKind, ParameterSet, 
 
 __all__ = [
     "EquilibriumView",
+    "RelationshipView",
+    "StateView",
     "TypeEffort",
     "equilibrium_view",
     "policy_first_move",
+    "relationship_view",
     "summarise",
 ]
 
@@ -175,3 +185,102 @@ def equilibrium_view(point: ParameterSet, first_move: FirstMove | None = None
     if solution.selected_equilibrium is None:
         solution = solve(point, structure, mixed=True)
     return summarise(solution, scope)
+
+
+@dataclass(frozen=True)
+class StateView:
+    """One state of model v2's relationship: what each side plays there and what it is worth.
+
+    ``first_move``: China's first move (``Recognize`` in the recognised state, where the
+    status is in force); ``efforts``: each type's effort after it; ``responses``: China's
+    final action at each signal (label ``s,d,r``), mixed ones with their probabilities;
+    ``china_value``/``taliban_value``/``p_recognised_next``: by the Taliban's true type.
+    """
+
+    name: str
+    first_move: str
+    efforts: tuple[TypeEffort, ...]
+    responses: tuple[tuple[str, str], ...]
+    china_value: tuple[tuple[str, float], ...]
+    taliban_value: tuple[tuple[str, float], ...]
+    p_recognised_next: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True)
+class RelationshipView:
+    """Model v2's stationary equilibrium at one point, summarised for the dashboard.
+
+    ``scope``: ``China chooses its first move while unrecognised`` or ``China commits to
+    <move> while unrecognised``; ``found_by``: policy iteration or logit tracing; ``pure``
+    with ``regret`` (≈ 0 at an exact equilibrium); ``china_value`` from the unrecognised
+    state at China's prior, in harm units discounted at ``discount`` per quarter;
+    ``hold_up``: whether a recognised sincere type keeps acting and whether China's response
+    once recognised depends on what it observes, in words.
+    """
+
+    scope: str
+    found_by: str
+    pure: bool
+    regret: float
+    china_value: float
+    discount: float
+    states: tuple[StateView, ...]
+    hold_up: str
+
+    def as_dict(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+def _choice_text(probs: dict[str, float]) -> str:
+    support = [(k, p) for k, p in probs.items() if p > 1e-9]
+    if len(support) == 1:
+        return support[0][0]
+    return "mixed (" + ", ".join(f"{p:.2f} {k}" for k, p in support) + ")"
+
+
+def relationship_view(point: ParameterSet, first_move: FirstMove | None = None
+                      ) -> RelationshipView:
+    """Solve model v2's relationship at ``point`` (:func:`qpq.game.solve_relationship`).
+
+    ``first_move`` commits China to that move while unrecognised (a fixed policy);
+    ``None``: China chooses.
+    """
+    import numpy as np
+
+    from qpq.game import solve_relationship
+
+    if first_move is None:
+        structure, scope = FULL_GAME, "China chooses its first move while unrecognised"
+    else:
+        if first_move not in FIRST_MOVES:
+            raise ValueError(f"unknown first move {first_move!r}")
+        structure = dataclasses.replace(FULL_GAME, first_moves=(first_move,))
+        scope = f"China commits to {first_move.label} while unrecognised"
+    rel = solve_relationship({k: np.array([v]) for k, v in point.items()}, structure)
+    doc = rel.to_json(0)
+    states = []
+    for name, body in doc["states"].items():
+        on = max(body["first_move"], key=body["first_move"].get)
+        after = body["after"][on]
+        efforts = tuple(TypeEffort(t, _choice_text(e), tuple(e.items()))
+                        for t, e in after["efforts"].items())
+        states.append(StateView(
+            name=name, first_move=_choice_text(body["first_move"]), efforts=efforts,
+            responses=tuple((g, _choice_text(a)) for g, a in after["responses"].items()),
+            china_value=tuple(body["china_value_by_type"].items()),
+            taliban_value=tuple(body["taliban_value_by_type"].items()),
+            p_recognised_next=tuple(body["p_recognised_next_by_type"].items())))
+    recognised = states[1]
+    sincere = {t.label for t in FULL_GAME.types if t.sincere}
+    acting = [e.type_label for e in recognised.efforts
+              if e.type_label in sincere and e.effort != "harbour"]
+    responsive = len({a for _, a in recognised.responses}) > 1
+    hold_up = ((f"recognised sincere types keep acting ({', '.join(acting)})" if acting
+                else "no recognised sincere type keeps acting (the hold-up persists)")
+               + "; China's response once recognised "
+               + ("depends" if responsive else "does not depend") + " on what it observes")
+    return RelationshipView(
+        scope=scope, found_by=doc["found_by"], pure=bool(doc["pure"]), regret=float(doc["regret"]),
+        china_value=float(doc["china_value"]), discount=float(doc["discount_per_quarter"]),
+        states=tuple(states), hold_up=hold_up)

@@ -22,7 +22,13 @@ from typing import Any
 
 from qpq.case import Case, load_case
 from qpq.dashboard._controls import AXIS_DEFAULTS, PointCheck, resolve_point
-from qpq.dashboard._equilibrium import EquilibriumView, equilibrium_view, policy_first_move
+from qpq.dashboard._equilibrium import (
+    EquilibriumView,
+    RelationshipView,
+    equilibrium_view,
+    policy_first_move,
+    relationship_view,
+)
 from qpq.dashboard._phase import PhaseGrid, phase_chart, phase_grid
 from qpq.dashboard._whatif import ForecastView, WhatIfRequest, fan_chart, what_if
 from qpq.model import ParameterRegistry
@@ -88,6 +94,9 @@ class Settings:
         The forecast run (its ``policy`` is replaced by ``policy``).
     variable
         The fan chart's series.
+    model
+        The equilibrium panel's model: ``v1`` (the one-round game, with the committed game
+        under a fixed policy) or ``v2`` (the repeated relationship).
     """
 
     values: Mapping[str, float] = field(default_factory=dict)
@@ -97,6 +106,7 @@ class Settings:
     grid_size: int = 21
     request: WhatIfRequest = field(default_factory=WhatIfRequest)
     variable: str = "militants_border"
+    model: str = "v1"
 
     def key(self) -> Values:
         """The values as a sorted tuple (a cache key)."""
@@ -122,7 +132,11 @@ class DashboardView:
         The game with China free to choose its first move.
     committed
         The game with China's first move fixed by the policy (``None`` for
-        ``equilibrium``, where China is free).
+        ``equilibrium``, where China is free, and under model v2).
+    relationship, committed_relationship
+        Model v2's relationship at the point, with China free and committed to the
+        policy's first move while unrecognised (``None`` under v1, and the committed one
+        for ``equilibrium``); under v2 the v1 games are not computed, and the reverse.
     grid
         The phase diagram's grid.
     current
@@ -140,6 +154,8 @@ class DashboardView:
     current: tuple[float, float] = (float("nan"), float("nan"))
     forecast: ForecastView | None = None
     seconds: float = 0.0
+    relationship: RelationshipView | None = None
+    committed_relationship: RelationshipView | None = None
 
 
 def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = None,
@@ -165,9 +181,19 @@ def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = N
     if check.point is None:
         return DashboardView(check, seconds=time.perf_counter() - start)
     point = check.point
-    free = equilibrium_view(point)
+    if settings.model not in ("v1", "v2"):
+        raise ValueError(f"model must be v1 or v2, got {settings.model!r}")
+    free: EquilibriumView | None = None
+    committed: EquilibriumView | None = None
+    relationship: RelationshipView | None = None
+    committed_v2: RelationshipView | None = None
     move = policy_first_move(settings.policy)
-    committed = None if move is None else equilibrium_view(point, move)
+    if settings.model == "v2":
+        relationship = relationship_view(point)
+        committed_v2 = None if move is None else relationship_view(point, move)
+    else:
+        free = equilibrium_view(point)
+        committed = None if move is None else equilibrium_view(point, move)
     x, y = settings.x_axis, settings.y_axis
     others = tuple(kv for kv in settings.key() if kv[0] not in (x, y))
     grid = (grid_fn or ctx.grid)(others, x, y, settings.grid_size)
@@ -175,7 +201,7 @@ def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = N
     if forecast:
         run = (run_fn or ctx.run)(settings.key(), settings.run_request())
     return DashboardView(check, free, committed, grid, (point[x], point[y]), run,
-                         time.perf_counter() - start)
+                         time.perf_counter() - start, relationship, committed_v2)
 
 
 def view_charts(view: DashboardView, variable: str, since: dt.date = dt.date(2015, 1, 1)

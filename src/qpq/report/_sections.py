@@ -108,6 +108,10 @@ def default_sections() -> list[Section]:
         Section("propositions", "The paper's propositions", "game",
                 "P1–P7: status at the defaults, share of the plausible range, falsification.",
                 "qpq.report._propositions_section:propositions_section"),
+        Section("relationship", "Model v2: the repeated relationship", "game",
+                "Model v2's equilibrium at the defaults per state, the hold-up, and the "
+                "propositions under v2 beside v1.",
+                "qpq.report._relationship_section:relationship_section"),
         Section("backcast", "Backcast: the simulated history against stylised facts", "sim",
                 "The simulated history against the case's stylised facts.",
                 "qpq.report._sim_sections:backcast_section"),

@@ -42,13 +42,14 @@ equilibrium after a first move, what it plays there on or off the path):
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["PROPOSITIONS", "SECURITY_ONLY", "Condition", "Kind", "Proposition", "Region",
+__all__ = ["PROPOSITIONS", "PROPOSITIONS_V2", "SECURITY_ONLY", "V2_DEFINITIONS", "Condition",
+           "Kind", "Proposition", "Region",
            "proposition"]
 
 FloatArray = NDArray[np.float64]
@@ -230,3 +231,39 @@ def proposition(pid: str) -> Proposition:
             return p
     raise KeyError(f"unknown proposition {pid!r}; known: "
                    + ", ".join(p.id for p in PROPOSITIONS))
+
+
+V2_DEFINITIONS: dict[str, str] = {
+    "P1": "security (the discounted harm stream from the unrecognised state, Plan B's and "
+          "intervention's relief included) when China opens the quarter with its best "
+          "Engage[ρ] exceeds security when it opens with Boycott, each followed by the "
+          "relationship's equilibrium (strategies after that move, then its values)",
+    "P2": "in the unrecognised state, on the path of the relationship's equilibrium: China "
+          "does not boycott, some type restrains and no type cracks down",
+    "P3": "the capacity cap of the shared utilities, which v2 does not change: at a "
+          "crackdown, P(suppression) of the sincere low-capacity type is below that of the "
+          "sincere high-capacity type (the path version reads the unrecognised state)",
+    "P4": "in the unrecognised state China's most probable first move is Engage[ρ] and, "
+          "after a UN report of 'close ties', P(Withhold | close) >= 1/2",
+    "P5m": "one quarter's mechanism (v2's stage has no W): sincere high-capacity type at "
+           "effort x every quarter, never recognised, no Plan B: security (stage harm over "
+           "1 - δ) as a function of x in [0, crackdown_intensity] peaks inside the range",
+    "P5p": "the relationship's strategies held fixed in both states: security from the "
+           "unrecognised state as a function of crackdown_intensity (above "
+           "restrain_intensity) peaks below the top of its range, where some type cracks "
+           "down",
+    "P6": "with us_presence = 1 China's expected discounted payments from the unrecognised "
+          "state (aid_cost per quarter of aid, recognition_cost per grant) are lower than "
+          "with us_presence = 0, with a most probable first move no more committal",
+    "P6s": "as P6 (v2), where econ_gain <= aid_cost (at the defaults: over econ_gain in "
+           "(0, aid_cost])",
+    "P7": "at every information set with s = 0, after every first move and in both states, "
+          "China's expected payoff of Plan B (the relationship's continuation included) "
+          "exceeds that of intervention, at its Bayes posterior under the strategies",
+}
+"""How each proposition reads in model v2's repeated relationship (docs/model-game.md §8.2)."""
+
+PROPOSITIONS_V2: tuple[Proposition, ...] = tuple(
+    replace(p, definition=V2_DEFINITIONS[p.id]) for p in PROPOSITIONS)
+"""P1–P7 read in model v2: v1's statements, kinds and falsification counterparts, v2's
+definitions. P8 (what matters most) is the exploration lens's and has no reading here."""

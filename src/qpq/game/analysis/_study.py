@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,23 +32,42 @@ from qpq.game._spec import DEFAULT_READINGS, FULL_GAME, Readings
 from qpq.game.analysis._draws import AssumptionSample, sample_assumptions
 from qpq.game.analysis._measures import Measured, evaluate
 from qpq.game.analysis._pbe_predicates import judge
-from qpq.game.analysis._propositions import PROPOSITIONS, Kind, Proposition
+from qpq.game.analysis._propositions import PROPOSITIONS, PROPOSITIONS_V2, Kind, Proposition
+from qpq.game.analysis._v2_measures import V2Evaluator
 from qpq.game.analysis._verdicts import (
     SMALL_MARGIN,
     Flip,
     PbeVerdict,
     VerdictFn,
+    along,
+    flip_grid,
     most_influential,
     nearest_flip,
+    pbe_verdict,
     small_share,
 )
 from qpq.model import ParameterRegistry
 
-__all__ = ["REGION_GRID", "PropositionResult", "PropositionStudy", "run_study",
-           "wilson_interval"]
+__all__ = ["MODELS", "REGION_GRID", "V2_FLIP_GRID", "V2_FLIP_STEP", "PropositionResult",
+           "PropositionStudy", "run_study", "wilson_interval"]
 
 REGION_GRID = 40
 """Points of a test region (P6s) at which the verdict at the defaults is computed."""
+MODELS = ("v1", "v2")
+"""The models a study measures: v1's one-round game, v2's repeated relationship."""
+V2_FLIP_GRID = 9
+"""v2: points of the grid that locates a flip (v1: 17; a traced point costs about a second
+of the relationship's solver, so v2's grid is coarser and refined once)."""
+V2_FLIP_STEP = 15
+"""v2: points inside the grid's bracket judged in the one refining step (v1 bisects to
+1e-4 of the range one point at a time; a solve of the relationship costs seconds per call
+where it traces, so v2 refines once, every proposition's bracket in one call: the flip is
+located to 1/128 of the range)."""
+V2_METHOD = ("model v2 (qpq.game.solve_relationship): test at the frozen defaults; Monte "
+             "Carlo share over the assumption ranges; falsification counterpart at the "
+             "defaults and over the same draws; one stationary equilibrium per point (pure, "
+             "or mixed strategies traced from logit responses, judged on their "
+             "probabilities; their regret is reported)")
 
 FloatArray = NDArray[np.float64]
 
@@ -188,6 +207,7 @@ class PropositionStudy:
                    "the assumption ranges; falsification counterpart at the defaults and over "
                    "the same draws; equilibria from the vectorised pure-PBE solver with the "
                    "spec's selection")
+    model: str = "v1"
 
     def result(self, pid: str) -> PropositionResult:
         """The result of one proposition (``P1`` … ``P7``, ``P5m``, ``P5p``, ``P6s``)."""
@@ -208,6 +228,8 @@ class PropositionStudy:
             "mechanisms": [r.proposition.id for r in self.results
                            if r.proposition.kind is Kind.MECHANISM],
             "results": [r.to_json() for r in self.results],
+            # v1's document is kept as it was; v2's says which model it measured
+            **({"model": self.model} if self.model != "v1" else {}),
         }
 
 
@@ -220,10 +242,11 @@ def _first(m: Measured) -> tuple[bool | None, dict[str, float]]:
     return (bool(m.holds[0]) if m.defined[0] else None), metrics
 
 
-def _verdict_fn(pid: str, c_low: float, tol: float, readings: Readings) -> VerdictFn:
+def _verdict_fn(pid: str, c_low: float, tol: float, readings: Readings,
+                measure: Callable[..., dict[str, Measured]] = evaluate) -> VerdictFn:
     def fn(p: Mapping[str, FloatArray]) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
         try:
-            m = evaluate(p, crackdown_low=c_low, tol=tol, only=[pid], readings=readings)[pid]
+            m = measure(p, crackdown_low=c_low, tol=tol, only=[pid], readings=readings)[pid]
         except ValueError:
             # a point the model cannot solve (a signal of probability 0) is undefined; the
             # others of the batch are judged one by one
@@ -237,16 +260,22 @@ def _verdict_fn(pid: str, c_low: float, tol: float, readings: Readings) -> Verdi
     return fn
 
 
-def _region(p: Proposition, values: Mapping[str, float], fn: VerdictFn
-            ) -> tuple[bool | None, float | None, dict[str, float]]:
-    """Verdict over a test region: (holds on most of it, share holding, point used)."""
+def _region_points(p: Proposition, values: Mapping[str, float]
+                   ) -> tuple[dict[str, FloatArray], dict[str, float]]:
+    """A test region's grid (the bottom excluded) and its top point."""
     assert p.region is not None
     lo, hi = p.region.bounds(values)
     xs = np.linspace(lo, hi, REGION_GRID + 1)[1:]          # the bottom is excluded
     arrays = {k: np.full(xs.size, float(v)) for k, v in values.items()}
     arrays[p.region.parameter] = xs
+    return arrays, {**values, p.region.parameter: hi}
+
+
+def _region(p: Proposition, values: Mapping[str, float], fn: VerdictFn
+            ) -> tuple[bool | None, float | None, dict[str, float]]:
+    """Verdict over a test region: (holds on most of it, share holding, point used)."""
+    arrays, top = _region_points(p, values)
     holds, defined = fn(arrays)
-    top = {**values, p.region.parameter: hi}
     if not defined.any():
         return None, None, top
     share = float(holds[defined].mean())
@@ -258,8 +287,8 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
               overrides: Mapping[str, str | float] | None = None,
               propositions: tuple[Proposition, ...] = PROPOSITIONS,
               tol: float = DEFAULT_TOL, readings: Readings = DEFAULT_READINGS,
-              flips: bool = True) -> PropositionStudy:
-    """Run tests (a)–(c) of docs/model-game.md A.5 for every proposition.
+              flips: bool = True, model: str = "v1") -> PropositionStudy:
+    """Run tests (a)–(c) of docs/model-game.md A.5 (v2: §8.2) for every proposition.
 
     Parameters
     ----------
@@ -281,42 +310,60 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
         The model's named reading choices (:class:`qpq.game.Readings`).
     flips
         Search the nearest flip of every proposition (a few dozen small solves each).
+    model
+        ``"v1"`` (the one-round game) or ``"v2"`` (the repeated relationship,
+        :mod:`qpq.game.analysis._v2_measures`; ``propositions`` then default to their v2
+        readings, and the verdict on some / every equilibrium is that on the one stationary
+        equilibrium ``solve_relationship`` reports).
     """
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    v2 = model == "v2"
+    if v2 and propositions is PROPOSITIONS:
+        propositions = PROPOSITIONS_V2
+    c_low = float(registry["crackdown_intensity"].low)
+    measure: Callable[..., dict[str, Measured]] = (V2Evaluator(readings, tol, c_low) if v2
+                                                   else evaluate)
     start = time.perf_counter()
     gen = rng if rng is not None else np.random.default_rng(seed)
     base = registry.point(overrides or {})
-    c_low = float(registry["crackdown_intensity"].low)
     sample: AssumptionSample = sample_assumptions(registry, n, gen, overrides=overrides)
     ids = [p.id for p in propositions]
-    draws = evaluate(sample.params, crackdown_low=c_low, tol=tol, only=ids, readings=readings)
+    if isinstance(measure, V2Evaluator):
+        _prime_v2(measure, propositions, base.values, sample.params)
+    draws = measure(sample.params, crackdown_low=c_low, tol=tol, only=ids, readings=readings)
     structure = FULL_GAME if readings == DEFAULT_READINGS else replace(FULL_GAME,
                                                                         readings=readings)
     solutions: dict[tuple[tuple[str, float], ...], Any] = {}
     at_default: dict[tuple[tuple[str, float], ...], dict[str, Measured]] = {}
-    results = []
+    results: list[PropositionResult] = []
+    jobs: list[_FlipJob] = []
     for p in propositions:
         key = tuple(sorted(p.at_defaults.items()))
         if key not in at_default:
-            at_default[key] = evaluate(_point(base.values, p.at_defaults),
+            at_default[key] = measure(_point(base.values, p.at_defaults),
                                        crackdown_low=c_low, tol=tol, only=ids,
                                        readings=readings)
         holds_d, metrics_d = _first(at_default[key][p.id])
-        fn = _verdict_fn(p.id, c_low, tol, readings)
+        fn = _verdict_fn(p.id, c_low, tol, readings, measure)
         values = {**base.values, **p.at_defaults}
         region_share: float | None = None
         if p.region is not None:
             holds_d, region_share, values = _region(p, values, fn)
-            metrics_d = _first(evaluate(_point(values, {}), crackdown_low=c_low, tol=tol,
+            metrics_d = _first(measure(_point(values, {}), crackdown_low=c_low, tol=tol,
                                         only=[p.id], readings=readings)[p.id])[1]
         vkey = tuple(sorted(values.items()))
-        if vkey not in solutions and p.id in ("P1", "P2", "P4", "P7"):
-            solutions[vkey] = solve(values, structure, tol=tol)
-        pbe = judge(p.id, values, readings=readings, tol=tol, selected_verdict=holds_d,
-                    solution=solutions.get(vkey))
+        if v2:
+            pbe = _judge_v2(p, holds_d, metrics_d)
+        else:
+            if vkey not in solutions and p.id in ("P1", "P2", "P4", "P7"):
+                solutions[vkey] = solve(values, structure, tol=tol)
+            pbe = judge(p.id, values, readings=readings, tol=tol, selected_verdict=holds_d,
+                        solution=solutions.get(vkey))
         # the counterpart at the point tested (a region's top for a region test)
-        fals_d = evaluate(p.counterfactual(_point(values, {})), crackdown_low=c_low,
+        fals_d = measure(p.counterfactual(_point(values, {})), crackdown_low=c_low,
                           tol=tol, only=[p.id], readings=readings)[p.id]
-        fals = evaluate(p.counterfactual(sample.params), crackdown_low=c_low, tol=tol,
+        fals = measure(p.counterfactual(sample.params), crackdown_low=c_low, tol=tol,
                         only=[p.id], readings=readings)[p.id]
         m = draws[p.id]
         k, nd = int(m.holds[m.defined].sum()), int(m.defined.sum())
@@ -340,7 +387,9 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
                                               m.defined)
                 if name is not None:
                     lo, hi = float(registry[name].low), float(registry[name].high)
-            if name is not None:
+            if name is not None and v2:
+                jobs.append(_FlipJob(len(results), fn, values, name, lo, hi, infl))
+            elif name is not None:
                 flip = nearest_flip(fn, values, name, lo, hi, influence=infl)
         results.append(PropositionResult(
             proposition=p, at_defaults=holds_d, defaults_metrics=metrics_d,
@@ -351,8 +400,91 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
             n_falsified=nf, metric_means=means, test_region=p.test_region(values),
             region_share=region_share, pbe=pbe, margin=metrics_d.get("margin", float("nan")),
             small_margin_share=small_share(m.metrics["margin"], m.defined), flip=flip))
+    if isinstance(measure, V2Evaluator) and jobs:
+        for job, found in zip(jobs, _v2_flips(measure, jobs), strict=True):
+            results[job.index] = replace(results[job.index], flip=found)
     return PropositionStudy(
         results=tuple(results), n_draws=n, seed=seed if rng is None else None,
         sampled=sample.sampled, sampling_method=sample.method,
         overrides={k: float(v) for k, v in base.changed().items()}, tolerance=tol,
-        seconds=time.perf_counter() - start, readings=readings)
+        seconds=time.perf_counter() - start, readings=readings,
+        **({"method": V2_METHOD, "model": "v2"} if v2 else {}))
+
+
+def _judge_v2(p: Proposition, holds: bool | None, metrics: Mapping[str, float]
+              ) -> PbeVerdict | None:
+    """The verdict on the one stationary equilibrium v2's solver reports.
+
+    ``solve_relationship`` finds one equilibrium per point and does not enumerate the
+    others, so "some" and "every" are judged over that one (``n_pbe`` = 1); the
+    propositions that do not depend on the equilibrium say so, and P5p holds it fixed.
+    """
+    if p.id == "P5p":
+        return None
+    if p.id in ("P3", "P5m"):
+        return PbeVerdict.of_payoffs(holds)
+    value = float(metrics.get("china_value", float("nan")))
+    return pbe_verdict([0], 0, lambda _: value, lambda _: holds)
+
+
+@dataclass(frozen=True)
+class _FlipJob:
+    """A flip to search under v2: which result, along which parameter, from where."""
+
+    index: int
+    fn: VerdictFn
+    values: dict[str, float]
+    name: str
+    low: float
+    high: float
+    influence: float
+
+
+def _prime_v2(ev: V2Evaluator, propositions: tuple[Proposition, ...],
+              base: Mapping[str, float], draws: Mapping[str, FloatArray]) -> None:
+    """Measure in one batch every parameter set the study asks for before its flips."""
+    sets: list[Mapping[str, FloatArray]] = [draws]
+    for p in propositions:
+        values = {**base, **p.at_defaults}
+        sets.append(_point(values, {}))
+        if p.region is not None:
+            arrays, values = _region_points(p, values)
+            sets += [arrays, _point(values, {})]
+        sets += [p.counterfactual(_point(values, {})), p.counterfactual(dict(draws))]
+    ev.prime(sets)
+
+
+def _v2_flips(ev: V2Evaluator, jobs: list[_FlipJob]) -> list[Flip]:
+    """Every job's nearest flip: the grids in one batch, then one refining batch."""
+    ev.prime([along(j.values, j.name, flip_grid(float(j.values[j.name]), j.low, j.high,
+                                                V2_FLIP_GRID)) for j in jobs])
+    # with rtol at the grid's spacing nearest_flip stops at the grid's point past the change
+    coarse = [nearest_flip(j.fn, j.values, j.name, j.low, j.high, grid=V2_FLIP_GRID,
+                           influence=j.influence, rtol=1.0) for j in jobs]
+    inner: list[FloatArray | None] = []
+    for j, f in zip(jobs, coarse, strict=True):
+        if f.value is None:
+            inner.append(None)
+            continue
+        xs = flip_grid(f.start, j.low, j.high, V2_FLIP_GRID)
+        at = int(np.flatnonzero(xs == f.value)[0])
+        a = xs[at - 1] if f.value > f.start else xs[at + 1]
+        inner.append(a + (f.value - a) * np.arange(1, V2_FLIP_STEP + 1) / (V2_FLIP_STEP + 1.0))
+    ev.prime([along(j.values, j.name, x) for j, x in zip(jobs, inner, strict=True)
+              if x is not None])
+    out = []
+    for j, f, x in zip(jobs, coarse, inner, strict=True):
+        if x is None:
+            out.append(f)
+            continue
+        start = f.verdict_at_start
+        c0 = -1 if start is None else int(start)
+        holds, defined = j.fn(along(j.values, j.name, x))
+        codes = np.where(defined, holds.astype(np.int64), -1)
+        other = np.flatnonzero(codes != c0)
+        if other.size:
+            k = int(other[0])
+            f = replace(f, value=float(x[k]), verdict_beyond=None if codes[k] < 0
+                        else bool(codes[k]))
+        out.append(f)
+    return out

@@ -33,8 +33,8 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FLIP_GRID", "SMALL_MARGIN", "Flip", "PbeVerdict", "VerdictFn",
-           "most_influential", "nearest_flip", "pbe_verdict", "small_share"]
+__all__ = ["FLIP_GRID", "SMALL_MARGIN", "Flip", "PbeVerdict", "VerdictFn", "along",
+           "flip_grid", "most_influential", "nearest_flip", "pbe_verdict", "small_share"]
 
 FloatArray = NDArray[np.float64]
 E = TypeVar("E")
@@ -174,26 +174,37 @@ class Flip:
                 "verdict_beyond": self.verdict_beyond, "influence": self.influence}
 
 
+def flip_grid(start: float, low: float, high: float, grid: int = FLIP_GRID) -> FloatArray:
+    """The values of a parameter at which :func:`nearest_flip` first judges the verdict."""
+    return np.unique(np.concatenate([np.linspace(low, high, grid), [start]]))
+
+
+def along(base: Mapping[str, float], name: str, xs: FloatArray) -> dict[str, FloatArray]:
+    """Parameter arrays: ``base`` at every point, ``name`` taking the values ``xs``."""
+    p = {k: np.full(xs.size, float(v)) for k, v in base.items()}
+    p[name] = np.asarray(xs, dtype=float)
+    return p
+
+
 def _verdict_code(fn: VerdictFn, base: Mapping[str, float], name: str, xs: FloatArray
                   ) -> NDArray[np.int64]:
     """Verdict per x: 1 holds, 0 fails, −1 undefined."""
-    p = {k: np.full(xs.size, float(v)) for k, v in base.items()}
-    p[name] = np.asarray(xs, dtype=float)
-    holds, defined = fn(p)
+    holds, defined = fn(along(base, name, xs))
     return np.where(defined, holds.astype(np.int64), -1)
 
 
 def nearest_flip(fn: VerdictFn, base: Mapping[str, float], name: str, low: float,
-                 high: float, *, grid: int = FLIP_GRID, influence: float = float("nan")
-                 ) -> Flip:
+                 high: float, *, grid: int = FLIP_GRID, influence: float = float("nan"),
+                 rtol: float = _FLIP_RTOL) -> Flip:
     """The value of ``name`` nearest its value in ``base`` at which the verdict changes.
 
-    A grid of ``grid`` points over [low, high] (plus the starting value) locates the
-    changes; the nearest bracket is bisected to 1e-4 of the range, one evaluation per step
-    (about 14 steps).
+    A grid of ``grid`` points over [low, high] (plus the starting value,
+    :func:`flip_grid`) locates the changes; the nearest bracket is bisected to ``rtol`` of
+    the range (1e-4: about 14 steps), one evaluation per step. An ``rtol`` at or above the
+    grid's spacing leaves the grid's point beyond the change as the flip (no bisection).
     """
     start = float(base[name])
-    xs = np.unique(np.concatenate([np.linspace(low, high, grid), [start]]))
+    xs = flip_grid(start, low, high, grid)
     codes = _verdict_code(fn, base, name, xs)
     i0 = int(np.flatnonzero(xs == start)[0])
     c0 = int(codes[i0])
@@ -205,7 +216,7 @@ def nearest_flip(fn: VerdictFn, base: Mapping[str, float], name: str, low: float
     # bracket [a, b]: a has the starting verdict, b the other one
     a, b = (xs[j - 1], xs[j]) if j > i0 else (xs[j + 1], xs[j])
     cb = int(codes[j])
-    while abs(b - a) > _FLIP_RTOL * max(high - low, 1e-12):
+    while abs(b - a) > rtol * max(high - low, 1e-12):
         mid = 0.5 * (a + b)
         cm = int(_verdict_code(fn, base, name, np.array([mid]))[0])
         if cm == c0:

@@ -1,0 +1,150 @@
+"""The report section "Model v2: the repeated relationship" (docs/model-game.md §7.5, §8.2).
+
+Model v2 makes v1's round the stage of an infinitely repeated relationship; it is opt-in,
+and every other section still reads v1. This section shows v2's stationary equilibrium at
+the defaults — per state (unrecognised, recognised): China's first move, each type's
+effort, China's response to each signal, each player's discounted value and the chance of
+being recognised next quarter — with the hold-up result (does a recognised sincere type
+keep acting, and does China's response once recognised depend on what it observes), and
+the propositions' verdicts under v2 beside v1's (the same protocol,
+:func:`qpq.game.analysis.run_study` with ``model="v2"``).
+
+``ctx.reduced`` (``make run``): v2's Monte Carlo over 20 draws without the flip search (a
+point whose relationship is traced costs about a second); ``--full``: 100 draws with flips
+(``qpq game propositions --model v2``).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from qpq.errors import BadInputError
+from qpq.game import FULL_GAME, Effort, solve_relationship
+from qpq.game.analysis import PropositionResult, PropositionStudy, run_study
+from qpq.model import ParameterRegistry
+from qpq.report._propositions_section import SEED
+from qpq.report._sections import ReportContext, SectionContent
+
+__all__ = ["V2_DRAWS_FULL", "V2_DRAWS_REDUCED", "relationship_section"]
+
+V2_DRAWS_REDUCED = 20
+"""v2's Monte Carlo draws in ``make run`` (no flip search)."""
+V2_DRAWS_FULL = 100
+"""v2's Monte Carlo draws with ``--full`` (with the flip search)."""
+V1_DRAWS = 2000
+"""v1's draws for the comparison (as the propositions section's reduced run)."""
+
+
+def _probs(d: dict[str, float]) -> str:
+    return ", ".join(k if v >= 1 - 1e-12 else f"{k} {v:.2f}" for k, v in d.items())
+
+
+def _state_table(doc: dict[str, Any]) -> str:
+    rows = []
+    for name, body in doc["states"].items():
+        on = max(body["first_move"], key=body["first_move"].get)
+        after = body["after"][on]
+        efforts = "<br>".join(f"{escape(t)}: {escape(_probs(e))}"
+                              for t, e in after["efforts"].items())
+        responses = "<br>".join(f"{escape(g)}: {escape(_probs(a))}"
+                                for g, a in after["responses"].items())
+        values = "<br>".join(
+            f"{escape(t)}: {body['china_value_by_type'][t]:.2f} / "
+            f"{body['taliban_value_by_type'][t]:.2f} (P(recognised next) "
+            f"{body['p_recognised_next_by_type'][t]:.2f})"
+            for t in body["china_value_by_type"])
+        rows.append(f"<tr><td><strong>{escape(name)}</strong></td>"
+                    f"<td>{escape(_probs(body['first_move']))}</td><td>{efforts}</td>"
+                    f"<td><small>{responses}</small></td><td><small>{values}</small></td></tr>")
+    return ("<table class='data'><thead><tr><th>state</th><th>China's first move</th>"
+            "<th>Taliban effort by type</th><th>China's response by signal (s, d, UN report)"
+            "</th><th>value by true type: China / Taliban</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+def _hold_up(rel: Any) -> str:
+    st = FULL_GAME
+    sincere = [k for k, t in enumerate(st.types) if t.sincere]
+    acting = [st.types[k].label for k in sincere
+              if st.efforts[int(rel.effort[0, 1, k])] is not Effort.HARBOUR]
+    responsive = len({int(a) for a in rel.response[0, 1]}) > 1
+    reach = float(rel.recognised_next[0, 0].max())
+    parts = [("a recognised sincere type keeps acting (" + ", ".join(acting) + ")")
+             if acting else "no recognised sincere type keeps acting (the hold-up persists)",
+             "China's response once recognised depends on what it observes" if responsive
+             else "China's response once recognised does not depend on what it observes",
+             f"the largest chance that some type is recognised next quarter from the "
+             f"unrecognised state is {reach:.2f}"]
+    return "; ".join(parts)
+
+
+def _verdict(r: PropositionResult | None) -> str:
+    if r is None:
+        return "–"
+    text = {"holds": "✔ holds", "fails": "✘ fails", "partly": "◐ partly",
+            "undefined": "– undefined"}[r.status]
+    text += f" · {r.share:.0%} of {r.n_defined}"
+    if r.flip is not None and r.flip.value is not None:
+        text += f" · flips at {r.flip.parameter} = {r.flip.value:.3g}"
+    fals = "✔" if r.falsification_ok else "✘"
+    return f"{escape(text)}<br><small>counterpart {fals} ({r.falsified_share:.0%})</small>"
+
+
+def _comparison(v1: PropositionStudy, v2: PropositionStudy) -> str:
+    rows = []
+    for r2 in v2.results:
+        r1 = next((r for r in v1.results if r.proposition.id == r2.proposition.id), None)
+        mixed = r2.defaults_metrics.get("mixed")
+        rows.append(
+            f"<tr><td><strong>{escape(r2.proposition.id)}</strong></td>"
+            f"<td>{escape(r2.proposition.statement)}</td><td>{_verdict(r1)}</td>"
+            f"<td>{_verdict(r2)}</td><td><small>{escape(r2.proposition.definition)}"
+            + (" (mixed strategies at the defaults)" if mixed else "")
+            + "</small></td></tr>")
+    return ("<table class='data'><thead><tr><th>id</th><th>the paper says</th>"
+            f"<th>v1 (one round; {v1.n_draws:,} draws)</th>"
+            f"<th>v2 (relationship; {v2.n_draws:,} draws)</th><th>how v2 reads it</th>"
+            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def relationship_section(ctx: ReportContext) -> SectionContent:
+    """v2's equilibrium at the defaults and the propositions under v2 beside v1."""
+    try:
+        registry = ParameterRegistry.from_case(ctx.case)
+    except BadInputError as exc:
+        return SectionContent(f"<p class='empty'>This case's parameters do not define the "
+                              f"game: {escape(str(exc))}</p>")
+    rel = solve_relationship(registry.defaults().arrays())
+    doc = rel.to_json(0)
+    how = doc["found_by"] + ("" if doc["pure"] else f", mixed (regret {doc['regret']:.3g})")
+    n2 = V2_DRAWS_REDUCED if ctx.reduced else V2_DRAWS_FULL
+    v1 = run_study(registry, V1_DRAWS, seed=SEED)
+    v2 = run_study(registry, n2, seed=SEED, model="v2", flips=not ctx.reduced)
+    html = (
+        "<p>Model v2 (opt-in; every other section reads v1) makes the one-round game the "
+        "stage of an infinitely repeated relationship: China's status towards the Taliban "
+        "(unrecognised or recognised) is the state, strategies are stationary in it, and "
+        "what follows a round is the relationship's own discounted value rather than v1's "
+        "assumed W. At the defaults the equilibrium was found by "
+        f"{escape(how)}; China's value {doc['china_value']:.2f} (harm units, δ = "
+        f"{doc['discount_per_quarter']:g} per quarter).</p>"
+        + _state_table(doc)
+        + f"<p><strong>The hold-up:</strong> {escape(_hold_up(rel))}.</p>"
+        "<p>The propositions under v2, beside v1: the same statements and falsification "
+        "counterparts, read in the relationship (the last column). Each cell gives the "
+        "verdict at the defaults, the share of the Monte Carlo draws where it holds, the "
+        "nearest flip where it was searched, and whether the counterpart fails as it must. "
+        "v2's solver reports one stationary equilibrium per point, so its verdict on some "
+        "and every equilibrium is that on this one. P8 (what matters most) is the "
+        "exploration lens's question.</p>"
+        + _comparison(v1, v2)
+        + "<p class='howto'>Reproduce: <code>qpq game relationship</code>; <code>qpq game "
+        f"propositions --model v2 --n {n2} --seed {SEED}</code> (v2 computed in "
+        f"{v2.seconds:.0f} s" + ("" if not ctx.reduced else ", without the flip search")
+        + ").</p>")
+    v1_status = {r.proposition.id: r.status for r in v1.results}
+    summary = ("v2 relationship: " + how + "; propositions v1→v2: "
+               + ", ".join(f"{r.proposition.id} {v1_status.get(r.proposition.id, '–')}→"
+                           f"{r.status}" for r in v2.results))
+    return SectionContent(html, (), summary)

@@ -33,6 +33,7 @@ MODULES: dict[str, str] = {
     "propositions": "bench.propositions_bench",
     "bargain": "bench.bargain_bench",
     "sim": "bench.sim_bench",
+    "calibration": "bench.calibration_bench",
     "backtest": "bench.backtest_bench",
     "explore": "bench.explore_bench",
     "explore_runs": "bench.explore_runs_bench",

@@ -51,6 +51,41 @@ def test_backcast_json_table(capsys, tmp_path):
     assert len(frame) == doc["accepted"] and "iskp_pull" in frame.columns
 
 
+TINY_CALIBRATION = ("--min-ess", "1", "--population", "8", "--generations", "1",
+                    "--max-simulations", "20", "--game-points", "1", "--grid-size", "4",
+                    "--start", "2014-01-01",
+                    "--ppc-draws", "4", "--no-attribution")
+
+
+def test_calibrate_json_reports_labels_checks_and_caches(capsys, tmp_path):
+    args = ("sim", "calibrate", "--as-of", "2024-06-30", *TINY_CALIBRATION,
+            "--cache-dir", str(tmp_path), "--json")
+    code, out, _ = run_cli(capsys, *args)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["as_of"] == "2024-06-30" and doc["model"] == "v2"
+    assert {c["family"] for c in doc["predictive_checks"]} == set(doc["families"])
+    assert {p["label"] for p in doc["parameters"]} <= {"calibrated", "weakly constrained",
+                                                       "assumption-driven"}
+    assert len(list(tmp_path.glob("*.pkl"))) == 1
+    code, again, _ = run_cli(capsys, *args)           # from the cache: the same document
+    assert code == 0 and json.loads(again) == doc
+
+
+@pytest.mark.parametrize("args", [
+    ("--family", "rumours"),
+    ("--model", "v3"),
+    ("--as-of", "not-a-date"),
+])
+def test_calibrate_bad_input_exits_2(capsys, tmp_path, args):
+    base = ["sim", "calibrate", "--as-of", "2024-06-30", *TINY_CALIBRATION, "--no-cache"]
+    if args[0] == "--as-of":
+        base[3] = args[1]
+        args = ()
+    code, out, err = run_cli(capsys, *base, *args)
+    assert code == 2 and out == "" and "error:" in err
+
+
 @pytest.mark.parametrize("coopt", [False, True])
 def test_run_model_v2_fixed_policies(capsys, coopt):
     code, out, _ = run_cli(capsys, "sim", "run", "--model", "v2", "--policy", "boycott",

@@ -15,7 +15,9 @@ EXPECTED = {
         "p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride", "quarter_of",
         "relationship_moves", "relationship_tables", "resolve_policy",
         "run_policies", "sample_pool", "sim_registry", "simulate", "stylised_facts", "table_for",
-        "trajectory_chart", "write_parquet"}
+        "trajectory_chart", "write_parquet",
+        "AbcSettings", "RecordCalibration", "calibrate_record", "record_calibrator",
+        "synthetic_record"}
 
 
 def test_exported_names_are_pinned():

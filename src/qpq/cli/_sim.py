@@ -5,6 +5,7 @@ Examples::
     qpq sim run --n 20000 --until 2030-12-31 --out runs/base
     qpq sim run --policy boycott --policy equilibrium --draws 256 --json
     qpq sim backcast --as-of 2025-12-31
+    qpq sim calibrate --as-of 2024-06-30 --json
     qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json
     qpq sim forecast --as-of 2025-06-30 --until 2027-12-31 --policy conditional --n 50000
     qpq sim run --model v2 --policy boycott --policy equilibrium --n 2000
@@ -233,6 +234,96 @@ def backcast_command(
     constrained = [p.name for p in cal.parameters if p.constrained]
     console.print("Constrained parameters: " + (", ".join(constrained) or "none")
                   + f"; all others {UNCALIBRATED}.")
+
+
+def _cache_dir() -> Path:
+    import os
+
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root) / "qpq" / "calibrate"
+
+
+@app.command("calibrate")
+def calibrate_command(
+    as_of: Annotated[str, typer.Option("--as-of", help="calibrate on the record known by this "
+                                       "date")],
+    population: Annotated[int, typer.Option("--population", help="ABC-SMC particles per "
+                                            "population", min=1)] = 200,
+    generations: Annotated[int, typer.Option("--generations", help="most populations",
+                                             min=1)] = 6,
+    max_simulations: Annotated[int, typer.Option("--max-simulations", help="most simulated "
+                                                 "histories in all", min=1)] = 5000,
+    game_points: Annotated[int, typer.Option("--game-points", help="prior points at which "
+                                             "the game is solved", min=1)] = 8,
+    grid_size: Annotated[int, typer.Option("--grid-size", help="belief grid of the game",
+                                           min=2)] = 12,
+    start: Annotated[str | None, typer.Option(
+        "--start", help="first day of the history (default: the case's run.start)")] = None,
+    family: Annotated[list[str] | None, typer.Option(
+        "--family", help="observation family to use (repeatable; default: all)")] = None,
+    ppc_draws: Annotated[int, typer.Option("--ppc-draws", help="histories for the posterior "
+                                           "predictive checks", min=1)] = 100,
+    attribution: Annotated[bool, typer.Option(
+        "--attribution/--no-attribution", help="leave each family out once to say which "
+        "calibrate a parameter (one more run per family)")] = True,
+    model: Annotated[str, typer.Option("--model", help="v2 (default) or v1")] = "v2",
+    min_ess: Annotated[float, typer.Option("--min-ess", help="below this effective sample "
+                                           "size every label is undetermined", min=0)] = 30.0,
+    seed: SeedOpt = 0,
+    cache_dir: Annotated[Path | None, typer.Option(
+        "--cache-dir", help="results by content hash (default: $XDG_CACHE_HOME/qpq/calibrate)",
+        file_okay=False)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="neither read nor write the "
+                                           "cache")] = False,
+    case_dir: CaseOpt = None, json_out: JsonOpt = False,
+) -> None:
+    """Calibrate on the record known by --as-of (ABC-SMC over every observation family).
+
+    Families: attack counts, strength estimates, Taliban actions, milestones, stylised facts.
+
+    Example: ``qpq sim calibrate --as-of 2024-06-30 --json``
+    """
+    import numpy as np
+
+    from qpq.case import load_case
+    from qpq.sim import AbcSettings, calibrate_record
+
+    case = load_case(case_dir)
+    cut = _date(as_of, "--as-of")
+    settings = AbcSettings(population=population, generations=generations,
+                           max_simulations=max_simulations, game_points=game_points,
+                           grid_size=grid_size, ppc_draws=ppc_draws, attribution=attribution,
+                           start=_date(start, "--start") if start else None, model=model,
+                           min_ess=min_ess)
+    kwargs: dict[str, Any] = {"families": tuple(family)} if family else {}
+    cal = calibrate_record(case, cut, rng=np.random.default_rng(seed), settings=settings,
+                           cache_dir=None if no_cache else (cache_dir or _cache_dir()),
+                           on_progress=_progress(not json_out), **kwargs)
+    doc = cal.summary()
+    if json_out:
+        print_json(doc)
+        return
+    table = Table(title=f"Calibration on the record as of {cut} ({cal.simulations} histories, "
+                        f"{len(cal.populations)} populations, effective sample size "
+                        f"{cal.ess:.1f} of {cal.weights.size})")
+    for c in ("parameter", "role", "prior 90%", "posterior 90%", "width ratio", "label", "by"):
+        table.add_column(c)
+    for p in cal.parameters:
+        table.add_row(p.name, p.role, f"[{p.prior_90[0]:.3g}, {p.prior_90[1]:.3g}]",
+                      f"[{p.posterior_90[0]:.3g}, {p.posterior_90[1]:.3g}]",
+                      f"{p.width_ratio:.2f}", p.label, ", ".join(p.by))
+    console.print(table)
+    checks = Table(title="Posterior predictive checks (observed vs predictive 90%)")
+    for c in ("family", "observation", "observed", "predictive 90%", "inside"):
+        checks.add_column(c)
+    for r in cal.checks:
+        lo, hi = r["predictive_90"]
+        checks.add_row(r["family"], r["observation"], str(r["observed"]),
+                       f"[{lo:.3g}, {hi:.3g}]", "yes" if r["inside_90"] else "NO")
+    console.print(checks)
+    console.print("Observations per family: " + ", ".join(
+        f"{k} {v}" for k, v in cal.observations.items()) + f"; {len(cal.excluded)} record items "
+        "not used (see --json: excluded).")
 
 
 @app.command("forecast")

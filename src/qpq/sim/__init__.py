@@ -6,7 +6,8 @@ Taliban's best response from the one-round game (:mod:`~qpq.sim._lookup`,
 :mod:`~qpq.sim._policies`), militant flows, Poisson attacks and Bayesian updating
 (:mod:`~qpq.sim._dynamics`), in chunks of random-stream blocks so results do not depend on
 chunking or workers (:mod:`~qpq.sim._engine`, :mod:`~qpq.sim._rng`). Calibration to the
-stylised facts (:mod:`~qpq.sim._calibration`), as-of forecasts (:mod:`~qpq.sim._forecast`),
+stylised facts (:mod:`~qpq.sim._calibration`) and on the record with ABC-SMC
+(:mod:`~qpq.sim._abc`, :mod:`~qpq.sim._record`), as-of forecasts (:mod:`~qpq.sim._forecast`),
 propositions in time (:mod:`~qpq.sim._propositions_in_time`), Parquet output
 (:mod:`~qpq.sim._parquet`), charts and report sections complete the lens.
 """
@@ -17,6 +18,13 @@ from typing import TYPE_CHECKING
 from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from qpq.sim._abc import (
+        AbcSettings,
+        RecordCalibration,
+        calibrate_record,
+        record_calibrator,
+        synthetic_record,
+    )
     from qpq.sim._backtest import (
         BacktestResult,
         BacktestSpec,
@@ -123,6 +131,7 @@ __all__ = [
     "SERIES",
     "SIM_PARAMETERS",
     "UNCALIBRATED",
+    "AbcSettings",
     "BacktestResult",
     "BacktestSpec",
     "CalibrationResult",
@@ -133,6 +142,7 @@ __all__ = [
     "Override",
     "ParameterPool",
     "Particles",
+    "RecordCalibration",
     "Regime",
     "RelationshipTable",
     "RunRequest",
@@ -150,6 +160,7 @@ __all__ = [
     "build_table",
     "build_timeline",
     "calibrate",
+    "calibrate_record",
     "check_window",
     "default_pool",
     "event_values",
@@ -165,6 +176,7 @@ __all__ = [
     "p5_conundrum",
     "p6_free_ride",
     "quarter_of",
+    "record_calibrator",
     "relationship_moves",
     "relationship_tables",
     "resolve_policy",
@@ -174,6 +186,7 @@ __all__ = [
     "simulate",
     "stage_point",
     "stylised_facts",
+    "synthetic_record",
     "table_for",
     "trajectory_chart",
     "write_parquet",
@@ -182,6 +195,10 @@ __all__ = [
 # Each name's module is imported on first use (qpq._lazy), so importing the package
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
+    "qpq.sim._abc": (
+        "AbcSettings", "RecordCalibration", "calibrate_record", "record_calibrator",
+        "synthetic_record",
+    ),
     "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": ("CalibrationResult", "UNCALIBRATED", "calibrate"),
     "qpq.sim._charts": (

@@ -399,7 +399,8 @@ class Dynamics:
         else:
             free = (~s) * (1.0 - planb_eff)
         if self.v2:
-            lam_china, lam_nat, lam_ca = self._attack_rates_v2(i, m, free, planb_eff)
+            lam_china, lam_nat, lam_ca, iskp_nat, iskp_ca = self._attack_rates_v2(
+                i, m, free, planb_eff)
             # negative binomial counts: the rates mixed by gamma draws of mean 1
             a_china, a_nat, a_ca = self.attack_counts(
                 np.stack([lam_china, lam_nat, lam_ca]), self.uc[3:6],
@@ -414,6 +415,8 @@ class Dynamics:
             exposure = np.where(m == BOYCOTT, p["boycott_exposure"], 1.0)
             lam_nat = rate * exposure * (p["interior_reach"] * free * (st.border + st.interior)
                                          + iskp_term)
+            iskp_nat = rate * exposure * iskp_term
+            iskp_ca = rate * iskp_term * p["cross_border_share"]
             a_china, a_nat, a_ca = poisson_inverse(
                 np.stack([lam_china, lam_nat, lam_ca]),
                 u[Stream.ATTACK_CHINA:Stream.ATTACK_CENTRAL_ASIA + 1])
@@ -437,8 +440,8 @@ class Dynamics:
         self._evolve(exists, flows["to_iskp"], us, in_power)
         relief = (planb_eff, was_recognised)
         out.update(self._outputs(flows, m, f, consequences, s, d, report, close, e_idx,
-                                 effort, pq, (a_china, a_nat, a_ca), (lam_china, lam_nat, lam_ca),
-                                 relief))
+                                 effort, pq, (a_china, a_nat, a_ca),
+                                 (lam_china, lam_nat, lam_ca, iskp_nat, iskp_ca), relief))
         return out
 
     # ------------------------------------------------------------------ model v2
@@ -447,8 +450,8 @@ class Dynamics:
         return float(self.timeline.attributes[name][i]) if name in self.timeline.attributes \
             else default
 
-    def _attack_rates_v2(self, i: int, m: NDArray[np.int64], free: FloatArray,
-                         planb_eff: Any) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def _attack_rates_v2(self, i: int, m: NDArray[np.int64], free: FloatArray, planb_eff: Any
+                         ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
         """Model v2's attack rates: by target region and perpetrator, scaled by exposure.
 
         ETIM/TIP attack from the unsuppressed border stock (into China and, as
@@ -457,7 +460,9 @@ class Dynamics:
         strength while it names China as a target. Attacks on Chinese nationals and interests
         scale with China's sourced exposure in the region (``china_exposure_*``; 1 where the
         timeline has none), and with ``boycott_exposure`` while China boycotts. These are
-        the expected rates; the counts mix them with gamma draws (see :meth:`step`).
+        the expected rates; the counts mix them with gamma draws (see :meth:`step`). The last
+        two are ISKP's part of the rates on nationals and into Central Asia (the record names
+        perpetrators; the calibration compares them, :mod:`qpq.sim._record`).
         """
         st, p = self.s, self.p
         rate = p["attack_rate"] / 100.0
@@ -473,7 +478,9 @@ class Dynamics:
         lam_ca = exp_ca * (etim_out * share + iskp * share)
         lam_nat = exp_af * boycott * (rate * p["interior_reach"] * free
                                       * (st.border + st.interior) + iskp)
-        return lam_china, lam_nat, lam_ca
+        iskp_nat = exp_af * boycott * iskp
+        iskp_ca = exp_ca * iskp * share
+        return lam_china, lam_nat, lam_ca, iskp_nat, iskp_ca
 
     @staticmethod
     def _coopted(e_idx: NDArray[np.int64]) -> FloatArray:
@@ -748,7 +755,7 @@ class Dynamics:
                  s: NDArray[np.bool_], d: NDArray[np.bool_], report: NDArray[np.bool_],
                  close: NDArray[np.bool_], e_idx: NDArray[np.int64], effort: FloatArray,
                  pq: Mapping[str, Any], attacks: tuple[FloatArray, FloatArray, FloatArray],
-                 rates: tuple[FloatArray, FloatArray, FloatArray],
+                 rates: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
                  relief: tuple[Any, NDArray[np.bool_]]) -> Out:
         """The quarter's outputs (only those the caller needs, when it said which)."""
         st, n = self.s, self.s.n
@@ -779,6 +786,8 @@ class Dynamics:
             "expected_attacks_china": lambda: rates[0],
             "expected_attacks_nationals": lambda: rates[1],
             "expected_attacks_central_asia": lambda: rates[2],
+            "expected_attacks_nationals_iskp": lambda: rates[3],
+            "expected_attacks_central_asia_iskp": lambda: rates[4],
         }
         if cons is None:
             for name in ("recognition_status", "planb_status", "china_payoff",

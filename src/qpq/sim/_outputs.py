@@ -43,6 +43,8 @@ OUTPUTS: dict[str, str] = {
     "expected_attacks_china": "Poisson rate of attacks on China/Xinjiang",
     "expected_attacks_nationals": "Poisson rate of attacks on Chinese nationals",
     "expected_attacks_central_asia": "Poisson rate of attacks into Central Asia",
+    "expected_attacks_nationals_iskp": "ISKP's part of expected_attacks_nationals",
+    "expected_attacks_central_asia_iskp": "ISKP's part of expected_attacks_central_asia",
     "china_payoff": "China's one-round payoff U_C this quarter (0 while T not in power)",
     "taliban_payoff": "the Taliban's one-round payoff U_T this quarter (0 while not in power)",
     "china_pays": "aid cost plus recognition cost paid by China this quarter",

@@ -1,0 +1,853 @@
+"""Calibration on the record: ABC-SMC (pyabc) against every observation family known by a date.
+
+:func:`calibrate_record` fits the simulator's uncertain parameters to the record as it could
+be known on the as-of date (:func:`qpq.case.case_as_of`; the families are built by
+:mod:`qpq.sim._record`). The inference is pyabc's ABC-SMC (sequential Monte Carlo over
+populations of particles with shrinking tolerance), chosen over a hand-written sampler because
+it is maintained, documented and adaptive (population-wise epsilon, multivariate normal
+transition kernels, importance weights); see docs/model-dynamics.md "Calibration on the record".
+
+What is sampled and how
+    *Targeted* parameters (:data:`TARGETED`: the simulator's rates, initial stocks and shares
+    that the record bears on, none of them read by the game) are pyabc's parameters, with
+    uniform priors on their plausible ranges. Every other dynamics parameter is drawn from its
+    prior inside each simulation (marginalised), and the game's parameters come from
+    ``game_points`` points drawn from the prior whose model-v2 relationship is solved once
+    (solving it is what makes one history cost seconds); each simulation picks one of them.
+    The assumptions of the observation models (:data:`qpq.sim._record.ASSUMPTIONS`) are
+    also drawn per simulation. All draws are stored with the particle, so the accepted
+    particles give the joint posterior of everything.
+Distance
+    The deviance of the record given the simulated history (``-2 log L`` less its best value,
+    summed over the families, :func:`qpq.sim._record.deviance`): the families are weighed by
+    their likelihoods, not by hand.
+Determinism
+    pyabc draws from numpy's *global* random state (its transition kernels and the sampler),
+    so the run seeds that state from the injected Generator inside a single-process sampler
+    (``pyabc.sampler.SingleCoreSampler``) and restores it afterwards; every simulation's seed
+    and draws come from a child of the injected Generator, in call order. Same Generator
+    state, same posterior (tested). A multi-process or Dask sampler would not keep this.
+Labels
+    Per parameter the ratio of the posterior's to the prior's 90% interval width, divided by
+    the ratio that prior draws with the same importance weights give (few effective particles
+    narrow any weighted interval): below :attr:`AbcSettings.calibrated_below` *calibrated*,
+    below :attr:`AbcSettings.weak_below` *weakly constrained*, else *assumption-driven*.
+    Which families calibrate it is found by leaving each family out (same random numbers)
+    and seeing the ratio rise.
+Posterior predictive checks
+    Fresh histories at particles resampled from the posterior; per observation the observed
+    value against the predictive 90% interval.
+Cache
+    Results are pickled under ``cache_dir`` by a content hash of (the case as of the date,
+    the model, the settings, the families, the Generator's state).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qpq.case import Case, case_as_of
+from qpq.errors import BadInputError
+from qpq.sim._calibration import (
+    CalibrationResult,
+    FactReport,
+    ParameterReport,
+    history_end,
+)
+from qpq.sim._engine import Particles, RunSpec, simulate
+from qpq.sim._facts import evaluate, fact_stats, pass_matrix
+from qpq.sim._lookup import ContinuationTable
+from qpq.sim._pools import NOT_SAMPLED, SIM_PARAMETERS, ParameterPool, sample_pool, sim_registry
+from qpq.sim._record import (
+    ASSUMPTIONS,
+    FALSE_REPORT,
+    FAMILIES,
+    Record,
+    build_record,
+    deviance,
+    stock_values,
+    synthetic_observations,
+)
+from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
+from qpq.sim._tables import table_for
+from qpq.sim._timeline import Timeline, build_timeline, quarter_end, quarter_of
+
+__all__ = [
+    "LABELS",
+    "TARGETED",
+    "UNDETERMINED",
+    "AbcSettings",
+    "ParameterPosterior",
+    "RecordCalibration",
+    "calibrate_record",
+    "record_calibrator",
+    "synthetic_record",
+]
+
+FloatArray = NDArray[np.float64]
+
+TARGETED: tuple[str, ...] = (
+    "militants_initial_border", "recruitment", "taliban_action_rate", "coopt_share",
+    "iskp_strength_initial", "iskp_growth", "iskp_attrition", "attack_rate", "interior_reach",
+    "cross_border_share", "iskp_china_attack_rate", "attack_dispersion",
+)
+"""Parameters ABC-SMC proposes (the rest are marginalised): the dynamics parameters whose
+``observations`` in parameters.yaml name the record, and the attack counts' dispersion."""
+
+GAME_FREE: frozenset[str] = frozenset(SIM_PARAMETERS) - {"quarterly_discount"}
+"""Parameters the game's solution does not read (the game discounts with
+``quarterly_discount``), so histories may vary them at one solved game point."""
+
+LABELS = ("calibrated", "weakly constrained", "assumption-driven")
+"""A parameter's label, strongest first."""
+
+UNDETERMINED = "undetermined (too few effective particles)"
+"""Every parameter's label when the final population's effective sample size is below
+:attr:`AbcSettings.min_ess`: its weighted intervals then say nothing."""
+
+
+@dataclass(frozen=True)
+class AbcSettings:
+    """What one record calibration does (all of it enters the cache key).
+
+    Attributes
+    ----------
+    population, generations, max_simulations
+        pyabc's population size, most populations, most simulations in all.
+    alpha
+        Each population's tolerance is this quantile of the last one's distances.
+    game_points, grid_size, game_seed
+        Prior points at which the game is solved (drawn with ``game_seed``, so a setting,
+        not a draw of the run: a synthetic truth can share them), and its belief grid.
+    start
+        First day of the history (default: the case's ``run.start``).
+    targeted
+        Parameters pyabc proposes (default :data:`TARGETED`).
+    nuisance
+        ``prior`` (default): every other dynamics parameter and the observation models'
+        assumptions are drawn from their ranges in each history (marginalised); ``defaults``:
+        held at their defaults and at the middle of their ranges (a conditional calibration,
+        for synthetic-truth tests and sensitivity runs).
+    ppc_draws
+        Fresh histories for the posterior predictive checks.
+    attribution
+        Leave each family out once to say which families calibrate a parameter.
+    calibrated_below, weak_below
+        Width-ratio thresholds of the labels.
+    min_ess
+        Below this effective sample size of the final population (1/Σw²) every label is
+        :data:`UNDETERMINED`.
+    model
+        ``v2`` (default) or ``v1``.
+    """
+
+    population: int = 200
+    generations: int = 6
+    max_simulations: int = 5000
+    alpha: float = 0.5
+    game_points: int = 8
+    grid_size: int = 12
+    game_seed: int = 0
+    start: dt.date | None = None
+    targeted: tuple[str, ...] = TARGETED
+    nuisance: str = "prior"
+    ppc_draws: int = 100
+    attribution: bool = True
+    calibrated_below: float = 0.5
+    weak_below: float = 0.8
+    min_ess: float = 30.0
+    model: str = "v2"
+
+    def check(self) -> None:
+        """Raise :class:`BadInputError` on settings that cannot run."""
+        if self.nuisance not in ("prior", "defaults"):
+            raise BadInputError(f"calibration setting nuisance must be prior or defaults, not "
+                                f"{self.nuisance!r}")
+        if self.model not in ("v1", "v2"):
+            raise BadInputError(f"unknown model {self.model!r}; known: v1, v2")
+        for name in ("population", "generations", "max_simulations", "game_points",
+                     "grid_size", "ppc_draws"):
+            if getattr(self, name) < 1:
+                raise BadInputError(f"calibration setting {name} must be at least 1, got "
+                                    f"{getattr(self, name)}")
+        if self.grid_size < 2:
+            raise BadInputError("calibration setting grid_size must be at least 2")
+        if not 0.0 < self.alpha < 1.0:
+            raise BadInputError(f"calibration setting alpha must be in (0, 1), got {self.alpha}")
+        if not 0.0 < self.calibrated_below <= self.weak_below <= 1.0:
+            raise BadInputError("calibration thresholds need 0 < calibrated_below <= "
+                                "weak_below <= 1")
+        bad = [n for n in self.targeted if n not in GAME_FREE or n in NOT_SAMPLED]
+        if bad:
+            raise BadInputError("targeted parameters must be dynamics parameters the game does "
+                                "not read and that are sampled; not: " + ", ".join(bad))
+
+
+@dataclass(frozen=True)
+class ParameterPosterior:
+    """Prior and posterior of one parameter, and its label.
+
+    ``role`` is ``targeted`` (proposed by ABC-SMC), ``marginalised`` (drawn from the prior in
+    each history) or ``game`` (one of the solved game points). ``by`` names the families
+    whose omission weakens the constraint (empty when the label is assumption-driven, and
+    ``joint`` when no single omission does). ``width_ratio`` is the posterior's 90% width
+    over the prior's, ``null_ratio`` the same for prior draws given the particles' weights
+    (below 1 when few particles carry the weight); the label reads their quotient.
+    """
+
+    name: str
+    role: str
+    prior_90: tuple[float, float]
+    posterior_median: float
+    posterior_90: tuple[float, float]
+    width_ratio: float
+    label: str
+    by: tuple[str, ...] = ()
+    width_ratio_without: Mapping[str, float] = field(default_factory=dict)
+    null_ratio: float = 1.0
+
+    @property
+    def relative_ratio(self) -> float:
+        """``width_ratio / null_ratio``: what the label is read from."""
+        return _relative(self.width_ratio, self.null_ratio)
+
+    def row(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"name": self.name, "role": self.role, "prior_90": list(self.prior_90),
+                "posterior_median": self.posterior_median,
+                "posterior_90": list(self.posterior_90), "width_ratio": self.width_ratio,
+                "null_ratio": self.null_ratio, "relative_ratio": self.relative_ratio,
+                "label": self.label, "calibrated_by": list(self.by),
+                "relative_ratio_without": dict(self.width_ratio_without)}
+
+
+@dataclass(frozen=True)
+class RecordCalibration:
+    """The outcome of :func:`calibrate_record` (self-describing; cached as a whole).
+
+    ``points`` holds every parameter of each final particle (``name -> (N,)``) with their
+    importance ``weights``; ``game_point`` indexes ``game_pool`` (the solved game points).
+    """
+
+    as_of: dt.date
+    model: str
+    settings: AbcSettings
+    families: tuple[str, ...]
+    observations: dict[str, int]
+    excluded: tuple[tuple[str, str], ...]
+    populations: tuple[dict[str, float], ...]
+    simulations: int
+    points: dict[str, FloatArray]
+    weights: FloatArray
+    ess: float
+    game_point: NDArray[np.int64]
+    game_pool: ParameterPool
+    deviance: dict[str, float]
+    parameters: tuple[ParameterPosterior, ...]
+    checks: tuple[dict[str, Any], ...]
+    key: str
+    method: str = ("pyabc 0.13 ABC-SMC (SingleCoreSampler, quantile epsilon, multivariate "
+                   "normal transitions) on the deviance of the record known by the as-of date")
+
+    def parameter(self, name: str) -> ParameterPosterior:
+        """The report of one parameter."""
+        for p in self.parameters:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def labelled(self, label: str) -> tuple[str, ...]:
+        """Names of the parameters with ``label``."""
+        return tuple(p.name for p in self.parameters if p.label == label)
+
+    def posterior_pool(self, n: int, rng: np.random.Generator) -> tuple[ParameterPool,
+                                                                          NDArray[np.int64]]:
+        """``n`` parameter points resampled from the posterior, and their game points.
+
+        The per-origin calibration of a backtest: forecast from these points (the game
+        points index :attr:`game_pool`, whose relationship the caller solves once and takes
+        from with :meth:`qpq.sim.RelationshipTable.take`).
+        """
+        idx = rng.choice(self.weights.size, size=n, p=self.weights)
+        return (ParameterPool({k: v[idx] for k, v in self.points.items()}, "calibrated"),
+                self.game_point[idx])
+
+    def to_calibration_result(self, case: Case, *, points: int = 200, replicates: int = 4,
+                              seed: int = 0) -> CalibrationResult:
+        """Particles for :func:`qpq.sim.forecast`: histories re-run at posterior points.
+
+        ``points`` parameter points are resampled from the posterior (with their game
+        points); each runs ``replicates`` histories to the as-of quarter, and every history's
+        final state is a particle, as :func:`qpq.sim.calibrate`'s accepted ones are. The
+        result's facts are the record's stylised facts (all used) and its parameters say
+        ``constrained`` where this calibration labels them calibrated.
+        """
+        rng = np.random.default_rng(seed)
+        pool, games = self.posterior_pool(points, rng)
+        forward = _prepare(case, case_as_of(case, self.as_of), self.as_of, self.settings, None)
+        n = points * replicates
+        facts = forward.record.facts
+        spec = RunSpec(timeline=forward.timeline, pool=pool, table=forward.table.take(games),
+                       policy="equilibrium", n=n, seed=seed,
+                       stats=fact_stats(facts, forward.record.first, forward.record.last),
+                       series_sample=min(n, 400), keep_state=True)
+        sim = simulate(spec)
+        assert sim.state is not None
+        ids, passed = pass_matrix(facts, sim.stats)
+        reports = []
+        for f in facts:
+            col = passed[:, ids.index(f.id)] if f.id in ids else np.zeros(n, dtype=bool)
+            x = sim.stats.get(f.id, np.full(n, np.nan))
+            lo, med, hi = (np.quantile(x, (0.05, 0.5, 0.95)) if np.isfinite(x).all()
+                           else (np.nan,) * 3)
+            reports.append(FactReport(f, used=f.id in ids, evaluable=f.id in ids,
+                                      prior_match=float("nan"),
+                                      accepted_match=float(col.mean()),
+                                      accepted_median=float(med), accepted_low=float(lo),
+                                      accepted_high=float(hi)))
+        unique, remap = np.unique(sim.pool_index, return_inverse=True)
+        arrays = dict(sim.state)
+        arrays["pool_index"] = remap.astype(np.int64)
+        labels = ("S,H", "S,L", "I,H", "I,L")
+        params = tuple(ParameterReport(
+            p.name, float("nan"), float("nan"),
+            float(np.dot(self.weights, self.points[p.name])), float("nan"),
+            p.posterior_90[0], p.posterior_90[1], float("nan"), p.label == LABELS[0])
+            for p in self.parameters)
+        return CalibrationResult(
+            as_of=self.as_of, policy="equilibrium", seed=seed, draws=points,
+            replicates=replicates, timeline=forward.timeline, pool=pool,
+            table=forward.table.take(games), facts=tuple(reports),
+            accepted=np.arange(n, dtype=np.int64), misses=np.zeros(n, dtype=np.int64),
+            approximate=False, particles=Particles(arrays),
+            particle_pool=pool.take(unique, "calibrated"), parameters=params,
+            type_share={lab: float((sim.type_index == i).mean())
+                        for i, lab in enumerate(labels)},
+            sim=sim, model=self.model, method=self.method)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        s = {f.name: getattr(self.settings, f.name) for f in fields(self.settings)}
+        s["start"] = s["start"].isoformat() if s["start"] else None
+        s["targeted"] = list(s["targeted"])
+        return {
+            "as_of": self.as_of.isoformat(), "model": self.model, "method": self.method,
+            "key": self.key, "settings": s, "families": list(self.families),
+            "observations": self.observations, "simulations": self.simulations,
+            "particles": int(self.weights.size), "effective_sample_size": self.ess,
+            "populations": list(self.populations),
+            "posterior_deviance": self.deviance,
+            "assumptions": [asdict(a) for a in ASSUMPTIONS],
+            "parameters": [p.row() for p in self.parameters],
+            "labels": {lab: list(self.labelled(lab)) for lab in (*LABELS, UNDETERMINED)},
+            "predictive_checks": list(self.checks),
+            "excluded": [{"id": i, "reason": r} for i, r in self.excluded],
+        }
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def _plain(obj: Any) -> Any:
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _plain(getattr(obj, f.name)) for f in fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (tuple, list)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    return str(obj)
+
+
+def content_key(view: Case, settings: AbcSettings, families: Sequence[str],
+                rng: np.random.Generator) -> str:
+    """Content hash of (the case as of the date, the model and settings, the Generator)."""
+    doc = {"case": {f.name: _plain(getattr(view, f.name)) for f in fields(view)
+                    if f.name != "root"},
+           "settings": _plain(settings), "families": list(families),
+           "rng": _plain(rng.bit_generator.state), "version": 1}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+# --------------------------------------------------------------------------- the forward model
+
+
+@dataclass(frozen=True)
+class _Forward:
+    """One history per call, at a parameter point assembled as the module doc says."""
+
+    record: Record
+    timeline: Timeline
+    registry: Any
+    game_pool: ParameterPool
+    table: ContinuationTable | RelationshipTable
+    targeted: tuple[str, ...]
+    marginalise: bool = True
+
+    def point(self, theta: Mapping[str, float], rng: np.random.Generator
+              ) -> tuple[dict[str, float], int, dict[str, float], int]:
+        seed = int(rng.integers(2**31 - 1))
+        g = int(rng.integers(self.game_pool.size))
+        if self.marginalise:
+            drawn = sample_pool(self.registry, 1, seed, overrides=dict(theta)).point(0)
+            assumed = {a.name: float(rng.uniform(a.low, a.high)) for a in ASSUMPTIONS}
+        else:
+            ps = self.registry.point(dict(theta))
+            drawn = {n: float(ps[n]) for n in ps}
+            assumed = {a.name: 0.5 * (a.low + a.high) for a in ASSUMPTIONS}
+        for name in drawn:
+            if name not in GAME_FREE:
+                drawn[name] = float(self.game_pool.values[name][g])
+        return drawn, g, assumed, seed
+
+    def run(self, point: Mapping[str, float], g: int, seed: int) -> dict[str, float]:
+        pool = ParameterPool({k: np.array([v]) for k, v in point.items()}, "calibration")
+        spec = RunSpec(timeline=self.timeline, pool=pool,
+                       table=self.table.take(np.array([g])), policy="equilibrium", n=1,
+                       seed=seed, stats=self.record.windows())
+        sim = simulate(spec)
+        return {k: float(v[0]) for k, v in sim.stats.items()}
+
+    def sample(self, theta: Mapping[str, float], rng: np.random.Generator) -> dict[str, float]:
+        point, g, assumed, seed = self.point(theta, rng)
+        stats = self.run(point, g, seed)
+        out = {"s:" + k: v for k, v in stats.items()}
+        out.update({"p:" + k: v for k, v in point.items()})
+        out.update({"a:" + k: v for k, v in assumed.items()})
+        out["g"] = float(g)
+        return out
+
+
+def _split(x: Mapping[str, Any]) -> tuple[dict[str, FloatArray], dict[str, FloatArray],
+                                          FloatArray]:
+    stats = {k[2:]: np.array([float(v)]) for k, v in x.items() if k.startswith("s:")}
+    assumed = {k[2:]: np.array([float(v)]) for k, v in x.items() if k.startswith("a:")}
+    return stats, assumed, np.array([float(x["p:attack_dispersion"])])
+
+
+@contextlib.contextmanager
+def _global_numpy_seed(seed: int) -> Iterator[None]:
+    """Seed numpy's global state (pyabc draws from it) and restore it afterwards."""
+    state = np.random.get_state()  # noqa: NPY002 - pyabc reads the legacy global state
+    np.random.seed(seed)  # noqa: NPY002
+    try:
+        yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+
+
+@contextlib.contextmanager
+def _quiet_pyabc() -> Iterator[None]:
+    loggers = [logging.getLogger(n) for n in ("ABC", "ABC.History", "ABC.Sampler",
+                                              "ABC.Distance", "ABC.Epsilon", "ABC.Acceptor",
+                                              "ABC.Transition", "ABC.Adaptation")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, lev in zip(loggers, levels, strict=True):
+            lg.setLevel(lev)
+
+
+@dataclass(frozen=True)
+class _Run:
+    populations: tuple[dict[str, float], ...]
+    simulations: int
+    particles: tuple[dict[str, float], ...]
+    weights: FloatArray
+
+
+def _abc_run(forward: _Forward, settings: AbcSettings, families: tuple[str, ...],
+             seeds: tuple[int, int],
+             on_progress: Callable[[str, int, int], None] | None, stage: str) -> _Run:
+    try:
+        import pyabc
+    except ImportError:  # pragma: no cover - the calibrate extra installs it
+        raise BadInputError("the calibration on the record needs the `calibrate` extra: "
+                            "pip install 'qpq[calibrate]'") from None
+
+    sim_rng = np.random.default_rng(seeds[1])
+    reg = forward.registry
+    prior = pyabc.Distribution(**{n: pyabc.RV("uniform", reg[n].low, reg[n].high - reg[n].low)
+                                  for n in forward.targeted})
+    done = [0]
+
+    def model(theta: Mapping[str, float]) -> dict[str, float]:
+        out = forward.sample({n: float(theta[n]) for n in forward.targeted}, sim_rng)
+        done[0] += 1
+        if on_progress is not None:
+            on_progress(stage, done[0], settings.max_simulations)
+        return out
+
+    def distance(x: Mapping[str, Any], _x0: Mapping[str, Any]) -> float:
+        stats, assumed, k = _split(x)
+        dev = deviance(forward.record, stats, assumed, k, families)
+        return float(sum(float(v[0]) for v in dev.values()))
+
+    with tempfile.TemporaryDirectory(prefix="qpq-abc-") as tmp, \
+            _global_numpy_seed(seeds[0]), _quiet_pyabc():
+        abc = pyabc.ABCSMC(model, prior, distance, population_size=settings.population,
+                           sampler=pyabc.sampler.SingleCoreSampler(),
+                           eps=pyabc.QuantileEpsilon(alpha=settings.alpha))
+        abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), {"record": 0.0})
+        history = abc.run(max_nr_populations=settings.generations,
+                          max_total_nr_simulations=settings.max_simulations)
+        pops = history.get_all_populations()
+        populations = tuple({"t": int(r.t), "epsilon": float(r.epsilon),
+                             "simulations": int(r.samples)}
+                            for r in pops.itertuples() if int(r.t) >= 0)
+        weights, sumstats = history.get_weighted_sum_stats(t=history.max_t)
+        particles = tuple({k: float(v) for k, v in s.items()} for s in sumstats)
+        total = int(history.total_nr_simulations)
+    w = np.asarray(weights, dtype=float)
+    return _Run(populations, total, particles, w / w.sum())
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def _wquantile(x: FloatArray, w: FloatArray, q: Sequence[float]) -> FloatArray:
+    order = np.argsort(x, kind="stable")
+    cw = np.cumsum(w[order])
+    cw = (cw - 0.5 * w[order]) / cw[-1]
+    return np.asarray(np.interp(q, cw, x[order]))
+
+
+def _label(ratio: float, s: AbcSettings) -> str:
+    if not math.isfinite(ratio):
+        return LABELS[2]
+    return LABELS[0] if ratio < s.calibrated_below else (
+        LABELS[1] if ratio < s.weak_below else LABELS[2])
+
+
+def _roles(names: Sequence[str], settings: AbcSettings, game_pool: ParameterPool
+           ) -> dict[str, str]:
+    roles = {}
+    for n in names:
+        if n in settings.targeted:
+            roles[n] = "targeted"
+        elif n in GAME_FREE and n not in NOT_SAMPLED and settings.nuisance == "prior":
+            roles[n] = "marginalised"
+        elif n not in GAME_FREE and n in game_pool.varying():
+            roles[n] = "game"
+    return roles
+
+
+def _ratios(run: _Run, registry: Any, roles: Mapping[str, str], game_pool: ParameterPool,
+            rng: np.random.Generator, replicates: int = 20
+            ) -> dict[str, tuple[tuple[float, float], float, tuple[float, float], float, float]]:
+    """Per parameter: prior 90%, posterior median and 90%, width ratio, null ratio.
+
+    The null ratio is the mean width ratio of fresh prior draws given the particles' weights: with
+    few effective particles a weighted 90% interval is narrow whatever the values, so the
+    labels compare the width ratio with it (``width_ratio / null_ratio``).
+    """
+    out = {}
+    n_part = len(run.particles)
+    for n, role in roles.items():
+        x = np.array([p["p:" + n] for p in run.particles])
+        if role == "game":
+            v = game_pool.values[n]
+            lo, hi = _wquantile(v, np.ones_like(v), (0.05, 0.95))
+            fresh = [v[rng.integers(v.size, size=n_part)] for _ in range(replicates)]
+        else:
+            p = registry[n]
+            lo, hi = p.low + 0.05 * (p.high - p.low), p.high - 0.05 * (p.high - p.low)
+            fresh = [(rng.integers(int(p.low), int(p.high), size=n_part, endpoint=True)
+                      .astype(float) if p.integer else rng.uniform(p.low, p.high, n_part))
+                     for _ in range(replicates)]
+        plo, med, phi = _wquantile(x, run.weights, (0.05, 0.5, 0.95))
+        if hi > lo:
+            ratio = float((phi - plo) / (hi - lo))
+            widths = [np.subtract(*_wquantile(f, run.weights, (0.95, 0.05))) for f in fresh]
+            null = float(np.mean(widths) / (hi - lo))
+        else:
+            ratio, null = math.inf, math.inf
+        out[n] = ((float(lo), float(hi)), float(med), (float(plo), float(phi)), ratio, null)
+    return out
+
+
+def _relative(ratio: float, null: float) -> float:
+    return ratio / null if null > 0 and math.isfinite(null) else math.inf
+
+
+def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
+            ) -> tuple[dict[str, Any], ...]:
+    """Posterior predictive checks: fresh histories at resampled particles."""
+    rec = forward.record
+    idx = rng.choice(run.weights.size, size=draws, p=run.weights)
+    sims = []
+    for i in idx:
+        part = run.particles[int(i)]
+        point = {k[2:]: v for k, v in part.items() if k.startswith("p:")}
+        sims.append((forward.run(point, int(part["g"]), int(rng.integers(2**31 - 1))), part))
+    stats = {k: np.array([s[k] for s, _ in sims]) for k in sims[0][0]}
+    assumed = {a.name: np.array([p["a:" + a.name] for _, p in sims]) for a in ASSUMPTIONS}
+    k = np.array([p["p:attack_dispersion"] for _, p in sims])
+    rows: list[dict[str, Any]] = []
+
+    def row(family: str, obs: str, observed: Any, rep: FloatArray, inside: bool,
+            **extra: Any) -> None:
+        lo, med, hi = np.quantile(rep, (0.05, 0.5, 0.95))
+        rows.append({"family": family, "observation": obs, "observed": observed,
+                     "predictive_median": float(med),
+                     "predictive_90": [float(lo), float(hi)], "inside_90": bool(inside),
+                     **extra})
+
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for a in rec.attacks:
+        groups.setdefault((a.region, a.perpetrator), []).append(a)
+    for (region, who), cells in groups.items():
+        reps = []
+        for a in cells:
+            mu_all, mu_iskp = stats[a.key + ":total"], stats[a.key + ":iskp"]
+            mu = mu_iskp if who == "iskp" else np.maximum(mu_all - mu_iskp, 0.0)
+            shape = k * (a.stop - a.start + 1)
+            reps.append(rng.negative_binomial(shape, shape / (shape + np.maximum(mu, 1e-12))))
+        rep_cells = np.array(reps)                         # (cells, draws)
+        lo, hi = np.quantile(rep_cells, (0.05, 0.95), axis=1)
+        obs = np.array([a.observed for a in cells])
+        total = rep_cells.sum(axis=0)
+        tlo, thi = np.quantile(total, (0.05, 0.95))
+        row("attacks", f"{region}, {who}: total {quarter_end(cells[0].start).year}-"
+            f"{quarter_end(cells[-1].stop).year}", int(obs.sum()), total.astype(float),
+            bool(tlo <= obs.sum() <= thi),
+            yearly_inside_90=float(((obs >= lo) & (obs <= hi)).mean()))
+    for e in rec.estimates:
+        x = stock_values(rec, stats, e, assumed["iskp_full_strength"])
+        rep = x * np.exp(assumed["estimate_error"] * rng.standard_normal(x.shape))
+        lo, hi = np.quantile(rep, (0.05, 0.95))
+        row("estimates", e.id, [e.low, e.high], rep, bool(e.low <= hi and e.high >= lo))
+    for b in (*rec.actions, *rec.milestones):
+        rep_rate = (assumed["action_reporting"] if b.family == "actions"
+                    else assumed["milestone_reporting"])
+        if b.what == "recognised":
+            rep_rate = np.full_like(rep_rate, 1.0 - FALSE_REPORT)
+        p1 = np.where(stats[b.key] > 0.5, rep_rate, FALSE_REPORT)
+        rep = (rng.random(p1.shape) < p1).astype(float)
+        share = float(rep.mean())
+        # inside when the observed outcome has at least 5% predictive probability
+        inside = share >= 0.05 if b.observed else share <= 0.95
+        row(b.family, f"{b.what} {quarter_end(b.start).year}", int(b.observed), rep, inside,
+            predictive_probability=share)
+    for f in rec.facts:
+        name = "fact:" + f.id
+        if name not in stats or f.target is None:
+            continue
+        ok = evaluate(f.target, stats[name]).astype(float)
+        row("facts", f.id, 1, ok, float(ok.mean()) >= 0.05, predictive_probability=float(
+            ok.mean()))
+    return tuple(rows)
+
+
+# --------------------------------------------------------------------------- the API
+
+
+_TABLES: dict[str, tuple[ParameterPool, ContinuationTable | RelationshipTable]] = {}
+
+
+def _prepare(case: Case, view: Case, as_of: dt.date, s: AbcSettings,
+             on_progress: Callable[[str, int, int], None] | None) -> _Forward:
+    """The record, the timeline and the solved game points (cached in memory)."""
+    start = s.start or case.run.start
+    first, last = quarter_of(start), history_end(as_of)
+    record = build_record(view, case, as_of, first, last)
+    registry = sim_registry(case)
+    timeline = build_timeline(view, start, quarter_end(last))
+    game_pool = sample_pool(registry, s.game_points, s.game_seed)
+    table_key = hashlib.sha256(json.dumps([_plain(timeline.regimes), _plain(
+        timeline.v2_regimes()[0]), s.model, s.grid_size, {k: v.tolist() for k, v in
+                                                            game_pool.values.items()}],
+        default=str, sort_keys=True).encode()).hexdigest()
+    if table_key not in _TABLES:
+        progress = ((lambda d, t: on_progress("equilibrium lookup", d, t))
+                    if on_progress is not None else None)
+        table = (build_relationship_table(game_pool, timeline.v2_regimes()[0], s.grid_size,
+                                          on_progress=progress) if s.model == "v2" else
+                 table_for(game_pool, timeline.regimes, s.grid_size, on_progress=progress))
+        _TABLES.clear()          # one solved game in memory at a time
+        _TABLES[table_key] = (game_pool, table)
+    return _Forward(record, timeline, registry, game_pool, _TABLES[table_key][1], s.targeted,
+                    s.nuisance == "prior")
+
+
+def synthetic_record(case: Case, as_of: dt.date, truth: Mapping[str, float], *,
+                     rng: np.random.Generator, settings: AbcSettings | None = None,
+                     assumed: Mapping[str, float] | None = None) -> Record:
+    """The record's cells filled by one history simulated at ``truth`` (synthetic truth).
+
+    ``truth`` overrides the defaults of the dynamics parameters; the game's parameters are
+    those of the first solved game point; ``assumed`` gives the observation models'
+    assumptions (default: the middle of each range).
+    """
+    s = settings or AbcSettings()
+    s.check()
+    forward = _prepare(case, case_as_of(case, as_of), as_of, s, None)
+    ps = forward.registry.point(dict(truth))
+    point = {n: float(ps[n]) for n in ps}
+    for name in point:
+        if name not in GAME_FREE:
+            point[name] = float(forward.game_pool.values[name][0])
+    stats = forward.run(point, 0, int(rng.integers(2**31 - 1)))
+    mid = {a.name: 0.5 * (a.low + a.high) for a in ASSUMPTIONS}
+    mid.update(assumed or {})
+    return synthetic_observations(forward.record, {k: np.array([v]) for k, v in stats.items()},
+                                  float(point["attack_dispersion"]), mid, rng)
+
+
+def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
+                     settings: AbcSettings | None = None,
+                     families: Sequence[str] = FAMILIES, cache_dir: Path | None = None,
+                     on_progress: Callable[[str, int, int], None] | None = None,
+                     record: Record | None = None) -> RecordCalibration:
+    """Calibrate the simulator on the record known by ``as_of`` (ABC-SMC, see module doc).
+
+    Parameters
+    ----------
+    case
+        The full case; its as-of view is taken here, and nothing dated after ``as_of``
+        enters.
+    as_of
+        Cut-off date; the history runs to the last complete quarter on or before it.
+    rng
+        Source of every random draw (pyabc's global-state draws included).
+    settings
+        :class:`AbcSettings` (default: the defaults).
+    families
+        Observation families to use (default: all of :data:`qpq.sim._record.FAMILIES`).
+    cache_dir
+        Read and write results here by content hash (``None``: no cache).
+    on_progress
+        Called with (stage, done, total).
+    record
+        Observations to fit instead of the case's (:func:`synthetic_record`, for
+        synthetic-truth tests); built with the same case, date and settings.
+
+    Raises
+    ------
+    BadInputError
+        On bad settings, an unknown family, or an as-of date before the history's start.
+    """
+    s = settings or AbcSettings()
+    s.check()
+    fams = tuple(families)
+    unknown = [f for f in fams if f not in FAMILIES]
+    if unknown or not fams:
+        raise BadInputError(f"unknown observation families {unknown}; known: "
+                            + ", ".join(FAMILIES))
+    start = s.start or case.run.start
+    first, last = quarter_of(start), history_end(as_of)
+    if last < first:
+        raise BadInputError(f"as-of date {as_of} leaves no complete quarter after the start "
+                            f"{start}")
+    view = case_as_of(case, as_of)
+    key = content_key(view, s, fams, rng) + ("" if record is None else "-" + hashlib.sha256(
+        json.dumps(_plain(record), sort_keys=True, default=str).encode()).hexdigest()[:8])
+    # drawn before the cache is read, so the caller's Generator moves on alike either way
+    seeds = tuple(int(x) for x in rng.integers(2**31 - 1, size=3))
+    path = cache_dir / f"record-calibration-{key}.pkl" if cache_dir is not None else None
+    if path is not None and path.exists():
+        cached: RecordCalibration = pickle.loads(path.read_bytes())
+        return cached
+    forward = _prepare(case, view, as_of, s, on_progress)
+    if record is not None:
+        forward = replace(forward, record=record)
+    registry, game_pool = forward.registry, forward.game_pool
+    run = _abc_run(forward, s, fams, (seeds[0], seeds[1]), on_progress, "simulations")
+    roles = _roles(registry.names, s, game_pool)
+    main = _ratios(run, registry, roles, game_pool, np.random.default_rng([seeds[2], 1]))
+    without: dict[str, dict[str, float]] = {n: {} for n in roles}
+    used = [f for f in fams if forward.record.size()[f] > 0]
+    if s.attribution and len(used) > 1:
+        for fam in used:
+            # the same random numbers as the main run: the difference is the family's
+            other = _abc_run(forward, s, tuple(f for f in fams if f != fam),
+                             (seeds[0], seeds[1]), on_progress, f"without {fam}")
+            for n, (*_, ratio, null) in _ratios(other, registry, roles, game_pool,
+                                                np.random.default_rng([seeds[2], 1])).items():
+                without[n][fam] = _relative(ratio, null)
+    reports = []
+    ess = float(1.0 / np.sum(run.weights**2))
+    for n, ((lo, hi), med, (plo, phi), ratio, null) in main.items():
+        rel = _relative(ratio, null)
+        label = _label(rel, s) if ess >= s.min_ess else UNDETERMINED
+        by: tuple[str, ...] = ()
+        if label in LABELS[:2] and without[n]:
+            rank = LABELS.index(label)
+            by = tuple(f for f, r in without[n].items()
+                       if LABELS.index(_label(r, s)) > rank or r - rel >= 0.15)
+            by = by or ("joint",)
+        reports.append(ParameterPosterior(n, roles[n], (lo, hi), med, (plo, phi), ratio,
+                                          label, by, without[n], null))
+    check_rng = np.random.default_rng(seeds[2])
+    checks = _checks(forward, run, s.ppc_draws, check_rng)
+    dev_final = {}
+    for fam in fams:
+        vals = [float(deviance(forward.record, *_split(p), families=(fam,))[fam][0])
+                for p in run.particles]
+        dev_final[fam] = float(np.dot(run.weights, vals))
+    names = list(registry.names)
+    points = {n: np.array([p["p:" + n] for p in run.particles]) for n in names}
+    result = RecordCalibration(
+        as_of=as_of, model=s.model, settings=s, families=fams,
+        observations=forward.record.size(), excluded=forward.record.excluded,
+        populations=run.populations, simulations=run.simulations,
+        points=points, weights=run.weights, ess=ess,
+        game_point=np.array([int(p["g"]) for p in run.particles], dtype=np.int64),
+        game_pool=game_pool, deviance=dev_final, parameters=tuple(reports), checks=checks,
+        key=key)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(result))
+        tmp.replace(path)
+    return result
+
+
+def with_settings(settings: AbcSettings, **changes: Any) -> AbcSettings:
+    """``settings`` with ``changes`` (checked)."""
+    out = replace(settings, **changes)
+    out.check()
+    return out
+
+
+def record_calibrator(settings: AbcSettings | None = None, *, seed: int = 0,
+                      points: int = 200, replicates: int = 4,
+                      cache_dir: Path | None = None
+                      ) -> Callable[[Case, dt.date], CalibrationResult]:
+    """A per-origin calibration for :func:`qpq.sim.backtest` (its ``calibrator``).
+
+    Calibrates on the record with :func:`calibrate_record` (Generator seeded with ``seed``)
+    and returns :meth:`RecordCalibration.to_calibration_result`'s particles (model v1 or v2,
+    as ``settings.model`` says).
+    """
+    s = settings or AbcSettings()
+    s.check()
+
+    def run(case: Case, as_of: dt.date) -> CalibrationResult:
+        rec = calibrate_record(case, as_of, rng=np.random.default_rng(seed), settings=s,
+                               cache_dir=cache_dir)
+        return rec.to_calibration_result(case, points=points, replicates=replicates,
+                                         seed=seed)
+
+    return run
+

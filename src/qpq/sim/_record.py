@@ -1,0 +1,478 @@
+"""The record as observations of the simulator: families, windows and their likelihoods.
+
+The calibration on the record (:mod:`qpq.sim._abc`) compares one simulated history with
+everything the case's as-of view knows. This module turns the view into **observation
+families**, each a list of cells with the simulator window statistics
+(:class:`qpq.sim._engine.WindowStat`) that predict it and a log-likelihood of what was
+observed given one simulated history (the deviance, ``-2 log L`` relative to the best
+possible fit, is the calibration's distance):
+
+``attacks``
+    Attacks on Chinese nationals and interests per calendar year, by region (Chinese nationals
+    in Afghanistan; Central Asia) and perpetrator (ISKP; ETIM/TIP or unclaimed), against the
+    model's expected counts: negative binomial with the model's dispersion.
+``estimates``
+    Estimates of ISKP's and ETIM/TIP's strength (UN and others) as interval-censored,
+    log-normally erring readings of the model's stocks.
+``actions``
+    Per year since the takeover, whether a Taliban step against Uyghur militants
+    (relocation, arrest, deportation, co-optation) was reported, against the model's
+    ``taliban_acts``, with a reporting probability.
+``milestones``
+    Years with a milestone of China's engagement (engaged in the model) and, from the
+    recognition statements, no de jure recognition by the cut-off.
+``facts``
+    The stylised facts known by the cut-off (:mod:`qpq.sim._facts`), each matched or missed.
+
+Every record item that no family uses is listed with the reason (:attr:`Record.excluded`),
+never dropped silently. The assumptions of the observation models (error of the estimating
+bodies, the ISKP scale, reporting probabilities) are in :data:`ASSUMPTIONS` with their ranges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import special
+
+from qpq.case import Case, FuzzyDate
+from qpq.sim._engine import WindowStat
+from qpq.sim._facts import Fact, evaluate, fact_stats, stylised_facts
+from qpq.sim._timeline import quarter_of
+
+__all__ = [
+    "ASSUMPTIONS",
+    "FAMILIES",
+    "NOT_MILITANT",
+    "Assumption",
+    "Record",
+    "build_record",
+    "deviance",
+    "stock_values",
+    "synthetic_observations",
+]
+
+FloatArray = NDArray[np.float64]
+
+FAMILIES: tuple[str, ...] = ("attacks", "estimates", "actions", "milestones", "facts")
+"""The observation families, in report order."""
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """An assumption of an observation model and its range.
+
+    The calibration draws it uniformly from ``[low, high]`` per simulated history, so it
+    marginalises over it.
+    """
+
+    name: str
+    low: float
+    high: float
+    meaning: str
+
+
+ASSUMPTIONS: tuple[Assumption, ...] = (
+    Assumption("estimate_error", 0.2, 0.6,
+               "sd of the log error of an estimating body's figure (UN Monitoring Teams, the "
+               "Secretary-General's reports alike): 0.4 puts the truth within a factor 1.5 of "
+               "the figure two times in three"),
+    Assumption("iskp_full_strength", 4000.0, 10000.0,
+               "ISKP fighters at strength index 1: at least the highest estimate's upper end "
+               "(6,000 less its error), at most the 10,000 one Member State projected in 2021"),
+    Assumption("action_reporting", 0.3, 0.9,
+               "probability that a year in which the Taliban act against Uyghur militants has "
+               "a reported action in the record"),
+    Assumption("milestone_reporting", 0.6, 1.0,
+               "probability that a year of Chinese engagement has a milestone in the record"),
+)
+"""Assumptions of the observation models, with their ranges."""
+
+FALSE_REPORT = 0.02
+"""Probability that the record shows an action, an engagement or a recognition that the model's
+history does not have (a false or misread report)."""
+
+FACT_RELIABILITY = 0.9
+"""Probability that a stylised fact is stated correctly; a missed fact costs
+``2 log(r / (1 - r))`` of deviance (4.4 at 0.9)."""
+
+POINT_ROUNDING = {"exact": 0.1, "about": 0.25}
+"""A figure stated as one number is read as the interval ``value × (1 ± this)``."""
+
+NOT_MILITANT: dict[str, str] = {
+    "atk-2019-08-05-solton-sary": "a local protest at a mine (the record's note), not a "
+                                  "militant attack",
+}
+"""Attacks of the record that the model's attackers cannot have made, with the reason."""
+
+ACTION_KINDS = frozenset({"relocation", "arrest", "deportation", "co_optation"})
+ENGAGEMENT_KINDS = frozenset({"visit", "meeting", "agreement", "contract", "ambassador", "trade",
+                              "aid"})
+UYGHUR_GROUPS = frozenset({"etim", "tip"})
+CENTRAL_ASIA = frozenset({"tajikistan-country", "kyrgyzstan-country", "kazakhstan-country",
+                          "uzbekistan-country", "turkmenistan-country"})
+
+REGION_OUTPUTS = {"nationals": ("expected_attacks_nationals", "expected_attacks_nationals_iskp"),
+                  "central_asia": ("expected_attacks_central_asia",
+                                   "expected_attacks_central_asia_iskp")}
+"""Per region: the simulator's expected attack count and ISKP's part of it."""
+
+STOCKS: dict[str, tuple[str, ...]] = {
+    "iskp": ("iskp_strength",),
+    "etim_afghanistan": ("militants_border", "militants_interior", "militants_coopted"),
+    "etim_border": ("militants_border",),
+}
+"""Stocks an estimate can read, as sums of simulator outputs (ISKP's index is scaled by
+``iskp_full_strength``). ETIM/TIP in Afghanistan counts the co-opted: the UN counts fighters
+on Afghan soil whatever the Taliban call them (an assumption)."""
+
+
+@dataclass(frozen=True)
+class AttackCell:
+    """Observed attacks of one region and perpetrator in quarters ``[start, stop]``."""
+
+    region: str
+    perpetrator: str          # "iskp" or "etim" (ETIM/TIP or unclaimed)
+    start: int
+    stop: int
+    observed: int
+    ids: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """Name of the cell (and of its window statistics' prefix)."""
+        return f"attacks:{self.region}:{self.perpetrator}:{self.start}-{self.stop}"
+
+
+@dataclass(frozen=True)
+class StockCell:
+    """An estimate read as an interval of a stock, averaged over quarters ``[start, stop]``."""
+
+    id: str
+    stock: str
+    start: int
+    stop: int
+    low: float
+    high: float
+    body: str
+
+    @property
+    def key(self) -> str:
+        """Name of the cell."""
+        return f"estimates:{self.id}"
+
+
+@dataclass(frozen=True)
+class BinaryCell:
+    """Whether the record shows something in quarters ``[start, stop]`` (actions, milestones)."""
+
+    family: str
+    what: str                 # "acted", "engaged", "recognised"
+    start: int
+    stop: int
+    observed: bool
+    ids: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """Name of the cell."""
+        return f"{self.family}:{self.what}:{self.start}-{self.stop}"
+
+
+@dataclass(frozen=True)
+class Record:
+    """The observation families of a case as of a date, over the quarters ``[first, last]``."""
+
+    as_of: dt.date
+    first: int
+    last: int
+    attacks: tuple[AttackCell, ...]
+    estimates: tuple[StockCell, ...]
+    actions: tuple[BinaryCell, ...]
+    milestones: tuple[BinaryCell, ...]
+    facts: tuple[Fact, ...]
+    excluded: tuple[tuple[str, str], ...] = field(default=())
+
+    def windows(self) -> tuple[WindowStat, ...]:
+        """Every window statistic the families read (names unique)."""
+        out: dict[str, WindowStat] = {}
+        for a in self.attacks:
+            total, iskp = REGION_OUTPUTS[a.region]
+            out[a.key + ":total"] = WindowStat(a.key + ":total", total, a.start, a.stop, "sum")
+            out[a.key + ":iskp"] = WindowStat(a.key + ":iskp", iskp, a.start, a.stop, "sum")
+        for e in self.estimates:
+            for q in STOCKS[e.stock]:
+                name = f"stock:{q}:{e.start}-{e.stop}"
+                out[name] = WindowStat(name, q, e.start, e.stop, "mean")
+        for b in (*self.actions, *self.milestones):
+            quantity = {"acted": "taliban_acts", "engaged": "engaged",
+                        "recognised": "recognised"}[b.what]
+            out[b.key] = WindowStat(b.key, quantity, b.start, b.stop, "max")
+        for w in fact_stats(self.facts, self.first, self.last):
+            out["fact:" + w.name] = WindowStat("fact:" + w.name, w.quantity, w.start, w.stop,
+                                               w.statistic)
+        return tuple(out.values())
+
+    def size(self) -> dict[str, int]:
+        """Number of observations per family."""
+        return {"attacks": len(self.attacks), "estimates": len(self.estimates),
+                "actions": len(self.actions), "milestones": len(self.milestones),
+                "facts": len(self.facts)}
+
+
+def _quarter_span(text: str, first: int, last: int) -> tuple[int, int] | None:
+    d = FuzzyDate.parse(text)
+    lo, hi = max(quarter_of(d.earliest), first), min(quarter_of(d.latest), last)
+    return (lo, hi) if lo <= hi else None
+
+
+def _years(first: int, last: int) -> list[tuple[int, int]]:
+    """Calendar years as quarter spans, cut to ``[first, last]``."""
+    out = []
+    for y in range(first // 4, last // 4 + 1):
+        lo, hi = max(4 * y, first), min(4 * y + 3, last)
+        if lo <= hi:
+            out.append((lo, hi))
+    return out
+
+
+def _perpetrator(perps: set[str]) -> str | None:
+    if "iskp" in perps:
+        return "iskp"
+    if perps & UYGHUR_GROUPS or not perps:
+        return "etim"          # ETIM/TIP, or unclaimed and unattributed
+    return None
+
+
+def _interval(value: float | None, high: float | None, qualifier: str,
+              implied: tuple[float, float] | None) -> tuple[float, float] | None:
+    if implied is not None:
+        return float(implied[0]), float(implied[1])
+    if value is None:
+        return None
+    if high is not None:
+        return float(value), float(high)
+    if qualifier in POINT_ROUNDING:
+        r = POINT_ROUNDING[qualifier]
+        return value * (1 - r), value * (1 + r)
+    if qualifier in ("fewer_than", "up_to"):
+        return 0.0, float(value)
+    return float(value), math.inf            # at_least, more_than
+
+
+def build_record(view: Case, full: Case, as_of: dt.date, first: int, last: int) -> Record:
+    """The observation families of ``view`` (the case as of ``as_of``), quarters [first, last].
+
+    ``full`` supplies the stylised facts (those unknown by ``as_of`` are left out here).
+    """
+    excluded: list[tuple[str, str]] = []
+    takeover = max(quarter_of(full.run.takeover), first)
+    # attacks ------------------------------------------------------------------------
+    years = _years(first, last)
+    counts: dict[tuple[str, str, int], list[str]] = {}
+    for a in view.attacks:
+        if a.id in NOT_MILITANT:
+            excluded.append((a.id, NOT_MILITANT[a.id]))
+            continue
+        region = ("nationals" if a.country == "afghanistan"
+                  else "central_asia" if a.country in CENTRAL_ASIA else None)
+        if region is None:
+            excluded.append((a.id, f"in {a.country}: the model covers Afghanistan and Central "
+                                   "Asia (and Xinjiang, which the record does not cover)"))
+            continue
+        who = _perpetrator(a.perpetrators())
+        if who is None:
+            excluded.append((a.id, "perpetrators " + ", ".join(sorted(a.perpetrators()))
+                             + " are not the model's attackers (ETIM/TIP, ISKP)"))
+            continue
+        span = _quarter_span(a.date, first, last)
+        if span is None:
+            excluded.append((a.id, "outside the simulated history"))
+            continue
+        counts.setdefault((region, who, span[1] // 4), []).append(a.id)
+    attacks = tuple(AttackCell(region, who, lo, hi, len(counts.get((region, who, lo // 4), [])),
+                               tuple(counts.get((region, who, lo // 4), [])))
+                    for region in REGION_OUTPUTS for who in ("iskp", "etim")
+                    for lo, hi in years)
+    # estimates ----------------------------------------------------------------------
+    estimates = []
+    for e in view.estimates:
+        stock = None
+        if e.measure != "fighters":
+            reason = f"measures {e.measure!r}, not fighters"
+        elif e.subject == "iskp" and e.geography == "afghanistan":
+            stock = "iskp"
+        elif e.subject in UYGHUR_GROUPS and e.geography == "afghanistan":
+            stock = "etim_afghanistan"
+        elif e.subject in UYGHUR_GROUPS and e.geography == "badakhshan":
+            stock = "etim_border"
+        else:
+            reason = f"covers {e.geography}; the model has no stock there"
+        interval = _interval(e.value, e.value_high, e.qualifier, e.implied)
+        span = _quarter_span(e.reference, first, last)
+        if stock is None:
+            excluded.append((e.id, reason))
+        elif interval is None:
+            excluded.append((e.id, "no figure to read"))
+        elif span is None:
+            excluded.append((e.id, "refers to a time outside the simulated history"))
+        else:
+            estimates.append(StockCell(e.id, stock, span[0], span[1], interval[0], interval[1],
+                                       e.body))
+    # Taliban actions ------------------------------------------------------------------
+    acted: dict[int, list[str]] = {}
+    for t in view.taliban_actions:
+        if t.kind not in ACTION_KINDS or not set(t.subjects) & UYGHUR_GROUPS:
+            excluded.append((t.id, f"a {t.kind}, not a step against Uyghur militants"))
+            continue
+        span = _quarter_span(t.date, takeover, last)
+        if span is None:
+            excluded.append((t.id, "before the takeover or after the cut-off quarter"))
+            continue
+        acted.setdefault(span[1] // 4, []).append(t.id)
+    actions = tuple(BinaryCell("actions", "acted", lo, hi, (lo // 4) in acted,
+                               tuple(acted.get(lo // 4, ())))
+                    for lo, hi in _years(takeover, last))
+    # milestones -------------------------------------------------------------------------
+    engaged: dict[int, list[str]] = {}
+    statements: list[str] = []
+    for m in view.milestones:
+        span = _quarter_span(m.date, takeover, last)
+        if span is None:
+            excluded.append((m.id, "before the takeover or after the cut-off quarter"))
+        elif m.kind == "recognition_statement":
+            statements.append(m.id)
+        elif m.kind in ENGAGEMENT_KINDS:
+            engaged.setdefault(span[1] // 4, []).append(m.id)
+    milestones = [BinaryCell("milestones", "engaged", lo, hi, True, tuple(engaged[lo // 4]))
+                  for lo, hi in _years(takeover, last) if (lo // 4) in engaged]
+    if statements and takeover <= last:
+        # the statements say China keeps a normal rotation of diplomats, not recognition
+        milestones.append(BinaryCell("milestones", "recognised", takeover, last, False,
+                                     tuple(statements)))
+    # facts --------------------------------------------------------------------------
+    known = {c.id for c in view.claims}
+    facts = tuple(f for f in stylised_facts(full) if f.mapped and f.id in known
+                  and f.stop >= first and f.start <= last)
+    return Record(as_of, first, last, attacks, tuple(estimates), tuple(actions),
+                  tuple(milestones), facts, tuple(excluded))
+
+
+# --------------------------------------------------------------------------- likelihoods
+
+
+def _nb_logpmf(y: float, mu: FloatArray, shape: FloatArray) -> FloatArray:
+    mu = np.maximum(mu, 1e-12)
+    return np.asarray(special.gammaln(y + shape) - special.gammaln(shape)
+                      - special.gammaln(y + 1.0) + shape * np.log(shape / (shape + mu))
+                      + y * np.log(mu / (shape + mu)))
+
+
+def _interval_logprob(low: float, high: float, x: FloatArray, sd: FloatArray) -> FloatArray:
+    lx = np.log(np.maximum(x, 1e-9))
+    upper = special.ndtr((math.log(high) - lx) / sd) if math.isfinite(high) else 1.0
+    lower = special.ndtr((math.log(low) - lx) / sd) if low > 0 else 0.0
+    return np.asarray(np.log(np.maximum(upper - lower, 1e-300)))
+
+
+def _binary_logprob(observed: bool, happened: FloatArray, reporting: FloatArray | float
+                    ) -> FloatArray:
+    p1 = np.where(happened > 0.5, reporting, FALSE_REPORT)
+    return np.asarray(np.log(p1 if observed else 1.0 - p1))
+
+
+def stock_values(record: Record, stats: Mapping[str, FloatArray], cell: StockCell,
+                 scale: FloatArray) -> FloatArray:
+    """The model's value of the stock an estimate reads (fighters)."""
+    total = sum((np.asarray(stats[f"stock:{q}:{cell.start}-{cell.stop}"])
+                 for q in STOCKS[cell.stock]), np.zeros(1))
+    return np.asarray(total * scale if cell.stock == "iskp" else total)
+
+
+def deviance(record: Record, stats: Mapping[str, FloatArray],
+             assumed: Mapping[str, FloatArray], dispersion: FloatArray,
+             families: tuple[str, ...] = FAMILIES) -> dict[str, FloatArray]:
+    """Per family, ``-2 log L`` of the record given simulated histories, less its best value.
+
+    ``stats`` are the window statistics of :meth:`Record.windows` per history, ``assumed`` the
+    observation models' assumptions (:data:`ASSUMPTIONS`) per history, ``dispersion`` the
+    model's ``attack_dispersion`` per history. Zero is a perfect fit.
+    """
+    out: dict[str, FloatArray] = {}
+    if "attacks" in families:
+        total = np.zeros_like(np.asarray(dispersion, dtype=float))
+        for a in record.attacks:
+            mu_all = np.asarray(stats[a.key + ":total"])
+            mu_iskp = np.asarray(stats[a.key + ":iskp"])
+            mu = mu_iskp if a.perpetrator == "iskp" else np.maximum(mu_all - mu_iskp, 0.0)
+            # per-quarter gamma mixing with shape k: a window of n quarters ≈ shape n·k
+            k = dispersion * (a.stop - a.start + 1)
+            best = _nb_logpmf(a.observed, np.full_like(mu, max(a.observed, 1e-12)), k)
+            total = total - 2.0 * (_nb_logpmf(a.observed, mu, k) - best)
+        out["attacks"] = total
+    if "estimates" in families:
+        total = np.zeros_like(np.asarray(dispersion, dtype=float))
+        sd, scale = assumed["estimate_error"], assumed["iskp_full_strength"]
+        for e in record.estimates:
+            x = stock_values(record, stats, e, scale)
+            total = total - 2.0 * _interval_logprob(e.low, e.high, x, sd)
+        out["estimates"] = total
+    for fam, cells, rep in (("actions", record.actions, "action_reporting"),
+                            ("milestones", record.milestones, "milestone_reporting")):
+        if fam not in families:
+            continue
+        total = np.zeros_like(np.asarray(dispersion, dtype=float))
+        for b in cells:
+            reporting: Any = assumed[rep] if b.what != "recognised" else 1.0 - FALSE_REPORT
+            lp = _binary_logprob(b.observed, np.asarray(stats[b.key]), reporting)
+            # the best a history can do: have it happen when reported, not when not
+            top = np.log(reporting) if b.observed else math.log(1.0 - FALSE_REPORT)
+            total = total - 2.0 * (lp - top)
+        out[fam] = total
+    if "facts" in families:
+        total = np.zeros_like(np.asarray(dispersion, dtype=float))
+        miss = 2.0 * math.log(FACT_RELIABILITY / (1.0 - FACT_RELIABILITY))
+        for f in record.facts:
+            name = "fact:" + f.id
+            if name in stats and f.target is not None:
+                total = total + miss * (~evaluate(f.target, np.asarray(stats[name])))
+        out["facts"] = total
+    return out
+
+
+def synthetic_observations(record: Record, stats: Mapping[str, FloatArray], dispersion: float,
+                           assumed: Mapping[str, float], rng: np.random.Generator) -> Record:
+    """``record`` with its observations replaced by draws from one simulated history.
+
+    For synthetic-truth tests: attack counts are negative binomial draws from the history's
+    expected counts, each estimate the history's stock times a log-normal error
+    (``assumed["estimate_error"]``) read as ``±10%``, each action year reported with
+    probability ``assumed["action_reporting"]``, engagement and recognition as they happened.
+    The stylised facts are dropped (they are the case's statements, not draws).
+    """
+    attacks = []
+    for a in record.attacks:
+        mu_all = float(stats[a.key + ":total"][0])
+        mu_iskp = float(stats[a.key + ":iskp"][0])
+        mu = max(mu_iskp if a.perpetrator == "iskp" else mu_all - mu_iskp, 1e-12)
+        k = dispersion * (a.stop - a.start + 1)
+        attacks.append(replace(a, observed=int(rng.negative_binomial(k, k / (k + mu))), ids=()))
+    scale = np.array([assumed["iskp_full_strength"]])
+    estimates = []
+    for e in record.estimates:
+        x = float(stock_values(record, stats, e, scale)[0])
+        x *= math.exp(assumed["estimate_error"] * rng.standard_normal())
+        estimates.append(replace(e, low=0.9 * x, high=1.1 * x))
+    actions = tuple(replace(b, observed=bool(stats[b.key][0] > 0.5
+                                             and rng.random() < assumed["action_reporting"]),
+                            ids=()) for b in record.actions)
+    milestones = tuple(replace(b, observed=bool(stats[b.key][0] > 0.5), ids=())
+                       for b in record.milestones)
+    return replace(record, attacks=tuple(attacks), estimates=tuple(estimates), actions=actions,
+                   milestones=milestones, facts=())

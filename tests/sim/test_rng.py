@@ -23,6 +23,12 @@ def test_poisson_inverse_is_the_exact_inverse_cdf():
     np.testing.assert_array_equal(poisson_inverse(lam, u), expected)
 
 
+def test_a_uniform_of_zero_draws_zero_at_every_rate():
+    # scipy's ppf(0) is -1: a count must never be negative, however rare the draw
+    lam = np.array([0.0, 0.5, 39.0, 41.0, 500.0])
+    np.testing.assert_array_equal(poisson_inverse(lam, np.zeros(lam.size)), np.zeros(lam.size))
+
+
 def test_poisson_inverse_monotone_in_rate_and_unbiased():
     rng = np.random.default_rng(1)
     u = rng.random(200_000).astype(np.float32)

@@ -168,7 +168,9 @@ def poisson_inverse(lam: NDArray[np.float64], u: NDArray[np.floating],
         # Imported here: scipy.stats takes longer to import than most runs need it.
         from scipy import stats
 
-        k[big] = stats.poisson.ppf(uu[big], lam[big])
+        # ppf(0) is -1 in scipy; the smallest k with F(k) >= 0 is 0 (a uniform of exactly 0
+        # has probability 2**-24 per float32 draw: rare, not impossible)
+        k[big] = np.maximum(stats.poisson.ppf(uu[big], lam[big]), 0.0)
     return k.reshape(shape)
 
 

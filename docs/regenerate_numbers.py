@@ -325,10 +325,9 @@ def backcast_v2() -> str:
 def backtest_v1() -> str:
     """docs/model-dynamics.md §11: the default backtest's scores, as they come."""
     from qpq.case import load_case
-    from qpq.sim import RECORD_EVENTS, backtest
+    from qpq.sim import backtest
 
     result = backtest(load_case())
-    pooled = result.pooled()
 
     def f(x: float | None, signed: bool = False) -> str:
         return "—" if x is None else (f"{x:+.2f}" if signed else f"{x:.3g}")
@@ -347,17 +346,12 @@ def backtest_v1() -> str:
             "skill vs climatology | skill vs persistence | model mean / outcome mean | "
             "model's 90% coverage |",
             "|---|---|---|---|---|---|---|---|---|---|"]
-    names = [(e.name, e.kind) for e in RECORD_EVENTS]
-    names += [(f"all_{k}", k) for k in ("binary", "count", "band")]
-    for name, kind in names:
-        doc = pooled[name]
-        key = "brier" if kind == "binary" else "crps"
-        e = doc[key]
-        cover = doc.get("coverage_model", {}).get("90")
-        rows.append(f"| {name} | {key} | {doc['origins_in_means']} | "
-                    f"{f(e['model'])} | {f(e['climatology'])} | {f(e['persistence'])} | "
-                    f"{f(e['skill_vs_climatology'], True)} | "
-                    f"{f(e['skill_vs_persistence'], True)} | {means(name, kind)} | "
+    for r in result.skill_table():
+        sc, cover = r["scores"], r["coverage"]
+        rows.append(f"| {r['event']} | {r['score']} | {r['origins']} | "
+                    f"{f(sc['model'])} | {f(sc['climatology'])} | {f(sc['persistence'])} | "
+                    f"{f(r['skill_vs_climatology'], True)} | "
+                    f"{f(r['skill_vs_persistence'], True)} | {means(r['event'], r['kind'])} | "
                     f"{'—' if cover is None else _pct(cover)} |")
     return "\n".join(rows)
 

@@ -123,6 +123,13 @@ def test_pooled_skill_is_recomputed_from_the_rows(case):
         assert entry["model"] == pytest.approx(np.mean(model))
         assert entry["skill_vs_climatology"] == pytest.approx(skill(model, clim))
     assert pooled["all_count"]["origins_scored"] == 4
+    # the skill table the report and docs print is the pooled entries, one row per event
+    table = {r["event"]: r for r in res.skill_table()}
+    assert table["all_binary"]["score"] == "brier" and table["all_count"]["score"] == "crps"
+    for kind, key in (("binary", "brier"), ("count", "crps")):
+        row, entry = table[f"all_{kind}"], pooled[f"all_{kind}"][key]
+        assert row["scores"]["model"] == entry["model"]
+        assert row["skill_vs_climatology"] == entry["skill_vs_climatology"]
 
 
 def test_backtest_is_deterministic(case, result):

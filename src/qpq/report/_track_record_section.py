@@ -15,7 +15,7 @@ import numpy as np
 
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent
-from qpq.sim import RECORD_EVENTS, BacktestResult, BacktestSpec, backtest
+from qpq.sim import BacktestResult, BacktestSpec, backtest
 
 __all__ = ["RELIABILITY_BINS", "reliability_frame", "track_record_section"]
 
@@ -132,15 +132,11 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
     result = backtest(ctx.case, spec)
     pooled = result.pooled()
     rows = []
-    names = [(e.name, e.kind) for e in RECORD_EVENTS]
-    names += [(f"all_{k}", k) for k in ("binary", "count", "band")]
-    for name, kind in names:
-        doc = pooled[name]
-        key = "brier" if kind == "binary" else "crps"
-        e = doc[key]
-        cells = (escape(name), key, str(doc["origins_in_means"]),
-                 _fmt(e["model"]), _fmt(e["climatology"]), _fmt(e["persistence"]),
-                 _fmt(e["skill_vs_climatology"], True), _fmt(e["skill_vs_persistence"], True))
+    for r in result.skill_table():
+        sc = r["scores"]
+        cells = (escape(r["event"]), r["score"], str(r["origins"]),
+                 _fmt(sc["model"]), _fmt(sc["climatology"]), _fmt(sc["persistence"]),
+                 _fmt(r["skill_vs_climatology"], True), _fmt(r["skill_vs_persistence"], True))
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{h}</th>" for h in (
         "event", "score", "origins", "model", "climatology", "persistence",

@@ -190,6 +190,30 @@ class BacktestResult:
             out[f"all_{kind}"] = _pool([r for r in self.rows if r["kind"] == kind], kind)
         return out
 
+    def skill_table(self) -> list[dict[str, Any]]:
+        """The pooled skill table, one row per event and per kind of event.
+
+        Each row: ``event``, ``score`` (``brier`` for binary events, ``crps`` otherwise),
+        ``origins``, the three sources' mean ``scores`` (model, climatology, persistence),
+        the model's ``skill_vs_climatology`` / ``skill_vs_persistence`` and its 90%
+        ``coverage`` (``None`` where it has none). The report and the docs print this table.
+        """
+        pooled = self.pooled()
+        names = [(e.name, e.kind) for e in RECORD_EVENTS]
+        names += [(f"all_{k}", k) for k in ("binary", "count", "band")]
+        rows = []
+        for name, kind in names:
+            doc = pooled[name]
+            key = "brier" if kind == "binary" else "crps"
+            e = doc[key]
+            rows.append({"event": name, "kind": kind, "score": key,
+                         "origins": doc["origins_in_means"],
+                         "scores": {k: e[k] for k in ("model", "climatology", "persistence")},
+                         "skill_vs_climatology": e["skill_vs_climatology"],
+                         "skill_vs_persistence": e["skill_vs_persistence"],
+                         "coverage": doc.get("coverage_model", {}).get("90")})
+        return rows
+
     def to_json(self) -> dict[str, Any]:
         """The JSON document of ``qpq sim backtest --json``."""
         s = self.spec

@@ -85,6 +85,7 @@ from qpq.sim._record import (
 from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
 from qpq.sim._tables import table_for
 from qpq.sim._timeline import Timeline, build_timeline, quarter_end, quarter_of
+from qpq.stats import INTERVAL_90, MEDIAN, median_interval
 
 __all__ = [
     "LABELS",
@@ -312,7 +313,7 @@ class RecordCalibration:
         for f in facts:
             col = passed[:, ids.index(f.id)] if f.id in ids else np.zeros(n, dtype=bool)
             x = sim.stats.get(f.id, np.full(n, np.nan))
-            lo, med, hi = (np.quantile(x, (0.05, 0.5, 0.95)) if np.isfinite(x).all()
+            lo, med, hi = (median_interval(x) if np.isfinite(x).all()
                            else (np.nan,) * 3)
             reports.append(FactReport(f, used=f.id in ids, evaluable=f.id in ids,
                                       prior_match=float("nan"),
@@ -567,7 +568,7 @@ def _ratios(run: _Run, registry: Any, roles: Mapping[str, str], game_pool: Param
         x = np.array([p["p:" + n] for p in run.particles])
         if role == "game":
             v = game_pool.values[n]
-            lo, hi = _wquantile(v, np.ones_like(v), (0.05, 0.95))
+            lo, hi = _wquantile(v, np.ones_like(v), INTERVAL_90)
             fresh = [v[rng.integers(v.size, size=n_part)] for _ in range(replicates)]
         else:
             p = registry[n]
@@ -575,10 +576,11 @@ def _ratios(run: _Run, registry: Any, roles: Mapping[str, str], game_pool: Param
             fresh = [(rng.integers(int(p.low), int(p.high), size=n_part, endpoint=True)
                       .astype(float) if p.integer else rng.uniform(p.low, p.high, n_part))
                      for _ in range(replicates)]
-        plo, med, phi = _wquantile(x, run.weights, (0.05, 0.5, 0.95))
+        plo, med, phi = _wquantile(x, run.weights,
+                                    (INTERVAL_90[0], MEDIAN, INTERVAL_90[1]))
         if hi > lo:
             ratio = float((phi - plo) / (hi - lo))
-            widths = [np.subtract(*_wquantile(f, run.weights, (0.95, 0.05))) for f in fresh]
+            widths = [np.subtract(*_wquantile(f, run.weights, INTERVAL_90[::-1])) for f in fresh]
             null = float(np.mean(widths) / (hi - lo))
         else:
             ratio, null = math.inf, math.inf
@@ -607,7 +609,7 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
 
     def row(family: str, obs: str, observed: Any, rep: FloatArray, inside: bool,
             **extra: Any) -> None:
-        lo, med, hi = np.quantile(rep, (0.05, 0.5, 0.95))
+        lo, med, hi = median_interval(rep)
         rows.append({"family": family, "observation": obs, "observed": observed,
                      "predictive_median": float(med),
                      "predictive_90": [float(lo), float(hi)], "inside_90": bool(inside),
@@ -624,10 +626,10 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
             shape = k * (a.stop - a.start + 1)
             reps.append(rng.negative_binomial(shape, shape / (shape + np.maximum(mu, 1e-12))))
         rep_cells = np.array(reps)                         # (cells, draws)
-        lo, hi = np.quantile(rep_cells, (0.05, 0.95), axis=1)
+        lo, hi = np.quantile(rep_cells, INTERVAL_90, axis=1)
         obs = np.array([a.observed for a in cells])
         total = rep_cells.sum(axis=0)
-        tlo, thi = np.quantile(total, (0.05, 0.95))
+        tlo, thi = np.quantile(total, INTERVAL_90)
         row("attacks", f"{region}, {who}: total {quarter_end(cells[0].start).year}-"
             f"{quarter_end(cells[-1].stop).year}", int(obs.sum()), total.astype(float),
             bool(tlo <= obs.sum() <= thi),
@@ -635,7 +637,7 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
     for e in rec.estimates:
         x = stock_values(rec, stats, e, assumed["iskp_full_strength"])
         rep = x * np.exp(assumed["estimate_error"] * rng.standard_normal(x.shape))
-        lo, hi = np.quantile(rep, (0.05, 0.95))
+        lo, hi = np.quantile(rep, INTERVAL_90)
         row("estimates", e.id, [e.low, e.high], rep, bool(e.low <= hi and e.high >= lo))
     for b in (*rec.actions, *rec.milestones):
         rep_rate = (assumed["action_reporting"] if b.family == "actions"

@@ -166,3 +166,30 @@ def make_case(tmp_path: Path) -> Callable[..., Path]:
         return write_case(tmp_path / name, files)
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def builtin_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """The built-in case's reduced report (``make run``'s), built once for the whole run.
+
+    Building it takes a minute or more; the report tests and the browser test read the
+    same one. Under pytest-xdist the workers share it through a lock in the session's
+    temporary folder: the first builds it, the others load its result.
+    """
+    import fcntl
+    import os
+    import pickle
+
+    from qpq.case import load_case
+    from qpq.report import build_report
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out, saved = root / "builtin-report", root / "builtin-report.pickle"
+    with open(root / "builtin-report.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if saved.exists():
+            return out, pickle.loads(saved.read_bytes())
+        result = build_report(load_case(), out, reduced=True)
+        saved.write_bytes(pickle.dumps(result))
+        return out, result

@@ -1,8 +1,8 @@
 """The HTML report in a real browser, offline: every figure renders, the console is clean.
 
-The report is built once for the module (``qpq.report.build_report`` on the built-in case,
-about 15 s) into a temporary folder and opened from ``file://`` in Debian's Chromium with
-every request that is not a local file blocked.
+The report is the session's built-in reduced report (the ``builtin_report`` fixture of
+tests/conftest.py, shared with tests/report/test_builtin_report.py), opened from
+``file://`` in Debian's Chromium with every request that is not a local file blocked.
 """
 
 from __future__ import annotations
@@ -13,18 +13,16 @@ from typing import Any
 
 import pytest
 
-from qpq.case import load_case
-from qpq.report import build_report
 from tests.dashboard.browser import artifact, chromium, guard, require_chromium
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    require_chromium()  # fail (CI) or skip before the slow build
-    out = tmp_path_factory.mktemp("report")
-    return build_report(load_case(), out).html
+def report(builtin_report: tuple[Path, Any]) -> Path:
+    require_chromium()  # fail (CI) or skip before opening the report
+    html: Path = builtin_report[1].html
+    return html
 
 
 @pytest.fixture(scope="module")

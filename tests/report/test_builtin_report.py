@@ -9,9 +9,8 @@ from qpq.report import build_report
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    return out, build_report(load_case(), out, reduced=True)
+def built(builtin_report):
+    return builtin_report
 
 
 EVERY_LENS = ("case", "timeline", "map", "parameters", "game", "phase", "propositions",

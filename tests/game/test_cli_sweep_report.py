@@ -13,7 +13,8 @@ from qpq.case import load_case
 from qpq.cli._game import app
 from qpq.errors import BadInputError
 from qpq.game._labels import LABELS
-from qpq.report._phase_section import DIAGRAMS, LABEL_COLOURS, phase_section
+from qpq.game.analysis import LABEL_COLOURS, OUTSIDE_COLOUR
+from qpq.report._phase_section import DIAGRAMS, phase_section
 from qpq.report._propositions_section import propositions_section
 from qpq.report._sections import ReportContext
 
@@ -97,7 +98,7 @@ def test_report_sections(tmp_path: Path) -> None:
         spec = fig.chart.to_dict()
         colours = {c for layer in spec["layer"] for c in
                    layer.get("encoding", {}).get("color", {}).get("scale", {}).get("range", [])}
-        assert colours <= set(LABEL_COLOURS.values())
+        assert colours <= {*LABEL_COLOURS.values(), OUTSIDE_COLOUR}
         assert "diamond" in json.dumps(spec) and fig.how_to_read
     props = propositions_section(ctx)
     assert "Strategic results" in props.html and "Built into mechanisms" in props.html
@@ -110,3 +111,17 @@ def test_report_sections(tmp_path: Path) -> None:
     assert "econ_gain in (0, aid_cost]" in props.html and "◐ partly" in props.html
     assert props.figures[0].chart.to_dict()["layer"]
     assert props.summary and props.summary.startswith("propositions:")
+
+
+def test_a_label_has_one_colour_in_the_report_and_the_dashboard() -> None:
+    """Boycott was grey in the report and orange on the dashboard (issue 17)."""
+    from qpq.dashboard._phase import _COLOURS, CATEGORIES
+    from qpq.model import policy_names
+    from qpq.palette import fixed_colours
+
+    dashboard = dict(zip(CATEGORIES, _COLOURS, strict=True))
+    for label in LABELS:
+        assert dashboard[label] == LABEL_COLOURS[label]
+    assert len(set(LABEL_COLOURS.values())) == len(LABEL_COLOURS)
+    # and the boycott label is the boycott policy's colour in the fan charts
+    assert LABEL_COLOURS["boycott"] == fixed_colours(["boycott"], policy_names())[0]

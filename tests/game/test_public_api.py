@@ -35,7 +35,8 @@ def test_game_analysis_exports() -> None:
     import qpq.game.analysis
 
     assert set(qpq.game.analysis.__all__) == {
-        "FOUND_BY", "LABEL_KEY", "NO_PURE_NAME", "OUTSIDE", "SMALL_MARGIN", "AssumptionSample",
+        "FOUND_BY", "LABEL_COLOURS", "LABEL_KEY", "NO_PURE_NAME", "OUTSIDE", "OUTSIDE_COLOUR",
+        "SMALL_MARGIN", "AssumptionSample",
         "Flip", "Kind",
         "PbeVerdict", "PhaseDiagram", "PropositionResult", "PropositionStudy", "cell_edges",
         "most_influential", "nearest_flip", "pbe_verdict", "phase_diagram", "run_study",

@@ -22,9 +22,15 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from qpq.game import LABELS
-from qpq.game.analysis import NO_PURE_NAME, OUTSIDE, cell_edges, phase_diagram
+from qpq.game.analysis import (
+    LABEL_COLOURS,
+    NO_PURE_NAME,
+    OUTSIDE,
+    OUTSIDE_COLOUR,
+    cell_edges,
+    phase_diagram,
+)
 from qpq.model import FIRST_MOVES, ParameterRegistry
-from qpq.palette import OKABE_ITO
 
 __all__ = [
     "CATEGORIES",
@@ -41,10 +47,8 @@ NOT_ALLOWED = "not allowed (breaks an ordering)"
 CATEGORIES: tuple[str, ...] = (*LABELS, NO_PURE, NOT_ALLOWED)
 """Every colour category of the diagram, in legend order."""
 
-# One colour per category (LABELS order): boycott orange, intervention vermillion, Plan B
-# reddish purple, crackdown backfires yellow, deal holds green, recognition without deal
-# blue, recognition withdrawn wine, engage without recognition sky blue; then grey, white.
-_COLOURS = (*(OKABE_ITO[i] for i in (0, 5, 6, 3, 2, 4, 9, 1)), "#BBBBBB", "#FFFFFF")
+# the report's and the CLI's colours (qpq.game.analysis.LABEL_COLOURS)
+_COLOURS = (*(LABEL_COLOURS[label] for label in (*LABELS, NO_PURE)), OUTSIDE_COLOUR)
 
 _RULE_GIST = "pure PBE only; ties to the least committal first move"
 

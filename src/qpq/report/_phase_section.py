@@ -19,26 +19,20 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from qpq.errors import BadInputError
-from qpq.game.analysis import OUTSIDE, PhaseDiagram, cell_edges, phase_diagram
+from qpq.game.analysis import (
+    LABEL_COLOURS,
+    OUTSIDE,
+    OUTSIDE_COLOUR,
+    PhaseDiagram,
+    cell_edges,
+    phase_diagram,
+)
 from qpq.model import ParameterRegistry
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent
 
-__all__ = ["DIAGRAMS", "LABEL_COLOURS", "phase_chart", "phase_section"]
+__all__ = ["DIAGRAMS", "phase_chart", "phase_section"]
 
-LABEL_COLOURS: dict[str, str] = {
-    "boycott": OKABE_ITO[8],
-    "intervention": OKABE_ITO[5],
-    "Plan B": OKABE_ITO[0],
-    "crackdown backfires": OKABE_ITO[6],
-    "deal holds": OKABE_ITO[2],
-    "recognition without deal": OKABE_ITO[1],
-    "recognition withdrawn": OKABE_ITO[3],
-    "engage without recognition": OKABE_ITO[4],
-    "no pure PBE": OKABE_ITO[7],
-    "outside the spec's orderings": OKABE_ITO[9],
-}
-"""One Okabe–Ito colour per label, the same in every diagram."""
 
 DIAGRAMS: tuple[tuple[str, str, str], ...] = (
     ("iskp_pull", "crackdown_intensity",
@@ -100,7 +94,7 @@ def phase_chart(d: PhaseDiagram, title: str | None = None) -> Any:
     # v1's labels keep their colours; v2's strategy labels (and its "outside" name) take
     # the palette in the order of their codes
     colours = dict(LABEL_COLOURS)
-    colours[d.name_of(OUTSIDE)] = LABEL_COLOURS["outside the spec's orderings"]
+    colours[d.name_of(OUTSIDE)] = OUTSIDE_COLOUR
     extra = [n for n in d.label_names() if n in found and n not in colours]
     colours.update({n: OKABE_ITO[k % len(OKABE_ITO)] for k, n in enumerate(extra)})
     present = [n for n in colours if n in found]

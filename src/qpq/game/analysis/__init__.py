@@ -31,9 +31,11 @@ if TYPE_CHECKING:
     )
     from qpq.game.analysis._sweep import (
         FOUND_BY,
+        LABEL_COLOURS,
         LABEL_KEY,
         NO_PURE_NAME,
         OUTSIDE,
+        OUTSIDE_COLOUR,
         PhaseDiagram,
         cell_edges,
         phase_diagram,
@@ -50,9 +52,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FOUND_BY",
+    "LABEL_COLOURS",
     "LABEL_KEY",
     "NO_PURE_NAME",
     "OUTSIDE",
+    "OUTSIDE_COLOUR",
     "SMALL_MARGIN",
     "AssumptionSample",
     "Flip",
@@ -82,8 +86,8 @@ _EXPORTS = {
         "pbe_verdict", "small_share",
     ),
     "qpq.game.analysis._sweep": (
-        "FOUND_BY", "LABEL_KEY", "NO_PURE_NAME", "OUTSIDE", "PhaseDiagram", "cell_edges",
-        "phase_diagram",
+        "FOUND_BY", "LABEL_COLOURS", "LABEL_KEY", "NO_PURE_NAME", "OUTSIDE", "OUTSIDE_COLOUR",
+        "PhaseDiagram", "cell_edges", "phase_diagram",
     ),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

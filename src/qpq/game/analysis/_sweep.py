@@ -48,14 +48,17 @@ from qpq.game._relationship import METHOD as RELATIONSHIP_METHOD
 from qpq.game._relationship import solve_relationship
 from qpq.game._spec import FULL_GAME
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES, GAME_PARAMETERS, ParameterRegistry
+from qpq.palette import OKABE_ITO
 from qpq.parallel import executor_for, map_ordered
 
 __all__ = [
     "FOUND_BY",
+    "LABEL_COLOURS",
     "MODELS",
     "NO_PURE",
     "NO_PURE_NAME",
     "OUTSIDE",
+    "OUTSIDE_COLOUR",
     "OUTSIDE_NAME",
     "Axis",
     "PhaseDiagram",
@@ -77,6 +80,20 @@ OUTSIDE_NAME = "outside the spec's orderings"
 """Name of :data:`OUTSIDE`."""
 OUTSIDE_NAME_V2 = "outside the spec's orderings (or δ = 1: no finite v2 value)"
 """Name of :data:`OUTSIDE` in a v2 diagram (v2's values need ``quarterly_discount`` < 1)."""
+
+LABEL_COLOURS: dict[str, str] = {
+    **dict(zip(LABELS, (OKABE_ITO[i] for i in (0, 5, 6, 3, 2, 1, 9, 4)), strict=True)),
+    NO_PURE_NAME: "#BBBBBB",
+}
+"""One colour per equilibrium label, in every phase diagram (report, CLI figure, dashboard).
+
+Boycott is orange, as the boycott policy in every fan chart (``qpq.palette.fixed_colours``);
+intervention vermillion, Plan B reddish purple, crackdown backfires yellow, deal holds
+green, recognition without deal sky blue, recognition withdrawn wine, engage without
+recognition blue; points without a pure PBE light grey.
+"""
+OUTSIDE_COLOUR = "#FFFFFF"
+"""Points outside the orderings are left blank."""
 
 MAX_POINTS = 1_000_000
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from qpq.game import FULL_GAME, GameSolution, solve
+from qpq.game import FULL_GAME, GameSolution, GameStructure, solve
 from qpq.model import FIRST_MOVES, POLICIES, FirstMove, MoveKind, ParameterSet, Promise
 
 __all__ = [
@@ -174,13 +174,7 @@ def equilibrium_view(point: ParameterSet, first_move: FirstMove | None = None
     first_move
         Restrict China to this first move (a fixed policy); ``None``: China chooses.
     """
-    if first_move is None:
-        structure, scope = FULL_GAME, "China chooses its first move"
-    else:
-        if first_move not in FIRST_MOVES:
-            raise ValueError(f"unknown first move {first_move!r}")
-        structure = dataclasses.replace(FULL_GAME, first_moves=(first_move,))
-        scope = f"China commits to {first_move.label}"
+    structure, scope = _committed(first_move)
     solution = solve(point, structure, mixed=False)
     if solution.selected_equilibrium is None:
         solution = solve(point, structure, mixed=True)
@@ -250,13 +244,7 @@ def relationship_view(point: ParameterSet, first_move: FirstMove | None = None
 
     from qpq.game import solve_relationship
 
-    if first_move is None:
-        structure, scope = FULL_GAME, "China chooses its first move while unrecognised"
-    else:
-        if first_move not in FIRST_MOVES:
-            raise ValueError(f"unknown first move {first_move!r}")
-        structure = dataclasses.replace(FULL_GAME, first_moves=(first_move,))
-        scope = f"China commits to {first_move.label} while unrecognised"
+    structure, scope = _committed(first_move, " while unrecognised")
     rel = solve_relationship({k: np.array([v]) for k, v in point.items()}, structure)
     doc = rel.to_json(0)
     states = []
@@ -284,3 +272,13 @@ def relationship_view(point: ParameterSet, first_move: FirstMove | None = None
         scope=scope, found_by=doc["found_by"], pure=bool(doc["pure"]), regret=float(doc["regret"]),
         china_value=float(doc["china_value"]), discount=float(doc["discount_per_quarter"]),
         states=tuple(states), hold_up=hold_up)
+
+
+def _committed(first_move: FirstMove | None, when: str = "") -> tuple[GameStructure, str]:
+    # the game China plays: every first move, or the one a fixed policy commits it to
+    if first_move is None:
+        return FULL_GAME, f"China chooses its first move{when}"
+    if first_move not in FIRST_MOVES:
+        raise ValueError(f"unknown first move {first_move!r}")
+    return (dataclasses.replace(FULL_GAME, first_moves=(first_move,)),
+            f"China commits to {first_move.label}{when}")

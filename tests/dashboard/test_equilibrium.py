@@ -37,6 +37,10 @@ def test_free_game_matches_the_solver(ctx: Context) -> None:
     assert [e.effort for e in view.efforts] == ["crackdown", "restrain", "harbour", "harbour"]
     assert not view.mixed_search and "multiple" in view.flags
     assert view.scope == "China chooses its first move"
+    # the dashboard's count is the CLI's pure count, said as such (issue 17: "17 PBE" on the
+    # CLI against "7 PBE" on the dashboard read as two answers)
+    assert view.n_equilibria == len(ref.pure_equilibria)
+    assert view.count_text.startswith(f"{len(ref.pure_equilibria)} pure PBE")
 
 
 def test_committed_policy_restricts_the_first_move(ctx: Context) -> None:

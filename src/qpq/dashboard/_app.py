@@ -102,8 +102,7 @@ def show_equilibrium(v: EquilibriumView) -> None:
              "(harm units)")
     st.table(pd.DataFrame({"Taliban type": [e.type_label for e in v.efforts],
                            "effort": [e.effort for e in v.efforts]}).set_index("Taliban type"))
-    st.caption(f"flags: {', '.join(v.flags) or 'none'} · {v.n_equilibria} PBE; mixed search "
-               f"{'ran' if v.mixed_search else 'not needed (a pure PBE exists)'}")
+    st.caption(f"flags: {', '.join(v.flags) or 'none'} · {v.count_text}")
 
 
 # the equilibrium panel's model switch: label -> model (a comment, not a docstring:

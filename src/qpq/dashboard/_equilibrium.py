@@ -122,6 +122,20 @@ class EquilibriumView:
     mixed_search: bool
     selection_rule: str
 
+    @property
+    def count_text(self) -> str:
+        """How many PBE were found, in the words ``qpq game solve`` uses for the same count.
+
+        Without the mixed search the count is of pure PBE: the CLI, which always runs the
+        bounded mixed search, prints "17 found (7 pure listed)" where this says "7 pure PBE"
+        — the same seven, not a different answer.
+        """
+        if self.mixed_search:
+            return f"{self.n_equilibria} PBE found, mixed ones included (bounded mixed search)"
+        return (f"{self.n_equilibria} pure PBE (the bounded mixed search, which `qpq game "
+                "solve` runs and which may add mixed PBE, is skipped here because a pure PBE "
+                "exists)")
+
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready dict (efforts as ``type -> effort``)."""
         d = dataclasses.asdict(self)

@@ -374,8 +374,9 @@ def forecast_command(
             "calibration_constrained")}
         sk, dep = e["backtest_skill"], e["calibration_constrained"]
         skill = ("no backtest of this event type" if sk is None else
-                 f"{_short(sk['skill_vs_climatology'])} / {_short(sk['skill_vs_persistence'])} "
-                 f"({sk['score']}, {sk['origins']} origins, model {sk['backtest_model']})")
+                 " / ".join("undefined" if v is None else _short(v) for v in (
+                     sk["skill_vs_climatology"], sk["skill_vs_persistence"]))
+                 + f" ({sk['score']}, {sk['origins']} origins, model {sk['backtest_model']})")
         dated = dated or (sk["generated"] if sk else "")
         table.add_row(name, ", ".join(f"{k}={_short(v)}" for k, v in value.items()),
                       e["label"], skill,

@@ -1,32 +1,40 @@
-"""Calibration on the record: ABC-SMC (pyabc) against every observation family known by a date.
+"""Calibration on the record: ABC against every observation family known by a date.
 
 :func:`calibrate_record` fits the simulator's uncertain parameters to the record as it could
 be known on the as-of date (:func:`qpq.case.case_as_of`; the families are built by
-:mod:`qpq.sim._record`). The inference is pyabc's ABC-SMC (sequential Monte Carlo over
-populations of particles with shrinking tolerance), chosen over a hand-written sampler because
-it is maintained, documented and adaptive (population-wise epsilon, multivariate normal
-transition kernels, importance weights); see docs/model-dynamics.md "Calibration on the record".
+:mod:`qpq.sim._record`). Two samplers (docs/model-dynamics.md §7.11 says why the first is the
+default):
+
+``rejection`` (default)
+    ``max_simulations`` points drawn from the prior, one history each, simulated
+    :data:`CHUNK` at a time by the vectorised simulator; the ``population`` histories with the
+    smallest distance are accepted with equal weights (so the effective sample size is the
+    population). Leaving a family out re-ranks the same histories.
+``abc-smc``
+    pyabc's ABC-SMC (population-wise quantile epsilon, multivariate normal transitions,
+    importance weights), one history per call: its weights collapsed on the record (the
+    history's own noise in the likelihood, twelve proposed dimensions).
 
 What is sampled and how
     *Targeted* parameters (:data:`TARGETED`: the simulator's rates, initial stocks and shares
-    that the record bears on, none of them read by the game) are pyabc's parameters, with
-    uniform priors on their plausible ranges. Every other dynamics parameter is drawn from its
-    prior inside each simulation (marginalised), and the game's parameters come from
-    ``game_points`` points drawn from the prior whose model-v2 relationship is solved once
-    (solving it is what makes one history cost seconds); each simulation picks one of them.
-    The assumptions of the observation models (:data:`qpq.sim._record.ASSUMPTIONS`) are
-    also drawn per simulation. All draws are stored with the particle, so the accepted
-    particles give the joint posterior of everything.
+    that the record bears on, none of them read by the game) are drawn uniformly on their
+    ranges (pyabc's parameters under ``abc-smc``). Every other dynamics parameter is drawn
+    from its prior too (marginalised; ``nuisance="defaults"`` holds them at their defaults),
+    and the game's parameters come from ``game_points`` points drawn from the prior whose
+    model-v2 relationship is solved once (solving it is what makes one history cost
+    seconds); each simulation picks one of them. The assumptions of the observation models
+    (:data:`qpq.sim._record.ASSUMPTIONS`) are also drawn per simulation. All draws are
+    stored with the particle, so the accepted particles give the joint posterior of
+    everything.
 Distance
     The deviance of the record given the simulated history (``-2 log L`` less its best value,
     summed over the families, :func:`qpq.sim._record.deviance`): the families are weighed by
     their likelihoods, not by hand.
 Determinism
-    pyabc draws from numpy's *global* random state (its transition kernels and the sampler),
-    so the run seeds that state from the injected Generator inside a single-process sampler
-    (``pyabc.sampler.SingleCoreSampler``) and restores it afterwards; every simulation's seed
-    and draws come from a child of the injected Generator, in call order. Same Generator
-    state, same posterior (tested). A multi-process or Dask sampler would not keep this.
+    Every draw comes from Generators derived from the injected one. pyabc draws from numpy's
+    *global* random state, so ``abc-smc`` seeds that state inside a single-process sampler
+    (``pyabc.sampler.SingleCoreSampler``) and restores it afterwards. Same Generator state,
+    same posterior (tested). A multi-process or Dask pyabc sampler would not keep this.
 Labels
     Per parameter the ratio of the posterior's to the prior's 90% interval width, divided by
     the ratio that prior draws with the same importance weights give (few effective particles

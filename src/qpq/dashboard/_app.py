@@ -193,10 +193,9 @@ def show_evidence_item(ctx: Context, item_id: str) -> None:
         st.error(str(exc).strip("'\""))
         return
     st.markdown(f"**{item.id}** · {item.kind} · {item.date or 'undated'}  \n{item.title}")
-    if item.quote and item.quote != item.title:
+    if item.quote:
         st.markdown(f"> {item.quote}")
-    elif item.quote:
-        st.caption("The title above is the source's wording as the case records it.")
+        st.caption("the source's words, as the case file records them")
     if item.note:
         st.caption(item.note)
     for s in item.sources:

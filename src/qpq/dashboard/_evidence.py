@@ -92,7 +92,7 @@ class EvidenceItem:
         The sources behind it (the item itself, for a source).
     quote
         The words the source states, where the case records them (a quantity's or an
-        estimate's ``as_stated``, a claim's text); ``None`` otherwise.
+        estimate's ``as_stated``); ``None`` otherwise.
     note
         The case's note on the item, if any.
     """
@@ -183,7 +183,7 @@ def resolve_evidence(case: Case, item_id: str) -> EvidenceItem:
         title = f"{item.description} ({item.as_stated})"
         date, quote = item.date or item.period, item.as_stated
     elif isinstance(item, Claim):
-        title, date, quote = item.text, item.date, item.text
+        title, date = item.text, item.date
     elif isinstance(item, Estimate):
         title, date = f"{item.body}: {item.as_stated}", item.reference
         quote = item.as_stated

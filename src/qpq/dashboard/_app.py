@@ -79,6 +79,17 @@ def grid(case_dir: str | None, values: Values, x: str, y: str, size: int) -> Pha
     return context(case_dir).grid(values, x, y, size)
 
 
+@st.cache_resource(max_entries=64, show_spinner=False)
+def game(case_dir: str | None, values: Values, policy: str | None, model: str
+         ) -> EquilibriumView | RelationshipView:
+    """The game at a point (with the bounded mixed search), cached.
+
+    A rerun that does not move the point (the evidence panel, the fan chart's series ...)
+    does not solve again.
+    """
+    return context(case_dir).game(values, policy, model)
+
+
 @st.cache_resource(max_entries=32, show_spinner="running the ensemble …")
 def run(case_dir: str | None, values: Values, policy: str, n: int, seed: int, until: str
         ) -> ForecastView:
@@ -291,7 +302,8 @@ def main() -> None:
     view = compute_view(
         ctx, settings, forecast=what_if_mode,
         grid_fn=lambda v, gx, gy, k: grid(CASE_DIR, v, gx, gy, k),
-        run_fn=lambda v, r: run(CASE_DIR, v, r.policy, r.n, r.seed, r.horizon.isoformat()))
+        run_fn=lambda v, r: run(CASE_DIR, v, r.policy, r.n, r.seed, r.horizon.isoformat()),
+        game_fn=lambda v, p, m: game(CASE_DIR, v, p, m))
     if not view.check.ok:
         with st.container(key="problems"):
             st.error("These values do not make a valid parameter point:\n\n"

@@ -98,7 +98,13 @@ def test_page_shows_equilibrium_phase_diagram_forecast_and_evidence(page: tuple[
         "uncalibrated (assumption-driven)") == 7
     assert "`un-2024-monitoring-team`" not in pg.locator(".st-key-evidence").inner_text()
     assert pg.locator(".st-key-evp_prior_sincere").get_by_text("un-2024-monitoring-team").count()
-    assert "17 PBE found (7 pure listed" in pg.locator(EQ).inner_text()  # as `qpq game solve`
+    # the count `qpq game solve` prints (docs/user-guide.md quotes 17 and 7)
+    from qpq.dashboard import Context
+    from qpq.game import solve
+
+    sol = solve(Context.load().registry.defaults())
+    count = f"{sol.n_equilibria} PBE found ({len(sol.pure_equilibria)} pure listed"
+    assert count in pg.locator(EQ).inner_text()
     pg.screenshot(path=artifact("dashboard-defaults.png"))
     assert g.blocked == [], f"requests left 127.0.0.1: {g.blocked}"
     assert g.console_errors == [] and g.page_errors == []

@@ -216,6 +216,17 @@ def test_evidence_panel_opens_on_the_same_page(page: tuple[Any, Guard], server: 
     detail.locator("blockquote").first.wait_for(timeout=TIMEOUT)
     assert "hundreds" in detail.locator("blockquote").first.inner_text()
     assert query(pg)["evidence"] == "q-uyghurs-in-badakhshan"
+    # the panel stays in view beside the list: an id far down opens where one looks
+    last = pg.locator(".st-key-evp_econ_gain button").first
+    wanted = last.inner_text().strip()
+    last.click()
+    pg.wait_for_function(f"() => new URLSearchParams(location.search).get('evidence') === "
+                         f"'{wanted}'", timeout=TIMEOUT)
+    wait_idle(pg)
+    assert wanted in detail.inner_text()
+    box, view = detail.bounding_box(), pg.viewport_size
+    # (without the sticky panel it sat some 2,000 px above the clicked id)
+    assert box["y"] + box["height"] > 200 and box["y"] < view["height"], box
     assert slider_value(pg, "iskp_pull") == 3.0
     pg.screenshot(path=artifact("dashboard-evidence-panel.png"))
     assert g.blocked == [] and g.console_errors == [] and g.page_errors == []

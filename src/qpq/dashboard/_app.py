@@ -354,6 +354,9 @@ def main() -> None:
             st.caption(f"Events over {forecast.window[0]}–{forecast.window[1]}.")
 
     with st.container(key="evidence"):
+        # the panel stays in view while the list beside it scrolls (a style, no content)
+        st.html("<style>[data-testid=stColumn]:has(.st-key-evidence-detail) "
+                "{position: sticky; top: 4rem; align-self: flex-start;}</style>")
         st.subheader("Evidence behind each parameter")
         listing, panel = st.columns([3, 2])
         evidence_of = [parameter_evidence(ctx.case, s.name) for s in specs]

@@ -10,9 +10,10 @@ binary events; CRPS (the ranked probability score over unit categories), 50%/90%
 coverage and the PIT for counts and bands. Skill scores against each baseline are given per
 event and pooled over the events of a kind.
 
-The calibration is a parameter, :data:`Calibrator`: today :func:`qpq.sim.calibrate` (ABC
-rejection on the stylised facts); a calibration on the whole record plugs in with the same
-signature. Nothing here is tuned on the scores: they are reported as they come.
+The calibration is a parameter, :data:`Calibrator`: by default :func:`qpq.sim.calibrate`
+(ABC rejection on the stylised facts); the calibration on the whole record plugs in with the
+same signature (:func:`qpq.sim.record_calibrator`). Nothing here is tuned on the scores:
+they are reported as they come.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """As-of forecasts: the calibrated ensemble carried on from the as-of date.
 
 :func:`forecast` takes a :class:`~qpq.sim._calibration.CalibrationResult` (particles at the
-as-of date), resamples ``n`` scenarios from its particles (each block from its own
+as-of date), keeps the particles that agree with what the record knows then
+(:func:`known_state`: no history in which China had already recognised the Taliban),
+resamples ``n`` scenarios from them (each block from its own
 resampling stream), and runs them from the first quarter after the history to the quarter
 containing ``until`` under a policy, with the history the as-of view knows (phases still
 running go on; later events are unknown). Over that window it reports the events of
@@ -277,6 +279,9 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
     BadInputError
         For an unknown policy, ``until`` not after the as-of date, or beyond the last date
         a run may reach.
+    QpqError
+        When no calibrated history agrees with the record's state at the as-of date
+        (:func:`known_state`).
     """
     as_of = calibration.as_of
     check_window(as_of, until, policy, n, start=case.run.start)

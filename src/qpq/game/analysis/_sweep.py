@@ -17,13 +17,13 @@ Selection and labels are the spec's (:data:`qpq.game._labels.SELECTION_RULE`); t
 search is not run in sweeps, so points without a pure PBE are marked "no pure PBE".
 
 ``model="v2"`` sweeps model v2's repeated relationship instead
-(:func:`qpq.game.solve_relationship`, docs/model-game.md §11), point by point exactly as
-that function solves it (each point's answer does not depend on the others in its chunk).
-Its label says, per state, China's moves and the Taliban's efforts and how the strategies
-were found (:func:`relationship_labels`); the regret of each point (≈ 0 unless mixed),
-China's value of the relationship and how the strategies were found come beside it. v2
-does not enumerate several equilibria or China's ties, so ``multiple`` and ``tie`` are
-false there (and ``null`` in the JSON).
+(:func:`qpq.game.solve_relationship`, docs/model-game.md §7.5; its diagrams §8.1), point by
+point exactly as that function solves it (each point's answer does not depend on the others
+in its chunk). Its label says, per state, China's moves and the Taliban's efforts and how
+the strategies were found (:func:`relationship_labels`); the regret of each point (≈ 0
+unless mixed), China's value of the relationship and how the strategies were found come
+beside it. v2 does not enumerate several equilibria or China's ties, so ``multiple`` and
+``tie`` are false there (and ``null`` in the JSON).
 """
 
 from __future__ import annotations

@@ -278,8 +278,10 @@ def compare_command(
         if name not in policy_names():
             raise BadInputError(f"--lever: unknown policy {name!r}; allowed: "
                                 + ", ".join(policy_names()))
-    if model not in ("v1", "v2"):
-        raise BadInputError(f"--model: unknown model {model!r}; allowed: v1, v2")
+    from qpq.model import MODELS
+
+    if model not in MODELS:
+        raise BadInputError(f"--model: unknown model {model!r}; allowed: {', '.join(MODELS)}")
     case, study = _load(scenario, case_dir)
     with executor_for(workers, executor, scheduler) as ex:
         res = run_comparison(case, study, n=n, levers=lever, workers=workers, executor=ex,

@@ -56,8 +56,10 @@ ModelOpt = Annotated[str, typer.Option(
 
 
 def _model(name: str) -> str:
-    if name not in ("v1", "v2"):
-        raise BadInputError(f"--model: unknown model {name!r}; allowed: v1, v2")
+    from qpq.model import MODELS
+
+    if name not in MODELS:
+        raise BadInputError(f"--model: unknown model {name!r}; allowed: {', '.join(MODELS)}")
     return name
 
 

@@ -63,6 +63,7 @@ from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
+from qpq.model import MODELS
 from qpq.sim._calibration import (
     CalibrationResult,
     FactReport,
@@ -179,7 +180,7 @@ class AbcSettings:
         if self.nuisance not in ("prior", "defaults"):
             raise BadInputError(f"calibration setting nuisance must be prior or defaults, not "
                                 f"{self.nuisance!r}")
-        if self.model not in ("v1", "v2"):
+        if self.model not in MODELS:
             raise BadInputError(f"unknown model {self.model!r}; known: v1, v2")
         for name in ("population", "generations", "max_simulations", "game_points",
                      "grid_size", "ppc_draws"):

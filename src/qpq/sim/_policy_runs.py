@@ -18,6 +18,7 @@ from pathlib import Path
 from qpq.case import Case
 from qpq.errors import BadInputError
 from qpq.game import ALL_EFFORTS, EFFORTS
+from qpq.model import MODELS
 from qpq.sim._engine import RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import policy_names, resolve_policy
@@ -26,9 +27,8 @@ from qpq.sim._relationship_table import RelationshipTable
 from qpq.sim._tables import relationship_tables, table_for
 from qpq.sim._timeline import EARLIEST, LATEST, build_timeline, quarter_of
 
-__all__ = ["MODELS", "RunRequest", "run_policies", "summary_stats"]
+__all__ = ["RunRequest", "run_policies", "summary_stats"]
 
-MODELS = ("v1", "v2")
 """The simulator's models: v1's one-round game each quarter, v2's repeated relationship."""
 
 

@@ -46,14 +46,13 @@ from qpq.game.analysis._verdicts import (
     pbe_verdict,
     small_share,
 )
-from qpq.model import ParameterRegistry
+from qpq.model import MODELS, ParameterRegistry
 
-__all__ = ["MODELS", "REGION_GRID", "V2_FLIP_GRID", "V2_FLIP_STEP", "PropositionResult",
+__all__ = ["REGION_GRID", "V2_FLIP_GRID", "V2_FLIP_STEP", "PropositionResult",
            "PropositionStudy", "run_study", "wilson_interval"]
 
 REGION_GRID = 40
 """Points of a test region (P6s) at which the verdict at the defaults is computed."""
-MODELS = ("v1", "v2")
 """The models a study measures: v1's one-round game, v2's repeated relationship."""
 V2_FLIP_GRID = 9
 """v2: points of the grid that locates a flip (v1: 17; a traced point costs about a second

@@ -47,14 +47,13 @@ from qpq.game._payoffs import type_prior
 from qpq.game._relationship import METHOD as RELATIONSHIP_METHOD
 from qpq.game._relationship import solve_relationship
 from qpq.game._spec import FULL_GAME
-from qpq.model import FINAL_ACTIONS, FIRST_MOVES, GAME_PARAMETERS, ParameterRegistry
+from qpq.model import FINAL_ACTIONS, FIRST_MOVES, GAME_PARAMETERS, MODELS, ParameterRegistry
 from qpq.palette import OKABE_ITO
 from qpq.parallel import executor_for, map_ordered
 
 __all__ = [
     "FOUND_BY",
     "LABEL_COLOURS",
-    "MODELS",
     "NO_PURE",
     "NO_PURE_NAME",
     "OUTSIDE",
@@ -97,7 +96,6 @@ OUTSIDE_COLOUR = "#FFFFFF"
 
 MAX_POINTS = 1_000_000
 
-MODELS = ("v1", "v2")
 """The games a sweep can solve: v1's one-round game, v2's repeated relationship."""
 
 FOUND_BY = ("pure", "traced, pure", "mixed", "no fixed point (not traced)")

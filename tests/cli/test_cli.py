@@ -161,3 +161,16 @@ def test_tables_fit_80_columns_without_cutting_text():
         for word in h.split("_"):
             assert word in text
     assert "engage_no_promise" in text       # names are not broken where they can fit
+
+
+def test_progress_counts_off_a_terminal_print_starts_and_ends_on_their_own_lines(capsys):
+    # off a terminal a carriage return would leave "48/48boycott: 500/500" glued to the
+    # table printed next (seen in `qpq sim run ... | cat`)
+    from qpq.cli._common import count_printer
+
+    show = count_printer()
+    for done in range(4):
+        show("boycott", done, 3)
+    show("engage", 5, 5)
+    err = capsys.readouterr().err
+    assert err == "boycott: 0/3\nboycott: 3/3\nengage: 5/5\n"

@@ -21,13 +21,14 @@ field and what is allowed.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from qpq.cli._common import GROUP_HELP, console, err_console, print_json
+from qpq.cli._common import GROUP_HELP, console, count_printer, err_console, print_json
 from qpq.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -69,10 +70,7 @@ def _progress(enabled: bool) -> Any:
     if not enabled:
         return None
 
-    def show(done: int, total: int) -> None:
-        err_console.print(f"[dim]experiments: {done}/{total}[/dim]", end="\r")
-
-    return show
+    return functools.partial(count_printer(), "experiments")
 
 
 def _save(chart: Any, path: Path, name: str) -> Path:

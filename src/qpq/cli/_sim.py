@@ -27,7 +27,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from qpq.cli._common import GROUP_HELP, console, err_console, parse_assignments, print_json
+from qpq.cli._common import (
+    GROUP_HELP,
+    console,
+    count_printer,
+    parse_assignments,
+    print_json,
+)
 from qpq.errors import BadInputError
 from qpq.model import policy_names
 
@@ -76,10 +82,7 @@ def _progress(enabled: bool) -> Any:
     if not enabled:
         return None
 
-    def show(stage: str, done: int, total: int) -> None:
-        err_console.print(f"[dim]{stage}: {done}/{total}[/dim]", end="\r")
-
-    return show
+    return count_printer()
 
 
 @app.command("run")

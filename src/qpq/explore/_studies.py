@@ -25,7 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +41,9 @@ from qpq.explore._scenario import Study
 from qpq.explore._sensitivity import MorrisResult, SobolResult, morris_indices, sobol_indices
 from qpq.explore._settings import policy_names
 from qpq.parallel import ChunkExecutor, executor_for
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "EQUILIBRIUM_LIMIT",
@@ -257,6 +260,29 @@ class ComparisonStudy:
         if self.model != "v1":
             doc["model"] = self.model
         return doc
+
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison, JSON-ready (the same as :meth:`to_json`)."""
+        return self.to_json()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The metrics as a table, one row per (outcome, policy).
+
+        Columns: the outcome's direction (``sign``: +1 higher is better, −1 lower is
+        better), every robustness metric of :class:`~qpq.explore.PolicyMetrics`, and
+        ``most_robust_by``: the metrics by which the policy is the most robust for that
+        outcome (comma-separated; several policies may tie).
+        """
+        import pandas as pd
+
+        rows = []
+        for c in self.comparisons:
+            for m in c.metrics:
+                best = [k for k, p in c.most_robust.items() if p == m.policy]
+                rows.append({"outcome": c.outcome, "policy": m.policy, "sign": c.sign,
+                             **{k: getattr(m, k) for k in m.__slots__ if k != "policy"},
+                             "most_robust_by": ", ".join(best)})
+        return pd.DataFrame(rows).set_index(["outcome", "policy"])
 
 
 def run_comparison(case: Case | None, study: Study, *, n: int | None = None,

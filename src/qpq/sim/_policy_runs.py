@@ -215,9 +215,10 @@ class PolicyRuns:
         """``policy -> statistic -> mean over the scenarios`` (``None`` where none is finite).
 
         The statistics of :func:`summary_stats` over the summary window, and
-        ``recognised_ever``: the share of scenarios with a recognition in the window
-        (``recognition_time`` is the first such quarter, NaN for the others, so its mean is
-        over the scenarios that recognised).
+        ``recognised_ever``: the share of scenarios with a recognition in the window.
+        ``recognition_time`` counts quarters from the window's first quarter to the first
+        quarter recognised (NaN where none is), so its mean is over the scenarios that
+        recognised.
         """
         out: dict[str, dict[str, float | None]] = {}
         for name, res in self.results.items():

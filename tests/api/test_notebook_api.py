@@ -7,6 +7,7 @@ same numbers) and the table with the result it was made from; sizes are small.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ from qpq.game import solve
 from qpq.model import ParameterRegistry
 from qpq.sim import SERIES, RunRequest, calibrate, run_policies
 from qpq.sim import forecast as sim_forecast
+from tests.sim.conftest import run_cli
 
 POLICIES = ("engage_no_promise", "boycott")
 
@@ -81,6 +83,17 @@ def test_simulate_policies_summarises_the_runs(case):
     assert series.index[0] == runs.results["boycott"].spec.timeline.labels()[0]
     with pytest.raises(BadInputError, match="unknown series"):
         runs.series("no_such_series")
+
+
+def test_simulate_policies_summary_is_the_commands(case, capsys):
+    # ``qpq sim run --json`` and the API summarise the same runs with the same numbers
+    code, out, _ = run_cli(capsys, "sim", "run", "--policy", "boycott", "--policy",
+                           "equilibrium", "--n", "64", "--seed", "2", "--json")
+    assert code == 0
+    doc = qpq.simulate_policies(case, ["boycott", "equilibrium"], n=64, seed=2).to_dict()
+    assert doc["policies"] == json.loads(out)["policies"]
+    assert {k: doc[k] for k in ("start", "until", "window_start")} == {
+        k: json.loads(out)[k] for k in ("start", "until", "window_start")}
 
 
 def test_simulate_policies_rejects_an_unknown_policy(case):

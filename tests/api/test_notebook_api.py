@@ -15,7 +15,7 @@ import pytest
 
 import qpq
 from qpq.errors import BadInputError
-from qpq.explore import load_study, run_comparison
+from qpq.explore import load_study, run_comparison, run_discovery, run_sensitivity
 from qpq.game import solve
 from qpq.model import ParameterRegistry
 from qpq.sim import SERIES, RunRequest, calibrate, run_policies
@@ -114,6 +114,29 @@ def test_explore_policies_is_the_comparison_of_the_case_scenario(case):
             assert set(filter(None, named.split(", "))) == {
                 k for k, v in d.most_robust.items() if v == p}
     assert res.to_dict()["outcomes"] == direct.to_json()["outcomes"]
+
+
+def test_sensitivity_and_discovery_tables_hold_their_results(case):
+    study = load_study(case.scenarios[0].id, case)
+    for method, columns in (("sobol", ("S1", "S1_conf", "ST", "ST_conf")),
+                            ("morris", ("mu", "mu_star", "sigma", "mu_star_conf"))):
+        res = run_sensitivity(case, study, method=method, n=4, num_resamples=10,
+                              policy="boycott", outcomes=["china_security"])
+        frame = res.to_frame()
+        r = res.result("china_security")
+        assert list(frame.columns) == list(columns)
+        assert list(frame.index) == [("china_security", n) for n in r.names]
+        for c in columns:
+            assert frame[c].tolist() == [getattr(r, c)[n] for n in r.names]
+        assert res.to_dict() == res.to_json()
+    found = run_discovery(case, study, n=32)
+    box = found.to_frame()
+    chosen = found.prim.chosen
+    assert set(box.index[box["restricted"]]) == set(chosen.restricted)
+    for name, (low, high) in chosen.limits(found.prim.names).items():
+        assert (box.loc[name, "low"], box.loc[name, "high"]) == (low, high)
+    assert (box["low"] >= box["bound_low"]).all() and (box["high"] <= box["bound_high"]).all()
+    assert found.to_dict() == found.to_json()
 
 
 def test_forecast_is_calibrate_then_forecast(case):

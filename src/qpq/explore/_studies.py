@@ -108,6 +108,28 @@ class SensitivityStudy:
                 "settings": dict(self.settings),
                 "outcomes": [r.to_json() for r in self.results]}
 
+    def to_dict(self) -> dict[str, Any]:
+        """The study, JSON-ready (the same as :meth:`to_json`)."""
+        return self.to_json()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The indices as a table, one row per (outcome, uncertain parameter).
+
+        Sobol': ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (first- and total-order indices
+        and the half-widths of their bootstrap intervals); Morris: ``mu``, ``mu_star``,
+        ``sigma``, ``mu_star_conf``.
+        """
+        import pandas as pd
+
+        rows = []
+        for r in self.results:
+            columns = (("S1", "S1_conf", "ST", "ST_conf") if isinstance(r, SobolResult)
+                       else ("mu", "mu_star", "sigma", "mu_star_conf"))
+            for name in r.names:
+                rows.append({"outcome": r.outcome, "parameter": name,
+                             **{c: getattr(r, c)[name] for c in columns}})
+        return pd.DataFrame(rows).set_index(["outcome", "parameter"])
+
 
 def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morris"] = "sobol",
                     n: int | None = None, policy: str | None = None,
@@ -194,6 +216,27 @@ class DiscoveryStudy:
                 "design": dict(self.design), "share_of_cases": float(self.cases.mean()),
                 "prim": self.prim.to_json(), "cart": self.cart.to_json(),
                 "seconds": self.seconds}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The study, JSON-ready (the same as :meth:`to_json`)."""
+        return self.to_json()
+
+    def to_frame(self) -> pd.DataFrame:
+        """PRIM's chosen box as a table, one row per uncertain parameter.
+
+        Columns: the box's limits (``low``, ``high``), the parameter's range in the design
+        (``bound_low``, ``bound_high``), whether the box restricts it, and the quasi-p value
+        of each restriction (empty where none). The box's coverage and density are in
+        :meth:`to_dict`.
+        """
+        import pandas as pd
+
+        box, p = self.prim.chosen, self.prim
+        rows = [{"parameter": name, "low": box.lower[j], "high": box.upper[j],
+                 "bound_low": p.bounds[j][0], "bound_high": p.bounds[j][1],
+                 "restricted": name in box.restricted, "quasi_p": box.quasi_p.get(name)}
+                for j, name in enumerate(p.names)]
+        return pd.DataFrame(rows).set_index("parameter")
 
 
 def backfire_cases(study: Study, ev: Evaluation) -> tuple[NDArray[np.bool_], str]:

@@ -166,3 +166,16 @@ def test_forecast_window_defaults_to_the_case_run_block(case):
 def test_forecast_bad_dates_are_bad_input(case, as_of, until):
     with pytest.raises(BadInputError):
         qpq.forecast(as_of, until, case, n=8, draws=40, replicates=2)
+
+
+@pytest.mark.parametrize("call,says", [
+    (lambda c: qpq.explore_policies(case=c, n=4, levers=["appease"]), "unknown policy"),
+    (lambda c: qpq.explore_policies("no-such-scenario", c), "no scenario file or scenario id"),
+    (lambda c: qpq.explore_policies(case=c, n=4, model="v3"), "unknown model"),
+    (lambda c: qpq.simulate_policies(c, ["boycott"], n=4, model="v3"), "unknown model"),
+    (lambda c: qpq.simulate_policies(c, ["boycott"], n=4, until="soon"), "not a date"),
+    (lambda c: qpq.forecast(case=c, policy="appease", n=4), "unknown policy"),
+])
+def test_bad_input_says_what_is_allowed(case, call, says):
+    with pytest.raises(BadInputError, match=says):
+        call(case)

@@ -178,7 +178,8 @@ def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
     loaded = _case(case)
     start = _date(as_of, "as_of") if as_of is not None else loaded.run.forecast_as_of
     end = _date(until, "until") if until is not None else loaded.run.forecast_until
-    check_window(start, end, policy, n or 1, start=loaded.run.start)
+    # bad input fails here, before the calibration runs
+    check_window(start, end, policy, 1 if n is None else n, start=loaded.run.start)
     cal = calibrate(loaded, start, seed=seed, workers=workers,
                     **_given(draws=draws, replicates=replicates, model=model))
     return sim_forecast(loaded, cal, end, policy=policy, seed=seed, workers=workers,

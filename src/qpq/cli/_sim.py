@@ -119,11 +119,9 @@ def run_command(
     Example: ``qpq sim run --policy engage_no_promise --policy boycott --n 2000 --json``;
     model v2: ``qpq sim run --model v2 --policy boycott --policy equilibrium --n 2000``
     """
-    import numpy as np
-
     from qpq.case import load_case
     from qpq.model import UNCALIBRATED
-    from qpq.sim import RunRequest, run_policies
+    from qpq.sim import PolicyRuns, RunRequest, run_policies
 
     case = load_case(case_dir)
     request = RunRequest(
@@ -136,12 +134,7 @@ def run_command(
     request.check()
     first, last, window_start = request.dates()
     pool, results = run_policies(case, request, _progress(not json_out))
-    summary: dict[str, Any] = {}
-    for name, res in results.items():
-        row = {k: float(np.nanmean(v)) if np.isfinite(v).any() else None
-               for k, v in res.stats.items()}
-        row["recognised_ever"] = float(np.isfinite(res.stats["recognition_time"]).mean())
-        summary[name] = row
+    summary = PolicyRuns(request, pool, results).summary()
     doc = {"n": n, "seed": seed, "start": first.isoformat(),
            "until": last.isoformat(), "window_start": window_start.isoformat(),
            "parameters": pool.origin, "draws": draws, "policies": summary,

@@ -64,6 +64,9 @@ def fit_table(table: Table, width: int | None = None) -> Table:
     """Fit ``table`` to ``width`` columns without cutting any text (see the console's doc)."""
     for col in table.columns:
         col.overflow = "fold" if col.overflow == "ellipsis" else col.overflow
+        # no_wrap crops a header that must wrap ("max re" for "max regret"), and a ratio
+        # overrides the widths set below; cells keep whole words either way
+        col.no_wrap, col.ratio = False, None
         if isinstance(col.header, str) and "_" in col.header and " " not in col.header:
             col.header = col.header.replace("_", " ")
     if width is None or not table.columns or not table.row_count:

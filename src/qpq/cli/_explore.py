@@ -123,9 +123,16 @@ def _show_discovery(res: Any) -> None:
 
 
 def _show_comparison(res: Any) -> None:
+    from qpq.model import outcome
+
     for c in res.comparisons:
-        title = (f"{c.outcome} ({'higher' if c.sign > 0 else 'lower'} is better; satisficing: "
-                 f"share meeting {c.threshold:.3g})" if c.sign else f"{c.outcome} (descriptive)")
+        unit = outcome(c.outcome).unit
+        if c.outcome == "recognition_time":
+            # censored: a scenario that never recognises counts as the window's length
+            unit += " from the window's start; never = the window's length (censored)"
+        title = (f"{c.outcome} in {unit} ({'higher' if c.sign > 0 else 'lower'} is better; "
+                 f"satisficing: share meeting {c.threshold:.3g})" if c.sign
+                 else f"{c.outcome} in {unit} (descriptive)")
         table = Table(title=title)
         cols = ["policy", "mean", "p10", "p90"]
         if c.sign:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from qpq.palette import OKABE_ITO
-from qpq.report._sections import Figure, ReportContext, SectionContent
+from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 from qpq.sim import AbcSettings, BacktestResult, BacktestSpec, RecordCalibration, backtest
 
 __all__ = ["RELIABILITY_BINS", "posterior_frame", "reliability_frame", "track_record_section"]
@@ -197,16 +197,12 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
     cal = calibrate_record(ctx.case, CALIBRATION_AS_OF, rng=np.random.default_rng(0),
                            settings=settings)
     shown = [p for p in cal.parameters if p.role == "targeted" or p.label != "assumption-driven"]
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{c}</td>" for c in (
-            escape(p.name), p.role, f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",
-            f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", f"{p.relative_ratio:.2f}",
-            escape(p.label), escape(", ".join(p.by)))) + "</tr>" for p in shown)
-    checks = "".join(
-        "<tr>" + "".join(f"<td>{c}</td>" for c in (
-            c["family"], escape(str(c["observation"])), escape(str(c["observed"])),
-            f"{c['predictive_90'][0]:.3g}–{c['predictive_90'][1]:.3g}",
-            "yes" if c["inside_90"] else "<strong>no</strong>")) + "</tr>" for c in cal.checks)
+    rows = [[escape(p.name), p.role, f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",
+             f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", f"{p.relative_ratio:.2f}",
+             escape(p.label), escape(", ".join(p.by))] for p in shown]
+    checks = [[c["family"], escape(str(c["observation"])), escape(str(c["observed"])),
+               f"{c['predictive_90'][0]:.3g}–{c['predictive_90'][1]:.3g}",
+               "yes" if c["inside_90"] else "<strong>no</strong>"] for c in cal.checks]
     counts = {lab: len(cal.labelled(lab)) for lab in ("calibrated", "weakly constrained")}
     html = (
         f"<h3>Calibration on the record as of {CALIBRATION_AS_OF.isoformat()}</h3>"
@@ -221,15 +217,13 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
         f"{counts['weakly constrained']} weakly constrained of {len(cal.parameters)} "
         "parameters. The table shows the targeted parameters and any other that is not "
         "assumption-driven.</p>"
-        "<table class=\"data\"><thead><tr>" + "".join(f"<th>{h}</th>" for h in (
-            "parameter", "role", "prior 90%", "posterior 90%", "width ratio", "label", "by"))
-        + f"</tr></thead><tbody>{rows}</tbody></table>"
-        "<p>Posterior predictive checks: fresh histories at posterior particles; each "
+        + html_table(["parameter", "role", "prior 90%", "posterior 90%", "width ratio",
+                      "label", "by"], rows)
+        + "<p>Posterior predictive checks: fresh histories at posterior particles; each "
         "observation against the predictive 90% interval (attacks pooled over the record per "
         "region and perpetrator).</p>"
-        "<table class=\"data\"><thead><tr>" + "".join(f"<th>{h}</th>" for h in (
-            "family", "observation", "observed", "predictive 90%", "inside"))
-        + f"</tr></thead><tbody>{checks}</tbody></table>")
+        + html_table(["family", "observation", "observed", "predictive 90%", "inside"],
+                     checks))
     fig = Figure("track-record-posteriors", "Prior and posterior of each targeted parameter",
                  "Per parameter (title: label and width ratio), the posterior's histogram over "
                  "the prior range scaled to 0-1 against the uniform prior (dashed, density 1): "
@@ -252,10 +246,9 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
         cells = (escape(r["event"]), r["score"], str(r["origins"]),
                  _fmt(sc["model"]), _fmt(sc["climatology"]), _fmt(sc["persistence"]),
                  _fmt(r["skill_vs_climatology"], True), _fmt(r["skill_vs_persistence"], True))
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th>{h}</th>" for h in (
-        "event", "score", "origins", "model", "climatology", "persistence",
-        "skill vs climatology", "skill vs persistence"))
+        rows.append(list(cells))
+    table = html_table(["event", "score", "origins", "model", "climatology", "persistence",
+                        "skill vs climatology", "skill vs persistence"], rows)
     size = (f"{spec.draws} parameter draws × {spec.replicates} scenarios per origin, "
             f"{spec.n:,} forecast scenarios")
     note = (f"<p><strong>Reduced run</strong> (make run): {size}; numbers are noisy.</p>"
@@ -269,8 +262,7 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
         "persistence (the last window). Skill = 1 − score / baseline score: below 0 the "
         "model does worse than the baseline. Results are reported as they come "
         "(docs/model-dynamics.md §11).</p>" + note
-        + f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
-        "</tbody></table>")
+        + table)
     figs = [Figure("track-record-reliability", "Reliability of the binary forecasts",
                    "Each point pools the forecasts in one probability bin: its mean forecast "
                    "against how often the event happened; calibrated forecasts lie on the "

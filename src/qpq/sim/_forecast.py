@@ -207,7 +207,9 @@ class ForecastResult:
         Columns: every value an event has (``probability``, ``expected``, ``median`` …;
         empty where an event has none), its kind, unit and calibration label. An interval
         ``[low, high]`` becomes two columns, ``NAME_low`` and ``NAME_high``; the facts a
-        calibrated event rests on are joined by commas.
+        calibrated event rests on are joined by commas; the backtest skill becomes
+        ``skill_vs_climatology`` and ``skill_vs_persistence`` (empty where the event type has
+        none) and the calibration's constraint ``parameters_constrained`` (all, some, none).
         """
         import pandas as pd
 
@@ -217,6 +219,11 @@ class ForecastResult:
             for key, value in event.items():
                 if key == "facts":
                     row[key] = ", ".join(value)
+                elif key == "backtest_skill":
+                    for k in ("skill_vs_climatology", "skill_vs_persistence"):
+                        row[k] = None if value is None else value[k]
+                elif key == "calibration_constrained":
+                    row["parameters_constrained"] = value["constrained"]
                 elif isinstance(value, list | tuple):
                     row[f"{key}_low"], row[f"{key}_high"] = value
                 else:

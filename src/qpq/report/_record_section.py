@@ -196,15 +196,17 @@ def engagement_chart(case: Case) -> Any:
     if frame.empty:
         return _empty("no actions or milestones known by this date")
     kinds = sorted(frame["kind"].unique())
-    colour = alt.Color("kind:N", title="kind",
+    colour = alt.Color("kind:N", legend=None,
                        scale=(alt.Scale(domain=kinds, range=OKABE_ITO[: len(kinds)])
                               if len(kinds) <= len(OKABE_ITO) else alt.Scale(domain=kinds)))
     return alt.Chart(frame).mark_point(filled=True, size=110, opacity=0.85).encode(
         x=alt.X("date:T", title="date", axis=alt.Axis(format="%Y", tickCount="year")),
-        y=alt.Y("track:N", title=None),
-        color=colour, shape=alt.Shape("track:N", legend=None),
+        # one lane per kind (China's first, then the Taliban's), so steps of different kinds
+        # on nearby dates do not sit on one another
+        y=alt.Y("kind:N", title=None, sort=kinds),
+        color=colour, shape=alt.Shape("track:N", title="track"),
         tooltip=["when:N", "title:N", "kind:N", "summary:N", "reported by:N", "sources:N"],
-    ).properties(width=760, height=140)
+    ).properties(width=760, height=22 * len(kinds))
 
 
 def record_figures(case: Case) -> tuple[Figure, ...]:
@@ -231,9 +233,10 @@ def record_figures(case: Case) -> tuple[Figure, ...]:
             attacks_chart(case)),
         Figure(
             "record-engagement", "The Taliban's steps and China's engagement on one axis",
-            "Top row: what the Taliban were reported to do about ETIM/TIP (relocations, "
-            "pledges, denials); bottom row: China's visits, meetings, contracts, ambassadors, "
-            "trade measures and statements on recognition. Hover for the summary and sources.",
+            "One lane per kind of step: China's visits, meetings, contracts, ambassadors, "
+            "trade measures and statements on recognition (circles), then what the Taliban "
+            "were reported to do about ETIM/TIP: relocations, pledges, denials (squares). "
+            "Hover for the summary and sources.",
             engagement_chart(case)),
     )
 

@@ -81,7 +81,7 @@ class Basemap:
 
     def layer(self, frame: MapFrame, highlight: str | None = None) -> alt.Chart:
         """The countries as a grey geoshape layer (``highlight`` a shade darker)."""
-        fill: Any = "#EEEEEE"
+        fill: Any = alt.value("#F3F3F3")
         if highlight is not None:
             fill = alt.condition(f"datum.properties.name === {json.dumps(highlight)}",
                                  alt.value("#DDDDDD"),

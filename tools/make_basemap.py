@@ -99,7 +99,9 @@ def main(src: Path, dst: Path) -> None:
         "source": "Natural Earth 1:50m Admin 0 countries, version 4.1.0, via world-atlas "
                   "2.0.2 (npm; TopoJSON by Mike Bostock, ISC licence)",
         "licence": "Natural Earth data are in the public domain "
-                   "(naturalearthdata.com/about/terms-of-use)",
+                   "(naturalearthdata.com/about/terms-of-use); world-atlas: Copyright "
+                   "2013-2019 Michael Bostock, ISC licence (permission to use, copy, modify "
+                   "and distribute with this notice)",
         "boundaries": "de facto boundaries as Natural Earth draws them; no claim about "
                       "disputed borders (Kashmir, Aksai Chin) is made",
         "window": {"lon": list(LON), "lat": list(LAT)},

@@ -339,6 +339,19 @@ def test_calibrated_mode_runs_the_as_of_forecast(page: tuple[Any, Guard]) -> Non
     assert {e for e, unc in status.items() if unc} == {
         "attacks_on_chinese_nationals_afghanistan", "attacks_cross_border_central_asia",
         "iskp_strength"}
+    # issue 16 item 4: each event's backtest skill and calibration constraint, with the
+    # caption that says what skill is and which dated table it comes from
+    head = pg.locator(".st-key-forecast table thead").inner_text()
+    assert "skill vs climatology / persistence" in head and "parameters constrained" in head
+    assert table.count("no backtest") == 3  # the three militant events have no record event
+    assert "(crps)" in table and "(brier)" in table
+    assert "below 0 the baseline does better" in text and "model v1's backtest" in text
+    with pg.expect_download() as info:
+        pg.locator(".st-key-csv_forecast-events button").click()
+    header = Path(info.value.path()).read_text(encoding="utf-8").splitlines()[0]
+    assert header == ("event,value,low_90,high_90,unit,status,skill_score,"
+                      "skill_vs_climatology,skill_vs_persistence,parameters_constrained,"
+                      "constrained,unconstrained,what,window")
     assert chart_png(pg, "forecast") != fan_before
     pg.screenshot(path=artifact("dashboard-calibrated.png"))
     assert g.blocked == [] and g.console_errors == [] and g.page_errors == []

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from importlib import resources
 
 import numpy as np
 import pytest
@@ -17,7 +19,16 @@ from qpq.dashboard._whatif import (
     fan_data,
     what_if,
 )
-from qpq.sim import EVENTS, SERIES, RunRequest, calibrate, event_values, run_policies
+from qpq.sim import (
+    EVENTS,
+    SERIES,
+    CalibrationResult,
+    RunRequest,
+    calibrate,
+    event_values,
+    forecast,
+    run_policies,
+)
 
 SMALL = WhatIfRequest(n=300, series_sample=100)
 
@@ -105,12 +116,65 @@ def test_event_rows_read_forecast_documents() -> None:
     assert rows[1].interval == (0.1, 0.9)
 
 
-def test_calibrated_mode_uses_qpq_sim_forecast(ctx: Context) -> None:
-    cal = calibrate(ctx.case, dt.date(2025, 6, 30), draws=40, replicates=2, seed=1)
+@pytest.fixture(scope="module")
+def cal(ctx: Context) -> CalibrationResult:
+    return calibrate(ctx.case, dt.date(2025, 6, 30), draws=40, replicates=2, seed=1)
+
+
+def test_calibrated_mode_uses_qpq_sim_forecast(ctx: Context, cal: CalibrationResult) -> None:
     view = calibrated(ctx.case, cal, SMALL)
     assert view.mode == "calibrated" and view.window[0] == "2025Q3"
     assert "Calibrated forecast as of 2025-06-30" in view.note
     assert len(view.events) == len(EVENTS)
+
+
+def test_calibrated_events_show_what_qpq_sim_forecast_prints(ctx: Context,
+                                                             cal: CalibrationResult) -> None:
+    # issue 16 item 4: each event's backtest skill and whether the calibration constrained
+    # its parameters, the same values as the forecast's result (which `qpq sim forecast`
+    # prints), checked against the packaged skill table read here independently.
+    view = calibrated(ctx.case, cal, SMALL)
+    req = SMALL.for_case(ctx.case)
+    fc = forecast(ctx.case, cal, req.horizon, policy=req.policy, n=req.n, seed=req.seed,
+                  series_sample=req.series_sample)
+    doc = json.loads(resources.files("qpq.sim").joinpath("backtest_skill.json").read_text())
+    table = {r["event"]: r for r in doc["skill"]}
+    reports = {p.name: bool(p.constrained) for p in cal.parameters}
+    kinds = set()
+    for spec, row in zip(EVENTS, view.events, strict=True):
+        sk = fc.events[spec.name]["backtest_skill"]
+        ref = table.get(spec.record_event) if spec.record_event else None
+        assert (sk is None) is (ref is None), spec.name
+        if ref is None:
+            assert row.skill_score is row.skill_vs_climatology is row.skill_vs_persistence
+            assert row.skill_score is None
+            kinds.add("none")
+        else:
+            assert row.skill_score == sk["score"] == ref["score"]
+            for k in ("skill_vs_climatology", "skill_vs_persistence"):
+                assert getattr(row, k) == sk[k] == ref[k], (spec.name, k)
+            kinds.add("undefined" if ref["skill_vs_climatology"] is None else "defined")
+        deps = {n: reports.get(n, False) for n in spec.depends_on}
+        assert dict(row.constrained_parameters) == deps
+        assert row.constrained_parameters == tuple(
+            fc.events[spec.name]["calibration_constrained"]["parameters"].items())
+        hit = sum(deps.values())
+        assert row.parameters_constrained == (
+            "all" if hit == len(deps) else "some" if hit else "none")
+    # the packaged table has skill for some event types, undefined skill for others, and
+    # some events have no backtest at all: all three cases are shown
+    assert kinds == {"none", "undefined", "defined"}
+    assert view.skill_note is not None
+    assert doc["generated"] in view.skill_note
+    assert f"model {doc['protocol']['model']}'s backtest" in view.skill_note
+    assert "below 0 the baseline does better" in view.skill_note
+
+
+def test_the_what_if_claims_no_skill(base: ForecastView) -> None:
+    # no backtest or calibration stands behind the sliders' point
+    assert base.skill_note is None
+    assert all(e.skill_score is None and e.parameters_constrained is None
+               and e.constrained_parameters == () for e in base.events)
 
 
 def test_bad_requests(ctx: Context) -> None:

@@ -352,6 +352,8 @@ def main() -> None:
             st.table(events_display(events).set_index("event"))
             download(events, "forecast-events", "the events")
             st.caption(f"Events over {forecast.window[0]}–{forecast.window[1]}.")
+            if forecast.skill_note:
+                st.caption(forecast.skill_note)
 
     with st.container(key="evidence"):
         # the panel stays in view while the list beside it scrolls (a style, no content)

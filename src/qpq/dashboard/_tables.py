@@ -3,7 +3,8 @@
 Each function builds one table of the page from a computed view; the app shows it and
 offers it as CSV (:func:`csv_bytes`). The events table keeps its numbers as numbers here
 (value, 90% interval bounds in their own columns); :func:`events_display` formats them for
-the page.
+the page. The calibrated forecast's events add its backtest skill and calibration
+constraint columns, as ``qpq sim forecast`` prints them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from qpq.dashboard._equilibrium import EquilibriumView, StateView
 from qpq.dashboard._whatif import ForecastView
 
 __all__ = [
+    "SKILL_COLUMNS",
     "csv_bytes",
     "efforts_frame",
     "events_display",
@@ -42,31 +44,82 @@ def state_frame(s: StateView) -> pd.DataFrame:
     })
 
 
+SKILL_COLUMNS: tuple[str, ...] = (
+    "skill_score", "skill_vs_climatology", "skill_vs_persistence", "parameters_constrained",
+    "constrained", "unconstrained")
+"""The events table's columns that only a calibrated forecast has (after ``status``)."""
+
+
 def events_frame(f: ForecastView) -> pd.DataFrame:
-    """The forecast's events over its window: value, 90% interval, unit, status, meaning."""
-    return pd.DataFrame({
-        "event": [e.name for e in f.events],
-        "value": [e.value for e in f.events],
-        "low_90": [e.interval[0] if e.interval else None for e in f.events],
-        "high_90": [e.interval[1] if e.interval else None for e in f.events],
-        "unit": [e.unit for e in f.events],
-        "status": [e.label for e in f.events],
-        "what": [e.description for e in f.events],
-        "window": [f"{f.window[0]}–{f.window[1]}"] * len(f.events),
-    })
+    """The forecast's events over its window: value, 90% interval, unit, status, meaning.
+
+    A calibrated forecast's events also carry :data:`SKILL_COLUMNS`: the backtest score
+    and skill vs climatology and vs persistence of their event type (empty where it has
+    none, or where a skill is undefined), whether the calibration constrained ``all``,
+    ``some`` or ``none`` of the parameters they depend on, and those parameters split
+    by it (names joined by ``;``).
+    """
+    ev = f.events
+    columns: dict[str, list[object]] = {
+        "event": [e.name for e in ev],
+        "value": [e.value for e in ev],
+        "low_90": [e.interval[0] if e.interval else None for e in ev],
+        "high_90": [e.interval[1] if e.interval else None for e in ev],
+        "unit": [e.unit for e in ev],
+        "status": [e.label for e in ev],
+    }
+    if any(e.parameters_constrained is not None for e in ev):
+        columns |= {
+            "skill_score": [e.skill_score for e in ev],
+            "skill_vs_climatology": [e.skill_vs_climatology for e in ev],
+            "skill_vs_persistence": [e.skill_vs_persistence for e in ev],
+            "parameters_constrained": [e.parameters_constrained for e in ev],
+            "constrained": ["; ".join(n for n, c in e.constrained_parameters if c) for e in ev],
+            "unconstrained": ["; ".join(n for n, c in e.constrained_parameters if not c)
+                              for e in ev],
+        }
+    columns |= {"what": [e.description for e in ev],
+                "window": [f"{f.window[0]}–{f.window[1]}"] * len(ev)}
+    return pd.DataFrame(columns)
 
 
 def _fmt(x: object) -> str:
     return "—" if x is None or pd.isna(x) else f"{float(x):.3g}"  # type: ignore[arg-type]
 
 
+def _skill(score: object, clim: object, pers: object) -> str:
+    if not isinstance(score, str):  # empty: the event type has no backtest
+        return "no backtest"
+    return " / ".join("undefined" if x is None or pd.isna(x) else _fmt(x)
+                      for x in (clim, pers)) + f" ({score})"
+
+
+def _constraint(label: str, constrained: str, unconstrained: str) -> str:
+    hit, miss = (len([n for n in s.split("; ") if n]) for s in (constrained, unconstrained))
+    return f"{label} ({hit} of {hit + miss})"
+
+
 def events_display(frame: pd.DataFrame) -> pd.DataFrame:
-    """:func:`events_frame` as the page prints it: value and interval in one column."""
+    """:func:`events_frame` as the page prints it: value and interval in one column.
+
+    A calibrated forecast's skill shows as ``vs climatology / vs persistence (score)``
+    and its constraint as ``some (2 of 4)``, as ``qpq sim forecast`` prints them.
+    """
     value = [_fmt(v) + ("" if pd.isna(lo) else f" [{_fmt(lo)}, {_fmt(hi)}]")
              for v, lo, hi in zip(frame["value"], frame["low_90"], frame["high_90"],
                                   strict=True)]
-    return pd.DataFrame({"event": frame["event"], "value": value, "unit": frame["unit"],
-                         "status": frame["status"], "what": frame["what"]})
+    shown: dict[str, object] = {"event": frame["event"], "value": value,
+                                "unit": frame["unit"], "status": frame["status"]}
+    if "skill_score" in frame:
+        shown["skill vs climatology / persistence"] = [
+            _skill(*r) for r in zip(frame["skill_score"], frame["skill_vs_climatology"],
+                                    frame["skill_vs_persistence"], strict=True)]
+        shown["parameters constrained"] = [
+            _constraint(*r) for r in zip(frame["parameters_constrained"],
+                                         frame["constrained"], frame["unconstrained"],
+                                         strict=True)]
+    shown["what"] = frame["what"]
+    return pd.DataFrame(shown)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

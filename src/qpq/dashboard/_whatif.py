@@ -14,7 +14,9 @@ here):
   :func:`~qpq.sim.calibrate` result (the stylised facts known by the as-of date; the app
   caches it), :func:`~qpq.sim._forecast` under the policy. Its parameters are the
   calibrated particles', so the sliders do not apply; events say whether a used fact bears
-  on them.
+  on them, their event type's backtest skill and whether the calibration constrained the
+  parameters they depend on (as ``qpq sim forecast`` prints them: read from its result,
+  never recomputed here).
 
 The events are those of :data:`qpq.sim.EVENTS`, over the window from ``window_start`` to the
 horizon, valued by :func:`qpq.sim.event_values` (the forecast's own definitions) and shown
@@ -64,6 +66,7 @@ __all__ = [
     "event_rows",
     "fan_chart",
     "fan_data",
+    "skill_note",
     "what_if",
 ]
 
@@ -126,7 +129,15 @@ class WhatIfRequest:
 
 @dataclass(frozen=True, slots=True)
 class EventRow:
-    """One forecast event: its value (and 90% interval), unit and calibration label."""
+    """One forecast event: its value (and 90% interval), unit and calibration label.
+
+    The calibrated forecast adds what ``qpq sim forecast`` says beside each event (empty in
+    the what-if, which no backtest or calibration stands behind): the backtest skill of
+    its event type vs climatology and vs persistence (``None`` where undefined) and the
+    score (``skill_score``; ``None``: no backtest of this event type), and whether the
+    calibration constrained ``all``, ``some`` or ``none`` of the parameters it depends on
+    (``constrained_parameters``: each parameter and whether it was constrained).
+    """
 
     name: str
     description: str
@@ -135,6 +146,11 @@ class EventRow:
     value: float | None
     interval: tuple[float, float] | None
     label: str
+    skill_score: str | None = None
+    skill_vs_climatology: float | None = None
+    skill_vs_persistence: float | None = None
+    parameters_constrained: str | None = None
+    constrained_parameters: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -153,6 +169,8 @@ class ForecastView:
         First and last quarter label of the events' window.
     note
         What the numbers rest on (shown under the chart).
+    skill_note
+        Where the events' backtest skill comes from (``None`` when no event has one).
     """
 
     mode: str
@@ -160,6 +178,7 @@ class ForecastView:
     events: tuple[EventRow, ...]
     window: tuple[str, str]
     note: str
+    skill_note: str | None = None
 
 
 def event_rows(values: Mapping[str, Mapping[str, Any]], default_label: str = UNCALIBRATED
@@ -167,7 +186,8 @@ def event_rows(values: Mapping[str, Mapping[str, Any]], default_label: str = UNC
     """Rows for the events table, in :data:`qpq.sim.EVENTS` order.
 
     ``values`` maps event names to ``probability``/``expected``/``median`` (and
-    ``interval_90``, ``label`` when known) as :func:`qpq.sim._forecast` reports them.
+    ``interval_90``, ``label``, ``backtest_skill``, ``calibration_constrained`` when known)
+    as :attr:`qpq.sim.ForecastResult.events` holds them.
     """
     rows = []
     for spec in EVENTS:
@@ -176,12 +196,40 @@ def event_rows(values: Mapping[str, Mapping[str, Any]], default_label: str = UNC
             continue
         value = next((v[k] for k in ("probability", "expected", "median") if k in v), None)
         interval = v.get("interval_90")
+        skill = v.get("backtest_skill") or {}
+        constrained = v.get("calibration_constrained") or {}
         rows.append(EventRow(
             name=spec.name, description=spec.description, kind=spec.kind, unit=spec.unit,
             value=None if value is None else float(value),
             interval=None if interval is None else (float(interval[0]), float(interval[1])),
-            label=str(v.get("label", default_label))))
+            label=str(v.get("label", default_label)),
+            skill_score=skill.get("score"),
+            skill_vs_climatology=_number(skill.get("skill_vs_climatology")),
+            skill_vs_persistence=_number(skill.get("skill_vs_persistence")),
+            parameters_constrained=constrained.get("constrained"),
+            constrained_parameters=tuple(
+                (str(k), bool(c)) for k, c in constrained.get("parameters", {}).items())))
     return tuple(rows)
+
+
+def _number(x: object) -> float | None:
+    return None if x is None else float(x)  # type: ignore[arg-type]
+
+
+def skill_note(events: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """One line on the events' backtest skill: what it means and which dated table it is.
+
+    ``None`` when no event has a backtest skill (the package holds no skill table).
+    """
+    sk = next((e["backtest_skill"] for e in events.values() if e.get("backtest_skill")),
+              None)
+    if sk is None:
+        return None
+    return (f"Skill = 1 − score / baseline score (below 0 the baseline does better), from "
+            f"the packaged backtest skill table of {sk['generated']}: model "
+            f"{sk['backtest_model']}'s backtest over {sk['origins']} origins, not this run. "
+            "\"Parameters constrained\": whether the calibration constrained all, some or "
+            "none of the parameters the event depends on.")
 
 
 def what_if(case: Case, point: ParameterSet, request: WhatIfRequest) -> ForecastView:
@@ -242,7 +290,7 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
             f"{request.n:,} scenarios resampled and run to {labels[-1]} under "
             f"{request.policy!r}. The sliders do not apply in this mode.")
     return ForecastView("calibrated", fc.sim, event_rows(fc.events), (labels[0], labels[-1]),
-                        note)
+                        note, skill_note(fc.events))
 
 
 def fan_data(sim: SimResult, variable: str, since: dt.date = dt.date(2015, 1, 1)

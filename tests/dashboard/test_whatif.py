@@ -200,16 +200,32 @@ def test_boycott_has_one_colour_on_the_dashboard_and_in_the_report(ctx: Context)
     from qpq.sim import fan_chart as report_fan_chart
 
     def colour_of(spec: dict, name: str) -> str:
-        for layer in spec.get("layer", []):
-            for sub in (layer, *layer.get("layer", [])):
-                scale = sub.get("encoding", {}).get("color", {}).get("scale")
-                if scale and name in scale.get("domain", []):
-                    return str(scale["range"][scale["domain"].index(name)])
-        raise AssertionError(f"{name} not coloured")
+        # anywhere in the spec: layers, facets and concatenated panels alike
+        found: set[str] = set()
+
+        def walk(node: object) -> None:
+            if isinstance(node, dict):
+                scale = node.get("encoding", {}).get("color", {}).get("scale") \
+                    if isinstance(node.get("encoding"), dict) else None
+                if isinstance(scale, dict) and name in scale.get("domain", []):
+                    found.add(str(scale["range"][scale["domain"].index(name)]))
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(spec)
+        if not found:
+            raise AssertionError(f"{name} not coloured")
+        assert len(found) == 1, f"{name} has several colours in one chart: {found}"
+        return found.pop()
 
     view = what_if(ctx.case, ctx.registry.defaults(), WhatIfRequest(policy="boycott", n=100))
     dash = colour_of(fan_chart(view, "militants_border").to_dict(), "boycott")
-    report = colour_of(report_fan_chart({"recognise": view.sim, "boycott": view.sim},
+    # two different runs: the report's fan chart merges identical ones into one panel
+    other = what_if(ctx.case, ctx.registry.defaults(), WhatIfRequest(policy="recognise", n=100))
+    report = colour_of(report_fan_chart({"recognise": other.sim, "boycott": view.sim},
                                         "militants_border").to_dict(), "boycott")
     grid = phase_grid(ctx.registry, {}, "crackdown_intensity", "iskp_pull", 3)
     phase = colour_of(phase_chart(grid, (1.0, 1.0)).to_dict(), "boycott")

@@ -109,6 +109,7 @@ if TYPE_CHECKING:
         ComparisonStudy,
         DiscoveryStudy,
         SensitivityStudy,
+        contrasts,
         run_comparison,
         run_discovery,
         run_sensitivity,
@@ -155,6 +156,7 @@ __all__ = [
     "analyse_run",
     "cart",
     "compare_policies",
+    "contrasts",
     "evaluate",
     "evaluate_block",
     "executor_for",
@@ -212,7 +214,7 @@ _EXPORTS = {
     "qpq.explore._settings": ("ExploreSettings", "policy_names", "scenario_json_schema"),
     "qpq.explore._studies": (
         "ComparisonStudy", "DiscoveryStudy", "SensitivityStudy",
-        "run_comparison", "run_discovery", "run_sensitivity",
+        "contrasts", "run_comparison", "run_discovery", "run_sensitivity",
     ),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -115,14 +115,24 @@ def sensitivity_section(ctx: ReportContext) -> SectionContent:
         + _table(["parameter", "S1", "ST"], rows)
         + _difference_html(res)
         + f"<p class='howto'>{escape(_model_note(study))}</p>")
-    figs = tuple(Figure(f"explore-sobol-{r.outcome}", f"What drives {r.outcome}",
+    # levels and differences (the regret of a pair mostly repeats the difference: a table)
+    figs = tuple(Figure(f"explore-sobol-{r.outcome.replace('.', '-')}",
+                        f"What drives {_measure_words(r.outcome, res)}",
                         "Bars: first-order (S1) and total-order (ST) Sobol' indices, largest "
                         "ST first; black lines: 95% bootstrap intervals. A parameter with ST "
                         "near 0 can be fixed anywhere in its range without changing the "
                         "outcome.", sobol_chart(r))
-                 for r in res.results if isinstance(r, SobolResult))
+                 for r in res.results
+                 if isinstance(r, SobolResult) and not r.outcome.endswith(".regret"))
     return SectionContent(html, figs, f"sensitivity: {main.outcome} driven by {ranking[0]} "
                           f"(ST {main.ST[ranking[0]]:.2f}); N = {n}")
+
+
+def _measure_words(name: str, res: Any) -> str:
+    base, _, measure = name.partition(".")
+    if measure == "difference":
+        return f"{base}: {res.policy} minus {res.compare_to}"
+    return base
 
 
 def _difference_html(res: Any) -> str:

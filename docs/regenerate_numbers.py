@@ -27,6 +27,9 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``backtest-v1`` — docs/model-dynamics.md §11: the default rolling-origin backtest (17
   origins, model v1, the command's default sizes; a few minutes): scores per event, skill
   against climatology and persistence, 90% coverage.
+* ``explore-difference`` — docs/model-explore.md §9: Sobol' indices of the deal minus
+  boycott (``run_sensitivity(compare_to="boycott")`` on the built-in scenario, N = 64 base
+  samples as in ``make run``'s report and ``qpq findings``; under a minute).
 """
 
 from __future__ import annotations
@@ -356,6 +359,25 @@ def backtest_v1() -> str:
     return "\n".join(rows)
 
 
+def explore_difference() -> str:
+    """docs/model-explore.md §9: what drives the deal-minus-boycott difference (N = 64)."""
+    from qpq.case import load_case
+    from qpq.explore import SobolResult, load_study, run_sensitivity
+
+    case = load_case()
+    study = load_study("deal-under-uncertainty", case)
+    res = run_sensitivity(case, study, n=64, outcomes=["china_security", "militants_iskp"],
+                          compare_to="boycott")
+    rows = ["| measure | top five by ST (± 95% half-width) |", "|---|---|"]
+    for r in res.results:
+        assert isinstance(r, SobolResult)
+        top = ", ".join(f"`{k}` {r.ST[k]:.2f} ± {r.ST_conf[k]:.2f}" for k in r.ranking("ST")[:5])
+        rows.append(f"| `{r.outcome}` | {top} |")
+    return "\n".join([f"N = 64 base samples, {res.design['experiments']:,} experiments per "
+                      f"policy, {study.reference_policy} against boycott, seed {study.seed}:",
+                      "", *rows])
+
+
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-mc": ("model-game.md", game_mc),
     "game-phase": ("model-game.md", game_phase),
@@ -365,6 +387,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-v2-propositions": ("model-game.md", game_v2_propositions),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
     "backtest-v1": ("model-dynamics.md", backtest_v1),
+    "explore-difference": ("model-explore.md", explore_difference),
 }
 
 

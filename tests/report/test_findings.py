@@ -152,3 +152,20 @@ def test_cli_findings_json(capsys, monkeypatch):
     doc = json.loads(capsys.readouterr().out)
     assert [q["id"] for q in doc["questions"]] == ["policy", "backfire", "change"]
     assert doc["settings"]["lhs_experiments"] == TINY_SIZES["lhs_n"]
+
+
+def test_an_inseparable_top_index_is_said_to_be_so():
+    from qpq.explore import SobolResult
+    from qpq.report._findings import indistinct
+
+    def result(st, conf):
+        names = tuple(st)
+        return SobolResult("y", names, st, st, conf, conf, 64, 64 * 5, 0.0, 1.0)
+
+    wide = result({"a": 0.5, "b": 0.4, "c": 0.05}, {"a": 0.1, "b": 0.1, "c": 0.01})
+    assert decisive_parameter(wide)[0] == "a" and indistinct(wide, "a") == ("b",)
+    narrow = result({"a": 0.5, "b": 0.3, "c": 0.05}, {"a": 0.05, "b": 0.05, "c": 0.01})
+    assert indistinct(narrow, "a") == ()
+    flat = SobolResult("y", ("a",), {"a": 0.0}, {"a": 0.0}, {"a": 0.0}, {"a": 0.0}, 8, 24,
+                       1.0, 0.0, constant=True)
+    assert decisive_parameter(flat)[0] is None

@@ -179,6 +179,9 @@ def discovery_section(ctx: ReportContext) -> SectionContent:
         f"<p><strong>{escape(res.question)}</strong> Case of interest: {escape(res.rule)}. "
         f"{res.cases.mean():.0%} of {res.cases.size:,} Latin-hypercube experiments.</p>"
         + _size_note(ctx, f"{n} experiments, the same as the policy comparison's")
+        + ("<p><strong>No experiment meets the rule</strong>: by this margin the deal does "
+           "not backfire anywhere in the ensemble, so PRIM's box is the whole space and "
+           "its coverage is undefined.</p>" if not res.cases.any() else "")
         + f"<p>PRIM's chosen box (step {res.prim.chosen_index} of the peeling trajectory, "
         f"pasted): coverage {box.coverage:.2f} (share of all backfire cases inside), "
         f"density {box.density:.2f} (share of backfire inside; base rate "
@@ -203,6 +206,9 @@ def discovery_section(ctx: ReportContext) -> SectionContent:
     strongest = sorted(box.limits(res.prim.names).items(),
                        key=lambda kv: box.quasi_p.get(kv[0], 1.0))[:3]
     limits = ", ".join(f"{k} {lo:.2g}-{hi:.2g}" for k, (lo, hi) in strongest)
+    if not res.cases.any():
+        return SectionContent(html, figs, f"discovery: no backfire in {res.cases.size:,} "
+                                          "experiments by the scenario's margin")
     return SectionContent(html, figs, f"discovery: backfire box {limits or 'none'} "
                           f"(coverage {box.coverage:.2f}, density {box.density:.2f})")
 

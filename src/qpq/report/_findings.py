@@ -96,11 +96,13 @@ class Disagreement:
     explanation: str
     section: str
     runners_up: tuple[tuple[str, float], ...] = ()
+    not_distinguishable_from: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {"lenses": list(self.lenses), "stances": list(self.stances),
                 "decisive_parameter": self.decisive, "index": _num(self.index),
+                "not_distinguishable_from": list(self.not_distinguishable_from),
                 "method": self.method, "explanation": self.explanation,
                 "section": self.section,
                 "runners_up": [{"parameter": k, "index": v} for k, v in self.runners_up]}
@@ -167,6 +169,20 @@ def decisive_parameter(result: SobolResult | MorrisResult, k: int = 3
             return None, 0.0, ()
     top = [(n, float(value[n])) for n in order[:k]]
     return top[0][0], top[0][1], tuple(top[1:])
+
+
+def indistinct(result: SobolResult | MorrisResult, name: str) -> tuple[str, ...]:
+    """Inputs whose 95% interval overlaps ``name``'s (Sobol' ST; Morris μ*), best first.
+
+    At a small sample the top index may not be separable from the next: then the decisive
+    assumption is one of these, and the findings say so rather than pretend otherwise.
+    """
+    if isinstance(result, SobolResult):
+        val, conf, order = result.ST, result.ST_conf, result.ranking("ST")
+    else:
+        val, conf, order = result.mu_star, result.mu_star_conf, result.ranking()
+    floor = val[name] - conf[name]
+    return tuple(n for n in order if n != name and val[n] + conf[n] >= floor)
 
 
 def box_driver(res: PrimResult) -> tuple[str | None, float]:
@@ -280,9 +296,11 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
     name = "china_security.difference"
     dec: tuple[str | None, float, tuple[tuple[str, float], ...]] = (None, 0.0, ())
     method = ""
+    close: tuple[str, ...] = ()
     if sens.compare_to == other and any(r.outcome == name for r in sens.results):
         res = sens.result(name)
         dec = decisive_parameter(res)
+        close = indistinct(res, dec[0]) if dec[0] else ()
         method = (f"largest total-order Sobol' index of china_security under {ref} minus "
                   f"under {other} (N = {sens.design.get('n_base', '?')}, "
                   f"{sens.design['experiments']:,} experiments per policy)")
@@ -294,6 +312,8 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
         bounds = [(u.low, u.high) for u in study.uncertainties]
         box = prim(design.values, overturn, study.names, bounds=bounds)
         box_text = _box_words(box, study)
+    caveat = (f" At this sample size its 95% interval overlaps those of "
+              f"{', '.join(close)}: the decisive assumption is one of these." if close else "")
     disagreements = []
     where = {"game": "at the defaults", "simulator": "at the defaults",
              "exploration": "over the ranges"}
@@ -307,14 +327,14 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
                 f"The {a.lens} answers {a.stance} {where[a.lens]}; the {b.lens} answers "
                 f"{b.stance} {where[b.lens]}. The assumption that moves the {ref}-minus-"
                 f"{other} difference most is {dec[0]} (ST {dec[1]:.2f}); where the "
-                f"exploration's answer ({expl.stance}) is overturned (PRIM): {box_text}.",
-                "sensitivity-china_security-difference", dec[2]))
+                f"exploration's answer ({expl.stance}) is overturned (PRIM): {box_text}."
+                + caveat, "sensitivity-china_security-difference", dec[2], close))
     notes: tuple[str, ...] = ()
     if any(a.lens == "bargaining" and a.stance != expl.stance for a in answers):
         notes = ("The bargaining forecast answers a different question (what the "
                  "stakeholders will settle on), so it is shown, not counted as a "
                  "disagreement.",)
-    extra = {"decisive": dec, "method": method, "box": box, "box_text": box_text,
+    extra = {"decisive": dec, "method": method, "caveat": caveat, "box": box, "box_text": box_text,
              "overturn_share": float(overturn.mean()), "p1": p1, "expl": expl}
     return Question("policy", QUESTION_POLICY, tuple(answers), tuple(disagreements),
                     notes), extra
@@ -380,7 +400,7 @@ def _change_question(study: Study, policy: dict[str, Any]) -> Question:
         (f"The answer “{expl.stance}” turns most on {dec[0]} (ST {dec[1]:.2f}; then "
          + ", ".join(f"{n} {v:.2f}" for n, v in dec[2])
          + f"). It is overturned in {policy['overturn_share']:.0%} of the experiments, "
-         f"concentrated in: {policy['box_text']}.") if dec[0] else
+         f"concentrated in: {policy['box_text']}.{policy['caveat']}") if dec[0] else
         "No varied parameter moves the difference between the policies.",
         {"index": float(dec[1]), "overturned_share": policy["overturn_share"]},
         "sensitivity-china_security-difference")]

@@ -26,6 +26,7 @@ LAYERS = {
     "qpq.sim": 4,
     "qpq.explore": 5,
     "qpq.report": 6,
+    "qpq.api": 6,       # the notebook API: thin entry points over case, game, sim, explore
     "qpq.dashboard": 7,
     "qpq.cli": 8,
 }
@@ -36,6 +37,8 @@ def package_of(module: str) -> str:
     """``qpq.sim._engine`` -> ``qpq.sim``; ``qpq.errors`` -> ``qpq``."""
     if module == "qpq.__main__":       # ``python -m qpq`` is the command line
         return "qpq.cli"
+    if module == "qpq.__init__":       # ``import qpq`` re-exports the notebook API (lazily)
+        return "qpq.api"
     parts = module.split(".")
     if len(parts) >= 2 and f"qpq.{parts[1]}" in LAYERS:
         return f"qpq.{parts[1]}"
@@ -111,3 +114,14 @@ def test_the_checker_sees_the_core_importing_a_subpackage():
     assert violations("qpq.game._solver", "from qpq.game.validation import build_tree")
     assert not violations("qpq.game.validation._tree", "from qpq.game._spec import TYPES")
     assert not violations("qpq.sim._dynamics", "from qpq.game import continuations")
+
+
+def test_the_top_level_is_the_notebook_facade():
+    # ``qpq/__init__.py`` may name the lenses' public surfaces (it re-exports the notebook
+    # API lazily), but neither their private modules nor the layers above the API.
+    assert not violations("qpq.__init__", "from qpq.api import solve_game")
+    assert not violations("qpq.__init__", "from qpq.sim import PolicyRuns")
+    assert "private" in violations("qpq.__init__", "from qpq.sim._engine import SimResult")[0]
+    assert "upward" in violations("qpq.__init__", "from qpq.cli import main")[0]
+    # the helpers at the top level stay at the bottom
+    assert "upward" in violations("qpq.errors", "from qpq.api import solve_game")[0]

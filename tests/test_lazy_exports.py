@@ -1,11 +1,14 @@
 """Packages that import their public names on first use export exactly what they list."""
 
 import importlib
+import json
+import subprocess
+import sys
 
 import pytest
 
-LAZY = ("qpq.bargain", "qpq.case", "qpq.dashboard", "qpq.explore", "qpq.game", "qpq.game.analysis",
-        "qpq.game.validation", "qpq.model", "qpq.report", "qpq.sim")
+LAZY = ("qpq", "qpq.api", "qpq.bargain", "qpq.case", "qpq.dashboard", "qpq.explore", "qpq.game",
+        "qpq.game.analysis", "qpq.game.validation", "qpq.model", "qpq.report", "qpq.sim")
 
 
 @pytest.mark.parametrize("name", LAZY)
@@ -13,7 +16,8 @@ def test_lazy_exports_match_all(name):
     package = importlib.import_module(name)
     listed = [n for names in package._EXPORTS.values() for n in names]
     assert len(listed) == len(set(listed))
-    assert set(listed) == set(package.__all__)
+    # ``qpq.__version__`` is the one name defined in a package ``__init__`` itself
+    assert set(listed) == set(package.__all__) - {"__version__"}
     for module, names in package._EXPORTS.items():
         source = importlib.import_module(module)
         for n in names:
@@ -26,3 +30,14 @@ def test_unknown_name_is_an_attribute_error():
 
     with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
         qpq.model.no_such_name  # noqa: B018
+
+
+def test_import_qpq_imports_no_lens_and_no_library():
+    # In a fresh interpreter (this session has imported everything): ``import qpq`` and
+    # listing its names load no subpackage and none of NumPy, pandas, Altair, DuckDB.
+    probe = ("import json, sys, qpq; names = dir(qpq); "
+             "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('qpq', 'numpy', 'pandas', 'altair', 'duckdb', 'pydantic'))))")
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                         text=True, timeout=60).stdout
+    assert json.loads(out) == ["qpq", "qpq._lazy"]

@@ -6,7 +6,9 @@ import qpq.report
 
 
 def test_exported_names():
-    assert qpq.__all__ == ["__version__"]
+    assert set(qpq.__all__) == {
+        "Case", "ComparisonStudy", "ForecastResult", "GameSolution", "PolicyRuns", "__version__",
+        "explore_policies", "forecast", "load_case", "simulate_policies", "solve_game"}
     assert set(qpq.case.__all__) == {
         "Attack", "AttributeValue", "Attribution", "BUILTIN_CASE", "BargainingIssue",
         "BargainingPosition", "CASE_FILES", "Case", "Claim", "ClaimKind", "DateParseError",
@@ -21,6 +23,6 @@ def test_exported_names():
         "Figure", "Findings", "ReportContext", "ReportResult", "Section", "SectionContent",
         "SectionOutcome", "build_report", "compute_findings", "default_sections",
         "findings_for", "phase_chart", "record_figures"}
-    for module in (qpq.case, qpq.report):
+    for module in (qpq, qpq.case, qpq.report):
         for name in module.__all__:
             assert hasattr(module, name), name

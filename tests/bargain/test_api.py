@@ -9,7 +9,8 @@ def test_exported_names():
         "ExchangeResult", "ExchangeRound", "IssueSet", "MedianRule", "MonteCarloResult", "Move",
         "OfferKind", "OfferRule", "ProbabilityRule", "Quadrant", "RiskReference", "Sizing",
         "Stability", "Stakeholders", "VARIANTS", "bargain_charts", "bargain_report_data",
-        "case_issue_set", "case_stakeholders", "draw_issue_set", "eum_options", "input_table",
+        "case_issue", "case_issue_set", "case_stakeholders", "draw_issue_set", "eum_options",
+        "input_table",
         "monte_carlo",
         "nash_bargaining_solution", "read_issue_data", "read_stakeholders", "run_eum",
         "run_exchange"}

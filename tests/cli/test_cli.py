@@ -161,3 +161,40 @@ def test_tables_fit_80_columns_without_cutting_text():
         for word in h.split("_"):
             assert word in text
     assert "engage_no_promise" in text       # names are not broken where they can fit
+
+
+def test_fitted_tables_wrap_headers_of_unwrapped_ratio_columns():
+    # `qpq explore compare` asks for no_wrap number columns and ratios; rich then cropped
+    # "max regret" to "max re" beside a long policy name
+    import io
+
+    from rich.table import Table
+
+    from qpq.cli._common import _FittingConsole
+
+    table = Table(title="militants_iskp")
+    table.add_column("policy", overflow="fold", ratio=2)
+    for h in ("mean", "worst 10%", "max regret", "mean regret", "satisficing"):
+        table.add_column(h, justify="right", no_wrap=True, ratio=1)
+    table.add_row("engage_reward_if_suppressed_and_clean", "245", "427", "49", "1.01", "0.50")
+    con = _FittingConsole(width=80, record=True, file=io.StringIO())
+    con.print(table)
+    text = con.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    words = text.split()
+    for word in ("worst", "10%", "max", "regret", "satisficing",
+                 "engage_reward_if_suppressed_and_clean"):
+        assert word in words
+
+
+def test_progress_counts_off_a_terminal_print_starts_and_ends_on_their_own_lines(capsys):
+    # off a terminal a carriage return would leave "48/48boycott: 500/500" glued to the
+    # table printed next (seen in `qpq sim run ... | cat`)
+    from qpq.cli._common import count_printer
+
+    show = count_printer()
+    for done in range(4):
+        show("boycott", done, 3)
+    show("engage", 5, 5)
+    err = capsys.readouterr().err
+    assert err == "boycott: 0/3\nboycott: 3/3\nengage: 5/5\n"

@@ -7,7 +7,8 @@ import qpq.model
 def test_model_exports() -> None:
     assert set(qpq.model.__all__) == {
         "CANONICAL_PARAMETERS", "CONSTRAINTS", "Consequence", "HISTORY_EFFECTS",
-        "HistoryEffect", "PRESENCE_FLOOR", "apply_history", "Constraint", "DYNAMICS_PARAMETERS",
+        "HistoryEffect", "MODELS", "PRESENCE_FLOOR", "apply_history", "Constraint",
+        "DYNAMICS_PARAMETERS",
         "Direction", "FINAL_ACTIONS", "FIRST_MOVES", "FinalAction", "FirstMove", "GAME_PARAMETERS",
         "Lens", "MoveKind", "OUTCOMES", "Outcome", "POLICIES", "ParameterRegistry", "ParameterSet",
         "Policy", "Promise", "UNCALIBRATED", "breaks_word", "china_utility", "consequence",

@@ -139,6 +139,32 @@ def test_forecast_starts_from_what_was_true(case, cal):
         assert key in doc["events"]["militants_eliminated"]
 
 
+def _with_recognised(cal, which):
+    """The calibration with the particles at ``which`` marked as having been recognised."""
+    from dataclasses import replace
+
+    from qpq.sim import Particles
+
+    arrays = dict(cal.particles.arrays)
+    flag = np.array(arrays["recognised"], dtype=bool)
+    flag[which] = True
+    return replace(cal, particles=Particles({**arrays, "recognised": flag}))
+
+
+def test_particles_that_contradict_the_record_are_dropped(case, cal):
+    # the fixture's histories happen not to recognise: mark some that did, and the forecast
+    # must keep only the others and start every scenario unrecognised
+    from qpq.errors import QpqError
+
+    n = cal.particles.size
+    some = _with_recognised(cal, np.arange(n // 2))
+    res = forecast(case, some, UNTIL, n=1000, seed=1)
+    assert res.calibration["particles_kept"] == n - n // 2
+    assert res.events["china_recognizes_de_jure"]["already_at_start"] == 0.0
+    with pytest.raises(QpqError, match="no calibrated history"):
+        forecast(case, _with_recognised(cal, np.arange(n)), UNTIL, n=1000, seed=1)
+
+
 def test_a_record_event_of_recognition_changes_the_known_state(case):
     """An event of recognition between China and the Taliban, dated before the as-of date,
     makes China's recognition known; one dated after it does not."""

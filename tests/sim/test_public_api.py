@@ -5,7 +5,7 @@ EXPECTED = {
         "EVENTS", "Fact", "ForecastResult", "KnownState", "OUTPUTS", "Override", "ParameterPool",
         "Particles",
         "RECORD_EVENTS", "Regime", "RelationshipTable",
-        "RunRequest", "RunSpec",
+        "PolicyRuns", "RunRequest", "RunSpec",
         "SERIES", "SIM_PARAMETERS", "SimPolicy", "SimResult", "Statistic", "StepOptions",
         "Timeline", "UNCALIBRATED", "WindowStat", "backtest", "band_frame", "bands_chart",
         "build_relationship_table", "build_table", "stage_point",

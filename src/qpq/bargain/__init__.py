@@ -22,6 +22,7 @@ from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from qpq.bargain._case_data import (
+        case_issue,
         case_issue_set,
         case_stakeholders,
         draw_issue_set,
@@ -102,6 +103,7 @@ __all__ = [
     "Stakeholders",
     "bargain_charts",
     "bargain_report_data",
+    "case_issue",
     "case_issue_set",
     "case_stakeholders",
     "draw_issue_set",
@@ -119,7 +121,7 @@ __all__ = [
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
     "qpq.bargain._case_data": (
-        "case_issue_set", "case_stakeholders", "draw_issue_set", "input_table",
+        "case_issue", "case_issue_set", "case_stakeholders", "draw_issue_set", "input_table",
     ),
     "qpq.bargain._charts": ("bargain_charts",),
     "qpq.bargain._data": ("IssueSet", "Stakeholders"),

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -50,6 +50,9 @@ from qpq.case._schema import (
 )
 from qpq.case._yamlio import LocatedYaml, YamlError, read_yaml
 from qpq.errors import BadInputError, Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["BUILTIN_CASE", "CASE_FILES", "OBSERVATION_KINDS", "REQUIRED_FILES", "Case",
            "builtin_case_path", "load_case"]
@@ -151,6 +154,35 @@ class Case:
                                 "case.yaml; the simulator needs one (start, takeover, until, "
                                 "backcast_as_of, forecast_as_of, forecast_until)")
         return self.meta.run
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the case is and holds, JSON-ready.
+
+        Its id, title, folder, the ``run`` dates (``None`` when the case has none) and how
+        many items of each kind it has.
+        """
+        kinds = ("sources", "actors", "places", "phases", "events", "quantities", "claims",
+                 "parameters", "bargaining_issues", "scenarios", "estimates", "attacks",
+                 "taliban_actions", "milestones")
+        run = self.meta.run
+        return {"id": self.meta.id, "title": self.meta.title, "root": str(self.root),
+                "run": None if run is None else run.model_dump(mode="json"),
+                "counts": {k: len(getattr(self, k)) for k in kinds}}
+
+    def to_frame(self) -> pd.DataFrame:
+        """The parameters as a table, one row each (indexed by name).
+
+        Columns: group, unit, default, plausible range (``low``, ``high``), whether the value
+        is an assumption, the ids of the evidence cited, and the description.
+        """
+        import pandas as pd
+
+        frame = pd.DataFrame([
+            {"name": p.name, "group": p.group, "unit": p.unit, "default": p.default,
+             "low": p.low, "high": p.high, "assumption": p.assumption,
+             "evidence": ", ".join(p.evidence), "description": p.description}
+            for p in self.parameters])
+        return frame.set_index("name")
 
     def kind_of(self, item_id: str) -> str:
         """The kind of item an id names (``event``, ``source``, …)."""

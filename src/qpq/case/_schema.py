@@ -909,6 +909,28 @@ class BargainingIssue(_Item):
                 raise ValueError(f"anchor {key} lies outside the scale [{low:g}, {high:g}]")
         return anchors
 
+    def reading(self, value: float) -> str:
+        """``value`` in words: its place on the scale between the nearest anchors.
+
+        A bargaining forecast such as 43.9 means nothing without the scale's anchors; this is
+        the one place that turns a position into them, e.g. "43.9 on 0–100, between 25
+        (humanitarian ...) and 50 (de facto engagement ...)".
+        """
+        head = f"{value:.1f} on {self.scale_min:g}–{self.scale_max:g}"
+        points = sorted((float(k), v) for k, v in self.anchors.items())
+        if not points:
+            return f"{head} (the scale has no anchors)"
+        for point, text in points:
+            if abs(point - value) < 0.5:
+                return f"{head}: {text} ({point:g})"
+        below = [p for p in points if p[0] < value]
+        above = [p for p in points if p[0] > value]
+        if below and above:
+            (lo, lo_text), (hi, hi_text) = below[-1], above[0]
+            return f"{head}, between {lo:g} ({lo_text}) and {hi:g} ({hi_text})"
+        point, text = below[-1] if below else above[0]
+        return f"{head}, {'above' if below else 'below'} {point:g} ({text})"
+
 
 _NonNegative = Annotated[float, Field(ge=0)]
 _Share = Annotated[float, Field(ge=0, le=1)]

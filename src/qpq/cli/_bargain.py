@@ -86,6 +86,16 @@ def _single_issue(data: Path | None, case: Path | None, issue: str | None) -> St
     return case_stakeholders(load_case(case), issue or DEFAULT_ISSUE)
 
 
+def _reading(data: Path | None, case: Path | None, issue: str, value: float) -> str:
+    """The value on the issue's scale in words (the case's anchors; a data file has none)."""
+    from qpq.bargain import case_issue
+    from qpq.case import load_case
+
+    if data is not None:
+        return f"{value:.4g} on the data file's scale (it defines no anchors)"
+    return case_issue(load_case(case), issue).reading(value)
+
+
 def _issue_set(data: Path | None, case: Path | None) -> IssueSet:
     from qpq.bargain import case_issue_set, read_issue_data
     from qpq.case import load_case
@@ -137,7 +147,8 @@ def eum(
     console.print(table)
     movers = ", ".join(f"{a} ({k}×)" for a, k in result.movers().items()) or "nobody"
     console.print(f"forecast (median after round {result.rounds[-1].round}): "
-                  f"{result.forecast:.6g}; movers: {movers}")
+                  f"{_reading(data, case, result.data.issue, result.forecast)}; "
+                  f"movers: {movers}")
 
 
 @app.command()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,8 +20,8 @@ from rich.table import Table
 
 from qpq.errors import BadInputError
 
-__all__ = ["GROUP_HELP", "console", "err_console", "fit_table", "parse_assignments", "print_json",
-           "progress", "to_jsonable"]
+__all__ = ["GROUP_HELP", "console", "count_printer", "err_console", "fit_table",
+           "parse_assignments", "print_json", "progress", "to_jsonable"]
 
 GROUP_HELP: dict[str, str] = {
     "evidence": "Query and audit the evidence base (the case file).",
@@ -64,6 +64,9 @@ def fit_table(table: Table, width: int | None = None) -> Table:
     """Fit ``table`` to ``width`` columns without cutting any text (see the console's doc)."""
     for col in table.columns:
         col.overflow = "fold" if col.overflow == "ellipsis" else col.overflow
+        # no_wrap crops a header that must wrap ("max re" for "max regret"), and a ratio
+        # overrides the widths set below; cells keep whole words either way
+        col.no_wrap, col.ratio = False, None
         if isinstance(col.header, str) and "_" in col.header and " " not in col.header:
             col.header = col.header.replace("_", " ")
     if width is None or not table.columns or not table.row_count:
@@ -143,6 +146,27 @@ def parse_assignments(items: Iterable[str], option: str = "--set") -> dict[str, 
             raise BadInputError(f"{option} expects NAME=VALUE, got {item!r}")
         out[name.strip()] = value.strip()
     return out
+
+
+def count_printer() -> Callable[[str, int, int], None]:
+    """A ``(stage, done, total)`` progress callback that prints on stderr.
+
+    On a terminal the count is rewritten in place. Elsewhere (a pipe, a log, CI) a line is
+    printed when a stage starts and when it finishes, never a carriage return, so a log keeps
+    what ran and nothing runs into the table printed next.
+    """
+    last: list[str] = []
+
+    def show(stage: str, done: int, total: int) -> None:
+        final = done >= total
+        if err_console.is_terminal:
+            err_console.print(f"[dim]{stage}: {done}/{total}[/dim]",
+                              end="\n" if final else "\r")
+        elif final or last[-1:] != [stage]:
+            err_console.print(f"{stage}: {done}/{total}", highlight=False)
+        last[:] = [stage]
+
+    return show
 
 
 def progress(items: Iterable[T], total: int | None, description: str, *, enabled: bool = True

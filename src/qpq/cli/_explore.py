@@ -21,13 +21,14 @@ field and what is allowed.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from qpq.cli._common import GROUP_HELP, console, err_console, print_json
+from qpq.cli._common import GROUP_HELP, console, count_printer, err_console, print_json
 from qpq.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -69,10 +70,7 @@ def _progress(enabled: bool) -> Any:
     if not enabled:
         return None
 
-    def show(done: int, total: int) -> None:
-        err_console.print(f"[dim]experiments: {done}/{total}[/dim]", end="\r")
-
-    return show
+    return functools.partial(count_printer(), "experiments")
 
 
 def _save(chart: Any, path: Path, name: str) -> Path:
@@ -129,9 +127,16 @@ def _show_discovery(res: Any) -> None:
 
 
 def _show_comparison(res: Any) -> None:
+    from qpq.model import outcome
+
     for c in res.comparisons:
-        title = (f"{c.outcome} ({'higher' if c.sign > 0 else 'lower'} is better; satisficing: "
-                 f"share meeting {c.threshold:.3g})" if c.sign else f"{c.outcome} (descriptive)")
+        unit = outcome(c.outcome).unit
+        if c.outcome == "recognition_time":
+            # censored: a scenario that never recognises counts as the window's length
+            unit += " from the window's start; never = the window's length (censored)"
+        title = (f"{c.outcome} in {unit} ({'higher' if c.sign > 0 else 'lower'} is better; "
+                 f"satisficing: share meeting {c.threshold:.3g})" if c.sign
+                 else f"{c.outcome} in {unit} (descriptive)")
         table = Table(title=title)
         cols = ["policy", "mean", "p10", "p90"]
         if c.sign:
@@ -290,8 +295,10 @@ def compare_command(
         if name not in policy_names():
             raise BadInputError(f"--lever: unknown policy {name!r}; allowed: "
                                 + ", ".join(policy_names()))
-    if model not in ("v1", "v2"):
-        raise BadInputError(f"--model: unknown model {model!r}; allowed: v1, v2")
+    from qpq.model import MODELS
+
+    if model not in MODELS:
+        raise BadInputError(f"--model: unknown model {model!r}; allowed: {', '.join(MODELS)}")
     case, study = _load(scenario, case_dir)
     with executor_for(workers, executor, scheduler) as ex:
         res = run_comparison(case, study, n=n, levers=lever, workers=workers, executor=ex,

@@ -276,8 +276,10 @@ def sweep_command(
         raise BadInputError(f"--n must lie in [2, 1000], got {n}")
     if workers is not None and workers < 1:
         raise BadInputError(f"--workers must be at least 1, got {workers}")
-    if model not in ("v1", "v2"):
-        raise BadInputError(f"--model must be v1 or v2, got {model!r}")
+    from qpq.model import MODELS
+
+    if model not in MODELS:
+        raise BadInputError(f"--model must be {' or '.join(MODELS)}, got {model!r}")
     if pure_only and model != "v2":
         raise BadInputError("--pure-only applies to --model v2 only")
     registry = ParameterRegistry.load(case)
@@ -372,10 +374,10 @@ def propositions_command(
 
     from qpq.game import Readings
     from qpq.game.analysis import SMALL_MARGIN, run_study
-    from qpq.model import ParameterRegistry
+    from qpq.model import MODELS, ParameterRegistry
 
-    if model not in ("v1", "v2"):
-        raise BadInputError(f"--model must be v1 or v2, got {model!r}")
+    if model not in MODELS:
+        raise BadInputError(f"--model must be {' or '.join(MODELS)}, got {model!r}")
     if n is None:
         n = 2000 if model == "v1" else V2_DRAWS
     if not 1 <= n <= 1_000_000:

@@ -27,7 +27,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from qpq.cli._common import GROUP_HELP, console, err_console, parse_assignments, print_json
+from qpq.cli._common import (
+    GROUP_HELP,
+    console,
+    count_printer,
+    parse_assignments,
+    print_json,
+)
 from qpq.errors import BadInputError
 from qpq.model import policy_names
 
@@ -56,8 +62,10 @@ ModelOpt = Annotated[str, typer.Option(
 
 
 def _model(name: str) -> str:
-    if name not in ("v1", "v2"):
-        raise BadInputError(f"--model: unknown model {name!r}; allowed: v1, v2")
+    from qpq.model import MODELS
+
+    if name not in MODELS:
+        raise BadInputError(f"--model: unknown model {name!r}; allowed: {', '.join(MODELS)}")
     return name
 
 
@@ -74,10 +82,7 @@ def _progress(enabled: bool) -> Any:
     if not enabled:
         return None
 
-    def show(stage: str, done: int, total: int) -> None:
-        err_console.print(f"[dim]{stage}: {done}/{total}[/dim]", end="\r")
-
-    return show
+    return count_printer()
 
 
 @app.command("run")
@@ -114,11 +119,9 @@ def run_command(
     Example: ``qpq sim run --policy engage_no_promise --policy boycott --n 2000 --json``;
     model v2: ``qpq sim run --model v2 --policy boycott --policy equilibrium --n 2000``
     """
-    import numpy as np
-
     from qpq.case import load_case
     from qpq.model import UNCALIBRATED
-    from qpq.sim import RunRequest, run_policies
+    from qpq.sim import PolicyRuns, RunRequest, run_policies
 
     case = load_case(case_dir)
     request = RunRequest(
@@ -131,12 +134,7 @@ def run_command(
     request.check()
     first, last, window_start = request.dates()
     pool, results = run_policies(case, request, _progress(not json_out))
-    summary: dict[str, Any] = {}
-    for name, res in results.items():
-        row = {k: float(np.nanmean(v)) if np.isfinite(v).any() else None
-               for k, v in res.stats.items()}
-        row["recognised_ever"] = float(np.isfinite(res.stats["recognition_time"]).mean())
-        summary[name] = row
+    summary = PolicyRuns(request, pool, results).summary()
     doc = {"n": n, "seed": seed, "start": first.isoformat(),
            "until": last.isoformat(), "window_start": window_start.isoformat(),
            "parameters": pool.origin, "draws": draws, "policies": summary,

@@ -28,7 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,6 +44,9 @@ from qpq.explore._scenario import Study
 from qpq.explore._sensitivity import MorrisResult, SobolResult, morris_indices, sobol_indices
 from qpq.explore._settings import policy_names
 from qpq.parallel import ChunkExecutor, executor_for
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "EQUILIBRIUM_LIMIT",
@@ -140,6 +143,28 @@ def contrasts(study: Study, ev: Evaluation | Mapping[str, Mapping[str, FloatArra
     diff = y - ref
     regret = np.maximum(0.0, -sign * diff) if sign else np.abs(diff)
     return {"difference": diff, "regret": regret}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The study, JSON-ready (the same as :meth:`to_json`)."""
+        return self.to_json()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The indices as a table, one row per (outcome, uncertain parameter).
+
+        Sobol': ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (first- and total-order indices
+        and the half-widths of their bootstrap intervals); Morris: ``mu``, ``mu_star``,
+        ``sigma``, ``mu_star_conf``.
+        """
+        import pandas as pd
+
+        rows = []
+        for r in self.results:
+            columns = (("S1", "S1_conf", "ST", "ST_conf") if isinstance(r, SobolResult)
+                       else ("mu", "mu_star", "sigma", "mu_star_conf"))
+            for name in r.names:
+                rows.append({"outcome": r.outcome, "parameter": name,
+                             **{c: getattr(r, c)[name] for c in columns}})
+        return pd.DataFrame(rows).set_index(["outcome", "parameter"])
 
 
 def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morris"] = "sobol",
@@ -245,6 +270,27 @@ class DiscoveryStudy:
                 "prim": self.prim.to_json(), "cart": self.cart.to_json(),
                 "seconds": self.seconds}
 
+    def to_dict(self) -> dict[str, Any]:
+        """The study, JSON-ready (the same as :meth:`to_json`)."""
+        return self.to_json()
+
+    def to_frame(self) -> pd.DataFrame:
+        """PRIM's chosen box as a table, one row per uncertain parameter.
+
+        Columns: the box's limits (``low``, ``high``), the parameter's range in the design
+        (``bound_low``, ``bound_high``), whether the box restricts it, and the quasi-p value
+        of each restriction (empty where none). The box's coverage and density are in
+        :meth:`to_dict`.
+        """
+        import pandas as pd
+
+        box, p = self.prim.chosen, self.prim
+        rows = [{"parameter": name, "low": box.lower[j], "high": box.upper[j],
+                 "bound_low": p.bounds[j][0], "bound_high": p.bounds[j][1],
+                 "restricted": name in box.restricted, "quasi_p": box.quasi_p.get(name)}
+                for j, name in enumerate(p.names)]
+        return pd.DataFrame(rows).set_index("parameter")
+
 
 def backfire_cases(study: Study, ev: Evaluation) -> tuple[NDArray[np.bool_], str]:
     """The cases of interest of the study's discovery question, and the rule in words."""
@@ -317,6 +363,29 @@ class ComparisonStudy:
         if self.model != "v1":
             doc["model"] = self.model
         return doc
+
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison, JSON-ready (the same as :meth:`to_json`)."""
+        return self.to_json()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The metrics as a table, one row per (outcome, policy).
+
+        Columns: the outcome's direction (``sign``: +1 higher is better, −1 lower is
+        better), every robustness metric of :class:`~qpq.explore.PolicyMetrics`, and
+        ``most_robust_by``: the metrics by which the policy is the most robust for that
+        outcome (comma-separated; several policies may tie).
+        """
+        import pandas as pd
+
+        rows = []
+        for c in self.comparisons:
+            for m in c.metrics:
+                best = [k for k, tied in c.most_robust.items() if m.policy in tied]
+                rows.append({"outcome": c.outcome, "policy": m.policy, "sign": c.sign,
+                             **{k: getattr(m, k) for k in m.__slots__ if k != "policy"},
+                             "most_robust_by": ", ".join(best)})
+        return pd.DataFrame(rows).set_index(["outcome", "policy"])
 
 
 def run_comparison(case: Case | None, study: Study, *, n: int | None = None,

@@ -9,13 +9,16 @@ beliefs are keyed by the same information-set and action labels as the .efg expo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from qpq.game._spec import GameStructure
 from qpq.model import FirstMove
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"]
 
@@ -165,6 +168,32 @@ class GameSolution:
     def pure_equilibria(self) -> tuple[Equilibrium, ...]:
         """The pure-strategy PBE."""
         return tuple(e for e in self.equilibria if e.pure)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything the solution holds, JSON-ready (the same as :meth:`to_json`)."""
+        return self.to_json()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The equilibria as a table, one row each (pure ones first).
+
+        Columns: the label, whether it is the selected one and pure, China's first move,
+        both players' payoffs (``payoff_China``, ``payoff_Taliban``) and the scalar fields
+        of its outcome (``p_recognised``, ``china_security`` …); the strategies and beliefs
+        are in :meth:`to_dict`.
+        """
+        import pandas as pd
+
+        rows = []
+        for e in self.equilibria:
+            row: dict[str, Any] = {"label": e.label, "selected": e.selected, "pure": e.pure,
+                                   "first_move": e.first_move.label,
+                                   **{f"payoff_{p}": v for p, v in e.payoffs.items()}}
+            row.update({k: v for k, v in e.outcome.items()
+                        if k not in row and isinstance(v, int | float | str)})
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        frame.index.name = "equilibrium"
+        return frame
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document of ``qpq game solve --json``."""

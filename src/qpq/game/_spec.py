@@ -3,7 +3,7 @@
 Players, chance moves, who observes what, the Taliban's types and efforts, China's first
 moves and the signals China sees: everything the solver, the explicit tree, the .efg
 export and the labels need to agree on, with the label conventions of docs/model-game.md
-§2, item 8: players ``China`` and ``Taliban``; Taliban information sets
+§7.2, item 8: players ``China`` and ``Taliban``; Taliban information sets
 ``T|S,H|Engage[no_promise]``; China's final information sets
 ``C|Engage[no_promise],s1,d0,rclose``; China's first move at ``C|first``.
 

@@ -64,6 +64,9 @@ if TYPE_CHECKING:
         taliban_utility,
         un_close_prob,
     )
+    from qpq.model._versions import (
+        MODELS,
+    )
 
 __all__ = [
     "CANONICAL_PARAMETERS",
@@ -73,6 +76,7 @@ __all__ = [
     "FIRST_MOVES",
     "GAME_PARAMETERS",
     "HISTORY_EFFECTS",
+    "MODELS",
     "OUTCOMES",
     "POLICIES",
     "PRESENCE_FLOOR",
@@ -114,6 +118,7 @@ __all__ = [
 # Each name's module is imported on first use (qpq._lazy), so importing the package
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
+    "qpq.model._versions": ("MODELS",),
     "qpq.model._history": ("HISTORY_EFFECTS", "PRESENCE_FLOOR", "HistoryEffect", "apply_history"),
     "qpq.model._outcomes": ("Direction", "Lens", "OUTCOMES", "Outcome", "outcome"),
     "qpq.model._parameters": (

@@ -5,7 +5,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from qpq.bargain import bargain_charts
+from qpq.bargain import bargain_charts, case_issue
+from qpq.case import Case
 from qpq.report._sections import Figure, ReportContext, SectionContent
 from qpq.report._shared import bargaining
 
@@ -16,18 +17,20 @@ REDUCED_DRAWS = 50
 FULL_DRAWS = 200
 
 
-def _forecast_rows(data: dict[str, Any]) -> str:
+def _forecast_rows(data: dict[str, Any], case: Case) -> str:
     rows = []
-    for eum in data["eum"].values():
+    for issue, eum in data["eum"].items():
         f = eum["forecast"]
         s = eum["scholz_compat"]["forecast"]
         rows.append(
-            f"<tr><td>{escape(eum['name'])}</td><td>{f['median']:.1f}</td><td>{f['mean']:.1f}"
+            f"<tr><td>{escape(eum['name'])}</td><td>{f['median']:.1f}</td>"
+            f"<td>{escape(case_issue(case, issue).reading(f['median']))}</td><td>{f['mean']:.1f}"
             f"</td><td>{escape(f['stability'])} (median {f['median_range'][0]:.0f}–"
             f"{f['median_range'][1]:.0f})</td><td>{s['median']:.1f} ({escape(s['stability'])})"
             f"</td><td>{escape(', '.join(eum['movers']))}</td></tr>")
     return ("<table class='data'><thead><tr><th>issue</th><th>forecast (median)</th>"
-            "<th>weighted mean</th><th>stability</th><th>scholz-compat median</th>"
+            "<th>what the median means on the scale</th><th>weighted mean</th><th>stability</th>"
+            "<th>scholz-compat median</th>"
             "<th>who moves</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
@@ -44,7 +47,7 @@ def bargain_section(ctx: ReportContext) -> SectionContent:
         "corrected default, with the scholz-compat variant alongside) forecasts each issue; "
         "the equal-gain exchange model (Stokman & Van Oosten) lets actors trade across the two "
         "issues, which is how recognition-for-crackdown appears here.</p>",
-        _forecast_rows(data),
+        _forecast_rows(data, ctx.case),
     ]
     ex = data.get("exchange")
     if ex:
@@ -59,7 +62,8 @@ def bargain_section(ctx: ReportContext) -> SectionContent:
     parts.append(f"<p class='howto'>{n_assumed} of {len(data['inputs'])} inputs are "
                  "assumptions (uncalibrated); each is listed with its range in the case's "
                  "bargaining.yaml.</p>")
-    first = next(iter(data["eum"].values()))
-    summary = (f"bargaining: {first['name']} forecast {first['forecast']['median']:.1f} "
+    issue, first = next(iter(data["eum"].items()))
+    summary = (f"bargaining: {first['name']} forecast "
+               f"{case_issue(ctx.case, issue).reading(first['forecast']['median'])} "
                f"({first['forecast']['stability']})")
     return SectionContent("".join(parts), figures, summary)

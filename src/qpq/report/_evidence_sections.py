@@ -11,7 +11,7 @@ import pandas as pd
 
 from qpq.case import EvidenceDB, audit, web_href
 from qpq.palette import OKABE_ITO
-from qpq.report._sections import Figure, ReportContext, SectionContent
+from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 
 CHART_FROM_YEAR = 1990
 
@@ -24,10 +24,6 @@ __all__ = [
 ]
 
 
-def _table(headers: list[str], rows: list[list[str]], cls: str = "data") -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _link(item_id: str) -> str:
@@ -54,7 +50,7 @@ def case_in_brief(ctx: ReportContext) -> SectionContent:
         f"<p>{escape(case.meta.summary)}</p>"
         f"<p>Built from <em>{escape(paper.title)}</em> by {escape(paper.author)} "
         f"({paper.year}). {escape(case.meta.attribution)}</p>"
-        + _table(["item", "count"], [[escape(k), str(v)] for k, v in counts.items()])
+        + html_table(["item", "count"], [[escape(k), str(v)] for k, v in counts.items()])
     )
     summary = ", ".join(f"{v} {k}" for k, v in counts.items() if v)
     return SectionContent(html, (), f"evidence: {summary}")
@@ -113,7 +109,7 @@ def timeline_section(ctx: ReportContext) -> SectionContent:
         note=(f"{len(rows) - len(recent)} events before {CHART_FROM_YEAR} are listed in the "
               "table below.") if len(rows) > len(recent) else None,
     )
-    table = _table(
+    table = html_table(
         ["date", "event", "actors", "sources"],
         [[escape(r["date"]),
           f'<span id="item-{escape(r["id"])}">{escape(r["title"])}</span>'
@@ -154,7 +150,7 @@ def parameters_section(ctx: ReportContext) -> SectionContent:
     n_assumed = sum(p.assumption for p in params)
     html = (f"<p>{len(params)} parameters; {n_assumed} are assumptions (their ranges are "
             "explored), the rest cite evidence.</p>"
-            + _table(["name", "meaning", "default", "range", "unit", "evidence"], rows))
+            + html_table(["name", "meaning", "default", "range", "unit", "evidence"], rows))
     return SectionContent(html, (), f"parameters: {len(params)} ({n_assumed} assumptions)")
 
 
@@ -169,7 +165,7 @@ def audit_section(ctx: ReportContext) -> SectionContent:
                                                      for f in report.errors) + "</ul>")
     rows = [[escape(f.detector), escape(f.summary), escape(", ".join(w for w in f.where if w))]
             for f in report.findings]
-    parts.append(_table(["detector", "finding", "where in the paper"], rows))
+    parts.append(html_table(["detector", "finding", "where in the paper"], rows))
     summary = f"audit: {len(report.errors)} errors, {len(report.findings)} findings"
     return SectionContent("".join(parts), (), summary)
 
@@ -181,18 +177,18 @@ def evidence_appendix(ctx: ReportContext) -> SectionContent:
     def anchor(item_id: str) -> str:
         return f'<span id="item-{escape(item_id)}"><code>{escape(item_id)}</code></span>'
 
-    sources = _table(
+    sources = html_table(
         ["id", "source", "footnotes"],
         [[anchor(s.id),
           escape(s.citation)
           + (f' <a href="{escape(href)}" rel="noreferrer">link</a>'
              if (href := web_href(s.best_url)) else ""),
           escape(", ".join(str(n) for n in s.footnotes))] for s in case.sources])
-    quantities = _table(
+    quantities = html_table(
         ["id", "as stated", "value", "sources"],
         [[anchor(q.id), escape(q.as_stated), escape(f"{q.value:g} {q.unit}"),
           ", ".join(_link(s) for s in q.sources)] for q in case.quantities])
-    claims = _table(
+    claims = html_table(
         ["id", "kind", "claim", "evidence"],
         [[anchor(c.id), escape(c.kind.value), escape(c.text),
           ", ".join(_link(e) for e in c.evidence)] for c in case.claims])

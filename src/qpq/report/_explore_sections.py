@@ -32,7 +32,7 @@ from qpq.explore import (
     sobol_chart,
 )
 from qpq.model import UNCALIBRATED
-from qpq.report._sections import Figure, ReportContext, SectionContent
+from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 from qpq.report._shared import (
     DEFAULT_SCENARIO,
     FULL,
@@ -70,10 +70,6 @@ def _size_note(ctx: ReportContext, what: str) -> str:
     return f"<p>{escape(what)}.</p>"
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _model_note(study: Study) -> str:
@@ -112,7 +108,7 @@ def sensitivity_section(ctx: ReportContext) -> SectionContent:
         "parameter explains alone, ST alone and in interactions (± half-widths of 95% "
         f"bootstrap intervals). {verdict}</p>"
         + _size_note(ctx, f"N = {n} base samples, {res.design['experiments']:,} experiments")
-        + _table(["parameter", "S1", "ST"], rows)
+        + html_table(["parameter", "S1", "ST"], rows)
         + _difference_html(res)
         + f"<p class='howto'>{escape(_model_note(study))}</p>")
     # levels and differences (the regret of a pair mostly repeats the difference: a table)
@@ -151,7 +147,7 @@ def _difference_html(res: Any) -> str:
         anchor = f"sensitivity-{base}-{measure}"
         parts.append(
             f"<h4 id='{escape(anchor)}'>What drives {escape(what)}</h4>"
-            + _table(["parameter", "S1", "ST"],
+            + html_table(["parameter", "S1", "ST"],
                      [[f"<code>{escape(k)}</code>", f"{r.S1[k]:.3f} ± {r.S1_conf[k]:.3f}",
                        f"{r.ST[k]:.3f} ± {r.ST_conf[k]:.3f}"] for k in top]))
     return ("<p>The policy question is the <em>difference</em> between policies, per "
@@ -187,7 +183,7 @@ def discovery_section(ctx: ReportContext) -> SectionContent:
         f"density {box.density:.2f} (share of backfire inside; base rate "
         f"{res.prim.base_density:.2f}), {len(box.restricted)} restricted dimensions. A "
         "small quasi-p value says the restriction matters.</p>"
-        + _table(["parameter", "from", "to", "unit", "quasi-p"], rows)
+        + html_table(["parameter", "from", "to", "unit", "quasi-p"], rows)
         + "<p>Second view, a CART tree: its densest leaf is " + rule
         + f" (density {leaf.density:.2f}, {leaf.n_points} experiments); inputs that separate "
         "backfire cases (impurity decrease): "
@@ -236,7 +232,7 @@ def policies_section(ctx: ReportContext) -> SectionContent:
                  f"{_num(m.worst_decile)}", f"{_num(m.max_regret)}", f"{_num(m.mean_regret)}",
                  f"{_num(m.satisficing, '.2f')}"] for m in c.metrics]
         parts.append(f"<h4>{escape(c.outcome)} ({'higher' if c.sign > 0 else 'lower'} is "
-                     f"better)</h4>" + _table(
+                     f"better)</h4>" + html_table(
                          ["policy", "mean", "worst decile", "largest regret", "mean regret",
                           f"share meeting {c.threshold:.3g}"], rows)
                      + "<p>Most robust: " + escape("; ".join(

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from qpq.bargain import case_issue
 from qpq.case import Case
 from qpq.explore import MorrisResult, PrimResult, SobolResult, Study, contrasts, prim
 from qpq.game import solve
@@ -218,22 +219,10 @@ def _stance_of_policies(policies: tuple[str, ...]) -> str:
     return stances.pop() if len(stances) == 1 else "tie: " + " / ".join(sorted(stances))
 
 
-def _nearest_anchor(value: float, anchors: dict[str, str]) -> tuple[float, str]:
-    points = sorted((float(k), v) for k, v in anchors.items())
-    return min(points, key=lambda kv: abs(kv[0] - value))
-
-
-def _anchored(eum: dict[str, Any]) -> tuple[str, float, str]:
+def _anchored(case: Case, issue: str, eum: dict[str, Any]) -> tuple[str, float]:
+    """The forecast median in the scale's words (the issue's own ``reading``)."""
     med = float(eum["forecast"]["median"])
-    anchors = {str(k): str(v) for k, v in eum["anchors"].items()}
-    pts = sorted((float(k), v) for k, v in anchors.items())
-    below = max((p for p in pts if p[0] <= med), default=pts[0])
-    above = min((p for p in pts if p[0] >= med), default=pts[-1])
-    lo, hi = eum["scale"]
-    words = (f"{med:.1f} on a {lo:g}–{hi:g} scale, between {below[0]:g} ({below[1]}) and "
-             f"{above[0]:g} ({above[1]})" if below != above else
-             f"{med:.1f} on a {lo:g}–{hi:g} scale: {below[0]:g} = {below[1]}")
-    return words, med, _nearest_anchor(med, anchors)[1]
+    return case_issue(case, issue).reading(med), med
 
 
 # -- the questions -------------------------------------------------------------------------
@@ -284,12 +273,13 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
     rec = barg["eum"].get("recognition")
     answers = [game, sim, expl]
     if rec is not None:
-        words, med, nearest = _anchored(rec)
+        words, med = _anchored(ctx.case, "recognition", rec)
+        # the nearest of the scale's quarter anchors: < 37.5 contacts at most, > 87.5 de jure
         stance = ("recognise" if med >= 87.5 else "engage" if med >= 37.5 else "boycott")
         answers.append(LensAnswer(
             "bargaining", stance,
-            f"The expected-utility model forecasts recognition at {words} (nearest anchor: "
-            f"{nearest}); a forecast of what the stakeholders settle on, not advice.",
+            f"The expected-utility model forecasts recognition at {words}; a forecast of "
+            "what the stakeholders settle on, not advice.",
             {"recognition_median": med}, "bargaining"))
     # the policy question's own sensitivity: the reference minus the comparison policy
     sens = explore_sensitivity(ctx, study)
@@ -368,11 +358,11 @@ def _backfire_question(ctx: ReportContext, study: Study) -> Question:
     barg = bargaining_data(ctx)
     etim = barg["eum"].get("action_on_etim")
     if etim is not None:
-        words, med, nearest = _anchored(etim)
+        words, med = _anchored(ctx.case, "action_on_etim", etim)
         answers.append(LensAnswer(
             "bargaining", "crackdown forecast" if med >= 62.5 else "no crackdown forecast",
             f"The expected-utility model forecasts the Taliban's action against ETIM/TIP at "
-            f"{words} (nearest anchor: {nearest}).", {"action_on_etim_median": med},
+            f"{words}.", {"action_on_etim_median": med},
             "bargaining"))
     driver, qp = box_driver(disc.prim)
     base = dict(study.base)

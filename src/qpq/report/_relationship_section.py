@@ -23,7 +23,7 @@ from qpq.errors import BadInputError
 from qpq.game import FULL_GAME, Effort, solve_relationship
 from qpq.game.analysis import PropositionResult, PropositionStudy, run_study
 from qpq.model import ParameterRegistry
-from qpq.report._sections import ReportContext, SectionContent
+from qpq.report._sections import ReportContext, SectionContent, html_table
 from qpq.report._shared import SEED, v1_propositions
 
 __all__ = ["V2_DRAWS_FULL", "V2_DRAWS_REDUCED", "relationship_section"]
@@ -54,13 +54,11 @@ def _state_table(doc: dict[str, Any]) -> str:
             f"{body['taliban_value_by_type'][t]:.2f} (P(recognised next) "
             f"{body['p_recognised_next_by_type'][t]:.2f})"
             for t in body["china_value_by_type"])
-        rows.append(f"<tr><td><strong>{escape(name)}</strong></td>"
-                    f"<td>{escape(_probs(body['first_move']))}</td><td>{efforts}</td>"
-                    f"<td><small>{responses}</small></td><td><small>{values}</small></td></tr>")
-    return ("<table class='data'><thead><tr><th>state</th><th>China's first move</th>"
-            "<th>Taliban effort by type</th><th>China's response by signal (s, d, UN report)"
-            "</th><th>value by true type: China / Taliban</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+        rows.append([f"<strong>{escape(name)}</strong>", escape(_probs(body["first_move"])),
+                     efforts, f"<small>{responses}</small>", f"<small>{values}</small>"])
+    return html_table(["state", "China's first move", "Taliban effort by type",
+                       "China's response by signal (s, d, UN report)",
+                       "value by true type: China / Taliban"], rows)
 
 
 def _hold_up(rel: Any) -> str:
@@ -96,16 +94,12 @@ def _comparison(v1: PropositionStudy, v2: PropositionStudy) -> str:
     for r2 in v2.results:
         r1 = next((r for r in v1.results if r.proposition.id == r2.proposition.id), None)
         mixed = r2.defaults_metrics.get("mixed")
-        rows.append(
-            f"<tr><td><strong>{escape(r2.proposition.id)}</strong></td>"
-            f"<td>{escape(r2.proposition.statement)}</td><td>{_verdict(r1)}</td>"
-            f"<td>{_verdict(r2)}</td><td><small>{escape(r2.proposition.definition)}"
-            + (" (mixed strategies at the defaults)" if mixed else "")
-            + "</small></td></tr>")
-    return ("<table class='data'><thead><tr><th>id</th><th>the paper says</th>"
-            f"<th>v1 (one round; {v1.n_draws:,} draws)</th>"
-            f"<th>v2 (relationship; {v2.n_draws:,} draws)</th><th>how v2 reads it</th>"
-            "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        rows.append([f"<strong>{escape(r2.proposition.id)}</strong>",
+                     escape(r2.proposition.statement), _verdict(r1), _verdict(r2),
+                     f"<small>{escape(r2.proposition.definition)}"
+                     + (" (mixed strategies at the defaults)" if mixed else "") + "</small>"])
+    return html_table(["id", "the paper says", f"v1 (one round; {v1.n_draws:,} draws)",
+                       f"v2 (relationship; {v2.n_draws:,} draws)", "how v2 reads it"], rows)
 
 
 def relationship_section(ctx: ReportContext) -> SectionContent:

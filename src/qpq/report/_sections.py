@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,15 @@ __all__ = [
     "Section",
     "SectionContent",
     "default_sections",
+    "html_table",
 ]
+
+
+def html_table(headers: list[str], rows: list[list[str]], cls: str = "data") -> str:
+    """An HTML table: headers are escaped here, cells are trusted (already escaped) HTML."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from qpq.report._sections import Figure, ReportContext, SectionContent
+from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 from qpq.report._shared import dynamic_propositions
 from qpq.sim import (
     SERIES,
@@ -51,10 +51,6 @@ def _date(ctx: ReportContext, key: str, default: dt.date) -> dt.date:
     return dt.date.fromisoformat(str(raw)) if raw else default
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _fmt(x: Any) -> str:
@@ -114,7 +110,7 @@ def backcast_section(ctx: ReportContext) -> SectionContent:
         f"by the as-of date (ABC rejection). Accepted: {cal.accepted.size} of "
         f"{cal.draws * cal.replicates}.{escape(approx)}</p>"
         + _size_note(ctx, cal)
-        + _table(["fact", "target", "status", "match (all)",
+        + html_table(["fact", "target", "status", "match (all)",
                   "match (where every other used fact holds)", "match (accepted)",
                   "accepted median [90%]"], _backcast_rows(cal))
         + "<p>Taliban type among accepted scenarios: "
@@ -166,7 +162,7 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
         f"{escape(', '.join(cal.used_facts) or 'none')}) carried on to "
         f"{escape(until.isoformat())} under China's policies; {sizes['n']} scenarios each, "
         "resampled from the accepted histories.</p>" + _size_note(ctx, cal)
-        + _table(["event", "equilibrium", "kind", "calibration", "other policies"], rows))
+        + html_table(["event", "equilibrium", "kind", "calibration", "other policies"], rows))
     figs = [Figure("sim-forecast-events", "Forecast events",
                    "Probabilities and expected shares under the equilibrium policy; colour "
                    "says whether any fact used in the calibration bears on the event.",
@@ -190,7 +186,7 @@ def propositions_section(ctx: ReportContext) -> SectionContent:
              escape(r.falsification), "as required" if r.falsification_holds else "FAILS"]
             for r in results]
     html = (("<p><strong>Reduced run</strong>: " + str(n) + " scenarios per run.</p>")
-            if ctx.reduced else "") + _table(
+            if ctx.reduced else "") + html_table(
         ["", "proposition", "kind", "measure", "effect (CRN)", "at defaults",
          "falsification", "counterpart"], rows)
     held = sum(r.holds for r in results)

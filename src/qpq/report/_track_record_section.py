@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from qpq.palette import OKABE_ITO
-from qpq.report._sections import Figure, ReportContext, SectionContent
+from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 from qpq.sim import BacktestResult, BacktestSpec, backtest
 
 __all__ = ["RELIABILITY_BINS", "reliability_frame", "track_record_section"]
@@ -137,10 +137,9 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
         cells = (escape(r["event"]), r["score"], str(r["origins"]),
                  _fmt(sc["model"]), _fmt(sc["climatology"]), _fmt(sc["persistence"]),
                  _fmt(r["skill_vs_climatology"], True), _fmt(r["skill_vs_persistence"], True))
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th>{h}</th>" for h in (
-        "event", "score", "origins", "model", "climatology", "persistence",
-        "skill vs climatology", "skill vs persistence"))
+        rows.append(list(cells))
+    table = html_table(["event", "score", "origins", "model", "climatology", "persistence",
+                        "skill vs climatology", "skill vs persistence"], rows)
     size = (f"{spec.draws} parameter draws × {spec.replicates} scenarios per origin, "
             f"{spec.n:,} forecast scenarios")
     note = (f"<p><strong>Reduced run</strong> (make run): {size}; numbers are noisy.</p>"
@@ -154,8 +153,7 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
         "persistence (the last window). Skill = 1 − score / baseline score: below 0 the "
         "model does worse than the baseline. Results are reported as they come "
         "(docs/model-dynamics.md §11).</p>" + note
-        + f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}'
-        "</tbody></table>")
+        + table)
     figs = [Figure("track-record-reliability", "Reliability of the binary forecasts",
                    "Each point pools the forecasts in one probability bin: its mean forecast "
                    "against how often the event happened; calibrated forecasts lie on the "

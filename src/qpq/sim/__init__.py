@@ -85,6 +85,7 @@ if TYPE_CHECKING:
         resolve_policy,
     )
     from qpq.sim._policy_runs import (
+        PolicyRuns,
         RunRequest,
         run_policies,
     )
@@ -142,6 +143,7 @@ __all__ = [
     "Override",
     "ParameterPool",
     "Particles",
+    "PolicyRuns",
     "RecordCalibration",
     "Regime",
     "RelationshipTable",
@@ -219,7 +221,7 @@ _EXPORTS = {
     "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table"),
     "qpq.sim._parquet": ("write_parquet",),
     "qpq.sim._policies": ("SimPolicy", "moves_for", "relationship_moves", "resolve_policy"),
-    "qpq.sim._policy_runs": ("RunRequest", "run_policies"),
+    "qpq.sim._policy_runs": ("PolicyRuns", "RunRequest", "run_policies"),
     "qpq.sim._pools": (
         "ParameterPool", "SIM_PARAMETERS", "default_pool", "sample_pool", "sim_registry",
     ),

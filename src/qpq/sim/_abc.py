@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -62,13 +63,14 @@ from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
+from qpq.model import MODELS
 from qpq.sim._calibration import (
     CalibrationResult,
     FactReport,
     ParameterReport,
     history_end,
 )
-from qpq.sim._engine import Particles, RunSpec, simulate
+from qpq.sim._engine import Particles, RunSpec, WindowStat, simulate
 from qpq.sim._facts import evaluate, fact_stats, pass_matrix
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._pools import NOT_SAMPLED, SIM_PARAMETERS, ParameterPool, sample_pool, sim_registry
@@ -178,7 +180,7 @@ class AbcSettings:
         if self.nuisance not in ("prior", "defaults"):
             raise BadInputError(f"calibration setting nuisance must be prior or defaults, not "
                                 f"{self.nuisance!r}")
-        if self.model not in ("v1", "v2"):
+        if self.model not in MODELS:
             raise BadInputError(f"unknown model {self.model!r}; known: v1, v2")
         for name in ("population", "generations", "max_simulations", "game_points",
                      "grid_size", "ppc_draws"):
@@ -402,6 +404,11 @@ class _Forward:
     targeted: tuple[str, ...]
     marginalise: bool = True
 
+    @functools.cached_property
+    def windows(self) -> tuple[WindowStat, ...]:
+        # built once per forward model, not once per simulated history
+        return self.record.windows()
+
     def point(self, theta: Mapping[str, float], rng: np.random.Generator
               ) -> tuple[dict[str, float], int, dict[str, float], int]:
         seed = int(rng.integers(2**31 - 1))
@@ -422,7 +429,7 @@ class _Forward:
         pool = ParameterPool({k: np.array([v]) for k, v in point.items()}, "calibration")
         spec = RunSpec(timeline=self.timeline, pool=pool,
                        table=self.table.take(np.array([g])), policy="equilibrium", n=1,
-                       seed=seed, stats=self.record.windows())
+                       seed=seed, stats=self.windows)
         sim = simulate(spec)
         return {k: float(v[0]) for k, v in sim.stats.items()}
 
@@ -823,13 +830,6 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         tmp.write_bytes(pickle.dumps(result))
         tmp.replace(path)
     return result
-
-
-def with_settings(settings: AbcSettings, **changes: Any) -> AbcSettings:
-    """``settings`` with ``changes`` (checked)."""
-    out = replace(settings, **changes)
-    out.check()
-    return out
 
 
 def record_calibrator(settings: AbcSettings | None = None, *, seed: int = 0,

@@ -10,9 +10,10 @@ binary events; CRPS (the ranked probability score over unit categories), 50%/90%
 coverage and the PIT for counts and bands. Skill scores against each baseline are given per
 event and pooled over the events of a kind.
 
-The calibration is a parameter, :data:`Calibrator`: today :func:`qpq.sim.calibrate` (ABC
-rejection on the stylised facts); a calibration on the whole record plugs in with the same
-signature. Nothing here is tuned on the scores: they are reported as they come.
+The calibration is a parameter, :data:`Calibrator`: by default :func:`qpq.sim.calibrate`
+(ABC rejection on the stylised facts); the calibration on the whole record plugs in with the
+same signature (:func:`qpq.sim.record_calibrator`). Nothing here is tuned on the scores:
+they are reported as they come.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
+from qpq.model import MODELS
 from qpq.sim._calibration import CalibrationResult, calibrate
 from qpq.sim._forecast import ForecastResult, check_window, forecast
 from qpq.sim._record_events import RECORD_EVENTS, RecordEvent, add_months, baselines, outcome
@@ -87,7 +89,7 @@ class BacktestSpec:
         if self.horizon_months < 3 or self.horizon_months % 3:
             raise BadInputError(f"--horizon must be a positive number of quarters (3m, 6m, "
                                 f"12m, ...), got {self.horizon_months}m")
-        if self.model not in ("v1", "v2"):
+        if self.model not in MODELS:
             raise BadInputError(f"--model: unknown model {self.model!r}; known: v1, v2")
         stop = case.run.forecast_as_of
         for origin in self.origins:

@@ -17,7 +17,8 @@ Order of events within a quarter (the step function :meth:`Dynamics.step`):
    defection d with :func:`qpq.model.defection_prob` once ISKP exists; a UN report every
    ``un_report_period`` quarters while the Taliban govern, "close" with
    :func:`qpq.model.un_close_prob`.
-5. **Attacks**: Poisson counts from the stocks at the start of the quarter.
+5. **Attacks**: counts from the stocks at the start of the quarter — Poisson in v1,
+   negative binomial in model v2 (the rate mixed by a gamma draw of mean 1).
 6. **Flows** between the militant stocks, driven by the realised signals (conserving
    militants; only recruitment adds).
 7. **Observation and belief**: China updates its belief over the four types by Bayes'
@@ -28,7 +29,9 @@ Order of events within a quarter (the step function :meth:`Dynamics.step`):
 9. ISKP strength and Taliban control evolve.
 
 Random numbers: :data:`qpq.sim._rng.N_UNIFORMS` uniforms per scenario per quarter from the
-block streams, turned into Bernoulli and Poisson draws by inversion.
+block streams, turned into Bernoulli and Poisson draws by inversion; model v2 draws its
+mixed choices and its attacks' gamma multipliers from a stream of its own
+(``N_CHOICE_UNIFORMS`` per scenario and quarter), so v1's draws are unchanged.
 """
 
 from __future__ import annotations

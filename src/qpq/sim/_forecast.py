@@ -1,7 +1,9 @@
 """As-of forecasts: the calibrated ensemble carried on from the as-of date.
 
 :func:`forecast` takes a :class:`~qpq.sim._calibration.CalibrationResult` (particles at the
-as-of date), resamples ``n`` scenarios from its particles (each block from its own
+as-of date), keeps the particles that agree with what the record knows then
+(:func:`known_state`: no history in which China had already recognised the Taliban),
+resamples ``n`` scenarios from them (each block from its own
 resampling stream), and runs them from the first quarter after the history to the quarter
 containing ``until`` under a policy, with the history the as-of view knows (phases still
 running go on; later events are unknown). Over that window it reports the events of
@@ -15,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +34,9 @@ from qpq.sim._rng import Purpose
 from qpq.sim._tables import select_regimes, table_for
 from qpq.sim._timeline import LATEST, build_timeline, quarter_end, quarter_of
 from qpq.stats import median_interval
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "EVENTS",
@@ -120,6 +125,35 @@ class ForecastResult:
         return {"as_of": self.as_of.isoformat(), "until": self.until.isoformat(),
                 "policy": self.policy, "n": self.n, "seed": self.seed,
                 "events": self.events, "calibration": self.calibration}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The forecast, JSON-ready (the same as :meth:`to_json`)."""
+        return self.to_json()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The events as a table, one row each.
+
+        Columns: every value an event has (``probability``, ``expected``, ``median`` …;
+        empty where an event has none), its kind, unit and calibration label. An interval
+        ``[low, high]`` becomes two columns, ``NAME_low`` and ``NAME_high``; the facts a
+        calibrated event rests on are joined by commas.
+        """
+        import pandas as pd
+
+        rows: dict[str, dict[str, Any]] = {}
+        for name, event in self.events.items():
+            row: dict[str, Any] = {}
+            for key, value in event.items():
+                if key == "facts":
+                    row[key] = ", ".join(value)
+                elif isinstance(value, list | tuple):
+                    row[f"{key}_low"], row[f"{key}_high"] = value
+                else:
+                    row[key] = value
+            rows[name] = row
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "event"
+        return frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +311,9 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
     BadInputError
         For an unknown policy, ``until`` not after the as-of date, or beyond the last date
         a run may reach.
+    QpqError
+        When no calibrated history agrees with the record's state at the as-of date
+        (:func:`known_state`).
     """
     as_of = calibration.as_of
     check_window(as_of, until, policy, n, start=case.run.start)

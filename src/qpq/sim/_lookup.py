@@ -54,7 +54,6 @@ ALL_MOVES: tuple[int, ...] = tuple(range(len(FIRST_MOVES)))
 """Indices of every first move (into :data:`qpq.model._policies.FIRST_MOVES`)."""
 
 N_TYPES = len(FULL_GAME.types)
-N_EFFORTS = FULL_GAME.n_efforts
 N_SIGNALS = len(FULL_GAME.signals)
 N_REPORT_FREE = len(FULL_GAME.report_free_signals)
 

@@ -14,11 +14,15 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from qpq.case import Case
 from qpq.errors import BadInputError
 from qpq.game import ALL_EFFORTS, EFFORTS
-from qpq.sim._engine import RunSpec, SimResult, WindowStat, simulate
+from qpq.model import MODELS
+from qpq.sim._engine import SERIES, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import policy_names, resolve_policy
 from qpq.sim._pools import ParameterPool, default_pool, sample_pool, sim_registry
@@ -26,10 +30,10 @@ from qpq.sim._relationship_table import RelationshipTable
 from qpq.sim._tables import relationship_tables, table_for
 from qpq.sim._timeline import EARLIEST, LATEST, build_timeline, quarter_of
 
-__all__ = ["MODELS", "RunRequest", "run_policies", "summary_stats"]
+if TYPE_CHECKING:
+    import pandas as pd
 
-MODELS = ("v1", "v2")
-"""The simulator's models: v1's one-round game each quarter, v2's repeated relationship."""
+__all__ = ["PolicyRuns", "RunRequest", "run_policies", "summary_stats"]
 
 
 @dataclass(frozen=True)
@@ -185,3 +189,72 @@ def run_policies(case: Case, request: RunRequest,
         results[name] = res
     return pool, results
 
+
+
+@dataclass(frozen=True)
+class PolicyRuns:
+    """The runs of :func:`run_policies` with the request behind them, and their summary.
+
+    Attributes
+    ----------
+    request
+        The request, its dates resolved (:meth:`RunRequest.for_case`).
+    pool
+        The parameter pool every policy ran on.
+    results
+        ``policy -> SimResult``, in the request's order.
+    """
+
+    request: RunRequest
+    pool: ParameterPool
+    results: Mapping[str, SimResult]
+
+    def summary(self) -> dict[str, dict[str, float | None]]:
+        """``policy -> statistic -> mean over the scenarios`` (``None`` where none is finite).
+
+        The statistics of :func:`summary_stats` over the summary window, and
+        ``recognised_ever``: the share of scenarios with a recognition in the window.
+        ``recognition_time`` counts quarters from the window's first quarter to the first
+        quarter recognised (NaN where none is), so its mean is over the scenarios that
+        recognised.
+        """
+        out: dict[str, dict[str, float | None]] = {}
+        for name, res in self.results.items():
+            row: dict[str, float | None] = {
+                k: float(np.nanmean(v)) if np.isfinite(v).any() else None
+                for k, v in res.stats.items()}
+            row["recognised_ever"] = float(np.isfinite(res.stats["recognition_time"]).mean())
+            out[name] = row
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run's settings and :meth:`summary` (the core of ``qpq sim run --json``)."""
+        start, until, window = self.request.dates()
+        return {"n": self.request.n, "seed": self.request.seed, "start": start.isoformat(),
+                "until": until.isoformat(), "window_start": window.isoformat(),
+                "parameters": self.pool.origin, "draws": self.request.draws,
+                "model": self.request.model, "policies": self.summary()}
+
+    def to_frame(self) -> pd.DataFrame:
+        """:meth:`summary` as a table: one row per policy, one column per statistic."""
+        import pandas as pd
+
+        frame = pd.DataFrame.from_dict(self.summary(), orient="index", dtype=float)
+        frame.index.name = "policy"
+        return frame
+
+    def series(self, variable: str) -> pd.DataFrame:
+        """Ensemble means of one series (:data:`qpq.sim.SERIES`) by quarter.
+
+        One column per policy; the index holds the quarter labels (``2021Q3``).
+        """
+        import pandas as pd
+
+        if variable not in SERIES:
+            raise BadInputError(f"unknown series {variable!r}; known: {', '.join(SERIES)}")
+        j = SERIES.index(variable)
+        first = next(iter(self.results.values()))
+        frame = pd.DataFrame({name: res.mean_series[:, j] for name, res in self.results.items()},
+                             index=pd.Index(first.spec.timeline.labels(), name="quarter"))
+        frame.columns.name = "policy"
+        return frame

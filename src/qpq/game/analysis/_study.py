@@ -31,7 +31,7 @@ from qpq.game._solver import solve
 from qpq.game._spec import DEFAULT_READINGS, FULL_GAME, Readings
 from qpq.game.analysis._draws import AssumptionSample, sample_assumptions
 from qpq.game.analysis._measures import Measured, evaluate
-from qpq.game.analysis._pbe_predicates import judge
+from qpq.game.analysis._pbe_predicates import INDEPENDENT, NOT_PER_PBE, judge
 from qpq.game.analysis._propositions import PROPOSITIONS, PROPOSITIONS_V2, Kind, Proposition
 from qpq.game.analysis._v2_measures import V2Evaluator
 from qpq.game.analysis._verdicts import (
@@ -46,14 +46,13 @@ from qpq.game.analysis._verdicts import (
     pbe_verdict,
     small_share,
 )
-from qpq.model import ParameterRegistry
+from qpq.model import MODELS, ParameterRegistry
 
-__all__ = ["MODELS", "REGION_GRID", "V2_FLIP_GRID", "V2_FLIP_STEP", "PropositionResult",
+__all__ = ["REGION_GRID", "V2_FLIP_GRID", "V2_FLIP_STEP", "PropositionResult",
            "PropositionStudy", "run_study", "wilson_interval"]
 
 REGION_GRID = 40
 """Points of a test region (P6s) at which the verdict at the defaults is computed."""
-MODELS = ("v1", "v2")
 """The models a study measures: v1's one-round game, v2's repeated relationship."""
 V2_FLIP_GRID = 9
 """v2: points of the grid that locates a flip (v1: 17; a traced point costs about a second
@@ -419,9 +418,9 @@ def _judge_v2(p: Proposition, holds: bool | None, metrics: Mapping[str, float]
     others, so "some" and "every" are judged over that one (``n_pbe`` = 1); the
     propositions that do not depend on the equilibrium say so, and P5p holds it fixed.
     """
-    if p.id == "P5p":
+    if p.id in NOT_PER_PBE:
         return None
-    if p.id in ("P3", "P5m"):
+    if p.id in INDEPENDENT:
         return PbeVerdict.of_payoffs(holds)
     value = float(metrics.get("china_value", float("nan")))
     return pbe_verdict([0], 0, lambda _: value, lambda _: holds)

@@ -17,13 +17,13 @@ Selection and labels are the spec's (:data:`qpq.game._labels.SELECTION_RULE`); t
 search is not run in sweeps, so points without a pure PBE are marked "no pure PBE".
 
 ``model="v2"`` sweeps model v2's repeated relationship instead
-(:func:`qpq.game.solve_relationship`, docs/model-game.md §11), point by point exactly as
-that function solves it (each point's answer does not depend on the others in its chunk).
-Its label says, per state, China's moves and the Taliban's efforts and how the strategies
-were found (:func:`relationship_labels`); the regret of each point (≈ 0 unless mixed),
-China's value of the relationship and how the strategies were found come beside it. v2
-does not enumerate several equilibria or China's ties, so ``multiple`` and ``tie`` are
-false there (and ``null`` in the JSON).
+(:func:`qpq.game.solve_relationship`, docs/model-game.md §7.5; its diagrams §8.1), point by
+point exactly as that function solves it (each point's answer does not depend on the others
+in its chunk). Its label says, per state, China's moves and the Taliban's efforts and how
+the strategies were found (:func:`relationship_labels`); the regret of each point (≈ 0
+unless mixed), China's value of the relationship and how the strategies were found come
+beside it. v2 does not enumerate several equilibria or China's ties, so ``multiple`` and
+``tie`` are false there (and ``null`` in the JSON).
 """
 
 from __future__ import annotations
@@ -47,14 +47,13 @@ from qpq.game._payoffs import type_prior
 from qpq.game._relationship import METHOD as RELATIONSHIP_METHOD
 from qpq.game._relationship import solve_relationship
 from qpq.game._spec import FULL_GAME
-from qpq.model import FINAL_ACTIONS, FIRST_MOVES, GAME_PARAMETERS, ParameterRegistry
+from qpq.model import FINAL_ACTIONS, FIRST_MOVES, GAME_PARAMETERS, MODELS, ParameterRegistry
 from qpq.palette import OKABE_ITO
 from qpq.parallel import executor_for, map_ordered
 
 __all__ = [
     "FOUND_BY",
     "LABEL_COLOURS",
-    "MODELS",
     "NO_PURE",
     "NO_PURE_NAME",
     "OUTSIDE",
@@ -97,7 +96,6 @@ OUTSIDE_COLOUR = "#FFFFFF"
 
 MAX_POINTS = 1_000_000
 
-MODELS = ("v1", "v2")
 """The games a sweep can solve: v1's one-round game, v2's repeated relationship."""
 
 FOUND_BY = ("pure", "traced, pure", "mixed", "no fixed point (not traced)")

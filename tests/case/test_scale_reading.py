@@ -1,0 +1,26 @@
+"""A bargaining position read on its issue's scale (BargainingIssue.reading)."""
+
+from qpq.case import BargainingIssue
+
+ISSUE = BargainingIssue(id="rec", name="Recognition", description="d", scale_min=0,
+                        scale_max=100, anchors={"0": "no contact", "50": "de facto",
+                                                "100": "de jure"})
+
+
+def test_between_two_anchors_names_both() -> None:
+    text = ISSUE.reading(43.93)
+    assert text.startswith("43.9 on 0–100")
+    assert "between 0 (no contact) and 50 (de facto)" in text
+
+
+def test_on_an_anchor_names_it_alone() -> None:
+    assert ISSUE.reading(50.2) == "50.2 on 0–100: de facto (50)"
+
+
+def test_beyond_the_outer_anchors_and_no_anchors() -> None:
+    edge = BargainingIssue(id="x", name="x", description="d", anchors={"20": "low",
+                                                                         "80": "high"})
+    assert edge.reading(90) == "90.0 on 0–100, above 80 (high)"
+    assert edge.reading(5) == "5.0 on 0–100, below 20 (low)"
+    bare = BargainingIssue(id="y", name="y", description="d")
+    assert bare.reading(12) == "12.0 on 0–100 (the scale has no anchors)"

@@ -117,6 +117,28 @@ class SensitivityStudy:
             doc["measures"] = dict(MEASURES)
         return doc
 
+    def to_dict(self) -> dict[str, Any]:
+        """The study, JSON-ready (the same as :meth:`to_json`)."""
+        return self.to_json()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The indices as a table, one row per (outcome, uncertain parameter).
+
+        Sobol': ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (first- and total-order indices
+        and the half-widths of their bootstrap intervals); Morris: ``mu``, ``mu_star``,
+        ``sigma``, ``mu_star_conf``.
+        """
+        import pandas as pd
+
+        rows = []
+        for r in self.results:
+            columns = (("S1", "S1_conf", "ST", "ST_conf") if isinstance(r, SobolResult)
+                       else ("mu", "mu_star", "sigma", "mu_star_conf"))
+            for name in r.names:
+                rows.append({"outcome": r.outcome, "parameter": name,
+                             **{c: getattr(r, c)[name] for c in columns}})
+        return pd.DataFrame(rows).set_index(["outcome", "parameter"])
+
 
 MEASURES: Mapping[str, str] = {
     "level": "NAME: the outcome under the policy",
@@ -143,28 +165,6 @@ def contrasts(study: Study, ev: Evaluation | Mapping[str, Mapping[str, FloatArra
     diff = y - ref
     regret = np.maximum(0.0, -sign * diff) if sign else np.abs(diff)
     return {"difference": diff, "regret": regret}
-
-    def to_dict(self) -> dict[str, Any]:
-        """The study, JSON-ready (the same as :meth:`to_json`)."""
-        return self.to_json()
-
-    def to_frame(self) -> pd.DataFrame:
-        """The indices as a table, one row per (outcome, uncertain parameter).
-
-        Sobol': ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (first- and total-order indices
-        and the half-widths of their bootstrap intervals); Morris: ``mu``, ``mu_star``,
-        ``sigma``, ``mu_star_conf``.
-        """
-        import pandas as pd
-
-        rows = []
-        for r in self.results:
-            columns = (("S1", "S1_conf", "ST", "ST_conf") if isinstance(r, SobolResult)
-                       else ("mu", "mu_star", "sigma", "mu_star_conf"))
-            for name in r.names:
-                rows.append({"outcome": r.outcome, "parameter": name,
-                             **{c: getattr(r, c)[name] for c in columns}})
-        return pd.DataFrame(rows).set_index(["outcome", "parameter"])
 
 
 def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morris"] = "sobol",

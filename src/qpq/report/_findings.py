@@ -214,8 +214,10 @@ def _stance_of_move(move: str) -> str:
 
 
 def _stance_of_policies(policies: tuple[str, ...]) -> str:
-    stances = {_stance_of_move(p) if not p.startswith(("conditional", "plan_b", "equilibrium"))
-               else "engage" for p in policies}
+    # conditional and plan B engage first; "equilibrium" is China's best response, any move
+    stances = {"equilibrium play" if p == "equilibrium" else
+               "engage" if p.startswith(("conditional", "plan_b")) else _stance_of_move(p)
+               for p in policies}
     return stances.pop() if len(stances) == 1 else "tie: " + " / ".join(sorted(stances))
 
 
@@ -479,8 +481,3 @@ def findings_section(ctx: ReportContext) -> SectionContent:
     summary = ("findings: " + "; ".join(f"{a.lens} {a.stance}" for a in pol.answers)
                + (f"; decisive: {dec}" if dec else "; the lenses agree"))
     return SectionContent("".join(parts), (), summary)
-
-
-def findings_rows(f: Findings) -> list[tuple[str, str, str, str]]:
-    """(question, lens, stance, answer) rows for a terminal table."""
-    return [(q.text, a.lens, a.stance, a.answer) for q in f.questions for a in q.answers]

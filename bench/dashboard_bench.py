@@ -1,8 +1,9 @@
 """Dashboard: redraw time after a control change at the default ensemble (2,000 scenarios).
 
 Goal (issue 9): at most 0.5 s on 2 cores. What is timed is what the app does on a rerun
-(src/qpq/dashboard/app.py): ``compute_view`` (validate the point, solve the game with China
-free and under the policy's first move, the 21 × 21 phase grid, the what-if ensemble of
+(src/qpq/dashboard/_app.py): ``compute_view`` (validate the point, solve the game with China
+free and under the policy's first move, each with the bounded mixed search as ``qpq game
+solve`` runs it, the 21 × 21 phase grid, the what-if ensemble of
 2,000 scenarios 1996-2030) plus ``view_charts`` and each chart's ``to_dict()`` (the Vega-Lite
 JSON Streamlit sends), with the app's caching reproduced by ``functools.lru_cache`` and warm
 for whatever the change does not touch. Each timed change is to a value not seen before, so
@@ -114,7 +115,8 @@ def run() -> list[dict[str, Any]]:
     out = [
         _entry("dashboard redraw: non-axis slider (game + 21x21 grid + ensemble)",
                _timed_changes(ctx, worst),
-               "prior_sincere changed: compute_view (game free and committed, phase grid "
+               "prior_sincere changed: compute_view (game free and committed, with the mixed "
+               "search; phase grid "
                "441 points via solve_ensemble, what-if ensemble 2,000 scenarios 1996-2030) + "
                "both charts to Vega-Lite JSON; one process."),
         _entry("dashboard redraw: axis slider (grid cached)", _timed_changes(ctx, axis),

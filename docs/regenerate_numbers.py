@@ -24,9 +24,18 @@ gives now (a test runs it on the quick blocks). Blocks:
   draws, seed 2024; several minutes);
 * ``backcast-v2`` — docs/model-dynamics.md §7.8: the backcast from 1996 as of 2025-12-31 with
   v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes);
+* ``record-calibration`` — docs/model-dynamics.md §7.11: the calibration on the record as
+  of 2024-06-30 (rejection ABC, 50,000 histories, 500 accepted, 2 game points, belief grid
+  8, seed 0), marginalised and conditional on the defaults; labels and checks (a few
+  minutes);
+* ``record-calibration-why`` — docs/model-dynamics.md §7.11: the history's own noise in the
+  record's deviance, the model's ISKP and ETIM/TIP stocks against the estimates, and the
+  synthetic attack-rate recovery (about a minute);
 * ``backtest-v1`` — docs/model-dynamics.md §11: the default rolling-origin backtest (17
   origins, model v1, the command's default sizes; a few minutes): scores per event, skill
-  against climatology and persistence, 90% coverage.
+  against climatology and persistence, 90% coverage; the same run rewrites the packaged
+  skill table src/qpq/sim/backtest_skill.json (dated) that ``qpq sim forecast`` quotes per
+  event (not in ``--check`` mode).
 * ``explore-difference`` — docs/model-explore.md §9: Sobol' indices of the deal minus
   boycott (``run_sensitivity(compare_to="boycott")`` on the built-in scenario, N = 64 base
   samples as in ``make run``'s report and ``qpq findings``; under a minute).
@@ -34,6 +43,8 @@ gives now (a test runs it on the quick blocks). Blocks:
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import sys
 import textwrap
@@ -44,6 +55,10 @@ from typing import Any
 import numpy as np
 
 DOCS = Path(__file__).parent
+SKILL_PATH = DOCS.parent / "src" / "qpq" / "sim" / "backtest_skill.json"
+"""The packaged backtest skill table (qpq.sim._forecast.SKILL_FILE), written by backtest-v1."""
+CHECK = False
+"""Set by run(): in --check mode nothing is written, the packaged skill table included."""
 
 
 def _pct(x: float) -> str:
@@ -331,6 +346,10 @@ def backtest_v1() -> str:
     from qpq.sim import backtest
 
     result = backtest(load_case())
+    if not CHECK:
+        # the same run gives the packaged skill table that `qpq sim forecast` quotes per event
+        SKILL_PATH.write_text(json.dumps(result.skill_document(dt.date.today()), indent=1)
+                              + "\n")
 
     def f(x: float | None, signed: bool = False) -> str:
         return "—" if x is None else (f"{x:+.2f}" if signed else f"{x:.3g}")
@@ -378,6 +397,112 @@ def explore_difference() -> str:
                       "", *rows])
 
 
+def record_calibration() -> str:
+    """docs/model-dynamics.md §7.11: the calibration on the record as of 2024-06-30."""
+    import dataclasses
+
+    from qpq.case import load_case
+    from qpq.sim import AbcSettings, calibrate_record
+
+    case = load_case()
+    base = AbcSettings(population=500, max_simulations=50_000, game_points=2, grid_size=8,
+                       ppc_draws=100)
+    runs = {nuisance: calibrate_record(case, dt.date(2024, 6, 30), rng=np.random.default_rng(0),
+                                       settings=dataclasses.replace(base, nuisance=nuisance))
+            for nuisance in ("prior", "defaults")}
+    main, cond = runs["prior"], runs["defaults"]
+    held = {p.name: p for p in cond.parameters}    # the conditional run reports no others
+    shown = [p.name for p in main.parameters
+             if p.role == "targeted" or p.label != "assumption-driven"
+             or (p.name in held and held[p.name].label != "assumption-driven")]
+
+    def cell(p: Any) -> str:
+        if p is None:
+            return "held at its default"
+        by = f" ({', '.join(p.by)})" if p.by else ""
+        return f"{p.relative_ratio:.2f} {p.label}{by}"
+
+    rows = [f"Rejection ABC, {main.simulations:,} prior histories from 1996, the "
+            f"{main.weights.size} nearest accepted (effective sample size {main.ess:.0f}; "
+            f"tolerance: deviance {main.populations[-1]['epsilon']:.1f}); 2 game points, "
+            "belief grid 8, seed 0. Conditional: the same with every untargeted parameter "
+            f"at its default (tolerance {cond.populations[-1]['epsilon']:.1f}).", "",
+            "| parameter | role | prior 90% | posterior 90% | relative ratio, label (by) | "
+            "conditional: relative ratio, label (by) |", "|---|---|---|---|---|---|"]
+    for name in shown:
+        p, c = main.parameter(name), held.get(name)
+        rows.append(f"| {name} | {p.role} | {p.prior_90[0]:.3g}-{p.prior_90[1]:.3g} | "
+                    f"{p.posterior_90[0]:.3g}-{p.posterior_90[1]:.3g} | {cell(p)} | "
+                    f"{cell(c)} |")
+    misses = [c for c in main.checks if not c["inside_90"]]
+    rows += ["", f"Posterior predictive checks: {len(main.checks) - len(misses)} of "
+             f"{len(main.checks)} observations inside the predictive 90% interval; outside: "
+             + ("; ".join(f"{c['family']} {c['observation']} (observed {c['observed']}, "
+                          f"predictive {c['predictive_90'][0]:.3g}-{c['predictive_90'][1]:.3g})"
+                          for c in misses) or "none") + "."]
+    return "\n".join(rows)
+
+
+def record_calibration_why() -> str:
+    """docs/model-dynamics.md §7.11: why the record constrains so little (three measurements)."""
+    from qpq.case import case_as_of, load_case
+    from qpq.sim import AbcSettings, calibrate_record, synthetic_record
+
+    # the calibration's forward model, to look inside one history's likelihood (a diagnosis
+    # of the calibration module by its owner; nothing else reads it)
+    from qpq.sim._abc import GAME_FREE, TARGETED, _prepare
+    from qpq.sim._record import ASSUMPTIONS, deviance, stock_values
+
+    case = load_case()
+    as_of = dt.date(2024, 6, 30)
+    settings = AbcSettings(game_points=2, grid_size=8)
+    fw = _prepare(case, case_as_of(case, as_of), as_of, settings, None)
+    rng = np.random.default_rng(0)
+    n = 2000
+    games = np.zeros(n, dtype=np.int64)
+    rows = [f"{n:,} histories from 1996 to the as-of date, one game point, the observation "
+            "models' assumptions at the middle of their ranges:", "",
+            "| parameters | sd of the attacks' deviance | sd of the estimates' deviance |",
+            "|---|---|---|"]
+    defaults = fw.registry.point({})
+    at_default = {k: np.full(n, float(defaults[k])) for k in defaults}
+    drawn, _, _ = fw.prior_draws(n, 1, rng)
+    mixed = {**drawn, **{k: at_default[k] for k in TARGETED}}
+    for what, values in (("every parameter at its default", at_default),
+                         ("targeted at their defaults, the rest drawn from the prior", mixed)):
+        # one game point for all, the assumptions at the middle of their ranges
+        values = {k: (v if k in GAME_FREE else np.full(n, float(fw.game_pool.values[k][0])))
+                  for k, v in values.items()}
+        assumed = {a.name: np.full(n, 0.5 * (a.low + a.high)) for a in ASSUMPTIONS}
+        stats = fw.run_many(values, games, 7)
+        dev = deviance(fw.record, stats, assumed, values["attack_dispersion"])
+        rows.append(f"| {what} | {dev['attacks'].std():.1f} | {dev['estimates'].std():.1f} |")
+    values, games2, assumed = fw.prior_draws(4000, 2, rng)
+    stats = fw.run_many(values, games2, 9)
+    rows += ["", "| estimate | stock | record | model over the prior: median (5-95%) |",
+             "|---|---|---|---|"]
+    for e in fw.record.estimates:
+        x = stock_values(fw.record, stats, e, assumed["iskp_full_strength"])
+        lo, med, hi = np.percentile(x, [5, 50, 95])
+        rows.append(f"| {e.id} | {e.stock} | {e.low:,.0f}-{e.high:,.0f} | {med:,.0f} "
+                    f"({lo:,.0f}-{hi:,.0f}) |")
+    rows += ["", "| synthetic: attack rate 1.6 the only unknown, counts from | attacks drawn | "
+             "posterior 90% | relative ratio, label |", "|---|---|---|---|"]
+    for start in (1996, 2004, 2014):
+        s = AbcSettings(population=40, max_simulations=1000, game_points=1, grid_size=4,
+                        start=dt.date(start, 1, 1), ppc_draws=4, attribution=False,
+                        targeted=("attack_rate",), nuisance="defaults")
+        rec = synthetic_record(case, as_of, {"attack_rate": 1.6},
+                               rng=np.random.default_rng(11), settings=s)
+        cal = calibrate_record(case, as_of, rng=np.random.default_rng(12), settings=s,
+                               families=("attacks",), record=rec)
+        p = cal.parameter("attack_rate")
+        rows.append(f"| {start} | {sum(a.observed for a in rec.attacks)} | "
+                    f"{p.posterior_90[0]:.2f}-{p.posterior_90[1]:.2f} | "
+                    f"{p.relative_ratio:.2f} {p.label} |")
+    return "\n".join(rows)
+
+
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-mc": ("model-game.md", game_mc),
     "game-phase": ("model-game.md", game_phase),
@@ -388,6 +513,8 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "backcast-v2": ("model-dynamics.md", backcast_v2),
     "backtest-v1": ("model-dynamics.md", backtest_v1),
     "explore-difference": ("model-explore.md", explore_difference),
+    "record-calibration": ("model-dynamics.md", record_calibration),
+    "record-calibration-why": ("model-dynamics.md", record_calibration_why),
 }
 
 
@@ -399,6 +526,8 @@ def block_pattern(block: str) -> re.Pattern[str]:
 
 def run(ids: list[str], check: bool) -> int:
     """Rewrite (or check) the blocks ``ids`` (all when empty); the number that differ."""
+    global CHECK
+    CHECK = check
     stale = 0
     for block in ids or list(BLOCKS):
         doc, compute = BLOCKS[block]

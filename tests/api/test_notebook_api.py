@@ -153,6 +153,13 @@ def test_forecast_is_calibrate_then_forecast(case):
             frame.loc["china_recognizes_de_jure", "interval_90_monte_carlo_high"]) == (low, high)
     # an event without a probability has an empty cell, not a zero
     assert pd.isna(frame.loc["iskp_strength", "probability"])
+    # the backtest skill and the calibration's constraint, flattened
+    attacks = res.events["attacks_on_chinese_nationals_afghanistan"]
+    assert (frame.loc["attacks_on_chinese_nationals_afghanistan", "skill_vs_climatology"]
+            == attacks["backtest_skill"]["skill_vs_climatology"])
+    assert pd.isna(frame.loc["militants_coopted_share", "skill_vs_climatology"])
+    assert (frame.loc["militants_coopted_share", "parameters_constrained"]
+            == res.events["militants_coopted_share"]["calibration_constrained"]["constrained"])
     assert res.to_dict() == res.to_json()
 
 

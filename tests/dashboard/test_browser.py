@@ -8,10 +8,12 @@ out/test-artifacts/. Requests that leave 127.0.0.1 are blocked and must not happ
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from qpq.dashboard import KEY_PARAMETERS
 from tests.dashboard.browser import Guard, Server, artifact, chromium, dashboard_server, guard
 
 pytestmark = pytest.mark.slow
@@ -94,7 +96,15 @@ def test_page_shows_equilibrium_phase_diagram_forecast_and_evidence(page: tuple[
     assert pg.locator(f"{EQ} table").inner_text().count("harbour") == 2
     assert pg.locator(".st-key-forecast table").inner_text().count(
         "uncalibrated (assumption-driven)") == 7
-    assert pg.locator(".st-key-evidence a[href='?evidence=un-2024-monitoring-team']").count()
+    assert "`un-2024-monitoring-team`" not in pg.locator(".st-key-evidence").inner_text()
+    assert pg.locator(".st-key-evp_prior_sincere").get_by_text("un-2024-monitoring-team").count()
+    # the count `qpq game solve` prints (docs/user-guide.md quotes 17 and 7)
+    from qpq.dashboard import Context
+    from qpq.game import solve
+
+    sol = solve(Context.load().registry.defaults())
+    count = f"{sol.n_equilibria} PBE found ({len(sol.pure_equilibria)} pure listed"
+    assert count in pg.locator(EQ).inner_text()
     pg.screenshot(path=artifact("dashboard-defaults.png"))
     assert g.blocked == [], f"requests left 127.0.0.1: {g.blocked}"
     assert g.console_errors == [] and g.page_errors == []
@@ -165,26 +175,113 @@ def test_model_switch_shows_the_relationship(page: tuple[Any, Guard]) -> None:
     assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
 
 
-def test_evidence_link_opens_the_source(page: tuple[Any, Guard], server: Server) -> None:
-    pg, _ = page
-    link = pg.locator(".st-key-evidence a[href='?evidence=roggio-2024-lwj']").first
-    with pg.context.expect_page() as popup:
-        link.click()
-    detail = popup.value
-    g = guard(detail)
-    detail.wait_for_selector(".st-key-evidence-detail", timeout=TIMEOUT)
-    detail.wait_for_selector(METRIC, timeout=TIMEOUT)
-    wait_charts(detail)
-    assert detail.url == f"{server.url}/?evidence=roggio-2024-lwj"
-    text = detail.locator(".st-key-evidence-detail").inner_text()
-    assert "Al Qaeda opens 8 new training camps" in text
+def slider_value(pg: Any, name: str) -> float:
+    slider = pg.locator("[data-testid=stSlider]", has_text=name)
+    return float(slider.locator("[data-testid=stSliderThumbValue]").inner_text())
+
+
+def query(pg: Any) -> dict[str, str]:
+    from urllib.parse import parse_qs, urlsplit
+
+    return {k: v[-1] for k, v in parse_qs(urlsplit(pg.url).query).items()}
+
+
+def test_evidence_panel_opens_on_the_same_page(page: tuple[Any, Guard], server: Server
+                                               ) -> None:
+    pg, g = page
+    move_slider(pg, "iskp_pull", "End")  # a changed slider must survive opening evidence
+    pg.wait_for_function(f"() => document.querySelector('{EQ}').innerText.includes('boycott')",
+                         timeout=TIMEOUT)
+    wait_idle(pg)
+    pg.locator(".st-key-evp_prior_sincere").get_by_text("roggio-2024-lwj", exact=True).click()
+    detail = pg.locator(".st-key-evidence-detail")
+    detail.get_by_text("Al Qaeda opens 8 new training camps").first.wait_for(timeout=TIMEOUT)
+    wait_idle(pg)
+    text = detail.inner_text()
+    assert "Bill Roggio (2024-02-01). Al Qaeda opens 8 new training camps" in text  # citation
+    assert "Long War Journal." in text
     assert "prior_sincere" in text  # the parameters that cite it
-    href = detail.locator(".st-key-evidence-detail a[href^='https://']").first
+    href = detail.locator("a[href^='https://']").first
     assert href.get_attribute("href") == (
         "https://www.longwarjournal.org/archives/2024/02/al-qaeda-opens-8-new-training-camps-"
         "5-madrasas-and-a-facilitation-network-to-iran-in-afghanistan.php")
-    detail.screenshot(path=artifact("dashboard-evidence-roggio-2024-lwj.png"))
-    assert g.console_errors == [] and g.page_errors == []
+    # same page, same session: the slider kept its value, the URL names the item
+    assert len(pg.context.pages) == 1
+    assert slider_value(pg, "iskp_pull") == 3.0 and "Label: boycott" in label_line(pg)
+    assert query(pg)["evidence"] == "roggio-2024-lwj" and query(pg)["iskp_pull"] == "3"
+    # any id can be chosen; a quantity shows the words its source states
+    pg.locator("[data-testid=stSelectbox]", has_text="evidence item").first.click()
+    pg.keyboard.type("q-uyghurs-in-badakhshan")  # 600-odd ids: the list filters as one types
+    pg.get_by_role("option", name="q-uyghurs-in-badakhshan", exact=True).click()
+    detail.locator("blockquote").first.wait_for(timeout=TIMEOUT)
+    assert "hundreds" in detail.locator("blockquote").first.inner_text()
+    assert query(pg)["evidence"] == "q-uyghurs-in-badakhshan"
+    # the panel stays in view beside the list: an id far down opens where one looks
+    last = pg.locator(".st-key-evp_econ_gain button").first
+    wanted = last.inner_text().strip()
+    last.click()
+    pg.wait_for_function(f"() => new URLSearchParams(location.search).get('evidence') === "
+                         f"'{wanted}'", timeout=TIMEOUT)
+    wait_idle(pg)
+    assert wanted in detail.inner_text()
+    box, view = detail.bounding_box(), pg.viewport_size
+    # (without the sticky panel it sat some 2,000 px above the clicked id)
+    assert box["y"] + box["height"] > 200 and box["y"] < view["height"], box
+    assert slider_value(pg, "iskp_pull") == 3.0
+    pg.screenshot(path=artifact("dashboard-evidence-panel.png"))
+    assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
+
+
+def test_settings_restored_from_a_url(browser: Any, server: Server) -> None:
+    context = browser.new_context(viewport={"width": 1500, "height": 1100})
+    pg = context.new_page()
+    g = guard(pg)
+    pg.goto(f"{server.url}/?policy=boycott&iskp_pull=0.5&prior_sincere=0.45&model=v1"
+            "&x=prior_sincere&y=iskp_pull&seed=abc&evidence=un-2024-monitoring-team")
+    pg.wait_for_selector(".st-key-committed", timeout=TIMEOUT)
+    wait_charts(pg)
+    assert slider_value(pg, "iskp_pull") == 0.5
+    assert slider_value(pg, "prior_sincere") == 0.45
+    assert "China commits to Boycott" in pg.locator(".st-key-committed").inner_text()
+    assert "Forecast under 'boycott'" in pg.locator(".st-key-forecast").inner_text()
+    assert "prior_sincere × iskp_pull" in pg.locator(".st-key-phase").inner_text()
+    assert "Letter dated 23 January 2024" in pg.locator(".st-key-evidence-detail").inner_text()
+    warning = pg.locator(".st-key-url-problems").inner_text()
+    assert "seed='abc' ignored: expected a whole number" in warning and "default 0" in warning
+    q = query(pg)  # every control written back, the bad seed replaced by its default
+    assert q["policy"] == "boycott" and q["iskp_pull"] == "0.5" and q["seed"] == "0"
+    assert q["x"] == "prior_sincere" and q["run"] == "whatif" and q["grid"] == "21"
+    move_slider(pg, "iskp_pull", "Home")
+    pg.wait_for_function("() => location.search.includes('iskp_pull=0&')", timeout=TIMEOUT)
+    pg.screenshot(path=artifact("dashboard-from-url.png"))
+    context.close()
+    assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
+
+
+def test_csv_download_of_the_events_table(page: tuple[Any, Guard]) -> None:
+    import csv
+    import io
+
+    pg, g = page
+    rows = [r.split("\t")[0].strip() for r in
+            pg.locator(".st-key-forecast table tbody tr").all_inner_texts() if r.strip()]
+    with pg.expect_download() as info:
+        pg.locator(".st-key-csv_forecast-events button").click()
+    download = info.value
+    assert download.suggested_filename == "forecast-events.csv"
+    table = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert table[0] == ["event", "value", "low_90", "high_90", "unit", "status", "what",
+                        "window"]
+    assert [r[0] for r in table[1:]] == rows and len(rows) == 7
+    for r in table[1:]:
+        assert float(r[1]) >= 0 and r[5] == "uncalibrated (assumption-driven)"
+        assert r[7] == "2025Q3–2030Q4"
+    with pg.expect_download() as info:
+        pg.locator(".st-key-csv_equilibrium-efforts button").click()
+    efforts = list(csv.reader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert efforts == [["Taliban type", "effort"], ["S,H", "crackdown"], ["S,L", "restrain"],
+                       ["I,H", "harbour"], ["I,L", "harbour"]]
+    assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
 
 
 def test_values_that_break_an_ordering_are_explained(page: tuple[Any, Guard]) -> None:
@@ -198,9 +295,20 @@ def test_values_that_break_an_ordering_are_explained(page: tuple[Any, Guard]) ->
     pg.screenshot(path=artifact("dashboard-invalid-point.png"))
 
 
+def slider_input(pg: Any, name: str) -> Any:
+    return pg.locator("[data-testid=stSlider]", has_text=name).locator("input[type=range]")
+
+
+def disabled(pg: Any, selector: str) -> bool:
+    return bool(pg.locator(selector).first.is_disabled())
+
+
 def test_calibrated_mode_runs_the_as_of_forecast(page: tuple[Any, Guard]) -> None:
     pg, g = page
     fan_before = chart_png(pg, "forecast")
+    date = "[data-testid=stDateInput] input"
+    assert not slider_input(pg, "iskp_pull").is_disabled()
+    assert disabled(pg, date)  # "as of" applies to the calibrated forecast only
     pg.locator("[data-testid=stRadio]", has_text="run").get_by_text(
         "calibrated as of a date").click()
     pg.wait_for_function(
@@ -208,6 +316,16 @@ def test_calibrated_mode_runs_the_as_of_forecast(page: tuple[Any, Guard]) -> Non
         "'Calibrated forecast as of 2025-06-30')", timeout=3 * TIMEOUT)
     wait_charts(pg)
     assert pg.locator("[data-testid=stDateInput]", has_text="as of").count() == 1
+    # the sliders, "more sliders" and reset do not apply: locked, with the reason
+    for name in KEY_PARAMETERS:
+        assert slider_input(pg, name).is_disabled(), name
+    for name in ("grid points per axis", "horizon (end of year)"):  # these still apply
+        assert not slider_input(pg, name).is_disabled(), name
+    assert disabled(pg, "[data-testid=stButton] button:has-text('reset to defaults')")
+    assert disabled(pg, "[data-testid=stMultiSelect] input")
+    assert "the sliders do not apply" in pg.locator(".st-key-locked").inner_text()
+    assert not disabled(pg, date)
+    assert query(pg)["run"] == "calibrated"
     text = pg.locator(".st-key-forecast").inner_text()
     assert "ABC on the stylised facts known then" in text and "facts used:" in text
     assert "The sliders do not apply in this mode." in text

@@ -35,12 +35,25 @@ def test_free_game_matches_the_solver(ctx: Context) -> None:
     assert view.p_recognised == pytest.approx(eq.outcome["p_recognised"])
     assert view.p_recognised == pytest.approx(0.1245, abs=5e-4)  # docs/model-game.md A.2
     assert [e.effort for e in view.efforts] == ["crackdown", "restrain", "harbour", "harbour"]
-    assert not view.mixed_search and "multiple" in view.flags
+    assert view.mixed_search and "multiple" in view.flags
     assert view.scope == "China chooses its first move"
-    # the dashboard's count is the CLI's pure count, said as such (issue 17: "17 PBE" on the
-    # CLI against "7 PBE" on the dashboard read as two answers)
-    assert view.n_equilibria == len(ref.pure_equilibria)
-    assert view.count_text.startswith(f"{len(ref.pure_equilibria)} pure PBE")
+    assert view.n_equilibria == ref.n_equilibria > view.n_pure == len(ref.pure_equilibria)
+
+
+def test_the_count_is_the_clis(ctx: Context, capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 17: "17 PBE, mixed found" on the CLI against "7 PBE; mixed search not needed"
+    # on the dashboard read as two answers; both now say the CLI's numbers
+    import re
+
+    from qpq.cli import main
+
+    assert main(["game", "solve"]) == 0
+    out = capsys.readouterr().out
+    found = re.search(r"Equilibria: (\d+) found \((\d+) pure listed\)", out)
+    assert found is not None, out
+    view = equilibrium_view(ctx.registry.defaults())
+    assert (view.n_equilibria, view.n_pure) == (int(found[1]), int(found[2]))
+    assert view.count_text.startswith(f"{found[1]} PBE found ({found[2]} pure listed")
 
 
 def test_committed_policy_restricts_the_first_move(ctx: Context) -> None:
@@ -61,7 +74,7 @@ def test_the_label_changes_with_iskp_pull(ctx: Context) -> None:
     assert high.p_defected > low.p_defected
 
 
-def test_mixed_search_runs_only_without_a_pure_pbe(ctx: Context) -> None:
+def test_no_equilibrium_is_said_so(ctx: Context) -> None:
     point = ctx.registry.defaults()
     sol = solve(point, mixed=True)
     fake = dataclasses.replace(sol, selected=None)

@@ -5,6 +5,7 @@ import pytest
 from qpq.dashboard._evidence import (
     citing_parameters,
     evidence_href,
+    evidence_ids,
     evidence_markdown,
     parameter_evidence,
     resolve_evidence,
@@ -47,7 +48,8 @@ def test_source_without_a_printed_title_says_so(ctx: Context) -> None:
 
 def test_markdown_links_items_and_sources(ctx: Context) -> None:
     md = evidence_markdown(parameter_evidence(ctx.case, "prior_sincere"))
-    assert f"[un-2024-monitoring-team]({evidence_href('un-2024-monitoring-team')})" in md
+    # ids are chosen in the app's panel, not links that open another page
+    assert "`un-2024-monitoring-team` (source)" in md and "?evidence=" not in md
     assert "(https://www.longwarjournal.org/" in md
     assert "assumption, plausible range [0.05, 0.7]" in md
     bare = evidence_markdown(parameter_evidence(ctx.case, "crackdown_intensity"))
@@ -69,7 +71,7 @@ def test_observations_resolve_and_parameters_list_them(ctx: Context) -> None:
                                             "news18-2022-12-13-kabul"}
     text = evidence_markdown(parameter_evidence(ctx.case, "iskp_attack_weight"))
     assert "observations of the record bearing on it (2)" in text
-    assert evidence_href("atk-2025-01-21-takhar") in text
+    assert "`atk-2025-01-21-takhar`" in text
 
 
 def test_record_figures_follow_the_as_of_date(ctx: Context) -> None:
@@ -97,3 +99,22 @@ def test_record_figures_follow_the_as_of_date(ctx: Context) -> None:
     assert "no actions or milestones" in str(engagement.chart.to_dict())
     assert rows(now, "record-engagement") == len(ctx.case.taliban_actions) + len(
         ctx.case.milestones)
+
+
+def test_items_carry_the_sources_words_and_citation(ctx: Context) -> None:
+    q = resolve_evidence(ctx.case, "q-uyghurs-in-badakhshan")
+    quantity = ctx.case.item("q-uyghurs-in-badakhshan")
+    assert q.quote == quantity.as_stated
+    assert resolve_evidence(ctx.case, "cl-sf-relocation").quote is None  # our words
+    src = resolve_evidence(ctx.case, "tiezzi-2022-diplomat")
+    assert src.quote is None
+    # the one citation formatter (issue 17: "Shannon Tiezzi. . The Diplomat")
+    assert src.sources[0].citation == ctx.case.item("tiezzi-2022-diplomat").citation
+    assert ". ." not in src.sources[0].citation
+
+
+def test_evidence_ids_list_items_then_observations(ctx: Context) -> None:
+    for p in ctx.case.parameters:
+        ids = evidence_ids(parameter_evidence(ctx.case, p.name))
+        assert ids == tuple(dict.fromkeys((*p.evidence, *p.observations)))
+    assert evidence_href("a b") == "?evidence=a%20b"

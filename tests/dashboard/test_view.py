@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import functools
 
+import pytest
+
 from qpq.dashboard._phase import PhaseGrid
 from qpq.dashboard._view import Context, Settings, Values, compute_view, view_charts
 from qpq.dashboard._whatif import ForecastView, WhatIfRequest
@@ -72,3 +74,26 @@ def test_moving_an_axis_reuses_the_cached_grid(ctx: Context) -> None:
     compute_view(ctx, Settings(values={"prior_sincere": 0.5}, request=SMALL, grid_size=5),
                  grid_fn=grid, run_fn=run, forecast=False)
     assert len(grid_calls) == 2
+
+
+def test_the_game_step_is_called_per_point_policy_and_model(ctx: Context) -> None:
+    calls: list[tuple[Values, str | None, str]] = []
+
+    @functools.lru_cache(maxsize=8)
+    def game(values: Values, policy: str | None, model: str) -> object:
+        calls.append((values, policy, model))
+        return ctx.game(values, policy, model)
+
+    def grid(values: Values, x: str, y: str, size: int) -> PhaseGrid:
+        return ctx.grid(values, x, y, size)
+
+    s = Settings(policy="boycott", grid_size=3)
+    first = compute_view(ctx, s, grid_fn=grid, game_fn=game, forecast=False)
+    again = compute_view(ctx, s, grid_fn=grid, game_fn=game, forecast=False)
+    assert [c[1:] for c in calls] == [(None, "v1"), ("boycott", "v1")]  # the rerun reused both
+    assert again.equilibrium == first.equilibrium == compute_view(
+        ctx, s, grid_fn=grid, forecast=False).equilibrium
+    assert first.committed is not None and first.committed.label == "boycott"
+    with pytest.raises(TypeError, match="expected RelationshipView"):
+        compute_view(ctx, Settings(model="v2", grid_size=3), grid_fn=grid, forecast=False,
+                     game_fn=lambda v, p, m: ctx.game(v, p, "v1"))

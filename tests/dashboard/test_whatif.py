@@ -126,3 +126,27 @@ def test_dates_default_to_the_case(ctx: Context) -> None:
     assert req.window_start == ctx.case.run.forecast_as_of + dt.timedelta(days=1)
     assert WhatIfRequest(until=dt.date(2027, 12, 31)).for_case(ctx.case).horizon == dt.date(
         2027, 12, 31)
+
+
+def test_boycott_has_one_colour_on_the_dashboard_and_in_the_report(ctx: Context) -> None:
+    # issue 17: "boycott is grey in the report and orange on the dashboard"
+    from qpq.dashboard._phase import phase_chart, phase_grid
+    from qpq.model import policy_names
+    from qpq.palette import fixed_colours
+    from qpq.sim import fan_chart as report_fan_chart
+
+    def colour_of(spec: dict, name: str) -> str:
+        for layer in spec.get("layer", []):
+            for sub in (layer, *layer.get("layer", [])):
+                scale = sub.get("encoding", {}).get("color", {}).get("scale")
+                if scale and name in scale.get("domain", []):
+                    return str(scale["range"][scale["domain"].index(name)])
+        raise AssertionError(f"{name} not coloured")
+
+    view = what_if(ctx.case, ctx.registry.defaults(), WhatIfRequest(policy="boycott", n=100))
+    dash = colour_of(fan_chart(view, "militants_border").to_dict(), "boycott")
+    report = colour_of(report_fan_chart({"recognise": view.sim, "boycott": view.sim},
+                                        "militants_border").to_dict(), "boycott")
+    grid = phase_grid(ctx.registry, {}, "crackdown_intensity", "iskp_pull", 3)
+    phase = colour_of(phase_chart(grid, (1.0, 1.0)).to_dict(), "boycott")
+    assert dash == report == phase == fixed_colours(["boycott"], policy_names())[0]

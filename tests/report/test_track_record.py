@@ -33,14 +33,48 @@ def test_reliability_frame_by_hand():
     assert not [r for r in frame if r["forecaster"] == "persistence"]
 
 
+def test_posterior_frame_by_hand():
+    from types import SimpleNamespace
+
+    from qpq.sim._abc import ParameterPosterior
+
+    # prior range 0-10 (90% interval 0.5-9.5); posterior points all in 1-3
+    def post(name, role, label):
+        return ParameterPosterior(name, role, (0.5, 9.5), 2.0, (1.1, 2.9), 0.2, label)
+
+    cal = SimpleNamespace(
+        parameters=(post("a", "targeted", "calibrated"),
+                    post("b", "marginalised", "assumption-driven"),
+                    post("c", "marginalised", "weakly constrained"),
+                    post("g", "game", "calibrated")),
+        points={n: np.array([1.5, 2.5, 2.5, 1.5]) for n in "abcg"},
+        weights=np.full(4, 0.25))
+    frame = track.posterior_frame(cal)
+    shown = {r["parameter"].split(":")[0] for r in frame}
+    assert shown == {"a", "c"}          # targeted, or not assumption-driven; never the game's
+    a = [r for r in frame if r["parameter"].startswith("a:") and r["distribution"] ==
+         "posterior"]
+    # a density over ten bins of width 0.1: the mass sits in bins 0.1-0.2 and 0.2-0.3
+    assert sum(r["density"] for r in a) * 0.1 == pytest.approx(1.0)
+    assert {round(r["position"], 2) for r in a if r["density"] > 0} == {0.15, 0.25}
+    assert all(r["density"] == 1.0 for r in frame if r["distribution"] == "prior")
+
+
 def test_section_builds_on_the_builtin_case(tmp_path, monkeypatch):
+    from qpq.sim import AbcSettings
+
     monkeypatch.setattr(track, "REDUCED", {"draws": 4, "replicates": 2, "n": 32})
+    monkeypatch.setattr(track, "CALIBRATION_REDUCED", AbcSettings(
+        population=10, max_simulations=60, game_points=1, grid_size=4,
+        start=dt.date(2014, 1, 1), ppc_draws=8))
     section = Section("track-record", "Track record", "sim", "-",
                       "qpq.report._track_record_section:track_record_section")
     result = build_report(load_case(), tmp_path, sections=[section], reduced=True)
     (outcome,) = result.sections
     assert outcome.built and outcome.applies, outcome.note
-    assert len(outcome.figures) == 3
+    assert len(outcome.figures) == 4
     html = result.html.read_text()
     assert "skill vs climatology" in html and "2016-06-30" in html
+    assert "Calibration on the record as of 2024-06-30" in html
+    assert "Posterior predictive checks" in html and "track-record-posteriors" in html
     assert dt.date(2024, 6, 30).isoformat() in html

@@ -75,6 +75,8 @@ def test_calibrate_json_reports_labels_checks_and_caches(capsys, tmp_path):
 @pytest.mark.parametrize("args", [
     ("--family", "rumours"),
     ("--model", "v3"),
+    ("--sampler", "mcmc"),
+    ("--nuisance", "fixed"),
     ("--as-of", "not-a-date"),
 ])
 def test_calibrate_bad_input_exits_2(capsys, tmp_path, args):

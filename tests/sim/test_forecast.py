@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 import json
 
@@ -38,6 +39,51 @@ def test_forecast_document(case, cal):
     assert not ev["attacks_on_chinese_nationals_afghanistan"]["calibrated"]
     assert not ev["attacks_cross_border_central_asia"]["calibrated"]
     assert doc["calibration"]["window"] == ["2025Q3", "2026Q2"]
+
+
+def test_each_event_quotes_its_backtest_skill_and_its_parameters_constraint(case, cal):
+    from qpq.sim._forecast import event_parameters, event_skill, packaged_skill
+    from qpq.sim._pools import sim_registry
+    from qpq.sim._record_events import RECORD_EVENTS
+
+    doc = packaged_skill()
+    assert doc is not None and doc["generated"] and doc["protocol"]["origins"]
+    rows = {r["event"]: r for r in doc["skill"]}
+    names = {e.name for e in RECORD_EVENTS}
+    registry = sim_registry(case)
+    for spec in EVENTS:
+        # every named event type is the backtest's, every parameter the simulator's
+        assert spec.record_event is None or spec.record_event in names
+        assert spec.depends_on and all(n in registry.names for n in spec.depends_on)
+    ev = forecast(case, cal, UNTIL, n=512, seed=1).events
+    for spec in EVENTS:
+        sk = ev[spec.name]["backtest_skill"]
+        if spec.record_event is None:
+            assert sk is None
+        else:
+            row = rows[spec.record_event]
+            assert sk["skill_vs_climatology"] == row["skill_vs_climatology"]
+            assert sk["origins"] == row["origins"] and sk["generated"] == doc["generated"]
+        dep = ev[spec.name]["calibration_constrained"]
+        flags = {p.name: p.constrained for p in cal.parameters}
+        assert dep["parameters"] == {n: flags.get(n, False) for n in spec.depends_on}
+    # the rule on a made-up document and calibration: all / some / none
+    spec = next(e for e in EVENTS if e.name == "attacks_cross_border_central_asia")
+    fake = {"generated": "2000-01-01", "protocol": {"model": "v1"},
+            "skill": [{"event": spec.record_event, "score": "crps", "origins": 3,
+                       "scores": {"model": 2.0}, "skill_vs_climatology": -1.0,
+                       "skill_vs_persistence": 0.5, "coverage": 1.0}]}
+    assert event_skill(spec, fake)["skill_vs_persistence"] == 0.5
+    assert event_skill(spec, None) is None
+    def marked(names):
+        return dataclasses.replace(cal, parameters=tuple(
+            dataclasses.replace(p, constrained=p.name in names) for p in cal.parameters))
+
+    sampled = [n for n in spec.depends_on if n in {p.name for p in cal.parameters}]
+    assert len(sampled) == len(spec.depends_on) > 1
+    assert event_parameters(spec, marked(sampled))["constrained"] == "all"
+    assert event_parameters(spec, marked(sampled[:1]))["constrained"] == "some"
+    assert event_parameters(spec, marked(()))["constrained"] == "none"
 
 
 def test_forecast_is_deterministic_and_policy_sensitive(case, cal):

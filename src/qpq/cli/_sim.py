@@ -245,12 +245,16 @@ def _cache_dir() -> Path:
 def calibrate_command(
     as_of: Annotated[str, typer.Option("--as-of", help="calibrate on the record known by this "
                                        "date")],
-    population: Annotated[int, typer.Option("--population", help="ABC-SMC particles per "
-                                            "population", min=1)] = 200,
-    generations: Annotated[int, typer.Option("--generations", help="most populations",
-                                             min=1)] = 6,
-    max_simulations: Annotated[int, typer.Option("--max-simulations", help="most simulated "
-                                                 "histories in all", min=1)] = 5000,
+    sampler: Annotated[str, typer.Option("--sampler", help="rejection (default: prior "
+                                         "histories side by side, the nearest accepted) or "
+                                         "abc-smc (pyabc)")] = "rejection",
+    population: Annotated[int, typer.Option("--population", help="accepted particles "
+                                            "(rejection) or ABC-SMC particles per population",
+                                            min=1)] = 500,
+    generations: Annotated[int, typer.Option("--generations", help="most populations "
+                                             "(abc-smc)", min=1)] = 6,
+    max_simulations: Annotated[int, typer.Option("--max-simulations", help="simulated "
+                                                 "histories in all", min=1)] = 50_000,
     game_points: Annotated[int, typer.Option("--game-points", help="prior points at which "
                                              "the game is solved", min=1)] = 8,
     grid_size: Annotated[int, typer.Option("--grid-size", help="belief grid of the game",
@@ -265,6 +269,10 @@ def calibrate_command(
         "--attribution/--no-attribution", help="leave each family out once to say which "
         "calibrate a parameter (one more run per family)")] = True,
     model: Annotated[str, typer.Option("--model", help="v2 (default) or v1")] = "v2",
+    nuisance: Annotated[str, typer.Option("--nuisance", help="prior (default: parameters "
+                                          "not targeted drawn from their ranges) or defaults "
+                                          "(held at their defaults: a conditional "
+                                          "calibration)")] = "prior",
     min_ess: Annotated[float, typer.Option("--min-ess", help="below this effective sample "
                                            "size every label is undetermined", min=0)] = 30.0,
     seed: SeedOpt = 0,
@@ -275,7 +283,7 @@ def calibrate_command(
                                            "cache")] = False,
     case_dir: CaseOpt = None, json_out: JsonOpt = False,
 ) -> None:
-    """Calibrate on the record known by --as-of (ABC-SMC over every observation family).
+    """Calibrate on the record known by --as-of (ABC over every observation family).
 
     Families: attack counts, strength estimates, Taliban actions, milestones, stylised facts.
 
@@ -288,11 +296,11 @@ def calibrate_command(
 
     case = load_case(case_dir)
     cut = _date(as_of, "--as-of")
-    settings = AbcSettings(population=population, generations=generations,
+    settings = AbcSettings(sampler=sampler, population=population, generations=generations,
                            max_simulations=max_simulations, game_points=game_points,
                            grid_size=grid_size, ppc_draws=ppc_draws, attribution=attribution,
                            start=_date(start, "--start") if start else None, model=model,
-                           min_ess=min_ess)
+                           nuisance=nuisance, min_ess=min_ess)
     kwargs: dict[str, Any] = {"families": tuple(family)} if family else {}
     cal = calibrate_record(case, cut, rng=np.random.default_rng(seed), settings=settings,
                            cache_dir=None if no_cache else (cache_dir or _cache_dir()),
@@ -354,14 +362,28 @@ def forecast_command(
         print_json(res.to_json())
         return
     table = Table(title=f"Forecast {cut}..{end}, policy {policy}, {n} scenarios")
-    for c in ("event", "value", "calibration"):
+    for c in ("event", "value", "calibration", "backtest skill vs climatology / persistence",
+              "parameters it depends on, constrained"):
         table.add_column(c)
+    dated = ""
     for name, e in res.events.items():
-        value = {k: v for k, v in e.items() if k not in ("kind", "unit", "calibrated", "label",
-                                                         "facts")}
+        value = {k: v for k, v in e.items() if k not in (
+            "kind", "unit", "calibrated", "label", "facts", "backtest_skill",
+            "calibration_constrained")}
+        sk, dep = e["backtest_skill"], e["calibration_constrained"]
+        skill = ("no backtest of this event type" if sk is None else
+                 " / ".join("undefined" if v is None else _short(v) for v in (
+                     sk["skill_vs_climatology"], sk["skill_vs_persistence"]))
+                 + f" ({sk['score']}, {sk['origins']} origins, model {sk['backtest_model']})")
+        dated = dated or (sk["generated"] if sk else "")
         table.add_row(name, ", ".join(f"{k}={_short(v)}" for k, v in value.items()),
-                      e["label"])
+                      e["label"], skill,
+                      f"{dep['constrained']} ({sum(dep['parameters'].values())} of "
+                      f"{len(dep['parameters'])})")
     console.print(table)
+    if dated:
+        console.print(f"Backtest skill: the packaged skill table of {dated} (the default "
+                      "backtest; regenerate: python docs/regenerate_numbers.py backtest-v1).")
     kept = res.calibration
     held = kept["conditioned_on"]["china_recognised"]
     console.print(f"Starts from the record at {res.as_of}: China "

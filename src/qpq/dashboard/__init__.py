@@ -1,4 +1,4 @@
-"""The local what-if dashboard: pure logic here, a thin Streamlit script in ``app.py``.
+"""The local what-if dashboard: pure logic here, a thin Streamlit script in ``_app.py``.
 
 An analyst chooses China's policy and moves the key parameters (sliders over the case's
 plausible ranges) and sees the game's selected equilibrium, the point on a phase diagram,
@@ -9,10 +9,12 @@ the ensemble's fan chart and event probabilities, and the evidence behind each p
 * :mod:`~qpq.dashboard._phase` — the phase-diagram grid and chart;
 * :mod:`~qpq.dashboard._whatif` — the ensemble run, fan chart and events;
 * :mod:`~qpq.dashboard._evidence` — evidence ids resolved to sources;
+* :mod:`~qpq.dashboard._query` — every control's value in the URL, read back with checks;
+* :mod:`~qpq.dashboard._tables` — the page's tables as data frames and CSV;
 * :mod:`~qpq.dashboard._view` — what a rerun recomputes (:func:`compute_view`);
 * :mod:`~qpq.dashboard._server` — the Streamlit command line (``qpq serve``).
 
-Nothing here imports Streamlit; only ``app.py`` does (the ``dashboard`` extra).
+Nothing here imports Streamlit; only ``_app.py`` does (the ``dashboard`` extra).
 """
 
 

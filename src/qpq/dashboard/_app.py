@@ -22,16 +22,42 @@ from qpq.case import web_href
 from qpq.dashboard._controls import AXIS_DEFAULTS, KEY_PARAMETERS, SliderSpec, slider_specs
 from qpq.dashboard._equilibrium import EquilibriumView, RelationshipView
 from qpq.dashboard._evidence import (
-    EVIDENCE_QUERY,
     citing_parameters,
+    evidence_ids,
     evidence_markdown,
     parameter_evidence,
     record_figures,
     resolve_evidence,
 )
-from qpq.dashboard._phase import PhaseGrid
+from qpq.dashboard._phase import PhaseGrid, phase_frame
+from qpq.dashboard._query import (
+    AS_OF_RANGE,
+    GRID_RANGE,
+    MODELS,
+    MODES,
+    N_RANGE,
+    SEED_RANGE,
+    UNTIL_RANGE,
+    Controls,
+    controls_from_query,
+    controls_query,
+    extra_choices,
+)
+from qpq.dashboard._tables import (
+    csv_bytes,
+    efforts_frame,
+    events_display,
+    events_frame,
+    state_frame,
+)
 from qpq.dashboard._view import Context, Settings, Values, compute_view, view_charts
-from qpq.dashboard._whatif import FAN_VARIABLES, ForecastView, WhatIfRequest, calibrated
+from qpq.dashboard._whatif import (
+    FAN_VARIABLES,
+    ForecastView,
+    WhatIfRequest,
+    calibrated,
+    fan_data,
+)
 from qpq.model import GAME_PARAMETERS, POLICIES, UNCALIBRATED
 from qpq.sim import CalibrationResult, calibrate
 
@@ -51,6 +77,17 @@ def context(case_dir: str | None) -> Context:
 def grid(case_dir: str | None, values: Values, x: str, y: str, size: int) -> PhaseGrid:
     """The phase grid, cached by the other parameters' values and the axes."""
     return context(case_dir).grid(values, x, y, size)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def game(case_dir: str | None, values: Values, policy: str | None, model: str
+         ) -> EquilibriumView | RelationshipView:
+    """The game at a point (with the bounded mixed search), cached.
+
+    A rerun that does not move the point (the evidence panel, the fan chart's series ...)
+    does not solve again.
+    """
+    return context(case_dir).game(values, policy, model)
 
 
 @st.cache_resource(max_entries=32, show_spinner="running the ensemble …")
@@ -74,18 +111,44 @@ def reset(specs: tuple[SliderSpec, ...]) -> None:
         st.session_state[f"p_{s.name}"] = s.default
 
 
-def sliders(specs: tuple[SliderSpec, ...]) -> dict[str, float]:
+def restore(ctx: Context) -> tuple[str, ...]:
+    """On a session's first run, the controls from the URL; the URL's problems.
+
+    The values go into the widgets' state before the widgets are drawn, so the page opens
+    with them; a value that cannot be used is reported and left at its default.
+    """
+    state = st.session_state
+    if "_url_problems" not in state:
+        read = controls_from_query(st.query_params.to_dict(), ctx)
+        c = read.controls
+        state.update({"policy": c.policy, "extra": list(c.extra), "x_axis": c.x_axis,
+                      "y_axis": c.y_axis, "grid_size": c.grid_size, "mode": MODES[c.mode],
+                      "n": c.n, "seed": c.seed, "until": c.until, "variable": c.variable,
+                      "as_of": c.as_of, "model": MODELS[c.model], "evidence_item": c.evidence})
+        state.update({f"p_{name}": value for name, value in c.values.items()})
+        state["_url_problems"] = read.problems
+    return tuple(state["_url_problems"])
+
+
+def sliders(specs: tuple[SliderSpec, ...], disabled: bool) -> dict[str, float]:
     """One slider per parameter; returns the values."""
     values = {}
     for s in specs:
         fmt = "%d" if s.integer else f"%.{s.decimals}f"
         values[s.name] = float(st.slider(s.name, min_value=s.low, max_value=s.high,
                                          value=s.default, step=s.step, format=fmt,
-                                         key=f"p_{s.name}", help=s.help))
+                                         key=f"p_{s.name}", help=s.help, disabled=disabled))
     return values
 
 
-def show_equilibrium(v: EquilibriumView) -> None:
+def download(frame: pd.DataFrame, name: str, what: str) -> None:
+    """A CSV download of one table (no rerun on click)."""
+    st.download_button(f"download {what} (CSV)", csv_bytes(frame), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"csv_{name}", on_click="ignore",
+                       type="tertiary", icon=":material/download:")
+
+
+def show_equilibrium(v: EquilibriumView, name: str) -> None:
     """Metrics, efforts and flags of one game."""
     st.markdown(f"**{v.scope}**")
     if not v.found:
@@ -100,17 +163,13 @@ def show_equilibrium(v: EquilibriumView) -> None:
     d.metric("security", f"{v.china_security:.3f}",
              help="China's security: minus expected harm this round and in the future "
              "(harm units)")
-    st.table(pd.DataFrame({"Taliban type": [e.type_label for e in v.efforts],
-                           "effort": [e.effort for e in v.efforts]}).set_index("Taliban type"))
+    frame = efforts_frame(v)
+    st.table(frame.set_index("Taliban type"))
+    download(frame, name, "efforts")
     st.caption(f"flags: {', '.join(v.flags) or 'none'} · {v.count_text}")
 
 
-# the equilibrium panel's model switch: label -> model (a comment, not a docstring:
-# Streamlit's magic would print a bare string on the page)
-MODELS = {"v1: one round": "v1", "v2: repeated relationship": "v2"}
-
-
-def show_relationship(v: RelationshipView) -> None:
+def show_relationship(v: RelationshipView, name: str) -> None:
     """Model v2's equilibrium per state, its values and the hold-up."""
     st.markdown(f"**{v.scope}** · found by {v.found_by}"
                 + ("" if v.pure else f", mixed (regret {v.regret:.3g})"))
@@ -121,38 +180,42 @@ def show_relationship(v: RelationshipView) -> None:
     b.metric("δ per quarter", f"{v.discount:g}")
     for s in v.states:
         st.markdown(f"**{s.name}** · China: **{s.first_move}**")
-        values = dict(s.china_value)
-        talib = dict(s.taliban_value)
-        nxt = dict(s.p_recognised_next)
-        st.table(pd.DataFrame({
-            "Taliban type": [e.type_label for e in s.efforts],
-            "effort": [e.effort for e in s.efforts],
-            "value China / Taliban": [f"{values[e.type_label]:.2f} / {talib[e.type_label]:.2f}"
-                                      for e in s.efforts],
-            "P(recognised next)": [f"{nxt[e.type_label]:.2f}" for e in s.efforts],
-        }).set_index("Taliban type"))
+        frame = state_frame(s)
+        st.table(frame.set_index("Taliban type").style.format(precision=2))
+        download(frame, f"{name}-{s.name}", f"the {s.name} state")
         st.caption("China's response: " + "; ".join(f"{g} {a}" for g, a in s.responses))
     st.markdown(f"**Hold-up:** {v.hold_up}.")
 
 
-def show_evidence_page(ctx: Context, item_id: str) -> None:
-    """One evidence item: what it is, its sources, the parameters that cite it."""
-    with st.container(key="evidence-detail", border=True):
-        try:
-            item = resolve_evidence(ctx.case, item_id)
-        except KeyError as exc:
-            st.error(str(exc).strip("'\""))
-            return
-        st.subheader(f"Evidence: {item.id}")
-        st.markdown(f"**{item.kind}** · {item.date or 'undated'}  \n{item.title}")
-        for s in item.sources:
-            href = web_href(s.url)
-            link = f"[{s.url}]({href})" if href else "no URL recorded"
-            st.markdown(f"- source `{s.id}`: {s.citation} — {link}")
-        cited_by = citing_parameters(ctx.case, item.id)
-        st.markdown("Cited by parameters: " + (", ".join(f"`{p}`" for p in cited_by)
-                                                 or "none (cited by other evidence)"))
-        st.markdown("[← back to the dashboard](./)")
+def pick(name: str, all_pills: tuple[str, ...]) -> None:
+    """A parameter's evidence id was chosen: open it in the panel, clear the choices."""
+    chosen = st.session_state.get(f"evp_{name}")
+    if chosen:
+        st.session_state["evidence_item"] = chosen
+    for key in all_pills:
+        st.session_state[key] = None
+
+
+def show_evidence_item(ctx: Context, item_id: str) -> None:
+    """One evidence item in the panel: what it is, its words, sources and citing parameters."""
+    try:
+        item = resolve_evidence(ctx.case, item_id)
+    except KeyError as exc:
+        st.error(str(exc).strip("'\""))
+        return
+    st.markdown(f"**{item.id}** · {item.kind} · {item.date or 'undated'}  \n{item.title}")
+    if item.quote:
+        st.markdown(f"> {item.quote}")
+        st.caption("the source's words, as the case file records them")
+    if item.note:
+        st.caption(item.note)
+    for s in item.sources:
+        href = web_href(s.url)
+        link = f"[{s.url}]({href})" if href else "no URL recorded"
+        st.markdown(f"- source `{s.id}`: {s.citation} — {link}")
+    cited_by = citing_parameters(ctx.case, item.id)
+    st.markdown("Cited by parameters: " + (", ".join(f"`{p}`" for p in cited_by)
+                                             or "none (cited by other evidence)"))
 
 
 def main() -> None:
@@ -163,10 +226,16 @@ def main() -> None:
     st.title("qpq — the China–Taliban quid pro quo, what-if")
     st.caption(f"Case: {ctx.case.meta.title}. Move the sliders (ranges are the case's "
                "plausible ranges) and choose China's policy. Numbers no evidence pins are "
-               f"{UNCALIBRATED}; see the evidence panel.")
-    wanted = st.query_params.get(EVIDENCE_QUERY)
-    if wanted:
-        show_evidence_page(ctx, wanted)
+               f"{UNCALIBRATED}; see the evidence panel. The URL keeps every setting: "
+               "copy it to share this view.")
+    problems = restore(ctx)
+    if problems:
+        with st.container(key="url-problems"):
+            st.warning("Some settings in the URL could not be used; the defaults stand in "
+                       "for them:\n\n" + "\n".join(f"- {p}" for p in problems))
+    # the forecast's mode decides which controls apply; its radio is drawn further down,
+    # its value (updated before this rerun) is read here
+    what_if_mode = st.session_state.get("mode", MODES["whatif"]) == MODES["whatif"]
 
     side = st.sidebar
     with side:
@@ -176,45 +245,65 @@ def main() -> None:
                               help="China's policy in the game and the ensemble")
         st.caption(POLICY_TEXT[policy])
         st.header("Parameters")
-        others = [n for n in (*GAME_PARAMETERS, *(p.name for p in reg))
-                  if n not in KEY_PARAMETERS]
-        extra = st.multiselect("more sliders", sorted(set(others)), key="extra")
+        if not what_if_mode:
+            with st.container(key="locked"):
+                st.caption("Locked in calibrated mode: the forecast draws its parameters "
+                           "from the calibration, so the sliders do not apply to it; the game "
+                           "panel and the phase diagram stay at the point shown. Choose "
+                           "\"what-if at these parameters\" to move them.")
+        extra = st.multiselect("more sliders", extra_choices(ctx), key="extra",
+                               disabled=not what_if_mode)
         specs = slider_specs(reg, (*KEY_PARAMETERS, *extra))
-        st.button("reset to defaults", on_click=reset, args=(specs,))
-        values = sliders(specs)
+        st.button("reset to defaults", on_click=reset, args=(specs,), disabled=not what_if_mode)
+        values = sliders(specs, disabled=not what_if_mode)
         st.header("Phase diagram")
         # only the game's parameters move its equilibrium; a simulator slider would give a
         # one-colour diagram (and qpq.game.analysis._sweep refuses it)
         shown = [s.name for s in specs if s.name in GAME_PARAMETERS]
-        x = st.selectbox("x axis", shown, index=shown.index(AXIS_DEFAULTS[0]), key="x_axis")
+        # an axis whose slider was removed falls back to the default axis
+        if st.session_state.get("x_axis") not in shown:
+            st.session_state["x_axis"] = AXIS_DEFAULTS[0]
+        x = st.selectbox("x axis", shown, key="x_axis")
         y_choices = [n for n in shown if n != x]
-        y_default = AXIS_DEFAULTS[1] if AXIS_DEFAULTS[1] in y_choices else y_choices[0]
-        y = st.selectbox("y axis", y_choices, index=y_choices.index(y_default), key="y_axis")
-        size = st.slider("grid points per axis", 5, 41, 21, 2, key="grid_size")
+        if st.session_state.get("y_axis") not in y_choices:
+            st.session_state["y_axis"] = (AXIS_DEFAULTS[1] if AXIS_DEFAULTS[1] in y_choices
+                                          else y_choices[0])
+        y = st.selectbox("y axis", y_choices, key="y_axis")
+        size = st.slider("grid points per axis", GRID_RANGE[0], GRID_RANGE[1], 21, 2,
+                         key="grid_size")
         st.header("Forecast")
-        mode = st.radio("run", ["what-if at these parameters", "calibrated as of a date"],
-                        key="mode")
-        n = int(st.number_input("scenarios", 100, 50_000, 2000, 100, key="n"))
-        seed = int(st.number_input("seed", 0, 2**31 - 1, 0, 1, key="seed"))
-        until = int(st.slider("horizon (end of year)", 2026, 2040, ctx.case.run.until.year,
-                              key="until"))
+        mode = st.radio("run", list(MODES.values()), key="mode")
+        n = int(st.number_input("scenarios", N_RANGE[0], N_RANGE[1], 2000, 100, key="n"))
+        seed = int(st.number_input("seed", SEED_RANGE[0], SEED_RANGE[1], 0, 1, key="seed"))
+        until = int(st.slider("horizon (end of year)", UNTIL_RANGE[0], UNTIL_RANGE[1],
+                              ctx.case.run.until.year, key="until"))
         variable = st.selectbox("fan chart", FAN_VARIABLES, key="variable")
-        as_of = ctx.case.run.forecast_as_of
-        if mode != "what-if at these parameters":
-            as_of = st.date_input("as of", as_of, dt.date(2002, 1, 1), dt.date(2025, 12, 31),
-                                  key="as_of")
+        as_of = st.date_input("as of", ctx.case.run.forecast_as_of, AS_OF_RANGE[0],
+                              AS_OF_RANGE[1], key="as_of", disabled=what_if_mode,
+                              help="the calibrated forecast's date")
+        if what_if_mode:
+            st.caption("\"as of\" applies to the calibrated forecast only.")
+
+    # the panel's switch and the evidence panel are drawn below; their values from the
+    # last rerun (or the URL)
+    model_label = st.session_state.get("model", MODELS["v1"])
+    model = next((k for k, v in MODELS.items() if v == model_label), "v1")
+    mode_key = next(k for k, v in MODES.items() if v == mode)
+    controls = Controls(policy=policy, extra=tuple(extra), values=values, x_axis=x, y_axis=y,
+                        grid_size=size, mode=mode_key, n=n, seed=seed, until=until,
+                        variable=variable, as_of=as_of, model=model,
+                        evidence=st.session_state.get("evidence_item"))
+    st.query_params.from_dict(controls_query(controls, specs))
 
     request = WhatIfRequest(policy=policy, n=n, seed=seed, until=dt.date(until, 12, 31))
-    # the panel's switch is drawn below, inside the panel; its value from the last rerun
-    model = MODELS.get(st.session_state.get("model", ""), "v1")
     settings = Settings(values=values, policy=policy, x_axis=x, y_axis=y, grid_size=size,
                         request=request, variable=variable, model=model)
-    what_if_mode = mode == "what-if at these parameters"
     start = time.perf_counter()
     view = compute_view(
         ctx, settings, forecast=what_if_mode,
         grid_fn=lambda v, gx, gy, k: grid(CASE_DIR, v, gx, gy, k),
-        run_fn=lambda v, r: run(CASE_DIR, v, r.policy, r.n, r.seed, r.horizon.isoformat()))
+        run_fn=lambda v, r: run(CASE_DIR, v, r.policy, r.n, r.seed, r.horizon.isoformat()),
+        game_fn=lambda v, p, m: game(CASE_DIR, v, p, m))
     if not view.check.ok:
         with st.container(key="problems"):
             st.error("These values do not make a valid parameter point:\n\n"
@@ -230,50 +319,66 @@ def main() -> None:
     with left, st.container(key="equilibrium"):
         st.subheader("Equilibrium of the one-round game" if model == "v1" else
                      "Equilibrium of the repeated relationship (model v2)")
-        st.radio("model", list(MODELS), key="model", horizontal=True,
+        st.radio("model", list(MODELS.values()), key="model", horizontal=True,
                  help="v1: the paper's one-round game (the model everything else uses); "
                  "v2: the round as the stage of a repeated relationship "
                  "(docs/model-game.md §7.5)")
         if view.relationship is not None:
-            show_relationship(view.relationship)
+            show_relationship(view.relationship, "relationship")
         if view.committed_relationship is not None:
             with st.container(key="committed"):
-                show_relationship(view.committed_relationship)
+                show_relationship(view.committed_relationship, "committed-relationship")
         if view.equilibrium is not None:
-            show_equilibrium(view.equilibrium)
+            show_equilibrium(view.equilibrium, "equilibrium-efforts")
         if view.committed is not None:
             with st.container(key="committed"):
-                show_equilibrium(view.committed)
+                show_equilibrium(view.committed, "committed-efforts")
         if model == "v1":
             with st.expander("selection rule"):
                 st.write(view.equilibrium.selection_rule if view.equilibrium else "")
     with right, st.container(key="phase"):
         st.subheader("Phase diagram")
-        if phase is not None:
+        if phase is not None and view.grid is not None:
             st.altair_chart(phase, key="phase_chart")
+            download(phase_frame(view.grid), "phase-diagram", "the diagram's grid")
 
     with st.container(key="forecast"):
         st.subheader(f"Forecast under '{policy}'")
         if forecast is not None and fan is not None:
             st.altair_chart(fan, key="fan_chart")
+            download(fan_data(forecast.sim, variable), f"fan-{variable}", "the chart's bands")
             st.caption(forecast.note)
-            st.table(pd.DataFrame({
-                "event": [e.name for e in forecast.events],
-                "value": [("—" if e.value is None else f"{e.value:.3g}")
-                          + (f" [{e.interval[0]:.3g}, {e.interval[1]:.3g}]" if e.interval
-                             else "") for e in forecast.events],
-                "unit": [e.unit for e in forecast.events],
-                "status": [e.label for e in forecast.events],
-                "what": [e.description for e in forecast.events],
-            }).set_index("event"))
+            events = events_frame(forecast)
+            st.table(events_display(events).set_index("event"))
+            download(events, "forecast-events", "the events")
             st.caption(f"Events over {forecast.window[0]}–{forecast.window[1]}.")
 
     with st.container(key="evidence"):
+        # the panel stays in view while the list beside it scrolls (a style, no content)
+        st.html("<style>[data-testid=stColumn]:has(.st-key-evidence-detail) "
+                "{position: sticky; top: 4rem; align-self: flex-start;}</style>")
         st.subheader("Evidence behind each parameter")
-        cols = st.columns(2)
-        for i, s in enumerate(specs):
-            with cols[i % 2]:
-                st.markdown(evidence_markdown(parameter_evidence(ctx.case, s.name)))
+        listing, panel = st.columns([3, 2])
+        evidence_of = [parameter_evidence(ctx.case, s.name) for s in specs]
+        pills = tuple(f"evp_{pe.name}" for pe in evidence_of if evidence_ids(pe))
+        with listing:
+            for pe in evidence_of:
+                st.markdown(evidence_markdown(pe))
+                ids = evidence_ids(pe)
+                if ids:
+                    st.pills(f"show evidence of {pe.name}", ids, key=f"evp_{pe.name}",
+                             on_change=pick, args=(pe.name, pills),
+                             label_visibility="collapsed")
+        with panel, st.container(key="evidence-detail", border=True):
+            st.markdown("**Evidence panel**")
+            st.selectbox("evidence item", sorted(ctx.case.by_id), index=None,
+                         key="evidence_item",
+                         placeholder="choose an id, or click one on the left",
+                         help="any item of the case file; its sources, citation and URL "
+                         "show here, on the same page")
+            chosen = st.session_state.get("evidence_item")
+            if chosen:
+                show_evidence_item(ctx, chosen)
     with st.container(key="record"):
         record_as_of = None if what_if_mode else as_of
         st.subheader("The record" + (f" as known on {record_as_of}" if record_as_of else ""))

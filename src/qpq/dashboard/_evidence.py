@@ -4,8 +4,10 @@ A parameter cites evidence ids of any kind (sources, events, quantities, claims)
 "assumption" with its plausible range. :func:`parameter_evidence` resolves each id to an
 :class:`EvidenceItem` — its title, date and, for a source, its URL; for an event, quantity
 or claim, the sources behind it (followed through claims citing claims) — so that the app
-can link every number to where it comes from. :func:`evidence_detail` is one item's page
-(``?evidence=<id>`` in the app): what it is, its sources and which parameters cite it.
+can link every number to where it comes from. The app shows one item at a time in its
+evidence panel, on the same page (``?evidence=<id>`` in the URL opens it there): what it
+is, the words the source states, its sources (each cited by :attr:`qpq.case.Source.citation`
+and linked to its URL) and which parameters cite it.
 :func:`record_figures` gives the report's "record" charts (estimates, attacks, Taliban
 actions and milestones) for the case as known on a date, so the app shows the same pictures.
 """
@@ -43,6 +45,7 @@ __all__ = [
     "SourceRef",
     "citing_parameters",
     "evidence_href",
+    "evidence_ids",
     "evidence_markdown",
     "parameter_evidence",
     "record_figures",
@@ -87,6 +90,11 @@ class EvidenceItem:
         A source's URL (``None`` for other kinds and for sources without one).
     sources
         The sources behind it (the item itself, for a source).
+    quote
+        The words the source states, where the case records them (a quantity's or an
+        estimate's ``as_stated``); ``None`` otherwise.
+    note
+        The case's note on the item, if any.
     """
 
     id: str
@@ -95,6 +103,8 @@ class EvidenceItem:
     date: str | None
     url: str | None
     sources: tuple[SourceRef, ...]
+    quote: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,26 +169,30 @@ def resolve_evidence(case: Case, item_id: str) -> EvidenceItem:
     """
     item = case.item(item_id)
     kind = case.kind_of(item_id)
+    raw_note = getattr(item, "note", None)
+    note = raw_note.strip() if isinstance(raw_note, str) and raw_note.strip() else None
     if isinstance(item, Source):
         ref = _source_ref(item)
-        return EvidenceItem(item_id, kind, ref.title, item.date, ref.url, (ref,))
+        return EvidenceItem(item_id, kind, ref.title, item.date, ref.url, (ref,), None, note)
+    quote: str | None = None
     title: str
     date: str | None
     if isinstance(item, Event):
         title, date = item.title, item.date
     elif isinstance(item, Quantity):
         title = f"{item.description} ({item.as_stated})"
-        date = item.date or item.period
+        date, quote = item.date or item.period, item.as_stated
     elif isinstance(item, Claim):
         title, date = item.text, item.date
     elif isinstance(item, Estimate):
         title, date = f"{item.body}: {item.as_stated}", item.reference
+        quote = item.as_stated
     elif isinstance(item, Attack | TalibanAction | Milestone):
         title, date = item.title, item.date
     else:
         title, date = str(getattr(item, "name", None) or item_id), None
     sources = tuple(_sources_of(case, _cited(item), 1, {item_id}))
-    return EvidenceItem(item_id, kind, title, date, None, sources)
+    return EvidenceItem(item_id, kind, title, date, None, sources, quote, note)
 
 
 def parameter_evidence(case: Case, name: str) -> ParameterEvidence:
@@ -205,8 +219,13 @@ def citing_parameters(case: Case, item_id: str) -> tuple[str, ...]:
 
 
 def evidence_href(item_id: str) -> str:
-    """The app's relative link to one evidence item's page."""
+    """A relative URL that opens the dashboard with one item in its evidence panel."""
     return f"?{EVIDENCE_QUERY}={quote(item_id)}"
+
+
+def evidence_ids(pe: ParameterEvidence) -> tuple[str, ...]:
+    """A parameter's evidence ids and then its observations' ids (the panel's choices)."""
+    return tuple(dict.fromkeys((*(i.id for i in pe.items), *pe.observations)))
 
 
 def _md(text: str) -> str:
@@ -214,10 +233,10 @@ def _md(text: str) -> str:
 
 
 def evidence_markdown(pe: ParameterEvidence) -> str:
-    """Markdown for one parameter: status and range, then each evidence item with links.
+    """Markdown for one parameter: status and range, then each evidence item.
 
-    Each item links to its page in the app (:func:`evidence_href`) and each source to its
-    URL, when it has one.
+    Each item is named by its id (the app shows the item in its evidence panel when the id
+    is chosen, without leaving the page) and each source links to its URL, when it has one.
     """
     lines = [f"**{pe.name}** — {_md(pe.description)} Unit: {pe.unit}; default "
              f"{pe.default:g}; range [{pe.low:g}, {pe.high:g}]. Status: {pe.status}."]
@@ -226,7 +245,7 @@ def evidence_markdown(pe: ParameterEvidence) -> str:
     if not pe.items:
         lines.append("\n- no evidence cited: a pure assumption")
     for it in pe.items:
-        head = f"\n- [{it.id}]({evidence_href(it.id)}) ({it.kind}): {_md(it.title)}"
+        head = f"\n- `{it.id}` ({it.kind}): {_md(it.title)}"
         links = [f"[{_md(s.title)}]({s.url})" if s.url else _md(s.title) for s in it.sources
                  if it.kind != "source"]
         if it.kind == "source" and it.url:
@@ -234,7 +253,7 @@ def evidence_markdown(pe: ParameterEvidence) -> str:
         lines.append(head + (" — " + "; ".join(links) if links else ""))
     if pe.observations:
         lines.append(f"\n- observations of the record bearing on it ({len(pe.observations)}): "
-                     + ", ".join(f"[{o}]({evidence_href(o)})" for o in pe.observations))
+                     + ", ".join(f"`{o}`" for o in pe.observations))
     return "".join(lines)
 
 

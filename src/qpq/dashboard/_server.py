@@ -40,6 +40,8 @@ STREAMLIT_OPTIONS: Mapping[str, str] = {
     "client.toolbarMode": "minimal",
     "client.showErrorDetails": "true",
     "theme.base": "light",
+    # the app puts the URL's settings into the widgets' state before drawing them, on purpose
+    "global.disableWidgetStateDuplicationWarning": "true",
 }
 """Streamlit settings passed on every command line (``--name=value``)."""
 

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from qpq.case import Case, load_case
 from qpq.dashboard._controls import AXIS_DEFAULTS, PointCheck, resolve_point
@@ -37,6 +37,7 @@ from qpq.sim import sim_registry
 __all__ = [
     "Context",
     "DashboardView",
+    "GameFn",
     "GridFn",
     "RunFn",
     "Settings",
@@ -53,6 +54,10 @@ GridFn = Callable[[Values, str, str, int], PhaseGrid]
 
 RunFn = Callable[[Values, WhatIfRequest], ForecastView]
 """``(parameter values, request) -> ForecastView`` (the app passes a cached one)."""
+
+GameFn = Callable[[Values, str | None, str], EquilibriumView | RelationshipView]
+"""``(parameter values, policy or None for China free, model) -> the game's view`` (the
+app passes a cached one: the bounded mixed search makes a solve cost about 0.2 s)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,19 @@ class Context:
     def grid(self, values: Values, x: str, y: str, size: int) -> PhaseGrid:
         """The phase grid, uncached."""
         return phase_grid(self.registry, dict(values), x, y, size)
+
+    def game(self, values: Values, policy: str | None, model: str
+             ) -> EquilibriumView | RelationshipView:
+        """The game at the point, uncached.
+
+        China free (``policy`` ``None``) or committed to the policy's first move; model
+        ``v1`` (the round) or ``v2`` (the relationship).
+        """
+        point = self.registry.point(dict(values))
+        move = None if policy is None else policy_first_move(policy)
+        if model == "v2":
+            return relationship_view(point, move)
+        return equilibrium_view(point, move)
 
     def run(self, values: Values, request: WhatIfRequest) -> ForecastView:
         """The what-if run, uncached (``values`` must make a valid point)."""
@@ -159,7 +177,8 @@ class DashboardView:
 
 
 def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = None,
-                 run_fn: RunFn | None = None, forecast: bool = True) -> DashboardView:
+                 run_fn: RunFn | None = None, forecast: bool = True,
+                 game_fn: GameFn | None = None) -> DashboardView:
     """Recompute the page for ``settings``.
 
     Parameters
@@ -168,9 +187,9 @@ def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = N
         The case and registry.
     settings
         The controls' values.
-    grid_fn, run_fn
-        The grid and ensemble steps (default: uncached :meth:`Context.grid`,
-        :meth:`Context.run`).
+    grid_fn, run_fn, game_fn
+        The grid, ensemble and game steps (default: uncached :meth:`Context.grid`,
+        :meth:`Context.run`, :meth:`Context.game`).
     forecast
         Run the ensemble (the app skips it in calibrated mode, which it runs itself).
     """
@@ -187,13 +206,15 @@ def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = N
     committed: EquilibriumView | None = None
     relationship: RelationshipView | None = None
     committed_v2: RelationshipView | None = None
-    move = policy_first_move(settings.policy)
+    game = game_fn or ctx.game
+    key = settings.key()
+    fixed = None if policy_first_move(settings.policy) is None else settings.policy
     if settings.model == "v2":
-        relationship = relationship_view(point)
-        committed_v2 = None if move is None else relationship_view(point, move)
+        relationship = _as(RelationshipView, game(key, None, "v2"))
+        committed_v2 = None if fixed is None else _as(RelationshipView, game(key, fixed, "v2"))
     else:
-        free = equilibrium_view(point)
-        committed = None if move is None else equilibrium_view(point, move)
+        free = _as(EquilibriumView, game(key, None, "v1"))
+        committed = None if fixed is None else _as(EquilibriumView, game(key, fixed, "v1"))
     x, y = settings.x_axis, settings.y_axis
     others = tuple(kv for kv in settings.key() if kv[0] not in (x, y))
     grid = (grid_fn or ctx.grid)(others, x, y, settings.grid_size)
@@ -202,6 +223,15 @@ def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = N
         run = (run_fn or ctx.run)(settings.key(), settings.run_request())
     return DashboardView(check, free, committed, grid, (point[x], point[y]), run,
                          time.perf_counter() - start, relationship, committed_v2)
+
+
+_T = TypeVar("_T")
+
+
+def _as(kind: type[_T], value: object) -> _T:
+    if not isinstance(value, kind):
+        raise TypeError(f"game_fn returned {type(value).__name__}, expected {kind.__name__}")
+    return value
 
 
 def view_charts(view: DashboardView, variable: str, since: dt.date = dt.date(2015, 1, 1)

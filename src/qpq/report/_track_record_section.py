@@ -1,13 +1,17 @@
-"""Report section "Track record": the rolling-origin backtest's skill table and diagrams.
+"""Report section "Track record": the backtest's skill table and diagrams, the calibration.
 
 The backtest (:func:`qpq.sim.backtest`) forecasts from every half-year origin 2016-2024 with
 only what was known then and scores the forecasts against the record beside climatology and
-persistence (docs/model-dynamics.md §11). With ``ctx.reduced`` the per-origin calibration
-and forecast ensembles are small, and the section says so.
+persistence (docs/model-dynamics.md §11). The calibration on the record as of the last
+origin (:func:`qpq.sim.calibrate_record`, §7.11) follows: per parameter its label, prior and
+posterior, and the posterior predictive checks. With ``ctx.reduced`` the per-origin
+calibration and forecast ensembles and the record calibration are small, and the section
+says so.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
 from typing import Any
 
@@ -15,9 +19,24 @@ import numpy as np
 
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
-from qpq.sim import BacktestResult, BacktestSpec, backtest
+from qpq.sim import AbcSettings, BacktestResult, BacktestSpec, RecordCalibration, backtest
 
-__all__ = ["RELIABILITY_BINS", "reliability_frame", "track_record_section"]
+__all__ = ["RELIABILITY_BINS", "posterior_frame", "reliability_frame", "track_record_section"]
+
+CALIBRATION_AS_OF = dt.date(2024, 6, 30)
+"""The record calibration the section shows (the last default origin)."""
+
+CALIBRATION = AbcSettings(population=500, max_simulations=50_000, game_points=2, grid_size=8,
+                          ppc_draws=100)
+"""Its settings in a full report (docs/model-dynamics.md §7.11's run)."""
+
+CALIBRATION_REDUCED = AbcSettings(population=100, max_simulations=4000, game_points=1,
+                                  grid_size=4, ppc_draws=40)
+"""Its settings in a reduced report (``make run``): fewer histories, 2.5% accepted, one
+coarse game point; the labels are noisier and the section says so."""
+
+POSTERIOR_BINS = 10
+"""Bins of the posterior histograms over each parameter's prior range."""
 
 RELIABILITY_BINS = 5
 """Equal-width bins of forecast probability in the reliability diagram."""
@@ -123,6 +142,96 @@ def _pit_chart(pooled: dict[str, Any]) -> Any:
     return (bars + flat).properties(width=420, height=240)
 
 
+def posterior_frame(cal: RecordCalibration) -> list[dict[str, Any]]:
+    """Per shown parameter and bin of its prior range: prior and posterior density.
+
+    Shown: the targeted parameters and any other that is not assumption-driven. Positions
+    are on the prior's range scaled to 0-1 (the range is the 90% interval widened by 5% of
+    the range each side: priors are uniform), so one axis serves every parameter; the
+    uniform prior's density is 1 there.
+    """
+    edges = np.linspace(0.0, 1.0, POSTERIOR_BINS + 1)
+    out = []
+    for p in cal.parameters:
+        if p.role == "game" or (p.role != "targeted" and p.label == "assumption-driven"):
+            continue
+        lo90, hi90 = p.prior_90
+        width = (hi90 - lo90) / 0.9
+        if width <= 0:
+            continue
+        pos = (cal.points[p.name] - (lo90 - 0.05 * width)) / width
+        hist, _ = np.histogram(np.clip(pos, 0.0, 1.0), bins=edges, weights=cal.weights)
+        facet = f"{p.name}: {p.label} ({p.relative_ratio:.2f})"
+        for i, h in enumerate(hist):
+            mid = float(0.5 * (edges[i] + edges[i + 1]))
+            out.append({"parameter": facet, "position": mid, "density": float(
+                h * POSTERIOR_BINS), "distribution": "posterior"})
+            out.append({"parameter": facet, "position": mid, "density": 1.0,
+                        "distribution": "prior"})
+    return out
+
+
+def _posterior_chart(frame: list[dict[str, Any]]) -> Any:
+    import altair as alt
+    import pandas as pd
+
+    data = pd.DataFrame(frame)
+    colour = alt.Color("distribution:N", scale=alt.Scale(domain=["prior", "posterior"],
+                                                         range=OKABE_ITO[:2]))
+    base = alt.Chart(data).encode(
+        x=alt.X("position:Q", title="position in the prior range (0 = low, 1 = high)",
+                scale=alt.Scale(domain=[0, 1])))
+    post = base.transform_filter(alt.datum.distribution == "posterior").mark_bar(
+        opacity=0.7, width=12).encode(y=alt.Y("density:Q", title="density"), color=colour,
+                                      tooltip=["parameter", "position", "density"])
+    prior = base.transform_filter(alt.datum.distribution == "prior").mark_line(
+        strokeDash=[4, 4]).encode(y="density:Q", color=colour)
+    return alt.layer(post, prior, data=data).properties(width=170, height=110).facet(
+        facet=alt.Facet("parameter:N", title=None), columns=4)
+
+
+def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
+    from qpq.sim import calibrate_record
+
+    settings = CALIBRATION_REDUCED if ctx.reduced else CALIBRATION
+    cal = calibrate_record(ctx.case, CALIBRATION_AS_OF, rng=np.random.default_rng(0),
+                           settings=settings)
+    shown = [p for p in cal.parameters if p.role == "targeted" or p.label != "assumption-driven"]
+    rows = [[escape(p.name), p.role, f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",
+             f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", f"{p.relative_ratio:.2f}",
+             escape(p.label), escape(", ".join(p.by))] for p in shown]
+    checks = [[c["family"], escape(str(c["observation"])), escape(str(c["observed"])),
+               f"{c['predictive_90'][0]:.3g}–{c['predictive_90'][1]:.3g}",
+               "yes" if c["inside_90"] else "<strong>no</strong>"] for c in cal.checks]
+    counts = {lab: len(cal.labelled(lab)) for lab in ("calibrated", "weakly constrained")}
+    html = (
+        f"<h3>Calibration on the record as of {CALIBRATION_AS_OF.isoformat()}</h3>"
+        f"<p>Rejection ABC (docs/model-dynamics.md §7.11): {cal.simulations:,} histories "
+        f"drawn from the prior, the {cal.weights.size} nearest the record by its deviance "
+        f"accepted (effective sample size {cal.ess:.0f}); {settings.game_points} game "
+        f"point(s), belief grid {settings.grid_size}, seed 0"
+        + ("; <strong>reduced run</strong>, labels noisier" if ctx.reduced else "")
+        + f". Labels by the stated criterion (posterior / prior 90% width below 0.5 "
+        "calibrated, below 0.8 weakly constrained, else assumption-driven; <em>by</em>: the "
+        f"families whose omission weakens it): {counts['calibrated']} calibrated, "
+        f"{counts['weakly constrained']} weakly constrained of {len(cal.parameters)} "
+        "parameters. The table shows the targeted parameters and any other that is not "
+        "assumption-driven.</p>"
+        + html_table(["parameter", "role", "prior 90%", "posterior 90%", "width ratio",
+                      "label", "by"], rows)
+        + "<p>Posterior predictive checks: fresh histories at posterior particles; each "
+        "observation against the predictive 90% interval (attacks pooled over the record per "
+        "region and perpetrator).</p>"
+        + html_table(["family", "observation", "observed", "predictive 90%", "inside"],
+                     checks))
+    fig = Figure("track-record-posteriors", "Prior and posterior of each targeted parameter",
+                 "Per parameter (title: label and width ratio), the posterior's histogram over "
+                 "the prior range scaled to 0-1 against the uniform prior (dashed, density 1): "
+                 "a calibrated parameter's bars pile up in part of the range.",
+                 _posterior_chart(posterior_frame(cal)))
+    return html, fig
+
+
 def track_record_section(ctx: ReportContext) -> SectionContent:
     """The backtest's pooled skill table, reliability diagram and count forecasts."""
     spec = BacktestSpec()   # the command's defaults
@@ -170,6 +279,9 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
                    "calibrated forecaster's bars are level with the dashed line; bars piled "
                    "at the left mean outcomes lower than forecast.",
                    _pit_chart(pooled))]
+    cal_html, cal_fig = _calibration_part(ctx)
+    html += cal_html
+    figs.append(cal_fig)
     skill = pooled["all_count"]["crps"]["skill_vs_climatology"]
     return SectionContent(html, tuple(figs),
                           f"track record: {len(spec.origins)} origins; count skill vs "

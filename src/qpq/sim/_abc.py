@@ -1,32 +1,40 @@
-"""Calibration on the record: ABC-SMC (pyabc) against every observation family known by a date.
+"""Calibration on the record: ABC against every observation family known by a date.
 
 :func:`calibrate_record` fits the simulator's uncertain parameters to the record as it could
 be known on the as-of date (:func:`qpq.case.case_as_of`; the families are built by
-:mod:`qpq.sim._record`). The inference is pyabc's ABC-SMC (sequential Monte Carlo over
-populations of particles with shrinking tolerance), chosen over a hand-written sampler because
-it is maintained, documented and adaptive (population-wise epsilon, multivariate normal
-transition kernels, importance weights); see docs/model-dynamics.md "Calibration on the record".
+:mod:`qpq.sim._record`). Two samplers (docs/model-dynamics.md §7.11 says why the first is the
+default):
+
+``rejection`` (default)
+    ``max_simulations`` points drawn from the prior, one history each, simulated
+    :data:`CHUNK` at a time by the vectorised simulator; the ``population`` histories with the
+    smallest distance are accepted with equal weights (so the effective sample size is the
+    population). Leaving a family out re-ranks the same histories.
+``abc-smc``
+    pyabc's ABC-SMC (population-wise quantile epsilon, multivariate normal transitions,
+    importance weights), one history per call: its weights collapsed on the record (the
+    history's own noise in the likelihood, twelve proposed dimensions).
 
 What is sampled and how
     *Targeted* parameters (:data:`TARGETED`: the simulator's rates, initial stocks and shares
-    that the record bears on, none of them read by the game) are pyabc's parameters, with
-    uniform priors on their plausible ranges. Every other dynamics parameter is drawn from its
-    prior inside each simulation (marginalised), and the game's parameters come from
-    ``game_points`` points drawn from the prior whose model-v2 relationship is solved once
-    (solving it is what makes one history cost seconds); each simulation picks one of them.
-    The assumptions of the observation models (:data:`qpq.sim._record.ASSUMPTIONS`) are
-    also drawn per simulation. All draws are stored with the particle, so the accepted
-    particles give the joint posterior of everything.
+    that the record bears on, none of them read by the game) are drawn uniformly on their
+    ranges (pyabc's parameters under ``abc-smc``). Every other dynamics parameter is drawn
+    from its prior too (marginalised; ``nuisance="defaults"`` holds them at their defaults),
+    and the game's parameters come from ``game_points`` points drawn from the prior whose
+    model-v2 relationship is solved once (solving it is what makes one history cost
+    seconds); each simulation picks one of them. The assumptions of the observation models
+    (:data:`qpq.sim._record.ASSUMPTIONS`) are also drawn per simulation. All draws are
+    stored with the particle, so the accepted particles give the joint posterior of
+    everything.
 Distance
     The deviance of the record given the simulated history (``-2 log L`` less its best value,
     summed over the families, :func:`qpq.sim._record.deviance`): the families are weighed by
     their likelihoods, not by hand.
 Determinism
-    pyabc draws from numpy's *global* random state (its transition kernels and the sampler),
-    so the run seeds that state from the injected Generator inside a single-process sampler
-    (``pyabc.sampler.SingleCoreSampler``) and restores it afterwards; every simulation's seed
-    and draws come from a child of the injected Generator, in call order. Same Generator
-    state, same posterior (tested). A multi-process or Dask sampler would not keep this.
+    Every draw comes from Generators derived from the injected one. pyabc draws from numpy's
+    *global* random state, so ``abc-smc`` seeds that state inside a single-process sampler
+    (``pyabc.sampler.SingleCoreSampler``) and restores it afterwards. Same Generator state,
+    same posterior (tested). A multi-process or Dask pyabc sampler would not keep this.
 Labels
     Per parameter the ratio of the posterior's to the prior's 90% interval width, divided by
     the ratio that prior draws with the same importance weights give (few effective particles
@@ -115,6 +123,21 @@ GAME_FREE: frozenset[str] = frozenset(SIM_PARAMETERS) - {"quarterly_discount"}
 """Parameters the game's solution does not read (the game discounts with
 ``quarterly_discount``), so histories may vary them at one solved game point."""
 
+SAMPLERS = ("rejection", "abc-smc")
+"""The samplers :class:`AbcSettings` knows (``rejection`` is the default)."""
+
+METHODS = {
+    "rejection": ("rejection ABC: histories drawn from the prior and simulated side by side, "
+                  "the population nearest the record by its deviance accepted with equal "
+                  "weights (the record known by the as-of date)"),
+    "abc-smc": ("pyabc 0.13 ABC-SMC (SingleCoreSampler, quantile epsilon, multivariate "
+                "normal transitions) on the deviance of the record known by the as-of date"),
+}
+"""Each sampler's one-line description (:attr:`RecordCalibration.method`)."""
+
+CHUNK = 2000
+"""Histories per vectorised simulation call of the rejection sampler (bounds memory)."""
+
 LABELS = ("calibrated", "weakly constrained", "assumption-driven")
 """A parameter's label, strongest first."""
 
@@ -129,10 +152,17 @@ class AbcSettings:
 
     Attributes
     ----------
+    sampler
+        ``rejection`` (default): ``max_simulations`` histories drawn from the prior, simulated
+        side by side (the simulator is vectorised over histories), and the ``population``
+        with the smallest deviance accepted, equal weights; ``abc-smc``: pyabc's ABC-SMC,
+        one history per call (see docs/model-dynamics.md §7.11 for why the default changed).
     population, generations, max_simulations
-        pyabc's population size, most populations, most simulations in all.
+        Accepted particles (``rejection``; the acceptance fraction is
+        ``population / max_simulations``) or pyabc's population size; most populations
+        (``abc-smc`` only); histories in all.
     alpha
-        Each population's tolerance is this quantile of the last one's distances.
+        ``abc-smc``: each population's tolerance is this quantile of the last one's distances.
     game_points, grid_size, game_seed
         Prior points at which the game is solved (drawn with ``game_seed``, so a setting,
         not a draw of the run: a synthetic truth can share them), and its belief grid.
@@ -158,9 +188,10 @@ class AbcSettings:
         ``v2`` (default) or ``v1``.
     """
 
-    population: int = 200
+    sampler: str = "rejection"
+    population: int = 500
     generations: int = 6
-    max_simulations: int = 5000
+    max_simulations: int = 50_000
     alpha: float = 0.5
     game_points: int = 8
     grid_size: int = 12
@@ -177,6 +208,13 @@ class AbcSettings:
 
     def check(self) -> None:
         """Raise :class:`BadInputError` on settings that cannot run."""
+        if self.sampler not in SAMPLERS:
+            raise BadInputError(f"calibration setting sampler must be one of "
+                                f"{', '.join(SAMPLERS)}, not {self.sampler!r}")
+        if self.sampler == "rejection" and self.population > self.max_simulations:
+            raise BadInputError(f"calibration setting population ({self.population}) must not "
+                                f"exceed max_simulations ({self.max_simulations}): the "
+                                "rejection sampler accepts population of max_simulations")
         if self.nuisance not in ("prior", "defaults"):
             raise BadInputError(f"calibration setting nuisance must be prior or defaults, not "
                                 f"{self.nuisance!r}")
@@ -263,8 +301,11 @@ class RecordCalibration:
     parameters: tuple[ParameterPosterior, ...]
     checks: tuple[dict[str, Any], ...]
     key: str
-    method: str = ("pyabc 0.13 ABC-SMC (SingleCoreSampler, quantile epsilon, multivariate "
-                   "normal transitions) on the deviance of the record known by the as-of date")
+    method: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.method:
+            object.__setattr__(self, "method", METHODS[self.settings.sampler])
 
     def parameter(self, name: str) -> ParameterPosterior:
         """The report of one parameter."""
@@ -426,12 +467,32 @@ class _Forward:
         return drawn, g, assumed, seed
 
     def run(self, point: Mapping[str, float], g: int, seed: int) -> dict[str, float]:
-        pool = ParameterPool({k: np.array([v]) for k, v in point.items()}, "calibration")
-        spec = RunSpec(timeline=self.timeline, pool=pool,
-                       table=self.table.take(np.array([g])), policy="equilibrium", n=1,
-                       seed=seed, stats=self.windows)
-        sim = simulate(spec)
-        return {k: float(v[0]) for k, v in sim.stats.items()}
+        many = self.run_many({k: np.array([v]) for k, v in point.items()},
+                             np.array([g], dtype=np.int64), seed)
+        return {k: float(v[0]) for k, v in many.items()}
+
+    def run_many(self, values: Mapping[str, FloatArray], games: NDArray[np.int64], seed: int
+                 ) -> dict[str, FloatArray]:
+        """One history per row of ``values`` (side by side), at game points ``games``."""
+        pool = ParameterPool(dict(values), "calibration")
+        spec = RunSpec(timeline=self.timeline, pool=pool, table=self.table.take(games),
+                       policy="equilibrium", n=int(games.size), seed=seed,
+                       stats=self.windows)
+        return {k: np.asarray(v, dtype=float) for k, v in simulate(spec).stats.items()}
+
+    def prior_draws(self, n: int, seed: int, rng: np.random.Generator
+                    ) -> tuple[dict[str, FloatArray], NDArray[np.int64], dict[str, FloatArray]]:
+        """``n`` prior points as :meth:`point` assembles one (parameters, games, assumptions)."""
+        keep = NOT_SAMPLED if self.marginalise else tuple(
+            n_ for n_ in self.registry.names if n_ not in self.targeted)
+        values = dict(sample_pool(self.registry, n, seed, fixed=tuple(keep)).values)
+        games = rng.integers(self.game_pool.size, size=n).astype(np.int64)
+        for name in values:
+            if name not in GAME_FREE:
+                values[name] = np.asarray(self.game_pool.values[name], dtype=float)[games]
+        assumed = {a.name: (rng.uniform(a.low, a.high, n) if self.marginalise
+                            else np.full(n, 0.5 * (a.low + a.high))) for a in ASSUMPTIONS}
+        return values, games, assumed
 
     def sample(self, theta: Mapping[str, float], rng: np.random.Generator) -> dict[str, float]:
         point, g, assumed, seed = self.point(theta, rng)
@@ -482,6 +543,56 @@ class _Run:
     simulations: int
     particles: tuple[dict[str, float], ...]
     weights: FloatArray
+    family_deviance: dict[str, FloatArray]      # per family, per particle
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """The rejection sampler's prior histories: every draw and its deviance per family."""
+
+    values: dict[str, FloatArray]
+    games: NDArray[np.int64]
+    assumed: dict[str, FloatArray]
+    deviance: dict[str, FloatArray]
+
+    def accept(self, population: int, families: tuple[str, ...]) -> _Run:
+        """The ``population`` histories nearest the record, equal weights.
+
+        Nearest by the deviance summed over ``families``; ties go by draw order.
+        """
+        total = sum((self.deviance[f] for f in families), np.zeros(self.games.size))
+        idx = np.argsort(total, kind="stable")[:population]
+        particles = tuple(
+            {**{"p:" + k: float(v[i]) for k, v in self.values.items()},
+             **{"a:" + k: float(v[i]) for k, v in self.assumed.items()}, "g": float(
+                 self.games[i])} for i in idx)
+        return _Run(({"t": 0, "epsilon": float(total[idx[-1]]),
+                      "simulations": int(self.games.size)},), int(self.games.size), particles,
+                    np.full(idx.size, 1.0 / idx.size),
+                    {f: v[idx] for f, v in self.deviance.items()})
+
+
+def _prior_draws(forward: _Forward, settings: AbcSettings, families: tuple[str, ...],
+                 seed: int, on_progress: Callable[[str, int, int], None] | None) -> _Draws:
+    """``max_simulations`` histories from the prior, simulated :data:`CHUNK` at a time."""
+    rng = np.random.default_rng(seed)
+    total = settings.max_simulations
+    parts: list[tuple[dict[str, FloatArray], NDArray[np.int64], dict[str, FloatArray],
+                      dict[str, FloatArray]]] = []
+    for start in range(0, total, CHUNK):
+        n = min(CHUNK, total - start)
+        values, games, assumed = forward.prior_draws(n, int(rng.integers(2**31 - 1)), rng)
+        stats = forward.run_many(values, games, int(rng.integers(2**31 - 1)))
+        dev = deviance(forward.record, stats, assumed, values["attack_dispersion"], families)
+        parts.append((values, games, assumed, dev))
+        if on_progress is not None:
+            on_progress("simulations", start + n, total)
+
+    def cat(i: int) -> dict[str, FloatArray]:
+        part: list[dict[str, FloatArray]] = [p[i] for p in parts]  # type: ignore[misc]
+        return {k: np.concatenate([d[k] for d in part]) for k in part[0]}
+
+    return _Draws(cat(0), np.concatenate([p[1] for p in parts]), cat(2), cat(3))
 
 
 def _abc_run(forward: _Forward, settings: AbcSettings, families: tuple[str, ...],
@@ -527,7 +638,9 @@ def _abc_run(forward: _Forward, settings: AbcSettings, families: tuple[str, ...]
         particles = tuple({k: float(v) for k, v in s.items()} for s in sumstats)
         total = int(history.total_nr_simulations)
     w = np.asarray(weights, dtype=float)
-    return _Run(populations, total, particles, w / w.sum())
+    fam_dev = {fam: np.array([float(deviance(forward.record, *_split(p), families=(fam,))[fam][0])
+                              for p in particles]) for fam in families}
+    return _Run(populations, total, particles, w / w.sum(), fam_dev)
 
 
 # --------------------------------------------------------------------------- summaries
@@ -604,14 +717,12 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
     """Posterior predictive checks: fresh histories at resampled particles."""
     rec = forward.record
     idx = rng.choice(run.weights.size, size=draws, p=run.weights)
-    sims = []
-    for i in idx:
-        part = run.particles[int(i)]
-        point = {k[2:]: v for k, v in part.items() if k.startswith("p:")}
-        sims.append((forward.run(point, int(part["g"]), int(rng.integers(2**31 - 1))), part))
-    stats = {k: np.array([s[k] for s, _ in sims]) for k in sims[0][0]}
-    assumed = {a.name: np.array([p["a:" + a.name] for _, p in sims]) for a in ASSUMPTIONS}
-    k = np.array([p["p:attack_dispersion"] for _, p in sims])
+    parts = [run.particles[int(i)] for i in idx]
+    values = {k[2:]: np.array([p[k] for p in parts]) for k in parts[0] if k.startswith("p:")}
+    stats = forward.run_many(values, np.array([int(p["g"]) for p in parts], dtype=np.int64),
+                             int(rng.integers(2**31 - 1)))
+    assumed = {a.name: np.array([p["a:" + a.name] for p in parts]) for a in ASSUMPTIONS}
+    k = values["attack_dispersion"]
     rows: list[dict[str, Any]] = []
 
     def row(family: str, obs: str, observed: Any, rep: FloatArray, inside: bool,
@@ -781,7 +892,16 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     if record is not None:
         forward = replace(forward, record=record)
     registry, game_pool = forward.registry, forward.game_pool
-    run = _abc_run(forward, s, fams, (seeds[0], seeds[1]), on_progress, "simulations")
+    draws = (_prior_draws(forward, s, fams, seeds[1], on_progress)
+             if s.sampler == "rejection" else None)
+
+    def run_on(families: tuple[str, ...], stage: str) -> _Run:
+        if draws is not None:
+            # the same histories for every family set: the difference is the families'
+            return draws.accept(s.population, families)
+        return _abc_run(forward, s, families, (seeds[0], seeds[1]), on_progress, stage)
+
+    run = run_on(fams, "simulations")
     roles = _roles(registry.names, s, game_pool)
     main = _ratios(run, registry, roles, game_pool, np.random.default_rng([seeds[2], 1]))
     without: dict[str, dict[str, float]] = {n: {} for n in roles}
@@ -789,8 +909,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     if s.attribution and len(used) > 1:
         for fam in used:
             # the same random numbers as the main run: the difference is the family's
-            other = _abc_run(forward, s, tuple(f for f in fams if f != fam),
-                             (seeds[0], seeds[1]), on_progress, f"without {fam}")
+            other = run_on(tuple(f for f in fams if f != fam), f"without {fam}")
             for n, (*_, ratio, null) in _ratios(other, registry, roles, game_pool,
                                                 np.random.default_rng([seeds[2], 1])).items():
                 without[n][fam] = _relative(ratio, null)
@@ -809,11 +928,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
                                           label, by, without[n], null))
     check_rng = np.random.default_rng(seeds[2])
     checks = _checks(forward, run, s.ppc_draws, check_rng)
-    dev_final = {}
-    for fam in fams:
-        vals = [float(deviance(forward.record, *_split(p), families=(fam,))[fam][0])
-                for p in run.particles]
-        dev_final[fam] = float(np.dot(run.weights, vals))
+    dev_final = {fam: float(np.dot(run.weights, run.family_deviance[fam])) for fam in fams}
     names = list(registry.names)
     points = {n: np.array([p["p:" + n] for p in run.particles]) for n in names}
     result = RecordCalibration(
@@ -823,7 +938,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         points=points, weights=run.weights, ess=ess,
         game_point=np.array([int(p["g"]) for p in run.particles], dtype=np.int64),
         game_pool=game_pool, deviance=dev_final, parameters=tuple(reports), checks=checks,
-        key=key)
+        key=key, method=METHODS[s.sampler])
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

@@ -216,6 +216,19 @@ class BacktestResult:
                          "coverage": doc.get("coverage_model", {}).get("90")})
         return rows
 
+    def skill_document(self, generated: dt.date) -> dict[str, Any]:
+        """The skill table with its protocol and date.
+
+        This is the file the forecast reads (:data:`qpq.sim._forecast.SKILL_FILE`).
+        """
+        s = self.spec
+        return {"generated": generated.isoformat(),
+                "regenerate": "python docs/regenerate_numbers.py backtest-v1",
+                "protocol": {"origins": [o.isoformat() for o in s.origins],
+                             "horizon_months": s.horizon_months, "model": s.model,
+                             "draws": s.draws, "replicates": s.replicates, "n": s.n},
+                "skill": self.skill_table()}
+
     def to_json(self) -> dict[str, Any]:
         """The JSON document of ``qpq sim backtest --json``."""
         s = self.spec

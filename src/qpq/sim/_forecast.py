@@ -8,7 +8,9 @@ resampling stream), and runs them from the first quarter after the history to th
 containing ``until`` under a policy, with the history the as-of view knows (phases still
 running go on; later events are unknown). Over that window it reports the events of
 :data:`EVENTS`, each saying whether the facts used in the calibration bear on it
-("calibrated") or not ("uncalibrated (assumption-driven)"). :func:`event_values` is the
+("calibrated") or not ("uncalibrated (assumption-driven)"), the backtest skill of its event
+type from the packaged skill table (:data:`SKILL_FILE`, not recomputed here) and whether the
+calibration constrained the parameters it depends on. :func:`event_values` is the
 one definition of the events' values (the dashboard's what-if uses it too).
 """
 
@@ -53,38 +55,107 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class EventSpec:
-    """A forecast event: what it measures and which simulator outputs bear on it."""
+    """A forecast event: what it measures and which simulator outputs bear on it.
+
+    ``depends_on`` names the parameters whose terms produce the event in the dynamics'
+    equations (docs/model-dynamics.md §5), read against the calibration's labels;
+    ``record_event`` names the backtest's event of the same type
+    (:data:`qpq.sim._record_events.RECORD_EVENTS`), ``None`` where the record has none.
+    """
 
     name: str
     kind: str
     unit: str
     description: str
     bears_on: tuple[str, ...]
+    depends_on: tuple[str, ...] = ()
+    record_event: str | None = None
 
 
 EVENTS: tuple[EventSpec, ...] = (
     EventSpec("china_recognizes_de_jure", "probability", "probability",
               "China holds de jure recognition of the Taliban at some quarter of the window",
-              ("recognised", "recognition_status", "engaged")),
+              ("recognised", "recognition_status", "engaged"),
+              ("recognition_cost", "recognition_value", "recognition_threshold",
+               "third_party_recognition_factor", "prior_sincere"),
+              "china_recognizes_de_jure"),
     EventSpec("attacks_on_chinese_nationals_afghanistan", "expected count", "attacks",
               "Expected attacks on Chinese nationals in Afghanistan over the window",
-              ("attacks_nationals", "expected_attacks_nationals")),
+              ("attacks_nationals", "expected_attacks_nationals"),
+              ("attack_rate", "interior_reach", "iskp_china_attack_rate", "boycott_exposure",
+               "attack_dispersion"),
+              "attacks_on_chinese_nationals_afghanistan"),
     EventSpec("attacks_cross_border_central_asia", "expected count", "attacks",
               "Expected attacks across the border into Central Asia over the window",
-              ("attacks_central_asia", "expected_attacks_central_asia")),
+              ("attacks_central_asia", "expected_attacks_central_asia"),
+              ("attack_rate", "cross_border_share", "iskp_china_attack_rate",
+               "attack_dispersion"),
+              "attacks_cross_border_central_asia"),
     EventSpec("militants_at_border_share", "expected share", "share of remaining militants",
               "Expected share of the remaining Uyghur militants in the border zone at the end",
-              ("militants_border", "militants_relocated", "militants_transferred")),
+              ("militants_border", "militants_relocated", "militants_transferred"),
+              ("taliban_action_rate", "transfer_share", "recruitment", "defection_share")),
     EventSpec("militants_coopted_share", "expected share", "share of remaining militants",
               "Expected share of the remaining Uyghur militants co-opted into Taliban ranks",
-              ("militants_coopted", "militants_relocated")),
+              ("militants_coopted", "militants_relocated"),
+              ("coopt_share", "taliban_action_rate")),
     EventSpec("militants_eliminated", "probability", "probability",
               "Probability that no militants remain (all stocks below elimination_threshold)",
-              ("militants_border", "militants_transferred", "militants_remaining")),
+              ("militants_border", "militants_transferred", "militants_remaining"),
+              ("militants_initial_border", "recruitment", "base_neutralise_rate",
+               "crackdown_neutralise_share", "elimination_threshold")),
     EventSpec("iskp_strength", "median and 90% interval", "index (0-1)",
-              "ISKP strength at the end of the window", ("iskp_strength",)),
+              "ISKP strength at the end of the window", ("iskp_strength",),
+              ("iskp_strength_initial", "iskp_growth", "iskp_attrition", "iskp_recruit_gain"),
+              "iskp_strength_band"),
 )
 """The events of ``qpq sim forecast`` (docs/model-dynamics.md §7.8)."""
+
+SKILL_FILE = "backtest_skill.json"
+"""The packaged backtest skill table (in this package), written by
+``python docs/regenerate_numbers.py backtest-v1`` from the default backtest
+(:meth:`qpq.sim.BacktestResult.skill_document`); the forecast reads it, never runs a backtest."""
+
+
+def packaged_skill() -> dict[str, Any] | None:
+    """The packaged backtest skill document, or ``None`` when the package has none."""
+    import json
+    from importlib import resources
+
+    path = resources.files("qpq.sim").joinpath(SKILL_FILE)
+    if not path.is_file():
+        return None
+    doc: dict[str, Any] = json.loads(path.read_text())
+    return doc
+
+
+def event_skill(spec: EventSpec, document: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The backtest skill of ``spec``'s event type from a skill document (``None``: none)."""
+    if document is None or spec.record_event is None:
+        return None
+    row = next((r for r in document["skill"] if r["event"] == spec.record_event), None)
+    if row is None:
+        return None
+    return {"event": row["event"], "score": row["score"], "origins": row["origins"],
+            "skill_vs_climatology": row["skill_vs_climatology"],
+            "skill_vs_persistence": row["skill_vs_persistence"],
+            "model_score": row["scores"]["model"], "coverage_90": row["coverage"],
+            "backtest_model": document["protocol"]["model"],
+            "generated": document["generated"]}
+
+
+def event_parameters(spec: EventSpec, cal: CalibrationResult) -> dict[str, Any]:
+    """Whether the calibration constrained each parameter ``spec`` depends on.
+
+    ``constrained`` says ``all``, ``some`` or ``none`` of them (parameters the calibration
+    does not sample count as unconstrained: their values are assumptions).
+    """
+    reports = {p.name: p for p in cal.parameters}
+    rows = {n: (bool(reports[n].constrained) if n in reports else False)
+            for n in spec.depends_on}
+    hit = sum(rows.values())
+    return {"constrained": "all" if rows and hit == len(rows) else ("some" if hit else "none"),
+            "parameters": rows}
 
 
 def forecast_stats(first: int, last: int) -> tuple[WindowStat, ...]:
@@ -136,7 +207,9 @@ class ForecastResult:
         Columns: every value an event has (``probability``, ``expected``, ``median`` …;
         empty where an event has none), its kind, unit and calibration label. An interval
         ``[low, high]`` becomes two columns, ``NAME_low`` and ``NAME_high``; the facts a
-        calibrated event rests on are joined by commas.
+        calibrated event rests on are joined by commas; the backtest skill becomes
+        ``skill_vs_climatology`` and ``skill_vs_persistence`` (empty where the event type has
+        none) and the calibration's constraint ``parameters_constrained`` (all, some, none).
         """
         import pandas as pd
 
@@ -146,6 +219,11 @@ class ForecastResult:
             for key, value in event.items():
                 if key == "facts":
                     row[key] = ", ".join(value)
+                elif key == "backtest_skill":
+                    for k in ("skill_vs_climatology", "skill_vs_persistence"):
+                        row[k] = None if value is None else value[k]
+                elif key == "calibration_constrained":
+                    row["parameters_constrained"] = value["constrained"]
                 elif isinstance(value, list | tuple):
                     row[f"{key}_low"], row[f"{key}_high"] = value
                 else:
@@ -267,13 +345,15 @@ def event_values(stats: Mapping[str, NDArray[np.float64]], threshold: float | ND
 def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float64]
             ) -> dict[str, dict[str, Any]]:
     values = event_values(sim.stats, threshold)
+    skill = packaged_skill()
     out = {}
     for spec in EVENTS:
         calibrated, facts = _label(spec, cal)
         out[spec.name] = {**values[spec.name], "kind": spec.kind, "unit": spec.unit,
                           "calibrated": calibrated,
                           "label": "calibrated" if calibrated else UNCALIBRATED,
-                          "facts": facts}
+                          "facts": facts, "backtest_skill": event_skill(spec, skill),
+                          "calibration_constrained": event_parameters(spec, cal)}
     return out
 
 

@@ -304,8 +304,9 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
         bounds = [(u.low, u.high) for u in study.uncertainties]
         box = prim(design.values, overturn, study.names, bounds=bounds)
         box_text = _box_words(box, study)
-    caveat = (f" At this sample size its 95% interval overlaps those of "
-              f"{', '.join(close)}: the decisive assumption is one of these." if close else "")
+    caveat = (f" At this sample size its 95% interval overlaps those of {len(close)} "
+              f"other parameter(s), first {', '.join(close[:3])}: the ranking is not settled "
+              "(a larger --n, or --full, narrows the intervals)." if close else "")
     disagreements = []
     where = {"game": "at the defaults", "simulator": "at the defaults",
              "exploration": "over the ranges"}

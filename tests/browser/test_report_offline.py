@@ -76,3 +76,28 @@ def test_the_record_section_draws_its_three_charts(report: Path, browser: Any) -
     page.screenshot(path=artifact("report-record.png"))
     assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
     context.close()
+
+
+def test_map_and_quadrant_labels_do_not_overlap_as_drawn(report: Path, browser: Any) -> None:
+    # The same check as tests/report/test_labels.py, on the text as Chromium lays it out in
+    # its own fonts: no two data labels of the map or a perception-quadrant chart overlap.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    page = context.new_page()
+    page.goto(report.as_uri())
+    charts = "div.chart[data-figure='map'], div.chart[data-figure^='bargain-quadrants']"
+    page.wait_for_function(
+        f"() => Array.from(document.querySelectorAll(\"{charts}\")).every("
+        "el => el.querySelector('svg .mark-text text'))", timeout=60_000)
+    found = page.evaluate(
+        f"() => Array.from(document.querySelectorAll(\"{charts}\")).map(el => ["
+        "el.dataset.figure, Array.from(el.querySelectorAll('svg g.mark-text text'))"
+        ".filter(t => !t.closest('.role-axis, .role-legend, .role-title'))"
+        ".map(t => { const r = t.getBoundingClientRect();"
+        " return [t.textContent, r.left, r.top, r.right, r.bottom]; })])")
+    assert len(found) >= 2 and any(fig == "map" for fig, _ in found)
+    for fig, boxes in found:
+        assert len(boxes) >= 5, (fig, boxes)
+        clashes = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                   if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]]
+        assert clashes == [], (fig, clashes)
+    context.close()

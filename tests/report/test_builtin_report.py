@@ -65,3 +65,37 @@ def test_bargaining_summary_mentions_the_forecast(built):
     _, result = built
     (section,) = [s for s in result.sections if s.id == "bargaining"]
     assert section.summary and "forecast" in section.summary
+
+
+def test_every_source_prints_as_its_citation(built):
+    # Issue 17: sources printed as "Shannon Tiezzi. . The Diplomat". Every source of the case
+    # appears in the appendix as Source.citation, and no citation has an empty part.
+    from html import escape
+
+    _, result = built
+    html = result.html.read_text()
+    appendix = html[html.index("<section id='evidence'>"):]
+    for source in load_case().sources:
+        citation = source.citation
+        assert citation and escape(citation) in appendix, source.id
+        assert not re.search(r"\.\s*\.|\(\s*\)|^\W|\s[.,;]", citation), (source.id, citation)
+
+
+def test_timeline_has_a_zoomed_figure_with_one_row_per_event(built):
+    import datetime as dt
+    import json
+
+    from qpq.case import EvidenceDB
+
+    _, result = built
+    (section,) = [s for s in result.sections if s.id == "timeline"]
+    assert section.figures == ("timeline", "timeline-zoom")
+    html = result.html.read_text()
+    spec = json.loads(re.search(r"data-figure='timeline-zoom'></div>.*?<script type="
+                                r"'application/json' id='[^']+'>(.*?)</script>", html,
+                                re.S).group(1).replace("<\\/", "</"))
+    rows = next(iter(spec["datasets"].values()))
+    expected = [r for r in EvidenceDB.from_case(load_case()).timeline()
+                if r["latest"] >= dt.date(2021, 1, 1) and r["earliest"] <= dt.date(2024, 12, 31)]
+    assert len(rows) == len(expected) == len({r["row"] for r in rows})
+    assert spec["height"] >= 18 * len(rows)  # a row per event, room for its label

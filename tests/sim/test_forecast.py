@@ -120,6 +120,17 @@ def test_cli_forecast_json(capsys):
     assert set(doc["events"]) == {e.name for e in EVENTS}
 
 
+def test_cli_forecast_text_gives_window_units_and_intervals(capsys):
+    code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", "2025-06-30", "--until",
+                           "2026-06-30", "--n", "256", "--draws", "24", "--replicates", "4")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "New events 2025Q3–2026Q2 (forecast as of 2025-06-30)" in flat
+    assert "P = " in flat and "Monte Carlo" in flat     # probabilities with both intervals
+    assert "attacks" in flat and "(mean)" in flat        # counts with their unit
+    assert "=" not in flat.replace("P = ", "")           # no key=value dumps
+
+
 @pytest.mark.parametrize("args", [
     ("--as-of", "2026-06-30", "--until", "2025-06-30"),
     ("--as-of", "2025-06-30", "--until", "2026-06-30", "--policy", "appease"),

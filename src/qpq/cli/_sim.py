@@ -361,29 +361,36 @@ def forecast_command(
     if json_out:
         print_json(res.to_json())
         return
-    table = Table(title=f"Forecast {cut}..{end}, policy {policy}, {n} scenarios")
-    for c in ("event", "value", "calibration", "backtest skill vs climatology / persistence",
-              "parameters it depends on, constrained"):
+    from qpq.case import quarter_label, quarter_of
+
+    window = (f"{quarter_label(quarter_of(cut + dt.timedelta(days=1)))}–"
+              f"{quarter_label(quarter_of(end))}")
+    table = Table(title=f"New events {window} (forecast as of {cut}), policy {policy}, "
+                        f"{n} scenarios")
+    for c in ("event", "forecast", "facts bear on it", "skill vs climatology / persistence",
+              "its parameters constrained"):
         table.add_column(c)
-    dated = ""
+    dated, skill_note = "", ""
     for name, e in res.events.items():
-        value = {k: v for k, v in e.items() if k not in (
-            "kind", "unit", "calibrated", "label", "facts", "backtest_skill",
-            "calibration_constrained")}
         sk, dep = e["backtest_skill"], e["calibration_constrained"]
-        skill = ("no backtest of this event type" if sk is None else
+        skill = ("no backtest" if sk is None else
                  " / ".join("undefined" if v is None else _short(v) for v in (
                      sk["skill_vs_climatology"], sk["skill_vs_persistence"]))
-                 + f" ({sk['score']}, {sk['origins']} origins, model {sk['backtest_model']})")
-        dated = dated or (sk["generated"] if sk else "")
-        table.add_row(name, ", ".join(f"{k}={_short(v)}" for k, v in value.items()),
-                      e["label"], skill,
+                 + f" ({sk['score']})")
+        if sk:
+            dated = dated or sk["generated"]
+            skill_note = skill_note or (f"{sk['origins']} origins, model "
+                                        f"{sk['backtest_model']}")
+        table.add_row(name.replace("_", " "), _event_value(e),
+                      "yes" if e["calibrated"] else "no (assumption-driven)", skill,
                       f"{dep['constrained']} ({sum(dep['parameters'].values())} of "
                       f"{len(dep['parameters'])})")
     console.print(table)
     if dated:
-        console.print(f"Backtest skill: the packaged skill table of {dated} (the default "
-                      "backtest; regenerate: python docs/regenerate_numbers.py backtest-v1).")
+        console.print(f"Backtest skill (1 − score / baseline score; below 0 the baseline "
+                      f"does better): the packaged skill table of {dated} ({skill_note}; "
+                      "regenerate: python docs/regenerate_numbers.py backtest-v1). "
+                      "--json keeps every value and code.")
     kept = res.calibration
     held = kept["conditioned_on"]["china_recognised"]
     console.print(f"Starts from the record at {res.as_of}: China "
@@ -391,6 +398,24 @@ def forecast_command(
                   f"({kept['particles_kept']} of {kept['particles']} calibrated "
                   "histories agree and are kept); events are new in the window.")
     console.print("Facts used: " + (", ".join(cal.used_facts) or "none"))
+
+
+def _event_value(e: dict[str, Any]) -> str:
+    """One forecast event's numbers in words, with its unit and intervals."""
+    def span(key: str) -> str:
+        lo, hi = e[key]
+        return f"{_short(lo)}–{_short(hi)}"
+
+    if "probability" in e:
+        text = f"P = {_short(e['probability'])}"
+        parts = [f"{label} {span(key)}" for key, label in (
+            ("interval_90_monte_carlo", "Monte Carlo"), ("interval_90_parameters",
+                                                          "parameters")) if key in e]
+        return text + (f" (90%: {'; '.join(parts)})" if parts else "")
+    if "median" in e:
+        return (f"median {_short(e['median'])} {e['unit']}"
+                + (f" (90%: {span('interval_90')})" if "interval_90" in e else ""))
+    return f"{_short(e['expected'])} {e['unit']} (mean)"
 
 
 def _short(v: Any) -> str:

@@ -14,6 +14,10 @@ from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 
 CHART_FROM_YEAR = 1990
+ZOOM_YEARS = (2021, 2024)
+"""The years the timeline's second figure widens: the takeover and China's engagement,
+when events come weeks apart and crowd the long chart."""
+ROW_HEIGHT = 20  # pixels per event in the zoomed chart: one row each, labels never touch
 
 __all__ = [
     "audit_section",
@@ -92,6 +96,46 @@ def timeline_chart(rows: list[dict[str, Any]], actor_names: dict[str, str]) -> A
     return (spans + points).properties(width=760, height=max(160, 22 * len(keep)))
 
 
+def zoom_chart(rows: list[dict[str, Any]], actor_names: dict[str, str],
+               years: tuple[int, int] = ZOOM_YEARS) -> Any:
+    """Events of a few years, one row each in date order, named on the axis.
+
+    Events that began before the window are drawn from its start; the row's label gives the
+    date as the case records it.
+    """
+    lo = pd.Timestamp(years[0], 1, 1)
+    hi = pd.Timestamp(years[1], 12, 31)
+    records = []
+    for r in sorted(rows, key=lambda r: (r["earliest"], r["latest"], r["title"])):
+        start, end = pd.Timestamp(r["earliest"]), pd.Timestamp(r["latest"])
+        if end < lo or start > hi:
+            continue
+        title = r["title"] if len(r["title"]) <= 60 else r["title"][:59] + "…"
+        records.append({
+            "row": f"{r['date']}  {title}", "start": max(start, lo), "end": min(end, hi),
+            "date": r["date"], "event": r["title"], "type": r["type"],
+            "actors": ", ".join(actor_names.get(a, a) for a in r["actors"]),
+            "summary": r["summary"], "sources": ", ".join(s["id"] for s in r["sources"])})
+    frame = pd.DataFrame(records)
+    if frame.empty:
+        return alt.Chart(pd.DataFrame({"x": []})).mark_point()
+    types = sorted(frame["type"].unique())
+    scale = (alt.Scale(domain=types, range=OKABE_ITO[: len(types)])
+             if len(types) <= len(OKABE_ITO) else alt.Scale(domain=types))
+    colour = alt.Color("type:N", title="event type", scale=scale)
+    tooltip = ["date:N", "event:N", "type:N", "actors:N", "summary:N", "sources:N"]
+    y = alt.Y("row:N", title=None, sort=list(frame["row"]),
+              axis=alt.Axis(labelLimit=420, labelFontSize=11))
+    x = alt.X("start:T", title="date", scale=alt.Scale(domain=[lo.isoformat(), hi.isoformat()]),
+              axis=alt.Axis(format="%b %Y", tickCount={"interval": "month", "step": 6}))
+    base = alt.Chart(frame)
+    spans = base.mark_rule(strokeWidth=4, opacity=0.6).encode(
+        x=x, x2="end:T", y=y, color=colour, tooltip=tooltip)
+    points = base.mark_circle(size=70, opacity=0.9).encode(
+        x="start:T", y=y, color=colour, tooltip=tooltip)
+    return (spans + points).properties(width=480, height=ROW_HEIGHT * len(frame))
+
+
 def timeline_section(ctx: ReportContext) -> SectionContent:
     """The evidence timeline: a chart and the full table with sources."""
     db = EvidenceDB.from_case(ctx.case)
@@ -109,6 +153,14 @@ def timeline_section(ctx: ReportContext) -> SectionContent:
         note=(f"{len(rows) - len(recent)} events before {CHART_FROM_YEAR} are listed in the "
               "table below.") if len(rows) > len(recent) else None,
     )
+    zoom = Figure(
+        "timeline-zoom", f"Events of {ZOOM_YEARS[0]}–{ZOOM_YEARS[1]}, one row each",
+        "The years the long chart crowds, widened: one row per event in date order, named "
+        "with the date as the case records it; a bar spans an event dated only to a month or "
+        "a range (drawn from the window's start if it began earlier). Colour is the event "
+        "type; hover for the actors, summary and sources. China's engagement milestones and "
+        "the Taliban's steps over the same years are in the record section.",
+        zoom_chart(rows, names))
     table = html_table(
         ["date", "event", "actors", "sources"],
         [[escape(r["date"]),
@@ -120,7 +172,7 @@ def timeline_section(ctx: ReportContext) -> SectionContent:
     types = Counter(r["type"] for r in rows)
     html = (f"<p>{len(rows)} dated events ({', '.join(f'{v} {k}' for k, v in types.items())})."
             "</p><details><summary>All events with sources</summary>" + table + "</details>")
-    return SectionContent(html, (fig,))
+    return SectionContent(html, (fig, zoom))
 
 
 def _source_cell(s: dict[str, Any]) -> str:

@@ -5,7 +5,8 @@ targets, the Taliban's steps toward ETIM/TIP and China's engagement milestones. 
 builders take a :class:`~qpq.case.Case` (already cut to an as-of date where the
 report or dashboard asks for one) and return Altair charts, so the report and the dashboard's
 evidence page draw the same pictures. Like the places map, the attack map plots gazetteer
-points on a plain longitude/latitude grid: no tiles, no borders, so it opens offline.
+points on the case's offline basemap (country outlines), or on a plain longitude/latitude
+grid where the case ships none.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 
 from qpq.case import Case, EvidenceDB, FuzzyDate
 from qpq.palette import OKABE_ITO
+from qpq.report._basemap import MapFrame, load_basemap
 from qpq.report._sections import Figure, ReportContext, SectionContent
 
 __all__ = [
@@ -33,6 +35,7 @@ UNCLAIMED = "unclaimed, no attribution"
 # The attacks lie between the Arabian Sea coast and the Kyrgyz capital.
 MAP_LON = (60.0, 80.0)
 MAP_LAT = (23.0, 44.0)
+ATTACK_FRAME = MapFrame(lon=MAP_LON, lat=MAP_LAT, width=260)
 
 
 def _mid(text: str) -> pd.Timestamp:
@@ -164,11 +167,21 @@ def attacks_chart(case: Case) -> Any:
         x=alt.X("date:T", title="date", axis=alt.Axis(format="%Y", tickCount="year")),
         y=alt.Y("country:N", title=None), color=colour, shape=shape, size=size,
         tooltip=tooltip).properties(width=460, height=220, title="When")
-    where = base.mark_point(filled=True, opacity=0.8).encode(
-        x=alt.X("lon:Q", title="longitude (°E)", scale=alt.Scale(domain=list(MAP_LON))),
-        y=alt.Y("lat:Q", title="latitude (°N)", scale=alt.Scale(domain=list(MAP_LAT))),
-        color=colour, shape=shape, size=size, tooltip=tooltip,
-    ).properties(width=260, height=260, title="Where (gazetteer points, no borders)")
+    basemap = load_basemap(case)
+    if basemap is None:
+        where = base.mark_point(filled=True, opacity=0.8).encode(
+            x=alt.X("lon:Q", title="longitude (°E)", scale=alt.Scale(domain=list(MAP_LON))),
+            y=alt.Y("lat:Q", title="latitude (°N)", scale=alt.Scale(domain=list(MAP_LAT))),
+            color=colour, shape=shape, size=size, tooltip=tooltip,
+        ).properties(width=260, height=260, title="Where (gazetteer points, no borders)")
+    else:
+        points = base.mark_point(filled=True, opacity=0.8).encode(
+            longitude="lon:Q", latitude="lat:Q", color=colour, shape=shape, size=size,
+            tooltip=tooltip)
+        where = alt.layer(basemap.layer(ATTACK_FRAME), points).project(
+            **ATTACK_FRAME.projection().to_dict()).properties(
+            width=ATTACK_FRAME.width, height=round(ATTACK_FRAME.height),
+            title="Where (gazetteer points on Natural Earth outlines)")
     return alt.hconcat(timeline, where)
 
 
@@ -196,15 +209,17 @@ def engagement_chart(case: Case) -> Any:
     if frame.empty:
         return _empty("no actions or milestones known by this date")
     kinds = sorted(frame["kind"].unique())
-    colour = alt.Color("kind:N", title="kind",
+    colour = alt.Color("kind:N", legend=None,
                        scale=(alt.Scale(domain=kinds, range=OKABE_ITO[: len(kinds)])
                               if len(kinds) <= len(OKABE_ITO) else alt.Scale(domain=kinds)))
     return alt.Chart(frame).mark_point(filled=True, size=110, opacity=0.85).encode(
         x=alt.X("date:T", title="date", axis=alt.Axis(format="%Y", tickCount="year")),
-        y=alt.Y("track:N", title=None),
-        color=colour, shape=alt.Shape("track:N", legend=None),
+        # one lane per kind (China's first, then the Taliban's), so steps of different kinds
+        # on nearby dates do not sit on one another
+        y=alt.Y("kind:N", title=None, sort=kinds),
+        color=colour, shape=alt.Shape("track:N", title="track"),
         tooltip=["when:N", "title:N", "kind:N", "summary:N", "reported by:N", "sources:N"],
-    ).properties(width=760, height=140)
+    ).properties(width=760, height=22 * len(kinds))
 
 
 def record_figures(case: Case) -> tuple[Figure, ...]:
@@ -222,7 +237,8 @@ def record_figures(case: Case) -> tuple[Figure, ...]:
         Figure(
             "record-attacks", "Attacks on Chinese nationals and interests",
             "Left: each attack by date and country; right: the same attacks at their "
-            "gazetteer points. Colour is the group that claimed it or, when nobody did, the "
+            "gazetteer points (country outlines: Natural Earth, public domain, where the case "
+            "ships them). Colour is the group that claimed it or, when nobody did, the "
             "first an authority blamed (diamonds); grey marks attacks neither claimed nor "
             "attributed. Every claim and attribution, with who made it, is in the hover; size "
             "grows with the Chinese killed. Pakistan's separatist attacks are shown with "
@@ -231,9 +247,10 @@ def record_figures(case: Case) -> tuple[Figure, ...]:
             attacks_chart(case)),
         Figure(
             "record-engagement", "The Taliban's steps and China's engagement on one axis",
-            "Top row: what the Taliban were reported to do about ETIM/TIP (relocations, "
-            "pledges, denials); bottom row: China's visits, meetings, contracts, ambassadors, "
-            "trade measures and statements on recognition. Hover for the summary and sources.",
+            "One lane per kind of step: China's visits, meetings, contracts, ambassadors, "
+            "trade measures and statements on recognition (circles), then what the Taliban "
+            "were reported to do about ETIM/TIP: relocations, pledges, denials (squares). "
+            "Hover for the summary and sources.",
             engagement_chart(case)),
     )
 

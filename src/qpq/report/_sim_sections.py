@@ -172,11 +172,15 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
                    "Probabilities and expected shares under the equilibrium policy; colour "
                    "says whether any fact used in the calibration bears on the event.",
                    events_chart(main.events))]
-    for var in ("iskp_strength", "militants_border"):
-        figs.append(Figure(f"sim-forecast-{var}", f"Forecast: {var}",
-                           "Median and 50%/90% bands by China's policy.",
-                           fan_chart({p: r.sim for p, r in runs.items()}, var,
-                                     label=UNCALIBRATED)))
+    for var in ("expected_attacks_nationals", "iskp_strength", "militants_border"):
+        figs.append(Figure(
+            f"sim-forecast-{var}", f"Forecast: {var}",
+            "Top: median and 50%/90% bands under each of China's policies, one panel each "
+            "(policies whose runs are identical share a panel). Bottom: each policy minus "
+            "boycott, computed scenario by scenario on the same random numbers, with its "
+            "bands; a band that straddles the zero line means the policies do not differ "
+            "reliably on this quantity over the window.",
+            fan_chart({p: r.sim for p, r in runs.items()}, var, label=UNCALIBRATED)))
     return SectionContent(html, tuple(figs),
                           f"forecast {as_of}..{until}: P(de jure) = "
                           f"{main.events['china_recognizes_de_jure']['probability']:.2f}")

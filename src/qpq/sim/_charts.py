@@ -59,10 +59,95 @@ def _date(label: str) -> pd.Timestamp:
     return pd.Timestamp(int(year), 3 * (int(q) - 1) + 1, 15)
 
 
+def _merge_identical(results: Mapping[str, SimResult], j: int) -> dict[str, SimResult]:
+    """One entry per distinct path: policies whose runs coincide share a name ("a = b")."""
+    merged: dict[str, SimResult] = {}
+    for policy, res in results.items():
+        same = next((name for name, r in merged.items()
+                     if np.array_equal(r.sample_series[:, :, j], res.sample_series[:, :, j])
+                     and np.array_equal(r.mean_series[:, j], res.mean_series[:, j])), None)
+        if same is None:
+            merged[policy] = res
+        else:
+            merged[f"{same} = {policy}"] = merged.pop(same)
+    return merged
+
+
+def _difference_frame(results: Mapping[str, SimResult], variable: str, baseline: str
+                     ) -> pd.DataFrame:
+    """Bands of each policy minus ``baseline``, scenario by scenario (common random numbers).
+
+    Empty where the runs are not paired (different scenarios behind the samples), since a
+    difference of unpaired samples would mix the policy's effect with sampling noise.
+    """
+    j = SERIES.index(variable)
+    base = results[baseline]
+    groups = {}
+    for policy, res in results.items():
+        if policy == baseline:
+            continue
+        if not np.array_equal(res.sample_index, base.sample_index):
+            return pd.DataFrame()
+        groups[f"{policy} − {baseline}"] = (
+            res.spec.timeline.labels(), res.sample_series[:, :, j] - base.sample_series[:, :, j],
+            res.mean_series[:, j] - base.mean_series[:, j])
+    return band_frame(groups)
+
+
 def fan_chart(results: Mapping[str, SimResult], variable: str, *, title: str | None = None,
-              label: str | None = None) -> Any:
-    """Fan chart of one state by policy: median line, 50% and 90% bands."""
-    return bands_chart(fan_frame(results, variable), variable, title=title, label=label)
+              label: str | None = None, baseline: str | None = "boycott") -> Any:
+    """Fan chart of one state by policy: median line, 50% and 90% bands.
+
+    One panel per policy (overlaid bands of similar policies hide each other), policies with
+    identical runs merged into one panel; where ``baseline`` is among the policies, a panel
+    below shows each other policy minus the baseline, scenario by scenario, with its bands.
+    """
+    j = SERIES.index(variable)
+    merged = _merge_identical(results, j)
+    frame = fan_frame(merged, variable)
+    text = title or f"{variable}: median with 50% and 90% bands, by policy"
+    if label:
+        text = f"{text} — {label}"
+    if len(merged) < 2:
+        return bands_chart(frame, variable, title=text)
+    order = list(merged)
+    colour = alt.Color("policy:N", scale=_scale(frame["policy"]), title="policy", legend=None)
+    x = alt.X("date:T", title="quarter")
+    outer = alt.Chart().mark_area(opacity=0.2).encode(
+        x=x, y=alt.Y("q05:Q", title=variable), y2="q95:Q", color=colour)
+    inner = alt.Chart().mark_area(opacity=0.35).encode(x=x, y="q25:Q", y2="q75:Q", color=colour)
+    line = alt.Chart().mark_line().encode(
+        x=x, y="median:Q", color=colour,
+        tooltip=["policy:N", "quarter:N", alt.Tooltip("median:Q", format=".3g"),
+                 alt.Tooltip("q05:Q", format=".3g"), alt.Tooltip("q95:Q", format=".3g")])
+    width = max(150, 560 // len(order))
+    levels = alt.layer(outer, inner, line, data=frame).properties(
+        width=width, height=180).facet(
+        column=alt.Column("policy:N", sort=order, title=None)).properties(
+        title="Level under each policy (policies with identical runs share a panel)")
+    base_name = next((name for name in merged if baseline in name.split(" = ")), None)
+    diff = (_difference_frame({(baseline if n == base_name else n): r for n, r in merged.items()},
+                             variable, baseline) if baseline and base_name else pd.DataFrame())
+    if diff.empty:
+        return levels.properties(title=text)
+    dcolour = alt.Color("policy:N", title="difference", scale=alt.Scale(
+        domain=list(dict.fromkeys(diff["policy"])),
+        range=fixed_colours([p.split(" − ")[0].split(" = ")[0]
+                             for p in dict.fromkeys(diff["policy"])], policy_names())))
+    dbase = alt.Chart(diff).encode(x=x)
+    zero = alt.Chart(pd.DataFrame({"v": [0.0]})).mark_rule(color="#444").encode(y="v:Q")
+    d_outer = dbase.mark_area(opacity=0.15).encode(
+        y=alt.Y("q05:Q", title=f"difference in {variable}"), y2="q95:Q", color=dcolour)
+    d_inner = dbase.mark_area(opacity=0.3).encode(y="q25:Q", y2="q75:Q", color=dcolour)
+    d_line = dbase.mark_line(strokeWidth=2).encode(
+        y="median:Q", color=dcolour,
+        tooltip=["policy:N", "quarter:N", alt.Tooltip("median:Q", format=".3g"),
+                 alt.Tooltip("q05:Q", format=".3g"), alt.Tooltip("q95:Q", format=".3g")])
+    panel = alt.layer(zero, d_outer, d_inner, d_line).properties(
+        width=560, height=180,
+        title=f"Each policy minus {baseline}, scenario by scenario (same random numbers)")
+    return alt.vconcat(levels, panel).resolve_scale(color="independent").properties(
+        title=text)
 
 
 def bands_chart(frame: pd.DataFrame, variable: str, *, title: str | None = None,

@@ -36,6 +36,9 @@ gives now (a test runs it on the quick blocks). Blocks:
   against climatology and persistence, 90% coverage; the same run rewrites the packaged
   skill table src/qpq/sim/backtest_skill.json (dated) that ``qpq sim forecast`` quotes per
   event (not in ``--check`` mode).
+* ``explore-difference`` — docs/model-explore.md §9: Sobol' indices of the deal minus
+  boycott (``run_sensitivity(compare_to="boycott")`` on the built-in scenario, N = 64 base
+  samples as in ``make run``'s report and ``qpq findings``; under a minute).
 """
 
 from __future__ import annotations
@@ -375,6 +378,25 @@ def backtest_v1() -> str:
     return "\n".join(rows)
 
 
+def explore_difference() -> str:
+    """docs/model-explore.md §9: what drives the deal-minus-boycott difference (N = 64)."""
+    from qpq.case import load_case
+    from qpq.explore import SobolResult, load_study, run_sensitivity
+
+    case = load_case()
+    study = load_study("deal-under-uncertainty", case)
+    res = run_sensitivity(case, study, n=64, outcomes=["china_security", "militants_iskp"],
+                          compare_to="boycott")
+    rows = ["| measure | top five by ST (± 95% half-width) |", "|---|---|"]
+    for r in res.results:
+        assert isinstance(r, SobolResult)
+        top = ", ".join(f"`{k}` {r.ST[k]:.2f} ± {r.ST_conf[k]:.2f}" for k in r.ranking("ST")[:5])
+        rows.append(f"| `{r.outcome}` | {top} |")
+    return "\n".join([f"N = 64 base samples, {res.design['experiments']:,} experiments per "
+                      f"policy, {study.reference_policy} against boycott, seed {study.seed}:",
+                      "", *rows])
+
+
 def record_calibration() -> str:
     """docs/model-dynamics.md §7.11: the calibration on the record as of 2024-06-30."""
     import dataclasses
@@ -490,6 +512,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-v2-propositions": ("model-game.md", game_v2_propositions),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
     "backtest-v1": ("model-dynamics.md", backtest_v1),
+    "explore-difference": ("model-explore.md", explore_difference),
     "record-calibration": ("model-dynamics.md", record_calibration),
     "record-calibration-why": ("model-dynamics.md", record_calibration_why),
 }

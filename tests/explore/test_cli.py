@@ -51,7 +51,7 @@ def test_compare_json_names_the_most_robust_policy(capsys, scenario_file, tmp_pa
     first = doc["outcomes"][0]
     assert first["outcome"] == "china_security"
     assert set(first["policies"]) == {"engage_reward_if_suppressed", "boycott", "conditional"}
-    assert first["most_robust"]["minimax_regret"] in first["policies"]
+    assert set(first["most_robust"]["minimax_regret"]) <= set(first["policies"])
     assert (tmp_path / "regret_china_security.html").is_file()
 
 

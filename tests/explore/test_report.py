@@ -28,8 +28,12 @@ def test_sensitivity_section(ctx):
     content = report.sensitivity_section(ctx)
     assert "Reduced run" in content.html and "Sobol" in content.html
     assert "crackdown_intensity" in content.html
-    assert [f.id for f in content.figures] == ["explore-sobol-china_security",
-                                               "explore-sobol-militants_iskp"]
+    assert [f.id for f in content.figures] == [
+        "explore-sobol-china_security", "explore-sobol-china_security-difference",
+        "explore-sobol-militants_iskp", "explore-sobol-militants_iskp-difference"]
+    # the policy question beside the levels: the difference and the regret against boycott
+    assert "id='sensitivity-china_security-difference'" in content.html
+    assert "id='sensitivity-militants_iskp-regret'" in content.html
     assert content.summary.startswith("sensitivity: china_security driven by")
     content.figures[0].chart.to_dict()            # a valid Vega-Lite spec
 

@@ -21,14 +21,14 @@ def test_toy_metrics_by_hand():
     assert (a.mean_regret, b.mean_regret, cc.mean_regret) == (0.75, 1.25, 1.25)
     assert (a.mean, b.mean, cc.mean) == (2.5, 2.0, 2.0)
     assert (a.satisficing, b.satisficing, cc.satisficing) == (0.75, 0.5, 1.0)
-    assert c.most_robust == {"minimax_regret": "c", "mean": "a", "worst_decile": "c",
-                             "satisficing": "c"}
+    assert c.most_robust == {"minimax_regret": ("c",), "mean": ("a",),
+                             "worst_decile": ("c",), "satisficing": ("c",)}
     assert c.threshold_source == "scenario"
 
 
 def test_lower_is_better_flips_regret():
     c = compare_policies({k: -v for k, v in TOY.items()}, "y", sign=-1, threshold=-2.0)
-    assert c.metric("c").max_regret == 2.0 and c.most_robust["minimax_regret"] == "c"
+    assert c.metric("c").max_regret == 2.0 and c.most_robust["minimax_regret"] == ("c",)
     assert c.metric("a").worst_decile == pytest.approx(np.quantile(-TOY["a"], 0.9))
 
 
@@ -48,3 +48,18 @@ def test_rejects_ragged_or_missing_values():
         compare_policies({"a": np.array([1.0, np.nan])}, "y", 1)
     with pytest.raises(ValueError):
         compare_policies({}, "y", 1)
+
+
+def test_ties_are_reported_as_ties():
+    # every policy meets the threshold everywhere: no policy is "the" most robust there
+    c = compare_policies(TOY, "y", sign=1, threshold=-1.0)
+    assert c.most_robust["satisficing"] == ("a", "b", "c")
+    # a second policy within 1% of the outcome's SD of the best mean ties with it ...
+    sd = float(np.std(np.stack([TOY["a"], TOY["a"] - 0.001, TOY["c"]])))
+    near = compare_policies({"a": TOY["a"], "a2": TOY["a"] - 0.001, "c": TOY["c"]}, "y", 1)
+    assert near.tie_tolerance == pytest.approx(0.01 * sd)
+    assert near.most_robust["mean"] == ("a", "a2")
+    # ... and one just outside it does not
+    far = compare_policies({"a": TOY["a"], "a2": TOY["a"] - 0.05, "c": TOY["c"]}, "y", 1)
+    assert far.most_robust["mean"] == ("a",)
+    assert "tied" in near.to_json()["ties"]

@@ -13,7 +13,8 @@ def built(builtin_report):
     return builtin_report
 
 
-EVERY_LENS = ("case", "timeline", "map", "parameters", "game", "phase", "propositions",
+EVERY_LENS = ("findings", "case", "timeline", "map", "parameters", "game", "phase",
+              "propositions",
               "relationship", "backcast", "forecast", "track-record", "dynamic-propositions",
               "sensitivity", "discovery", "policies", "bargaining", "audit", "evidence")
 

@@ -16,6 +16,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from qpq import __version__
+from qpq.cli import _findings as findings
 from qpq.cli import _params as params
 from qpq.cli import _report as report
 from qpq.cli import _serve as serve
@@ -68,6 +69,7 @@ for _name, _help in GROUP_HELP.items():
 app.command("params")(params.params_command)
 app.command("serve")(serve.serve_command)
 app.command("report")(report.report_command)
+app.command("findings")(findings.findings_command)
 
 _state = {"debug": False}
 

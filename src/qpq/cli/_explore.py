@@ -85,7 +85,11 @@ def _show_sensitivity(res: Any) -> None:
 
     method = res.method
     for r in res.results:
-        table = Table(title=f"{method} indices of {r.outcome} under {res.policy} "
+        base, _, measure = r.outcome.partition(".")
+        what = {"difference": f"{base} under {res.policy} minus under {res.compare_to}",
+                "regret": f"regret in {base} of {res.policy} against {res.compare_to}"
+                }.get(measure, f"{r.outcome} under {res.policy}")
+        table = Table(title=f"{method} indices of {what} "
                             f"({res.design['experiments']} experiments)")
         if isinstance(r, SobolResult):
             for col in ("input", "S1", "±", "ST", "±"):
@@ -151,10 +155,12 @@ def _show_comparison(res: Any) -> None:
             table.add_row(*row)
         console.print(table)
         if c.sign:
-            console.print("most robust: " + ", ".join(f"{k}: {v}"
-                                                       for k, v in c.most_robust.items())
-                          + (f" (threshold: {c.threshold_source})" if c.threshold_source
-                             else ""))
+            console.print("most robust: " + "; ".join(
+                f"{k}: {' = '.join(v)}" + (" (tied)" if len(v) > 1 else "")
+                for k, v in c.most_robust.items())
+                + (f" (threshold: {c.threshold_source})" if c.threshold_source else "")
+                + f"; ties: within {c.tie_tolerance:.3g} (1% of the outcome's SD; shares "
+                "within 0.01)")
 
 
 @app.command("schema")
@@ -195,6 +201,10 @@ def sensitivity_command(
     n: NOpt = None,
     policy: Annotated[str | None, typer.Option("--policy", help="China's policy (default: "
                                                "the scenario's reference policy)")] = None,
+    compare_to: Annotated[str | None, typer.Option(
+        "--compare-to", help="a second policy: also the indices of each outcome's difference "
+        "(policy minus this one, per experiment) and of the policy's regret against it")
+    ] = None,
     outcome: Annotated[list[str] | None, typer.Option("--outcome", help="outcome (repeatable;"
                                                       " default: all)")] = None,
     workers: WorkersOpt = 1,
@@ -206,7 +216,8 @@ def sensitivity_command(
 ) -> None:
     """Global sensitivity: Sobol' S1/ST (Saltelli design, n base samples) or Morris μ*/σ.
 
-    Example: ``qpq explore sensitivity deal-under-uncertainty --n 1024 --json``
+    Example: ``qpq explore sensitivity deal-under-uncertainty --n 1024 --json``; the
+    policy question: ``qpq explore sensitivity deal-under-uncertainty --compare-to boycott``
     """
     from qpq.explore import SobolResult, executor_for, morris_chart, run_sensitivity, sobol_chart
 
@@ -216,7 +227,8 @@ def sensitivity_command(
     with executor_for(workers, executor, scheduler) as ex:
         res = run_sensitivity(case, study, method=method,  # type: ignore[arg-type]
                               n=n, policy=policy, outcomes=outcome, workers=workers,
-                              executor=ex, on_progress=_progress(not json_out))
+                              executor=ex, on_progress=_progress(not json_out),
+                              compare_to=compare_to)
     if chart is not None:
         for r in res.results:
             fig = sobol_chart(r) if isinstance(r, SobolResult) else morris_chart(r)

@@ -77,6 +77,8 @@ if TYPE_CHECKING:
         prim,
     )
     from qpq.explore._robustness import (
+        TIE_FRACTION,
+        TIE_SHARE,
         Comparison,
         PolicyMetrics,
         compare_policies,
@@ -109,8 +111,10 @@ if TYPE_CHECKING:
         ComparisonStudy,
         DiscoveryStudy,
         SensitivityStudy,
+        contrasts,
         run_comparison,
         run_discovery,
+        run_lhs,
         run_sensitivity,
     )
     from qpq.parallel import (
@@ -123,6 +127,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "METHODS",
+    "TIE_FRACTION",
+    "TIE_SHARE",
     "CartResult",
     "ChunkProblem",
     "Comparison",
@@ -155,6 +161,7 @@ __all__ = [
     "analyse_run",
     "cart",
     "compare_policies",
+    "contrasts",
     "evaluate",
     "evaluate_block",
     "executor_for",
@@ -174,6 +181,7 @@ __all__ = [
     "regret_chart",
     "run_comparison",
     "run_discovery",
+    "run_lhs",
     "run_plan",
     "run_sensitivity",
     "scenario_json_schema",
@@ -203,7 +211,9 @@ _EXPORTS = {
     "qpq.explore._export": ("export_run",),
     "qpq.explore._loading": ("load_study",),
     "qpq.explore._prim": ("PrimBox", "PrimResult", "prim"),
-    "qpq.explore._robustness": ("Comparison", "PolicyMetrics", "compare_policies"),
+    "qpq.explore._robustness": (
+        "TIE_FRACTION", "TIE_SHARE", "Comparison", "PolicyMetrics", "compare_policies",
+    ),
     "qpq.explore._run_store": (
         "ChunkProblem", "RunConfig", "RunStore", "StoreHealth", "sql_ident", "to_ranges",
     ),
@@ -212,7 +222,7 @@ _EXPORTS = {
     "qpq.explore._settings": ("ExploreSettings", "policy_names", "scenario_json_schema"),
     "qpq.explore._studies": (
         "ComparisonStudy", "DiscoveryStudy", "SensitivityStudy",
-        "run_comparison", "run_discovery", "run_sensitivity",
+        "contrasts", "run_comparison", "run_discovery", "run_lhs", "run_sensitivity",
     ),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -316,5 +316,8 @@ def _discovery(settings: ExploreSettings, reference: str, bad: Bad) -> Discovery
     if ds.compare_to is None and ds.threshold is None:
         bad("give compare_to (a policy) or threshold (a value)",
             ("extra", "discovery", "threshold"))
+    if ds.worse_by_sd is not None and ds.worse_by:
+        bad("give worse_by (outcome units) or worse_by_sd (a fraction of the outcome's "
+            "standard deviation), not both", ("extra", "discovery", "worse_by_sd"))
     return Discovery(ds.question, policy, ds.outcome, ds.compare_to, ds.worse_by,
-                     ds.threshold)
+                     ds.threshold, ds.worse_by_sd)

@@ -282,7 +282,8 @@ def prim(x: FloatArray, y: BoolArray, names: Sequence[str], *,
          else np.stack([x.min(axis=0), x.max(axis=0)], axis=1))
     limits = peel(x, y, b, peel_alpha, mass_min)
     trajectory = tuple(box_stats(x, y, lo, hi, b, names) for lo, hi in limits)
-    ok = [i for i, bx in enumerate(trajectory) if bx.coverage >= min_coverage]
+    # without any case of interest coverage is undefined: the whole space is the answer
+    ok = [i for i, bx in enumerate(trajectory) if bx.coverage >= min_coverage] or [0]
     base = float(y.mean())
     chosen_index = max(ok, key=lambda i: (trajectory[i].mass * (trajectory[i].density - base),
                                           trajectory[i].coverage))

@@ -17,8 +17,11 @@ policy p in experiment e:
   policies and experiments (a relative bar, said so in every output).
 
 For an outcome without a better direction only the distribution is reported. The most
-robust policy by each metric is named; metrics can disagree, and that disagreement is the
-point of reporting several (Lempert et al. 2006; McPhail et al. 2018).
+robust policies by each metric are named; metrics can disagree, and that disagreement is the
+point of reporting several (Lempert et al. 2006; McPhail et al. 2018). **Ties are ties**:
+every policy whose metric is within :data:`TIE_FRACTION` of the outcome's standard
+deviation (over all policies and experiments) of the best one's is named with it (for the
+satisficing share, within :data:`TIE_SHARE`), so "most robust" is a set, not a pick.
 """
 
 from __future__ import annotations
@@ -30,9 +33,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Comparison", "PolicyMetrics", "compare_policies"]
+__all__ = ["TIE_FRACTION", "TIE_SHARE", "Comparison", "PolicyMetrics", "compare_policies"]
 
 FloatArray = NDArray[np.float64]
+TIE_FRACTION = 0.01
+"""Policies within this fraction of the outcome's standard deviation of the best are tied."""
+TIE_SHARE = 0.01
+"""Satisficing shares within this of the best share are tied."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +74,11 @@ class Comparison:
     metrics
         One entry per policy, in the order given.
     most_robust
-        ``metric -> policy``: ``minimax_regret``, ``mean``, ``worst_decile``,
-        ``satisficing`` (empty for an outcome without direction).
+        ``metric -> policies``: ``minimax_regret``, ``mean``, ``worst_decile``,
+        ``satisficing`` (empty for an outcome without direction); more than one policy
+        where they tie (within ``tie_tolerance``, or :data:`TIE_SHARE` for shares).
+    tie_tolerance
+        :data:`TIE_FRACTION` times the outcome's standard deviation.
     """
 
     outcome: str
@@ -77,7 +87,8 @@ class Comparison:
     threshold_source: str | None
     n: int
     metrics: tuple[PolicyMetrics, ...]
-    most_robust: dict[str, str]
+    most_robust: dict[str, tuple[str, ...]]
+    tie_tolerance: float = 0.0
     method: str = ("mean, percentiles, minimax regret (Savage) and satisficing share over "
                    "the same experiments with common random numbers")
 
@@ -91,7 +102,11 @@ class Comparison:
                                                        -1: "lower is better",
                                                        0: "descriptive"}[self.sign],
                 "threshold": self.threshold, "threshold_source": self.threshold_source,
-                "n": self.n, "method": self.method, "most_robust": dict(self.most_robust),
+                "n": self.n, "method": self.method,
+                "most_robust": {k: list(v) for k, v in self.most_robust.items()},
+                "tie_tolerance": self.tie_tolerance,
+                "ties": (f"policies within {TIE_FRACTION:g} standard deviations of the "
+                         f"outcome (shares: within {TIE_SHARE:g}) of the best are tied"),
                 "policies": {m.policy: {k: getattr(m, k) for k in m.__slots__
                                         if k != "policy"} for m in self.metrics}}
 
@@ -139,13 +154,17 @@ def compare_policies(values: Mapping[str, FloatArray], outcome: str, sign: int,
         else:
             metrics.append(PolicyMetrics(p, float(y[i].mean()), q10, q50, q90, None, None,
                                          None, None, None))
-    best: dict[str, str] = {}
+    best: dict[str, tuple[str, ...]] = {}
+    tol = TIE_FRACTION * float(np.std(y))
     if sign:
-        def pick(key: str, better: int) -> str:
-            return max(metrics, key=lambda m: better * float(getattr(m, key))).policy
+        def pick(key: str, better: int) -> tuple[str, ...]:
+            top = max(better * float(getattr(m, key)) for m in metrics)
+            within = TIE_SHARE if key == "satisficing" else tol
+            return tuple(m.policy for m in metrics
+                         if top - better * float(getattr(m, key)) <= within)
 
         best = {"minimax_regret": pick("max_regret", -1), "mean": pick("mean", sign),
                 "worst_decile": pick("worst_decile", sign),
                 "satisficing": pick("satisficing", 1)}
     return Comparison(outcome, sign, threshold if sign else None, source, n, tuple(metrics),
-                      best)
+                      best, tol)

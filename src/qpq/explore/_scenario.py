@@ -111,6 +111,7 @@ class Discovery:
     compare_to: str | None
     worse_by: float
     threshold: float | None
+    worse_by_sd: float | None = None
 
 
 @dataclass(frozen=True)

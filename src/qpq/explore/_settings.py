@@ -51,8 +51,10 @@ class DiscoverySettings(_Strict):
 
     With ``compare_to`` a case of interest is an experiment in which ``outcome`` under
     ``policy`` is worse (in the outcome's direction) than under ``compare_to`` by more than
-    ``worse_by``, with the same random numbers; without it, one in which the outcome is
-    worse than ``threshold``.
+    ``worse_by`` (in the outcome's units) or, with ``worse_by_sd``, by more than that
+    fraction of the outcome's standard deviation across the ensemble (both policies'
+    values pooled: a margin on the outcome's own scale); with the same random numbers.
+    Without ``compare_to``, one in which the outcome is worse than ``threshold``.
     """
 
     question: str = "Under which conditions does the deal backfire?"
@@ -60,6 +62,9 @@ class DiscoverySettings(_Strict):
     outcome: str = "militants_iskp"
     compare_to: str | None = "boycott"
     worse_by: float = Field(default=0.0, ge=0.0)
+    worse_by_sd: float | None = Field(default=None, ge=0.0, description=(
+        "margin as a fraction of the outcome's standard deviation across the ensemble; "
+        "replaces worse_by"))
     threshold: float | None = None
 
 

@@ -6,7 +6,10 @@ the design (:mod:`~qpq.explore._designs`), runs it through the simulator
 outcomes, returning a frozen result that records what was done:
 
 * :func:`run_sensitivity` — Sobol' (Saltelli design, ``n`` base samples) or Morris
-  (``n`` trajectories) indices of each outcome under the reference policy;
+  (``n`` trajectories) indices of each outcome under the reference policy and, with
+  ``compare_to``, also of the policy question: the *difference* (policy minus
+  ``compare_to``, per experiment, same parameters and random numbers) and the policy's
+  *regret* against that pair (:func:`contrasts`);
 * :func:`run_discovery` — a Latin hypercube of ``n`` experiments under the discovery
   policy and its comparison policy; PRIM and CART on "the deal backfires";
 * :func:`run_comparison` — every lever on the same Latin hypercube (common random
@@ -51,6 +54,7 @@ __all__ = [
     "DiscoveryStudy",
     "SensitivityStudy",
     "backfire_cases",
+    "contrasts",
     "run_comparison",
     "run_discovery",
     "run_lhs",
@@ -96,17 +100,22 @@ class SensitivityStudy:
     results: tuple[SobolResult | MorrisResult, ...]
     seconds: float
     settings: Mapping[str, Any] = field(default_factory=dict)
+    compare_to: str | None = None
 
     def result(self, outcome: str) -> SobolResult | MorrisResult:
-        """The indices of ``outcome``."""
+        """The indices of ``outcome`` (``NAME.difference``/``NAME.regret`` with compare_to)."""
         return next(r for r in self.results if r.outcome == outcome)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict; ``outcomes`` holds one entry per outcome."""
-        return {"scenario": self.scenario, "method": self.method, "policy": self.policy,
-                "design": dict(self.design), "seconds": self.seconds,
-                "settings": dict(self.settings),
-                "outcomes": [r.to_json() for r in self.results]}
+        doc = {"scenario": self.scenario, "method": self.method, "policy": self.policy,
+               "design": dict(self.design), "seconds": self.seconds,
+               "settings": dict(self.settings),
+               "outcomes": [r.to_json() for r in self.results]}
+        if self.compare_to is not None:
+            doc["compare_to"] = self.compare_to
+            doc["measures"] = dict(MEASURES)
+        return doc
 
     def to_dict(self) -> dict[str, Any]:
         """The study, JSON-ready (the same as :meth:`to_json`)."""
@@ -131,47 +140,91 @@ class SensitivityStudy:
         return pd.DataFrame(rows).set_index(["outcome", "parameter"])
 
 
+MEASURES: Mapping[str, str] = {
+    "level": "NAME: the outcome under the policy",
+    "difference": "NAME.difference: the outcome under the policy minus under compare_to, "
+                  "per experiment (same parameters and random numbers)",
+    "regret": "NAME.regret: how much worse the policy does than the better of the pair in "
+              "that experiment (0 where it is the better; in the outcome's units)",
+}
+"""What each measure of a sensitivity study with ``compare_to`` is."""
+
+
+def contrasts(study: Study, ev: Evaluation | Mapping[str, Mapping[str, FloatArray]],
+              policy: str, compare_to: str, outcome: str) -> dict[str, FloatArray]:
+    """The policy question on one outcome, per experiment: ``difference`` and ``regret``.
+
+    ``difference`` is ``policy`` minus ``compare_to`` in the outcome's units (its sign is
+    not flipped: for an outcome where lower is better, a positive difference is worse);
+    ``regret`` is ``sign * (best of the pair - policy)`` >= 0 (for an outcome without a
+    better direction it is the absolute difference).
+    """
+    y = np.asarray(ev[policy][outcome], dtype=float)
+    ref = np.asarray(ev[compare_to][outcome], dtype=float)
+    sign = study.outcome(outcome).sign if outcome in {o.name for o in study.outcomes} else 1
+    diff = y - ref
+    regret = np.maximum(0.0, -sign * diff) if sign else np.abs(diff)
+    return {"difference": diff, "regret": regret}
+
+
 def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morris"] = "sobol",
                     n: int | None = None, policy: str | None = None,
                     outcomes: Sequence[str] | None = None, workers: int = 1,
                     executor: ChunkExecutor | None = None, on_progress: Progress | None = None,
-                    num_resamples: int = 100) -> SensitivityStudy:
-    """Global sensitivity of the study's outcomes under ``policy`` (default: reference)."""
+                    num_resamples: int = 100, compare_to: str | None = None
+                    ) -> SensitivityStudy:
+    """Global sensitivity of the study's outcomes under ``policy`` (default: reference).
+
+    With ``compare_to`` (another policy) both run on the same design and the indices of
+    each outcome's difference and regret (:func:`contrasts`) come after its level's.
+    """
     if method not in ("sobol", "morris"):
         raise BadInputError(f"unknown sensitivity method {method!r}; allowed: sobol, morris")
     pol = policy or study.reference_policy
-    if pol not in policy_names():
-        raise BadInputError(f"unknown policy {pol!r}; allowed: {', '.join(policy_names())}")
+    for p in (pol, compare_to):
+        if p is not None and p not in policy_names():
+            raise BadInputError(f"unknown policy {p!r}; allowed: {', '.join(policy_names())}")
+    if compare_to == pol:
+        raise BadInputError(f"--compare-to: {compare_to} is the policy itself; allowed: "
+                            "another policy")
     names = tuple(outcomes) if outcomes else tuple(o.name for o in study.outcomes)
     for o in names:
         study.outcome(o)
     sampler: Method = "saltelli" if method == "sobol" else "morris"
     t0 = time.perf_counter()
     design = make_design(study, sampler, n)
-    ev = _run(case, study, design, [pol], names, workers, executor, on_progress)
+    policies = [pol] + ([compare_to] if compare_to else [])
+    ev = _run(case, study, design, policies, names, workers, executor, on_progress)
     return sensitivity_of(study, method, design, ev, pol, names, t0,
-                          num_resamples=num_resamples)
+                          num_resamples=num_resamples, compare_to=compare_to)
 
 
 def sensitivity_of(study: Study, method: Literal["sobol", "morris"], design: Design,
                    ev: Evaluation, policy: str, outcomes: Sequence[str], t0: float, *,
-                   num_resamples: int = 100) -> SensitivityStudy:
+                   num_resamples: int = 100, compare_to: str | None = None
+                   ) -> SensitivityStudy:
     """The indices of ``outcomes`` under ``policy`` from an evaluated Saltelli/Morris design.
 
-    ``t0`` is the :func:`time.perf_counter` reading the study's clock started at.
+    ``t0`` is the :func:`time.perf_counter` reading the study's clock started at. With
+    ``compare_to`` (evaluated too), each outcome's ``.difference`` and ``.regret``
+    (:data:`MEASURES`) follow its level.
     """
     results: list[SobolResult | MorrisResult] = []
     for o in outcomes:
-        y = ev[policy][o]
-        if method == "sobol":
-            results.append(sobol_indices(study.names, y, outcome=o, seed=study.seed,
-                                         num_resamples=num_resamples))
-        else:
-            results.append(morris_indices(study.names, design.unit, y, outcome=o,
-                                          levels=study.morris_levels, seed=study.seed,
-                                          num_resamples=num_resamples))
+        series = {o: np.asarray(ev[policy][o], dtype=float)}
+        if compare_to is not None:
+            series.update({f"{o}.{k}": v
+                           for k, v in contrasts(study, ev, policy, compare_to, o).items()})
+        for name, y in series.items():
+            if method == "sobol":
+                results.append(sobol_indices(study.names, y, outcome=name, seed=study.seed,
+                                             num_resamples=num_resamples))
+            else:
+                results.append(morris_indices(study.names, design.unit, y, outcome=name,
+                                              levels=study.morris_levels, seed=study.seed,
+                                              num_resamples=num_resamples))
     return SensitivityStudy(study.id, method, policy, design.describe(), tuple(results),
-                            time.perf_counter() - t0, settings(study))
+                            time.perf_counter() - t0, settings(study), compare_to)
 
 
 def settings(study: Study) -> dict[str, Any]:
@@ -247,9 +300,16 @@ def backfire_cases(study: Study, ev: Evaluation) -> tuple[NDArray[np.bool_], str
     y = ev[q.policy][q.outcome]
     if q.compare_to is not None:
         ref = ev[q.compare_to][q.outcome]
-        worse = sign * (ref - y) > q.worse_by
+        margin, scale = q.worse_by, ""
+        if q.worse_by_sd is not None:
+            # a margin on the outcome's own scale: its spread over the whole ensemble
+            sd = float(np.std(np.concatenate([y, ref])))
+            margin = q.worse_by_sd * sd
+            scale = (f" = {q.worse_by_sd:g} standard deviations of {q.outcome} across the "
+                     f"ensemble (SD {sd:.3g}, both policies pooled)")
+        worse = sign * (ref - y) > margin
         rule = (f"{q.outcome} under {q.policy} is worse than under {q.compare_to} by more "
-                f"than {q.worse_by:g} (same parameters and random numbers)")
+                f"than {margin:.3g}{scale} (same parameters and random numbers)")
     else:
         assert q.threshold is not None
         worse = sign * (q.threshold - y) > 0
@@ -321,7 +381,7 @@ class ComparisonStudy:
         rows = []
         for c in self.comparisons:
             for m in c.metrics:
-                best = [k for k, p in c.most_robust.items() if p == m.policy]
+                best = [k for k, tied in c.most_robust.items() if m.policy in tied]
                 rows.append({"outcome": c.outcome, "policy": m.policy, "sign": c.sign,
                              **{k: getattr(m, k) for k in m.__slots__ if k != "policy"},
                              "most_robust_by": ", ".join(best)})

@@ -6,6 +6,11 @@ from typing import TYPE_CHECKING
 from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from qpq.report._findings import (
+        Findings,
+        compute_findings,
+        findings_for,
+    )
     from qpq.report._phase_section import (
         phase_chart,
     )
@@ -27,13 +32,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Figure",
+    "Findings",
     "ReportContext",
     "ReportResult",
     "Section",
     "SectionContent",
     "SectionOutcome",
     "build_report",
+    "compute_findings",
     "default_sections",
+    "findings_for",
     "phase_chart",
     "record_figures",
 ]
@@ -41,6 +49,7 @@ __all__ = [
 # Each name's module is imported on first use (qpq._lazy), so importing the package
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
+    "qpq.report._findings": ("Findings", "compute_findings", "findings_for"),
     "qpq.report._phase_section": ("phase_chart",),
     "qpq.report._record_section": ("record_figures",),
     "qpq.report._render": ("ReportResult", "SectionOutcome", "build_report"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from qpq.bargain import bargain_charts, bargain_report_data, case_issue
+from qpq.bargain import bargain_charts, case_issue
 from qpq.case import Case
 from qpq.report._sections import Figure, ReportContext, SectionContent
+from qpq.report._shared import bargaining
 
 __all__ = ["bargain_section"]
 
@@ -38,7 +39,7 @@ def bargain_section(ctx: ReportContext) -> SectionContent:
     if not ctx.case.bargaining_issues:
         return SectionContent("<p class='empty'>This case has no bargaining issues.</p>")
     draws = REDUCED_DRAWS if ctx.reduced else FULL_DRAWS
-    data = bargain_report_data(ctx.case, mc_draws=draws)
+    data = bargaining(ctx)  # shared with the key findings
     figures = tuple(Figure(f"bargain-{key}", spec["title"], spec["how_to_read"], spec["chart"])
                     for key, spec in bargain_charts(data).items())
     parts = [

@@ -4,9 +4,13 @@ Builders follow :mod:`qpq.report._sections`: each takes a
 :class:`~qpq.report._sections.ReportContext` and returns
 :class:`~qpq.report._sections.SectionContent`. They run the case's exploration scenario
 (``ctx.options["explore_scenario"]``, default the built-in ``deal-under-uncertainty``, else
-the case's first scenario). With ``ctx.reduced`` (``make run``) the designs are small
-(:data:`REDUCED`: all three sections in about ten seconds on two cores) and every section
-says so; :data:`FULL` gives the sizes of the full report.
+the case's first scenario). The studies come from :mod:`qpq.report._shared` (computed once,
+read by the key findings too): one Latin hypercube for the comparison and the discovery,
+one Saltelli design for the levels and the engage-minus-boycott difference. With
+``ctx.reduced`` (``make run``) the designs are small (:data:`REDUCED`) and every section
+says so; :data:`FULL` gives the sizes of the full report (the hypercube then has the
+scenario's own ``n``, the CLI's default, so the report's PRIM box is ``qpq explore
+discover``'s).
 """
 
 from __future__ import annotations
@@ -16,40 +20,37 @@ from typing import Any
 
 import numpy as np
 
-from qpq.case import Scenario
 from qpq.explore import (
+    TIE_FRACTION,
+    TIE_SHARE,
     SobolResult,
     Study,
-    load_study,
     policy_chart,
     prim_box_chart,
     prim_tradeoff_chart,
     regret_chart,
-    run_comparison,
-    run_discovery,
-    run_sensitivity,
     sobol_chart,
 )
 from qpq.model import UNCALIBRATED
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
+from qpq.report._shared import (
+    DEFAULT_SCENARIO,
+    FULL,
+    REDUCED,
+    explore_comparison,
+    explore_discovery,
+    explore_sensitivity,
+    explore_study,
+    lhs_size,
+    sizes,
+)
 
 __all__ = ["DEFAULT_SCENARIO", "FULL", "REDUCED", "discovery_section", "policies_section",
            "sensitivity_section"]
 
-DEFAULT_SCENARIO = "deal-under-uncertainty"
-REDUCED = {"sobol_n": 64, "discovery_n": 256, "compare_n": 256}
-"""Design sizes when ``ctx.reduced`` is true (``make run``)."""
-FULL = {"sobol_n": 1024, "discovery_n": 2048, "compare_n": 1024}
-"""Design sizes of the full report."""
-
 
 def _study(ctx: ReportContext) -> Study | None:
-    scenarios: tuple[Scenario, ...] = ctx.case.scenarios
-    if not scenarios:
-        return None
-    wanted = str(ctx.options.get("explore_scenario", DEFAULT_SCENARIO))
-    ids = [s.id for s in scenarios]
-    return load_study(wanted if wanted in ids else ids[0], ctx.case)
+    return explore_study(ctx)
 
 
 def _empty() -> SectionContent:
@@ -61,9 +62,11 @@ def _size_note(ctx: ReportContext, what: str) -> str:
     if ctx.reduced:
         return (f"<p><strong>Reduced run</strong> (make run): {escape(what)}; indices and "
                 "shares are noisy. The full report uses "
-                f"{FULL['sobol_n']:,} Sobol' base samples, {FULL['discovery_n']:,} discovery "
-                f"and {FULL['compare_n']:,} comparison experiments; "
-                "<code>qpq explore</code> runs any size.</p>")
+                f"{FULL['sobol_n']:,} Sobol' base samples and the scenario's own number of "
+                "Latin-hypercube experiments for both the comparison and the discovery (the "
+                "default of <code>qpq explore compare</code> and <code>discover</code>); "
+                "<code>qpq explore</code> runs any size, e.g. <code>--n "
+                f"{REDUCED['lhs_n']}</code> for this one.</p>")
     return f"<p>{escape(what)}.</p>"
 
 
@@ -83,11 +86,8 @@ def sensitivity_section(ctx: ReportContext) -> SectionContent:
     study = _study(ctx)
     if study is None:
         return _empty()
-    n = (REDUCED if ctx.reduced else FULL)["sobol_n"]
-    have = [x.name for x in study.outcomes]
-    outcomes: list[str] = [o for o in ("china_security", "militants_iskp") if o in have]
-    outcomes = outcomes or have[:1]
-    res = run_sensitivity(ctx.case, study, n=n, outcomes=outcomes)
+    n = sizes(ctx)["sobol_n"]
+    res = explore_sensitivity(ctx, study)
     main = res.results[0]
     assert isinstance(main, SobolResult)
     ranking = main.ranking("ST")
@@ -109,15 +109,51 @@ def sensitivity_section(ctx: ReportContext) -> SectionContent:
         f"bootstrap intervals). {verdict}</p>"
         + _size_note(ctx, f"N = {n} base samples, {res.design['experiments']:,} experiments")
         + html_table(["parameter", "S1", "ST"], rows)
+        + _difference_html(res)
         + f"<p class='howto'>{escape(_model_note(study))}</p>")
-    figs = tuple(Figure(f"explore-sobol-{r.outcome}", f"What drives {r.outcome}",
+    # levels and differences (the regret of a pair mostly repeats the difference: a table)
+    figs = tuple(Figure(f"explore-sobol-{r.outcome.replace('.', '-')}",
+                        f"What drives {_measure_words(r.outcome, res)}",
                         "Bars: first-order (S1) and total-order (ST) Sobol' indices, largest "
                         "ST first; black lines: 95% bootstrap intervals. A parameter with ST "
                         "near 0 can be fixed anywhere in its range without changing the "
                         "outcome.", sobol_chart(r))
-                 for r in res.results if isinstance(r, SobolResult))
+                 for r in res.results
+                 if isinstance(r, SobolResult) and not r.outcome.endswith(".regret"))
     return SectionContent(html, figs, f"sensitivity: {main.outcome} driven by {ranking[0]} "
                           f"(ST {main.ST[ranking[0]]:.2f}); N = {n}")
+
+
+def _measure_words(name: str, res: Any) -> str:
+    base, _, measure = name.partition(".")
+    if measure == "difference":
+        return f"{base}: {res.policy} minus {res.compare_to}"
+    return base
+
+
+def _difference_html(res: Any) -> str:
+    """The policy question: indices of the difference and the regret, beside the levels."""
+    if res.compare_to is None:
+        return ""
+    parts = []
+    for r in res.results:
+        base, _, measure = r.outcome.partition(".")
+        if measure not in ("difference", "regret") or not isinstance(r, SobolResult):
+            continue
+        top = r.ranking("ST")[:5]
+        what = (f"{base} under {res.policy} minus under {res.compare_to}"
+                if measure == "difference" else
+                f"the regret in {base} of {res.policy} against {res.compare_to}")
+        anchor = f"sensitivity-{base}-{measure}"
+        parts.append(
+            f"<h4 id='{escape(anchor)}'>What drives {escape(what)}</h4>"
+            + html_table(["parameter", "S1", "ST"],
+                     [[f"<code>{escape(k)}</code>", f"{r.S1[k]:.3f} ± {r.S1_conf[k]:.3f}",
+                       f"{r.ST[k]:.3f} ± {r.ST_conf[k]:.3f}"] for k in top]))
+    return ("<p>The policy question is the <em>difference</em> between policies, per "
+            "experiment with the same parameters and random numbers, not either policy's "
+            "level: a parameter can drive the level (it scales every attack) and not the "
+            "difference, and the reverse. Top five by ST:</p>" + "".join(parts))
 
 
 def discovery_section(ctx: ReportContext) -> SectionContent:
@@ -125,8 +161,8 @@ def discovery_section(ctx: ReportContext) -> SectionContent:
     study = _study(ctx)
     if study is None:
         return _empty()
-    n = (REDUCED if ctx.reduced else FULL)["discovery_n"]
-    res = run_discovery(ctx.case, study, n=n)
+    n = lhs_size(ctx, study)
+    res = explore_discovery(ctx, study)
     box = res.prim.chosen
     units = {u.name: u.unit for u in study.uncertainties}
     rows = [[f"<code>{escape(k)}</code>", f"{lo:.3g}", f"{hi:.3g}", escape(units.get(k, "")),
@@ -138,7 +174,10 @@ def discovery_section(ctx: ReportContext) -> SectionContent:
     html = (
         f"<p><strong>{escape(res.question)}</strong> Case of interest: {escape(res.rule)}. "
         f"{res.cases.mean():.0%} of {res.cases.size:,} Latin-hypercube experiments.</p>"
-        + _size_note(ctx, f"{n} experiments")
+        + _size_note(ctx, f"{n} experiments, the same as the policy comparison's")
+        + ("<p><strong>No experiment meets the rule</strong>: by this margin the deal does "
+           "not backfire anywhere in the ensemble, so PRIM's box is the whole space and "
+           "its coverage is undefined.</p>" if not res.cases.any() else "")
         + f"<p>PRIM's chosen box (step {res.prim.chosen_index} of the peeling trajectory, "
         f"pasted): coverage {box.coverage:.2f} (share of all backfire cases inside), "
         f"density {box.density:.2f} (share of backfire inside; base rate "
@@ -163,6 +202,9 @@ def discovery_section(ctx: ReportContext) -> SectionContent:
     strongest = sorted(box.limits(res.prim.names).items(),
                        key=lambda kv: box.quasi_p.get(kv[0], 1.0))[:3]
     limits = ", ".join(f"{k} {lo:.2g}-{hi:.2g}" for k, (lo, hi) in strongest)
+    if not res.cases.any():
+        return SectionContent(html, figs, f"discovery: no backfire in {res.cases.size:,} "
+                                          "experiments by the scenario's margin")
     return SectionContent(html, figs, f"discovery: backfire box {limits or 'none'} "
                           f"(coverage {box.coverage:.2f}, density {box.density:.2f})")
 
@@ -172,12 +214,14 @@ def policies_section(ctx: ReportContext) -> SectionContent:
     study = _study(ctx)
     if study is None:
         return _empty()
-    n = (REDUCED if ctx.reduced else FULL)["compare_n"]
-    res = run_comparison(ctx.case, study, n=n)
+    n = lhs_size(ctx, study)
+    res = explore_comparison(ctx, study)
     parts = [f"<p>China's {len(res.levers)} policies over the same {n:,} experiments with the "
              "same random numbers. Regret: how much worse a policy does than the best policy "
              "of that experiment; minimax regret picks the smallest worst case. Satisficing: "
-             "the share of experiments meeting a threshold.</p>",
+             "the share of experiments meeting a threshold. <strong>Ties are ties</strong>: "
+             f"policies within {TIE_FRACTION:g} standard deviations of the outcome (shares: "
+             f"within {TIE_SHARE:g}) of the best are all named.</p>",
              _size_note(ctx, f"{n} experiments")]
     figs: list[Figure] = []
     summary = ""
@@ -191,12 +235,13 @@ def policies_section(ctx: ReportContext) -> SectionContent:
                      f"better)</h4>" + html_table(
                          ["policy", "mean", "worst decile", "largest regret", "mean regret",
                           f"share meeting {c.threshold:.3g}"], rows)
-                     + "<p>Most robust: " + escape(", ".join(
-                         f"{k.replace('_', ' ')}: {v}" for k, v in c.most_robust.items()))
+                     + "<p>Most robust: " + escape("; ".join(
+                         f"{k.replace('_', ' ')}: " + _tied(v)
+                         for k, v in c.most_robust.items()))
                      + f" (threshold: {escape(str(c.threshold_source))}).</p>")
         if not summary:
             summary = (f"policies: most robust for {c.outcome} by minimax regret: "
-                       f"{c.most_robust['minimax_regret']}")
+                       f"{_tied(c.most_robust['minimax_regret'])}")
             figs.append(Figure(f"explore-policies-{c.outcome}",
                                f"{c.outcome} under each of China's policies",
                                "Box plots over the same experiments (box: middle half; "
@@ -208,6 +253,12 @@ def policies_section(ctx: ReportContext) -> SectionContent:
                                "shortest largest bar.", regret_chart(c)))
     parts.append(f"<p class='howto'>{escape(_model_note(study))}</p>")
     return SectionContent("".join(parts), tuple(figs), summary or "policies: compared")
+
+
+def _tied(policies: tuple[str, ...]) -> str:
+    if len(policies) == 1:
+        return policies[0]
+    return f"tie between {len(policies)} ({', '.join(policies)})"
 
 
 def _num(v: Any, fmt: str = ".3g") -> str:

@@ -26,15 +26,14 @@ from qpq.game.analysis import (
     Kind,
     PropositionResult,
     PropositionStudy,
-    run_study,
 )
 from qpq.model import ParameterRegistry
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent
+from qpq.report._shared import SEED, v1_propositions
 
 __all__ = ["SEED", "propositions_section", "shares_chart"]
 
-SEED = 2024
 """Seed of the report's Monte Carlo (recorded in the section)."""
 
 _KIND_COLOURS = {Kind.STRATEGIC.value: OKABE_ITO[4], Kind.MECHANISM.value: OKABE_ITO[0]}
@@ -123,12 +122,11 @@ def shares_chart(study: PropositionStudy) -> Any:
 def propositions_section(ctx: ReportContext) -> SectionContent:
     """Run the proposition study (2,000 draws when ``ctx.reduced``) and tabulate it."""
     try:
-        registry = ParameterRegistry.from_case(ctx.case)
+        ParameterRegistry.from_case(ctx.case)  # the case defines the game, or say why not
     except BadInputError as exc:
         return SectionContent(f"<p class='empty'>This case's parameters do not define the "
                               f"game: {escape(str(exc))}</p>")
-    n = 2000 if ctx.reduced else 20000
-    study = run_study(registry, n, seed=SEED)
+    study = v1_propositions(ctx)
     strategic = ", ".join(r.proposition.id for r in study.results
                           if r.proposition.kind is Kind.STRATEGIC)
     mechanisms = ", ".join(r.proposition.id for r in study.results

@@ -23,8 +23,8 @@ from qpq.errors import BadInputError
 from qpq.game import FULL_GAME, Effort, solve_relationship
 from qpq.game.analysis import PropositionResult, PropositionStudy, run_study
 from qpq.model import ParameterRegistry
-from qpq.report._propositions_section import SEED
 from qpq.report._sections import ReportContext, SectionContent, html_table
+from qpq.report._shared import SEED, v1_propositions
 
 __all__ = ["V2_DRAWS_FULL", "V2_DRAWS_REDUCED", "relationship_section"]
 
@@ -113,7 +113,7 @@ def relationship_section(ctx: ReportContext) -> SectionContent:
     doc = rel.to_json(0)
     how = doc["found_by"] + ("" if doc["pure"] else f", mixed (regret {doc['regret']:.3g})")
     n2 = V2_DRAWS_REDUCED if ctx.reduced else V2_DRAWS_FULL
-    v1 = run_study(registry, V1_DRAWS, seed=SEED)
+    v1 = v1_propositions(ctx, V1_DRAWS)  # the propositions section's, when sizes agree
     v2 = run_study(registry, n2, seed=SEED, model="v2", flips=not ctx.reduced)
     html = (
         "<p>Model v2 (opt-in; every other section reads v1) makes the one-round game the "

@@ -66,6 +66,14 @@ class ReportContext:
     reduced: bool = True  # heavy studies run at reduced, cached settings in `make run`
     as_of: dt.date | None = None  # the case was cut to what was known by this date
     options: dict[str, Any] = field(default_factory=dict)
+    # studies several sections read (and the key findings sum up), computed once per report
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` the first time ``key`` is asked for in this report, then its value."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
 
 
 Builder = Callable[[ReportContext], SectionContent]
@@ -94,6 +102,10 @@ def default_sections() -> list[Section]:
     """The report's sections in reading order."""
     ev = "qpq.report._evidence_sections"
     return [
+        Section("findings", "Key findings", "all",
+                "Each lens's answer to the paper's questions side by side, where they "
+                "disagree and the assumption that decides it.",
+                "qpq.report._findings:findings_section"),
         Section("case", "The case in brief", "evidence",
                 "A summary of the case.", f"{ev}:case_in_brief"),
         Section("timeline", "Evidence timeline", "evidence",

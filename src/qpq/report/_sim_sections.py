@@ -18,6 +18,7 @@ import numpy as np
 
 from qpq.case import quarter_label, quarter_of
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
+from qpq.report._shared import dynamic_propositions
 from qpq.sim import (
     SERIES,
     UNCALIBRATED,
@@ -29,10 +30,6 @@ from qpq.sim import (
     fact_match_chart,
     fan_chart,
     forecast,
-    p1_boycott,
-    p3_capacity,
-    p5_conundrum,
-    p6_free_ride,
 )
 
 __all__ = ["FULL", "REDUCED", "backcast_section", "forecast_section", "propositions_section"]
@@ -192,8 +189,7 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
 def propositions_section(ctx: ReportContext) -> SectionContent:
     """Dynamic forms of P1, P3, P5, P6 with their falsification counterparts."""
     n = _sizes(ctx)["prop_n"]
-    results = [p1_boycott(ctx.case, n=n), p3_capacity(ctx.case, n=n),
-               p5_conundrum(ctx.case, n=n), p6_free_ride(ctx.case, n=n)]
+    results = dynamic_propositions(ctx)  # shared with the key findings
     rows = [[escape(r.name), escape(r.statement), escape(r.kind), escape(r.measure),
              _fmt(r.effect), "holds" if r.holds else "does not hold",
              escape(r.falsification), "as required" if r.falsification_holds else "FAILS"]

@@ -1,0 +1,484 @@
+"""Key findings: each lens's answer to the paper's questions, side by side, and why they differ.
+
+For the paper's central questions — should China engage, recognise or boycott; when does the
+crackdown backfire; what would change the answer — :func:`compute_findings` states what
+each lens answers, where the answers disagree, and which assumption decides the
+disagreement. Nothing here is written by hand:
+
+* the **game** answers with the selected equilibrium at the defaults and the propositions
+  (P1, P5) at the defaults and over the ranges;
+* the **simulator** with P1 and P5 in time at the defaults (engagement minus boycott under
+  common random numbers);
+* the **exploration** with the most robust policy by minimax regret over the scenario's
+  Latin hypercube (ties named as ties) and the backfire share (a margin in standard
+  deviations);
+* the **bargaining** models with their forecast, read against the issue scale's anchors
+  (a forecast of what happens, not advice).
+
+**The decisive assumption** of a disagreement is computed on the policy question itself:
+the parameter with the largest total-order Sobol' index (Morris μ* for a Morris design) of
+``china_security`` under the reference policy *minus* under the comparison policy, per
+experiment (:func:`decisive_parameter`); for the backfire question, the restricted
+dimension of PRIM's box with the smallest quasi-p value (:func:`box_driver`). The region
+where the other answer holds comes from PRIM on the same experiments.
+
+Every study is read from :mod:`qpq.report._shared`, so the findings cost nothing the report
+does not already compute and quote exactly the numbers of the sections they link to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qpq.bargain import case_issue
+from qpq.case import Case
+from qpq.explore import MorrisResult, PrimResult, SobolResult, Study, contrasts, prim
+from qpq.game import solve
+from qpq.model import ParameterRegistry
+from qpq.report._sections import ReportContext, SectionContent
+from qpq.report._shared import bargaining as bargaining_data
+from qpq.report._shared import (
+    dynamic_propositions,
+    explore_comparison,
+    explore_discovery,
+    explore_lhs,
+    explore_sensitivity,
+    explore_study,
+    lhs_size,
+    sizes,
+    v1_propositions,
+)
+
+__all__ = ["Disagreement", "Findings", "LensAnswer", "Question", "box_driver",
+           "compute_findings", "decisive_parameter", "findings_section"]
+
+QUESTION_POLICY = "Should China engage, recognise or boycott?"
+QUESTION_BACKFIRE = "When does the crackdown backfire?"
+QUESTION_CHANGE = "What would change the answer?"
+
+
+def _num(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class LensAnswer:
+    """One lens's answer: a stance (comparable across lenses), words, numbers, its section."""
+
+    lens: str
+    stance: str
+    answer: str
+    numbers: dict[str, float]
+    section: str
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"lens": self.lens, "stance": self.stance, "answer": self.answer,
+                "numbers": {k: _num(v) for k, v in self.numbers.items()},
+                "section": self.section}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Two lenses answering differently, and the assumption computed to decide it."""
+
+    lenses: tuple[str, str]
+    stances: tuple[str, str]
+    decisive: str | None
+    index: float
+    method: str
+    explanation: str
+    section: str
+    runners_up: tuple[tuple[str, float], ...] = ()
+    not_distinguishable_from: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"lenses": list(self.lenses), "stances": list(self.stances),
+                "decisive_parameter": self.decisive, "index": _num(self.index),
+                "not_distinguishable_from": list(self.not_distinguishable_from),
+                "method": self.method, "explanation": self.explanation,
+                "section": self.section,
+                "runners_up": [{"parameter": k, "index": v} for k, v in self.runners_up]}
+
+
+@dataclass(frozen=True)
+class Question:
+    """One of the paper's questions with every lens's answer and the disagreements."""
+
+    id: str
+    text: str
+    answers: tuple[LensAnswer, ...]
+    disagreements: tuple[Disagreement, ...]
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"id": self.id, "question": self.text,
+                "answers": [a.to_json() for a in self.answers],
+                "agree": not self.disagreements,
+                "disagreements": [d.to_json() for d in self.disagreements],
+                "notes": list(self.notes)}
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The key findings and the settings they were computed with."""
+
+    case: str
+    questions: tuple[Question, ...]
+    settings: dict[str, Any]
+    seconds: float
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def question(self, qid: str) -> Question:
+        """The question with id ``qid``."""
+        return next(q for q in self.questions if q.id == qid)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict; ``section`` fields are the report's HTML anchors."""
+        return {"case": self.case, "questions": [q.to_json() for q in self.questions],
+                "settings": dict(self.settings), "seconds": self.seconds,
+                "notes": list(self.notes)}
+
+
+# -- the computations that decide --------------------------------------------------------
+
+def decisive_parameter(result: SobolResult | MorrisResult, k: int = 3
+                       ) -> tuple[str | None, float, tuple[tuple[str, float], ...]]:
+    """The input that moves ``result``'s outcome most, its index and the next ``k - 1``.
+
+    Sobol': the largest total-order index ST; Morris: the largest μ*. ``None`` when the
+    outcome did not vary over the design (no input decides anything).
+    """
+    if isinstance(result, SobolResult):
+        if result.constant:
+            return None, 0.0, ()
+        order = result.ranking("ST")
+        value = dict(result.ST)
+    else:
+        order = result.ranking()
+        value = dict(result.mu_star)
+        if max(value.values(), default=0.0) <= 0.0:
+            return None, 0.0, ()
+    top = [(n, float(value[n])) for n in order[:k]]
+    return top[0][0], top[0][1], tuple(top[1:])
+
+
+def indistinct(result: SobolResult | MorrisResult, name: str) -> tuple[str, ...]:
+    """Inputs whose 95% interval overlaps ``name``'s (Sobol' ST; Morris μ*), best first.
+
+    At a small sample the top index may not be separable from the next: then the decisive
+    assumption is one of these, and the findings say so rather than pretend otherwise.
+    """
+    if isinstance(result, SobolResult):
+        val, conf, order = result.ST, result.ST_conf, result.ranking("ST")
+    else:
+        val, conf, order = result.mu_star, result.mu_star_conf, result.ranking()
+    floor = val[name] - conf[name]
+    return tuple(n for n in order if n != name and val[n] + conf[n] >= floor)
+
+
+def box_driver(res: PrimResult) -> tuple[str | None, float]:
+    """The restricted dimension of PRIM's chosen box with the smallest quasi-p value."""
+    box = res.chosen
+    if not box.restricted:
+        return None, float("nan")
+    name = min(box.restricted, key=lambda n: box.quasi_p.get(n, 1.0))
+    return name, float(box.quasi_p.get(name, float("nan")))
+
+
+def _box_words(res: PrimResult, study: Study, limit: int = 3) -> str:
+    box = res.chosen
+    limits = box.limits(res.names)
+    ordered = sorted(limits, key=lambda n: box.quasi_p.get(n, 1.0))[:limit]
+    if not ordered:
+        return "no restriction (the whole space)"
+    base = dict(study.base)
+    return "; ".join(f"{n} {limits[n][0]:.3g}–{limits[n][1]:.3g} (default {base[n]:.3g})"
+                     for n in ordered) + (f"; coverage {box.coverage:.2f}, density "
+                                          f"{box.density:.2f}")
+
+
+def _stance_of_move(move: str) -> str:
+    low = move.lower()
+    return "boycott" if low.startswith("boycott") else (
+        "recognise" if low.startswith("recogni") else "engage")
+
+
+def _stance_of_policies(policies: tuple[str, ...]) -> str:
+    # conditional and plan B engage first; "equilibrium" is China's best response, any move
+    stances = {"equilibrium play" if p == "equilibrium" else
+               "engage" if p.startswith(("conditional", "plan_b")) else _stance_of_move(p)
+               for p in policies}
+    return stances.pop() if len(stances) == 1 else "tie: " + " / ".join(sorted(stances))
+
+
+def _anchored(case: Case, issue: str, eum: dict[str, Any]) -> tuple[str, float]:
+    """The forecast median in the scale's words (the issue's own ``reading``)."""
+    med = float(eum["forecast"]["median"])
+    return case_issue(case, issue).reading(med), med
+
+
+# -- the questions -------------------------------------------------------------------------
+
+def _game_answer(case: Case, study_props: Any) -> tuple[LensAnswer, Any]:
+    solution = solve(ParameterRegistry.from_case(case).point({})).to_json()
+    selected = next((e for e in solution["equilibria"] if e["selected"]), None)
+    move = selected["first_move"] if selected else "none"
+    p1 = next(r for r in study_props.results if r.proposition.id == "P1")
+    p_rec = selected["outcome"]["p_recognised"] if selected else float("nan")
+    answer = (f"At the defaults China's selected equilibrium is “{solution['label']}” "
+              f"(first move {move}; P(recognised) {p_rec:.2f}). P1 (boycott less secure "
+              f"than engagement) {p1.status} at the defaults and holds in {p1.share:.0%} of "
+              f"{p1.n_defined:,} draws over the ranges.")
+    return LensAnswer("game", _stance_of_move(move), answer,
+                      {"p_recognised": float(p_rec), "p1_share": float(p1.share)},
+                      "game"), p1
+
+
+def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[str, Any]]:
+    ref, other = study.reference_policy, study.discovery.compare_to or "boycott"
+    props = v1_propositions(ctx)
+    game, p1 = _game_answer(ctx.case, props)
+    dyn = {r.name: r for r in dynamic_propositions(ctx)}
+    sim_p1 = dyn["P1"]
+    sim = LensAnswer(
+        "simulator", "engage" if sim_p1.effect > 0 else "boycott",
+        f"At the defaults, engaging (no promise) minus boycotting changes China's security by "
+        f"{sim_p1.effect:+.3g} harm units per year ({sim_p1.measure}); P1 "
+        f"{'holds' if sim_p1.holds else 'does not hold'}.",
+        {"engage_minus_boycott": float(sim_p1.effect)}, "dynamic-propositions")
+    comp = explore_comparison(ctx, study)
+    sec = next(c for c in comp.comparisons if c.outcome == "china_security")
+    robust = tuple(sec.most_robust.get("minimax_regret", ()))
+    design, ev = explore_lhs(ctx, study)
+    diff = contrasts(study, ev, ref, other, "china_security")["difference"]
+    better = diff > 0  # china_security: higher is better
+    expl = LensAnswer(
+        "exploration", _stance_of_policies(robust),
+        f"Over {design.n_experiments:,} experiments of scenario {study.id}, the most robust "
+        f"policy for china_security by minimax regret is {' = '.join(robust)}"
+        f"{' (tied)' if len(robust) > 1 else ''}; {ref} beats {other} in "
+        f"{better.mean():.0%} of them.",
+        {"share_reference_better": float(better.mean()),
+         **{f"max_regret.{m.policy}": float(m.max_regret or 0.0) for m in sec.metrics
+            if m.policy in (ref, other)}}, "policies")
+    barg = bargaining_data(ctx)
+    rec = barg["eum"].get("recognition")
+    answers = [game, sim, expl]
+    if rec is not None:
+        words, med = _anchored(ctx.case, "recognition", rec)
+        # the nearest of the scale's quarter anchors: < 37.5 contacts at most, > 87.5 de jure
+        stance = ("recognise" if med >= 87.5 else "engage" if med >= 37.5 else "boycott")
+        answers.append(LensAnswer(
+            "bargaining", stance,
+            f"The expected-utility model forecasts recognition at {words}; a forecast of "
+            "what the stakeholders settle on, not advice.",
+            {"recognition_median": med}, "bargaining"))
+    # the policy question's own sensitivity: the reference minus the comparison policy
+    sens = explore_sensitivity(ctx, study)
+    name = "china_security.difference"
+    dec: tuple[str | None, float, tuple[tuple[str, float], ...]] = (None, 0.0, ())
+    method = ""
+    close: tuple[str, ...] = ()
+    if sens.compare_to == other and any(r.outcome == name for r in sens.results):
+        res = sens.result(name)
+        dec = decisive_parameter(res)
+        close = indistinct(res, dec[0]) if dec[0] else ()
+        method = (f"largest total-order Sobol' index of china_security under {ref} minus "
+                  f"under {other} (N = {sens.design.get('n_base', '?')}, "
+                  f"{sens.design['experiments']:,} experiments per policy)")
+    # where the reference policy beats the comparison one: PRIM on the same experiments
+    overturn = better if expl.stance == other else ~better
+    box_text = "no experiment overturns it"
+    box = None
+    if overturn.any() and not overturn.all():
+        bounds = [(u.low, u.high) for u in study.uncertainties]
+        box = prim(design.values, overturn, study.names, bounds=bounds)
+        box_text = _box_words(box, study)
+    caveat = (f" At this sample size its 95% interval overlaps those of {len(close)} "
+              f"other parameter(s), first {', '.join(close[:3])}: the ranking is not settled "
+              "(a larger --n, or --full, narrows the intervals)." if close else "")
+    disagreements = []
+    where = {"game": "at the defaults", "simulator": "at the defaults",
+             "exploration": "over the ranges"}
+    lenses = [a for a in answers if a.lens in where]
+    for i, a in enumerate(lenses):
+        for b in lenses[i + 1:]:
+            if a.stance == b.stance:
+                continue
+            disagreements.append(Disagreement(
+                (a.lens, b.lens), (a.stance, b.stance), dec[0], dec[1], method,
+                f"The {a.lens} answers {a.stance} {where[a.lens]}; the {b.lens} answers "
+                f"{b.stance} {where[b.lens]}. The assumption that moves the {ref}-minus-"
+                f"{other} difference most is {dec[0]} (ST {dec[1]:.2f}); where the "
+                f"exploration's answer ({expl.stance}) is overturned (PRIM): {box_text}."
+                + caveat, "sensitivity-china_security-difference", dec[2], close))
+    notes: tuple[str, ...] = ()
+    if any(a.lens == "bargaining" and a.stance != expl.stance for a in answers):
+        notes = ("The bargaining forecast answers a different question (what the "
+                 "stakeholders will settle on), so it is shown, not counted as a "
+                 "disagreement.",)
+    extra = {"decisive": dec, "method": method, "caveat": caveat, "box": box, "box_text": box_text,
+             "overturn_share": float(overturn.mean()), "p1": p1, "expl": expl}
+    return Question("policy", QUESTION_POLICY, tuple(answers), tuple(disagreements),
+                    notes), extra
+
+
+def _backfire_question(ctx: ReportContext, study: Study) -> Question:
+    props = v1_propositions(ctx)
+    p5 = [r for r in props.results if r.proposition.id.startswith("P5")]
+    holds5 = any(r.status == "holds" for r in p5)
+    game = LensAnswer(
+        "game", "backfires" if holds5 else "does not backfire at the defaults",
+        "P5 (the crackdown pushes militants to ISKP and leaves China less secure): "
+        + "; ".join(f"{r.proposition.id} {r.status} at the defaults, holds in {r.share:.0%} "
+                    "of the draws" for r in p5) + ".",
+        {f"{r.proposition.id}_share": float(r.share) for r in p5}, "propositions")
+    dyn = {r.name: r for r in dynamic_propositions(ctx)}["P5"]
+    sim = LensAnswer(
+        "simulator", "backfires" if dyn.holds else "does not backfire at the defaults",
+        f"P5 in time: effect {dyn.effect:+.3g} ({dyn.measure}); "
+        f"{'holds' if dyn.holds else 'does not hold'} at the defaults.",
+        {"p5_effect": float(dyn.effect)}, "dynamic-propositions")
+    disc = explore_discovery(ctx, study)
+    share = float(disc.cases.mean())
+    expl = LensAnswer(
+        "exploration", "backfires in a region" if share > 0 else "does not backfire",
+        f"{share:.0%} of {disc.cases.size:,} experiments: {disc.rule}. PRIM's box: "
+        f"{_box_words(disc.prim, study)}.",
+        {"backfire_share": share, "coverage": float(disc.prim.chosen.coverage),
+         "density": float(disc.prim.chosen.density)}, "discovery")
+    answers = [game, sim, expl]
+    barg = bargaining_data(ctx)
+    etim = barg["eum"].get("action_on_etim")
+    if etim is not None:
+        words, med = _anchored(ctx.case, "action_on_etim", etim)
+        answers.append(LensAnswer(
+            "bargaining", "crackdown forecast" if med >= 62.5 else "no crackdown forecast",
+            f"The expected-utility model forecasts the Taliban's action against ETIM/TIP at "
+            f"{words}.", {"action_on_etim_median": med},
+            "bargaining"))
+    driver, qp = box_driver(disc.prim)
+    base = dict(study.base)
+    disagreements = []
+    if share > 0 and driver is not None:
+        lo, hi = disc.prim.chosen.limits(disc.prim.names)[driver]
+        inside = lo <= base[driver] <= hi
+        for a in (game, sim):
+            if a.stance.startswith("does not"):
+                disagreements.append(Disagreement(
+                    (a.lens, "exploration"), (a.stance, expl.stance), driver, qp,
+                    "restricted dimension of PRIM's backfire box with the smallest quasi-p",
+                    f"{a.lens} finds no backfire at the defaults; the exploration finds it in "
+                    f"{share:.0%} of the experiments, concentrated where {driver} is "
+                    f"{lo:.3g}–{hi:.3g} (quasi-p {qp:.2g}); its default {base[driver]:.3g} "
+                    f"lies {'inside' if inside else 'outside'} that range.", "discovery"))
+    return Question("backfire", QUESTION_BACKFIRE, tuple(answers), tuple(disagreements))
+
+
+def _change_question(study: Study, policy: dict[str, Any]) -> Question:
+    dec, method = policy["decisive"], policy["method"]
+    expl: LensAnswer = policy["expl"]
+    answers = [LensAnswer(
+        "exploration", f"{dec[0]}" if dec[0] else "nothing varied decides it",
+        (f"The answer “{expl.stance}” turns most on {dec[0]} (ST {dec[1]:.2f}; then "
+         + ", ".join(f"{n} {v:.2f}" for n, v in dec[2])
+         + f"). It is overturned in {policy['overturn_share']:.0%} of the experiments, "
+         f"concentrated in: {policy['box_text']}.{policy['caveat']}") if dec[0] else
+        "No varied parameter moves the difference between the policies.",
+        {"index": float(dec[1]), "overturned_share": policy["overturn_share"]},
+        "sensitivity-china_security-difference")]
+    flip = getattr(policy["p1"], "flip", None)
+    if flip is not None and flip.value is not None:
+        answers.append(LensAnswer(
+            "game", flip.parameter,
+            f"P1's verdict at the defaults changes when {flip.parameter} moves from "
+            f"{flip.start:.3g} to {flip.value:.3g} (the nearest flip, the others at their "
+            "defaults).", {"flip_value": float(flip.value)}, "propositions"))
+    return Question("change", QUESTION_CHANGE, tuple(answers), (),
+                    (f"method: {method}",) if method else ())
+
+
+def compute_findings(ctx: ReportContext) -> Findings:
+    """The key findings of ``ctx.case`` from the report's shared studies (see the module)."""
+    t0 = time.perf_counter()
+    study = explore_study(ctx)
+    if study is None:
+        raise ValueError("the key findings need an exploration scenario (scenarios/*.yaml)")
+    policy, extra = _policy_question(ctx, study)
+    questions = (policy, _backfire_question(ctx, study), _change_question(study, extra))
+    s = sizes(ctx)
+    settings = {"reduced": ctx.reduced, "scenario": study.id,
+                "uncertainties": len(study.uncertainties),
+                "reference_policy": study.reference_policy,
+                "compare_to": study.discovery.compare_to,
+                "sobol_base_samples": s["sobol_n"], "lhs_experiments": lhs_size(ctx, study),
+                "game_draws": s["study_n"], "sim_scenarios": s["prop_n"],
+                "bargain_draws": s["bargain_draws"]}
+    return Findings(ctx.case.meta.id, questions, settings, time.perf_counter() - t0)
+
+
+def findings_for(case: Case, *, reduced: bool = True,
+                 options: dict[str, Any] | None = None) -> Findings:
+    """:func:`compute_findings` outside a report (``qpq findings``)."""
+    ctx = ReportContext(case=case, out_dir=Path("."), generated=dt.datetime.now(dt.UTC),
+                        reduced=reduced, options=dict(options or {}))
+    return compute_findings(ctx)
+
+
+# -- the report section -------------------------------------------------------------------
+
+def _link(section: str, text: str) -> str:
+    return f"<a href='#{escape(section)}'>{escape(text)}</a>"
+
+
+def findings_section(ctx: ReportContext) -> SectionContent:
+    """The report's first section: the findings, every number linked to its section."""
+    if not ctx.case.scenarios or not ctx.case.parameters:
+        return SectionContent("<p class='empty'>The key findings need the game's parameters "
+                              "and an exploration scenario; this case lacks one.</p>")
+    f = compute_findings(ctx)
+    parts = ["<p>Each lens's answer to the paper's questions, side by side; where two "
+             "disagree, the assumption that decides it is <em>computed</em> (a sensitivity "
+             "analysis of the difference between the policies, or PRIM's box), not chosen. "
+             "Every answer links to the section it comes from.</p>"]
+    for q in f.questions:
+        rows = "".join(
+            f"<tr><td>{escape(a.lens)}</td><td><strong>{escape(a.stance)}</strong></td>"
+            f"<td>{escape(a.answer)} ({_link(a.section, '§ ' + a.section)})</td></tr>"
+            for a in q.answers)
+        parts.append(f"<h3 id='findings-{escape(q.id)}'>{escape(q.text)}</h3>"
+                     "<table class='data'><thead><tr><th>lens</th><th>answer</th>"
+                     f"<th>reasons and numbers</th></tr></thead><tbody>{rows}</tbody></table>")
+        if q.disagreements:
+            parts.append("<p><strong>Where they disagree:</strong></p><ul>" + "".join(
+                f"<li>{escape(' vs '.join(d.lenses))}: decisive assumption "
+                f"<strong><code>{escape(str(d.decisive))}</code></strong> "
+                f"({escape(d.method)}). {escape(d.explanation)} "
+                f"({_link(d.section, '§ ' + d.section)})</li>" for d in q.disagreements)
+                + "</ul>")
+        elif q.id != "change":
+            parts.append("<p>The lenses that answer it agree.</p>")
+        parts.extend(f"<p class='howto'>{escape(n)}</p>" for n in q.notes)
+    s = f.settings
+    parts.append(
+        f"<p class='howto'>Settings ({'reduced, make run' if s['reduced'] else 'full'}): "
+        f"scenario {escape(s['scenario'])} ({s['uncertainties']} uncertainties), "
+        f"{s['lhs_experiments']:,} Latin-hypercube experiments, {s['sobol_base_samples']} "
+        f"Sobol' base samples, {s['game_draws']:,} game draws, {s['sim_scenarios']} simulated "
+        f"scenarios per proposition, {s['bargain_draws']} bargaining draws; the same studies "
+        "as the sections linked. <code>qpq findings --json</code> prints these findings.</p>")
+    pol = f.question("policy")
+    dec = pol.disagreements[0].decisive if pol.disagreements else None
+    summary = ("findings: " + "; ".join(f"{a.lens} {a.stance}" for a in pol.answers)
+               + (f"; decisive: {dec}" if dec else "; the lenses agree"))
+    return SectionContent("".join(parts), (), summary)

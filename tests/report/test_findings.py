@@ -1,0 +1,171 @@
+"""Key findings: at the top of the report, one answer per lens, the decisive assumption computed.
+
+Small ensembles throughout (the numbers are noisy; the tests check what the computation
+picks and how it is wired, not the case's verdicts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from qpq.case import load_case
+from qpq.cli import main
+from qpq.report import ReportContext, compute_findings, default_sections
+from qpq.report._findings import box_driver, decisive_parameter, findings_section
+from qpq.report._shared import explore_sensitivity, explore_study
+
+TINY_SIZES = {"sobol_n": 16, "lhs_n": 64, "study_n": 200, "prop_n": 64, "bargain_draws": 3}
+
+
+@pytest.fixture(scope="module")
+def case():
+    return load_case()
+
+
+def _ctx(case, **options):
+    return ReportContext(case=case, out_dir=Path("."), generated=dt.datetime.now(dt.UTC),
+                         options={"sizes": TINY_SIZES, **options})
+
+
+@pytest.fixture(scope="module")
+def shared(case):
+    """One report context: the findings and the sections read the same cached studies."""
+    return _ctx(case)
+
+
+@pytest.fixture(scope="module")
+def findings(shared):
+    return compute_findings(shared)
+
+
+def test_key_findings_come_first():
+    assert default_sections()[0].id == "findings"
+    assert default_sections()[0].title == "Key findings"
+
+
+def test_every_disagreement_names_its_decisive_assumption(shared, findings):
+    study = explore_study(shared)
+    assert study is not None
+    policy = findings.question("policy")
+    assert {a.lens for a in policy.answers} == {"game", "simulator", "exploration",
+                                                "bargaining"}
+    # the stances disagree exactly where the disagreements say they do
+    stance = {a.lens: a.stance for a in policy.answers}
+    pairs = {tuple(d.lenses) for d in policy.disagreements}
+    for a, b in (("game", "simulator"), ("game", "exploration"),
+                 ("simulator", "exploration")):
+        assert ((a, b) in pairs) == (stance[a] != stance[b])
+    for q in findings.questions:
+        for d in q.disagreements:
+            assert d.decisive in study.names, (q.id, d)
+            assert d.decisive in d.explanation and d.method
+
+
+def test_the_decisive_assumption_is_the_top_index_of_the_difference(shared, findings):
+    # the same computation the sensitivity section shows: not a name written by hand
+    ctx = shared
+    study = explore_study(ctx)
+    assert study is not None
+    sens = explore_sensitivity(ctx, study)
+    diff = sens.result("china_security.difference")
+    top = max(diff.ST, key=lambda k: diff.ST[k])  # type: ignore[union-attr]
+    change = findings.question("change").answers[0]
+    assert change.stance == top
+    for d in findings.question("policy").disagreements:
+        assert d.decisive == top
+
+
+def _scenario(tmp_path, uncertainties):
+    data = {"id": "known", "description": "a scenario whose decisive parameter is known",
+            "uncertainties": uncertainties,
+            "levers": ["engage_reward_if_suppressed", "boycott"],
+            "outcomes": ["china_security", "militants_iskp"], "n": 32, "seed": 11,
+            "extra": {"start": "2019-01-01", "until": "2024-12-31",
+                      "window_start": "2021-08-15", "grid_size": 4,
+                      "discovery": {"compare_to": "boycott", "worse_by_sd": 0.2}}}
+    path = tmp_path / "known.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return str(path)
+
+
+def _decisive(case, path):
+    ctx = _ctx(case, explore_scenario=path)
+    study = explore_study(ctx)
+    assert study is not None and study.id == "known"
+    res = explore_sensitivity(ctx, study)
+    return decisive_parameter(res.result("china_security.difference"))
+
+
+def test_the_computation_picks_a_known_decisive_parameter(case, tmp_path):
+    # boycott_exposure sets how much a boycott shields Chinese nationals: over [0, 1] it
+    # moves the engage-minus-boycott difference, the other two hardly touch it
+    known = _scenario(tmp_path, [
+        {"parameter": "boycott_exposure", "low": 0.0, "high": 1.0},
+        {"parameter": "crackdown_intensity", "low": 0.5, "high": 1.0},
+        {"parameter": "prior_sincere", "low": 0.05, "high": 0.7}])
+    name, index, rest = _decisive(case, known)
+    assert name == "boycott_exposure" and index > max(v for _, v in rest)
+    # pinned to a sliver it cannot matter: the scale of the attacks decides instead
+    pinned = _scenario(tmp_path, [
+        {"parameter": "boycott_exposure", "low": 0.3, "high": 0.3001},
+        {"parameter": "nationals_severity", "low": 0.1, "high": 1.0},
+        {"parameter": "prior_sincere", "low": 0.05, "high": 0.7}])
+    name, _, rest = _decisive(case, pinned)
+    assert name == "nationals_severity"
+    assert dict(rest)["boycott_exposure"] < 0.01
+
+
+def test_box_driver_is_the_smallest_quasi_p():
+    import numpy as np
+
+    from qpq.explore import prim
+
+    rng = np.random.default_rng(5)
+    x = rng.uniform(size=(600, 3))
+    y = (x[:, 1] > 0.6) & (rng.uniform(size=600) < 0.95)
+    name, p = box_driver(prim(x, y, ["a", "b", "c"]))
+    assert name == "b" and p < 1e-6
+
+
+def test_section_links_every_answer_to_a_section(shared, findings):
+    html = findings_section(shared).html
+    ids = {s.id for s in default_sections()} | {"sensitivity-china_security-difference"}
+    for q in findings.questions:
+        assert f"id='findings-{q.id}'" in html
+        for a in q.answers:
+            assert a.section in ids
+            assert f"href='#{a.section}'" in html
+    assert "decisive assumption" in html
+    json.dumps(findings.to_json(), allow_nan=False)  # strict JSON: no NaN
+
+
+def test_cli_findings_json(capsys, monkeypatch):
+    import qpq.report._shared as shared
+
+    monkeypatch.setattr(shared, "REDUCED", {**shared.REDUCED, **TINY_SIZES})
+    assert main(["findings", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [q["id"] for q in doc["questions"]] == ["policy", "backfire", "change"]
+    assert doc["settings"]["lhs_experiments"] == TINY_SIZES["lhs_n"]
+
+
+def test_an_inseparable_top_index_is_said_to_be_so():
+    from qpq.explore import SobolResult
+    from qpq.report._findings import indistinct
+
+    def result(st, conf):
+        names = tuple(st)
+        return SobolResult("y", names, st, st, conf, conf, 64, 64 * 5, 0.0, 1.0)
+
+    wide = result({"a": 0.5, "b": 0.4, "c": 0.05}, {"a": 0.1, "b": 0.1, "c": 0.01})
+    assert decisive_parameter(wide)[0] == "a" and indistinct(wide, "a") == ("b",)
+    narrow = result({"a": 0.5, "b": 0.3, "c": 0.05}, {"a": 0.05, "b": 0.05, "c": 0.01})
+    assert indistinct(narrow, "a") == ()
+    flat = SobolResult("y", ("a",), {"a": 0.0}, {"a": 0.0}, {"a": 0.0}, {"a": 0.0}, 8, 24,
+                       1.0, 0.0, constant=True)
+    assert decisive_parameter(flat)[0] is None

@@ -75,6 +75,17 @@ def test_eum_builtin_case_and_issue(capsys):
     assert code == 0 and "taliban" in json.loads(out)["rounds"][0]["positions"]
     code, out, _ = run(capsys, "bargain", "eum", "--rounds", "2")
     assert code == 0 and "forecast" in out
+    flat = " ".join(out.split())             # the forecast read on the case's anchors
+    assert "on 0–100" in flat and "de facto engagement" in flat
+
+
+def test_text_outputs_read_positions_on_the_scale(capsys, eu_csv):
+    code, out, _ = run(capsys, "bargain", "exchange", "--rounds", "1")
+    flat = " ".join(out.split())
+    assert code == 0
+    assert "recognition after the last round:" in flat and "on 0–100" in flat
+    code, out, _ = run(capsys, "bargain", "eum", "--data", str(eu_csv), "--rounds", "1")
+    assert code == 0 and "data file's scale (it defines no anchors)" in " ".join(out.split())
 
 
 def test_eum_set_overrides(capsys, eu_csv):

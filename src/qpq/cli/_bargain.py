@@ -194,6 +194,9 @@ def exchange(
     for r in result.rounds:
         table.add_row(str(r.round), *(f"{v:.4g}" for v in r.outcome_end), str(len(r.exchanges)))
     console.print(table)
+    final = result.rounds[-1].outcome_end if result.rounds else result.initial_outcome
+    for name, value in zip(issues, final, strict=True):
+        console.print(f"{name} after the last round: {_reading(data, case, name, value)}")
     ex = Table(title="Largest exchanges")
     for col in ("round", "i (demands p)", "p", "j (demands q)", "q", "gain"):
         ex.add_column(col, overflow="fold")

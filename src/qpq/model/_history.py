@@ -72,7 +72,8 @@ HISTORY_EFFECTS: tuple[HistoryEffect, ...] = (
         "a larger iskp_attrition at all times, or a shock to strength on one date",
         stage=False),
 )
-"""Every way history enters the stage game, with its reason and the alternative."""
+"""Every way history enters model v2, with its reason and the alternative: the stage game's
+parameters and (``stage=False``) the simulator's dynamics alone."""
 
 
 def apply_history(params: Mapping[str, ArrayLike], attributes: Mapping[str, ArrayLike]

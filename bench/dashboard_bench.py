@@ -14,6 +14,10 @@ the steps it invalidates really run:
 * a slider on an axis (``iskp_pull``): the grid is reused, game and ensemble recomputed;
 * China's policy: game and ensemble recomputed, grid reused.
 
+The whole app script is also timed in process through Streamlit's AppTest (every element
+built and serialised as on a real rerun, no browser): the same ``iskp_pull`` change, so a
+cost outside ``compute_view`` (a chart rebuilt on every rerun, a table serialised) shows.
+
 Optionally end to end in Debian's Chromium (skipped with a note when Chromium or Playwright
 is missing): the time from a key press on the ``iskp_pull`` slider to the page having
 finished its rerun (no stale elements, charts drawn), through a local ``qpq serve``.
@@ -105,6 +109,31 @@ def _browser(repeat: int = 5) -> dict[str, Any]:
                   "Streamlit's round trip and Vega rendering (50 ms settle included).")
 
 
+def _script(repeat: int = REPEAT) -> dict[str, Any]:
+    """The app script rerun after an ``iskp_pull`` change, in process (AppTest)."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    import qpq.dashboard
+
+    app = Path(qpq.dashboard.__file__).with_name("_app.py")
+    at = AppTest.from_file(str(app), default_timeout=120).run()  # first run fills the caches
+    times = []
+    for i in range(repeat):
+        (slider,) = [s for s in at.slider if s.label == "iskp_pull"]
+        slider.set_value(round(0.35 + 0.3 * i, 2))
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+        if at.exception:
+            raise RuntimeError(f"the app failed: {at.exception}")
+    return _entry("dashboard rerun: whole app script in process (iskp_pull, AppTest)", times,
+                  "iskp_pull changed: the app script run by Streamlit's AppTest, every "
+                  "element built and serialised as on a real rerun (caches warm for what "
+                  "the change does not touch); no browser, no network.")
+
+
 def run() -> list[dict[str, Any]]:
     ctx = Context.load()
     worst = [Settings(values={"prior_sincere": 0.21 + 0.04 * i}) for i in range(REPEAT)]
@@ -126,6 +155,7 @@ def run() -> list[dict[str, Any]]:
                "China's policy changed: both games + ensemble under the new policy; grid "
                "reused; charts to JSON; one process."),
     ]
+    out.append(_script())
     out.append(_browser())
     return out
 

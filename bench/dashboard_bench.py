@@ -93,6 +93,7 @@ def _browser(repeat: int = 5) -> dict[str, Any]:
         slider = group.get_by_role("slider")
         for _ in range(repeat):
             before = group.locator("input").first.input_value()
+            url = page.evaluate("() => location.href")
             start = time.perf_counter()
             slider.focus()
             slider.press("ArrowRight")
@@ -100,12 +101,16 @@ def _browser(repeat: int = 5) -> dict[str, Any]:
                 "(v) => Array.from(document.querySelectorAll('[data-testid=stSlider]')).some("
                 "g => g.innerText.includes('iskp_pull') && g.querySelector('input').value !== v)",
                 arg=before, timeout=60_000)
-            page.wait_for_timeout(50)  # let the rerun start before waiting for it to end
+            # the rerun writes the new value to the URL: waiting for it means the rerun has
+            # started (under load a fixed pause alone let the page look idle before it did)
+            page.wait_for_function("(u) => location.href !== u", arg=url, timeout=60_000)
+            page.wait_for_timeout(50)
             page.wait_for_function(idle, timeout=60_000)
             times.append(time.perf_counter() - start)
     return _entry(name, times, "Key press on the iskp_pull slider (a new value each time; the "
                   "grid is cached) until the page has rerun and drawn its charts, through a "
-                  "local Streamlit server started by qpq serve's code path; includes "
+                  "local Streamlit server started by qpq serve's code path (the rerun known "
+                  "to have started by the URL taking the new value); includes "
                   "Streamlit's round trip and Vega rendering (50 ms settle included).")
 
 

@@ -42,3 +42,17 @@ def test_executor_for_picks_by_workers():
     with pytest.raises(BadInputError, match="in-process runs one chunk"), executor_for(
             2, "in-process"):
         pass
+
+
+def _environ() -> dict[str, str | None]:
+    return {k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")}
+
+
+def test_local_dask_workers_keep_the_adaptive_allocator_and_one_blas_thread():
+    """Dask's MALLOC_TRIM_THRESHOLD_ (which made NumPy-heavy tasks 1.8x slower) is not set
+    on the workers of the cluster qpq starts; its one-thread BLAS/OpenMP setting is."""
+    from qpq.parallel import DaskCluster
+
+    with DaskCluster(1) as ex:
+        (seen,) = ex.client.run(_environ).values()
+    assert seen == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1"}

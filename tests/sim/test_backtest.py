@@ -174,3 +174,57 @@ def test_cli_backtest(capsys):
     assert code == 2 and "quarter" in err
     code, _, err = run_cli(capsys, "sim", "backtest", "--horizon", "1y")
     assert code == 2 and "--horizon" in err
+
+
+def test_an_origins_results_do_not_depend_on_the_order_origins_run(case):
+    """Each origin is seeded from the spec alone: run it first or second, the same rows."""
+    other = dt.date(2021, 6, 30)
+    ab = backtest(case, replace(SMALL, origins=(ORIGIN, other)))
+    ba = backtest(case, replace(SMALL, origins=(other, ORIGIN)))
+    by_origin = {o: [r for r in ab.rows if r["origin"] == o.isoformat()] for o in (ORIGIN, other)}
+    assert [r["origin"] for r in ba.rows[:len(RECORD_EVENTS)]] == [other.isoformat()] * len(
+        RECORD_EVENTS)
+    for o in (ORIGIN, other):
+        assert [r for r in ba.rows if r["origin"] == o.isoformat()] == by_origin[o]
+    # ... and the two origins' forecasts differ, so a mix-up would show
+    assert [r["forecasts"] for r in by_origin[ORIGIN]] != [r["forecasts"]
+                                                           for r in by_origin[other]]
+
+
+def test_workers_inside_an_origin_are_refused_on_a_pool_executor(case):
+    from qpq.parallel import ProcessPool
+
+    with ProcessPool(2) as ex, pytest.raises(BadInputError, match="--workers"):
+        backtest(case, replace(SMALL, workers=2), executor=ex)
+
+
+def test_progress_is_reported_as_each_origin_finishes(case):
+    seen = []
+    spec = replace(SMALL, origins=(dt.date(2021, 6, 30), ORIGIN))
+    backtest(case, spec, on_progress=lambda *a: seen.append(a))
+    assert seen == [("backtest", 0, 2), ("backtest origin 2021-06-30", 1, 2),
+                    ("backtest origin 2022-06-30", 2, 2), ("backtest", 2, 2)]
+
+
+def test_cli_backtest_on_dask_gives_the_in_process_numbers(capsys):
+    """``--executor dask --workers 2`` (a LocalCluster of 2): the same document, row for row."""
+    args = ("sim", "backtest", "--origins", "2021-06-30,2022-06-30", "--draws", "8",
+            "--replicates", "2", "--n", "64", "--seed", "3", "--json")
+    code, out, _ = run_cli(capsys, *args)
+    assert code == 0
+    code, out_dask, err = run_cli(capsys, *args, "--executor", "dask", "--workers", "2")
+    assert code == 0, err
+    assert "backtest origin 2021-06-30" in err and "backtest origin 2022-06-30" in err
+    ref, on_dask = json.loads(out), json.loads(out_dask)
+    assert [r["origin"] for r in on_dask["rows"]][::len(RECORD_EVENTS)] == [
+        "2021-06-30", "2022-06-30"]
+    assert on_dask["rows"] == ref["rows"]
+    assert on_dask["pooled"] == ref["pooled"]
+
+
+def test_cli_backtest_refuses_contradicting_executor_options(capsys):
+    code, _, err = run_cli(capsys, "sim", "backtest", "--executor", "pool", "--scheduler",
+                           "tcp://127.0.0.1:1")
+    assert code == 2 and "--scheduler needs the dask executor" in err
+    code, _, err = run_cli(capsys, "sim", "backtest", "--executor", "threads")
+    assert code == 2 and "--executor" in err

@@ -13,15 +13,24 @@ import math
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
+import typer
 from rich.console import Console
 from rich.table import Table
 
 from qpq.errors import BadInputError
 
-__all__ = ["GROUP_HELP", "console", "count_printer", "err_console", "fit_table",
-           "parse_assignments", "print_json", "progress", "to_jsonable"]
+__all__ = ["GROUP_HELP", "ExecutorOpt", "SchedulerOpt", "console", "count_printer",
+           "err_console", "fit_table", "parse_assignments", "print_json", "progress",
+           "to_jsonable"]
+
+# The options of every command that runs its work on qpq.parallel's executors (one spelling)
+ExecutorOpt = Annotated[str, typer.Option("--executor", help="auto, in-process, pool or dask "
+                                          "(auto: dask with --scheduler, pool with --workers "
+                                          "> 1)")]
+SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, "
+                                                  "e.g. tcp://HOST:8786")]
 
 GROUP_HELP: dict[str, str] = {
     "evidence": "Query and audit the evidence base (the case file).",

@@ -28,7 +28,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from qpq.cli._common import GROUP_HELP, console, count_printer, err_console, print_json
+from qpq.cli._common import (
+    GROUP_HELP,
+    ExecutorOpt,
+    SchedulerOpt,
+    console,
+    count_printer,
+    err_console,
+    print_json,
+)
 from qpq.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -49,11 +57,6 @@ NOpt = Annotated[int | None, typer.Option("--n", min=1, max=10_000_000, help="sa
                                           "(default: the scenario's n, at most 10,000,000)")]
 WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="worker processes (speed-up "
                                          "needs 2+ blocks of 1,024 base samples)")]
-ExecutorOpt = Annotated[str, typer.Option("--executor", help="auto, in-process, pool or dask "
-                                          "(auto: dask with --scheduler, pool with --workers "
-                                          "> 1)")]
-SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, "
-                                                  "e.g. tcp://HOST:8786")]
 ChartOpt = Annotated[Path | None, typer.Option("--chart", help="write the figure(s) here "
                                                "(.html, .png, .svg or a folder)")]
 

@@ -12,6 +12,7 @@ Examples::
     qpq sim propositions --n 4096
     qpq sim backtest --json
     qpq sim backtest --origins 2020-06-30,2022-06-30 --horizon 6m --draws 64 --n 2000
+    qpq sim backtest --executor dask --workers 2
 
 Time step: one quarter. Every quantity no evidence constrains is labelled
 "uncalibrated (assumption-driven)".
@@ -29,6 +30,8 @@ from rich.table import Table
 
 from qpq.cli._common import (
     GROUP_HELP,
+    ExecutorOpt,
+    SchedulerOpt,
     console,
     count_printer,
     parse_assignments,
@@ -446,25 +449,37 @@ def backtest_command(
     n: Annotated[int, typer.Option("--n", help="forecast scenarios per origin", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,
     seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
-    workers: WorkersOpt = 1, case_dir: CaseOpt = None, json_out: JsonOpt = False,
+    workers: Annotated[int, typer.Option("--workers", help="worker processes (or Dask "
+                                         "workers), each running whole origins", min=1)] = 1,
+    executor: ExecutorOpt = "auto", scheduler: SchedulerOpt = None,
+    case_dir: CaseOpt = None, json_out: JsonOpt = False,
 ) -> None:
     """Forecast from past origins with only what was known then; score against the record.
 
     Each origin is calibrated on the case as known at that date; the events are scored
-    against the record with proper scores, beside climatology and persistence.
+    against the record with proper scores, beside climatology and persistence. Origins run
+    in parallel on --executor (pool or dask; results identical to one process).
     Example: ``qpq sim backtest --origins 2021-06-30 --draws 64 --n 2000 --json``
     """
     from qpq.case import load_case
+    from qpq.parallel import executor_for, resolve_kind
     from qpq.sim import BacktestSpec, backtest
 
+    resolve_kind(executor, workers, scheduler)   # bad options fail before the case loads
     case = load_case(case_dir)
+    # the executor's workers run whole origins; each origin runs in one process
     spec = BacktestSpec(horizon_months=_horizon(horizon), model=model, draws=draws,
-                        replicates=replicates, n=n, seed=seed, workers=workers)
+                        replicates=replicates, n=n, seed=seed)
     if origins:
         picked = [o.strip() for text in origins for o in text.split(",") if o.strip()]
         spec = replace(spec, origins=tuple(_date(o, "--origins") for o in picked))
     spec.check(case)
-    result = backtest(case, spec, on_progress=_progress(True))
+    import time
+
+    with executor_for(workers, executor, scheduler) as ex:
+        start = time.perf_counter()
+        result = backtest(case, spec, executor=ex, on_progress=_progress(True))
+        wall, ran_on = time.perf_counter() - start, ex.describe()
     if json_out:
         print_json(result.to_json())
         return
@@ -486,7 +501,9 @@ def backtest_command(
                               f(e["climatology"]), f(e["persistence"]),
                               f(e["skill_vs_climatology"]), f(e["skill_vs_persistence"]))
     console.print(table)
-    console.print("Seconds per origin: " + ", ".join(f"{t:.1f}" for t in result.seconds))
+    console.print("Seconds per origin: " + ", ".join(f"{t:.1f}" for t in result.seconds)
+                  + f"; {wall:.1f} s in all on {ran_on['executor']} "
+                  f"({ran_on['workers']} worker(s))")
 
 
 @app.command("propositions")

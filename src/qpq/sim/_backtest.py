@@ -14,6 +14,10 @@ The calibration is a parameter, :data:`Calibrator`: by default :func:`qpq.sim.ca
 (ABC rejection on the stylised facts); the calibration on the whole record plugs in with the
 same signature (:func:`qpq.sim.record_calibrator`). Nothing here is tuned on the scores:
 they are reported as they come.
+
+Each origin is one independent task (calibration, forecast and scores as of that origin,
+seeded from the spec's seed alone, never from the order in which origins run), so the
+origins run on any of :mod:`qpq.parallel`'s executors with the same results.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from numpy.typing import NDArray
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
 from qpq.model import MODELS
+from qpq.parallel import ChunkExecutor, InProcess
 from qpq.sim._calibration import CalibrationResult, calibrate
 from qpq.sim._forecast import ForecastResult, check_window, forecast
 from qpq.sim._record_events import RECORD_EVENTS, RecordEvent, add_months, baselines, outcome
@@ -105,12 +110,23 @@ class BacktestSpec:
 
     def calibrator(self) -> Calibrator:
         """The default per-origin calibration: :func:`qpq.sim.calibrate` with these sizes."""
-        def run(case: Case, as_of: dt.date) -> CalibrationResult:
-            return calibrate(case, as_of, draws=self.draws, replicates=self.replicates,
-                             seed=self.seed, policy=self.policy, workers=self.workers,
-                             min_accept=min(50, self.draws * self.replicates),
-                             model=self.model)
-        return run
+        return _SpecCalibrator(self)
+
+
+@dataclass(frozen=True)
+class _SpecCalibrator:
+    """:func:`qpq.sim.calibrate` at a spec's sizes.
+
+    An object, not a closure, so that a process pool can pickle it.
+    """
+
+    spec: BacktestSpec
+
+    def __call__(self, case: Case, as_of: dt.date) -> CalibrationResult:
+        s = self.spec
+        return calibrate(case, as_of, draws=s.draws, replicates=s.replicates, seed=s.seed,
+                         policy=s.policy, workers=s.workers,
+                         min_accept=min(50, s.draws * s.replicates), model=s.model)
 
 
 Stats = Mapping[str, NDArray[np.float64]]
@@ -288,41 +304,31 @@ def _pool(rows: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     return doc
 
 
-def backtest(case: Case, spec: BacktestSpec | None = None, *,
-             calibrator: Calibrator | None = None,
-             on_progress: Callable[[str, int, int], None] | None = None) -> BacktestResult:
-    """Run the rolling-origin backtest of ``spec`` on ``case``.
+@dataclass(frozen=True)
+class _OriginTask:
+    """One origin's calibration, forecast and scores.
 
-    Parameters
-    ----------
-    case
-        The full case: its record gives the outcomes; the model and the baselines see only
-        its as-of view at each origin.
-    spec
-        Origins, horizon, model and sizes (default: :class:`BacktestSpec`).
-    calibrator
-        Calibration per origin (default: ``spec.calibrator()``).
-    on_progress
-        Called with (stage, origins done, origins).
+    A pure function of the case, the spec and the origin (both seeds are the spec's, never
+    the origin's place in the run), so it runs on any executor with the same result.
     """
-    import time
 
-    spec = spec or BacktestSpec()
-    spec.check(case)
-    calibrate_at = calibrator or spec.calibrator()
-    rows: list[dict[str, Any]] = []
-    seconds: list[float] = []
-    total = len(spec.origins)
-    for i, origin in enumerate(spec.origins):
-        if on_progress is not None:
-            on_progress(f"backtest origin {origin}", i, total)
+    case: Case
+    spec: BacktestSpec
+    calibrate_at: Calibrator
+
+    def __call__(self, item: tuple[int, dt.date]) -> tuple[int, list[dict[str, Any]], float]:
+        import time
+
+        i, origin = item
+        case, spec = self.case, self.spec
         t0 = time.perf_counter()
         until = add_months(origin, spec.horizon_months)
         view = case_as_of(case, origin)
-        cal = calibrate_at(view, origin)
+        cal = self.calibrate_at(view, origin)
         res = forecast(view, cal, until, policy=spec.policy, n=spec.n, seed=spec.seed,
                        workers=spec.workers)
         models = model_forecasts(res)
+        rows: list[dict[str, Any]] = []
         for ev in RECORD_EVENTS:
             y = outcome(case, ev, origin, until)
             base = baselines(case, ev, origin, spec.horizon_months)
@@ -337,7 +343,56 @@ def backtest(case: Case, spec: BacktestSpec | None = None, *,
                 "calibration": {"accepted": int(cal.accepted.size),
                                 "approximate": cal.approximate,
                                 "facts_used": len(cal.used_facts)}})
-        seconds.append(time.perf_counter() - t0)
+        return i, rows, time.perf_counter() - t0
+
+
+def backtest(case: Case, spec: BacktestSpec | None = None, *,
+             calibrator: Calibrator | None = None, executor: ChunkExecutor | None = None,
+             on_progress: Callable[[str, int, int], None] | None = None) -> BacktestResult:
+    """Run the rolling-origin backtest of ``spec`` on ``case``.
+
+    Parameters
+    ----------
+    case
+        The full case: its record gives the outcomes; the model and the baselines see only
+        its as-of view at each origin.
+    spec
+        Origins, horizon, model and sizes (default: :class:`BacktestSpec`).
+    calibrator
+        Calibration per origin (default: ``spec.calibrator()``). On a process pool it must
+        pickle (a module-level function or an object); Dask also ships closures.
+    executor
+        Runs the origins, each one task (:mod:`qpq.parallel`; default: in this process, one
+        after another). The results do not depend on it. With any other executor the
+        origin itself runs in one process: ``spec.workers`` must be 1.
+    on_progress
+        Called with (stage, origins done, origins) as each origin finishes.
+
+    Raises
+    ------
+    BadInputError
+        For bad settings, or ``spec.workers`` > 1 with an executor of worker processes.
+    """
+    spec = spec or BacktestSpec()
+    spec.check(case)
+    ex: ChunkExecutor = executor or InProcess()
+    if not isinstance(ex, InProcess) and spec.workers > 1:
+        # a Dask worker is a daemon process, which may not start a pool of its own; and
+        # nested pools would oversubscribe the cores anyway
+        raise BadInputError(f"--workers: on the {ex.name} executor each origin runs in one "
+                            f"worker process; give the workers to the executor, not to the "
+                            f"origin (spec.workers {spec.workers}; allowed: 1)")
+    task = _OriginTask(case, spec, calibrator or spec.calibrator())
+    total = len(spec.origins)
+    done: dict[int, tuple[list[dict[str, Any]], float]] = {}
+    if on_progress is not None:
+        on_progress("backtest", 0, total)
+    for i, rows, secs in ex.map_unordered(task, list(enumerate(spec.origins))):
+        done[i] = (rows, secs)
+        if on_progress is not None:
+            on_progress(f"backtest origin {spec.origins[i]}", len(done), total)
     if on_progress is not None:
         on_progress("backtest", total, total)
-    return BacktestResult(spec, tuple(rows), tuple(seconds))
+    ordered = [done[i] for i in range(total)]
+    return BacktestResult(spec, tuple(r for rows, _ in ordered for r in rows),
+                          tuple(secs for _, secs in ordered))

@@ -388,6 +388,10 @@ PHASE_ATTRIBUTES: dict[str, PhaseAttributeSpec] = {
     "iskp_targets_china": PhaseAttributeSpec(
         0.0, 1.0, "1 while ISKP explicitly names China or Chinese nationals as its targets "
         "(in claims, propaganda or attacks), else 0", "indicator", 0.0),
+    "iskp_under_pressure": PhaseAttributeSpec(
+        0.0, 1.0, "1 while sources report military campaigns breaking ISKP's hold on its "
+        "strongholds (territory lost, fighters killed or surrendering in large numbers), "
+        "else 0", "indicator", 0.0),
     "taliban_isolation": PhaseAttributeSpec(
         0.0, 1.0, "1/(1+k), k = states recognising the Taliban government de jure plus half "
         "the states that accept a Taliban-appointed ambassador's credentials without "

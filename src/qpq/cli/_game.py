@@ -465,13 +465,15 @@ def relationship_command(
         q = quarter_of(day)
         if not timeline.in_power(q):
             raise BadInputError(f"--at {at}: the Taliban do not govern then (no quid pro quo)")
-        history = {e.attribute: timeline.value(e.attribute, q) for e in HISTORY_EFFECTS}
+        history = {e.attribute: timeline.value(e.attribute, q) for e in HISTORY_EFFECTS
+                   if e.stage}
         params = stage_point(point.values, timeline, q)   # the game the simulator plays then
     rel = solve_relationship(params)
     doc = rel.to_json(0)
-    doc["history"] = {"date": at, "attributes": history,
+    doc["history"] = ({"date": at, "attributes": history,
                       "effects": [{"attribute": e.attribute, "parameter": e.parameter,
-                                   "why": e.why} for e in HISTORY_EFFECTS]} if at else None
+                                   "why": e.why} for e in HISTORY_EFFECTS if e.stage]}
+                      if at else None)
     if json_out:
         print_json(doc)
         return

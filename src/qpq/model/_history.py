@@ -29,12 +29,17 @@ negligible."""
 
 @dataclass(frozen=True, slots=True)
 class HistoryEffect:
-    """Parameter ``parameter`` is multiplied by phase attribute ``attribute``."""
+    """Parameter ``parameter`` is multiplied by phase attribute ``attribute``.
+
+    ``stage`` says whether the parameter is one of the stage game's (so its regimes differ
+    in the attribute) or only the simulator's dynamics read it.
+    """
 
     attribute: str
     parameter: str
     why: str
     alternative: str
+    stage: bool = True
 
 
 HISTORY_EFFECTS: tuple[HistoryEffect, ...] = (
@@ -59,8 +64,16 @@ HISTORY_EFFECTS: tuple[HistoryEffect, ...] = (
         "what engagement earns China scales with its stake in Afghanistan (embassy, "
         "nationals, resource contracts)",
         "econ_gain as an expectation of future contracts, independent of today's stake"),
+    HistoryEffect(
+        "iskp_under_pressure", "iskp_campaign_attrition",
+        "ISKP's strength takes extra attrition while sourced campaigns break its hold (its "
+        "Nangarhar stronghold from September 2019, its losses in Kunar and Nangarhar during "
+        "2020); the smooth index alone cannot fall to the UN's 2021 figures and recover",
+        "a larger iskp_attrition at all times, or a shock to strength on one date",
+        stage=False),
 )
-"""Every way history enters the stage game, with its reason and the alternative."""
+"""Every way history enters model v2, with its reason and the alternative: the stage game's
+parameters and (``stage=False``) the simulator's dynamics alone."""
 
 
 def apply_history(params: Mapping[str, ArrayLike], attributes: Mapping[str, ArrayLike]

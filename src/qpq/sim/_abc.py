@@ -115,6 +115,7 @@ TARGETED: tuple[str, ...] = (
     "militants_initial_border", "recruitment", "taliban_action_rate", "coopt_share",
     "iskp_strength_initial", "iskp_growth", "iskp_attrition", "attack_rate", "interior_reach",
     "cross_border_share", "iskp_china_attack_rate", "attack_dispersion",
+    "iskp_campaign_attrition",
 )
 """Parameters ABC-SMC proposes (the rest are marginalised): the dynamics parameters whose
 ``observations`` in parameters.yaml name the record, and the attack counts' dispersion."""

@@ -46,6 +46,7 @@ from numpy.typing import NDArray
 from qpq.errors import BadInputError
 from qpq.game import FULL_GAME, Effort, stage_params
 from qpq.model import (
+    HISTORY_EFFECTS,
     apply_history,
     china_utility,
     defection_prob,
@@ -89,7 +90,7 @@ from qpq.sim._rng import (
     poisson_inverse,
 )
 from qpq.sim._state import TYPE_CAPACITY_HIGH, TYPE_SINCERE, ChunkState
-from qpq.sim._timeline import STAGE_ATTRIBUTES, Timeline
+from qpq.sim._timeline import Timeline
 
 __all__ = ["OUTPUTS", "Dynamics", "StepOptions"]
 
@@ -248,7 +249,9 @@ class Dynamics:
             self.scratch = np.random.Generator(np.random.Philox(0))
             self.stage_index = timeline.v2_regimes()[1]
             self.attack_counts = NegativeBinomialInverse(self.p["attack_dispersion"])
-            self.history = tuple(a for a in STAGE_ATTRIBUTES if a in timeline.attributes)
+            # every history effect, the stage game's and the dynamics' own
+            self.history = tuple(e.attribute for e in HISTORY_EFFECTS
+                                 if e.attribute in timeline.attributes)
         else:
             self.n_m = int(table.effort.shape[3])
             self.sel_flat = table.selected.reshape(-1)
@@ -440,7 +443,11 @@ class Dynamics:
             consequences = None
             st.recognised = np.zeros(n, dtype=bool)
             st.planb = np.zeros(n, dtype=np.int8)
-        self._evolve(exists, flows["to_iskp"], us, in_power)
+        # v2: extra attrition while the sourced iskp_under_pressure phases are on (none
+        # where the timeline has no such attribute, and none in v1)
+        campaign = (pq["iskp_campaign_attrition"]
+                    if self.v2 and "iskp_under_pressure" in self.history else 0.0)
+        self._evolve(exists, flows["to_iskp"], us, in_power, campaign)
         relief = (planb_eff, was_recognised)
         out.update(self._outputs(flows, m, f, consequences, s, d, report, close, e_idx,
                                  effort, pq, (a_china, a_nat, a_ca),
@@ -737,7 +744,7 @@ class Dynamics:
         return f, cons
 
     def _evolve(self, exists: NDArray[np.bool_], to_iskp: FloatArray, us: float,
-                in_power: bool) -> None:
+                in_power: bool, campaign: Any = 0.0) -> None:
         st, p = self.s, self.p
         new = exists & ~st.founded
         strength = np.where(new, p["iskp_strength_initial"], st.strength)
@@ -745,7 +752,8 @@ class Dynamics:
         pressure = us * p["us_suppression"] + in_power * st.control
         grown = strength + exists * (p["iskp_growth"] * strength * (1.0 - strength)
                                      + p["iskp_recruit_gain"] * to_iskp
-                                     - p["iskp_attrition"] * pressure * strength)
+                                     - p["iskp_attrition"] * pressure * strength
+                                     - campaign * strength)
         st.strength = np.clip(grown, 0.0, 1.0)
         target = (1.0 - p["iskp_control_drag"] * st.strength) if in_power else np.broadcast_to(
             np.asarray(p["insurgent_control"], dtype=float), (st.n,))

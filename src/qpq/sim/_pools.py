@@ -48,6 +48,7 @@ SIM_PARAMETERS: tuple[str, ...] = (
     "insurgent_control", "control_adjust", "control_noise", "control_floor",
     "iskp_control_drag",
     "un_report_period", "third_party_recognition_factor", "quarterly_discount",
+    "iskp_campaign_attrition",
 )
 """Parameters the simulator adds to the model (group ``dynamics`` in ``parameters.yaml``)."""
 

@@ -63,8 +63,9 @@ __all__ = [
     "quarter_start",
 ]
 
-STAGE_ATTRIBUTES: tuple[str, ...] = tuple(e.attribute for e in HISTORY_EFFECTS)
-"""The phase attributes that change model v2's stage game (its regimes differ in them)."""
+STAGE_ATTRIBUTES: tuple[str, ...] = tuple(e.attribute for e in HISTORY_EFFECTS if e.stage)
+"""The phase attributes that change model v2's stage game (its regimes differ in them); the
+history effects on the dynamics alone (``stage=False``) leave the regimes as they are."""
 
 EARLIEST = dt.date(1990, 1, 1)
 """The earliest date a run may start."""

@@ -159,27 +159,33 @@ def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 3
     The title says what is shown; the subtitle gives the selection rule's gist.
     """
     frame = phase_frame(grid)
-    present = [c for c in CATEGORIES if c in set(frame["label"])]
+    shown = set(frame["label"])
+    present = [c for c in CATEGORIES if c in shown]
     # Fixed colours for every category; the legend lists the ones on this diagram.
     colour = alt.Color("label:N", title="equilibrium label",
                        scale=alt.Scale(domain=list(CATEGORIES), range=list(_COLOURS)),
                        legend=alt.Legend(values=present, labelLimit=220))
+    # channels as objects, not shorthand strings, which Altair converts through a schema
+    # table it rebuilds each time (~3 ms a string, on every rerun of the dashboard)
     cells = alt.Chart(frame).mark_rect(stroke="#FFFFFF", strokeWidth=0.3).encode(
-        x=alt.X("x0:Q", title=grid.x, scale=alt.Scale(zero=False, nice=False)), x2="x1:Q",
-        y=alt.Y("y0:Q", title=grid.y, scale=alt.Scale(zero=False, nice=False)), y2="y1:Q",
+        x=alt.X("x0:Q", title=grid.x, scale=alt.Scale(zero=False, nice=False)),
+        x2=alt.X2("x1"),
+        y=alt.Y("y0:Q", title=grid.y, scale=alt.Scale(zero=False, nice=False)),
+        y2=alt.Y2("y1"),
         color=colour,
         tooltip=[alt.Tooltip("x:Q", title=grid.x, format=".3g"),
-                 alt.Tooltip("y:Q", title=grid.y, format=".3g"), "label:N",
+                 alt.Tooltip("y:Q", title=grid.y, format=".3g"), alt.Tooltip("label:N"),
                  alt.Tooltip("first_move:N", title="China's first move"),
                  alt.Tooltip("p_recognised:Q", title="P(recognised)", format=".2f"),
-                 "multiple:N"])
+                 alt.Tooltip("multiple:N")])
     here = pd.DataFrame({"x": [current[0]], "y": [current[1]],
                          "label": [grid.label_at(*current)]})
     mark = alt.Chart(here).mark_point(shape="diamond", size=220, filled=True, color="#000000",
                                       stroke="#FFFFFF", strokeWidth=1.5).encode(
-        x="x:Q", y="y:Q", tooltip=[alt.Tooltip("x:Q", title=grid.x, format=".3g"),
-                                   alt.Tooltip("y:Q", title=grid.y, format=".3g"),
-                                   alt.Tooltip("label:N", title="label here")])
+        x=alt.X("x:Q"), y=alt.Y("y:Q"),
+        tooltip=[alt.Tooltip("x:Q", title=grid.x, format=".3g"),
+                 alt.Tooltip("y:Q", title=grid.y, format=".3g"),
+                 alt.Tooltip("label:N", title="label here")])
     title = alt.TitleParams(
         text=f"Equilibrium label over {grid.x} × {grid.y} (◆ = current point)",
         subtitle=[f"{grid.labels.size} grid points; other parameters at the sliders' values;",

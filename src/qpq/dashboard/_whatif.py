@@ -310,7 +310,7 @@ def fan_chart(view: ForecastView, variable: str, since: dt.date = dt.date(2015, 
     start = pd.Timestamp(_quarter_start(view.window[0]))
     window = pd.DataFrame({"start": [start], "end": [frame["date"].max()]})
     shade = alt.Chart(window).mark_rect(opacity=0.06, color="#000000").encode(
-        x="start:T", x2="end:T")
+        x=alt.X("start:T"), x2=alt.X2("end"))  # objects: see phase_chart
     return alt.layer(shade, chart).properties(width=560, height=240)
 
 

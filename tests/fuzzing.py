@@ -53,6 +53,7 @@ import math
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import re
 import shutil
 import sys
@@ -1014,9 +1015,10 @@ def run_one(seeds: Seeds, surface: str, j: int, seed: int, work: Path) -> Result
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _worker(conn: multiprocessing.connection.Connection, seeds: Seeds, seed: int) -> None:
+def _worker(conn: multiprocessing.connection.Connection, seeds_file: Path, seed: int) -> None:
     warnings.simplefilter("ignore")
     os.environ["COLUMNS"] = "400"
+    seeds: Seeds = pickle.loads(seeds_file.read_bytes())
     seeds.case  # noqa: B018 -- load the built-in case once, before the first input
     n = 0
     while True:
@@ -1044,12 +1046,18 @@ def run_campaign(plan: Mapping[str, int], seed: int = 20260618, workers: int = 2
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="qpq-fuzz-") as tmp:
         seeds = make_seeds(Path(tmp), case_dir)
+        # Workers read the seeds (the case texts, ~400 kB) from a file: passed as an argument
+        # they travel through the spawn pipe, and a worker that dies before reading them all
+        # leaves the parent blocked forever in Process.start() (CPython keeps the pipe's read
+        # end open while writing) -- a CI run hung there.
+        seeds_file = Path(tmp) / "seeds.pickle"
+        seeds_file.write_bytes(pickle.dumps(seeds))
         pending = iter(todo)
         busy: dict[Any, tuple[Any, tuple[str, int] | None, float]] = {}
 
         def start() -> Any:
             here, there = ctx.Pipe()
-            proc = ctx.Process(target=_worker, args=(there, seeds, seed), daemon=True)
+            proc = ctx.Process(target=_worker, args=(there, seeds_file, seed), daemon=True)
             proc.start()
             there.close()
             return here, proc

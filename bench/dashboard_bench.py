@@ -116,23 +116,30 @@ def _browser(repeat: int = 5) -> dict[str, Any]:
 
 def _script(repeat: int = REPEAT) -> dict[str, Any]:
     """The app script rerun after an ``iskp_pull`` change, in process (AppTest)."""
+    import sys
     from pathlib import Path
 
     from streamlit.testing.v1 import AppTest
 
     import qpq.dashboard
 
-    app = Path(qpq.dashboard.__file__).with_name("_app.py")
-    at = AppTest.from_file(str(app), default_timeout=120).run()  # first run fills the caches
-    times = []
-    for i in range(repeat):
-        (slider,) = [s for s in at.slider if s.label == "iskp_pull"]
-        slider.set_value(round(0.35 + 0.3 * i, 2))
-        start = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - start)
-        if at.exception:
-            raise RuntimeError(f"the app failed: {at.exception}")
+    # AppTest leaves its script as sys.modules["__main__"]; a process spawned later (another
+    # bench module's pool) would re-import it and die, so the real one is put back
+    main = sys.modules["__main__"]
+    try:
+        app = Path(qpq.dashboard.__file__).with_name("_app.py")
+        at = AppTest.from_file(str(app), default_timeout=120).run()  # fills the caches
+        times = []
+        for i in range(repeat):
+            (slider,) = [s for s in at.slider if s.label == "iskp_pull"]
+            slider.set_value(round(0.35 + 0.3 * i, 2))
+            start = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - start)
+            if at.exception:
+                raise RuntimeError(f"the app failed: {at.exception}")
+    finally:
+        sys.modules["__main__"] = main
     return _entry("dashboard rerun: whole app script in process (iskp_pull, AppTest)", times,
                   "iskp_pull changed: the app script run by Streamlit's AppTest, every "
                   "element built and serialised as on a real rerun (caches warm for what "

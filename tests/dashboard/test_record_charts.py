@@ -33,9 +33,15 @@ def _sent(element: Any) -> tuple[Any, ...]:
             proto.theme, proto.use_container_width)
 
 
-def test_cached_specs_draw_what_altair_chart_draws() -> None:
+def test_cached_specs_draw_what_altair_chart_draws(monkeypatch: Any) -> None:
+    import sys
+
     from streamlit.testing.v1 import AppTest
 
+    # AppTest leaves its script (a temporary file, deleted afterwards) as sys.modules
+    # ["__main__"]; every process spawned later in this test session then re-imports that
+    # missing file and dies (process pools, Dask nannies, the fuzz campaign's workers)
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
     at = AppTest.from_function(_script, default_timeout=120).run()
     assert not at.exception
     charts = at.get("vega_lite_chart")

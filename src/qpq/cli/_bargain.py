@@ -28,6 +28,7 @@ from qpq.errors import BadInputError
 
 if TYPE_CHECKING:
     from qpq.bargain import IssueSet, Stakeholders
+    from qpq.case import Case
 
 # Domain modules are imported inside the commands, so that ``qpq --help`` and the other
 # commands do not pay for them (tests/cli/test_import_cost.py).
@@ -77,32 +78,38 @@ def _option_overrides(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def _single_issue(data: Path | None, case: Path | None, issue: str | None) -> Stakeholders:
+def _single_issue(data: Path | None, loaded: Case | None, issue: str | None) -> Stakeholders:
     from qpq.bargain import case_stakeholders, read_issue_data
-    from qpq.case import load_case
 
     if data is not None:
         return read_issue_data(data).stakeholders(issue)
-    return case_stakeholders(load_case(case), issue or DEFAULT_ISSUE)
+    assert loaded is not None
+    return case_stakeholders(loaded, issue or DEFAULT_ISSUE)
 
 
-def _reading(data: Path | None, case: Path | None, issue: str, value: float) -> str:
+def _reading(loaded: Case | None, issue: str, value: float) -> str:
     """The value on the issue's scale in words (the case's anchors; a data file has none)."""
     from qpq.bargain import case_issue
-    from qpq.case import load_case
 
-    if data is not None:
+    if loaded is None:
         return f"{value:.4g} on the data file's scale (it defines no anchors)"
-    return case_issue(load_case(case), issue).reading(value)
+    return case_issue(loaded, issue).reading(value)
 
 
-def _issue_set(data: Path | None, case: Path | None) -> IssueSet:
+def _issue_set(data: Path | None, loaded: Case | None) -> IssueSet:
     from qpq.bargain import case_issue_set, read_issue_data
-    from qpq.case import load_case
 
     if data is not None:
         return read_issue_data(data)
-    return case_issue_set(load_case(case))
+    assert loaded is not None
+    return case_issue_set(loaded)
+
+
+def _case_unless(data: Path | None, case: Path | None) -> Case | None:
+    """The case, loaded once per command, unless ``--data`` replaces it."""
+    from qpq.case import load_case
+
+    return None if data is not None else load_case(case)
 
 
 @app.command()
@@ -130,7 +137,8 @@ def eum(
     if rounds is not None:
         overrides["max_rounds"] = rounds
     opts = eum_options(variant, **overrides)
-    result = run_eum(_single_issue(data, case, issue), opts)
+    loaded = _case_unless(data, case)
+    result = run_eum(_single_issue(data, loaded, issue), opts)
     if json_out:
         doc = result.to_dict()
         doc["variant"] = variant
@@ -147,7 +155,7 @@ def eum(
     console.print(table)
     movers = ", ".join(f"{a} ({k}×)" for a, k in result.movers().items()) or "nobody"
     console.print(f"forecast (median after round {result.rounds[-1].round}): "
-                  f"{_reading(data, case, result.data.issue, result.forecast)}; "
+                  f"{_reading(loaded, result.data.issue, result.forecast)}; "
                   f"movers: {movers}")
 
 
@@ -180,7 +188,8 @@ def exchange(
                             f"; got {sizing!r}")
     opts = ExchangeOptions(rounds=rounds, carry_over=CarryOver(carry_over), seed=seed,
                            sizing=Sizing(sizing))
-    result = run_exchange(_issue_set(data, case), opts)
+    loaded = _case_unless(data, case)
+    result = run_exchange(_issue_set(data, loaded), opts)
     if json_out:
         print_json(result.to_dict())
         return
@@ -196,7 +205,7 @@ def exchange(
     console.print(table)
     final = result.rounds[-1].outcome_end if result.rounds else result.initial_outcome
     for name, value in zip(issues, final, strict=True):
-        console.print(f"{name} after the last round: {_reading(data, case, name, value)}")
+        console.print(f"{name} after the last round: {_reading(loaded, name, value)}")
     ex = Table(title="Largest exchanges")
     for col in ("round", "i (demands p)", "p", "j (demands q)", "q", "gain"):
         ex.add_column(col, overflow="fold")

@@ -364,10 +364,7 @@ def forecast_command(
     if json_out:
         print_json(res.to_json())
         return
-    from qpq.case import quarter_label, quarter_of
-
-    window = (f"{quarter_label(quarter_of(cut + dt.timedelta(days=1)))}–"
-              f"{quarter_label(quarter_of(end))}")
+    window = "–".join(res.calibration["window"])    # the forecast's own first and last quarter
     table = Table(title=f"New events {window} (forecast as of {cut}), policy {policy}, "
                         f"{n} scenarios")
     for c in ("event", "forecast", "facts bear on it", "skill vs climatology / persistence",

@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from qpq.case import quarter_label, quarter_of
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 from qpq.report._shared import dynamic_propositions
 from qpq.sim import (
@@ -152,10 +151,8 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
     runs = {p: forecast(ctx.case, cal, until, policy=p, n=sizes["n"], seed=0)
             for p in FORECAST_POLICIES}
     main = runs["equilibrium"]
-    # a count or a probability means nothing without its window: new events after the
-    # as-of date, through the last quarter of the forecast
-    window = (f"{quarter_label(quarter_of(as_of + dt.timedelta(days=1)))}–"
-              f"{quarter_label(quarter_of(until))}")
+    # a count or a probability means nothing without its window (the forecast's own quarters)
+    window = "–".join(main.calibration["window"])
     rows = []
     for name, e in main.events.items():
         others = "; ".join(f"{p}: {_headline(r.events[name])}" for p, r in runs.items()

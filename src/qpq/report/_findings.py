@@ -40,8 +40,6 @@ import numpy as np
 from qpq.bargain import case_issue
 from qpq.case import Case
 from qpq.explore import MorrisResult, PrimResult, SobolResult, Study, contrasts, prim
-from qpq.game import solve
-from qpq.model import ParameterRegistry
 from qpq.report._sections import ReportContext, SectionContent
 from qpq.report._shared import bargaining as bargaining_data
 from qpq.report._shared import (
@@ -51,6 +49,7 @@ from qpq.report._shared import (
     explore_lhs,
     explore_sensitivity,
     explore_study,
+    game_solution,
     lhs_size,
     sizes,
     v1_propositions,
@@ -229,8 +228,7 @@ def _anchored(case: Case, issue: str, eum: dict[str, Any]) -> tuple[str, float]:
 
 # -- the questions -------------------------------------------------------------------------
 
-def _game_answer(case: Case, study_props: Any) -> tuple[LensAnswer, Any]:
-    solution = solve(ParameterRegistry.from_case(case).point({})).to_json()
+def _game_answer(solution: dict[str, Any], study_props: Any) -> tuple[LensAnswer, Any]:
     selected = next((e for e in solution["equilibria"] if e["selected"]), None)
     move = selected["first_move"] if selected else "none"
     p1 = next(r for r in study_props.results if r.proposition.id == "P1")
@@ -247,7 +245,7 @@ def _game_answer(case: Case, study_props: Any) -> tuple[LensAnswer, Any]:
 def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[str, Any]]:
     ref, other = study.reference_policy, study.discovery.compare_to or "boycott"
     props = v1_propositions(ctx)
-    game, p1 = _game_answer(ctx.case, props)
+    game, p1 = _game_answer(game_solution(ctx), props)
     dyn = {r.name: r for r in dynamic_propositions(ctx)}
     sim_p1 = dyn["P1"]
     sim = LensAnswer(

@@ -8,10 +8,10 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from qpq.game import FULL_GAME, solve
-from qpq.model import ParameterRegistry
+from qpq.game import FULL_GAME
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent
+from qpq.report._shared import game_solution
 
 __all__ = ["game_section"]
 
@@ -46,8 +46,7 @@ def game_section(ctx: ReportContext) -> SectionContent:
     """Solve the game at the case's defaults; show the selected PBE and the others."""
     if not ctx.case.parameters:
         return SectionContent("<p class='empty'>This case defines no game parameters.</p>")
-    registry = ParameterRegistry.from_case(ctx.case)
-    solution = solve(registry.point({})).to_json()
+    solution = game_solution(ctx)
     equilibria = solution["equilibria"]
     selected = next((e for e in equilibria if e["selected"]), None)
     rows = []

@@ -118,6 +118,15 @@ def explore_sensitivity(ctx: ReportContext, study: Study) -> SensitivityStudy:
     return res
 
 
+def game_solution(ctx: ReportContext) -> dict[str, Any]:
+    """The game solved at the case's defaults (``solve(...).to_json()``), once per report."""
+    from qpq.game import solve
+
+    res: dict[str, Any] = ctx.memo("game.solution", lambda: solve(
+        ParameterRegistry.from_case(ctx.case).point({})).to_json())
+    return res
+
+
 def v1_propositions(ctx: ReportContext, n: int | None = None) -> PropositionStudy:
     """The v1 proposition study (``n`` draws, default this report's size), once per size."""
     draws = n if n is not None else sizes(ctx)["study_n"]

@@ -203,3 +203,32 @@ def test_redraw_until_ordered_gives_up(registry: ParameterRegistry) -> None:
     with pytest.raises(BadInputError, match="could not draw"):       # draws that never fit
         registry.redraw_until_ordered(values, registry.names,
                                       lambda p, size: np.full(size, 0.5), max_rounds=3)
+
+
+def test_draw_ordered_draws_each_parameter_from_its_own_generator(registry: ParameterRegistry
+                                                                  ) -> None:
+    names = [p.name for p in registry if not p.integer]
+
+    def gens(order: list[str]) -> dict[str, np.random.Generator]:
+        return {k: np.random.default_rng([5, registry.names.index(k)]) for k in order}
+
+    def sample(order: list[str]) -> dict[str, np.ndarray]:
+        d = registry.defaults()
+        v = {k: np.full(300, d[k]) for k in registry.names}
+        registry.draw_ordered(v, gens(order))
+        return v
+
+    a, b = sample(names), sample(names[::-1])
+    for k in registry.names:                     # the order of drawing changes nothing
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    for c in registry.constraints:
+        assert c.holds(a[c.lhs], a[c.rhs]).all()
+        assert not c.holds(np.random.default_rng([5, registry.names.index(c.lhs)]).uniform(
+            registry[c.lhs].low, registry[c.lhs].high, 300), a[c.rhs]).all()
+    # a generator for an unconstrained parameter is its column: no redraw touches it
+    free = next(k for k in names if all(k not in (c.lhs, c.rhs) for c in registry.constraints))
+    p = registry[free]
+    np.testing.assert_array_equal(a[free], gens([free])[free].uniform(p.low, p.high, 300))
+    with pytest.raises(ValueError, match="generator of its own"):
+        shared = np.random.default_rng(0)
+        registry.draw_ordered(a, {names[0]: shared, names[1]: shared})

@@ -1,9 +1,13 @@
+import dataclasses
+
 import numpy as np
 import pytest
+from scipy import stats
 
 from qpq.errors import BadInputError
 from qpq.model._parameters import CONSTRAINTS, ParameterRegistry
 from qpq.sim._pools import NOT_SAMPLED, SIM_PARAMETERS, default_pool, sample_pool
+from qpq.sim._rng import BLOCK_SIZE
 
 
 def test_sim_parameters_are_in_the_case_as_assumptions(case):
@@ -73,3 +77,73 @@ def test_sampling_redraws_with_the_registry_rule(registry, monkeypatch):
     monkeypatch.setattr(ParameterRegistry, "redraw_until_ordered", lambda *a, **k: None)
     with pytest.raises(BadInputError, match="break"):
         sample_pool(registry, 1500, seed=3)
+
+
+def _with_extra(registry, at, name="zz_extra_unconstrained", integer=False):
+    """``registry`` with one more parameter, which no ordering names, at position ``at``."""
+    extra = registry["iskp_pull"].model_copy(update={
+        "name": name, "low": 0.0, "high": 5.0 if integer else 1.0, "default": 0.0,
+        "integer": integer})
+    params = list(registry.parameters)
+    params.insert(at, extra)
+    return dataclasses.replace(registry, parameters=tuple(params))
+
+
+@pytest.mark.parametrize("at", ["first", "middle", "last"])
+def test_an_extra_parameter_leaves_every_other_column_identical(registry, at):
+    # a parameter added anywhere in the case file (as iskp_campaign_attrition was) shifts no
+    # other parameter's draws, ordering redraws included: each draws from its own stream
+    index = {"first": 0, "middle": len(registry) // 2, "last": len(registry)}[at]
+    n = BLOCK_SIZE + 300                                      # two blocks, the last short
+    before = sample_pool(registry, n, seed=11)
+    for integer in (False, True):
+        bigger = _with_extra(registry, index, integer=integer)
+        after = sample_pool(bigger, n, seed=11)
+        assert set(after.values) == set(before.values) | {"zz_extra_unconstrained"}
+        for name, column in before.values.items():
+            np.testing.assert_array_equal(after.values[name], column, err_msg=name)
+        assert not after.constant("zz_extra_unconstrained")
+    # the test can fail: a parameter's draws do depend on its own name
+    renamed = _with_extra(registry, index, name="zz_other_name")
+    assert not np.array_equal(sample_pool(renamed, n, seed=11).values["zz_other_name"],
+                              after.values["zz_extra_unconstrained"])
+
+
+def test_fixing_a_parameter_leaves_the_other_unconstrained_columns_identical(registry):
+    # holding one parameter at a value removes its draws and nothing else's
+    ordered = {n for c in CONSTRAINTS for n in (c.lhs, c.rhs)}
+    a = sample_pool(registry, 600, seed=4)
+    b = sample_pool(registry, 600, seed=4, overrides={"attack_rate": 1.0})
+    assert b.constant("attack_rate")
+    for name in set(registry.names) - ordered - {"attack_rate"}:
+        np.testing.assert_array_equal(a.values[name], b.values[name], err_msg=name)
+
+
+def _marginal_cdf(length, lo, hi):
+    """CDF of a coordinate whose density is proportional to ``length`` on [lo, hi]."""
+    grid = np.linspace(lo, hi, 20_001)
+    dens = length(grid)
+    cum = np.concatenate([[0.0], np.cumsum((dens[1:] + dens[:-1]) / 2 * np.diff(grid))])
+    return lambda t: np.interp(t, grid, cum / cum[-1])
+
+
+def test_draws_are_uniform_on_the_ordered_region(registry):
+    # redrawing both parameters of a broken ordering lhs < rhs leaves the pair uniform on
+    # {lhs < rhs} within the two ranges; the oracle: each one's marginal density is the
+    # length of the other's admissible interval (the orderings share no parameter). A
+    # parameter no ordering names stays uniform on its range.
+    pool = sample_pool(registry, 4000, seed=8)
+    for c in CONSTRAINTS:
+        x, y = registry[c.lhs], registry[c.rhs]
+        fx = _marginal_cdf(lambda t, y=y: np.clip(y.high - np.maximum(t, y.low), 0, None),
+                           x.low, x.high)
+        fy = _marginal_cdf(lambda t, x=x: np.clip(np.minimum(t, x.high) - x.low, 0, None),
+                           y.low, y.high)
+        assert stats.kstest(pool.values[c.lhs], fx).pvalue > 1e-3, c
+        assert stats.kstest(pool.values[c.rhs], fy).pvalue > 1e-3, c
+        # and the oracle tells apart the unconstrained uniform (the test can fail)
+        assert stats.kstest(np.random.default_rng(0).uniform(x.low, x.high, 4000),
+                            fx).pvalue < 1e-3, c
+    free = registry["attack_rate"]
+    assert stats.kstest(pool.values["attack_rate"], "uniform",
+                        args=(free.low, free.high - free.low)).pvalue > 1e-3

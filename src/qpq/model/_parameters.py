@@ -153,6 +153,15 @@ def _bounds_text(bounds: tuple[float, float, bool, bool]) -> str:
     return f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
 
 
+def _uniform(gen: np.random.Generator, p: Parameter, size: int) -> NDArray[np.float64]:
+    """``size`` uniform draws over ``p``'s plausible range (whole values if it is an integer)."""
+    if p.integer:
+        drawn: NDArray[np.float64] = gen.integers(int(p.low), int(p.high), size=size,
+                                                  endpoint=True).astype(float)
+        return drawn
+    return gen.uniform(p.low, p.high, size=size)
+
+
 @dataclass(frozen=True)
 class ParameterRegistry:
     """The model's parameters as a case defines them: one :class:`Parameter` per name.
@@ -271,6 +280,38 @@ class ParameterRegistry:
             raise BadInputError(f"parameter {name} must be a whole number in "
                                 f"[{p.low:g}, {p.high:g}], got {value:g}")
         return value
+
+    def draw_ordered(self, values: MutableMapping[str, NDArray[np.float64]],
+                     generators: Mapping[str, np.random.Generator], *,
+                     max_rounds: int = 1000) -> None:
+        """Draw parameters uniformly over their ranges, each from its own stream, in place.
+
+        Every name of ``generators`` is drawn over its plausible range (integers over their
+        whole values) from its own generator, then :meth:`redraw_until_ordered` redraws the
+        broken orderings, each parameter again from its own generator. So a parameter's
+        values depend only on its own stream and on the rows that the orderings break:
+        adding, removing or moving a parameter that no ordering names changes no other
+        parameter's values (streams shared in registry order would shift every later one).
+
+        Parameters
+        ----------
+        values
+            ``name -> (n,)`` float array for at least every parameter an ordering names;
+            the drawn names are written in place (views of larger arrays work).
+        generators
+            ``name -> generator`` for each parameter to draw: the caller's streams, one per
+            parameter (e.g. keyed by its name), never shared between two names.
+        max_rounds
+            Passed to :meth:`redraw_until_ordered`.
+        """
+        if len({id(g) for g in generators.values()}) < len(generators):
+            raise ValueError("each drawn parameter needs a generator of its own")
+        for name, gen in generators.items():
+            row = values[name]
+            row[...] = _uniform(gen, self[name], row.shape[0])
+        self.redraw_until_ordered(values, tuple(generators),
+                                  lambda p, size: _uniform(generators[p.name], p, size),
+                                  max_rounds=max_rounds)
 
     def redraw_until_ordered(self, values: MutableMapping[str, NDArray[np.float64]],
                              drawn: Collection[str],

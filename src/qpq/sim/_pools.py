@@ -16,15 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.case import Case, Parameter
+from qpq.case import Case
 from qpq.errors import BadInputError
 from qpq.model import CANONICAL_PARAMETERS, ParameterRegistry
-from qpq.sim._rng import BLOCK_SIZE, Purpose, block_generator
+from qpq.sim._rng import BLOCK_SIZE, parameter_generators
 
 __all__ = [
     "NOT_SAMPLED",
@@ -142,23 +141,19 @@ def default_pool(registry: ParameterRegistry, overrides: Mapping[str, str | floa
     return ParameterPool({k: np.array([v]) for k, v in point.items()}, "defaults")
 
 
-def _draw(gen: np.random.Generator, p: Parameter, size: int) -> FloatArray:
-    if p.integer:
-        return gen.integers(int(p.low), int(p.high), size=size, endpoint=True).astype(float)
-    return gen.uniform(p.low, p.high, size=size)
-
-
 def sample_pool(registry: ParameterRegistry, n_points: int, seed: int,
                 overrides: Mapping[str, str | float] | None = None,
                 fixed: tuple[str, ...] = NOT_SAMPLED) -> ParameterPool:
     """Draw ``n_points`` points uniformly from the plausible ranges.
 
-    Each block of :data:`BLOCK_SIZE` points draws from its own (seed, parameters, block)
-    stream, parameters in registry order; points that break an ordering of
-    :data:`qpq.model.CONSTRAINTS` are redrawn from the same stream (both parameters of the
-    broken ordering, :meth:`qpq.model.ParameterRegistry.redraw_until_ordered`) until none
-    does, so the sample is uniform on the constrained region. ``overrides`` and ``fixed``
-    names keep one value.
+    Each block of :data:`BLOCK_SIZE` points draws every parameter from that parameter's own
+    (seed, parameters, block, name) stream (:func:`qpq.sim._rng.parameter_generators`);
+    points that break an ordering of :data:`qpq.model.CONSTRAINTS` are redrawn, both
+    parameters of the broken ordering, each from its own stream, until none does
+    (:meth:`qpq.model.ParameterRegistry.draw_ordered`), so the sample is uniform on the
+    constrained region. A parameter's column depends on its name, the seed and the orderings
+    only: adding a parameter that no ordering names leaves every other column as it was.
+    ``overrides`` and ``fixed`` names keep one value.
     """
     if n_points < 1:
         raise BadInputError(f"need at least one parameter draw, got {n_points}")
@@ -169,10 +164,7 @@ def sample_pool(registry: ParameterRegistry, n_points: int, seed: int,
     values = {p.name: np.full(n_points, base[p.name]) for p in registry}
     for b in range((n_points + BLOCK_SIZE - 1) // BLOCK_SIZE):
         lo, hi = b * BLOCK_SIZE, min((b + 1) * BLOCK_SIZE, n_points)
-        gen = block_generator(seed, Purpose.PARAMETERS, b)
-        for name in drawn:
-            values[name][lo:hi] = _draw(gen, registry[name], hi - lo)
         block = {k: v[lo:hi] for k, v in values.items()}         # views: written in place
-        registry.redraw_until_ordered(block, drawn, partial(_draw, gen))
+        registry.draw_ordered(block, parameter_generators(seed, drawn, b))
     checked = registry.validate_arrays(values)
     return ParameterPool(checked, "prior")

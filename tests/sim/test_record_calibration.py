@@ -191,8 +191,10 @@ def test_synthetic_truth_is_recovered(case):
 
 
 # the attack rate the only unknown (the rest at the truth's defaults), twenty years of counts
-# from 2004: the counts alone narrow it to under half its prior width (ten years from 2014
-# give about half: tens of attacks inform a rate only so far)
+# from 2004: the counts alone narrow it to about half its prior width (relative ratio 0.40 to
+# 0.52 over eight seeds of the ABC's generator at 40 of 1,000, and 0.44 to 0.51 at 200 of
+# 5,000: the label falls either side of the 0.5 criterion by the draw; tens of attacks inform
+# a rate only so far)
 ATTACKS_ONLY = dataclasses.replace(TINY, population=40, max_simulations=1000,
                                    start=dt.date(2004, 1, 1), targeted=("attack_rate",),
                                    nuisance="defaults", ppc_draws=4)
@@ -215,7 +217,8 @@ def test_a_known_attack_rate_is_calibrated_by_the_counts_and_recovered(case, att
     p = cal.parameter("attack_rate")
     lo, hi = p.posterior_90
     assert lo <= truth["attack_rate"] <= hi
-    assert p.label == "calibrated", p.row()
+    assert p.relative_ratio < 0.6, p.row()
+    assert p.label in ("calibrated", "weakly constrained"), p.row()
     assert cal.ess == pytest.approx(ATTACKS_ONLY.population)
 
 
@@ -225,6 +228,7 @@ def test_without_count_observations_the_attack_rate_is_not_calibrated(case, atta
     cal = calibrate_record(case, AS_OF, rng=np.random.default_rng(12), settings=ATTACKS_ONLY,
                            families=("milestones", "facts"), record=rec)
     assert cal.parameter("attack_rate").label != "calibrated"
+    assert cal.parameter("attack_rate").relative_ratio > 0.6
 
 
 def test_leaving_a_family_out_attributes_the_constraint(case):

@@ -31,6 +31,10 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``record-calibration-why`` — docs/model-dynamics.md §7.11: the history's own noise in the
   record's deviance, the model's ISKP and ETIM/TIP stocks against the estimates, and the
   synthetic attack-rate recovery (about a minute);
+* ``tip-stock-flows`` — docs/model-dynamics.md §7.4: model v2's ETIM/TIP stock 1996 to
+  mid-2021, its flows per period at the defaults (1,000 histories) and over the record
+  calibration's prior (4,000 draws, 2 game points, belief grid 8, seed 0), with one drain
+  switched off at a time (under a minute);
 * ``backtest-v1`` — docs/model-dynamics.md §11: the default rolling-origin backtest (17
   origins, model v1, the command's default sizes; a few minutes): scores per event, skill
   against climatology and persistence, 90% coverage; the same run rewrites the packaged

@@ -39,9 +39,15 @@ def test_sampling_respects_ranges_orderings_and_fixed(registry):
 
 
 def test_sampling_is_per_block(registry):
+    # a block's points do not depend on how many points follow it, for every parameter
     a = sample_pool(registry, 1100, seed=3)
     b = sample_pool(registry, 1024, seed=3)
-    np.testing.assert_array_equal(a.values["iskp_pull"][:1024], b.values["iskp_pull"])
+    for name in registry.names:
+        np.testing.assert_array_equal(a.values[name][:1024], b.values[name], err_msg=name)
+    again = sample_pool(registry, 1100, seed=3)
+    assert all(np.array_equal(a.values[k], again.values[k]) for k in registry.names)
+    other = sample_pool(registry, 1100, seed=4)
+    assert not np.array_equal(a.values["iskp_pull"], other.values["iskp_pull"])
 
 
 def test_overrides_are_validated(registry):

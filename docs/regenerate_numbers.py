@@ -759,10 +759,11 @@ def tip_stock_flows() -> str:
     rows.append("| stock abroad at the end | " + " | ".join(
         f"{band(prior['ends'][j][2])}; {band(at_default['ends'][j][2])}"
         for j in range(4)) + " |")
-    fact = _transfers_fact()
-    band_hits = [float(np.mean(fact.holds(r["transferred"]))) for r in (prior, at_default)]
+    # not `fact`: run()'s closure reads that name (the window) on the switched-off runs below
+    target = _transfers_fact()
+    band_hits = [float(np.mean(target.holds(r["transferred"]))) for r in (prior, at_default)]
     rows += ["", "Transferred to China from 2000 to mid-2021 (the stylised fact's window; its "
-             f"target {fact.describe()}): prior median (5-95%) {band(prior['transferred'])}, "
+             f"target {target.describe()}): prior median (5-95%) {band(prior['transferred'])}, "
              f"{100 * band_hits[0]:.0f}% of the histories meet it; at the defaults "
              f"{band(at_default['transferred'])}, {100 * band_hits[1]:.0f}% meet it."]
     # the militants' defection probability at zero Taliban pressure (the insurgency's)

@@ -427,7 +427,8 @@ def content_key(view: Case, settings: AbcSettings, families: Sequence[str],
     doc = {"case": {f.name: _plain(getattr(view, f.name)) for f in fields(view)
                     if f.name != "root"},
            "settings": _plain(settings), "families": list(families),
-           "rng": _plain(rng.bit_generator.state), "version": 1}
+           # version 2: per-parameter prior streams (sample_pool) draw other points
+           "rng": _plain(rng.bit_generator.state), "version": 2}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 

@@ -104,9 +104,12 @@ __all__ = [
     "AbcSettings",
     "ParameterPosterior",
     "RecordCalibration",
+    "RecoveryRow",
+    "SyntheticRecovery",
     "calibrate_record",
     "record_calibrator",
     "synthetic_record",
+    "synthetic_recovery",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -123,6 +126,11 @@ TARGETED: tuple[str, ...] = (
 GAME_FREE: frozenset[str] = frozenset(SIM_PARAMETERS) - {"quarterly_discount"}
 """Parameters the game's solution does not read (the game discounts with
 ``quarterly_discount``), so histories may vary them at one solved game point."""
+
+POINT_SCORES = ("mean-deviance", "mean-likelihood")
+"""How the rejection sampler scores a parameter point from its histories' deviances: their
+mean (the expected deviance), or ``-2 log`` of the mean of their likelihoods (the point's
+likelihood estimated by simulation). One history per point: both are its deviance."""
 
 SAMPLERS = ("rejection", "abc-smc")
 """The samplers :class:`AbcSettings` knows (``rejection`` is the default)."""
@@ -159,9 +167,16 @@ class AbcSettings:
         with the smallest deviance accepted, equal weights; ``abc-smc``: pyabc's ABC-SMC,
         one history per call (see docs/model-dynamics.md §7.11 for why the default changed).
     population, generations, max_simulations
-        Accepted particles (``rejection``; the acceptance fraction is
-        ``population / max_simulations``) or pyabc's population size; most populations
-        (``abc-smc`` only); histories in all.
+        Accepted parameter points (``rejection``; the acceptance fraction is
+        ``population`` over ``max_simulations / histories_per_point`` points) or pyabc's
+        population size; most populations (``abc-smc`` only); histories in all.
+    histories_per_point, point_score
+        ``rejection``: each prior point runs this many histories (different random numbers,
+        the same parameters, game point and assumptions), and points are ranked by
+        ``point_score`` (:data:`POINT_SCORES`) of their histories' deviances, which cuts the
+        history's own noise in the ranking by about the square root of it; 1 is one history
+        per point (the sampler before issue 16's study; docs/model-dynamics.md §7.11 says
+        how the default was chosen).
     alpha
         ``abc-smc``: each population's tolerance is this quantile of the last one's distances.
     game_points, grid_size, game_seed
@@ -193,6 +208,8 @@ class AbcSettings:
     population: int = 500
     generations: int = 6
     max_simulations: int = 50_000
+    histories_per_point: int = 1
+    point_score: str = "mean-deviance"
     alpha: float = 0.5
     game_points: int = 8
     grid_size: int = 12
@@ -212,10 +229,22 @@ class AbcSettings:
         if self.sampler not in SAMPLERS:
             raise BadInputError(f"calibration setting sampler must be one of "
                                 f"{', '.join(SAMPLERS)}, not {self.sampler!r}")
-        if self.sampler == "rejection" and self.population > self.max_simulations:
-            raise BadInputError(f"calibration setting population ({self.population}) must not "
-                                f"exceed max_simulations ({self.max_simulations}): the "
-                                "rejection sampler accepts population of max_simulations")
+        if self.histories_per_point < 1:
+            raise BadInputError(f"calibration setting histories_per_point must be at least 1, "
+                                f"got {self.histories_per_point}")
+        if self.point_score not in POINT_SCORES:
+            raise BadInputError(f"calibration setting point_score must be one of "
+                                f"{', '.join(POINT_SCORES)}, not {self.point_score!r}")
+        if self.sampler != "rejection" and self.histories_per_point != 1:
+            raise BadInputError("calibration setting histories_per_point applies to the "
+                                "rejection sampler only; abc-smc runs one history per point")
+        points = self.max_simulations // self.histories_per_point
+        if self.sampler == "rejection" and self.population > points:
+            raise BadInputError(
+                f"calibration setting population ({self.population}) must not exceed "
+                f"max_simulations ({self.max_simulations}) // histories_per_point "
+                f"({self.histories_per_point}) = {points}: the rejection sampler accepts "
+                "population of that many parameter points")
         if self.nuisance not in ("prior", "defaults"):
             raise BadInputError(f"calibration setting nuisance must be prior or defaults, not "
                                 f"{self.nuisance!r}")
@@ -547,53 +576,105 @@ class _Run:
     family_deviance: dict[str, FloatArray]      # per family, per particle
 
 
+def _point_score(total: FloatArray, score: str) -> FloatArray:
+    """Per point (row), the score of its histories' deviances (columns): :data:`POINT_SCORES`."""
+    if total.shape[1] == 1:
+        return np.asarray(total[:, 0])
+    if score == "mean-deviance":
+        return np.asarray(total.mean(axis=1))
+    # -2 log of the mean likelihood, exp(-D/2), shifted by the best history for stability
+    best = total.min(axis=1)
+    return np.asarray(best - 2.0 * np.log(np.mean(np.exp(-0.5 * (total - best[:, None])),
+                                                   axis=1)))
+
+
 @dataclass(frozen=True)
 class _Draws:
-    """The rejection sampler's prior histories: every draw and its deviance per family."""
+    """The rejection sampler's prior points and their histories' deviance per family.
+
+    ``values``, ``games`` and ``assumed`` are per point; ``deviance[family]`` is
+    ``(points, histories_per_point)``.
+    """
 
     values: dict[str, FloatArray]
     games: NDArray[np.int64]
     assumed: dict[str, FloatArray]
     deviance: dict[str, FloatArray]
+    score: str = "mean-deviance"
 
     def accept(self, population: int, families: tuple[str, ...]) -> _Run:
-        """The ``population`` histories nearest the record, equal weights.
+        """The ``population`` points nearest the record, equal weights.
 
-        Nearest by the deviance summed over ``families``; ties go by draw order.
+        Nearest by the point score (:data:`POINT_SCORES`) of the deviance summed over
+        ``families``; ties go by draw order.
         """
-        total = sum((self.deviance[f] for f in families), np.zeros(self.games.size))
+        shape = (self.games.size, next(iter(self.deviance.values())).shape[1])
+        total = _point_score(sum((self.deviance[f] for f in families), np.zeros(shape)),
+                             self.score)
         idx = np.argsort(total, kind="stable")[:population]
         particles = tuple(
             {**{"p:" + k: float(v[i]) for k, v in self.values.items()},
              **{"a:" + k: float(v[i]) for k, v in self.assumed.items()}, "g": float(
                  self.games[i])} for i in idx)
-        return _Run(({"t": 0, "epsilon": float(total[idx[-1]]),
-                      "simulations": int(self.games.size)},), int(self.games.size), particles,
-                    np.full(idx.size, 1.0 / idx.size),
-                    {f: v[idx] for f, v in self.deviance.items()})
+        histories = int(shape[0] * shape[1])
+        return _Run(({"t": 0, "epsilon": float(total[idx[-1]]), "simulations": histories},),
+                    histories, particles, np.full(idx.size, 1.0 / idx.size),
+                    {f: v[idx].mean(axis=1) for f, v in self.deviance.items()})
+
+
+_Chunk = tuple[dict[str, FloatArray], NDArray[np.int64], dict[str, FloatArray],
+               dict[str, FloatArray]]
+
+
+def _pool_chunks(forward: _Forward, settings: AbcSettings, seed: int,
+                 on_progress: Callable[[str, int, int], None] | None) -> Iterator[_Chunk]:
+    """The rejection sampler's prior points, simulated about :data:`CHUNK` histories at a time.
+
+    Per chunk: the points' values, games and assumptions, and the window statistics of their
+    ``histories_per_point`` histories each (a point's histories are adjacent rows).
+    """
+    rng = np.random.default_rng(seed)
+    k = settings.histories_per_point
+    points = settings.max_simulations // k
+    step = max(CHUNK // k, 1)
+    for start in range(0, points, step):
+        n = min(step, points - start)
+        values, games, assumed = forward.prior_draws(n, int(rng.integers(2**31 - 1)), rng)
+        stats = forward.run_many({name: np.repeat(v, k) for name, v in values.items()},
+                                 np.repeat(games, k), int(rng.integers(2**31 - 1)))
+        yield values, games, assumed, stats
+        if on_progress is not None:
+            on_progress("simulations", (start + n) * k, points * k)
+
+
+def _chunk_deviance(record: Record, chunk: _Chunk, k: int, families: tuple[str, ...]
+                    ) -> dict[str, FloatArray]:
+    """Per family, ``(points, k)`` deviances of one chunk's histories."""
+    values, games, assumed, stats = chunk
+    dev = deviance(record, stats, {a: np.repeat(v, k) for a, v in assumed.items()},
+                   np.repeat(values["attack_dispersion"], k), families)
+    return {f: d.reshape(games.size, k) for f, d in dev.items()}
+
+
+def _concat(chunks: Sequence[_Chunk], devs: Sequence[dict[str, FloatArray]], score: str
+            ) -> _Draws:
+    def cat(parts: Sequence[dict[str, FloatArray]]) -> dict[str, FloatArray]:
+        return {k: np.concatenate([d[k] for d in parts]) for k in parts[0]}
+
+    return _Draws(cat([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]),
+                  cat([c[2] for c in chunks]), cat(devs), score)
 
 
 def _prior_draws(forward: _Forward, settings: AbcSettings, families: tuple[str, ...],
                  seed: int, on_progress: Callable[[str, int, int], None] | None) -> _Draws:
-    """``max_simulations`` histories from the prior, simulated :data:`CHUNK` at a time."""
-    rng = np.random.default_rng(seed)
-    total = settings.max_simulations
-    parts: list[tuple[dict[str, FloatArray], NDArray[np.int64], dict[str, FloatArray],
-                      dict[str, FloatArray]]] = []
-    for start in range(0, total, CHUNK):
-        n = min(CHUNK, total - start)
-        values, games, assumed = forward.prior_draws(n, int(rng.integers(2**31 - 1)), rng)
-        stats = forward.run_many(values, games, int(rng.integers(2**31 - 1)))
-        dev = deviance(forward.record, stats, assumed, values["attack_dispersion"], families)
-        parts.append((values, games, assumed, dev))
-        if on_progress is not None:
-            on_progress("simulations", start + n, total)
-
-    def cat(i: int) -> dict[str, FloatArray]:
-        part: list[dict[str, FloatArray]] = [p[i] for p in parts]  # type: ignore[misc]
-        return {k: np.concatenate([d[k] for d in part]) for k in part[0]}
-
-    return _Draws(cat(0), np.concatenate([p[1] for p in parts]), cat(2), cat(3))
+    """``max_simulations`` histories from the prior (``histories_per_point`` per point)."""
+    chunks: list[_Chunk] = []
+    devs = []
+    for chunk in _pool_chunks(forward, settings, seed, on_progress):
+        devs.append(_chunk_deviance(forward.record, chunk, settings.histories_per_point,
+                                    families))
+        chunks.append((*chunk[:3], {}))          # the statistics are not kept: memory
+    return _concat(chunks, devs, settings.point_score)
 
 
 def _abc_run(forward: _Forward, settings: AbcSettings, families: tuple[str, ...],
@@ -833,6 +914,144 @@ def synthetic_record(case: Case, as_of: dt.date, truth: Mapping[str, float], *,
     mid.update(assumed or {})
     return synthetic_observations(forward.record, {k: np.array([v]) for k, v in stats.items()},
                                   float(point["attack_dispersion"]), mid, rng)
+
+
+@dataclass(frozen=True)
+class RecoveryRow:
+    """One candidate sampler of :func:`synthetic_recovery`, over every synthetic truth.
+
+    ``covered[name]`` is the share of truths whose value of the targeted parameter ``name``
+    lies in the posterior 90% interval; ``relative_ratio[name]`` the mean relative width
+    ratio (what the labels read); ``calibrated[name]`` the share labelled calibrated.
+    """
+
+    settings: AbcSettings
+    covered: dict[str, float]
+    relative_ratio: dict[str, float]
+    calibrated: dict[str, float]
+
+    @property
+    def label(self) -> str:
+        """``K histories per point, score, population``."""
+        s = self.settings
+        score = "" if s.histories_per_point == 1 else f", {s.point_score}"
+        return (f"{s.histories_per_point} per point{score}, {s.population} of "
+                f"{s.max_simulations // s.histories_per_point:,} points")
+
+    @property
+    def coverage(self) -> float:
+        """Share of (truth, targeted parameter) cases covered by the 90% interval."""
+        return float(np.mean(list(self.covered.values())))
+
+    @property
+    def mean_ratio(self) -> float:
+        """Mean relative width ratio over the targeted parameters (and the truths)."""
+        return float(np.mean(list(self.relative_ratio.values())))
+
+
+@dataclass(frozen=True)
+class SyntheticRecovery:
+    """What :func:`synthetic_recovery` measured: per candidate, coverage and width.
+
+    ``truths`` parameter points were drawn from the prior (as the calibration draws them),
+    one history simulated at each and the record's cells filled from it
+    (:func:`qpq.sim._record.synthetic_observations`); every candidate calibrated on each.
+    """
+
+    as_of: dt.date
+    truths: int
+    targeted: tuple[str, ...]
+    rows: tuple[RecoveryRow, ...]
+
+    def chosen(self, min_coverage: float = 0.85, min_gain: float = 0.02) -> RecoveryRow:
+        """The default by the rule fixed before the study (docs/model-dynamics.md §7.11).
+
+        Among the candidates whose 90% intervals cover the truth in at least
+        ``min_coverage`` of the cases, the one with the smallest mean relative width ratio;
+        the first candidate (today's sampler) unless that ratio is ``min_gain`` smaller than
+        the first's (or the first covers too little).
+        """
+        first = self.rows[0]
+        ok = [r for r in self.rows if r.coverage >= min_coverage]
+        if not ok:
+            return first
+        best = min(ok, key=lambda r: r.mean_ratio)
+        if first in ok and first.mean_ratio - best.mean_ratio < min_gain:
+            return first
+        return best
+
+
+def synthetic_recovery(case: Case, as_of: dt.date, candidates: Sequence[AbcSettings], *,
+                       truths: int, rng: np.random.Generator,
+                       on_progress: Callable[[str, int, int], None] | None = None
+                       ) -> SyntheticRecovery:
+    """Recover known truths with each candidate rejection sampler (same budget, same truths).
+
+    ``truths`` points are drawn from the prior as the calibration draws them (nuisance
+    parameters, game point and the observation models' assumptions included); at each, one
+    history fills the record's cells. Each candidate's prior histories are simulated once and
+    re-ranked against every synthetic record (a reference table, as ``abc``'s cross-validation
+    does); candidates that differ only in ``population`` or ``point_score`` share them.
+    Candidates must share everything that sets the forward model (game points, grid, start,
+    model, targeted, nuisance); only the rejection sampler is studied.
+    """
+    if not candidates or truths < 1:
+        raise BadInputError("synthetic_recovery needs at least one candidate and one truth")
+    for c in candidates:
+        c.check()
+    base = candidates[0]
+    shared = ("game_points", "grid_size", "game_seed", "start", "model", "targeted",
+              "nuisance")
+    if any(c.sampler != "rejection" or any(getattr(c, f) != getattr(base, f) for f in shared)
+           for c in candidates):
+        raise BadInputError("synthetic_recovery compares rejection samplers that share "
+                            + ", ".join(shared))
+    start = base.start or case.run.start
+    if history_end(as_of) < quarter_of(start):
+        raise BadInputError(f"as-of date {as_of} leaves no complete quarter after the start "
+                            f"{start}")
+    forward = _prepare(case, case_as_of(case, as_of), as_of, base, on_progress)
+    seeds = [int(x) for x in rng.integers(2**31 - 1, size=4)]
+    t_rng = np.random.default_rng(seeds[0])
+    t_values, t_games, t_assumed = forward.prior_draws(truths, seeds[1], t_rng)
+    t_stats = forward.run_many(t_values, t_games, seeds[2])
+    records = []
+    for t in range(truths):
+        stats = {k: v[[t]] for k, v in t_stats.items()}
+        records.append(synthetic_observations(
+            forward.record, stats, float(t_values["attack_dispersion"][t]),
+            {a: float(v[t]) for a, v in t_assumed.items()}, t_rng))
+    roles = dict.fromkeys(base.targeted, "targeted")
+    # one pool per (K, budget), the same seed for each: the candidates differ only by how
+    # they spend the budget; those that differ by population or score share one
+    pools: dict[tuple[int, int], list[_Chunk]] = {}
+    for c in candidates:
+        key = (c.histories_per_point, c.max_simulations)
+        if key not in pools:
+            pools[key] = list(_pool_chunks(forward, c, seeds[3], on_progress))
+    per: list[dict[str, dict[str, list[float]]]] = [
+        {what: {n: [] for n in base.targeted} for what in ("cov", "rel", "cal")}
+        for _ in candidates]
+    for t, rec in enumerate(records):
+        for key, chunks in pools.items():
+            devs = [_chunk_deviance(rec, ch, key[0], FAMILIES) for ch in chunks]
+            for i, c in enumerate(candidates):
+                if (c.histories_per_point, c.max_simulations) != key:
+                    continue
+                run = _concat(chunks, devs, c.point_score).accept(c.population, FAMILIES)
+                ratios = _ratios(run, forward.registry, roles, forward.game_pool,
+                                 np.random.default_rng([seeds[3], t]))
+                for n, (_, _, (plo, phi), ratio, null) in ratios.items():
+                    r = _relative(ratio, null)
+                    per[i]["cov"][n].append(float(plo <= t_values[n][t] <= phi))
+                    per[i]["rel"][n].append(r)
+                    per[i]["cal"][n].append(float(_label(r, c) == LABELS[0]))
+        if on_progress is not None:
+            on_progress("synthetic truths", t + 1, truths)
+    out = [RecoveryRow(c, *({n: float(np.mean(v)) for n, v in per[i][what].items()}
+                            for what in ("cov", "rel", "cal")))
+           for i, c in enumerate(candidates)]
+    return SyntheticRecovery(as_of, truths, base.targeted, tuple(out))
 
 
 def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,

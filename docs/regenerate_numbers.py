@@ -33,8 +33,8 @@ gives now (a test runs it on the quick blocks). Blocks:
   synthetic attack-rate recovery (about a minute);
 * ``record-calibration-synthetic`` — docs/model-dynamics.md §7.11: the rejection samplers'
   recovery of 20 synthetic truths drawn from the prior (50,000 histories each; one, five or
-  ten per parameter point), coverage and width, and the default it chooses (several
-  minutes);
+  ten per parameter point; with and without the regression adjustment), coverage and width,
+  and the default it chooses (several minutes);
 * ``backtest-v1`` — docs/model-dynamics.md §11: the default rolling-origin backtest (17
   origins, model v1, the command's default sizes; a few minutes): scores per event, skill
   against climatology and persistence, 90% coverage; the same run rewrites the packaged
@@ -507,14 +507,19 @@ def record_calibration_why() -> str:
     return "\n".join(rows)
 
 
-RECOVERY_CANDIDATES = ((1, "mean-deviance", 500), (5, "mean-deviance", 100),
-                       (5, "mean-likelihood", 100), (10, "mean-deviance", 50),
-                       (10, "mean-likelihood", 50), (5, "mean-deviance", 500),
-                       (10, "mean-deviance", 500))
-"""The synthetic study's candidates (histories per point, point score, accepted points), all
-on 50,000 histories: today's sampler first, then K = 5 and 10 at 1% of the points (the
-conventional tolerance) with either score, then K = 5 and 10 keeping 500 particles (a looser
-tolerance). Fixed before the study ran."""
+RECOVERY_CANDIDATES = ((1, "mean-deviance", 500, "none"), (5, "mean-deviance", 100, "none"),
+                       (5, "mean-likelihood", 100, "none"), (10, "mean-deviance", 50, "none"),
+                       (10, "mean-likelihood", 50, "none"), (5, "mean-deviance", 500, "none"),
+                       (10, "mean-deviance", 500, "none"),
+                       (1, "mean-deviance", 500, "local-linear"),
+                       (1, "mean-deviance", 2500, "local-linear"),
+                       (5, "mean-deviance", 500, "local-linear"))
+"""The synthetic study's candidates (histories per point, point score, accepted points,
+adjustment), all on 50,000 histories: today's sampler first; K = 5 and 10 at 1% of the
+points (the conventional tolerance) with either score, and keeping 500 particles (a looser
+tolerance); then (added after the first seven had been compared, the rule unchanged) the
+local-linear regression adjustment at 1% and 5% of the points with one history each, and
+with five at 5%. Fixed before each study ran."""
 
 
 def record_calibration_synthetic() -> str:
@@ -527,8 +532,8 @@ def record_calibration_synthetic() -> str:
     case = load_case()
     base = AbcSettings(max_simulations=50_000, game_points=2, grid_size=8)
     candidates = [dataclasses.replace(base, histories_per_point=k, point_score=score,
-                                      population=pop)
-                  for k, score, pop in RECOVERY_CANDIDATES]
+                                      population=pop, adjustment=adjustment)
+                  for k, score, pop, adjustment in RECOVERY_CANDIDATES]
     study = synthetic_recovery(case, dt.date(2024, 6, 30), candidates, truths=20,
                                rng=np.random.default_rng(0))
     chosen = study.chosen()

@@ -68,6 +68,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import special
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
@@ -89,6 +90,8 @@ from qpq.sim._record import (
     Record,
     build_record,
     deviance,
+    observed_summaries,
+    simulated_summaries,
     stock_values,
     synthetic_observations,
 )
@@ -131,6 +134,11 @@ POINT_SCORES = ("mean-deviance", "mean-likelihood")
 """How the rejection sampler scores a parameter point from its histories' deviances: their
 mean (the expected deviance), or ``-2 log`` of the mean of their likelihoods (the point's
 likelihood estimated by simulation). One history per point: both are its deviance."""
+
+ADJUSTMENTS = ("none", "local-linear")
+"""Post-processing of the rejection sampler's accepted points: none, or the local-linear
+regression adjustment of Beaumont, Zhang & Balding (2002) on the record's summary statistics
+(:func:`qpq.sim._record.simulated_summaries`)."""
 
 SAMPLERS = ("rejection", "abc-smc")
 """The samplers :class:`AbcSettings` knows (``rejection`` is the default)."""
@@ -177,6 +185,13 @@ class AbcSettings:
         history's own noise in the ranking by about the square root of it; 1 is one history
         per point (the sampler before issue 16's study; docs/model-dynamics.md §7.11 says
         how the default was chosen).
+    adjustment
+        ``rejection``: ``none`` (equal weights) or ``local-linear`` (:data:`ADJUSTMENTS`):
+        the targeted parameters of the accepted points regressed, on the logit scale of
+        their prior ranges and with Epanechnikov weights in the score, on the difference
+        between each point's simulated summary statistics and the record's, and moved to
+        where that difference is zero (Beaumont, Zhang & Balding 2002); the weights become
+        the kernel's.
     alpha
         ``abc-smc``: each population's tolerance is this quantile of the last one's distances.
     game_points, grid_size, game_seed
@@ -210,6 +225,7 @@ class AbcSettings:
     max_simulations: int = 50_000
     histories_per_point: int = 1
     point_score: str = "mean-deviance"
+    adjustment: str = "none"
     alpha: float = 0.5
     game_points: int = 8
     grid_size: int = 12
@@ -235,6 +251,12 @@ class AbcSettings:
         if self.point_score not in POINT_SCORES:
             raise BadInputError(f"calibration setting point_score must be one of "
                                 f"{', '.join(POINT_SCORES)}, not {self.point_score!r}")
+        if self.adjustment not in ADJUSTMENTS:
+            raise BadInputError(f"calibration setting adjustment must be one of "
+                                f"{', '.join(ADJUSTMENTS)}, not {self.adjustment!r}")
+        if self.sampler != "rejection" and self.adjustment != "none":
+            raise BadInputError("calibration setting adjustment applies to the rejection "
+                                "sampler only")
         if self.sampler != "rejection" and self.histories_per_point != 1:
             raise BadInputError("calibration setting histories_per_point applies to the "
                                 "rejection sampler only; abc-smc runs one history per point")
@@ -588,12 +610,47 @@ def _point_score(total: FloatArray, score: str) -> FloatArray:
                                                    axis=1)))
 
 
+def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: FloatArray,
+            observed: FloatArray, bounds: Mapping[str, tuple[float, float, bool]]
+            ) -> tuple[dict[str, FloatArray], FloatArray]:
+    """Local-linear regression adjustment (Beaumont, Zhang & Balding 2002).
+
+    ``values`` of the accepted points (those named in ``bounds``, uniform priors on
+    ``(low, high)``, integer or not), their ``score`` (the distance: the kernel's argument),
+    their ``simulated`` summaries ``(points, m)`` and the record's ``observed`` ones.
+    Returns the adjusted values and the Epanechnikov weights (normalised).
+    """
+    eps = float(score.max())
+    w = 1.0 - (score / eps) ** 2 if eps > 0 else np.ones_like(score)
+    x = simulated - observed
+    sd = x.std(axis=0)
+    x = x[:, sd > 1e-12] / sd[sd > 1e-12]        # constant summaries say nothing
+    if score.size < 5 * (x.shape[1] + 1):
+        # a regression on nearly as many summaries as points fits the noise: its residuals,
+        # the adjusted posterior, shrink to nothing
+        raise BadInputError(f"the regression adjustment needs at least 5 accepted points per "
+                            f"coefficient: {score.size} points, {x.shape[1]} summaries; "
+                            "accept more points (population)")
+    design = np.column_stack([np.ones(score.size), x]) * np.sqrt(w)[:, None]
+    out = {}
+    for name, (low, high, integer) in bounds.items():
+        z = np.clip((values[name] - low) / (high - low), 1e-6, 1.0 - 1e-6)
+        u = special.logit(z)                     # adjusted values stay inside the prior
+        beta = np.linalg.lstsq(design, u * np.sqrt(w), rcond=None)[0]
+        v = low + (high - low) * special.expit(u - x @ beta[1:])
+        out[name] = np.round(v) if integer else v
+    return out, w / w.sum()
+
+
 @dataclass(frozen=True)
 class _Draws:
     """The rejection sampler's prior points and their histories' deviance per family.
 
     ``values``, ``games`` and ``assumed`` are per point; ``deviance[family]`` is
-    ``(points, histories_per_point)``.
+    ``(points, histories_per_point)``. Under a regression adjustment, ``summaries[family]``
+    are the points' simulated summary statistics ``(points, m)`` (the mean over their
+    histories), ``observed[family]`` the record's, and ``bounds`` the adjusted (targeted)
+    parameters' prior ranges.
     """
 
     values: dict[str, FloatArray]
@@ -601,24 +658,37 @@ class _Draws:
     assumed: dict[str, FloatArray]
     deviance: dict[str, FloatArray]
     score: str = "mean-deviance"
+    summaries: dict[str, FloatArray] = field(default_factory=dict)
+    observed: dict[str, FloatArray] = field(default_factory=dict)
+    bounds: dict[str, tuple[float, float, bool]] = field(default_factory=dict)
 
     def accept(self, population: int, families: tuple[str, ...]) -> _Run:
-        """The ``population`` points nearest the record, equal weights.
+        """The ``population`` points nearest the record, equal weights (or adjusted).
 
         Nearest by the point score (:data:`POINT_SCORES`) of the deviance summed over
-        ``families``; ties go by draw order.
+        ``families``; ties go by draw order. With summaries, the targeted parameters are
+        adjusted on the summaries of ``families`` (:func:`_adjust`).
         """
         shape = (self.games.size, next(iter(self.deviance.values())).shape[1])
         total = _point_score(sum((self.deviance[f] for f in families), np.zeros(shape)),
                              self.score)
         idx = np.argsort(total, kind="stable")[:population]
+        values = {k: v[idx] for k, v in self.values.items()}
+        weights = np.full(idx.size, 1.0 / idx.size)
+        used = [f for f in families if f in self.summaries]
+        if self.bounds and used:
+            adjusted, weights = _adjust(
+                values, total[idx], np.concatenate([self.summaries[f][idx] for f in used],
+                                                   axis=1),
+                np.concatenate([self.observed[f] for f in used]), self.bounds)
+            values.update(adjusted)
         particles = tuple(
-            {**{"p:" + k: float(v[i]) for k, v in self.values.items()},
+            {**{"p:" + k: float(v[j]) for k, v in values.items()},
              **{"a:" + k: float(v[i]) for k, v in self.assumed.items()}, "g": float(
-                 self.games[i])} for i in idx)
+                 self.games[i])} for j, i in enumerate(idx))
         histories = int(shape[0] * shape[1])
         return _Run(({"t": 0, "epsilon": float(total[idx[-1]]), "simulations": histories},),
-                    histories, particles, np.full(idx.size, 1.0 / idx.size),
+                    histories, particles, weights,
                     {f: v[idx].mean(axis=1) for f, v in self.deviance.items()})
 
 
@@ -656,25 +726,54 @@ def _chunk_deviance(record: Record, chunk: _Chunk, k: int, families: tuple[str, 
     return {f: d.reshape(games.size, k) for f, d in dev.items()}
 
 
-def _concat(chunks: Sequence[_Chunk], devs: Sequence[dict[str, FloatArray]], score: str
-            ) -> _Draws:
-    def cat(parts: Sequence[dict[str, FloatArray]]) -> dict[str, FloatArray]:
-        return {k: np.concatenate([d[k] for d in parts]) for k in parts[0]}
+def _chunk_summaries(record: Record, chunk: _Chunk, k: int, families: tuple[str, ...],
+                     rng: np.random.Generator) -> dict[str, FloatArray]:
+    """Per family, ``(points, m)`` summaries of one chunk: the mean over a point's histories."""
+    values, games, assumed, stats = chunk
+    sims = simulated_summaries(record, stats, {a: np.repeat(v, k) for a, v in assumed.items()},
+                               np.repeat(values["attack_dispersion"], k), rng, families)
+    return {f: v.reshape(games.size, k, -1).mean(axis=1) for f, v in sims.items()}
+
+
+def _bounds(forward: _Forward) -> dict[str, tuple[float, float, bool]]:
+    reg = forward.registry
+    return {n: (float(reg[n].low), float(reg[n].high), bool(reg[n].integer))
+            for n in forward.targeted if reg[n].high > reg[n].low}
+
+
+def _concat(chunks: Sequence[_Chunk], devs: Sequence[dict[str, FloatArray]], score: str,
+            sums: Sequence[dict[str, FloatArray]] = (), observed: Mapping[str, FloatArray] | None
+            = None, bounds: Mapping[str, tuple[float, float, bool]] | None = None) -> _Draws:
+    def cat(parts: Sequence[Mapping[str, FloatArray]]) -> dict[str, FloatArray]:
+        return {k: np.concatenate([d[k] for d in parts]) for k in parts[0]} if parts else {}
 
     return _Draws(cat([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]),
-                  cat([c[2] for c in chunks]), cat(devs), score)
+                  cat([c[2] for c in chunks]), cat(devs), score, cat(sums),
+                  dict(observed or {}), dict(bounds or {}))
+
+
+def _summary_rng(seed: int, chunk: int) -> np.random.Generator:
+    # its own stream: the unadjusted sampler's draws are the same with or without it
+    return np.random.default_rng([seed, 7, chunk])
 
 
 def _prior_draws(forward: _Forward, settings: AbcSettings, families: tuple[str, ...],
                  seed: int, on_progress: Callable[[str, int, int], None] | None) -> _Draws:
     """``max_simulations`` histories from the prior (``histories_per_point`` per point)."""
     chunks: list[_Chunk] = []
-    devs = []
-    for chunk in _pool_chunks(forward, settings, seed, on_progress):
-        devs.append(_chunk_deviance(forward.record, chunk, settings.histories_per_point,
-                                    families))
+    devs, sums = [], []
+    k = settings.histories_per_point
+    adjust = settings.adjustment != "none"
+    for i, chunk in enumerate(_pool_chunks(forward, settings, seed, on_progress)):
+        devs.append(_chunk_deviance(forward.record, chunk, k, families))
+        if adjust:
+            sums.append(_chunk_summaries(forward.record, chunk, k, families,
+                                         _summary_rng(seed, i)))
         chunks.append((*chunk[:3], {}))          # the statistics are not kept: memory
-    return _concat(chunks, devs, settings.point_score)
+    if not adjust:
+        return _concat(chunks, devs, settings.point_score)
+    return _concat(chunks, devs, settings.point_score, sums,
+                   observed_summaries(forward.record, families), _bounds(forward))
 
 
 def _abc_run(forward: _Forward, settings: AbcSettings, families: tuple[str, ...],
@@ -932,11 +1031,12 @@ class RecoveryRow:
 
     @property
     def label(self) -> str:
-        """``K histories per point, score, population``."""
+        """``K histories per point, score, population, adjustment``."""
         s = self.settings
         score = "" if s.histories_per_point == 1 else f", {s.point_score}"
+        adjusted = "" if s.adjustment == "none" else f", {s.adjustment} adjustment"
         return (f"{s.histories_per_point} per point{score}, {s.population} of "
-                f"{s.max_simulations // s.histories_per_point:,} points")
+                f"{s.max_simulations // s.histories_per_point:,} points{adjusted}")
 
     @property
     def coverage(self) -> float:
@@ -1035,10 +1135,21 @@ def synthetic_recovery(case: Case, as_of: dt.date, candidates: Sequence[AbcSetti
     for t, rec in enumerate(records):
         for key, chunks in pools.items():
             devs = [_chunk_deviance(rec, ch, key[0], FAMILIES) for ch in chunks]
+            sums: list[dict[str, FloatArray]] = []
             for i, c in enumerate(candidates):
                 if (c.histories_per_point, c.max_simulations) != key:
                     continue
-                run = _concat(chunks, devs, c.point_score).accept(c.population, FAMILIES)
+                if c.adjustment == "none":
+                    draws = _concat(chunks, devs, c.point_score)
+                else:
+                    # the same draws of the observations for every truth (the summaries'
+                    # streams), as one calibration would draw them
+                    sums = sums or [_chunk_summaries(rec, ch, key[0], FAMILIES,
+                                                     _summary_rng(seeds[3], j))
+                                    for j, ch in enumerate(chunks)]
+                    draws = _concat(chunks, devs, c.point_score, sums,
+                                    observed_summaries(rec, FAMILIES), _bounds(forward))
+                run = draws.accept(c.population, FAMILIES)
                 ratios = _ratios(run, forward.registry, roles, forward.game_pool,
                                  np.random.default_rng([seeds[3], t]))
                 for n, (_, _, (plo, phi), ratio, null) in ratios.items():

@@ -19,6 +19,7 @@ from qpq.sim._abc import (
     UNDETERMINED,
     RecoveryRow,
     SyntheticRecovery,
+    _adjust,
     _label,
     _point_score,
     _prepare,
@@ -405,3 +406,64 @@ def test_the_default_is_chosen_by_the_rule_fixed_before_the_study():
     slight = _row(5, 0.9, 0.79)                      # less than 0.02 narrower: keep today's
     assert SyntheticRecovery(AS_OF, 4, ("a",), (today, slight)).chosen() is today
     assert SyntheticRecovery(AS_OF, 4, ("a",), (today, undercovering)).chosen() is today
+
+
+# --------------------------------------------------------------------------- regression adjustment
+
+
+def test_the_adjustment_moves_points_to_the_observed_summary():
+    rng = np.random.default_rng(0)
+    theta = rng.uniform(2.0, 6.0, 400)
+    logit = np.log((theta - 2.0) / (6.0 - theta))
+    truth_logit = np.log(0.25 / 0.75)               # theta = 3
+    score = rng.uniform(0.0, 1.0, 400)
+    # a summary that is the parameter's logit: every point adjusts to the observed one's
+    exact, w = _adjust({"a": theta}, score, logit[:, None], np.array([truth_logit]),
+                       {"a": (2.0, 6.0, False)})
+    np.testing.assert_allclose(exact["a"], 3.0, atol=1e-6)
+    np.testing.assert_allclose(w.sum(), 1.0)
+    assert w[np.argmax(score)] == 0.0 and np.all(w >= 0.0)   # Epanechnikov in the score
+    # a summary unrelated to the parameter: hardly moved, no narrowing
+    noise = rng.standard_normal((400, 1))
+    moved, _ = _adjust({"a": theta}, score, noise, np.array([0.5]), {"a": (2.0, 6.0, False)})
+    assert np.abs(moved["a"] - theta).max() < 0.3
+    assert np.ptp(moved["a"]) > 0.9 * np.ptp(theta)
+    # inside the prior whatever the regression says; integers stay integers
+    far, _ = _adjust({"a": np.round(theta)}, score, logit[:, None], np.array([40.0]),
+                     {"a": (2.0, 6.0, True)})
+    assert np.all((far["a"] >= 2.0) & (far["a"] <= 6.0))
+    np.testing.assert_array_equal(far["a"], np.round(far["a"]))
+
+
+ADJUSTED = dataclasses.replace(TINY, population=150, max_simulations=600,
+                               adjustment="local-linear")
+
+
+def test_the_adjusted_calibration_adjusts_only_the_targeted_parameters(case):
+    plain = _run(case, settings=dataclasses.replace(ADJUSTED, adjustment="none"))
+    adj = _run(case, settings=ADJUSTED)
+    again = _run(case, settings=ADJUSTED)
+    for name, v in adj.points.items():
+        np.testing.assert_array_equal(again.points[name], v)
+        if name in ADJUSTED.targeted:
+            p = adj.parameter(name)
+            lo, hi = p.prior_90
+            span = (hi - lo) / 0.9
+            assert np.all(v >= lo - 0.05 * span - 1e-9) and np.all(v <= hi + 0.05 * span + 1e-9)
+        else:        # the same histories accepted; the untargeted parameters as drawn
+            np.testing.assert_array_equal(v, plain.points[name])
+    assert any(not np.array_equal(adj.points[n], plain.points[n]) for n in ADJUSTED.targeted)
+    assert adj.weights.sum() == pytest.approx(1.0) and adj.ess < ADJUSTED.population
+    assert adj.populations == plain.populations
+
+
+def test_the_adjustment_is_not_applied_to_too_few_points_and_says_so(case):
+    plain = _run(case, settings=dataclasses.replace(TINY, adjustment="none"))
+    few = _run(case, settings=dataclasses.replace(TINY, adjustment="local-linear"))
+    assert "regression adjustment not applied: 10 accepted points" in few.method
+    for name, v in plain.points.items():
+        np.testing.assert_array_equal(few.points[name], v)
+    adj = _run(case, settings=ADJUSTED)
+    assert "local-linear regression adjustment of the targeted parameters" in adj.method
+    with pytest.raises(BadInputError, match="adjustment"):
+        _run(case, settings=dataclasses.replace(TINY, adjustment="quadratic"))

@@ -263,6 +263,9 @@ def calibrate_command(
         "--histories-per-point", help="rejection: histories run at each prior point, ranked "
         "by --point-score over them (1: one history per point, the sampler before issue "
         "16's study; default: AbcSettings')")] = None,
+    adjustment: Annotated[str | None, typer.Option(
+        "--adjustment", help="rejection: none or local-linear (regression adjustment on the "
+        "record's summary statistics; default: AbcSettings')")] = None,
     point_score: Annotated[str, typer.Option(
         "--point-score", help="rejection, several histories per point: mean-deviance "
         "(default) or mean-likelihood")] = "mean-deviance",
@@ -315,6 +318,8 @@ def calibrate_command(
     settings = AbcSettings(sampler=sampler, population=population, generations=generations,
                            max_simulations=max_simulations, histories_per_point=per_point,
                            point_score=point_score, game_points=game_points,
+                           adjustment=adjustment or (AbcSettings.adjustment
+                                                     if sampler == "rejection" else "none"),
                            grid_size=grid_size, ppc_draws=ppc_draws, attribution=attribution,
                            start=_date(start, "--start") if start else None, model=model,
                            nuisance=nuisance, min_ess=min_ess)

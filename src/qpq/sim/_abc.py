@@ -6,10 +6,15 @@ be known on the as-of date (:func:`qpq.case.case_as_of`; the families are built 
 default):
 
 ``rejection`` (default)
-    ``max_simulations`` points drawn from the prior, one history each, simulated
-    :data:`CHUNK` at a time by the vectorised simulator; the ``population`` histories with the
-    smallest distance are accepted with equal weights (so the effective sample size is the
-    population). Leaving a family out re-ranks the same histories.
+    ``max_simulations`` histories from points drawn from the prior (one per point by
+    default, ``histories_per_point`` if set), simulated about :data:`CHUNK` at a time by the
+    vectorised simulator; the ``population`` points with the smallest distance are accepted,
+    and by default (``adjustment="local-linear"``) their targeted parameters are moved by a
+    local-linear regression on the record's summary statistics (Beaumont, Zhang & Balding
+    2002) and weighted by an Epanechnikov kernel in the distance (``adjustment="none"``:
+    equal weights, so the effective sample size is the population). Leaving a family out
+    re-ranks the same histories. docs/model-dynamics.md §7.11 has the synthetic study that
+    chose these defaults (:func:`synthetic_recovery`).
 ``abc-smc``
     pyabc's ABC-SMC (population-wise quantile epsilon, multivariate normal transitions,
     importance weights), one history per call: its weights collapsed on the record (the
@@ -145,8 +150,8 @@ SAMPLERS = ("rejection", "abc-smc")
 
 METHODS = {
     "rejection": ("rejection ABC: histories drawn from the prior and simulated side by side, "
-                  "the population nearest the record by its deviance accepted with equal "
-                  "weights (the record known by the as-of date)"),
+                  "the population nearest the record by its deviance accepted (the record "
+                  "known by the as-of date)"),
     "abc-smc": ("pyabc 0.13 ABC-SMC (SingleCoreSampler, quantile epsilon, multivariate "
                 "normal transitions) on the deviance of the record known by the as-of date"),
 }
@@ -172,7 +177,7 @@ class AbcSettings:
     sampler
         ``rejection`` (default): ``max_simulations`` histories drawn from the prior, simulated
         side by side (the simulator is vectorised over histories), and the ``population``
-        with the smallest deviance accepted, equal weights; ``abc-smc``: pyabc's ABC-SMC,
+        with the smallest deviance accepted (see ``adjustment``); ``abc-smc``: pyabc's ABC-SMC,
         one history per call (see docs/model-dynamics.md §7.11 for why the default changed).
     population, generations, max_simulations
         Accepted parameter points (``rejection``; the acceptance fraction is
@@ -186,7 +191,9 @@ class AbcSettings:
         per point (the sampler before issue 16's study; docs/model-dynamics.md §7.11 says
         how the default was chosen).
     adjustment
-        ``rejection``: ``none`` (equal weights) or ``local-linear`` (:data:`ADJUSTMENTS`):
+        ``rejection`` (``abc-smc`` ignores it): ``local-linear`` (default, chosen by the
+        synthetic study of docs/model-dynamics.md §7.11) or ``none`` (equal weights; the
+        sampler before the study) (:data:`ADJUSTMENTS`). ``local-linear``:
         the targeted parameters of the accepted points regressed, on the logit scale of
         their prior ranges and with Epanechnikov weights in the score, on the difference
         between each point's simulated summary statistics and the record's, and moved to
@@ -225,7 +232,7 @@ class AbcSettings:
     max_simulations: int = 50_000
     histories_per_point: int = 1
     point_score: str = "mean-deviance"
-    adjustment: str = "none"
+    adjustment: str = "local-linear"
     alpha: float = 0.5
     game_points: int = 8
     grid_size: int = 12
@@ -254,9 +261,6 @@ class AbcSettings:
         if self.adjustment not in ADJUSTMENTS:
             raise BadInputError(f"calibration setting adjustment must be one of "
                                 f"{', '.join(ADJUSTMENTS)}, not {self.adjustment!r}")
-        if self.sampler != "rejection" and self.adjustment != "none":
-            raise BadInputError("calibration setting adjustment applies to the rejection "
-                                "sampler only")
         if self.sampler != "rejection" and self.histories_per_point != 1:
             raise BadInputError("calibration setting histories_per_point applies to the "
                                 "rejection sampler only; abc-smc runs one history per point")
@@ -596,6 +600,7 @@ class _Run:
     particles: tuple[dict[str, float], ...]
     weights: FloatArray
     family_deviance: dict[str, FloatArray]      # per family, per particle
+    note: str = ""                              # how the accepted points were post-processed
 
 
 def _point_score(total: FloatArray, score: str) -> FloatArray:
@@ -610,27 +615,32 @@ def _point_score(total: FloatArray, score: str) -> FloatArray:
                                                    axis=1)))
 
 
+MIN_POINTS_PER_COEFFICIENT = 5
+"""The regression adjustment needs this many accepted points per coefficient; with fewer it
+is not applied (and the result says so): a regression on nearly as many summaries as points
+fits the noise, and its residuals, the adjusted posterior, shrink to nothing."""
+
+
 def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: FloatArray,
             observed: FloatArray, bounds: Mapping[str, tuple[float, float, bool]]
-            ) -> tuple[dict[str, FloatArray], FloatArray]:
+            ) -> tuple[dict[str, FloatArray], FloatArray] | str:
     """Local-linear regression adjustment (Beaumont, Zhang & Balding 2002).
 
     ``values`` of the accepted points (those named in ``bounds``, uniform priors on
     ``(low, high)``, integer or not), their ``score`` (the distance: the kernel's argument),
     their ``simulated`` summaries ``(points, m)`` and the record's ``observed`` ones.
-    Returns the adjusted values and the Epanechnikov weights (normalised).
+    Returns the adjusted values and the Epanechnikov weights (normalised), or why not
+    (:data:`MIN_POINTS_PER_COEFFICIENT`).
     """
     eps = float(score.max())
     w = 1.0 - (score / eps) ** 2 if eps > 0 else np.ones_like(score)
     x = simulated - observed
     sd = x.std(axis=0)
     x = x[:, sd > 1e-12] / sd[sd > 1e-12]        # constant summaries say nothing
-    if score.size < 5 * (x.shape[1] + 1):
-        # a regression on nearly as many summaries as points fits the noise: its residuals,
-        # the adjusted posterior, shrink to nothing
-        raise BadInputError(f"the regression adjustment needs at least 5 accepted points per "
-                            f"coefficient: {score.size} points, {x.shape[1]} summaries; "
-                            "accept more points (population)")
+    if score.size < MIN_POINTS_PER_COEFFICIENT * (x.shape[1] + 1):
+        return (f"regression adjustment not applied: {score.size} accepted points for "
+                f"{x.shape[1]} summary statistics (it needs {MIN_POINTS_PER_COEFFICIENT} "
+                "per coefficient)")
     design = np.column_stack([np.ones(score.size), x]) * np.sqrt(w)[:, None]
     out = {}
     for name, (low, high, integer) in bounds.items():
@@ -676,12 +686,18 @@ class _Draws:
         values = {k: v[idx] for k, v in self.values.items()}
         weights = np.full(idx.size, 1.0 / idx.size)
         used = [f for f in families if f in self.summaries]
+        note = ""
         if self.bounds and used:
-            adjusted, weights = _adjust(
-                values, total[idx], np.concatenate([self.summaries[f][idx] for f in used],
-                                                   axis=1),
-                np.concatenate([self.observed[f] for f in used]), self.bounds)
-            values.update(adjusted)
+            sims = np.concatenate([self.summaries[f][idx] for f in used], axis=1)
+            out = _adjust(values, total[idx], sims,
+                          np.concatenate([self.observed[f] for f in used]), self.bounds)
+            if isinstance(out, str):
+                note = out
+            else:
+                values.update(out[0])
+                weights = out[1]
+                note = (f"local-linear regression adjustment of the targeted parameters on "
+                        f"{sims.shape[1]} summary statistics")
         particles = tuple(
             {**{"p:" + k: float(v[j]) for k, v in values.items()},
              **{"a:" + k: float(v[i]) for k, v in self.assumed.items()}, "g": float(
@@ -689,7 +705,7 @@ class _Draws:
         histories = int(shape[0] * shape[1])
         return _Run(({"t": 0, "epsilon": float(total[idx[-1]]), "simulations": histories},),
                     histories, particles, weights,
-                    {f: v[idx].mean(axis=1) for f, v in self.deviance.items()})
+                    {f: v[idx].mean(axis=1) for f, v in self.deviance.items()}, note)
 
 
 _Chunk = tuple[dict[str, FloatArray], NDArray[np.int64], dict[str, FloatArray],
@@ -1269,7 +1285,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         points=points, weights=run.weights, ess=ess,
         game_point=np.array([int(p["g"]) for p in run.particles], dtype=np.int64),
         game_pool=game_pool, deviance=dev_final, parameters=tuple(reports), checks=checks,
-        key=key, method=METHODS[s.sampler])
+        key=key, method=METHODS[s.sampler] + (f"; {run.note}" if run.note else ""))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

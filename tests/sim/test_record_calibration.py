@@ -363,7 +363,8 @@ def test_per_point_settings_are_checked(case):
         _run(case, settings=dataclasses.replace(TINY, histories_per_point=7))
 
 
-RECOVERY = dataclasses.replace(ATTACKS_ONLY, max_simulations=1000, population=40)
+RECOVERY = dataclasses.replace(ATTACKS_ONLY, max_simulations=1000, population=40,
+                               adjustment="none")
 
 
 @pytest.fixture(scope="module")
@@ -435,7 +436,7 @@ def test_the_adjustment_moves_points_to_the_observed_summary():
     np.testing.assert_array_equal(far["a"], np.round(far["a"]))
 
 
-ADJUSTED = dataclasses.replace(TINY, population=150, max_simulations=600,
+ADJUSTED = dataclasses.replace(TINY, population=300, max_simulations=1200,
                                adjustment="local-linear")
 
 

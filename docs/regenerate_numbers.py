@@ -43,6 +43,9 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``explore-difference`` — docs/model-explore.md §9: Sobol' indices of the deal minus
   boycott (``run_sensitivity(compare_to="boycott")`` on the built-in scenario, N = 64 base
   samples as in ``make run``'s report and ``qpq findings``; under a minute).
+* ``explore-p8``, ``explore-backfire``, ``explore-robust`` — docs/model-explore.md §9: the
+  built-in scenario at full size (Sobol' N = 1,024 under the deal; scenario discovery and the
+  policy comparison on one Latin hypercube of 1,024 experiments, every lever; a few minutes).
 """
 
 from __future__ import annotations
@@ -401,6 +404,130 @@ def explore_difference() -> str:
                       "", *rows])
 
 
+_EXPLORE_N = 1024
+"""Sobol' base samples and Latin-hypercube experiments of §9's full-size blocks: the full
+report's Sobol' size (``qpq report --full``) and the built-in scenario's own ``n``."""
+
+
+def _explore_lhs() -> tuple[Any, Any, Any]:
+    """The case, the built-in scenario and its Latin hypercube over every lever (cached)."""
+    global _LHS
+    if _LHS is None:
+        from qpq.case import load_case
+        from qpq.explore import load_study, run_lhs
+
+        case = load_case()
+        study = load_study("deal-under-uncertainty", case)
+        _LHS = (case, study, run_lhs(case, study, study.levers, n=_EXPLORE_N))
+    return _LHS
+
+
+_LHS: tuple[Any, Any, Any] | None = None
+
+
+def _two(x: float) -> str:
+    """Two decimals, without a minus sign on a value that rounds to zero."""
+    return f"{0.0 if abs(x) < 0.005 else x:.2f}"
+
+
+def explore_p8() -> str:
+    """docs/model-explore.md §9: Sobol' indices of the levels under the deal (N = 1,024)."""
+    from qpq.explore import SobolResult, run_sensitivity
+
+    case, study, _ = _explore_lhs()
+    res = run_sensitivity(case, study, n=_EXPLORE_N,
+                          outcomes=["china_security", "militants_iskp"])
+    out = [f"N = {_EXPLORE_N:,} base samples, {res.design['experiments']:,} experiments, "
+           f"{study.reference_policy}, seed {study.seed}; 95% bootstrap half-widths:", ""]
+    for r in res.results:
+        assert isinstance(r, SobolResult)
+        order = r.ranking("ST")
+        out += [f"`{r.outcome}`:", "", "| rank | parameter | S1 | ST |", "|---|---|---|---|"]
+        out += [f"| {i + 1} | `{k}` | {_two(r.S1[k])} ± {_two(r.S1_conf[k])} | "
+                f"{_two(r.ST[k])} ± {_two(r.ST_conf[k])} |" for i, k in enumerate(order[:6])]
+        rest = order[6:]
+        if rest:
+            top_st = max(r.ST[k] for k in rest)
+            out.append(f"| 7-{len(order)} | the other {len(rest)} | | each ≤ {top_st:.2g} |")
+        if "crackdown_intensity" in order:
+            k = "crackdown_intensity"
+            out.append(f"\n`crackdown_intensity` ranks {order.index(k) + 1} of {len(order)} "
+                       f"(ST {r.ST[k]:.2g} ± {r.ST_conf[k]:.2g}).")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def explore_backfire() -> str:
+    """docs/model-explore.md §9: when the deal backfires (PRIM and CART, 1,024 experiments)."""
+    from qpq.explore import run_discovery
+
+    _, study, lhs = _explore_lhs()
+    d = run_discovery(None, study, lhs=lhs)
+    box, prim = d.prim.chosen, d.prim
+    limits = box.limits(prim.names)
+    rows = ["| restricted | low | high | quasi-p |", "|---|---|---|---|"]
+    rows += [f"| `{k}` | {lo:.3g} | {hi:.3g} | {box.quasi_p.get(k, float('nan')):.2g} |"
+             for k, (lo, hi) in limits.items()]
+    cart = d.cart
+    scores = sorted(cart.scores.items(), key=lambda kv: -kv[1])[:3]
+    head = (f"{d.design.get('experiments', _EXPLORE_N):,} "
+            f"Latin-hypercube experiments, seed {study.seed}. Case: {d.rule}. "
+            f"Cases: {int(d.cases.sum())} of {d.cases.size} ({d.cases.mean():.1%}).")
+    from qpq.explore import contrasts
+
+    _, ev = lhs
+    q = study.discovery
+    diff = contrasts(study, ev, q.policy, q.compare_to, q.outcome)["difference"]
+    lo, med, hi = np.quantile(diff, [0.05, 0.5, 0.95])
+    spread = (f"The deal minus boycott in `{q.outcome}` (fighters at the horizon): median "
+              f"{med:+.1f}, 5-95% {lo:+.1f} to {hi:+.1f}, largest {diff.max():+.1f}; more "
+              f"ISKP fighters under the deal in {np.mean(diff > 0):.0%} of experiments, by "
+              f"more than one fighter in {np.mean(diff > 1):.0%}.")
+    head = head + "\n\n" + spread
+    if not d.cases.any():
+        return head + "\n\nNo experiment is a case: PRIM and CART have nothing to find."
+    leaf = cart.leaves()[0]
+    return "\n".join([
+        head, "",
+        f"PRIM's chosen box (step {prim.chosen_index} of {len(prim.trajectory) - 1}, pasted): "
+        f"coverage {box.coverage:.2f}, density {box.density:.2f} (base "
+        f"{prim.base_density:.2f}), mass {box.mass:.2f}.", "", *rows, "",
+        "CART's scores: " + ", ".join(f"`{k}` {v:.2f}" for k, v in scores) +
+        f"; densest leaf density {leaf.density:.2f}, coverage "
+        f"{leaf.n_cases / cart.n_cases:.2f}, rule " +
+        "; ".join(" ".join(str(x) for x in c) for c in leaf.rule) + "."])
+
+
+def explore_robust() -> str:
+    """docs/model-explore.md §9: the most robust policy (1,024 experiments, every lever)."""
+    from qpq.explore import run_comparison
+
+    _, study, lhs = _explore_lhs()
+    c = run_comparison(None, study, lhs=lhs)
+    rows = ["| outcome | direction | minimax regret | mean | worst decile | satisficing |",
+            "|---|---|---|---|---|---|"]
+    def best(comp: Any, metric: str) -> str:
+        ps = comp.most_robust.get(metric, ())
+        return "all tied" if len(ps) == len(comp.metrics) else ", ".join(f"`{p}`" for p in ps)
+
+    for comp in c.comparisons:
+        if comp.sign:
+            rows.append(f"| `{comp.outcome}` | {'higher' if comp.sign > 0 else 'lower'} is "
+                        "better | " + " | ".join(best(comp, m) for m in (
+                            "minimax_regret", "mean", "worst_decile", "satisficing")) + " |")
+    cs = next(comp for comp in c.comparisons if comp.outcome == "china_security")
+    ranked = sorted(cs.metrics, key=lambda m: m.max_regret if m.max_regret is not None else 0)
+    rows2 = ["| policy | largest regret | mean | share above the pooled median |",
+             "|---|---|---|---|"]
+    rows2 += [f"| `{m.policy}` | {m.max_regret:.2f} | {m.mean:.2f} | {m.satisficing:.0%} |"
+              for m in ranked]
+    return "\n".join([f"{_EXPLORE_N:,} Latin-hypercube experiments, every lever on the same "
+                      f"experiments (common random numbers), seed {study.seed}; ties within "
+                      f"{cs.tie_tolerance:.3g} (0.01 SD) for `china_security`:", "", *rows,
+                      "", "`china_security` (harm units a year; higher is better):", "",
+                      *rows2])
+
+
 def record_calibration() -> str:
     """docs/model-dynamics.md §7.11: the calibration on the record as of 2024-06-30."""
     import dataclasses
@@ -569,6 +696,9 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "backcast-v2": ("model-dynamics.md", backcast_v2),
     "backtest-v1": ("model-dynamics.md", backtest_v1),
     "explore-difference": ("model-explore.md", explore_difference),
+    "explore-p8": ("model-explore.md", explore_p8),
+    "explore-backfire": ("model-explore.md", explore_backfire),
+    "explore-robust": ("model-explore.md", explore_robust),
     "record-calibration": ("model-dynamics.md", record_calibration),
     "record-calibration-why": ("model-dynamics.md", record_calibration_why),
     "record-calibration-synthetic": ("model-dynamics.md", record_calibration_synthetic),

@@ -462,6 +462,7 @@ def test_the_adjustment_is_not_applied_to_too_few_points_and_says_so(case):
     plain = _run(case, settings=dataclasses.replace(TINY, adjustment="none"))
     few = _run(case, settings=dataclasses.replace(TINY, adjustment="local-linear"))
     assert "regression adjustment not applied: 10 accepted points" in few.method
+    assert few.adjustment in few.method and not plain.adjustment
     for name, v in plain.points.items():
         np.testing.assert_array_equal(few.points[name], v)
     adj = _run(case, settings=ADJUSTED)

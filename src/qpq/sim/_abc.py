@@ -338,6 +338,8 @@ class RecordCalibration:
 
     ``points`` holds every parameter of each final particle (``name -> (N,)``) with their
     importance ``weights``; ``game_point`` indexes ``game_pool`` (the solved game points).
+    ``adjustment`` says how the accepted points were post-processed (the regression
+    adjustment, or why it was not applied; empty without one).
     """
 
     as_of: dt.date
@@ -358,6 +360,7 @@ class RecordCalibration:
     checks: tuple[dict[str, Any], ...]
     key: str
     method: str = ""
+    adjustment: str = ""
 
     def __post_init__(self) -> None:
         if not self.method:
@@ -446,6 +449,7 @@ class RecordCalibration:
         s["targeted"] = list(s["targeted"])
         return {
             "as_of": self.as_of.isoformat(), "model": self.model, "method": self.method,
+            "adjustment": self.adjustment,
             "key": self.key, "settings": s, "families": list(self.families),
             "observations": self.observations, "simulations": self.simulations,
             "particles": int(self.weights.size), "effective_sample_size": self.ess,
@@ -1287,7 +1291,8 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         points=points, weights=run.weights, ess=ess,
         game_point=np.array([int(p["g"]) for p in run.particles], dtype=np.int64),
         game_pool=game_pool, deviance=dev_final, parameters=tuple(reports), checks=checks,
-        key=key, method=METHODS[s.sampler] + (f"; {run.note}" if run.note else ""))
+        key=key, method=METHODS[s.sampler] + (f"; {run.note}" if run.note else ""),
+        adjustment=run.note)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

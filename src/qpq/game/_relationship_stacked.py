@@ -51,19 +51,18 @@ class _Group:
     u_taliban: FloatArray           # (n, K, T, E, S, F)
     u_both: FloatArray              # (n, K, 2, T, E, S, F) China's, the Taliban's
     next_state: NDArray[np.int64]   # (K, F) state each final action leads to
-    next_float: FloatArray          # (K, F) the same as 0.0/1.0
     effect_etim: FloatArray         # (n, K, F) share of next ETIM harm removed
     effect_iskp: FloatArray         # (n, K, F)
-    relief: FloatArray              # (4, n, K, F) ETIM to 0, to 1, ISKP to 0, to 1
-    etim_share: FloatArray          # (n, K, T, E)
-    p_d: FloatArray                 # (n, K, T, E)
+    linear: FloatArray              # (n, K, 5, F) next state as 0/1, then the relief:
+                                    # ETIM to 0, to 1, ISKP to 0, to 1
+    harm_share: FloatArray          # (n, K, T, 2, E) ETIM share, P(defection)
     threat: FloatArray              # (n, K, 2) etim_threat, iskp_threat
 
     def take(self, rows: NDArray[np.int64]) -> _Group:
         return _Group(self.slots, self.prior[rows], self.p_signal[rows], self.u_china[rows],
-                      self.u_taliban[rows], self.u_both[rows], self.next_state, self.next_float,
-                      self.effect_etim[rows], self.effect_iskp[rows], self.relief[:, rows],
-                      self.etim_share[rows], self.p_d[rows], self.threat[rows])
+                      self.u_taliban[rows], self.u_both[rows], self.next_state,
+                      self.effect_etim[rows], self.effect_iskp[rows], self.linear[rows],
+                      self.harm_share[rows], self.threat[rows])
 
 
 @dataclass(frozen=True)
@@ -128,11 +127,34 @@ class StackedQ:
                                  tuple(_logit(r, lam) for r in self.response))
 
 
+def _last_sum(x: FloatArray) -> FloatArray:
+    """``x.sum(axis=-1)``, bit for bit, as slices added left to right.
+
+    numpy sums fewer than 8 numbers along an axis one after the other (its pairwise sum
+    starts at 8), which is what this does, on the whole array at once instead of row by
+    row (a reduction over an axis of 3 or 4 pays its per-row cost on every row).
+    """
+    if x.shape[-1] >= 8:
+        return np.asarray(x.sum(axis=-1))
+    out = x[..., 0].copy()
+    for j in range(1, x.shape[-1]):
+        out += x[..., j]
+    return out
+
+
+def _last_max(x: FloatArray) -> FloatArray:
+    """``x.max(axis=-1)`` (a maximum is exact in any order), slice by slice."""
+    out = x[..., 0].copy()
+    for j in range(1, x.shape[-1]):
+        np.maximum(out, x[..., j], out=out)
+    return out
+
+
 def _logit(q: FloatArray, lam: float) -> FloatArray:
     # qpq.game._relationship_mixed._logit's operations, on the stacked arrays
-    z = lam * (q - q.max(axis=-1, keepdims=True))
+    z = lam * (q - _last_max(q)[..., None])
     e = np.exp(z)
-    out: FloatArray = e / e.sum(axis=-1, keepdims=True)
+    out: FloatArray = e / _last_sum(e)[..., None]
     return out
 
 
@@ -182,11 +204,9 @@ class Stacked:
             x[..., :2] = np.einsum("nktes,nkptes->nktp", joint,
                                    np.einsum("nkptesf,nksf->nkptes", g.u_both, psi))
             act = np.einsum("nkts,nksf->nktf", by_sig, psi)
-            x[..., 2] = (act * g.next_float[None, :, None, :]).sum(axis=-1)
-            for j in range(4):
-                x[..., 3 + j] = (act * g.relief[j][:, :, None, :]).sum(axis=-1)
-            x[..., 7] = (sig * g.etim_share).sum(axis=-1)
-            x[..., 8] = (sig * g.p_d).sum(axis=-1)
+            # P(recognised next) and the four reliefs: each (act · its weights) summed
+            x[..., 2:7] = _last_sum(act[:, :, :, None, :] * g.linear[:, :, None])
+            x[..., 7:9] = _last_sum(sig[:, :, :, None, :] * g.harm_share)
             w = weight[:, g.slots]                                        # (n, K)
             factor = np.empty((n, g.slots.size, 1, N_PLAYED))
             factor[..., :7] = w[:, :, None, None]
@@ -274,8 +294,9 @@ def stack_stages(stages: tuple[tuple[GameTensors, tuple[FloatArray, ...],
         eff_e = np.stack([slots[k][3] for k in ks], axis=1)              # (n, K, F)
         eff_i = np.stack([slots[k][4] for k in ks], axis=1)
         # effect · [next state = x], as _play forms it
-        relief = np.stack([eff_e * (nxt == 0)[None], eff_e * (nxt == 1)[None],
-                           eff_i * (nxt == 0)[None], eff_i * (nxt == 1)[None]])
+        linear = np.stack([np.broadcast_to(nxt, eff_e.shape),
+                           eff_e * (nxt == 0)[None], eff_e * (nxt == 1)[None],
+                           eff_i * (nxt == 0)[None], eff_i * (nxt == 1)[None]], axis=2)
         groups.append(_Group(
             slots=np.asarray(ks, dtype=np.int64),
             prior=stack(lambda t, mi: t.prior),
@@ -285,10 +306,9 @@ def stack_stages(stages: tuple[tuple[GameTensors, tuple[FloatArray, ...],
             u_both=np.ascontiguousarray(np.stack([stack(lambda t, mi: t.u_china[mi]),
                                                   stack(lambda t, mi: t.u_taliban[mi])],
                                                  axis=2)),
-            next_state=nxt.astype(np.int64), next_float=nxt,
-            effect_etim=eff_e, effect_iskp=eff_i, relief=relief,
-            etim_share=stack(lambda t, mi: t.etim_share),
-            p_d=stack(lambda t, mi: t.p_d),
+            next_state=nxt.astype(np.int64),
+            effect_etim=eff_e, effect_iskp=eff_i, linear=linear,
+            harm_share=stack(lambda t, mi: np.stack([t.etim_share, t.p_d], axis=2)),
             threat=stack(lambda t, mi: np.stack([t.params["etim_threat"],
                                                  t.params["iskp_threat"]], axis=-1))))
     return Stacked(len(stages[0][0].structure.first_moves), tuple(groups))

@@ -446,7 +446,8 @@ def _stacked_step(st: Stacked, s: StackedStrategies, delta: FloatArray, w: Float
                   lam: float) -> StackedStrategies:
     """One tracing step: logit responses to the payoffs at the strategies' own values.
 
-    :func:`_payoffs` then :func:`qpq.game._relationship_mixed.logit_step`, on the stacked layout (bit for bit).
+    :func:`_payoffs` then :func:`qpq.game._relationship_mixed.logit_step`, on the stacked
+    layout (bit for bit).
     """
     acc0, acc1 = st.play(s)
     china_v, taliban_v, harm = _values((_played(acc0), _played(acc1)), delta, w)

@@ -277,9 +277,9 @@ def stack_stages(stages: tuple[tuple[GameTensors, tuple[FloatArray, ...],
     ISKP harm removed (n, F).
     """
     slots: list[tuple[GameTensors, int, FloatArray, FloatArray, FloatArray]] = []
-    for t, nxt, eff_e, eff_i in stages:
+    for t, to_state, etim, iskp in stages:
         for mi in range(len(t.structure.first_moves)):
-            slots.append((t, mi, nxt[mi], eff_e[mi], eff_i[mi]))
+            slots.append((t, mi, to_state[mi], etim[mi], iskp[mi]))
     by_f: dict[int, list[int]] = {}
     for k, (t, mi, *_) in enumerate(slots):
         by_f.setdefault(t.u_china[mi].shape[-1], []).append(k)

@@ -31,6 +31,10 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``record-calibration-why`` — docs/model-dynamics.md §7.11: the history's own noise in the
   record's deviance, the model's ISKP and ETIM/TIP stocks against the estimates, and the
   synthetic attack-rate recovery (about a minute);
+* ``tip-stock-flows`` — docs/model-dynamics.md §7.4: model v2's ETIM/TIP stock 1996 to
+  mid-2021, its flows per period at the defaults (1,000 histories) and over the record
+  calibration's prior (4,000 draws, 2 game points, belief grid 8, seed 0), with one drain
+  switched off at a time (under a minute);
 * ``backtest-v1`` — docs/model-dynamics.md §11: the default rolling-origin backtest (17
   origins, model v1, the command's default sizes; a few minutes): scores per event, skill
   against climatology and persistence, 90% coverage; the same run rewrites the packaged
@@ -39,6 +43,9 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``explore-difference`` — docs/model-explore.md §9: Sobol' indices of the deal minus
   boycott (``run_sensitivity(compare_to="boycott")`` on the built-in scenario, N = 64 base
   samples as in ``make run``'s report and ``qpq findings``; under a minute).
+* ``explore-p8``, ``explore-backfire``, ``explore-robust`` — docs/model-explore.md §9: the
+  built-in scenario at full size (Sobol' N = 1,024 under the deal; scenario discovery and the
+  policy comparison on one Latin hypercube of 1,024 experiments, every lever; a few minutes).
 """
 
 from __future__ import annotations
@@ -59,6 +66,14 @@ SKILL_PATH = DOCS.parent / "src" / "qpq" / "sim" / "backtest_skill.json"
 """The packaged backtest skill table (qpq.sim._forecast.SKILL_FILE), written by backtest-v1."""
 CHECK = False
 """Set by run(): in --check mode nothing is written, the packaged skill table included."""
+
+
+def _transfers_fact() -> Any:
+    """The stylised fact on transfers to China (its target read from the case)."""
+    from qpq.case import load_case
+    from qpq.sim import stylised_facts
+
+    return next(f for f in stylised_facts(load_case()) if f.id == "cl-sf-uyghurs-deported")
 
 
 def _pct(x: float) -> str:
@@ -337,7 +352,7 @@ def backcast_v2() -> str:
     dep = results["v2"].sim.stats["cl-sf-uyghurs-deported"]
     lo, med, hi = np.nanpercentile(dep, [5, 50, 95])
     rows += ["", f"Transfers to China 2000 to June 2021 over all v2 histories: median {med:.0f}, "
-             f"5-95% {lo:.0f} to {hi:.0f} (the fact's band: 300 to 450)."]
+             f"5-95% {lo:.0f} to {hi:.0f} (the fact's target: {_transfers_fact().describe()})."]
     return "\n".join(rows)
 
 def backtest_v1() -> str:
@@ -395,6 +410,130 @@ def explore_difference() -> str:
     return "\n".join([f"N = 64 base samples, {res.design['experiments']:,} experiments per "
                       f"policy, {study.reference_policy} against boycott, seed {study.seed}:",
                       "", *rows])
+
+
+_EXPLORE_N = 1024
+"""Sobol' base samples and Latin-hypercube experiments of §9's full-size blocks: the full
+report's Sobol' size (``qpq report --full``) and the built-in scenario's own ``n``."""
+
+
+def _explore_lhs() -> tuple[Any, Any, Any]:
+    """The case, the built-in scenario and its Latin hypercube over every lever (cached)."""
+    global _LHS
+    if _LHS is None:
+        from qpq.case import load_case
+        from qpq.explore import load_study, run_lhs
+
+        case = load_case()
+        study = load_study("deal-under-uncertainty", case)
+        _LHS = (case, study, run_lhs(case, study, study.levers, n=_EXPLORE_N))
+    return _LHS
+
+
+_LHS: tuple[Any, Any, Any] | None = None
+
+
+def _two(x: float) -> str:
+    """Two decimals, without a minus sign on a value that rounds to zero."""
+    return f"{0.0 if abs(x) < 0.005 else x:.2f}"
+
+
+def explore_p8() -> str:
+    """docs/model-explore.md §9: Sobol' indices of the levels under the deal (N = 1,024)."""
+    from qpq.explore import SobolResult, run_sensitivity
+
+    case, study, _ = _explore_lhs()
+    res = run_sensitivity(case, study, n=_EXPLORE_N,
+                          outcomes=["china_security", "militants_iskp"])
+    out = [f"N = {_EXPLORE_N:,} base samples, {res.design['experiments']:,} experiments, "
+           f"{study.reference_policy}, seed {study.seed}; 95% bootstrap half-widths:", ""]
+    for r in res.results:
+        assert isinstance(r, SobolResult)
+        order = r.ranking("ST")
+        out += [f"`{r.outcome}`:", "", "| rank | parameter | S1 | ST |", "|---|---|---|---|"]
+        out += [f"| {i + 1} | `{k}` | {_two(r.S1[k])} ± {_two(r.S1_conf[k])} | "
+                f"{_two(r.ST[k])} ± {_two(r.ST_conf[k])} |" for i, k in enumerate(order[:6])]
+        rest = order[6:]
+        if rest:
+            top_st = max(r.ST[k] for k in rest)
+            out.append(f"| 7-{len(order)} | the other {len(rest)} | | each ≤ {top_st:.2g} |")
+        if "crackdown_intensity" in order:
+            k = "crackdown_intensity"
+            out.append(f"\n`crackdown_intensity` ranks {order.index(k) + 1} of {len(order)} "
+                       f"(ST {r.ST[k]:.2g} ± {r.ST_conf[k]:.2g}).")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def explore_backfire() -> str:
+    """docs/model-explore.md §9: when the deal backfires (PRIM and CART, 1,024 experiments)."""
+    from qpq.explore import run_discovery
+
+    _, study, lhs = _explore_lhs()
+    d = run_discovery(None, study, lhs=lhs)
+    box, prim = d.prim.chosen, d.prim
+    limits = box.limits(prim.names)
+    rows = ["| restricted | low | high | quasi-p |", "|---|---|---|---|"]
+    rows += [f"| `{k}` | {lo:.3g} | {hi:.3g} | {box.quasi_p.get(k, float('nan')):.2g} |"
+             for k, (lo, hi) in limits.items()]
+    cart = d.cart
+    scores = sorted(cart.scores.items(), key=lambda kv: -kv[1])[:3]
+    head = (f"{d.design.get('experiments', _EXPLORE_N):,} "
+            f"Latin-hypercube experiments, seed {study.seed}. Case: {d.rule}. "
+            f"Cases: {int(d.cases.sum())} of {d.cases.size} ({d.cases.mean():.1%}).")
+    from qpq.explore import contrasts
+
+    _, ev = lhs
+    q = study.discovery
+    diff = contrasts(study, ev, q.policy, q.compare_to, q.outcome)["difference"]
+    lo, med, hi = np.quantile(diff, [0.05, 0.5, 0.95])
+    spread = (f"The deal minus boycott in `{q.outcome}` (fighters at the horizon): median "
+              f"{med:+.1f}, 5-95% {lo:+.1f} to {hi:+.1f}, largest {diff.max():+.1f}; more "
+              f"ISKP fighters under the deal in {np.mean(diff > 0):.0%} of experiments, by "
+              f"more than one fighter in {np.mean(diff > 1):.0%}.")
+    head = head + "\n\n" + spread
+    if not d.cases.any():
+        return head + "\n\nNo experiment is a case: PRIM and CART have nothing to find."
+    leaf = cart.leaves()[0]
+    return "\n".join([
+        head, "",
+        f"PRIM's chosen box (step {prim.chosen_index} of {len(prim.trajectory) - 1}, pasted): "
+        f"coverage {box.coverage:.2f}, density {box.density:.2f} (base "
+        f"{prim.base_density:.2f}), mass {box.mass:.2f}.", "", *rows, "",
+        "CART's scores: " + ", ".join(f"`{k}` {v:.2f}" for k, v in scores) +
+        f"; densest leaf density {leaf.density:.2f}, coverage "
+        f"{leaf.n_cases / cart.n_cases:.2f}, rule " +
+        "; ".join(" ".join(str(x) for x in c) for c in leaf.rule) + "."])
+
+
+def explore_robust() -> str:
+    """docs/model-explore.md §9: the most robust policy (1,024 experiments, every lever)."""
+    from qpq.explore import run_comparison
+
+    _, study, lhs = _explore_lhs()
+    c = run_comparison(None, study, lhs=lhs)
+    rows = ["| outcome | direction | minimax regret | mean | worst decile | satisficing |",
+            "|---|---|---|---|---|---|"]
+    def best(comp: Any, metric: str) -> str:
+        ps = comp.most_robust.get(metric, ())
+        return "all tied" if len(ps) == len(comp.metrics) else ", ".join(f"`{p}`" for p in ps)
+
+    for comp in c.comparisons:
+        if comp.sign:
+            rows.append(f"| `{comp.outcome}` | {'higher' if comp.sign > 0 else 'lower'} is "
+                        "better | " + " | ".join(best(comp, m) for m in (
+                            "minimax_regret", "mean", "worst_decile", "satisficing")) + " |")
+    cs = next(comp for comp in c.comparisons if comp.outcome == "china_security")
+    ranked = sorted(cs.metrics, key=lambda m: m.max_regret if m.max_regret is not None else 0)
+    rows2 = ["| policy | largest regret | mean | share above the pooled median |",
+             "|---|---|---|---|"]
+    rows2 += [f"| `{m.policy}` | {m.max_regret:.2f} | {m.mean:.2f} | {m.satisficing:.0%} |"
+              for m in ranked]
+    return "\n".join([f"{_EXPLORE_N:,} Latin-hypercube experiments, every lever on the same "
+                      f"experiments (common random numbers), seed {study.seed}; ties within "
+                      f"{cs.tie_tolerance:.3g} (0.01 SD) for `china_security`:", "", *rows,
+                      "", "`china_security` (harm units a year; higher is better):", "",
+                      *rows2])
 
 
 def record_calibration() -> str:
@@ -503,6 +642,159 @@ def record_calibration_why() -> str:
     return "\n".join(rows)
 
 
+def tip_stock_flows() -> str:
+    """docs/model-dynamics.md §7.4: where model v2's ETIM/TIP stock comes from and goes.
+
+    The flows of every quarter from 1996 to mid-2021 (the UN's ETIM/TIP estimates: 2020-07
+    in Badakhshan, 2021 in Afghanistan), summed per period, at the defaults and over the
+    prior the record calibration draws from; then the same prior histories with one drain
+    switched off at a time (a diagnosis of which flow drains the stock, not a fit).
+    """
+    from unittest import mock
+
+    import qpq.sim._dynamics as dynamics
+    from qpq.case import case_as_of, load_case
+    from qpq.model import defection_prob
+    from qpq.sim import AbcSettings, ParameterPool, RunSpec, build_relationship_table, simulate
+    from qpq.sim._abc import GAME_FREE, _prepare
+    from qpq.sim._flows import LEDGER, militant_flows
+    from qpq.sim._pools import sample_pool
+    from qpq.sim._timeline import quarter_of
+
+    case = load_case()
+    as_of = dt.date(2024, 6, 30)        # the record calibration's forward model and history
+    fw = _prepare(case, case_as_of(case, as_of), as_of, AbcSettings(game_points=2,
+                                                                    grid_size=8), None)
+    tl = fw.timeline
+    periods = (("1996Q1-2001Q3", dt.date(1996, 1, 1), dt.date(2001, 9, 30)),
+               ("2001Q4-2014Q4", dt.date(2001, 10, 1), dt.date(2014, 12, 31)),
+               ("2015Q1-2020Q2", dt.date(2015, 1, 1), dt.date(2020, 6, 30)),
+               ("2020Q3-2021Q2", dt.date(2020, 7, 1), dt.date(2021, 6, 30)))
+    bounds = [(quarter_of(a), quarter_of(b)) for _, a, b in periods]
+    fact = (quarter_of(dt.date(2000, 1, 1)), quarter_of(dt.date(2021, 6, 30)))
+    drains = ("us_killed", "base_neutralised", "crackdown_neutralised", "crackdown_abroad",
+              "to_iskp")
+
+    def run(values: dict[str, Any], table: Any, n: int) -> dict[str, Any]:
+        """Per-scenario sums of each flow per period, stock-quarters, end stocks."""
+        acc = {k: np.zeros((len(periods), n)) for k in (*LEDGER, "stock", "defected")}
+        since_2000 = np.zeros(n)                       # the transfers fact's window (in place)
+        ends: dict[int, tuple[Any, Any]] = {}
+        calls = [tl.start]
+
+        def record(st: Any, p: Any, s_t: Any, s_us: Any, s_b: Any, d: Any, *rest: Any,
+                   **kw: Any) -> dict[str, Any]:
+            q = calls[-1]
+            calls.append(q + 1)
+            before = st.border + st.interior + st.coopted
+            out = militant_flows(st, p, s_t, s_us, s_b, d, *rest, **kw)
+            if fact[0] <= q <= fact[1]:
+                np.add(since_2000, out["transferred"], out=since_2000)
+            for j, (lo, hi) in enumerate(bounds):
+                if lo <= q <= hi:
+                    for k in LEDGER:
+                        acc[k][j] += out[k]
+                    acc["stock"][j] += before
+                    acc["defected"][j] += d
+                if q == hi:
+                    ends[j] = (st.border.copy(), st.border + st.interior + st.coopted,
+                               st.abroad.copy())
+            return out
+
+        spec = RunSpec(timeline=tl, pool=ParameterPool(values, "tip-stock-flows"),
+                       table=table, policy="equilibrium", n=n, seed=9)
+        with mock.patch.object(dynamics, "militant_flows", record):
+            simulate(spec, chunk_blocks=10_000)            # one chunk: calls in quarter order
+        assert calls[-1] == tl.stop, "one call per quarter"
+        return {"acc": acc, "ends": ends, "transferred": since_2000}
+
+    registry = fw.registry
+    defaults = ParameterPool(registry.defaults().arrays(), "defaults")
+    at_default = run(dict(defaults.values),
+                     build_relationship_table(defaults, tl.v2_regimes()[0], 8), 1000)
+    n = 4000
+    values, games, _ = fw.prior_draws(n, 2, np.random.default_rng(0))
+    table = fw.table.take(games)
+    prior = run(values, table, n)
+
+    def cell(r: dict[str, Any], k: str, j: int) -> str:
+        total = float(r["acc"][k][j].mean())
+        share = total / max(float(r["acc"]["stock"][j].mean()), 1e-9)
+        return f"{total:,.0f}" + (f" ({100 * share:.1f}%)" if k in drains and total else "")
+
+    def band(x: Any) -> str:
+        lo, med, hi = np.percentile(x, [5, 50, 95])
+        return f"{med:,.0f} ({lo:,.0f}-{hi:,.0f})"
+
+    names = {"recruits": "recruits (in)", "returned": "returns from abroad (in)",
+             "us_killed": "killed by US/NATO strikes", "base_neutralised":
+             "neutralised by other counter-terrorism", "crackdown_neutralised":
+             "neutralised in a Taliban crackdown", "crackdown_abroad":
+             "driven abroad by a crackdown", "to_iskp": "defected to ISKP",
+             "relocated": "relocated border → interior (internal)",
+             "coopted": "co-opted (internal)", "transferred": "of the neutralised: "
+             "transferred to China"}
+    rows = ["Model v2, the record calibration's history (built-in case as of 2024-06-30, from "
+            f"1996); prior: {n:,} draws as the calibration makes them (2 game points, belief "
+            "grid 8, seed 0); defaults: 1,000 histories at the defaults (the game solved at the "
+            "defaults). Fighters summed over each period, mean over the prior; then the mean "
+            "at the defaults; in brackets, for the drains, the share of the stock in "
+            "Afghanistan (border + interior + co-opted) they take per quarter.", "",
+            "| flow | " + " | ".join(p[0] for p in periods) + " |",
+            "|---|" + "---|" * len(periods)]
+    for k in LEDGER:
+        if k == "transferred" or any(prior["acc"][k][j].mean() > 0 for j in range(4)):
+            rows.append(f"| {names[k]} | " + " | ".join(
+                f"{cell(prior, k, j)}; {cell(at_default, k, j)}" for j in range(4)) + " |")
+    rows.append("| quarters with a defection (d = 1), share | " + " | ".join(
+        f"{prior['acc']['defected'][j].mean() / (hi - lo + 1):.2f}; "
+        f"{at_default['acc']['defected'][j].mean() / (hi - lo + 1):.2f}"
+        for j, (lo, hi) in enumerate(bounds)) + " |")
+    rows.append("| border stock at the end: prior median (5-95%); at the defaults | " + " | ".join(
+        f"{band(prior['ends'][j][0])}; {band(at_default['ends'][j][0])}"
+        for j in range(4)) + " |")
+    rows.append("| stock in Afghanistan at the end | " + " | ".join(
+        f"{band(prior['ends'][j][1])}; {band(at_default['ends'][j][1])}"
+        for j in range(4)) + " |")
+    rows.append("| stock abroad at the end | " + " | ".join(
+        f"{band(prior['ends'][j][2])}; {band(at_default['ends'][j][2])}"
+        for j in range(4)) + " |")
+    fact = _transfers_fact()
+    band_hits = [float(np.mean(fact.holds(r["transferred"]))) for r in (prior, at_default)]
+    rows += ["", "Transferred to China from 2000 to mid-2021 (the stylised fact's window; its "
+             f"target {fact.describe()}): prior median (5-95%) {band(prior['transferred'])}, "
+             f"{100 * band_hits[0]:.0f}% of the histories meet it; at the defaults "
+             f"{band(at_default['transferred'])}, {100 * band_hits[1]:.0f}% meet it."]
+    # the militants' defection probability at zero Taliban pressure (the insurgency's)
+    drawn = sample_pool(registry, 20_000, 3).values
+    sigma0 = defection_prob(0.0, {k: np.asarray(v) for k, v in drawn.items()})
+    games_sigma = [float(defection_prob(0.0, {k: float(v[g]) for k, v in
+                                              fw.game_pool.values.items()}))
+                   for g in range(fw.game_pool.size)]
+    rows += ["", "Probability of a defection quarter at zero Taliban pressure (`defection_prob(0)`"
+             f", every quarter of the insurgency once ISKP exists): over the prior (20,000 "
+             f"draws, seed 3) median {np.median(sigma0):.2f} (5-95%: "
+             f"{np.percentile(sigma0, 5):.2f}-{np.percentile(sigma0, 95):.2f}); at the defaults "
+             f"{float(defection_prob(0.0, dict(registry.defaults().values))):.2f}; at the "
+             "calibration's game points " + ", ".join(f"{x:.2f}" for x in games_sigma) + "."]
+    rows += ["", "The same prior histories (same draws and random numbers) with one drain "
+             "switched off by setting its parameter to 0:", "",
+             "| switched off | border stock mid-2020: median (5-95%) | stock in Afghanistan "
+             "mid-2021 | transferred 2000 to mid-2021 |", "|---|---|---|---|"]
+    offs = (("nothing", {}), ("defection to ISKP (`defection_share`)", {"defection_share"}),
+            ("US/NATO strikes (`us_strike_rate`)", {"us_strike_rate"}),
+            ("other counter-terrorism (`base_neutralise_rate`)", {"base_neutralise_rate"}),
+            ("all three", {"defection_share", "us_strike_rate", "base_neutralise_rate"}))
+    for what, off in offs:
+        r = prior if not off else run({k: (np.zeros(n) if k in off else v)
+                                       for k, v in values.items()}, table, n)
+        rows.append(f"| {what} | {band(r['ends'][2][0])} | {band(r['ends'][3][1])} | "
+                    f"{band(r['transferred'])} |")
+    assert all(k in GAME_FREE for k in ("defection_share", "us_strike_rate",
+                                        "base_neutralise_rate"))
+    return "\n".join(rows)
+
+
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-mc": ("model-game.md", game_mc),
     "game-phase": ("model-game.md", game_phase),
@@ -513,8 +805,12 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "backcast-v2": ("model-dynamics.md", backcast_v2),
     "backtest-v1": ("model-dynamics.md", backtest_v1),
     "explore-difference": ("model-explore.md", explore_difference),
+    "explore-p8": ("model-explore.md", explore_p8),
+    "explore-backfire": ("model-explore.md", explore_backfire),
+    "explore-robust": ("model-explore.md", explore_robust),
     "record-calibration": ("model-dynamics.md", record_calibration),
     "record-calibration-why": ("model-dynamics.md", record_calibration_why),
+    "tip-stock-flows": ("model-dynamics.md", tip_stock_flows),
 }
 
 

@@ -17,7 +17,7 @@ EXPECTED = {
         "run_policies", "sample_pool", "sim_registry", "simulate", "stylised_facts", "table_for",
         "trajectory_chart", "write_parquet",
         "AbcSettings", "RecordCalibration", "calibrate_record", "record_calibrator",
-        "synthetic_record"}
+        "synthetic_record", "CALIBRATIONS", "check_calibration"}
 
 
 def test_exported_names_are_pinned():

@@ -382,7 +382,11 @@ class RecordCalibration:
             particle_pool=pool.take(unique, "calibrated"), parameters=params,
             type_share={lab: float((sim.type_index == i).mean())
                         for i, lab in enumerate(labels)},
-            sim=sim, model=self.model, method=self.method)
+            sim=sim, model=self.model, method=self.method, kind="record",
+            parameter_labels={p.name: p.label for p in self.parameters},
+            details={k: v for k, v in self.summary().items() if k in (
+                "settings", "key", "families", "observations", "simulations", "particles",
+                "effective_sample_size")})
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -948,24 +952,43 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     return result
 
 
+@dataclass(frozen=True)
+class _RecordCalibrator:
+    """:func:`calibrate_record` then :meth:`RecordCalibration.to_calibration_result`.
+
+    An object, not a closure, so that a process pool can pickle it (``on_progress`` must
+    then be ``None``).
+    """
+
+    settings: AbcSettings
+    seed: int = 0
+    points: int = 1000
+    replicates: int = 8
+    cache_dir: Path | None = None
+    on_progress: Callable[[str, int, int], None] | None = None
+
+    def __call__(self, case: Case, as_of: dt.date) -> CalibrationResult:
+        rec = calibrate_record(case, as_of, rng=np.random.default_rng(self.seed),
+                               settings=self.settings, cache_dir=self.cache_dir,
+                               on_progress=self.on_progress)
+        return rec.to_calibration_result(case, points=self.points, replicates=self.replicates,
+                                         seed=self.seed)
+
+
 def record_calibrator(settings: AbcSettings | None = None, *, seed: int = 0,
-                      points: int = 200, replicates: int = 4,
-                      cache_dir: Path | None = None
+                      points: int = 1000, replicates: int = 8,
+                      cache_dir: Path | None = None,
+                      on_progress: Callable[[str, int, int], None] | None = None
                       ) -> Callable[[Case, dt.date], CalibrationResult]:
     """A per-origin calibration for :func:`qpq.sim.backtest` (its ``calibrator``).
 
     Calibrates on the record with :func:`calibrate_record` (Generator seeded with ``seed``)
     and returns :meth:`RecordCalibration.to_calibration_result`'s particles (model v1 or v2,
-    as ``settings.model`` says).
+    as ``settings.model`` says): ``points`` posterior points, ``replicates`` histories each
+    (the defaults are :func:`qpq.sim.calibrate`'s draws and replicates, so both calibrations
+    give ``qpq sim forecast`` and ``qpq sim backtest`` as many histories to start from).
+    The calibrator pickles (for a process pool) when ``on_progress`` is ``None``.
     """
     s = settings or AbcSettings()
     s.check()
-
-    def run(case: Case, as_of: dt.date) -> CalibrationResult:
-        rec = calibrate_record(case, as_of, rng=np.random.default_rng(seed), settings=s,
-                               cache_dir=cache_dir)
-        return rec.to_calibration_result(case, points=points, replicates=replicates,
-                                         seed=seed)
-
-    return run
-
+    return _RecordCalibrator(s, seed, points, replicates, cache_dir, on_progress)

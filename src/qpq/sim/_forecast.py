@@ -116,13 +116,18 @@ SKILL_FILE = "backtest_skill.json"
 ``python docs/regenerate_numbers.py backtest-v1`` from the default backtest
 (:meth:`qpq.sim.BacktestResult.skill_document`); the forecast reads it, never runs a backtest."""
 
+SKILL_FILES: dict[str, str] = {"facts": SKILL_FILE, "record": "backtest_skill_record.json"}
+"""The packaged skill table of each calibration's backtest (the record's is written by
+``python docs/regenerate_numbers.py backtest-record``): a forecast quotes the skill of the
+backtest that was calibrated as it is."""
 
-def packaged_skill() -> dict[str, Any] | None:
-    """The packaged backtest skill document, or ``None`` when the package has none."""
+
+def packaged_skill(calibration: str = "facts") -> dict[str, Any] | None:
+    """The packaged backtest skill document of ``calibration``'s backtest, or ``None``."""
     import json
     from importlib import resources
 
-    path = resources.files("qpq.sim").joinpath(SKILL_FILE)
+    path = resources.files("qpq.sim").joinpath(SKILL_FILES[calibration])
     if not path.is_file():
         return None
     doc: dict[str, Any] = json.loads(path.read_text())
@@ -141,21 +146,34 @@ def event_skill(spec: EventSpec, document: Mapping[str, Any] | None) -> dict[str
             "skill_vs_persistence": row["skill_vs_persistence"],
             "model_score": row["scores"]["model"], "coverage_90": row["coverage"],
             "backtest_model": document["protocol"]["model"],
+            "backtest_calibration": document["protocol"].get("calibration_kind", "facts"),
             "generated": document["generated"]}
+
+
+NOT_SAMPLED_LABEL = "not sampled (assumption)"
+"""The label of a parameter the calibration does not sample (its value is an assumption)."""
 
 
 def event_parameters(spec: EventSpec, cal: CalibrationResult) -> dict[str, Any]:
     """Whether the calibration constrained each parameter ``spec`` depends on.
 
     ``constrained`` says ``all``, ``some`` or ``none`` of them (parameters the calibration
-    does not sample count as unconstrained: their values are assumptions).
+    does not sample count as unconstrained: their values are assumptions); ``calibration``
+    names the calibration (``facts`` or ``record``). Where the calibration labels its
+    parameters (the record's), ``labels`` gives each one's label (a parameter counts as
+    constrained when labelled calibrated; weakly constrained ones are named apart).
     """
     reports = {p.name: p for p in cal.parameters}
     rows = {n: (bool(reports[n].constrained) if n in reports else False)
             for n in spec.depends_on}
     hit = sum(rows.values())
-    return {"constrained": "all" if rows and hit == len(rows) else ("some" if hit else "none"),
-            "parameters": rows}
+    doc: dict[str, Any] = {
+        "constrained": "all" if rows and hit == len(rows) else ("some" if hit else "none"),
+        "calibration": cal.kind, "parameters": rows}
+    if cal.parameter_labels:
+        doc["labels"] = {n: cal.parameter_labels.get(n, NOT_SAMPLED_LABEL)
+                         for n in spec.depends_on}
+    return doc
 
 
 def forecast_stats(first: int, last: int) -> tuple[WindowStat, ...]:
@@ -345,7 +363,7 @@ def event_values(stats: Mapping[str, NDArray[np.float64]], threshold: float | ND
 def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float64]
             ) -> dict[str, dict[str, Any]]:
     values = event_values(sim.stats, threshold)
-    skill = packaged_skill()
+    skill = packaged_skill(cal.kind)
     out = {}
     for spec in EVENTS:
         calibrated, facts = _label(spec, cal)
@@ -435,12 +453,15 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
     rec.update(_probability_intervals(sim.stats["recognised_any"] >= 1, sim.pool_index))
     alive = sim.stats["remaining"] >= threshold
     events["militants_eliminated"].update(_probability_intervals(~alive, sim.pool_index))
-    cal = {"facts_used": list(calibration.used_facts), "accepted": int(calibration.accepted.size),
+    cal = {"kind": calibration.kind, "method": calibration.method,
+           "facts_used": list(calibration.used_facts), "accepted": int(calibration.accepted.size),
            "draws": calibration.draws, "replicates": calibration.replicates,
            "approximate": calibration.approximate, "calibration_seed": calibration.seed,
            "history_policy": calibration.policy, "model": calibration.model,
            "conditioned_on": known.to_json(), "particles_kept": kept,
            "particles": calibration.particles.size,
            "window": [timeline.labels()[0], timeline.labels()[-1]]}
+    if calibration.details:
+        cal["details"] = dict(calibration.details)
     return ForecastResult(as_of=as_of, until=until, policy=policy, n=n, seed=seed,
                           events=events, calibration=cal, sim=sim)

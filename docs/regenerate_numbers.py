@@ -36,6 +36,12 @@ gives now (a test runs it on the quick blocks). Blocks:
   against climatology and persistence, 90% coverage; the same run rewrites the packaged
   skill table src/qpq/sim/backtest_skill.json (dated) that ``qpq sim forecast`` quotes per
   event (not in ``--check`` mode).
+* ``backtest-record`` — docs/model-dynamics.md §11: the same backtest (17 origins, models v1
+  and v2, 1,000 × 8 particles, 10,000 forecast scenarios, seed 0) calibrated at each origin
+  on the whole record known then (``calibration="record"``, :class:`qpq.sim.AbcSettings` defaults:
+  500 of 50,000 prior histories, 8 game points, belief grid 12; ten minutes or more); rewrites
+  the packaged skill table src/qpq/sim/backtest_skill_record.json (model v1's) that ``qpq sim forecast
+  --calibration record`` quotes (not in ``--check`` mode).
 * ``explore-difference`` — docs/model-explore.md §9: Sobol' indices of the deal minus
   boycott (``run_sensitivity(compare_to="boycott")`` on the built-in scenario, N = 64 base
   samples as in ``make run``'s report and ``qpq findings``; under a minute).
@@ -57,6 +63,9 @@ import numpy as np
 DOCS = Path(__file__).parent
 SKILL_PATH = DOCS.parent / "src" / "qpq" / "sim" / "backtest_skill.json"
 """The packaged backtest skill table (qpq.sim._forecast.SKILL_FILE), written by backtest-v1."""
+SKILL_RECORD_PATH = SKILL_PATH.with_name("backtest_skill_record.json")
+"""The record-calibrated backtest's skill table (qpq.sim._forecast.SKILL_FILES["record"]),
+written by backtest-record."""
 CHECK = False
 """Set by run(): in --check mode nothing is written, the packaged skill table included."""
 
@@ -350,6 +359,11 @@ def backtest_v1() -> str:
         # the same run gives the packaged skill table that `qpq sim forecast` quotes per event
         SKILL_PATH.write_text(json.dumps(result.skill_document(dt.date.today()), indent=1)
                               + "\n")
+    return _skill_rows(result)
+
+
+def _skill_rows(result: Any) -> str:
+    """A backtest's skill table as the docs print it (blocks backtest-v1, backtest-record)."""
 
     def f(x: float | None, signed: bool = False) -> str:
         return "—" if x is None else (f"{x:+.2f}" if signed else f"{x:.3g}")
@@ -378,129 +392,45 @@ def backtest_v1() -> str:
     return "\n".join(rows)
 
 
-def explore_difference() -> str:
-    """docs/model-explore.md §9: what drives the deal-minus-boycott difference (N = 64)."""
-    from qpq.case import load_case
-    from qpq.explore import SobolResult, load_study, run_sensitivity
+def backtest_record() -> str:
+    """docs/model-dynamics.md §11: the backtest calibrated on the whole record, as it comes.
 
-    case = load_case()
-    study = load_study("deal-under-uncertainty", case)
-    res = run_sensitivity(case, study, n=64, outcomes=["china_security", "militants_iskp"],
-                          compare_to="boycott")
-    rows = ["| measure | top five by ST (± 95% half-width) |", "|---|---|"]
-    for r in res.results:
-        assert isinstance(r, SobolResult)
-        top = ", ".join(f"`{k}` {r.ST[k]:.2f} ± {r.ST_conf[k]:.2f}" for k in r.ranking("ST")[:5])
-        rows.append(f"| `{r.outcome}` | {top} |")
-    return "\n".join([f"N = 64 base samples, {res.design['experiments']:,} experiments per "
-                      f"policy, {study.reference_policy} against boycott, seed {study.seed}:",
-                      "", *rows])
-
-
-def record_calibration() -> str:
-    """docs/model-dynamics.md §7.11: the calibration on the record as of 2024-06-30."""
-    import dataclasses
+    Settings fixed before the first run (not chosen by the scores): the default backtest's
+    origins, horizon, particles (1,000 × 8), forecast scenarios and seed; the record
+    calibration at :class:`qpq.sim.AbcSettings`' defaults; model v1 (the table beside
+    backtest-v1's: only the calibration differs) and model v2 (the model the record
+    calibration was built for).
+    """
+    from collections import Counter
 
     from qpq.case import load_case
-    from qpq.sim import AbcSettings, calibrate_record
+    from qpq.sim import BacktestSpec, backtest
 
     case = load_case()
-    base = AbcSettings(population=500, max_simulations=50_000, game_points=2, grid_size=8,
-                       ppc_draws=100)
-    runs = {nuisance: calibrate_record(case, dt.date(2024, 6, 30), rng=np.random.default_rng(0),
-                                       settings=dataclasses.replace(base, nuisance=nuisance))
-            for nuisance in ("prior", "defaults")}
-    main, cond = runs["prior"], runs["defaults"]
-    held = {p.name: p for p in cond.parameters}    # the conditional run reports no others
-    shown = [p.name for p in main.parameters
-             if p.role == "targeted" or p.label != "assumption-driven"
-             or (p.name in held and held[p.name].label != "assumption-driven")]
-
-    def cell(p: Any) -> str:
-        if p is None:
-            return "held at its default"
-        by = f" ({', '.join(p.by)})" if p.by else ""
-        return f"{p.relative_ratio:.2f} {p.label}{by}"
-
-    rows = [f"Rejection ABC, {main.simulations:,} prior histories from 1996, the "
-            f"{main.weights.size} nearest accepted (effective sample size {main.ess:.0f}; "
-            f"tolerance: deviance {main.populations[-1]['epsilon']:.1f}); 2 game points, "
-            "belief grid 8, seed 0. Conditional: the same with every untargeted parameter "
-            f"at its default (tolerance {cond.populations[-1]['epsilon']:.1f}).", "",
-            "| parameter | role | prior 90% | posterior 90% | relative ratio, label (by) | "
-            "conditional: relative ratio, label (by) |", "|---|---|---|---|---|---|"]
-    for name in shown:
-        p, c = main.parameter(name), held.get(name)
-        rows.append(f"| {name} | {p.role} | {p.prior_90[0]:.3g}-{p.prior_90[1]:.3g} | "
-                    f"{p.posterior_90[0]:.3g}-{p.posterior_90[1]:.3g} | {cell(p)} | "
-                    f"{cell(c)} |")
-    misses = [c for c in main.checks if not c["inside_90"]]
-    rows += ["", f"Posterior predictive checks: {len(main.checks) - len(misses)} of "
-             f"{len(main.checks)} observations inside the predictive 90% interval; outside: "
-             + ("; ".join(f"{c['family']} {c['observation']} (observed {c['observed']}, "
-                          f"predictive {c['predictive_90'][0]:.3g}-{c['predictive_90'][1]:.3g})"
-                          for c in misses) or "none") + "."]
-    return "\n".join(rows)
-
-
-def record_calibration_why() -> str:
-    """docs/model-dynamics.md §7.11: why the record constrains so little (three measurements)."""
-    from qpq.case import case_as_of, load_case
-    from qpq.sim import AbcSettings, calibrate_record, synthetic_record
-
-    # the calibration's forward model, to look inside one history's likelihood (a diagnosis
-    # of the calibration module by its owner; nothing else reads it)
-    from qpq.sim._abc import GAME_FREE, TARGETED, _prepare
-    from qpq.sim._record import ASSUMPTIONS, deviance, stock_values
-
-    case = load_case()
-    as_of = dt.date(2024, 6, 30)
-    settings = AbcSettings(game_points=2, grid_size=8)
-    fw = _prepare(case, case_as_of(case, as_of), as_of, settings, None)
-    rng = np.random.default_rng(0)
-    n = 2000
-    games = np.zeros(n, dtype=np.int64)
-    rows = [f"{n:,} histories from 1996 to the as-of date, one game point, the observation "
-            "models' assumptions at the middle of their ranges:", "",
-            "| parameters | sd of the attacks' deviance | sd of the estimates' deviance |",
-            "|---|---|---|"]
-    defaults = fw.registry.point({})
-    at_default = {k: np.full(n, float(defaults[k])) for k in defaults}
-    drawn, _, _ = fw.prior_draws(n, 1, rng)
-    mixed = {**drawn, **{k: at_default[k] for k in TARGETED}}
-    for what, values in (("every parameter at its default", at_default),
-                         ("targeted at their defaults, the rest drawn from the prior", mixed)):
-        # one game point for all, the assumptions at the middle of their ranges
-        values = {k: (v if k in GAME_FREE else np.full(n, float(fw.game_pool.values[k][0])))
-                  for k, v in values.items()}
-        assumed = {a.name: np.full(n, 0.5 * (a.low + a.high)) for a in ASSUMPTIONS}
-        stats = fw.run_many(values, games, 7)
-        dev = deviance(fw.record, stats, assumed, values["attack_dispersion"])
-        rows.append(f"| {what} | {dev['attacks'].std():.1f} | {dev['estimates'].std():.1f} |")
-    values, games2, assumed = fw.prior_draws(4000, 2, rng)
-    stats = fw.run_many(values, games2, 9)
-    rows += ["", "| estimate | stock | record | model over the prior: median (5-95%) |",
-             "|---|---|---|---|"]
-    for e in fw.record.estimates:
-        x = stock_values(fw.record, stats, e, assumed["iskp_full_strength"])
-        lo, med, hi = np.percentile(x, [5, 50, 95])
-        rows.append(f"| {e.id} | {e.stock} | {e.low:,.0f}-{e.high:,.0f} | {med:,.0f} "
-                    f"({lo:,.0f}-{hi:,.0f}) |")
-    rows += ["", "| synthetic: attack rate 1.6 the only unknown, counts from | attacks drawn | "
-             "posterior 90% | relative ratio, label |", "|---|---|---|---|"]
-    for start in (1996, 2004, 2014):
-        s = AbcSettings(population=40, max_simulations=1000, game_points=1, grid_size=4,
-                        start=dt.date(start, 1, 1), ppc_draws=4, attribution=False,
-                        targeted=("attack_rate",), nuisance="defaults")
-        rec = synthetic_record(case, as_of, {"attack_rate": 1.6},
-                               rng=np.random.default_rng(11), settings=s)
-        cal = calibrate_record(case, as_of, rng=np.random.default_rng(12), settings=s,
-                               families=("attacks",), record=rec)
-        p = cal.parameter("attack_rate")
-        rows.append(f"| {start} | {sum(a.observed for a in rec.attacks)} | "
-                    f"{p.posterior_90[0]:.2f}-{p.posterior_90[1]:.2f} | "
-                    f"{p.relative_ratio:.2f} {p.label} |")
-    return "\n".join(rows)
+    out: list[str] = []
+    for model in ("v1", "v2"):
+        spec = BacktestSpec(model=model, calibration="record")
+        result = backtest(case, spec)
+        if model == "v1" and not CHECK:
+            # the forecast (model v1 by default) quotes the v1 table
+            SKILL_RECORD_PATH.write_text(json.dumps(result.skill_document(dt.date.today()),
+                                                    indent=1) + "\n")
+        rec = spec.record_settings()
+        per_origin = {r["origin"]: r["calibration"] for r in result.rows}
+        labelled: Counter[str] = Counter(n for c in per_origin.values()
+                                         for n in c["calibrated"])
+        kept = ", ".join(f"`{n}` {k}" for n, k in sorted(labelled.items(),
+                                                          key=lambda x: (-x[1], x[0])))
+        out += [f"Model {model}, {len(spec.origins)} origins, {spec.horizon_months}-month "
+                f"windows; at each origin rejection ABC on the record known then "
+                f"({rec.population:,} of {rec.max_simulations:,} prior histories, "
+                f"{rec.game_points} game points, belief grid {rec.grid_size}, nuisance "
+                f"{rec.nuisance}, seed {spec.seed}), {spec.draws:,} posterior points × "
+                f"{spec.replicates} histories as particles, {spec.n:,} forecast scenarios:",
+                "", _skill_rows(result), "",
+                f"Parameters labelled calibrated, with the number of origins (of "
+                f"{len(per_origin)}) at which they were: {kept or 'none'}.", ""]
+    return "\n".join(out[:-1])
 
 
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
@@ -512,6 +442,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-v2-propositions": ("model-game.md", game_v2_propositions),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
     "backtest-v1": ("model-dynamics.md", backtest_v1),
+    "backtest-record": ("model-dynamics.md", backtest_record),
     "explore-difference": ("model-explore.md", explore_difference),
     "record-calibration": ("model-dynamics.md", record_calibration),
     "record-calibration-why": ("model-dynamics.md", record_calibration_why),

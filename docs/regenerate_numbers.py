@@ -38,13 +38,16 @@ gives now (a test runs it on the quick blocks). Blocks:
   event (not in ``--check`` mode).
 * ``backtest-record`` — docs/model-dynamics.md §11: the same backtest (17 origins, models v1
   and v2, 1,000 × 8 particles, 10,000 forecast scenarios, seed 0) calibrated at each origin
-  on the whole record known then (``calibration="record"``, :class:`qpq.sim.AbcSettings` defaults:
-  500 of 50,000 prior histories, 8 game points, belief grid 12; ten minutes or more); rewrites
-  the packaged skill table src/qpq/sim/backtest_skill_record.json (model v1's) that ``qpq sim forecast
-  --calibration record`` quotes (not in ``--check`` mode).
+  on the whole record known then (``calibration="record"``, :class:`qpq.sim.AbcSettings`
+  defaults: 500 of 50,000 prior histories, 8 game points, belief grid 12; ten minutes or
+  more); rewrites the packaged skill table src/qpq/sim/backtest_skill_record.json (model
+  v1's) that ``qpq sim forecast --calibration record`` quotes (not in ``--check`` mode).
 * ``explore-difference`` — docs/model-explore.md §9: Sobol' indices of the deal minus
   boycott (``run_sensitivity(compare_to="boycott")`` on the built-in scenario, N = 64 base
   samples as in ``make run``'s report and ``qpq findings``; under a minute).
+* ``explore-p8``, ``explore-backfire``, ``explore-robust`` — docs/model-explore.md §9: the
+  built-in scenario at full size (Sobol' N = 1,024 under the deal; scenario discovery and the
+  policy comparison on one Latin hypercube of 1,024 experiments, every lever; a few minutes).
 """
 
 from __future__ import annotations
@@ -433,6 +436,255 @@ def backtest_record() -> str:
     return "\n".join(out[:-1])
 
 
+def explore_difference() -> str:
+    """docs/model-explore.md §9: what drives the deal-minus-boycott difference (N = 64)."""
+    from qpq.case import load_case
+    from qpq.explore import SobolResult, load_study, run_sensitivity
+
+    case = load_case()
+    study = load_study("deal-under-uncertainty", case)
+    res = run_sensitivity(case, study, n=64, outcomes=["china_security", "militants_iskp"],
+                          compare_to="boycott")
+    rows = ["| measure | top five by ST (± 95% half-width) |", "|---|---|"]
+    for r in res.results:
+        assert isinstance(r, SobolResult)
+        top = ", ".join(f"`{k}` {r.ST[k]:.2f} ± {r.ST_conf[k]:.2f}" for k in r.ranking("ST")[:5])
+        rows.append(f"| `{r.outcome}` | {top} |")
+    return "\n".join([f"N = 64 base samples, {res.design['experiments']:,} experiments per "
+                      f"policy, {study.reference_policy} against boycott, seed {study.seed}:",
+                      "", *rows])
+
+
+_EXPLORE_N = 1024
+"""Sobol' base samples and Latin-hypercube experiments of §9's full-size blocks: the full
+report's Sobol' size (``qpq report --full``) and the built-in scenario's own ``n``."""
+
+
+def _explore_lhs() -> tuple[Any, Any, Any]:
+    """The case, the built-in scenario and its Latin hypercube over every lever (cached)."""
+    global _LHS
+    if _LHS is None:
+        from qpq.case import load_case
+        from qpq.explore import load_study, run_lhs
+
+        case = load_case()
+        study = load_study("deal-under-uncertainty", case)
+        _LHS = (case, study, run_lhs(case, study, study.levers, n=_EXPLORE_N))
+    return _LHS
+
+
+_LHS: tuple[Any, Any, Any] | None = None
+
+
+def _two(x: float) -> str:
+    """Two decimals, without a minus sign on a value that rounds to zero."""
+    return f"{0.0 if abs(x) < 0.005 else x:.2f}"
+
+
+def explore_p8() -> str:
+    """docs/model-explore.md §9: Sobol' indices of the levels under the deal (N = 1,024)."""
+    from qpq.explore import SobolResult, run_sensitivity
+
+    case, study, _ = _explore_lhs()
+    res = run_sensitivity(case, study, n=_EXPLORE_N,
+                          outcomes=["china_security", "militants_iskp"])
+    out = [f"N = {_EXPLORE_N:,} base samples, {res.design['experiments']:,} experiments, "
+           f"{study.reference_policy}, seed {study.seed}; 95% bootstrap half-widths:", ""]
+    for r in res.results:
+        assert isinstance(r, SobolResult)
+        order = r.ranking("ST")
+        out += [f"`{r.outcome}`:", "", "| rank | parameter | S1 | ST |", "|---|---|---|---|"]
+        out += [f"| {i + 1} | `{k}` | {_two(r.S1[k])} ± {_two(r.S1_conf[k])} | "
+                f"{_two(r.ST[k])} ± {_two(r.ST_conf[k])} |" for i, k in enumerate(order[:6])]
+        rest = order[6:]
+        if rest:
+            top_st = max(r.ST[k] for k in rest)
+            out.append(f"| 7-{len(order)} | the other {len(rest)} | | each ≤ {top_st:.2g} |")
+        if "crackdown_intensity" in order:
+            k = "crackdown_intensity"
+            out.append(f"\n`crackdown_intensity` ranks {order.index(k) + 1} of {len(order)} "
+                       f"(ST {r.ST[k]:.2g} ± {r.ST_conf[k]:.2g}).")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def explore_backfire() -> str:
+    """docs/model-explore.md §9: when the deal backfires (PRIM and CART, 1,024 experiments)."""
+    from qpq.explore import run_discovery
+
+    _, study, lhs = _explore_lhs()
+    d = run_discovery(None, study, lhs=lhs)
+    box, prim = d.prim.chosen, d.prim
+    limits = box.limits(prim.names)
+    rows = ["| restricted | low | high | quasi-p |", "|---|---|---|---|"]
+    rows += [f"| `{k}` | {lo:.3g} | {hi:.3g} | {box.quasi_p.get(k, float('nan')):.2g} |"
+             for k, (lo, hi) in limits.items()]
+    cart = d.cart
+    scores = sorted(cart.scores.items(), key=lambda kv: -kv[1])[:3]
+    head = (f"{d.design.get('experiments', _EXPLORE_N):,} "
+            f"Latin-hypercube experiments, seed {study.seed}. Case: {d.rule}. "
+            f"Cases: {int(d.cases.sum())} of {d.cases.size} ({d.cases.mean():.1%}).")
+    from qpq.explore import contrasts
+
+    _, ev = lhs
+    q = study.discovery
+    diff = contrasts(study, ev, q.policy, q.compare_to, q.outcome)["difference"]
+    lo, med, hi = np.quantile(diff, [0.05, 0.5, 0.95])
+    spread = (f"The deal minus boycott in `{q.outcome}` (fighters at the horizon): median "
+              f"{med:+.1f}, 5-95% {lo:+.1f} to {hi:+.1f}, largest {diff.max():+.1f}; more "
+              f"ISKP fighters under the deal in {np.mean(diff > 0):.0%} of experiments, by "
+              f"more than one fighter in {np.mean(diff > 1):.0%}.")
+    head = head + "\n\n" + spread
+    if not d.cases.any():
+        return head + "\n\nNo experiment is a case: PRIM and CART have nothing to find."
+    leaf = cart.leaves()[0]
+    return "\n".join([
+        head, "",
+        f"PRIM's chosen box (step {prim.chosen_index} of {len(prim.trajectory) - 1}, pasted): "
+        f"coverage {box.coverage:.2f}, density {box.density:.2f} (base "
+        f"{prim.base_density:.2f}), mass {box.mass:.2f}.", "", *rows, "",
+        "CART's scores: " + ", ".join(f"`{k}` {v:.2f}" for k, v in scores) +
+        f"; densest leaf density {leaf.density:.2f}, coverage "
+        f"{leaf.n_cases / cart.n_cases:.2f}, rule " +
+        "; ".join(" ".join(str(x) for x in c) for c in leaf.rule) + "."])
+
+
+def explore_robust() -> str:
+    """docs/model-explore.md §9: the most robust policy (1,024 experiments, every lever)."""
+    from qpq.explore import run_comparison
+
+    _, study, lhs = _explore_lhs()
+    c = run_comparison(None, study, lhs=lhs)
+    rows = ["| outcome | direction | minimax regret | mean | worst decile | satisficing |",
+            "|---|---|---|---|---|---|"]
+    def best(comp: Any, metric: str) -> str:
+        ps = comp.most_robust.get(metric, ())
+        return "all tied" if len(ps) == len(comp.metrics) else ", ".join(f"`{p}`" for p in ps)
+
+    for comp in c.comparisons:
+        if comp.sign:
+            rows.append(f"| `{comp.outcome}` | {'higher' if comp.sign > 0 else 'lower'} is "
+                        "better | " + " | ".join(best(comp, m) for m in (
+                            "minimax_regret", "mean", "worst_decile", "satisficing")) + " |")
+    cs = next(comp for comp in c.comparisons if comp.outcome == "china_security")
+    ranked = sorted(cs.metrics, key=lambda m: m.max_regret if m.max_regret is not None else 0)
+    rows2 = ["| policy | largest regret | mean | share above the pooled median |",
+             "|---|---|---|---|"]
+    rows2 += [f"| `{m.policy}` | {m.max_regret:.2f} | {m.mean:.2f} | {m.satisficing:.0%} |"
+              for m in ranked]
+    return "\n".join([f"{_EXPLORE_N:,} Latin-hypercube experiments, every lever on the same "
+                      f"experiments (common random numbers), seed {study.seed}; ties within "
+                      f"{cs.tie_tolerance:.3g} (0.01 SD) for `china_security`:", "", *rows,
+                      "", "`china_security` (harm units a year; higher is better):", "",
+                      *rows2])
+
+
+def record_calibration() -> str:
+    """docs/model-dynamics.md §7.11: the calibration on the record as of 2024-06-30."""
+    import dataclasses
+
+    from qpq.case import load_case
+    from qpq.sim import AbcSettings, calibrate_record
+
+    case = load_case()
+    base = AbcSettings(population=500, max_simulations=50_000, game_points=2, grid_size=8,
+                       ppc_draws=100)
+    runs = {nuisance: calibrate_record(case, dt.date(2024, 6, 30), rng=np.random.default_rng(0),
+                                       settings=dataclasses.replace(base, nuisance=nuisance))
+            for nuisance in ("prior", "defaults")}
+    main, cond = runs["prior"], runs["defaults"]
+    held = {p.name: p for p in cond.parameters}    # the conditional run reports no others
+    shown = [p.name for p in main.parameters
+             if p.role == "targeted" or p.label != "assumption-driven"
+             or (p.name in held and held[p.name].label != "assumption-driven")]
+
+    def cell(p: Any) -> str:
+        if p is None:
+            return "held at its default"
+        by = f" ({', '.join(p.by)})" if p.by else ""
+        return f"{p.relative_ratio:.2f} {p.label}{by}"
+
+    rows = [f"Rejection ABC, {main.simulations:,} prior histories from 1996, the "
+            f"{main.weights.size} nearest accepted (effective sample size {main.ess:.0f}; "
+            f"tolerance: deviance {main.populations[-1]['epsilon']:.1f}); 2 game points, "
+            "belief grid 8, seed 0. Conditional: the same with every untargeted parameter "
+            f"at its default (tolerance {cond.populations[-1]['epsilon']:.1f}).", "",
+            "| parameter | role | prior 90% | posterior 90% | relative ratio, label (by) | "
+            "conditional: relative ratio, label (by) |", "|---|---|---|---|---|---|"]
+    for name in shown:
+        p, c = main.parameter(name), held.get(name)
+        rows.append(f"| {name} | {p.role} | {p.prior_90[0]:.3g}-{p.prior_90[1]:.3g} | "
+                    f"{p.posterior_90[0]:.3g}-{p.posterior_90[1]:.3g} | {cell(p)} | "
+                    f"{cell(c)} |")
+    misses = [c for c in main.checks if not c["inside_90"]]
+    rows += ["", f"Posterior predictive checks: {len(main.checks) - len(misses)} of "
+             f"{len(main.checks)} observations inside the predictive 90% interval; outside: "
+             + ("; ".join(f"{c['family']} {c['observation']} (observed {c['observed']}, "
+                          f"predictive {c['predictive_90'][0]:.3g}-{c['predictive_90'][1]:.3g})"
+                          for c in misses) or "none") + "."]
+    return "\n".join(rows)
+
+
+def record_calibration_why() -> str:
+    """docs/model-dynamics.md §7.11: why the record constrains so little (three measurements)."""
+    from qpq.case import case_as_of, load_case
+    from qpq.sim import AbcSettings, calibrate_record, synthetic_record
+
+    # the calibration's forward model, to look inside one history's likelihood (a diagnosis
+    # of the calibration module by its owner; nothing else reads it)
+    from qpq.sim._abc import GAME_FREE, TARGETED, _prepare
+    from qpq.sim._record import ASSUMPTIONS, deviance, stock_values
+
+    case = load_case()
+    as_of = dt.date(2024, 6, 30)
+    settings = AbcSettings(game_points=2, grid_size=8)
+    fw = _prepare(case, case_as_of(case, as_of), as_of, settings, None)
+    rng = np.random.default_rng(0)
+    n = 2000
+    games = np.zeros(n, dtype=np.int64)
+    rows = [f"{n:,} histories from 1996 to the as-of date, one game point, the observation "
+            "models' assumptions at the middle of their ranges:", "",
+            "| parameters | sd of the attacks' deviance | sd of the estimates' deviance |",
+            "|---|---|---|"]
+    defaults = fw.registry.point({})
+    at_default = {k: np.full(n, float(defaults[k])) for k in defaults}
+    drawn, _, _ = fw.prior_draws(n, 1, rng)
+    mixed = {**drawn, **{k: at_default[k] for k in TARGETED}}
+    for what, values in (("every parameter at its default", at_default),
+                         ("targeted at their defaults, the rest drawn from the prior", mixed)):
+        # one game point for all, the assumptions at the middle of their ranges
+        values = {k: (v if k in GAME_FREE else np.full(n, float(fw.game_pool.values[k][0])))
+                  for k, v in values.items()}
+        assumed = {a.name: np.full(n, 0.5 * (a.low + a.high)) for a in ASSUMPTIONS}
+        stats = fw.run_many(values, games, 7)
+        dev = deviance(fw.record, stats, assumed, values["attack_dispersion"])
+        rows.append(f"| {what} | {dev['attacks'].std():.1f} | {dev['estimates'].std():.1f} |")
+    values, games2, assumed = fw.prior_draws(4000, 2, rng)
+    stats = fw.run_many(values, games2, 9)
+    rows += ["", "| estimate | stock | record | model over the prior: median (5-95%) |",
+             "|---|---|---|---|"]
+    for e in fw.record.estimates:
+        x = stock_values(fw.record, stats, e, assumed["iskp_full_strength"])
+        lo, med, hi = np.percentile(x, [5, 50, 95])
+        rows.append(f"| {e.id} | {e.stock} | {e.low:,.0f}-{e.high:,.0f} | {med:,.0f} "
+                    f"({lo:,.0f}-{hi:,.0f}) |")
+    rows += ["", "| synthetic: attack rate 1.6 the only unknown, counts from | attacks drawn | "
+             "posterior 90% | relative ratio, label |", "|---|---|---|---|"]
+    for start in (1996, 2004, 2014):
+        s = AbcSettings(population=40, max_simulations=1000, game_points=1, grid_size=4,
+                        start=dt.date(start, 1, 1), ppc_draws=4, attribution=False,
+                        targeted=("attack_rate",), nuisance="defaults")
+        rec = synthetic_record(case, as_of, {"attack_rate": 1.6},
+                               rng=np.random.default_rng(11), settings=s)
+        cal = calibrate_record(case, as_of, rng=np.random.default_rng(12), settings=s,
+                               families=("attacks",), record=rec)
+        p = cal.parameter("attack_rate")
+        rows.append(f"| {start} | {sum(a.observed for a in rec.attacks)} | "
+                    f"{p.posterior_90[0]:.2f}-{p.posterior_90[1]:.2f} | "
+                    f"{p.relative_ratio:.2f} {p.label} |")
+    return "\n".join(rows)
+
+
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-mc": ("model-game.md", game_mc),
     "game-phase": ("model-game.md", game_phase),
@@ -444,6 +696,9 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "backtest-v1": ("model-dynamics.md", backtest_v1),
     "backtest-record": ("model-dynamics.md", backtest_record),
     "explore-difference": ("model-explore.md", explore_difference),
+    "explore-p8": ("model-explore.md", explore_p8),
+    "explore-backfire": ("model-explore.md", explore_backfire),
+    "explore-robust": ("model-explore.md", explore_robust),
     "record-calibration": ("model-dynamics.md", record_calibration),
     "record-calibration-why": ("model-dynamics.md", record_calibration_why),
 }

@@ -24,3 +24,26 @@ def test_beyond_the_outer_anchors_and_no_anchors() -> None:
     assert edge.reading(5) == "5.0 on 0–100, below 20 (low)"
     bare = BargainingIssue(id="y", name="y", description="d")
     assert bare.reading(12) == "12.0 on 0–100 (the scale has no anchors)"
+
+
+def test_stance_is_the_nearest_anchors_the_lower_on_a_tie() -> None:
+    issue = BargainingIssue(id="r", name="r", description="d",
+                            anchors={"0": "none", "50": "de facto", "100": "de jure"},
+                            stances={"0": "boycott", "50": "engage", "100": "recognise"})
+    assert issue.stance(24.9) == "boycott"
+    assert issue.stance(25.0) == "boycott"
+    assert issue.stance(25.1) == "engage"
+    assert issue.stance(80) == "recognise"
+    assert ISSUE.stance(80) is None          # no stances: the case says nothing
+
+
+def test_stances_must_name_every_anchor_and_only_anchors() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="not anchors of the scale"):
+        BargainingIssue(id="r", name="r", description="d", anchors={"0": "a", "100": "b"},
+                        stances={"0": "x", "60": "y"})
+    with pytest.raises(ValidationError, match=r"missing: \['100'\]"):
+        BargainingIssue(id="r", name="r", description="d", anchors={"0": "a", "100": "b"},
+                        stances={"0": "x"})

@@ -33,6 +33,36 @@ def test_sobol_from_a_saltelli_run_equals_the_sensitivity_study(case, scenario_f
     assert res.sensitivity[0].design == ref.design
 
 
+def test_the_policy_question_from_a_saltelli_run_equals_the_sensitivity_study(
+        case, scenario_file, tmp_path):
+    study = load_study(str(scenario_file()), case)
+    deal = study.reference_policy
+    plan = plan_run(case, study, method="saltelli", n=16, policies=[deal, "boycott"],
+                    outcomes=["china_security"])
+    run_plan(plan, tmp_path / "run")
+    res = analyse_run(tmp_path / "run", study, compare_to="boycott")
+    assert [s.policy for s in res.sensitivity] == [deal]     # boycott against itself: no
+    ref = run_sensitivity(case, study, n=16, policy=deal, outcomes=["china_security"],
+                          compare_to="boycott")
+    got = {r.outcome: r for r in res.sensitivity[0].results}
+    assert set(got) == {"china_security", "china_security.difference",
+                        "china_security.regret"}
+    for want in ref.results:
+        assert got[want.outcome].ST == want.ST and got[want.outcome].S1 == want.S1
+    assert res.sensitivity[0].compare_to == "boycott"
+    with pytest.raises(BadInputError, match="not in the run; allowed"):
+        analyse_run(tmp_path / "run", study, compare_to="recognise")
+    with pytest.raises(BadInputError, match="no other policy"):
+        analyse_run(tmp_path / "run", study, policies=["boycott"], compare_to="boycott")
+
+
+def test_compare_to_is_refused_for_a_comparison_design(case, scenario_file, tmp_path):
+    study = load_study(str(scenario_file()), case)
+    run_plan(plan_run(case, study, method="mc", n=50, policies=["boycott"]), tmp_path / "r")
+    with pytest.raises(BadInputError, match="only for saltelli and morris runs"):
+        analyse_run(tmp_path / "r", study, compare_to="boycott")
+
+
 def test_comparison_and_discovery_from_an_lhs_run_equal_the_studies(case, scenario_file,
                                                                      tmp_path):
     study = load_study(str(scenario_file()), case)
@@ -96,3 +126,20 @@ def test_analyse_cli_finds_the_scenario_and_prints_json(capsys, scenario_file, t
     assert doc["discovery"]["design"]["experiments"] == 200
     code, out, _ = run_explore(capsys, "analyse", str(run))
     assert code == 0 and "PRIM box" in out and "most robust" in out
+
+
+def test_cli_analyse_compare_to(capsys, scenario_file, tmp_path):
+    run = tmp_path / "s"
+    code, _, err = run_explore(capsys, "run", str(scenario_file()), "--out", str(run),
+                               "--method", "saltelli", "--n", "8", "--outcome",
+                               "china_security", "--lever", "engage_reward_if_suppressed",
+                               "--lever", "boycott")
+    assert code == 0, err
+    code, out, _ = run_explore(capsys, "analyse", str(run), "--compare-to", "boycott",
+                               "--json")
+    assert code == 0
+    [sens] = json.loads(out)["sensitivity"]
+    assert sens["compare_to"] == "boycott"
+    assert {r["outcome"] for r in sens["outcomes"]} >= {"china_security.difference"}
+    code, _, err = run_explore(capsys, "analyse", str(run), "--compare-to", "nope")
+    assert code == 2 and "not in the run" in err

@@ -891,6 +891,11 @@ class BargainingIssue(_Item):
     anchors: dict[str, str] = Field(
         default_factory=dict, description="scale value -> what it means, e.g. '0': 'no contact'"
     )
+    stances: dict[str, str] = Field(
+        default_factory=dict,
+        description="anchor -> the policy stance a forecast nearest that anchor amounts to, "
+                    "e.g. '50': 'engage'; every key must be an anchor",
+    )
 
     @field_validator("scale_max")
     @classmethod
@@ -913,6 +918,36 @@ class BargainingIssue(_Item):
                 raise ValueError(f"anchor {key} lies outside the scale [{low:g}, {high:g}]")
         return anchors
 
+    @field_validator("stances")
+    @classmethod
+    def _stances_on_anchors(cls, stances: dict[str, str],
+                            info: ValidationInfo) -> dict[str, str]:
+        anchors = info.data.get("anchors")
+        if anchors is None:          # the anchors failed their own check
+            return stances
+        keys = {float(k) for k in anchors}
+        stray = [k for k in stances if _as_number(k) not in keys]
+        if stray:
+            raise ValueError(f"stances {stray} are not anchors of the scale (anchors: "
+                             f"{sorted(anchors, key=float)})")
+        if stances and len(stances) != len(anchors):
+            missing = sorted((k for k in anchors
+                              if float(k) not in {_as_number(s) for s in stances}), key=float)
+            raise ValueError(f"every anchor needs a stance once any has one; missing: "
+                             f"{missing}")
+        return stances
+
+    def stance(self, value: float) -> str | None:
+        """The stance of the anchor nearest ``value`` (the lower one on a tie), if any.
+
+        The case, not the code, says what a bargaining forecast amounts to as policy: on the
+        built-in recognition scale a median nearest 50 or 75 is "engage".
+        """
+        if not self.stances:
+            return None
+        points = sorted((float(k), v) for k, v in self.stances.items())
+        return min(points, key=lambda p: (abs(p[0] - value), p[0]))[1]
+
     def reading(self, value: float) -> str:
         """``value`` in words: its place on the scale between the nearest anchors.
 
@@ -934,6 +969,13 @@ class BargainingIssue(_Item):
             return f"{head}, between {lo:g} ({lo_text}) and {hi:g} ({hi_text})"
         point, text = below[-1] if below else above[0]
         return f"{head}, {'above' if below else 'below'} {point:g} ({text})"
+
+
+def _as_number(key: str) -> float | None:
+    try:
+        return float(key)
+    except ValueError:
+        return None
 
 
 _NonNegative = Annotated[float, Field(ge=0)]

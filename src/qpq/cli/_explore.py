@@ -644,6 +644,10 @@ def analyse_command(
     policy: Annotated[list[str] | None, typer.Option("--policy", help="sensitivity: policy "
                                                      "(repeatable; default: all of the run)")
                       ] = None,
+    compare_to: Annotated[str | None, typer.Option(
+        "--compare-to", help="saltelli/morris runs: a policy of the run; also the indices of "
+        "each outcome's difference from it and of the other policies' regret against it")
+    ] = None,
     case_dir: CaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -653,7 +657,9 @@ def analyse_command(
     scenario discovery for other designs.
 
     Example: ``qpq explore run deal-under-uncertainty --out runs/s --method saltelli --n 4096
-    --lever engage_reward_if_suppressed --workers 2`` then ``qpq explore analyse runs/s``
+    --lever engage_reward_if_suppressed --workers 2`` then ``qpq explore analyse runs/s``;
+    with ``--lever boycott`` too, ``qpq explore analyse runs/s --compare-to boycott`` gives the
+    policy question's indices (deal minus boycott, and the deal's regret).
     """
     from qpq.explore import RunStore, analyse_run
 
@@ -673,7 +679,7 @@ def analyse_command(
             raise BadInputError(f"{run_dir}: cannot find the scenario "
                                 f"{store.config.scenario!r} the run was made from; pass it "
                                 "with --scenario FILE")
-    res = analyse_run(run_dir, study, policies=policy)
+    res = analyse_run(run_dir, study, policies=policy, compare_to=compare_to)
     if json_out:
         print_json(res.to_json())
         return

@@ -3,8 +3,9 @@
 A large run (:mod:`qpq.explore._chunked_runs`) stores outcomes; this module reads them back and
 applies the analysis its design is made for:
 
-* a Saltelli design → Sobol' first- and total-order indices of every outcome, per policy;
-* a Morris design → Morris μ*/σ per policy;
+* a Saltelli design → Sobol' first- and total-order indices of every outcome, per policy
+  (with ``compare_to``, also of each outcome's difference from that policy and regret);
+* a Morris design → Morris μ*/σ per policy (the same);
 * any other design (Latin hypercube, Monte Carlo, Sobol' points, factorial) → the policy
   comparison's robustness metrics over the run's policies and, when the run holds the
   discovery question's policies and outcome, PRIM and CART on "the deal backfires".
@@ -120,10 +121,13 @@ class RunAnalysis:
 
 
 def analyse_run(run_dir: Path, study: Study, *, policies: Sequence[str] | None = None,
-                num_resamples: int = 100) -> RunAnalysis:
+                num_resamples: int = 100, compare_to: str | None = None) -> RunAnalysis:
     """Analyse the finished run in ``run_dir`` (see the module docstring).
 
     ``policies`` restricts the sensitivity analyses (default: every policy of the run).
+    ``compare_to`` (a policy of the run; Saltelli and Morris runs only) adds, for each other
+    policy, the indices of each outcome's difference from it and regret against it — the
+    policy question of ``qpq explore sensitivity --compare-to``, from stored outcomes.
     """
     t0 = time.perf_counter()
     store = RunStore.open(run_dir)
@@ -133,13 +137,25 @@ def analyse_run(run_dir: Path, study: Study, *, policies: Sequence[str] | None =
         if p not in cfg.policies:
             raise BadInputError(f"--policy: {p!r} is not in the run; allowed: "
                                 + ", ".join(cfg.policies))
+    if compare_to is not None:
+        if cfg.method not in ("saltelli", "morris"):
+            raise BadInputError(f"--compare-to: only for saltelli and morris runs (this run's "
+                                f"design is {cfg.method}; its comparison already sets every "
+                                "policy against the others)")
+        if compare_to not in cfg.policies:
+            raise BadInputError(f"--compare-to: {compare_to!r} is not in the run; allowed: "
+                                + ", ".join(cfg.policies))
     design, ev = load_run(store, study)
     notes: list[str] = []
     if cfg.method in ("saltelli", "morris"):
         method: Literal["sobol", "morris"] = "sobol" if cfg.method == "saltelli" else "morris"
-        chosen = tuple(policies) if policies else cfg.policies
+        chosen = tuple(p for p in (policies or cfg.policies) if p != compare_to)
+        if not chosen:
+            raise BadInputError(f"--compare-to {compare_to}: no other policy to compare "
+                                "(the run, or --policy, has only that one)")
         sens = tuple(sensitivity_of(study, method, design, ev, p, cfg.outcomes, t0,
-                                    num_resamples=num_resamples) for p in chosen)
+                                    num_resamples=num_resamples, compare_to=compare_to)
+                     for p in chosen)
         return RunAnalysis(Path(run_dir), cfg.method, sens, None, None, tuple(notes))
     # the comparison and discovery studies take the run as their evaluated design
     run_study = dataclasses.replace(study, outcomes=tuple(

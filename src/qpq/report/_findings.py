@@ -226,6 +226,11 @@ def _anchored(case: Case, issue: str, eum: dict[str, Any]) -> tuple[str, float]:
     return case_issue(case, issue).reading(med), med
 
 
+def _stance(case: Case, issue: str, eum: dict[str, Any]) -> str | None:
+    """The stance the case gives the anchor nearest the forecast median (``stances``)."""
+    return case_issue(case, issue).stance(float(eum["forecast"]["median"]))
+
+
 # -- the questions -------------------------------------------------------------------------
 
 def _game_answer(solution: dict[str, Any], study_props: Any) -> tuple[LensAnswer, Any]:
@@ -272,10 +277,9 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
     barg = bargaining_data(ctx)
     rec = barg["eum"].get("recognition")
     answers = [game, sim, expl]
-    if rec is not None:
+    # the case's stances say what the forecast amounts to; without them no bargaining answer
+    if rec is not None and (stance := _stance(ctx.case, "recognition", rec)) is not None:
         words, med = _anchored(ctx.case, "recognition", rec)
-        # the nearest of the scale's quarter anchors: < 37.5 contacts at most, > 87.5 de jure
-        stance = ("recognise" if med >= 87.5 else "engage" if med >= 37.5 else "boycott")
         answers.append(LensAnswer(
             "bargaining", stance,
             f"The expected-utility model forecasts recognition at {words}; a forecast of "
@@ -358,10 +362,10 @@ def _backfire_question(ctx: ReportContext, study: Study) -> Question:
     answers = [game, sim, expl]
     barg = bargaining_data(ctx)
     etim = barg["eum"].get("action_on_etim")
-    if etim is not None:
+    if etim is not None and (stance := _stance(ctx.case, "action_on_etim", etim)) is not None:
         words, med = _anchored(ctx.case, "action_on_etim", etim)
         answers.append(LensAnswer(
-            "bargaining", "crackdown forecast" if med >= 62.5 else "no crackdown forecast",
+            "bargaining", stance,
             f"The expected-utility model forecasts the Taliban's action against ETIM/TIP at "
             f"{words}.", {"action_on_etim_median": med},
             "bargaining"))

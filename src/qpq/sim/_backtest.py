@@ -135,8 +135,11 @@ class BacktestSpec:
             check_window(origin, until, self.policy, self.n, start=case.run.start)
 
     def calibrator(self) -> Calibrator:
-        """The per-origin calibration: :func:`qpq.sim.calibrate` with these sizes, or
-        :func:`qpq.sim.record_calibrator` with :meth:`record_settings` (both pickle)."""
+        """The per-origin calibration (it pickles, for a process pool).
+
+        :func:`qpq.sim.calibrate` with these sizes, or :func:`qpq.sim.record_calibrator` with
+        :meth:`record_settings` (``draws`` posterior points × ``replicates`` histories).
+        """
         if self.calibration == "record":
             return record_calibrator(self.record_settings(), seed=self.seed, points=self.draws,
                                      replicates=self.replicates, cache_dir=self.cache_dir)

@@ -155,6 +155,16 @@ def test_cli_backtest_from_the_record(capsys):
     assert {r["calibration"]["kind"] for r in doc["rows"]} == {"record"}
 
 
+def test_cli_record_backtest_on_a_process_pool_gives_the_in_process_rows(capsys):
+    args = ("sim", "backtest", "--origins", "2020-06-30,2020-12-31", "--horizon", "6m",
+            *TINY_OPTIONS, "--json")
+    code, out, _ = run_cli(capsys, *args)
+    assert code == 0
+    code, pooled, err = run_cli(capsys, *args, "--executor", "pool", "--workers", "2")
+    assert code == 0, err
+    assert json.loads(pooled)["rows"] == json.loads(out)["rows"]
+
+
 @pytest.mark.parametrize("args", [
     ("--calibration", "recrd"),
     ("--calibration", "RECORD"),

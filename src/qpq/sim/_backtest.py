@@ -11,8 +11,9 @@ coverage and the PIT for counts and bands. Skill scores against each baseline ar
 event and pooled over the events of a kind.
 
 The calibration is a parameter, :data:`Calibrator`: by default :func:`qpq.sim.calibrate`
-(ABC rejection on the stylised facts); the calibration on the whole record plugs in with the
-same signature (:func:`qpq.sim.record_calibrator`). Nothing here is tuned on the scores:
+(ABC rejection on the stylised facts); ``BacktestSpec(calibration="record")`` uses the
+calibration on the whole record known at each origin (:func:`qpq.sim.record_calibrator`,
+which has the same signature). Nothing here is tuned on the scores:
 they are reported as they come.
 
 Each origin is one independent task (calibration, forecast and scores as of that origin,

@@ -61,6 +61,13 @@ def test_the_record_forecast_as_of_a_date_uses_only_the_record_known_then(case, 
 
 
 def test_the_forecast_says_which_calibration_and_what_it_constrained(base):
+    from qpq.sim._forecast import packaged_skill
+
+    record_skill = packaged_skill("record")
+    assert record_skill["protocol"]["calibration_kind"] == "record"
+    assert record_skill["regenerate"].endswith("backtest-record")
+    rows = {r["event"]: r for r in record_skill["skill"]}
+    assert rows != {r["event"]: r for r in packaged_skill("facts")["skill"]}
     doc = json.loads(json.dumps(base.to_json()))
     cal = doc["calibration"]
     assert cal["kind"] == "record" and "rejection ABC" in cal["method"]
@@ -79,7 +86,13 @@ def test_the_forecast_says_which_calibration_and_what_it_constrained(base):
                                       "some" if hit else "none")
         sk = doc["events"][spec.name]["backtest_skill"]
         # the skill quoted is the record-calibrated backtest's, never the facts'
-        assert sk is None or sk["backtest_calibration"] == "record"
+        if spec.record_event is None:
+            assert sk is None
+        else:
+            row = rows[spec.record_event]
+            assert sk["backtest_calibration"] == "record"
+            assert (sk["skill_vs_climatology"], sk["origins"]) == (
+                row["skill_vs_climatology"], row["origins"])
 
 
 def test_facts_forecasts_say_so_and_carry_no_record_labels(case):

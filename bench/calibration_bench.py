@@ -2,7 +2,8 @@
 
 ``calibrate_record`` on the built-in case as of 2024-06-30, history from 1996, model v2, one
 game point on a belief grid of 8, 20 predictive histories, no leave-one-family-out step: the
-default rejection sampler (100 of 10,000 histories, simulated side by side) and a small
+default rejection sampler at its default size (500 of 50,000 histories, simulated side by
+side, the regression adjustment on the record's summary statistics included) and a small
 pyabc ABC-SMC (30 particles, 2 populations): seconds for each run, and histories per second
 of the inference (the game's solve, done once per process, and the checks excluded), which
 sizes the rolling-origin backtests (each origin one run; under ABC-SMC attribution multiplies
@@ -45,9 +46,9 @@ def run() -> list[dict[str, Any]]:
     load = f"one process; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     out = []
     for sampler, settings, label in (
-            ("rejection", AbcSettings(population=100, max_simulations=10_000, game_points=1,
-                                      grid_size=8, ppc_draws=20, attribution=False),
-             "100 of 10,000 histories (rejection, the default sampler)"),
+            ("rejection", AbcSettings(game_points=1, grid_size=8, ppc_draws=20,
+                                      attribution=False),
+             "500 of 50,000 histories (rejection, adjusted: the default sampler and size)"),
             ("abc-smc", AbcSettings(sampler="abc-smc", population=30, generations=2,
                                     max_simulations=200, game_points=1, grid_size=8,
                                     ppc_draws=20, attribution=False),
@@ -62,5 +63,7 @@ def run() -> list[dict[str, Any]]:
                      + (", pyabc's import and database included" if sampler == "abc-smc"
                         else ", side by side") + "), game solve "
                      f"{stages.get('equilibrium lookup', 0.0):.1f} s (once per process), "
-                     f"effective sample size {cal.ess:.1f}; {load}"})
+                     f"effective sample size {cal.ess:.1f}"
+                     + ("; adjusted" if "regression adjustment of" in cal.method else "")
+                     + f"; {load}"})
     return out

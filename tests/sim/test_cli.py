@@ -77,6 +77,11 @@ def test_calibrate_json_reports_labels_checks_and_caches(capsys, tmp_path):
     ("--model", "v3"),
     ("--sampler", "mcmc"),
     ("--nuisance", "fixed"),
+    ("--histories-per-point", "0"),
+    ("--point-score", "median"),
+    ("--sampler", "abc-smc", "--histories-per-point", "2"),
+    ("--population", "0"),
+    ("--adjustment", "quadratic"),
     ("--as-of", "not-a-date"),
 ])
 def test_calibrate_bad_input_exits_2(capsys, tmp_path, args):

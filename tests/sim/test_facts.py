@@ -62,3 +62,11 @@ def test_as_of_decides_which_facts_are_known(case):
     dates = known_dates(case)
     for f in stylised_facts(case):
         assert (f.id in known) == (dates[f.id] is None or dates[f.id] <= cut)
+
+
+def test_transfers_are_bounded_above_only(case):
+    """The ~400 transfers are counted over 28 countries: Afghanistan's are at most that."""
+    f = next(x for x in stylised_facts(case) if x.id == "cl-sf-uyghurs-deported")
+    got = f.holds(np.array([0.0, 120.0, 450.0, 451.0, np.nan]))
+    assert got.tolist() == [True, True, True, False, False]
+    assert f.describe() == "sum(militants_transferred, 2000..2021-06) <= 450"

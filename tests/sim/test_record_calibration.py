@@ -13,8 +13,19 @@ import pytest
 
 from qpq.case import case_as_of
 from qpq.errors import BadInputError
-from qpq.sim import AbcSettings, calibrate_record, synthetic_record
-from qpq.sim._abc import LABELS, UNDETERMINED, _label, _relative
+from qpq.sim import AbcSettings, calibrate_record, synthetic_record, synthetic_recovery
+from qpq.sim._abc import (
+    LABELS,
+    UNDETERMINED,
+    RecoveryRow,
+    SyntheticRecovery,
+    _adjust,
+    _label,
+    _point_score,
+    _prepare,
+    _prior_draws,
+    _relative,
+)
 from qpq.sim._calibration import history_end
 from qpq.sim._record import FAMILIES, build_record, deviance
 from qpq.sim._timeline import quarter_of
@@ -286,3 +297,175 @@ def test_record_calibration_plugs_into_forecasts_and_backtests(case):
     calibrator = record_calibrator(settings, points=8, replicates=2)
     out = backtest(case, spec, calibrator=calibrator)
     assert out.rows and {r["origin"] for r in out.rows} == {"2020-06-30"}
+
+
+# --------------------------------------------------------------------------- several histories
+# per parameter point (docs/model-dynamics.md §7.11, reason 2)
+
+
+def test_k_histories_per_point_cut_the_deviance_noise_by_about_sqrt_k(case):
+    # every point the same (nothing targeted, the rest at the defaults): the spread of the
+    # per-point mean deviance is the history's own noise over sqrt(K) only if the K
+    # histories of a point draw different random numbers
+    k = 4
+    s = dataclasses.replace(TINY, targeted=(), nuisance="defaults", histories_per_point=k,
+                            max_simulations=1600, population=10)
+    fw = _prepare(case, case_as_of(case, AS_OF), AS_OF, s, None)
+    draws = _prior_draws(fw, s, ("attacks", "estimates"), 3, None)
+    assert draws.games.size == 400
+    for fam in ("attacks", "estimates"):
+        dev = draws.deviance[fam]
+        assert dev.shape == (400, k)
+        single, mean = dev[:, 0].std(), dev.mean(axis=1).std()
+        assert single > 0
+        assert 0.35 < mean / single < 0.65, (fam, mean / single)   # 1/sqrt(4) = 0.5
+
+
+def test_point_scores_against_a_direct_computation():
+    dev = np.array([[1.0, 3.0, 8.0], [2.0, 2.0, 2.0], [0.5, 30.0, 9.0]])
+    np.testing.assert_allclose(_point_score(dev, "mean-deviance"), dev.mean(axis=1))
+    direct = -2.0 * np.log(np.exp(-0.5 * dev).mean(axis=1))
+    np.testing.assert_allclose(_point_score(dev, "mean-likelihood"), direct)
+    # Jensen: the mean likelihood's deviance never exceeds the mean deviance
+    assert np.all(_point_score(dev, "mean-likelihood") <= dev.mean(axis=1) + 1e-12)
+    # stable far from zero, where exp(-D/2) underflows
+    np.testing.assert_allclose(_point_score(dev + 5000.0, "mean-likelihood"), direct + 5000.0)
+    one = dev[:, :1]
+    for score in ("mean-deviance", "mean-likelihood"):
+        np.testing.assert_array_equal(_point_score(one, score), one[:, 0])
+
+
+PER_POINT = dataclasses.replace(TINY, histories_per_point=3, max_simulations=60,
+                                population=5)
+
+
+def test_k_histories_per_point_accepts_points_deterministically(case):
+    cal = _run(case, settings=PER_POINT)
+    assert cal.simulations == 60 and cal.weights.size == 5
+    assert cal.summary()["settings"]["histories_per_point"] == 3
+    again = _run(case, settings=PER_POINT)
+    for name, v in cal.points.items():
+        np.testing.assert_array_equal(again.points[name], v)
+    lik = _run(case, settings=dataclasses.replace(PER_POINT, point_score="mean-likelihood"))
+    assert lik.key != cal.key
+    assert lik.populations[-1]["epsilon"] <= cal.populations[-1]["epsilon"] + 1e-9
+
+
+def test_per_point_settings_are_checked(case):
+    with pytest.raises(BadInputError, match="histories_per_point"):
+        _run(case, settings=dataclasses.replace(TINY, histories_per_point=0))
+    with pytest.raises(BadInputError, match="point_score"):
+        _run(case, settings=dataclasses.replace(TINY, point_score="median"))
+    with pytest.raises(BadInputError, match="rejection sampler only"):
+        _run(case, settings=dataclasses.replace(TINY, sampler="abc-smc", histories_per_point=2))
+    # 60 histories at 7 per point are 8 points: 10 accepted points are too many
+    with pytest.raises(BadInputError, match="= 8"):
+        _run(case, settings=dataclasses.replace(TINY, histories_per_point=7))
+
+
+RECOVERY = dataclasses.replace(ATTACKS_ONLY, max_simulations=1000, population=40,
+                               adjustment="none")
+
+
+@pytest.fixture(scope="module")
+def recovery(case):
+    candidates = [RECOVERY, dataclasses.replace(RECOVERY, histories_per_point=5, population=8)]
+    return synthetic_recovery(case, AS_OF, candidates, truths=8,
+                              rng=np.random.default_rng(21))
+
+
+def test_synthetic_recovery_covers_prior_drawn_truths(recovery):
+    # the attack rate the only unknown, its truths drawn from the prior: the counts inform it
+    # and the posterior 90% intervals cover most truths, with either sampler
+    assert recovery.targeted == ("attack_rate",) and len(recovery.rows) == 2
+    for row in recovery.rows:
+        assert row.coverage >= 0.75, row
+        assert row.mean_ratio < 0.8, row
+    assert recovery.rows[1].label == "5 per point, mean-deviance, 8 of 200 points"
+
+
+def test_synthetic_recovery_is_deterministic_and_checks_its_candidates(case, recovery):
+    again = synthetic_recovery(case, AS_OF, [r.settings for r in recovery.rows], truths=8,
+                               rng=np.random.default_rng(21))
+    assert again == recovery
+    with pytest.raises(BadInputError, match="share"):
+        synthetic_recovery(case, AS_OF, [RECOVERY, dataclasses.replace(RECOVERY, grid_size=5)],
+                           truths=2, rng=np.random.default_rng(0))
+    with pytest.raises(BadInputError, match="one truth"):
+        synthetic_recovery(case, AS_OF, [RECOVERY], truths=0, rng=np.random.default_rng(0))
+
+
+def _row(k, coverage, ratio):
+    s = dataclasses.replace(TINY, histories_per_point=k)
+    return RecoveryRow(s, {"a": coverage}, {"a": ratio}, {"a": 0.0})
+
+
+def test_the_default_is_chosen_by_the_rule_fixed_before_the_study():
+    today, better, undercovering = _row(1, 0.9, 0.80), _row(5, 0.88, 0.70), _row(10, 0.6, 0.2)
+    study = SyntheticRecovery(AS_OF, 4, ("a",), (today, better, undercovering))
+    assert study.chosen() is better                  # narrowest among those that cover
+    slight = _row(5, 0.9, 0.79)                      # less than 0.02 narrower: keep today's
+    assert SyntheticRecovery(AS_OF, 4, ("a",), (today, slight)).chosen() is today
+    assert SyntheticRecovery(AS_OF, 4, ("a",), (today, undercovering)).chosen() is today
+
+
+# --------------------------------------------------------------------------- regression adjustment
+
+
+def test_the_adjustment_moves_points_to_the_observed_summary():
+    rng = np.random.default_rng(0)
+    theta = rng.uniform(2.0, 6.0, 400)
+    logit = np.log((theta - 2.0) / (6.0 - theta))
+    truth_logit = np.log(0.25 / 0.75)               # theta = 3
+    score = rng.uniform(0.0, 1.0, 400)
+    # a summary that is the parameter's logit: every point adjusts to the observed one's
+    exact, w = _adjust({"a": theta}, score, logit[:, None], np.array([truth_logit]),
+                       {"a": (2.0, 6.0, False)})
+    np.testing.assert_allclose(exact["a"], 3.0, atol=1e-6)
+    np.testing.assert_allclose(w.sum(), 1.0)
+    assert w[np.argmax(score)] == 0.0 and np.all(w >= 0.0)   # Epanechnikov in the score
+    # a summary unrelated to the parameter: hardly moved, no narrowing
+    noise = rng.standard_normal((400, 1))
+    moved, _ = _adjust({"a": theta}, score, noise, np.array([0.5]), {"a": (2.0, 6.0, False)})
+    assert np.abs(moved["a"] - theta).max() < 0.3
+    assert np.ptp(moved["a"]) > 0.9 * np.ptp(theta)
+    # inside the prior whatever the regression says; integers stay integers
+    far, _ = _adjust({"a": np.round(theta)}, score, logit[:, None], np.array([40.0]),
+                     {"a": (2.0, 6.0, True)})
+    assert np.all((far["a"] >= 2.0) & (far["a"] <= 6.0))
+    np.testing.assert_array_equal(far["a"], np.round(far["a"]))
+
+
+ADJUSTED = dataclasses.replace(TINY, population=300, max_simulations=1200,
+                               adjustment="local-linear")
+
+
+def test_the_adjusted_calibration_adjusts_only_the_targeted_parameters(case):
+    plain = _run(case, settings=dataclasses.replace(ADJUSTED, adjustment="none"))
+    adj = _run(case, settings=ADJUSTED)
+    again = _run(case, settings=ADJUSTED)
+    for name, v in adj.points.items():
+        np.testing.assert_array_equal(again.points[name], v)
+        if name in ADJUSTED.targeted:
+            p = adj.parameter(name)
+            lo, hi = p.prior_90
+            span = (hi - lo) / 0.9
+            assert np.all(v >= lo - 0.05 * span - 1e-9) and np.all(v <= hi + 0.05 * span + 1e-9)
+        else:        # the same histories accepted; the untargeted parameters as drawn
+            np.testing.assert_array_equal(v, plain.points[name])
+    assert any(not np.array_equal(adj.points[n], plain.points[n]) for n in ADJUSTED.targeted)
+    assert adj.weights.sum() == pytest.approx(1.0) and adj.ess < ADJUSTED.population
+    assert adj.populations == plain.populations
+
+
+def test_the_adjustment_is_not_applied_to_too_few_points_and_says_so(case):
+    plain = _run(case, settings=dataclasses.replace(TINY, adjustment="none"))
+    few = _run(case, settings=dataclasses.replace(TINY, adjustment="local-linear"))
+    assert "regression adjustment not applied: 10 accepted points" in few.method
+    assert few.adjustment in few.method and not plain.adjustment
+    for name, v in plain.points.items():
+        np.testing.assert_array_equal(few.points[name], v)
+    adj = _run(case, settings=ADJUSTED)
+    assert "local-linear regression adjustment of the targeted parameters" in adj.method
+    with pytest.raises(BadInputError, match="adjustment"):
+        _run(case, settings=dataclasses.replace(TINY, adjustment="quadratic"))

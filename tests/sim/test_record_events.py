@@ -102,14 +102,16 @@ def test_band_outcomes(case):
     tip = EV["tip_strength_band"]
     assert [tip.band_of(v) for v in (0, 249, 250, 999, 1000, 5e4)] == [0, 0, 1, 2, 3, 3]
 
-    def est(i, ref, value, high=None):
+    def est(i, ref, value, high=None, where="afghanistan"):
         return Estimate.model_validate({
             "id": f"est-test-{i}", "subject": "tip", "measure": "fighters", "value": value,
             "value_high": high, "as_stated": "test", "reference": ref,
-            "geography": "afghanistan", "body": "test", "sources": ["rferl-2016-08-30-bishkek"]})
+            "geography": where, "body": "test", "sources": ["rferl-2016-08-30-bishkek"]})
 
+    # a province's count (the latest here) is another quantity than Afghanistan's: ignored
     made = replace(case, estimates=(est(1, "2019-03", 100), est(2, "2019-09", 200, 400),
-                                    est(3, "2019-09", 1000, 1400)))
+                                    est(3, "2019-09", 1000, 1400),
+                                    est(4, "2019-11", 5000, where="badakhshan")))
     # the latest estimates in the window disagree: their midpoints (300, 1200) are averaged
     assert outcome(made, tip, D(2018, 12, 31), D(2019, 12, 31)) == tip.band_of(750)
     assert outcome(made, tip, D(2018, 12, 31), D(2019, 6, 30)) == 0

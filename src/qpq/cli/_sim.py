@@ -299,13 +299,24 @@ def calibrate_command(
     sampler: Annotated[str, typer.Option("--sampler", help="rejection (default: prior "
                                          "histories side by side, the nearest accepted) or "
                                          "abc-smc (pyabc)")] = "rejection",
-    population: Annotated[int, typer.Option("--population", help="accepted particles "
-                                            "(rejection) or ABC-SMC particles per population",
-                                            min=1)] = 500,
+    population: Annotated[int | None, typer.Option(
+        "--population", help="accepted parameter points (rejection; default 1% of the "
+        "points, max-simulations / histories-per-point / 100) or ABC-SMC particles per "
+        "population (default 500)")] = None,
     generations: Annotated[int, typer.Option("--generations", help="most populations "
                                              "(abc-smc)", min=1)] = 6,
     max_simulations: Annotated[int, typer.Option("--max-simulations", help="simulated "
                                                  "histories in all", min=1)] = 50_000,
+    histories_per_point: Annotated[int | None, typer.Option(
+        "--histories-per-point", help="rejection: histories run at each prior point, ranked "
+        "by --point-score over them (1: one history per point, the sampler before issue "
+        "16's study; default: AbcSettings')")] = None,
+    adjustment: Annotated[str | None, typer.Option(
+        "--adjustment", help="rejection: none or local-linear (regression adjustment on the "
+        "record's summary statistics; default: AbcSettings')")] = None,
+    point_score: Annotated[str, typer.Option(
+        "--point-score", help="rejection, several histories per point: mean-deviance "
+        "(default) or mean-likelihood")] = "mean-deviance",
     game_points: Annotated[int, typer.Option("--game-points", help="prior points at which "
                                              "the game is solved", min=1)] = 8,
     grid_size: Annotated[int, typer.Option("--grid-size", help="belief grid of the game",
@@ -347,8 +358,16 @@ def calibrate_command(
 
     case = load_case(case_dir)
     cut = _date(as_of, "--as-of")
+    per_point = (histories_per_point if histories_per_point is not None
+                 else AbcSettings.histories_per_point if sampler == "rejection" else 1)
+    if population is None:
+        population = (max(1, max_simulations // max(per_point, 1) // 100)
+                      if sampler == "rejection" else 500)
     settings = AbcSettings(sampler=sampler, population=population, generations=generations,
-                           max_simulations=max_simulations, game_points=game_points,
+                           max_simulations=max_simulations, histories_per_point=per_point,
+                           point_score=point_score, game_points=game_points,
+                           adjustment=adjustment or (AbcSettings.adjustment
+                                                     if sampler == "rejection" else "none"),
                            grid_size=grid_size, ppc_draws=ppc_draws, attribution=attribution,
                            start=_date(start, "--start") if start else None, model=model,
                            nuisance=nuisance, min_ess=min_ess)
@@ -361,6 +380,7 @@ def calibrate_command(
         print_json(doc)
         return
     table = Table(title=f"Calibration on the record as of {cut} ({cal.simulations} histories, "
+                        f"{settings.histories_per_point} per point, "
                         f"{len(cal.populations)} populations, effective sample size "
                         f"{cal.ess:.1f} of {cal.weights.size})")
     for c in ("parameter", "role", "prior 90%", "posterior 90%", "width ratio", "label", "by"):

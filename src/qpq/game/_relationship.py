@@ -55,7 +55,8 @@ from numpy.typing import ArrayLike, NDArray
 from qpq.game._continuations import solve_continuations
 from qpq.game._kernel import DEFAULT_TOL
 from qpq.game._payoffs import GameTensors, build_tensors
-from qpq.game._relationship_mixed import _Q, Mixed, expected, logit_step, one_hot, regret
+from qpq.game._relationship_mixed import _Q, Mixed, expected, one_hot, regret
+from qpq.game._relationship_stacked import Stacked, StackedStrategies, stack_stages
 from qpq.game._spec import FULL_GAME, GameStructure
 from qpq.model import FINAL_ACTIONS, FirstMove, MoveKind, consequence
 
@@ -430,46 +431,63 @@ LAMBDAS = tuple(float(x) for x in np.geomspace(0.1, 1e5, 61))
 """Precisions λ of the logit tracing, smallest first."""
 
 
+def _stacked(stages: tuple[_Stage, _Stage]) -> Stacked:
+    return stack_stages(tuple((s.tensors, s.next_state, s.effect_etim, s.effect_iskp)
+                              for s in stages))
+
+
+def _played(acc: FloatArray) -> _Played:
+    """A state's :class:`_Played` from :meth:`Stacked.play`'s (n, T, 9) sums."""
+    return _Played(acc[..., 0], acc[..., 1], acc[..., 2], acc[..., 3:5], acc[..., 5:7],
+                   acc[..., 7], acc[..., 8])
+
+
+def _stacked_step(st: Stacked, s: StackedStrategies, delta: FloatArray, w: FloatArray,
+                  lam: float) -> StackedStrategies:
+    """One tracing step: logit responses to the payoffs at the strategies' own values.
+
+    :func:`_payoffs` then :func:`qpq.game._relationship_mixed.logit_step`, on the stacked
+    layout (bit for bit).
+    """
+    acc0, acc1 = st.play(s)
+    china_v, taliban_v, harm = _values((_played(acc0), _played(acc1)), delta, w)
+    return st.expected(s, delta, w, china_v, taliban_v, harm).logit(lam)
+
+
 def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
            inner: int = 60, step: float = 0.5) -> tuple[Mixed, Mixed]:
-    """Logit equilibria along :data:`LAMBDAS`, each started from the last (uniform first)."""
-    def uniform(stage: _Stage) -> Mixed:
-        t = stage.tensors
-        n, n_types = t.prior.shape
-        moves = t.structure.first_moves
-        n_sig = t.p_signal.shape[-1]
-        return Mixed(np.full((n, len(moves)), 1.0 / len(moves)),
-                     tuple(np.full((n, n_types, t.structure.n_efforts),
-                                   1.0 / t.structure.n_efforts) for _ in moves),
-                     tuple(np.full((n, n_sig, len(t.structure.actions(m))),
-                                   1.0 / len(t.structure.actions(m))) for m in moves))
+    """Logit equilibria along :data:`LAMBDAS`, each started from the last (uniform first).
 
-    s = (uniform(stages[0]), uniform(stages[1]))
+    The steps run on the stacked layout (:mod:`qpq.game._relationship_stacked`: every
+    state's first moves at once, the per-move code's numbers bit for bit).
+    """
+    full = _stacked(stages)
+    s = full.uniform()
     n = delta.shape[0]
     everyone = np.arange(n)
     for lam in LAMBDAS:
         # each point stops moving at this λ once settled, so a point's path never depends
         # on which other points share its batch; once a quarter of the rows evaluated has
         # settled, only the moving ones are evaluated (same paths, less work)
-        rows, sub, d, ws = everyone, stages, delta, w
+        rows, sub, d, ws = everyone, full, delta, w
         for _ in range(inner):
-            part = s if rows.size == n else (s[0].take(rows), s[1].take(rows))
-            q0, q1, *_ = _payoffs(sub, part, d, ws)
-            new = (logit_step(q0, lam), logit_step(q1, lam))
-            moved = np.maximum(part[0].distance(new[0]), part[1].distance(new[1])) >= 1e-9
+            part = s if rows.size == n else s.take(rows)
+            new = _stacked_step(sub, part, d, ws, lam)
+            moved = part.distance(new) >= 1e-9
             if not moved.any():
                 break
             keep = np.flatnonzero(moved)
-            blended = (part[0].blend(new[0], step), part[1].blend(new[1], step))
-            s = (_put(s[0], rows[keep], blended[0].take(keep)),
-                 _put(s[1], rows[keep], blended[1].take(keep)))
+            s = s.put(rows[keep], part.take(keep).blend(new.take(keep), step))
             if keep.size <= 0.75 * rows.size:
                 # a settled row's strategies no longer change, so neither do its payoffs:
                 # it would stay settled if evaluated again
                 rows = rows[keep]
-                sub = (_take(stages[0], rows), _take(stages[1], rows))
+                sub = full.take(rows)
                 d, ws = delta[rows], w[rows]
-    return s
+    efforts, responses = full.unstack(s)
+    m = full.n_moves
+    return (Mixed(s.move[0], efforts[:m], responses[:m]),
+            Mixed(s.move[1], efforts[m:], responses[m:]))
 
 
 def solve_relationship(params: Mapping[str, ArrayLike], structure: GameStructure = FULL_GAME,

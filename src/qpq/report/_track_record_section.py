@@ -208,7 +208,8 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
         f"<h3>Calibration on the record as of {CALIBRATION_AS_OF.isoformat()}</h3>"
         f"<p>Rejection ABC (docs/model-dynamics.md §7.11): {cal.simulations:,} histories "
         f"drawn from the prior, the {cal.weights.size} nearest the record by its deviance "
-        f"accepted (effective sample size {cal.ess:.0f}); {settings.game_points} game "
+        f"accepted" + (f" ({escape(cal.adjustment)})" if cal.adjustment else "")
+        + f" (effective sample size {cal.ess:.0f}); {settings.game_points} game "
         f"point(s), belief grid {settings.grid_size}, seed 0"
         + ("; <strong>reduced run</strong>, labels noisier" if ctx.reduced else "")
         + f". Labels by the stated criterion (posterior / prior 90% width below 0.5 "

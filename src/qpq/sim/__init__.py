@@ -21,9 +21,11 @@ if TYPE_CHECKING:
     from qpq.sim._abc import (
         AbcSettings,
         RecordCalibration,
+        SyntheticRecovery,
         calibrate_record,
         record_calibrator,
         synthetic_record,
+        synthetic_recovery,
     )
     from qpq.sim._backtest import (
         BacktestResult,
@@ -156,6 +158,7 @@ __all__ = [
     "SimResult",
     "Statistic",
     "StepOptions",
+    "SyntheticRecovery",
     "Timeline",
     "WindowStat",
     "backtest",
@@ -193,6 +196,7 @@ __all__ = [
     "stage_point",
     "stylised_facts",
     "synthetic_record",
+    "synthetic_recovery",
     "table_for",
     "trajectory_chart",
     "write_parquet",
@@ -202,8 +206,8 @@ __all__ = [
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
     "qpq.sim._abc": (
-        "AbcSettings", "RecordCalibration", "calibrate_record", "record_calibrator",
-        "synthetic_record",
+        "AbcSettings", "RecordCalibration", "SyntheticRecovery", "calibrate_record",
+        "record_calibrator", "synthetic_record", "synthetic_recovery",
     ),
     "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": (

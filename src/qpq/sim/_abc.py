@@ -6,10 +6,15 @@ be known on the as-of date (:func:`qpq.case.case_as_of`; the families are built 
 default):
 
 ``rejection`` (default)
-    ``max_simulations`` points drawn from the prior, one history each, simulated
-    :data:`CHUNK` at a time by the vectorised simulator; the ``population`` histories with the
-    smallest distance are accepted with equal weights (so the effective sample size is the
-    population). Leaving a family out re-ranks the same histories.
+    ``max_simulations`` histories from points drawn from the prior (one per point by
+    default, ``histories_per_point`` if set), simulated about :data:`CHUNK` at a time by the
+    vectorised simulator; the ``population`` points with the smallest distance are accepted,
+    and by default (``adjustment="local-linear"``) their targeted parameters are moved by a
+    local-linear regression on the record's summary statistics (Beaumont, Zhang & Balding
+    2002) and weighted by an Epanechnikov kernel in the distance (``adjustment="none"``:
+    equal weights, so the effective sample size is the population). Leaving a family out
+    re-ranks the same histories. docs/model-dynamics.md §7.11 has the synthetic study that
+    chose these defaults (:func:`synthetic_recovery`).
 ``abc-smc``
     pyabc's ABC-SMC (population-wise quantile epsilon, multivariate normal transitions,
     importance weights), one history per call: its weights collapsed on the record (the
@@ -68,6 +73,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import special
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
@@ -89,6 +95,8 @@ from qpq.sim._record import (
     Record,
     build_record,
     deviance,
+    observed_summaries,
+    simulated_summaries,
     stock_values,
     synthetic_observations,
 )
@@ -104,9 +112,12 @@ __all__ = [
     "AbcSettings",
     "ParameterPosterior",
     "RecordCalibration",
+    "RecoveryRow",
+    "SyntheticRecovery",
     "calibrate_record",
     "record_calibrator",
     "synthetic_record",
+    "synthetic_recovery",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -124,13 +135,23 @@ GAME_FREE: frozenset[str] = frozenset(SIM_PARAMETERS) - {"quarterly_discount"}
 """Parameters the game's solution does not read (the game discounts with
 ``quarterly_discount``), so histories may vary them at one solved game point."""
 
+POINT_SCORES = ("mean-deviance", "mean-likelihood")
+"""How the rejection sampler scores a parameter point from its histories' deviances: their
+mean (the expected deviance), or ``-2 log`` of the mean of their likelihoods (the point's
+likelihood estimated by simulation). One history per point: both are its deviance."""
+
+ADJUSTMENTS = ("none", "local-linear")
+"""Post-processing of the rejection sampler's accepted points: none, or the local-linear
+regression adjustment of Beaumont, Zhang & Balding (2002) on the record's summary statistics
+(:func:`qpq.sim._record.simulated_summaries`)."""
+
 SAMPLERS = ("rejection", "abc-smc")
 """The samplers :class:`AbcSettings` knows (``rejection`` is the default)."""
 
 METHODS = {
     "rejection": ("rejection ABC: histories drawn from the prior and simulated side by side, "
-                  "the population nearest the record by its deviance accepted with equal "
-                  "weights (the record known by the as-of date)"),
+                  "the population nearest the record by its deviance accepted (the record "
+                  "known by the as-of date)"),
     "abc-smc": ("pyabc 0.13 ABC-SMC (SingleCoreSampler, quantile epsilon, multivariate "
                 "normal transitions) on the deviance of the record known by the as-of date"),
 }
@@ -156,12 +177,28 @@ class AbcSettings:
     sampler
         ``rejection`` (default): ``max_simulations`` histories drawn from the prior, simulated
         side by side (the simulator is vectorised over histories), and the ``population``
-        with the smallest deviance accepted, equal weights; ``abc-smc``: pyabc's ABC-SMC,
+        with the smallest deviance accepted (see ``adjustment``); ``abc-smc``: pyabc's ABC-SMC,
         one history per call (see docs/model-dynamics.md §7.11 for why the default changed).
     population, generations, max_simulations
-        Accepted particles (``rejection``; the acceptance fraction is
-        ``population / max_simulations``) or pyabc's population size; most populations
-        (``abc-smc`` only); histories in all.
+        Accepted parameter points (``rejection``; the acceptance fraction is
+        ``population`` over ``max_simulations / histories_per_point`` points) or pyabc's
+        population size; most populations (``abc-smc`` only); histories in all.
+    histories_per_point, point_score
+        ``rejection``: each prior point runs this many histories (different random numbers,
+        the same parameters, game point and assumptions), and points are ranked by
+        ``point_score`` (:data:`POINT_SCORES`) of their histories' deviances, which cuts the
+        history's own noise in the ranking by about the square root of it; 1 is one history
+        per point (the sampler before issue 16's study; docs/model-dynamics.md §7.11 says
+        how the default was chosen).
+    adjustment
+        ``rejection`` (``abc-smc`` ignores it): ``local-linear`` (default, chosen by the
+        synthetic study of docs/model-dynamics.md §7.11) or ``none`` (equal weights; the
+        sampler before the study) (:data:`ADJUSTMENTS`). ``local-linear``:
+        the targeted parameters of the accepted points regressed, on the logit scale of
+        their prior ranges and with Epanechnikov weights in the score, on the difference
+        between each point's simulated summary statistics and the record's, and moved to
+        where that difference is zero (Beaumont, Zhang & Balding 2002); the weights become
+        the kernel's.
     alpha
         ``abc-smc``: each population's tolerance is this quantile of the last one's distances.
     game_points, grid_size, game_seed
@@ -193,6 +230,9 @@ class AbcSettings:
     population: int = 500
     generations: int = 6
     max_simulations: int = 50_000
+    histories_per_point: int = 1
+    point_score: str = "mean-deviance"
+    adjustment: str = "local-linear"
     alpha: float = 0.5
     game_points: int = 8
     grid_size: int = 12
@@ -212,10 +252,25 @@ class AbcSettings:
         if self.sampler not in SAMPLERS:
             raise BadInputError(f"calibration setting sampler must be one of "
                                 f"{', '.join(SAMPLERS)}, not {self.sampler!r}")
-        if self.sampler == "rejection" and self.population > self.max_simulations:
-            raise BadInputError(f"calibration setting population ({self.population}) must not "
-                                f"exceed max_simulations ({self.max_simulations}): the "
-                                "rejection sampler accepts population of max_simulations")
+        if self.histories_per_point < 1:
+            raise BadInputError(f"calibration setting histories_per_point must be at least 1, "
+                                f"got {self.histories_per_point}")
+        if self.point_score not in POINT_SCORES:
+            raise BadInputError(f"calibration setting point_score must be one of "
+                                f"{', '.join(POINT_SCORES)}, not {self.point_score!r}")
+        if self.adjustment not in ADJUSTMENTS:
+            raise BadInputError(f"calibration setting adjustment must be one of "
+                                f"{', '.join(ADJUSTMENTS)}, not {self.adjustment!r}")
+        if self.sampler != "rejection" and self.histories_per_point != 1:
+            raise BadInputError("calibration setting histories_per_point applies to the "
+                                "rejection sampler only; abc-smc runs one history per point")
+        points = self.max_simulations // self.histories_per_point
+        if self.sampler == "rejection" and self.population > points:
+            raise BadInputError(
+                f"calibration setting population ({self.population}) must not exceed "
+                f"max_simulations ({self.max_simulations}) // histories_per_point "
+                f"({self.histories_per_point}) = {points}: the rejection sampler accepts "
+                "population of that many parameter points")
         if self.nuisance not in ("prior", "defaults"):
             raise BadInputError(f"calibration setting nuisance must be prior or defaults, not "
                                 f"{self.nuisance!r}")
@@ -283,6 +338,8 @@ class RecordCalibration:
 
     ``points`` holds every parameter of each final particle (``name -> (N,)``) with their
     importance ``weights``; ``game_point`` indexes ``game_pool`` (the solved game points).
+    ``adjustment`` says how the accepted points were post-processed (the regression
+    adjustment, or why it was not applied; empty without one).
     """
 
     as_of: dt.date
@@ -303,6 +360,7 @@ class RecordCalibration:
     checks: tuple[dict[str, Any], ...]
     key: str
     method: str = ""
+    adjustment: str = ""
 
     def __post_init__(self) -> None:
         if not self.method:
@@ -395,6 +453,7 @@ class RecordCalibration:
         s["targeted"] = list(s["targeted"])
         return {
             "as_of": self.as_of.isoformat(), "model": self.model, "method": self.method,
+            "adjustment": self.adjustment,
             "key": self.key, "settings": s, "families": list(self.families),
             "observations": self.observations, "simulations": self.simulations,
             "particles": int(self.weights.size), "effective_sample_size": self.ess,
@@ -549,55 +608,198 @@ class _Run:
     particles: tuple[dict[str, float], ...]
     weights: FloatArray
     family_deviance: dict[str, FloatArray]      # per family, per particle
+    note: str = ""                              # how the accepted points were post-processed
+
+
+def _point_score(total: FloatArray, score: str) -> FloatArray:
+    """Per point (row), the score of its histories' deviances (columns): :data:`POINT_SCORES`."""
+    if total.shape[1] == 1:
+        return np.asarray(total[:, 0])
+    if score == "mean-deviance":
+        return np.asarray(total.mean(axis=1))
+    # -2 log of the mean likelihood, exp(-D/2), shifted by the best history for stability
+    best = total.min(axis=1)
+    return np.asarray(best - 2.0 * np.log(np.mean(np.exp(-0.5 * (total - best[:, None])),
+                                                   axis=1)))
+
+
+MIN_POINTS_PER_COEFFICIENT = 10
+"""The regression adjustment needs this many accepted points per coefficient (the usual one
+in ten of regression); with fewer it is not applied (and the result says so): a regression on
+nearly as many summaries as points fits the noise, and its residuals, the adjusted posterior,
+shrink to nothing or spread. At 5 per coefficient a synthetic attack rate (40 points, 7
+summaries) came out wider adjusted than not; at 12 (100 points) narrower."""
+
+
+def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: FloatArray,
+            observed: FloatArray, bounds: Mapping[str, tuple[float, float, bool]]
+            ) -> tuple[dict[str, FloatArray], FloatArray] | str:
+    """Local-linear regression adjustment (Beaumont, Zhang & Balding 2002).
+
+    ``values`` of the accepted points (those named in ``bounds``, uniform priors on
+    ``(low, high)``, integer or not), their ``score`` (the distance: the kernel's argument),
+    their ``simulated`` summaries ``(points, m)`` and the record's ``observed`` ones.
+    Returns the adjusted values and the Epanechnikov weights (normalised), or why not
+    (:data:`MIN_POINTS_PER_COEFFICIENT`).
+    """
+    eps = float(score.max())
+    w = 1.0 - (score / eps) ** 2 if eps > 0 else np.ones_like(score)
+    x = simulated - observed
+    sd = x.std(axis=0)
+    x = x[:, sd > 1e-12] / sd[sd > 1e-12]        # constant summaries say nothing
+    if score.size < MIN_POINTS_PER_COEFFICIENT * (x.shape[1] + 1):
+        return (f"regression adjustment not applied: {score.size} accepted points for "
+                f"{x.shape[1]} summary statistics (it needs {MIN_POINTS_PER_COEFFICIENT} "
+                "per coefficient)")
+    design = np.column_stack([np.ones(score.size), x]) * np.sqrt(w)[:, None]
+    out = {}
+    for name, (low, high, integer) in bounds.items():
+        z = np.clip((values[name] - low) / (high - low), 1e-6, 1.0 - 1e-6)
+        u = special.logit(z)                     # adjusted values stay inside the prior
+        beta = np.linalg.lstsq(design, u * np.sqrt(w), rcond=None)[0]
+        v = low + (high - low) * special.expit(u - x @ beta[1:])
+        out[name] = np.round(v) if integer else v
+    return out, w / w.sum()
 
 
 @dataclass(frozen=True)
 class _Draws:
-    """The rejection sampler's prior histories: every draw and its deviance per family."""
+    """The rejection sampler's prior points and their histories' deviance per family.
+
+    ``values``, ``games`` and ``assumed`` are per point; ``deviance[family]`` is
+    ``(points, histories_per_point)``. Under a regression adjustment, ``summaries[family]``
+    are the points' simulated summary statistics ``(points, m)`` (the mean over their
+    histories), ``observed[family]`` the record's, and ``bounds`` the adjusted (targeted)
+    parameters' prior ranges.
+    """
 
     values: dict[str, FloatArray]
     games: NDArray[np.int64]
     assumed: dict[str, FloatArray]
     deviance: dict[str, FloatArray]
+    score: str = "mean-deviance"
+    summaries: dict[str, FloatArray] = field(default_factory=dict)
+    observed: dict[str, FloatArray] = field(default_factory=dict)
+    bounds: dict[str, tuple[float, float, bool]] = field(default_factory=dict)
 
     def accept(self, population: int, families: tuple[str, ...]) -> _Run:
-        """The ``population`` histories nearest the record, equal weights.
+        """The ``population`` points nearest the record, equal weights (or adjusted).
 
-        Nearest by the deviance summed over ``families``; ties go by draw order.
+        Nearest by the point score (:data:`POINT_SCORES`) of the deviance summed over
+        ``families``; ties go by draw order. With summaries, the targeted parameters are
+        adjusted on the summaries of ``families`` (:func:`_adjust`).
         """
-        total = sum((self.deviance[f] for f in families), np.zeros(self.games.size))
+        shape = (self.games.size, next(iter(self.deviance.values())).shape[1])
+        total = _point_score(sum((self.deviance[f] for f in families), np.zeros(shape)),
+                             self.score)
         idx = np.argsort(total, kind="stable")[:population]
+        values = {k: v[idx] for k, v in self.values.items()}
+        weights = np.full(idx.size, 1.0 / idx.size)
+        used = [f for f in families if f in self.summaries]
+        note = ""
+        if self.bounds and used:
+            sims = np.concatenate([self.summaries[f][idx] for f in used], axis=1)
+            out = _adjust(values, total[idx], sims,
+                          np.concatenate([self.observed[f] for f in used]), self.bounds)
+            if isinstance(out, str):
+                note = out
+            else:
+                values.update(out[0])
+                weights = out[1]
+                note = (f"local-linear regression adjustment of the targeted parameters on "
+                        f"{sims.shape[1]} summary statistics")
         particles = tuple(
-            {**{"p:" + k: float(v[i]) for k, v in self.values.items()},
+            {**{"p:" + k: float(v[j]) for k, v in values.items()},
              **{"a:" + k: float(v[i]) for k, v in self.assumed.items()}, "g": float(
-                 self.games[i])} for i in idx)
-        return _Run(({"t": 0, "epsilon": float(total[idx[-1]]),
-                      "simulations": int(self.games.size)},), int(self.games.size), particles,
-                    np.full(idx.size, 1.0 / idx.size),
-                    {f: v[idx] for f, v in self.deviance.items()})
+                 self.games[i])} for j, i in enumerate(idx))
+        histories = int(shape[0] * shape[1])
+        return _Run(({"t": 0, "epsilon": float(total[idx[-1]]), "simulations": histories},),
+                    histories, particles, weights,
+                    {f: v[idx].mean(axis=1) for f, v in self.deviance.items()}, note)
+
+
+_Chunk = tuple[dict[str, FloatArray], NDArray[np.int64], dict[str, FloatArray],
+               dict[str, FloatArray]]
+
+
+def _pool_chunks(forward: _Forward, settings: AbcSettings, seed: int,
+                 on_progress: Callable[[str, int, int], None] | None) -> Iterator[_Chunk]:
+    """The rejection sampler's prior points, simulated about :data:`CHUNK` histories at a time.
+
+    Per chunk: the points' values, games and assumptions, and the window statistics of their
+    ``histories_per_point`` histories each (a point's histories are adjacent rows).
+    """
+    rng = np.random.default_rng(seed)
+    k = settings.histories_per_point
+    points = settings.max_simulations // k
+    step = max(CHUNK // k, 1)
+    for start in range(0, points, step):
+        n = min(step, points - start)
+        values, games, assumed = forward.prior_draws(n, int(rng.integers(2**31 - 1)), rng)
+        stats = forward.run_many({name: np.repeat(v, k) for name, v in values.items()},
+                                 np.repeat(games, k), int(rng.integers(2**31 - 1)))
+        yield values, games, assumed, stats
+        if on_progress is not None:
+            on_progress("simulations", (start + n) * k, points * k)
+
+
+def _chunk_deviance(record: Record, chunk: _Chunk, k: int, families: tuple[str, ...]
+                    ) -> dict[str, FloatArray]:
+    """Per family, ``(points, k)`` deviances of one chunk's histories."""
+    values, games, assumed, stats = chunk
+    dev = deviance(record, stats, {a: np.repeat(v, k) for a, v in assumed.items()},
+                   np.repeat(values["attack_dispersion"], k), families)
+    return {f: d.reshape(games.size, k) for f, d in dev.items()}
+
+
+def _chunk_summaries(record: Record, chunk: _Chunk, k: int, families: tuple[str, ...],
+                     rng: np.random.Generator) -> dict[str, FloatArray]:
+    """Per family, ``(points, m)`` summaries of one chunk: the mean over a point's histories."""
+    values, games, assumed, stats = chunk
+    sims = simulated_summaries(record, stats, {a: np.repeat(v, k) for a, v in assumed.items()},
+                               np.repeat(values["attack_dispersion"], k), rng, families)
+    return {f: v.reshape(games.size, k, -1).mean(axis=1) for f, v in sims.items()}
+
+
+def _bounds(forward: _Forward) -> dict[str, tuple[float, float, bool]]:
+    reg = forward.registry
+    return {n: (float(reg[n].low), float(reg[n].high), bool(reg[n].integer))
+            for n in forward.targeted if reg[n].high > reg[n].low}
+
+
+def _concat(chunks: Sequence[_Chunk], devs: Sequence[dict[str, FloatArray]], score: str,
+            sums: Sequence[dict[str, FloatArray]] = (), observed: Mapping[str, FloatArray] | None
+            = None, bounds: Mapping[str, tuple[float, float, bool]] | None = None) -> _Draws:
+    def cat(parts: Sequence[Mapping[str, FloatArray]]) -> dict[str, FloatArray]:
+        return {k: np.concatenate([d[k] for d in parts]) for k in parts[0]} if parts else {}
+
+    return _Draws(cat([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]),
+                  cat([c[2] for c in chunks]), cat(devs), score, cat(sums),
+                  dict(observed or {}), dict(bounds or {}))
+
+
+def _summary_rng(seed: int, chunk: int) -> np.random.Generator:
+    # its own stream: the unadjusted sampler's draws are the same with or without it
+    return np.random.default_rng([seed, 7, chunk])
 
 
 def _prior_draws(forward: _Forward, settings: AbcSettings, families: tuple[str, ...],
                  seed: int, on_progress: Callable[[str, int, int], None] | None) -> _Draws:
-    """``max_simulations`` histories from the prior, simulated :data:`CHUNK` at a time."""
-    rng = np.random.default_rng(seed)
-    total = settings.max_simulations
-    parts: list[tuple[dict[str, FloatArray], NDArray[np.int64], dict[str, FloatArray],
-                      dict[str, FloatArray]]] = []
-    for start in range(0, total, CHUNK):
-        n = min(CHUNK, total - start)
-        values, games, assumed = forward.prior_draws(n, int(rng.integers(2**31 - 1)), rng)
-        stats = forward.run_many(values, games, int(rng.integers(2**31 - 1)))
-        dev = deviance(forward.record, stats, assumed, values["attack_dispersion"], families)
-        parts.append((values, games, assumed, dev))
-        if on_progress is not None:
-            on_progress("simulations", start + n, total)
-
-    def cat(i: int) -> dict[str, FloatArray]:
-        part: list[dict[str, FloatArray]] = [p[i] for p in parts]  # type: ignore[misc]
-        return {k: np.concatenate([d[k] for d in part]) for k in part[0]}
-
-    return _Draws(cat(0), np.concatenate([p[1] for p in parts]), cat(2), cat(3))
+    """``max_simulations`` histories from the prior (``histories_per_point`` per point)."""
+    chunks: list[_Chunk] = []
+    devs, sums = [], []
+    k = settings.histories_per_point
+    adjust = settings.adjustment != "none"
+    for i, chunk in enumerate(_pool_chunks(forward, settings, seed, on_progress)):
+        devs.append(_chunk_deviance(forward.record, chunk, k, families))
+        if adjust:
+            sums.append(_chunk_summaries(forward.record, chunk, k, families,
+                                         _summary_rng(seed, i)))
+        chunks.append((*chunk[:3], {}))          # the statistics are not kept: memory
+    if not adjust:
+        return _concat(chunks, devs, settings.point_score)
+    return _concat(chunks, devs, settings.point_score, sums,
+                   observed_summaries(forward.record, families), _bounds(forward))
 
 
 def _abc_run(forward: _Forward, settings: AbcSettings, families: tuple[str, ...],
@@ -839,6 +1041,156 @@ def synthetic_record(case: Case, as_of: dt.date, truth: Mapping[str, float], *,
                                   float(point["attack_dispersion"]), mid, rng)
 
 
+@dataclass(frozen=True)
+class RecoveryRow:
+    """One candidate sampler of :func:`synthetic_recovery`, over every synthetic truth.
+
+    ``covered[name]`` is the share of truths whose value of the targeted parameter ``name``
+    lies in the posterior 90% interval; ``relative_ratio[name]`` the mean relative width
+    ratio (what the labels read); ``calibrated[name]`` the share labelled calibrated.
+    """
+
+    settings: AbcSettings
+    covered: dict[str, float]
+    relative_ratio: dict[str, float]
+    calibrated: dict[str, float]
+
+    @property
+    def label(self) -> str:
+        """``K histories per point, score, population, adjustment``."""
+        s = self.settings
+        score = "" if s.histories_per_point == 1 else f", {s.point_score}"
+        adjusted = "" if s.adjustment == "none" else f", {s.adjustment} adjustment"
+        return (f"{s.histories_per_point} per point{score}, {s.population} of "
+                f"{s.max_simulations // s.histories_per_point:,} points{adjusted}")
+
+    @property
+    def coverage(self) -> float:
+        """Share of (truth, targeted parameter) cases covered by the 90% interval."""
+        return float(np.mean(list(self.covered.values())))
+
+    @property
+    def mean_ratio(self) -> float:
+        """Mean relative width ratio over the targeted parameters (and the truths)."""
+        return float(np.mean(list(self.relative_ratio.values())))
+
+
+@dataclass(frozen=True)
+class SyntheticRecovery:
+    """What :func:`synthetic_recovery` measured: per candidate, coverage and width.
+
+    ``truths`` parameter points were drawn from the prior (as the calibration draws them),
+    one history simulated at each and the record's cells filled from it
+    (:func:`qpq.sim._record.synthetic_observations`); every candidate calibrated on each.
+    """
+
+    as_of: dt.date
+    truths: int
+    targeted: tuple[str, ...]
+    rows: tuple[RecoveryRow, ...]
+
+    def chosen(self, min_coverage: float = 0.85, min_gain: float = 0.02) -> RecoveryRow:
+        """The default by the rule fixed before the study (docs/model-dynamics.md §7.11).
+
+        Among the candidates whose 90% intervals cover the truth in at least
+        ``min_coverage`` of the cases, the one with the smallest mean relative width ratio;
+        the first candidate (today's sampler) unless that ratio is ``min_gain`` smaller than
+        the first's (or the first covers too little).
+        """
+        first = self.rows[0]
+        ok = [r for r in self.rows if r.coverage >= min_coverage]
+        if not ok:
+            return first
+        best = min(ok, key=lambda r: r.mean_ratio)
+        if first in ok and first.mean_ratio - best.mean_ratio < min_gain:
+            return first
+        return best
+
+
+def synthetic_recovery(case: Case, as_of: dt.date, candidates: Sequence[AbcSettings], *,
+                       truths: int, rng: np.random.Generator,
+                       on_progress: Callable[[str, int, int], None] | None = None
+                       ) -> SyntheticRecovery:
+    """Recover known truths with each candidate rejection sampler (same budget, same truths).
+
+    ``truths`` points are drawn from the prior as the calibration draws them (nuisance
+    parameters, game point and the observation models' assumptions included); at each, one
+    history fills the record's cells. Each candidate's prior histories are simulated once and
+    re-ranked against every synthetic record (a reference table, as ``abc``'s cross-validation
+    does); candidates that differ only in ``population`` or ``point_score`` share them.
+    Candidates must share everything that sets the forward model (game points, grid, start,
+    model, targeted, nuisance); only the rejection sampler is studied.
+    """
+    if not candidates or truths < 1:
+        raise BadInputError("synthetic_recovery needs at least one candidate and one truth")
+    for c in candidates:
+        c.check()
+    base = candidates[0]
+    shared = ("game_points", "grid_size", "game_seed", "start", "model", "targeted",
+              "nuisance")
+    if any(c.sampler != "rejection" or any(getattr(c, f) != getattr(base, f) for f in shared)
+           for c in candidates):
+        raise BadInputError("synthetic_recovery compares rejection samplers that share "
+                            + ", ".join(shared))
+    start = base.start or case.run.start
+    if history_end(as_of) < quarter_of(start):
+        raise BadInputError(f"as-of date {as_of} leaves no complete quarter after the start "
+                            f"{start}")
+    forward = _prepare(case, case_as_of(case, as_of), as_of, base, on_progress)
+    seeds = [int(x) for x in rng.integers(2**31 - 1, size=4)]
+    t_rng = np.random.default_rng(seeds[0])
+    t_values, t_games, t_assumed = forward.prior_draws(truths, seeds[1], t_rng)
+    t_stats = forward.run_many(t_values, t_games, seeds[2])
+    records = []
+    for t in range(truths):
+        stats = {k: v[[t]] for k, v in t_stats.items()}
+        records.append(synthetic_observations(
+            forward.record, stats, float(t_values["attack_dispersion"][t]),
+            {a: float(v[t]) for a, v in t_assumed.items()}, t_rng))
+    roles = dict.fromkeys(base.targeted, "targeted")
+    # one pool per (K, budget), the same seed for each: the candidates differ only by how
+    # they spend the budget; those that differ by population or score share one
+    pools: dict[tuple[int, int], list[_Chunk]] = {}
+    for c in candidates:
+        key = (c.histories_per_point, c.max_simulations)
+        if key not in pools:
+            pools[key] = list(_pool_chunks(forward, c, seeds[3], on_progress))
+    per: list[dict[str, dict[str, list[float]]]] = [
+        {what: {n: [] for n in base.targeted} for what in ("cov", "rel", "cal")}
+        for _ in candidates]
+    for t, rec in enumerate(records):
+        for key, chunks in pools.items():
+            devs = [_chunk_deviance(rec, ch, key[0], FAMILIES) for ch in chunks]
+            sums: list[dict[str, FloatArray]] = []
+            for i, c in enumerate(candidates):
+                if (c.histories_per_point, c.max_simulations) != key:
+                    continue
+                if c.adjustment == "none":
+                    draws = _concat(chunks, devs, c.point_score)
+                else:
+                    # the same draws of the observations for every truth (the summaries'
+                    # streams), as one calibration would draw them
+                    sums = sums or [_chunk_summaries(rec, ch, key[0], FAMILIES,
+                                                     _summary_rng(seeds[3], j))
+                                    for j, ch in enumerate(chunks)]
+                    draws = _concat(chunks, devs, c.point_score, sums,
+                                    observed_summaries(rec, FAMILIES), _bounds(forward))
+                run = draws.accept(c.population, FAMILIES)
+                ratios = _ratios(run, forward.registry, roles, forward.game_pool,
+                                 np.random.default_rng([seeds[3], t]))
+                for n, (_, _, (plo, phi), ratio, null) in ratios.items():
+                    r = _relative(ratio, null)
+                    per[i]["cov"][n].append(float(plo <= t_values[n][t] <= phi))
+                    per[i]["rel"][n].append(r)
+                    per[i]["cal"][n].append(float(_label(r, c) == LABELS[0]))
+        if on_progress is not None:
+            on_progress("synthetic truths", t + 1, truths)
+    out = [RecoveryRow(c, *({n: float(np.mean(v)) for n, v in per[i][what].items()}
+                            for what in ("cov", "rel", "cal")))
+           for i, c in enumerate(candidates)]
+    return SyntheticRecovery(as_of, truths, base.targeted, tuple(out))
+
+
 def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
                      settings: AbcSettings | None = None,
                      families: Sequence[str] = FAMILIES, cache_dir: Path | None = None,
@@ -943,7 +1295,8 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         points=points, weights=run.weights, ess=ess,
         game_point=np.array([int(p["g"]) for p in run.particles], dtype=np.int64),
         game_pool=game_pool, deviance=dev_final, parameters=tuple(reports), checks=checks,
-        key=key, method=METHODS[s.sampler])
+        key=key, method=METHODS[s.sampler] + (f"; {run.note}" if run.note else ""),
+        adjustment=run.note)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

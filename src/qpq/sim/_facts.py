@@ -66,6 +66,12 @@ class Fact:
         """Whether the fact has a target."""
         return self.target is not None
 
+    def holds(self, values: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Whether each history's statistic meets the target (:func:`evaluate`)."""
+        if self.target is None:
+            raise ValueError(f"{self.id} has no target")
+        return evaluate(self.target, values)
+
     def describe(self) -> str:
         """``quantity statistic [start, end] op value`` in words."""
         t = self.target

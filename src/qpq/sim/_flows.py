@@ -21,6 +21,10 @@ stay non-negative and militants are conserved (only recruitment adds):
 
 Transfers to China are ``transfer_share`` of the neutralisations by the Taliban and other
 counter-terrorism (US strikes kill).
+
+Besides the stocks, :func:`militant_flows` returns the quarter's ledger (:data:`LEDGER`): every
+flow by name, so a diagnosis can say which flow fills or drains a stock
+(``docs/regenerate_numbers.py tip-stock-flows``).
 """
 
 from __future__ import annotations
@@ -34,9 +38,26 @@ from numpy.typing import NDArray
 from qpq.game import Effort
 from qpq.sim._state import ChunkState
 
-__all__ = ["militant_flows"]
+__all__ = ["LEDGER", "militant_flows"]
 
 FloatArray = NDArray[np.float64]
+
+LEDGER: dict[str, str] = {
+    "recruits": "new recruits reaching the border zone (in)",
+    "returned": "returns from abroad to the border zone (in)",
+    "relocated": "moved by a restraint from the border zone to the interior (internal)",
+    "coopted": "co-opted from the border zone, or absorbed from border and interior, into "
+               "Taliban ranks (internal)",
+    "crackdown_neutralised": "neutralised by a Taliban crackdown (out)",
+    "crackdown_abroad": "driven abroad by a Taliban crackdown (out)",
+    "us_killed": "killed by US/NATO strikes in the border zone (out)",
+    "base_neutralised": "neutralised by other counter-terrorism (out)",
+    "to_iskp": "defected to ISKP from border and interior (out)",
+    "transferred": "transferred to China: transfer_share of the neutralisations by the "
+                   "Taliban and other counter-terrorism (part of those outflows)",
+}
+"""The flows of a quarter that :func:`militant_flows` returns, with their direction for the
+stock of Uyghur militants in Afghanistan (border zone, interior and co-opted)."""
 
 
 def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
@@ -44,6 +65,9 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
                    e_idx: NDArray[np.int64], x: FloatArray, us: float, in_power: bool,
                    coopt: bool = False) -> dict[str, FloatArray]:
     """Move militants between the stocks of ``st`` in place; return the quarter's flows.
+
+    The returned mapping holds every flow of :data:`LEDGER` and ``change``, the border stock's
+    change in the quarter.
 
     Parameters
     ----------
@@ -66,7 +90,7 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
     b0 = st.border
     border, interior, abroad = b0, st.interior, st.abroad
     zero = np.zeros(st.n)
-    relocated = coopted = neutralised = zero
+    relocated = coopted = neutralised = cracked_out = zero
     if in_power and s_t.any():
         # Taliban action: restrain moves border militants (relocate / co-opt);
         # a crackdown hits border and interior (neutralise / flee abroad)
@@ -80,7 +104,8 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
         neutralised = cracked * p["crackdown_neutralise_share"]
         border = border - moved - crack * border
         interior = interior - crack * interior + relocated
-        abroad = abroad + (cracked - neutralised)
+        cracked_out = cracked - neutralised
+        abroad = abroad + cracked_out
         if coopt:
             absorb = hit * (e_idx == int(Effort.COOPT))
             coopted = coopted + absorb * (border + interior)
@@ -91,6 +116,7 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
         killed = s_us * p["us_strike_rate"] * border
         border = border - killed
     base_rate = s_b * p["base_neutralise_rate"]
+    crack_neutralised = neutralised
     base = base_rate * (border + interior)
     border = border - base_rate * border
     interior = interior - base_rate * interior
@@ -115,5 +141,10 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
     st.abroad = abroad - returned
     st.neutralised = st.neutralised + neutralised + killed + k_loss
     st.transferred = st.transferred + transferred
-    return {"relocated": relocated, "to_iskp": to_iskp, "transferred": transferred,
-            "recruits": np.broadcast_to(recruits, (st.n,)), "change": change}
+    full = (st.n,)
+    return {"recruits": np.broadcast_to(recruits, full), "returned": returned,
+            "relocated": relocated, "coopted": np.broadcast_to(coopted, full),
+            "crackdown_neutralised": np.broadcast_to(crack_neutralised, full),
+            "crackdown_abroad": np.broadcast_to(cracked_out, full),
+            "us_killed": np.broadcast_to(killed, full), "base_neutralised": base,
+            "to_iskp": to_iskp, "transferred": transferred, "change": change}

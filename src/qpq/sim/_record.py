@@ -55,6 +55,8 @@ __all__ = [
     "Record",
     "build_record",
     "deviance",
+    "observed_summaries",
+    "simulated_summaries",
     "stock_values",
     "synthetic_observations",
 ]
@@ -446,6 +448,103 @@ def deviance(record: Record, stats: Mapping[str, FloatArray],
             if name in stats and f.target is not None:
                 total = total + miss * (~evaluate(f.target, np.asarray(stats[name])))
         out["facts"] = total
+    return out
+
+
+# --------------------------------------------------------------------------- summaries
+# Summary statistics of the record for ABC's regression adjustment (qpq.sim._abc): per family
+# a few numbers that the record gives once and a simulated history gives by drawing its
+# observations through the same observation models as the likelihood (so that the
+# regression sees the observation noise, not only the history's).
+
+
+def _attack_groups(record: Record) -> list[list[AttackCell]]:
+    """Per region and perpetrator, its cells split into the earlier and the later half."""
+    groups: dict[tuple[str, str], list[AttackCell]] = {}
+    for a in record.attacks:
+        groups.setdefault((a.region, a.perpetrator), []).append(a)
+    out = []
+    for cells in groups.values():
+        half = len(cells) // 2
+        out += [cells[:half], cells[half:]]
+    return out
+
+
+def _reading(e: StockCell) -> float:
+    """The log figure an estimate gives (the middle of its interval on the log scale)."""
+    if not math.isfinite(e.high):
+        return math.log(max(e.low, 1.0))
+    return 0.5 * (math.log(max(e.low, 1.0)) + math.log(max(e.high, 1.0)))
+
+
+def observed_summaries(record: Record, families: tuple[str, ...] = FAMILIES
+                       ) -> dict[str, FloatArray]:
+    """Per family, the record's summary statistics (see :func:`simulated_summaries`)."""
+    out: dict[str, FloatArray] = {}
+    if "attacks" in families:
+        out["attacks"] = np.array([math.log1p(sum(a.observed for a in g))
+                                   for g in _attack_groups(record)])
+    if "estimates" in families:
+        out["estimates"] = np.array([_reading(e) for e in record.estimates])
+    for fam, cells in (("actions", record.actions), ("milestones", record.milestones)):
+        if fam in families:
+            out[fam] = np.array([float(sum(b.observed for b in cells))])
+    if "facts" in families:
+        out["facts"] = np.array([float(sum(1 for f in record.facts if f.target is not None))])
+    return out
+
+
+def simulated_summaries(record: Record, stats: Mapping[str, FloatArray],
+                        assumed: Mapping[str, FloatArray], dispersion: FloatArray,
+                        rng: np.random.Generator, families: tuple[str, ...] = FAMILIES
+                        ) -> dict[str, FloatArray]:
+    """Per family, ``(histories, m)`` summary statistics of observations drawn per history.
+
+    ``attacks``: per region and perpetrator, ``log(1 + count)`` over the earlier and the
+    later half of its years, counts drawn negative binomial as in :func:`deviance`;
+    ``estimates``: each figure's log, the stock times the estimating body's log-normal
+    error (the record's: the middle of its interval on the log scale); ``actions`` and
+    ``milestones``: the number of years reported, each with the reporting probability;
+    ``facts``: the number of stylised facts matched (the record: all of them).
+    """
+    disp = np.asarray(dispersion, dtype=float)
+    n = disp.size
+    out: dict[str, FloatArray] = {}
+    if "attacks" in families:
+        cols = []
+        for group in _attack_groups(record):
+            count = np.zeros(n)
+            for a in group:
+                mu_all = np.asarray(stats[a.key + ":total"])
+                mu_iskp = np.asarray(stats[a.key + ":iskp"])
+                mu = np.maximum(mu_iskp if a.perpetrator == "iskp" else mu_all - mu_iskp,
+                                1e-12)
+                k = disp * (a.stop - a.start + 1)
+                count += rng.negative_binomial(k, k / (k + mu))
+            cols.append(np.log1p(count))
+        out["attacks"] = np.stack(cols, axis=1) if cols else np.zeros((n, 0))
+    if "estimates" in families:
+        sd, scale = assumed["estimate_error"], assumed["iskp_full_strength"]
+        cols = [np.log(np.maximum(stock_values(record, stats, e, scale), 1e-9))
+                + sd * rng.standard_normal(n) for e in record.estimates]
+        out["estimates"] = np.stack(cols, axis=1) if cols else np.zeros((n, 0))
+    for fam, cells, rep in (("actions", record.actions, "action_reporting"),
+                            ("milestones", record.milestones, "milestone_reporting")):
+        if fam not in families:
+            continue
+        reported = np.zeros(n)
+        for b in cells:
+            reporting: Any = assumed[rep] if b.what != "recognised" else 1.0 - FALSE_REPORT
+            p1 = np.where(np.asarray(stats[b.key]) > 0.5, reporting, FALSE_REPORT)
+            reported += rng.random(n) < p1
+        out[fam] = reported[:, None]
+    if "facts" in families:
+        matched = np.zeros(n)
+        for f in record.facts:
+            name = "fact:" + f.id
+            if name in stats and f.target is not None:
+                matched += evaluate(f.target, np.asarray(stats[name]))
+        out["facts"] = matched[:, None]
     return out
 
 

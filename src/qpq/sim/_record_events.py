@@ -175,11 +175,15 @@ RECORD_EVENTS: tuple[RecordEvent, ...] = (
                 _taliban_action),
     RecordEvent("tip_strength_band", "band",
                 "Estimated ETIM/TIP fighters in Afghanistan, in bands",
-                "estimates.yaml: subject etim or tip, measure fighters; the midpoint of the "
-                "latest estimate (by reference date) in the window",
+                "estimates.yaml: subject etim or tip, measure fighters, geography "
+                "afghanistan; the midpoint of the latest estimate (by reference date) in the "
+                "window",
                 "Uyghur fighters in the border zone, the interior and Taliban ranks at the "
                 "window's end",
-                _estimates(lambda e: e.subject in UYGHUR_MILITANTS and e.measure == "fighters"),
+                # the forecast counts all of Afghanistan: a province's or Syria's count is
+                # another quantity (the calibration reads Badakhshan's as the border stock)
+                _estimates(lambda e: e.subject in UYGHUR_MILITANTS and e.measure == "fighters"
+                           and e.geography == "afghanistan"),
                 TIP_BANDS),
     RecordEvent("iskp_strength_band", "band",
                 "Estimated ISKP fighters in Afghanistan, in bands",

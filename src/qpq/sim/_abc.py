@@ -443,8 +443,8 @@ class RecordCalibration:
             sim=sim, model=self.model, method=self.method, kind="record",
             parameter_labels={p.name: p.label for p in self.parameters},
             details={k: v for k, v in self.summary().items() if k in (
-                "settings", "key", "families", "observations", "simulations", "particles",
-                "effective_sample_size")})
+                "settings", "key", "adjustment", "families", "observations", "simulations",
+                "particles", "effective_sample_size")})
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary."""

@@ -21,7 +21,7 @@ AS_OF, UNTIL = dt.date(2023, 6, 30), dt.date(2024, 6, 30)
 TINY = AbcSettings(population=10, max_simulations=200, game_points=4, grid_size=4,
                    start=dt.date(2014, 1, 1), ppc_draws=4, attribution=False, min_ess=1,
                    model="v1")
-TINY_OPTIONS = ("--calibration", "record", "--population", "10", "--max-simulations", "200",
+TINY_OPTIONS = ("--calibration", "record", "--max-simulations", "1000",
                 "--game-points", "4", "--grid-size", "4", "--draws", "8", "--replicates", "2",
                 "--n", "64", "--no-cache")
 
@@ -147,15 +147,17 @@ def test_cli_forecast_from_the_record(capsys):
     doc = json.loads(out)
     assert doc["calibration"]["kind"] == "record"
     settings = doc["calibration"]["details"]["settings"]
+    # the population left out: 1% of the points, as qpq sim calibrate takes it
     assert (settings["population"], settings["max_simulations"], settings["game_points"],
-            settings["grid_size"], settings["model"]) == (10, 200, 4, 4, "v1")
+            settings["grid_size"], settings["model"]) == (10, 1000, 4, 4, "v1")
     assert all("labels" in e["calibration_constrained"] for e in doc["events"].values())
     code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", "2023-06-30", "--until",
                            "2024-06-30", *TINY_OPTIONS)
     assert code == 0
     flat = " ".join(out.split())
     assert "Calibration: record — rejection ABC" in flat
-    assert "10 of 200 histories accepted" in flat and "4 game points" in flat
+    assert "10 parameter points accepted from 1,000 histories (1 per point" in flat
+    assert "4 game points" in flat
 
 
 def test_cli_backtest_from_the_record(capsys):
@@ -165,6 +167,7 @@ def test_cli_backtest_from_the_record(capsys):
     doc = json.loads(out)
     assert doc["protocol"]["calibration_kind"] == "record"
     assert doc["protocol"]["record_settings"]["population"] == 10
+    assert doc["protocol"]["record_settings"]["adjustment"] == "local-linear"
     assert {r["calibration"]["kind"] for r in doc["rows"]} == {"record"}
 
 
@@ -184,6 +187,8 @@ def test_cli_record_backtest_on_a_process_pool_gives_the_in_process_rows(capsys)
     ("--population", "10"),                              # a record setting, facts calibration
     ("--no-cache",),
     ("--calibration", "record", "--nuisance", "fixed"),
+    ("--calibration", "record", "--adjustment", "quadratic"),
+    ("--adjustment", "none"),
     ("--calibration", "record", "--population", "600", "--max-simulations", "500"),
     ("--calibration", "record", "--model", "v3"),
 ])

@@ -73,11 +73,16 @@ CalibrationOpt = Annotated[str, typer.Option(
     "docs/model-dynamics.md §7.8) or record (the calibration on the whole record known at the "
     "as-of date, §7.11; the particles are --draws posterior points × --replicates histories)")]
 PopulationOpt = Annotated[int | None, typer.Option(
-    "--population", help="record calibration: accepted histories (default as qpq sim "
-    "calibrate: 500)", min=1)]
+    "--population", help="record calibration: accepted parameter points (default as qpq sim "
+    "calibrate: 1% of the points, max-simulations / histories-per-point / 100)", min=1)]
 MaxSimOpt = Annotated[int | None, typer.Option(
     "--max-simulations", help="record calibration: prior histories (default as qpq sim "
     "calibrate: 50,000)", min=1)]
+PerPointOpt = Annotated[int | None, typer.Option(
+    "--histories-per-point", help="record calibration: histories at each prior point "
+    "(default: AbcSettings')", min=1)]
+AdjustmentOpt = Annotated[str | None, typer.Option(
+    "--adjustment", help="record calibration: none or local-linear (default: AbcSettings')")]
 GamePointsOpt = Annotated[int | None, typer.Option(
     "--game-points", help="record calibration: prior points at which the game is solved "
     "(default 8)", min=1)]
@@ -107,9 +112,18 @@ def _record_settings(calibration: str, model: str, *, cache_dir: Path | None, no
             raise BadInputError(f"{', '.join(named)}: record calibration settings; give "
                                 "--calibration record, or leave them out")
         return None, None
+    if "population" not in given:
+        given["population"] = _default_population(
+            given.get("max_simulations", AbcSettings.max_simulations),
+            given.get("histories_per_point", AbcSettings.histories_per_point))
     settings = AbcSettings(model=model, **given)
     settings.check()
     return settings, None if no_cache else (cache_dir or _cache_dir())
+
+
+def _default_population(max_simulations: int, per_point: int) -> int:
+    """The rejection sampler's accepted points when none is given: 1% of the prior points."""
+    return max(1, max_simulations // max(per_point, 1) // 100)
 
 
 def _model(name: str) -> str:
@@ -361,7 +375,7 @@ def calibrate_command(
     per_point = (histories_per_point if histories_per_point is not None
                  else AbcSettings.histories_per_point if sampler == "rejection" else 1)
     if population is None:
-        population = (max(1, max_simulations // max(per_point, 1) // 100)
+        population = (_default_population(max_simulations, per_point)
                       if sampler == "rejection" else 500)
     settings = AbcSettings(sampler=sampler, population=population, generations=generations,
                            max_simulations=max_simulations, histories_per_point=per_point,
@@ -415,7 +429,8 @@ def forecast_command(
     seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
     workers: WorkersOpt = 1, model: ModelOpt = "v1",
     calibration: CalibrationOpt = "facts", population: PopulationOpt = None,
-    max_simulations: MaxSimOpt = None, game_points: GamePointsOpt = None,
+    max_simulations: MaxSimOpt = None, histories_per_point: PerPointOpt = None,
+    adjustment: AdjustmentOpt = None, game_points: GamePointsOpt = None,
     grid_size: GridOpt = None, nuisance: NuisanceOpt = None, cache_dir: CacheDirOpt = None,
     no_cache: NoCacheOpt = False, case_dir: CaseOpt = None, json_out: JsonOpt = False,
 ) -> None:
@@ -431,8 +446,9 @@ def forecast_command(
     cut, end = _date(as_of, "--as-of"), _date(until, "--until")
     settings, cache = _record_settings(
         calibration, _model(model), cache_dir=cache_dir, no_cache=no_cache,
-        population=population, max_simulations=max_simulations, game_points=game_points,
-        grid_size=grid_size, nuisance=nuisance)
+        population=population, max_simulations=max_simulations,
+        histories_per_point=histories_per_point, adjustment=adjustment,
+        game_points=game_points, grid_size=grid_size, nuisance=nuisance)
     case = load_case(case_dir)
     check_window(cut, end, policy, n, start=case.run.start)
     if settings is not None:
@@ -488,10 +504,11 @@ def _record_line(details: dict[str, Any] | None) -> str:
     if not details:
         return ""
     s = details["settings"]
-    return (f"; {details['particles']:,} of {details['simulations']:,} histories accepted "
-            f"(effective sample size {details['effective_sample_size']:.0f}), "
-            f"{s['game_points']} game points, belief grid {s['grid_size']}, nuisance "
-            f"{s['nuisance']}")
+    return (f"; {details['particles']:,} parameter points accepted from "
+            f"{details['simulations']:,} histories ({s['histories_per_point']} per point; "
+            f"effective sample size {details['effective_sample_size']:.0f}), adjustment "
+            f"{s['adjustment']}, {s['game_points']} game points, belief grid "
+            f"{s['grid_size']}, nuisance {s['nuisance']}")
 
 
 def _constrained(dep: dict[str, Any]) -> str:
@@ -553,7 +570,8 @@ def backtest_command(
                                          "workers), each running whole origins", min=1)] = 1,
     executor: ExecutorOpt = "auto", scheduler: SchedulerOpt = None,
     calibration: CalibrationOpt = "facts", population: PopulationOpt = None,
-    max_simulations: MaxSimOpt = None, game_points: GamePointsOpt = None,
+    max_simulations: MaxSimOpt = None, histories_per_point: PerPointOpt = None,
+    adjustment: AdjustmentOpt = None, game_points: GamePointsOpt = None,
     grid_size: GridOpt = None, nuisance: NuisanceOpt = None, cache_dir: CacheDirOpt = None,
     no_cache: NoCacheOpt = False, case_dir: CaseOpt = None, json_out: JsonOpt = False,
 ) -> None:
@@ -572,8 +590,9 @@ def backtest_command(
     resolve_kind(executor, workers, scheduler)   # bad options fail before the case loads
     settings, cache = _record_settings(
         calibration, _model(model), cache_dir=cache_dir, no_cache=no_cache,
-        population=population, max_simulations=max_simulations, game_points=game_points,
-        grid_size=grid_size, nuisance=nuisance)
+        population=population, max_simulations=max_simulations,
+        histories_per_point=histories_per_point, adjustment=adjustment,
+        game_points=game_points, grid_size=grid_size, nuisance=nuisance)
     case = load_case(case_dir)
     # the executor's workers run whole origins; each origin runs in one process
     spec = BacktestSpec(horizon_months=_horizon(horizon), model=model, draws=draws,

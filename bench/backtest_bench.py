@@ -16,7 +16,7 @@ calibration at :class:`qpq.sim.AbcSettings`' defaults, 500 of 50,000 prior histo
 points, belief grid 12; 1,000 posterior points x 8 histories as particles; 10,000 forecast
 scenarios): model v1 over every origin in one process, and model v2 over three origins
 spread over the span (2016-06-30, 2020-06-30, 2024-06-30; a v2 origin solves the
-relationship at 8 game points and takes about ten times a v1 origin, so its whole backtest is
+relationship at 8 game points and takes several times a v1 origin, so its whole backtest is
 projected from them, and said so).
 """
 

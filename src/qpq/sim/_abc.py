@@ -167,6 +167,12 @@ UNDETERMINED = "undetermined (too few effective particles)"
 """Every parameter's label when the final population's effective sample size is below
 :attr:`AbcSettings.min_ess`: its weighted intervals then say nothing."""
 
+UNDETERMINED_GAME = "undetermined (too few solved game points)"
+"""A game parameter's label when fewer than :attr:`AbcSettings.min_ess` game points were
+solved: the histories can only choose among those few values, so a narrow posterior says
+which of them fit, not what the record says of the parameter (the same floor as the
+particles')."""
+
 
 @dataclass(frozen=True)
 class AbcSettings:
@@ -1275,6 +1281,8 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     for n, ((lo, hi), med, (plo, phi), ratio, null) in main.items():
         rel = _relative(ratio, null)
         label = _label(rel, s) if ess >= s.min_ess else UNDETERMINED
+        if roles[n] == "game" and s.game_points < s.min_ess:
+            label = UNDETERMINED_GAME
         by: tuple[str, ...] = ()
         if label in LABELS[:2] and without[n]:
             rank = LABELS.index(label)

@@ -199,3 +199,35 @@ def test_cli_record_backtest_on_a_process_pool_gives_the_in_process_rows(capsys)
 def test_cli_bad_calibration_options_exit_2(capsys, command, args):
     code, out, err = run_cli(capsys, "sim", *command, *args)
     assert code == 2 and out == "" and "error:" in err
+
+
+def test_the_record_forecast_gives_iskp_fighters_and_the_backtest_scores_its_band(case, base):
+    import numpy as np
+
+    from qpq.sim import calibrate
+    from qpq.sim._backtest import model_forecasts
+
+    fighters = base.sim.stats["iskp_fighters"]
+    # the index times a scale drawn from iskp_full_strength's range (4,000-10,000)
+    ratio = fighters / np.maximum(base.sim.stats["iskp_strength"], 1e-12)
+    live = base.sim.stats["iskp_strength"] > 1e-9
+    assert live.any() and np.all((ratio[live] >= 4000 - 1e-6) & (ratio[live] <= 10000 + 1e-6))
+    assert base.events["iskp_strength"]["fighters"]["median"] == pytest.approx(
+        float(np.median(fighters)))
+    band = model_forecasts(base)["iskp_strength_band"]
+    assert band is not None and band.pmf.sum() == pytest.approx(1.0)
+    # the stylised facts give the index no fighter scale: no ISKP band from them
+    facts = forecast(case, calibrate(case, AS_OF, draws=8, replicates=2, seed=0, model="v1",
+                                     min_accept=4), UNTIL, n=64, seed=0)
+    assert "iskp_fighters" not in facts.sim.stats
+    assert model_forecasts(facts)["iskp_strength_band"] is None
+
+
+def test_iskp_fighters_are_printed_and_tabled(case, base, capsys):
+    row = base.to_frame().loc["iskp_strength"]
+    assert row["fighters_low"] <= row["fighters_median"] <= row["fighters_high"]
+    code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", str(AS_OF), "--until",
+                           str(UNTIL), "--model", "v1", *TINY_OPTIONS)
+    # the table wraps its cells: read the words, not the lines
+    words = "".join(out.split())
+    assert code == 0 and "fighters(90%:" in words

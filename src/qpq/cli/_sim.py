@@ -533,8 +533,13 @@ def _event_value(e: dict[str, Any]) -> str:
                                                           "parameters")) if key in e]
         return text + (f" (90%: {'; '.join(parts)})" if parts else "")
     if "median" in e:
-        return (f"median {_short(e['median'])} {e['unit']}"
+        text = (f"median {_short(e['median'])} {e['unit']}"
                 + (f" (90%: {span('interval_90')})" if "interval_90" in e else ""))
+        if "fighters" in e:     # the record calibration's fighter scale (ISKP)
+            f = e["fighters"]
+            lo, hi = f["interval_90"]
+            text += (f"; {f['median']:,.0f} fighters (90%: {lo:,.0f}–{hi:,.0f})")
+        return text
     return f"{_short(e['expected'])} {e['unit']} (mean)"
 
 

@@ -367,6 +367,10 @@ class RecordCalibration:
     key: str
     method: str = ""
     adjustment: str = ""
+    assumed: dict[str, FloatArray] = field(default_factory=dict)
+    """The observation models' assumptions of each final particle (``name -> (N,)``, e.g.
+    ``iskp_full_strength``, the fighters of an ISKP at index 1): drawn with the history,
+    accepted with it."""
 
     def __post_init__(self) -> None:
         if not self.method:
@@ -391,9 +395,12 @@ class RecordCalibration:
         points index :attr:`game_pool`, whose relationship the caller solves once and takes
         from with :meth:`qpq.sim.RelationshipTable.take`).
         """
-        idx = rng.choice(self.weights.size, size=n, p=self.weights)
+        idx = self._resample(n, rng)
         return (ParameterPool({k: v[idx] for k, v in self.points.items()}, "calibrated"),
                 self.game_point[idx])
+
+    def _resample(self, n: int, rng: np.random.Generator) -> NDArray[np.int64]:
+        return np.asarray(rng.choice(self.weights.size, size=n, p=self.weights))
 
     def to_calibration_result(self, case: Case, *, points: int = 200, replicates: int = 4,
                               seed: int = 0) -> CalibrationResult:
@@ -406,7 +413,9 @@ class RecordCalibration:
         ``constrained`` where this calibration labels them calibrated.
         """
         rng = np.random.default_rng(seed)
-        pool, games = self.posterior_pool(points, rng)
+        idx = self._resample(points, rng)
+        pool = ParameterPool({k: v[idx] for k, v in self.points.items()}, "calibrated")
+        games = self.game_point[idx]
         forward = _prepare(case, case_as_of(case, self.as_of), self.as_of, self.settings, None)
         n = points * replicates
         facts = forward.record.facts
@@ -448,6 +457,8 @@ class RecordCalibration:
                         for i, lab in enumerate(labels)},
             sim=sim, model=self.model, method=self.method, kind="record",
             parameter_labels={p.name: p.label for p in self.parameters},
+            iskp_fighters_scale=(self.assumed["iskp_full_strength"][idx][unique]
+                                 if "iskp_full_strength" in self.assumed else None),
             details={k: v for k, v in self.summary().items() if k in (
                 "settings", "key", "adjustment", "families", "observations", "simulations",
                 "particles", "effective_sample_size")})
@@ -1304,7 +1315,9 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         game_point=np.array([int(p["g"]) for p in run.particles], dtype=np.int64),
         game_pool=game_pool, deviance=dev_final, parameters=tuple(reports), checks=checks,
         key=key, method=METHODS[s.sampler] + (f"; {run.note}" if run.note else ""),
-        adjustment=run.note)
+        adjustment=run.note,
+        assumed={a.name: np.array([p["a:" + a.name] for p in run.particles])
+                 for a in ASSUMPTIONS})
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

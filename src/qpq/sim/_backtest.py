@@ -182,12 +182,16 @@ class _SpecCalibrator:
 Stats = Mapping[str, NDArray[np.float64]]
 
 
-def _tip_band(st: Stats) -> Discrete:
-    ev = next(e for e in RECORD_EVENTS if e.name == "tip_strength_band")
-    # the fighters the UN counts as ETIM/TIP in Afghanistan (Uyghurs in ISKP count as ISKP)
-    fighters = st["border"] + st["interior"] + st["coopted"]
+def _band(event: str, fighters: NDArray[np.float64]) -> Discrete:
+    """The share of scenarios in each of ``event``'s bands."""
+    ev = next(e for e in RECORD_EVENTS if e.name == event)
     bands = np.searchsorted(np.asarray(ev.bands), fighters, side="right")
     return Discrete(np.bincount(bands, minlength=ev.categories) / bands.size)
+
+
+def _tip_band(st: Stats) -> Discrete:
+    # the fighters the UN counts as ETIM/TIP in Afghanistan (Uyghurs in ISKP count as ISKP)
+    return _band("tip_strength_band", st["border"] + st["interior"] + st["coopted"])
 
 
 MODEL_READINGS: dict[str, Callable[[Stats], Discrete | None]] = {
@@ -200,7 +204,9 @@ MODEL_READINGS: dict[str, Callable[[Stats], Discrete | None]] = {
     "taliban_action_against_uyghur_militants":
         lambda st: Discrete.bernoulli(float((st["taliban_acts_any"] >= 1).mean())),
     "tip_strength_band": _tip_band,
-    "iskp_strength_band": lambda st: None,   # the ISKP index has no fighter scale
+    # the ISKP index has a fighter scale only where the calibration's posterior carries one
+    "iskp_strength_band": lambda st: (_band("iskp_strength_band", st["iskp_fighters"])
+                                      if "iskp_fighters" in st else None),
 }
 """How each backtest event is read from a forecast run's window statistics
 (:func:`qpq.sim.forecast_stats`); ``None``: the model does not forecast it."""

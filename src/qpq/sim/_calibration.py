@@ -185,6 +185,11 @@ class CalibrationResult:
     details: Mapping[str, Any] = field(default_factory=dict)
     """What a calibration other than :func:`calibrate` reports of itself, JSON-ready (the
     record calibration's settings, cache key, histories and effective sample size)."""
+    iskp_fighters_scale: NDArray[np.float64] | None = None
+    """Fighters of an ISKP at strength index 1, per point of :attr:`particle_pool`, where the
+    calibration has them (the record calibration reads ISKP estimates through this
+    assumption, so its posterior carries it); ``None`` for the stylised facts, which give the
+    index no fighter scale."""
 
     @property
     def used_facts(self) -> tuple[str, ...]:

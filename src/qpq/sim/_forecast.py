@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -227,7 +227,9 @@ class ForecastResult:
         ``[low, high]`` becomes two columns, ``NAME_low`` and ``NAME_high``; the facts a
         calibrated event rests on are joined by commas; the backtest skill becomes
         ``skill_vs_climatology`` and ``skill_vs_persistence`` (empty where the event type has
-        none) and the calibration's constraint ``parameters_constrained`` (all, some, none).
+        none) and the calibration's constraint ``parameters_constrained`` (all, some, none);
+        ISKP's fighters, where the calibration gives a scale, are ``fighters_median``,
+        ``fighters_low`` and ``fighters_high``.
         """
         import pandas as pd
 
@@ -242,6 +244,9 @@ class ForecastResult:
                         row[k] = None if value is None else value[k]
                 elif key == "calibration_constrained":
                     row["parameters_constrained"] = value["constrained"]
+                elif key == "fighters":
+                    row["fighters_median"] = value["median"]
+                    row["fighters_low"], row["fighters_high"] = value["interval_90"]
                 elif isinstance(value, list | tuple):
                     row[f"{key}_low"], row[f"{key}_high"] = value
                 else:
@@ -444,8 +449,18 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
                    stats=forecast_stats(timeline.start, timeline.stop - 1),
                    series_sample=min(n, series_sample))
     sim = simulate(spec, workers=workers)
+    if calibration.iskp_fighters_scale is not None:
+        # the record's posterior carries ISKP's fighter scale: the index in fighters
+        scale = np.asarray(calibration.iskp_fighters_scale)[sim.pool_index]
+        sim = replace(sim, stats={**sim.stats,
+                                  "iskp_fighters": sim.stats["iskp_strength"] * scale})
     threshold = pool.values["elimination_threshold"][sim.pool_index]
     events = _events(sim, calibration, threshold)
+    if "iskp_fighters" in sim.stats:
+        lo, med, hi = median_interval(sim.stats["iskp_fighters"])
+        events["iskp_strength"]["fighters"] = {
+            "median": float(med), "interval_90": [float(lo), float(hi)],
+            "scale": "the index times the calibration's posterior iskp_full_strength"}
     # Every scenario starts from a particle that agrees with the record, so recognition in
     # the window is new in it; the share that started recognised is the known state's.
     rec = events["china_recognizes_de_jure"]

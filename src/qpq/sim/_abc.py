@@ -501,13 +501,19 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
+CACHE_VERSION = 2
+"""Part of every cache key: raised whenever the same case, settings and Generator give other
+results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
+assumptions kept), so a cache never returns what older code computed."""
+
+
 def content_key(view: Case, settings: AbcSettings, families: Sequence[str],
                 rng: np.random.Generator) -> str:
     """Content hash of (the case as of the date, the model and settings, the Generator)."""
     doc = {"case": {f.name: _plain(getattr(view, f.name)) for f in fields(view)
                     if f.name != "root"},
            "settings": _plain(settings), "families": list(families),
-           "rng": _plain(rng.bit_generator.state), "version": 1}
+           "rng": _plain(rng.bit_generator.state), "version": CACHE_VERSION}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 

@@ -44,6 +44,12 @@ gives now (a test runs it on the quick blocks). Blocks:
   against climatology and persistence, 90% coverage; the same run rewrites the packaged
   skill table src/qpq/sim/backtest_skill.json (dated) that ``qpq sim forecast`` quotes per
   event (not in ``--check`` mode).
+* ``backtest-record`` — docs/model-dynamics.md §11: the same backtest (17 origins, models v1
+  and v2, 1,000 × 8 particles, 10,000 forecast scenarios, seed 0) calibrated at each origin
+  on the whole record known then (``calibration="record"``, :class:`qpq.sim.AbcSettings`
+  defaults: 500 of 50,000 prior histories, 8 game points, belief grid 12; about ten minutes or
+  more); rewrites the packaged skill table src/qpq/sim/backtest_skill_record.json (model
+  v1's) that ``qpq sim forecast --calibration record`` quotes (not in ``--check`` mode).
 * ``explore-difference`` — docs/model-explore.md §9: Sobol' indices of the deal minus
   boycott (``run_sensitivity(compare_to="boycott")`` on the built-in scenario, N = 64 base
   samples as in ``make run``'s report and ``qpq findings``; under a minute).
@@ -68,6 +74,9 @@ import numpy as np
 DOCS = Path(__file__).parent
 SKILL_PATH = DOCS.parent / "src" / "qpq" / "sim" / "backtest_skill.json"
 """The packaged backtest skill table (qpq.sim._forecast.SKILL_FILE), written by backtest-v1."""
+SKILL_RECORD_PATH = SKILL_PATH.with_name("backtest_skill_record.json")
+"""The record-calibrated backtest's skill table (qpq.sim._forecast.SKILL_FILES["record"]),
+written by backtest-record."""
 CHECK = False
 """Set by run(): in --check mode nothing is written, the packaged skill table included."""
 
@@ -369,6 +378,11 @@ def backtest_v1() -> str:
         # the same run gives the packaged skill table that `qpq sim forecast` quotes per event
         SKILL_PATH.write_text(json.dumps(result.skill_document(dt.date.today()), indent=1)
                               + "\n")
+    return _skill_rows(result)
+
+
+def _skill_rows(result: Any) -> str:
+    """A backtest's skill table as the docs print it (blocks backtest-v1, backtest-record)."""
 
     def f(x: float | None, signed: bool = False) -> str:
         return "—" if x is None else (f"{x:+.2f}" if signed else f"{x:.3g}")
@@ -395,6 +409,47 @@ def backtest_v1() -> str:
                     f"{f(r['skill_vs_persistence'], True)} | {means(r['event'], r['kind'])} | "
                     f"{'—' if cover is None else _pct(cover)} |")
     return "\n".join(rows)
+
+
+def backtest_record() -> str:
+    """docs/model-dynamics.md §11: the backtest calibrated on the whole record, as it comes.
+
+    Settings fixed before the first run (not chosen by the scores): the default backtest's
+    origins, horizon, particles (1,000 × 8), forecast scenarios and seed; the record
+    calibration at :class:`qpq.sim.AbcSettings`' defaults; model v1 (the table beside
+    backtest-v1's: only the calibration differs) and model v2 (the model the record
+    calibration was built for).
+    """
+    from collections import Counter
+
+    from qpq.case import load_case
+    from qpq.sim import BacktestSpec, backtest
+
+    case = load_case()
+    out: list[str] = []
+    for model in ("v1", "v2"):
+        spec = BacktestSpec(model=model, calibration="record")
+        result = backtest(case, spec)
+        if model == "v1" and not CHECK:
+            # the forecast (model v1 by default) quotes the v1 table
+            SKILL_RECORD_PATH.write_text(json.dumps(result.skill_document(dt.date.today()),
+                                                    indent=1) + "\n")
+        rec = spec.record_settings()
+        per_origin = {r["origin"]: r["calibration"] for r in result.rows}
+        labelled: Counter[str] = Counter(n for c in per_origin.values()
+                                         for n in c["calibrated"])
+        kept = ", ".join(f"`{n}` {k}" for n, k in sorted(labelled.items(),
+                                                          key=lambda x: (-x[1], x[0])))
+        out += [f"Model {model}, {len(spec.origins)} origins, {spec.horizon_months}-month "
+                f"windows; at each origin rejection ABC on the record known then "
+                f"({rec.population:,} of {rec.max_simulations:,} prior histories, "
+                f"{rec.game_points} game points, belief grid {rec.grid_size}, nuisance "
+                f"{rec.nuisance}, seed {spec.seed}), {spec.draws:,} posterior points × "
+                f"{spec.replicates} histories as particles, {spec.n:,} forecast scenarios:",
+                "", _skill_rows(result), "",
+                f"Parameters labelled calibrated, with the number of origins (of "
+                f"{len(per_origin)}) at which they were: {kept or 'none'}.", ""]
+    return "\n".join(out[:-1])
 
 
 def explore_difference() -> str:
@@ -861,6 +916,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-v2-propositions": ("model-game.md", game_v2_propositions),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
     "backtest-v1": ("model-dynamics.md", backtest_v1),
+    "backtest-record": ("model-dynamics.md", backtest_record),
     "explore-difference": ("model-explore.md", explore_difference),
     "explore-p8": ("model-explore.md", explore_p8),
     "explore-backfire": ("model-explore.md", explore_backfire),

@@ -163,6 +163,25 @@ def test_forecast_is_calibrate_then_forecast(case):
     assert res.to_dict() == res.to_json()
 
 
+def test_forecast_from_the_record_is_record_calibrator_then_forecast(case):
+    from qpq.sim import AbcSettings, record_calibrator
+
+    tiny = AbcSettings(population=10, max_simulations=200, game_points=4, grid_size=4,
+                       start=dt.date(2014, 1, 1), ppc_draws=4, attribution=False, min_ess=1,
+                       model="v1")
+    res = qpq.forecast("2023-06-30", "2024-06-30", case, n=64, draws=8, replicates=2,
+                       calibration="record", record=tiny)
+    cal = record_calibrator(tiny, points=8, replicates=2)(case, dt.date(2023, 6, 30))
+    assert res.events == sim_forecast(case, cal, dt.date(2024, 6, 30), n=64).events
+    assert res.calibration["kind"] == "record"
+    with pytest.raises(BadInputError, match="unknown calibration"):
+        qpq.forecast(case=case, n=4, calibration="recrd")
+    with pytest.raises(BadInputError, match="calibration='record'"):
+        qpq.forecast(case=case, n=4, record=tiny)
+    with pytest.raises(BadInputError, match="is not model v2"):
+        qpq.forecast(case=case, n=4, model="v2", calibration="record", record=tiny)
+
+
 def test_forecast_window_defaults_to_the_case_run_block(case):
     res = qpq.forecast(case=case, n=16, draws=40, replicates=2)
     assert (res.as_of, res.until) == (case.run.forecast_as_of, case.run.forecast_until)

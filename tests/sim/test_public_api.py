@@ -17,7 +17,8 @@ EXPECTED = {
         "run_policies", "sample_pool", "sim_registry", "simulate", "stylised_facts", "table_for",
         "trajectory_chart", "write_parquet",
         "AbcSettings", "RecordCalibration", "calibrate_record", "record_calibrator",
-        "synthetic_record", "SyntheticRecovery", "synthetic_recovery"}
+        "synthetic_record", "SyntheticRecovery", "synthetic_recovery", "CALIBRATIONS",
+        "check_calibration"}
 
 
 def test_exported_names_are_pinned():

@@ -478,3 +478,17 @@ def test_the_adjustment_is_not_applied_to_too_few_points_and_says_so(case):
     assert "local-linear regression adjustment of the targeted parameters" in adj.method
     with pytest.raises(BadInputError, match="adjustment"):
         _run(case, settings=dataclasses.replace(TINY, adjustment="quadratic"))
+
+
+def test_game_parameters_are_undetermined_with_few_solved_game_points(case):
+    from qpq.sim._abc import UNDETERMINED_GAME
+
+    few = dataclasses.replace(TINY, game_points=2, min_ess=3.0, model="v1")
+    res = _run(case, settings=few, families=("attacks", "estimates"))
+    game = [p for p in res.parameters if p.role == "game"]
+    assert game and {p.label for p in game} == {UNDETERMINED_GAME}
+    assert all(p.label in LABELS for p in res.parameters if p.role != "game")
+    # with as many game points as the floor asks, the game's labels are read as the others'
+    enough = _run(case, settings=dataclasses.replace(few, min_ess=2.0),
+                  families=("attacks", "estimates"))
+    assert all(p.label in LABELS for p in enough.parameters)

@@ -5,7 +5,8 @@ lens that owns it: :func:`solve_game` is ``qpq game solve`` (:func:`qpq.game.sol
 case's defaults), :func:`simulate_policies` is ``qpq sim run``
 (:func:`qpq.sim.run_policies`), :func:`explore_policies` is ``qpq explore compare``
 (:func:`qpq.explore.run_comparison`) and :func:`forecast` is ``qpq sim forecast``
-(:func:`qpq.sim.calibrate`, then :func:`qpq.sim.forecast`). Nothing here computes a result
+(:func:`qpq.sim.calibrate` or, with ``calibration="record"``, :func:`qpq.sim.record_calibrator`;
+then :func:`qpq.sim.forecast`). Nothing here computes a result
 of its own; a case may be given as a loaded :class:`~qpq.case.Case`, a folder, or left out
 for the built-in case.
 """
@@ -22,7 +23,17 @@ from qpq.errors import BadInputError
 from qpq.explore import ComparisonStudy, load_study, run_comparison
 from qpq.game import DEFAULT_TOL, GameSolution, solve
 from qpq.model import ParameterRegistry
-from qpq.sim import ForecastResult, PolicyRuns, RunRequest, calibrate, check_window, run_policies
+from qpq.sim import (
+    AbcSettings,
+    ForecastResult,
+    PolicyRuns,
+    RunRequest,
+    calibrate,
+    check_calibration,
+    check_window,
+    record_calibrator,
+    run_policies,
+)
 from qpq.sim import forecast as sim_forecast
 
 __all__ = ["explore_policies", "forecast", "simulate_policies", "solve_game"]
@@ -149,8 +160,9 @@ def explore_policies(scenario: str | Path | None = None, case: CaseLike = None, 
 def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
              case: CaseLike = None, *, policy: str = "equilibrium", n: int | None = None,
              draws: int | None = None, replicates: int | None = None, seed: int = 0,
-             model: str | None = None, workers: int = 1) -> ForecastResult:
-    """Calibrate to the facts known at ``as_of``, then forecast to ``until`` (``qpq sim forecast``).
+             model: str | None = None, workers: int = 1, calibration: str = "facts",
+             record: AbcSettings | None = None) -> ForecastResult:
+    """Calibrate to what is known at ``as_of``, then forecast to ``until`` (``qpq sim forecast``).
 
     Parameters
     ----------
@@ -164,10 +176,15 @@ def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
     n
         Forecast scenarios (default as ``qpq sim forecast``: 10,000).
     draws, replicates
-        Calibration: parameter points from the plausible ranges and scenarios per point
-        (defaults as ``qpq sim forecast``: 1,000 and 8).
+        Calibration: parameter points from the plausible ranges (the record's: resampled from
+        its posterior) and scenarios per point (defaults as ``qpq sim forecast``: 1,000 and
+        8, either calibration).
     seed, model, workers
         Seed of every stream; ``v1`` (default) or ``v2``; worker processes.
+    calibration, record
+        ``facts`` (default: the stylised facts) or ``record`` (``qpq sim forecast
+        --calibration record``: :func:`qpq.sim.calibrate_record` with ``record``'s settings,
+        default :class:`qpq.sim.AbcSettings` at ``model``; not cached).
 
     Returns
     -------
@@ -180,7 +197,18 @@ def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
     end = _date(until, "until") if until is not None else loaded.run.forecast_until
     # bad input fails here, before the calibration runs
     check_window(start, end, policy, 1 if n is None else n, start=loaded.run.start)
-    cal = calibrate(loaded, start, seed=seed, workers=workers,
-                    **_given(draws=draws, replicates=replicates, model=model))
+    if check_calibration(calibration) == "record":
+        settings = record or AbcSettings(**_given(model=model))
+        if model is not None and settings.model != model:
+            raise BadInputError(f"record settings' model {settings.model} is not model {model}")
+        cal = record_calibrator(settings, seed=seed, **_given(points=draws,
+                                                              replicates=replicates))(
+            loaded, start)
+    else:
+        if record is not None:
+            raise BadInputError("record settings given, but calibration is 'facts' "
+                                "(give calibration='record')")
+        cal = calibrate(loaded, start, seed=seed, workers=workers,
+                        **_given(draws=draws, replicates=replicates, model=model))
     return sim_forecast(loaded, cal, end, policy=policy, seed=seed, workers=workers,
                         **_given(n=n))

@@ -8,11 +8,13 @@ Examples::
     qpq sim calibrate --as-of 2024-06-30 --json
     qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json
     qpq sim forecast --as-of 2025-06-30 --until 2027-12-31 --policy conditional --n 50000
+    qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --calibration record
     qpq sim run --model v2 --policy boycott --policy equilibrium --n 2000
     qpq sim propositions --n 4096
     qpq sim backtest --json
     qpq sim backtest --origins 2020-06-30,2022-06-30 --horizon 6m --draws 64 --n 2000
     qpq sim backtest --executor dask --workers 2
+    qpq sim backtest --calibration record --max-simulations 20000 --population 200
 
 Time step: one quarter. Every quantity no evidence constrains is labelled
 "uncalibrated (assumption-driven)".
@@ -62,6 +64,66 @@ RepsOpt = Annotated[int, typer.Option("--replicates", help="calibration: scenari
 ModelOpt = Annotated[str, typer.Option(
     "--model", help="v1: the one-round game each quarter; v2: the repeated relationship "
     "(docs/model-dynamics.md §7.2, §7.9)")]
+
+
+# The record calibration's main settings on `qpq sim forecast` and `qpq sim backtest`, spelled
+# as `qpq sim calibrate` spells them; left out, each is AbcSettings' default (its one owner).
+CalibrationOpt = Annotated[str, typer.Option(
+    "--calibration", help="facts (default: ABC rejection on the stylised facts, "
+    "docs/model-dynamics.md §7.8) or record (the calibration on the whole record known at the "
+    "as-of date, §7.11; the particles are --draws posterior points × --replicates histories)")]
+PopulationOpt = Annotated[int | None, typer.Option(
+    "--population", help="record calibration: accepted parameter points (default as qpq sim "
+    "calibrate: 1% of the points, max-simulations / histories-per-point / 100)", min=1)]
+MaxSimOpt = Annotated[int | None, typer.Option(
+    "--max-simulations", help="record calibration: prior histories (default as qpq sim "
+    "calibrate: 50,000)", min=1)]
+PerPointOpt = Annotated[int | None, typer.Option(
+    "--histories-per-point", help="record calibration: histories at each prior point "
+    "(default: AbcSettings')", min=1)]
+AdjustmentOpt = Annotated[str | None, typer.Option(
+    "--adjustment", help="record calibration: none or local-linear (default: AbcSettings')")]
+GamePointsOpt = Annotated[int | None, typer.Option(
+    "--game-points", help="record calibration: prior points at which the game is solved "
+    "(default 8)", min=1)]
+GridOpt = Annotated[int | None, typer.Option(
+    "--grid-size", help="record calibration: belief grid of the game (default 12)", min=2)]
+NuisanceOpt = Annotated[str | None, typer.Option(
+    "--nuisance", help="record calibration: prior (default) or defaults")]
+CacheDirOpt = Annotated[Path | None, typer.Option(
+    "--cache-dir", help="record calibration: results by content hash (default: "
+    "$XDG_CACHE_HOME/qpq/calibrate)", file_okay=False)]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="record calibration: neither read "
+                                          "nor write the cache")]
+
+
+def _record_settings(calibration: str, model: str, *, cache_dir: Path | None, no_cache: bool,
+                     **options: Any) -> tuple[Any, Path | None]:
+    """The record calibration's settings and cache folder (``None`` for the facts)."""
+    from qpq.sim import AbcSettings, check_calibration
+
+    check_calibration(calibration)
+    given = {k: v for k, v in options.items() if v is not None}
+    if calibration != "record":
+        named = [f"--{k.replace('_', '-')}" for k in given]
+        named += ["--cache-dir"] if cache_dir is not None else []
+        named += ["--no-cache"] if no_cache else []
+        if named:
+            raise BadInputError(f"{', '.join(named)}: record calibration settings; give "
+                                "--calibration record, or leave them out")
+        return None, None
+    if "population" not in given:
+        given["population"] = _default_population(
+            given.get("max_simulations", AbcSettings.max_simulations),
+            given.get("histories_per_point", AbcSettings.histories_per_point))
+    settings = AbcSettings(model=model, **given)
+    settings.check()
+    return settings, None if no_cache else (cache_dir or _cache_dir())
+
+
+def _default_population(max_simulations: int, per_point: int) -> int:
+    """The rejection sampler's accepted points when none is given: 1% of the prior points."""
+    return max(1, max_simulations // max(per_point, 1) // 100)
 
 
 def _model(name: str) -> str:
@@ -313,7 +375,7 @@ def calibrate_command(
     per_point = (histories_per_point if histories_per_point is not None
                  else AbcSettings.histories_per_point if sampler == "rejection" else 1)
     if population is None:
-        population = (max(1, max_simulations // max(per_point, 1) // 100)
+        population = (_default_population(max_simulations, per_point)
                       if sampler == "rejection" else 500)
     settings = AbcSettings(sampler=sampler, population=population, generations=generations,
                            max_simulations=max_simulations, histories_per_point=per_point,
@@ -365,21 +427,36 @@ def forecast_command(
     n: Annotated[int, typer.Option("--n", help="forecast scenarios", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,
     seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
-    workers: WorkersOpt = 1, model: ModelOpt = "v1", case_dir: CaseOpt = None,
-    json_out: JsonOpt = False,
+    workers: WorkersOpt = 1, model: ModelOpt = "v1",
+    calibration: CalibrationOpt = "facts", population: PopulationOpt = None,
+    max_simulations: MaxSimOpt = None, histories_per_point: PerPointOpt = None,
+    adjustment: AdjustmentOpt = None, game_points: GamePointsOpt = None,
+    grid_size: GridOpt = None, nuisance: NuisanceOpt = None, cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False, case_dir: CaseOpt = None, json_out: JsonOpt = False,
 ) -> None:
     """Forecast the events of the window from the calibrated ensemble.
 
+    --calibration record calibrates on the whole record known at --as-of instead of the
+    stylised facts, and says per event whether it constrained the event's parameters.
     Example: ``qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json``
     """
     from qpq.case import load_case
-    from qpq.sim import calibrate, check_window, forecast
+    from qpq.sim import calibrate, check_window, forecast, record_calibrator
 
     cut, end = _date(as_of, "--as-of"), _date(until, "--until")
+    settings, cache = _record_settings(
+        calibration, _model(model), cache_dir=cache_dir, no_cache=no_cache,
+        population=population, max_simulations=max_simulations,
+        histories_per_point=histories_per_point, adjustment=adjustment,
+        game_points=game_points, grid_size=grid_size, nuisance=nuisance)
     case = load_case(case_dir)
     check_window(cut, end, policy, n, start=case.run.start)
-    cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed,
-                    workers=workers, on_progress=_progress(not json_out), model=_model(model))
+    if settings is not None:
+        cal = record_calibrator(settings, seed=seed, points=draws, replicates=replicates,
+                                cache_dir=cache, on_progress=_progress(not json_out))(case, cut)
+    else:
+        cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed,
+                        workers=workers, on_progress=_progress(not json_out), model=model)
     res = forecast(case, cal, end, policy=policy, n=n, seed=seed, workers=workers)
     if json_out:
         print_json(res.to_json())
@@ -388,7 +465,7 @@ def forecast_command(
     table = Table(title=f"New events {window} (forecast as of {cut}), policy {policy}, "
                         f"{n} scenarios")
     for c in ("event", "forecast", "facts bear on it", "skill vs climatology / persistence",
-              "its parameters constrained"):
+              f"its parameters constrained ({cal.kind} calibration)"):
         table.add_column(c)
     dated, skill_note = "", ""
     for name, e in res.events.items():
@@ -403,14 +480,14 @@ def forecast_command(
                                         f"{sk['backtest_model']}")
         table.add_row(name.replace("_", " "), _event_value(e),
                       "yes" if e["calibrated"] else "no (assumption-driven)", skill,
-                      f"{dep['constrained']} ({sum(dep['parameters'].values())} of "
-                      f"{len(dep['parameters'])})")
+                      _constrained(dep))
     console.print(table)
     if dated:
+        block = "backtest-record" if cal.kind == "record" else "backtest-v1"
         console.print(f"Backtest skill (1 − score / baseline score; below 0 the baseline "
-                      f"does better): the packaged skill table of {dated} ({skill_note}; "
-                      "regenerate: python docs/regenerate_numbers.py backtest-v1). "
-                      "--json keeps every value and code.")
+                      f"does better): the packaged skill table of {dated} ({skill_note}, "
+                      f"{cal.kind} calibration; regenerate: python docs/regenerate_numbers.py "
+                      f"{block}). --json keeps every value and code.")
     kept = res.calibration
     held = kept["conditioned_on"]["china_recognised"]
     console.print(f"Starts from the record at {res.as_of}: China "
@@ -418,6 +495,29 @@ def forecast_command(
                   f"({kept['particles_kept']} of {kept['particles']} calibrated "
                   "histories agree and are kept); events are new in the window.")
     console.print("Facts used: " + (", ".join(cal.used_facts) or "none"))
+    console.print(f"Calibration: {cal.kind} — {cal.method}"
+                  + _record_line(res.calibration.get("details")))
+
+
+def _record_line(details: dict[str, Any] | None) -> str:
+    """The record calibration's size in words (empty for the stylised facts)."""
+    if not details:
+        return ""
+    s = details["settings"]
+    return (f"; {details['particles']:,} parameter points accepted from "
+            f"{details['simulations']:,} histories ({s['histories_per_point']} per point; "
+            f"effective sample size {details['effective_sample_size']:.0f}), adjustment "
+            f"{s['adjustment']}, {s['game_points']} game points, belief grid "
+            f"{s['grid_size']}, nuisance {s['nuisance']}")
+
+
+def _constrained(dep: dict[str, Any]) -> str:
+    """An event's parameters as the calibration left them, in words."""
+    hit = [k for k, v in dep["parameters"].items() if v]
+    text = f"{dep['constrained']} ({len(hit)} of {len(dep['parameters'])}"
+    text += f": {', '.join(hit)})" if hit else ")"
+    weak = [k for k, lab in dep.get("labels", {}).items() if lab == "weakly constrained"]
+    return text + (f"; weakly: {', '.join(weak)}" if weak else "")
 
 
 def _event_value(e: dict[str, Any]) -> str:
@@ -433,8 +533,13 @@ def _event_value(e: dict[str, Any]) -> str:
                                                           "parameters")) if key in e]
         return text + (f" (90%: {'; '.join(parts)})" if parts else "")
     if "median" in e:
-        return (f"median {_short(e['median'])} {e['unit']}"
+        text = (f"median {_short(e['median'])} {e['unit']}"
                 + (f" (90%: {span('interval_90')})" if "interval_90" in e else ""))
+        if "fighters" in e:     # the record calibration's fighter scale (ISKP)
+            f = e["fighters"]
+            lo, hi = f["interval_90"]
+            text += (f"; {f['median']:,.0f} fighters (90%: {lo:,.0f}–{hi:,.0f})")
+        return text
     return f"{_short(e['expected'])} {e['unit']} (mean)"
 
 
@@ -469,13 +574,18 @@ def backtest_command(
     workers: Annotated[int, typer.Option("--workers", help="worker processes (or Dask "
                                          "workers), each running whole origins", min=1)] = 1,
     executor: ExecutorOpt = "auto", scheduler: SchedulerOpt = None,
-    case_dir: CaseOpt = None, json_out: JsonOpt = False,
+    calibration: CalibrationOpt = "facts", population: PopulationOpt = None,
+    max_simulations: MaxSimOpt = None, histories_per_point: PerPointOpt = None,
+    adjustment: AdjustmentOpt = None, game_points: GamePointsOpt = None,
+    grid_size: GridOpt = None, nuisance: NuisanceOpt = None, cache_dir: CacheDirOpt = None,
+    no_cache: NoCacheOpt = False, case_dir: CaseOpt = None, json_out: JsonOpt = False,
 ) -> None:
     """Forecast from past origins with only what was known then; score against the record.
 
     Each origin is calibrated on the case as known at that date; the events are scored
     against the record with proper scores, beside climatology and persistence. Origins run
     in parallel on --executor (pool or dask; results identical to one process).
+    --calibration record calibrates each origin on the whole record known then.
     Example: ``qpq sim backtest --origins 2021-06-30 --draws 64 --n 2000 --json``
     """
     from qpq.case import load_case
@@ -483,10 +593,16 @@ def backtest_command(
     from qpq.sim import BacktestSpec, backtest
 
     resolve_kind(executor, workers, scheduler)   # bad options fail before the case loads
+    settings, cache = _record_settings(
+        calibration, _model(model), cache_dir=cache_dir, no_cache=no_cache,
+        population=population, max_simulations=max_simulations,
+        histories_per_point=histories_per_point, adjustment=adjustment,
+        game_points=game_points, grid_size=grid_size, nuisance=nuisance)
     case = load_case(case_dir)
     # the executor's workers run whole origins; each origin runs in one process
     spec = BacktestSpec(horizon_months=_horizon(horizon), model=model, draws=draws,
-                        replicates=replicates, n=n, seed=seed)
+                        replicates=replicates, n=n, seed=seed, calibration=calibration,
+                        record=settings, cache_dir=cache)
     if origins:
         picked = [o.strip() for text in origins for o in text.split(",") if o.strip()]
         spec = replace(spec, origins=tuple(_date(o, "--origins") for o in picked))
@@ -502,7 +618,8 @@ def backtest_command(
         return
     pooled = result.pooled()
     table = Table(title=f"Backtest: {len(spec.origins)} origins, {spec.horizon_months}-month "
-                        f"windows, model {spec.model} (skill > 0: better than the baseline)")
+                        f"windows, model {spec.model}, {spec.calibration} calibration "
+                        "(skill > 0: better than the baseline)")
     for c in ("event", "score", "origins", "model", "climatology", "persistence",
               "skill vs clim.", "skill vs pers."):
         table.add_column(c, justify="right" if c != "event" else "left")

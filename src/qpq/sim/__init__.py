@@ -33,9 +33,11 @@ if TYPE_CHECKING:
         backtest,
     )
     from qpq.sim._calibration import (
+        CALIBRATIONS,
         UNCALIBRATED,
         CalibrationResult,
         calibrate,
+        check_calibration,
     )
     from qpq.sim._charts import (
         band_frame,
@@ -128,6 +130,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BLOCK_SIZE",
+    "CALIBRATIONS",
     "EVENTS",
     "OUTPUTS",
     "RECORD_EVENTS",
@@ -166,6 +169,7 @@ __all__ = [
     "build_timeline",
     "calibrate",
     "calibrate_record",
+    "check_calibration",
     "check_window",
     "default_pool",
     "event_values",
@@ -206,7 +210,9 @@ _EXPORTS = {
         "record_calibrator", "synthetic_record", "synthetic_recovery",
     ),
     "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
-    "qpq.sim._calibration": ("CalibrationResult", "UNCALIBRATED", "calibrate"),
+    "qpq.sim._calibration": (
+        "CALIBRATIONS", "CalibrationResult", "UNCALIBRATED", "calibrate", "check_calibration",
+    ),
     "qpq.sim._charts": (
         "band_frame", "bands_chart", "events_chart", "fact_match_chart", "fan_chart",
         "trajectory_chart",

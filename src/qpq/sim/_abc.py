@@ -167,6 +167,12 @@ UNDETERMINED = "undetermined (too few effective particles)"
 """Every parameter's label when the final population's effective sample size is below
 :attr:`AbcSettings.min_ess`: its weighted intervals then say nothing."""
 
+UNDETERMINED_GAME = "undetermined (too few solved game points)"
+"""A game parameter's label when fewer than :attr:`AbcSettings.min_ess` game points were
+solved: the histories can only choose among those few values, so a narrow posterior says
+which of them fit, not what the record says of the parameter (the same floor as the
+particles')."""
+
 
 @dataclass(frozen=True)
 class AbcSettings:
@@ -361,6 +367,10 @@ class RecordCalibration:
     key: str
     method: str = ""
     adjustment: str = ""
+    assumed: dict[str, FloatArray] = field(default_factory=dict)
+    """The observation models' assumptions of each final particle (``name -> (N,)``, e.g.
+    ``iskp_full_strength``, the fighters of an ISKP at index 1): drawn with the history,
+    accepted with it."""
 
     def __post_init__(self) -> None:
         if not self.method:
@@ -385,9 +395,12 @@ class RecordCalibration:
         points index :attr:`game_pool`, whose relationship the caller solves once and takes
         from with :meth:`qpq.sim.RelationshipTable.take`).
         """
-        idx = rng.choice(self.weights.size, size=n, p=self.weights)
+        idx = self._resample(n, rng)
         return (ParameterPool({k: v[idx] for k, v in self.points.items()}, "calibrated"),
                 self.game_point[idx])
+
+    def _resample(self, n: int, rng: np.random.Generator) -> NDArray[np.int64]:
+        return np.asarray(rng.choice(self.weights.size, size=n, p=self.weights))
 
     def to_calibration_result(self, case: Case, *, points: int = 200, replicates: int = 4,
                               seed: int = 0) -> CalibrationResult:
@@ -400,7 +413,9 @@ class RecordCalibration:
         ``constrained`` where this calibration labels them calibrated.
         """
         rng = np.random.default_rng(seed)
-        pool, games = self.posterior_pool(points, rng)
+        idx = self._resample(points, rng)
+        pool = ParameterPool({k: v[idx] for k, v in self.points.items()}, "calibrated")
+        games = self.game_point[idx]
         forward = _prepare(case, case_as_of(case, self.as_of), self.as_of, self.settings, None)
         n = points * replicates
         facts = forward.record.facts
@@ -440,7 +455,13 @@ class RecordCalibration:
             particle_pool=pool.take(unique, "calibrated"), parameters=params,
             type_share={lab: float((sim.type_index == i).mean())
                         for i, lab in enumerate(labels)},
-            sim=sim, model=self.model, method=self.method)
+            sim=sim, model=self.model, method=self.method, kind="record",
+            parameter_labels={p.name: p.label for p in self.parameters},
+            iskp_fighters_scale=(self.assumed["iskp_full_strength"][idx][unique]
+                                 if "iskp_full_strength" in self.assumed else None),
+            details={k: v for k, v in self.summary().items() if k in (
+                "settings", "key", "adjustment", "families", "observations", "simulations",
+                "particles", "effective_sample_size")})
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -480,14 +501,19 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
+CACHE_VERSION = 2
+"""Part of every cache key: raised whenever the same case, settings and Generator give other
+results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
+assumptions kept), so a cache never returns what older code computed."""
+
+
 def content_key(view: Case, settings: AbcSettings, families: Sequence[str],
                 rng: np.random.Generator) -> str:
     """Content hash of (the case as of the date, the model and settings, the Generator)."""
     doc = {"case": {f.name: _plain(getattr(view, f.name)) for f in fields(view)
                     if f.name != "root"},
            "settings": _plain(settings), "families": list(families),
-           # version 2: per-parameter prior streams (sample_pool) draw other points
-           "rng": _plain(rng.bit_generator.state), "version": 2}
+           "rng": _plain(rng.bit_generator.state), "version": CACHE_VERSION}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
 
@@ -1272,6 +1298,8 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     for n, ((lo, hi), med, (plo, phi), ratio, null) in main.items():
         rel = _relative(ratio, null)
         label = _label(rel, s) if ess >= s.min_ess else UNDETERMINED
+        if roles[n] == "game" and s.game_points < s.min_ess:
+            label = UNDETERMINED_GAME
         by: tuple[str, ...] = ()
         if label in LABELS[:2] and without[n]:
             rank = LABELS.index(label)
@@ -1293,7 +1321,9 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         game_point=np.array([int(p["g"]) for p in run.particles], dtype=np.int64),
         game_pool=game_pool, deviance=dev_final, parameters=tuple(reports), checks=checks,
         key=key, method=METHODS[s.sampler] + (f"; {run.note}" if run.note else ""),
-        adjustment=run.note)
+        adjustment=run.note,
+        assumed={a.name: np.array([p["a:" + a.name] for p in run.particles])
+                 for a in ASSUMPTIONS})
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -1302,24 +1332,43 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     return result
 
 
+@dataclass(frozen=True)
+class _RecordCalibrator:
+    """:func:`calibrate_record` then :meth:`RecordCalibration.to_calibration_result`.
+
+    An object, not a closure, so that a process pool can pickle it (``on_progress`` must
+    then be ``None``).
+    """
+
+    settings: AbcSettings
+    seed: int = 0
+    points: int = 1000
+    replicates: int = 8
+    cache_dir: Path | None = None
+    on_progress: Callable[[str, int, int], None] | None = None
+
+    def __call__(self, case: Case, as_of: dt.date) -> CalibrationResult:
+        rec = calibrate_record(case, as_of, rng=np.random.default_rng(self.seed),
+                               settings=self.settings, cache_dir=self.cache_dir,
+                               on_progress=self.on_progress)
+        return rec.to_calibration_result(case, points=self.points, replicates=self.replicates,
+                                         seed=self.seed)
+
+
 def record_calibrator(settings: AbcSettings | None = None, *, seed: int = 0,
-                      points: int = 200, replicates: int = 4,
-                      cache_dir: Path | None = None
+                      points: int = 1000, replicates: int = 8,
+                      cache_dir: Path | None = None,
+                      on_progress: Callable[[str, int, int], None] | None = None
                       ) -> Callable[[Case, dt.date], CalibrationResult]:
     """A per-origin calibration for :func:`qpq.sim.backtest` (its ``calibrator``).
 
     Calibrates on the record with :func:`calibrate_record` (Generator seeded with ``seed``)
     and returns :meth:`RecordCalibration.to_calibration_result`'s particles (model v1 or v2,
-    as ``settings.model`` says).
+    as ``settings.model`` says): ``points`` posterior points, ``replicates`` histories each
+    (the defaults are :func:`qpq.sim.calibrate`'s draws and replicates, so both calibrations
+    give ``qpq sim forecast`` and ``qpq sim backtest`` as many histories to start from).
+    The calibrator pickles (for a process pool) when ``on_progress`` is ``None``.
     """
     s = settings or AbcSettings()
     s.check()
-
-    def run(case: Case, as_of: dt.date) -> CalibrationResult:
-        rec = calibrate_record(case, as_of, rng=np.random.default_rng(seed), settings=s,
-                               cache_dir=cache_dir)
-        return rec.to_calibration_result(case, points=points, replicates=replicates,
-                                         seed=seed)
-
-    return run
-
+    return _RecordCalibrator(s, seed, points, replicates, cache_dir, on_progress)

@@ -11,8 +11,9 @@ coverage and the PIT for counts and bands. Skill scores against each baseline ar
 event and pooled over the events of a kind.
 
 The calibration is a parameter, :data:`Calibrator`: by default :func:`qpq.sim.calibrate`
-(ABC rejection on the stylised facts); the calibration on the whole record plugs in with the
-same signature (:func:`qpq.sim.record_calibrator`). Nothing here is tuned on the scores:
+(ABC rejection on the stylised facts); ``BacktestSpec(calibration="record")`` uses the
+calibration on the whole record known at each origin (:func:`qpq.sim.record_calibrator`,
+which has the same signature). Nothing here is tuned on the scores:
 they are reported as they come.
 
 Each origin is one independent task (calibration, forecast and scores as of that origin,
@@ -24,7 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,7 +36,8 @@ from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
 from qpq.model import MODELS
 from qpq.parallel import ChunkExecutor, InProcess
-from qpq.sim._calibration import CalibrationResult, calibrate
+from qpq.sim._abc import AbcSettings, record_calibrator
+from qpq.sim._calibration import CALIBRATIONS, CalibrationResult, calibrate, check_calibration
 from qpq.sim._forecast import ForecastResult, check_window, forecast
 from qpq.sim._record_events import RECORD_EVENTS, RecordEvent, add_months, baselines, outcome
 from qpq.sim._scores import (
@@ -73,7 +76,15 @@ def default_origins() -> tuple[dt.date, ...]:
 
 @dataclass(frozen=True)
 class BacktestSpec:
-    """What a backtest runs: origins, horizon, model, ensemble sizes, seed."""
+    """What a backtest runs: origins, horizon, model, calibration, ensemble sizes, seed.
+
+    ``calibration`` is ``facts`` (:func:`qpq.sim.calibrate`: ``draws`` prior points ×
+    ``replicates`` scenarios, the matching ones kept) or ``record``
+    (:func:`qpq.sim.calibrate_record` with ``record``'s settings, default
+    :class:`qpq.sim.AbcSettings`; its model is the spec's; then ``draws`` points resampled
+    from the posterior × ``replicates`` histories each are the particles). ``cache_dir``
+    keeps the record calibrations by content hash (``None``: no cache).
+    """
 
     origins: tuple[dt.date, ...] = field(default_factory=default_origins)
     horizon_months: int = 12
@@ -84,9 +95,25 @@ class BacktestSpec:
     seed: int = 0
     policy: str = "equilibrium"
     workers: int = 1
+    calibration: str = "facts"
+    record: AbcSettings | None = None
+    cache_dir: Path | None = None
+
+    def record_settings(self) -> AbcSettings:
+        """The record calibration's settings: ``record`` (default: the defaults), this model."""
+        return self.record or AbcSettings(model=self.model)
 
     def check(self, case: Case) -> None:
         """Reject bad settings before any work (clear message, exit code 2)."""
+        check_calibration(self.calibration)
+        if self.record is not None:
+            if self.calibration != "record":
+                raise BadInputError("record calibration settings given, but the calibration "
+                                    f"is {self.calibration!r} (use calibration 'record')")
+            if self.record.model != self.model:
+                raise BadInputError(f"the record calibration's model ({self.record.model}) "
+                                    f"must be the backtest's (--model {self.model})")
+            self.record.check()
         if not self.origins:
             raise BadInputError("--origins: give at least one origin")
         if len(set(self.origins)) != len(self.origins):
@@ -109,8 +136,31 @@ class BacktestSpec:
             check_window(origin, until, self.policy, self.n, start=case.run.start)
 
     def calibrator(self) -> Calibrator:
-        """The default per-origin calibration: :func:`qpq.sim.calibrate` with these sizes."""
+        """The per-origin calibration (it pickles, for a process pool).
+
+        :func:`qpq.sim.calibrate` with these sizes, or :func:`qpq.sim.record_calibrator` with
+        :meth:`record_settings` (``draws`` posterior points × ``replicates`` histories).
+        """
+        if self.calibration == "record":
+            return record_calibrator(self.record_settings(), seed=self.seed, points=self.draws,
+                                     replicates=self.replicates, cache_dir=self.cache_dir)
         return _SpecCalibrator(self)
+
+    def protocol(self) -> dict[str, Any]:
+        """The settings, JSON-ready (the protocol of :meth:`BacktestResult.to_json`)."""
+        doc: dict[str, Any] = {
+            "origins": [o.isoformat() for o in self.origins],
+            "horizon_months": self.horizon_months, "model": self.model, "draws": self.draws,
+            "replicates": self.replicates, "n": self.n, "seed": self.seed,
+            "policy": self.policy, "calibration_kind": self.calibration,
+            "calibration_method": CALIBRATIONS[self.calibration]}
+        if self.calibration == "record":
+            rec = self.record_settings()
+            settings = {f.name: getattr(rec, f.name) for f in fields(rec)}
+            settings["start"] = rec.start.isoformat() if rec.start else None
+            settings["targeted"] = list(rec.targeted)
+            doc["record_settings"] = settings
+        return doc
 
 
 @dataclass(frozen=True)
@@ -132,12 +182,16 @@ class _SpecCalibrator:
 Stats = Mapping[str, NDArray[np.float64]]
 
 
-def _tip_band(st: Stats) -> Discrete:
-    ev = next(e for e in RECORD_EVENTS if e.name == "tip_strength_band")
-    # the fighters the UN counts as ETIM/TIP in Afghanistan (Uyghurs in ISKP count as ISKP)
-    fighters = st["border"] + st["interior"] + st["coopted"]
+def _band(event: str, fighters: NDArray[np.float64]) -> Discrete:
+    """The share of scenarios in each of ``event``'s bands."""
+    ev = next(e for e in RECORD_EVENTS if e.name == event)
     bands = np.searchsorted(np.asarray(ev.bands), fighters, side="right")
     return Discrete(np.bincount(bands, minlength=ev.categories) / bands.size)
+
+
+def _tip_band(st: Stats) -> Discrete:
+    # the fighters the UN counts as ETIM/TIP in Afghanistan (Uyghurs in ISKP count as ISKP)
+    return _band("tip_strength_band", st["border"] + st["interior"] + st["coopted"])
 
 
 MODEL_READINGS: dict[str, Callable[[Stats], Discrete | None]] = {
@@ -150,7 +204,9 @@ MODEL_READINGS: dict[str, Callable[[Stats], Discrete | None]] = {
     "taliban_action_against_uyghur_militants":
         lambda st: Discrete.bernoulli(float((st["taliban_acts_any"] >= 1).mean())),
     "tip_strength_band": _tip_band,
-    "iskp_strength_band": lambda st: None,   # the ISKP index has no fighter scale
+    # the ISKP index has a fighter scale only where the calibration's posterior carries one
+    "iskp_strength_band": lambda st: (_band("iskp_strength_band", st["iskp_fighters"])
+                                      if "iskp_fighters" in st else None),
 }
 """How each backtest event is read from a forecast run's window statistics
 (:func:`qpq.sim.forecast_stats`); ``None``: the model does not forecast it."""
@@ -237,22 +293,17 @@ class BacktestResult:
 
         This is the file the forecast reads (:data:`qpq.sim._forecast.SKILL_FILE`).
         """
-        s = self.spec
+        block = "backtest-record" if self.spec.calibration == "record" else "backtest-v1"
         return {"generated": generated.isoformat(),
-                "regenerate": "python docs/regenerate_numbers.py backtest-v1",
-                "protocol": {"origins": [o.isoformat() for o in s.origins],
-                             "horizon_months": s.horizon_months, "model": s.model,
-                             "draws": s.draws, "replicates": s.replicates, "n": s.n},
+                "regenerate": f"python docs/regenerate_numbers.py {block}",
+                "protocol": self.spec.protocol(),
                 "skill": self.skill_table()}
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document of ``qpq sim backtest --json``."""
-        s = self.spec
         return {
             "protocol": {
-                "origins": [o.isoformat() for o in s.origins],
-                "horizon_months": s.horizon_months, "model": s.model, "draws": s.draws,
-                "replicates": s.replicates, "n": s.n, "seed": s.seed, "policy": s.policy,
+                **self.spec.protocol(),
                 "calibration": "per origin, on the case as known at the origin",
                 "baselines": {"climatology": "trailing five years before the origin",
                               "persistence": "the last window of the same length"},
@@ -340,9 +391,12 @@ class _OriginTask:
                 "forecasts": {k: _describe(ev, f) for k, f in sources.items()},
                 "scores": {k: (None if y is None else _scores(ev, f, y))
                            for k, f in sources.items()},
-                "calibration": {"accepted": int(cal.accepted.size),
+                "calibration": {"kind": cal.kind, "accepted": int(cal.accepted.size),
                                 "approximate": cal.approximate,
-                                "facts_used": len(cal.used_facts)}})
+                                "facts_used": len(cal.used_facts),
+                                "calibrated": sorted(n for n, lab in
+                                                     cal.parameter_labels.items()
+                                                     if lab == "calibrated")}})
         return i, rows, time.perf_counter() - t0
 
 

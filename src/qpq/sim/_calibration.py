@@ -24,8 +24,8 @@ Bonferroni correction over the sampled parameters, and as
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,13 +54,30 @@ from qpq.sim._timeline import (
 from qpq.stats import INTERVAL_90, median_interval
 
 __all__ = [
+    "CALIBRATIONS",
     "UNCALIBRATED",
     "CalibrationResult",
     "FactReport",
     "ParameterReport",
     "calibrate",
+    "check_calibration",
     "history_end",
 ]
+
+CALIBRATIONS: dict[str, str] = {
+    "facts": "ABC rejection on the stylised facts known at the as-of date (qpq.sim.calibrate)",
+    "record": "the calibration on the whole record known at the as-of date "
+              "(qpq.sim.calibrate_record; its posterior's histories are the particles)",
+}
+"""The calibrations a forecast or backtest can start from (``--calibration``), described."""
+
+
+def check_calibration(kind: str) -> str:
+    """``kind`` if it names a calibration, else a :class:`BadInputError` naming the allowed."""
+    if kind not in CALIBRATIONS:
+        raise BadInputError(f"--calibration: unknown calibration {kind!r}; allowed: "
+                            + ", ".join(CALIBRATIONS))
+    return kind
 
 
 
@@ -159,6 +176,20 @@ class CalibrationResult:
     model: str = "v1"
     method: str = ("ABC rejection on the stylised facts known as of the cut-off; "
                    "scenarios missing none are accepted")
+    kind: str = "facts"
+    """Which calibration made the particles (one of :data:`CALIBRATIONS`)."""
+    parameter_labels: Mapping[str, str] = field(default_factory=dict)
+    """Per parameter, the calibration's own label where it has one (the record calibration's
+    calibrated / weakly constrained / assumption-driven); empty for the stylised facts, whose
+    :attr:`ParameterReport.constrained` says it all."""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    """What a calibration other than :func:`calibrate` reports of itself, JSON-ready (the
+    record calibration's settings, cache key, histories and effective sample size)."""
+    iskp_fighters_scale: NDArray[np.float64] | None = None
+    """Fighters of an ISKP at strength index 1, per point of :attr:`particle_pool`, where the
+    calibration has them (the record calibration reads ISKP estimates through this
+    assumption, so its posterior carries it); ``None`` for the stylised facts, which give the
+    index no fighter scale."""
 
     @property
     def used_facts(self) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -116,13 +116,18 @@ SKILL_FILE = "backtest_skill.json"
 ``python docs/regenerate_numbers.py backtest-v1`` from the default backtest
 (:meth:`qpq.sim.BacktestResult.skill_document`); the forecast reads it, never runs a backtest."""
 
+SKILL_FILES: dict[str, str] = {"facts": SKILL_FILE, "record": "backtest_skill_record.json"}
+"""The packaged skill table of each calibration's backtest (the record's is written by
+``python docs/regenerate_numbers.py backtest-record``): a forecast quotes the skill of the
+backtest that was calibrated as it is."""
 
-def packaged_skill() -> dict[str, Any] | None:
-    """The packaged backtest skill document, or ``None`` when the package has none."""
+
+def packaged_skill(calibration: str = "facts") -> dict[str, Any] | None:
+    """The packaged backtest skill document of ``calibration``'s backtest, or ``None``."""
     import json
     from importlib import resources
 
-    path = resources.files("qpq.sim").joinpath(SKILL_FILE)
+    path = resources.files("qpq.sim").joinpath(SKILL_FILES[calibration])
     if not path.is_file():
         return None
     doc: dict[str, Any] = json.loads(path.read_text())
@@ -141,21 +146,34 @@ def event_skill(spec: EventSpec, document: Mapping[str, Any] | None) -> dict[str
             "skill_vs_persistence": row["skill_vs_persistence"],
             "model_score": row["scores"]["model"], "coverage_90": row["coverage"],
             "backtest_model": document["protocol"]["model"],
+            "backtest_calibration": document["protocol"].get("calibration_kind", "facts"),
             "generated": document["generated"]}
+
+
+NOT_SAMPLED_LABEL = "not sampled (assumption)"
+"""The label of a parameter the calibration does not sample (its value is an assumption)."""
 
 
 def event_parameters(spec: EventSpec, cal: CalibrationResult) -> dict[str, Any]:
     """Whether the calibration constrained each parameter ``spec`` depends on.
 
     ``constrained`` says ``all``, ``some`` or ``none`` of them (parameters the calibration
-    does not sample count as unconstrained: their values are assumptions).
+    does not sample count as unconstrained: their values are assumptions); ``calibration``
+    names the calibration (``facts`` or ``record``). Where the calibration labels its
+    parameters (the record's), ``labels`` gives each one's label (a parameter counts as
+    constrained when labelled calibrated; weakly constrained ones are named apart).
     """
     reports = {p.name: p for p in cal.parameters}
     rows = {n: (bool(reports[n].constrained) if n in reports else False)
             for n in spec.depends_on}
     hit = sum(rows.values())
-    return {"constrained": "all" if rows and hit == len(rows) else ("some" if hit else "none"),
-            "parameters": rows}
+    doc: dict[str, Any] = {
+        "constrained": "all" if rows and hit == len(rows) else ("some" if hit else "none"),
+        "calibration": cal.kind, "parameters": rows}
+    if cal.parameter_labels:
+        doc["labels"] = {n: cal.parameter_labels.get(n, NOT_SAMPLED_LABEL)
+                         for n in spec.depends_on}
+    return doc
 
 
 def forecast_stats(first: int, last: int) -> tuple[WindowStat, ...]:
@@ -209,7 +227,9 @@ class ForecastResult:
         ``[low, high]`` becomes two columns, ``NAME_low`` and ``NAME_high``; the facts a
         calibrated event rests on are joined by commas; the backtest skill becomes
         ``skill_vs_climatology`` and ``skill_vs_persistence`` (empty where the event type has
-        none) and the calibration's constraint ``parameters_constrained`` (all, some, none).
+        none) and the calibration's constraint ``parameters_constrained`` (all, some, none);
+        ISKP's fighters, where the calibration gives a scale, are ``fighters_median``,
+        ``fighters_low`` and ``fighters_high``.
         """
         import pandas as pd
 
@@ -224,6 +244,9 @@ class ForecastResult:
                         row[k] = None if value is None else value[k]
                 elif key == "calibration_constrained":
                     row["parameters_constrained"] = value["constrained"]
+                elif key == "fighters":
+                    row["fighters_median"] = value["median"]
+                    row["fighters_low"], row["fighters_high"] = value["interval_90"]
                 elif isinstance(value, list | tuple):
                     row[f"{key}_low"], row[f"{key}_high"] = value
                 else:
@@ -345,7 +368,7 @@ def event_values(stats: Mapping[str, NDArray[np.float64]], threshold: float | ND
 def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float64]
             ) -> dict[str, dict[str, Any]]:
     values = event_values(sim.stats, threshold)
-    skill = packaged_skill()
+    skill = packaged_skill(cal.kind)
     out = {}
     for spec in EVENTS:
         calibrated, facts = _label(spec, cal)
@@ -426,8 +449,18 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
                    stats=forecast_stats(timeline.start, timeline.stop - 1),
                    series_sample=min(n, series_sample))
     sim = simulate(spec, workers=workers)
+    if calibration.iskp_fighters_scale is not None:
+        # the record's posterior carries ISKP's fighter scale: the index in fighters
+        scale = np.asarray(calibration.iskp_fighters_scale)[sim.pool_index]
+        sim = replace(sim, stats={**sim.stats,
+                                  "iskp_fighters": sim.stats["iskp_strength"] * scale})
     threshold = pool.values["elimination_threshold"][sim.pool_index]
     events = _events(sim, calibration, threshold)
+    if "iskp_fighters" in sim.stats:
+        lo, med, hi = median_interval(sim.stats["iskp_fighters"])
+        events["iskp_strength"]["fighters"] = {
+            "median": float(med), "interval_90": [float(lo), float(hi)],
+            "scale": "the index times the calibration's posterior iskp_full_strength"}
     # Every scenario starts from a particle that agrees with the record, so recognition in
     # the window is new in it; the share that started recognised is the known state's.
     rec = events["china_recognizes_de_jure"]
@@ -435,12 +468,15 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
     rec.update(_probability_intervals(sim.stats["recognised_any"] >= 1, sim.pool_index))
     alive = sim.stats["remaining"] >= threshold
     events["militants_eliminated"].update(_probability_intervals(~alive, sim.pool_index))
-    cal = {"facts_used": list(calibration.used_facts), "accepted": int(calibration.accepted.size),
+    cal = {"kind": calibration.kind, "method": calibration.method,
+           "facts_used": list(calibration.used_facts), "accepted": int(calibration.accepted.size),
            "draws": calibration.draws, "replicates": calibration.replicates,
            "approximate": calibration.approximate, "calibration_seed": calibration.seed,
            "history_policy": calibration.policy, "model": calibration.model,
            "conditioned_on": known.to_json(), "particles_kept": kept,
            "particles": calibration.particles.size,
            "window": [timeline.labels()[0], timeline.labels()[-1]]}
+    if calibration.details:
+        cal["details"] = dict(calibration.details)
     return ForecastResult(as_of=as_of, until=until, policy=policy, n=n, seed=seed,
                           events=events, calibration=cal, sim=sim)

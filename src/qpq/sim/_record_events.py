@@ -189,8 +189,9 @@ RECORD_EVENTS: tuple[RecordEvent, ...] = (
                 "Estimated ISKP fighters in Afghanistan, in bands",
                 "estimates.yaml: subject iskp, measure fighters, geography afghanistan; the "
                 "midpoint of the latest estimate (by reference date) in the window",
-                "none: the model's ISKP strength is an index (0-1) without a fighter scale, "
-                "so only the baselines are scored",
+                "ISKP's strength index at the window's end times the fighters of an ISKP at "
+                "index 1 (the record calibration's posterior iskp_full_strength); none from "
+                "the stylised facts, which give the index no fighter scale (baselines only)",
                 _estimates(lambda e: e.subject == "iskp" and e.measure == "fighters"
                            and e.geography == "afghanistan"),
                 ISKP_BANDS),

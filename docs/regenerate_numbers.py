@@ -601,6 +601,7 @@ def record_calibration() -> str:
 
     from qpq.case import load_case
     from qpq.sim import AbcSettings, calibrate_record
+    from qpq.sim._abc import UNDETERMINED_GAME
 
     case = load_case()
     base = AbcSettings(population=500, max_simulations=50_000, game_points=2, grid_size=8,
@@ -610,9 +611,14 @@ def record_calibration() -> str:
             for nuisance in ("prior", "defaults")}
     main, cond = runs["prior"], runs["defaults"]
     held = {p.name: p for p in cond.parameters}    # the conditional run reports no others
+    # a row per parameter with something to say; the game's parameters that neither run could
+    # label (too few solved game points) are counted in one line instead of a row each
+    quiet = ("assumption-driven", UNDETERMINED_GAME)
     shown = [p.name for p in main.parameters
-             if p.role == "targeted" or p.label != "assumption-driven"
-             or (p.name in held and held[p.name].label != "assumption-driven")]
+             if p.role == "targeted" or p.label not in quiet
+             or (p.name in held and held[p.name].label not in quiet)]
+    unlabelled = [p.name for p in main.parameters if p.name not in shown
+                  and p.label == UNDETERMINED_GAME]
 
     def cell(p: Any) -> str:
         if p is None:
@@ -632,6 +638,11 @@ def record_calibration() -> str:
         rows.append(f"| {name} | {p.role} | {p.prior_90[0]:.3g}-{p.prior_90[1]:.3g} | "
                     f"{p.posterior_90[0]:.3g}-{p.posterior_90[1]:.3g} | {cell(p)} | "
                     f"{cell(c)} |")
+    if unlabelled:
+        same = all(n in held and held[n].label == UNDETERMINED_GAME for n in unlabelled)
+        rows += ["", f"The game's {len(unlabelled)} parameters (2 solved game points): "
+                 f"{UNDETERMINED_GAME}" + (", in the conditional run too." if same else
+                                           "; none labelled in the conditional run.")]
     misses = [c for c in main.checks if not c["inside_90"]]
     rows += ["", f"Posterior predictive checks: {len(main.checks) - len(misses)} of "
              f"{len(main.checks)} observations inside the predictive 90% interval; outside: "

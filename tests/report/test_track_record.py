@@ -78,3 +78,17 @@ def test_section_builds_on_the_builtin_case(tmp_path, monkeypatch):
     assert "Calibration on the record as of 2024-06-30" in html
     assert "Posterior predictive checks" in html and "track-record-posteriors" in html
     assert dt.date(2024, 6, 30).isoformat() in html
+
+
+def test_the_record_backtest_part_shows_the_packaged_run():
+    from qpq.sim import packaged_skill
+
+    doc = packaged_skill("record")
+    html = track._record_backtest_part()
+    assert doc is not None and doc["generated"] in html and doc["regenerate"] in html
+    # every event of the packaged run has its row, with its skill as the file has it
+    for row in doc["skill"]:
+        assert f"<td>{row['event']}</td>" in html
+    nationals = next(r for r in doc["skill"]
+                     if r["event"] == "attacks_on_chinese_nationals_afghanistan")
+    assert f"{nationals['skill_vs_climatology']:+.2f}" in html

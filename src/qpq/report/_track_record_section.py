@@ -19,7 +19,14 @@ import numpy as np
 
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
-from qpq.sim import AbcSettings, BacktestResult, BacktestSpec, RecordCalibration, backtest
+from qpq.sim import (
+    AbcSettings,
+    BacktestResult,
+    BacktestSpec,
+    RecordCalibration,
+    backtest,
+    packaged_skill,
+)
 
 __all__ = ["RELIABILITY_BINS", "posterior_frame", "reliability_frame", "track_record_section"]
 
@@ -233,6 +240,37 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
     return html, fig
 
 
+def _skill_table(skill_rows: list[dict[str, Any]]) -> str:
+    """A backtest's skill rows (:meth:`qpq.sim.BacktestResult.skill_table`) as HTML."""
+    rows = []
+    for r in skill_rows:
+        sc = r["scores"]
+        rows.append([escape(r["event"]), r["score"], str(r["origins"]),
+                     _fmt(sc["model"]), _fmt(sc["climatology"]), _fmt(sc["persistence"]),
+                     _fmt(r["skill_vs_climatology"], True),
+                     _fmt(r["skill_vs_persistence"], True)])
+    return html_table(["event", "score", "origins", "model", "climatology", "persistence",
+                       "skill vs climatology", "skill vs persistence"], rows)
+
+
+def _record_backtest_part() -> str:
+    """The packaged backtest from the record calibration (too slow to run in a report)."""
+    doc = packaged_skill("record")
+    if doc is None:
+        return ""
+    proto = doc["protocol"]
+    return (
+        "<h3>The same backtest, calibrated on the whole record</h3>"
+        f"<p>Calibrated at each origin on everything the record knew then (attack counts, "
+        f"the UN's estimates, Taliban actions, milestones and the stylised facts; "
+        f"<code>--calibration record</code>), model {escape(str(proto['model']))}, "
+        f"{len(proto['origins'])} origins: the packaged run of {escape(doc['generated'])} "
+        f"(<code>{escape(doc['regenerate'])}</code>; it takes minutes, so the report shows it "
+        "rather than running it). The calibration above on the stylised facts alone leaves the "
+        "attack rates at their prior; the record's attack counts constrain them.</p>"
+        + _skill_table(doc["skill"]))
+
+
 def track_record_section(ctx: ReportContext) -> SectionContent:
     """The backtest's pooled skill table, reliability diagram and count forecasts."""
     spec = BacktestSpec()   # the command's defaults
@@ -241,15 +279,7 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
                             n=REDUCED["n"])
     result = backtest(ctx.case, spec)
     pooled = result.pooled()
-    rows = []
-    for r in result.skill_table():
-        sc = r["scores"]
-        cells = (escape(r["event"]), r["score"], str(r["origins"]),
-                 _fmt(sc["model"]), _fmt(sc["climatology"]), _fmt(sc["persistence"]),
-                 _fmt(r["skill_vs_climatology"], True), _fmt(r["skill_vs_persistence"], True))
-        rows.append(list(cells))
-    table = html_table(["event", "score", "origins", "model", "climatology", "persistence",
-                        "skill vs climatology", "skill vs persistence"], rows)
+    table = _skill_table(result.skill_table())
     size = (f"{spec.draws} parameter draws × {spec.replicates} scenarios per origin, "
             f"{spec.n:,} forecast scenarios")
     note = (f"<p><strong>Reduced run</strong> (make run): {size}; numbers are noisy.</p>"
@@ -280,6 +310,7 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
                    "calibrated forecaster's bars are level with the dashed line; bars piled "
                    "at the left mean outcomes lower than forecast.",
                    _pit_chart(pooled))]
+    html += _record_backtest_part()
     cal_html, cal_fig = _calibration_part(ctx)
     html += cal_html
     figs.append(cal_fig)

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
         forecast,
         forecast_stats,
         known_state,
+        packaged_skill,
     )
     from qpq.sim._lookup import (
         ContinuationTable,
@@ -184,6 +185,7 @@ __all__ = [
     "p3_capacity",
     "p5_conundrum",
     "p6_free_ride",
+    "packaged_skill",
     "quarter_of",
     "record_calibrator",
     "relationship_moves",
@@ -224,7 +226,7 @@ _EXPORTS = {
     "qpq.sim._facts": ("Fact", "stylised_facts"),
     "qpq.sim._forecast": (
         "EVENTS", "ForecastResult", "KnownState", "check_window", "event_values", "forecast",
-        "forecast_stats", "known_state",
+        "forecast_stats", "known_state", "packaged_skill",
     ),
     "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
     "qpq.sim._record_events": ("RECORD_EVENTS",),

@@ -61,6 +61,7 @@ gives now (a test runs it on the quick blocks). Blocks:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import sys
@@ -81,6 +82,7 @@ CHECK = False
 """Set by run(): in --check mode nothing is written, the packaged skill table included."""
 
 
+@functools.cache
 def _transfers_fact() -> Any:
     """The stylised fact on transfers to China (its target read from the case)."""
     from qpq.case import load_case
@@ -476,20 +478,15 @@ _EXPLORE_N = 1024
 report's Sobol' size (``qpq report --full``) and the built-in scenario's own ``n``."""
 
 
+@functools.cache
 def _explore_lhs() -> tuple[Any, Any, Any]:
-    """The case, the built-in scenario and its Latin hypercube over every lever (cached)."""
-    global _LHS
-    if _LHS is None:
-        from qpq.case import load_case
-        from qpq.explore import load_study, run_lhs
+    """The case, the built-in scenario and its Latin hypercube over every lever (once)."""
+    from qpq.case import load_case
+    from qpq.explore import load_study, run_lhs
 
-        case = load_case()
-        study = load_study("deal-under-uncertainty", case)
-        _LHS = (case, study, run_lhs(case, study, study.levers, n=_EXPLORE_N))
-    return _LHS
-
-
-_LHS: tuple[Any, Any, Any] | None = None
+    case = load_case()
+    study = load_study("deal-under-uncertainty", case)
+    return case, study, run_lhs(case, study, study.levers, n=_EXPLORE_N)
 
 
 def _two(x: float) -> str:

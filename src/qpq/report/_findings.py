@@ -220,15 +220,16 @@ def _stance_of_policies(policies: tuple[str, ...]) -> str:
     return stances.pop() if len(stances) == 1 else "tie: " + " / ".join(sorted(stances))
 
 
-def _anchored(case: Case, issue: str, eum: dict[str, Any]) -> tuple[str, float]:
-    """The forecast median in the scale's words (the issue's own ``reading``)."""
+def _anchored(case: Case, issue: str, eum: dict[str, Any]
+              ) -> tuple[str, float, str | None]:
+    """The forecast median in the scale's words, the median, and its stance.
+
+    The stance is the one the case gives the nearest anchor; ``None`` where the issue has
+    no stances, and then the bargaining lens gives no answer.
+    """
     med = float(eum["forecast"]["median"])
-    return case_issue(case, issue).reading(med), med
-
-
-def _stance(case: Case, issue: str, eum: dict[str, Any]) -> str | None:
-    """The stance the case gives the anchor nearest the forecast median (``stances``)."""
-    return case_issue(case, issue).stance(float(eum["forecast"]["median"]))
+    scale = case_issue(case, issue)
+    return scale.reading(med), med, scale.stance(med)
 
 
 # -- the questions -------------------------------------------------------------------------
@@ -278,13 +279,14 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
     rec = barg["eum"].get("recognition")
     answers = [game, sim, expl]
     # the case's stances say what the forecast amounts to; without them no bargaining answer
-    if rec is not None and (stance := _stance(ctx.case, "recognition", rec)) is not None:
-        words, med = _anchored(ctx.case, "recognition", rec)
-        answers.append(LensAnswer(
-            "bargaining", stance,
-            f"The expected-utility model forecasts recognition at {words}; a forecast of "
-            "what the stakeholders settle on, not advice.",
-            {"recognition_median": med}, "bargaining"))
+    if rec is not None:
+        words, med, stance = _anchored(ctx.case, "recognition", rec)
+        if stance is not None:
+            answers.append(LensAnswer(
+                "bargaining", stance,
+                f"The expected-utility model forecasts recognition at {words}; a forecast of "
+                "what the stakeholders settle on, not advice.",
+                {"recognition_median": med}, "bargaining"))
     # the policy question's own sensitivity: the reference minus the comparison policy
     sens = explore_sensitivity(ctx, study)
     name = "china_security.difference"
@@ -362,13 +364,14 @@ def _backfire_question(ctx: ReportContext, study: Study) -> Question:
     answers = [game, sim, expl]
     barg = bargaining_data(ctx)
     etim = barg["eum"].get("action_on_etim")
-    if etim is not None and (stance := _stance(ctx.case, "action_on_etim", etim)) is not None:
-        words, med = _anchored(ctx.case, "action_on_etim", etim)
-        answers.append(LensAnswer(
-            "bargaining", stance,
-            f"The expected-utility model forecasts the Taliban's action against ETIM/TIP at "
-            f"{words}.", {"action_on_etim_median": med},
-            "bargaining"))
+    if etim is not None:
+        words, med, stance = _anchored(ctx.case, "action_on_etim", etim)
+        if stance is not None:
+            answers.append(LensAnswer(
+                "bargaining", stance,
+                f"The expected-utility model forecasts the Taliban's action against ETIM/TIP at "
+                f"{words}.", {"action_on_etim_median": med},
+                "bargaining"))
     driver, qp = box_driver(disc.prim)
     base = dict(study.base)
     disagreements = []

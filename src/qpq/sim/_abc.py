@@ -395,12 +395,15 @@ class RecordCalibration:
         points index :attr:`game_pool`, whose relationship the caller solves once and takes
         from with :meth:`qpq.sim.RelationshipTable.take`).
         """
-        idx = self._resample(n, rng)
-        return (ParameterPool({k: v[idx] for k, v in self.points.items()}, "calibrated"),
-                self.game_point[idx])
+        return self._at(self._resample(n, rng))
 
     def _resample(self, n: int, rng: np.random.Generator) -> NDArray[np.int64]:
         return np.asarray(rng.choice(self.weights.size, size=n, p=self.weights))
+
+    def _at(self, idx: NDArray[np.int64]) -> tuple[ParameterPool, NDArray[np.int64]]:
+        """The particles ``idx`` as a parameter pool, and their game points."""
+        return (ParameterPool({k: v[idx] for k, v in self.points.items()}, "calibrated"),
+                self.game_point[idx])
 
     def to_calibration_result(self, case: Case, *, points: int = 200, replicates: int = 4,
                               seed: int = 0) -> CalibrationResult:
@@ -413,9 +416,8 @@ class RecordCalibration:
         ``constrained`` where this calibration labels them calibrated.
         """
         rng = np.random.default_rng(seed)
-        idx = self._resample(points, rng)
-        pool = ParameterPool({k: v[idx] for k, v in self.points.items()}, "calibrated")
-        games = self.game_point[idx]
+        idx = self._resample(points, rng)        # kept: the particles' assumptions too
+        pool, games = self._at(idx)
         forward = _prepare(case, case_as_of(case, self.as_of), self.as_of, self.settings, None)
         n = points * replicates
         facts = forward.record.facts

@@ -361,8 +361,18 @@ def event_values(stats: Mapping[str, NDArray[np.float64]], threshold: float | ND
             "expected": float(np.nanmean(coopt_share)) if alive.any() else None,
             "scenarios_with_militants": float(alive.mean())},
         "militants_eliminated": {"probability": float((~alive).mean())},
-        "iskp_strength": {"median": med, "interval_90": [lo, hi]},
+        "iskp_strength": {"median": med, "interval_90": [lo, hi], **_fighters(st)},
     }
+
+
+def _fighters(st: Mapping[str, NDArray[np.float64]]) -> dict[str, Any]:
+    """ISKP in fighters, where the run has the calibration's scale (``iskp_fighters``)."""
+    if "iskp_fighters" not in st:
+        return {}
+    lo, med, hi = median_interval(st["iskp_fighters"])
+    return {"fighters": {"median": float(med), "interval_90": [float(lo), float(hi)],
+                         "scale": "the index times the calibration's posterior "
+                                  "iskp_full_strength"}}
 
 
 def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float64]
@@ -456,11 +466,6 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
                                   "iskp_fighters": sim.stats["iskp_strength"] * scale})
     threshold = pool.values["elimination_threshold"][sim.pool_index]
     events = _events(sim, calibration, threshold)
-    if "iskp_fighters" in sim.stats:
-        lo, med, hi = median_interval(sim.stats["iskp_fighters"])
-        events["iskp_strength"]["fighters"] = {
-            "median": float(med), "interval_90": [float(lo), float(hi)],
-            "scale": "the index times the calibration's posterior iskp_full_strength"}
     # Every scenario starts from a particle that agrees with the record, so recognition in
     # the window is new in it; the share that started recognised is the known state's.
     rec = events["china_recognizes_de_jure"]

@@ -925,14 +925,14 @@ class BargainingIssue(_Item):
         anchors = info.data.get("anchors")
         if anchors is None:          # the anchors failed their own check
             return stances
-        keys = {float(k) for k in anchors}
-        stray = [k for k in stances if _as_number(k) not in keys]
+        points = {float(k) for k in anchors}
+        given = {_as_number(k) for k in stances}
+        stray = [k for k in stances if _as_number(k) not in points]
         if stray:
             raise ValueError(f"stances {stray} are not anchors of the scale (anchors: "
                              f"{sorted(anchors, key=float)})")
-        if stances and len(stances) != len(anchors):
-            missing = sorted((k for k in anchors
-                              if float(k) not in {_as_number(s) for s in stances}), key=float)
+        missing = sorted((k for k in anchors if float(k) not in given), key=float)
+        if stances and missing:
             raise ValueError(f"every anchor needs a stance once any has one; missing: "
                              f"{missing}")
         return stances

@@ -220,16 +220,23 @@ def _stance_of_policies(policies: tuple[str, ...]) -> str:
     return stances.pop() if len(stances) == 1 else "tie: " + " / ".join(sorted(stances))
 
 
-def _anchored(case: Case, issue: str, eum: dict[str, Any]
-              ) -> tuple[str, float, str | None]:
-    """The forecast median in the scale's words, the median, and its stance.
+def _bargaining_answer(ctx: ReportContext, issue: str, text: str) -> LensAnswer | None:
+    """The bargaining lens's answer on ``issue``: its forecast median read on the scale.
 
-    The stance is the one the case gives the nearest anchor; ``None`` where the issue has
-    no stances, and then the bargaining lens gives no answer.
+    The stance is the one the case gives the anchor nearest the median (``stances``); with
+    no forecast for the issue, or no stances, the lens gives no answer. ``text`` has a
+    ``{words}`` field for the median in the scale's words.
     """
+    eum = bargaining_data(ctx)["eum"].get(issue)
+    if eum is None:
+        return None
     med = float(eum["forecast"]["median"])
-    scale = case_issue(case, issue)
-    return scale.reading(med), med, scale.stance(med)
+    scale = case_issue(ctx.case, issue)
+    stance = scale.stance(med)
+    if stance is None:
+        return None
+    return LensAnswer("bargaining", stance, text.format(words=scale.reading(med)),
+                      {f"{issue}_median": med}, "bargaining")
 
 
 # -- the questions -------------------------------------------------------------------------
@@ -275,18 +282,11 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
         {"share_reference_better": float(better.mean()),
          **{f"max_regret.{m.policy}": float(m.max_regret or 0.0) for m in sec.metrics
             if m.policy in (ref, other)}}, "policies")
-    barg = bargaining_data(ctx)
-    rec = barg["eum"].get("recognition")
     answers = [game, sim, expl]
-    # the case's stances say what the forecast amounts to; without them no bargaining answer
-    if rec is not None:
-        words, med, stance = _anchored(ctx.case, "recognition", rec)
-        if stance is not None:
-            answers.append(LensAnswer(
-                "bargaining", stance,
-                f"The expected-utility model forecasts recognition at {words}; a forecast of "
-                "what the stakeholders settle on, not advice.",
-                {"recognition_median": med}, "bargaining"))
+    barg = _bargaining_answer(ctx, "recognition", "The expected-utility model forecasts "
+                              "recognition at {words}; a forecast of what the stakeholders "
+                              "settle on, not advice.")
+    answers += [barg] if barg else []
     # the policy question's own sensitivity: the reference minus the comparison policy
     sens = explore_sensitivity(ctx, study)
     name = "china_security.difference"
@@ -362,16 +362,9 @@ def _backfire_question(ctx: ReportContext, study: Study) -> Question:
         {"backfire_share": share, "coverage": float(disc.prim.chosen.coverage),
          "density": float(disc.prim.chosen.density)}, "discovery")
     answers = [game, sim, expl]
-    barg = bargaining_data(ctx)
-    etim = barg["eum"].get("action_on_etim")
-    if etim is not None:
-        words, med, stance = _anchored(ctx.case, "action_on_etim", etim)
-        if stance is not None:
-            answers.append(LensAnswer(
-                "bargaining", stance,
-                f"The expected-utility model forecasts the Taliban's action against ETIM/TIP at "
-                f"{words}.", {"action_on_etim_median": med},
-                "bargaining"))
+    barg = _bargaining_answer(ctx, "action_on_etim", "The expected-utility model forecasts "
+                              "the Taliban's action against ETIM/TIP at {words}.")
+    answers += [barg] if barg else []
     driver, qp = box_driver(disc.prim)
     base = dict(study.base)
     disagreements = []

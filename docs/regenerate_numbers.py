@@ -13,6 +13,9 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``game-verdicts`` — docs/model-game.md A.5: each proposition's verdict at the defaults on
   the selected / some / every PBE, margin, share of small margins (2,000 draws, seed
   2024), nearest flip and test region (``run_study``);
+* ``game-propositions`` — docs/model-game.md A.5: the results table (20,000 draws, seed
+  2024, ``run_study``): at the defaults, the share of the ranges with its 95% interval, the
+  share in the paper's region, and the falsification counterpart (about a minute);
 * ``game-readings`` — docs/model-game.md §7.2: the table of reading choices and tolerances,
   with the share of the ranges where the other choice changes the selected equilibrium
   (10,000 ordered draws, seed 2024, ``solve_ensemble``; the pure-over-mixed choice needs
@@ -241,6 +244,86 @@ def game_verdicts() -> str:
         rows.append(f"| {r.proposition.id} | {status} | {pbe} | {r.margin:.3g} | "
                     f"{_pct(r.small_margin_share)} | {flip} | {r.test_region} |")
     return "\n".join(rows)
+def _count(x: float) -> str:
+    """A small whole count of types in words."""
+    n = round(x)
+    return {0: "no type", 1: "one type", 2: "two types"}.get(n, f"{n} types")
+
+
+def _minus(x: float) -> str:
+    """Two decimals with a typographic minus, as the prose around the blocks writes it."""
+    return f"{x:.2f}".replace("-", "−")
+
+
+def game_propositions() -> str:
+    """docs/model-game.md A.5: the propositions at the defaults, over 20,000 draws, falsified."""
+    from qpq.game.analysis import run_study
+    from qpq.model import ParameterRegistry
+
+    study = run_study(ParameterRegistry.load(), 20_000, rng=np.random.default_rng(2024))
+
+    def share(r: Any) -> str:
+        lo, hi = r.interval
+        return (f"{100 * r.share:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]" if 0 < r.share < 1
+                else _pct(r.share))
+
+    def bold(r: Any) -> str:
+        return r.status if r.status == "holds" else f"**{r.status}**"
+
+    m = {r.proposition.id: r.defaults_metrics for r in study.results}
+    means = {r.proposition.id: r.metric_means for r in study.results}
+    flip = study.result("P6s").flip
+    switch = f"{flip.value:.2g}" if flip is not None and flip.value is not None else "none"
+    p1, p3, p7 = m["P1"], m["P3"], m["P7"]
+    detail = {
+        "P1": f"security {_minus(p1['security_engage'])} vs {_minus(p1['security_boycott'])} after "
+              f"Boycott; this round's harm {p1['round_harm_engage']:.2f} vs "
+              f"{p1['round_harm_boycott']:.2f}",
+        "P2": f"{_count(m['P2']['types_restraining'])} restraining, "
+              f"{_count(m['P2']['types_cracking_down'])} cracking down",
+        "P3": f"gap {p3['cap_gap']:.2f}: {p3['p_suppressed_sincere_high']:.2f} vs "
+              f"{p3['p_suppressed_sincere_low']:.2f}",
+        "P4": f"P(Withhold \\| close) = {m['P4']['p_withhold_if_close']:.2f}",
+        "P5m": f"security peaks at effort {m['P5m']['peak_intensity']:.2g}, the top of the range"
+               if m["P5m"]["security_drop"] == 0 else
+               f"security falls by {m['P5m']['security_drop']:.2g} after its peak",
+        "P5p": "security does not fall from its peak" if m["P5p"]["security_drop"] == 0 else
+               f"security falls by {m['P5p']['security_drop']:.2g} from its peak",
+        "P6": f"pays {m['P6']['pay_us_present']:.2f} with the US, "
+              f"{m['P6']['pay_us_absent']:.2f} without",
+        "P6s": f"the verdict switches at `econ_gain` = {switch}",
+        "P7": f"the reduction too: {-p7['term_security_at_zero_effort']:.1f} < "
+              f"{p7['term_cost']:.1f}" if p7["analytic_reduction_holds"] else
+              "the reduction does not",
+    }
+    region = {
+        "P7": f"reduction holds in {_pct(means['P7']['analytic_reduction_holds'])}, agrees "
+              f"with the full test in {_pct(means['P7']['agrees_with_reduction'])}",
+    }
+    note = {"P6": " (exactly neutral)", "P6s": " (at `econ_gain` = `aid_cost`)"}
+    rows = ["| id | at the defaults | share of the ranges [95%] | in the paper's region | "
+            "counterpart at defaults / share still holding |", "|---|---|---|---|---|"]
+    for r in study.results:
+        pid = r.proposition.id
+        cond = r.proposition.condition
+        reg = (f"{_pct(r.share_in_condition)} at {cond.description}"
+               if cond is not None and r.share_in_condition is not None and pid != "P6s"
+               else region.get(pid, "–"))
+        if pid == "P6s" and r.share_in_condition is not None:
+            reg = "–"
+        k = round(r.falsified_share * r.n_falsified)
+        fals = ("holds" if r.falsified_at_defaults else "fails") + " / " + (
+            f"{100 * r.falsified_share:.2f}% ({k} of {r.n_falsified:,} draws)" if k else "0.0%")
+        at = f"{bold(r)} ({detail[pid]})"
+        if pid == "P6s" and r.region_share is not None:
+            at = (f"{bold(r)} ({_pct(r.region_share)} of `econ_gain` ∈ (0, `aid_cost`]; "
+                  f"{detail[pid]})")
+        on_path = (f" (on the path: {_pct(means['P3']['holds_on_path'])})" if pid == "P3"
+                   else "")
+        rows.append(f"| {pid} | {at} | {share(r)}{on_path} | {reg} | {fals}{note.get(pid, '')} |")
+    return "\n".join(rows)
+
+
 def game_v2() -> str:
     """docs/model-game.md §8: the relationship at the defaults and over the ranges."""
     from qpq.game import FULL_GAME, solve_relationship
@@ -920,6 +1003,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-phase": ("model-game.md", game_phase),
     "game-readings": ("model-game.md", game_readings),
     "game-verdicts": ("model-game.md", game_verdicts),
+    "game-propositions": ("model-game.md", game_propositions),
     "game-v2": ("model-game.md", game_v2),
     "game-v2-propositions": ("model-game.md", game_v2_propositions),
     "backcast-v2": ("model-dynamics.md", backcast_v2),

@@ -653,10 +653,8 @@ def record_calibration() -> str:
         rows.append(f"| {d.name} | {d.prior_90[0]:.3g}-{d.prior_90[1]:.3g} | "
                     f"{d.posterior_90[0]:.3g}-{d.posterior_90[1]:.3g} | {cell(d)} | "
                     f"{cell(cond_derived.get(d.name))} |")
-    levels = {"ISKP strength": "iskp_fighters", "ETIM/TIP stock": "tip_afghanistan",
-              "ISKP attacks": "attacks_nationals_iskp"}
     for t in main.trade_offs:
-        level = levels[t.group]
+        level = t.level
         rows += ["", f"{t.group}: correlations of the logs with {level}, and the strongest "
                  "between two other members (prior → posterior; the prior draws the "
                  "parameters independently):", "",

@@ -344,18 +344,21 @@ class ParameterPosterior:
                 "relative_ratio_without": dict(self.width_ratio_without)}
 
 
-TRADE_OFF_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("ISKP strength", ("iskp_strength_initial", "iskp_growth", "iskp_attrition",
-                       "iskp_campaign_attrition", "iskp_full_strength", "iskp_index",
-                       "iskp_fighters")),
-    ("ETIM/TIP stock", ("militants_initial_border", "recruitment", "tip_border",
-                        "tip_afghanistan")),
-    ("ISKP attacks", ("iskp_china_attack_rate", "iskp_index", "attacks_nationals_iskp",
-                      "attacks_central_asia_iskp")),
+TRADE_OFF_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("ISKP strength", "iskp_fighters",
+     ("iskp_strength_initial", "iskp_growth", "iskp_attrition", "iskp_campaign_attrition",
+      "iskp_full_strength", "iskp_index", "iskp_fighters")),
+    ("ETIM/TIP stock", "tip_afghanistan",
+     ("militants_initial_border", "recruitment", "tip_border", "tip_afghanistan")),
+    ("ISKP attacks", "attacks_nationals_iskp",
+     ("iskp_china_attack_rate", "iskp_index", "attacks_nationals_iskp",
+      "attacks_central_asia_iskp")),
 )
 """Groups whose members the record can only see together (docs/model-dynamics.md §7.11):
 parameters, the ISKP fighter scale (an assumption of the observation model) and the derived
-quantities they make up; :class:`TradeOff` gives their correlations."""
+quantities they make up, and the level the record reads (ISKP's fighters, the ETIM/TIP
+stock in Afghanistan, ISKP's expected attacks on nationals); :class:`TradeOff` gives their
+correlations."""
 
 
 @dataclass(frozen=True)
@@ -371,6 +374,7 @@ class TradeOff:
     """
 
     group: str
+    level: str
     names: tuple[str, ...]
     prior: FloatArray
     posterior: FloatArray
@@ -385,7 +389,8 @@ class TradeOff:
         def plain(m: FloatArray) -> list[list[float | None]]:
             return [[float(v) if math.isfinite(v) else None for v in r] for r in m]
 
-        return {"group": self.group, "names": list(self.names), "prior": plain(self.prior),
+        return {"group": self.group, "level": self.level, "names": list(self.names),
+                "prior": plain(self.prior),
                 "posterior": plain(self.posterior)}
 
 
@@ -1086,10 +1091,10 @@ def _correlations(columns: Mapping[str, FloatArray], names: Sequence[str], weigh
 def _trade_offs(prior: Mapping[str, FloatArray], posterior: Mapping[str, FloatArray],
                 weights: FloatArray) -> tuple[TradeOff, ...]:
     out = []
-    for group, names in TRADE_OFF_GROUPS:
+    for group, level, names in TRADE_OFF_GROUPS:
         if all(n in prior and n in posterior for n in names):
             size = next(iter(prior[n] for n in names)).size
-            out.append(TradeOff(group, names, _correlations(prior, names, np.ones(size)),
+            out.append(TradeOff(group, level, names, _correlations(prior, names, np.ones(size)),
                                 _correlations(posterior, names, weights)))
     return tuple(out)
 

@@ -47,6 +47,14 @@ Labels
     below :attr:`AbcSettings.weak_below` *weakly constrained*, else *assumption-driven*.
     Which families calibrate it is found by leaving each family out (same random numbers)
     and seeing the ratio rise.
+Derived quantities
+    What the record observes but no parameter is (:data:`qpq.sim._record.DERIVED`: ISKP's
+    fighters, the ETIM/TIP stocks, the expected attacks at the as-of date) are labelled the
+    same way (rejection sampler only): their posterior is the accepted histories' values with
+    the particles' weights, moved with the parameters by the regression adjustment on the
+    scale ``log(value + floor)``; their prior is every prior history's value.
+    :data:`TRADE_OFF_GROUPS` gives the correlations that show a level identified while its
+    components trade off (docs/model-dynamics.md §7.11).
 Posterior predictive checks
     Fresh histories at particles resampled from the posterior; per observation the observed
     value against the predictive 90% interval.

@@ -29,8 +29,8 @@ gives now (a test runs it on the quick blocks). Blocks:
   v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes);
 * ``record-calibration`` — docs/model-dynamics.md §7.11: the calibration on the record as
   of 2024-06-30 (rejection ABC, 50,000 histories, 500 accepted, 2 game points, belief grid
-  8, seed 0), marginalised and conditional on the defaults; labels and checks (a few
-  minutes);
+  8, seed 0), marginalised and conditional on the defaults; labels, derived quantities,
+  trade-offs and checks, and the labels at seeds 1-3 (a few minutes);
 * ``record-calibration-why`` — docs/model-dynamics.md §7.11: the history's own noise in the
   record's deviance, the model's ISKP and ETIM/TIP stocks against the estimates, and the
   synthetic attack-rate recovery (about a minute);
@@ -38,6 +38,9 @@ gives now (a test runs it on the quick blocks). Blocks:
   recovery of 20 synthetic truths drawn from the prior (50,000 histories each; one, five or
   ten per parameter point; with and without the regression adjustment), coverage and width,
   and the default it chooses (several minutes);
+* ``record-calibration-derived`` — docs/model-dynamics.md §7.11: the coverage of the derived
+  quantities (ISKP's fighters, the ETIM/TIP stocks, the expected attacks) on 20 synthetic
+  truths, with and without the regression adjustment (several minutes);
 * ``tip-stock-flows`` — docs/model-dynamics.md §7.4: model v2's ETIM/TIP stock 1996 to
   mid-2021, its flows per period at the defaults (1,000 histories) and over the record
   calibration's prior (4,000 draws, 2 game points, belief grid 8, seed 0), with one drain
@@ -723,6 +726,50 @@ def record_calibration() -> str:
         rows += ["", f"The game's {len(unlabelled)} parameters (2 solved game points): "
                  f"{UNDETERMINED_GAME}" + (", in the conditional run too." if same else
                                            "; none labelled in the conditional run.")]
+    cond_derived = {p.name: p for p in cond.derived}
+    rows += ["", "Derived quantities at the as-of date (the accepted histories' values, the "
+             "same kernel weights and regression adjustment on log(value + floor); prior: "
+             f"every one of the {main.simulations:,} prior histories):", "",
+             "| derived quantity | prior 90% | posterior 90% | relative ratio, label (by) | "
+             "conditional: relative ratio, label (by) |", "|---|---|---|---|---|"]
+    for d in main.derived:
+        rows.append(f"| {d.name} | {d.prior_90[0]:.3g}-{d.prior_90[1]:.3g} | "
+                    f"{d.posterior_90[0]:.3g}-{d.posterior_90[1]:.3g} | {cell(d)} | "
+                    f"{cell(cond_derived.get(d.name))} |")
+    for t in main.trade_offs:
+        level = t.level
+        rows += ["", f"{t.group}: correlations of the logs with {level}, and the strongest "
+                 "between two other members (prior → posterior; the prior draws the "
+                 "parameters independently):", "",
+                 "| member | relative ratio, label | with " + level + ": prior → posterior |",
+                 "|---|---|---|"]
+        for n in t.names:
+            if n == level:
+                continue
+            lab = (cell(main.parameter(n)) if n not in ("iskp_full_strength",)
+                   else "observation-model assumption, not labelled")
+            pr, po = t.pair(n, level)
+            rows.append(f"| {n} | {lab} | {pr:+.2f} → {po:+.2f} |")
+        others = [(a, b) for i, a in enumerate(t.names) for b in t.names[i + 1:]
+                  if level not in (a, b)]
+        a, b = max(others, key=lambda ab: abs(t.pair(*ab)[1]))
+        pr, po = t.pair(a, b)
+        rows.append(f"\nStrongest posterior correlation between two other members: {a} and "
+                    f"{b}, {pr:+.2f} → {po:+.2f}.")
+    # the same run with other seeds of the ABC's Generator (the labels only: no attribution)
+    others = [calibrate_record(case, dt.date(2024, 6, 30), rng=np.random.default_rng(seed),
+                               settings=dataclasses.replace(base, attribution=False,
+                                                            ppc_draws=10))
+              for seed in (1, 2, 3)]
+    rows += ["", "The same calibration with other seeds of the Generator (other prior "
+             "histories and observation draws; labels only): relative ratio and label of the "
+             "targeted parameters and the derived quantities.", "",
+             "| quantity | seed 0 | seed 1 | seed 2 | seed 3 |", "|---|---|---|---|---|"]
+    for name in [p.name for p in main.parameters if p.role == "targeted"] + [
+            d.name for d in main.derived]:
+        rows.append(f"| {name} | " + " | ".join(
+            f"{c.parameter(name).relative_ratio:.2f} {c.parameter(name).label}"
+            for c in (main, *others)) + " |")
     misses = [c for c in main.checks if not c["inside_90"]]
     rows += ["", f"Posterior predictive checks: {len(main.checks) - len(misses)} of "
              f"{len(main.checks)} observations inside the predictive 90% interval; outside: "
@@ -841,6 +888,41 @@ def record_calibration_synthetic() -> str:
         rows.append(f"| {n} | {first.covered[n]:.2f}, {first.relative_ratio[n]:.2f}, "
                     f"{first.calibrated[n]:.2f} | {chosen.covered[n]:.2f}, "
                     f"{chosen.relative_ratio[n]:.2f}, {chosen.calibrated[n]:.2f} |")
+    return "\n".join(rows)
+
+
+def record_calibration_derived() -> str:
+    """docs/model-dynamics.md §7.11: coverage of the derived quantities on synthetic truths."""
+    import dataclasses
+
+    from qpq.case import load_case
+    from qpq.sim import AbcSettings, synthetic_recovery
+    from qpq.sim._record import DERIVED
+
+    case = load_case()
+    base = AbcSettings(max_simulations=50_000, game_points=2, grid_size=8)
+    candidates = [base, dataclasses.replace(base, adjustment="none")]
+    study = synthetic_recovery(case, dt.date(2024, 6, 30), candidates, truths=20,
+                               rng=np.random.default_rng(1))
+    adj, plain = study.rows
+    rows = [f"{study.truths} truths drawn from the prior as in the study above (seed 1: other "
+            "truths than the study's), one history each filling the record's cells as of "
+            "2024-06-30; the default sampler (500 of 50,000, local-linear adjustment) and the "
+            "same without the adjustment. Coverage: share of the truths whose derived value "
+            "(its history's) lies in the posterior 90% interval (nominal 0.90); ratio: mean "
+            "relative width ratio; calibrated: share of the truths labelled calibrated.", "",
+            "| derived quantity | adjusted (default): coverage, mean ratio, share calibrated "
+            "| without the adjustment: coverage, mean ratio, share calibrated |",
+            "|---|---|---|"]
+    for d in DERIVED:
+        n = d.name
+        rows.append(f"| {n} | {adj.derived_covered[n]:.2f}, "
+                    f"{adj.derived_relative_ratio[n]:.2f}, {adj.derived_calibrated[n]:.2f} | "
+                    f"{plain.derived_covered[n]:.2f}, {plain.derived_relative_ratio[n]:.2f}, "
+                    f"{plain.derived_calibrated[n]:.2f} |")
+    rows += ["", f"Over all derived quantities: coverage {adj.derived_coverage:.2f} adjusted, "
+             f"{plain.derived_coverage:.2f} without (targeted parameters, same truths: "
+             f"{adj.coverage:.2f} and {plain.coverage:.2f})."]
     return "\n".join(rows)
 
 
@@ -1016,6 +1098,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "record-calibration": ("model-dynamics.md", record_calibration),
     "record-calibration-why": ("model-dynamics.md", record_calibration_why),
     "record-calibration-synthetic": ("model-dynamics.md", record_calibration_synthetic),
+    "record-calibration-derived": ("model-dynamics.md", record_calibration_derived),
     "tip-stock-flows": ("model-dynamics.md", tip_stock_flows),
 }
 

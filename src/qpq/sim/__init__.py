@@ -20,11 +20,14 @@ from qpq._lazy import lazy_exports
 if TYPE_CHECKING:
     from qpq.sim._abc import (
         AbcSettings,
+        ActingGamePoints,
         RecordCalibration,
         SyntheticRecovery,
         TradeOff,
+        acting_game_points,
         calibrate_record,
         record_calibrator,
+        required_game_points,
         synthetic_record,
         synthetic_recovery,
     )
@@ -140,6 +143,7 @@ __all__ = [
     "SIM_PARAMETERS",
     "UNCALIBRATED",
     "AbcSettings",
+    "ActingGamePoints",
     "BacktestResult",
     "BacktestSpec",
     "CalibrationResult",
@@ -164,6 +168,7 @@ __all__ = [
     "Timeline",
     "TradeOff",
     "WindowStat",
+    "acting_game_points",
     "backtest",
     "band_frame",
     "bands_chart",
@@ -192,6 +197,7 @@ __all__ = [
     "record_calibrator",
     "relationship_moves",
     "relationship_tables",
+    "required_game_points",
     "resolve_policy",
     "run_policies",
     "sample_pool",
@@ -210,8 +216,9 @@ __all__ = [
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
     "qpq.sim._abc": (
-        "AbcSettings", "RecordCalibration", "SyntheticRecovery", "TradeOff", "calibrate_record",
-        "record_calibrator", "synthetic_record", "synthetic_recovery",
+        "AbcSettings", "ActingGamePoints", "RecordCalibration", "SyntheticRecovery", "TradeOff",
+        "acting_game_points", "calibrate_record", "record_calibrator", "required_game_points",
+        "synthetic_record", "synthetic_recovery",
     ),
     "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": (

@@ -113,7 +113,7 @@ from qpq.sim._record import (
 )
 from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
 from qpq.sim._tables import table_for
-from qpq.sim._timeline import Timeline, build_timeline, quarter_end, quarter_of
+from qpq.sim._timeline import Regime, Timeline, build_timeline, quarter_end, quarter_of
 from qpq.stats import INTERVAL_90, MEDIAN, median_interval
 
 __all__ = [
@@ -121,13 +121,16 @@ __all__ = [
     "TARGETED",
     "UNDETERMINED",
     "AbcSettings",
+    "ActingGamePoints",
     "ParameterPosterior",
     "RecordCalibration",
     "RecoveryRow",
     "SyntheticRecovery",
     "TradeOff",
+    "acting_game_points",
     "calibrate_record",
     "record_calibrator",
+    "required_game_points",
     "synthetic_record",
     "synthetic_recovery",
 ]
@@ -1205,30 +1208,201 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
 
 _TABLES: dict[str, tuple[ParameterPool, ContinuationTable | RelationshipTable]] = {}
 
+SOLVE_VERSION = 1
+"""Part of every solved regime's cache key (:func:`_solved_table`): raised whenever the same
+game points, regime and grid would be solved to other answers."""
+
+
+def _digest(doc: Any) -> str:
+    return hashlib.sha256(json.dumps(doc, default=str, sort_keys=True).encode()).hexdigest()
+
+
+def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
+                  cache_dir: Path | None,
+                  on_progress: Callable[[int, int], None] | None) -> RelationshipTable:
+    """Model v2's relationship at the game points, every regime, read from disk where solved.
+
+    Each regime's answers are pickled under ``cache_dir`` by a content hash of (the game
+    points' values, the regime, the grid, :data:`SOLVE_VERSION`): a solve is a function of
+    those alone, so calibrations that share the game points — other seeds, settings or
+    families, a backtest's origins, whose timelines share their earlier regimes — solve each
+    regime once. The regimes not on disk are solved together (a cell's answer does not depend
+    on what it is solved beside; tested).
+    """
+    regimes = tuple(regimes)
+    points = {k: v.tolist() for k, v in pool.values.items()}
+    keys = [_digest(["relationship", SOLVE_VERSION, _plain(r), grid_size, points])[:24]
+            for r in regimes]
+    paths = [cache_dir / f"relationship-{k}.pkl" if cache_dir is not None else None
+             for k in keys]
+    parts: dict[int, RelationshipTable] = {}
+    for i, path in enumerate(paths):
+        if path is not None and path.exists():
+            parts[i] = pickle.loads(path.read_bytes())
+    missing = [i for i in range(len(regimes)) if i not in parts]
+    if missing:
+        solved = build_relationship_table(pool, [regimes[i] for i in missing], grid_size,
+                                          on_progress=on_progress)
+        for j, i in enumerate(missing):
+            parts[i] = _regimes_of(solved, [j])
+            path = paths[i]
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp")
+                tmp.write_bytes(pickle.dumps(parts[i]))
+                tmp.replace(path)
+    return _joined([parts[i] for i in range(len(regimes))])
+
+
+_PER_TABLE = ("grid", "moves", "efforts", "method")
+
+
+def _regimes_of(table: RelationshipTable, index: Sequence[int]) -> RelationshipTable:
+    """``table``'s regimes ``index`` (axis R)."""
+    out = {f.name: getattr(table, f.name) for f in fields(table) if f.name in _PER_TABLE}
+    out["regimes"] = tuple(table.regimes[i] for i in index)
+    out.update({f.name: getattr(table, f.name)[:, list(index)] for f in fields(table)
+                if f.name not in (*_PER_TABLE, "regimes")})
+    return RelationshipTable(**out)
+
+
+def _joined(parts: Sequence[RelationshipTable]) -> RelationshipTable:
+    """Tables of the same game points and grid, one after the other along axis R."""
+    first = parts[0]
+    out = {f.name: getattr(first, f.name) for f in fields(first) if f.name in _PER_TABLE}
+    out["regimes"] = tuple(r for t in parts for r in t.regimes)
+    out.update({f.name: np.concatenate([getattr(t, f.name) for t in parts], axis=1)
+                for f in fields(first) if f.name not in (*_PER_TABLE, "regimes")})
+    return RelationshipTable(**out)
+
 
 def _prepare(case: Case, view: Case, as_of: dt.date, s: AbcSettings,
-             on_progress: Callable[[str, int, int], None] | None) -> _Forward:
-    """The record, the timeline and the solved game points (cached in memory)."""
+             on_progress: Callable[[str, int, int], None] | None,
+             cache_dir: Path | None = None, points: Sequence[int] | None = None) -> _Forward:
+    """The record, the timeline and the solved game points (cached in memory; model v2's
+    solves also under ``cache_dir``, per regime); ``points``: only these game points."""
     start = s.start or case.run.start
     first, last = quarter_of(start), history_end(as_of)
     record = build_record(view, case, as_of, first, last)
     registry = sim_registry(case)
     timeline = build_timeline(view, start, quarter_end(last))
     game_pool = sample_pool(registry, s.game_points, s.game_seed)
-    table_key = hashlib.sha256(json.dumps([_plain(timeline.regimes), _plain(
-        timeline.v2_regimes()[0]), s.model, s.grid_size, {k: v.tolist() for k, v in
-                                                            game_pool.values.items()}],
-        default=str, sort_keys=True).encode()).hexdigest()
+    if points is not None:
+        game_pool = game_pool.take(np.asarray(points, dtype=np.int64))
+    table_key = _digest([_plain(timeline.regimes), _plain(timeline.v2_regimes()[0]), s.model,
+                         s.grid_size, {k: v.tolist() for k, v in game_pool.values.items()}])
     if table_key not in _TABLES:
         progress = ((lambda d, t: on_progress("equilibrium lookup", d, t))
                     if on_progress is not None else None)
-        table = (build_relationship_table(game_pool, timeline.v2_regimes()[0], s.grid_size,
-                                          on_progress=progress) if s.model == "v2" else
+        table = (_solved_table(game_pool, timeline.v2_regimes()[0], s.grid_size, cache_dir,
+                               progress) if s.model == "v2" else
                  table_for(game_pool, timeline.regimes, s.grid_size, on_progress=progress))
         _TABLES.clear()          # one solved game in memory at a time
         _TABLES[table_key] = (game_pool, table)
     return _Forward(record, timeline, registry, game_pool, _TABLES[table_key][1], s.targeted,
                     s.nuisance == "prior")
+
+
+@dataclass(frozen=True)
+class ActingGamePoints:
+    """Where the Taliban act in the prior, per solved game point (issue 16).
+
+    The calibration's game points are drawn from the prior (``game_seed``) and solved on the
+    belief grid ``grid_size``; at each, ``histories`` prior histories are simulated (every
+    other parameter and the observation models' assumptions drawn as the calibration draws
+    them). ``share[i]`` is the share of game point ``i``'s histories in which the Taliban act
+    (``taliban_acts``, any effort but none) in some quarter from the takeover's to the as-of
+    quarter; a point *acts* when one of its histories does. Nothing here reads the record's
+    observations: only the case's timeline (the regimes the game is solved in).
+    """
+
+    as_of: dt.date
+    grid_size: int
+    game_seed: int
+    histories: int
+    share: FloatArray
+
+    @property
+    def points(self) -> int:
+        """Game points measured."""
+        return int(self.share.size)
+
+    @property
+    def acting(self) -> int:
+        """Game points at which some history's Taliban act after the takeover."""
+        return int((self.share > 0).sum())
+
+    @property
+    def p(self) -> float:
+        """Share of the game points that act."""
+        return self.acting / self.points
+
+    def interval(self, level: float = 0.90) -> tuple[float, float]:
+        """Clopper-Pearson (exact binomial) interval of :attr:`p` at ``level``."""
+        from scipy.stats import beta
+
+        k, n, tail = self.acting, self.points, (1.0 - level) / 2.0
+        low = float(beta.ppf(tail, k, n - k + 1)) if k > 0 else 0.0
+        high = float(beta.ppf(1.0 - tail, k + 1, n - k)) if k < n else 1.0
+        return low, high
+
+
+def acting_game_points(case: Case, as_of: dt.date, *, histories: int,
+                       rng: np.random.Generator, settings: AbcSettings | None = None,
+                       points: Sequence[int] | None = None,
+                       cache_dir: Path | None = None) -> ActingGamePoints:
+    """Per game point, the share of its prior histories whose Taliban act after the takeover.
+
+    The game points are ``settings``' (``game_points`` drawn with ``game_seed``, solved on
+    the belief grid ``grid_size``), or those of them that ``points`` indexes (solved alone: a
+    point's answers do not depend on what it is solved beside); ``histories`` prior histories
+    run at each, drawn as the calibration draws them. The measurement behind the default of
+    :attr:`AbcSettings.game_points` (:func:`required_game_points`; docs/model-dynamics.md
+    §7.11). ``cache_dir``: solved game points are read and written there
+    (:func:`calibrate_record`'s cache).
+    """
+    s = settings or AbcSettings()
+    s.check()
+    if histories < 1:
+        raise BadInputError(f"acting_game_points needs at least one history per point, got "
+                            f"{histories}")
+    forward = _prepare(case, case_as_of(case, as_of), as_of, s, None, cache_dir, points)
+    cells = [b.key for b in forward.record.actions]
+    if not cells:
+        raise BadInputError(f"as-of date {as_of} is before the takeover's quarter: the "
+                            "Taliban cannot act in power yet")
+    n_points = forward.game_pool.size
+    acted = np.zeros(n_points * histories, dtype=bool)
+    games_all = np.repeat(np.arange(n_points, dtype=np.int64), histories)
+    for lo in range(0, games_all.size, CHUNK):
+        games = games_all[lo:lo + CHUNK]
+        values, _, _ = forward.prior_draws(games.size, int(rng.integers(2**31 - 1)), rng)
+        for name in values:
+            if name not in GAME_FREE:
+                values[name] = np.asarray(forward.game_pool.values[name], dtype=float)[games]
+        stats = forward.run_many(values, games, int(rng.integers(2**31 - 1)))
+        acted[lo:lo + games.size] = np.any([np.asarray(stats[c]) > 0.5 for c in cells],
+                                           axis=0)
+    return ActingGamePoints(as_of, s.grid_size, s.game_seed, histories,
+                            acted.reshape(n_points, histories).mean(axis=1))
+
+
+def required_game_points(p: float, *, confidence: float = 0.99, floor: float = 30.0) -> int:
+    """The fewest game points that hold an acting one with probability ``confidence``.
+
+    Game points are independent prior draws, each acting with probability ``p``
+    (:class:`ActingGamePoints`): the smallest ``n`` with ``1 - (1 - p)^n >= confidence``, and
+    at least ``floor`` (:attr:`AbcSettings.min_ess`: with fewer solved points the game's
+    parameters are undetermined). The rule behind :attr:`AbcSettings.game_points`
+    (docs/model-dynamics.md §7.11).
+    """
+    if not 0.0 < p <= 1.0:
+        raise BadInputError(f"the share of acting game points must be in (0, 1], got {p}: "
+                            "with none acting no number of points holds one")
+    if not 0.0 < confidence < 1.0:
+        raise BadInputError(f"confidence must be in (0, 1), got {confidence}")
+    n = 1 if p == 1.0 else math.ceil(math.log1p(-confidence) / math.log1p(-p) - 1e-12)
+    return max(n, math.ceil(floor))
 
 
 def synthetic_record(case: Case, as_of: dt.date, truth: Mapping[str, float], *,
@@ -1481,7 +1655,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     if path is not None and path.exists():
         cached: RecordCalibration = pickle.loads(path.read_bytes())
         return cached
-    forward = _prepare(case, view, as_of, s, on_progress)
+    forward = _prepare(case, view, as_of, s, on_progress, cache_dir)
     if record is not None:
         forward = replace(forward, record=record)
     registry, game_pool = forward.registry, forward.game_pool

@@ -28,9 +28,12 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``backcast-v2`` — docs/model-dynamics.md §7.8: the backcast from 1996 as of 2025-12-31 with
   v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes);
 * ``record-calibration`` — docs/model-dynamics.md §7.11: the calibration on the record as
-  of 2024-06-30 (rejection ABC, 50,000 histories, 500 accepted, 2 game points, belief grid
-  8, seed 0), marginalised and conditional on the defaults; labels, derived quantities,
+  of 2024-06-30 (rejection ABC, 50,000 histories, 500 accepted, 30 game points, belief grid
+  12 — the defaults — seed 0), marginalised and conditional on the defaults; labels, derived quantities,
   trade-offs and checks, and the labels at seeds 1-3 (a few minutes);
+* ``record-calibration-game-points`` — docs/model-dynamics.md §7.11: the share of prior game
+  points at which the Taliban act (100 points, belief grid 12, 200 histories each) and the
+  rule's number of game points (several minutes);
 * ``record-calibration-why`` — docs/model-dynamics.md §7.11: the history's own noise in the
   record's deviance, the model's ISKP and ETIM/TIP stocks against the estimates, and the
   synthetic attack-rate recovery (about a minute);
@@ -687,7 +690,8 @@ def record_calibration() -> str:
     from qpq.sim._abc import UNDETERMINED_GAME
 
     case = load_case()
-    base = AbcSettings(population=500, max_simulations=50_000, game_points=2, grid_size=8,
+    # the defaults (since 2026-12-05: 30 game points, grid 12, by §7.11's rule), spelled out
+    base = AbcSettings(population=500, max_simulations=50_000, game_points=30, grid_size=12,
                        ppc_draws=100)
     runs = {nuisance: calibrate_record(case, dt.date(2024, 6, 30), rng=np.random.default_rng(0),
                                        settings=dataclasses.replace(base, nuisance=nuisance))
@@ -711,8 +715,9 @@ def record_calibration() -> str:
 
     rows = [f"Rejection ABC, {main.simulations:,} prior histories from 1996, the "
             f"{main.weights.size} nearest accepted (effective sample size {main.ess:.0f}; "
-            f"tolerance: deviance {main.populations[-1]['epsilon']:.1f}); 2 game points, "
-            "belief grid 8, seed 0. Conditional: the same with every untargeted parameter "
+            f"tolerance: deviance {main.populations[-1]['epsilon']:.1f}); {base.game_points} "
+            f"game points, belief grid {base.grid_size}, seed 0. Conditional: the same with "
+            "every untargeted parameter "
             f"at its default (tolerance {cond.populations[-1]['epsilon']:.1f}).", "",
             "| parameter | role | prior 90% | posterior 90% | relative ratio, label (by) | "
             "conditional: relative ratio, label (by) |", "|---|---|---|---|---|---|"]
@@ -723,9 +728,17 @@ def record_calibration() -> str:
                     f"{cell(c)} |")
     if unlabelled:
         same = all(n in held and held[n].label == UNDETERMINED_GAME for n in unlabelled)
-        rows += ["", f"The game's {len(unlabelled)} parameters (2 solved game points): "
+        rows += ["", f"The game's {len(unlabelled)} parameters ({base.game_points} solved "
+                 "game points): "
                  f"{UNDETERMINED_GAME}" + (", in the conditional run too." if same else
                                            "; none labelled in the conditional run.")]
+    game = [p for p in main.parameters if p.role == "game"]
+    if game and not unlabelled:
+        by_label = {lab: [p.name for p in game if p.label == lab]
+                    for lab in dict.fromkeys(p.label for p in game)}
+        rows += ["", f"The game's {len(game)} parameters ({base.game_points} solved game "
+                 "points; those not assumption-driven are rows above): " + "; ".join(
+                     f"{len(v)} {lab}" for lab, v in by_label.items()) + "."]
     cond_derived = {p.name: p for p in cond.derived}
     rows += ["", "Derived quantities at the as-of date (the accepted histories' values, the "
              "same kernel weights and regression adjustment on log(value + floor); prior: "
@@ -770,6 +783,12 @@ def record_calibration() -> str:
         rows.append(f"| {name} | " + " | ".join(
             f"{c.parameter(name).relative_ratio:.2f} {c.parameter(name).label}"
             for c in (main, *others)) + " |")
+    binary = [c for c in main.checks if c["family"] in ("actions", "milestones")]
+    rows += ["", "Posterior predictive checks of the actions and milestones (the predictive "
+             "probability of a report; inside when the observed outcome has at least 5%): "
+             + "; ".join(f"{c['family']} {c['observation']} observed {c['observed']}, "
+                         f"{c['predictive_probability']:.2f}"
+                         + ("" if c["inside_90"] else " (outside)") for c in binary) + "."]
     misses = [c for c in main.checks if not c["inside_90"]]
     rows += ["", f"Posterior predictive checks: {len(main.checks) - len(misses)} of "
              f"{len(main.checks)} observations inside the predictive 90% interval; outside: "
@@ -777,6 +796,43 @@ def record_calibration() -> str:
                           f"predictive {c['predictive_90'][0]:.3g}-{c['predictive_90'][1]:.3g})"
                           for c in misses) or "none") + "."]
     return "\n".join(rows)
+
+
+def record_calibration_game_points() -> str:
+    """docs/model-dynamics.md §7.11: where the Taliban act in the prior; the game points' rule.
+
+    Reads the prior and the case's timeline only (no observation of the record): 100 game
+    points drawn and solved as a calibration would (belief grid 12, game seed 0), 200 prior
+    histories at each from 1996 to 2024-06-30.
+    """
+    from qpq.case import load_case
+    from qpq.sim import AbcSettings, acting_game_points, required_game_points
+
+    settings = AbcSettings(game_points=100)
+    m = acting_game_points(load_case(), dt.date(2024, 6, 30), histories=200,
+                           rng=np.random.default_rng(0), settings=settings)
+    low, high = m.interval(0.90)
+    default = AbcSettings()
+    acting = m.share[m.share > 0]
+    return "\n".join([
+        f"{m.points} prior game points (belief grid {m.grid_size}, game seed {m.game_seed}), "
+        f"{m.histories} prior histories each from 1996 to 2024-06-30: the Taliban act after "
+        f"the takeover at **{m.acting} of {m.points}** points (p = {m.p:.2f}, 90% "
+        f"Clopper-Pearson interval {low:.2f}-{high:.2f}); in {float(m.share.mean()):.0%} of "
+        f"all {m.points * m.histories:,} histories. Among the acting points the share of "
+        f"their histories that act has median {float(np.median(acting)):.2f} "
+        f"({int((acting >= 0.5).sum())} points at half or more, "
+        f"{int((acting < 0.1).sum())} under a tenth).", "",
+        "| n from | p | fewest points with an acting one at probability 0.99 | with the "
+        f"floor min_ess = {default.min_ess:.0f} |", "|---|---|---|---|",
+        f"| the estimate | {m.p:.2f} | {required_game_points(m.p, floor=1)} | "
+        f"{required_game_points(m.p, floor=default.min_ess)} |",
+        f"| the interval's lower end (the rule) | {low:.2f} | "
+        f"{required_game_points(low, floor=1)} | "
+        f"{required_game_points(low, floor=default.min_ess)} |", "",
+        f"`AbcSettings().game_points` = {default.game_points}: at p = {low:.2f}, "
+        f"{default.game_points} points hold an acting one with probability "
+        f"{1 - (1 - low) ** default.game_points:.6f}."])
 
 
 def record_calibration_why() -> str:
@@ -1097,6 +1153,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "explore-robust": ("model-explore.md", explore_robust),
     "record-calibration": ("model-dynamics.md", record_calibration),
     "record-calibration-why": ("model-dynamics.md", record_calibration_why),
+    "record-calibration-game-points": ("model-dynamics.md", record_calibration_game_points),
     "record-calibration-synthetic": ("model-dynamics.md", record_calibration_synthetic),
     "record-calibration-derived": ("model-dynamics.md", record_calibration_derived),
     "tip-stock-flows": ("model-dynamics.md", tip_stock_flows),

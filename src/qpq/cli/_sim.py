@@ -85,7 +85,8 @@ AdjustmentOpt = Annotated[str | None, typer.Option(
     "--adjustment", help="record calibration: none or local-linear (default: AbcSettings')")]
 GamePointsOpt = Annotated[int | None, typer.Option(
     "--game-points", help="record calibration: prior points at which the game is solved "
-    "(default 8)", min=1)]
+    "(default 30: at least min_ess, so the game's parameters can be labelled; "
+    "docs/model-dynamics.md §7.11)", min=1)]
 GridOpt = Annotated[int | None, typer.Option(
     "--grid-size", help="record calibration: belief grid of the game (default 12)", min=2)]
 NuisanceOpt = Annotated[str | None, typer.Option(
@@ -331,8 +332,10 @@ def calibrate_command(
     point_score: Annotated[str, typer.Option(
         "--point-score", help="rejection, several histories per point: mean-deviance "
         "(default) or mean-likelihood")] = "mean-deviance",
-    game_points: Annotated[int, typer.Option("--game-points", help="prior points at which "
-                                             "the game is solved", min=1)] = 8,
+    game_points: Annotated[int, typer.Option(
+        "--game-points", help="prior points at which the game is solved (30: at least "
+        "min_ess, so the game's parameters can be labelled; docs/model-dynamics.md §7.11)",
+        min=1)] = 30,
     grid_size: Annotated[int, typer.Option("--grid-size", help="belief grid of the game",
                                            min=2)] = 12,
     start: Annotated[str | None, typer.Option(

@@ -117,6 +117,7 @@ from qpq.sim._timeline import Regime, Timeline, build_timeline, quarter_end, qua
 from qpq.stats import INTERVAL_90, MEDIAN, median_interval
 
 __all__ = [
+    "ACTING_POINTS_MEASURED",
     "LABELS",
     "TARGETED",
     "UNDETERMINED",
@@ -129,6 +130,7 @@ __all__ = [
     "TradeOff",
     "acting_game_points",
     "calibrate_record",
+    "clopper_pearson",
     "record_calibrator",
     "required_game_points",
     "synthetic_record",
@@ -191,6 +193,13 @@ which of them fit, not what the record says of the parameter (the same floor as 
 particles')."""
 
 
+ACTING_POINTS_MEASURED: tuple[int, int] = (42, 100)
+"""Of 100 prior game points (:func:`acting_game_points`: belief grid 12, game seed 0, 200
+histories each from 1996, as of 2024-06-30, Generator seed 0), those at which the Taliban
+act after the takeover: the input of the rule behind :attr:`AbcSettings.game_points`
+(``python docs/regenerate_numbers.py record-calibration-game-points`` measures it again)."""
+
+
 @dataclass(frozen=True)
 class AbcSettings:
     """What one record calibration does (all of it enters the cache key).
@@ -226,7 +235,11 @@ class AbcSettings:
         ``abc-smc``: each population's tolerance is this quantile of the last one's distances.
     game_points, grid_size, game_seed
         Prior points at which the game is solved (drawn with ``game_seed``, so a setting,
-        not a draw of the run: a synthetic truth can share them), and its belief grid.
+        not a draw of the run: a synthetic truth can share them), and its belief grid. The
+        default 30 is :func:`required_game_points`' rule on :data:`ACTING_POINTS_MEASURED`
+        (docs/model-dynamics.md §7.11): at least ``min_ess`` points, so the game's parameters
+        can be labelled, which also holds a point where the Taliban act with probability
+        above 0.99.
     start
         First day of the history (default: the case's ``run.start``).
     targeted
@@ -257,7 +270,7 @@ class AbcSettings:
     point_score: str = "mean-deviance"
     adjustment: str = "local-linear"
     alpha: float = 0.5
-    game_points: int = 8
+    game_points: int = 30
     grid_size: int = 12
     game_seed: int = 0
     start: dt.date | None = None
@@ -1339,12 +1352,19 @@ class ActingGamePoints:
 
     def interval(self, level: float = 0.90) -> tuple[float, float]:
         """Clopper-Pearson (exact binomial) interval of :attr:`p` at ``level``."""
-        from scipy.stats import beta
+        return clopper_pearson(self.acting, self.points, level)
 
-        k, n, tail = self.acting, self.points, (1.0 - level) / 2.0
-        low = float(beta.ppf(tail, k, n - k + 1)) if k > 0 else 0.0
-        high = float(beta.ppf(1.0 - tail, k + 1, n - k)) if k < n else 1.0
-        return low, high
+
+def clopper_pearson(k: int, n: int, level: float = 0.90) -> tuple[float, float]:
+    """The exact binomial (Clopper-Pearson) interval of a share ``k / n`` at ``level``."""
+    from scipy.stats import beta
+
+    if not 0 <= k <= n or n < 1:
+        raise BadInputError(f"a share needs 0 <= k <= n and n >= 1, got k={k}, n={n}")
+    tail = (1.0 - level) / 2.0
+    low = float(beta.ppf(tail, k, n - k + 1)) if k > 0 else 0.0
+    high = float(beta.ppf(1.0 - tail, k + 1, n - k)) if k < n else 1.0
+    return low, high
 
 
 def acting_game_points(case: Case, as_of: dt.date, *, histories: int,

@@ -29,8 +29,8 @@ gives now (a test runs it on the quick blocks). Blocks:
   v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes);
 * ``record-calibration`` — docs/model-dynamics.md §7.11: the calibration on the record as
   of 2024-06-30 (rejection ABC, 50,000 histories, 500 accepted, 30 game points, belief grid
-  12 — the defaults — seed 0), marginalised and conditional on the defaults; labels, derived quantities,
-  trade-offs and checks, and the labels at seeds 1-3 (a few minutes);
+  12 — the defaults — seed 0), marginalised and conditional on the defaults; labels, derived
+  quantities, trade-offs and checks, and the labels at seeds 1-3 (a few minutes);
 * ``record-calibration-game-points`` — docs/model-dynamics.md §7.11: the share of prior game
   points at which the Taliban act (100 points, belief grid 12, 200 histories each) and the
   rule's number of game points (several minutes);

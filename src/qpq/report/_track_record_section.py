@@ -33,9 +33,9 @@ __all__ = ["RELIABILITY_BINS", "posterior_frame", "reliability_frame", "track_re
 CALIBRATION_AS_OF = dt.date(2024, 6, 30)
 """The record calibration the section shows (the last default origin)."""
 
-CALIBRATION = AbcSettings(population=500, max_simulations=50_000, game_points=2, grid_size=8,
-                          ppc_draws=100)
-"""Its settings in a full report (docs/model-dynamics.md §7.11's run)."""
+CALIBRATION = AbcSettings(population=500, max_simulations=50_000, ppc_draws=100)
+"""Its settings in a full report (docs/model-dynamics.md §7.11's run: the defaults, 30 game
+points on a belief grid of 12)."""
 
 CALIBRATION_REDUCED = AbcSettings(population=100, max_simulations=4000, game_points=1,
                                   grid_size=4, ppc_draws=40)

@@ -1292,8 +1292,11 @@ def _joined(parts: Sequence[RelationshipTable]) -> RelationshipTable:
 def _prepare(case: Case, view: Case, as_of: dt.date, s: AbcSettings,
              on_progress: Callable[[str, int, int], None] | None,
              cache_dir: Path | None = None, points: Sequence[int] | None = None) -> _Forward:
-    """The record, the timeline and the solved game points (cached in memory; model v2's
-    solves also under ``cache_dir``, per regime); ``points``: only these game points."""
+    """The record, the timeline and the solved game points.
+
+    Cached in memory; model v2's solves also under ``cache_dir``, per regime
+    (:func:`_solved_table`). ``points``: only these of the settings' game points.
+    """
     start = s.start or case.run.start
     first, last = quarter_of(start), history_end(as_of)
     record = build_record(view, case, as_of, first, last)

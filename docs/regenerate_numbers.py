@@ -36,7 +36,7 @@ gives now (a test runs it on the quick blocks). Blocks:
   rule's number of game points (several minutes);
 * ``record-calibration-why`` — docs/model-dynamics.md §7.11: the history's own noise in the
   record's deviance, the model's ISKP and ETIM/TIP stocks against the estimates, and the
-  synthetic attack-rate recovery (about a minute);
+  synthetic attack-rate recovery (at the calibration's default game points; a few minutes);
 * ``record-calibration-synthetic`` — docs/model-dynamics.md §7.11: the rejection samplers'
   recovery of 20 synthetic truths drawn from the prior (50,000 histories each; one, five or
   ten per parameter point; with and without the regression adjustment), coverage and width,
@@ -847,7 +847,7 @@ def record_calibration_why() -> str:
 
     case = load_case()
     as_of = dt.date(2024, 6, 30)
-    settings = AbcSettings(game_points=2, grid_size=8)
+    settings = AbcSettings()        # the calibration's prior: 30 game points, grid 12
     fw = _prepare(case, case_as_of(case, as_of), as_of, settings, None)
     rng = np.random.default_rng(0)
     n = 2000

@@ -43,7 +43,8 @@ gives now (a test runs it on the quick blocks). Blocks:
   and the default it chooses (several minutes);
 * ``record-calibration-derived`` — docs/model-dynamics.md §7.11: the coverage of the derived
   quantities (ISKP's fighters, the ETIM/TIP stocks, the expected attacks) on 20 synthetic
-  truths, with and without the regression adjustment (several minutes);
+  truths at the default game points, with and without the regression adjustment (several
+  minutes);
 * ``tip-stock-flows`` — docs/model-dynamics.md §7.4: model v2's ETIM/TIP stock 1996 to
   mid-2021, its flows per period at the defaults (1,000 histories) and over the record
   calibration's prior (4,000 draws, 2 game points, belief grid 8, seed 0), with one drain
@@ -956,14 +957,16 @@ def record_calibration_derived() -> str:
     from qpq.sim._record import DERIVED
 
     case = load_case()
-    base = AbcSettings(max_simulations=50_000, game_points=2, grid_size=8)
+    base = AbcSettings(max_simulations=50_000)      # the defaults: 30 game points, grid 12
     candidates = [base, dataclasses.replace(base, adjustment="none")]
     study = synthetic_recovery(case, dt.date(2024, 6, 30), candidates, truths=20,
                                rng=np.random.default_rng(1))
     adj, plain = study.rows
     rows = [f"{study.truths} truths drawn from the prior as in the study above (seed 1: other "
             "truths than the study's), one history each filling the record's cells as of "
-            "2024-06-30; the default sampler (500 of 50,000, local-linear adjustment) and the "
+            f"2024-06-30, at the default {base.game_points} game points on a belief grid of "
+            f"{base.grid_size} (the study above: 2 and 8); the default sampler (500 of "
+            "50,000, local-linear adjustment) and the "
             "same without the adjustment. Coverage: share of the truths whose derived value "
             "(its history's) lies in the posterior 90% interval (nominal 0.90); ratio: mean "
             "relative width ratio; calibrated: share of the truths labelled calibrated.", "",

@@ -72,6 +72,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -1261,7 +1262,9 @@ def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int
             path = paths[i]
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp")
+                # a backtest's workers may solve the same regime at once: each writes its own
+                # file and renames it into place (atomic), so no reader sees half of one
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
                 tmp.write_bytes(pickle.dumps(parts[i]))
                 tmp.replace(path)
     return _joined([parts[i] for i in range(len(regimes))])

@@ -60,7 +60,14 @@ Posterior predictive checks
     value against the predictive 90% interval.
 Cache
     Results are pickled under ``cache_dir`` by a content hash of (the case as of the date,
-    the model, the settings, the families, the Generator's state).
+    the model, the settings, the families, the Generator's state); beside them model v2's
+    solved regimes, by a hash of the game points, the regime and the grid, so that
+    calibrations sharing game points (a backtest's origins) solve each regime once.
+How many game points
+    :func:`acting_game_points` measures on the prior where the Taliban act (model v2 acts
+    only at points on the effort side of the hold-up frontier), and
+    :func:`required_game_points` turns the share into the default ``game_points``
+    (docs/model-dynamics.md §7.11).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ EXPECTED = {
         "trajectory_chart", "write_parquet",
         "AbcSettings", "RecordCalibration", "calibrate_record", "record_calibrator",
         "synthetic_record", "SyntheticRecovery", "synthetic_recovery", "CALIBRATIONS",
-        "check_calibration", "packaged_skill"}
+        "DEFAULT_CALIBRATION", "check_calibration", "packaged_skill"}
 
 
 def test_exported_names_are_pinned():

@@ -162,8 +162,11 @@ def backcast_section(ctx: ReportContext) -> SectionContent:
 
 
 def _forecast_calibration(ctx: ReportContext, as_of: dt.date) -> CalibrationResult:
-    """The forecast's calibration: the default kind (``sim_calibration`` in ``ctx.options``
-    names another), at the report's sizes."""
+    """The forecast's calibration at the report's sizes.
+
+    The default kind (:data:`qpq.sim.DEFAULT_CALIBRATION`); ``sim_calibration`` in
+    ``ctx.options`` names another.
+    """
     sizes = _sizes(ctx)
     kind = str(ctx.options.get("sim_calibration") or DEFAULT_CALIBRATION)
     if kind == "record":

@@ -249,9 +249,9 @@ class ForecastResult:
         empty where an event has none), its kind, unit and calibration label. An interval
         ``[low, high]`` becomes two columns, ``NAME_low`` and ``NAME_high``; the facts a
         calibrated event rests on are joined by commas, and so are its ``observations``
-        (``family count``: the record's cells, and the facts, that bear on it); the backtest skill becomes
-        ``skill_vs_climatology`` and ``skill_vs_persistence`` (empty where the event type has
-        none) and the calibration's constraint ``parameters_constrained`` (all, some, none);
+        (``family count``: the record's cells, and the facts, that bear on it); the backtest
+        skill becomes ``skill_vs_climatology`` and ``skill_vs_persistence`` (empty where the
+        event type has none) and the calibration's constraint ``parameters_constrained`` (all, some, none);
         ISKP's fighters, where the calibration gives a scale, are ``fighters_median``,
         ``fighters_low`` and ``fighters_high``.
         """
@@ -359,7 +359,7 @@ def record_cells(case: Case, cal: CalibrationResult) -> dict[str, list[frozenset
     start = dt.date.fromisoformat(start_text) if start_text else case.run.start
     record = build_record(case_as_of(case, cal.as_of), case, cal.as_of, quarter_of(start),
                           history_end(cal.as_of))
-    empty: dict[str, tuple[()]] = {f: () for f in FAMILIES}
+    empty: dict[str, Any] = {f: () for f in FAMILIES}
     used = cal.details.get("families", FAMILIES)
     # one cell at a time: Record.windows() is the one place that says what a cell reads
     return {fam: [frozenset(w.quantity for w in replace(record, **{**empty, fam: (cell,)})

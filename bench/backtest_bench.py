@@ -15,8 +15,8 @@ The same backtest calibrated at each origin on the whole record known then (the 
 calibration since issue 16 item 3, ``--calibration record``; settings fixed before the first
 run: the record calibration at :class:`qpq.sim.AbcSettings`' defaults, 500 of 50,000 prior
 histories, 8 game points, belief grid 12; 1,000 posterior points x 8 histories as particles;
-10,000 forecast scenarios): model v1 over every origin in one process, and model v2 over three origins
-spread over the span (2016-06-30, 2020-06-30, 2024-06-30; a v2 origin solves the
+10,000 forecast scenarios): model v1 over every origin in one process, and model v2 over
+three origins spread over the span (2016-06-30, 2020-06-30, 2024-06-30; a v2 origin solves the
 relationship at 8 game points and takes several times a v1 origin, so its whole backtest is
 projected from them, and said so).
 """

@@ -252,8 +252,8 @@ class ForecastResult:
         (``family count``: the record's cells, and the facts, that bear on it); the backtest
         skill becomes ``skill_vs_climatology`` and ``skill_vs_persistence`` (empty where the
         event type has none) and the calibration's constraint ``parameters_constrained``
-        (all, some, none); ISKP's fighters, where the calibration gives a scale, are ``fighters_median``,
-        ``fighters_low`` and ``fighters_high``.
+        (all, some, none); ISKP's fighters, where the calibration gives a scale, are
+        ``fighters_median``, ``fighters_low`` and ``fighters_high``.
         """
         import pandas as pd
 

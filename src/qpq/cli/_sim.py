@@ -77,8 +77,9 @@ CalibrationOpt = Annotated[str, typer.Option(
     "--calibration", help="record (default: the calibration on the whole record known at the "
     "as-of date, docs/model-dynamics.md §7.11; the particles are --draws posterior points × "
     "--replicates histories; its backtest beats climatology on attacks on Chinese nationals "
-    "where the facts' does far worse, §11; about 10 s cold on one core, cached by content "
-    "hash in --cache-dir after) or facts (ABC rejection on the stylised facts alone, §7.8)")]
+    "where the facts' does far worse, §11; seconds cold at the defaults, about 6 s for a "
+    "forecast, then cached by content hash in --cache-dir) or facts (ABC rejection on the "
+    "stylised facts alone, §7.8)")]
 PopulationOpt = Annotated[int | None, typer.Option(
     "--population", help="record calibration: accepted parameter points (default as qpq sim "
     "calibrate: 1% of the points, max-simulations / histories-per-point / 100)", min=1)]
@@ -427,8 +428,8 @@ def calibrate_command(
 
 @app.command("forecast")
 def forecast_command(
-    as_of: Annotated[str, typer.Option("--as-of", help="calibrate to facts known by this date "
-                                       "and start the forecast there")],
+    as_of: Annotated[str, typer.Option("--as-of", help="calibrate on what the record knows by "
+                                       "this date and start the forecast there")],
     until: Annotated[str, typer.Option("--until", help="end of the forecast window")],
     policy: Annotated[str, typer.Option("--policy", help="China's policy in the window")
                       ] = "equilibrium",
@@ -590,8 +591,9 @@ def backtest_command(
     Each origin is calibrated on the case as known at that date; the events are scored
     against the record with proper scores, beside climatology and persistence. Origins run
     in parallel on --executor (pool or dask; results identical to one process).
-    By default each origin is calibrated on the whole record known then (about 10 s per
-    origin cold, cached after); --calibration facts on the stylised facts alone.
+    By default each origin is calibrated on the whole record known then (seconds per origin
+    cold, about a minute for the 17 default origins, cached after); --calibration facts on the
+    stylised facts alone.
     Example: ``qpq sim backtest --origins 2021-06-30 --draws 64 --n 2000 --json``
     """
     from qpq.case import load_case

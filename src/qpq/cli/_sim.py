@@ -592,8 +592,8 @@ def backtest_command(
     against the record with proper scores, beside climatology and persistence. Origins run
     in parallel on --executor (pool or dask; results identical to one process).
     By default each origin is calibrated on the whole record known then (seconds per origin
-    cold, about a minute for the 17 default origins, cached after); --calibration facts on the
-    stylised facts alone.
+    cold, one to two minutes for the 17 default origins, cached after); --calibration facts on
+    the stylised facts alone.
     Example: ``qpq sim backtest --origins 2021-06-30 --draws 64 --n 2000 --json``
     """
     from qpq.case import load_case

@@ -41,6 +41,7 @@ from qpq.sim import (
     EVENTS,
     SERIES,
     UNCALIBRATED,
+    AbcSettings,
     CalibrationResult,
     Override,
     ParameterPool,
@@ -288,9 +289,14 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
     if calibration.kind == "record" and calibration.details:
         d = calibration.details
         seen = ", ".join(f"{k} {v}" for k, v in d["observations"].items())
+        st = d["settings"]
         how = (f"the calibration on the record known then (rejection ABC over its "
                f"observations: {seen}; {d['particles']:,} of {d['simulations']:,} prior "
-               f"histories accepted), {calibration.draws:,} posterior points × "
+               f"histories accepted, {st['game_points']} game points"
+               + (f"; smaller than qpq sim forecast's {AbcSettings.max_simulations:,} "
+                  "histories, so noisier" if d["simulations"] < AbcSettings.max_simulations
+                  else "")
+               + f"), {calibration.draws:,} posterior points × "
                f"{calibration.replicates} histories as particles")
     else:
         how = (f"ABC on the stylised facts known then ({calibration.accepted.size} of {total} "

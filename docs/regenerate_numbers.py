@@ -13,6 +13,9 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``game-verdicts`` — docs/model-game.md A.5: each proposition's verdict at the defaults on
   the selected / some / every PBE, margin, share of small margins (2,000 draws, seed
   2024), nearest flip and test region (``run_study``);
+* ``game-propositions`` — docs/model-game.md A.5: the results table (20,000 draws, seed
+  2024, ``run_study``): at the defaults, the share of the ranges with its 95% interval, the
+  share in the paper's region, and the falsification counterpart (about a minute);
 * ``game-readings`` — docs/model-game.md §7.2: the table of reading choices and tolerances,
   with the share of the ranges where the other choice changes the selected equilibrium
   (10,000 ordered draws, seed 2024, ``solve_ensemble``; the pure-over-mixed choice needs
@@ -26,8 +29,8 @@ gives now (a test runs it on the quick blocks). Blocks:
   v1 and v2 (150 draws × 8 scenarios, belief grid 4, seed 0; a few minutes);
 * ``record-calibration`` — docs/model-dynamics.md §7.11: the calibration on the record as
   of 2024-06-30 (rejection ABC, 50,000 histories, 500 accepted, 2 game points, belief grid
-  8, seed 0), marginalised and conditional on the defaults; labels and checks (a few
-  minutes);
+  8, seed 0), marginalised and conditional on the defaults; labels, derived quantities,
+  trade-offs and checks, and the labels at seeds 1-3 (a few minutes);
 * ``record-calibration-why`` — docs/model-dynamics.md §7.11: the history's own noise in the
   record's deviance, the model's ISKP and ETIM/TIP stocks against the estimates, and the
   synthetic attack-rate recovery (about a minute);
@@ -35,6 +38,9 @@ gives now (a test runs it on the quick blocks). Blocks:
   recovery of 20 synthetic truths drawn from the prior (50,000 histories each; one, five or
   ten per parameter point; with and without the regression adjustment), coverage and width,
   and the default it chooses (several minutes);
+* ``record-calibration-derived`` — docs/model-dynamics.md §7.11: the coverage of the derived
+  quantities (ISKP's fighters, the ETIM/TIP stocks, the expected attacks) on 20 synthetic
+  truths, with and without the regression adjustment (several minutes);
 * ``tip-stock-flows`` — docs/model-dynamics.md §7.4: model v2's ETIM/TIP stock 1996 to
   mid-2021, its flows per period at the defaults (1,000 histories) and over the record
   calibration's prior (4,000 draws, 2 game points, belief grid 8, seed 0), with one drain
@@ -243,6 +249,86 @@ def game_verdicts() -> str:
         rows.append(f"| {r.proposition.id} | {status} | {pbe} | {r.margin:.3g} | "
                     f"{_pct(r.small_margin_share)} | {flip} | {r.test_region} |")
     return "\n".join(rows)
+def _count(x: float) -> str:
+    """A small whole count of types in words."""
+    n = round(x)
+    return {0: "no type", 1: "one type", 2: "two types"}.get(n, f"{n} types")
+
+
+def _minus(x: float) -> str:
+    """Two decimals with a typographic minus, as the prose around the blocks writes it."""
+    return f"{x:.2f}".replace("-", "−")
+
+
+def game_propositions() -> str:
+    """docs/model-game.md A.5: the propositions at the defaults, over 20,000 draws, falsified."""
+    from qpq.game.analysis import run_study
+    from qpq.model import ParameterRegistry
+
+    study = run_study(ParameterRegistry.load(), 20_000, rng=np.random.default_rng(2024))
+
+    def share(r: Any) -> str:
+        lo, hi = r.interval
+        return (f"{100 * r.share:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]" if 0 < r.share < 1
+                else _pct(r.share))
+
+    def bold(r: Any) -> str:
+        return r.status if r.status == "holds" else f"**{r.status}**"
+
+    m = {r.proposition.id: r.defaults_metrics for r in study.results}
+    means = {r.proposition.id: r.metric_means for r in study.results}
+    flip = study.result("P6s").flip
+    switch = f"{flip.value:.2g}" if flip is not None and flip.value is not None else "none"
+    p1, p3, p7 = m["P1"], m["P3"], m["P7"]
+    detail = {
+        "P1": f"security {_minus(p1['security_engage'])} vs {_minus(p1['security_boycott'])} after "
+              f"Boycott; this round's harm {p1['round_harm_engage']:.2f} vs "
+              f"{p1['round_harm_boycott']:.2f}",
+        "P2": f"{_count(m['P2']['types_restraining'])} restraining, "
+              f"{_count(m['P2']['types_cracking_down'])} cracking down",
+        "P3": f"gap {p3['cap_gap']:.2f}: {p3['p_suppressed_sincere_high']:.2f} vs "
+              f"{p3['p_suppressed_sincere_low']:.2f}",
+        "P4": f"P(Withhold \\| close) = {m['P4']['p_withhold_if_close']:.2f}",
+        "P5m": f"security peaks at effort {m['P5m']['peak_intensity']:.2g}, the top of the range"
+               if m["P5m"]["security_drop"] == 0 else
+               f"security falls by {m['P5m']['security_drop']:.2g} after its peak",
+        "P5p": "security does not fall from its peak" if m["P5p"]["security_drop"] == 0 else
+               f"security falls by {m['P5p']['security_drop']:.2g} from its peak",
+        "P6": f"pays {m['P6']['pay_us_present']:.2f} with the US, "
+              f"{m['P6']['pay_us_absent']:.2f} without",
+        "P6s": f"the verdict switches at `econ_gain` = {switch}",
+        "P7": f"the reduction too: {-p7['term_security_at_zero_effort']:.1f} < "
+              f"{p7['term_cost']:.1f}" if p7["analytic_reduction_holds"] else
+              "the reduction does not",
+    }
+    region = {
+        "P7": f"reduction holds in {_pct(means['P7']['analytic_reduction_holds'])}, agrees "
+              f"with the full test in {_pct(means['P7']['agrees_with_reduction'])}",
+    }
+    note = {"P6": " (exactly neutral)", "P6s": " (at `econ_gain` = `aid_cost`)"}
+    rows = ["| id | at the defaults | share of the ranges [95%] | in the paper's region | "
+            "counterpart at defaults / share still holding |", "|---|---|---|---|---|"]
+    for r in study.results:
+        pid = r.proposition.id
+        cond = r.proposition.condition
+        reg = (f"{_pct(r.share_in_condition)} at {cond.description}"
+               if cond is not None and r.share_in_condition is not None and pid != "P6s"
+               else region.get(pid, "–"))
+        if pid == "P6s" and r.share_in_condition is not None:
+            reg = "–"
+        k = round(r.falsified_share * r.n_falsified)
+        fals = ("holds" if r.falsified_at_defaults else "fails") + " / " + (
+            f"{100 * r.falsified_share:.2f}% ({k} of {r.n_falsified:,} draws)" if k else "0.0%")
+        at = f"{bold(r)} ({detail[pid]})"
+        if pid == "P6s" and r.region_share is not None:
+            at = (f"{bold(r)} ({_pct(r.region_share)} of `econ_gain` ∈ (0, `aid_cost`]; "
+                  f"{detail[pid]})")
+        on_path = (f" (on the path: {_pct(means['P3']['holds_on_path'])})" if pid == "P3"
+                   else "")
+        rows.append(f"| {pid} | {at} | {share(r)}{on_path} | {reg} | {fals}{note.get(pid, '')} |")
+    return "\n".join(rows)
+
+
 def game_v2() -> str:
     """docs/model-game.md §8: the relationship at the defaults and over the ranges."""
     from qpq.game import FULL_GAME, solve_relationship
@@ -643,6 +729,50 @@ def record_calibration() -> str:
         rows += ["", f"The game's {len(unlabelled)} parameters (2 solved game points): "
                  f"{UNDETERMINED_GAME}" + (", in the conditional run too." if same else
                                            "; none labelled in the conditional run.")]
+    cond_derived = {p.name: p for p in cond.derived}
+    rows += ["", "Derived quantities at the as-of date (the accepted histories' values, the "
+             "same kernel weights and regression adjustment on log(value + floor); prior: "
+             f"every one of the {main.simulations:,} prior histories):", "",
+             "| derived quantity | prior 90% | posterior 90% | relative ratio, label (by) | "
+             "conditional: relative ratio, label (by) |", "|---|---|---|---|---|"]
+    for d in main.derived:
+        rows.append(f"| {d.name} | {d.prior_90[0]:.3g}-{d.prior_90[1]:.3g} | "
+                    f"{d.posterior_90[0]:.3g}-{d.posterior_90[1]:.3g} | {cell(d)} | "
+                    f"{cell(cond_derived.get(d.name))} |")
+    for t in main.trade_offs:
+        level = t.level
+        rows += ["", f"{t.group}: correlations of the logs with {level}, and the strongest "
+                 "between two other members (prior → posterior; the prior draws the "
+                 "parameters independently):", "",
+                 "| member | relative ratio, label | with " + level + ": prior → posterior |",
+                 "|---|---|---|"]
+        for n in t.names:
+            if n == level:
+                continue
+            lab = (cell(main.parameter(n)) if n not in ("iskp_full_strength",)
+                   else "observation-model assumption, not labelled")
+            pr, po = t.pair(n, level)
+            rows.append(f"| {n} | {lab} | {pr:+.2f} → {po:+.2f} |")
+        others = [(a, b) for i, a in enumerate(t.names) for b in t.names[i + 1:]
+                  if level not in (a, b)]
+        a, b = max(others, key=lambda ab: abs(t.pair(*ab)[1]))
+        pr, po = t.pair(a, b)
+        rows.append(f"\nStrongest posterior correlation between two other members: {a} and "
+                    f"{b}, {pr:+.2f} → {po:+.2f}.")
+    # the same run with other seeds of the ABC's Generator (the labels only: no attribution)
+    others = [calibrate_record(case, dt.date(2024, 6, 30), rng=np.random.default_rng(seed),
+                               settings=dataclasses.replace(base, attribution=False,
+                                                            ppc_draws=10))
+              for seed in (1, 2, 3)]
+    rows += ["", "The same calibration with other seeds of the Generator (other prior "
+             "histories and observation draws; labels only): relative ratio and label of the "
+             "targeted parameters and the derived quantities.", "",
+             "| quantity | seed 0 | seed 1 | seed 2 | seed 3 |", "|---|---|---|---|---|"]
+    for name in [p.name for p in main.parameters if p.role == "targeted"] + [
+            d.name for d in main.derived]:
+        rows.append(f"| {name} | " + " | ".join(
+            f"{c.parameter(name).relative_ratio:.2f} {c.parameter(name).label}"
+            for c in (main, *others)) + " |")
     misses = [c for c in main.checks if not c["inside_90"]]
     rows += ["", f"Posterior predictive checks: {len(main.checks) - len(misses)} of "
              f"{len(main.checks)} observations inside the predictive 90% interval; outside: "
@@ -761,6 +891,41 @@ def record_calibration_synthetic() -> str:
         rows.append(f"| {n} | {first.covered[n]:.2f}, {first.relative_ratio[n]:.2f}, "
                     f"{first.calibrated[n]:.2f} | {chosen.covered[n]:.2f}, "
                     f"{chosen.relative_ratio[n]:.2f}, {chosen.calibrated[n]:.2f} |")
+    return "\n".join(rows)
+
+
+def record_calibration_derived() -> str:
+    """docs/model-dynamics.md §7.11: coverage of the derived quantities on synthetic truths."""
+    import dataclasses
+
+    from qpq.case import load_case
+    from qpq.sim import AbcSettings, synthetic_recovery
+    from qpq.sim._record import DERIVED
+
+    case = load_case()
+    base = AbcSettings(max_simulations=50_000, game_points=2, grid_size=8)
+    candidates = [base, dataclasses.replace(base, adjustment="none")]
+    study = synthetic_recovery(case, dt.date(2024, 6, 30), candidates, truths=20,
+                               rng=np.random.default_rng(1))
+    adj, plain = study.rows
+    rows = [f"{study.truths} truths drawn from the prior as in the study above (seed 1: other "
+            "truths than the study's), one history each filling the record's cells as of "
+            "2024-06-30; the default sampler (500 of 50,000, local-linear adjustment) and the "
+            "same without the adjustment. Coverage: share of the truths whose derived value "
+            "(its history's) lies in the posterior 90% interval (nominal 0.90); ratio: mean "
+            "relative width ratio; calibrated: share of the truths labelled calibrated.", "",
+            "| derived quantity | adjusted (default): coverage, mean ratio, share calibrated "
+            "| without the adjustment: coverage, mean ratio, share calibrated |",
+            "|---|---|---|"]
+    for d in DERIVED:
+        n = d.name
+        rows.append(f"| {n} | {adj.derived_covered[n]:.2f}, "
+                    f"{adj.derived_relative_ratio[n]:.2f}, {adj.derived_calibrated[n]:.2f} | "
+                    f"{plain.derived_covered[n]:.2f}, {plain.derived_relative_ratio[n]:.2f}, "
+                    f"{plain.derived_calibrated[n]:.2f} |")
+    rows += ["", f"Over all derived quantities: coverage {adj.derived_coverage:.2f} adjusted, "
+             f"{plain.derived_coverage:.2f} without (targeted parameters, same truths: "
+             f"{adj.coverage:.2f} and {plain.coverage:.2f})."]
     return "\n".join(rows)
 
 
@@ -923,6 +1088,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-phase": ("model-game.md", game_phase),
     "game-readings": ("model-game.md", game_readings),
     "game-verdicts": ("model-game.md", game_verdicts),
+    "game-propositions": ("model-game.md", game_propositions),
     "game-v2": ("model-game.md", game_v2),
     "game-v2-propositions": ("model-game.md", game_v2_propositions),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
@@ -935,6 +1101,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "record-calibration": ("model-dynamics.md", record_calibration),
     "record-calibration-why": ("model-dynamics.md", record_calibration_why),
     "record-calibration-synthetic": ("model-dynamics.md", record_calibration_synthetic),
+    "record-calibration-derived": ("model-dynamics.md", record_calibration_derived),
     "tip-stock-flows": ("model-dynamics.md", tip_stock_flows),
 }
 

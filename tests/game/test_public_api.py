@@ -13,7 +13,8 @@ def test_model_exports() -> None:
         "Lens", "MoveKind", "OUTCOMES", "Outcome", "POLICIES", "ParameterRegistry", "ParameterSet",
         "Policy", "Promise", "UNCALIBRATED", "breaks_word", "china_utility", "consequence",
         "continuation_value", "defection_logit", "defection_prob", "expected_etim_share",
-        "final_actions", "first_move", "future_harm", "outcome", "policy_names", "round_harm",
+        "final_actions", "first_move", "future_harm", "outcome", "parameter_generators",
+        "policy_names", "round_harm",
         "signal_pressure", "stay_prob", "suppression_prob",
         "taliban_utility", "un_close_prob"}
     for name in qpq.model.__all__:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 
 import numpy as np
@@ -10,6 +12,7 @@ import pytest
 from qpq.errors import BadInputError
 from qpq.game import solve, solve_ensemble
 from qpq.game._labels import LABELS
+from qpq.game.analysis import _draws
 from qpq.game.analysis._draws import sample_assumptions, sampled_names
 from qpq.game.analysis._sweep import NO_PURE, OUTSIDE, cell_edges, phase_diagram
 from qpq.model import ParameterRegistry, ParameterSet
@@ -47,6 +50,75 @@ def test_sampling_overrides_and_bad_input(registry: ParameterRegistry) -> None:
         sample_assumptions(registry, 0, np.random.default_rng(1))
     with pytest.raises(BadInputError, match="out of range"):
         sample_assumptions(registry, 5, np.random.default_rng(1), overrides={"iskp_pull": 9})
+
+
+def _with_extra(registry: ParameterRegistry, at: int, name: str = "zz_extra_game"
+                ) -> ParameterRegistry:
+    """``registry`` with one more assumption, which no ordering names, at position ``at``."""
+    extra = registry["iskp_pull"].model_copy(update={"name": name, "low": 0.0, "high": 1.0,
+                                                     "default": 0.5})
+    params = list(registry.parameters)
+    params.insert(at, extra)
+    return dataclasses.replace(registry, parameters=tuple(params))
+
+
+@pytest.mark.parametrize("at", ["first", "middle", "last"])
+def test_an_extra_game_parameter_leaves_every_other_draw_identical(
+        registry: ParameterRegistry, monkeypatch: pytest.MonkeyPatch, at: str) -> None:
+    # a game parameter added anywhere in the case (and to the game's symbols, so the Monte
+    # Carlo draws it) shifts no other parameter's draws, ordering redraws included: each
+    # parameter draws from its own stream. Streams read in registry order fail this.
+    index = {"first": 0, "middle": len(registry) // 2, "last": len(registry)}[at]
+    n = 1500
+    before = sample_assumptions(registry, n, np.random.default_rng(2024))
+    monkeypatch.setattr(_draws, "GAME_PARAMETERS", (*_draws.GAME_PARAMETERS, "zz_extra_game"))
+    bigger = _with_extra(registry, index)
+    after = sample_assumptions(bigger, n, np.random.default_rng(2024))
+    assert set(after.sampled) == set(before.sampled) | {"zz_extra_game"}
+    assert set(after.params) == set(before.params) | {"zz_extra_game"}
+    for name, column in before.params.items():
+        np.testing.assert_array_equal(after.params[name], column, err_msg=name)
+    assert len(np.unique(after.params["zz_extra_game"])) == n
+    # the test can fail: a parameter's draws depend on its own name
+    monkeypatch.setattr(_draws, "GAME_PARAMETERS", (*_draws.GAME_PARAMETERS, "zz_other"))
+    renamed = sample_assumptions(_with_extra(registry, index, "zz_other"), n,
+                                 np.random.default_rng(2024))
+    assert not np.array_equal(renamed.params["zz_other"], after.params["zz_extra_game"])
+
+
+def test_drawing_fewer_parameters_leaves_the_others_identical(
+        registry: ParameterRegistry) -> None:
+    # overriding one assumption (or naming fewer) removes its draws and nothing else's,
+    # where no ordering ties the two
+    ordered = {k for c in registry.constraints for k in (c.lhs, c.rhs)}
+    a = sample_assumptions(registry, 800, np.random.default_rng(9))
+    b = sample_assumptions(registry, 800, np.random.default_rng(9),
+                           overrides={"iskp_pull": 0.4})
+    c = sample_assumptions(registry, 800, np.random.default_rng(9),
+                           names=a.sampled[::-3])
+    assert "iskp_pull" not in b.sampled and (b.params["iskp_pull"] == 0.4).all()
+    for name in set(a.sampled) - {"iskp_pull"}:
+        np.testing.assert_array_equal(a.params[name], b.params[name], err_msg=name)
+    for name in set(c.sampled) - ordered:
+        np.testing.assert_array_equal(a.params[name], c.params[name], err_msg=name)
+
+
+def test_game_draws_come_from_the_documented_stream(registry: ParameterRegistry) -> None:
+    # docs/model-game.md A.2: one root seed from the caller's generator, then each
+    # parameter's Philox stream keyed (root, 200, first 8 bytes of SHA-256 of its name)
+    n = 500
+    s = sample_assumptions(registry, n, np.random.default_rng(31))
+    root = int(np.random.default_rng(31).integers(2**63))
+    ordered = {k for c in registry.constraints for k in (c.lhs, c.rhs)}
+    free = [k for k in s.sampled if k not in ordered]
+    assert len(free) > 10
+    for name in free:
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little")
+        gen = np.random.Generator(np.random.Philox(np.random.SeedSequence(
+            root, spawn_key=(200, key))))
+        p = registry[name]
+        np.testing.assert_array_equal(s.params[name], gen.uniform(p.low, p.high, n),
+                                      err_msg=name)
 
 
 def test_phase_diagram_agrees_with_the_solver(registry: ParameterRegistry,

@@ -184,7 +184,8 @@ def test_kappa_reading_changes_the_selected_equilibrium(registry: ParameterRegis
             == solve(d, written, mixed=False).equilibria[0].first_move)
 
 
-# a draw of the assumption ranges (seed 2024, draw 315 of 400, rounded to 4 digits) where
+# a draw of the assumption ranges (seed 2024, draw 315 of 400, rounded to 4 digits, by the
+# sampler before each parameter had its own stream) where
 # the bounded mixed search finds a mixed PBE China prefers to every pure one
 _MIXED_POINT = {
     "prior_sincere": 0.3275, "p_high_capacity": 0.8919, "capacity_high": 0.9199,
@@ -245,7 +246,8 @@ def test_p7_exact_condition_is_the_sum_of_its_terms(registry: ParameterRegistry)
     assert (term["recognition_cost"] == 0).all()        # G is sunk after Recognize
 
 
-# a draw of the ranges (seed 2024, draw 8393 of 10,000, rounded to 4 digits): ISKP's pull
+# a draw of the ranges (seed 2024, draw 8393 of 10,000, rounded to 4 digits, by the same
+# earlier sampler): ISKP's pull
 # is so strong (pull 2.88, join cost 0.05, temperature 0.15) that "no defection" has
 # probability of order 1e-17, and two tied first moves differ only at those signals
 _TINY_CELLS = {

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from qpq.model import (
     DYNAMICS_PARAMETERS,
     GAME_PARAMETERS,
     ParameterRegistry,
+    parameter_generators,
 )
 from qpq.model._utilities import china_utility, taliban_utility
 
@@ -232,3 +234,30 @@ def test_draw_ordered_draws_each_parameter_from_its_own_generator(registry: Para
     with pytest.raises(ValueError, match="generator of its own"):
         shared = np.random.default_rng(0)
         registry.draw_ordered(a, {names[0]: shared, names[1]: shared})
+
+
+def _documented_stream(seed: int, head: tuple[int, ...], name: str) -> np.random.Generator:
+    """The stream docs/model-dynamics.md §7.7 describes, built from its description."""
+    key = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "little")
+    return np.random.Generator(np.random.Philox(np.random.SeedSequence(
+        seed, spawn_key=(*head, key))))
+
+
+def test_parameter_generators_are_keyed_by_seed_stream_and_name() -> None:
+    names = ["iskp_pull", "w_security", "attack_rate"]
+    for head in ((), (0, 3), (200,)):
+        gens = parameter_generators(7, names, head)
+        assert list(gens) == names
+        for name in names:
+            np.testing.assert_array_equal(gens[name].random(16),
+                                          _documented_stream(7, head, name).random(16))
+    # a name's stream is the same whichever other names are asked for, and in any order
+    alone = parameter_generators(7, ["w_security"], (0, 3))["w_security"].random(16)
+    np.testing.assert_array_equal(
+        alone, parameter_generators(7, names[::-1], (0, 3))["w_security"].random(16))
+    # seed, key and name each change the numbers
+    for other in (parameter_generators(8, ["w_security"], (0, 3)),
+                  parameter_generators(7, ["w_security"], (0, 4)),
+                  parameter_generators(7, ["w_security"], (200,)),
+                  {"w_security": parameter_generators(7, ["iskp_pull"], (0, 3))["iskp_pull"]}):
+        assert not np.array_equal(alone, other["w_security"].random(16))

@@ -77,6 +77,7 @@ def test_section_builds_on_the_builtin_case(tmp_path, monkeypatch):
     assert "skill vs climatology" in html and "2016-06-30" in html
     assert "Calibration on the record as of 2024-06-30" in html
     assert "Posterior predictive checks" in html and "track-record-posteriors" in html
+    assert "Derived quantities at the as-of date" in html and "iskp_fighters" in html
     assert dt.date(2024, 6, 30).isoformat() in html
 
 

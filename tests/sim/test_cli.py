@@ -67,9 +67,18 @@ def test_calibrate_json_reports_labels_checks_and_caches(capsys, tmp_path):
     assert {c["family"] for c in doc["predictive_checks"]} == set(doc["families"])
     assert {p["label"] for p in doc["parameters"]} <= {"calibrated", "weakly constrained",
                                                        "assumption-driven"}
+    from qpq.sim._record import DERIVED
+    assert [d["name"] for d in doc["derived"]] == [d.name for d in DERIVED]
+    assert all(d["label"] in ("calibrated", "weakly constrained", "assumption-driven")
+               and d["role"] == "derived" and d["unit"] for d in doc["derived"])
+    assert {t["level"] for t in doc["trade_offs"]} == {"iskp_fighters", "tip_afghanistan",
+                                                       "attacks_nationals_iskp"}
     assert len(list(tmp_path.glob("*.pkl"))) == 1
     code, again, _ = run_cli(capsys, *args)           # from the cache: the same document
     assert code == 0 and json.loads(again) == doc
+    code, text, _ = run_cli(capsys, *args[:-1])        # the text shows the same table
+    assert code == 0 and "Derived quantities at the as-of date" in text
+    assert "iskp_fighters" in text and "ISKP strength: correlation" in text
 
 
 @pytest.mark.parametrize("args", [

@@ -1,4 +1,5 @@
 import dataclasses
+import hashlib
 
 import numpy as np
 import pytest
@@ -113,6 +114,26 @@ def test_an_extra_parameter_leaves_every_other_column_identical(registry, at):
     renamed = _with_extra(registry, index, name="zz_other_name")
     assert not np.array_equal(sample_pool(renamed, n, seed=11).values["zz_other_name"],
                               after.values["zz_extra_unconstrained"])
+
+
+def test_prior_columns_come_from_the_documented_streams(registry):
+    # docs/model-dynamics.md §7.7, built from its description: block b of an unconstrained
+    # parameter is Philox(SeedSequence(seed, spawn_key=(0, b, first 8 bytes of SHA-256 of
+    # the name))) read in order; the per-parameter derivation is shared with the game but
+    # the simulator's prior keeps exactly these numbers
+    n, seed = BLOCK_SIZE + 200, 13
+    pool = sample_pool(registry, n, seed=seed)
+    ordered = {k for c in CONSTRAINTS for k in (c.lhs, c.rhs)}
+    free = [p for p in registry if p.name not in ordered and p.name not in NOT_SAMPLED]
+    assert any(p.integer for p in free) and len(free) > 20
+    for p in free:
+        key = int.from_bytes(hashlib.sha256(p.name.encode("utf-8")).digest()[:8], "little")
+        for b, lo, hi in ((0, 0, BLOCK_SIZE), (1, BLOCK_SIZE, n)):
+            gen = np.random.Generator(np.random.Philox(np.random.SeedSequence(
+                seed, spawn_key=(0, b, key))))
+            expect = (gen.integers(int(p.low), int(p.high), size=hi - lo, endpoint=True)
+                      .astype(float) if p.integer else gen.uniform(p.low, p.high, hi - lo))
+            np.testing.assert_array_equal(pool.values[p.name][lo:hi], expect, err_msg=p.name)
 
 
 def test_fixing_a_parameter_leaves_the_other_unconstrained_columns_identical(registry):

@@ -17,7 +17,7 @@ EXPECTED = {
         "run_policies", "sample_pool", "sim_registry", "simulate", "stylised_facts", "table_for",
         "trajectory_chart", "write_parquet",
         "AbcSettings", "RecordCalibration", "calibrate_record", "record_calibrator",
-        "synthetic_record", "SyntheticRecovery", "synthetic_recovery", "CALIBRATIONS",
+        "synthetic_record", "SyntheticRecovery", "synthetic_recovery", "TradeOff", "CALIBRATIONS",
         "DEFAULT_CALIBRATION", "check_calibration", "packaged_skill"}
 
 

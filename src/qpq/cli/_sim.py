@@ -413,6 +413,24 @@ def calibrate_command(
                       f"[{p.posterior_90[0]:.3g}, {p.posterior_90[1]:.3g}]",
                       f"{p.width_ratio:.2f}", p.label, ", ".join(p.by))
     console.print(table)
+    if cal.derived:
+        derived = Table(title="Derived quantities at the as-of date (labelled as the parameters "
+                              "are; docs/model-dynamics.md §7.11)")
+        for c in ("quantity", "unit", "prior 90%", "posterior 90%", "relative ratio", "label",
+                  "by"):
+            derived.add_column(c)
+        units = {r["name"]: r["unit"] for r in doc["derived"]}
+        for p in cal.derived:
+            derived.add_row(p.name, units[p.name],
+                            f"[{p.prior_90[0]:.3g}, {p.prior_90[1]:.3g}]",
+                            f"[{p.posterior_90[0]:.3g}, {p.posterior_90[1]:.3g}]",
+                            f"{p.relative_ratio:.2f}", p.label, ", ".join(p.by))
+        console.print(derived)
+    for t in cal.trade_offs:
+        console.print(f"{t.group}: correlation of the logs with {t.level}, prior → posterior: "
+                      + "; ".join(f"{n} {t.pair(n, t.level)[0]:+.2f} → "
+                                  f"{t.pair(n, t.level)[1]:+.2f}"
+                                  for n in t.names if n != t.level))
     checks = Table(title="Posterior predictive checks (observed vs predictive 90%)")
     for c in ("family", "observation", "observed", "predictive 90%", "inside"):
         checks.add_column(c)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         Constraint,
         ParameterRegistry,
         ParameterSet,
+        parameter_generators,
     )
     from qpq.model._policies import (
         FINAL_ACTIONS,
@@ -106,6 +107,7 @@ __all__ = [
     "first_move",
     "future_harm",
     "outcome",
+    "parameter_generators",
     "policy_names",
     "round_harm",
     "signal_pressure",
@@ -124,6 +126,7 @@ _EXPORTS = {
     "qpq.model._parameters": (
         "CANONICAL_PARAMETERS", "CONSTRAINTS", "Constraint", "DYNAMICS_PARAMETERS",
         "GAME_PARAMETERS", "ParameterRegistry", "ParameterSet", "UNCALIBRATED",
+        "parameter_generators",
     ),
     "qpq.model._policies": (
         "Consequence", "FINAL_ACTIONS", "FIRST_MOVES", "FinalAction", "FirstMove", "MoveKind",

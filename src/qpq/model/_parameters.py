@@ -12,8 +12,18 @@ Every lens (game, simulator, exploration) reads its numbers through a
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -34,6 +44,7 @@ __all__ = [
     "Constraint",
     "ParameterRegistry",
     "ParameterSet",
+    "parameter_generators",
 ]
 
 GAME_PARAMETERS: tuple[str, ...] = (
@@ -151,6 +162,40 @@ def _within(value: float, bounds: tuple[float, float, bool, bool]) -> bool:
 def _bounds_text(bounds: tuple[float, float, bool, bool]) -> str:
     low, high, low_open, high_open = bounds
     return f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_key(name: str) -> int:
+    """A stable 64-bit key of a parameter's name (SHA-256; Python's ``hash`` is salted)."""
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "little")
+
+
+def parameter_generators(seed: int, names: Iterable[str], stream: Sequence[int] = ()
+                         ) -> dict[str, np.random.Generator]:
+    """One generator per parameter, keyed by its name: the streams of :meth:`draw_ordered`.
+
+    The generator of ``name`` is a Philox generator seeded by ``SeedSequence(seed,
+    spawn_key=(*stream, k))``, where ``k`` is the first 8 bytes (little-endian) of the
+    SHA-256 of the name. Keyed by the name, not the parameter's position, so the draws of
+    one parameter do not depend on which others are drawn; ``stream`` separates the callers'
+    uses (the simulator's ``(parameters, block)``, the game Monte Carlo's own key), so two
+    uses with one seed never share numbers.
+
+    Parameters
+    ----------
+    seed
+        The root seed (a non-negative integer).
+    names
+        The parameters to draw.
+    stream
+        The caller's key, before the name's (non-negative integers).
+    """
+    head = tuple(int(k) for k in stream)
+    out = {}
+    for name in names:
+        ss = np.random.SeedSequence(int(seed), spawn_key=(*head, _name_key(name)))
+        out[name] = np.random.Generator(np.random.Philox(ss))
+    return out
 
 
 def _uniform(gen: np.random.Generator, p: Parameter, size: int) -> NDArray[np.float64]:
@@ -300,7 +345,7 @@ class ParameterRegistry:
             the drawn names are written in place (views of larger arrays work).
         generators
             ``name -> generator`` for each parameter to draw: the caller's streams, one per
-            parameter (e.g. keyed by its name), never shared between two names.
+            parameter (:func:`parameter_generators`), never shared between two names.
         max_rounds
             Passed to :meth:`redraw_until_ordered`.
         """

@@ -227,6 +227,7 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
         "assumption-driven.</p>"
         + html_table(["parameter", "role", "prior 90%", "posterior 90%", "width ratio",
                       "label", "by"], rows)
+        + _derived_part(cal)
         + "<p>Posterior predictive checks: fresh histories at posterior particles; each "
         "observation against the predictive 90% interval (attacks pooled over the record per "
         "region and perpetrator).</p>"
@@ -238,6 +239,28 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
                  "a calibrated parameter's bars pile up in part of the range.",
                  _posterior_chart(posterior_frame(cal)))
     return html, fig
+
+
+def _derived_part(cal: RecordCalibration) -> str:
+    """The derived quantities' labels, beside the parameters'.
+
+    ISKP's fighters, the ETIM/TIP stocks and the expected attacks at the as-of date.
+    """
+    if not cal.derived:
+        return ""
+    doc = {r["name"]: r for r in cal.summary()["derived"]}
+    rows = [[escape(p.name), escape(doc[p.name]["unit"]),
+             f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",
+             f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", f"{p.relative_ratio:.2f}",
+             escape(p.label), escape(", ".join(p.by))] for p in cal.derived]
+    return ("<p>Derived quantities at the as-of date: what the record observes and the "
+            "forecasts carry forward (ISKP's fighters are its strength index times the "
+            "fighter scale, an assumption of the observation model), labelled by the same "
+            "criterion from the accepted histories' values (docs/model-dynamics.md §7.11). "
+            "A strength labelled here but not among the parameters is identified only as a "
+            "product of parameters that trade off against each other.</p>"
+            + html_table(["quantity", "unit", "prior 90%", "posterior 90%", "width ratio",
+                          "label", "by"], rows))
 
 
 def _skill_table(skill_rows: list[dict[str, Any]]) -> str:

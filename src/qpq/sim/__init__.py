@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         AbcSettings,
         RecordCalibration,
         SyntheticRecovery,
+        TradeOff,
         calibrate_record,
         record_calibrator,
         synthetic_record,
@@ -163,6 +164,7 @@ __all__ = [
     "StepOptions",
     "SyntheticRecovery",
     "Timeline",
+    "TradeOff",
     "WindowStat",
     "backtest",
     "band_frame",
@@ -210,7 +212,7 @@ __all__ = [
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
     "qpq.sim._abc": (
-        "AbcSettings", "RecordCalibration", "SyntheticRecovery", "calibrate_record",
+        "AbcSettings", "RecordCalibration", "SyntheticRecovery", "TradeOff", "calibrate_record",
         "record_calibrator", "synthetic_record", "synthetic_recovery",
     ),
     "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),

@@ -47,6 +47,14 @@ Labels
     below :attr:`AbcSettings.weak_below` *weakly constrained*, else *assumption-driven*.
     Which families calibrate it is found by leaving each family out (same random numbers)
     and seeing the ratio rise.
+Derived quantities
+    What the record observes but no parameter is (:data:`qpq.sim._record.DERIVED`: ISKP's
+    fighters, the ETIM/TIP stocks, the expected attacks at the as-of date) are labelled the
+    same way (rejection sampler only): their posterior is the accepted histories' values with
+    the particles' weights, moved with the parameters by the regression adjustment on the
+    scale ``log(value + floor)``; their prior is every prior history's value.
+    :data:`TRADE_OFF_GROUPS` gives the correlations that show a level identified while its
+    components trade off (docs/model-dynamics.md §7.11).
 Posterior predictive checks
     Fresh histories at particles resampled from the posterior; per observation the observed
     value against the predictive 90% interval.
@@ -90,10 +98,13 @@ from qpq.sim._lookup import ContinuationTable
 from qpq.sim._pools import NOT_SAMPLED, SIM_PARAMETERS, ParameterPool, sample_pool, sim_registry
 from qpq.sim._record import (
     ASSUMPTIONS,
+    DERIVED,
     FALSE_REPORT,
     FAMILIES,
     Record,
     build_record,
+    derived_values,
+    derived_windows,
     deviance,
     observed_summaries,
     simulated_summaries,
@@ -114,6 +125,7 @@ __all__ = [
     "RecordCalibration",
     "RecoveryRow",
     "SyntheticRecovery",
+    "TradeOff",
     "calibrate_record",
     "record_calibrator",
     "synthetic_record",
@@ -159,6 +171,8 @@ METHODS = {
 
 CHUNK = 2000
 """Histories per vectorised simulation call of the rejection sampler (bounds memory)."""
+
+DERIVED_BY_NAME = {d.name: d for d in DERIVED}
 
 LABELS = ("calibrated", "weakly constrained", "assumption-driven")
 """A parameter's label, strongest first."""
@@ -338,6 +352,56 @@ class ParameterPosterior:
                 "relative_ratio_without": dict(self.width_ratio_without)}
 
 
+TRADE_OFF_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("ISKP strength", "iskp_fighters",
+     ("iskp_strength_initial", "iskp_growth", "iskp_attrition", "iskp_campaign_attrition",
+      "iskp_full_strength", "iskp_index", "iskp_fighters")),
+    ("ETIM/TIP stock", "tip_afghanistan",
+     ("militants_initial_border", "recruitment", "tip_border", "tip_afghanistan")),
+    ("ISKP attacks", "attacks_nationals_iskp",
+     ("iskp_china_attack_rate", "iskp_index", "attacks_nationals_iskp",
+      "attacks_central_asia_iskp")),
+)
+"""Groups whose members the record can only see together (docs/model-dynamics.md §7.11):
+parameters, the ISKP fighter scale (an assumption of the observation model) and the derived
+quantities they make up, and the level the record reads (ISKP's fighters, the ETIM/TIP
+stock in Afghanistan, ISKP's expected attacks on nationals); :class:`TradeOff` gives their
+correlations."""
+
+
+@dataclass(frozen=True)
+class TradeOff:
+    """Correlations of the logs within a group of :data:`TRADE_OFF_GROUPS`.
+
+    ``prior`` over every prior history of the rejection sampler (the parameters are drawn
+    independently, so what is not near zero is a derived quantity's dependence on its
+    components), ``posterior`` over the accepted particles with their weights (after the
+    regression adjustment, where there is one). A product identified while its components
+    are not shows as a narrow derived quantity whose components turn correlated (negatively,
+    for a product) in the posterior. NaN where a member does not vary.
+    """
+
+    group: str
+    level: str
+    names: tuple[str, ...]
+    prior: FloatArray
+    posterior: FloatArray
+
+    def pair(self, a: str, b: str) -> tuple[float, float]:
+        """Prior and posterior correlation of ``a`` and ``b``."""
+        i, j = self.names.index(a), self.names.index(b)
+        return float(self.prior[i, j]), float(self.posterior[i, j])
+
+    def row(self) -> dict[str, Any]:
+        """JSON-ready (NaN as null)."""
+        def plain(m: FloatArray) -> list[list[float | None]]:
+            return [[float(v) if math.isfinite(v) else None for v in r] for r in m]
+
+        return {"group": self.group, "level": self.level, "names": list(self.names),
+                "prior": plain(self.prior),
+                "posterior": plain(self.posterior)}
+
+
 @dataclass(frozen=True)
 class RecordCalibration:
     """The outcome of :func:`calibrate_record` (self-describing; cached as a whole).
@@ -371,17 +435,32 @@ class RecordCalibration:
     """The observation models' assumptions of each final particle (``name -> (N,)``, e.g.
     ``iskp_full_strength``, the fighters of an ISKP at index 1): drawn with the history,
     accepted with it."""
+    derived: tuple[ParameterPosterior, ...] = ()
+    """The derived quantities (:data:`qpq.sim._record.DERIVED`: ISKP's fighters, the ETIM/TIP
+    stocks, the expected attacks per year at the as-of date), labelled as the parameters are
+    (``role`` ``derived``; rejection sampler only)."""
+    derived_points: dict[str, FloatArray] = field(default_factory=dict)
+    """Each final particle's derived quantities (adjusted with the parameters)."""
+    trade_offs: tuple[TradeOff, ...] = ()
+    """Correlations within :data:`TRADE_OFF_GROUPS` (rejection sampler only)."""
 
     def __post_init__(self) -> None:
         if not self.method:
             object.__setattr__(self, "method", METHODS[self.settings.sampler])
 
     def parameter(self, name: str) -> ParameterPosterior:
-        """The report of one parameter."""
-        for p in self.parameters:
+        """The report of one parameter or derived quantity."""
+        for p in (*self.parameters, *self.derived):
             if p.name == name:
                 return p
         raise KeyError(name)
+
+    def trade_off(self, group: str) -> TradeOff:
+        """The correlations of one of :data:`TRADE_OFF_GROUPS`."""
+        for t in self.trade_offs:
+            if t.group == group:
+                return t
+        raise KeyError(group)
 
     def labelled(self, label: str) -> tuple[str, ...]:
         """Names of the parameters with ``label``."""
@@ -481,6 +560,9 @@ class RecordCalibration:
             "assumptions": [asdict(a) for a in ASSUMPTIONS],
             "parameters": [p.row() for p in self.parameters],
             "labels": {lab: list(self.labelled(lab)) for lab in (*LABELS, UNDETERMINED)},
+            "derived": [{**p.row(), "unit": DERIVED_BY_NAME[p.name].unit,
+                         "meaning": DERIVED_BY_NAME[p.name].meaning} for p in self.derived],
+            "trade_offs": [t.row() for t in self.trade_offs],
             "predictive_checks": list(self.checks),
             "excluded": [{"id": i, "reason": r} for i, r in self.excluded],
         }
@@ -503,10 +585,11 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 """Part of every cache key: raised whenever the same case, settings and Generator give other
 results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
-assumptions kept), so a cache never returns what older code computed."""
+assumptions kept; 3: the derived quantities and trade-offs), so a cache never returns what
+older code computed."""
 
 
 def content_key(view: Case, settings: AbcSettings, families: Sequence[str],
@@ -536,8 +619,9 @@ class _Forward:
 
     @functools.cached_property
     def windows(self) -> tuple[WindowStat, ...]:
-        # built once per forward model, not once per simulated history
-        return self.record.windows()
+        # built once per forward model, not once per simulated history; the derived
+        # quantities' windows read outputs the record's windows already need
+        return self.record.windows() + derived_windows(self.record)
 
     def point(self, theta: Mapping[str, float], rng: np.random.Generator
               ) -> tuple[dict[str, float], int, dict[str, float], int]:
@@ -634,6 +718,7 @@ class _Run:
     weights: FloatArray
     family_deviance: dict[str, FloatArray]      # per family, per particle
     note: str = ""                              # how the accepted points were post-processed
+    derived: dict[str, FloatArray] = field(default_factory=dict)   # per quantity, per particle
 
 
 def _point_score(total: FloatArray, score: str) -> FloatArray:
@@ -657,15 +742,18 @@ summaries) came out wider adjusted than not; at 12 (100 points) narrower."""
 
 
 def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: FloatArray,
-            observed: FloatArray, bounds: Mapping[str, tuple[float, float, bool]]
+            observed: FloatArray, bounds: Mapping[str, tuple[float, float, bool]],
+            positive: Mapping[str, tuple[FloatArray, float]] | None = None
             ) -> tuple[dict[str, FloatArray], FloatArray] | str:
     """Local-linear regression adjustment (Beaumont, Zhang & Balding 2002).
 
     ``values`` of the accepted points (those named in ``bounds``, uniform priors on
     ``(low, high)``, integer or not), their ``score`` (the distance: the kernel's argument),
     their ``simulated`` summaries ``(points, m)`` and the record's ``observed`` ones.
-    Returns the adjusted values and the Epanechnikov weights (normalised), or why not
-    (:data:`MIN_POINTS_PER_COEFFICIENT`).
+    ``positive`` are latent quantities of the accepted histories (the derived quantities:
+    values and a floor), adjusted alike on the scale ``log(value + floor)``, so they stay
+    non-negative. Returns the adjusted values (both kinds) and the Epanechnikov weights
+    (normalised), or why not (:data:`MIN_POINTS_PER_COEFFICIENT`).
     """
     eps = float(score.max())
     w = 1.0 - (score / eps) ** 2 if eps > 0 else np.ones_like(score)
@@ -684,6 +772,10 @@ def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: Floa
         beta = np.linalg.lstsq(design, u * np.sqrt(w), rcond=None)[0]
         v = low + (high - low) * special.expit(u - x @ beta[1:])
         out[name] = np.round(v) if integer else v
+    for name, (latent, floor) in (positive or {}).items():
+        u = np.log(np.maximum(latent, 0.0) + floor)
+        beta = np.linalg.lstsq(design, u * np.sqrt(w), rcond=None)[0]
+        out[name] = np.maximum(np.exp(u - x @ beta[1:]) - floor, 0.0)
     return out, w / w.sum()
 
 
@@ -706,13 +798,15 @@ class _Draws:
     summaries: dict[str, FloatArray] = field(default_factory=dict)
     observed: dict[str, FloatArray] = field(default_factory=dict)
     bounds: dict[str, tuple[float, float, bool]] = field(default_factory=dict)
+    derived: dict[str, FloatArray] = field(default_factory=dict)
 
     def accept(self, population: int, families: tuple[str, ...]) -> _Run:
         """The ``population`` points nearest the record, equal weights (or adjusted).
 
         Nearest by the point score (:data:`POINT_SCORES`) of the deviance summed over
         ``families``; ties go by draw order. With summaries, the targeted parameters are
-        adjusted on the summaries of ``families`` (:func:`_adjust`).
+        adjusted on the summaries of ``families`` (:func:`_adjust`), and the derived
+        quantities of the accepted histories with them (on the log scale).
         """
         shape = (self.games.size, next(iter(self.deviance.values())).shape[1])
         total = _point_score(sum((self.deviance[f] for f in families), np.zeros(shape)),
@@ -720,16 +814,20 @@ class _Draws:
         idx = np.argsort(total, kind="stable")[:population]
         values = {k: v[idx] for k, v in self.values.items()}
         weights = np.full(idx.size, 1.0 / idx.size)
+        derived = {k: v[idx] for k, v in self.derived.items()}
+        floors = {d.name: d.floor for d in DERIVED}
         used = [f for f in families if f in self.summaries]
         note = ""
         if self.bounds and used:
             sims = np.concatenate([self.summaries[f][idx] for f in used], axis=1)
             out = _adjust(values, total[idx], sims,
-                          np.concatenate([self.observed[f] for f in used]), self.bounds)
+                          np.concatenate([self.observed[f] for f in used]), self.bounds,
+                          {k: (v, floors[k]) for k, v in derived.items()})
             if isinstance(out, str):
                 note = out
             else:
-                values.update(out[0])
+                values.update({k: v for k, v in out[0].items() if k in values})
+                derived.update({k: v for k, v in out[0].items() if k in derived})
                 weights = out[1]
                 note = (f"local-linear regression adjustment of the targeted parameters on "
                         f"{sims.shape[1]} summary statistics")
@@ -740,7 +838,7 @@ class _Draws:
         histories = int(shape[0] * shape[1])
         return _Run(({"t": 0, "epsilon": float(total[idx[-1]]), "simulations": histories},),
                     histories, particles, weights,
-                    {f: v[idx].mean(axis=1) for f, v in self.deviance.items()}, note)
+                    {f: v[idx].mean(axis=1) for f, v in self.deviance.items()}, note, derived)
 
 
 _Chunk = tuple[dict[str, FloatArray], NDArray[np.int64], dict[str, FloatArray],
@@ -786,6 +884,16 @@ def _chunk_summaries(record: Record, chunk: _Chunk, k: int, families: tuple[str,
     return {f: v.reshape(games.size, k, -1).mean(axis=1) for f, v in sims.items()}
 
 
+def _chunk_derived(record: Record, chunk: _Chunk, k: int) -> dict[str, FloatArray]:
+    """Per derived quantity, ``(points,)`` values of one chunk.
+
+    A point's value is the mean over its histories (one history per point by default).
+    """
+    _, games, assumed, stats = chunk
+    vals = derived_values(record, stats, {a: np.repeat(v, k) for a, v in assumed.items()})
+    return {n: v.reshape(games.size, k).mean(axis=1) for n, v in vals.items()}
+
+
 def _bounds(forward: _Forward) -> dict[str, tuple[float, float, bool]]:
     reg = forward.registry
     return {n: (float(reg[n].low), float(reg[n].high), bool(reg[n].integer))
@@ -794,13 +902,14 @@ def _bounds(forward: _Forward) -> dict[str, tuple[float, float, bool]]:
 
 def _concat(chunks: Sequence[_Chunk], devs: Sequence[dict[str, FloatArray]], score: str,
             sums: Sequence[dict[str, FloatArray]] = (), observed: Mapping[str, FloatArray] | None
-            = None, bounds: Mapping[str, tuple[float, float, bool]] | None = None) -> _Draws:
+            = None, bounds: Mapping[str, tuple[float, float, bool]] | None = None,
+            derived: Sequence[dict[str, FloatArray]] = ()) -> _Draws:
     def cat(parts: Sequence[Mapping[str, FloatArray]]) -> dict[str, FloatArray]:
         return {k: np.concatenate([d[k] for d in parts]) for k in parts[0]} if parts else {}
 
     return _Draws(cat([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]),
                   cat([c[2] for c in chunks]), cat(devs), score, cat(sums),
-                  dict(observed or {}), dict(bounds or {}))
+                  dict(observed or {}), dict(bounds or {}), cat(derived))
 
 
 def _summary_rng(seed: int, chunk: int) -> np.random.Generator:
@@ -812,19 +921,20 @@ def _prior_draws(forward: _Forward, settings: AbcSettings, families: tuple[str, 
                  seed: int, on_progress: Callable[[str, int, int], None] | None) -> _Draws:
     """``max_simulations`` histories from the prior (``histories_per_point`` per point)."""
     chunks: list[_Chunk] = []
-    devs, sums = [], []
+    devs, sums, derived = [], [], []
     k = settings.histories_per_point
     adjust = settings.adjustment != "none"
     for i, chunk in enumerate(_pool_chunks(forward, settings, seed, on_progress)):
         devs.append(_chunk_deviance(forward.record, chunk, k, families))
+        derived.append(_chunk_derived(forward.record, chunk, k))
         if adjust:
             sums.append(_chunk_summaries(forward.record, chunk, k, families,
                                          _summary_rng(seed, i)))
         chunks.append((*chunk[:3], {}))          # the statistics are not kept: memory
     if not adjust:
-        return _concat(chunks, devs, settings.point_score)
+        return _concat(chunks, devs, settings.point_score, derived=derived)
     return _concat(chunks, devs, settings.point_score, sums,
-                   observed_summaries(forward.record, families), _bounds(forward))
+                   observed_summaries(forward.record, families), _bounds(forward), derived)
 
 
 def _abc_run(forward: _Forward, settings: AbcSettings, families: tuple[str, ...],
@@ -938,6 +1048,85 @@ def _ratios(run: _Run, registry: Any, roles: Mapping[str, str], game_pool: Param
             ratio, null = math.inf, math.inf
         out[n] = ((float(lo), float(hi)), float(med), (float(plo), float(phi)), ratio, null)
     return out
+
+
+def _derived_ratios(run: _Run, prior: Mapping[str, FloatArray], rng: np.random.Generator,
+                    replicates: int = 20
+                    ) -> dict[str, tuple[tuple[float, float], float, tuple[float, float], float,
+                                         float]]:
+    """Per derived quantity, as :func:`_ratios` per parameter.
+
+    The prior is every prior history's value: its 90% interval, and the null ratio's fresh
+    draws resampled from it.
+    """
+    out = {}
+    n_part = run.weights.size
+    for n, v in prior.items():
+        lo, hi = _wquantile(v, np.ones_like(v), INTERVAL_90)
+        plo, med, phi = _wquantile(run.derived[n], run.weights,
+                                    (INTERVAL_90[0], MEDIAN, INTERVAL_90[1]))
+        if hi > lo:
+            ratio = float((phi - plo) / (hi - lo))
+            widths = [np.subtract(*_wquantile(v[rng.integers(v.size, size=n_part)],
+                                              run.weights, INTERVAL_90[::-1]))
+                      for _ in range(replicates)]
+            null = float(np.mean(widths) / (hi - lo))
+        else:
+            ratio, null = math.inf, math.inf
+        out[n] = ((float(lo), float(hi)), float(med), (float(plo), float(phi)), ratio, null)
+    return out
+
+
+def _log_columns(columns: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
+    floors = {d.name: d.floor for d in DERIVED}
+    return {n: np.log(np.maximum(v, 0.0) + floors.get(n, 1e-12)) for n, v in columns.items()}
+
+
+def _correlations(columns: Mapping[str, FloatArray], names: Sequence[str], weights: FloatArray
+                  ) -> FloatArray:
+    """Weighted correlation matrix of ``log`` of ``columns[names]`` (NaN where constant)."""
+    x = np.stack([_log_columns({n: columns[n]})[n] for n in names])
+    w = weights / weights.sum()
+    d = x - (x @ w)[:, None]
+    cov = (d * w) @ d.T
+    sd = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = cov / np.outer(sd, sd)
+    r[~np.isfinite(r)] = np.nan
+    return np.asarray(r)
+
+
+def _trade_offs(prior: Mapping[str, FloatArray], posterior: Mapping[str, FloatArray],
+                weights: FloatArray) -> tuple[TradeOff, ...]:
+    out = []
+    for group, level, names in TRADE_OFF_GROUPS:
+        if all(n in prior and n in posterior for n in names):
+            size = next(iter(prior[n] for n in names)).size
+            out.append(TradeOff(group, level, names, _correlations(prior, names, np.ones(size)),
+                                _correlations(posterior, names, weights)))
+    return tuple(out)
+
+
+def _reports(main: Mapping[str, tuple[tuple[float, float], float, tuple[float, float], float,
+                                      float]],
+             without: Mapping[str, Mapping[str, float]], roles: Mapping[str, str], ess: float,
+             s: AbcSettings) -> tuple[ParameterPosterior, ...]:
+    """Labels and attributions from the width ratios (parameters and derived alike)."""
+    reports = []
+    for n, ((lo, hi), med, (plo, phi), ratio, null) in main.items():
+        rel = _relative(ratio, null)
+        label = _label(rel, s) if ess >= s.min_ess else UNDETERMINED
+        if roles[n] == "game" and s.game_points < s.min_ess:
+            label = UNDETERMINED_GAME
+        by: tuple[str, ...] = ()
+        if label in LABELS[:2] and without[n]:
+            rank = LABELS.index(label)
+            by = tuple(f for f, r in without[n].items()
+                       if LABELS.index(_label(r, s)) > rank or r - rel >= 0.15)
+            by = by or ("joint",)
+        reports.append(ParameterPosterior(n, roles[n], (lo, hi), med, (plo, phi), ratio,
+                                          label, by, dict(without[n]), null))
+    return tuple(reports)
 
 
 def _relative(ratio: float, null: float) -> float:
@@ -1072,13 +1261,18 @@ class RecoveryRow:
 
     ``covered[name]`` is the share of truths whose value of the targeted parameter ``name``
     lies in the posterior 90% interval; ``relative_ratio[name]`` the mean relative width
-    ratio (what the labels read); ``calibrated[name]`` the share labelled calibrated.
+    ratio (what the labels read); ``calibrated[name]`` the share labelled calibrated. The
+    ``derived_*`` dictionaries say the same of the derived quantities
+    (:data:`qpq.sim._record.DERIVED`): the truth's value is its history's.
     """
 
     settings: AbcSettings
     covered: dict[str, float]
     relative_ratio: dict[str, float]
     calibrated: dict[str, float]
+    derived_covered: dict[str, float] = field(default_factory=dict)
+    derived_relative_ratio: dict[str, float] = field(default_factory=dict)
+    derived_calibrated: dict[str, float] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -1098,6 +1292,11 @@ class RecoveryRow:
     def mean_ratio(self) -> float:
         """Mean relative width ratio over the targeted parameters (and the truths)."""
         return float(np.mean(list(self.relative_ratio.values())))
+
+    @property
+    def derived_coverage(self) -> float:
+        """Share of (truth, derived quantity) cases covered by the 90% interval."""
+        return float(np.mean(list(self.derived_covered.values())))
 
 
 @dataclass(frozen=True)
@@ -1166,6 +1365,7 @@ def synthetic_recovery(case: Case, as_of: dt.date, candidates: Sequence[AbcSetti
     t_rng = np.random.default_rng(seeds[0])
     t_values, t_games, t_assumed = forward.prior_draws(truths, seeds[1], t_rng)
     t_stats = forward.run_many(t_values, t_games, seeds[2])
+    t_derived = derived_values(forward.record, t_stats, t_assumed)
     records = []
     for t in range(truths):
         stats = {k: v[[t]] for k, v in t_stats.items()}
@@ -1176,13 +1376,17 @@ def synthetic_recovery(case: Case, as_of: dt.date, candidates: Sequence[AbcSetti
     # one pool per (K, budget), the same seed for each: the candidates differ only by how
     # they spend the budget; those that differ by population or score share one
     pools: dict[tuple[int, int], list[_Chunk]] = {}
+    pool_derived: dict[tuple[int, int], list[dict[str, FloatArray]]] = {}
     for c in candidates:
         key = (c.histories_per_point, c.max_simulations)
         if key not in pools:
             pools[key] = list(_pool_chunks(forward, c, seeds[3], on_progress))
+            pool_derived[key] = [_chunk_derived(forward.record, ch, key[0])
+                                 for ch in pools[key]]
+    what_all = ("cov", "rel", "cal", "dcov", "drel", "dcal")
     per: list[dict[str, dict[str, list[float]]]] = [
-        {what: {n: [] for n in base.targeted} for what in ("cov", "rel", "cal")}
-        for _ in candidates]
+        {what: {n: [] for n in (base.targeted if what[0] != "d" else t_derived)}
+         for what in what_all} for _ in candidates]
     for t, rec in enumerate(records):
         for key, chunks in pools.items():
             devs = [_chunk_deviance(rec, ch, key[0], FAMILIES) for ch in chunks]
@@ -1191,7 +1395,7 @@ def synthetic_recovery(case: Case, as_of: dt.date, candidates: Sequence[AbcSetti
                 if (c.histories_per_point, c.max_simulations) != key:
                     continue
                 if c.adjustment == "none":
-                    draws = _concat(chunks, devs, c.point_score)
+                    draws = _concat(chunks, devs, c.point_score, derived=pool_derived[key])
                 else:
                     # the same draws of the observations for every truth (the summaries'
                     # streams), as one calibration would draw them
@@ -1199,7 +1403,8 @@ def synthetic_recovery(case: Case, as_of: dt.date, candidates: Sequence[AbcSetti
                                                      _summary_rng(seeds[3], j))
                                     for j, ch in enumerate(chunks)]
                     draws = _concat(chunks, devs, c.point_score, sums,
-                                    observed_summaries(rec, FAMILIES), _bounds(forward))
+                                    observed_summaries(rec, FAMILIES), _bounds(forward),
+                                    pool_derived[key])
                 run = draws.accept(c.population, FAMILIES)
                 ratios = _ratios(run, forward.registry, roles, forward.game_pool,
                                  np.random.default_rng([seeds[3], t]))
@@ -1208,10 +1413,16 @@ def synthetic_recovery(case: Case, as_of: dt.date, candidates: Sequence[AbcSetti
                     per[i]["cov"][n].append(float(plo <= t_values[n][t] <= phi))
                     per[i]["rel"][n].append(r)
                     per[i]["cal"][n].append(float(_label(r, c) == LABELS[0]))
+                for n, (_, _, (plo, phi), ratio, null) in _derived_ratios(
+                        run, draws.derived, np.random.default_rng([seeds[3], t, 2])).items():
+                    r = _relative(ratio, null)
+                    per[i]["dcov"][n].append(float(plo <= t_derived[n][t] <= phi))
+                    per[i]["drel"][n].append(r)
+                    per[i]["dcal"][n].append(float(_label(r, c) == LABELS[0]))
         if on_progress is not None:
             on_progress("synthetic truths", t + 1, truths)
     out = [RecoveryRow(c, *({n: float(np.mean(v)) for n, v in per[i][what].items()}
-                            for what in ("cov", "rel", "cal")))
+                            for what in what_all))
            for i, c in enumerate(candidates)]
     return SyntheticRecovery(as_of, truths, base.targeted, tuple(out))
 
@@ -1286,7 +1497,10 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     run = run_on(fams, "simulations")
     roles = _roles(registry.names, s, game_pool)
     main = _ratios(run, registry, roles, game_pool, np.random.default_rng([seeds[2], 1]))
-    without: dict[str, dict[str, float]] = {n: {} for n in roles}
+    prior_derived = draws.derived if draws is not None else {}
+    # the derived quantities' own stream: the parameters' labels are as without them
+    main_derived = _derived_ratios(run, prior_derived, np.random.default_rng([seeds[2], 2]))
+    without: dict[str, dict[str, float]] = {n: {} for n in (*roles, *main_derived)}
     used = [f for f in fams if forward.record.size()[f] > 0]
     if s.attribution and len(used) > 1:
         for fam in used:
@@ -1295,37 +1509,32 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
             for n, (*_, ratio, null) in _ratios(other, registry, roles, game_pool,
                                                 np.random.default_rng([seeds[2], 1])).items():
                 without[n][fam] = _relative(ratio, null)
-    reports = []
+            for n, (*_, ratio, null) in _derived_ratios(
+                    other, prior_derived, np.random.default_rng([seeds[2], 2])).items():
+                without[n][fam] = _relative(ratio, null)
     ess = float(1.0 / np.sum(run.weights**2))
-    for n, ((lo, hi), med, (plo, phi), ratio, null) in main.items():
-        rel = _relative(ratio, null)
-        label = _label(rel, s) if ess >= s.min_ess else UNDETERMINED
-        if roles[n] == "game" and s.game_points < s.min_ess:
-            label = UNDETERMINED_GAME
-        by: tuple[str, ...] = ()
-        if label in LABELS[:2] and without[n]:
-            rank = LABELS.index(label)
-            by = tuple(f for f, r in without[n].items()
-                       if LABELS.index(_label(r, s)) > rank or r - rel >= 0.15)
-            by = by or ("joint",)
-        reports.append(ParameterPosterior(n, roles[n], (lo, hi), med, (plo, phi), ratio,
-                                          label, by, without[n], null))
+    reports = _reports(main, without, roles, ess, s)
+    derived_reports = _reports(main_derived, without, dict.fromkeys(main_derived, "derived"),
+                               ess, s)
     check_rng = np.random.default_rng(seeds[2])
     checks = _checks(forward, run, s.ppc_draws, check_rng)
     dev_final = {fam: float(np.dot(run.weights, run.family_deviance[fam])) for fam in fams}
     names = list(registry.names)
     points = {n: np.array([p["p:" + n] for p in run.particles]) for n in names}
+    assumed = {a.name: np.array([p["a:" + a.name] for p in run.particles]) for a in ASSUMPTIONS}
+    trade_offs = (_trade_offs({**draws.values, **draws.assumed, **draws.derived},
+                              {**points, **assumed, **run.derived}, run.weights)
+                  if draws is not None else ())
     result = RecordCalibration(
         as_of=as_of, model=s.model, settings=s, families=fams,
         observations=forward.record.size(), excluded=forward.record.excluded,
         populations=run.populations, simulations=run.simulations,
         points=points, weights=run.weights, ess=ess,
         game_point=np.array([int(p["g"]) for p in run.particles], dtype=np.int64),
-        game_pool=game_pool, deviance=dev_final, parameters=tuple(reports), checks=checks,
+        game_pool=game_pool, deviance=dev_final, parameters=reports, checks=checks,
         key=key, method=METHODS[s.sampler] + (f"; {run.note}" if run.note else ""),
-        adjustment=run.note,
-        assumed={a.name: np.array([p["a:" + a.name] for p in run.particles])
-                 for a in ASSUMPTIONS})
+        adjustment=run.note, assumed=assumed, derived=derived_reports,
+        derived_points=dict(run.derived), trade_offs=trade_offs)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

@@ -22,8 +22,8 @@ from numpy.typing import NDArray
 
 from qpq.case import Case
 from qpq.errors import BadInputError
-from qpq.model import CANONICAL_PARAMETERS, ParameterRegistry
-from qpq.sim._rng import BLOCK_SIZE, parameter_generators
+from qpq.model import CANONICAL_PARAMETERS, ParameterRegistry, parameter_generators
+from qpq.sim._rng import BLOCK_SIZE, Purpose
 
 __all__ = [
     "NOT_SAMPLED",
@@ -147,7 +147,7 @@ def sample_pool(registry: ParameterRegistry, n_points: int, seed: int,
     """Draw ``n_points`` points uniformly from the plausible ranges.
 
     Each block of :data:`BLOCK_SIZE` points draws every parameter from that parameter's own
-    (seed, parameters, block, name) stream (:func:`qpq.sim._rng.parameter_generators`);
+    (seed, parameters, block, name) stream (:func:`qpq.model.parameter_generators`);
     points that break an ordering of :data:`qpq.model.CONSTRAINTS` are redrawn, both
     parameters of the broken ordering, each from its own stream, until none does
     (:meth:`qpq.model.ParameterRegistry.draw_ordered`), so the sample is uniform on the
@@ -165,6 +165,7 @@ def sample_pool(registry: ParameterRegistry, n_points: int, seed: int,
     for b in range((n_points + BLOCK_SIZE - 1) // BLOCK_SIZE):
         lo, hi = b * BLOCK_SIZE, min((b + 1) * BLOCK_SIZE, n_points)
         block = {k: v[lo:hi] for k, v in values.items()}         # views: written in place
-        registry.draw_ordered(block, parameter_generators(seed, drawn, b))
+        registry.draw_ordered(block, parameter_generators(seed, drawn,
+                                                           (Purpose.PARAMETERS, b)))
     checked = registry.validate_arrays(values)
     return ParameterPool(checked, "prior")

@@ -49,11 +49,15 @@ from qpq.sim._timeline import quarter_of
 
 __all__ = [
     "ASSUMPTIONS",
+    "DERIVED",
     "FAMILIES",
     "NOT_MILITANT",
     "Assumption",
+    "Derived",
     "Record",
     "build_record",
+    "derived_values",
+    "derived_windows",
     "deviance",
     "observed_summaries",
     "simulated_summaries",
@@ -132,6 +136,53 @@ STOCKS: dict[str, tuple[str, ...]] = {
 """Stocks an estimate can read, as sums of simulator outputs (ISKP's index is scaled by
 ``iskp_full_strength``). ETIM/TIP in Afghanistan counts the co-opted: the UN counts fighters
 on Afghan soil whatever the Taliban call them (an assumption)."""
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A quantity of a history that the record observes but no parameter is (issue 16).
+
+    The calibration labels it as it labels a parameter (docs/model-dynamics.md §7.11):
+    ``outputs`` are simulator outputs summed, taken in the as-of quarter (``years=0``) or
+    summed over the last ``4·years`` quarters (``less``: the first output less the second,
+    ETIM/TIP's part of a region's attacks); ``scaled`` multiplies by the history's
+    ``iskp_full_strength`` (ISKP's fighters); ``floor`` is added before the log of the
+    regression adjustment (a stock or rate can be zero).
+    """
+
+    name: str
+    outputs: tuple[str, ...]
+    unit: str
+    meaning: str
+    years: int = 0
+    scaled: bool = False
+    floor: float = 1.0
+    less: bool = False
+
+
+DERIVED: tuple[Derived, ...] = (
+    Derived("iskp_fighters", ("iskp_strength",), "fighters",
+            "ISKP fighters in the as-of quarter: strength index × iskp_full_strength (what the "
+            "ISKP estimates read)", scaled=True),
+    Derived("iskp_index", ("iskp_strength",), "index",
+            "ISKP's strength index in the as-of quarter (without the fighter scale)",
+            floor=0.001),
+    Derived("tip_afghanistan", STOCKS["etim_afghanistan"], "fighters",
+            "ETIM/TIP fighters in Afghanistan in the as-of quarter: border + interior + "
+            "co-opted (what the UN's Afghanistan estimates read)"),
+    Derived("tip_border", STOCKS["etim_border"], "fighters",
+            "ETIM/TIP fighters in the border zone (Badakhshan) in the as-of quarter"),
+    *(Derived(f"attacks_{region}_{who}", (REGION_OUTPUTS[region][1],) if who == "iskp"
+              else REGION_OUTPUTS[region], "attacks/year",
+              "expected attacks per year on Chinese "
+              + ("nationals in Afghanistan" if region == "nationals"
+                 else "interests in Central Asia")
+              + f" by {'ISKP' if who == 'iskp' else 'ETIM/TIP or unclaimed'} over the four "
+              "quarters to the as-of date (the rate the forecasts carry forward)",
+              years=1, floor=0.01, less=who == "etim")
+      for region in REGION_OUTPUTS for who in ("iskp", "etim")),
+)
+"""The derived quantities the record calibration labels (docs/model-dynamics.md §7.11)."""
 
 
 @dataclass(frozen=True)
@@ -390,6 +441,35 @@ def _binary_logprob(observed: bool, happened: FloatArray, reporting: FloatArray 
                     ) -> FloatArray:
     p1 = np.where(happened > 0.5, reporting, FALSE_REPORT)
     return np.asarray(np.log(p1 if observed else 1.0 - p1))
+
+
+def derived_windows(record: Record) -> tuple[WindowStat, ...]:
+    """The window statistics :func:`derived_values` reads (names prefixed ``derived:``)."""
+    out: dict[str, WindowStat] = {}
+    for d in DERIVED:
+        start = max(record.first, record.last - 4 * d.years + 1) if d.years else record.last
+        for q in d.outputs:
+            name = f"derived:{q}:{start}-{record.last}"
+            out[name] = WindowStat(name, q, start, record.last, "sum" if d.years else "mean")
+    return tuple(out.values())
+
+
+def derived_values(record: Record, stats: Mapping[str, FloatArray],
+                   assumed: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
+    """Per :data:`DERIVED` quantity, its value in each history.
+
+    ``stats`` from :func:`derived_windows`; ``assumed["iskp_full_strength"]`` per history.
+    """
+    out = {}
+    for d in DERIVED:
+        start = max(record.first, record.last - 4 * d.years + 1) if d.years else record.last
+        parts = [np.asarray(stats[f"derived:{q}:{start}-{record.last}"], dtype=float)
+                 for q in d.outputs]
+        x = np.maximum(parts[0] - parts[1], 0.0) if d.less else sum(parts[1:], parts[0])
+        if d.years:
+            x = x / (min(4 * d.years, record.last - start + 1) / 4.0)    # per year
+        out[d.name] = np.asarray(x * assumed["iskp_full_strength"] if d.scaled else x)
+    return out
 
 
 def stock_values(record: Record, stats: Mapping[str, FloatArray], cell: StockCell,

@@ -5,9 +5,10 @@ a scenario uses comes from its block's stream for one *purpose* (parameter draws
 Taliban's type, the dynamics, resampling of calibrated particles), a
 :class:`numpy.random.Generator` over a Philox bit generator seeded by
 ``SeedSequence(seed, spawn_key=(purpose, block))``. Parameter draws go further: each
-parameter has its own stream per block, keyed by a stable hash of its name
-(:func:`parameter_generators`), so adding a parameter to the case shifts no other
-parameter's draws. An execution chunk is a whole number
+parameter has its own stream per block, keyed ``(PARAMETERS, block)`` and then by a stable
+hash of its name (:func:`qpq.model.parameter_generators`, the one derivation the game's
+Monte Carlo shares), so adding a parameter to the case shifts no other parameter's draws.
+An execution chunk is a whole number
 of blocks, and each block consumes its stream in the same order whatever else runs, so
 results are identical for any chunk size and any number of workers.
 
@@ -18,9 +19,6 @@ block's consumption does not depend on the values drawn.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-from collections.abc import Iterable
 from enum import IntEnum
 
 import numpy as np
@@ -40,8 +38,6 @@ __all__ = [
     "choice_generator",
     "gamma_multiplier",
     "negative_binomial_inverse",
-    "parameter_generators",
-    "parameter_key",
     "poisson_inverse",
 ]
 
@@ -80,27 +76,6 @@ def block_generator(seed: int, purpose: Purpose, block: int) -> np.random.Genera
     """The generator of one (seed, purpose, block) stream."""
     ss = np.random.SeedSequence(int(seed), spawn_key=(int(purpose), int(block)))
     return np.random.Generator(np.random.Philox(ss))
-
-
-@functools.lru_cache(maxsize=4096)
-def parameter_key(name: str) -> int:
-    """A stable 64-bit key of a parameter's name (SHA-256; Python's ``hash`` is salted)."""
-    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "little")
-
-
-def parameter_generators(seed: int, names: Iterable[str], block: int
-                         ) -> dict[str, np.random.Generator]:
-    """One generator per parameter for its prior draws in one (seed, block).
-
-    Keyed by ``(PARAMETERS, block, parameter_key(name))``: by the name, not the parameter's
-    position, so the draws of one parameter do not depend on which others are drawn.
-    """
-    out = {}
-    for name in names:
-        ss = np.random.SeedSequence(int(seed), spawn_key=(int(Purpose.PARAMETERS), int(block),
-                                                          parameter_key(name)))
-        out[name] = np.random.Generator(np.random.Philox(ss))
-    return out
 
 
 CHOICE_KEY = 100

@@ -1,4 +1,4 @@
-"""Monte Carlo draws over the plausible ranges of the game's assumptions, in spec order.
+"""Monte Carlo draws over the plausible ranges of the game's assumptions, one stream each.
 
 Proposition tests (docs/model-game.md A.5) report the share of the assumption ranges in
 which each proposition holds. :func:`sample_assumptions` draws those points: every game
@@ -8,10 +8,16 @@ stay at their default; evidence-fixed parameters (``us_presence``) stay at their
 Draws that break one of the spec's orderings (:data:`qpq.model.CONSTRAINTS`, e.g.
 ``restrain_intensity`` < ``crackdown_intensity``) are redrawn, both parameters of the
 ordering together, until none does, so the sample is uniform on the ordered region (the
-rule is :meth:`qpq.model.ParameterRegistry.redraw_until_ordered`, shared with the
-simulator's pools). The random numbers come from the caller's
-:class:`numpy.random.Generator` (never the global state), so the same generator state gives
-the same draws.
+rule is :meth:`qpq.model.ParameterRegistry.draw_ordered`, shared with the simulator's
+pools).
+
+Each parameter draws from its own stream, keyed by its name
+(:func:`qpq.model.parameter_generators`, the derivation the simulator's prior uses, under
+the game's own key :data:`GAME_STREAM`), from one root seed taken from the caller's
+:class:`numpy.random.Generator` (never the global state). So the same generator state gives
+the same draws, and adding a parameter to the case, or drawing one more or one fewer,
+leaves every other parameter's draws as they were, ordering redraws apart (streams read in
+registry order would shift every later parameter's draws).
 """
 
 from __future__ import annotations
@@ -23,11 +29,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.errors import BadInputError
-from qpq.model import GAME_PARAMETERS, ParameterRegistry
+from qpq.model import GAME_PARAMETERS, ParameterRegistry, parameter_generators
 
-__all__ = ["AssumptionSample", "sample_assumptions", "sampled_names"]
+__all__ = ["GAME_STREAM", "AssumptionSample", "sample_assumptions", "sampled_names"]
 
 FloatArray = NDArray[np.float64]
+
+GAME_STREAM: tuple[int, ...] = (200,)
+"""The game Monte Carlo's key before each parameter's name key (the simulator's parameter
+streams start with its purposes, 0-4, and model v2's choice streams with 100)."""
+
+_ROOT_BOUND = 2**63
+"""The root seed of a sample is one integer in [0, this) drawn from the caller's generator."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +62,10 @@ class AssumptionSample:
     params: dict[str, FloatArray]
     sampled: tuple[str, ...]
     fixed: dict[str, float] = field(default_factory=dict)
-    method: str = ("uniform over each assumption's plausible range; model options and "
-                   "evidence-fixed parameters at their defaults; draws that break a spec "
-                   "ordering redrawn (both parameters) until none does")
+    method: str = ("uniform over each assumption's plausible range, each parameter from its "
+                   "own stream; model options and evidence-fixed parameters at their "
+                   "defaults; draws that break a spec ordering redrawn (both parameters) "
+                   "until none does")
 
     @property
     def size(self) -> int:
@@ -78,7 +92,9 @@ def sample_assumptions(registry: ParameterRegistry, n: int, rng: np.random.Gener
     n
         Number of points (at least 1).
     rng
-        The random number generator (injected; e.g. ``numpy.random.default_rng(2024)``).
+        The random number generator (injected; e.g. ``numpy.random.default_rng(2024)``):
+        one root seed is drawn from it, and each parameter's stream is keyed by that root,
+        :data:`GAME_STREAM` and its name.
     names
         Parameters to draw (default: :func:`sampled_names`); the others keep their default.
     overrides
@@ -88,16 +104,13 @@ def sample_assumptions(registry: ParameterRegistry, n: int, rng: np.random.Gener
         raise BadInputError(f"need at least one Monte Carlo draw, got {n}")
     over = {k: registry.parse_value(k, v) for k, v in (overrides or {}).items()}
     base = registry.point(over)
-    drawn = [k for k in (sampled_names(registry) if names is None else tuple(names))
+    drawn = [k for k in dict.fromkeys(sampled_names(registry) if names is None else names)
              if k not in over]
     for k in drawn:
         registry[k]                                          # unknown names raise
     values = {p.name: np.full(n, base[p.name]) for p in registry}
-    for k in drawn:
-        p = registry[k]
-        values[k] = rng.uniform(p.low, p.high, n)
-    registry.redraw_until_ordered(values, drawn,
-                                  lambda p, size: rng.uniform(p.low, p.high, size))
+    root = int(rng.integers(_ROOT_BOUND))
+    registry.draw_ordered(values, parameter_generators(root, drawn, GAME_STREAM))
     checked = registry.validate_arrays(values)
     fixed = {k: float(base[k]) for k in registry.names if k not in drawn}
     return AssumptionSample(params=checked, sampled=tuple(drawn), fixed=fixed)

@@ -191,7 +191,7 @@ def figure_label(event: dict[str, Any]) -> str | None:
     if dep["constrained"] == "all":
         return f"parameters constrained by the {dep['calibration']} calibration"
     return (f"partly calibrated: the {dep['calibration']} calibration constrains "
-            f"{', '.join(hit)} of {len(dep['parameters'])} parameters")
+            f"{', '.join(hit)} ({len(hit)} of {len(dep['parameters'])} parameters)")
 
 
 def _evidence(e: dict[str, Any]) -> str:

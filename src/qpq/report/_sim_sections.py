@@ -177,12 +177,12 @@ def _forecast_calibration(ctx: ReportContext, as_of: dt.date) -> CalibrationResu
                      grid_size=sizes["grid_size"], seed=0)
 
 
-def figure_label(event: dict[str, Any]) -> str | None:
+def figure_label(event: dict[str, Any]) -> str:
     """A forecast figure's label from its event's parameters as the calibration left them.
 
     :data:`~qpq.sim.UNCALIBRATED` when the calibration constrained none of them; otherwise it
-    names the calibration and, where only some are, which; ``None`` never (every figure of a
-    forecast says what its calibration did).
+    names the calibration and, where only some are, which (every figure of a forecast says
+    what its calibration did).
     """
     dep = event["calibration_constrained"]
     if dep["constrained"] == "none":

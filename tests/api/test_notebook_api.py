@@ -139,8 +139,9 @@ def test_sensitivity_and_discovery_tables_hold_their_results(case):
     assert found.to_dict() == found.to_json()
 
 
-def test_forecast_is_calibrate_then_forecast(case):
-    res = qpq.forecast("2025-06-30", "2026-06-30", case, n=64, draws=40, replicates=2)
+def test_forecast_on_the_facts_is_calibrate_then_forecast(case):
+    res = qpq.forecast("2025-06-30", "2026-06-30", case, n=64, draws=40, replicates=2,
+                       calibration="facts")
     cal = calibrate(case, dt.date(2025, 6, 30), draws=40, replicates=2)
     direct = sim_forecast(case, cal, dt.date(2026, 6, 30), n=64)
     assert res.events == direct.events
@@ -163,27 +164,37 @@ def test_forecast_is_calibrate_then_forecast(case):
     assert res.to_dict() == res.to_json()
 
 
-def test_forecast_from_the_record_is_record_calibrator_then_forecast(case):
-    from qpq.sim import AbcSettings, record_calibrator
+TINY_RECORD = qpq.sim.AbcSettings(population=10, max_simulations=200, game_points=4,
+                                  grid_size=4, start=dt.date(2014, 1, 1), ppc_draws=4,
+                                  attribution=False, min_ess=1, model="v1")
 
-    tiny = AbcSettings(population=10, max_simulations=200, game_points=4, grid_size=4,
-                       start=dt.date(2014, 1, 1), ppc_draws=4, attribution=False, min_ess=1,
-                       model="v1")
+
+def test_forecast_by_default_is_record_calibrator_then_forecast(case, tmp_path):
+    from qpq.sim import record_calibrator
+
+    tiny = TINY_RECORD
+    # no calibration named: the record's (qpq.sim.DEFAULT_CALIBRATION), cached where told
     res = qpq.forecast("2023-06-30", "2024-06-30", case, n=64, draws=8, replicates=2,
-                       calibration="record", record=tiny)
+                       record=tiny, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("record-calibration-*.pkl"))) == 1
     cal = record_calibrator(tiny, points=8, replicates=2)(case, dt.date(2023, 6, 30))
     assert res.events == sim_forecast(case, cal, dt.date(2024, 6, 30), n=64).events
     assert res.calibration["kind"] == "record"
+    again = qpq.forecast("2023-06-30", "2024-06-30", case, n=64, draws=8, replicates=2,
+                         calibration="record", record=tiny, cache_dir=tmp_path)
+    assert again.events == res.events
     with pytest.raises(BadInputError, match="unknown calibration"):
         qpq.forecast(case=case, n=4, calibration="recrd")
-    with pytest.raises(BadInputError, match="calibration='record'"):
-        qpq.forecast(case=case, n=4, record=tiny)
+    with pytest.raises(BadInputError, match="calibration is 'facts'"):
+        qpq.forecast(case=case, n=4, calibration="facts", record=tiny)
+    with pytest.raises(BadInputError, match="calibration is 'facts'"):
+        qpq.forecast(case=case, n=4, calibration="facts", cache_dir=tmp_path)
     with pytest.raises(BadInputError, match="is not model v2"):
-        qpq.forecast(case=case, n=4, model="v2", calibration="record", record=tiny)
+        qpq.forecast(case=case, n=4, model="v2", record=tiny)
 
 
 def test_forecast_window_defaults_to_the_case_run_block(case):
-    res = qpq.forecast(case=case, n=16, draws=40, replicates=2)
+    res = qpq.forecast(case=case, n=16, draws=40, replicates=2, calibration="facts")
     assert (res.as_of, res.until) == (case.run.forecast_as_of, case.run.forecast_until)
 
 

@@ -327,18 +327,16 @@ def test_calibrated_mode_runs_the_as_of_forecast(page: tuple[Any, Guard]) -> Non
     assert not disabled(pg, date)
     assert query(pg)["run"] == "calibrated"
     text = pg.locator(".st-key-forecast").inner_text()
-    assert "ABC on the stylised facts known then" in text and "facts used:" in text
+    # the default calibration, qpq sim forecast's: on the whole record known then
+    assert "the calibration on the record known then" in text and "attacks 120" in text
     assert "The sliders do not apply in this mode." in text
-    # Dated from their first reports, eight stylised facts are known by 2025-06-30 and bear
-    # on recognition and the militants' whereabouts; no fact counts attacks or ISKP's
-    # strength, so those three events stay assumption-driven (docs/case-file.md).
+    # the record bears on every event (attack counts on the attack events, the estimates on
+    # ISKP and the militants, milestones and facts on recognition): none is assumption-driven
+    # here, where from the stylised facts alone the attack and ISKP events were
     table = pg.locator(".st-key-forecast table").inner_text()
-    assert table.count("uncalibrated (assumption-driven)") == 3
+    assert table.count("uncalibrated (assumption-driven)") == 0
     rows = pg.locator(".st-key-forecast table tbody tr").all_inner_texts()
-    status = {r.split()[0]: ("uncalibrated" in r) for r in rows if r.strip()}
-    assert {e for e, unc in status.items() if unc} == {
-        "attacks_on_chinese_nationals_afghanistan", "attacks_cross_border_central_asia",
-        "iskp_strength"}
+    assert len([r for r in rows if r.strip()]) == 7
     # issue 16 item 4: each event's backtest skill and calibration constraint, with the
     # caption that says what skill is and which dated table it comes from
     head = pg.locator(".st-key-forecast table thead").inner_text()
@@ -346,6 +344,7 @@ def test_calibrated_mode_runs_the_as_of_forecast(page: tuple[Any, Guard]) -> Non
     assert table.count("no backtest") == 3  # the three militant events have no record event
     assert "(crps)" in table and "(brier)" in table
     assert "below 0 the baseline does better" in text and "model v1's backtest" in text
+    assert "calibrated on the record as this forecast is" in text
     with pg.expect_download() as info:
         pg.locator(".st-key-csv_forecast-events button").click()
     header = Path(info.value.path()).read_text(encoding="utf-8").splitlines()[0]

@@ -230,3 +230,20 @@ def test_boycott_has_one_colour_on_the_dashboard_and_in_the_report(ctx: Context)
     grid = phase_grid(ctx.registry, {}, "crackdown_intensity", "iskp_pull", 3)
     phase = colour_of(phase_chart(grid, (1.0, 1.0)).to_dict(), "boycott")
     assert dash == report == phase == fixed_colours(["boycott"], policy_names())[0]
+
+
+def test_calibrated_mode_from_the_record_says_so(ctx: Context) -> None:
+    # the dashboard's calibrated mode calibrates on the record, as `qpq sim forecast` does by
+    # default; its note names that calibration and what it used (small settings here)
+    from qpq.sim import AbcSettings, record_calibrator
+
+    tiny = AbcSettings(population=20, max_simulations=400, game_points=2, grid_size=4,
+                       ppc_draws=4, attribution=False, min_ess=1, model="v1")
+    rec = record_calibrator(tiny, points=16, replicates=2)(ctx.case, dt.date(2025, 6, 30))
+    view = calibrated(ctx.case, rec, SMALL)
+    assert view.note.startswith("Calibrated forecast as of 2025-06-30: the calibration on the "
+                                "record known then")
+    assert "20 of 400 prior histories accepted" in view.note and "attacks 120" in view.note
+    assert "smaller than qpq sim forecast's 50,000 histories, so noisier" in view.note
+    assert "stylised facts" not in view.note
+    assert view.skill_note is not None and "calibrated on the record" in view.skill_note

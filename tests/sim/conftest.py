@@ -25,6 +25,19 @@ from qpq.sim._timeline import build_timeline
 GRID = 8  # a coarse belief grid keeps the lookup cheap in tests
 
 
+@pytest.fixture(autouse=True)
+def _calibration_cache_in_tmp(monkeypatch: pytest.MonkeyPatch,
+                              tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The commands' record calibrations cache under a temporary folder, never the user's.
+
+    ``qpq sim forecast`` and ``qpq sim backtest`` calibrate on the record by default and cache
+    it in ``$XDG_CACHE_HOME/qpq/calibrate``; a test that leaves out ``--cache-dir`` must not
+    write there (nor read what a user's run left there).
+    """
+    folder = tmp_path_factory.getbasetemp() / "calibrate-cache"
+    monkeypatch.setattr(sim_cli, "_cache_dir", lambda: folder)
+
+
 @pytest.fixture(scope="session")
 def case():
     return load_case()

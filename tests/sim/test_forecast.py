@@ -110,22 +110,35 @@ def test_bad_window(as_of, until, policy, match):
         check_window(as_of, until, policy, start=dt.date(1996, 1, 1))
 
 
+# the default (record) calibration, small: the command's own defaults take seconds
+SMALL_RECORD = ("--max-simulations", "2000", "--population", "50", "--game-points", "2",
+                "--grid-size", "4")
+
+
 def test_cli_forecast_json(capsys):
     code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", "2025-06-30", "--until",
                            "2026-06-30", "--n", "1024", "--draws", "24", "--replicates", "4",
-                           "--json")
+                           "--calibration", "facts", "--json")
     assert code == 0
     doc = json.loads(out)
     assert doc["n"] == 1024 and doc["policy"] == "equilibrium" and doc["seed"] == 0
     assert set(doc["events"]) == {e.name for e in EVENTS}
+    assert doc["calibration"]["kind"] == "facts"
 
 
-def test_cli_forecast_text_gives_window_units_and_intervals(capsys):
+@pytest.mark.parametrize(("options", "kind"), [(SMALL_RECORD, "record"),
+                                               (("--calibration", "facts"), "facts")])
+def test_cli_forecast_text_gives_window_units_and_intervals(capsys, options, kind):
     code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", "2025-06-30", "--until",
-                           "2026-06-30", "--n", "256", "--draws", "24", "--replicates", "4")
+                           "2026-06-30", "--n", "256", "--draws", "24", "--replicates", "4",
+                           *options)
     assert code == 0
     flat = " ".join(out.split())
-    assert "New events 2025Q3–2026Q2 (forecast as of 2025-06-30)" in flat
+    assert f"New events 2025Q3–2026Q2 (forecast as of 2025-06-30, {kind} calibration)" in flat
+    assert f"Calibration: {kind} — " in flat
+    # what the calibration used: the record's families, or the facts alone
+    assert ("Record used (observations per family): attacks" in flat) == (kind == "record")
+    assert ("Facts used: " in flat) == (kind == "facts")
     assert "P = " in flat and "Monte Carlo" in flat     # probabilities with both intervals
     assert "attacks" in flat and "(mean)" in flat        # counts with their unit
     assert "=" not in flat.replace("P = ", "")           # no key=value dumps

@@ -1,4 +1,4 @@
-"""Forecasts and backtests from the calibration on the record (``--calibration record``)."""
+"""Forecasts and backtests from the calibration on the record (the default calibration)."""
 
 import dataclasses
 import datetime as dt
@@ -21,7 +21,8 @@ AS_OF, UNTIL = dt.date(2023, 6, 30), dt.date(2024, 6, 30)
 TINY = AbcSettings(population=10, max_simulations=200, game_points=4, grid_size=4,
                    start=dt.date(2014, 1, 1), ppc_draws=4, attribution=False, min_ess=1,
                    model="v1")
-TINY_OPTIONS = ("--calibration", "record", "--max-simulations", "1000",
+# no --calibration: the record's is the default
+TINY_OPTIONS = ("--max-simulations", "1000",
                 "--game-points", "4", "--grid-size", "4", "--draws", "8", "--replicates", "2",
                 "--n", "64", "--no-cache")
 
@@ -189,12 +190,13 @@ def test_cli_record_backtest_on_a_process_pool_gives_the_in_process_rows(capsys)
 @pytest.mark.parametrize("args", [
     ("--calibration", "recrd"),
     ("--calibration", "RECORD"),
-    ("--population", "10"),                              # a record setting, facts calibration
-    ("--no-cache",),
-    ("--calibration", "record", "--nuisance", "fixed"),
+    ("--calibration", "facts", "--population", "10"),    # a record setting, facts calibration
+    ("--calibration", "facts", "--no-cache"),
+    ("--calibration", "facts", "--cache-dir", "somewhere"),
+    ("--nuisance", "fixed"),
     ("--calibration", "record", "--adjustment", "quadratic"),
-    ("--adjustment", "none"),
-    ("--calibration", "record", "--population", "600", "--max-simulations", "500"),
+    ("--calibration", "facts", "--adjustment", "none"),
+    ("--population", "600", "--max-simulations", "500"),
     ("--calibration", "record", "--model", "v3"),
 ])
 @pytest.mark.parametrize("command", [
@@ -236,3 +238,73 @@ def test_iskp_fighters_are_printed_and_tabled(case, base, capsys):
     # the table wraps its cells: read the words, not the lines
     words = "".join(out.split())
     assert code == 0 and "fighters(90%:" in words
+
+
+def test_record_is_the_default_calibration_everywhere():
+    import inspect
+
+    import qpq
+    from qpq.cli import _sim as sim_cli
+    from qpq.report import _sim_sections
+    from qpq.sim import DEFAULT_CALIBRATION
+
+    assert DEFAULT_CALIBRATION == "record"
+    assert BacktestSpec().calibration == DEFAULT_CALIBRATION
+    assert sim_cli.CALIBRATION_DEFAULT == DEFAULT_CALIBRATION
+    for command in (sim_cli.forecast_command, sim_cli.backtest_command):
+        assert inspect.signature(command).parameters["calibration"].default == "record"
+    assert inspect.signature(qpq.forecast).parameters["calibration"].default == "record"
+    # the report's forecast calibrates on the record at the command's model, v1
+    assert _sim_sections.RECORD.model == _sim_sections.RECORD_REDUCED.model == "v1"
+
+
+def test_cli_facts_calibration_stays_available(capsys):
+    code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", "2023-06-30", "--until",
+                           "2024-06-30", "--calibration", "facts", "--draws", "16",
+                           "--replicates", "2", "--n", "64", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["calibration"]["kind"] == "facts" and "details" not in doc["calibration"]
+    # the facts calibration's evidence is its facts alone
+    for e in doc["events"].values():
+        assert set(e["observations"]) <= {"facts"}
+        assert e["observations"].get("facts", 0) == len(e["facts"])
+        assert e["calibrated"] == bool(e["facts"])
+
+
+def test_record_evidence_per_event_counts_the_records_cells(case, base):
+    """Each event's observations against a count by hand of the record's cells."""
+    from qpq.case import case_as_of
+    from qpq.sim._calibration import history_end
+    from qpq.sim._record import STOCKS, build_record
+    from qpq.sim._timeline import quarter_of
+
+    record = build_record(case_as_of(case, AS_OF), case, AS_OF, quarter_of(TINY.start),
+                          history_end(AS_OF))
+    nationals = sum(1 for a in record.attacks if a.region == "nationals")
+    central = sum(1 for a in record.attacks if a.region == "central_asia")
+    iskp = sum(1 for e in record.estimates if "iskp_strength" in STOCKS[e.stock])
+    border = sum(1 for e in record.estimates if "militants_border" in STOCKS[e.stock])
+    coopted = sum(1 for e in record.estimates if "militants_coopted" in STOCKS[e.stock])
+    milestones = len(record.milestones)
+    assert min(nationals, central, iskp, border, milestones) > 0   # the counts can fail
+    ev = base.events
+    assert ev["attacks_on_chinese_nationals_afghanistan"]["observations"] == {
+        "attacks": nationals}
+    assert ev["attacks_cross_border_central_asia"]["observations"] == {"attacks": central}
+    assert ev["iskp_strength"]["observations"] == {"estimates": iskp}
+    assert ev["militants_at_border_share"]["observations"]["estimates"] == border
+    assert ev["militants_coopted_share"]["observations"].get("estimates", 0) == coopted
+    assert ev["china_recognizes_de_jure"]["observations"]["milestones"] == milestones
+    for e in ev.values():
+        # facts stay listed one by one; the label says whether anything bears on the event
+        assert e["observations"].get("facts", 0) == len(e["facts"])
+        assert e["calibrated"] == bool(e["observations"])
+        assert e["label"] == ("calibrated" if e["observations"] else
+                              "uncalibrated (assumption-driven)")
+    # the attack counts bear on the attack events: calibrated, as the facts alone never were
+    assert ev["attacks_on_chinese_nationals_afghanistan"]["label"] == "calibrated"
+    frame = base.to_frame()
+    assert frame.loc["iskp_strength", "observations"] == f"estimates {iskp}"
+    desc = base.calibration["description"]
+    assert desc.startswith("record — rejection ABC") and "200 histories" in desc

@@ -18,8 +18,8 @@ EXPECTED = {
         "trajectory_chart", "write_parquet",
         "AbcSettings", "RecordCalibration", "calibrate_record", "record_calibrator",
         "synthetic_record", "SyntheticRecovery", "synthetic_recovery", "TradeOff", "CALIBRATIONS",
-        "check_calibration", "packaged_skill", "ActingGamePoints", "acting_game_points",
-        "required_game_points"}
+        "DEFAULT_CALIBRATION", "check_calibration", "packaged_skill", "ActingGamePoints",
+        "acting_game_points", "required_game_points"}
 
 
 def test_exported_names_are_pinned():

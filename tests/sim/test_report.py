@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -10,6 +11,9 @@ from qpq.report._sections import ReportContext
 def tiny(monkeypatch):
     monkeypatch.setattr(report, "REDUCED", {"draws": 16, "replicates": 4, "grid_size": 6,
                                             "n": 512, "prop_n": 256})
+    monkeypatch.setattr(report, "RECORD_REDUCED", dataclasses.replace(
+        report.RECORD_REDUCED, max_simulations=2000, population=50, grid_size=4,
+        ppc_draws=4, attribution=False))
 
 
 def ctx(case, tmp_path):
@@ -26,11 +30,58 @@ def test_backcast_section(case, tmp_path, tiny):
         fig.chart.to_dict()                           # a valid Vega-Lite spec
 
 
-def test_forecast_section(case, tmp_path, tiny):
+def test_forecast_section_calibrates_on_the_record_by_default(case, tmp_path, tiny):
     out = report.forecast_section(ctx(case, tmp_path))
     assert "Reduced run" in out.html and "china_recognizes_de_jure" in out.html
+    # the text names the calibration and its settings, reduced as the run is
+    assert "calibrated on the whole record known by 2025-06-30" in out.html
+    assert "Calibration: record — rejection ABC" in out.html
+    assert "from 2,000 histories" in out.html and "2 game points" in out.html
+    assert "The record calibration is reduced too" in out.html
+    assert "(record calibration)" in out.summary
     for fig in out.figures:
         fig.chart.to_dict()
+    _figures_carry_their_events_labels(out)
+
+
+def test_forecast_figure_labels_follow_the_events_parameters():
+    from qpq.sim import UNCALIBRATED
+
+    def event(constrained, **params):
+        return {"calibration_constrained": {"constrained": constrained,
+                                            "calibration": "record", "parameters": params}}
+
+    assert report.figure_label(event("none", a=False, b=False)) == UNCALIBRATED
+    some = report.figure_label(event("some", attack_rate=True, b=False))
+    assert "partly calibrated" in some and "attack_rate (1 of 2 parameters)" in some
+    assert UNCALIBRATED not in some
+    assert "record calibration" in report.figure_label(event("all", a=True))
+
+
+def _figures_carry_their_events_labels(out):
+    import json
+    import re
+
+    from qpq.sim import UNCALIBRATED
+
+    figs = {f.id: f for f in out.figures}
+    for var, event in report.FORECAST_VARIABLES.items():
+        spec = json.dumps(figs[f"sim-forecast-{var}"].chart.to_dict(), ensure_ascii=False)
+        label = re.search(re.escape(f"{var}: median with 50% and 90% bands, by policy — ")
+                          + r'([^"]+)"', spec).group(1)
+        # the table's row of the event says how far its parameters are constrained
+        constrained = re.search(f"<tr><td>{event}</td>(?:<td>[^<]*</td>){{3}}<td>([a-z]+)</td>",
+                                out.html).group(1)
+        assert (label == UNCALIBRATED) == (constrained == "none"), (var, label, constrained)
+        assert constrained == "none" or "record calibration" in label
+
+
+def test_forecast_section_on_the_stylised_facts_when_asked(case, tmp_path, tiny):
+    context = ReportContext(case=case, out_dir=tmp_path, generated=dt.datetime(2026, 1, 1),
+                            reduced=True, options={"sim_calibration": "facts"})
+    out = report.forecast_section(context)
+    assert "calibrated on the stylised facts known by 2025-06-30" in out.html
+    assert "Calibration: facts — " in out.html and "(facts calibration)" in out.summary
 
 
 def test_fan_chart_shows_paired_differences_and_merges_identical_runs(case):

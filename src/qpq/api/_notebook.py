@@ -5,7 +5,7 @@ lens that owns it: :func:`solve_game` is ``qpq game solve`` (:func:`qpq.game.sol
 case's defaults), :func:`simulate_policies` is ``qpq sim run``
 (:func:`qpq.sim.run_policies`), :func:`explore_policies` is ``qpq explore compare``
 (:func:`qpq.explore.run_comparison`) and :func:`forecast` is ``qpq sim forecast``
-(:func:`qpq.sim.calibrate` or, with ``calibration="record"``, :func:`qpq.sim.record_calibrator`;
+(:func:`qpq.sim.record_calibrator` or, with ``calibration="facts"``, :func:`qpq.sim.calibrate`;
 then :func:`qpq.sim.forecast`). Nothing here computes a result
 of its own; a case may be given as a loaded :class:`~qpq.case.Case`, a folder, or left out
 for the built-in case.
@@ -24,6 +24,7 @@ from qpq.explore import ComparisonStudy, load_study, run_comparison
 from qpq.game import DEFAULT_TOL, GameSolution, solve
 from qpq.model import ParameterRegistry
 from qpq.sim import (
+    DEFAULT_CALIBRATION,
     AbcSettings,
     ForecastResult,
     PolicyRuns,
@@ -160,8 +161,9 @@ def explore_policies(scenario: str | Path | None = None, case: CaseLike = None, 
 def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
              case: CaseLike = None, *, policy: str = "equilibrium", n: int | None = None,
              draws: int | None = None, replicates: int | None = None, seed: int = 0,
-             model: str | None = None, workers: int = 1, calibration: str = "facts",
-             record: AbcSettings | None = None) -> ForecastResult:
+             model: str | None = None, workers: int = 1,
+             calibration: str = DEFAULT_CALIBRATION, record: AbcSettings | None = None,
+             cache_dir: str | Path | None = None) -> ForecastResult:
     """Calibrate to what is known at ``as_of``, then forecast to ``until`` (``qpq sim forecast``).
 
     Parameters
@@ -181,10 +183,13 @@ def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
         8, either calibration).
     seed, model, workers
         Seed of every stream; ``v1`` (default) or ``v2``; worker processes.
-    calibration, record
-        ``facts`` (default: the stylised facts) or ``record`` (``qpq sim forecast
-        --calibration record``: :func:`qpq.sim.calibrate_record` with ``record``'s settings,
-        default :class:`qpq.sim.AbcSettings` at ``model``; not cached).
+    calibration, record, cache_dir
+        ``record`` (default, as ``qpq sim forecast``: :func:`qpq.sim.calibrate_record` on
+        the whole record known at ``as_of`` with ``record``'s settings, default
+        :class:`qpq.sim.AbcSettings` at ``model``, v1 unless given; seconds at the defaults,
+        less with smaller settings) or ``facts`` (the stylised facts alone). ``cache_dir``
+        keeps record calibrations by content hash (default ``None``: not cached; the command
+        caches in ``$XDG_CACHE_HOME/qpq/calibrate``).
 
     Returns
     -------
@@ -198,16 +203,17 @@ def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
     # bad input fails here, before the calibration runs
     check_window(start, end, policy, 1 if n is None else n, start=loaded.run.start)
     if check_calibration(calibration) == "record":
-        settings = record or AbcSettings(**_given(model=model))
+        # model v1 unless named, as the command (AbcSettings' own default is v2)
+        settings = record or AbcSettings(model=model or "v1")
         if model is not None and settings.model != model:
             raise BadInputError(f"record settings' model {settings.model} is not model {model}")
-        cal = record_calibrator(settings, seed=seed, **_given(points=draws,
-                                                              replicates=replicates))(
-            loaded, start)
+        cal = record_calibrator(settings, seed=seed,
+                                cache_dir=Path(cache_dir) if cache_dir is not None else None,
+                                **_given(points=draws, replicates=replicates))(loaded, start)
     else:
-        if record is not None:
-            raise BadInputError("record settings given, but calibration is 'facts' "
-                                "(give calibration='record')")
+        if record is not None or cache_dir is not None:
+            raise BadInputError("record settings or cache_dir given, but calibration is "
+                                "'facts' (leave calibration out: record is the default)")
         cal = calibrate(loaded, start, seed=seed, workers=workers,
                         **_given(draws=draws, replicates=replicates, model=model))
     return sim_forecast(loaded, cal, end, policy=policy, seed=seed, workers=workers,

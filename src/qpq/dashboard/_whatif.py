@@ -41,6 +41,7 @@ from qpq.sim import (
     EVENTS,
     SERIES,
     UNCALIBRATED,
+    AbcSettings,
     CalibrationResult,
     Override,
     ParameterPool,
@@ -227,7 +228,8 @@ def skill_note(events: Mapping[str, Mapping[str, Any]]) -> str | None:
         return None
     return (f"Skill = 1 − score / baseline score (below 0 the baseline does better), from "
             f"the packaged backtest skill table of {sk['generated']}: model "
-            f"{sk['backtest_model']}'s backtest over {sk['origins']} origins, not this run. "
+            f"{sk['backtest_model']}'s backtest over {sk['origins']} origins, calibrated on "
+            f"the {sk['backtest_calibration']} as this forecast is, not this run. "
             "\"Parameters constrained\": whether the calibration constrained all, some or "
             "none of the parameters the event depends on.")
 
@@ -284,9 +286,23 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
     labels = fc.sim.spec.timeline.labels()
     used = ", ".join(calibration.used_facts) or "none"
     total = calibration.draws * calibration.replicates
-    note = (f"Calibrated forecast as of {calibration.as_of}: ABC on the stylised facts known "
-            f"then ({calibration.accepted.size} of {total} histories accepted"
-            f"{', approximate' if calibration.approximate else ''}; facts used: {used}), then "
+    if calibration.kind == "record" and calibration.details:
+        d = calibration.details
+        seen = ", ".join(f"{k} {v}" for k, v in d["observations"].items())
+        st = d["settings"]
+        how = (f"the calibration on the record known then (rejection ABC over its "
+               f"observations: {seen}; {d['particles']:,} of {d['simulations']:,} prior "
+               f"histories accepted, {st['game_points']} game points"
+               + (f"; smaller than qpq sim forecast's {AbcSettings.max_simulations:,} "
+                  "histories, so noisier" if d["simulations"] < AbcSettings.max_simulations
+                  else "")
+               + f"), {calibration.draws:,} posterior points × "
+               f"{calibration.replicates} histories as particles")
+    else:
+        how = (f"ABC on the stylised facts known then ({calibration.accepted.size} of {total} "
+               f"histories accepted{', approximate' if calibration.approximate else ''}; "
+               f"facts used: {used})")
+    note = (f"Calibrated forecast as of {calibration.as_of}: {how}, then "
             f"{request.n:,} scenarios resampled and run to {labels[-1]} under "
             f"{request.policy!r}. The sliders do not apply in this mode.")
     return ForecastView("calibrated", fc.sim, event_rows(fc.events), (labels[0], labels[-1]),

@@ -19,8 +19,10 @@ import numpy as np
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 from qpq.report._shared import dynamic_propositions
 from qpq.sim import (
+    DEFAULT_CALIBRATION,
     SERIES,
     UNCALIBRATED,
+    AbcSettings,
     CalibrationResult,
     band_frame,
     bands_chart,
@@ -29,15 +31,33 @@ from qpq.sim import (
     fact_match_chart,
     fan_chart,
     forecast,
+    record_calibrator,
 )
 
-__all__ = ["FULL", "REDUCED", "backcast_section", "forecast_section", "propositions_section"]
+__all__ = ["FULL", "RECORD", "RECORD_REDUCED", "REDUCED", "backcast_section",
+           "forecast_section", "propositions_section"]
 
 REDUCED = {"draws": 150, "replicates": 4, "grid_size": 16, "n": 2000, "prop_n": 512}
 """Ensemble sizes when ``ctx.reduced`` is true (``make run``)."""
 
 FULL = {"draws": 1000, "replicates": 8, "grid_size": 24, "n": 20_000, "prop_n": 4096}
 """Ensemble sizes of the full report."""
+
+RECORD = AbcSettings(model="v1")
+"""The forecast's record calibration in a full report: ``qpq sim forecast``'s (model v1,
+:class:`qpq.sim.AbcSettings`' defaults), whose backtest's skill the events quote."""
+
+RECORD_REDUCED = AbcSettings(model="v1", population=250, max_simulations=10_000, game_points=2,
+                             grid_size=8, ppc_draws=40)
+"""The forecast's record calibration in a reduced report (``make run``): 2.5% of 10,000
+histories (enough accepted points for the regression adjustment), two coarse game points
+(the track record's reduced calibration is as of another date and of model v2, so there is
+nothing to share); noisier, and the section says so."""
+
+FORECAST_VARIABLES = {"expected_attacks_nationals": "attacks_on_chinese_nationals_afghanistan",
+                      "iskp_strength": "iskp_strength",
+                      "militants_border": "militants_at_border_share"}
+"""The forecast's fan charts, each with the event whose parameters decide its label."""
 
 FORECAST_POLICIES = ("equilibrium", "boycott", "conditional")
 
@@ -141,13 +161,50 @@ def backcast_section(ctx: ReportContext) -> SectionContent:
                           f"{len(cal.used_facts)} facts used")
 
 
+def _forecast_calibration(ctx: ReportContext, as_of: dt.date) -> CalibrationResult:
+    """The forecast's calibration at the report's sizes.
+
+    The default kind (:data:`qpq.sim.DEFAULT_CALIBRATION`); ``sim_calibration`` in
+    ``ctx.options`` names another.
+    """
+    sizes = _sizes(ctx)
+    kind = str(ctx.options.get("sim_calibration") or DEFAULT_CALIBRATION)
+    if kind == "record":
+        settings = RECORD_REDUCED if ctx.reduced else RECORD
+        return record_calibrator(settings, seed=0, points=sizes["draws"],
+                                 replicates=sizes["replicates"])(ctx.case, as_of)
+    return calibrate(ctx.case, as_of, draws=sizes["draws"], replicates=sizes["replicates"],
+                     grid_size=sizes["grid_size"], seed=0)
+
+
+def figure_label(event: dict[str, Any]) -> str:
+    """A forecast figure's label from its event's parameters as the calibration left them.
+
+    :data:`~qpq.sim.UNCALIBRATED` when the calibration constrained none of them; otherwise it
+    names the calibration and, where only some are, which (every figure of a forecast says
+    what its calibration did).
+    """
+    dep = event["calibration_constrained"]
+    if dep["constrained"] == "none":
+        return UNCALIBRATED
+    hit = [k for k, v in dep["parameters"].items() if v]
+    if dep["constrained"] == "all":
+        return f"parameters constrained by the {dep['calibration']} calibration"
+    return (f"partly calibrated: the {dep['calibration']} calibration constrains "
+            f"{', '.join(hit)} ({len(hit)} of {len(dep['parameters'])} parameters)")
+
+
+def _evidence(e: dict[str, Any]) -> str:
+    seen = ", ".join(f"{k} {n}" for k, n in e.get("observations", {}).items())
+    return f"{e['label']} ({seen})" if seen else e["label"]
+
+
 def forecast_section(ctx: ReportContext) -> SectionContent:
     """As-of forecasts of the calibrated ensemble under several of China's policies."""
     sizes = _sizes(ctx)
     as_of = _date(ctx, "sim_as_of", ctx.case.run.forecast_as_of)
     until = _date(ctx, "sim_until", ctx.case.run.forecast_until)
-    cal = calibrate(ctx.case, as_of, draws=sizes["draws"], replicates=sizes["replicates"],
-                    grid_size=sizes["grid_size"], seed=0)
+    cal = _forecast_calibration(ctx, as_of)
     runs = {p: forecast(ctx.case, cal, until, policy=p, n=sizes["n"], seed=0)
             for p in FORECAST_POLICIES}
     main = runs["equilibrium"]
@@ -157,29 +214,49 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
     for name, e in main.events.items():
         others = "; ".join(f"{p}: {_headline(r.events[name])}" for p, r in runs.items()
                            if p != "equilibrium")
+        dep = e["calibration_constrained"]
         rows.append([escape(name), _headline(e), escape(f"{e['kind']}, {window}"),
-                     escape(e["label"]), escape(others)])
+                     escape(_evidence(e)), escape(dep["constrained"]), escape(others)])
+    if cal.kind == "record":
+        details = cal.details
+        used = (f"the whole record known by {escape(as_of.isoformat())} (observations: "
+                + escape(", ".join(f"{k} {v}" for k, v in details["observations"].items()))
+                + "; <code>qpq sim forecast</code>'s default calibration, "
+                "docs/model-dynamics.md §7.11)")
+        noisy = (" The record calibration is reduced too (" + escape(
+            f"{details['simulations']:,} histories, {details['particles']} accepted") + ")."
+            if ctx.reduced else "")
+    else:
+        used = (f"the stylised facts known by {escape(as_of.isoformat())}: "
+                f"{escape(', '.join(cal.used_facts) or 'none')}")
+        noisy = ""
+    kept = main.calibration
     html = (
-        f"<p>The calibrated ensemble (facts known by {escape(as_of.isoformat())}: "
-        f"{escape(', '.join(cal.used_facts) or 'none')}) carried on to "
-        f"{escape(until.isoformat())} under China's policies; {sizes['n']} scenarios each, "
-        "resampled from the accepted histories.</p>" + _size_note(ctx, cal)
-        + html_table(["event", "equilibrium", "kind", "calibration", "other policies"], rows))
+        f"<p>The ensemble calibrated on {used}, carried on to {escape(until.isoformat())} "
+        f"under China's policies; {sizes['n']} scenarios each, resampled from the "
+        f"{kept['particles_kept']:,} of {kept['particles']:,} calibrated histories that agree "
+        f"with the record at the as-of date.</p>"
+        f"<p>Calibration: {escape(kept['description'])}.{noisy}</p>" + _size_note(ctx, cal)
+        + html_table(["event", "equilibrium", "kind", "evidence bearing on it",
+                      f"its parameters constrained ({escape(cal.kind)} calibration)",
+                      "other policies"], rows))
     figs = [Figure("sim-forecast-events", "Forecast events",
                    "Probabilities and expected shares under the equilibrium policy; colour "
-                   "says whether any fact used in the calibration bears on the event.",
+                   f"says whether anything the {cal.kind} calibration used bears on the event.",
                    events_chart(main.events))]
-    for var in ("expected_attacks_nationals", "iskp_strength", "militants_border"):
+    for var, event in FORECAST_VARIABLES.items():
         figs.append(Figure(
             f"sim-forecast-{var}", f"Forecast: {var}",
             "Top: median and 50%/90% bands under each of China's policies, one panel each "
             "(policies whose runs are identical share a panel). Bottom: each policy minus "
             "boycott, computed scenario by scenario on the same random numbers, with its "
             "bands; a band that straddles the zero line means the policies do not differ "
-            "reliably on this quantity over the window.",
-            fan_chart({p: r.sim for p, r in runs.items()}, var, label=UNCALIBRATED)))
+            "reliably on this quantity over the window. The title's label says whether the "
+            f"calibration constrained the parameters of {event}.",
+            fan_chart({p: r.sim for p, r in runs.items()}, var,
+                      label=figure_label(main.events[event]))))
     return SectionContent(html, tuple(figs),
-                          f"forecast {as_of}..{until}: P(de jure) = "
+                          f"forecast {as_of}..{until} ({cal.kind} calibration): P(de jure) = "
                           f"{main.events['china_recognizes_de_jure']['probability']:.2f}")
 
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     )
     from qpq.sim._calibration import (
         CALIBRATIONS,
+        DEFAULT_CALIBRATION,
         UNCALIBRATED,
         CalibrationResult,
         calibrate,
@@ -136,6 +137,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BLOCK_SIZE",
     "CALIBRATIONS",
+    "DEFAULT_CALIBRATION",
     "EVENTS",
     "OUTPUTS",
     "RECORD_EVENTS",
@@ -222,7 +224,8 @@ _EXPORTS = {
     ),
     "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": (
-        "CALIBRATIONS", "CalibrationResult", "UNCALIBRATED", "calibrate", "check_calibration",
+        "CALIBRATIONS", "CalibrationResult", "DEFAULT_CALIBRATION", "UNCALIBRATED", "calibrate",
+        "check_calibration",
     ),
     "qpq.sim._charts": (
         "band_frame", "bands_chart", "events_chart", "fact_match_chart", "fan_chart",

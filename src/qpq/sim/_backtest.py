@@ -10,11 +10,11 @@ binary events; CRPS (the ranked probability score over unit categories), 50%/90%
 coverage and the PIT for counts and bands. Skill scores against each baseline are given per
 event and pooled over the events of a kind.
 
-The calibration is a parameter, :data:`Calibrator`: by default :func:`qpq.sim.calibrate`
-(ABC rejection on the stylised facts); ``BacktestSpec(calibration="record")`` uses the
-calibration on the whole record known at each origin (:func:`qpq.sim.record_calibrator`,
-which has the same signature). Nothing here is tuned on the scores:
-they are reported as they come.
+The calibration is a parameter, :data:`Calibrator`: by default
+(:data:`qpq.sim.DEFAULT_CALIBRATION`) the calibration on the whole record known at each
+origin (:func:`qpq.sim.record_calibrator`); ``BacktestSpec(calibration="facts")`` uses
+:func:`qpq.sim.calibrate` (ABC rejection on the stylised facts, which has the same
+signature). Nothing here is tuned on the scores: they are reported as they come.
 
 Each origin is one independent task (calibration, forecast and scores as of that origin,
 seeded from the spec's seed alone, never from the order in which origins run), so the
@@ -37,7 +37,13 @@ from qpq.errors import BadInputError
 from qpq.model import MODELS
 from qpq.parallel import ChunkExecutor, InProcess
 from qpq.sim._abc import AbcSettings, record_calibrator
-from qpq.sim._calibration import CALIBRATIONS, CalibrationResult, calibrate, check_calibration
+from qpq.sim._calibration import (
+    CALIBRATIONS,
+    DEFAULT_CALIBRATION,
+    CalibrationResult,
+    calibrate,
+    check_calibration,
+)
 from qpq.sim._forecast import ForecastResult, check_window, forecast
 from qpq.sim._record_events import RECORD_EVENTS, RecordEvent, add_months, baselines, outcome
 from qpq.sim._scores import (
@@ -78,12 +84,13 @@ def default_origins() -> tuple[dt.date, ...]:
 class BacktestSpec:
     """What a backtest runs: origins, horizon, model, calibration, ensemble sizes, seed.
 
-    ``calibration`` is ``facts`` (:func:`qpq.sim.calibrate`: ``draws`` prior points ×
-    ``replicates`` scenarios, the matching ones kept) or ``record``
-    (:func:`qpq.sim.calibrate_record` with ``record``'s settings, default
+    ``calibration`` is ``record`` (the default, :data:`qpq.sim.DEFAULT_CALIBRATION`:
+    :func:`qpq.sim.calibrate_record` with ``record``'s settings, default
     :class:`qpq.sim.AbcSettings`; its model is the spec's; then ``draws`` points resampled
-    from the posterior × ``replicates`` histories each are the particles). ``cache_dir``
-    keeps the record calibrations by content hash (``None``: no cache).
+    from the posterior × ``replicates`` histories each are the particles) or ``facts``
+    (:func:`qpq.sim.calibrate`: ``draws`` prior points × ``replicates`` scenarios, the
+    matching ones kept). ``cache_dir`` keeps the record calibrations by content hash
+    (``None``: no cache).
     """
 
     origins: tuple[dt.date, ...] = field(default_factory=default_origins)
@@ -95,7 +102,7 @@ class BacktestSpec:
     seed: int = 0
     policy: str = "equilibrium"
     workers: int = 1
-    calibration: str = "facts"
+    calibration: str = DEFAULT_CALIBRATION
     record: AbcSettings | None = None
     cache_dir: Path | None = None
 

@@ -55,6 +55,7 @@ from qpq.stats import INTERVAL_90, median_interval
 
 __all__ = [
     "CALIBRATIONS",
+    "DEFAULT_CALIBRATION",
     "UNCALIBRATED",
     "CalibrationResult",
     "FactReport",
@@ -70,6 +71,12 @@ CALIBRATIONS: dict[str, str] = {
               "(qpq.sim.calibrate_record; its posterior's histories are the particles)",
 }
 """The calibrations a forecast or backtest can start from (``--calibration``), described."""
+
+DEFAULT_CALIBRATION = "record"
+"""The calibration of ``qpq sim forecast``, ``qpq sim backtest``, :func:`qpq.forecast`,
+:class:`qpq.sim.BacktestSpec` and the report's forecast when none is named: the record's,
+whose backtest beats climatology on the counts where the stylised facts' does far worse
+(docs/model-dynamics.md §11; blocks backtest-record and backtest-v1)."""
 
 
 def check_calibration(kind: str) -> str:

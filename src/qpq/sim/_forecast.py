@@ -7,10 +7,12 @@ resamples ``n`` scenarios from them (each block from its own
 resampling stream), and runs them from the first quarter after the history to the quarter
 containing ``until`` under a policy, with the history the as-of view knows (phases still
 running go on; later events are unknown). Over that window it reports the events of
-:data:`EVENTS`, each saying whether the facts used in the calibration bear on it
-("calibrated") or not ("uncalibrated (assumption-driven)"), the backtest skill of its event
-type from the packaged skill table (:data:`SKILL_FILE`, not recomputed here) and whether the
-calibration constrained the parameters it depends on. :func:`event_values` is the
+:data:`EVENTS`, each saying whether what the calibration used bears on it ("calibrated") or
+not ("uncalibrated (assumption-driven)"): the stylised facts for the facts calibration, the
+record's observations (attack counts, strength estimates, Taliban actions, milestones and the
+facts) for the record calibration; the backtest skill of its event type from the packaged
+skill table of that calibration's backtest (:data:`SKILL_FILES`, not recomputed here) and
+whether the calibration constrained the parameters it depends on. :func:`event_values` is the
 one definition of the events' values (the dashboard's what-if uses it too).
 """
 
@@ -30,6 +32,7 @@ from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, history_end
 from qpq.sim._engine import Particles, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import relationship_moves, resolve_policy
+from qpq.sim._record import FAMILIES, build_record
 from qpq.sim._record_events import RECORD_EVENTS, outcome
 from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
 from qpq.sim._rng import Purpose
@@ -112,8 +115,8 @@ EVENTS: tuple[EventSpec, ...] = (
 """The events of ``qpq sim forecast`` (docs/model-dynamics.md §7.8)."""
 
 SKILL_FILE = "backtest_skill.json"
-"""The packaged backtest skill table (in this package), written by
-``python docs/regenerate_numbers.py backtest-v1`` from the default backtest
+"""The packaged skill table of the facts calibration's backtest (in this package), written by
+``python docs/regenerate_numbers.py backtest-v1``
 (:meth:`qpq.sim.BacktestResult.skill_document`); the forecast reads it, never runs a backtest."""
 
 SKILL_FILES: dict[str, str] = {"facts": SKILL_FILE, "record": "backtest_skill_record.json"}
@@ -176,6 +179,26 @@ def event_parameters(spec: EventSpec, cal: CalibrationResult) -> dict[str, Any]:
     return doc
 
 
+def describe_calibration(cal: CalibrationResult) -> str:
+    """The calibration and its size in words, for a forecast's captions and the report.
+
+    The record's: its histories, accepted points and settings (those that set its cost and
+    noise); the facts': its prior draws and scenarios and how many were accepted.
+    """
+    size = (f"{cal.draws:,} {'posterior' if cal.kind == 'record' else 'prior'} points × "
+            f"{cal.replicates} histories as particles")
+    if cal.kind != "record" or not cal.details:
+        return (f"{cal.kind} — {cal.method}; {size}, "
+                f"{cal.accepted.size:,} accepted"
+                + (" (approximate: none matched every fact)" if cal.approximate else ""))
+    d, st = cal.details, cal.details["settings"]
+    return (f"record — {cal.method}; {d['particles']:,} parameter points "
+            f"accepted from {d['simulations']:,} histories ({st['histories_per_point']} per "
+            f"point; effective sample size {d['effective_sample_size']:.0f}), adjustment "
+            f"{st['adjustment']}, {st['game_points']} game points, belief grid "
+            f"{st['grid_size']}, nuisance {st['nuisance']}, model {st['model']}; {size}")
+
+
 def forecast_stats(first: int, last: int) -> tuple[WindowStat, ...]:
     """Window statistics the events need over quarters [first, last]."""
     return (
@@ -225,11 +248,12 @@ class ForecastResult:
         Columns: every value an event has (``probability``, ``expected``, ``median`` …;
         empty where an event has none), its kind, unit and calibration label. An interval
         ``[low, high]`` becomes two columns, ``NAME_low`` and ``NAME_high``; the facts a
-        calibrated event rests on are joined by commas; the backtest skill becomes
-        ``skill_vs_climatology`` and ``skill_vs_persistence`` (empty where the event type has
-        none) and the calibration's constraint ``parameters_constrained`` (all, some, none);
-        ISKP's fighters, where the calibration gives a scale, are ``fighters_median``,
-        ``fighters_low`` and ``fighters_high``.
+        calibrated event rests on are joined by commas, and so are its ``observations``
+        (``family count``: the record's cells, and the facts, that bear on it); the backtest
+        skill becomes ``skill_vs_climatology`` and ``skill_vs_persistence`` (empty where the
+        event type has none) and the calibration's constraint ``parameters_constrained``
+        (all, some, none); ISKP's fighters, where the calibration gives a scale, are
+        ``fighters_median``, ``fighters_low`` and ``fighters_high``.
         """
         import pandas as pd
 
@@ -239,6 +263,8 @@ class ForecastResult:
             for key, value in event.items():
                 if key == "facts":
                     row[key] = ", ".join(value)
+                elif key == "observations":
+                    row[key] = ", ".join(f"{k} {n}" for k, n in value.items())
                 elif key == "backtest_skill":
                     for k in ("skill_vs_climatology", "skill_vs_persistence"):
                         row[k] = None if value is None else value[k]
@@ -314,10 +340,48 @@ def _probability_intervals(hits: NDArray[np.bool_], pool_index: NDArray[np.int64
             "interval_90_parameters": [lo, hi]}
 
 
-def _label(spec: EventSpec, cal: CalibrationResult) -> tuple[bool, list[str]]:
-    facts = [f.fact.id for f in cal.facts
-             if f.used and f.fact.target is not None and f.fact.target.quantity in spec.bears_on]
-    return bool(facts), facts
+def _facts(spec: EventSpec, cal: CalibrationResult) -> list[str]:
+    return [f.fact.id for f in cal.facts
+            if f.used and f.fact.target is not None and f.fact.target.quantity in spec.bears_on]
+
+
+def record_cells(case: Case, cal: CalibrationResult) -> dict[str, list[frozenset[str]]]:
+    """Per observation family of a record calibration but the facts, each cell's quantities.
+
+    The record is rebuilt as the calibration built it (the case as of its as-of date, from its
+    settings' start); a cell's quantities are the simulator outputs its window statistics read
+    (:meth:`qpq.sim._record.Record.windows`). Empty for the facts calibration, whose evidence
+    is its facts alone.
+    """
+    if cal.kind != "record" or not cal.details:
+        return {}
+    start_text = cal.details.get("settings", {}).get("start")
+    start = dt.date.fromisoformat(start_text) if start_text else case.run.start
+    record = build_record(case_as_of(case, cal.as_of), case, cal.as_of, quarter_of(start),
+                          history_end(cal.as_of))
+    empty: dict[str, Any] = {f: () for f in FAMILIES}
+    used = cal.details.get("families", FAMILIES)
+    # one cell at a time: Record.windows() is the one place that says what a cell reads
+    return {fam: [frozenset(w.quantity for w in replace(record, **{**empty, fam: (cell,)})
+                            .windows()) for cell in getattr(record, fam)]
+            for fam in FAMILIES if fam != "facts" and fam in used}
+
+
+def event_evidence(spec: EventSpec, cal: CalibrationResult,
+                   cells: Mapping[str, list[frozenset[str]]]) -> tuple[list[str], dict[str, int]]:
+    """The facts the calibration used that bear on ``spec``, and its observations per family.
+
+    ``observations`` counts, per family, the cells (:func:`record_cells`) that read a quantity
+    ``spec`` bears on, and the facts among them under ``facts``; families with none are left
+    out, so an empty mapping means nothing the calibration used bears on the event.
+    """
+    facts = _facts(spec, cal)
+    bears = set(spec.bears_on)
+    counts = {fam: sum(1 for q in qs if q & bears) for fam, qs in cells.items()}
+    observations = {fam: n for fam, n in counts.items() if n}
+    if facts:
+        observations["facts"] = len(facts)
+    return facts, observations
 
 
 def event_values(stats: Mapping[str, NDArray[np.float64]], threshold: float | NDArray[np.float64]
@@ -375,17 +439,19 @@ def _fighters(st: Mapping[str, NDArray[np.float64]]) -> dict[str, Any]:
                                   "iskp_full_strength"}}
 
 
-def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float64]
-            ) -> dict[str, dict[str, Any]]:
+def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float64],
+            cells: Mapping[str, list[frozenset[str]]]) -> dict[str, dict[str, Any]]:
     values = event_values(sim.stats, threshold)
     skill = packaged_skill(cal.kind)
     out = {}
     for spec in EVENTS:
-        calibrated, facts = _label(spec, cal)
+        facts, observations = event_evidence(spec, cal, cells)
+        calibrated = bool(observations)
         out[spec.name] = {**values[spec.name], "kind": spec.kind, "unit": spec.unit,
                           "calibrated": calibrated,
                           "label": "calibrated" if calibrated else UNCALIBRATED,
-                          "facts": facts, "backtest_skill": event_skill(spec, skill),
+                          "facts": facts, "observations": observations,
+                          "backtest_skill": event_skill(spec, skill),
                           "calibration_constrained": event_parameters(spec, cal)}
     return out
 
@@ -465,7 +531,7 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
         sim = replace(sim, stats={**sim.stats,
                                   "iskp_fighters": sim.stats["iskp_strength"] * scale})
     threshold = pool.values["elimination_threshold"][sim.pool_index]
-    events = _events(sim, calibration, threshold)
+    events = _events(sim, calibration, threshold, record_cells(case, calibration))
     # Every scenario starts from a particle that agrees with the record, so recognition in
     # the window is new in it; the share that started recognised is the known state's.
     rec = events["china_recognizes_de_jure"]
@@ -483,5 +549,6 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
            "window": [timeline.labels()[0], timeline.labels()[-1]]}
     if calibration.details:
         cal["details"] = dict(calibration.details)
+    cal["description"] = describe_calibration(calibration)
     return ForecastResult(as_of=as_of, until=until, policy=policy, n=n, seed=seed,
                           events=events, calibration=cal, sim=sim)

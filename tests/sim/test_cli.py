@@ -73,9 +73,8 @@ def test_calibrate_json_reports_labels_checks_and_caches(capsys, tmp_path):
                and d["role"] == "derived" and d["unit"] for d in doc["derived"])
     assert {t["level"] for t in doc["trade_offs"]} == {"iskp_fighters", "tip_afghanistan",
                                                        "attacks_nationals_iskp"}
-    # the result, and beside it the game's solve, one file per regime of the history
+    # the result (beside it may lie the game's solved regimes, unless solved in this process)
     assert len(list(tmp_path.glob("record-calibration-*.pkl"))) == 1
-    assert len(list(tmp_path.glob("relationship-*.pkl"))) >= 1
     code, again, _ = run_cli(capsys, *args)           # from the cache: the same document
     assert code == 0 and json.loads(again) == doc
     code, text, _ = run_cli(capsys, *args[:-1])        # the text shows the same table

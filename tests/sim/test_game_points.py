@@ -110,7 +110,7 @@ def _arrays(table):
 def test_a_point_s_answers_do_not_depend_on_what_it_is_solved_beside(case):
     """What the per-regime cache and the one-point-at-a-time measurement rely on."""
     fw = _prepare(case, case, AS_OF, dataclasses.replace(SMALL, game_points=3), None)
-    regimes = fw.timeline.v2_regimes()[0]
+    regimes = fw.timeline.v2_regimes()[0][-3:]          # three suffice, and keep it quick
     whole = build_relationship_table(fw.game_pool, regimes, 4)
     by_regime = abc._joined([build_relationship_table(fw.game_pool, (r,), 4) for r in regimes])
     alone = build_relationship_table(fw.game_pool.take(np.array([1])), regimes, 4)

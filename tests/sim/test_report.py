@@ -84,6 +84,20 @@ def test_forecast_section_on_the_stylised_facts_when_asked(case, tmp_path, tiny)
     assert "Calibration: facts — " in out.html and "(facts calibration)" in out.summary
 
 
+@pytest.mark.parametrize("kind", ["recrod", "Facts"])
+def test_forecast_section_refuses_an_unknown_calibration(case, tmp_path, kind, monkeypatch):
+    from qpq.errors import BadInputError
+
+    # refused before any calibration runs (neither is reached), naming the allowed kinds
+    for name in ("calibrate", "record_calibrator"):
+        monkeypatch.setattr(report, name, lambda *a, **k: pytest.fail("calibrated"))
+    context = ReportContext(case=case, out_dir=tmp_path, generated=dt.datetime(2026, 1, 1),
+                            reduced=True, options={"sim_calibration": kind})
+    with pytest.raises(BadInputError, match="record") as err:
+        report.forecast_section(context)
+    assert kind in str(err.value) and "facts" in str(err.value)
+
+
 def test_fan_chart_shows_paired_differences_and_merges_identical_runs(case):
     import numpy as np
 

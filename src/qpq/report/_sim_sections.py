@@ -5,7 +5,8 @@ Builders follow :mod:`qpq.report._sections`: each takes a
 :class:`~qpq.report._sections.SectionContent`. With ``ctx.reduced`` (``make run``) the
 ensembles are small (:data:`REDUCED`) and every section says so; options
 ``sim_as_of``/``sim_until`` (ISO dates) and ``sim_backcast_as_of`` in ``ctx.options``
-override the default dates.
+override the default dates, and ``sim_calibration`` (``record`` or ``facts``) the forecast's
+calibration.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from qpq.sim import (
     band_frame,
     bands_chart,
     calibrate,
+    check_calibration,
     events_chart,
     fact_match_chart,
     fan_chart,
@@ -168,7 +170,8 @@ def _forecast_calibration(ctx: ReportContext, as_of: dt.date) -> CalibrationResu
     ``ctx.options`` names another.
     """
     sizes = _sizes(ctx)
-    kind = str(ctx.options.get("sim_calibration") or DEFAULT_CALIBRATION)
+    # checked: a misspelt kind must not fall through to the facts' calibration unannounced
+    kind = check_calibration(str(ctx.options.get("sim_calibration") or DEFAULT_CALIBRATION))
     if kind == "record":
         settings = RECORD_REDUCED if ctx.reduced else RECORD
         return record_calibrator(settings, seed=0, points=sizes["draws"],

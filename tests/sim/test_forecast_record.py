@@ -256,6 +256,13 @@ def test_record_is_the_default_calibration_everywhere():
     assert inspect.signature(qpq.forecast).parameters["calibration"].default == "record"
     # the report's forecast calibrates on the record at the command's model, v1
     assert _sim_sections.RECORD.model == _sim_sections.RECORD_REDUCED.model == "v1"
+    # --draws says what it counts under the default: posterior points, not prior draws
+    import typing
+
+    for command in (sim_cli.forecast_command, sim_cli.backtest_command):
+        hints = typing.get_type_hints(command, include_extras=True)
+        (option,) = hints["draws"].__metadata__
+        assert "posterior points" in option.help and "facts" in option.help
 
 
 def test_cli_facts_calibration_stays_available(capsys):

@@ -62,6 +62,14 @@ WorkersOpt = Annotated[int, typer.Option("--workers", help="worker processes", m
 DrawsOpt = Annotated[int, typer.Option("--draws", help="calibration: parameter draws", min=1)]
 RepsOpt = Annotated[int, typer.Option("--replicates", help="calibration: scenarios per draw",
                                       min=1)]
+# forecast and backtest: the same two sizes, read per calibration (the record's, the default,
+# resamples posterior points; the facts' draws prior points)
+ParticleDrawsOpt = Annotated[int, typer.Option(
+    "--draws", help="calibration: parameter points, posterior points resampled from the record "
+    "calibration (default) or prior draws (--calibration facts)", min=1)]
+ParticleRepsOpt = Annotated[int, typer.Option(
+    "--replicates", help="calibration: histories per point (the particles are --draws × "
+    "--replicates)", min=1)]
 ModelOpt = Annotated[str, typer.Option(
     "--model", help="v1: the one-round game each quarter; v2: the repeated relationship "
     "(docs/model-dynamics.md §7.2, §7.9)")]
@@ -453,7 +461,7 @@ def forecast_command(
                       ] = "equilibrium",
     n: Annotated[int, typer.Option("--n", help="forecast scenarios", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,
-    seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
+    seed: SeedOpt = 0, draws: ParticleDrawsOpt = 1000, replicates: ParticleRepsOpt = 8,
     workers: WorkersOpt = 1, model: ModelOpt = "v1",
     calibration: CalibrationOpt = CALIBRATION_DEFAULT, population: PopulationOpt = None,
     max_simulations: MaxSimOpt = None, histories_per_point: PerPointOpt = None,
@@ -594,7 +602,7 @@ def backtest_command(
     model: Annotated[str, typer.Option("--model", help="v1 or v2")] = "v1",
     n: Annotated[int, typer.Option("--n", help="forecast scenarios per origin", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,
-    seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
+    seed: SeedOpt = 0, draws: ParticleDrawsOpt = 1000, replicates: ParticleRepsOpt = 8,
     workers: Annotated[int, typer.Option("--workers", help="worker processes (or Dask "
                                          "workers), each running whole origins", min=1)] = 1,
     executor: ExecutorOpt = "auto", scheduler: SchedulerOpt = None,

@@ -46,26 +46,28 @@ def test_forecast_section_calibrates_on_the_record_by_default(case, tmp_path, ti
 
 def test_forecast_figure_labels_follow_the_events_parameters():
     from qpq.sim import UNCALIBRATED
+    from qpq.sim._forecast import figure_label
 
     def event(constrained, **params):
         return {"calibration_constrained": {"constrained": constrained,
                                             "calibration": "record", "parameters": params}}
 
-    assert report.figure_label(event("none", a=False, b=False)) == UNCALIBRATED
-    some = report.figure_label(event("some", attack_rate=True, b=False))
+    assert figure_label(event("none", a=False, b=False)) == UNCALIBRATED
+    some = figure_label(event("some", attack_rate=True, b=False))
     assert "partly calibrated" in some and "attack_rate (1 of 2 parameters)" in some
     assert UNCALIBRATED not in some
-    assert "record calibration" in report.figure_label(event("all", a=True))
+    assert "record calibration" in figure_label(event("all", a=True))
 
 
 def _figures_carry_their_events_labels(out):
     import json
     import re
 
-    from qpq.sim import UNCALIBRATED
+    from qpq.sim import SERIES_EVENTS, UNCALIBRATED
 
     figs = {f.id: f for f in out.figures}
-    for var, event in report.FORECAST_VARIABLES.items():
+    for var in report.FORECAST_VARIABLES:
+        event = SERIES_EVENTS[var]
         spec = json.dumps(figs[f"sim-forecast-{var}"].chart.to_dict(), ensure_ascii=False)
         label = re.search(re.escape(f"{var}: median with 50% and 90% bands, by policy — ")
                           + r'([^"]+)"', spec).group(1)

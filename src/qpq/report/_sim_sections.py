@@ -22,6 +22,7 @@ from qpq.report._shared import dynamic_propositions
 from qpq.sim import (
     DEFAULT_CALIBRATION,
     SERIES,
+    SERIES_EVENTS,
     UNCALIBRATED,
     AbcSettings,
     CalibrationResult,
@@ -56,10 +57,9 @@ histories (enough accepted points for the regression adjustment), two coarse gam
 (the track record's reduced calibration is as of another date and of model v2, so there is
 nothing to share); noisier, and the section says so."""
 
-FORECAST_VARIABLES = {"expected_attacks_nationals": "attacks_on_chinese_nationals_afghanistan",
-                      "iskp_strength": "iskp_strength",
-                      "militants_border": "militants_at_border_share"}
-"""The forecast's fan charts, each with the event whose parameters decide its label."""
+FORECAST_VARIABLES = ("expected_attacks_nationals", "iskp_strength", "militants_border")
+"""The forecast's fan charts; each is labelled by its event's parameters
+(:meth:`qpq.sim.ForecastResult.series_label`)."""
 
 FORECAST_POLICIES = ("equilibrium", "boycott", "conditional")
 
@@ -180,23 +180,6 @@ def _forecast_calibration(ctx: ReportContext, as_of: dt.date) -> CalibrationResu
                      grid_size=sizes["grid_size"], seed=0)
 
 
-def figure_label(event: dict[str, Any]) -> str:
-    """A forecast figure's label from its event's parameters as the calibration left them.
-
-    :data:`~qpq.sim.UNCALIBRATED` when the calibration constrained none of them; otherwise it
-    names the calibration and, where only some are, which (every figure of a forecast says
-    what its calibration did).
-    """
-    dep = event["calibration_constrained"]
-    if dep["constrained"] == "none":
-        return UNCALIBRATED
-    hit = [k for k, v in dep["parameters"].items() if v]
-    if dep["constrained"] == "all":
-        return f"parameters constrained by the {dep['calibration']} calibration"
-    return (f"partly calibrated: the {dep['calibration']} calibration constrains "
-            f"{', '.join(hit)} ({len(hit)} of {len(dep['parameters'])} parameters)")
-
-
 def _evidence(e: dict[str, Any]) -> str:
     seen = ", ".join(f"{k} {n}" for k, n in e.get("observations", {}).items())
     return f"{e['label']} ({seen})" if seen else e["label"]
@@ -247,7 +230,7 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
                    "Probabilities and expected shares under the equilibrium policy; colour "
                    f"says whether anything the {cal.kind} calibration used bears on the event.",
                    events_chart(main.events))]
-    for var, event in FORECAST_VARIABLES.items():
+    for var in FORECAST_VARIABLES:
         figs.append(Figure(
             f"sim-forecast-{var}", f"Forecast: {var}",
             "Top: median and 50%/90% bands under each of China's policies, one panel each "
@@ -255,9 +238,8 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
             "boycott, computed scenario by scenario on the same random numbers, with its "
             "bands; a band that straddles the zero line means the policies do not differ "
             "reliably on this quantity over the window. The title's label says whether the "
-            f"calibration constrained the parameters of {event}.",
-            fan_chart({p: r.sim for p, r in runs.items()}, var,
-                      label=figure_label(main.events[event]))))
+            f"calibration constrained the parameters of {SERIES_EVENTS[var]}.",
+            fan_chart({p: r.sim for p, r in runs.items()}, var, label=main.series_label(var))))
     return SectionContent(html, tuple(figs),
                           f"forecast {as_of}..{until} ({cal.kind} calibration): P(de jure) = "
                           f"{main.events['china_recognizes_de_jure']['probability']:.2f}")

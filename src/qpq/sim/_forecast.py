@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EVENTS",
+    "SERIES_EVENTS",
     "EventSpec",
     "ForecastResult",
     "KnownState",
@@ -179,6 +180,32 @@ def event_parameters(spec: EventSpec, cal: CalibrationResult) -> dict[str, Any]:
     return doc
 
 
+SERIES_EVENTS: dict[str, str] = {
+    "expected_attacks_nationals": "attacks_on_chinese_nationals_afghanistan",
+    "iskp_strength": "iskp_strength",
+    "militants_border": "militants_at_border_share",
+}
+"""Series whose fan chart's label follows one event's parameters
+(:meth:`ForecastResult.series_label`): the event counts or reads that series."""
+
+
+def figure_label(event: Mapping[str, Any]) -> str:
+    """A forecast figure's label from its event's parameters as the calibration left them.
+
+    :data:`UNCALIBRATED` when the calibration constrained none of them; otherwise it names
+    the calibration and, where only some are, which (every figure of a forecast says what its
+    calibration did). The report's and the dashboard's fan charts both read it.
+    """
+    dep = event["calibration_constrained"]
+    if dep["constrained"] == "none":
+        return UNCALIBRATED
+    hit = [k for k, v in dep["parameters"].items() if v]
+    if dep["constrained"] == "all":
+        return f"parameters constrained by the {dep['calibration']} calibration"
+    return (f"partly calibrated: the {dep['calibration']} calibration constrains "
+            f"{', '.join(hit)} ({len(hit)} of {len(dep['parameters'])} parameters)")
+
+
 def describe_calibration(cal: CalibrationResult) -> str:
     """The calibration and its size in words, for a forecast's captions and the report.
 
@@ -241,6 +268,14 @@ class ForecastResult:
     def to_dict(self) -> dict[str, Any]:
         """The forecast, JSON-ready (the same as :meth:`to_json`)."""
         return self.to_json()
+
+    def series_label(self, variable: str) -> str | None:
+        """The label of a fan chart of ``variable`` (``None`` where no event decides it).
+
+        :func:`figure_label` of the event :data:`SERIES_EVENTS` names for it.
+        """
+        event = SERIES_EVENTS.get(variable)
+        return None if event is None else figure_label(self.events[event])
 
     def to_frame(self) -> pd.DataFrame:
         """The events as a table, one row each.

@@ -38,6 +38,7 @@ def test_forecast_section_calibrates_on_the_record_by_default(case, tmp_path, ti
     assert "Calibration: record — rejection ABC" in out.html
     assert "from 2,000 histories" in out.html and "2 game points" in out.html
     assert "The record calibration is reduced too" in out.html
+    assert "16 posterior points × 4 scenarios = 64 histories" in out.html
     assert "(record calibration)" in out.summary
     for fig in out.figures:
         fig.chart.to_dict()
@@ -83,6 +84,7 @@ def test_forecast_section_on_the_stylised_facts_when_asked(case, tmp_path, tiny)
                             reduced=True, options={"sim_calibration": "facts"})
     out = report.forecast_section(context)
     assert "calibrated on the stylised facts known by 2025-06-30" in out.html
+    assert "16 parameter draws × 4 scenarios = 64 histories" in out.html
     assert "Calibration: facts — " in out.html and "(facts calibration)" in out.summary
 
 

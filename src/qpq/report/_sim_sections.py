@@ -92,7 +92,9 @@ def _headline(e: dict[str, Any]) -> str:
 
 
 def _size_note(ctx: ReportContext, cal: CalibrationResult) -> str:
-    size = (f"{cal.draws} parameter draws × {cal.replicates} scenarios = "
+    # the record's particles are posterior points resampled, the facts' prior draws
+    points = "posterior points" if cal.kind == "record" else "parameter draws"
+    size = (f"{cal.draws} {points} × {cal.replicates} scenarios = "
             f"{cal.draws * cal.replicates} histories")
     if ctx.reduced:
         return (f"<p><strong>Reduced run</strong> (make run): {size}; numbers are noisy. "

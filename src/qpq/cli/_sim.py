@@ -501,7 +501,8 @@ def forecast_command(
     window = "–".join(res.calibration["window"])    # the forecast's own first and last quarter
     table = Table(title=f"New events {window} (forecast as of {cut}, {cal.kind} calibration), "
                         f"policy {policy}, {n} scenarios")
-    evidence = "record bears on it" if cal.kind == "record" else "facts bear on it"
+    evidence = ("label (record cells bearing on it)" if cal.kind == "record"
+                else "label (facts bearing on it)")
     for c in ("event", "forecast", evidence, "skill vs climatology / persistence",
               f"its parameters constrained ({cal.kind} calibration)"):
         table.add_column(c)
@@ -518,7 +519,7 @@ def forecast_command(
                                         f"{sk['backtest_model']}")
         seen = ", ".join(f"{k} {v}" for k, v in e["observations"].items())
         table.add_row(name.replace("_", " "), _event_value(e),
-                      f"yes ({seen})" if e["calibrated"] else "no (assumption-driven)", skill,
+                      f"{e['label']} ({seen})" if seen else e["label"], skill,
                       _constrained(dep))
     console.print(table)
     if dated:

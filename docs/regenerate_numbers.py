@@ -250,6 +250,8 @@ def game_verdicts() -> str:
         rows.append(f"| {r.proposition.id} | {status} | {pbe} | {r.margin:.3g} | "
                     f"{_pct(r.small_margin_share)} | {flip} | {r.test_region} |")
     return "\n".join(rows)
+
+
 def _count(x: float) -> str:
     """A small whole count of types in words."""
     n = round(x)

@@ -75,6 +75,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 import re
 import sys
 import textwrap
@@ -253,6 +254,8 @@ def game_verdicts() -> str:
         rows.append(f"| {r.proposition.id} | {status} | {pbe} | {r.margin:.3g} | "
                     f"{_pct(r.small_margin_share)} | {flip} | {r.test_region} |")
     return "\n".join(rows)
+
+
 def _count(x: float) -> str:
     """A small whole count of types in words."""
     n = round(x)
@@ -269,7 +272,10 @@ def game_propositions() -> str:
     from qpq.game.analysis import run_study
     from qpq.model import ParameterRegistry
 
-    study = run_study(ParameterRegistry.load(), 20_000, rng=np.random.default_rng(2024))
+    registry = ParameterRegistry.load()
+    study = run_study(registry, 20_000, rng=np.random.default_rng(2024))
+    # P5m's efforts run from 0 to crackdown_intensity (its default: no override at the defaults)
+    top = float(registry["crackdown_intensity"].default)
 
     def share(r: Any) -> str:
         lo, hi = r.interval
@@ -293,7 +299,9 @@ def game_propositions() -> str:
         "P3": f"gap {p3['cap_gap']:.2f}: {p3['p_suppressed_sincere_high']:.2f} vs "
               f"{p3['p_suppressed_sincere_low']:.2f}",
         "P4": f"P(Withhold \\| close) = {m['P4']['p_withhold_if_close']:.2f}",
-        "P5m": f"security peaks at effort {m['P5m']['peak_intensity']:.2g}, the top of the range"
+        "P5m": f"security peaks at effort {m['P5m']['peak_intensity']:.2g}"
+               + (", the top of the range" if math.isclose(m["P5m"]["peak_intensity"], top)
+                  else "")
                if m["P5m"]["security_drop"] == 0 else
                f"security falls by {m['P5m']['security_drop']:.2g} after its peak",
         "P5p": "security does not fall from its peak" if m["P5p"]["security_drop"] == 0 else

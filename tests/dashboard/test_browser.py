@@ -331,10 +331,12 @@ def test_calibrated_mode_runs_the_as_of_forecast(page: tuple[Any, Guard]) -> Non
     assert "the calibration on the record known then" in text and "attacks 120" in text
     assert "The sliders do not apply in this mode." in text
     # the record bears on every event (attack counts on the attack events, the estimates on
-    # ISKP and the militants, milestones and facts on recognition): none is assumption-driven
-    # here, where from the stylised facts alone the attack and ISKP events were
+    # ISKP and the militants, milestones and facts on recognition): none is without evidence
+    # here, where from the stylised facts alone the attack and ISKP events were; each label
+    # also says whether the event's parameters were constrained
     table = pg.locator(".st-key-forecast table").inner_text()
     assert table.count("uncalibrated (assumption-driven)") == 0
+    assert "calibrated" in table
     rows = pg.locator(".st-key-forecast table tbody tr").all_inner_texts()
     assert len([r for r in rows if r.strip()]) == 7
     # issue 16 item 4: each event's backtest skill and calibration constraint, with the

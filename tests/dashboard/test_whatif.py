@@ -247,3 +247,20 @@ def test_calibrated_mode_from_the_record_says_so(ctx: Context) -> None:
     assert "smaller than qpq sim forecast's 50,000 histories, so noisier" in view.note
     assert "stylised facts" not in view.note
     assert view.skill_note is not None and "calibrated on the record" in view.skill_note
+    # its fan chart is labelled as the report's: by the parameters of the series' event,
+    # uncalibrated exactly where the calibration constrained none of them; a series no event
+    # decides does not claim to be constrained
+    from qpq.sim import SERIES_EVENTS, UNCALIBRATED
+
+    rows = {r.name: r for r in view.events}
+    assert set(view.series_labels) == set(SERIES_EVENTS) & set(whatif.FAN_VARIABLES)
+    for variable, label in view.series_labels.items():
+        constrained = rows[SERIES_EVENTS[variable]].parameters_constrained
+        assert (label == UNCALIBRATED) == (constrained == "none"), (variable, label)
+        assert label in json.dumps(whatif.fan_chart(view, variable).to_dict(),
+                                   ensure_ascii=False)
+    other = next(v for v in whatif.FAN_VARIABLES if v not in SERIES_EVENTS)
+    assert whatif.CALIBRATED_UNASSESSED in json.dumps(
+        whatif.fan_chart(view, other).to_dict(), ensure_ascii=False)
+    assert "calibrated ensemble\"" not in json.dumps(
+        whatif.fan_chart(view, other).to_dict(), ensure_ascii=False)

@@ -78,6 +78,17 @@ def test_section_builds_on_the_builtin_case(tmp_path, monkeypatch):
     assert "Calibration on the record as of 2024-06-30" in html
     assert "Posterior predictive checks" in html and "track-record-posteriors" in html
     assert "Derived quantities at the as-of date" in html and "iskp_fighters" in html
+    # the summary names both calibrations: the record's skill is the packaged run's
+    import json
+    from importlib import resources
+
+    packaged = json.loads(resources.files("qpq.sim").joinpath(
+        "backtest_skill_record.json").read_text())
+    (pooled,) = [r for r in packaged["skill"] if r["event"] == "all_count"]
+    assert outcome.summary.startswith("track record: 17 origins; count skill vs climatology ")
+    assert " on the stylised facts, " in outcome.summary
+    assert outcome.summary.endswith(
+        f", {pooled['skill_vs_climatology']:+.2f} on the record (packaged run)")
     assert dt.date(2024, 6, 30).isoformat() in html
 
 

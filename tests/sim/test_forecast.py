@@ -7,7 +7,7 @@ import pytest
 
 from qpq.errors import BadInputError
 from qpq.sim._calibration import UNCALIBRATED, calibrate
-from qpq.sim._forecast import EVENTS, check_window, event_values, forecast
+from qpq.sim._forecast import EVENTS, check_window, event_label, event_values, forecast
 
 from .conftest import run_cli
 
@@ -34,7 +34,11 @@ def test_forecast_document(case, cal):
     assert lo <= ev["iskp_strength"]["median"] <= hi
     for e in ev.values():
         assert isinstance(e["calibrated"], bool)
-        assert e["label"] == ("calibrated" if e["calibrated"] else UNCALIBRATED)
+        assert e["label"] == event_label(bool(e["observations"]),
+                                         e["calibration_constrained"]["constrained"])
+        assert e["calibrated"] == (e["label"] in ("calibrated", "partly calibrated"))
+        if not e["observations"]:
+            assert e["label"] == UNCALIBRATED
     # no sourced fact counts attacks after 2021
     assert not ev["attacks_on_chinese_nationals_afghanistan"]["calibrated"]
     assert not ev["attacks_cross_border_central_asia"]["calibrated"]
@@ -252,3 +256,13 @@ def test_a_record_event_of_recognition_changes_the_known_state(case):
 
     assert known_state(with_event("2024-01-10"), AS_OF).china_recognised is True
     assert known_state(with_event("2025-09-10"), AS_OF).china_recognised is False
+
+
+def test_an_event_is_calibrated_only_where_evidence_bears_and_its_parameters_are_constrained():
+    # before 2026-12-05 evidence alone made an event "calibrated", whatever the parameters
+    assert event_label(True, "none") == ("evidence seen, parameters unconstrained "
+                                         "(assumption-driven)")
+    assert event_label(True, "some") == "partly calibrated"
+    assert event_label(True, "all") == "calibrated"
+    for constrained in ("none", "some", "all"):
+        assert event_label(False, constrained) == UNCALIBRATED

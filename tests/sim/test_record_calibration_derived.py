@@ -121,12 +121,22 @@ def test_unadjusted_derived_values_are_the_accepted_histories(plain):
                   >= plain.derived_points["tip_border"] - 1e-9)
 
 
-def test_the_derived_labels_do_not_move_the_parameters(case, adjusted):
-    # the derived quantities ride along: same Generator, same particles and labels with or
-    # without asking for them (they draw from their own stream)
-    again = calibrate_record(case, AS_OF, rng=np.random.default_rng(0), settings=TINY)
+def test_the_derived_labels_do_not_move_the_parameters(case, adjusted, monkeypatch):
+    # the derived quantities ride along: with none defined, the same Generator gives the same
+    # particles, weights and parameter labels (they draw from their own stream)
+    from qpq.sim import _abc, _record
+
+    monkeypatch.setattr(_record, "DERIVED", ())
+    monkeypatch.setattr(_abc, "DERIVED", ())
+    without = calibrate_record(case, AS_OF, rng=np.random.default_rng(0), settings=TINY)
+    assert without.derived == () and without.trade_offs == ()     # none was computed
     for name, v in adjusted.points.items():
-        np.testing.assert_array_equal(again.points[name], v)
+        np.testing.assert_array_equal(without.points[name], v, err_msg=name)
+    np.testing.assert_array_equal(without.weights, adjusted.weights)
+    assert without.parameters == adjusted.parameters
+    monkeypatch.undo()
+    # and with them, the same Generator gives the same derived labels
+    again = calibrate_record(case, AS_OF, rng=np.random.default_rng(0), settings=TINY)
     assert again.derived == adjusted.derived
     for t in adjusted.trade_offs:
         np.testing.assert_allclose(np.diag(t.posterior)[np.isfinite(np.diag(t.posterior))], 1.0)

@@ -38,6 +38,7 @@ def test_forecast_section_calibrates_on_the_record_by_default(case, tmp_path, ti
     assert "Calibration: record — rejection ABC" in out.html
     assert "from 2,000 histories" in out.html and "2 game points" in out.html
     assert "The record calibration is reduced too" in out.html
+    assert "16 posterior points × 4 scenarios = 64 histories" in out.html
     assert "(record calibration)" in out.summary
     for fig in out.figures:
         fig.chart.to_dict()
@@ -46,26 +47,28 @@ def test_forecast_section_calibrates_on_the_record_by_default(case, tmp_path, ti
 
 def test_forecast_figure_labels_follow_the_events_parameters():
     from qpq.sim import UNCALIBRATED
+    from qpq.sim._forecast import figure_label
 
     def event(constrained, **params):
         return {"calibration_constrained": {"constrained": constrained,
                                             "calibration": "record", "parameters": params}}
 
-    assert report.figure_label(event("none", a=False, b=False)) == UNCALIBRATED
-    some = report.figure_label(event("some", attack_rate=True, b=False))
+    assert figure_label(event("none", a=False, b=False)) == UNCALIBRATED
+    some = figure_label(event("some", attack_rate=True, b=False))
     assert "partly calibrated" in some and "attack_rate (1 of 2 parameters)" in some
     assert UNCALIBRATED not in some
-    assert "record calibration" in report.figure_label(event("all", a=True))
+    assert "record calibration" in figure_label(event("all", a=True))
 
 
 def _figures_carry_their_events_labels(out):
     import json
     import re
 
-    from qpq.sim import UNCALIBRATED
+    from qpq.sim import SERIES_EVENTS, UNCALIBRATED
 
     figs = {f.id: f for f in out.figures}
-    for var, event in report.FORECAST_VARIABLES.items():
+    for var in report.FORECAST_VARIABLES:
+        event = SERIES_EVENTS[var]
         spec = json.dumps(figs[f"sim-forecast-{var}"].chart.to_dict(), ensure_ascii=False)
         label = re.search(re.escape(f"{var}: median with 50% and 90% bands, by policy — ")
                           + r'([^"]+)"', spec).group(1)
@@ -81,7 +84,22 @@ def test_forecast_section_on_the_stylised_facts_when_asked(case, tmp_path, tiny)
                             reduced=True, options={"sim_calibration": "facts"})
     out = report.forecast_section(context)
     assert "calibrated on the stylised facts known by 2025-06-30" in out.html
+    assert "16 parameter draws × 4 scenarios = 64 histories" in out.html
     assert "Calibration: facts — " in out.html and "(facts calibration)" in out.summary
+
+
+@pytest.mark.parametrize("kind", ["recrod", "Facts"])
+def test_forecast_section_refuses_an_unknown_calibration(case, tmp_path, kind, monkeypatch):
+    from qpq.errors import BadInputError
+
+    # refused before any calibration runs (neither is reached), naming the allowed kinds
+    for name in ("calibrate", "record_calibrator"):
+        monkeypatch.setattr(report, name, lambda *a, **k: pytest.fail("calibrated"))
+    context = ReportContext(case=case, out_dir=tmp_path, generated=dt.datetime(2026, 1, 1),
+                            reduced=True, options={"sim_calibration": kind})
+    with pytest.raises(BadInputError, match="record") as err:
+        report.forecast_section(context)
+    assert kind in str(err.value) and "facts" in str(err.value)
 
 
 def test_fan_chart_shows_paired_differences_and_merges_identical_runs(case):

@@ -62,6 +62,14 @@ WorkersOpt = Annotated[int, typer.Option("--workers", help="worker processes", m
 DrawsOpt = Annotated[int, typer.Option("--draws", help="calibration: parameter draws", min=1)]
 RepsOpt = Annotated[int, typer.Option("--replicates", help="calibration: scenarios per draw",
                                       min=1)]
+# forecast and backtest: the same two sizes, read per calibration (the record's, the default,
+# resamples posterior points; the facts' draws prior points)
+ParticleDrawsOpt = Annotated[int, typer.Option(
+    "--draws", help="calibration: parameter points, posterior points resampled from the record "
+    "calibration (default) or prior draws (--calibration facts)", min=1)]
+ParticleRepsOpt = Annotated[int, typer.Option(
+    "--replicates", help="calibration: histories per point (the particles are --draws × "
+    "--replicates)", min=1)]
 ModelOpt = Annotated[str, typer.Option(
     "--model", help="v1: the one-round game each quarter; v2: the repeated relationship "
     "(docs/model-dynamics.md §7.2, §7.9)")]
@@ -456,7 +464,7 @@ def forecast_command(
                       ] = "equilibrium",
     n: Annotated[int, typer.Option("--n", help="forecast scenarios", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,
-    seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
+    seed: SeedOpt = 0, draws: ParticleDrawsOpt = 1000, replicates: ParticleRepsOpt = 8,
     workers: WorkersOpt = 1, model: ModelOpt = "v1",
     calibration: CalibrationOpt = CALIBRATION_DEFAULT, population: PopulationOpt = None,
     max_simulations: MaxSimOpt = None, histories_per_point: PerPointOpt = None,
@@ -496,7 +504,8 @@ def forecast_command(
     window = "–".join(res.calibration["window"])    # the forecast's own first and last quarter
     table = Table(title=f"New events {window} (forecast as of {cut}, {cal.kind} calibration), "
                         f"policy {policy}, {n} scenarios")
-    evidence = "record bears on it" if cal.kind == "record" else "facts bear on it"
+    evidence = ("label (record cells bearing on it)" if cal.kind == "record"
+                else "label (facts bearing on it)")
     for c in ("event", "forecast", evidence, "skill vs climatology / persistence",
               f"its parameters constrained ({cal.kind} calibration)"):
         table.add_column(c)
@@ -513,7 +522,7 @@ def forecast_command(
                                         f"{sk['backtest_model']}")
         seen = ", ".join(f"{k} {v}" for k, v in e["observations"].items())
         table.add_row(name.replace("_", " "), _event_value(e),
-                      f"yes ({seen})" if e["calibrated"] else "no (assumption-driven)", skill,
+                      f"{e['label']} ({seen})" if seen else e["label"], skill,
                       _constrained(dep))
     console.print(table)
     if dated:
@@ -597,7 +606,7 @@ def backtest_command(
     model: Annotated[str, typer.Option("--model", help="v1 or v2")] = "v1",
     n: Annotated[int, typer.Option("--n", help="forecast scenarios per origin", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,
-    seed: SeedOpt = 0, draws: DrawsOpt = 1000, replicates: RepsOpt = 8,
+    seed: SeedOpt = 0, draws: ParticleDrawsOpt = 1000, replicates: ParticleRepsOpt = 8,
     workers: Annotated[int, typer.Option("--workers", help="worker processes (or Dask "
                                          "workers), each running whole origins", min=1)] = 1,
     executor: ExecutorOpt = "auto", scheduler: SchedulerOpt = None,

@@ -74,8 +74,9 @@ POLICY_TEXT = {p.name: p.description for p in POLICIES}
 RECORD_SETTINGS = AbcSettings(model="v1", population=250, max_simulations=10_000,
                               game_points=2, grid_size=8)
 """The calibrated mode's record calibration: 2.5% of 10,000 prior histories (enough for the
-regression adjustment), 2 game points, belief grid 8 — a fifth of ``qpq sim forecast``'s
-50,000 histories and 8 game points, for an interactive answer."""
+regression adjustment), 2 game points, belief grid 8 — fewer histories and game points than
+``qpq sim forecast`` (:class:`qpq.sim.AbcSettings`' defaults), for an interactive answer; the
+mode's note says so."""
 
 
 @st.cache_resource(show_spinner=False)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import altair as alt
@@ -70,6 +70,9 @@ __all__ = [
     "skill_note",
     "what_if",
 ]
+
+CALIBRATED_UNASSESSED = "calibrated ensemble (constraint on this series not assessed)"
+"""The calibrated mode's fan chart label for a series no event decides."""
 
 FAN_VARIABLES: tuple[str, ...] = (
     "militants_border", "militants_iskp", "iskp_strength", "expected_attacks_china",
@@ -172,6 +175,9 @@ class ForecastView:
         What the numbers rest on (shown under the chart).
     skill_note
         Where the events' backtest skill comes from (``None`` when no event has one).
+    series_labels
+        Calibrated mode: the fan chart's label of each series an event decides
+        (:meth:`qpq.sim.ForecastResult.series_label`, as the report's fan charts).
     """
 
     mode: str
@@ -180,6 +186,7 @@ class ForecastView:
     window: tuple[str, str]
     note: str
     skill_note: str | None = None
+    series_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def event_rows(values: Mapping[str, Mapping[str, Any]], default_label: str = UNCALIBRATED
@@ -305,8 +312,9 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
     note = (f"Calibrated forecast as of {calibration.as_of}: {how}, then "
             f"{request.n:,} scenarios resampled and run to {labels[-1]} under "
             f"{request.policy!r}. The sliders do not apply in this mode.")
+    series = {v: lab for v in FAN_VARIABLES if (lab := fc.series_label(v)) is not None}
     return ForecastView("calibrated", fc.sim, event_rows(fc.events), (labels[0], labels[-1]),
-                        note, skill_note(fc.events))
+                        note, skill_note(fc.events), series)
 
 
 def fan_data(sim: SimResult, variable: str, since: dt.date = dt.date(2015, 1, 1)
@@ -321,7 +329,10 @@ def fan_data(sim: SimResult, variable: str, since: dt.date = dt.date(2015, 1, 1)
 def fan_chart(view: ForecastView, variable: str, since: dt.date = dt.date(2015, 1, 1)) -> Any:
     """The fan chart of ``variable`` with the events' window shaded; title says what."""
     frame = fan_data(view.sim, variable, since)
-    label = UNCALIBRATED if view.mode == "what-if" else "calibrated ensemble"
+    # calibrated: only where an event's parameters say how far the calibration constrained
+    # the series; elsewhere the chart does not claim it
+    label = (UNCALIBRATED if view.mode == "what-if" else view.series_labels.get(
+        variable, CALIBRATED_UNASSESSED))
     chart = bands_chart(frame, variable, label=label, legend="policy")
     start = pd.Timestamp(_quarter_start(view.window[0]))
     window = pd.DataFrame({"start": [start], "end": [frame["date"].max()]})

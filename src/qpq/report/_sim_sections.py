@@ -5,7 +5,8 @@ Builders follow :mod:`qpq.report._sections`: each takes a
 :class:`~qpq.report._sections.SectionContent`. With ``ctx.reduced`` (``make run``) the
 ensembles are small (:data:`REDUCED`) and every section says so; options
 ``sim_as_of``/``sim_until`` (ISO dates) and ``sim_backcast_as_of`` in ``ctx.options``
-override the default dates.
+override the default dates, and ``sim_calibration`` (``record`` or ``facts``) the forecast's
+calibration.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from qpq.report._shared import dynamic_propositions
 from qpq.sim import (
     DEFAULT_CALIBRATION,
     SERIES,
+    SERIES_EVENTS,
     UNCALIBRATED,
     AbcSettings,
     CalibrationResult,
     band_frame,
     bands_chart,
     calibrate,
+    check_calibration,
     events_chart,
     fact_match_chart,
     fan_chart,
@@ -54,10 +57,9 @@ histories (enough accepted points for the regression adjustment), two coarse gam
 (the track record's reduced calibration is as of another date and of model v2, so there is
 nothing to share); noisier, and the section says so."""
 
-FORECAST_VARIABLES = {"expected_attacks_nationals": "attacks_on_chinese_nationals_afghanistan",
-                      "iskp_strength": "iskp_strength",
-                      "militants_border": "militants_at_border_share"}
-"""The forecast's fan charts, each with the event whose parameters decide its label."""
+FORECAST_VARIABLES = ("expected_attacks_nationals", "iskp_strength", "militants_border")
+"""The forecast's fan charts; each is labelled by its event's parameters
+(:meth:`qpq.sim.ForecastResult.series_label`)."""
 
 FORECAST_POLICIES = ("equilibrium", "boycott", "conditional")
 
@@ -90,7 +92,9 @@ def _headline(e: dict[str, Any]) -> str:
 
 
 def _size_note(ctx: ReportContext, cal: CalibrationResult) -> str:
-    size = (f"{cal.draws} parameter draws × {cal.replicates} scenarios = "
+    # the record's particles are posterior points resampled, the facts' prior draws
+    points = "posterior points" if cal.kind == "record" else "parameter draws"
+    size = (f"{cal.draws} {points} × {cal.replicates} scenarios = "
             f"{cal.draws * cal.replicates} histories")
     if ctx.reduced:
         return (f"<p><strong>Reduced run</strong> (make run): {size}; numbers are noisy. "
@@ -168,30 +172,14 @@ def _forecast_calibration(ctx: ReportContext, as_of: dt.date) -> CalibrationResu
     ``ctx.options`` names another.
     """
     sizes = _sizes(ctx)
-    kind = str(ctx.options.get("sim_calibration") or DEFAULT_CALIBRATION)
+    # checked: a misspelt kind must not fall through to the facts' calibration unannounced
+    kind = check_calibration(str(ctx.options.get("sim_calibration") or DEFAULT_CALIBRATION))
     if kind == "record":
         settings = RECORD_REDUCED if ctx.reduced else RECORD
         return record_calibrator(settings, seed=0, points=sizes["draws"],
                                  replicates=sizes["replicates"])(ctx.case, as_of)
     return calibrate(ctx.case, as_of, draws=sizes["draws"], replicates=sizes["replicates"],
                      grid_size=sizes["grid_size"], seed=0)
-
-
-def figure_label(event: dict[str, Any]) -> str:
-    """A forecast figure's label from its event's parameters as the calibration left them.
-
-    :data:`~qpq.sim.UNCALIBRATED` when the calibration constrained none of them; otherwise it
-    names the calibration and, where only some are, which (every figure of a forecast says
-    what its calibration did).
-    """
-    dep = event["calibration_constrained"]
-    if dep["constrained"] == "none":
-        return UNCALIBRATED
-    hit = [k for k, v in dep["parameters"].items() if v]
-    if dep["constrained"] == "all":
-        return f"parameters constrained by the {dep['calibration']} calibration"
-    return (f"partly calibrated: the {dep['calibration']} calibration constrains "
-            f"{', '.join(hit)} ({len(hit)} of {len(dep['parameters'])} parameters)")
 
 
 def _evidence(e: dict[str, Any]) -> str:
@@ -244,7 +232,7 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
                    "Probabilities and expected shares under the equilibrium policy; colour "
                    f"says whether anything the {cal.kind} calibration used bears on the event.",
                    events_chart(main.events))]
-    for var, event in FORECAST_VARIABLES.items():
+    for var in FORECAST_VARIABLES:
         figs.append(Figure(
             f"sim-forecast-{var}", f"Forecast: {var}",
             "Top: median and 50%/90% bands under each of China's policies, one panel each "
@@ -252,9 +240,8 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
             "boycott, computed scenario by scenario on the same random numbers, with its "
             "bands; a band that straddles the zero line means the policies do not differ "
             "reliably on this quantity over the window. The title's label says whether the "
-            f"calibration constrained the parameters of {event}.",
-            fan_chart({p: r.sim for p, r in runs.items()}, var,
-                      label=figure_label(main.events[event]))))
+            f"calibration constrained the parameters of {SERIES_EVENTS[var]}.",
+            fan_chart({p: r.sim for p, r in runs.items()}, var, label=main.series_label(var))))
     return SectionContent(html, tuple(figs),
                           f"forecast {as_of}..{until} ({cal.kind} calibration): P(de jure) = "
                           f"{main.events['china_recognizes_de_jure']['probability']:.2f}")

@@ -71,6 +71,7 @@ if TYPE_CHECKING:
     )
     from qpq.sim._forecast import (
         EVENTS,
+        SERIES_EVENTS,
         ForecastResult,
         KnownState,
         check_window,
@@ -142,6 +143,7 @@ __all__ = [
     "OUTPUTS",
     "RECORD_EVENTS",
     "SERIES",
+    "SERIES_EVENTS",
     "SIM_PARAMETERS",
     "UNCALIBRATED",
     "AbcSettings",
@@ -237,8 +239,8 @@ _EXPORTS = {
     ),
     "qpq.sim._facts": ("Fact", "stylised_facts"),
     "qpq.sim._forecast": (
-        "EVENTS", "ForecastResult", "KnownState", "check_window", "event_values", "forecast",
-        "forecast_stats", "known_state", "packaged_skill",
+        "EVENTS", "ForecastResult", "KnownState", "SERIES_EVENTS", "check_window",
+        "event_values", "forecast", "forecast_stats", "known_state", "packaged_skill",
     ),
     "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
     "qpq.sim._record_events": ("RECORD_EVENTS",),

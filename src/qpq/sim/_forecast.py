@@ -7,10 +7,12 @@ resamples ``n`` scenarios from them (each block from its own
 resampling stream), and runs them from the first quarter after the history to the quarter
 containing ``until`` under a policy, with the history the as-of view knows (phases still
 running go on; later events are unknown). Over that window it reports the events of
-:data:`EVENTS`, each saying whether what the calibration used bears on it ("calibrated") or
-not ("uncalibrated (assumption-driven)"): the stylised facts for the facts calibration, the
-record's observations (attack counts, strength estimates, Taliban actions, milestones and the
-facts) for the record calibration; the backtest skill of its event type from the packaged
+:data:`EVENTS`, each with what the calibration used that bears on it (the stylised facts for
+the facts calibration; the record's observations — attack counts, strength estimates, Taliban
+actions, milestones and the facts — for the record calibration) and a label that needs both
+that evidence and constrained parameters (:func:`event_label`: "calibrated", "partly
+calibrated", "evidence seen, parameters unconstrained (assumption-driven)" or
+"uncalibrated (assumption-driven)"); the backtest skill of its event type from the packaged
 skill table of that calibration's backtest (:data:`SKILL_FILES`, not recomputed here) and
 whether the calibration constrained the parameters it depends on. :func:`event_values` is the
 one definition of the events' values (the dashboard's what-if uses it too).
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EVENTS",
+    "SERIES_EVENTS",
     "EventSpec",
     "ForecastResult",
     "KnownState",
@@ -179,6 +182,32 @@ def event_parameters(spec: EventSpec, cal: CalibrationResult) -> dict[str, Any]:
     return doc
 
 
+SERIES_EVENTS: dict[str, str] = {
+    "expected_attacks_nationals": "attacks_on_chinese_nationals_afghanistan",
+    "iskp_strength": "iskp_strength",
+    "militants_border": "militants_at_border_share",
+}
+"""Series whose fan chart's label follows one event's parameters
+(:meth:`ForecastResult.series_label`): the event counts or reads that series."""
+
+
+def figure_label(event: Mapping[str, Any]) -> str:
+    """A forecast figure's label from its event's parameters as the calibration left them.
+
+    :data:`UNCALIBRATED` when the calibration constrained none of them; otherwise it names
+    the calibration and, where only some are, which (every figure of a forecast says what its
+    calibration did). The report's and the dashboard's fan charts both read it.
+    """
+    dep = event["calibration_constrained"]
+    if dep["constrained"] == "none":
+        return UNCALIBRATED
+    hit = [k for k, v in dep["parameters"].items() if v]
+    if dep["constrained"] == "all":
+        return f"parameters constrained by the {dep['calibration']} calibration"
+    return (f"partly calibrated: the {dep['calibration']} calibration constrains "
+            f"{', '.join(hit)} ({len(hit)} of {len(dep['parameters'])} parameters)")
+
+
 def describe_calibration(cal: CalibrationResult) -> str:
     """The calibration and its size in words, for a forecast's captions and the report.
 
@@ -241,6 +270,14 @@ class ForecastResult:
     def to_dict(self) -> dict[str, Any]:
         """The forecast, JSON-ready (the same as :meth:`to_json`)."""
         return self.to_json()
+
+    def series_label(self, variable: str) -> str | None:
+        """The label of a fan chart of ``variable`` (``None`` where no event decides it).
+
+        :func:`figure_label` of the event :data:`SERIES_EVENTS` names for it.
+        """
+        event = SERIES_EVENTS.get(variable)
+        return None if event is None else figure_label(self.events[event])
 
     def to_frame(self) -> pd.DataFrame:
         """The events as a table, one row each.
@@ -446,14 +483,36 @@ def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float6
     out = {}
     for spec in EVENTS:
         facts, observations = event_evidence(spec, cal, cells)
-        calibrated = bool(observations)
+        constrained = event_parameters(spec, cal)
+        label = event_label(bool(observations), constrained["constrained"])
         out[spec.name] = {**values[spec.name], "kind": spec.kind, "unit": spec.unit,
-                          "calibrated": calibrated,
-                          "label": "calibrated" if calibrated else UNCALIBRATED,
-                          "facts": facts, "observations": observations,
+                          "calibrated": label in (CALIBRATED, PARTLY_CALIBRATED),
+                          "label": label, "facts": facts, "observations": observations,
                           "backtest_skill": event_skill(spec, skill),
-                          "calibration_constrained": event_parameters(spec, cal)}
+                          "calibration_constrained": constrained}
     return out
+
+
+CALIBRATED = "calibrated"
+PARTLY_CALIBRATED = "partly calibrated"
+UNCONSTRAINED = "evidence seen, parameters unconstrained (assumption-driven)"
+
+
+def event_label(evidence: bool, constrained: str) -> str:
+    """An event's calibration label: what bears on it and what the calibration constrained.
+
+    Evidence bearing on an event is not enough to call its forecast calibrated: the record's
+    attack counts bear on ISKP's strength band, yet the calibration may leave every parameter
+    the band depends on where its prior put it. So ``calibrated`` needs both — evidence and
+    every parameter the event depends on (:attr:`EventSpec.depends_on`) constrained —
+    ``partly calibrated`` some of them, and an event with evidence but no constrained
+    parameter says so; without evidence it is :data:`qpq.model.UNCALIBRATED`.
+
+    ``constrained`` is :func:`event_parameters`' ``all``, ``some`` or ``none``.
+    """
+    if not evidence:
+        return UNCALIBRATED
+    return {"all": CALIBRATED, "some": PARTLY_CALIBRATED}.get(constrained, UNCONSTRAINED)
 
 
 def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1, *,

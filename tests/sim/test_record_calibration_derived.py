@@ -168,3 +168,29 @@ def test_synthetic_recovery_reports_the_derived_coverage(case):
     assert set(row.derived_covered) == {d.name for d in DERIVED}
     assert all(0.0 <= v <= 1.0 for v in row.derived_covered.values())
     assert 0.0 <= row.derived_coverage <= 1.0
+
+
+def test_the_adjustment_keeps_the_accepted_values_for_the_trade_offs():
+    # the adjusted run moves a and b but keeps what was accepted, which the unadjusted run
+    # of the same draws returns as its particles
+    _, plain_run, *_ = _product_case(adjustment=False)
+    _, run, *_ = _product_case(adjustment=True)
+    assert run.note.startswith("local-linear")
+    for name in ("a", "b"):
+        accepted = np.array([p["p:" + name] for p in plain_run.particles])
+        np.testing.assert_array_equal(run.unadjusted[name], accepted)
+        assert not np.allclose([p["p:" + name] for p in run.particles], accepted)
+
+
+def test_trade_offs_correlate_the_accepted_values_not_the_adjusted_ones(case):
+    # the adjustment moves the parameters and derived quantities but not the observation
+    # models' assumptions (iskp_full_strength), so the trade-offs read the accepted values:
+    # the same correlations with or without the adjustment (same Generator, same acceptance)
+    wide = dataclasses.replace(TINY, population=400, max_simulations=2000)
+    runs = {adj: calibrate_record(case, AS_OF, rng=np.random.default_rng(0),
+                                  settings=dataclasses.replace(wide, adjustment=adj))
+            for adj in ("none", "local-linear")}
+    assert "local-linear" in runs["local-linear"].method      # the adjustment did apply
+    for plain_t, adj_t in zip(runs["none"].trade_offs, runs["local-linear"].trade_offs,
+                              strict=True):
+        np.testing.assert_allclose(adj_t.posterior, plain_t.posterior, equal_nan=True)

@@ -399,10 +399,14 @@ class TradeOff:
 
     ``prior`` over every prior history of the rejection sampler (the parameters are drawn
     independently, so what is not near zero is a derived quantity's dependence on its
-    components), ``posterior`` over the accepted particles with their weights (after the
-    regression adjustment, where there is one). A product identified while its components
-    are not shows as a narrow derived quantity whose components turn correlated (negatively,
-    for a product) in the posterior. NaN where a member does not vary.
+    components), ``posterior`` over the accepted histories' own values, equally weighted:
+    before any regression adjustment, because the adjustment moves the parameters and the
+    derived quantities but not the observation models' assumptions (such as
+    ``iskp_full_strength``), and a correlation between an adjusted and an unadjusted column
+    would partly be the adjustment's (before 2026-12-05 it was so). A product identified
+    while its components are not shows as a narrow derived quantity whose components turn
+    correlated (negatively, for a product) in the posterior. NaN where a member does not
+    vary.
     """
 
     group: str
@@ -609,7 +613,7 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 """Part of every cache key: raised whenever the same case, settings and Generator give other
 results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
 assumptions kept; 3: the derived quantities and trade-offs), so a cache never returns what
@@ -743,6 +747,8 @@ class _Run:
     family_deviance: dict[str, FloatArray]      # per family, per particle
     note: str = ""                              # how the accepted points were post-processed
     derived: dict[str, FloatArray] = field(default_factory=dict)   # per quantity, per particle
+    # the accepted values before any adjustment (parameters, derived quantities)
+    unadjusted: dict[str, FloatArray] = field(default_factory=dict)
 
 
 def _point_score(total: FloatArray, score: str) -> FloatArray:
@@ -839,6 +845,7 @@ class _Draws:
         values = {k: v[idx] for k, v in self.values.items()}
         weights = np.full(idx.size, 1.0 / idx.size)
         derived = {k: v[idx] for k, v in self.derived.items()}
+        unadjusted = {**values, **derived}
         floors = {d.name: d.floor for d in DERIVED}
         used = [f for f in families if f in self.summaries]
         note = ""
@@ -862,7 +869,8 @@ class _Draws:
         histories = int(shape[0] * shape[1])
         return _Run(({"t": 0, "epsilon": float(total[idx[-1]]), "simulations": histories},),
                     histories, particles, weights,
-                    {f: v[idx].mean(axis=1) for f, v in self.deviance.items()}, note, derived)
+                    {f: v[idx].mean(axis=1) for f, v in self.deviance.items()}, note, derived,
+                    unadjusted)
 
 
 _Chunk = tuple[dict[str, FloatArray], NDArray[np.int64], dict[str, FloatArray],
@@ -1729,8 +1737,9 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     names = list(registry.names)
     points = {n: np.array([p["p:" + n] for p in run.particles]) for n in names}
     assumed = {a.name: np.array([p["a:" + a.name] for p in run.particles]) for a in ASSUMPTIONS}
-    trade_offs = (_trade_offs({**draws.values, **draws.assumed, **draws.derived},
-                              {**points, **assumed, **run.derived}, run.weights)
+    raw = {**points, **assumed, **run.derived, **run.unadjusted}
+    trade_offs = (_trade_offs({**draws.values, **draws.assumed, **draws.derived}, raw,
+                              np.full(len(run.particles), 1.0 / len(run.particles)))
                   if draws is not None else ())
     result = RecordCalibration(
         as_of=as_of, model=s.model, settings=s, families=fams,

@@ -1753,7 +1753,9 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         derived_points=dict(run.derived), trade_offs=trade_offs)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        # two runs of the same key (two shells, a backtest's workers) each write their own
+        # file and rename it into place, so neither renames the other's half-written one
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(pickle.dumps(result))
         tmp.replace(path)
     return result

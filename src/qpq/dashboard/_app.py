@@ -65,18 +65,17 @@ from qpq.dashboard._whatif import (
     fan_data,
 )
 from qpq.model import GAME_PARAMETERS, POLICIES, UNCALIBRATED
-from qpq.sim import AbcSettings, CalibrationResult, record_calibrator
+from qpq.sim import QUICK_RECORD_SETTINGS, CalibrationResult, record_calibrator
 
 _args = argparse.ArgumentParser(prog="qpq-dashboard")
 _args.add_argument("--case", default=None)
 CASE_DIR: str | None = _args.parse_known_args(sys.argv[1:])[0].case
 POLICY_TEXT = {p.name: p.description for p in POLICIES}
-RECORD_SETTINGS = AbcSettings(model="v1", population=250, max_simulations=10_000,
-                              game_points=2, grid_size=8)
-"""The calibrated mode's record calibration: 2.5% of 10,000 prior histories (enough for the
-regression adjustment), 2 game points, belief grid 8 — fewer histories and game points than
-``qpq sim forecast`` (:class:`qpq.sim.AbcSettings`' defaults), for an interactive answer; the
-mode's note says so."""
+RECORD_SETTINGS = QUICK_RECORD_SETTINGS
+"""The calibrated mode's record calibration: the quick one
+(:data:`qpq.sim.QUICK_RECORD_SETTINGS`), fewer histories and game points than ``qpq sim
+forecast`` (:class:`qpq.sim.AbcSettings`' defaults), for an interactive answer; the mode's
+note says so."""
 
 
 @st.cache_resource(show_spinner=False)

@@ -11,6 +11,7 @@ calibration.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from html import escape
 from typing import Any
@@ -21,6 +22,7 @@ from qpq.report._sections import Figure, ReportContext, SectionContent, html_tab
 from qpq.report._shared import dynamic_propositions
 from qpq.sim import (
     DEFAULT_CALIBRATION,
+    QUICK_RECORD_SETTINGS,
     SERIES,
     SERIES_EVENTS,
     UNCALIBRATED,
@@ -50,12 +52,11 @@ RECORD = AbcSettings(model="v1")
 """The forecast's record calibration in a full report: ``qpq sim forecast``'s (model v1,
 :class:`qpq.sim.AbcSettings`' defaults), whose backtest's skill the events quote."""
 
-RECORD_REDUCED = AbcSettings(model="v1", population=250, max_simulations=10_000, game_points=2,
-                             grid_size=8, ppc_draws=40)
-"""The forecast's record calibration in a reduced report (``make run``): 2.5% of 10,000
-histories (enough accepted points for the regression adjustment), two coarse game points
-(the track record's reduced calibration is as of another date and of model v2, so there is
-nothing to share); noisier, and the section says so."""
+RECORD_REDUCED = dataclasses.replace(QUICK_RECORD_SETTINGS, ppc_draws=40)
+"""The forecast's record calibration in a reduced report (``make run``): the quick one,
+:data:`qpq.sim.QUICK_RECORD_SETTINGS` (the track record's reduced calibration is as of
+another date and of model v2, so there is nothing to share); noisier, and the section says
+so."""
 
 FORECAST_VARIABLES = ("expected_attacks_nationals", "iskp_strength", "militants_border")
 """The forecast's fan charts; each is labelled by its event's parameters

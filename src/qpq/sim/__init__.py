@@ -19,6 +19,7 @@ from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from qpq.sim._abc import (
+        QUICK_RECORD_SETTINGS,
         AbcSettings,
         ActingGamePoints,
         RecordCalibration,
@@ -141,6 +142,7 @@ __all__ = [
     "DEFAULT_CALIBRATION",
     "EVENTS",
     "OUTPUTS",
+    "QUICK_RECORD_SETTINGS",
     "RECORD_EVENTS",
     "SERIES",
     "SERIES_EVENTS",
@@ -220,9 +222,9 @@ __all__ = [
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
     "qpq.sim._abc": (
-        "AbcSettings", "ActingGamePoints", "RecordCalibration", "SyntheticRecovery", "TradeOff",
-        "acting_game_points", "calibrate_record", "record_calibrator", "required_game_points",
-        "synthetic_record", "synthetic_recovery",
+        "AbcSettings", "ActingGamePoints", "QUICK_RECORD_SETTINGS", "RecordCalibration",
+        "SyntheticRecovery", "TradeOff", "acting_game_points", "calibrate_record",
+        "record_calibrator", "required_game_points", "synthetic_record", "synthetic_recovery",
     ),
     "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": (

@@ -244,7 +244,8 @@ def test_calibrated_mode_from_the_record_says_so(ctx: Context) -> None:
     assert view.note.startswith("Calibrated forecast as of 2025-06-30: the calibration on the "
                                 "record known then")
     assert "20 of 400 prior histories accepted" in view.note and "attacks 120" in view.note
-    assert "smaller than qpq sim forecast's 50,000 histories, so noisier" in view.note
+    assert (f"smaller than qpq sim forecast's {AbcSettings.max_simulations:,} histories, so "
+            "noisier") in view.note
     assert "stylised facts" not in view.note
     assert view.skill_note is not None and "calibrated on the record" in view.skill_note
     # its fan chart is labelled as the report's: by the parameters of the series' event,

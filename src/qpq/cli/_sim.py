@@ -101,7 +101,7 @@ AdjustmentOpt = Annotated[str | None, typer.Option(
     "--adjustment", help="record calibration: none or local-linear (default: AbcSettings')")]
 GamePointsOpt = Annotated[int | None, typer.Option(
     "--game-points", help="record calibration: prior points at which the game is solved "
-    "(default 30: at least min_ess, so the game's parameters can be labelled; "
+    "(default: AbcSettings', at least min_ess, so the game's parameters can be labelled; "
     "docs/model-dynamics.md §7.11)", min=1)]
 GridOpt = Annotated[int | None, typer.Option(
     "--grid-size", help="record calibration: belief grid of the game (default 12)", min=2)]
@@ -349,10 +349,10 @@ def calibrate_command(
     point_score: Annotated[str, typer.Option(
         "--point-score", help="rejection, several histories per point: mean-deviance "
         "(default) or mean-likelihood")] = "mean-deviance",
-    game_points: Annotated[int, typer.Option(
-        "--game-points", help="prior points at which the game is solved (30: at least "
-        "min_ess, so the game's parameters can be labelled; docs/model-dynamics.md §7.11)",
-        min=1)] = 30,
+    game_points: Annotated[int | None, typer.Option(
+        "--game-points", help="prior points at which the game is solved (default: "
+        "AbcSettings', at least min_ess, so the game's parameters can be labelled; "
+        "docs/model-dynamics.md §7.11)", min=1)] = None,
     grid_size: Annotated[int, typer.Option("--grid-size", help="belief grid of the game",
                                            min=2)] = 12,
     start: Annotated[str | None, typer.Option(
@@ -399,7 +399,8 @@ def calibrate_command(
                       if sampler == "rejection" else 500)
     settings = AbcSettings(sampler=sampler, population=population, generations=generations,
                            max_simulations=max_simulations, histories_per_point=per_point,
-                           point_score=point_score, game_points=game_points,
+                           point_score=point_score,
+                           game_points=game_points or AbcSettings.game_points,
                            adjustment=adjustment or (AbcSettings.adjustment
                                                      if sampler == "rejection" else "none"),
                            grid_size=grid_size, ppc_draws=ppc_draws, attribution=attribution,

@@ -299,7 +299,8 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
         st = d["settings"]
         how = (f"the calibration on the record known then (rejection ABC over its "
                f"observations: {seen}; {d['particles']:,} of {d['simulations']:,} prior "
-               f"histories accepted, {st['game_points']} game points"
+               f"histories accepted, {st['game_points']} game points, model "
+               f"{st.get('model', 'v1')} whatever the game panel's switch"
                + (f"; smaller than qpq sim forecast's {AbcSettings.max_simulations:,} "
                   "histories, so noisier" if d["simulations"] < AbcSettings.max_simulations
                   else "")

@@ -771,7 +771,8 @@ def record_calibration() -> str:
         level = t.level
         rows += ["", f"{t.group}: correlations of the logs with {level}, and the strongest "
                  "between two other members (prior → posterior; the prior draws the "
-                 "parameters independently):", "",
+                 "parameters independently; the posterior is the accepted histories' own "
+                 "values, before the regression adjustment):", "",
                  "| member | relative ratio, label | with " + level + ": prior → posterior |",
                  "|---|---|---|"]
         for n in t.names:

@@ -279,6 +279,25 @@ def test_results_are_cached_by_content(case, base, cache):
     assert cached.random() == run_rng.random()
 
 
+def test_two_dates_with_the_same_view_are_cached_apart(case, tmp_path):
+    # nothing recorded between 2017-06-30 and 2017-12-31: the same as-of view, yet the
+    # histories run to another quarter; before 2026-12-05 the later date read the earlier's
+    from qpq.sim._abc import content_key
+
+    early, late = dt.date(2017, 6, 30), dt.date(2017, 12, 31)
+    assert case_as_of(case, early).attacks == case_as_of(case, late).attacks
+    first = calibrate_record(case, early, rng=np.random.default_rng(0), settings=TINY,
+                             cache_dir=tmp_path)
+    second = calibrate_record(case, late, rng=np.random.default_rng(0), settings=TINY,
+                              cache_dir=tmp_path)
+    assert (first.as_of, second.as_of) == (early, late)
+    assert first.key != second.key
+    assert len(list(tmp_path.glob("record-calibration-*.pkl"))) == 2
+    view = case_as_of(case, early)
+    assert content_key(view, early, TINY, ("attacks",), np.random.default_rng(0)) != \
+        content_key(view, late, TINY, ("attacks",), np.random.default_rng(0))
+
+
 def test_record_calibration_plugs_into_forecasts_and_backtests(case):
     from qpq.sim import BacktestSpec, backtest, forecast, record_calibrator
 

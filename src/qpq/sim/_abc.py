@@ -624,18 +624,25 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 """Part of every cache key: raised whenever the same case, settings and Generator give other
 results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
-assumptions kept; 3: the derived quantities and trade-offs), so a cache never returns what
-older code computed."""
+assumptions kept; 3: the derived quantities and trade-offs; 4: trade-offs before the
+adjustment; 5: the as-of date in the key), so a cache never returns what older code
+computed."""
 
 
-def content_key(view: Case, settings: AbcSettings, families: Sequence[str],
+def content_key(view: Case, as_of: dt.date, settings: AbcSettings, families: Sequence[str],
                 rng: np.random.Generator) -> str:
-    """Content hash of (the case as of the date, the model and settings, the Generator)."""
+    """Content hash of (the case as of the date, the date, the settings, the Generator).
+
+    The date is part of it because two dates can share a view (nothing recorded between
+    them) and still differ: the histories run to the later date's quarter and the record's
+    years without an attack count as zeros up to it. Before 2026-12-05 it was not, so a
+    backtest's 2017-12-31 origin read the calibration cached at 2017-06-30.
+    """
     doc = {"case": {f.name: _plain(getattr(view, f.name)) for f in fields(view)
-                    if f.name != "root"},
+                    if f.name != "root"}, "as_of": as_of.isoformat(),
            "settings": _plain(settings), "families": list(families),
            "rng": _plain(rng.bit_generator.state), "version": CACHE_VERSION}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:24]
@@ -1699,7 +1706,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         raise BadInputError(f"as-of date {as_of} leaves no complete quarter after the start "
                             f"{start}")
     view = case_as_of(case, as_of)
-    key = content_key(view, s, fams, rng) + ("" if record is None else "-" + hashlib.sha256(
+    key = content_key(view, as_of, s, fams, rng) + ("" if record is None else "-" + hashlib.sha256(
         json.dumps(_plain(record), sort_keys=True, default=str).encode()).hexdigest()[:8])
     # drawn before the cache is read, so the caller's Generator moves on alike either way
     seeds = tuple(int(x) for x in rng.integers(2**31 - 1, size=3))

@@ -58,8 +58,9 @@ gives now (a test runs it on the quick blocks). Blocks:
 * ``backtest-record`` — docs/model-dynamics.md §11: the same backtest (17 origins, models v1
   and v2, 1,000 × 8 particles, 10,000 forecast scenarios, seed 0) calibrated at each origin
   on the whole record known then (``calibration="record"``, :class:`qpq.sim.AbcSettings`
-  defaults: 500 of 50,000 prior histories, 8 game points, belief grid 12; about ten minutes or
-  more); rewrites the packaged skill table src/qpq/sim/backtest_skill_record.json (model
+  defaults: 500 of 50,000 prior histories, 30 game points, belief grid 12; the origins share
+  a fresh cache folder; about eight minutes on a quiet machine); rewrites the packaged
+  skill table src/qpq/sim/backtest_skill_record.json (model
   v1's) that ``qpq sim forecast`` (record, the default calibration) quotes (not in
   ``--check`` mode).
 * ``explore-difference`` — docs/model-explore.md §9: Sobol' indices of the deal minus

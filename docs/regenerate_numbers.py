@@ -289,7 +289,8 @@ def game_propositions() -> str:
 
     m = {r.proposition.id: r.defaults_metrics for r in study.results}
     means = {r.proposition.id: r.metric_means for r in study.results}
-    flip = study.result("P6s").flip
+    p6s = study.result("P6s")
+    flip = p6s.flip
     switch = f"{flip.value:.2g}" if flip is not None and flip.value is not None else "none"
     p1, p3, p7 = m["P1"], m["P3"], m["P7"]
     detail = {
@@ -310,7 +311,8 @@ def game_propositions() -> str:
                f"security falls by {m['P5p']['security_drop']:.2g} from its peak",
         "P6": f"pays {m['P6']['pay_us_present']:.2f} with the US, "
               f"{m['P6']['pay_us_absent']:.2f} without",
-        "P6s": f"the verdict switches at `econ_gain` = {switch}",
+        "P6s": f"{_pct(p6s.region_share or 0.0)} of `econ_gain` ∈ (0, `aid_cost`]; the "
+               f"verdict switches at `econ_gain` = {switch}",
         "P7": f"the reduction too: {-p7['term_security_at_zero_effort']:.1f} < "
               f"{p7['term_cost']:.1f}" if p7["analytic_reduction_holds"] else
               "the reduction does not",
@@ -319,27 +321,22 @@ def game_propositions() -> str:
         "P7": f"reduction holds in {_pct(means['P7']['analytic_reduction_holds'])}, agrees "
               f"with the full test in {_pct(means['P7']['agrees_with_reduction'])}",
     }
+    on_path = {"P3": f" (on the path: {_pct(means['P3']['holds_on_path'])})"}
     note = {"P6": " (exactly neutral)", "P6s": " (at `econ_gain` = `aid_cost`)"}
     rows = ["| id | at the defaults | share of the ranges [95%] | in the paper's region | "
             "counterpart at defaults / share still holding |", "|---|---|---|---|---|"]
     for r in study.results:
         pid = r.proposition.id
         cond = r.proposition.condition
+        # P6s's condition is its test region, given in the first column
         reg = (f"{_pct(r.share_in_condition)} at {cond.description}"
                if cond is not None and r.share_in_condition is not None and pid != "P6s"
                else region.get(pid, "–"))
-        if pid == "P6s" and r.share_in_condition is not None:
-            reg = "–"
         k = round(r.falsified_share * r.n_falsified)
         fals = ("holds" if r.falsified_at_defaults else "fails") + " / " + (
             f"{100 * r.falsified_share:.2f}% ({k} of {r.n_falsified:,} draws)" if k else "0.0%")
-        at = f"{bold(r)} ({detail[pid]})"
-        if pid == "P6s" and r.region_share is not None:
-            at = (f"{bold(r)} ({_pct(r.region_share)} of `econ_gain` ∈ (0, `aid_cost`]; "
-                  f"{detail[pid]})")
-        on_path = (f" (on the path: {_pct(means['P3']['holds_on_path'])})" if pid == "P3"
-                   else "")
-        rows.append(f"| {pid} | {at} | {share(r)}{on_path} | {reg} | {fals}{note.get(pid, '')} |")
+        rows.append(f"| {pid} | {bold(r)} ({detail[pid]}) | {share(r)}{on_path.get(pid, '')} | "
+                    f"{reg} | {fals}{note.get(pid, '')} |")
     return "\n".join(rows)
 
 

@@ -34,6 +34,13 @@ def _attack(name, day, source):
         "summary": "A test.", "sources": [source]})
 
 
+def _cli_json(capsys, *args):
+    """A ``qpq sim ... --json`` run that succeeded, its document."""
+    code, out, err = run_cli(capsys, "sim", *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
 def _forecast(case, settings=TINY):
     cal = record_calibrator(settings, points=8, replicates=2)(case, AS_OF)
     return forecast(case, cal, UNTIL, n=64, seed=0)
@@ -147,10 +154,8 @@ def test_bad_record_settings_are_refused(case, change, match):
 
 
 def test_cli_forecast_from_the_record(capsys):
-    code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", "2023-06-30", "--until",
-                           "2024-06-30", *TINY_OPTIONS, "--json")
-    assert code == 0
-    doc = json.loads(out)
+    doc = _cli_json(capsys, "forecast", "--as-of", "2023-06-30", "--until", "2024-06-30",
+                    *TINY_OPTIONS)
     assert doc["calibration"]["kind"] == "record"
     settings = doc["calibration"]["details"]["settings"]
     # the population left out: 1% of the points, as qpq sim calibrate takes it
@@ -167,10 +172,8 @@ def test_cli_forecast_from_the_record(capsys):
 
 
 def test_cli_backtest_from_the_record(capsys):
-    code, out, _ = run_cli(capsys, "sim", "backtest", "--origins", "2020-06-30", "--horizon",
-                           "6m", *TINY_OPTIONS, "--json")
-    assert code == 0
-    doc = json.loads(out)
+    doc = _cli_json(capsys, "backtest", "--origins", "2020-06-30", "--horizon", "6m",
+                    *TINY_OPTIONS)
     assert doc["protocol"]["calibration_kind"] == "record"
     assert doc["protocol"]["record_settings"]["population"] == 10
     assert doc["protocol"]["record_settings"]["adjustment"] == "local-linear"
@@ -266,11 +269,8 @@ def test_record_is_the_default_calibration_everywhere():
 
 
 def test_cli_facts_calibration_stays_available(capsys):
-    code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", "2023-06-30", "--until",
-                           "2024-06-30", "--calibration", "facts", "--draws", "16",
-                           "--replicates", "2", "--n", "64", "--json")
-    assert code == 0
-    doc = json.loads(out)
+    doc = _cli_json(capsys, "forecast", "--as-of", "2023-06-30", "--until", "2024-06-30",
+                    "--calibration", "facts", "--draws", "16", "--replicates", "2", "--n", "64")
     assert doc["calibration"]["kind"] == "facts" and "details" not in doc["calibration"]
     # the facts calibration's evidence is its facts alone
     for e in doc["events"].values():

@@ -231,7 +231,8 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
                       "other policies"], rows))
     figs = [Figure("sim-forecast-events", "Forecast events",
                    "Probabilities and expected shares under the equilibrium policy; colour "
-                   f"says whether anything the {cal.kind} calibration used bears on the event.",
+                   f"is the event's label: whether anything the {cal.kind} calibration used "
+                   "bears on it and whether it constrained the event's parameters.",
                    events_chart(main.events))]
     for var in FORECAST_VARIABLES:
         figs.append(Figure(

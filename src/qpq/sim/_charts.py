@@ -17,6 +17,7 @@ import pandas as pd
 from qpq.model import UNCALIBRATED, policy_names
 from qpq.palette import OKABE_ITO, fixed_colours
 from qpq.sim._engine import SERIES, SimResult
+from qpq.sim._forecast import CALIBRATED, PARTLY_CALIBRATED, UNCONSTRAINED
 from qpq.stats import FAN_QUANTILES, MEDIAN, quantile_name
 
 __all__ = [
@@ -212,7 +213,11 @@ def fact_match_chart(rows: Sequence[Mapping[str, Any]]) -> Any:
 
 
 def events_chart(events: Mapping[str, Mapping[str, Any]]) -> Any:
-    """Forecast probabilities and shares (0-1 scale), labelled calibrated or not."""
+    """Forecast probabilities and shares (0-1 scale), coloured by calibration label.
+
+    The four labels of :func:`qpq.sim._forecast.event_label` keep one colour each, whichever
+    of them a forecast shows.
+    """
     rows = []
     for name, e in events.items():
         value = e.get("probability", e.get("expected"))
@@ -223,10 +228,12 @@ def events_chart(events: Mapping[str, Mapping[str, Any]]) -> Any:
     return alt.Chart(frame).mark_bar().encode(
         y=alt.Y("event:N", title=None), x=alt.X("value:Q", scale=alt.Scale(domain=[0, 1]),
                                                 title="probability or expected share"),
-        color=alt.Color("label:N", scale=alt.Scale(range=[OKABE_ITO[5], OKABE_ITO[2]])),
+        color=alt.Color("label:N", scale=alt.Scale(
+            domain=[CALIBRATED, PARTLY_CALIBRATED, UNCONSTRAINED, UNCALIBRATED],
+            range=[OKABE_ITO[5], OKABE_ITO[4], OKABE_ITO[1], OKABE_ITO[2]])),
         tooltip=["event:N", "label:N", alt.Tooltip("value:Q", format=".3f")],
-    ).properties(title="Forecast events over the window (colour: calibrated or "
-                       f"{UNCALIBRATED})", width=420)
+    ).properties(title="Forecast events over the window (colour: calibration label)",
+                 width=420)
 
 
 def _scale(column: pd.Series) -> Any:

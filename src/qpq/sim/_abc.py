@@ -343,10 +343,12 @@ QUICK_RECORD_SETTINGS = AbcSettings(model="v1", population=250, max_simulations=
                                     game_points=2, grid_size=8)
 """A quick record calibration for interactive use and reduced runs (the dashboard's
 calibrated mode, a reduced report, the docs' examples): 2.5% of 10,000 prior histories (enough
-accepted points for the regression adjustment) and 2 coarse game points — seconds instead of
-the defaults' minutes. The price: noisier labels, the game's parameters undetermined (fewer
-than ``min_ess`` game points), and with 2 points no Taliban who act after 2021 in about a
-third of the seeds (the defaults' 30 points are chosen so that some act: §7.11)."""
+accepted points for the regression adjustment) and 2 coarse game points, against the
+defaults' 50,000 histories and 30 points (a v1 forecast at the defaults took about 7 s cold
+here, a v2 calibration as of 2024-06-30 109 s). The price: noisier labels, the game's
+parameters undetermined (fewer than ``min_ess`` game points), and with 2 points no Taliban
+who act after 2021 in about a third of the seeds (the defaults' 30 points are chosen so that
+some act: §7.11)."""
 
 
 @dataclass(frozen=True)
@@ -494,13 +496,6 @@ class RecordCalibration:
                 return p
         raise KeyError(name)
 
-    def trade_off(self, group: str) -> TradeOff:
-        """The correlations of one of :data:`TRADE_OFF_GROUPS`."""
-        for t in self.trade_offs:
-            if t.group == group:
-                return t
-        raise KeyError(group)
-
     def labelled(self, label: str) -> tuple[str, ...]:
         """Names of the parameters with ``label``."""
         return tuple(p.name for p in self.parameters if p.label == label)
@@ -598,7 +593,8 @@ class RecordCalibration:
             "posterior_deviance": self.deviance,
             "assumptions": [asdict(a) for a in ASSUMPTIONS],
             "parameters": [p.row() for p in self.parameters],
-            "labels": {lab: list(self.labelled(lab)) for lab in (*LABELS, UNDETERMINED)},
+            "labels": {lab: list(self.labelled(lab))
+                       for lab in (*LABELS, UNDETERMINED, UNDETERMINED_GAME)},
             "derived": [{**p.row(), "unit": DERIVED_BY_NAME[p.name].unit,
                          "meaning": DERIVED_BY_NAME[p.name].meaning} for p in self.derived],
             "trade_offs": [t.row() for t in self.trade_offs],
@@ -1665,7 +1661,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
                      families: Sequence[str] = FAMILIES, cache_dir: Path | None = None,
                      on_progress: Callable[[str, int, int], None] | None = None,
                      record: Record | None = None) -> RecordCalibration:
-    """Calibrate the simulator on the record known by ``as_of`` (ABC-SMC, see module doc).
+    """Calibrate the simulator on the record known by ``as_of`` (ABC, see module doc).
 
     Parameters
     ----------
@@ -1681,7 +1677,8 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     families
         Observation families to use (default: all of :data:`qpq.sim._record.FAMILIES`).
     cache_dir
-        Read and write results here by content hash (``None``: no cache).
+        Read and write results here by content hash, and the game's solved regimes beside
+        them (``None``: no cache).
     on_progress
         Called with (stage, done, total).
     record
@@ -1755,8 +1752,9 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     names = list(registry.names)
     points = {n: np.array([p["p:" + n] for p in run.particles]) for n in names}
     assumed = {a.name: np.array([p["a:" + a.name] for p in run.particles]) for a in ASSUMPTIONS}
-    raw = {**points, **assumed, **run.derived, **run.unadjusted}
-    trade_offs = (_trade_offs({**draws.values, **draws.assumed, **draws.derived}, raw,
+    # the accepted values before any adjustment (every parameter and derived quantity)
+    trade_offs = (_trade_offs({**draws.values, **draws.assumed, **draws.derived},
+                              {**assumed, **run.unadjusted},
                               np.full(len(run.particles), 1.0 / len(run.particles)))
                   if draws is not None else ())
     result = RecordCalibration(

@@ -49,15 +49,18 @@ def test_forecast_figure_labels_follow_the_events_parameters():
     from qpq.sim import UNCALIBRATED
     from qpq.sim._forecast import figure_label
 
-    def event(constrained, **params):
+    def event(constrained, observations=None, **params):
         return {"calibration_constrained": {"constrained": constrained,
-                                            "calibration": "record", "parameters": params}}
+                                            "calibration": "record", "parameters": params},
+                "observations": {"attacks": 3} if observations is None else observations}
 
     assert figure_label(event("none", a=False, b=False)) == UNCALIBRATED
     some = figure_label(event("some", attack_rate=True, b=False))
     assert "partly calibrated" in some and "attack_rate (1 of 2 parameters)" in some
     assert UNCALIBRATED not in some
     assert "record calibration" in figure_label(event("all", a=True))
+    # constrained parameters, but nothing the calibration used bears on the event: as its label
+    assert figure_label(event("all", observations={}, a=True)) == UNCALIBRATED
 
 
 def _figures_carry_their_events_labels(out):

@@ -18,7 +18,9 @@ Examples::
     qpq sim backtest --max-simulations 20000 --population 200
 
 Time step: one quarter. Every quantity no evidence constrains is labelled
-"uncalibrated (assumption-driven)".
+"uncalibrated (assumption-driven)"; a forecast event on which evidence bears is "calibrated",
+"partly calibrated" or "evidence seen, parameters unconstrained (assumption-driven)" as the
+calibration constrained all, some or none of its parameters.
 """
 
 from __future__ import annotations

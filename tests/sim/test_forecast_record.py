@@ -134,8 +134,8 @@ def test_backtest_from_the_record_calibration(case):
     assert {r["calibration"]["kind"] for r in out.rows} == {"record"}
     assert all(r["calibration"]["accepted"] == 16 for r in out.rows)
     # the same calibration through the API's calibrator gives the same rows
-    again = backtest(case, dataclasses.replace(spec, calibration="record"),
-                     calibrator=record_calibrator(TINY, points=8, replicates=2))
+    assert spec.calibrator() == record_calibrator(TINY, points=8, replicates=2)
+    again = backtest(case, spec, calibrator=record_calibrator(TINY, points=8, replicates=2))
     assert again.rows == out.rows
     assert out.skill_document(dt.date(2026, 1, 1))["regenerate"].endswith("backtest-record")
 

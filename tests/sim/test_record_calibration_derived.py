@@ -12,7 +12,16 @@ import numpy as np
 import pytest
 
 from qpq.sim import AbcSettings, TradeOff, calibrate_record, synthetic_recovery
-from qpq.sim._abc import LABELS, _correlations, _derived_ratios, _Draws, _ratios, _relative
+from qpq.sim._abc import (
+    LABELS,
+    _correlations,
+    _derived_priors,
+    _derived_ratios,
+    _Draws,
+    _parameter_priors,
+    _ratios,
+    _relative,
+)
 from qpq.sim._record import DERIVED, derived_values, derived_windows
 
 AS_OF = dt.date(2024, 6, 30)
@@ -41,9 +50,9 @@ def _product_case(adjustment: bool, seed: int = 0):
     run = draws.accept(500, ("x",))
     registry = {k: SimpleNamespace(low=lo, high=hi, integer=i) for k, (lo, hi, i) in
                 bounds.items()}
-    params = _ratios(run, registry, dict.fromkeys(bounds, "targeted"), None,
+    params = _ratios(run, _parameter_priors(registry, dict.fromkeys(bounds, "targeted"), None),
                      np.random.default_rng(1))
-    derived = _derived_ratios(run, draws.derived, np.random.default_rng(2))
+    derived = _derived_ratios(run, _derived_priors(draws.derived), np.random.default_rng(2))
     return draws, run, params, derived
 
 
@@ -77,8 +86,8 @@ def test_the_product_is_not_called_narrow_when_the_record_misses_it():
     draws = _Draws({"a": a, "b": b}, np.zeros(n, dtype=np.int64), {},
                    {"x": (noise ** 2)[:, None]}, derived={"iskp_fighters": a * b})
     run = draws.accept(500, ("x",))
-    *_, ratio, null = _derived_ratios(run, draws.derived, np.random.default_rng(2))[
-        "iskp_fighters"]
+    *_, ratio, null = _derived_ratios(run, _derived_priors(draws.derived),
+                                      np.random.default_rng(2))["iskp_fighters"]
     assert _relative(ratio, null) > 0.8
 
 

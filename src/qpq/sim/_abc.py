@@ -82,7 +82,7 @@ import math
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -120,7 +120,7 @@ from qpq.sim._record import (
     synthetic_observations,
 )
 from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
-from qpq.sim._tables import table_for
+from qpq.sim._tables import concat_tables, select_regimes, table_for
 from qpq.sim._timeline import Regime, Timeline, build_timeline, quarter_end, quarter_of
 from qpq.stats import INTERVAL_90, MEDIAN, median_interval
 
@@ -291,6 +291,13 @@ class AbcSettings:
     weak_below: float = 0.8
     min_ess: float = 30.0
     model: str = "v2"
+
+    def to_json(self) -> dict[str, Any]:
+        """Every setting, JSON-ready (what the cache key hashes and the result reports)."""
+        doc: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        doc["start"] = self.start.isoformat() if self.start else None
+        doc["targeted"] = list(self.targeted)
+        return doc
 
     def check(self) -> None:
         """Raise :class:`BadInputError` on settings that cannot run."""
@@ -580,13 +587,11 @@ class RecordCalibration:
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary."""
-        s = {f.name: getattr(self.settings, f.name) for f in fields(self.settings)}
-        s["start"] = s["start"].isoformat() if s["start"] else None
-        s["targeted"] = list(s["targeted"])
         return {
             "as_of": self.as_of.isoformat(), "model": self.model, "method": self.method,
             "adjustment": self.adjustment,
-            "key": self.key, "settings": s, "families": list(self.families),
+            "key": self.key, "settings": self.settings.to_json(),
+            "families": list(self.families),
             "observations": self.observations, "simulations": self.simulations,
             "particles": int(self.weights.size), "effective_sample_size": self.ess,
             "populations": list(self.populations),
@@ -639,7 +644,7 @@ def content_key(view: Case, as_of: dt.date, settings: AbcSettings, families: Seq
     """
     doc = {"case": {f.name: _plain(getattr(view, f.name)) for f in fields(view)
                     if f.name != "root"}, "as_of": as_of.isoformat(),
-           "settings": _plain(settings), "families": list(families),
+           "settings": settings.to_json(), "families": list(families),
            "rng": _plain(rng.bit_generator.state), "version": CACHE_VERSION}
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
@@ -827,6 +832,11 @@ def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: Floa
     return out, w / w.sum()
 
 
+def _cat(parts: Sequence[Mapping[str, FloatArray]]) -> dict[str, FloatArray]:
+    """Per key, the parts' arrays one after the other (chunks of a pool)."""
+    return {k: np.concatenate([d[k] for d in parts]) for k in parts[0]} if parts else {}
+
+
 @dataclass(frozen=True)
 class _Draws:
     """The rejection sampler's prior points and their histories' deviance per family.
@@ -847,6 +857,19 @@ class _Draws:
     observed: dict[str, FloatArray] = field(default_factory=dict)
     bounds: dict[str, tuple[float, float, bool]] = field(default_factory=dict)
     derived: dict[str, FloatArray] = field(default_factory=dict)
+
+    def scored(self, deviance: dict[str, FloatArray], score: str,
+               summaries: dict[str, FloatArray] | None = None,
+               observed: Mapping[str, FloatArray] | None = None,
+               bounds: Mapping[str, tuple[float, float, bool]] | None = None) -> _Draws:
+        """These points scored against one record.
+
+        Their histories' ``deviance`` ranked by ``score`` and, for a regression adjustment,
+        their ``summaries``, the record's ``observed`` ones and the adjusted parameters'
+        ``bounds`` (:func:`_pooled` gives the points without them).
+        """
+        return replace(self, deviance=deviance, score=score, summaries=summaries or {},
+                       observed=dict(observed or {}), bounds=dict(bounds or {}))
 
     def accept(self, population: int, families: tuple[str, ...]) -> _Run:
         """The ``population`` points nearest the record, equal weights (or adjusted).
@@ -950,16 +973,13 @@ def _bounds(forward: _Forward) -> dict[str, tuple[float, float, bool]]:
             for n in forward.targeted if reg[n].high > reg[n].low}
 
 
-def _concat(chunks: Sequence[_Chunk], devs: Sequence[dict[str, FloatArray]], score: str,
-            sums: Sequence[dict[str, FloatArray]] = (), observed: Mapping[str, FloatArray] | None
-            = None, bounds: Mapping[str, tuple[float, float, bool]] | None = None,
-            derived: Sequence[dict[str, FloatArray]] = ()) -> _Draws:
-    def cat(parts: Sequence[Mapping[str, FloatArray]]) -> dict[str, FloatArray]:
-        return {k: np.concatenate([d[k] for d in parts]) for k in parts[0]} if parts else {}
+def _pooled(chunks: Sequence[_Chunk], derived: Sequence[dict[str, FloatArray]]) -> _Draws:
+    """The chunks' points (values, games, assumptions) and derived quantities, unscored.
 
-    return _Draws(cat([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]),
-                  cat([c[2] for c in chunks]), cat(devs), score, cat(sums),
-                  dict(observed or {}), dict(bounds or {}), cat(derived))
+    What does not depend on the record; :meth:`_Draws.scored` adds what does.
+    """
+    return _Draws(_cat([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]),
+                  _cat([c[2] for c in chunks]), {}, derived=_cat(derived))
 
 
 def _summary_rng(seed: int, chunk: int) -> np.random.Generator:
@@ -981,10 +1001,11 @@ def _prior_draws(forward: _Forward, settings: AbcSettings, families: tuple[str, 
             sums.append(_chunk_summaries(forward.record, chunk, k, families,
                                          _summary_rng(seed, i)))
         chunks.append((*chunk[:3], {}))          # the statistics are not kept: memory
+    pooled = _pooled(chunks, derived)
     if not adjust:
-        return _concat(chunks, devs, settings.point_score, derived=derived)
-    return _concat(chunks, devs, settings.point_score, sums,
-                   observed_summaries(forward.record, families), _bounds(forward), derived)
+        return pooled.scored(_cat(devs), settings.point_score)
+    return pooled.scored(_cat(devs), settings.point_score, _cat(sums),
+                         observed_summaries(forward.record, families), _bounds(forward))
 
 
 def _abc_run(forward: _Forward, settings: AbcSettings, families: tuple[str, ...],
@@ -1065,66 +1086,120 @@ def _roles(names: Sequence[str], settings: AbcSettings, game_pool: ParameterPool
     return roles
 
 
-def _ratios(run: _Run, registry: Any, roles: Mapping[str, str], game_pool: ParameterPool,
-            rng: np.random.Generator, replicates: int = 20
-            ) -> dict[str, tuple[tuple[float, float], float, tuple[float, float], float, float]]:
+_Ratio = tuple[tuple[float, float], float, tuple[float, float], float, float]
+"""Prior 90%, posterior median and 90%, width ratio, null ratio (:func:`_ratios`)."""
+
+
+@dataclass(frozen=True)
+class _UniformPrior:
+    """A parameter's uniform prior on its range (integer or not)."""
+
+    low: float
+    high: float
+    integer: bool
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The prior 90% interval."""
+        w = self.high - self.low
+        return self.low + 0.05 * w, self.high - 0.05 * w
+
+    def draw(self, n: int, rng: np.random.Generator) -> FloatArray:
+        if self.integer:
+            return rng.integers(int(self.low), int(self.high), size=n,
+                                endpoint=True).astype(float)
+        return rng.uniform(self.low, self.high, n)
+
+
+@dataclass(frozen=True)
+class _SampledPrior:
+    """A prior known by a sample: the solved game points, every prior history's value.
+
+    Its 90% interval is the sample's, computed once (:meth:`of`).
+    """
+
+    values: FloatArray
+    interval: tuple[float, float]
+
+    @classmethod
+    def of(cls, values: FloatArray) -> _SampledPrior:
+        lo, hi = _wquantile(values, np.ones_like(values), INTERVAL_90)
+        return cls(values, (lo, hi))
+
+    def draw(self, n: int, rng: np.random.Generator) -> FloatArray:
+        return self.values[rng.integers(self.values.size, size=n)]
+
+
+_Prior = _UniformPrior | _SampledPrior
+
+
+def _parameter_priors(registry: Any, roles: Mapping[str, str],
+                      game_pool: ParameterPool | None) -> dict[str, _Prior]:
+    """Per parameter of ``roles``: the game points' sample (role ``game``), else its range."""
+    out: dict[str, _Prior] = {}
+    for n, role in roles.items():
+        if role == "game":
+            assert game_pool is not None
+            out[n] = _SampledPrior.of(game_pool.values[n])
+        else:
+            p = registry[n]
+            out[n] = _UniformPrior(p.low, p.high, bool(p.integer))
+    return out
+
+
+def _derived_priors(prior: Mapping[str, FloatArray]) -> dict[str, _SampledPrior]:
+    """Per derived quantity, its prior: every prior history's value."""
+    return {n: _SampledPrior.of(v) for n, v in prior.items()}
+
+
+def _ratio(x: FloatArray, weights: FloatArray, interval: tuple[float, float],
+           fresh: Iterable[FloatArray]) -> _Ratio:
+    """The width ratio of ``x`` (weighted) to the prior's 90% ``interval``, and the null ratio.
+
+    ``fresh`` are prior draws as many as ``x``, read only when the interval has a width.
+    """
+    lo, hi = interval
+    plo, med, phi = _wquantile(x, weights, (INTERVAL_90[0], MEDIAN, INTERVAL_90[1]))
+    if hi > lo:
+        ratio = float((phi - plo) / (hi - lo))
+        widths = [np.subtract(*_wquantile(f, weights, INTERVAL_90[::-1])) for f in fresh]
+        null = float(np.mean(widths) / (hi - lo))
+    else:
+        ratio, null = math.inf, math.inf
+    return (float(lo), float(hi)), float(med), (float(plo), float(phi)), ratio, null
+
+
+def _ratios(run: _Run, priors: Mapping[str, _Prior], rng: np.random.Generator,
+            replicates: int = 20) -> dict[str, _Ratio]:
     """Per parameter: prior 90%, posterior median and 90%, width ratio, null ratio.
 
     The null ratio is the mean width ratio of fresh prior draws given the particles' weights: with
     few effective particles a weighted 90% interval is narrow whatever the values, so the
-    labels compare the width ratio with it (``width_ratio / null_ratio``).
+    labels compare the width ratio with it (``width_ratio / null_ratio``). ``priors``:
+    :func:`_parameter_priors`.
     """
     out = {}
     n_part = len(run.particles)
-    for n, role in roles.items():
+    for n, prior in priors.items():
         x = np.array([p["p:" + n] for p in run.particles])
-        if role == "game":
-            v = game_pool.values[n]
-            lo, hi = _wquantile(v, np.ones_like(v), INTERVAL_90)
-            fresh = [v[rng.integers(v.size, size=n_part)] for _ in range(replicates)]
-        else:
-            p = registry[n]
-            lo, hi = p.low + 0.05 * (p.high - p.low), p.high - 0.05 * (p.high - p.low)
-            fresh = [(rng.integers(int(p.low), int(p.high), size=n_part, endpoint=True)
-                      .astype(float) if p.integer else rng.uniform(p.low, p.high, n_part))
-                     for _ in range(replicates)]
-        plo, med, phi = _wquantile(x, run.weights,
-                                    (INTERVAL_90[0], MEDIAN, INTERVAL_90[1]))
-        if hi > lo:
-            ratio = float((phi - plo) / (hi - lo))
-            widths = [np.subtract(*_wquantile(f, run.weights, INTERVAL_90[::-1])) for f in fresh]
-            null = float(np.mean(widths) / (hi - lo))
-        else:
-            ratio, null = math.inf, math.inf
-        out[n] = ((float(lo), float(hi)), float(med), (float(plo), float(phi)), ratio, null)
+        # drawn whether or not the prior interval has a width (the derived quantities' only
+        # when it has): each keeps the random stream it has always had
+        fresh = [prior.draw(n_part, rng) for _ in range(replicates)]
+        out[n] = _ratio(x, run.weights, prior.interval, fresh)
     return out
 
 
-def _derived_ratios(run: _Run, prior: Mapping[str, FloatArray], rng: np.random.Generator,
-                    replicates: int = 20
-                    ) -> dict[str, tuple[tuple[float, float], float, tuple[float, float], float,
-                                         float]]:
+def _derived_ratios(run: _Run, priors: Mapping[str, _SampledPrior], rng: np.random.Generator,
+                    replicates: int = 20) -> dict[str, _Ratio]:
     """Per derived quantity, as :func:`_ratios` per parameter.
 
-    The prior is every prior history's value: its 90% interval, and the null ratio's fresh
-    draws resampled from it.
+    ``priors`` (:func:`_derived_priors`): every prior history's value, its 90% interval, and
+    the null ratio's fresh draws resampled from it (drawn only when the interval has a width).
     """
-    out = {}
     n_part = run.weights.size
-    for n, v in prior.items():
-        lo, hi = _wquantile(v, np.ones_like(v), INTERVAL_90)
-        plo, med, phi = _wquantile(run.derived[n], run.weights,
-                                    (INTERVAL_90[0], MEDIAN, INTERVAL_90[1]))
-        if hi > lo:
-            ratio = float((phi - plo) / (hi - lo))
-            widths = [np.subtract(*_wquantile(v[rng.integers(v.size, size=n_part)],
-                                              run.weights, INTERVAL_90[::-1]))
-                      for _ in range(replicates)]
-            null = float(np.mean(widths) / (hi - lo))
-        else:
-            ratio, null = math.inf, math.inf
-        out[n] = ((float(lo), float(hi)), float(med), (float(plo), float(phi)), ratio, null)
-    return out
+    return {n: _ratio(run.derived[n], run.weights, prior.interval,
+                      (prior.draw(n_part, rng) for _ in range(replicates)))
+            for n, prior in priors.items()}
 
 
 def _log_columns(columns: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
@@ -1157,8 +1232,7 @@ def _trade_offs(prior: Mapping[str, FloatArray], posterior: Mapping[str, FloatAr
     return tuple(out)
 
 
-def _reports(main: Mapping[str, tuple[tuple[float, float], float, tuple[float, float], float,
-                                      float]],
+def _reports(main: Mapping[str, _Ratio],
              without: Mapping[str, Mapping[str, float]], roles: Mapping[str, str], ess: float,
              s: AbcSettings) -> tuple[ParameterPosterior, ...]:
     """Labels and attributions from the width ratios (parameters and derived alike)."""
@@ -1291,7 +1365,9 @@ def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int
         solved = build_relationship_table(pool, [regimes[i] for i in missing], grid_size,
                                           on_progress=on_progress)
         for j, i in enumerate(missing):
-            parts[i] = _regimes_of(solved, [j])
+            part = select_regimes(solved, (solved.regimes[j],))
+            assert part is not None          # the regime was solved just now
+            parts[i] = part
             path = paths[i]
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -1300,29 +1376,7 @@ def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int
                 tmp = path.with_suffix(f".{os.getpid()}.tmp")
                 tmp.write_bytes(pickle.dumps(parts[i]))
                 tmp.replace(path)
-    return _joined([parts[i] for i in range(len(regimes))])
-
-
-_PER_TABLE = ("grid", "moves", "efforts", "method")
-
-
-def _regimes_of(table: RelationshipTable, index: Sequence[int]) -> RelationshipTable:
-    """``table``'s regimes ``index`` (axis R)."""
-    out = {f.name: getattr(table, f.name) for f in fields(table) if f.name in _PER_TABLE}
-    out["regimes"] = tuple(table.regimes[i] for i in index)
-    out.update({f.name: getattr(table, f.name)[:, list(index)] for f in fields(table)
-                if f.name not in (*_PER_TABLE, "regimes")})
-    return RelationshipTable(**out)
-
-
-def _joined(parts: Sequence[RelationshipTable]) -> RelationshipTable:
-    """Tables of the same game points and grid, one after the other along axis R."""
-    first = parts[0]
-    out = {f.name: getattr(first, f.name) for f in fields(first) if f.name in _PER_TABLE}
-    out["regimes"] = tuple(r for t in parts for r in t.regimes)
-    out.update({f.name: np.concatenate([getattr(t, f.name) for t in parts], axis=1)
-                for f in fields(first) if f.name not in (*_PER_TABLE, "regimes")})
-    return RelationshipTable(**out)
+    return concat_tables([parts[i] for i in range(len(regimes))], axis=1)
 
 
 def _prepare(case: Case, view: Case, as_of: dt.date, s: AbcSettings,
@@ -1396,14 +1450,12 @@ class ActingGamePoints:
 
 def clopper_pearson(k: int, n: int, level: float = 0.90) -> tuple[float, float]:
     """The exact binomial (Clopper-Pearson) interval of a share ``k / n`` at ``level``."""
-    from scipy.stats import beta
+    from scipy.stats import binomtest
 
     if not 0 <= k <= n or n < 1:
         raise BadInputError(f"a share needs 0 <= k <= n and n >= 1, got k={k}, n={n}")
-    tail = (1.0 - level) / 2.0
-    low = float(beta.ppf(tail, k, n - k + 1)) if k > 0 else 0.0
-    high = float(beta.ppf(1.0 - tail, k + 1, n - k)) if k < n else 1.0
-    return low, high
+    ci = binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
+    return float(ci.low), float(ci.high)
 
 
 def acting_game_points(case: Case, as_of: dt.date, *, histories: int,
@@ -1605,49 +1657,56 @@ def synthetic_recovery(case: Case, as_of: dt.date, candidates: Sequence[AbcSetti
         records.append(synthetic_observations(
             forward.record, stats, float(t_values["attack_dispersion"][t]),
             {a: float(v[t]) for a, v in t_assumed.items()}, t_rng))
-    roles = dict.fromkeys(base.targeted, "targeted")
+    priors = _parameter_priors(forward.registry, dict.fromkeys(base.targeted, "targeted"),
+                               forward.game_pool)
+    bounds = _bounds(forward)
     # one pool per (K, budget), the same seed for each: the candidates differ only by how
-    # they spend the budget; those that differ by population or score share one
+    # they spend the budget; those that differ by population or score share one. What does
+    # not depend on the truth (the points, their derived quantities and priors) is kept
     pools: dict[tuple[int, int], list[_Chunk]] = {}
-    pool_derived: dict[tuple[int, int], list[dict[str, FloatArray]]] = {}
+    pooled: dict[tuple[int, int], _Draws] = {}
+    derived_priors: dict[tuple[int, int], dict[str, _SampledPrior]] = {}
     for c in candidates:
         key = (c.histories_per_point, c.max_simulations)
         if key not in pools:
             pools[key] = list(_pool_chunks(forward, c, seeds[3], on_progress))
-            pool_derived[key] = [_chunk_derived(forward.record, ch, key[0])
-                                 for ch in pools[key]]
+            pooled[key] = _pooled(pools[key], [_chunk_derived(forward.record, ch, key[0])
+                                               for ch in pools[key]])
+            derived_priors[key] = _derived_priors(pooled[key].derived)
     what_all = ("cov", "rel", "cal", "dcov", "drel", "dcal")
     per: list[dict[str, dict[str, list[float]]]] = [
         {what: {n: [] for n in (base.targeted if what[0] != "d" else t_derived)}
          for what in what_all} for _ in candidates]
     for t, rec in enumerate(records):
+        observed: dict[str, FloatArray] | None = None
         for key, chunks in pools.items():
-            devs = [_chunk_deviance(rec, ch, key[0], FAMILIES) for ch in chunks]
-            sums: list[dict[str, FloatArray]] = []
+            devs = _cat([_chunk_deviance(rec, ch, key[0], FAMILIES) for ch in chunks])
+            sums: dict[str, FloatArray] | None = None
             for i, c in enumerate(candidates):
                 if (c.histories_per_point, c.max_simulations) != key:
                     continue
                 if c.adjustment == "none":
-                    draws = _concat(chunks, devs, c.point_score, derived=pool_derived[key])
+                    draws = pooled[key].scored(devs, c.point_score)
                 else:
                     # the same draws of the observations for every truth (the summaries'
                     # streams), as one calibration would draw them
-                    sums = sums or [_chunk_summaries(rec, ch, key[0], FAMILIES,
-                                                     _summary_rng(seeds[3], j))
-                                    for j, ch in enumerate(chunks)]
-                    draws = _concat(chunks, devs, c.point_score, sums,
-                                    observed_summaries(rec, FAMILIES), _bounds(forward),
-                                    pool_derived[key])
+                    if sums is None:
+                        sums = _cat([_chunk_summaries(rec, ch, key[0], FAMILIES,
+                                                      _summary_rng(seeds[3], j))
+                                     for j, ch in enumerate(chunks)])
+                    if observed is None:
+                        observed = observed_summaries(rec, FAMILIES)
+                    draws = pooled[key].scored(devs, c.point_score, sums, observed, bounds)
                 run = draws.accept(c.population, FAMILIES)
-                ratios = _ratios(run, forward.registry, roles, forward.game_pool,
-                                 np.random.default_rng([seeds[3], t]))
+                ratios = _ratios(run, priors, np.random.default_rng([seeds[3], t]))
                 for n, (_, _, (plo, phi), ratio, null) in ratios.items():
                     r = _relative(ratio, null)
                     per[i]["cov"][n].append(float(plo <= t_values[n][t] <= phi))
                     per[i]["rel"][n].append(r)
                     per[i]["cal"][n].append(float(_label(r, c) == LABELS[0]))
                 for n, (_, _, (plo, phi), ratio, null) in _derived_ratios(
-                        run, draws.derived, np.random.default_rng([seeds[3], t, 2])).items():
+                        run, derived_priors[key],
+                        np.random.default_rng([seeds[3], t, 2])).items():
                     r = _relative(ratio, null)
                     per[i]["dcov"][n].append(float(plo <= t_derived[n][t] <= phi))
                     per[i]["drel"][n].append(r)
@@ -1730,8 +1789,10 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
 
     run = run_on(fams, "simulations")
     roles = _roles(registry.names, s, game_pool)
-    main = _ratios(run, registry, roles, game_pool, np.random.default_rng([seeds[2], 1]))
-    prior_derived = draws.derived if draws is not None else {}
+    # the priors' intervals once, for the run and every family left out
+    priors = _parameter_priors(registry, roles, game_pool)
+    main = _ratios(run, priors, np.random.default_rng([seeds[2], 1]))
+    prior_derived = _derived_priors(draws.derived if draws is not None else {})
     # the derived quantities' own stream: the parameters' labels are as without them
     main_derived = _derived_ratios(run, prior_derived, np.random.default_rng([seeds[2], 2]))
     without: dict[str, dict[str, float]] = {n: {} for n in (*roles, *main_derived)}
@@ -1740,7 +1801,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         for fam in used:
             # the same random numbers as the main run: the difference is the family's
             other = run_on(tuple(f for f in fams if f != fam), f"without {fam}")
-            for n, (*_, ratio, null) in _ratios(other, registry, roles, game_pool,
+            for n, (*_, ratio, null) in _ratios(other, priors,
                                                 np.random.default_rng([seeds[2], 1])).items():
                 without[n][fam] = _relative(ratio, null)
             for n, (*_, ratio, null) in _derived_ratios(

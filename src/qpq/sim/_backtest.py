@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -162,11 +162,7 @@ class BacktestSpec:
             "policy": self.policy, "calibration_kind": self.calibration,
             "calibration_method": CALIBRATIONS[self.calibration]}
         if self.calibration == "record":
-            rec = self.record_settings()
-            settings = {f.name: getattr(rec, f.name) for f in fields(rec)}
-            settings["start"] = rec.start.isoformat() if rec.start else None
-            settings["targeted"] = list(rec.targeted)
-            doc["record_settings"] = settings
+            doc["record_settings"] = self.record_settings().to_json()
         return doc
 
 

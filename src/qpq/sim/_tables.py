@@ -3,8 +3,9 @@
 The lookup of :mod:`qpq.sim._lookup` costs about half a millisecond per game point
 (parameter point × regime × belief grid point), so a calibration with a thousand parameter
 draws takes seconds. :func:`table_for` splits the pool's points over worker processes
-(results are identical: each point is solved on its own) and :func:`select_regimes`
-reuses a table for a run whose regimes are among those already solved.
+(results are identical: each point is solved on its own; :func:`concat_tables` joins the
+parts, or tables solved regime by regime) and :func:`select_regimes` reuses a table for a
+run whose regimes are among those already solved.
 :func:`relationship_tables` builds model v2's tables for a set of China's policies, one per
 distinct commitment (:func:`qpq.sim.relationship_moves`).
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from itertools import pairwise
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -31,18 +32,28 @@ __all__ = ["concat_tables", "relationship_tables", "select_regimes", "table_for"
 AnyTable = TypeVar("AnyTable", ContinuationTable, RelationshipTable)
 
 
-def concat_tables(parts: Sequence[ContinuationTable]) -> ContinuationTable:
-    """Tables of consecutive pool slices joined along the point axis."""
+_PER_TABLE = frozenset({"grid", "regimes", "moves", "efforts", "method"})
+"""Fields a table holds once (not per point and regime); every other field is an array
+indexed by point (axis 0) and regime (axis 1)."""
+
+
+def concat_tables(parts: Sequence[AnyTable], *, axis: int = 0) -> AnyTable:
+    """Tables joined along the point axis (0) or the regime axis (1).
+
+    ``axis=0``: consecutive pool slices; ``axis=1``: tables of the same points and grid, their
+    regimes one after the other. Works for v1's continuation tables and model v2's
+    relationship tables alike.
+    """
+    if axis not in (0, 1):
+        raise ValueError(f"tables are joined along points (0) or regimes (1), not axis {axis}")
     first = parts[0]
-    return ContinuationTable(
-        grid=first.grid, regimes=first.regimes,
-        effort=np.concatenate([t.effort for t in parts]),
-        response=np.concatenate([t.response for t in parts]),
-        response_no_report=np.concatenate([t.response_no_report for t in parts]),
-        selected=np.concatenate([t.selected for t in parts]),
-        pure=np.concatenate([t.pure for t in parts]),
-        has_pbe=np.concatenate([t.has_pbe for t in parts]),
-        china_value=np.concatenate([t.china_value for t in parts]), method=first.method)
+    joined: dict[str, Any] = {
+        f.name: (getattr(first, f.name) if f.name in _PER_TABLE
+                 else np.concatenate([getattr(t, f.name) for t in parts], axis=axis))
+        for f in fields(first)}
+    if axis == 1:
+        joined["regimes"] = tuple(r for t in parts for r in t.regimes)
+    return type(first)(**joined)
 
 
 def _build(args: tuple[ParameterPool, tuple[Regime, ...], int]) -> ContinuationTable:
@@ -81,8 +92,7 @@ def select_regimes(table: AnyTable, regimes: Sequence[Regime]) -> AnyTable | Non
         idx = np.array([table.regimes.index(r) for r in regimes], dtype=np.int64)
     except ValueError:
         return None
-    keep = {"grid", "regimes", "moves", "efforts", "method"}
-    parts = {f.name: (getattr(table, f.name) if f.name in keep
+    parts = {f.name: (getattr(table, f.name) if f.name in _PER_TABLE
                       else getattr(table, f.name)[:, idx]) for f in fields(table)}
     parts["regimes"] = tuple(regimes)
     return type(table)(**parts)

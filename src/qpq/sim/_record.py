@@ -59,6 +59,7 @@ __all__ = [
     "build_record",
     "derived_values",
     "derived_windows",
+    "describe_observations",
     "deviance",
     "expected_attacks",
     "observed_summaries",
@@ -281,6 +282,15 @@ class Record:
         return {"attacks": len(self.attacks), "estimates": len(self.estimates),
                 "actions": len(self.actions), "milestones": len(self.milestones),
                 "facts": len(self.facts)}
+
+
+def describe_observations(counts: Mapping[str, int]) -> str:
+    """Observations per family in words, ``attacks 120, estimates 9, …`` in ``counts``' order.
+
+    ``counts`` as :meth:`Record.size` gives them (a record calibration's ``observations``) or
+    any part of them (a forecast event's).
+    """
+    return ", ".join(f"{family} {n}" for family, n in counts.items())
 
 
 def _quarter_span(text: str, first: int, last: int) -> tuple[int, int] | None:

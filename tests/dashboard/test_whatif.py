@@ -124,8 +124,15 @@ def cal(ctx: Context) -> CalibrationResult:
 def test_calibrated_mode_uses_qpq_sim_forecast(ctx: Context, cal: CalibrationResult) -> None:
     view = calibrated(ctx.case, cal, SMALL)
     assert view.mode == "calibrated" and view.window[0] == "2025Q3"
-    assert "Calibrated forecast as of 2025-06-30" in view.note
     assert len(view.events) == len(EVENTS)
+    # the note names the calibration's kind and sizes as the calibration reports them
+    assert view.note.startswith(f"Calibrated forecast as of {cal.as_of}: the calibration on "
+                                "the stylised facts known then")
+    assert cal.kind == "facts" and cal.kind in view.note and cal.method in view.note
+    assert f"{cal.draws:,} prior points × {cal.replicates} histories" in view.note
+    assert f"{cal.accepted.size:,} accepted" in view.note
+    assert cal.used_facts and all(f in view.note for f in cal.used_facts)
+    assert "record" not in view.note
 
 
 def test_calibrated_events_show_what_qpq_sim_forecast_prints(ctx: Context,
@@ -241,9 +248,18 @@ def test_calibrated_mode_from_the_record_says_so(ctx: Context) -> None:
                        ppc_draws=4, attribution=False, min_ess=1, model="v1")
     rec = record_calibrator(tiny, points=16, replicates=2)(ctx.case, dt.date(2025, 6, 30))
     view = calibrated(ctx.case, rec, SMALL)
-    assert view.note.startswith("Calibrated forecast as of 2025-06-30: the calibration on the "
-                                "record known then")
-    assert "20 of 400 prior histories accepted" in view.note and "attacks 120" in view.note
+    assert view.note.startswith(f"Calibrated forecast as of {rec.as_of}: the calibration on "
+                                "the record known then")
+    # its kind, accepted and prior counts, game points, model and observations per family as
+    # the calibration reports them
+    d, st = rec.details, rec.details["settings"]
+    assert rec.kind == "record" and f"{rec.kind} — {rec.method}" in view.note
+    assert (f"{d['particles']:,} parameter points accepted from {d['simulations']:,} "
+            "histories") in view.note
+    assert f"{st['game_points']} game points" in view.note
+    assert f"model {st['model']}" in view.note
+    assert d["observations"]["attacks"] > 0
+    assert all(f"{fam} {n}" in view.note for fam, n in d["observations"].items())
     assert (f"smaller than qpq sim forecast's {AbcSettings.max_simulations:,} histories, so "
             "noisier") in view.note
     assert "stylised facts" not in view.note

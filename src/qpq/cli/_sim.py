@@ -390,7 +390,7 @@ def calibrate_command(
     import numpy as np
 
     from qpq.case import load_case
-    from qpq.sim import AbcSettings, calibrate_record
+    from qpq.sim import AbcSettings, calibrate_record, describe_observations
 
     case = load_case(case_dir)
     cut = _date(as_of, "--as-of")
@@ -453,8 +453,8 @@ def calibrate_command(
         checks.add_row(r["family"], r["observation"], str(r["observed"]),
                        f"[{lo:.3g}, {hi:.3g}]", "yes" if r["inside_90"] else "NO")
     console.print(checks)
-    console.print("Observations per family: " + ", ".join(
-        f"{k} {v}" for k, v in cal.observations.items()) + f"; {len(cal.excluded)} record items "
+    console.print("Observations per family: " + describe_observations(
+        cal.observations) + f"; {len(cal.excluded)} record items "
         "not used (see --json: excluded).")
 
 
@@ -484,7 +484,7 @@ def forecast_command(
     Example: ``qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json``
     """
     from qpq.case import load_case
-    from qpq.sim import calibrate, check_window, forecast, record_calibrator
+    from qpq.sim import calibrate, check_window, describe_observations, forecast, record_calibrator
 
     cut, end = _date(as_of, "--as-of"), _date(until, "--until")
     settings, cache = _record_settings(
@@ -523,7 +523,7 @@ def forecast_command(
             dated = dated or sk["generated"]
             skill_note = skill_note or (f"{sk['origins']} origins, model "
                                         f"{sk['backtest_model']}")
-        seen = ", ".join(f"{k} {v}" for k, v in e["observations"].items())
+        seen = describe_observations(e["observations"])
         table.add_row(name.replace("_", " "), _event_value(e),
                       f"{e['label']} ({seen})" if seen else e["label"], skill,
                       _constrained(dep))
@@ -542,8 +542,8 @@ def forecast_command(
                   "histories agree and are kept); events are new in the window.")
     observed = (res.calibration.get("details") or {}).get("observations")
     if observed:
-        console.print("Record used (observations per family): " + ", ".join(
-            f"{k} {v}" for k, v in observed.items()) + "; its stylised facts: "
+        console.print("Record used (observations per family): " + describe_observations(
+            observed) + "; its stylised facts: "
             + (", ".join(cal.used_facts) or "none"))
     else:
         console.print("Facts used: " + (", ".join(cal.used_facts) or "none"))

@@ -10,9 +10,11 @@ here):
   from the case's dated phases, becomes a counterfactual: the US/NATO presence after the
   August 2021 withdrawal (0 = what happened). Every number is labelled
   "uncalibrated (assumption-driven)": no calibration selects these parameters.
-* :func:`calibrated` — the **as-of forecast** of ``qpq sim forecast``: given a
-  :func:`~qpq.sim.calibrate` result (the stylised facts known by the as-of date; the app
-  caches it), :func:`~qpq.sim._forecast` under the policy. Its parameters are the
+* :func:`calibrated` — the **as-of forecast** of ``qpq sim forecast``: given a calibration
+  (the app's: :func:`~qpq.sim.record_calibrator` on the record known by the as-of date,
+  cached; a :func:`~qpq.sim.calibrate` result on the stylised facts also serves),
+  :func:`~qpq.sim.forecast` under the policy; its note describes the calibration in the
+  forecast's own words (``qpq sim forecast``'s "Calibration:" line). Its parameters are the
   calibrated particles', so the sliders do not apply; events say whether a used fact bears
   on them, their event type's backtest skill and whether the calibration constrained the
   parameters they depend on (as ``qpq sim forecast`` prints them: read from its result,
@@ -50,6 +52,7 @@ from qpq.sim import (
     band_frame,
     bands_chart,
     build_timeline,
+    describe_observations,
     event_values,
     forecast,
     forecast_stats,
@@ -291,25 +294,20 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
     fc = forecast(case, calibration, request.horizon, policy=request.policy, n=request.n,
                   seed=request.seed, series_sample=request.series_sample)
     labels = fc.sim.spec.timeline.labels()
-    used = ", ".join(calibration.used_facts) or "none"
-    total = calibration.draws * calibration.replicates
+    # the calibration in qpq sim forecast's words (its "Calibration:" line), and what the
+    # dashboard adds: what it was fitted to, and where its calibration differs from the CLI's
+    described = fc.calibration["description"]
     if calibration.kind == "record" and calibration.details:
         d = calibration.details
-        seen = ", ".join(f"{k} {v}" for k, v in d["observations"].items())
-        st = d["settings"]
-        how = (f"the calibration on the record known then (rejection ABC over its "
-               f"observations: {seen}; {d['particles']:,} of {d['simulations']:,} prior "
-               f"histories accepted, {st['game_points']} game points, model "
-               f"{st.get('model', 'v1')} whatever the game panel's switch"
+        how = (f"the calibration on the record known then (observations: "
+               f"{describe_observations(d['observations'])}; {described}; the game "
+               "panel's model switch does not apply"
                + (f"; smaller than qpq sim forecast's {AbcSettings.max_simulations:,} "
                   "histories, so noisier" if d["simulations"] < AbcSettings.max_simulations
-                  else "")
-               + f"), {calibration.draws:,} posterior points × "
-               f"{calibration.replicates} histories as particles")
+                  else "") + ")")
     else:
-        how = (f"ABC on the stylised facts known then ({calibration.accepted.size} of {total} "
-               f"histories accepted{', approximate' if calibration.approximate else ''}; "
-               f"facts used: {used})")
+        how = (f"the calibration on the stylised facts known then ({described}; facts used: "
+               f"{', '.join(calibration.used_facts) or 'none'})")
     note = (f"Calibrated forecast as of {calibration.as_of}: {how}, then "
             f"{request.n:,} scenarios resampled and run to {labels[-1]} under "
             f"{request.policy!r}. The sliders do not apply in this mode.")

@@ -32,6 +32,7 @@ from qpq.sim import (
     bands_chart,
     calibrate,
     check_calibration,
+    describe_observations,
     events_chart,
     fact_match_chart,
     fan_chart,
@@ -184,7 +185,7 @@ def _forecast_calibration(ctx: ReportContext, as_of: dt.date) -> CalibrationResu
 
 
 def _evidence(e: dict[str, Any]) -> str:
-    seen = ", ".join(f"{k} {n}" for k, n in e.get("observations", {}).items())
+    seen = describe_observations(e.get("observations", {}))
     return f"{e['label']} ({seen})" if seen else e["label"]
 
 
@@ -209,7 +210,7 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
     if cal.kind == "record":
         details = cal.details
         used = (f"the whole record known by {escape(as_of.isoformat())} (observations: "
-                + escape(", ".join(f"{k} {v}" for k, v in details["observations"].items()))
+                + escape(describe_observations(details["observations"]))
                 + "; <code>qpq sim forecast</code>'s default calibration, "
                 "docs/model-dynamics.md §7.11)")
         noisy = (" The record calibration is reduced too (" + escape(

@@ -114,6 +114,9 @@ if TYPE_CHECKING:
         p5_conundrum,
         p6_free_ride,
     )
+    from qpq.sim._record import (
+        describe_observations,
+    )
     from qpq.sim._record_events import (
         RECORD_EVENTS,
     )
@@ -186,6 +189,7 @@ __all__ = [
     "check_calibration",
     "check_window",
     "default_pool",
+    "describe_observations",
     "event_values",
     "events_chart",
     "fact_match_chart",
@@ -245,6 +249,7 @@ _EXPORTS = {
         "event_values", "forecast", "forecast_stats", "known_state", "packaged_skill",
     ),
     "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
+    "qpq.sim._record": ("describe_observations",),
     "qpq.sim._record_events": ("RECORD_EVENTS",),
     "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table"),
     "qpq.sim._parquet": ("write_parquet",),

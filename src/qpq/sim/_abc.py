@@ -107,14 +107,16 @@ from qpq.sim._pools import NOT_SAMPLED, SIM_PARAMETERS, ParameterPool, sample_po
 from qpq.sim._record import (
     ASSUMPTIONS,
     DERIVED,
-    FALSE_REPORT,
     FAMILIES,
     Record,
+    attack_shape,
     build_record,
     derived_values,
     derived_windows,
     deviance,
+    expected_attacks,
     observed_summaries,
+    report_probability,
     simulated_summaries,
     stock_values,
     synthetic_observations,
@@ -1284,10 +1286,8 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
     for (region, who), cells in groups.items():
         reps = []
         for a in cells:
-            mu_all, mu_iskp = stats[a.key + ":total"], stats[a.key + ":iskp"]
-            mu = mu_iskp if who == "iskp" else np.maximum(mu_all - mu_iskp, 0.0)
-            shape = k * (a.stop - a.start + 1)
-            reps.append(rng.negative_binomial(shape, shape / (shape + np.maximum(mu, 1e-12))))
+            mu, shape = expected_attacks(a, stats), attack_shape(a, k)
+            reps.append(rng.negative_binomial(shape, shape / (shape + mu)))
         rep_cells = np.array(reps)                         # (cells, draws)
         lo, hi = np.quantile(rep_cells, INTERVAL_90, axis=1)
         obs = np.array([a.observed for a in cells])
@@ -1303,11 +1303,7 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
         lo, hi = np.quantile(rep, INTERVAL_90)
         row("estimates", e.id, [e.low, e.high], rep, bool(e.low <= hi and e.high >= lo))
     for b in (*rec.actions, *rec.milestones):
-        rep_rate = (assumed["action_reporting"] if b.family == "actions"
-                    else assumed["milestone_reporting"])
-        if b.what == "recognised":
-            rep_rate = np.full_like(rep_rate, 1.0 - FALSE_REPORT)
-        p1 = np.where(stats[b.key] > 0.5, rep_rate, FALSE_REPORT)
+        p1 = report_probability(b, stats, assumed)
         rep = (rng.random(p1.shape) < p1).astype(float)
         share = float(rep.mean())
         # inside when the observed outcome has at least 5% predictive probability

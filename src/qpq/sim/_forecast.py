@@ -34,7 +34,7 @@ from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, history_end
 from qpq.sim._engine import Particles, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import relationship_moves, resolve_policy
-from qpq.sim._record import FAMILIES, build_record
+from qpq.sim._record import FAMILIES, build_record, describe_observations
 from qpq.sim._record_events import RECORD_EVENTS, outcome
 from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
 from qpq.sim._rng import Purpose
@@ -302,7 +302,7 @@ class ForecastResult:
                 if key == "facts":
                     row[key] = ", ".join(value)
                 elif key == "observations":
-                    row[key] = ", ".join(f"{k} {n}" for k, n in value.items())
+                    row[key] = describe_observations(value)
                 elif key == "backtest_skill":
                     for k in ("skill_vs_climatology", "skill_vs_persistence"):
                         row[k] = None if value is None else value[k]

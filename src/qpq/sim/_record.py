@@ -35,7 +35,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,17 +55,23 @@ __all__ = [
     "Assumption",
     "Derived",
     "Record",
+    "attack_shape",
     "build_record",
     "derived_values",
     "derived_windows",
+    "describe_observations",
     "deviance",
+    "expected_attacks",
     "observed_summaries",
+    "report_probability",
+    "reporting_rate",
     "simulated_summaries",
     "stock_values",
     "synthetic_observations",
 ]
 
 FloatArray = NDArray[np.float64]
+_Dispersion = TypeVar("_Dispersion", float, FloatArray)
 
 FAMILIES: tuple[str, ...] = ("attacks", "estimates", "actions", "milestones", "facts")
 """The observation families, in report order."""
@@ -278,6 +284,15 @@ class Record:
                 "facts": len(self.facts)}
 
 
+def describe_observations(counts: Mapping[str, int]) -> str:
+    """Observations per family in words, ``attacks 120, estimates 9, …`` in ``counts``' order.
+
+    ``counts`` as :meth:`Record.size` gives them (a record calibration's ``observations``) or
+    any part of them (a forecast event's).
+    """
+    return ", ".join(f"{family} {n}" for family, n in counts.items())
+
+
 def _quarter_span(text: str, first: int, last: int) -> tuple[int, int] | None:
     d = FuzzyDate.parse(text)
     lo, hi = max(quarter_of(d.earliest), first), min(quarter_of(d.latest), last)
@@ -437,10 +452,46 @@ def _interval_logprob(low: float, high: float, x: FloatArray, sd: FloatArray) ->
     return np.asarray(np.log(np.maximum(upper - lower, 1e-300)))
 
 
-def _binary_logprob(observed: bool, happened: FloatArray, reporting: FloatArray | float
-                    ) -> FloatArray:
-    p1 = np.where(happened > 0.5, reporting, FALSE_REPORT)
-    return np.asarray(np.log(p1 if observed else 1.0 - p1))
+def expected_attacks(cell: AttackCell, stats: Mapping[str, FloatArray]) -> FloatArray:
+    """Per history, the expected attacks of ``cell`` (the negative binomial's mean).
+
+    ISKP's part of the region's expected attacks, or the rest (ETIM/TIP or unclaimed), from
+    the window statistics of :meth:`Record.windows`; at least ``1e-12`` (a mean of zero has
+    no negative binomial).
+    """
+    total = np.asarray(stats[cell.key + ":total"])
+    iskp = np.asarray(stats[cell.key + ":iskp"])
+    return np.maximum(iskp if cell.perpetrator == "iskp" else total - iskp, 1e-12)
+
+
+def attack_shape(cell: AttackCell, dispersion: _Dispersion) -> _Dispersion:
+    """The negative binomial's shape for ``cell`` given the model's ``attack_dispersion``.
+
+    Per-quarter gamma mixing with shape k: a window of n quarters is about shape n·k.
+    """
+    return dispersion * (cell.stop - cell.start + 1)
+
+
+def reporting_rate(cell: BinaryCell, assumed: Mapping[str, Any]) -> Any:
+    """Probability that the record shows ``cell``'s event in a year the history has it.
+
+    ``action_reporting`` or ``milestone_reporting`` of ``assumed`` (:data:`ASSUMPTIONS`, per
+    history); a recognition is as sure to be reported as a report is to be true.
+    """
+    if cell.what == "recognised":
+        return 1.0 - FALSE_REPORT
+    return assumed["action_reporting" if cell.family == "actions" else "milestone_reporting"]
+
+
+def report_probability(cell: BinaryCell, stats: Mapping[str, FloatArray],
+                       assumed: Mapping[str, Any]) -> FloatArray:
+    """Per history, the probability that the record shows ``cell``.
+
+    :func:`reporting_rate` where the history has the event in the cell's window (the Taliban
+    act, China engages or recognises), else :data:`FALSE_REPORT`.
+    """
+    return np.asarray(np.where(np.asarray(stats[cell.key]) > 0.5, reporting_rate(cell, assumed),
+                               FALSE_REPORT))
 
 
 def derived_windows(record: Record) -> tuple[WindowStat, ...]:
@@ -493,11 +544,7 @@ def deviance(record: Record, stats: Mapping[str, FloatArray],
     if "attacks" in families:
         total = np.zeros_like(np.asarray(dispersion, dtype=float))
         for a in record.attacks:
-            mu_all = np.asarray(stats[a.key + ":total"])
-            mu_iskp = np.asarray(stats[a.key + ":iskp"])
-            mu = mu_iskp if a.perpetrator == "iskp" else np.maximum(mu_all - mu_iskp, 0.0)
-            # per-quarter gamma mixing with shape k: a window of n quarters ≈ shape n·k
-            k = dispersion * (a.stop - a.start + 1)
+            mu, k = expected_attacks(a, stats), attack_shape(a, dispersion)
             best = _nb_logpmf(a.observed, np.full_like(mu, max(a.observed, 1e-12)), k)
             total = total - 2.0 * (_nb_logpmf(a.observed, mu, k) - best)
         out["attacks"] = total
@@ -508,16 +555,16 @@ def deviance(record: Record, stats: Mapping[str, FloatArray],
             x = stock_values(record, stats, e, scale)
             total = total - 2.0 * _interval_logprob(e.low, e.high, x, sd)
         out["estimates"] = total
-    for fam, cells, rep in (("actions", record.actions, "action_reporting"),
-                            ("milestones", record.milestones, "milestone_reporting")):
+    for fam, cells in (("actions", record.actions), ("milestones", record.milestones)):
         if fam not in families:
             continue
         total = np.zeros_like(np.asarray(dispersion, dtype=float))
         for b in cells:
-            reporting: Any = assumed[rep] if b.what != "recognised" else 1.0 - FALSE_REPORT
-            lp = _binary_logprob(b.observed, np.asarray(stats[b.key]), reporting)
+            p1 = report_probability(b, stats, assumed)
+            lp = np.log(p1 if b.observed else 1.0 - p1)
             # the best a history can do: have it happen when reported, not when not
-            top = np.log(reporting) if b.observed else math.log(1.0 - FALSE_REPORT)
+            top = (np.log(reporting_rate(b, assumed)) if b.observed
+                   else math.log(1.0 - FALSE_REPORT))
             total = total - 2.0 * (lp - top)
         out[fam] = total
     if "facts" in families:
@@ -595,11 +642,7 @@ def simulated_summaries(record: Record, stats: Mapping[str, FloatArray],
         for group in _attack_groups(record):
             count = np.zeros(n)
             for a in group:
-                mu_all = np.asarray(stats[a.key + ":total"])
-                mu_iskp = np.asarray(stats[a.key + ":iskp"])
-                mu = np.maximum(mu_iskp if a.perpetrator == "iskp" else mu_all - mu_iskp,
-                                1e-12)
-                k = disp * (a.stop - a.start + 1)
+                mu, k = expected_attacks(a, stats), attack_shape(a, disp)
                 count += rng.negative_binomial(k, k / (k + mu))
             cols.append(np.log1p(count))
         out["attacks"] = np.stack(cols, axis=1) if cols else np.zeros((n, 0))
@@ -608,15 +651,12 @@ def simulated_summaries(record: Record, stats: Mapping[str, FloatArray],
         cols = [np.log(np.maximum(stock_values(record, stats, e, scale), 1e-9))
                 + sd * rng.standard_normal(n) for e in record.estimates]
         out["estimates"] = np.stack(cols, axis=1) if cols else np.zeros((n, 0))
-    for fam, cells, rep in (("actions", record.actions, "action_reporting"),
-                            ("milestones", record.milestones, "milestone_reporting")):
+    for fam, cells in (("actions", record.actions), ("milestones", record.milestones)):
         if fam not in families:
             continue
         reported = np.zeros(n)
         for b in cells:
-            reporting: Any = assumed[rep] if b.what != "recognised" else 1.0 - FALSE_REPORT
-            p1 = np.where(np.asarray(stats[b.key]) > 0.5, reporting, FALSE_REPORT)
-            reported += rng.random(n) < p1
+            reported += rng.random(n) < report_probability(b, stats, assumed)
         out[fam] = reported[:, None]
     if "facts" in families:
         matched = np.zeros(n)
@@ -640,10 +680,7 @@ def synthetic_observations(record: Record, stats: Mapping[str, FloatArray], disp
     """
     attacks = []
     for a in record.attacks:
-        mu_all = float(stats[a.key + ":total"][0])
-        mu_iskp = float(stats[a.key + ":iskp"][0])
-        mu = max(mu_iskp if a.perpetrator == "iskp" else mu_all - mu_iskp, 1e-12)
-        k = dispersion * (a.stop - a.start + 1)
+        mu, k = float(expected_attacks(a, stats)[0]), attack_shape(a, dispersion)
         attacks.append(replace(a, observed=int(rng.negative_binomial(k, k / (k + mu))), ids=()))
     scale = np.array([assumed["iskp_full_strength"]])
     estimates = []
@@ -652,7 +689,7 @@ def synthetic_observations(record: Record, stats: Mapping[str, FloatArray], disp
         x *= math.exp(assumed["estimate_error"] * rng.standard_normal())
         estimates.append(replace(e, low=0.9 * x, high=1.1 * x))
     actions = tuple(replace(b, observed=bool(stats[b.key][0] > 0.5
-                                             and rng.random() < assumed["action_reporting"]),
+                                             and rng.random() < reporting_rate(b, assumed)),
                             ids=()) for b in record.actions)
     milestones = tuple(replace(b, observed=bool(stats[b.key][0] > 0.5), ids=())
                        for b in record.milestones)

@@ -103,6 +103,9 @@ def test_a_front_end_names_its_own_inputs_in_the_refusal(calls):
     calibrator_for("record", record_inputs=["--max-simulations"])
     calibrator_for("facts", record_inputs=[])("case", dt.date(2020, 6, 30))
     assert len(calls) == 1
+    # a front end that names nothing cannot slip record settings past the refusal
+    with pytest.raises(BadInputError, match=r"^record: "):
+        calibrator_for("facts", record=AbcSettings(), record_inputs=[])
 
 
 @pytest.mark.parametrize("kind", ["recrd", "Facts", ""])

@@ -65,15 +65,15 @@ def calibrator_for(kind: str = DEFAULT_CALIBRATION, *, model: str | None = None,
         (``record``, else the defaults at ``model``), keeping its results in ``cache_dir``
         (``None``: not cached); ``facts``: :func:`qpq.sim.calibrate` on the stylised facts.
     model
-        The forecast's model (``None``: ``record``'s, else v1 for either kind).
+        The forecast's model (``None``: ``record``'s, else v1, either kind's default).
     seed, draws, replicates, on_progress
         Either kind's: the seed, the particles' points (the record's posterior points
         resampled, the facts' prior draws) and histories per point (``None``: the owners'
         defaults), and the progress callback.
     record_inputs, option
         How the front end names what it was given for the record calibration alone, and its
-        calibration option, for the refusal when ``kind`` is ``facts``: default the
-        keyword arguments ``record`` and ``cache_dir`` where not ``None``, and
+        calibration option, for the refusal when ``kind`` is ``facts``: default (or where it
+        names none) the keyword arguments ``record`` and ``cache_dir`` where not ``None``, and
         ``calibration`` (the command passes its options, e.g. ``--max-simulations``, and
         ``--calibration``).
     **facts
@@ -91,7 +91,8 @@ def calibrator_for(kind: str = DEFAULT_CALIBRATION, *, model: str | None = None,
         return record_calibrator(record_settings_for(record, model), seed=seed,
                                  cache_dir=cache_dir, on_progress=on_progress,
                                  **_given(points=draws, replicates=replicates))
-    named = list(record_inputs) if record_inputs is not None else [
+    # the front end's own names where it gives any, else the keyword arguments given
+    named = list(record_inputs or ()) or [
         name for name, value in (("record", record), ("cache_dir", cache_dir))
         if value is not None]
     if named:

@@ -464,6 +464,17 @@ def test_the_adjustment_moves_points_to_the_observed_summary():
     np.testing.assert_array_equal(far["a"], np.round(far["a"]))
 
 
+
+def test_the_adjustment_weighs_points_tied_at_the_tolerance_alike():
+    # a coarse family left out can leave every accepted point at the same deviance: the
+    # kernel then gave every point weight 0 and the weights 0/0 (found 2026-12-05)
+    rng = np.random.default_rng(1)
+    theta = rng.uniform(2.0, 6.0, 400)
+    adjusted, w = _adjust({"a": theta}, np.full(400, 3.0), rng.standard_normal((400, 1)),
+                          np.array([0.0]), {"a": (2.0, 6.0, False)})
+    np.testing.assert_allclose(w, 1.0 / 400)
+    assert np.all(np.isfinite(adjusted["a"]))
+
 ADJUSTED = dataclasses.replace(TINY, population=300, max_simulations=1200,
                                adjustment="local-linear")
 

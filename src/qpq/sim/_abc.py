@@ -815,6 +815,10 @@ def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: Floa
     """
     eps = float(score.max())
     w = 1.0 - (score / eps) ** 2 if eps > 0 else np.ones_like(score)
+    if not w.any():
+        # every accepted point ties at the tolerance (a coarse family left out): the kernel
+        # cannot rank them, so they weigh alike rather than 0/0
+        w = np.ones_like(score)
     x = simulated - observed
     sd = x.std(axis=0)
     x = x[:, sd > 1e-12] / sd[sd > 1e-12]        # constant summaries say nothing

@@ -266,3 +266,16 @@ def test_an_event_is_calibrated_only_where_evidence_bears_and_its_parameters_are
     assert event_label(True, "all") == "calibrated"
     for constrained in ("none", "some", "all"):
         assert event_label(False, constrained) == UNCALIBRATED
+
+
+def test_the_packaged_skill_is_read_once_and_its_callers_get_their_own_copy():
+    from qpq.sim._forecast import _skill_text, packaged_skill
+
+    first = packaged_skill("record")
+    assert first is not None and first["skill"]
+    first["skill"].clear()                  # a caller's change stays the caller's
+    before = _skill_text.cache_info()
+    again = packaged_skill("record")
+    assert again["skill"] and again is not first
+    after = _skill_text.cache_info()
+    assert (after.hits, after.misses) == (before.hits + 1, before.misses)

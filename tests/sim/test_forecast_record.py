@@ -142,8 +142,9 @@ def test_backtest_from_the_record_calibration(case):
 
 @pytest.mark.parametrize(("change", "match"), [
     ({"calibration": "recrd"}, "unknown calibration"),
-    ({"calibration": "facts", "record": TINY}, "calibration 'record'"),
-    ({"calibration": "record", "record": TINY, "model": "v2"}, "must be the backtest's"),
+    ({"calibration": "facts", "record": TINY}, "^record: .*calibration is 'facts'"),
+    ({"calibration": "facts", "cache_dir": "somewhere"}, "^cache_dir: .*calibration is 'facts'"),
+    ({"calibration": "record", "record": TINY, "model": "v2"}, "model v1 is not model v2"),
     ({"calibration": "record", "record": dataclasses.replace(TINY, population=500)},
      "must not exceed"),
 ])

@@ -20,8 +20,8 @@ EXPECTED = {
         "AbcSettings", "RecordCalibration", "calibrate_record", "record_calibrator",
         "synthetic_record", "SyntheticRecovery", "synthetic_recovery", "TradeOff", "CALIBRATIONS",
         "DEFAULT_CALIBRATION", "check_calibration", "packaged_skill", "ActingGamePoints",
-        "acting_game_points", "required_game_points", "QUICK_RECORD_SETTINGS",
-        "describe_observations"}
+        "acting_game_points", "required_game_points", "QUICK_RECORD_SETTINGS", "calibrator_for",
+        "default_population", "describe_observations"}
 
 
 def test_exported_names_are_pinned():

@@ -94,10 +94,11 @@ def test_forecast_section_on_the_stylised_facts_when_asked(case, tmp_path, tiny)
 @pytest.mark.parametrize("kind", ["recrod", "Facts"])
 def test_forecast_section_refuses_an_unknown_calibration(case, tmp_path, kind, monkeypatch):
     from qpq.errors import BadInputError
+    from qpq.sim import _calibrators
 
     # refused before any calibration runs (neither is reached), naming the allowed kinds
     for name in ("calibrate", "record_calibrator"):
-        monkeypatch.setattr(report, name, lambda *a, **k: pytest.fail("calibrated"))
+        monkeypatch.setattr(_calibrators, name, lambda *a, **k: pytest.fail("calibrated"))
     context = ReportContext(case=case, out_dir=tmp_path, generated=dt.datetime(2026, 1, 1),
                             reduced=True, options={"sim_calibration": kind})
     with pytest.raises(BadInputError, match="record") as err:

@@ -5,10 +5,10 @@ lens that owns it: :func:`solve_game` is ``qpq game solve`` (:func:`qpq.game.sol
 case's defaults), :func:`simulate_policies` is ``qpq sim run``
 (:func:`qpq.sim.run_policies`), :func:`explore_policies` is ``qpq explore compare``
 (:func:`qpq.explore.run_comparison`) and :func:`forecast` is ``qpq sim forecast``
-(:func:`qpq.sim.record_calibrator` or, with ``calibration="facts"``, :func:`qpq.sim.calibrate`;
-then :func:`qpq.sim.forecast`). Nothing here computes a result
-of its own; a case may be given as a loaded :class:`~qpq.case.Case`, a folder, or left out
-for the built-in case.
+(:func:`qpq.sim.calibrator_for`: :func:`qpq.sim.record_calibrator` or, with
+``calibration="facts"``, :func:`qpq.sim.calibrate`; then :func:`qpq.sim.forecast`). Nothing
+here computes a result of its own; a case may be given as a loaded :class:`~qpq.case.Case`,
+a folder, or left out for the built-in case.
 """
 
 from __future__ import annotations
@@ -29,10 +29,8 @@ from qpq.sim import (
     ForecastResult,
     PolicyRuns,
     RunRequest,
-    calibrate,
-    check_calibration,
+    calibrator_for,
     check_window,
-    record_calibrator,
     run_policies,
 )
 from qpq.sim import forecast as sim_forecast
@@ -202,19 +200,9 @@ def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
     end = _date(until, "until") if until is not None else loaded.run.forecast_until
     # bad input fails here, before the calibration runs
     check_window(start, end, policy, 1 if n is None else n, start=loaded.run.start)
-    if check_calibration(calibration) == "record":
-        # model v1 unless named, as the command (AbcSettings' own default is v2)
-        settings = record or AbcSettings(model=model or "v1")
-        if model is not None and settings.model != model:
-            raise BadInputError(f"record settings' model {settings.model} is not model {model}")
-        cal = record_calibrator(settings, seed=seed,
-                                cache_dir=Path(cache_dir) if cache_dir is not None else None,
-                                **_given(points=draws, replicates=replicates))(loaded, start)
-    else:
-        if record is not None or cache_dir is not None:
-            raise BadInputError("record settings or cache_dir given, but calibration is "
-                                "'facts' (leave calibration out: record is the default)")
-        cal = calibrate(loaded, start, seed=seed, workers=workers,
-                        **_given(draws=draws, replicates=replicates, model=model))
+    cal = calibrator_for(calibration, model=model, record=record,
+                         cache_dir=Path(cache_dir) if cache_dir is not None else None,
+                         seed=seed, draws=draws, replicates=replicates,
+                         workers=workers)(loaded, start)
     return sim_forecast(loaded, cal, end, policy=policy, seed=seed, workers=workers,
                         **_given(n=n))

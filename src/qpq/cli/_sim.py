@@ -116,34 +116,29 @@ NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="record calibration
                                           "nor write the cache")]
 
 
-def _record_settings(calibration: str, model: str, *, cache_dir: Path | None, no_cache: bool,
-                     **options: Any) -> tuple[Any, Path | None]:
-    """The record calibration's settings and cache folder (``None`` for the facts)."""
-    from qpq.sim import AbcSettings, check_calibration
+def _calibration(calibration: str, model: str, *, cache_dir: Path | None, no_cache: bool,
+                 **options: Any) -> dict[str, Any]:
+    """``qpq.sim.calibrator_for``'s inputs from the command's calibration options.
 
-    check_calibration(calibration)
+    For the record: its settings (``AbcSettings``' defaults where an option is left out, the
+    population by ``qpq.sim.default_population`` as ``qpq sim calibrate`` takes it) and cache
+    folder; otherwise the record options given, as the command names them, for the refusal.
+    """
+    from qpq.sim import AbcSettings, default_population
+
     given = {k: v for k, v in options.items() if v is not None}
+    inputs: dict[str, Any] = {"model": model, "option": "--calibration"}
     if calibration != "record":
         named = [f"--{k.replace('_', '-')}" for k in given]
         named += ["--cache-dir"] if cache_dir is not None else []
         named += ["--no-cache"] if no_cache else []
-        if named:
-            raise BadInputError(f"{', '.join(named)}: record calibration settings, but "
-                                f"--calibration is {calibration}; leave out --calibration "
-                                "(record is the default), or leave them out")
-        return None, None
+        return {**inputs, "record_inputs": named}
     if "population" not in given:
-        given["population"] = _default_population(
+        given["population"] = default_population(
             given.get("max_simulations", AbcSettings.max_simulations),
             given.get("histories_per_point", AbcSettings.histories_per_point))
-    settings = AbcSettings(model=model, **given)
-    settings.check()
-    return settings, None if no_cache else (cache_dir or _cache_dir())
-
-
-def _default_population(max_simulations: int, per_point: int) -> int:
-    """The rejection sampler's accepted points when none is given: 1% of the prior points."""
-    return max(1, max_simulations // max(per_point, 1) // 100)
+    return {**inputs, "record": AbcSettings(model=model, **given),
+            "cache_dir": None if no_cache else (cache_dir or _cache_dir())}
 
 
 def _model(name: str) -> str:
@@ -390,14 +385,14 @@ def calibrate_command(
     import numpy as np
 
     from qpq.case import load_case
-    from qpq.sim import AbcSettings, calibrate_record, describe_observations
+    from qpq.sim import AbcSettings, calibrate_record, default_population, describe_observations
 
     case = load_case(case_dir)
     cut = _date(as_of, "--as-of")
     per_point = (histories_per_point if histories_per_point is not None
                  else AbcSettings.histories_per_point if sampler == "rejection" else 1)
     if population is None:
-        population = (_default_population(max_simulations, per_point)
+        population = (default_population(max_simulations, per_point)
                       if sampler == "rejection" else 500)
     settings = AbcSettings(sampler=sampler, population=population, generations=generations,
                            max_simulations=max_simulations, histories_per_point=per_point,
@@ -484,22 +479,20 @@ def forecast_command(
     Example: ``qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json``
     """
     from qpq.case import load_case
-    from qpq.sim import calibrate, check_window, describe_observations, forecast, record_calibrator
+    from qpq.sim import calibrator_for, check_window, describe_observations, forecast
 
     cut, end = _date(as_of, "--as-of"), _date(until, "--until")
-    settings, cache = _record_settings(
+    inputs = _calibration(
         calibration, _model(model), cache_dir=cache_dir, no_cache=no_cache,
         population=population, max_simulations=max_simulations,
         histories_per_point=histories_per_point, adjustment=adjustment,
         game_points=game_points, grid_size=grid_size, nuisance=nuisance)
+    # bad calibration options fail here, before the case loads
+    calibrator = calibrator_for(calibration, seed=seed, draws=draws, replicates=replicates,
+                                workers=workers, on_progress=_progress(not json_out), **inputs)
     case = load_case(case_dir)
     check_window(cut, end, policy, n, start=case.run.start)
-    if settings is not None:
-        cal = record_calibrator(settings, seed=seed, points=draws, replicates=replicates,
-                                cache_dir=cache, on_progress=_progress(not json_out))(case, cut)
-    else:
-        cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed,
-                        workers=workers, on_progress=_progress(not json_out), model=model)
+    cal = calibrator(case, cut)
     res = forecast(case, cal, end, policy=policy, n=n, seed=seed, workers=workers)
     if json_out:
         print_json(res.to_json())
@@ -631,19 +624,21 @@ def backtest_command(
     """
     from qpq.case import load_case
     from qpq.parallel import executor_for, resolve_kind
-    from qpq.sim import BacktestSpec, backtest
+    from qpq.sim import BacktestSpec, backtest, calibrator_for
 
     resolve_kind(executor, workers, scheduler)   # bad options fail before the case loads
-    settings, cache = _record_settings(
+    inputs = _calibration(
         calibration, _model(model), cache_dir=cache_dir, no_cache=no_cache,
         population=population, max_simulations=max_simulations,
         histories_per_point=histories_per_point, adjustment=adjustment,
         game_points=game_points, grid_size=grid_size, nuisance=nuisance)
+    # refused here, naming the command's options; the spec makes each origin's calibrator
+    calibrator_for(calibration, **inputs)
     case = load_case(case_dir)
     # the executor's workers run whole origins; each origin runs in one process
     spec = BacktestSpec(horizon_months=_horizon(horizon), model=model, draws=draws,
                         replicates=replicates, n=n, seed=seed, calibration=calibration,
-                        record=settings, cache_dir=cache)
+                        record=inputs.get("record"), cache_dir=inputs.get("cache_dir"))
     if origins:
         picked = [o.strip() for text in origins for o in text.split(",") if o.strip()]
         spec = replace(spec, origins=tuple(_date(o, "--origins") for o in picked))

@@ -31,13 +31,12 @@ from qpq.sim import (
     band_frame,
     bands_chart,
     calibrate,
-    check_calibration,
+    calibrator_for,
     describe_observations,
     events_chart,
     fact_match_chart,
     fan_chart,
     forecast,
-    record_calibrator,
 )
 
 __all__ = ["FULL", "RECORD", "RECORD_REDUCED", "REDUCED", "backcast_section",
@@ -171,17 +170,16 @@ def _forecast_calibration(ctx: ReportContext, as_of: dt.date) -> CalibrationResu
     """The forecast's calibration at the report's sizes.
 
     The default kind (:data:`qpq.sim.DEFAULT_CALIBRATION`); ``sim_calibration`` in
-    ``ctx.options`` names another.
+    ``ctx.options`` names another (:func:`qpq.sim.calibrator_for` refuses a misspelt one
+    rather than fall through to the facts' calibration unannounced).
     """
     sizes = _sizes(ctx)
-    # checked: a misspelt kind must not fall through to the facts' calibration unannounced
-    kind = check_calibration(str(ctx.options.get("sim_calibration") or DEFAULT_CALIBRATION))
-    if kind == "record":
-        settings = RECORD_REDUCED if ctx.reduced else RECORD
-        return record_calibrator(settings, seed=0, points=sizes["draws"],
-                                 replicates=sizes["replicates"])(ctx.case, as_of)
-    return calibrate(ctx.case, as_of, draws=sizes["draws"], replicates=sizes["replicates"],
-                     grid_size=sizes["grid_size"], seed=0)
+    kind = str(ctx.options.get("sim_calibration") or DEFAULT_CALIBRATION)
+    # the report's own record settings, for the record's calibration only
+    record = (RECORD_REDUCED if ctx.reduced else RECORD) if kind == "record" else None
+    return calibrator_for(kind, record=record, seed=0, draws=sizes["draws"],
+                          replicates=sizes["replicates"],
+                          grid_size=sizes["grid_size"])(ctx.case, as_of)
 
 
 def _evidence(e: dict[str, Any]) -> str:

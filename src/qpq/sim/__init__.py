@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         TradeOff,
         acting_game_points,
         calibrate_record,
+        default_population,
         record_calibrator,
         required_game_points,
         synthetic_record,
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
         CalibrationResult,
         calibrate,
         check_calibration,
+    )
+    from qpq.sim._calibrators import (
+        calibrator_for,
     )
     from qpq.sim._charts import (
         band_frame,
@@ -186,9 +190,11 @@ __all__ = [
     "build_timeline",
     "calibrate",
     "calibrate_record",
+    "calibrator_for",
     "check_calibration",
     "check_window",
     "default_pool",
+    "default_population",
     "describe_observations",
     "event_values",
     "events_chart",
@@ -228,13 +234,15 @@ _EXPORTS = {
     "qpq.sim._abc": (
         "AbcSettings", "ActingGamePoints", "QUICK_RECORD_SETTINGS", "RecordCalibration",
         "SyntheticRecovery", "TradeOff", "acting_game_points", "calibrate_record",
-        "record_calibrator", "required_game_points", "synthetic_record", "synthetic_recovery",
+        "default_population", "record_calibrator", "required_game_points", "synthetic_record",
+        "synthetic_recovery",
     ),
     "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": (
         "CALIBRATIONS", "CalibrationResult", "DEFAULT_CALIBRATION", "UNCALIBRATED", "calibrate",
         "check_calibration",
     ),
+    "qpq.sim._calibrators": ("calibrator_for",),
     "qpq.sim._charts": (
         "band_frame", "bands_chart", "events_chart", "fact_match_chart", "fan_chart",
         "trajectory_chart",

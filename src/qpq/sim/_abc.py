@@ -142,6 +142,7 @@ __all__ = [
     "acting_game_points",
     "calibrate_record",
     "clopper_pearson",
+    "default_population",
     "record_calibrator",
     "required_game_points",
     "synthetic_record",
@@ -346,6 +347,19 @@ class AbcSettings:
         if bad:
             raise BadInputError("targeted parameters must be dynamics parameters the game does "
                                 "not read and that are sampled; not: " + ", ".join(bad))
+
+
+def default_population(max_simulations: int, histories_per_point: int) -> int:
+    """The rejection sampler's accepted points when none is given: 1% of the prior points.
+
+    ``max_simulations // histories_per_point // 100``, at least 1: the conventional tolerance
+    of docs/model-dynamics.md §7.11 (500 of the defaults' 50,000 points, which is
+    :class:`AbcSettings`' own ``population``). ``qpq sim calibrate``, ``forecast`` and
+    ``backtest`` apply it where ``--population`` is left out; :class:`AbcSettings` does not
+    (its ``population`` is 500 whatever the budget), so pass ``population=`` this where the
+    budget changes.
+    """
+    return max(1, max_simulations // max(histories_per_point, 1) // 100)
 
 
 QUICK_RECORD_SETTINGS = AbcSettings(model="v1", population=250, max_simulations=10_000,

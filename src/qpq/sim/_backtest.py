@@ -14,7 +14,8 @@ The calibration is a parameter, :data:`Calibrator`: by default
 (:data:`qpq.sim.DEFAULT_CALIBRATION`) the calibration on the whole record known at each
 origin (:func:`qpq.sim.record_calibrator`); ``BacktestSpec(calibration="facts")`` uses
 :func:`qpq.sim.calibrate` (ABC rejection on the stylised facts, which has the same
-signature). Nothing here is tuned on the scores: they are reported as they come.
+signature); :func:`qpq.sim.calibrator_for` switches between them. Nothing here is tuned on
+the scores: they are reported as they come.
 
 Each origin is one independent task (calibration, forecast and scores as of that origin,
 seeded from the spec's seed alone, never from the order in which origins run), so the
@@ -36,14 +37,9 @@ from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
 from qpq.model import MODELS
 from qpq.parallel import ChunkExecutor, InProcess
-from qpq.sim._abc import AbcSettings, record_calibrator
-from qpq.sim._calibration import (
-    CALIBRATIONS,
-    DEFAULT_CALIBRATION,
-    CalibrationResult,
-    calibrate,
-    check_calibration,
-)
+from qpq.sim._abc import AbcSettings
+from qpq.sim._calibration import CALIBRATIONS, DEFAULT_CALIBRATION
+from qpq.sim._calibrators import Calibrator, calibrator_for, record_settings_for
 from qpq.sim._forecast import ForecastResult, check_window, forecast
 from qpq.sim._record_events import RECORD_EVENTS, RecordEvent, add_months, baselines, outcome
 from qpq.sim._scores import (
@@ -68,9 +64,6 @@ __all__ = [
     "model_forecasts",
 ]
 
-Calibrator = Callable[[Case, dt.date], CalibrationResult]
-"""Calibrate on a case (already cut to the origin) as of the origin."""
-
 REFERENCES = ("climatology", "persistence")
 
 
@@ -90,7 +83,7 @@ class BacktestSpec:
     from the posterior × ``replicates`` histories each are the particles) or ``facts``
     (:func:`qpq.sim.calibrate`: ``draws`` prior points × ``replicates`` scenarios, the
     matching ones kept). ``cache_dir`` keeps the record calibrations by content hash
-    (``None``: no cache).
+    (``None``: no cache; refused with ``facts``, as are ``record``'s settings).
     """
 
     origins: tuple[dt.date, ...] = field(default_factory=default_origins)
@@ -108,19 +101,13 @@ class BacktestSpec:
 
     def record_settings(self) -> AbcSettings:
         """The record calibration's settings: ``record`` (default: the defaults), this model."""
-        return self.record or AbcSettings(model=self.model)
+        return record_settings_for(self.record, self.model)
 
     def check(self, case: Case) -> None:
         """Reject bad settings before any work (clear message, exit code 2)."""
-        check_calibration(self.calibration)
-        if self.record is not None:
-            if self.calibration != "record":
-                raise BadInputError("record calibration settings given, but the calibration "
-                                    f"is {self.calibration!r} (use calibration 'record')")
-            if self.record.model != self.model:
-                raise BadInputError(f"the record calibration's model ({self.record.model}) "
-                                    f"must be the backtest's (--model {self.model})")
-            self.record.check()
+        if self.model not in MODELS:
+            raise BadInputError(f"--model: unknown model {self.model!r}; known: v1, v2")
+        self.calibrator()      # the kind; record settings beside the facts; their model
         if not self.origins:
             raise BadInputError("--origins: give at least one origin")
         if len(set(self.origins)) != len(self.origins):
@@ -128,8 +115,6 @@ class BacktestSpec:
         if self.horizon_months < 3 or self.horizon_months % 3:
             raise BadInputError(f"--horizon must be a positive number of quarters (3m, 6m, "
                                 f"12m, ...), got {self.horizon_months}m")
-        if self.model not in MODELS:
-            raise BadInputError(f"--model: unknown model {self.model!r}; known: v1, v2")
         stop = case.run.forecast_as_of
         for origin in self.origins:
             if quarter_end(quarter_of(origin)) != origin:
@@ -145,13 +130,15 @@ class BacktestSpec:
     def calibrator(self) -> Calibrator:
         """The per-origin calibration (it pickles, for a process pool).
 
-        :func:`qpq.sim.calibrate` with these sizes, or :func:`qpq.sim.record_calibrator` with
-        :meth:`record_settings` (``draws`` posterior points × ``replicates`` histories).
+        :func:`qpq.sim.calibrator_for` of ``calibration``: :func:`qpq.sim.calibrate` with
+        these sizes, or :func:`qpq.sim.record_calibrator` with :meth:`record_settings`
+        (``draws`` posterior points × ``replicates`` histories).
         """
-        if self.calibration == "record":
-            return record_calibrator(self.record_settings(), seed=self.seed, points=self.draws,
-                                     replicates=self.replicates, cache_dir=self.cache_dir)
-        return _SpecCalibrator(self)
+        return calibrator_for(self.calibration, model=self.model, record=self.record,
+                              cache_dir=self.cache_dir, seed=self.seed, draws=self.draws,
+                              replicates=self.replicates, policy=self.policy,
+                              workers=self.workers,
+                              min_accept=min(50, self.draws * self.replicates))
 
     def protocol(self) -> dict[str, Any]:
         """The settings, JSON-ready (the protocol of :meth:`BacktestResult.to_json`)."""
@@ -164,22 +151,6 @@ class BacktestSpec:
         if self.calibration == "record":
             doc["record_settings"] = self.record_settings().to_json()
         return doc
-
-
-@dataclass(frozen=True)
-class _SpecCalibrator:
-    """:func:`qpq.sim.calibrate` at a spec's sizes.
-
-    An object, not a closure, so that a process pool can pickle it.
-    """
-
-    spec: BacktestSpec
-
-    def __call__(self, case: Case, as_of: dt.date) -> CalibrationResult:
-        s = self.spec
-        return calibrate(case, as_of, draws=s.draws, replicates=s.replicates, seed=s.seed,
-                         policy=s.policy, workers=s.workers,
-                         min_accept=min(50, s.draws * s.replicates), model=s.model)
 
 
 Stats = Mapping[str, NDArray[np.float64]]

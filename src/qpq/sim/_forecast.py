@@ -21,6 +21,7 @@ one definition of the events' values (the dashboard's what-if uses it too).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -129,15 +130,29 @@ backtest that was calibrated as it is."""
 
 
 def packaged_skill(calibration: str = "facts") -> dict[str, Any] | None:
-    """The packaged backtest skill document of ``calibration``'s backtest, or ``None``."""
+    """The packaged backtest skill document of ``calibration``'s backtest, or ``None``.
+
+    Each call parses a fresh document (the caller may change it); the file is read once per
+    process (:func:`_skill_text`), so a process that rewrites it and reads it again calls
+    ``_skill_text.cache_clear()`` in between.
+    """
     import json
+
+    text = _skill_text(SKILL_FILES[calibration])
+    if text is None:
+        return None
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+@functools.lru_cache(maxsize=len(SKILL_FILES))
+def _skill_text(name: str) -> str | None:
+    # the text, not the parsed document: a str cannot be changed by a caller, and parsing it
+    # costs less than a deep copy of the parsed document would (35 µs against 80 µs here)
     from importlib import resources
 
-    path = resources.files("qpq.sim").joinpath(SKILL_FILES[calibration])
-    if not path.is_file():
-        return None
-    doc: dict[str, Any] = json.loads(path.read_text())
-    return doc
+    path = resources.files("qpq.sim").joinpath(name)
+    return path.read_text() if path.is_file() else None
 
 
 def event_skill(spec: EventSpec, document: Mapping[str, Any] | None) -> dict[str, Any] | None:

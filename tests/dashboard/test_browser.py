@@ -333,12 +333,15 @@ def test_calibrated_mode_runs_the_as_of_forecast(page: tuple[Any, Guard]) -> Non
     # the record bears on every event (attack counts on the attack events, the estimates on
     # ISKP and the militants, milestones and facts on recognition): none is without evidence
     # here, where from the stylised facts alone the attack and ISKP events were; each label
-    # also says whether the event's parameters were constrained
+    # also says whether the event's parameters were constrained (which of the three depends
+    # on this small calibration's result, so any of them may show)
     table = pg.locator(".st-key-forecast table").inner_text()
     assert table.count("uncalibrated (assumption-driven)") == 0
-    assert "calibrated" in table
-    rows = pg.locator(".st-key-forecast table tbody tr").all_inner_texts()
-    assert len([r for r in rows if r.strip()]) == 7
+    rows = [r for r in pg.locator(".st-key-forecast table tbody tr").all_inner_texts()
+            if r.strip()]
+    assert len(rows) == 7
+    for row in rows:
+        assert "calibrated" in row or "evidence seen, parameters unconstrained" in row, row
     # issue 16 item 4: each event's backtest skill and calibration constraint, with the
     # caption that says what skill is and which dated table it comes from
     head = pg.locator(".st-key-forecast table thead").inner_text()

@@ -860,7 +860,7 @@ def record_calibration_why() -> str:
     # the calibration's forward model, to look inside one history's likelihood (a diagnosis
     # of the calibration module by its owner; nothing else reads it)
     from qpq.sim._abc import GAME_FREE, TARGETED, _prepare
-    from qpq.sim._record import ASSUMPTIONS, deviance, stock_values
+    from qpq.sim._record import ASSUMPTIONS, deviance, figure_values
 
     case = load_case()
     as_of = dt.date(2024, 6, 30)
@@ -888,10 +888,12 @@ def record_calibration_why() -> str:
         rows.append(f"| {what} | {dev['attacks'].std():.1f} | {dev['estimates'].std():.1f} |")
     values, games2, assumed = fw.prior_draws(4000, 2, rng)
     stats = fw.run_many(values, games2, 9)
-    rows += ["", "| estimate | stock | record | model over the prior: median (5-95%) |",
+    # the figure the estimating body would give without its error: a body other than the
+    # UN's with its offset (other_body_offset, drawn as the calibration draws it)
+    rows += ["", "| estimate | stock | record | model's figure over the prior: median (5-95%) |",
              "|---|---|---|---|"]
     for e in fw.record.estimates:
-        x = stock_values(fw.record, stats, e, assumed["iskp_full_strength"])
+        x = figure_values(fw.record, stats, e, assumed)
         lo, med, hi = np.percentile(x, [5, 50, 95])
         rows.append(f"| {e.id} | {e.stock} | {e.low:,.0f}-{e.high:,.0f} | {med:,.0f} "
                     f"({lo:,.0f}-{hi:,.0f}) |")

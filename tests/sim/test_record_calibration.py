@@ -27,7 +27,7 @@ from qpq.sim._abc import (
     _relative,
 )
 from qpq.sim._calibration import history_end
-from qpq.sim._record import FAMILIES, build_record, deviance
+from qpq.sim._record import FAMILIES, build_record, deviance, figure_values
 from qpq.sim._timeline import quarter_of
 
 AS_OF = dt.date(2024, 6, 30)
@@ -79,7 +79,8 @@ def test_deviance_is_zero_at_a_perfect_fit_and_grows_away_from_it(case):
         stats[a.key + ":total"] = np.array([float(sum(b.observed for b in cell))])
         stats[a.key + ":iskp"] = np.array([float(sum(b.observed for b in cell
                                                      if b.perpetrator == "iskp"))])
-    assumed = {"estimate_error": np.array([0.3]), "iskp_full_strength": np.array([1.0])}
+    assumed = {"estimate_error": np.array([0.3]), "iskp_full_strength": np.array([1.0]),
+               "other_body_offset": np.array([0.0])}
     k = np.array([1e6])       # nearly Poisson
     assert deviance(rec, stats, assumed, k, ("attacks",))["attacks"][0] == pytest.approx(
         0.0, abs=1e-3)
@@ -95,6 +96,30 @@ def test_deviance_is_zero_at_a_perfect_fit_and_grows_away_from_it(case):
     far_dev = deviance(only, far, assumed, k, ("estimates",))["estimates"][0]
     assert 0.0 <= near_dev < far_dev
 
+
+
+def test_other_bodies_figures_carry_their_offset_and_the_uns_do_not(case):
+    first, last = quarter_of(dt.date(2014, 1, 1)), history_end(AS_OF)
+    rec = build_record(case_as_of(case, AS_OF), case, AS_OF, first, last)
+    other = [e for e in rec.estimates if not e.body.startswith("UN ")]
+    un = [e for e in rec.estimates if e.body.startswith("UN ")]
+    assert "est-usfor-iskp-2017-03" in {e.id for e in other} and un
+    # every ISKP stock at 2,800 fighters (the UN's level early in 2017), index 1 = 1 fighter
+    stats = {f"stock:iskp_strength:{e.start}-{e.stop}": np.array([2800.0, 2800.0])
+             for e in rec.estimates if e.stock == "iskp"}
+    assumed = {"estimate_error": np.full(2, 0.3), "iskp_full_strength": np.ones(2),
+               "other_body_offset": np.array([0.0, math.log(0.25)])}
+    us = next(e for e in other if e.id == "est-usfor-iskp-2017-03")      # 700 fighters
+    np.testing.assert_allclose(figure_values(rec, stats, us, assumed), [2800.0, 700.0])
+    iskp_un = [e for e in un if e.stock == "iskp"]
+    np.testing.assert_allclose(figure_values(rec, stats, iskp_un[0], assumed), [2800.0] * 2)
+    k = np.ones(2)
+    dev_us = deviance(dataclasses.replace(rec, estimates=(us,)), stats, assumed, k,
+                      ("estimates",))["estimates"]
+    dev_un = deviance(dataclasses.replace(rec, estimates=tuple(iskp_un)), stats, assumed, k,
+                      ("estimates",))["estimates"]
+    assert dev_us[1] < dev_us[0]           # the offset reads the US figure as the UN's level
+    assert dev_un[0] == dev_un[1]          # the UN's figures ignore it
 
 def test_same_generator_same_posterior(case, base):
     again = _run(case)

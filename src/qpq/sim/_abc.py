@@ -115,10 +115,10 @@ from qpq.sim._record import (
     derived_windows,
     deviance,
     expected_attacks,
+    figure_values,
     observed_summaries,
     report_probability,
     simulated_summaries,
-    stock_values,
     synthetic_observations,
 )
 from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
@@ -641,12 +641,12 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 """Part of every cache key: raised whenever the same case, settings and Generator give other
 results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
 assumptions kept; 3: the derived quantities and trade-offs; 4: trade-offs before the
-adjustment; 5: the as-of date in the key), so a cache never returns what older code
-computed."""
+adjustment; 5: the as-of date in the key; 6: the other bodies' offset in the estimates), so
+a cache never returns what older code computed."""
 
 
 def content_key(view: Case, as_of: dt.date, settings: AbcSettings, families: Sequence[str],
@@ -1312,7 +1312,7 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
             bool(tlo <= obs.sum() <= thi),
             yearly_inside_90=float(((obs >= lo) & (obs <= hi)).mean()))
     for e in rec.estimates:
-        x = stock_values(rec, stats, e, assumed["iskp_full_strength"])
+        x = figure_values(rec, stats, e, assumed)
         rep = x * np.exp(assumed["estimate_error"] * rng.standard_normal(x.shape))
         lo, hi = np.quantile(rep, INTERVAL_90)
         row("estimates", e.id, [e.low, e.high], rep, bool(e.low <= hi and e.high >= lo))

@@ -52,6 +52,7 @@ __all__ = [
     "DERIVED",
     "FAMILIES",
     "NOT_MILITANT",
+    "REFERENCE_BODY_PREFIX",
     "Assumption",
     "Derived",
     "Record",
@@ -62,6 +63,7 @@ __all__ = [
     "describe_observations",
     "deviance",
     "expected_attacks",
+    "figure_values",
     "observed_summaries",
     "report_probability",
     "reporting_rate",
@@ -104,6 +106,11 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
                "a reported action in the record"),
     Assumption("milestone_reporting", 0.6, 1.0,
                "probability that a year of Chinese engagement has a milestone in the record"),
+    Assumption("other_body_offset", -math.log(4.0), math.log(4.0),
+               "log of the factor by which a body other than the UN's (the US military, NATO, "
+               "Afghan officials) puts its figure above the UN's for the same stock: the "
+               "record's bodies disagree by up to a factor of four (700 against 2,000-3,500 "
+               "in early 2017), and which is nearer the truth is unknown, so either way"),
 )
 """Assumptions of the observation models, with their ranges."""
 
@@ -531,6 +538,27 @@ def stock_values(record: Record, stats: Mapping[str, FloatArray], cell: StockCel
     return np.asarray(total * scale if cell.stock == "iskp" else total)
 
 
+REFERENCE_BODY_PREFIX = "UN "
+"""Bodies whose name starts with this (the 1267 and 1988 Monitoring Teams, the
+Secretary-General's reports on ISIL, which draw on the same Member States) are the reference
+of the estimates' observation model; any other body's figures carry ``other_body_offset``."""
+
+
+def figure_values(record: Record, stats: Mapping[str, FloatArray], cell: StockCell,
+                  assumed: Mapping[str, FloatArray]) -> FloatArray:
+    """The figure an estimating body would give without its error.
+
+    The stock an estimate reads (:func:`stock_values`); for a body other than the UN's, times
+    ``exp(other_body_offset)``. One offset for every other body: the record holds six of
+    their figures (US military, NATO, US Department of Defense, Afghan officials; 2016-2017),
+    too few for one each.
+    """
+    x = stock_values(record, stats, cell, assumed["iskp_full_strength"])
+    if cell.body.startswith(REFERENCE_BODY_PREFIX):
+        return x
+    return np.asarray(x * np.exp(assumed["other_body_offset"]))
+
+
 def deviance(record: Record, stats: Mapping[str, FloatArray],
              assumed: Mapping[str, FloatArray], dispersion: FloatArray,
              families: tuple[str, ...] = FAMILIES) -> dict[str, FloatArray]:
@@ -550,9 +578,9 @@ def deviance(record: Record, stats: Mapping[str, FloatArray],
         out["attacks"] = total
     if "estimates" in families:
         total = np.zeros_like(np.asarray(dispersion, dtype=float))
-        sd, scale = assumed["estimate_error"], assumed["iskp_full_strength"]
+        sd = assumed["estimate_error"]
         for e in record.estimates:
-            x = stock_values(record, stats, e, scale)
+            x = figure_values(record, stats, e, assumed)
             total = total - 2.0 * _interval_logprob(e.low, e.high, x, sd)
         out["estimates"] = total
     for fam, cells in (("actions", record.actions), ("milestones", record.milestones)):
@@ -647,8 +675,8 @@ def simulated_summaries(record: Record, stats: Mapping[str, FloatArray],
             cols.append(np.log1p(count))
         out["attacks"] = np.stack(cols, axis=1) if cols else np.zeros((n, 0))
     if "estimates" in families:
-        sd, scale = assumed["estimate_error"], assumed["iskp_full_strength"]
-        cols = [np.log(np.maximum(stock_values(record, stats, e, scale), 1e-9))
+        sd = assumed["estimate_error"]
+        cols = [np.log(np.maximum(figure_values(record, stats, e, assumed), 1e-9))
                 + sd * rng.standard_normal(n) for e in record.estimates]
         out["estimates"] = np.stack(cols, axis=1) if cols else np.zeros((n, 0))
     for fam, cells in (("actions", record.actions), ("milestones", record.milestones)):
@@ -682,10 +710,10 @@ def synthetic_observations(record: Record, stats: Mapping[str, FloatArray], disp
     for a in record.attacks:
         mu, k = float(expected_attacks(a, stats)[0]), attack_shape(a, dispersion)
         attacks.append(replace(a, observed=int(rng.negative_binomial(k, k / (k + mu))), ids=()))
-    scale = np.array([assumed["iskp_full_strength"]])
+    as_arrays = {k: np.array([v]) for k, v in assumed.items()}
     estimates = []
     for e in record.estimates:
-        x = float(stock_values(record, stats, e, scale)[0])
+        x = float(figure_values(record, stats, e, as_arrays)[0])
         x *= math.exp(assumed["estimate_error"] * rng.standard_normal())
         estimates.append(replace(e, low=0.9 * x, high=1.1 * x))
     actions = tuple(replace(b, observed=bool(stats[b.key][0] > 0.5

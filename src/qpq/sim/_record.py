@@ -108,9 +108,10 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
                "probability that a year of Chinese engagement has a milestone in the record"),
     Assumption("other_body_offset", -math.log(4.0), math.log(4.0),
                "log of the factor by which a body other than the UN's (the US military, NATO, "
-               "Afghan officials) puts its figure above the UN's for the same stock: the "
-               "record's bodies disagree by up to a factor of four (700 against 2,000-3,500 "
-               "in early 2017), and which is nearer the truth is unknown, so either way"),
+               "the US Department of Defense, Afghan officials) puts its figure above the "
+               "UN's for the same stock: the record's bodies disagree by about a factor of "
+               "four (700 against the middle, 2,750, of 2,000-3,500 in early 2017), and which "
+               "is nearer the truth is unknown, so either way"),
 )
 """Assumptions of the observation models, with their ranges."""
 

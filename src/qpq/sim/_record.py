@@ -550,8 +550,8 @@ def figure_values(record: Record, stats: Mapping[str, FloatArray], cell: StockCe
     """The figure an estimating body would give without its error.
 
     The stock an estimate reads (:func:`stock_values`); for a body other than the UN's, times
-    ``exp(other_body_offset)``. One offset for every other body: the record holds six of
-    their figures (US military, NATO, US Department of Defense, Afghan officials; 2016-2017),
+    ``exp(other_body_offset)``. One offset for every other body: the record holds eight of
+    their figures (US military, NATO, US Department of Defense, Afghan officials; 2015-2017),
     too few for one each.
     """
     x = stock_values(record, stats, cell, assumed["iskp_full_strength"])

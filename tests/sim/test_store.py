@@ -28,3 +28,25 @@ def test_results_stream_to_parquet_per_chunk(make_spec, tmp_path):
                        ).df()
     assert len(summ) == spec.timeline.n_quarters * len(SERIES)
     assert (summ["q05"] <= summ["q95"]).all()
+
+
+def test_ctrl_c_during_a_parquet_write_is_a_keyboard_interrupt(tmp_path, monkeypatch):
+    # DuckDB reports a SIGINT mid-write as its own "Query interrupted" error; an interrupted
+    # explore run then exited 1 with a traceback instead of 130 (seen in CI, 2026-12-05)
+    import duckdb
+    import pandas as pd
+    import pytest
+
+    from qpq.sim._parquet import write_parquet
+
+    frame = pd.DataFrame({"a": [1, 2]})
+    for error in (RuntimeError("Query interrupted"), duckdb.InterruptException("x")):
+        def fail(self, path, error=error):
+            raise error
+        monkeypatch.setattr(duckdb.DuckDBPyRelation, "write_parquet", fail)
+        with pytest.raises(KeyboardInterrupt):
+            write_parquet(frame, tmp_path / "x.parquet")
+    monkeypatch.setattr(duckdb.DuckDBPyRelation, "write_parquet",
+                        lambda self, path: (_ for _ in ()).throw(RuntimeError("disk full")))
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_parquet(frame, tmp_path / "x.parquet")

@@ -33,12 +33,21 @@ __all__ = ["ParquetSink", "quantile_frame", "read_scenarios", "write_parquet"]
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Write one data frame to a Parquet file (via DuckDB)."""
+    """Write one data frame to a Parquet file (via DuckDB).
+
+    Ctrl-C during the write is a :class:`KeyboardInterrupt`, as anywhere else: DuckDB turns
+    the signal into its own "Query interrupted" error, which would make an interrupted run
+    exit with a traceback and status 1 instead of stopping cleanly (status 130).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
         # the path is passed as a value, not pasted into SQL (a folder may be named it's)
         con.from_df(frame).write_parquet(str(path))
+    except (duckdb.InterruptException, RuntimeError) as exc:
+        if isinstance(exc, duckdb.InterruptException) or "interrupted" in str(exc).lower():
+            raise KeyboardInterrupt from exc
+        raise
     finally:
         con.close()
 

@@ -442,7 +442,8 @@ def calibrate_command(
                                   for n in t.names if n != t.level))
     checks = Table(title="Posterior predictive checks (observed vs predictive 90%)")
     for c in ("family", "observation", "observed", "predictive 90%", "inside"):
-        checks.add_column(c)
+        # folded, not cut: estimate ids share long prefixes (est-usfor-iskp-2016-01, -07)
+        checks.add_column(c, overflow="fold")
     for r in cal.checks:
         lo, hi = r["predictive_90"]
         checks.add_row(r["family"], r["observation"], str(r["observed"]),

@@ -8,9 +8,9 @@ Taliban's type, the dynamics, resampling of calibrated particles), a
 parameter has its own stream per block, keyed ``(PARAMETERS, block)`` and then by a stable
 hash of its name (:func:`qpq.model.parameter_generators`, the one derivation the game's
 Monte Carlo shares), so adding a parameter to the case shifts no other parameter's draws.
-An execution chunk is a whole number
-of blocks, and each block consumes its stream in the same order whatever else runs, so
-results are identical for any chunk size and any number of workers.
+An execution chunk is a whole number of blocks, and each block consumes its stream in the
+same order whatever else runs, so results are identical for any chunk size and any number
+of workers.
 
 The dynamics draw a fixed number of uniforms per scenario and quarter (:data:`N_UNIFORMS`)
 and turn them into Bernoulli, Poisson and negative-binomial draws by inversion, so a

@@ -104,7 +104,7 @@ def test_drawing_fewer_parameters_leaves_the_others_identical(
 
 
 def test_game_draws_come_from_the_documented_stream(registry: ParameterRegistry) -> None:
-    # docs/model-game.md A.2: one root seed from the caller's generator, then each
+    # docs/model-game.md A.5: one root seed from the caller's generator, then each
     # parameter's Philox stream keyed (root, 200, first 8 bytes of SHA-256 of its name)
     n = 500
     s = sample_assumptions(registry, n, np.random.default_rng(31))

@@ -25,6 +25,7 @@ from qpq.sim._abc import (
     _prepare,
     _prior_draws,
     _relative,
+    content_key,
 )
 from qpq.sim._calibration import history_end
 from qpq.sim._record import FAMILIES, build_record, deviance, figure_values
@@ -97,7 +98,6 @@ def test_deviance_is_zero_at_a_perfect_fit_and_grows_away_from_it(case):
     assert 0.0 <= near_dev < far_dev
 
 
-
 def test_other_bodies_figures_carry_their_offset_and_the_uns_do_not(case):
     first, last = quarter_of(dt.date(2014, 1, 1)), history_end(AS_OF)
     rec = build_record(case_as_of(case, AS_OF), case, AS_OF, first, last)
@@ -120,6 +120,7 @@ def test_other_bodies_figures_carry_their_offset_and_the_uns_do_not(case):
                       ("estimates",))["estimates"]
     assert dev_us[1] < dev_us[0]           # the offset reads the US figure as the UN's level
     assert dev_un[0] == dev_un[1]          # the UN's figures ignore it
+
 
 def test_same_generator_same_posterior(case, base):
     again = _run(case)
@@ -307,8 +308,6 @@ def test_results_are_cached_by_content(case, base, cache):
 def test_two_dates_with_the_same_view_are_cached_apart(case, tmp_path):
     # nothing recorded between 2017-06-30 and 2017-12-31: the same as-of view, yet the
     # histories run to another quarter; before 2026-12-05 the later date read the earlier's
-    from qpq.sim._abc import content_key
-
     early, late = dt.date(2017, 6, 30), dt.date(2017, 12, 31)
     assert case_as_of(case, early).attacks == case_as_of(case, late).attacks
     first = calibrate_record(case, early, rng=np.random.default_rng(0), settings=TINY,
@@ -489,7 +488,6 @@ def test_the_adjustment_moves_points_to_the_observed_summary():
     np.testing.assert_array_equal(far["a"], np.round(far["a"]))
 
 
-
 def test_the_adjustment_weighs_points_tied_at_the_tolerance_alike():
     # a coarse family left out can leave every accepted point at the same deviance: the
     # kernel then gave every point weight 0 and the weights 0/0 (found 2026-12-05)
@@ -499,6 +497,7 @@ def test_the_adjustment_weighs_points_tied_at_the_tolerance_alike():
                           np.array([0.0]), {"a": (2.0, 6.0, False)})
     np.testing.assert_allclose(w, 1.0 / 400)
     assert np.all(np.isfinite(adjusted["a"]))
+
 
 ADJUSTED = dataclasses.replace(TINY, population=300, max_simulations=1200,
                                adjustment="local-linear")

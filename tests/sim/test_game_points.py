@@ -170,7 +170,8 @@ def test_solved_regimes_are_cached_on_disk_and_reused(case, tmp_path, monkeypatc
                      cache_dir=tmp_path)
     n_late = len(_prepare(case, case, AS_OF, SMALL, None).timeline.v2_regimes()[0])
     assert n_late > n_early and solved == [n_early, n_late - n_early]
-    # another seed at the first date: nothing solved, and the same answers as without cache
+    # other settings (ppc_draws) at the first date: nothing solved, and the same answers as
+    # without the cache
     abc._TABLES.clear()
     solved.clear()
     again = calibrate_record(case, early, rng=np.random.default_rng(0),

@@ -662,7 +662,7 @@ def content_key(view: Case, as_of: dt.date, settings: AbcSettings, families: Seq
                     if f.name != "root"}, "as_of": as_of.isoformat(),
            "settings": settings.to_json(), "families": list(families),
            "rng": _plain(rng.bit_generator.state), "version": CACHE_VERSION}
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()[:24]
+    return _digest(doc)[:24]
 
 
 # --------------------------------------------------------------------------- the forward model
@@ -1348,6 +1348,15 @@ def _digest(doc: Any) -> str:
     return hashlib.sha256(json.dumps(doc, default=str, sort_keys=True).encode()).hexdigest()
 
 
+def _write_pickle(path: Path, obj: Any) -> None:
+    # several writers of one key (two shells, a backtest's workers) each write their own
+    # file and rename it into place (atomic), so no reader sees half of one
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps(obj))
+    tmp.replace(path)
+
+
 def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
                   cache_dir: Path | None,
                   on_progress: Callable[[int, int], None] | None) -> RelationshipTable:
@@ -1379,13 +1388,8 @@ def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int
             assert part is not None          # the regime was solved just now
             parts[i] = part
             path = paths[i]
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                # a backtest's workers may solve the same regime at once: each writes its own
-                # file and renames it into place (atomic), so no reader sees half of one
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(pickle.dumps(parts[i]))
-                tmp.replace(path)
+            if path is not None:      # a backtest's workers may solve one regime at once
+                _write_pickle(path, parts[i])
     return concat_tables([parts[i] for i in range(len(regimes))], axis=1)
 
 
@@ -1776,8 +1780,8 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         raise BadInputError(f"as-of date {as_of} leaves no complete quarter after the start "
                             f"{start}")
     view = case_as_of(case, as_of)
-    key = content_key(view, as_of, s, fams, rng) + ("" if record is None else "-" + hashlib.sha256(
-        json.dumps(_plain(record), sort_keys=True, default=str).encode()).hexdigest()[:8])
+    key = content_key(view, as_of, s, fams, rng) + (
+        "" if record is None else "-" + _digest(_plain(record))[:8])
     # drawn before the cache is read, so the caller's Generator moves on alike either way
     seeds = tuple(int(x) for x in rng.integers(2**31 - 1, size=3))
     path = cache_dir / f"record-calibration-{key}.pkl" if cache_dir is not None else None
@@ -1843,12 +1847,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         adjustment=run.note, assumed=assumed, derived=derived_reports,
         derived_points=dict(run.derived), trade_offs=trade_offs)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # two runs of the same key (two shells, a backtest's workers) each write their own
-        # file and rename it into place, so neither renames the other's half-written one
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(pickle.dumps(result))
-        tmp.replace(path)
+        _write_pickle(path, result)
     return result
 
 

@@ -58,9 +58,9 @@ RECORD_REDUCED = dataclasses.replace(QUICK_RECORD_SETTINGS, ppc_draws=40)
 another date and of model v2, so there is nothing to share); noisier, and the section says
 so."""
 
-FORECAST_VARIABLES = ("expected_attacks_nationals", "iskp_strength", "militants_border")
-"""The forecast's fan charts; each is labelled by its event's parameters
-(:meth:`qpq.sim.ForecastResult.series_label`)."""
+FORECAST_VARIABLES = tuple(SERIES_EVENTS)
+"""The forecast's fan charts: the series an event decides (:data:`qpq.sim.SERIES_EVENTS`),
+each labelled by its event's parameters (:meth:`qpq.sim.ForecastResult.series_label`)."""
 
 FORECAST_POLICIES = ("equilibrium", "boycott", "conditional")
 

@@ -706,9 +706,9 @@ def record_calibration() -> str:
     from qpq.sim._abc import UNDETERMINED_GAME
 
     case = load_case()
-    # the defaults (since 2026-12-05: 30 game points, grid 12, by §7.11's rule), spelled out
-    base = AbcSettings(population=500, max_simulations=50_000, game_points=30, grid_size=12,
-                       ppc_draws=100)
+    # the defaults (since 2026-12-05: 30 game points, grid 12, by §7.11's rule): the block
+    # follows AbcSettings rather than restating its values
+    base = AbcSettings()
     runs = {nuisance: calibrate_record(case, dt.date(2024, 6, 30), rng=np.random.default_rng(0),
                                        settings=dataclasses.replace(base, nuisance=nuisance))
             for nuisance in ("prior", "defaults")}
@@ -975,7 +975,7 @@ def record_calibration_derived() -> str:
     from qpq.sim._record import DERIVED
 
     case = load_case()
-    base = AbcSettings(max_simulations=50_000)      # the defaults: 30 game points, grid 12
+    base = AbcSettings()      # the defaults: 500 of 50,000, 30 game points, grid 12
     candidates = [base, dataclasses.replace(base, adjustment="none")]
     study = synthetic_recovery(case, dt.date(2024, 6, 30), candidates, truths=20,
                                rng=np.random.default_rng(1))

@@ -39,14 +39,16 @@ def test_ctrl_c_during_a_parquet_write_is_a_keyboard_interrupt(tmp_path, monkeyp
 
     from qpq.sim._parquet import write_parquet
 
-    frame = pd.DataFrame({"a": [1, 2]})
-    for error in (RuntimeError("Query interrupted"), duckdb.InterruptException("x")):
-        def fail(self, path, error=error):
+    def write_fails_with(error: Exception) -> None:
+        def fail(self: object, path: str) -> None:
             raise error
         monkeypatch.setattr(duckdb.DuckDBPyRelation, "write_parquet", fail)
+
+    frame = pd.DataFrame({"a": [1, 2]})
+    for error in (RuntimeError("Query interrupted"), duckdb.InterruptException("x")):
+        write_fails_with(error)
         with pytest.raises(KeyboardInterrupt):
             write_parquet(frame, tmp_path / "x.parquet")
-    monkeypatch.setattr(duckdb.DuckDBPyRelation, "write_parquet",
-                        lambda self, path: (_ for _ in ()).throw(RuntimeError("disk full")))
+    write_fails_with(RuntimeError("disk full"))     # any other error is left as it is
     with pytest.raises(RuntimeError, match="disk full"):
         write_parquet(frame, tmp_path / "x.parquet")

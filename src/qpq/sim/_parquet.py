@@ -44,10 +44,12 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     try:
         # the path is passed as a value, not pasted into SQL (a folder may be named it's)
         con.from_df(frame).write_parquet(str(path))
-    except (duckdb.InterruptException, RuntimeError) as exc:
-        if isinstance(exc, duckdb.InterruptException) or "interrupted" in str(exc).lower():
-            raise KeyboardInterrupt from exc
-        raise
+    except duckdb.InterruptException as exc:
+        raise KeyboardInterrupt from exc
+    except RuntimeError as exc:
+        if "interrupted" not in str(exc).lower():
+            raise
+        raise KeyboardInterrupt from exc
     finally:
         con.close()
 

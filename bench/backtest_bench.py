@@ -143,13 +143,15 @@ def _record_rows(case: Any, origins: tuple[dt.date, ...]) -> list[dict[str, Any]
     per = result.seconds
     count = result.pooled()["all_count"]["crps"]
     load = os.getloadavg()[0]
+    rs = spec.record_settings()
     rows = [
         {"name": "backtest from the record calibration, v1: time per origin",
          "figure": statistics.median(per), "unit": "s", "n": len(per),
          "notes": f"median over {len(per)} origins (min {min(per):.1f}, max {max(per):.1f} s); "
-                  "record calibration per origin (rejection ABC, 500 of 50,000 histories, "
-                  f"{spec.record_settings().game_points} game points, grid 12) + 1,000 x 8 "
-                  "particles + n 10,000, one process, a fresh cache folder; load "
+                  f"record calibration per origin (rejection ABC, {rs.population} of "
+                  f"{rs.max_simulations:,} histories, {rs.game_points} game points, grid "
+                  f"{rs.grid_size}) + {spec.draws:,} x {spec.replicates} particles + n "
+                  f"{spec.n:,}, one process, a fresh cache folder; load "
                   f"average {load:.1f} on {os.cpu_count()} cores"},
         {"name": "backtest from the record calibration, v1: whole default backtest",
          "figure": total, "unit": "s", "n": len(per),

@@ -96,7 +96,7 @@ def test_the_record_backtest_part_shows_the_packaged_run():
     from qpq.sim import packaged_skill
 
     doc = packaged_skill("record")
-    html = track._record_backtest_part()
+    html = track._record_backtest_part(doc)
     assert doc is not None and doc["generated"] in html and doc["regenerate"] in html
     # every event of the packaged run has its row, with its skill as the file has it
     for row in doc["skill"]:

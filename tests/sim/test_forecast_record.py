@@ -315,5 +315,7 @@ def test_record_evidence_per_event_counts_the_records_cells(case, base):
             if e["observations"] else "uncalibrated (assumption-driven)")
     frame = base.to_frame()
     assert frame.loc["iskp_strength", "observations"] == f"estimates {iskp}"
+    # the label with its evidence in words, as the command's table and the report show it
+    assert base.evidence("iskp_strength") == f"{ev['iskp_strength']['label']} (estimates {iskp})"
     desc = base.calibration["description"]
     assert desc.startswith("record — rejection ABC") and "200 histories" in desc

@@ -517,9 +517,7 @@ def forecast_command(
             dated = dated or sk["generated"]
             skill_note = skill_note or (f"{sk['origins']} origins, model "
                                         f"{sk['backtest_model']}")
-        seen = describe_observations(e["observations"])
-        table.add_row(name.replace("_", " "), _event_value(e),
-                      f"{e['label']} ({seen})" if seen else e["label"], skill,
+        table.add_row(name.replace("_", " "), _event_value(e), res.evidence(name), skill,
                       _constrained(dep))
     console.print(table)
     if dated:

@@ -58,9 +58,9 @@ RECORD_REDUCED = dataclasses.replace(QUICK_RECORD_SETTINGS, ppc_draws=40)
 another date and of model v2, so there is nothing to share); noisier, and the section says
 so."""
 
-FORECAST_VARIABLES = ("expected_attacks_nationals", "iskp_strength", "militants_border")
-"""The forecast's fan charts; each is labelled by its event's parameters
-(:meth:`qpq.sim.ForecastResult.series_label`)."""
+FORECAST_VARIABLES = tuple(SERIES_EVENTS)
+"""The forecast's fan charts: the series an event decides (:data:`qpq.sim.SERIES_EVENTS`),
+each labelled by its event's parameters (:meth:`qpq.sim.ForecastResult.series_label`)."""
 
 FORECAST_POLICIES = ("equilibrium", "boycott", "conditional")
 
@@ -182,11 +182,6 @@ def _forecast_calibration(ctx: ReportContext, as_of: dt.date) -> CalibrationResu
                           grid_size=sizes["grid_size"])(ctx.case, as_of)
 
 
-def _evidence(e: dict[str, Any]) -> str:
-    seen = describe_observations(e.get("observations", {}))
-    return f"{e['label']} ({seen})" if seen else e["label"]
-
-
 def forecast_section(ctx: ReportContext) -> SectionContent:
     """As-of forecasts of the calibrated ensemble under several of China's policies."""
     sizes = _sizes(ctx)
@@ -204,7 +199,7 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
                            if p != "equilibrium")
         dep = e["calibration_constrained"]
         rows.append([escape(name), _headline(e), escape(f"{e['kind']}, {window}"),
-                     escape(_evidence(e)), escape(dep["constrained"]), escape(others)])
+                     escape(main.evidence(name)), escape(dep["constrained"]), escape(others)])
     if cal.kind == "record":
         details = cal.details
         used = (f"the whole record known by {escape(as_of.isoformat())} (observations: "

@@ -276,9 +276,8 @@ def _skill_table(skill_rows: list[dict[str, Any]]) -> str:
                        "skill vs climatology", "skill vs persistence"], rows)
 
 
-def _record_backtest_part() -> str:
+def _record_backtest_part(doc: dict[str, Any] | None) -> str:
     """The packaged backtest from the record calibration (too slow to run in a report)."""
-    doc = packaged_skill("record")
     if doc is None:
         return ""
     proto = doc["protocol"]
@@ -337,7 +336,8 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
                    "calibrated forecaster's bars are level with the dashed line; bars piled "
                    "at the left mean outcomes lower than forecast.",
                    _pit_chart(pooled))]
-    html += _record_backtest_part()
+    record = packaged_skill("record")     # one document for the part and the summary line
+    html += _record_backtest_part(record)
     cal_html, cal_fig = _calibration_part(ctx)
     html += cal_html
     figs.append(cal_fig)
@@ -347,12 +347,11 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
     return SectionContent(html, tuple(figs),
                           f"track record: {len(spec.origins)} origins; count skill vs "
                           f"climatology {_fmt(skill, True)} on the stylised facts"
-                          + _record_count_skill())
+                          + _record_count_skill(record))
 
 
-def _record_count_skill() -> str:
+def _record_count_skill(doc: dict[str, Any] | None) -> str:
     """The packaged record backtest's pooled count skill, for the summary line ('' if none)."""
-    doc = packaged_skill("record")
     row = next((r for r in (doc or {}).get("skill", ())
                 if r["event"] == "all_count" and r["score"] == "crps"), None)
     if row is None:

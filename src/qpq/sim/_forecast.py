@@ -295,6 +295,16 @@ class ForecastResult:
         event = SERIES_EVENTS.get(variable)
         return None if event is None else figure_label(self.events[event])
 
+    def evidence(self, name: str) -> str:
+        """Event ``name``'s label with the observations bearing on it, in words.
+
+        ``partly calibrated (attacks 60)``; the label alone where nothing bears on the event.
+        ``qpq sim forecast``'s table and the report's forecast section both show it.
+        """
+        event = self.events[name]
+        seen = describe_observations(event["observations"])
+        return f"{event['label']} ({seen})" if seen else str(event["label"])
+
     def to_frame(self) -> pd.DataFrame:
         """The events as a table, one row each.
 

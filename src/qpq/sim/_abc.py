@@ -205,11 +205,13 @@ which of them fit, not what the record says of the parameter (the same floor as 
 particles')."""
 
 
-ACTING_POINTS_MEASURED: tuple[int, int] = (42, 100)
+ACTING_POINTS_MEASURED: tuple[int, int] = (43, 100)
 """Of 100 prior game points (:func:`acting_game_points`: belief grid 12, game seed 0, 200
 histories each from 1996, as of 2024-06-30, Generator seed 0), those at which the Taliban
 act after the takeover: the input of the rule behind :attr:`AbcSettings.game_points`
-(``python docs/regenerate_numbers.py record-calibration-game-points`` measures it again)."""
+(``python docs/regenerate_numbers.py record-calibration-game-points`` measures it again;
+42 before ``other_body_offset`` moved the prior draws, 2026-12-05; the rule gives 30 at
+either)."""
 
 
 @dataclass(frozen=True)
@@ -248,8 +250,9 @@ class AbcSettings:
     game_points, grid_size, game_seed
         Prior points at which the game is solved (drawn with ``game_seed``, so a setting,
         not a draw of the run: a synthetic truth can share them), and its belief grid. The
-        default 30 is :func:`required_game_points`' rule on :data:`ACTING_POINTS_MEASURED`
-        (docs/model-dynamics.md §7.11): at least ``min_ess`` points, so the game's parameters
+        default 30 is :func:`required_game_points`' rule at the lower end of the 90%
+        Clopper-Pearson interval of :data:`ACTING_POINTS_MEASURED` (docs/model-dynamics.md
+        §7.11): at least ``min_ess`` points, so the game's parameters
         can be labelled, which also holds a point where the Taliban act with probability
         above 0.99.
     start
@@ -368,7 +371,7 @@ QUICK_RECORD_SETTINGS = AbcSettings(model="v1", population=250, max_simulations=
 calibrated mode, a reduced report, the docs' examples): 2.5% of 10,000 prior histories (enough
 accepted points for the regression adjustment) and 2 coarse game points, against the
 defaults' 50,000 histories and 30 points (a v1 forecast at the defaults took about 7 s cold
-here, a v2 calibration as of 2024-06-30 109 s). The price: noisier labels, the game's
+here, a v2 calibration as of 2024-06-30 107-109 s). The price: noisier labels, the game's
 parameters undetermined (fewer than ``min_ess`` game points), and with 2 points no Taliban
 who act after 2021 in about a third of the seeds (the defaults' 30 points are chosen so that
 some act: §7.11)."""

@@ -16,6 +16,7 @@ from qpq.errors import BadInputError
 from qpq.sim import AbcSettings, calibrate_record, synthetic_record, synthetic_recovery
 from qpq.sim._abc import (
     LABELS,
+    MIN_POINTS_PER_COEFFICIENT,
     UNDETERMINED,
     RecoveryRow,
     SyntheticRecovery,
@@ -28,7 +29,13 @@ from qpq.sim._abc import (
     content_key,
 )
 from qpq.sim._calibration import history_end
-from qpq.sim._record import FAMILIES, build_record, deviance, figure_values
+from qpq.sim._record import (
+    FAMILIES,
+    build_record,
+    deviance,
+    figure_values,
+    observed_summaries,
+)
 from qpq.sim._timeline import quarter_of
 
 AS_OF = dt.date(2024, 6, 30)
@@ -499,39 +506,45 @@ def test_the_adjustment_weighs_points_tied_at_the_tolerance_alike():
     assert np.all(np.isfinite(adjusted["a"]))
 
 
-# the adjustment needs MIN_POINTS_PER_COEFFICIENT x (statistics + 1) accepted points: 31
-# statistics on the built-in record as of 2026-12-05 (29 before two ETIM/TIP estimates of
-# 2021-2022 joined it), so 400 leaves room for a few more observations in the window
-ADJUSTED = dataclasses.replace(TINY, population=400, max_simulations=1200,
+@pytest.fixture(scope="module")
+def adjusted(case):
+    """Settings under which the adjustment applies: as many accepted points as it needs for
+    the record's summaries at the cut-off (read from the record, which grows as evidence is
+    added, rather than fixed at a count that a new estimate would fall short of)."""
+    first, last = quarter_of(TINY.start), history_end(AS_OF)
+    rec = build_record(case_as_of(case, AS_OF), case, AS_OF, first, last)
+    m = sum(v.size for v in observed_summaries(rec).values())
+    population = MIN_POINTS_PER_COEFFICIENT * (m + 1)
+    return dataclasses.replace(TINY, population=population, max_simulations=4 * population,
                                adjustment="local-linear")
 
 
-def test_the_adjusted_calibration_adjusts_only_the_targeted_parameters(case):
-    plain = _run(case, settings=dataclasses.replace(ADJUSTED, adjustment="none"))
-    adj = _run(case, settings=ADJUSTED)
-    again = _run(case, settings=ADJUSTED)
+def test_the_adjusted_calibration_adjusts_only_the_targeted_parameters(case, adjusted):
+    plain = _run(case, settings=dataclasses.replace(adjusted, adjustment="none"))
+    adj = _run(case, settings=adjusted)
+    again = _run(case, settings=adjusted)
     for name, v in adj.points.items():
         np.testing.assert_array_equal(again.points[name], v)
-        if name in ADJUSTED.targeted:
+        if name in adjusted.targeted:
             p = adj.parameter(name)
             lo, hi = p.prior_90
             span = (hi - lo) / 0.9
             assert np.all(v >= lo - 0.05 * span - 1e-9) and np.all(v <= hi + 0.05 * span + 1e-9)
         else:        # the same histories accepted; the untargeted parameters as drawn
             np.testing.assert_array_equal(v, plain.points[name])
-    assert any(not np.array_equal(adj.points[n], plain.points[n]) for n in ADJUSTED.targeted)
-    assert adj.weights.sum() == pytest.approx(1.0) and adj.ess < ADJUSTED.population
+    assert any(not np.array_equal(adj.points[n], plain.points[n]) for n in adjusted.targeted)
+    assert adj.weights.sum() == pytest.approx(1.0) and adj.ess < adjusted.population
     assert adj.populations == plain.populations
 
 
-def test_the_adjustment_is_not_applied_to_too_few_points_and_says_so(case):
+def test_the_adjustment_is_not_applied_to_too_few_points_and_says_so(case, adjusted):
     plain = _run(case, settings=dataclasses.replace(TINY, adjustment="none"))
     few = _run(case, settings=dataclasses.replace(TINY, adjustment="local-linear"))
     assert "regression adjustment not applied: 10 accepted points" in few.method
     assert few.adjustment in few.method and not plain.adjustment
     for name, v in plain.points.items():
         np.testing.assert_array_equal(few.points[name], v)
-    adj = _run(case, settings=ADJUSTED)
+    adj = _run(case, settings=adjusted)
     assert "local-linear regression adjustment of the targeted parameters" in adj.method
     with pytest.raises(BadInputError, match="adjustment"):
         _run(case, settings=dataclasses.replace(TINY, adjustment="quadratic"))

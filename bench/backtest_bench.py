@@ -16,7 +16,8 @@ calibration since issue 16 item 3, ``--calibration record``; settings fixed befo
 run: the record calibration at :class:`qpq.sim.AbcSettings`' defaults, 500 of 50,000 prior
 histories, 30 game points since 2026-12-05 (8 before), belief grid 12; 1,000 posterior points
 x 8 histories as particles; 10,000 forecast scenarios): model v1 over every origin in one
-process, and model v2 likewise (since 2026-12-05; before, three origins and a projection).
+process and again with the origins on a Dask LocalCluster of 2 workers (rows checked
+identical), and model v2 in one process (since 2026-12-05; before, three origins and a projection).
 Each model's run starts from a fresh cache folder, as a first ``qpq sim backtest`` does: its
 first origin solves the game's regimes, later origins read most of them.
 """
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +161,26 @@ def _record_rows(case: Any, origins: tuple[dt.date, ...]) -> list[dict[str, Any]
                   f"({'met' if total <= GOAL_S else 'NOT met'}); pooled count CRPS, as it "
                   f"comes: skill vs climatology {count['skill_vs_climatology']:+.2f}"},
     ]
+    # the default backtest on the Dask executor: a fresh cache folder shared by the workers
+    # (each writes its solves atomically), rows compared with the one-process run's
+    with tempfile.TemporaryDirectory() as tmp, DaskCluster(2) as ex:
+        start = time.perf_counter()
+        on_dask = backtest(case, replace(spec, cache_dir=Path(tmp)), executor=ex)
+        dask_total = time.perf_counter() - start
+    same = on_dask.rows == result.rows
+    dper = on_dask.seconds
+    rows.append(
+        {"name": "backtest from the record calibration, v1, on Dask LocalCluster(2): whole "
+                 "default backtest", "figure": dask_total, "unit": "s",
+         "peer": "one process (the row above)", "peer_figure": total,
+         "ratio": total / dask_total, "n": len(dper),
+         "notes": f"{len(dper)} origins, one task each (each origin's own time on its worker: "
+                  f"median {statistics.median(dper):.1f} s, min {min(dper):.1f}, max "
+                  f"{max(dper):.1f}); ratio = speed-up over one process; a fresh cache folder "
+                  f"shared by the workers; the cluster's start not included; goal <= {GOAL_S} "
+                  f"s on 2 cores ({'met' if dask_total <= GOAL_S else 'NOT met'}); rows "
+                  f"identical to one process's: {same}; load average "
+                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"})
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
         v2 = backtest(case, BacktestSpec(origins=origins, model="v2", calibration="record",

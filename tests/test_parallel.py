@@ -56,3 +56,26 @@ def test_local_dask_workers_keep_the_adaptive_allocator_and_one_blas_thread():
     with DaskCluster(1) as ex:
         (seen,) = ex.client.run(_environ).values()
     assert seen == {"MALLOC_TRIM_THRESHOLD_": None, "OMP_NUM_THREADS": "1"}
+
+
+def test_a_local_dask_cluster_starts_while_another_program_holds_port_8787():
+    """The scheduler's HTTP server takes a free loopback port, not Dask's default 8787 (a
+    notebook's cluster may hold it; a run failed so, 2026-12-05)."""
+    import socket
+
+    from qpq.parallel import DaskCluster
+
+    held = socket.socket()
+    try:
+        held.bind(("0.0.0.0", 8787))
+        held.listen()
+    except OSError:
+        pass                     # someone else holds it already: the same situation
+    try:
+        with DaskCluster(1) as ex:
+            (seen,) = ex.client.run(_environ).values()
+            link = ex.client.dashboard_link
+    finally:
+        held.close()
+    assert seen["OMP_NUM_THREADS"] == "1"
+    assert "127.0.0.1" in link and ":8787" not in link

@@ -257,9 +257,12 @@ class DaskCluster(_Closing):
             environ = {k: v for k, v in config.get("distributed.nanny.pre-spawn-environ",
                                                    {}).items()
                        if k != "MALLOC_TRIM_THRESHOLD_"}
+            # The scheduler's HTTP server starts even without a dashboard, on 8787 unless
+            # told otherwise: a port another program (a notebook's cluster, another run) may
+            # hold, which failed a run here. A free port on the loopback interface only.
             with config.set({"distributed.nanny.pre-spawn-environ": environ}):
                 self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
-                                             processes=True, dashboard_address=None,
+                                             processes=True, dashboard_address="127.0.0.1:0",
                                              silence_logs=logging.ERROR)
             self.client: Any = Client(self._cluster)
         else:

@@ -860,7 +860,7 @@ def record_calibration_why() -> str:
     # the calibration's forward model, to look inside one history's likelihood (a diagnosis
     # of the calibration module by its owner; nothing else reads it)
     from qpq.sim._abc import GAME_FREE, TARGETED, _prepare
-    from qpq.sim._record import ASSUMPTIONS, deviance, figure_values
+    from qpq.sim._record import ASSUMPTIONS, deviance, figure_values, is_reference
 
     case = load_case()
     as_of = dt.date(2024, 6, 30)
@@ -888,14 +888,15 @@ def record_calibration_why() -> str:
         rows.append(f"| {what} | {dev['attacks'].std():.1f} | {dev['estimates'].std():.1f} |")
     values, games2, assumed = fw.prior_draws(4000, 2, rng)
     stats = fw.run_many(values, games2, 9)
-    # the figure the estimating body would give without its error: a body other than the
-    # UN's with its offset (other_body_offset, drawn as the calibration draws it)
-    rows += ["", "| estimate | stock | record | model's figure over the prior: median (5-95%) |",
-             "|---|---|---|---|"]
+    # the figure a body would give without its error, at the UN's level: every other body's
+    # own offset (integrated out by the likelihood) would move its figures together
+    rows += ["", "| estimate | body | stock | record | model's figure at the UN's level over "
+             "the prior: median (5-95%) |", "|---|---|---|---|---|"]
     for e in fw.record.estimates:
         x = figure_values(fw.record, stats, e, assumed)
         lo, med, hi = np.percentile(x, [5, 50, 95])
-        rows.append(f"| {e.id} | {e.stock} | {e.low:,.0f}-{e.high:,.0f} | {med:,.0f} "
+        body = "UN" if is_reference(e.body) else "other (own offset)"
+        rows.append(f"| {e.id} | {body} | {e.stock} | {e.low:,.0f}-{e.high:,.0f} | {med:,.0f} "
                     f"({lo:,.0f}-{hi:,.0f}) |")
     rows += ["", "| synthetic: attack rate 1.6 the only unknown, counts from | attacks drawn | "
              "posterior 90% | relative ratio, label |", "|---|---|---|---|"]

@@ -34,7 +34,10 @@ from qpq.sim._record import (
     build_record,
     deviance,
     figure_values,
+    is_reference,
     observed_summaries,
+    other_bodies,
+    posterior_offsets,
 )
 from qpq.sim._timeline import quarter_of
 
@@ -87,8 +90,7 @@ def test_deviance_is_zero_at_a_perfect_fit_and_grows_away_from_it(case):
         stats[a.key + ":total"] = np.array([float(sum(b.observed for b in cell))])
         stats[a.key + ":iskp"] = np.array([float(sum(b.observed for b in cell
                                                      if b.perpetrator == "iskp"))])
-    assumed = {"estimate_error": np.array([0.3]), "iskp_full_strength": np.array([1.0]),
-               "other_body_offset": np.array([0.0])}
+    assumed = {"estimate_error": np.array([0.3]), "iskp_full_strength": np.array([1.0])}
     k = np.array([1e6])       # nearly Poisson
     assert deviance(rec, stats, assumed, k, ("attacks",))["attacks"][0] == pytest.approx(
         0.0, abs=1e-3)
@@ -105,28 +107,48 @@ def test_deviance_is_zero_at_a_perfect_fit_and_grows_away_from_it(case):
     assert 0.0 <= near_dev < far_dev
 
 
-def test_other_bodies_figures_carry_their_offset_and_the_uns_do_not(case):
+def test_each_other_body_s_level_is_integrated_out_and_its_pattern_is_read(case):
+    """A body other than the UN's has its own offset, uniform on ±BODY_OFFSET and integrated
+    out: one figure of its own says nothing of the stock's level, two say how it moved."""
     first, last = quarter_of(dt.date(2014, 1, 1)), history_end(AS_OF)
     rec = build_record(case_as_of(case, AS_OF), case, AS_OF, first, last)
-    other = [e for e in rec.estimates if not e.body.startswith("UN ")]
-    un = [e for e in rec.estimates if e.body.startswith("UN ")]
-    assert "est-usfor-iskp-2017-03" in {e.id for e in other} and un
-    # every ISKP stock at 2,800 fighters (the UN's level early in 2017), index 1 = 1 fighter
-    stats = {f"stock:iskp_strength:{e.start}-{e.stop}": np.array([2800.0, 2800.0])
-             for e in rec.estimates if e.stock == "iskp"}
-    assumed = {"estimate_error": np.full(2, 0.3), "iskp_full_strength": np.ones(2),
-               "other_body_offset": np.array([0.0, math.log(0.25)])}
-    us = next(e for e in other if e.id == "est-usfor-iskp-2017-03")      # 700 fighters
-    np.testing.assert_allclose(figure_values(rec, stats, us, assumed), [2800.0, 700.0])
-    iskp_un = [e for e in un if e.stock == "iskp"]
-    np.testing.assert_allclose(figure_values(rec, stats, iskp_un[0], assumed), [2800.0] * 2)
-    k = np.ones(2)
-    dev_us = deviance(dataclasses.replace(rec, estimates=(us,)), stats, assumed, k,
-                      ("estimates",))["estimates"]
-    dev_un = deviance(dataclasses.replace(rec, estimates=tuple(iskp_un)), stats, assumed, k,
-                      ("estimates",))["estimates"]
-    assert dev_us[1] < dev_us[0]           # the offset reads the US figure as the UN's level
-    assert dev_un[0] == dev_un[1]          # the UN's figures ignore it
+    assert {e.body for e in rec.estimates if not is_reference(e.body)} == set(other_bodies(rec))
+    us = [e for e in rec.estimates if e.body == "US military (US Forces-Afghanistan)"]
+    assert len(us) >= 2 and us[0].id == "est-usfor-iskp-2015-10"
+    k = np.ones(3)
+    assumed = {"estimate_error": np.full(3, 0.3), "iskp_full_strength": np.ones(3)}
+
+    def dev(cells, stocks):
+        """Deviance of ``cells`` alone, the i-th at ``stocks[i]`` (three histories)."""
+        stats = {f"stock:iskp_strength:{e.start}-{e.stop}": np.asarray(v, dtype=float)
+                 for e, v in zip(cells, stocks, strict=True)}
+        only = dataclasses.replace(rec, estimates=tuple(cells))
+        return deviance(only, stats, assumed, k, ("estimates",))["estimates"]
+
+    # one figure (1,000-3,000): the same deviance at the figure's level, 4x above, 4x below
+    one = dev(us[:1], [[2000.0, 8000.0, 500.0]])
+    np.testing.assert_allclose(one, one[0], atol=1e-6)
+    # two figures: scaling both stocks alike changes nothing, moving one against the other
+    # does; the UN's figures are read at their level
+    a, b = us[0], us[-1]
+    ra, rb = math.sqrt(a.low * a.high), math.sqrt(b.low * b.high)
+    two = dev([a, b], [[ra, 3 * ra, ra], [rb, 3 * rb, 9 * rb]])
+    assert two[1] == pytest.approx(two[0], abs=1e-6) and two[2] > two[0] + 5.0
+    un = next(e for e in rec.estimates if is_reference(e.body) and e.stock == "iskp")
+    r = math.sqrt(un.low * un.high)
+    at_un = dev([un], [[r, 3 * r, r / 3]])
+    assert at_un[0] < at_un[1] and at_un[0] < at_un[2]
+    # the predictive checks draw a body's offset given its figures: 700 against a stock of
+    # 2,800 reads as about a quarter
+    march = next(e for e in rec.estimates if e.id == "est-usfor-iskp-2017-03")
+    stats = {f"stock:iskp_strength:{march.start}-{march.stop}": np.full(400, 2800.0)}
+    only = dataclasses.replace(rec, estimates=(march,))
+    drawn = posterior_offsets(only, stats, {"estimate_error": np.full(400, 0.3),
+                                            "iskp_full_strength": np.ones(400)},
+                              np.random.default_rng(0))
+    assert abs(float(np.median(drawn[march.body])) - math.log(0.25)) < 0.3
+    np.testing.assert_allclose(figure_values(only, stats, march, {"iskp_full_strength":
+                                                                   np.ones(400)}), 2800.0)
 
 
 def test_same_generator_same_posterior(case, base):

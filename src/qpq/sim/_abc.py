@@ -117,6 +117,7 @@ from qpq.sim._record import (
     expected_attacks,
     figure_values,
     observed_summaries,
+    posterior_offsets,
     report_probability,
     simulated_summaries,
     synthetic_observations,
@@ -644,11 +645,12 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
-CACHE_VERSION = 6
+CACHE_VERSION = 7
 """Part of every cache key: raised whenever the same case, settings and Generator give other
 results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
 assumptions kept; 3: the derived quantities and trade-offs; 4: trade-offs before the
-adjustment; 5: the as-of date in the key; 6: the other bodies' offset in the estimates), so
+adjustment; 5: the as-of date in the key; 6: the other bodies' offset in the estimates; 7:
+each other body's own offset, integrated out), so
 a cache never returns what older code computed."""
 
 
@@ -1314,8 +1316,10 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
             f"{quarter_end(cells[-1].stop).year}", int(obs.sum()), total.astype(float),
             bool(tlo <= obs.sum() <= thi),
             yearly_inside_90=float(((obs >= lo) & (obs <= hi)).mean()))
+    # a body other than the UN's at its offset given the history and its figures
+    offsets = posterior_offsets(rec, stats, assumed, rng)
     for e in rec.estimates:
-        x = figure_values(rec, stats, e, assumed)
+        x = figure_values(rec, stats, e, assumed, offsets)
         rep = x * np.exp(assumed["estimate_error"] * rng.standard_normal(x.shape))
         lo, hi = np.quantile(rep, INTERVAL_90)
         row("estimates", e.id, [e.low, e.high], rep, bool(e.low <= hi and e.high >= lo))

@@ -49,9 +49,11 @@ from qpq.sim._timeline import quarter_of
 
 __all__ = [
     "ASSUMPTIONS",
+    "BODY_OFFSET",
     "DERIVED",
     "FAMILIES",
     "NOT_MILITANT",
+    "OFFSET_GRID",
     "REFERENCE_BODY_PREFIX",
     "Assumption",
     "Derived",
@@ -64,7 +66,11 @@ __all__ = [
     "deviance",
     "expected_attacks",
     "figure_values",
+    "is_reference",
     "observed_summaries",
+    "other_bodies",
+    "posterior_offsets",
+    "prior_offsets",
     "report_probability",
     "reporting_rate",
     "simulated_summaries",
@@ -106,12 +112,6 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
                "a reported action in the record"),
     Assumption("milestone_reporting", 0.6, 1.0,
                "probability that a year of Chinese engagement has a milestone in the record"),
-    Assumption("other_body_offset", -math.log(4.0), math.log(4.0),
-               "log of the factor by which a body other than the UN's (the US military, NATO, "
-               "the US Department of Defense, Afghan officials) puts its figure above the "
-               "UN's for the same stock: the record's bodies disagree by about a factor of "
-               "four (700 against the middle, 2,750, of 2,000-3,500 in early 2017), and which "
-               "is nearer the truth is unknown, so either way"),
 )
 """Assumptions of the observation models, with their ranges."""
 
@@ -542,22 +542,84 @@ def stock_values(record: Record, stats: Mapping[str, FloatArray], cell: StockCel
 REFERENCE_BODY_PREFIX = "UN "
 """Bodies whose name starts with this (the 1267 and 1988 Monitoring Teams, the
 Secretary-General's reports on ISIL, which draw on the same Member States) are the reference
-of the estimates' observation model; any other body's figures carry ``other_body_offset``."""
+of the estimates' observation model; every other body's figures carry its own offset
+(:data:`BODY_OFFSET`)."""
+
+BODY_OFFSET = math.log(100.0)
+"""Half-width of the uniform prior of each other body's log offset: the factor by which that
+body puts its figures above the UN's for the same stock, unknown within ×1/100..×100. The
+record's bodies disagree by up to about 86 times (the Taliban's 70-80 ISKP members of January
+2024 against the UN's 4,000-6,000 of 2024), lean both ways (the Russian government's figures
+above every UN figure of their years, the US bodies' at or below them), and which is nearer
+the truth is unknown."""
+
+OFFSET_GRID = 41
+"""Points of the grid on which each body's offset is integrated out (a step of 0.23 on the log
+scale, finer than the estimates' error of 0.2-0.6)."""
+
+
+def is_reference(body: str) -> bool:
+    """Whether ``body``'s figures are read at the stock's level (the UN's), without offset."""
+    return body.startswith(REFERENCE_BODY_PREFIX)
+
+
+def other_bodies(record: Record) -> tuple[str, ...]:
+    """The bodies with an offset of their own, in the order their first figure appears."""
+    return tuple(dict.fromkeys(e.body for e in record.estimates if not is_reference(e.body)))
 
 
 def figure_values(record: Record, stats: Mapping[str, FloatArray], cell: StockCell,
-                  assumed: Mapping[str, FloatArray]) -> FloatArray:
+                  assumed: Mapping[str, FloatArray],
+                  offsets: Mapping[str, FloatArray] | None = None) -> FloatArray:
     """The figure an estimating body would give without its error.
 
     The stock an estimate reads (:func:`stock_values`); for a body other than the UN's, times
-    ``exp(other_body_offset)``. One offset for every other body: the record holds eight of
-    their figures (US military, NATO, US Department of Defense, Afghan officials; 2015-2017),
-    too few for one each.
+    ``exp(offsets[body])`` where ``offsets`` are given (:func:`prior_offsets`,
+    :func:`posterior_offsets`), at the UN's level where they are not.
     """
     x = stock_values(record, stats, cell, assumed["iskp_full_strength"])
-    if cell.body.startswith(REFERENCE_BODY_PREFIX):
+    if offsets is None or is_reference(cell.body):
         return x
-    return np.asarray(x * np.exp(assumed["other_body_offset"]))
+    return np.asarray(x * np.exp(offsets[cell.body]))
+
+
+def prior_offsets(record: Record, rng: np.random.Generator, n: int) -> dict[str, FloatArray]:
+    """``n`` draws of each other body's log offset from its prior, bodies in record order."""
+    return {b: rng.uniform(-BODY_OFFSET, BODY_OFFSET, n) for b in other_bodies(record)}
+
+
+def _offset_logprob(record: Record, stats: Mapping[str, FloatArray],
+                    assumed: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
+    """Per other body, ``(OFFSET_GRID, histories)`` log-likelihoods of all its figures.
+
+    One row per offset of the grid the likelihood integrates over.
+    """
+    grid = np.linspace(-BODY_OFFSET, BODY_OFFSET, OFFSET_GRID)[:, None]
+    sd = np.asarray(assumed["estimate_error"])
+    out: dict[str, FloatArray] = {}
+    for e in record.estimates:
+        if is_reference(e.body):
+            continue
+        x = stock_values(record, stats, e, assumed["iskp_full_strength"])
+        lp = _interval_logprob(e.low, e.high, x * np.exp(grid), sd)
+        out[e.body] = out[e.body] + lp if e.body in out else lp
+    return out
+
+
+def posterior_offsets(record: Record, stats: Mapping[str, FloatArray],
+                      assumed: Mapping[str, FloatArray], rng: np.random.Generator
+                      ) -> dict[str, FloatArray]:
+    """Per history, each other body's log offset drawn given the history and its figures.
+
+    Drawn on the grid the likelihood integrates over, for the predictive checks.
+    """
+    out = {}
+    for body, lp in _offset_logprob(record, stats, assumed).items():
+        w = np.exp(lp - lp.max(axis=0))
+        cdf = np.cumsum(w / w.sum(axis=0), axis=0)
+        pick = np.minimum((cdf < rng.random(lp.shape[1])).sum(axis=0), OFFSET_GRID - 1)
+        out[body] = np.linspace(-BODY_OFFSET, BODY_OFFSET, OFFSET_GRID)[pick]
+    return {b: out[b] for b in other_bodies(record)}
 
 
 def deviance(record: Record, stats: Mapping[str, FloatArray],
@@ -581,8 +643,13 @@ def deviance(record: Record, stats: Mapping[str, FloatArray],
         total = np.zeros_like(np.asarray(dispersion, dtype=float))
         sd = assumed["estimate_error"]
         for e in record.estimates:
-            x = figure_values(record, stats, e, assumed)
-            total = total - 2.0 * _interval_logprob(e.low, e.high, x, sd)
+            if is_reference(e.body):
+                x = figure_values(record, stats, e, assumed)
+                total = total - 2.0 * _interval_logprob(e.low, e.high, x, sd)
+        # each other body's offset integrated out under its uniform prior: a body's level
+        # says nothing (one figure alone is uninformative), its figures' pattern does
+        for lp in _offset_logprob(record, stats, assumed).values():
+            total = total - 2.0 * (special.logsumexp(lp, axis=0) - math.log(OFFSET_GRID))
         out["estimates"] = total
     for fam, cells in (("actions", record.actions), ("milestones", record.milestones)):
         if fam not in families:
@@ -633,6 +700,18 @@ def _reading(e: StockCell) -> float:
     return 0.5 * (math.log(max(e.low, 1.0)) + math.log(max(e.high, 1.0)))
 
 
+def _within_bodies(record: Record, logs: FloatArray) -> FloatArray:
+    """``(histories, estimates)`` log figures, each other body's less their mean over the body.
+
+    What its figures say whatever its offset (a body with one figure says nothing).
+    """
+    out = logs.copy()
+    for body in other_bodies(record):
+        cols = [i for i, e in enumerate(record.estimates) if e.body == body]
+        out[:, cols] -= logs[:, cols].mean(axis=1, keepdims=True)
+    return out
+
+
 def observed_summaries(record: Record, families: tuple[str, ...] = FAMILIES
                        ) -> dict[str, FloatArray]:
     """Per family, the record's summary statistics (see :func:`simulated_summaries`)."""
@@ -641,7 +720,8 @@ def observed_summaries(record: Record, families: tuple[str, ...] = FAMILIES
         out["attacks"] = np.array([math.log1p(sum(a.observed for a in g))
                                    for g in _attack_groups(record)])
     if "estimates" in families:
-        out["estimates"] = np.array([_reading(e) for e in record.estimates])
+        out["estimates"] = _within_bodies(record, np.array([[_reading(e)
+                                                               for e in record.estimates]]))[0]
     for fam, cells in (("actions", record.actions), ("milestones", record.milestones)):
         if fam in families:
             out[fam] = np.array([float(sum(b.observed for b in cells))])
@@ -659,7 +739,8 @@ def simulated_summaries(record: Record, stats: Mapping[str, FloatArray],
     ``attacks``: per region and perpetrator, ``log(1 + count)`` over the earlier and the
     later half of its years, counts drawn negative binomial as in :func:`deviance`;
     ``estimates``: each figure's log, the stock times the estimating body's log-normal
-    error (the record's: the middle of its interval on the log scale); ``actions`` and
+    error (the record's: the middle of its interval on the log scale), a body other than the
+    UN's less the mean over its own figures (so its unknown offset drops out); ``actions`` and
     ``milestones``: the number of years reported, each with the reporting probability;
     ``facts``: the number of stylised facts matched (the record: all of them).
     """
@@ -679,7 +760,8 @@ def simulated_summaries(record: Record, stats: Mapping[str, FloatArray],
         sd = assumed["estimate_error"]
         cols = [np.log(np.maximum(figure_values(record, stats, e, assumed), 1e-9))
                 + sd * rng.standard_normal(n) for e in record.estimates]
-        out["estimates"] = np.stack(cols, axis=1) if cols else np.zeros((n, 0))
+        out["estimates"] = (_within_bodies(record, np.stack(cols, axis=1)) if cols
+                            else np.zeros((n, 0)))
     for fam, cells in (("actions", record.actions), ("milestones", record.milestones)):
         if fam not in families:
             continue
@@ -703,7 +785,8 @@ def synthetic_observations(record: Record, stats: Mapping[str, FloatArray], disp
 
     For synthetic-truth tests: attack counts are negative binomial draws from the history's
     expected counts, each estimate the history's stock times a log-normal error
-    (``assumed["estimate_error"]``) read as ``±10%``, each action year reported with
+    (``assumed["estimate_error"]``; a body other than the UN's also times its offset, drawn
+    from its prior) read as ``±10%``, each action year reported with
     probability ``assumed["action_reporting"]``, engagement and recognition as they happened.
     The stylised facts are dropped (they are the case's statements, not draws).
     """
@@ -712,9 +795,10 @@ def synthetic_observations(record: Record, stats: Mapping[str, FloatArray], disp
         mu, k = float(expected_attacks(a, stats)[0]), attack_shape(a, dispersion)
         attacks.append(replace(a, observed=int(rng.negative_binomial(k, k / (k + mu))), ids=()))
     as_arrays = {k: np.array([v]) for k, v in assumed.items()}
+    offsets = prior_offsets(record, rng, 1)
     estimates = []
     for e in record.estimates:
-        x = float(figure_values(record, stats, e, as_arrays)[0])
+        x = float(figure_values(record, stats, e, as_arrays, offsets)[0])
         x *= math.exp(assumed["estimate_error"] * rng.standard_normal())
         estimates.append(replace(e, low=0.9 * x, high=1.1 * x))
     actions = tuple(replace(b, observed=bool(stats[b.key][0] > 0.5

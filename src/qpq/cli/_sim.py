@@ -142,11 +142,9 @@ def _calibration(calibration: str, model: str, *, cache_dir: Path | None, no_cac
 
 
 def _model(name: str) -> str:
-    from qpq.model import MODELS
+    from qpq.model import check_model
 
-    if name not in MODELS:
-        raise BadInputError(f"--model: unknown model {name!r}; allowed: {', '.join(MODELS)}")
-    return name
+    return check_model(name, field="--model")
 
 
 def _date(text: str, option: str) -> dt.date:

@@ -93,7 +93,7 @@ from scipy import special
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
-from qpq.model import MODELS
+from qpq.model import check_model
 from qpq.sim._calibration import (
     CalibrationResult,
     FactReport,
@@ -332,8 +332,7 @@ class AbcSettings:
         if self.nuisance not in ("prior", "defaults"):
             raise BadInputError(f"calibration setting nuisance must be prior or defaults, not "
                                 f"{self.nuisance!r}")
-        if self.model not in MODELS:
-            raise BadInputError(f"unknown model {self.model!r}; known: v1, v2")
+        check_model(self.model, field="calibration setting model")
         for name in ("population", "generations", "max_simulations", "game_points",
                      "grid_size", "ppc_draws"):
             if getattr(self, name) < 1:

@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
-from qpq.model import MODELS
+from qpq.model import check_model
 from qpq.parallel import ChunkExecutor, InProcess
 from qpq.sim._abc import AbcSettings
 from qpq.sim._calibration import CALIBRATIONS, DEFAULT_CALIBRATION
@@ -105,8 +105,7 @@ class BacktestSpec:
 
     def check(self, case: Case) -> None:
         """Reject bad settings before any work (clear message, exit code 2)."""
-        if self.model not in MODELS:
-            raise BadInputError(f"--model: unknown model {self.model!r}; known: v1, v2")
+        check_model(self.model, field="--model")
         self.calibrator()      # the kind; record settings beside the facts; their model
         if not self.origins:
             raise BadInputError("--origins: give at least one origin")

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
-from qpq.model import MODELS, UNCALIBRATED
+from qpq.model import UNCALIBRATED, check_model
 from qpq.sim._engine import Particles, RunSpec, SimResult, simulate
 from qpq.sim._facts import Fact, fact_stats, pass_matrix, stylised_facts
 from qpq.sim._lookup import ContinuationTable
@@ -304,8 +304,7 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
         §7.9; a fixed policy's relationship is solved with China committed to it).
     """
     resolve_policy(policy)
-    if model not in MODELS:
-        raise BadInputError(f"unknown model {model!r}; known: v1, v2")
+    check_model(model)
     if start is None:
         start = case.run.start
     last = history_end(as_of)

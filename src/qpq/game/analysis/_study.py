@@ -46,7 +46,7 @@ from qpq.game.analysis._verdicts import (
     pbe_verdict,
     small_share,
 )
-from qpq.model import MODELS, ParameterRegistry
+from qpq.model import ParameterRegistry, check_model
 
 __all__ = ["REGION_GRID", "V2_FLIP_GRID", "V2_FLIP_STEP", "PropositionResult",
            "PropositionStudy", "run_study", "wilson_interval"]
@@ -315,8 +315,7 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
         readings, and the verdict on some / every equilibrium is that on the one stationary
         equilibrium ``solve_relationship`` reports).
     """
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    check_model(model)
     v2 = model == "v2"
     if v2 and propositions is PROPOSITIONS:
         propositions = PROPOSITIONS_V2

@@ -124,7 +124,7 @@ from qpq.sim._record import (
 from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
 from qpq.sim._tables import concat_tables, select_regimes, table_for
 from qpq.sim._timeline import Regime, Timeline, build_timeline, quarter_end, quarter_of
-from qpq.stats import INTERVAL_90, MEDIAN, median_interval
+from qpq.stats import INTERVAL_90, MEDIAN, binomial_interval, median_interval
 
 __all__ = [
     "ACTING_POINTS_MEASURED",
@@ -141,7 +141,6 @@ __all__ = [
     "TradeOff",
     "acting_game_points",
     "calibrate_record",
-    "clopper_pearson",
     "default_population",
     "record_calibrator",
     "required_game_points",
@@ -1461,17 +1460,7 @@ class ActingGamePoints:
 
     def interval(self, level: float = 0.90) -> tuple[float, float]:
         """Clopper-Pearson (exact binomial) interval of :attr:`p` at ``level``."""
-        return clopper_pearson(self.acting, self.points, level)
-
-
-def clopper_pearson(k: int, n: int, level: float = 0.90) -> tuple[float, float]:
-    """The exact binomial (Clopper-Pearson) interval of a share ``k / n`` at ``level``."""
-    from scipy.stats import binomtest
-
-    if not 0 <= k <= n or n < 1:
-        raise BadInputError(f"a share needs 0 <= k <= n and n >= 1, got k={k}, n={n}")
-    ci = binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
-    return float(ci.low), float(ci.high)
+        return binomial_interval(self.acting, self.points, level, method="exact")
 
 
 def acting_game_points(case: Case, as_of: dt.date, *, histories: int,

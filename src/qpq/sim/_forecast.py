@@ -41,7 +41,7 @@ from qpq.sim._relationship_table import RelationshipTable, build_relationship_ta
 from qpq.sim._rng import Purpose
 from qpq.sim._tables import select_regimes, table_for
 from qpq.sim._timeline import LATEST, build_timeline, quarter_end, quarter_of
-from qpq.stats import median_interval
+from qpq.stats import binomial_interval, median_interval
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -392,14 +392,11 @@ def _probability_intervals(hits: NDArray[np.bool_], pool_index: NDArray[np.int64
                            ) -> dict[str, list[float]]:
     # Two sources of uncertainty, kept apart: the ensemble's finite size (Wilson 90% interval
     # of the share) and the parameters (5-95% of the share at each calibrated point).
-    from scipy.stats import binomtest
-
-    k, n = int(hits.sum()), int(hits.size)
-    ci = binomtest(k, n).proportion_ci(confidence_level=0.9, method="wilson")
+    mc_low, mc_high = binomial_interval(int(hits.sum()), int(hits.size), 0.9, method="wilson")
     points = np.unique(pool_index)
     shares = np.array([hits[pool_index == p].mean() for p in points])
     lo, _, hi = median_interval(shares)
-    return {"interval_90_monte_carlo": [float(ci.low), float(ci.high)],
+    return {"interval_90_monte_carlo": [mc_low, mc_high],
             "interval_90_parameters": [lo, hi]}
 
 

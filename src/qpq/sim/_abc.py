@@ -598,6 +598,7 @@ class RecordCalibration:
             parameter_labels={p.name: p.label for p in self.parameters},
             iskp_fighters_scale=(self.assumed["iskp_full_strength"][idx][unique]
                                  if "iskp_full_strength" in self.assumed else None),
+            cells=forward.record.cell_quantities(self.families),
             details={k: v for k, v in self.summary().items() if k in (
                 "settings", "key", "adjustment", "families", "observations", "simulations",
                 "particles", "effective_sample_size")})

@@ -197,6 +197,11 @@ class CalibrationResult:
     calibration has them (the record calibration reads ISKP estimates through this
     assumption, so its posterior carries it); ``None`` for the stylised facts, which give the
     index no fighter scale."""
+    cells: Mapping[str, tuple[frozenset[str], ...]] = field(default_factory=dict)
+    """Per observation family the calibration read but the facts, each cell's quantities
+    (``qpq.sim._record.Record.cell_quantities`` of the record it was calibrated on): what a
+    forecast counts as the observations bearing on an event. Empty for the stylised facts,
+    whose evidence is its facts alone."""
 
     @property
     def used_facts(self) -> tuple[str, ...]:

@@ -124,9 +124,9 @@ def _calibration(calibration: str, model: str, *, cache_dir: Path | None, no_cac
     population by ``qpq.sim.default_population`` as ``qpq sim calibrate`` takes it) and cache
     folder; otherwise the record options given, as the command names them, for the refusal.
     """
-    from qpq.sim import AbcSettings, default_population
+    from qpq.sim import AbcSettings, default_population, given_options
 
-    given = {k: v for k, v in options.items() if v is not None}
+    given = given_options(**options)
     inputs: dict[str, Any] = {"model": model, "option": "--calibration"}
     if calibration != "record":
         named = [f"--{k.replace('_', '-')}" for k in given]

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     )
     from qpq.sim._calibrators import (
         calibrator_for,
+        given_options,
     )
     from qpq.sim._charts import (
         band_frame,
@@ -202,6 +203,7 @@ __all__ = [
     "fan_chart",
     "forecast",
     "forecast_stats",
+    "given_options",
     "known_state",
     "moves_for",
     "p1_boycott",
@@ -242,7 +244,7 @@ _EXPORTS = {
         "CALIBRATIONS", "CalibrationResult", "DEFAULT_CALIBRATION", "UNCALIBRATED", "calibrate",
         "check_calibration",
     ),
-    "qpq.sim._calibrators": ("calibrator_for",),
+    "qpq.sim._calibrators": ("calibrator_for", "given_options"),
     "qpq.sim._charts": (
         "band_frame", "bands_chart", "events_chart", "fact_match_chart", "fan_chart",
         "trajectory_chart",

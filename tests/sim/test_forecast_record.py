@@ -250,6 +250,29 @@ def test_iskp_fighters_are_printed_and_tabled(case, base, capsys):
     assert code == 0 and "fighters" in words and words.count("(90%:") >= 2
 
 
+def test_the_calibration_sizes_are_the_owner_s_everywhere():
+    import inspect
+
+    from qpq.cli import _sim as sim_cli
+    from qpq.report import _sim_sections
+    from qpq.sim import CALIBRATION_DRAWS, CALIBRATION_REPLICATES, calibrate
+
+    sizes = (CALIBRATION_DRAWS, CALIBRATION_REPLICATES)
+    # the command line spells them out (importing qpq.sim would cost every command)
+    assert sizes == (sim_cli.CALIBRATION_DRAWS, sim_cli.CALIBRATION_REPLICATES)
+    for command in (sim_cli.backcast_command, sim_cli.forecast_command,
+                    sim_cli.backtest_command):
+        params = inspect.signature(command).parameters
+        assert (params["draws"].default, params["replicates"].default) == sizes, command
+    params = inspect.signature(calibrate).parameters
+    assert (params["draws"].default, params["replicates"].default) == sizes
+    made = record_calibrator()
+    assert (made.points, made.replicates) == sizes
+    assert (BacktestSpec().draws, BacktestSpec().replicates) == sizes
+    full = _sim_sections.FULL
+    assert (full["draws"], full["replicates"]) == sizes
+
+
 def test_record_is_the_default_calibration_everywhere():
     import inspect
 

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
         backtest,
     )
     from qpq.sim._calibration import (
+        CALIBRATION_DRAWS,
+        CALIBRATION_REPLICATES,
         CALIBRATIONS,
         DEFAULT_CALIBRATION,
         UNCALIBRATED,
@@ -147,6 +149,8 @@ if TYPE_CHECKING:
 __all__ = [
     "BLOCK_SIZE",
     "CALIBRATIONS",
+    "CALIBRATION_DRAWS",
+    "CALIBRATION_REPLICATES",
     "DEFAULT_CALIBRATION",
     "EVENTS",
     "OUTPUTS",
@@ -241,8 +245,8 @@ _EXPORTS = {
     ),
     "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": (
-        "CALIBRATIONS", "CalibrationResult", "DEFAULT_CALIBRATION", "UNCALIBRATED", "calibrate",
-        "check_calibration",
+        "CALIBRATIONS", "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES", "CalibrationResult",
+        "DEFAULT_CALIBRATION", "UNCALIBRATED", "calibrate", "check_calibration",
     ),
     "qpq.sim._calibrators": ("calibrator_for", "given_options"),
     "qpq.sim._charts": (

@@ -95,6 +95,8 @@ from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
 from qpq.model import check_model
 from qpq.sim._calibration import (
+    CALIBRATION_DRAWS,
+    CALIBRATION_REPLICATES,
     CalibrationResult,
     FactReport,
     ParameterReport,
@@ -1853,8 +1855,8 @@ class _RecordCalibrator:
 
     settings: AbcSettings
     seed: int = 0
-    points: int = 1000
-    replicates: int = 8
+    points: int = CALIBRATION_DRAWS
+    replicates: int = CALIBRATION_REPLICATES
     cache_dir: Path | None = None
     on_progress: Callable[[str, int, int], None] | None = None
 
@@ -1867,7 +1869,8 @@ class _RecordCalibrator:
 
 
 def record_calibrator(settings: AbcSettings | None = None, *, seed: int = 0,
-                      points: int = 1000, replicates: int = 8,
+                      points: int = CALIBRATION_DRAWS,
+                      replicates: int = CALIBRATION_REPLICATES,
                       cache_dir: Path | None = None,
                       on_progress: Callable[[str, int, int], None] | None = None
                       ) -> Callable[[Case, dt.date], CalibrationResult]:

@@ -38,7 +38,12 @@ from qpq.errors import BadInputError
 from qpq.model import check_model
 from qpq.parallel import ChunkExecutor, InProcess
 from qpq.sim._abc import AbcSettings
-from qpq.sim._calibration import CALIBRATIONS, DEFAULT_CALIBRATION
+from qpq.sim._calibration import (
+    CALIBRATION_DRAWS,
+    CALIBRATION_REPLICATES,
+    CALIBRATIONS,
+    DEFAULT_CALIBRATION,
+)
 from qpq.sim._calibrators import Calibrator, calibrator_for, record_settings_for
 from qpq.sim._forecast import ForecastResult, check_window, forecast
 from qpq.sim._record_events import RECORD_EVENTS, RecordEvent, add_months, baselines, outcome
@@ -89,8 +94,8 @@ class BacktestSpec:
     origins: tuple[dt.date, ...] = field(default_factory=default_origins)
     horizon_months: int = 12
     model: str = "v1"
-    draws: int = 1000
-    replicates: int = 8
+    draws: int = CALIBRATION_DRAWS
+    replicates: int = CALIBRATION_REPLICATES
     n: int = 10_000
     seed: int = 0
     policy: str = "equilibrium"

@@ -55,6 +55,8 @@ from qpq.stats import INTERVAL_90, median_interval
 
 __all__ = [
     "CALIBRATIONS",
+    "CALIBRATION_DRAWS",
+    "CALIBRATION_REPLICATES",
     "DEFAULT_CALIBRATION",
     "UNCALIBRATED",
     "CalibrationResult",
@@ -77,6 +79,16 @@ DEFAULT_CALIBRATION = "record"
 :class:`qpq.sim.BacktestSpec` and the report's forecast when none is named: the record's,
 whose backtest beats climatology on the counts where the stylised facts' does far worse
 (docs/model-dynamics.md §11; blocks backtest-record and backtest-v1)."""
+
+
+CALIBRATION_DRAWS = 1000
+"""Parameter points a calibration's particles come from by default: :func:`calibrate`'s prior
+draws, the record calibration's posterior points (``record_calibrator``'s ``points``), the
+``--draws`` of ``qpq sim backcast``, ``forecast`` and ``backtest`` and the full report's."""
+
+CALIBRATION_REPLICATES = 8
+"""Histories per point by default, beside :data:`CALIBRATION_DRAWS`: 8,000 particles in all
+from either calibration."""
 
 
 def check_calibration(kind: str) -> str:
@@ -273,7 +285,8 @@ def _parameter_reports(pool: ParameterPool, draw_of: NDArray[np.int64]
     return tuple(reports)
 
 
-def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int = 8,
+def calibrate(case: Case, as_of: dt.date, *, draws: int = CALIBRATION_DRAWS,
+              replicates: int = CALIBRATION_REPLICATES,
               seed: int = 0, policy: str = "equilibrium", grid_size: int = 24,
               min_accept: int = 50, workers: int = 1, start: dt.date | None = None,
               on_progress: Callable[[str, int, int], None] | None = None,

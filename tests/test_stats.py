@@ -1,14 +1,27 @@
-"""The quantile levels have one owner, qpq.stats: no module spells them again."""
+"""The quantile levels and a share's interval have one owner, qpq.stats: no module spells the
+levels again; the binomial intervals are checked against their defining equations."""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
+import pytest
 
 import qpq
-from qpq.stats import FAN_QUANTILES, INTERVAL_90, MEDIAN, median_interval, quantile_name
+from qpq.errors import BadInputError
+from qpq.stats import (
+    BINOMIAL_METHODS,
+    FAN_QUANTILES,
+    INTERVAL_90,
+    MEDIAN,
+    binomial_interval,
+    median_interval,
+    quantile_name,
+)
 
 SRC = Path(qpq.__file__).parent
 
@@ -33,3 +46,76 @@ def test_no_module_spells_the_levels_again() -> None:
             for path in sorted(SRC.rglob("*.py")) if path != SRC / "stats.py"
             for line in path.read_text(encoding="utf-8").splitlines() if _SPELLED.search(line)]
     assert not hits, "use qpq.stats instead of spelling quantile levels:\n" + "\n".join(hits)
+
+
+def _at_least(k, n, p):
+    """P(X >= k) for X ~ Binomial(n, p), summed term by term (an oracle beside scipy's)."""
+    return math.fsum(math.comb(n, j) * p**j * (1.0 - p) ** (n - j) for j in range(k, n + 1))
+
+
+@pytest.mark.parametrize("level", [0.5, 0.9, 0.99])
+@pytest.mark.parametrize("n", [1, 2, 10, 100])
+def test_clopper_pearson_s_edges_are_analytic(n, level):
+    # no success: the upper end solves (1 - p)^n = (1 - level) / 2; all successes, mirrored
+    tail = (1.0 - level) / 2.0
+    low, high = binomial_interval(0, n, level, method="exact")
+    assert low == 0.0 and high == pytest.approx(1.0 - tail ** (1.0 / n), abs=1e-10)
+    low, high = binomial_interval(n, n, level, method="exact")
+    assert high == 1.0 and low == pytest.approx(tail ** (1.0 / n), abs=1e-10)
+
+
+@pytest.mark.parametrize(("k", "n"), [(1, 10), (3, 10), (42, 100), (99, 100)])
+def test_clopper_pearson_s_ends_leave_half_the_level_s_complement_in_each_tail(k, n):
+    # the definition: at the lower end k or more successes have probability (1 - level) / 2,
+    # at the upper end k or fewer; a wider level nests the narrower one's interval
+    low, high = binomial_interval(k, n, 0.9, method="exact")
+    assert 0.0 < low < k / n < high < 1.0
+    assert _at_least(k, n, low) == pytest.approx(0.05, abs=1e-9)
+    assert 1.0 - _at_least(k + 1, n, high) == pytest.approx(0.05, abs=1e-9)
+    wide = binomial_interval(k, n, 0.99, method="exact")
+    assert wide[0] < low and high < wide[1]
+
+
+@pytest.mark.parametrize("method", BINOMIAL_METHODS)
+@pytest.mark.parametrize(("k", "n"), [(-1, 10), (11, 10), (0, 0)])
+def test_binomial_interval_refuses_impossible_shares(k, n, method):
+    with pytest.raises(BadInputError, match="0 <= k <= n"):
+        binomial_interval(k, n, method=method)
+
+
+def test_binomial_interval_refuses_unknown_methods_and_a_z_without_wilson():
+    with pytest.raises(BadInputError, match="allowed: exact, wilson"):
+        binomial_interval(1, 2, method="agresti")  # type: ignore[arg-type]
+    with pytest.raises(BadInputError, match="z is a parameter of the wilson method"):
+        binomial_interval(1, 2, method="exact", z=1.96)
+
+
+def _score_gap(k, n, p, z):
+    """(k/n - p)^2 - z^2 p (1 - p) / n: zero at the ends of Wilson's score interval."""
+    return (k / n - p) ** 2 - z * z * p * (1.0 - p) / n
+
+
+@pytest.mark.parametrize(("k", "n"), [(1, 10), (3, 10), (50, 100), (42, 100), (99, 100)])
+@pytest.mark.parametrize("level", [0.9, 0.95])
+def test_wilson_s_ends_solve_the_score_equation(k, n, level):
+    # the definition, with the normal quantile from the standard library (not scipy's)
+    z = NormalDist().inv_cdf(0.5 + level / 2.0)
+    for low, high in (binomial_interval(k, n, level, method="wilson"),
+                      binomial_interval(k, n, method="wilson", z=z)):
+        assert 0.0 < low < k / n < high < 1.0
+        assert _score_gap(k, n, low, z) == pytest.approx(0.0, abs=1e-12)
+        assert _score_gap(k, n, high, z) == pytest.approx(0.0, abs=1e-12)
+    # the two arrangements of the formula agree but for rounding
+    assert binomial_interval(k, n, level, method="wilson") == pytest.approx(
+        binomial_interval(k, n, method="wilson", z=z), abs=1e-14)
+
+
+@pytest.mark.parametrize("n", [1, 7, 100])
+@pytest.mark.parametrize("z", [None, 1.96])
+def test_wilson_s_edges_are_the_share_s_bounds(n, z):
+    # no success: the lower end is 0 exactly and the upper solves the score equation; mirrored
+    level_z = NormalDist().inv_cdf(0.975) if z is None else z
+    low, high = binomial_interval(0, n, 0.95, method="wilson", z=z)
+    assert low == 0.0 and _score_gap(0, n, high, level_z) == pytest.approx(0.0, abs=1e-12)
+    low, high = binomial_interval(n, n, 0.95, method="wilson", z=z)
+    assert high == 1.0 and _score_gap(n, n, low, level_z) == pytest.approx(0.0, abs=1e-12)

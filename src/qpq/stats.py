@@ -1,18 +1,27 @@
-"""The quantile levels every lens reports, defined once.
+"""The quantile levels every lens reports, and the interval of a binomial share, defined once.
 
 Fan charts and ensemble summaries (the simulator's bands and Parquet summary, the
 bargaining Monte Carlo) show the 5/25/50/75/95% quantiles, :data:`FAN_QUANTILES`; a single
 forecast or posterior is reported as its median with the 90% interval, :data:`INTERVAL_90`
 (the 5% and 95% quantiles). Columns and JSON keys name a level ``q05``, ``q25``, … as
-:func:`quantile_name` spells it. Only numpy is imported, so every package may use this.
+:func:`quantile_name` spells it. A share of successes (a proposition's share of draws, a
+forecast probability's Monte Carlo error, the share of game points that act) gets its
+interval from :func:`binomial_interval`. Only numpy is imported at import time (scipy when
+an interval is asked for), so every package may use this.
 """
 
 from __future__ import annotations
 
+import math
+from typing import Literal
+
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["FAN_QUANTILES", "INTERVAL_90", "MEDIAN", "median_interval", "quantile_name"]
+from qpq.errors import BadInputError
+
+__all__ = ["BINOMIAL_METHODS", "FAN_QUANTILES", "INTERVAL_90", "MEDIAN", "binomial_interval",
+           "median_interval", "quantile_name"]
 
 MEDIAN = 0.5
 """The median's level."""
@@ -42,3 +51,60 @@ def median_interval(values: ArrayLike) -> tuple[float, float, float]:
         return (float("nan"),) * 3
     low, med, high = np.quantile(x, (INTERVAL_90[0], MEDIAN, INTERVAL_90[1]))
     return float(low), float(med), float(high)
+
+
+BinomialMethod = Literal["exact", "wilson"]
+BINOMIAL_METHODS: tuple[BinomialMethod, ...] = ("exact", "wilson")
+"""The intervals :func:`binomial_interval` gives: Clopper-Pearson's exact one, Wilson's score."""
+
+
+def binomial_interval(k: int, n: int, level: float = 0.90, *,
+                      method: BinomialMethod = "exact",
+                      z: float | None = None) -> tuple[float, float]:
+    """The interval of a binomial share ``k / n`` at ``level`` (two-sided).
+
+    Parameters
+    ----------
+    k, n
+        Successes and trials, ``0 <= k <= n`` and ``n >= 1``.
+    level
+        The confidence level (ignored where ``z`` is given).
+    method
+        ``"exact"``: Clopper-Pearson's interval (scipy's ``binomtest``), which covers the
+        share at least at ``level``; ``"wilson"``: Wilson's score interval (scipy's), nearer
+        ``level`` on average.
+    z
+        ``"wilson"`` only: the normal quantile itself instead of ``level``'s, with the score
+        interval written out here and clipped to contain ``k / n``. The proposition study's
+        95% interval (``z = 1.96``) is computed so, as its published intervals were; scipy's
+        arrangement of the same formula differs from this one in the last bit for about half
+        the shares, so each caller keeps the arithmetic its numbers came from.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``; 0 exactly when ``k = 0`` and 1 exactly when ``k = n``.
+    """
+    if not 0 <= k <= n or n < 1:
+        raise BadInputError(f"a share needs 0 <= k <= n and n >= 1, got k={k}, n={n}")
+    if method not in BINOMIAL_METHODS:
+        raise BadInputError(f"unknown binomial interval method {method!r}; allowed: "
+                            f"{', '.join(BINOMIAL_METHODS)}")
+    if z is not None:
+        if method != "wilson":
+            raise BadInputError("binomial_interval: z is a parameter of the wilson method")
+        return _wilson_written_out(k, n, z)
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, n).proportion_ci(confidence_level=level, method=method)
+    return float(ci.low), float(ci.high)
+
+
+def _wilson_written_out(k: int, n: int, z: float) -> tuple[float, float]:
+    phat = k / n
+    denom = 1.0 + z * z / n
+    centre = (phat + z * z / (2 * n)) / denom
+    half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / denom
+    lo = 0.0 if k == 0 else max(0.0, min(phat, centre - half))
+    hi = 1.0 if k == n else min(1.0, max(phat, centre + half))
+    return lo, hi

@@ -59,7 +59,7 @@ def test_sweep_model_v2_table_json_and_figure(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "needle"), [
-    (["--x", "iskp_pull", "--y", "w_security", "--model", "v3"], "--model must be"),
+    (["--x", "iskp_pull", "--y", "w_security", "--model", "v3"], "--model: unknown model"),
     (["--x", "iskp_pull", "--y", "w_security", "--pure-only"], "--model v2 only"),
     (["--x", "iskp_pull", "--y", "iskp_pull"], "must differ"),
     (["--x", "iskp_pull", "--y", "bogus"], "not a parameter of the game"),

@@ -14,7 +14,7 @@ import pytest
 
 from qpq.game.analysis._measures import evaluate
 from qpq.game.analysis._propositions import PROPOSITIONS, Kind, proposition
-from qpq.game.analysis._study import PropositionStudy, run_study, wilson_interval
+from qpq.game.analysis._study import WILSON_Z, PropositionStudy, run_study
 from qpq.model import ParameterRegistry, ParameterSet
 
 AT_DEFAULTS = {"P1": True, "P2": False, "P3": True, "P4": True, "P5m": False, "P5p": False,
@@ -110,7 +110,13 @@ def test_study_shares_are_sane(study: PropositionStudy) -> None:
     assert doc["strategic"] == ["P1", "P2", "P4"] and len(doc["results"]) == 9
 
 
-def test_wilson_interval() -> None:
-    assert wilson_interval(0, 0) == (0.0, 1.0)
-    lo, hi = wilson_interval(50, 100)
-    assert lo == pytest.approx(0.4038, abs=1e-3) and hi == pytest.approx(0.5962, abs=1e-3)
+def test_study_intervals_are_wilson_s_at_z_1_96(study: PropositionStudy) -> None:
+    # the study's 95% interval is the score interval at the rounded quantile: its ends solve
+    # (share - p)^2 = z^2 p (1 - p) / n where they are inside (0, 1)
+    assert WILSON_Z == 1.96
+    for r in study.results:
+        k, n = round(r.share * r.n_defined), r.n_defined
+        for end in r.interval:
+            if 0.0 < end < 1.0:
+                gap = (k / n - end) ** 2 - WILSON_Z**2 * end * (1.0 - end) / n
+                assert gap == pytest.approx(0.0, abs=1e-12), r.proposition.id

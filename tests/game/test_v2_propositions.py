@@ -291,4 +291,4 @@ def test_cli_v2_json_carries_the_protocol(defaults: ParameterSet) -> None:
 def test_cli_refuses_an_unknown_model() -> None:
     out = CliRunner().invoke(app, ["propositions", "--model", "v3"])
     assert isinstance(out.exception, BadInputError) and out.exception.exit_code == 2
-    assert "--model must be v1 or v2" in str(out.exception)
+    assert "--model: unknown model 'v3'; allowed: v1, v2" in str(out.exception)

@@ -19,6 +19,7 @@ from qpq.sim import (
     _calibrators,
     calibrator_for,
     default_population,
+    given_options,
     record_calibrator,
 )
 
@@ -149,3 +150,10 @@ def test_the_commands_take_the_population_by_the_rule(capsys):
     assert given["record"].population == 7
     plain = sim_cli._calibration("record", "v1", cache_dir=Path("c"), no_cache=False)
     assert plain["record"] == AbcSettings(model="v1") and plain["cache_dir"] == Path("c")
+
+
+def test_given_options_drops_only_the_options_left_as_none():
+    # falsy values are given (a seed of 0, no progress callback's False): only None is left out
+    assert given_options(a=None, seed=0, flag=False, name="", n=3) == {
+        "seed": 0, "flag": False, "name": "", "n": 3}
+    assert given_options() == {}

@@ -47,8 +47,13 @@ def _forecast(case, settings=TINY):
 
 
 @pytest.fixture(scope="module")
-def base(case):
-    return _forecast(case)
+def calibration(case):
+    return record_calibrator(TINY, points=8, replicates=2)(case, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def base(case, calibration):
+    return forecast(case, calibration, UNTIL, n=64, seed=0)
 
 
 def test_the_record_forecast_as_of_a_date_uses_only_the_record_known_then(case):
@@ -245,6 +250,29 @@ def test_iskp_fighters_are_printed_and_tabled(case, base, capsys):
     assert code == 0 and "fighters" in words and words.count("(90%:") >= 2
 
 
+def test_the_calibration_sizes_are_the_owner_s_everywhere():
+    import inspect
+
+    from qpq.cli import _sim as sim_cli
+    from qpq.report import _sim_sections
+    from qpq.sim import CALIBRATION_DRAWS, CALIBRATION_REPLICATES, calibrate
+
+    sizes = (CALIBRATION_DRAWS, CALIBRATION_REPLICATES)
+    # the command line spells them out (importing qpq.sim would cost every command)
+    assert sizes == (sim_cli.CALIBRATION_DRAWS, sim_cli.CALIBRATION_REPLICATES)
+    for command in (sim_cli.backcast_command, sim_cli.forecast_command,
+                    sim_cli.backtest_command):
+        params = inspect.signature(command).parameters
+        assert (params["draws"].default, params["replicates"].default) == sizes, command
+    params = inspect.signature(calibrate).parameters
+    assert (params["draws"].default, params["replicates"].default) == sizes
+    made = record_calibrator()
+    assert (made.points, made.replicates) == sizes
+    assert (BacktestSpec().draws, BacktestSpec().replicates) == sizes
+    full = _sim_sections.FULL
+    assert (full["draws"], full["replicates"]) == sizes
+
+
 def test_record_is_the_default_calibration_everywhere():
     import inspect
 
@@ -319,3 +347,19 @@ def test_record_evidence_per_event_counts_the_records_cells(case, base):
     assert base.evidence("iskp_strength") == f"{ev['iskp_strength']['label']} (estimates {iskp})"
     desc = base.calibration["description"]
     assert desc.startswith("record — rejection ABC") and "200 histories" in desc
+
+
+def test_the_forecast_counts_the_cells_its_calibration_carries(case, calibration, base):
+    # the calibration carries one entry per cell of each family it read (but the facts) ...
+    from qpq.sim._record import FAMILIES
+
+    families = calibration.details["families"]
+    assert list(calibration.cells) == [f for f in FAMILIES if f != "facts" and f in families]
+    sizes = calibration.details["observations"]
+    assert {f: len(c) for f, c in calibration.cells.items()} == {
+        f: sizes[f] for f in calibration.cells}
+    # ... and the forecast counts those: without them only the facts are left as evidence
+    bare = forecast(case, dataclasses.replace(calibration, cells={}), UNTIL, n=64, seed=0)
+    assert any(set(e["observations"]) - {"facts"} for e in base.events.values())
+    for name, e in bare.events.items():
+        assert e["observations"] == ({"facts": len(e["facts"])} if e["facts"] else {}), name

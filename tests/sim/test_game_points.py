@@ -20,8 +20,9 @@ from qpq.sim import (
     calibrate_record,
     required_game_points,
 )
-from qpq.sim._abc import ACTING_POINTS_MEASURED, _prepare, clopper_pearson
+from qpq.sim._abc import ACTING_POINTS_MEASURED, _prepare
 from qpq.sim._tables import concat_tables
+from qpq.stats import binomial_interval
 
 AS_OF = dt.date(2024, 6, 30)
 SMALL = AbcSettings(population=10, max_simulations=60, game_points=2, grid_size=4,
@@ -48,43 +49,9 @@ def test_required_game_points_refuses_shares_that_cannot_act():
     assert required_game_points(1.0, floor=1) == 1
 
 
-def _at_least(k, n, p):
-    """P(X >= k) for X ~ Binomial(n, p), summed term by term (an oracle beside scipy's)."""
-    return math.fsum(math.comb(n, j) * p**j * (1.0 - p) ** (n - j) for j in range(k, n + 1))
-
-
-@pytest.mark.parametrize("level", [0.5, 0.9, 0.99])
-@pytest.mark.parametrize("n", [1, 2, 10, 100])
-def test_clopper_pearson_s_edges_are_analytic(n, level):
-    # no success: the upper end solves (1 - p)^n = (1 - level) / 2; all successes, mirrored
-    tail = (1.0 - level) / 2.0
-    low, high = clopper_pearson(0, n, level)
-    assert low == 0.0 and high == pytest.approx(1.0 - tail ** (1.0 / n), abs=1e-10)
-    low, high = clopper_pearson(n, n, level)
-    assert high == 1.0 and low == pytest.approx(tail ** (1.0 / n), abs=1e-10)
-
-
-@pytest.mark.parametrize(("k", "n"), [(1, 10), (3, 10), (42, 100), (99, 100)])
-def test_clopper_pearson_s_ends_leave_half_the_level_s_complement_in_each_tail(k, n):
-    # the definition: at the lower end k or more successes have probability (1 - level) / 2,
-    # at the upper end k or fewer; a wider level nests the narrower one's interval
-    low, high = clopper_pearson(k, n, 0.9)
-    assert 0.0 < low < k / n < high < 1.0
-    assert _at_least(k, n, low) == pytest.approx(0.05, abs=1e-9)
-    assert 1.0 - _at_least(k + 1, n, high) == pytest.approx(0.05, abs=1e-9)
-    wide = clopper_pearson(k, n, 0.99)
-    assert wide[0] < low and high < wide[1]
-
-
-@pytest.mark.parametrize(("k", "n"), [(-1, 10), (11, 10), (0, 0)])
-def test_clopper_pearson_refuses_impossible_shares(k, n):
-    with pytest.raises(BadInputError, match="0 <= k <= n"):
-        clopper_pearson(k, n)
-
-
 def test_the_default_number_of_game_points_is_the_rule_s():
     s = AbcSettings()
-    low, _ = clopper_pearson(*ACTING_POINTS_MEASURED, 0.90)
+    low, _ = binomial_interval(*ACTING_POINTS_MEASURED, 0.90, method="exact")
     assert s.game_points == required_game_points(low, floor=s.min_ess)
     # enough to label the game's parameters (the min_ess floor), and an acting point likely
     assert s.game_points >= s.min_ess

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from qpq.case import Case, load_case
 from qpq.errors import BadInputError
@@ -31,6 +30,7 @@ from qpq.sim import (
     RunRequest,
     calibrator_for,
     check_window,
+    given_options,
     run_policies,
 )
 from qpq.sim import forecast as sim_forecast
@@ -52,11 +52,6 @@ def _date(value: DateLike, name: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise BadInputError(f"{name}: {value!r} is not a date; write YYYY-MM-DD") from None
-
-
-def _given(**options: Any) -> dict[str, Any]:
-    # options left as None take the owner's default, so no default is restated here
-    return {k: v for k, v in options.items() if v is not None}
 
 
 def solve_game(case: CaseLike = None, overrides: Mapping[str, str | float] | None = None, *,
@@ -113,7 +108,7 @@ def simulate_policies(case: CaseLike = None, policies: Sequence[str] | None = No
         window from the case's ``run.takeover``; ``series(name)``: a series by quarter.
     """
     loaded = _case(case)
-    request = RunRequest(**_given(
+    request = RunRequest(**given_options(
         policies=tuple(policies) if policies is not None else None, n=n, seed=seed,
         draws=draws, overrides=dict(overrides) if overrides is not None else None,
         until=_date(until, "until") if until is not None else None, model=model,
@@ -205,4 +200,4 @@ def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
                          seed=seed, draws=draws, replicates=replicates,
                          workers=workers)(loaded, start)
     return sim_forecast(loaded, cal, end, policy=policy, seed=seed, workers=workers,
-                        **_given(n=n))
+                        **given_options(n=n))

@@ -298,10 +298,9 @@ def compare_command(
         if name not in policy_names():
             raise BadInputError(f"--lever: unknown policy {name!r}; allowed: "
                                 + ", ".join(policy_names()))
-    from qpq.model import MODELS
+    from qpq.model import check_model
 
-    if model not in MODELS:
-        raise BadInputError(f"--model: unknown model {model!r}; allowed: {', '.join(MODELS)}")
+    check_model(model, field="--model")
     case, study = _load(scenario, case_dir)
     with executor_for(workers, executor, scheduler) as ex:
         res = run_comparison(case, study, n=n, levers=lever, workers=workers, executor=ex,

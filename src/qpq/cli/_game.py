@@ -276,10 +276,9 @@ def sweep_command(
         raise BadInputError(f"--n must lie in [2, 1000], got {n}")
     if workers is not None and workers < 1:
         raise BadInputError(f"--workers must be at least 1, got {workers}")
-    from qpq.model import MODELS
+    from qpq.model import check_model
 
-    if model not in MODELS:
-        raise BadInputError(f"--model must be {' or '.join(MODELS)}, got {model!r}")
+    check_model(model, field="--model")
     if pure_only and model != "v2":
         raise BadInputError("--pure-only applies to --model v2 only")
     registry = ParameterRegistry.load(case)
@@ -374,10 +373,9 @@ def propositions_command(
 
     from qpq.game import Readings
     from qpq.game.analysis import SMALL_MARGIN, run_study
-    from qpq.model import MODELS, ParameterRegistry
+    from qpq.model import ParameterRegistry, check_model
 
-    if model not in MODELS:
-        raise BadInputError(f"--model must be {' or '.join(MODELS)}, got {model!r}")
+    check_model(model, field="--model")
     if n is None:
         n = 2000 if model == "v1" else V2_DRAWS
     if not 1 <= n <= 1_000_000:

@@ -83,6 +83,11 @@ CALIBRATION_DEFAULT = "record"
 """qpq.sim.DEFAULT_CALIBRATION, spelled out: importing qpq.sim here would make every command
 pay for it (tests/cli/test_import_cost.py); tests/sim/test_forecast_record.py checks the two
 agree."""
+CALIBRATION_DRAWS = 1000
+CALIBRATION_REPLICATES = 8
+"""qpq.sim.CALIBRATION_DRAWS and CALIBRATION_REPLICATES (the --draws and --replicates
+defaults of backcast, forecast and backtest), spelled out for the reason above;
+tests/sim/test_forecast_record.py checks they agree."""
 CalibrationOpt = Annotated[str, typer.Option(
     "--calibration", help="record (default: the calibration on the whole record known at the "
     "as-of date, docs/model-dynamics.md §7.11; the particles are --draws posterior points × "
@@ -124,9 +129,9 @@ def _calibration(calibration: str, model: str, *, cache_dir: Path | None, no_cac
     population by ``qpq.sim.default_population`` as ``qpq sim calibrate`` takes it) and cache
     folder; otherwise the record options given, as the command names them, for the refusal.
     """
-    from qpq.sim import AbcSettings, default_population
+    from qpq.sim import AbcSettings, default_population, given_options
 
-    given = {k: v for k, v in options.items() if v is not None}
+    given = given_options(**options)
     inputs: dict[str, Any] = {"model": model, "option": "--calibration"}
     if calibration != "record":
         named = [f"--{k.replace('_', '-')}" for k in given]
@@ -142,11 +147,9 @@ def _calibration(calibration: str, model: str, *, cache_dir: Path | None, no_cac
 
 
 def _model(name: str) -> str:
-    from qpq.model import MODELS
+    from qpq.model import check_model
 
-    if name not in MODELS:
-        raise BadInputError(f"--model: unknown model {name!r}; allowed: {', '.join(MODELS)}")
-    return name
+    return check_model(name, field="--model")
 
 
 def _date(text: str, option: str) -> dt.date:
@@ -260,7 +263,8 @@ def backcast_command(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="use facts known by this date (default: the case's "
         "run.backcast_as_of)")] = None,
-    draws: DrawsOpt = 1000, replicates: RepsOpt = 8, seed: SeedOpt = 0,
+    draws: DrawsOpt = CALIBRATION_DRAWS, replicates: RepsOpt = CALIBRATION_REPLICATES,
+    seed: SeedOpt = 0,
     policy: Annotated[str, typer.Option("--policy", help="China's policy over the history")
                       ] = "equilibrium",
     out: Annotated[Path | None, typer.Option("--out", help="write the accepted parameter "
@@ -463,7 +467,8 @@ def forecast_command(
                       ] = "equilibrium",
     n: Annotated[int, typer.Option("--n", help="forecast scenarios", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,
-    seed: SeedOpt = 0, draws: ParticleDrawsOpt = 1000, replicates: ParticleRepsOpt = 8,
+    seed: SeedOpt = 0, draws: ParticleDrawsOpt = CALIBRATION_DRAWS,
+    replicates: ParticleRepsOpt = CALIBRATION_REPLICATES,
     workers: WorkersOpt = 1, model: ModelOpt = "v1",
     calibration: CalibrationOpt = CALIBRATION_DEFAULT, population: PopulationOpt = None,
     max_simulations: MaxSimOpt = None, histories_per_point: PerPointOpt = None,
@@ -601,7 +606,8 @@ def backtest_command(
     model: Annotated[str, typer.Option("--model", help="v1 or v2")] = "v1",
     n: Annotated[int, typer.Option("--n", help="forecast scenarios per origin", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,
-    seed: SeedOpt = 0, draws: ParticleDrawsOpt = 1000, replicates: ParticleRepsOpt = 8,
+    seed: SeedOpt = 0, draws: ParticleDrawsOpt = CALIBRATION_DRAWS,
+    replicates: ParticleRepsOpt = CALIBRATION_REPLICATES,
     workers: Annotated[int, typer.Option("--workers", help="worker processes (or Dask "
                                          "workers), each running whole origins", min=1)] = 1,
     executor: ExecutorOpt = "auto", scheduler: SchedulerOpt = None,

@@ -65,7 +65,13 @@ from qpq.dashboard._whatif import (
     fan_data,
 )
 from qpq.model import GAME_PARAMETERS, POLICIES, UNCALIBRATED
-from qpq.sim import QUICK_RECORD_SETTINGS, CalibrationResult, record_calibrator
+from qpq.sim import (
+    CALIBRATION_DRAWS,
+    CALIBRATION_REPLICATES,
+    QUICK_RECORD_SETTINGS,
+    CalibrationResult,
+    record_calibrator,
+)
 
 _args = argparse.ArgumentParser(prog="qpq-dashboard")
 _args.add_argument("--case", default=None)
@@ -117,7 +123,8 @@ def calibration(case_dir: str | None, as_of: str, draws: int, seed: int) -> Cali
     a second; the note under the chart says so.
     """
     settings = RECORD_SETTINGS
-    return record_calibrator(settings, seed=seed, points=draws, replicates=8)(
+    return record_calibrator(settings, seed=seed, points=draws,
+                             replicates=CALIBRATION_REPLICATES)(
         context(case_dir).case, dt.date.fromisoformat(as_of))
 
 
@@ -339,7 +346,7 @@ def main() -> None:
                      + "\n".join(f"- {p}" for p in view.check.problems))
         return
     if not what_if_mode:
-        cal = calibration(CASE_DIR, as_of.isoformat(), 1000, seed)
+        cal = calibration(CASE_DIR, as_of.isoformat(), CALIBRATION_DRAWS, seed)
         view = dataclasses.replace(view, forecast=calibrated(ctx.case, cal, request))
     forecast = view.forecast
     phase, fan = view_charts(view, variable)

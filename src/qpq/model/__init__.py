@@ -67,6 +67,7 @@ if TYPE_CHECKING:
     )
     from qpq.model._versions import (
         MODELS,
+        check_model,
     )
 
 __all__ = [
@@ -97,6 +98,7 @@ __all__ = [
     "Promise",
     "apply_history",
     "breaks_word",
+    "check_model",
     "china_utility",
     "consequence",
     "continuation_value",
@@ -120,7 +122,7 @@ __all__ = [
 # Each name's module is imported on first use (qpq._lazy), so importing the package
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
-    "qpq.model._versions": ("MODELS",),
+    "qpq.model._versions": ("MODELS", "check_model"),
     "qpq.model._history": ("HISTORY_EFFECTS", "PRESENCE_FLOOR", "HistoryEffect", "apply_history"),
     "qpq.model._outcomes": ("Direction", "Lens", "OUTCOMES", "Outcome", "outcome"),
     "qpq.model._parameters": (

@@ -21,6 +21,8 @@ import numpy as np
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 from qpq.report._shared import dynamic_propositions
 from qpq.sim import (
+    CALIBRATION_DRAWS,
+    CALIBRATION_REPLICATES,
     DEFAULT_CALIBRATION,
     QUICK_RECORD_SETTINGS,
     SERIES,
@@ -45,7 +47,8 @@ __all__ = ["FULL", "RECORD", "RECORD_REDUCED", "REDUCED", "backcast_section",
 REDUCED = {"draws": 150, "replicates": 4, "grid_size": 16, "n": 2000, "prop_n": 512}
 """Ensemble sizes when ``ctx.reduced`` is true (``make run``)."""
 
-FULL = {"draws": 1000, "replicates": 8, "grid_size": 24, "n": 20_000, "prop_n": 4096}
+FULL = {"draws": CALIBRATION_DRAWS, "replicates": CALIBRATION_REPLICATES, "grid_size": 24,
+        "n": 20_000, "prop_n": 4096}
 """Ensemble sizes of the full report."""
 
 RECORD = AbcSettings(model="v1")

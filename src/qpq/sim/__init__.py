@@ -39,6 +39,8 @@ if TYPE_CHECKING:
         backtest,
     )
     from qpq.sim._calibration import (
+        CALIBRATION_DRAWS,
+        CALIBRATION_REPLICATES,
         CALIBRATIONS,
         DEFAULT_CALIBRATION,
         UNCALIBRATED,
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     )
     from qpq.sim._calibrators import (
         calibrator_for,
+        given_options,
     )
     from qpq.sim._charts import (
         band_frame,
@@ -146,6 +149,8 @@ if TYPE_CHECKING:
 __all__ = [
     "BLOCK_SIZE",
     "CALIBRATIONS",
+    "CALIBRATION_DRAWS",
+    "CALIBRATION_REPLICATES",
     "DEFAULT_CALIBRATION",
     "EVENTS",
     "OUTPUTS",
@@ -202,6 +207,7 @@ __all__ = [
     "fan_chart",
     "forecast",
     "forecast_stats",
+    "given_options",
     "known_state",
     "moves_for",
     "p1_boycott",
@@ -239,10 +245,10 @@ _EXPORTS = {
     ),
     "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": (
-        "CALIBRATIONS", "CalibrationResult", "DEFAULT_CALIBRATION", "UNCALIBRATED", "calibrate",
-        "check_calibration",
+        "CALIBRATIONS", "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES", "CalibrationResult",
+        "DEFAULT_CALIBRATION", "UNCALIBRATED", "calibrate", "check_calibration",
     ),
-    "qpq.sim._calibrators": ("calibrator_for",),
+    "qpq.sim._calibrators": ("calibrator_for", "given_options"),
     "qpq.sim._charts": (
         "band_frame", "bands_chart", "events_chart", "fact_match_chart", "fan_chart",
         "trajectory_chart",

@@ -93,8 +93,10 @@ from scipy import special
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
-from qpq.model import MODELS
+from qpq.model import check_model
 from qpq.sim._calibration import (
+    CALIBRATION_DRAWS,
+    CALIBRATION_REPLICATES,
     CalibrationResult,
     FactReport,
     ParameterReport,
@@ -125,7 +127,7 @@ from qpq.sim._record import (
 from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
 from qpq.sim._tables import concat_tables, select_regimes, table_for
 from qpq.sim._timeline import Regime, Timeline, build_timeline, quarter_end, quarter_of
-from qpq.stats import INTERVAL_90, MEDIAN, median_interval
+from qpq.stats import INTERVAL_90, MEDIAN, binomial_interval, median_interval
 
 __all__ = [
     "ACTING_POINTS_MEASURED",
@@ -142,7 +144,6 @@ __all__ = [
     "TradeOff",
     "acting_game_points",
     "calibrate_record",
-    "clopper_pearson",
     "default_population",
     "record_calibrator",
     "required_game_points",
@@ -333,8 +334,7 @@ class AbcSettings:
         if self.nuisance not in ("prior", "defaults"):
             raise BadInputError(f"calibration setting nuisance must be prior or defaults, not "
                                 f"{self.nuisance!r}")
-        if self.model not in MODELS:
-            raise BadInputError(f"unknown model {self.model!r}; known: v1, v2")
+        check_model(self.model, field="calibration setting model")
         for name in ("population", "generations", "max_simulations", "game_points",
                      "grid_size", "ppc_draws"):
             if getattr(self, name) < 1:
@@ -601,6 +601,7 @@ class RecordCalibration:
             parameter_labels={p.name: p.label for p in self.parameters},
             iskp_fighters_scale=(self.assumed["iskp_full_strength"][idx][unique]
                                  if "iskp_full_strength" in self.assumed else None),
+            cells=forward.record.cell_quantities(self.families),
             details={k: v for k, v in self.summary().items() if k in (
                 "settings", "key", "adjustment", "families", "observations", "simulations",
                 "particles", "effective_sample_size")})
@@ -1466,17 +1467,7 @@ class ActingGamePoints:
 
     def interval(self, level: float = 0.90) -> tuple[float, float]:
         """Clopper-Pearson (exact binomial) interval of :attr:`p` at ``level``."""
-        return clopper_pearson(self.acting, self.points, level)
-
-
-def clopper_pearson(k: int, n: int, level: float = 0.90) -> tuple[float, float]:
-    """The exact binomial (Clopper-Pearson) interval of a share ``k / n`` at ``level``."""
-    from scipy.stats import binomtest
-
-    if not 0 <= k <= n or n < 1:
-        raise BadInputError(f"a share needs 0 <= k <= n and n >= 1, got k={k}, n={n}")
-    ci = binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
-    return float(ci.low), float(ci.high)
+        return binomial_interval(self.acting, self.points, level, method="exact")
 
 
 def acting_game_points(case: Case, as_of: dt.date, *, histories: int,
@@ -1868,8 +1859,8 @@ class _RecordCalibrator:
 
     settings: AbcSettings
     seed: int = 0
-    points: int = 1000
-    replicates: int = 8
+    points: int = CALIBRATION_DRAWS
+    replicates: int = CALIBRATION_REPLICATES
     cache_dir: Path | None = None
     on_progress: Callable[[str, int, int], None] | None = None
 
@@ -1882,7 +1873,8 @@ class _RecordCalibrator:
 
 
 def record_calibrator(settings: AbcSettings | None = None, *, seed: int = 0,
-                      points: int = 1000, replicates: int = 8,
+                      points: int = CALIBRATION_DRAWS,
+                      replicates: int = CALIBRATION_REPLICATES,
                       cache_dir: Path | None = None,
                       on_progress: Callable[[str, int, int], None] | None = None
                       ) -> Callable[[Case, dt.date], CalibrationResult]:

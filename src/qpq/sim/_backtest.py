@@ -35,10 +35,15 @@ from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
-from qpq.model import MODELS
+from qpq.model import check_model
 from qpq.parallel import ChunkExecutor, InProcess
 from qpq.sim._abc import AbcSettings
-from qpq.sim._calibration import CALIBRATIONS, DEFAULT_CALIBRATION
+from qpq.sim._calibration import (
+    CALIBRATION_DRAWS,
+    CALIBRATION_REPLICATES,
+    CALIBRATIONS,
+    DEFAULT_CALIBRATION,
+)
 from qpq.sim._calibrators import Calibrator, calibrator_for, record_settings_for
 from qpq.sim._forecast import ForecastResult, check_window, forecast
 from qpq.sim._record_events import RECORD_EVENTS, RecordEvent, add_months, baselines, outcome
@@ -89,8 +94,8 @@ class BacktestSpec:
     origins: tuple[dt.date, ...] = field(default_factory=default_origins)
     horizon_months: int = 12
     model: str = "v1"
-    draws: int = 1000
-    replicates: int = 8
+    draws: int = CALIBRATION_DRAWS
+    replicates: int = CALIBRATION_REPLICATES
     n: int = 10_000
     seed: int = 0
     policy: str = "equilibrium"
@@ -105,8 +110,7 @@ class BacktestSpec:
 
     def check(self, case: Case) -> None:
         """Reject bad settings before any work (clear message, exit code 2)."""
-        if self.model not in MODELS:
-            raise BadInputError(f"--model: unknown model {self.model!r}; known: v1, v2")
+        check_model(self.model, field="--model")
         self.calibrator()      # the kind; record settings beside the facts; their model
         if not self.origins:
             raise BadInputError("--origins: give at least one origin")

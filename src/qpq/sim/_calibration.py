@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
-from qpq.model import MODELS, UNCALIBRATED
+from qpq.model import UNCALIBRATED, check_model
 from qpq.sim._engine import Particles, RunSpec, SimResult, simulate
 from qpq.sim._facts import Fact, fact_stats, pass_matrix, stylised_facts
 from qpq.sim._lookup import ContinuationTable
@@ -55,6 +55,8 @@ from qpq.stats import INTERVAL_90, median_interval
 
 __all__ = [
     "CALIBRATIONS",
+    "CALIBRATION_DRAWS",
+    "CALIBRATION_REPLICATES",
     "DEFAULT_CALIBRATION",
     "UNCALIBRATED",
     "CalibrationResult",
@@ -77,6 +79,16 @@ DEFAULT_CALIBRATION = "record"
 :class:`qpq.sim.BacktestSpec` and the report's forecast when none is named: the record's,
 whose backtest beats climatology on the counts where the stylised facts' does far worse
 (docs/model-dynamics.md §11; blocks backtest-record and backtest-v1)."""
+
+
+CALIBRATION_DRAWS = 1000
+"""Parameter points a calibration's particles come from by default: :func:`calibrate`'s prior
+draws, the record calibration's posterior points (``record_calibrator``'s ``points``), the
+``--draws`` of ``qpq sim backcast``, ``forecast`` and ``backtest`` and the full report's."""
+
+CALIBRATION_REPLICATES = 8
+"""Histories per point by default, beside :data:`CALIBRATION_DRAWS`: 8,000 particles in all
+from either calibration."""
 
 
 def check_calibration(kind: str) -> str:
@@ -197,6 +209,11 @@ class CalibrationResult:
     calibration has them (the record calibration reads ISKP estimates through this
     assumption, so its posterior carries it); ``None`` for the stylised facts, which give the
     index no fighter scale."""
+    cells: Mapping[str, tuple[frozenset[str], ...]] = field(default_factory=dict)
+    """Per observation family the calibration read but the facts, each cell's quantities
+    (``qpq.sim._record.Record.cell_quantities`` of the record it was calibrated on): what a
+    forecast counts as the observations bearing on an event. Empty for the stylised facts,
+    whose evidence is its facts alone."""
 
     @property
     def used_facts(self) -> tuple[str, ...]:
@@ -268,7 +285,8 @@ def _parameter_reports(pool: ParameterPool, draw_of: NDArray[np.int64]
     return tuple(reports)
 
 
-def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int = 8,
+def calibrate(case: Case, as_of: dt.date, *, draws: int = CALIBRATION_DRAWS,
+              replicates: int = CALIBRATION_REPLICATES,
               seed: int = 0, policy: str = "equilibrium", grid_size: int = 24,
               min_accept: int = 50, workers: int = 1, start: dt.date | None = None,
               on_progress: Callable[[str, int, int], None] | None = None,
@@ -304,8 +322,7 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = 1000, replicates: int 
         §7.9; a fixed policy's relationship is solved with China committed to it).
     """
     resolve_policy(policy)
-    if model not in MODELS:
-        raise BadInputError(f"unknown model {model!r}; known: v1, v2")
+    check_model(model)
     if start is None:
         start = case.run.start
     last = history_end(as_of)

@@ -27,7 +27,7 @@ from qpq.sim._calibration import (
     check_calibration,
 )
 
-__all__ = ["Calibrator", "calibrator_for", "record_settings_for"]
+__all__ = ["Calibrator", "calibrator_for", "given_options", "record_settings_for"]
 
 Calibrator = Callable[[Case, dt.date], CalibrationResult]
 """Calibrate on a case (already cut to the as-of date) as of that date."""
@@ -90,7 +90,7 @@ def calibrator_for(kind: str = DEFAULT_CALIBRATION, *, model: str | None = None,
     if kind == "record":
         return record_calibrator(record_settings_for(record, model), seed=seed,
                                  cache_dir=cache_dir, on_progress=on_progress,
-                                 **_given(points=draws, replicates=replicates))
+                                 **given_options(points=draws, replicates=replicates))
     # the front end's own names where it gives any, else the keyword arguments given
     named = list(record_inputs or ()) or [
         name for name, value in (("record", record), ("cache_dir", cache_dir))
@@ -100,12 +100,17 @@ def calibrator_for(kind: str = DEFAULT_CALIBRATION, *, model: str | None = None,
                             f"is {kind!r}; leave out {option} (record is the default), or "
                             "leave them out")
     options = {**facts, "seed": seed, "on_progress": on_progress,
-               **_given(draws=draws, replicates=replicates, model=model)}
+               **given_options(draws=draws, replicates=replicates, model=model)}
     return _FactsCalibrator(tuple(sorted(options.items())))
 
 
-def _given(**options: Any) -> dict[str, Any]:
-    # left as None, an option takes its owner's default, so no default is restated here
+def given_options(**options: Any) -> dict[str, Any]:
+    """The keyword arguments given: those not ``None``.
+
+    A front end passes its options on through this, so that an option left as ``None`` takes
+    the default of the function or settings it reaches, and no default is restated (the
+    notebook API's runs and forecasts, the command line's record settings, the calibrators).
+    """
     return {k: v for k, v in options.items() if v is not None}
 
 

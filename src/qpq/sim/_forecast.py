@@ -35,13 +35,13 @@ from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, history_end
 from qpq.sim._engine import Particles, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import relationship_moves, resolve_policy
-from qpq.sim._record import FAMILIES, build_record, describe_observations
+from qpq.sim._record import describe_observations
 from qpq.sim._record_events import RECORD_EVENTS, outcome
 from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
 from qpq.sim._rng import Purpose
 from qpq.sim._tables import select_regimes, table_for
 from qpq.sim._timeline import LATEST, build_timeline, quarter_end, quarter_of
-from qpq.stats import median_interval
+from qpq.stats import binomial_interval, median_interval
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -392,14 +392,11 @@ def _probability_intervals(hits: NDArray[np.bool_], pool_index: NDArray[np.int64
                            ) -> dict[str, list[float]]:
     # Two sources of uncertainty, kept apart: the ensemble's finite size (Wilson 90% interval
     # of the share) and the parameters (5-95% of the share at each calibrated point).
-    from scipy.stats import binomtest
-
-    k, n = int(hits.sum()), int(hits.size)
-    ci = binomtest(k, n).proportion_ci(confidence_level=0.9, method="wilson")
+    mc_low, mc_high = binomial_interval(int(hits.sum()), int(hits.size), 0.9, method="wilson")
     points = np.unique(pool_index)
     shares = np.array([hits[pool_index == p].mean() for p in points])
     lo, _, hi = median_interval(shares)
-    return {"interval_90_monte_carlo": [float(ci.low), float(ci.high)],
+    return {"interval_90_monte_carlo": [mc_low, mc_high],
             "interval_90_parameters": [lo, hi]}
 
 
@@ -408,39 +405,16 @@ def _facts(spec: EventSpec, cal: CalibrationResult) -> list[str]:
             if f.used and f.fact.target is not None and f.fact.target.quantity in spec.bears_on]
 
 
-def record_cells(case: Case, cal: CalibrationResult) -> dict[str, list[frozenset[str]]]:
-    """Per observation family of a record calibration but the facts, each cell's quantities.
-
-    The record is rebuilt as the calibration built it (the case as of its as-of date, from its
-    settings' start); a cell's quantities are the simulator outputs its window statistics read
-    (:meth:`qpq.sim._record.Record.windows`). Empty for the facts calibration, whose evidence
-    is its facts alone.
-    """
-    if cal.kind != "record" or not cal.details:
-        return {}
-    start_text = cal.details.get("settings", {}).get("start")
-    start = dt.date.fromisoformat(start_text) if start_text else case.run.start
-    record = build_record(case_as_of(case, cal.as_of), case, cal.as_of, quarter_of(start),
-                          history_end(cal.as_of))
-    empty: dict[str, Any] = {f: () for f in FAMILIES}
-    used = cal.details.get("families", FAMILIES)
-    # one cell at a time: Record.windows() is the one place that says what a cell reads
-    return {fam: [frozenset(w.quantity for w in replace(record, **{**empty, fam: (cell,)})
-                            .windows()) for cell in getattr(record, fam)]
-            for fam in FAMILIES if fam != "facts" and fam in used}
-
-
-def event_evidence(spec: EventSpec, cal: CalibrationResult,
-                   cells: Mapping[str, list[frozenset[str]]]) -> tuple[list[str], dict[str, int]]:
+def event_evidence(spec: EventSpec, cal: CalibrationResult) -> tuple[list[str], dict[str, int]]:
     """The facts the calibration used that bear on ``spec``, and its observations per family.
 
-    ``observations`` counts, per family, the cells (:func:`record_cells`) that read a quantity
-    ``spec`` bears on, and the facts among them under ``facts``; families with none are left
-    out, so an empty mapping means nothing the calibration used bears on the event.
+    ``observations`` counts, per family, the cells (:attr:`CalibrationResult.cells`) that read
+    a quantity ``spec`` bears on, and the facts among them under ``facts``; families with none
+    are left out, so an empty mapping means nothing the calibration used bears on the event.
     """
     facts = _facts(spec, cal)
     bears = set(spec.bears_on)
-    counts = {fam: sum(1 for q in qs if q & bears) for fam, qs in cells.items()}
+    counts = {fam: sum(1 for q in qs if q & bears) for fam, qs in cal.cells.items()}
     observations = {fam: n for fam, n in counts.items() if n}
     if facts:
         observations["facts"] = len(facts)
@@ -502,13 +476,13 @@ def _fighters(st: Mapping[str, NDArray[np.float64]]) -> dict[str, Any]:
                                   "iskp_full_strength"}}
 
 
-def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float64],
-            cells: Mapping[str, list[frozenset[str]]]) -> dict[str, dict[str, Any]]:
+def _events(sim: SimResult, cal: CalibrationResult, threshold: NDArray[np.float64]
+            ) -> dict[str, dict[str, Any]]:
     values = event_values(sim.stats, threshold)
     skill = packaged_skill(cal.kind)
     out = {}
     for spec in EVENTS:
-        facts, observations = event_evidence(spec, cal, cells)
+        facts, observations = event_evidence(spec, cal)
         constrained = event_parameters(spec, cal)
         label = event_label(bool(observations), constrained["constrained"])
         out[spec.name] = {**values[spec.name], "kind": spec.kind, "unit": spec.unit,
@@ -616,7 +590,7 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
         sim = replace(sim, stats={**sim.stats,
                                   "iskp_fighters": sim.stats["iskp_strength"] * scale})
     threshold = pool.values["elimination_threshold"][sim.pool_index]
-    events = _events(sim, calibration, threshold, record_cells(case, calibration))
+    events = _events(sim, calibration, threshold)
     # Every scenario starts from a particle that agrees with the record, so recognition in
     # the window is new in it; the share that started recognised is the known state's.
     rec = events["china_recognizes_de_jure"]

@@ -21,7 +21,7 @@ import numpy as np
 from qpq.case import Case
 from qpq.errors import BadInputError
 from qpq.game import ALL_EFFORTS, EFFORTS
-from qpq.model import MODELS
+from qpq.model import check_model
 from qpq.sim._engine import SERIES, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import policy_names, resolve_policy
@@ -107,8 +107,7 @@ class RunRequest:
         if not start <= window <= until:
             raise BadInputError(f"the summary window start {window} must lie in "
                                 f"the run {start}..{until}")
-        if self.model not in MODELS:
-            raise BadInputError(f"unknown model {self.model!r}; known: {', '.join(MODELS)}")
+        check_model(self.model)
         if self.coopt and self.model != "v2":
             raise BadInputError("co-optation (--coopt) is a choice of model v2 only; add "
                                 "--model v2")

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -284,6 +284,20 @@ class Record:
             out["fact:" + w.name] = WindowStat("fact:" + w.name, w.quantity, w.start, w.stop,
                                                w.statistic)
         return tuple(out.values())
+
+    def cell_quantities(self, families: Sequence[str] = FAMILIES
+                        ) -> dict[str, tuple[frozenset[str], ...]]:
+        """Per family of ``families`` but the facts, each cell's quantities, in cell order.
+
+        A cell's quantities are the simulator outputs its window statistics read, as
+        :meth:`windows` says (one cell at a time: it is the one place that says what a cell
+        reads). Families in :data:`FAMILIES`' order; a forecast counts the cells bearing on
+        an event from these (``qpq.sim.CalibrationResult.cells``).
+        """
+        empty: dict[str, Any] = {f: () for f in FAMILIES}
+        return {fam: tuple(frozenset(w.quantity for w in replace(self, **{**empty, fam: (c,)})
+                                     .windows()) for c in getattr(self, fam))
+                for fam in FAMILIES if fam != "facts" and fam in families}
 
     def size(self) -> dict[str, int]:
         """Number of observations per family."""

@@ -17,7 +17,6 @@ influential parameter, and the region the verdict at the defaults was tested in.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -46,10 +45,11 @@ from qpq.game.analysis._verdicts import (
     pbe_verdict,
     small_share,
 )
-from qpq.model import MODELS, ParameterRegistry
+from qpq.model import ParameterRegistry, check_model
+from qpq.stats import binomial_interval
 
-__all__ = ["REGION_GRID", "V2_FLIP_GRID", "V2_FLIP_STEP", "PropositionResult",
-           "PropositionStudy", "run_study", "wilson_interval"]
+__all__ = ["REGION_GRID", "V2_FLIP_GRID", "V2_FLIP_STEP", "WILSON_Z", "PropositionResult",
+           "PropositionStudy", "run_study"]
 
 REGION_GRID = 40
 """Points of a test region (P6s) at which the verdict at the defaults is computed."""
@@ -71,17 +71,9 @@ V2_METHOD = ("model v2 (qpq.game.solve_relationship): test at the frozen default
 FloatArray = NDArray[np.float64]
 
 
-def wilson_interval(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """The Wilson score interval (95% by default) for a share k/n (0, 1 when n = 0)."""
-    if n == 0:
-        return 0.0, 1.0
-    phat = k / n
-    denom = 1.0 + z * z / n
-    centre = (phat + z * z / (2 * n)) / denom
-    half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / denom
-    lo = 0.0 if k == 0 else max(0.0, min(phat, centre - half))
-    hi = 1.0 if k == n else min(1.0, max(phat, centre + half))
-    return lo, hi
+WILSON_Z = 1.96
+"""The normal quantile of a share's 95% Wilson interval: rounded, as the study always gave it
+(``qpq.stats.binomial_interval``'s ``z``)."""
 
 
 @dataclass(frozen=True)
@@ -315,8 +307,7 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
         readings, and the verdict on some / every equilibrium is that on the one stationary
         equilibrium ``solve_relationship`` reports).
     """
-    if model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+    check_model(model)
     v2 = model == "v2"
     if v2 and propositions is PROPOSITIONS:
         propositions = PROPOSITIONS_V2
@@ -393,7 +384,10 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
         results.append(PropositionResult(
             proposition=p, at_defaults=holds_d, defaults_metrics=metrics_d,
             share=k / nd if nd else float("nan"), n_defined=nd, n_draws=n,
-            interval=wilson_interval(k, nd), share_in_condition=share_c, n_in_condition=n_c,
+            # no defined draw: every share is possible
+            interval=(binomial_interval(k, nd, method="wilson", z=WILSON_Z) if nd
+                      else (0.0, 1.0)),
+            share_in_condition=share_c, n_in_condition=n_c,
             falsified_at_defaults=_first(fals_d)[0],
             falsified_share=float(fals.holds[fals.defined].mean()) if nf else 0.0,
             n_falsified=nf, metric_means=means, test_region=p.test_region(values),

@@ -47,7 +47,7 @@ from qpq.game._payoffs import type_prior
 from qpq.game._relationship import METHOD as RELATIONSHIP_METHOD
 from qpq.game._relationship import solve_relationship
 from qpq.game._spec import FULL_GAME
-from qpq.model import FINAL_ACTIONS, FIRST_MOVES, GAME_PARAMETERS, MODELS, ParameterRegistry
+from qpq.model import FINAL_ACTIONS, FIRST_MOVES, GAME_PARAMETERS, ParameterRegistry, check_model
 from qpq.palette import OKABE_ITO
 from qpq.parallel import executor_for, map_ordered
 
@@ -435,8 +435,7 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
         v2: trace mixed strategies where policy iteration finds no pure fixed point
         (``solve_relationship``'s ``mixed``; by far the costliest part of a v2 sweep).
     """
-    if model not in MODELS:
-        raise BadInputError(f"unknown model {model!r}; allowed: {', '.join(MODELS)}")
+    check_model(model)
     if x == y:
         raise BadInputError(f"--x and --y must differ, both are {x!r}")
     over = dict(overrides or {})

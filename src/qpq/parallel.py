@@ -259,10 +259,12 @@ class DaskCluster(_Closing):
                        if k != "MALLOC_TRIM_THRESHOLD_"}
             # The scheduler's HTTP server starts even without a dashboard, on 8787 unless
             # told otherwise: a port another program (a notebook's cluster, another run) may
-            # hold, which failed a run here. A free port on the loopback interface only.
+            # hold, which failed a run here. A free port on the loopback interface only, and
+            # no dashboard on it (an address alone would switch one on).
             with config.set({"distributed.nanny.pre-spawn-environ": environ}):
                 self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                              processes=True, dashboard_address="127.0.0.1:0",
+                                             scheduler_kwargs={"dashboard": False},
                                              silence_logs=logging.ERROR)
             self.client: Any = Client(self._cluster)
         else:

@@ -60,7 +60,8 @@ def test_the_record_forecast_as_of_a_date_uses_only_the_record_known_then(case):
     # 20 particles, not TINY's 10: the control below needs a forecast, i.e. some particle
     # not recognised by the as-of date, and of 10 the case kept 2 and the control none
     # (with the per-parameter prior streams; 20 keep 6 and 6); of 400 draws, not 200, since
-    # the other bodies' offset (2026-12-05) moved the draws and of 200 none was left
+    # one shared offset of the other bodies (2026-12-05, since replaced) moved the draws and
+    # of 200 none was left
     settings = dataclasses.replace(TINY, population=20, max_simulations=400)
     base = _forecast(case, settings)
     # reported in January 2025: an attack in the window and one before the as-of date that

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from qpq.case import case_as_of
 from qpq.errors import BadInputError
@@ -113,6 +114,14 @@ def test_each_other_body_s_level_is_integrated_out_and_its_pattern_is_read(case)
     first, last = quarter_of(dt.date(2014, 1, 1)), history_end(AS_OF)
     rec = build_record(case_as_of(case, AS_OF), case, AS_OF, first, last)
     assert {e.body for e in rec.estimates if not is_reference(e.body)} == set(other_bodies(rec))
+    # each spelling is an offset of its own: the built-in record's, pinned so that a change
+    # of the case's wording is a deliberate one
+    assert set(other_bodies(rec)) == {
+        "US military (US Forces-Afghanistan)", "NATO Resolute Support",
+        "US Department of Defense", "Afghan government officials", "Russian government",
+        "US military (US Central Command)", "Chinese security experts (Global Times)",
+        "Prudent Solutions (analyst Nurdin Mambetov)",
+        "US Special Inspector General for Afghanistan Reconstruction", "Taliban government"}
     us = [e for e in rec.estimates if e.body == "US military (US Forces-Afghanistan)"]
     assert len(us) >= 2 and us[0].id == "est-usfor-iskp-2015-10"
     k = np.ones(3)
@@ -584,3 +593,50 @@ def test_game_parameters_are_undetermined_with_few_solved_game_points(case):
     enough = _run(case, settings=dataclasses.replace(few, min_ess=2.0),
                   families=("attacks", "estimates"))
     assert all(p.label in LABELS for p in enough.parameters)
+
+
+def test_an_estimate_s_log_probability_is_accurate_far_in_either_tail():
+    """log P(low < figure < high) against a quadrature of the normal density scaled at the
+    interval's near end: the difference of two CDF values near 1 once cancelled to 0 (then
+    a floor) for stocks some 8 sd below the interval."""
+    from scipy import integrate
+
+    from qpq.sim._record import _interval_logprob
+
+    def reference(low, high, x, sd):
+        a, b = (math.log(low) - math.log(x)) / sd, (math.log(high) - math.log(x)) / sd
+        near = a if abs(a) < abs(b) else b
+        area, _ = integrate.quad(lambda z: math.exp(-(z * z - near * near) / 2), a, b,
+                                 epsabs=0, epsrel=1e-12)
+        return math.log(area) - near * near / 2 - 0.5 * math.log(2 * math.pi)
+
+    stocks = np.array([50.0, 300.0, 500.0, 1000.0, 4000.0, 1e5])
+    got = _interval_logprob(3500.0, 4500.0, stocks, np.full(stocks.size, 0.2))
+    want = [reference(3500.0, 4500.0, x, 0.2) for x in stocks]
+    np.testing.assert_allclose(got, want, rtol=1e-8)
+    assert got[0] < got[1] < got[2] < got[3]          # no common floor below the interval
+    # one-sided figures ("up to", "more than") are the normal's log CDF and log survival
+    one = _interval_logprob(0.0, 1000.0, stocks, np.full(stocks.size, 0.4))
+    np.testing.assert_allclose(one, stats.norm.logcdf((math.log(1000) - np.log(stocks)) / 0.4))
+    more = _interval_logprob(1000.0, math.inf, stocks, np.full(stocks.size, 0.4))
+    np.testing.assert_allclose(more, stats.norm.logsf((math.log(1000) - np.log(stocks)) / 0.4))
+
+
+def test_a_one_sided_figure_s_summary_is_its_bound_and_the_simulated_one_is_censored(case):
+    """'Up to 1,000' reads log 1,000 (not the middle of 0-1,000, a figure of 32), and a
+    simulated figure is read as such an estimate would state it."""
+    from qpq.sim._record import _censored, _reading
+
+    first, last = quarter_of(dt.date(2014, 1, 1)), history_end(AS_OF)
+    rec = build_record(case_as_of(case, AS_OF), case, AS_OF, first, last)
+    up_to = next(e for e in rec.estimates if e.id == "est-dod-iskp-2017-07")
+    assert (up_to.low, up_to.high) == (0.0, 1000.0)
+    assert _reading(up_to) == pytest.approx(math.log(1000.0))
+    logs = np.log([200.0, 1000.0, 5000.0])
+    np.testing.assert_allclose(_censored(up_to, logs), np.log([200.0, 1000.0, 1000.0]))
+    more = dataclasses.replace(up_to, low=1000.0, high=math.inf)
+    assert _reading(more) == pytest.approx(math.log(1000.0))
+    np.testing.assert_allclose(_censored(more, logs), np.log([1000.0, 1000.0, 5000.0]))
+    two = next(e for e in rec.estimates if e.id == "est-un22-iskp-2018")
+    assert _reading(two) == pytest.approx(0.5 * math.log(3500.0 * 4500.0))
+    np.testing.assert_array_equal(_censored(two, logs), logs)

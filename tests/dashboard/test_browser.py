@@ -97,7 +97,10 @@ def test_page_shows_equilibrium_phase_diagram_forecast_and_evidence(page: tuple[
     assert pg.locator(".st-key-forecast table").inner_text().count(
         "uncalibrated (assumption-driven)") == 7
     assert "`un-2024-monitoring-team`" not in pg.locator(".st-key-evidence").inner_text()
-    assert pg.locator(".st-key-evp_prior_sincere").get_by_text("un-2024-monitoring-team").count()
+    # wait for it (count() does not): the evidence panel renders after the tables above, and
+    # a clean-clone CI run once read it before it was drawn (2026-12-05)
+    pg.locator(".st-key-evp_prior_sincere").get_by_text(
+        "un-2024-monitoring-team").first.wait_for(timeout=TIMEOUT)
     # the count `qpq game solve` prints (docs/user-guide.md quotes 17 and 7)
     from qpq.dashboard import Context
     from qpq.game import solve

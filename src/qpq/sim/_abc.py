@@ -108,10 +108,9 @@ from qpq.sim._lookup import ContinuationTable
 from qpq.sim._pools import NOT_SAMPLED, SIM_PARAMETERS, ParameterPool, sample_pool, sim_registry
 from qpq.sim._record import (
     ASSUMPTIONS,
-    BODY_OFFSET,
+    BODY_OFFSET_ASSUMPTION,
     DERIVED,
     FAMILIES,
-    OFFSET_GRID,
     Record,
     attack_shape,
     build_record,
@@ -646,16 +645,6 @@ def _plain(obj: Any) -> Any:
     if isinstance(obj, (str, int, float, bool)) or obj is None:
         return obj
     return str(obj)
-
-
-BODY_OFFSET_ASSUMPTION: dict[str, Any] = {
-    "name": "body_offset (each body other than the UN's)", "low": -BODY_OFFSET,
-    "high": BODY_OFFSET,
-    "meaning": f"log of the factor by which that body puts its figures above the UN's for the "
-               f"same stock, uniform within x1/100..x100 and integrated out on a grid of "
-               f"{OFFSET_GRID} (not drawn per history): the body's figures inform the stock's "
-               f"path, not its level"}
-"""The per-body offsets as the summary lists the observation models' assumptions."""
 
 
 CACHE_VERSION = 7

@@ -50,9 +50,11 @@ from qpq.sim._timeline import quarter_of
 __all__ = [
     "ASSUMPTIONS",
     "BODY_OFFSET",
+    "BODY_OFFSET_ASSUMPTION",
     "DERIVED",
     "FAMILIES",
     "NOT_MILITANT",
+    "OFFSETS",
     "OFFSET_BLOCK",
     "OFFSET_GRID",
     "REFERENCE_BODY_PREFIX",
@@ -586,6 +588,20 @@ figures (0.09 for five figures at 0.2); at 41 points a body of five tight figure
 to 0.5 in sd of its deviance, in poor fits only."""
 
 
+OFFSETS = np.linspace(-BODY_OFFSET, BODY_OFFSET, OFFSET_GRID)
+"""The grid of log offsets on which the likelihood integrates a body's offset out."""
+
+BODY_OFFSET_ASSUMPTION: dict[str, Any] = {
+    "name": "body_offset (each body other than the UN's)", "low": -BODY_OFFSET,
+    "high": BODY_OFFSET,
+    "meaning": f"log of the factor by which that body puts its figures above the UN's for the "
+               f"same stock, uniform within x1/{math.exp(BODY_OFFSET):.0f}.."
+               f"x{math.exp(BODY_OFFSET):.0f} and integrated out on a grid of {OFFSET_GRID} "
+               f"(not drawn per history): the body's figures inform the stock's path, not its "
+               f"level"}
+"""The per-body offsets as a calibration's summary lists them beside :data:`ASSUMPTIONS`."""
+
+
 def is_reference(body: str) -> bool:
     """Whether ``body``'s figures are read at the stock's level (the UN's), without offset."""
     return body.startswith(REFERENCE_BODY_PREFIX)
@@ -639,21 +655,20 @@ def _offset_blocks(record: Record, stats: Mapping[str, FloatArray],
     grid the likelihood integrates over; with it the block's columns and the number of
     histories, at least ``size`` (stocks and errors given for one history are broadcast).
     """
-    grid = np.linspace(-BODY_OFFSET, BODY_OFFSET, OFFSET_GRID)[:, None]
-    cells = [(e, stock_values(record, stats, e, assumed["iskp_full_strength"]))
+    cells = [(e, np.atleast_1d(stock_values(record, stats, e, assumed["iskp_full_strength"])))
              for e in record.estimates if not is_reference(e.body)]
     if not cells:
         return
-    sd = np.asarray(assumed["estimate_error"], dtype=float)
-    n = max(np.broadcast_shapes(sd.shape, *(np.shape(x) for _, x in cells), (1,))[0], size)
-    sd = np.broadcast_to(sd.reshape(-1) if sd.ndim else sd, (n,))
-    xs = [(e, np.broadcast_to(np.asarray(x, dtype=float).reshape(-1) if np.ndim(x)
-                              else np.asarray(x, dtype=float), (n,))) for e, x in cells]
+    sd = np.atleast_1d(np.asarray(assumed["estimate_error"], dtype=float))
+    n = max(np.broadcast_shapes(sd.shape, *(x.shape for _, x in cells))[0], size)
+    sd = np.broadcast_to(sd, (n,))
+    factors = np.exp(OFFSETS)[:, None]
     for start in range(0, n, OFFSET_BLOCK):
         cols = slice(start, min(n, start + OFFSET_BLOCK))
         out: dict[str, FloatArray] = {}
-        for e, x in xs:
-            lp = _interval_logprob(e.low, e.high, x[cols] * np.exp(grid), sd[cols])
+        for e, x in cells:
+            lp = _interval_logprob(e.low, e.high, np.broadcast_to(x, (n,))[cols] * factors,
+                                   sd[cols])
             out[e.body] = out[e.body] + lp if e.body in out else lp
         yield cols, n, out
 
@@ -665,7 +680,6 @@ def posterior_offsets(record: Record, stats: Mapping[str, FloatArray],
 
     Drawn on the grid the likelihood integrates over, for the predictive checks.
     """
-    grid = np.linspace(-BODY_OFFSET, BODY_OFFSET, OFFSET_GRID)
     u: dict[str, FloatArray] = {}
     out: dict[str, FloatArray] = {}
     for cols, n, lps in _offset_blocks(record, stats, assumed):
@@ -677,7 +691,7 @@ def posterior_offsets(record: Record, stats: Mapping[str, FloatArray],
             w = np.exp(lp - lp.max(axis=0))
             cdf = np.cumsum(w / w.sum(axis=0), axis=0)
             pick = np.minimum((cdf < u[body][cols]).sum(axis=0), OFFSET_GRID - 1)
-            out[body][cols] = grid[pick]
+            out[body][cols] = OFFSETS[pick]
     return out
 
 
@@ -690,9 +704,10 @@ def deviance(record: Record, stats: Mapping[str, FloatArray],
     observation models' assumptions (:data:`ASSUMPTIONS`) per history, ``dispersion`` the
     model's ``attack_dispersion`` per history. The attacks, actions and milestones are
     measured from their best possible fit (zero is a perfect fit); the estimates and facts
-    are not, and each body other than the UN's adds a constant, the log of the share of its
-    offset's range its figures allow (about 28 for the record's single-figure bodies as of
-    2024-06-30): the ranking of histories does not depend on it, the tolerance quoted does.
+    are not, and each body other than the UN's adds a constant, −2 log of the share of its
+    offset's range its figures allow: the ranking of histories does not depend on it, the
+    tolerance quoted does (113 with one shared offset, 161 with the offsets per body, as of
+    2024-06-30).
     """
     out: dict[str, FloatArray] = {}
     if "attacks" in families:

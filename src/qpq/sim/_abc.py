@@ -85,7 +85,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -166,6 +166,26 @@ TARGETED: tuple[str, ...] = (
 GAME_FREE: frozenset[str] = frozenset(SIM_PARAMETERS) - {"quarterly_discount"}
 """Parameters the game's solution does not read (the game discounts with
 ``quarterly_discount``), so histories may vary them at one solved game point."""
+
+
+@overload
+def _at_game_point(block: Mapping[str, float], pool: ParameterPool, index: int
+                   ) -> dict[str, float]: ...
+@overload
+def _at_game_point(block: Mapping[str, FloatArray], pool: ParameterPool,
+                   index: NDArray[np.int64]) -> dict[str, FloatArray]: ...
+def _at_game_point(block: Mapping[str, Any], pool: ParameterPool,
+                   index: int | NDArray[np.int64]) -> dict[str, Any]:
+    """``block`` with the game's parameters taken from solved game point(s) ``index``.
+
+    ``block`` is one point's values (``index`` an int) or one array per name (``index`` one
+    game point per row); every parameter the game reads (not in :data:`GAME_FREE`) comes from
+    ``pool``, since a history must run at the parameters whose relationship was solved.
+    """
+    if isinstance(index, int):
+        return {n: v if n in GAME_FREE else float(pool.values[n][index])
+                for n, v in block.items()}
+    return {n: v if n in GAME_FREE else pool.values[n][index] for n, v in block.items()}
 
 POINT_SCORES = ("mean-deviance", "mean-likelihood")
 """How the rejection sampler scores a parameter point from its histories' deviances: their
@@ -704,10 +724,7 @@ class _Forward:
             ps = self.registry.point(dict(theta))
             drawn = {n: float(ps[n]) for n in ps}
             assumed = {a.name: 0.5 * (a.low + a.high) for a in ASSUMPTIONS}
-        for name in drawn:
-            if name not in GAME_FREE:
-                drawn[name] = float(self.game_pool.values[name][g])
-        return drawn, g, assumed, seed
+        return _at_game_point(drawn, self.game_pool, g), g, assumed, seed
 
     def run(self, point: Mapping[str, float], g: int, seed: int) -> dict[str, float]:
         many = self.run_many({k: np.array([v]) for k, v in point.items()},
@@ -730,9 +747,7 @@ class _Forward:
             n_ for n_ in self.registry.names if n_ not in self.targeted)
         values = dict(sample_pool(self.registry, n, seed, fixed=tuple(keep)).values)
         games = rng.integers(self.game_pool.size, size=n).astype(np.int64)
-        for name in values:
-            if name not in GAME_FREE:
-                values[name] = np.asarray(self.game_pool.values[name], dtype=float)[games]
+        values = _at_game_point(values, self.game_pool, games)
         assumed = {a.name: (rng.uniform(a.low, a.high, n) if self.marginalise
                             else np.full(n, 0.5 * (a.low + a.high))) for a in ASSUMPTIONS}
         return values, games, assumed
@@ -1501,9 +1516,7 @@ def acting_game_points(case: Case, as_of: dt.date, *, histories: int,
     for lo in range(0, games_all.size, CHUNK):
         games = games_all[lo:lo + CHUNK]
         values, _, _ = forward.prior_draws(games.size, int(rng.integers(2**31 - 1)), rng)
-        for name in values:
-            if name not in GAME_FREE:
-                values[name] = np.asarray(forward.game_pool.values[name], dtype=float)[games]
+        values = _at_game_point(values, forward.game_pool, games)
         stats = forward.run_many(values, games, int(rng.integers(2**31 - 1)))
         acted[lo:lo + games.size] = np.any([np.asarray(stats[c]) > 0.5 for c in cells],
                                            axis=0)
@@ -1542,10 +1555,7 @@ def synthetic_record(case: Case, as_of: dt.date, truth: Mapping[str, float], *,
     s.check()
     forward = _prepare(case, case_as_of(case, as_of), as_of, s, None)
     ps = forward.registry.point(dict(truth))
-    point = {n: float(ps[n]) for n in ps}
-    for name in point:
-        if name not in GAME_FREE:
-            point[name] = float(forward.game_pool.values[name][0])
+    point = _at_game_point({n: float(ps[n]) for n in ps}, forward.game_pool, 0)
     stats = forward.run(point, 0, int(rng.integers(2**31 - 1)))
     mid = {a.name: 0.5 * (a.low + a.high) for a in ASSUMPTIONS}
     mid.update(assumed or {})

@@ -10,6 +10,8 @@ import pytest
 from qpq.dashboard._controls import KEY_PARAMETERS, slider_specs
 from qpq.dashboard._query import (
     CONTROL_KEYS,
+    MODEL_DESCRIPTIONS,
+    MODELS,
     Controls,
     controls_from_query,
     controls_query,
@@ -17,6 +19,7 @@ from qpq.dashboard._query import (
     extra_choices,
 )
 from qpq.dashboard._view import Context
+from qpq.model import MODELS as MODEL_VERSIONS
 
 
 def specs_of(ctx: Context, c: Controls) -> tuple:
@@ -26,6 +29,16 @@ def specs_of(ctx: Context, c: Controls) -> tuple:
 def test_no_parameter_shares_a_key_with_a_control(ctx: Context) -> None:
     names = {*extra_choices(ctx), *KEY_PARAMETERS}
     assert not names & set(CONTROL_KEYS)
+
+
+def test_every_model_has_a_label_on_the_switch() -> None:
+    # the switch offers qpq.model's models, in its order; a model added there without words
+    # here fails this (its label would be the bare name), and so does a stale description
+    assert set(MODEL_DESCRIPTIONS) == set(MODEL_VERSIONS)
+    assert tuple(MODELS) == MODEL_VERSIONS
+    assert len(set(MODELS.values())) == len(MODELS)
+    for m, label in MODELS.items():
+        assert label == f"{m}: {MODEL_DESCRIPTIONS[m]}"
 
 
 def test_defaults_round_trip_and_every_control_is_written(ctx: Context) -> None:

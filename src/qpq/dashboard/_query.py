@@ -24,12 +24,14 @@ from qpq.dashboard._evidence import EVIDENCE_QUERY
 from qpq.dashboard._view import Context
 from qpq.dashboard._whatif import FAN_VARIABLES
 from qpq.model import GAME_PARAMETERS, POLICIES
+from qpq.model import MODELS as MODEL_VERSIONS
 
 __all__ = [
     "AS_OF_RANGE",
     "CONTROL_KEYS",
     "GRID_RANGE",
     "MODELS",
+    "MODEL_DESCRIPTIONS",
     "MODES",
     "N_RANGE",
     "SEED_RANGE",
@@ -46,8 +48,13 @@ MODES: Mapping[str, str] = {"whatif": "what-if at these parameters",
                             "calibrated": "calibrated as of a date"}
 """The forecast's modes: URL value -> the radio's label."""
 
-MODELS: Mapping[str, str] = {"v1": "v1: one round", "v2": "v2: repeated relationship"}
-"""The equilibrium panel's models: URL value -> the switch's label."""
+MODEL_DESCRIPTIONS: Mapping[str, str] = {"v1": "one round", "v2": "repeated relationship"}
+"""The switch's words for each of :data:`qpq.model.MODELS` (a test holds one per model)."""
+
+MODELS: Mapping[str, str] = {m: f"{m}: {MODEL_DESCRIPTIONS[m]}" if m in MODEL_DESCRIPTIONS
+                             else m for m in MODEL_VERSIONS}
+"""The equilibrium panel's models, those of :data:`qpq.model.MODELS` in its order: URL value ->
+the switch's label (the bare name where a model has no description yet)."""
 
 N_RANGE = (100, 50_000)
 SEED_RANGE = (0, 2**31 - 1)

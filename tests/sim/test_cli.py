@@ -57,6 +57,31 @@ TINY_CALIBRATION = ("--min-ess", "1", "--population", "8", "--generations", "1",
                     "--ppc-draws", "4", "--no-attribution")
 
 
+def test_calibrate_s_abc_smc_population_default_is_abc_settings_and_its_help_says_it(
+        capsys, monkeypatch):
+    import typing
+
+    import qpq.sim
+    from qpq.cli import _sim as sim_cli
+
+    owner = qpq.sim.AbcSettings.population
+    assert owner == sim_cli.SMC_POPULATION   # spelled out in the CLI (import cost)
+    hints = typing.get_type_hints(sim_cli.calibrate_command, include_extras=True)
+    (option,) = hints["population"].__metadata__
+    assert f"ABC-SMC particles per population (default {owner})" in option.help
+
+    class Stop(Exception):
+        pass
+
+    def capture(case, as_of, *, settings, **_):
+        raise Stop(settings)
+
+    monkeypatch.setattr(qpq.sim, "calibrate_record", capture)
+    with pytest.raises(Stop) as stopped:
+        run_cli(capsys, "sim", "calibrate", "--as-of", "2024-06-30", "--sampler", "abc-smc")
+    assert stopped.value.args[0].population == owner
+
+
 def test_calibrate_json_reports_labels_checks_and_caches(capsys, tmp_path):
     args = ("sim", "calibrate", "--as-of", "2024-06-30", *TINY_CALIBRATION,
             "--cache-dir", str(tmp_path), "--json")

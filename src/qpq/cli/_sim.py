@@ -88,6 +88,10 @@ CALIBRATION_REPLICATES = 8
 """qpq.sim.CALIBRATION_DRAWS and CALIBRATION_REPLICATES (the --draws and --replicates
 defaults of backcast, forecast and backtest), spelled out for the reason above;
 tests/sim/test_forecast_record.py checks they agree."""
+SMC_POPULATION = 500
+"""qpq.sim.AbcSettings' population, spelled out for the reason above: the particles per
+population of `qpq sim calibrate --sampler abc-smc` when --population is left out, read by
+the command and by its help; tests/sim/test_cli.py checks the two agree."""
 CalibrationOpt = Annotated[str, typer.Option(
     "--calibration", help="record (default: the calibration on the whole record known at the "
     "as-of date, docs/model-dynamics.md §7.11; the particles are --draws posterior points × "
@@ -335,7 +339,7 @@ def calibrate_command(
     population: Annotated[int | None, typer.Option(
         "--population", help="accepted parameter points (rejection; default 1% of the "
         "points, max-simulations / histories-per-point / 100) or ABC-SMC particles per "
-        "population (default 500)")] = None,
+        f"population (default {SMC_POPULATION})")] = None,
     generations: Annotated[int, typer.Option("--generations", help="most populations "
                                              "(abc-smc)", min=1)] = 6,
     max_simulations: Annotated[int, typer.Option("--max-simulations", help="simulated "
@@ -397,7 +401,7 @@ def calibrate_command(
                  else AbcSettings.histories_per_point if sampler == "rejection" else 1)
     if population is None:
         population = (default_population(max_simulations, per_point)
-                      if sampler == "rejection" else 500)
+                      if sampler == "rejection" else SMC_POPULATION)
     settings = AbcSettings(sampler=sampler, population=population, generations=generations,
                            max_simulations=max_simulations, histories_per_point=per_point,
                            point_score=point_score,

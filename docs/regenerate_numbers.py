@@ -702,7 +702,7 @@ def record_calibration() -> str:
     import dataclasses
 
     from qpq.case import load_case
-    from qpq.sim import AbcSettings, calibrate_record
+    from qpq.sim import AbcSettings, calibrate_record, observed_text
     from qpq.sim._abc import UNDETERMINED_GAME
 
     case = load_case()
@@ -803,14 +803,15 @@ def record_calibration() -> str:
     binary = [c for c in main.checks if c["family"] in ("actions", "milestones")]
     rows += ["", "Posterior predictive checks of the actions and milestones (the predictive "
              "probability of a report; inside when the observed outcome has at least 5%): "
-             + "; ".join(f"{c['family']} {c['observation']} observed {c['observed']}, "
-                         f"{c['predictive_probability']:.2f}"
+             + "; ".join(f"{c['family']} {c['observation']} observed "
+                         f"{observed_text(c['observed'])}, {c['predictive_probability']:.2f}"
                          + ("" if c["inside_90"] else " (outside)") for c in binary) + "."]
     misses = [c for c in main.checks if not c["inside_90"]]
     rows += ["", f"Posterior predictive checks: {len(main.checks) - len(misses)} of "
              f"{len(main.checks)} observations inside the predictive 90% interval; outside: "
-             + ("; ".join(f"{c['family']} {c['observation']} (observed {c['observed']}, "
-                          f"predictive {c['predictive_90'][0]:.3g}-{c['predictive_90'][1]:.3g})"
+             + ("; ".join(f"{c['family']} {c['observation']} (observed "
+                          f"{observed_text(c['observed'])}, predictive "
+                          f"{c['predictive_90'][0]:.3g}-{c['predictive_90'][1]:.3g})"
                           for c in misses) or "none") + "."]
     return "\n".join(rows)
 

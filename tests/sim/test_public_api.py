@@ -21,7 +21,7 @@ EXPECTED = {
         "synthetic_record", "SyntheticRecovery", "synthetic_recovery", "TradeOff", "CALIBRATIONS",
         "DEFAULT_CALIBRATION", "check_calibration", "packaged_skill", "ActingGamePoints",
         "acting_game_points", "required_game_points", "QUICK_RECORD_SETTINGS", "calibrator_for",
-        "default_population", "describe_observations", "given_options",
+        "default_population", "describe_observations", "given_options", "observed_text",
         "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES"}
 
 

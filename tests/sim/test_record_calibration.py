@@ -14,7 +14,13 @@ from scipy import stats
 
 from qpq.case import case_as_of
 from qpq.errors import BadInputError
-from qpq.sim import AbcSettings, calibrate_record, synthetic_record, synthetic_recovery
+from qpq.sim import (
+    AbcSettings,
+    calibrate_record,
+    observed_text,
+    synthetic_record,
+    synthetic_recovery,
+)
 from qpq.sim._abc import (
     LABELS,
     MIN_POINTS_PER_COEFFICIENT,
@@ -246,6 +252,26 @@ def test_every_family_has_predictive_checks(base):
     summary = base.summary()
     assert summary["observations"]["estimates"] > 0
     assert {r["name"] for r in summary["parameters"]} >= set(TINY.targeted)
+    # every observed value prints as a number or an interval of numbers that reads back
+    for c in base.checks:
+        text = observed_text(c["observed"])
+        if isinstance(c["observed"], list):
+            back = [float(x) for x in text.strip("[]").split(", ")]
+            np.testing.assert_allclose(back, c["observed"], rtol=5e-6)
+        else:
+            assert text == str(int(c["observed"]))
+
+
+def test_an_observed_interval_prints_to_six_significant_digits():
+    # a figure's +-10% bound: 1.1 * 700 is 770.0000000000001 in floating point
+    assert 1.1 * 700 != 770.0
+    assert observed_text([0.9 * 700, 1.1 * 700]) == "[630, 770]"
+    assert observed_text((2500.0, 3250.5)) == "[2500, 3250.5]"
+    assert observed_text([1234567.0, math.inf]) == "[1.23457e+06, inf]"
+    assert observed_text([0.05, 0.0]) == "[0.05, 0]"
+    # counts and reports are integers and print whole
+    assert observed_text(123456789) == "123456789"
+    assert observed_text(0) == "0"
 
 
 def test_synthetic_truth_is_recovered(case):

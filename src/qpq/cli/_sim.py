@@ -393,7 +393,13 @@ def calibrate_command(
     import numpy as np
 
     from qpq.case import load_case
-    from qpq.sim import AbcSettings, calibrate_record, default_population, describe_observations
+    from qpq.sim import (
+        AbcSettings,
+        calibrate_record,
+        default_population,
+        describe_observations,
+        observed_text,
+    )
 
     case = load_case(case_dir)
     cut = _date(as_of, "--as-of")
@@ -454,7 +460,7 @@ def calibrate_command(
         checks.add_column(c, overflow="fold")
     for r in cal.checks:
         lo, hi = r["predictive_90"]
-        checks.add_row(r["family"], r["observation"], str(r["observed"]),
+        checks.add_row(r["family"], r["observation"], observed_text(r["observed"]),
                        f"[{lo:.3g}, {hi:.3g}]", "yes" if r["inside_90"] else "NO")
     console.print(checks)
     console.print("Observations per family: " + describe_observations(

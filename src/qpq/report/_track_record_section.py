@@ -198,7 +198,7 @@ def _posterior_chart(frame: list[dict[str, Any]]) -> Any:
 
 
 def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
-    from qpq.sim import calibrate_record
+    from qpq.sim import calibrate_record, observed_text
 
     settings = CALIBRATION_REDUCED if ctx.reduced else CALIBRATION
     cal = calibrate_record(ctx.case, CALIBRATION_AS_OF, rng=np.random.default_rng(0),
@@ -207,7 +207,7 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
     rows = [[escape(p.name), p.role, f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",
              f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", f"{p.relative_ratio:.2f}",
              escape(p.label), escape(", ".join(p.by))] for p in shown]
-    checks = [[c["family"], escape(str(c["observation"])), escape(str(c["observed"])),
+    checks = [[c["family"], escape(str(c["observation"])), escape(observed_text(c["observed"])),
                f"{c['predictive_90'][0]:.3g}–{c['predictive_90'][1]:.3g}",
                "yes" if c["inside_90"] else "<strong>no</strong>"] for c in cal.checks]
     counts = {lab: len(cal.labelled(lab)) for lab in ("calibrated", "weakly constrained")}

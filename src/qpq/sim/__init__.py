@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         acting_game_points,
         calibrate_record,
         default_population,
+        observed_text,
         record_calibrator,
         required_game_points,
         synthetic_record,
@@ -210,6 +211,7 @@ __all__ = [
     "given_options",
     "known_state",
     "moves_for",
+    "observed_text",
     "p1_boycott",
     "p3_capacity",
     "p5_conundrum",
@@ -240,8 +242,8 @@ _EXPORTS = {
     "qpq.sim._abc": (
         "AbcSettings", "ActingGamePoints", "QUICK_RECORD_SETTINGS", "RecordCalibration",
         "SyntheticRecovery", "TradeOff", "acting_game_points", "calibrate_record",
-        "default_population", "record_calibrator", "required_game_points", "synthetic_record",
-        "synthetic_recovery",
+        "default_population", "observed_text", "record_calibrator", "required_game_points",
+        "synthetic_record", "synthetic_recovery",
     ),
     "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
     "qpq.sim._calibration": (

@@ -146,6 +146,7 @@ __all__ = [
     "acting_game_points",
     "calibrate_record",
     "default_population",
+    "observed_text",
     "record_calibrator",
     "required_game_points",
     "synthetic_record",
@@ -1293,6 +1294,19 @@ def _reports(main: Mapping[str, _Ratio],
 
 def _relative(ratio: float, null: float) -> float:
     return ratio / null if null > 0 and math.isfinite(null) else math.inf
+
+
+def observed_text(observed: Any) -> str:
+    """A posterior predictive check's ``observed`` value as the tables and the docs print it.
+
+    A count or a report (an integer) as it is; an estimate's interval ``[low, high]`` bound
+    by bound to six significant digits (``:g``, as the case's audit prints estimates'
+    ranges), so a bound computed as ``1.1 * 700`` reads 770, not 770.0000000000001, and an
+    open one reads ``inf``.
+    """
+    if isinstance(observed, (list, tuple)):
+        return "[" + ", ".join(f"{float(x):g}" for x in observed) + "]"
+    return str(observed)
 
 
 def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator

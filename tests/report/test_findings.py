@@ -144,14 +144,32 @@ def test_section_links_every_answer_to_a_section(shared, findings):
     json.dumps(findings.to_json(), allow_nan=False)  # strict JSON: no NaN
 
 
-def test_cli_findings_json(capsys, monkeypatch):
-    import qpq.report._shared as shared
+def test_cli_findings_json(capsys, monkeypatch, findings):
+    """The command's wiring: the built-in case at make run's sizes, printed as the JSON.
 
-    monkeypatch.setattr(shared, "REDUCED", {**shared.REDUCED, **TINY_SIZES})
+    The computation itself is the module's ``findings`` (the tests above); computing it
+    again here at other sizes would test nothing new and cost CI about 18 s.
+    """
+    import qpq.report._findings as module
+    from qpq.report._shared import REDUCED, sizes
+
+    seen = []
+
+    def computed(ctx):
+        seen.append(ctx)
+        return findings
+
+    monkeypatch.setattr(module, "compute_findings", computed)
     assert main(["findings", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
+    (ctx,) = seen
+    assert ctx.reduced and sizes(ctx) == REDUCED
+    assert ctx.case.root == load_case().root
+    assert doc == json.loads(json.dumps(findings.to_json()))
     assert [q["id"] for q in doc["questions"]] == ["policy", "backfire", "change"]
     assert doc["settings"]["lhs_experiments"] == TINY_SIZES["lhs_n"]
+    assert main(["findings", "--json", "--full"]) == 0
+    assert not seen[-1].reduced
 
 
 def test_an_inseparable_top_index_is_said_to_be_so():

@@ -729,19 +729,23 @@ def record_calibration() -> str:
         by = f" ({', '.join(p.by)})" if p.by else ""
         return f"{p.relative_ratio:.2f} {p.label}{by}"
 
+    def moved(p: Any) -> str:
+        return f"{p.posterior_median:.3g} ({p.median_prior_quantile:.2f})"
+
     rows = [f"Rejection ABC, {main.simulations:,} prior histories from 1996, the "
             f"{main.weights.size} nearest accepted (effective sample size {main.ess:.0f}; "
             f"tolerance: deviance {main.populations[-1]['epsilon']:.1f}); {base.game_points} "
             f"game points, belief grid {base.grid_size}, seed 0. Conditional: the same with "
             "every untargeted parameter "
             f"at its default (tolerance {cond.populations[-1]['epsilon']:.1f}).", "",
-            "| parameter | role | prior 90% | posterior 90% | relative ratio, label (by) | "
-            "conditional: relative ratio, label (by) |", "|---|---|---|---|---|---|"]
+            "| parameter | role | prior 90% | posterior 90% | posterior median (its prior "
+            "quantile) | relative ratio, label (by) | conditional: relative ratio, label (by) "
+            "|", "|---|---|---|---|---|---|---|"]
     for name in shown:
         p, c = main.parameter(name), held.get(name)
         rows.append(f"| {name} | {p.role} | {p.prior_90[0]:.3g}-{p.prior_90[1]:.3g} | "
-                    f"{p.posterior_90[0]:.3g}-{p.posterior_90[1]:.3g} | {cell(p)} | "
-                    f"{cell(c)} |")
+                    f"{p.posterior_90[0]:.3g}-{p.posterior_90[1]:.3g} | {moved(p)} | "
+                    f"{cell(p)} | {cell(c)} |")
     if unlabelled:
         same = all(n in held and held[n].label == UNDETERMINED_GAME for n in unlabelled)
         rows += ["", f"The game's {len(unlabelled)} parameters ({base.game_points} solved "
@@ -759,12 +763,13 @@ def record_calibration() -> str:
     rows += ["", "Derived quantities at the as-of date (the accepted histories' values, the "
              "same kernel weights and regression adjustment on log(value + floor); prior: "
              f"every one of the {main.simulations:,} prior histories):", "",
-             "| derived quantity | prior 90% | posterior 90% | relative ratio, label (by) | "
-             "conditional: relative ratio, label (by) |", "|---|---|---|---|---|"]
+             "| derived quantity | prior 90% | posterior 90% | posterior median (its prior "
+             "quantile) | relative ratio, label (by) | conditional: relative ratio, label "
+             "(by) |", "|---|---|---|---|---|---|"]
     for d in main.derived:
         rows.append(f"| {d.name} | {d.prior_90[0]:.3g}-{d.prior_90[1]:.3g} | "
-                    f"{d.posterior_90[0]:.3g}-{d.posterior_90[1]:.3g} | {cell(d)} | "
-                    f"{cell(cond_derived.get(d.name))} |")
+                    f"{d.posterior_90[0]:.3g}-{d.posterior_90[1]:.3g} | {moved(d)} | "
+                    f"{cell(d)} | {cell(cond_derived.get(d.name))} |")
     for t in main.trade_offs:
         level = t.level
         rows += ["", f"{t.group}: correlations of the logs with {level}, and the strongest "
@@ -807,8 +812,11 @@ def record_calibration() -> str:
                          f"{observed_text(c['observed'])}, {c['predictive_probability']:.2f}"
                          + ("" if c["inside_90"] else " (outside)") for c in binary) + "."]
     misses = [c for c in main.checks if not c["inside_90"]]
+    given = sum(c["by_construction"] and c["inside_90"] for c in main.checks)
     rows += ["", f"Posterior predictive checks: {len(main.checks) - len(misses)} of "
-             f"{len(main.checks)} observations inside the predictive 90% interval; outside: "
+             f"{len(main.checks)} observations inside the predictive 90% interval ({given} "
+             "of them by construction: the only figure of a body with an offset of its own, "
+             "which the offset is drawn to meet); outside: "
              + ("; ".join(f"{c['family']} {c['observation']} (observed "
                           f"{observed_text(c['observed'])}, predictive "
                           f"{c['predictive_90'][0]:.3g}-{c['predictive_90'][1]:.3g})"

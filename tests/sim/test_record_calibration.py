@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from scipy import stats
 
 from qpq.case import case_as_of
 from qpq.errors import BadInputError
+from qpq.model import ParameterRegistry
 from qpq.sim import (
     AbcSettings,
     calibrate_record,
@@ -232,6 +234,8 @@ def test_labels_follow_the_width_ratio(case, base):
         assert p.label in LABELS
         lo, hi = p.posterior_90
         assert lo <= p.posterior_median <= hi
+    for p in (*base.parameters, *base.derived):
+        assert 0.0 <= p.median_prior_quantile <= 1.0, p.row()
     assert 1.0 <= base.ess <= base.weights.size
     # the effective sample size never exceeds the population: every label undetermined
     over = dataclasses.replace(TINY, min_ess=TINY.population + 1.0)
@@ -260,6 +264,20 @@ def test_every_family_has_predictive_checks(base):
             np.testing.assert_allclose(back, c["observed"], rtol=5e-6)
         else:
             assert text == str(int(c["observed"]))
+
+
+def test_a_body_s_only_figure_is_flagged_as_inside_by_construction(case, base):
+    rec = build_record(case_as_of(case, AS_OF), case, AS_OF, quarter_of(dt.date(2014, 1, 1)),
+                       history_end(AS_OF))
+    per_body = Counter(e.body for e in rec.estimates)
+    body = {e.id: e.body for e in rec.estimates}
+    flagged = {c["observation"] for c in base.checks if c["by_construction"]}
+    assert flagged == {i for i, b in body.items() if not is_reference(b) and per_body[b] == 1}
+    # the built-in record has both kinds: single figures (the Taliban's 70-80) and bodies
+    # of several figures (US Forces-Afghanistan), and the UN's are never flagged
+    assert "est-taliban-iskp-2024-01" in flagged
+    assert not flagged & {i for i, b in body.items() if per_body[b] > 1 or is_reference(b)}
+    assert all(not c["by_construction"] for c in base.checks if c["family"] != "estimates")
 
 
 def test_an_observed_interval_prints_to_six_significant_digits():
@@ -321,6 +339,11 @@ def test_a_known_attack_rate_is_calibrated_by_the_counts_and_recovered(case, att
     assert p.relative_ratio < 0.6, p.row()
     assert p.label in ("calibrated", "weakly constrained"), p.row()
     assert cal.ess == pytest.approx(ATTACKS_ONLY.population)
+    # the counts moved the rate towards the truth's place in its uniform prior (0.79)
+    spec = ParameterRegistry.load()["attack_rate"]
+    low, high = spec.low, spec.high
+    assert p.median_prior_quantile == pytest.approx((p.posterior_median - low) / (high - low))
+    assert p.median_prior_quantile > 0.6, p.row()
 
 
 def test_without_count_observations_the_attack_rate_is_not_calibrated(case, attack_truth):

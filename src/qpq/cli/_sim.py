@@ -429,24 +429,27 @@ def calibrate_command(
                         f"{settings.histories_per_point} per point, "
                         f"{len(cal.populations)} populations, effective sample size "
                         f"{cal.ess:.1f} of {cal.weights.size})")
-    for c in ("parameter", "role", "prior 90%", "posterior 90%", "width ratio", "label", "by"):
+    for c in ("parameter", "role", "prior 90%", "posterior 90%", "median (prior quantile)",
+              "width ratio", "label", "by"):
         table.add_column(c)
     for p in cal.parameters:
         table.add_row(p.name, p.role, f"[{p.prior_90[0]:.3g}, {p.prior_90[1]:.3g}]",
                       f"[{p.posterior_90[0]:.3g}, {p.posterior_90[1]:.3g}]",
+                      f"{p.posterior_median:.3g} ({p.median_prior_quantile:.2f})",
                       f"{p.width_ratio:.2f}", p.label, ", ".join(p.by))
     console.print(table)
     if cal.derived:
         derived = Table(title="Derived quantities at the as-of date (labelled as the parameters "
                               "are; docs/model-dynamics.md §7.11)")
-        for c in ("quantity", "unit", "prior 90%", "posterior 90%", "relative ratio", "label",
-                  "by"):
+        for c in ("quantity", "unit", "prior 90%", "posterior 90%", "median (prior quantile)",
+                  "relative ratio", "label", "by"):
             derived.add_column(c)
         units = {r["name"]: r["unit"] for r in doc["derived"]}
         for p in cal.derived:
             derived.add_row(p.name, units[p.name],
                             f"[{p.prior_90[0]:.3g}, {p.prior_90[1]:.3g}]",
                             f"[{p.posterior_90[0]:.3g}, {p.posterior_90[1]:.3g}]",
+                            f"{p.posterior_median:.3g} ({p.median_prior_quantile:.2f})",
                             f"{p.relative_ratio:.2f}", p.label, ", ".join(p.by))
         console.print(derived)
     for t in cal.trade_offs:
@@ -461,7 +464,9 @@ def calibrate_command(
     for r in cal.checks:
         lo, hi = r["predictive_90"]
         checks.add_row(r["family"], r["observation"], observed_text(r["observed"]),
-                       f"[{lo:.3g}, {hi:.3g}]", "yes" if r["inside_90"] else "NO")
+                       f"[{lo:.3g}, {hi:.3g}]",
+                       ("yes (by construction)" if r["by_construction"] else "yes")
+                       if r["inside_90"] else "NO")
     console.print(checks)
     console.print("Observations per family: " + describe_observations(
         cal.observations) + f"; {len(cal.excluded)} record items "

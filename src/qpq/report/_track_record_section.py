@@ -205,11 +205,13 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
                            settings=settings)
     shown = [p for p in cal.parameters if p.role == "targeted" or p.label != "assumption-driven"]
     rows = [[escape(p.name), p.role, f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",
-             f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", f"{p.relative_ratio:.2f}",
-             escape(p.label), escape(", ".join(p.by))] for p in shown]
+             f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", _moved(p),
+             f"{p.relative_ratio:.2f}", escape(p.label), escape(", ".join(p.by))]
+            for p in shown]
     checks = [[c["family"], escape(str(c["observation"])), escape(observed_text(c["observed"])),
                f"{c['predictive_90'][0]:.3g}–{c['predictive_90'][1]:.3g}",
-               "yes" if c["inside_90"] else "<strong>no</strong>"] for c in cal.checks]
+               ("yes (by construction)" if c["by_construction"] else "yes") if c["inside_90"]
+               else "<strong>no</strong>"] for c in cal.checks]
     counts = {lab: len(cal.labelled(lab)) for lab in ("calibrated", "weakly constrained")}
     html = (
         f"<h3>Calibration on the record as of {CALIBRATION_AS_OF.isoformat()}</h3>"
@@ -225,12 +227,13 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
         f"{counts['weakly constrained']} weakly constrained of {len(cal.parameters)} "
         "parameters. The table shows the targeted parameters and any other that is not "
         "assumption-driven.</p>"
-        + html_table(["parameter", "role", "prior 90%", "posterior 90%", "width ratio",
-                      "label", "by"], rows)
+        + html_table(["parameter", "role", "prior 90%", "posterior 90%",
+                      "median (prior quantile)", "width ratio", "label", "by"], rows)
         + _derived_part(cal)
         + "<p>Posterior predictive checks: fresh histories at posterior particles; each "
         "observation against the predictive 90% interval (attacks pooled over the record per "
-        "region and perpetrator).</p>"
+        "region and perpetrator). An estimate that is the only figure of a body with an "
+        "offset of its own is inside by construction: the offset is drawn to meet it.</p>"
         + html_table(["family", "observation", "observed", "predictive 90%", "inside"],
                      checks))
     fig = Figure("track-record-posteriors", "Prior and posterior of each targeted parameter",
@@ -251,16 +254,23 @@ def _derived_part(cal: RecordCalibration) -> str:
     doc = {r["name"]: r for r in cal.summary()["derived"]}
     rows = [[escape(p.name), escape(doc[p.name]["unit"]),
              f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",
-             f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", f"{p.relative_ratio:.2f}",
-             escape(p.label), escape(", ".join(p.by))] for p in cal.derived]
+             f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", _moved(p),
+             f"{p.relative_ratio:.2f}", escape(p.label), escape(", ".join(p.by))]
+            for p in cal.derived]
     return ("<p>Derived quantities at the as-of date: what the record observes and the "
             "forecasts carry forward (ISKP's fighters are its strength index times the "
             "fighter scale, an assumption of the observation model), labelled by the same "
             "criterion from the accepted histories' values (docs/model-dynamics.md §7.11). "
             "A strength labelled here but not among the parameters is identified only as a "
-            "product of parameters that trade off against each other.</p>"
-            + html_table(["quantity", "unit", "prior 90%", "posterior 90%", "width ratio",
-                          "label", "by"], rows))
+            "product of parameters that trade off against each other. The median's prior "
+            "quantile says how far the record moved a quantity, which the labels (read from "
+            "widths) do not.</p>"
+            + html_table(["quantity", "unit", "prior 90%", "posterior 90%",
+                          "median (prior quantile)", "width ratio", "label", "by"], rows))
+
+
+def _moved(p: Any) -> str:
+    return f"{p.posterior_median:.3g} ({p.median_prior_quantile:.2f})"
 
 
 def _skill_table(skill_rows: list[dict[str, Any]]) -> str:

@@ -392,6 +392,43 @@ def test_results_are_cached_by_content(case, base, cache):
     assert cached.random() == run_rng.random()
 
 
+def test_a_damaged_cache_file_is_recomputed_with_a_warning(case, base, tmp_path, caplog,
+                                                          monkeypatch):
+    import logging
+    import pickle
+
+    import qpq.sim._abc as abc
+
+    # the solved game is also kept in memory; without it every run reads the disk's
+    tables: dict = {}
+    monkeypatch.setattr(abc, "_TABLES", tables)
+    calibrate_record(case, AS_OF, rng=np.random.default_rng(0), settings=TINY,
+                     cache_dir=tmp_path)
+    tables.clear()
+    result = next(tmp_path.glob("record-calibration-*.pkl"))
+    solved = sorted(tmp_path.glob("relationship-*.pkl"))
+    assert solved                       # model v2's regimes are cached beside it
+    result.write_bytes(result.read_bytes()[:100])           # cut short
+    solved[0].write_bytes(pickle.dumps({"not": "a table"}))  # another object
+    tables.clear()
+    with caplog.at_level(logging.WARNING, logger="qpq.sim.calibrate"):
+        again = calibrate_record(case, AS_OF, rng=np.random.default_rng(0), settings=TINY,
+                                 cache_dir=tmp_path)
+    np.testing.assert_array_equal(again.weights, base.weights)
+    for name in base.points:
+        np.testing.assert_array_equal(again.points[name], base.points[name])
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert result.name in warned and solved[0].name in warned
+    assert "recomputing" in warned
+    # both written again, and read back without a warning
+    caplog.clear()
+    tables.clear()
+    with caplog.at_level(logging.WARNING, logger="qpq.sim.calibrate"):
+        calibrate_record(case, AS_OF, rng=np.random.default_rng(0), settings=TINY,
+                         cache_dir=tmp_path)
+    assert not caplog.records
+
+
 def test_two_dates_with_the_same_view_are_cached_apart(case, tmp_path):
     # nothing recorded between 2017-06-30 and 2017-12-31: the same as-of view, yet the
     # histories run to another quarter; before 2026-12-05 the later date read the earlier's

@@ -86,7 +86,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -1410,6 +1410,31 @@ def _digest(doc: Any) -> str:
     return hashlib.sha256(json.dumps(doc, default=str, sort_keys=True).encode()).hexdigest()
 
 
+_LOG = logging.getLogger("qpq.sim.calibrate")
+_T = TypeVar("_T")
+
+
+def _read_pickle(path: Path, kind: type[_T]) -> _T | None:
+    """A cached result, or None where there is none or it cannot be read as ``kind``.
+
+    A damaged file (cut short on a full disk, copied over, written by code whose classes
+    have changed since) is recomputed and written again, with a warning that names it,
+    instead of stopping every later run until someone finds and deletes it.
+    """
+    if not path.exists():
+        return None
+    try:
+        obj = pickle.loads(path.read_bytes())
+    except Exception as exc:  # any unpickling failure means the same: recompute
+        reason = f"{type(exc).__name__}: {exc}"
+    else:
+        if isinstance(obj, kind):
+            return obj
+        reason = f"holds a {type(obj).__name__}, not a {kind.__name__}"
+    _LOG.warning("cache file %s cannot be read (%s); recomputing it", path, reason)
+    return None
+
+
 def _write_pickle(path: Path, obj: Any) -> None:
     # several writers of one key (two shells, a backtest's workers) each write their own
     # file and rename it into place (atomic), so no reader sees half of one
@@ -1439,8 +1464,9 @@ def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int
              for k in keys]
     parts: dict[int, RelationshipTable] = {}
     for i, path in enumerate(paths):
-        if path is not None and path.exists():
-            parts[i] = pickle.loads(path.read_bytes())
+        part = _read_pickle(path, RelationshipTable) if path is not None else None
+        if part is not None:
+            parts[i] = part
     missing = [i for i in range(len(regimes)) if i not in parts]
     if missing:
         solved = build_relationship_table(pool, [regimes[i] for i in missing], grid_size,
@@ -1832,8 +1858,8 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     # drawn before the cache is read, so the caller's Generator moves on alike either way
     seeds = tuple(int(x) for x in rng.integers(2**31 - 1, size=3))
     path = cache_dir / f"record-calibration-{key}.pkl" if cache_dir is not None else None
-    if path is not None and path.exists():
-        cached: RecordCalibration = pickle.loads(path.read_bytes())
+    cached = _read_pickle(path, RecordCalibration) if path is not None else None
+    if cached is not None:
         return cached
     forward = _prepare(case, view, as_of, s, on_progress, cache_dir)
     if record is not None:

@@ -190,6 +190,7 @@ def _at_game_point(block: Mapping[str, Any], pool: ParameterPool,
                 for n, v in block.items()}
     return {n: v if n in GAME_FREE else pool.values[n][index] for n, v in block.items()}
 
+
 POINT_SCORES = ("mean-deviance", "mean-likelihood")
 """How the rejection sampler scores a parameter point from its histories' deviances: their
 mean (the expected deviance), or ``-2 log`` of the mean of their likelihoods (the point's

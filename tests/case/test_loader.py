@@ -162,6 +162,29 @@ def test_record_loads_with_every_kind(make_case):
     assert case.item("est-etim-words").interval() == (200, 900)
 
 
+def test_an_estimate_s_interval_is_read_as_stated_or_with_a_rounding() -> None:
+    from qpq.case import Estimate
+    from qpq.sim._record import POINT_ROUNDING
+
+    base = {"id": "est-x", "sources": ["src-x"], "subject": "iskp", "measure": "fighters",
+            "as_stated": "x", "reference": "2020", "geography": "afghanistan", "body": "UN"}
+
+    def est(**kw: object) -> Estimate:
+        return Estimate.model_validate({**base, **kw})
+
+    # as stated: an exact figure is the point, "about" plus or minus 10%, open bounds open
+    assert est(value=700).interval() == (700, 700)
+    assert est(value=700, qualifier="about").interval() == (0.9 * 700, 1.1 * 700)
+    assert est(value=700, qualifier="up_to").interval() == (0, 700)
+    assert est(value=700, qualifier="more_than").interval() == (700, float("inf"))
+    assert est(value=500, value_high=700, qualifier="about").interval() == (500, 700)
+    # the calibration's reading rounds every single figure, and only single figures
+    assert est(value=700).interval(POINT_ROUNDING) == (630, 770.0000000000001)
+    assert est(value=1000, qualifier="about").interval(POINT_ROUNDING) == (750, 1250)
+    assert est(value=700, qualifier="up_to").interval(POINT_ROUNDING) == (0, 700)
+    assert est(words="a few hundred", implied=(200, 900)).interval(POINT_ROUNDING) == (200, 900)
+
+
 def test_record_bad_input_names_file_item_and_field(make_case):
     from tests.conftest import MINI_RECORD
 

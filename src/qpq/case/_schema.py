@@ -13,8 +13,9 @@ typo in a case file is caught where it is made.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
@@ -718,6 +719,12 @@ class _Observation(_Item):
     note: str | None = None
 
 
+STATED_READING: Mapping[str, float] = MappingProxyType({"exact": 0.0, "about": 0.1})
+"""How far a single stated figure reaches either side, as a share of it, when the case is
+read as stated (the audit's conflicts, the record's charts and tables): an exact figure is
+the point, "about" is plus or minus 10%."""
+
+
 class Estimate(_Observation):
     """A body's estimate of a quantity about a subject, exactly as the source states it.
 
@@ -752,24 +759,28 @@ class Estimate(_Observation):
             raise ValueError("implied interval must be (low, high) with low <= high")
         return self
 
-    def interval(self) -> tuple[float, float] | None:
+    def interval(self, rounding: Mapping[str, float] = STATED_READING
+                 ) -> tuple[float, float] | None:
         """The range the estimate allows: its stated range, or what its words imply.
 
-        "about" is read as plus or minus 10%, an open bound as unbounded on that side.
+        A single number with qualifier ``exact`` or ``about`` is read as ``value × (1 ±
+        rounding[qualifier])`` (:data:`STATED_READING` by default: an exact figure as the
+        point, "about" as plus or minus 10%; the record calibration passes its own reading
+        of how far a stated count is rounded, ``qpq.sim._record.POINT_ROUNDING``); an open
+        bound is unbounded on that side.
         """
         if self.value is None:
-            return self.implied
-        v = self.value
+            return None if self.implied is None else (float(self.implied[0]),
+                                                      float(self.implied[1]))
+        v = float(self.value)
         if self.value_high is not None:
-            return (v, self.value_high)
-        return {
-            "exact": (v, v),
-            "about": (0.9 * v, 1.1 * v),
-            "at_least": (v, float("inf")),
-            "more_than": (v, float("inf")),
-            "up_to": (0.0, v),
-            "fewer_than": (0.0, v),
-        }[self.qualifier]
+            return (v, float(self.value_high))
+        if self.qualifier in ("exact", "about"):
+            r = rounding[self.qualifier]
+            return (v * (1 - r), v * (1 + r))
+        if self.qualifier in ("up_to", "fewer_than"):
+            return (0.0, v)
+        return (v, float("inf"))                     # at_least, more_than
 
 
 AttackTarget = Literal["chinese_nationals", "chinese_project", "chinese_state"]

@@ -35,6 +35,7 @@ import datetime as dt
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 import numpy as np
@@ -126,8 +127,12 @@ FACT_RELIABILITY = 0.9
 """Probability that a stylised fact is stated correctly; a missed fact costs
 ``2 log(r / (1 - r))`` of deviance (4.4 at 0.9)."""
 
-POINT_ROUNDING = {"exact": 0.1, "about": 0.25}
-"""A figure stated as one number is read as the interval ``value × (1 ± this)``."""
+POINT_ROUNDING: Mapping[str, float] = MappingProxyType({"exact": 0.1, "about": 0.25})
+"""How far a figure stated as one number is read to reach either side in the calibration's
+observation model (:meth:`qpq.case.Estimate.interval` reads it): every stated count is
+rounded, so an exact one is ±10% and "about" ±25% — wider than the case's reading as stated
+(``STATED_READING``: the point and ±10%), which the audit's conflicts and the record's
+charts use."""
 
 NOT_MILITANT: dict[str, str] = {
     "atk-2019-08-05-solton-sary": "a local protest at a mine (the record's note), not a "
@@ -342,22 +347,6 @@ def _perpetrator(perps: set[str]) -> str | None:
     return None
 
 
-def _interval(value: float | None, high: float | None, qualifier: str,
-              implied: tuple[float, float] | None) -> tuple[float, float] | None:
-    if implied is not None:
-        return float(implied[0]), float(implied[1])
-    if value is None:
-        return None
-    if high is not None:
-        return float(value), float(high)
-    if qualifier in POINT_ROUNDING:
-        r = POINT_ROUNDING[qualifier]
-        return value * (1 - r), value * (1 + r)
-    if qualifier in ("fewer_than", "up_to"):
-        return 0.0, float(value)
-    return float(value), math.inf            # at_least, more_than
-
-
 def build_record(view: Case, full: Case, as_of: dt.date, first: int, last: int) -> Record:
     """The observation families of ``view`` (the case as of ``as_of``), quarters [first, last].
 
@@ -410,7 +399,7 @@ def build_record(view: Case, full: Case, as_of: dt.date, first: int, last: int) 
             stock = "etim_border"
         else:
             reason = f"covers {e.geography}; the model has no stock there"
-        interval = _interval(e.value, e.value_high, e.qualifier, e.implied)
+        interval = e.interval(POINT_ROUNDING)
         span = _quarter_span(e.reference, first, last)
         if stock is None:
             excluded.append((e.id, reason))

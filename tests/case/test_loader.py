@@ -163,8 +163,11 @@ def test_record_loads_with_every_kind(make_case):
 
 
 def test_an_estimate_s_interval_is_read_as_stated_or_with_a_rounding() -> None:
+    from pydantic import ValidationError
+
     from qpq.case import Estimate
-    from qpq.sim._record import POINT_ROUNDING
+
+    rounding = {"exact": 0.1, "about": 0.25}      # a reading such as the calibration's
 
     base = {"id": "est-x", "sources": ["src-x"], "subject": "iskp", "measure": "fighters",
             "as_stated": "x", "reference": "2020", "geography": "afghanistan", "body": "UN"}
@@ -178,11 +181,16 @@ def test_an_estimate_s_interval_is_read_as_stated_or_with_a_rounding() -> None:
     assert est(value=700, qualifier="up_to").interval() == (0, 700)
     assert est(value=700, qualifier="more_than").interval() == (700, float("inf"))
     assert est(value=500, value_high=700, qualifier="about").interval() == (500, 700)
-    # the calibration's reading rounds every single figure, and only single figures
-    assert est(value=700).interval(POINT_ROUNDING) == (630, 770.0000000000001)
-    assert est(value=1000, qualifier="about").interval(POINT_ROUNDING) == (750, 1250)
-    assert est(value=700, qualifier="up_to").interval(POINT_ROUNDING) == (0, 700)
-    assert est(words="a few hundred", implied=(200, 900)).interval(POINT_ROUNDING) == (200, 900)
+    # another reading rounds every single figure, and only single figures
+    assert est(value=700).interval(rounding) == (0.9 * 700, 1.1 * 700)
+    assert est(value=1000, qualifier="about").interval(rounding) == (750, 1250)
+    assert est(value=700, qualifier="up_to").interval(rounding) == (0, 700)
+    assert est(words="a few hundred", implied=(200, 900)).interval(rounding) == (200, 900)
+    # a range of one number is that number, read with its qualifier
+    assert est(value=500, value_high=500).interval(rounding) == (450, 550)
+    # implied reads words given without a number; with a number it is refused
+    with pytest.raises(ValidationError, match="not both"):
+        est(value=700, words="some hundreds", implied=(200, 900))
 
 
 def test_record_bad_input_names_file_item_and_field(make_case):

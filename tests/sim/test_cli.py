@@ -105,6 +105,12 @@ def test_calibrate_json_reports_labels_checks_and_caches(capsys, tmp_path):
     code, text, _ = run_cli(capsys, *args[:-1])        # the text shows the same table
     assert code == 0 and "Derived quantities at the as-of date" in text
     assert "iskp_fighters" in text and "ISKP strength: correlation" in text
+    # each posterior median with its prior quantile, and the checks met by construction
+    # (the table wraps at the console's width, so its words are read one by one)
+    assert all(0 <= p["median_prior_quantile"] <= 1 for p in doc["parameters"])
+    assert "quantile)" in text and "construction)" in text
+    flagged = [c for c in doc["predictive_checks"] if c["by_construction"]]
+    assert flagged and all(c["family"] == "estimates" for c in flagged)
 
 
 @pytest.mark.parametrize("args", [

@@ -278,6 +278,41 @@ def test_a_body_s_only_figure_is_flagged_as_inside_by_construction(case, base):
     assert "est-taliban-iskp-2024-01" in flagged
     assert not flagged & {i for i, b in body.items() if per_body[b] > 1 or is_reference(b)}
     assert all(not c["by_construction"] for c in base.checks if c["family"] != "estimates")
+    # what the flag claims: such a check is met whatever the history
+    assert all(c["inside_90"] for c in base.checks if c["by_construction"])
+
+
+def test_the_prior_quantile_counts_ties_half_as_scipy_does():
+    from qpq.sim._abc import _SampledPrior, _UniformPrior
+
+    rng = np.random.default_rng(3)
+    integer = _UniformPrior(2014.0, 2016.0, integer=True)
+    draws = integer.draw(200_000, rng)
+    for x in (2013.0, 2014.0, 2015.0, 2016.0, 2017.0):
+        # the exact share of the prior below x (ties half), against a large sample of it
+        assert integer.cdf(x) == pytest.approx(
+            stats.percentileofscore(draws, x, kind="mean") / 100, abs=0.005)
+    assert integer.cdf(2014.0) == pytest.approx(1 / 6)
+    sample = np.array([1.0, 2.0, 2.0, 3.0, 7.0])
+    prior = _SampledPrior.of(sample)
+    for x in (0.0, 1.0, 2.0, 2.5, 7.0, 9.0):
+        assert prior.cdf(x) == pytest.approx(stats.percentileofscore(sample, x, kind="mean")
+                                             / 100)
+    uniform = _UniformPrior(0.05, 2.0, integer=False)
+    assert uniform.cdf(0.05) == 0.0 and uniform.cdf(2.0) == 1.0
+    assert uniform.cdf(1.025) == pytest.approx(0.5)
+    assert math.isnan(uniform.cdf(math.nan)) and math.isnan(prior.cdf(math.nan))
+
+
+def test_a_figure_of_no_fighters_is_left_out_with_its_reason(case):
+    un = next(e for e in case.estimates if e.id == "est-un29-etim-2021")
+    zero = un.model_copy(update={"id": "est-zero-test", "value": 0.0, "value_high": None,
+                                 "qualifier": "exact"})
+    with_zero = dataclasses.replace(case, estimates=(*case.estimates, zero))
+    rec = build_record(case_as_of(with_zero, AS_OF), with_zero, AS_OF,
+                       quarter_of(dt.date(2014, 1, 1)), history_end(AS_OF))
+    assert "est-zero-test" not in {e.id for e in rec.estimates}
+    assert dict(rec.excluded)["est-zero-test"].startswith("a figure of no fighters")
 
 
 def test_an_observed_interval_prints_to_six_significant_digits():

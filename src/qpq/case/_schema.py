@@ -757,6 +757,10 @@ class Estimate(_Observation):
             raise ValueError("value_high needs value <= value_high")
         if self.implied is not None and self.implied[0] > self.implied[1]:
             raise ValueError("implied interval must be (low, high) with low <= high")
+        if self.implied is not None and self.value is not None:
+            raise ValueError("implied is the reading of words given without a number: give "
+                             "value (with value_high for a range) or words with implied, "
+                             "not both")
         return self
 
     def interval(self, rounding: Mapping[str, float] = STATED_READING
@@ -773,8 +777,9 @@ class Estimate(_Observation):
             return None if self.implied is None else (float(self.implied[0]),
                                                       float(self.implied[1]))
         v = float(self.value)
-        if self.value_high is not None:
+        if self.value_high is not None and self.value_high > v:
             return (v, float(self.value_high))
+        # a range of one number ("500 to 500") is that number, read with its qualifier
         if self.qualifier in ("exact", "about"):
             r = rounding[self.qualifier]
             return (v * (1 - r), v * (1 + r))

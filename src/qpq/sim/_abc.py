@@ -1154,7 +1154,15 @@ class _UniformPrior:
         return self.low + 0.05 * w, self.high - 0.05 * w
 
     def cdf(self, x: float) -> float:
-        """The prior's probability below ``x``."""
+        """The prior's probability below ``x``, ties counting half (as :class:`_SampledPrior`).
+
+        An integer prior is uniform on the whole numbers ``low..high`` (see :meth:`draw`), so
+        each carries ``1 / (high - low + 1)`` and ``x`` itself half of it.
+        """
+        if math.isnan(x):
+            return math.nan
+        if self.integer:
+            return float(np.clip((x - self.low + 0.5) / (self.high - self.low + 1), 0.0, 1.0))
         if self.high <= self.low:
             return 0.5
         return float(np.clip((x - self.low) / (self.high - self.low), 0.0, 1.0))
@@ -1183,6 +1191,8 @@ class _SampledPrior:
 
     def cdf(self, x: float) -> float:
         """The sample's share below ``x`` (ties count half, so a constant sample gives 0.5)."""
+        if math.isnan(x):
+            return math.nan
         return float(np.mean(self.values < x) + 0.5 * np.mean(self.values == x))
 
     def draw(self, n: int, rng: np.random.Generator) -> FloatArray:
@@ -1370,7 +1380,7 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
             yearly_inside_90=float(((obs >= lo) & (obs <= hi)).mean()))
     # a body other than the UN's at its offset given the history and its figures; where
     # that body has no other figure, the offset is drawn to meet this one, so the check
-    # says little (flagged, and counted apart in the summaries)
+    # says little (flagged; the tables mark it and the docs block counts such checks)
     offsets = posterior_offsets(rec, stats, assumed, rng)
     figures = Counter(e.body for e in rec.estimates)
     for e in rec.estimates:
@@ -1418,9 +1428,12 @@ _T = TypeVar("_T")
 def _read_pickle(path: Path, kind: type[_T]) -> _T | None:
     """A cached result, or None where there is none or it cannot be read as ``kind``.
 
-    A damaged file (cut short on a full disk, copied over, written by code whose classes
-    have changed since) is recomputed and written again, with a warning that names it,
-    instead of stopping every later run until someone finds and deletes it.
+    A damaged file (cut short on a full disk, overwritten with something that is not a
+    ``kind``, or no longer unpickling with today's classes) is recomputed and written again,
+    with a warning that names it, instead of stopping every later run until someone finds
+    and deletes it. A readable result of the right class is trusted: what it was computed
+    from is in the file's name (the content key, with ``CACHE_VERSION`` and
+    ``SOLVE_VERSION``), not checked inside it.
     """
     if not path.exists():
         return None

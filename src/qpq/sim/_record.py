@@ -405,6 +405,9 @@ def build_record(view: Case, full: Case, as_of: dt.date, first: int, last: int) 
             excluded.append((e.id, reason))
         elif interval is None:
             excluded.append((e.id, "no figure to read"))
+        elif interval[1] <= 0:
+            excluded.append((e.id, "a figure of no fighters: the observation model reads "
+                                   "figures on the log scale"))
         elif span is None:
             excluded.append((e.id, "refers to a time outside the simulated history"))
         else:
@@ -890,7 +893,8 @@ def synthetic_observations(record: Record, stats: Mapping[str, FloatArray], disp
     for e in record.estimates:
         x = float(figure_values(record, stats, e, as_arrays, offsets)[0])
         x *= math.exp(assumed["estimate_error"] * rng.standard_normal())
-        estimates.append(replace(e, low=0.9 * x, high=1.1 * x))
+        r = POINT_ROUNDING["exact"]          # as the record reads an exact single figure
+        estimates.append(replace(e, low=x * (1 - r), high=x * (1 + r)))
     actions = tuple(replace(b, observed=bool(stats[b.key][0] > 0.5
                                              and rng.random() < reporting_rate(b, assumed)),
                             ids=()) for b in record.actions)

@@ -677,13 +677,14 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
-CACHE_VERSION = 8
+CACHE_VERSION = 9
 """Part of every cache key: raised whenever the same case, settings and Generator give other
 results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
 assumptions kept; 3: the derived quantities and trade-offs; 4: trade-offs before the
 adjustment; 5: the as-of date in the key; 6: the other bodies' offset in the estimates; 7:
 each other body's own offset, integrated out; 8: the predictive checks' by-construction flag
-and the posterior median's prior quantile), so a cache never returns what older code
+and the posterior median's prior quantile; 9: an integer prior's quantile counting ties
+half), so a cache never returns what older code
 computed."""
 
 

@@ -824,6 +824,46 @@ def record_calibration() -> str:
     return "\n".join(rows)
 
 
+def record_facts() -> str:
+    """docs/model-dynamics.md §7.11: the stylised facts, left out of the calibration, checked."""
+    import dataclasses
+
+    from qpq.case import load_case
+    from qpq.sim import AbcSettings, calibrate_record
+    from qpq.sim._record import FAMILIES
+    from qpq.stats import binomial_interval
+
+    case, as_of = load_case(), dt.date(2024, 6, 30)
+    without = tuple(f for f in FAMILIES if f != "facts")
+    base = dataclasses.replace(AbcSettings(), ppc_draws=4000, attribution=False)
+    # the prior predictive: every prior history accepted, equal weights, no adjustment
+    prior = dataclasses.replace(base, population=base.max_simulations, adjustment="none")
+    runs = {name: calibrate_record(case, as_of, rng=np.random.default_rng(0), settings=st,
+                                   families=without)
+            for name, st in (("prior", prior), ("posterior", base))}
+    rows = [f"Model v2 as of {as_of.isoformat()}, history from 1996; the calibration's default "
+            f"settings on the families {', '.join(without)} (the stylised facts left out of "
+            f"the likelihood), seed 0; {base.ppc_draws:,} predictive histories each from the "
+            "prior (every one of its "
+            f"{base.max_simulations:,} histories accepted, equal weights) and from the "
+            "posterior. Share of predictive histories that match:", "",
+            "| stylised fact | prior | posterior (calibrated without the facts) |",
+            "|---|---|---|"]
+    facts = {name: {c["observation"]: c["predictive_probability"]
+                    for c in r.checks if c["family"] == "facts"} for name, r in runs.items()}
+    for fid, p in facts["prior"].items():
+        rows.append(f"| `{fid}` | {p:.1%} | {facts['posterior'][fid]:.1%} |")
+
+    def together(name: str) -> str:
+        t = runs[name].facts_together
+        assert t is not None
+        lo, hi = binomial_interval(t[1], t[2], 0.90, method="exact")
+        return f"{t[1]} of {t[2]:,} ({t[1] / t[2]:.1%}; 90% interval {lo:.1%}-{hi:.1%})"
+
+    rows.append(f"| **every one at once** | {together('prior')} | {together('posterior')} |")
+    return "\n".join(rows)
+
+
 def record_calibration_game_points() -> str:
     """docs/model-dynamics.md §7.11: where the Taliban act in the prior; the game points' rule.
 
@@ -1183,6 +1223,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "explore-backfire": ("model-explore.md", explore_backfire),
     "explore-robust": ("model-explore.md", explore_robust),
     "record-calibration": ("model-dynamics.md", record_calibration),
+    "record-facts": ("model-dynamics.md", record_facts),
     "record-calibration-why": ("model-dynamics.md", record_calibration_why),
     "record-calibration-game-points": ("model-dynamics.md", record_calibration_game_points),
     "record-calibration-synthetic": ("model-dynamics.md", record_calibration_synthetic),

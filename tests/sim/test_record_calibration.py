@@ -282,6 +282,22 @@ def test_a_body_s_only_figure_is_flagged_as_inside_by_construction(case, base):
     assert all(c["inside_90"] for c in base.checks if c["by_construction"])
 
 
+def test_the_facts_together_are_checked_out_of_sample(case):
+    # the facts left out of the likelihood are still checked, each and all at once
+    without = ("attacks", "estimates", "actions", "milestones")
+    cal = _run(case, settings=dataclasses.replace(TINY, ppc_draws=40), families=without)
+    assert "facts" not in cal.families
+    rows = [c for c in cal.checks if c["family"] == "facts"]
+    assert len(rows) >= 2
+    names, together, drawn = cal.facts_together
+    assert names.split(", ") == [c["observation"] for c in rows] and drawn == 40
+    each = [round(c["predictive_probability"] * drawn) for c in rows]
+    # every fact at once: no more than the rarest, no fewer than the misses allow
+    assert max(0, drawn - sum(drawn - k for k in each)) <= together <= min(each)
+    doc = cal.summary()["predictive_facts_together"]
+    assert doc == {"facts": names.split(", "), "matching": together, "histories": drawn}
+
+
 def test_the_prior_quantile_counts_ties_half_as_scipy_does():
     from qpq.sim._abc import _SampledPrior, _UniformPrior
 

@@ -468,6 +468,11 @@ def calibrate_command(
                        ("yes (by construction)" if r["by_construction"] else "yes")
                        if r["inside_90"] else "NO")
     console.print(checks)
+    if cal.facts_together is not None:
+        names, k, n = cal.facts_together
+        console.print(f"Stylised facts all at once ({names}): {k} of {n} predictive histories "
+                      "match every one" + ("" if "facts" in cal.families else
+                                           " (out of sample: the facts were left out)") + ".")
     console.print("Observations per family: " + describe_observations(
         cal.observations) + f"; {len(cal.excluded)} record items "
         "not used (see --json: excluded).")

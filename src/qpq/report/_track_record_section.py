@@ -235,7 +235,10 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
         "region and perpetrator). An estimate that is the only figure of a body with an "
         "offset of its own is inside by construction: the offset is drawn to meet it.</p>"
         + html_table(["family", "observation", "observed", "predictive 90%", "inside"],
-                     checks))
+                     checks)
+        + ("" if cal.facts_together is None else
+           f"<p>The stylised facts all at once: {cal.facts_together[1]} of "
+           f"{cal.facts_together[2]} predictive histories match every one.</p>"))
     fig = Figure("track-record-posteriors", "Prior and posterior of each targeted parameter",
                  "Per parameter (title: label and width ratio), the posterior's histogram over "
                  "the prior range scaled to 0-1 against the uniform prior (dashed, density 1): "

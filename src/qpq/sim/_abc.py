@@ -542,6 +542,10 @@ class RecordCalibration:
     """Each final particle's derived quantities (adjusted with the parameters)."""
     trade_offs: tuple[TradeOff, ...] = ()
     """Correlations within :data:`TRADE_OFF_GROUPS` (rejection sampler only)."""
+    facts_together: tuple[str, int, int] | None = None
+    """The stylised facts the predictive histories could be checked against, all at once:
+    (their ids joined by ", ", histories matching every one, histories drawn); None with fewer
+    than two. Out of sample when the calibration's families leave the facts out."""
 
     def __post_init__(self) -> None:
         if not self.method:
@@ -656,6 +660,10 @@ class RecordCalibration:
                          "meaning": DERIVED_BY_NAME[p.name].meaning} for p in self.derived],
             "trade_offs": [t.row() for t in self.trade_offs],
             "predictive_checks": list(self.checks),
+            "predictive_facts_together": (
+                None if self.facts_together is None else
+                {"facts": self.facts_together[0].split(", "),
+                 "matching": self.facts_together[1], "histories": self.facts_together[2]}),
             "excluded": [{"id": i, "reason": r} for i, r in self.excluded],
         }
 
@@ -677,14 +685,14 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
-CACHE_VERSION = 9
+CACHE_VERSION = 10
 """Part of every cache key: raised whenever the same case, settings and Generator give other
 results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
 assumptions kept; 3: the derived quantities and trade-offs; 4: trade-offs before the
 adjustment; 5: the as-of date in the key; 6: the other bodies' offset in the estimates; 7:
 each other body's own offset, integrated out; 8: the predictive checks' by-construction flag
 and the posterior median's prior quantile; 9: an integer prior's quantile counting ties
-half), so a cache never returns what older code
+half; 10: the facts together in the predictive checks), so a cache never returns what older code
 computed."""
 
 
@@ -1342,8 +1350,12 @@ def observed_text(observed: Any) -> str:
 
 
 def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
-            ) -> tuple[dict[str, Any], ...]:
-    """Posterior predictive checks: fresh histories at resampled particles."""
+            ) -> tuple[tuple[dict[str, Any], ...], tuple[str, int, int] | None]:
+    """Posterior predictive checks: fresh histories at resampled particles.
+
+    Also the stylised facts together (:attr:`RecordCalibration.facts_together`): a history
+    matches them when it matches each, so this is not the product of the facts' rows.
+    """
     rec = forward.record
     idx = rng.choice(run.weights.size, size=draws, p=run.weights)
     parts = [run.particles[int(i)] for i in idx]
@@ -1398,14 +1410,19 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
         inside = share >= 0.05 if b.observed else share <= 0.95
         row(b.family, f"{b.what} {quarter_end(b.start).year}", int(b.observed), rep, inside,
             predictive_probability=share)
+    matched: dict[str, NDArray[np.bool_]] = {}
     for f in rec.facts:
         name = "fact:" + f.id
         if name not in stats or f.target is None:
             continue
         ok = evaluate(f.target, stats[name]).astype(float)
+        matched[f.id] = ok > 0.5
         row("facts", f.id, 1, ok, float(ok.mean()) >= 0.05, predictive_probability=float(
             ok.mean()))
-    return tuple(rows)
+    together = (None if len(matched) < 2 else
+                (", ".join(matched), int(np.logical_and.reduce(list(matched.values())).sum()),
+                 draws))
+    return tuple(rows), together
 
 
 # --------------------------------------------------------------------------- the API
@@ -1914,7 +1931,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     derived_reports = _reports(main_derived, without, dict.fromkeys(main_derived, "derived"),
                                ess, s, prior_derived)
     check_rng = np.random.default_rng(seeds[2])
-    checks = _checks(forward, run, s.ppc_draws, check_rng)
+    checks, together = _checks(forward, run, s.ppc_draws, check_rng)
     dev_final = {fam: float(np.dot(run.weights, run.family_deviance[fam])) for fam in fams}
     names = list(registry.names)
     points = {n: np.array([p["p:" + n] for p in run.particles]) for n in names}
@@ -1933,7 +1950,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         game_pool=game_pool, deviance=dev_final, parameters=reports, checks=checks,
         key=key, method=METHODS[s.sampler] + (f"; {run.note}" if run.note else ""),
         adjustment=run.note, assumed=assumed, derived=derived_reports,
-        derived_points=dict(run.derived), trade_offs=trade_offs)
+        derived_points=dict(run.derived), trade_offs=trade_offs, facts_together=together)
     if path is not None:
         _write_pickle(path, result)
     return result

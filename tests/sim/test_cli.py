@@ -111,6 +111,10 @@ def test_calibrate_json_reports_labels_checks_and_caches(capsys, tmp_path):
     assert "quantile)" in text and "construction)" in text
     flagged = [c for c in doc["predictive_checks"] if c["by_construction"]]
     assert flagged and all(c["family"] == "estimates" for c in flagged)
+    together = doc["predictive_facts_together"]
+    assert "Stylised facts all at once" in text
+    assert f"{together['matching']} of {together['histories']} predictive histories" in \
+        " ".join(text.split())
 
 
 @pytest.mark.parametrize("args", [

@@ -861,7 +861,50 @@ def record_facts() -> str:
         return f"{t[1]} of {t[2]:,} ({t[1] / t[2]:.1%}; 90% interval {lo:.1%}-{hi:.1%})"
 
     rows.append(f"| **every one at once** | {together('prior')} | {together('posterior')} |")
+    rows += ["", *_facts_and_recruitment(case, as_of, base, without)]
     return "\n".join(rows)
+
+
+def _facts_and_recruitment(case: Any, as_of: dt.date, settings: Any,
+                           without: tuple[str, ...]) -> list[str]:
+    """Which facts the record's pull on ``recruitment`` costs.
+
+    The prior histories' own facts, against those nearest the record without the facts (no
+    adjustment).
+    """
+    import dataclasses
+
+    from qpq.case import case_as_of
+    from qpq.sim._abc import _chunk_deviance, _pool_chunks, _prepare
+    from qpq.sim._facts import evaluate
+
+    s = dataclasses.replace(settings, adjustment="none")
+    forward = _prepare(case, case_as_of(case, as_of), as_of, s, None, None)
+    seed = int(np.random.default_rng(0).integers(2**31 - 1, size=3)[1])  # the calibration's
+    rec = forward.record
+    matched: dict[str, list[Any]] = {f.id: [] for f in rec.facts}
+    recruitment, deviance = [], []
+    for chunk in _pool_chunks(forward, s, seed, None):
+        values, _, _, stats = chunk
+        for f in rec.facts:
+            matched[f.id].append(evaluate(f.target, stats["fact:" + f.id]))
+        recruitment.append(np.asarray(values["recruitment"]))
+        dev = _chunk_deviance(rec, chunk, 1, without)
+        deviance.append(sum(np.asarray(dev[f])[:, 0] for f in without))
+    r, total = np.concatenate(recruitment), np.concatenate(deviance)
+    near = np.argsort(total, kind="stable")[:s.population]
+    out = [f"Where the fall comes from, in the same {r.size:,} prior histories: the "
+           f"{s.population} nearest the record without the facts (by its deviance, no "
+           f"adjustment) have `recruitment` {r[near].mean():.1f} fighters a quarter on "
+           f"average against the prior's {r.mean():.1f}; per fact, the share matching and "
+           "the correlation of matching with `recruitment` over the prior histories:", "",
+           "| stylised fact | prior histories | nearest the record | correlation with "
+           "recruitment |", "|---|---|---|---|"]
+    for f in rec.facts:
+        ok = np.concatenate(matched[f.id]).astype(float)
+        out.append(f"| `{f.id}` | {ok.mean():.1%} | {ok[near].mean():.1%} | "
+                   f"{np.corrcoef(r, ok)[0, 1]:+.2f} |")
+    return out
 
 
 def record_calibration_game_points() -> str:

@@ -883,27 +883,44 @@ def _facts_and_recruitment(case: Any, as_of: dt.date, settings: Any,
     seed = int(np.random.default_rng(0).integers(2**31 - 1, size=3)[1])  # the calibration's
     rec = forward.record
     matched: dict[str, list[Any]] = {f.id: [] for f in rec.facts}
-    recruitment, deviance = [], []
+    columns: dict[str, list[Any]] = {}
+    deviance = []
     for chunk in _pool_chunks(forward, s, seed, None):
-        values, _, _, stats = chunk
+        values, _, assumed, stats = chunk
         for f in rec.facts:
             matched[f.id].append(evaluate(f.target, stats["fact:" + f.id]))
-        recruitment.append(np.asarray(values["recruitment"]))
+        for name, v in {**values, **assumed}.items():
+            columns.setdefault(name, []).append(np.asarray(v, dtype=float))
         dev = _chunk_deviance(rec, chunk, 1, without)
         deviance.append(sum(np.asarray(dev[f])[:, 0] for f in without))
-    r, total = np.concatenate(recruitment), np.concatenate(deviance)
+    drawn = {n: np.concatenate(v) for n, v in columns.items()}
+    drawn = {n: v for n, v in drawn.items() if v.std() > 0}
+    r, total = drawn["recruitment"], np.concatenate(deviance)
     near = np.argsort(total, kind="stable")[:s.population]
     out = [f"Where the fall comes from, in the same {r.size:,} prior histories: the "
            f"{s.population} nearest the record without the facts (by its deviance, no "
            f"adjustment) have `recruitment` {r[near].mean():.1f} fighters a quarter on "
-           f"average against the prior's {r.mean():.1f}; per fact, the share matching and "
-           "the correlation of matching with `recruitment` over the prior histories:", "",
+           f"average against the prior's {r.mean():.1f}; per fact, the share matching, the "
+           "correlation of matching with `recruitment` over the prior histories, and the "
+           "drawn parameter or assumption whose move towards the record goes most against "
+           "the fact (the largest negative product of its shift among the nearest, in prior "
+           "standard deviations, and its correlation with matching; a pointer, not a causal "
+           "measure):", "",
            "| stylised fact | prior histories | nearest the record | correlation with "
-           "recruitment |", "|---|---|---|---|"]
+           "recruitment | most against it: shift × correlation |", "|---|---|---|---|---|"]
     for f in rec.facts:
         ok = np.concatenate(matched[f.id]).astype(float)
+        pull = {n: (v[near].mean() - v.mean()) / v.std() * np.corrcoef(v, ok)[0, 1]
+                for n, v in drawn.items()} if ok.std() > 0 else {}
+        worst = min(pull, key=lambda n: pull[n]) if pull else None
+        if worst is None:
+            shift = "none (every history alike)"
+        else:
+            v = drawn[worst]
+            moved = (v[near].mean() - v.mean()) / v.std()
+            shift = f"`{worst}` {moved:+.2f} sd × {np.corrcoef(v, ok)[0, 1]:+.2f}"
         out.append(f"| `{f.id}` | {ok.mean():.1%} | {ok[near].mean():.1%} | "
-                   f"{np.corrcoef(r, ok)[0, 1]:+.2f} |")
+                   f"{np.corrcoef(r, ok)[0, 1]:+.2f} | {shift} |")
     return out
 
 

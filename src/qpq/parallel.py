@@ -126,16 +126,19 @@ class ProcessPool(_Closing):
 
     ``start_method`` is ``spawn`` (default: safe with threads, but each worker imports the
     caller's ``__main__`` module, which must be import-safe) or ``fork`` (starts faster;
-    for callers that hold no threads, e.g. the game's ensemble solver).
+    for callers that hold no threads, e.g. the game's ensemble solver). Every ``heartbeat``
+    seconds without a result the pool checks its workers itself: a dead one means a new pool
+    (the executor does not always notice).
     """
 
     name = "process-pool"
 
     def __init__(self, workers: int, *, window: int | None = None, max_restarts: int = 3,
-                 start_method: str = "spawn") -> None:
+                 start_method: str = "spawn", heartbeat: float = 5.0) -> None:
         if workers < 1:
             raise BadInputError(f"--workers must be at least 1, got {workers}")
         self.start_method = start_method
+        self.heartbeat = heartbeat
         self.workers = workers
         self.window = window or 2 * workers
         self.max_restarts = max_restarts
@@ -184,7 +187,14 @@ class ProcessPool(_Closing):
             if not broken:
                 if not pending:
                     return
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                # a worker killed at the wrong moment (holding the call queue's lock) can
+                # wedge the executor so that it never reports the pool broken and the wait
+                # never returns (seen once in a full test run, 2026-12-05): every
+                # `heartbeat` seconds without a result, look for a dead worker ourselves
+                finished, _ = wait(pending, timeout=self.heartbeat,
+                                   return_when=FIRST_COMPLETED)
+                if not finished and self._lost_worker(pool):
+                    broken = True
                 for fut in finished:
                     task = pending.pop(fut)
                     try:
@@ -214,6 +224,12 @@ class ProcessPool(_Closing):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
         pool.shutdown(wait=True, cancel_futures=True)
+
+    @staticmethod
+    def _lost_worker(pool: ProcessPoolExecutor) -> bool:
+        """Whether a worker of ``pool`` has exited (its pool is then of no more use)."""
+        procs = getattr(pool, "_processes", None) or {}
+        return any(p.exitcode is not None for p in list(procs.values()))
 
     @staticmethod
     def _pids_of(pool: ProcessPoolExecutor) -> list[int]:

@@ -729,9 +729,6 @@ def record_calibration() -> str:
         by = f" ({', '.join(p.by)})" if p.by else ""
         return f"{p.relative_ratio:.2f} {p.label}{by}"
 
-    def moved(p: Any) -> str:
-        return f"{p.posterior_median:.3g} ({p.median_prior_quantile:.2f})"
-
     rows = [f"Rejection ABC, {main.simulations:,} prior histories from 1996, the "
             f"{main.weights.size} nearest accepted (effective sample size {main.ess:.0f}; "
             f"tolerance: deviance {main.populations[-1]['epsilon']:.1f}); {base.game_points} "
@@ -744,7 +741,7 @@ def record_calibration() -> str:
     for name in shown:
         p, c = main.parameter(name), held.get(name)
         rows.append(f"| {name} | {p.role} | {p.prior_90[0]:.3g}-{p.prior_90[1]:.3g} | "
-                    f"{p.posterior_90[0]:.3g}-{p.posterior_90[1]:.3g} | {moved(p)} | "
+                    f"{p.posterior_90[0]:.3g}-{p.posterior_90[1]:.3g} | {p.median_text} | "
                     f"{cell(p)} | {cell(c)} |")
     if unlabelled:
         same = all(n in held and held[n].label == UNDETERMINED_GAME for n in unlabelled)
@@ -768,7 +765,7 @@ def record_calibration() -> str:
              "(by) |", "|---|---|---|---|---|---|"]
     for d in main.derived:
         rows.append(f"| {d.name} | {d.prior_90[0]:.3g}-{d.prior_90[1]:.3g} | "
-                    f"{d.posterior_90[0]:.3g}-{d.posterior_90[1]:.3g} | {moved(d)} | "
+                    f"{d.posterior_90[0]:.3g}-{d.posterior_90[1]:.3g} | {d.median_text} | "
                     f"{cell(d)} | {cell(cond_derived.get(d.name))} |")
     for t in main.trade_offs:
         level = t.level
@@ -857,8 +854,9 @@ def record_facts() -> str:
     def together(name: str) -> str:
         t = runs[name].facts_together
         assert t is not None
-        lo, hi = binomial_interval(t[1], t[2], 0.90, method="exact")
-        return f"{t[1]} of {t[2]:,} ({t[1] / t[2]:.1%}; 90% interval {lo:.1%}-{hi:.1%})"
+        lo, hi = binomial_interval(t.matching, t.histories, 0.90, method="exact")
+        return (f"{t.matching} of {t.histories:,} ({t.matching / t.histories:.1%}; 90% "
+                f"interval {lo:.1%}-{hi:.1%})")
 
     rows.append(f"| **every one at once** | {together('prior')} | {together('posterior')} |")
     rows += ["", *_facts_and_recruitment(case, as_of, base, without)]
@@ -875,12 +873,12 @@ def _facts_and_recruitment(case: Any, as_of: dt.date, settings: Any,
     import dataclasses
 
     from qpq.case import case_as_of
-    from qpq.sim._abc import _chunk_deviance, _pool_chunks, _prepare
+    from qpq.sim._abc import _chunk_deviance, _pool_chunks, _prepare, _seeds
     from qpq.sim._facts import evaluate
 
     s = dataclasses.replace(settings, adjustment="none")
     forward = _prepare(case, case_as_of(case, as_of), as_of, s, None, None)
-    seed = int(np.random.default_rng(0).integers(2**31 - 1, size=3)[1])  # the calibration's
+    seed = _seeds(np.random.default_rng(0))[1]          # the calibration's prior histories
     rec = forward.record
     matched: dict[str, list[Any]] = {f.id: [] for f in rec.facts}
     columns: dict[str, list[Any]] = {}
@@ -910,15 +908,14 @@ def _facts_and_recruitment(case: Any, as_of: dt.date, settings: Any,
            "recruitment | most against it: shift × correlation |", "|---|---|---|---|---|"]
     for f in rec.facts:
         ok = np.concatenate(matched[f.id]).astype(float)
-        pull = {n: (v[near].mean() - v.mean()) / v.std() * np.corrcoef(v, ok)[0, 1]
+        # per drawn column: its shift among the nearest (prior sd) and its correlation
+        pull = {n: ((v[near].mean() - v.mean()) / v.std(), np.corrcoef(v, ok)[0, 1])
                 for n, v in drawn.items()} if ok.std() > 0 else {}
-        worst = min(pull, key=lambda n: pull[n]) if pull else None
-        if worst is None:
+        if not pull:
             shift = "none (every history alike)"
         else:
-            v = drawn[worst]
-            moved = (v[near].mean() - v.mean()) / v.std()
-            shift = f"`{worst}` {moved:+.2f} sd × {np.corrcoef(v, ok)[0, 1]:+.2f}"
+            worst = min(pull, key=lambda n: pull[n][0] * pull[n][1])
+            shift = f"`{worst}` {pull[worst][0]:+.2f} sd × {pull[worst][1]:+.2f}"
         out.append(f"| `{f.id}` | {ok.mean():.1%} | {ok[near].mean():.1%} | "
                    f"{np.corrcoef(r, ok)[0, 1]:+.2f} | {shift} |")
     return out

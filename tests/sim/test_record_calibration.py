@@ -289,13 +289,14 @@ def test_the_facts_together_are_checked_out_of_sample(case):
     assert "facts" not in cal.families
     rows = [c for c in cal.checks if c["family"] == "facts"]
     assert len(rows) >= 2
-    names, together, drawn = cal.facts_together
-    assert names.split(", ") == [c["observation"] for c in rows] and drawn == 40
+    names, together, drawn = (cal.facts_together.facts, cal.facts_together.matching,
+                              cal.facts_together.histories)
+    assert list(names) == [c["observation"] for c in rows] and drawn == 40
     each = [round(c["predictive_probability"] * drawn) for c in rows]
     # every fact at once: no more than the rarest, no fewer than the misses allow
     assert max(0, drawn - sum(drawn - k for k in each)) <= together <= min(each)
     doc = cal.summary()["predictive_facts_together"]
-    assert doc == {"facts": names.split(", "), "matching": together, "histories": drawn}
+    assert doc == {"facts": list(names), "matching": together, "histories": drawn}
 
 
 def test_the_prior_quantile_counts_ties_half_as_scipy_does():

@@ -434,8 +434,7 @@ def calibrate_command(
         table.add_column(c)
     for p in cal.parameters:
         table.add_row(p.name, p.role, f"[{p.prior_90[0]:.3g}, {p.prior_90[1]:.3g}]",
-                      f"[{p.posterior_90[0]:.3g}, {p.posterior_90[1]:.3g}]",
-                      f"{p.posterior_median:.3g} ({p.median_prior_quantile:.2f})",
+                      f"[{p.posterior_90[0]:.3g}, {p.posterior_90[1]:.3g}]", p.median_text,
                       f"{p.width_ratio:.2f}", p.label, ", ".join(p.by))
     console.print(table)
     if cal.derived:
@@ -449,7 +448,7 @@ def calibrate_command(
             derived.add_row(p.name, units[p.name],
                             f"[{p.prior_90[0]:.3g}, {p.prior_90[1]:.3g}]",
                             f"[{p.posterior_90[0]:.3g}, {p.posterior_90[1]:.3g}]",
-                            f"{p.posterior_median:.3g} ({p.median_prior_quantile:.2f})",
+                            p.median_text,
                             f"{p.relative_ratio:.2f}", p.label, ", ".join(p.by))
         console.print(derived)
     for t in cal.trade_offs:
@@ -469,10 +468,10 @@ def calibrate_command(
                        if r["inside_90"] else "NO")
     console.print(checks)
     if cal.facts_together is not None:
-        names, k, n = cal.facts_together
-        console.print(f"Stylised facts all at once ({names}): {k} of {n} predictive histories "
-                      "match every one" + ("" if "facts" in cal.families else
-                                           " (out of sample: the facts were left out)") + ".")
+        both = cal.facts_together
+        aside = "" if "facts" in cal.families else " (out of sample: the facts were left out)"
+        console.print(f"Stylised facts all at once ({', '.join(both.facts)}): {both.matching} "
+                      f"of {both.histories} predictive histories match every one{aside}.")
     console.print("Observations per family: " + describe_observations(
         cal.observations) + f"; {len(cal.excluded)} record items "
         "not used (see --json: excluded).")

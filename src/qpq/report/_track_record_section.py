@@ -205,7 +205,7 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
                            settings=settings)
     shown = [p for p in cal.parameters if p.role == "targeted" or p.label != "assumption-driven"]
     rows = [[escape(p.name), p.role, f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",
-             f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", _moved(p),
+             f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", p.median_text,
              f"{p.relative_ratio:.2f}", escape(p.label), escape(", ".join(p.by))]
             for p in shown]
     checks = [[c["family"], escape(str(c["observation"])), escape(observed_text(c["observed"])),
@@ -237,8 +237,8 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
         + html_table(["family", "observation", "observed", "predictive 90%", "inside"],
                      checks)
         + ("" if cal.facts_together is None else
-           f"<p>The stylised facts all at once: {cal.facts_together[1]} of "
-           f"{cal.facts_together[2]} predictive histories match every one.</p>"))
+           f"<p>The stylised facts all at once: {cal.facts_together.matching} of "
+           f"{cal.facts_together.histories} predictive histories match every one.</p>"))
     fig = Figure("track-record-posteriors", "Prior and posterior of each targeted parameter",
                  "Per parameter (title: label and width ratio), the posterior's histogram over "
                  "the prior range scaled to 0-1 against the uniform prior (dashed, density 1): "
@@ -257,7 +257,7 @@ def _derived_part(cal: RecordCalibration) -> str:
     doc = {r["name"]: r for r in cal.summary()["derived"]}
     rows = [[escape(p.name), escape(doc[p.name]["unit"]),
              f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",
-             f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", _moved(p),
+             f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", p.median_text,
              f"{p.relative_ratio:.2f}", escape(p.label), escape(", ".join(p.by))]
             for p in cal.derived]
     return ("<p>Derived quantities at the as-of date: what the record observes and the "
@@ -270,10 +270,6 @@ def _derived_part(cal: RecordCalibration) -> str:
             "widths) do not.</p>"
             + html_table(["quantity", "unit", "prior 90%", "posterior 90%",
                           "median (prior quantile)", "width ratio", "label", "by"], rows))
-
-
-def _moved(p: Any) -> str:
-    return f"{p.posterior_median:.3g} ({p.median_prior_quantile:.2f})"
 
 
 def _skill_table(skill_rows: list[dict[str, Any]]) -> str:

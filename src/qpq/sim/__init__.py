@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         QUICK_RECORD_SETTINGS,
         AbcSettings,
         ActingGamePoints,
+        FactsTogether,
         RecordCalibration,
         SyntheticRecovery,
         TradeOff,
@@ -168,6 +169,7 @@ __all__ = [
     "CalibrationResult",
     "ContinuationTable",
     "Fact",
+    "FactsTogether",
     "ForecastResult",
     "KnownState",
     "Override",
@@ -240,7 +242,8 @@ __all__ = [
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
     "qpq.sim._abc": (
-        "AbcSettings", "ActingGamePoints", "QUICK_RECORD_SETTINGS", "RecordCalibration",
+        "AbcSettings", "ActingGamePoints", "FactsTogether", "QUICK_RECORD_SETTINGS",
+        "RecordCalibration",
         "SyntheticRecovery", "TradeOff", "acting_game_points", "calibrate_record",
         "default_population", "observed_text", "record_calibrator", "required_game_points",
         "synthetic_record", "synthetic_recovery",

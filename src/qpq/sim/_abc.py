@@ -431,6 +431,11 @@ class ParameterPosterior:
     median_prior_quantile: float = math.nan
 
     @property
+    def median_text(self) -> str:
+        """The posterior median and its prior quantile, as the tables print them."""
+        return f"{self.posterior_median:.3g} ({self.median_prior_quantile:.2f})"
+
+    @property
     def relative_ratio(self) -> float:
         """``width_ratio / null_ratio``: what the label is read from."""
         return _relative(self.width_ratio, self.null_ratio)
@@ -502,6 +507,24 @@ class TradeOff:
 
 
 @dataclass(frozen=True)
+class FactsTogether:
+    """The predictive histories that match every one of ``facts`` (ids) at once.
+
+    A history matches them when it matches each, so this is not the product of the facts'
+    own predictive checks.
+    """
+
+    facts: tuple[str, ...]
+    matching: int
+    histories: int
+
+    def row(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {"facts": list(self.facts), "matching": self.matching,
+                "histories": self.histories}
+
+
+@dataclass(frozen=True)
 class RecordCalibration:
     """The outcome of :func:`calibrate_record` (self-describing; cached as a whole).
 
@@ -542,10 +565,9 @@ class RecordCalibration:
     """Each final particle's derived quantities (adjusted with the parameters)."""
     trade_offs: tuple[TradeOff, ...] = ()
     """Correlations within :data:`TRADE_OFF_GROUPS` (rejection sampler only)."""
-    facts_together: tuple[str, int, int] | None = None
-    """The stylised facts the predictive histories could be checked against, all at once:
-    (their ids joined by ", ", histories matching every one, histories drawn); None with fewer
-    than two. Out of sample when the calibration's families leave the facts out."""
+    facts_together: FactsTogether | None = None
+    """The stylised facts checked all at once in the predictive checks; None with fewer than
+    two. Out of sample when the calibration's families leave the facts out."""
 
     def __post_init__(self) -> None:
         if not self.method:
@@ -661,9 +683,7 @@ class RecordCalibration:
             "trade_offs": [t.row() for t in self.trade_offs],
             "predictive_checks": list(self.checks),
             "predictive_facts_together": (
-                None if self.facts_together is None else
-                {"facts": self.facts_together[0].split(", "),
-                 "matching": self.facts_together[1], "histories": self.facts_together[2]}),
+                None if self.facts_together is None else self.facts_together.row()),
             "excluded": [{"id": i, "reason": r} for i, r in self.excluded],
         }
 
@@ -685,15 +705,15 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
-CACHE_VERSION = 10
+CACHE_VERSION = 11
 """Part of every cache key: raised whenever the same case, settings and Generator give other
 results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
 assumptions kept; 3: the derived quantities and trade-offs; 4: trade-offs before the
 adjustment; 5: the as-of date in the key; 6: the other bodies' offset in the estimates; 7:
 each other body's own offset, integrated out; 8: the predictive checks' by-construction flag
 and the posterior median's prior quantile; 9: an integer prior's quantile counting ties
-half; 10: the facts together in the predictive checks), so a cache never returns what older code
-computed."""
+half; 10: the facts together in the predictive checks; 11: those as FactsTogether), so a
+cache never returns what older code computed."""
 
 
 def content_key(view: Case, as_of: dt.date, settings: AbcSettings, families: Sequence[str],
@@ -1350,11 +1370,10 @@ def observed_text(observed: Any) -> str:
 
 
 def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
-            ) -> tuple[tuple[dict[str, Any], ...], tuple[str, int, int] | None]:
+            ) -> tuple[tuple[dict[str, Any], ...], FactsTogether | None]:
     """Posterior predictive checks: fresh histories at resampled particles.
 
-    Also the stylised facts together (:attr:`RecordCalibration.facts_together`): a history
-    matches them when it matches each, so this is not the product of the facts' rows.
+    Also the stylised facts all at once (:class:`FactsTogether`).
     """
     rec = forward.record
     idx = rng.choice(run.weights.size, size=draws, p=run.weights)
@@ -1419,9 +1438,8 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
         matched[f.id] = ok > 0.5
         row("facts", f.id, 1, ok, float(ok.mean()) >= 0.05, predictive_probability=float(
             ok.mean()))
-    together = (None if len(matched) < 2 else
-                (", ".join(matched), int(np.logical_and.reduce(list(matched.values())).sum()),
-                 draws))
+    together = (None if len(matched) < 2 else FactsTogether(
+        tuple(matched), int(np.logical_and.reduce(list(matched.values())).sum()), draws))
     return tuple(rows), together
 
 
@@ -1441,6 +1459,16 @@ def _digest(doc: Any) -> str:
 
 _LOG = logging.getLogger("qpq.sim.calibrate")
 _T = TypeVar("_T")
+
+
+def _seeds(rng: np.random.Generator) -> tuple[int, int, int]:
+    """A calibration's three seeds, drawn from its Generator.
+
+    In order: ABC-SMC's global seed, the histories' stream (the rejection sampler's prior
+    draws, ABC-SMC's simulations), and the labels' and the predictive checks' streams.
+    """
+    a, b, c = (int(x) for x in rng.integers(2**31 - 1, size=3))
+    return a, b, c
 
 
 def _read_pickle(path: Path, kind: type[_T]) -> _T | None:
@@ -1888,7 +1916,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     key = content_key(view, as_of, s, fams, rng) + (
         "" if record is None else "-" + _digest(_plain(record))[:8])
     # drawn before the cache is read, so the caller's Generator moves on alike either way
-    seeds = tuple(int(x) for x in rng.integers(2**31 - 1, size=3))
+    seeds = _seeds(rng)
     path = cache_dir / f"record-calibration-{key}.pkl" if cache_dir is not None else None
     cached = _read_pickle(path, RecordCalibration) if path is not None else None
     if cached is not None:

@@ -226,16 +226,20 @@ class ProcessPool(_Closing):
         pool.shutdown(wait=True, cancel_futures=True)
 
     @staticmethod
+    def _processes(pool: ProcessPoolExecutor) -> list[Any]:
+        # the executor exposes no public list of its processes; a copy, since its own
+        # thread adds and removes them
+        return list((getattr(pool, "_processes", None) or {}).values())
+
+    @staticmethod
     def _lost_worker(pool: ProcessPoolExecutor) -> bool:
         """Whether a worker of ``pool`` has exited (its pool is then of no more use)."""
-        procs = getattr(pool, "_processes", None) or {}
-        return any(p.exitcode is not None for p in list(procs.values()))
+        return any(p.exitcode is not None for p in ProcessPool._processes(pool))
 
     @staticmethod
     def _pids_of(pool: ProcessPoolExecutor) -> list[int]:
-        # the executor exposes no public list of its processes
-        procs = getattr(pool, "_processes", None) or {}
-        return [p.pid for p in procs.values() if p.is_alive() and p.pid is not None]
+        return [p.pid for p in ProcessPool._processes(pool)
+                if p.is_alive() and p.pid is not None]
 
     def close(self) -> None:
         """Terminate the workers."""

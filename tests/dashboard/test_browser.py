@@ -159,6 +159,10 @@ def test_model_switch_shows_the_relationship(page: tuple[Any, Guard]) -> None:
     assert "Engage[no_promise]" in panel           # docs/model-game.md §11 at the defaults
     assert "the hold-up persists" in panel
     assert "Label:" not in panel                   # v1's round is not shown
+    # the phase diagram follows the switch (a coarser grid: each point is a relationship)
+    pg.wait_for_function(
+        "() => document.querySelector('.st-key-phase').innerText.includes('Model v2: at most')",
+        timeout=TIMEOUT)
     # nothing but the page's own words above the title (a bare string in the app's script
     # would be printed by Streamlit's magic)
     assert "model switch" not in pg.locator("body").inner_text()
@@ -175,6 +179,9 @@ def test_model_switch_shows_the_relationship(page: tuple[Any, Guard]) -> None:
     pg.wait_for_function(
         f"() => document.querySelector('{EQ}').innerText.includes('Label:')", timeout=TIMEOUT)
     assert "engage without recognition" in label_line(pg)
+    pg.wait_for_function(
+        "() => !document.querySelector('.st-key-phase').innerText.includes('Model v2: at most')",
+        timeout=TIMEOUT)
     assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
 
 

@@ -109,3 +109,25 @@ def test_frame_cells_use_the_sweep_edges(ctx: Context) -> None:
     xe, ye = cell_edges(g.x_values), cell_edges(g.y_values)
     assert sorted(set(frame["x0"])) == xe[:-1].tolist()
     assert sorted(set(frame["y1"])) == ye[1:].tolist()
+
+
+def test_v2_grid_is_the_v2_sweep_with_its_own_legend(ctx: Context) -> None:
+    # the equilibrium panel's switch: the same axes solved in the repeated relationship
+    values = {"prior_sincere": 0.4}
+    g = phase_grid(ctx.registry, values, "iskp_pull", "crackdown_intensity", 3, model="v2")
+    d = phase_diagram(ctx.registry, "iskp_pull", "crackdown_intensity", 3, overrides=values,
+                      workers=1, model="v2")
+    assert g.model == "v2" and g.categories == (*d.names, NOT_ALLOWED)
+    names = np.array(d.label_names(), dtype=object)[d.label_index()]
+    np.testing.assert_array_equal(g.labels, names)
+    np.testing.assert_array_equal(g.p_recognised, d.p_recognised)
+    assert set(g.labels.ravel()) <= set(g.categories)
+    assert not set(g.labels.ravel()) & set(CATEGORIES)     # none of v1's labels
+    frame = phase_frame(g)
+    assert set(frame["multiple"]) == {"not enumerated (model v2)"}
+    spec = phase_chart(g, (1.0, 1.0)).to_dict()
+    colour = spec["layer"][0]["encoding"]["color"]
+    assert colour["scale"]["domain"] == list(g.categories)
+    assert len(colour["scale"]["range"]) == len(g.categories)
+    assert sorted(colour["legend"]["values"]) == sorted(set(g.labels.ravel()))
+    assert "model v2" in " ".join(spec["title"]["subtitle"])

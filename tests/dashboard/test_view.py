@@ -5,7 +5,14 @@ import functools
 import pytest
 
 from qpq.dashboard._phase import PhaseGrid
-from qpq.dashboard._view import Context, Settings, Values, compute_view, view_charts
+from qpq.dashboard._view import (
+    V2_GRID_SIZE,
+    Context,
+    Settings,
+    Values,
+    compute_view,
+    view_charts,
+)
 from qpq.dashboard._whatif import ForecastView, WhatIfRequest
 
 SMALL = WhatIfRequest(n=200, series_sample=50)
@@ -29,8 +36,12 @@ def test_a_fixed_policy_adds_the_committed_game(ctx: Context) -> None:
 
 def test_model_v2_shows_the_relationship_instead_of_the_round(ctx: Context) -> None:
     view = compute_view(ctx, Settings(model="v2", policy="boycott", request=SMALL,
-                                      grid_size=5), forecast=False)
+                                      grid_size=3), forecast=False)
     assert view.relationship is not None
+    # the phase diagram follows the switch: model v2's relationship at every grid point
+    assert view.grid is not None and view.grid.model == "v2"
+    assert view.grid.labels.shape == (3, 3)
+    assert all(str(label).startswith("unrecognised ") for label in view.grid.labels.ravel())
     assert view.equilibrium is None and view.committed is None
     assert [s.name for s in view.relationship.states] == ["unrecognised", "recognised"]
     # the policy commits China to Boycott while unrecognised
@@ -40,6 +51,20 @@ def test_model_v2_shows_the_relationship_instead_of_the_round(ctx: Context) -> N
     assert all(p == 0.0 for _, p in c.states[0].p_recognised_next)
     v1 = compute_view(ctx, Settings(request=SMALL, grid_size=5), forecast=False)
     assert v1.relationship is None and v1.equilibrium is not None
+    assert v1.grid is not None and v1.grid.model == "v1"
+
+
+def test_model_v2_caps_the_grid_and_keys_it_by_model(ctx: Context) -> None:
+    calls: list[tuple[int, str]] = []
+
+    def grid(values: Values, x: str, y: str, size: int, model: str) -> PhaseGrid:
+        calls.append((size, model))
+        return ctx.grid(values, x, y, 2, "v1")   # any grid: only the call is checked
+
+    for model, size in (("v2", 21), ("v2", 5), ("v1", 21)):
+        compute_view(ctx, Settings(model=model, grid_size=size), grid_fn=grid,
+                     forecast=False)
+    assert calls == [(V2_GRID_SIZE, "v2"), (5, "v2"), (21, "v1")]
 
 
 def test_invalid_values_stop_before_any_work(ctx: Context) -> None:
@@ -59,9 +84,9 @@ def test_moving_an_axis_reuses_the_cached_grid(ctx: Context) -> None:
     grid_calls: list[Values] = []
 
     @functools.lru_cache(maxsize=8)
-    def grid(values: Values, x: str, y: str, size: int) -> PhaseGrid:
+    def grid(values: Values, x: str, y: str, size: int, model: str) -> PhaseGrid:
         grid_calls.append(values)
-        return ctx.grid(values, x, y, size)
+        return ctx.grid(values, x, y, size, model)
 
     def run(values: Values, request: WhatIfRequest) -> ForecastView:
         return ctx.run(values, request)
@@ -84,8 +109,8 @@ def test_the_game_step_is_called_per_point_policy_and_model(ctx: Context) -> Non
         calls.append((values, policy, model))
         return ctx.game(values, policy, model)
 
-    def grid(values: Values, x: str, y: str, size: int) -> PhaseGrid:
-        return ctx.grid(values, x, y, size)
+    def grid(values: Values, x: str, y: str, size: int, model: str) -> PhaseGrid:
+        return ctx.grid(values, x, y, size, model)
 
     s = Settings(policy="boycott", grid_size=3)
     first = compute_view(ctx, s, grid_fn=grid, game_fn=game, forecast=False)

@@ -27,8 +27,8 @@ def test_every_lens_really_built(built):
     for sid in EVERY_LENS:
         assert by_id[sid].built, sid
         assert by_id[sid].applies, (sid, by_id[sid].note)
-    with_figures = ("game", "phase", "backcast", "forecast", "track-record", "sensitivity",
-                    "discovery", "policies", "bargaining")
+    with_figures = ("game", "phase", "relationship", "backcast", "forecast", "track-record",
+                    "sensitivity", "discovery", "policies", "bargaining")
     assert all(by_id[sid].figures for sid in with_figures), [
         sid for sid in with_figures if not by_id[sid].figures]
 
@@ -59,6 +59,26 @@ def test_every_figure_has_files_and_words(built):
         assert (out / "figures" / f"{fig}.svg").stat().st_size > 1000
     assert html.count("How to read this:") == len(figures)
     assert not re.search(r"<script[^>]+src=", html)
+
+
+def test_v2_section_draws_v2_phase_diagram_over_the_central_axes(built):
+    from qpq.report._phase_section import DIAGRAMS
+    from qpq.report._relationship_section import V2_PHASE_REDUCED
+
+    _, result = built
+    (section,) = [s for s in result.sections if s.id == "relationship"]
+    x, y, _ = DIAGRAMS[0]
+    fig = f"v2-phase-{x}-{y}".replace("_", "-")
+    assert section.figures == (fig,)
+    html = result.html.read_text()
+    part = html[html.index("<section id='relationship'>"):]
+    part = part[:part.index("</section>")]
+    n = V2_PHASE_REDUCED
+    assert f"Over {x} × {y} ({n} × {n} grid" in part
+    # the chart is v2's: its legend names the relationship's strategies, not v1's labels
+    spec = part[part.index("id='fig-relationship-0-spec'"):]
+    assert "unrecognised " in spec and "engage without recognition" not in spec
+    assert f"phase diagram {n}x{n}:" in (section.summary or "")
 
 
 def test_bargaining_summary_mentions_the_forecast(built):

@@ -315,8 +315,7 @@ def sweep_command(
 
         mixed = diagram.found_by == FOUND_BY.index("mixed")
         console.print("how found (share of the solved points): " + "; ".join(
-            f"{k} {(diagram.found_by[solved] == i).mean():.1%}"
-            for i, k in enumerate(FOUND_BY) if (diagram.found_by[solved] == i).any())
+            f"{k} {share:.1%}" for k, share in diagram.found_by_shares().items())
             + f"; not solved (an ordering broken, or δ = 1): {(~solved).mean():.1%} of the "
             "grid")
         if mixed.any():

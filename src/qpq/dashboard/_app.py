@@ -56,7 +56,14 @@ from qpq.dashboard._tables import (
     events_frame,
     state_frame,
 )
-from qpq.dashboard._view import Context, Settings, Values, compute_view, view_charts
+from qpq.dashboard._view import (
+    V2_GRID_SIZE,
+    Context,
+    Settings,
+    Values,
+    compute_view,
+    view_charts,
+)
 from qpq.dashboard._whatif import (
     FAN_VARIABLES,
     ForecastView,
@@ -64,6 +71,7 @@ from qpq.dashboard._whatif import (
     calibrated,
     fan_data,
 )
+from qpq.game.analysis import LABEL_KEY
 from qpq.model import GAME_PARAMETERS, POLICIES, UNCALIBRATED
 from qpq.sim import (
     CALIBRATION_DRAWS,
@@ -91,9 +99,10 @@ def context(case_dir: str | None) -> Context:
 
 
 @st.cache_resource(max_entries=64, show_spinner="solving the phase diagram …")
-def grid(case_dir: str | None, values: Values, x: str, y: str, size: int) -> PhaseGrid:
-    """The phase grid, cached by the other parameters' values and the axes."""
-    return context(case_dir).grid(values, x, y, size)
+def grid(case_dir: str | None, values: Values, x: str, y: str, size: int, model: str
+         ) -> PhaseGrid:
+    """The phase grid, cached by the other parameters' values, the axes and the model."""
+    return context(case_dir).grid(values, x, y, size, model)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -337,7 +346,7 @@ def main() -> None:
     start = time.perf_counter()
     view = compute_view(
         ctx, settings, forecast=what_if_mode,
-        grid_fn=lambda v, gx, gy, k: grid(CASE_DIR, v, gx, gy, k),
+        grid_fn=lambda v, gx, gy, k, m: grid(CASE_DIR, v, gx, gy, k, m),
         run_fn=lambda v, r: run(CASE_DIR, v, r.policy, r.n, r.seed, r.horizon.isoformat()),
         game_fn=lambda v, p, m: game(CASE_DIR, v, p, m))
     if not view.check.ok:
@@ -377,6 +386,9 @@ def main() -> None:
         if phase is not None and view.grid is not None:
             st.altair_chart(phase, key="phase_chart")
             download(phase_frame(view.grid), "phase-diagram", "the diagram's grid")
+            if view.grid.model == "v2":
+                st.caption(f"Model v2: at most {V2_GRID_SIZE} points per axis (each point "
+                           f"solves the repeated relationship). {LABEL_KEY}.")
 
     with st.container(key="forecast"):
         st.subheader(f"Forecast under '{policy}'")

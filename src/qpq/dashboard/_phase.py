@@ -8,6 +8,13 @@ along an axis only moves the mark. Grid points that break an ordering of
 :data:`qpq.model.CONSTRAINTS` (e.g. ``capacity_low`` above ``capacity_high`` when both are
 axes) are not solved and shown as ``not allowed``; points without a pure PBE as ``no pure
 PBE`` (the ensemble solver does not run the mixed search).
+
+With ``model="v2"`` (the equilibrium panel's switch) the grid is model v2's diagram
+(docs/model-game.md §8.1): each cell is the repeated relationship's stationary equilibrium,
+labelled by China's first move and final actions and each type's effort in both states
+(:data:`qpq.game.analysis.LABEL_KEY`), mixed strategies traced where no pure one exists.
+Its labels are the strategies found on that grid, so their colours follow their order
+there (as in the report's v2 diagram), not a fixed legend.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from qpq.game.analysis import (
     phase_diagram,
 )
 from qpq.model import FIRST_MOVES, ParameterRegistry
+from qpq.palette import OKABE_ITO
 
 __all__ = [
     "CATEGORIES",
@@ -51,6 +59,7 @@ CATEGORIES: tuple[str, ...] = (*LABELS, NO_PURE, NOT_ALLOWED)
 _COLOURS = (*(LABEL_COLOURS[label] for label in (*LABELS, NO_PURE)), OUTSIDE_COLOUR)
 
 _RULE_GIST = "pure PBE only; ties to the least committal first move"
+_LEGEND_ROW = 22    # pixels per line of v2's legend below the chart
 
 FloatArray = NDArray[np.float64]
 
@@ -72,9 +81,15 @@ class PhaseGrid:
     p_recognised
         (size_y, size_x) P(recognised) on the selected path (NaN where none).
     multiple
-        (size_y, size_x) more than one pure PBE path.
+        (size_y, size_x) more than one pure PBE path (v2: all false; its solver selects one
+        stationary equilibrium per point).
     fixed
         The values of every other parameter.
+    model
+        ``"v1"`` (the one-round game) or ``"v2"`` (the repeated relationship).
+    categories
+        The labels in legend order: :data:`CATEGORIES` for v1; for v2 the strategy labels
+        of this grid, then :data:`NOT_ALLOWED`.
     """
 
     x: str
@@ -86,6 +101,8 @@ class PhaseGrid:
     p_recognised: FloatArray
     multiple: NDArray[np.bool_]
     fixed: Mapping[str, float]
+    model: str = "v1"
+    categories: tuple[str, ...] = CATEGORIES
 
     def label_at(self, x: float, y: float) -> str:
         """The label of the grid cell nearest to ``(x, y)``."""
@@ -101,7 +118,7 @@ class PhaseGrid:
 
 
 def phase_grid(registry: ParameterRegistry, values: Mapping[str, float], x: str, y: str,
-               size: int = 21) -> PhaseGrid:
+               size: int = 21, *, model: str = "v1") -> PhaseGrid:
     """Solve the game over a ``size`` × ``size`` grid of ``x`` and ``y``.
 
     The grid is :func:`qpq.game.analysis._sweep.phase_diagram`'s (same axes, labels and orderings);
@@ -117,6 +134,8 @@ def phase_grid(registry: ParameterRegistry, values: Mapping[str, float], x: str,
         Two different game parameters.
     size
         Points per axis (at least 2; an integer axis takes each whole value once).
+    model
+        ``"v1"`` or ``"v2"`` (:func:`qpq.game.analysis.phase_diagram`'s ``model``).
 
     Raises
     ------
@@ -126,16 +145,18 @@ def phase_grid(registry: ParameterRegistry, values: Mapping[str, float], x: str,
     """
     others = {k: float(v) for k, v in values.items() if k not in (x, y)}
     # one process: the app caches grids and may serve several sessions at once
-    d = phase_diagram(registry, x, y, size, overrides=others, workers=1)
+    d = phase_diagram(registry, x, y, size, overrides=others, workers=1, model=model)
     labels = np.array(d.label_names(), dtype=object)[d.label_index()]
     labels[d.label == OUTSIDE] = NOT_ALLOWED
+    categories = CATEGORIES if model == "v1" else (*d.names, NOT_ALLOWED)
     move_labels = np.array(["", *(m.label for m in FIRST_MOVES)], dtype=object)
     base = registry.defaults().as_dict()
     base.update(others)
     return PhaseGrid(x=x, y=y, x_values=d.x.values, y_values=d.y.values,
                      labels=labels.astype(str), first_moves=move_labels[d.first_move + 1]
                      .astype(str), p_recognised=d.p_recognised, multiple=d.multiple,
-                     fixed={k: v for k, v in base.items() if k not in (x, y)})
+                     fixed={k: v for k, v in base.items() if k not in (x, y)},
+                     model=model, categories=categories)
 
 
 def phase_frame(grid: PhaseGrid) -> pd.DataFrame:
@@ -148,7 +169,8 @@ def phase_frame(grid: PhaseGrid) -> pd.DataFrame:
         "x": grid.x_values[j], "y": grid.y_values[i], "x0": xe[j], "x1": xe[j + 1],
         "y0": ye[i], "y1": ye[i + 1], "label": grid.labels[i, j],
         "first_move": grid.first_moves[i, j], "p_recognised": grid.p_recognised[i, j],
-        "multiple": np.where(grid.multiple[i, j], "multiple PBE paths", "one path"),
+        "multiple": (np.where(grid.multiple[i, j], "multiple PBE paths", "one path")
+                     if grid.model == "v1" else "not enumerated (model v2)"),
     })
 
 
@@ -160,11 +182,23 @@ def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 3
     """
     frame = phase_frame(grid)
     shown = set(frame["label"])
-    present = [c for c in CATEGORIES if c in shown]
-    # Fixed colours for every category; the legend lists the ones on this diagram.
-    colour = alt.Color("label:N", title="equilibrium label",
-                       scale=alt.Scale(domain=list(CATEGORIES), range=list(_COLOURS)),
-                       legend=alt.Legend(values=present, labelLimit=220))
+    present = [c for c in grid.categories if c in shown]
+    if grid.model == "v1":
+        # Fixed colours for every category; the legend lists the ones on this diagram.
+        colour = alt.Color("label:N", title="equilibrium label",
+                           scale=alt.Scale(domain=list(CATEGORIES), range=list(_COLOURS)),
+                           legend=alt.Legend(values=present, labelLimit=220))
+    else:
+        # v2's long strategy labels: the palette in the grid's order, one per line below
+        colours = [OKABE_ITO[k % len(OKABE_ITO)] for k in range(len(grid.categories) - 1)]
+        colour = alt.Color("label:N", title="stationary equilibrium (model v2)",
+                           scale=alt.Scale(domain=list(grid.categories),
+                                           range=[*colours, OUTSIDE_COLOUR]),
+                           legend=alt.Legend(values=present, orient="bottom",
+                                             direction="vertical", labelLimit=900,
+                                             titleLimit=400))
+        # the app fits the whole chart, legend included, into the height: make room
+        height += _LEGEND_ROW * (len(present) + 1)
     # channels as objects, not shorthand strings, which Altair converts through a schema
     # table it rebuilds each time (~3 ms a string, on every rerun of the dashboard)
     cells = alt.Chart(frame).mark_rect(stroke="#FFFFFF", strokeWidth=0.3).encode(
@@ -176,7 +210,8 @@ def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 3
         tooltip=[alt.Tooltip("x:Q", title=grid.x, format=".3g"),
                  alt.Tooltip("y:Q", title=grid.y, format=".3g"), alt.Tooltip("label:N"),
                  alt.Tooltip("first_move:N", title="China's first move"),
-                 alt.Tooltip("p_recognised:Q", title="P(recognised)", format=".2f"),
+                 alt.Tooltip("p_recognised:Q", title="P(recognised)" if grid.model == "v1"
+                             else "P(recognised next quarter)", format=".2f"),
                  alt.Tooltip("multiple:N")])
     here = pd.DataFrame({"x": [current[0]], "y": [current[1]],
                          "label": [grid.label_at(*current)]})
@@ -186,8 +221,11 @@ def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 3
         tooltip=[alt.Tooltip("x:Q", title=grid.x, format=".3g"),
                  alt.Tooltip("y:Q", title=grid.y, format=".3g"),
                  alt.Tooltip("label:N", title="label here")])
+    gist = ("label of China's preferred PBE (" + _RULE_GIST + ")" if grid.model == "v1"
+            else "model v2: the repeated relationship's stationary equilibrium (traced where "
+            "mixed)")
     title = alt.TitleParams(
         text=f"Equilibrium label over {grid.x} × {grid.y} (◆ = current point)",
         subtitle=[f"{grid.labels.size} grid points; other parameters at the sliders' values;",
-                  "label of China's preferred PBE (" + _RULE_GIST + ")"])
+                  gist])
     return (cells + mark).properties(title=title, width=width, height=height)

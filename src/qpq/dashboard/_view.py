@@ -35,6 +35,7 @@ from qpq.model import ParameterRegistry
 from qpq.sim import sim_registry
 
 __all__ = [
+    "V2_GRID_SIZE",
     "Context",
     "DashboardView",
     "GameFn",
@@ -46,11 +47,17 @@ __all__ = [
     "view_charts",
 ]
 
+V2_GRID_SIZE = 9
+"""Most points per axis of model v2's phase diagram: each point solves the repeated
+relationship (about 0.1 s of CPU where it is traced, docs/model-game.md §8.1), so the
+default 21 × 21 would keep the page waiting half a minute."""
+
 Values = tuple[tuple[str, float], ...]
 """Parameter values as a sorted, hashable tuple of ``(name, value)`` pairs (cache keys)."""
 
-GridFn = Callable[[Values, str, str, int], PhaseGrid]
-"""``(other parameters' values, x, y, size) -> PhaseGrid`` (the app passes a cached one)."""
+GridFn = Callable[[Values, str, str, int, str], PhaseGrid]
+"""``(other parameters' values, x, y, size, model) -> PhaseGrid`` (the app passes a cached
+one)."""
 
 RunFn = Callable[[Values, WhatIfRequest], ForecastView]
 """``(parameter values, request) -> ForecastView`` (the app passes a cached one)."""
@@ -73,9 +80,10 @@ class Context:
         case = load_case(case_dir)
         return cls(case, sim_registry(case))
 
-    def grid(self, values: Values, x: str, y: str, size: int) -> PhaseGrid:
+    def grid(self, values: Values, x: str, y: str, size: int, model: str = "v1"
+             ) -> PhaseGrid:
         """The phase grid, uncached."""
-        return phase_grid(self.registry, dict(values), x, y, size)
+        return phase_grid(self.registry, dict(values), x, y, size, model=model)
 
     def game(self, values: Values, policy: str | None, model: str
              ) -> EquilibriumView | RelationshipView:
@@ -217,7 +225,9 @@ def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = N
         committed = None if fixed is None else _as(EquilibriumView, game(key, fixed, "v1"))
     x, y = settings.x_axis, settings.y_axis
     others = tuple(kv for kv in settings.key() if kv[0] not in (x, y))
-    grid = (grid_fn or ctx.grid)(others, x, y, settings.grid_size)
+    size = (settings.grid_size if settings.model == "v1"
+            else min(settings.grid_size, V2_GRID_SIZE))
+    grid = (grid_fn or ctx.grid)(others, x, y, size, settings.model)
     run = None
     if forecast:
         run = (run_fn or ctx.run)(settings.key(), settings.run_request())

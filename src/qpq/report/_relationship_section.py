@@ -9,9 +9,13 @@ keep acting, and does China's response once recognised depend on what it observe
 the propositions' verdicts under v2 beside v1's (the same protocol,
 :func:`qpq.game.analysis.run_study` with ``model="v2"``).
 
+Its phase diagram solves the relationship over the axes of the phase-diagram section's first
+diagram (``iskp_pull`` × ``crackdown_intensity``, the paper's central claim), so the two
+models can be read side by side.
+
 ``ctx.reduced`` (``make run``): v2's Monte Carlo over 20 draws without the flip search (a
-point whose relationship is traced costs about a second); ``--full``: 100 draws with flips
-(``qpq game propositions --model v2``).
+point whose relationship is traced costs about a second) and a 10 × 10 phase diagram;
+``--full``: 100 draws with flips (``qpq game propositions --model v2``) and 24 × 24.
 """
 
 from __future__ import annotations
@@ -21,12 +25,22 @@ from typing import Any
 
 from qpq.errors import BadInputError
 from qpq.game import FULL_GAME, Effort, solve_relationship
-from qpq.game.analysis import PropositionResult, PropositionStudy, run_study
+from qpq.game.analysis import (
+    FOUND_BY,
+    LABEL_KEY,
+    PhaseDiagram,
+    PropositionResult,
+    PropositionStudy,
+    phase_diagram,
+    run_study,
+)
 from qpq.model import ParameterRegistry
-from qpq.report._sections import ReportContext, SectionContent, html_table
+from qpq.report._phase_section import DIAGRAMS, phase_chart
+from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 from qpq.report._shared import SEED, v1_propositions
 
-__all__ = ["V2_DRAWS_FULL", "V2_DRAWS_REDUCED", "relationship_section"]
+__all__ = ["V2_DRAWS_FULL", "V2_DRAWS_REDUCED", "V2_PHASE_FULL", "V2_PHASE_REDUCED",
+           "relationship_section"]
 
 V2_DRAWS_REDUCED = 20
 """v2's Monte Carlo draws in ``make run`` (no flip search)."""
@@ -34,6 +48,18 @@ V2_DRAWS_FULL = 100
 """v2's Monte Carlo draws with ``--full`` (with the flip search)."""
 V1_DRAWS = 2000
 """v1's draws for the comparison (as the propositions section's reduced run)."""
+V2_PHASE_REDUCED = 10
+"""Grid values per axis of v2's phase diagram in ``make run`` (a traced cell costs about
+0.1 s of CPU; docs/model-game.md §8.1)."""
+V2_PHASE_FULL = 24
+"""Grid values per axis of v2's phase diagram with ``--full``."""
+
+V2_HOW_TO_READ = (
+    "Each colour is model v2's stationary equilibrium at that combination of the two "
+    "parameters, all others at their defaults: China's first move while unrecognised and "
+    "the final actions it takes at some signal, each type's effort while unrecognised and "
+    "once recognised (one letter per type), and how the strategies were found. "
+    + LABEL_KEY + ". The white diamond is the default point.")
 
 
 def _probs(d: dict[str, float]) -> str:
@@ -102,6 +128,21 @@ def _comparison(v1: PropositionStudy, v2: PropositionStudy) -> str:
                        f"v2 (relationship; {v2.n_draws:,} draws)", "how v2 reads it"], rows)
 
 
+def _phase_text(d: PhaseDiagram) -> str:
+    """What the v2 diagram shows, in numbers: shares by label and how they were found."""
+    shares = "; ".join(f"{escape(k)} {v:.0%}" for k, v in sorted(
+        d.shares().items(), key=lambda kv: -kv[1]))
+    found = ", ".join(f"{escape(k)} {v:.0%}" for k, v in d.found_by_shares().items())
+    text = (f"Over {escape(d.x.name)} × {escape(d.y.name)} ({d.shape[1]} × {d.shape[0]} "
+            f"grid; v1's diagram over the same axes is in the section \"Phase diagrams\"): "
+            f"{shares}. How the strategies were found (share of the solved points): {found}")
+    mixed = (d.found_by == FOUND_BY.index("mixed")) if d.found_by is not None else None
+    if mixed is not None and mixed.any() and d.regret is not None:
+        text += (f"; where play is mixed the largest regret is {d.regret[mixed].max():.3g} "
+                 "(payoff units: an approximate equilibrium)")
+    return text + f". Solved in {d.seconds:.1f} s."
+
+
 def relationship_section(ctx: ReportContext) -> SectionContent:
     """v2's equilibrium at the defaults and the propositions under v2 beside v1."""
     try:
@@ -115,6 +156,12 @@ def relationship_section(ctx: ReportContext) -> SectionContent:
     n2 = V2_DRAWS_REDUCED if ctx.reduced else V2_DRAWS_FULL
     v1 = v1_propositions(ctx, V1_DRAWS)  # the propositions section's, when sizes agree
     v2 = run_study(registry, n2, seed=SEED, model="v2", flips=not ctx.reduced)
+    x, y, why = DIAGRAMS[0]
+    size = V2_PHASE_REDUCED if ctx.reduced else V2_PHASE_FULL
+    diagram = phase_diagram(registry, x, y, size, model="v2")
+    figure = Figure(f"v2-phase-{x}-{y}".replace("_", "-"),
+                    f"Model v2's equilibrium over {x} × {y}", V2_HOW_TO_READ,
+                    phase_chart(diagram), note=f"Why these axes: {why}")
     html = (
         "<p>Model v2 (opt-in; every other section reads v1) makes the one-round game the "
         "stage of an infinitely repeated relationship: China's status towards the Taliban "
@@ -133,12 +180,15 @@ def relationship_section(ctx: ReportContext) -> SectionContent:
         "and every equilibrium is that on this one. P8 (what matters most) is the "
         "exploration lens's question.</p>"
         + _comparison(v1, v2)
+        + f"<p><strong>Phase diagram of v2</strong> (the figure): {_phase_text(diagram)}</p>"
         + "<p class='howto'>Reproduce: <code>qpq game relationship</code>; <code>qpq game "
         f"propositions --model v2 --n {n2} --seed {SEED}</code> (v2 computed in "
         f"{v2.seconds:.0f} s" + ("" if not ctx.reduced else ", without the flip search")
-        + ").</p>")
+        + f"); <code>qpq game sweep --model v2 --x {x} --y {y} --n {size}</code>.</p>")
     v1_status = {r.proposition.id: r.status for r in v1.results}
     summary = ("v2 relationship: " + how + "; propositions v1→v2: "
                + ", ".join(f"{r.proposition.id} {v1_status.get(r.proposition.id, '–')}→"
                            f"{r.status}" for r in v2.results))
-    return SectionContent(html, (), summary)
+    summary += f"; phase diagram {size}x{size}: " + ", ".join(
+        f"{k} {v:.0%}" for k, v in diagram.found_by_shares().items())
+    return SectionContent(html, (figure,), summary)

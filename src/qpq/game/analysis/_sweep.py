@@ -225,6 +225,20 @@ class PhaseDiagram:
                 out[self.name_of(code)] = k / total
         return out
 
+    def found_by_shares(self) -> dict[str, float]:
+        """v2: share of the solved grid points by how their strategies were found.
+
+        Keys from :data:`FOUND_BY`, only those present; empty for v1 or a grid with no
+        solved point.
+        """
+        if self.found_by is None:
+            return {}
+        kinds = self.found_by[self.label != OUTSIDE]
+        if not kinds.size:
+            return {}
+        return {k: float((kinds == i).mean()) for i, k in enumerate(FOUND_BY)
+                if (kinds == i).any()}
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary with the grids as nested lists (labels by name)."""
         names = np.array(self.label_names(), dtype=object)
@@ -234,13 +248,10 @@ class PhaseDiagram:
         extra: dict[str, Any] = {}
         if v2 and self.regret is not None and self.found_by is not None:
             found = np.array([*FOUND_BY, None], dtype=object)[self.found_by]
-            kinds = self.found_by[solved]
             # v1's document is left as it was (its golden output), so only v2 names a model
             extra = {"model": self.model, "regret": self.regret, "value": self.value,
                      "found_by": found.tolist(),
-                     "found_by_shares": {k: float((kinds == i).mean())
-                                         for i, k in enumerate(FOUND_BY)
-                                         if solved.any() and (kinds == i).any()},
+                     "found_by_shares": self.found_by_shares(),
                      "label_key": LABEL_KEY,
                      "cell": [[self.cell_text(j, i) for i in range(self.shape[1])]
                               for j in range(self.shape[0])]}

@@ -41,8 +41,8 @@ N = WhatIfRequest().n
 
 def _timed_changes(ctx: Context, changes: list[Settings]) -> list[float]:
     @functools.lru_cache(maxsize=64)
-    def grid(values: Values, x: str, y: str, size: int) -> PhaseGrid:
-        return ctx.grid(values, x, y, size)
+    def grid(values: Values, x: str, y: str, size: int, model: str) -> PhaseGrid:
+        return ctx.grid(values, x, y, size, model)
 
     @functools.lru_cache(maxsize=32)
     def run(values: Values, request: WhatIfRequest) -> ForecastView:

@@ -12,7 +12,9 @@ the steps it invalidates really run:
 * a slider that is not an axis of the phase diagram (``prior_sincere``): game, grid and
   ensemble all recomputed — the worst case;
 * a slider on an axis (``iskp_pull``): the grid is reused, game and ensemble recomputed;
-* China's policy: game and ensemble recomputed, grid reused.
+* China's policy: game and ensemble recomputed, grid reused;
+* the non-axis slider again with the model switch on v2: the repeated relationship and v2's
+  phase grid (at most ``V2_GRID_SIZE`` points per axis) recomputed.
 
 The whole app script is also timed in process through Streamlit's AppTest (every element
 built and serialised as on a real rerun, no browser): the same ``iskp_pull`` change, so a
@@ -31,7 +33,14 @@ import time
 from typing import Any
 
 from qpq.dashboard._phase import PhaseGrid
-from qpq.dashboard._view import Context, Settings, Values, compute_view, view_charts
+from qpq.dashboard._view import (
+    V2_GRID_SIZE,
+    Context,
+    Settings,
+    Values,
+    compute_view,
+    view_charts,
+)
 from qpq.dashboard._whatif import ForecastView, WhatIfRequest
 
 GOAL = 0.5
@@ -167,6 +176,16 @@ def run() -> list[dict[str, Any]]:
                "China's policy changed: both games + ensemble under the new policy; grid "
                "reused; charts to JSON; one process."),
     ]
+    # model v2 (the equilibrium panel's switch): the relationship and v2's phase grid, at
+    # most V2_GRID_SIZE points per axis; fewer changes, each costs seconds
+    v2 = [Settings(values={"prior_sincere": 0.23 + 0.04 * i}, model="v2") for i in range(3)]
+    out.append(_entry(
+        f"dashboard redraw under model v2: non-axis slider (relationship + "
+        f"{V2_GRID_SIZE}x{V2_GRID_SIZE} v2 grid + ensemble)", _timed_changes(ctx, v2),
+        f"prior_sincere changed with the model switch on v2: compute_view (the repeated "
+        f"relationship free and committed, v2's phase grid of {V2_GRID_SIZE ** 2} points via "
+        f"solve_relationship with the tracing, the what-if ensemble) + both charts to "
+        f"Vega-Lite JSON; one process. The v1 goal is quoted for comparison."))
     out.append(_script())
     out.append(_browser())
     return out

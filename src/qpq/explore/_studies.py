@@ -20,7 +20,9 @@ for an engage-type policy and about 4 ms for ``equilibrium`` (all six first move
 default belief grid of 12, plus about 0.2 ms per experiment for the simulation.
 ``equilibrium`` is therefore refused for designs above :data:`EQUILIBRIUM_LIMIT`
 experiments (use a smaller ``n``); it stays available in policy comparisons of the
-default size.
+default size. Under model v2 every experiment solves the repeated relationship once per
+distinct commitment of China among the policies (seconds each, :data:`V2_SECONDS`), so a
+study is refused above :data:`V2_LIMIT` experiments × commitments, with the estimate.
 """
 
 from __future__ import annotations
@@ -44,12 +46,15 @@ from qpq.explore._scenario import Study
 from qpq.explore._sensitivity import MorrisResult, SobolResult, morris_indices, sobol_indices
 from qpq.explore._settings import policy_names
 from qpq.parallel import ChunkExecutor, executor_for
+from qpq.sim import relationship_moves
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
     "EQUILIBRIUM_LIMIT",
+    "V2_LIMIT",
+    "V2_SECONDS",
     "ComparisonStudy",
     "DiscoveryStudy",
     "SensitivityStudy",
@@ -69,7 +74,32 @@ EQUILIBRIUM_LIMIT = 20_000
 """Largest design (experiments) the ``equilibrium`` policy may run in one study."""
 
 
-def _check_cost(policies: Sequence[str], design: Design) -> None:
+V2_SECONDS = 3.0
+"""CPU seconds to solve model v2's relationship table for one experiment and one
+commitment, at the built-in scenario's belief grid of 12 from 1996 to 2030: measured
+2026-12-05, ``qpq explore compare deal-under-uncertainty --model v2 --n 4`` took 82 s of
+CPU for 4 experiments × 7 distinct commitments (2.9 s each) on the development machine."""
+
+V2_LIMIT = 256
+"""Largest experiments × distinct commitments a study may solve under model v2: about
+:data:`V2_SECONDS` × 256 ≈ 13 CPU minutes, the order of the longest default runs of the
+other lenses."""
+
+
+def _check_cost(policies: Sequence[str], design: Design, model: str = "v1") -> None:
+    if model == "v2":
+        commitments = len({relationship_moves(p) for p in policies})
+        units = design.n_experiments * commitments
+        if units > V2_LIMIT:
+            raise BadInputError(
+                f"model v2 solves the repeated relationship at every experiment for each "
+                f"distinct commitment of China among the policies ({commitments} here), "
+                f"about {V2_SECONDS:g} s of CPU each at the built-in scenario's belief grid: "
+                f"{design.n_experiments:,} experiments would take about "
+                f"{units * V2_SECONDS / 60:.0f} CPU minutes; allowed under v2: at most "
+                f"{V2_LIMIT} experiments × commitments, here at most "
+                f"{V2_LIMIT // commitments} experiments (lower --n, or fewer policies)")
+        return
     if "equilibrium" in policies and design.n_experiments > EQUILIBRIUM_LIMIT:
         raise BadInputError(
             f"the equilibrium policy solves the game for all six first moves at every "
@@ -81,7 +111,7 @@ def _check_cost(policies: Sequence[str], design: Design) -> None:
 def _run(case: Case, study: Study, design: Design, policies: Sequence[str],
          outcomes: Sequence[str], workers: int, executor: ChunkExecutor | None,
          on_progress: Progress | None, model: str = "v1") -> Evaluation:
-    _check_cost(policies, design)
+    _check_cost(policies, design, model)
     setup = model_setup(case, study, outcomes, model)
     if executor is not None:
         return evaluate(setup, design, policies, executor=executor, on_block=on_progress)

@@ -48,7 +48,7 @@ REPEAT = 7
 N = WhatIfRequest().n
 
 
-def _timed_changes(ctx: Context, changes: list[Settings]) -> list[float]:
+def _timed_changes(ctx: Context, changes: list[Settings], model: str = "v1") -> list[float]:
     @functools.lru_cache(maxsize=64)
     def grid(values: Values, x: str, y: str, size: int, model: str) -> PhaseGrid:
         return ctx.grid(values, x, y, size, model)
@@ -62,7 +62,7 @@ def _timed_changes(ctx: Context, changes: list[Settings]) -> list[float]:
         for chart in view_charts(view, s.variable):
             chart.to_dict()
 
-    redraw(Settings())  # warm: the page as first shown
+    redraw(Settings(model=model))  # warm: the page as first shown (under the model timed)
     times = []
     for s in changes:
         start = time.perf_counter()
@@ -71,12 +71,14 @@ def _timed_changes(ctx: Context, changes: list[Settings]) -> list[float]:
     return times
 
 
-def _entry(name: str, times: list[float], notes: str) -> dict[str, Any]:
+def _entry(name: str, times: list[float], notes: str, goal: bool = True) -> dict[str, Any]:
     med = statistics.median(times)
+    judged = (f"goal <= {GOAL} s: {'met' if med <= GOAL else 'NOT met'}" if goal else
+              f"no goal (v1's {GOAL} s for comparison)")
     return {"name": name, "figure": med, "unit": "s", "peer": None, "peer_figure": None,
             "ratio": None, "n": N,
-            "notes": f"{notes} Median of {len(times)} changes (max {max(times):.3f} s); goal "
-                     f"<= {GOAL} s: {'met' if med <= GOAL else 'NOT met'}."}
+            "notes": f"{notes} Median of {len(times)} changes (max {max(times):.3f} s); "
+                     f"{judged}."}
 
 
 def _browser(repeat: int = 5) -> dict[str, Any]:
@@ -181,11 +183,11 @@ def run() -> list[dict[str, Any]]:
     v2 = [Settings(values={"prior_sincere": 0.23 + 0.04 * i}, model="v2") for i in range(3)]
     out.append(_entry(
         f"dashboard redraw under model v2: non-axis slider (relationship + "
-        f"{V2_GRID_SIZE}x{V2_GRID_SIZE} v2 grid + ensemble)", _timed_changes(ctx, v2),
+        f"{V2_GRID_SIZE}x{V2_GRID_SIZE} v2 grid + ensemble)", _timed_changes(ctx, v2, "v2"),
         f"prior_sincere changed with the model switch on v2: compute_view (the repeated "
         f"relationship free and committed, v2's phase grid of {V2_GRID_SIZE ** 2} points via "
         f"solve_relationship with the tracing, the what-if ensemble) + both charts to "
-        f"Vega-Lite JSON; one process. The v1 goal is quoted for comparison."))
+        f"Vega-Lite JSON; one process.", goal=False))
     out.append(_script())
     out.append(_browser())
     return out

@@ -37,6 +37,7 @@ MODULES: dict[str, str] = {
     "backtest": "bench.backtest_bench",
     "explore": "bench.explore_bench",
     "explore_runs": "bench.explore_runs_bench",
+    "explore_v2": "bench.explore_v2_bench",
     "lookup": "bench.lookup_bench",
     "dashboard": "bench.dashboard_bench",
     "cli": "bench.cli_bench",

@@ -111,23 +111,53 @@ def test_frame_cells_use_the_sweep_edges(ctx: Context) -> None:
     assert sorted(set(frame["y1"])) == ye[1:].tolist()
 
 
-def test_v2_grid_is_the_v2_sweep_with_its_own_legend(ctx: Context) -> None:
-    # the equilibrium panel's switch: the same axes solved in the repeated relationship
-    values = {"prior_sincere": 0.4}
-    g = phase_grid(ctx.registry, values, "iskp_pull", "crackdown_intensity", 3, model="v2")
-    d = phase_diagram(ctx.registry, "iskp_pull", "crackdown_intensity", 3, overrides=values,
-                      workers=1, model="v2")
-    assert g.model == "v2" and g.categories == (*d.names, NOT_ALLOWED)
+def test_v2_grid_is_the_v2_sweep_with_its_own_legend(ctx: Context, monkeypatch) -> None:
+    # the equilibrium panel's switch: the same axes solved in the repeated relationship;
+    # the diagram phase_grid solved is recorded, so the grid is solved once
+    import qpq.dashboard._phase as phase
+
+    seen = []
+
+    def record(*args, **kwargs):
+        seen.append((args, kwargs, phase_diagram(*args, **kwargs)))
+        return seen[-1][2]
+
+    monkeypatch.setattr(phase, "phase_diagram", record)
+    g = phase_grid(ctx.registry, {}, "iskp_pull", "crackdown_intensity", 3, model="v2")
+    ((args, kwargs, d),) = seen
+    assert args[1:] == ("iskp_pull", "crackdown_intensity", 3)
+    assert kwargs["model"] == "v2" and kwargs["workers"] == 1
     names = np.array(d.label_names(), dtype=object)[d.label_index()]
     np.testing.assert_array_equal(g.labels, names)
     np.testing.assert_array_equal(g.p_recognised, d.p_recognised)
-    assert set(g.labels.ravel()) <= set(g.categories)
-    assert not set(g.labels.ravel()) & set(CATEGORIES)     # none of v1's labels
+    # the legend: the labels on the grid, coloured by the phase charts' one rule
+    assert g.model == "v2" and g.categories == tuple(d.colours())
+    assert set(g.labels.ravel()) == set(g.categories)
+    assert not set(g.categories) & set(CATEGORIES)       # none of v1's labels
     frame = phase_frame(g)
     assert set(frame["multiple"]) == {"not enumerated (model v2)"}
     spec = phase_chart(g, (1.0, 1.0)).to_dict()
     colour = spec["layer"][0]["encoding"]["color"]
     assert colour["scale"]["domain"] == list(g.categories)
-    assert len(colour["scale"]["range"]) == len(g.categories)
-    assert sorted(colour["legend"]["values"]) == sorted(set(g.labels.ravel()))
+    assert colour["scale"]["range"] == list(d.colours().values())
+    assert colour["legend"]["values"] == list(g.categories)
+    # v2's labels take the palette in their order on the grid, black (the marks') left out
+    from qpq.game.analysis._sweep import V2_COLOURS
+
+    assert "#000000" not in V2_COLOURS
+    strategies = [c for c in g.categories if c != NOT_ALLOWED]
+    assert [g.colours[c] for c in strategies] == list(V2_COLOURS[:len(strategies)])
     assert "model v2" in " ".join(spec["title"]["subtitle"])
+
+
+def test_every_phase_chart_colours_labels_by_one_rule(ctx: Context) -> None:
+    # v1's labels keep their fixed colours (v2's rule: the v2 test above); outside points
+    # are blank; only the labels on the grid are listed
+    from qpq.game.analysis import LABEL_COLOURS, OUTSIDE_COLOUR
+
+    d = phase_diagram(ctx.registry, "capacity_low", "capacity_high", 6, workers=1)
+    colours = d.colours()
+    on_grid = set(np.array(d.label_names(), dtype=object)[d.label_index()].ravel())
+    assert set(colours) == on_grid
+    assert colours.pop(d.name_of(OUTSIDE)) == OUTSIDE_COLOUR
+    assert colours == {k: LABEL_COLOURS[k] for k in colours}

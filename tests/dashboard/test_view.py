@@ -35,13 +35,16 @@ def test_a_fixed_policy_adds_the_committed_game(ctx: Context) -> None:
 
 
 def test_model_v2_shows_the_relationship_instead_of_the_round(ctx: Context) -> None:
+    models: list[str] = []
+
+    def grid(values: Values, x: str, y: str, size: int, model: str) -> PhaseGrid:
+        models.append(model)     # the grid's content: tests/dashboard/test_phase.py
+        return ctx.grid(values, x, y, 2, "v1")
+
     view = compute_view(ctx, Settings(model="v2", policy="boycott", request=SMALL,
-                                      grid_size=3), forecast=False)
+                                      grid_size=3), forecast=False, grid_fn=grid)
     assert view.relationship is not None
-    # the phase diagram follows the switch: model v2's relationship at every grid point
-    assert view.grid is not None and view.grid.model == "v2"
-    assert view.grid.labels.shape == (3, 3)
-    assert all(str(label).startswith("unrecognised ") for label in view.grid.labels.ravel())
+    assert models == ["v2"]        # the phase diagram follows the switch
     assert view.equilibrium is None and view.committed is None
     assert [s.name for s in view.relationship.states] == ["unrecognised", "recognised"]
     # the policy commits China to Boycott while unrecognised
@@ -49,9 +52,10 @@ def test_model_v2_shows_the_relationship_instead_of_the_round(ctx: Context) -> N
     assert c is not None and c.scope == "China commits to Boycott while unrecognised"
     assert c.states[0].first_move == "Boycott"
     assert all(p == 0.0 for _, p in c.states[0].p_recognised_next)
-    v1 = compute_view(ctx, Settings(request=SMALL, grid_size=5), forecast=False)
+    v1 = compute_view(ctx, Settings(request=SMALL, grid_size=5), forecast=False,
+                      grid_fn=grid)
     assert v1.relationship is None and v1.equilibrium is not None
-    assert v1.grid is not None and v1.grid.model == "v1"
+    assert models == ["v2", "v1"]
 
 
 def test_model_v2_caps_the_grid_and_keys_it_by_model(ctx: Context) -> None:
@@ -61,9 +65,10 @@ def test_model_v2_caps_the_grid_and_keys_it_by_model(ctx: Context) -> None:
         calls.append((size, model))
         return ctx.grid(values, x, y, 2, "v1")   # any grid: only the call is checked
 
+    game = functools.lru_cache(maxsize=4)(ctx.game)      # each model's game solved once
     for model, size in (("v2", 21), ("v2", 5), ("v1", 21)):
         compute_view(ctx, Settings(model=model, grid_size=size), grid_fn=grid,
-                     forecast=False)
+                     game_fn=game, forecast=False)
     assert calls == [(V2_GRID_SIZE, "v2"), (5, "v2"), (21, "v1")]
 
 

@@ -89,32 +89,44 @@ def test_equilibrium_is_refused_for_large_designs(capsys):
 def test_model_v2_is_refused_for_costly_studies_with_the_estimate(capsys):
     # the scenario's own n (1,024) under v2: hours of relationship solves, refused before
     # any work with what it would cost and how far to lower --n
-    from qpq.explore._studies import V2_LIMIT
+    from qpq.case import load_case
+    from qpq.explore._loading import load_study
+    from qpq.explore._studies import V2_BUDGET, V2_SECONDS
+    from qpq.sim import relationship_moves
 
+    levers = load_study("deal-under-uncertainty", load_case()).levers
+    k = len({relationship_moves(p) for p in levers})
+    assert 1 < k < len(levers)                        # some levers share a commitment
     code, out, err = run_explore(capsys, "compare", "deal-under-uncertainty", "--model", "v2")
     assert code == 2 and out == ""
-    assert "model v2" in err and "7 here" in err and "CPU minutes" in err
-    assert f"at most {V2_LIMIT // 7} experiments" in err
+    assert "model v2" in err and f"({k} here)" in err and "CPU minutes" in err
+    assert f"at most {int(V2_BUDGET // (V2_SECONDS * k))} experiments" in err
     # fewer policies, fewer commitments: boycott and the equilibrium are two
     code, _, err = run_explore(capsys, "compare", "deal-under-uncertainty", "--model", "v2",
                                "--lever", "boycott", "--lever", "equilibrium", "--n", "256")
-    assert code == 2 and "2 here" in err and f"at most {V2_LIMIT // 2} experiments" in err
+    assert code == 2 and "2 here" in err
+    assert f"at most {int(V2_BUDGET // (V2_SECONDS * 2))} experiments" in err
 
 
-def test_the_v2_limit_counts_distinct_commitments():
+def test_the_v2_limit_counts_distinct_commitments_and_scales_with_the_grid():
     from qpq.case import load_case
     from qpq.errors import BadInputError
     from qpq.explore._designs import make_design
     from qpq.explore._loading import load_study
-    from qpq.explore._studies import V2_LIMIT, _check_cost
+    from qpq.explore._studies import V2_BUDGET, V2_GRID, V2_SECONDS, _check_cost
 
     study = load_study("deal-under-uncertainty", load_case())
     # engage_no_promise, conditional and plan_b_after_failure share one commitment
     shared = ("engage_no_promise", "conditional", "plan_b_after_failure")
-    at_limit = make_design(study, "lhs", V2_LIMIT)
+    most = int(V2_BUDGET // V2_SECONDS)
+    at_limit = make_design(study, "lhs", most)
     _check_cost(shared, at_limit, "v2")                  # one commitment: at the limit
     with pytest.raises(BadInputError, match="1 here"):
-        _check_cost(shared, make_design(study, "lhs", V2_LIMIT + 1), "v2")
+        _check_cost(shared, make_design(study, "lhs", most + 1), "v2")
     with pytest.raises(BadInputError, match="2 here"):
         _check_cost((*shared, "boycott"), at_limit, "v2")
-    _check_cost(("equilibrium",), at_limit, "v1")       # v1's guard is its own
+    # a finer belief grid costs more per table, a coarser one less
+    with pytest.raises(BadInputError, match=f"at most {most // 2} experiments"):
+        _check_cost(shared, at_limit, "v2", grid_size=2 * V2_GRID)
+    _check_cost(shared, make_design(study, "lhs", 2 * most), "v2", grid_size=V2_GRID // 2)
+    _check_cost((*shared, "boycott"), at_limit, "v1")  # v1's guard is its own

@@ -76,6 +76,10 @@ def test_v2_document(diagram: _sweep.PhaseDiagram) -> None:
     kinds = {k for row in doc["found_by"] for k in row if k}
     assert kinds == set(doc["found_by_shares"]) == set(FOUND_BY[:3])
     assert sum(doc["shares"].values()) == pytest.approx(1.0)
+    assert sum(doc["found_by_shares"].values()) == pytest.approx(1.0)
+    mixed = [r for rr, ff in zip(doc["regret"], doc["found_by"], strict=True)
+             for r, f in zip(rr, ff, strict=True) if f == "mixed"]
+    assert diagram.mixed_regret() == (pytest.approx(float(np.median(mixed))), max(mixed))
     assert "types in the order S,H S,L I,H I,L" in doc["label_key"]
     # each cell's text: its label, with the regret where play is mixed
     for j, row in enumerate(doc["cell"]):

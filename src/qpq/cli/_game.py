@@ -266,7 +266,6 @@ def sweep_command(
     Example: ``qpq game sweep --x iskp_pull --y crackdown_intensity --n 200 --out p.png``;
     model v2: ``qpq game sweep --model v2 --x quarterly_discount --y iskp_pull --n 8``
     """
-    import numpy as np
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from qpq.game.analysis import OUTSIDE, phase_diagram
@@ -311,16 +310,16 @@ def sweep_command(
         table.add_row(escape(label), f"{share:.1%}")
     console.print(table)
     if diagram.model == "v2" and diagram.found_by is not None and diagram.regret is not None:
-        from qpq.game.analysis import FOUND_BY, LABEL_KEY
+        from qpq.game.analysis import LABEL_KEY
 
-        mixed = diagram.found_by == FOUND_BY.index("mixed")
         console.print("how found (share of the solved points): " + "; ".join(
             f"{k} {share:.1%}" for k, share in diagram.found_by_shares().items())
             + f"; not solved (an ordering broken, or δ = 1): {(~solved).mean():.1%} of the "
             "grid")
-        if mixed.any():
-            console.print(f"regret where mixed: median {np.median(diagram.regret[mixed]):.3g}, "
-                          f"max {diagram.regret[mixed].max():.3g} (payoff units)")
+        mixed = diagram.mixed_regret()
+        if mixed is not None:
+            console.print(f"regret where mixed: median {mixed[0]:.3g}, max {mixed[1]:.3g} "
+                          "(payoff units)")
         console.print(f"[dim]{escape(LABEL_KEY)}[/dim]")
     else:
         console.print(f"multiple PBE paths: {diagram.multiple[solved].mean():.1%} of the "

@@ -13,14 +13,15 @@ With ``model="v2"`` (the equilibrium panel's switch) the grid is model v2's diag
 (docs/model-game.md §8.1): each cell is the repeated relationship's stationary equilibrium,
 labelled by China's first move and final actions and each type's effort in both states
 (:data:`qpq.game.analysis.LABEL_KEY`), mixed strategies traced where no pure one exists.
-Its labels are the strategies found on that grid, so their colours follow their order
-there (as in the report's v2 diagram), not a fixed legend.
+Its labels are the strategies found on that grid, coloured by the phase charts' one rule
+(:meth:`qpq.game.analysis.PhaseDiagram.colours`: their order on the grid), not a fixed
+legend; the legend splits each label into its parts, one per line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import altair as alt
@@ -38,7 +39,6 @@ from qpq.game.analysis import (
     phase_diagram,
 )
 from qpq.model import FIRST_MOVES, ParameterRegistry
-from qpq.palette import OKABE_ITO
 
 __all__ = [
     "CATEGORIES",
@@ -88,8 +88,10 @@ class PhaseGrid:
     model
         ``"v1"`` (the one-round game) or ``"v2"`` (the repeated relationship).
     categories
-        The labels in legend order: :data:`CATEGORIES` for v1; for v2 the strategy labels
-        of this grid, then :data:`NOT_ALLOWED`.
+        The labels in legend order: :data:`CATEGORIES` for v1; for v2 the labels on this
+        grid (:data:`NOT_ALLOWED` last, if any point is).
+    colours
+        v2: the colour of each of ``categories`` (empty for v1, whose colours are fixed).
     """
 
     x: str
@@ -103,6 +105,7 @@ class PhaseGrid:
     fixed: Mapping[str, float]
     model: str = "v1"
     categories: tuple[str, ...] = CATEGORIES
+    colours: Mapping[str, str] = field(default_factory=dict)
 
     def label_at(self, x: float, y: float) -> str:
         """The label of the grid cell nearest to ``(x, y)``."""
@@ -148,7 +151,11 @@ def phase_grid(registry: ParameterRegistry, values: Mapping[str, float], x: str,
     d = phase_diagram(registry, x, y, size, overrides=others, workers=1, model=model)
     labels = np.array(d.label_names(), dtype=object)[d.label_index()]
     labels[d.label == OUTSIDE] = NOT_ALLOWED
-    categories = CATEGORIES if model == "v1" else (*d.names, NOT_ALLOWED)
+    colours: dict[str, str] = {}
+    if model == "v2":
+        outside = d.name_of(OUTSIDE)
+        colours = {NOT_ALLOWED if k == outside else k: v for k, v in d.colours().items()}
+    categories = CATEGORIES if model == "v1" else tuple(colours)
     move_labels = np.array(["", *(m.label for m in FIRST_MOVES)], dtype=object)
     base = registry.defaults().as_dict()
     base.update(others)
@@ -156,7 +163,7 @@ def phase_grid(registry: ParameterRegistry, values: Mapping[str, float], x: str,
                      labels=labels.astype(str), first_moves=move_labels[d.first_move + 1]
                      .astype(str), p_recognised=d.p_recognised, multiple=d.multiple,
                      fixed={k: v for k, v in base.items() if k not in (x, y)},
-                     model=model, categories=categories)
+                     model=model, categories=categories, colours=colours)
 
 
 def phase_frame(grid: PhaseGrid) -> pd.DataFrame:
@@ -189,16 +196,16 @@ def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 3
                            scale=alt.Scale(domain=list(CATEGORIES), range=list(_COLOURS)),
                            legend=alt.Legend(values=present, labelLimit=220))
     else:
-        # v2's long strategy labels: the palette in the grid's order, one per line below
-        colours = [OKABE_ITO[k % len(OKABE_ITO)] for k in range(len(grid.categories) - 1)]
+        # v2's long strategy labels below the chart, each split at its "; " into lines
         colour = alt.Color("label:N", title="stationary equilibrium (model v2)",
                            scale=alt.Scale(domain=list(grid.categories),
-                                           range=[*colours, OUTSIDE_COLOUR]),
+                                           range=[grid.colours[c] for c in grid.categories]),
                            legend=alt.Legend(values=present, orient="bottom",
-                                             direction="vertical", labelLimit=900,
-                                             titleLimit=400))
+                                             direction="vertical", labelLimit=600,
+                                             titleLimit=400,
+                                             labelExpr="split(datum.label, '; ')"))
         # the app fits the whole chart, legend included, into the height: make room
-        height += _LEGEND_ROW * (len(present) + 1)
+        height += _LEGEND_ROW * (sum(c.count("; ") + 1 for c in present) + 1)
     # channels as objects, not shorthand strings, which Altair converts through a schema
     # table it rebuilds each time (~3 ms a string, on every rerun of the dashboard)
     cells = alt.Chart(frame).mark_rect(stroke="#FFFFFF", strokeWidth=0.3).encode(
@@ -222,8 +229,8 @@ def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 3
                  alt.Tooltip("y:Q", title=grid.y, format=".3g"),
                  alt.Tooltip("label:N", title="label here")])
     gist = ("label of China's preferred PBE (" + _RULE_GIST + ")" if grid.model == "v1"
-            else "model v2: the repeated relationship's stationary equilibrium (traced where "
-            "mixed)")
+            else "model v2: the repeated relationship's stationary equilibrium (logit tracing "
+            "where policy iteration cycles)")
     title = alt.TitleParams(
         text=f"Equilibrium label over {grid.x} × {grid.y} (◆ = current point)",
         subtitle=[f"{grid.labels.size} grid points; other parameters at the sliders' values;",

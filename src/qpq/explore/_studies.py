@@ -22,7 +22,7 @@ default belief grid of 12, plus about 0.2 ms per experiment for the simulation.
 experiments (use a smaller ``n``); it stays available in policy comparisons of the
 default size. Under model v2 every experiment solves the repeated relationship once per
 distinct commitment of China among the policies (seconds each, :data:`V2_SECONDS`), so a
-study is refused above :data:`V2_LIMIT` experiments × commitments, with the estimate.
+study estimated above :data:`V2_BUDGET` CPU seconds is refused, with the estimate.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EQUILIBRIUM_LIMIT",
-    "V2_LIMIT",
+    "V2_BUDGET",
+    "V2_GRID",
     "V2_SECONDS",
     "ComparisonStudy",
     "DiscoveryStudy",
@@ -76,29 +77,36 @@ EQUILIBRIUM_LIMIT = 20_000
 
 V2_SECONDS = 3.0
 """CPU seconds to solve model v2's relationship table for one experiment and one
-commitment, at the built-in scenario's belief grid of 12 from 1996 to 2030: measured
-2026-12-05, ``qpq explore compare deal-under-uncertainty --model v2 --n 4`` took 82 s of
-CPU for 4 experiments × 7 distinct commitments (2.9 s each) on the development machine."""
+commitment at a belief grid of :data:`V2_GRID` from 1996 to 2030 (the built-in scenario's
+span): ``qpq explore compare deal-under-uncertainty --model v2 --n 4`` took 82 s of CPU for
+4 experiments × 7 distinct commitments (2.9 s each) on the development machine, 2026-12-05;
+``python -m bench explore_v2`` measures it again beside this figure. A table's cells are
+the stage regimes times the belief grid's points, so the estimate scales with the grid."""
 
-V2_LIMIT = 256
-"""Largest experiments × distinct commitments a study may solve under model v2: about
-:data:`V2_SECONDS` × 256 ≈ 13 CPU minutes, the order of the longest default runs of the
-other lenses."""
+V2_GRID = 12
+"""The belief grid at which :data:`V2_SECONDS` was measured."""
+
+V2_BUDGET = 768.0
+"""Most CPU seconds (estimated by :data:`V2_SECONDS`) a study may spend on model v2's
+relationship tables: about 13 minutes, 256 experiments × commitments at the scenario's
+grid, the order of the longest default runs of the other lenses."""
 
 
-def _check_cost(policies: Sequence[str], design: Design, model: str = "v1") -> None:
+def _check_cost(policies: Sequence[str], design: Design, model: str = "v1",
+                grid_size: int = V2_GRID) -> None:
     if model == "v2":
         commitments = len({relationship_moves(p) for p in policies})
-        units = design.n_experiments * commitments
-        if units > V2_LIMIT:
+        each = V2_SECONDS * grid_size / V2_GRID
+        most = int(V2_BUDGET // (each * commitments))
+        if design.n_experiments > most:
             raise BadInputError(
                 f"model v2 solves the repeated relationship at every experiment for each "
                 f"distinct commitment of China among the policies ({commitments} here), "
-                f"about {V2_SECONDS:g} s of CPU each at the built-in scenario's belief grid: "
+                f"about {each:.2g} s of CPU each at a belief grid of {grid_size}: "
                 f"{design.n_experiments:,} experiments would take about "
-                f"{units * V2_SECONDS / 60:.0f} CPU minutes; allowed under v2: at most "
-                f"{V2_LIMIT} experiments × commitments, here at most "
-                f"{V2_LIMIT // commitments} experiments (lower --n, or fewer policies)")
+                f"{design.n_experiments * commitments * each / 60:.0f} CPU minutes; allowed "
+                f"under v2: about {V2_BUDGET / 60:.0f} CPU minutes, here at most {most} "
+                f"experiments (lower --n, or fewer levers with --lever)")
         return
     if "equilibrium" in policies and design.n_experiments > EQUILIBRIUM_LIMIT:
         raise BadInputError(
@@ -111,7 +119,7 @@ def _check_cost(policies: Sequence[str], design: Design, model: str = "v1") -> N
 def _run(case: Case, study: Study, design: Design, policies: Sequence[str],
          outcomes: Sequence[str], workers: int, executor: ChunkExecutor | None,
          on_progress: Progress | None, model: str = "v1") -> Evaluation:
-    _check_cost(policies, design, model)
+    _check_cost(policies, design, model, study.grid_size)
     setup = model_setup(case, study, outcomes, model)
     if executor is not None:
         return evaluate(setup, design, policies, executor=executor, on_block=on_progress)

@@ -20,15 +20,12 @@ from numpy.typing import NDArray
 
 from qpq.errors import BadInputError
 from qpq.game.analysis import (
-    LABEL_COLOURS,
     OUTSIDE,
-    OUTSIDE_COLOUR,
     PhaseDiagram,
     cell_edges,
     phase_diagram,
 )
 from qpq.model import ParameterRegistry
-from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent
 
 __all__ = ["DIAGRAMS", "phase_chart", "phase_section"]
@@ -90,14 +87,8 @@ def phase_chart(d: PhaseDiagram, title: str | None = None) -> Any:
     names = np.array(d.label_names(), dtype=object)
     codes = d.label_index()
     rects = pd.DataFrame([{**r, "label": names[r["value"]]} for r in _runs(codes, xe, ye)])
-    found = set(rects["label"])
-    # v1's labels keep their colours; v2's strategy labels (and its "outside" name) take
-    # the palette in the order of their codes
-    colours = dict(LABEL_COLOURS)
-    colours[d.name_of(OUTSIDE)] = OUTSIDE_COLOUR
-    extra = [n for n in d.label_names() if n in found and n not in colours]
-    colours.update({n: OKABE_ITO[k % len(OKABE_ITO)] for k, n in enumerate(extra)})
-    present = [n for n in colours if n in found]
+    colours = d.colours()          # v1's fixed colours, v2's in the grid's order
+    present = list(colours)
     colour = alt.Color("label:N", title="selected equilibrium",
                        scale=alt.Scale(domain=present, range=[colours[n] for n in present]))
     if d.model == "v2":

@@ -26,7 +26,6 @@ from typing import Any
 from qpq.errors import BadInputError
 from qpq.game import FULL_GAME, Effort, solve_relationship
 from qpq.game.analysis import (
-    FOUND_BY,
     LABEL_KEY,
     PhaseDiagram,
     PropositionResult,
@@ -128,18 +127,23 @@ def _comparison(v1: PropositionStudy, v2: PropositionStudy) -> str:
                        f"v2 (relationship; {v2.n_draws:,} draws)", "how v2 reads it"], rows)
 
 
+def _found(d: PhaseDiagram) -> str:
+    # "; " between the kinds: one of them ("traced, pure") holds a comma
+    return "; ".join(f"{k} {v:.0%}" for k, v in d.found_by_shares().items()) or "none solved"
+
+
 def _phase_text(d: PhaseDiagram) -> str:
     """What the v2 diagram shows, in numbers: shares by label and how they were found."""
     shares = "; ".join(f"{escape(k)} {v:.0%}" for k, v in sorted(
         d.shares().items(), key=lambda kv: -kv[1]))
-    found = ", ".join(f"{escape(k)} {v:.0%}" for k, v in d.found_by_shares().items())
     text = (f"Over {escape(d.x.name)} × {escape(d.y.name)} ({d.shape[1]} × {d.shape[0]} "
             f"grid; v1's diagram over the same axes is in the section \"Phase diagrams\"): "
-            f"{shares}. How the strategies were found (share of the solved points): {found}")
-    mixed = (d.found_by == FOUND_BY.index("mixed")) if d.found_by is not None else None
-    if mixed is not None and mixed.any() and d.regret is not None:
-        text += (f"; where play is mixed the largest regret is {d.regret[mixed].max():.3g} "
-                 "(payoff units: an approximate equilibrium)")
+            f"{shares or 'no point solved'}. How the strategies were found (share of the "
+            f"solved points): {escape(_found(d))}")
+    mixed = d.mixed_regret()
+    if mixed is not None:
+        text += (f"; where play is mixed the regret is {mixed[0]:.3g} at the median and "
+                 f"{mixed[1]:.3g} at most (payoff units: approximate equilibria)")
     return text + f". Solved in {d.seconds:.1f} s."
 
 
@@ -189,6 +193,5 @@ def relationship_section(ctx: ReportContext) -> SectionContent:
     summary = ("v2 relationship: " + how + "; propositions v1→v2: "
                + ", ".join(f"{r.proposition.id} {v1_status.get(r.proposition.id, '–')}→"
                            f"{r.status}" for r in v2.results))
-    summary += f"; phase diagram {size}x{size}: " + ", ".join(
-        f"{k} {v:.0%}" for k, v in diagram.found_by_shares().items())
+    summary += f"; phase diagram {size}x{size}: {_found(diagram)}"
     return SectionContent(html, (figure,), summary)

@@ -59,6 +59,7 @@ __all__ = [
     "OUTSIDE",
     "OUTSIDE_COLOUR",
     "OUTSIDE_NAME",
+    "V2_COLOURS",
     "Axis",
     "PhaseDiagram",
     "cell_edges",
@@ -93,6 +94,9 @@ recognition blue; points without a pure PBE light grey.
 """
 OUTSIDE_COLOUR = "#FFFFFF"
 """Points outside the orderings are left blank."""
+V2_COLOURS = tuple(c for c in OKABE_ITO if c != "#000000")
+"""v2's strategy labels take these in the order of their codes on the grid (black, the
+colour of the charts' marks, is left out; past the ninth label they repeat)."""
 
 MAX_POINTS = 1_000_000
 
@@ -238,6 +242,40 @@ class PhaseDiagram:
             return {}
         return {k: float((kinds == i).mean()) for i, k in enumerate(FOUND_BY)
                 if (kinds == i).any()}
+
+    def mixed_regret(self) -> tuple[float, float] | None:
+        """v2: median and largest regret over the cells whose play is mixed (``None``: none)."""
+        if self.found_by is None or self.regret is None:
+            return None
+        mixed = self.found_by == FOUND_BY.index("mixed")
+        if not mixed.any():
+            return None
+        return float(np.median(self.regret[mixed])), float(self.regret[mixed].max())
+
+    def colours(self) -> dict[str, str]:
+        """The colour of each label on the grid, in :meth:`label_names` order.
+
+        v1's labels keep :data:`LABEL_COLOURS`; v2's strategy labels take
+        :data:`V2_COLOURS` in the order of their codes among those on the grid; points
+        outside the orderings are :data:`OUTSIDE_COLOUR`. The one rule of every phase chart
+        (report, CLI figure, dashboard).
+        """
+        names = self.label_names()
+        present = set(np.unique(self.label_index()).tolist())
+        outside = names[-1]
+        out: dict[str, str] = {}
+        k = 0
+        for code, name in enumerate(names):
+            if code not in present:
+                continue
+            if name == outside:
+                out[name] = OUTSIDE_COLOUR
+            elif name in LABEL_COLOURS:
+                out[name] = LABEL_COLOURS[name]
+            else:
+                out[name] = V2_COLOURS[k % len(V2_COLOURS)]
+                k += 1
+        return out
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary with the grids as nested lists (labels by name)."""

@@ -90,43 +90,59 @@ def test_model_v2_is_refused_for_costly_studies_with_the_estimate(capsys):
     # the scenario's own n (1,024) under v2: hours of relationship solves, refused before
     # any work with what it would cost and how far to lower --n
     from qpq.case import load_case
+    from qpq.explore._evaluate import model_setup
     from qpq.explore._loading import load_study
-    from qpq.explore._studies import V2_BUDGET, V2_SECONDS
     from qpq.sim import relationship_moves
+    from qpq.sim._relationship_table import CELL_SECONDS, TABLE_BUDGET
 
-    levers = load_study("deal-under-uncertainty", load_case()).levers
-    k = len({relationship_moves(p) for p in levers})
-    assert 1 < k < len(levers)                        # some levers share a commitment
+    case = load_case()
+    study = load_study("deal-under-uncertainty", case)
+    k = len({relationship_moves(p) for p in study.levers})
+    assert 1 < k < len(study.levers)                  # some levers share a commitment
+    setup = model_setup(case, study, model="v2")
+    cell = CELL_SECONDS * len(setup.timeline.v2_regimes()[0]) * study.grid_size
     code, out, err = run_explore(capsys, "compare", "deal-under-uncertainty", "--model", "v2")
     assert code == 2 and out == ""
-    assert "model v2" in err and f"({k} here)" in err and "CPU minutes" in err
-    assert f"at most {int(V2_BUDGET // (V2_SECONDS * k))} experiments" in err
-    # fewer policies, fewer commitments: boycott and the equilibrium are two
+    assert "model v2" in err and f"{k} distinct commitment(s)" in err and "CPU minutes" in err
+    assert f"at most {int(TABLE_BUDGET // (cell * k))} points" in err and "--lever" in err
+    # fewer levers, fewer commitments: boycott and the equilibrium are two
     code, _, err = run_explore(capsys, "compare", "deal-under-uncertainty", "--model", "v2",
                                "--lever", "boycott", "--lever", "equilibrium", "--n", "256")
-    assert code == 2 and "2 here" in err
-    assert f"at most {int(V2_BUDGET // (V2_SECONDS * 2))} experiments" in err
+    assert code == 2 and "2 distinct commitment(s)" in err
+    assert f"at most {int(TABLE_BUDGET // (cell * 2))} points" in err
 
 
-def test_the_v2_limit_counts_distinct_commitments_and_scales_with_the_grid():
+def test_the_v2_budget_counts_points_tables_regimes_and_grid():
+    from qpq.errors import BadInputError
+    from qpq.sim import check_table_budget
+    from qpq.sim._relationship_table import CELL_SECONDS, TABLE_BUDGET
+
+    most = int(TABLE_BUDGET // (CELL_SECONDS * 8 * 12))
+    check_table_budget(most, 8, 12, lower="lower --n")            # at the budget
+    with pytest.raises(BadInputError, match=f"at most {most} points .lower --n."):
+        check_table_budget(most + 1, 8, 12, lower="lower --n")
+    # twice the tables, regimes or grid: half the points
+    half = int(TABLE_BUDGET // (CELL_SECONDS * 8 * 12 * 2))
+    for args in ((8, 12, 2), (16, 12, 1), (8, 24, 1)):
+        with pytest.raises(BadInputError, match=f"at most {half} points"):
+            check_table_budget(most, *args, lower="x")
+
+
+def test_the_v2_guard_counts_distinct_commitments():
     from qpq.case import load_case
     from qpq.errors import BadInputError
     from qpq.explore._designs import make_design
+    from qpq.explore._evaluate import model_setup
     from qpq.explore._loading import load_study
-    from qpq.explore._studies import V2_BUDGET, V2_GRID, V2_SECONDS, _check_cost
+    from qpq.explore._studies import _check_cost
 
-    study = load_study("deal-under-uncertainty", load_case())
+    case = load_case()
+    study = load_study("deal-under-uncertainty", case)
+    v2, v1 = model_setup(case, study, model="v2"), model_setup(case, study)
     # engage_no_promise, conditional and plan_b_after_failure share one commitment
     shared = ("engage_no_promise", "conditional", "plan_b_after_failure")
-    most = int(V2_BUDGET // V2_SECONDS)
-    at_limit = make_design(study, "lhs", most)
-    _check_cost(shared, at_limit, "v2")                  # one commitment: at the limit
-    with pytest.raises(BadInputError, match="1 here"):
-        _check_cost(shared, make_design(study, "lhs", most + 1), "v2")
-    with pytest.raises(BadInputError, match="2 here"):
-        _check_cost((*shared, "boycott"), at_limit, "v2")
-    # a finer belief grid costs more per table, a coarser one less
-    with pytest.raises(BadInputError, match=f"at most {most // 2} experiments"):
-        _check_cost(shared, at_limit, "v2", grid_size=2 * V2_GRID)
-    _check_cost(shared, make_design(study, "lhs", 2 * most), "v2", grid_size=V2_GRID // 2)
-    _check_cost((*shared, "boycott"), at_limit, "v1")  # v1's guard is its own
+    with pytest.raises(BadInputError, match=r"each of 1 distinct"):
+        _check_cost(shared, make_design(study, "lhs", 1024), v2)
+    with pytest.raises(BadInputError, match=r"each of 2 distinct"):
+        _check_cost((*shared, "boycott"), make_design(study, "lhs", 1024), v2)
+    _check_cost((*shared, "boycott"), make_design(study, "lhs", 1024), v1)  # v1's own guard

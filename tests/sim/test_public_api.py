@@ -9,7 +9,7 @@ EXPECTED = {
         "SERIES", "SERIES_EVENTS", "SIM_PARAMETERS", "SimPolicy", "SimResult", "Statistic",
         "StepOptions",
         "Timeline", "UNCALIBRATED", "WindowStat", "backtest", "band_frame", "bands_chart",
-        "build_relationship_table", "build_table", "stage_point",
+        "build_relationship_table", "build_table", "stage_point", "check_table_budget",
         "build_timeline", "calibrate", "check_window", "default_pool", "event_values",
         "events_chart", "fact_match_chart", "fan_chart", "forecast", "forecast_stats",
         "known_state", "moves_for",

@@ -21,8 +21,9 @@ default belief grid of 12, plus about 0.2 ms per experiment for the simulation.
 ``equilibrium`` is therefore refused for designs above :data:`EQUILIBRIUM_LIMIT`
 experiments (use a smaller ``n``); it stays available in policy comparisons of the
 default size. Under model v2 every experiment solves the repeated relationship once per
-distinct commitment of China among the policies (seconds each, :data:`V2_SECONDS`), so a
-study estimated above :data:`V2_BUDGET` CPU seconds is refused, with the estimate.
+distinct commitment of China among the policies (seconds each), so a study whose tables
+are estimated above :func:`qpq.sim.check_table_budget`'s budget is refused, with the
+estimate.
 """
 
 from __future__ import annotations
@@ -39,23 +40,20 @@ from qpq.case import Case
 from qpq.errors import BadInputError
 from qpq.explore._cart import CartResult, cart
 from qpq.explore._designs import Design, Method, make_design
-from qpq.explore._evaluate import Evaluation, evaluate, model_setup
+from qpq.explore._evaluate import Evaluation, ModelSetup, evaluate, model_setup
 from qpq.explore._prim import PrimResult, prim
 from qpq.explore._robustness import Comparison, compare_policies
 from qpq.explore._scenario import Study
 from qpq.explore._sensitivity import MorrisResult, SobolResult, morris_indices, sobol_indices
 from qpq.explore._settings import policy_names
 from qpq.parallel import ChunkExecutor, executor_for
-from qpq.sim import relationship_moves
+from qpq.sim import check_table_budget, relationship_moves
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
     "EQUILIBRIUM_LIMIT",
-    "V2_BUDGET",
-    "V2_GRID",
-    "V2_SECONDS",
     "ComparisonStudy",
     "DiscoveryStudy",
     "SensitivityStudy",
@@ -75,38 +73,12 @@ EQUILIBRIUM_LIMIT = 20_000
 """Largest design (experiments) the ``equilibrium`` policy may run in one study."""
 
 
-V2_SECONDS = 3.0
-"""CPU seconds to solve model v2's relationship table for one experiment and one
-commitment at a belief grid of :data:`V2_GRID` from 1996 to 2030 (the built-in scenario's
-span): ``qpq explore compare deal-under-uncertainty --model v2 --n 4`` took 82 s of CPU for
-4 experiments × 7 distinct commitments (2.9 s each) on the development machine, 2026-12-05;
-``python -m bench explore_v2`` measures it again beside this figure. A table's cells are
-the stage regimes times the belief grid's points, so the estimate scales with the grid."""
-
-V2_GRID = 12
-"""The belief grid at which :data:`V2_SECONDS` was measured."""
-
-V2_BUDGET = 768.0
-"""Most CPU seconds (estimated by :data:`V2_SECONDS`) a study may spend on model v2's
-relationship tables: about 13 minutes, 256 experiments × commitments at the scenario's
-grid, the order of the longest default runs of the other lenses."""
-
-
-def _check_cost(policies: Sequence[str], design: Design, model: str = "v1",
-                grid_size: int = V2_GRID) -> None:
-    if model == "v2":
+def _check_cost(policies: Sequence[str], design: Design, setup: ModelSetup) -> None:
+    if setup.model == "v2":
         commitments = len({relationship_moves(p) for p in policies})
-        each = V2_SECONDS * grid_size / V2_GRID
-        most = int(V2_BUDGET // (each * commitments))
-        if design.n_experiments > most:
-            raise BadInputError(
-                f"model v2 solves the repeated relationship at every experiment for each "
-                f"distinct commitment of China among the policies ({commitments} here), "
-                f"about {each:.2g} s of CPU each at a belief grid of {grid_size}: "
-                f"{design.n_experiments:,} experiments would take about "
-                f"{design.n_experiments * commitments * each / 60:.0f} CPU minutes; allowed "
-                f"under v2: about {V2_BUDGET / 60:.0f} CPU minutes, here at most {most} "
-                f"experiments (lower --n, or fewer levers with --lever)")
+        check_table_budget(design.n_experiments, len(setup.timeline.v2_regimes()[0]),
+                           setup.grid_size, commitments,
+                           lower="lower --n, or fewer levers with --lever")
         return
     if "equilibrium" in policies and design.n_experiments > EQUILIBRIUM_LIMIT:
         raise BadInputError(
@@ -119,8 +91,8 @@ def _check_cost(policies: Sequence[str], design: Design, model: str = "v1",
 def _run(case: Case, study: Study, design: Design, policies: Sequence[str],
          outcomes: Sequence[str], workers: int, executor: ChunkExecutor | None,
          on_progress: Progress | None, model: str = "v1") -> Evaluation:
-    _check_cost(policies, design, model, study.grid_size)
     setup = model_setup(case, study, outcomes, model)
+    _check_cost(policies, design, setup)
     if executor is not None:
         return evaluate(setup, design, policies, executor=executor, on_block=on_progress)
     with executor_for(workers) as ex:

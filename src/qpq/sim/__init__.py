@@ -132,6 +132,7 @@ if TYPE_CHECKING:
     from qpq.sim._relationship_table import (
         RelationshipTable,
         build_relationship_table,
+        check_table_budget,
     )
     from qpq.sim._rng import (
         BLOCK_SIZE,
@@ -200,6 +201,7 @@ __all__ = [
     "calibrate_record",
     "calibrator_for",
     "check_calibration",
+    "check_table_budget",
     "check_window",
     "default_pool",
     "default_population",
@@ -270,7 +272,8 @@ _EXPORTS = {
     "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
     "qpq.sim._record": ("describe_observations",),
     "qpq.sim._record_events": ("RECORD_EVENTS",),
-    "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table"),
+    "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table",
+                                    "check_table_budget"),
     "qpq.sim._parquet": ("write_parquet",),
     "qpq.sim._policies": ("SimPolicy", "moves_for", "relationship_moves", "resolve_policy"),
     "qpq.sim._policy_runs": ("PolicyRuns", "RunRequest", "run_policies"),

@@ -42,7 +42,11 @@ from qpq.sim._facts import Fact, fact_stats, pass_matrix, stylised_facts
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import relationship_moves, resolve_policy
 from qpq.sim._pools import ParameterPool, sample_pool, sim_registry
-from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
+from qpq.sim._relationship_table import (
+    RelationshipTable,
+    build_relationship_table,
+    check_table_budget,
+)
 from qpq.sim._rng import Purpose
 from qpq.sim._tables import table_for
 from qpq.sim._timeline import (
@@ -333,6 +337,9 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = CALIBRATION_DRAWS,
     known = {c.id for c in view.claims}
     facts = stylised_facts(case)
     timeline = build_timeline(view, start, quarter_end(last))
+    if model == "v2":
+        check_table_budget(draws, len(timeline.v2_regimes()[0]), grid_size,
+                           lower="lower --draws")
     registry = sim_registry(case)
     pool = sample_pool(registry, draws, seed)
 

@@ -24,9 +24,9 @@ from qpq.game import ALL_EFFORTS, EFFORTS
 from qpq.model import check_model
 from qpq.sim._engine import SERIES, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
-from qpq.sim._policies import policy_names, resolve_policy
+from qpq.sim._policies import policy_names, relationship_moves, resolve_policy
 from qpq.sim._pools import ParameterPool, default_pool, sample_pool, sim_registry
-from qpq.sim._relationship_table import RelationshipTable
+from qpq.sim._relationship_table import RelationshipTable, check_table_budget
 from qpq.sim._tables import relationship_tables, table_for
 from qpq.sim._timeline import EARLIEST, LATEST, build_timeline, quarter_of
 
@@ -148,9 +148,15 @@ def run_policies(case: Case, request: RunRequest,
     request.check()
     start, until, window_start = request.dates()
     registry = sim_registry(case)
+    timeline = build_timeline(case, start, until)
+    if request.model == "v2":
+        # before any draw: refused work must cost nothing
+        check_table_budget(max(request.draws, 1), len(timeline.v2_regimes()[0]),
+                           request.grid_size,
+                           len({relationship_moves(p) for p in request.policies}),
+                           lower="lower --draws, or fewer policies")
     pool = (sample_pool(registry, request.draws, request.seed, request.overrides)
             if request.draws else default_pool(registry, request.overrides))
-    timeline = build_timeline(case, start, until)
 
     def cb(stage: str) -> Callable[[int, int], None] | None:
         if on_progress is None:

@@ -158,3 +158,18 @@ def test_run_unknown_model_exits_2(capsys):
     assert code == 2 and out == "" and "--model" in err
     code, out, err = run_cli(capsys, "sim", "run", "--coopt")
     assert code == 2 and out == "" and "model v2 only" in err
+
+
+@pytest.mark.parametrize(("args", "lower"), [
+    (("backcast", "--model", "v2"), "lower --draws"),          # the default 1,000 draws
+    (("run", "--model", "v2", "--draws", "500", "--policy", "boycott", "--policy",
+      "equilibrium"), "lower --draws, or fewer policies"),
+])
+def test_model_v2_refuses_hours_of_relationship_solves_before_starting(capsys, args, lower):
+    # qpq.sim.check_table_budget: refused at once, with the estimate and the most allowed
+    code, out, err = run_cli(capsys, "sim", *args)
+    assert code == 2 and out == ""
+    assert "model v2 solves the repeated relationship" in err and "CPU minutes" in err
+    assert f"({lower})" in err
+    commitments = "2 distinct" if "run" in args else "1 distinct"
+    assert commitments in err

@@ -2,8 +2,8 @@
 
 Commands that solve model v2's relationship at many parameter points (``qpq explore
 compare --model v2``, ``qpq sim backcast --model v2``, ``qpq sim run --model v2 --draws``)
-refuse work whose tables are estimated above ``TABLE_BUDGET`` CPU seconds, at
-``CELL_SECONDS`` per cell (a point in one stage regime at one belief grid point;
+refuse work whose tables are estimated above ``qpq.game.RELATIONSHIP_BUDGET`` CPU seconds,
+at ``CELL_SECONDS`` per cell (a point in one stage regime at one belief grid point;
 :func:`qpq.sim.check_table_budget`). This measures the real figure on the built-in
 scenario (belief grid 12, history 1996-2030): ``explore compare --model v2`` over :data:`N`
 experiments under boycott and the equilibrium (two commitments), in this process, CPU

@@ -92,8 +92,9 @@ def test_model_v2_is_refused_for_costly_studies_with_the_estimate(capsys):
     from qpq.case import load_case
     from qpq.explore._evaluate import model_setup
     from qpq.explore._loading import load_study
+    from qpq.game import RELATIONSHIP_BUDGET as TABLE_BUDGET
     from qpq.sim import relationship_moves
-    from qpq.sim._relationship_table import CELL_SECONDS, TABLE_BUDGET
+    from qpq.sim._relationship_table import CELL_SECONDS
 
     case = load_case()
     study = load_study("deal-under-uncertainty", case)
@@ -114,8 +115,9 @@ def test_model_v2_is_refused_for_costly_studies_with_the_estimate(capsys):
 
 def test_the_v2_budget_counts_points_tables_regimes_and_grid():
     from qpq.errors import BadInputError
+    from qpq.game import RELATIONSHIP_BUDGET as TABLE_BUDGET
     from qpq.sim import check_table_budget
-    from qpq.sim._relationship_table import CELL_SECONDS, TABLE_BUDGET
+    from qpq.sim._relationship_table import CELL_SECONDS
 
     most = int(TABLE_BUDGET // (CELL_SECONDS * 8 * 12))
     check_table_budget(most, 8, 12, lower="lower --n")            # at the budget

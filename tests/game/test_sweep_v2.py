@@ -117,3 +117,29 @@ def test_v2_sweep_bad_input(registry: ParameterRegistry) -> None:
     # δ is an axis of v2 only
     with pytest.raises(BadInputError, match="not a parameter of the game"):
         phase_diagram(registry, X, Y, 3, model="v1")
+
+
+def test_a_v2_diagram_past_the_budget_is_refused_before_any_solve(registry) -> None:
+    from qpq.errors import BadInputError
+    from qpq.game import RELATIONSHIP_BUDGET
+
+    # 200 x 200 (the CLI's default n) with the tracing: about 50 CPU minutes
+    most = int(RELATIONSHIP_BUDGET // _sweep.V2_POINT_SECONDS)
+    with pytest.raises(BadInputError, match=f"at most {most:,} grid points .lower --n, or "
+                                            "--pure-only."):
+        _sweep.phase_diagram(registry, "iskp_pull", "crackdown_intensity", 200, model="v2")
+    most = int(RELATIONSHIP_BUDGET // _sweep.V2_POINT_SECONDS_PURE)
+    with pytest.raises(BadInputError, match=f"at most {most:,} grid points .lower --n.$"):
+        _sweep.phase_diagram(registry, "iskp_pull", "crackdown_intensity", 300, model="v2",
+                             mixed=False)
+
+
+def test_the_relationship_budget_refuses_past_it_and_not_at_it() -> None:
+    from qpq.errors import BadInputError
+    from qpq.game import RELATIONSHIP_BUDGET, check_relationship_budget
+
+    at = int(RELATIONSHIP_BUDGET // 0.5)
+    check_relationship_budget(at, 0.5, unit="points", what="here", lower="less")
+    with pytest.raises(BadInputError, match=r"\(about 0\.5 s of CPU each\).*at most "
+                                            rf"{at:,} points \(less\)"):
+        check_relationship_budget(at + 1, 0.5, unit="points", what="here", lower="less")

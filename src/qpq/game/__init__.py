@@ -43,6 +43,10 @@ if TYPE_CHECKING:
         solve_relationship,
         stage_params,
     )
+    from qpq.game._relationship_budget import (
+        RELATIONSHIP_BUDGET,
+        check_relationship_budget,
+    )
     from qpq.game._solution import (
         Continuation,
         Equilibrium,
@@ -82,6 +86,7 @@ __all__ = [
     "EFFORTS",
     "FULL_GAME",
     "LABELS",
+    "RELATIONSHIP_BUDGET",
     "SELECTION_RULE",
     "TYPES",
     "Continuation",
@@ -99,6 +104,7 @@ __all__ = [
     "TalibanType",
     "Tree",
     "build_tree",
+    "check_relationship_budget",
     "continuations",
     "parse_efg",
     "read_efg",
@@ -119,6 +125,7 @@ _EXPORTS = {
     "qpq.game._labels": ("LABELS", "SELECTION_RULE"),
     "qpq.game._payoffs": ("type_prior",),
     "qpq.game._relationship": ("Relationship", "solve_relationship", "stage_params"),
+    "qpq.game._relationship_budget": ("RELATIONSHIP_BUDGET", "check_relationship_budget"),
     "qpq.game._solution": ("Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"),
     "qpq.game._solver": ("DEFAULT_TOL", "solve"),
     "qpq.game._spec": (

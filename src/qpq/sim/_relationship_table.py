@@ -18,16 +18,23 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.errors import BadInputError
-from qpq.game import ALL_EFFORTS, DEFAULT_TOL, EFFORTS, FULL_GAME, Effort, solve_relationship
+from qpq.game import (
+    ALL_EFFORTS,
+    DEFAULT_TOL,
+    EFFORTS,
+    FULL_GAME,
+    Effort,
+    check_relationship_budget,
+    solve_relationship,
+)
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES
 from qpq.sim._lookup import mu_grid, table_points
 from qpq.sim._policies import RECOGNIZE
 from qpq.sim._pools import ParameterPool
 from qpq.sim._timeline import Regime
 
-__all__ = ["CELL_SECONDS", "METHOD", "TABLE_BUDGET", "RelationshipTable",
-           "build_relationship_table", "check_table_budget"]
+__all__ = ["CELL_SECONDS", "METHOD", "RelationshipTable", "build_relationship_table",
+           "check_table_budget"]
 
 METHOD = ("qpq.sim.build_relationship_table: per parameter point, regime and belief grid "
           "point, qpq.game.solve_relationship (model v2's stationary strategies)")
@@ -39,11 +46,6 @@ stage regime at one belief grid point), for the cost guard's estimates: measured
 CPU for 4 points × 7 tables × 8 regimes × 12 grid points (0.030 s a cell, the simulation
 included; where most points are traced); ``python -m bench explore_v2`` measures it again
 beside this figure."""
-
-TABLE_BUDGET = 768.0
-"""Most CPU seconds (estimated with :data:`CELL_SECONDS`) that one command may spend on
-model v2's relationship tables before it is refused: about 13 minutes, the order of the
-longest default runs of the other lenses."""
 
 FloatArray = NDArray[np.float64]
 
@@ -201,25 +203,20 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
 
 def check_table_budget(points: int, n_regimes: int, grid_size: int, tables: int = 1, *,
                        lower: str) -> None:
-    """Refuse work whose relationship tables are estimated above :data:`TABLE_BUDGET`.
+    """Refuse relationship tables estimated above :data:`qpq.game.RELATIONSHIP_BUDGET`.
 
     ``points`` parameter points, each solved for ``tables`` distinct commitments of China
-    over ``n_regimes`` stage regimes and ``grid_size`` belief grid points. ``lower`` says
-    how to ask for less (e.g. ``"lower --draws"``). The message gives the estimate and the
-    most points allowed.
+    over ``n_regimes`` stage regimes and ``grid_size`` belief grid points, at
+    :data:`CELL_SECONDS` a cell. ``lower`` says how to ask for less (e.g. ``"lower
+    --draws"``).
 
     Raises
     ------
     BadInputError
-        When the estimate passes the budget.
+        With the estimate and the most points allowed.
     """
-    each = CELL_SECONDS * n_regimes * grid_size * tables
-    most = int(TABLE_BUDGET // each)
-    if points > most:
-        raise BadInputError(
-            f"model v2 solves the repeated relationship at every parameter point for each of "
-            f"{tables} distinct commitment(s) of China, over {n_regimes} stage regimes × "
-            f"{grid_size} belief grid points (about {each:.2g} s of CPU a point): {points:,} "
-            f"points would take about {points * each / 60:.0f} CPU minutes; allowed under "
-            f"v2: about {TABLE_BUDGET / 60:.0f} CPU minutes, here at most {most} points "
-            f"({lower})")
+    check_relationship_budget(
+        points, CELL_SECONDS * n_regimes * grid_size * tables, unit="points",
+        what=f"at every parameter point for each of {tables} distinct commitment(s) of "
+             f"China, over {n_regimes} stage regimes × {grid_size} belief grid points",
+        lower=lower)

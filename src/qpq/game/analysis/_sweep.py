@@ -46,6 +46,7 @@ from qpq.game._labels import LABELS, SELECTION_RULE
 from qpq.game._payoffs import type_prior
 from qpq.game._relationship import METHOD as RELATIONSHIP_METHOD
 from qpq.game._relationship import solve_relationship
+from qpq.game._relationship_budget import check_relationship_budget
 from qpq.game._spec import FULL_GAME
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES, GAME_PARAMETERS, ParameterRegistry, check_model
 from qpq.palette import OKABE_ITO
@@ -99,6 +100,15 @@ V2_COLOURS = tuple(c for c in OKABE_ITO if c != "#000000")
 colour of the charts' marks, is left out; past the ninth label they repeat)."""
 
 MAX_POINTS = 1_000_000
+
+V2_POINT_SECONDS = 0.075
+"""CPU seconds of a v2 diagram's grid point, for the cost guard
+(:func:`qpq.game.check_relationship_budget`): ``python -m bench game_v2``, 2026-12-05, the
+16 × 16 diagram over ``iskp_pull`` × ``crackdown_intensity`` took 19.1 s of CPU over all
+processes (0.075 s a point; the tracing ran at 56% of them)."""
+V2_POINT_SECONDS_PURE = 0.013
+"""The same without the tracing (``mixed=False``, ``--pure-only``): 3.3 s of CPU for the
+256 points in the same run."""
 
 """The games a sweep can solve: v1's one-round game, v2's repeated relationship."""
 
@@ -527,6 +537,11 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
     default_ok = not registry.check_constraints(base) and not (
         v2 and base["quarterly_discount"] >= 1)
     d_label = None
+    if v2:
+        check_relationship_budget(
+            int(feasible.sum()) + default_ok, V2_POINT_SECONDS if mixed else
+            V2_POINT_SECONDS_PURE, unit="grid points", what="at every grid point",
+            lower="lower --n" + (", or --pure-only" if mixed else ""))
     if v2 and (feasible.any() or default_ok):
         # the defaults ride along as one more point: a v2 point can take seconds alone
         rows = {k: np.concatenate([v[feasible], [base[k]] if default_ok else []])

@@ -292,3 +292,14 @@ def test_cli_refuses_an_unknown_model() -> None:
     out = CliRunner().invoke(app, ["propositions", "--model", "v3"])
     assert isinstance(out.exception, BadInputError) and out.exception.exit_code == 2
     assert "--model: unknown model 'v3'; allowed: v1, v2" in str(out.exception)
+
+
+def test_a_v2_study_past_the_budget_is_refused_before_any_draw(registry) -> None:
+    from qpq.game import RELATIONSHIP_BUDGET
+    from qpq.game.analysis import _study, run_study
+
+    for flips, each in ((True, _study.V2_DRAW_SECONDS),
+                        (False, _study.V2_DRAW_SECONDS_NO_FLIPS)):
+        most = int(RELATIONSHIP_BUDGET // each)
+        with pytest.raises(BadInputError, match=f"at most {most:,} draws"):
+            run_study(registry, most + 1, model="v2", flips=flips)

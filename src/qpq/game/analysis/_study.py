@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.game._kernel import DEFAULT_TOL
+from qpq.game._relationship_budget import check_relationship_budget
 from qpq.game._solver import solve
 from qpq.game._spec import DEFAULT_READINGS, FULL_GAME, Readings
 from qpq.game.analysis._draws import AssumptionSample, sample_assumptions
@@ -273,6 +274,14 @@ def _region(p: Proposition, values: Mapping[str, float], fn: VerdictFn
     return share >= 0.5, share, top
 
 
+V2_DRAW_SECONDS = 2.1
+"""CPU seconds of one draw of the v2 study with the flip search, for the cost guard
+(:func:`qpq.game.check_relationship_budget`): ``python -m bench propositions``, 2026-12-04,
+40 draws in 83 s in one process (998 relationship points, 160 traced)."""
+V2_DRAW_SECONDS_NO_FLIPS = 1.3
+"""The same without the flip search: 51 s for the 40 draws (740 points, 82 traced)."""
+
+
 def run_study(registry: ParameterRegistry, n: int = 2000, *,
               rng: np.random.Generator | None = None, seed: int | None = 2024,
               overrides: Mapping[str, str | float] | None = None,
@@ -309,6 +318,11 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
     """
     check_model(model)
     v2 = model == "v2"
+    if v2:
+        check_relationship_budget(
+            n, V2_DRAW_SECONDS if flips else V2_DRAW_SECONDS_NO_FLIPS, unit="draws",
+            what="for every draw of the study, its counterparts"
+                 + (" and its flip search" if flips else ""), lower="lower --n")
     if v2 and propositions is PROPOSITIONS:
         propositions = PROPOSITIONS_V2
     c_low = float(registry["crackdown_intensity"].low)

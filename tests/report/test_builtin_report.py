@@ -75,6 +75,7 @@ def test_v2_section_draws_v2_phase_diagram_over_the_central_axes(built):
     part = part[:part.index("</section>")]
     n = V2_PHASE_REDUCED
     assert f"Over {x} × {y} ({n} × {n} grid" in part
+    assert "share of the solved grid" in part              # the shares by label, a table
     # the chart is v2's: its legend names the relationship's strategies, not v1's labels
     spec = part[part.index("id='fig-relationship-0-spec'"):]
     assert "unrecognised " in spec and "engage without recognition" not in spec

@@ -133,18 +133,24 @@ def _found(d: PhaseDiagram) -> str:
 
 
 def _phase_text(d: PhaseDiagram) -> str:
-    """What the v2 diagram shows, in numbers: shares by label and how they were found."""
-    shares = "; ".join(f"{escape(k)} {v:.0%}" for k, v in sorted(
-        d.shares().items(), key=lambda kv: -kv[1]))
+    """What the v2 diagram shows in numbers: how found, then the shares by label.
+
+    The shares are a table, not a list: the labels hold "; " themselves.
+    """
     text = (f"Over {escape(d.x.name)} × {escape(d.y.name)} ({d.shape[1]} × {d.shape[0]} "
-            f"grid; v1's diagram over the same axes is in the section \"Phase diagrams\"): "
-            f"{shares or 'no point solved'}. How the strategies were found (share of the "
-            f"solved points): {escape(_found(d))}")
+            f"grid; v1's diagram over the same axes is in the section \"Phase diagrams\"), "
+            f"how the strategies were found (share of the solved points): {escape(_found(d))}")
     mixed = d.mixed_regret()
     if mixed is not None:
         text += (f"; where play is mixed the regret is {mixed[0]:.3g} at the median and "
                  f"{mixed[1]:.3g} at most (payoff units: approximate equilibria)")
-    return text + f". Solved in {d.seconds:.1f} s."
+    text += f". Solved in {d.seconds:.1f} s."
+    shares = sorted(d.shares().items(), key=lambda kv: -kv[1])
+    if not shares:
+        return f"<p>{text} No point of the grid was solved.</p>"
+    return f"<p>{text}</p>" + html_table(
+        ["stationary equilibrium (label)", "share of the solved grid"],
+        [[escape(k), f"{v:.0%}"] for k, v in shares])
 
 
 def relationship_section(ctx: ReportContext) -> SectionContent:
@@ -184,7 +190,7 @@ def relationship_section(ctx: ReportContext) -> SectionContent:
         "and every equilibrium is that on this one. P8 (what matters most) is the "
         "exploration lens's question.</p>"
         + _comparison(v1, v2)
-        + f"<p><strong>Phase diagram of v2</strong> (the figure): {_phase_text(diagram)}</p>"
+        + "<p><strong>Phase diagram of v2</strong> (the figure).</p>" + _phase_text(diagram)
         + "<p class='howto'>Reproduce: <code>qpq game relationship</code>; <code>qpq game "
         f"propositions --model v2 --n {n2} --seed {SEED}</code> (v2 computed in "
         f"{v2.seconds:.0f} s" + ("" if not ctx.reduced else ", without the flip search")

@@ -56,12 +56,47 @@ def test_reduced_solve_and_export(tmp_path: Path) -> None:
     assert json.loads(res.output)["leaves"] == 2 * 3 * 4 * 3
 
 
+@pytest.mark.parametrize("state", [0, 1])
+def test_export_v2_writes_the_stage_game_gambit_checks(tmp_path: Path, state: int) -> None:
+    # the file is the stage tree at the relationship's values: the one the Gambit checks
+    # solve, so pygambit reads it and finds our strategies an equilibrium there
+    import numpy as np
+
+    from qpq.game import STATES, solve_relationship, to_efg
+    from qpq.game.validation import stage_strategy, stage_tree
+    from qpq.model import ParameterRegistry
+
+    out = tmp_path / "stage.efg"
+    res = runner.invoke(app, ["export", "--model", "v2", "--state", STATES[state], "--out",
+                              str(out), "--set", "reneging_cost=2", "--json"])
+    assert res.exit_code == 0, res.output
+    info = json.loads(res.output)
+    assert info["model"] == "v2" and info["state"] == STATES[state]
+    point = ParameterRegistry.load().point({"reneging_cost": 2.0})
+    rel = solve_relationship({k: np.array([v]) for k, v in point.items()})
+    tree = stage_tree(rel, 0, state)
+    text = out.read_text(encoding="utf-8")
+    # the same tree as the Gambit checks build (its header names the stage and the values)
+    assert text.split("\n", 2)[2] == to_efg(tree).split("\n", 2)[2]
+    assert f"stage game ({STATES[state]})" in text and "reneging_cost=2" in text
+    assert info["leaves"] == tree.n_leaves and info["found_by"] == rel.to_json(0)["found_by"]
+    pygambit = pytest.importorskip("pygambit")
+    from qpq.game.validation._gambit import agent_regrets
+
+    game = pygambit.read_efg(str(out))
+    assert len(game.players) == len(tree.players)
+    assert agent_regrets(tree, [stage_strategy(rel, 0, state)])[0] <= 1e-7
+
+
 @pytest.mark.parametrize(("args", "needle"), [
     (["solve", "--set", "iskp_pull=9"], "allowed range is [0, 3]"),
     (["solve", "--set", "nonsense=1"], "unknown parameter"),
     (["solve", "--set", "iskp_pull"], "NAME=VALUE"),
     (["solve", "--first-move", "Invade"], "unknown first move"),
     (["export", "--format", "nfg"], "allowed: efg"),
+    (["export", "--state", "recognised"], "add --model v2"),
+    (["export", "--model", "v2", "--state", "annexed"], "allowed: unrecognised, recognised"),
+    (["export", "--model", "v3"], "--model"),
     (["solve", "--reduced"], "exactly one"),
 ])
 def test_bad_input_raises_bad_input_error(args: list[str], needle: str) -> None:

@@ -29,7 +29,7 @@ def test_game_exports() -> None:
         "Equilibrium", "FULL_GAME", "GameSolution", "GameStructure", "LABELS", "MixedSearchReport",
         "Node", "Readings", "Relationship", "SELECTION_RULE", "Signal", "TYPES", "TalibanType",
         "Tree", "build_tree", "continuations", "parse_efg", "RELATIONSHIP_BUDGET",
-        "check_relationship_budget", "read_efg", "solve",
+        "check_relationship_budget", "STATES", "read_efg", "solve",
         "solve_ensemble", "solve_relationship", "stage_params", "to_efg", "type_prior", "write_efg"}
     for name in qpq.game.__all__:
         assert hasattr(qpq.game, name)

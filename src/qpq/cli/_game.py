@@ -190,26 +190,59 @@ def export_command(
     first_moves: MoveOpt = None,
     reduced: Annotated[bool, typer.Option("--reduced", help="two types (one capacity), one "
                                           "first move, no UN report")] = False,
+    model: Annotated[str, typer.Option(
+        "--model", help="v1: the one-round game; v2: one state's stage game of the repeated "
+        "relationship, with the relationship's continuation at its leaves")] = "v1",
+    state: Annotated[str, typer.Option(
+        "--state", help="v2: the stage game's state, unrecognised or recognised")
+    ] = "unrecognised",
     json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
 ) -> None:
     """Write the game tree (at the given parameters) as a Gambit .efg file.
 
-    Example: ``qpq game export --format efg --out qpq.efg``
+    Model v2: the stage game of one state at the relationship's stationary equilibrium's
+    values (``qpq.game.validation.stage_tree``, the tree the Gambit checks solve), so
+    Gambit can check the strategies ``qpq game relationship`` reports.
+    Example: ``qpq game export --format efg --out qpq.efg``;
+    ``qpq game export --model v2 --state recognised --out stage.efg``
     """
+    from qpq.game import STATES
     from qpq.game.validation import build_tree, write_efg
+    from qpq.model import check_model
 
     if fmt.lower() != "efg":
         raise BadInputError(f"--format {fmt!r} is not supported; allowed: efg")
+    check_model(model, field="--model")
+    if state not in STATES:
+        raise BadInputError(f"--state {state!r} is not a state; allowed: {', '.join(STATES)}")
+    if model == "v1" and state != STATES[0]:
+        raise BadInputError("--state chooses a stage game of model v2; add --model v2")
     point = _point(case, sets)
     structure = _structure(first_moves, reduced)
-    tree = build_tree(point, structure)
     changed = point.changed()
-    comment = ("qpq one-round game; parameters: defaults"
-               + ("" if not changed else " with " + ", ".join(f"{k}={v:g}"
-                                                            for k, v in changed.items())))
+    values = ("parameters: defaults" + ("" if not changed else " with " + ", ".join(
+        f"{k}={v:g}" for k, v in changed.items())))
+    solved: dict[str, object] = {}
+    if model == "v2":
+        import numpy as np
+
+        from qpq.game import solve_relationship
+        from qpq.game.validation import stage_tree
+
+        rel = solve_relationship({k: np.array([v]) for k, v in point.items()}, structure)
+        tree = stage_tree(rel, 0, STATES.index(state))
+        doc = rel.to_json(0)
+        solved = {"model": "v2", "state": state, "found_by": doc["found_by"],
+                  "pure": doc["pure"], "regret": doc["regret"]}
+        comment = (f"qpq model v2 stage game ({state}), the relationship's continuation at "
+                   f"its leaves (equilibrium found by {doc['found_by']}); {values}")
+    else:
+        tree = build_tree(point, structure)
+        comment = f"qpq one-round game; {values}"
     path = write_efg(tree, out, comment)
     info = {"path": str(path), "format": "efg", "players": list(tree.players),
-            "leaves": tree.n_leaves, "infosets": len(tree.infosets), "changed": changed}
+            "leaves": tree.n_leaves, "infosets": len(tree.infosets), "changed": changed,
+            **solved}
     if json_out:
         print_json(info)
     else:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         type_prior,
     )
     from qpq.game._relationship import (
+        STATES,
         Relationship,
         solve_relationship,
         stage_params,
@@ -88,6 +89,7 @@ __all__ = [
     "LABELS",
     "RELATIONSHIP_BUDGET",
     "SELECTION_RULE",
+    "STATES",
     "TYPES",
     "Continuation",
     "Continuations",
@@ -124,7 +126,7 @@ _EXPORTS = {
     "qpq.game._ensemble": ("EnsembleSolution", "solve_ensemble"),
     "qpq.game._labels": ("LABELS", "SELECTION_RULE"),
     "qpq.game._payoffs": ("type_prior",),
-    "qpq.game._relationship": ("Relationship", "solve_relationship", "stage_params"),
+    "qpq.game._relationship": ("STATES", "Relationship", "solve_relationship", "stage_params"),
     "qpq.game._relationship_budget": ("RELATIONSHIP_BUDGET", "check_relationship_budget"),
     "qpq.game._solution": ("Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"),
     "qpq.game._solver": ("DEFAULT_TOL", "solve"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qpq.game._relationship import Relationship
+from qpq.game._relationship import STATES, Relationship
 from qpq.game._spec import Effort, TalibanType
 from qpq.game.validation._tree import Tree, build_tree
 from qpq.model import (
@@ -80,7 +80,7 @@ def stage_tree(rel: Relationship, i: int, state: int) -> Tree:
         types=types, first_moves=(_RECOGNIZE,), un_report=rel.structure.un_report,
         efforts=rel.structure.efforts)
     return build_tree(p, structure, continuation=continuation,
-                      title=f"qpq model v2 stage game ({('unrecognised', 'recognised')[state]})")
+                      title=f"qpq model v2 stage game ({STATES[state]})")
 
 
 def stage_strategy(rel: Relationship, i: int, state: int) -> Strategy:

@@ -105,12 +105,12 @@ def test_model_v2_is_refused_for_costly_studies_with_the_estimate(capsys):
     code, out, err = run_explore(capsys, "compare", "deal-under-uncertainty", "--model", "v2")
     assert code == 2 and out == ""
     assert "model v2" in err and f"{k} distinct commitment(s)" in err and "CPU minutes" in err
-    assert f"at most {int(TABLE_BUDGET // (cell * k))} points" in err and "--lever" in err
+    assert f"at most {int(TABLE_BUDGET // (cell * k))} experiments" in err and "--lever" in err
     # fewer levers, fewer commitments: boycott and the equilibrium are two
     code, _, err = run_explore(capsys, "compare", "deal-under-uncertainty", "--model", "v2",
                                "--lever", "boycott", "--lever", "equilibrium", "--n", "256")
     assert code == 2 and "2 distinct commitment(s)" in err
-    assert f"at most {int(TABLE_BUDGET // (cell * 2))} points" in err
+    assert f"at most {int(TABLE_BUDGET // (cell * 2))} experiments" in err
 
 
 def test_the_v2_budget_counts_points_tables_regimes_and_grid():

@@ -173,3 +173,17 @@ def test_model_v2_refuses_hours_of_relationship_solves_before_starting(capsys, a
     assert f"({lower})" in err
     commitments = "2 distinct" if "run" in args else "1 distinct"
     assert commitments in err
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    # the record calibration's game points (v2 by default), none cached
+    (("calibrate", "--as-of", "2024-06-30", "--game-points", "1000", "--no-cache"),
+     "(lower --game-points)"),
+    # a facts backtest under v2: the origins' calibrations add up to one budget
+    (("backtest", "--model", "v2", "--calibration", "facts"),
+     "(lower --draws, or give fewer --origins)"),
+])
+def test_model_v2_budget_covers_game_points_and_the_backtests_origins(capsys, args, needle):
+    code, out, err = run_cli(capsys, "sim", *args)
+    assert code == 2 and out == ""
+    assert "model v2 solves the repeated relationship" in err and needle in err

@@ -78,7 +78,8 @@ def _check_cost(policies: Sequence[str], design: Design, setup: ModelSetup) -> N
         commitments = len({relationship_moves(p) for p in policies})
         check_table_budget(design.n_experiments, len(setup.timeline.v2_regimes()[0]),
                            setup.grid_size, commitments,
-                           lower="lower --n, or fewer levers with --lever")
+                           lower="lower --n, or fewer levers with --lever",
+                           unit="experiments")
         return
     if "equilibrium" in policies and design.n_experiments > EQUILIBRIUM_LIMIT:
         raise BadInputError(

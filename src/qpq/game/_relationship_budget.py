@@ -2,12 +2,15 @@
 
 Solving the repeated relationship costs milliseconds where policy iteration converges and
 tenths of a second where its best responses cycle and the logit tracing runs
-(docs/model-game.md §8.1), so the commands that solve it at many points — a v2 phase
-diagram, the simulator's relationship tables for ``qpq sim run --draws``, ``qpq sim
-backcast`` and ``qpq explore compare`` — estimate their cost first and refuse, before any
-work, what would take longer than :data:`RELATIONSHIP_BUDGET`, saying what it would cost
-and how much is allowed. Each caller owns its estimate of a unit's cost (a grid point, a
-table's parameter point); this module owns the budget and the message.
+(docs/model-game.md §8.1), so the commands that solve it at many points estimate their
+cost first and refuse, before any work, what would take longer than
+:data:`RELATIONSHIP_BUDGET`, saying what it would cost and how much is allowed. The
+callers: v2 phase diagrams (``qpq game sweep``, the report, the dashboard), the v2
+propositions study, the simulator's tables (``qpq sim run --draws``, ``backcast``, the
+facts calibration of ``forecast`` and ``backtest``, the record calibration's game points,
+a forecast's rebuilt table) and ``qpq explore compare``. Each owns its estimate of a
+unit's cost (a grid point, a draw, a table's parameter point); this module owns the budget
+and the message.
 """
 
 from __future__ import annotations
@@ -22,22 +25,24 @@ minutes, the order of the longest default runs of the other lenses."""
 
 
 def check_relationship_budget(units: int, seconds_each: float, *, unit: str, what: str,
-                              lower: str) -> None:
-    """Refuse ``units`` of ``seconds_each`` CPU seconds when they pass the budget.
+                              lower: str, fixed: float = 0.0) -> None:
+    """Refuse ``units`` of ``seconds_each`` CPU seconds (plus ``fixed``) past the budget.
 
     ``unit`` names a unit in the plural ("grid points"), ``what`` says what is solved at
-    each ("at every grid point"), ``lower`` how to ask for less ("lower --n").
+    each ("at every grid point"), ``lower`` how to ask for less ("lower --n"); ``fixed`` is
+    what the work costs whatever the units (a search run once).
 
     Raises
     ------
     BadInputError
         With the estimate and the most units allowed.
     """
-    most = int(RELATIONSHIP_BUDGET // seconds_each)
+    most = max(0, int((RELATIONSHIP_BUDGET - fixed) // seconds_each))
     if units > most:
+        extra = f" and {fixed:.0f} s once" if fixed else ""
         raise BadInputError(
             f"model v2 solves the repeated relationship {what} (about {seconds_each:.2g} s "
-            f"of CPU each): {units:,} {unit} would take about "
-            f"{units * seconds_each / 60:.0f} CPU minutes; allowed under v2: about "
+            f"of CPU each{extra}): {units:,} {unit} would take about "
+            f"{(units * seconds_each + fixed) / 60:.0f} CPU minutes; allowed under v2: about "
             f"{RELATIONSHIP_BUDGET / 60:.0f} CPU minutes, here at most {most:,} {unit} "
             f"({lower})")

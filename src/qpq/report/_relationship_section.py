@@ -138,8 +138,8 @@ def _phase_text(d: PhaseDiagram) -> str:
     The shares are a table, not a list: the labels hold "; " themselves.
     """
     text = (f"Over {escape(d.x.name)} × {escape(d.y.name)} ({d.shape[1]} × {d.shape[0]} "
-            f"grid; v1's diagram over the same axes is in the section \"Phase diagrams\"), "
-            f"how the strategies were found (share of the solved points): {escape(_found(d))}")
+            f"grid; v1's diagram over the same axes is in the section \"Phase diagrams\"). "
+            f"How the strategies were found (share of the solved points): {escape(_found(d))}")
     mixed = d.mixed_regret()
     if mixed is not None:
         text += (f"; where play is mixed the regret is {mixed[0]:.3g} at the median and "
@@ -148,7 +148,7 @@ def _phase_text(d: PhaseDiagram) -> str:
     shares = sorted(d.shares().items(), key=lambda kv: -kv[1])
     if not shares:
         return f"<p>{text} No point of the grid was solved.</p>"
-    return f"<p>{text}</p>" + html_table(
+    return f"<p>{text} The share of the grid each equilibrium holds:</p>" + html_table(
         ["stationary equilibrium (label)", "share of the solved grid"],
         [[escape(k), f"{v:.0%}"] for k, v in shares])
 

@@ -127,7 +127,11 @@ from qpq.sim._record import (
     simulated_summaries,
     synthetic_observations,
 )
-from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
+from qpq.sim._relationship_table import (
+    RelationshipTable,
+    build_relationship_table,
+    check_table_budget,
+)
 from qpq.sim._tables import concat_tables, select_regimes, table_for
 from qpq.sim._timeline import Regime, Timeline, build_timeline, quarter_end, quarter_of
 from qpq.stats import INTERVAL_90, MEDIAN, binomial_interval, median_interval
@@ -1529,6 +1533,9 @@ def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int
             parts[i] = part
     missing = [i for i in range(len(regimes)) if i not in parts]
     if missing:
+        # only what is not cached counts: a calibration whose regimes are solved runs
+        check_table_budget(pool.size, len(missing), grid_size, unit="game points",
+                           lower="lower --game-points")
         solved = build_relationship_table(pool, [regimes[i] for i in missing], grid_size,
                                           on_progress=on_progress)
         for j, i in enumerate(missing):

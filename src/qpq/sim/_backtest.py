@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
+from qpq.game import check_relationship_budget
 from qpq.model import check_model
 from qpq.parallel import ChunkExecutor, InProcess
 from qpq.sim._abc import AbcSettings
@@ -43,10 +44,13 @@ from qpq.sim._calibration import (
     CALIBRATION_REPLICATES,
     CALIBRATIONS,
     DEFAULT_CALIBRATION,
+    FACTS_GRID_SIZE,
+    history_end,
 )
 from qpq.sim._calibrators import Calibrator, calibrator_for, record_settings_for
 from qpq.sim._forecast import ForecastResult, check_window, forecast
 from qpq.sim._record_events import RECORD_EVENTS, RecordEvent, add_months, baselines, outcome
+from qpq.sim._relationship_table import CELL_SECONDS
 from qpq.sim._scores import (
     COVERAGE_LEVELS,
     Discrete,
@@ -57,7 +61,7 @@ from qpq.sim._scores import (
     pit_histogram,
     skill,
 )
-from qpq.sim._timeline import quarter_end, quarter_of
+from qpq.sim._timeline import build_timeline, quarter_end, quarter_of
 
 __all__ = [
     "MODEL_READINGS",
@@ -130,6 +134,19 @@ class BacktestSpec:
                     f"--origins: the window after {origin} ends {until}, after the record's "
                     f"last day {stop} (the case's run.forecast_as_of); no outcome to score")
             check_window(origin, until, self.policy, self.n, start=case.run.start)
+        if self.model == "v2" and self.calibration == "facts":
+            # each origin's facts calibration solves the relationship at its draws: the
+            # budget is the command's, so the origins' regimes add up (the record
+            # calibration's game points are checked where they are solved, cached ones free)
+            regimes = sum(len(build_timeline(case_as_of(case, o), case.run.start,
+                                             quarter_end(history_end(o))).v2_regimes()[0])
+                          for o in self.origins)
+            check_relationship_budget(
+                self.draws, CELL_SECONDS * regimes * FACTS_GRID_SIZE, unit="draws",
+                what=f"at every draw of each origin's facts calibration, over the "
+                     f"{len(self.origins)} origins' {regimes} stage regimes in all × "
+                     f"{FACTS_GRID_SIZE} belief grid points",
+                lower="lower --draws, or give fewer --origins")
 
     def calibrator(self) -> Calibrator:
         """The per-origin calibration (it pickles, for a process pool).

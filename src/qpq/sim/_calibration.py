@@ -62,6 +62,7 @@ __all__ = [
     "CALIBRATION_DRAWS",
     "CALIBRATION_REPLICATES",
     "DEFAULT_CALIBRATION",
+    "FACTS_GRID_SIZE",
     "UNCALIBRATED",
     "CalibrationResult",
     "FactReport",
@@ -102,6 +103,10 @@ def check_calibration(kind: str) -> str:
                             + ", ".join(CALIBRATIONS))
     return kind
 
+
+
+FACTS_GRID_SIZE = 24
+"""The facts calibration's belief grid (:func:`calibrate`'s default)."""
 
 
 def history_end(as_of: dt.date) -> int:
@@ -291,7 +296,7 @@ def _parameter_reports(pool: ParameterPool, draw_of: NDArray[np.int64]
 
 def calibrate(case: Case, as_of: dt.date, *, draws: int = CALIBRATION_DRAWS,
               replicates: int = CALIBRATION_REPLICATES,
-              seed: int = 0, policy: str = "equilibrium", grid_size: int = 24,
+              seed: int = 0, policy: str = "equilibrium", grid_size: int = FACTS_GRID_SIZE,
               min_accept: int = 50, workers: int = 1, start: dt.date | None = None,
               on_progress: Callable[[str, int, int], None] | None = None,
               model: str = "v1") -> CalibrationResult:
@@ -339,7 +344,7 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = CALIBRATION_DRAWS,
     timeline = build_timeline(view, start, quarter_end(last))
     if model == "v2":
         check_table_budget(draws, len(timeline.v2_regimes()[0]), grid_size,
-                           lower="lower --draws")
+                           lower="lower --draws", unit="draws")
     registry = sim_registry(case)
     pool = sample_pool(registry, draws, seed)
 

@@ -37,7 +37,11 @@ from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import relationship_moves, resolve_policy
 from qpq.sim._record import describe_observations
 from qpq.sim._record_events import RECORD_EVENTS, outcome
-from qpq.sim._relationship_table import RelationshipTable, build_relationship_table
+from qpq.sim._relationship_table import (
+    RelationshipTable,
+    build_relationship_table,
+    check_table_budget,
+)
 from qpq.sim._rng import Purpose
 from qpq.sim._tables import select_regimes, table_for
 from qpq.sim._timeline import LATEST, build_timeline, quarter_end, quarter_of
@@ -572,6 +576,8 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
         table = (select_regimes(calibration.table.take(unique), regimes)
                  if calibration.table.moves == moves else None)
         if table is None:
+            check_table_budget(pool.size, len(regimes), grid_size, unit="particles",
+                               lower="lower --draws")
             table = build_relationship_table(pool, regimes, grid_size, moves=moves)
     else:
         table = select_regimes(calibration.table.take(unique), timeline.regimes)

@@ -154,7 +154,7 @@ def run_policies(case: Case, request: RunRequest,
         check_table_budget(max(request.draws, 1), len(timeline.v2_regimes()[0]),
                            request.grid_size,
                            len({relationship_moves(p) for p in request.policies}),
-                           lower="lower --draws, or fewer policies")
+                           lower="lower --draws, or fewer policies", unit="draws")
     pool = (sample_pool(registry, request.draws, request.seed, request.overrides)
             if request.draws else default_pool(registry, request.overrides))
 

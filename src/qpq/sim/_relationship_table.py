@@ -44,8 +44,10 @@ CELL_SECONDS = 0.03
 stage regime at one belief grid point), for the cost guard's estimates: measured
 2026-12-05, ``qpq explore compare deal-under-uncertainty --model v2 --n 4`` took 82 s of
 CPU for 4 points × 7 tables × 8 regimes × 12 grid points (0.030 s a cell, the simulation
-included; where most points are traced); ``python -m bench explore_v2`` measures it again
-beside this figure."""
+included); ``python -m bench explore_v2`` measures it again beside this figure. An
+average over the scenario's drawn points: a point whose relationship is traced in every
+cell costs up to about ten times more (the bench's one-point table at the defaults, 0.34 s
+a cell), so a pool of a few such points can take longer than estimated."""
 
 FloatArray = NDArray[np.float64]
 
@@ -202,13 +204,13 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
 
 
 def check_table_budget(points: int, n_regimes: int, grid_size: int, tables: int = 1, *,
-                       lower: str) -> None:
+                       lower: str, unit: str = "points") -> None:
     """Refuse relationship tables estimated above :data:`qpq.game.RELATIONSHIP_BUDGET`.
 
     ``points`` parameter points, each solved for ``tables`` distinct commitments of China
     over ``n_regimes`` stage regimes and ``grid_size`` belief grid points, at
     :data:`CELL_SECONDS` a cell. ``lower`` says how to ask for less (e.g. ``"lower
-    --draws"``).
+    --draws"``), ``unit`` what a point is to the caller ("draws", "experiments").
 
     Raises
     ------
@@ -216,7 +218,7 @@ def check_table_budget(points: int, n_regimes: int, grid_size: int, tables: int 
         With the estimate and the most points allowed.
     """
     check_relationship_budget(
-        points, CELL_SECONDS * n_regimes * grid_size * tables, unit="points",
+        points, CELL_SECONDS * n_regimes * grid_size * tables, unit=unit,
         what=f"at every parameter point for each of {tables} distinct commitment(s) of "
              f"China, over {n_regimes} stage regimes × {grid_size} belief grid points",
         lower=lower)

@@ -110,8 +110,6 @@ V2_POINT_SECONDS_PURE = 0.013
 """The same without the tracing (``mixed=False``, ``--pure-only``): 3.3 s of CPU for the
 256 points in the same run."""
 
-"""The games a sweep can solve: v1's one-round game, v2's repeated relationship."""
-
 FOUND_BY = ("pure", "traced, pure", "mixed", "no fixed point (not traced)")
 """How v2's strategies at a point were found (codes of :attr:`PhaseDiagram.found_by`):
 policy iteration reached a pure fixed point; the logit tracing found pure strategies;

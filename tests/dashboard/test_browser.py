@@ -147,8 +147,12 @@ def test_choosing_another_policy(page: tuple[Any, Guard]) -> None:
     assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
 
 
-def test_model_switch_shows_the_relationship(page: tuple[Any, Guard]) -> None:
+def test_model_switch_shows_the_relationship(page: tuple[Any, Guard], server: Server) -> None:
     pg, g = page
+    # the smallest grid (5 x 5): v2's diagram solves the relationship at every point
+    pg.goto(f"{server.url}/?grid=5")
+    pg.wait_for_selector(".st-key-phase", timeout=TIMEOUT)
+    wait_charts(pg)
     pg.locator(f"{EQ} [data-testid=stRadio]").get_by_text("v2: repeated relationship").click()
     pg.wait_for_function(
         f"() => document.querySelector('{EQ}').innerText.includes('Hold-up')", timeout=TIMEOUT)

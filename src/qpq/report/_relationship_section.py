@@ -14,7 +14,7 @@ diagram (``iskp_pull`` × ``crackdown_intensity``, the paper's central claim), s
 models can be read side by side.
 
 ``ctx.reduced`` (``make run``): v2's Monte Carlo over 20 draws without the flip search (a
-point whose relationship is traced costs about a second) and a 10 × 10 phase diagram;
+point whose relationship is traced costs about a second) and an 8 × 8 phase diagram;
 ``--full``: 100 draws with flips (``qpq game propositions --model v2``) and 24 × 24.
 """
 
@@ -47,7 +47,7 @@ V2_DRAWS_FULL = 100
 """v2's Monte Carlo draws with ``--full`` (with the flip search)."""
 V1_DRAWS = 2000
 """v1's draws for the comparison (as the propositions section's reduced run)."""
-V2_PHASE_REDUCED = 10
+V2_PHASE_REDUCED = 8
 """Grid values per axis of v2's phase diagram in ``make run`` (a traced cell costs about
 0.1 s of CPU; docs/model-game.md §8.1)."""
 V2_PHASE_FULL = 24

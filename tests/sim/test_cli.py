@@ -187,3 +187,12 @@ def test_model_v2_budget_covers_game_points_and_the_backtests_origins(capsys, ar
     code, out, err = run_cli(capsys, "sim", *args)
     assert code == 2 and out == ""
     assert "model v2 solves the repeated relationship" in err and needle in err
+
+
+def test_a_v2_record_backtest_counts_game_points_over_its_distinct_regimes(capsys):
+    # cached solves (the default): each distinct stage regime once, whatever the origins
+    code, out, err = run_cli(capsys, "sim", "backtest", "--model", "v2", "--game-points",
+                             "400")
+    assert code == 2 and out == ""
+    assert "game point of the record calibration" in err and "solved once and cached" in err
+    assert "(lower --game-points)" in err

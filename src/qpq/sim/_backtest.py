@@ -134,19 +134,40 @@ class BacktestSpec:
                     f"--origins: the window after {origin} ends {until}, after the record's "
                     f"last day {stop} (the case's run.forecast_as_of); no outcome to score")
             check_window(origin, until, self.policy, self.n, start=case.run.start)
-        if self.model == "v2" and self.calibration == "facts":
-            # each origin's facts calibration solves the relationship at its draws: the
-            # budget is the command's, so the origins' regimes add up (the record
-            # calibration's game points are checked where they are solved, cached ones free)
-            regimes = sum(len(build_timeline(case_as_of(case, o), case.run.start,
-                                             quarter_end(history_end(o))).v2_regimes()[0])
-                          for o in self.origins)
+        if self.model == "v2":
+            self._check_budget(case)
+
+    def _check_budget(self, case: Case) -> None:
+        """Refuse a v2 backtest whose relationship solves, all origins together, pass the budget.
+
+        (:func:`qpq.game.check_relationship_budget`; each solve also checks its own.) The
+        facts calibration solves its draws at every origin; the record calibration its game
+        points once per distinct stage regime when its solves are cached (later origins
+        read the earlier ones'), and every origin's regimes when they are not.
+        """
+        record = self.calibration == "record"
+        start = (self.record_settings().start if record else None) or case.run.start
+        per_origin = [build_timeline(case_as_of(case, o), start,
+                                     quarter_end(history_end(o))).v2_regimes()[0]
+                      for o in self.origins]
+        every = sum(len(r) for r in per_origin)
+        if not record:
             check_relationship_budget(
-                self.draws, CELL_SECONDS * regimes * FACTS_GRID_SIZE, unit="draws",
+                self.draws, CELL_SECONDS * every * FACTS_GRID_SIZE, unit="draws",
                 what=f"at every draw of each origin's facts calibration, over the "
-                     f"{len(self.origins)} origins' {regimes} stage regimes in all × "
+                     f"{len(self.origins)} origins' {every} stage regimes in all × "
                      f"{FACTS_GRID_SIZE} belief grid points",
                 lower="lower --draws, or give fewer --origins")
+            return
+        s = self.record_settings()
+        cached = self.cache_dir is not None
+        regimes = len({r for rs in per_origin for r in rs}) if cached else every
+        how = "each solved once and cached" if cached else "every origin solving its own"
+        check_relationship_budget(
+            s.game_points, CELL_SECONDS * regimes * s.grid_size, unit="game points",
+            what=f"at every game point of the record calibration, over {regimes} stage "
+                 f"regimes ({how}) × {s.grid_size} belief grid points",
+            lower="lower --game-points" + ("" if cached else ", or cache the solves"))
 
     def calibrator(self) -> Calibrator:
         """The per-origin calibration (it pickles, for a process pool).

@@ -119,13 +119,14 @@ def test_the_v2_budget_counts_points_tables_regimes_and_grid():
     from qpq.sim import check_table_budget
     from qpq.sim._relationship_table import CELL_SECONDS
 
+    one, two = ("equilibrium",), ("equilibrium", "boycott")     # one table, then two
     most = int(TABLE_BUDGET // (CELL_SECONDS * 8 * 12))
-    check_table_budget(most, 8, 12, lower="lower --n")            # at the budget
+    check_table_budget(most, 8, 12, one, lower="lower --n")            # at the budget
     with pytest.raises(BadInputError, match=f"at most {most} points .lower --n."):
-        check_table_budget(most + 1, 8, 12, lower="lower --n")
+        check_table_budget(most + 1, 8, 12, one, lower="lower --n")
     # twice the tables, regimes or grid: half the points
     half = int(TABLE_BUDGET // (CELL_SECONDS * 8 * 12 * 2))
-    for args in ((8, 12, 2), (16, 12, 1), (8, 24, 1)):
+    for args in ((8, 12, two), (16, 12, one), (8, 24, one)):
         with pytest.raises(BadInputError, match=f"at most {half} points"):
             check_table_budget(most, *args, lower="x")
 

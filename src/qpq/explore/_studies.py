@@ -47,7 +47,7 @@ from qpq.explore._scenario import Study
 from qpq.explore._sensitivity import MorrisResult, SobolResult, morris_indices, sobol_indices
 from qpq.explore._settings import policy_names
 from qpq.parallel import ChunkExecutor, executor_for
-from qpq.sim import check_table_budget, relationship_moves
+from qpq.sim import check_table_budget
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,9 +75,8 @@ EQUILIBRIUM_LIMIT = 20_000
 
 def _check_cost(policies: Sequence[str], design: Design, setup: ModelSetup) -> None:
     if setup.model == "v2":
-        commitments = len({relationship_moves(p) for p in policies})
         check_table_budget(design.n_experiments, len(setup.timeline.v2_regimes()[0]),
-                           setup.grid_size, commitments,
+                           setup.grid_size, policies,
                            lower="lower --n, or fewer levers with --lever",
                            unit="experiments")
         return

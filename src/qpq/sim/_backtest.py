@@ -35,7 +35,6 @@ from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
-from qpq.game import check_relationship_budget
 from qpq.model import check_model
 from qpq.parallel import ChunkExecutor, InProcess
 from qpq.sim._abc import AbcSettings
@@ -50,7 +49,7 @@ from qpq.sim._calibration import (
 from qpq.sim._calibrators import Calibrator, calibrator_for, record_settings_for
 from qpq.sim._forecast import ForecastResult, check_window, forecast
 from qpq.sim._record_events import RECORD_EVENTS, RecordEvent, add_months, baselines, outcome
-from qpq.sim._relationship_table import CELL_SECONDS
+from qpq.sim._relationship_table import check_table_budget
 from qpq.sim._scores import (
     COVERAGE_LEVELS,
     Discrete,
@@ -145,28 +144,26 @@ class BacktestSpec:
         points once per distinct stage regime when its solves are cached (later origins
         read the earlier ones'), and every origin's regimes when they are not.
         """
-        record = self.calibration == "record"
-        start = (self.record_settings().start if record else None) or case.run.start
+        settings = self.record_settings() if self.calibration == "record" else None
+        start = (settings.start if settings else None) or case.run.start
         per_origin = [build_timeline(case_as_of(case, o), start,
                                      quarter_end(history_end(o))).v2_regimes()[0]
                       for o in self.origins]
         every = sum(len(r) for r in per_origin)
-        if not record:
-            check_relationship_budget(
-                self.draws, CELL_SECONDS * every * FACTS_GRID_SIZE, unit="draws",
-                what=f"at every draw of each origin's facts calibration, over the "
-                     f"{len(self.origins)} origins' {every} stage regimes in all × "
-                     f"{FACTS_GRID_SIZE} belief grid points",
+        if settings is None:
+            check_table_budget(
+                self.draws, every, FACTS_GRID_SIZE, (self.policy,), unit="draws",
+                at="at every draw of each origin's facts calibration",
+                regimes_note=f" (the {len(self.origins)} origins' in all)",
                 lower="lower --draws, or give fewer --origins")
             return
-        s = self.record_settings()
         cached = self.cache_dir is not None
         regimes = len({r for rs in per_origin for r in rs}) if cached else every
         how = "each solved once and cached" if cached else "every origin solving its own"
-        check_relationship_budget(
-            s.game_points, CELL_SECONDS * regimes * s.grid_size, unit="game points",
-            what=f"at every game point of the record calibration, over {regimes} stage "
-                 f"regimes ({how}) × {s.grid_size} belief grid points",
+        check_table_budget(
+            settings.game_points, regimes, settings.grid_size, ("equilibrium",),
+            unit="game points", at="at every game point of the record calibration",
+            regimes_note=f" ({how})",
             lower="lower --game-points" + ("" if cached else ", or cache the solves"))
 
     def calibrator(self) -> Calibrator:

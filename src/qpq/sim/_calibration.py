@@ -343,7 +343,7 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = CALIBRATION_DRAWS,
     facts = stylised_facts(case)
     timeline = build_timeline(view, start, quarter_end(last))
     if model == "v2":
-        check_table_budget(draws, len(timeline.v2_regimes()[0]), grid_size,
+        check_table_budget(draws, len(timeline.v2_regimes()[0]), grid_size, (policy,),
                            lower="lower --draws", unit="draws")
     registry = sim_registry(case)
     pool = sample_pool(registry, draws, seed)

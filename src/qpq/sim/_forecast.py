@@ -576,8 +576,8 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
         table = (select_regimes(calibration.table.take(unique), regimes)
                  if calibration.table.moves == moves else None)
         if table is None:
-            check_table_budget(pool.size, len(regimes), grid_size, unit="particles",
-                               lower="lower --draws")
+            check_table_budget(pool.size, len(regimes), grid_size, (policy,),
+                               unit="particles", lower="lower --draws")
             table = build_relationship_table(pool, regimes, grid_size, moves=moves)
     else:
         table = select_regimes(calibration.table.take(unique), timeline.regimes)

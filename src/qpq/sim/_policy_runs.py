@@ -24,7 +24,7 @@ from qpq.game import ALL_EFFORTS, EFFORTS
 from qpq.model import check_model
 from qpq.sim._engine import SERIES, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
-from qpq.sim._policies import policy_names, relationship_moves, resolve_policy
+from qpq.sim._policies import policy_names, resolve_policy
 from qpq.sim._pools import ParameterPool, default_pool, sample_pool, sim_registry
 from qpq.sim._relationship_table import RelationshipTable, check_table_budget
 from qpq.sim._tables import relationship_tables, table_for
@@ -152,8 +152,7 @@ def run_policies(case: Case, request: RunRequest,
     if request.model == "v2":
         # before any draw: refused work must cost nothing
         check_table_budget(max(request.draws, 1), len(timeline.v2_regimes()[0]),
-                           request.grid_size,
-                           len({relationship_moves(p) for p in request.policies}),
+                           request.grid_size, request.policies,
                            lower="lower --draws, or fewer policies", unit="draws")
     pool = (sample_pool(registry, request.draws, request.seed, request.overrides)
             if request.draws else default_pool(registry, request.overrides))

@@ -29,7 +29,7 @@ from qpq.game import (
 )
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES
 from qpq.sim._lookup import mu_grid, table_points
-from qpq.sim._policies import RECOGNIZE
+from qpq.sim._policies import RECOGNIZE, relationship_moves
 from qpq.sim._pools import ParameterPool
 from qpq.sim._timeline import Regime
 
@@ -203,22 +203,26 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
         moves=chosen, efforts=efforts)
 
 
-def check_table_budget(points: int, n_regimes: int, grid_size: int, tables: int = 1, *,
-                       lower: str, unit: str = "points") -> None:
+def check_table_budget(points: int, n_regimes: int, grid_size: int, policies: Sequence[str],
+                       *, lower: str, unit: str = "points",
+                       at: str = "at every parameter point", regimes_note: str = "") -> None:
     """Refuse relationship tables estimated above :data:`qpq.game.RELATIONSHIP_BUDGET`.
 
-    ``points`` parameter points, each solved for ``tables`` distinct commitments of China
-    over ``n_regimes`` stage regimes and ``grid_size`` belief grid points, at
+    ``points`` parameter points, each solved for every distinct commitment of China among
+    ``policies`` (:func:`qpq.sim.relationship_moves`, as :func:`qpq.sim.relationship_tables`
+    groups them) over ``n_regimes`` stage regimes and ``grid_size`` belief grid points, at
     :data:`CELL_SECONDS` a cell. ``lower`` says how to ask for less (e.g. ``"lower
-    --draws"``), ``unit`` what a point is to the caller ("draws", "experiments").
+    --draws"``), ``unit`` what a point is to the caller ("draws", "experiments"), ``at``
+    where the points are solved and ``regimes_note`` where the regimes come from.
 
     Raises
     ------
     BadInputError
         With the estimate and the most points allowed.
     """
+    tables = len({relationship_moves(p) for p in policies})
     check_relationship_budget(
         points, CELL_SECONDS * n_regimes * grid_size * tables, unit=unit,
-        what=f"at every parameter point for each of {tables} distinct commitment(s) of "
-             f"China, over {n_regimes} stage regimes × {grid_size} belief grid points",
+        what=f"{at} for each of {tables} distinct commitment(s) of China, over {n_regimes} "
+             f"stage regimes{regimes_note} × {grid_size} belief grid points",
         lower=lower)

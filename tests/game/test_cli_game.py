@@ -60,7 +60,6 @@ def test_reduced_solve_and_export(tmp_path: Path) -> None:
 def test_export_v2_writes_the_stage_game_gambit_checks(tmp_path: Path, state: int) -> None:
     # the file is the stage tree at the relationship's values: the one the Gambit checks
     # solve, so pygambit reads it and finds our strategies an equilibrium there
-    import numpy as np
 
     from qpq.game import STATES, solve_relationship, to_efg
     from qpq.game.validation import stage_strategy, stage_tree
@@ -73,7 +72,7 @@ def test_export_v2_writes_the_stage_game_gambit_checks(tmp_path: Path, state: in
     info = json.loads(res.output)
     assert info["model"] == "v2" and info["state"] == STATES[state]
     point = ParameterRegistry.load().point({"reneging_cost": 2.0})
-    rel = solve_relationship({k: np.array([v]) for k, v in point.items()})
+    rel = solve_relationship(point.arrays())
     tree = stage_tree(rel, 0, state)
     text = out.read_text(encoding="utf-8")
     # the same tree as the Gambit checks build (its header names the stage and the values)

@@ -224,12 +224,10 @@ def export_command(
         f"{k}={v:g}" for k, v in changed.items())))
     solved: dict[str, object] = {}
     if model == "v2":
-        import numpy as np
-
         from qpq.game import solve_relationship
         from qpq.game.validation import stage_tree
 
-        rel = solve_relationship({k: np.array([v]) for k, v in point.items()}, structure)
+        rel = solve_relationship(point.arrays(), structure)
         tree = stage_tree(rel, 0, STATES.index(state))
         doc = rel.to_json(0)
         solved = {"model": "v2", "state": state, "found_by": doc["found_by"],

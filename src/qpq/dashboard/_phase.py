@@ -87,11 +87,9 @@ class PhaseGrid:
         The values of every other parameter.
     model
         ``"v1"`` (the one-round game) or ``"v2"`` (the repeated relationship).
-    categories
-        The labels in legend order: :data:`CATEGORIES` for v1; for v2 the labels on this
-        grid (:data:`NOT_ALLOWED` last, if any point is).
     colours
-        v2: the colour of each of ``categories`` (empty for v1, whose colours are fixed).
+        v2: the colour of each label on the grid, in legend order (:data:`NOT_ALLOWED`
+        last, if any point is); empty for v1, whose colours are fixed.
     """
 
     x: str
@@ -104,8 +102,12 @@ class PhaseGrid:
     multiple: NDArray[np.bool_]
     fixed: Mapping[str, float]
     model: str = "v1"
-    categories: tuple[str, ...] = CATEGORIES
     colours: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The labels in legend order: :data:`CATEGORIES` for v1, v2's ``colours``' keys."""
+        return CATEGORIES if self.model == "v1" else tuple(self.colours)
 
     def label_at(self, x: float, y: float) -> str:
         """The label of the grid cell nearest to ``(x, y)``."""
@@ -155,7 +157,6 @@ def phase_grid(registry: ParameterRegistry, values: Mapping[str, float], x: str,
     if model == "v2":
         outside = d.name_of(OUTSIDE)
         colours = {NOT_ALLOWED if k == outside else k: v for k, v in d.colours().items()}
-    categories = CATEGORIES if model == "v1" else tuple(colours)
     move_labels = np.array(["", *(m.label for m in FIRST_MOVES)], dtype=object)
     base = registry.defaults().as_dict()
     base.update(others)
@@ -163,7 +164,7 @@ def phase_grid(registry: ParameterRegistry, values: Mapping[str, float], x: str,
                      labels=labels.astype(str), first_moves=move_labels[d.first_move + 1]
                      .astype(str), p_recognised=d.p_recognised, multiple=d.multiple,
                      fixed={k: v for k, v in base.items() if k not in (x, y)},
-                     model=model, categories=categories, colours=colours)
+                     model=model, colours=colours)
 
 
 def phase_frame(grid: PhaseGrid) -> pd.DataFrame:

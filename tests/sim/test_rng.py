@@ -66,19 +66,23 @@ def _nb_inputs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
     return lam, u_mix, u_count
 
 
-@pytest.mark.parametrize("shape", ["scalar", "few", "each"])
-def test_fast_negative_binomial_draws_equal_the_reference(shape):
-    """The certified zeros and the exact draws give the reference's numbers, bit for bit."""
+@pytest.mark.parametrize(("shape", "cells"), [("scalar", 4096), ("few", 4096),
+                                              ("many", 256), ("each", 256)])
+def test_fast_negative_binomial_draws_equal_the_reference(shape, cells):
+    """The certified counts and the exact draws give the reference's numbers, bit for bit."""
     rng = np.random.default_rng(7)
     n = 20_000
     k = {"scalar": np.float64(0.2),
          "few": rng.choice([0.2, 0.5, 1.0, 3.7, 50.0], size=n),
+         "many": rng.choice(np.linspace(0.2, 50.0, 300), size=n),
          "each": rng.uniform(0.2, 50.0, size=n)}[shape]
     lam, u_mix, u_count = _nb_inputs(rng, n)
     fast = NegativeBinomialInverse(k)
     assert (fast.low is None) == (shape == "each")      # per-scenario shapes: no tables
+    assert fast.cells == cells                          # fewer cells per shape for many
     expected = negative_binomial_inverse(lam, k, u_mix, u_count)
     assert 0.0 < (expected > 0).mean() < 0.5
+    assert (expected == 1).mean() > 0.05                # the first-terms certificate's case
     np.testing.assert_array_equal(fast(lam, u_mix, u_count), expected)
 
 

@@ -258,6 +258,8 @@ class Dynamics:
             self.eff_flat = table.effort.reshape(-1, N_TYPES)
             self.resp_flat = table.response.reshape(-1)
             self.resp_nr_flat = table.response_no_report.reshape(-1)
+        self._pq_key: tuple[Any, ...] | None = None     # :meth:`_quarter_params`
+        self._pq: dict[str, Any] = {}
         p = self.p
         self.kappa4 = np.stack([np.broadcast_to(np.asarray(
             p["capacity_high"] if h else p["capacity_low"], dtype=float), (n,))
@@ -314,6 +316,33 @@ class Dynamics:
 
     # ------------------------------------------------------------------ the quarter
 
+    def _quarter_params(self, i: int) -> dict[str, Any]:
+        """The parameters of timeline quarter ``i``.
+
+        The chunk's parameters at the quarter's US presence, its recognitions and (model
+        v2) its phase attributes, kept while the next quarter has the same three (most
+        quarters do: 15 changes in 1996-2025), since applying the history to every
+        parameter costs as much as some steps of the dynamics. The dict and its arrays are
+        read, never written, downstream.
+        """
+        tl = self.timeline
+        history = self.history if self.v2 else ()
+        key = (float(tl.us_presence[i]), int(tl.recognitions[i]),
+               *(float(tl.attributes[a][i]) for a in history))
+        if key == self._pq_key:
+            return self._pq
+        p = self.p
+        pq: dict[str, Any] = dict(p)
+        pq["us_presence"] = key[0]
+        pq["recognition_cost"] = p["recognition_cost"] * (
+            np.asarray(p["third_party_recognition_factor"]) ** key[1])
+        if history:
+            # the quarter's phase attributes change the stage game (model v2), and the
+            # realised probabilities and payoffs with it
+            pq = apply_history(pq, {a: tl.attributes[a][i] for a in history})
+        self._pq_key, self._pq = key, pq
+        return pq
+
     def step(self, q: int) -> Out:
         """Advance every scenario by quarter ``q`` (absolute); return the quarter's outputs."""
         st, p, u = self.s, self.p, self.u
@@ -323,16 +352,8 @@ class Dynamics:
         self._draw()
         if self.v2:
             self._draw_choices()
-        n_rec = int(self.timeline.recognitions[i])
         r = int(self.stage_index[i] if self.v2 else self.timeline.regime_index[i])
-        pq: dict[str, Any] = dict(p)
-        pq["us_presence"] = us
-        pq["recognition_cost"] = p["recognition_cost"] * (
-            np.asarray(p["third_party_recognition_factor"]) ** n_rec)
-        if self.v2 and self.history:
-            # the quarter's phase attributes change the stage game (model v2), and the
-            # realised probabilities and payoffs with it
-            pq = apply_history(pq, {a: self.timeline.attributes[a][i] for a in self.history})
+        pq = self._quarter_params(i)
         n = st.n
 
         # 2-3. China's first move and the Taliban's effort -----------------------------

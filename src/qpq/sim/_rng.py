@@ -201,11 +201,28 @@ def negative_binomial_inverse(lam: NDArray[np.float64], shape: ArrayLike,
     return poisson_inverse(lam * gamma_multiplier(shape, u_mix), u_count)
 
 
+def _first_terms(lam: NDArray[np.float64], u: NDArray[np.float64]
+                 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """:func:`poisson_inverse`'s count where it is 0 or 1, and where it is more.
+
+    The count (2 where it is more) and a mask of the entries whose count is 2 or more,
+    computed with the same operations as :func:`poisson_inverse`'s first two terms, so a
+    count of 0 or 1 here is the count it returns (rates of 0 count 0, as there).
+    """
+    p = np.exp(-lam)
+    one = u > p                             # poisson_inverse: target > cdf at j = 0
+    more = u > p + p * lam                  # and again at j = 1 (λ/1 is exact)
+    more &= lam > 0.0
+    one &= lam > 0.0
+    count: NDArray[np.float64] = one.astype(np.float64) + more
+    return count, more
+
+
 class NegativeBinomialInverse:
     """:func:`negative_binomial_inverse` at fixed shapes, without most gamma inversions.
 
     Inverting the gamma CDF costs far more than the rest of a draw. But the multiplier is
-    monotone in ``u_mix``, so a table of it at the edges of :attr:`CELLS` cells of
+    monotone in ``u_mix``, so a table of it at the edges of :attr:`cells` cells of
     ``u_mix`` (per distinct shape, built once) brackets each draw's multiplier, and the
     count is monotone in the rate and in ``u_count``. Where the count at the bracket's
     low end (with ``u_count`` lowered by a relative δ) equals the count at its high end
@@ -214,9 +231,10 @@ class NegativeBinomialInverse:
     far above it, and the bracket's margins cover the quantile's rounding (measured
     1e-13) and the product's. So a certified count is the count the reference computes.
     Most zero counts are certified first, by a logarithm and a comparison (count 0 when
-    ``u_count`` ≤ exp(−rate)); the rest by two Poisson inversions at the bracket's ends;
-    every other entry (a count that changes within its cell, a rate above the Poisson
-    table's limit, ``u_count`` = 0, a NaN) is drawn exactly as the reference draws it.
+    ``u_count`` ≤ exp(−rate)); the rest by two Poisson inversions at the bracket's ends
+    (counts of 0 and 1 from their first two terms alone); every other entry (a count that
+    changes within its cell, a rate above the Poisson table's limit, ``u_count`` = 0, a NaN)
+    is drawn exactly as the reference draws it.
 
     Parameters
     ----------
@@ -224,8 +242,11 @@ class NegativeBinomialInverse:
         The gamma shape k per scenario ``(n,)``, or one for all.
     """
 
-    CELLS = 256
-    """Cells of ``u_mix``; a power of two, so the cell of a uniform is exact."""
+    MIN_CELLS, MAX_CELLS = 256, 4096
+    """Cells of ``u_mix`` per shape (:attr:`cells`): powers of two, so a uniform's cell is
+    exact. Narrower cells leave fewer counts uncertified (measured on the v2 simulator's
+    draws: 149 of 21,504 a quarter at 256 cells, each an exact gamma inversion)."""
+    _TABLE = 2**16        # most multipliers tabulated at more than MIN_CELLS cells a shape
 
     _BRACKET = 1e-9       # relative margin of the multiplier's bracket and of u_count
     _LOG_MARGIN = 1e-6    # zero if λ·high ≤ (1 − this)·(−log u): exp's rounding is far below
@@ -237,14 +258,19 @@ class NegativeBinomialInverse:
         distinct, index = np.unique(k.reshape(-1), return_inverse=True)
         self.low: NDArray[np.float64] | None = None
         self.high: NDArray[np.float64] = np.zeros(0)
+        # as many cells as keep the table small (one gamma inversion per edge, about
+        # 0.45 µs each): MAX_CELLS for a few shapes, down to MIN_CELLS for many
+        self.cells = self.MAX_CELLS
+        while self.cells > self.MIN_CELLS and distinct.size * self.cells > self._TABLE:
+            self.cells //= 2
         # a table per distinct shape; where scenarios have nearly their own (more than one
         # shape per 4 scenarios) the tables would cost more than they save: all exact
         if distinct.size == 1 or 4 * distinct.size <= k.size:
-            edges = np.arange(self.CELLS + 1) / self.CELLS
-            q = gamma_multiplier(distinct[:, None], edges[None, :])          # (K, CELLS + 1)
-            self.low = (q[:, :-1] * (1.0 - self._BRACKET)).reshape(-1)      # (K·CELLS,)
+            edges = np.arange(self.cells + 1) / self.cells
+            q = gamma_multiplier(distinct[:, None], edges[None, :])          # (K, cells + 1)
+            self.low = (q[:, :-1] * (1.0 - self._BRACKET)).reshape(-1)      # (K·cells,)
             self.high = (q[:, 1:] * (1.0 + self._BRACKET)).reshape(-1)
-        self.offset = (index * self.CELLS).reshape(k.shape)         # each scenario's row
+        self.offset = (index * self.cells).reshape(k.shape)         # each scenario's row
 
     def __call__(self, lam: NDArray[np.float64], u_mix: NDArray[np.floating],
                  u_count: NDArray[np.floating]) -> NDArray[np.float64]:
@@ -252,8 +278,8 @@ class NegativeBinomialInverse:
         if self.low is None:
             return negative_binomial_inverse(lam, self.shape, u_mix, u_count)
         lam = np.asarray(lam, dtype=float)
-        cell = (u_mix * self.CELLS).astype(np.intp)
-        np.minimum(cell, self.CELLS - 1, out=cell)
+        cell = (u_mix * self.cells).astype(np.intp)
+        np.minimum(cell, self.cells - 1, out=cell)
         cell += self.offset
         high = self.high[cell]
         high *= lam
@@ -272,11 +298,18 @@ class NegativeBinomialInverse:
         try_ = np.flatnonzero((high_rate <= _PPF_ABOVE) & (u_r > 0.0))
         high_rate, u_r = high_rate[try_], u_r[try_]
         low_rate = self.low[cell.reshape(-1)[rest[try_]]] * lam.reshape(-1)[rest[try_]]
-        both = poisson_inverse(np.concatenate([low_rate, high_rate]),
-                               np.concatenate([u_r * (1.0 - self._BRACKET),
-                                               u_r * (1.0 + self._BRACKET)]),
-                               limit=self._MAX_COUNT)
-        at_low, at_high = both[:try_.size], both[try_.size:]
+        u_low, u_high = u_r * (1.0 - self._BRACKET), u_r * (1.0 + self._BRACKET)
+        # the counts 0 and 1 at both ends, from poisson_inverse's own first two terms (the
+        # same IEEE operations, so the same counts); only counts of 2 or more at the high
+        # end (about one entry in three here) need its loop
+        at_low, more_low = _first_terms(low_rate, u_low)
+        at_high, more_high = _first_terms(high_rate, u_high)
+        loop = np.flatnonzero(more_high & more_low)
+        if loop.size:
+            both = poisson_inverse(np.concatenate([low_rate[loop], high_rate[loop]]),
+                                   np.concatenate([u_low[loop], u_high[loop]]),
+                                   limit=self._MAX_COUNT)
+            at_low[loop], at_high[loop] = both[:loop.size], both[loop.size:]
         sure = (at_low == at_high) & (at_high <= self._MAX_COUNT)
         flat[rest[try_[sure]]] = at_high[sure]
         settled = np.zeros(rest.size, dtype=bool)

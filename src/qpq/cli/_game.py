@@ -471,15 +471,13 @@ def relationship_command(
     """
     import datetime as dt
 
-    import numpy as np
-
     from qpq.case import load_case
     from qpq.game import solve_relationship
     from qpq.model import HISTORY_EFFECTS, ParameterRegistry
 
     loaded = load_case(case)          # read once: parameters and, with --at, the history
     point = ParameterRegistry.from_case(loaded).point(parse_assignments(sets or []))
-    params = {k: np.array([v]) for k, v in point.items()}
+    params = point.arrays()
     history: dict[str, float] = {}
     if at is not None:
         from qpq.sim import build_timeline, quarter_of, stage_point

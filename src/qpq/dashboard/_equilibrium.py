@@ -249,12 +249,10 @@ def relationship_view(point: ParameterSet, first_move: FirstMove | None = None
     ``first_move`` commits China to that move while unrecognised (a fixed policy);
     ``None``: China chooses.
     """
-    import numpy as np
-
     from qpq.game import solve_relationship
 
     structure, scope = _committed(first_move, " while unrecognised")
-    rel = solve_relationship({k: np.array([v]) for k, v in point.items()}, structure)
+    rel = solve_relationship(point.arrays(), structure)
     doc = rel.to_json(0)
     states = []
     for name, body in doc["states"].items():

@@ -34,7 +34,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from qpq.case import Case
@@ -262,7 +261,7 @@ def what_if(case: Case, point: ParameterSet, request: WhatIfRequest) -> Forecast
     us_after = point["us_presence"]
     overrides = (Override("us_presence", us_after, withdrawal),) if us_after > 0 else ()
     timeline = build_timeline(case, case.run.start, request.horizon, overrides)
-    pool = ParameterPool({k: np.array([v]) for k, v in point.items()}, "dashboard")
+    pool = ParameterPool(point.arrays(), "dashboard")
     table = table_for(pool, timeline.regimes, request.grid_size)
     first = max(quarter_of(request.window_start or case.run.start), timeline.start)
     last = timeline.stop - 1

@@ -138,7 +138,7 @@ def default_pool(registry: ParameterRegistry, overrides: Mapping[str, str | floa
                  ) -> ParameterPool:
     """A pool of one point: the defaults with validated ``overrides`` applied."""
     point = registry.point(_checked_overrides(registry, overrides or {}))
-    return ParameterPool({k: np.array([v]) for k, v in point.items()}, "defaults")
+    return ParameterPool(point.arrays(), "defaults")
 
 
 def sample_pool(registry: ParameterRegistry, n_points: int, seed: int,

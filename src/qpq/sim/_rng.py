@@ -207,7 +207,8 @@ def _first_terms(lam: NDArray[np.float64], u: NDArray[np.float64]
 
     The count (2 where it is more) and a mask of the entries whose count is 2 or more,
     computed with the same operations as :func:`poisson_inverse`'s first two terms, so a
-    count of 0 or 1 here is the count it returns (rates of 0 count 0, as there).
+    count of 0 or 1 here is the count it returns (rates of 0 count 0, as there). For rates
+    it sums (up to 40), not those it hands to SciPy.
     """
     p = np.exp(-lam)
     one = u > p                             # poisson_inverse: target > cdf at j = 0

@@ -321,9 +321,9 @@ class Dynamics:
 
         The chunk's parameters at the quarter's US presence, its recognitions and (model
         v2) its phase attributes, kept while the next quarter has the same three (most
-        quarters do: 15 changes in 1996-2025), since applying the history to every
-        parameter costs as much as some steps of the dynamics. The dict and its arrays are
-        read, never written, downstream.
+        quarters do: 14 changes in 1996-2025 on the built-in case), since applying the
+        history to every parameter costs as much as some steps of the dynamics. The dict
+        and its arrays are read, never written, downstream.
         """
         tl = self.timeline
         history = self.history if self.v2 else ()

@@ -7,6 +7,10 @@ this script computes each block from the code and the built-in case and rewrites
 place. ``--check`` rewrites nothing and exits 1 when a block differs from what the code
 gives now (a test runs it on the quick blocks). Blocks:
 
+* ``game-v2-budget``, ``explore-v2-budget`` — docs/model-game.md §8.1 and
+  docs/model-explore.md: what model v2's cost guard refuses (the default v2 phase diagram,
+  the v2 propositions study, the built-in scenario under ``--model v2``), read from its
+  constants and its own messages (instant);
 * ``game-mc`` — docs/model-game.md A.2: shares of a Monte Carlo over the assumption ranges
   (20,000 ordered draws, seed 2024, ``solve_ensemble``);
 * ``game-phase`` — docs/model-game.md A.4: the three report diagrams at 200 × 200;
@@ -1264,6 +1268,72 @@ def tip_stock_flows() -> str:
     return "\n".join(rows)
 
 
+def _refusal(work: Callable[[], object]) -> str:
+    """The message of the cost guard's refusal of ``work`` (which must be refused)."""
+    from qpq.errors import BadInputError
+
+    try:
+        work()
+    except BadInputError as e:
+        return str(e)
+    raise SystemExit("the cost guard did not refuse the work the docs quote")
+
+
+def _guard_figure(message: str, pattern: str) -> str:
+    found = re.search(pattern, message)
+    if found is None:
+        raise SystemExit(f"the cost guard's message no longer says {pattern!r}: {message}")
+    return found.group(1)
+
+
+def game_v2_budget() -> str:
+    """docs/model-game.md §8.1: what the cost guard refuses, from its constants (instant)."""
+    from qpq.game import RELATIONSHIP_BUDGET
+    from qpq.game.analysis import _study, _sweep, phase_diagram
+    from qpq.model import ParameterRegistry
+
+    registry = ParameterRegistry.load()
+    message = _refusal(lambda: phase_diagram(registry, "iskp_pull", "crackdown_intensity", 200,
+                                             model="v2"))
+    minutes = _guard_figure(message, r"about (\d+) CPU minutes")
+    most = int(_guard_figure(message, r"at most ([\d,]+) grid points").replace(",", ""))
+    pure = int(RELATIONSHIP_BUDGET // _sweep.V2_POINT_SECONDS_PURE)
+    draws = int((RELATIONSHIP_BUDGET - _study.V2_FLIP_SECONDS) // _study.V2_DRAW_SECONDS)
+    return textwrap.fill(
+        f"The CLI's default 200 × 200 over `iskp_pull` × `crackdown_intensity` would take "
+        f"about {minutes} CPU minutes and is refused with the estimate and the most grid "
+        f"points allowed ({most:,} with the tracing: `--n {math.isqrt(most)}`; {pure:,} with "
+        f"`--pure-only`). Only the points inside the orderings count. The propositions study "
+        f"under v2 (§8.2) is guarded the same way, at {_study.V2_DRAW_SECONDS:g} s a draw and "
+        f"{_study.V2_FLIP_SECONDS:g} s once for the flip search (`V2_DRAW_SECONDS`, "
+        f"`V2_FLIP_SECONDS`, from `python -m bench propositions`: wall time of one process at "
+        f"a load of about 5, an upper bound of the CPU): at most {draws:,} draws with the "
+        f"flips.", width=92)
+
+
+def explore_v2_budget() -> str:
+    """docs/model-explore.md: what the cost guard says of the built-in scenario (instant)."""
+    from qpq.case import load_case
+    from qpq.explore._designs import make_design
+    from qpq.explore._evaluate import model_setup
+    from qpq.explore._loading import load_study
+    from qpq.explore._studies import _check_cost
+    from qpq.sim import relationship_moves
+
+    case = load_case()
+    study = load_study("deal-under-uncertainty", case)
+    setup = model_setup(case, study, model="v2")
+    design = make_design(study, "lhs", study.n)
+    message = _refusal(lambda: _check_cost(study.levers, design, setup))
+    minutes = int(_guard_figure(message, r"about ([\d,]+) CPU minutes").replace(",", ""))
+    most = _guard_figure(message, r"at most ([\d,]+) experiments")
+    commitments = len({relationship_moves(p) for p in study.levers})
+    return textwrap.fill(
+        f"The built-in scenario's {design.n_experiments:,} experiments under all "
+        f"{len(study.levers)} levers ({commitments} commitments) would take about "
+        f"{minutes / 60:.0f} CPU hours, and at most {most} experiments run.", width=92)
+
+
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-mc": ("model-game.md", game_mc),
     "game-phase": ("model-game.md", game_phase),
@@ -1272,10 +1342,12 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-propositions": ("model-game.md", game_propositions),
     "game-v2": ("model-game.md", game_v2),
     "game-v2-propositions": ("model-game.md", game_v2_propositions),
+    "game-v2-budget": ("model-game.md", game_v2_budget),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
     "backtest-v1": ("model-dynamics.md", backtest_v1),
     "backtest-record": ("model-dynamics.md", backtest_record),
     "explore-difference": ("model-explore.md", explore_difference),
+    "explore-v2-budget": ("model-explore.md", explore_v2_budget),
     "explore-p8": ("model-explore.md", explore_p8),
     "explore-backfire": ("model-explore.md", explore_backfire),
     "explore-robust": ("model-explore.md", explore_robust),

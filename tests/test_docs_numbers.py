@@ -18,6 +18,11 @@ def test_the_monte_carlo_shares_in_model_game_are_current():
     assert load().run(["game-mc"], check=True) == 0
 
 
+def test_the_cost_guards_figures_are_current():
+    # derived from the guard's constants and messages: a changed constant shows here
+    assert load().run(["game-v2-budget", "explore-v2-budget"], check=True) == 0
+
+
 def test_a_changed_figure_is_seen(tmp_path, monkeypatch):
     numbers = load()
     doc = tmp_path / "model-game.md"

@@ -1533,8 +1533,9 @@ def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int
             parts[i] = part
     missing = [i for i in range(len(regimes)) if i not in parts]
     if missing:
-        # only what is not cached counts: a calibration whose regimes are solved runs
-        # the record calibration's table leaves China free: the equilibrium's commitment
+        # only the regimes not cached cost solves (a calibration whose regimes are all
+        # cached is never refused); the record calibration's table leaves China free, as
+        # the equilibrium policy does
         check_table_budget(pool.size, len(missing), grid_size, ("equilibrium",),
                            unit="game points", lower="lower --game-points")
         solved = build_relationship_table(pool, [regimes[i] for i in missing], grid_size,

@@ -53,3 +53,4 @@ lock: setup
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	find src -name __pycache__ -type d -prune -exec rm -rf {} +

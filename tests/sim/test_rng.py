@@ -66,9 +66,10 @@ def _nb_inputs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
     return lam, u_mix, u_count
 
 
-@pytest.mark.parametrize(("shape", "cells"), [("scalar", 4096), ("few", 4096),
-                                              ("many", 256), ("each", 256)])
-def test_fast_negative_binomial_draws_equal_the_reference(shape, cells):
+@pytest.mark.parametrize(("shape", "draws", "cells"),
+                         [("scalar", 1, 4096), ("few", 1, 4096), ("many", 1, 256),
+                          ("each", 1, 256), ("each", 342, NegativeBinomialInverse.FEW_CELLS)])
+def test_fast_negative_binomial_draws_equal_the_reference(shape, draws, cells):
     """The certified counts and the exact draws give the reference's numbers, bit for bit."""
     rng = np.random.default_rng(7)
     n = 20_000
@@ -77,8 +78,9 @@ def test_fast_negative_binomial_draws_equal_the_reference(shape, cells):
          "many": rng.choice(np.linspace(0.2, 50.0, 300), size=n),
          "each": rng.uniform(0.2, 50.0, size=n)}[shape]
     lam, u_mix, u_count = _nb_inputs(rng, n)
-    fast = NegativeBinomialInverse(k)
-    assert (fast.low is None) == (shape == "each")      # per-scenario shapes: no tables
+    fast = NegativeBinomialInverse(k, draws=draws)
+    # per-scenario shapes: no tables, unless each is drawn often enough for a coarse one
+    assert (fast.low is None) == (shape == "each" and draws == 1)
     assert fast.cells == cells                          # fewer cells per shape for many
     expected = negative_binomial_inverse(lam, k, u_mix, u_count)
     assert 0.0 < (expected > 0).mean() < 0.5

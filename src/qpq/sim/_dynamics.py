@@ -120,13 +120,6 @@ class StepOptions:
     fixed_belief: bool = False
 
 
-def _pure_index(probs: FloatArray) -> NDArray[np.int64]:
-    """Per row (last axis: choices), the choice played for sure, or −1 where it mixes."""
-    top = probs.argmax(axis=-1)
-    sure = np.take_along_axis(probs, top[..., None], axis=-1)[..., 0] >= 1.0
-    return np.where(sure, top, -1).astype(np.int64)
-
-
 class _Columns(Mapping[str, Any]):
     """Per-scenario parameters at some scenarios: arrays taken at ``cols``, scalars kept.
 
@@ -226,21 +219,15 @@ class Dynamics:
             self.resp0_flat = table.response0.reshape(-1, N_FINAL)
             self.resp1_flat = table.response1.reshape(-1, N_FINAL)
             # most cells are pure: their choices as indices (−1 where a draw is needed), so
-            # that only mixed cells pay for cumulative sums. Efforts and responses are
-            # indexed by one row per (cell, state): the first moves while unrecognised,
-            # then the recognised state (:meth:`_choose_v2`)
-            self.move_idx = _pure_index(self.move_flat)
+            # that only mixed cells pay for cumulative sums (:class:`PureChoices`; computed
+            # once per table, and taken with it)
+            sure = table.pure_choices
+            self.move_idx = sure.move.reshape(-1)
             n_t = N_TYPES
-            eff = np.concatenate([_pure_index(self.eff0_flat).reshape(-1, self.n_m, n_t),
-                                  _pure_index(self.eff1_flat).reshape(-1, 1, n_t)], axis=1)
-            self.eff_row = np.ascontiguousarray(eff.reshape(-1, n_t), dtype=np.int8)
-            # per row: some type draws its effort; some type surely acts
-            self.row_mixed: NDArray[np.bool_] = np.asarray((self.eff_row < 0).any(axis=1))
-            self.row_acts: NDArray[np.bool_] = np.asarray((self.eff_row > 0).any(axis=1))
-            resp = np.concatenate([
-                _pure_index(self.resp0_flat).reshape(-1, self.n_m, N_SIGNALS),
-                _pure_index(self.resp1_flat).reshape(-1, 1, N_SIGNALS)], axis=1)
-            self.resp_row = np.ascontiguousarray(resp.reshape(-1), dtype=np.int8)
+            self.eff_row = sure.effort.reshape(-1, n_t)
+            self.row_mixed = sure.mixed.reshape(-1)
+            self.row_acts = sure.acts.reshape(-1)
+            self.resp_row = sure.response.reshape(-1)
             self.own_row = self.rows * n_t + state.type_index   # (scenario, type) in (n, T)
             self.choice_gens = [(choice_generator(seed, purpose, b), lo - blocks[0][1],
                                  hi - blocks[0][1]) for b, lo, hi in blocks]
@@ -248,7 +235,9 @@ class Dynamics:
             self.pending: list[tuple[Any, int, int]] = []
             self.scratch = np.random.Generator(np.random.Philox(0))
             self.stage_index = timeline.v2_regimes()[1]
-            self.attack_counts = NegativeBinomialInverse(self.p["attack_dispersion"])
+            # a draw per quarter and attack stream
+            self.attack_counts = NegativeBinomialInverse(self.p["attack_dispersion"],
+                                                         draws=3 * timeline.n_quarters)
             # every history effect, the stage game's and the dynamics' own
             self.history = tuple(e.attribute for e in HISTORY_EFFECTS
                                  if e.attribute in timeline.attributes)

@@ -12,6 +12,7 @@ since v2's equilibria can be mixed — and each cell's regret.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 
@@ -33,8 +34,8 @@ from qpq.sim._policies import RECOGNIZE, relationship_moves
 from qpq.sim._pools import ParameterPool
 from qpq.sim._timeline import Regime
 
-__all__ = ["CELL_SECONDS", "METHOD", "RelationshipTable", "build_relationship_table",
-           "check_table_budget"]
+__all__ = ["CELL_SECONDS", "METHOD", "PureChoices", "RelationshipTable",
+           "build_relationship_table", "check_table_budget", "pure_index"]
 
 METHOD = ("qpq.sim.build_relationship_table: per parameter point, regime and belief grid "
           "point, qpq.game.solve_relationship (model v2's stationary strategies)")
@@ -50,6 +51,48 @@ cell costs up to about ten times more (the bench's one-point table at the defaul
 a cell), so a pool of a few such points can take longer than estimated."""
 
 FloatArray = NDArray[np.float64]
+
+
+def pure_index(probs: FloatArray) -> NDArray[np.int64]:
+    """Per row (last axis: choices), the choice played for sure, or −1 where it mixes."""
+    top = probs.argmax(axis=-1)
+    sure = np.take_along_axis(probs, top[..., None], axis=-1)[..., 0] >= 1.0
+    return np.where(sure, top, -1).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class PureChoices:
+    """A table's choices played for sure, as indices (−1 where a draw is needed).
+
+    What the simulator reads each quarter (most cells are pure, so only mixed ones pay for
+    cumulative sums), per parameter point (axis 0). Efforts and responses have one row per
+    (cell, state): the first moves while unrecognised, then the recognised state.
+
+    Attributes
+    ----------
+    move
+        (P, R·G): China's first move.
+    effort
+        (P, R·G·(M + 1), T) int8: each type's effort.
+    response
+        (P, R·G·(M + 1)·S) int8: China's final action at each signal.
+    mixed, acts
+        (P, R·G·(M + 1)): some type draws its effort; some type surely acts.
+    """
+
+    move: NDArray[np.int64]
+    effort: NDArray[np.int8]
+    response: NDArray[np.int8]
+    mixed: NDArray[np.bool_]
+    acts: NDArray[np.bool_]
+
+    def take(self, points: NDArray[np.int64]) -> PureChoices:
+        """The choices at the given parameter points."""
+        return PureChoices(np.ascontiguousarray(self.move[points]),
+                           np.ascontiguousarray(self.effort[points]),
+                           np.ascontiguousarray(self.response[points]),
+                           np.ascontiguousarray(self.mixed[points]),
+                           np.ascontiguousarray(self.acts[points]))
 
 
 @dataclass(frozen=True)
@@ -120,12 +163,38 @@ class RelationshipTable:
         """Shares of cells whose strategies came from the logit tracing / are mixed."""
         return {"traced": float(self.traced.mean()), "mixed": float((~self.pure).mean())}
 
+    @functools.cached_property
+    def pure_choices(self) -> PureChoices:
+        """The choices played for sure in every cell (computed once per table)."""
+        p = self.shape[0]
+        n_m, n_t = self.move.shape[3], self.effort0.shape[4]
+        n_s = self.response1.shape[3]
+        effort = np.concatenate([pure_index(self.effort0).reshape(p, -1, n_m, n_t),
+                                 pure_index(self.effort1).reshape(p, -1, 1, n_t)], axis=2)
+        effort = np.ascontiguousarray(effort.reshape(p, -1, n_t), dtype=np.int8)
+        response = np.concatenate([pure_index(self.response0).reshape(p, -1, n_m, n_s),
+                                   pure_index(self.response1).reshape(p, -1, 1, n_s)], axis=2)
+        return PureChoices(pure_index(self.move).reshape(p, -1), effort,
+                           np.ascontiguousarray(response.reshape(p, -1), dtype=np.int8),
+                           np.asarray((effort < 0).any(axis=2)),
+                           np.asarray((effort > 0).any(axis=2)))
+
     def take(self, points: NDArray[np.int64]) -> RelationshipTable:
-        """The tables of the given parameter points (axis P)."""
+        """The tables of the given parameter points (axis P).
+
+        The pure choices come along: taken from this table's where it has them, and
+        computed here first when the take is at least as large as the table (points
+        repeated, as a calibration's histories repeat its game points), where indexing
+        once costs less than indexing the copies.
+        """
         keep = {"grid", "regimes", "moves", "efforts", "method"}
-        return RelationshipTable(**{f.name: (getattr(self, f.name) if f.name in keep
-                                             else getattr(self, f.name)[points])
-                                    for f in fields(self)})
+        out = RelationshipTable(**{f.name: (getattr(self, f.name) if f.name in keep
+                                            else getattr(self, f.name)[points])
+                                   for f in fields(self)})
+        if "pure_choices" in self.__dict__ or np.size(points) >= self.shape[0]:
+            # cached_property's own slot (frozen dataclasses allow it)
+            out.__dict__["pure_choices"] = self.pure_choices.take(points)
+        return out
 
 
 def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,

@@ -241,6 +241,13 @@ class NegativeBinomialInverse:
     ----------
     shape
         The gamma shape k per scenario ``(n,)``, or one for all.
+    draws
+        How many draws each scenario takes over the instance's life (a simulation: its
+        quarters times its attack streams). Where scenarios have nearly a shape each (a
+        calibration's histories), a coarse table of :attr:`FEW_CELLS` cells per shape is
+        built when it costs at most a quarter of the inversions it replaces: measured on a
+        record calibration's draws (2,000 histories, 114 quarters, three streams), 6% of
+        the entries are then drawn exactly at 16 cells, against all of them without a table.
     """
 
     MIN_CELLS, MAX_CELLS = 256, 4096
@@ -248,12 +255,15 @@ class NegativeBinomialInverse:
     exact. Narrower cells leave fewer counts uncertified (measured on the v2 simulator's
     draws: 149 of 21,504 a quarter at 256 cells, each an exact gamma inversion)."""
     _TABLE = 2**16        # most multipliers tabulated at more than MIN_CELLS cells a shape
+    FEW_CELLS = 16
+    """Cells per shape where scenarios have nearly their own (``draws`` permitting): the
+    table's memory (272 bytes a scenario) against the share left to exact inversions."""
 
     _BRACKET = 1e-9       # relative margin of the multiplier's bracket and of u_count
     _LOG_MARGIN = 1e-6    # zero if λ·high ≤ (1 − this)·(−log u): exp's rounding is far below
     _MAX_COUNT = 12       # counts above are certified no more (the rare tail is drawn exactly)
 
-    def __init__(self, shape: ArrayLike) -> None:
+    def __init__(self, shape: ArrayLike, draws: int = 1) -> None:
         k = np.asarray(shape, dtype=float)
         self.shape = k
         distinct, index = np.unique(k.reshape(-1), return_inverse=True)
@@ -265,8 +275,12 @@ class NegativeBinomialInverse:
         while self.cells > self.MIN_CELLS and distinct.size * self.cells > self._TABLE:
             self.cells //= 2
         # a table per distinct shape; where scenarios have nearly their own (more than one
-        # shape per 4 scenarios) the tables would cost more than they save: all exact
-        if distinct.size == 1 or 4 * distinct.size <= k.size:
+        # shape per 4 scenarios) a fine table would cost more than it saves: a coarse one
+        # if they are drawn often enough, else all exact
+        table = distinct.size == 1 or 4 * distinct.size <= k.size
+        if not table and 4 * distinct.size * (self.FEW_CELLS + 1) <= draws * k.size:
+            self.cells, table = self.FEW_CELLS, True
+        if table:
             edges = np.arange(self.cells + 1) / self.cells
             q = gamma_multiplier(distinct[:, None], edges[None, :])          # (K, cells + 1)
             self.low = (q[:, :-1] * (1.0 - self._BRACKET)).reshape(-1)      # (K·cells,)

@@ -9,13 +9,21 @@ of the inference (the game's solve, done once per process, and the checks exclud
 sizes the rolling-origin backtests (each origin one run; under ABC-SMC attribution multiplies
 a run by the number of families plus one, under rejection it re-ranks the same histories).
 And the game's solve per game point at the default belief grid (12), cold and from the
-solved regimes' disk cache (what the default number of game points costs).
+solved regimes' disk cache (what the default number of game points costs). And the whole
+default ``qpq sim calibrate --as-of 2024-06-30 --no-cache --json`` (30 game points, grid
+12, attribution) as a user runs it, a fresh process each time: in one process and with
+``--workers 2`` (game points solved and prior histories simulated on two worker
+processes), taking turns, with the two documents compared.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import statistics
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -69,7 +77,33 @@ def run() -> list[dict[str, Any]]:
                      + ("; adjusted" if "regression adjustment of" in cal.method else "")
                      + f"; {load}"})
     out.append(_solve_cost(case, load))
+    out.append(_workers())
     return out
+
+
+def _workers(repeat: int = 2) -> dict[str, Any]:
+    """The default CLI calibration, cold, in one process and on two workers (wall seconds)."""
+    args = [sys.executable, "-m", "qpq", "sim", "calibrate", "--as-of", "2024-06-30",
+            "--no-cache", "--json"]
+    runs: dict[int, list[float]] = {1: [], 2: []}
+    docs: dict[int, Any] = {}
+    for _ in range(repeat):
+        for workers in (1, 2):
+            start = time.perf_counter()
+            done = subprocess.run([*args, "--workers", str(workers)], capture_output=True,
+                                  text=True, check=True)
+            runs[workers].append(time.perf_counter() - start)
+            docs[workers] = json.loads(done.stdout)
+    one, two = statistics.median(runs[1]), statistics.median(runs[2])
+    return {"name": "record calibration as of 2024-06-30, the defaults (qpq sim calibrate "
+                    "--no-cache), --workers 2", "figure": two, "unit": "s",
+            "peer": "the same, one process", "peer_figure": one, "ratio": one / two,
+            "n": int(docs[2]["simulations"]),
+            "notes": f"30 game points x 6 regimes x grid 12 solved cold, 50,000 prior histories, "
+                     f"attribution and checks; a fresh process each run (start-up included), "
+                     f"the two taking turns, median of {repeat}; ratio = speed-up; identical "
+                     f"documents: {docs[1] == docs[2]}; load average "
+                     f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"}
 
 
 def _solve_cost(case: Any, load: str, points: int = 4) -> dict[str, Any]:

@@ -71,6 +71,16 @@ def test_registry_from_temporary_case(registry: ParameterRegistry) -> None:
         assert p.unit and p.description
 
 
+def test_registry_pickles_with_its_name_index(registry: ParameterRegistry) -> None:
+    """Worker processes receive registries (a calibration's simulations)."""
+    import pickle
+
+    again = pickle.loads(pickle.dumps(registry))
+    assert again == registry and again.names == registry.names
+    name = registry.names[0]
+    assert again[name] == registry[name]
+
+
 def test_builtin_case_loads_and_matches_spec() -> None:
     registry = ParameterRegistry.load()
     assert set(CANONICAL_PARAMETERS) <= set(registry.names)

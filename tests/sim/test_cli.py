@@ -117,6 +117,15 @@ def test_calibrate_json_reports_labels_checks_and_caches(capsys, tmp_path):
         " ".join(text.split())
 
 
+def test_calibrate_on_workers_prints_the_same_document(capsys):
+    args = ("sim", "calibrate", "--as-of", "2024-06-30", *TINY_CALIBRATION, "--no-cache",
+            "--json")
+    code, alone, _ = run_cli(capsys, *args)
+    assert code == 0
+    code, pooled, _ = run_cli(capsys, *args, "--workers", "2")
+    assert code == 0 and json.loads(pooled) == json.loads(alone)
+
+
 @pytest.mark.parametrize("args", [
     ("--family", "rumours"),
     ("--model", "v3"),

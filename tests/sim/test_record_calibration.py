@@ -179,6 +179,25 @@ def test_same_generator_same_posterior(case, base):
     assert not np.array_equal(other.points["attack_rate"], base.points["attack_rate"])
 
 
+def test_a_process_pool_gives_the_in_process_calibration(case, monkeypatch):
+    """Game points solved and prior histories simulated on workers: the same numbers."""
+    from qpq.parallel import ProcessPool
+    from qpq.sim import _abc
+
+    monkeypatch.setattr(_abc, "CHUNK", 30)                 # several simulation chunks
+    s = dataclasses.replace(TINY, game_points=3, max_simulations=150, attribution=True)
+    _abc._TABLES.clear()
+    alone = _run(case, settings=s)
+    _abc._TABLES.clear()                                   # solved again, on the workers
+    with ProcessPool(2) as ex:
+        pooled = _run(case, settings=s, executor=ex)
+        assert ex.describe()["restarts"] == 0
+    assert pooled.summary() == alone.summary()
+    np.testing.assert_array_equal(pooled.weights, alone.weights)
+    for name, v in alone.points.items():
+        np.testing.assert_array_equal(pooled.points[name], v)
+
+
 def test_rejection_accepts_the_nearest_histories_with_equal_weights(base):
     assert base.method.startswith("rejection ABC")
     assert base.simulations == TINY.max_simulations

@@ -376,6 +376,9 @@ def calibrate_command(
                                           "calibration)")] = "prior",
     min_ess: Annotated[float, typer.Option("--min-ess", help="below this effective sample "
                                            "size every label is undetermined", min=0)] = 30.0,
+    workers: Annotated[int, typer.Option(
+        "--workers", help="worker processes solving the game points and simulating the "
+        "prior histories (the same results)", min=1)] = 1,
     seed: SeedOpt = 0,
     cache_dir: Annotated[Path | None, typer.Option(
         "--cache-dir", help="results by content hash (default: $XDG_CACHE_HOME/qpq/calibrate)",
@@ -393,6 +396,7 @@ def calibrate_command(
     import numpy as np
 
     from qpq.case import load_case
+    from qpq.parallel import executor_for
     from qpq.sim import (
         AbcSettings,
         calibrate_record,
@@ -418,9 +422,10 @@ def calibrate_command(
                            start=_date(start, "--start") if start else None, model=model,
                            nuisance=nuisance, min_ess=min_ess)
     kwargs: dict[str, Any] = {"families": tuple(family)} if family else {}
-    cal = calibrate_record(case, cut, rng=np.random.default_rng(seed), settings=settings,
-                           cache_dir=None if no_cache else (cache_dir or _cache_dir()),
-                           on_progress=_progress(not json_out), **kwargs)
+    with executor_for(workers) as ex:
+        cal = calibrate_record(case, cut, rng=np.random.default_rng(seed), settings=settings,
+                               cache_dir=None if no_cache else (cache_dir or _cache_dir()),
+                               on_progress=_progress(not json_out), executor=ex, **kwargs)
     doc = cal.summary()
     if json_out:
         print_json(doc)

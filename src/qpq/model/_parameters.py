@@ -224,6 +224,12 @@ class ParameterRegistry:
         object.__setattr__(self, "_by_name",
                            MappingProxyType({p.name: p for p in self.parameters}))
 
+    def __reduce__(self) -> tuple[type[ParameterRegistry],
+                                  tuple[tuple[Parameter, ...], tuple[Constraint, ...], str]]:
+        # rebuilt from its fields: the name index (a mappingproxy) does not pickle, and
+        # worker processes receive registries (a calibration's simulations)
+        return type(self), (self.parameters, self.constraints, self.source)
+
     @classmethod
     def from_case(cls, case: Case) -> ParameterRegistry:
         """The registry of a loaded case; raises :class:`BadInputError` if it is incomplete."""

@@ -95,6 +95,7 @@ from scipy import special
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
 from qpq.model import check_model
+from qpq.parallel import ChunkExecutor, InProcess, executor_for, map_ordered
 from qpq.sim._calibration import (
     CALIBRATION_DRAWS,
     CALIBRATION_REPLICATES,
@@ -1000,25 +1001,47 @@ _Chunk = tuple[dict[str, FloatArray], NDArray[np.int64], dict[str, FloatArray],
                dict[str, FloatArray]]
 
 
+def _simulate_chunk(task: tuple[_Forward, dict[str, FloatArray], NDArray[np.int64], int, int]
+                    ) -> dict[str, FloatArray]:
+    """Window statistics of one chunk's histories (``k`` adjacent ones per point)."""
+    forward, values, games, seed, k = task
+    return forward.run_many({name: np.repeat(v, k) for name, v in values.items()},
+                            np.repeat(games, k), seed)
+
+
 def _pool_chunks(forward: _Forward, settings: AbcSettings, seed: int,
-                 on_progress: Callable[[str, int, int], None] | None) -> Iterator[_Chunk]:
+                 on_progress: Callable[[str, int, int], None] | None,
+                 executor: ChunkExecutor | None = None) -> Iterator[_Chunk]:
     """The rejection sampler's prior points, simulated about :data:`CHUNK` histories at a time.
 
     Per chunk: the points' values, games and assumptions, and the window statistics of their
-    ``histories_per_point`` histories each (a point's histories are adjacent rows).
+    ``histories_per_point`` histories each (a point's histories are adjacent rows). The
+    points and seeds are drawn here, in order; the histories are simulated on ``executor``
+    (default: in this process), which changes no number.
     """
     rng = np.random.default_rng(seed)
     k = settings.histories_per_point
     points = settings.max_simulations // k
     step = max(CHUNK // k, 1)
-    for start in range(0, points, step):
-        n = min(step, points - start)
-        values, games, assumed = forward.prior_draws(n, int(rng.integers(2**31 - 1)), rng)
-        stats = forward.run_many({name: np.repeat(v, k) for name, v in values.items()},
-                                 np.repeat(games, k), int(rng.integers(2**31 - 1)))
+    # the chunks drawn and not yet simulated (the executor draws a few ahead)
+    drawn: dict[int, tuple[dict[str, FloatArray], NDArray[np.int64], dict[str, FloatArray]]]
+    drawn = {}
+
+    def tasks() -> Iterator[tuple[_Forward, dict[str, FloatArray], NDArray[np.int64], int,
+                                  int]]:
+        for i, start in enumerate(range(0, points, step)):
+            n = min(step, points - start)
+            values, games, assumed = forward.prior_draws(n, int(rng.integers(2**31 - 1)), rng)
+            drawn[i] = values, games, assumed
+            yield forward, values, games, int(rng.integers(2**31 - 1)), k
+
+    done = 0
+    for i, stats in enumerate(map_ordered(executor or InProcess(), _simulate_chunk, tasks())):
+        values, games, assumed = drawn.pop(i)
         yield values, games, assumed, stats
+        done += games.size * k
         if on_progress is not None:
-            on_progress("simulations", (start + n) * k, points * k)
+            on_progress("simulations", done, points * k)
 
 
 def _chunk_deviance(record: Record, chunk: _Chunk, k: int, families: tuple[str, ...]
@@ -1070,13 +1093,14 @@ def _summary_rng(seed: int, chunk: int) -> np.random.Generator:
 
 
 def _prior_draws(forward: _Forward, settings: AbcSettings, families: tuple[str, ...],
-                 seed: int, on_progress: Callable[[str, int, int], None] | None) -> _Draws:
+                 seed: int, on_progress: Callable[[str, int, int], None] | None,
+                 executor: ChunkExecutor | None = None) -> _Draws:
     """``max_simulations`` histories from the prior (``histories_per_point`` per point)."""
     chunks: list[_Chunk] = []
     devs, sums, derived = [], [], []
     k = settings.histories_per_point
     adjust = settings.adjustment != "none"
-    for i, chunk in enumerate(_pool_chunks(forward, settings, seed, on_progress)):
+    for i, chunk in enumerate(_pool_chunks(forward, settings, seed, on_progress, executor)):
         devs.append(_chunk_deviance(forward.record, chunk, k, families))
         derived.append(_chunk_derived(forward.record, chunk, k))
         if adjust:
@@ -1510,7 +1534,8 @@ def _write_pickle(path: Path, obj: Any) -> None:
 
 def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
                   cache_dir: Path | None,
-                  on_progress: Callable[[int, int], None] | None) -> RelationshipTable:
+                  on_progress: Callable[[int, int], None] | None,
+                  executor: ChunkExecutor | None = None) -> RelationshipTable:
     """Model v2's relationship at the game points, every regime, read from disk where solved.
 
     Each regime's answers are pickled under ``cache_dir`` by a content hash of (the game
@@ -1539,7 +1564,7 @@ def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int
         check_table_budget(pool.size, len(missing), grid_size, ("equilibrium",),
                            unit="game points", lower="lower --game-points")
         solved = build_relationship_table(pool, [regimes[i] for i in missing], grid_size,
-                                          on_progress=on_progress)
+                                          on_progress=on_progress, executor=executor)
         for j, i in enumerate(missing):
             part = select_regimes(solved, (solved.regimes[j],))
             assert part is not None          # the regime was solved just now
@@ -1552,7 +1577,8 @@ def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int
 
 def _prepare(case: Case, view: Case, as_of: dt.date, s: AbcSettings,
              on_progress: Callable[[str, int, int], None] | None,
-             cache_dir: Path | None = None, points: Sequence[int] | None = None) -> _Forward:
+             cache_dir: Path | None = None, points: Sequence[int] | None = None,
+             executor: ChunkExecutor | None = None) -> _Forward:
     """The record, the timeline and the solved game points.
 
     Cached in memory; model v2's solves also under ``cache_dir``, per regime
@@ -1572,7 +1598,7 @@ def _prepare(case: Case, view: Case, as_of: dt.date, s: AbcSettings,
         progress = ((lambda d, t: on_progress("equilibrium lookup", d, t))
                     if on_progress is not None else None)
         table = (_solved_table(game_pool, timeline.v2_regimes()[0], s.grid_size, cache_dir,
-                               progress) if s.model == "v2" else
+                               progress, executor) if s.model == "v2" else
                  table_for(game_pool, timeline.regimes, s.grid_size, on_progress=progress))
         _TABLES.clear()          # one solved game in memory at a time
         _TABLES[table_key] = (game_pool, table)
@@ -1879,7 +1905,8 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
                      settings: AbcSettings | None = None,
                      families: Sequence[str] = FAMILIES, cache_dir: Path | None = None,
                      on_progress: Callable[[str, int, int], None] | None = None,
-                     record: Record | None = None) -> RecordCalibration:
+                     record: Record | None = None,
+                     executor: ChunkExecutor | None = None) -> RecordCalibration:
     """Calibrate the simulator on the record known by ``as_of`` (ABC, see module doc).
 
     Parameters
@@ -1903,6 +1930,10 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     record
         Observations to fit instead of the case's (:func:`synthetic_record`, for
         synthetic-truth tests); built with the same case, date and settings.
+    executor
+        Where the game points are solved and the rejection sampler's prior histories
+        simulated (:mod:`qpq.parallel`; default: in this process). The result does not
+        depend on it.
 
     Raises
     ------
@@ -1930,11 +1961,11 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     cached = _read_pickle(path, RecordCalibration) if path is not None else None
     if cached is not None:
         return cached
-    forward = _prepare(case, view, as_of, s, on_progress, cache_dir)
+    forward = _prepare(case, view, as_of, s, on_progress, cache_dir, executor=executor)
     if record is not None:
         forward = replace(forward, record=record)
     registry, game_pool = forward.registry, forward.game_pool
-    draws = (_prior_draws(forward, s, fams, seeds[1], on_progress)
+    draws = (_prior_draws(forward, s, fams, seeds[1], on_progress, executor)
              if s.sampler == "rejection" else None)
 
     def run_on(families: tuple[str, ...], stage: str) -> _Run:
@@ -2007,11 +2038,13 @@ class _RecordCalibrator:
     replicates: int = CALIBRATION_REPLICATES
     cache_dir: Path | None = None
     on_progress: Callable[[str, int, int], None] | None = None
+    workers: int = 1
 
     def __call__(self, case: Case, as_of: dt.date) -> CalibrationResult:
-        rec = calibrate_record(case, as_of, rng=np.random.default_rng(self.seed),
-                               settings=self.settings, cache_dir=self.cache_dir,
-                               on_progress=self.on_progress)
+        with executor_for(self.workers) as ex:
+            rec = calibrate_record(case, as_of, rng=np.random.default_rng(self.seed),
+                                   settings=self.settings, cache_dir=self.cache_dir,
+                                   on_progress=self.on_progress, executor=ex)
         return rec.to_calibration_result(case, points=self.points, replicates=self.replicates,
                                          seed=self.seed)
 
@@ -2020,8 +2053,8 @@ def record_calibrator(settings: AbcSettings | None = None, *, seed: int = 0,
                       points: int = CALIBRATION_DRAWS,
                       replicates: int = CALIBRATION_REPLICATES,
                       cache_dir: Path | None = None,
-                      on_progress: Callable[[str, int, int], None] | None = None
-                      ) -> Callable[[Case, dt.date], CalibrationResult]:
+                      on_progress: Callable[[str, int, int], None] | None = None,
+                      workers: int = 1) -> Callable[[Case, dt.date], CalibrationResult]:
     """A per-origin calibration for :func:`qpq.sim.backtest` (its ``calibrator``).
 
     Calibrates on the record with :func:`calibrate_record` (Generator seeded with ``seed``)
@@ -2030,7 +2063,9 @@ def record_calibrator(settings: AbcSettings | None = None, *, seed: int = 0,
     (the defaults are :func:`qpq.sim.calibrate`'s draws and replicates, so both calibrations
     give ``qpq sim forecast`` and ``qpq sim backtest`` as many histories to start from).
     The calibrator pickles (for a process pool) when ``on_progress`` is ``None``.
+    ``workers`` > 1 solves the game points and simulates the prior histories on that many
+    worker processes (the same numbers).
     """
     s = settings or AbcSettings()
     s.check()
-    return _RecordCalibrator(s, seed, points, replicates, cache_dir, on_progress)
+    return _RecordCalibrator(s, seed, points, replicates, cache_dir, on_progress, workers)

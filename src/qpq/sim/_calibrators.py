@@ -78,7 +78,8 @@ def calibrator_for(kind: str = DEFAULT_CALIBRATION, *, model: str | None = None,
         ``--calibration``).
     **facts
         Further keyword arguments of :func:`qpq.sim.calibrate` (``workers``,
-        ``grid_size``, ``policy``, ``min_accept``, ...); the record's calibration ignores them.
+        ``grid_size``, ``policy``, ``min_accept``, ...); the record's calibration reads
+        ``workers`` alone (:func:`qpq.sim.record_calibrator`'s) and ignores the rest.
 
     Raises
     ------
@@ -90,7 +91,8 @@ def calibrator_for(kind: str = DEFAULT_CALIBRATION, *, model: str | None = None,
     if kind == "record":
         return record_calibrator(record_settings_for(record, model), seed=seed,
                                  cache_dir=cache_dir, on_progress=on_progress,
-                                 **given_options(points=draws, replicates=replicates))
+                                 **given_options(points=draws, replicates=replicates,
+                                                 workers=facts.get("workers")))
     # the front end's own names where it gives any, else the keyword arguments given
     named = list(record_inputs or ()) or [
         name for name, value in (("record", record), ("cache_dir", cache_dir))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,14 +26,19 @@ from qpq.game import (
     EFFORTS,
     FULL_GAME,
     Effort,
+    GameStructure,
     check_relationship_budget,
     solve_relationship,
 )
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES
+from qpq.parallel import ChunkExecutor, InProcess, map_ordered
 from qpq.sim._lookup import mu_grid, table_points
 from qpq.sim._policies import RECOGNIZE, relationship_moves
 from qpq.sim._pools import ParameterPool
 from qpq.sim._timeline import Regime
+
+if TYPE_CHECKING:
+    from qpq.game._relationship_mixed import Mixed
 
 __all__ = ["CELL_SECONDS", "METHOD", "PureChoices", "RelationshipTable",
            "build_relationship_table", "check_table_budget", "pure_index"]
@@ -197,12 +203,22 @@ class RelationshipTable:
         return out
 
 
+def _solve_rows(task: tuple[dict[str, FloatArray], GameStructure, FloatArray, float]
+                ) -> tuple[tuple[Mixed, Mixed], FloatArray, NDArray[np.bool_],
+                           NDArray[np.bool_], FloatArray]:
+    """One chunk of a table: the relationship at some (point, regime) rows, every belief."""
+    flat, structure, grid, tol = task
+    rel = solve_relationship(flat, structure, beliefs=grid, tol=tol)
+    return (rel.strategies, rel.regret, rel.traced, np.asarray(rel.pure.all(axis=1)),
+            rel.value)
+
+
 def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
                              *, moves: Sequence[int] | None = None,
                              efforts: Sequence[Effort] = EFFORTS, tol: float = DEFAULT_TOL,
                              chunk: int = 512,
-                             on_progress: Callable[[int, int], None] | None = None
-                             ) -> RelationshipTable:
+                             on_progress: Callable[[int, int], None] | None = None,
+                             executor: ChunkExecutor | None = None) -> RelationshipTable:
     """Solve model v2's relationship for every pool point, regime and belief grid point.
 
     ``moves`` (indices into FIRST_MOVES; default all) are China's first moves while
@@ -213,6 +229,12 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
     the relationship solved with China's first move fixed (docs/model-dynamics.md §7.9).
     ``efforts``: v1's three (:data:`qpq.game.EFFORTS`) or all four with co-optation
     (:data:`qpq.game.ALL_EFFORTS`; the pool then needs the ``coopt_*`` parameters).
+
+    The (point, regime) rows are solved about ``chunk`` cells at a time, on ``executor``
+    (default: in this process; a whole number of chunks per worker). Chunk k takes every
+    K-th row, so that the rows the logit tracing makes costly (they come in runs) are
+    shared out and workers finish together; a cell's answer does not depend on its chunk,
+    nor on the executor.
     """
     regimes = tuple(regimes)
     chosen = tuple(range(len(FIRST_MOVES))) if moves is None else tuple(sorted(set(moves)))
@@ -242,26 +264,32 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
     traced = np.zeros(total, dtype=bool)
     pure = np.zeros(total, dtype=bool)
     value = np.zeros(total)
-    step = max(1, chunk // n_g)
-    for lo in range(0, n_pr, step):
-        hi = min(lo + step, n_pr)
-        rel = solve_relationship({k: v[lo:hi] for k, v in flat.items()}, structure,
-                                 beliefs=grid, tol=tol)
-        out = slice(lo * n_g, hi * n_g)
-        s0, s1 = rel.strategies
-        move[out, list(chosen)] = s0.move
+    ex = executor or InProcess()
+    workers = int(ex.describe()["workers"])
+    # a whole number of chunks per worker, so that they finish together
+    n_chunks = min(n_pr, -(-n_pr // max(1, chunk // n_g) // workers) * workers)
+    rows = [np.arange(k, n_pr, n_chunks) for k in range(n_chunks)]
+    tasks = (({k: v[r] for k, v in flat.items()}, structure, grid, tol) for r in rows)
+    done = 0
+    for r, ((s0, s1), reg, trc, pur, val) in zip(
+            rows, map_ordered(ex, _solve_rows, tasks), strict=True):
+        out = (r[:, None] * n_g + np.arange(n_g)).reshape(-1)     # row i·G + g: belief g
+        move[out[:, None], list(chosen)] = s0.move
         for k, mi in enumerate(chosen):
             m = FIRST_MOVES[mi]
             effort0[out, mi] = s0.effort[k]
-            response0[out, mi][..., FULL_GAME.global_actions(m)] = s0.response[k]
+            response0[out[:, None, None], mi, np.arange(n_s)[:, None],
+                      FULL_GAME.global_actions(m)] = s0.response[k]
         effort1[out] = s1.effort[0]
-        response1[out][..., FULL_GAME.global_actions(FIRST_MOVES[RECOGNIZE])] = s1.response[0]
-        regret[out] = rel.regret
-        traced[out] = rel.traced
-        pure[out] = rel.pure.all(axis=1)
-        value[out] = rel.value
+        response1[out[:, None, None], np.arange(n_s)[:, None],
+                  FULL_GAME.global_actions(FIRST_MOVES[RECOGNIZE])] = s1.response[0]
+        regret[out] = reg
+        traced[out] = trc
+        pure[out] = pur
+        value[out] = val
+        done += out.size
         if on_progress is not None:
-            on_progress(hi * n_g, total)
+            on_progress(done, total)
     shape = (pool.size, len(regimes), grid_size)
     return RelationshipTable(
         grid=grid, regimes=regimes, move=move.reshape(*shape, n_m),

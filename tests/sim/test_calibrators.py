@@ -44,9 +44,9 @@ def test_the_record_kind_is_record_calibrator_with_the_forecasts_settings(tmp_pa
     small = dataclasses.replace(AbcSettings(), population=20, max_simulations=2000, model="v1")
     assert calibrator_for("record", record=small) == record_calibrator(small)
     assert calibrator_for("record", record=small, model="v1") == record_calibrator(small)
-    # the facts' options do not reach it, and it pickles (for a process pool)
+    # of the facts' options only the workers reach it, and it pickles (for a process pool)
     assert calibrator_for("record", workers=4, grid_size=6) == record_calibrator(
-        AbcSettings(model="v1"))
+        AbcSettings(model="v1"), workers=4)
     assert pickle.loads(pickle.dumps(made)) == made
 
 

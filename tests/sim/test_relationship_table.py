@@ -43,3 +43,20 @@ def test_taken_pure_choices_equal_those_of_the_taken_arrays(case, registry, cach
             assert a.dtype == b.dtype and b.flags.c_contiguous, f.name
             np.testing.assert_array_equal(b, a, err_msg=f.name)
         np.testing.assert_array_equal(got.move, sure.move[points])
+
+
+def test_tables_solved_on_workers_equal_those_solved_here(case, registry) -> None:
+    """Rows interleaved over chunks, chunks over two processes: the same cells."""
+    from qpq.sim import build_relationship_table, relationship_tables
+
+    pool = sample_pool(registry, 2, 11)
+    regimes = build_timeline(case, dt.date(2021, 1, 1), dt.date(2022, 6, 30)).v2_regimes()[0]
+    here = build_relationship_table(pool, regimes, 3, chunk=3)      # one row per chunk
+    there = relationship_tables(pool, regimes, 3, ["equilibrium"], workers=2)["equilibrium"]
+    assert len(regimes) > 1 and here.traced.any()                   # costly rows among them
+    for f in fields(here):
+        a, b = getattr(here, f.name), getattr(there, f.name)
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(b, a, err_msg=f.name)
+        else:
+            assert a == b, f.name

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
 from qpq.model import UNCALIBRATED, check_model
+from qpq.parallel import executor_for
 from qpq.sim._engine import Particles, RunSpec, SimResult, simulate
 from qpq.sim._facts import Fact, fact_stats, pass_matrix, stylised_facts
 from qpq.sim._lookup import ContinuationTable
@@ -356,9 +357,11 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = CALIBRATION_DRAWS,
 
     table: ContinuationTable | RelationshipTable
     if model == "v2":
-        table = build_relationship_table(pool, timeline.v2_regimes()[0], grid_size,
-                                         moves=relationship_moves(policy),
-                                         on_progress=progress("equilibrium lookup"))
+        with executor_for(workers) as ex:
+            table = build_relationship_table(pool, timeline.v2_regimes()[0], grid_size,
+                                             moves=relationship_moves(policy),
+                                             on_progress=progress("equilibrium lookup"),
+                                             executor=ex)
     else:
         table = table_for(pool, timeline.regimes, grid_size, workers=workers,
                           on_progress=progress("equilibrium lookup"))

@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError, QpqError
+from qpq.parallel import executor_for
 from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, history_end
 from qpq.sim._engine import Particles, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
@@ -578,7 +579,9 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
         if table is None:
             check_table_budget(pool.size, len(regimes), grid_size, (policy,),
                                unit="particles", lower="lower --draws")
-            table = build_relationship_table(pool, regimes, grid_size, moves=moves)
+            with executor_for(workers) as ex:
+                table = build_relationship_table(pool, regimes, grid_size, moves=moves,
+                                                 executor=ex)
     else:
         table = select_regimes(calibration.table.take(unique), timeline.regimes)
         if table is None:

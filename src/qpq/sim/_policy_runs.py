@@ -168,7 +168,8 @@ def run_policies(case: Case, request: RunRequest,
         tables = dict(relationship_tables(pool, timeline.v2_regimes()[0], request.grid_size,
                                           request.policies,
                                           efforts=ALL_EFFORTS if request.coopt else EFFORTS,
-                                          on_progress=cb("relationship lookup")))
+                                          on_progress=cb("relationship lookup"),
+                                          workers=request.workers))
     else:
         table = table_for(pool, timeline.regimes, request.grid_size, workers=request.workers,
                           on_progress=cb("equilibrium lookup"))

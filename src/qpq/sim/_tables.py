@@ -100,21 +100,23 @@ def select_regimes(table: AnyTable, regimes: Sequence[Regime]) -> AnyTable | Non
 
 def relationship_tables(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,
                         policies: Sequence[str], *, efforts: Sequence[Effort] = EFFORTS,
-                        on_progress: Callable[[int, int], None] | None = None
-                        ) -> dict[str, RelationshipTable]:
+                        on_progress: Callable[[int, int], None] | None = None,
+                        workers: int = 1) -> dict[str, RelationshipTable]:
     """Model v2's table for each policy, solved once per distinct commitment.
 
     The equilibrium leaves China all its first moves; every other policy commits China to
     one (``engage_no_promise``, ``conditional`` and ``plan_b_after_failure`` share
     Engage[no_promise]'s table). ``efforts``: v1's three or all four with co-optation.
+    ``workers`` > 1 solves on that many worker processes (the same tables).
     """
     by_moves: dict[tuple[int, ...], RelationshipTable] = {}
     out = {}
-    for name in policies:
-        moves = relationship_moves(name)
-        if moves not in by_moves:
-            by_moves[moves] = build_relationship_table(pool, regimes, grid_size, moves=moves,
-                                                       efforts=efforts,
-                                                       on_progress=on_progress)
-        out[name] = by_moves[moves]
+    with executor_for(workers) as ex:
+        for name in policies:
+            moves = relationship_moves(name)
+            if moves not in by_moves:
+                by_moves[moves] = build_relationship_table(
+                    pool, regimes, grid_size, moves=moves, efforts=efforts,
+                    on_progress=on_progress, executor=ex)
+            out[name] = by_moves[moves]
     return out

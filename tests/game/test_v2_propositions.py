@@ -248,6 +248,23 @@ def test_one_batch_gives_each_point_its_own_answer(registry: ParameterRegistry) 
         np.testing.assert_allclose(alone[pid].metrics["margin"], both[pid].metrics["margin"])
 
 
+def test_a_batch_shared_out_over_workers_gives_each_point_its_answer(
+        registry: ParameterRegistry) -> None:
+    """Rows dealt to two processes and put back in order: the in-process measures."""
+    from qpq.parallel import ProcessPool
+
+    sample = sample_assumptions(registry, 5, np.random.default_rng(8))
+    alone = evaluate_v2(sample.params, only=["P1", "P6", "P7"])
+    with ProcessPool(2, start_method="fork") as ex:
+        shared = V2Evaluator(executor=ex)(sample.params, only=["P1", "P6", "P7"])
+    for pid, m in alone.items():
+        np.testing.assert_array_equal(shared[pid].holds, m.holds)
+        np.testing.assert_array_equal(shared[pid].defined, m.defined)
+        assert shared[pid].metrics.keys() == m.metrics.keys()
+        for name, v in m.metrics.items():
+            np.testing.assert_array_equal(shared[pid].metrics[name], v, err_msg=name)
+
+
 def test_flip_without_bisection_stops_at_the_grid() -> None:
     def fn(p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         return p["x"] < 0.33, np.ones(p["x"].size, dtype=bool)

@@ -388,6 +388,9 @@ def propositions_command(
     model: Annotated[str, typer.Option(
         "--model", help="v1: the one-round game; v2: the repeated relationship "
         "(solve_relationship; docs/model-game.md §7.5, §8.2)")] = "v1",
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="model v2: worker processes sharing the relationship's solves "
+        "(default: up to 2; the same results)")] = None,
 ) -> None:
     """Test P1–P7: at the defaults, share of the ranges, falsification counterparts.
 
@@ -409,12 +412,14 @@ def propositions_command(
         n = 2000 if model == "v1" else V2_DRAWS
     if not 1 <= n <= 1_000_000:
         raise BadInputError(f"--n must lie in [1, 1000000], got {n}")
+    if workers is not None and workers < 1:
+        raise BadInputError(f"--workers must be at least 1, got {workers}")
     registry = ParameterRegistry.load(case)
     readings = Readings(pure_over_mixed=not mixed_compete,
                         kappa_in_future_defection=not written_sigma_d)
     study = run_study(registry, n, rng=np.random.default_rng(seed),
                       overrides=parse_assignments(sets or []), readings=readings,
-                      model=model)
+                      model=model, workers=workers)
     if json_out:
         doc = study.to_json()
         doc["seed"] = seed

@@ -17,6 +17,7 @@ influential parameter, and the region the verdict at the defaults was tested in.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,7 @@ from qpq.game.analysis._verdicts import (
     small_share,
 )
 from qpq.model import ParameterRegistry, check_model
+from qpq.parallel import ChunkExecutor, executor_for
 from qpq.stats import binomial_interval
 
 __all__ = ["REGION_GRID", "V2_FLIP_GRID", "V2_FLIP_STEP", "WILSON_Z", "PropositionResult",
@@ -289,7 +291,8 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
               overrides: Mapping[str, str | float] | None = None,
               propositions: tuple[Proposition, ...] = PROPOSITIONS,
               tol: float = DEFAULT_TOL, readings: Readings = DEFAULT_READINGS,
-              flips: bool = True, model: str = "v1") -> PropositionStudy:
+              flips: bool = True, model: str = "v1", workers: int | None = 1
+              ) -> PropositionStudy:
     """Run tests (a)–(c) of docs/model-game.md A.5 (v2: §8.2) for every proposition.
 
     Parameters
@@ -317,6 +320,9 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
         :mod:`qpq.game.analysis._v2_measures`; ``propositions`` then default to their v2
         readings, and the verdict on some / every equilibrium is that on the one stationary
         equilibrium ``solve_relationship`` reports).
+    workers
+        Model v2: worker processes sharing each batch of relationship solves (``None``: up
+        to two, as cores allow; the same results); v1 runs in this process.
     """
     check_model(model)
     v2 = model == "v2"
@@ -328,8 +334,19 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
     if v2 and propositions is PROPOSITIONS:
         propositions = PROPOSITIONS_V2
     c_low = float(registry["crackdown_intensity"].low)
-    measure: Callable[..., dict[str, Measured]] = (V2Evaluator(readings, tol, c_low) if v2
-                                                   else evaluate)
+    # forked where the platform allows (as the sweeps' workers): no import per worker
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with executor_for(workers if v2 else 1, start_method=method) as ex:
+        return _run_study(registry, n, rng, seed, overrides, propositions, tol, readings,
+                          flips, v2, c_low, ex)
+
+
+def _run_study(registry: ParameterRegistry, n: int, rng: np.random.Generator | None,
+               seed: int | None, overrides: Mapping[str, str | float] | None,
+               propositions: tuple[Proposition, ...], tol: float, readings: Readings,
+               flips: bool, v2: bool, c_low: float, ex: ChunkExecutor) -> PropositionStudy:
+    measure: Callable[..., dict[str, Measured]] = (V2Evaluator(readings, tol, c_low, ex)
+                                                   if v2 else evaluate)
     start = time.perf_counter()
     gen = rng if rng is not None else np.random.default_rng(seed)
     base = registry.point(overrides or {})

@@ -67,6 +67,7 @@ from qpq.game._spec import DEFAULT_READINGS, FULL_GAME, Effort, GameStructure, R
 from qpq.game.analysis._measures import Measured, evaluate
 from qpq.game.analysis._propositions import SECURITY_ONLY
 from qpq.model import FinalAction, FirstMove, MoveKind, consequence
+from qpq.parallel import ChunkExecutor, InProcess, map_ordered
 
 __all__ = ["V2_PROPOSITIONS", "Point", "V2Evaluator", "evaluate_v2", "payments",
            "security_after_moves", "solve_point"]
@@ -413,6 +414,35 @@ def _rows(m: Measured, lo: int, hi: int) -> Measured:
                     {k: v[lo:hi] for k, v in m.metrics.items()})
 
 
+def _measure_task(task: tuple[Params, set[str], GameStructure, float, float]
+                  ) -> dict[str, Measured]:
+    return _measure(*task)
+
+
+def _measure_on(executor: ChunkExecutor, flat: Params, want: set[str],
+                structure: GameStructure, tol: float, crackdown_low: float
+                ) -> dict[str, Measured]:
+    """:func:`_measure` with the rows shared out over the executor's workers.
+
+    Worker k takes every K-th row (the rows the tracing makes costly come in runs), and
+    the rows are put back in order; a row's answer does not depend on its batch.
+    """
+    n = next(iter(flat.values())).shape[0]
+    k = min(n, int(executor.describe()["workers"]))
+    if k <= 1:
+        return _measure(flat, want, structure, tol, crackdown_low)
+    parts = [np.arange(i, n, k) for i in range(k)]
+    tasks = [({name: v[rows] for name, v in flat.items()}, want, structure, tol, crackdown_low)
+             for rows in parts]
+    got = list(map_ordered(executor, _measure_task, tasks))
+    back = np.argsort(np.concatenate(parts), kind="stable")
+    return {pid: Measured(np.concatenate([g[pid].holds for g in got])[back],
+                          np.concatenate([g[pid].defined for g in got])[back],
+                          {m: np.concatenate([g[pid].metrics[m] for g in got])[back]
+                           for m in got[0][pid].metrics})
+            for pid in got[0]}
+
+
 class V2Evaluator:
     """Measures the propositions under v2, remembering what it measured.
 
@@ -424,11 +454,13 @@ class V2Evaluator:
     """
 
     def __init__(self, readings: Readings = DEFAULT_READINGS, tol: float = DEFAULT_TOL,
-                 crackdown_low: float = 0.5) -> None:
+                 crackdown_low: float = 0.5, executor: ChunkExecutor | None = None) -> None:
         self.structure = replace(FULL_GAME, readings=readings)
         self.readings = readings
         self.tol = tol
         self.crackdown_low = crackdown_low
+        self.executor = executor or InProcess()
+        """Where a batch's rows are measured (shared out over its workers)."""
         self._measured: dict[bytes, dict[str, Measured]] = {}
         self.solves = 0
         """Batches measured (each solves the relationship once or twice)."""
@@ -448,7 +480,8 @@ class V2Evaluator:
             return
         names = sorted(flats[0][1])
         joined = {k: np.concatenate([f[k] for _, f in flats]) for k in names}
-        got = _measure(joined, want, self.structure, self.tol, self.crackdown_low)
+        got = _measure_on(self.executor, joined, want, self.structure, self.tol,
+                          self.crackdown_low)
         self.solves += 1
         lo = 0
         for key, flat in flats:

@@ -4,8 +4,9 @@ Every lens that spreads work over processes does it here: the game's ensemble so
 (chunks of parameter points), the simulator (chunks of random-number blocks), the
 equilibrium lookup tables (slices of the parameter pool) and model v2's relationship tables
 and propositions study (rows dealt out in turn), the record calibration's prior histories
-(chunks of points), exploration's studies (noise blocks) and its chunked runs. Each executor has one job — apply a function to tasks and
-hand back results *as they finish* — with the same interface (:class:`ChunkExecutor`);
+(chunks of points), exploration's studies (noise blocks) and its chunked runs. Each
+executor has one job — apply a function to tasks and hand back results *as they finish* —
+with the same interface (:class:`ChunkExecutor`);
 :func:`map_ordered` puts results back in task order for callers that assemble arrays.
 Results never depend on the executor: each task is a pure function of its input.
 

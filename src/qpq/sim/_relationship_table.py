@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,9 +36,6 @@ from qpq.sim._lookup import mu_grid, table_points
 from qpq.sim._policies import RECOGNIZE, relationship_moves
 from qpq.sim._pools import ParameterPool
 from qpq.sim._timeline import Regime
-
-if TYPE_CHECKING:
-    from qpq.game._relationship_mixed import Mixed
 
 __all__ = ["CELL_SECONDS", "METHOD", "PureChoices", "RelationshipTable",
            "build_relationship_table", "check_table_budget", "pure_index"]
@@ -204,9 +201,13 @@ class RelationshipTable:
 
 
 def _solve_rows(task: tuple[dict[str, FloatArray], GameStructure, FloatArray, float]
-                ) -> tuple[tuple[Mixed, Mixed], FloatArray, NDArray[np.bool_],
+                ) -> tuple[tuple[Any, Any], FloatArray, NDArray[np.bool_],
                            NDArray[np.bool_], FloatArray]:
-    """One chunk of a table: the relationship at some (point, regime) rows, every belief."""
+    """One chunk of a table: the relationship at some (point, regime) rows, every belief.
+
+    Returns :attr:`qpq.game.Relationship.strategies` (both states' behaviour strategies)
+    and the cells' regret, traced and pure flags and value.
+    """
     flat, structure, grid, tol = task
     rel = solve_relationship(flat, structure, beliefs=grid, tol=tol)
     return (rel.strategies, rel.regret, rel.traced, np.asarray(rel.pure.all(axis=1)),

@@ -377,8 +377,8 @@ def calibrate_command(
     min_ess: Annotated[float, typer.Option("--min-ess", help="below this effective sample "
                                            "size every label is undetermined", min=0)] = 30.0,
     workers: Annotated[int, typer.Option(
-        "--workers", help="worker processes solving the game points and simulating the "
-        "prior histories (the same results)", min=1)] = 1,
+        "--workers", help="worker processes solving model v2's game points and simulating "
+        "the rejection sampler's prior histories (the same results)", min=1)] = 1,
     seed: SeedOpt = 0,
     cache_dir: Annotated[Path | None, typer.Option(
         "--cache-dir", help="results by content hash (default: $XDG_CACHE_HOME/qpq/calibrate)",

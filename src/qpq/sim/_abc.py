@@ -1931,9 +1931,9 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
         Observations to fit instead of the case's (:func:`synthetic_record`, for
         synthetic-truth tests); built with the same case, date and settings.
     executor
-        Where the game points are solved and the rejection sampler's prior histories
-        simulated (:mod:`qpq.parallel`; default: in this process). The result does not
-        depend on it.
+        Where model v2's game points are solved and the rejection sampler's prior histories
+        simulated (:mod:`qpq.parallel`; default: in this process; v1's lookup and ABC-SMC's
+        histories stay here). The result does not depend on it.
 
     Raises
     ------

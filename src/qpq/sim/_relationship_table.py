@@ -89,6 +89,11 @@ class PureChoices:
     mixed: NDArray[np.bool_]
     acts: NDArray[np.bool_]
 
+    def __post_init__(self) -> None:
+        # shared by every simulation that reads the table: a write would corrupt the next
+        for a in (self.move, self.effort, self.response, self.mixed, self.acts):
+            a.setflags(write=False)
+
     def take(self, points: NDArray[np.int64]) -> PureChoices:
         """The choices at the given parameter points."""
         return PureChoices(np.ascontiguousarray(self.move[points]),
@@ -269,6 +274,8 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
     workers = int(ex.describe()["workers"])
     # a whole number of chunks per worker, so that they finish together
     n_chunks = min(n_pr, -(-n_pr // max(1, chunk // n_g) // workers) * workers)
+    if n_chunks == 1:
+        ex = InProcess()                # one chunk: no worker to start
     rows = [np.arange(k, n_pr, n_chunks) for k in range(n_chunks)]
     tasks = (({k: v[r] for k, v in flat.items()}, structure, grid, tol) for r in rows)
     done = 0

@@ -251,9 +251,11 @@ class NegativeBinomialInverse:
     """
 
     MIN_CELLS, MAX_CELLS = 256, 4096
-    """Cells of ``u_mix`` per shape (:attr:`cells`): powers of two, so a uniform's cell is
-    exact. Narrower cells leave fewer counts uncertified (measured on the v2 simulator's
-    draws: 149 of 21,504 a quarter at 256 cells, each an exact gamma inversion)."""
+    """Cells of ``u_mix`` per shape (:attr:`cells`) where scenarios share shapes (at most one
+    shape per 4 scenarios; else :attr:`FEW_CELLS` or none): powers of two, so a uniform's
+    cell is exact. Narrower cells leave fewer counts uncertified (measured on the v2
+    simulator's draws: 149 of 21,504 a quarter at 256 cells, each an exact gamma
+    inversion)."""
     _TABLE = 2**16        # most multipliers tabulated at more than MIN_CELLS cells a shape
     FEW_CELLS = 16
     """Cells per shape where scenarios have nearly their own (``draws`` permitting): the

@@ -40,8 +40,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from importlib import import_module
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from typing import Any, Protocol, Self, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
 
 from qpq.errors import BadInputError, QpqError
 
@@ -50,7 +53,9 @@ __all__ = [
     "DaskCluster",
     "InProcess",
     "ProcessPool",
+    "dealt",
     "executor_for",
+    "fast_start_method",
     "make_executor",
     "map_ordered",
     "resolve_kind",
@@ -375,6 +380,25 @@ def make_executor(kind: str = "auto", workers: int = 1, scheduler: str | None = 
     if kind == "pool":
         return ProcessPool(workers)
     return DaskCluster(workers, scheduler=scheduler)
+
+
+def fast_start_method() -> str:
+    """The quickest start method: ``fork`` where the platform has it, else ``spawn``.
+
+    Forked workers start without importing anything; for callers whose work holds no
+    threads when the pool starts.
+    """
+    return "fork" if "fork" in get_all_start_methods() else "spawn"
+
+
+def dealt(n: int, parts: int) -> list[NDArray[np.int64]]:
+    """Rows ``0..n-1`` dealt out in turn: part k holds rows k, k + parts, k + 2·parts, ...
+
+    For work whose costly rows come in runs (neighbouring parameter points that model v2's
+    logit tracing must solve): dealt, each part gets its share of every run and the workers
+    finish together.
+    """
+    return [np.arange(k, n, parts) for k in range(parts)]
 
 
 @contextmanager

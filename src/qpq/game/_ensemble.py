@@ -18,7 +18,6 @@ not depend on the chunk size or the number of workers.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,7 +33,7 @@ from qpq.game._paths import path_statistics
 from qpq.game._payoffs import build_tensors
 from qpq.game._selection import pure_equivalent, select
 from qpq.game._spec import FULL_GAME, GameStructure
-from qpq.parallel import ChunkExecutor, executor_for, map_ordered
+from qpq.parallel import ChunkExecutor, executor_for, fast_start_method, map_ordered
 
 __all__ = ["ENSEMBLE_METHOD", "EnsembleSolution", "solve_ensemble"]
 
@@ -244,8 +243,8 @@ def solve_ensemble(params: Mapping[str, ArrayLike], structure: GameStructure = F
     tasks = [({k: v if v.shape[0] == 1 else v[lo:hi] for k, v in flat.items()}, structure, tol,
               prune) for lo, hi in bounds]
     parts: list[dict[str, Any]] = []
-    # fork starts workers fast and this solver holds no threads
-    start = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    # this solver holds no threads
+    start = fast_start_method()
     with contextlib.ExitStack() as stack:
         n_work = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
         if n_work < 1:

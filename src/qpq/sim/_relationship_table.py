@@ -31,7 +31,7 @@ from qpq.game import (
     solve_relationship,
 )
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES
-from qpq.parallel import ChunkExecutor, InProcess, map_ordered
+from qpq.parallel import ChunkExecutor, InProcess, dealt, map_ordered
 from qpq.sim._lookup import mu_grid, table_points
 from qpq.sim._policies import RECOGNIZE, relationship_moves
 from qpq.sim._pools import ParameterPool
@@ -237,10 +237,9 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
     (:data:`qpq.game.ALL_EFFORTS`; the pool then needs the ``coopt_*`` parameters).
 
     The (point, regime) rows are solved about ``chunk`` cells at a time, on ``executor``
-    (default: in this process; a whole number of chunks per worker). Chunk k takes every
-    K-th row, so that the rows the logit tracing makes costly (they come in runs) are
-    shared out and workers finish together; a cell's answer does not depend on its chunk,
-    nor on the executor.
+    (default: in this process; a whole number of chunks per worker), the rows dealt out
+    (:func:`qpq.parallel.dealt`); a cell's answer does not depend on its chunk, nor on the
+    executor.
     """
     regimes = tuple(regimes)
     chosen = tuple(range(len(FIRST_MOVES))) if moves is None else tuple(sorted(set(moves)))
@@ -276,7 +275,7 @@ def build_relationship_table(pool: ParameterPool, regimes: Sequence[Regime], gri
     n_chunks = min(n_pr, -(-n_pr // max(1, chunk // n_g) // workers) * workers)
     if n_chunks == 1:
         ex = InProcess()                # one chunk: no worker to start
-    rows = [np.arange(k, n_pr, n_chunks) for k in range(n_chunks)]
+    rows = dealt(n_pr, n_chunks)
     tasks = (({k: v[r] for k, v in flat.items()}, structure, grid, tol) for r in rows)
     done = 0
     for r, ((s0, s1), reg, trc, pur, val) in zip(

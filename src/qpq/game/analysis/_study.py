@@ -17,7 +17,6 @@ influential parameter, and the region the verdict at the defaults was tested in.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -48,7 +47,7 @@ from qpq.game.analysis._verdicts import (
     small_share,
 )
 from qpq.model import ParameterRegistry, check_model
-from qpq.parallel import ChunkExecutor, executor_for
+from qpq.parallel import ChunkExecutor, executor_for, fast_start_method
 from qpq.stats import binomial_interval
 
 __all__ = ["REGION_GRID", "V2_FLIP_GRID", "V2_FLIP_STEP", "WILSON_Z", "PropositionResult",
@@ -334,9 +333,7 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
     if v2 and propositions is PROPOSITIONS:
         propositions = PROPOSITIONS_V2
     c_low = float(registry["crackdown_intensity"].low)
-    # forked where the platform allows (as the sweeps' workers): no import per worker
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with executor_for(workers if v2 else 1, start_method=method) as ex:
+    with executor_for(workers if v2 else 1, start_method=fast_start_method()) as ex:
         return _run_study(registry, n, rng, seed, overrides, propositions, tol, readings,
                           flips, v2, c_low, ex)
 

@@ -29,7 +29,6 @@ beside it. v2 does not enumerate several equilibria or China's ties, so ``multip
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -50,7 +49,7 @@ from qpq.game._relationship_budget import check_relationship_budget
 from qpq.game._spec import FULL_GAME
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES, GAME_PARAMETERS, ParameterRegistry, check_model
 from qpq.palette import OKABE_ITO
-from qpq.parallel import executor_for, map_ordered
+from qpq.parallel import dealt, executor_for, fast_start_method, map_ordered
 
 __all__ = [
     "FOUND_BY",
@@ -403,9 +402,9 @@ def _solve_relationships(params: Mapping[str, FloatArray], tol: float, mixed: bo
     # at least one chunk per worker; larger chunks otherwise (the tracing's work per
     # iteration is vectorised over a chunk's points)
     n_chunks = max(1, min(n, max(n_work, -(-n // V2_CHUNK))))
-    order = [np.arange(k, n, n_chunks) for k in range(n_chunks)]
+    order = dealt(n, n_chunks)
     tasks = [({k: v[rows] for k, v in params.items()}, tol, mixed) for rows in order]
-    start = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    start = fast_start_method()
     out: dict[str, Any] = {}
     done = 0
     with contextlib.ExitStack() as stack:

@@ -67,7 +67,7 @@ from qpq.game._spec import DEFAULT_READINGS, FULL_GAME, Effort, GameStructure, R
 from qpq.game.analysis._measures import Measured, evaluate
 from qpq.game.analysis._propositions import SECURITY_ONLY
 from qpq.model import FinalAction, FirstMove, MoveKind, consequence
-from qpq.parallel import ChunkExecutor, InProcess, map_ordered
+from qpq.parallel import ChunkExecutor, InProcess, dealt, map_ordered
 
 __all__ = ["V2_PROPOSITIONS", "Point", "V2Evaluator", "evaluate_v2", "payments",
            "security_after_moves", "solve_point"]
@@ -424,14 +424,14 @@ def _measure_on(executor: ChunkExecutor, flat: Params, want: set[str],
                 ) -> dict[str, Measured]:
     """:func:`_measure` with the rows shared out over the executor's workers.
 
-    Worker k takes every K-th row (the rows the tracing makes costly come in runs), and
-    the rows are put back in order; a row's answer does not depend on its batch.
+    The rows are dealt out (:func:`qpq.parallel.dealt`) and put back in order; a row's
+    answer does not depend on its batch.
     """
     n = next(iter(flat.values())).shape[0]
     k = min(n, int(executor.describe()["workers"]))
     if k <= 1:
         return _measure(flat, want, structure, tol, crackdown_low)
-    parts = [np.arange(i, n, k) for i in range(k)]
+    parts = dealt(n, k)
     tasks = [({name: v[rows] for name, v in flat.items()}, want, structure, tol, crackdown_low)
              for rows in parts]
     got = list(map_ordered(executor, _measure_task, tasks))

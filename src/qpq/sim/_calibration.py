@@ -37,19 +37,14 @@ if TYPE_CHECKING:
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
 from qpq.model import UNCALIBRATED, check_model
-from qpq.parallel import executor_for
 from qpq.sim._engine import Particles, RunSpec, SimResult, simulate
 from qpq.sim._facts import Fact, fact_stats, pass_matrix, stylised_facts
 from qpq.sim._lookup import ContinuationTable
-from qpq.sim._policies import relationship_moves, resolve_policy
+from qpq.sim._policies import resolve_policy
 from qpq.sim._pools import ParameterPool, sample_pool, sim_registry
-from qpq.sim._relationship_table import (
-    RelationshipTable,
-    build_relationship_table,
-    check_table_budget,
-)
+from qpq.sim._relationship_table import RelationshipTable, check_table_budget
 from qpq.sim._rng import Purpose
-from qpq.sim._tables import table_for
+from qpq.sim._tables import relationship_tables, table_for
 from qpq.sim._timeline import (
     Timeline,
     build_timeline,
@@ -357,11 +352,9 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = CALIBRATION_DRAWS,
 
     table: ContinuationTable | RelationshipTable
     if model == "v2":
-        with executor_for(workers) as ex:
-            table = build_relationship_table(pool, timeline.v2_regimes()[0], grid_size,
-                                             moves=relationship_moves(policy),
-                                             on_progress=progress("equilibrium lookup"),
-                                             executor=ex)
+        table = relationship_tables(pool, timeline.v2_regimes()[0], grid_size, [policy],
+                                    on_progress=progress("equilibrium lookup"),
+                                    workers=workers)[policy]
     else:
         table = table_for(pool, timeline.regimes, grid_size, workers=workers,
                           on_progress=progress("equilibrium lookup"))

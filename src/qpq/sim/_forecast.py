@@ -31,20 +31,15 @@ from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError, QpqError
-from qpq.parallel import executor_for
 from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, history_end
 from qpq.sim._engine import Particles, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import relationship_moves, resolve_policy
 from qpq.sim._record import describe_observations
 from qpq.sim._record_events import RECORD_EVENTS, outcome
-from qpq.sim._relationship_table import (
-    RelationshipTable,
-    build_relationship_table,
-    check_table_budget,
-)
+from qpq.sim._relationship_table import RelationshipTable, check_table_budget
 from qpq.sim._rng import Purpose
-from qpq.sim._tables import select_regimes, table_for
+from qpq.sim._tables import relationship_tables, select_regimes, table_for
 from qpq.sim._timeline import LATEST, build_timeline, quarter_end, quarter_of
 from qpq.stats import binomial_interval, median_interval
 
@@ -579,9 +574,8 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
         if table is None:
             check_table_budget(pool.size, len(regimes), grid_size, (policy,),
                                unit="particles", lower="lower --draws")
-            with executor_for(workers) as ex:
-                table = build_relationship_table(pool, regimes, grid_size, moves=moves,
-                                                 executor=ex)
+            table = relationship_tables(pool, regimes, grid_size, [policy],
+                                        workers=workers)[policy]
     else:
         table = select_regimes(calibration.table.take(unique), timeline.regimes)
         if table is None:

@@ -95,12 +95,14 @@ def _workers(repeat: int = 2) -> dict[str, Any]:
             runs[workers].append(time.perf_counter() - start)
             docs[workers] = json.loads(done.stdout)
     one, two = statistics.median(runs[1]), statistics.median(runs[2])
+    s = docs[2]["settings"]
     return {"name": "record calibration as of 2024-06-30, the defaults (qpq sim calibrate "
                     "--no-cache), --workers 2", "figure": two, "unit": "s",
             "peer": "the same, one process", "peer_figure": one, "ratio": one / two,
             "n": int(docs[2]["simulations"]),
-            "notes": f"30 game points x 6 regimes x grid 12 solved cold, 50,000 prior histories, "
-                     f"attribution and checks; a fresh process each run (start-up included), "
+            "notes": f"{s['game_points']} game points on a belief grid of {s['grid_size']} "
+                     f"solved cold, {s['max_simulations']:,} prior histories, attribution and "
+                     f"checks; a fresh process each run (start-up included), "
                      f"the two taking turns, median of {repeat}; ratio = speed-up; identical "
                      f"documents: {docs[1] == docs[2]}; load average "
                      f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"}

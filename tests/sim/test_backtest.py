@@ -201,9 +201,11 @@ def test_workers_inside_an_origin_are_refused_on_a_pool_executor(case):
     with ProcessPool(2) as ex, pytest.raises(BadInputError, match="--workers"):
         backtest(case, replace(SMALL, workers=2), executor=ex)
     # nor may a calibrator given with workers of its own start pools inside the workers
-    from qpq.sim import record_calibrator
-    with ProcessPool(2) as ex, pytest.raises(BadInputError, match="calibrator's workers 2"):
-        backtest(case, SMALL, calibrator=record_calibrator(workers=2), executor=ex)
+    from qpq.sim import calibrator_for, record_calibrator
+    for calibrator in (record_calibrator(workers=2), calibrator_for("facts", workers=2)):
+        with ProcessPool(2) as ex, pytest.raises(BadInputError,
+                                                 match="calibrator's workers 2"):
+            backtest(case, SMALL, calibrator=calibrator, executor=ex)
 
 
 def test_progress_is_reported_as_each_origin_finishes(case):

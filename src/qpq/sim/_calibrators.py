@@ -126,5 +126,10 @@ class _FactsCalibrator:
 
     options: tuple[tuple[str, Any], ...]
 
+    @property
+    def workers(self) -> int:
+        """Worker processes the calibration starts (as the record calibrator's)."""
+        return int(dict(self.options).get("workers", 1))
+
     def __call__(self, case: Case, as_of: dt.date) -> CalibrationResult:
         return calibrate(case, as_of, **dict(self.options))

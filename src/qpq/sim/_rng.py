@@ -259,7 +259,8 @@ class NegativeBinomialInverse:
     _TABLE = 2**16        # most multipliers tabulated at more than MIN_CELLS cells a shape
     FEW_CELLS = 16
     """Cells per shape where scenarios have nearly their own (``draws`` permitting): the
-    table's memory (272 bytes a scenario) against the share left to exact inversions."""
+    table's memory (two bounds a cell, 256 bytes a shape) against the share left to exact
+    inversions."""
 
     _BRACKET = 1e-9       # relative margin of the multiplier's bracket and of u_count
     _LOG_MARGIN = 1e-6    # zero if λ·high ≤ (1 − this)·(−log u): exp's rounding is far below

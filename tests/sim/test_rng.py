@@ -6,6 +6,7 @@ from qpq.sim._rng import (
     BLOCK_SIZE,
     NegativeBinomialInverse,
     Purpose,
+    _poisson_counts,
     block_bounds,
     block_generator,
     gamma_multiplier,
@@ -63,6 +64,9 @@ def _nb_inputs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
     u_count = rng.random((3, n), dtype=np.float32)      # as the dynamics draw them
     u_count[:, ::1013] = 0.0
     u_count[:, 5::211] = np.float32(1.0 - 2.0**-24)     # the largest float32 uniform
+    lam[:, 3::1009] = np.inf                            # rates no model should give, drawn
+    lam[:, 4::1013] = np.nan                            # as the reference draws them
+    lam[:, 6::1019] = -0.5
     return lam, u_mix, u_count
 
 
@@ -82,10 +86,12 @@ def test_fast_negative_binomial_draws_equal_the_reference(shape, draws, cells):
     # per-scenario shapes: no tables, unless each is drawn often enough for a coarse one
     assert (fast.low is None) == (shape == "each" and draws == 1)
     assert fast.cells == cells                          # fewer cells per shape for many
-    expected = negative_binomial_inverse(lam, k, u_mix, u_count)
+    with np.errstate(invalid="ignore"):
+        expected = negative_binomial_inverse(lam, k, u_mix, u_count)
     assert 0.0 < (expected > 0).mean() < 0.5
     assert (expected == 1).mean() > 0.05                # the first-terms certificate's case
-    np.testing.assert_array_equal(fast(lam, u_mix, u_count), expected)
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_array_equal(fast(lam, u_mix, u_count), expected)
 
 
 def test_negative_binomial_reference_is_gamma_mixed_poisson():
@@ -106,3 +112,16 @@ def test_poisson_inverse_stops_at_its_limit():
     capped = poisson_inverse(lam, u, limit=5)
     np.testing.assert_array_equal(capped, np.minimum(poisson_inverse(lam, u), 6.0))
     assert capped.max() == 6.0
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 3, 5, 12, 400])
+def test_poisson_counts_are_poisson_inverse_s_counts(limit):
+    """The dense first terms then the carried ones: the reference's counts at every limit."""
+    rng = np.random.default_rng(11)
+    lam = np.concatenate([rng.exponential(2.0, 5000), rng.uniform(20.0, 40.0, 500),
+                          [0.0, -1.0, -800.0, np.nan, 40.0, 1e-300]])
+    u = rng.random(lam.size)
+    u[::50] = 0.0
+    u[1::50] = 1.0 - 2.0**-53
+    np.testing.assert_array_equal(_poisson_counts(lam, u, limit),
+                                  poisson_inverse(lam, u, limit=limit))

@@ -128,6 +128,36 @@ def _tail(p: float, cdf: float, lam: float, target: float, j: int, limit: int) -
             return j
 
 
+def _sum_terms(k: NDArray[np.float64], idx: NDArray[np.intp], p: NDArray[np.float64],
+               cdf: NDArray[np.float64], lam: NDArray[np.float64],
+               target: NDArray[np.float64], j: int, limit: int) -> None:
+    """:func:`poisson_inverse`'s loop from term ``j`` (probability ``p``, CDF ``cdf``) on.
+
+    Writes into ``k[idx]`` the count of each entry still short of ``target`` (only those
+    still short are carried to the next term; beyond ``limit`` terms the count stops at
+    ``limit`` + 1).
+    """
+    live = np.flatnonzero(target > cdf)
+    while live.size:
+        if live.size <= _SCALAR_TAIL and j <= limit:
+            # a few long counts left: the same IEEE operations one entry at a time
+            # cost less than a round of array calls per term
+            for e in live:
+                k[idx[e]] = _tail(float(p[e]), float(cdf[e]), float(lam[e]),
+                                  float(target[e]), j, limit)
+            return
+        j += 1
+        p = p[live] * lam[live] / j
+        cdf = cdf[live] + p
+        lam = lam[live]
+        target = target[live]
+        idx = idx[live]
+        k[idx] = j
+        live = np.flatnonzero(target > cdf)
+        if j > limit:  # numerical tail: leave the rest at the current count
+            return
+
+
 def poisson_inverse(lam: NDArray[np.float64], u: NDArray[np.floating],
                     limit: int = 400) -> NDArray[np.float64]:
     """Poisson draws by inversion of the CDF at uniforms ``u`` (exact; monotone in λ and u).
@@ -146,28 +176,7 @@ def poisson_inverse(lam: NDArray[np.float64], u: NDArray[np.floating],
     if small_idx.size:
         lam_s = lam[small_idx]
         p = np.exp(-lam_s)
-        cdf = p.copy()
-        target = uu[small_idx]
-        live = np.flatnonzero(target > cdf)
-        j = 0
-        while live.size:
-            if live.size <= _SCALAR_TAIL and j <= limit:
-                # a few long counts left: the same IEEE operations one entry at a time
-                # cost less than a round of array calls per term
-                for e in live:
-                    k[small_idx[e]] = _tail(float(p[e]), float(cdf[e]), float(lam_s[e]),
-                                            float(target[e]), j, limit)
-                break
-            j += 1
-            p = p[live] * lam_s[live] / j
-            cdf = cdf[live] + p
-            lam_s = lam_s[live]
-            target = target[live]
-            small_idx = small_idx[live]
-            k[small_idx] = j
-            live = np.flatnonzero(target > cdf)
-            if j > limit:  # numerical tail: leave the rest at the current count
-                break
+        _sum_terms(k, small_idx, p, p.copy(), lam_s, uu[small_idx], 0, limit)
     if big.any():
         # Imported here: scipy.stats takes longer to import than most runs need it.
         from scipy import stats
@@ -201,22 +210,35 @@ def negative_binomial_inverse(lam: NDArray[np.float64], shape: ArrayLike,
     return poisson_inverse(lam * gamma_multiplier(shape, u_mix), u_count)
 
 
-def _first_terms(lam: NDArray[np.float64], u: NDArray[np.float64]
-                 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """:func:`poisson_inverse`'s count where it is 0 or 1, and where it is more.
+_DENSE_TERMS = 3
+"""Terms :func:`_poisson_counts` sums over every entry before it carries only those still
+short (measured on the v2 simulator's brackets, most of whose counts are 1 to 3)."""
 
-    The count (2 where it is more) and a mask of the entries whose count is 2 or more,
-    computed with the same operations as :func:`poisson_inverse`'s first two terms, so a
-    count of 0 or 1 here is the count it returns (rates of 0 count 0, as there). For rates
-    it sums (up to 40), not those it hands to SciPy.
+
+def _poisson_counts(lam: NDArray[np.float64], u: NDArray[np.float64], limit: int
+                    ) -> NDArray[np.float64]:
+    """:func:`poisson_inverse`'s counts at rates of at most 40, by the same operations.
+
+    A count is the number of terms, up to ``limit``, whose CDF is still short of the target
+    (the computed CDF never decreases), so the first terms are summed over every entry with
+    no bookkeeping, and only then are the entries still short carried term by term. Rates
+    of 0 or less, or NaN, count 0, as there.
     """
-    p = np.exp(-lam)
-    one = u > p                             # poisson_inverse: target > cdf at j = 0
-    more = u > p + p * lam                  # and again at j = 1 (λ/1 is exact)
-    more &= lam > 0.0
-    one &= lam > 0.0
-    count: NDArray[np.float64] = one.astype(np.float64) + more
-    return count, more
+    target = np.where(lam > 0.0, u, -np.inf)
+    with np.errstate(over="ignore", invalid="ignore"):      # exp of a negative rate: unused
+        p = np.exp(-lam)
+        cdf = p
+        k = (target > cdf).astype(np.float64)
+        j = 0
+        while j < min(_DENSE_TERMS, limit):
+            j += 1
+            p = p * lam / j
+            cdf = cdf + p
+            k += target > cdf
+    live = np.flatnonzero(k > j)
+    if live.size and j <= limit:
+        _sum_terms(k, live, p[live], cdf[live], lam[live], target[live], j, limit)
+    return k
 
 
 class NegativeBinomialInverse:
@@ -232,10 +254,11 @@ class NegativeBinomialInverse:
     far above it, and the bracket's margins cover the quantile's rounding (measured
     1e-13) and the product's. So a certified count is the count the reference computes.
     Most zero counts are certified first, by a logarithm and a comparison (count 0 when
-    ``u_count`` ≤ exp(−rate)); the rest by two Poisson inversions at the bracket's ends
-    (counts of 0 and 1 from their first two terms alone); every other entry (a count that
-    changes within its cell, a rate above the Poisson table's limit, ``u_count`` = 0, a NaN)
-    is drawn exactly as the reference draws it.
+    ``u_count`` ≤ exp(−rate); at ``u_count`` = 0 every finite rate counts 0, as in the
+    reference); the rest by two Poisson inversions at the bracket's ends, in one call of
+    :func:`_poisson_counts`; every other entry (a count that changes within its cell, a rate
+    above the Poisson table's limit, an infinite or NaN rate) is drawn exactly as the
+    reference draws it.
 
     Parameters
     ----------
@@ -289,6 +312,7 @@ class NegativeBinomialInverse:
             self.low = (q[:, :-1] * (1.0 - self._BRACKET)).reshape(-1)      # (K·cells,)
             self.high = (q[:, 1:] * (1.0 + self._BRACKET)).reshape(-1)
         self.offset = (index * self.cells).reshape(k.shape)         # each scenario's row
+        self._one_shape = distinct.size <= 1                        # every offset 0
 
     def __call__(self, lam: NDArray[np.float64], u_mix: NDArray[np.floating],
                  u_count: NDArray[np.floating]) -> NDArray[np.float64]:
@@ -298,13 +322,16 @@ class NegativeBinomialInverse:
         lam = np.asarray(lam, dtype=float)
         cell = (u_mix * self.cells).astype(np.intp)
         np.minimum(cell, self.cells - 1, out=cell)
-        cell += self.offset
+        if not self._one_shape:
+            cell += self.offset
         high = self.high[cell]
         high *= lam
         with np.errstate(divide="ignore"):                         # log(0) = −inf: exact
             room = np.log(u_count, dtype=float)
         room *= self._LOG_MARGIN - 1.0                             # (1 − margin)·(−log u)
-        rest = np.flatnonzero(~((high <= room) & (u_count > 0)))
+        # u_count = 0 (room = +inf) counts 0 at every finite rate, in the reference too;
+        # an infinite or NaN rate fails the strict test and is drawn below
+        rest = np.flatnonzero(~(high < room))
         out = np.zeros(lam.shape)
         if not rest.size:
             return out
@@ -312,27 +339,21 @@ class NegativeBinomialInverse:
         # brackets reaching above the Poisson table's limit (the last cells' upper ends)
         # and u_count = 0 are drawn exactly
         high_rate = high.reshape(-1)[rest]
-        u_r = np.asarray(u_count, dtype=float).reshape(-1)[rest]
-        try_ = np.flatnonzero((high_rate <= _PPF_ABOVE) & (u_r > 0.0))
-        high_rate, u_r = high_rate[try_], u_r[try_]
-        low_rate = self.low[cell.reshape(-1)[rest[try_]]] * lam.reshape(-1)[rest[try_]]
-        u_low, u_high = u_r * (1.0 - self._BRACKET), u_r * (1.0 + self._BRACKET)
-        # the counts 0 and 1 at both ends, from poisson_inverse's own first two terms (the
-        # same IEEE operations, so the same counts); only counts of 2 or more at the high
-        # end (about one entry in three here) need its loop
-        at_low, more_low = _first_terms(low_rate, u_low)
-        at_high, more_high = _first_terms(high_rate, u_high)
-        loop = np.flatnonzero(more_high & more_low)
-        if loop.size:
-            both = poisson_inverse(np.concatenate([low_rate[loop], high_rate[loop]]),
-                                   np.concatenate([u_low[loop], u_high[loop]]),
-                                   limit=self._MAX_COUNT)
-            at_low[loop], at_high[loop] = both[:loop.size], both[loop.size:]
+        u_r = np.asarray(u_count).reshape(-1)[rest].astype(float)
+        ok = (high_rate <= _PPF_ABOVE) & (u_r > 0.0)
+        try_ = rest[ok]
+        high_rate, u_r = high_rate[ok], u_r[ok]
+        low_rate = self.low[cell.reshape(-1)[try_]] * lam.reshape(-1)[try_]
+        m = try_.size
+        both = _poisson_counts(np.concatenate([low_rate, high_rate]),
+                               np.concatenate([u_r * (1.0 - self._BRACKET),
+                                               u_r * (1.0 + self._BRACKET)]),
+                               self._MAX_COUNT)
+        at_low, at_high = both[:m], both[m:]
         sure = (at_low == at_high) & (at_high <= self._MAX_COUNT)
-        flat[rest[try_[sure]]] = at_high[sure]
-        settled = np.zeros(rest.size, dtype=bool)
-        settled[try_[sure]] = True
-        exact = rest[~settled]
+        flat[try_[sure]] = at_high[sure]
+        ok[ok] = sure
+        exact = rest[~ok]
         if exact.size:
             k = np.broadcast_to(self.shape, lam.shape).reshape(-1)[exact]
             flat[exact] = negative_binomial_inverse(

@@ -131,9 +131,18 @@ def case_as_of(case: Case, cutoff: dt.date) -> Case:
     at the cut-off stays (its end is then unknown).
     """
     known = known_dates(case)
+    gone: set[str] = set()
 
     def keep(items: tuple[BaseModel, ...]) -> tuple[BaseModel, ...]:
-        return tuple(i for i in items if _visible(i, known, cutoff))
+        # the dropped ids collected on the way (a membership test of the models in the kept
+        # tuple would compare them field by field, quadratically)
+        kept = []
+        for i in items:
+            if _visible(i, known, cutoff):
+                kept.append(i)
+            else:
+                gone.add(getattr(i, "id", ""))
+        return tuple(kept)
 
     kept_sources = keep(case.sources)
     kept_events = keep(case.events)
@@ -145,10 +154,6 @@ def case_as_of(case: Case, cutoff: dt.date) -> Case:
         for p in case.phases
         if isinstance(p, Phase) and FuzzyDate.parse(p.start).latest <= cutoff
     )
-    gone = {i.id for i in case.sources if i not in kept_sources}
-    gone |= {i.id for i in case.events if i not in kept_events}
-    gone |= {i.id for i in case.quantities if i not in kept_quantities}
-    gone |= {i.id for i in case.claims if i not in kept_claims}
     gone |= {p.id for p in case.phases} - {p.id for p in kept_phases}
     kept_obs = {o.id for o in case.observations if _visible(o, known, cutoff)}
     gone |= {o.id for o in case.observations} - kept_obs

@@ -527,11 +527,13 @@ class Dynamics:
                 self.uc[:, lo:hi] = gen.random((N_CHOICE_UNIFORMS, hi - lo))
 
     def _choice_uniforms(self, row: int, idx: NDArray[np.int64]) -> FloatArray:
-        """Row ``row`` (< 3) of this quarter's choice uniforms at scenarios ``idx``."""
+        """Row ``row`` (< 3) of this quarter's choice uniforms at scenarios ``idx`` (ascending)."""
         if self.pending:
             keep = []
-            for state, lo, hi in self.pending:
-                if np.any((idx >= lo) & (idx < hi)):
+            # idx ascends: a block is hit if idx's first entry at or above lo is below hi
+            first = np.searchsorted(idx, [lo for _, lo, _ in self.pending])
+            for (state, lo, hi), at in zip(self.pending, first, strict=True):
+                if at < idx.size and idx[at] < hi:
                     self.scratch.bit_generator.state = state
                     self.uc[:_MIXED_ROWS, lo:hi] = self.scratch.random((_MIXED_ROWS, hi - lo))
                 else:

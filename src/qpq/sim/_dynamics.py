@@ -415,11 +415,11 @@ class Dynamics:
         else:
             free = (~s) * (1.0 - planb_eff)
         if self.v2:
-            lam_china, lam_nat, lam_ca, iskp_nat, iskp_ca = self._attack_rates_v2(
-                i, m, free, planb_eff)
+            lam, iskp_nat, iskp_ca = self._attack_rates_v2(i, m, free, planb_eff)
+            lam_china, lam_nat, lam_ca = lam
             # negative binomial counts: the rates mixed by gamma draws of mean 1
             a_china, a_nat, a_ca = self.attack_counts(
-                np.stack([lam_china, lam_nat, lam_ca]), self.uc[3:6],
+                lam, self.uc[3:6],
                 u[Stream.ATTACK_CHINA:Stream.ATTACK_CENTRAL_ASIA + 1])
         else:
             iskp_term = (p["iskp_attack_weight"] * st.strength * st.iskp
@@ -471,7 +471,7 @@ class Dynamics:
             else default
 
     def _attack_rates_v2(self, i: int, m: NDArray[np.int64], free: FloatArray, planb_eff: Any
-                         ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+                         ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Model v2's attack rates: by target region and perpetrator, scaled by exposure.
 
         ETIM/TIP attack from the unsuppressed border stock (into China and, as
@@ -480,7 +480,8 @@ class Dynamics:
         strength while it names China as a target. Attacks on Chinese nationals and interests
         scale with China's sourced exposure in the region (``china_exposure_*``; 1 where the
         timeline has none), and with ``boycott_exposure`` while China boycotts. These are
-        the expected rates; the counts mix them with gamma draws (see :meth:`step`). The last
+        the expected rates (the first array's rows: on China, on nationals, into Central
+        Asia); the counts mix them with gamma draws (see :meth:`step`). The last
         two are ISKP's part of the rates on nationals and into Central Asia (the record names
         perpetrators; the calibration compares them, :mod:`qpq.sim._record`).
         """
@@ -494,13 +495,15 @@ class Dynamics:
         iskp = (p["iskp_china_attack_rate"] * st.strength * targets
                 * (1.0 - p["planb_covers_iskp"] * planb_eff))
         etim_out = rate * free * st.border
-        lam_china = etim_out * (1.0 - share)
-        lam_ca = exp_ca * (etim_out * share + iskp * share)
-        lam_nat = exp_af * boycott * (rate * p["interior_reach"] * free
-                                      * (st.border + st.interior) + iskp)
+        # the three rates written as rows of one array, which the counts take whole
+        lam = np.empty((3, st.n))
+        np.multiply(etim_out, 1.0 - share, out=lam[0])
+        np.multiply(exp_af * boycott, rate * p["interior_reach"] * free
+                    * (st.border + st.interior) + iskp, out=lam[1])
+        np.multiply(exp_ca, etim_out * share + iskp * share, out=lam[2])
         iskp_nat = exp_af * boycott * iskp
         iskp_ca = exp_ca * iskp * share
-        return lam_china, lam_nat, lam_ca, iskp_nat, iskp_ca
+        return lam, iskp_nat, iskp_ca
 
     @staticmethod
     def _coopted(e_idx: NDArray[np.int64]) -> FloatArray:

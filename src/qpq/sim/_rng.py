@@ -311,6 +311,8 @@ class NegativeBinomialInverse:
             q = gamma_multiplier(distinct[:, None], edges[None, :])          # (K, cells + 1)
             self.low = (q[:, :-1] * (1.0 - self._BRACKET)).reshape(-1)      # (K·cells,)
             self.high = (q[:, 1:] * (1.0 + self._BRACKET)).reshape(-1)
+            # the zero test's bound, −high/(1 − margin), so it needs no pass of its own
+            self._zero_bound = self.high / (self._LOG_MARGIN - 1.0)
         self.offset = (index * self.cells).reshape(k.shape)         # each scenario's row
         self._one_shape = distinct.size <= 1                        # every offset 0
 
@@ -324,26 +326,27 @@ class NegativeBinomialInverse:
         np.minimum(cell, self.cells - 1, out=cell)
         if not self._one_shape:
             cell += self.offset
-        high = self.high[cell]
-        high *= lam
+        # count 0 where λ·high < (1 − margin)·(−log u), i.e. log u < λ·(−high/(1 − margin))
+        bound = self._zero_bound[cell]
+        bound *= lam
         with np.errstate(divide="ignore"):                         # log(0) = −inf: exact
-            room = np.log(u_count, dtype=float)
-        room *= self._LOG_MARGIN - 1.0                             # (1 − margin)·(−log u)
-        # u_count = 0 (room = +inf) counts 0 at every finite rate, in the reference too;
+            log_u = np.log(u_count, dtype=float)
+        # u_count = 0 (log u = −inf) counts 0 at every finite rate, in the reference too;
         # an infinite or NaN rate fails the strict test and is drawn below
-        rest = np.flatnonzero(~(high < room))
+        rest = np.flatnonzero(~(log_u < bound))
         out = np.zeros(lam.shape)
         if not rest.size:
             return out
         flat = out.reshape(-1)
+        cell_r, lam_r = cell.reshape(-1)[rest], lam.reshape(-1)[rest]
         # brackets reaching above the Poisson table's limit (the last cells' upper ends)
         # and u_count = 0 are drawn exactly
-        high_rate = high.reshape(-1)[rest]
+        high_rate = self.high[cell_r] * lam_r
         u_r = np.asarray(u_count).reshape(-1)[rest].astype(float)
         ok = (high_rate <= _PPF_ABOVE) & (u_r > 0.0)
         try_ = rest[ok]
         high_rate, u_r = high_rate[ok], u_r[ok]
-        low_rate = self.low[cell.reshape(-1)[try_]] * lam.reshape(-1)[try_]
+        low_rate = self.low[cell_r[ok]] * lam_r[ok]
         m = try_.size
         both = _poisson_counts(np.concatenate([low_rate, high_rate]),
                                np.concatenate([u_r * (1.0 - self._BRACKET),

@@ -7,16 +7,7 @@
 # installed here in editable mode from this checkout (the repository root, two folders up
 # from here), with the versions of requirements.lock (same numpy/scipy/pandas as qpq's venv).
 # Set PYTHON312 to choose the interpreter; by default pyenv's 3.12.1, then python3.12.
-#
-# `setup.sh deps` makes the venv with EMA Workbench only and `setup.sh qpq` adds qpq to it:
-# .ci/run starts the first beside the project's own install and the second after it (two
-# editable installs of one tree at once could race); no argument does both.
 set -euo pipefail
-stage="${1:-all}"
-case "$stage" in
-  all|deps|qpq) ;;
-  *) echo "usage: setup.sh [deps|qpq]" >&2; exit 2 ;;
-esac
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
 py="${PYTHON312:-}"
@@ -30,12 +21,7 @@ if [[ -z "$py" ]]; then
   echo "ema peer: no Python 3.12 found (set PYTHON312=/path/to/python3.12); skipping" >&2
   exit 3
 fi
-if [[ "$stage" != qpq ]]; then
-  "$py" -m venv "$here/.venv"
-  "$here/.venv/bin/python" -m pip install --quiet -c "$root/requirements.lock" \
-    "ema-workbench==3.0.0"
-fi
-if [[ "$stage" != deps ]]; then
-  "$here/.venv/bin/python" -m pip install --quiet -c "$root/requirements.lock" -e "$root"
-  "$here/.venv/bin/python" -W ignore -c "import ema_workbench, qpq; print('ema peer ready: ema_workbench', ema_workbench.__version__, '+ qpq', qpq.__version__)"
-fi
+"$py" -m venv "$here/.venv"
+"$here/.venv/bin/python" -m pip install --quiet -c "$root/requirements.lock" \
+  "ema-workbench==3.0.0" -e "$root"
+"$here/.venv/bin/python" -W ignore -c "import ema_workbench, qpq; print('ema peer ready: ema_workbench', ema_workbench.__version__, '+ qpq', qpq.__version__)"

@@ -1,5 +1,7 @@
 import datetime as dt
 
+import pytest
+
 from qpq.case import load_case
 from qpq.case._asof import case_as_of, known_dates
 
@@ -106,3 +108,17 @@ def test_first_reported_dates_a_claim_by_its_first_reports(make_case):
     assert known["sf-level"] == dt.date(2025, 6, 30)
     # without first_reported a claim waits for all of its evidence
     assert known["sf-paper-only"] == dt.date(2025, 12, 31)
+
+
+@pytest.mark.parametrize("cut", [dt.date(1999, 6, 30), dt.date(2016, 6, 30),
+                                 dt.date(2024, 6, 30)])
+def test_the_index_keeps_exactly_the_items_kept(cut):
+    """What the view drops is gone from its id index too; what it keeps is there."""
+    case = load_case()
+    view = case_as_of(case, cut)
+    for field in ("sources", "events", "quantities", "claims", "phases"):
+        kept = {i.id for i in getattr(view, field)}
+        dropped = {i.id for i in getattr(case, field)} - kept
+        assert kept <= set(view.by_id), field
+        assert not dropped & set(view.by_id), field
+    assert any(getattr(case, f) != getattr(view, f) for f in ("sources", "events", "claims"))

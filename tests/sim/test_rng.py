@@ -89,7 +89,7 @@ def test_fast_negative_binomial_draws_equal_the_reference(shape, draws, cells):
     with np.errstate(invalid="ignore"):
         expected = negative_binomial_inverse(lam, k, u_mix, u_count)
     assert 0.0 < (expected > 0).mean() < 0.5
-    assert (expected == 1).mean() > 0.05                # the first-terms certificate's case
+    assert (expected == 1).mean() > 0.05                # counts of 1: both ends counted
     with np.errstate(invalid="ignore"):
         np.testing.assert_array_equal(fast(lam, u_mix, u_count), expected)
 
@@ -125,3 +125,11 @@ def test_poisson_counts_are_poisson_inverse_s_counts(limit):
     u[1::50] = 1.0 - 2.0**-53
     np.testing.assert_array_equal(_poisson_counts(lam, u, limit),
                                   poisson_inverse(lam, u, limit=limit))
+
+
+def test_shapes_that_do_not_fit_the_draws_are_refused():
+    """One shape per scenario must match the draws' scenarios, even if every shape is one."""
+    rng = np.random.default_rng(5)
+    lam, u_mix, u_count = rng.random((3, 10)), rng.random((3, 10)), rng.random((3, 10))
+    with pytest.raises(ValueError):
+        NegativeBinomialInverse(np.full(4000, 0.5))(lam, u_mix, u_count)

@@ -533,7 +533,8 @@ class Dynamics:
         """Row ``row`` (< 3) of this quarter's choice uniforms at scenarios ``idx`` (ascending)."""
         if self.pending:
             keep = []
-            # idx ascends: a block is hit if idx's first entry at or above lo is below hi
+            # idx ascends (every caller's is a flatnonzero): a block is hit if idx's first
+            # entry at or above lo is below hi
             first = np.searchsorted(idx, [lo for _, lo, _ in self.pending])
             for (state, lo, hi), at in zip(self.pending, first, strict=True):
                 if at < idx.size and idx[at] < hi:

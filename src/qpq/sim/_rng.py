@@ -326,6 +326,9 @@ class NegativeBinomialInverse:
         np.minimum(cell, self.cells - 1, out=cell)
         if not self._one_shape:
             cell += self.offset
+        else:
+            # the shapes must fit the draws even where they are all one (checked, not added)
+            np.broadcast_shapes(self.offset.shape, cell.shape)
         # count 0 where λ·high < (1 − margin)·(−log u), i.e. log u < λ·(−high/(1 − margin))
         bound = self._zero_bound[cell]
         bound *= lam
@@ -340,7 +343,7 @@ class NegativeBinomialInverse:
         flat = out.reshape(-1)
         cell_r, lam_r = cell.reshape(-1)[rest], lam.reshape(-1)[rest]
         # brackets reaching above the Poisson table's limit (the last cells' upper ends)
-        # and u_count = 0 are drawn exactly
+        # and u_count = 0 at an infinite or NaN rate are drawn exactly
         high_rate = self.high[cell_r] * lam_r
         u_r = np.asarray(u_count).reshape(-1)[rest].astype(float)
         ok = (high_rate <= _PPF_ABOVE) & (u_r > 0.0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pytest
 
 from qpq.sim import ParameterPool, RunSpec, build_timeline
 from qpq.sim._rng import BLOCK_SIZE, N_CHOICE_UNIFORMS, Purpose, choice_generator
@@ -40,3 +41,15 @@ def test_choice_uniforms_on_demand_equal_a_full_draw(case, registry) -> None:
         touched = {lo for lo in (0, BLOCK_SIZE) if np.any((ask >= lo) & (ask < lo + BLOCK_SIZE))}
         assert drawn.isdisjoint(touched)
         np.testing.assert_array_equal(dyn.uc[:3, 2 * BLOCK_SIZE:], expected[:3, 2 * BLOCK_SIZE:])
+
+
+def test_choice_uniforms_refuse_indices_out_of_order(case, registry) -> None:
+    """The touched blocks are found by the indices' order: unsorted ones are refused."""
+    pool = ParameterPool(registry.defaults().arrays(), "test")
+    tl = build_timeline(case, dt.date(2022, 1, 1), dt.date(2022, 12, 31))
+    spec = RunSpec(timeline=tl, pool=pool, table=synthetic_table(pool, tl.v2_regimes()[0], 1),
+                   policy="equilibrium", n=2 * BLOCK_SIZE, seed=5)
+    dyn = stepper(spec)
+    dyn._draw_choices()
+    with pytest.raises(ValueError, match="ascending"):
+        dyn._choice_uniforms(0, np.array([1500, 3]))

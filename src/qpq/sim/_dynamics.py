@@ -532,6 +532,9 @@ class Dynamics:
     def _choice_uniforms(self, row: int, idx: NDArray[np.int64]) -> FloatArray:
         """Row ``row`` (< 3) of this quarter's choice uniforms at scenarios ``idx`` (ascending)."""
         if self.pending:
+            if idx.size > 1 and not (idx[1:] > idx[:-1]).all():
+                # unsorted indices would leave a touched block's uniforms undrawn, silently
+                raise ValueError("choice uniforms are read at ascending scenario indices")
             keep = []
             # idx ascends (every caller's is a flatnonzero): a block is hit if idx's first
             # entry at or above lo is below hi

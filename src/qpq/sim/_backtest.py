@@ -444,14 +444,14 @@ def backtest(case: Case, spec: BacktestSpec | None = None, *,
     spec = spec or BacktestSpec()
     spec.check(case)
     ex: ChunkExecutor = executor or InProcess()
-    inner = max(spec.workers, int(getattr(calibrator, "workers", 1)))
-    if not isinstance(ex, InProcess) and inner > 1:
+    own = int(getattr(calibrator, "workers", 1))          # a calibrator's own pool
+    if not isinstance(ex, InProcess) and max(spec.workers, own) > 1:
         # a Dask worker is a daemon process, which may not start a pool of its own; and
         # nested pools would oversubscribe the cores anyway
         raise BadInputError(f"--workers: on the {ex.name} executor each origin runs in one "
                             f"worker process; give the workers to the executor, not to the "
                             f"origin (spec.workers {spec.workers}, the calibrator's workers "
-                            f"{getattr(calibrator, 'workers', 1)}; allowed: 1)")
+                            f"{own}; allowed: 1)")
     task = _OriginTask(case, spec, calibrator or spec.calibrator())
     total = len(spec.origins)
     done: dict[int, tuple[list[dict[str, Any]], float]] = {}

@@ -211,7 +211,7 @@ def _solve_region(tree: Tree, node: Node, keys: list[InfosetKey], stop: set[int]
                     beliefs[k] = mu_opt
             if ok:
                 out.append(Assessment(choices=choices, beliefs=beliefs,
-                                      payoffs=vals2[id(node)]))
+                                      payoffs=np.array(vals2[id(node)])))
     return out
 
 

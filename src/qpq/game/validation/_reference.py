@@ -62,27 +62,37 @@ def pure_profile(tree: Tree, choices: dict[InfosetKey, int]) -> Profile:
 # --------------------------------------------------------------------------- evaluation
 
 
-def _values(node: Node, profile: Profile, out: dict[int, FloatArray],
-            fixed: dict[int, FloatArray] | None = None) -> FloatArray:
+def _values(node: Node, profile: Profile, out: dict[int, tuple[float, ...]],
+            fixed: dict[int, tuple[float, ...]] | None) -> tuple[float, ...]:
+    # Python floats, not numpy arrays: the payoff vectors are a few entries long, where an
+    # array operation costs ten times the arithmetic (the same IEEE products and sums, so
+    # the same values)
     if fixed is not None and id(node) in fixed:
         v = fixed[id(node)]
     elif node.kind == "terminal":
-        v = np.asarray(node.payoffs, dtype=float)
+        v = tuple([float(x) for x in node.payoffs])
     else:
-        weights = node.probs if node.kind == "chance" else profile[(node.player, node.infoset)]
-        v = np.zeros(0)
+        weights = (node.probs if node.kind == "chance"
+                   else profile[(node.player, node.infoset)].tolist())
+        v = ()
         for w, c in zip(weights, node.children, strict=True):
             cv = _values(c, profile, out, fixed)
-            v = w * cv if v.size == 0 else v + w * cv
+            v = (tuple([w * x for x in cv]) if not v
+                 else tuple([a + w * x for a, x in zip(v, cv, strict=True)]))
     out[id(node)] = v
     return v
 
 
 def node_values(tree: Tree, profile: Profile, root: Node | None = None,
-                fixed: dict[int, FloatArray] | None = None) -> dict[int, FloatArray]:
-    """Expected payoff vector from every node on, under ``profile``."""
-    out: dict[int, FloatArray] = {}
-    _values(root or tree.root, profile, out, fixed)
+                fixed: dict[int, FloatArray] | None = None) -> dict[int, tuple[float, ...]]:
+    """Expected payoff vector (one float per player) from every node on, under ``profile``.
+
+    ``fixed``: payoff vectors to take as given at some nodes (solved subgames).
+    """
+    out: dict[int, tuple[float, ...]] = {}
+    given = (None if fixed is None
+             else {k: tuple(float(x) for x in v) for k, v in fixed.items()})
+    _values(root or tree.root, profile, out, given)
     return out
 
 
@@ -110,7 +120,7 @@ def reach(tree: Tree, profile: Profile, root: Node | None = None,
 
 def expected_payoffs(tree: Tree, profile: Profile) -> FloatArray:
     """Expected payoff of each player."""
-    return node_values(tree, profile)[id(tree.root)]
+    return np.array(node_values(tree, profile)[id(tree.root)])
 
 
 def _own_depth(tree: Tree) -> dict[InfosetKey, int]:
@@ -226,7 +236,7 @@ def _supporting_belief(gains: FloatArray, tol: float) -> FloatArray | None:
     return np.asarray(res.x, dtype=float) if res.status == 0 else None
 
 
-def _action_values(info: InfosetInfo, values: dict[int, FloatArray]) -> FloatArray:
+def _action_values(info: InfosetInfo, values: dict[int, tuple[float, ...]]) -> FloatArray:
     """(nodes, actions) continuation payoff of the infoset's player."""
     return np.array([[values[id(c)][info.player] for c in x.children] for x in info.nodes])
 

@@ -9,7 +9,7 @@ OUT ?= out
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[all]'
+	bash tools/install.sh $(BIN)/python -c requirements.lock -e '.[all]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -17,6 +17,5 @@ if [[ -z "$py" ]]; then
   exit 3
 fi
 "$py" -m venv "$here/.venv"
-"$here/.venv/bin/python" -m pip install --quiet --upgrade pip
-"$here/.venv/bin/python" -m pip install --quiet "decide-exchange-model==2025.3.1"
+bash "$here/../../../tools/install.sh" "$here/.venv/bin/python" "decide-exchange-model==2025.3.1"
 "$here/.venv/bin/python" -c "import decide, decide.cli; print('decide peer ready')"

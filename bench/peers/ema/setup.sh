@@ -22,6 +22,6 @@ if [[ -z "$py" ]]; then
   exit 3
 fi
 "$py" -m venv "$here/.venv"
-"$here/.venv/bin/python" -m pip install --quiet -c "$root/requirements.lock" \
+bash "$root/tools/install.sh" "$here/.venv/bin/python" -c "$root/requirements.lock" \
   "ema-workbench==3.0.0" -e "$root"
 "$here/.venv/bin/python" -W ignore -c "import ema_workbench, qpq; print('ema peer ready: ema_workbench', ema_workbench.__version__, '+ qpq', qpq.__version__)"

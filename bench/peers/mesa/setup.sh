@@ -19,7 +19,7 @@ if [[ -z "$py" ]]; then
   exit 3
 fi
 "$py" -m venv "$here/.venv"
-"$here/.venv/bin/python" -m pip install --quiet "mesa==3.5.1" "networkx==3.7" "numpy==2.5.5" \
+bash "$here/../../../tools/install.sh" "$here/.venv/bin/python" "mesa==3.5.1" "networkx==3.7" "numpy==2.5.5" \
   "scipy==1.18.1"
 # mesa 3.5.1 imports networkx (mesa.discrete_space) without requiring it, hence the pin.
 "$here/.venv/bin/python" -c "import mesa; print('mesa peer ready: mesa', mesa.__version__)"

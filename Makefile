@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml requirements.lock
 
 setup: $(STAMP)
 
-## compile: byte-compile the project's own sources (pip compiles the installed packages, not
-## an editable install's). Where PYTHONDONTWRITEBYTECODE is set, as on the CI machine, no
-## import writes a .pyc, so every interpreter (test workers, CLI subprocesses, pool and Dask
-## workers) would otherwise compile qpq anew. Up-to-date files are skipped.
+## compile: byte-compile the project's own sources (the installer compiles the installed
+## packages, not an editable install's). Where PYTHONDONTWRITEBYTECODE is set, as on the CI
+## machine, no import writes a .pyc, so every interpreter (test workers, CLI subprocesses,
+## pool and Dask workers) would otherwise compile qpq anew. Up-to-date files are skipped.
 compile: setup
 	$(BIN)/python -m compileall -q src
 

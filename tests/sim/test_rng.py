@@ -4,12 +4,9 @@ from scipy import stats
 
 from qpq.sim._rng import (
     BLOCK_SIZE,
-    NegativeBinomialInverse,
     Purpose,
-    _poisson_counts,
     block_bounds,
     block_generator,
-    gamma_multiplier,
     negative_binomial_inverse,
     poisson_inverse,
 )
@@ -55,56 +52,91 @@ def test_block_bounds_cover_a_ragged_ensemble():
 
 
 def _nb_inputs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
-    """Rates from 0 to far above the Poisson table's limit, uniforms with their edge cases."""
+    """Rates from 0 to above the summed range, shapes over the priors and beyond, uniforms
+    with their edge cases."""
     lam = rng.exponential(0.3, size=(3, n)) * (rng.random((3, n)) < 0.8)
-    lam[:, ::97] *= 300.0                               # λ·multiplier above 40: scipy's ppf
-    u_mix = rng.random((3, n))
-    u_mix[:, ::777] = 0.0
-    u_mix[:, 1::555] = 1.0 - 2.0**-53                   # the last cell, clipped
-    u_count = rng.random((3, n), dtype=np.float32)      # as the dynamics draw them
-    u_count[:, ::1013] = 0.0
-    u_count[:, 5::211] = np.float32(1.0 - 2.0**-24)     # the largest float32 uniform
-    lam[:, 3::1009] = np.inf                            # rates no model should give, drawn
-    lam[:, 4::1013] = np.nan                            # as the reference draws them
-    lam[:, 6::1019] = -0.5
-    return lam, u_mix, u_count
+    lam[:, ::97] *= 300.0                               # rates above 40: scipy's ppf
+    lam[:, 2::89] = rng.uniform(30.0, 40.0, lam[:, 2::89].shape)  # long sums, near the limit
+    lam[:, 7::1021] = 1e-300
+    lam[:, 6::1019] = -0.5                              # rates no model should give: 0
+    lam[:, 4::1013] = np.nan
+    r = rng.uniform(0.2, 50.0, size=n)                  # one shape per scenario
+    u = rng.random((3, n), dtype=np.float32)            # as the dynamics draw them
+    u[:, ::1013] = 0.0
+    u[:, 5::211] = np.float32(1.0 - 2.0**-24)           # the largest float32 uniform
+    return lam, r, u
 
 
-@pytest.mark.parametrize(("shape", "draws", "cells"),
-                         [("scalar", 1, 4096), ("few", 1, 4096), ("many", 1, 256),
-                          ("each", 1, 256), ("each", 342, NegativeBinomialInverse.FEW_CELLS)])
-def test_fast_negative_binomial_draws_equal_the_reference(shape, draws, cells):
-    """The certified counts and the exact draws give the reference's numbers, bit for bit."""
+def _nb_one_by_one(lam, r, u):
+    """The textbook inversion, one entry at a time: the first k whose CDF reaches u, P(0) =
+    exp(−r·log1p(λ/r)) (numpy's, which the code under test uses), then P(j) = P(j − 1) ·
+    (q·((r + j − 1)/j)), q = λ/(r + λ); NaN and rates of 0 or less count 0. Entries the sum
+    leaves to scipy (rates above 40, counts above 400) are left NaN here."""
+    out = np.zeros(lam.size)
+    with np.errstate(invalid="ignore"):
+        p0 = np.exp(-r * np.log1p(np.where(lam > 0.0, lam, 0.0) / r))
+    for e in range(lam.size):
+        rate, shape, target = float(lam[e]), float(r[e]), float(u[e])
+        if not rate > 0.0:
+            continue
+        if rate > 40.0:
+            out[e] = np.nan
+            continue
+        q = rate / (shape + rate)
+        p = cdf = float(p0[e])
+        k = 0
+        while target > cdf and k <= 400:
+            k += 1
+            p = p * (q * ((shape + (k - 1)) / k))
+            cdf = cdf + p
+        out[e] = np.nan if k > 400 else k
+    return out
+
+
+def test_negative_binomial_counts_are_the_textbook_inversion_s():
+    """Certified zeros, dense first terms, the carried tail and the scalar tail: the
+    one-by-one counts wherever the sum decides, scipy's quantile where it does not."""
     rng = np.random.default_rng(7)
-    n = 20_000
-    k = {"scalar": np.float64(0.2),
-         "few": rng.choice([0.2, 0.5, 1.0, 3.7, 50.0], size=n),
-         "many": rng.choice(np.linspace(0.2, 50.0, 300), size=n),
-         "each": rng.uniform(0.2, 50.0, size=n)}[shape]
-    lam, u_mix, u_count = _nb_inputs(rng, n)
-    fast = NegativeBinomialInverse(k, draws=draws)
-    # per-scenario shapes: no tables, unless each is drawn often enough for a coarse one
-    assert (fast.low is None) == (shape == "each" and draws == 1)
-    assert fast.cells == cells                          # fewer cells per shape for many
-    with np.errstate(invalid="ignore"):
-        expected = negative_binomial_inverse(lam, k, u_mix, u_count)
-    assert 0.0 < (expected > 0).mean() < 0.5
-    assert (expected == 1).mean() > 0.05                # counts of 1: both ends counted
-    with np.errstate(invalid="ignore"):
-        np.testing.assert_array_equal(fast(lam, u_mix, u_count), expected)
+    lam, r, u = _nb_inputs(rng, 20_000)
+    got = negative_binomial_inverse(lam, r, u)
+    assert got.shape == lam.shape
+    expected = _nb_one_by_one(lam.ravel(), np.broadcast_to(r, lam.shape).ravel(), u.ravel())
+    summed = ~np.isnan(expected)
+    assert 0.0 < (expected[summed] > 0).mean() < 0.5
+    assert (expected[summed] > 20).sum() > 10           # the carried and scalar tails ran
+    np.testing.assert_array_equal(got.ravel()[summed], expected[summed])
+    big = ~summed & (lam.ravel() <= 1e300)
+    r_big, lam_big = np.broadcast_to(r, lam.shape).ravel()[big], lam.ravel()[big]
+    ppf = stats.nbinom.ppf(u.ravel()[big], r_big, r_big / (r_big + lam_big))
+    np.testing.assert_allclose(got.ravel()[big], np.maximum(ppf, 0.0), rtol=1e-12)
 
 
-def test_negative_binomial_reference_is_gamma_mixed_poisson():
-    """An independent check of the reference: its multiplier is the gamma quantile."""
+def test_negative_binomial_counts_invert_scipys_cdf():
+    """An independent oracle: each count k has F(k − 1) < u ≤ F(k) under scipy's nbinom."""
     rng = np.random.default_rng(3)
-    k, u = rng.uniform(0.2, 50.0, 1000), rng.random(1000)
-    np.testing.assert_allclose(gamma_multiplier(k, u), stats.gamma.ppf(u, k, scale=1.0 / k),
-                               rtol=1e-10)
+    n = 50_000
+    lam = rng.exponential(1.0, n)
+    r = rng.uniform(0.2, 50.0, n)
+    u = rng.random(n)
+    k = negative_binomial_inverse(lam, r, u)
+    prob = r / (r + lam)
+    tol = 1e-12
+    assert np.all(stats.nbinom.cdf(k, r, prob) >= u - tol)
+    assert np.all(stats.nbinom.cdf(k - 1, r, prob) < u + tol)
+    assert (k > 0).mean() > 0.3
+
+
+def test_negative_binomial_counts_have_its_moments_and_are_monotone():
+    rng = np.random.default_rng(4)
     n, mean, disp = 200_000, 0.8, 0.5
-    counts = negative_binomial_inverse(np.full(n, mean), disp, rng.random(n),
-                                       rng.random(n).astype(np.float32))
-    assert abs(counts.mean() - mean) < 4 * np.sqrt((mean + mean**2 / disp) / n)
-    assert abs(counts.var() / (mean + mean**2 / disp) - 1.0) < 0.05
+    u = rng.random(n).astype(np.float32)
+    counts = negative_binomial_inverse(np.full(n, mean), disp, u)
+    var = mean + mean**2 / disp
+    assert abs(counts.mean() - mean) < 4 * np.sqrt(var / n)
+    assert abs(counts.var() / var - 1.0) < 0.05
+    higher = negative_binomial_inverse(np.full(n, mean * 1.2), disp, u)
+    assert np.all(higher >= counts)                     # common random numbers are fair
+    assert np.array_equal(negative_binomial_inverse(np.zeros(3), 2.0, np.zeros(3)), np.zeros(3))
 
 
 def test_poisson_inverse_stops_at_its_limit():
@@ -135,9 +167,9 @@ def _counts_one_by_one(lam, u, limit):
 
 
 @pytest.mark.parametrize("limit", [0, 1, 2, 3, 5, 12, 400])
-def test_poisson_counts_are_the_textbook_inversion_s(limit):
-    """Dense first terms, then only the entries still short: the one-by-one counts, at
-    every limit (the simulator's Poisson and negative-binomial draws count here)."""
+def test_poisson_inverse_is_the_textbook_inversion_s(limit):
+    """The entries still short carried term by term, then the scalar tail: the one-by-one
+    counts, at every limit (model v1's attack counts)."""
     rng = np.random.default_rng(11)
     lam = np.concatenate([rng.exponential(2.0, 5000), rng.uniform(20.0, 40.0, 500),
                           [0.0, -1.0, -800.0, np.nan, 40.0, 1e-300]])
@@ -145,13 +177,18 @@ def test_poisson_counts_are_the_textbook_inversion_s(limit):
     u[::50] = 0.0
     u[1::50] = 1.0 - 2.0**-53
     expected = _counts_one_by_one(lam, u, limit)
-    np.testing.assert_array_equal(_poisson_counts(lam, u, limit), expected)
     np.testing.assert_array_equal(poisson_inverse(lam, u, limit=limit), expected)
 
 
-def test_shapes_that_do_not_fit_the_draws_are_refused():
-    """One shape per scenario must match the draws' scenarios, even if every shape is one."""
-    rng = np.random.default_rng(5)
-    lam, u_mix, u_count = rng.random((3, 10)), rng.random((3, 10)), rng.random((3, 10))
+@pytest.mark.parametrize("form", ["scalar", "per scenario", "full"])
+def test_negative_binomial_shapes_broadcast_to_the_rates(form):
+    """One shape, one per scenario (the simulator's) or one per draw: the same counts."""
+    rng = np.random.default_rng(9)
+    lam, u = rng.exponential(1.0, (3, 500)), rng.random((3, 500))
+    r = {"scalar": 2.5, "per scenario": rng.uniform(0.5, 9.0, 500),
+         "full": rng.uniform(0.5, 9.0, (3, 500))}[form]
+    full = np.broadcast_to(r, lam.shape)
+    expected = np.array([negative_binomial_inverse(lam[i], full[i], u[i]) for i in range(3)])
+    np.testing.assert_array_equal(negative_binomial_inverse(lam, r, u), expected)
     with pytest.raises(ValueError):
-        NegativeBinomialInverse(np.full(4000, 0.5))(lam, u_mix, u_count)
+        negative_binomial_inverse(lam, np.ones(499), u)

@@ -1,8 +1,8 @@
 """Model v2's choice uniforms drawn on demand are the numbers a full draw gives.
 
-The dynamics skip the three choice rows of a block's stream (Philox advanced past them)
-and draw them only when a mixed strategy needs them; a block whose size does not fit
-Philox's four outputs a step is drawn whole. Checked against each block's stream drawn
+The dynamics skip a block's choice uniforms (its Philox stream advanced past them) and draw
+them only when a mixed strategy needs them; a block whose size does not fit Philox's four
+outputs a step is drawn whole. Checked against each block's stream drawn
 row by row, quarter after quarter, with requests that touch some blocks and not others.
 """
 
@@ -33,14 +33,13 @@ def test_choice_uniforms_on_demand_equal_a_full_draw(case, registry) -> None:
         expected = np.concatenate([g.random((N_CHOICE_UNIFORMS, m))
                                    for g, m in zip(streams, sizes, strict=True)], axis=1)
         dyn._draw_choices()
-        np.testing.assert_array_equal(dyn.uc[3:], expected[3:])     # the gamma rows
         assert len(dyn.pending) == 2, quarter                        # whole blocks skipped
-        for row in range(3):
+        for row in range(N_CHOICE_UNIFORMS):
             np.testing.assert_array_equal(dyn._choice_uniforms(row, ask), expected[row, ask])
         drawn = {lo for _, lo, _ in dyn.pending}
         touched = {lo for lo in (0, BLOCK_SIZE) if np.any((ask >= lo) & (ask < lo + BLOCK_SIZE))}
         assert drawn.isdisjoint(touched)
-        np.testing.assert_array_equal(dyn.uc[:3, 2 * BLOCK_SIZE:], expected[:3, 2 * BLOCK_SIZE:])
+        np.testing.assert_array_equal(dyn.uc[:, 2 * BLOCK_SIZE:], expected[:, 2 * BLOCK_SIZE:])
 
 
 def test_choice_uniforms_refuse_indices_out_of_order(case, registry) -> None:

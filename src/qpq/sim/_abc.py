@@ -710,15 +710,16 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
-CACHE_VERSION = 11
+CACHE_VERSION = 12
 """Part of every cache key: raised whenever the same case, settings and Generator give other
 results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
 assumptions kept; 3: the derived quantities and trade-offs; 4: trade-offs before the
 adjustment; 5: the as-of date in the key; 6: the other bodies' offset in the estimates; 7:
 each other body's own offset, integrated out; 8: the predictive checks' by-construction flag
 and the posterior median's prior quantile; 9: an integer prior's quantile counting ties
-half; 10: the facts together in the predictive checks; 11: those as FactsTogether), so a
-cache never returns what older code computed."""
+half; 10: the facts together in the predictive checks; 11: those as FactsTogether; 12: model
+v2's attack counts drawn by inverting the negative binomial at one uniform), so a cache
+never returns what older code computed."""
 
 
 def content_key(view: Case, as_of: dt.date, settings: AbcSettings, families: Sequence[str],

@@ -18,7 +18,7 @@ Order of events within a quarter (the step function :meth:`Dynamics.step`):
    ``un_report_period`` quarters while the Taliban govern, "close" with
    :func:`qpq.model.un_close_prob`.
 5. **Attacks**: counts from the stocks at the start of the quarter — Poisson in v1,
-   negative binomial in model v2 (the rate mixed by a gamma draw of mean 1).
+   negative binomial in model v2 (shape ``attack_dispersion``), both by inversion.
 6. **Flows** between the militant stocks, driven by the realised signals (conserving
    militants; only recruitment adds).
 7. **Observation and belief**: China updates its belief over the four types by Bayes'
@@ -29,9 +29,9 @@ Order of events within a quarter (the step function :meth:`Dynamics.step`):
 9. ISKP strength and Taliban control evolve.
 
 Random numbers: :data:`qpq.sim._rng.N_UNIFORMS` uniforms per scenario per quarter from the
-block streams, turned into Bernoulli and Poisson draws by inversion; model v2 draws its
-mixed choices and its attacks' gamma multipliers from a stream of its own
-(``N_CHOICE_UNIFORMS`` per scenario and quarter), so v1's draws are unchanged.
+block streams, turned into Bernoulli and count draws by inversion; model v2 draws its
+mixed choices from a stream of its own (``N_CHOICE_UNIFORMS`` per scenario and quarter),
+so v1's draws are unchanged.
 """
 
 from __future__ import annotations
@@ -82,11 +82,11 @@ from qpq.sim._relationship_table import RelationshipTable
 from qpq.sim._rng import (
     N_CHOICE_UNIFORMS,
     N_UNIFORMS,
-    NegativeBinomialInverse,
     Purpose,
     Stream,
     block_generator,
     choice_generator,
+    negative_binomial_inverse,
     poisson_inverse,
 )
 from qpq.sim._state import TYPE_CAPACITY_HIGH, TYPE_SINCERE, ChunkState
@@ -102,7 +102,6 @@ _CONS = {k: getattr(CONSEQUENCES, k).ravel()
          for k in ("recognised", "aid", "grants", "plan_b", "intervene")}
 _BREACH = CONSEQUENCES.breach.ravel()
 _BREACH_NR = CONSEQUENCES.breach_no_report.ravel()
-_MIXED_ROWS = 3      # rows of the choice uniforms read only where a strategy mixes
 DEFECTION_KEYS = ("iskp_pull", "iskp_join_cost", "militant_temperature", "base_defection")
 
 
@@ -235,9 +234,6 @@ class Dynamics:
             self.pending: list[tuple[Any, int, int]] = []
             self.scratch = np.random.Generator(np.random.Philox(0))
             self.stage_index = timeline.v2_regimes()[1]
-            # a draw per quarter and attack stream
-            self.attack_counts = NegativeBinomialInverse(self.p["attack_dispersion"],
-                                                         draws=3 * timeline.n_quarters)
             # every history effect, the stage game's and the dynamics' own
             self.history = tuple(e.attribute for e in HISTORY_EFFECTS
                                  if e.attribute in timeline.attributes)
@@ -417,9 +413,8 @@ class Dynamics:
         if self.v2:
             lam, iskp_nat, iskp_ca = self._attack_rates_v2(i, m, free, planb_eff)
             lam_china, lam_nat, lam_ca = lam
-            # negative binomial counts: the rates mixed by gamma draws of mean 1
-            a_china, a_nat, a_ca = self.attack_counts(
-                lam, self.uc[3:6],
+            a_china, a_nat, a_ca = negative_binomial_inverse(
+                lam, p["attack_dispersion"],
                 u[Stream.ATTACK_CHINA:Stream.ATTACK_CENTRAL_ASIA + 1])
         else:
             iskp_term = (p["iskp_attack_weight"] * st.strength * st.iskp
@@ -481,7 +476,7 @@ class Dynamics:
         scale with China's sourced exposure in the region (``china_exposure_*``; 1 where the
         timeline has none), and with ``boycott_exposure`` while China boycotts. These are
         the expected rates (the first array's rows: on China, on nationals, into Central
-        Asia); the counts mix them with gamma draws (see :meth:`step`). The last
+        Asia); the counts are negative binomial of these means (see :meth:`step`). The last
         two are ISKP's part of the rates on nationals and into Central Asia (the record names
         perpetrators; the calibration compares them, :mod:`qpq.sim._record`).
         """
@@ -511,20 +506,17 @@ class Dynamics:
         return np.asarray(e_idx == int(Effort.COOPT), dtype=float)
 
     def _draw_choices(self) -> None:
-        # the uniforms of China's move, the effort and the response (rows 0-2) are read
-        # only where a strategy mixes: a block's stream skips them (Philox counts 4
-        # outputs a step) and they are drawn on demand from its saved state
-        # (:meth:`_choice_uniforms`), the same numbers as drawing all rows at once
+        # the choice uniforms are read only where a strategy mixes: a block's stream skips
+        # them (Philox counts 4 outputs a step) and they are drawn on demand from its saved
+        # state (:meth:`_choice_uniforms`), the same numbers as drawing them at once
         self.pending = []
         for gen, lo, hi in self.choice_gens:
             bits = gen.bit_generator
             assert isinstance(bits, np.random.Philox)           # choice_generator's
             state = bits.state
-            skip = _MIXED_ROWS * (hi - lo)
+            skip = N_CHOICE_UNIFORMS * (hi - lo)
             if skip % 4 == 0 and state["buffer_pos"] == 4:
                 bits.advance(skip // 4)
-                self.uc[_MIXED_ROWS:, lo:hi] = gen.random((N_CHOICE_UNIFORMS - _MIXED_ROWS,
-                                                           hi - lo))
                 self.pending.append((state, lo, hi))
             else:
                 self.uc[:, lo:hi] = gen.random((N_CHOICE_UNIFORMS, hi - lo))
@@ -542,7 +534,7 @@ class Dynamics:
             for (state, lo, hi), at in zip(self.pending, first, strict=True):
                 if at < idx.size and idx[at] < hi:
                     self.scratch.bit_generator.state = state
-                    self.uc[:_MIXED_ROWS, lo:hi] = self.scratch.random((_MIXED_ROWS, hi - lo))
+                    self.uc[:, lo:hi] = self.scratch.random((N_CHOICE_UNIFORMS, hi - lo))
                 else:
                     keep.append((state, lo, hi))
             self.pending = keep

@@ -23,20 +23,17 @@ from enum import IntEnum
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import gammaincinv
 
 __all__ = [
     "BLOCK_SIZE",
     "CHOICE_KEY",
     "N_CHOICE_UNIFORMS",
     "N_UNIFORMS",
-    "NegativeBinomialInverse",
     "Purpose",
     "Stream",
     "block_bounds",
     "block_generator",
     "choice_generator",
-    "gamma_multiplier",
     "negative_binomial_inverse",
     "poisson_inverse",
 ]
@@ -81,10 +78,9 @@ def block_generator(seed: int, purpose: Purpose, block: int) -> np.random.Genera
 CHOICE_KEY = 100
 """First element of the key of model v2's choice streams (no purpose uses it)."""
 
-N_CHOICE_UNIFORMS = 6
+N_CHOICE_UNIFORMS = 3
 """Uniforms per scenario per quarter for model v2's own draws: China's first move, the
-Taliban's effort, China's final action, then the gamma multipliers of the attack rates on
-China, on Chinese nationals in Afghanistan and into Central Asia (in that order)."""
+Taliban's effort and China's final action (in that order)."""
 
 
 def choice_generator(seed: int, purpose: Purpose, block: int) -> np.random.Generator:
@@ -187,186 +183,110 @@ def poisson_inverse(lam: NDArray[np.float64], u: NDArray[np.floating],
     return k.reshape(shape)
 
 
-_U_CLIP = 1e-12
-"""Uniforms of the gamma inversion are kept in [ε, 1 − ε] (its quantile is infinite at 1)."""
+_NB_CERTIFY = 1e-9
+"""Margin of the zero test of :func:`negative_binomial_inverse`: a count is 0 without its
+logarithms where u ≤ 1 − λ − this (P(0) ≥ exp(−λ) ≥ 1 − λ; the margin covers the rounding
+of 1 − λ and of the computed P(0), both near 1e-16)."""
+
+_NB_TERMS = 400
+"""Terms :func:`negative_binomial_inverse` sums before scipy's quantile takes over."""
+
+_NB_DENSE = 3
+"""Terms summed over every entry with a count of at least one before only those still short
+are carried (most of the simulator's nonzero counts are 1 to 3)."""
 
 
-def gamma_multiplier(shape: ArrayLike, u: NDArray[np.floating]) -> NDArray[np.float64]:
-    """Gamma draws of mean 1 (shape k, scale 1/k) by inversion of the CDF at uniforms ``u``."""
-    k = np.asarray(shape, dtype=float)
-    out: NDArray[np.float64] = gammaincinv(k, np.clip(u, _U_CLIP, 1.0 - _U_CLIP)) / k
-    return out
+def _nb_tail(p: float, q: float, r: float, cdf: float, target: float, j: int) -> int:
+    """:func:`negative_binomial_inverse`'s loop for one entry still short after term ``j``."""
+    while True:
+        j += 1
+        p = p * (q * ((r + (j - 1)) / j))
+        cdf = cdf + p
+        if not target > cdf or j > _NB_TERMS:
+            return j
 
 
-def negative_binomial_inverse(lam: NDArray[np.float64], shape: ArrayLike,
-                              u_mix: NDArray[np.floating], u_count: NDArray[np.floating]
+def _gather(x: ArrayLike, shape: tuple[int, ...], flat: NDArray[np.intp]
+            ) -> NDArray[np.float64]:
+    """``x`` broadcast to ``shape``, at the flat indices ``flat``, without broadcasting it all.
+
+    A value per scenario ``(n,)`` against draws ``(…, n)`` is read at ``flat mod n``.
+    """
+    a = np.asarray(x, dtype=float)
+    if a.ndim == 0:
+        return np.full(flat.size, float(a))
+    if a.ndim == 1 and shape[-1:] == a.shape:
+        return a[flat % a.size]
+    return np.broadcast_to(a, shape).reshape(-1)[flat]
+
+
+def negative_binomial_inverse(lam: ArrayLike, shape: ArrayLike, u: NDArray[np.floating]
                               ) -> NDArray[np.float64]:
-    """Negative-binomial counts of mean ``lam``: Poisson at ``lam`` times a gamma multiplier.
+    """Negative-binomial counts of mean ``lam`` and shape r by inversion of the CDF at ``u``.
 
-    The multiplier (shape k: variance = mean + mean²/k) is drawn from ``u_mix`` and the
-    count from ``u_count``, both by inversion. The reference of
-    :class:`NegativeBinomialInverse`, which gives the same numbers faster.
+    The smallest k with F(k) ≥ u, where P(0) = exp(−r·log1p(λ/r)) and P(j) = P(j − 1) ·
+    (q·((r + j − 1)/j)) with q = λ/(r + λ), summed in that order (variance λ + λ²/r: the
+    gamma mixture of Poissons of mean λ with shape r, drawn from one uniform). Rates above
+    40 and entries still short after :data:`_NB_TERMS` terms take
+    :func:`scipy.stats.nbinom.ppf`; rates of 0 or less, or NaN, count 0. Monotone in λ and
+    u, so common random numbers compare policies fairly. ``lam`` gives the draws' shape;
+    ``shape`` (positive) and ``u`` broadcast to it. Most counts of 0 are certified by one comparison
+    (:data:`_NB_CERTIFY`), and only the rest have their logarithms taken.
     """
-    return poisson_inverse(lam * gamma_multiplier(shape, u_mix), u_count)
-
-
-_DENSE_TERMS = 3
-"""Terms :func:`_poisson_counts` sums over every entry before it carries only those still
-short (measured on the v2 simulator's brackets, most of whose counts are 1 to 3)."""
-
-
-def _poisson_counts(lam: NDArray[np.float64], u: NDArray[np.float64], limit: int
-                    ) -> NDArray[np.float64]:
-    """:func:`poisson_inverse`'s counts at rates of at most 40, by the same operations.
-
-    A count is the number of terms, up to ``limit``, whose CDF is still short of the target
-    (the computed CDF never decreases), so the first terms are summed over every entry with
-    no bookkeeping, and only then are the entries still short carried term by term. Rates
-    of 0 or less, or NaN, count 0, as there. Both share :func:`_sum_terms`; they differ in
-    the start only. The dense start suits the negative binomial's brackets, which reach here
-    only where the zero test failed, so most counts are 1 to 3. It does not suit the
-    inversion's own inputs, mostly small rates that count 0: there it measured 1.5x slower
-    (1.0 ms against 0.65 ms on 3 x 7,168 synthetic rates, mostly near 0.05).
-    """
-    target = np.where(lam > 0.0, u, -np.inf)
-    with np.errstate(over="ignore", invalid="ignore"):      # exp of a negative rate: unused
-        p = np.exp(-lam)
+    lam = np.asarray(lam, dtype=float)
+    out_shape = lam.shape
+    lam = lam.reshape(-1)
+    uu = np.broadcast_to(u, out_shape).reshape(-1)
+    k = np.zeros(lam.size)
+    # u ≤ 1 − λ − margin: the count is 0 (NaN rates fail the test and count 0)
+    cand = np.flatnonzero(lam > (1.0 - _NB_CERTIFY) - uu)
+    big = cand[lam[cand] > _PPF_ABOVE]
+    if big.size:
+        cand = cand[lam[cand] <= _PPF_ABOVE]
+    lam_c, r_c, target = lam[cand], _gather(shape, out_shape, cand), uu[cand].astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.exp(-r_c * np.log1p(lam_c / r_c))
+    at_least_one = np.flatnonzero(target > p)
+    idx = cand[at_least_one]
+    short = np.zeros(0, dtype=np.intp)
+    if idx.size:
+        lam_c, r_c, p, target = (lam_c[at_least_one], r_c[at_least_one], p[at_least_one],
+                                 target[at_least_one])
+        q = lam_c / (r_c + lam_c)
         cdf = p
-        k = (target > cdf).astype(np.float64)
-        j = 0
-        while j < min(_DENSE_TERMS, limit):
-            j += 1
-            p = p * lam / j
+        count = np.ones(idx.size)
+        for j in range(1, _NB_DENSE + 1):
+            p = p * (q * ((r_c + (j - 1)) / j))
             cdf = cdf + p
-            k += target > cdf
-    live = np.flatnonzero(k > j)
-    if live.size and j <= limit:
-        _sum_terms(k, live, p[live], cdf[live], lam[live], target[live], j, limit)
-    return k
+            count += target > cdf
+        k[idx] = count
+        j = _NB_DENSE
+        live = np.flatnonzero(count > j)
+        while live.size:
+            idx, p, q, r_c, cdf, target = (idx[live], p[live], q[live], r_c[live], cdf[live],
+                                           target[live])
+            if idx.size <= _SCALAR_TAIL:
+                # a few long counts left: the same IEEE operations one entry at a time
+                # cost less than a round of array calls per term
+                for e in range(idx.size):
+                    k[idx[e]] = _nb_tail(float(p[e]), float(q[e]), float(r_c[e]),
+                                         float(cdf[e]), float(target[e]), j)
+                short = idx[k[idx] > _NB_TERMS]
+                break
+            j += 1
+            p = p * (q * ((r_c + (j - 1)) / j))
+            cdf = cdf + p
+            k[idx] = j
+            live = np.flatnonzero(target > cdf)
+            if j > _NB_TERMS:
+                short = idx[live]
+                break
+    rest = np.concatenate([big, short])
+    if rest.size:
+        # Imported here: scipy.stats takes longer to import than most runs need it.
+        from scipy import stats
 
-
-class NegativeBinomialInverse:
-    """:func:`negative_binomial_inverse` at fixed shapes, without most gamma inversions.
-
-    Inverting the gamma CDF costs far more than the rest of a draw. But the multiplier is
-    monotone in ``u_mix``, so a table of it at the edges of :attr:`cells` cells of
-    ``u_mix`` (per distinct shape, built once) brackets each draw's multiplier, and the
-    count is monotone in the rate and in ``u_count``. Where the count at the bracket's
-    low end (with ``u_count`` lowered by a relative δ) equals the count at its high end
-    (``u_count`` raised by δ), every rate in the bracket gives that count: the computed
-    Poisson CDF is within a relative 1e-12 of the exact one (≤ 400 terms) and δ = 1e-9 is
-    far above it, and the bracket's margins cover the quantile's rounding (measured
-    1e-13) and the product's. So a certified count is the count the reference computes.
-    Most zero counts are certified first, by a logarithm and a comparison (count 0 when
-    ``u_count`` ≤ exp(−rate); at ``u_count`` = 0 every finite rate counts 0, as in the
-    reference); the rest by two Poisson inversions at the bracket's ends, in one call of
-    :func:`_poisson_counts`; every other entry (a count that changes within its cell, a rate
-    above the Poisson table's limit, an infinite or NaN rate) is drawn exactly as the
-    reference draws it.
-
-    Parameters
-    ----------
-    shape
-        The gamma shape k per scenario ``(n,)``, or one for all.
-    draws
-        How many draws each scenario takes over the instance's life (a simulation: its
-        quarters times its attack streams). Where scenarios have nearly a shape each (a
-        calibration's histories), a coarse table of :attr:`FEW_CELLS` cells per shape is
-        built when it costs at most a quarter of the inversions it replaces: measured on a
-        record calibration's draws (2,000 histories, 114 quarters, three streams), 6% of
-        the entries are then drawn exactly at 16 cells, against all of them without a table.
-    """
-
-    MIN_CELLS, MAX_CELLS = 256, 4096
-    """Cells of ``u_mix`` per shape (:attr:`cells`) where scenarios share shapes (at most one
-    shape per 4 scenarios; else :attr:`FEW_CELLS` or none): powers of two, so a uniform's
-    cell is exact. Narrower cells leave fewer counts uncertified (measured on the v2
-    simulator's draws: 149 of 21,504 a quarter at 256 cells, each an exact gamma
-    inversion)."""
-    _TABLE = 2**16        # most multipliers tabulated at more than MIN_CELLS cells a shape
-    FEW_CELLS = 16
-    """Cells per shape where scenarios have nearly their own (``draws`` permitting): the
-    table's memory (two bounds a cell, 256 bytes a shape) against the share left to exact
-    inversions."""
-
-    _BRACKET = 1e-9       # relative margin of the multiplier's bracket and of u_count
-    _LOG_MARGIN = 1e-6    # zero if λ·high ≤ (1 − this)·(−log u): exp's rounding is far below
-    _MAX_COUNT = 12       # counts above are certified no more (the rare tail is drawn exactly)
-
-    def __init__(self, shape: ArrayLike, draws: int = 1) -> None:
-        k = np.asarray(shape, dtype=float)
-        self.shape = k
-        distinct, index = np.unique(k.reshape(-1), return_inverse=True)
-        self.low: NDArray[np.float64] | None = None
-        self.high: NDArray[np.float64] = np.zeros(0)
-        # as many cells as keep the table small (one gamma inversion per edge, about
-        # 0.45 µs each): MAX_CELLS for a few shapes, down to MIN_CELLS for many
-        self.cells = self.MAX_CELLS
-        while self.cells > self.MIN_CELLS and distinct.size * self.cells > self._TABLE:
-            self.cells //= 2
-        # a table per distinct shape; where scenarios have nearly their own (more than one
-        # shape per 4 scenarios) a fine table would cost more than it saves: a coarse one
-        # if they are drawn often enough, else all exact
-        table = distinct.size == 1 or 4 * distinct.size <= k.size
-        if not table and 4 * distinct.size * (self.FEW_CELLS + 1) <= draws * k.size:
-            self.cells, table = self.FEW_CELLS, True
-        if table:
-            edges = np.arange(self.cells + 1) / self.cells
-            q = gamma_multiplier(distinct[:, None], edges[None, :])          # (K, cells + 1)
-            self.low = (q[:, :-1] * (1.0 - self._BRACKET)).reshape(-1)      # (K·cells,)
-            self.high = (q[:, 1:] * (1.0 + self._BRACKET)).reshape(-1)
-            # the zero test's bound, −high/(1 − margin), so it needs no pass of its own
-            self._zero_bound = self.high / (self._LOG_MARGIN - 1.0)
-        self.offset = (index * self.cells).reshape(k.shape)         # each scenario's row
-        self._one_shape = distinct.size <= 1                        # every offset 0
-
-    def __call__(self, lam: NDArray[np.float64], u_mix: NDArray[np.floating],
-                 u_count: NDArray[np.floating]) -> NDArray[np.float64]:
-        """Counts for rates ``lam`` (…, n) at uniforms of the same shape."""
-        if self.low is None:
-            return negative_binomial_inverse(lam, self.shape, u_mix, u_count)
-        lam = np.asarray(lam, dtype=float)
-        cell = (u_mix * self.cells).astype(np.intp)
-        np.minimum(cell, self.cells - 1, out=cell)
-        if not self._one_shape:
-            cell += self.offset
-        else:
-            # the shapes must fit the draws even where they are all one (checked, not added)
-            np.broadcast_shapes(self.offset.shape, cell.shape)
-        # count 0 where λ·high < (1 − margin)·(−log u), i.e. log u < λ·(−high/(1 − margin))
-        bound = self._zero_bound[cell]
-        bound *= lam
-        with np.errstate(divide="ignore"):                         # log(0) = −inf: exact
-            log_u = np.log(u_count, dtype=float)
-        # u_count = 0 (log u = −inf) counts 0 at every finite rate, in the reference too;
-        # an infinite or NaN rate fails the strict test and is drawn below
-        rest = np.flatnonzero(~(log_u < bound))
-        out = np.zeros(lam.shape)
-        if not rest.size:
-            return out
-        flat = out.reshape(-1)
-        cell_r, lam_r = cell.reshape(-1)[rest], lam.reshape(-1)[rest]
-        # brackets reaching above the Poisson table's limit (the last cells' upper ends)
-        # and u_count = 0 at an infinite or NaN rate are drawn exactly
-        high_rate = self.high[cell_r] * lam_r
-        u_r = np.asarray(u_count).reshape(-1)[rest].astype(float)
-        ok = (high_rate <= _PPF_ABOVE) & (u_r > 0.0)
-        try_ = rest[ok]
-        high_rate, u_r = high_rate[ok], u_r[ok]
-        low_rate = self.low[cell_r[ok]] * lam_r[ok]
-        m = try_.size
-        both = _poisson_counts(np.concatenate([low_rate, high_rate]),
-                               np.concatenate([u_r * (1.0 - self._BRACKET),
-                                               u_r * (1.0 + self._BRACKET)]),
-                               self._MAX_COUNT)
-        at_low, at_high = both[:m], both[m:]
-        sure = (at_low == at_high) & (at_high <= self._MAX_COUNT)
-        flat[try_[sure]] = at_high[sure]
-        ok[ok] = sure
-        exact = rest[~ok]
-        if exact.size:
-            k = np.broadcast_to(self.shape, lam.shape).reshape(-1)[exact]
-            flat[exact] = negative_binomial_inverse(
-                lam.reshape(-1)[exact], k, np.asarray(u_mix).reshape(-1)[exact],
-                np.asarray(u_count).reshape(-1)[exact])
-        return out
+        # ppf(0) is -1 in scipy, the smallest k with F(k) ≥ 0 is 0
+        r_r = _gather(shape, out_shape, rest)
+        k[rest] = np.maximum(stats.nbinom.ppf(uu[rest], r_r, r_r / (r_r + lam[rest])), 0.0)
+    return k.reshape(out_shape)

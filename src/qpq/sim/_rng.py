@@ -230,8 +230,8 @@ def negative_binomial_inverse(lam: ArrayLike, shape: ArrayLike, u: NDArray[np.fl
     40 and entries still short after :data:`_NB_TERMS` terms take
     :func:`scipy.stats.nbinom.ppf`; rates of 0 or less, or NaN, count 0. Monotone in λ and
     u, so common random numbers compare policies fairly. ``lam`` gives the draws' shape;
-    ``shape`` (positive) and ``u`` broadcast to it. Most counts of 0 are certified by one comparison
-    (:data:`_NB_CERTIFY`), and only the rest have their logarithms taken.
+    ``shape`` (positive) and ``u`` broadcast to it. Most counts of 0 are certified by one
+    comparison (:data:`_NB_CERTIFY`), and only the rest have their logarithms taken.
     """
     lam = np.asarray(lam, dtype=float)
     out_shape = lam.shape

@@ -244,6 +244,8 @@ class Dynamics:
             self.resp_flat = table.response.reshape(-1)
             self.resp_nr_flat = table.response_no_report.reshape(-1)
         self._pq_key: tuple[Any, ...] | None = None     # :meth:`_quarter_params`
+        self._sigma0_pq: Mapping[str, Any] | None = None   # :meth:`_choose_v2`'s σ_d(0) is for
+        self._sigma0_v2: FloatArray = np.zeros(0)
         self._pq: dict[str, Any] = {}
         p = self.p
         self.kappa4 = np.stack([np.broadcast_to(np.asarray(
@@ -606,9 +608,13 @@ class Dynamics:
             c = self._coopted(e_idx)
             return m, row, e_all, e_idx, signal_pressure(cap, effort, pq, c), \
                 defection_prob(x, pq, c)
-        # σ_d at no pressure is a function of the parameters: once per point
-        sigma_d = np.array(np.broadcast_to(
-            self._per_point(lambda q: defection_prob(0.0, q), pq), (n,)))
+        # σ_d at no pressure is a function of the parameters: once per point, and again
+        # only when the quarter's parameters change (:meth:`_quarter_params` keeps them)
+        if self._sigma0_pq is not pq:
+            self._sigma0_v2 = np.broadcast_to(
+                self._per_point(lambda q: defection_prob(0.0, q), pq), (n,))
+            self._sigma0_pq = pq
+        sigma_d = np.array(self._sigma0_v2)
         hot = np.flatnonzero(x > 0.0)
         if hot.size:
             sigma_d[hot] = defection_prob(x[hot], _Columns(pq, hot))
@@ -765,12 +771,14 @@ class Dynamics:
                                      + p["iskp_recruit_gain"] * to_iskp
                                      - p["iskp_attrition"] * pressure * strength
                                      - campaign * strength)
-        st.strength = np.clip(grown, 0.0, 1.0)
+        # np.minimum(np.maximum()) is np.clip's arithmetic without its dispatch (5 µs a call)
+        st.strength = np.minimum(np.maximum(grown, 0.0), 1.0)
         target = (1.0 - p["iskp_control_drag"] * st.strength) if in_power else np.broadcast_to(
             np.asarray(p["insurgent_control"], dtype=float), (st.n,))
         shock = p["control_noise"] * (2.0 * self.u[Stream.CONTROL_SHOCK] - 1.0)
-        st.control = np.clip(st.control + p["control_adjust"] * (target - st.control) + shock,
-                             p["control_floor"], 1.0)
+        st.control = np.minimum(np.maximum(
+            st.control + p["control_adjust"] * (target - st.control) + shock,
+            p["control_floor"]), 1.0)
 
     def _outputs(self, flows: Mapping[str, FloatArray], m: NDArray[np.int64],
                  f: NDArray[np.int64], cons: Mapping[str, NDArray[np.bool_]] | None,

@@ -141,10 +141,13 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
     st.abroad = abroad - returned
     st.neutralised = st.neutralised + neutralised + killed + k_loss
     st.transferred = st.transferred + transferred
-    full = (st.n,)
-    return {"recruits": np.broadcast_to(recruits, full), "returned": returned,
-            "relocated": relocated, "coopted": np.broadcast_to(coopted, full),
-            "crackdown_neutralised": np.broadcast_to(crack_neutralised, full),
-            "crackdown_abroad": np.broadcast_to(cracked_out, full),
-            "us_killed": np.broadcast_to(killed, full), "base_neutralised": base,
+    def full(x: Any) -> Any:
+        # most flows are (n,) already; broadcasting those anyway cost 5 µs each a quarter
+        return x if np.shape(x) == (st.n,) else np.broadcast_to(x, (st.n,))
+
+    return {"recruits": full(recruits), "returned": returned,
+            "relocated": relocated, "coopted": full(coopted),
+            "crackdown_neutralised": full(crack_neutralised),
+            "crackdown_abroad": full(cracked_out),
+            "us_killed": full(killed), "base_neutralised": base,
             "to_iskp": to_iskp, "transferred": transferred, "change": change}

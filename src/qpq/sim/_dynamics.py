@@ -228,10 +228,22 @@ class Dynamics:
             self.row_acts = sure.acts.reshape(-1)
             self.resp_row = sure.response.reshape(-1)
             self.own_row = self.rows * n_t + state.type_index   # (scenario, type) in (n, T)
-            self.choice_gens = [(choice_generator(seed, purpose, b), lo - blocks[0][1],
-                                 hi - blocks[0][1]) for b, lo, hi in blocks]
+            # a block whose quarter fills whole Philox steps (4 outputs) is skipped: its
+            # uniforms are drawn only where a strategy mixes, from its stream's start
+            # advanced past the quarters before (:meth:`_choice_uniforms`), the numbers a
+            # draw every quarter gives; any other block is drawn every quarter
+            self.choice_skip: list[tuple[dict[str, Any], int, int]] = []
+            self.choice_whole: list[tuple[np.random.Generator, int, int]] = []
+            for b, lo, hi in blocks:
+                gen = choice_generator(seed, purpose, b)
+                lo, hi = lo - blocks[0][1], hi - blocks[0][1]
+                if N_CHOICE_UNIFORMS * (hi - lo) % 4 == 0:
+                    self.choice_skip.append((gen.bit_generator.state, lo, hi))
+                else:
+                    self.choice_whole.append((gen, lo, hi))
+            self.choice_quarter = -1        # quarters drawn before this one
             self.uc = np.zeros((N_CHOICE_UNIFORMS, n))
-            self.pending: list[tuple[Any, int, int]] = []
+            self.pending: list[tuple[dict[str, Any], int, int]] = []
             self.scratch = np.random.Generator(np.random.Philox(0))
             self.stage_index = timeline.v2_regimes()[1]
             # every history effect, the stage game's and the dynamics' own
@@ -508,20 +520,12 @@ class Dynamics:
         return np.asarray(e_idx == int(Effort.COOPT), dtype=float)
 
     def _draw_choices(self) -> None:
-        # the choice uniforms are read only where a strategy mixes: a block's stream skips
-        # them (Philox counts 4 outputs a step) and they are drawn on demand from its saved
-        # state (:meth:`_choice_uniforms`), the same numbers as drawing them at once
-        self.pending = []
-        for gen, lo, hi in self.choice_gens:
-            bits = gen.bit_generator
-            assert isinstance(bits, np.random.Philox)           # choice_generator's
-            state = bits.state
-            skip = N_CHOICE_UNIFORMS * (hi - lo)
-            if skip % 4 == 0 and state["buffer_pos"] == 4:
-                bits.advance(skip // 4)
-                self.pending.append((state, lo, hi))
-            else:
-                self.uc[:, lo:hi] = gen.random((N_CHOICE_UNIFORMS, hi - lo))
+        # the choice uniforms are read only where a strategy mixes: the skipped blocks are
+        # drawn on demand (:meth:`_choice_uniforms`)
+        self.choice_quarter += 1
+        self.pending = list(self.choice_skip)
+        for gen, lo, hi in self.choice_whole:
+            self.uc[:, lo:hi] = gen.random((N_CHOICE_UNIFORMS, hi - lo))
 
     def _choice_uniforms(self, row: int, idx: NDArray[np.int64]) -> FloatArray:
         """Row ``row`` (< 3) of this quarter's choice uniforms at scenarios ``idx`` (ascending)."""
@@ -535,7 +539,12 @@ class Dynamics:
             first = np.searchsorted(idx, [lo for _, lo, _ in self.pending])
             for (state, lo, hi), at in zip(self.pending, first, strict=True):
                 if at < idx.size and idx[at] < hi:
-                    self.scratch.bit_generator.state = state
+                    # the block's stream at this quarter: its start advanced past the
+                    # quarters before, N_CHOICE_UNIFORMS·(hi − lo)/4 Philox steps each
+                    bits = self.scratch.bit_generator
+                    assert isinstance(bits, np.random.Philox)
+                    bits.state = state
+                    bits.advance(self.choice_quarter * (N_CHOICE_UNIFORMS * (hi - lo) // 4))
                     self.uc[:, lo:hi] = self.scratch.random((N_CHOICE_UNIFORMS, hi - lo))
                 else:
                     keep.append((state, lo, hi))

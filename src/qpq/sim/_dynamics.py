@@ -232,7 +232,7 @@ class Dynamics:
             # uniforms are drawn only where a strategy mixes, from its stream's start
             # advanced past the quarters before (:meth:`_choice_uniforms`), the numbers a
             # draw every quarter gives; any other block is drawn every quarter
-            self.choice_skip: list[tuple[dict[str, Any], int, int]] = []
+            self.choice_skip: list[tuple[Any, int, int]] = []     # (Philox state, lo, hi)
             self.choice_whole: list[tuple[np.random.Generator, int, int]] = []
             for b, lo, hi in blocks:
                 gen = choice_generator(seed, purpose, b)
@@ -243,7 +243,7 @@ class Dynamics:
                     self.choice_whole.append((gen, lo, hi))
             self.choice_quarter = -1        # quarters drawn before this one
             self.uc = np.zeros((N_CHOICE_UNIFORMS, n))
-            self.pending: list[tuple[dict[str, Any], int, int]] = []
+            self.pending: list[tuple[Any, int, int]] = []
             self.scratch = np.random.Generator(np.random.Philox(0))
             self.stage_index = timeline.v2_regimes()[1]
             # every history effect, the stage game's and the dynamics' own

@@ -256,7 +256,8 @@ class Dynamics:
             self.resp_flat = table.response.reshape(-1)
             self.resp_nr_flat = table.response_no_report.reshape(-1)
         self._pq_key: tuple[Any, ...] | None = None     # :meth:`_quarter_params`
-        self._sigma0_pq: Mapping[str, Any] | None = None   # :meth:`_choose_v2`'s σ_d(0) is for
+        # the quarter parameters whose σ_d(0) :meth:`_choose_v2` holds, and that σ_d(0)
+        self._sigma0_pq: Mapping[str, Any] | None = None
         self._sigma0_v2: FloatArray = np.zeros(0)
         self._pq: dict[str, Any] = {}
         p = self.p

@@ -192,3 +192,18 @@ def test_negative_binomial_shapes_broadcast_to_the_rates(form):
     np.testing.assert_array_equal(negative_binomial_inverse(lam, r, u), expected)
     with pytest.raises(ValueError):
         negative_binomial_inverse(lam, np.ones(499), u)
+
+
+def test_a_negative_binomial_count_does_not_depend_on_its_neighbours():
+    """An entry that needs about 400 terms gets one count alone, finished one at a time, and
+    beside long neighbours, carried on arrays: past the last term, scipy's quantile both ways
+    (a review found 400 alone against 401 beside others, 2026-12-06)."""
+    lam, r, u = 39.0, 0.2, 0.9878170524429436
+    alone = negative_binomial_inverse(np.array([lam]), r, np.array([u]))[0]
+    rng = np.random.default_rng(2)
+    neighbours = rng.uniform(0.99, 0.999, 20)
+    beside = negative_binomial_inverse(np.full(21, lam), r, np.concatenate([[u], neighbours]))
+    assert alone == beside[0] == max(stats.nbinom.ppf(u, r, r / (r + lam)), 0.0)
+    # every count, alone or beside the others, is the same
+    for e, v in enumerate(neighbours):
+        assert negative_binomial_inverse(np.array([lam]), r, np.array([v]))[0] == beside[e + 1]

@@ -185,11 +185,13 @@ def poisson_inverse(lam: NDArray[np.float64], u: NDArray[np.floating],
 
 _NB_CERTIFY = 1e-9
 """Margin of the zero test of :func:`negative_binomial_inverse`: a count is 0 without its
-logarithms where u ≤ 1 − λ − this (P(0) ≥ exp(−λ) ≥ 1 − λ; the margin covers the rounding
-of 1 − λ and of the computed P(0), both near 1e-16)."""
+logarithms where u ≤ 1 − λ − this, computed in float64 (P(0) ≥ exp(−λ) ≥ 1 − λ; the margin
+covers the rounding of 1 − λ and of the computed P(0), both near 1e-16)."""
 
 _NB_TERMS = 400
-"""Terms :func:`negative_binomial_inverse` sums before scipy's quantile takes over."""
+"""Terms :func:`negative_binomial_inverse` sums; an entry still short after them is scipy's
+quantile's (the same way on the array path and one entry at a time, so that an entry's count
+does not depend on the others drawn beside it)."""
 
 _NB_DENSE = 3
 """Terms summed over every entry with a count of at least one before only those still short
@@ -197,13 +199,17 @@ are carried (most of the simulator's nonzero counts are 1 to 3)."""
 
 
 def _nb_tail(p: float, q: float, r: float, cdf: float, target: float, j: int) -> int:
-    """:func:`negative_binomial_inverse`'s loop for one entry still short after term ``j``."""
-    while True:
+    """:func:`negative_binomial_inverse`'s loop for one entry still short after term ``j``.
+
+    Its count, or ``_NB_TERMS + 1`` where it is still short after the last term (scipy's).
+    """
+    while j < _NB_TERMS:
         j += 1
         p = p * (q * ((r + (j - 1)) / j))
         cdf = cdf + p
-        if not target > cdf or j > _NB_TERMS:
+        if not target > cdf:
             return j
+    return _NB_TERMS + 1
 
 
 def _gather(x: ArrayLike, shape: tuple[int, ...], flat: NDArray[np.intp]
@@ -238,8 +244,9 @@ def negative_binomial_inverse(lam: ArrayLike, shape: ArrayLike, u: NDArray[np.fl
     lam = lam.reshape(-1)
     uu = np.broadcast_to(u, out_shape).reshape(-1)
     k = np.zeros(lam.size)
-    # u ≤ 1 − λ − margin: the count is 0 (NaN rates fail the test and count 0)
-    cand = np.flatnonzero(lam > (1.0 - _NB_CERTIFY) - uu)
+    # u ≤ 1 − λ − margin: the count is 0 (NaN rates fail the test and count 0); in float64
+    # whatever u's type, so that the margin is not lost to float32's rounding of 1 − 1e-9
+    cand = np.flatnonzero(lam > np.float64(1.0 - _NB_CERTIFY) - uu)
     big = cand[lam[cand] > _PPF_ABOVE]
     if big.size:
         cand = cand[lam[cand] <= _PPF_ABOVE]
@@ -265,6 +272,7 @@ def negative_binomial_inverse(lam: ArrayLike, shape: ArrayLike, u: NDArray[np.fl
         while live.size:
             idx, p, q, r_c, cdf, target = (idx[live], p[live], q[live], r_c[live], cdf[live],
                                            target[live])
+            # the entries in idx are still short after term j
             if idx.size <= _SCALAR_TAIL:
                 # a few long counts left: the same IEEE operations one entry at a time
                 # cost less than a round of array calls per term
@@ -273,14 +281,14 @@ def negative_binomial_inverse(lam: ArrayLike, shape: ArrayLike, u: NDArray[np.fl
                                          float(cdf[e]), float(target[e]), j)
                 short = idx[k[idx] > _NB_TERMS]
                 break
+            if j == _NB_TERMS:
+                short = idx
+                break
             j += 1
             p = p * (q * ((r_c + (j - 1)) / j))
             cdf = cdf + p
             k[idx] = j
             live = np.flatnonzero(target > cdf)
-            if j > _NB_TERMS:
-                short = idx[live]
-                break
     rest = np.concatenate([big, short])
     if rest.size:
         # Imported here: scipy.stats takes longer to import than most runs need it.

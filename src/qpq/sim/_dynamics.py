@@ -244,7 +244,9 @@ class Dynamics:
             self.choice_quarter = -1        # quarters drawn before this one
             self.uc = np.zeros((N_CHOICE_UNIFORMS, n))
             self.pending: list[tuple[Any, int, int]] = []
-            self.scratch = np.random.Generator(np.random.Philox(0))
+            # the Philox stream a touched block's uniforms are drawn from (its state set)
+            self.scratch_bits = np.random.Philox(0)
+            self.scratch = np.random.Generator(self.scratch_bits)
             self.stage_index = timeline.v2_regimes()[1]
             # every history effect, the stage game's and the dynamics' own
             self.history = tuple(e.attribute for e in HISTORY_EFFECTS
@@ -542,8 +544,7 @@ class Dynamics:
                 if at < idx.size and idx[at] < hi:
                     # the block's stream at this quarter: its start advanced past the
                     # quarters before, N_CHOICE_UNIFORMS·(hi − lo)/4 Philox steps each
-                    bits = self.scratch.bit_generator
-                    assert isinstance(bits, np.random.Philox)
+                    bits = self.scratch_bits
                     bits.state = state
                     bits.advance(self.choice_quarter * (N_CHOICE_UNIFORMS * (hi - lo) // 4))
                     self.uc[:, lo:hi] = self.scratch.random((N_CHOICE_UNIFORMS, hi - lo))

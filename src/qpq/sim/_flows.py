@@ -60,6 +60,14 @@ LEDGER: dict[str, str] = {
 stock of Uyghur militants in Afghanistan (border zone, interior and co-opted)."""
 
 
+def _full(x: Any, n: int) -> Any:
+    """``x`` as an (n,) array, broadcast only where it is not one already.
+
+    Most flows are; broadcasting those anyway cost 5 µs each a quarter.
+    """
+    return x if np.shape(x) == (n,) else np.broadcast_to(x, (n,))
+
+
 def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
                    s_us: NDArray[np.bool_], s_b: NDArray[np.bool_], d: NDArray[np.bool_],
                    e_idx: NDArray[np.int64], x: FloatArray, us: float, in_power: bool,
@@ -141,13 +149,10 @@ def militant_flows(st: ChunkState, p: Mapping[str, Any], s_t: NDArray[np.bool_],
     st.abroad = abroad - returned
     st.neutralised = st.neutralised + neutralised + killed + k_loss
     st.transferred = st.transferred + transferred
-    def full(x: Any) -> Any:
-        # most flows are (n,) already; broadcasting those anyway cost 5 µs each a quarter
-        return x if np.shape(x) == (st.n,) else np.broadcast_to(x, (st.n,))
-
-    return {"recruits": full(recruits), "returned": returned,
-            "relocated": relocated, "coopted": full(coopted),
-            "crackdown_neutralised": full(crack_neutralised),
-            "crackdown_abroad": full(cracked_out),
-            "us_killed": full(killed), "base_neutralised": base,
+    n = st.n
+    return {"recruits": _full(recruits, n), "returned": returned,
+            "relocated": relocated, "coopted": _full(coopted, n),
+            "crackdown_neutralised": _full(crack_neutralised, n),
+            "crackdown_abroad": _full(cracked_out, n),
+            "us_killed": _full(killed, n), "base_neutralised": base,
             "to_iskp": to_iskp, "transferred": transferred, "change": change}

@@ -247,10 +247,12 @@ def negative_binomial_inverse(lam: ArrayLike, shape: ArrayLike, u: NDArray[np.fl
     # u ≤ 1 − λ − margin: the count is 0 (NaN rates fail the test and count 0); in float64
     # whatever u's type, so that the margin is not lost to float32's rounding of 1 − 1e-9
     cand = np.flatnonzero(lam > np.float64(1.0 - _NB_CERTIFY) - uu)
-    big = cand[lam[cand] > _PPF_ABOVE]
+    lam_c = lam[cand]
+    over = lam_c > _PPF_ABOVE
+    big = cand[over]
     if big.size:
-        cand = cand[lam[cand] <= _PPF_ABOVE]
-    lam_c, r_c, target = lam[cand], _gather(shape, out_shape, cand), uu[cand].astype(float)
+        cand, lam_c = cand[~over], lam_c[~over]
+    r_c, target = _gather(shape, out_shape, cand), uu[cand].astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         p = np.exp(-r_c * np.log1p(lam_c / r_c))
     at_least_one = np.flatnonzero(target > p)

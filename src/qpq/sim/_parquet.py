@@ -17,7 +17,10 @@ Files are written with DuckDB (a core dependency) and read back with
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,23 +38,47 @@ __all__ = ["ParquetSink", "quantile_frame", "read_scenarios", "write_parquet"]
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """Write one data frame to a Parquet file (via DuckDB).
 
-    Ctrl-C during the write is a :class:`KeyboardInterrupt`, as anywhere else: DuckDB turns
-    the signal into its own "Query interrupted" error, which would make an interrupted run
-    exit with a traceback and status 1 instead of stopping cleanly (status 130).
+    Ctrl-C (or SIGTERM) during the write takes effect as soon as the write is over, as a
+    :class:`KeyboardInterrupt` raised by the usual handler. Were it let through, DuckDB
+    would wrap it in its own error (a "Query interrupted" or an ``Error`` holding the
+    traceback, depending on where in DuckDB it lands), and an interrupted run would exit
+    with a traceback and status 1 instead of stopping cleanly (status 130). Holding it back
+    costs the length of one chunk's write.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
+    with _signals_held():
+        con = duckdb.connect()
+        try:
+            # the path is passed as a value, not pasted into SQL (a folder may be named it's)
+            con.from_df(frame).write_parquet(str(path))
+        finally:
+            con.close()
+
+
+_HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, then deliver them to their handlers.
+
+    Only the main thread receives signals in Python, so elsewhere there is nothing to hold;
+    a handler installed outside Python (``getsignal`` gives None) could not be put back, so
+    that signal is left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, _frame: arrived.append(signum))
+                for s in _HELD_SIGNALS if signal.getsignal(s) is not None}
     try:
-        # the path is passed as a value, not pasted into SQL (a folder may be named it's)
-        con.from_df(frame).write_parquet(str(path))
-    except duckdb.InterruptException as exc:
-        raise KeyboardInterrupt from exc
-    except RuntimeError as exc:
-        if "interrupted" not in str(exc).lower():
-            raise
-        raise KeyboardInterrupt from exc
+        yield
     finally:
-        con.close()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for signum in dict.fromkeys(arrived):
+            signal.raise_signal(signum)
 
 
 def quantile_frame(result: SimResult) -> pd.DataFrame:

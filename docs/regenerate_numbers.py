@@ -771,6 +771,17 @@ def record_calibration() -> str:
         rows.append(f"| {d.name} | {d.prior_90[0]:.3g}-{d.prior_90[1]:.3g} | "
                     f"{d.posterior_90[0]:.3g}-{d.posterior_90[1]:.3g} | {d.median_text} | "
                     f"{cell(d)} | {cell(cond_derived.get(d.name))} |")
+
+    def spread(interval: tuple[float, float]) -> str:
+        lo, hi = interval
+        return f"×{hi / lo:.3g}" if lo > 0 else "unbounded (its lower end is 0)"
+
+    # what the widths hide for quantities whose prior spans orders of magnitude; the labels
+    # keep the criterion fixed before any run (a scale chosen after seeing it would be tuning)
+    rows += ["", "On the log scale, which the labels do not read (the factor between the "
+             "ends of the 90% interval, prior → posterior): " + "; ".join(
+                 f"{d.name} {spread(d.prior_90)} → {spread(d.posterior_90)}"
+                 for d in main.derived) + "."]
     for t in main.trade_offs:
         level = t.level
         rows += ["", f"{t.group}: correlations of the logs with {level}, and the strongest "

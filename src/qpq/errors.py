@@ -2,7 +2,10 @@
 
 Two kinds of failure matter to a user: their input was wrong (exit code 2: a malformed case
 file, an unknown parameter, a value out of range) or the work itself failed (exit code 1).
-Every message is a plain sentence that names the file, field and what is allowed.
+Every message is a plain sentence that names the file, field and what is allowed. Work the
+user stopped (Ctrl-C; SIGTERM where a command turns it into one) exits 130, the shell's
+code for SIGINT, never 0: a script that chains commands must not take an interrupted report
+or run for a finished one.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "BadInputError", "Problem", "QpqError"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "BadInputError", "Interrupted",
+           "Problem", "QpqError"]
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +54,9 @@ class BadInputError(QpqError):
         self.problems = tuple(problems)
         lines = [message, *(f"  - {p}" for p in self.problems)]
         super().__init__("\n".join(lines))
+
+
+class Interrupted(QpqError):
+    """The user stopped the work: Ctrl-C, or SIGTERM where a command catches it (exit 130)."""
+
+    exit_code = EXIT_INTERRUPTED

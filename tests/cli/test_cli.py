@@ -19,6 +19,23 @@ def test_version(capsys):
     assert code == 0 and out.strip() == f"qpq {__version__}"
 
 
+@pytest.mark.parametrize("args", [("report", "--out", "{tmp}"), ("evidence", "timeline"),
+                                  ("sim", "calibrate", "--as-of", "2024-06-30")])
+def test_ctrl_c_exits_130_not_0(capsys, monkeypatch, tmp_path, args):
+    # typer, outside standalone mode, returns 130 for a KeyboardInterrupt instead of
+    # raising it, and main() returned 0: an interrupted `qpq report` looked finished to a
+    # script that chained it (found 2026-12-06; only `explore run` had its own 130)
+    import qpq.case
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(qpq.case, "load_case", interrupted)
+    code, _out, err = run(capsys, *(a.format(tmp=tmp_path) for a in args))
+    assert code == 130
+    assert "interrupted" in err and "Traceback" not in err
+
+
 def test_timeline_json_is_one_document(capsys, make_case):
     code, out, _ = run(capsys, "evidence", "timeline", "--case", str(make_case()), "--actor",
                        "China", "--json")

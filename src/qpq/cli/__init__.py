@@ -21,7 +21,7 @@ from qpq.cli import _params as params
 from qpq.cli import _report as report
 from qpq.cli import _serve as serve
 from qpq.cli._common import GROUP_HELP, err_console
-from qpq.errors import EXIT_BAD_INPUT, EXIT_FAILURE, QpqError
+from qpq.errors import EXIT_BAD_INPUT, EXIT_FAILURE, Interrupted, QpqError
 
 __all__ = ["app", "main"]
 
@@ -52,6 +52,15 @@ class _LazyGroups(TyperGroup):
         if args and args[0] in GROUP_HELP:
             self.commands[args[0]] = _group(args[0])
         return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        # Outside standalone mode typer turns a KeyboardInterrupt into a *returned* 130,
+        # indistinguishable from a command's return value; as an error of our own it reaches
+        # main() like every other failure (message, exit code 130)
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted") from None
 
 
 app = typer.Typer(
@@ -93,14 +102,13 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return (and, as a script, exit with) the exit code."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, prog_name="qpq", standalone_mode=False)
+        # a command returns None; typer returns an int only for typer.Exit (its exit code)
+        code = app(args=args, prog_name="qpq", standalone_mode=False)
     except QpqError as exc:
         if _state["debug"] or "--debug" in args:
             raise
         err_console.print(Text("error: ", style="red") + Text(str(exc)), soft_wrap=True)
         return exc.exit_code
-    except typer.Exit as exc:
-        return int(exc.exit_code or 0)
     except typer.Abort:
         err_console.print("aborted")
         return EXIT_FAILURE
@@ -112,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             err_console.print(str(exc))
         return int(getattr(exc, "exit_code", EXIT_BAD_INPUT))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:       # Ctrl-C while typer parses the command line
         err_console.print("interrupted")
-        return 130
-    return 0
+        return Interrupted.exit_code
+    return code if isinstance(code, int) else 0
 

@@ -49,7 +49,7 @@ from numpy.typing import NDArray
 
 import qpq
 from qpq.case import Case
-from qpq.errors import BadInputError, QpqError
+from qpq.errors import BadInputError, Interrupted, QpqError
 from qpq.explore._designs import STREAMED, Method, design_rows, design_size, make_design
 from qpq.explore._evaluate import ModelSetup, evaluate_block, model_setup
 from qpq.explore._run_store import ChunkSpec, RunConfig, RunStore, to_ranges
@@ -75,7 +75,6 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
-EXIT_INTERRUPTED = 130
 _NOT_RESULTS = ("cli", "report", "dashboard")  # packages that never change a number
 
 
@@ -322,10 +321,8 @@ class RunSummary:
                 "seconds": self.seconds, "executor": dict(self.executor)}
 
 
-class RunInterrupted(QpqError):
+class RunInterrupted(Interrupted):
     """The run was interrupted; finished chunks are kept (exit code 130)."""
-
-    exit_code = EXIT_INTERRUPTED
 
     def __init__(self, summary: RunSummary) -> None:
         self.summary = summary

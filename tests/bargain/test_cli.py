@@ -1,8 +1,7 @@
 """``qpq bargain``: the JSON contract, the built-in case, variants and bad input (exit 2).
 
-The sub-app is mounted on a minimal root with the same error handling as ``qpq.cli.main``
-(a :class:`~qpq.errors.QpqError` becomes its exit code), so the tests do not depend on how
-the main CLI is wired.
+Each command runs through ``qpq.cli.main``, the entry point a user's shell reaches, so the
+exit codes tested are the ones the CLI gives.
 """
 
 from __future__ import annotations
@@ -10,28 +9,13 @@ from __future__ import annotations
 import json
 
 import pytest
-import typer
 
-from qpq.cli import _bargain as bargain
-from qpq.errors import QpqError
+from qpq.cli import main
 from tests.bargain.reference_runs import EU_EMISSIONS, SCHOLZ_TRAJECTORY, TABLE_TOLERANCE
-
-root = typer.Typer()
-root.add_typer(bargain.app, name="bargain")
-
-
-@root.callback()
-def _root() -> None:
-    """Test root."""
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        root(args=list(args), prog_name="qpq", standalone_mode=False)
-        code = 0
-    except QpqError as exc:
-        code = exc.exit_code
-        print(str(exc), file=__import__("sys").stderr)
+    code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
 

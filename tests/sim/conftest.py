@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-import typer
 
 from qpq.case import load_case
 from qpq.cli import _sim as sim_cli
-from qpq.errors import QpqError
+from qpq.cli import main
 from qpq.sim._dynamics import Dynamics, StepOptions
 from qpq.sim._engine import RunSpec, _initial_state
 from qpq.sim._lookup import build_table
@@ -81,19 +79,7 @@ def se(x: np.ndarray) -> float:
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run ``qpq sim ...`` through a root app with the CLI's exit-code mapping."""
-    root = typer.Typer()
-    root.add_typer(sim_cli.app, name="sim")
-
-    @root.callback()
-    def _root() -> None:
-        pass
-
-    code = 0
-    try:
-        root(args=list(args), prog_name="qpq", standalone_mode=False)
-    except QpqError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        code = exc.exit_code
+    """Run ``qpq sim ...`` through the CLI's own entry point (its exit-code mapping)."""
+    code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err

@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+from dataclasses import replace
 
 import numpy as np
 
@@ -76,3 +77,53 @@ def test_a_signal_during_a_parquet_write_waits_for_the_write_then_interrupts(
     finally:
         signal.signal(signal.SIGINT, previous)
     assert (tmp_path / "ignored.parquet").exists()
+
+
+def test_a_rerun_replaces_the_folder_and_never_mixes_two_runs(make_spec, tmp_path):
+    # a shorter run written where a longer one was left the longer run's later parts beside
+    # its own, and the reader took both (39,232 rows read back from a 2,000-scenario run)
+    target = tmp_path / "run"
+    for n in (2 * BLOCK_SIZE + 10, 100):
+        spec = make_spec(dt.date(2020, 1, 1), dt.date(2021, 12, 31), n=n, series_sample=5)
+        sink = ParquetSink(target, {})
+        res = simulate(spec, chunk_blocks=1, sink=sink)
+        assert not target.exists() or json.loads((target / "meta.json").read_text())["n"] != n
+        assert sink.finish(res) == target
+        frame = read_scenarios(target)
+        np.testing.assert_array_equal(frame["scenario"], np.arange(n))
+        assert json.loads((target / "meta.json").read_text())["n"] == n
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]     # nothing left beside it
+
+
+def test_an_interrupted_run_leaves_the_earlier_one_and_a_foreign_folder_is_refused(
+        case, tmp_path, monkeypatch):
+    import pytest
+
+    import qpq.sim._policy_runs as policy_runs
+    from qpq.errors import BadInputError
+    from qpq.sim import RunRequest, run_policies
+
+    request = RunRequest(policies=("boycott",), n=BLOCK_SIZE + 1, until=dt.date(2022, 12, 31),
+                         chunk_blocks=1, series_sample=4, grid_size=8, out_dir=tmp_path)
+    run_policies(case, request)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "boycott").rglob("*") if p.is_file()}
+
+    def stop(stage: str, done: int, total: int) -> None:
+        if stage == "boycott" and done:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_policies(case, replace(request, n=3 * BLOCK_SIZE, seed=1), on_progress=stop)
+    after = {p.name: p.read_bytes() for p in (tmp_path / "boycott").rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["boycott"]
+
+    (tmp_path / "boycott" / "notes.txt").write_text("mine")
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the refusal came after work was done")
+
+    monkeypatch.setattr(policy_runs, "table_for", no_work)
+    with pytest.raises(BadInputError, match=r"boycott holds files .*notes\.txt"):
+        run_policies(case, request)
+    assert (tmp_path / "boycott" / "notes.txt").read_text() == "mine"

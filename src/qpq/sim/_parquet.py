@@ -12,11 +12,19 @@ A run directory holds:
 
 Files are written with DuckDB (a core dependency) and read back with
 ``read_parquet('DIR/scenarios/*.parquet')``.
+
+A run is written into a hidden sibling folder (``.NAME.partial``) and moved into place only
+when it is complete, replacing an earlier run's folder there. So a folder never mixes two
+runs (a shorter run's parts beside a longer one's: the reader would take both), and an
+interrupted or failed run leaves the earlier results as they were. A folder that holds
+anything but a run's files is refused before any work (:func:`check_run_folder`).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import signal
 import threading
 from collections.abc import Iterator, Mapping
@@ -28,11 +36,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from qpq.errors import BadInputError
 from qpq.sim._engine import SERIES, ChunkResult, RunSpec, SimResult
 from qpq.sim._timeline import quarter_label
 from qpq.stats import FAN_QUANTILES, quantile_name
 
-__all__ = ["ParquetSink", "quantile_frame", "read_scenarios", "write_parquet"]
+__all__ = ["ParquetSink", "check_run_folder", "quantile_frame", "read_scenarios",
+           "write_parquet"]
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -98,13 +108,51 @@ def quantile_frame(result: SimResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+RUN_ENTRIES = frozenset({"scenarios", "series", "summary.parquet", "meta.json"})
+"""What a run folder holds; a folder with anything else is not replaced."""
+
+
+def check_run_folder(out_dir: Path) -> None:
+    """Refuse ``out_dir`` unless it is absent, empty or an earlier run's folder.
+
+    Raises
+    ------
+    BadInputError
+        Naming the folder and the entries that are not a run's, before any work is done.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BadInputError(f"--out: {out_dir} is a file; allowed: a new folder, an empty "
+                            "one or an earlier run's (which the new run replaces)")
+    other = sorted(e.name for e in out_dir.iterdir() if e.name not in RUN_ENTRIES) \
+        if out_dir.is_dir() else []
+    if other:
+        raise BadInputError(
+            f"--out: {out_dir} holds files that are not a simulation run's "
+            f"({', '.join(other[:5])}{', ...' if len(other) > 5 else ''}), and a finished "
+            "run replaces the folder; allowed: a new folder, an empty one or an earlier "
+            "run's")
+
+
 class ParquetSink:
-    """Writes each chunk's rows as it arrives, then the summary (see the module docstring)."""
+    """Writes each chunk's rows as it arrives, then the summary (see the module docstring).
+
+    The rows go to ``.NAME.partial`` beside ``out_dir``; :meth:`finish` moves the run into
+    place, :meth:`abandon` removes what was written.
+    """
 
     def __init__(self, out_dir: Path, meta: Mapping[str, Any] | None = None) -> None:
-        self.out = Path(out_dir)
+        check_run_folder(out_dir)
+        self.target = Path(out_dir)
+        self.out = self.target.with_name(f".{self.target.name}.partial")
+        # a crash's leftovers: ours alone (the name), never a user's
+        shutil.rmtree(self.out, ignore_errors=True)
         self.meta = dict(meta or {})
         self.parts = 0
+
+    def abandon(self) -> None:
+        """Remove the partial run (an interrupted or failed run); the target is untouched."""
+        shutil.rmtree(self.out, ignore_errors=True)
 
     def __call__(self, spec: RunSpec, chunk: ChunkResult) -> None:
         """Write one chunk (called in block order)."""
@@ -125,14 +173,26 @@ class ParquetSink:
         self.parts += 1
 
     def finish(self, result: SimResult) -> Path:
-        """Write ``summary.parquet`` and ``meta.json``; return the directory."""
+        """Write the summary and ``meta.json``, then move the run into place; its folder.
+
+        An earlier run's folder at the target is replaced.
+        """
         write_parquet(quantile_frame(result), self.out / "summary.parquet")
         meta = {"n": result.spec.n, "seed": result.spec.seed, "policy": result.spec.policy,
                 "quarters": [quarter_label(result.spec.timeline.start),
                              quarter_label(result.spec.timeline.stop - 1)],
                 "chunks": self.parts, **self.meta}
         (self.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
-        return self.out
+        with _signals_held():
+            # the old run is moved aside before the new one takes its name; a crash between
+            # the two renames leaves both folders, and no folder with a mix of two runs
+            old = self.target.with_name(f".{self.target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            if self.target.exists():
+                os.replace(self.target, old)
+            os.replace(self.out, self.target)
+            shutil.rmtree(old, ignore_errors=True)
+        return self.target
 
 
 def read_scenarios(out_dir: Path) -> pd.DataFrame:

@@ -146,6 +146,15 @@ def run_policies(case: Case, request: RunRequest,
     """
     request = request.for_case(case)
     request.check()
+    if request.out_dir is not None:
+        # before any work: a folder the runs may not replace is refused at once
+        from qpq.sim._parquet import check_run_folder
+
+        if request.out_dir.is_file():
+            raise BadInputError(f"--out: {request.out_dir} is a file; allowed: a folder (one "
+                                "sub-folder per policy is written there)")
+        for name in request.policies:
+            check_run_folder(request.out_dir / name)
     start, until, window_start = request.dates()
     registry = sim_registry(case)
     timeline = build_timeline(case, start, until)
@@ -187,10 +196,15 @@ def run_policies(case: Case, request: RunRequest,
         sink = ParquetSink(request.out_dir / name, {"policy": name, "pool": pool.origin,
                                                     "model": request.model}
                            ) if request.out_dir is not None else None
-        res = simulate(spec, chunk_blocks=request.chunk_blocks, workers=request.workers,
-                       on_chunk=cb(name), sink=sink)
-        if sink is not None:
-            sink.finish(res)
+        try:
+            res = simulate(spec, chunk_blocks=request.chunk_blocks, workers=request.workers,
+                           on_chunk=cb(name), sink=sink)
+            if sink is not None:
+                sink.finish(res)
+        except BaseException:
+            if sink is not None:
+                sink.abandon()
+            raise
         results[name] = res
     return pool, results
 

@@ -127,3 +127,26 @@ def test_an_interrupted_run_leaves_the_earlier_one_and_a_foreign_folder_is_refus
     with pytest.raises(BadInputError, match=r"boycott holds files .*notes\.txt"):
         run_policies(case, request)
     assert (tmp_path / "boycott" / "notes.txt").read_text() == "mine"
+
+
+def test_a_failed_parquet_write_leaves_the_file_that_was_there(tmp_path, monkeypatch):
+    import duckdb
+    import pandas as pd
+    import pytest
+
+    from qpq.sim._parquet import write_parquet
+
+    target = tmp_path / "x.parquet"
+    write_parquet(pd.DataFrame({"a": [1, 2]}), target)
+    good = target.read_bytes()
+
+    def disk_full(self: duckdb.DuckDBPyRelation, path: str) -> None:
+        with open(path, "wb") as f:
+            f.write(b"PAR1 half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(duckdb.DuckDBPyRelation, "write_parquet", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        write_parquet(pd.DataFrame({"a": [3]}), target)
+    assert target.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["x.parquet"]

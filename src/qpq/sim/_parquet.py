@@ -48,21 +48,26 @@ __all__ = ["ParquetSink", "check_run_folder", "quantile_frame", "read_scenarios"
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """Write one data frame to a Parquet file (via DuckDB).
 
-    Ctrl-C (or SIGTERM) during the write takes effect as soon as the write is over, as a
-    :class:`KeyboardInterrupt` raised by the usual handler. Were it let through, DuckDB
-    would wrap it in its own error (a "Query interrupted" or an ``Error`` holding the
-    traceback, depending on where in DuckDB it lands), and an interrupted run would exit
-    with a traceback and status 1 instead of stopping cleanly (status 130). Holding it back
-    costs the length of one chunk's write.
+    The file appears whole or not at all. Ctrl-C (or SIGTERM) during the write takes effect
+    as soon as the write is over, as a :class:`KeyboardInterrupt` raised by the usual
+    handler. Were it let through, DuckDB would wrap it in its own error (a "Query
+    interrupted" or an ``Error`` holding the traceback, depending on where in DuckDB it
+    lands), and an interrupted run would exit with a traceback and status 1 instead of
+    stopping cleanly (status 130). Holding it back costs the length of one chunk's write.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    # written beside the target, then renamed: a failed write (a full disk) leaves the file
+    # that was there, never half a file
+    tmp = path.with_name(f".{path.name}.writing")
     with _signals_held():
         con = duckdb.connect()
         try:
             # the path is passed as a value, not pasted into SQL (a folder may be named it's)
-            con.from_df(frame).write_parquet(str(path))
+            con.from_df(frame).write_parquet(str(tmp))
+            os.replace(tmp, path)
         finally:
             con.close()
+            tmp.unlink(missing_ok=True)
 
 
 _HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)

@@ -18,7 +18,7 @@ import qpq
 SRC = Path(qpq.__file__).parent
 
 LAYERS = {
-    "qpq": 0,           # shared helpers at the top level: errors, palette, stats, _lazy
+    "qpq": 0,           # shared helpers at the top level: errors, files, stats, ...
     "qpq.case": 1,
     "qpq.model": 2,
     "qpq.game": 3,

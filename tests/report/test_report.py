@@ -30,10 +30,28 @@ def test_failed_build_keeps_previous_report(make_case, tmp_path):
     case = load_case(make_case())
     build_report(case, out)
     before = (out / "report.html").read_text()
-    broken = [Section("x", "X", "test", "never", "qpq.report._evidence_sections:no_such_fn")]
+
+    def figures() -> dict[str, tuple[int, bytes]]:
+        return {p.name: (p.stat().st_mtime_ns, p.read_bytes())
+                for p in (out / "figures").iterdir()}
+
+    drawn = figures()
+    assert "timeline.png" in drawn and "map.png" in drawn
+    # a section that draws a figure, then one that fails: the earlier figures were
+    # overwritten one by one before 2026-12-06, beside the earlier page
+    (timeline,) = [s for s in default_sections() if s.id == "timeline"]
+    broken = [timeline,
+              Section("x", "X", "test", "never", "qpq.report._evidence_sections:no_such_fn")]
     with pytest.raises(AttributeError):
         build_report(case, out, broken)
     assert (out / "report.html").read_text() == before
+    assert figures() == drawn
+    assert sorted(p.name for p in out.iterdir()) == ["figures", "report.html"]
+    # a build with fewer sections leaves no figure of the sections it no longer has
+    (only,) = build_report(case, out, [timeline]).sections
+    assert {p.name for p in (out / "figures").iterdir()} == {
+        f"{fig}.{ext}" for fig in only.figures for ext in ("png", "svg")}
+    assert len(only.figures) < len(drawn) / 2
 
 
 def test_every_internal_link_resolves(make_case, tmp_path):

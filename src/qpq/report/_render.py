@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import vl_convert as vlc
 from qpq import __version__
 from qpq.case import Case
 from qpq.errors import BadInputError
+from qpq.files import replace_folder, signals_held
 from qpq.report._sections import ReportContext, Section, SectionContent, default_sections
 
 __all__ = ["ReportResult", "SectionOutcome", "build_report"]
@@ -96,13 +98,28 @@ def build_report(
 ) -> ReportResult:
     """Build every section and write ``out_dir/report.html`` and ``out_dir/figures/``.
 
-    The HTML is written to a temporary file and renamed at the end, so an earlier report is
-    never left half-overwritten by a failed build. ``progress`` may wrap the section list
-    (the CLI passes a progress bar; the report itself knows nothing of terminals).
+    The page and its figures are written beside the earlier report (``report.html.tmp``,
+    ``.figures.partial/``) and put in place together at the end, so a failed or interrupted
+    build leaves the earlier report and its figures as they were, and a figure of a section
+    that is gone does not linger. ``figures/`` is the report's own: it is replaced whole.
+    ``progress`` may wrap the section list (the CLI passes a progress bar; the report itself
+    knows nothing of terminals).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     fig_dir = out_dir / "figures"
-    fig_dir.mkdir(exist_ok=True)
+    staged = out_dir / ".figures.partial"
+    shutil.rmtree(staged, ignore_errors=True)   # a crashed build's leftovers
+    staged.mkdir()
+    try:
+        return _build(case, out_dir, fig_dir, staged, sections, reduced, progress, as_of)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
+
+
+def _build(case: Case, out_dir: Path, fig_dir: Path, staged: Path,
+           sections: list[Section] | None, reduced: bool,
+           progress: Callable[[Sequence[Section]], Iterable[Section]] | None,
+           as_of: dt.date | None) -> ReportResult:
     ctx = ReportContext(case=case, out_dir=out_dir, generated=dt.datetime.now(dt.UTC),
                         reduced=reduced, as_of=as_of)
     chosen = sections if sections is not None else default_sections()
@@ -136,10 +153,10 @@ def build_report(
                 png = f"figures/{fig.id}.png"
                 svg = f"figures/{fig.id}.svg"
                 drawn = vlc.vegalite_to_svg(spec_dict)
-                (out_dir / svg).write_text(drawn, encoding="utf-8")
+                (staged / f"{fig.id}.svg").write_text(drawn, encoding="utf-8")
                 # rasterised from the drawn SVG (vegalite_to_png draws the chart again, then
                 # rasterises it the same way: the same bytes, in half the time)
-                (out_dir / png).write_bytes(vlc.svg_to_png(drawn, scale=2))
+                (staged / f"{fig.id}.png").write_bytes(vlc.svg_to_png(drawn, scale=2))
                 spec = json.dumps(spec_dict).replace("</", "<\\/")
                 parts.append(_figure_html(section.id, i, fig.id, fig.title, fig.how_to_read,
                                           spec, (png, svg), fig.note))
@@ -175,5 +192,7 @@ def build_report(
     target = out_dir / "report.html"
     tmp = target.with_suffix(".html.tmp")
     tmp.write_text(html, encoding="utf-8")
-    tmp.replace(target)
+    with signals_held():        # the figures and the page change together
+        replace_folder(staged, fig_dir)
+        tmp.replace(target)
     return ReportResult(target, fig_dir, tuple(outcomes))

@@ -25,10 +25,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from qpq.errors import BadInputError
+from qpq.files import replace_folder, signals_held
 from qpq.sim._engine import SERIES, ChunkResult, RunSpec, SimResult
 from qpq.sim._timeline import quarter_label
 from qpq.stats import FAN_QUANTILES, quantile_name
@@ -59,7 +57,7 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     # written beside the target, then renamed: a failed write (a full disk) leaves the file
     # that was there, never half a file
     tmp = path.with_name(f".{path.name}.writing")
-    with _signals_held():
+    with signals_held():
         con = duckdb.connect()
         try:
             # the path is passed as a value, not pasted into SQL (a folder may be named it's)
@@ -68,32 +66,6 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
         finally:
             con.close()
             tmp.unlink(missing_ok=True)
-
-
-_HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM until the block ends, then deliver them to their handlers.
-
-    Only the main thread receives signals in Python, so elsewhere there is nothing to hold;
-    a handler installed outside Python (``getsignal`` gives None) could not be put back, so
-    that signal is left alone.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    arrived: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, _frame: arrived.append(signum))
-                for s in _HELD_SIGNALS if signal.getsignal(s) is not None}
-    try:
-        yield
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        for signum in dict.fromkeys(arrived):
-            signal.raise_signal(signum)
 
 
 def quantile_frame(result: SimResult) -> pd.DataFrame:
@@ -188,15 +160,7 @@ class ParquetSink:
                              quarter_label(result.spec.timeline.stop - 1)],
                 "chunks": self.parts, **self.meta}
         (self.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
-        with _signals_held():
-            # the old run is moved aside before the new one takes its name; a crash between
-            # the two renames leaves both folders, and no folder with a mix of two runs
-            old = self.target.with_name(f".{self.target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            if self.target.exists():
-                os.replace(self.target, old)
-            os.replace(self.out, self.target)
-            shutil.rmtree(old, ignore_errors=True)
+        replace_folder(self.out, self.target)
         return self.target
 
 

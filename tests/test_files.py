@@ -1,0 +1,46 @@
+"""qpq.files: a folder replaced whole, and signals held over file operations."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from qpq.files import replace_folder, signals_held
+
+
+def test_a_folder_is_replaced_whole_and_nothing_is_left_beside_it(tmp_path):
+    target = tmp_path / "run"
+    for i, names in enumerate((["a", "b", "c"], ["a"])):
+        new = tmp_path / ".run.partial"
+        new.mkdir()
+        for n in names:
+            (new / n).write_text(str(i))
+        replace_folder(new, target)
+        assert sorted(p.name for p in target.iterdir()) == names
+        assert {p.read_text() for p in target.iterdir()} == {str(i)}
+        assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_held_signals_reach_their_handlers_after_the_block_nested_or_not(monkeypatch):
+    seen: list[str] = []
+
+    def handler(signum: int, frame: object) -> None:
+        seen.append("handled")
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), signals_held():
+            with signals_held():
+                signal.raise_signal(signal.SIGINT)
+                seen.append("inner done")
+            seen.append("outer done")
+        assert seen == ["inner done", "outer done", "handled"]
+        assert signal.getsignal(signal.SIGINT) is handler
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with signals_held():                        # an ignored signal stays ignored
+            signal.raise_signal(signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)

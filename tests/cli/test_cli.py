@@ -25,15 +25,29 @@ def test_ctrl_c_exits_130_not_0(capsys, monkeypatch, tmp_path, args):
     # typer, outside standalone mode, returns 130 for a KeyboardInterrupt instead of
     # raising it, and main() returned 0: an interrupted `qpq report` looked finished to a
     # script that chained it (found 2026-12-06; only `explore run` had its own 130)
-    import qpq.case
+    # raised where the command's own code starts (patching a domain function instead
+    # would leak: a module first imported under the patch keeps the patched name)
+    from typer.core import TyperCommand
 
-    def interrupted(*a, **k):
+    def interrupted(self, ctx):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(qpq.case, "load_case", interrupted)
+    monkeypatch.setattr(TyperCommand, "invoke", interrupted)
     code, _out, err = run(capsys, *(a.format(tmp=tmp_path) for a in args))
     assert code == 130
     assert "interrupted" in err and "Traceback" not in err
+
+
+def test_a_file_system_refusal_is_a_sentence_naming_the_path(capsys, tmp_path):
+    # an --out under a file ended in a traceback (NotADirectoryError, FileExistsError)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for args in (("evidence", "schema", "--out", str(blocker / "schema.json")),
+                 ("game", "sweep", "--x", "iskp_pull", "--y", "crackdown_intensity", "--n",
+                  "3", "--out", str(blocker / "sweep.png"))):
+        code, _out, err = run(capsys, *args)
+        assert code == 1, args
+        assert str(blocker) in err.replace("\n", "") and "Traceback" not in err, err
 
 
 def test_timeline_json_is_one_document(capsys, make_case):

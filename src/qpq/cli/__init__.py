@@ -61,6 +61,13 @@ class _LazyGroups(TyperGroup):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise Interrupted("interrupted") from None
+        except BrokenPipeError:         # `qpq ... | head`: typer's own handling
+            raise
+        except OSError as exc:
+            # a file system's refusal (an --out under a file, a full disk, no permission) is
+            # a sentence naming the path, not a traceback; --debug shows where it came from
+            what = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+            raise QpqError(f"{what} (--debug shows where)") from exc
 
 
 app = typer.Typer(

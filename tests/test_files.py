@@ -44,3 +44,24 @@ def test_held_signals_reach_their_handlers_after_the_block_nested_or_not(monkeyp
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_signal_sent_twice_is_delivered_at_once():
+    # a held block that hangs (a Dask cluster that does not start) must not keep the user
+    # from stopping it
+    seen: list[str] = []
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        with pytest.raises(KeyboardInterrupt), signals_held():
+            signal.raise_signal(signal.SIGINT)
+            seen.append("held once")
+            signal.raise_signal(signal.SIGINT)
+            seen.append("not reached")
+        assert seen == ["held once"]
+        assert signal.getsignal(signal.SIGINT) is handler
+    finally:
+        signal.signal(signal.SIGINT, previous)

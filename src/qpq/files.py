@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 __all__ = ["replace_folder", "signals_held"]
 
@@ -32,22 +33,39 @@ _HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 def signals_held() -> Iterator[None]:
     """Hold SIGINT and SIGTERM until the block ends, then deliver them to their handlers.
 
-    Only the main thread receives signals in Python, so elsewhere there is nothing to hold;
-    a handler installed outside Python (``getsignal`` gives None) could not be put back, so
-    that signal is left alone. An ignored signal stays ignored.
+    A signal that comes a second time is delivered at once: whoever presses Ctrl-C twice
+    (a block that hangs: a cluster that does not start) is not kept waiting. Only the main
+    thread receives signals in Python, so elsewhere there is nothing to hold; a handler
+    installed outside Python (``getsignal`` gives None) could not be put back, so that
+    signal is left alone. An ignored signal stays ignored.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     arrived: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, _frame: arrived.append(signum))
-                for s in _HELD_SIGNALS if signal.getsignal(s) is not None}
+    previous: dict[int, Any] = {}
+
+    def release() -> list[int]:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        previous.clear()
+        due = list(dict.fromkeys(arrived))
+        arrived.clear()
+        return due
+
+    def hold(signum: int, _frame: Any) -> None:
+        if signum in arrived:                   # asked twice: stop now
+            for s in release():
+                signal.raise_signal(s)
+        else:
+            arrived.append(signum)
+
+    previous.update({s: signal.signal(s, hold) for s in _HELD_SIGNALS
+                     if signal.getsignal(s) is not None})
     try:
         yield
     finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        for signum in dict.fromkeys(arrived):
+        for signum in release():
             signal.raise_signal(signum)
 
 

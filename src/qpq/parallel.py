@@ -47,6 +47,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.errors import BadInputError, QpqError
+from qpq.files import signals_held
 
 __all__ = [
     "ChunkExecutor",
@@ -288,7 +289,7 @@ class DaskCluster(_Closing):
             # told otherwise: a port another program (a notebook's cluster, another run) may
             # hold, which failed a run here. A free port on the loopback interface only, and
             # no dashboard on it (an address alone would switch one on).
-            with config.set({"distributed.nanny.pre-spawn-environ": environ}):
+            with config.set({"distributed.nanny.pre-spawn-environ": environ}), signals_held():
                 self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                              processes=True, dashboard_address="127.0.0.1:0",
                                              scheduler_kwargs={"dashboard": False},

@@ -288,7 +288,9 @@ class DaskCluster(_Closing):
             # The scheduler's HTTP server starts even without a dashboard, on 8787 unless
             # told otherwise: a port another program (a notebook's cluster, another run) may
             # hold, which failed a run here. A free port on the loopback interface only, and
-            # no dashboard on it (an address alone would switch one on).
+            # no dashboard on it (an address alone would switch one on). Ctrl-C is held
+            # while it starts: a half-started cluster cannot be closed (distributed prints
+            # an AssertionError at exit); once it exists, the run closes it and stops.
             with config.set({"distributed.nanny.pre-spawn-environ": environ}), signals_held():
                 self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
                                              processes=True, dashboard_address="127.0.0.1:0",

@@ -101,6 +101,16 @@ def test_simulate_policies_rejects_an_unknown_policy(case):
         qpq.simulate_policies(case, ["appease"], n=8)
 
 
+def test_one_policy_may_be_named_without_a_list(case):
+    # "boycott" was read as the policies 'b', 'o', ... ("unknown policy 'b'")
+    one = qpq.simulate_policies(case, "boycott", n=64, until="2023-12-31")
+    listed = qpq.simulate_policies(case, ["boycott"], n=64, until="2023-12-31")
+    pd.testing.assert_frame_equal(one.to_frame(), listed.to_frame())
+    assert list(one.results) == ["boycott"]
+    study = qpq.explore_policies(case=case, n=8, levers="boycott")
+    assert {c.policy for c in study.comparisons[0].metrics} == {"boycott"}
+
+
 def test_explore_policies_is_the_comparison_of_the_case_scenario(case):
     res = qpq.explore_policies(case=case, n=8, levers=POLICIES)
     study = load_study(case.scenarios[0].id, case)

@@ -77,7 +77,7 @@ def solve_game(case: CaseLike = None, overrides: Mapping[str, str | float] | Non
     return solve(point, mixed=mixed, tol=tol)
 
 
-def simulate_policies(case: CaseLike = None, policies: Sequence[str] | None = None, *,
+def simulate_policies(case: CaseLike = None, policies: str | Sequence[str] | None = None, *,
                       n: int | None = None, seed: int = 0, draws: int | None = None,
                       overrides: Mapping[str, str] | None = None,
                       until: DateLike | None = None, model: str | None = None,
@@ -89,7 +89,7 @@ def simulate_policies(case: CaseLike = None, policies: Sequence[str] | None = No
     case
         A loaded case, a case folder, or ``None`` for the built-in case.
     policies
-        Policy names (``qpq.model.policy_names()``); default: all.
+        A policy name or several (``qpq.model.policy_names()``); default: all.
     n, seed
         Scenarios per policy (default as ``qpq sim run``: 10,000) and seed.
     draws
@@ -109,7 +109,7 @@ def simulate_policies(case: CaseLike = None, policies: Sequence[str] | None = No
     """
     loaded = _case(case)
     request = RunRequest(**given_options(
-        policies=tuple(policies) if policies is not None else None, n=n, seed=seed,
+        policies=_names(policies), n=n, seed=seed,
         draws=draws, overrides=dict(overrides) if overrides is not None else None,
         until=_date(until, "until") if until is not None else None, model=model,
         workers=workers)).for_case(loaded)
@@ -117,8 +117,15 @@ def simulate_policies(case: CaseLike = None, policies: Sequence[str] | None = No
     return PolicyRuns(request, pool, results)
 
 
+def _names(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """One name or several as a tuple: a lone string is one name, not its letters."""
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
 def explore_policies(scenario: str | Path | None = None, case: CaseLike = None, *,
-                     n: int | None = None, levers: Sequence[str] | None = None,
+                     n: int | None = None, levers: str | Sequence[str] | None = None,
                      model: str = "v1", workers: int = 1) -> ComparisonStudy:
     """Compare the policies over a scenario's uncertainties (``qpq explore compare``).
 
@@ -132,7 +139,7 @@ def explore_policies(scenario: str | Path | None = None, case: CaseLike = None, 
     n
         Experiments of the Latin hypercube (default: the scenario's).
     levers
-        Policies to compare (default: the scenario's levers).
+        A policy name or several to compare (default: the scenario's levers).
     model, workers
         ``v1`` or ``v2``; worker processes.
 
@@ -148,7 +155,8 @@ def explore_policies(scenario: str | Path | None = None, case: CaseLike = None, 
                                 "name a scenario file")
         scenario = loaded.scenarios[0].id
     study = load_study(scenario, loaded)
-    return run_comparison(loaded, study, n=n, levers=levers, model=model, workers=workers)
+    return run_comparison(loaded, study, n=n, levers=_names(levers), model=model,
+                          workers=workers)
 
 
 def forecast(as_of: DateLike | None = None, until: DateLike | None = None,

@@ -98,9 +98,10 @@ def check_run_folder(out_dir: Path) -> None:
         Naming the folder and the entries that are not a run's, before any work is done.
     """
     out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise BadInputError(f"--out: {out_dir} is a file; allowed: a new folder, an empty "
-                            "one or an earlier run's (which the new run replaces)")
+    for path in (out_dir.parent, out_dir):
+        if path.exists() and not path.is_dir():
+            raise BadInputError(f"--out: {path} is a file; allowed: a new folder, an empty "
+                                "one or an earlier run's (which the new run replaces)")
     other = sorted(e.name for e in out_dir.iterdir() if e.name not in RUN_ENTRIES) \
         if out_dir.is_dir() else []
     if other:

@@ -33,6 +33,8 @@ from qpq.sim._timeline import EARLIEST, LATEST, build_timeline, quarter_of
 if TYPE_CHECKING:
     import pandas as pd
 
+    from qpq.sim._parquet import ParquetSink
+
 __all__ = ["PolicyRuns", "RunRequest", "run_policies", "summary_stats"]
 
 
@@ -146,15 +148,6 @@ def run_policies(case: Case, request: RunRequest,
     """
     request = request.for_case(case)
     request.check()
-    if request.out_dir is not None:
-        # before any work: a folder the runs may not replace is refused at once
-        from qpq.sim._parquet import check_run_folder
-
-        if request.out_dir.is_file():
-            raise BadInputError(f"--out: {request.out_dir} is a file; allowed: a folder (one "
-                                "sub-folder per policy is written there)")
-        for name in request.policies:
-            check_run_folder(request.out_dir / name)
     start, until, window_start = request.dates()
     registry = sim_registry(case)
     timeline = build_timeline(case, start, until)
@@ -165,6 +158,16 @@ def run_policies(case: Case, request: RunRequest,
                            lower="lower --draws, or fewer policies", unit="draws")
     pool = (sample_pool(registry, request.draws, request.seed, request.overrides)
             if request.draws else default_pool(registry, request.overrides))
+    sinks: dict[str, ParquetSink] = {}
+    if request.out_dir is not None:
+        # Only runs written to disk need DuckDB and pandas. Made before any work: a sink
+        # refuses a folder it may not replace
+        from qpq.sim._parquet import ParquetSink
+
+        sinks = {name: ParquetSink(request.out_dir / name, {"policy": name,
+                                                             "pool": pool.origin,
+                                                             "model": request.model})
+                 for name in request.policies}
 
     def cb(stage: str) -> Callable[[int, int], None] | None:
         if on_progress is None:
@@ -186,16 +189,11 @@ def run_policies(case: Case, request: RunRequest,
     stats = summary_stats(max(quarter_of(window_start), timeline.start),
                           timeline.stop - 1)
     results: dict[str, SimResult] = {}
-    if request.out_dir is not None:
-        # Only runs written to disk need DuckDB and pandas.
-        from qpq.sim._parquet import ParquetSink
     for name in request.policies:
         spec = RunSpec(timeline=timeline, pool=pool, table=tables[name], policy=name, n=request.n,
                        seed=request.seed, stats=stats,
                        series_sample=min(request.n, request.series_sample))
-        sink = ParquetSink(request.out_dir / name, {"policy": name, "pool": pool.origin,
-                                                    "model": request.model}
-                           ) if request.out_dir is not None else None
+        sink = sinks.get(name)
         try:
             res = simulate(spec, chunk_blocks=request.chunk_blocks, workers=request.workers,
                            on_chunk=cb(name), sink=sink)

@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from qpq.files import replace_folder, signals_held
+from qpq.files import replace_folder, signals_held, staged_file, write_file
 
 
 def test_a_folder_is_replaced_whole_and_nothing_is_left_beside_it(tmp_path):
@@ -65,3 +65,36 @@ def test_a_signal_sent_twice_is_delivered_at_once():
         assert signal.getsignal(signal.SIGINT) is handler
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_file_is_written_whole_or_the_earlier_one_stays(tmp_path):
+    target = tmp_path / "out.json"
+    write_file(target, "first\n")
+    assert target.read_text() == "first\n"
+    with pytest.raises(RuntimeError), staged_file(target) as tmp:
+        tmp.write_text("half of the sec")
+        raise RuntimeError("the disk is full")
+    assert target.read_text() == "first\n"
+    write_file(target, b"\x00second", durable=True)
+    assert target.read_bytes() == b"\x00second"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_two_writers_of_one_target_stage_apart_and_the_last_rename_wins(tmp_path):
+    target = tmp_path / "cache.pkl"
+    with staged_file(target) as a, staged_file(target) as b:
+        assert a != b and a.parent == b.parent == tmp_path and a.name.startswith(".")
+        a.write_text("a")
+        b.write_text("b")
+    assert target.read_text() == "a"            # a's block ends last
+    assert [p.name for p in tmp_path.iterdir()] == ["cache.pkl"]
+
+
+def test_ctrl_c_while_staging_leaves_the_target_and_no_staged_file(tmp_path):
+    target = tmp_path / "page.html"
+    write_file(target, "earlier")
+    with pytest.raises(KeyboardInterrupt), staged_file(target) as tmp:
+        tmp.write_text("later")
+        raise KeyboardInterrupt
+    assert target.read_text() == "earlier"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]

@@ -3,18 +3,20 @@
 * :func:`signals_held` — SIGINT and SIGTERM wait until a block of file operations is over,
   then reach their own handlers (a Ctrl-C during a Parquet write, or between the renames
   that put a run in place).
+* :func:`staged_file`, :func:`write_file` — a file is written beside its target under a
+  name of its own (``.NAME.PID.N.writing``) and renamed into place when whole; a failed
+  write (a full disk, an exception, Ctrl-C) removes the staged file and leaves the target
+  as it was. ``durable=True`` also flushes the file and its folder to disk (a run store's
+  chunks and manifest, which a resume trusts after a power cut).
 * :func:`replace_folder` — a folder written elsewhere takes the place of an earlier one
   (a simulation run's, the report's figures): the earlier one is moved aside, the new one
   moved in, the earlier one removed, with the signals held. A crash between the two moves
   leaves both folders (the earlier one as ``.NAME.old``), never a folder with a mix of two.
-
-Single files are written beside their target and renamed by their owners (a Parquet file:
-:func:`qpq.sim.write_parquet`; a run store's manifest; the calibration cache), each with its
-own needs (fsync, a name per process).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import signal
@@ -24,9 +26,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["replace_folder", "signals_held"]
+__all__ = ["replace_folder", "signals_held", "staged_file", "write_file"]
 
 _HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# a staged name per write, so that two writers of one target (two shells, a backtest's
+# processes, threads) never write into each other's file; the last rename wins, whole
+_SERIAL = itertools.count()
 
 
 @contextmanager
@@ -78,3 +83,50 @@ def replace_folder(new: Path, target: Path) -> None:
             os.replace(target, old)
         os.replace(new, target)
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def staged_file(target: Path, *, durable: bool = False) -> Iterator[Path]:
+    """Give a path beside ``target`` to write; when the block ends normally it becomes ``target``.
+
+    The staged path is in ``target``'s folder (a rename within one file system is atomic),
+    hidden and unique to this write. When the block raises, the staged file is removed and
+    ``target`` is untouched. The rename itself is done with the signals held.
+    """
+    target = Path(target)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{next(_SERIAL)}.writing")
+    try:
+        yield tmp
+        if durable:
+            _fsync(tmp)
+        with signals_held():
+            os.replace(tmp, target)
+        if durable:
+            _fsync(target.parent, folder=True)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_file(target: Path, data: str | bytes, *, durable: bool = False) -> None:
+    """Write ``data`` (text as UTF-8) to ``target`` whole or not at all (:func:`staged_file`)."""
+    with staged_file(target, durable=durable) as tmp:
+        if isinstance(data, str):
+            tmp.write_text(data, encoding="utf-8")
+        else:
+            tmp.write_bytes(data)
+
+
+def _fsync(path: Path, *, folder: bool = False) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        if folder:          # not every OS can open a folder; the file's own sync was done
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not folder:
+            raise
+    finally:
+        os.close(fd)

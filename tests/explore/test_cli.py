@@ -62,6 +62,34 @@ def test_discover_prints_the_box(capsys, scenario_file, tmp_path):
     assert (tmp_path / "prim_tradeoff.html").is_file()
 
 
+def test_a_chart_file_with_several_figures_gives_each_its_own_file_in_that_format(
+        capsys, scenario_file, tmp_path):
+    chart = tmp_path / "figs" / "prim.svg"
+    code, _, _ = run_explore(capsys, "discover", str(scenario_file()), "--n", "64",
+                             "--chart", str(chart))
+    assert code == 0
+    written = sorted(p.name for p in chart.parent.iterdir())
+    assert written == ["prim_prim_box.svg", "prim_prim_tradeoff.svg"]
+    assert all((chart.parent / n).read_text().startswith("<svg") for n in written)
+
+
+@pytest.mark.parametrize("command", ["sensitivity", "discover", "compare"])
+def test_an_unknown_chart_format_is_refused_before_any_work(capsys, scenario_file, tmp_path,
+                                                            monkeypatch, command):
+    import qpq.explore
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the experiments ran before --chart was checked")
+
+    for run in ("run_sensitivity", "run_discovery", "run_comparison"):
+        monkeypatch.setattr(qpq.explore, run, no_work)
+    code, out, err = run_explore(capsys, command, str(scenario_file()), "--chart",
+                                 str(tmp_path / "figure.pdf"))
+    assert code == 2 and out == ""
+    assert "--chart" in err and ".pdf" in err and ".svg" in err and "a folder" in err
+    assert not (tmp_path / "figure.pdf").exists()
+
+
 def test_schema_is_json(capsys):
     code, out, _ = run_explore(capsys, "schema")
     assert code == 0 and json.loads(out)["title"] == "qpq exploration scenario"

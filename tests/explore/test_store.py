@@ -53,7 +53,7 @@ def test_write_chunk_is_recorded_and_strays_are_ignored(tmp_path, tiny_plan):
     assert reopened.files() == [store.partition(2)]
     con = reopened.connect()
     assert con.execute("SELECT sum(x) FROM results").fetchone() == (0.75,)
-    assert not list(store.path.glob("chunks/.*.tmp"))
+    assert not list(store.path.glob("chunks/.*"))      # no staged file left behind
 
 
 def test_create_refuses_an_existing_run_or_other_files(tmp_path, tiny_plan):

@@ -39,6 +39,23 @@ def test_sweep_json_and_figures(tmp_path: Path) -> None:
     assert json.loads(spec.read_text(encoding="utf-8"))["layer"]
 
 
+def test_sweep_refuses_an_unknown_figure_format_before_solving(tmp_path: Path,
+                                                             monkeypatch) -> None:
+    import qpq.game.analysis
+
+    def no_solve(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the grid was solved before --out was checked")
+
+    monkeypatch.setattr(qpq.game.analysis, "phase_diagram", no_solve)
+    for name in ("phase.pdf", "phase"):
+        res = runner.invoke(app, ["sweep", "--x", "iskp_pull", "--y", "crackdown_intensity",
+                                  "--n", "200", "--out", str(tmp_path / name)])
+        assert isinstance(res.exception, BadInputError), res.output
+        message = str(res.exception)
+        assert "--out" in message and ".png" in message and "folder" not in message
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_sweep_model_v2_table_json_and_figure(tmp_path: Path) -> None:
     # δ 0.9 and 1.0 (no finite value: not solved) against ISKP's pull 0 and 3: at the
     # defaults a mixed and a pure cell

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -21,8 +21,9 @@ from rich.table import Table
 
 from qpq.errors import BadInputError
 
-__all__ = ["GROUP_HELP", "ExecutorOpt", "SchedulerOpt", "console", "count_printer",
-           "err_console", "fit_table", "parse_assignments", "print_json", "progress",
+__all__ = ["FIGURE_FORMATS", "GROUP_HELP", "ExecutorOpt", "SchedulerOpt",
+           "check_figure_path", "console", "count_printer", "err_console", "fit_table",
+           "parse_assignments", "print_json", "progress", "save_chart", "save_figures",
            "to_jsonable"]
 
 # The options of every command that runs its work on qpq.parallel's executors (one spelling)
@@ -155,6 +156,62 @@ def parse_assignments(items: Iterable[str], option: str = "--set") -> dict[str, 
             raise BadInputError(f"{option} expects NAME=VALUE, got {item!r}")
         out[name.strip()] = value.strip()
     return out
+
+
+FIGURE_FORMATS = (".html", ".png", ".svg", ".json")
+"""The figure files the CLI writes, by suffix (``.json``: the Vega-Lite specification)."""
+
+
+def check_figure_path(path: Path | None, option: str, *, folder: bool = True) -> None:
+    """Refuse, before any work is done, a figure path the CLI could not write.
+
+    A path without a suffix (or an existing folder) is a folder when ``folder`` is allowed;
+    otherwise its suffix must be one of :data:`FIGURE_FORMATS`.
+    """
+    if path is None or (folder and (path.suffix == "" or path.is_dir())):
+        return
+    suffix = path.suffix.lower()
+    if suffix not in FIGURE_FORMATS:
+        allowed = ", ".join(FIGURE_FORMATS) + (" or a folder" if folder else "")
+        raise BadInputError(f"{option} {path}: unknown figure format {suffix or '(none)'}; "
+                            f"allowed: {allowed}")
+
+
+def save_chart(chart: Any, path: Path) -> Path:
+    """Write an Altair chart whole, in the format its suffix names (:data:`FIGURE_FORMATS`)."""
+    from qpq.files import write_file
+
+    check_figure_path(path, "figure", folder=False)
+    suffix = path.suffix.lower()
+    data: str | bytes
+    if suffix == ".html":
+        data = chart.to_html()
+    else:
+        import vl_convert as vlc
+
+        spec = chart.to_dict()
+        data = (vlc.vegalite_to_png(spec, scale=2) if suffix == ".png"
+                else vlc.vegalite_to_svg(spec) if suffix == ".svg"
+                else json.dumps(spec, indent=1) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_file(path, data)
+    return path
+
+
+def save_figures(path: Path, charts: Mapping[str, Any]) -> list[Path]:
+    """Write named charts to a ``--chart PATH`` (checked by :func:`check_figure_path`).
+
+    A folder gets ``NAME.html`` per chart; a file gets the chart itself when there is one,
+    else one file per chart beside it, ``STEM_NAME.SUFFIX``, in the file's format (a name
+    given is never dropped in silence).
+    """
+    if path.suffix == "" or path.is_dir():
+        targets = {name: path / f"{name}.html" for name in charts}
+    elif len(charts) == 1:
+        targets = {name: path for name in charts}
+    else:
+        targets = {name: path.with_name(f"{path.stem}_{name}{path.suffix}") for name in charts}
+    return [save_chart(chart, targets[name]) for name, chart in charts.items()]
 
 
 def count_printer() -> Callable[[str, int, int], None]:

@@ -222,5 +222,7 @@ def schema(out: Annotated[Path | None, typer.Option("--out", help="write to this
     else:
         import json
 
-        out.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        from qpq.files import write_file
+
+        write_file(out, json.dumps(data, indent=2) + "\n")
         console.print(f"wrote {out}")

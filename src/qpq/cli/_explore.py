@@ -32,10 +32,12 @@ from qpq.cli._common import (
     GROUP_HELP,
     ExecutorOpt,
     SchedulerOpt,
+    check_figure_path,
     console,
     count_printer,
     err_console,
     print_json,
+    save_figures,
 )
 from qpq.errors import BadInputError
 
@@ -57,8 +59,9 @@ NOpt = Annotated[int | None, typer.Option("--n", min=1, max=10_000_000, help="sa
                                           "(default: the scenario's n, at most 10,000,000)")]
 WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="worker processes (speed-up "
                                          "needs 2+ blocks of 1,024 base samples)")]
-ChartOpt = Annotated[Path | None, typer.Option("--chart", help="write the figure(s) here "
-                                               "(.html, .png, .svg or a folder)")]
+ChartOpt = Annotated[Path | None, typer.Option(
+    "--chart", help="write the figure(s) here: a folder (NAME.html each), or a .html, .png, "
+    ".svg or .json file (several figures: FILE_NAME.SUFFIX each)")]
 
 
 def _load(ref: str, case_dir: Path | None) -> tuple[Any, Study]:
@@ -76,11 +79,6 @@ def _progress(enabled: bool) -> Any:
     return functools.partial(count_printer(), "experiments")
 
 
-def _save(chart: Any, path: Path, name: str) -> Path:
-    target = path / f"{name}.html" if path.suffix == "" else path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    chart.save(str(target))
-    return target
 
 
 def _show_sensitivity(res: Any) -> None:
@@ -226,6 +224,7 @@ def sensitivity_command(
 
     if method not in ("sobol", "morris"):
         raise BadInputError(f"--method: unknown method {method!r}; allowed: sobol, morris")
+    check_figure_path(chart, "--chart")
     case, study = _load(scenario, case_dir)
     with executor_for(workers, executor, scheduler) as ex:
         res = run_sensitivity(case, study, method=method,  # type: ignore[arg-type]
@@ -233,11 +232,8 @@ def sensitivity_command(
                               executor=ex, on_progress=_progress(not json_out),
                               compare_to=compare_to)
     if chart is not None:
-        for r in res.results:
-            fig = sobol_chart(r) if isinstance(r, SobolResult) else morris_chart(r)
-            one_file = chart.suffix != "" and len(res.results) == 1
-            _save(fig, chart if one_file else (chart if chart.suffix == "" else chart.parent),
-                  f"{method}_{r.outcome}")
+        save_figures(chart, {f"{method}_{r.outcome}": sobol_chart(r) if isinstance(r, SobolResult)
+                             else morris_chart(r) for r in res.results})
     if json_out:
         print_json(res.to_json())
         return
@@ -255,15 +251,15 @@ def discover_command(scenario: ScenarioArg, n: NOpt = None, workers: WorkersOpt 
     """
     from qpq.explore import executor_for, prim_box_chart, prim_tradeoff_chart, run_discovery
 
+    check_figure_path(chart, "--chart")
     case, study = _load(scenario, case_dir)
     with executor_for(workers, executor, scheduler) as ex:
         res = run_discovery(case, study, n=n, workers=workers, executor=ex,
                             on_progress=_progress(not json_out))
     if chart is not None:
         units = {u.name: u.unit for u in study.uncertainties}
-        folder = chart if chart.suffix == "" else chart.parent
-        _save(prim_tradeoff_chart(res.prim), folder, "prim_tradeoff")
-        _save(prim_box_chart(res.prim, units), folder, "prim_box")
+        save_figures(chart, {"prim_tradeoff": prim_tradeoff_chart(res.prim),
+                             "prim_box": prim_box_chart(res.prim, units)})
     if json_out:
         print_json(res.to_json())
         return
@@ -301,16 +297,18 @@ def compare_command(
     from qpq.model import check_model
 
     check_model(model, field="--model")
+    check_figure_path(chart, "--chart")
     case, study = _load(scenario, case_dir)
     with executor_for(workers, executor, scheduler) as ex:
         res = run_comparison(case, study, n=n, levers=lever, workers=workers, executor=ex,
                              on_progress=_progress(not json_out), model=model)
     if chart is not None:
-        folder = chart if chart.suffix == "" else chart.parent
+        figures = {}
         for c in res.comparisons:
-            _save(policy_chart(res.values, c.outcome, res.levers), folder, f"policies_{c.outcome}")
+            figures[f"policies_{c.outcome}"] = policy_chart(res.values, c.outcome, res.levers)
             if c.sign:
-                _save(regret_chart(c), folder, f"regret_{c.outcome}")
+                figures[f"regret_{c.outcome}"] = regret_chart(c)
+        save_figures(chart, figures)
     if json_out:
         print_json(res.to_json())
         return

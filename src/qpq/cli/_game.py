@@ -21,7 +21,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from qpq.cli._common import GROUP_HELP, console, err_console, parse_assignments, print_json
+from qpq.cli._common import (
+    GROUP_HELP,
+    check_figure_path,
+    console,
+    err_console,
+    parse_assignments,
+    print_json,
+    save_chart,
+)
 from qpq.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -33,8 +41,6 @@ if TYPE_CHECKING:
 # commands do not pay for them (tests/cli/test_import_cost.py).
 
 __all__ = ["app"]
-
-FIGURE_FORMATS = (".png", ".svg", ".html", ".json")
 
 app = typer.Typer(help=GROUP_HELP["game"], no_args_is_help=True)
 
@@ -248,29 +254,6 @@ def export_command(
                       "information sets)")
 
 
-def _save_chart(chart: object, path: Path) -> Path:
-    """Write an altair chart as PNG, SVG, HTML or Vega-Lite JSON (by the file's suffix)."""
-    import json
-
-    import vl_convert as vlc
-
-    suffix = path.suffix.lower()
-    if suffix not in FIGURE_FORMATS:
-        raise BadInputError(f"--out {path}: unknown figure format {suffix or '(none)'}; "
-                            f"allowed: {', '.join(FIGURE_FORMATS)}")
-    spec = chart.to_dict()  # type: ignore[attr-defined]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".png":
-        path.write_bytes(vlc.vegalite_to_png(spec, scale=2))
-    elif suffix == ".svg":
-        path.write_text(vlc.vegalite_to_svg(spec), encoding="utf-8")
-    elif suffix == ".html":
-        chart.save(str(path))  # type: ignore[attr-defined]
-    else:
-        path.write_text(json.dumps(spec, indent=1), encoding="utf-8")
-    return path
-
-
 @app.command("sweep")
 def sweep_command(
     x: Annotated[str, typer.Option("--x", help="parameter on the horizontal axis")],
@@ -311,6 +294,7 @@ def sweep_command(
     check_model(model, field="--model")
     if pure_only and model != "v2":
         raise BadInputError("--pure-only applies to --model v2 only")
+    check_figure_path(out, "--out", folder=False)
     registry = ParameterRegistry.load(case)
     overrides = parse_assignments(sets or [])
     with Progress(TextColumn("sweeping"), BarColumn(), MofNCompleteColumn(),
@@ -326,7 +310,7 @@ def sweep_command(
     if out is not None:
         from qpq.report import phase_chart
 
-        saved = _save_chart(phase_chart(diagram), out)
+        saved = save_chart(phase_chart(diagram), out)
     if json_out:
         doc = diagram.to_json()
         doc["figure"] = str(saved) if saved else None

@@ -41,6 +41,7 @@ from qpq.cli._common import (
     count_printer,
     parse_assignments,
     print_json,
+    save_figures,
 )
 from qpq.errors import BadInputError
 from qpq.model import policy_names
@@ -237,14 +238,15 @@ def run_command(
     if charts is not None:
         from qpq.sim import fan_chart, trajectory_chart
 
-        charts.mkdir(parents=True, exist_ok=True)
-        for var in ("militants_border", "militants_iskp", "iskp_strength", "belief_sincere",
-                    "recognised", "expected_attacks_china"):
-            fan_chart(results, var, label=UNCALIBRATED if var.startswith(("militants",
-                      "expected")) else None).save(str(charts / f"fan_{var}.html"))
-        trajectory_chart(results, ("militants_border", "militants_iskp", "iskp_strength",
-                                   "belief_sincere", "engaged", "recognised")).save(
-            str(charts / "trajectories.html"))
+        figures = {f"fan_{var}": fan_chart(results, var, label=UNCALIBRATED if var.startswith(
+            ("militants", "expected")) else None)
+            for var in ("militants_border", "militants_iskp", "iskp_strength", "belief_sincere",
+                        "recognised", "expected_attacks_china")}
+        figures["trajectories"] = trajectory_chart(results, (
+            "militants_border", "militants_iskp", "iskp_strength", "belief_sincere", "engaged",
+            "recognised"))
+        charts.mkdir(parents=True, exist_ok=True)     # a folder, whatever its name
+        save_figures(charts, figures)
         doc["charts"] = str(charts)
     if json_out:
         print_json(doc)
@@ -294,12 +296,13 @@ def backcast_command(
     if out is not None:
         import json
 
+        from qpq.files import write_file
         from qpq.sim import write_parquet
 
         out.mkdir(parents=True, exist_ok=True)
         write_parquet(cal.accepted_frame(), out / "accepted_parameters.parquet")
-        (out / "backcast.json").write_text(json.dumps(cal.summary(), indent=2, default=str)
-                                           + "\n")
+        write_file(out / "backcast.json", json.dumps(cal.summary(), indent=2, default=str)
+                   + "\n")
     if json_out:
         print_json(cal.summary())
         return

@@ -16,7 +16,6 @@ memory for one chunk, not for the run, and is renamed into place when complete.
 from __future__ import annotations
 
 import json
-import os
 import tarfile
 import tempfile
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ import duckdb
 
 from qpq.errors import BadInputError
 from qpq.explore._run_store import RunStore
+from qpq.files import staged_file
 
 __all__ = ["FORMATS", "export_run"]
 
@@ -67,28 +67,25 @@ def _export_ema(store: RunStore, target: Path, chunks: Sequence[int]) -> None:
                                 "scenario": "int64", "policy": "category",
                                 "model": "category"}}
         (tmp / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
-        archive = tmp / "results.tar.gz"
-        with tarfile.open(archive, "w:gz") as z:
+        with staged_file(target) as archive, tarfile.open(archive, "w:gz") as z:
             z.add(exp_file, arcname="experiments.csv")
             for o, path in out_files.items():
                 z.add(path, arcname=f"{o}.cls")
             z.add(tmp / "metadata.json", arcname="metadata.json")
-        os.replace(archive, target)
 
 
 def _export_table(store: RunStore, target: Path, fmt: Format, chunks: Sequence[int]) -> None:
-    tmp = target.with_name(f".{target.name}.tmp")
     con = store.connect(chunks)
     try:
-        # the target goes to DuckDB as a value, never pasted into SQL text
-        rel = con.sql(_ordered(store, "results"))
-        if fmt == "parquet":
-            rel.write_parquet(str(tmp))
-        else:
-            rel.write_csv(str(tmp), header=True)
+        with staged_file(target) as tmp:
+            # the target goes to DuckDB as a value, never pasted into SQL text
+            rel = con.sql(_ordered(store, "results"))
+            if fmt == "parquet":
+                rel.write_parquet(str(tmp))
+            else:
+                rel.write_csv(str(tmp), header=True)
     finally:
         con.close()
-    os.replace(tmp, target)
 
 
 def export_run(run_dir: Path, fmt: str = "ema", out: Path | None = None, *,

@@ -38,7 +38,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -49,6 +48,7 @@ import pandas as pd
 
 from qpq.errors import BadInputError, Problem
 from qpq.explore._designs import experiments_of
+from qpq.files import staged_file, write_file
 from qpq.sim import BLOCK_SIZE, write_parquet
 
 __all__ = [
@@ -91,27 +91,6 @@ def _sha256(path: Path) -> str:
             digest.update(block)
     return digest.hexdigest()
 
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    # the rename is durable only once the directory entry is; not every OS can open a folder
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)
@@ -229,15 +208,6 @@ def from_ranges(ranges: Sequence[Sequence[int]]) -> set[int]:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _is_int(value: Any) -> bool:
@@ -631,17 +601,16 @@ class RunStore:
     def save(self) -> None:
         """Write the manifest atomically."""
         self.manifest["updated"] = _now()
-        _atomic_write(self.path / MANIFEST, json.dumps(self.manifest, indent=1) + "\n")
+        # durable: a resume after a power cut trusts the chunks the manifest lists
+        write_file(self.path / MANIFEST, json.dumps(self.manifest, indent=1) + "\n",
+                   durable=True)
 
     def write_chunk(self, index: int, frame: pd.DataFrame) -> Path:
         """Write chunk ``index``'s rows, then record it as done (in that order)."""
         target = self.partition(index)
-        tmp = target.with_name(f".{target.name}.tmp")
-        write_parquet(frame, tmp)
-        _fsync_file(tmp)
-        record = {"sha256": _sha256(tmp), "bytes": tmp.stat().st_size, "rows": len(frame)}
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        with staged_file(target, durable=True) as tmp:
+            write_parquet(frame, tmp)
+            record = {"sha256": _sha256(tmp), "bytes": tmp.stat().st_size, "rows": len(frame)}
         self.manifest["chunks"]["files"][str(index)] = record
         self.manifest["done"] = to_ranges(self.done | {index})
         self.save()

@@ -22,7 +22,7 @@ import vl_convert as vlc
 from qpq import __version__
 from qpq.case import Case
 from qpq.errors import BadInputError
-from qpq.files import replace_folder, signals_held
+from qpq.files import replace_folder, signals_held, staged_file
 from qpq.report._sections import ReportContext, Section, SectionContent, default_sections
 
 __all__ = ["ReportResult", "SectionOutcome", "build_report"]
@@ -98,7 +98,7 @@ def build_report(
 ) -> ReportResult:
     """Build every section and write ``out_dir/report.html`` and ``out_dir/figures/``.
 
-    The page and its figures are written beside the earlier report (``report.html.tmp``,
+    The page and its figures are written beside the earlier report (a staged page,
     ``.figures.partial/``) and put in place together at the end, so a failed or interrupted
     build leaves the earlier report and its figures as they were, and a figure of a section
     that is gone does not linger. ``figures/`` is the report's own: it is replaced whole.
@@ -190,9 +190,9 @@ def _build(case: Case, out_dir: Path, fig_dir: Path, staged: Path,
         f"<nav><ul>{nav}</ul></nav>{''.join(body)}<script>{script}</script></body></html>"
     )
     target = out_dir / "report.html"
-    tmp = target.with_suffix(".html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    with signals_held():        # the figures and the page change together
+    # the figures and the page change together: the page is staged, then, with the signals
+    # held, the figures are swapped and the page renamed into place
+    with signals_held(), staged_file(target) as tmp:
+        tmp.write_text(html, encoding="utf-8")
         replace_folder(staged, fig_dir)
-        tmp.replace(target)
     return ReportResult(target, fig_dir, tuple(outcomes))

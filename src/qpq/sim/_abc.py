@@ -79,7 +79,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import pickle
 import tempfile
 from collections import Counter
@@ -94,6 +93,7 @@ from scipy import special
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError
+from qpq.files import write_file
 from qpq.model import check_model
 from qpq.parallel import ChunkExecutor, InProcess, executor_for, map_ordered
 from qpq.sim._calibration import (
@@ -1525,12 +1525,10 @@ def _read_pickle(path: Path, kind: type[_T]) -> _T | None:
 
 
 def _write_pickle(path: Path, obj: Any) -> None:
-    # several writers of one key (two shells, a backtest's workers) each write their own
-    # file and rename it into place (atomic), so no reader sees half of one
+    # several writers of one key (two shells, a backtest's workers) each stage their own
+    # file (qpq.files), so no reader sees half of one
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(obj))
-    tmp.replace(path)
+    write_file(path, pickle.dumps(obj))
 
 
 def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,

@@ -23,7 +23,6 @@ anything but a run's files is refused before any work (:func:`check_run_folder`)
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from qpq.errors import BadInputError
-from qpq.files import replace_folder, signals_held
+from qpq.files import replace_folder, signals_held, staged_file
 from qpq.sim._engine import SERIES, ChunkResult, RunSpec, SimResult
 from qpq.sim._timeline import quarter_label
 from qpq.stats import FAN_QUANTILES, quantile_name
@@ -54,18 +53,14 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     stopping cleanly (status 130). Holding it back costs the length of one chunk's write.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    # written beside the target, then renamed: a failed write (a full disk) leaves the file
-    # that was there, never half a file
-    tmp = path.with_name(f".{path.name}.writing")
-    with signals_held():
+    # a failed write (a full disk) leaves the file that was there, never half a file
+    with signals_held(), staged_file(path) as tmp:
         con = duckdb.connect()
         try:
             # the path is passed as a value, not pasted into SQL (a folder may be named it's)
             con.from_df(frame).write_parquet(str(tmp))
-            os.replace(tmp, path)
         finally:
             con.close()
-            tmp.unlink(missing_ok=True)
 
 
 def quantile_frame(result: SimResult) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+from qpq.files import write_file
 from qpq.game.validation._tree import Node, Tree
 
 __all__ = ["EfgError", "parse_efg", "read_efg", "to_efg", "write_efg"]
@@ -74,9 +75,9 @@ def to_efg(tree: Tree, comment: str = "") -> str:
 
 
 def write_efg(tree: Tree, path: str | Path, comment: str = "") -> Path:
-    """Write a tree to ``path`` in .efg format."""
+    """Write a tree to ``path`` in .efg format (whole or not at all)."""
     out = Path(path)
-    out.write_text(to_efg(tree, comment), encoding="utf-8")
+    write_file(out, to_efg(tree, comment))
     return out
 
 

@@ -113,3 +113,33 @@ def test_a_killed_worker_is_seen_as_lost():
         while not ProcessPool._lost_worker(pool) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert ProcessPool._lost_worker(pool)
+
+
+def test_only_distributeds_sync_cancel_name_error_is_dropped_from_tornados_log():
+    # distributed 2026.8.0's sync() schedules a cancel that reads an unset variable when a
+    # Ctrl-C lands before the awaited future exists; tornado logs the NameError
+    import logging
+    import sys
+
+    from qpq.parallel import _SYNC_CANCEL_BUG
+
+    def record_of(module: str, name: str, exc: BaseException) -> logging.LogRecord:
+        code = f"def {name}():\n    raise exc\n"
+        space: dict[str, object] = {"__name__": module, "exc": exc}
+        exec(code, space)          # a frame with that function and module name
+        try:
+            space[name]()                                   # type: ignore[operator]
+        except BaseException:
+            info = sys.exc_info()
+        return logging.LogRecord("tornado.application", logging.ERROR, __file__, 1,
+                                 "Exception in callback", None, info)
+
+    def bug() -> NameError:
+        return NameError("cannot access free variable 'future'")
+
+    assert not _SYNC_CANCEL_BUG.filter(record_of("distributed.utils", "cancel", bug()))
+    assert _SYNC_CANCEL_BUG.filter(record_of("distributed.utils", "cancel", ValueError("x")))
+    assert _SYNC_CANCEL_BUG.filter(record_of("distributed.utils", "other", bug()))
+    assert _SYNC_CANCEL_BUG.filter(record_of("qpq.sim", "cancel", bug()))
+    assert _SYNC_CANCEL_BUG.filter(logging.LogRecord("tornado.application", logging.ERROR,
+                                                     __file__, 1, "no exception", None, None))

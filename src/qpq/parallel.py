@@ -110,6 +110,35 @@ def _ignore_sigint() -> bool:
     return True
 
 
+def _quiet_logs() -> bool:
+    # a worker of a cluster being closed on purpose loses its scheduler mid-heartbeat and
+    # would log that as an error, with a traceback, after every Ctrl-C
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    return True
+
+
+class _SyncCancelBug(logging.Filter):
+    """Drop tornado's report of distributed's ``sync`` cancel callback failing on Ctrl-C.
+
+    A Ctrl-C that lands in ``distributed.utils.sync`` before the awaited future exists
+    schedules a ``cancel`` that reads the unset variable (a NameError in distributed
+    2026.8.0, not ours); tornado logs it with a traceback after the run has stopped cleanly.
+    Only that record is dropped.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        tb = exc.__traceback__ if exc is not None else None
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        return not (isinstance(exc, NameError) and tb is not None
+                    and tb.tb_frame.f_code.co_name == "cancel"
+                    and tb.tb_frame.f_globals.get("__name__") == "distributed.utils")
+
+
+_SYNC_CANCEL_BUG = _SyncCancelBug()
+
+
 class InProcess(_Closing):
     """Chunks one after another in this process."""
 
@@ -305,6 +334,7 @@ class DaskCluster(_Closing):
                                     f"{scheduler} ({exc}); allowed: the address of a running "
                                     "scheduler, e.g. tcp://10.0.0.5:8786") from None
         self.client.run(_ignore_sigint)
+        logging.getLogger("tornado.application").addFilter(_SYNC_CANCEL_BUG)
         self.workers = max(1, len(self.client.scheduler_info()["workers"]))
         self.window = window or 2 * self.workers
 
@@ -335,6 +365,10 @@ class DaskCluster(_Closing):
         """Close the client (and the local cluster, if this executor started one)."""
         client: Any = self.client
         try:
+            if self._cluster is not None:
+                # a cluster already gone needs no quieting
+                with contextlib.suppress(Exception):
+                    client.run(_quiet_logs, on_error="ignore")
             client.close()
         finally:
             if self._cluster is not None:

@@ -34,8 +34,9 @@ def _qpq(*args: str) -> list[str]:
     return [sys.executable, "-m", "qpq", *args]
 
 
-@pytest.mark.parametrize("executor", [["--executor", "in-process"], ["--workers", "2"]],
-                         ids=["in-process", "pool"])
+@pytest.mark.parametrize("executor", [["--executor", "in-process"], ["--workers", "2"],
+                                      ["--executor", "dask", "--workers", "2"]],
+                         ids=["in-process", "pool", "dask"])
 def test_sigint_keeps_finished_chunks_and_resume_equals_an_uninterrupted_run(
         case, scenario_file, tmp_path, executor):
     scen = scenario_file()
@@ -60,6 +61,8 @@ def test_sigint_keeps_finished_chunks_and_resume_equals_an_uninterrupted_run(
     stop_seconds = time.monotonic() - t_signal
     assert proc.returncode == 130, err
     assert "--resume" in err and "chunks are saved" in err
+    # a clean stop: no worker's complaint that its scheduler went away, no traceback
+    assert "Traceback" not in err and "ERROR" not in err, err
     store = RunStore.open(run)
     kept = store.done
     assert store.manifest["status"] == "interrupted"

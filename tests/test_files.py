@@ -98,3 +98,56 @@ def test_ctrl_c_while_staging_leaves_the_target_and_no_staged_file(tmp_path):
         raise KeyboardInterrupt
     assert target.read_text() == "earlier"
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def test_a_link_is_followed_and_a_pipe_or_device_is_written_in_place(tmp_path):
+    import os
+    import threading
+
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_file(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+
+    # `--out /dev/stdout`, a named pipe: a rename would put a plain file in its place
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(pipe.read_bytes()))
+    reader.start()
+    write_file(pipe, "through the pipe")
+    reader.join(10)
+    assert got == [b"through the pipe"] and pipe.is_fifo()
+
+
+def test_errors_name_the_target_and_its_folder_is_made(tmp_path):
+    target = tmp_path / "new" / "folder" / "out.json"
+    write_file(target, "x")
+    assert target.read_text() == "x"
+    with pytest.raises(PermissionError) as denied, staged_file(target) as tmp:
+        raise PermissionError(13, "Permission denied", str(tmp))
+    assert denied.value.filename == str(target)
+    with pytest.raises(OSError) as full, staged_file(target) as tmp:
+        raise OSError(28, "No space left on device")      # a full disk names no file
+    assert full.value.filename == str(target) and full.value.errno == 28
+    with pytest.raises(IsADirectoryError):
+        write_file(tmp_path / "new", "x")
+    (tmp_path / "plain").write_text("")
+    with pytest.raises(FileExistsError):                 # its folder is a file
+        write_file(tmp_path / "plain" / "out.json", "x")
+    assert target.read_text() == "x"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.json"]
+
+
+def test_another_writers_error_naming_the_staged_file_becomes_an_os_error_naming_the_target(
+        tmp_path):
+    # DuckDB's IOException says which file it could not write: the staged one
+    target = tmp_path / "results.parquet"
+    with pytest.raises(OSError) as caught, staged_file(target) as tmp:
+        raise RuntimeError(f'IO Error: Could not write file "{tmp}": No space left on device')
+    assert str(caught.value) == (f'IO Error: Could not write file "{target}": '
+                                 "No space left on device")
+    with pytest.raises(ValueError), staged_file(target):
+        raise ValueError("an error about something else stays what it is")

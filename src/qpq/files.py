@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import itertools
 import os
 import shutil
@@ -90,21 +92,54 @@ def staged_file(target: Path, *, durable: bool = False) -> Iterator[Path]:
     """Give a path beside ``target`` to write; when the block ends normally it becomes ``target``.
 
     The staged path is in ``target``'s folder (a rename within one file system is atomic),
-    hidden and unique to this write. When the block raises, the staged file is removed and
-    ``target`` is untouched. The rename itself is done with the signals held.
+    hidden and unique to this write; the folder is made if missing. When the block raises,
+    the staged file is removed and ``target`` is untouched, and a file system error names
+    ``target``, not the staged file. The rename itself is done with the signals held.
+
+    A link is followed: the file it names is replaced and the link stays. A target that is
+    neither a file nor a folder (``/dev/stdout``, a named pipe, a device) cannot be replaced
+    by a rename: it is given to the block itself, to be written in place.
     """
     target = Path(target)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.{next(_SERIAL)}.writing")
+    real = Path(os.path.realpath(target)) if target.is_symlink() else target
+    if real.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(target))
+    if real.exists() and not real.is_file():
+        with _naming(target, real):
+            yield real
+        return
+    tmp = real.with_name(f".{real.name}.{os.getpid()}.{next(_SERIAL)}.writing")
     try:
-        yield tmp
-        if durable:
-            _fsync(tmp)
-        with signals_held():
-            os.replace(tmp, target)
-        if durable:
-            _fsync(target.parent, folder=True)
+        with _naming(target, tmp):
+            real.parent.mkdir(parents=True, exist_ok=True)
+            yield tmp
+            if durable:
+                _fsync(tmp)
+            with signals_held():
+                os.replace(tmp, real)
+            if durable:
+                _fsync(real.parent, folder=True)
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # gone, never made, or its folder a file
+            tmp.unlink()
+
+
+@contextmanager
+def _naming(target: Path, written: Path) -> Iterator[None]:
+    # the user named the target; an error about the staged file (or about no file at all:
+    # a full disk) is reported as the target's. A writer that is not Python's (DuckDB)
+    # raises its own error type with the path in its text: it becomes an OSError, which
+    # the CLI reports as a sentence, with the target's name in that text
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is not None and exc.filename in (None, str(written)):
+            raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
+        raise
+    except Exception as exc:
+        if str(written) in str(exc):
+            raise OSError(str(exc).replace(str(written), str(target))) from exc
+        raise
 
 
 def write_file(target: Path, data: str | bytes, *, durable: bool = False) -> None:

@@ -329,7 +329,7 @@ class DaskCluster(_Closing):
         else:
             try:
                 self.client = Client(scheduler, timeout=f"{connect_timeout}s")
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:   # ValueError: a bad address
                 raise BadInputError(f"--scheduler: cannot reach a Dask scheduler at "
                                     f"{scheduler} ({exc}); allowed: the address of a running "
                                     "scheduler, e.g. tcp://10.0.0.5:8786") from None

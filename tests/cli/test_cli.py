@@ -50,6 +50,26 @@ def test_a_file_system_refusal_is_a_sentence_naming_the_path(capsys, tmp_path):
         assert str(blocker) in err.replace("\n", "") and "Traceback" not in err, err
 
 
+@pytest.mark.parametrize("args", [
+    ("game", "propositions", "--n", "8", "--seed", "-1"),
+    ("bargain", "exchange", "--seed", "-1"),
+    ("bargain", "montecarlo", "--draws", "3", "--seed", "-1"),
+    ("explore", "run", "deal-under-uncertainty", "--n", "8", "--seed", "-1", "--out", "{tmp}"),
+    ("sim", "backtest", "--origins", "2022-12-31", "--horizon", "99999m"),
+    ("sim", "backtest", "--origins", "1995-12-31"),
+    ("game", "relationship", "--at", "1800-01-01"),
+])
+def test_bad_numbers_and_dates_are_refused_naming_their_option(capsys, tmp_path, args):
+    # each ended in a traceback (numpy's "expected non-negative integer", the calendar's
+    # "year 10356 is out of range") or named an option the command does not have
+    code, out, err = run(capsys, *(a.format(tmp=tmp_path / "run") for a in args))
+    assert code == 2 and out == "" and "Traceback" not in err, err
+    option = "--horizon" if "--horizon" in args else next(
+        a for a in args if a in ("--seed", "--origins", "--at"))
+    assert option in err and "--as-of" not in err, err
+    assert not (tmp_path / "run").exists()
+
+
 def test_timeline_json_is_one_document(capsys, make_case):
     code, out, _ = run(capsys, "evidence", "timeline", "--case", str(make_case()), "--actor",
                        "China", "--json")

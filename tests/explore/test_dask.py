@@ -78,8 +78,9 @@ def test_auto_executor_with_a_scheduler_address_uses_dask(tiny_plan, tmp_path):
 def test_an_unreachable_scheduler_is_bad_input():
     from qpq.errors import BadInputError
 
-    with pytest.raises(BadInputError, match="cannot reach a Dask scheduler"):
-        DaskCluster(scheduler="tcp://127.0.0.1:9", connect_timeout=1.0)
+    for address in ("tcp://127.0.0.1:9", "garbage", "tcp://localhost", "foo://1.2.3.4:1"):
+        with pytest.raises(BadInputError, match="cannot reach a Dask scheduler"):
+            DaskCluster(scheduler=address, connect_timeout=1.0)
 
 
 def test_studies_on_dask_equal_in_process(case, scenario_file):

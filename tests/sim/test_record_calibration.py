@@ -500,6 +500,24 @@ def test_a_damaged_cache_file_is_recomputed_with_a_warning(case, base, tmp_path,
     assert not caplog.records
 
 
+def test_a_cache_that_cannot_be_written_warns_and_keeps_the_result(case, base, tmp_path,
+                                                                   caplog, monkeypatch):
+    import logging
+
+    import qpq.sim._abc as abc
+
+    monkeypatch.setattr(abc, "_TABLES", {})
+    blocked = tmp_path / "a-file"           # the cache folder is a file: nothing can go in
+    blocked.write_text("")
+    with caplog.at_level(logging.WARNING, logger="qpq.sim.calibrate"):
+        result = calibrate_record(case, AS_OF, rng=np.random.default_rng(0), settings=TINY,
+                                  cache_dir=blocked)
+    np.testing.assert_array_equal(result.weights, base.weights)
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "cannot be written" in warned and "not cached" in warned
+    assert blocked.read_text() == ""
+
+
 def test_two_dates_with_the_same_view_are_cached_apart(case, tmp_path):
     # nothing recorded between 2017-06-30 and 2017-12-31: the same as-of view, yet the
     # histories run to another quarter; before 2026-12-05 the later date read the earlier's

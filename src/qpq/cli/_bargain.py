@@ -166,7 +166,7 @@ def exchange(
                                         help="rounds of exchange")] = 10,
     carry_over: Annotated[str, typer.Option("--carry-over", help="full | decide (positions the "
                                             "next round starts from)")] = "full",
-    seed: Annotated[int, typer.Option("--seed", help="seed for tie-breaking")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="seed for tie-breaking", min=0)] = 0,
     sizing: Annotated[str, typer.Option("--sizing", help="current | decide (decide: "
                                         "decide-exchange-model 2025.3.1's re-sizing, move caps "
                                         "and tie draws; with --carry-over decide it gives "
@@ -218,7 +218,7 @@ def exchange(
 @app.command()
 def montecarlo(
     draws: Annotated[int, typer.Option("--draws", min=1, help="input draws")] = 200,
-    seed: Annotated[int, typer.Option("--seed", help="seed of the generator")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="seed of the generator", min=0)] = 0,
     rounds: Annotated[int, typer.Option("--rounds", min=0, help="EUM rounds")] = 20,
     case: CaseOpt = None,
     json_out: JsonOpt = False,

@@ -370,8 +370,8 @@ def run_command(
     method: Annotated[str | None, typer.Option("--method", help="sampler: lhs (default), mc, "
                                                "sobol, saltelli, morris, factorial")] = None,
     n: NOpt = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="seed (default: the scenario's)")
-                    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="seed (default: the scenario's)",
+                                             min=0)] = None,
     lever: Annotated[list[str] | None, typer.Option("--lever", help="China's policy "
                                                     "(repeatable; default: the scenario's)")
                      ] = None,

@@ -357,7 +357,8 @@ def propositions_command(
     n: Annotated[int | None, typer.Option("--n", help="Monte Carlo draws over the assumption "
                                           "ranges (default 2000; 100 with --model v2)")
                  ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="seed of the random generator")] = 2024,
+    seed: Annotated[int, typer.Option("--seed", help="seed of the random generator",
+                                      min=0)] = 2024,
     sets: SetOpt = None,
     case: CaseOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
@@ -475,7 +476,10 @@ def relationship_command(
             day = dt.date.fromisoformat(at)
         except ValueError:
             raise BadInputError(f"--at: {at!r} is not a date YYYY-MM-DD") from None
-        timeline = build_timeline(loaded, day, day)
+        try:
+            timeline = build_timeline(loaded, day, day)
+        except BadInputError as exc:        # the timeline's own words name start and stop
+            raise BadInputError(f"--at {at}: out of the simulator's range ({exc})") from None
         q = quarter_of(day)
         if not timeline.in_power(q):
             raise BadInputError(f"--at {at}: the Taliban do not govern then (no quid pro quo)")

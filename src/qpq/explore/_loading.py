@@ -152,6 +152,8 @@ def study_from_scenario(scenario: Scenario, case: Case, source: str = "scenario"
         if name not in policy_names():
             bad(f"unknown lever {name!r}; allowed: {', '.join(policy_names())}",
                 ("levers", i))
+        elif name in scenario.levers[:i]:
+            bad(f"lever {name!r} is listed twice; list each policy once", ("levers", i))
     outcomes = _outcomes(scenario.outcomes or ["china_security"], bad)
     known = [p for p in levers if p in policy_names()] or list(policy_names())
     reference = settings.reference_policy or known[0]     # a bad lever is reported once
@@ -160,7 +162,9 @@ def study_from_scenario(scenario: Scenario, case: Case, source: str = "scenario"
             ("extra", "reference_policy"))
     base, fixed = _base(settings, uncertainties, registry, bad)
     orderings = _orderings(uncertainties, base, registry, bad)
-    discovery = _discovery(settings, reference, bad)
+    # with a bad lever the reference is a stand-in: its question is not the user's
+    discovery = _discovery(settings, reference, bad,
+                           reference_known=all(p in policy_names() for p in levers))
     for name in settings.satisficing:
         if name not in {o.name for o in outcomes}:
             bad(f"satisficing threshold for {name!r}, which is not among the scenario's "
@@ -300,7 +304,8 @@ def _orderings(uncertainties: Sequence[Uncertainty], base: Mapping[str, float],
     return tuple(out)
 
 
-def _discovery(settings: ExploreSettings, reference: str, bad: Bad) -> Discovery:
+def _discovery(settings: ExploreSettings, reference: str, bad: Bad, *,
+               reference_known: bool = True) -> Discovery:
     ds = settings.discovery
     policy = ds.policy or reference
     for key, name in (("policy", policy), ("compare_to", ds.compare_to)):
@@ -316,6 +321,15 @@ def _discovery(settings: ExploreSettings, reference: str, bad: Bad) -> Discovery
     if ds.compare_to is None and ds.threshold is None:
         bad("give compare_to (a policy) or threshold (a value)",
             ("extra", "discovery", "threshold"))
+    elif ds.compare_to == policy and (ds.policy is not None or reference_known):
+        defaults = ([] if ds.policy is not None
+                    else ["policy defaults to reference_policy, else the first lever"])
+        if "compare_to" not in ds.model_fields_set:
+            defaults.append("compare_to defaults to boycott")
+        said = f" ({'; '.join(defaults)})" if defaults else ""
+        bad(f"policy and compare_to are both {policy}: a policy is never worse than "
+            f"itself{said}; allowed: a compare_to other than the policy, or threshold (a value)",
+            ("extra", "discovery", "compare_to"))
     if ds.worse_by_sd is not None and ds.worse_by:
         bad("give worse_by (outcome units) or worse_by_sd (a fraction of the outcome's "
             "standard deviation), not both", ("extra", "discovery", "worse_by_sd"))

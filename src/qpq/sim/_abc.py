@@ -1526,9 +1526,13 @@ def _read_pickle(path: Path, kind: type[_T]) -> _T | None:
 
 def _write_pickle(path: Path, obj: Any) -> None:
     # several writers of one key (two shells, a backtest's workers) each stage their own
-    # file (qpq.files), so no reader sees half of one
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_file(path, pickle.dumps(obj))
+    # file (qpq.files), so no reader sees half of one. A cache that cannot be written (a
+    # read-only or full disk) costs the next run its time, not this run its result
+    try:
+        write_file(path, pickle.dumps(obj))
+    except OSError as exc:
+        reason = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+        _LOG.warning("the cache cannot be written (%s); the result is not cached", reason)
 
 
 def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,

@@ -127,12 +127,18 @@ class BacktestSpec:
             if quarter_end(quarter_of(origin)) != origin:
                 raise BadInputError(f"--origins: {origin} is not the last day of a quarter; "
                                     "origins must be quarter ends (e.g. 2020-06-30)")
-            until = add_months(origin, self.horizon_months)
+            try:
+                until = add_months(origin, self.horizon_months)
+            except (ValueError, OverflowError):      # past the calendar's year 9999
+                raise BadInputError(
+                    f"--horizon {self.horizon_months}m: the window after {origin} would end "
+                    f"after the year 9999; the record's last day is {stop}") from None
             if until > stop:
                 raise BadInputError(
                     f"--origins: the window after {origin} ends {until}, after the record's "
                     f"last day {stop} (the case's run.forecast_as_of); no outcome to score")
-            check_window(origin, until, self.policy, self.n, start=case.run.start)
+            check_window(origin, until, self.policy, self.n, start=case.run.start,
+                         as_of_option="--origins")
         if self.model == "v2":
             self._check_budget(case)
 

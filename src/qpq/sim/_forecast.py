@@ -516,8 +516,11 @@ def event_label(evidence: bool, constrained: str) -> str:
 
 
 def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1, *,
-                 start: dt.date) -> None:
+                 start: dt.date, as_of_option: str = "--as-of") -> None:
     """Reject bad forecast input before any work: policy, dates, ensemble size.
+
+    ``as_of_option`` names the option that gave the as-of date in the messages (a
+    backtest's origins are its as-of dates: ``--origins``).
 
     Raises
     ------
@@ -530,13 +533,13 @@ def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1, *,
     if n < 1:
         raise BadInputError(f"--n must be at least 1, got {n}")
     if as_of > LATEST or until > LATEST:
-        raise BadInputError(f"dates must not be later than {LATEST}; got --as-of {as_of}, "
-                            f"--until {until}")
+        raise BadInputError(f"dates must not be later than {LATEST}; got {as_of_option} "
+                            f"{as_of}, --until {until}")
     if history_end(as_of) < quarter_of(start):
-        raise BadInputError(f"--as-of {as_of} is out of range: the history starts {start} and "
-                            "needs at least one complete quarter before the as-of date")
+        raise BadInputError(f"{as_of_option} {as_of} is out of range: the history starts "
+                            f"{start} and needs at least one complete quarter before it")
     if until <= as_of:
-        raise BadInputError(f"--as-of {as_of} must be before --until {until}")
+        raise BadInputError(f"{as_of_option} {as_of} must be before --until {until}")
 
 
 def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,

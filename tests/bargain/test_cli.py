@@ -143,3 +143,19 @@ def test_montecarlo(capsys):
     assert code == 0
     doc = json.loads(out)
     assert doc["n_draws"] == 2 and set(doc["eum_median"]) == {"recognition", "action_on_etim"}
+
+
+@pytest.mark.parametrize("args", [("eum",), ("exchange",), ("montecarlo", "--draws", "3")])
+def test_a_case_without_bargaining_data_is_told_so(capsys, tmp_path, args):
+    # bargaining.yaml is optional (an evidence-only case); montecarlo ended in numpy's
+    # broadcast error and eum said "it has: none"
+    import shutil
+
+    from qpq.case import builtin_case_path
+
+    case = tmp_path / "case"
+    shutil.copytree(builtin_case_path(), case)
+    (case / "bargaining.yaml").unlink()
+    code, out, err = run(capsys, "bargain", *args, "--case", str(case))
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "has no bargaining issues" in err and "bargaining.yaml" in err

@@ -31,9 +31,17 @@ def case_issue(case: Case, issue: str) -> BargainingIssue:
     for item in case.bargaining_issues:
         if item.id == issue:
             return item
-    known = ", ".join(i.id for i in case.bargaining_issues) or "none"
+    if not case.bargaining_issues:
+        raise _no_bargaining(case)
+    known = ", ".join(i.id for i in case.bargaining_issues)
     raise BadInputError(f"case {case.meta.id!r} has no bargaining issue {issue!r}; it has: "
                         f"{known}")
+
+
+def _no_bargaining(case: Case) -> BadInputError:
+    return BadInputError(f"case {case.meta.id!r} has no bargaining issues: the bargaining "
+                         "lens needs a bargaining.yaml with at least one issue and its "
+                         "actors' positions")
 
 
 def _positions(case: Case, issue: str) -> list[BargainingPosition]:
@@ -56,6 +64,8 @@ def case_stakeholders(case: Case, issue: str) -> Stakeholders:
 def case_issue_set(case: Case, issues: Sequence[str] | None = None) -> IssueSet:
     """Several issues of the case (default: all) as an :class:`IssueSet`."""
     ids = list(issues) if issues is not None else [i.id for i in case.bargaining_issues]
+    if not ids:
+        raise _no_bargaining(case)
     parts = [case_stakeholders(case, i) for i in ids]
     out = IssueSet.from_stakeholders(parts, source=f"case:{case.meta.id}/bargaining.yaml")
     names = tuple(case_issue(case, i).name for i in ids)

@@ -227,6 +227,8 @@ def _bargaining_answer(ctx: ReportContext, issue: str, text: str) -> LensAnswer 
     no forecast for the issue, or no stances, the lens gives no answer. ``text`` has a
     ``{words}`` field for the median in the scale's words.
     """
+    if not ctx.case.bargaining_issues:      # an evidence-only case: the lens is silent
+        return None
     eum = bargaining_data(ctx)["eum"].get(issue)
     if eum is None:
         return None

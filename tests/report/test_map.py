@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import vl_convert as vlc
 
@@ -52,3 +54,27 @@ def test_vega_draws_points_where_the_frame_says(frame):
     for (lon, lat), (x, y) in zip(places, drawn, strict=True):
         assert frame.to_pixels(lon, lat) == pytest.approx((x, y), abs=0.5)
         assert frame.to_lonlat(x, y) == pytest.approx((lon, lat), abs=0.02)
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("{not json", "not a GeoJSON file"),
+    ("\x00\xff\xfe", "not a GeoJSON file"),
+    ("[1, 2]", "features: missing or not a list"),
+    ('{"features": [{"properties": {"name": "X"}, "geometry": {"type": "Point", '
+     '"coordinates": [1, 2]}}]}', "features[0]: allowed: a Feature with properties.name"),
+    ('{"features": [{"geometry": {"type": "MultiPolygon", "coordinates": []}}]}',
+     "features[0]"),
+])
+def test_a_damaged_basemap_is_bad_input_naming_the_file(tmp_path, monkeypatch, text, words):
+    # it passed `evidence validate` and ended a report after its other sections in a
+    # JSONDecodeError (found 2026-12-06); now the map section says it does not apply
+    import dataclasses
+
+    from qpq.errors import BadInputError
+    from qpq.report._basemap import BASEMAP_FILE
+
+    (tmp_path / BASEMAP_FILE).write_bytes(text.encode("latin-1"))
+    case = dataclasses.replace(load_case(), root=tmp_path)
+    with pytest.raises(BadInputError, match=re.escape(words)) as info:
+        load_basemap(case)
+    assert BASEMAP_FILE in str(info.value)

@@ -18,6 +18,7 @@ from typing import Any
 import altair as alt
 
 from qpq.case import Case
+from qpq.errors import BadInputError
 
 __all__ = ["BASEMAP_FILE", "Basemap", "MapFrame", "load_basemap"]
 
@@ -124,6 +125,31 @@ def load_basemap(case: Case) -> Basemap | None:
     path = Path(case.root) / BASEMAP_FILE
     if not path.is_file():
         return None
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    return Basemap(tuple(doc["features"]), str(doc.get("source", "")),
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInputError(f"{path}: not a GeoJSON file ({exc}); allowed: a UTF-8 JSON "
+                            "FeatureCollection of country outlines") from None
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list):
+        raise BadInputError(f"{path}: features: missing or not a list; allowed: a GeoJSON "
+                            "FeatureCollection of country outlines")
+    for i, f in enumerate(features):
+        if not _is_outline(f):
+            raise BadInputError(
+                f"{path}: features[{i}]: allowed: a Feature with properties.name and a "
+                "MultiPolygon geometry (longitude, latitude pairs)")
+    return Basemap(tuple(features), str(doc.get("source", "")),
                    str(doc.get("licence", "")), str(doc.get("boundaries", "")))
+
+
+def _is_outline(feature: Any) -> bool:
+    try:
+        name = feature["properties"]["name"]
+        geometry = feature["geometry"]
+        polygons = geometry["coordinates"]
+        return (isinstance(name, str) and geometry["type"] == "MultiPolygon"
+                and all(len(pair) == 2 and all(isinstance(v, int | float) for v in pair)
+                        for poly in polygons for ring in poly for pair in ring))
+    except (KeyError, TypeError, IndexError):
+        return False

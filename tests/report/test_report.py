@@ -1,9 +1,11 @@
+import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
 from qpq.case import load_case
-from qpq.report import Section, build_report, default_sections
+from qpq.report import ReportContext, Section, build_report, default_sections
 
 
 def test_report_builds_with_placeholders(make_case, tmp_path):
@@ -101,3 +103,42 @@ def test_record_section_says_when_a_case_has_no_record(make_case, tmp_path):
     result = build_report(load_case(make_case()), tmp_path / "out", [section])
     assert result.sections[0].figures == ()
     assert "holds no record" in result.html.read_text()
+
+
+def test_a_report_as_of_a_date_calibrates_and_scores_on_what_was_known_then(monkeypatch):
+    # `qpq report --as-of` cut the case, yet its forecast calibrated on "the record known by
+    # 2025-06-30", reading the quarters after the cut as quarters without attacks, and the
+    # track record scored origins against a record cut short (found 2026-12-06)
+    import qpq.report._track_record_section as track
+    from qpq.case import case_as_of
+    from qpq.errors import BadInputError
+    from qpq.report._sim_sections import _date, backcast_section, forecast_section
+
+    full = load_case()
+
+    def context(cut: dt.date) -> ReportContext:
+        return ReportContext(case=case_as_of(full, cut), out_dir=Path("."),
+                             generated=dt.datetime.now(dt.UTC), as_of=cut)
+
+    mid = context(dt.date(2021, 8, 15))
+    assert _date(mid, "sim_as_of", full.run.forecast_as_of) == dt.date(2021, 8, 15)
+    assert _date(mid, "sim_backcast_as_of", full.run.backcast_as_of) == dt.date(2021, 8, 15)
+    assert _date(mid, "sim_until", full.run.forecast_until, as_of=False) == \
+        full.run.forecast_until
+    seen: list = []
+
+    def scored(case, spec):
+        seen.append(spec)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(track, "backtest", scored)
+    with pytest.raises(RuntimeError):
+        track.track_record_section(mid)
+    (spec,) = seen
+    assert spec.origins[-1] == dt.date(2020, 6, 30)        # its window ends 2021-06-30
+    assert all(spec.window_end(o) <= dt.date(2021, 8, 15) for o in spec.origins)
+
+    early = context(dt.date(1800, 12, 31))
+    for section in (backcast_section, forecast_section, track.track_record_section):
+        with pytest.raises(BadInputError, match="1800-12-31"):
+            section(early)

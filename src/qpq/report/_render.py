@@ -185,8 +185,10 @@ def _build(case: Case, out_dir: Path, fig_dir: Path, staged: Path,
         f"<h1>qpq report: {escape(case.meta.title)}</h1>"
         f"<p>Generated {ctx.generated:%Y-%m-%d %H:%M} UTC by qpq {__version__} for case "
         f"<code>{escape(case.meta.id)}</code>, with {settings}."
-        + (f" <strong>Evidence as of {as_of.isoformat()}</strong>: later items are left out."
-           if as_of else "") + "</p>"
+        + (f" <strong>Evidence as of {as_of.isoformat()}</strong>: later items are left out, "
+           "and the model's calibrations and backtests use only the record known by then "
+           "(the packaged backtest on the whole record is not shown)." if as_of else "")
+        + "</p>"
         f"<nav><ul>{nav}</ul></nav>{''.join(body)}<script>{script}</script></body></html>"
     )
     target = out_dir / "report.html"

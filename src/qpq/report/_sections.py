@@ -69,6 +69,15 @@ class ReportContext:
     # studies several sections read (and the key findings sum up), computed once per report
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
+    def known_by(self, day: dt.date) -> dt.date:
+        """``day``, or the report's as-of date where that is earlier.
+
+        A model section that calibrates on the record "known by" a date must not pass the
+        cut: the case holds nothing after it, and the quarters after it would read as
+        quarters without attacks, actions or estimates.
+        """
+        return day if self.as_of is None else min(day, self.as_of)
+
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` the first time ``key`` is asked for in this report, then its value."""
         if key not in self.cache:

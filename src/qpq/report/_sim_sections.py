@@ -72,9 +72,12 @@ def _sizes(ctx: ReportContext) -> dict[str, int]:
     return REDUCED if ctx.reduced else FULL
 
 
-def _date(ctx: ReportContext, key: str, default: dt.date) -> dt.date:
+def _date(ctx: ReportContext, key: str, default: dt.date, *, as_of: bool = True) -> dt.date:
+    # an as-of date (the backcast's, the forecast's) is no later than the report's cut; a
+    # forecast's end is not an as-of date
     raw = ctx.options.get(key)
-    return dt.date.fromisoformat(str(raw)) if raw else default
+    day = dt.date.fromisoformat(str(raw)) if raw else default
+    return ctx.known_by(day) if as_of else day
 
 
 
@@ -189,7 +192,7 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
     """As-of forecasts of the calibrated ensemble under several of China's policies."""
     sizes = _sizes(ctx)
     as_of = _date(ctx, "sim_as_of", ctx.case.run.forecast_as_of)
-    until = _date(ctx, "sim_until", ctx.case.run.forecast_until)
+    until = _date(ctx, "sim_until", ctx.case.run.forecast_until, as_of=False)
     cal = _forecast_calibration(ctx, as_of)
     runs = {p: forecast(ctx.case, cal, until, policy=p, n=sizes["n"], seed=0)
             for p in FORECAST_POLICIES}

@@ -11,12 +11,14 @@ says so.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from html import escape
 from typing import Any
 
 import numpy as np
 
+from qpq.errors import BadInputError
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 from qpq.sim import (
@@ -201,8 +203,8 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
     from qpq.sim import calibrate_record, observed_text
 
     settings = CALIBRATION_REDUCED if ctx.reduced else CALIBRATION
-    cal = calibrate_record(ctx.case, CALIBRATION_AS_OF, rng=np.random.default_rng(0),
-                           settings=settings)
+    as_of = ctx.known_by(CALIBRATION_AS_OF)
+    cal = calibrate_record(ctx.case, as_of, rng=np.random.default_rng(0), settings=settings)
     shown = [p for p in cal.parameters if p.role == "targeted" or p.label != "assumption-driven"]
     rows = [[escape(p.name), p.role, f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",
              f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", p.median_text,
@@ -214,7 +216,7 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
                else "<strong>no</strong>"] for c in cal.checks]
     counts = {lab: len(cal.labelled(lab)) for lab in ("calibrated", "weakly constrained")}
     html = (
-        f"<h3>Calibration on the record as of {CALIBRATION_AS_OF.isoformat()}</h3>"
+        f"<h3>Calibration on the record as of {as_of.isoformat()}</h3>"
         f"<p>Rejection ABC (docs/model-dynamics.md §7.11): {cal.simulations:,} histories "
         f"drawn from the prior, the {cal.weights.size} nearest the record by its deviance "
         f"accepted" + (f" ({escape(cal.adjustment)})" if cal.adjustment else "")
@@ -311,6 +313,15 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
     if ctx.reduced:
         spec = BacktestSpec(draws=REDUCED["draws"], replicates=REDUCED["replicates"],
                             n=REDUCED["n"], calibration="facts")
+    if ctx.as_of is not None:
+        # a report as of a date scores only the origins whose window it knows the end of
+        known = ctx.known_by(ctx.case.run.forecast_as_of)
+        origins = tuple(o for o in spec.origins if spec.window_end(o) <= known)
+        if not origins:
+            raise BadInputError(f"no backtest origin's {spec.horizon_months}-month window ends "
+                                f"by the report's as-of date {ctx.as_of} (the first ends "
+                                f"{spec.window_end(spec.origins[0])})")
+        spec = dataclasses.replace(spec, origins=origins)
     result = backtest(ctx.case, spec)
     pooled = result.pooled()
     table = _skill_table(result.skill_table())
@@ -345,7 +356,9 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
                    "calibrated forecaster's bars are level with the dashed line; bars piled "
                    "at the left mean outcomes lower than forecast.",
                    _pit_chart(pooled))]
-    record = packaged_skill("record")     # one document for the part and the summary line
+    # one document for the part and the summary line; the packaged run used the whole
+    # record, so a report as of an earlier date leaves it out
+    record = packaged_skill("record") if ctx.as_of is None else None
     html += _record_backtest_part(record)
     cal_html, cal_fig = _calibration_part(ctx)
     html += cal_html

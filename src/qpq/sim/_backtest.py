@@ -128,7 +128,7 @@ class BacktestSpec:
                 raise BadInputError(f"--origins: {origin} is not the last day of a quarter; "
                                     "origins must be quarter ends (e.g. 2020-06-30)")
             try:
-                until = add_months(origin, self.horizon_months)
+                until = self.window_end(origin)
             except (ValueError, OverflowError):      # past the calendar's year 9999
                 raise BadInputError(
                     f"--horizon {self.horizon_months}m: the window after {origin} would end "
@@ -171,6 +171,10 @@ class BacktestSpec:
             unit="game points", at="at every game point of the record calibration",
             regimes_note=f" ({how})",
             lower="lower --game-points" + ("" if cached else ", or cache the solves"))
+
+    def window_end(self, origin: dt.date) -> dt.date:
+        """The last day of the window scored after ``origin`` (``horizon_months`` later)."""
+        return add_months(origin, self.horizon_months)
 
     def calibrator(self) -> Calibrator:
         """The per-origin calibration (it pickles, for a process pool).
@@ -392,7 +396,7 @@ class _OriginTask:
         i, origin = item
         case, spec = self.case, self.spec
         t0 = time.perf_counter()
-        until = add_months(origin, spec.horizon_months)
+        until = spec.window_end(origin)
         view = case_as_of(case, origin)
         cal = self.calibrate_at(view, origin)
         res = forecast(view, cal, until, policy=spec.policy, n=spec.n, seed=spec.seed,

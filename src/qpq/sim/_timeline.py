@@ -191,7 +191,8 @@ def build_timeline(case: Case, start: dt.date, stop: dt.date,
     """
     if not EARLIEST <= start <= stop <= LATEST:
         raise BadInputError(f"a run must satisfy {EARLIEST} <= start <= stop <= {LATEST}; "
-                            f"got start {start}, stop {stop}")
+                            f"got start {start}, stop {stop} (where not given as options, "
+                            "they are case.yaml's run.start, run.until or as-of dates)")
     q0, q1 = quarter_of(start), quarter_of(stop) + 1
     n = q1 - q0
     clashes = phase_attribute_conflicts(case.phases)

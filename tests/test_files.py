@@ -151,3 +151,16 @@ def test_another_writers_error_naming_the_staged_file_becomes_an_os_error_naming
                                  "No space left on device")
     with pytest.raises(ValueError), staged_file(target):
         raise ValueError("an error about something else stays what it is")
+
+
+def test_a_stream_reached_through_proc_is_appended_to_not_replaced(tmp_path):
+    # `--out /dev/stdout >> log.txt`: a rename would replace the log, a truncating open
+    # would empty it
+    from pathlib import Path
+
+    log = tmp_path / "log.txt"
+    log.write_text("kept\n")
+    with open(log, "a") as fh:
+        write_file(Path(f"/proc/self/fd/{fh.fileno()}"), "added\n")
+    assert log.read_text() == "kept\nadded\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["log.txt"]

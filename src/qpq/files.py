@@ -97,17 +97,18 @@ def staged_file(target: Path, *, durable: bool = False) -> Iterator[Path]:
     ``target``, not the staged file. The rename itself is done with the signals held.
 
     A link is followed: the file it names is replaced and the link stays. A target that is
-    neither a file nor a folder (``/dev/stdout``, a named pipe, a device) cannot be replaced
-    by a rename: it is given to the block itself, to be written in place.
+    neither a file nor a folder (a named pipe, a device), or that is reached through
+    ``/dev`` or ``/proc`` (``/dev/stdout``, whatever the shell made of it), cannot be
+    replaced by a rename: it is given to the block itself, to be written in place.
     """
     target = Path(target)
-    real = Path(os.path.realpath(target)) if target.is_symlink() else target
-    if real.is_dir():
+    if target.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(target))
-    if real.exists() and not real.is_file():
-        with _naming(target, real):
-            yield real
+    if _in_place(target):
+        with _naming(target, target):
+            yield target
         return
+    real = Path(os.path.realpath(target)) if target.is_symlink() else target
     tmp = real.with_name(f".{real.name}.{os.getpid()}.{next(_SERIAL)}.writing")
     try:
         with _naming(target, tmp):
@@ -122,6 +123,15 @@ def staged_file(target: Path, *, durable: bool = False) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):  # gone, never made, or its folder a file
             tmp.unlink()
+
+
+def _in_place(target: Path) -> bool:
+    # a pipe, a terminal, a device, or a stream reached through /dev or /proc
+    # (/dev/stdout redirected to a file with >> must be appended to, not replaced)
+    if target.exists() and not target.is_file():
+        return True
+    return any(str(p).startswith(("/dev/", "/proc/"))
+               for p in (target.absolute(), Path(os.path.realpath(target))))
 
 
 @contextmanager
@@ -143,12 +153,15 @@ def _naming(target: Path, written: Path) -> Iterator[None]:
 
 
 def write_file(target: Path, data: str | bytes, *, durable: bool = False) -> None:
-    """Write ``data`` (text as UTF-8) to ``target`` whole or not at all (:func:`staged_file`)."""
-    with staged_file(target, durable=durable) as tmp:
-        if isinstance(data, str):
-            tmp.write_text(data, encoding="utf-8")
-        else:
-            tmp.write_bytes(data)
+    """Write ``data`` (text as UTF-8) to ``target`` whole or not at all (:func:`staged_file`).
+
+    A stream written in place (``/dev/stdout``) is appended to, never truncated: a shell's
+    ``>>`` keeps what the file held.
+    """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    with staged_file(target, durable=durable) as tmp, \
+            open(tmp, "ab" if tmp == Path(target) else "wb") as fh:
+        fh.write(payload)
 
 
 def _fsync(path: Path, *, folder: bool = False) -> None:

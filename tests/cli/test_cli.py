@@ -70,6 +70,23 @@ def test_bad_numbers_and_dates_are_refused_naming_their_option(capsys, tmp_path,
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize(("args", "named"), [
+    (("sim", "run", "--out", ""), "--out: an empty value"),
+    (("sim", "run", "--charts="), "--charts: an empty value"),
+    (("sim", "calibrate", "--cache-dir", ""), "--cache-dir: an empty value"),
+    (("evidence", "validate", ""), "the argument after 'validate': an empty value"),
+    (("bargain", "eum", "--issue", ""), "--issue: an empty value"),
+])
+def test_an_empty_value_is_refused_before_any_work(capsys, tmp_path, monkeypatch, args,
+                                                    named):
+    # an empty path is the working folder to Python: `sim run --out ""` wrote its run
+    # there; an empty name silently took the default
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, *args)
+    assert code == 2 and out == "" and named in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_timeline_json_is_one_document(capsys, make_case):
     code, out, _ = run(capsys, "evidence", "timeline", "--case", str(make_case()), "--actor",
                        "China", "--json")

@@ -21,7 +21,7 @@ from qpq.cli import _params as params
 from qpq.cli import _report as report
 from qpq.cli import _serve as serve
 from qpq.cli._common import GROUP_HELP, err_console
-from qpq.errors import EXIT_BAD_INPUT, EXIT_FAILURE, Interrupted, QpqError
+from qpq.errors import EXIT_BAD_INPUT, EXIT_FAILURE, BadInputError, Interrupted, QpqError
 
 __all__ = ["app", "main"]
 
@@ -105,10 +105,31 @@ def _root(
     _state["debug"] = debug
 
 
+def _refuse_empty(args: list[str]) -> None:
+    """No argument of any command may be empty (an unset shell variable, ``--out ""``).
+
+    An empty path is the working folder to Python (``--out ""`` wrote a run into it) and an
+    empty name silently took a default; no option or argument of qpq means anything empty.
+    """
+    for i, arg in enumerate(args):
+        before = args[i - 1] if i else ""
+        if arg.startswith("--") and arg.endswith("="):
+            what = arg[:-1]
+        elif arg == "" and before.startswith("--"):
+            what = before
+        elif arg == "":
+            what = f"the argument after {before!r}" if before else "the first argument"
+        else:
+            continue
+        raise BadInputError(f"{what}: an empty value; allowed: a value (an unset shell "
+                            "variable expands to nothing)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return (and, as a script, exit with) the exit code."""
     args = sys.argv[1:] if argv is None else argv
     try:
+        _refuse_empty(args)
         # a command returns None; typer returns an int only for typer.Exit (its exit code)
         code = app(args=args, prog_name="qpq", standalone_mode=False)
     except QpqError as exc:

@@ -68,6 +68,8 @@ def test_sigint_keeps_finished_chunks_and_resume_equals_an_uninterrupted_run(
     assert store.manifest["status"] == "interrupted"
     assert 2 <= len(kept) < store.n_chunks == 8
     assert stop_seconds < 60  # the interrupt stops the run; it does not wait for the rest
+    if "dask" in executor:
+        return      # resuming (on a pool) is tested from the other two interruptions
 
     resumed = subprocess.run(_qpq(*args, "--resume", str(run), "--workers", "2", "--json"),
                              capture_output=True, text=True, timeout=600)

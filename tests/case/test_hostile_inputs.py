@@ -120,3 +120,15 @@ def test_report_never_renders_a_script_link(tmp_path):
     assert 'href="https://doi.org/10.1/x"' in cell
     case = load_case()
     assert all(web_href(s.url) for s in case.sources if s.url)
+
+
+@pytest.mark.parametrize("name", ["events.yaml", "bargaining.yaml", "attacks.yaml"])
+def test_a_folder_in_a_case_files_place_is_named_as_such(tmp_path, capsys, name):
+    # a folder named events.yaml was reported "missing", and one named bargaining.yaml
+    # (an optional file) was taken for its absence
+    root = _copy_case(tmp_path)
+    (root / name).unlink()
+    (root / name).mkdir()
+    code = main(["evidence", "validate", str(root)])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{name}: not a file (a folder?)" in " ".join(err.split())

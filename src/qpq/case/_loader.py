@@ -368,6 +368,12 @@ def load_case(path: str | Path | None = None) -> Case:
     for fname, (attr, model) in CASE_FILES.items():
         fpath = root / fname
         collected[attr] = []
+        if fpath.exists() and not fpath.is_file():
+            # a folder in a file's place is neither that file nor its absence
+            file_problems.append(Problem(name_of(fpath), f"not a file (a folder?); allowed: "
+                                         f"a YAML file, a list of {model.__name__} items"))
+            broken[fname] = name_of(fpath)
+            continue
         if not fpath.is_file():
             if fname in REQUIRED_FILES:
                 file_problems.append(Problem(name_of(fpath), f"missing: every case needs "
@@ -398,7 +404,11 @@ def load_case(path: str | Path | None = None) -> Case:
 
     bargaining: _Bargaining = _NoBargaining()
     bpath = root / BARGAINING_FILE
-    if bpath.is_file():
+    if bpath.exists() and not bpath.is_file():
+        file_problems.append(Problem(name_of(bpath), "not a file (a folder?); allowed: a YAML "
+                                     "file of bargaining issues and positions"))
+        broken[BARGAINING_FILE] = name_of(bpath)
+    elif bpath.is_file():
         doc = _read(bpath, name_of(bpath), file_problems)
         if doc is None:
             broken[BARGAINING_FILE] = name_of(bpath)

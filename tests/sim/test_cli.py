@@ -20,6 +20,16 @@ def test_run_json_compares_policies(capsys, tmp_path):
     assert (tmp_path / "charts" / "fan_militants_border.html").is_file()
 
 
+def test_charts_of_every_policy_are_drawn(capsys, tmp_path):
+    # nine policies' trajectories are 7,560 rows, past Altair's notebook guard of 5,000:
+    # `sim run --charts` (every policy, the default) ended in MaxRowsError after six charts
+    charts = tmp_path / "charts"
+    code, _, err = run_cli(capsys, "sim", "run", "--n", "8", "--charts", str(charts), "--json")
+    assert code == 0, err
+    assert (charts / "trajectories.html").stat().st_size > 100_000
+    assert len(list(charts.glob("fan_*.html"))) == 6
+
+
 @pytest.mark.parametrize("args", [
     ("run", "--policy", "appease"),
     ("run", "--until", "1990-01-01"),

@@ -179,20 +179,25 @@ def check_figure_path(path: Path | None, option: str, *, folder: bool = True) ->
 
 def save_chart(chart: Any, path: Path) -> Path:
     """Write an Altair chart whole, in the format its suffix names (:data:`FIGURE_FORMATS`)."""
+    import altair as alt
+
     from qpq.files import write_file
 
     check_figure_path(path, "figure", folder=False)
     suffix = path.suffix.lower()
     data: str | bytes
-    if suffix == ".html":
-        data = chart.to_html()
-    else:
-        import vl_convert as vlc
+    # Altair's 5,000-row guard is for notebooks; a file holds what the chart needs (all
+    # nine policies' trajectories are 7,560 rows: `sim run --charts` ended in MaxRowsError)
+    with alt.data_transformers.disable_max_rows():
+        if suffix == ".html":
+            data = chart.to_html()
+        else:
+            import vl_convert as vlc
 
-        spec = chart.to_dict()
-        data = (vlc.vegalite_to_png(spec, scale=2) if suffix == ".png"
-                else vlc.vegalite_to_svg(spec) if suffix == ".svg"
-                else json.dumps(spec, indent=1) + "\n")
+            spec = chart.to_dict()
+            data = (vlc.vegalite_to_png(spec, scale=2) if suffix == ".png"
+                    else vlc.vegalite_to_svg(spec) if suffix == ".svg"
+                    else json.dumps(spec, indent=1) + "\n")
     path.parent.mkdir(parents=True, exist_ok=True)
     write_file(path, data)
     return path

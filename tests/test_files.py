@@ -135,8 +135,10 @@ def test_errors_name_the_target_and_its_folder_is_made(tmp_path):
     with pytest.raises(IsADirectoryError):
         write_file(tmp_path / "new", "x")
     (tmp_path / "plain").write_text("")
-    with pytest.raises(FileExistsError):                 # its folder is a file
-        write_file(tmp_path / "plain" / "out.json", "x")
+    with pytest.raises(NotADirectoryError) as under:      # its folder is a file
+        write_file(tmp_path / "plain" / "deeper" / "out.json", "x")
+    assert under.value.filename == str(tmp_path / "plain")
+    assert "is a file" in str(under.value)
     assert target.read_text() == "x"
     assert sorted(p.name for p in target.parent.iterdir()) == ["out.json"]
 
@@ -155,12 +157,20 @@ def test_another_writers_error_naming_the_staged_file_becomes_an_os_error_naming
 
 def test_a_stream_reached_through_proc_is_appended_to_not_replaced(tmp_path):
     # `--out /dev/stdout >> log.txt`: a rename would replace the log, a truncating open
-    # would empty it
+    # would empty it; a writer that truncates (DuckDB) writes a private file instead
     from pathlib import Path
 
     log = tmp_path / "log.txt"
     log.write_text("kept\n")
     with open(log, "a") as fh:
-        write_file(Path(f"/proc/self/fd/{fh.fileno()}"), "added\n")
-    assert log.read_text() == "kept\nadded\n"
+        stream = Path(f"/proc/self/fd/{fh.fileno()}")
+        write_file(stream, "added\n")
+        with staged_file(stream) as tmp:
+            assert tmp != stream and tmp.parent != tmp_path
+            tmp.write_text("written whole, ")          # truncating, as DuckDB opens files
+            tmp.write_text("then appended\n")
+        with pytest.raises(RuntimeError), staged_file(stream) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("a failed write adds nothing")
+    assert log.read_text() == "kept\nadded\nthen appended\n"
     assert [p.name for p in tmp_path.iterdir()] == ["log.txt"]

@@ -22,6 +22,7 @@ import itertools
 import os
 import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -99,20 +100,21 @@ def staged_file(target: Path, *, durable: bool = False) -> Iterator[Path]:
     A link is followed: the file it names is replaced and the link stays. A target that is
     neither a file nor a folder (a named pipe, a device), or that is reached through
     ``/dev`` or ``/proc`` (``/dev/stdout``, whatever the shell made of it), cannot be
-    replaced by a rename: it is given to the block itself, to be written in place.
+    replaced by a rename: the block writes a private file in the system's temporary folder,
+    whose bytes are then appended to the target (a shell's ``>>`` keeps what it held; a
+    writer that truncates, like DuckDB, never sees the target).
     """
     target = Path(target)
     if target.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(target))
     if _in_place(target):
-        with _naming(target, target):
-            yield target
+        yield from _through_stream(target)
         return
     real = Path(os.path.realpath(target)) if target.is_symlink() else target
     tmp = real.with_name(f".{real.name}.{os.getpid()}.{next(_SERIAL)}.writing")
     try:
         with _naming(target, tmp):
-            real.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(real.parent)
             yield tmp
             if durable:
                 _fsync(tmp)
@@ -123,6 +125,34 @@ def staged_file(target: Path, *, durable: bool = False) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):  # gone, never made, or its folder a file
             tmp.unlink()
+
+
+def _through_stream(target: Path) -> Iterator[Path]:
+    fd, name = tempfile.mkstemp(prefix=".qpq-", suffix=".writing")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        with _naming(target, tmp):
+            yield tmp
+            with open(tmp, "rb") as source, open(target, "ab") as stream:
+                shutil.copyfileobj(source, stream)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        # "File exists" named the file that stands where a folder is needed, and read as
+        # if the target existed; "Not a directory" named a folder below it
+        blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()),
+                       None)
+        if blocker is None:
+            raise
+        raise NotADirectoryError(errno.ENOTDIR, "is a file, so nothing can be written under "
+                                 "it", str(blocker)) from None
 
 
 def _in_place(target: Path) -> bool:
@@ -143,7 +173,9 @@ def _naming(target: Path, written: Path) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.errno is not None and exc.filename in (None, str(written)):
+        # (or about a file the writer keeps beside it under the staged name: NAME.parts/...)
+        if exc.errno is not None and (exc.filename is None
+                                      or str(exc.filename).startswith(str(written))):
             raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
         raise
     except Exception as exc:
@@ -159,8 +191,7 @@ def write_file(target: Path, data: str | bytes, *, durable: bool = False) -> Non
     ``>>`` keeps what the file held.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with staged_file(target, durable=durable) as tmp, \
-            open(tmp, "ab" if tmp == Path(target) else "wb") as fh:
+    with staged_file(target, durable=durable) as tmp, open(tmp, "wb") as fh:
         fh.write(payload)
 
 

@@ -88,6 +88,12 @@ def test_an_unknown_chart_format_is_refused_before_any_work(capsys, scenario_fil
     assert code == 2 and out == ""
     assert "--chart" in err and ".pdf" in err and ".svg" in err and "a folder" in err
     assert not (tmp_path / "figure.pdf").exists()
+    # an existing file without a suffix is not a folder to write into (it failed after the
+    # experiments, with "File exists")
+    plain = tmp_path / "notes"
+    plain.write_text("mine")
+    code, out, err = run_explore(capsys, command, str(scenario_file()), "--chart", str(plain))
+    assert code == 2 and "unknown figure format (none)" in err and plain.read_text() == "mine"
 
 
 def test_schema_is_json(capsys):

@@ -165,10 +165,12 @@ FIGURE_FORMATS = (".html", ".png", ".svg", ".json")
 def check_figure_path(path: Path | None, option: str, *, folder: bool = True) -> None:
     """Refuse, before any work is done, a figure path the CLI could not write.
 
-    A path without a suffix (or an existing folder) is a folder when ``folder`` is allowed;
-    otherwise its suffix must be one of :data:`FIGURE_FORMATS`.
+    An existing folder, or a path without a suffix that does not exist yet, is a folder when
+    ``folder`` is allowed; otherwise (a file, a pipe, ``/dev/stdout``) its suffix must be one
+    of :data:`FIGURE_FORMATS`.
     """
-    if path is None or (folder and (path.suffix == "" or path.is_dir())):
+    if path is None or (folder and (path.is_dir() or (path.suffix == ""
+                                                      and not path.exists()))):
         return
     suffix = path.suffix.lower()
     if suffix not in FIGURE_FORMATS:
@@ -210,7 +212,7 @@ def save_figures(path: Path, charts: Mapping[str, Any]) -> list[Path]:
     else one file per chart beside it, ``STEM_NAME.SUFFIX``, in the file's format (a name
     given is never dropped in silence).
     """
-    if path.suffix == "" or path.is_dir():
+    if path.is_dir() or (path.suffix == "" and not path.exists()):
         targets = {name: path / f"{name}.html" for name in charts}
     elif len(charts) == 1:
         targets = {name: path for name in charts}

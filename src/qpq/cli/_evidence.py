@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from qpq.cli._common import GROUP_HELP, console, print_json
+from qpq.cli._common import GROUP_HELP, console, err_console, print_json
 from qpq.errors import BadInputError, QpqError
 
 # Domain modules are imported inside the commands, so that ``qpq --help`` and the other
@@ -225,4 +225,4 @@ def schema(out: Annotated[Path | None, typer.Option("--out", help="write to this
         from qpq.files import write_file
 
         write_file(out, json.dumps(data, indent=2) + "\n")
-        console.print(f"wrote {out}")
+        err_console.print(f"wrote {out}")     # stdout may be the data (--out /dev/stdout)

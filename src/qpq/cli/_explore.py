@@ -625,11 +625,13 @@ def export_command(
     from qpq.explore import export_run
 
     path = export_run(run_dir, fmt, out, partial=partial)
+    # a stream (--out /dev/stdout) has no size to report
+    size = path.stat().st_size if path.is_file() else None
     if json_out:
-        print_json({"run_dir": str(run_dir), "format": fmt, "file": str(path),
-                    "bytes": path.stat().st_size})
+        print_json({"run_dir": str(run_dir), "format": fmt, "file": str(path), "bytes": size})
         return
-    console.print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+    # on stderr: with --out /dev/stdout, stdout is the data
+    err_console.print(f"wrote {path}" + (f" ({size:,} bytes)" if size is not None else ""))
 
 
 @app.command("analyse")

@@ -250,8 +250,9 @@ def export_command(
     if json_out:
         print_json(info)
     else:
-        console.print(f"wrote {escape(str(path))} ({tree.n_leaves} leaves, {len(tree.infosets)} "
-                      "information sets)")
+        # on stderr: with --out /dev/stdout, stdout is the .efg itself
+        err_console.print(f"wrote {escape(str(path))} ({tree.n_leaves} leaves, "
+                          f"{len(tree.infosets)} information sets)")
 
 
 @app.command("sweep")

@@ -15,9 +15,10 @@ memory for one chunk, not for the run, and is renamed into place when complete.
 
 from __future__ import annotations
 
+import gzip
 import json
+import shutil
 import tarfile
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -25,7 +26,7 @@ from typing import Literal
 import duckdb
 
 from qpq.errors import BadInputError
-from qpq.explore._run_store import RunStore
+from qpq.explore._run_store import RunConfig, RunStore
 from qpq.files import staged_file
 
 __all__ = ["FORMATS", "export_run"]
@@ -42,36 +43,47 @@ def _ordered(store: RunStore, source: str) -> str:
 
 def _export_ema(store: RunStore, target: Path, chunks: Sequence[int]) -> None:
     cfg = store.config
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".ema-") as tmp_dir:
-        tmp = Path(tmp_dir)
-        exp_file = tmp / "experiments.csv"
-        out_files = {o: tmp / f"{o}.cls" for o in cfg.outcomes}
-        con = duckdb.connect()
+    with staged_file(target) as archive:
+        # the parts beside the archive, on the target's disk (a large run's CSVs may not fit
+        # a temporary folder in memory); an error about them names the target
+        tmp = archive.with_name(archive.name + ".parts")
+        tmp.mkdir()
         try:
-            for i, part in enumerate(store.files(chunks)):
-                frame = con.execute(_ordered(store, "read_parquet(?)"), [str(part)]).df()
-                exp = frame[list(cfg.uncertainties)].copy()
-                exp["scenario"] = frame["experiment"].astype("int64")
-                exp["policy"] = frame["policy"].astype(str)
-                exp["model"] = "qpq"
-                # pandas writes floats with repr precision: EMA reads back the same numbers
-                exp.to_csv(exp_file, mode="a", header=i == 0, index=False, encoding="utf-8")
-                for o, path in out_files.items():
-                    frame[[o]].to_csv(path, mode="a", header=False, index=False,
-                                      encoding="utf-8")
+            _write_ema(store, cfg, tmp, archive, target.name, chunks)
         finally:
-            con.close()
-        meta = {"version": _EMA_VERSION,
-                "outcomes": [["ScalarOutcome", o, f"{o}.cls"] for o in cfg.outcomes],
-                "experiments": {**{u: "float64" for u in cfg.uncertainties},
-                                "scenario": "int64", "policy": "category",
-                                "model": "category"}}
-        (tmp / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
-        with staged_file(target) as archive, tarfile.open(archive, "w:gz") as z:
-            z.add(exp_file, arcname="experiments.csv")
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_ema(store: RunStore, cfg: RunConfig, tmp: Path, archive: Path, name: str,
+               chunks: Sequence[int]) -> None:
+    exp_file = tmp / "experiments.csv"
+    out_files = {o: tmp / f"{o}.cls" for o in cfg.outcomes}
+    con = duckdb.connect()
+    try:
+        for i, part in enumerate(store.files(chunks)):
+            frame = con.execute(_ordered(store, "read_parquet(?)"), [str(part)]).df()
+            exp = frame[list(cfg.uncertainties)].copy()
+            exp["scenario"] = frame["experiment"].astype("int64")
+            exp["policy"] = frame["policy"].astype(str)
+            exp["model"] = "qpq"
+            # pandas writes floats with repr precision: EMA reads back the same numbers
+            exp.to_csv(exp_file, mode="a", header=i == 0, index=False, encoding="utf-8")
             for o, path in out_files.items():
-                z.add(path, arcname=f"{o}.cls")
-            z.add(tmp / "metadata.json", arcname="metadata.json")
+                frame[[o]].to_csv(path, mode="a", header=False, index=False, encoding="utf-8")
+    finally:
+        con.close()
+    meta = {"version": _EMA_VERSION,
+            "outcomes": [["ScalarOutcome", o, f"{o}.cls"] for o in cfg.outcomes],
+            "experiments": {**{u: "float64" for u in cfg.uncertainties},
+                            "scenario": "int64", "policy": "category", "model": "category"}}
+    (tmp / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    # the gzip header names the file it was made as: the target's name, not the staged one
+    with open(archive, "wb") as raw, gzip.GzipFile(filename=name, mode="wb", fileobj=raw) as gz, \
+            tarfile.open(fileobj=gz, mode="w") as z:
+        z.add(exp_file, arcname="experiments.csv")
+        for o, path in out_files.items():
+            z.add(path, arcname=f"{o}.cls")
+        z.add(tmp / "metadata.json", arcname="metadata.json")
 
 
 def _export_table(store: RunStore, target: Path, fmt: Format, chunks: Sequence[int]) -> None:

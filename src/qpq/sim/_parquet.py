@@ -110,8 +110,10 @@ def check_run_folder(out_dir: Path) -> None:
 class ParquetSink:
     """Writes each chunk's rows as it arrives, then the summary (see the module docstring).
 
-    The rows go to ``.NAME.partial`` beside ``out_dir``; :meth:`finish` moves the run into
-    place, :meth:`abandon` removes what was written.
+    The rows go to ``.NAME.partial`` beside ``out_dir``; :meth:`complete` adds the summary,
+    :meth:`install` moves the run into place (:meth:`finish`: both), :meth:`abandon` removes
+    what was written. Several policies' sinks are completed one by one and installed together,
+    so a failure in any policy leaves every earlier run in place.
     """
 
     def __init__(self, out_dir: Path, meta: Mapping[str, Any] | None = None) -> None:
@@ -146,16 +148,21 @@ class ParquetSink:
         self.parts += 1
 
     def finish(self, result: SimResult) -> Path:
-        """Write the summary and ``meta.json``, then move the run into place; its folder.
+        """:meth:`complete` then :meth:`install`: the run in place; its folder."""
+        self.complete(result)
+        return self.install()
 
-        An earlier run's folder at the target is replaced.
-        """
+    def complete(self, result: SimResult) -> None:
+        """Write the summary and ``meta.json`` beside the rows; the run is whole, not in place."""
         write_parquet(quantile_frame(result), self.out / "summary.parquet")
         meta = {"n": result.spec.n, "seed": result.spec.seed, "policy": result.spec.policy,
                 "quarters": [quarter_label(result.spec.timeline.start),
                              quarter_label(result.spec.timeline.stop - 1)],
                 "chunks": self.parts, **self.meta}
         (self.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+    def install(self) -> Path:
+        """Move the completed run into place (an earlier run's folder is replaced); its folder."""
         replace_folder(self.out, self.target)
         return self.target
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from qpq.case import Case
 from qpq.errors import BadInputError
+from qpq.files import signals_held
 from qpq.game import ALL_EFFORTS, EFFORTS
 from qpq.model import check_model
 from qpq.sim._engine import SERIES, RunSpec, SimResult, WindowStat, simulate
@@ -189,21 +190,26 @@ def run_policies(case: Case, request: RunRequest,
     stats = summary_stats(max(quarter_of(window_start), timeline.start),
                           timeline.stop - 1)
     results: dict[str, SimResult] = {}
-    for name in request.policies:
-        spec = RunSpec(timeline=timeline, pool=pool, table=tables[name], policy=name, n=request.n,
-                       seed=request.seed, stats=stats,
-                       series_sample=min(request.n, request.series_sample))
-        sink = sinks.get(name)
-        try:
+    try:
+        for name in request.policies:
+            spec = RunSpec(timeline=timeline, pool=pool, table=tables[name], policy=name,
+                           n=request.n, seed=request.seed, stats=stats,
+                           series_sample=min(request.n, request.series_sample))
+            sink = sinks.get(name)
             res = simulate(spec, chunk_blocks=request.chunk_blocks, workers=request.workers,
                            on_chunk=cb(name), sink=sink)
             if sink is not None:
-                sink.finish(res)
-        except BaseException:
-            if sink is not None:
-                sink.abandon()
-            raise
-        results[name] = res
+                sink.complete(res)
+            results[name] = res
+    except BaseException:
+        # no policy's run is put in place until all are whole: a full disk or a Ctrl-C in
+        # the third policy left the first two new beside the rest old
+        for sink in sinks.values():
+            sink.abandon()
+        raise
+    with signals_held():
+        for sink in sinks.values():
+            sink.install()
     return pool, results
 
 

@@ -174,3 +174,24 @@ def test_a_stream_reached_through_proc_is_appended_to_not_replaced(tmp_path):
             raise RuntimeError("a failed write adds nothing")
     assert log.read_text() == "kept\nadded\nthen appended\n"
     assert [p.name for p in tmp_path.iterdir()] == ["log.txt"]
+
+
+def test_a_staged_folder_replaces_its_target_whole_or_not_at_all(tmp_path):
+    from qpq.errors import BadInputError
+    from qpq.files import check_output_folder, staged_folder
+
+    target = tmp_path / "out"
+    with staged_folder(target) as staged:
+        (staged / "a.json").write_text("1")
+    with pytest.raises(RuntimeError), staged_folder(target) as staged:
+        (staged / "a.json").write_text("2")
+        raise RuntimeError("the disk filled before the second file")
+    assert (target / "a.json").read_text() == "1"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    check_output_folder(target, {"a.json", "b.json"}, option="--out", kind="backcast")
+    (target / "notes.txt").write_text("mine")
+    with pytest.raises(BadInputError, match=r"--out: .*out holds files that are not a "
+                                            r"backcast's \(notes\.txt\)"):
+        check_output_folder(target, {"a.json", "b.json"}, option="--out", kind="backcast")
+    with pytest.raises(BadInputError, match="is a file"):
+        check_output_folder(target / "notes.txt", {"a.json"}, option="--out", kind="backcast")

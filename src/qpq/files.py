@@ -8,6 +8,10 @@
   write (a full disk, an exception, Ctrl-C) removes the staged file and leaves the target
   as it was. ``durable=True`` also flushes the file and its folder to disk (a run store's
   chunks and manifest, which a resume trusts after a power cut).
+* :func:`staged_folder`, :func:`check_output_folder` — an output folder (``sim backcast
+  --out``) is written as ``.NAME.partial`` and put in place whole by :func:`replace_folder`;
+  before any work, a folder holding files that are not the output's is refused (the
+  replacement would delete them).
 * :func:`replace_folder` — a folder written elsewhere takes the place of an earlier one
   (a simulation run's, the report's figures): the earlier one is moved aside, the new one
   moved in, the earlier one removed, with the signals held. A crash between the two moves
@@ -24,12 +28,15 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["replace_folder", "signals_held", "staged_file", "write_file"]
+from qpq.errors import BadInputError
+
+__all__ = ["check_output_folder", "replace_folder", "signals_held", "staged_file",
+           "staged_folder", "write_file"]
 
 _HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # a staged name per write, so that two writers of one target (two shells, a backtest's
@@ -209,3 +216,46 @@ def _fsync(path: Path, *, folder: bool = False) -> None:
             raise
     finally:
         os.close(fd)
+
+
+def check_output_folder(folder: Path, entries: Collection[str], *, option: str,
+                        kind: str) -> None:
+    """Refuse ``folder`` unless it is absent, empty, or holds only ``entries`` (an earlier output).
+
+    ``kind`` names the output in the message ("simulation run", "backcast").
+
+    Raises
+    ------
+    BadInputError
+        Naming ``option``, the folder and the entries that are not the output's.
+    """
+    folder = Path(folder)
+    for path in (folder.parent, folder):
+        if path.exists() and not path.is_dir():
+            raise BadInputError(f"{option}: {path} is a file; allowed: a new folder, an empty "
+                                f"one or an earlier {kind}'s (which the new {kind} replaces)")
+    other = sorted(e.name for e in folder.iterdir() if e.name not in entries) \
+        if folder.is_dir() else []
+    if other:
+        raise BadInputError(
+            f"{option}: {folder} holds files that are not a {kind}'s "
+            f"({', '.join(other[:5])}{', ...' if len(other) > 5 else ''}), and a finished "
+            f"{kind} replaces the folder; allowed: a new folder, an empty one or an earlier "
+            f"{kind}'s")
+
+
+@contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """Give a hidden folder beside ``target`` to fill; when the block ends it replaces ``target``.
+
+    A failed block removes it and leaves ``target`` as it was (:func:`replace_folder`).
+    """
+    target = Path(target)
+    staged = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(staged, ignore_errors=True)        # a crash's leftovers: ours (the name)
+    staged.mkdir(parents=True)
+    try:
+        yield staged
+        replace_folder(staged, target)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)

@@ -44,6 +44,29 @@ def test_bad_input_exits_2(capsys, args):
     assert code == 2 and out == "" and "error:" in err
 
 
+def test_backcast_out_is_replaced_whole_and_a_foreign_folder_refused_first(capsys, tmp_path,
+                                                                            monkeypatch):
+    import qpq.sim
+
+    out = tmp_path / "b"
+    args = ("sim", "backcast", "--draws", "8", "--replicates", "2", "--out", str(out))
+    assert run_cli(capsys, *args, "--seed", "0")[0] == 0
+    first = (out / "backcast.json").read_text()
+    assert run_cli(capsys, *args, "--seed", "3")[0] == 0
+    assert (out / "backcast.json").read_text() != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
+    assert sorted(p.name for p in out.iterdir()) == ["accepted_parameters.parquet",
+                                                      "backcast.json"]
+    (out / "notes.txt").write_text("mine")
+
+    def no_work(*a: object, **k: object) -> None:
+        raise AssertionError("the refusal came after the calibration")
+
+    monkeypatch.setattr(qpq.sim, "calibrate", no_work)
+    code, _, err = run_cli(capsys, *args)
+    assert code == 2 and "notes.txt" in err and (out / "notes.txt").read_text() == "mine"
+
+
 def test_backcast_json_table(capsys, tmp_path):
     code, out, _ = run_cli(capsys, "sim", "backcast", "--as-of", "2025-06-30", "--draws", "16",
                            "--replicates", "4", "--out", str(tmp_path), "--json")

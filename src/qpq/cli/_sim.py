@@ -264,6 +264,10 @@ def run_command(
     console.print(f"Militant head counts and attack counts are {UNCALIBRATED}.")
 
 
+_BACKCAST_FILES = ("accepted_parameters.parquet", "backcast.json")
+"""What ``sim backcast --out DIR`` writes (the folder holds these alone)."""
+
+
 @app.command("backcast")
 def backcast_command(
     as_of: Annotated[str | None, typer.Option(
@@ -273,9 +277,9 @@ def backcast_command(
     seed: SeedOpt = 0,
     policy: Annotated[str, typer.Option("--policy", help="China's policy over the history")
                       ] = "equilibrium",
-    out: Annotated[Path | None, typer.Option("--out", help="write the accepted parameter "
-                                             "sets and the table here", file_okay=False)
-                   ] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="write the accepted parameter sets and the table to this folder "
+        "(replaced whole; refused if it holds other files)", file_okay=False)] = None,
     workers: WorkersOpt = 1, model: ModelOpt = "v1", case_dir: CaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -286,9 +290,12 @@ def backcast_command(
     import numpy as np
 
     from qpq.case import load_case
+    from qpq.files import check_output_folder, staged_folder
     from qpq.sim import UNCALIBRATED, calibrate, resolve_policy
 
     resolve_policy(policy)
+    if out is not None:     # before the calibration: the folder is replaced whole at the end
+        check_output_folder(out, _BACKCAST_FILES, option="--out", kind="backcast")
     case = load_case(case_dir)
     cut = _date(as_of, "--as-of") if as_of else case.run.backcast_as_of
     cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed, policy=policy,
@@ -296,13 +303,14 @@ def backcast_command(
     if out is not None:
         import json
 
-        from qpq.files import write_file
         from qpq.sim import write_parquet
 
-        out.mkdir(parents=True, exist_ok=True)
-        write_parquet(cal.accepted_frame(), out / "accepted_parameters.parquet")
-        write_file(out / "backcast.json", json.dumps(cal.summary(), indent=2, default=str)
-                   + "\n")
+        # the parameters and the table together, or neither (a full disk between the two
+        # left this run's parameters beside the last run's table)
+        with staged_folder(out) as staged:
+            write_parquet(cal.accepted_frame(), staged / _BACKCAST_FILES[0])
+            (staged / _BACKCAST_FILES[1]).write_text(
+                json.dumps(cal.summary(), indent=2, default=str) + "\n", encoding="utf-8")
     if json_out:
         print_json(cal.summary())
         return

@@ -32,8 +32,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from qpq.errors import BadInputError
-from qpq.files import replace_folder, signals_held, staged_file
+from qpq.files import check_output_folder, replace_folder, signals_held, staged_file
 from qpq.sim._engine import SERIES, ChunkResult, RunSpec, SimResult
 from qpq.sim._timeline import quarter_label
 from qpq.stats import FAN_QUANTILES, quantile_name
@@ -92,19 +91,7 @@ def check_run_folder(out_dir: Path) -> None:
     BadInputError
         Naming the folder and the entries that are not a run's, before any work is done.
     """
-    out_dir = Path(out_dir)
-    for path in (out_dir.parent, out_dir):
-        if path.exists() and not path.is_dir():
-            raise BadInputError(f"--out: {path} is a file; allowed: a new folder, an empty "
-                                "one or an earlier run's (which the new run replaces)")
-    other = sorted(e.name for e in out_dir.iterdir() if e.name not in RUN_ENTRIES) \
-        if out_dir.is_dir() else []
-    if other:
-        raise BadInputError(
-            f"--out: {out_dir} holds files that are not a simulation run's "
-            f"({', '.join(other[:5])}{', ...' if len(other) > 5 else ''}), and a finished "
-            "run replaces the folder; allowed: a new folder, an empty one or an earlier "
-            "run's")
+    check_output_folder(out_dir, RUN_ENTRIES, option="--out", kind="simulation run")
 
 
 class ParquetSink:

@@ -8,6 +8,7 @@
   write (a full disk, an exception, Ctrl-C) removes the staged file and leaves the target
   as it was. ``durable=True`` also flushes the file and its folder to disk (a run store's
   chunks and manifest, which a resume trusts after a power cut).
+* :func:`errors_named` — an error about a staged path names the target the user gave.
 * :func:`staged_folder`, :func:`check_output_folder` — an output folder (``sim backcast
   --out``) is written as ``.NAME.partial`` and put in place whole by :func:`replace_folder`;
   before any work, a folder holding files that are not the output's is refused (the
@@ -35,8 +36,8 @@ from typing import Any
 
 from qpq.errors import BadInputError
 
-__all__ = ["check_output_folder", "replace_folder", "signals_held", "staged_file",
-           "staged_folder", "write_file"]
+__all__ = ["check_output_folder", "errors_named", "replace_folder", "signals_held",
+           "staged_file", "staged_folder", "write_file"]
 
 _HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # a staged name per write, so that two writers of one target (two shells, a backtest's
@@ -120,7 +121,7 @@ def staged_file(target: Path, *, durable: bool = False) -> Iterator[Path]:
     real = Path(os.path.realpath(target)) if target.is_symlink() else target
     tmp = real.with_name(f".{real.name}.{os.getpid()}.{next(_SERIAL)}.writing")
     try:
-        with _naming(target, tmp):
+        with errors_named(target, tmp):
             _make_folder(real.parent)
             yield tmp
             if durable:
@@ -139,7 +140,7 @@ def _through_stream(target: Path) -> Iterator[Path]:
     os.close(fd)
     tmp = Path(name)
     try:
-        with _naming(target, tmp):
+        with errors_named(target, tmp):
             yield tmp
             with open(tmp, "rb") as source, open(target, "ab") as stream:
                 shutil.copyfileobj(source, stream)
@@ -172,22 +173,28 @@ def _in_place(target: Path) -> bool:
 
 
 @contextmanager
-def _naming(target: Path, written: Path) -> Iterator[None]:
-    # the user named the target; an error about the staged file (or about no file at all:
-    # a full disk) is reported as the target's. A writer that is not Python's (DuckDB)
-    # raises its own error type with the path in its text: it becomes an OSError, which
-    # the CLI reports as a sentence, with the target's name in that text
+def errors_named(target: Path, staged: Path) -> Iterator[None]:
+    """Report an error about ``staged`` (written in place of ``target``) as ``target``'s.
+
+    The user named the target: an error about the staged path, about a file kept under it
+    (``NAME.parts/...``, ``.NAME.partial/series/...``) or about no file at all (a full disk)
+    names the target. A writer that is not Python's (DuckDB) raises its own error type with
+    the path in its text: it becomes an OSError with the target's name in that text, which
+    the CLI reports as a sentence.
+    """
+    written = str(staged)
     try:
         yield
     except OSError as exc:
-        # (or about a file the writer keeps beside it under the staged name: NAME.parts/...)
         if exc.errno is not None and (exc.filename is None
-                                      or str(exc.filename).startswith(str(written))):
+                                      or str(exc.filename).startswith(written)):
             raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
+        if exc.errno is None and written in str(exc):
+            raise OSError(str(exc).replace(written, str(target))) from exc
         raise
     except Exception as exc:
-        if str(written) in str(exc):
-            raise OSError(str(exc).replace(str(written), str(target))) from exc
+        if written in str(exc):
+            raise OSError(str(exc).replace(written, str(target))) from exc
         raise
 
 

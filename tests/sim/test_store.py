@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -157,3 +158,23 @@ def test_a_failed_parquet_write_leaves_the_file_that_was_there(tmp_path, monkeyp
         write_parquet(pd.DataFrame({"a": [3]}), target)
     assert target.read_bytes() == good
     assert [p.name for p in tmp_path.iterdir()] == ["x.parquet"]
+
+
+def test_a_failed_write_names_the_run_folder_not_its_partial_one(make_spec, tmp_path,
+                                                                 monkeypatch):
+    import pytest
+
+    import qpq.sim._parquet as parquet
+
+    target = tmp_path / "run"
+    spec = make_spec(dt.date(2020, 1, 1), dt.date(2020, 12, 31), n=10, series_sample=2)
+
+    def disk_full(frame: object, path: Path) -> None:
+        raise RuntimeError(f'IO Error: Could not write file "{path}": No space left on device')
+
+    monkeypatch.setattr(parquet, "write_parquet", disk_full)
+    sink = ParquetSink(target, {})
+    with pytest.raises(OSError) as caught:
+        simulate(spec, chunk_blocks=1, sink=sink)
+    assert f'"{target}/scenarios/part-00000.parquet"' in str(caught.value)
+    assert ".partial" not in str(caught.value)

@@ -22,7 +22,7 @@ import vl_convert as vlc
 from qpq import __version__
 from qpq.case import Case
 from qpq.errors import BadInputError
-from qpq.files import replace_folder, signals_held, staged_file
+from qpq.files import errors_named, replace_folder, signals_held, staged_file
 from qpq.report._sections import ReportContext, Section, SectionContent, default_sections
 
 __all__ = ["ReportResult", "SectionOutcome", "build_report"]
@@ -109,9 +109,12 @@ def build_report(
     fig_dir = out_dir / "figures"
     staged = out_dir / ".figures.partial"
     shutil.rmtree(staged, ignore_errors=True)   # a crashed build's leftovers
-    staged.mkdir()
     try:
-        return _build(case, out_dir, fig_dir, staged, sections, reduced, progress, as_of)
+        # an error about the staged figures (a read-only or full disk) names the folder
+        # the user gave
+        with errors_named(out_dir, staged):
+            staged.mkdir()
+            return _build(case, out_dir, fig_dir, staged, sections, reduced, progress, as_of)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
 

@@ -32,7 +32,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from qpq.files import check_output_folder, replace_folder, signals_held, staged_file
+from qpq.files import (
+    check_output_folder,
+    errors_named,
+    replace_folder,
+    signals_held,
+    staged_file,
+)
 from qpq.sim._engine import SERIES, ChunkResult, RunSpec, SimResult
 from qpq.sim._timeline import quarter_label
 from qpq.stats import FAN_QUANTILES, quantile_name
@@ -118,6 +124,10 @@ class ParquetSink:
 
     def __call__(self, spec: RunSpec, chunk: ChunkResult) -> None:
         """Write one chunk (called in block order)."""
+        with errors_named(self.target, self.out):      # the user named the target
+            self._write_chunk(spec, chunk)
+
+    def _write_chunk(self, spec: RunSpec, chunk: ChunkResult) -> None:
         n = chunk.type_index.shape[0]
         frame = pd.DataFrame({"scenario": np.arange(chunk.first, chunk.first + n),
                               "pool_index": chunk.pool_index, "type_index": chunk.type_index,
@@ -141,12 +151,13 @@ class ParquetSink:
 
     def complete(self, result: SimResult) -> None:
         """Write the summary and ``meta.json`` beside the rows; the run is whole, not in place."""
-        write_parquet(quantile_frame(result), self.out / "summary.parquet")
         meta = {"n": result.spec.n, "seed": result.spec.seed, "policy": result.spec.policy,
                 "quarters": [quarter_label(result.spec.timeline.start),
                              quarter_label(result.spec.timeline.stop - 1)],
                 "chunks": self.parts, **self.meta}
-        (self.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+        with errors_named(self.target, self.out):
+            write_parquet(quantile_frame(result), self.out / "summary.parquet")
+            (self.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
 
     def install(self) -> Path:
         """Move the completed run into place (an earlier run's folder is replaced); its folder."""

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "BadInputError", "Interrupted",
-           "Problem", "QpqError"]
+           "Problem", "QpqError", "os_error_text"]
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
@@ -54,6 +54,11 @@ class BadInputError(QpqError):
         self.problems = tuple(problems)
         lines = [message, *(f"  - {p}" for p in self.problems)]
         super().__init__("\n".join(lines))
+
+
+def os_error_text(exc: OSError) -> str:
+    """A file system's refusal as "PATH: reason" (or its own text where it names no path)."""
+    return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
 
 
 class Interrupted(QpqError):

@@ -185,14 +185,10 @@ def errors_named(target: Path, staged: Path) -> Iterator[None]:
     written = str(staged)
     try:
         yield
-    except OSError as exc:
-        if exc.errno is not None and (exc.filename is None
-                                      or str(exc.filename).startswith(written)):
-            raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
-        if exc.errno is None and written in str(exc):
-            raise OSError(str(exc).replace(written, str(target))) from exc
-        raise
     except Exception as exc:
+        if (isinstance(exc, OSError) and exc.errno is not None
+                and (exc.filename is None or str(exc.filename).startswith(written))):
+            raise type(exc)(exc.errno, exc.strerror, str(target)) from exc
         if written in str(exc):
             raise OSError(str(exc).replace(written, str(target))) from exc
         raise

@@ -21,7 +21,14 @@ from qpq.cli import _params as params
 from qpq.cli import _report as report
 from qpq.cli import _serve as serve
 from qpq.cli._common import GROUP_HELP, err_console
-from qpq.errors import EXIT_BAD_INPUT, EXIT_FAILURE, BadInputError, Interrupted, QpqError
+from qpq.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    BadInputError,
+    Interrupted,
+    QpqError,
+    os_error_text,
+)
 
 __all__ = ["app", "main"]
 
@@ -66,8 +73,7 @@ class _LazyGroups(TyperGroup):
         except OSError as exc:
             # a file system's refusal (an --out under a file, a full disk, no permission) is
             # a sentence naming the path, not a traceback; --debug shows where it came from
-            what = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
-            raise QpqError(f"{what} (--debug shows where)") from exc
+            raise QpqError(f"{os_error_text(exc)} (--debug shows where)") from exc
 
 
 app = typer.Typer(

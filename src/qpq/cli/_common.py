@@ -162,6 +162,11 @@ FIGURE_FORMATS = (".html", ".png", ".svg", ".json")
 """The figure files the CLI writes, by suffix (``.json``: the Vega-Lite specification)."""
 
 
+def _names_a_folder(path: Path) -> bool:
+    # an existing folder, or a new path without a suffix
+    return path.is_dir() or (path.suffix == "" and not path.exists())
+
+
 def check_figure_path(path: Path | None, option: str, *, folder: bool = True) -> None:
     """Refuse, before any work is done, a figure path the CLI could not write.
 
@@ -169,8 +174,7 @@ def check_figure_path(path: Path | None, option: str, *, folder: bool = True) ->
     ``folder`` is allowed; otherwise (a file, a pipe, ``/dev/stdout``) its suffix must be one
     of :data:`FIGURE_FORMATS`.
     """
-    if path is None or (folder and (path.is_dir() or (path.suffix == ""
-                                                      and not path.exists()))):
+    if path is None or (folder and _names_a_folder(path)):
         return
     suffix = path.suffix.lower()
     if suffix not in FIGURE_FORMATS:
@@ -200,8 +204,7 @@ def save_chart(chart: Any, path: Path) -> Path:
             data = (vlc.vegalite_to_png(spec, scale=2) if suffix == ".png"
                     else vlc.vegalite_to_svg(spec) if suffix == ".svg"
                     else json.dumps(spec, indent=1) + "\n")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_file(path, data)
+    write_file(path, data)      # the folder is made if missing
     return path
 
 
@@ -212,7 +215,7 @@ def save_figures(path: Path, charts: Mapping[str, Any]) -> list[Path]:
     else one file per chart beside it, ``STEM_NAME.SUFFIX``, in the file's format (a name
     given is never dropped in silence).
     """
-    if path.is_dir() or (path.suffix == "" and not path.exists()):
+    if _names_a_folder(path):
         targets = {name: path / f"{name}.html" for name in charts}
     elif len(charts) == 1:
         targets = {name: path for name in charts}

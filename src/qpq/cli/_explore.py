@@ -79,8 +79,6 @@ def _progress(enabled: bool) -> Any:
     return functools.partial(count_printer(), "experiments")
 
 
-
-
 def _show_sensitivity(res: Any) -> None:
     from qpq.explore import SobolResult
 

@@ -26,7 +26,7 @@ from typing import Literal
 import duckdb
 
 from qpq.errors import BadInputError
-from qpq.explore._run_store import RunConfig, RunStore
+from qpq.explore._run_store import RunStore
 from qpq.files import staged_file
 
 __all__ = ["FORMATS", "export_run"]
@@ -42,20 +42,20 @@ def _ordered(store: RunStore, source: str) -> str:
 
 
 def _export_ema(store: RunStore, target: Path, chunks: Sequence[int]) -> None:
-    cfg = store.config
     with staged_file(target) as archive:
         # the parts beside the archive, on the target's disk (a large run's CSVs may not fit
         # a temporary folder in memory); an error about them names the target
         tmp = archive.with_name(archive.name + ".parts")
         tmp.mkdir()
         try:
-            _write_ema(store, cfg, tmp, archive, target.name, chunks)
+            _write_ema(store, tmp, archive, target.name, chunks)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _write_ema(store: RunStore, cfg: RunConfig, tmp: Path, archive: Path, name: str,
+def _write_ema(store: RunStore, tmp: Path, archive: Path, name: str,
                chunks: Sequence[int]) -> None:
+    cfg = store.config
     exp_file = tmp / "experiments.csv"
     out_files = {o: tmp / f"{o}.cls" for o in cfg.outcomes}
     con = duckdb.connect()

@@ -92,7 +92,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from qpq.case import Case, case_as_of
-from qpq.errors import BadInputError
+from qpq.errors import BadInputError, os_error_text
 from qpq.files import write_file
 from qpq.model import check_model
 from qpq.parallel import ChunkExecutor, InProcess, executor_for, map_ordered
@@ -1531,8 +1531,8 @@ def _write_pickle(path: Path, obj: Any) -> None:
     try:
         write_file(path, pickle.dumps(obj))
     except OSError as exc:
-        reason = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
-        _LOG.warning("the cache cannot be written (%s); the result is not cached", reason)
+        _LOG.warning("the cache cannot be written (%s); the result is not cached",
+                     os_error_text(exc))
 
 
 def _solved_table(pool: ParameterPool, regimes: Sequence[Regime], grid_size: int,

@@ -57,8 +57,8 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     lands), and an interrupted run would exit with a traceback and status 1 instead of
     stopping cleanly (status 130). Holding it back costs the length of one chunk's write.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # a failed write (a full disk) leaves the file that was there, never half a file
+    # a failed write (a full disk) leaves the file that was there, never half a file; the
+    # folder is made if missing
     with signals_held(), staged_file(path) as tmp:
         con = duckdb.connect()
         try:

@@ -133,6 +133,25 @@ def test_validate_and_show_and_search(capsys, make_case):
     assert [r["id"] for r in json.loads(out)["results"]] == ["ev-b"]
 
 
+def test_validate_reads_the_basemap(capsys, make_case):
+    # a damaged basemap passed `evidence validate` and was found at the end of a report
+    # (the map section) instead (found 2026-12-06)
+    root = make_case()
+    code, out, _ = run(capsys, "evidence", "validate", str(root), "--json")
+    assert code == 0 and json.loads(out)["basemap_outlines"] == 0
+    (root / "basemap.geojson").write_text('{"type": "FeatureCollection"}')
+    code, out, err = run(capsys, "evidence", "validate", str(root))
+    assert code == 2 and out == ""
+    assert "basemap.geojson" in err and "features" in err and "Traceback" not in err
+
+
+def test_validate_counts_the_builtin_basemap(capsys):
+    from qpq.case import builtin_case_path
+
+    code, out, _ = run(capsys, "evidence", "validate", str(builtin_case_path()), "--json")
+    assert code == 0 and json.loads(out)["basemap_outlines"] > 10
+
+
 def test_audit_json(capsys, make_case):
     code, out, _ = run(capsys, "evidence", "audit", "--case", str(make_case()), "--json")
     data = json.loads(out)

@@ -189,21 +189,27 @@ def audit_cmd(case: CaseOpt = None, json_out: JsonOpt = False) -> None:
 @app.command()
 def validate(path: Annotated[Path, typer.Argument(help="case folder")],
              json_out: JsonOpt = False) -> None:
-    """Validate a case folder (exit 2 with one message per problem).
+    """Validate a case folder, its basemap included (exit 2 with one message per problem).
 
     Example: ``qpq evidence validate my_case/``
     """
     from qpq.case import load_case
+    from qpq.report import load_basemap
 
     case = load_case(path)
+    # the basemap is the report's file (only the map reads it), but it ships in the case
+    # folder, so a damaged one is found here rather than at the end of a report
+    basemap = load_basemap(case)
     summary = {"case": case.meta.id, "sources": len(case.sources), "events": len(case.events),
                "quantities": len(case.quantities), "claims": len(case.claims),
                "actors": len(case.actors), "places": len(case.places),
-               "phases": len(case.phases), "parameters": len(case.parameters)}
+               "phases": len(case.phases), "parameters": len(case.parameters),
+               "basemap_outlines": 0 if basemap is None else len(basemap.features)}
     if json_out:
         print_json({"valid": True, **summary})
     else:
-        console.print(f"{path}: valid — " + ", ".join(f"{v} {k}" for k, v in summary.items()
+        console.print(f"{path}: valid — " + ", ".join(f"{v} {k.replace('_', ' ')}"
+                                                     for k, v in summary.items()
                                                      if k != "case"))
 
 

@@ -6,6 +6,10 @@ from typing import TYPE_CHECKING
 from qpq._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from qpq.report._basemap import (
+        Basemap,
+        load_basemap,
+    )
     from qpq.report._findings import (
         Findings,
         compute_findings,
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "Basemap",
     "Figure",
     "Findings",
     "ReportContext",
@@ -42,6 +47,7 @@ __all__ = [
     "compute_findings",
     "default_sections",
     "findings_for",
+    "load_basemap",
     "phase_chart",
     "record_figures",
 ]
@@ -49,6 +55,7 @@ __all__ = [
 # Each name's module is imported on first use (qpq._lazy), so importing the package
 # for one name does not import its siblings' libraries.
 _EXPORTS = {
+    "qpq.report._basemap": ("Basemap", "load_basemap"),
     "qpq.report._findings": ("Findings", "compute_findings", "findings_for"),
     "qpq.report._phase_section": ("phase_chart",),
     "qpq.report._record_section": ("record_figures",),

@@ -13,12 +13,13 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import altair as alt
+from typing import TYPE_CHECKING, Any
 
 from qpq.case import Case
 from qpq.errors import BadInputError
+
+if TYPE_CHECKING:
+    import altair as alt
 
 __all__ = ["BASEMAP_FILE", "Basemap", "MapFrame", "load_basemap"]
 
@@ -67,6 +68,8 @@ class MapFrame:
                 math.degrees(2 * math.atan(math.exp(m)) - math.pi / 2))
 
     def projection(self) -> alt.Projection:
+        import altair as alt
+
         return alt.Projection(type="mercator", center=list(self.centre), scale=self.scale,
                               translate=[self.width / 2, self.height / 2])
 
@@ -82,6 +85,10 @@ class Basemap:
 
     def layer(self, frame: MapFrame, highlight: str | None = None) -> alt.Chart:
         """The countries as a grey geoshape layer (``highlight`` a shade darker)."""
+        # Altair is imported where a chart is drawn: `qpq evidence validate` reads the
+        # basemap without drawing it, and altair's import costs about a second.
+        import altair as alt
+
         fill: Any = alt.value("#F3F3F3")
         if highlight is not None:
             fill = alt.condition(f"datum.properties.name === {json.dumps(highlight)}",

@@ -133,6 +133,13 @@ def test_missing_folder():
         load_case("/nonexistent/case")
 
 
+@pytest.mark.parametrize("path", ["", 123])
+def test_an_empty_or_non_path_is_not_the_working_folder(path):
+    # "" (an unset variable) loaded the working folder, 123 was a pathlib TypeError
+    with pytest.raises(BadInputError, match="a case folder is a path"):
+        load_case(path)
+
+
 def test_builtin_case_path_is_inside_package():
     assert (builtin_case_path() / "case.yaml").is_file()
 

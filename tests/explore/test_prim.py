@@ -76,3 +76,16 @@ def test_cart_scores_the_box_dimensions(data):
     assert best.density > 0.8
     assert {c[0] for c in best.rule} <= {"x0", "x2"}
     assert min(leaf.n_points for leaf in tree.leaves()) >= 0.05 * 3000
+
+
+@pytest.mark.parametrize("coverage", [2.0, -1.0, float("nan")])
+def test_min_coverage_is_a_share(coverage):
+    x, y = np.array([[0.1], [0.9]]), np.array([True, False])
+    with pytest.raises(ValueError, match="min_coverage must lie in"):
+        prim(x, y, ["a"], min_coverage=coverage)
+
+
+def test_a_design_with_nan_is_refused():
+    x, y = np.array([[0.1], [np.nan]]), np.array([True, False])
+    with pytest.raises(ValueError, match="every value finite"):
+        prim(x, y, ["a"])

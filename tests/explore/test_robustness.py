@@ -63,3 +63,16 @@ def test_ties_are_reported_as_ties():
     far = compare_policies({"a": TOY["a"], "a2": TOY["a"] - 0.05, "c": TOY["c"]}, "y", 1)
     assert far.most_robust["mean"] == ("a",)
     assert "tied" in near.to_json()["ties"]
+
+
+@pytest.mark.parametrize("sign", [5, -7, 0.5])
+def test_the_sign_is_a_direction_not_a_scale(sign):
+    # a sign of 5 scaled every regret by 5 (found 2026-12-06)
+    values = {"a": np.array([1.0, 2.0, 3.0]), "b": np.array([2.0, 2.0, 2.0])}
+    with pytest.raises(ValueError, match="sign must be"):
+        compare_policies(values, "x", sign)
+
+
+def test_no_experiments_is_refused():
+    with pytest.raises(ValueError, match="at least one"):
+        compare_policies({"a": np.array([]), "b": np.array([])}, "x", 1)

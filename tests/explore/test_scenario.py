@@ -131,3 +131,16 @@ def test_validate_json_summary(capsys, scenario_file):
     doc = json.loads(out)
     assert code == 0 and doc["valid"] and doc["outcomes"]["china_security"] == "maximize"
     assert doc["orderings"] == ["restrain_intensity drawn below crackdown_intensity"]
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"low": 3.0, "high": 1.0}, "need low < high"),
+    ({"low": float("nan"), "high": 1.0}, "low must be a finite number"),
+    ({"low": 0.0, "high": 1.0, "distribution": "nope"}, "distribution must be one of"),
+])
+def test_an_uncertainty_made_in_python_is_checked(kwargs, words):
+    # a scenario file's are checked by its schema; one made in Python was not (2026-12-06)
+    from qpq.explore import Uncertainty
+
+    with pytest.raises(BadInputError, match=words):
+        Uncertainty("iskp_pull", **kwargs)

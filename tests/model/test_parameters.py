@@ -114,10 +114,16 @@ def test_overrides(registry: ParameterRegistry) -> None:
     ("iskp_pull", "-0.1", "allowed range is [0, 3]"),
     ("iskp_pull", "abc", "not a number"),
     ("iskp_pull", "nan", "out of range"),
+    ("iskp_pull", "1e400", "iskp_pull=1e400 is out of range"),   # was "=inf": not typed
+    # from Python: float(None) and float([1]) were TypeErrors, True was taken as 1.0
+    ("iskp_pull", None, "iskp_pull: None is not a number"),
+    ("iskp_pull", True, "iskp_pull: True is not a number"),
+    ("iskp_pull", [1], "iskp_pull: [1] is not a number"),
+    (1, "2", "a parameter's name is a string, got 1"),     # a difflib TypeError
     ("quiet_quarters", "2.5", "whole number"),
     ("iskp_pul", "1", "did you mean iskp_pull"),
 ])
-def test_bad_overrides(registry: ParameterRegistry, name: str, value: str, needle: str) -> None:
+def test_bad_overrides(registry: ParameterRegistry, name: Any, value: Any, needle: str) -> None:
     with pytest.raises(BadInputError) as exc:
         registry.point({name: value})
     assert needle in str(exc.value)

@@ -238,3 +238,12 @@ def test_a_v2_record_backtest_counts_game_points_over_its_distinct_regimes(capsy
     assert code == 2 and out == ""
     assert "game point of the record calibration" in err and "solved once and cached" in err
     assert "(lower --game-points)" in err
+
+
+def test_forecast_as_of_after_the_record_is_refused_before_calibrating(capsys):
+    # it calibrated on a record cut after its last day, whose quarters then read as
+    # quarters without events (found 2026-12-06)
+    code, out, err = run_cli(capsys, "sim", "forecast", "--as-of", "2025-09-30", "--until",
+                             "2026-06-30")
+    assert code == 2 and out == ""
+    assert "after the record's last day 2025-06-30" in err and "Traceback" not in err

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from qpq.case import Case, load_case
+from qpq.checks import as_date, as_names, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.explore import ComparisonStudy, load_study, run_comparison
 from qpq.game import DEFAULT_TOL, GameSolution, solve
@@ -29,6 +30,7 @@ from qpq.sim import (
     PolicyRuns,
     RunRequest,
     calibrator_for,
+    check_known_by,
     check_window,
     given_options,
     run_policies,
@@ -43,15 +45,6 @@ DateLike = dt.date | str
 
 def _case(case: CaseLike) -> Case:
     return case if isinstance(case, Case) else load_case(case)
-
-
-def _date(value: DateLike, name: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadInputError(f"{name}: {value!r} is not a date; write YYYY-MM-DD") from None
 
 
 def solve_game(case: CaseLike = None, overrides: Mapping[str, str | float] | None = None, *,
@@ -73,6 +66,9 @@ def solve_game(case: CaseLike = None, overrides: Mapping[str, str | float] | Non
         Every equilibrium found and the selected one; ``to_frame()`` has one row per
         equilibrium.
     """
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise BadInputError(f"overrides must be a mapping name -> value, e.g. "
+                            f"{{'iskp_pull': 2.0}}; got {overrides!r}")
     point = ParameterRegistry.from_case(_case(case)).point(overrides)
     return solve(point, mixed=mixed, tol=tol)
 
@@ -109,19 +105,12 @@ def simulate_policies(case: CaseLike = None, policies: str | Sequence[str] | Non
     """
     loaded = _case(case)
     request = RunRequest(**given_options(
-        policies=_names(policies), n=n, seed=seed,
+        policies=as_names(policies, "policies"), n=n, seed=check_seed(seed),
         draws=draws, overrides=dict(overrides) if overrides is not None else None,
-        until=_date(until, "until") if until is not None else None, model=model,
+        until=as_date(until, "until") if until is not None else None, model=model,
         workers=workers)).for_case(loaded)
     pool, results = run_policies(loaded, request)
     return PolicyRuns(request, pool, results)
-
-
-def _names(value: str | Sequence[str] | None) -> tuple[str, ...] | None:
-    """One name or several as a tuple: a lone string is one name, not its letters."""
-    if value is None:
-        return None
-    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def explore_policies(scenario: str | Path | None = None, case: CaseLike = None, *,
@@ -155,8 +144,10 @@ def explore_policies(scenario: str | Path | None = None, case: CaseLike = None, 
                                 "name a scenario file")
         scenario = loaded.scenarios[0].id
     study = load_study(scenario, loaded)
-    return run_comparison(loaded, study, n=n, levers=_names(levers), model=model,
-                          workers=workers)
+    return run_comparison(loaded, study,
+                          n=check_whole(n, "n", minimum=1) if n is not None else None,
+                          levers=as_names(levers, "levers"), model=model,
+                          workers=check_whole(workers, "workers", minimum=1))
 
 
 def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
@@ -199,10 +190,16 @@ def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
         it starts from the state the record knows at ``as_of``.
     """
     loaded = _case(case)
-    start = _date(as_of, "as_of") if as_of is not None else loaded.run.forecast_as_of
-    end = _date(until, "until") if until is not None else loaded.run.forecast_until
+    start = as_date(as_of, "as_of") if as_of is not None else loaded.run.forecast_as_of
+    end = as_date(until, "until") if until is not None else loaded.run.forecast_until
     # bad input fails here, before the calibration runs
+    seed = check_seed(seed)
+    workers = check_whole(workers, "workers", minimum=1)
+    n, draws, replicates = (None if v is None else check_whole(v, name, minimum=1)
+                            for v, name in ((n, "n"), (draws, "draws"),
+                                            (replicates, "replicates")))
     check_window(start, end, policy, 1 if n is None else n, start=loaded.run.start)
+    check_known_by(loaded, start)
     cal = calibrator_for(calibration, model=model, record=record,
                          cache_dir=Path(cache_dir) if cache_dir is not None else None,
                          seed=seed, draws=draws, replicates=replicates,

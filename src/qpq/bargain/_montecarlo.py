@@ -22,6 +22,7 @@ from qpq.bargain._exchange_run import run_exchange
 from qpq.bargain._options import EUMOptions
 from qpq.bargain._trajectory import Stability, run_eum
 from qpq.case import Case
+from qpq.checks import check_generator, check_whole
 from qpq.errors import BadInputError
 from qpq.stats import FAN_QUANTILES, quantile_name
 
@@ -84,11 +85,16 @@ def monte_carlo(case: Case, rng: np.random.Generator, n_draws: int = 200, *,
     pair
         Two actor ids whose mutual exchanges are counted.
     """
-    if n_draws < 1:
-        raise BadInputError(f"n_draws must be >= 1, got {n_draws}")
+    n_draws = check_whole(n_draws, "n_draws", minimum=1)
+    check_generator(rng)
     eum_opts = eum_options if eum_options is not None else EUMOptions()
     ex_opts = exchange_options if exchange_options is not None else ExchangeOptions()
     sets = draw_issue_set(case, rng, n_draws)
+    actors = sets[0].actors
+    if isinstance(pair, str) or len(pair) != 2 or any(a not in actors for a in pair):
+        # an unknown actor counted as "never trades" (found 2026-12-06)
+        raise BadInputError(f"pair must be two actor ids of the case's bargaining data; got "
+                            f"{pair!r}; allowed: {', '.join(actors)}")
     issues = sets[0].issues
     median = {i: np.empty(n_draws) for i in issues}
     mean = {i: np.empty(n_draws) for i in issues}

@@ -14,6 +14,7 @@ references into it are counted in one problem rather than listed (they are not t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -330,6 +331,10 @@ def load_case(path: str | Path | None = None) -> Case:
         With one :class:`~qpq.errors.Problem` per fault found, if the folder is missing,
         a file is malformed, a field is invalid, an id is repeated or a reference dangles.
     """
+    if path is not None and (not isinstance(path, str | os.PathLike) or str(path) == ""):
+        # "" is the working folder to pathlib: an unset variable would load whatever is there
+        raise BadInputError(f"a case folder is a path (str or pathlib.Path), not {path!r}; "
+                            "leave it out for the built-in case")
     root = Path(path) if path is not None else builtin_case_path()
     if not root.is_dir():
         raise BadInputError(f"case folder {root} does not exist or is not a folder")

@@ -387,8 +387,6 @@ def propositions_command(
     Example: ``qpq game propositions --n 2000 --seed 2024 --json``;
     ``qpq game propositions --model v2 --n 100``
     """
-    import numpy as np
-
     from qpq.game import Readings
     from qpq.game.analysis import SMALL_MARGIN, run_study
     from qpq.model import ParameterRegistry, check_model
@@ -403,13 +401,11 @@ def propositions_command(
     registry = ParameterRegistry.load(case)
     readings = Readings(pure_over_mixed=not mixed_compete,
                         kappa_in_future_defection=not written_sigma_d)
-    study = run_study(registry, n, rng=np.random.default_rng(seed),
+    study = run_study(registry, n, seed=seed,
                       overrides=parse_assignments(sets or []), readings=readings,
                       model=model, workers=workers)
     if json_out:
-        doc = study.to_json()
-        doc["seed"] = seed
-        print_json(doc)
+        print_json(study.to_json())
         return
     table = Table(title=f"The paper's propositions ({n:,} draws, seed {seed})"
                   + (" — model v2, the repeated relationship" if model == "v2" else ""))

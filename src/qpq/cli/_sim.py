@@ -520,7 +520,13 @@ def forecast_command(
     Example: ``qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json``
     """
     from qpq.case import load_case
-    from qpq.sim import calibrator_for, check_window, describe_observations, forecast
+    from qpq.sim import (
+        calibrator_for,
+        check_known_by,
+        check_window,
+        describe_observations,
+        forecast,
+    )
 
     cut, end = _date(as_of, "--as-of"), _date(until, "--until")
     inputs = _calibration(
@@ -533,6 +539,7 @@ def forecast_command(
                                 workers=workers, on_progress=_progress(not json_out), **inputs)
     case = load_case(case_dir)
     check_window(cut, end, policy, n, start=case.run.start)
+    check_known_by(case, cut)
     cal = calibrator(case, cut)
     res = forecast(case, cal, end, policy=policy, n=n, seed=seed, workers=workers)
     if json_out:

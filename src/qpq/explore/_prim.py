@@ -278,6 +278,10 @@ def prim(x: FloatArray, y: BoolArray, names: Sequence[str], *,
         raise ValueError("x must be (n, D) with one name per column and one y per row")
     if not 0 < peel_alpha < 1 or not 0 < paste_alpha < 1 or not 0 < mass_min < 1:
         raise ValueError("peel_alpha, paste_alpha and mass_min must lie in (0, 1)")
+    if not 0 <= min_coverage <= 1:      # NaN too: a share of the cases of interest
+        raise ValueError(f"min_coverage must lie in [0, 1], got {min_coverage!r}")
+    if x.shape[0] == 0 or not np.isfinite(x).all():
+        raise ValueError("x must hold at least one row, every value finite")
     b = (np.array(bounds, dtype=float) if bounds is not None
          else np.stack([x.min(axis=0), x.max(axis=0)], axis=1))
     limits = peel(x, y, b, peel_alpha, mass_min)

@@ -127,12 +127,16 @@ def compare_policies(values: Mapping[str, FloatArray], outcome: str, sign: int,
     threshold
         Satisficing threshold; default the median over all policies and experiments.
     """
+    if sign not in (-1, 0, 1):
+        # a sign of 5 scaled every regret by 5 (found 2026-12-06)
+        raise ValueError(f"sign must be +1, -1 or 0, got {sign!r}")
     names = list(values)
     if not names:
         raise ValueError("no policies to compare")
     y = np.stack([np.asarray(values[p], dtype=float) for p in names])
-    if y.ndim != 2 or not np.all(np.isfinite(y)):
-        raise ValueError("every policy needs the same number of finite outcomes")
+    if y.ndim != 2 or y.shape[1] == 0 or not np.all(np.isfinite(y)):
+        raise ValueError("every policy needs the same number (at least one) of finite "
+                         "outcomes")
     n = y.shape[1]
     source: str | None = None
     if sign:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
+from qpq.checks import check_number
 from qpq.errors import BadInputError
 from qpq.model import GAME_PARAMETERS, Direction, outcome
 
@@ -56,6 +57,10 @@ DEPENDENT: Mapping[tuple[str, str], str] = MappingProxyType({
 Objective = Literal["maximize", "minimize", "none"]
 
 
+DISTRIBUTIONS: tuple[str, ...] = ("uniform", "triangular", "normal")
+"""An uncertainty's distributions over its range (:mod:`qpq.explore._transform`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Uncertainty:
     """A parameter varied over ``[low, high]`` with a distribution (EMA: an uncertainty)."""
@@ -67,6 +72,18 @@ class Uncertainty:
     integer: bool = False
     unit: str = ""
     in_lookup: bool = False
+
+    def __post_init__(self) -> None:
+        # a scenario file's are checked by its schema; one made in Python was not (low
+        # above high, NaN or an unknown distribution went into the design; 2026-12-06)
+        if self.distribution not in DISTRIBUTIONS:
+            raise BadInputError(f"uncertainty {self.name}: distribution must be one of "
+                                f"{', '.join(DISTRIBUTIONS)}, not {self.distribution!r}")
+        low = check_number(self.low, f"uncertainty {self.name}: low")
+        high = check_number(self.high, f"uncertainty {self.name}: high")
+        if not low < high:
+            raise BadInputError(f"uncertainty {self.name}: need low < high, got low {low:g}, "
+                                f"high {high:g}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.case import Case
+from qpq.checks import as_names, check_whole
 from qpq.errors import BadInputError
 from qpq.explore._cart import CartResult, cart
 from qpq.explore._designs import Design, Method, make_design
@@ -190,6 +191,8 @@ def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morri
     """
     if method not in ("sobol", "morris"):
         raise BadInputError(f"unknown sensitivity method {method!r}; allowed: sobol, morris")
+    # before the runs: a bad count surfaced in numpy after all of them (2026-12-06)
+    num_resamples = check_whole(num_resamples, "num_resamples", minimum=1)
     pol = policy or study.reference_policy
     for p in (pol, compare_to):
         if p is not None and p not in policy_names():
@@ -197,7 +200,7 @@ def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morri
     if compare_to == pol:
         raise BadInputError(f"--compare-to: {compare_to} is the policy itself; allowed: "
                             "another policy")
-    names = tuple(outcomes) if outcomes else tuple(o.name for o in study.outcomes)
+    names = as_names(outcomes, "outcomes") or tuple(o.name for o in study.outcomes)
     for o in names:
         study.outcome(o)
     sampler: Method = "saltelli" if method == "sobol" else "morris"

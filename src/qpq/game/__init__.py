@@ -31,6 +31,10 @@ if TYPE_CHECKING:
         EnsembleSolution,
         solve_ensemble,
     )
+    from qpq.game._kernel import (
+        MAX_TOL,
+        check_tol,
+    )
     from qpq.game._labels import (
         LABELS,
         SELECTION_RULE,
@@ -87,6 +91,7 @@ __all__ = [
     "EFFORTS",
     "FULL_GAME",
     "LABELS",
+    "MAX_TOL",
     "RELATIONSHIP_BUDGET",
     "SELECTION_RULE",
     "STATES",
@@ -107,6 +112,7 @@ __all__ = [
     "Tree",
     "build_tree",
     "check_relationship_budget",
+    "check_tol",
     "continuations",
     "parse_efg",
     "read_efg",
@@ -129,6 +135,7 @@ _EXPORTS = {
     "qpq.game._relationship": ("STATES", "Relationship", "solve_relationship", "stage_params"),
     "qpq.game._relationship_budget": ("RELATIONSHIP_BUDGET", "check_relationship_budget"),
     "qpq.game._solution": ("Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"),
+    "qpq.game._kernel": ("MAX_TOL", "check_tol"),
     "qpq.game._solver": ("DEFAULT_TOL", "solve"),
     "qpq.game._spec": (
         "ALL_EFFORTS", "EFFORTS", "Effort", "FULL_GAME", "GameStructure", "Readings", "Signal",

@@ -27,12 +27,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from qpq.game._continuations import move_kernels
-from qpq.game._kernel import DEFAULT_TOL, profiles
+from qpq.game._kernel import DEFAULT_TOL, check_tol, profiles
 from qpq.game._labels import LABELS, label_flags, primary_label
 from qpq.game._paths import path_statistics
 from qpq.game._payoffs import build_tensors
 from qpq.game._selection import pure_equivalent, select
 from qpq.game._spec import FULL_GAME, GameStructure
+from qpq.model import check_game_values
 from qpq.parallel import ChunkExecutor, executor_for, fast_start_method, map_ordered
 
 __all__ = ["ENSEMBLE_METHOD", "EnsembleSolution", "solve_ensemble"]
@@ -234,6 +235,8 @@ def solve_ensemble(params: Mapping[str, ArrayLike], structure: GameStructure = F
     """
     if chunk < 1:
         raise ValueError(f"chunk must be at least 1, got {chunk}")
+    tol = check_tol(tol)
+    check_game_values(params)
     flat = {k: np.asarray(v, dtype=float).reshape(-1) for k, v in params.items()}
     n = max(v.shape[0] for v in flat.values())
     # constants travel (to workers) and broadcast as one value

@@ -53,12 +53,19 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from qpq.game._continuations import solve_continuations
-from qpq.game._kernel import DEFAULT_TOL
+from qpq.game._kernel import DEFAULT_TOL, check_tol
 from qpq.game._payoffs import GameTensors, build_tensors
 from qpq.game._relationship_mixed import _Q, Mixed, expected, one_hot, regret
 from qpq.game._relationship_stacked import Stacked, StackedStrategies, stack_stages
 from qpq.game._spec import FULL_GAME, GameStructure
-from qpq.model import FINAL_ACTIONS, FirstMove, MoveKind, consequence
+from qpq.model import (
+    FINAL_ACTIONS,
+    GAME_PARAMETERS,
+    FirstMove,
+    MoveKind,
+    check_game_values,
+    consequence,
+)
 
 __all__ = ["LAMBDAS", "METHOD", "STATES", "Mixed", "Relationship", "solve_relationship",
            "stage_params"]
@@ -528,6 +535,12 @@ def solve_relationship(params: Mapping[str, ArrayLike], structure: GameStructure
         responses (:mod:`qpq.game._relationship_mixed`); their largest regret is
         reported in ``regret``.
     """
+    tol = check_tol(tol)
+    needed = (*GAME_PARAMETERS, "quarterly_discount")
+    check_game_values(params, names=needed if beliefs is None else
+                      [n for n in needed if n != "prior_sincere"])
+    if beliefs is not None:
+        check_game_values({"prior_sincere": beliefs}, names=(), what="beliefs")
     flat = {k: np.asarray(v, dtype=float).reshape(-1) for k, v in params.items()}
     n0 = max(v.shape[0] for v in flat.values())
     flat = {k: np.broadcast_to(v, (n0,)).copy() for k, v in flat.items()}

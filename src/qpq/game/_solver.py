@@ -27,10 +27,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.errors import BadInputError
 from qpq.game._ensemble import EnsembleSolution, solve_ensemble
 from qpq.game._kernel import (
     DEFAULT_TOL,
     KernelResult,
+    check_tol,
     continuation_kernel,
     profiles,
     relative_tol_ok,
@@ -47,7 +49,7 @@ from qpq.game._payoffs import GameTensors, build_tensors
 from qpq.game._selection import select
 from qpq.game._solution import Continuation, Equilibrium, GameSolution, MixedSearchReport
 from qpq.game._spec import FULL_GAME, GameStructure
-from qpq.model import ParameterSet
+from qpq.model import ParameterSet, check_game_values
 
 __all__ = ["DEFAULT_TOL", "METHOD", "EnsembleSolution", "pure_continuations", "solve",
            "solve_ensemble"]
@@ -65,6 +67,9 @@ _MAX_TIE_COMBOS = 4096
 def _arrays(params: ParameterSet | Mapping[str, float]) -> dict[str, FloatArray]:
     if isinstance(params, ParameterSet):
         return params.arrays()
+    if check_game_values(params) != 1:
+        raise BadInputError("params: solve takes one point (one value per parameter); "
+                            "solve_ensemble takes arrays")
     return {k: np.array([float(v)]) for k, v in params.items()}
 
 
@@ -196,6 +201,7 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
     max_equilibria
         At most this many PBE are listed (the count of all is always reported).
     """
+    tol = check_tol(tol)
     arrays = _arrays(params)
     t = build_tensors(arrays, structure)
     n_moves = len(structure.first_moves)

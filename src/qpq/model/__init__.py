@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         Constraint,
         ParameterRegistry,
         ParameterSet,
+        check_game_values,
         parameter_generators,
     )
     from qpq.model._policies import (
@@ -98,6 +99,7 @@ __all__ = [
     "Promise",
     "apply_history",
     "breaks_word",
+    "check_game_values",
     "check_model",
     "china_utility",
     "consequence",
@@ -128,7 +130,7 @@ _EXPORTS = {
     "qpq.model._parameters": (
         "CANONICAL_PARAMETERS", "CONSTRAINTS", "Constraint", "DYNAMICS_PARAMETERS",
         "GAME_PARAMETERS", "ParameterRegistry", "ParameterSet", "UNCALIBRATED",
-        "parameter_generators",
+        "check_game_values", "parameter_generators",
     ),
     "qpq.model._policies": (
         "Consequence", "FINAL_ACTIONS", "FIRST_MOVES", "FinalAction", "FirstMove", "MoveKind",

@@ -44,6 +44,7 @@ __all__ = [
     "Constraint",
     "ParameterRegistry",
     "ParameterSet",
+    "check_game_values",
     "parameter_generators",
 ]
 
@@ -164,6 +165,53 @@ def _bounds_text(bounds: tuple[float, float, bool, bool]) -> str:
     return f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
 
 
+def check_game_values(values: Mapping[str, ArrayLike], *, names: Iterable[str] = GAME_PARAMETERS,
+                      what: str = "params") -> int:
+    """Check plain values given to the game's solvers in place of a :class:`ParameterSet`.
+
+    Every name of ``names`` given, every value finite and within what the model allows
+    (:data:`_SPEC_BOUNDS`, ends included: the solvers take the limit cases the case's
+    ranges leave out), and the arrays of one length (or length 1). A registry's points are
+    checked against the case's ranges and orderings already; a plain mapping was not, and
+    ``prior_sincere = 2`` gave "recognition without deal" with 256 equilibria and NaN a
+    boycott (found 2026-12-06). Returns the common length.
+
+    Raises
+    ------
+    BadInputError
+        Naming each parameter at fault and what is allowed.
+    """
+    if not isinstance(values, Mapping):
+        raise BadInputError(f"{what} must be a ParameterSet or a mapping name -> value; got "
+                            f"{type(values).__name__}")
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise BadInputError(f"{what}: the game needs these parameters, which are missing: "
+                            + ", ".join(missing))
+    problems: list[str] = []
+    lengths: set[int] = set()
+    for name, raw in values.items():
+        try:
+            a = np.asarray(raw, dtype=float).reshape(-1)
+        except (TypeError, ValueError):
+            problems.append(f"{name}: {raw!r} is not a number or an array of numbers")
+            continue
+        if a.size != 1:
+            lengths.add(a.size)
+        low, high, _, _ = _SPEC_BOUNDS.get(name, (-math.inf, math.inf, True, True))
+        bad = ~np.isfinite(a) | (a < low) | (a > high)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            problems.append(f"{name}: {a[i]:g}" + (f" at index {i}" if a.size > 1 else "")
+                            + f" is not a finite number within [{low:g}, {high:g}]")
+    if len(lengths) > 1:
+        problems.append("the arrays have different lengths: " + ", ".join(
+            f"{n} {np.size(v)}" for n, v in values.items() if np.size(v) != 1))
+    if problems:
+        raise BadInputError(f"{what}: " + "; ".join(problems))
+    return lengths.pop() if lengths else 1
+
+
 @functools.lru_cache(maxsize=4096)
 def _name_key(name: str) -> int:
     """A stable 64-bit key of a parameter's name (SHA-256; Python's ``hash`` is salted)."""
@@ -267,9 +315,11 @@ class ParameterRegistry:
     def __len__(self) -> int:
         return len(self.parameters)
 
-    def _unknown_message(self, name: str) -> str:
+    def _unknown_message(self, name: object) -> str:
         import difflib
 
+        if not isinstance(name, str):
+            return f"a parameter's name is a string, got {name!r}"
         close = difflib.get_close_matches(name, self.names, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         return f"unknown parameter {name!r}{hint} (see `qpq params` for the list)"
@@ -322,10 +372,16 @@ class ParameterRegistry:
             except ValueError:
                 raise BadInputError(f"parameter {name}: {raw!r} is not a number; allowed "
                                     f"range is [{p.low:g}, {p.high:g}] {p.unit}") from None
+        elif isinstance(raw, bool) or not isinstance(raw, int | float | np.number):
+            # None, a list, True: a number to float() or not, never a parameter's value
+            raise BadInputError(f"parameter {name}: {raw!r} is not a number; allowed range is "
+                                f"[{p.low:g}, {p.high:g}] {p.unit}")
         else:
             value = float(raw)
         if not math.isfinite(value) or not p.low <= value <= p.high:
-            raise BadInputError(f"parameter {name}={value:g} is out of range; allowed range is "
+            # as typed: "1e400" reads as inf, which the user never wrote
+            shown = raw.strip() if isinstance(raw, str) else f"{value:g}"
+            raise BadInputError(f"parameter {name}={shown} is out of range; allowed range is "
                                 f"[{p.low:g}, {p.high:g}] {p.unit}")
         if p.integer and not value.is_integer():
             raise BadInputError(f"parameter {name} must be a whole number in "

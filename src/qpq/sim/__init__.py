@@ -49,6 +49,7 @@ if TYPE_CHECKING:
         CalibrationResult,
         calibrate,
         check_calibration,
+        check_known_by,
     )
     from qpq.sim._calibrators import (
         calibrator_for,
@@ -201,6 +202,7 @@ __all__ = [
     "calibrate_record",
     "calibrator_for",
     "check_calibration",
+    "check_known_by",
     "check_table_budget",
     "check_window",
     "default_pool",
@@ -254,6 +256,7 @@ _EXPORTS = {
     "qpq.sim._calibration": (
         "CALIBRATIONS", "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES", "CalibrationResult",
         "DEFAULT_CALIBRATION", "UNCALIBRATED", "calibrate", "check_calibration",
+        "check_known_by",
     ),
     "qpq.sim._calibrators": ("calibrator_for", "given_options"),
     "qpq.sim._charts": (

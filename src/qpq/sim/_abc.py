@@ -92,6 +92,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from qpq.case import Case, case_as_of
+from qpq.checks import as_date, as_names, check_generator, check_seed, check_whole
 from qpq.errors import BadInputError, os_error_text
 from qpq.files import write_file
 from qpq.model import check_model
@@ -102,6 +103,7 @@ from qpq.sim._calibration import (
     CalibrationResult,
     FactReport,
     ParameterReport,
+    check_known_by,
     history_end,
 )
 from qpq.sim._engine import Particles, RunSpec, WindowStat, simulate
@@ -330,6 +332,20 @@ class AbcSettings:
     min_ess: float = 30.0
     model: str = "v2"
 
+    def __post_init__(self) -> None:
+        # a notebook's values in their types, refused naming the setting: population=2.5
+        # failed in a slice after the run had started, a lone targeted name was read
+        # letter by letter (found 2026-12-06)
+        for name, minimum in (("population", 1), ("generations", 1), ("max_simulations", 1),
+                              ("histories_per_point", 1), ("game_points", 1),
+                              ("grid_size", 2), ("ppc_draws", 1)):
+            object.__setattr__(self, name, check_whole(
+                getattr(self, name), f"calibration setting {name}", minimum=minimum))
+        object.__setattr__(self, "game_seed", check_seed(self.game_seed,
+                                                         "calibration setting game_seed"))
+        object.__setattr__(self, "targeted", as_names(
+            self.targeted, "calibration setting targeted", empty_ok=True))
+
     def to_json(self) -> dict[str, Any]:
         """Every setting, JSON-ready (what the cache key hashes and the result reports)."""
         doc: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -342,9 +358,6 @@ class AbcSettings:
         if self.sampler not in SAMPLERS:
             raise BadInputError(f"calibration setting sampler must be one of "
                                 f"{', '.join(SAMPLERS)}, not {self.sampler!r}")
-        if self.histories_per_point < 1:
-            raise BadInputError(f"calibration setting histories_per_point must be at least 1, "
-                                f"got {self.histories_per_point}")
         if self.point_score not in POINT_SCORES:
             raise BadInputError(f"calibration setting point_score must be one of "
                                 f"{', '.join(POINT_SCORES)}, not {self.point_score!r}")
@@ -365,13 +378,6 @@ class AbcSettings:
             raise BadInputError(f"calibration setting nuisance must be prior or defaults, not "
                                 f"{self.nuisance!r}")
         check_model(self.model, field="calibration setting model")
-        for name in ("population", "generations", "max_simulations", "game_points",
-                     "grid_size", "ppc_draws"):
-            if getattr(self, name) < 1:
-                raise BadInputError(f"calibration setting {name} must be at least 1, got "
-                                    f"{getattr(self, name)}")
-        if self.grid_size < 2:
-            raise BadInputError("calibration setting grid_size must be at least 2")
         if not 0.0 < self.alpha < 1.0:
             raise BadInputError(f"calibration setting alpha must be in (0, 1), got {self.alpha}")
         if not 0.0 < self.calibrated_below <= self.weak_below <= 1.0:
@@ -1587,6 +1593,7 @@ def _prepare(case: Case, view: Case, as_of: dt.date, s: AbcSettings,
     Cached in memory; model v2's solves also under ``cache_dir``, per regime
     (:func:`_solved_table`). ``points``: only these of the settings' game points.
     """
+    check_known_by(case, as_of)
     start = s.start or case.run.start
     first, last = quarter_of(start), history_end(as_of)
     record = build_record(view, case, as_of, first, last)
@@ -1943,13 +1950,16 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     BadInputError
         On bad settings, an unknown family, or an as-of date before the history's start.
     """
+    check_generator(rng)
+    as_of = as_date(as_of, "as_of")
     s = settings or AbcSettings()
     s.check()
-    fams = tuple(families)
+    fams = as_names(families, "families", empty_ok=True) or ()
     unknown = [f for f in fams if f not in FAMILIES]
     if unknown or not fams:
         raise BadInputError(f"unknown observation families {unknown}; known: "
                             + ", ".join(FAMILIES))
+    check_known_by(case, as_of)
     start = s.start or case.run.start
     first, last = quarter_of(start), history_end(as_of)
     if last < first:

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
+from qpq.checks import as_date, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.model import check_model
 from qpq.parallel import ChunkExecutor, InProcess
@@ -106,6 +107,17 @@ class BacktestSpec:
     calibration: str = DEFAULT_CALIBRATION
     record: AbcSettings | None = None
     cache_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        # a notebook's values in their types: string origins failed deep in the date
+        # arithmetic, draws=0 after a calibration had run (found 2026-12-06)
+        given = self.origins
+        origins = (given,) if isinstance(given, str | dt.date) else tuple(given)
+        object.__setattr__(self, "origins", tuple(as_date(o, "origins") for o in origins))
+        for name, minimum in (("draws", 1), ("replicates", 1), ("n", 1), ("workers", 1)):
+            object.__setattr__(self, name, check_whole(getattr(self, name), name,
+                                                       minimum=minimum))
+        object.__setattr__(self, "seed", check_seed(self.seed))
 
     def record_settings(self) -> AbcSettings:
         """The record calibration's settings: ``record`` (default: the defaults), this model."""

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from qpq.case import Case, case_as_of
+from qpq.checks import as_date, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.model import UNCALIBRATED, check_model
 from qpq.sim._engine import Particles, RunSpec, SimResult, simulate
@@ -65,6 +66,7 @@ __all__ = [
     "ParameterReport",
     "calibrate",
     "check_calibration",
+    "check_known_by",
     "history_end",
 ]
 
@@ -90,6 +92,24 @@ draws, the record calibration's posterior points (``record_calibrator``'s ``poin
 CALIBRATION_REPLICATES = 8
 """Histories per point by default, beside :data:`CALIBRATION_DRAWS`: 8,000 particles in all
 from either calibration."""
+
+
+def check_known_by(case: Case, as_of: dt.date) -> None:
+    """Refuse an as-of date after the record's last day (the case's ``run.forecast_as_of``).
+
+    For the record calibration and every forecast: the case is cut at the as-of date, so a
+    later one would read every quarter after the record ends as a quarter without attacks,
+    actions or estimates, and a forecast "as of 2100" would start from a state the record
+    never knew (found 2026-12-06; backtests refused such windows already). The facts
+    calibration alone may go later (the report's backcast reads the stylised facts known by
+    ``run.backcast_as_of``): a fact is dated, and a quarter after the record is no evidence
+    of absence there.
+    """
+    last = case.run.forecast_as_of
+    if as_of > last:
+        raise BadInputError(f"as-of date {as_of} is after the record's last day {last} (the "
+                            "case's run.forecast_as_of): the quarters after it would read as "
+                            f"quarters without events; give {last} or earlier")
 
 
 def check_calibration(kind: str) -> str:
@@ -328,6 +348,10 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = CALIBRATION_DRAWS,
     """
     resolve_policy(policy)
     check_model(model)
+    as_of = as_date(as_of, "as_of")
+    draws, replicates = check_whole(draws, "draws", minimum=1), check_whole(
+        replicates, "replicates", minimum=1)
+    seed, grid_size = check_seed(seed), check_whole(grid_size, "grid_size", minimum=2)
     if start is None:
         start = case.run.start
     last = history_end(as_of)

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
 from qpq.errors import BadInputError, QpqError
-from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, history_end
+from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, check_known_by, history_end
 from qpq.sim._engine import Particles, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import relationship_moves, resolve_policy
@@ -558,6 +558,7 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
     """
     as_of = calibration.as_of
     check_window(as_of, until, policy, n, start=case.run.start)
+    check_known_by(case, as_of)
     first = calibration.timeline.stop
     last = quarter_of(until)
     view = case_as_of(case, as_of)

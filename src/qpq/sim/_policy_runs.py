@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qpq.case import Case
+from qpq.checks import as_names, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.files import signals_held
 from qpq.game import ALL_EFFORTS, EFFORTS
@@ -85,6 +86,18 @@ class RunRequest:
     model: str = "v1"
     coopt: bool = False
 
+    def __post_init__(self) -> None:
+        # a notebook's values in their canonical types, refused here naming the field: a
+        # lone policy name was iterated letter by letter, seed 1.5 ran seed 1, n=True one
+        # scenario, workers=0 named chunk_blocks (found 2026-12-06)
+        object.__setattr__(self, "policies",
+                           as_names(self.policies, "policies") or policy_names())
+        object.__setattr__(self, "seed", check_seed(self.seed))
+        for name, minimum in (("n", 1), ("draws", 0), ("grid_size", 2), ("workers", 1),
+                              ("chunk_blocks", 1), ("series_sample", 0)):
+            object.__setattr__(self, name, check_whole(getattr(self, name), name,
+                                                       minimum=minimum))
+
     def for_case(self, case: Case) -> RunRequest:
         """A copy with the dates this request leaves open taken from the case's ``run`` block."""
         if self.start and self.until and self.window_start:
@@ -112,10 +125,8 @@ class RunRequest:
                                 f"the run {start}..{until}")
         check_model(self.model)
         if self.coopt and self.model != "v2":
-            raise BadInputError("co-optation (--coopt) is a choice of model v2 only; add "
-                                "--model v2")
-        if self.n < 1 or self.draws < 0 or self.grid_size < 2:
-            raise BadInputError("need n >= 1, draws >= 0 and a grid of at least 2 points")
+            raise BadInputError("co-optation (coopt, --coopt) is a choice of model v2 only; "
+                                "give model v2 (--model v2)")
 
 
 def summary_stats(first: int, last: int) -> tuple[WindowStat, ...]:

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.case import Case
+from qpq.checks import as_names, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.model import CANONICAL_PARAMETERS, ParameterRegistry, parameter_generators
 from qpq.sim._rng import BLOCK_SIZE, Purpose
@@ -155,8 +156,12 @@ def sample_pool(registry: ParameterRegistry, n_points: int, seed: int,
     only: adding a parameter that no ordering names leaves every other column as it was.
     ``overrides`` and ``fixed`` names keep one value.
     """
-    if n_points < 1:
-        raise BadInputError(f"need at least one parameter draw, got {n_points}")
+    n_points = check_whole(n_points, "n_points (parameter draws)", minimum=1)
+    seed = check_seed(seed)
+    unknown = [name for name in as_names(fixed, "fixed", empty_ok=True) or ()
+               if name not in registry]
+    if unknown:
+        raise BadInputError(f"fixed: unknown parameters {unknown}")
     over = _checked_overrides(registry, overrides or {})
     keep = set(fixed) | set(over)
     drawn = [p.name for p in registry if p.name not in keep]

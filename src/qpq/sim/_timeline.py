@@ -46,6 +46,7 @@ from qpq.case import (
     quarter_of,
     quarter_start,
 )
+from qpq.checks import as_date, check_number
 from qpq.errors import BadInputError
 from qpq.model import HISTORY_EFFECTS
 
@@ -95,6 +96,22 @@ class Override:
     value: float
     start: dt.date
     end: dt.date = LATEST
+
+    def __post_init__(self) -> None:
+        # checked where it is made: a value outside the attribute's range (or NaN) went
+        # into the timeline, and an end before the start did nothing (found 2026-12-06)
+        spec = PHASE_ATTRIBUTES.get(self.name)
+        if spec is None:
+            raise BadInputError(f"unknown timeline attribute {self.name!r}; known: "
+                                + ", ".join(PHASE_ATTRIBUTES))
+        object.__setattr__(self, "value", check_number(
+            self.value, f"override of {self.name}", low=spec.low, high=spec.high))
+        start = as_date(self.start, f"override of {self.name}: start")
+        end = as_date(self.end, f"override of {self.name}: end")
+        if end < start:
+            raise BadInputError(f"override of {self.name}: end {end} is before start {start}")
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
 
 
 @dataclass(frozen=True)
@@ -218,9 +235,6 @@ def build_timeline(case: Case, start: dt.date, stop: dt.date,
         if hit:
             used.append(ph.id)
     for ov in overrides:
-        if ov.name not in attrs:
-            raise BadInputError(f"unknown timeline attribute {ov.name!r}; known: "
-                                + ", ".join(attrs))
         for i in range(n):
             if ov.start <= mids[i] <= ov.end:
                 attrs[ov.name][i] = ov.value

@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.game._kernel import DEFAULT_TOL
+from qpq.checks import check_generator, check_seed
+from qpq.errors import BadInputError
+from qpq.game._kernel import DEFAULT_TOL, check_tol
 from qpq.game._relationship_budget import check_relationship_budget
 from qpq.game._solver import solve
 from qpq.game._spec import DEFAULT_READINGS, FULL_GAME, Readings
@@ -50,12 +52,13 @@ from qpq.model import ParameterRegistry, check_model
 from qpq.parallel import ChunkExecutor, executor_for, fast_start_method
 from qpq.stats import binomial_interval
 
-__all__ = ["REGION_GRID", "V2_FLIP_GRID", "V2_FLIP_STEP", "WILSON_Z", "PropositionResult",
-           "PropositionStudy", "run_study"]
+__all__ = ["REGION_GRID", "STUDY_SEED", "V2_FLIP_GRID", "V2_FLIP_STEP", "WILSON_Z",
+           "PropositionResult", "PropositionStudy", "run_study"]
 
 REGION_GRID = 40
 """Points of a test region (P6s) at which the verdict at the defaults is computed."""
-"""The models a study measures: v1's one-round game, v2's repeated relationship."""
+STUDY_SEED = 2024
+"""The seed of a study given neither a generator nor a seed."""
 V2_FLIP_GRID = 9
 """v2: points of the grid that locates a flip (v1: 17; a traced point costs about a second
 of the relationship's solver, so v2's grid is coarser and refined once)."""
@@ -286,7 +289,7 @@ V2_FLIP_SECONDS = 32.0
 
 
 def run_study(registry: ParameterRegistry, n: int = 2000, *,
-              rng: np.random.Generator | None = None, seed: int | None = 2024,
+              rng: np.random.Generator | None = None, seed: int | None = None,
               overrides: Mapping[str, str | float] | None = None,
               propositions: tuple[Proposition, ...] = PROPOSITIONS,
               tol: float = DEFAULT_TOL, readings: Readings = DEFAULT_READINGS,
@@ -300,10 +303,9 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
         The case's parameters (frozen defaults and ranges).
     n
         Monte Carlo draws over the assumption ranges.
-    rng
-        The random number generator (default: ``numpy.random.default_rng(seed)``).
-    seed
-        Recorded for provenance when ``rng`` is not given.
+    rng, seed
+        The random number generator, or a seed for ``numpy.random.default_rng`` (recorded
+        in the result); not both. Neither: seed :data:`STUDY_SEED`.
     overrides
         Values that replace defaults (they are not drawn).
     propositions
@@ -323,7 +325,17 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
         Model v2: worker processes sharing each batch of relationship solves (``None``: up
         to two, as cores allow; the same results); v1 runs in this process.
     """
+    if not isinstance(registry, ParameterRegistry):
+        raise BadInputError("registry must be a qpq.model.ParameterRegistry, e.g. "
+                            f"ParameterRegistry.from_case(case); got {type(registry).__name__}")
     check_model(model)
+    if rng is not None and seed is not None:
+        raise BadInputError("give rng or seed, not both (seed was ignored beside rng)")
+    if rng is None:
+        seed = STUDY_SEED if seed is None else check_seed(seed)
+    else:
+        check_generator(rng)
+    tol = check_tol(tol)
     v2 = model == "v2"
     if v2:
         check_relationship_budget(

@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 
 from qpq.errors import BadInputError
 from qpq.game._ensemble import ENSEMBLE_METHOD, solve_ensemble
-from qpq.game._kernel import DEFAULT_TOL
+from qpq.game._kernel import DEFAULT_TOL, check_tol
 from qpq.game._labels import LABELS, SELECTION_RULE
 from qpq.game._payoffs import type_prior
 from qpq.game._relationship import METHOD as RELATIONSHIP_METHOD
@@ -433,8 +433,9 @@ def grid_axis(registry: ParameterRegistry, name: str, n: int, model: str = "v1")
                             + (" nor v2's discount" if model == "v2" else "")
                             + "; sweep one of: " + ", ".join(allowed))
     p = registry[name]
-    if n < 2:
-        raise BadInputError(f"a sweep needs at least 2 values per axis, got {n}")
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
+        raise BadInputError(f"a sweep needs a whole number of at least 2 values per axis, "
+                            f"got {n!r}")
     if p.integer:
         values = np.arange(int(p.low), int(p.high) + 1, dtype=float)
         if values.size > n:
@@ -491,13 +492,18 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
         v2: trace mixed strategies where policy iteration finds no pure fixed point
         (``solve_relationship``'s ``mixed``; by far the costliest part of a v2 sweep).
     """
+    if not isinstance(registry, ParameterRegistry):
+        raise BadInputError("registry must be a qpq.model.ParameterRegistry, e.g. "
+                            f"ParameterRegistry.from_case(case); got {type(registry).__name__}")
     check_model(model)
+    tol = check_tol(tol)
     if x == y:
-        raise BadInputError(f"--x and --y must differ, both are {x!r}")
+        raise BadInputError(f"x and y (--x, --y) must differ, both are {x!r}")
     over = dict(overrides or {})
     clash = [k for k in (x, y) if k in over]
     if clash:
-        raise BadInputError(f"{', '.join(clash)} is swept, so it cannot also be set with --set")
+        raise BadInputError(f"{', '.join(clash)} is swept, so it cannot also be set in the "
+                            "overrides (--set)")
     base = registry.defaults().as_dict()
     base.update({k: registry.parse_value(k, v) for k, v in over.items()})
     # the swept parameters' defaults are not part of any grid point, so an override may
@@ -505,7 +511,8 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
     problems = registry.check_constraints({k: v for k, v in base.items() if k not in (x, y)})
     if problems:
         raise BadInputError("the parameter values are inconsistent:", problems)
-    ax, ay = grid_axis(registry, x, n, model), grid_axis(registry, y, ny or n, model)
+    ax = grid_axis(registry, x, n, model)
+    ay = grid_axis(registry, y, n if ny is None else ny, model)
     if ax.values.size * ay.values.size > MAX_POINTS:
         raise BadInputError(f"the grid has {ax.values.size * ay.values.size:,} points; "
                             f"at most {MAX_POINTS:,} are allowed")

@@ -1,0 +1,114 @@
+"""Checks of the arguments a Python caller gives: sizes, seeds, generators, numbers, names.
+
+The CLI's options are checked by Click before any code runs; a notebook's arguments reach the
+lenses as given, and a wrong one ended deep in numpy (``expected non-negative integer``,
+``'int' object has no attribute 'integers'``), or was quietly taken for something else (a
+seed of 1.5 ran seed 1, ``n=True`` one scenario, a lone policy name iterated letter by
+letter). Each function here returns the value in its canonical type or raises
+:class:`~qpq.errors.BadInputError` naming the argument, what it got and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+
+from qpq.errors import BadInputError
+
+__all__ = ["as_date", "as_names", "check_generator", "check_number", "check_seed",
+           "check_whole"]
+
+
+def _shown(value: object) -> str:
+    return "a numpy Generator" if isinstance(value, np.random.Generator) else repr(value)
+
+
+def check_whole(value: object, name: str, *, minimum: int = 0) -> int:
+    """``value`` as an ``int`` of at least ``minimum``: integers and whole floats (``1e4``)."""
+    whole: int | None = None
+    # True is an int to Python, never a count to a caller
+    if isinstance(value, bool | np.bool_):
+        whole = None
+    elif isinstance(value, numbers.Integral):
+        whole = int(value)
+    elif isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+        whole = int(float(value))
+    if whole is None or whole < minimum:
+        raise BadInputError(f"{name} must be a whole number of at least {minimum}; got "
+                            f"{_shown(value)}")
+    return whole
+
+
+def check_seed(value: object, name: str = "seed") -> int:
+    """A seed: a whole number of at least 0 (the streams are derived from it, never drawn)."""
+    if isinstance(value, np.random.Generator):
+        raise BadInputError(f"{name} must be a whole number of at least 0 (the streams are "
+                            "derived from it by purpose and block); got a numpy Generator")
+    return check_whole(value, name, minimum=0)
+
+
+def check_generator(value: object, name: str = "rng") -> np.random.Generator:
+    """A :class:`numpy.random.Generator`, as every random draw here takes (never a seed)."""
+    if not isinstance(value, np.random.Generator):
+        raise BadInputError(f"{name} must be a numpy.random.Generator, e.g. "
+                            f"numpy.random.default_rng(0); got {_shown(value)}")
+    return value
+
+
+def check_number(value: object, name: str, *, low: float = -math.inf,
+                 high: float = math.inf) -> float:
+    """A finite number within [``low``, ``high``] (a share: ``low=0, high=1``)."""
+    if (isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real)
+            or not math.isfinite(value) or not low <= float(value) <= high):
+        allowed = ("a finite number" if (low, high) == (-math.inf, math.inf) else
+                   f"a number within [{low:g}, {high:g}]")
+        raise BadInputError(f"{name} must be {allowed}; got {_shown(value)}")
+    return float(value)
+
+
+def as_date(value: object, name: str) -> dt.date:
+    """A :class:`datetime.date` from a date or ``YYYY-MM-DD``.
+
+    A datetime is refused: it is a date to Python, and its time would be dropped unsaid.
+    """
+    if isinstance(value, dt.datetime):
+        raise BadInputError(f"{name} must be a date (datetime.date or YYYY-MM-DD), not a "
+                            f"datetime; got {value!r} (use its .date())")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise BadInputError(f"{name}: {value!r} is not a date; write YYYY-MM-DD or pass a "
+                        "datetime.date")
+
+
+def as_names(value: str | Iterable[str] | None, name: str, *, empty_ok: bool = False
+             ) -> tuple[str, ...] | None:
+    """One name or several as a tuple (a lone string is one name, not its letters).
+
+    ``None`` stays ``None`` (the caller's default); an empty collection is refused unless
+    ``empty_ok``, since it would otherwise mean "all" in some places and "none" in others.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    try:
+        names = tuple(value)
+    except TypeError:
+        raise BadInputError(f"{name} must be a name or a list of names; got "
+                            f"{_shown(value)}") from None
+    bad = [v for v in names if not isinstance(v, str)]
+    if bad:
+        raise BadInputError(f"{name} must hold names (strings); got {bad[0]!r}")
+    if not names and not empty_ok:
+        raise BadInputError(f"{name} is empty; give at least one name, or leave it out for "
+                            "the default")
+    return names

@@ -1,0 +1,116 @@
+"""The game's solvers check plain values and tolerances given from Python (found 2026-12-06).
+
+A registry's points are checked against the case's ranges and orderings; a plain mapping
+was not: ``prior_sincere = 2`` gave "recognition without deal" with 256 equilibria, NaN a
+boycott, arrays of lengths 3 and 5 five labels; a negative tolerance found no equilibrium.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from qpq.errors import BadInputError
+from qpq.game import DEFAULT_TOL, MAX_TOL, solve, solve_ensemble, solve_relationship
+from qpq.game.analysis import phase_diagram, run_study
+from qpq.model import ParameterRegistry
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return ParameterRegistry.load()
+
+
+@pytest.fixture(scope="module")
+def point(registry):
+    return registry.point().as_dict()
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    (2.0, "prior_sincere: 2 is not a finite number within [0, 1]"),
+    (math.nan, "prior_sincere: nan is not a finite number within [0, 1]"),
+    ("high", "prior_sincere: 'high' is not a number"),
+])
+def test_solve_checks_a_plain_mapping(point, value, words):
+    with pytest.raises(BadInputError) as info:
+        solve({**point, "prior_sincere": value})
+    assert words in str(info.value)
+
+
+def test_solve_names_the_missing_parameters(point):
+    given = {k: v for k, v in point.items() if k not in ("prior_sincere", "aid_cost")}
+    with pytest.raises(BadInputError, match="missing: prior_sincere, aid_cost"):
+        solve(given)
+
+
+def test_a_valid_mapping_solves_as_its_parameter_set(registry, point):
+    assert solve(point).label == solve(registry.point()).label
+
+
+def test_solve_ensemble_checks_every_point_and_the_lengths(point):
+    arrays = {k: np.full(3, v) for k, v in point.items()}
+    arrays["prior_sincere"] = np.array([0.2, 1.5, np.nan])
+    with pytest.raises(BadInputError, match="prior_sincere: 1.5 at index 1"):
+        solve_ensemble(arrays)
+    arrays["prior_sincere"] = np.full(5, 0.5)
+    with pytest.raises(BadInputError, match="different lengths: .*prior_sincere 5"):
+        solve_ensemble(arrays)
+
+
+def test_solve_relationship_checks_its_beliefs(point):
+    with pytest.raises(BadInputError, match="beliefs: prior_sincere: -0.5"):
+        solve_relationship({**point, "quarterly_discount": 0.95}, beliefs=[0.5, -0.5])
+
+
+@pytest.mark.parametrize("tol", [-1.0, math.nan, 0.0, 0.1])
+def test_every_solver_refuses_a_tolerance_outside_its_range(registry, point, tol):
+    calls = (lambda: solve(point, tol=tol),
+             lambda: solve_ensemble({k: np.full(2, v) for k, v in point.items()}, tol=tol),
+             lambda: phase_diagram(registry, "iskp_pull", "crackdown_intensity", 3, tol=tol),
+             lambda: run_study(registry, 4, tol=tol))
+    for call in calls:
+        with pytest.raises(BadInputError, match=r"tol must be a number in \(0, 0.001\]"):
+            call()
+
+
+def test_the_allowed_tolerances_agree_at_the_defaults(point):
+    # MAX_TOL's reason: every tolerance from 1e-12 to it finds the defaults' PBE
+    reference = solve(point, tol=DEFAULT_TOL)
+    for tol in (1e-12, 1e-6, MAX_TOL):
+        got = solve(point, tol=tol)
+        assert (got.label, got.n_equilibria) == (reference.label, reference.n_equilibria)
+
+
+@pytest.mark.parametrize(("ny", "words"), [
+    (0, "got 0"), (1, "got 1"), (2.5, "got 2.5")])
+def test_phase_diagram_refuses_an_axis_of_fewer_than_two_values(registry, ny, words):
+    # ny=0 drew an n x n grid in silence
+    with pytest.raises(BadInputError, match=f"at least 2 values per axis, {words}"):
+        phase_diagram(registry, "iskp_pull", "crackdown_intensity", 4, ny=ny)
+
+
+def test_run_study_takes_a_generator_or_a_seed_not_both(registry):
+    # the seed was ignored beside a generator, and the study recorded seed None
+    with pytest.raises(BadInputError, match="give rng or seed, not both"):
+        run_study(registry, 4, rng=np.random.default_rng(1), seed=5, flips=False)
+    with pytest.raises(BadInputError, match="rng must be a numpy.random.Generator"):
+        run_study(registry, 4, rng=3, flips=False)
+    by_seed = run_study(registry, 20, seed=5, flips=False)
+    by_rng = run_study(registry, 20, rng=np.random.default_rng(5), flips=False)
+    assert by_seed.seed == 5 and by_rng.seed is None
+    assert [r.share for r in by_seed.results] == [r.share for r in by_rng.results]
+
+
+def test_sweeps_and_studies_name_the_registry_they_need():
+    # a Case given for the registry ended in "'Case' object has no attribute 'defaults'"
+    from qpq.case import load_case
+
+    case = load_case()
+    for call in (lambda: phase_diagram(case, "iskp_pull", "crackdown_intensity", 3),
+                 lambda: run_study(case, 4)):
+        with pytest.raises(BadInputError, match=r"registry must be a qpq.model."
+                                                r"ParameterRegistry, e.g. ParameterRegistry"
+                                                r".from_case\(case\); got Case"):
+            call()

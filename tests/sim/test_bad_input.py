@@ -1,0 +1,139 @@
+"""The simulator's public functions and spec objects refuse bad values from Python.
+
+Found by a probe of the public API (2026-12-06): a record calibration and a forecast "as of
+2100" ran (every quarter after the record read as a quarter without events), a lone
+targeted name was read letter by letter, ``population=2.5`` failed in a slice after the run
+had started, counterfactual overrides took any value, ``rng=0`` ended in an AttributeError.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+from qpq.errors import BadInputError
+from qpq.sim import (
+    AbcSettings,
+    BacktestSpec,
+    Override,
+    RunRequest,
+    calibrate,
+    calibrate_record,
+    sample_pool,
+    sim_registry,
+)
+
+TINY = AbcSettings(population=10, max_simulations=60, game_points=1, grid_size=4,
+                   start=dt.date(2014, 1, 1), ppc_draws=4, attribution=False, min_ess=1.0,
+                   model="v1")
+
+
+def test_the_record_calibration_refuses_a_date_after_the_record(case):
+    last = case.run.forecast_as_of
+    with pytest.raises(BadInputError, match=f"after the record's last day {last}"):
+        calibrate_record(case, last + dt.timedelta(days=1), rng=np.random.default_rng(0),
+                         settings=TINY)
+
+
+def test_the_record_calibration_takes_a_generator_and_an_iso_date(case):
+    with pytest.raises(BadInputError, match="rng must be a numpy.random.Generator"):
+        calibrate_record(case, dt.date(2020, 6, 30), rng=0, settings=TINY)
+    a = calibrate_record(case, "2020-06-30", rng=np.random.default_rng(3), settings=TINY,
+                         families="attacks")         # one family, not its letters
+    b = calibrate_record(case, dt.date(2020, 6, 30), rng=np.random.default_rng(3),
+                         settings=TINY, families=("attacks",))
+    assert a.as_of == b.as_of == dt.date(2020, 6, 30) and a.families == ("attacks",)
+    assert a.key == b.key
+    assert np.array_equal(a.points["recruitment"], b.points["recruitment"])
+
+
+def test_the_facts_calibration_may_read_facts_after_the_record(case):
+    # the report's backcast reads the facts known by run.backcast_as_of (after the record)
+    assert case.run.backcast_as_of > case.run.forecast_as_of
+    res = calibrate(case, case.run.backcast_as_of, draws=4, replicates=1, grid_size=3)
+    assert res.as_of == case.run.backcast_as_of
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"draws": 0}, "draws must be a whole number of at least 1; got 0"),
+    ({"replicates": 2.5}, "replicates must be a whole number of at least 1; got 2.5"),
+    ({"grid_size": 1}, "grid_size must be a whole number of at least 2; got 1"),
+    ({"seed": -1}, "seed must be a whole number of at least 0"),
+])
+def test_the_facts_calibration_refuses_bad_sizes(case, kwargs, words):
+    with pytest.raises(BadInputError) as info:
+        calibrate(case, dt.date(2020, 6, 30), **kwargs)
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"population": 2.5}, "calibration setting population must be a whole number"),
+    ({"grid_size": 1}, "calibration setting grid_size must be a whole number of at least 2"),
+    ({"game_seed": -3}, "calibration setting game_seed must be a whole number of at least 0"),
+    ({"targeted": []}, None),
+])
+def test_calibration_settings_are_checked_where_they_are_made(change, words):
+    if words is None:
+        assert dataclasses.replace(TINY, **change).targeted == ()
+        return
+    with pytest.raises(BadInputError, match=words):
+        dataclasses.replace(TINY, **change)
+
+
+def test_a_lone_targeted_name_is_one_name():
+    assert dataclasses.replace(TINY, targeted="recruitment").targeted == ("recruitment",)
+    assert AbcSettings(max_simulations=1e4, population=100).max_simulations == 10_000
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("us_presence", 5.0, dt.date(2022, 1, 1)), r"within \[0, 1\]; got 5.0"),
+    (("us_presence", math.nan, dt.date(2022, 1, 1)), r"within \[0, 1\]; got nan"),
+    (("us_presence", 1.0, dt.date(2022, 1, 1), dt.date(2021, 1, 1)), "end 2021-01-01 is "
+                                                                     "before start"),
+    (("nope", 1.0, dt.date(2022, 1, 1)), "unknown timeline attribute 'nope'"),
+])
+def test_a_counterfactual_is_checked_where_it_is_made(args, words):
+    with pytest.raises(BadInputError, match=words):
+        Override(*args)
+
+
+def test_a_counterfactual_takes_iso_dates():
+    assert Override("us_presence", 1, "2021-08-15").start == dt.date(2021, 8, 15)
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"policies": "boycott"}, None),
+    ({"policies": ()}, "policies is empty"),
+    ({"workers": 0}, "workers must be a whole number of at least 1; got 0"),
+    ({"seed": 1.5}, "seed must be a whole number of at least 0; got 1.5"),
+    ({"grid_size": 1}, "grid_size must be a whole number of at least 2; got 1"),
+])
+def test_a_run_request_is_checked_where_it_is_made(kwargs, words):
+    if words is None:
+        assert RunRequest(**kwargs).policies == ("boycott",)
+        return
+    with pytest.raises(BadInputError, match=words):
+        RunRequest(**kwargs)
+
+
+def test_a_backtest_spec_takes_iso_origins_and_refuses_bad_sizes():
+    assert BacktestSpec(origins=("2023-06-30",)).origins == (dt.date(2023, 6, 30),)
+    assert BacktestSpec(origins="2023-06-30").origins == (dt.date(2023, 6, 30),)
+    with pytest.raises(BadInputError, match="draws must be a whole number of at least 1"):
+        BacktestSpec(draws=0)
+    with pytest.raises(BadInputError, match="origins: '2023-13-30' is not a date"):
+        BacktestSpec(origins=("2023-13-30",))
+
+
+def test_sample_pool_names_an_unknown_fixed_parameter_and_a_bad_seed(case):
+    registry = sim_registry(case)
+    with pytest.raises(BadInputError, match=r"fixed: unknown parameters \['nope'\]"):
+        sample_pool(registry, 3, 0, fixed=("nope",))
+    with pytest.raises(BadInputError, match="seed must be a whole number of at least 0"):
+        sample_pool(registry, 3, -1)
+    with pytest.raises(BadInputError, match="got a numpy Generator"):
+        sample_pool(registry, 3, np.random.default_rng(0))

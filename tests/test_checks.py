@@ -69,7 +69,7 @@ def test_dates_from_dates_and_iso_strings_only():
     with pytest.raises(BadInputError, match="not a datetime"):
         as_date(dt.datetime(2024, 6, 30, 12), "as_of")
     for bad in ("30/06/2024", 2024, None):
-        with pytest.raises(BadInputError, match="as_of: .* is not a date"):
+        with pytest.raises(BadInputError, match=r"as_of: .* is not a date"):
             as_date(bad, "as_of")
 
 

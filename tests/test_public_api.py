@@ -20,7 +20,8 @@ def test_exported_names():
         "phase_attribute_conflicts", "quarter_end", "quarter_label", "quarter_mid", "quarter_of",
         "quarter_start", "read_yaml", "web_href"}
     assert set(qpq.report.__all__) == {
-        "Basemap", "Figure", "Findings", "ReportContext", "ReportResult", "Section", "SectionContent",
+        "Basemap", "Figure", "Findings", "ReportContext", "ReportResult", "Section",
+        "SectionContent",
         "SectionOutcome", "build_report", "compute_findings", "default_sections",
         "findings_for", "load_basemap", "phase_chart", "record_figures"}
     for module in (qpq, qpq.case, qpq.report):

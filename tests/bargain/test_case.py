@@ -117,7 +117,7 @@ def test_monte_carlo_refuses_an_unknown_pair_and_a_seed_for_a_generator(case):
     # an unknown actor was counted as "never trades" (found 2026-12-06)
     with pytest.raises(BadInputError, match=r"pair must be two actor ids .*'nope'"):
         monte_carlo(case, np.random.default_rng(0), 2, pair=("china", "nope"))
-    with pytest.raises(BadInputError, match="rng must be a numpy.random.Generator"):
+    with pytest.raises(BadInputError, match=r"rng must be a numpy\.random\.Generator"):
         monte_carlo(case, 0, 2)
     with pytest.raises(BadInputError, match="n_draws must be a whole number of at least 1"):
         monte_carlo(case, np.random.default_rng(0), 0)

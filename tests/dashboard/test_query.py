@@ -85,7 +85,10 @@ def test_a_parameter_value_adds_its_slider(ctx: Context) -> None:
     ("n", "10", "expected a whole number in 100–50000"),
     ("grid", "20", "expected an odd whole number in 5–41"),
     ("until", "2099", "expected a whole number in 2026–2040"),
-    ("as_of", "2031-01-01", "expected a date YYYY-MM-DD from 2002-01-01 to 2025-12-31"),
+    ("as_of", "2031-01-01", "expected a date YYYY-MM-DD from 2002-01-01 to 2025-06-30 (the "
+                            "record's last day)"),
+    # after the record a calibrated forecast is refused (qpq.sim.check_known_by)
+    ("as_of", "2025-09-30", "to 2025-06-30 (the record's last day)"),
     ("as_of", "yesterday", "expected a date"),
     ("run", "fast", "expected one of whatif, calibrated"),
     ("model", "v3", "expected one of v1, v2"),

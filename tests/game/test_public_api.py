@@ -11,7 +11,8 @@ def test_model_exports() -> None:
         "DYNAMICS_PARAMETERS",
         "Direction", "FINAL_ACTIONS", "FIRST_MOVES", "FinalAction", "FirstMove", "GAME_PARAMETERS",
         "Lens", "MoveKind", "OUTCOMES", "Outcome", "POLICIES", "ParameterRegistry", "ParameterSet",
-        "Policy", "Promise", "UNCALIBRATED", "breaks_word", "check_game_values", "check_model", "china_utility",
+        "Policy", "Promise", "UNCALIBRATED", "breaks_word", "check_game_values", "check_model",
+        "china_utility",
         "consequence",
         "continuation_value", "defection_logit", "defection_prob", "expected_etim_share",
         "final_actions", "first_move", "future_harm", "outcome", "parameter_generators",
@@ -24,7 +25,8 @@ def test_model_exports() -> None:
 
 def test_game_exports() -> None:
     assert set(qpq.game.__all__) == {
-        "ALL_EFFORTS", "Continuation", "Continuations", "DEFAULT_TOL", "MAX_TOL", "EFFORTS", "Effort",
+        "ALL_EFFORTS", "Continuation", "Continuations", "DEFAULT_TOL", "MAX_TOL", "EFFORTS",
+        "Effort",
         "EnsembleSolution",
         "Equilibrium", "FULL_GAME", "GameSolution", "GameStructure", "LABELS", "MixedSearchReport",
         "Node", "Readings", "Relationship", "SELECTION_RULE", "Signal", "TYPES", "TalibanType",

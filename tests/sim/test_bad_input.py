@@ -40,7 +40,7 @@ def test_the_record_calibration_refuses_a_date_after_the_record(case):
 
 
 def test_the_record_calibration_takes_a_generator_and_an_iso_date(case):
-    with pytest.raises(BadInputError, match="rng must be a numpy.random.Generator"):
+    with pytest.raises(BadInputError, match=r"rng must be a numpy\.random\.Generator"):
         calibrate_record(case, dt.date(2020, 6, 30), rng=0, settings=TINY)
     a = calibrate_record(case, "2020-06-30", rng=np.random.default_rng(3), settings=TINY,
                          families="attacks")         # one family, not its letters

@@ -20,7 +20,8 @@ EXPECTED = {
         "AbcSettings", "RecordCalibration", "calibrate_record", "record_calibrator",
         "synthetic_record", "SyntheticRecovery", "synthetic_recovery", "TradeOff", "FactsTogether",
         "CALIBRATIONS",
-        "DEFAULT_CALIBRATION", "check_calibration", "check_known_by", "packaged_skill", "ActingGamePoints",
+        "DEFAULT_CALIBRATION", "check_calibration", "check_known_by", "packaged_skill",
+        "ActingGamePoints",
         "acting_game_points", "required_game_points", "QUICK_RECORD_SETTINGS", "calibrator_for",
         "default_population", "describe_observations", "given_options", "observed_text",
         "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES"}

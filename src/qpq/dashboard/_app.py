@@ -37,7 +37,6 @@ from qpq.dashboard._evidence import (
 )
 from qpq.dashboard._phase import PhaseGrid, phase_frame
 from qpq.dashboard._query import (
-    AS_OF_RANGE,
     GRID_RANGE,
     MODELS,
     MODES,
@@ -45,6 +44,7 @@ from qpq.dashboard._query import (
     SEED_RANGE,
     UNTIL_RANGE,
     Controls,
+    as_of_range,
     controls_from_query,
     controls_query,
     extra_choices,
@@ -323,8 +323,8 @@ def main() -> None:
         until = int(st.slider("horizon (end of year)", UNTIL_RANGE[0], UNTIL_RANGE[1],
                               ctx.case.run.until.year, key="until"))
         variable = st.selectbox("fan chart", FAN_VARIABLES, key="variable")
-        as_of = st.date_input("as of", ctx.case.run.forecast_as_of, AS_OF_RANGE[0],
-                              AS_OF_RANGE[1], key="as_of", disabled=what_if_mode,
+        as_of = st.date_input("as of", ctx.case.run.forecast_as_of, *as_of_range(ctx.case),
+                              key="as_of", disabled=what_if_mode,
                               help="the calibrated forecast's date")
         if what_if_mode:
             st.caption("\"as of\" applies to the calibrated forecast only.")

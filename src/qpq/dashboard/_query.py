@@ -19,6 +19,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from qpq.case import Case
 from qpq.dashboard._controls import AXIS_DEFAULTS, KEY_PARAMETERS, SliderSpec, slider_spec
 from qpq.dashboard._evidence import EVIDENCE_QUERY
 from qpq.dashboard._view import Context
@@ -27,7 +28,7 @@ from qpq.model import GAME_PARAMETERS, POLICIES
 from qpq.model import MODELS as MODEL_VERSIONS
 
 __all__ = [
-    "AS_OF_RANGE",
+    "AS_OF_FIRST",
     "CONTROL_KEYS",
     "GRID_RANGE",
     "MODELS",
@@ -38,6 +39,7 @@ __all__ = [
     "UNTIL_RANGE",
     "Controls",
     "QueryRead",
+    "as_of_range",
     "controls_from_query",
     "controls_query",
     "default_controls",
@@ -60,7 +62,17 @@ N_RANGE = (100, 50_000)
 SEED_RANGE = (0, 2**31 - 1)
 UNTIL_RANGE = (2026, 2040)
 GRID_RANGE = (5, 41)
-AS_OF_RANGE = (dt.date(2002, 1, 1), dt.date(2025, 12, 31))
+AS_OF_FIRST = dt.date(2002, 1, 1)
+"""The earliest date of the calibrated forecast's picker."""
+
+
+def as_of_range(case: Case) -> tuple[dt.date, dt.date]:
+    """The calibrated forecast's dates: from :data:`AS_OF_FIRST` to the record's last day.
+
+    The last day is the case's ``run.forecast_as_of`` (:func:`qpq.sim.check_known_by`): the
+    picker ended on 2025-12-31, after the built-in record, where a forecast now stops.
+    """
+    return AS_OF_FIRST, case.run.forecast_as_of
 
 CONTROL_KEYS: tuple[str, ...] = (
     "policy", "more", "x", "y", "grid", "run", "n", "seed", "until", "fan", "as_of", "model",
@@ -222,14 +234,15 @@ def controls_from_query(query: Mapping[str, str | Sequence[str]], ctx: Context) 
     grid = whole("grid", GRID_RANGE, d.grid_size, odd=True)
     as_of = d.as_of
     if "as_of" in q:
+        first, last = as_of_range(ctx.case)
         try:
             as_of = dt.date.fromisoformat(q["as_of"])
-            if not AS_OF_RANGE[0] <= as_of <= AS_OF_RANGE[1]:
+            if not first <= as_of <= last:
                 raise ValueError
         except ValueError:
             as_of = d.as_of
-            bad("as_of", f"expected a date YYYY-MM-DD from {AS_OF_RANGE[0]} to "
-                f"{AS_OF_RANGE[1]}", d.as_of)
+            bad("as_of", f"expected a date YYYY-MM-DD from {first} to {last} (the record's "
+                "last day)", d.as_of)
 
     choices = extra_choices(ctx)
     extra: list[str] = []

@@ -137,3 +137,21 @@ def test_sample_pool_names_an_unknown_fixed_parameter_and_a_bad_seed(case):
         sample_pool(registry, 3, -1)
     with pytest.raises(BadInputError, match="got a numpy Generator"):
         sample_pool(registry, 3, np.random.default_rng(0))
+
+
+def test_an_unknown_model_beside_record_settings_is_named_as_unknown():
+    # it said "the record calibration settings' model v1 is not model v9"
+    from qpq.sim._calibrators import record_settings_for
+
+    with pytest.raises(BadInputError, match="unknown model 'v9'; allowed: v1, v2"):
+        record_settings_for(TINY, "v9")
+    with pytest.raises(BadInputError, match="is not model v2"):
+        record_settings_for(TINY, "v2")
+
+
+def test_known_state_takes_an_iso_date_and_min_accept_is_a_count(case):
+    from qpq.sim import known_state
+
+    assert known_state(case, "2020-06-30") == known_state(case, dt.date(2020, 6, 30))
+    with pytest.raises(BadInputError, match="min_accept must be a whole number of at least 1"):
+        calibrate(case, dt.date(2020, 6, 30), min_accept=-1)

@@ -352,6 +352,7 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = CALIBRATION_DRAWS,
     draws, replicates = check_whole(draws, "draws", minimum=1), check_whole(
         replicates, "replicates", minimum=1)
     seed, grid_size = check_seed(seed), check_whole(grid_size, "grid_size", minimum=2)
+    min_accept = check_whole(min_accept, "min_accept", minimum=1)
     if start is None:
         start = case.run.start
     last = history_end(as_of)

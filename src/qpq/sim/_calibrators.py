@@ -19,6 +19,7 @@ from typing import Any
 
 from qpq.case import Case
 from qpq.errors import BadInputError
+from qpq.model import check_model
 from qpq.sim._abc import AbcSettings, record_calibrator
 from qpq.sim._calibration import (
     DEFAULT_CALIBRATION,
@@ -41,6 +42,8 @@ def record_settings_for(record: AbcSettings | None = None,
     default is v2, the model the record calibration was built for); given beside ``record``
     it must be ``record``'s model, since the calibration runs the model it forecasts with.
     """
+    if model is not None:
+        check_model(model)     # before the comparison, which called v9 another model
     if record is None:
         return AbcSettings(model=model or "v1")
     if model is not None and record.model != model:

@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
+from qpq.checks import as_date
 from qpq.errors import BadInputError, QpqError
 from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, check_known_by, history_end
 from qpq.sim._engine import Particles, RunSpec, SimResult, WindowStat, simulate
@@ -369,6 +370,7 @@ class KnownState:
 
 def known_state(case: Case, as_of: dt.date) -> KnownState:
     """The state the record knows at ``as_of`` (from the case as known then)."""
+    as_of = as_date(as_of, "as_of")
     view = case_as_of(case, as_of)
     event = next(e for e in RECORD_EVENTS if e.name == "china_recognizes_de_jure")
     held = outcome(view, event, dt.date.min, as_of)

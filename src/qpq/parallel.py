@@ -173,7 +173,7 @@ class ProcessPool(_Closing):
     def __init__(self, workers: int, *, window: int | None = None, max_restarts: int = 3,
                  start_method: str = "spawn", heartbeat: float = 5.0) -> None:
         if workers < 1:
-            raise BadInputError(f"--workers must be at least 1, got {workers}")
+            raise BadInputError(f"workers (--workers) must be at least 1, got {workers}")
         self.start_method = start_method
         self.heartbeat = heartbeat
         self.workers = workers
@@ -304,7 +304,7 @@ class DaskCluster(_Closing):
         self._cluster: Any = None
         if scheduler is None:
             if workers < 1:
-                raise BadInputError(f"--workers must be at least 1, got {workers}")
+                raise BadInputError(f"workers (--workers) must be at least 1, got {workers}")
             # Dask starts its workers with MALLOC_TRIM_THRESHOLD_ set (to hand memory back to
             # the system sooner); setting it at all switches off glibc's adaptive mmap
             # threshold, so every large NumPy array is mapped and faulted in afresh: the
@@ -330,7 +330,7 @@ class DaskCluster(_Closing):
             try:
                 self.client = Client(scheduler, timeout=f"{connect_timeout}s")
             except (OSError, TimeoutError, ValueError) as exc:   # ValueError: a bad address
-                raise BadInputError(f"--scheduler: cannot reach a Dask scheduler at "
+                raise BadInputError(f"scheduler (--scheduler): cannot reach a Dask scheduler at "
                                     f"{scheduler} ({exc}); allowed: the address of a running "
                                     "scheduler, e.g. tcp://10.0.0.5:8786") from None
         self.client.run(_ignore_sigint)
@@ -393,14 +393,14 @@ def resolve_kind(kind: str = "auto", workers: int = 1, scheduler: str | None = N
     """
     kinds = ("auto", "in-process", "pool", "dask")
     if kind not in kinds:
-        raise BadInputError(f"--executor: unknown executor {kind!r}; allowed: "
+        raise BadInputError(f"executor (--executor): unknown executor {kind!r}; allowed: "
                             + ", ".join(kinds))
     if kind == "auto":
         kind = "dask" if scheduler else ("pool" if workers > 1 else "in-process")
     if scheduler and kind != "dask":
-        raise BadInputError(f"--scheduler needs the dask executor, not {kind!r}")
+        raise BadInputError(f"scheduler (--scheduler) needs the dask executor, not {kind!r}")
     if kind == "in-process" and workers > 1:
-        raise BadInputError("--executor in-process runs one chunk at a time; allowed "
+        raise BadInputError("executor (--executor) in-process runs one chunk at a time; allowed "
                             "--workers: 1 (use pool or dask for more)")
     return kind
 

@@ -106,4 +106,4 @@ def test_study_cli_accepts_dask_options(capsys):
 
     code, _, err = run_explore(capsys, "compare", "deal-under-uncertainty", "--executor",
                                "pool", "--scheduler", "tcp://127.0.0.1:1")
-    assert code == 2 and "--scheduler needs the dask executor" in err
+    assert code == 2 and "scheduler (--scheduler) needs the dask executor" in err

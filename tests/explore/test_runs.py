@@ -204,7 +204,7 @@ def test_make_executor_picks_and_refuses():
     pool.close()
     with pytest.raises(BadInputError, match="allowed: auto, in-process, pool, dask"):
         make_executor("slurm")
-    with pytest.raises(BadInputError, match="--scheduler needs the dask executor"):
+    with pytest.raises(BadInputError, match=r"scheduler \(--scheduler\) needs the dask executor"):
         make_executor("pool", 2, "tcp://127.0.0.1:1")
     with pytest.raises(BadInputError, match="in-process runs one chunk"):
         make_executor("in-process", 2)

@@ -235,6 +235,6 @@ def test_cli_backtest_on_dask_gives_the_in_process_numbers(capsys):
 def test_cli_backtest_refuses_contradicting_executor_options(capsys):
     code, _, err = run_cli(capsys, "sim", "backtest", "--executor", "pool", "--scheduler",
                            "tcp://127.0.0.1:1")
-    assert code == 2 and "--scheduler needs the dask executor" in err
+    assert code == 2 and "scheduler (--scheduler) needs the dask executor" in err
     code, _, err = run_cli(capsys, "sim", "backtest", "--executor", "threads")
     assert code == 2 and "--executor" in err

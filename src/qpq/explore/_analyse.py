@@ -135,24 +135,24 @@ def analyse_run(run_dir: Path, study: Study, *, policies: Sequence[str] | None =
     study = study_for_run(store, study)
     for p in policies or ():
         if p not in cfg.policies:
-            raise BadInputError(f"--policy: {p!r} is not in the run; allowed: "
+            raise BadInputError(f"policy (--policy): {p!r} is not in the run; allowed: "
                                 + ", ".join(cfg.policies))
     if compare_to is not None:
         if cfg.method not in ("saltelli", "morris"):
-            raise BadInputError(f"--compare-to: only for saltelli and morris runs (this run's "
-                                f"design is {cfg.method}; its comparison already sets every "
-                                "policy against the others)")
+            raise BadInputError(f"compare_to (--compare-to): only for saltelli and morris "
+                                f"runs (this run's design is {cfg.method}; its comparison "
+                                "already sets every policy against the others)")
         if compare_to not in cfg.policies:
-            raise BadInputError(f"--compare-to: {compare_to!r} is not in the run; allowed: "
-                                + ", ".join(cfg.policies))
+            raise BadInputError(f"compare_to (--compare-to): {compare_to!r} is not in the "
+                                "run; allowed: " + ", ".join(cfg.policies))
     design, ev = load_run(store, study)
     notes: list[str] = []
     if cfg.method in ("saltelli", "morris"):
         method: Literal["sobol", "morris"] = "sobol" if cfg.method == "saltelli" else "morris"
         chosen = tuple(p for p in (policies or cfg.policies) if p != compare_to)
         if not chosen:
-            raise BadInputError(f"--compare-to {compare_to}: no other policy to compare "
-                                "(the run, or --policy, has only that one)")
+            raise BadInputError(f"compare_to (--compare-to) {compare_to}: no other policy to "
+                                "compare (the run, or --policy, has only that one)")
         sens = tuple(sensitivity_of(study, method, design, ev, p, cfg.outcomes, t0,
                                     num_resamples=num_resamples, compare_to=compare_to)
                      for p in chosen)

@@ -177,7 +177,7 @@ def plan_run(case: Case, study: Study, *, method: Method = "lhs", n: int | None 
         below 1.
     """
     if chunk_blocks < 1:
-        raise BadInputError(f"--chunk-blocks must be at least 1, got {chunk_blocks}")
+        raise BadInputError(f"chunk_blocks (--chunk-blocks) must be at least 1, got {chunk_blocks}")
     if seed is not None:
         study = dataclasses.replace(study, seed=int(seed))
     chosen = tuple(policies) if policies else study.levers

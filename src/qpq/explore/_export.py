@@ -115,7 +115,8 @@ def export_run(run_dir: Path, fmt: str = "ema", out: Path | None = None, *,
         For an unknown format, a directory that is not a run, an unfinished or damaged run.
     """
     if fmt not in FORMATS:
-        raise BadInputError(f"--format: unknown format {fmt!r}; allowed: {', '.join(FORMATS)}")
+        raise BadInputError(f"fmt (--format): unknown format {fmt!r}; allowed: "
+                            + ", ".join(FORMATS))
     store = RunStore.open(run_dir)
     chunks = store.usable("export", allow_partial=partial)
     target = Path(out) if out is not None else Path(run_dir) / f"results{_SUFFIX[fmt]}"

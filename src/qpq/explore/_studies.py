@@ -198,8 +198,8 @@ def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morri
         if p is not None and p not in policy_names():
             raise BadInputError(f"unknown policy {p!r}; allowed: {', '.join(policy_names())}")
     if compare_to == pol:
-        raise BadInputError(f"--compare-to: {compare_to} is the policy itself; allowed: "
-                            "another policy")
+        raise BadInputError(f"compare_to (--compare-to): {compare_to} is the policy itself; "
+                            "allowed: another policy")
     names = as_names(outcomes, "outcomes") or tuple(o.name for o in study.outcomes)
     for o in names:
         study.outcome(o)

@@ -128,17 +128,17 @@ class BacktestSpec:
         check_model(self.model, field="--model")
         self.calibrator()      # the kind; record settings beside the facts; their model
         if not self.origins:
-            raise BadInputError("--origins: give at least one origin")
+            raise BadInputError("origins (--origins): give at least one origin")
         if len(set(self.origins)) != len(self.origins):
-            raise BadInputError("--origins: an origin is given twice")
+            raise BadInputError("origins (--origins): an origin is given twice")
         if self.horizon_months < 3 or self.horizon_months % 3:
-            raise BadInputError(f"--horizon must be a positive number of quarters (3m, 6m, "
-                                f"12m, ...), got {self.horizon_months}m")
+            raise BadInputError(f"horizon_months (--horizon) must be a positive number of "
+                                f"quarters (3m, 6m, 12m, ...), got {self.horizon_months}m")
         stop = case.run.forecast_as_of
         for origin in self.origins:
             if quarter_end(quarter_of(origin)) != origin:
-                raise BadInputError(f"--origins: {origin} is not the last day of a quarter; "
-                                    "origins must be quarter ends (e.g. 2020-06-30)")
+                raise BadInputError(f"origins (--origins): {origin} is not the last day of a "
+                                    "quarter; origins must be quarter ends (e.g. 2020-06-30)")
             try:
                 until = self.window_end(origin)
             except (ValueError, OverflowError):      # past the calendar's year 9999
@@ -150,7 +150,7 @@ class BacktestSpec:
                     f"--origins: the window after {origin} ends {until}, after the record's "
                     f"last day {stop} (the case's run.forecast_as_of); no outcome to score")
             check_window(origin, until, self.policy, self.n, start=case.run.start,
-                         as_of_option="--origins")
+                         as_of_option="origins (--origins)")
         if self.model == "v2":
             self._check_budget(case)
 
@@ -470,8 +470,8 @@ def backtest(case: Case, spec: BacktestSpec | None = None, *,
     if not isinstance(ex, InProcess) and max(spec.workers, own) > 1:
         # a Dask worker is a daemon process, which may not start a pool of its own; and
         # nested pools would oversubscribe the cores anyway
-        raise BadInputError(f"--workers: on the {ex.name} executor each origin runs in one "
-                            f"worker process; give the workers to the executor, not to the "
+        raise BadInputError(f"workers (--workers): on the {ex.name} executor each origin runs "
+                            f"in one worker process; give the workers to the executor, not to the "
                             f"origin (spec.workers {spec.workers}, the calibrator's workers "
                             f"{own}; allowed: 1)")
     task = _OriginTask(case, spec, calibrator or spec.calibrator())

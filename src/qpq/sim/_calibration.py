@@ -115,7 +115,7 @@ def check_known_by(case: Case, as_of: dt.date) -> None:
 def check_calibration(kind: str) -> str:
     """``kind`` if it names a calibration, else a :class:`BadInputError` naming the allowed."""
     if kind not in CALIBRATIONS:
-        raise BadInputError(f"--calibration: unknown calibration {kind!r}; allowed: "
+        raise BadInputError(f"calibration (--calibration): unknown calibration {kind!r}; allowed: "
                             + ", ".join(CALIBRATIONS))
     return kind
 

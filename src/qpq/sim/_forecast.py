@@ -518,7 +518,7 @@ def event_label(evidence: bool, constrained: str) -> str:
 
 
 def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1, *,
-                 start: dt.date, as_of_option: str = "--as-of") -> None:
+                 start: dt.date, as_of_option: str = "as_of (--as-of)") -> None:
     """Reject bad forecast input before any work: policy, dates, ensemble size.
 
     ``as_of_option`` names the option that gave the as-of date in the messages (a
@@ -533,7 +533,7 @@ def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1, *,
     """
     resolve_policy(policy)
     if n < 1:
-        raise BadInputError(f"--n must be at least 1, got {n}")
+        raise BadInputError(f"n (--n) must be at least 1, got {n}")
     if as_of > LATEST or until > LATEST:
         raise BadInputError(f"dates must not be later than {LATEST}; got {as_of_option} "
                             f"{as_of}, --until {until}")
@@ -541,7 +541,7 @@ def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1, *,
         raise BadInputError(f"{as_of_option} {as_of} is out of range: the history starts "
                             f"{start} and needs at least one complete quarter before it")
     if until <= as_of:
-        raise BadInputError(f"{as_of_option} {as_of} must be before --until {until}")
+        raise BadInputError(f"{as_of_option} {as_of} must be before until (--until) {until}")
 
 
 def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,

@@ -20,7 +20,7 @@ def _stub(path: Path, log: Path, rc: int) -> None:
     path.write_text("#!/usr/bin/env bash\n"
                     f'{{ echo "CALL $(basename "$0")"; printf "%s\\n" "$@"; '
                     f'echo "INDEX ${{UV_DEFAULT_INDEX:-}}|${{UV_INDEX:-}}|'
-                    f'${{UV_INDEX_STRATEGY:-}}"; }} >> "{log}"\n'
+                    f'${{UV_INDEX_STRATEGY:-}}|${{UV_FIND_LINKS:-}}"; }} >> "{log}"\n'
                     f"exit {rc}\n")
     path.chmod(0o755)
 
@@ -80,7 +80,15 @@ def test_pips_index_settings_reach_uv(tmp_path: Path) -> None:
     rc, _, calls = _run(tmp_path, env={"PIP_INDEX_URL": "https://mirror.example/simple",
                                        "PIP_EXTRA_INDEX_URL": "file:///opt/more"})
     assert rc == 0
-    assert calls[1][2] == "INDEX https://mirror.example/simple|file:///opt/more|unsafe-best-match"
+    assert calls[1][2] == ("INDEX https://mirror.example/simple|file:///opt/more|"
+                           "unsafe-best-match|")
+
+
+def test_pips_find_links_reach_uv_comma_separated(tmp_path: Path) -> None:
+    # an offline mirror of wheels given to pip reached only pip (2026-12-06)
+    rc, _, calls = _run(tmp_path, env={"PIP_FIND_LINKS": " /opt/wheels  file:///mnt/more\n"})
+    assert rc == 0
+    assert calls[1][2] == "INDEX |||/opt/wheels,file:///mnt/more"
 
 
 def test_without_arguments_the_script_says_how_to_call_it() -> None:

@@ -10,8 +10,10 @@
 # uv is pinned in requirements.lock and installed into the venv with pip every time (a
 # second or two; it keeps the venv's uv at the pinned version). pip reads this machine's
 # pip configuration; uv reads none of it. Passed on: PIP_INDEX_URL and PIP_EXTRA_INDEX_URL
-# (searched as pip searches them, the best match over all indexes). Not passed on: pip.conf
-# files, find-links, pip's own constraint file, proxy settings. Where uv cannot be installed
+# (searched as pip searches them, the best match over all indexes) and PIP_FIND_LINKS (a
+# folder or page of wheels, e.g. an offline mirror; pip's list is space-separated, uv's
+# comma-separated). Not passed on: pip.conf files, pip's own constraint file, proxy
+# settings. Where uv cannot be installed
 # or fails (an index only pip knows, no network), pip does the whole install, as before;
 # both honour the constraints given in ARGS. uv keeps its own cache: on a machine whose
 # caches are pip's alone, uv's first install compiles pygambit from source (minutes) once.
@@ -28,6 +30,10 @@ uv="$(dirname "$py")/uv"
 if [[ -n "${PIP_INDEX_URL:-}" ]]; then export UV_DEFAULT_INDEX="$PIP_INDEX_URL"; fi
 if [[ -n "${PIP_EXTRA_INDEX_URL:-}" ]]; then
   export UV_INDEX="$PIP_EXTRA_INDEX_URL" UV_INDEX_STRATEGY=unsafe-best-match
+fi
+if [[ -n "${PIP_FIND_LINKS:-}" ]]; then
+  links="$(printf '%s' "$PIP_FIND_LINKS" | tr -s '[:space:]' ',')"
+  links="${links#,}"; export UV_FIND_LINKS="${links%,}"
 fi
 export UV_NO_PROGRESS=1
 

@@ -144,10 +144,7 @@ def explore_policies(scenario: str | Path | None = None, case: CaseLike = None, 
                                 "name a scenario file")
         scenario = loaded.scenarios[0].id
     study = load_study(scenario, loaded)
-    return run_comparison(loaded, study,
-                          n=check_whole(n, "n", minimum=1) if n is not None else None,
-                          levers=as_names(levers, "levers"), model=model,
-                          workers=check_whole(workers, "workers", minimum=1))
+    return run_comparison(loaded, study, n=n, levers=levers, model=model, workers=workers)
 
 
 def forecast(as_of: DateLike | None = None, until: DateLike | None = None,

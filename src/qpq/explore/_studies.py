@@ -414,8 +414,10 @@ def run_comparison(case: Case | None, study: Study, *, n: int | None = None,
     """
     if model not in ("v1", "v2"):
         raise BadInputError(f"unknown model {model!r}; allowed: v1, v2")
+    n = None if n is None else check_whole(n, "n", minimum=1)
+    workers = check_whole(workers, "workers", minimum=1)
     t0 = time.perf_counter()
-    chosen = tuple(levers) if levers else study.levers
+    chosen = as_names(levers, "levers") or study.levers
     if lhs is None:
         if case is None:
             raise ValueError("run_comparison needs a case or an evaluated design (lhs)")

@@ -159,3 +159,11 @@ def test_a_case_without_bargaining_data_is_told_so(capsys, tmp_path, args):
     code, out, err = run(capsys, "bargain", *args, "--case", str(case))
     assert code == 2 and out == "" and "Traceback" not in err
     assert "has no bargaining issues" in err and "bargaining.yaml" in err
+
+
+@pytest.mark.parametrize("command", ["eum", "exchange", "montecarlo"])
+def test_rounds_are_capped_on_every_bargaining_command(capsys, command):
+    # montecarlo took --rounds 1000000000 (found 2026-12-06 by a docs audit: the user
+    # guide says every --rounds is at most 1,000)
+    code, out, err = run(capsys, "bargain", command, "--rounds", "1001")
+    assert code == 2 and out == "" and "--rounds" in err and "1000" in err

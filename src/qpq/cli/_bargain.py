@@ -219,7 +219,8 @@ def exchange(
 def montecarlo(
     draws: Annotated[int, typer.Option("--draws", min=1, help="input draws")] = 200,
     seed: Annotated[int, typer.Option("--seed", help="seed of the generator", min=0)] = 0,
-    rounds: Annotated[int, typer.Option("--rounds", min=0, help="EUM rounds")] = 20,
+    rounds: Annotated[int, typer.Option("--rounds", min=0, max=MAX_ROUNDS,
+                                         help="EUM rounds")] = 20,
     case: CaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:

@@ -164,7 +164,10 @@ def _show_comparison(res: Any) -> None:
 
 @app.command("schema")
 def schema_command() -> None:
-    """Print the JSON Schema of a scenario file."""
+    """Print the JSON Schema of a scenario file.
+
+    Example: ``qpq explore schema > scenario.schema.json``
+    """
     from qpq.explore import scenario_json_schema
 
     print_json(scenario_json_schema())
@@ -173,7 +176,10 @@ def schema_command() -> None:
 @app.command("validate")
 def validate_command(scenario: ScenarioArg, case_dir: CaseOpt = None,
                      json_out: JsonOpt = False) -> None:
-    """Check a scenario file against the schema and the case's parameters."""
+    """Check a scenario file against the schema and the case's parameters.
+
+    Example: ``qpq explore validate deal-under-uncertainty --json``
+    """
     _, study = _load(scenario, case_dir)
     orderings = [f"{o.dependent} drawn {o.side} {o.other}" for o in study.orderings]
     doc = {"id": study.id, "source": study.source, "valid": True,
@@ -474,6 +480,8 @@ def status_command(
 
     Without --verify each finished chunk is checked for presence and size; with it, for
     content too. Repair a store with `qpq explore run SCENARIO --resume RUN_DIR`.
+
+    Example: ``qpq explore status runs/deal --verify``
     """
     from qpq.explore import RunStore, to_ranges
 

@@ -1,0 +1,54 @@
+"""The counts the README and the user guide quote from the CLI are what it prints now.
+
+They describe the evidence base, not model results, and went stale as the record grew (the
+audit's 54 findings were 66, the search's 28 matches 39, found 2026-12-06 by a docs audit):
+each quoted line is read from the docs and compared with the command's own output.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from qpq.cli import main
+
+ROOT = Path(__file__).parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+GUIDE = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+
+
+def _printed(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(list(args)) == 0
+    return " ".join(capsys.readouterr().out.split())     # rich wraps and pads its tables
+
+
+def _quoted(pattern: str, *docs: str) -> list[str]:
+    found = [m for doc in docs for m in re.findall(pattern, doc)]
+    assert found, pattern                # the docs still quote it
+    return found
+
+
+@pytest.mark.parametrize(("args", "pattern"), [
+    (("evidence", "audit"), r"(\d+ integrity errors, \d+ findings)"),
+    (("evidence", "search", "Badakhshan"), r"(\d+ items match 'Badakhshan')"),
+    (("evidence", "timeline", "--actor", "China", "--as-of", "2021-08-15"),
+     r"(Timeline \(\d+ events\))"),
+    (("params",), r"(Model parameters \(\d+; china_taliban/parameters\.yaml\))"),
+])
+def test_quoted_outputs_are_current(capsys, args, pattern):
+    printed = _printed(capsys, *args)
+    for quote in _quoted(pattern, README, GUIDE):
+        assert quote in printed, (quote, args)
+
+
+def test_the_readmes_record_counts_are_current(capsys):
+    printed = _printed(capsys, "evidence", "record")
+    quote = _quoted(r"the record: (\d+) UN estimates, (\d+) attacks, (\d+) Taliban actions, "
+                    r"(\d+) milestones", README)[0]
+    un, attacks, actions, milestones = quote
+    assert f"({un} UN figures from" in printed
+    for kind, n in (("attack", attacks), ("taliban_action", actions),
+                    ("milestone", milestones)):
+        assert re.search(rf"│ {kind} +│ +{n} │", printed), (kind, n)

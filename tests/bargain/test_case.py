@@ -121,3 +121,13 @@ def test_monte_carlo_refuses_an_unknown_pair_and_a_seed_for_a_generator(case):
         monte_carlo(case, 0, 2)
     with pytest.raises(BadInputError, match="n_draws must be a whole number of at least 1"):
         monte_carlo(case, np.random.default_rng(0), 0)
+
+
+def test_issue_draws_are_a_count_from_a_generator(case):
+    # -1 ended in numpy's "negative dimensions are not allowed"
+    from qpq.bargain import draw_issue_set
+
+    with pytest.raises(BadInputError, match="n_draws must be a whole number of at least 1"):
+        draw_issue_set(case, np.random.default_rng(0), -1)
+    with pytest.raises(BadInputError, match=r"rng must be a numpy\.random\.Generator"):
+        draw_issue_set(case, 0, 2)

@@ -76,6 +76,14 @@ def test_morris_ranks_a_linear_function():
     assert res.sigma["a"] == pytest.approx(0.0, abs=1e-9)
 
 
+@pytest.mark.parametrize("levels", [1, 0, 2.5])
+def test_morris_levels_are_a_count_of_at_least_two(levels):
+    # 1 ended in SALib's ZeroDivisionError (found 2026-12-06)
+    unit = morris(4, 3, 4, np.random.default_rng(2))
+    with pytest.raises(ValueError, match="levels must be a whole number of at least 2"):
+        morris_indices(["a", "b", "c"], unit, unit[:, 0], levels=levels)
+
+
 def test_bad_lengths_are_rejected():
     with pytest.raises(ValueError):
         sobol_indices(["a", "b"], np.zeros(7))

@@ -114,3 +114,13 @@ def test_sweeps_and_studies_name_the_registry_they_need():
                                                 r"ParameterRegistry, e.g. ParameterRegistry"
                                                 r".from_case\(case\); got Case"):
             call()
+
+
+@pytest.mark.parametrize("prior", [1.5, -0.1, math.nan])
+def test_type_prior_refuses_a_probability_outside_zero_one(prior):
+    # 1.5 gave the types probabilities 0.75, 0.75, -0.25, -0.25
+    from qpq.game import type_prior
+
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        type_prior(prior, 0.5)
+    assert type_prior(0.3, 0.5).sum() == pytest.approx(1.0)

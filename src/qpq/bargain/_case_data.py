@@ -18,6 +18,7 @@ import numpy as np
 
 from qpq.bargain._data import IssueSet, Stakeholders
 from qpq.case import BargainingIssue, BargainingPosition, Case
+from qpq.checks import check_generator, check_whole
 from qpq.errors import BadInputError, Problem
 
 __all__ = ["case_issue", "case_issue_set", "case_stakeholders", "draw_issue_set",
@@ -118,6 +119,8 @@ def draw_issue_set(case: Case, rng: np.random.Generator, n_draws: int,
     BadInputError
         If a range is decreasing or leaves its allowed interval.
     """
+    n_draws = check_whole(n_draws, "n_draws", minimum=1)
+    check_generator(rng)
     problems = _range_problems(case)
     if problems:
         raise BadInputError("invalid ranges in the case's bargaining data:", problems)

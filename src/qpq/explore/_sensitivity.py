@@ -203,6 +203,9 @@ def morris_indices(names: Sequence[str], unit: FloatArray, y: FloatArray, *, lev
     d = len(names)
     if unit.shape != (y.size, d) or y.size % (d + 1):
         raise ValueError("unit points and outcomes do not form Morris trajectories")
+    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2:
+        # SALib divides by levels - 1 (a ZeroDivisionError for 1)
+        raise ValueError(f"levels must be a whole number of at least 2, got {levels!r}")
     res = salib_morris.analyze(unit_problem(names), unit, y, num_resamples=num_resamples,
                                conf_level=conf_level, num_levels=levels,
                                seed=_positive_seed(seed))

@@ -154,6 +154,9 @@ def type_prior(prior_sincere: ArrayLike, p_high_capacity: ArrayLike,
     """
     ps = np.asarray(prior_sincere, dtype=float).reshape(-1)[:, None]
     ph = np.asarray(p_high_capacity, dtype=float).reshape(-1)[:, None]
+    if not (((ps >= 0) & (ps <= 1)).all() and ((ph >= 0) & (ph <= 1)).all()):
+        # 1.5 gave negative probabilities (found 2026-12-06); NaN fails the test too
+        raise ValueError("prior_sincere and p_high_capacity must lie in [0, 1]")
     sincere = np.array([t.sincere for t in types])
     high = np.array([t.high_capacity for t in types])
     prior = np.where(sincere, ps, 1 - ps) * np.where(high, ph, 1 - ph)

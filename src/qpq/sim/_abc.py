@@ -1593,6 +1593,8 @@ def _prepare(case: Case, view: Case, as_of: dt.date, s: AbcSettings,
     Cached in memory; model v2's solves also under ``cache_dir``, per regime
     (:func:`_solved_table`). ``points``: only these of the settings' game points.
     """
+    # every entry point that reads the record comes here (calibrate_record checks before
+    # its cache and seeds as well; acting_game_points and the synthetic studies here only)
     check_known_by(case, as_of)
     start = s.start or case.run.start
     first, last = quarter_of(start), history_end(as_of)

@@ -36,6 +36,13 @@ def test_nash_bargaining_solution_unit_cases(positions, outcome):
     assert nash_bargaining_solution(np.array(positions), ones, ones) == pytest.approx(outcome)
 
 
+def test_nash_bargaining_solution_refuses_arrays_of_other_shapes():
+    # one capability for three positions was broadcast to all of them in silence
+    # (found 2026-12-06)
+    with pytest.raises(ValueError, match="need one shape"):
+        nash_bargaining_solution(np.array([0.0, 50.0, 100.0]), np.ones(1), np.ones(3))
+
+
 def test_two_actor_exchange_by_hand():
     data = issue_set({"A": [(100, 1, 0.8), (100, 1, 0.2)], "B": [(0, 1, 0.2), (0, 1, 0.8)]})
     result = run_exchange(data, ExchangeOptions(rounds=1))

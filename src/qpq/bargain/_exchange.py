@@ -150,8 +150,13 @@ def nash_bargaining_solution(position: FloatArray, capability: FloatArray,
                              salience: FloatArray) -> FloatArray:
     """Outcome per issue, ``Σ c s x / Σ c s`` over the actors present (NaN = absent).
 
-    Arrays may be 1-D (one issue) or actors × issues.
+    Arrays may be 1-D (one issue) or actors × issues, all three of one shape.
     """
+    shapes = {np.shape(position), np.shape(capability), np.shape(salience)}
+    if len(shapes) > 1:
+        # one capability for three positions was broadcast to all of them (2026-12-06)
+        raise ValueError(f"position, capability and salience need one shape, got "
+                         f"{np.shape(position)}, {np.shape(capability)}, {np.shape(salience)}")
     return _weighted_outcome(np.where(np.isnan(position), 0.0, capability * salience),
                              np.nan_to_num(position))
 

@@ -69,7 +69,7 @@ def test_forecast_refuses_before_calibrating(case, kwargs, words):
 @pytest.mark.parametrize("tol", [-1.0, math.nan, 0.0, 0.1, 1.0, "1e-9"])
 def test_solve_game_refuses_a_tolerance_that_finds_nothing_or_everything(case, tol):
     # -1 and NaN listed no equilibrium, 0.1 ran for more than 40 s
-    with pytest.raises(BadInputError, match=r"tol must be a number in \(0, 0.001\]"):
+    with pytest.raises(BadInputError, match=r"tol \(--tol\) must be a number in \(0, 0\.001\]"):
         qpq.solve_game(case, tol=tol)
 
 

@@ -131,3 +131,16 @@ def test_issue_draws_are_a_count_from_a_generator(case):
         draw_issue_set(case, np.random.default_rng(0), -1)
     with pytest.raises(BadInputError, match=r"rng must be a numpy\.random\.Generator"):
         draw_issue_set(case, 0, 2)
+
+
+def test_the_default_pair_is_not_required_of_a_case(case):
+    # a case whose bargaining data has no "china" still runs (its trades counted as none),
+    # as before the explicit pair was checked (found 2026-12-06 by a review)
+    import dataclasses
+
+    renamed = tuple(p.model_copy(update={"actor": "mongolia"}) if p.actor == "china" else p
+                    for p in case.bargaining_positions)
+    other = dataclasses.replace(case, bargaining_positions=renamed)
+    assert monte_carlo(other, np.random.default_rng(0), 2).pair_trades == 0.0
+    with pytest.raises(BadInputError, match=r"allowed: .*mongolia"):
+        monte_carlo(other, np.random.default_rng(0), 2, pair=("china", "taliban"))

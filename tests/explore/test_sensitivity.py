@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
+from qpq.errors import BadInputError
 from qpq.explore._designs import make_design, morris, saltelli
 from qpq.explore._scenario import Discovery, Study, Uncertainty
 from qpq.explore._sensitivity import morris_indices, sobol_indices
@@ -80,7 +81,7 @@ def test_morris_ranks_a_linear_function():
 def test_morris_levels_are_a_count_of_at_least_two(levels):
     # 1 ended in SALib's ZeroDivisionError (found 2026-12-06)
     unit = morris(4, 3, 4, np.random.default_rng(2))
-    with pytest.raises(ValueError, match="levels must be a whole number of at least 2"):
+    with pytest.raises(BadInputError, match="levels must be a whole number of at least 2"):
         morris_indices(["a", "b", "c"], unit, unit[:, 0], levels=levels)
 
 

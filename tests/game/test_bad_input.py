@@ -71,7 +71,7 @@ def test_every_solver_refuses_a_tolerance_outside_its_range(registry, point, tol
              lambda: phase_diagram(registry, "iskp_pull", "crackdown_intensity", 3, tol=tol),
              lambda: run_study(registry, 4, tol=tol))
     for call in calls:
-        with pytest.raises(BadInputError, match=r"tol must be a number in \(0, 0.001\]"):
+        with pytest.raises(BadInputError, match=r"tol \(--tol\) must be a number in \(0, 0\.001\]"):
             call()
 
 
@@ -124,3 +124,16 @@ def test_type_prior_refuses_a_probability_outside_zero_one(prior):
     with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
         type_prior(prior, 0.5)
     assert type_prior(0.3, 0.5).sum() == pytest.approx(1.0)
+
+
+def test_the_command_line_tolerance_is_the_solvers(capsys):
+    # `game solve --tol` took (0, 0.01) and the solver (0, 0.001]: two messages, two limits
+    from qpq.cli import main
+
+    assert main(["game", "solve", "--tol", "0.005"]) == 2
+    assert "tol (--tol) must be a number in (0, 0.001]" in capsys.readouterr().err
+    assert main(["game", "solve", "--tol", "1e-6", "--json"]) == 0
+
+
+def test_a_whole_float_is_a_grid_size(registry):
+    assert phase_diagram(registry, "iskp_pull", "crackdown_intensity", 3.0).label.shape == (3, 3)

@@ -155,3 +155,16 @@ def test_known_state_takes_an_iso_date_and_min_accept_is_a_count(case):
     assert known_state(case, "2020-06-30") == known_state(case, dt.date(2020, 6, 30))
     with pytest.raises(BadInputError, match="min_accept must be a whole number of at least 1"):
         calibrate(case, dt.date(2020, 6, 30), min_accept=-1)
+
+
+def test_sample_pool_keeps_a_lone_fixed_name_fixed(case):
+    # it was checked as one name and then used letter by letter (found by a review)
+    registry = sim_registry(case)
+    pool = sample_pool(registry, 4, 0, fixed="iskp_pull")
+    assert (pool.values["iskp_pull"] == registry["iskp_pull"].default).all()
+
+
+def test_no_family_is_named_as_none_not_as_unknown(case):
+    with pytest.raises(BadInputError, match="families is empty; give at least one of"):
+        calibrate_record(case, dt.date(2020, 6, 30), rng=np.random.default_rng(0),
+                         settings=TINY, families=[])

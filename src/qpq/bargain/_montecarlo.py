@@ -66,10 +66,14 @@ class MonteCarloResult:
         }
 
 
+DEFAULT_PAIR = ("china", "taliban")
+"""The pair whose trades :func:`monte_carlo` counts unless told (the quid pro quo's parties)."""
+
+
 def monte_carlo(case: Case, rng: np.random.Generator, n_draws: int = 200, *,
                 eum_options: EUMOptions | None = None,
                 exchange_options: ExchangeOptions | None = None,
-                pair: tuple[str, str] = ("china", "taliban")) -> MonteCarloResult:
+                pair: tuple[str, str] | None = None) -> MonteCarloResult:
     """Run both models over ``n_draws`` draws of the case's bargaining inputs.
 
     Parameters
@@ -83,18 +87,22 @@ def monte_carlo(case: Case, rng: np.random.Generator, n_draws: int = 200, *,
     eum_options, exchange_options
         Model switches (defaults: the corrected EUM reading; exchange defaults).
     pair
-        Two actor ids whose mutual exchanges are counted.
+        Two actor ids whose mutual exchanges are counted (checked against the case's
+        bargaining actors); default ``("china", "taliban")``, counted as never trading
+        where the case has no such actor.
     """
     n_draws = check_whole(n_draws, "n_draws", minimum=1)
     check_generator(rng)
+    if pair is not None:
+        # an unknown actor given was counted as "never trades" (found 2026-12-06)
+        actors = sorted({p.actor for p in case.bargaining_positions})
+        if isinstance(pair, str) or len(pair) != 2 or any(a not in actors for a in pair):
+            raise BadInputError(f"pair must be two actor ids of the case's bargaining data; "
+                                f"got {pair!r}; allowed: {', '.join(actors)}")
+    pair = pair or DEFAULT_PAIR
     eum_opts = eum_options if eum_options is not None else EUMOptions()
     ex_opts = exchange_options if exchange_options is not None else ExchangeOptions()
     sets = draw_issue_set(case, rng, n_draws)
-    actors = sets[0].actors
-    if isinstance(pair, str) or len(pair) != 2 or any(a not in actors for a in pair):
-        # an unknown actor counted as "never trades" (found 2026-12-06)
-        raise BadInputError(f"pair must be two actor ids of the case's bargaining data; got "
-                            f"{pair!r}; allowed: {', '.join(actors)}")
     issues = sets[0].issues
     median = {i: np.empty(n_draws) for i in issues}
     mean = {i: np.empty(n_draws) for i in issues}

@@ -174,8 +174,6 @@ def solve_command(
 
     if tol is None:
         tol = DEFAULT_TOL
-    if not 0 < tol < 1e-2:
-        raise BadInputError(f"--tol must lie in (0, 0.01), got {tol:g}")
     point = _point(case, sets)
     structure = _structure(first_moves, reduced)
     sol = solve(point, structure, mixed=mixed, intuitive=intuitive, tol=tol,

@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.checks import check_whole
+
 __all__ = ["MorrisResult", "SobolResult", "morris_indices", "sobol_indices", "unit_problem"]
 
 FloatArray = NDArray[np.float64]
@@ -203,9 +205,8 @@ def morris_indices(names: Sequence[str], unit: FloatArray, y: FloatArray, *, lev
     d = len(names)
     if unit.shape != (y.size, d) or y.size % (d + 1):
         raise ValueError("unit points and outcomes do not form Morris trajectories")
-    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2:
-        # SALib divides by levels - 1 (a ZeroDivisionError for 1)
-        raise ValueError(f"levels must be a whole number of at least 2, got {levels!r}")
+    # SALib divides by levels - 1 (a ZeroDivisionError for 1)
+    levels = check_whole(levels, "levels", minimum=2)
     res = salib_morris.analyze(unit_problem(names), unit, y, num_resamples=num_resamples,
                                conf_level=conf_level, num_levels=levels,
                                seed=_positive_seed(seed))

@@ -53,8 +53,8 @@ def check_tol(tol: object) -> float:
     """
     if (isinstance(tol, bool) or not isinstance(tol, int | float | np.floating)
             or not 0.0 < float(tol) <= MAX_TOL):
-        raise BadInputError(f"tol must be a number in (0, {MAX_TOL:g}] (a relative tolerance "
-                            f"for ties; default {DEFAULT_TOL:g}); got {tol!r}")
+        raise BadInputError(f"tol (--tol) must be a number in (0, {MAX_TOL:g}] (a relative "
+                            f"tolerance for ties; default {DEFAULT_TOL:g}); got {tol!r}")
     return float(tol)
 
 

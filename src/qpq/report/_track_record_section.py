@@ -203,7 +203,8 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
     from qpq.sim import calibrate_record, observed_text
 
     settings = CALIBRATION_REDUCED if ctx.reduced else CALIBRATION
-    as_of = ctx.known_by(CALIBRATION_AS_OF)
+    # no later than the case's record (another case's may end earlier) or the report's cut
+    as_of = ctx.known_by(min(CALIBRATION_AS_OF, ctx.case.run.forecast_as_of))
     cal = calibrate_record(ctx.case, as_of, rng=np.random.default_rng(0), settings=settings)
     shown = [p for p in cal.parameters if p.role == "targeted" or p.label != "assumption-driven"]
     rows = [[escape(p.name), p.role, f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",

@@ -1957,8 +1957,10 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     s = settings or AbcSettings()
     s.check()
     fams = as_names(families, "families", empty_ok=True) or ()
+    if not fams:
+        raise BadInputError("families is empty; give at least one of: " + ", ".join(FAMILIES))
     unknown = [f for f in fams if f not in FAMILIES]
-    if unknown or not fams:
+    if unknown:
         raise BadInputError(f"unknown observation families {unknown}; known: "
                             + ", ".join(FAMILIES))
     check_known_by(case, as_of)

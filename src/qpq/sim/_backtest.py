@@ -147,7 +147,8 @@ class BacktestSpec:
                     f"after the year 9999; the record's last day is {stop}") from None
             if until > stop:
                 raise BadInputError(
-                    f"--origins: the window after {origin} ends {until}, after the record's "
+                    f"origins (--origins): the window after {origin} ends {until}, after the "
+                    "record's "
                     f"last day {stop} (the case's run.forecast_as_of); no outcome to score")
             check_window(origin, until, self.policy, self.n, start=case.run.start,
                          as_of_option="origins (--origins)")

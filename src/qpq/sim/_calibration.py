@@ -107,7 +107,7 @@ def check_known_by(case: Case, as_of: dt.date) -> None:
     """
     last = case.run.forecast_as_of
     if as_of > last:
-        raise BadInputError(f"as-of date {as_of} is after the record's last day {last} (the "
+        raise BadInputError(f"as_of (--as-of) {as_of} is after the record's last day {last} (the "
                             "case's run.forecast_as_of): the quarters after it would read as "
                             f"quarters without events; give {last} or earlier")
 

@@ -536,7 +536,7 @@ def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1, *,
         raise BadInputError(f"n (--n) must be at least 1, got {n}")
     if as_of > LATEST or until > LATEST:
         raise BadInputError(f"dates must not be later than {LATEST}; got {as_of_option} "
-                            f"{as_of}, --until {until}")
+                            f"{as_of}, until (--until) {until}")
     if history_end(as_of) < quarter_of(start):
         raise BadInputError(f"{as_of_option} {as_of} is out of range: the history starts "
                             f"{start} and needs at least one complete quarter before it")

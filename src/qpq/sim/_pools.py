@@ -158,8 +158,8 @@ def sample_pool(registry: ParameterRegistry, n_points: int, seed: int,
     """
     n_points = check_whole(n_points, "n_points (parameter draws)", minimum=1)
     seed = check_seed(seed)
-    unknown = [name for name in as_names(fixed, "fixed", empty_ok=True) or ()
-               if name not in registry]
+    fixed = as_names(fixed, "fixed", empty_ok=True) or ()
+    unknown = [name for name in fixed if name not in registry]
     if unknown:
         raise BadInputError(f"fixed: unknown parameters {unknown}")
     over = _checked_overrides(registry, overrides or {})

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.checks import check_whole
 from qpq.errors import BadInputError
 from qpq.game._ensemble import ENSEMBLE_METHOD, solve_ensemble
 from qpq.game._kernel import DEFAULT_TOL, check_tol
@@ -433,9 +434,11 @@ def grid_axis(registry: ParameterRegistry, name: str, n: int, model: str = "v1")
                             + (" nor v2's discount" if model == "v2" else "")
                             + "; sweep one of: " + ", ".join(allowed))
     p = registry[name]
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 2:
+    try:
+        n = check_whole(n, "n", minimum=2)
+    except BadInputError:
         raise BadInputError(f"a sweep needs a whole number of at least 2 values per axis, "
-                            f"got {n!r}")
+                            f"got {n!r}") from None
     if p.integer:
         values = np.arange(int(p.low), int(p.high) + 1, dtype=float)
         if values.size > n:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from qpq.case import Case, load_case
-from qpq.checks import as_date, as_names, check_seed, check_whole
+from qpq.checks import as_date, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.explore import ComparisonStudy, load_study, run_comparison
 from qpq.game import DEFAULT_TOL, GameSolution, solve
@@ -104,8 +104,10 @@ def simulate_policies(case: CaseLike = None, policies: str | Sequence[str] | Non
         window from the case's ``run.takeover``; ``series(name)``: a series by quarter.
     """
     loaded = _case(case)
+    # RunRequest checks and normalises its fields; the seed is checked here as well because
+    # given_options would drop a None seed, which would then run seed 0
     request = RunRequest(**given_options(
-        policies=as_names(policies, "policies"), n=n, seed=check_seed(seed),
+        policies=policies, n=n, seed=check_seed(seed),
         draws=draws, overrides=dict(overrides) if overrides is not None else None,
         until=as_date(until, "until") if until is not None else None, model=model,
         workers=workers)).for_case(loaded)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from qpq.bargain._case_data import draw_issue_set
+from qpq.bargain._case_data import case_issue_set, draw_issue_set
 from qpq.bargain._data import FloatArray
 from qpq.bargain._exchange import ExchangeOptions
 from qpq.bargain._exchange_run import run_exchange
@@ -95,7 +95,7 @@ def monte_carlo(case: Case, rng: np.random.Generator, n_draws: int = 200, *,
     check_generator(rng)
     if pair is not None:
         # an unknown actor given was counted as "never trades" (found 2026-12-06)
-        actors = sorted({p.actor for p in case.bargaining_positions})
+        actors = case_issue_set(case).actors
         if isinstance(pair, str) or len(pair) != 2 or any(a not in actors for a in pair):
             raise BadInputError(f"pair must be two actor ids of the case's bargaining data; "
                                 f"got {pair!r}; allowed: {', '.join(actors)}")

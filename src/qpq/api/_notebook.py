@@ -30,7 +30,6 @@ from qpq.sim import (
     PolicyRuns,
     RunRequest,
     calibrator_for,
-    check_known_by,
     check_window,
     given_options,
     run_policies,
@@ -197,8 +196,8 @@ def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
     n, draws, replicates = (None if v is None else check_whole(v, name, minimum=1)
                             for v, name in ((n, "n"), (draws, "draws"),
                                             (replicates, "replicates")))
-    check_window(start, end, policy, 1 if n is None else n, start=loaded.run.start)
-    check_known_by(loaded, start)
+    check_window(start, end, policy, 1 if n is None else n, start=loaded.run.start,
+                 case=loaded)
     cal = calibrator_for(calibration, model=model, record=record,
                          cache_dir=Path(cache_dir) if cache_dir is not None else None,
                          seed=seed, draws=draws, replicates=replicates,

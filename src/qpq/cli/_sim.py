@@ -522,7 +522,6 @@ def forecast_command(
     from qpq.case import load_case
     from qpq.sim import (
         calibrator_for,
-        check_known_by,
         check_window,
         describe_observations,
         forecast,
@@ -538,8 +537,7 @@ def forecast_command(
     calibrator = calibrator_for(calibration, seed=seed, draws=draws, replicates=replicates,
                                 workers=workers, on_progress=_progress(not json_out), **inputs)
     case = load_case(case_dir)
-    check_window(cut, end, policy, n, start=case.run.start)
-    check_known_by(case, cut)
+    check_window(cut, end, policy, n, start=case.run.start, case=case)
     cal = calibrator(case, cut)
     res = forecast(case, cal, end, policy=policy, n=n, seed=seed, workers=workers)
     if json_out:

@@ -518,11 +518,13 @@ def event_label(evidence: bool, constrained: str) -> str:
 
 
 def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1, *,
-                 start: dt.date, as_of_option: str = "as_of (--as-of)") -> None:
+                 start: dt.date, as_of_option: str = "as_of (--as-of)",
+                 case: Case | None = None) -> None:
     """Reject bad forecast input before any work: policy, dates, ensemble size.
 
     ``as_of_option`` names the option that gave the as-of date in the messages (a
-    backtest's origins are its as-of dates: ``--origins``).
+    backtest's origins are its as-of dates: ``--origins``). With ``case``, an as-of date
+    after its record's last day is refused too (:func:`check_known_by`).
 
     Raises
     ------
@@ -542,6 +544,8 @@ def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1, *,
                             f"{start} and needs at least one complete quarter before it")
     if until <= as_of:
         raise BadInputError(f"{as_of_option} {as_of} must be before until (--until) {until}")
+    if case is not None:
+        check_known_by(case, as_of)
 
 
 def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
@@ -559,8 +563,7 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
         (:func:`known_state`).
     """
     as_of = calibration.as_of
-    check_window(as_of, until, policy, n, start=case.run.start)
-    check_known_by(case, as_of)
+    check_window(as_of, until, policy, n, start=case.run.start, case=case)
     first = calibration.timeline.stop
     last = quarter_of(until)
     view = case_as_of(case, as_of)

@@ -77,6 +77,7 @@ gives now (a test runs it on the quick blocks). Blocks:
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import functools
 import json
@@ -1400,8 +1401,24 @@ def run(ids: list[str], check: bool) -> int:
     return stale
 
 
+def main(argv: list[str] | None = None) -> int:
+    """The command line: ``[--check] [ID ...]``; exit 1 when checking finds a stale block."""
+    parser = argparse.ArgumentParser(
+        prog="python docs/regenerate_numbers.py",
+        description="Regenerate (or check) the numbers quoted in the docs, block by block.",
+        epilog="blocks: " + ", ".join(BLOCKS))
+    parser.add_argument("--check", action="store_true",
+                        help="rewrite nothing; exit 1 when a block differs from the code")
+    parser.add_argument("ids", nargs="*", metavar="ID",
+                        help="blocks to regenerate (all when none is given)")
+    args = parser.parse_args(argv)
+    unknown = [b for b in args.ids if b not in BLOCKS]
+    if unknown:
+        parser.error(f"unknown block(s) {', '.join(unknown)}; the blocks are: "
+                     + ", ".join(BLOCKS))
+    n = run(args.ids, args.check)
+    return 1 if args.check and n else 0
+
+
 if __name__ == "__main__":
-    args = sys.argv[1:]
-    check = "--check" in args
-    n = run([a for a in args if a != "--check"], check)
-    sys.exit(1 if check and n else 0)
+    sys.exit(main())

@@ -3,6 +3,8 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 DOCS = Path(__file__).parents[1] / "docs"
 
 
@@ -30,3 +32,17 @@ def test_a_changed_figure_is_seen(tmp_path, monkeypatch):
                                                                "boycott 47%"))
     monkeypatch.setattr(numbers, "DOCS", tmp_path)
     assert numbers.run(["game-mc"], check=True) == 1
+
+
+def test_the_command_line_names_the_blocks_and_refuses_an_unknown_one(capsys):
+    numbers = load()
+    with pytest.raises(SystemExit) as stop:
+        numbers.main(["--help"])
+    assert stop.value.code == 0
+    assert "tip-stock-flows" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stop:
+        numbers.main(["no-such-block"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "unknown block(s) no-such-block" in err and "game-mc" in err
+    assert numbers.main(["--check", "game-v2-budget"]) == 0

@@ -46,6 +46,21 @@ def test_discovery_section(ctx):
         f.chart.to_dict()
 
 
+def test_a_discovery_without_backfire_says_so_and_draws_no_box(tmp_path):
+    root = tmp_path / "china_taliban"
+    shutil.copytree(builtin_case_path(), root)
+    # a margin no experiment can pass: the deal backfires nowhere
+    never = {**TINY, "extra": {**TINY["extra"], "discovery": {"worse_by": 1e12}}}
+    (root / "scenarios" / "tiny.yaml").write_text(yaml.safe_dump(never))
+    ctx = ReportContext(case=load_case(root), out_dir=root, generated=dt.datetime(2026, 1, 1),
+                        reduced=True, options={"explore_scenario": "tiny"})
+    content = report.discovery_section(ctx)
+    assert "No experiment meets the rule" in content.html
+    assert "nan" not in content.html and "quasi-p" not in content.html
+    assert content.figures == ()
+    assert content.summary.startswith("discovery: no backfire in ")
+
+
 def test_policies_section(ctx):
     content = report.policies_section(ctx)
     assert "minimax regret" in content.html.lower() and "boycott" in content.html

@@ -65,8 +65,8 @@ def _size_note(ctx: ReportContext, what: str) -> str:
                 f"{FULL['sobol_n']:,} Sobol' base samples and the scenario's own number of "
                 "Latin-hypercube experiments for both the comparison and the discovery (the "
                 "default of <code>qpq explore compare</code> and <code>discover</code>); "
-                "<code>qpq explore</code> runs any size, e.g. <code>--n "
-                f"{REDUCED['lhs_n']}</code> for this one.</p>")
+                "<code>qpq explore</code> runs any size (this reduced run is "
+                f"<code>--n {REDUCED['lhs_n']}</code>).</p>")
     return f"<p>{escape(what)}.</p>"
 
 
@@ -171,13 +171,22 @@ def discovery_section(ctx: ReportContext) -> SectionContent:
     scores = sorted(res.cart.scores.items(), key=lambda kv: -kv[1])
     leaf = res.cart.leaves()[0]
     rule = " and ".join(f"{escape(a)} {escape(op)} {v:.3g}" for a, op, v in leaf.rule) or "all"
-    html = (
+    head = (
         f"<p><strong>{escape(res.question)}</strong> Case of interest: {escape(res.rule)}. "
         f"{res.cases.mean():.0%} of {res.cases.size:,} Latin-hypercube experiments.</p>"
-        + _size_note(ctx, f"{n} experiments, the same as the policy comparison's")
-        + ("<p><strong>No experiment meets the rule</strong>: by this margin the deal does "
-           "not backfire anywhere in the ensemble, so PRIM's box is the whole space and "
-           "its coverage is undefined.</p>" if not res.cases.any() else "")
+        + _size_note(ctx, f"{n} experiments, the same as the policy comparison's"))
+    if not res.cases.any():
+        # PRIM and CART have nothing to separate: their box is the whole space, with no
+        # coverage to report, so the section says so and draws nothing
+        return SectionContent(
+            head + "<p><strong>No experiment meets the rule</strong>: by this margin the "
+            "deal does not backfire anywhere in the ensemble, so there is no region to "
+            "describe (PRIM's box would be the whole space).</p>"
+            + f"<p class='howto'>{escape(_model_note(study))}</p>", (),
+            f"discovery: no backfire in {res.cases.size:,} experiments by the scenario's "
+            "margin")
+    html = (
+        head
         + f"<p>PRIM's chosen box (step {res.prim.chosen_index} of the peeling trajectory, "
         f"pasted): coverage {box.coverage:.2f} (share of all backfire cases inside), "
         f"density {box.density:.2f} (share of backfire inside; base rate "
@@ -202,9 +211,6 @@ def discovery_section(ctx: ReportContext) -> SectionContent:
     strongest = sorted(box.limits(res.prim.names).items(),
                        key=lambda kv: box.quasi_p.get(kv[0], 1.0))[:3]
     limits = ", ".join(f"{k} {lo:.2g}-{hi:.2g}" for k, (lo, hi) in strongest)
-    if not res.cases.any():
-        return SectionContent(html, figs, f"discovery: no backfire in {res.cases.size:,} "
-                                          "experiments by the scenario's margin")
     return SectionContent(html, figs, f"discovery: backfire box {limits or 'none'} "
                           f"(coverage {box.coverage:.2f}, density {box.density:.2f})")
 

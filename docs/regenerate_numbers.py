@@ -442,7 +442,7 @@ def backcast_v2() -> str:
     import datetime as dt
 
     from qpq.case import load_case
-    from qpq.sim import calibrate
+    from qpq.sim import calibrate, given_others_words
 
     case = load_case()
     results = {m: calibrate(case, dt.date(2025, 12, 31), draws=150, replicates=8, seed=0,
@@ -457,10 +457,7 @@ def backcast_v2() -> str:
              "|---|---|---|---|---|"]
 
     def given(f: Any, n: int) -> str:
-        others = round(f.others_match * n)
-        if others == 0:
-            return "no history"
-        return f"{round(f.given_others * others)} of {others:,}"
+        return given_others_words(f.row(), n)
 
     by_model = {m: {f.fact.id: f for f in r.facts if f.used} for m, r in results.items()}
     for fid in by_model["v2"]:

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-__all__ = ["OKABE_ITO", "fixed_colours"]
+__all__ = ["OKABE_ITO", "categorical", "fixed_colours"]
 
 OKABE_ITO = [
     "#E69F00",  # orange
@@ -16,6 +16,32 @@ OKABE_ITO = [
     "#999999",  # grey
     "#882255",  # wine (Tol) for a tenth category
 ]
+
+# Paul Tol's "muted" scheme, less the colours too near Okabe-Ito's: for families with more
+# than ten members (the record's estimating bodies), where a repeated colour would merge
+# two of them in the legend
+_MORE = [
+    "#332288",  # indigo
+    "#88CCEE",  # cyan
+    "#44AA99",  # teal
+    "#117733",  # green
+    "#999933",  # olive
+    "#DDCC77",  # sand
+    "#CC6677",  # rose
+    "#AA4499",  # purple
+]
+
+
+def categorical(n: int) -> list[str]:
+    """``n`` distinct colours, Okabe-Ito's first; a ValueError past the colours there are.
+
+    Slicing :data:`OKABE_ITO` past its ten colours would silently repeat them in Vega-Lite,
+    giving two categories one colour.
+    """
+    colours = OKABE_ITO + _MORE
+    if n > len(colours):
+        raise ValueError(f"{n} categories need {n} colours; the palette has {len(colours)}")
+    return colours[:n]
 
 
 def fixed_colours(names: Sequence[str], order: Sequence[str]) -> list[str]:

@@ -73,6 +73,8 @@ def test_citation_variants(make_case):
     fields = sorted(f.details["field"] for f in detect_citation_variants(
         _case(make_case, [src])))
     assert fields == ["access date", "authors"]
+    assert "print different authors —" in " ".join(
+        f.summary for f in detect_citation_variants(_case(make_case, [src])))
 
 
 def test_same_title_different_authors(make_case):

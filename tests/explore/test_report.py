@@ -75,3 +75,22 @@ def test_a_case_without_scenarios_gets_a_placeholder(ctx, tmp_path):
     shutil.rmtree(root / "scenarios")
     bare = ReportContext(case=load_case(root), out_dir=tmp_path, generated=ctx.generated)
     assert "no exploration scenario" in report.policies_section(bare).html
+
+
+def test_sobol_noise_is_counted_not_hidden():
+    from qpq.explore import SobolResult
+
+    def result(s1, st, conf):
+        names = tuple(s1)
+        return SobolResult("china_security", names, s1, st, dict.fromkeys(names, conf),
+                           dict.fromkeys(names, conf), 64, 448, 0.0, 1.0)
+
+    clean = result({"a": 0.6, "b": 0.2}, {"a": 0.7, "b": 0.3}, 0.05)
+    assert report._noise_note([clean]) == ""
+    noisy = result({"a": -0.03, "b": 0.2}, {"a": 1.2, "b": 0.3}, 0.4)
+    note = report._noise_note([noisy])
+    # -0.03 and 1.2 outside [0, 1]; the furthest is ST of a; intervals of 0.4 reach 0 for
+    # -0.03 and 0.2 and 0.3
+    assert "Of the 4 indices" in note and "2 lie outside [0, 1]" in note
+    assert "ST of <code>a</code>" in note and "1.200" in note
+    assert "3 have intervals reaching 0" in note

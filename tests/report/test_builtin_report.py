@@ -28,9 +28,11 @@ def test_every_lens_really_built(built):
         assert by_id[sid].built, sid
         assert by_id[sid].applies, (sid, by_id[sid].note)
     with_figures = ("game", "phase", "relationship", "backcast", "forecast", "track-record",
-                    "sensitivity", "discovery", "policies", "bargaining")
+                    "sensitivity", "policies", "bargaining")
     assert all(by_id[sid].figures for sid in with_figures), [
         sid for sid in with_figures if not by_id[sid].figures]
+    # discovery draws PRIM's box only where the deal backfires somewhere
+    assert by_id["discovery"].figures or "no backfire" in by_id["discovery"].summary
 
 
 def refuse(ctx):
@@ -120,3 +122,29 @@ def test_timeline_has_a_zoomed_figure_with_one_row_per_event(built):
                 if r["latest"] >= dt.date(2021, 1, 1) and r["earliest"] <= dt.date(2024, 12, 31)]
     assert len(rows) == len(expected) == len({r["row"] for r in rows})
     assert spec["height"] >= 18 * len(rows)  # a row per event, room for its label
+
+
+def test_every_internal_link_of_the_builtin_report_resolves(built):
+    # claims cite record items (estimates, attacks, ...): before 2026-12-06 their links
+    # pointed at anchors no section wrote
+    _, result = built
+    html = result.html.read_text()
+    targets = set(re.findall(r"""href=["']#([^"']+)["']""", html))
+    anchors = set(re.findall(r"""id=["']([^"']+)["']""", html))
+    assert any(t.startswith("item-est-") for t in targets)
+    assert targets - anchors == set()
+
+
+def test_no_missing_value_is_printed_as_a_number(built):
+    _, result = built
+    text = re.sub(r"<script.*?</script>", "", result.html.read_text(), flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", text)
+    assert not re.findall(r"\b(?:nan|NaN|None)\b", text)
+
+
+def test_the_forecast_does_not_call_an_adjustment_it_did_not_apply_applied(built):
+    _, result = built
+    html = result.html.read_text()
+    # the reduced run's record calibration has too few points for the regression
+    assert "regression adjustment not applied" in html
+    assert "adjustment local-linear," not in html

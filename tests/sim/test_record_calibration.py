@@ -20,6 +20,7 @@ from qpq.sim import (
     AbcSettings,
     calibrate_record,
     observed_text,
+    predictive_text,
     synthetic_record,
     synthetic_recovery,
 )
@@ -283,6 +284,14 @@ def test_every_family_has_predictive_checks(base):
             np.testing.assert_allclose(back, c["observed"], rtol=5e-6)
         else:
             assert text == str(int(c["observed"]))
+    # a report or fact prints its predictive probability, a count or estimate its interval
+    for c in base.checks:
+        shown = predictive_text(c)
+        if c["family"] in ("actions", "milestones", "facts"):
+            assert shown == f"P(1) = {c['predictive_probability']:.2f}"
+        else:
+            lo, hi = c["predictive_90"]
+            assert shown == f"{lo:.3g}–{hi:.3g}"
 
 
 def test_a_body_s_only_figure_is_flagged_as_inside_by_construction(case, base):

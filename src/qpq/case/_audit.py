@@ -279,6 +279,10 @@ def _norm_url(url: str) -> str:
     return f"{parts.netloc.lower()}{unquote(parts.path).rstrip('/')}".replace("\\", "")
 
 
+_PLURAL = {"authors": "authors"}
+"""A field's name in the message where adding an s would misspell it."""
+
+
 def detect_citation_variants(case: Case) -> list[Finding]:
     """Citations of one source that print different details."""
     out = []
@@ -299,9 +303,10 @@ def detect_citation_variants(case: Case) -> list[Finding]:
                     seen[key].append(f"{_where(src, cit)}: {value}")
             if len(seen) > 1:
                 variants = [v for vs in seen.values() for v in vs]
+                plural = _PLURAL.get(label, label + "s")
                 out.append(Finding(
                     "citation_variants", "finding",
-                    f"{src.id}: citations print different {label}s — " + " | ".join(variants),
+                    f"{src.id}: citations print different {plural} — " + " | ".join(variants),
                     (src.id,), tuple(v.split(":", 1)[0] for v in variants),
                     {"field": label, "variants": variants},
                 ))

@@ -291,7 +291,7 @@ def backcast_command(
 
     from qpq.case import load_case
     from qpq.files import check_output_folder, staged_folder
-    from qpq.sim import UNCALIBRATED, calibrate, resolve_policy
+    from qpq.sim import UNCALIBRATED, calibrate, given_others_words, resolve_policy
 
     resolve_policy(policy)
     if out is not None:     # before the calibration: the folder is replaced whole at the end
@@ -324,7 +324,8 @@ def backcast_command(
         def f(x: Any) -> str:
             return "—" if x is None or not np.isfinite(x) else f"{x:.3g}"
         table.add_row(r["fact"], r["target"], "yes" if r["used"] else "no",
-                      f(r["prior_match"]), f(r["given_others"]), f(r["accepted_match"]),
+                      f(r["prior_match"]), given_others_words(r, draws * replicates),
+                      f(r["accepted_match"]),
                       f"{f(r['accepted_median'])} [{f(r['accepted_90'][0])}, "
                       f"{f(r['accepted_90'][1])}]")
     console.print(table)
@@ -414,6 +415,7 @@ def calibrate_command(
         default_population,
         describe_observations,
         observed_text,
+        predictive_text,
     )
 
     case = load_case(case_dir)
@@ -472,14 +474,14 @@ def calibrate_command(
                       + "; ".join(f"{n} {t.pair(n, t.level)[0]:+.2f} → "
                                   f"{t.pair(n, t.level)[1]:+.2f}"
                                   for n in t.names if n != t.level))
-    checks = Table(title="Posterior predictive checks (observed vs predictive 90%)")
-    for c in ("family", "observation", "observed", "predictive 90%", "inside"):
+    checks = Table(title="Posterior predictive checks (observed vs predictive 90%; for "
+                         "reports and facts, the probability of a 1)")
+    for c in ("family", "observation", "observed", "predictive", "inside"):
         # folded, not cut: estimate ids share long prefixes (est-usfor-iskp-2016-01, -07)
         checks.add_column(c, overflow="fold")
     for r in cal.checks:
-        lo, hi = r["predictive_90"]
         checks.add_row(r["family"], r["observation"], observed_text(r["observed"]),
-                       f"[{lo:.3g}, {hi:.3g}]",
+                       predictive_text(r),
                        ("yes (by construction)" if r["by_construction"] else "yes")
                        if r["inside_90"] else "NO")
     console.print(checks)

@@ -9,8 +9,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from qpq.case import EvidenceDB, audit, web_href
-from qpq.palette import OKABE_ITO
+from qpq.case import Attack, Estimate, EvidenceDB, Milestone, TalibanAction, audit, web_href
+from qpq.palette import OKABE_ITO, categorical
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 
 CHART_FROM_YEAR = 1990
@@ -83,7 +83,7 @@ def timeline_chart(rows: list[dict[str, Any]], actor_names: dict[str, str]) -> A
     frame = frame[frame["actor"].isin(keep)]
     types = sorted(frame["type"].unique())
     # Past ten types the palette would repeat; let Vega pick (still distinguishable by hover).
-    scale = (alt.Scale(domain=types, range=OKABE_ITO[: len(types)])
+    scale = (alt.Scale(domain=types, range=categorical(len(types)))
              if len(types) <= len(OKABE_ITO) else alt.Scale(domain=types))
     colour = alt.Color("type:N", title="event type", scale=scale)
     tooltip = ["date:N", "event:N", "type:N", "summary:N", "sources:N"]
@@ -120,7 +120,7 @@ def zoom_chart(rows: list[dict[str, Any]], actor_names: dict[str, str],
     if frame.empty:
         return alt.Chart(pd.DataFrame({"x": []})).mark_point()
     types = sorted(frame["type"].unique())
-    scale = (alt.Scale(domain=types, range=OKABE_ITO[: len(types)])
+    scale = (alt.Scale(domain=types, range=categorical(len(types)))
              if len(types) <= len(OKABE_ITO) else alt.Scale(domain=types))
     colour = alt.Color("type:N", title="event type", scale=scale)
     tooltip = ["date:N", "event:N", "type:N", "actors:N", "summary:N", "sources:N"]
@@ -150,8 +150,9 @@ def timeline_section(ctx: ReportContext) -> SectionContent:
         "a year or a range); colour is the event type; hover for the summary and sources. "
         "Actors with fewer than two events are left out of the chart but not the table.",
         timeline_chart(recent, names),
-        note=(f"{len(rows) - len(recent)} events before {CHART_FROM_YEAR} are listed in the "
-              "table below.") if len(rows) > len(recent) else None,
+        note=(f"{len(rows) - len(recent)} events before {CHART_FROM_YEAR} are listed in "
+              "the section's table, 'All events with sources'.")
+        if len(rows) > len(recent) else None,
     )
     zoom = Figure(
         "timeline-zoom", f"Events of {ZOOM_YEARS[0]}–{ZOOM_YEARS[1]}, one row each",
@@ -244,8 +245,27 @@ def evidence_appendix(ctx: ReportContext) -> SectionContent:
         ["id", "kind", "claim", "evidence"],
         [[anchor(c.id), escape(c.kind.value), escape(c.text),
           ", ".join(_link(e) for e in c.evidence)] for c in case.claims])
+    # claims cite the record's observations too, so they get anchors here as well
+    record = html_table(
+        ["id", "kind", "date", "what", "sources"],
+        [[anchor(o.id), escape(case.kind_of(o.id).replace("_", " ")), escape(_observed_when(o)),
+          escape(_observed_what(o)), ", ".join(_link(s) for s in o.sources)]
+         for o in case.observations])
     html = ("<p>Every item the report links to. Ids are stable: cite them.</p>"
             f"<details><summary>{len(case.sources)} sources</summary>{sources}</details>"
             f"<details><summary>{len(case.quantities)} quantities</summary>{quantities}</details>"
-            f"<details><summary>{len(case.claims)} claims</summary>{claims}</details>")
+            f"<details><summary>{len(case.claims)} claims</summary>{claims}</details>"
+            + (f"<details><summary>{len(case.observations)} observations of the record "
+               f"(estimates, attacks, Taliban actions, milestones)</summary>{record}</details>"
+               if case.observations else ""))
     return SectionContent(html)
+
+
+def _observed_when(o: Estimate | Attack | TalibanAction | Milestone) -> str:
+    return o.reference if isinstance(o, Estimate) else o.date
+
+
+def _observed_what(o: Estimate | Attack | TalibanAction | Milestone) -> str:
+    if isinstance(o, Estimate):
+        return f"{o.body}: {o.as_stated}"
+    return o.title

@@ -100,6 +100,11 @@ def sensitivity_section(ctx: ReportContext) -> SectionContent:
                + ", ".join(f"<code>{s}</code> ranks {p} of {len(ranking)}"
                            for s, p in places.items())
                + f"; <code>{escape(ranking[0])}</code> leads.")
+    tied = [k for k in ranking[1:]
+            if main.ST[k] + main.ST_conf[k] >= main.ST[ranking[0]] - main.ST_conf[ranking[0]]]
+    if tied:
+        verdict += (f" The lead is not settled at this size: {len(tied)} other parameter(s)' "
+                    "intervals overlap the leader's.")
     html = (
         f"<p>Which uncertain parameters drive <code>{escape(main.outcome)}</code> under the "
         f"deal (<code>{escape(res.policy)}</code>)? Sobol' indices over "
@@ -110,6 +115,7 @@ def sensitivity_section(ctx: ReportContext) -> SectionContent:
         + _size_note(ctx, f"N = {n} base samples, {res.design['experiments']:,} experiments")
         + html_table(["parameter", "S1", "ST"], rows)
         + _difference_html(res)
+        + _noise_note([r for r in res.results if isinstance(r, SobolResult)])
         + f"<p class='howto'>{escape(_model_note(study))}</p>")
     # levels and differences (the regret of a pair mostly repeats the difference: a table)
     figs = tuple(Figure(f"explore-sobol-{r.outcome.replace('.', '-')}",
@@ -122,6 +128,32 @@ def sensitivity_section(ctx: ReportContext) -> SectionContent:
                  if isinstance(r, SobolResult) and not r.outcome.endswith(".regret"))
     return SectionContent(html, figs, f"sensitivity: {main.outcome} driven by {ranking[0]} "
                           f"(ST {main.ST[ranking[0]]:.2f}); N = {n}")
+
+
+def _noise_note(results: list[SobolResult]) -> str:
+    """What the tables' sampling error looks like, counted, so no one reads it as an effect.
+
+    Sobol' estimators are unbiased but not bounded: at a small N an index can fall below 0
+    or above 1, which no share of variance can. They are printed as estimated (clipping
+    would hide how noisy they are) and counted here.
+    """
+    values = [(r.outcome, k, which, v[k], conf[k]) for r in results
+              for which, v, conf in (("S1", r.S1, r.S1_conf), ("ST", r.ST, r.ST_conf))
+              for k in v]
+    outside = [x for x in values if not 0.0 <= x[3] <= 1.0]
+    vague = [x for x in values if x[3] - x[4] <= 0.0]
+    if not outside and not vague:
+        return ""
+    worst = max(outside, key=lambda x: abs(x[3] - min(max(x[3], 0.0), 1.0)), default=None)
+    example = ("" if worst is None else
+               f" (the furthest: {worst[2]} of <code>{escape(worst[1])}</code> for "
+               f"<code>{escape(worst[0])}</code>, {worst[3]:.3f})")
+    return (f"<p><strong>Sampling error.</strong> Of the {len(values)} indices estimated "
+            f"(every outcome and measure), {len(outside)} lie outside [0, 1]{example}, which "
+            f"a share of variance cannot, and {len(vague)} have intervals reaching 0 or "
+            "below. These are the estimator's noise at this sample size, printed as "
+            "estimated rather than clipped: read an index as an effect only where its "
+            "interval stays clear of 0.</p>")
 
 
 def _measure_words(name: str, res: Any) -> str:

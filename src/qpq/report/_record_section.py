@@ -1,7 +1,7 @@
 """The "record" section: estimates, attacks, Taliban actions and China's milestones.
 
-The section draws the case's observations: UN estimates over time, attacks on Chinese
-targets, the Taliban's steps toward ETIM/TIP and China's engagement milestones. The chart
+The section draws the case's observations: estimates of fighters by body over time, attacks
+on Chinese targets, the Taliban's steps toward ETIM/TIP and China's engagement milestones. The chart
 builders take a :class:`~qpq.case.Case` (already cut to an as-of date where the
 report or dashboard asks for one) and return Altair charts, so the report and the dashboard's
 evidence page draw the same pictures. Like the places map, the attack map plots gazetteer
@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 
 from qpq.case import Case, EvidenceDB, FuzzyDate
-from qpq.palette import OKABE_ITO
+from qpq.palette import OKABE_ITO, categorical
 from qpq.report._basemap import MapFrame, load_basemap
 from qpq.report._sections import Figure, ReportContext, SectionContent
 
@@ -81,7 +81,7 @@ def estimates_chart(case: Case) -> Any:
         return _empty("no estimates known by this date")
     bodies = sorted(frame["body"].unique())
     colour = alt.Color("body:N", title="estimating body",
-                       scale=alt.Scale(domain=bodies, range=OKABE_ITO[: len(bodies)]))
+                       scale=alt.Scale(domain=bodies, range=categorical(len(bodies))))
     tooltip = ["subject:N", "reference:N", "as stated:N", "body:N", "who:N", "report:N",
                "place:N", "sources:N"]
     panels = []
@@ -112,6 +112,10 @@ def _perpetrator(claimed: list[str], attributed: list[str], names: dict[str, str
     return UNCLAIMED, "no claim"
 
 
+def _count(n: int | None) -> str:
+    return "unknown" if n is None else str(n)
+
+
 def attack_rows(case: Case) -> list[dict[str, Any]]:
     """One row per attack with its place, perpetrator (claim first) and casualties."""
     names = {a.id: a.name for a in case.actors}
@@ -130,8 +134,9 @@ def attack_rows(case: Case) -> list[dict[str, Any]]:
             "claimed by": ", ".join(names.get(x, x) for x in a.claimed_by) or "no claim",
             "blamed on": "; ".join(f"{names.get(x.actor, x.actor)} ({x.by})"
                                   for x in a.attributed_to) or "none",
-            "Chinese killed": a.chinese_killed if a.chinese_killed is not None else -1,
-            "Chinese wounded": a.chinese_wounded if a.chinese_wounded is not None else -1,
+            # shown in the hover as written: a count, or "unknown" where no source gives one
+            "Chinese killed": _count(a.chinese_killed),
+            "Chinese wounded": _count(a.chinese_wounded),
             # Mark size: Chinese killed, with unknown counts drawn as the smallest mark.
             "size": max(a.chinese_killed or 0, 0) + 1,
             "targets": ", ".join(t.replace("_", " ") for t in a.targets),
@@ -161,7 +166,7 @@ def attacks_chart(case: Case) -> Any:
     size = alt.Size("size:Q", title="Chinese killed + 1", scale=alt.Scale(range=[40, 500]))
     tooltip = ["when:N", "attack:N", "place:N", "country:N", "perpetrator:N", "basis:N",
                "claimed by:N", "blamed on:N",
-               "Chinese killed:Q", "Chinese wounded:Q", "targets:N", "sources:N"]
+               "Chinese killed:N", "Chinese wounded:N", "targets:N", "sources:N"]
     base = alt.Chart(frame)
     timeline = base.mark_point(filled=True, opacity=0.8).encode(
         x=alt.X("date:T", title="date", axis=alt.Axis(format="%Y", tickCount="year")),
@@ -210,7 +215,7 @@ def engagement_chart(case: Case) -> Any:
         return _empty("no actions or milestones known by this date")
     kinds = sorted(frame["kind"].unique())
     colour = alt.Color("kind:N", legend=None,
-                       scale=(alt.Scale(domain=kinds, range=OKABE_ITO[: len(kinds)])
+                       scale=(alt.Scale(domain=kinds, range=categorical(len(kinds)))
                               if len(kinds) <= len(OKABE_ITO) else alt.Scale(domain=kinds)))
     return alt.Chart(frame).mark_point(filled=True, size=110, opacity=0.85).encode(
         x=alt.X("date:T", title="date", axis=alt.Axis(format="%Y", tickCount="year")),
@@ -226,7 +231,7 @@ def record_figures(case: Case) -> tuple[Figure, ...]:
     """The section's three figures for ``case`` (cut to an as-of date by the caller)."""
     return (
         Figure(
-            "record-estimates", "How many fighters? UN estimates over time",
+            "record-estimates", "How many fighters? Estimates by body over time",
             "Each bar is one estimate's stated range (a point where the source gives one "
             "number; 'about' is drawn as plus or minus 10%, and a figure in words at the "
             "interval we read into it), placed at the date it refers to; colour is the body "

@@ -123,7 +123,8 @@ def default_sections() -> list[Section]:
                 "A schematic map of the places in the case.",
                 "qpq.report._map_section:map_section"),
         Section("record", "The record", "evidence",
-                "UN estimates over time, attacks on Chinese targets, Taliban actions and "
+                "Estimates of fighters by body over time, attacks on Chinese targets, Taliban "
+                "actions and "
                 "China's engagement milestones (docs/case-file.md).",
                 "qpq.report._record_section:record_section"),
         Section("parameters", "Model parameters and their evidence", "model",

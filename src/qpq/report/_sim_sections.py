@@ -39,6 +39,7 @@ from qpq.sim import (
     fact_match_chart,
     fan_chart,
     forecast,
+    given_others_words,
 )
 
 __all__ = ["FULL", "RECORD", "RECORD_REDUCED", "REDUCED", "backcast_section",
@@ -117,7 +118,8 @@ def _backcast_rows(cal: CalibrationResult) -> list[list[str]]:
         else:
             status = "used" if r["used"] else "out of sample (known after the as-of date)"
         rows.append([escape(r["fact"]), escape(r["target"]), escape(status),
-                     _fmt(r["prior_match"]), _fmt(r["given_others"]),
+                     _fmt(r["prior_match"]),
+                     escape(given_others_words(r, cal.draws * cal.replicates)),
                      _fmt(r["accepted_match"]),
                      f"{_fmt(r['accepted_median'])} [{_fmt(r['accepted_90'][0])}, "
                      f"{_fmt(r['accepted_90'][1])}]"])

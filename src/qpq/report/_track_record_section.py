@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -200,7 +202,7 @@ def _posterior_chart(frame: list[dict[str, Any]]) -> Any:
 
 
 def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
-    from qpq.sim import calibrate_record, observed_text
+    from qpq.sim import calibrate_record, observed_text, predictive_text
 
     settings = CALIBRATION_REDUCED if ctx.reduced else CALIBRATION
     # no later than the case's record (another case's may end earlier) or the report's cut
@@ -212,7 +214,7 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
              f"{p.relative_ratio:.2f}", escape(p.label), escape(", ".join(p.by))]
             for p in shown]
     checks = [[c["family"], escape(str(c["observation"])), escape(observed_text(c["observed"])),
-               f"{c['predictive_90'][0]:.3g}–{c['predictive_90'][1]:.3g}",
+               predictive_text(c),
                ("yes (by construction)" if c["by_construction"] else "yes") if c["inside_90"]
                else "<strong>no</strong>"] for c in cal.checks]
     counts = {lab: len(cal.labelled(lab)) for lab in ("calibrated", "weakly constrained")}
@@ -234,10 +236,13 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
                       "median (prior quantile)", "width ratio", "label", "by"], rows)
         + _derived_part(cal)
         + "<p>Posterior predictive checks: fresh histories at posterior particles; each "
-        "observation against the predictive 90% interval (attacks pooled over the record per "
-        "region and perpetrator). An estimate that is the only figure of a body with an "
+        "count and estimate against its predictive 90% interval (attacks pooled over the "
+        "record per region and perpetrator); each Taliban action, milestone and fact (0 or "
+        "1) against its predictive probability of a 1, inside when the observed outcome has "
+        "at least 5% probability. An estimate that is the only figure of a body with an "
         "offset of its own is inside by construction: the offset is drawn to meet it.</p>"
-        + html_table(["family", "observation", "observed", "predictive 90%", "inside"],
+        + _misses_note(cal.checks)
+        + html_table(["family", "observation", "observed", "predictive", "inside"],
                      checks)
         + ("" if cal.facts_together is None else
            f"<p>The stylised facts all at once: {cal.facts_together.matching} of "
@@ -248,6 +253,22 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
                  "a calibrated parameter's bars pile up in part of the range.",
                  _posterior_chart(posterior_frame(cal)))
     return html, fig
+
+
+def _misses_note(checks: Sequence[Mapping[str, Any]]) -> str:
+    """The checks the calibrated model fails, named before the table that lists them."""
+    missed = [c for c in checks if not c["inside_90"]]
+    if not missed:
+        return "<p>Every observation is inside its predictive range.</p>"
+    by_family = Counter(c["family"] for c in missed)
+    total = Counter(c["family"] for c in checks)
+    names = {f: ", ".join(str(c["observation"]) for c in missed if c["family"] == f)
+             for f in by_family}
+    return ("<p><strong>What the calibrated model does not reproduce</strong>: "
+            + "; ".join(f"{n} of {total[f]} {escape(f)} ({escape(names[f])})"
+                        for f, n in by_family.items())
+            + ". Each is an observation the record holds and the calibrated histories make "
+            "improbable (below 5%) or put outside their 90% interval.</p>")
 
 
 def _derived_part(cal: RecordCalibration) -> str:

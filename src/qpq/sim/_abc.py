@@ -156,6 +156,7 @@ __all__ = [
     "calibrate_record",
     "default_population",
     "observed_text",
+    "predictive_text",
     "record_calibrator",
     "required_game_points",
     "synthetic_record",
@@ -1402,6 +1403,20 @@ def observed_text(observed: Any) -> str:
     if isinstance(observed, (list, tuple)):
         return "[" + ", ".join(f"{float(x):g}" for x in observed) + "]"
     return str(observed)
+
+
+def predictive_text(check: Mapping[str, Any]) -> str:
+    """A posterior predictive check's prediction as the tables print it.
+
+    A count or an estimate: its predictive 90% interval (``low–high``). A report or a fact
+    (observed 0 or 1): the predictive probability of a 1, ``P(1) = 0.05`` — an interval of
+    zeros and ones (``0–0``) would hide it, and such a check is *inside* when the observed
+    outcome has at least 5% predictive probability, not when it lies in an interval.
+    """
+    if "predictive_probability" in check:
+        return f"P(1) = {check['predictive_probability']:.2f}"
+    lo, hi = check["predictive_90"]
+    return f"{lo:.3g}–{hi:.3g}"
 
 
 def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator

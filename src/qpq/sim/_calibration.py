@@ -67,6 +67,7 @@ __all__ = [
     "calibrate",
     "check_calibration",
     "check_known_by",
+    "given_others_words",
     "history_end",
 ]
 
@@ -174,6 +175,22 @@ class FactReport:
                 "given_others": self.given_others, "others_match": self.others_match,
                 "accepted_median": self.accepted_median,
                 "accepted_90": [self.accepted_low, self.accepted_high]}
+
+
+def given_others_words(row: Mapping[str, Any], histories: int) -> str:
+    """A backcast row's "matches where every other used fact holds", as counts in words.
+
+    ``k of m`` (m histories match every other used fact, k of them this one too), ``no
+    history`` where none matches the others (a share would be 0/0), ``—`` for a fact not
+    used. ``row`` is :meth:`FactReport.row`'s; ``histories`` the backcast's number.
+    """
+    others = row["others_match"]
+    if not row["used"] or others is None or not np.isfinite(others):
+        return "—"
+    m = round(others * histories)
+    if m == 0:
+        return "no history"
+    return f"{round(row['given_others'] * m)} of {m:,}"
 
 
 @dataclass(frozen=True)

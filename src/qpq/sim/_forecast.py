@@ -238,10 +238,14 @@ def describe_calibration(cal: CalibrationResult) -> str:
                 f"{cal.accepted.size:,} accepted"
                 + (" (approximate: none matched every fact)" if cal.approximate else ""))
     d, st = cal.details, cal.details["settings"]
+    # the setting asks for an adjustment; the method says when too few points let it run
+    adjusted = "not applied" not in str(d.get("adjustment", ""))
+    adjustment = (f"adjustment {st['adjustment']}" if adjusted else
+                  f"adjustment {st['adjustment']} asked for but not applied (above)")
     return (f"record — {cal.method}; {d['particles']:,} parameter points "
             f"accepted from {d['simulations']:,} histories ({st['histories_per_point']} per "
-            f"point; effective sample size {d['effective_sample_size']:.0f}), adjustment "
-            f"{st['adjustment']}, {st['game_points']} game points, belief grid "
+            f"point; effective sample size {d['effective_sample_size']:.0f}), {adjustment}, "
+            f"{st['game_points']} game points, belief grid "
             f"{st['grid_size']}, nuisance {st['nuisance']}, model {st['model']}; {size}")
 
 

@@ -1,6 +1,7 @@
 """A category keeps its colour whichever others a chart shows (qpq.palette.fixed_colours)."""
 
 import pandas as pd
+import pytest
 
 from qpq.palette import OKABE_ITO, fixed_colours
 
@@ -28,3 +29,13 @@ def test_a_policy_has_one_colour_in_every_fan_chart() -> None:
     other = colours(["equilibrium", "boycott"])
     assert one["boycott"] == other["boycott"] and one["equilibrium"] == other["equilibrium"]
     assert len(set(one.values())) == 3
+
+
+def test_categorical_gives_distinct_colours_or_refuses():
+    from qpq.palette import categorical
+
+    assert categorical(3) == OKABE_ITO[:3]
+    thirteen = categorical(13)       # the record's estimating bodies
+    assert len(set(thirteen)) == 13 and thirteen[:10] == OKABE_ITO
+    with pytest.raises(ValueError, match="palette has 18"):
+        categorical(19)

@@ -23,7 +23,7 @@ def test_exported_names():
         "Basemap", "Figure", "Findings", "ReportContext", "ReportResult", "Section",
         "SectionContent",
         "SectionOutcome", "build_report", "compute_findings", "default_sections",
-        "findings_for", "load_basemap", "phase_chart", "record_figures"}
+        "findings_for", "load_basemap", "phase_chart", "record_figures", "Trust", "trust_items"}
     for module in (qpq, qpq.case, qpq.report):
         for name in module.__all__:
             assert hasattr(module, name), name

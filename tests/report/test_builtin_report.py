@@ -1,6 +1,7 @@
 """The report on the built-in case (what `make run` builds), at reduced settings."""
 
 import re
+from html import unescape
 
 import pytest
 
@@ -148,3 +149,22 @@ def test_the_forecast_does_not_call_an_adjustment_it_did_not_apply_applied(built
     # the reduced run's record calibration has too few points for the regression
     assert "regression adjustment not applied" in html
     assert "adjustment local-linear," not in html
+
+
+def test_key_findings_open_with_how_far_to_trust_them(built):
+    _, result = built
+    html = result.html.read_text()
+    findings = unescape(html.split("id='findings-trust'")[1].split("</ul>")[0])
+    for head in ("Inputs.", "History.", "Forecasts.", "Calibration on the record.",
+                 "Model v2."):
+        assert f"<strong>{head}</strong>" in findings
+    # the same studies as the sections it links to, not others at other sizes
+    of = re.search(r"Of ([\d,]+) simulated histories", findings).group(1)
+    assert re.search(rf"Accepted: \d+ of {of}\.", html)
+    by_id = {s.id: s for s in result.sections}
+    skill = re.search(r"count skill vs climatology (\S+) on the stylised facts",
+                      by_id["track-record"].summary).group(1)
+    assert f"count forecasts' skill is {skill} " in findings
+    checks = re.search(r"(\d+) of (\d+) observations inside", findings)
+    table = html.split("Posterior predictive checks")[1].split("</table>")[0]
+    assert table.count("<tr>") - 1 == int(checks.group(2))

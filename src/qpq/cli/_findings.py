@@ -40,6 +40,12 @@ def findings_command(
     if json_out:
         print_json(f.to_json())
         return
+    if f.trust is not None:
+        from qpq.report import trust_items
+
+        console.print("[bold]How far to trust these answers[/bold]")
+        for head, text, section in trust_items(f.trust, reduced=not full):
+            console.print(f"- [bold]{head}.[/bold] {text} (§ {section})", highlight=False)
     for q in f.questions:
         table = Table(title=q.text, show_lines=True)
         table.add_column("lens", no_wrap=True)

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
         SectionContent,
         default_sections,
     )
+    from qpq.report._trust import (
+        Trust,
+        trust_items,
+    )
 
 __all__ = [
     "Basemap",
@@ -43,6 +47,7 @@ __all__ = [
     "Section",
     "SectionContent",
     "SectionOutcome",
+    "Trust",
     "build_report",
     "compute_findings",
     "default_sections",
@@ -50,6 +55,7 @@ __all__ = [
     "load_basemap",
     "phase_chart",
     "record_figures",
+    "trust_items",
 ]
 
 # Each name's module is imported on first use (qpq._lazy), so importing the package
@@ -63,5 +69,6 @@ _EXPORTS = {
     "qpq.report._sections": (
         "Figure", "ReportContext", "Section", "SectionContent", "default_sections",
     ),
+    "qpq.report._trust": ("Trust", "trust_items"),
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -34,6 +34,31 @@ def _forecast_rows(data: dict[str, Any], case: Case) -> str:
             "<th>who moves</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
+def _exchange_words(ex: dict[str, Any], case: Case) -> str:
+    """What the exchange model ends on, what the pair traded, and how it sits beside the EUM.
+
+    The two models answer different questions on the same scales: the expected utility
+    model forecasts each issue on its own, the exchange model lets actors trade one issue
+    for another; the key findings read the expected utility model's forecast.
+    """
+    pair = ex["pair_exchanges"]
+    ends = "; ".join(
+        f"{escape(case_issue(case, k).name)} {ex['initial_outcome'][k]:.1f} → "
+        f"{v:.1f} ({escape(case_issue(case, k).reading(v))})"
+        for k, v in ex["final_outcome"].items())
+    trades = "; ".join(
+        f"round {e['round']}: {escape(e['i'])} gives way on {escape(e['i_supplies'])} "
+        f"({e['i_moves_on_q'][0]:.0f} → {e['i_moves_on_q'][1]:.0f}) for "
+        f"{escape(e['j'])}'s move on {escape(e['i_demands'])} "
+        f"({e['j_moves_on_p'][0]:.0f} → {e['j_moves_on_p'][1]:.0f})" for e in pair)
+    return (f"<p><strong>The exchange model</strong> ends on: {ends} (expected outcomes, "
+            f"before → after {ex['options']['rounds']} rounds of exchanges). "
+            f"{len(pair)} exchange(s) between {escape(' and '.join(ex['pair']))}"
+            + (f": {trades}" if trades else "") + ". The key findings read the expected "
+            "utility model's forecast, each issue on its own; the exchange model answers "
+            "what the actors settle on when they may trade one issue for the other.</p>")
+
+
 def bargain_section(ctx: ReportContext) -> SectionContent:
     """Run the bargaining lens on the case and show it."""
     if not ctx.case.bargaining_issues:
@@ -51,9 +76,7 @@ def bargain_section(ctx: ReportContext) -> SectionContent:
     ]
     ex = data.get("exchange")
     if ex:
-        pair = ex["pair_exchanges"]
-        parts.append(f"<p>{len(pair)} exchange(s) between {escape(' and '.join(ex['pair']))} "
-                     "in the exchange model's run.</p>")
+        parts.append(_exchange_words(ex, ctx.case))
     mc = data.get("monte_carlo")
     if mc:
         parts.append(f"<p>Monte Carlo over the assumption ranges: {draws} draws (seed "

@@ -32,6 +32,7 @@ from qpq.explore import (
     sobol_chart,
 )
 from qpq.model import UNCALIBRATED
+from qpq.report._findings import indistinct
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 from qpq.report._shared import (
     DEFAULT_SCENARIO,
@@ -100,8 +101,7 @@ def sensitivity_section(ctx: ReportContext) -> SectionContent:
                + ", ".join(f"<code>{s}</code> ranks {p} of {len(ranking)}"
                            for s, p in places.items())
                + f"; <code>{escape(ranking[0])}</code> leads.")
-    tied = [k for k in ranking[1:]
-            if main.ST[k] + main.ST_conf[k] >= main.ST[ranking[0]] - main.ST_conf[ranking[0]]]
+    tied = indistinct(main, ranking[0])
     if tied:
         verdict += (f" The lead is not settled at this size: {len(tied)} other parameter(s)' "
                     "intervals overlap the leader's.")

@@ -54,6 +54,7 @@ from qpq.report._shared import (
     sizes,
     v1_propositions,
 )
+from qpq.report._trust import Trust, compute_trust, glossary_html, trust_html
 
 __all__ = ["Disagreement", "Findings", "LensAnswer", "Question", "box_driver",
            "compute_findings", "decisive_parameter", "findings_section"]
@@ -136,6 +137,7 @@ class Findings:
     settings: dict[str, Any]
     seconds: float
     notes: tuple[str, ...] = field(default_factory=tuple)
+    trust: Trust | None = None
 
     def question(self, qid: str) -> Question:
         """The question with id ``qid``."""
@@ -145,7 +147,8 @@ class Findings:
         """JSON-ready dict; ``section`` fields are the report's HTML anchors."""
         return {"case": self.case, "questions": [q.to_json() for q in self.questions],
                 "settings": dict(self.settings), "seconds": self.seconds,
-                "notes": list(self.notes)}
+                "notes": list(self.notes),
+                "trust": None if self.trust is None else self.trust.to_json()}
 
 
 # -- the computations that decide --------------------------------------------------------
@@ -424,7 +427,9 @@ def compute_findings(ctx: ReportContext) -> Findings:
                 "sobol_base_samples": s["sobol_n"], "lhs_experiments": lhs_size(ctx, study),
                 "game_draws": s["study_n"], "sim_scenarios": s["prop_n"],
                 "bargain_draws": s["bargain_draws"]}
-    return Findings(ctx.case.meta.id, questions, settings, time.perf_counter() - t0)
+    trust = compute_trust(ctx)
+    return Findings(ctx.case.meta.id, questions, settings, time.perf_counter() - t0,
+                    trust=trust)
 
 
 def findings_for(case: Case, *, reduced: bool = True,
@@ -441,13 +446,41 @@ def _link(section: str, text: str) -> str:
     return f"<a href='#{escape(section)}'>{escape(text)}</a>"
 
 
+def _grouped(ds: tuple[Disagreement, ...]) -> list[list[Disagreement]]:
+    """Disagreements that share their decisive assumption and reasons, together.
+
+    Each explanation opens with the pair's stances (one sentence) and goes on with the
+    reasons; where the reasons are the same (the game against the simulator and against the
+    exploration, both read on the exploration's experiments) one item says them once.
+    """
+    groups: dict[tuple[Any, ...], list[Disagreement]] = {}
+    for d in ds:
+        reasons = d.explanation.split(". ", 1)[-1]
+        groups.setdefault((d.decisive, d.method, d.section, reasons), []).append(d)
+    return list(groups.values())
+
+
+def _disagreement_item(group: list[Disagreement]) -> str:
+    d = group[0]
+    # an index whose interval overlaps others' does not single out one assumption
+    what = ("leading assumption (not separable from others at this size)"
+            if d.not_distinguishable_from else "decisive assumption")
+    stances = " ".join(x.explanation.split(". ", 1)[0] + "." for x in group)
+    reasons = d.explanation.split(". ", 1)[-1]
+    return (f"<li>{escape(', '.join(' vs '.join(x.lenses) for x in group))}: {what} "
+            f"<strong><code>{escape(str(d.decisive))}</code></strong> "
+            f"({escape(d.method)}). {escape(stances)} {escape(reasons)} "
+            f"({_link(d.section, '§ ' + d.section)})</li>")
+
+
 def findings_section(ctx: ReportContext) -> SectionContent:
     """The report's first section: the findings, every number linked to its section."""
     if not ctx.case.scenarios or not ctx.case.parameters:
         return SectionContent("<p class='empty'>The key findings need the game's parameters "
                               "and an exploration scenario; this case lacks one.</p>")
     f = compute_findings(ctx)
-    parts = ["<p>Each lens's answer to the paper's questions, side by side; where two "
+    parts = ([] if f.trust is None else [trust_html(f.trust, ctx.reduced)]) + [glossary_html()]
+    parts += ["<p>Each lens's answer to the paper's questions, side by side; where two "
              "disagree, the assumption that decides it is <em>computed</em> (a sensitivity "
              "analysis of the difference between the policies, or PRIM's box), not chosen. "
              "Every answer links to the section it comes from.</p>"]
@@ -461,10 +494,7 @@ def findings_section(ctx: ReportContext) -> SectionContent:
                      f"<th>reasons and numbers</th></tr></thead><tbody>{rows}</tbody></table>")
         if q.disagreements:
             parts.append("<p><strong>Where they disagree:</strong></p><ul>" + "".join(
-                f"<li>{escape(' vs '.join(d.lenses))}: decisive assumption "
-                f"<strong><code>{escape(str(d.decisive))}</code></strong> "
-                f"({escape(d.method)}). {escape(d.explanation)} "
-                f"({_link(d.section, '§ ' + d.section)})</li>" for d in q.disagreements)
+                _disagreement_item(group) for group in _grouped(q.disagreements))
                 + "</ul>")
         elif q.id != "change":
             parts.append("<p>The lenses that answer it agree.</p>")

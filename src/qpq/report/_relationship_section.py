@@ -39,7 +39,7 @@ from qpq.report._sections import Figure, ReportContext, SectionContent, html_tab
 from qpq.report._shared import SEED, v1_propositions
 
 __all__ = ["V2_DRAWS_FULL", "V2_DRAWS_REDUCED", "V2_PHASE_FULL", "V2_PHASE_REDUCED",
-           "relationship_section"]
+           "bottom_line", "relationship_section", "v2_propositions", "verdict_changes"]
 
 V2_DRAWS_REDUCED = 20
 """v2's Monte Carlo draws in ``make run`` (no flip search)."""
@@ -127,6 +127,21 @@ def _comparison(v1: PropositionStudy, v2: PropositionStudy) -> str:
                        f"v2 (relationship; {v2.n_draws:,} draws)", "how v2 reads it"], rows)
 
 
+def verdict_changes(v1: PropositionStudy, v2: PropositionStudy) -> list[tuple[str, str, str]]:
+    """The propositions whose verdict at the defaults differs between v1 and v2."""
+    before = {r.proposition.id: r.status for r in v1.results}
+    return [(r.proposition.id, before[r.proposition.id], r.status) for r in v2.results
+            if r.proposition.id in before and before[r.proposition.id] != r.status]
+
+
+def _flips(v1: PropositionStudy, v2: PropositionStudy) -> str:
+    changed = verdict_changes(v1, v2)
+    if not changed:
+        return "every proposition keeps its verdict at the defaults."
+    return ("the verdict at the defaults changes for " + ", ".join(
+        f"{pid} ({a} → {b})" for pid, a, b in changed) + ".")
+
+
 def _found(d: PhaseDiagram) -> str:
     # "; " between the kinds: one of them ("traced, pure") holds a comma
     return "; ".join(f"{k} {v:.0%}" for k, v in d.found_by_shares().items()) or "none solved"
@@ -153,6 +168,34 @@ def _phase_text(d: PhaseDiagram) -> str:
         [[escape(k), f"{v:.0%}"] for k, v in shares])
 
 
+def v2_propositions(ctx: ReportContext) -> PropositionStudy:
+    """The propositions under v2 at this report's size, once per report.
+
+    The section shows them beside v1's; the key findings' trust summary reads them too.
+    """
+    registry = ParameterRegistry.from_case(ctx.case)
+    n2 = V2_DRAWS_REDUCED if ctx.reduced else V2_DRAWS_FULL
+    res: PropositionStudy = ctx.memo("game.v2_propositions", lambda: run_study(
+        registry, n2, seed=SEED, model="v2", flips=not ctx.reduced))
+    return res
+
+
+def bottom_line(doc: dict[str, Any]) -> str:
+    """What v2's equilibrium at the defaults means for the deal, in one sentence."""
+    body = doc["states"]["unrecognised"]
+    on = max(body["first_move"], key=body["first_move"].get)
+    efforts = body["after"][on]["efforts"]
+    acting = [t for t, e in efforts.items() if max(e, key=e.get) != "harbour"]
+    reach = max(body["p_recognised_next_by_type"].values())
+    deal = ("so the deal does not form: no type acts against the militants and China does "
+            "not recognise" if not acting and reach < 0.005 else
+            "so no type acts against the militants" if not acting else
+            f"and the types {', '.join(acting)} act against the militants")
+    return (f"At the defaults, while unrecognised, China plays {on} and every Taliban type "
+            f"{'harbours' if not acting else 'chooses by type'}, {deal} (the chance that "
+            f"some type is recognised next quarter is at most {reach:.2f}).")
+
+
 def relationship_section(ctx: ReportContext) -> SectionContent:
     """v2's equilibrium at the defaults and the propositions under v2 beside v1."""
     try:
@@ -165,7 +208,7 @@ def relationship_section(ctx: ReportContext) -> SectionContent:
     how = doc["found_by"] + ("" if doc["pure"] else f", mixed (regret {doc['regret']:.3g})")
     n2 = V2_DRAWS_REDUCED if ctx.reduced else V2_DRAWS_FULL
     v1 = v1_propositions(ctx, V1_DRAWS)  # the propositions section's, when sizes agree
-    v2 = run_study(registry, n2, seed=SEED, model="v2", flips=not ctx.reduced)
+    v2 = v2_propositions(ctx)
     x, y, why = DIAGRAMS[0]
     size = V2_PHASE_REDUCED if ctx.reduced else V2_PHASE_FULL
     diagram = phase_diagram(registry, x, y, size, model="v2")
@@ -173,6 +216,10 @@ def relationship_section(ctx: ReportContext) -> SectionContent:
                     f"Model v2's equilibrium over {x} × {y}", V2_HOW_TO_READ,
                     phase_chart(diagram), note=f"Why these axes: {why}")
     html = (
+        f"<p><strong>Bottom line.</strong> {escape(bottom_line(doc))} Under v2 "
+        + escape(_flips(v1, v2)) + " The propositions under v2 rest on "
+        f"{v2.n_draws:,} draws (v1's on {v1.n_draws:,}): read their shares as indicative."
+        "</p>"
         "<p>Model v2 (opt-in; every other section reads v1) makes the one-round game the "
         "stage of an infinitely repeated relationship: China's status towards the Taliban "
         "(unrecognised or recognised) is the state, strategies are stationary in it, and "
@@ -190,7 +237,8 @@ def relationship_section(ctx: ReportContext) -> SectionContent:
         "and every equilibrium is that on this one. P8 (what matters most) is the "
         "exploration lens's question.</p>"
         + _comparison(v1, v2)
-        + "<p><strong>Phase diagram of v2</strong> (the figure).</p>" + _phase_text(diagram)
+        + "<p><strong>Phase diagram of v2</strong>, the figure below.</p>"
+        + _phase_text(diagram)
         + "<p class='howto'>Reproduce: <code>qpq game relationship</code>; <code>qpq game "
         f"propositions --model v2 --n {n2} --seed {SEED}</code> (v2 computed in "
         f"{v2.seconds:.0f} s" + ("" if not ctx.reduced else ", without the flip search")

@@ -42,8 +42,8 @@ from qpq.sim import (
     given_others_words,
 )
 
-__all__ = ["FULL", "RECORD", "RECORD_REDUCED", "REDUCED", "backcast_section",
-           "forecast_section", "propositions_section"]
+__all__ = ["FULL", "RECORD", "RECORD_REDUCED", "REDUCED", "backcast_calibration",
+           "backcast_section", "forecast_section", "propositions_section"]
 
 REDUCED = {"draws": 150, "replicates": 4, "grid_size": 16, "n": 2000, "prop_n": 512}
 """Ensemble sizes when ``ctx.reduced`` is true (``make run``)."""
@@ -126,13 +126,25 @@ def _backcast_rows(cal: CalibrationResult) -> list[list[str]]:
     return rows
 
 
+def backcast_calibration(ctx: ReportContext) -> CalibrationResult:
+    """The backcast's calibration on the stylised facts, once per report.
+
+    The backcast section draws it and the key findings' trust summary reads it.
+    """
+    def run() -> CalibrationResult:
+        sizes = _sizes(ctx)
+        as_of = _date(ctx, "sim_backcast_as_of", ctx.case.run.backcast_as_of)
+        return calibrate(ctx.case, as_of, draws=sizes["draws"],
+                         replicates=sizes["replicates"], grid_size=sizes["grid_size"], seed=0)
+    res: CalibrationResult = ctx.memo("sim.backcast", run)
+    return res
+
+
 def backcast_section(ctx: ReportContext) -> SectionContent:
     """The simulated history against the stylised facts, with the calibration's results."""
-    sizes = _sizes(ctx)
     run = ctx.case.run
-    as_of = _date(ctx, "sim_backcast_as_of", run.backcast_as_of)
-    cal = calibrate(ctx.case, as_of, draws=sizes["draws"], replicates=sizes["replicates"],
-                    grid_size=sizes["grid_size"], seed=0)
+    cal = backcast_calibration(ctx)
+    as_of = cal.as_of
     constrained = [p.name for p in cal.parameters if p.constrained]
     approx = (" No scenario matched every fact used; the scenarios missing the fewest were "
               "accepted (approximate)." if cal.approximate else "")
@@ -212,8 +224,10 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
         details = cal.details
         used = (f"the whole record known by {escape(as_of.isoformat())} (observations: "
                 + escape(describe_observations(details["observations"]))
-                + "; <code>qpq sim forecast</code>'s default calibration, "
-                "docs/model-dynamics.md §7.11)")
+                + " — cells the calibration compares, not the record's items: attacks are "
+                "counts per year, region and group, estimates one per figure, actions and "
+                "milestones yes/no cells (mostly one per year), facts the stylised facts "
+                "with a target; <code>qpq sim forecast</code>'s default calibration)")
         noisy = (" The record calibration is reduced too (" + escape(
             f"{details['simulations']:,} histories, {details['particles']} accepted") + ")."
             if ctx.reduced else "")

@@ -32,7 +32,8 @@ from qpq.sim import (
     packaged_skill,
 )
 
-__all__ = ["RELIABILITY_BINS", "posterior_frame", "reliability_frame", "track_record_section"]
+__all__ = ["RELIABILITY_BINS", "facts_backtest", "posterior_frame", "record_calibration",
+           "reliability_frame", "track_record_section"]
 
 CALIBRATION_AS_OF = dt.date(2024, 6, 30)
 """The record calibration the section shows (the last default origin)."""
@@ -201,13 +202,53 @@ def _posterior_chart(frame: list[dict[str, Any]]) -> Any:
         facet=alt.Facet("parameter:N", title=None), columns=4)
 
 
+def record_calibration(ctx: ReportContext) -> RecordCalibration:
+    """The section's calibration on the record, once per report (the findings read it too)."""
+    from qpq.sim import calibrate_record
+
+    def run() -> RecordCalibration:
+        settings = CALIBRATION_REDUCED if ctx.reduced else CALIBRATION
+        # no later than the case's record (another case's may end earlier) or the report's
+        # cut
+        as_of = ctx.known_by(min(CALIBRATION_AS_OF, ctx.case.run.forecast_as_of))
+        return calibrate_record(ctx.case, as_of, rng=np.random.default_rng(0),
+                                settings=settings)
+    res: RecordCalibration = ctx.memo("sim.record_calibration", run)
+    return res
+
+
+def facts_backtest(ctx: ReportContext) -> BacktestResult:
+    """The section's backtest on the stylised facts, once per report (the findings read it).
+
+    The record's backtest, the default, is packaged (:func:`qpq.sim.packaged_skill`): its
+    seventeen record calibrations take minutes.
+    """
+    def run() -> BacktestResult:
+        spec = BacktestSpec(calibration="facts")
+        if ctx.reduced:
+            spec = BacktestSpec(draws=REDUCED["draws"], replicates=REDUCED["replicates"],
+                                n=REDUCED["n"], calibration="facts")
+        if ctx.as_of is not None:
+            # a report as of a date scores only the origins whose window it knows the end of
+            known = ctx.known_by(ctx.case.run.forecast_as_of)
+            origins = tuple(o for o in spec.origins if spec.window_end(o) <= known)
+            if not origins:
+                raise BadInputError(
+                    f"no backtest origin's {spec.horizon_months}-month window ends by the "
+                    f"report's as-of date {ctx.as_of} (the first ends "
+                    f"{spec.window_end(spec.origins[0])})")
+            spec = dataclasses.replace(spec, origins=origins)
+        return backtest(ctx.case, spec)
+    res: BacktestResult = ctx.memo("sim.facts_backtest", run)
+    return res
+
+
 def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
-    from qpq.sim import calibrate_record, observed_text, predictive_text
+    from qpq.sim import observed_text, predictive_text
 
     settings = CALIBRATION_REDUCED if ctx.reduced else CALIBRATION
-    # no later than the case's record (another case's may end earlier) or the report's cut
-    as_of = ctx.known_by(min(CALIBRATION_AS_OF, ctx.case.run.forecast_as_of))
-    cal = calibrate_record(ctx.case, as_of, rng=np.random.default_rng(0), settings=settings)
+    cal = record_calibration(ctx)
+    as_of = cal.as_of
     shown = [p for p in cal.parameters if p.role == "targeted" or p.label != "assumption-driven"]
     rows = [[escape(p.name), p.role, f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",
              f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", p.median_text,
@@ -241,7 +282,7 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
         "1) against its predictive probability of a 1, inside when the observed outcome has "
         "at least 5% probability. An estimate that is the only figure of a body with an "
         "offset of its own is inside by construction: the offset is drawn to meet it.</p>"
-        + _misses_note(cal.checks)
+        + _misses_note(cal.checks, settings.game_points)
         + html_table(["family", "observation", "observed", "predictive", "inside"],
                      checks)
         + ("" if cal.facts_together is None else
@@ -255,11 +296,20 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
     return html, fig
 
 
-def _misses_note(checks: Sequence[Mapping[str, Any]]) -> str:
+def _misses_note(checks: Sequence[Mapping[str, Any]], game_points: int) -> str:
     """The checks the calibrated model fails, named before the table that lists them."""
     missed = [c for c in checks if not c["inside_90"]]
     if not missed:
         return "<p>Every observation is inside its predictive range.</p>"
+    one_game = ""
+    if game_points == 1 and any(c["family"] in ("actions", "milestones") for c in missed):
+        # with one solved game point every history plays the same equilibrium, so what
+        # China and the Taliban choose cannot follow the parameters
+        one_game = (" With one game point (this reduced run) every history plays the same "
+                    "equilibrium of the game, so China's engagement and the Taliban's "
+                    "actions cannot vary with the parameters: misses among them say more "
+                    "about the run's size than about the model; the full report solves "
+                    f"{CALIBRATION.game_points}.")
     by_family = Counter(c["family"] for c in missed)
     total = Counter(c["family"] for c in checks)
     names = {f: ", ".join(str(c["observation"]) for c in missed if c["family"] == f)
@@ -268,7 +318,7 @@ def _misses_note(checks: Sequence[Mapping[str, Any]]) -> str:
             + "; ".join(f"{n} of {total[f]} {escape(f)} ({escape(names[f])})"
                         for f, n in by_family.items())
             + ". Each is an observation the record holds and the calibrated histories make "
-            "improbable (below 5%) or put outside their 90% interval.</p>")
+            "improbable (below 5%) or put outside their 90% interval." + one_game + "</p>")
 
 
 def _derived_part(cal: RecordCalibration) -> str:
@@ -306,7 +356,28 @@ def _skill_table(skill_rows: list[dict[str, Any]]) -> str:
                      _fmt(r["skill_vs_climatology"], True),
                      _fmt(r["skill_vs_persistence"], True)])
     return html_table(["event", "score", "origins", "model", "climatology", "persistence",
-                       "skill vs climatology", "skill vs persistence"], rows)
+                       "skill vs climatology", "skill vs persistence"], rows) + _dashes(
+                           skill_rows)
+
+
+def _dashes(skill_rows: list[dict[str, Any]]) -> str:
+    """Why a cell of the skill table is empty, for each kind of empty cell it has."""
+    no_model = [r["event"] for r in skill_rows if r["scores"]["model"] is None]
+    perfect = [r["event"] for r in skill_rows if r["scores"]["model"] is not None
+               and r["scores"]["climatology"] == 0 and r["skill_vs_climatology"] is None]
+    notes = []
+    if no_model:
+        why = (" (ISKP's fighters need the fighter scale that only the calibration on the "
+               "record draws)" if "iskp_strength_band" in no_model else "")
+        notes.append(f"{', '.join(no_model)}: no model score, because this calibration "
+                     f"gives the model no reading of it{why}")
+    if perfect:
+        notes.append(f"{', '.join(perfect)}: no skill, because the baseline scores 0 (it "
+                     "forecast the outcome with certainty and was right every time), so "
+                     "1 − score / baseline is undefined")
+    if not notes:
+        return ""
+    return "<p class='howto'>A dash: " + "; ".join(escape(n) for n in notes) + ".</p>"
 
 
 def _record_backtest_part(doc: dict[str, Any] | None) -> str:
@@ -331,20 +402,8 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
     """The backtest's pooled skill table, reliability diagram and count forecasts."""
     # the stylised facts' backtest, run here (the record's, the default, is packaged and shown
     # below: its seventeen record calibrations take minutes)
-    spec = BacktestSpec(calibration="facts")
-    if ctx.reduced:
-        spec = BacktestSpec(draws=REDUCED["draws"], replicates=REDUCED["replicates"],
-                            n=REDUCED["n"], calibration="facts")
-    if ctx.as_of is not None:
-        # a report as of a date scores only the origins whose window it knows the end of
-        known = ctx.known_by(ctx.case.run.forecast_as_of)
-        origins = tuple(o for o in spec.origins if spec.window_end(o) <= known)
-        if not origins:
-            raise BadInputError(f"no backtest origin's {spec.horizon_months}-month window ends "
-                                f"by the report's as-of date {ctx.as_of} (the first ends "
-                                f"{spec.window_end(spec.origins[0])})")
-        spec = dataclasses.replace(spec, origins=origins)
-    result = backtest(ctx.case, spec)
+    result = facts_backtest(ctx)
+    spec = result.spec
     pooled = result.pooled()
     table = _skill_table(result.skill_table())
     size = (f"{spec.draws} parameter draws × {spec.replicates} scenarios per origin, "

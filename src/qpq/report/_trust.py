@@ -1,0 +1,208 @@
+"""How far to trust the key findings: what the model's own checks against the record say.
+
+The key findings (:mod:`qpq.report._findings`) set the lenses' answers side by side; an
+analyst also needs, before reading them, what the report's checks say of the model that gives
+them. :func:`compute_trust` gathers them from the studies the report's sections run anyway
+(read through their once-per-report accessors, so nothing is computed twice):
+
+* the **inputs**: how many of the case's parameters are assumptions;
+* the **backcast** on the stylised facts (section "Backcast"): how many simulated histories
+  reproduce every fact used, and the rarest facts;
+* the **track record** (section "Track record"): the forecasts' skill against climatology,
+  calibrated on the stylised facts (run here) and on the whole record (the packaged run);
+* the **record calibration** (same section): how many parameters the record constrains, and
+  which observations the calibrated histories do not reproduce;
+* **model v2** (section "Model v2"): which propositions' verdicts at the defaults it reverses.
+
+Each is a number with its section; the sentences are generated, not written by hand, and no
+threshold here was chosen by looking at a result (a skill below 0 is worse than the baseline
+by the score's definition; a check fails by the section's stated rule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from qpq.report._relationship_section import v2_propositions, verdict_changes
+from qpq.report._sections import ReportContext
+from qpq.report._shared import v1_propositions
+from qpq.report._sim_sections import backcast_calibration
+from qpq.report._track_record_section import facts_backtest, record_calibration
+from qpq.sim import packaged_skill
+
+__all__ = ["GLOSSARY", "Trust", "compute_trust", "glossary_html", "trust_html", "trust_items"]
+
+
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    ("ABC (approximate Bayesian computation)", "calibration by simulation: histories are "
+     "drawn from the prior and those nearest the record (or matching the stylised facts) "
+     "are kept; the kept parameters are the posterior"),
+    ("Brier score", "the squared error of a probability forecast of a yes/no event (0 is "
+     "perfect); smaller is better"),
+    ("climatology, persistence", "the two baselines of the track record: the trailing five "
+     "years' rate, and the last window's outcome"),
+    ("CRPS (continuous ranked probability score)", "the error of a forecast distribution of "
+     "a count or a band against what happened, in the count's units; smaller is better"),
+    ("common random numbers", "two policies compared on the same parameters and the same "
+     "random draws, so their difference is the policy's, not the luck's"),
+    ("PBE (perfect Bayesian equilibrium)", "the game's solution: each side's moves are best "
+     "given its beliefs, and beliefs follow the moves by Bayes' rule"),
+    ("PIT (probability integral transform)", "where each outcome fell in its forecast "
+     "distribution; a calibrated forecaster's PIT values are spread evenly"),
+    ("PRIM", "the patient rule induction method: finds the box of parameter ranges where an "
+     "outcome of interest (the deal backfiring) is concentrated; coverage is the share of "
+     "such cases inside the box, density the share of the box that are such cases"),
+    ("skill", "1 − the model's score / the baseline's score: above 0 the model beats the "
+     "baseline, below 0 it does worse"),
+    ("Sobol' indices (S1, ST)", "the share of an outcome's variance a parameter explains "
+     "alone (S1) and with its interactions (ST)"),
+    ("stylised facts", "qualitative things the record shows (e.g. 'Omar refused in 2000'), "
+     "each with a target the simulated history must meet"),
+    ("v1, v2", "the model's two versions: v1 plays the paper's one-round game every quarter; "
+     "v2 makes it the stage of a repeated relationship (section \"Model v2\")"),
+)
+"""Terms the report uses without defining them where they appear, for the key findings."""
+
+
+def glossary_html() -> str:
+    """The glossary as a folded list under the key findings."""
+    return ("<details><summary>Terms used in this report</summary><dl>" + "".join(
+        f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in GLOSSARY)
+        + "</dl></details>")
+
+
+def _num(x: Any) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class Trust:
+    """The model's checks against the record, as numbers with the section each comes from.
+
+    ``backcast``: as-of date, model, histories, how many match every used fact, the rarest
+    used facts (id, share of histories matching). ``track_record``: origins, the pooled
+    skill against climatology of the count forecasts (CRPS) and the binary ones (Brier)
+    calibrated on the stylised facts, and the packaged record backtest's count skill and
+    date (``None`` where the report does not show it). ``record``: as-of date, game points,
+    parameters labelled calibrated and weakly constrained of all, predictive checks inside
+    of all, the checks missed (family, observation). ``v2``: draws and the propositions whose
+    verdict at the defaults changes from v1 (id, v1, v2).
+    """
+
+    parameters: int
+    assumptions: int
+    backcast: dict[str, Any]
+    track_record: dict[str, Any]
+    record: dict[str, Any]
+    v2: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"parameters": self.parameters, "assumptions": self.assumptions,
+                "backcast": self.backcast, "track_record": self.track_record,
+                "record": self.record, "v2": self.v2}
+
+
+def compute_trust(ctx: ReportContext) -> Trust:
+    """The trust summary from the sections' own studies (see the module)."""
+    params = ctx.case.parameters
+    cal = backcast_calibration(ctx)
+    used = [r for r in cal.backcast_table() if r["used"] and r["evaluable"]]
+    rarest = sorted(used, key=lambda r: r["prior_match"])[:2]
+    backcast = {"as_of": cal.as_of.isoformat(), "model": "v1",
+                "histories": int(cal.misses.size),
+                "matching_every_fact": int((cal.misses == 0).sum()),
+                "facts_used": len(used),
+                "rarest": [{"fact": r["fact"], "share": _num(r["prior_match"])}
+                           for r in rarest]}
+    bt = facts_backtest(ctx)
+    pooled = bt.pooled()
+
+    def skill(kind: str, score: str) -> float | None:
+        return _num(pooled.get(f"all_{kind}", {}).get(score, {}).get("skill_vs_climatology"))
+    packaged = packaged_skill("record") if ctx.as_of is None else None
+    record_row = next((r for r in (packaged or {}).get("skill", ())
+                       if r["event"] == "all_count" and r["score"] == "crps"), None)
+    track = {"origins": len(bt.spec.origins),
+             "facts_count_skill": skill("count", "crps"),
+             "facts_binary_skill": skill("binary", "brier"),
+             "record_count_skill": None if record_row is None
+             else _num(record_row["skill_vs_climatology"]),
+             "record_generated": None if packaged is None else packaged["generated"]}
+    rec = record_calibration(ctx)
+    missed = [c for c in rec.checks if not c["inside_90"]]
+    record = {"as_of": rec.as_of.isoformat(), "game_points": rec.settings.game_points,
+              "parameters": len(rec.parameters),
+              "calibrated": len(rec.labelled("calibrated")),
+              "weakly_constrained": len(rec.labelled("weakly constrained")),
+              "checks": len(rec.checks), "checks_inside": len(rec.checks) - len(missed),
+              "missed": [{"family": c["family"], "observation": str(c["observation"])}
+                         for c in missed]}
+    v1, v2 = v1_propositions(ctx), v2_propositions(ctx)
+    v2_doc = {"draws": v2.n_draws, "v1_draws": v1.n_draws,
+              "verdict_changes": [{"proposition": p, "v1": a, "v2": b}
+                                  for p, a, b in verdict_changes(v1, v2)]}
+    return Trust(len(params), sum(p.assumption for p in params), backcast, track, record,
+                 v2_doc)
+
+
+def _skill_words(x: float | None) -> str:
+    if x is None:
+        return "not defined"
+    return f"{x:+.2f} ({'better' if x > 0 else 'worse'} than climatology)"
+
+
+def trust_items(t: Trust, reduced: bool) -> list[tuple[str, str, str]]:
+    """The summary as (heading, plain sentence, report section), for the page and the CLI."""
+    b, tr, r, v2 = t.backcast, t.track_record, t.record, t.v2
+    rarest = ", ".join(f"{x['fact']} in {x['share']:.1%}" for x in b["rarest"]
+                       if x["share"] is not None)
+    record_skill = ("" if tr["record_count_skill"] is None else
+                    f"; calibrated on the whole record (the packaged run of "
+                    f"{tr['record_generated']}) the count skill is "
+                    f"{_skill_words(tr['record_count_skill'])}")
+    missed = ("" if not r["missed"] else "; not reproduced: " + ", ".join(
+        f"{m['family']} {m['observation']}" for m in r["missed"]))
+    one_game = (f" (with {r['game_points']} game point every history plays one equilibrium, "
+                "so China's and the Taliban's choices cannot follow the parameters)"
+                if r["game_points"] == 1 and r["missed"] else "")
+    changes = ("it keeps every proposition's verdict at the defaults"
+               if not v2["verdict_changes"] else
+               "it changes the verdict at the defaults of " + ", ".join(
+                   f"{c['proposition']} ({c['v1']} → {c['v2']})"
+                   for c in v2["verdict_changes"]))
+    return [
+        ("Inputs", f"{t.assumptions} of the {t.parameters} parameters are assumptions with "
+         "ranges, not values the evidence gives; the answers below hold at their defaults "
+         "or over their ranges, as each says.", "parameters"),
+        ("History", f"Of {b['histories']:,} simulated histories from the prior (model "
+         f"{b['model']}, as of {b['as_of']}), {b['matching_every_fact']:,} reproduce all "
+         f"{b['facts_used']} stylised facts used; the rarest: {rarest}.", "backcast"),
+        ("Forecasts", f"From {tr['origins']} past origins, calibrated on the stylised facts, "
+         f"the count forecasts' skill is {_skill_words(tr['facts_count_skill'])} and the "
+         f"yes/no forecasts' {_skill_words(tr['facts_binary_skill'])}{record_skill}.",
+         "track-record"),
+        ("Calibration on the record", f"As of {r['as_of']}"
+         + (" (reduced run)" if reduced else "") + f": {r['calibrated']} of "
+         f"{r['parameters']} parameters calibrated, {r['weakly_constrained']} weakly "
+         f"constrained; {r['checks_inside']} of {r['checks']} observations inside their "
+         f"predictive range{missed}{one_game}.", "track-record"),
+        ("Model v2", "The repeated relationship, which answers v1's contradictions: "
+         f"{changes} ({v2['draws']:,} v2 draws against {v2['v1_draws']:,}); every other "
+         "section reads v1.", "relationship"),
+    ]
+
+
+def trust_html(t: Trust, reduced: bool) -> str:
+    """The trust summary as the key findings' opening list."""
+    items = "".join(
+        f"<li><strong>{escape(head)}.</strong> {escape(text)} "
+        f"<a href='#{escape(section)}'>§ {escape(section)}</a></li>"
+        for head, text, section in trust_items(t, reduced))
+    return ("<h3 id='findings-trust'>How far to trust these answers</h3>"
+            "<p>What the report's own checks against the record say of the model, before its "
+            f"answers:</p><ul>{items}</ul>")

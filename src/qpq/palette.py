@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-__all__ = ["OKABE_ITO", "categorical", "fixed_colours"]
+__all__ = ["MAX_CATEGORIES", "OKABE_ITO", "categorical", "fixed_colours"]
 
 OKABE_ITO = [
     "#E69F00",  # orange
@@ -32,16 +32,20 @@ _MORE = [
 ]
 
 
+MAX_CATEGORIES = len(OKABE_ITO) + len(_MORE)
+"""The most categories :func:`categorical` colours apart; past it a chart falls back to its
+library's scheme (colours repeat) rather than fail."""
+
+
 def categorical(n: int) -> list[str]:
     """``n`` distinct colours, Okabe-Ito's first; a ValueError past the colours there are.
 
     Slicing :data:`OKABE_ITO` past its ten colours would silently repeat them in Vega-Lite,
     giving two categories one colour.
     """
-    colours = OKABE_ITO + _MORE
-    if n > len(colours):
-        raise ValueError(f"{n} categories need {n} colours; the palette has {len(colours)}")
-    return colours[:n]
+    if n > MAX_CATEGORIES:
+        raise ValueError(f"{n} categories need {n} colours; the palette has {MAX_CATEGORIES}")
+    return (OKABE_ITO + _MORE)[:n]
 
 
 def fixed_colours(names: Sequence[str], order: Sequence[str]) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -42,10 +43,8 @@ def shared(case):
 def findings(shared):
     # the trust summary reads the backcast, track-record and v2 studies at the report's own
     # sizes (about 20 s); it is checked on the built-in report, which runs them anyway
-    # (tests/report/test_builtin_report.py), so these tiny findings leave it out
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("qpq.report._findings.compute_trust", lambda ctx: None)
-        return compute_findings(shared)
+    # (tests/report/test_builtin_report.py), and its words in tests/report/test_trust.py
+    return compute_findings(shared, trust=False)
 
 
 def test_key_findings_come_first():
@@ -148,16 +147,18 @@ def test_section_links_every_answer_to_a_section(shared, findings, monkeypatch):
             assert f"href='#{a.section}'" in html
     # "decisive" only where the leader's interval stands clear of the others'
     policy = findings.question("policy")
+    assert policy.disagreements  # the game answers engage, the others boycott
+    listed = html.split("Where they disagree")[1].split("</ul>")[0]
+    items = [unescape(i) for i in listed.split("<li>")[1:]]
+    # pairs with the same reasons are one item, each pair's stances kept, the reasons once
+    assert len(items) == len({d.reasons for d in policy.disagreements})
     for d in policy.disagreements:
+        (item,) = [i for i in items if " vs ".join(d.lenses) in i]
         what = ("leading assumption (not separable" if d.not_distinguishable_from
                 else "decisive assumption")
-        assert f"{what}" in html
-    # pairs with the same reasons are one item, each pair's stances kept
-    assert policy.disagreements  # the game answers engage, the others boycott
-    items = html.split("Where they disagree")[1].split("</ul>")[0].count("<li>")
-    assert items == len({d.explanation.split(". ", 1)[1] for d in policy.disagreements})
-    for d in policy.disagreements:
-        assert d.explanation.split(". ", 1)[0] in html
+        assert what in item
+        assert d.explanation.removesuffix(d.reasons).strip() in item
+        assert item.count(d.reasons) == 1
     json.dumps(findings.to_json(), allow_nan=False)  # strict JSON: no NaN
 
 
@@ -172,12 +173,20 @@ def test_cli_findings_json(capsys, monkeypatch, findings):
 
     seen = []
 
-    def computed(ctx):
+    asked = []
+
+    def computed(ctx, trust=True):
         seen.append(ctx)
+        asked.append(trust)
         return findings
 
     monkeypatch.setattr(module, "compute_findings", computed)
+    assert main(["findings", "--json", "--no-trust"]) == 0
+    assert asked == [False]
+    capsys.readouterr()
+    seen.clear()
     assert main(["findings", "--json"]) == 0
+    assert asked == [False, True]
     doc = json.loads(capsys.readouterr().out)
     (ctx,) = seen
     assert ctx.reduced and sizes(ctx) == REDUCED
@@ -189,7 +198,7 @@ def test_cli_findings_json(capsys, monkeypatch, findings):
 
 def test_an_inseparable_top_index_is_said_to_be_so():
     from qpq.explore import SobolResult
-    from qpq.report._findings import indistinct
+    from qpq.report._shared import indistinct
 
     def result(st, conf):
         names = tuple(st)

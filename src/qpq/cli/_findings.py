@@ -27,16 +27,21 @@ def findings_command(
     full: Annotated[bool, typer.Option("--full", help="the full report's ensemble sizes "
                                        "(default: make run's)")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
+    trust: Annotated[bool, typer.Option(
+        "--trust/--no-trust", help="also how far to trust them: the backcast, track record, "
+        "record calibration and model v2 studies (about 20 s more at make run's sizes, "
+        "minutes with --full)")] = True,
 ) -> None:
-    """The report's "Key findings": every lens's answer, disagreements, the decisive assumption.
+    """The report's "Key findings": how far to trust them, each lens's answer, what decides.
 
-    Computed with the report's studies at the same sizes (reduced by default, as in
-    ``make run``; ``--full`` for the full report's). Example: ``qpq findings --json``
+    Every lens's answer, the disagreements and the decisive assumption, computed with the
+    report's studies at the same sizes (reduced by default, as in ``make run``; ``--full``
+    for the full report's). Example: ``qpq findings --json``
     """
     from qpq.case import load_case
     from qpq.report import findings_for
 
-    f = findings_for(load_case(case), reduced=not full)
+    f = findings_for(load_case(case), reduced=not full, trust=trust)
     if json_out:
         print_json(f.to_json())
         return

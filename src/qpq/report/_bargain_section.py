@@ -42,18 +42,24 @@ def _exchange_words(ex: dict[str, Any], case: Case) -> str:
     for another; the key findings read the expected utility model's forecast.
     """
     pair = ex["pair_exchanges"]
+
+    def actor(a: str) -> str:
+        item = case.by_id.get(a)
+        return escape(str(getattr(item, "name", a)))
+
+    def issue(k: str) -> str:
+        return escape(case_issue(case, k).name)
     ends = "; ".join(
-        f"{escape(case_issue(case, k).name)} {ex['initial_outcome'][k]:.1f} → "
-        f"{v:.1f} ({escape(case_issue(case, k).reading(v))})"
-        for k, v in ex["final_outcome"].items())
+        f"{issue(k)} from {ex['initial_outcome'][k]:.1f} to "
+        f"{escape(case_issue(case, k).reading(v))}" for k, v in ex["final_outcome"].items())
     trades = "; ".join(
-        f"round {e['round']}: {escape(e['i'])} gives way on {escape(e['i_supplies'])} "
+        f"round {e['round']}: {actor(e['i'])} gives way on {issue(e['i_supplies'])} "
         f"({e['i_moves_on_q'][0]:.0f} → {e['i_moves_on_q'][1]:.0f}) for "
-        f"{escape(e['j'])}'s move on {escape(e['i_demands'])} "
+        f"{actor(e['j'])}'s move on {issue(e['i_demands'])} "
         f"({e['j_moves_on_p'][0]:.0f} → {e['j_moves_on_p'][1]:.0f})" for e in pair)
-    return (f"<p><strong>The exchange model</strong> ends on: {ends} (expected outcomes, "
-            f"before → after {ex['options']['rounds']} rounds of exchanges). "
-            f"{len(pair)} exchange(s) between {escape(' and '.join(ex['pair']))}"
+    return (f"<p><strong>The exchange model</strong> ends on: {ends} (expected outcomes "
+            f"before and after {len(ex['rounds'])} rounds of exchanges). "
+            f"{len(pair)} exchange(s) between {' and '.join(actor(a) for a in ex['pair'])}"
             + (f": {trades}" if trades else "") + ". The key findings read the expected "
             "utility model's forecast, each issue on its own; the exchange model answers "
             "what the actors settle on when they may trade one issue for the other.</p>")

@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 
 from qpq.case import Attack, Estimate, EvidenceDB, Milestone, TalibanAction, audit, web_href
-from qpq.palette import OKABE_ITO, categorical
+from qpq.palette import MAX_CATEGORIES, categorical
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 
 CHART_FROM_YEAR = 1990
@@ -84,7 +84,7 @@ def timeline_chart(rows: list[dict[str, Any]], actor_names: dict[str, str]) -> A
     types = sorted(frame["type"].unique())
     # Past ten types the palette would repeat; let Vega pick (still distinguishable by hover).
     scale = (alt.Scale(domain=types, range=categorical(len(types)))
-             if len(types) <= len(OKABE_ITO) else alt.Scale(domain=types))
+             if len(types) <= MAX_CATEGORIES else alt.Scale(domain=types))
     colour = alt.Color("type:N", title="event type", scale=scale)
     tooltip = ["date:N", "event:N", "type:N", "summary:N", "sources:N"]
     y = alt.Y("actor:N", title=None, sort=keep)
@@ -121,7 +121,7 @@ def zoom_chart(rows: list[dict[str, Any]], actor_names: dict[str, str],
         return alt.Chart(pd.DataFrame({"x": []})).mark_point()
     types = sorted(frame["type"].unique())
     scale = (alt.Scale(domain=types, range=categorical(len(types)))
-             if len(types) <= len(OKABE_ITO) else alt.Scale(domain=types))
+             if len(types) <= MAX_CATEGORIES else alt.Scale(domain=types))
     colour = alt.Color("type:N", title="event type", scale=scale)
     tooltip = ["date:N", "event:N", "type:N", "actors:N", "summary:N", "sources:N"]
     y = alt.Y("row:N", title=None, sort=list(frame["row"]),

@@ -15,6 +15,7 @@ discover``'s).
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any
 
@@ -32,7 +33,6 @@ from qpq.explore import (
     sobol_chart,
 )
 from qpq.model import UNCALIBRATED
-from qpq.report._findings import indistinct
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
 from qpq.report._shared import (
     DEFAULT_SCENARIO,
@@ -42,6 +42,7 @@ from qpq.report._shared import (
     explore_discovery,
     explore_sensitivity,
     explore_study,
+    indistinct,
     lhs_size,
     sizes,
 )
@@ -59,7 +60,7 @@ def _empty() -> SectionContent:
                           "(scenarios/*.yaml).</p>")
 
 
-def _size_note(ctx: ReportContext, what: str) -> str:
+def _size_note(ctx: ReportContext, what: str, n: int) -> str:
     if ctx.reduced:
         return (f"<p><strong>Reduced run</strong> (make run): {escape(what)}; indices and "
                 "shares are noisy. The full report uses "
@@ -67,7 +68,7 @@ def _size_note(ctx: ReportContext, what: str) -> str:
                 "Latin-hypercube experiments for both the comparison and the discovery (the "
                 "default of <code>qpq explore compare</code> and <code>discover</code>); "
                 "<code>qpq explore</code> runs any size (this reduced run is "
-                f"<code>--n {REDUCED['lhs_n']}</code>).</p>")
+                f"<code>--n {n}</code>).</p>")
     return f"<p>{escape(what)}.</p>"
 
 
@@ -112,7 +113,8 @@ def sensitivity_section(ctx: ReportContext) -> SectionContent:
         f"<code>{escape(study.id)}</code>: S1 is the share of the outcome's variance a "
         "parameter explains alone, ST alone and in interactions (± half-widths of 95% "
         f"bootstrap intervals). {verdict}</p>"
-        + _size_note(ctx, f"N = {n} base samples, {res.design['experiments']:,} experiments")
+        + _size_note(ctx, f"N = {n} base samples, {res.design['experiments']:,} experiments",
+                     n)
         + html_table(["parameter", "S1", "ST"], rows)
         + _difference_html(res)
         + _noise_note([r for r in res.results if isinstance(r, SobolResult)])
@@ -137,12 +139,14 @@ def _noise_note(results: list[SobolResult]) -> str:
     or above 1, which no share of variance can. They are printed as estimated (clipping
     would hide how noisy they are) and counted here.
     """
-    values = [(r.outcome, k, which, v[k], conf[k]) for r in results
-              for which, v, conf in (("S1", r.S1, r.S1_conf), ("ST", r.ST, r.ST_conf))
-              for k in v]
+    every = [(r.outcome, k, which, v[k], conf[k]) for r in results
+             for which, v, conf in (("S1", r.S1, r.S1_conf), ("ST", r.ST, r.ST_conf))
+             for k in v]
+    values = [x for x in every if math.isfinite(x[3]) and math.isfinite(x[4])]
+    undefined = len(every) - len(values)
     outside = [x for x in values if not 0.0 <= x[3] <= 1.0]
     vague = [x for x in values if x[3] - x[4] <= 0.0]
-    if not outside and not vague:
+    if not outside and not vague and not undefined:
         return ""
     worst = max(outside, key=lambda x: abs(x[3] - min(max(x[3], 0.0), 1.0)), default=None)
     example = ("" if worst is None else
@@ -153,7 +157,9 @@ def _noise_note(results: list[SobolResult]) -> str:
             f"a share of variance cannot, and {len(vague)} have intervals reaching 0 or "
             "below. These are the estimator's noise at this sample size, printed as "
             "estimated rather than clipped: read an index as an effect only where its "
-            "interval stays clear of 0.</p>")
+            "interval stays clear of 0."
+            + (f" {undefined} could not be estimated (an outcome that did not vary)."
+               if undefined else "") + "</p>")
 
 
 def _measure_words(name: str, res: Any) -> str:
@@ -206,7 +212,7 @@ def discovery_section(ctx: ReportContext) -> SectionContent:
     head = (
         f"<p><strong>{escape(res.question)}</strong> Case of interest: {escape(res.rule)}. "
         f"{res.cases.mean():.0%} of {res.cases.size:,} Latin-hypercube experiments.</p>"
-        + _size_note(ctx, f"{n} experiments, the same as the policy comparison's"))
+        + _size_note(ctx, f"{n} experiments, the same as the policy comparison's", n))
     if not res.cases.any():
         # PRIM and CART have nothing to separate: their box is the whole space, with no
         # coverage to report, so the section says so and draws nothing
@@ -260,7 +266,7 @@ def policies_section(ctx: ReportContext) -> SectionContent:
              "the share of experiments meeting a threshold. <strong>Ties are ties</strong>: "
              f"policies within {TIE_FRACTION:g} standard deviations of the outcome (shares: "
              f"within {TIE_SHARE:g}) of the best are all named.</p>",
-             _size_note(ctx, f"{n} experiments")]
+             _size_note(ctx, f"{n} experiments", n)]
     figs: list[Figure] = []
     summary = ""
     for c in res.comparisons:

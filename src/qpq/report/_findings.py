@@ -35,8 +35,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from qpq.bargain import case_issue
 from qpq.case import Case
 from qpq.explore import MorrisResult, PrimResult, SobolResult, Study, contrasts, prim
@@ -49,7 +47,9 @@ from qpq.report._shared import (
     explore_lhs,
     explore_sensitivity,
     explore_study,
+    finite,
     game_solution,
+    indistinct,
     lhs_size,
     sizes,
     v1_propositions,
@@ -65,7 +65,7 @@ QUESTION_CHANGE = "What would change the answer?"
 
 
 def _num(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
+    return finite(x)
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,7 @@ class Disagreement:
     section: str
     runners_up: tuple[tuple[str, float], ...] = ()
     not_distinguishable_from: tuple[str, ...] = ()
+    reasons: str = ""  # the explanation after its stances, where pairs can share it
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -172,20 +173,6 @@ def decisive_parameter(result: SobolResult | MorrisResult, k: int = 3
             return None, 0.0, ()
     top = [(n, float(value[n])) for n in order[:k]]
     return top[0][0], top[0][1], tuple(top[1:])
-
-
-def indistinct(result: SobolResult | MorrisResult, name: str) -> tuple[str, ...]:
-    """Inputs whose 95% interval overlaps ``name``'s (Sobol' ST; Morris μ*), best first.
-
-    At a small sample the top index may not be separable from the next: then the decisive
-    assumption is one of these, and the findings say so rather than pretend otherwise.
-    """
-    if isinstance(result, SobolResult):
-        val, conf, order = result.ST, result.ST_conf, result.ranking("ST")
-    else:
-        val, conf, order = result.mu_star, result.mu_star_conf, result.ranking()
-    floor = val[name] - conf[name]
-    return tuple(n for n in order if n != name and val[n] + conf[n] >= floor)
 
 
 def box_driver(res: PrimResult) -> tuple[str | None, float]:
@@ -324,13 +311,14 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
         for b in lenses[i + 1:]:
             if a.stance == b.stance:
                 continue
+            reasons = (f"The assumption that moves the {ref}-minus-{other} difference most "
+                       f"is {dec[0]} (ST {dec[1]:.2f}); where the exploration's answer "
+                       f"({expl.stance}) is overturned (PRIM): {box_text}." + caveat)
             disagreements.append(Disagreement(
                 (a.lens, b.lens), (a.stance, b.stance), dec[0], dec[1], method,
                 f"The {a.lens} answers {a.stance} {where[a.lens]}; the {b.lens} answers "
-                f"{b.stance} {where[b.lens]}. The assumption that moves the {ref}-minus-"
-                f"{other} difference most is {dec[0]} (ST {dec[1]:.2f}); where the "
-                f"exploration's answer ({expl.stance}) is overturned (PRIM): {box_text}."
-                + caveat, "sensitivity-china_security-difference", dec[2], close))
+                f"{b.stance} {where[b.lens]}. " + reasons,
+                "sensitivity-china_security-difference", dec[2], close, reasons))
     notes: tuple[str, ...] = ()
     if any(a.lens == "bargaining" and a.stance != expl.stance for a in answers):
         notes = ("The bargaining forecast answers a different question (what the "
@@ -411,8 +399,12 @@ def _change_question(study: Study, policy: dict[str, Any]) -> Question:
                     (f"method: {method}",) if method else ())
 
 
-def compute_findings(ctx: ReportContext) -> Findings:
-    """The key findings of ``ctx.case`` from the report's shared studies (see the module)."""
+def compute_findings(ctx: ReportContext, *, trust: bool = True) -> Findings:
+    """The key findings of ``ctx.case`` from the report's shared studies (see the module).
+
+    ``trust``: also the summary of how far to trust them (:mod:`qpq.report._trust`), which
+    runs the backcast, track-record and model v2 studies (in a report, the sections' own).
+    """
     t0 = time.perf_counter()
     study = explore_study(ctx)
     if study is None:
@@ -427,17 +419,16 @@ def compute_findings(ctx: ReportContext) -> Findings:
                 "sobol_base_samples": s["sobol_n"], "lhs_experiments": lhs_size(ctx, study),
                 "game_draws": s["study_n"], "sim_scenarios": s["prop_n"],
                 "bargain_draws": s["bargain_draws"]}
-    trust = compute_trust(ctx)
     return Findings(ctx.case.meta.id, questions, settings, time.perf_counter() - t0,
-                    trust=trust)
+                    trust=compute_trust(ctx) if trust else None)
 
 
-def findings_for(case: Case, *, reduced: bool = True,
-                 options: dict[str, Any] | None = None) -> Findings:
+def findings_for(case: Case, *, reduced: bool = True, options: dict[str, Any] | None = None,
+                 trust: bool = True) -> Findings:
     """:func:`compute_findings` outside a report (``qpq findings``)."""
     ctx = ReportContext(case=case, out_dir=Path("."), generated=dt.datetime.now(dt.UTC),
                         reduced=reduced, options=dict(options or {}))
-    return compute_findings(ctx)
+    return compute_findings(ctx, trust=trust)
 
 
 # -- the report section -------------------------------------------------------------------
@@ -454,9 +445,10 @@ def _grouped(ds: tuple[Disagreement, ...]) -> list[list[Disagreement]]:
     exploration, both read on the exploration's experiments) one item says them once.
     """
     groups: dict[tuple[Any, ...], list[Disagreement]] = {}
-    for d in ds:
-        reasons = d.explanation.split(". ", 1)[-1]
-        groups.setdefault((d.decisive, d.method, d.section, reasons), []).append(d)
+    for i, d in enumerate(ds):
+        # without separate reasons a disagreement stands alone
+        key = (d.decisive, d.method, d.section, d.reasons) if d.reasons else (i,)
+        groups.setdefault(key, []).append(d)
     return list(groups.values())
 
 
@@ -465,11 +457,14 @@ def _disagreement_item(group: list[Disagreement]) -> str:
     # an index whose interval overlaps others' does not single out one assumption
     what = ("leading assumption (not separable from others at this size)"
             if d.not_distinguishable_from else "decisive assumption")
-    stances = " ".join(x.explanation.split(". ", 1)[0] + "." for x in group)
-    reasons = d.explanation.split(". ", 1)[-1]
+    if d.reasons:
+        text = " ".join(x.explanation.removesuffix(x.reasons).strip() for x in group)
+        text += " " + d.reasons
+    else:
+        text = d.explanation
     return (f"<li>{escape(', '.join(' vs '.join(x.lenses) for x in group))}: {what} "
             f"<strong><code>{escape(str(d.decisive))}</code></strong> "
-            f"({escape(d.method)}). {escape(stances)} {escape(reasons)} "
+            f"({escape(d.method)}). {escape(text)} "
             f"({_link(d.section, '§ ' + d.section)})</li>")
 
 

@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 
 from qpq.labels import LabelBox, label_box, leader, place_labels
-from qpq.palette import categorical
+from qpq.palette import MAX_CATEGORIES, categorical
 from qpq.report._basemap import MapFrame, load_basemap
 from qpq.report._sections import Figure, ReportContext, SectionContent
 
@@ -107,7 +107,8 @@ def map_section(ctx: ReportContext) -> SectionContent:
                                    "lat2"])
     kinds = sorted(frame["kind"].unique())
     colour = alt.Color("kind:N", title="kind of place",
-                       scale=alt.Scale(domain=kinds, range=categorical(len(kinds))))
+                       scale=alt.Scale(domain=kinds, range=categorical(len(kinds)))
+                       if len(kinds) <= MAX_CATEGORIES else alt.Scale(domain=kinds))
     tooltip = ["place:N", "kind:N", "lat:Q", "lon:Q", "coordinates:N"]
     shape = alt.Shape("position:N", title="position", scale=alt.Scale(
         domain=["gazetteer", "approximate"], range=["circle", "triangle-up"]))

@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 
 from qpq.case import Case, EvidenceDB, FuzzyDate
-from qpq.palette import OKABE_ITO, categorical
+from qpq.palette import MAX_CATEGORIES, OKABE_ITO, categorical
 from qpq.report._basemap import MapFrame, load_basemap
 from qpq.report._sections import Figure, ReportContext, SectionContent
 
@@ -81,7 +81,8 @@ def estimates_chart(case: Case) -> Any:
         return _empty("no estimates known by this date")
     bodies = sorted(frame["body"].unique())
     colour = alt.Color("body:N", title="estimating body",
-                       scale=alt.Scale(domain=bodies, range=categorical(len(bodies))))
+                       scale=alt.Scale(domain=bodies, range=categorical(len(bodies)))
+                       if len(bodies) <= MAX_CATEGORIES else alt.Scale(domain=bodies))
     tooltip = ["subject:N", "reference:N", "as stated:N", "body:N", "who:N", "report:N",
                "place:N", "sources:N"]
     panels = []
@@ -216,7 +217,7 @@ def engagement_chart(case: Case) -> Any:
     kinds = sorted(frame["kind"].unique())
     colour = alt.Color("kind:N", legend=None,
                        scale=(alt.Scale(domain=kinds, range=categorical(len(kinds)))
-                              if len(kinds) <= len(OKABE_ITO) else alt.Scale(domain=kinds)))
+                              if len(kinds) <= MAX_CATEGORIES else alt.Scale(domain=kinds)))
     return alt.Chart(frame).mark_point(filled=True, size=110, opacity=0.85).encode(
         x=alt.X("date:T", title="date", axis=alt.Axis(format="%Y", tickCount="year")),
         # one lane per kind (China's first, then the Taliban's), so steps of different kinds

@@ -39,7 +39,7 @@ from qpq.report._sections import Figure, ReportContext, SectionContent, html_tab
 from qpq.report._shared import SEED, v1_propositions
 
 __all__ = ["V2_DRAWS_FULL", "V2_DRAWS_REDUCED", "V2_PHASE_FULL", "V2_PHASE_REDUCED",
-           "bottom_line", "relationship_section", "v2_propositions", "verdict_changes"]
+           "bottom_line", "relationship_section", "v2_comparison", "verdict_changes"]
 
 V2_DRAWS_REDUCED = 20
 """v2's Monte Carlo draws in ``make run`` (no flip search)."""
@@ -168,32 +168,44 @@ def _phase_text(d: PhaseDiagram) -> str:
         [[escape(k), f"{v:.0%}"] for k, v in shares])
 
 
-def v2_propositions(ctx: ReportContext) -> PropositionStudy:
-    """The propositions under v2 at this report's size, once per report.
+def v2_comparison(ctx: ReportContext) -> tuple[PropositionStudy, PropositionStudy]:
+    """The propositions under v1 (:data:`V1_DRAWS`) and v2 at this report's size, once.
 
-    The section shows them beside v1's; the key findings' trust summary reads them too.
+    The section shows them side by side; the key findings' trust summary reads the same pair,
+    so the verdicts it says v2 reverses are the section's.
     """
     registry = ParameterRegistry.from_case(ctx.case)
     n2 = V2_DRAWS_REDUCED if ctx.reduced else V2_DRAWS_FULL
-    res: PropositionStudy = ctx.memo("game.v2_propositions", lambda: run_study(
+    v2: PropositionStudy = ctx.memo("game.v2_propositions", lambda: run_study(
         registry, n2, seed=SEED, model="v2", flips=not ctx.reduced))
-    return res
+    return v1_propositions(ctx, V1_DRAWS), v2
 
 
 def bottom_line(doc: dict[str, Any]) -> str:
-    """What v2's equilibrium at the defaults means for the deal, in one sentence."""
+    """What v2's equilibrium at the defaults means for the deal, in one sentence.
+
+    Read from the unrecognised state (where the deal would start): China's first move, each
+    type's chance of acting (any effort but harbouring) on it, and the largest chance that a
+    type is recognised next quarter.
+    """
     body = doc["states"]["unrecognised"]
     on = max(body["first_move"], key=body["first_move"].get)
-    efforts = body["after"][on]["efforts"]
-    acting = [t for t, e in efforts.items() if max(e, key=e.get) != "harbour"]
+    p_on = body["first_move"][on]
+    move = (f"China plays {on}" if p_on >= 1 - 1e-9 else
+            f"China's likeliest first move is {on} (probability {p_on:.2f})")
+    acts = {t: 1.0 - e.get("harbour", 0.0) for t, e in body["after"][on]["efforts"].items()}
+    acting = {t: p for t, p in acts.items() if p > 1e-9}
     reach = max(body["p_recognised_next_by_type"].values())
-    deal = ("so the deal does not form: no type acts against the militants and China does "
-            "not recognise" if not acting and reach < 0.005 else
-            "so no type acts against the militants" if not acting else
-            f"and the types {', '.join(acting)} act against the militants")
-    return (f"At the defaults, while unrecognised, China plays {on} and every Taliban type "
-            f"{'harbours' if not acting else 'chooses by type'}, {deal} (the chance that "
-            f"some type is recognised next quarter is at most {reach:.2f}).")
+    if not acting:
+        who = "every Taliban type harbours the militants"
+    elif len(acting) == len(acts) and min(acting.values()) >= 1 - 1e-9:
+        who = "every Taliban type acts against the militants"
+    else:
+        who = "the Taliban types act against the militants with probability " + "; ".join(
+            f"{t} {p:.2f}" for t, p in acts.items())
+    deal = (", so the deal does not form" if not acting and reach < 0.005 else "")
+    return (f"At the defaults, while unrecognised, {move} and {who}{deal}; the chance that "
+            f"some type is recognised next quarter is at most {reach:.2f}.")
 
 
 def relationship_section(ctx: ReportContext) -> SectionContent:
@@ -207,8 +219,7 @@ def relationship_section(ctx: ReportContext) -> SectionContent:
     doc = rel.to_json(0)
     how = doc["found_by"] + ("" if doc["pure"] else f", mixed (regret {doc['regret']:.3g})")
     n2 = V2_DRAWS_REDUCED if ctx.reduced else V2_DRAWS_FULL
-    v1 = v1_propositions(ctx, V1_DRAWS)  # the propositions section's, when sizes agree
-    v2 = v2_propositions(ctx)
+    v1, v2 = v2_comparison(ctx)  # v1: the propositions section's, when sizes agree
     x, y, why = DIAGRAMS[0]
     size = V2_PHASE_REDUCED if ctx.reduced else V2_PHASE_FULL
     diagram = phase_diagram(registry, x, y, size, model="v2")

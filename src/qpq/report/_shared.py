@@ -14,6 +14,7 @@ single entries (tests use tiny ensembles).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,9 @@ from qpq.explore import (
     Design,
     DiscoveryStudy,
     Evaluation,
+    MorrisResult,
     SensitivityStudy,
+    SobolResult,
     Study,
     load_study,
     run_comparison,
@@ -37,7 +40,8 @@ from qpq.report._sections import ReportContext
 
 __all__ = ["DEFAULT_SCENARIO", "FULL", "REDUCED", "SEED", "SENSITIVITY_OUTCOMES", "bargaining",
            "dynamic_propositions", "explore_comparison", "explore_discovery", "explore_lhs",
-           "explore_sensitivity", "explore_study", "sizes", "v1_propositions"]
+           "explore_sensitivity", "explore_study", "finite", "indistinct", "sizes",
+           "v1_propositions"]
 
 DEFAULT_SCENARIO = "deal-under-uncertainty"
 SEED = 2024
@@ -156,3 +160,23 @@ def bargaining(ctx: ReportContext) -> dict[str, Any]:
     res: dict[str, Any] = ctx.memo("bargain.data",
                                    lambda: bargain_report_data(ctx.case, mc_draws=draws))
     return res
+
+
+def finite(x: Any) -> float | None:
+    """``x`` as a float, or ``None`` where it is missing or not finite (strict JSON)."""
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def indistinct(result: SobolResult | MorrisResult, name: str) -> tuple[str, ...]:
+    """Inputs whose 95% interval overlaps ``name``'s (Sobol' ST; Morris μ*), best first.
+
+    At a small sample the top index may not be separable from the next: then the decisive
+    assumption is one of these, and the findings and the sensitivity section say so rather
+    than pretend otherwise.
+    """
+    if isinstance(result, SobolResult):
+        val, conf, order = result.ST, result.ST_conf, result.ranking("ST")
+    else:
+        val, conf, order = result.mu_star, result.mu_star_conf, result.ranking()
+    floor = val[name] - conf[name]
+    return tuple(n for n in order if n != name and val[n] + conf[n] >= floor)

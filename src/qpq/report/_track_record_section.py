@@ -32,8 +32,9 @@ from qpq.sim import (
     packaged_skill,
 )
 
-__all__ = ["RELIABILITY_BINS", "facts_backtest", "posterior_frame", "record_calibration",
-           "reliability_frame", "track_record_section"]
+__all__ = ["RELIABILITY_BINS", "facts_backtest", "one_game_point_misses", "posterior_frame",
+           "record_calibration", "record_count_skill_row", "reliability_frame",
+           "track_record_section"]
 
 CALIBRATION_AS_OF = dt.date(2024, 6, 30)
 """The record calibration the section shows (the last default origin)."""
@@ -296,15 +297,25 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
     return html, fig
 
 
+def one_game_point_misses(game_points: int, missed: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a calibration's single game point explains some of its missed checks.
+
+    With one solved game point every history plays the same equilibrium, so what China and
+    the Taliban choose (milestones, actions) cannot follow the parameters; misses of counts
+    or estimates it does not explain.
+    """
+    return game_points == 1 and any(c["family"] in ("actions", "milestones") for c in missed)
+
+
 def _misses_note(checks: Sequence[Mapping[str, Any]], game_points: int) -> str:
     """The checks the calibrated model fails, named before the table that lists them."""
+    if not checks:
+        return "<p>No predictive checks.</p>"
     missed = [c for c in checks if not c["inside_90"]]
     if not missed:
         return "<p>Every observation is inside its predictive range.</p>"
     one_game = ""
-    if game_points == 1 and any(c["family"] in ("actions", "milestones") for c in missed):
-        # with one solved game point every history plays the same equilibrium, so what
-        # China and the Taliban choose cannot follow the parameters
+    if one_game_point_misses(game_points, missed):
         one_game = (" With one game point (this reduced run) every history plays the same "
                     "equilibrium of the game, so China's engagement and the Taliban's "
                     "actions cannot vary with the parameters: misses among them say more "
@@ -362,17 +373,24 @@ def _skill_table(skill_rows: list[dict[str, Any]]) -> str:
 
 def _dashes(skill_rows: list[dict[str, Any]]) -> str:
     """Why a cell of the skill table is empty, for each kind of empty cell it has."""
-    no_model = [r["event"] for r in skill_rows if r["scores"]["model"] is None]
-    perfect = [r["event"] for r in skill_rows if r["scores"]["model"] is not None
-               and r["scores"]["climatology"] == 0 and r["skill_vs_climatology"] is None]
+    no_outcome = [r["event"] for r in skill_rows if not r["origins"]]
+    no_model = [r["event"] for r in skill_rows
+                if r["origins"] and r["scores"]["model"] is None]
+    perfect = sorted({f"{r['event']} against {base}" for r in skill_rows
+                      for base in ("climatology", "persistence")
+                      if r["scores"]["model"] is not None and r["scores"][base] == 0
+                      and r[f"skill_vs_{base}"] is None})
     notes = []
+    if no_outcome:
+        notes.append(f"{', '.join(no_outcome)}: no origin's window has an outcome in the "
+                     "record to score")
     if no_model:
         why = (" (ISKP's fighters need the fighter scale that only the calibration on the "
                "record draws)" if "iskp_strength_band" in no_model else "")
         notes.append(f"{', '.join(no_model)}: no model score, because this calibration "
                      f"gives the model no reading of it{why}")
     if perfect:
-        notes.append(f"{', '.join(perfect)}: no skill, because the baseline scores 0 (it "
+        notes.append(f"{', '.join(perfect)}: no skill, because that baseline scores 0 (it "
                      "forecast the outcome with certainty and was right every time), so "
                      "1 − score / baseline is undefined")
     if not notes:
@@ -453,10 +471,15 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
                           + _record_count_skill(record))
 
 
+def record_count_skill_row(doc: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The packaged record backtest's pooled count row (CRPS), or ``None`` without one."""
+    return next((r for r in (doc or {}).get("skill", ())
+                 if r["event"] == "all_count" and r["score"] == "crps"), None)
+
+
 def _record_count_skill(doc: dict[str, Any] | None) -> str:
     """The packaged record backtest's pooled count skill, for the summary line ('' if none)."""
-    row = next((r for r in (doc or {}).get("skill", ())
-                if r["event"] == "all_count" and r["score"] == "crps"), None)
+    row = record_count_skill_row(doc)
     if row is None:
         return ""
     return f", {_fmt(row['skill_vs_climatology'], True)} on the record (packaged run)"

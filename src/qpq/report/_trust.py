@@ -21,17 +21,21 @@ by the score's definition; a check fails by the section's stated rule).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-import numpy as np
-
-from qpq.report._relationship_section import v2_propositions, verdict_changes
+from qpq.errors import BadInputError
+from qpq.report._relationship_section import v2_comparison, verdict_changes
 from qpq.report._sections import ReportContext
-from qpq.report._shared import v1_propositions
+from qpq.report._shared import finite
 from qpq.report._sim_sections import backcast_calibration
-from qpq.report._track_record_section import facts_backtest, record_calibration
+from qpq.report._track_record_section import (
+    facts_backtest,
+    one_game_point_misses,
+    record_calibration,
+    record_count_skill_row,
+)
 from qpq.sim import packaged_skill
 
 __all__ = ["GLOSSARY", "Trust", "compute_trust", "glossary_html", "trust_html", "trust_items"]
@@ -75,10 +79,6 @@ def glossary_html() -> str:
         + "</dl></details>")
 
 
-def _num(x: Any) -> float | None:
-    return float(x) if x is not None and np.isfinite(x) else None
-
-
 @dataclass(frozen=True)
 class Trust:
     """The model's checks against the record, as numbers with the section each comes from.
@@ -87,114 +87,166 @@ class Trust:
     used facts (id, share of histories matching). ``track_record``: origins, the pooled
     skill against climatology of the count forecasts (CRPS) and the binary ones (Brier)
     calibrated on the stylised facts, and the packaged record backtest's count skill and
-    date (``None`` where the report does not show it). ``record``: as-of date, game points,
-    parameters labelled calibrated and weakly constrained of all, predictive checks inside
-    of all, the checks missed (family, observation). ``v2``: draws and the propositions whose
-    verdict at the defaults changes from v1 (id, v1, v2).
+    date (``None`` where the report does not show it). ``record``: as-of date, model, game
+    points, parameters labelled calibrated and weakly constrained of all, predictive checks
+    inside of all, the checks missed (family, observation) and whether the run's single game
+    point explains them. ``v2``: draws and the propositions whose verdict at the defaults
+    changes from v1 (id, v1, v2). A part the case cannot give (its section "does not apply":
+    a report as of a date before the first backtest window ends, a case without a record)
+    is ``None``, and ``unavailable`` says why.
     """
 
     parameters: int
     assumptions: int
-    backcast: dict[str, Any]
-    track_record: dict[str, Any]
-    record: dict[str, Any]
-    v2: dict[str, Any]
+    backcast: dict[str, Any] | None
+    track_record: dict[str, Any] | None
+    record: dict[str, Any] | None
+    v2: dict[str, Any] | None
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {"parameters": self.parameters, "assumptions": self.assumptions,
                 "backcast": self.backcast, "track_record": self.track_record,
-                "record": self.record, "v2": self.v2}
+                "record": self.record, "v2": self.v2, "unavailable": dict(self.unavailable)}
 
 
-def compute_trust(ctx: ReportContext) -> Trust:
-    """The trust summary from the sections' own studies (see the module)."""
-    params = ctx.case.parameters
+def _backcast(ctx: ReportContext) -> dict[str, Any]:
     cal = backcast_calibration(ctx)
     used = [r for r in cal.backcast_table() if r["used"] and r["evaluable"]]
     rarest = sorted(used, key=lambda r: r["prior_match"])[:2]
-    backcast = {"as_of": cal.as_of.isoformat(), "model": "v1",
-                "histories": int(cal.misses.size),
-                "matching_every_fact": int((cal.misses == 0).sum()),
-                "facts_used": len(used),
-                "rarest": [{"fact": r["fact"], "share": _num(r["prior_match"])}
-                           for r in rarest]}
+    return {"as_of": cal.as_of.isoformat(), "model": cal.model,
+            "histories": int(cal.misses.size),
+            "matching_every_fact": int((cal.misses == 0).sum()),
+            "facts_used": len(used),
+            "rarest": [{"fact": r["fact"], "share": finite(r["prior_match"])}
+                       for r in rarest]}
+
+
+def _track_record(ctx: ReportContext) -> dict[str, Any]:
     bt = facts_backtest(ctx)
     pooled = bt.pooled()
 
     def skill(kind: str, score: str) -> float | None:
-        return _num(pooled.get(f"all_{kind}", {}).get(score, {}).get("skill_vs_climatology"))
+        return finite(pooled.get(f"all_{kind}", {}).get(score, {})
+                      .get("skill_vs_climatology"))
     packaged = packaged_skill("record") if ctx.as_of is None else None
-    record_row = next((r for r in (packaged or {}).get("skill", ())
-                       if r["event"] == "all_count" and r["score"] == "crps"), None)
-    track = {"origins": len(bt.spec.origins),
-             "facts_count_skill": skill("count", "crps"),
-             "facts_binary_skill": skill("binary", "brier"),
-             "record_count_skill": None if record_row is None
-             else _num(record_row["skill_vs_climatology"]),
-             "record_generated": None if packaged is None else packaged["generated"]}
+    row = record_count_skill_row(packaged)
+    return {"origins": len(bt.spec.origins),
+            "facts_count_skill": skill("count", "crps"),
+            "facts_binary_skill": skill("binary", "brier"),
+            "record_count_skill": None if row is None
+            else finite(row["skill_vs_climatology"]),
+            "record_generated": None if packaged is None else packaged["generated"]}
+
+
+def _record(ctx: ReportContext) -> dict[str, Any]:
     rec = record_calibration(ctx)
     missed = [c for c in rec.checks if not c["inside_90"]]
-    record = {"as_of": rec.as_of.isoformat(), "game_points": rec.settings.game_points,
-              "parameters": len(rec.parameters),
-              "calibrated": len(rec.labelled("calibrated")),
-              "weakly_constrained": len(rec.labelled("weakly constrained")),
-              "checks": len(rec.checks), "checks_inside": len(rec.checks) - len(missed),
-              "missed": [{"family": c["family"], "observation": str(c["observation"])}
-                         for c in missed]}
-    v1, v2 = v1_propositions(ctx), v2_propositions(ctx)
-    v2_doc = {"draws": v2.n_draws, "v1_draws": v1.n_draws,
-              "verdict_changes": [{"proposition": p, "v1": a, "v2": b}
-                                  for p, a, b in verdict_changes(v1, v2)]}
-    return Trust(len(params), sum(p.assumption for p in params), backcast, track, record,
-                 v2_doc)
+    return {"as_of": rec.as_of.isoformat(), "model": rec.model,
+            "game_points": rec.settings.game_points, "parameters": len(rec.parameters),
+            "calibrated": len(rec.labelled("calibrated")),
+            "weakly_constrained": len(rec.labelled("weakly constrained")),
+            "checks": len(rec.checks), "checks_inside": len(rec.checks) - len(missed),
+            "missed": [{"family": c["family"], "observation": str(c["observation"])}
+                       for c in missed],
+            "one_game_point_explains": one_game_point_misses(rec.settings.game_points,
+                                                             missed)}
+
+
+def _v2(ctx: ReportContext) -> dict[str, Any]:
+    v1, v2 = v2_comparison(ctx)
+    return {"draws": v2.n_draws, "v1_draws": v1.n_draws,
+            "verdict_changes": [{"proposition": p, "v1": a, "v2": b}
+                                for p, a, b in verdict_changes(v1, v2)]}
+
+
+def compute_trust(ctx: ReportContext) -> Trust:
+    """The trust summary from the sections' own studies (see the module).
+
+    Each part is computed on its own: where a study refuses this case (its section says "does
+    not apply"), that part is left out with the reason, and the rest stands.
+    """
+    parts: dict[str, dict[str, Any] | None] = {}
+    unavailable: dict[str, str] = {}
+    for name, part in (("backcast", _backcast), ("track_record", _track_record),
+                       ("record", _record), ("v2", _v2)):
+        try:
+            parts[name] = part(ctx)
+        except BadInputError as exc:
+            parts[name] = None
+            unavailable[name] = str(exc)
+    params = ctx.case.parameters
+    return Trust(len(params), sum(p.assumption for p in params), parts["backcast"],
+                 parts["track_record"], parts["record"], parts["v2"], unavailable)
 
 
 def _skill_words(x: float | None) -> str:
     if x is None:
-        return "not defined"
+        return "undefined"
+    if round(x, 2) == 0:
+        return f"{x:+.2f} (about the same as climatology)"
     return f"{x:+.2f} ({'better' if x > 0 else 'worse'} than climatology)"
 
 
-def trust_items(t: Trust, reduced: bool) -> list[tuple[str, str, str]]:
-    """The summary as (heading, plain sentence, report section), for the page and the CLI."""
-    b, tr, r, v2 = t.backcast, t.track_record, t.record, t.v2
+def _backcast_words(b: dict[str, Any]) -> str:
     rarest = ", ".join(f"{x['fact']} in {x['share']:.1%}" for x in b["rarest"]
                        if x["share"] is not None)
-    record_skill = ("" if tr["record_count_skill"] is None else
-                    f"; calibrated on the whole record (the packaged run of "
-                    f"{tr['record_generated']}) the count skill is "
-                    f"{_skill_words(tr['record_count_skill'])}")
+    return (f"Of {b['histories']:,} simulated histories from the prior (model {b['model']}, "
+            f"as of {b['as_of']}), {b['matching_every_fact']:,} reproduce all "
+            f"{b['facts_used']} stylised facts used"
+            + (f"; the rarest: {rarest}" if rarest else "") + ".")
+
+
+def _track_words(tr: dict[str, Any]) -> str:
+    record = ("" if tr["record_count_skill"] is None else
+              f"; calibrated on the whole record (the packaged run of "
+              f"{tr['record_generated']}) the count skill is "
+              f"{_skill_words(tr['record_count_skill'])}")
+    return (f"From {tr['origins']} past origins, calibrated on the stylised facts, the count "
+            f"forecasts' skill is {_skill_words(tr['facts_count_skill'])} and the yes/no "
+            f"forecasts' skill is {_skill_words(tr['facts_binary_skill'])}{record}.")
+
+
+def _record_words(r: dict[str, Any], reduced: bool) -> str:
     missed = ("" if not r["missed"] else "; not reproduced: " + ", ".join(
         f"{m['family']} {m['observation']}" for m in r["missed"]))
-    one_game = (f" (with {r['game_points']} game point every history plays one equilibrium, "
-                "so China's and the Taliban's choices cannot follow the parameters)"
-                if r["game_points"] == 1 and r["missed"] else "")
+    caveat = (" (with one game point every history plays one equilibrium, so China's "
+              "engagement and the Taliban's actions cannot follow the parameters)"
+              if r["one_game_point_explains"] else "")
+    return (f"As of {r['as_of']}, model {r['model']}" + (" (reduced run)" if reduced else "")
+            + f": {r['calibrated']} of {r['parameters']} parameters calibrated, "
+            f"{r['weakly_constrained']} weakly constrained; {r['checks_inside']} of "
+            f"{r['checks']} observations inside their predictive range{missed}{caveat}.")
+
+
+def _v2_words(v2: dict[str, Any]) -> str:
     changes = ("it keeps every proposition's verdict at the defaults"
                if not v2["verdict_changes"] else
                "it changes the verdict at the defaults of " + ", ".join(
                    f"{c['proposition']} ({c['v1']} → {c['v2']})"
                    for c in v2["verdict_changes"]))
-    return [
-        ("Inputs", f"{t.assumptions} of the {t.parameters} parameters are assumptions with "
-         "ranges, not values the evidence gives; the answers below hold at their defaults "
-         "or over their ranges, as each says.", "parameters"),
-        ("History", f"Of {b['histories']:,} simulated histories from the prior (model "
-         f"{b['model']}, as of {b['as_of']}), {b['matching_every_fact']:,} reproduce all "
-         f"{b['facts_used']} stylised facts used; the rarest: {rarest}.", "backcast"),
-        ("Forecasts", f"From {tr['origins']} past origins, calibrated on the stylised facts, "
-         f"the count forecasts' skill is {_skill_words(tr['facts_count_skill'])} and the "
-         f"yes/no forecasts' {_skill_words(tr['facts_binary_skill'])}{record_skill}.",
-         "track-record"),
-        ("Calibration on the record", f"As of {r['as_of']}"
-         + (" (reduced run)" if reduced else "") + f": {r['calibrated']} of "
-         f"{r['parameters']} parameters calibrated, {r['weakly_constrained']} weakly "
-         f"constrained; {r['checks_inside']} of {r['checks']} observations inside their "
-         f"predictive range{missed}{one_game}.", "track-record"),
-        ("Model v2", "The repeated relationship, which answers v1's contradictions: "
-         f"{changes} ({v2['draws']:,} v2 draws against {v2['v1_draws']:,}); every other "
-         "section reads v1.", "relationship"),
-    ]
+    return (f"The repeated relationship, which answers v1's contradictions: {changes} "
+            f"({v2['draws']:,} v2 draws against {v2['v1_draws']:,} for v1).")
+
+
+def trust_items(t: Trust, reduced: bool) -> list[tuple[str, str, str]]:
+    """The summary as (heading, plain sentence, report section), for the page and the CLI."""
+    items = [("Inputs", f"{t.assumptions} of the {t.parameters} parameters are assumptions "
+              "with ranges, not values the evidence gives; the answers below hold at their "
+              "defaults or over their ranges, as each says.", "parameters")]
+    parts: tuple[tuple[str, str, str, Any], ...] = (
+        ("backcast", "History", "backcast", _backcast_words),
+        ("track_record", "Forecasts", "track-record", _track_words),
+        ("record", "Calibration on the record", "track-record",
+         lambda r: _record_words(r, reduced)),
+        ("v2", "Model v2", "relationship", _v2_words))
+    for key, head, section, words in parts:
+        part = getattr(t, key)
+        items.append((head, words(part) if part is not None else
+                      f"Not available for this case: {t.unavailable.get(key, 'not computed')}",
+                      section))
+    return items
 
 
 def trust_html(t: Trust, reduced: bool) -> str:

@@ -881,6 +881,11 @@ shrink to nothing or spread. At 5 per coefficient a synthetic attack rate (40 po
 summaries) came out wider adjusted than not; at 12 (100 points) narrower."""
 
 
+NOT_APPLIED = "regression adjustment not applied"
+"""How a calibration's ``adjustment`` note begins when too few points let the adjustment run
+(the forecast's description reads it)."""
+
+
 def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: FloatArray,
             observed: FloatArray, bounds: Mapping[str, tuple[float, float, bool]],
             positive: Mapping[str, tuple[FloatArray, float]] | None = None
@@ -905,7 +910,7 @@ def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: Floa
     sd = x.std(axis=0)
     x = x[:, sd > 1e-12] / sd[sd > 1e-12]        # constant summaries say nothing
     if score.size < MIN_POINTS_PER_COEFFICIENT * (x.shape[1] + 1):
-        return (f"regression adjustment not applied: {score.size} accepted points for "
+        return (f"{NOT_APPLIED}: {score.size} accepted points for "
                 f"{x.shape[1]} summary statistics (it needs {MIN_POINTS_PER_COEFFICIENT} "
                 "per coefficient)")
     design = np.column_stack([np.ones(score.size), x]) * np.sqrt(w)[:, None]

@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 from qpq.case import Case, case_as_of
 from qpq.checks import as_date
 from qpq.errors import BadInputError, QpqError
+from qpq.sim._abc import NOT_APPLIED
 from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, check_known_by, history_end
 from qpq.sim._engine import Particles, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
@@ -239,7 +240,7 @@ def describe_calibration(cal: CalibrationResult) -> str:
                 + (" (approximate: none matched every fact)" if cal.approximate else ""))
     d, st = cal.details, cal.details["settings"]
     # the setting asks for an adjustment; the method says when too few points let it run
-    adjusted = "not applied" not in str(d.get("adjustment", ""))
+    adjusted = not str(d.get("adjustment", "")).startswith(NOT_APPLIED)
     adjustment = (f"adjustment {st['adjustment']}" if adjusted else
                   f"adjustment {st['adjustment']} asked for but not applied (above)")
     return (f"record — {cal.method}; {d['particles']:,} parameter points "

@@ -1,0 +1,123 @@
+"""How far to trust the key findings: the words said of each check (qpq.report._trust)."""
+
+from __future__ import annotations
+
+import json
+
+from qpq.report._findings import Disagreement, _disagreement_item
+from qpq.report._relationship_section import bottom_line
+from qpq.report._track_record_section import _dashes, one_game_point_misses
+from qpq.report._trust import Trust, trust_items
+from qpq.sim import given_others_words
+
+BACKCAST = {"as_of": "2025-12-31", "model": "v1", "histories": 600, "matching_every_fact": 0,
+            "facts_used": 10, "rarest": [{"fact": "cl-sf-relocation", "share": 0.005}]}
+TRACK = {"origins": 17, "facts_count_skill": -14.06, "facts_binary_skill": 0.001,
+         "record_count_skill": None, "record_generated": None}
+RECORD = {"as_of": "2024-06-30", "model": "v2", "game_points": 30, "parameters": 32,
+          "calibrated": 3, "weakly_constrained": 5, "checks": 49, "checks_inside": 49,
+          "missed": [], "one_game_point_explains": False}
+V2 = {"draws": 20, "v1_draws": 2000,
+      "verdict_changes": [{"proposition": "P1", "v1": "holds", "v2": "fails"}]}
+
+
+def _words(t: Trust) -> dict[str, str]:
+    return {head: text for head, text, _ in trust_items(t, reduced=False)}
+
+
+def test_every_check_is_said_in_words():
+    words = _words(Trust(81, 80, BACKCAST, TRACK, RECORD, V2))
+    assert words["Inputs"].startswith("80 of the 81 parameters are assumptions")
+    assert "600 simulated histories" in words["History"]
+    assert "0 reproduce all 10" in words["History"]
+    assert "-14.06 (worse than climatology)" in words["Forecasts"]
+    # a skill that rounds to 0 is not "better" or "worse"
+    assert "+0.00 (about the same as climatology)" in words["Forecasts"]
+    assert "packaged run" not in words["Forecasts"]
+    assert "model v2" in words["Calibration on the record"]
+    assert "not reproduced" not in words["Calibration on the record"]
+    assert "P1 (holds → fails)" in words["Model v2"]
+    json.dumps(Trust(81, 80, BACKCAST, TRACK, RECORD, V2).to_json(), allow_nan=False)
+
+
+def test_an_undefined_skill_and_a_missing_part_are_said_so():
+    track = {**TRACK, "facts_binary_skill": None}
+    t = Trust(81, 80, BACKCAST, track, None, V2,
+              {"record": "no backtest origin's 12-month window ends by 2017-01-01"})
+    words = _words(t)
+    assert "yes/no forecasts' skill is undefined" in words["Forecasts"]
+    assert words["Calibration on the record"] == (
+        "Not available for this case: no backtest origin's 12-month window ends by "
+        "2017-01-01")
+
+
+def test_the_one_game_point_caveat_only_for_the_choices_it_explains():
+    attacks = [{"family": "attacks", "observation": "nationals, etim"}]
+    engaged = [{"family": "milestones", "observation": "engaged 2021"}]
+    assert not one_game_point_misses(1, attacks)
+    assert one_game_point_misses(1, attacks + engaged)
+    assert not one_game_point_misses(30, engaged)
+    record = {**RECORD, "game_points": 1, "missed": attacks, "checks_inside": 48,
+              "one_game_point_explains": one_game_point_misses(1, attacks)}
+    text = _words(Trust(81, 80, BACKCAST, TRACK, record, V2))["Calibration on the record"]
+    assert "not reproduced: attacks nationals, etim" in text
+    assert "one game point" not in text
+
+
+def _relationship(first_move, efforts, reach):
+    return {"states": {"unrecognised": {
+        "first_move": first_move,
+        "after": {m: {"efforts": efforts} for m in first_move},
+        "p_recognised_next_by_type": {t: reach for t in efforts}}}}
+
+
+def test_the_v2_bottom_line_follows_the_equilibrium():
+    harbour = {"harbour": 1.0}
+    doc = _relationship({"Engage[no_promise]": 1.0}, {"S,H": harbour, "I,L": harbour}, 0.0)
+    assert bottom_line(doc) == (
+        "At the defaults, while unrecognised, China plays Engage[no_promise] and every "
+        "Taliban type harbours the militants, so the deal does not form; the chance that "
+        "some type is recognised next quarter is at most 0.00.")
+    mixed = _relationship({"Recognize": 0.7, "Boycott": 0.3},
+                          {"S,H": {"restrain": 0.6, "harbour": 0.4}, "I,L": harbour}, 0.3)
+    line = bottom_line(mixed)
+    assert "China's likeliest first move is Recognize (probability 0.70)" in line
+    assert "with probability S,H 0.60; I,L 0.00" in line
+    assert "does not form" not in line
+    acting = _relationship({"Recognize": 1.0}, {"S,H": {"restrain": 1.0},
+                                                "I,L": {"crackdown": 1.0}}, 0.9)
+    assert "every Taliban type acts against the militants" in bottom_line(acting)
+
+
+def test_given_others_in_words():
+    row = {"used": True, "others_match": 22 / 1200, "given_others": 3 / 22}
+    assert given_others_words(row, 1200) == "3 of 22"
+    assert given_others_words({**row, "others_match": 0.0}, 1200) == "no history"
+    assert given_others_words({**row, "used": False}, 1200) == "—"
+    assert given_others_words({**row, "others_match": float("nan")}, 1200) == "—"
+
+
+def test_each_kind_of_dash_in_a_skill_table_is_explained():
+    def row(event, origins, model, clim, pers, skill_c, skill_p):
+        return {"event": event, "origins": origins,
+                "scores": {"model": model, "climatology": clim, "persistence": pers},
+                "skill_vs_climatology": skill_c, "skill_vs_persistence": skill_p}
+    note = _dashes([row("iskp_strength_band", 17, None, 0.7, 1.2, None, None),
+                    row("china_recognizes_de_jure", 17, 0.001, 0.0, 0.0, None, None),
+                    row("tip_strength_band", 0, None, None, None, None, None),
+                    row("attacks", 17, 0.2, 0.1, 0.1, -1.0, -1.0)])
+    assert "iskp_strength_band: no model score" in note
+    assert "fighter scale" in note
+    assert ("china_recognizes_de_jure against climatology, china_recognizes_de_jure "
+            "against persistence: no skill") in note
+    assert "tip_strength_band: no origin" in note
+    assert _dashes([row("attacks", 17, 0.2, 0.1, 0.1, -1.0, -1.0)]) == ""
+
+
+def test_a_disagreement_without_shared_reasons_is_said_once():
+    d = Disagreement(("game", "exploration"), ("no", "yes"), "iskp_pull", 0.01, "PRIM",
+                     "game finds no backfire at the defaults; the exploration finds it in "
+                     "5% of the experiments, its default 1 lies outside that range.",
+                     "discovery")
+    item = _disagreement_item([d])
+    assert item.count("game finds no backfire") == 1 and ".." not in item

@@ -12,13 +12,16 @@ from qpq.sim import given_others_words
 
 BACKCAST = {"as_of": "2025-12-31", "model": "v1", "histories": 600, "matching_every_fact": 0,
             "facts_used": 10, "rarest": [{"fact": "cl-sf-relocation", "share": 0.005}]}
-TRACK = {"origins": 17, "facts_count_skill": -14.06, "facts_binary_skill": 0.001,
-         "record_count_skill": None, "record_generated": None}
+TRACK = {"origins": 17, "model": "v1", "facts_count_skill": -14.06,
+         "facts_binary_skill": 0.001, "record_count_skill": None, "record_binary_skill": None,
+         "record_generated": None}
 RECORD = {"as_of": "2024-06-30", "model": "v2", "game_points": 30, "parameters": 32,
-          "calibrated": 3, "weakly_constrained": 5, "checks": 49, "checks_inside": 49,
-          "missed": [], "one_game_point_explains": False}
+          "calibrated": 3, "weakly_constrained": 5, "derived": 8, "derived_calibrated": [],
+          "checks": 49, "checks_inside": 49, "by_construction": 6, "missed": [],
+          "one_game_point_explains": False}
 V2 = {"draws": 20, "v1_draws": 2000,
-      "verdict_changes": [{"proposition": "P1", "v1": "holds", "v2": "fails"}]}
+      "verdict_changes": [{"proposition": "P1", "statement": "Boycott leaves China less "
+                           "secure than engagement.", "v1": "holds", "v2": "fails"}]}
 
 
 def _words(t: Trust) -> dict[str, str]:
@@ -34,18 +37,25 @@ def test_every_check_is_said_in_words():
     # a skill that rounds to 0 is not "better" or "worse"
     assert "+0.00 (about the same as climatology)" in words["Forecasts"]
     assert "packaged run" not in words["Forecasts"]
-    assert "model v2" in words["Calibration on the record"]
+    assert "model v2, not the forecasts' v1" in words["Calibration on the record"]
+    assert "(6 of them by construction)" in words["Calibration on the record"]
     assert "not reproduced" not in words["Calibration on the record"]
-    assert "P1 (holds → fails)" in words["Model v2"]
+    assert "P1, “Boycott leaves China less secure than engagement.” (holds → fails)" in (
+        words["Model v2"])
     json.dumps(Trust(81, 80, BACKCAST, TRACK, RECORD, V2).to_json(), allow_nan=False)
 
 
 def test_an_undefined_skill_and_a_missing_part_are_said_so():
-    track = {**TRACK, "facts_binary_skill": None}
+    track = {**TRACK, "facts_binary_skill": None, "record_count_skill": 0.12,
+             "record_binary_skill": -0.15, "record_generated": "2026-12-05"}
     t = Trust(81, 80, BACKCAST, track, None, V2,
               {"record": "no backtest origin's 12-month window ends by 2017-01-01"})
     words = _words(t)
-    assert "yes/no forecasts' skill is undefined" in words["Forecasts"]
+    assert "yes/no forecasts' undefined" in words["Forecasts"]
+    # the forecasts' own calibration first, both its skills
+    assert words["Forecasts"].index("whole record") < words["Forecasts"].index("alone")
+    assert "+0.12 (better than climatology) and the yes/no forecasts' -0.15 (worse" in (
+        words["Forecasts"])
     assert words["Calibration on the record"] == (
         "Not available for this case: no backtest origin's 12-month window ends by "
         "2017-01-01")
@@ -77,7 +87,7 @@ def test_the_v2_bottom_line_follows_the_equilibrium():
     assert bottom_line(doc) == (
         "At the defaults, while unrecognised, China plays Engage[no_promise] and every "
         "Taliban type harbours the militants, so the deal does not form; the chance that "
-        "some type is recognised next quarter is at most 0.00.")
+        "some type is recognised next quarter is nil.")
     mixed = _relationship({"Recognize": 0.7, "Boycott": 0.3},
                           {"S,H": {"restrain": 0.6, "harbour": 0.4}, "I,L": harbour}, 0.3)
     line = bottom_line(mixed)

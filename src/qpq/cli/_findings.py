@@ -38,6 +38,8 @@ def findings_command(
     report's studies at the same sizes (reduced by default, as in ``make run``; ``--full``
     for the full report's). Example: ``qpq findings --json``
     """
+    from rich.markup import escape as markup
+
     from qpq.case import load_case
     from qpq.report import findings_for
 
@@ -50,20 +52,26 @@ def findings_command(
 
         console.print("[bold]How far to trust these answers[/bold]")
         for head, text, section in trust_items(f.trust, reduced=not full):
-            console.print(f"- [bold]{head}.[/bold] {text} (§ {section})", highlight=False)
+            console.print(f"- [bold]{head}.[/bold] {markup(text)} (§ {section})",
+                          highlight=False)
     for q in f.questions:
         table = Table(title=q.text, show_lines=True)
         table.add_column("lens", no_wrap=True)
         table.add_column("answer", ratio=1)
         table.add_column("reasons and numbers (report section)", ratio=3)
         for a in q.answers:
-            table.add_row(a.lens, a.stance, f"{a.answer} (§ {a.section})")
+            # the answers hold bracketed move names (Engage[no_promise]) that Rich would
+            # take for markup and drop
+            table.add_row(a.lens, markup(a.stance), f"{markup(a.answer)} (§ {a.section})")
         console.print(table)
         for d in q.disagreements:
-            console.print(f"[bold]{' vs '.join(d.lenses)}[/bold]: decisive assumption "
-                          f"[bold]{d.decisive}[/bold] ({d.method}). {d.explanation}")
+            what = ("leading assumption (not separable from others at this size)"
+                    if d.not_distinguishable_from else "decisive assumption")
+            console.print(f"[bold]{' vs '.join(d.lenses)}[/bold]: {what} "
+                          f"[bold]{d.decisive}[/bold] ({markup(d.method)}). "
+                          f"{markup(d.explanation)}")
         for n in q.notes:
-            console.print(f"[dim]{n}[/dim]")
+            console.print(f"[dim]{markup(n)}[/dim]")
     s = f.settings
     console.print(f"[dim]{s['scenario']} ({s['uncertainties']} uncertainties): "
                   f"{s['lhs_experiments']:,} Latin-hypercube experiments, "

@@ -57,9 +57,13 @@ def _exchange_words(ex: dict[str, Any], case: Case) -> str:
         f"({e['i_moves_on_q'][0]:.0f} → {e['i_moves_on_q'][1]:.0f}) for "
         f"{actor(e['j'])}'s move on {issue(e['i_demands'])} "
         f"({e['j_moves_on_p'][0]:.0f} → {e['j_moves_on_p'][1]:.0f})" for e in pair)
+    n = len(pair)
     return (f"<p><strong>The exchange model</strong> ends on: {ends} (expected outcomes "
-            f"before and after {len(ex['rounds'])} rounds of exchanges). "
-            f"{len(pair)} exchange(s) between {' and '.join(actor(a) for a in ex['pair'])}"
+            f"before and after {len(ex['rounds'])} rounds of exchanges; it starts from the "
+            "actors' positions weighted by capability and salience, the Nash bargaining "
+            "solution, not from the expected utility model's forecast). "
+            f"{n} exchange{'' if n == 1 else 's'} between "
+            f"{' and '.join(actor(a) for a in ex['pair'])}"
             + (f": {trades}" if trades else "") + ". The key findings read the expected "
             "utility model's forecast, each issue on its own; the exchange model answers "
             "what the actors settle on when they may trade one issue for the other.</p>")

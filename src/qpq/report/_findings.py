@@ -64,6 +64,11 @@ QUESTION_BACKFIRE = "When does the crackdown backfire?"
 QUESTION_CHANGE = "What would change the answer?"
 
 
+WHERE = {"game": "at the defaults", "simulator": "at the defaults",
+         "exploration": "over the ranges"}
+"""Where each lens that answers the policy question reads its answer."""
+
+
 def _num(x: float) -> float | None:
     return finite(x)
 
@@ -300,12 +305,14 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
         bounds = [(u.low, u.high) for u in study.uncertainties]
         box = prim(design.values, overturn, study.names, bounds=bounds)
         box_text = _box_words(box, study)
-    caveat = (f" At this sample size its 95% interval overlaps those of {len(close)} "
-              f"other parameter(s), first {', '.join(close[:3])}: the ranking is not settled "
-              "(a larger --n, or --full, narrows the intervals)." if close else "")
+    others = len(study.uncertainties) - 1
+    overlap = (f"every other parameter's ({others})" if len(close) == others else
+               f"those of {len(close)} other parameter(s), first {', '.join(close[:3])}")
+    caveat = (f" At this sample size the 95% interval of {dec[0]}'s index overlaps "
+              f"{overlap}: the ranking is not settled (a larger --n, or --full, narrows "
+              "the intervals)." if close else "")
     disagreements = []
-    where = {"game": "at the defaults", "simulator": "at the defaults",
-             "exploration": "over the ranges"}
+    where = WHERE
     lenses = [a for a in answers if a.lens in where]
     for i, a in enumerate(lenses):
         for b in lenses[i + 1:]:
@@ -350,8 +357,9 @@ def _backfire_question(ctx: ReportContext, study: Study) -> Question:
     share = float(disc.cases.mean())
     expl = LensAnswer(
         "exploration", "backfires in a region" if share > 0 else "does not backfire",
-        f"{share:.0%} of {disc.cases.size:,} experiments: {disc.rule}. PRIM's box: "
-        f"{_box_words(disc.prim, study)}.",
+        f"{share:.0%} of {disc.cases.size:,} experiments: {disc.rule}. "
+        + (f"PRIM's box: {_box_words(disc.prim, study)}." if share > 0 else
+           "No experiment backfires, so there is no region to describe."),
         {"backfire_share": share, "coverage": float(disc.prim.chosen.coverage),
          "density": float(disc.prim.chosen.density)}, "discovery")
     answers = [game, sim, expl]
@@ -458,8 +466,13 @@ def _disagreement_item(group: list[Disagreement]) -> str:
     what = ("leading assumption (not separable from others at this size)"
             if d.not_distinguishable_from else "decisive assumption")
     if d.reasons:
-        text = " ".join(x.explanation.removesuffix(x.reasons).strip() for x in group)
-        text += " " + d.reasons
+        # each lens's answer once, in the order the pairs name them
+        said: dict[str, str] = {}
+        for x in group:
+            for lens, stance in zip(x.lenses, x.stances, strict=True):
+                said.setdefault(lens, f"the {lens} answers {stance} {WHERE[lens]}")
+        text = "; ".join(said.values()) + ". " + d.reasons
+        text = text[0].upper() + text[1:]
     else:
         text = d.explanation
     return (f"<li>{escape(', '.join(' vs '.join(x.lenses) for x in group))}: {what} "

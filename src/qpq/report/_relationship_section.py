@@ -204,8 +204,9 @@ def bottom_line(doc: dict[str, Any]) -> str:
         who = "the Taliban types act against the militants with probability " + "; ".join(
             f"{t} {p:.2f}" for t, p in acts.items())
     deal = (", so the deal does not form" if not acting and reach < 0.005 else "")
+    chance = ("nil" if reach < 0.005 else f"at most {reach:.2f}")
     return (f"At the defaults, while unrecognised, {move} and {who}{deal}; the chance that "
-            f"some type is recognised next quarter is at most {reach:.2f}.")
+            f"some type is recognised next quarter is {chance}.")
 
 
 def relationship_section(ctx: ReportContext) -> SectionContent:
@@ -231,7 +232,8 @@ def relationship_section(ctx: ReportContext) -> SectionContent:
         + escape(_flips(v1, v2)) + " The propositions under v2 rest on "
         f"{v2.n_draws:,} draws (v1's on {v1.n_draws:,}): read their shares as indicative."
         "</p>"
-        "<p>Model v2 (opt-in; every other section reads v1) makes the one-round game the "
+        "<p>Model v2 (opt-in: the other sections read v1, except the track record's "
+        "calibration on the record, which fits v2) makes the one-round game the "
         "stage of an infinitely repeated relationship: China's status towards the Taliban "
         "(unrecognised or recognised) is the state, strategies are stationary in it, and "
         "what follows a round is the relationship's own discounted value rather than v1's "

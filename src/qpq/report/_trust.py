@@ -64,6 +64,17 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "baseline, below 0 it does worse"),
     ("Sobol' indices (S1, ST)", "the share of an outcome's variance a parameter explains "
      "alone (S1) and with its interactions (ST)"),
+    ("calibrated, weakly constrained, assumption-driven", "a parameter's label after "
+     "calibration on the record: its posterior 90% interval is below 0.5 of its prior's "
+     "width, below 0.8, or wider"),
+    ("game point", "one set of the game's parameters solved for the simulator; every "
+     "simulated history plays one of them"),
+    ("predictive range", "where the calibrated model's fresh histories put an observation "
+     "(90% of them); an observation outside it is one the model does not reproduce"),
+    ("prior, posterior", "a parameter's range before calibration (drawn uniformly) and what "
+     "is left of it after"),
+    ("propositions P1-P8", "the paper's claims, tested by the game (section \"The paper's "
+     "propositions\")"),
     ("stylised facts", "qualitative things the record shows (e.g. 'Omar refused in 2000'), "
      "each with a target the simulated history must meet"),
     ("v1, v2", "the model's two versions: v1 plays the paper's one-round game every quarter; "
@@ -132,22 +143,31 @@ def _track_record(ctx: ReportContext) -> dict[str, Any]:
                       .get("skill_vs_climatology"))
     packaged = packaged_skill("record") if ctx.as_of is None else None
     row = record_count_skill_row(packaged)
-    return {"origins": len(bt.spec.origins),
+    binary = next((r for r in (packaged or {}).get("skill", ())
+                   if r["event"] == "all_binary" and r["score"] == "brier"), None)
+    return {"origins": len(bt.spec.origins), "model": bt.spec.model,
             "facts_count_skill": skill("count", "crps"),
             "facts_binary_skill": skill("binary", "brier"),
             "record_count_skill": None if row is None
             else finite(row["skill_vs_climatology"]),
+            "record_binary_skill": None if binary is None
+            else finite(binary["skill_vs_climatology"]),
             "record_generated": None if packaged is None else packaged["generated"]}
 
 
 def _record(ctx: ReportContext) -> dict[str, Any]:
     rec = record_calibration(ctx)
     missed = [c for c in rec.checks if not c["inside_90"]]
+    derived = rec.summary()["derived"]
     return {"as_of": rec.as_of.isoformat(), "model": rec.model,
             "game_points": rec.settings.game_points, "parameters": len(rec.parameters),
             "calibrated": len(rec.labelled("calibrated")),
             "weakly_constrained": len(rec.labelled("weakly constrained")),
+            "derived": len(derived),
+            "derived_calibrated": [d["name"] for d in derived if d["label"] == "calibrated"],
             "checks": len(rec.checks), "checks_inside": len(rec.checks) - len(missed),
+            "by_construction": sum(bool(c["by_construction"]) and c["inside_90"]
+                                   for c in rec.checks),
             "missed": [{"family": c["family"], "observation": str(c["observation"])}
                        for c in missed],
             "one_game_point_explains": one_game_point_misses(rec.settings.game_points,
@@ -156,8 +176,9 @@ def _record(ctx: ReportContext) -> dict[str, Any]:
 
 def _v2(ctx: ReportContext) -> dict[str, Any]:
     v1, v2 = v2_comparison(ctx)
+    said = {r.proposition.id: r.proposition.statement for r in v2.results}
     return {"draws": v2.n_draws, "v1_draws": v1.n_draws,
-            "verdict_changes": [{"proposition": p, "v1": a, "v2": b}
+            "verdict_changes": [{"proposition": p, "statement": said[p], "v1": a, "v2": b}
                                 for p, a, b in verdict_changes(v1, v2)]}
 
 
@@ -199,35 +220,48 @@ def _backcast_words(b: dict[str, Any]) -> str:
 
 
 def _track_words(tr: dict[str, Any]) -> str:
-    record = ("" if tr["record_count_skill"] is None else
-              f"; calibrated on the whole record (the packaged run of "
-              f"{tr['record_generated']}) the count skill is "
-              f"{_skill_words(tr['record_count_skill'])}")
-    return (f"From {tr['origins']} past origins, calibrated on the stylised facts, the count "
-            f"forecasts' skill is {_skill_words(tr['facts_count_skill'])} and the yes/no "
-            f"forecasts' skill is {_skill_words(tr['facts_binary_skill'])}{record}.")
+    facts = (f"calibrated on the stylised facts alone, which leave the attack rates at their "
+             f"assumed ranges, the count forecasts' skill is "
+             f"{_skill_words(tr['facts_count_skill'])} and the yes/no forecasts' "
+             f"{_skill_words(tr['facts_binary_skill'])}")
+    if tr["record_count_skill"] is None:
+        return f"From {tr['origins']} past origins (model {tr['model']}), {facts}."
+    return (f"From {tr['origins']} past origins (model {tr['model']}), calibrated on the "
+            f"whole record as the forecasts are (the packaged run of "
+            f"{tr['record_generated']}), the count forecasts' skill is "
+            f"{_skill_words(tr['record_count_skill'])} and the yes/no forecasts' "
+            f"{_skill_words(tr['record_binary_skill'])}; {facts}.")
 
 
-def _record_words(r: dict[str, Any], reduced: bool) -> str:
-    missed = ("" if not r["missed"] else "; not reproduced: " + ", ".join(
+def _record_words(r: dict[str, Any], reduced: bool, forecast_model: str | None) -> str:
+    missed = ("" if not r["missed"] else "; not reproduced: " + "; ".join(
         f"{m['family']} {m['observation']}" for m in r["missed"]))
-    caveat = (" (with one game point every history plays one equilibrium, so China's "
-              "engagement and the Taliban's actions cannot follow the parameters)"
-              if r["one_game_point_explains"] else "")
-    return (f"As of {r['as_of']}, model {r['model']}" + (" (reduced run)" if reduced else "")
+    caveat = (" (with one game point every history plays one equilibrium, so the misses "
+              "of China's engagement and the Taliban's actions say more about this run's "
+              "size than about the model)" if r["one_game_point_explains"] else "")
+    other = (f", not the forecasts' {forecast_model}" if forecast_model
+             and forecast_model != r["model"] else "")
+    derived = (f"; of {r['derived']} quantities it derives, calibrated: "
+               + ", ".join(r["derived_calibrated"]) if r["derived_calibrated"] else "")
+    built = (f" ({r['by_construction']} of them by construction)" if r["by_construction"]
+             else "")
+    return (f"As of {r['as_of']}, model {r['model']}{other}"
+            + (" (reduced run)" if reduced else "")
             + f": {r['calibrated']} of {r['parameters']} parameters calibrated, "
-            f"{r['weakly_constrained']} weakly constrained; {r['checks_inside']} of "
-            f"{r['checks']} observations inside their predictive range{missed}{caveat}.")
+            f"{r['weakly_constrained']} weakly constrained{derived}; {r['checks_inside']} of "
+            f"{r['checks']} observations inside their predictive range{built}{missed}"
+            f"{caveat}.")
 
 
 def _v2_words(v2: dict[str, Any]) -> str:
     changes = ("it keeps every proposition's verdict at the defaults"
                if not v2["verdict_changes"] else
-               "it changes the verdict at the defaults of " + ", ".join(
-                   f"{c['proposition']} ({c['v1']} → {c['v2']})"
+               "it changes the verdict at the defaults of " + "; ".join(
+                   f"{c['proposition']}, “{c['statement']}” ({c['v1']} → {c['v2']})"
                    for c in v2["verdict_changes"]))
-    return (f"The repeated relationship, which answers v1's contradictions: {changes} "
-            f"({v2['draws']:,} v2 draws against {v2['v1_draws']:,} for v1).")
+    return (f"The one-round game made the stage of a repeated relationship: {changes}. "
+            f"The verdicts at the defaults are solved, not sampled; the shares over the "
+            f"ranges rest on {v2['draws']:,} v2 draws against {v2['v1_draws']:,} for v1.")
 
 
 def trust_items(t: Trust, reduced: bool) -> list[tuple[str, str, str]]:
@@ -239,7 +273,8 @@ def trust_items(t: Trust, reduced: bool) -> list[tuple[str, str, str]]:
         ("backcast", "History", "backcast", _backcast_words),
         ("track_record", "Forecasts", "track-record", _track_words),
         ("record", "Calibration on the record", "track-record",
-         lambda r: _record_words(r, reduced)),
+         lambda r: _record_words(r, reduced, None if t.track_record is None
+                                 else t.track_record["model"])),
         ("v2", "Model v2", "relationship", _v2_words))
     for key, head, section, words in parts:
         part = getattr(t, key)

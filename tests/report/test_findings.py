@@ -220,3 +220,12 @@ def test_an_inseparable_top_index_is_said_to_be_so():
     flat = SobolResult("y", ("a",), {"a": 0.0}, {"a": 0.0}, {"a": 0.0}, {"a": 0.0}, 8, 24,
                        1.0, 0.0, constant=True)
     assert decisive_parameter(flat)[0] is None
+
+
+def test_a_leader_within_the_noise_is_said_to_be(shared, findings):
+    study = explore_study(shared)
+    res = explore_sensitivity(shared, study).result("china_security.difference")
+    name, _, _ = decisive_parameter(res)
+    reaches_zero = res.ST[name] - res.ST_conf[name] <= 0
+    (d, *_) = findings.question("policy").disagreements
+    assert ("leads within the noise" in d.explanation) == reaches_zero

@@ -290,10 +290,15 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
     dec: tuple[str | None, float, tuple[tuple[str, float], ...]] = (None, 0.0, ())
     method = ""
     close: tuple[str, ...] = ()
+    noise = False
     if sens.compare_to == other and any(r.outcome == name for r in sens.results):
         res = sens.result(name)
         dec = decisive_parameter(res)
         close = indistinct(res, dec[0]) if dec[0] else ()
+        # the sensitivity section's rule: an index whose interval reaches 0 is not an effect
+        lead = dec[0]
+        noise = lead is not None and isinstance(res, SobolResult) and (
+            res.ST[lead] - res.ST_conf[lead] <= 0)
         method = (f"largest total-order Sobol' index of china_security under {ref} minus "
                   f"under {other} (N = {sens.design.get('n_base', '?')}, "
                   f"{sens.design['experiments']:,} experiments per policy)")
@@ -311,6 +316,9 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
     caveat = (f" At this sample size the 95% interval of {dec[0]}'s index overlaps "
               f"{overlap}: the ranking is not settled (a larger --n, or --full, narrows "
               "the intervals)." if close else "")
+    if noise:
+        caveat += (f" Its own interval reaches 0, so at this size no parameter is shown to "
+                   f"move the difference at all: {dec[0]} leads within the noise.")
     disagreements = []
     where = WHERE
     lenses = [a for a in answers if a.lens in where]

@@ -44,6 +44,7 @@ from qpq.report._shared import (
     explore_study,
     indistinct,
     lhs_size,
+    reaches_zero,
     sizes,
 )
 
@@ -145,7 +146,7 @@ def _noise_note(results: list[SobolResult]) -> str:
     values = [x for x in every if math.isfinite(x[3]) and math.isfinite(x[4])]
     undefined = len(every) - len(values)
     outside = [x for x in values if not 0.0 <= x[3] <= 1.0]
-    vague = [x for x in values if x[3] - x[4] <= 0.0]
+    vague = [x for x in values if reaches_zero(x[3], x[4])]
     if not outside and not vague and not undefined:
         return ""
     worst = max(outside, key=lambda x: abs(x[3] - min(max(x[3], 0.0), 1.0)), default=None)

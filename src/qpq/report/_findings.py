@@ -51,6 +51,7 @@ from qpq.report._shared import (
     game_solution,
     indistinct,
     lhs_size,
+    reaches_zero,
     sizes,
     v1_propositions,
 )
@@ -69,8 +70,14 @@ WHERE = {"game": "at the defaults", "simulator": "at the defaults",
 """Where each lens that answers the policy question reads its answer."""
 
 
-def _num(x: float) -> float | None:
-    return finite(x)
+def _sentence(text: str) -> str:
+    """``text`` with its first letter upper-case (``str.capitalize`` lowers the rest)."""
+    return text[:1].upper() + text[1:]
+
+
+def _answers(lens: str, stance: str) -> str:
+    """``the game answers engage at the defaults``: one lens's answer in a disagreement."""
+    return f"the {lens} answers {stance} {WHERE[lens]}"
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ class LensAnswer:
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {"lens": self.lens, "stance": self.stance, "answer": self.answer,
-                "numbers": {k: _num(v) for k, v in self.numbers.items()},
+                "numbers": {k: finite(v) for k, v in self.numbers.items()},
                 "section": self.section}
 
 
@@ -108,7 +115,7 @@ class Disagreement:
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {"lenses": list(self.lenses), "stances": list(self.stances),
-                "decisive_parameter": self.decisive, "index": _num(self.index),
+                "decisive_parameter": self.decisive, "index": finite(self.index),
                 "not_distinguishable_from": list(self.not_distinguishable_from),
                 "method": self.method, "explanation": self.explanation,
                 "section": self.section,
@@ -297,8 +304,8 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
         close = indistinct(res, dec[0]) if dec[0] else ()
         # the sensitivity section's rule: an index whose interval reaches 0 is not an effect
         lead = dec[0]
-        noise = lead is not None and isinstance(res, SobolResult) and (
-            res.ST[lead] - res.ST_conf[lead] <= 0)
+        noise = lead is not None and isinstance(res, SobolResult) and reaches_zero(
+            res.ST[lead], res.ST_conf[lead])
         method = (f"largest total-order Sobol' index of china_security under {ref} minus "
                   f"under {other} (N = {sens.design.get('n_base', '?')}, "
                   f"{sens.design['experiments']:,} experiments per policy)")
@@ -320,8 +327,7 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
         caveat += (f" Its own interval reaches 0, so at this size no parameter is shown to "
                    f"move the difference at all: {dec[0]} leads within the noise.")
     disagreements = []
-    where = WHERE
-    lenses = [a for a in answers if a.lens in where]
+    lenses = [a for a in answers if a.lens in WHERE]
     for i, a in enumerate(lenses):
         for b in lenses[i + 1:]:
             if a.stance == b.stance:
@@ -331,8 +337,8 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
                        f"({expl.stance}) is overturned (PRIM): {box_text}." + caveat)
             disagreements.append(Disagreement(
                 (a.lens, b.lens), (a.stance, b.stance), dec[0], dec[1], method,
-                f"The {a.lens} answers {a.stance} {where[a.lens]}; the {b.lens} answers "
-                f"{b.stance} {where[b.lens]}. " + reasons,
+                _sentence(f"{_answers(a.lens, a.stance)}; {_answers(b.lens, b.stance)}. ")
+                + reasons,
                 "sensitivity-china_security-difference", dec[2], close, reasons))
     notes: tuple[str, ...] = ()
     if any(a.lens == "bargaining" and a.stance != expl.stance for a in answers):
@@ -478,9 +484,8 @@ def _disagreement_item(group: list[Disagreement]) -> str:
         said: dict[str, str] = {}
         for x in group:
             for lens, stance in zip(x.lenses, x.stances, strict=True):
-                said.setdefault(lens, f"the {lens} answers {stance} {WHERE[lens]}")
-        text = "; ".join(said.values()) + ". " + d.reasons
-        text = text[0].upper() + text[1:]
+                said.setdefault(lens, _answers(lens, stance))
+        text = _sentence("; ".join(said.values()) + ". ") + d.reasons
     else:
         text = d.explanation
     return (f"<li>{escape(', '.join(' vs '.join(x.lenses) for x in group))}: {what} "

@@ -219,7 +219,6 @@ def relationship_section(ctx: ReportContext) -> SectionContent:
     rel = solve_relationship(registry.defaults().arrays())
     doc = rel.to_json(0)
     how = doc["found_by"] + ("" if doc["pure"] else f", mixed (regret {doc['regret']:.3g})")
-    n2 = V2_DRAWS_REDUCED if ctx.reduced else V2_DRAWS_FULL
     v1, v2 = v2_comparison(ctx)  # v1: the propositions section's, when sizes agree
     x, y, why = DIAGRAMS[0]
     size = V2_PHASE_REDUCED if ctx.reduced else V2_PHASE_FULL
@@ -253,7 +252,7 @@ def relationship_section(ctx: ReportContext) -> SectionContent:
         + "<p><strong>Phase diagram of v2</strong>, the figure below.</p>"
         + _phase_text(diagram)
         + "<p class='howto'>Reproduce: <code>qpq game relationship</code>; <code>qpq game "
-        f"propositions --model v2 --n {n2} --seed {SEED}</code> (v2 computed in "
+        f"propositions --model v2 --n {v2.n_draws} --seed {SEED}</code> (v2 computed in "
         f"{v2.seconds:.0f} s" + ("" if not ctx.reduced else ", without the flip search")
         + f"); <code>qpq game sweep --model v2 --x {x} --y {y} --n {size}</code>.</p>")
     v1_status = {r.proposition.id: r.status for r in v1.results}

@@ -40,8 +40,8 @@ from qpq.report._sections import ReportContext
 
 __all__ = ["DEFAULT_SCENARIO", "FULL", "REDUCED", "SEED", "SENSITIVITY_OUTCOMES", "bargaining",
            "dynamic_propositions", "explore_comparison", "explore_discovery", "explore_lhs",
-           "explore_sensitivity", "explore_study", "finite", "indistinct", "sizes",
-           "v1_propositions"]
+           "explore_sensitivity", "explore_study", "finite", "indistinct", "reaches_zero",
+           "sizes", "v1_propositions"]
 
 DEFAULT_SCENARIO = "deal-under-uncertainty"
 SEED = 2024
@@ -180,3 +180,11 @@ def indistinct(result: SobolResult | MorrisResult, name: str) -> tuple[str, ...]
         val, conf, order = result.mu_star, result.mu_star_conf, result.ranking()
     floor = val[name] - conf[name]
     return tuple(n for n in order if n != name and val[n] + conf[n] >= floor)
+
+
+def reaches_zero(value: float, half_width: float) -> bool:
+    """Whether an index's interval (``value`` ± ``half_width``) reaches 0 or below.
+
+    The report's rule for sensitivity indices: such an index is not read as an effect.
+    """
+    return value - half_width <= 0.0

@@ -32,9 +32,17 @@ from qpq.sim import (
     packaged_skill,
 )
 
-__all__ = ["RELIABILITY_BINS", "facts_backtest", "one_game_point_misses", "posterior_frame",
-           "record_calibration", "record_count_skill_row", "reliability_frame",
-           "track_record_section"]
+__all__ = [
+    "ONE_GAME_POINT",
+    "RELIABILITY_BINS",
+    "facts_backtest",
+    "one_game_point_misses",
+    "pooled_skill_row",
+    "posterior_frame",
+    "record_calibration",
+    "reliability_frame",
+    "track_record_section",
+]
 
 CALIBRATION_AS_OF = dt.date(2024, 6, 30)
 """The record calibration the section shows (the last default origin)."""
@@ -247,9 +255,8 @@ def facts_backtest(ctx: ReportContext) -> BacktestResult:
 def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
     from qpq.sim import observed_text, predictive_text
 
-    settings = CALIBRATION_REDUCED if ctx.reduced else CALIBRATION
     cal = record_calibration(ctx)
-    as_of = cal.as_of
+    settings, as_of = cal.settings, cal.as_of
     shown = [p for p in cal.parameters if p.role == "targeted" or p.label != "assumption-driven"]
     rows = [[escape(p.name), p.role, f"{p.prior_90[0]:.3g}–{p.prior_90[1]:.3g}",
              f"{p.posterior_90[0]:.3g}–{p.posterior_90[1]:.3g}", p.median_text,
@@ -297,6 +304,14 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
     return html, fig
 
 
+ONE_GAME_POINT = ("with one game point every history plays the same equilibrium of the "
+                  "game, so China's engagement and the Taliban's actions cannot vary with "
+                  "the parameters: misses among them say more about the run's size than "
+                  "about the model")
+"""Why a one-game-point calibration's misses of actions and milestones say little (the
+section's note and the key findings' trust summary)."""
+
+
 def one_game_point_misses(game_points: int, missed: Sequence[Mapping[str, Any]]) -> bool:
     """Whether a calibration's single game point explains some of its missed checks.
 
@@ -316,10 +331,7 @@ def _misses_note(checks: Sequence[Mapping[str, Any]], game_points: int) -> str:
         return "<p>Every observation is inside its predictive range.</p>"
     one_game = ""
     if one_game_point_misses(game_points, missed):
-        one_game = (" With one game point (this reduced run) every history plays the same "
-                    "equilibrium of the game, so China's engagement and the Taliban's "
-                    "actions cannot vary with the parameters: misses among them say more "
-                    "about the run's size than about the model; the full report solves "
+        one_game = (f" In this reduced run, {ONE_GAME_POINT}; the full report solves "
                     f"{CALIBRATION.game_points}.")
     by_family = Counter(c["family"] for c in missed)
     total = Counter(c["family"] for c in checks)
@@ -471,15 +483,19 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
                           + _record_count_skill(record))
 
 
-def record_count_skill_row(doc: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The packaged record backtest's pooled count row (CRPS), or ``None`` without one."""
+def pooled_skill_row(doc: dict[str, Any] | None, kind: str) -> dict[str, Any] | None:
+    """A skill document's pooled row of one kind of event, or ``None`` without one.
+
+    ``count``: the CRPS row; ``binary``: the Brier row (:func:`qpq.sim.packaged_skill`).
+    """
+    score = "brier" if kind == "binary" else "crps"
     return next((r for r in (doc or {}).get("skill", ())
-                 if r["event"] == "all_count" and r["score"] == "crps"), None)
+                 if r["event"] == f"all_{kind}" and r["score"] == score), None)
 
 
 def _record_count_skill(doc: dict[str, Any] | None) -> str:
     """The packaged record backtest's pooled count skill, for the summary line ('' if none)."""
-    row = record_count_skill_row(doc)
+    row = pooled_skill_row(doc, "count")
     if row is None:
         return ""
     return f", {_fmt(row['skill_vs_climatology'], True)} on the record (packaged run)"

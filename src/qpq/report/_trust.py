@@ -31,10 +31,11 @@ from qpq.report._sections import ReportContext
 from qpq.report._shared import finite
 from qpq.report._sim_sections import backcast_calibration
 from qpq.report._track_record_section import (
+    ONE_GAME_POINT,
     facts_backtest,
     one_game_point_misses,
+    pooled_skill_row,
     record_calibration,
-    record_count_skill_row,
 )
 from qpq.sim import packaged_skill
 
@@ -142,9 +143,7 @@ def _track_record(ctx: ReportContext) -> dict[str, Any]:
         return finite(pooled.get(f"all_{kind}", {}).get(score, {})
                       .get("skill_vs_climatology"))
     packaged = packaged_skill("record") if ctx.as_of is None else None
-    row = record_count_skill_row(packaged)
-    binary = next((r for r in (packaged or {}).get("skill", ())
-                   if r["event"] == "all_binary" and r["score"] == "brier"), None)
+    row, binary = pooled_skill_row(packaged, "count"), pooled_skill_row(packaged, "binary")
     return {"origins": len(bt.spec.origins), "model": bt.spec.model,
             "facts_count_skill": skill("count", "crps"),
             "facts_binary_skill": skill("binary", "brier"),
@@ -158,13 +157,12 @@ def _track_record(ctx: ReportContext) -> dict[str, Any]:
 def _record(ctx: ReportContext) -> dict[str, Any]:
     rec = record_calibration(ctx)
     missed = [c for c in rec.checks if not c["inside_90"]]
-    derived = rec.summary()["derived"]
     return {"as_of": rec.as_of.isoformat(), "model": rec.model,
             "game_points": rec.settings.game_points, "parameters": len(rec.parameters),
             "calibrated": len(rec.labelled("calibrated")),
             "weakly_constrained": len(rec.labelled("weakly constrained")),
-            "derived": len(derived),
-            "derived_calibrated": [d["name"] for d in derived if d["label"] == "calibrated"],
+            "derived": len(rec.derived),
+            "derived_calibrated": [d.name for d in rec.derived if d.label == "calibrated"],
             "checks": len(rec.checks), "checks_inside": len(rec.checks) - len(missed),
             "by_construction": sum(bool(c["by_construction"]) and c["inside_90"]
                                    for c in rec.checks),
@@ -236,9 +234,7 @@ def _track_words(tr: dict[str, Any]) -> str:
 def _record_words(r: dict[str, Any], reduced: bool, forecast_model: str | None) -> str:
     missed = ("" if not r["missed"] else "; not reproduced: " + "; ".join(
         f"{m['family']} {m['observation']}" for m in r["missed"]))
-    caveat = (" (with one game point every history plays one equilibrium, so the misses "
-              "of China's engagement and the Taliban's actions say more about this run's "
-              "size than about the model)" if r["one_game_point_explains"] else "")
+    caveat = f" ({ONE_GAME_POINT})" if r["one_game_point_explains"] else ""
     other = (f", not the forecasts' {forecast_model}" if forecast_model
              and forecast_model != r["model"] else "")
     derived = (f"; of {r['derived']} quantities it derives, calibrated: "

@@ -1976,7 +1976,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     as_of = as_date(as_of, "as_of")
     s = settings or AbcSettings()
     s.check()
-    fams = as_names(families, "families", empty_ok=True) or ()
+    fams = as_names(families, "families", empty_ok=True)
     if not fams:
         raise BadInputError("families is empty; give at least one of: " + ", ".join(FAMILIES))
     unknown = [f for f in fams if f not in FAMILIES]

@@ -26,9 +26,27 @@ def _run(capsys, scenario_file, folder: Path, n: int = 2500) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def _pristine(tmp_path_factory):
+    """One undamaged store for the module: running it takes over a second, copying it none."""
+    import yaml
+
+    from qpq.cli import main
+
+    from .conftest import TINY
+
+    folder = tmp_path_factory.mktemp("pristine")
+    scenario = folder / "tiny.yaml"
+    scenario.write_text(yaml.safe_dump(TINY, sort_keys=False), encoding="utf-8")
+    code = main(["explore", "run", str(scenario), "--out", str(folder / "run"), "--method",
+                 "mc", "--n", "2500", *LEVERS, "--json"])
+    assert code == 0
+    return folder / "run"
+
+
 @pytest.fixture
-def three_chunks(capsys, scenario_file, tmp_path):
-    return _run(capsys, scenario_file, tmp_path / "run")
+def three_chunks(_pristine, tmp_path):
+    return Path(shutil.copytree(_pristine, tmp_path / "run"))
 
 
 def _zero_middle(path: Path, n: int = 200) -> None:

@@ -1,22 +1,21 @@
-"""``qpq game sweep`` and ``qpq game propositions``, and the report sections they feed."""
+"""``qpq game sweep`` and ``qpq game propositions``.
+
+The report sections they feed are checked on the built-in report
+(tests/report/test_builtin_report.py).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from qpq.case import load_case
 from qpq.cli._game import app
 from qpq.errors import BadInputError
 from qpq.game._labels import LABELS
-from qpq.game.analysis import LABEL_COLOURS, OUTSIDE_COLOUR
-from qpq.report._phase_section import DIAGRAMS, phase_section
-from qpq.report._propositions_section import propositions_section
-from qpq.report._sections import ReportContext
+from qpq.game.analysis import LABEL_COLOURS
 
 runner = CliRunner()
 
@@ -104,30 +103,6 @@ def test_propositions_command() -> None:
     assert res.exit_code == 0 and "P5m" in res.output and "falsified" in res.output
     res = runner.invoke(app, ["propositions", "--n", "0"])
     assert isinstance(res.exception, BadInputError)
-
-
-def test_report_sections(tmp_path: Path) -> None:
-    ctx = ReportContext(case=load_case(), out_dir=tmp_path, generated=dt.datetime.now(dt.UTC),
-                        reduced=True)
-    phase = phase_section(ctx)
-    assert len(phase.figures) == len(DIAGRAMS) and "60 × 60" in phase.html
-    for fig in phase.figures:
-        spec = fig.chart.to_dict()
-        colours = {c for layer in spec["layer"] for c in
-                   layer.get("encoding", {}).get("color", {}).get("scale", {}).get("range", [])}
-        assert colours <= {*LABEL_COLOURS.values(), OUTSIDE_COLOUR}
-        assert "diamond" in json.dumps(spec) and fig.how_to_read
-    props = propositions_section(ctx)
-    assert "Strategic results" in props.html and "Built into mechanisms" in props.html
-    for pid in ("P1", "P2", "P3", "P4", "P5m", "P5p", "P6", "P6s", "P7"):
-        assert f"<strong>{pid}</strong>" in props.html
-    assert "Not reproduced at the defaults" in props.html
-    # how each verdict was reached: PBE, margin, flip, region (docs/model-game.md A.5)
-    assert "selected / some / every PBE: no / yes / no" in props.html       # P2
-    assert "nearest flip: econ_gain = 0.04" in props.html                   # P6s
-    assert "econ_gain in (0, aid_cost]" in props.html and "◐ partly" in props.html
-    assert props.figures[0].chart.to_dict()["layer"]
-    assert props.summary and props.summary.startswith("propositions:")
 
 
 def test_a_label_has_one_colour_in_the_report_and_the_dashboard() -> None:

@@ -1,5 +1,6 @@
 """The report on the built-in case (what `make run` builds), at reduced settings."""
 
+import json
 import re
 from html import unescape
 
@@ -34,6 +35,46 @@ def test_every_lens_really_built(built):
         sid for sid in with_figures if not by_id[sid].figures]
     # discovery draws PRIM's box only where the deal backfires somewhere
     assert by_id["discovery"].figures or "no backfire" in by_id["discovery"].summary
+
+
+def _section_html(result, sid):
+    html = result.html.read_text()
+    part = html[html.index(f"<section id='{sid}'>"):]
+    return part[:part.index("</section>")]
+
+
+def _specs(part):
+    return [json.loads(m.replace("<\\/", "</")) for m in re.findall(
+        r"<script type='application/json' id='fig-[^']+-spec'>(.*?)</script>", part, re.S)]
+
+
+def test_phase_and_proposition_sections(built):
+    from qpq.game.analysis import LABEL_COLOURS, OUTSIDE_COLOUR
+    from qpq.report._phase_section import DIAGRAMS
+
+    _, result = built
+    by_id = {s.id: s for s in result.sections}
+    phase = _section_html(result, "phase")
+    assert len(by_id["phase"].figures) == len(DIAGRAMS) and "60 × 60" in phase
+    specs = _specs(phase)
+    assert len(specs) == len(DIAGRAMS) == phase.count("How to read this:")
+    for spec in specs:
+        colours = {c for layer in spec["layer"] for c in
+                   layer.get("encoding", {}).get("color", {}).get("scale", {}).get("range", [])}
+        assert colours and colours <= {*LABEL_COLOURS.values(), OUTSIDE_COLOUR}
+        assert "diamond" in json.dumps(spec)   # the defaults are marked
+    props = _section_html(result, "propositions")
+    assert "Strategic results" in props and "Built into mechanisms" in props
+    for pid in ("P1", "P2", "P3", "P4", "P5m", "P5p", "P6", "P6s", "P7"):
+        assert f"<strong>{pid}</strong>" in props
+    assert "Not reproduced at the defaults" in props
+    # how each verdict was reached: PBE, margin, flip, region (docs/model-game.md A.5)
+    assert "selected / some / every PBE: no / yes / no" in props       # P2
+    assert "nearest flip: econ_gain = 0.04" in props                   # P6s
+    assert "econ_gain in (0, aid_cost]" in props and "◐ partly" in props
+    (chart,) = _specs(props)
+    assert chart["layer"]
+    assert (by_id["propositions"].summary or "").startswith("propositions:")
 
 
 def refuse(ctx):

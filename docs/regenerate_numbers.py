@@ -471,6 +471,26 @@ def backcast_v2() -> str:
              f"5-95% {lo:.0f} to {hi:.0f} (the fact's target: {_transfers_fact().describe()})."]
     return "\n".join(rows)
 
+def forecast_exposure() -> str:
+    """docs/model-dynamics.md §7.8: why the report's policies differ on attacks on nationals.
+
+    The report's own note under its forecast table (``make run``'s sizes), as it prints it.
+    """
+    from html import unescape
+    from pathlib import Path
+
+    from qpq.case import load_case
+    from qpq.report._sections import ReportContext
+    from qpq.report._sim_sections import forecast_section
+
+    ctx = ReportContext(case=load_case(), out_dir=Path("."),
+                        generated=dt.datetime.now(dt.UTC), reduced=True)
+    html = forecast_section(ctx).html
+    note = html[html.index("<p>What China does over the window"):]
+    note = note[:note.index("</p>")]
+    return textwrap.fill(unescape(re.sub(r"<[^>]+>", "", note)), width=92)
+
+
 def backtest_v1() -> str:
     """docs/model-dynamics.md §11: the stylised facts' backtest's scores, as they come."""
     from qpq.case import load_case
@@ -1353,6 +1373,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-v2-propositions": ("model-game.md", game_v2_propositions),
     "game-v2-budget": ("model-game.md", game_v2_budget),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
+    "forecast-exposure": ("model-dynamics.md", forecast_exposure),
     "backtest-v1": ("model-dynamics.md", backtest_v1),
     "backtest-record": ("model-dynamics.md", backtest_record),
     "explore-difference": ("model-explore.md", explore_difference),

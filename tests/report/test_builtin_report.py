@@ -209,3 +209,22 @@ def test_key_findings_open_with_how_far_to_trust_them(built):
     checks = re.search(r"(\d+) of (\d+) observations inside", findings)
     table = html.split("Posterior predictive checks")[1].split("</table>")[0]
     assert table.count("<tr>") - 1 == int(checks.group(2))
+
+
+def test_the_forecast_says_why_the_policies_differ_on_attacks_on_nationals(built):
+    _, result = built
+    html = _section_html(result, "forecast")
+    part = unescape(re.sub(r"<[^>]+>", "", html))
+    # the table's row for the event, and the note under it, read the same runs
+    (row,) = [unescape(r) for r in re.findall(r"<tr>(.*?)</tr>", html, re.S)
+              if "<td>attacks_on_chinese_nationals_afghanistan</td>" in r]
+    boycott = re.search(r"boycott: ([\d.]+)", row).group(1)
+    conditional = re.search(r"conditional: ([\d.]+)", row).group(1)
+    note = part[part.index("What China does over the window"):]
+    assert re.search(r"boycott engaged 0%, recognised 0%", note)
+    assert re.search(r"conditional engaged 100%", note)
+    assert "boycott_exposure" in note and "(range 0–1, default 0.3)" in note
+    assert f"against {boycott}" in note and f"conditional, which engages most: {conditional}" \
+        in note
+    share = int(re.search(r"the exposure alone makes (-?\d+)% of the gap", note).group(1))
+    assert 0 <= share <= 150

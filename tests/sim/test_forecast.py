@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from qpq.errors import BadInputError
+from qpq.sim import SERIES
 from qpq.sim._calibration import UNCALIBRATED, calibrate
 from qpq.sim._forecast import EVENTS, check_window, event_label, event_values, forecast
 
@@ -279,3 +280,33 @@ def test_the_packaged_skill_is_read_once_and_its_callers_get_their_own_copy():
     assert again["skill"] and again is not first
     after = _skill_text.cache_info()
     assert (after.hits, after.misses) == (before.hits + 1, before.misses)
+
+
+def test_china_moves_are_the_policies_shares_of_engaged_and_recognised_quarters(case, cal):
+    boycott = forecast(case, cal, UNTIL, policy="boycott", n=500, seed=1).china_moves()
+    assert boycott == {"engaged": 0.0, "recognised": 0.0}
+    engage = forecast(case, cal, UNTIL, policy="conditional", n=500, seed=1)
+    moves = engage.china_moves()
+    assert moves["engaged"] == 1.0          # conditional engages from its first quarter
+    series = engage.sim.mean_series[:, list(SERIES).index("recognised")]
+    assert moves["recognised"] == pytest.approx(series.mean())
+
+
+def test_a_counterfactual_exposure_moves_the_attacks_on_nationals_and_nothing_else(case, cal):
+    """boycott_exposure set to 1: boycott then exposes the nationals as engaging does."""
+    event = "attacks_on_chinese_nationals_afghanistan"
+    fixed = cal.with_dynamics({"boycott_exposure": 1.0})
+    assert np.all(fixed.particle_pool.values["boycott_exposure"] == 1.0)
+    assert fixed.particle_pool.values["attack_rate"] is cal.particle_pool.values["attack_rate"]
+    assert np.any(cal.particle_pool.values["boycott_exposure"] < 1.0)
+    base = forecast(case, cal, UNTIL, policy="boycott", n=500, seed=1)
+    exposed = forecast(case, fixed, UNTIL, policy="boycott", n=500, seed=1)
+    assert exposed.events[event]["expected"] > base.events[event]["expected"]
+    # the exposure touches the nationals only: ISKP and the border stock follow the same path
+    assert exposed.events["iskp_strength"] == base.events["iskp_strength"]
+    assert (exposed.events["militants_at_border_share"]
+            == base.events["militants_at_border_share"])
+    with pytest.raises(ValueError, match="capacity_high"):
+        cal.with_dynamics({"capacity_high": 0.9})
+    with pytest.raises(ValueError, match="not parameters of this pool: no_such"):
+        cal.particle_pool.fixed({"no_such": 1.0})

@@ -30,6 +30,7 @@ from qpq.sim import (
     UNCALIBRATED,
     AbcSettings,
     CalibrationResult,
+    ForecastResult,
     band_frame,
     bands_chart,
     calibrate,
@@ -202,6 +203,60 @@ def _forecast_calibration(ctx: ReportContext, as_of: dt.date) -> CalibrationResu
                           grid_size=sizes["grid_size"])(ctx.case, as_of)
 
 
+NATIONALS = "attacks_on_chinese_nationals_afghanistan"
+
+
+def _share(x: float) -> str:
+    return f"{x:.1%}" if 0 < x < 0.1 else f"{x:.0%}"
+
+
+def _exposure_note(ctx: ReportContext, cal: CalibrationResult,
+                   runs: dict[str, ForecastResult], until: dt.date, n: int) -> str:
+    """Why the policies' forecasts of attacks on nationals differ, computed.
+
+    The attacks scale with the nationals' exposure, ``boycott_exposure`` in a quarter China
+    boycotts and 1 while it engages (docs/model-dynamics.md §7.3, A.3): the note gives how
+    often each policy engages and reruns boycott with the exposure at 1 on the same
+    histories and random numbers, so the reader sees how much of the gap that one
+    assumption makes. Empty where the case or the policies leave nothing to compare.
+    """
+    name = "boycott_exposure"
+    params = {q.name: q for q in ctx.case.parameters}
+    if ("boycott" not in runs or name not in cal.particle_pool.values
+            or name not in params or NATIONALS not in runs["boycott"].events):
+        return ""
+    moves = {policy: r.china_moves() for policy, r in runs.items()}
+    did = "; ".join(f"{escape(policy)} engaged {_share(m['engaged'])}, recognised "
+                    f"{_share(m['recognised'])}" for policy, m in moves.items())
+    q = params[name]
+    held = runs["boycott"].events[NATIONALS]["calibration_constrained"]["parameters"]
+    median = float(np.median(cal.particle_pool.values[name]))
+    exposed = forecast(ctx.case, cal.with_dynamics({name: 1.0}), until, policy="boycott",
+                       n=n, seed=0)
+
+    def level(r: ForecastResult) -> float:
+        return float(r.events[NATIONALS]["expected"])
+
+    most = max(moves, key=lambda policy: moves[policy]["engaged"])
+    base, top, fixed = level(runs["boycott"]), level(runs[most]), level(exposed)
+    text = (
+        f"<p>What China does over the window, as shares of the scenario-quarters: {did}. "
+        "Attacks on Chinese nationals in Afghanistan scale with how many are there: in a "
+        f"quarter China boycotts, <code>{name}</code> times their number while it engages "
+        "(docs/model-dynamics.md §7.3). That is "
+        + ("an assumption" if q.assumption else "a parameter")
+        + f" (range {q.low:g}–{q.high:g}, default {q.default:g}) which the {escape(cal.kind)} "
+        f"calibration leaves {'constrained' if held.get(name) else 'unconstrained'} (its "
+        f"particles' median {median:.2g}). Set to 1 in every particle, the same histories "
+        f"under boycott expect {fixed:.3g} attacks on nationals in the window, against "
+        f"{base:.3g}")
+    if most != "boycott" and moves[most]["engaged"] > 0 and top != base:
+        text += (f" ({escape(most)}, which engages most: {top:.3g}); the exposure alone "
+                 f"makes {(fixed - base) / (top - base):.0%} of the gap between boycott and "
+                 f"{escape(most)}")
+    return text + ".</p>"
+
+
 def forecast_section(ctx: ReportContext) -> SectionContent:
     """As-of forecasts of the calibrated ensemble under several of China's policies."""
     sizes = _sizes(ctx)
@@ -244,7 +299,8 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
         f"<p>Calibration: {escape(kept['description'])}.{noisy}</p>" + _size_note(ctx, cal)
         + html_table(["event", "equilibrium", "kind", "evidence bearing on it",
                       f"its parameters constrained ({escape(cal.kind)} calibration)",
-                      "other policies"], rows))
+                      "other policies"], rows)
+        + _exposure_note(ctx, cal, runs, until, sizes["n"]))
     figs = [Figure("sim-forecast-events", "Forecast events",
                    "Probabilities and expected shares under the equilibrium policy; colour "
                    f"is the event's label: whether anything the {cal.kind} calibration used "

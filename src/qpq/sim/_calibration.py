@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -42,7 +42,7 @@ from qpq.sim._engine import Particles, RunSpec, SimResult, simulate
 from qpq.sim._facts import Fact, fact_stats, pass_matrix, stylised_facts
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import resolve_policy
-from qpq.sim._pools import ParameterPool, sample_pool, sim_registry
+from qpq.sim._pools import SIM_PARAMETERS, ParameterPool, sample_pool, sim_registry
 from qpq.sim._relationship_table import RelationshipTable, check_table_budget
 from qpq.sim._rng import Purpose
 from qpq.sim._tables import relationship_tables, table_for
@@ -256,6 +256,26 @@ class CalibrationResult:
     (``qpq.sim._record.Record.cell_quantities`` of the record it was calibrated on): what a
     forecast counts as the observations bearing on an event. Empty for the stylised facts,
     whose evidence is its facts alone."""
+
+    def with_dynamics(self, values: Mapping[str, float]) -> CalibrationResult:
+        """The same particles with simulator parameters set to one value each.
+
+        A counterfactual for a forecast: the histories up to the as-of date stay as the
+        calibration accepted them, and from there on every particle reads ``values``. Only
+        the simulator's own parameters (:data:`qpq.sim.SIM_PARAMETERS`): the game's are
+        solved into the calibration's table, which a new value would not follow.
+
+        Raises
+        ------
+        ValueError
+            If a name is not one of the simulator's own parameters.
+        """
+        game = sorted(set(values) - set(SIM_PARAMETERS))
+        if game:
+            raise ValueError(f"only the simulator's own parameters can be set on a "
+                             f"calibration's particles, not {', '.join(game)} (the game's "
+                             "are solved into its table)")
+        return replace(self, particle_pool=self.particle_pool.fixed(values))
 
     @property
     def used_facts(self) -> tuple[str, ...]:

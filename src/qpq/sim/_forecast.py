@@ -34,7 +34,7 @@ from qpq.checks import as_date
 from qpq.errors import BadInputError, QpqError
 from qpq.sim._abc import NOT_APPLIED
 from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, check_known_by, history_end
-from qpq.sim._engine import Particles, RunSpec, SimResult, WindowStat, simulate
+from qpq.sim._engine import SERIES, Particles, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import relationship_moves, resolve_policy
 from qpq.sim._record import describe_observations
@@ -292,6 +292,16 @@ class ForecastResult:
     def to_dict(self) -> dict[str, Any]:
         """The forecast, JSON-ready (the same as :meth:`to_json`)."""
         return self.to_json()
+
+    def china_moves(self) -> dict[str, float]:
+        """What China did over the window, as shares of its scenario-quarters.
+
+        ``engaged``: aid flowing or recognised; ``recognised``: de jure recognition held.
+        The policies differ first in these; the attacks on Chinese nationals follow the
+        first through their exposure (docs/model-dynamics.md §7.3).
+        """
+        return {v: float(self.sim.mean_series[:, SERIES.index(v)].mean())
+                for v in ("engaged", "recognised")}
 
     def series_label(self, variable: str) -> str | None:
         """The label of a fan chart of ``variable`` (``None`` where no event decides it).

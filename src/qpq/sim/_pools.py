@@ -128,6 +128,21 @@ class ParameterPool:
         """Names whose values differ across points."""
         return tuple(n for n in self.values if not self.constant(n))
 
+    def fixed(self, values: Mapping[str, float]) -> ParameterPool:
+        """The pool with each named parameter set to one value at every point.
+
+        Raises
+        ------
+        ValueError
+            If a name is not a parameter of the pool.
+        """
+        unknown = sorted(set(values) - set(self.values))
+        if unknown:
+            raise ValueError(f"not parameters of this pool: {', '.join(unknown)} (it has "
+                             f"{', '.join(self.values)})")
+        return ParameterPool({k: np.full_like(v, float(values[k])) if k in values else v
+                              for k, v in self.values.items()}, self.origin)
+
 
 def _checked_overrides(registry: ParameterRegistry, overrides: Mapping[str, str | float]
                        ) -> dict[str, float]:

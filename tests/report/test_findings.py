@@ -229,3 +229,20 @@ def test_a_leader_within_the_noise_is_said_to_be(shared, findings):
     reaches_zero = res.ST[name] - res.ST_conf[name] <= 0
     (d, *_) = findings.question("policy").disagreements
     assert ("leads within the noise" in d.explanation) == reaches_zero
+
+
+def test_the_bargaining_answer_gives_both_models_end_points(shared, findings):
+    from qpq.bargain import case_issue
+    from qpq.report._shared import bargaining
+
+    data = bargaining(shared)
+    for qid, issue in (("policy", "recognition"), ("backfire", "action_on_etim")):
+        (answer,) = [a for a in findings.question(qid).answers if a.lens == "bargaining"]
+        eum = data["eum"][issue]["forecast"]["median"]
+        end = data["exchange"]["final_outcome"][issue]
+        assert answer.numbers == {f"{issue}_median": eum, f"{issue}_exchange": end}
+        scale = case_issue(shared.case, issue)
+        assert answer.answer.startswith("The expected-utility model forecasts")
+        assert answer.answer.endswith(f"ends at {scale.reading(end)}.")
+        # the stance is the expected utility model's, whatever the exchange model says
+        assert answer.stance == scale.stance(eum)

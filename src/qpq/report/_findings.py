@@ -227,11 +227,15 @@ def _bargaining_answer(ctx: ReportContext, issue: str, text: str) -> LensAnswer 
 
     The stance is the one the case gives the anchor nearest the median (``stances``); with
     no forecast for the issue, or no stances, the lens gives no answer. ``text`` has a
-    ``{words}`` field for the median in the scale's words.
+    ``{words}`` field for the median in the scale's words. Where the exchange model ran,
+    its end point on the issue follows: the two models can land far apart (the actors
+    trade one issue for another in one, not in the other), and the stance stays the
+    expected utility model's, as the bargaining section says.
     """
     if not ctx.case.bargaining_issues:      # an evidence-only case: the lens is silent
         return None
-    eum = bargaining_data(ctx)["eum"].get(issue)
+    data = bargaining_data(ctx)
+    eum = data["eum"].get(issue)
     if eum is None:
         return None
     med = float(eum["forecast"]["median"])
@@ -239,8 +243,13 @@ def _bargaining_answer(ctx: ReportContext, issue: str, text: str) -> LensAnswer 
     stance = scale.stance(med)
     if stance is None:
         return None
-    return LensAnswer("bargaining", stance, text.format(words=scale.reading(med)),
-                      {f"{issue}_median": med}, "bargaining")
+    words, numbers = text.format(words=scale.reading(med)), {f"{issue}_median": med}
+    end = (data.get("exchange") or {}).get("final_outcome", {}).get(issue)
+    if end is not None:
+        words += (" The exchange model, in which the actors may trade this issue for "
+                  f"another, ends at {scale.reading(float(end))}.")
+        numbers[f"{issue}_exchange"] = float(end)
+    return LensAnswer("bargaining", stance, words, numbers, "bargaining")
 
 
 # -- the questions -------------------------------------------------------------------------

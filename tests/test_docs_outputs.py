@@ -48,7 +48,7 @@ def test_the_readmes_record_counts_are_current(capsys):
     quote = _quoted(r"the record: (\d+) UN estimates, (\d+) attacks, (\d+) Taliban actions, "
                     r"(\d+) milestones", README)[0]
     un, attacks, actions, milestones = quote
-    assert f"({un} UN figures from" in printed
+    assert f"({un} UN estimates from" in printed
     for kind, n in (("attack", attacks), ("taliban_action", actions),
                     ("milestone", milestones)):
         assert re.search(rf"│ {kind} +│ +{n} │", printed), (kind, n)

@@ -74,6 +74,12 @@ def test_record_counts_per_kind_and_body(record_db):
     assert data["by_publisher"] == {"A Daily": 6, "unknown": 2}
     # three estimates state a number; "several hundred" is words only
     assert data["un_figures"] == 3
+    assert data["un_estimates"] == 4 == sum(data["by_body"].values())
+    from qpq.case import un_estimates_words
+
+    reports = data["un_reports"]
+    assert un_estimates_words(data) == f"4 UN estimates from {reports} report" + (
+        "s" if reports != 1 else "") + ": 3 figures, 1 in words"
 
 
 def test_record_subject_and_as_of(record_db):

@@ -228,3 +228,17 @@ def test_the_forecast_says_why_the_policies_differ_on_attacks_on_nationals(built
         in note
     share = int(re.search(r"the exposure alone makes (-?\d+)% of the gap", note).group(1))
     assert 0 <= share <= 150
+
+
+def test_the_map_accounts_for_every_place(built):
+    from qpq.report._map_section import FRAME
+
+    _, result = built
+    text = unescape(re.sub(r"<[^>]+>", "", _section_html(result, "map")))
+    places = load_case().places
+    m = re.search(r"Of the case's (\d+) places, (\d+) are marked in the region, (\d+) "
+                  r"countries in it drawn as outlines rather than marks \((\d+) further away", text)
+    assert m, text[:400]
+    total, marked, outlined, away = map(int, m.groups())
+    assert total == len(places) == marked + outlined + away
+    assert away == sum(not FRAME.contains(p.lon, p.lat) for p in places)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     )
     from qpq.case._queries import (
         EvidenceDB,
+        un_estimates_words,
     )
     from qpq.case._schema import (
         PHASE_ATTRIBUTES,
@@ -111,6 +112,7 @@ __all__ = [
     "quarter_of",
     "quarter_start",
     "read_yaml",
+    "un_estimates_words",
     "web_href",
 ]
 
@@ -124,7 +126,7 @@ _EXPORTS = {
     "qpq.case._loader": ("BUILTIN_CASE", "CASE_FILES", "OBSERVATION_KINDS", "Case",
                          "builtin_case_path", "load_case"),
     "qpq.case._links": ("web_href",),
-    "qpq.case._queries": ("EvidenceDB",),
+    "qpq.case._queries": ("EvidenceDB", "un_estimates_words"),
     "qpq.case._schema": (
         "PHASE_ATTRIBUTES", "REQUIRED_FILES", "Attack", "AttributeValue", "Attribution",
         "BargainingIssue", "BargainingPosition", "Claim", "ClaimKind",

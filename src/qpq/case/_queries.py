@@ -8,6 +8,7 @@ same tables can be reused by analysts (``EvidenceDB.sql``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from qpq.case._loader import OBSERVATION_KINDS, Case
 from qpq.case._schema import Attack, Estimate, Source, TalibanAction
 from qpq.errors import BadInputError
 
-__all__ = ["EvidenceDB"]
+__all__ = ["EvidenceDB", "un_estimates_words"]
 
 
 def _source_brief(case: Case, source_id: str) -> dict[str, Any]:
@@ -220,9 +221,13 @@ class EvidenceDB:
             "count(DISTINCT o.observation_id) AS n FROM observation_sources o "
             "JOIN sources s ON s.id = o.source_id WHERE list_contains(?, o.observation_id) "
             "GROUP BY 1 ORDER BY n DESC, publisher", [kept])
+        # a UN estimate states a number (a figure) or words ("several hundred", read as a
+        # range); the two counts are printed side by side so that they add up to the bodies'
         estimates = self.sql(
-            "SELECT count(*) AS figures, count(DISTINCT report) AS reports FROM estimates "
-            "WHERE list_contains(?, id) AND value IS NOT NULL AND body LIKE 'UN %'", [kept])[0]
+            "SELECT count(*) AS estimates, count(value) AS figures, "
+            "count(DISTINCT report) AS reports, "
+            "count(DISTINCT CASE WHEN value IS NOT NULL THEN report END) AS with_figures "
+            "FROM estimates WHERE list_contains(?, id) AND body LIKE 'UN %'", [kept])[0]
         observations = []
         for r in rows:
             ob = self.case.by_id[r["id"]]
@@ -239,7 +244,9 @@ class EvidenceDB:
             "counts": per_kind,
             "by_body": dict(sorted(per_body.items(), key=lambda kv: (-kv[1], kv[0]))),
             "by_publisher": {r["publisher"]: r["n"] for r in publishers},
-            "un_reports_with_figures": estimates["reports"],
+            "un_estimates": estimates["estimates"],
+            "un_reports": estimates["reports"],
+            "un_reports_with_figures": estimates["with_figures"],
             "un_figures": estimates["figures"],
             "observations": observations,
         }
@@ -385,3 +392,20 @@ def _snippet(text: str, word: str, width: int = 60) -> str:
     lo = max(0, at - width)
     hi = min(len(text), at + len(word) + width)
     return ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+
+
+def un_estimates_words(record: Mapping[str, Any]) -> str:
+    """The UN's part of :meth:`EvidenceDB.record` in words, counts that add up.
+
+    ``22 UN estimates from 14 reports: 21 figures, 1 in words``; a figure states a number,
+    an estimate in words ("several hundred") is read as a range. The report's record section
+    and ``qpq evidence record`` print it.
+    """
+    n, figures = int(record["un_estimates"]), int(record["un_figures"])
+    reports = int(record["un_reports"])
+    text = (f"{n} UN estimate{'' if n == 1 else 's'} from {reports} "
+            f"report{'' if reports == 1 else 's'}")
+    if n == 0 or figures == n:
+        return text
+    return f"{text}: {figures} figure{'' if figures == 1 else 's'}, {n - figures} in words"
+

@@ -140,7 +140,7 @@ def record(
 
     Example: ``qpq evidence record --subject ISKP --as-of 2023-12-31 --json``
     """
-    from qpq.case import EvidenceDB, load_case
+    from qpq.case import EvidenceDB, load_case, un_estimates_words
 
     db = EvidenceDB.from_case(load_case(case))
     data = db.record(subject, _day(as_of, "--as-of", end=True))
@@ -150,8 +150,7 @@ def record(
     what = f" on {subject}" if subject else ""
     when = f" known by {as_of}" if as_of else ""
     console.print(f"[bold]The record{what}{when}[/bold]: {data['total']} observations "
-                  f"({data['un_figures']} UN figures from {data['un_reports_with_figures']} "
-                  "UN reports)")
+                  f"({un_estimates_words(data)})")
     for title, column, key in (("Observations per kind", "kind", "counts"),
                                ("Estimates per estimating body", "body", "by_body"),
                                ("Observations per source publisher", "publisher",

@@ -93,9 +93,11 @@ def map_section(ctx: ReportContext) -> SectionContent:
         for p in ctx.case.places if FRAME.contains(p.lon, p.lat)
     ]
     basemap = load_basemap(ctx.case)
+    n_outlined = 0
     if basemap is not None:
         # Countries are drawn as outlines with their names; their gazetteer points (the
         # capitals) would repeat the capitals' own entries.
+        n_outlined = sum(r["kind"] == "country" for r in rows)
         rows = [r for r in rows if r["kind"] != "country"]
     if not rows:
         return SectionContent("<p class='empty'>This case has no places in the mapped "
@@ -159,8 +161,12 @@ def map_section(ctx: ReportContext) -> SectionContent:
     n_out = sum(not FRAME.contains(p.lon, p.lat) for p in ctx.case.places)
     n_approx = sum(r["position"] == "approximate" for r in rows)
     n_unlabelled = len(frame) - len(place_text)
-    html = (f"<p>{len(frame)} places in the region ({n_out} further away, such as capitals "
-            f"abroad, are not drawn); {n_approx} have approximate positions because no "
+    outlined = (f", {n_outlined} countries in it drawn as outlines rather than marks"
+                if n_outlined else "")
+    # every place of the case is accounted for: marked, outlined or too far away
+    html = (f"<p>Of the case's {len(ctx.case.places)} places, {len(frame)} are marked in the "
+            f"region{outlined} ({n_out} further away, such as capitals abroad, are not "
+            f"drawn); {n_approx} have approximate positions because no "
             f"gazetteer lists them; {n_unlabelled} are not labelled, for want of room. Hover a "
             "point for the source of its coordinates.</p>")
     if basemap is not None:

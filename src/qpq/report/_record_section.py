@@ -17,7 +17,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from qpq.case import Case, EvidenceDB, FuzzyDate
+from qpq.case import Case, EvidenceDB, FuzzyDate, un_estimates_words
 from qpq.palette import MAX_CATEGORIES, OKABE_ITO, categorical
 from qpq.report._basemap import MapFrame, load_basemap
 from qpq.report._sections import Figure, ReportContext, SectionContent
@@ -272,8 +272,8 @@ def record_section(ctx: ReportContext) -> SectionContent:
     bodies = ", ".join(f"{escape(b)} {n}" for b, n in data["by_body"].items())
     html = (
         f"<p>The record{escape(when)}: {counts['estimate']} estimates "
-        f"({data['un_figures']} UN figures from {data['un_reports_with_figures']} reports; "
-        f"{bodies}), {counts['attack']} attacks on Chinese targets, "
+        f"({escape(un_estimates_words(data))}; by body: {bodies}), {counts['attack']} "
+        "attacks on Chinese targets, "
         f"{counts['taliban_action']} Taliban actions and {counts['milestone']} milestones of "
         "China's engagement. Every observation cites a source with a URL and a publication "
         "date; <code>qpq evidence record</code> lists them.</p>"

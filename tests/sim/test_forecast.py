@@ -1,6 +1,7 @@
 import dataclasses
 import datetime as dt
 import json
+import re
 
 import numpy as np
 import pytest
@@ -33,6 +34,8 @@ def test_forecast_document(case, cal):
         assert 0.0 <= ev[name]["expected"] <= 1.0
     lo, hi = ev["iskp_strength"]["interval_90"]
     assert lo <= ev["iskp_strength"]["median"] <= hi
+    assert doc["china_moves"] == res.china_moves()
+    assert 0.0 <= doc["china_moves"]["recognised"] <= doc["china_moves"]["engaged"] <= 1.0
     for e in ev.values():
         assert isinstance(e["calibrated"], bool)
         assert e["label"] == event_label(bool(e["observations"]),
@@ -147,6 +150,9 @@ def test_cli_forecast_text_gives_window_units_and_intervals(capsys, options, kin
     assert "P = " in flat and "Monte Carlo" in flat     # probabilities with both intervals
     assert "attacks" in flat and "(mean)" in flat        # counts with their unit
     assert "=" not in flat.replace("P = ", "")           # no key=value dumps
+    assert re.search(r"Under policy equilibrium China is engaged \(aid flowing or "
+                     r"recognised\) in \d+\.\d% of the window's scenario-quarters and holds "
+                     r"de jure recognition in \d+\.\d%\.", flat)
 
 
 @pytest.mark.parametrize("args", [

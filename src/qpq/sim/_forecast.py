@@ -287,6 +287,7 @@ class ForecastResult:
         """The JSON document of ``qpq sim forecast --json``."""
         return {"as_of": self.as_of.isoformat(), "until": self.until.isoformat(),
                 "policy": self.policy, "n": self.n, "seed": self.seed,
+                "china_moves": self.china_moves(),
                 "events": self.events, "calibration": self.calibration}
 
     def to_dict(self) -> dict[str, Any]:

@@ -133,6 +133,13 @@ def test_calibrated_mode_uses_qpq_sim_forecast(ctx: Context, cal: CalibrationRes
     assert f"{cal.accepted.size:,} accepted" in view.note
     assert cal.used_facts and all(f in view.note for f in cal.used_facts)
     assert "record" not in view.note
+    # what China does under the policy, as qpq sim forecast says it
+    request = SMALL.for_case(ctx.case)
+    moves = whatif.forecast(ctx.case, cal, request.horizon, policy=request.policy, n=request.n,
+                            seed=request.seed, series_sample=request.series_sample).china_moves()
+    assert (f"engaged (aid flowing or recognised) in {moves['engaged']:.1%} of the window's "
+            f"scenario-quarters and holds de jure recognition in {moves['recognised']:.1%}."
+            in view.note)
 
 
 def test_calibrated_events_show_what_qpq_sim_forecast_prints(ctx: Context,

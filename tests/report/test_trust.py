@@ -131,3 +131,31 @@ def test_a_disagreement_without_shared_reasons_is_said_once():
                      "discovery")
     item = _disagreement_item([d])
     assert item.count("game finds no backfire") == 1 and ".." not in item
+
+
+def test_every_code_name_the_sections_print_is_defined_once():
+    import datetime as dt
+    from pathlib import Path
+
+    from qpq.case import load_case
+    from qpq.model import policy_names
+    from qpq.report._sections import ReportContext
+    from qpq.report._shared import explore_study
+    from qpq.report._trust import names, names_html
+    from qpq.sim import EVENTS
+
+    ctx = ReportContext(case=load_case(), out_dir=Path("."), generated=dt.datetime.now(dt.UTC))
+    listed = [n for n, _ in names(ctx)]
+    study = explore_study(ctx)
+    assert study is not None
+    expected = [*policy_names(), *(o.name for o in study.outcomes), *(e.name for e in EVENTS)]
+    assert set(listed) == set(expected) and len(set(listed)) == len(listed)
+    # a name both lenses use is defined once, with both meanings
+    both = dict(names(ctx))["iskp_strength"]
+    assert "as an outcome of the exploration" in both and "as a forecast event" in both
+    assert all(text for _, text in names(ctx))
+    # the levers the exploration compares are among the policies defined
+    assert set(study.levers) <= set(policy_names())
+    html = names_html(ctx)
+    assert html.count("<dt>") == len(listed)
+    assert "<dt><code>militants_iskp</code></dt>" in html and "lower is better" in html

@@ -55,7 +55,7 @@ from qpq.report._shared import (
     sizes,
     v1_propositions,
 )
-from qpq.report._trust import Trust, compute_trust, glossary_html, trust_html
+from qpq.report._trust import Trust, compute_trust, glossary_html, names_html, trust_html
 
 __all__ = ["Disagreement", "Findings", "LensAnswer", "Question", "box_driver",
            "compute_findings", "decisive_parameter", "findings_section"]
@@ -509,7 +509,8 @@ def findings_section(ctx: ReportContext) -> SectionContent:
         return SectionContent("<p class='empty'>The key findings need the game's parameters "
                               "and an exploration scenario; this case lacks one.</p>")
     f = compute_findings(ctx)
-    parts = ([] if f.trust is None else [trust_html(f.trust, ctx.reduced)]) + [glossary_html()]
+    parts = ([] if f.trust is None else [trust_html(f.trust, ctx.reduced)]) + [
+        glossary_html(), names_html(ctx)]
     parts += ["<p>Each lens's answer to the paper's questions, side by side; where two "
              "disagree, the assumption that decides it is <em>computed</em> (a sensitivity "
              "analysis of the difference between the policies, or PRIM's box), not chosen. "

@@ -39,7 +39,8 @@ from qpq.report._track_record_section import (
 )
 from qpq.sim import packaged_skill
 
-__all__ = ["GLOSSARY", "Trust", "compute_trust", "glossary_html", "trust_html", "trust_items"]
+__all__ = ["GLOSSARY", "Trust", "compute_trust", "glossary_html", "names", "names_html",
+           "trust_html", "trust_items"]
 
 
 GLOSSARY: tuple[tuple[str, str], ...] = (
@@ -89,6 +90,47 @@ def glossary_html() -> str:
     return ("<details><summary>Terms used in this report</summary><dl>" + "".join(
         f"<dt>{escape(term)}</dt><dd>{escape(text)}</dd>" for term, text in GLOSSARY)
         + "</dl></details>")
+
+
+_BETTER = {"maximize": "higher is better", "minimize": "lower is better", "none": ""}
+
+
+def names(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
+    """The code names the sections print, each with what it means, from its owner.
+
+    China's policies (:data:`qpq.model.POLICIES`), the exploration scenario's outcomes (its
+    own descriptions) and the forecast's events (:data:`qpq.sim.EVENTS`): headings and
+    tables name them as the command line does, and an analyst should not need the code to
+    read ``engage_reward_if_suppressed`` or ``militants_iskp``.
+    """
+    from qpq.model import POLICIES
+    from qpq.report._shared import explore_study
+    from qpq.sim import EVENTS
+
+    found: dict[str, list[tuple[str, str]]] = {}
+    for p in POLICIES:
+        found.setdefault(p.name, []).append(("a policy", p.description))
+    study = explore_study(ctx)
+    if study is not None:
+        for o in study.outcomes:
+            extra = "; ".join(x for x in (o.unit, _BETTER.get(o.objective, "")) if x)
+            found.setdefault(o.name, []).append(
+                ("an outcome of the exploration",
+                 o.description.rstrip(".") + (f" ({extra})" if extra else "")))
+    for e in EVENTS:
+        found.setdefault(e.name, []).append(("a forecast event", f"{e.description} ({e.unit})"))
+    # a name two lenses use (iskp_strength) is one entry that says what it is in each
+    out = {name: [text if len(uses) == 1 else f"as {what}: {text}" for what, text in uses]
+           for name, uses in found.items()}
+    return tuple((name, "; ".join(texts)) for name, texts in out.items())
+
+
+def names_html(ctx: ReportContext) -> str:
+    """:func:`names` as a folded list under the glossary."""
+    return ("<details><summary>Names used in this report (China's policies, the "
+            "exploration's outcomes, the forecast's events)</summary><dl>" + "".join(
+                f"<dt><code>{escape(name)}</code></dt><dd>{escape(text)}</dd>"
+                for name, text in names(ctx)) + "</dl></details>")
 
 
 @dataclass(frozen=True)

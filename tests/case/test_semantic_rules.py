@@ -96,6 +96,28 @@ def test_phase_attribute_inside_its_range(capsys, tmp_path, name, value):
     assert name in line or "finite" in line
 
 
+@pytest.mark.parametrize("name, field, value, says", [
+    ("prior_sincere", "high", 1.5, "prior_sincere.high: high=1.5 is outside what the model "
+                                   "allows, (0, 1)"),
+    ("capacity_low", "default", 0.99, "defaults break capacity_low <= capacity_high"),
+])
+def test_validate_applies_what_the_model_allows_of_each_parameter(capsys, tmp_path, name,
+                                                                  field, value, says):
+    """Once accepted by validate and refused by the first lens to build the registry."""
+    root = _copy(tmp_path)
+
+    def change(params):
+        p = next(p for p in params if p["name"] == name)
+        p[field] = value
+        if field == "default":
+            p["high"] = max(p["high"], value)
+        return params
+
+    _edit(root, "parameters.yaml", change)
+    text = " ".join(_refused(capsys, root).split())
+    assert "case/parameters.yaml: " in text and says in text, text
+
+
 def test_phase_attribute_inside_the_range_of_the_parameter_it_feeds(capsys, tmp_path):
     root = _copy(tmp_path)
 

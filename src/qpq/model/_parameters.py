@@ -333,6 +333,17 @@ class ParameterRegistry:
         if missing:
             problems.append(Problem(self.source, "the model needs these parameters, which the "
                                     "case does not define: " + ", ".join(missing)))
+        return problems + self.check_defined()
+
+    def check_defined(self) -> list[Problem]:
+        """Problems with the parameters the case does define, whatever it leaves out.
+
+        Ranges the specification forbids, integers that are not, and defaults that break
+        an ordering. ``qpq evidence validate`` reports these for any case with parameters,
+        so a probability with a high of 1.5 is refused when the file is checked, not when
+        a lens first builds the registry.
+        """
+        problems: list[Problem] = []
         for name, bounds in _SPEC_BOUNDS.items():
             p = self._by_name.get(name)
             if p is None:

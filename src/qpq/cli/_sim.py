@@ -97,7 +97,7 @@ CalibrationOpt = Annotated[str, typer.Option(
     "--calibration", help="record (default: the calibration on the whole record known at the "
     "as-of date, docs/model-dynamics.md §7.11; the particles are --draws posterior points × "
     "--replicates histories; its backtest beats climatology on attacks on Chinese nationals "
-    "where the facts' does far worse, §11; seconds cold at the defaults, about 6 s for a "
+    "where the facts' does far worse, §11; seconds cold at the defaults, about 12 s for a "
     "forecast, then cached by content hash in --cache-dir) or facts (ABC rejection on the "
     "stylised facts alone, §7.8)")]
 PopulationOpt = Annotated[int | None, typer.Option(

@@ -142,13 +142,14 @@ def test_every_code_name_the_sections_print_is_defined_once():
     from qpq.report._sections import ReportContext
     from qpq.report._shared import explore_study
     from qpq.report._trust import names, names_html
-    from qpq.sim import EVENTS
+    from qpq.sim import EVENTS, SERIES_EVENTS
 
     ctx = ReportContext(case=load_case(), out_dir=Path("."), generated=dt.datetime.now(dt.UTC))
     listed = [n for n, _ in names(ctx)]
     study = explore_study(ctx)
     assert study is not None
-    expected = [*policy_names(), *(o.name for o in study.outcomes), *(e.name for e in EVENTS)]
+    expected = [*policy_names(), *(o.name for o in study.outcomes), *(e.name for e in EVENTS),
+                *SERIES_EVENTS]
     assert set(listed) == set(expected) and len(set(listed)) == len(listed)
     # a name both lenses use is defined once, with both meanings
     both = dict(names(ctx))["iskp_strength"]

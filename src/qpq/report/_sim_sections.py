@@ -308,14 +308,17 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
                    events_chart(main.events))]
     for var in FORECAST_VARIABLES:
         figs.append(Figure(
-            f"sim-forecast-{var}", f"Forecast: {var}",
+            # the series and the event it decides carry different names: say both
+            f"sim-forecast-{var}", f"Forecast: {var} (the event {SERIES_EVENTS[var]})",
             "Top: median and 50%/90% bands under each of China's policies, one panel each "
             "(policies whose runs are identical share a panel). Bottom: each policy minus "
             "boycott, computed scenario by scenario on the same random numbers, with its "
             "bands; a band that straddles the zero line means the policies do not differ "
             "reliably on this quantity over the window. The title's label says whether the "
             f"calibration constrained the parameters of {SERIES_EVENTS[var]}.",
-            fan_chart({p: r.sim for p, r in runs.items()}, var, label=main.series_label(var))))
+            fan_chart({p: r.sim for p, r in runs.items()}, var, label=main.series_label(var),
+                      title=f"{var} (the event {SERIES_EVENTS[var]}): median with 50% and "
+                      "90% bands, by policy")))
     return SectionContent(html, tuple(figs),
                           f"forecast {as_of}..{until} ({cal.kind} calibration): P(de jure) = "
                           f"{main.events['china_recognizes_de_jure']['probability']:.2f}")

@@ -99,13 +99,14 @@ def names(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
     """The code names the sections print, each with what it means, from its owner.
 
     China's policies (:data:`qpq.model.POLICIES`), the exploration scenario's outcomes (its
-    own descriptions) and the forecast's events (:data:`qpq.sim.EVENTS`): headings and
+    own descriptions), the forecast's events (:data:`qpq.sim.EVENTS`) and the series its
+    fan charts plot (:data:`qpq.sim.OUTPUTS`' descriptions): headings and
     tables name them as the command line does, and an analyst should not need the code to
     read ``engage_reward_if_suppressed`` or ``militants_iskp``.
     """
     from qpq.model import POLICIES
     from qpq.report._shared import explore_study
-    from qpq.sim import EVENTS
+    from qpq.sim import EVENTS, OUTPUTS, SERIES_EVENTS
 
     found: dict[str, list[tuple[str, str]]] = {}
     for p in POLICIES:
@@ -119,6 +120,10 @@ def names(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
                  o.description.rstrip(".") + (f" ({extra})" if extra else "")))
     for e in EVENTS:
         found.setdefault(e.name, []).append(("a forecast event", f"{e.description} ({e.unit})"))
+    for var, event in SERIES_EVENTS.items():      # the forecast's fan charts plot these
+        found.setdefault(var, []).append(
+            ("a simulated series", f"{OUTPUTS[var]}, per quarter (the forecast's fan chart "
+                                   f"of the event {event})"))
     # a name two lenses use (iskp_strength) is one entry that says what it is in each
     out = {name: [text if len(uses) == 1 else f"as {what}: {text}" for what, text in uses]
            for name, uses in found.items()}
@@ -128,7 +133,7 @@ def names(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
 def names_html(ctx: ReportContext) -> str:
     """:func:`names` as a folded list under the glossary."""
     return ("<details><summary>Names used in this report (China's policies, the "
-            "exploration's outcomes, the forecast's events)</summary><dl>" + "".join(
+            "exploration's outcomes, the forecast's events and series)</summary><dl>" + "".join(
                 f"<dt><code>{escape(name)}</code></dt><dd>{escape(text)}</dd>"
                 for name, text in names(ctx)) + "</dl></details>")
 

@@ -40,9 +40,12 @@ OUTPUTS: dict[str, str] = {
     "attacks_china": "attacks on China/Xinjiang (count)",
     "attacks_nationals": "attacks on Chinese nationals in Afghanistan (count)",
     "attacks_central_asia": "attacks across the border into Central Asia (count)",
-    "expected_attacks_china": "Poisson rate of attacks on China/Xinjiang",
-    "expected_attacks_nationals": "Poisson rate of attacks on Chinese nationals",
-    "expected_attacks_central_asia": "Poisson rate of attacks into Central Asia",
+    "expected_attacks_china": "expected attacks on China/Xinjiang in the quarter (the "
+                               "count's mean)",
+    "expected_attacks_nationals": "expected attacks on Chinese nationals in Afghanistan in "
+                                   "the quarter (the count's mean)",
+    "expected_attacks_central_asia": "expected attacks across the border into Central Asia "
+                                      "in the quarter (the count's mean)",
     "expected_attacks_nationals_iskp": "ISKP's part of expected_attacks_nationals",
     "expected_attacks_central_asia_iskp": "ISKP's part of expected_attacks_central_asia",
     "china_payoff": "China's one-round payoff U_C this quarter (0 while T not in power)",

@@ -242,3 +242,16 @@ def test_the_map_accounts_for_every_place(built):
     total, marked, outlined, away = map(int, m.groups())
     assert total == len(places) == marked + outlined + away
     assert away == sum(not FRAME.contains(p.lon, p.lat) for p in places)
+
+
+def test_the_exchange_model_says_how_its_pair_s_positions_moved_between_trades(built):
+    from qpq.bargain import bargain_report_data
+
+    _, result = built
+    text = unescape(re.sub(r"<[^>]+>", "", _section_html(result, "bargaining")))
+    ex = bargain_report_data(load_case(), mc_draws=2)["exchange"]
+    total, pair = sum(len(r["exchanges"]) for r in ex["rounds"]), len(ex["pair_exchanges"])
+    assert 1 < pair < total
+    assert (f"{pair} exchanges between China and Taliban" in text
+            and f"The other {total - pair} of the {total} exchanges, between other pairs, "
+                "move positions in between" in text), text[:600]

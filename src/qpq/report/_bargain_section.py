@@ -58,13 +58,20 @@ def _exchange_words(ex: dict[str, Any], case: Case) -> str:
         f"{actor(e['j'])}'s move on {issue(e['i_demands'])} "
         f"({e['j_moves_on_p'][0]:.0f} → {e['j_moves_on_p'][1]:.0f})" for e in pair)
     n = len(pair)
+    total = sum(len(r["exchanges"]) for r in ex["rounds"])
+    # the pair's positions also move through the other pairs' exchanges, so a later trade
+    # can start from where an earlier one did not leave them: say so, with the count
+    others = (f" The other {total - n} of the {total} exchanges, between other pairs, move "
+              "positions in between, so a trade can start from a position other than the "
+              "one the pair's previous trade left." if total > n and n > 1 else "")
     return (f"<p><strong>The exchange model</strong> ends on: {ends} (expected outcomes "
             f"before and after {len(ex['rounds'])} rounds of exchanges; it starts from the "
             "actors' positions weighted by capability and salience, the Nash bargaining "
             "solution, not from the expected utility model's forecast). "
             f"{n} exchange{'' if n == 1 else 's'} between "
             f"{' and '.join(actor(a) for a in ex['pair'])}"
-            + (f": {trades}" if trades else "") + ". The key findings read the expected "
+            + (f": {trades}" if trades else "") + "." + others + " The key findings read "
+            "the expected "
             "utility model's forecast, each issue on its own; the exchange model answers "
             "what the actors settle on when they may trade one issue for the other.</p>")
 

@@ -102,7 +102,7 @@ def test_the_v2_bottom_line_follows_the_equilibrium():
 def test_given_others_in_words():
     row = {"used": True, "others_match": 22 / 1200, "given_others": 3 / 22}
     assert given_others_words(row, 1200) == "3 of 22"
-    assert given_others_words({**row, "others_match": 0.0}, 1200) == "no history"
+    assert given_others_words({**row, "others_match": 0.0}, 1200) == "no simulated history"
     assert given_others_words({**row, "used": False}, 1200) == "—"
     assert given_others_words({**row, "others_match": float("nan")}, 1200) == "—"
 

@@ -181,15 +181,16 @@ def given_others_words(row: Mapping[str, Any], histories: int) -> str:
     """A backcast row's "matches where every other used fact holds", as counts in words.
 
     ``k of m`` (m histories match every other used fact, k of them this one too), ``no
-    history`` where none matches the others (a share would be 0/0), ``—`` for a fact not
-    used. ``row`` is :meth:`FactReport.row`'s; ``histories`` the backcast's number.
+    simulated history`` where none matches the others (a share would be 0/0; "no history"
+    alone read as "no historical record"), ``—`` for a fact not used. ``row`` is
+    :meth:`FactReport.row`'s; ``histories`` the backcast's number.
     """
     others = row["others_match"]
     if not row["used"] or others is None or not np.isfinite(others):
         return "—"
     m = round(others * histories)
     if m == 0:
-        return "no history"
+        return "no simulated history"
     return f"{round(row['given_others'] * m)} of {m:,}"
 
 

@@ -73,7 +73,9 @@ def _figures_carry_their_events_labels(out):
     for var in report.FORECAST_VARIABLES:
         event = SERIES_EVENTS[var]
         spec = json.dumps(figs[f"sim-forecast-{var}"].chart.to_dict(), ensure_ascii=False)
-        label = re.search(re.escape(f"{var}: median with 50% and 90% bands, by policy — ")
+        # the chart names its series and the event it decides
+        label = re.search(re.escape(f"{var} (the event {event}): median with 50% and 90% "
+                                    "bands, by policy — ")
                           + r'([^"]+)"', spec).group(1)
         # the table's row of the event says how far its parameters are constrained
         constrained = re.search(f"<tr><td>{event}</td>(?:<td>[^<]*</td>){{3}}<td>([a-z]+)</td>",

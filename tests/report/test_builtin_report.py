@@ -228,6 +228,11 @@ def test_the_forecast_says_why_the_policies_differ_on_attacks_on_nationals(built
         in note
     share = int(re.search(r"the exposure alone makes (-?\d+)% of the gap", note).group(1))
     assert 0 <= share <= 150
+    # make run's quick record calibration solves fewer game points than the CLI's: said so
+    from qpq.report._sim_sections import RECORD, RECORD_REDUCED
+
+    assert (f"The record calibration here solves {RECORD_REDUCED.game_points} game points"
+            in note and f"solve {RECORD.game_points}." in note)
 
 
 def test_the_map_accounts_for_every_place(built):

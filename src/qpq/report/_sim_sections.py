@@ -254,7 +254,16 @@ def _exposure_note(ctx: ReportContext, cal: CalibrationResult,
         text += (f" ({escape(most)}, which engages most: {top:.3g}); the exposure alone "
                  f"makes {(fixed - base) / (top - base):.0%} of the gap between boycott and "
                  f"{escape(most)}")
-    return text + ".</p>"
+    text += "."
+    points = int((cal.details.get("settings") or {}).get("game_points", 0))
+    if cal.kind == "record" and 0 < points < RECORD.game_points:
+        # the equilibrium policy's moves come from the solved game points alone
+        text += (f" The record calibration here solves {points} game "
+                 f"point{'' if points == 1 else 's'}, so what China does under the "
+                 f"equilibrium policy rests on {'that' if points == 1 else 'those'} "
+                 f"{points} solved game{'' if points == 1 else 's'}; <code>qpq sim "
+                 f"forecast</code> and the full report solve {RECORD.game_points}.")
+    return text + "</p>"
 
 
 def forecast_section(ctx: ReportContext) -> SectionContent:

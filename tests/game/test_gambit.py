@@ -86,10 +86,11 @@ def test_reduced_game_enumpoly_finds_exactly_our_equilibria(defaults: ParameterS
     """Every equilibrium of enumpoly_solve, both ways, on the smallest reduced member.
 
     enumpoly is the one Gambit solver that enumerates: about 50 s for the first equilibrium
-    of a three-effort reduced member and over 5 minutes for some first moves, so it runs on
-    the Boycott member with two efforts (harbour, crackdown), whose every equilibrium it finds
-    in about 20 s. There the check is two-sided, unlike lcp's: each sequentially rational
-    Gambit equilibrium is one of ours, and each of ours is among Gambit's.
+    of the three-effort Boycott member, and over 5 minutes for the first one even with two
+    efforts at Engage[no_promise], so it runs on the Boycott member with two efforts
+    (harbour, crackdown), whose every equilibrium it finds in about 20 s. There the check is
+    two-sided, unlike lcp's: each sequentially rational Gambit equilibrium is one of ours, and
+    each of ours is among Gambit's.
     """
     structure = reduced_structure(FIRST_MOVES[0], efforts=(Effort.HARBOUR, Effort.CRACKDOWN))
     tree = build_tree(defaults, structure)

@@ -197,14 +197,9 @@ def validate(path: Annotated[Path, typer.Argument(help="case folder")],
     from qpq.report import load_basemap
 
     case = load_case(path)
-    if case.parameters:
-        # what the model allows of the parameters the case defines (an evidence-only case,
-        # or one without the game, defines none or some: the lenses that need more say so)
-        problems = ParameterRegistry(parameters=case.parameters,
-                                     source=f"{case.root.name}/parameters.yaml").check_defined()
-        if problems:
-            raise BadInputError(f"the parameters of case {case.root} do not fit the model:",
-                                problems)
+    # what the model allows of the parameters the case defines (an evidence-only case, or
+    # one without the game, defines none or some: the lenses that need more say so)
+    ParameterRegistry.from_case(case, complete=False)
     # the basemap is the report's file (only the map reads it), but it ships in the case
     # folder, so a damaged one is found here rather than at the end of a report
     basemap = load_basemap(case)

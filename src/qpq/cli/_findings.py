@@ -65,9 +65,7 @@ def findings_command(
             table.add_row(a.lens, markup(a.stance), f"{markup(a.answer)} (§ {a.section})")
         console.print(table)
         for d in q.disagreements:
-            what = ("leading assumption (not separable from others at this size)"
-                    if d.not_distinguishable_from else "decisive assumption")
-            console.print(f"[bold]{' vs '.join(d.lenses)}[/bold]: {what} "
+            console.print(f"[bold]{' vs '.join(d.lenses)}[/bold]: {d.role} "
                           f"[bold]{d.decisive}[/bold] ({markup(d.method)}). "
                           f"{markup(d.explanation)}")
         for n in q.notes:

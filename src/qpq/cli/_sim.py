@@ -579,10 +579,7 @@ def forecast_command(
                   f"{'held' if held else 'had not given'} de jure recognition "
                   f"({kept['particles_kept']} of {kept['particles']} calibrated "
                   "histories agree and are kept); events are new in the window.")
-    moves = res.china_moves()
-    console.print(f"Under policy {policy} China is engaged (aid flowing or recognised) in "
-                  f"{moves['engaged']:.1%} of the window's scenario-quarters and holds de jure "
-                  f"recognition in {moves['recognised']:.1%}.")
+    console.print(f"Under policy {policy} China is {res.china_moves_text()}.")
     observed = (res.calibration.get("details") or {}).get("observations")
     if observed:
         console.print("Record used (observations per family): " + describe_observations(

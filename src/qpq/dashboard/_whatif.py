@@ -310,10 +310,7 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
     note = (f"Calibrated forecast as of {calibration.as_of}: {how}, then "
             f"{request.n:,} scenarios resampled and run to {labels[-1]} under "
             f"{request.policy!r}. The sliders do not apply in this mode.")
-    moves = fc.china_moves()
-    note += (f" Under it China is engaged (aid flowing or recognised) in {moves['engaged']:.1%} "
-             f"of the window's scenario-quarters and holds de jure recognition in "
-             f"{moves['recognised']:.1%}.")
+    note += f" Under it China is {fc.china_moves_text()}."
     series = {v: lab for v in FAN_VARIABLES if (lab := fc.series_label(v)) is not None}
     return ForecastView("calibrated", fc.sim, event_rows(fc.events), (labels[0], labels[-1]),
                         note, skill_note(fc.events), series)

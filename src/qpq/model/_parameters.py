@@ -279,10 +279,15 @@ class ParameterRegistry:
         return type(self), (self.parameters, self.constraints, self.source)
 
     @classmethod
-    def from_case(cls, case: Case) -> ParameterRegistry:
-        """The registry of a loaded case; raises :class:`BadInputError` if it is incomplete."""
+    def from_case(cls, case: Case, *, complete: bool = True) -> ParameterRegistry:
+        """The registry of a loaded case; raises :class:`BadInputError` if it does not fit.
+
+        ``complete=False`` checks only the parameters the case defines
+        (:meth:`check_defined`), as ``qpq evidence validate`` does for a case that may leave
+        the game out.
+        """
         registry = cls(parameters=case.parameters, source=f"{case.root.name}/parameters.yaml")
-        problems = registry.check_case()
+        problems = registry.check_case() if complete else registry.check_defined()
         if problems:
             raise BadInputError(f"the parameters of case {case.root} do not fit the model:",
                                 problems)

@@ -112,6 +112,12 @@ class Disagreement:
     not_distinguishable_from: tuple[str, ...] = ()
     reasons: str = ""  # the explanation after its stances, where pairs can share it
 
+    @property
+    def role(self) -> str:
+        """What the assumption is called: decisive, or leading where others tie with it."""
+        return ("leading assumption (not separable from others at this size)"
+                if self.not_distinguishable_from else "decisive assumption")
+
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {"lenses": list(self.lenses), "stances": list(self.stances),
@@ -485,9 +491,6 @@ def _grouped(ds: tuple[Disagreement, ...]) -> list[list[Disagreement]]:
 
 def _disagreement_item(group: list[Disagreement]) -> str:
     d = group[0]
-    # an index whose interval overlaps others' does not single out one assumption
-    what = ("leading assumption (not separable from others at this size)"
-            if d.not_distinguishable_from else "decisive assumption")
     if d.reasons:
         # each lens's answer once, in the order the pairs name them
         said: dict[str, str] = {}
@@ -497,7 +500,7 @@ def _disagreement_item(group: list[Disagreement]) -> str:
         text = _sentence("; ".join(said.values()) + ". ") + d.reasons
     else:
         text = d.explanation
-    return (f"<li>{escape(', '.join(' vs '.join(x.lenses) for x in group))}: {what} "
+    return (f"<li>{escape(', '.join(' vs '.join(x.lenses) for x in group))}: {d.role} "
             f"<strong><code>{escape(str(d.decisive))}</code></strong> "
             f"({escape(d.method)}). {escape(text)} "
             f"({_link(d.section, '§ ' + d.section)})</li>")

@@ -304,6 +304,13 @@ class ForecastResult:
         return {v: float(self.sim.mean_series[:, SERIES.index(v)].mean())
                 for v in ("engaged", "recognised")}
 
+    def china_moves_text(self) -> str:
+        """:meth:`china_moves` in words, as ``qpq sim forecast`` and the dashboard say it."""
+        moves = self.china_moves()
+        return (f"engaged (aid flowing or recognised) in {moves['engaged']:.1%} of the "
+                f"window's scenario-quarters and holds de jure recognition in "
+                f"{moves['recognised']:.1%}")
+
     def series_label(self, variable: str) -> str | None:
         """The label of a fan chart of ``variable`` (``None`` where no event decides it).
 

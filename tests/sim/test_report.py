@@ -12,7 +12,7 @@ def tiny(monkeypatch):
     monkeypatch.setattr(report, "REDUCED", {"draws": 16, "replicates": 4, "grid_size": 6,
                                             "n": 512, "prop_n": 256})
     monkeypatch.setattr(report, "RECORD_REDUCED", dataclasses.replace(
-        report.RECORD_REDUCED, max_simulations=2000, population=50, grid_size=4,
+        report.RECORD_REDUCED, max_simulations=2000, population=50, grid_size=4, game_points=2,
         ppc_draws=4, attribution=False))
 
 
@@ -38,6 +38,9 @@ def test_forecast_section_calibrates_on_the_record_by_default(case, tmp_path, ti
     assert "Calibration: record — rejection ABC" in out.html
     assert "from 2,000 histories" in out.html and "2 game points" in out.html
     assert "The record calibration is reduced too" in out.html
+    # 50 accepted points are too few for the regression: said, not called applied
+    assert "regression adjustment not applied" in out.html
+    assert "adjustment local-linear," not in out.html
     assert "16 posterior points × 4 scenarios = 64 histories" in out.html
     assert "(record calibration)" in out.summary
     for fig in out.figures:

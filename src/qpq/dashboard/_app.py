@@ -76,7 +76,7 @@ from qpq.model import GAME_PARAMETERS, POLICIES, UNCALIBRATED
 from qpq.sim import (
     CALIBRATION_DRAWS,
     CALIBRATION_REPLICATES,
-    QUICK_RECORD_SETTINGS,
+    AbcSettings,
     CalibrationResult,
     record_calibrator,
 )
@@ -85,11 +85,14 @@ _args = argparse.ArgumentParser(prog="qpq-dashboard")
 _args.add_argument("--case", default=None)
 CASE_DIR: str | None = _args.parse_known_args(sys.argv[1:])[0].case
 POLICY_TEXT = {p.name: p.description for p in POLICIES}
-RECORD_SETTINGS = QUICK_RECORD_SETTINGS
-"""The calibrated mode's record calibration: the quick one
-(:data:`qpq.sim.QUICK_RECORD_SETTINGS`), fewer histories and game points than ``qpq sim
-forecast`` (:class:`qpq.sim.AbcSettings`' defaults), for an interactive answer; the mode's
-note says so."""
+RECORD_SETTINGS = AbcSettings(model="v1")
+"""The calibrated mode's record calibration: ``qpq sim forecast``'s
+(:class:`qpq.sim.AbcSettings`' defaults at the command's model, v1), about 10 s the first
+time for a date, cached after.
+Until 2026-12-06 it was the quick one (:data:`qpq.sim.QUICK_RECORD_SETTINGS`, about a
+second): with its 2 game points the equilibrium policy engaged in 4.6% of the forecast's
+quarters as of 2025-06-30 to 2026-06-30, against 87% with the command's 30, so the mode
+contradicted the command it names."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -124,12 +127,13 @@ def run(case_dir: str | None, values: Values, policy: str, n: int, seed: int, un
     return context(case_dir).run(values, request)
 
 
-@st.cache_resource(max_entries=8, show_spinner="calibrating on the record …")
+@st.cache_resource(max_entries=8,
+                   show_spinner="calibrating on the record (about 10 s the first time) …")
 def calibration(case_dir: str | None, as_of: str, draws: int, seed: int) -> CalibrationResult:
     """The calibration on the record known at a date (``qpq sim forecast``'s kind), cached.
 
-    Smaller than the command's (:data:`RECORD_SETTINGS`), so that the mode answers in about
-    a second; the note under the chart says so.
+    The command's settings (:data:`RECORD_SETTINGS`), held in the server's memory: unlike
+    the command, the dashboard writes nothing under the user's cache directory.
     """
     settings = RECORD_SETTINGS
     return record_calibrator(settings, seed=seed, points=draws,

@@ -94,3 +94,14 @@ def test_sobol_noise_is_counted_not_hidden():
     assert "Of the 4 indices" in note and "2 lie outside [0, 1]" in note
     assert "ST of <code>a</code>" in note and "1.200" in note
     assert "3 have intervals reaching 0" in note
+
+
+def test_a_suspect_without_measurable_effect_is_not_given_a_rank():
+    from qpq.explore import SobolResult
+
+    names = ("a", "b")
+    main = SobolResult("china_security", names, {"a": 0.5, "b": 0.0}, {"a": 0.6, "b": 0.001},
+                       {"a": 0.05, "b": 0.01}, {"a": 0.05, "b": 0.002}, 64, 448, 0.0, 1.0)
+    assert report._suspect_words(main, "a", 1, 2) == "<code>a</code> ranks 1 of 2"
+    words = report._suspect_words(main, "b", 2, 2)
+    assert "no measurable effect" in words and "ST 0.001 ± 0.002" in words

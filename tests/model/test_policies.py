@@ -112,3 +112,17 @@ def test_outcome_registry() -> None:
     assert outcome("china_security").direction.value == "higher is better for China"
     with pytest.raises(BadInputError, match="known"):
         outcome("happiness")
+
+
+def test_each_promise_says_in_words_which_signals_it_reads():
+    grid = np.array(list(np.ndindex(2, 2, 2))).T          # every (s, d, r)
+    for p in Promise:
+        said = p.prescribes(*grid)
+        reads_d = not np.array_equal(said, p.prescribes(grid[0], 1 - grid[1], grid[2]))
+        reads_r = not np.array_equal(said, p.prescribes(grid[0], grid[1], 1 - grid[2]))
+        assert ("ISKP" in p.words) == reads_d, p
+        assert ("UN" in p.words) == reads_r == p.needs_report, p
+        assert ("suppressed" in p.words) == p.binding, p
+        # the policy list, where a reader meets the promise, carries the words
+        (policy,) = [x for x in POLICIES if x.name == f"engage_{p.value}"]
+        assert p.words in policy.description and f"Engage[{p.value}]" in policy.description

@@ -11,12 +11,14 @@ from qpq.report._trust import Trust, trust_items
 from qpq.sim import given_others_words
 
 BACKCAST = {"as_of": "2025-12-31", "model": "v1", "histories": 600, "matching_every_fact": 0,
-            "facts_used": 10, "rarest": [{"fact": "cl-sf-relocation", "share": 0.005}]}
+            "facts_used": 10, "rarest": [{"fact": "cl-sf-relocation", "share": 0.005,
+                                          "text": "The Taliban moved the groups."}]}
 TRACK = {"origins": 17, "model": "v1", "facts_count_skill": -14.06,
          "facts_binary_skill": 0.001, "record_count_skill": None, "record_binary_skill": None,
          "record_generated": None}
 RECORD = {"as_of": "2024-06-30", "model": "v2", "game_points": 30, "parameters": 32,
           "calibrated": 3, "weakly_constrained": 5, "derived": 8, "derived_calibrated": [],
+          "derived_calibrated_words": [],
           "checks": 49, "checks_inside": 49, "by_construction": 6, "missed": [],
           "one_game_point_explains": False}
 V2 = {"draws": 20, "v1_draws": 2000,
@@ -33,13 +35,20 @@ def test_every_check_is_said_in_words():
     assert words["Inputs"].startswith("80 of the 81 parameters are assumptions")
     assert "600 simulated histories" in words["History"]
     assert "0 reproduce all 10" in words["History"]
+    # a fact in its own words, its id after them
+    assert "“The Taliban moved the groups.” (cl-sf-relocation) in 0.5%" in words["History"]
     assert "-14.06 (worse than climatology)" in words["Forecasts"]
     # a skill that rounds to 0 is not "better" or "worse"
     assert "+0.00 (about the same as climatology)" in words["Forecasts"]
     assert "packaged run" not in words["Forecasts"]
     assert "model v2, not the forecasts' v1" in words["Calibration on the record"]
     assert "(6 of them by construction)" in words["Calibration on the record"]
-    assert "not reproduced" not in words["Calibration on the record"]
+    assert "Not reproduced" not in words["Calibration on the record"]
+    assert "quantities it derives" not in words["Calibration on the record"]
+    derived = {**RECORD, "derived_calibrated": ["tip_border"],
+               "derived_calibrated_words": ["ETIM/TIP fighters in the border zone"]}
+    said = _words(Trust(81, 80, BACKCAST, TRACK, derived, V2))["Calibration on the record"]
+    assert "not that it is reproduced): ETIM/TIP fighters in the border zone;" in said
     assert "P1, “Boycott leaves China less secure than engagement.” (holds → fails)" in (
         words["Model v2"])
     json.dumps(Trust(81, 80, BACKCAST, TRACK, RECORD, V2).to_json(), allow_nan=False)
@@ -70,7 +79,7 @@ def test_the_one_game_point_caveat_only_for_the_choices_it_explains():
     record = {**RECORD, "game_points": 1, "missed": attacks, "checks_inside": 48,
               "one_game_point_explains": one_game_point_misses(1, attacks)}
     text = _words(Trust(81, 80, BACKCAST, TRACK, record, V2))["Calibration on the record"]
-    assert "not reproduced: attacks nationals, etim" in text
+    assert ". Not reproduced: attacks nationals, etim." in text
     assert "one game point" not in text
 
 

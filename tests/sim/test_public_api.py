@@ -13,7 +13,7 @@ EXPECTED = {
         "build_timeline", "calibrate", "check_window", "default_pool", "event_values",
         "events_chart", "fact_match_chart", "fan_chart", "forecast", "forecast_stats",
         "known_state", "moves_for",
-        "p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride", "quarter_of",
+        "p1_boycott", "p1_made_of", "p3_capacity", "p5_conundrum", "p6_free_ride", "quarter_of",
         "relationship_moves", "relationship_tables", "resolve_policy",
         "run_policies", "sample_pool", "sim_registry", "simulate", "stylised_facts", "table_for",
         "trajectory_chart", "write_parquet",
@@ -25,7 +25,7 @@ EXPECTED = {
         "acting_game_points", "required_game_points", "QUICK_RECORD_SETTINGS", "calibrator_for",
         "default_population", "describe_observations", "given_options", "observed_text",
         "given_others_words", "predictive_text",
-        "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES"}
+        "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES", "DERIVED"}
 
 
 def test_exported_names_are_pinned():

@@ -737,7 +737,7 @@ def propositions_command(
     Example: ``qpq sim propositions --json``
     """
     from qpq.case import load_case
-    from qpq.sim import p1_boycott, p3_capacity, p5_conundrum, p6_free_ride
+    from qpq.sim import p1_boycott, p1_made_of, p3_capacity, p5_conundrum, p6_free_ride
 
     case = load_case(case_dir)
     results = [p1_boycott(case, n=n, seed=seed, draws=draws), p3_capacity(case, n=n, seed=seed),
@@ -755,3 +755,4 @@ def propositions_command(
                       ("as required: " if r.falsification_holds else "FAILS: ")
                       + r.falsification)
     console.print(table)
+    console.print(f"P1: {p1_made_of(results[0])}")

@@ -52,6 +52,23 @@ class Promise(Enum):
     REWARD_IF_QUIET = "reward_if_quiet"
 
     @property
+    def words(self) -> str:
+        """The rule in plain words.
+
+        Its signals: s, suppression seen; d, defection to ISKP seen; r, the UN report finds
+        close Taliban–al-Qaeda ties.
+        """
+        return {
+            Promise.NO_PROMISE: "no promise: nothing binding is said about recognition",
+            Promise.REWARD_IF_SUPPRESSED: "recognition if China sees the militants suppressed",
+            Promise.REWARD_IF_SUPPRESSED_AND_CLEAN:
+                "recognition if China sees the militants suppressed and the UN's monitoring "
+                "report finds no close Taliban–al-Qaeda ties",
+            Promise.REWARD_IF_QUIET:
+                "recognition if China sees the militants suppressed and no defection to ISKP",
+        }[self]
+
+    @property
     def binding(self) -> bool:
         """Whether the promise prescribes anything (``no_promise`` is cheap talk)."""
         return self is not Promise.NO_PROMISE
@@ -252,8 +269,9 @@ class Policy:
 POLICIES: tuple[Policy, ...] = (
     Policy("boycott", "Join the international isolation: no aid, no recognition.",
            FirstMove(MoveKind.BOYCOTT)),
-    *(Policy(f"engage_{p.value}", f"Engage with aid and publish the promise {p.value!r}; "
-             "recognise according to the final move that is best at the signals seen.",
+    *(Policy(f"engage_{p.value}", f"Engage with aid and publish the promise {p.value!r} "
+             f"({p.words}); recognise according to the final move that is best at the "
+             f"signals seen (the game's first move Engage[{p.value}]).",
              FirstMove(MoveKind.ENGAGE, p), ("reneging_cost",)) for p in Promise),
     Policy("recognise", "Recognise de jure at once (and keep aid flowing).",
            FirstMove(MoveKind.RECOGNIZE)),

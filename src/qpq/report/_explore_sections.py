@@ -84,6 +84,15 @@ def _model_note(study: Study) -> str:
             f"attack and militant counts are {UNCALIBRATED}.")
 
 
+def _suspect_words(main: SobolResult, name: str, place: int, of: int) -> str:
+    # a rank among indices whose intervals reach 0 is the order of noise, not of effects
+    st, conf = main.ST[name], main.ST_conf[name]
+    if reaches_zero(st, conf):
+        return (f"<code>{name}</code> has no measurable effect here (ST {st:.3f} ± "
+                f"{conf:.3f}, its interval reaching 0; rank {place} of {of} means nothing)")
+    return f"<code>{name}</code> ranks {place} of {of}"
+
+
 def sensitivity_section(ctx: ReportContext) -> SectionContent:
     """Sobol' first/total-order indices of China's security (and ISKP's Uyghurs)."""
     study = _study(ctx)
@@ -100,7 +109,7 @@ def sensitivity_section(ctx: ReportContext) -> SectionContent:
     places = {s: ranking.index(s) + 1 for s in suspects if s in ranking}
     verdict = ("The paper's two suspects are the top two." if sorted(places.values()) == [1, 2]
                else "The paper's two suspects are <strong>not</strong> the top two: "
-               + ", ".join(f"<code>{s}</code> ranks {p} of {len(ranking)}"
+               + ", ".join(_suspect_words(main, s, p, len(ranking))
                            for s, p in places.items())
                + f"; <code>{escape(ranking[0])}</code> leads.")
     tied = indistinct(main, ranking[0])

@@ -56,6 +56,7 @@ from qpq.report._shared import (
     v1_propositions,
 )
 from qpq.report._trust import Trust, compute_trust, glossary_html, names_html, trust_html
+from qpq.sim import p1_made_of
 
 __all__ = ["Disagreement", "Findings", "LensAnswer", "Question", "box_driver",
            "compute_findings", "decisive_parameter", "findings_section"]
@@ -284,8 +285,11 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
         "simulator", "engage" if sim_p1.effect > 0 else "boycott",
         f"At the defaults, engaging (no promise) minus boycotting changes China's security by "
         f"{sim_p1.effect:+.3g} harm units per year ({sim_p1.measure}); P1 "
-        f"{'holds' if sim_p1.holds else 'does not hold'}.",
-        {"engage_minus_boycott": float(sim_p1.effect)}, "dynamic-propositions")
+        f"{'holds' if sim_p1.holds else 'does not hold'}. " + p1_made_of(sim_p1),
+        {"engage_minus_boycott": float(sim_p1.effect),
+         "engage_minus_boycott_exposure_at_one": float(
+             sim_p1.details["exposure"]["engage_no_promise_minus_boycott_at_one"])},
+        "dynamic-propositions")
     comp = explore_comparison(ctx, study)
     sec = next(c for c in comp.comparisons if c.outcome == "china_security")
     robust = tuple(sec.most_robust.get("minimax_regret", ()))

@@ -39,6 +39,7 @@ from qpq.sim import (
     fan_chart,
     forecast,
     given_others_words,
+    p1_made_of,
 )
 
 __all__ = ["FULL", "RECORD", "RECORD_REDUCED", "REDUCED", "backcast_calibration",
@@ -345,6 +346,8 @@ def propositions_section(ctx: ReportContext) -> SectionContent:
             if ctx.reduced else "") + html_table(
         ["", "proposition", "kind", "measure", "effect (CRN)", "at defaults",
          "falsification", "counterpart"], rows)
+    p1 = next(r for r in results if r.name == "P1")
+    html += f"<p>P1: {escape(p1_made_of(p1))}</p>"
     held = sum(r.holds for r in results)
     return SectionContent(html, (), f"dynamic propositions: {held} of {len(results)} hold "
                                     "at the defaults")

@@ -37,10 +37,13 @@ from qpq.report._track_record_section import (
     pooled_skill_row,
     record_calibration,
 )
-from qpq.sim import packaged_skill
+from qpq.sim import DERIVED, packaged_skill
 
 __all__ = ["GLOSSARY", "Trust", "compute_trust", "glossary_html", "names", "names_html",
            "trust_html", "trust_items"]
+
+DERIVED_SHORT = {d.name: d.short for d in DERIVED}
+"""The record calibration's derived quantities in a few words (the Key findings list them)."""
 
 
 GLOSSARY: tuple[tuple[str, str], ...] = (
@@ -174,12 +177,13 @@ def _backcast(ctx: ReportContext) -> dict[str, Any]:
     cal = backcast_calibration(ctx)
     used = [r for r in cal.backcast_table() if r["used"] and r["evaluable"]]
     rarest = sorted(used, key=lambda r: r["prior_match"])[:2]
+    said = {c.id: c.text for c in ctx.case.claims}
     return {"as_of": cal.as_of.isoformat(), "model": cal.model,
             "histories": int(cal.misses.size),
             "matching_every_fact": int((cal.misses == 0).sum()),
             "facts_used": len(used),
-            "rarest": [{"fact": r["fact"], "share": finite(r["prior_match"])}
-                       for r in rarest]}
+            "rarest": [{"fact": r["fact"], "text": said.get(r["fact"], ""),
+                        "share": finite(r["prior_match"])} for r in rarest]}
 
 
 def _track_record(ctx: ReportContext) -> dict[str, Any]:
@@ -210,6 +214,8 @@ def _record(ctx: ReportContext) -> dict[str, Any]:
             "weakly_constrained": len(rec.labelled("weakly constrained")),
             "derived": len(rec.derived),
             "derived_calibrated": [d.name for d in rec.derived if d.label == "calibrated"],
+            "derived_calibrated_words": [DERIVED_SHORT.get(d.name, d.name) for d in rec.derived
+                                         if d.label == "calibrated"],
             "checks": len(rec.checks), "checks_inside": len(rec.checks) - len(missed),
             "by_construction": sum(bool(c["by_construction"]) and c["inside_90"]
                                    for c in rec.checks),
@@ -256,12 +262,13 @@ def _skill_words(x: float | None) -> str:
 
 
 def _backcast_words(b: dict[str, Any]) -> str:
-    rarest = ", ".join(f"{x['fact']} in {x['share']:.1%}" for x in b["rarest"]
-                       if x["share"] is not None)
+    # the fact in its own words (an id alone says nothing to a reader), the id after it
+    rarest = "; ".join(f"“{x['text'] or x['fact']}” ({x['fact']}) in {x['share']:.1%}"
+                       for x in b["rarest"] if x["share"] is not None)
     return (f"Of {b['histories']:,} simulated histories from the prior (model {b['model']}, "
             f"as of {b['as_of']}), {b['matching_every_fact']:,} reproduce all "
             f"{b['facts_used']} stylised facts used"
-            + (f"; the rarest: {rarest}" if rarest else "") + ".")
+            + (f". The rarest: {rarest}" if rarest else "") + ".")
 
 
 def _track_words(tr: dict[str, Any]) -> str:
@@ -279,21 +286,22 @@ def _track_words(tr: dict[str, Any]) -> str:
 
 
 def _record_words(r: dict[str, Any], reduced: bool, forecast_model: str | None) -> str:
-    missed = ("" if not r["missed"] else "; not reproduced: " + "; ".join(
-        f"{m['family']} {m['observation']}" for m in r["missed"]))
+    missed = "; ".join(f"{m['family']} {m['observation']}" for m in r["missed"])
     caveat = f" ({ONE_GAME_POINT})" if r["one_game_point_explains"] else ""
     other = (f", not the forecasts' {forecast_model}" if forecast_model
              and forecast_model != r["model"] else "")
-    derived = (f"; of {r['derived']} quantities it derives, calibrated: "
-               + ", ".join(r["derived_calibrated"]) if r["derived_calibrated"] else "")
+    derived = (f"; of {r['derived']} quantities it derives, calibrated (their posterior "
+               "interval under half their prior's width, which says that the record narrows "
+               "them, not that it is reproduced): " + ", ".join(r["derived_calibrated_words"])
+               if r["derived_calibrated"] else "")
     built = (f" ({r['by_construction']} of them by construction)" if r["by_construction"]
              else "")
     return (f"As of {r['as_of']}, model {r['model']}{other}"
             + (" (reduced run)" if reduced else "")
             + f": {r['calibrated']} of {r['parameters']} parameters calibrated, "
             f"{r['weakly_constrained']} weakly constrained{derived}; {r['checks_inside']} of "
-            f"{r['checks']} observations inside their predictive range{built}{missed}"
-            f"{caveat}.")
+            f"{r['checks']} observations inside their predictive range{built}."
+            + (f" Not reproduced: {missed}{caveat}." if missed else ""))
 
 
 def _v2_words(v2: dict[str, Any]) -> str:

@@ -122,11 +122,13 @@ if TYPE_CHECKING:
     )
     from qpq.sim._propositions_in_time import (
         p1_boycott,
+        p1_made_of,
         p3_capacity,
         p5_conundrum,
         p6_free_ride,
     )
     from qpq.sim._record import (
+        DERIVED,
         describe_observations,
     )
     from qpq.sim._record_events import (
@@ -158,6 +160,7 @@ __all__ = [
     "CALIBRATION_DRAWS",
     "CALIBRATION_REPLICATES",
     "DEFAULT_CALIBRATION",
+    "DERIVED",
     "EVENTS",
     "OUTPUTS",
     "QUICK_RECORD_SETTINGS",
@@ -222,6 +225,7 @@ __all__ = [
     "moves_for",
     "observed_text",
     "p1_boycott",
+    "p1_made_of",
     "p3_capacity",
     "p5_conundrum",
     "p6_free_ride",
@@ -278,7 +282,7 @@ _EXPORTS = {
         "event_values", "forecast", "forecast_stats", "known_state", "packaged_skill",
     ),
     "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
-    "qpq.sim._record": ("describe_observations",),
+    "qpq.sim._record": ("DERIVED", "describe_observations"),
     "qpq.sim._record_events": ("RECORD_EVENTS",),
     "qpq.sim._relationship_table": ("RelationshipTable", "build_relationship_table",
                                     "check_table_budget"),
@@ -288,7 +292,9 @@ _EXPORTS = {
     "qpq.sim._pools": (
         "ParameterPool", "SIM_PARAMETERS", "default_pool", "sample_pool", "sim_registry",
     ),
-    "qpq.sim._propositions_in_time": ("p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride"),
+    "qpq.sim._propositions_in_time": (
+        "p1_boycott", "p1_made_of", "p3_capacity", "p5_conundrum", "p6_free_ride",
+    ),
     "qpq.sim._rng": ("BLOCK_SIZE",),
     "qpq.sim._tables": ("relationship_tables", "table_for"),
     "qpq.sim._timeline": ("Override", "Regime", "Timeline", "build_timeline", "quarter_of"),

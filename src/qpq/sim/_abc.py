@@ -136,7 +136,14 @@ from qpq.sim._relationship_table import (
     check_table_budget,
 )
 from qpq.sim._tables import concat_tables, select_regimes, table_for
-from qpq.sim._timeline import Regime, Timeline, build_timeline, quarter_end, quarter_of
+from qpq.sim._timeline import (
+    Regime,
+    Timeline,
+    build_timeline,
+    quarter_end,
+    quarter_label,
+    quarter_of,
+)
 from qpq.stats import INTERVAL_90, MEDIAN, binomial_interval, median_interval
 
 __all__ = [
@@ -1461,8 +1468,9 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
         obs = np.array([a.observed for a in cells])
         total = rep_cells.sum(axis=0)
         tlo, thi = np.quantile(total, INTERVAL_90)
-        row("attacks", f"{region}, {who}: total {quarter_end(cells[0].start).year}-"
-            f"{quarter_end(cells[-1].stop).year}", int(obs.sum()), total.astype(float),
+        # quarters, not years: a record cut mid-year would read as the whole year
+        row("attacks", f"{region}, {who}: total {quarter_label(cells[0].start)}–"
+            f"{quarter_label(cells[-1].stop)}", int(obs.sum()), total.astype(float),
             bool(tlo <= obs.sum() <= thi),
             yearly_inside_90=float(((obs >= lo) & (obs <= hi)).mean()))
     # a body other than the UN's at its offset given the history and its figures; where

@@ -45,8 +45,8 @@ from qpq.sim._pools import ParameterPool, default_pool, sample_pool, sim_registr
 from qpq.sim._tables import table_for
 from qpq.sim._timeline import Override, build_timeline, quarter_label, quarter_of
 
-__all__ = ["PropositionResult", "p1_boycott", "p3_capacity", "p5_conundrum", "p6_free_ride",
-           "run_measures"]
+__all__ = ["PropositionResult", "p1_boycott", "p1_made_of", "p3_capacity", "p5_conundrum",
+           "p6_free_ride", "run_measures"]
 
 FloatArray = NDArray[np.float64]
 
@@ -75,8 +75,12 @@ class PropositionResult:
 
 
 def _window(case: Case) -> str:
-    """The measures' window as the results name it, e.g. ``2021Q3-horizon``."""
-    return f"{quarter_label(quarter_of(case.run.takeover))}-horizon"
+    """The measures' window as the results name it, e.g. ``2021Q3–2030Q4``.
+
+    From the takeover to the run's last quarter (:func:`run_measures`' default horizon).
+    """
+    run = case.run
+    return f"{quarter_label(quarter_of(run.takeover))}–{quarter_label(quarter_of(run.until))}"
 
 
 def run_measures(case: Case, pool: ParameterPool, policy: str, *, n: int, seed: int,
@@ -128,6 +132,11 @@ def _pools(case: Case, overrides: Mapping[str, float], draws: int, seed: int
     return default, prior
 
 
+EXPOSURE = "boycott_exposure"
+"""The simulator's share of China's nationals in Afghanistan who stay exposed while China
+boycotts (1 while it engages): P1 reports its difference with this set to 1."""
+
+
 def p1_boycott(case: Case, *, n: int = 2048, seed: int = 0, draws: int = 0,
                replicates: int = 16) -> PropositionResult:
     """P1: boycott leaves China less secure than engagement (dynamic, CRN)."""
@@ -148,6 +157,14 @@ def p1_boycott(case: Case, *, n: int = 2048, seed: int = 0, draws: int = 0,
     fb = run_measures(case, default, "boycott", n=n, seed=seed, options=fixed)
     fe = run_measures(case, default, "engage_no_promise", n=n, seed=seed, options=fixed)
     f_effect = float((fe["security"] - fb["security"]).mean())
+    # how much of the difference one assumption makes: boycott keeps only that share of
+    # China's nationals in Afghanistan exposed (docs/model-dynamics.md §7.3); at 1 a boycott
+    # no longer moves them out of harm's way, on the same random numbers
+    exposed, _ = _pools(case, {EXPOSURE: 1.0}, 0, seed)
+    xb = run_measures(case, exposed, "boycott", n=n, seed=seed)
+    xe = run_measures(case, exposed, "engage_no_promise", n=n, seed=seed)
+    x_effect = float((xe["security"] - xb["security"]).mean())
+    q = next(p for p in case.parameters if p.name == EXPOSURE)
     return PropositionResult(
         "P1", "Boycott leaves China less secure than engagement.",
         f"china_security (minus severity-weighted expected attacks per year), {_window(case)}",
@@ -158,7 +175,37 @@ def p1_boycott(case: Case, *, n: int = 2048, seed: int = 0, draws: int = 0,
          "security": {k: float(v.mean()) for k, v in sec.items()},
          "expected_attacks_on_china": {k: float(r["china"].mean()) for k, r in runs.items()},
          "expected_attacks_on_nationals": {k: float(r["nationals"].mean())
-                                           for k, r in runs.items()}})
+                                           for k, r in runs.items()},
+         "suppressed_share": {k: float(r["suppressed"].mean()) for k, r in runs.items()},
+         "exposure": {"parameter": EXPOSURE, "default": float(q.default),
+                      "assumption": bool(q.assumption), "range": [q.low, q.high],
+                      "engage_no_promise_minus_boycott_at_one": x_effect}})
+
+
+def p1_made_of(p1: PropositionResult) -> str:
+    """What the simulator's P1 difference is made of, in words.
+
+    For ``qpq sim propositions``, the report's findings and its dynamic-propositions
+    section: how often the militants are suppressed under each policy, and the difference
+    with the boycott's exposure assumption at 1 (:func:`p1_boycott`'s ``details``).
+    """
+    d = p1.details
+    sup, x = d["suppressed_share"], d["exposure"]
+    at_one = x["engage_no_promise_minus_boycott_at_one"]
+    kind = "an assumption" if x["assumption"] else "a parameter"
+    low, high = x["range"]
+    what = "the share of China's nationals in Afghanistan still exposed while China boycotts"
+    text = (f"The militants are suppressed in {sup['engage_no_promise']:.1%} of the quarters "
+            f"under engagement and {sup['boycott']:.1%} under boycott.")
+    if x["default"] == 1:
+        return text + (f" {x['parameter']} ({what}) is 1: a boycott keeps no nationals out "
+                       "of harm's way.")
+    text += (f" With {x['parameter']} at 1 instead of its default {x['default']:g} ({kind}, "
+             f"range {low:g}–{high:g}: {what}), the difference is {at_one:+.3g}")
+    if p1.effect != 0:
+        # + 0.0: a zero share prints as 0%, not -0%
+        text += f": that assumption makes {(p1.effect - at_one) / p1.effect + 0.0:.0%} of it"
+    return text + "."
 
 
 def p3_capacity(case: Case, *, n: int = 2048, seed: int = 0) -> PropositionResult:

@@ -181,6 +181,18 @@ class Derived:
     floor: float = 1.0
     less: bool = False
 
+    @property
+    def short(self) -> str:
+        """The quantity in a few words, for sentences that list several.
+
+        ``meaning``'s head: what comes before its first parenthesis, "in the as-of quarter"
+        or "over the four quarters".
+        """
+        head = self.meaning.split(" (")[0]
+        for cut in (" in the as-of quarter", " over the four quarters"):
+            head = head.split(cut)[0]
+        return head
+
 
 DERIVED: tuple[Derived, ...] = (
     Derived("iskp_fighters", ("iskp_strength",), "fighters",

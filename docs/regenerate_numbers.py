@@ -491,6 +491,20 @@ def forecast_exposure() -> str:
     return textwrap.fill(unescape(re.sub(r"<[^>]+>", "", note)), width=92)
 
 
+def p1_exposure() -> str:
+    """docs/model-dynamics.md A.4: what the simulator's P1 difference is made of.
+
+    ``qpq sim propositions``' line at the report's reduced size (512 scenarios, seed 0).
+    """
+    from qpq.case import load_case
+    from qpq.sim import p1_boycott, p1_made_of
+
+    r = p1_boycott(load_case(), n=512, seed=0)
+    return textwrap.fill(f"At the defaults (512 scenarios, seed 0) engaging (no promise) minus "
+                         f"boycotting changes China's security by {r.effect:+.3g} harm units "
+                         f"per year ({r.measure}). {p1_made_of(r)}", width=92)
+
+
 def backtest_v1() -> str:
     """docs/model-dynamics.md §11: the stylised facts' backtest's scores, as they come."""
     from qpq.case import load_case
@@ -1374,6 +1388,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "game-v2-budget": ("model-game.md", game_v2_budget),
     "backcast-v2": ("model-dynamics.md", backcast_v2),
     "forecast-exposure": ("model-dynamics.md", forecast_exposure),
+    "p1-exposure": ("model-dynamics.md", p1_exposure),
     "backtest-v1": ("model-dynamics.md", backtest_v1),
     "backtest-record": ("model-dynamics.md", backtest_record),
     "explore-difference": ("model-explore.md", explore_difference),
@@ -1424,7 +1439,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python docs/regenerate_numbers.py",
         description="Regenerate (or check) the numbers quoted in the docs, block by block.",
-        epilog="blocks: " + ", ".join(BLOCKS))
+        # a block's name is one word: wrapped by hand, never at its hyphens
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=textwrap.fill("blocks: " + ", ".join(BLOCKS), width=79,
+                             break_on_hyphens=False))
     parser.add_argument("--check", action="store_true",
                         help="rewrite nothing; exit 1 when a block differs from the code")
     parser.add_argument("ids", nargs="*", metavar="ID",

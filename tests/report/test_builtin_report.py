@@ -225,7 +225,7 @@ def test_the_forecast_says_why_the_policies_differ_on_attacks_on_nationals(built
     assert re.search(r"boycott engaged 0%, recognised 0%", note)
     assert re.search(r"conditional engaged 100%", note)
     assert "boycott_exposure" in note and "(range 0–1, default 0.3)" in note
-    assert f"against {boycott}" in note and f"conditional, which engages most: {conditional}" \
+    assert f"boycott expects {boycott} and conditional, which engages most, {conditional}." \
         in note
     share = int(re.search(r"the exposure alone makes (-?\d+)% of the gap", note).group(1))
     assert 0 <= share <= 150

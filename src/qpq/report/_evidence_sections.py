@@ -201,8 +201,11 @@ def parameters_section(ctx: ReportContext) -> SectionContent:
         rows.append([f"<code>{escape(p.name)}</code>", escape(p.description), f"{p.default:g}",
                      f"[{p.low:g}, {p.high:g}]", escape(p.unit), evidence])
     n_assumed = sum(p.assumption for p in params)
-    html = (f"<p>{len(params)} parameters; {n_assumed} are assumptions (their ranges are "
-            "explored), the rest cite evidence.</p>"
+    # not every assumption is sampled (policy settings, definitions and numerical floors
+    # stay at their defaults; an exploration samples its scenario's uncertainties only)
+    html = (f"<p>{len(params)} parameters; {n_assumed} are assumptions, each with a "
+            "plausible range, the rest cite evidence. Which ranges a study samples, its "
+            "section says.</p>"
             + html_table(["name", "meaning", "default", "range", "unit", "evidence"], rows))
     return SectionContent(html, (), f"parameters: {len(params)} ({n_assumed} assumptions)")
 

@@ -163,6 +163,7 @@ def phase_section(ctx: ReportContext) -> SectionContent:
                               f"game: {escape(str(exc))}</p>")
     n = 60 if ctx.reduced else 200
     diagrams = [(phase_diagram(registry, x, y, n), why) for x, y, why in DIAGRAMS]
+    d0 = diagrams[0][0]
     figures = []
     for d, why in diagrams:
         figures.append(Figure(
@@ -181,9 +182,10 @@ def phase_section(ctx: ReportContext) -> SectionContent:
         + _shares_table(diagrams)
         + f"<p class='howto'><strong>Selection rule:</strong> "
         f"{escape(diagrams[0][0].selection_rule)}</p>"
-        "<p class='howto'>Reproduce: <code>qpq game sweep --x iskp_pull --y "
-        "crackdown_intensity --n 200</code> (add <code>--json</code> for the grid).</p>")
-    d0 = diagrams[0][0]
+        # the command for the grid shown, at this report's size
+        f"<p class='howto'>Reproduce: <code>qpq game sweep --x {escape(d0.x.name)} --y "
+        f"{escape(d0.y.name)} --n {n}</code> (add <code>--json</code> for the grid; other "
+        "axes with <code>--x</code> and <code>--y</code>).</p>")
     summary = (f"phase diagrams: {len(diagrams)} at {n}x{n}; {d0.x.name} x {d0.y.name}: "
                + ", ".join(f"{k} {v:.0%}" for k, v in sorted(d0.shares().items(),
                                                               key=lambda kv: -kv[1])))

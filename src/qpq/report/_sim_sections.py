@@ -249,10 +249,10 @@ def _exposure_note(ctx: ReportContext, cal: CalibrationResult,
         + f" (range {q.low:g}–{q.high:g}, default {q.default:g}) which the {escape(cal.kind)} "
         f"calibration leaves {'constrained' if held.get(name) else 'unconstrained'} (its "
         f"particles' median {median:.2g}). Set to 1 in every particle, the same histories "
-        f"under boycott expect {fixed:.3g} attacks on nationals in the window, against "
-        f"{base:.3g}")
+        f"under boycott expect {fixed:.3g} attacks on nationals in the window. With each "
+        f"particle's own value, boycott expects {base:.3g}")
     if most != "boycott" and moves[most]["engaged"] > 0 and top != base:
-        text += (f" ({escape(most)}, which engages most: {top:.3g}); the exposure alone "
+        text += (f" and {escape(most)}, which engages most, {top:.3g}. So the exposure alone "
                  f"makes {(fixed - base) / (top - base):.0%} of the gap between boycott and "
                  f"{escape(most)}")
     text += "."

@@ -383,7 +383,8 @@ def _backfire_question(ctx: ReportContext, study: Study) -> Question:
     dyn = {r.name: r for r in dynamic_propositions(ctx)}["P5"]
     sim = LensAnswer(
         "simulator", "backfires" if dyn.holds else "does not backfire at the defaults",
-        f"P5 in time: effect {dyn.effect:+.3g} ({dyn.measure}); "
+        f"P5 in time: effect {dyn.effect:+.3g} ({dyn.measure}; the effect is security's "
+        "largest drop from its peak to full intensity, 0 where it rises throughout); "
         f"{'holds' if dyn.holds else 'does not hold'} at the defaults.",
         {"p5_effect": float(dyn.effect)}, "dynamic-propositions")
     disc = explore_discovery(ctx, study)

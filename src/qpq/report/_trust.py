@@ -56,8 +56,14 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "years' rate, and the last window's outcome"),
     ("CRPS (continuous ranked probability score)", "the error of a forecast distribution of "
      "a count or a band against what happened, in the count's units; smaller is better"),
-    ("common random numbers", "two policies compared on the same parameters and the same "
-     "random draws, so their difference is the policy's, not the luck's"),
+    ("common random numbers (CRN)", "two policies compared on the same parameters and the "
+     "same random draws, so their difference is the policy's, not the luck's"),
+    ("deviance", "how far a simulated history is from the record: −2 × the log-likelihood "
+     "of the record given the history, less its best possible value, summed over the "
+     "observation families; smaller is nearer"),
+    ("harm units", "the model's scale of harm to China: in the simulator an expected attack "
+     "on China counts 1 and one on Chinese nationals in Afghanistan nationals_severity; in "
+     "the game one round of unsuppressed ETIM/TIP activity counts etim_threat (default 1)"),
     ("PBE (perfect Bayesian equilibrium)", "the game's solution: each side's moves are best "
      "given its beliefs, and beliefs follow the moves by Bayes' rule"),
     ("PIT (probability integral transform)", "where each outcome fell in its forecast "
@@ -65,6 +71,9 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("PRIM", "the patient rule induction method: finds the box of parameter ranges where an "
      "outcome of interest (the deal backfiring) is concentrated; coverage is the share of "
      "such cases inside the box, density the share of the box that are such cases"),
+    ("scholz-compat", "the expected-utility model's variant that reproduces Scholz et "
+     "al.'s published runs, their choices kept where we read them differently; the "
+     "report's forecasts use the corrected default and show this one alongside"),
     ("skill", "1 − the model's score / the baseline's score: above 0 the model beats the "
      "baseline, below 0 it does worse"),
     ("Sobol' indices (S1, ST)", "the share of an outcome's variance a parameter explains "

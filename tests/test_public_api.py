@@ -12,7 +12,8 @@ def test_exported_names():
     assert set(qpq.case.__all__) == {
         "Attack", "AttributeValue", "Attribution", "BUILTIN_CASE", "BargainingIssue",
         "BargainingPosition", "CASE_FILES", "Case", "Claim", "ClaimKind", "DateParseError",
-        "Estimate", "Event", "EvidenceDB", "FactTarget", "FuzzyDate", "LocatedYaml", "Milestone",
+        "Estimate", "Event", "EvidenceDB", "FactTarget", "FuzzyDate", "IssueObservation",
+        "LocatedYaml", "Milestone",
         "OBSERVATION_KINDS", "PHASE_ATTRIBUTES", "Parameter", "Phase", "PhaseAttributeSpec",
         "Precision", "Quantity", "REQUIRED_FILES", "RunSettings",
         "Scenario", "Source", "TalibanAction",

@@ -47,3 +47,29 @@ def test_stances_must_name_every_anchor_and_only_anchors() -> None:
     with pytest.raises(ValidationError, match=r"missing: \['100'\]"):
         BargainingIssue(id="r", name="r", description="d", anchors={"0": "a", "100": "b"},
                         stances={"0": "x"})
+
+
+def test_the_record_s_point_known_by_a_date_and_a_forecast_beside_it() -> None:
+    import datetime as dt
+
+    from qpq.case import IssueObservation
+
+    issue = BargainingIssue(
+        id="rec", name="Recognition", description="d",
+        anchors={"0": "no contact", "50": "de facto", "75": "ambassadors"},
+        observed=[IssueObservation(date="2022-03", value=50, evidence=["ms-a"], note="a visit"),
+                  IssueObservation(date="2023-12/2024-01-30", value=75, evidence=["ms-b"],
+                                   note="credentials")])
+    assert issue.observed_at(dt.date(2022, 3, 30)) is None       # March counts from its end
+    assert issue.observed_at(dt.date(2022, 3, 31)).value == 50
+    assert issue.observed_at(dt.date(2024, 1, 29)).value == 50     # a span from its end
+    assert issue.observed_at().value == 75
+    text = issue.against_record(43.93)
+    assert text.startswith("The record puts the issue “Recognition” at 75.0 on 0–100: "
+                           "ambassadors (75) since 2024-01-30: credentials (ms-b)")
+    assert text.endswith("43.9 lies 31.1 points below it.")
+    assert issue.against_record(80, dt.date(2023, 1, 1)).endswith("80.0 lies 30.0 points "
+                                                                  "above it.")
+    assert issue.against_record(50.2, dt.date(2023, 1, 1)).endswith("lies at it.")
+    assert issue.against_record(10, dt.date(2020, 1, 1)) == ""
+    assert ISSUE.observed_at() is None

@@ -251,6 +251,27 @@ def test_bargaining_scale_ordered(capsys, tmp_path):
     assert "scale_min 100 must be below scale_max 0" in line
 
 
+def test_bargaining_observed_points_lie_on_the_scale_in_date_order(capsys, tmp_path):
+    root = _copy(tmp_path)
+    _edit(root, "bargaining.yaml",
+          _positions(lambda d: d["issues"][0]["observed"][0].update(value=140)))
+    line = _named(_refused(capsys, root), "bargaining.yaml", "issues")
+    assert "observed value 140 (2022-03-24) lies outside the scale [0, 100]" in line
+    root = _copy(tmp_path / "order")
+    _edit(root, "bargaining.yaml",
+          _positions(lambda d: d["issues"][0]["observed"].reverse()))
+    line = _named(_refused(capsys, root), "bargaining.yaml", "issues")
+    assert "observed entries must be in date order" in line
+
+
+def test_bargaining_observed_evidence_must_resolve(capsys, tmp_path):
+    root = _copy(tmp_path)
+    _edit(root, "bargaining.yaml",
+          _positions(lambda d: d["issues"][0]["observed"][0]["evidence"].append("ms-nowhere")))
+    line = _named(_refused(capsys, root), "bargaining.yaml", "observed.evidence")
+    assert "ms-nowhere" in line
+
+
 def test_bargaining_one_position_per_actor_and_issue(capsys, tmp_path):
     root = _copy(tmp_path)
     _edit(root, "bargaining.yaml",

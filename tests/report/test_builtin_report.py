@@ -263,3 +263,20 @@ def test_the_exchange_model_says_how_its_pair_s_positions_moved_between_trades(b
     assert (f"{pair} exchanges between China and Taliban" in text
             and f"The other {total - pair} of the {total} exchanges, between other pairs, "
                 "move positions in between" in text), text[:600]
+
+
+def test_the_bargaining_forecasts_stand_beside_the_record_s_point(built):
+    _, result = built
+    case = load_case()
+    for sid in ("bargaining", "findings"):
+        text = unescape(re.sub(r"<[^>]+>", "", _section_html(result, sid)))
+        # recognition: Xi accepted the Taliban ambassador's credentials on 2024-01-30 (75)
+        m = re.search(r"The record puts the issue “Recognition of the Taliban government” at "
+                      r"75\.0 on 0–100: .*? since 2024-01-30: .*?; ([\d.]+) lies ([\d.]+) "
+                      r"points (below|above) it\.", text)
+        assert m, sid
+        gap = float(m.group(1)) - 75.0
+        assert m.group(3) == ("below" if gap < 0 else "above")
+        assert abs(abs(gap) - float(m.group(2))) < 0.11
+    issue = next(i for i in case.bargaining_issues if i.id == "recognition")
+    assert issue.observed_at().evidence[0] in case.by_id

@@ -240,8 +240,11 @@ def test_the_bargaining_answer_gives_both_models_end_points(shared, findings):
         (answer,) = [a for a in findings.question(qid).answers if a.lens == "bargaining"]
         eum = data["eum"][issue]["forecast"]["median"]
         end = data["exchange"]["final_outcome"][issue]
-        assert answer.numbers == {f"{issue}_median": eum, f"{issue}_exchange": end}
         scale = case_issue(shared.case, issue)
+        record = scale.observed_at(shared.as_of).value
+        assert answer.numbers == {f"{issue}_median": eum, f"{issue}_exchange": end,
+                                  f"{issue}_record": record}
+        assert scale.against_record(eum, shared.as_of) in answer.answer
         assert answer.answer.startswith("The expected-utility model forecasts")
         assert answer.answer.endswith(f"ends at {scale.reading(end)}.")
         # the stance is the expected utility model's, whatever the exchange model says

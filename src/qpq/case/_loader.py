@@ -570,6 +570,9 @@ def _refs(collected: dict[str, list[Any]], bargaining: _Bargaining, scenarios: l
         yield from ((p, "evidence", e, any_kind) for e in p.evidence)
         yield from ((p, "observations", o, tuple(OBSERVATION_KINDS.values()))
                     for o in p.observations)
+    for issue in bargaining.issues:
+        for ob in issue.observed:
+            yield from ((issue, "observed.evidence", e, any_kind) for e in ob.evidence)
     for pos in bargaining.positions:
         yield pos, "issue", pos.issue, (BargainingIssue,)
         yield pos, "actor", pos.actor, (Actor,)

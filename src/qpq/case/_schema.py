@@ -55,6 +55,7 @@ __all__ = [
     "EventType",
     "FactTarget",
     "Id",
+    "IssueObservation",
     "Milestone",
     "Parameter",
     "Phase",
@@ -896,6 +897,22 @@ class Parameter(_Item):
         return self
 
 
+class IssueObservation(_Item):
+    """Where the record puts a bargaining issue on its scale, from a date on.
+
+    A bargaining forecast (what the stakeholders settle on) read without the point the
+    record has already reached can sit below what happened years earlier; the report sets
+    the two side by side.
+    """
+
+    date: DateStr
+    value: float
+    evidence: list[Id] = Field(
+        min_length=1, description="the record's items (milestones, Taliban actions) or "
+                                  "sources that place the issue here")
+    note: str = Field(description="why this point of the scale, in words")
+
+
 class BargainingIssue(_Item):
     """One issue of the stakeholder bargaining lens, on a numeric scale."""
 
@@ -952,6 +969,48 @@ class BargainingIssue(_Item):
             raise ValueError(f"every anchor needs a stance once any has one; missing: "
                              f"{missing}")
         return stances
+
+    observed: list[IssueObservation] = Field(
+        default_factory=list,
+        description="where the record puts the issue on the scale, from each date on "
+                    "(optional; in date order)")
+
+    @model_validator(mode="after")
+    def _observed_on_scale(self) -> BargainingIssue:
+        for ob in self.observed:
+            if not self.scale_min <= ob.value <= self.scale_max:
+                raise ValueError(f"observed value {ob.value:g} ({ob.date}) lies outside the "
+                                 f"scale [{self.scale_min:g}, {self.scale_max:g}]")
+        days = [FuzzyDate.parse(ob.date).earliest for ob in self.observed]
+        if days != sorted(days):
+            raise ValueError("observed entries must be in date order; got "
+                             + ", ".join(ob.date for ob in self.observed))
+        return self
+
+    def observed_at(self, as_of: dt.date | None = None) -> IssueObservation | None:
+        """The record's latest point on the scale known by ``as_of`` (all when ``None``).
+
+        An entry counts from the last day its date can mean (a month from its last day),
+        as every dated item of the case does.
+        """
+        known = [ob for ob in self.observed
+                 if as_of is None or FuzzyDate.parse(ob.date).latest <= as_of]
+        return known[-1] if known else None
+
+    def against_record(self, value: float, as_of: dt.date | None = None) -> str:
+        """``value`` (a forecast) beside the record's point known by ``as_of``, in words.
+
+        Empty when the issue has no observation by then.
+        """
+        ob = self.observed_at(as_of)
+        if ob is None:
+            return ""
+        gap = value - ob.value
+        where = ("at it" if abs(gap) < 0.5 else
+                 f"{abs(gap):.1f} points {'below' if gap < 0 else 'above'} it")
+        since = ob.date.split("/")[-1]      # a span counts from its end, as observed_at
+        return (f"The record puts the issue “{self.name}” at {self.reading(ob.value)} since "
+                f"{since}: {ob.note} ({', '.join(ob.evidence)}); {value:.1f} lies {where}.")
 
     def stance(self, value: float) -> str | None:
         """The stance of the anchor nearest ``value`` (the lower one on a tie), if any.

@@ -91,6 +91,14 @@ def bargain_section(ctx: ReportContext) -> SectionContent:
         "issues, which is how recognition-for-crackdown appears here.</p>",
         _forecast_rows(data, ctx.case),
     ]
+    # each forecast beside where the record had already put the issue (bargaining.yaml's
+    # `observed`): a settlement forecast below a point reached years before is a finding
+    said = [case_issue(ctx.case, k).against_record(eum["forecast"]["median"], ctx.as_of)
+            for k, eum in data["eum"].items()]
+    if any(said):
+        parts.append("<p>" + " ".join(escape(t) for t in said if t) + " The inputs are "
+                     "the stakeholders' preferred positions, mostly as the paper reads them, "
+                     "not the record's points, so the two can differ.</p>")
     ex = data.get("exchange")
     if ex:
         parts.append(_exchange_words(ex, ctx.case))

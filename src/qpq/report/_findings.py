@@ -251,6 +251,11 @@ def _bargaining_answer(ctx: ReportContext, issue: str, text: str) -> LensAnswer 
     if stance is None:
         return None
     words, numbers = text.format(words=scale.reading(med)), {f"{issue}_median": med}
+    # a forecast of the settlement below a point the record reached years before says so
+    known = scale.observed_at(ctx.as_of)
+    if known is not None:
+        words += " " + scale.against_record(med, ctx.as_of)
+        numbers[f"{issue}_record"] = float(known.value)
     end = (data.get("exchange") or {}).get("final_outcome", {}).get(issue)
     if end is not None:
         words += (" The exchange model, in which the actors may trade this issue for "

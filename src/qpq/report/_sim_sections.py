@@ -43,7 +43,7 @@ from qpq.sim import (
 )
 
 __all__ = ["FULL", "RECORD", "RECORD_REDUCED", "REDUCED", "backcast_calibration",
-           "backcast_section", "forecast_section", "propositions_section"]
+           "backcast_section", "forecast_section", "forecast_window", "propositions_section"]
 
 REDUCED = {"draws": 150, "replicates": 4, "grid_size": 16, "n": 2000, "prop_n": 512}
 """Ensemble sizes when ``ctx.reduced`` is true (``make run``)."""
@@ -267,11 +267,16 @@ def _exposure_note(ctx: ReportContext, cal: CalibrationResult,
     return text + "</p>"
 
 
+def forecast_window(ctx: ReportContext) -> tuple[dt.date, dt.date]:
+    """The forecast's as-of date and end (the case's run block, or the report's options)."""
+    return (_date(ctx, "sim_as_of", ctx.case.run.forecast_as_of),
+            _date(ctx, "sim_until", ctx.case.run.forecast_until, as_of=False))
+
+
 def forecast_section(ctx: ReportContext) -> SectionContent:
     """As-of forecasts of the calibrated ensemble under several of China's policies."""
     sizes = _sizes(ctx)
-    as_of = _date(ctx, "sim_as_of", ctx.case.run.forecast_as_of)
-    until = _date(ctx, "sim_until", ctx.case.run.forecast_until, as_of=False)
+    as_of, until = forecast_window(ctx)
     cal = _forecast_calibration(ctx, as_of)
     runs = {p: forecast(ctx.case, cal, until, policy=p, n=sizes["n"], seed=0)
             for p in FORECAST_POLICIES}

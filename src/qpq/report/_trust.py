@@ -29,7 +29,7 @@ from qpq.errors import BadInputError
 from qpq.report._relationship_section import v2_comparison, verdict_changes
 from qpq.report._sections import ReportContext
 from qpq.report._shared import finite
-from qpq.report._sim_sections import backcast_calibration
+from qpq.report._sim_sections import backcast_calibration, forecast_window
 from qpq.report._track_record_section import (
     ONE_GAME_POINT,
     facts_backtest,
@@ -174,12 +174,16 @@ class Trust:
     record: dict[str, Any] | None
     v2: dict[str, Any] | None
     unavailable: dict[str, str] = field(default_factory=dict)
+    forecast: tuple[str, str] | None = None
+    """The forecasts' as-of date and end (ISO), for the line that says why the report reads
+    the case at several dates."""
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {"parameters": self.parameters, "assumptions": self.assumptions,
                 "backcast": self.backcast, "track_record": self.track_record,
-                "record": self.record, "v2": self.v2, "unavailable": dict(self.unavailable)}
+                "record": self.record, "v2": self.v2, "unavailable": dict(self.unavailable),
+                "forecast": None if self.forecast is None else list(self.forecast)}
 
 
 def _backcast(ctx: ReportContext) -> dict[str, Any]:
@@ -258,8 +262,10 @@ def compute_trust(ctx: ReportContext) -> Trust:
             parts[name] = None
             unavailable[name] = str(exc)
     params = ctx.case.parameters
+    as_of, until = forecast_window(ctx)
     return Trust(len(params), sum(p.assumption for p in params), parts["backcast"],
-                 parts["track_record"], parts["record"], parts["v2"], unavailable)
+                 parts["track_record"], parts["record"], parts["v2"], unavailable,
+                 (as_of.isoformat(), until.isoformat()))
 
 
 def _skill_words(x: float | None) -> str:
@@ -341,7 +347,29 @@ def trust_items(t: Trust, reduced: bool) -> list[tuple[str, str, str]]:
         items.append((head, words(part) if part is not None else
                       f"Not available for this case: {t.unavailable.get(key, 'not computed')}",
                       section))
+    dates = _dates_words(t)
+    if dates:
+        items.append(("Dates", dates, "forecast"))
     return items
+
+
+def _dates_words(t: Trust) -> str:
+    """Why the checks and the forecasts read the case at different dates."""
+    said = []
+    if t.backcast is not None:
+        said.append(f"the backcast the stylised facts known by {t.backcast['as_of']} (facts "
+                    "that only the paper reports count from its year's end)")
+    if t.record is not None:
+        said.append(f"the calibration on the record the record known by {t.record['as_of']} "
+                    "(the backtest's last origin, so its checks are those of a forecast the "
+                    "record can score)")
+    if t.forecast is not None:
+        said.append(f"the forecasts the record known by {t.forecast[0]}, run to "
+                    f"{t.forecast[1]} (a window the report does not score; the track "
+                    "record scores past origins)")
+    if len(said) < 2:
+        return ""
+    return "The report reads the case at several dates: " + "; ".join(said) + "."
 
 
 def trust_html(t: Trust, reduced: bool) -> str:

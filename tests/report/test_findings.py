@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from html import unescape
 from pathlib import Path
 
@@ -79,7 +80,14 @@ def test_the_decisive_assumption_is_the_top_index_of_the_difference(shared, find
     diff = sens.result("china_security.difference")
     top = max(diff.ST, key=lambda k: diff.ST[k])  # type: ignore[union-attr]
     change = findings.question("change").answers[0]
-    assert change.stance == top
+    # the top index is the answer, unless its interval reaches 0: then it is named as the
+    # leader within the noise and the answer is that none is shown at this size
+    noisy = diff.ST[top] - diff.ST_conf[top] <= 0  # type: ignore[union-attr]
+    assert change.stance == (f"not determined at this size ({top} leads within the noise)"
+                             if noisy else top)
+    m = re.search(r"overturned in \d+% of the experiments \((\d+) of ([\d,]+)\)",
+                  change.answer)
+    assert m and int(m.group(1)) <= int(m.group(2).replace(",", ""))
     for d in findings.question("policy").disagreements:
         assert d.decisive == top
 

@@ -370,7 +370,8 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
                  "stakeholders will settle on), so it is shown, not counted as a "
                  "disagreement.",)
     extra = {"decisive": dec, "method": method, "caveat": caveat, "box": box, "box_text": box_text,
-             "overturn_share": float(overturn.mean()), "p1": p1, "expl": expl}
+             "overturn_share": float(overturn.mean()), "overturned": int(overturn.sum()),
+             "experiments": int(overturn.size), "noise": noise, "p1": p1, "expl": expl}
     return Question("policy", QUESTION_POLICY, tuple(answers), tuple(disagreements),
                     notes), extra
 
@@ -426,12 +427,16 @@ def _backfire_question(ctx: ReportContext, study: Study) -> Question:
 def _change_question(study: Study, policy: dict[str, Any]) -> Question:
     dec, method = policy["decisive"], policy["method"]
     expl: LensAnswer = policy["expl"]
+    # a leader whose index reaches 0 is named, but not given as the answer
+    stance = (f"not determined at this size ({dec[0]} leads within the noise)"
+              if dec[0] and policy["noise"] else dec[0] or "nothing varied decides it")
     answers = [LensAnswer(
-        "exploration", f"{dec[0]}" if dec[0] else "nothing varied decides it",
+        "exploration", stance,
         (f"The answer “{expl.stance}” turns most on {dec[0]} (ST {dec[1]:.2f}; then "
          + ", ".join(f"{n} {v:.2f}" for n, v in dec[2])
-         + f"). It is overturned in {policy['overturn_share']:.0%} of the experiments, "
-         f"concentrated in: {policy['box_text']}.{policy['caveat']}") if dec[0] else
+         + f"). It is overturned in {policy['overturn_share']:.0%} of the experiments "
+         f"({policy['overturned']} of {policy['experiments']:,}), concentrated in: "
+         f"{policy['box_text']}.{policy['caveat']}") if dec[0] else
         "No varied parameter moves the difference between the policies.",
         {"index": float(dec[1]), "overturned_share": policy["overturn_share"]},
         "sensitivity-china_security-difference")]

@@ -126,3 +126,11 @@ def test_each_promise_says_in_words_which_signals_it_reads():
         # the policy list, where a reader meets the promise, carries the words
         (policy,) = [x for x in POLICIES if x.name == f"engage_{p.value}"]
         assert p.words in policy.description and f"Engage[{p.value}]" in policy.description
+
+
+def test_each_final_action_has_its_own_words():
+    words = [a.words for a in FinalAction]
+    assert len(set(words)) == len(words) and all(words)
+    # what the actions do to recognition, as docs/model-game.md states it
+    assert "recognise" in FinalAction.REWARD.words
+    assert "withdraw" in FinalAction.DOWNGRADE.words

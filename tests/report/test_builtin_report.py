@@ -280,3 +280,13 @@ def test_the_bargaining_forecasts_stand_beside_the_record_s_point(built):
         assert abs(abs(gap) - float(m.group(2))) < 0.11
     issue = next(i for i in case.bargaining_issues if i.id == "recognition")
     assert issue.observed_at().evidence[0] in case.by_id
+
+
+def test_the_game_section_says_how_to_read_an_information_set(built):
+    from qpq.model import FinalAction
+
+    _, result = built
+    text = unescape(re.sub(r"<[^>]+>", "", _section_html(result, "game")))
+    assert "An information set C|m,s,d,r is what China has seen" in text
+    for action in FinalAction:
+        assert f"{action.value}: {action.words}" in text

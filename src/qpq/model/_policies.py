@@ -156,6 +156,19 @@ class FinalAction(Enum):
     PLAN_B = "PlanB"
     INTERVENE = "Intervene"
 
+    @property
+    def words(self) -> str:
+        """The action in plain words (docs/model-game.md: what each does to recognition)."""
+        return {
+            FinalAction.STAY_OUT: "stay out (no further step)",
+            FinalAction.REWARD: "recognise the Taliban (the reward)",
+            FinalAction.WITHHOLD: "withhold recognition, engagement going on",
+            FinalAction.MAINTAIN: "keep the recognition given",
+            FinalAction.DOWNGRADE: "withdraw the recognition given",
+            FinalAction.PLAN_B: "turn to the multilateral Plan B",
+            FinalAction.INTERVENE: "intervene directly (ending any recognition)",
+        }[self]
+
 
 FINAL_ACTIONS: tuple[FinalAction, ...] = tuple(FinalAction)
 """Every final action in one global order: arrays over final actions of any first move use

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from qpq.game import FULL_GAME
+from qpq.model import FinalAction
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent
 from qpq.report._shared import game_solution
@@ -40,6 +41,17 @@ def _effort_chart(equilibria: list[dict[str, Any]]) -> Any:
         opacity=alt.Opacity("share:Q", title="its share", scale=alt.Scale(domain=[0.5, 1])),
         tooltip=["equilibrium:N", "first move:N", "label:N", "type:N", "play:N"],
     ).properties(width=max(240, 28 * len(equilibria)), height=150)
+
+
+def _information_set_key() -> str:
+    """How to read an information set's name and China's final actions, under the table."""
+    actions = "; ".join(f"{a.value}: {a.words}" for a in FinalAction)
+    return ("<p class='howto'>An information set <code>C|m,s,d,r</code> is what China has "
+            "seen when it makes its final move: its first move m, then s1 if the militants "
+            "were seen suppressed (s0 if not), d1 if a defection to ISKP was seen (d0 if "
+            "not), and the UN monitoring report's reading of Taliban–al-Qaeda ties, close or "
+            "far. P(sincere) is China's belief there that the Taliban are sincere. China's "
+            f"final actions: {escape(actions)}.</p>")
 
 
 def game_section(ctx: ReportContext) -> SectionContent:
@@ -77,7 +89,8 @@ def game_section(ctx: ReportContext) -> SectionContent:
         beliefs = ("<details><summary>China's final move and belief at each information set "
                    "after its first move in the selected PBE</summary><table class='data'>"
                    "<thead><tr><th>information set</th><th>action</th><th>P(sincere)</th>"
-                   "</tr></thead><tbody>" + "".join(brows) + "</tbody></table></details>")
+                   "</tr></thead><tbody>" + "".join(brows) + "</tbody></table>"
+                   + _information_set_key() + "</details>")
     n_assumed = sum(p.assumption for p in ctx.case.parameters)
     html = (
         f"<p><strong>Selected equilibrium: {escape(str(solution['label']))}</strong>"

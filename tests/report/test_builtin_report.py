@@ -290,3 +290,21 @@ def test_the_game_section_says_how_to_read_an_information_set(built):
     assert "An information set C|m,s,d,r is what China has seen" in text
     for action in FinalAction:
         assert f"{action.value}: {action.words}" in text
+
+
+def test_pbe_the_table_cannot_tell_from_the_selected_one_are_named(built):
+    from qpq.report._game_section import _same_path
+
+    def eq(move, p, china, selected=False):
+        return {"first_move": move, "pure": True, "selected": selected,
+                "outcome": {"p_recognised": p, "label": "x"}, "payoffs": {"China": china}}
+    chosen = eq("Engage[no_promise]", 0.12, -1.96, True)
+    listed = [eq("Engage[no_promise]", 0.06, -2.04), eq("Engage[no_promise]", 0.12, -1.96),
+              chosen, eq("Boycott", 0.12, -1.96)]
+    assert _same_path(listed, chosen) == [2]
+    assert _same_path(listed, None) == []
+    _, result = built
+    text = unescape(re.sub(r"<[^>]+>", "", _section_html(result, "game")))
+    named = re.search(r"PBE ([\d, ]+) and the selected one play the same path", text)
+    # the built-in case's defaults have such a twin; the sentence names it
+    assert named and all(int(i) > 0 for i in named.group(1).split(", "))

@@ -43,6 +43,21 @@ def _effort_chart(equilibria: list[dict[str, Any]]) -> Any:
     ).properties(width=max(240, 28 * len(equilibria)), height=150)
 
 
+def _same_path(equilibria: list[dict[str, Any]], selected: dict[str, Any] | None
+               ) -> list[int]:
+    """The listed PBE (numbered from 1) that the table cannot tell from the selected one."""
+    if selected is None:
+        return []
+
+    def seen(e: dict[str, Any]) -> tuple[Any, ...]:
+        # what the table shows, at the precision solutions agree to
+        values = (*e["outcome"].values(), *e["payoffs"].values())
+        return (e["first_move"], e["pure"],
+                *(round(v, 9) if isinstance(v, float) else v for v in values))
+    return [i + 1 for i, e in enumerate(equilibria)
+            if e is not selected and seen(e) == seen(selected)]
+
+
 def _information_set_key() -> str:
     """How to read an information set's name and China's final actions, under the table."""
     actions = "; ".join(f"{a.value}: {a.words}" for a in FinalAction)
@@ -74,6 +89,13 @@ def game_section(ctx: ReportContext) -> SectionContent:
              "<th>label</th><th>kind</th><th>P(recognised)</th><th>P(suppressed)</th>"
              "<th>P(defection)</th><th>China</th><th>Taliban</th></tr></thead><tbody>"
              + "".join(rows) + "</tbody></table>")
+    twins = _same_path(equilibria, selected)
+    if twins:
+        table += (f"<p class='howto'>PBE {', '.join(str(i) for i in twins)} and the selected "
+                  "one play the same path (the same first move, the same outcome and payoffs "
+                  "as shown); they differ only off it, after first moves China does not "
+                  "make. Between such equilibria the selection rule's last clause decides: "
+                  "off the path China's preferred continuation is played.</p>")
     beliefs = ""
     if selected is not None:
         prefix = f"C|{selected['first_move']},"

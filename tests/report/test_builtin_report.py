@@ -308,3 +308,13 @@ def test_pbe_the_table_cannot_tell_from_the_selected_one_are_named(built):
     named = re.search(r"PBE ([\d, ]+) and the selected one play the same path", text)
     # the built-in case's defaults have such a twin; the sentence names it
     assert named and all(int(i) > 0 for i in named.group(1).split(", "))
+
+
+def test_the_forecast_table_names_the_constrained_parameters(built):
+    _, result = built
+    html = _section_html(result, "forecast")
+    cells = re.findall(r"<td>some: ([a-z_, ]+) \((\d+) of (\d+)\)</td>", html)
+    assert cells                    # the record constrains some of the attack events' ones
+    for names, k, n in cells:
+        assert len(names.split(", ")) == int(k) <= int(n)
+    assert "<td>some</td>" not in html

@@ -267,6 +267,14 @@ def _exposure_note(ctx: ReportContext, cal: CalibrationResult,
     return text + "</p>"
 
 
+def _constrained(dep: dict[str, Any]) -> str:
+    """The table's cell: none, all, or which of the event's parameters are constrained."""
+    if dep["constrained"] != "some":
+        return str(dep["constrained"])
+    hit = [k for k, v in dep["parameters"].items() if v]
+    return f"some: {', '.join(hit)} ({len(hit)} of {len(dep['parameters'])})"
+
+
 def forecast_window(ctx: ReportContext) -> tuple[dt.date, dt.date]:
     """The forecast's as-of date and end (the case's run block, or the report's options)."""
     return (_date(ctx, "sim_as_of", ctx.case.run.forecast_as_of),
@@ -289,7 +297,7 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
                            if p != "equilibrium")
         dep = e["calibration_constrained"]
         rows.append([escape(name), _headline(e), escape(f"{e['kind']}, {window}"),
-                     escape(main.evidence(name)), escape(dep["constrained"]), escape(others)])
+                     escape(main.evidence(name)), escape(_constrained(dep)), escape(others)])
     if cal.kind == "record":
         details = cal.details
         used = (f"the whole record known by {escape(as_of.isoformat())} (observations: "

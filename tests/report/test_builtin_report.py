@@ -318,3 +318,15 @@ def test_the_forecast_table_names_the_constrained_parameters(built):
     for names, k, n in cells:
         assert len(names.split(", ")) == int(k) <= int(n)
     assert "<td>some</td>" not in html
+
+
+def test_the_track_record_accounts_for_every_attack_of_the_record(built):
+    _, result = built
+    text = unescape(re.sub(r"<[^>]+>", "", _section_html(result, "track-record")))
+    m = re.search(r"Of the record's (\d+) attacks on Chinese targets known by ([\d-]+), the "
+                  r"attack checks count (\d+); not used: (.*?)\.\n?", text)
+    assert m
+    known, counted = int(m.group(1)), int(m.group(3))
+    left = sum(int(n) for n in re.findall(r"(?:^|, |; )(\d+)(?: in |: )", m.group(4)))
+    assert counted + left == known
+    assert "in Pakistan" in m.group(4)

@@ -252,6 +252,39 @@ def facts_backtest(ctx: ReportContext) -> BacktestResult:
     return res
 
 
+def _attacks_used(ctx: ReportContext, cal: Any) -> str:
+    """Which of the record's attacks the attack checks count, and why the others are not.
+
+    The record section counts every attack on Chinese targets; the calibration compares only
+    those its attackers can have made where the model places them (``cal.excluded``).
+    """
+    from collections import Counter
+
+    from qpq.case import case_as_of
+
+    known = [a.id for a in case_as_of(ctx.case, cal.as_of).attacks]
+    why = dict(cal.excluded)
+    left = [why[i] for i in known if i in why]
+    if not known:
+        return ""
+    # "in <place>: <the rule>" names a place id; the rest of the reason is shared
+    places: dict[str, Counter[str]] = {}
+    other: Counter[str] = Counter()
+    for reason in left:
+        head, _, rule = reason.partition(": ")
+        if head.startswith("in ") and rule:
+            item = ctx.case.by_id.get(head[3:])
+            places.setdefault(rule, Counter())[str(getattr(item, "name", head[3:]))] += 1
+        else:
+            other[reason] += 1
+    said = [", ".join(f"{n} in {p}" for p, n in c.most_common()) + f" ({rule})"
+            for rule, c in places.items()]
+    said += [f"{n}: {reason}" for reason, n in other.items()]
+    return (f"<p>Of the record's {len(known)} attacks on Chinese targets known by "
+            f"{cal.as_of.isoformat()}, the attack checks count {len(known) - len(left)}"
+            + (f"; not used: {escape('; '.join(said))}" if said else "") + ".</p>")
+
+
 def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
     from qpq.sim import observed_text, predictive_text
 
@@ -290,6 +323,7 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
         "1) against its predictive probability of a 1, inside when the observed outcome has "
         "at least 5% probability. An estimate that is the only figure of a body with an "
         "offset of its own is inside by construction: the offset is drawn to meet it.</p>"
+        + _attacks_used(ctx, cal)
         + _misses_note(cal.checks, settings.game_points)
         + html_table(["family", "observation", "observed", "predictive", "inside"],
                      checks)

@@ -135,3 +135,11 @@ def test_fan_chart_shows_paired_differences_and_merges_identical_runs(case):
     assert "vconcat" not in same
     assert {d["policy"] for d in same["datasets"][next(iter(same["datasets"]))]} == {
         "boycott = engage"}
+
+
+def test_a_counterpart_of_a_proposition_that_fails_anyway_is_not_informative():
+    from types import SimpleNamespace as R
+
+    assert report._counterpart(R(holds=True, falsification_holds=True)) == "as required"
+    assert report._counterpart(R(holds=True, falsification_holds=False)) == "FAILS"
+    assert "not informative" in report._counterpart(R(holds=False, falsification_holds=True))

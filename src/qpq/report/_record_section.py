@@ -270,13 +270,14 @@ def record_section(ctx: ReportContext) -> SectionContent:
                               "(estimates, attacks, Taliban actions, milestones).</p>")
     when = f" known by {ctx.as_of.isoformat()}" if ctx.as_of else ""
     bodies = ", ".join(f"{escape(b)} {n}" for b, n in data["by_body"].items())
+    # the counts first, the estimates' breakdown by body in a sentence of its own
     html = (
-        f"<p>The record{escape(when)}: {counts['estimate']} estimates "
-        f"({escape(un_estimates_words(data))}; by body: {bodies}), {counts['attack']} "
-        "attacks on Chinese targets, "
-        f"{counts['taliban_action']} Taliban actions and {counts['milestone']} milestones of "
-        "China's engagement. Every observation cites a source with a URL and a publication "
-        "date; <code>qpq evidence record</code> lists them.</p>"
+        f"<p>The record{escape(when)}: {counts['estimate']} estimates, {counts['attack']} "
+        f"attacks on Chinese targets, {counts['taliban_action']} Taliban actions and "
+        f"{counts['milestone']} milestones of China's engagement. Of the estimates: "
+        f"{escape(un_estimates_words(data))}. By body: {bodies}. Every observation cites a "
+        "source with a URL and a publication date; <code>qpq evidence record</code> lists "
+        "them.</p>"
     )
     summary = (f"record: {counts['estimate']} estimates, {counts['attack']} attacks, "
                f"{counts['taliban_action']} Taliban actions, {counts['milestone']} milestones")

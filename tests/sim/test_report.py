@@ -81,8 +81,9 @@ def _figures_carry_their_events_labels(out):
                                     "bands, by policy — ")
                           + r'([^"]+)"', spec).group(1)
         # the table's row of the event says how far its parameters are constrained
-        constrained = re.search(f"<tr><td>{event}</td>(?:<td>[^<]*</td>){{3}}<td>([a-z]+)</td>",
-                                out.html).group(1)
+        # ("some" names which: "some: attack_rate, … (k of n)")
+        constrained = re.search(f"<tr><td>{event}</td>(?:<td>[^<]*</td>){{3}}"
+                                r"<td>([a-z]+)(?:: [^<]*)?</td>", out.html).group(1)
         assert (label == UNCALIBRATED) == (constrained == "none"), (var, label, constrained)
         assert constrained == "none" or "record calibration" in label
 

@@ -61,6 +61,8 @@ def test_eum_builtin_case_and_issue(capsys):
     assert code == 0 and "forecast" in out
     flat = " ".join(out.split())             # the forecast read on the case's anchors
     assert "on 0–100" in flat and "de facto engagement" in flat
+    # beside where the record already put the issue (bargaining.yaml's observed points)
+    assert "The record puts the issue “Recognition of the Taliban government” at 75.0" in flat
 
 
 def test_text_outputs_read_positions_on_the_scale(capsys, eu_csv):
@@ -68,6 +70,7 @@ def test_text_outputs_read_positions_on_the_scale(capsys, eu_csv):
     flat = " ".join(out.split())
     assert code == 0
     assert "recognition after the last round:" in flat and "on 0–100" in flat
+    assert "The record puts the issue “Taliban action against ETIM/TIP” at 50.0" in flat
     code, out, _ = run(capsys, "bargain", "eum", "--data", str(eu_csv), "--rounds", "1")
     assert code == 0 and "data file's scale (it defines no anchors)" in " ".join(out.split())
 

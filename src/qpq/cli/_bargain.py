@@ -96,6 +96,16 @@ def _reading(loaded: Case | None, issue: str, value: float) -> str:
     return case_issue(loaded, issue).reading(value)
 
 
+def _record_line(loaded: Case | None, issue: str, value: float) -> None:
+    """Where the record already put the issue, beside ``value`` (a case's issues only)."""
+    from qpq.bargain import case_issue
+
+    if loaded is not None:
+        said = case_issue(loaded, issue).against_record(value)
+        if said:
+            console.print(said)
+
+
 def _issue_set(data: Path | None, loaded: Case | None) -> IssueSet:
     from qpq.bargain import case_issue_set, read_issue_data
 
@@ -157,6 +167,7 @@ def eum(
     console.print(f"forecast (median after round {result.rounds[-1].round}): "
                   f"{_reading(loaded, result.data.issue, result.forecast)}; "
                   f"movers: {movers}")
+    _record_line(loaded, result.data.issue, result.forecast)
 
 
 @app.command()
@@ -206,6 +217,7 @@ def exchange(
     final = result.rounds[-1].outcome_end if result.rounds else result.initial_outcome
     for name, value in zip(issues, final, strict=True):
         console.print(f"{name} after the last round: {_reading(loaded, name, value)}")
+        _record_line(loaded, name, value)
     ex = Table(title="Largest exchanges")
     for col in ("round", "i (demands p)", "p", "j (demands q)", "q", "gain"):
         ex.add_column(col, overflow="fold")

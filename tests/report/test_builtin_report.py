@@ -330,3 +330,23 @@ def test_the_track_record_accounts_for_every_attack_of_the_record(built):
     left = sum(int(n) for n in re.findall(r"(?:^|, |; )(\d+)(?: in |: )", m.group(4)))
     assert counted + left == known
     assert "in Pakistan" in m.group(4)
+
+
+def test_second_outsider_read_fixes_hold(built):
+    _, result = built
+    words = {sid: unescape(re.sub(r"<[^>]+>", "", _section_html(result, sid)))
+             for sid in ("findings", "track-record", "game", "sensitivity")}
+    flat = {k: " ".join(v.split()) for k, v in words.items()}
+    # a disagreement with the simulator points to the simulator's own decomposition
+    assert re.search(r"the simulator's answer at the defaults is decomposed in its own row: "
+                     r"with boycott_exposure at 1 the difference is [-+][\d.e-]+, against "
+                     r"[-+][\d.]+ at its default 0.3; the assumption makes \d+% of it\.",
+                     flat["findings"])
+    assert "The report reads the case at several dates. The backcast reads" in flat["findings"]
+    # what the attack checks cannot check, and which facts the facts-at-once line counts
+    assert "The model's attacks inside China (Xinjiang), a term of China's security " \
+        "measure, have no check" in flat["track-record"]
+    assert re.search(r"match every one of the \d+ facts known by 2024-06-30", flat["track-record"])
+    assert "a defection seen is evidence of effort" in flat["game"]
+    assert "samples each uncertainty over its prior range, not the record calibration's " \
+        "posterior" in flat["sensitivity"]

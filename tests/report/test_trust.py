@@ -56,10 +56,11 @@ def test_every_check_is_said_in_words():
     assert "Dates" in words and "known by 2025-12-31" in words["Dates"]
     dated = _words(Trust(81, 80, BACKCAST, TRACK, RECORD, V2,
                          forecast=("2025-06-30", "2026-06-30")))["Dates"]
-    assert dated.startswith("The report reads the case at several dates: the backcast the "
-                            "stylised facts known by 2025-12-31")
-    assert "the record known by 2024-06-30 (the backtest's last origin" in dated
-    assert "the forecasts the record known by 2025-06-30, run to 2026-06-30" in dated
+    assert dated.startswith("The report reads the case at several dates. The backcast reads "
+                            "the stylised facts known by 2025-12-31")
+    assert "the record known by 2024-06-30, the backtest's last origin" in dated
+    assert "The forecasts start from the record known by 2025-06-30 and run to 2026-06-30" \
+        in dated
     alone = _words(Trust(81, 80, BACKCAST, TRACK, None, V2, {"record": "no"}))
     assert "Dates" not in alone
 

@@ -80,8 +80,11 @@ def _model_note(study: Study) -> str:
             f"China's policy; outcomes are measured from {study.window_start} and are "
             "expectations over the Taliban's type (the four types simulated, weighted by the "
             f"experiment's prior); belief grid {study.grid_size}, {study.replicates} "
-            f"scenario(s) per type. All parameters and all post-{study.window_start.year} "
-            f"attack and militant counts are {UNCALIBRATED}.")
+            f"scenario(s) per type. The exploration samples each uncertainty over its prior "
+            "range, not the record calibration's posterior (the track record section shows "
+            "how far the record narrows some of them, the attack rate above all), so its "
+            f"attack and militant counts after {study.window_start.year} are the prior's: "
+            f"{UNCALIBRATED}.")
 
 
 def _suspect_words(main: SobolResult, name: str, place: int, of: int) -> str:

@@ -280,6 +280,16 @@ def _game_answer(solution: dict[str, Any], study_props: Any) -> tuple[LensAnswer
                       "game"), p1
 
 
+def _exposure_share(p1: Any) -> str:
+    """The simulator's P1 difference with the boycott's exposure at 1, in one clause."""
+    x = p1.details["exposure"]
+    at_one = x["engage_no_promise_minus_boycott_at_one"]
+    share = (f"; the assumption makes {(p1.effect - at_one) / p1.effect + 0.0:.0%} of it"
+             if p1.effect else "")
+    return (f"with {x['parameter']} at 1 the difference is {at_one:+.3g}, against "
+            f"{p1.effect:+.3g} at its default {x['default']:g}{share}.")
+
+
 def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[str, Any]]:
     ref, other = study.reference_policy, study.discovery.compare_to or "boycott"
     props = v1_propositions(ctx)
@@ -359,6 +369,12 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
             reasons = (f"The assumption that moves the {ref}-minus-{other} difference most "
                        f"is {dec[0]} (ST {dec[1]:.2f}); where the exploration's answer "
                        f"({expl.stance}) is overturned (PRIM): {box_text}." + caveat)
+            if "simulator" in (a.lens, b.lens):
+                # the ranking is the exploration's, over the ranges; the simulator's answer
+                # at the defaults has its own decomposition (its P1 row)
+                reasons += (" That ranking is over the exploration's ranges; the simulator's "
+                            "answer at the defaults is decomposed in its own row: "
+                            + _exposure_share(sim_p1))
             disagreements.append(Disagreement(
                 (a.lens, b.lens), (a.stance, b.stance), dec[0], dec[1], method,
                 _sentence(f"{_answers(a.lens, a.stance)}; {_answers(b.lens, b.stance)}. ")

@@ -65,7 +65,10 @@ def _information_set_key() -> str:
             "seen when it makes its final move: its first move m, then s1 if the militants "
             "were seen suppressed (s0 if not), d1 if a defection to ISKP was seen (d0 if "
             "not), and the UN monitoring report's reading of Taliban–al-Qaeda ties, close or "
-            "far. P(sincere) is China's belief there that the Taliban are sincere. China's "
+            "far. P(sincere) is China's belief there that the Taliban are sincere. "
+            "Defections to ISKP follow pressure on the militants (their probability rises "
+            "with the effort's intensity), so a defection seen is evidence of effort and can "
+            "raise that belief. China's "
             f"final actions: {escape(actions)}.</p>")
 
 

@@ -282,7 +282,10 @@ def _attacks_used(ctx: ReportContext, cal: Any) -> str:
     said += [f"{n}: {reason}" for reason, n in other.items()]
     return (f"<p>Of the record's {len(known)} attacks on Chinese targets known by "
             f"{cal.as_of.isoformat()}, the attack checks count {len(known) - len(left)}"
-            + (f"; not used: {escape('; '.join(said))}" if said else "") + ".</p>")
+            + (f"; not used: {escape('; '.join(said))}" if said else "") + ". The model's "
+            "attacks inside China (Xinjiang), a term of China's security measure, have no "
+            "check: the calibration compares attacks on nationals in Afghanistan and in "
+            "Central Asia only.</p>")
 
 
 def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
@@ -329,7 +332,10 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
                      checks)
         + ("" if cal.facts_together is None else
            f"<p>The stylised facts all at once: {cal.facts_together.matching} of "
-           f"{cal.facts_together.histories} predictive histories match every one.</p>"))
+           f"{cal.facts_together.histories} predictive histories match every one of the "
+           f"{len(cal.facts_together.facts)} facts known by {as_of.isoformat()} (those "
+           "checked above; the backcast's count is of the facts known by its own, later "
+           "date).</p>"))
     fig = Figure("track-record-posteriors", "Prior and posterior of each targeted parameter",
                  "Per parameter (title: label and width ratio), the posterior's histogram over "
                  "the prior range scaled to 0-1 against the uniform prior (dashed, density 1): "

@@ -357,19 +357,20 @@ def _dates_words(t: Trust) -> str:
     """Why the checks and the forecasts read the case at different dates."""
     said = []
     if t.backcast is not None:
-        said.append(f"the backcast the stylised facts known by {t.backcast['as_of']} (facts "
-                    "that only the paper reports count from its year's end)")
+        said.append(f"The backcast reads the stylised facts known by {t.backcast['as_of']} "
+                    "(a fact that only the paper reports counts from its year's end).")
     if t.record is not None:
-        said.append(f"the calibration on the record the record known by {t.record['as_of']} "
-                    "(the backtest's last origin, so its checks are those of a forecast the "
-                    "record can score)")
+        said.append(f"The calibration on the record reads the record known by "
+                    f"{t.record['as_of']}, the backtest's last origin, so that its checks are "
+                    "those of a forecast the record can score.")
     if t.forecast is not None:
-        said.append(f"the forecasts the record known by {t.forecast[0]}, run to "
-                    f"{t.forecast[1]} (a window the report does not score; the track "
-                    "record scores past origins)")
+        said.append(f"The forecasts start from the record known by {t.forecast[0]} and run "
+                    f"to {t.forecast[1]}; the report does not score that window (the case's "
+                    "record ends at the case's forecast date, and the track record scores "
+                    "past origins instead).")
     if len(said) < 2:
         return ""
-    return "The report reads the case at several dates: " + "; ".join(said) + "."
+    return "The report reads the case at several dates. " + " ".join(said)
 
 
 def trust_html(t: Trust, reduced: bool) -> str:

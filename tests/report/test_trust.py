@@ -162,14 +162,15 @@ def test_every_code_name_the_sections_print_is_defined_once():
     from qpq.report._sections import ReportContext
     from qpq.report._shared import explore_study
     from qpq.report._trust import names, names_html
-    from qpq.sim import EVENTS, SERIES_EVENTS
+    from qpq.sim import EVENTS, RECORD_EVENTS, SERIES_EVENTS
 
     ctx = ReportContext(case=load_case(), out_dir=Path("."), generated=dt.datetime.now(dt.UTC))
     listed = [n for n, _ in names(ctx)]
     study = explore_study(ctx)
     assert study is not None
     expected = [*policy_names(), *(o.name for o in study.outcomes), *(e.name for e in EVENTS),
-                *SERIES_EVENTS]
+                *SERIES_EVENTS, *(r.name for r in RECORD_EVENTS),
+                *(f"all_{k}" for k in ("binary", "count", "band"))]
     assert set(listed) == set(expected) and len(set(listed)) == len(listed)
     # a name both lenses use is defined once, with both meanings
     both = dict(names(ctx))["iskp_strength"]
@@ -180,3 +181,5 @@ def test_every_code_name_the_sections_print_is_defined_once():
     html = names_html(ctx)
     assert html.count("<dt>") == len(listed)
     assert "<dt><code>militants_iskp</code></dt>" in html and "lower is better" in html
+    # a banded backtest event gives its band edges
+    assert "bands: 250, 500, 1000 (edges)" in dict(names(ctx))["tip_strength_band"]

@@ -344,10 +344,11 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
     return html, fig
 
 
-ONE_GAME_POINT = ("with one game point every history plays the same equilibrium of the "
-                  "game, so China's engagement and the Taliban's actions cannot vary with "
-                  "the parameters: misses among them say more about the run's size than "
-                  "about the model")
+ONE_GAME_POINT = ("with one game point, one draw from the prior rather than the defaults, "
+                  "every history plays the same equilibrium of the game, so China's "
+                  "engagement and the Taliban's actions vary between histories only by "
+                  "chance, not with the calibrated parameters: misses among them say more "
+                  "about the run's size than about the model")
 """Why a one-game-point calibration's misses of actions and milestones say little (the
 section's note and the key findings' trust summary)."""
 

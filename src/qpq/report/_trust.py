@@ -118,7 +118,7 @@ def names(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
     """
     from qpq.model import POLICIES
     from qpq.report._shared import explore_study
-    from qpq.sim import EVENTS, OUTPUTS, SERIES_EVENTS
+    from qpq.sim import EVENTS, OUTPUTS, RECORD_EVENTS, SERIES_EVENTS
 
     found: dict[str, list[tuple[str, str]]] = {}
     for p in POLICIES:
@@ -132,6 +132,15 @@ def names(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
                  o.description.rstrip(".") + (f" ({extra})" if extra else "")))
     for e in EVENTS:
         found.setdefault(e.name, []).append(("a forecast event", f"{e.description} ({e.unit})"))
+    for r in RECORD_EVENTS:                       # the track record's scored events
+        bands = ("; bands: " + ", ".join(f"{b:g}" for b in r.bands) + " (edges)"
+                 if r.bands else "")
+        found.setdefault(r.name, []).append(
+            ("a backtest event", f"{r.description} ({r.kind}){bands}"))
+    for kind in ("binary", "count", "band"):
+        found.setdefault(f"all_{kind}", []).append(
+            ("a pooled row of the track record", f"every {kind} event of the backtest "
+                                                 "scored together"))
     for var, event in SERIES_EVENTS.items():      # the forecast's fan charts plot these
         found.setdefault(var, []).append(
             ("a simulated series", f"{OUTPUTS[var]}, per quarter (the forecast's fan chart "
@@ -145,7 +154,8 @@ def names(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
 def names_html(ctx: ReportContext) -> str:
     """:func:`names` as a folded list under the glossary."""
     return ("<details><summary>Names used in this report (China's policies, the "
-            "exploration's outcomes, the forecast's events and series)</summary><dl>" + "".join(
+            "exploration's outcomes, the forecast's and the backtest's events, and series)"
+            "</summary><dl>" + "".join(
                 f"<dt><code>{escape(name)}</code></dt><dd>{escape(text)}</dd>"
                 for name, text in names(ctx)) + "</dl></details>")
 

@@ -350,3 +350,17 @@ def test_second_outsider_read_fixes_hold(built):
     assert "a defection seen is evidence of effort" in flat["game"]
     assert "samples each uncertainty over its prior range, not the record calibration's " \
         "posterior" in flat["sensitivity"]
+
+
+def test_the_forecasts_skill_says_how_many_attacks_it_rests_on(built):
+    _, result = built
+    text = " ".join(unescape(re.sub(r"<[^>]+>", "", _section_html(result, "findings"))).split())
+    m = re.search(r"The count forecasts' skill rests on (\d+) attack\(s\) of the record in "
+                  r"the scored windows \(2016-06-30 to 2025-06-30\)", text)
+    assert m
+    # the record's attacks in Afghanistan and the Central Asian states on its border, then
+    in_window = [a for a in load_case().attacks
+                 if a.country in ("afghanistan", "tajikistan-country", "uzbekistan-country",
+                                  "turkmenistan-country")
+                 and "2016-06-30" < a.date[:10] <= "2025-06-30"]
+    assert int(m.group(1)) == len(in_window)

@@ -76,6 +76,13 @@ def test_an_undefined_skill_and_a_missing_part_are_said_so():
     assert words["Forecasts"].index("whole record") < words["Forecasts"].index("alone")
     assert "+0.12 (better than climatology) and the yes/no forecasts' -0.15 (worse" in (
         words["Forecasts"])
+    assert "rests on" not in words["Forecasts"]      # no count of the scored events given
+    counted = {**track, "record_count_events": {"occurrences": 3, "from": "2016-06-30",
+                                                "to": "2025-06-30"}}
+    said = _words(Trust(81, 80, BACKCAST, counted, None, V2))["Forecasts"]
+    assert said.endswith("The count forecasts' skill rests on 3 attack(s) of the record in "
+                         "the scored windows (2016-06-30 to 2025-06-30): few events, so weak "
+                         "evidence either way.")
     assert words["Calibration on the record"] == (
         "Not available for this case: no backtest origin's 12-month window ends by "
         "2017-01-01")

@@ -21,6 +21,7 @@ by the score's definition; a check fails by the section's stated rule).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -218,7 +219,9 @@ def _track_record(ctx: ReportContext) -> dict[str, Any]:
                       .get("skill_vs_climatology"))
     packaged = packaged_skill("record") if ctx.as_of is None else None
     row, binary = pooled_skill_row(packaged, "count"), pooled_skill_row(packaged, "binary")
+    scored = None if packaged is None else _count_events_scored(ctx, packaged["protocol"])
     return {"origins": len(bt.spec.origins), "model": bt.spec.model,
+            "record_count_events": scored,
             "facts_count_skill": skill("count", "crps"),
             "facts_binary_skill": skill("binary", "brier"),
             "record_count_skill": None if row is None
@@ -226,6 +229,22 @@ def _track_record(ctx: ReportContext) -> dict[str, Any]:
             "record_binary_skill": None if binary is None
             else finite(binary["skill_vs_climatology"]),
             "record_generated": None if packaged is None else packaged["generated"]}
+
+
+def _count_events_scored(ctx: ReportContext, protocol: dict[str, Any]) -> dict[str, Any]:
+    """How many occurrences the packaged backtest's count events rest on.
+
+    The record's attacks of the count events inside the scored windows: after the first
+    origin, up to the end of the last origin's window (origins are month ends).
+    """
+    from qpq.sim import RECORD_EVENTS
+
+    origins = sorted(dt.date.fromisoformat(o) for o in protocol["origins"])
+    m = origins[-1].month + int(protocol["horizon_months"])
+    end = dt.date(origins[-1].year + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)
+    hits = sum(1 for r in RECORD_EVENTS if r.kind == "count"
+               for day, _ in r.read(ctx.case) if origins[0] < day <= end)
+    return {"occurrences": hits, "from": origins[0].isoformat(), "to": end.isoformat()}
 
 
 def _record(ctx: ReportContext) -> dict[str, Any]:
@@ -303,11 +322,16 @@ def _track_words(tr: dict[str, Any]) -> str:
              f"{_skill_words(tr['facts_binary_skill'])}")
     if tr["record_count_skill"] is None:
         return f"From {tr['origins']} past origins (model {tr['model']}), {facts}."
+    n = tr.get("record_count_events")
+    few = ("" if not n else
+           f" The count forecasts' skill rests on {n['occurrences']} attack(s) of the record "
+           f"in the scored windows ({n['from']} to {n['to']}): few events, so weak evidence "
+           "either way.")
     return (f"From {tr['origins']} past origins (model {tr['model']}), calibrated on the "
             f"whole record as the forecasts are (the packaged run of "
             f"{tr['record_generated']}), the count forecasts' skill is "
             f"{_skill_words(tr['record_count_skill'])} and the yes/no forecasts' "
-            f"{_skill_words(tr['record_binary_skill'])}; {facts}.")
+            f"{_skill_words(tr['record_binary_skill'])}; {facts}.{few}")
 
 
 def _record_words(r: dict[str, Any], reduced: bool, forecast_model: str | None) -> str:

@@ -253,6 +253,9 @@ def test_the_bargaining_answer_gives_both_models_end_points(shared, findings):
         assert answer.numbers == {f"{issue}_median": eum, f"{issue}_exchange": end,
                                   f"{issue}_record": record}
         assert scale.against_record(eum, shared.as_of) in answer.answer
+        f = data["eum"][issue]["forecast"]
+        assert (f"Over the Monte Carlo the forecast is {f['stability']} (median "
+                f"{f['median_range'][0]:.0f}–{f['median_range'][1]:.0f})") in answer.answer
         assert answer.answer.startswith("The expected-utility model forecasts")
         assert answer.answer.endswith(f"ends at {scale.reading(end)}.")
         # the stance is the expected utility model's, whatever the exchange model says

@@ -251,6 +251,14 @@ def _bargaining_answer(ctx: ReportContext, issue: str, text: str) -> LensAnswer 
     if stance is None:
         return None
     words, numbers = text.format(words=scale.reading(med)), {f"{issue}_median": med}
+    f = eum["forecast"]
+    inputs = data.get("inputs") or []
+    assumed = sum(1 for row in inputs if row.get("assumption"))
+    words += (f" Over the Monte Carlo the forecast is {f['stability']} (median "
+              f"{f['median_range'][0]:.0f}–{f['median_range'][1]:.0f})"
+              + (f"; {assumed} of the bargaining models' {len(inputs)} inputs are assumptions"
+                 if inputs else "")
+              + ".")
     # a forecast of the settlement below a point the record reached years before says so
     known = scale.observed_at(ctx.as_of)
     if known is not None:

@@ -85,6 +85,7 @@ def test_the_decisive_assumption_is_the_top_index_of_the_difference(shared, find
     noisy = diff.ST[top] - diff.ST_conf[top] <= 0  # type: ignore[union-attr]
     assert change.stance == (f"not determined at this size ({top} leads within the noise)"
                              if noisy else top)
+    assert ("turns most, within the noise, on" in change.answer) == noisy
     m = re.search(r"overturned in \d+% of the experiments \((\d+) of ([\d,]+)\)",
                   change.answer)
     assert m and int(m.group(1)) <= int(m.group(2).replace(",", ""))

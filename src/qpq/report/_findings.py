@@ -456,7 +456,9 @@ def _change_question(study: Study, policy: dict[str, Any]) -> Question:
               if dec[0] and policy["noise"] else dec[0] or "nothing varied decides it")
     answers = [LensAnswer(
         "exploration", stance,
-        (f"The answer “{expl.stance}” turns most on {dec[0]} (ST {dec[1]:.2f}; then "
+        (f"The answer “{expl.stance}” turns most"
+         + (", within the noise," if policy["noise"] else "")
+         + f" on {dec[0]} (ST {dec[1]:.2f}; then "
          + ", ".join(f"{n} {v:.2f}" for n, v in dec[2])
          + f"). It is overturned in {policy['overturn_share']:.0%} of the experiments "
          f"({policy['overturned']} of {policy['experiments']:,}), concentrated in: "

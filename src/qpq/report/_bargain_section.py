@@ -64,10 +64,11 @@ def _exchange_words(ex: dict[str, Any], case: Case) -> str:
     others = (f" The other {total - n} of the {total} exchanges, between other pairs, move "
               "positions in between, so a trade can start from a position other than the "
               "one the pair's previous trade left." if total > n and n > 1 else "")
-    return (f"<p><strong>The exchange model</strong> ends on: {ends} (expected outcomes "
-            f"before and after {len(ex['rounds'])} rounds of exchanges; it starts from the "
-            "actors' positions weighted by capability and salience, the Nash bargaining "
-            "solution, not from the expected utility model's forecast). "
+    # the end points first, then where they start from, each a sentence of its own
+    return (f"<p><strong>The exchange model</strong> ends on: {ends}. These are expected "
+            f"outcomes before and after {len(ex['rounds'])} rounds of exchanges. The model "
+            "starts from the actors' positions weighted by capability and salience (the Nash "
+            "bargaining solution), not from the expected utility model's forecast. "
             f"{n} exchange{'' if n == 1 else 's'} between "
             f"{' and '.join(actor(a) for a in ex['pair'])}"
             + (f": {trades}" if trades else "") + "." + others + " The key findings read "

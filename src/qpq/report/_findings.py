@@ -292,8 +292,7 @@ def _exposure_share(p1: Any) -> str:
     """The simulator's P1 difference with the boycott's exposure at 1, in one clause."""
     x = p1.details["exposure"]
     at_one = x["engage_no_promise_minus_boycott_at_one"]
-    share = (f"; the assumption makes {(p1.effect - at_one) / p1.effect + 0.0:.0%} of it"
-             if p1.effect else "")
+    share = ("" if x["share"] is None else f"; the assumption makes {x['share']:.0%} of it")
     return (f"with {x['parameter']} at 1 the difference is {at_one:+.3g}, against "
             f"{p1.effect:+.3g} at its default {x['default']:g}{share}.")
 

@@ -256,30 +256,26 @@ def _attacks_used(ctx: ReportContext, cal: Any) -> str:
     """Which of the record's attacks the attack checks count, and why the others are not.
 
     The record section counts every attack on Chinese targets; the calibration compares only
-    those its attackers can have made where the model places them (``cal.excluded``).
+    those its attackers can have made where the model places them (``cal.excluded``, whose
+    reasons are grouped here as they are written).
     """
     from collections import Counter
 
     from qpq.case import case_as_of
 
-    known = [a.id for a in case_as_of(ctx.case, cal.as_of).attacks]
-    why = dict(cal.excluded)
-    left = [why[i] for i in known if i in why]
+    attacks = case_as_of(ctx.case, cal.as_of).attacks
+    known = [a.id for a in attacks]
     if not known:
         return ""
-    # "in <place>: <the rule>" names a place id; the rest of the reason is shared
-    places: dict[str, Counter[str]] = {}
-    other: Counter[str] = Counter()
-    for reason in left:
-        head, _, rule = reason.partition(": ")
-        if head.startswith("in ") and rule:
-            item = ctx.case.by_id.get(head[3:])
-            places.setdefault(rule, Counter())[str(getattr(item, "name", head[3:]))] += 1
-        else:
-            other[reason] += 1
-    said = [", ".join(f"{n} in {p}" for p, n in c.most_common()) + f" ({rule})"
-            for rule, c in places.items()]
-    said += [f"{n}: {reason}" for reason, n in other.items()]
+    why = dict(cal.excluded)
+    left = [a for a in attacks if a.id in why]
+    # one entry per reason, with where its attacks were (the attacks' own countries)
+    where: dict[str, Counter[str]] = {}
+    for a in left:
+        place = ctx.case.by_id.get(a.country)
+        where.setdefault(why[a.id], Counter())[str(getattr(place, "name", a.country))] += 1
+    said = [", ".join(f"{n} in {p}" for p, n in c.most_common()) + f" ({reason})"
+            for reason, c in where.items()]
     return (f"<p>Of the record's {len(known)} attacks on Chinese targets known by "
             f"{cal.as_of.isoformat()}, the attack checks count {len(known) - len(left)}"
             + (f"; not used: {escape('; '.join(said))}" if said else "") + ". The model's "

@@ -235,13 +235,13 @@ def _count_events_scored(ctx: ReportContext, protocol: dict[str, Any]) -> dict[s
     """How many occurrences the packaged backtest's count events rest on.
 
     The record's attacks of the count events inside the scored windows: after the first
-    origin, up to the end of the last origin's window (origins are month ends).
+    origin, up to the end of the last origin's window (:meth:`qpq.sim.BacktestSpec.window_end`).
     """
-    from qpq.sim import RECORD_EVENTS
+    from qpq.sim import RECORD_EVENTS, BacktestSpec
 
-    origins = sorted(dt.date.fromisoformat(o) for o in protocol["origins"])
-    m = origins[-1].month + int(protocol["horizon_months"])
-    end = dt.date(origins[-1].year + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)
+    origins = tuple(sorted(dt.date.fromisoformat(o) for o in protocol["origins"]))
+    end = BacktestSpec(origins=origins, horizon_months=int(protocol["horizon_months"])
+                       ).window_end(origins[-1])
     hits = sum(1 for r in RECORD_EVENTS if r.kind == "count"
                for day, _ in r.read(ctx.case) if origins[0] < day <= end)
     return {"occurrences": hits, "from": origins[0].isoformat(), "to": end.isoformat()}

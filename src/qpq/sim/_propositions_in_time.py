@@ -179,7 +179,9 @@ def p1_boycott(case: Case, *, n: int = 2048, seed: int = 0, draws: int = 0,
          "suppressed_share": {k: float(r["suppressed"].mean()) for k, r in runs.items()},
          "exposure": {"parameter": EXPOSURE, "default": float(q.default),
                       "assumption": bool(q.assumption), "range": [q.low, q.high],
-                      "engage_no_promise_minus_boycott_at_one": x_effect}})
+                      "engage_no_promise_minus_boycott_at_one": x_effect,
+                      # + 0.0: a zero share reads 0, not -0
+                      "share": (effect - x_effect) / effect + 0.0 if effect else None}})
 
 
 def p1_made_of(p1: PropositionResult) -> str:
@@ -202,9 +204,8 @@ def p1_made_of(p1: PropositionResult) -> str:
                        "of harm's way.")
     text += (f" With {x['parameter']} at 1 instead of its default {x['default']:g} ({kind}, "
              f"range {low:g}–{high:g}: {what}), the difference is {at_one:+.3g}")
-    if p1.effect != 0:
-        # + 0.0: a zero share prints as 0%, not -0%
-        text += f": that assumption makes {(p1.effect - at_one) / p1.effect + 0.0:.0%} of it"
+    if x["share"] is not None:
+        text += f": that assumption makes {x['share']:.0%} of it"
     return text + "."
 
 

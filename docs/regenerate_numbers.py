@@ -491,6 +491,22 @@ def forecast_exposure() -> str:
     return textwrap.fill(unescape(re.sub(r"<[^>]+>", "", note)), width=92)
 
 
+def recognition_belief() -> str:
+    """docs/model-dynamics.md §7.8: what China's belief at the as-of date does to recognition.
+
+    ``qpq sim forecast --as-of 2025-06-30 --until 2026-06-30``'s line (its defaults: record
+    calibration, 10,000 scenarios, seed 0), as it prints it.
+    """
+    from qpq.case import load_case
+    from qpq.sim import calibrator_for, forecast
+    from qpq.sim import recognition_belief as measure
+
+    case = load_case()
+    cal = calibrator_for("record")(case, dt.date(2025, 6, 30))
+    res = forecast(case, cal, dt.date(2026, 6, 30))
+    return textwrap.fill(measure(case, cal, res).words(), width=92)
+
+
 def p1_exposure() -> str:
     """docs/model-dynamics.md A.4: what the simulator's P1 difference is made of.
 
@@ -1389,6 +1405,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "backcast-v2": ("model-dynamics.md", backcast_v2),
     "forecast-exposure": ("model-dynamics.md", forecast_exposure),
     "p1-exposure": ("model-dynamics.md", p1_exposure),
+    "recognition-belief": ("model-dynamics.md", recognition_belief),
     "backtest-v1": ("model-dynamics.md", backtest_v1),
     "backtest-record": ("model-dynamics.md", backtest_record),
     "explore-difference": ("model-explore.md", explore_difference),

@@ -364,3 +364,27 @@ def test_the_forecasts_skill_says_how_many_attacks_it_rests_on(built):
                                   "turkmenistan-country")
                  and "2016-06-30" < a.date[:10] <= "2025-06-30"]
     assert int(m.group(1)) == len(in_window)
+
+
+def test_the_forecast_says_what_china_s_belief_does_to_the_chance_of_recognition(built):
+    _, result = built
+    html = _section_html(result, "forecast")
+    part = " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+    # the table's probability and the note's are the same run's
+    (row,) = [unescape(r) for r in re.findall(r"<tr>(.*?)</tr>", html, re.S)
+              if "<td>china_recognizes_de_jure</td>" in r]
+    note = part[part.index("China's de jure recognition in"):]
+    p = float(re.search(r"P = ([\d.e-]+)\. The scenarios", note).group(1))
+    assert f"{p:.2g}" in row or f"{p:.3g}" in row
+    reset = float(re.search(r"the same scenarios give P = ([\d.e-]+)", note).group(1))
+    assert 0.0 <= p <= 1.0 and 0.0 <= reset <= 1.0
+    # the counts agree with the paragraph above the table
+    kept, total = re.search(r"resampled from the ([\d,]+) of ([\d,]+) calibrated", part).groups()
+    assert f"in the {kept} kept" in note and f"of {total} have China recognise" in note
+    # the game's one round is named beside it, with the game section's own number
+    game = _section_html(result, "game")
+    p_game = re.search(r"The game section's P\(recognised\), ([\d.]+) at the defaults", note)
+    assert p_game and f"<td>{p_game.group(1)}</td>" in game
+    findings = " ".join(unescape(re.sub(r"<[^>]+>", "", _section_html(result, "findings"))
+                                 ).split())
+    assert f"P(recognised) {p_game.group(1)} in one round from the prior belief" in findings

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import pickle
 
+import numpy as np
 import pytest
 
 from qpq.case import Attack
@@ -364,3 +365,59 @@ def test_the_forecast_counts_the_cells_its_calibration_carries(case, calibration
     assert any(set(e["observations"]) - {"facts"} for e in base.events.values())
     for name, e in bare.events.items():
         assert e["observations"] == ({"facts": len(e["facts"])} if e["facts"] else {}), name
+
+
+def test_recognition_belief_puts_china_s_belief_back_to_each_particle_s_prior(
+        case, calibration, base):
+    from qpq.game import type_prior
+    from qpq.sim import recognition_belief
+
+    reset = calibration.with_prior_belief()
+    arrays, index = reset.particles.arrays, reset.particles.arrays["pool_index"]
+    values = calibration.particle_pool.values
+    belief = np.asarray(arrays["belief"])
+    np.testing.assert_allclose(belief[0] + belief[1], np.asarray(values["prior_sincere"])[index])
+    np.testing.assert_allclose(belief.sum(axis=0), 1.0)
+    np.testing.assert_array_equal(belief.T, type_prior(np.asarray(values["prior_sincere"])[index],
+                                                       np.asarray(values["p_high_capacity"])[index]))
+    # every other state the histories reached stays as the calibration left it
+    for name, value in calibration.particles.arrays.items():
+        if name != "belief":
+            np.testing.assert_array_equal(arrays[name], value)
+
+    rb = recognition_belief(case, calibration, base)
+    assert rb.kept == base.calibration["particles_kept"]
+    assert rb.particles == base.calibration["particles"]
+    assert rb.probability == base.events["china_recognizes_de_jure"]["probability"]
+    again = forecast(case, reset, UNTIL, n=64, seed=0)
+    assert rb.reset_probability == again.events["china_recognizes_de_jure"]["probability"]
+    held = np.asarray(calibration.particles.arrays["belief"])
+    kept = ~np.asarray(calibration.particles.arrays["recognised"], dtype=bool)
+    assert rb.sincere_kept == pytest.approx(float(np.median((held[0] + held[1])[kept])))
+    # a calibration whose beliefs are already at the prior gives the same chance both ways
+    same = recognition_belief(case, reset, again)
+    assert same.reset_probability == same.probability
+    text = " ".join(rb.words().split())
+    assert f"{rb.kept:,} kept" in text and f"P = {rb.probability:.2g}" in text
+
+
+def test_recognition_belief_refuses_a_forecast_from_another_date(case, calibration, base):
+    from qpq.sim import recognition_belief
+
+    other = dataclasses.replace(base, as_of=dt.date(2022, 6, 30))
+    with pytest.raises(ValueError, match="pass the calibration it was forecast from"):
+        recognition_belief(case, calibration, other)
+
+
+def test_cli_forecast_says_what_the_chance_of_recognition_rests_on(capsys):
+    doc = _cli_json(capsys, "forecast", "--as-of", "2023-06-30", "--until", "2024-06-30",
+                    *TINY_OPTIONS)
+    rb = doc["recognition_belief"]
+    assert rb["probability"] == doc["events"]["china_recognizes_de_jure"]["probability"]
+    assert rb["kept"] == doc["calibration"]["particles_kept"]
+    assert 0.0 <= rb["probability_belief_at_prior"] <= 1.0
+    code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", "2023-06-30", "--until",
+                           "2024-06-30", *TINY_OPTIONS)
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "With it put back to the prior, the same scenarios give P =" in flat

@@ -25,7 +25,8 @@ EXPECTED = {
         "acting_game_points", "required_game_points", "QUICK_RECORD_SETTINGS", "calibrator_for",
         "default_population", "describe_observations", "given_options", "observed_text",
         "given_others_words", "predictive_text",
-        "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES", "DERIVED"}
+        "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES", "DERIVED",
+        "RecognitionBelief", "recognition_belief"}
 
 
 def test_exported_names_are_pinned():

@@ -527,6 +527,7 @@ def forecast_command(
         check_window,
         describe_observations,
         forecast,
+        recognition_belief,
     )
 
     cut, end = _date(as_of, "--as-of"), _date(until, "--until")
@@ -542,8 +543,10 @@ def forecast_command(
     check_window(cut, end, policy, n, start=case.run.start, case=case)
     cal = calibrator(case, cut)
     res = forecast(case, cal, end, policy=policy, n=n, seed=seed, workers=workers)
+    # what the chance of recognition rests on: one more run of the window (a second or less)
+    belief = recognition_belief(case, cal, res, workers=workers)
     if json_out:
-        print_json(res.to_json())
+        print_json({**res.to_json(), "recognition_belief": belief.to_json()})
         return
     window = "–".join(res.calibration["window"])    # the forecast's own first and last quarter
     table = Table(title=f"New events {window} (forecast as of {cut}, {cal.kind} calibration), "
@@ -580,6 +583,7 @@ def forecast_command(
                   f"({kept['particles_kept']} of {kept['particles']} calibrated "
                   "histories agree and are kept); events are new in the window.")
     console.print(f"Under policy {policy} China is {res.china_moves_text()}.")
+    console.print(belief.words())
     observed = (res.calibration.get("details") or {}).get("observations")
     if observed:
         console.print("Record used (observations per family): " + describe_observations(

@@ -52,6 +52,7 @@ from qpq.report._shared import (
     indistinct,
     lhs_size,
     reaches_zero,
+    selected_equilibrium,
     sizes,
     v1_propositions,
 )
@@ -275,12 +276,14 @@ def _bargaining_answer(ctx: ReportContext, issue: str, text: str) -> LensAnswer 
 # -- the questions -------------------------------------------------------------------------
 
 def _game_answer(solution: dict[str, Any], study_props: Any) -> tuple[LensAnswer, Any]:
-    selected = next((e for e in solution["equilibria"] if e["selected"]), None)
+    selected = selected_equilibrium(solution)
     move = selected["first_move"] if selected else "none"
     p1 = next(r for r in study_props.results if r.proposition.id == "P1")
     p_rec = selected["outcome"]["p_recognised"] if selected else float("nan")
     answer = (f"At the defaults China's selected equilibrium is “{solution['label']}” "
-              f"(first move {move}; P(recognised) {p_rec:.2f}). P1 (boycott less secure "
+              f"(first move {move}; P(recognised) {p_rec:.2f} in one round from the prior "
+              f"belief; the Forecasts section measures what China's belief at the as-of date "
+              f"does to that chance). P1 (boycott less secure "
               f"than engagement) {p1.status} at the defaults and holds in {p1.share:.0%} of "
               f"{p1.n_defined:,} draws over the ranges.")
     return LensAnswer("game", _stance_of_move(move), answer,

@@ -12,7 +12,7 @@ from qpq.game import FULL_GAME
 from qpq.model import FinalAction
 from qpq.palette import OKABE_ITO
 from qpq.report._sections import Figure, ReportContext, SectionContent
-from qpq.report._shared import game_solution
+from qpq.report._shared import game_solution, selected_equilibrium
 
 __all__ = ["game_section"]
 
@@ -78,7 +78,7 @@ def game_section(ctx: ReportContext) -> SectionContent:
         return SectionContent("<p class='empty'>This case defines no game parameters.</p>")
     solution = game_solution(ctx)
     equilibria = solution["equilibria"]
-    selected = next((e for e in equilibria if e["selected"]), None)
+    selected = selected_equilibrium(solution)
     rows = []
     for i, eq in enumerate(equilibria):
         o = eq["outcome"]

@@ -131,6 +131,11 @@ def game_solution(ctx: ReportContext) -> dict[str, Any]:
     return res
 
 
+def selected_equilibrium(solution: dict[str, Any]) -> dict[str, Any] | None:
+    """The selected equilibrium of :func:`game_solution`'s document (``None``: none is)."""
+    return next((e for e in solution["equilibria"] if e["selected"]), None)
+
+
 def v1_propositions(ctx: ReportContext, n: int | None = None) -> PropositionStudy:
     """The v1 proposition study (``n`` draws, default this report's size), once per size."""
     draws = n if n is not None else sizes(ctx)["study_n"]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
-from qpq.report._shared import dynamic_propositions
+from qpq.report._shared import dynamic_propositions, game_solution, selected_equilibrium
 from qpq.sim import (
     CALIBRATION_DRAWS,
     CALIBRATION_REPLICATES,
@@ -40,6 +40,7 @@ from qpq.sim import (
     forecast,
     given_others_words,
     p1_made_of,
+    recognition_belief,
 )
 
 __all__ = ["FULL", "RECORD", "RECORD_REDUCED", "REDUCED", "backcast_calibration",
@@ -267,6 +268,21 @@ def _exposure_note(ctx: ReportContext, cal: CalibrationResult,
     return text + "</p>"
 
 
+def _belief_note(ctx: ReportContext, cal: CalibrationResult, main: ForecastResult) -> str:
+    """Why the forecast's chance of recognition differs from the game's, measured.
+
+    The game section's P(recognised) is one round at the defaults from the prior belief; the
+    forecast starts from the belief the calibrated histories carry at the as-of date
+    (:func:`qpq.sim.recognition_belief` reruns the window with it put back to the prior).
+    """
+    text = recognition_belief(ctx.case, cal, main).words()
+    selected = (selected_equilibrium(game_solution(ctx)) if ctx.case.parameters else None)
+    if selected is not None:
+        text += (f" The game section's P(recognised), {selected['outcome']['p_recognised']:.2f} "
+                 "at the defaults, is one round played from the prior belief.")
+    return f"<p>{escape(text)}</p>"
+
+
 def _constrained(dep: dict[str, Any]) -> str:
     """The table's cell: none, all, or which of the event's parameters are constrained."""
     if dep["constrained"] != "some":
@@ -323,7 +339,8 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
         + html_table(["event", "equilibrium", "kind", "evidence bearing on it",
                       f"its parameters constrained ({escape(cal.kind)} calibration)",
                       "other policies"], rows)
-        + _exposure_note(ctx, cal, runs, until, sizes["n"]))
+        + _exposure_note(ctx, cal, runs, until, sizes["n"])
+        + _belief_note(ctx, cal, main))
     figs = [Figure("sim-forecast-events", "Forecast events",
                    "Probabilities and expected shares under the equilibrium policy; colour "
                    f"is the event's label: whether anything the {cal.kind} calibration used "

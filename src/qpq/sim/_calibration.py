@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 from qpq.case import Case, case_as_of
 from qpq.checks import as_date, check_seed, check_whole
 from qpq.errors import BadInputError
+from qpq.game import type_prior
 from qpq.model import UNCALIBRATED, check_model
 from qpq.sim._engine import Particles, RunSpec, SimResult, simulate
 from qpq.sim._facts import Fact, fact_stats, pass_matrix, stylised_facts
@@ -277,6 +278,22 @@ class CalibrationResult:
                              f"calibration's particles, not {', '.join(game)} (the game's "
                              "are solved into its table)")
         return replace(self, particle_pool=self.particle_pool.fixed(values))
+
+    def with_prior_belief(self) -> CalibrationResult:
+        """The same particles with China's belief about the Taliban put back to its prior.
+
+        A counterfactual for a forecast (:func:`qpq.sim.recognition_belief`): every state the
+        histories reached by the as-of date stays, except what China has come to believe
+        about the Taliban's type, which restarts from each particle's ``prior_sincere`` and
+        ``p_high_capacity``, as at the start of a run.
+        """
+        arrays = dict(self.particles.arrays)
+        index = np.asarray(arrays["pool_index"])
+        values = self.particle_pool.values
+        prior = type_prior(np.asarray(values["prior_sincere"])[index],
+                           np.asarray(values["p_high_capacity"])[index])
+        arrays["belief"] = np.ascontiguousarray(prior.T)
+        return replace(self, particles=Particles(arrays))
 
     @property
     def used_facts(self) -> tuple[str, ...]:

@@ -54,11 +54,13 @@ __all__ = [
     "EventSpec",
     "ForecastResult",
     "KnownState",
+    "RecognitionBelief",
     "check_window",
     "event_values",
     "forecast",
     "forecast_stats",
     "known_state",
+    "recognition_belief",
 ]
 
 
@@ -646,3 +648,130 @@ def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
     cal["description"] = describe_calibration(calibration)
     return ForecastResult(as_of=as_of, until=until, policy=policy, n=n, seed=seed,
                           events=events, calibration=cal, sim=sim)
+
+
+@dataclass(frozen=True, slots=True)
+class RecognitionBelief:
+    """What a forecast's chance of de jure recognition rests on: China's belief at its start.
+
+    The game's one round starts from the prior belief; a forecast starts from the state the
+    calibrated histories reached by the as-of date, kept where they agree with the record
+    (:func:`known_state`). :func:`recognition_belief` measures the difference that belief
+    makes by running the same scenarios with it put back to its prior.
+
+    Attributes
+    ----------
+    as_of, window
+        The forecast's as-of date and its first and last quarter.
+    policy
+        China's policy in the window.
+    particles, kept
+        Calibrated histories, and those that agree with the record and start the scenarios.
+    china_recognised
+        The record's state at the as-of date (:class:`KnownState`).
+    sincere_kept
+        Median over the kept histories of China's belief that the Taliban are sincere at the
+        as-of date.
+    prior_kept
+        Mean over the kept histories of their ``prior_sincere`` (the belief a run starts from).
+    sincere_set_aside
+        The same median over the histories set aside (``None`` when none is).
+    probability
+        The forecast's probability that China holds de jure recognition at some quarter of
+        the window.
+    reset_probability
+        The same with every kept history's belief put back to its prior (same scenarios,
+        seed and random numbers).
+    """
+
+    as_of: dt.date
+    window: tuple[str, str]
+    policy: str
+    particles: int
+    kept: int
+    china_recognised: bool
+    sincere_kept: float
+    prior_kept: float
+    sincere_set_aside: float | None
+    probability: float
+    reset_probability: float
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {"as_of": self.as_of.isoformat(), "window": list(self.window),
+                "policy": self.policy, "particles": self.particles, "kept": self.kept,
+                "china_recognised": self.china_recognised,
+                "sincere_kept_median": self.sincere_kept, "prior_kept_mean": self.prior_kept,
+                "sincere_set_aside_median": self.sincere_set_aside,
+                "probability": self.probability,
+                "probability_belief_at_prior": self.reset_probability}
+
+    def words(self) -> str:
+        """The measurement in plain sentences (``qpq sim forecast``, the report)."""
+        window = "–".join(self.window)
+        aside = self.particles - self.kept
+        text = (f"China's de jure recognition in {window}: P = {self.probability:.2g}. The "
+                f"scenarios start from the calibrated histories as they stood on "
+                f"{self.as_of}")
+        if aside:
+            did = ("have China not recognise the Taliban by then" if self.china_recognised
+                   else "have China recognise the Taliban before then")
+            text += (f": {aside:,} of {self.particles:,} {did}, which the record "
+                     f"contradicts, and are set aside (China's belief that the Taliban are "
+                     f"sincere: median {_belief(self.sincere_set_aside)} in them); in the")
+        else:
+            text += "; in all"
+        text += (f" {self.kept:,} kept that belief has a median of "
+                 f"{_belief(self.sincere_kept)}, against a prior of {_belief(self.prior_kept)} "
+                 f"on average. With it put back to the prior, the same scenarios give P = "
+                 f"{self.reset_probability:.2g}: the belief the histories carry into the "
+                 f"window takes the chance from {self.reset_probability:.2g} to "
+                 f"{self.probability:.2g}.")
+        return text
+
+
+def _belief(x: float | None) -> str:
+    # a belief that rounds to 0 or 1 at two digits is said as a bound, not as certainty
+    if x is None:
+        return "none"
+    if x > 0.99:
+        return "above 0.99"
+    return "below 0.001" if x < 0.001 else f"{x:.2g}"
+
+
+def recognition_belief(case: Case, calibration: CalibrationResult, result: ForecastResult,
+                       *, workers: int = 1) -> RecognitionBelief:
+    """Measure how China's belief at the as-of date shapes ``result``'s chance of recognition.
+
+    Reruns :func:`forecast` on ``calibration`` with China's belief put back to each
+    particle's prior (:meth:`CalibrationResult.with_prior_belief`), with ``result``'s policy,
+    scenarios and seed; ``result`` must be that calibration's forecast.
+
+    Raises
+    ------
+    ValueError
+        If ``result`` was not forecast from ``calibration`` (another as-of date).
+    """
+    if result.as_of != calibration.as_of:
+        raise ValueError(f"the forecast starts on {result.as_of}, the calibration on "
+                         f"{calibration.as_of}: pass the calibration it was forecast from")
+    known = known_state(case, calibration.as_of)
+    arrays = calibration.particles.arrays
+    recognised = np.asarray(arrays["recognised"], dtype=bool)
+    keep = recognised == known.china_recognised
+    belief = np.asarray(arrays["belief"])
+    sincere = belief[0] + belief[1]
+    index = np.asarray(arrays["pool_index"])
+    prior = np.asarray(calibration.particle_pool.values["prior_sincere"])[index]
+    reset = forecast(case, calibration.with_prior_belief(), result.until, policy=result.policy,
+                     n=result.n, seed=result.seed, workers=workers)
+    event = "china_recognizes_de_jure"
+    first, last = result.calibration["window"]
+    return RecognitionBelief(
+        as_of=calibration.as_of, window=(str(first), str(last)),
+        policy=result.policy, particles=int(keep.size), kept=int(keep.sum()),
+        china_recognised=known.china_recognised,
+        sincere_kept=float(np.median(sincere[keep])), prior_kept=float(prior[keep].mean()),
+        sincere_set_aside=float(np.median(sincere[~keep])) if (~keep).any() else None,
+        probability=float(result.events[event]["probability"]),
+        reset_probability=float(reset.events[event]["probability"]))

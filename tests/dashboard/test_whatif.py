@@ -27,6 +27,7 @@ from qpq.sim import (
     calibrate,
     event_values,
     forecast,
+    recognition_belief,
     run_policies,
 )
 
@@ -132,7 +133,9 @@ def test_calibrated_mode_uses_qpq_sim_forecast(ctx: Context, cal: CalibrationRes
     assert f"{cal.draws:,} prior points × {cal.replicates} histories" in view.note
     assert f"{cal.accepted.size:,} accepted" in view.note
     assert cal.used_facts and all(f in view.note for f in cal.used_facts)
-    assert "record" not in view.note
+    # nothing says it was calibrated on the record (the recognition sentence at the end
+    # names the record's state at the as-of date, which every forecast starts from)
+    assert "record" not in view.note[:view.note.index("China's de jure recognition in")]
     # what China does under the policy, as qpq sim forecast says it
     request = SMALL.for_case(ctx.case)
     moves = whatif.forecast(ctx.case, cal, request.horizon, policy=request.policy, n=request.n,
@@ -140,6 +143,11 @@ def test_calibrated_mode_uses_qpq_sim_forecast(ctx: Context, cal: CalibrationRes
     assert (f"engaged (aid flowing or recognised) in {moves['engaged']:.1%} of the window's "
             f"scenario-quarters and holds de jure recognition in {moves['recognised']:.1%}."
             in view.note)
+    # and what China's belief at the as-of date does to its chance of recognition, as the
+    # command prints it
+    fc = whatif.forecast(ctx.case, cal, request.horizon, policy=request.policy, n=request.n,
+                         seed=request.seed)
+    assert recognition_belief(ctx.case, cal, fc).words() in view.note
 
 
 def test_calibrated_events_show_what_qpq_sim_forecast_prints(ctx: Context,

@@ -56,6 +56,7 @@ from qpq.sim import (
     forecast,
     forecast_stats,
     quarter_of,
+    recognition_belief,
     simulate,
     table_for,
 )
@@ -310,7 +311,8 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
     note = (f"Calibrated forecast as of {calibration.as_of}: {how}, then "
             f"{request.n:,} scenarios resampled and run to {labels[-1]} under "
             f"{request.policy!r}. The sliders do not apply in this mode.")
-    note += f" Under it China is {fc.china_moves_text()}."
+    note += f" Under it China is {fc.china_moves_text()}. " + recognition_belief(
+        case, calibration, fc).words()
     series = {v: lab for v in FAN_VARIABLES if (lab := fc.series_label(v)) is not None}
     return ForecastView("calibrated", fc.sim, event_rows(fc.events), (labels[0], labels[-1]),
                         note, skill_note(fc.events), series)

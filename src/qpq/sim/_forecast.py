@@ -721,9 +721,8 @@ class RecognitionBelief:
                      f"sincere: median {_belief(self.sincere_set_aside)} in them); in the")
         else:
             text += "; in all"
-        text += (f" {self.kept:,} kept that belief has a median of "
-                 f"{_belief(self.sincere_kept)}, against a prior of {_belief(self.prior_kept)} "
-                 f"on average. With it put back to the prior, the same scenarios give P = "
+        text += (f" {self.kept:,} kept, that belief's median is {_belief(self.sincere_kept)}, "
+                 f"against a prior of {_belief(self.prior_kept)} on average. With it put back to the prior, the same scenarios give P = "
                  f"{self.reset_probability:.2g}: the belief the histories carry into the "
                  f"window takes the chance from {self.reset_probability:.2g} to "
                  f"{self.probability:.2g}.")

@@ -374,13 +374,13 @@ def test_the_forecast_says_what_china_s_belief_does_to_the_chance_of_recognition
     (row,) = [unescape(r) for r in re.findall(r"<tr>(.*?)</tr>", html, re.S)
               if "<td>china_recognizes_de_jure</td>" in r]
     note = part[part.index("China's de jure recognition in"):]
-    p = float(re.search(r"P = ([\d.e-]+)\. The scenarios", note).group(1))
+    p = float(re.search(r"P = ([\d.e-]+) \(the forecast\)", note).group(1))
     assert f"{p:.2g}" in row or f"{p:.3g}" in row
     reset = float(re.search(r"the same scenarios give P = ([\d.e-]+)", note).group(1))
     assert 0.0 <= p <= 1.0 and 0.0 <= reset <= 1.0
     # the counts agree with the paragraph above the table
     kept, total = re.search(r"resampled from the ([\d,]+) of ([\d,]+) calibrated", part).groups()
-    assert f"in the {kept} kept" in note and f"of {total} have China recognise" in note
+    assert f"in the {kept} kept" in note and f"of the {total} (" in note
     # the game's one round is named beside it, with the game section's own number
     game = _section_html(result, "game")
     p_game = re.search(r"The game section's P\(recognised\), ([\d.]+) at the defaults", note)

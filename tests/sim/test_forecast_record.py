@@ -398,7 +398,8 @@ def test_recognition_belief_puts_china_s_belief_back_to_each_particle_s_prior(
     same = recognition_belief(case, reset, again)
     assert same.reset_probability == same.probability
     text = " ".join(rb.words().split())
-    assert f"{rb.kept:,} kept" in text and f"P = {rb.probability:.2g}" in text
+    assert f"{rb.kept:,} kept" in text and f"P = {rb.probability:.2g} (the forecast)" in text
+    assert f"give P = {rb.reset_probability:.2g}: a counterfactual" in text
 
 
 def test_recognition_belief_refuses_a_forecast_from_another_date(case, calibration, base):
@@ -420,4 +421,16 @@ def test_cli_forecast_says_what_the_chance_of_recognition_rests_on(capsys):
                            "2024-06-30", *TINY_OPTIONS)
     assert code == 0
     flat = " ".join(out.split())
-    assert "With it put back to the prior, the same scenarios give P =" in flat
+    assert "Rerun with that belief put back to the prior, the same scenarios give P =" in flat
+
+
+def test_recognition_belief_says_so_where_the_policy_rules_recognition_out(
+        case, calibration):
+    from qpq.sim import recognition_belief
+
+    res = forecast(case, calibration, UNTIL, policy="boycott", n=64, seed=0)
+    rb = recognition_belief(case, calibration, res)
+    assert rb.probability == rb.reset_probability == 0.0
+    assert rb.words().endswith("under policy boycott, and 0 with China's belief about the "
+                               "Taliban put back to its prior: the belief makes no "
+                               "difference here.")

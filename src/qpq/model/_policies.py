@@ -286,7 +286,9 @@ POLICIES: tuple[Policy, ...] = (
              f"({p.words}); recognise according to the final move that is best at the "
              f"signals seen (the game's first move Engage[{p.value}]).",
              FirstMove(MoveKind.ENGAGE, p), ("reneging_cost",)) for p in Promise),
-    Policy("recognise", "Recognise de jure at once (and keep aid flowing).",
+    Policy("recognise", "Recognise de jure at once (and keep aid flowing); keep or withdraw "
+           "the recognition by the final move that is best at the signals seen (the game's "
+           "first move Recognize, its final moves Maintain or Downgrade).",
            FirstMove(MoveKind.RECOGNIZE)),
     Policy("conditional", "Engage; recognise once the belief that the Taliban are sincere "
            "reaches recognition_threshold and no attack has occurred for quiet_quarters.",

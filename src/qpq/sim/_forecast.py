@@ -709,24 +709,30 @@ class RecognitionBelief:
     def words(self) -> str:
         """The measurement in plain sentences (``qpq sim forecast``, the report)."""
         window = "–".join(self.window)
+        head = f"China's de jure recognition in {window}: P = {self.probability:.2g}"
+        if self.probability == 0 and self.reset_probability == 0:
+            return (f"{head} under policy {self.policy}, and 0 with China's belief about the "
+                    "Taliban put back to its prior: the belief makes no difference here.")
+        text = (f"{head} (the forecast). It starts from the calibrated histories as they "
+                f"stood on {self.as_of}.")
         aside = self.particles - self.kept
-        text = (f"China's de jure recognition in {window}: P = {self.probability:.2g}. The "
-                f"scenarios start from the calibrated histories as they stood on "
-                f"{self.as_of}")
         if aside:
-            did = ("have China not recognise the Taliban by then" if self.china_recognised
-                   else "have China recognise the Taliban before then")
-            text += (f": {aside:,} of {self.particles:,} {did}, which the record "
-                     f"contradicts, and are set aside (China's belief that the Taliban are "
-                     f"sincere: median {_belief(self.sincere_set_aside)} in them); in the")
+            did = ("had not yet recognised" if self.china_recognised
+                   else "had already recognised")
+            text += (f" In {aside:,} of the {self.particles:,} ({aside / self.particles:.0%}) "
+                     f"China {did} the Taliban, which the record contradicts: they are set "
+                     "aside, and so many say the calibration fits China's recognition loosely."
+                     f" In them China's belief that the Taliban are sincere (of the type "
+                     f"that acts in good faith) has {_median(self.sincere_set_aside)}; in the "
+                     f"{self.kept:,} kept, {_median(self.sincere_kept)}")
         else:
-            text += "; in all"
-        text += (f" {self.kept:,} kept, that belief's median is {_belief(self.sincere_kept)}, "
-                 f"against a prior of {_belief(self.prior_kept)} on average. With it put back to the prior, the same scenarios give P = "
-                 f"{self.reset_probability:.2g}: the belief the histories carry into the "
-                 f"window takes the chance from {self.reset_probability:.2g} to "
-                 f"{self.probability:.2g}.")
-        return text
+            text += (f" In all {self.particles:,}, China's belief that the Taliban are sincere "
+                     f"(of the type that acts in good faith) has {_median(self.sincere_kept)}")
+        return text + (
+            f", against a prior of {_belief(self.prior_kept)} on average. Rerun with that "
+            f"belief put back to the prior, the same scenarios give P = "
+            f"{self.reset_probability:.2g}: a counterfactual that shows what the belief does, "
+            "not a forecast.")
 
 
 def _belief(x: float | None) -> str:
@@ -736,6 +742,12 @@ def _belief(x: float | None) -> str:
     if x > 0.99:
         return "above 0.99"
     return "below 0.001" if x < 0.001 else f"{x:.2g}"
+
+
+def _median(x: float | None) -> str:
+    # "a median above 0.99", "a median of 0.012"
+    said = _belief(x)
+    return f"a median {said}" if said[0].isalpha() else f"a median of {said}"
 
 
 def recognition_belief(case: Case, calibration: CalibrationResult, result: ForecastResult,

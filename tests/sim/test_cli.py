@@ -146,8 +146,15 @@ def test_calibrate_json_reports_labels_checks_and_caches(capsys, tmp_path):
     assert flagged and all(c["family"] == "estimates" for c in flagged)
     together = doc["predictive_facts_together"]
     assert "Stylised facts all at once" in text
-    assert f"{together['matching']} of {together['histories']} predictive histories" in \
-        " ".join(text.split())
+    flat = " ".join(text.split())
+    assert f"{together['matching']} of {together['histories']} predictive histories" in flat
+    # the model is named, and the forecasts' different default said
+    from qpq.cli._sim import FORECAST_MODEL
+
+    assert "Calibration on the record as of 2024-06-30, model v2 (" in flat
+    assert FORECAST_MODEL != "v2"
+    assert (f"qpq sim forecast and qpq sim backtest calibrate model {FORECAST_MODEL} by "
+            "default") in flat and "--model v2 to use this model" in flat
 
 
 def test_calibrate_on_workers_prints_the_same_document(capsys):

@@ -147,9 +147,11 @@ def test_cli_forecast_text_gives_window_units_and_intervals(capsys, options, kin
     # what the calibration used: the record's families, or the facts alone
     assert ("Record used (observations per family): attacks" in flat) == (kind == "record")
     assert ("Facts used: " in flat) == (kind == "facts")
-    assert "P = " in flat and "Monte Carlo" in flat     # probabilities with both intervals
+    # probabilities with both intervals (a table's wrapped cells interleave when flattened)
+    assert "P = " in flat and "Monte" in flat and "parameter" in flat
     assert "attacks" in flat and "(mean)" in flat        # counts with their unit
-    assert "=" not in flat.replace("P = ", "")           # no key=value dumps
+    assert "least one) = " in flat                       # and the chance of any
+    assert "=" not in re.sub(r"(\bP|one\)) = ", "", flat)   # no key=value dumps
     assert re.search(r"Under policy equilibrium China is engaged \(aid flowing or "
                      r"recognised\) in \d+\.\d% of the window's scenario-quarters and holds "
                      r"de jure recognition in \d+\.\d%\.", flat)
@@ -184,8 +186,10 @@ def test_event_values_known_answers():
     v = event_values(stats, 1.0)
     assert [*v] == [e.name for e in EVENTS]
     assert v["china_recognizes_de_jure"] == {"probability": 0.5, "already_at_start": 0.25}
-    assert v["attacks_on_chinese_nationals_afghanistan"] == {"expected": 3.0,
-                                                             "simulated_mean": 3.0}
+    # drawn counts 0, 2, 4, 6: three of four at least one; the 5% and 95% ends drawn ones
+    assert v["attacks_on_chinese_nationals_afghanistan"] == {
+        "expected": 3.0, "simulated_mean": 3.0, "p_at_least_one": 0.75,
+        "interval_90": [0.0, 6.0]}
     assert v["militants_at_border_share"]["expected"] == pytest.approx((0.5 + 0.25 + 0.25) / 3)
     assert v["militants_coopted_share"] == {"expected": pytest.approx(0.5 / 3),
                                             "scenarios_with_militants": 0.75}
@@ -216,8 +220,15 @@ def test_forecast_starts_from_what_was_true(case, cal):
     assert lo <= rec["probability"] <= hi
     plo, phi = rec["interval_90_parameters"]
     assert 0.0 <= plo <= phi <= 1.0
-    for key in ("interval_90_monte_carlo", "interval_90_parameters"):
+    for key in ("interval_90_monte_carlo", "interval_90_parameters", "points_without"):
         assert key in doc["events"]["militants_eliminated"]
+    # the share of calibrated points at which the event never happens, from the scenarios
+    hits = res.sim.stats["recognised_any"] >= 1
+    points = np.unique(res.sim.pool_index)
+    never = np.mean([not hits[res.sim.pool_index == p].any() for p in points])
+    assert rec["points_without"] == pytest.approx(never)
+    if rec["points_without"] >= 0.95:
+        assert phi == 0.0      # why a skewed spread can leave P outside the points' range
 
 
 def _with_recognised(cal, which):
@@ -316,3 +327,16 @@ def test_a_counterfactual_exposure_moves_the_attacks_on_nationals_and_nothing_el
         cal.with_dynamics({"capacity_high": 0.9})
     with pytest.raises(ValueError, match="not parameters of this pool: no_such"):
         cal.particle_pool.fixed({"no_such": 1.0})
+
+
+def test_count_events_give_the_chance_of_any_and_an_interval_of_drawn_counts(case, cal):
+    res = forecast(case, cal, UNTIL, n=3000, seed=1)
+    for name, stat in (("attacks_on_chinese_nationals_afghanistan", "nationals_count"),
+                       ("attacks_cross_border_central_asia", "central_asia_count")):
+        e, counts = res.events[name], res.sim.stats[stat]
+        assert e["p_at_least_one"] == pytest.approx(float((counts > 0).mean()))
+        lo, hi = e["interval_90"]
+        # ends the scenarios drew, covering at least 90% of them between them
+        assert lo in counts and hi in counts and lo == int(lo) and hi == int(hi)
+        assert ((counts >= lo) & (counts <= hi)).mean() >= 0.9
+        assert (counts < lo).mean() <= 0.05 and (counts > hi).mean() <= 0.05

@@ -434,3 +434,22 @@ def test_recognition_belief_says_so_where_the_policy_rules_recognition_out(
     assert rb.words().endswith("under policy boycott, and 0 with China's belief about the "
                                "Taliban put back to its prior: the belief makes no "
                                "difference here.")
+
+
+def test_events_carry_the_labels_of_their_level_at_the_as_of_date(case, calibration, base):
+    from qpq.sim import DERIVED, derived_text
+
+    labels = calibration.details["derived_labels"]
+    assert set(labels) == {d.name for d in DERIVED}
+    for spec in EVENTS:
+        dep = base.events[spec.name]["calibration_constrained"]
+        assert dep.get("derived", {}) == {n: labels[n] for n in spec.derived}
+        said = derived_text(dep)
+        narrowed = [n for n in spec.derived if labels[n] in ("calibrated", "weakly constrained")]
+        assert all(f"{n} {labels[n]}" in said for n in narrowed)
+        assert (said == "") is (not narrowed)
+    # the words for a level the record narrowed, and none where it did not
+    assert derived_text({"derived": {"iskp_fighters": "calibrated",
+                                     "iskp_index": "assumption-driven"}}) == \
+        "at the as-of date: iskp_fighters calibrated"
+    assert derived_text({"derived": {"iskp_index": "assumption-driven"}}) == ""

@@ -26,7 +26,7 @@ EXPECTED = {
         "default_population", "describe_observations", "given_options", "observed_text",
         "given_others_words", "predictive_text",
         "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES", "DERIVED",
-        "RecognitionBelief", "recognition_belief"}
+        "RecognitionBelief", "recognition_belief", "derived_text"}
 
 
 def test_exported_names_are_pinned():

@@ -76,6 +76,9 @@ ParticleRepsOpt = Annotated[int, typer.Option(
 ModelOpt = Annotated[str, typer.Option(
     "--model", help="v1: the one-round game each quarter; v2: the repeated relationship "
     "(docs/model-dynamics.md §7.2, §7.9)")]
+FORECAST_MODEL = "v1"
+"""The model ``qpq sim forecast`` and ``qpq sim backtest`` run by default (``qpq sim
+calibrate`` defaults to v2, AbcSettings' own, and says when it differs from this)."""
 
 
 # The record calibration's main settings on `qpq sim forecast` and `qpq sim backtest`, spelled
@@ -443,9 +446,12 @@ def calibrate_command(
     if json_out:
         print_json(doc)
         return
-    table = Table(title=f"Calibration on the record as of {cut} ({cal.simulations} histories, "
+    pops = len(cal.populations)
+    # the model named: qpq sim forecast's default (v1) is not this command's (v2)
+    table = Table(title=f"Calibration on the record as of {cut}, model {cal.model} "
+                        f"({cal.simulations:,} histories, "
                         f"{settings.histories_per_point} per point, "
-                        f"{len(cal.populations)} populations, effective sample size "
+                        f"{pops} population{'' if pops == 1 else 's'}, effective sample size "
                         f"{cal.ess:.1f} of {cal.weights.size})")
     for c in ("parameter", "role", "prior 90%", "posterior 90%", "median (prior quantile)",
               "width ratio", "label", "by"):
@@ -493,6 +499,10 @@ def calibrate_command(
     console.print("Observations per family: " + describe_observations(
         cal.observations) + f"; {len(cal.excluded)} record items "
         "not used (see --json: excluded).")
+    if cal.model != FORECAST_MODEL:
+        console.print(f"Model {cal.model}: qpq sim forecast and qpq sim backtest calibrate "
+                      f"model {FORECAST_MODEL} by default, so their labels can differ from "
+                      f"these; give them --model {cal.model} to use this model.")
 
 
 @app.command("forecast")
@@ -506,7 +516,7 @@ def forecast_command(
                                    max=MAX_SCENARIOS)] = 10_000,
     seed: SeedOpt = 0, draws: ParticleDrawsOpt = CALIBRATION_DRAWS,
     replicates: ParticleRepsOpt = CALIBRATION_REPLICATES,
-    workers: WorkersOpt = 1, model: ModelOpt = "v1",
+    workers: WorkersOpt = 1, model: ModelOpt = FORECAST_MODEL,
     calibration: CalibrationOpt = CALIBRATION_DEFAULT, population: PopulationOpt = None,
     max_simulations: MaxSimOpt = None, histories_per_point: PerPointOpt = None,
     adjustment: AdjustmentOpt = None, game_points: GamePointsOpt = None,
@@ -563,6 +573,10 @@ def forecast_command(
                  " / ".join("undefined" if v is None else _short(v) for v in (
                      sk["skill_vs_climatology"], sk["skill_vs_persistence"]))
                  + f" ({sk['score']})")
+        if sk is not None and None in (sk["skill_vs_climatology"], sk["skill_vs_persistence"]):
+            # skill is 1 - model / baseline: undefined where a baseline scored a perfect 0
+            skill += (f"; undefined where the baseline never erred (score 0) — the model's "
+                      f"{sk['score']} is {_short(sk['model_score'])}")
         if sk:
             dated = dated or sk["generated"]
             skill_note = skill_note or (f"{sk['origins']} origins, model "
@@ -600,7 +614,12 @@ def _constrained(dep: dict[str, Any]) -> str:
     text = f"{dep['constrained']} ({len(hit)} of {len(dep['parameters'])}"
     text += f": {', '.join(hit)})" if hit else ")"
     weak = [k for k, lab in dep.get("labels", {}).items() if lab == "weakly constrained"]
-    return text + (f"; weakly: {', '.join(weak)}" if weak else "")
+    text += f"; weakly: {', '.join(weak)}" if weak else ""
+    from qpq.sim import derived_text
+
+    # the level at the as-of date can be narrowed where the parameters behind it are not
+    derived = derived_text(dep)
+    return text + (f"; {derived}" if derived else "")
 
 
 def _event_value(e: dict[str, Any]) -> str:
@@ -611,10 +630,17 @@ def _event_value(e: dict[str, Any]) -> str:
 
     if "probability" in e:
         text = f"P = {_short(e['probability'])}"
-        parts = [f"{label} {span(key)}" for key, label in (
-            ("interval_90_monte_carlo", "Monte Carlo"), ("interval_90_parameters",
-                                                          "parameters")) if key in e]
-        return text + (f" (90%: {'; '.join(parts)})" if parts else "")
+        parts = []
+        if "interval_90_parameters" in e:
+            # the chance at each calibrated point: a spread, not an interval around P; where
+            # most points never see the event, that is what explains P (a few points' share)
+            never = e.get("points_without") or 0.0
+            parts.append(f"0 at {never:.0%} of the calibrated parameter points" if never >= 0.5
+                         else f"per parameter point 5–95%: {span('interval_90_parameters')}"
+                         + (f", 0 at {never:.0%} of them" if never else ""))
+        if "interval_90_monte_carlo" in e:
+            parts.append(f"Monte Carlo 90%: {span('interval_90_monte_carlo')}")
+        return text + (f" ({'; '.join(parts)})" if parts else "")
     if "median" in e:
         text = (f"median {_short(e['median'])} {e['unit']}"
                 + (f" (90%: {span('interval_90')})" if "interval_90" in e else ""))
@@ -623,7 +649,11 @@ def _event_value(e: dict[str, Any]) -> str:
             lo, hi = f["interval_90"]
             text += (f"; {f['median']:,.0f} fighters (90%: {lo:,.0f}–{hi:,.0f})")
         return text
-    return f"{_short(e['expected'])} {e['unit']} (mean)"
+    text = f"{_short(e['expected'])} {e['unit']} (mean)"
+    if "p_at_least_one" in e:
+        lo, hi = e["interval_90"]
+        text += f"; P(at least one) = {_short(e['p_at_least_one'])}; 90%: {lo:g}–{hi:g}"
+    return text
 
 
 def _short(v: Any) -> str:
@@ -650,7 +680,7 @@ def backtest_command(
         "(default: every half-year end 2016-06-30..2024-06-30)")] = None,
     horizon: Annotated[str, typer.Option("--horizon", help="window after each origin, in "
                                          "months (a multiple of 3)")] = "12m",
-    model: Annotated[str, typer.Option("--model", help="v1 or v2")] = "v1",
+    model: Annotated[str, typer.Option("--model", help="v1 or v2")] = FORECAST_MODEL,
     n: Annotated[int, typer.Option("--n", help="forecast scenarios per origin", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,
     seed: SeedOpt = 0, draws: ParticleDrawsOpt = CALIBRATION_DRAWS,

@@ -33,6 +33,7 @@ from qpq.sim import (
     bands_chart,
     calibrate,
     calibrator_for,
+    derived_text,
     describe_observations,
     events_chart,
     fact_match_chart,
@@ -99,6 +100,11 @@ def _headline(e: dict[str, Any]) -> str:
         return _fmt(e["probability"])
     if "median" in e:
         return f"{_fmt(e['median'])} [{_fmt(e['interval_90'][0])}, {_fmt(e['interval_90'][1])}]"
+    if "p_at_least_one" in e:
+        # a count: the expected number, and the chance of any (what a briefing asks)
+        lo, hi = e["interval_90"]
+        return (f"{_fmt(e['expected'])} (P(at least one) {_fmt(e['p_at_least_one'])}; 90% "
+                f"{lo:g}–{hi:g})")
     return _fmt(e.get("expected"))
 
 
@@ -284,11 +290,17 @@ def _belief_note(ctx: ReportContext, cal: CalibrationResult, main: ForecastResul
 
 
 def _constrained(dep: dict[str, Any]) -> str:
-    """The table's cell: none, all, or which of the event's parameters are constrained."""
+    """The table's cell: none, all, or which of the event's parameters are constrained.
+
+    With the event's level at the as-of date where the record narrowed it
+    (:func:`qpq.sim.derived_text`).
+    """
+    derived = derived_text(dep)
+    derived = f"; {derived}" if derived else ""
     if dep["constrained"] != "some":
-        return str(dep["constrained"])
+        return str(dep["constrained"]) + derived
     hit = [k for k, v in dep["parameters"].items() if v]
-    return f"some: {', '.join(hit)} ({len(hit)} of {len(dep['parameters'])})"
+    return f"some: {', '.join(hit)} ({len(hit)} of {len(dep['parameters'])}){derived}"
 
 
 def forecast_window(ctx: ReportContext) -> tuple[dt.date, dt.date]:

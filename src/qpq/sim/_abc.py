@@ -678,9 +678,11 @@ class RecordCalibration:
             iskp_fighters_scale=(self.assumed["iskp_full_strength"][idx][unique]
                                  if "iskp_full_strength" in self.assumed else None),
             cells=forward.record.cell_quantities(self.families),
-            details={k: v for k, v in self.summary().items() if k in (
+            details={**{k: v for k, v in self.summary().items() if k in (
                 "settings", "key", "adjustment", "families", "observations", "simulations",
-                "particles", "effective_sample_size")})
+                "particles", "effective_sample_size")},
+                # what the record narrows at the as-of date, where a forecast starts
+                "derived_labels": {p.name: p.label for p in self.derived}})
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary."""

@@ -56,6 +56,7 @@ __all__ = [
     "KnownState",
     "RecognitionBelief",
     "check_window",
+    "derived_text",
     "event_values",
     "forecast",
     "forecast_stats",
@@ -71,7 +72,9 @@ class EventSpec:
     ``depends_on`` names the parameters whose terms produce the event in the dynamics'
     equations (docs/model-dynamics.md §5), read against the calibration's labels;
     ``record_event`` names the backtest's event of the same type
-    (:data:`qpq.sim._record_events.RECORD_EVENTS`), ``None`` where the record has none.
+    (:data:`qpq.sim._record_events.RECORD_EVENTS`), ``None`` where the record has none;
+    ``derived`` the record calibration's derived quantities (:data:`qpq.sim.DERIVED`) that
+    are the event's level at the as-of date, where the forecast starts.
     """
 
     name: str
@@ -81,6 +84,7 @@ class EventSpec:
     bears_on: tuple[str, ...]
     depends_on: tuple[str, ...] = ()
     record_event: str | None = None
+    derived: tuple[str, ...] = ()
 
 
 EVENTS: tuple[EventSpec, ...] = (
@@ -95,17 +99,20 @@ EVENTS: tuple[EventSpec, ...] = (
               ("attacks_nationals", "expected_attacks_nationals"),
               ("attack_rate", "interior_reach", "iskp_china_attack_rate", "boycott_exposure",
                "attack_dispersion"),
-              "attacks_on_chinese_nationals_afghanistan"),
+              "attacks_on_chinese_nationals_afghanistan",
+              ("attacks_nationals_etim", "attacks_nationals_iskp")),
     EventSpec("attacks_cross_border_central_asia", "expected count", "attacks",
               "Expected attacks across the border into Central Asia over the window",
               ("attacks_central_asia", "expected_attacks_central_asia"),
               ("attack_rate", "cross_border_share", "iskp_china_attack_rate",
                "attack_dispersion"),
-              "attacks_cross_border_central_asia"),
+              "attacks_cross_border_central_asia",
+              ("attacks_central_asia_etim", "attacks_central_asia_iskp")),
     EventSpec("militants_at_border_share", "expected share", "share of remaining militants",
               "Expected share of the remaining Uyghur militants in the border zone at the end",
               ("militants_border", "militants_relocated", "militants_transferred"),
-              ("taliban_action_rate", "transfer_share", "recruitment", "defection_share")),
+              ("taliban_action_rate", "transfer_share", "recruitment", "defection_share"),
+              derived=("tip_border", "tip_afghanistan")),
     EventSpec("militants_coopted_share", "expected share", "share of remaining militants",
               "Expected share of the remaining Uyghur militants co-opted into Taliban ranks",
               ("militants_coopted", "militants_relocated"),
@@ -114,11 +121,12 @@ EVENTS: tuple[EventSpec, ...] = (
               "Probability that no militants remain (all stocks below elimination_threshold)",
               ("militants_border", "militants_transferred", "militants_remaining"),
               ("militants_initial_border", "recruitment", "base_neutralise_rate",
-               "crackdown_neutralise_share", "elimination_threshold")),
+               "crackdown_neutralise_share", "elimination_threshold"),
+              derived=("tip_afghanistan",)),
     EventSpec("iskp_strength", "median and 90% interval", "index (0-1)",
               "ISKP strength at the end of the window", ("iskp_strength",),
               ("iskp_strength_initial", "iskp_growth", "iskp_attrition", "iskp_recruit_gain"),
-              "iskp_strength_band"),
+              "iskp_strength_band", ("iskp_fighters", "iskp_index")),
 )
 """The events of ``qpq sim forecast`` (docs/model-dynamics.md §7.8)."""
 
@@ -186,7 +194,9 @@ def event_parameters(spec: EventSpec, cal: CalibrationResult) -> dict[str, Any]:
     does not sample count as unconstrained: their values are assumptions); ``calibration``
     names the calibration (``facts`` or ``record``). Where the calibration labels its
     parameters (the record's), ``labels`` gives each one's label (a parameter counts as
-    constrained when labelled calibrated; weakly constrained ones are named apart).
+    constrained when labelled calibrated; weakly constrained ones are named apart), and
+    ``derived`` the labels of the event's derived quantities at the as-of date
+    (:attr:`EventSpec.derived`), which can be narrowed where no parameter is.
     """
     reports = {p.name: p for p in cal.parameters}
     rows = {n: (bool(reports[n].constrained) if n in reports else False)
@@ -198,7 +208,23 @@ def event_parameters(spec: EventSpec, cal: CalibrationResult) -> dict[str, Any]:
     if cal.parameter_labels:
         doc["labels"] = {n: cal.parameter_labels.get(n, NOT_SAMPLED_LABEL)
                          for n in spec.depends_on}
+    derived = (cal.details or {}).get("derived_labels") or {}
+    if spec.derived and derived:
+        # the level the forecast starts from can be narrowed where no parameter is
+        doc["derived"] = {n: derived[n] for n in spec.derived if n in derived}
     return doc
+
+
+def derived_text(constrained: Mapping[str, Any]) -> str:
+    """The event's level at the as-of date as the record calibration narrowed it, in words.
+
+    From :func:`event_parameters`' ``derived``: the quantities labelled calibrated or weakly
+    constrained, e.g. "at the as-of date: iskp_fighters calibrated"; empty where none is (or
+    the calibration labels none).
+    """
+    hit = [f"{k} {lab}" for k, lab in constrained.get("derived", {}).items()
+           if lab in ("calibrated", "weakly constrained")]
+    return f"at the as-of date: {', '.join(hit)}" if hit else ""
 
 
 SERIES_EVENTS: dict[str, str] = {
@@ -416,15 +442,18 @@ def _conditioned(calibration: CalibrationResult, known: KnownState) -> tuple[Par
 
 
 def _probability_intervals(hits: NDArray[np.bool_], pool_index: NDArray[np.int64]
-                           ) -> dict[str, list[float]]:
+                           ) -> dict[str, Any]:
     # Two sources of uncertainty, kept apart: the ensemble's finite size (Wilson 90% interval
     # of the share) and the parameters (5-95% of the share at each calibrated point).
     mc_low, mc_high = binomial_interval(int(hits.sum()), int(hits.size), 0.9, method="wilson")
     points = np.unique(pool_index)
     shares = np.array([hits[pool_index == p].mean() for p in points])
     lo, _, hi = median_interval(shares)
+    # a skewed spread (most points never, a few often) puts the ensemble's share outside the
+    # points' 5-95% range: the share of points that never see the event says why
     return {"interval_90_monte_carlo": [mc_low, mc_high],
-            "interval_90_parameters": [lo, hi]}
+            "interval_90_parameters": [lo, hi],
+            "points_without": float((shares == 0).mean())}
 
 
 def _facts(spec: EventSpec, cal: CalibrationResult) -> list[str]:
@@ -454,7 +483,8 @@ def event_values(stats: Mapping[str, NDArray[np.float64]], threshold: float | ND
 
     The one definition of the events, for ``qpq sim forecast`` and the dashboard's what-if:
     a probability is a share of scenarios, an expected count a mean of Poisson rates
-    summed over the window (with the mean of the drawn counts beside it), a share of
+    summed over the window (with the drawn counts beside it: their mean, the share of
+    scenarios with at least one and their 90% interval), a share of
     remaining militants a mean over the scenarios that still have militants (``None``
     when none has), ISKP strength the median and 90% interval.
 
@@ -477,11 +507,9 @@ def event_values(stats: Mapping[str, NDArray[np.float64]], threshold: float | ND
             "probability": float((st["recognised_any"] >= 1).mean()),
             "already_at_start": float((st["recognised_at_start"] >= 1).mean())},
         "attacks_on_chinese_nationals_afghanistan": {
-            "expected": float(st["nationals"].mean()),
-            "simulated_mean": float(st["nationals_count"].mean())},
+            "expected": float(st["nationals"].mean()), **_drawn(st["nationals_count"])},
         "attacks_cross_border_central_asia": {
-            "expected": float(st["central_asia"].mean()),
-            "simulated_mean": float(st["central_asia_count"].mean())},
+            "expected": float(st["central_asia"].mean()), **_drawn(st["central_asia_count"])},
         "militants_at_border_share": {
             "expected": float(np.nanmean(border_share)) if alive.any() else None,
             "scenarios_with_militants": float(alive.mean())},
@@ -491,6 +519,18 @@ def event_values(stats: Mapping[str, NDArray[np.float64]], threshold: float | ND
         "militants_eliminated": {"probability": float((~alive).mean())},
         "iskp_strength": {"median": med, "interval_90": [lo, hi], **_fighters(st)},
     }
+
+
+def _drawn(counts: NDArray[np.float64]) -> dict[str, Any]:
+    """A count event's drawn counts: their mean, P(at least one) and 90% interval.
+
+    The interval's ends are counts the scenarios drew (``inverted_cdf``), not interpolated
+    between them.
+    """
+    lo, hi = np.quantile(counts, [0.05, 0.95], method="inverted_cdf")
+    return {"simulated_mean": float(counts.mean()),
+            "p_at_least_one": float((counts >= 1).mean()),
+            "interval_90": [float(lo), float(hi)]}
 
 
 def _fighters(st: Mapping[str, NDArray[np.float64]]) -> dict[str, Any]:

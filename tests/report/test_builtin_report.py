@@ -313,11 +313,15 @@ def test_pbe_the_table_cannot_tell_from_the_selected_one_are_named(built):
 def test_the_forecast_table_names_the_constrained_parameters(built):
     _, result = built
     html = _section_html(result, "forecast")
-    cells = re.findall(r"<td>some: ([a-z_, ]+) \((\d+) of (\d+)\)</td>", html)
+    cells = re.findall(r"<td>some: ([a-z_, ]+) \((\d+) of (\d+)\)(?:; at the as-of date: "
+                       r"[a-z_, ]+)?</td>", html)
     assert cells                    # the record constrains some of the attack events' ones
     for names, k, n in cells:
         assert len(names.split(", ")) == int(k) <= int(n)
     assert "<td>some</td>" not in html
+    # and the level at the as-of date where the record narrowed it (qpq.sim.derived_text)
+    assert re.search(r"; at the as-of date: [a-z_, ]+ (calibrated|weakly constrained)</td>",
+                     html)
 
 
 def test_the_track_record_accounts_for_every_attack_of_the_record(built):

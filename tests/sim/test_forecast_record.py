@@ -453,3 +453,27 @@ def test_events_carry_the_labels_of_their_level_at_the_as_of_date(case, calibrat
                                      "iskp_index": "assumption-driven"}}) == \
         "at the as-of date: iskp_fighters calibrated"
     assert derived_text({"derived": {"iskp_index": "assumption-driven"}}) == ""
+
+
+def test_each_quoted_skill_says_how_many_record_items_it_rests_on(case, capsys):
+    from qpq.sim import RECORD_EVENTS, packaged_skill, scored_occurrences
+
+    protocol = packaged_skill("record")["protocol"]
+    origins = sorted(dt.date.fromisoformat(o) for o in protocol["origins"])
+    names = tuple(r.name for r in RECORD_EVENTS)
+    basis = scored_occurrences(case, protocol, names)
+    end = dt.date.fromisoformat(basis["to"])
+    assert basis["from"] == origins[0].isoformat() and end > origins[-1]
+    for event in RECORD_EVENTS:
+        # counted here from the record directly: after the first origin, to the last window
+        assert basis["by_event"][event.name] == sum(origins[0] < day <= end
+                                                    for day, _ in event.read(case))
+    assert basis["occurrences"] == sum(basis["by_event"].values())
+    code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", "2023-06-30", "--until",
+                           "2024-06-30", *TINY_OPTIONS)
+    assert code == 0
+    flat = " ".join(out.split())
+    n = basis["by_event"]["attacks_on_chinese_nationals_afghanistan"]
+    assert (f"Each skill rests on the record's items of its event between {basis['from']} and "
+            f"{basis['to']}:") in flat
+    assert f"attacks on chinese nationals afghanistan {n};" in flat

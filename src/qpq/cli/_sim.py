@@ -590,6 +590,9 @@ def forecast_command(
                       f"does better): the packaged skill table of {dated} ({skill_note}, "
                       f"{cal.kind} calibration; regenerate: python docs/regenerate_numbers.py "
                       f"{block}). --json keeps every value and code.")
+        basis = _skill_basis(case, cal.kind, res.events)
+        if basis:
+            console.print(basis)
     kept = res.calibration
     held = kept["conditioned_on"]["china_recognised"]
     console.print(f"Starts from the record at {res.as_of}: China "
@@ -606,6 +609,26 @@ def forecast_command(
     else:
         console.print("Facts used: " + (", ".join(cal.used_facts) or "none"))
     console.print(f"Calibration: {res.calibration['description']}")
+
+
+def _skill_basis(case: Any, kind: str, events: dict[str, Any]) -> str:
+    """How many of the record's items each quoted skill rests on, in one sentence.
+
+    Read from the case's whole record, as the packaged table was scored (not from the
+    forecast, which must not change with what was reported after its as-of date).
+    """
+    from qpq.sim import packaged_skill, scored_occurrences
+
+    doc = packaged_skill(kind)
+    named = {e["backtest_skill"]["event"]: name for name, e in events.items()
+             if e["backtest_skill"] is not None}
+    if doc is None or not named:
+        return ""
+    basis = scored_occurrences(case, doc["protocol"], tuple(named))
+    return (f"Each skill rests on the record's items of its event between {basis['from']} and "
+            f"{basis['to']}: " + "; ".join(f"{named[ev].replace('_', ' ')} {n}"
+                                           for ev, n in basis["by_event"].items())
+            + " (events, or estimates for a band; few make a skill weak evidence either way).")
 
 
 def _constrained(dep: dict[str, Any]) -> str:

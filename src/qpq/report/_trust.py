@@ -21,7 +21,6 @@ by the score's definition; a check fails by the section's stated rule).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -232,19 +231,11 @@ def _track_record(ctx: ReportContext) -> dict[str, Any]:
 
 
 def _count_events_scored(ctx: ReportContext, protocol: dict[str, Any]) -> dict[str, Any]:
-    """How many occurrences the packaged backtest's count events rest on.
+    """How many occurrences the packaged backtest's count events rest on."""
+    from qpq.sim import RECORD_EVENTS, scored_occurrences
 
-    The record's attacks of the count events inside the scored windows: after the first
-    origin, up to the end of the last origin's window (:meth:`qpq.sim.BacktestSpec.window_end`).
-    """
-    from qpq.sim import RECORD_EVENTS, BacktestSpec
-
-    origins = tuple(sorted(dt.date.fromisoformat(o) for o in protocol["origins"]))
-    end = BacktestSpec(origins=origins, horizon_months=int(protocol["horizon_months"])
-                       ).window_end(origins[-1])
-    hits = sum(1 for r in RECORD_EVENTS if r.kind == "count"
-               for day, _ in r.read(ctx.case) if origins[0] < day <= end)
-    return {"occurrences": hits, "from": origins[0].isoformat(), "to": end.isoformat()}
+    counts = tuple(r.name for r in RECORD_EVENTS if r.kind == "count")
+    return scored_occurrences(ctx.case, protocol, counts)
 
 
 def _record(ctx: ReportContext) -> dict[str, Any]:

@@ -96,6 +96,7 @@ if TYPE_CHECKING:
         known_state,
         packaged_skill,
         recognition_belief,
+        scored_occurrences,
     )
     from qpq.sim._lookup import (
         ContinuationTable,
@@ -245,6 +246,7 @@ __all__ = [
     "resolve_policy",
     "run_policies",
     "sample_pool",
+    "scored_occurrences",
     "sim_registry",
     "simulate",
     "stage_point",
@@ -286,7 +288,7 @@ _EXPORTS = {
     "qpq.sim._forecast": (
         "EVENTS", "ForecastResult", "KnownState", "RecognitionBelief", "SERIES_EVENTS",
         "check_window", "derived_text", "event_values", "forecast", "forecast_stats",
-        "known_state", "packaged_skill", "recognition_belief",
+        "known_state", "packaged_skill", "recognition_belief", "scored_occurrences",
     ),
     "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
     "qpq.sim._record": ("DERIVED", "describe_observations"),

@@ -340,3 +340,15 @@ def test_count_events_give_the_chance_of_any_and_an_interval_of_drawn_counts(cas
         assert lo in counts and hi in counts and lo == int(lo) and hi == int(hi)
         assert ((counts >= lo) & (counts <= hi)).mean() >= 0.9
         assert (counts < lo).mean() <= 0.05 and (counts > hi).mean() <= 0.05
+
+
+def test_cli_forecast_says_where_quarters_move_its_dates():
+    from qpq.cli._sim import _rounded_dates
+
+    assert _rounded_dates(dt.date(2025, 6, 30), dt.date(2026, 6, 30), "2025Q3–2026Q2") == ""
+    said = _rounded_dates(dt.date(2025, 5, 15), dt.date(2026, 5, 1), "2025Q2–2026Q2")
+    assert "2025-05-15 falls inside the window's first quarter" in said
+    assert "--until 2026-05-01 is read as the end of its quarter" in said
+    later = _rounded_dates(dt.date(2025, 5, 15), dt.date(2026, 6, 30), "2025Q3–2026Q2")
+    assert "starts after the as-of date 2025-05-15's quarter ends" in later
+    assert "--until" not in later

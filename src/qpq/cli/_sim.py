@@ -584,6 +584,9 @@ def forecast_command(
         table.add_row(name.replace("_", " "), _event_value(e), res.evidence(name), skill,
                       _constrained(dep))
     console.print(table)
+    rounded = _rounded_dates(cut, end, window)
+    if rounded:
+        console.print(rounded)
     if dated:
         block = "backtest-record" if cal.kind == "record" else "backtest-v1"
         console.print(f"Backtest skill (1 − score / baseline score; below 0 the baseline "
@@ -604,11 +607,32 @@ def forecast_command(
     observed = (res.calibration.get("details") or {}).get("observations")
     if observed:
         console.print("Record used (observations per family): " + describe_observations(
-            observed) + "; its stylised facts: "
+            observed) + " — cells the calibration compares, not the record's items (attacks "
+            "are counts per year, region and group); its stylised facts: "
             + (", ".join(cal.used_facts) or "none"))
     else:
         console.print("Facts used: " + (", ".join(cal.used_facts) or "none"))
     console.print(f"Calibration: {res.calibration['description']}")
+
+
+def _quarter_end(day: dt.date) -> bool:
+    return day.month % 3 == 0 and (day + dt.timedelta(days=1)).day == 1
+
+
+def _rounded_dates(as_of: dt.date, until: dt.date, window: str) -> str:
+    """Where the model's quarters move the forecast's dates, in one sentence ("" if nowhere)."""
+    said = []
+    if not _quarter_end(as_of):
+        label = f"{as_of.year}Q{(as_of.month - 1) // 3 + 1}"
+        said.append(f"the as-of date {as_of} falls inside the window's first quarter, so that "
+                    "quarter began before it" if window.startswith(label) else
+                    f"the window starts after the as-of date {as_of}'s quarter ends")
+    if not _quarter_end(until):
+        said.append(f"--until {until} is read as the end of its quarter")
+    if not said:
+        return ""
+    return (f"Dates: the model moves in whole quarters, so the window is {window}: "
+            + "; ".join(said) + ".")
 
 
 def _skill_basis(case: Any, kind: str, events: dict[str, Any]) -> str:

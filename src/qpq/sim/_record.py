@@ -378,8 +378,10 @@ def build_record(view: Case, full: Case, as_of: dt.date, first: int, last: int) 
         region = ("nationals" if a.country == "afghanistan"
                   else "central_asia" if a.country in CENTRAL_ASIA_ON_AFGHAN_BORDER else None)
         if region is None:
-            excluded.append((a.id, "outside the model's regions: its attacks are in "
-                                   "Afghanistan, in the Central Asian states on its border "
+            # "the model's attacks", not "its": read beside an attack in Gwadar, "its
+            # attacks are in Afghanistan" was taken to place that attack in Afghanistan
+            excluded.append((a.id, "outside the model's regions: the model's attacks happen "
+                                   "in Afghanistan, in the Central Asian states on its border "
                                    "(Tajikistan, Uzbekistan, Turkmenistan) and in Xinjiang, "
                                    "where the record holds no attack"))
             continue

@@ -510,7 +510,8 @@ def forecast_command(
     as_of: Annotated[str, typer.Option("--as-of", help="calibrate on what the record knows by "
                                        "this date and start the forecast there")],
     until: Annotated[str, typer.Option("--until", help="end of the forecast window")],
-    policy: Annotated[str, typer.Option("--policy", help="China's policy in the window")
+    policy: Annotated[str, typer.Option("--policy", help="China's policy in the window: "
+                                        + ", ".join(policy_names()))
                       ] = "equilibrium",
     n: Annotated[int, typer.Option("--n", help="forecast scenarios", min=1,
                                    max=MAX_SCENARIOS)] = 10_000,

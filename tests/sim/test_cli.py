@@ -254,3 +254,19 @@ def test_forecast_as_of_after_the_record_is_refused_before_calibrating(capsys):
                              "2026-06-30")
     assert code == 2 and out == ""
     assert "after the record's last day 2025-06-30" in err and "Traceback" not in err
+
+
+def test_calibrate_names_the_yes_no_observations_the_model_finds_unlikely():
+    from qpq.cli._sim import _unlikely_binary
+
+    checks = [
+        {"observation": "acted 2021", "observed": 1, "predictive_probability": 0.2},
+        {"observation": "acted 2022", "observed": 0, "predictive_probability": 0.13},
+        {"observation": "engaged 2021", "observed": 1, "predictive_probability": 0.78},
+        {"observation": "recognised 2021", "observed": 0, "predictive_probability": 0.62},
+        {"observation": "est-un", "observed": [1, 2], "predictive_90": [0, 3]},  # not yes/no
+    ]
+    said = _unlikely_binary(checks)
+    assert "less than even odds at 2 of 4: acted 2021 (0.20), recognised 2021 (0.38)." in said
+    assert _unlikely_binary(checks[1:3]).endswith("less than even odds at 0 of 2.")
+    assert _unlikely_binary(checks[4:]) == ""

@@ -491,6 +491,9 @@ def calibrate_command(
                        ("yes (by construction)" if r["by_construction"] else "yes")
                        if r["inside_90"] else "NO")
     console.print(checks)
+    unlikely = _unlikely_binary(cal.checks)
+    if unlikely:
+        console.print(unlikely)
     if cal.facts_together is not None:
         both = cal.facts_together
         aside = "" if "facts" in cal.families else " (out of sample: the facts were left out)"
@@ -614,6 +617,23 @@ def forecast_command(
     else:
         console.print("Facts used: " + (", ".join(cal.used_facts) or "none"))
     console.print(f"Calibration: {res.calibration['description']}")
+
+
+def _unlikely_binary(checks: Any) -> str:
+    """The yes/no observations the calibrated model gives less than even odds, in a sentence.
+
+    For them the 90% range holds both outcomes whenever 0.05 < P(1) < 0.95, so "inside" says
+    little; the chance of what the record shows is the check.
+    """
+    low = [(str(r["observation"]), p if r["observed"] else 1.0 - p) for r in checks
+           if (p := r.get("predictive_probability")) is not None]
+    if not low:
+        return ""
+    below = [f"{o} ({q:.2f})" for o, q in low if q < 0.5]
+    return (f"Yes/no observations: the 90% range holds both outcomes whenever 0.05 < P(1) < "
+            f"0.95, so 'inside' says little there; the model gives what the record shows less "
+            f"than even odds at {len(below)} of {len(low)}"
+            + (f": {', '.join(below)}." if below else "."))
 
 
 def _quarter_end(day: dt.date) -> bool:

@@ -477,3 +477,16 @@ def test_each_quoted_skill_says_how_many_record_items_it_rests_on(case, capsys):
     assert (f"Each skill rests on the record's items of its event between {basis['from']} and "
             f"{basis['to']}:") in flat
     assert f"attacks on chinese nationals afghanistan {n};" in flat
+
+
+def test_the_quoted_skill_says_which_policy_earned_it(case, capsys, base):
+    from qpq.sim import packaged_skill
+
+    policy = packaged_skill("record")["protocol"]["policy"]
+    assert all(e["backtest_skill"]["backtest_policy"] == policy
+               for e in base.events.values() if e["backtest_skill"])
+    other = "boycott" if policy != "boycott" else "equilibrium"
+    code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", "2023-06-30", "--until",
+                           "2024-06-30", "--policy", other, *TINY_OPTIONS)
+    assert code == 0
+    assert f"policy {policy} — not this forecast's policy {other}" in " ".join(out.split())

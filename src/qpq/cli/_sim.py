@@ -583,8 +583,12 @@ def forecast_command(
                       f"{sk['score']} is {_short(sk['model_score'])}")
         if sk:
             dated = dated or sk["generated"]
+            # the skill is quoted beside every policy's forecast but was earned by one
+            other = ("" if sk["backtest_policy"] in (None, policy)
+                     else f" — not this forecast's policy {policy}")
             skill_note = skill_note or (f"{sk['origins']} origins, model "
-                                        f"{sk['backtest_model']}")
+                                        f"{sk['backtest_model']}, policy "
+                                        f"{sk['backtest_policy']}{other}")
         table.add_row(name.replace("_", " "), _event_value(e), res.evidence(name), skill,
                       _constrained(dep))
     console.print(table)

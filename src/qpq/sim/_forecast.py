@@ -200,6 +200,7 @@ def event_skill(spec: EventSpec, document: Mapping[str, Any] | None) -> dict[str
             "skill_vs_persistence": row["skill_vs_persistence"],
             "model_score": row["scores"]["model"], "coverage_90": row["coverage"],
             "backtest_model": document["protocol"]["model"],
+            "backtest_policy": document["protocol"].get("policy"),
             "backtest_calibration": document["protocol"].get("calibration_kind", "facts"),
             "generated": document["generated"]}
 

@@ -43,7 +43,7 @@ from qpq.sim._relationship_table import RelationshipTable, check_table_budget
 from qpq.sim._rng import Purpose
 from qpq.sim._tables import relationship_tables, select_regimes, table_for
 from qpq.sim._timeline import LATEST, build_timeline, quarter_end, quarter_of
-from qpq.stats import binomial_interval, median_interval
+from qpq.stats import INTERVAL_90, binomial_interval, median_interval
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -549,7 +549,7 @@ def _drawn(counts: NDArray[np.float64]) -> dict[str, Any]:
     The interval's ends are counts the scenarios drew (``inverted_cdf``), not interpolated
     between them.
     """
-    lo, hi = np.quantile(counts, [0.05, 0.95], method="inverted_cdf")
+    lo, hi = np.quantile(counts, INTERVAL_90, method="inverted_cdf")
     return {"simulated_mean": float(counts.mean()),
             "p_at_least_one": float((counts >= 1).mean()),
             "interval_90": [float(lo), float(hi)]}

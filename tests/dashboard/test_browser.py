@@ -106,7 +106,7 @@ def test_page_shows_equilibrium_phase_diagram_forecast_and_evidence(page: tuple[
     from qpq.game import solve
 
     sol = solve(Context.load().registry.defaults())
-    count = f"{sol.n_equilibria} PBE found ({len(sol.pure_equilibria)} pure listed"
+    count = f"{sol.n_equilibria} PBE found, {len(sol.pure_equilibria)} of them pure"
     assert count in pg.locator(EQ).inner_text()
     pg.screenshot(path=artifact("dashboard-defaults.png"))
     assert g.blocked == [], f"requests left 127.0.0.1: {g.blocked}"

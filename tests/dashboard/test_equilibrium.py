@@ -49,11 +49,11 @@ def test_the_count_is_the_clis(ctx: Context, capsys: pytest.CaptureFixture[str])
 
     assert main(["game", "solve"]) == 0
     out = capsys.readouterr().out
-    found = re.search(r"Equilibria: (\d+) found \((\d+) pure listed\)", out)
+    found = re.search(r"Equilibria: (\d+) found, (\d+) of them pure", out)
     assert found is not None, out
     view = equilibrium_view(ctx.registry.defaults())
     assert (view.n_equilibria, view.n_pure) == (int(found[1]), int(found[2]))
-    assert view.count_text.startswith(f"{found[1]} PBE found ({found[2]} pure listed")
+    assert view.count_text.startswith(f"{found[1]} PBE found, {found[2]} of them pure")
 
 
 def test_committed_policy_restricts_the_first_move(ctx: Context) -> None:

@@ -322,3 +322,19 @@ def test_written_reading_reaches_the_explicit_tree(registry: ParameterRegistry) 
     ref = pure_set(written)
     assert ref == solved(written)
     assert ref != pure_set(FULL_GAME)
+
+
+def test_a_flip_says_which_parameter_was_searched_and_that_only_it_was() -> None:
+    none = Flip("base_suppression", 0.1, 0.01, 0.3, None, True, None, influence=0.4)
+    assert none.words() == (
+        "no flip along base_suppression over [0.01, 0.3] (base_suppression: the parameter "
+        "most associated with the verdict over the draws; the others were not searched)")
+    found = replace(none, parameter="econ_gain", start=0.5, value=0.04)
+    assert found.words().startswith("nearest flip: econ_gain = 0.04 (from 0.5) (econ_gain:")
+    # a flip searched over a proposition's own region names no choice
+    region = replace(found, influence=float("nan"))
+    assert region.words() == "nearest flip: econ_gain = 0.04 (from 0.5)"
+    # the CLI's table says it the same way
+    from qpq.cli._game import _flip_cell
+
+    assert _flip_cell(none) == none.words() and _flip_cell(None) == "-"

@@ -96,11 +96,7 @@ def _pbe_cell(pbe: PbeVerdict | None, selected: bool | None) -> str:
 
 
 def _flip_cell(flip: Flip | None) -> str:
-    if flip is None:
-        return "-"
-    if flip.value is None:
-        return f"{flip.parameter}: none in [{flip.low:g}, {flip.high:g}]"
-    return f"{flip.parameter} = {flip.value:.4g} (from {flip.start:g})"
+    return "-" if flip is None else flip.words()
 
 
 def _print(sol: GameSolution) -> None:
@@ -108,9 +104,16 @@ def _print(sol: GameSolution) -> None:
                   + (f"  (also: {escape(', '.join(sol.secondary_labels))})"
                      if sol.secondary_labels else ""))
     console.print(f"[bold]Flags:[/bold] {escape(', '.join(sol.flags) or 'none')}")
-    console.print(f"[bold]Equilibria:[/bold] {sol.n_equilibria} found "
-                  f"({len(sol.pure_equilibria)} pure listed); tied first moves: "
-                  f"{escape(', '.join(sol.tied_first_moves) or '-')}")
+    # "tied" only where China is indifferent between first moves: the field holds the
+    # selected move alone otherwise
+    tied = sol.tied_first_moves
+    kept = len(sol.equilibria)
+    console.print(f"[bold]Equilibria:[/bold] {sol.n_equilibria} found, "
+                  f"{len(sol.pure_equilibria)} of them pure"
+                  + (f"; the first {kept} kept (--json lists them)"
+                     if kept < sol.n_equilibria else "; --json lists them")
+                  + (f"; tied first moves: {escape(', '.join(tied))}" if len(tied) > 1
+                     else ""))
     eq = sol.selected_equilibrium
     if eq is not None:
         st = sol.structure

@@ -130,7 +130,7 @@ class EquilibriumView:
     def count_text(self) -> str:
         """How many PBE were found, in the words of ``qpq game solve`` for the same count."""
         search = "bounded mixed search run" if self.mixed_search else "mixed search not run"
-        return f"{self.n_equilibria} PBE found ({self.n_pure} pure listed; {search})"
+        return f"{self.n_equilibria} PBE found, {self.n_pure} of them pure ({search})"
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready dict (efforts as ``type -> effort``)."""

@@ -473,8 +473,10 @@ def _change_question(study: Study, policy: dict[str, Any]) -> Question:
         answers.append(LensAnswer(
             "game", flip.parameter,
             f"P1's verdict at the defaults changes when {flip.parameter} moves from "
-            f"{flip.start:.3g} to {flip.value:.3g} (the nearest flip, the others at their "
-            "defaults).", {"flip_value": float(flip.value)}, "propositions"))
+            f"{flip.start:.3g} to {flip.value:.3g} (the nearest flip along the parameter "
+            "most associated with P1's verdict over the draws, the others at their defaults; "
+            "other parameters were not searched).", {"flip_value": float(flip.value)},
+            "propositions"))
     return Question("change", QUESTION_CHANGE, tuple(answers), (),
                     (f"method: {method}",) if method else ())
 

@@ -66,9 +66,7 @@ def _how(r: PropositionResult) -> str:
                  f"margin below {SMALL_MARGIN:g}")
     f = r.flip
     if f is not None:
-        parts.append(f"nearest flip: {f.parameter} = {f.value:.4g} (from {f.start:g})"
-                     if f.value is not None else
-                     f"no flip along {f.parameter} over [{f.low:g}, {f.high:g}]")
+        parts.append(f.words())
     return "; ".join(parts)
 
 

@@ -26,6 +26,7 @@ v1 game. Definitions (docs/model-game.md A.5, "Verdicts with their margins"):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -166,6 +167,20 @@ class Flip:
     verdict_at_start: bool | None
     verdict_beyond: bool | None
     influence: float = float("nan")
+
+    def words(self) -> str:
+        """The flip in words (``qpq game propositions`` and the report say it alike).
+
+        Only one parameter is searched: where it was chosen as the one most associated with
+        the verdict over the draws, the words say so, so that "no flip" is not read as no
+        flip along any parameter.
+        """
+        which = ("" if not math.isfinite(self.influence) else
+                 f" ({self.parameter}: the parameter most associated with the verdict over "
+                 "the draws; the others were not searched)")
+        if self.value is None:
+            return f"no flip along {self.parameter} over [{self.low:g}, {self.high:g}]{which}"
+        return f"nearest flip: {self.parameter} = {self.value:.4g} (from {self.start:g}){which}"
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""

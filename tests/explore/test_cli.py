@@ -183,3 +183,22 @@ def test_the_v2_guard_counts_distinct_commitments():
     with pytest.raises(BadInputError, match=r"each of 2 distinct"):
         _check_cost((*shared, "boycott"), make_design(study, "lhs", 1024), v2)
     _check_cost((*shared, "boycott"), make_design(study, "lhs", 1024), v1)  # v1's own guard
+
+
+def test_discovery_without_cases_says_so_instead_of_a_box(capsys):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from qpq.cli._explore import _show_discovery
+
+    class NoBox:     # reaching PRIM's box would be the bug
+        def __getattr__(self, name):
+            raise AssertionError("PRIM's box is not shown without cases")
+
+    for cases, said in ((np.zeros(8, dtype=bool), "No experiment is a case of interest"),
+                        (np.ones(8, dtype=bool), "Every experiment is a case of interest")):
+        _show_discovery(SimpleNamespace(question="Q?", rule="r", cases=cases, prim=NoBox(),
+                                        cart=NoBox()))
+        out = " ".join(capsys.readouterr().out.split())
+        assert said in out and "coverage" not in out and "CART" not in out

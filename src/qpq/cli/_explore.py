@@ -110,9 +110,16 @@ def _show_sensitivity(res: Any) -> None:
 
 
 def _show_discovery(res: Any) -> None:
-    box = res.prim.chosen
     console.print(f"[bold]{res.question}[/bold]\ncase of interest: {res.rule}; "
                   f"{res.cases.mean():.0%} of {res.cases.size} experiments")
+    if not res.cases.any() or res.cases.all():
+        # PRIM and CART describe where the cases are; with none (or all) there is nothing to
+        # describe, and PRIM's box would print a coverage of nan
+        console.print("No experiment is a case of interest, so there is no region to describe."
+                      if not res.cases.any() else
+                      "Every experiment is a case of interest, so no region sets them apart.")
+        return
+    box = res.prim.chosen
     table = Table(title=f"PRIM box: coverage {box.coverage:.2f}, density {box.density:.2f}, "
                         f"mass {box.mass:.2f}")
     for col in ("input", "low", "high", "quasi-p"):

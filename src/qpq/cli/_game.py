@@ -410,7 +410,9 @@ def propositions_command(
         return
     table = Table(title=f"The paper's propositions ({n:,} draws, seed {seed})"
                   + (" — model v2, the repeated relationship" if model == "v2" else ""))
-    for col in ("id", "kind", "at defaults", "share of ranges", "falsified: defaults / share"):
+    # the falsification counterpart must fail: "fails" there is the wanted answer
+    for col in ("id", "kind", "at defaults", "share of ranges",
+                "counterpart (must fail): at the defaults / share still holding"):
         table.add_column(col)
     how = Table(title="How each verdict at the defaults was reached")
     for col in ("id", "selected / some / every PBE", f"margin (draws < {SMALL_MARGIN:g})",

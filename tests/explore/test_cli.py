@@ -37,6 +37,22 @@ def test_sensitivity_json_has_indices_per_outcome(capsys, scenario_file, tmp_pat
     assert chart.is_file()
 
 
+def test_sobol_table_says_what_its_columns_are_and_which_indices_are_noise(capsys,
+                                                                         scenario_file):
+    args = ("sensitivity", str(scenario_file()), "--n", "16", "--outcome", "china_security")
+    code, out, _ = run_explore(capsys, *args)
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "S1: the share of the outcome's variance an input explains alone" in flat
+    assert "half the 95% bootstrap interval" in flat
+    code, doc, _ = run_explore(capsys, *args, "--json")
+    (entry,) = json.loads(doc)["outcomes"]
+    # the inputs named as without measurable effect are those whose ST interval reaches 0
+    vague = [n for n in entry["ST"] if entry["ST"][n] - entry["conf"]["ST"][n] <= 0]
+    assert vague                 # quarterly_discount does not enter china_security
+    assert f"{len(vague)} of 5 inputs have an ST interval that reaches 0" in flat
+
+
 def test_morris_table(capsys, scenario_file):
     code, out, _ = run_explore(capsys, "sensitivity", str(scenario_file()), "--method",
                                "morris", "--n", "4", "--outcome", "militants_iskp")

@@ -19,6 +19,6 @@ def test_exported_names():
         "prim_tradeoff_chart", "regret_chart", "run_comparison", "run_discovery", "run_lhs",
         "run_plan",
         "run_sensitivity", "scenario_json_schema", "sobol_chart", "sobol_indices", "sql_ident",
-        "StoreHealth", "to_ranges"}
+        "StoreHealth", "to_ranges", "reaches_zero"}
     for name in qpq.explore.__all__:
         assert hasattr(qpq.explore, name), name

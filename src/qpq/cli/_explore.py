@@ -103,6 +103,19 @@ def _show_sensitivity(res: Any) -> None:
                 table.add_row(name, f"{r.mu_star[name]:.3g}", f"{r.mu_star_conf[name]:.3g}",
                               f"{r.sigma[name]:.3g}")
         console.print(table)
+        if isinstance(r, SobolResult):
+            vague = r.no_measurable_effect()
+            if vague:
+                console.print(f"{len(vague)} of {len(r.names)} inputs have an ST interval "
+                              f"that reaches 0, no measurable effect at this size: "
+                              + ", ".join(vague[:6]) + (", …" if len(vague) > 6 else "")
+                              + ("; the ranking among them is noise" if len(vague) > 1 else "")
+                              + ".")
+    if method.lower().startswith("sobol"):
+        console.print(f"S1: the share of the outcome's variance an input explains alone; ST: "
+                      f"with its interactions (total order); ±: half the "
+                      f"{res.results[0].conf_level:.0%} bootstrap interval. A negative S1 or "
+                      "one above ST is sampling noise.")
     console.print(f"[dim]{res.seconds:.1f} s; outcomes are expectations over the Taliban's "
                   f"type; run {res.settings['start'][:4]} to "
                   f"{res.settings['until']}, measured from {res.settings['window_start']}"

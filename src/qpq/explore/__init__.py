@@ -100,6 +100,7 @@ if TYPE_CHECKING:
         MorrisResult,
         SobolResult,
         morris_indices,
+        reaches_zero,
         sobol_indices,
     )
     from qpq.explore._settings import (
@@ -178,6 +179,7 @@ __all__ = [
     "prim",
     "prim_box_chart",
     "prim_tradeoff_chart",
+    "reaches_zero",
     "regret_chart",
     "run_comparison",
     "run_discovery",
@@ -218,7 +220,8 @@ _EXPORTS = {
         "ChunkProblem", "RunConfig", "RunStore", "StoreHealth", "sql_ident", "to_ranges",
     ),
     "qpq.explore._scenario": ("OutcomeSpec", "Study", "Uncertainty"),
-    "qpq.explore._sensitivity": ("MorrisResult", "SobolResult", "morris_indices", "sobol_indices"),
+    "qpq.explore._sensitivity": ("MorrisResult", "SobolResult", "morris_indices", "reaches_zero",
+                                 "sobol_indices"),
     "qpq.explore._settings": ("ExploreSettings", "policy_names", "scenario_json_schema"),
     "qpq.explore._studies": (
         "ComparisonStudy", "DiscoveryStudy", "SensitivityStudy",

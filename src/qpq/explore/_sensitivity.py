@@ -33,7 +33,8 @@ from numpy.typing import NDArray
 
 from qpq.checks import check_whole
 
-__all__ = ["MorrisResult", "SobolResult", "morris_indices", "sobol_indices", "unit_problem"]
+__all__ = ["MorrisResult", "SobolResult", "morris_indices", "reaches_zero", "sobol_indices",
+           "unit_problem"]
 
 FloatArray = NDArray[np.float64]
 _CONSTANT = "Constant values encountered"
@@ -50,6 +51,15 @@ def _positive_seed(seed: int) -> int:
 
 def _named(names: Sequence[str], values: Any) -> dict[str, float]:
     return {n: float(v) for n, v in zip(names, np.asarray(values, dtype=float), strict=True)}
+
+
+def reaches_zero(value: float, half_width: float) -> bool:
+    """Whether an index's interval (``value`` ± ``half_width``) reaches 0 or below.
+
+    The rule every lens reads sensitivity indices by: such an index is not read as an
+    effect (at the design's size it cannot be told from none).
+    """
+    return value - half_width <= 0.0
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,10 @@ class SobolResult:
         """Input names by decreasing index (``ST`` or ``S1``)."""
         table = self.ST if by == "ST" else self.S1
         return sorted(self.names, key=lambda n: -table[n])
+
+    def no_measurable_effect(self) -> list[str]:
+        """Inputs whose total-order index's interval reaches 0 (:func:`reaches_zero`)."""
+        return [n for n in self.ranking("ST") if reaches_zero(self.ST[n], self.ST_conf[n])]
 
     def to_json(self) -> dict[str, Any]:
         """``{"outcome", "S1", "ST", "conf": {"S1", "ST"}, ...}`` (JSON-ready)."""

@@ -29,6 +29,7 @@ from qpq.explore import (
     SobolResult,
     Study,
     load_study,
+    reaches_zero,
     run_comparison,
     run_discovery,
     run_lhs,
@@ -187,9 +188,3 @@ def indistinct(result: SobolResult | MorrisResult, name: str) -> tuple[str, ...]
     return tuple(n for n in order if n != name and val[n] + conf[n] >= floor)
 
 
-def reaches_zero(value: float, half_width: float) -> bool:
-    """Whether an index's interval (``value`` ± ``half_width``) reaches 0 or below.
-
-    The report's rule for sensitivity indices: such an index is not read as an effect.
-    """
-    return value - half_width <= 0.0

@@ -65,6 +65,35 @@ def test_eum_builtin_case_and_issue(capsys):
     assert "The record puts the issue “Recognition of the Taliban government” at 75.0" in flat
 
 
+def test_json_carries_the_text_s_reading_and_the_record_s_point(capsys, eu_csv):
+    code, out, _ = run(capsys, "bargain", "eum", "--json")
+    assert code == 0
+    doc = json.loads(out)
+    on = doc["forecast_on_scale"]
+    assert on["value"] == doc["forecast"]["median"]
+    assert "on 0–100" in on["reading"]
+    rec = on["record"]
+    assert rec["value"] == 75.0 and rec["since"] == "2024-01-30"
+    assert rec["difference"] == pytest.approx(on["value"] - 75.0)
+    code, text, _ = run(capsys, "bargain", "eum")
+    flat = " ".join(text.split())
+    assert f"{on['value']:.1f} lies {abs(rec['difference']):.1f} points below it" in flat
+    # the built-in recognition issue does not settle in 20 rounds: it says how far it moved
+    assert doc["stability"] == "unsettled"
+    medians = [r["median"] for r in doc["rounds"]]
+    assert (f"Not converged (unsettled): the median moved between {min(medians):.1f} and "
+            f"{max(medians):.1f}") in flat
+    code, out, _ = run(capsys, "bargain", "exchange", "--rounds", "2", "--json")
+    assert code == 0
+    final = json.loads(out)["final_on_scale"]
+    assert set(final) == {"recognition", "action_on_etim"}
+    assert final["action_on_etim"]["record"]["value"] == 50.0
+    # data without a case: the reading says so and there is no record
+    code, out, _ = run(capsys, "bargain", "eum", "--data", str(eu_csv), "--rounds", "1",
+                       "--json")
+    assert "record" not in json.loads(out)["forecast_on_scale"]
+
+
 def test_text_outputs_read_positions_on_the_scale(capsys, eu_csv):
     code, out, _ = run(capsys, "bargain", "exchange", "--rounds", "1")
     flat = " ".join(out.split())

@@ -1012,6 +1012,19 @@ class BargainingIssue(_Item):
         return (f"The record puts the issue “{self.name}” at {self.reading(ob.value)} since "
                 f"{since}: {ob.note} ({', '.join(ob.evidence)}); {value:.1f} lies {where}.")
 
+    def record_json(self, value: float, as_of: dt.date | None = None) -> dict[str, Any] | None:
+        """:meth:`against_record` as JSON-ready fields (``None`` without an observation).
+
+        The record's point (``value``, ``since``, ``note``, ``evidence``), its reading and
+        ``difference``: the forecast ``value`` minus the record's point.
+        """
+        ob = self.observed_at(as_of)
+        if ob is None:
+            return None
+        return {"value": ob.value, "reading": self.reading(ob.value),
+                "since": ob.date.split("/")[-1], "note": ob.note,
+                "evidence": list(ob.evidence), "difference": value - ob.value}
+
     def stance(self, value: float) -> str | None:
         """The stance of the anchor nearest ``value`` (the lower one on a tie), if any.
 

@@ -106,6 +106,16 @@ def _record_line(loaded: Case | None, issue: str, value: float) -> None:
             console.print(said)
 
 
+def _issue_json(loaded: Case | None, issue: str, value: float) -> dict[str, Any]:
+    """The text's reading of ``value`` and the record's point, for ``--json``."""
+    from qpq.bargain import case_issue
+
+    doc: dict[str, Any] = {"value": value, "reading": _reading(loaded, issue, value)}
+    if loaded is not None:
+        doc["record"] = case_issue(loaded, issue).record_json(value)
+    return doc
+
+
 def _issue_set(data: Path | None, loaded: Case | None) -> IssueSet:
     from qpq.bargain import case_issue_set, read_issue_data
 
@@ -152,6 +162,7 @@ def eum(
     if json_out:
         doc = result.to_dict()
         doc["variant"] = variant
+        doc["forecast_on_scale"] = _issue_json(loaded, result.data.issue, result.forecast)
         print_json(doc)
         return
     table = Table(title=f"Expected utility model: issue {result.data.issue!r} ({variant}; "
@@ -167,6 +178,13 @@ def eum(
     console.print(f"forecast (median after round {result.rounds[-1].round}): "
                   f"{_reading(loaded, result.data.issue, result.forecast)}; "
                   f"movers: {movers}")
+    if result.stability.value != "converged":
+        # a run that did not converge forecasts wherever it stopped: say how far that moves
+        lo, hi = min(result.medians), max(result.medians)
+        console.print(f"Not converged ({result.stability.value}): the median moved between "
+                      f"{lo:.1f} and {hi:.1f} over the rounds, so the forecast depends on "
+                      f"where the run stops; qpq bargain montecarlo gives its spread over the "
+                      "inputs' ranges.")
     _record_line(loaded, result.data.issue, result.forecast)
 
 
@@ -201,8 +219,12 @@ def exchange(
                            sizing=Sizing(sizing))
     loaded = _case_unless(data, case)
     result = run_exchange(_issue_set(data, loaded), opts)
+    final = result.rounds[-1].outcome_end if result.rounds else result.initial_outcome
     if json_out:
-        print_json(result.to_dict())
+        doc = result.to_dict()
+        doc["final_on_scale"] = {name: _issue_json(loaded, name, float(value))
+                                 for name, value in zip(result.data.issues, final, strict=True)}
+        print_json(doc)
         return
     issues = result.data.issues
     table = Table(title="Exchange model: outcome per issue (Nash bargaining solution)")
@@ -214,7 +236,6 @@ def exchange(
     for r in result.rounds:
         table.add_row(str(r.round), *(f"{v:.4g}" for v in r.outcome_end), str(len(r.exchanges)))
     console.print(table)
-    final = result.rounds[-1].outcome_end if result.rounds else result.initial_outcome
     for name, value in zip(issues, final, strict=True):
         console.print(f"{name} after the last round: {_reading(loaded, name, value)}")
         _record_line(loaded, name, value)

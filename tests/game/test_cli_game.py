@@ -41,6 +41,12 @@ def test_solve_human_output() -> None:
     res = runner.invoke(app, ["solve", "--no-mixed"])
     assert res.exit_code == 0, res.output
     assert "Label:" in res.output and "Selected PBE" in res.output
+    flat = " ".join(res.output.split())
+    # China's security here is the game's, on its own scale, and said to differ from the
+    # other lenses'; nothing ties at the defaults, so no tie is claimed
+    assert "China security: minus the expected harm of this round" in flat
+    assert "not the repeated relationship's discounted value" in flat
+    assert "tied first moves" not in flat
 
 
 def test_reduced_solve_and_export(tmp_path: Path) -> None:

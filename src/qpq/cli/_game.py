@@ -148,6 +148,14 @@ def _print(sol: GameSolution) -> None:
                       f"{out['p_suppressed']:.3f}  P(defection)={out['p_defected']:.3f}  "
                       f"China security={out['china_security']:.3f}  payoffs: China "
                       f"{eq.payoffs[st.players[0]]:.3f}, Taliban {eq.payoffs[st.players[1]]:.3f}")
+        # three lenses say "China's security" on three scales; this one is the game's
+        console.print("[dim]China security: minus the expected harm of this round and, "
+                      "weighted by future_weight, of the future the round leaves, in harm "
+                      "units (one round of unsuppressed ETIM/TIP activity costs etim_threat, "
+                      "default 1); not the repeated relationship's discounted "
+                      "value (qpq game relationship) nor the simulator's harm per year (qpq "
+                      "explore, qpq sim). qpq findings sets the lenses' answers side by "
+                      "side.[/dim]")
     console.print(f"[dim]Selection rule: {escape(sol.selection_rule)}[/dim]")
     console.print(f"[dim]Mixed search: {escape(sol.mixed_search.coverage)}[/dim]")
 

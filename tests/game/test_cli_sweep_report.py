@@ -7,6 +7,7 @@ The report sections they feed are checked on the built-in report
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -100,7 +101,13 @@ def test_propositions_command() -> None:
     assert by_id["P2"]["status_at_defaults"] == "fails"
     assert all(0 <= r["share"] <= 1 for r in doc["results"])
     res = runner.invoke(app, ["propositions", "--n", "40"])
-    assert res.exit_code == 0 and "P5m" in res.output and "falsified" in res.output
+    assert res.exit_code == 0 and "P5m" in res.output and "counterpart" in res.output
+    flat = " ".join(res.output.split())
+    # each share with its basis and interval, each proposition as the paper states it
+    p1 = by_id["P1"]
+    assert "Boycott leaves China less secure than engagement." in flat
+    assert re.search(r"P1 strategic holds \d+\.\d% of 40 \(95%: \d+%–\d+%\)", flat)
+    assert p1["n_defined"] == 60
     res = runner.invoke(app, ["propositions", "--n", "0"])
     assert isinstance(res.exception, BadInputError)
 

@@ -420,7 +420,7 @@ def propositions_command(
                   + (" — model v2, the repeated relationship" if model == "v2" else ""))
     # the falsification counterpart must fail: "fails" there is the wanted answer
     for col in ("id", "kind", "at defaults", "share of ranges",
-                "counterpart (must fail): at the defaults / share still holding"):
+                "counterpart (must fail): defaults / share holding"):
         table.add_column(col)
     how = Table(title="How each verdict at the defaults was reached")
     for col in ("id", "selected / some / every PBE", f"margin (draws < {SMALL_MARGIN:g})",
@@ -432,17 +432,22 @@ def propositions_command(
                 if p.condition is not None and r.share_in_condition is not None else "")
         fals = ("fails" if r.falsified_at_defaults is False else "holds"
                 if r.falsified_at_defaults else "-")
+        lo, hi = r.interval
+        # a share means little without its basis: the draws where the verdict is defined
+        share = (f"{r.share:.1%} of {r.n_defined:,} (95%: {lo:.0%}–{hi:.0%})"
+                 if r.n_defined else "no defined draw")
         table.add_row(p.id, "strategic" if p.kind.name == "STRATEGIC" else "mechanism",
                       r.status + (f" ({r.region_share:.0%} of region)"
                                   if r.region_share is not None else ""),
-                      f"{r.share:.1%}{escape(cond)}", f"{fals} / {r.falsified_share:.1%}")
+                      f"{share}{escape(cond)}", f"{fals} / {r.falsified_share:.1%}")
         how.add_row(p.id, _pbe_cell(r.pbe, r.at_defaults),
                     f"{r.margin:.3g} ({r.small_margin_share:.0%})", escape(_flip_cell(r.flip)),
                     escape(r.test_region))
     console.print(table)
     console.print(how)
     for r in study.results:
-        console.print(f"[bold]{r.proposition.id}[/bold] {escape(r.proposition.definition)}")
+        console.print(f"[bold]{r.proposition.id}[/bold] {escape(r.proposition.statement)} "
+                      f"[dim]Measured as: {escape(r.proposition.definition)}[/dim]")
     if model == "v2":
         console.print("[bold]P8[/bold] (what matters most) is a sensitivity ranking, the "
                       "exploration lens's: no v2 reading here")

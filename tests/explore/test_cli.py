@@ -218,3 +218,11 @@ def test_discovery_without_cases_says_so_instead_of_a_box(capsys):
                                         cart=NoBox()))
         out = " ".join(capsys.readouterr().out.split())
         assert said in out and "coverage" not in out and "CART" not in out
+
+
+def test_compare_table_says_what_its_robustness_columns_are(capsys, scenario_file):
+    code, out, _ = run_explore(capsys, "compare", str(scenario_file()), "--n", "16")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "worst 10%: the outcome's 10th percentile on its worse side" in flat
+    assert "how far the policy falls short of the best policy there (Savage)" in flat

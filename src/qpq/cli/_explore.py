@@ -180,6 +180,12 @@ def _show_comparison(res: Any) -> None:
                 + (f" (threshold: {c.threshold_source})" if c.threshold_source else "")
                 + f"; ties: within {c.tie_tolerance:.3g} (1% of the outcome's SD; shares "
                 "within 0.01)")
+    if any(c.sign for c in res.comparisons):
+        console.print("worst 10%: the outcome's 10th percentile on its worse side over the "
+                      "experiments; regret: in each experiment, how far the policy falls short "
+                      "of the best policy there (Savage), its maximum and mean over the "
+                      "experiments; satisficing: the share of experiments meeting the "
+                      "threshold.")
 
 
 @app.command("schema")

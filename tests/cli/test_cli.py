@@ -285,3 +285,15 @@ def test_progress_counts_off_a_terminal_print_starts_and_ends_on_their_own_lines
     show("engage", 5, 5)
     err = capsys.readouterr().err
     assert err == "boycott: 0/3\nboycott: 3/3\nengage: 5/5\n"
+
+
+def test_show_prints_fields_in_words_not_as_python_values(capsys):
+    # a source's citations were printed as a list of Python dicts (found 2026-12-06)
+    code, out, _ = run(capsys, "evidence", "show", "roggio-2024-lwj")
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "citations: footnote 56, full; footnote 57, ibidem; bibliography" in flat
+    assert "authors: Bill Roggio" in flat
+    assert "{" not in out and "['" not in out
+    code, out, _ = run(capsys, "evidence", "show", "roggio-2024-lwj", "--json")
+    assert json.loads(out)["item"]["citations"][0]["footnote"] == 56     # --json keeps all

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from qpq.cli._common import GROUP_HELP, console, err_console, print_json
@@ -101,9 +102,26 @@ def show(item_id: Annotated[str, typer.Argument(help="any item id, or a paramete
     console.print(f"[bold]{data['id']}[/bold] ({data['kind']}, known {data['known'] or 'n/a'})")
     for key, value in data["item"].items():
         if key != "id":
-            console.print(f"  [cyan]{key}[/cyan]: {value}")
+            console.print(f"  [cyan]{key}[/cyan]: {escape(_field(value))}")
     if data["cited_by"]:
         console.print(f"  [cyan]cited by[/cyan]: {', '.join(data['cited_by'])}")
+
+
+def _field(value: Any) -> str:
+    """An item's field in words: lists joined, records (e.g. citations) in a few words each.
+
+    ``--json`` keeps every value as it is.
+    """
+    if isinstance(value, list):
+        return "; ".join(_field(v) for v in value) if value else "none"
+    if isinstance(value, dict):
+        # a citation says where the paper cites the source; its copy of the source's own
+        # fields (title, url, ...) would repeat the lines above
+        where = [f"{k} {value[k]}" for k in ("footnote", "page") if k in value]
+        if "style" in value:
+            where.append(str(value["style"]))
+        return ", ".join(where) or ", ".join(f"{k}: {_field(v)}" for k, v in value.items())
+    return str(value)
 
 
 @app.command()

@@ -84,3 +84,18 @@ def test_a_lone_name_is_one_name_not_its_letters():
         as_names(["a", 3], "policies")
     with pytest.raises(BadInputError, match="policies must be a name or a list of names"):
         as_names(5, "policies")
+
+
+def test_did_you_mean_names_the_closest_known_names() -> None:
+    from qpq.checks import did_you_mean
+
+    assert did_you_mean("iskp_pul", ["iskp_pull", "iskp_threat", "aid_cost"]) == (
+        "; did you mean iskp_pull?")
+    assert did_you_mean("zzz", ["iskp_pull"]) == ""
+    # the messages that refuse an unknown name use it
+    from qpq.errors import BadInputError
+    from qpq.game.analysis._sweep import grid_axis
+    from qpq.model import ParameterRegistry
+
+    with pytest.raises(BadInputError, match="did you mean iskp_pull"):
+        grid_axis(ParameterRegistry.load(), "iskp_pul", 3)

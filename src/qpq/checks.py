@@ -20,7 +20,18 @@ import numpy as np
 from qpq.errors import BadInputError
 
 __all__ = ["as_date", "as_names", "check_generator", "check_number", "check_seed",
-           "check_whole"]
+           "check_whole", "did_you_mean"]
+
+
+def did_you_mean(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """``"; did you mean a, b?"`` for the known names closest to a misspelt ``name``.
+
+    Empty when none is close; every message that refuses an unknown name appends it.
+    """
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=cutoff)
+    return f"; did you mean {', '.join(close)}?" if close else ""
 
 
 def _shown(value: object) -> str:

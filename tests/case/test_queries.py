@@ -32,7 +32,7 @@ def test_timeline_as_of(db):
 
 
 def test_unknown_actor_lists_known(db):
-    with pytest.raises(BadInputError, match="known actors: china, etim, taliban"):
+    with pytest.raises(BadInputError, match="ids: china, etim, taliban"):
         db.timeline(actor="nobody")
 
 

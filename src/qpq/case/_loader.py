@@ -214,11 +214,9 @@ _KIND_NAMES: dict[type[BaseModel], str] = {
 
 
 def _unknown_id_message(item_id: str, known: Iterable[str]) -> str:
-    import difflib
+    from qpq.checks import did_you_mean
 
-    close = difflib.get_close_matches(item_id, list(known), n=3, cutoff=0.6)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return f"unknown id {item_id!r}{hint}"
+    return f"unknown id {item_id!r}{did_you_mean(item_id, known)}"
 
 
 def builtin_case_path(name: str = BUILTIN_CASE) -> Path:

@@ -114,8 +114,13 @@ class EvidenceDB:
         for a in self.case.actors:
             if want == a.id or want == a.name.lower() or want in (x.lower() for x in a.aliases):
                 return a.id
-        known = ", ".join(sorted(a.id for a in self.case.actors))
-        raise BadInputError(f"unknown actor {actor!r}; known actors: {known}")
+        from qpq.checks import did_you_mean
+
+        ids = sorted(a.id for a in self.case.actors)
+        names = {a.name.lower(): a.id for a in self.case.actors}
+        hint = did_you_mean(want, sorted({*ids, *names}))
+        raise BadInputError(f"unknown actor {actor!r}{hint} (an id, a name or an alias; "
+                            f"ids: {', '.join(ids)})")
 
     def timeline(
         self,

@@ -96,18 +96,17 @@ def print_parameters(case: Case, names: list[str], json_out: bool) -> None:
 
     An unknown name is refused (exit 2) with the close names.
     """
-    import difflib
     from dataclasses import asdict
 
+    from qpq.checks import did_you_mean
     from qpq.dashboard import parameter_evidence
     from qpq.errors import BadInputError
 
     known = [p.name for p in case.parameters]
     unknown = [n for n in names if n not in case.parameter]
     if unknown:
-        close = difflib.get_close_matches(unknown[0], known, n=3)
         raise BadInputError(f"the case defines no parameter {unknown[0]!r}"
-                            + (f"; close: {', '.join(close)}" if close else "")
+                            + did_you_mean(unknown[0], known)
                             + " (`qpq params` lists them all)")
     found = [parameter_evidence(case, n) for n in names]
     if json_out:

@@ -15,7 +15,6 @@ what is allowed. A scenario file is data: nothing in it is executed.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -24,6 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, ValidationError
 
 from qpq.case import Case, LocatedYaml, RunSettings, Scenario, YamlError, read_yaml
+from qpq.checks import did_you_mean
 from qpq.errors import BadInputError, Problem
 from qpq.explore._scenario import (
     DEPENDENT,
@@ -64,8 +64,7 @@ def _resolve(ref: str | Path, case: Case) -> tuple[Path, str]:
             return candidate, f"{case.root.name}/scenarios/{candidate.name}"
         if isinstance(sid, str):
             known.append(sid)
-    close = difflib.get_close_matches(str(ref), known, n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    hint = did_you_mean(str(ref), known, cutoff=0.5)
     raise BadInputError(f"no scenario file or scenario id {str(ref)!r}{hint} (scenarios of "
                         f"case {case.root.name}: {', '.join(known) or 'none'})")
 
@@ -198,8 +197,7 @@ def _uncertainties(scenario: Scenario, registry: ParameterRegistry, bad: Bad
     for i, u in enumerate(scenario.uncertainties):
         loc: tuple[str | int, ...] = ("uncertainties", i)
         if u.parameter not in registry:
-            close = difflib.get_close_matches(u.parameter, registry.names, n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            hint = did_you_mean(u.parameter, registry.names)
             bad(f"unknown parameter {u.parameter!r}{hint}; allowed: the names `qpq params` "
                 "lists", (*loc, "parameter"))
             continue

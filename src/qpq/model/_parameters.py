@@ -321,13 +321,12 @@ class ParameterRegistry:
         return len(self.parameters)
 
     def _unknown_message(self, name: object) -> str:
-        import difflib
+        from qpq.checks import did_you_mean
 
         if not isinstance(name, str):
             return f"a parameter's name is a string, got {name!r}"
-        close = difflib.get_close_matches(name, self.names, n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        return f"unknown parameter {name!r}{hint} (see `qpq params` for the list)"
+        return (f"unknown parameter {name!r}{did_you_mean(name, self.names)} (see `qpq params` "
+                "for the list)")
 
     # ------------------------------------------------------------------ checks
 

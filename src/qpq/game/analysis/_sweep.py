@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.checks import check_whole
+from qpq.checks import check_whole, did_you_mean
 from qpq.errors import BadInputError
 from qpq.game._ensemble import ENSEMBLE_METHOD, solve_ensemble
 from qpq.game._kernel import DEFAULT_TOL, check_tol
@@ -432,7 +432,8 @@ def grid_axis(registry: ParameterRegistry, name: str, n: int, model: str = "v1")
     if name not in allowed:
         raise BadInputError(f"{name!r} is not a parameter of the game"
                             + (" nor v2's discount" if model == "v2" else "")
-                            + "; sweep one of: " + ", ".join(allowed))
+                            + did_you_mean(name, allowed) + "; sweep one of: "
+                            + ", ".join(allowed))
     p = registry[name]
     try:
         n = check_whole(n, "n", minimum=2)

@@ -185,3 +185,25 @@ def test_solve_decodes_types_and_signals() -> None:
     assert len(descriptions) == len(FULL_GAME.signals)          # each code its own words
     for s in FULL_GAME.signals:
         assert f"({s.label})" in text
+
+
+def test_relationship_responses_are_said_by_what_picks_them_out() -> None:
+    from qpq.cli._game import _responses_words
+    from qpq.game import FULL_GAME
+
+    codes = [sig.label for sig in FULL_GAME.signals]
+    assert _responses_words({c: {"Withhold": 1.0} for c in codes}) == (
+        "Withhold whatever it observes")
+    by_report = {c: {"Downgrade" if c.endswith("rclose") else "Maintain": 1.0} for c in codes}
+    assert _responses_words(by_report) == (
+        "Downgrade when it observes UN reports close Taliban–al-Qaeda ties; Maintain when it "
+        "observes UN reports distant ties")
+    two = {c: {"Reward" if c.startswith("s1") and c.endswith("rfar") else "Withhold": 1.0}
+           for c in codes}
+    said = _responses_words(two)
+    assert said.startswith("Withhold when it observes ")        # no one shared component
+    assert ("Reward when it observes militants seen suppressed and UN reports distant ties"
+            in said)
+    # a mixed answer keeps its probabilities
+    mixed = {c: {"Withhold": 0.25, "Reward": 0.75} for c in codes}
+    assert _responses_words(mixed) == "Withhold 0.25, Reward 0.75 whatever it observes"

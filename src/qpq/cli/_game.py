@@ -95,6 +95,43 @@ def _pbe_cell(pbe: PbeVerdict | None, selected: bool | None) -> str:
     return text
 
 
+def _responses_words(responses: dict[str, dict[str, float]]) -> str:
+    """China's final actions by what it observed, in words.
+
+    ``responses`` maps a signal's code (``s1,d0,rclose``) to action probabilities. Signals
+    with one answer are grouped and the group named by what its signals share where that
+    alone picks them out ("Downgrade when UN reports close Taliban–al-Qaeda ties"), else
+    listed one by one.
+    """
+    from itertools import combinations
+
+    from qpq.game import FULL_GAME
+
+    signals = {sig.label: sig for sig in FULL_GAME.signals if sig.label in responses}
+    groups: dict[str, list[str]] = {}
+    for code, acts in responses.items():
+        answer = ", ".join(f"{a} {p:.2f}" if p < 1 else a for a, p in acts.items())
+        groups.setdefault(answer, []).append(code)
+    if len(groups) == 1:
+        return f"{next(iter(groups))} whatever it observes"
+
+    def named(codes: list[str]) -> str:
+        sigs = [signals[c] for c in codes if c in signals]
+        keys = list(sigs[0].parts) if sigs and len(sigs) == len(codes) else []
+        for k in range(len(keys) + 1):
+            for comps in combinations(keys, k):
+                shared = {tuple(x.parts[c] for c in comps) for x in sigs}
+                picked = [x for x in signals.values()
+                          if tuple(x.parts.get(c) for c in comps) in shared]
+                if len(shared) == 1 and len(picked) == len(sigs):
+                    return " and ".join(next(iter(shared)))
+        return " or ".join(f"{signals[c].description if c in signals else c} ({c})"
+                           for c in codes)
+
+    return "; ".join(f"{answer} when it observes {named(codes)}"
+                     for answer, codes in groups.items())
+
+
 def _flip_cell(flip: Flip | None) -> str:
     return "-" if flip is None else flip.words()
 
@@ -475,7 +512,7 @@ def relationship_command(
     import datetime as dt
 
     from qpq.case import load_case
-    from qpq.game import solve_relationship
+    from qpq.game import FULL_GAME, solve_relationship
     from qpq.model import HISTORY_EFFECTS, ParameterRegistry
 
     loaded = load_case(case)          # read once: parameters and, with --at, the history
@@ -511,10 +548,17 @@ def relationship_command(
     if history:
         console.print("[bold]History:[/bold] " + escape(", ".join(
             f"{k}={v:g}" for k, v in history.items())))
+        for e in doc["history"]["effects"]:
+            console.print(f"  [dim]{escape(e['attribute'])} → {escape(e['parameter'])}: "
+                          f"{escape(e['why'])}[/dim]")
+    else:
+        console.print("[dim]No --at date: the parameters at their defaults, no phase "
+                      "attribute applied.[/dim]")
     found = doc["found_by"] + ("" if doc["pure"] else f", mixed (regret {doc['regret']:.3g})")
     console.print(f"[bold]Relationship:[/bold] {escape(found)}; China's value "
                   f"{doc['china_value']:.2f} (harm units, δ = {doc['discount_per_quarter']:g} "
                   "per quarter)")
+    words = {t.label: t.description for t in FULL_GAME.types}
     for name, body in doc["states"].items():
         moves = ", ".join(f"{m} {p:.2f}" for m, p in body["first_move"].items())
         table = Table(title=f"{name}: China plays {escape(moves)}")
@@ -524,12 +568,11 @@ def relationship_command(
         table.add_column("value (China / Taliban)")
         on = max(body["first_move"], key=body["first_move"].get)
         for t, eff in body["after"][on]["efforts"].items():
-            table.add_row(t, ", ".join(f"{e} {p:.2f}" for e, p in eff.items()),
+            table.add_row(f"{words.get(t, t)} ({t})",
+                          ", ".join(f"{e} {p:.2f}" for e, p in eff.items()),
                           f"{body['p_recognised_next_by_type'][t]:.2f}",
                           f"{body['china_value_by_type'][t]:.1f} / "
                           f"{body['taliban_value_by_type'][t]:.1f}")
         console.print(table)
         responses = body["after"][on]["responses"]
-        console.print("  China's response: " + escape("; ".join(
-            f"{g} " + ", ".join(f"{a} {p:.2f}" if p < 1 else a for a, p in acts.items())
-            for g, acts in responses.items())))
+        console.print("  China's response: " + escape(_responses_words(responses)))

@@ -115,14 +115,19 @@ class Signal:
         return base + (",rclose" if self.r_close else ",rfar")
 
     @property
+    def parts(self) -> dict[str, str]:
+        """Each observed component (``s``, ``d``, ``r_close`` if reported) in words."""
+        out = {"s": "militants seen suppressed" if self.s else "no suppression seen",
+               "d": "a defection to ISKP" if self.d else "no defection"}
+        if self.r_close is not None:
+            out["r_close"] = ("UN reports close Taliban–al-Qaeda ties" if self.r_close
+                              else "UN reports distant ties")
+        return out
+
+    @property
     def description(self) -> str:
         """The code in words: what China saw of suppression, defection and the UN report."""
-        parts = ["militants seen suppressed" if self.s else "no suppression seen",
-                 "a defection to ISKP" if self.d else "no defection"]
-        if self.r_close is not None:
-            parts.append("UN reports close Taliban–al-Qaeda ties" if self.r_close
-                         else "UN reports distant ties")
-        return "; ".join(parts)
+        return "; ".join(self.parts.values())
 
 
 @dataclass(frozen=True, slots=True)

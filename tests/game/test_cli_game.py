@@ -140,6 +140,14 @@ def test_relationship_at_two_dates() -> None:
     assert {d["regret"] for d in docs} == {0.0}
     res = runner.invoke(app, ["relationship"])
     assert res.exit_code == 0 and "recognised: China plays Recognize" in res.output
+    flat = " ".join(res.output.split())
+    assert "No --at date: the parameters at their defaults" in flat
+    assert "sincere, high capacity (S,H)" in flat
+    res = runner.invoke(app, ["relationship", "--at", "1998-06-30"])
+    flat = " ".join(res.output.split())
+    assert "taliban_isolation → recognition_value:" in flat and "lies after" not in flat
+    res = runner.invoke(app, ["relationship", "--at", "2030-06-30"])
+    assert "2030-06-30 lies after the case's record" in " ".join(res.output.split())
 
 
 @pytest.mark.parametrize("day", ["2010-01-01", "1998-13-01"])

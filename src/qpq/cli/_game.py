@@ -551,6 +551,10 @@ def relationship_command(
         for e in doc["history"]["effects"]:
             console.print(f"  [dim]{escape(e['attribute'])} → {escape(e['parameter'])}: "
                           f"{escape(e['why'])}[/dim]")
+        if at is not None and dt.date.fromisoformat(at) > loaded.run.forecast_as_of:
+            console.print(f"  [dim]{at} lies after the case's record "
+                          f"({loaded.run.forecast_as_of}): the phases running then are "
+                          "carried on, not known.[/dim]")
     else:
         console.print("[dim]No --at date: the parameters at their defaults, no phase "
                       "attribute applied.[/dim]")

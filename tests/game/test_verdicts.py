@@ -338,3 +338,12 @@ def test_a_flip_says_which_parameter_was_searched_and_that_only_it_was() -> None
     from qpq.cli._game import _flip_cell
 
     assert _flip_cell(none) == none.words() and _flip_cell(None) == "-"
+
+
+def test_a_margin_of_rounding_noise_prints_as_zero() -> None:
+    study = run_study(ParameterRegistry.load(), 8, seed=0)
+    r = study.results[0]
+    assert replace(r, margin=3.55e-15).margin_text == "0 (to rounding)"
+    assert replace(r, margin=-2e-12).margin_text == "0 (to rounding)"
+    assert replace(r, margin=0.0179).margin_text == "0.0179"
+    assert replace(r, margin=float("nan")).margin_text == "nan"

@@ -478,7 +478,7 @@ def propositions_command(
                                   if r.region_share is not None else ""),
                       f"{share}{escape(cond)}", f"{fals} / {r.falsified_share:.1%}")
         how.add_row(p.id, _pbe_cell(r.pbe, r.at_defaults),
-                    f"{r.margin:.3g} ({r.small_margin_share:.0%})", escape(_flip_cell(r.flip)),
+                    f"{r.margin_text} ({r.small_margin_share:.0%})", escape(_flip_cell(r.flip)),
                     escape(r.test_region))
     console.print(table)
     console.print(how)

@@ -62,7 +62,7 @@ def _how(r: PropositionResult) -> str:
         parts.append(pbe)
     else:
         parts.append("judged on the selected PBE only")
-    parts.append(f"margin {r.margin:.3g}; {r.small_margin_share:.0%} of the draws have a "
+    parts.append(f"margin {r.margin_text}; {r.small_margin_share:.0%} of the draws have a "
                  f"margin below {SMALL_MARGIN:g}")
     f = r.flip
     if f is not None:

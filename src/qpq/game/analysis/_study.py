@@ -17,6 +17,7 @@ influential parameter, and the region the verdict at the defaults was tested in.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -139,6 +140,16 @@ class PropositionResult:
     margin: float = float("nan")
     small_margin_share: float = float("nan")
     flip: Flip | None = None
+
+    @property
+    def margin_text(self) -> str:
+        """The deciding margin for print: 3 digits, or 0 where it is rounding noise.
+
+        A margin such as 3.55e-15 is two equal numbers computed two ways, not a verdict
+        decided by a hair; it reads as "0 (to rounding)".
+        """
+        m = self.margin
+        return "0 (to rounding)" if math.isfinite(m) and abs(m) < 1e-9 else f"{m:.3g}"
 
     @property
     def status(self) -> str:

@@ -286,6 +286,10 @@ def test_record_is_the_default_calibration_everywhere():
     assert DEFAULT_CALIBRATION == "record"
     assert BacktestSpec().calibration == DEFAULT_CALIBRATION
     assert sim_cli.CALIBRATION_DEFAULT == DEFAULT_CALIBRATION
+    # the model spelled out for the same reason: the backtest's own default
+    assert BacktestSpec().model == sim_cli.FORECAST_MODEL
+    for command in (sim_cli.forecast_command, sim_cli.backtest_command):
+        assert inspect.signature(command).parameters["model"].default == BacktestSpec().model
     for command in (sim_cli.forecast_command, sim_cli.backtest_command):
         assert inspect.signature(command).parameters["calibration"].default == "record"
     assert inspect.signature(qpq.forecast).parameters["calibration"].default == "record"

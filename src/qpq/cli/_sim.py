@@ -640,19 +640,20 @@ def _unlikely_binary(checks: Any) -> str:
             + (f": {', '.join(below)}." if below else "."))
 
 
-def _quarter_end(day: dt.date) -> bool:
-    return day.month % 3 == 0 and (day + dt.timedelta(days=1)).day == 1
-
-
 def _rounded_dates(as_of: dt.date, until: dt.date, window: str) -> str:
     """Where the model's quarters move the forecast's dates, in one sentence ("" if nowhere)."""
+    from qpq.case import quarter_end, quarter_label, quarter_of
+
+    def inside(day: dt.date) -> bool:
+        return quarter_end(quarter_of(day)) != day
+
     said = []
-    if not _quarter_end(as_of):
-        label = f"{as_of.year}Q{(as_of.month - 1) // 3 + 1}"
+    if inside(as_of):
         said.append(f"the as-of date {as_of} falls inside the window's first quarter, so that "
-                    "quarter began before it" if window.startswith(label) else
+                    "quarter began before it"
+                    if window.startswith(quarter_label(quarter_of(as_of))) else
                     f"the window starts after the as-of date {as_of}'s quarter ends")
-    if not _quarter_end(until):
+    if inside(until):
         said.append(f"--until {until} is read as the end of its quarter")
     if not said:
         return ""
@@ -682,13 +683,13 @@ def _skill_basis(case: Any, kind: str, events: dict[str, Any]) -> str:
 
 def _constrained(dep: dict[str, Any]) -> str:
     """An event's parameters as the calibration left them, in words."""
+    from qpq.sim import derived_text
+
     hit = [k for k, v in dep["parameters"].items() if v]
     text = f"{dep['constrained']} ({len(hit)} of {len(dep['parameters'])}"
     text += f": {', '.join(hit)})" if hit else ")"
     weak = [k for k, lab in dep.get("labels", {}).items() if lab == "weakly constrained"]
     text += f"; weakly: {', '.join(weak)}" if weak else ""
-    from qpq.sim import derived_text
-
     # the level at the as-of date can be narrowed where the parameters behind it are not
     derived = derived_text(dep)
     return text + (f"; {derived}" if derived else "")

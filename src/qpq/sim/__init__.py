@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         BacktestResult,
         BacktestSpec,
         backtest,
+        scored_occurrences,
     )
     from qpq.sim._calibration import (
         CALIBRATION_DRAWS,
@@ -96,7 +97,6 @@ if TYPE_CHECKING:
         known_state,
         packaged_skill,
         recognition_belief,
-        scored_occurrences,
     )
     from qpq.sim._lookup import (
         ContinuationTable,
@@ -269,7 +269,7 @@ _EXPORTS = {
         "required_game_points",
         "synthetic_record", "synthetic_recovery",
     ),
-    "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest"),
+    "qpq.sim._backtest": ("BacktestResult", "BacktestSpec", "backtest", "scored_occurrences"),
     "qpq.sim._calibration": (
         "CALIBRATIONS", "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES", "CalibrationResult",
         "DEFAULT_CALIBRATION", "UNCALIBRATED", "calibrate", "check_calibration",
@@ -288,7 +288,7 @@ _EXPORTS = {
     "qpq.sim._forecast": (
         "EVENTS", "ForecastResult", "KnownState", "RecognitionBelief", "SERIES_EVENTS",
         "check_window", "derived_text", "event_values", "forecast", "forecast_stats",
-        "known_state", "packaged_skill", "recognition_belief", "scored_occurrences",
+        "known_state", "packaged_skill", "recognition_belief",
     ),
     "qpq.sim._lookup": ("ContinuationTable", "build_table", "stage_point"),
     "qpq.sim._record": ("DERIVED", "describe_observations"),

@@ -71,6 +71,7 @@ __all__ = [
     "backtest",
     "default_origins",
     "model_forecasts",
+    "scored_occurrences",
 ]
 
 REFERENCES = ("climatology", "persistence")
@@ -352,6 +353,24 @@ class BacktestResult:
             "rows": list(self.rows),
             "pooled": self.pooled(),
         }
+
+
+def scored_occurrences(case: Case, protocol: Mapping[str, Any],
+                       events: tuple[str, ...]) -> dict[str, Any]:
+    """How many of the record's events a packaged backtest's skill of ``events`` rests on.
+
+    The occurrences in ``case``'s record of the named :data:`RECORD_EVENTS` inside the scored
+    windows of the skill document's ``protocol``: after its first origin, up to the end of
+    its last origin's window (:meth:`qpq.sim.BacktestSpec.window_end`). Returns
+    ``occurrences`` (all of them), ``by_event`` and the span (``from``, ``to``).
+    """
+    origins = tuple(sorted(dt.date.fromisoformat(o) for o in protocol["origins"]))
+    end = BacktestSpec(origins=origins, horizon_months=int(protocol["horizon_months"])
+                       ).window_end(origins[-1])
+    by_event = {r.name: sum(1 for day, _ in r.read(case) if origins[0] < day <= end)
+                for r in RECORD_EVENTS if r.name in events}
+    return {"occurrences": sum(by_event.values()), "by_event": by_event,
+            "from": origins[0].isoformat(), "to": end.isoformat()}
 
 
 def _mean(values: Sequence[float]) -> float | None:

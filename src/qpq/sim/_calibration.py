@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 from qpq.case import Case, case_as_of
 from qpq.checks import as_date, check_seed, check_whole
 from qpq.errors import BadInputError
-from qpq.game import type_prior
 from qpq.model import UNCALIBRATED, check_model
 from qpq.sim._engine import Particles, RunSpec, SimResult, simulate
 from qpq.sim._facts import Fact, fact_stats, pass_matrix, stylised_facts
@@ -46,6 +45,7 @@ from qpq.sim._policies import resolve_policy
 from qpq.sim._pools import SIM_PARAMETERS, ParameterPool, sample_pool, sim_registry
 from qpq.sim._relationship_table import RelationshipTable, check_table_budget
 from qpq.sim._rng import Purpose
+from qpq.sim._state import prior_belief
 from qpq.sim._tables import relationship_tables, table_for
 from qpq.sim._timeline import (
     Timeline,
@@ -290,9 +290,8 @@ class CalibrationResult:
         arrays = dict(self.particles.arrays)
         index = np.asarray(arrays["pool_index"])
         values = self.particle_pool.values
-        prior = type_prior(np.asarray(values["prior_sincere"])[index],
-                           np.asarray(values["p_high_capacity"])[index])
-        arrays["belief"] = np.ascontiguousarray(prior.T)
+        arrays["belief"] = prior_belief(np.asarray(values["prior_sincere"])[index],
+                                        np.asarray(values["p_high_capacity"])[index])
         return replace(self, particles=Particles(arrays))
 
     @property

@@ -62,7 +62,6 @@ __all__ = [
     "forecast_stats",
     "known_state",
     "recognition_belief",
-    "scored_occurrences",
 ]
 
 
@@ -166,26 +165,6 @@ def _skill_text(name: str) -> str | None:
 
     path = resources.files("qpq.sim").joinpath(name)
     return path.read_text() if path.is_file() else None
-
-
-def scored_occurrences(case: Case, protocol: Mapping[str, Any],
-                       events: tuple[str, ...]) -> dict[str, Any]:
-    """How many of the record's events a packaged backtest's skill of ``events`` rests on.
-
-    The occurrences in ``case``'s record of the named :data:`RECORD_EVENTS` inside the scored
-    windows of the skill document's ``protocol``: after its first origin, up to the end of
-    its last origin's window (:meth:`qpq.sim.BacktestSpec.window_end`). Returns
-    ``occurrences`` (all of them), ``by_event`` and the span (``from``, ``to``).
-    """
-    from qpq.sim._backtest import BacktestSpec
-
-    origins = tuple(sorted(dt.date.fromisoformat(o) for o in protocol["origins"]))
-    end = BacktestSpec(origins=origins, horizon_months=int(protocol["horizon_months"])
-                       ).window_end(origins[-1])
-    by_event = {r.name: sum(1 for day, _ in r.read(case) if origins[0] < day <= end)
-                for r in RECORD_EVENTS if r.name in events}
-    return {"occurrences": sum(by_event.values()), "by_event": by_event,
-            "from": origins[0].isoformat(), "to": end.isoformat()}
 
 
 def event_skill(spec: EventSpec, document: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -450,11 +429,15 @@ def known_state(case: Case, as_of: dt.date) -> KnownState:
     return KnownState(as_of=as_of, china_recognised=bool(held))
 
 
-def _conditioned(calibration: CalibrationResult, known: KnownState) -> tuple[Particles, int]:
+def _agrees(calibration: CalibrationResult, known: KnownState) -> NDArray[np.bool_]:
     # Histories that contradict what the record knows at the as-of date (China recognising
     # before it did) are dropped before the forecast, so no event counts what did not happen.
     recognised = np.asarray(calibration.particles.arrays["recognised"], dtype=bool)
-    keep = np.flatnonzero(recognised == known.china_recognised)
+    return np.asarray(recognised == known.china_recognised)
+
+
+def _conditioned(calibration: CalibrationResult, known: KnownState) -> tuple[Particles, int]:
+    keep = np.flatnonzero(_agrees(calibration, known))
     if keep.size == 0:
         raise QpqError(
             f"no calibrated history as of {known.as_of} agrees with the record then "
@@ -828,10 +811,11 @@ def recognition_belief(case: Case, calibration: CalibrationResult, result: Forec
     if result.as_of != calibration.as_of:
         raise ValueError(f"the forecast starts on {result.as_of}, the calibration on "
                          f"{calibration.as_of}: pass the calibration it was forecast from")
-    known = known_state(case, calibration.as_of)
+    # the state the forecast was conditioned on, as it recorded it
+    known = KnownState(calibration.as_of,
+                       bool(result.calibration["conditioned_on"]["china_recognised"]))
+    keep = _agrees(calibration, known)
     arrays = calibration.particles.arrays
-    recognised = np.asarray(arrays["recognised"], dtype=bool)
-    keep = recognised == known.china_recognised
     belief = np.asarray(arrays["belief"])
     sincere = belief[0] + belief[1]
     index = np.asarray(arrays["pool_index"])

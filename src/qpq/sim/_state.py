@@ -28,7 +28,8 @@ from numpy.typing import NDArray
 from qpq.game import FULL_GAME, type_prior
 from qpq.sim._rng import Purpose, block_generator
 
-__all__ = ["STOCKS", "TYPE_CAPACITY_HIGH", "TYPE_SINCERE", "ChunkState", "fresh_state"]
+__all__ = ["STOCKS", "TYPE_CAPACITY_HIGH", "TYPE_SINCERE", "ChunkState", "fresh_state",
+           "prior_belief"]
 
 STOCKS = ("border", "interior", "coopted", "iskp", "abroad", "neutralised")
 """The militant stocks, in conservation order (their sum changes only by recruitment)."""
@@ -108,6 +109,15 @@ class ChunkState:
         return cls(**{f.name: pick(f.name) for f in fields(cls)})
 
 
+def prior_belief(prior_sincere: FloatArray, p_high_capacity: FloatArray) -> FloatArray:
+    """China's belief over the four types where a run starts, ``(T, n)``.
+
+    From each scenario's ``prior_sincere`` and ``p_high_capacity``; a forecast's
+    counterfactual (:meth:`qpq.sim.CalibrationResult.with_prior_belief`) uses it too.
+    """
+    return np.ascontiguousarray(type_prior(prior_sincere, p_high_capacity).T)
+
+
 def fresh_state(pool_index: NDArray[np.int64], params: Mapping[str, Any],
                 blocks: list[tuple[int, int, int]], seed: int, in_power: bool,
                 forced_type: int | None = None) -> ChunkState:
@@ -143,7 +153,7 @@ def fresh_state(pool_index: NDArray[np.int64], params: Mapping[str, Any],
         type_index = FULL_GAME.type_index(u[0] < ps, u[1] < ph)
     else:
         type_index = np.full(n, int(forced_type), dtype=np.int64)
-    belief = np.ascontiguousarray(type_prior(ps, ph).T)                # (T, n)
+    belief = prior_belief(ps, ph)
     control = np.ones(n) if in_power else arr("insurgent_control")
     return ChunkState(
         pool_index=np.asarray(pool_index, dtype=np.int64), type_index=type_index,

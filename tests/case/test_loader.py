@@ -233,3 +233,31 @@ def test_parameter_observations_must_be_observations(make_case):
     problems = _problems(make_case(**dict(MINI_RECORD, **{"parameters.yaml": params})))
     assert [(p.field, "estimate or attack or taliban_action or milestone" in p.message)
             for p in problems] == [("iskp_pull.observations", True)]
+
+
+def test_a_document_read_again_is_the_same_values_and_edits_are_seen(tmp_path):
+    """read_yaml keeps a document's parse by its text: the values and lines of a fresh parse,
+    the caller's changes stay its own, and an edit within the clock's resolution is read."""
+    import os
+
+    from qpq.case._yamlio import _parse, read_yaml
+
+    path = tmp_path / "x.yaml"
+    path.write_text("a: {k: [1, 2]}\nb: [x, y]\nb2: 3\n", encoding="utf-8")
+    first = read_yaml(path)
+    first.data["a"]["k"].append(99)
+    first.data["b"].clear()
+    again = read_yaml(path)
+    fresh = _parse(path, path.name, path.read_text(encoding="utf-8"))
+    assert again.data == fresh.data == {"a": {"k": [1, 2]}, "b": ["x", "y"], "b2": 3}
+    assert again.lines == fresh.lines and again.line_of(("b2",)) == 3
+    stamp = path.stat()
+    # same size, same modification time, other text
+    path.write_text("a: {k: [1, 3]}\nb: [x, y]\nb2: 3\n", encoding="utf-8")
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert read_yaml(path).data["a"]["k"] == [1, 3]
+    # the same text under another name reports that name in its duplicates
+    dup = tmp_path / "dup.yaml"
+    dup.write_text("k: 1\nk: 2\n", encoding="utf-8")
+    assert read_yaml(dup, "one.yaml").duplicates[0].file == "one.yaml"
+    assert read_yaml(dup, "two.yaml").duplicates[0].file == "two.yaml"

@@ -19,12 +19,20 @@ from tests.sim.conftest import stepper
 START, STOP = dt.date(2023, 1, 1), dt.date(2023, 12, 31)
 
 
+_TABLES: dict[object, object] = {}
+"""Relationship tables by their inputs: a lone point's solve costs seconds, and several
+tests here run the same history at the same point (the session's case and registry)."""
+
+
 def _spec(case, registry, n: int = 4096, overrides: dict[str, float] | None = None,
           timeline_overrides: tuple[Override, ...] = ()) -> RunSpec:
     pool = default_pool(registry, overrides or {})
     tl = build_timeline(case, START, STOP, timeline_overrides)
-    table = build_relationship_table(pool, tl.v2_regimes()[0], 2)
-    return RunSpec(timeline=tl, pool=pool, table=table, policy="equilibrium", n=n, seed=3)
+    key = (tuple(sorted((overrides or {}).items())), timeline_overrides)
+    if key not in _TABLES:
+        _TABLES[key] = build_relationship_table(pool, tl.v2_regimes()[0], 2)
+    return RunSpec(timeline=tl, pool=pool, table=_TABLES[key], policy="equilibrium", n=n,
+                   seed=3)
 
 
 def _quarter(spec: RunSpec, strength: float = 0.6, militants: bool = True

@@ -1,4 +1,4 @@
-"""Runs on a Dask LocalCluster: the same store for 1, 2 and 4 workers, and after a worker dies."""
+"""Runs on a Dask LocalCluster: the same store for 1 and 3 workers, and after a worker dies."""
 
 from __future__ import annotations
 
@@ -18,11 +18,14 @@ def _read(path):
     return RunStore.open(path).read()
 
 
-def test_dask_clusters_of_1_2_4_workers_give_the_in_process_store(tiny_plan, tmp_path):
+def test_dask_clusters_of_1_and_3_workers_give_the_in_process_store(tiny_plan, tmp_path):
+    # 1, 2 and 4 workers until 2026-12-06: each worker is a process that imports qpq, and
+    # on CI's two cores seven of them cost more than the check gains over four; three
+    # workers share four chunks unevenly, which is where an assignment would show
     plan = tiny_plan()
     run_plan(plan, tmp_path / "in")
     ref = _read(tmp_path / "in")
-    for w in (1, 2, 4):
+    for w in (1, 3):
         with DaskCluster(w) as ex:
             assert ex.workers == w and len(ex.worker_pids()) == w
             summary = run_plan(plan, tmp_path / f"d{w}", executor=ex)
@@ -42,7 +45,7 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_a_dask_worker_killed_mid_run_leaves_the_result_unchanged(tiny_plan, tmp_path, how):
-    plan = tiny_plan(n=8000)
+    plan = tiny_plan(n=4000)     # four chunks: the kill comes after the first
     run_plan(plan, tmp_path / "ref")
     killed: list[int] = []
     with DaskCluster(2) as ex:
@@ -55,7 +58,7 @@ def test_a_dask_worker_killed_mid_run_leaves_the_result_unchanged(tiny_plan, tmp
                 killed.append(pid)
 
         summary = run_plan(plan, tmp_path / "run", executor=ex, on_progress=kill_once)
-        assert killed and summary.chunks_run == len(plan.chunks) == 8
+        assert killed and summary.chunks_run == len(plan.chunks) == 4
         deadline = time.monotonic() + 30
         while _alive(killed[0]) and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -81,11 +81,13 @@ def test_any_chunk_size_gives_the_same_store(tiny_plan, tmp_path):
     pd.testing.assert_frame_equal(frames[0], frames[2])
 
 
-def test_process_pools_of_1_2_4_workers_give_identical_stores(tiny_plan, tmp_path):
+def test_process_pools_of_1_and_3_workers_give_identical_stores(tiny_plan, tmp_path):
+    # 1, 2 and 4 until 2026-12-06 (CPU on CI's two cores; three workers share the chunks
+    # unevenly, which is where an assignment would show)
     plan = tiny_plan()
     run_plan(plan, tmp_path / "in")
     ref = _read(tmp_path / "in")
-    for w in (1, 2, 4):
+    for w in (1, 3):
         with ProcessPool(w) as ex:
             summary = run_plan(plan, tmp_path / f"p{w}", executor=ex)
         assert summary.status == "complete" and summary.executor["workers"] == w
@@ -93,7 +95,7 @@ def test_process_pools_of_1_2_4_workers_give_identical_stores(tiny_plan, tmp_pat
 
 
 def test_a_killed_pool_worker_leaves_the_result_unchanged(tiny_plan, tmp_path):
-    plan = tiny_plan(n=8000)
+    plan = tiny_plan(n=4000)     # four chunks: the kill comes after the first
     run_plan(plan, tmp_path / "ref")
     killed: list[int] = []
     with ProcessPool(2) as ex:

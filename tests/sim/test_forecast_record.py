@@ -494,3 +494,35 @@ def test_the_quoted_skill_says_which_policy_earned_it(case, capsys, base):
                            "2024-06-30", "--policy", other, *TINY_OPTIONS)
     assert code == 0
     assert f"policy {policy} — not this forecast's policy {other}" in " ".join(out.split())
+
+
+def test_a_past_window_says_what_the_record_shows(case, calibration, capsys):
+    """The record over the forecast's quarters, read after the forecast as the backtest reads
+    it: 2023Q3-2025Q2 holds the Takhar attack on Chinese nationals (January 2025) and the
+    attack on Chinese workers in Tajikistan (November 2024); no recognition."""
+    from qpq.sim import record_outcomes
+
+    past = forecast(case, calibration, dt.date(2025, 6, 30), n=64, seed=0)
+    got = {o.event: o for o in record_outcomes(case, past)}
+    assert set(got) == {s.name for s in EVENTS if s.record_event is not None}
+    for o in got.values():
+        assert (o.start, o.stop) == (AS_OF, dt.date(2025, 6, 30))
+    nationals = got["attacks_on_chinese_nationals_afghanistan"]
+    assert nationals.value == 1 and nationals.words().startswith("1 attack (")
+    lo, hi = past.events[nationals.event]["interval_90"]
+    assert ("inside" if lo <= 1 <= hi else "outside") in nationals.words()
+    assert got["attacks_cross_border_central_asia"].value == 1
+    recognition = got["china_recognizes_de_jure"]
+    assert recognition.value == 0 and recognition.words().startswith("no (the forecast gave")
+    assert "fighters" in got["iskp_strength"].words()
+    # a window the record has not reached: nothing to show
+    assert record_outcomes(case, forecast(case, calibration, dt.date(2025, 9, 30), n=64,
+                                          seed=0)) == ()
+    doc = _cli_json(capsys, "forecast", "--as-of", str(AS_OF), "--until", "2025-06-30",
+                    *TINY_OPTIONS)
+    rows = {r["event"]: r for r in doc["record_outcomes"]}
+    assert rows["attacks_on_chinese_nationals_afghanistan"]["value"] == 1
+    assert rows["china_recognizes_de_jure"]["window"] == ["2023-06-30", "2025-06-30"]
+    code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", str(AS_OF), "--until",
+                           "2025-06-30", *TINY_OPTIONS)
+    assert code == 0 and "the record shows" in out and "ends by the record's last day" in out

@@ -26,7 +26,8 @@ EXPECTED = {
         "default_population", "describe_observations", "given_options", "observed_text",
         "given_others_words", "predictive_text",
         "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES", "DERIVED",
-        "RecognitionBelief", "recognition_belief", "derived_text",
+        "RecognitionBelief", "recognition_belief", "derived_text", "RecordOutcome",
+        "record_outcomes",
         "scored_occurrences"}
 
 

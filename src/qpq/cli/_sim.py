@@ -542,6 +542,7 @@ def forecast_command(
         describe_observations,
         forecast,
         recognition_belief,
+        record_outcomes,
     )
 
     cut, end = _date(as_of, "--as-of"), _date(until, "--until")
@@ -559,8 +560,11 @@ def forecast_command(
     res = forecast(case, cal, end, policy=policy, n=n, seed=seed, workers=workers)
     # what the chance of recognition rests on: one more run of the window (a second or less)
     belief = recognition_belief(case, cal, res, workers=workers)
+    # a window the record has passed: what happened, as the backtest would score it
+    happened = {o.event: o for o in record_outcomes(case, res)}
     if json_out:
-        print_json({**res.to_json(), "recognition_belief": belief.to_json()})
+        print_json({**res.to_json(), "recognition_belief": belief.to_json(),
+                    "record_outcomes": [o.to_json() for o in happened.values()]})
         return
     window = "–".join(res.calibration["window"])    # the forecast's own first and last quarter
     table = Table(title=f"New events {window} (forecast as of {cut}, {cal.kind} calibration), "
@@ -570,6 +574,8 @@ def forecast_command(
     for c in ("event", "forecast", evidence, "skill vs climatology / persistence",
               f"its parameters constrained ({cal.kind} calibration)"):
         table.add_column(c)
+    if happened:
+        table.add_column("the record shows")
     dated, skill_note = "", ""
     for name, e in res.events.items():
         sk, dep = e["backtest_skill"], e["calibration_constrained"]
@@ -589,9 +595,18 @@ def forecast_command(
             skill_note = skill_note or (f"{sk['origins']} origins, model "
                                         f"{sk['backtest_model']}, policy "
                                         f"{sk['backtest_policy']}{other}")
-        table.add_row(name.replace("_", " "), _event_value(e), res.evidence(name), skill,
-                      _constrained(dep))
+        row = [name.replace("_", " "), _event_value(e), res.evidence(name), skill,
+               _constrained(dep)]
+        if happened:
+            row.append(happened[name].words() if name in happened else "no record event")
+        table.add_row(*row)
     console.print(table)
+    if happened:
+        o = next(iter(happened.values()))
+        console.print(f"The window ({o.start} excluded to {o.stop}) ends by the record's last "
+                      f"day ({case.run.forecast_as_of}): 'the record shows' is what happened, "
+                      "read as the backtest reads it; the forecast saw only the record as of "
+                      f"{cut}.")
     rounded = _rounded_dates(cut, end, window)
     if rounded:
         console.print(rounded)

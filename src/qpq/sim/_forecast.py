@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,7 @@ __all__ = [
     "ForecastResult",
     "KnownState",
     "RecognitionBelief",
+    "RecordOutcome",
     "check_window",
     "derived_text",
     "event_values",
@@ -62,6 +64,7 @@ __all__ = [
     "forecast_stats",
     "known_state",
     "recognition_belief",
+    "record_outcomes",
 ]
 
 
@@ -832,3 +835,85 @@ def recognition_belief(case: Case, calibration: CalibrationResult, result: Forec
         sincere_set_aside=float(np.median(sincere[~keep])) if (~keep).any() else None,
         probability=float(result.events[event]["probability"]),
         reset_probability=float(reset.events[event]["probability"]))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordOutcome:
+    """What the record shows over a past forecast's window, for one event.
+
+    ``value`` is scored as the backtest scores it (:func:`qpq.sim._record_events.outcome`):
+    attacks counted, 1/0 for a yes/no event, the band of the latest estimate in the window for
+    a band event (``None``: no estimate in the window). The window is the forecast's quarters,
+    ``start`` (excluded) to ``stop`` (included). ``interval_90`` is the forecast's 90%
+    interval of the drawn counts (count events), ``probability`` its chance of the event
+    (yes/no events).
+    """
+
+    event: str
+    record_event: str
+    kind: str
+    start: dt.date
+    stop: dt.date
+    value: int | None
+    bands: tuple[float, ...] = ()
+    interval_90: tuple[float, float] | None = None
+    probability: float | None = None
+
+    def words(self) -> str:
+        """The outcome in words, beside what the forecast said of it."""
+        if self.kind == "band":
+            if self.value is None:
+                return "no estimate in the window"
+            edges = (0.0, *self.bands, math.inf)
+            lo, hi = edges[self.value], edges[self.value + 1]
+            band = (f"under {hi:,.0f}" if lo == 0 else f"{lo:,.0f} or more" if hi == math.inf
+                    else f"{lo:,.0f}–{hi:,.0f}")
+            return f"latest estimate in the window: {band} fighters"
+        if self.kind == "count":
+            n = int(self.value or 0)
+            text = f"{n} attack{'s' if n != 1 else ''}"
+            if self.interval_90 is not None:
+                lo, hi = self.interval_90
+                where = "inside" if lo <= n <= hi else "outside"
+                text += f" ({where} the forecast's 90% range {lo:g}–{hi:g})"
+            return text
+        text = "yes" if self.value else "no"
+        if self.probability is not None:
+            text += f" (the forecast gave it P = {self.probability:.2g})"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready fields, with :meth:`words`."""
+        return {"event": self.event, "record_event": self.record_event, "kind": self.kind,
+                "window": [self.start.isoformat(), self.stop.isoformat()],
+                "value": self.value, "words": self.words()}
+
+
+def record_outcomes(case: Case, result: ForecastResult) -> tuple[RecordOutcome, ...]:
+    """What the record shows over ``result``'s window, per event that has a record event.
+
+    Empty when the window ends after the record's last day (the case's
+    ``run.forecast_as_of``): the record cannot say yet. The window is the forecast's own
+    quarters, which can begin before the as-of date (a date inside a quarter) and end after
+    ``until`` (read as the end of its quarter). Only what a backtest would score is read:
+    the forecast itself never sees these outcomes (it is calibrated on the record as of its
+    as-of date).
+    """
+    timeline = result.sim.spec.timeline
+    start = quarter_end(timeline.start - 1)
+    stop = quarter_end(timeline.stop - 1)
+    if stop > case.run.forecast_as_of:
+        return ()
+    by_name = {ev.name: ev for ev in RECORD_EVENTS}
+    out = []
+    for spec in EVENTS:
+        if spec.record_event is None or spec.name not in result.events:
+            continue
+        ev = by_name[spec.record_event]
+        e = result.events[spec.name]
+        interval = e.get("interval_90") if ev.kind == "count" else None
+        out.append(RecordOutcome(
+            spec.name, ev.name, ev.kind, start, stop, outcome(case, ev, start, stop), ev.bands,
+            None if interval is None else (float(interval[0]), float(interval[1])),
+            float(e["probability"]) if ev.kind == "binary" and "probability" in e else None))
+    return tuple(out)

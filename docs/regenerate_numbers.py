@@ -243,8 +243,9 @@ def game_verdicts() -> str:
 
     study = run_study(ParameterRegistry.load(), 2000, rng=np.random.default_rng(2024))
     rows = ["| id | at the defaults | selected / some / every PBE | margin | draws with margin "
-            f"< {SMALL_MARGIN:g} | nearest flip (most influential parameter) | tested at |",
-            "|---|---|---|---|---|---|---|"]
+            f"< {SMALL_MARGIN:g} | nearest flip (of the parameters searched) | searched along "
+            "| tested at |",
+            "|---|---|---|---|---|---|---|---|"]
     for r in study.results:
         status = r.status + (f" ({_pct(r.region_share)} of the region)"
                              if r.region_share is not None else "")
@@ -257,9 +258,11 @@ def game_verdicts() -> str:
         f = r.flip
         flip = ("– (the same verdict in every draw)" if f is None else
                 f"`{f.parameter}` = {f.value:.3g} (from {f.start:g})" if f.value is not None
-                else f"none along `{f.parameter}` in [{f.low:g}, {f.high:g}]")
+                else "none")
+        searched = "–" if f is None else ", ".join(f"`{n}`" for n in f.searched or (
+            f.parameter,))
         rows.append(f"| {r.proposition.id} | {status} | {pbe} | {r.margin:.3g} | "
-                    f"{_pct(r.small_margin_share)} | {flip} | {r.test_region} |")
+                    f"{_pct(r.small_margin_share)} | {flip} | {searched} | {r.test_region} |")
     return "\n".join(rows)
 
 

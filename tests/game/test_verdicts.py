@@ -115,6 +115,9 @@ def test_study_reports_verdicts_margins_flips_and_regions(registry: ParameterReg
     assert 0.6 < p6s.region_share < 0.9 and "econ_gain in (0, aid_cost]" in p6s.test_region
     assert p6s.flip is not None and p6s.flip.parameter == "econ_gain"
     assert p6s.flip.value is not None and 0.04 < p6s.flip.value < 0.06
+    assert p6s.flip.searched == ()              # its region's parameter, no choice made
+    p1 = st.result("P1").flip
+    assert p1 is not None and len(p1.searched) == 3 and p1.parameter in p1.searched
     p2 = st.result("P2")
     assert p2.pbe is not None and p2.pbe.some is True and p2.at_defaults is False
     p3 = st.result("P3").pbe
@@ -334,6 +337,13 @@ def test_a_flip_says_which_parameter_was_searched_and_that_only_it_was() -> None
     # a flip searched over a proposition's own region names no choice
     region = replace(found, influence=float("nan"))
     assert region.words() == "nearest flip: econ_gain = 0.04 (from 0.5)"
+    # several parameters searched: all named, and "no flip" along each of them
+    three = replace(none, searched=("base_suppression", "recognition_value", "aid_cost"))
+    assert three.words() == (
+        "no flip along base_suppression, recognition_value or aid_cost over their ranges "
+        "(searched along the 3 parameters most associated with the verdict over the draws: "
+        "base_suppression, recognition_value, aid_cost; the others were not)")
+    assert three.to_json()["searched"] == ["base_suppression", "recognition_value", "aid_cost"]
     # the CLI's table says it the same way
     from qpq.cli._game import _flip_cell
 
@@ -347,3 +357,38 @@ def test_a_margin_of_rounding_noise_prints_as_zero() -> None:
     assert replace(r, margin=-2e-12).margin_text == "0 (to rounding)"
     assert replace(r, margin=0.0179).margin_text == "0.0179"
     assert replace(r, margin=float("nan")).margin_text == "nan"
+
+
+def test_the_nearest_of_several_flips_is_nearest_relative_to_each_range() -> None:
+    from qpq.game.analysis._verdicts import most_associated, nearest_of
+
+    # 0.3 of a range of 1 from its start, against 2 of a range of 10 (0.2): the second
+    a = Flip("a", 0.5, 0.0, 1.0, 0.8, True, False, influence=0.6)
+    b = Flip("b", 5.0, 0.0, 10.0, 3.0, True, False, influence=0.5)
+    c = Flip("c", 1.0, 0.0, 2.0, None, True, None, influence=0.4)
+    got = nearest_of([a, b, c])
+    assert got.parameter == "b" and got.value == 3.0 and got.searched == ("a", "b", "c")
+    assert nearest_of([c, replace(c, parameter="d")]).value is None  # none flips: the first
+    assert nearest_of([c, replace(c, parameter="d")]).parameter == "c"
+    # ranked by |rank correlation| with the verdict; a constant parameter is left out
+    rng = np.random.default_rng(0)
+    x = rng.random(400)
+    holds = x > 0.5
+    params = {"strong": x, "weak": x + rng.normal(0, 0.6, 400), "noise": rng.random(400),
+              "flat": np.full(400, 0.3)}
+    top = most_associated(params, list(params), holds, np.ones(400, bool), 3)
+    assert [n for n, _ in top] == ["strong", "weak", "noise"]
+    assert top[0][1] > top[1][1] > top[2][1] > 0
+    assert most_associated(params, list(params), np.ones(400, bool), np.ones(400, bool), 3) == ()
+
+
+def test_p1_flips_where_its_most_associated_parameter_alone_has_no_flip(
+        registry: ParameterRegistry) -> None:
+    """At 300 draws (seed 2024) base_suppression is P1's most associated parameter and has no
+    flip over its range: the one-parameter search said "no flip" there (an outsider's read,
+    2026-12-06); the next, recognition_value, flips P1 at about 0.70 (as at 2,000 draws)."""
+    st = run_study(registry, 300, rng=np.random.default_rng(2024))
+    p1 = st.result("P1").flip
+    assert p1 is not None and p1.searched[0] == "base_suppression"
+    assert p1.parameter == "recognition_value" and p1.value == pytest.approx(0.6966, abs=1e-3)
+    assert p1.verdict_at_start is True and p1.verdict_beyond is False

@@ -44,8 +44,9 @@ from qpq.game.analysis._verdicts import (
     VerdictFn,
     along,
     flip_grid,
-    most_influential,
+    most_associated,
     nearest_flip,
+    nearest_of,
     pbe_verdict,
     small_share,
 )
@@ -53,8 +54,16 @@ from qpq.model import ParameterRegistry, check_model
 from qpq.parallel import ChunkExecutor, executor_for, fast_start_method
 from qpq.stats import binomial_interval
 
-__all__ = ["REGION_GRID", "STUDY_SEED", "V2_FLIP_GRID", "V2_FLIP_STEP", "WILSON_Z",
-           "PropositionResult", "PropositionStudy", "run_study"]
+__all__ = ["FLIP_CANDIDATES", "REGION_GRID", "STUDY_SEED", "V2_FLIP_GRID", "V2_FLIP_STEP",
+           "WILSON_Z", "PropositionResult", "PropositionStudy", "run_study"]
+
+FLIP_CANDIDATES = 3
+"""v1: the flip is searched along this many parameters, those most associated with the
+verdict over the draws, and the nearest (relative to each range) is reported. One until
+2026-12-06: which one is most associated changes with the draws, so a study of another size
+searched another parameter and could say "no flip" where a flip lay along the next (P1 along
+``recognition_value``). v2 searches one: a point of its grid costs about a second of the
+relationship's solver."""
 
 REGION_GRID = 40
 """Points of a test region (P6s) at which the verdict at the defaults is computed."""
@@ -423,17 +432,25 @@ def _run_study(registry: ParameterRegistry, n: int, rng: np.random.Generator | N
         if flips:
             if p.region is not None:
                 lo, hi = p.region.bounds(values)
-                name: str | None = p.region.parameter
+                along_region = p.region.parameter
                 infl, lo = float("nan"), lo + 1e-6 * (hi - lo)
+                if v2:
+                    jobs.append(_FlipJob(len(results), fn, values, along_region, lo, hi,
+                                         infl))
+                else:
+                    flip = nearest_flip(fn, values, along_region, lo, hi, influence=infl)
             else:
-                name, infl = most_influential(sample.params, sample.sampled, m.holds,
-                                              m.defined)
-                if name is not None:
-                    lo, hi = float(registry[name].low), float(registry[name].high)
-            if name is not None and v2:
-                jobs.append(_FlipJob(len(results), fn, values, name, lo, hi, infl))
-            elif name is not None:
-                flip = nearest_flip(fn, values, name, lo, hi, influence=infl)
+                top = most_associated(sample.params, sample.sampled, m.holds, m.defined,
+                                      1 if v2 else FLIP_CANDIDATES)
+                if top and v2:
+                    most, infl = top[0]
+                    jobs.append(_FlipJob(len(results), fn, values, most,
+                                         float(registry[most].low),
+                                         float(registry[most].high), infl))
+                elif top:
+                    flip = nearest_of([nearest_flip(fn, values, n_, float(registry[n_].low),
+                                                    float(registry[n_].high), influence=c)
+                                       for n_, c in top])
         results.append(PropositionResult(
             proposition=p, at_defaults=holds_d, defaults_metrics=metrics_d,
             share=k / nd if nd else float("nan"), n_defined=nd, n_draws=n,

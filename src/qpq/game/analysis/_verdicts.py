@@ -28,14 +28,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 __all__ = ["FLIP_GRID", "SMALL_MARGIN", "Flip", "PbeVerdict", "VerdictFn", "along",
-           "flip_grid", "most_influential", "nearest_flip", "pbe_verdict", "small_share"]
+           "flip_grid", "most_associated", "most_influential", "nearest_flip", "nearest_of",
+           "pbe_verdict", "small_share"]
 
 FloatArray = NDArray[np.float64]
 E = TypeVar("E")
@@ -128,18 +129,19 @@ def _ranks(x: FloatArray) -> FloatArray:
     return r
 
 
-def most_influential(params: Mapping[str, FloatArray], names: Sequence[str],
-                     holds: NDArray[np.bool_], defined: NDArray[np.bool_]
-                     ) -> tuple[str | None, float]:
-    """The parameter whose rank correlates most with the verdict, and |correlation|.
+def most_associated(params: Mapping[str, FloatArray], names: Sequence[str],
+                    holds: NDArray[np.bool_], defined: NDArray[np.bool_], k: int
+                    ) -> tuple[tuple[str, float], ...]:
+    """The ``k`` parameters whose ranks correlate most with the verdict, with |correlation|.
 
-    ``None`` when the verdict does not vary over the defined draws.
+    Strongest first (ties keep ``names``' order); empty when the verdict does not vary over
+    the defined draws; a parameter that does not vary is left out.
     """
     y = holds[defined].astype(float)
     if y.size < 3 or y.min() == y.max():
-        return None, 0.0
+        return ()
     yc = y - y.mean()
-    best: tuple[str | None, float] = (None, 0.0)
+    found: list[tuple[str, float]] = []
     for name in names:
         x = _ranks(np.asarray(params[name], dtype=float)[defined])
         xc = x - x.mean()
@@ -147,9 +149,38 @@ def most_influential(params: Mapping[str, FloatArray], names: Sequence[str],
         if den <= 0:
             continue
         c = abs(float((xc * yc).sum()) / den)
-        if c > best[1]:
-            best = (name, c)
-    return best
+        if c > 0:
+            found.append((name, c))
+    found.sort(key=lambda nc: -nc[1])     # stable: ties keep names' order
+    return tuple(found[:k])
+
+
+def most_influential(params: Mapping[str, FloatArray], names: Sequence[str],
+                     holds: NDArray[np.bool_], defined: NDArray[np.bool_]
+                     ) -> tuple[str | None, float]:
+    """The parameter whose rank correlates most with the verdict, and |correlation|.
+
+    ``None`` when the verdict does not vary over the defined draws.
+    """
+    top = most_associated(params, names, holds, defined, 1)
+    return top[0] if top else (None, 0.0)
+
+
+def nearest_of(flips: Sequence[Flip]) -> Flip:
+    """Of flips along several parameters, the nearest relative to each one's range.
+
+    The first (the most associated parameter's) where none flips; the result's ``searched``
+    names every parameter searched.
+    """
+    names = tuple(f.parameter for f in flips)
+
+    def distance(f: Flip) -> float:
+        assert f.value is not None
+        return abs(f.value - f.start) / max(f.high - f.low, 1e-12)
+
+    flipped = [f for f in flips if f.value is not None]
+    pick = min(flipped, key=distance) if flipped else flips[0]
+    return replace(pick, searched=names)
 
 
 @dataclass(frozen=True)
@@ -167,26 +198,37 @@ class Flip:
     verdict_at_start: bool | None
     verdict_beyond: bool | None
     influence: float = float("nan")
+    searched: tuple[str, ...] = ()
 
     def words(self) -> str:
         """The flip in words (``qpq game propositions`` and the report say it alike).
 
-        Only one parameter is searched: where it was chosen as the one most associated with
-        the verdict over the draws, the words say so, so that "no flip" is not read as no
-        flip along any parameter.
+        Only the parameters in ``searched`` (or ``parameter`` alone) were searched: where
+        they were chosen as those most associated with the verdict over the draws, the words
+        say so, so that "no flip" is not read as no flip along any parameter.
         """
-        which = ("" if not math.isfinite(self.influence) else
-                 f" ({self.parameter}: the parameter most associated with the verdict over "
-                 "the draws; the others were not searched)")
+        names = self.searched or (self.parameter,)
+        if not math.isfinite(self.influence):
+            which = ""
+        elif len(names) == 1:
+            which = (f" ({self.parameter}: the parameter most associated with the verdict "
+                     "over the draws; the others were not searched)")
+        else:
+            which = (f" (searched along the {len(names)} parameters most associated with the "
+                     f"verdict over the draws: {', '.join(names)}; the others were not)")
         if self.value is None:
-            return f"no flip along {self.parameter} over [{self.low:g}, {self.high:g}]{which}"
+            where = (f"{self.parameter} over [{self.low:g}, {self.high:g}]" if len(names) == 1
+                     else " or ".join((", ".join(names[:-1]), names[-1]))
+                     + " over their ranges")
+            return f"no flip along {where}{which}"
         return f"nearest flip: {self.parameter} = {self.value:.4g} (from {self.start:g}){which}"
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
+        """A JSON-ready dict (``searched``: every parameter searched, the flip's included)."""
         return {"parameter": self.parameter, "value": self.value, "start": self.start,
                 "range": [self.low, self.high], "verdict_at_start": self.verdict_at_start,
-                "verdict_beyond": self.verdict_beyond, "influence": self.influence}
+                "verdict_beyond": self.verdict_beyond, "influence": self.influence,
+                "searched": list(self.searched or (self.parameter,))}
 
 
 def flip_grid(start: float, low: float, high: float, grid: int = FLIP_GRID) -> FloatArray:

@@ -514,7 +514,11 @@ def test_a_past_window_says_what_the_record_shows(case, calibration, capsys):
     assert got["attacks_cross_border_central_asia"].value == 1
     recognition = got["china_recognizes_de_jure"]
     assert recognition.value == 0 and recognition.words().startswith("no (the forecast gave")
-    assert "fighters" in got["iskp_strength"].words()
+    iskp = got["iskp_strength"]
+    lo, hi = past.events["iskp_strength"]["fighters"]["interval_90"]
+    assert iskp.interval_90 == (lo, hi)
+    assert iskp.words().startswith("latest estimate in the window: ")
+    assert f"(the forecast's 90% range {lo:,.0f}–{hi:,.0f} " in iskp.words()
     # a window the record has not reached: nothing to show
     assert record_outcomes(case, forecast(case, calibration, dt.date(2025, 9, 30), n=64,
                                           seed=0)) == ()

@@ -845,8 +845,9 @@ class RecordOutcome:
     attacks counted, 1/0 for a yes/no event, the band of the latest estimate in the window for
     a band event (``None``: no estimate in the window). The window is the forecast's quarters,
     ``start`` (excluded) to ``stop`` (included). ``interval_90`` is the forecast's 90%
-    interval of the drawn counts (count events), ``probability`` its chance of the event
-    (yes/no events).
+    interval of the drawn counts (count events) or of ISKP's fighters at the window's end
+    (band events, where the record calibration gives the fighter scale), ``probability`` its
+    chance of the event (yes/no events).
     """
 
     event: str
@@ -868,7 +869,13 @@ class RecordOutcome:
             lo, hi = edges[self.value], edges[self.value + 1]
             band = (f"under {hi:,.0f}" if lo == 0 else f"{lo:,.0f} or more" if hi == math.inf
                     else f"{lo:,.0f}–{hi:,.0f}")
-            return f"latest estimate in the window: {band} fighters"
+            text = f"latest estimate in the window: {band} fighters"
+            if self.interval_90 is not None:
+                a, b = self.interval_90
+                where = ("overlaps it" if a < hi and b >= lo else
+                         "lies below it" if b < lo else "lies above it")
+                text += f" (the forecast's 90% range {a:,.0f}–{b:,.0f} {where})"
+            return text
         if self.kind == "count":
             n = int(self.value or 0)
             text = f"{n} attack{'s' if n != 1 else ''}"
@@ -911,7 +918,8 @@ def record_outcomes(case: Case, result: ForecastResult) -> tuple[RecordOutcome, 
             continue
         ev = by_name[spec.record_event]
         e = result.events[spec.name]
-        interval = e.get("interval_90") if ev.kind == "count" else None
+        interval = (e.get("interval_90") if ev.kind == "count"
+                    else (e.get("fighters") or {}).get("interval_90"))
         out.append(RecordOutcome(
             spec.name, ev.name, ev.kind, start, stop, outcome(case, ev, start, stop), ev.bands,
             None if interval is None else (float(interval[0]), float(interval[1])),

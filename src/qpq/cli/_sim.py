@@ -532,7 +532,8 @@ def forecast_command(
     By default the ensemble is calibrated on the whole record known at --as-of (attack counts,
     strength estimates, Taliban actions, milestones, stylised facts; cached by content hash);
     --calibration facts uses the stylised facts alone. Each event says what evidence bears on
-    it and whether the calibration constrained its parameters.
+    it and whether the calibration constrained its parameters; a window the record has
+    passed gets a column of what the record shows in it.
     Example: ``qpq sim forecast --as-of 2025-06-30 --until 2026-06-30 --json``
     """
     from qpq.case import load_case

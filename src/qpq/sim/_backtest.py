@@ -49,7 +49,14 @@ from qpq.sim._calibration import (
 )
 from qpq.sim._calibrators import Calibrator, calibrator_for, record_settings_for
 from qpq.sim._forecast import ForecastResult, check_window, forecast
-from qpq.sim._record_events import RECORD_EVENTS, RecordEvent, add_months, baselines, outcome
+from qpq.sim._record_events import (
+    RECORD_EVENTS,
+    RecordEvent,
+    add_months,
+    baselines,
+    outcome,
+    record_event,
+)
 from qpq.sim._relationship_table import check_table_budget
 from qpq.sim._scores import (
     COVERAGE_LEVELS,
@@ -221,7 +228,7 @@ Stats = Mapping[str, NDArray[np.float64]]
 
 def _band(event: str, fighters: NDArray[np.float64]) -> Discrete:
     """The share of scenarios in each of ``event``'s bands."""
-    ev = next(e for e in RECORD_EVENTS if e.name == event)
+    ev = record_event(event)
     bands = np.searchsorted(np.asarray(ev.bands), fighters, side="right")
     return Discrete(np.bincount(bands, minlength=ev.categories) / bands.size)
 

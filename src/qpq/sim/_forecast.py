@@ -39,7 +39,7 @@ from qpq.sim._engine import SERIES, Particles, RunSpec, SimResult, WindowStat, s
 from qpq.sim._lookup import ContinuationTable
 from qpq.sim._policies import relationship_moves, resolve_policy
 from qpq.sim._record import describe_observations
-from qpq.sim._record_events import RECORD_EVENTS, outcome
+from qpq.sim._record_events import outcome, record_event
 from qpq.sim._relationship_table import RelationshipTable, check_table_budget
 from qpq.sim._rng import Purpose
 from qpq.sim._tables import relationship_tables, select_regimes, table_for
@@ -427,7 +427,7 @@ def known_state(case: Case, as_of: dt.date) -> KnownState:
     """The state the record knows at ``as_of`` (from the case as known then)."""
     as_of = as_date(as_of, "as_of")
     view = case_as_of(case, as_of)
-    event = next(e for e in RECORD_EVENTS if e.name == "china_recognizes_de_jure")
+    event = record_event("china_recognizes_de_jure")
     held = outcome(view, event, dt.date.min, as_of)
     return KnownState(as_of=as_of, china_recognised=bool(held))
 
@@ -911,12 +911,11 @@ def record_outcomes(case: Case, result: ForecastResult) -> tuple[RecordOutcome, 
     stop = quarter_end(timeline.stop - 1)
     if stop > case.run.forecast_as_of:
         return ()
-    by_name = {ev.name: ev for ev in RECORD_EVENTS}
     out = []
     for spec in EVENTS:
         if spec.record_event is None or spec.name not in result.events:
             continue
-        ev = by_name[spec.record_event]
+        ev = record_event(spec.record_event)
         e = result.events[spec.name]
         interval = (e.get("interval_90") if ev.kind == "count"
                     else (e.get("fighters") or {}).get("interval_90"))

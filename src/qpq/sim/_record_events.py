@@ -39,6 +39,7 @@ __all__ = [
     "add_months",
     "baselines",
     "outcome",
+    "record_event",
 ]
 
 EventKind = Literal["count", "binary", "band"]
@@ -197,6 +198,11 @@ RECORD_EVENTS: tuple[RecordEvent, ...] = (
                 ISKP_BANDS),
 )
 """The events a backtest scores (docs/model-dynamics.md, evaluation)."""
+
+
+def record_event(name: str) -> RecordEvent:
+    """The event of :data:`RECORD_EVENTS` named ``name`` (``StopIteration`` if none is)."""
+    return next(e for e in RECORD_EVENTS if e.name == name)
 
 
 def _latest_band(event: RecordEvent, points: list[tuple[dt.date, float]]) -> int | None:

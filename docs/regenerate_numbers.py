@@ -259,8 +259,7 @@ def game_verdicts() -> str:
         flip = ("– (the same verdict in every draw)" if f is None else
                 f"`{f.parameter}` = {f.value:.3g} (from {f.start:g})" if f.value is not None
                 else "none")
-        searched = "–" if f is None else ", ".join(f"`{n}`" for n in f.searched or (
-            f.parameter,))
+        searched = "–" if f is None else ", ".join(f"`{n}`" for n in f.searched_along)
         rows.append(f"| {r.proposition.id} | {status} | {pbe} | {r.margin:.3g} | "
                     f"{_pct(r.small_margin_share)} | {flip} | {searched} | {r.test_region} |")
     return "\n".join(rows)

@@ -141,7 +141,7 @@ _PARSED: OrderedDict[tuple[str, str], tuple[Any, dict[Path_, int], tuple[Problem
     OrderedDict())
 _PARSED_LOCK = threading.Lock()
 _PARSED_MAX = 64
-"""Documents whose parse is kept (most recently read first out last)."""
+"""Documents whose parse is kept (beyond them, the least recently read is dropped)."""
 _PARSED_MAX_CHARS = 1_000_000
 """Larger documents are parsed every time (a kept parse holds its text and its values)."""
 

@@ -429,28 +429,22 @@ def _run_study(registry: ParameterRegistry, n: int, rng: np.random.Generator | N
         means = {name: float(np.nanmean(v[m.defined])) if nd and np.isfinite(
             v[m.defined]).any() else float("nan") for name, v in m.metrics.items()}
         flip: Flip | None = None
-        if flips:
-            if p.region is not None:
-                lo, hi = p.region.bounds(values)
-                along_region = p.region.parameter
-                infl, lo = float("nan"), lo + 1e-6 * (hi - lo)
-                if v2:
-                    jobs.append(_FlipJob(len(results), fn, values, along_region, lo, hi,
-                                         infl))
-                else:
-                    flip = nearest_flip(fn, values, along_region, lo, hi, influence=infl)
-            else:
-                top = most_associated(sample.params, sample.sampled, m.holds, m.defined,
-                                      1 if v2 else FLIP_CANDIDATES)
-                if top and v2:
-                    most, infl = top[0]
-                    jobs.append(_FlipJob(len(results), fn, values, most,
-                                         float(registry[most].low),
-                                         float(registry[most].high), infl))
-                elif top:
-                    flip = nearest_of([nearest_flip(fn, values, n_, float(registry[n_].low),
-                                                    float(registry[n_].high), influence=c)
-                                       for n_, c in top])
+        # what to search: (parameter, low, high, influence) — a region's own parameter, or
+        # those most associated with the verdict over the draws
+        along_these: list[tuple[str, float, float, float]] = []
+        if flips and p.region is not None:
+            lo, hi = p.region.bounds(values)
+            along_these = [(p.region.parameter, lo + 1e-6 * (hi - lo), hi, float("nan"))]
+        elif flips:
+            along_these = [(name, float(registry[name].low), float(registry[name].high), c)
+                           for name, c in most_associated(sample.params, sample.sampled,
+                                                          m.holds, m.defined,
+                                                          1 if v2 else FLIP_CANDIDATES)]
+        if along_these and v2:
+            jobs.append(_FlipJob(len(results), fn, values, *along_these[0]))
+        elif along_these:
+            flip = nearest_of([nearest_flip(fn, values, name, lo, hi, influence=infl)
+                               for name, lo, hi, infl in along_these])
         results.append(PropositionResult(
             proposition=p, at_defaults=holds_d, defaults_metrics=metrics_d,
             share=k / nd if nd else float("nan"), n_defined=nd, n_draws=n,

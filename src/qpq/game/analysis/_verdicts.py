@@ -170,8 +170,10 @@ def nearest_of(flips: Sequence[Flip]) -> Flip:
     """Of flips along several parameters, the nearest relative to each one's range.
 
     The first (the most associated parameter's) where none flips; the result's ``searched``
-    names every parameter searched.
+    names every parameter searched. A single flip is returned as it is.
     """
+    if len(flips) == 1:
+        return flips[0]
     names = tuple(f.parameter for f in flips)
 
     def distance(f: Flip) -> float:
@@ -200,6 +202,11 @@ class Flip:
     influence: float = float("nan")
     searched: tuple[str, ...] = ()
 
+    @property
+    def searched_along(self) -> tuple[str, ...]:
+        """Every parameter searched: ``searched``, or ``parameter`` alone where it is empty."""
+        return self.searched or (self.parameter,)
+
     def words(self) -> str:
         """The flip in words (``qpq game propositions`` and the report say it alike).
 
@@ -207,7 +214,7 @@ class Flip:
         they were chosen as those most associated with the verdict over the draws, the words
         say so, so that "no flip" is not read as no flip along any parameter.
         """
-        names = self.searched or (self.parameter,)
+        names = self.searched_along
         if not math.isfinite(self.influence):
             which = ""
         elif len(names) == 1:
@@ -228,7 +235,7 @@ class Flip:
         return {"parameter": self.parameter, "value": self.value, "start": self.start,
                 "range": [self.low, self.high], "verdict_at_start": self.verdict_at_start,
                 "verdict_beyond": self.verdict_beyond, "influence": self.influence,
-                "searched": list(self.searched or (self.parameter,))}
+                "searched": list(self.searched_along)}
 
 
 def flip_grid(start: float, low: float, high: float, grid: int = FLIP_GRID) -> FloatArray:

@@ -90,8 +90,10 @@ def test_page_shows_equilibrium_phase_diagram_forecast_evidence_record_and_csv(
         page: tuple[Any, Guard]) -> None:
     """The page at the defaults, read without changing it: one page load for three checks.
 
-    A page load costs about 4 s of CPU (Streamlit's run and Chromium's drawing), the CI
-    machine has two cores, and these checks leave the settings as they found them.
+    A fresh page at the defaults took 3.3-4.5 s to show its charts (measured 2026-12-06;
+    Streamlit's cached run of the script takes 0.5-0.8 s of it, Chromium's drawing most of
+    the rest), the CI machine has two cores, and these checks leave the settings as they
+    found them.
     """
     pg, g = page
     _defaults_shown(pg, g)

@@ -281,6 +281,16 @@ def test_settings_restored_from_a_url(browser: Any, server: Server) -> None:
     move_slider(pg, "iskp_pull", "Home")
     pg.wait_for_function("() => location.search.includes('iskp_pull=0&')", timeout=TIMEOUT)
     pg.screenshot(path=artifact("dashboard-from-url.png"))
+    # a horizon before the record's last day is the calibrated mode's (a past window): the
+    # what-if says so in place of its forecast, and the rest of the page stays
+    move_slider(pg, "horizon (end of year)", "Home")
+    pg.wait_for_selector(".st-key-horizon-problem", timeout=TIMEOUT)
+    wait_idle(pg)
+    warning = pg.locator(".st-key-horizon-problem").inner_text()
+    assert "start after the record's last day" in warning and "calibrated as of a date" in warning
+    assert pg.locator(".st-key-forecast [data-testid=stVegaLiteChart]").count() == 0
+    assert pg.locator(".st-key-phase [data-testid=stVegaLiteChart]").count() == 1
+    assert query(pg)["until"] == "2002"
     context.close()
     assert g.blocked == [] and g.console_errors == [] and g.page_errors == []
 

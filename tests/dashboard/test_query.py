@@ -84,7 +84,7 @@ def test_a_parameter_value_adds_its_slider(ctx: Context) -> None:
     ("seed", "abc", "expected a whole number in 0–2147483647"),
     ("n", "10", "expected a whole number in 100–50000"),
     ("grid", "20", "expected an odd whole number in 5–41"),
-    ("until", "2099", "expected a whole number in 2026–2040"),
+    ("until", "2099", "expected a whole number in 2002–2040"),
     ("as_of", "2031-01-01", "expected a date YYYY-MM-DD from 2002-01-01 to 2025-06-30 (the "
                             "record's last day)"),
     # after the record a calibrated forecast is refused (qpq.sim.check_known_by)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from importlib import resources
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import qpq.dashboard._whatif as whatif
@@ -204,6 +206,61 @@ def test_bad_requests(ctx: Context) -> None:
         WhatIfRequest(n=0)
     with pytest.raises(ValueError, match="window_start"):
         WhatIfRequest(window_start=dt.date(2031, 1, 1)).for_case(ctx.case)
+
+
+def test_a_past_window_shows_what_the_record_shows(ctx: Context) -> None:
+    # A calibrated forecast as of mid-2022 to the end of 2023, a window the record has
+    # passed: the view holds what the record shows there, read as qpq sim forecast reads it
+    # (record_outcomes of the same forecast), and the events' table carries it. The record
+    # holds the ISKP attack on the Kabul hotel of 12 December 2022, so the window has an
+    # attack on Chinese nationals; China had not recognised the Taliban de jure.
+    from qpq.dashboard._tables import RECORD_COLUMNS, events_display, events_frame
+    from qpq.sim import record_outcomes
+
+    past = calibrate(ctx.case, dt.date(2022, 6, 30), draws=40, replicates=2, seed=1)
+    request = dataclasses.replace(SMALL, until=dt.date(2023, 12, 31))
+    view = calibrated(ctx.case, past, request)
+    assert view.window == ("2022Q3", "2023Q4")
+    fc = forecast(ctx.case, past, dt.date(2023, 12, 31), n=SMALL.n, seed=SMALL.seed,
+                  series_sample=SMALL.series_sample)
+    assert view.record == record_outcomes(ctx.case, fc) and view.record
+    shown = {o.event: o for o in view.record}
+    assert shown["attacks_on_chinese_nationals_afghanistan"].value >= 1
+    assert shown["china_recognizes_de_jure"].value == 0
+    frame = events_frame(view)
+    assert set(RECORD_COLUMNS) <= set(frame.columns)
+    rows = frame.set_index("event")
+    for name, o in shown.items():
+        assert rows.loc[name, "record_shows"] == o.words()
+        assert rows.loc[name, "record_value"] == o.value
+    # an event without a record event says so on the page, and is empty in the CSV
+    without = [e.name for e in view.events if e.name not in shown]
+    assert without and all(pd.isna(rows.loc[n, "record_shows"]) for n in without)
+    page = events_display(frame).set_index("event")["the record shows"]
+    assert all(page[n] == "no record event" for n in without)
+    # a window beyond the record's last day has nothing to show, and no such column
+    later = calibrated(ctx.case, past, SMALL)
+    assert later.record == () and not set(RECORD_COLUMNS) & set(events_frame(later).columns)
+
+
+def test_a_horizon_the_mode_cannot_reach_is_explained(ctx: Context) -> None:
+    from qpq.dashboard._whatif import horizon_problem
+    from qpq.errors import BadInputError
+
+    last = ctx.case.run.forecast_as_of
+    # the what-if's window starts after the record's last day
+    assert horizon_problem(ctx.case, last + dt.timedelta(days=1)) is None
+    words = horizon_problem(ctx.case, last)
+    assert words is not None and str(last) in words and "calibrated as of a date" in words
+    # the calibrated forecast's horizon must pass its as-of date
+    as_of = dt.date(2022, 6, 30)
+    assert horizon_problem(ctx.case, dt.date(2022, 12, 31), as_of) is None
+    words = horizon_problem(ctx.case, as_of, as_of)
+    assert words is not None and "2022-06-30" in words
+    # and calibrated() refuses such a horizon itself, as qpq sim forecast does
+    past = calibrate(ctx.case, as_of, draws=8, replicates=1, seed=1)
+    with pytest.raises(BadInputError, match="must be before until"):
+        calibrated(ctx.case, past, dataclasses.replace(SMALL, until=as_of))
 
 
 def test_dates_default_to_the_case(ctx: Context) -> None:

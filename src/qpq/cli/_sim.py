@@ -603,11 +603,7 @@ def forecast_command(
         table.add_row(*row)
     console.print(table)
     if happened:
-        o = next(iter(happened.values()))
-        console.print(f"The window ({o.start} excluded to {o.stop}) ends by the record's last "
-                      f"day ({case.run.forecast_as_of}): 'the record shows' is what happened, "
-                      "read as the backtest reads it; the forecast saw only the record as of "
-                      f"{cut}.")
+        console.print(next(iter(happened.values())).window_words(case.run.forecast_as_of, cut))
     rounded = _rounded_dates(cut, end, window)
     if rounded:
         console.print(rounded)

@@ -70,6 +70,7 @@ from qpq.dashboard._whatif import (
     WhatIfRequest,
     calibrated,
     fan_data,
+    horizon_problem,
 )
 from qpq.game.analysis import LABEL_KEY
 from qpq.model import GAME_PARAMETERS, POLICIES, UNCALIBRATED
@@ -325,7 +326,11 @@ def main() -> None:
         n = int(st.number_input("scenarios", N_RANGE[0], N_RANGE[1], 2000, 100, key="n"))
         seed = int(st.number_input("seed", SEED_RANGE[0], SEED_RANGE[1], 0, 1, key="seed"))
         until = int(st.slider("horizon (end of year)", UNTIL_RANGE[0], UNTIL_RANGE[1],
-                              ctx.case.run.until.year, key="until"))
+                              ctx.case.run.until.year, key="until",
+                              help="the end of the events' window; a year before the "
+                              "record's last day needs the calibrated mode with an earlier "
+                              "as-of date (a past window, shown beside what the record "
+                              "shows)"))
         variable = st.selectbox("fan chart", FAN_VARIABLES, key="variable")
         as_of = st.date_input("as of", ctx.case.run.forecast_as_of, *as_of_range(ctx.case),
                               key="as_of", disabled=what_if_mode,
@@ -345,11 +350,13 @@ def main() -> None:
     st.query_params.from_dict(controls_query(controls, specs))
 
     request = WhatIfRequest(policy=policy, n=n, seed=seed, until=dt.date(until, 12, 31))
+    # a horizon the mode cannot reach leaves the forecast out, with the reason, not the page
+    unreachable = horizon_problem(ctx.case, request.horizon, None if what_if_mode else as_of)
     settings = Settings(values=values, policy=policy, x_axis=x, y_axis=y, grid_size=size,
                         request=request, variable=variable, model=model)
     start = time.perf_counter()
     view = compute_view(
-        ctx, settings, forecast=what_if_mode,
+        ctx, settings, forecast=what_if_mode and unreachable is None,
         grid_fn=lambda v, gx, gy, k, m: grid(CASE_DIR, v, gx, gy, k, m),
         run_fn=lambda v, r: run(CASE_DIR, v, r.policy, r.n, r.seed, r.horizon.isoformat()),
         game_fn=lambda v, p, m: game(CASE_DIR, v, p, m))
@@ -358,7 +365,7 @@ def main() -> None:
             st.error("These values do not make a valid parameter point:\n\n"
                      + "\n".join(f"- {p}" for p in view.check.problems))
         return
-    if not what_if_mode:
+    if not what_if_mode and unreachable is None:
         cal = calibration(CASE_DIR, as_of.isoformat(), CALIBRATION_DRAWS, seed)
         view = dataclasses.replace(view, forecast=calibrated(ctx.case, cal, request))
     forecast = view.forecast
@@ -396,6 +403,9 @@ def main() -> None:
 
     with st.container(key="forecast"):
         st.subheader(f"Forecast under '{policy}'")
+        if unreachable is not None:
+            with st.container(key="horizon-problem"):
+                st.warning(unreachable)
         if forecast is not None and fan is not None:
             st.altair_chart(fan, key="fan_chart")
             download(fan_data(forecast.sim, variable), f"fan-{variable}", "the chart's bands")
@@ -404,6 +414,9 @@ def main() -> None:
             st.table(events_display(events).set_index("event"))
             download(events, "forecast-events", "the events")
             st.caption(f"Events over {forecast.window[0]}–{forecast.window[1]}.")
+            if forecast.record:
+                st.caption(forecast.record[0].window_words(ctx.case.run.forecast_as_of,
+                                                           as_of))
             if forecast.skill_note:
                 st.caption(forecast.skill_note)
 

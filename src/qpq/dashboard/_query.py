@@ -60,10 +60,12 @@ the switch's label (the bare name where a model has no description yet)."""
 
 N_RANGE = (100, 50_000)
 SEED_RANGE = (0, 2**31 - 1)
-UNTIL_RANGE = (2026, 2040)
 GRID_RANGE = (5, 41)
 AS_OF_FIRST = dt.date(2002, 1, 1)
 """The earliest date of the calibrated forecast's picker."""
+UNTIL_RANGE = (AS_OF_FIRST.year, 2040)
+"""The horizon slider's years: from the picker's first year (a calibrated forecast's past
+window; the what-if's must end after the record's last day, which the page says) to 2040."""
 
 
 def as_of_range(case: Case) -> tuple[dt.date, dt.date]:

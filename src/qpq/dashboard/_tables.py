@@ -4,7 +4,8 @@ Each function builds one table of the page from a computed view; the app shows i
 offers it as CSV (:func:`csv_bytes`). The events table keeps its numbers as numbers here
 (value, 90% interval bounds in their own columns); :func:`events_display` formats them for
 the page. The calibrated forecast's events add its backtest skill and calibration
-constraint columns, as ``qpq sim forecast`` prints them.
+constraint columns, as ``qpq sim forecast`` prints them, and, over a window the record has
+passed, what the record shows.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from qpq.dashboard._equilibrium import EquilibriumView, StateView
 from qpq.dashboard._whatif import ForecastView
 
 __all__ = [
+    "RECORD_COLUMNS",
     "SKILL_COLUMNS",
     "csv_bytes",
     "efforts_frame",
@@ -49,6 +51,10 @@ SKILL_COLUMNS: tuple[str, ...] = (
     "constrained", "unconstrained")
 """The events table's columns that only a calibrated forecast has (after ``status``)."""
 
+RECORD_COLUMNS: tuple[str, ...] = ("record_value", "record_shows")
+"""The events table's columns over a window the record has passed (after the skill's):
+the outcome as the backtest scores it (a count, 1/0, a band's index) and in words."""
+
 
 def events_frame(f: ForecastView) -> pd.DataFrame:
     """The forecast's events over its window: value, 90% interval, unit, status, meaning.
@@ -57,7 +63,9 @@ def events_frame(f: ForecastView) -> pd.DataFrame:
     and skill vs climatology and vs persistence of their event type (empty where it has
     none, or where a skill is undefined), whether the calibration constrained ``all``,
     ``some`` or ``none`` of the parameters they depend on, and those parameters split
-    by it (names joined by ``;``).
+    by it (names joined by ``;``). Over a window the record has passed they carry
+    :data:`RECORD_COLUMNS` too (:attr:`ForecastView.record`; empty for an event without a
+    record event).
     """
     ev = f.events
     columns: dict[str, list[object]] = {
@@ -77,6 +85,12 @@ def events_frame(f: ForecastView) -> pd.DataFrame:
             "constrained": ["; ".join(n for n, c in e.constrained_parameters if c) for e in ev],
             "unconstrained": ["; ".join(n for n, c in e.constrained_parameters if not c)
                               for e in ev],
+        }
+    if f.record:
+        shown = {o.event: o for o in f.record}
+        columns |= {
+            "record_value": [shown[e.name].value if e.name in shown else None for e in ev],
+            "record_shows": [shown[e.name].words() if e.name in shown else None for e in ev],
         }
     columns |= {"what": [e.description for e in ev],
                 "window": [f"{f.window[0]}–{f.window[1]}"] * len(ev)}
@@ -118,6 +132,9 @@ def events_display(frame: pd.DataFrame) -> pd.DataFrame:
             _constraint(*r) for r in zip(frame["parameters_constrained"],
                                          frame["constrained"], frame["unconstrained"],
                                          strict=True)]
+    if "record_shows" in frame:
+        shown["the record shows"] = [w if isinstance(w, str) else "no record event"
+                                     for w in frame["record_shows"]]
     shown["what"] = frame["what"]
     return pd.DataFrame(shown)
 

@@ -18,7 +18,9 @@ here):
   calibrated particles', so the sliders do not apply; events say whether a used fact bears
   on them, their event type's backtest skill and whether the calibration constrained the
   parameters they depend on (as ``qpq sim forecast`` prints them: read from its result,
-  never recomputed here).
+  never recomputed here). A window the record has passed (an as-of date and a horizon
+  before the record's last day) also gets what the record shows in it
+  (:func:`qpq.sim.record_outcomes`, the command's "the record shows" column).
 
 The events are those of :data:`qpq.sim.EVENTS`, over the window from ``window_start`` to the
 horizon, valued by :func:`qpq.sim.event_values` (the forecast's own definitions) and shown
@@ -46,17 +48,20 @@ from qpq.sim import (
     CalibrationResult,
     Override,
     ParameterPool,
+    RecordOutcome,
     RunSpec,
     SimResult,
     band_frame,
     bands_chart,
     build_timeline,
+    check_window,
     describe_observations,
     event_values,
     forecast,
     forecast_stats,
     quarter_of,
     recognition_belief,
+    record_outcomes,
     simulate,
     table_for,
 )
@@ -70,6 +75,7 @@ __all__ = [
     "event_rows",
     "fan_chart",
     "fan_data",
+    "horizon_problem",
     "skill_note",
     "what_if",
 ]
@@ -181,6 +187,10 @@ class ForecastView:
     series_labels
         Calibrated mode: the fan chart's label of each series an event decides
         (:meth:`qpq.sim.ForecastResult.series_label`, as the report's fan charts).
+    record
+        Calibrated mode, a window that ends by the record's last day: what the record shows
+        in it, per event that has a record event (:func:`qpq.sim.record_outcomes`); empty
+        otherwise.
     """
 
     mode: str
@@ -190,6 +200,7 @@ class ForecastView:
     note: str
     skill_note: str | None = None
     series_labels: Mapping[str, str] = field(default_factory=dict)
+    record: tuple[RecordOutcome, ...] = ()
 
 
 def event_rows(values: Mapping[str, Mapping[str, Any]], default_label: str = UNCALIBRATED
@@ -287,11 +298,21 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
                ) -> ForecastView:
     """The as-of forecast of ``qpq sim forecast`` from a calibration.
 
-    The events' window runs from the calibration's as-of date to ``request.until``; the
-    sliders do not apply (the calibrated particles carry their own parameters).
+    The events' window runs from the calibration's as-of date to ``request.until`` (default:
+    the case's ``run.until``), which may lie before the record's last day: the view then
+    holds what the record shows in the window (``record``), read after the forecast, which
+    never sees it. The sliders do not apply (the calibrated particles carry their own
+    parameters).
+
+    Raises
+    ------
+    qpq.errors.BadInputError
+        When the horizon is not after the as-of date (:func:`horizon_problem` says so
+        before any work).
     """
-    request = request.for_case(case)
-    fc = forecast(case, calibration, request.horizon, policy=request.policy, n=request.n,
+    until = request.until or case.run.until
+    check_window(calibration.as_of, until, request.policy, request.n, start=case.run.start)
+    fc = forecast(case, calibration, until, policy=request.policy, n=request.n,
                   seed=request.seed, series_sample=request.series_sample)
     labels = fc.sim.spec.timeline.labels()
     # the calibration in qpq sim forecast's words (its "Calibration:" line), and what the
@@ -315,7 +336,28 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
         case, calibration, fc).words()
     series = {v: lab for v in FAN_VARIABLES if (lab := fc.series_label(v)) is not None}
     return ForecastView("calibrated", fc.sim, event_rows(fc.events), (labels[0], labels[-1]),
-                        note, skill_note(fc.events), series)
+                        note, skill_note(fc.events), series, record_outcomes(case, fc))
+
+
+def horizon_problem(case: Case, until: dt.date, as_of: dt.date | None = None) -> str | None:
+    """Why the forecast panel cannot run to ``until``, in a sentence (``None``: it can).
+
+    ``as_of`` is the calibrated forecast's date; ``None`` means the what-if, whose window
+    starts the day after the record's last day (the case's ``run.forecast_as_of``). A
+    horizon before that day is the calibrated mode's: a past window, beside the record.
+    """
+    if as_of is None:
+        start = case.run.forecast_as_of + dt.timedelta(days=1)
+        if until < start:
+            return (f"The what-if's events start after the record's last day "
+                    f"({case.run.forecast_as_of}), so its horizon must end on or after "
+                    f"{start}; got {until}. For a window the record has passed, choose "
+                    "\"calibrated as of a date\" with an earlier as-of date.")
+        return None
+    if until <= as_of:
+        return (f"The horizon ({until}) must be after the calibrated forecast's as-of date "
+                f"({as_of}).")
+    return None
 
 
 def fan_data(sim: SimResult, variable: str, since: dt.date = dt.date(2015, 1, 1)

@@ -889,6 +889,16 @@ class RecordOutcome:
             text += f" (the forecast gave it P = {self.probability:.2g})"
         return text
 
+    def window_words(self, record_end: dt.date, as_of: dt.date) -> str:
+        """The sentence under a "the record shows" column.
+
+        It names the window, how the record is read, and that the forecast (as of
+        ``as_of``) never saw it; ``record_end`` is the record's last day.
+        """
+        return (f"The window ({self.start} excluded to {self.stop}) ends by the record's last "
+                f"day ({record_end}): 'the record shows' is what happened, read as the "
+                f"backtest reads it; the forecast saw only the record as of {as_of}.")
+
     def to_json(self) -> dict[str, Any]:
         """JSON-ready fields, with :meth:`words`."""
         return {"event": self.event, "record_event": self.record_event, "kind": self.kind,

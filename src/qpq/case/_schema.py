@@ -117,6 +117,8 @@ RULES_BEYOND_JSON_SCHEMA: dict[str, tuple[str, ...]] = {
     "attacks.yaml": ("killed_total is not below chinese_killed",),
     "bargaining.yaml": (
         "scale_min is below scale_max, and every anchor is a number on the scale",
+        "an issue's stances, where given, name every anchor and nothing else",
+        "an issue's observed points lie on the scale and are in date order",
         "a position, and its position_range, lie inside the issue's scale",
         "each actor has at most one position per issue",
         "an issue with positions has positions of at least two actors",

@@ -412,14 +412,14 @@ def default_population(max_simulations: int, histories_per_point: int) -> int:
 
 QUICK_RECORD_SETTINGS = AbcSettings(model="v1", population=250, max_simulations=10_000,
                                     game_points=2, grid_size=8)
-"""A quick record calibration for interactive use (the dashboard's calibrated mode, the
-docs' examples; a reduced report took it until 2026-12-06): 2.5% of 10,000 prior histories (enough
-accepted points for the regression adjustment) and 2 coarse game points, against the
-defaults' 50,000 histories and 30 points (a v1 forecast at the defaults took about 7 s cold
-here, a v2 calibration as of 2024-06-30 107-109 s). The price: noisier labels, the game's
-parameters undetermined (fewer than ``min_ess`` game points), and with 2 points no Taliban
-who act after 2021 in about a third of the seeds (the defaults' 30 points are chosen so that
-some act: §7.11)."""
+"""A quick record calibration for interactive use (the docs' examples; the dashboard's
+calibrated mode and a reduced report took it until 2026-12-06): 2.5% of 10,000 prior
+histories (enough accepted points for the regression adjustment) and 2 coarse game points,
+against the defaults' 50,000 histories and 30 points (a v1 forecast at the defaults took
+about 7 s cold here, a v2 calibration as of 2024-06-30 107-109 s). The price: noisier
+labels, the game's parameters undetermined (fewer than ``min_ess`` game points), and with 2
+points no Taliban who act after 2021 in about a third of the seeds (the defaults' 30 points
+are chosen so that some act: §7.11)."""
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,20 @@ def test_the_default_number_of_game_points_is_the_rule_s():
     assert 1.0 - (1.0 - low) ** s.game_points >= 0.99
 
 
+def test_the_rule_s_input_is_the_measurement_the_docs_show():
+    # the constant feeds the rule; the docs' block is regenerated from the measurement
+    # (python docs/regenerate_numbers.py record-calibration-game-points): they must agree
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "model-dynamics.md").read_text(
+        encoding="utf-8")
+    block = text.split("<!-- numbers:record-calibration-game-points -->", 1)[1]
+    found = re.search(r"\*\*(\d+) of (\d+)\*\* points", block)
+    assert found is not None
+    assert (int(found[1]), int(found[2])) == ACTING_POINTS_MEASURED
+
+
 @pytest.mark.slow
 def test_the_default_game_points_hold_one_where_the_taliban_act(case):
     """The default calibration's own game points (game seed 0, belief grid 12): solved one at

@@ -12,6 +12,7 @@ import re
 from html import unescape
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -255,8 +256,17 @@ def test_the_bargaining_answer_gives_both_models_end_points(shared, findings):
                                   f"{issue}_record": record}
         assert scale.against_record(eum, shared.as_of) in answer.answer
         f = data["eum"][issue]["forecast"]
-        assert (f"Over the Monte Carlo the forecast is {f['stability']} (median "
-                f"{f['median_range'][0]:.0f}–{f['median_range'][1]:.0f})") in answer.answer
+        # the stability is the default run's, over its rounds, not the Monte Carlo's
+        assert (f"The forecast is {f['stability']} in the default run (its median "
+                f"{f['median_range'][0]:.0f}–{f['median_range'][1]:.0f} over the rounds)"
+                ) in answer.answer
+        assert "Over the Monte Carlo the forecast is" not in answer.answer
+        # the Monte Carlo's own spread, from its draws
+        mc = data["monte_carlo"]
+        draws = np.asarray(mc["samples"]["eum_median"][issue])
+        low, high = np.quantile(draws, [0.05, 0.95])
+        assert (f"over the Monte Carlo's {draws.size:,} draws of the assumption ranges the "
+                f"forecast lies within {low:.0f}–{high:.0f} (90%)") in answer.answer
         assert answer.answer.startswith("The expected-utility model forecasts")
         assert answer.answer.endswith(f"ends at {scale.reading(end)}.")
         # the stance is the expected utility model's, whatever the exchange model says

@@ -9,12 +9,35 @@ from qpq.bargain import bargain_charts, case_issue
 from qpq.case import Case
 from qpq.report._sections import Figure, ReportContext, SectionContent
 from qpq.report._shared import bargaining
+from qpq.stats import INTERVAL_90, quantile_name
 
 __all__ = ["bargain_section"]
 
 # `make run` uses a small Monte Carlo; `qpq report --full` the lens's default.
 REDUCED_DRAWS = 50
 FULL_DRAWS = 200
+
+
+def stability_words(eum: dict[str, Any]) -> str:
+    """The default run's stability, said as what it is: one run's path over its rounds."""
+    f = eum["forecast"]
+    return (f"{f['stability']} in the default run (its median {f['median_range'][0]:.0f}–"
+            f"{f['median_range'][1]:.0f} over the rounds)")
+
+
+def monte_carlo_words(mc: dict[str, Any] | None, issue: str) -> str:
+    """The Monte Carlo's spread of the forecast on ``issue``, in words.
+
+    Its 90% range and how often the draws converge ("" without a Monte Carlo).
+    """
+    if not mc or issue not in mc["eum_median"]:
+        return ""
+    q = mc["eum_median"][issue]
+    low, high = (q[quantile_name(level)] for level in INTERVAL_90)
+    converge = mc["eum_converged_share"][issue]
+    return (f"over the Monte Carlo's {mc['n_draws']:,} draws of the assumption ranges the "
+            f"forecast lies within {low:.0f}–{high:.0f} (90%), and {converge:.0%} of the "
+            "draws converge within the rounds")
 
 
 def _forecast_rows(data: dict[str, Any], case: Case) -> str:
@@ -25,8 +48,8 @@ def _forecast_rows(data: dict[str, Any], case: Case) -> str:
         rows.append(
             f"<tr><td>{escape(eum['name'])}</td><td>{f['median']:.1f}</td>"
             f"<td>{escape(case_issue(case, issue).reading(f['median']))}</td><td>{f['mean']:.1f}"
-            f"</td><td>{escape(f['stability'])} (median {f['median_range'][0]:.0f}–"
-            f"{f['median_range'][1]:.0f})</td><td>{s['median']:.1f} ({escape(s['stability'])})"
+            f"</td><td>{escape(stability_words(eum))}</td>"
+            f"<td>{s['median']:.1f} ({escape(s['stability'])})"
             f"</td><td>{escape(', '.join(eum['movers']))}</td></tr>")
     return ("<table class='data'><thead><tr><th>issue</th><th>forecast (median)</th>"
             "<th>what the median means on the scale</th><th>weighted mean</th><th>stability</th>"
@@ -105,8 +128,12 @@ def bargain_section(ctx: ReportContext) -> SectionContent:
         parts.append(_exchange_words(ex, ctx.case))
     mc = data.get("monte_carlo")
     if mc:
+        spread = "; ".join(f"{eum['name']}: " + monte_carlo_words(mc, issue)
+                           for issue, eum in data["eum"].items()
+                           if monte_carlo_words(mc, issue))
         parts.append(f"<p>Monte Carlo over the assumption ranges: {draws} draws (seed "
-                     f"{mc['seed']}){' — reduced for make run' if ctx.reduced else ''}.</p>")
+                     f"{mc['seed']}){' — reduced for make run' if ctx.reduced else ''}"
+                     + (f". {escape(spread)}" if spread else "") + ".</p>")
     n_assumed = sum(1 for row in data["inputs"] if row.get("assumption"))
     parts.append(f"<p class='howto'>{n_assumed} of {len(data['inputs'])} inputs are "
                  "assumptions (uncalibrated); each is listed with its range in the case's "

@@ -38,6 +38,7 @@ from typing import Any
 from qpq.bargain import case_issue
 from qpq.case import Case
 from qpq.explore import MorrisResult, PrimResult, SobolResult, Study, contrasts, prim
+from qpq.report._bargain_section import monte_carlo_words, stability_words
 from qpq.report._sections import ReportContext, SectionContent
 from qpq.report._shared import bargaining as bargaining_data
 from qpq.report._shared import (
@@ -252,11 +253,11 @@ def _bargaining_answer(ctx: ReportContext, issue: str, text: str) -> LensAnswer 
     if stance is None:
         return None
     words, numbers = text.format(words=scale.reading(med)), {f"{issue}_median": med}
-    f = eum["forecast"]
     inputs = data.get("inputs") or []
     assumed = sum(1 for row in inputs if row.get("assumption"))
-    words += (f" Over the Monte Carlo the forecast is {f['stability']} (median "
-              f"{f['median_range'][0]:.0f}–{f['median_range'][1]:.0f})"
+    spread = monte_carlo_words(data.get("monte_carlo"), issue)
+    words += (f" The forecast is {stability_words(eum)}"
+              + (f"; {spread}" if spread else "")
               + (f"; {assumed} of the bargaining models' {len(inputs)} inputs are assumptions"
                  if inputs else "")
               + ".")

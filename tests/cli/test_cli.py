@@ -297,3 +297,39 @@ def test_show_prints_fields_in_words_not_as_python_values(capsys):
     assert "{" not in out and "['" not in out
     code, out, _ = run(capsys, "evidence", "show", "roggio-2024-lwj", "--json")
     assert json.loads(out)["item"]["citations"][0]["footnote"] == 56     # --json keeps all
+
+
+@pytest.fixture(scope="module")
+def out_of_bounds_case(tmp_path_factory):
+    """The built-in case with prior_sincere's range reaching 1.5: a probability above 1."""
+    import shutil
+
+    import yaml
+
+    from qpq.case._loader import builtin_case_path
+
+    root = tmp_path_factory.mktemp("bad") / "badprob"
+    shutil.copytree(builtin_case_path(), root)
+    path = root / "parameters.yaml"
+    params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rows = params if isinstance(params, list) else params["parameters"]
+    (row,) = [p for p in rows if p["name"] == "prior_sincere"]
+    row.update(default=1.3, high=1.5)
+    path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("args", [
+    ("sim", "run", "--n", "10", "--policy", "boycott"),
+    ("sim", "backcast", "--draws", "4"),
+    ("explore", "validate", "deal-under-uncertainty"),
+    ("serve", "--print-command"),
+    ("params",),
+])
+def test_a_case_the_model_refuses_is_refused_by_every_lens(capsys, out_of_bounds_case, args):
+    # sim and serve started on such a case (a traceback from deep in the game's payoffs,
+    # or a server) while params and the game's commands refused it (found 2026-12-06)
+    code, _out, err = run(capsys, *args, "--case", str(out_of_bounds_case))
+    assert code == 2, (args, err)
+    assert "Traceback" not in err
+    assert "prior_sincere.high" in err and "outside what the model allows" in err

@@ -53,6 +53,12 @@ def serve_command(
     """
     if case is not None and not case.is_dir():
         raise BadInputError(f"--case {case}: no such folder")
+    if case is not None:
+        # a case the lenses would refuse is refused here, before a server starts on it
+        from qpq.case import load_case
+        from qpq.sim import sim_registry
+
+        sim_registry(load_case(case))
     cmd = streamlit_command(port, host, case_dir=None if case is None else case.resolve())
     if print_command:
         typer.echo(shlex.join(cmd))

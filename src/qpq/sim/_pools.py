@@ -67,15 +67,17 @@ def sim_registry(case: Case) -> ParameterRegistry:
     Raises
     ------
     BadInputError
-        If the case lacks a canonical model parameter or a simulator parameter.
+        If the case lacks a canonical model parameter or a simulator parameter, or its
+        parameters do not fit the model (a range the specification forbids, a default that
+        breaks an ordering: :meth:`ParameterRegistry.from_case`, the check ``qpq params``
+        and the game's commands make), so that no simulation starts on them.
     """
     have = {p.name for p in case.parameters}
     missing = [n for n in (*CANONICAL_PARAMETERS, *SIM_PARAMETERS) if n not in have]
     if missing:
         raise BadInputError(f"case {case.root} lacks parameters the simulator needs "
                             f"(add them to parameters.yaml): {', '.join(missing)}")
-    return ParameterRegistry(parameters=case.parameters,
-                             source=f"{case.root.name}/parameters.yaml")
+    return ParameterRegistry.from_case(case)
 
 
 @dataclass(frozen=True)

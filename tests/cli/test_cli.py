@@ -70,6 +70,24 @@ def test_bad_numbers_and_dates_are_refused_naming_their_option(capsys, tmp_path,
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize(("args", "said"), [
+    (("report", "--as-of", "2030-01-01", "--out", "{tmp}"), "after the record's last day"),
+    (("report", "--as-of", "15/08/2021", "--out", "{tmp}"), "'15/08/2021' is not one date"),
+    (("sim", "forecast", "--as-of", "2021-06-30/2021-09-30", "--until", "2022-06-30"),
+     "is not one date"),
+    (("sim", "forecast", "--as-of", "2021-06-30", "--until", "2022-13"),
+     "bad month number 13"),
+])
+def test_an_as_of_date_is_one_date_the_record_knows(capsys, tmp_path, args, said):
+    # a report as of 2030 ran (and dropped the packaged backtest the plain one shows) where
+    # the simulator refuses the date; an interval was read as its end; "15/08/2021" was
+    # reported as the date "15" (found 2026-12-06)
+    code, out, err = run(capsys, *(a.format(tmp=tmp_path / "run") for a in args))
+    assert code == 2 and out == "" and "Traceback" not in err, err
+    assert said in " ".join(err.split()), err
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.mark.parametrize(("args", "named"), [
     (("sim", "run", "--out", ""), "--out: an empty value"),
     (("sim", "run", "--charts="), "--charts: an empty value"),

@@ -75,8 +75,12 @@ class FuzzyDate:
         raw = text.strip()
         if "/" in raw:
             start_text, _, end_text = raw.partition("/")
-            start, _, _ = _parse_part(start_text)
-            _, end, _ = _parse_part(end_text)
+            try:
+                start, _, _ = _parse_part(start_text)
+                _, end, _ = _parse_part(end_text)
+            except DateParseError as exc:
+                # the whole text, so that "15/08/2021" is not reported as the date "15"
+                raise DateParseError(f"{text!r} is not a date: {exc}") from None
             if end < start:
                 raise DateParseError(f"{text!r}: the interval ends before it starts")
             return cls(raw, start, end, Precision.RANGE)

@@ -8,6 +8,7 @@ them into a plain sentence on stderr and exit code 1 / 2 (a traceback only with 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import sys
@@ -22,7 +23,8 @@ from rich.table import Table
 from qpq.errors import BadInputError
 
 __all__ = ["FIGURE_FORMATS", "GROUP_HELP", "ExecutorOpt", "SchedulerOpt",
-           "check_figure_path", "console", "count_printer", "err_console", "fit_table",
+           "check_figure_path", "console", "count_printer", "day_option", "err_console",
+           "fit_table",
            "parse_assignments", "print_json", "progress", "save_chart", "save_figures",
            "to_jsonable"]
 
@@ -32,6 +34,27 @@ ExecutorOpt = Annotated[str, typer.Option("--executor", help="auto, in-process, 
                                           "> 1)")]
 SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, "
                                                   "e.g. tcp://HOST:8786")]
+
+def day_option(text: str, option: str, *, end: bool = True) -> dt.date:
+    """The day a date option names: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
+
+    A year or month stands for its last day (``end``, as an as-of date reads it) or its
+    first; an interval ``START/END``, which the case's dates may be, is refused: one option,
+    one date (an as-of interval was read as its end without a word). Raises
+    :class:`BadInputError` naming ``option``.
+    """
+    from qpq.case import DateParseError, FuzzyDate
+
+    if "/" in text:
+        # "15/08/2021" as well as an interval: neither is one ISO date
+        raise BadInputError(f"{option}: {text!r} is not one date; give YYYY, YYYY-MM or "
+                            "YYYY-MM-DD (an interval START/END is not allowed here)")
+    try:
+        fuzzy = FuzzyDate.parse(text)
+    except DateParseError as exc:
+        raise BadInputError(f"{option}: {exc}") from None
+    return fuzzy.latest if end else fuzzy.earliest
+
 
 GROUP_HELP: dict[str, str] = {
     "evidence": "Query and audit the evidence base (the case file).",

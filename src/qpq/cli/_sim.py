@@ -39,6 +39,7 @@ from qpq.cli._common import (
     SchedulerOpt,
     console,
     count_printer,
+    day_option,
     parse_assignments,
     print_json,
     save_figures,
@@ -161,12 +162,7 @@ def _model(name: str) -> str:
 
 
 def _date(text: str, option: str) -> dt.date:
-    from qpq.case import DateParseError, FuzzyDate
-
-    try:
-        return FuzzyDate.parse(text).latest
-    except DateParseError as exc:
-        raise BadInputError(f"{option}: {exc}") from None
+    return day_option(text, option)
 
 
 def _progress(enabled: bool) -> Any:

@@ -41,6 +41,16 @@ def test_median_interval() -> None:
     assert all(np.isnan(v) for v in median_interval(np.empty(0)))
 
 
+def test_a_discrete_interval_holds_values_the_data_take() -> None:
+    # 19 histories without the event and one with it: interpolation gives an upper end of
+    # 0.05, a value no history has; the discrete reading gives 0 (19 of 20 are at most 0)
+    x = np.array([0.0] * 19 + [1.0])
+    assert median_interval(x)[2] == pytest.approx(0.05)
+    assert median_interval(x, discrete=True) == (0.0, 0.0, 0.0)
+    counts = np.random.default_rng(0).poisson(1.3, size=37).astype(float)
+    assert set(median_interval(counts, discrete=True)) <= set(counts.tolist())
+
+
 def test_no_module_spells_the_levels_again() -> None:
     hits = [f"{path.relative_to(SRC)}: {line.strip()}"
             for path in sorted(SRC.rglob("*.py")) if path != SRC / "stats.py"

@@ -38,8 +38,13 @@ def quantile_name(level: float) -> str:
     return f"q{round(level * 100):02d}"
 
 
-def median_interval(values: ArrayLike) -> tuple[float, float, float]:
+def median_interval(values: ArrayLike, *, discrete: bool = False
+                    ) -> tuple[float, float, float]:
     """The 90% interval's lower end, the median and its upper end of ``values``.
+
+    ``discrete`` takes each quantile as a value the data hold (numpy's ``inverted_cdf``)
+    instead of interpolating between neighbours: for counts and yes/no indicators, where
+    "0 [0, 0.55]" would be a range no history can have.
 
     Returns
     -------
@@ -49,7 +54,8 @@ def median_interval(values: ArrayLike) -> tuple[float, float, float]:
     x = np.asarray(values, dtype=float)
     if x.size == 0:
         return (float("nan"),) * 3
-    low, med, high = np.quantile(x, (INTERVAL_90[0], MEDIAN, INTERVAL_90[1]))
+    low, med, high = np.quantile(x, (INTERVAL_90[0], MEDIAN, INTERVAL_90[1]),
+                                 method="inverted_cdf" if discrete else "linear")
     return float(low), float(med), float(high)
 
 

@@ -28,6 +28,19 @@ def test_backcast_section(case, tmp_path, tiny):
     assert len(out.figures) == 4 and out.summary
     for fig in out.figures:
         fig.chart.to_dict()                           # a valid Vega-Lite spec
+    # a yes/no or count fact's median and range are values the scenarios take, and the
+    # column of matches "where every other used fact holds" is shown only where it can
+    # say something (found 2026-12-06: "0 [0, 0.55]", and "no simulated history" in
+    # every row)
+    from qpq.report._sim_sections import _others_said, backcast_calibration
+
+    cal = backcast_calibration(ctx(case, tmp_path))
+    for r in cal.backcast_table():
+        values = [r["accepted_median"], *r["accepted_90"]]
+        if r["evaluable"] and r["target"].startswith("max("):    # a yes/no in the window
+            assert set(values) <= {0.0, 1.0}, r
+    assert ("match (where every other used fact holds)" in out.html) is _others_said(cal)
+    assert ("leaves out the column" in out.html) is not _others_said(cal)
 
 
 def test_forecast_section_calibrates_on_the_record_by_default(case, tmp_path, tiny):

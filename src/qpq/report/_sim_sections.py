@@ -119,7 +119,7 @@ def _size_note(ctx: ReportContext, cal: CalibrationResult) -> str:
     return f"<p>{size}.</p>"
 
 
-def _backcast_rows(cal: CalibrationResult) -> list[list[str]]:
+def _backcast_rows(cal: CalibrationResult, *, others: bool = True) -> list[list[str]]:
     rows = []
     for r in cal.backcast_table():
         if not r["evaluable"]:
@@ -128,11 +128,23 @@ def _backcast_rows(cal: CalibrationResult) -> list[list[str]]:
             status = "used" if r["used"] else "out of sample (known after the as-of date)"
         rows.append([escape(r["fact"]), escape(r["target"]), escape(status),
                      _fmt(r["prior_match"]),
-                     escape(given_others_words(r, cal.draws * cal.replicates)),
+                     *([escape(given_others_words(r, cal.draws * cal.replicates))]
+                       if others else []),
                      _fmt(r["accepted_match"]),
                      f"{_fmt(r['accepted_median'])} [{_fmt(r['accepted_90'][0])}, "
                      f"{_fmt(r['accepted_90'][1])}]"])
     return rows
+
+
+def _others_said(cal: CalibrationResult) -> bool:
+    """Whether the "where every other used fact holds" column says anything.
+
+    It does where some used fact has at least one history matching all the others.
+    """
+    n = cal.draws * cal.replicates
+    return any(r["used"] and r["others_match"] is not None
+               and np.isfinite(r["others_match"]) and round(r["others_match"] * n) > 0
+               for r in cal.backcast_table())
 
 
 def backcast_calibration(ctx: ReportContext) -> CalibrationResult:
@@ -155,18 +167,28 @@ def backcast_section(ctx: ReportContext) -> SectionContent:
     cal = backcast_calibration(ctx)
     as_of = cal.as_of
     constrained = [p.name for p in cal.parameters if p.constrained]
-    approx = (" No scenario matched every fact used; the scenarios missing the fewest were "
-              "accepted (approximate)." if cal.approximate else "")
+    approx = (" No scenario matched every fact used, so the scenarios missing the fewest "
+              "were accepted (approximate)." if cal.approximate else "")
+    others = _others_said(cal)
+    no_others = ("" if others else
+                 "<p>No simulated history matches all the used facts but one, for any of "
+                 "them, so the table leaves out the column that would say which fact stops "
+                 "the histories (what each fact's own match shows instead).</p>")
+    out_of_sample = any(r["evaluable"] and not r["used"] for r in cal.backcast_table())
     html = (
         f"<p>Quarters from {run.start.year} to {escape(as_of.isoformat())} under China's "
         f"<code>{escape(cal.policy)}</code> policy, parameters drawn uniformly from their "
-        "plausible ranges; scenarios are accepted when they match every stylised fact known "
-        f"by the as-of date (ABC rejection). Accepted: {cal.accepted.size} of "
-        f"{cal.draws * cal.replicates}.{escape(approx)}</p>"
+        "plausible ranges; the scenarios that match every stylised fact known by the as-of "
+        "date are accepted (ABC rejection; where none does, those missing the fewest). "
+        f"Accepted: {cal.accepted.size} of {cal.draws * cal.replicates}.{escape(approx)} "
+        "A fact's median and 90% range among the accepted are values the scenarios take "
+        "where its statistic is a count or a yes/no (1 = yes).</p>"
         + _size_note(ctx, cal)
         + html_table(["fact", "target", "status", "match (all)",
-                  "match (where every other used fact holds)", "match (accepted)",
-                  "accepted median [90%]"], _backcast_rows(cal))
+                      *(["match (where every other used fact holds)"] if others else []),
+                      "match (accepted)", "accepted median [90%]"],
+                     _backcast_rows(cal, others=others))
+        + no_others
         + "<p>Taliban type among accepted scenarios: "
         + ", ".join(f"{escape(k)} {v:.0%}" for k, v in cal.type_share.items()) + ".</p>"
         + "<p>Parameters the facts constrain (KS test, Bonferroni 1%): "
@@ -178,8 +200,9 @@ def backcast_section(ctx: ReportContext) -> SectionContent:
     mask = np.array([i in accepted for i in idx.tolist()], dtype=bool)
     labels = cal.timeline.labels()
     figs = [Figure("sim-fact-match", "Stylised facts: share of scenarios matching",
-                   "Bars compare all simulated histories (prior) with the accepted ones; "
-                   "facts known only after the as-of date are out-of-sample checks.",
+                   "Bars compare all simulated histories (prior) with the accepted ones"
+                   + ("; facts known only after the as-of date are out-of-sample checks."
+                      if out_of_sample else "."),
                    fact_match_chart(cal.backcast_table()))]
     for var in ("militants_border", "militants_neutralised", "belief_sincere"):
         j = SERIES.index(var)

@@ -104,6 +104,7 @@ from qpq.sim._calibration import (
     FactReport,
     ParameterReport,
     check_known_by,
+    fact_interval,
     history_end,
 )
 from qpq.sim._engine import Particles, RunSpec, WindowStat, simulate
@@ -648,7 +649,7 @@ class RecordCalibration:
         for f in facts:
             col = passed[:, ids.index(f.id)] if f.id in ids else np.zeros(n, dtype=bool)
             x = sim.stats.get(f.id, np.full(n, np.nan))
-            lo, med, hi = (median_interval(x) if np.isfinite(x).all()
+            lo, med, hi = (fact_interval(x) if np.isfinite(x).all()
                            else (np.nan,) * 3)
             reports.append(FactReport(f, used=f.id in ids, evaluable=f.id in ids,
                                       prior_match=float("nan"),

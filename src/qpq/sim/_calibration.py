@@ -68,6 +68,7 @@ __all__ = [
     "calibrate",
     "check_calibration",
     "check_known_by",
+    "fact_interval",
     "given_others_words",
     "history_end",
 ]
@@ -125,6 +126,16 @@ def check_calibration(kind: str) -> str:
 
 FACTS_GRID_SIZE = 24
 """The facts calibration's belief grid (:func:`calibrate`'s default)."""
+
+
+def fact_interval(x: NDArray[np.float64]) -> tuple[float, float, float]:
+    """A fact statistic's 90% range's ends and median over histories.
+
+    Values histories take where the statistic is whole (a count, a yes/no), else
+    interpolated.
+    """
+    whole = bool(x.size) and bool(np.all(x == np.round(x)))
+    return median_interval(x, discrete=whole)
 
 
 def history_end(as_of: dt.date) -> int:
@@ -457,7 +468,7 @@ def calibrate(case: Case, as_of: dt.date, *, draws: int = CALIBRATION_DRAWS,
         evaluable = f.id in ids
         col = passed[:, ids.index(f.id)] if evaluable else np.zeros(n, dtype=bool)
         x = sim.stats[f.id][accepted] if evaluable else np.empty(0)
-        lo, med, hi = median_interval(x[np.isfinite(x)])
+        lo, med, hi = fact_interval(x[np.isfinite(x)])
         given = others = float("nan")
         if f.id in used_ids:
             rest = np.delete(used_passed, used_ids.index(f.id), axis=1).all(axis=1)

@@ -768,8 +768,9 @@ class RecognitionBelief:
             did = ("had not yet recognised" if self.china_recognised
                    else "had already recognised")
             text += (f" In {aside:,} of the {self.particles:,} ({aside / self.particles:.0%}) "
-                     f"China {did} the Taliban, which the record contradicts: they are set "
-                     "aside, and so many say the calibration fits China's recognition loosely."
+                     f"China {did} the Taliban, which the record contradicts, so they are "
+                     "set aside; that so many had says the calibration fits China's "
+                     "recognition loosely."
                      f" In them China's belief that the Taliban are sincere (of the type "
                      f"that acts in good faith) has {_median(self.sincere_set_aside)}; in the "
                      f"{self.kept:,} kept, {_median(self.sincere_kept)}")
@@ -777,7 +778,8 @@ class RecognitionBelief:
             text += (f" In all {self.particles:,}, China's belief that the Taliban are sincere "
                      f"(of the type that acts in good faith) has {_median(self.sincere_kept)}")
         return text + (
-            f", against a prior of {_belief(self.prior_kept)} on average. Rerun with that "
+            f", where their prior (prior_sincere, drawn per history) averages "
+            f"{_belief(self.prior_kept)}. Rerun with that "
             f"belief put back to the prior, the same scenarios give P = "
             f"{self.reset_probability:.2g}: a counterfactual that shows what the belief does, "
             "not a forecast.")

@@ -335,7 +335,9 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
     fig = Figure("track-record-posteriors", "Prior and posterior of each targeted parameter",
                  "Per parameter (title: label and width ratio), the posterior's histogram over "
                  "the prior range scaled to 0-1 against the uniform prior (dashed, density 1): "
-                 "a calibrated parameter's bars pile up in part of the range.",
+                 "a calibrated parameter's bars pile up in part of the range. From the "
+                 f"calibration on the record as of {as_of.isoformat()} (model "
+                 f"{settings.model}) in the table above, not the forecasts' calibration.",
                  _posterior_chart(posterior_frame(cal)))
     return html, fig
 
@@ -488,21 +490,24 @@ def track_record_section(ctx: ReportContext) -> SectionContent:
         "model does worse than the baseline. Results are reported as they come "
         "(docs/model-dynamics.md §11).</p>" + note
         + table)
+    # the figures draw the backtest run here, not the packaged one whose table follows
+    which = (" From the backtest calibrated on the stylised facts (the first table), not "
+             "the packaged one on the whole record.")
     figs = [Figure("track-record-reliability", "Reliability of the binary forecasts",
                    "Each point pools the forecasts in one probability bin: its mean forecast "
                    "against how often the event happened; calibrated forecasts lie on the "
-                   "diagonal, point size is the number of forecasts.",
+                   "diagonal, point size is the number of forecasts." + which,
                    _reliability_chart(reliability_frame(result))),
             Figure("track-record-nationals", "Attacks on Chinese nationals in Afghanistan: "
                    "forecasts against the record",
                    "Per origin, the 90% interval (bar) and median (tick) of the model's and "
                    "climatology's forecasts of the next window's attacks; diamonds are the "
-                   "attacks the record shows.",
+                   "attacks the record shows." + which,
                    _counts_chart(result, "attacks_on_chinese_nationals_afghanistan")),
             Figure("track-record-pit", "PIT histograms of the count forecasts",
                    "The non-randomised PIT of every count forecast (attacks), pooled: a "
                    "calibrated forecaster's bars are level with the dashed line; bars piled "
-                   "at the left mean outcomes lower than forecast.",
+                   "at the left mean outcomes lower than forecast." + which,
                    _pit_chart(pooled))]
     # one document for the part and the summary line; the packaged run used the whole
     # record, so a report as of an earlier date leaves it out

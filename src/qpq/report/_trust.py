@@ -87,8 +87,10 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "(90% of them); an observation outside it is one the model does not reproduce"),
     ("prior, posterior", "a parameter's range before calibration (drawn uniformly) and what "
      "is left of it after"),
-    ("propositions P1-P8", "the paper's claims, tested by the game (section \"The paper's "
-     "propositions\")"),
+    ("propositions P1-P8", "the paper's claims: P1-P7 tested by the game (section \"The "
+     "paper's propositions\") and again in time by the simulator (\"The propositions in "
+     "time\"); P8, what matters most, by the exploration's sensitivity and scenario "
+     "discovery"),
     ("stylised facts", "qualitative things the record shows (e.g. 'Omar refused in 2000'), "
      "each with a target the simulated history must meet"),
     ("v1, v2", "the model's two versions: v1 plays the paper's one-round game every quarter; "

@@ -320,9 +320,12 @@ def backfire_cases(study: Study, ev: Evaluation) -> tuple[NDArray[np.bool_], str
             margin = q.worse_by_sd * sd
             scale = (f" = {q.worse_by_sd:g} standard deviations of {q.outcome} across the "
                      f"ensemble (SD {sd:.3g}, both policies pooled)")
-        worse = sign * (ref - y) > margin
+        gap = sign * (ref - y)
+        worse = gap > margin
+        # the largest gap beside the margin: a rule no experiment meets may still be near
         rule = (f"{q.outcome} under {q.policy} is worse than under {q.compare_to} by more "
-                f"than {margin:.3g}{scale} (same parameters and random numbers)")
+                f"than {margin:.3g}{scale} (same parameters and random numbers; the largest "
+                f"difference in any experiment: {float(np.max(gap)) if gap.size else 0.0:.3g})")
     else:
         assert q.threshold is not None
         worse = sign * (q.threshold - y) > 0

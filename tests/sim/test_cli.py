@@ -20,6 +20,21 @@ def test_run_json_compares_policies(capsys, tmp_path):
     assert (tmp_path / "charts" / "fan_militants_border.html").is_file()
 
 
+def test_a_rerun_names_the_folders_of_earlier_runs_it_leaves(capsys, tmp_path):
+    # a rerun with other policies left the first run's folders beside its own without a
+    # word (found 2026-12-06)
+    out_dir = tmp_path / "runs"
+    base = ("sim", "run", "--n", "64", "--until", "2022-12-31", "--out", str(out_dir))
+    code, out, _ = run_cli(capsys, *base, "--policy", "boycott", "--policy", "recognise",
+                           "--json")
+    assert code == 0 and "earlier_runs" not in json.loads(out)
+    code, out, _ = run_cli(capsys, *base, "--policy", "recognise", "--json")
+    assert code == 0 and json.loads(out)["earlier_runs"] == ["boycott"]
+    code, out, _ = run_cli(capsys, *base, "--policy", "recognise")
+    assert code == 0 and "also holds folders of earlier runs" in " ".join(out.split())
+    assert "boycott/" in out and "recognise/" not in out.split("earlier runs")[1]
+
+
 def test_charts_of_every_policy_are_drawn(capsys, tmp_path):
     # nine policies' trajectories are 7,560 rows, past Altair's notebook guard of 5,000:
     # `sim run --charts` (every policy, the default) ended in MaxRowsError after six charts

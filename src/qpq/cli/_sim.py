@@ -228,6 +228,14 @@ def run_command(
            "note": f"militant head counts and attack counts after {case.run.takeover.year} are "
                    + UNCALIBRATED,
            "out": str(out) if out else None}
+    if out is not None:
+        # a rerun replaces the folders of the policies it runs; other policies' folders
+        # from earlier runs stay beside them, said so (each has its own meta.json)
+        earlier = sorted(p.name for p in out.iterdir()
+                         if p.is_dir() and (p / "meta.json").is_file()
+                         and p.name not in request.policies)
+        if earlier:
+            doc["earlier_runs"] = earlier
     if model != "v1":
         # v1 stays the default and its documents (and golden outputs) unchanged
         doc["model"] = model
@@ -261,6 +269,10 @@ def run_command(
         table.add_row(name, *(f"{row[c]:.3g}" if row[c] is not None else "—" for c in cols))
     console.print(table)
     console.print(f"Militant head counts and attack counts are {UNCALIBRATED}.")
+    if doc.get("earlier_runs"):
+        console.print(f"{out} also holds folders of earlier runs, not this one's: "
+                      + ", ".join(f"{n}/" for n in doc["earlier_runs"])
+                      + " (each folder's meta.json says how it was made).")
 
 
 _BACKCAST_FILES = ("accepted_parameters.parquet", "backcast.json")

@@ -193,8 +193,17 @@ def parameters_section(ctx: ReportContext) -> SectionContent:
         return SectionContent("<p class='empty'>This case defines no model parameters yet."
                               "</p>")
     rows = []
+    hidden_any = False
     for p in params:
-        evidence = ", ".join(_link(e) for e in p.evidence)
+        # an as-of report keeps the parameters but not the items published after its date:
+        # cite only what the reader can look up, and count the rest
+        known = [e for e in p.evidence if e in ctx.case.by_id]
+        hidden = len(p.evidence) - len(known)
+        hidden_any |= hidden > 0
+        evidence = ", ".join(_link(e) for e in known)
+        if hidden:
+            evidence += (("; " if evidence else "") + f"{hidden} cited item"
+                         f"{'s' if hidden > 1 else ''} not yet known by the as-of date")
         if p.assumption:
             evidence = "<strong>assumption</strong>" + (f"; direction from {evidence}"
                                                         if evidence else "")
@@ -205,7 +214,10 @@ def parameters_section(ctx: ReportContext) -> SectionContent:
     # stay at their defaults; an exploration samples its scenario's uncertainties only)
     html = (f"<p>{len(params)} parameters; {n_assumed} are assumptions, each with a "
             "plausible range, the rest cite evidence. Which ranges a study samples, its "
-            "section says.</p>"
+            "section says."
+            + (" The defaults are the case's, set with everything it cites; items published "
+               "after the as-of date are counted, not shown." if hidden_any else "")
+            + "</p>"
             + html_table(["name", "meaning", "default", "range", "unit", "evidence"], rows))
     return SectionContent(html, (), f"parameters: {len(params)} ({n_assumed} assumptions)")
 

@@ -292,6 +292,30 @@ def test_fitted_tables_wrap_headers_of_unwrapped_ratio_columns():
         assert word in words
 
 
+def test_text_headers_are_printed_exactly_when_the_table_must_fold():
+    # a query's columns are names the user types back: underscores stay even where the
+    # table is too wide and plain headers break at theirs
+    import io
+
+    from rich.table import Table
+    from rich.text import Text
+
+    from qpq.cli._common import _FittingConsole
+
+    names = ["avg(militants_iskp)", "count_star()", "sum(expected_attacks_china)"]
+    table = Table()
+    table.add_column("plain_snake_header")
+    for name in names:
+        table.add_column(Text(name))
+    table.add_row("x", "249.7", "8", "1234.5")
+    for width in (200, 80):         # 80: too wide with lines, so headers must break
+        con = _FittingConsole(width=width, record=True, file=io.StringIO())
+        con.print(table)
+        words = con.export_text().split()
+        assert all(name in words for name in names), (width, words)
+        assert "plain" in words and "plain_snake_header" not in words
+
+
 def test_progress_counts_off_a_terminal_print_starts_and_ends_on_their_own_lines(capsys):
     # off a terminal a carriage return would leave "48/48boycott: 500/500" glued to the
     # table printed next (seen in `qpq sim run ... | cat`)

@@ -124,6 +124,22 @@ def test_status_query_and_sql_errors(capsys, finished_run):
     assert code == 2 and "SQL:" in err and "nope" in err
 
 
+def test_query_table_headers_are_the_column_names_csv_prints(capsys, finished_run):
+    # the table printed "avg(militants iskp)" and "count star()": the fitting console broke
+    # snake_case headers at their underscores, but these are names the next query types
+    sql = ("SELECT policy, avg(militants_iskp), count(*), '[b]x' AS \"a[b]\" FROM results "
+           "GROUP BY 1")
+    code, out, _ = run_explore(capsys, "query", str(finished_run), sql, "--csv")
+    assert code == 0
+    names = out.splitlines()[0].split(",")
+    assert "avg(militants_iskp)" in names and "count_star()" in names
+    code, out, _ = run_explore(capsys, "query", str(finished_run), sql)
+    assert code == 0
+    header = next(line for line in out.splitlines() if "policy" in line)
+    assert header.replace("┃", " ").split() == names
+    assert "[b]x" in out            # a value is data, never markup
+
+
 def _read_ema_archive(path: Path) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """EMA's archive read by the format's rules (metadata.json, experiments.csv, *.cls)."""
     with tarfile.open(path, "r:gz") as z:

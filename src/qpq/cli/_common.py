@@ -19,6 +19,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from qpq.errors import BadInputError
 
@@ -79,7 +80,9 @@ class _FittingConsole(Console):
     80-column terminal), which leaves a reader guessing. Every table printed here folds
     instead, a snake_case header breaks at its underscores (the JSON keeps the name), and a
     table wider than the terminal drops its vertical lines and gives each column at least
-    its longest word, so words break only where even that does not fit.
+    its longest word, so words break only where even that does not fit. A header given as a
+    :class:`rich.text.Text` is a name the user types back (a query's column, ``count_star()``)
+    and is printed exactly: no underscore becomes a space and no bracket is taken for markup.
     """
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
@@ -90,6 +93,8 @@ class _FittingConsole(Console):
 
 
 def _words(text: object) -> list[str]:
+    if isinstance(text, Text):
+        return text.plain.split()       # an exact name breaks at its spaces only
     return str(text).replace("_", " ").split() if isinstance(text, str) else []
 
 

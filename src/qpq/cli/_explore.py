@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from qpq.cli._common import (
     GROUP_HELP,
@@ -626,11 +627,13 @@ def query_command(
 
         frame.to_csv(sys.stdout, index=False)
         return
+    # Text, not str: the headers are the names the next query uses (as --csv prints them),
+    # so no underscore may become a space, and a value like "[b]" is data, not markup
     table = Table()
     for col in frame.columns:
-        table.add_column(str(col))
+        table.add_column(Text(str(col)))
     for row in frame.head(max_rows).itertuples(index=False):
-        table.add_row(*[f"{v:.6g}" if isinstance(v, float) else str(v) for v in row])
+        table.add_row(*[Text(f"{v:.6g}" if isinstance(v, float) else str(v)) for v in row])
     console.print(table)
     if len(frame) > max_rows:
         console.print(f"[dim]{len(frame) - max_rows} more rows (--max-rows, --csv)[/dim]")

@@ -48,9 +48,11 @@ CaseOpt = Annotated[Path | None, typer.Option("--case", help="case folder (defau
                                               file_okay=False)]
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="override a parameter, "
                                                   "NAME=VALUE (repeatable)")]
+# typer renders help as Rich markup, which took "[reward_if_suppressed]" for a tag and
+# dropped it; the backslash makes the bracket literal
 MoveOpt = Annotated[list[str] | None, typer.Option(
     "--first-move", help="restrict China's first moves (repeatable), e.g. Boycott, "
-    "Engage[reward_if_suppressed], Recognize")]
+    "Engage\\[reward_if_suppressed], Recognize")]
 
 
 def _point(case: Path | None, sets: list[str] | None) -> ParameterSet:

@@ -134,6 +134,21 @@ def test_bad_input_exits_2_with_a_sentence(capsys, make_case, args):
     assert "Traceback" not in err and err.strip()
 
 
+def test_timeline_refuses_a_from_after_its_to(capsys, make_case):
+    # "--from 2025 --to 2020" printed "Timeline (0 events)" and exit 0: swapped dates
+    # looked like a question with no answer
+    root = str(make_case())
+    code, out, err = run(capsys, "evidence", "timeline", "--case", root, "--from", "2021-09",
+                         "--to", "2021-08")
+    assert code == 2 and out == ""
+    assert "--from 2021-09" in err and "--to 2021-08" in err and "Traceback" not in err
+    # one year (or month) for both is a window, not an error: 2021 holds ev-b and ev-c
+    code, out, _ = run(capsys, "evidence", "timeline", "--case", root, "--from", "2021",
+                       "--to", "2021", "--json")
+    assert code == 0
+    assert [e["id"] for e in json.loads(out)["events"]] == ["ev-c", "ev-b"]
+
+
 def test_malformed_case_exits_2_naming_file_and_field(capsys, make_case):
     bad = make_case(events=[{"id": "ev-a", "date": "soon", "title": "t", "summary": "s",
                              "type": "political", "actors": ["china"], "sources": ["paper"]}])

@@ -53,7 +53,7 @@ def _day(text: str | None, option: str, *, end: bool) -> dt.date | None:
 def timeline(
     actor: Annotated[str | None, typer.Option("--actor", help="actor id, name or alias")] = None,
     start: Annotated[str | None, typer.Option("--from", help="first date")] = None,
-    end: Annotated[str | None, typer.Option("--to", help="last date")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="last date (not before --from)")] = None,
     as_of: AsOfOpt = None,
     case: CaseOpt = None,
     json_out: JsonOpt = False,
@@ -64,9 +64,13 @@ def timeline(
     """
     from qpq.case import EvidenceDB, load_case
 
+    first, last = _day(start, "--from", end=False), _day(end, "--to", end=True)
+    if first is not None and last is not None and first > last:
+        # an empty window is a typo (the dates swapped), not a question with no events
+        raise BadInputError(f"--from {start} is after --to {end}; allowed: a --from no later "
+                            "than --to")
     db = EvidenceDB.from_case(load_case(case))
-    rows = db.timeline(actor, _day(start, "--from", end=False), _day(end, "--to", end=True),
-                       _day(as_of, "--as-of", end=True))
+    rows = db.timeline(actor, first, last, _day(as_of, "--as-of", end=True))
     if json_out:
         print_json({"case": db.case.meta.id, "actor": actor, "as_of": as_of, "events": rows})
         return

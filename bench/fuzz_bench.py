@@ -30,7 +30,7 @@ flipped or edited. Each input runs in a worker process (in-process `qpq.cli.main
 loader behind it) with a 20 s deadline, and is classed as:
 
 * **clean refusal**: exit code 2 naming the file (and field or option); `qpq explore status`
-  reporting a damaged store as damaged counts here;
+  reporting a damaged store as damaged (exit 2) counts here;
 * **vague refusal**: another exit code, or a message that does not name them;
 * **traceback**: any other exception escaped;
 * **hang**: no answer by the deadline;

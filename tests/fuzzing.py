@@ -30,7 +30,8 @@ same whatever the worker or the sample size. Every input says whether its mutati
 to make it invalid (``invalid``: the oracle for silent acceptance), which file a refusal must
 name and, where the mutation targets one, which field (or option). Outcomes (``OUTCOMES``):
 
-* ``clean refusal``: exit code 2, message names the file (and field);
+* ``clean refusal``: exit code 2, message names the file (and field); ``qpq explore status``
+  exiting 2 with a report that calls the store damaged counts too;
 * ``vague refusal``: any other non-zero exit, or a message without the file or field;
 * ``traceback``: an exception other than :class:`qpq.errors.BadInputError` escaped;
 * ``hang``: no answer within the deadline (the worker process is killed);
@@ -105,7 +106,8 @@ class Action:
     call: Callable[[], object] | None = None
     # files whose content a refused command must leave as it was (existing outputs, stores)
     protect: list[Path] = field(default_factory=list)
-    # for qpq explore status: exit 0 is right on a damaged store if the output reports it
+    # for qpq explore status: a damaged store's report (exit 2) names the chunk, not always
+    # the manifest field a mutation changed; saying "damaged" is a clean refusal there
     report_words: tuple[str, ...] = ()
 
 
@@ -964,9 +966,9 @@ def classify(inp: FuzzInput, rc: int, message: str, reported: bool, damaged: lis
     """The outcome class of a run that returned (see the module docstring)."""
     if rc != 0 and damaged:
         return "damage"
+    if reported:
+        return "clean refusal"
     if rc == 0:
-        if reported:
-            return "clean refusal"
         return "silent acceptance" if inp.invalid else "accepted"
     if rc == 2 and _names(inp.file, message) and _names(inp.field, message):
         return "clean refusal"
@@ -976,7 +978,7 @@ def classify(inp: FuzzInput, rc: int, message: str, reported: bool, damaged: lis
 def run_one(seeds: Seeds, surface: str, j: int, seed: int, work: Path) -> Result:
     """Build input ``j`` of ``surface`` in ``work``, run it and classify the outcome."""
     from qpq.cli import main
-    from qpq.errors import QpqError
+    from qpq.errors import EXIT_BAD_INPUT, QpqError
 
     start = time.perf_counter()
     inp = generate(seeds, surface, j, seed)
@@ -1004,7 +1006,7 @@ def run_one(seeds: Seeds, surface: str, j: int, seed: int, work: Path) -> Result
         message = err.getvalue() + out.getvalue()
         detail = (" ".join(action.argv) if action.argv else "") + " -> " + message[-400:]
         damaged = [str(p.relative_to(work)) for p, h in before.items() if _digest(p) != h]
-        reported = bool(action.report_words) and rc == 0 and any(
+        reported = bool(action.report_words) and rc == EXIT_BAD_INPUT and any(
             w in out.getvalue() for w in action.report_words)
         outcome = classify(inp, rc, message, reported, damaged)
         if damaged:

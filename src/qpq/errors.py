@@ -5,7 +5,9 @@ file, an unknown parameter, a value out of range) or the work itself failed (exi
 Every message is a plain sentence that names the file, field and what is allowed. Work the
 user stopped (Ctrl-C; SIGTERM where a command turns it into one) exits 130, the shell's
 code for SIGINT, never 0: a script that chains commands must not take an interrupted report
-or run for a finished one.
+or run for a finished one. ``qpq explore status`` alone also exits 3: its store is intact but
+not finished (still running, interrupted or failed); a damaged store there is bad input, 2,
+as it is to ``explore query`` and ``export``.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INTERRUPTED", "BadInputError", "Interrupted",
-           "Problem", "QpqError", "os_error_text"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILURE", "EXIT_INCOMPLETE", "EXIT_INTERRUPTED",
+           "BadInputError", "Interrupted", "Problem", "QpqError", "os_error_text"]
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
+EXIT_INCOMPLETE = 3
 EXIT_INTERRUPTED = 130
 
 

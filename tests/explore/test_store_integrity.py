@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from qpq.errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE
 from qpq.explore._run_store import RunStore
 
 from .conftest import RUN_POLICIES
@@ -58,8 +59,11 @@ def _zero_middle(path: Path, n: int = 200) -> None:
 
 def _status(capsys, run, *extra):
     code, out, err = run_explore(capsys, "status", str(run), "--json", *extra)
-    assert code == 0, err
-    return json.loads(out)
+    doc = json.loads(out)
+    # the exit code says what the document says (`qpq explore status --help`)
+    expected = 0 if doc["complete"] else EXIT_INCOMPLETE if doc["intact"] else EXIT_BAD_INPUT
+    assert code == expected, (code, doc, err)
+    return doc
 
 
 def test_manifest_records_each_chunks_hash_and_rows(three_chunks):
@@ -106,7 +110,8 @@ def test_deleted_chunk_is_reported_refused_and_recomputed(capsys, scenario_file,
     doc = _status(capsys, three_chunks)
     assert not doc["intact"] and doc["damaged"] == [2] and not doc["complete"]
     code, out, err = run_explore(capsys, "status", str(three_chunks))
-    assert code == 0 and "chunk 2" in out and "missing" in out and "damaged," in out
+    assert code == EXIT_BAD_INPUT
+    assert "chunk 2" in out and "missing" in out and "damaged," in out
     code, _, err = run_explore(capsys, "query", str(three_chunks), COUNT)
     assert code == 2 and "chunk 2" in err and "IO Error" not in err and "--resume" in err
     code, out, err = run_explore(capsys, "run", str(scenario_file()), "--resume",
@@ -140,6 +145,27 @@ def test_unfinished_run_query_needs_allow_partial(capsys, three_chunks):
                                  "--allow-partial")
     assert code == 0 and json.loads(out)["rows"][0]["e"] == 1024
     assert "1 of 3 chunks" in err
+
+
+def test_status_exit_code_tells_complete_unfinished_and_damaged_apart(capsys, three_chunks):
+    # a damaged store exited 0 like a complete one, so a script could not tell them apart
+    def status(*extra):
+        codes = {run_explore(capsys, "status", str(three_chunks), *extra, *j)[0]
+                 for j in ((), ("--json",))}
+        assert len(codes) == 1          # --json or not, the same code
+        return codes.pop()
+
+    assert status() == status("--verify") == 0
+    store = RunStore.open(three_chunks)
+    store.manifest["done"], store.manifest["status"] = [[0, 2]], "interrupted"
+    store.save()
+    # unfinished but intact: --resume finishes it; nothing needs repair
+    assert status() == status("--verify") == EXIT_INCOMPLETE != EXIT_BAD_INPUT
+    _zero_middle(store.partition(1))
+    assert status() == EXIT_INCOMPLETE          # the size is right: only --verify reads it
+    assert status("--verify") == EXIT_BAD_INPUT  # damage outranks unfinished
+    out = run_explore(capsys, "status", str(three_chunks), "--verify")[1]
+    assert "damaged" in out and "--resume" in out
 
 
 # -- issue 20, item 4 ----------------------------------------------------------------------

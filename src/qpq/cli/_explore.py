@@ -40,7 +40,7 @@ from qpq.cli._common import (
     print_json,
     save_figures,
 )
-from qpq.errors import BadInputError
+from qpq.errors import EXIT_BAD_INPUT, EXIT_INCOMPLETE, BadInputError
 
 if TYPE_CHECKING:
     from qpq.explore import Study
@@ -508,6 +508,11 @@ def status_command(
     Without --verify each finished chunk is checked for presence and size; with it, for
     content too. Repair a store with `qpq explore run SCENARIO --resume RUN_DIR`.
 
+    Exit code (with --json too): 0 every chunk is done and intact (with --verify: query,
+    export and analyse accept the store); 2 a finished chunk is missing or damaged (or
+    RUN_DIR is no run); 3 the finished chunks are intact but others are still to compute
+    (the run is running, was interrupted or failed; --resume finishes it).
+
     Example: ``qpq explore status runs/deal --verify``
     """
     from qpq.explore import RunStore, to_ranges
@@ -524,9 +529,12 @@ def status_command(
            "missing": missing, "damaged": health.damaged,
            "problems": [p.to_json() for p in health.problems], "config": cfg.to_json(),
            "plan": store.manifest.get("plan", {}), "history": store.manifest["history"]}
+    # a script tells the three states apart by the code alone: damage needs a repair, an
+    # unfinished run needs time or --resume, and only a whole store can be analysed
+    code = 0 if complete else EXIT_INCOMPLETE if health.intact else EXIT_BAD_INPUT
     if json_out:
         print_json(doc)
-        return
+        raise typer.Exit(code)
     gaps = ", ".join(f"{a}" if b == a + 1 else f"{a}-{b - 1}" for a, b in missing) or "none"
     for p in health.problems:
         console.print(f"[red]{p.kind}[/red] {p}")
@@ -544,6 +552,7 @@ def status_command(
     for h in store.manifest["history"]:
         console.print(f"  {h.get('started')}: {h.get('executor')} x{h.get('workers')}, "
                       f"{h.get('chunks_run')} chunks in {h.get('seconds')} s -> {h.get('status')}")
+    raise typer.Exit(code)
 
 
 _READ_ONLY = ("SELECT", "EXPLAIN")

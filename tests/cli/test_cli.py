@@ -105,6 +105,20 @@ def test_an_empty_value_is_refused_before_any_work(capsys, tmp_path, monkeypatch
     assert list(tmp_path.iterdir()) == []
 
 
+def test_debug_is_an_option_of_qpq_itself(capsys, monkeypatch):
+    # the README said "--debug shows tracebacks" and users put it after the command, where
+    # it is refused; the docs now say it goes first, as this checks
+    from qpq import cli
+    from qpq.errors import BadInputError
+
+    monkeypatch.setitem(cli._state, "debug", False)     # --debug sets it for the process
+
+    code, out, err = run(capsys, "evidence", "show", "no-such-id", "--debug")
+    assert code == 2 and "--debug" in err and out == ""
+    with pytest.raises(BadInputError, match="no-such-id"):
+        main(["--debug", "evidence", "show", "no-such-id"])
+
+
 def test_timeline_json_is_one_document(capsys, make_case):
     code, out, _ = run(capsys, "evidence", "timeline", "--case", str(make_case()), "--actor",
                        "China", "--json")

@@ -1,4 +1,4 @@
-"""The counts the README and the user guide quote from the CLI are what it prints now.
+"""The counts and outputs the README and the user guide quote from the CLI are what it prints now.
 
 They describe the evidence base, not model results, and went stale as the record grew (the
 audit's 54 findings were 66, the search's 28 matches 39, found 2026-12-06 by a docs audit):
@@ -52,3 +52,15 @@ def test_the_readmes_record_counts_are_current(capsys):
     for kind, n in (("attack", attacks), ("taliban_action", actions),
                     ("milestone", milestones)):
         assert re.search(rf"│ {kind} +│ +{n} │", printed), (kind, n)
+
+
+def test_the_guides_evidence_show_block_is_what_the_cli_prints(capsys):
+    # the guide showed "authors: ['Bill Roggio']" (a Python list) after the CLI had begun
+    # printing "authors: Bill Roggio"
+    block = _quoted(r"(?s)```sh\nqpq evidence show ([\w-]+)\n```\n\n```\n(.*?)```", GUIDE)[0]
+    item, text = block[0], block[1]
+    printed = _printed(capsys, "evidence", "show", item)
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip() != "…"]
+    assert len(lines) >= 4
+    for line in lines:
+        assert line in printed, line

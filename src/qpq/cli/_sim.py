@@ -228,6 +228,7 @@ def run_command(
            "note": f"militant head counts and attack counts after {case.run.takeover.year} are "
                    + UNCALIBRATED,
            "out": str(out) if out else None}
+    earlier: list[str] = []
     if out is not None:
         # a rerun replaces the folders of the policies it runs; other policies' folders
         # from earlier runs stay beside them, said so (each has its own meta.json)
@@ -269,9 +270,9 @@ def run_command(
         table.add_row(name, *(f"{row[c]:.3g}" if row[c] is not None else "—" for c in cols))
     console.print(table)
     console.print(f"Militant head counts and attack counts are {UNCALIBRATED}.")
-    if doc.get("earlier_runs"):
+    if earlier:
         console.print(f"{out} also holds folders of earlier runs, not this one's: "
-                      + ", ".join(f"{n}/" for n in doc["earlier_runs"])
+                      + ", ".join(f"{n}/" for n in earlier)
                       + " (each folder's meta.json says how it was made).")
 
 

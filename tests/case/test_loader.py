@@ -261,3 +261,25 @@ def test_a_document_read_again_is_the_same_values_and_edits_are_seen(tmp_path):
     dup.write_text("k: 1\nk: 2\n", encoding="utf-8")
     assert read_yaml(dup, "one.yaml").duplicates[0].file == "one.yaml"
     assert read_yaml(dup, "two.yaml").duplicates[0].file == "two.yaml"
+
+
+@pytest.mark.parametrize(("file", "old", "new", "said"), [
+    ("case.yaml", 'takeover: "2021-08-15"', 'takeover: "2021-15-08"',
+     "(got '2021-15-08'; allowed: a date YYYY-MM-DD)"),
+    ("parameters.yaml", "\n  assumption: true", "\n  assumption: maybe",
+     "(got 'maybe'; allowed: true or false)"),
+])
+def test_a_date_or_a_yes_no_says_its_form(tmp_path, file, old, new, said):
+    # pydantic's own words ("Input should be a valid boolean, unable to interpret input")
+    # did not say what the file may hold (found 2026-12-06)
+    import shutil
+
+    root = tmp_path / "case"
+    shutil.copytree(builtin_case_path(), root)
+    path = root / file
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(BadInputError) as info:
+        load_case(root)
+    assert said in str(info.value) and file in str(info.value)

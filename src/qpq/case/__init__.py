@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         Case,
         builtin_case_path,
         load_case,
+        validation_message,
     )
     from qpq.case._queries import (
         EvidenceDB,
@@ -115,6 +116,7 @@ __all__ = [
     "quarter_start",
     "read_yaml",
     "un_estimates_words",
+    "validation_message",
     "web_href",
 ]
 
@@ -126,7 +128,7 @@ _EXPORTS = {
     "qpq.case._dates": ("DateParseError", "FuzzyDate", "Precision", "quarter_end",
                         "quarter_label", "quarter_mid", "quarter_of", "quarter_start"),
     "qpq.case._loader": ("BUILTIN_CASE", "CASE_FILES", "OBSERVATION_KINDS", "Case",
-                         "builtin_case_path", "load_case"),
+                         "builtin_case_path", "load_case", "validation_message"),
     "qpq.case._links": ("web_href",),
     "qpq.case._queries": ("EvidenceDB", "un_estimates_words"),
     "qpq.case._schema": (

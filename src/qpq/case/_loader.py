@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["BUILTIN_CASE", "CASE_FILES", "OBSERVATION_KINDS", "REQUIRED_FILES", "Case",
-           "builtin_case_path", "load_case"]
+           "builtin_case_path", "load_case", "validation_message"]
 
 BUILTIN_CASE = "china_taliban"
 
@@ -225,16 +225,27 @@ def builtin_case_path(name: str = BUILTIN_CASE) -> Path:
     return Path(str(root))
 
 
-def _describe_error(model: type[BaseModel], err: Mapping[str, Any]) -> str:
+def validation_message(model: type[BaseModel], err: Mapping[str, Any]) -> str:
+    """One pydantic error of ``model`` in the case files' words: what is allowed.
+
+    Unknown fields name the allowed ones, a missing field says so, a date or a yes/no
+    says its form (pydantic's "Input should be a valid boolean, unable to interpret input"
+    did not), and pydantic's "Value error, " prefix (its machinery, not the problem) goes.
+    Case files and scenario files share it.
+    """
     msg = str(err["msg"])
-    if err["type"] == "extra_forbidden":
+    kind = str(err["type"])
+    if kind == "extra_forbidden":
         allowed = ", ".join(model.model_fields)
         msg = f"unknown field; allowed fields: {allowed}"
-    elif err["type"] == "missing":
+    elif kind == "missing":
         msg = "required field is missing"
-    elif err["type"] == "value_error":
-        # pydantic's prefix names its machinery, not the problem
+    elif kind == "value_error":
         msg = msg.removeprefix("Value error, ")
+    elif kind.startswith(("date_", "datetime_")):
+        msg += f" (got {err.get('input')!r}; allowed: a date YYYY-MM-DD)"
+    elif kind.startswith("bool_"):
+        msg += f" (got {err.get('input')!r}; allowed: true or false)"
     return msg
 
 
@@ -263,7 +274,7 @@ def _validation_problems(
             except (KeyError, IndexError, TypeError):
                 data = None
         problems.append(
-            Problem(display, _describe_error(model, err), field=".".join(parts) or None,
+            Problem(display, validation_message(model, err), field=".".join(parts) or None,
                     line=doc.line_of(loc))
         )
     return problems

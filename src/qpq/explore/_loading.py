@@ -22,7 +22,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
-from qpq.case import Case, LocatedYaml, RunSettings, Scenario, YamlError, read_yaml
+from qpq.case import (
+    Case,
+    LocatedYaml,
+    RunSettings,
+    Scenario,
+    YamlError,
+    read_yaml,
+    validation_message,
+)
 from qpq.checks import did_you_mean
 from qpq.errors import BadInputError, Problem
 from qpq.explore._scenario import (
@@ -75,12 +83,8 @@ def _pydantic_problems(exc: ValidationError, model: type[BaseModel], file: str,
     out = []
     for err in exc.errors():
         loc = (*prefix, *err["loc"])
-        msg = str(err["msg"])
-        if err["type"] == "extra_forbidden":
-            target: type[BaseModel] = DiscoverySettings if "discovery" in loc else model
-            msg = f"unknown field; allowed fields: {', '.join(target.model_fields)}"
-        elif err["type"] == "missing":
-            msg = "required field is missing"
+        target: type[BaseModel] = DiscoverySettings if "discovery" in loc else model
+        msg = validation_message(target, err)
         field = ".".join(f"item {p + 1}" if isinstance(p, int) else str(p) for p in loc)
         out.append(Problem(file, msg, field=field or None,
                            line=doc.line_of(loc) if doc is not None else None))

@@ -392,3 +392,25 @@ def test_the_forecast_says_what_china_s_belief_does_to_the_chance_of_recognition
     findings = " ".join(unescape(re.sub(r"<[^>]+>", "", _section_html(result, "findings"))
                                  ).split())
     assert f"P(recognised) {p_game.group(1)} in one round from the prior belief" in findings
+
+
+def test_the_decisive_assumption_comes_with_what_the_record_says_of_it(built):
+    # Key findings named attack_rate as what the policy answer turns on without saying that
+    # the record's calibration puts it near the bottom of its range (an outside read,
+    # 2026-12-06); the median and its prior quantile are the track record table's
+    _, result = built
+    html = unescape(result.html.read_text())
+    findings = html.split("<h3>Calibration on the record as of")[0]
+    name = re.search(r"turns most(?:, within the noise,)? on (\w+) \(ST", findings).group(1)
+    table = html.split("<h3>Calibration on the record as of")[1].split("</table>")[0]
+    row = re.search(rf"<td>{name}</td>(.*?)</tr>", table)
+    if row is None:
+        assert "The calibration on the record (as of" not in findings
+        return
+    cells = re.findall(r"<td>(.*?)</td>", row.group(1))
+    median, quantile = re.match(r"(\S+) \((\S+)\)", cells[3]).groups()
+    said = re.search(rf"puts {name}'s median at (\S+), at its prior's (\d+)% quantile",
+                     findings)
+    assert said is not None
+    assert float(said.group(1)) == pytest.approx(float(median), rel=0.01)
+    assert abs(int(said.group(2)) - 100 * float(quantile)) <= 1

@@ -29,6 +29,7 @@ does not already compute and quote exactly the numbers of the sections they link
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from dataclasses import dataclass, field
 from html import escape
@@ -37,6 +38,7 @@ from typing import Any
 
 from qpq.bargain import case_issue
 from qpq.case import Case
+from qpq.errors import BadInputError
 from qpq.explore import MorrisResult, PrimResult, SobolResult, Study, contrasts, prim
 from qpq.report._bargain_section import monte_carlo_words, stability_words
 from qpq.report._sections import ReportContext, SectionContent
@@ -57,6 +59,7 @@ from qpq.report._shared import (
     sizes,
     v1_propositions,
 )
+from qpq.report._track_record_section import record_calibration
 from qpq.report._trust import Trust, compute_trust, glossary_html, names_html, trust_html
 from qpq.sim import p1_made_of
 
@@ -451,7 +454,22 @@ def _backfire_question(ctx: ReportContext, study: Study) -> Question:
     return Question("backfire", QUESTION_BACKFIRE, tuple(answers), tuple(disagreements))
 
 
-def _change_question(study: Study, policy: dict[str, Any]) -> Question:
+def _record_says(record: Any, name: str | None) -> str:
+    """What the calibration on the record says of the decisive parameter ("" if nothing).
+
+    The exploration samples the parameter's whole prior range; where the record moves it,
+    the reader of "the answer turns on it" should know which end the record favours.
+    """
+    post = next((p for p in record.parameters if p.name == name), None) if record else None
+    if post is None or not math.isfinite(post.median_prior_quantile):
+        return ""
+    return (f" The calibration on the record (as of {record.as_of}, model {record.model}) "
+            f"puts {name}'s median at {post.posterior_median:.3g}, at its prior's "
+            f"{post.median_prior_quantile:.0%} quantile ({post.label}); the exploration "
+            "samples its whole prior range.")
+
+
+def _change_question(study: Study, policy: dict[str, Any], record: Any = None) -> Question:
     dec, method = policy["decisive"], policy["method"]
     expl: LensAnswer = policy["expl"]
     # a leader whose index reaches 0 is named, but not given as the answer
@@ -465,7 +483,8 @@ def _change_question(study: Study, policy: dict[str, Any]) -> Question:
          + ", ".join(f"{n} {v:.2f}" for n, v in dec[2])
          + f"). It is overturned in {policy['overturn_share']:.0%} of the experiments "
          f"({policy['overturned']} of {policy['experiments']:,}), concentrated in: "
-         f"{policy['box_text']}.{policy['caveat']}") if dec[0] else
+         f"{policy['box_text']}.{policy['caveat']}" + _record_says(record, dec[0]))
+        if dec[0] else
         "No varied parameter moves the difference between the policies.",
         {"index": float(dec[1]), "overturned_share": policy["overturn_share"]},
         "sensitivity-china_security-difference")]
@@ -493,7 +512,15 @@ def compute_findings(ctx: ReportContext, *, trust: bool = True) -> Findings:
     if study is None:
         raise ValueError("the key findings need an exploration scenario (scenarios/*.yaml)")
     policy, extra = _policy_question(ctx, study)
-    questions = (policy, _backfire_question(ctx, study), _change_question(study, extra))
+    record = None
+    if trust:
+        # the trust summary runs the same calibration (memoised); without it, none is run
+        try:
+            record = record_calibration(ctx)
+        except BadInputError:
+            record = None       # the trust summary says why
+    questions = (policy, _backfire_question(ctx, study),
+                 _change_question(study, extra, record))
     s = sizes(ctx)
     settings = {"reduced": ctx.reduced, "scenario": study.id,
                 "uncertainties": len(study.uncertainties),

@@ -312,7 +312,7 @@ def test_china_moves_are_the_policies_shares_of_engaged_and_recognised_quarters(
 def test_a_counterfactual_exposure_moves_the_attacks_on_nationals_and_nothing_else(case, cal):
     """boycott_exposure set to 1: boycott then exposes the nationals as engaging does."""
     event = "attacks_on_chinese_nationals_afghanistan"
-    fixed = cal.with_dynamics({"boycott_exposure": 1.0})
+    fixed = cal.with_dynamics({"boycott_exposure": 1.0}, case=case)
     assert np.all(fixed.particle_pool.values["boycott_exposure"] == 1.0)
     assert fixed.particle_pool.values["attack_rate"] is cal.particle_pool.values["attack_rate"]
     assert np.any(cal.particle_pool.values["boycott_exposure"] < 1.0)
@@ -323,8 +323,17 @@ def test_a_counterfactual_exposure_moves_the_attacks_on_nationals_and_nothing_el
     assert exposed.events["iskp_strength"] == base.events["iskp_strength"]
     assert (exposed.events["militants_at_border_share"]
             == base.events["militants_at_border_share"])
-    with pytest.raises(ValueError, match="capacity_high"):
-        cal.with_dynamics({"capacity_high": 0.9})
+    with pytest.raises(BadInputError, match="capacity_high"):
+        cal.with_dynamics({"capacity_high": 0.9}, case=case)
+    # a value is checked against its range and must be a number (a boycott exposure of -3
+    # gave a negative expected count of attacks; found 2026-12-06)
+    for bad, said in (({"boycott_exposure": -3.0}, "out of range; allowed range is [0, 1]"),
+                      ({"boycott_exposure": "x"}, "'x' is not a number"),
+                      ({"boycott_exposure": [1]}, "is not a number"),
+                      ({"boycott_exposure": float("nan")}, "out of range"),
+                      ({"boycot_exposure": 1.0}, "boycot_exposure")):
+        with pytest.raises(BadInputError, match=re.escape(said)):
+            cal.with_dynamics(bad, case=case)
     with pytest.raises(ValueError, match="not parameters of this pool: no_such"):
         cal.particle_pool.fixed({"no_such": 1.0})
 

@@ -262,8 +262,8 @@ def _exposure_note(ctx: ReportContext, cal: CalibrationResult,
     q = params[name]
     held = runs["boycott"].events[NATIONALS]["calibration_constrained"]["parameters"]
     median = float(np.median(cal.particle_pool.values[name]))
-    exposed = forecast(ctx.case, cal.with_dynamics({name: 1.0}), until, policy="boycott",
-                       n=n, seed=0)
+    exposed = forecast(ctx.case, cal.with_dynamics({name: 1.0}, case=ctx.case), until,
+                       policy="boycott", n=n, seed=0)
 
     def level(r: ForecastResult) -> float:
         return float(r.events[NATIONALS]["expected"])

@@ -270,25 +270,32 @@ class CalibrationResult:
     forecast counts as the observations bearing on an event. Empty for the stylised facts,
     whose evidence is its facts alone."""
 
-    def with_dynamics(self, values: Mapping[str, float]) -> CalibrationResult:
+    def with_dynamics(self, values: Mapping[str, float | str], *, case: Case
+                      ) -> CalibrationResult:
         """The same particles with simulator parameters set to one value each.
 
         A counterfactual for a forecast: the histories up to the as-of date stay as the
         calibration accepted them, and from there on every particle reads ``values``. Only
         the simulator's own parameters (:data:`qpq.sim.SIM_PARAMETERS`): the game's are
-        solved into the calibration's table, which a new value would not follow.
+        solved into the calibration's table, which a new value would not follow. Each value
+        is checked against the parameter's plausible range in ``case`` (the calibration's
+        own), as ``qpq sim run --set`` checks it: a boycott exposure of -3 gave a negative
+        count of attacks.
 
         Raises
         ------
-        ValueError
-            If a name is not one of the simulator's own parameters.
+        BadInputError
+            If a name is not a parameter of the case, not one of the simulator's own
+            parameters, or its value is not a number inside its range.
         """
-        game = sorted(set(values) - set(SIM_PARAMETERS))
+        registry = sim_registry(case)
+        checked = {name: registry.parse_value(name, raw) for name, raw in values.items()}
+        game = sorted(set(checked) - set(SIM_PARAMETERS))
         if game:
-            raise ValueError(f"only the simulator's own parameters can be set on a "
-                             f"calibration's particles, not {', '.join(game)} (the game's "
-                             "are solved into its table)")
-        return replace(self, particle_pool=self.particle_pool.fixed(values))
+            raise BadInputError(f"only the simulator's own parameters can be set on a "
+                                f"calibration's particles, not {', '.join(game)} (the game's "
+                                "are solved into its table)")
+        return replace(self, particle_pool=self.particle_pool.fixed(checked))
 
     def with_prior_belief(self) -> CalibrationResult:
         """The same particles with China's belief about the Taliban put back to its prior.

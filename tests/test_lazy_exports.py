@@ -41,3 +41,15 @@ def test_import_qpq_imports_no_lens_and_no_library():
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
                          text=True, timeout=60).stdout
     assert json.loads(out) == ["qpq", "qpq._lazy"]
+
+
+def test_a_lens_package_is_an_attribute_of_qpq_on_first_use():
+    # ``import qpq`` then ``qpq.sim.QUICK_RECORD_SETTINGS`` (docs/api.md) failed with "module
+    # 'qpq' has no attribute 'sim'" unless something had imported qpq.sim before
+    probe = ("import sys, qpq; before = 'qpq.sim' in sys.modules; "
+             "settings = qpq.sim.QUICK_RECORD_SETTINGS; "
+             "print(before, qpq.sim is sys.modules['qpq.sim'], qpq.game.__name__, "
+             "'sim' in dir(qpq))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "True", "qpq.game", "True"]

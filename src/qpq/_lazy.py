@@ -17,20 +17,25 @@ from typing import Any
 __all__ = ["lazy_exports"]
 
 
-def lazy_exports(package: str, exports: Mapping[str, Sequence[str]]
+def lazy_exports(package: str, exports: Mapping[str, Sequence[str]],
+                 subpackages: Sequence[str] = ()
                  ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``__getattr__`` and ``__dir__`` for ``package``, given ``{module: names}``.
 
     A name is looked up in its module on first access and then cached in the package, so
-    later accesses are ordinary attribute reads.
+    later accesses are ordinary attribute reads. ``subpackages`` are imported on first
+    access too, so that ``import qpq`` then ``qpq.sim.forecast`` works as it reads (Python
+    binds a subpackage to its parent only once something has imported it).
     """
     where = {name: module for module, names in exports.items() for name in names}
+    where |= {name: f"{package}.{name}" for name in subpackages}
 
     def __getattr__(name: str) -> Any:
         module = where.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        imported = importlib.import_module(module)
+        value = imported if name in subpackages else getattr(imported, name)
         setattr(sys.modules[package], name, value)
         return value
 

@@ -122,3 +122,12 @@ def test_the_index_keeps_exactly_the_items_kept(cut):
         assert kept <= set(view.by_id), field
         assert not dropped & set(view.by_id), field
     assert any(getattr(case, f) != getattr(view, f) for f in ("sources", "events", "claims"))
+
+
+def test_the_cutoff_may_be_written_as_a_date_string():
+    from qpq.errors import BadInputError
+
+    case = load_case()
+    assert case_as_of(case, "2020-01-01") == case_as_of(case, dt.date(2020, 1, 1))
+    with pytest.raises(BadInputError, match="not a datetime"):
+        case_as_of(case, dt.datetime(2020, 1, 1))  # type: ignore[arg-type]

@@ -361,3 +361,20 @@ def test_cli_forecast_says_where_quarters_move_its_dates():
     later = _rounded_dates(dt.date(2025, 5, 15), dt.date(2026, 6, 30), "2025Q3–2026Q2")
     assert "starts after the as-of date 2025-05-15's quarter ends" in later
     assert "--until" not in later
+
+
+def test_forecast_checks_its_arguments_as_the_command_does(case, cal):
+    # found 2026-12-06 by an outside read of the API: a negative seed and a fractional n
+    # reached numpy ("expected non-negative integer"), a date string was compared with a
+    # date, a RecordCalibration failed on a missing attribute
+    same = forecast(case, cal, UNTIL.isoformat(), n=64, seed=1)
+    assert same.events == forecast(case, cal, UNTIL, n=64, seed=1).events
+    for kwargs, said in (({"seed": -1}, "seed"), ({"n": 2.5}, "n (scenarios)"),
+                         ({"n": 0}, "n (scenarios)"), ({"workers": 0}, "workers"),
+                         ({"series_sample": -1}, "series_sample")):
+        with pytest.raises(BadInputError, match=re.escape(said)):
+            forecast(case, cal, UNTIL, **{"n": 64, **kwargs})
+    with pytest.raises(BadInputError, match="until"):
+        forecast(case, cal, "2026-13-01", n=64)
+    with pytest.raises(BadInputError, match="must be a CalibrationResult"):
+        forecast(case, object(), UNTIL, n=64)  # type: ignore[arg-type]

@@ -124,12 +124,16 @@ def _visible(item: BaseModel, known: dict[str, dt.date | None], cutoff: dt.date)
     return when is None or when <= cutoff
 
 
-def case_as_of(case: Case, cutoff: dt.date) -> Case:
+def case_as_of(case: Case, cutoff: dt.date | str) -> Case:
     """The case as it could be known on ``cutoff``: later items are dropped.
 
     Actors, places, parameters and other undated definitions stay; a phase still running
-    at the cut-off stays (its end is then unknown).
+    at the cut-off stays (its end is then unknown). ``cutoff`` is a date or ``YYYY-MM-DD``
+    (a datetime is refused: its time would be dropped unsaid).
     """
+    from qpq.checks import as_date
+
+    cutoff = as_date(cutoff, "cutoff")
     known = known_dates(case)
     gone: set[str] = set()
 

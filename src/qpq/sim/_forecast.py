@@ -31,9 +31,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
-from qpq.checks import as_date
+from qpq.checks import as_date, check_seed, check_whole
 from qpq.errors import BadInputError, QpqError
-from qpq.sim._abc import NOT_APPLIED
+from qpq.sim._abc import NOT_APPLIED, RecordCalibration
 from qpq.sim._calibration import UNCALIBRATED, CalibrationResult, check_known_by, history_end
 from qpq.sim._engine import SERIES, Particles, RunSpec, SimResult, WindowStat, simulate
 from qpq.sim._lookup import ContinuationTable
@@ -621,20 +621,55 @@ def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1, *,
         check_known_by(case, as_of)
 
 
-def forecast(case: Case, calibration: CalibrationResult, until: dt.date, *,
+def forecast(case: Case, calibration: CalibrationResult, until: dt.date | str, *,
              policy: str = "equilibrium", n: int = 10_000, seed: int = 0, workers: int = 1,
              series_sample: int = 500) -> ForecastResult:
     """Run the calibrated ensemble from the as-of date to ``until``.
+
+    Parameters
+    ----------
+    case
+        The case the calibration was made on (its record gives the state at the as-of date).
+    calibration
+        A calibration (:func:`calibrate`, or :meth:`RecordCalibration.to_calibration_result`
+        of :func:`calibrate_record`); its as-of date starts the window.
+    until
+        The window's last day (a date or ``YYYY-MM-DD``), read as the end of its quarter.
+    policy, n, seed
+        China's policy (:func:`qpq.sim.resolve_policy`), scenarios, and the seed of their
+        draws (a whole number; the particles are resampled from it).
+    workers
+        Processes for the run (the same numbers for any number).
+    series_sample
+        Scenarios that keep their full series (for fan charts).
+
+    Returns
+    -------
+    ForecastResult
+        The events over the window with their labels, and the run.
 
     Raises
     ------
     BadInputError
         For an unknown policy, ``until`` not after the as-of date, or beyond the last date
-        a run may reach.
+        a run may reach, sizes or a seed that are not whole numbers in range, or a
+        calibration that is not a :class:`CalibrationResult`.
     QpqError
         When no calibrated history agrees with the record's state at the as-of date
         (:func:`known_state`).
     """
+    if isinstance(calibration, RecordCalibration):
+        raise BadInputError("calibration: a RecordCalibration; forecast from its "
+                            "CalibrationResult, calibration.to_calibration_result(case)")
+    if not isinstance(calibration, CalibrationResult):
+        raise BadInputError(f"calibration must be a CalibrationResult (qpq.sim.calibrate, "
+                            f"or a RecordCalibration's .to_calibration_result(case)); got "
+                            f"{type(calibration).__name__}")
+    until = as_date(until, "until")
+    n = check_whole(n, "n (scenarios)", minimum=1)
+    seed = check_seed(seed)
+    workers = check_whole(workers, "workers", minimum=1)
+    series_sample = check_whole(series_sample, "series_sample", minimum=0)
     as_of = calibration.as_of
     check_window(as_of, until, policy, n, start=case.run.start, case=case)
     first = calibration.timeline.stop

@@ -144,3 +144,12 @@ def test_the_default_pair_is_not_required_of_a_case(case):
     assert monte_carlo(other, np.random.default_rng(0), 2).pair_trades == 0.0
     with pytest.raises(BadInputError, match=r"allowed: .*mongolia"):
         monte_carlo(other, np.random.default_rng(0), 2, pair=("china", "taliban"))
+
+
+def test_the_report_data_takes_a_seed_it_can_record():
+    # a Generator was accepted and the "JSON-ready" document then failed json.dumps; a
+    # negative seed reached numpy inside the exchange (found 2026-12-06)
+    case = load_case()
+    for seed in (-1, np.random.default_rng(0)):
+        with pytest.raises(BadInputError, match="seed"):
+            bargain_report_data(case, rounds=2, mc_draws=2, seed=seed)  # type: ignore[arg-type]

@@ -168,6 +168,11 @@ def test_bad_exchange_options():
         ExchangeOptions(carry_over="half")
     with pytest.raises(BadInputError):
         ExchangeOptions(salience_weight=0.8, fixed_weight=0.5)
+    # a negative or fractional seed reached numpy only when the exchange ran
+    for seed in (-1, 1.5, True):
+        with pytest.raises(BadInputError, match="seed"):
+            ExchangeOptions(seed=seed)  # type: ignore[arg-type]
+    assert ExchangeOptions(seed=np.int64(3)).seed == 3
 
 
 def test_units_follow_the_issue_scale():

@@ -210,3 +210,10 @@ def test_make_executor_picks_and_refuses():
         make_executor("pool", 2, "tcp://127.0.0.1:1")
     with pytest.raises(BadInputError, match="in-process runs one chunk"):
         make_executor("in-process", 2)
+
+
+def test_a_plan_refuses_a_negative_seed(case, scenario_file):
+    # plan_run(seed=-1) was accepted and run_plan failed later inside numpy
+    study = load_study(str(scenario_file("s.yaml")), case)
+    with pytest.raises(BadInputError, match="seed"):
+        plan_run(case, study, method="mc", n=4, seed=-1)

@@ -124,6 +124,17 @@ def test_designs_are_pure_functions_of_the_study(study):
     assert m.n_experiments == 3 * (d + 1) and m.group_size == d + 1
 
 
+def test_a_design_takes_a_whole_size_and_a_generator(study):
+    # n=1.5 ran a Morris design of one trajectory without a word; rng=3 was taken; and a
+    # caller's Generator left the study's seed in the design's provenance
+    with pytest.raises(BadInputError, match=r"n \(experiments\)"):
+        make_design(study, "morris", 1.5)
+    with pytest.raises(BadInputError, match=r"rng must be a numpy\.random\.Generator"):
+        make_design(study, "lhs", 8, rng=3)  # type: ignore[arg-type]
+    own = make_design(study, "lhs", 8, rng=np.random.default_rng(1))
+    assert own.seed is None and make_design(study, "lhs", 8).seed == study.seed
+
+
 @pytest.mark.parametrize("method,n", [("mc", 3000), ("sobol", 2048), ("saltelli", 64),
                                       ("factorial", None)])
 def test_streamed_rows_equal_the_whole_design(case, scenario_file, method, n):

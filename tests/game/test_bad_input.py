@@ -137,3 +137,16 @@ def test_the_command_line_tolerance_is_the_solvers(capsys):
 
 def test_a_whole_float_is_a_grid_size(registry):
     assert phase_diagram(registry, "iskp_pull", "crackdown_intensity", 3.0).label.shape == (3, 3)
+
+
+def test_draws_take_a_generator_and_a_whole_count(registry):
+    # sample_assumptions(reg, 5, 0) ended in "'int' object has no attribute 'integers'";
+    # run_study(reg, 2.5) in numpy's "expected a sequence of integers"
+    from qpq.game.analysis import sample_assumptions
+
+    with pytest.raises(BadInputError, match=r"rng must be a numpy\.random\.Generator"):
+        sample_assumptions(registry, 5, 0)  # type: ignore[arg-type]
+    with pytest.raises(BadInputError, match=r"n \(Monte Carlo draws\)"):
+        sample_assumptions(registry, 2.5, np.random.default_rng(0))  # type: ignore[arg-type]
+    with pytest.raises(BadInputError, match=r"n \(Monte Carlo draws\)"):
+        run_study(registry, 2.5, seed=0, flips=False)  # type: ignore[arg-type]

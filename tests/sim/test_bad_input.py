@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import re
 
 import numpy as np
 import pytest
@@ -168,3 +169,29 @@ def test_no_family_is_named_as_none_not_as_unknown(case):
     with pytest.raises(BadInputError, match="families is empty; give at least one of"):
         calibrate_record(case, dt.date(2020, 6, 30), rng=np.random.default_rng(0),
                          settings=TINY, families=[])
+
+
+def test_a_record_calibration_s_resampling_takes_a_generator_and_counts(case):
+    # posterior_pool(5, 0) ended in "'int' object has no attribute 'choice'" and
+    # to_calibration_result(points=0) in numpy's "need at least one array"
+    rec = calibrate_record(case, dt.date(2020, 6, 30), rng=np.random.default_rng(0),
+                           settings=TINY)
+    with pytest.raises(BadInputError, match=r"rng must be a numpy\.random\.Generator"):
+        rec.posterior_pool(5, 0)  # type: ignore[arg-type]
+    with pytest.raises(BadInputError, match=r"n \(posterior points\)"):
+        rec.posterior_pool(-1, np.random.default_rng(0))
+    for kwargs, words in (({"points": 0}, "points"), ({"replicates": 2.5}, "replicates"),
+                          ({"seed": -1}, "seed"),
+                          ({"seed": np.random.default_rng(0)}, "got a numpy Generator")):
+        with pytest.raises(BadInputError, match=re.escape(words)):
+            rec.to_calibration_result(case, **kwargs)
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"), ({"n": 2.5}, "n (scenarios)")])
+def test_the_propositions_in_time_check_their_seed_and_size(case, kwargs, words):
+    # seed=-1 reached numpy; seed=1.5 ran as seed 1 without a word
+    from qpq.sim import p3_capacity
+
+    with pytest.raises(BadInputError, match=re.escape(words)):
+        p3_capacity(case, **{"n": 64, **kwargs})

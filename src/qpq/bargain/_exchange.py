@@ -120,6 +120,11 @@ class ExchangeOptions:
         if not (isinstance(self.rounds, int) and self.rounds >= 0):
             problems.append(Problem("options", f"must be an integer >= 0, got {self.rounds!r}",
                                     field="rounds"))
+        # a negative seed reached numpy only when the exchange ran
+        if (isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer)
+                or self.seed < 0):
+            problems.append(Problem("options", f"must be a whole number >= 0, got "
+                                    f"{self.seed!r}", field="seed"))
         for name in ("salience_weight", "fixed_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 problems.append(Problem("options", "must lie in [0, 1]", field=name))

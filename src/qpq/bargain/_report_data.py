@@ -23,6 +23,7 @@ from qpq.bargain._montecarlo import monte_carlo
 from qpq.bargain._options import EUMOptions
 from qpq.bargain._trajectory import EUMResult, run_eum
 from qpq.case import Case
+from qpq.checks import check_seed
 
 __all__ = ["bargain_report_data", "quadrant_points"]
 
@@ -107,6 +108,9 @@ def bargain_report_data(case: Case, *, rounds: int = 20, mc_draws: int = 200, se
         full run, the pair's exchanges, outcomes), ``monte_carlo`` (quantiles and samples)
         and ``notes``.
     """
+    # the document records the seed: a Generator would not serialise, a negative one
+    # reached numpy inside the exchange
+    seed = check_seed(seed)
     issues = [i.id for i in case.bargaining_issues]
     eum = {issue: _eum_section(case, issue, rounds) for issue in issues}
     out: dict[str, Any] = {

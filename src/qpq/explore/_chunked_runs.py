@@ -49,6 +49,7 @@ from numpy.typing import NDArray
 
 import qpq
 from qpq.case import Case
+from qpq.checks import check_seed
 from qpq.errors import BadInputError, Interrupted, QpqError
 from qpq.explore._designs import STREAMED, Method, design_rows, design_size, make_design
 from qpq.explore._evaluate import ModelSetup, evaluate_block, model_setup
@@ -179,7 +180,7 @@ def plan_run(case: Case, study: Study, *, method: Method = "lhs", n: int | None 
     if chunk_blocks < 1:
         raise BadInputError(f"chunk_blocks (--chunk-blocks) must be at least 1, got {chunk_blocks}")
     if seed is not None:
-        study = dataclasses.replace(study, seed=int(seed))
+        study = dataclasses.replace(study, seed=check_seed(seed))
     chosen = tuple(policies) if policies else study.levers
     for p in chosen:
         if p not in policy_names():

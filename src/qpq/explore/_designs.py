@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import qmc
 
+from qpq.checks import check_generator, check_whole
 from qpq.errors import BadInputError
 from qpq.explore._scenario import Study
 from qpq.explore._transform import to_values
@@ -178,7 +179,8 @@ class Design:
     n_base
         The sampler's size argument (base samples, trajectories, points or levels).
     seed
-        The study seed the design was drawn with.
+        The study seed the design was drawn with; ``None`` where a caller's Generator drew
+        its points (the simulator's noise still derives from the study's seed).
     settings
         Method settings (e.g. Morris levels), for provenance.
     """
@@ -189,7 +191,7 @@ class Design:
     values: FloatArray
     group_size: int
     n_base: int
-    seed: int
+    seed: int | None
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -237,11 +239,10 @@ def make_design(study: Study, method: Method, n: int | None = None,
     if method not in METHODS:
         raise BadInputError(f"unknown sampling method {method!r}; allowed: "
                             + ", ".join(METHODS))
-    size = study.n if n is None else int(n)
-    if size < 1:
-        raise BadInputError(f"need at least one experiment, got n={size}")
+    # int(1.5) ran a design of 1 without a word
+    size = study.n if n is None else check_whole(n, "n (experiments)", minimum=1)
     d = len(study.uncertainties)
-    gen = rng if rng is not None else design_rng(study.seed, method)
+    gen = check_generator(rng) if rng is not None else design_rng(study.seed, method)
     settings: dict[str, Any] = {}
     group = 1
     if method == "lhs":
@@ -261,7 +262,8 @@ def make_design(study: Study, method: Method, n: int | None = None,
         size = study.levels
         settings["levels"] = study.levels
     values = to_values(unit, study)
-    return Design(method, study.names, unit, values, group, size, study.seed,
+    return Design(method, study.names, unit, values, group, size,
+                  study.seed if rng is None or method == "mc" else None,
                   MappingProxyType(settings))
 
 
@@ -275,9 +277,7 @@ def design_size(study: Study, method: Method, n: int | None = None
     if method not in METHODS:
         raise BadInputError(f"unknown sampling method {method!r}; allowed: "
                             + ", ".join(METHODS))
-    size = study.n if n is None else int(n)
-    if size < 1:
-        raise BadInputError(f"need at least one experiment, got n={size}")
+    size = study.n if n is None else check_whole(n, "n (experiments)", minimum=1)
     d = len(study.uncertainties)
     if method in ("sobol", "saltelli"):
         _power_of_two(size, "a Sobol' sequence")

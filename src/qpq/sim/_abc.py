@@ -612,7 +612,8 @@ class RecordCalibration:
         points index :attr:`game_pool`, whose relationship the caller solves once and takes
         from with :meth:`qpq.sim.RelationshipTable.take`).
         """
-        return self._at(self._resample(n, rng))
+        return self._at(self._resample(check_whole(n, "n (posterior points)", minimum=1),
+                                       check_generator(rng)))
 
     def _resample(self, n: int, rng: np.random.Generator) -> NDArray[np.int64]:
         return np.asarray(rng.choice(self.weights.size, size=n, p=self.weights))
@@ -632,6 +633,9 @@ class RecordCalibration:
         result's facts are the record's stylised facts (all used) and its parameters say
         ``constrained`` where this calibration labels them calibrated.
         """
+        points = check_whole(points, "points", minimum=1)
+        replicates = check_whole(replicates, "replicates", minimum=1)
+        seed = check_seed(seed)
         rng = np.random.default_rng(seed)
         idx = self._resample(points, rng)        # kept: the particles' assumptions too
         pool, games = self._at(idx)

@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.case import Case
+from qpq.checks import check_seed, check_whole
 from qpq.sim._dynamics import StepOptions
 from qpq.sim._engine import RunSpec, WindowStat, simulate
 from qpq.sim._pools import ParameterPool, default_pool, sample_pool, sim_registry
@@ -92,6 +93,10 @@ def run_measures(case: Case, pool: ParameterPool, policy: str, *, n: int, seed: 
     The run starts at the case's ``run.start`` and ends at ``horizon`` (default: its
     ``run.until``); the window starts at its ``run.takeover``.
     """
+    # each proposition passes its own n and seed here: a negative seed reached numpy, a
+    # fractional one ran as its whole part
+    n = check_whole(n, "n (scenarios)", minimum=1)
+    seed = check_seed(seed)
     run = case.run
     until = horizon or run.until
     timeline = build_timeline(case, run.start, until, overrides)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.errors import BadInputError
+from qpq.checks import check_generator, check_whole
 from qpq.model import GAME_PARAMETERS, ParameterRegistry, parameter_generators
 
 __all__ = ["GAME_STREAM", "AssumptionSample", "sample_assumptions", "sampled_names"]
@@ -100,8 +100,8 @@ def sample_assumptions(registry: ParameterRegistry, n: int, rng: np.random.Gener
     overrides
         Values that replace defaults (validated); an overridden name is not drawn.
     """
-    if n < 1:
-        raise BadInputError(f"need at least one Monte Carlo draw, got {n}")
+    n = check_whole(n, "n (Monte Carlo draws)", minimum=1)
+    rng = check_generator(rng)
     over = {k: registry.parse_value(k, v) for k, v in (overrides or {}).items()}
     base = registry.point(over)
     drawn = [k for k in dict.fromkeys(sampled_names(registry) if names is None else names)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.checks import check_generator, check_seed
+from qpq.checks import check_generator, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.game._kernel import DEFAULT_TOL, check_tol
 from qpq.game._relationship_budget import check_relationship_budget
@@ -349,6 +349,7 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
         raise BadInputError("registry must be a qpq.model.ParameterRegistry, e.g. "
                             f"ParameterRegistry.from_case(case); got {type(registry).__name__}")
     check_model(model)
+    n = check_whole(n, "n (Monte Carlo draws)", minimum=1)
     if rng is not None and seed is not None:
         raise BadInputError("give rng or seed, not both (seed was ignored beside rng)")
     if rng is None:

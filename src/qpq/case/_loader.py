@@ -116,6 +116,12 @@ class Case:
     scenarios) to its item; parameters are indexed by name in ``parameter``.
     """
 
+    def __repr__(self) -> str:
+        # the default repr printed every item of the case (over 450,000 characters)
+        return (f"Case({self.meta.id!r}, root={str(self.root)!r}, {len(self.by_id):,} items, "
+                f"{len(self.parameters)} parameters)")
+
+
     root: Path
     meta: CaseMeta
     sources: tuple[Source, ...] = ()

@@ -142,6 +142,12 @@ class GameSolution:
         What the intuitive-criterion filter did (``None`` if not run).
     """
 
+    def __repr__(self) -> str:
+        # the default repr printed every continuation (over 200,000 characters)
+        return (f"GameSolution(label={self.label!r}, equilibria={len(self.equilibria)} of "
+                f"{self.n_equilibria}, selected={self.selected}, flags={list(self.flags)})")
+
+
     method: str
     structure: GameStructure
     parameters: dict[str, float]

@@ -554,6 +554,13 @@ class RecordCalibration:
     adjustment, or why it was not applied; empty without one).
     """
 
+    def __repr__(self) -> str:
+        # the default repr printed every posterior point (over 380,000 characters)
+        return (f"RecordCalibration(as_of={self.as_of.isoformat()!r}, model={self.model!r}, "
+                f"accepted={self.weights.size:,} of {self.simulations:,}, "
+                f"ess={self.ess:.0f}, families={list(self.families)})")
+
+
     as_of: dt.date
     model: str
     settings: AbcSettings

@@ -230,6 +230,13 @@ class ParameterReport:
 class CalibrationResult:
     """The outcome of :func:`calibrate` (self-describing, with provenance)."""
 
+    def __repr__(self) -> str:
+        # the default repr printed every particle and the run (over 300,000 characters)
+        return (f"CalibrationResult(kind={self.kind!r}, as_of={self.as_of.isoformat()!r}, "
+                f"model={self.model!r}, accepted={self.accepted.size:,}, "
+                f"draws={self.draws:,}, replicates={self.replicates})")
+
+
     as_of: dt.date
     policy: str
     seed: int

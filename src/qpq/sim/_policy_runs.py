@@ -239,6 +239,12 @@ class PolicyRuns:
         ``policy -> SimResult``, in the request's order.
     """
 
+    def __repr__(self) -> str:
+        # the default repr printed every run (over 130,000 characters)
+        return (f"PolicyRuns(policies={list(self.results)}, n={self.request.n:,}, "
+                f"pool={self.pool.origin!r})")
+
+
     request: RunRequest
     pool: ParameterPool
     results: Mapping[str, SimResult]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import numpy as np
 import pytest
@@ -89,3 +90,22 @@ def test_explore_policies_refuses(case, kwargs, words):
     with pytest.raises(BadInputError) as info:
         qpq.explore_policies(case=case, **kwargs)
     assert words in str(info.value)
+
+
+@pytest.mark.parametrize(("call", "words"), [
+    (lambda c: qpq.simulate_policies(c, "boycott", n=8, overrides=["iskp_pull"]),
+     "overrides must be a mapping name -> value"),
+    (lambda c: qpq.solve_game(c, mixed="no"), "mixed must be True or False; got 'no'"),
+    (lambda c: qpq.solve_game(5), "case must be a loaded Case, a case folder or None"),
+    (lambda c: qpq.explore_policies(c, n=8), "scenario: got a Case; the scenario comes first"),
+    (lambda c: qpq.explore_policies(5, c), "scenario must be a scenario file or id"),
+    (lambda c: qpq.forecast(case=c, n=8, record={"population": 10}),
+     "record must be qpq.sim.AbcSettings"),
+    (lambda c: qpq.forecast(case=c, n=8, cache_dir=5), "cache_dir must be a folder path"),
+])
+def test_a_wrong_type_is_named_not_a_library_s_error(case, call, words):
+    # each ended in the standard library or deep in the code: dict()'s "dictionary update
+    # sequence element #0", pathlib's "expected str, bytes or os.PathLike", an AttributeError
+    # on a dict, or a string taken as true (an outside read, 2026-12-06)
+    with pytest.raises(BadInputError, match=re.escape(words)):
+        call(case)

@@ -43,7 +43,27 @@ DateLike = dt.date | str
 
 
 def _case(case: CaseLike) -> Case:
+    if case is not None and not isinstance(case, Case | str | Path):
+        raise BadInputError(f"case must be a loaded Case, a case folder or None (the built-in "
+                            f"case); got {type(case).__name__}")
     return case if isinstance(case, Case) else load_case(case)
+
+
+def _overrides(overrides: object) -> dict[str, str | float] | None:
+    # a list of names reached dict() ("dictionary update sequence element #0 ...")
+    if overrides is None:
+        return None
+    if not isinstance(overrides, Mapping):
+        raise BadInputError(f"overrides must be a mapping name -> value, e.g. "
+                            f"{{'iskp_pull': 2.0}}; got {overrides!r}")
+    return dict(overrides)
+
+
+def _flag(value: object, name: str) -> bool:
+    # mixed="no" is true to Python and ran the mixed search
+    if not isinstance(value, bool):
+        raise BadInputError(f"{name} must be True or False; got {value!r}")
+    return value
 
 
 def solve_game(case: CaseLike = None, overrides: Mapping[str, str | float] | None = None, *,
@@ -65,16 +85,13 @@ def solve_game(case: CaseLike = None, overrides: Mapping[str, str | float] | Non
         Every equilibrium found and the selected one; ``to_frame()`` has one row per
         equilibrium.
     """
-    if overrides is not None and not isinstance(overrides, Mapping):
-        raise BadInputError(f"overrides must be a mapping name -> value, e.g. "
-                            f"{{'iskp_pull': 2.0}}; got {overrides!r}")
-    point = ParameterRegistry.from_case(_case(case)).point(overrides)
-    return solve(point, mixed=mixed, tol=tol)
+    point = ParameterRegistry.from_case(_case(case)).point(_overrides(overrides))
+    return solve(point, mixed=_flag(mixed, "mixed"), tol=tol)
 
 
 def simulate_policies(case: CaseLike = None, policies: str | Sequence[str] | None = None, *,
                       n: int | None = None, seed: int = 0, draws: int | None = None,
-                      overrides: Mapping[str, str] | None = None,
+                      overrides: Mapping[str, str | float] | None = None,
                       until: DateLike | None = None, model: str | None = None,
                       workers: int | None = None) -> PolicyRuns:
     """Run China's policies side by side with common random numbers (``qpq sim run``).
@@ -107,7 +124,7 @@ def simulate_policies(case: CaseLike = None, policies: str | Sequence[str] | Non
     # given_options would drop a None seed, which would then run seed 0
     request = RunRequest(**given_options(
         policies=policies, n=n, seed=check_seed(seed),
-        draws=draws, overrides=dict(overrides) if overrides is not None else None,
+        draws=draws, overrides=_overrides(overrides),
         until=as_date(until, "until") if until is not None else None, model=model,
         workers=workers)).for_case(loaded)
     pool, results = run_policies(loaded, request)
@@ -138,6 +155,14 @@ def explore_policies(scenario: str | Path | None = None, case: CaseLike = None, 
     ComparisonStudy
         ``to_frame()``: one row per (outcome, policy) with its robustness metrics.
     """
+    if isinstance(scenario, Case):
+        # the other four calls take the case first; this one names the scenario first
+        raise BadInputError("scenario: got a Case; the scenario comes first here, e.g. "
+                            "explore_policies('deal-under-uncertainty', case=case), or "
+                            "explore_policies(case=case) for the case's first scenario")
+    if scenario is not None and not isinstance(scenario, str | Path):
+        raise BadInputError(f"scenario must be a scenario file or id, or None (the case's "
+                            f"first); got {type(scenario).__name__}")
     loaded = _case(case)
     if scenario is None:
         if not loaded.scenarios:
@@ -198,6 +223,12 @@ def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
                                             (replicates, "replicates")))
     check_window(start, end, policy, 1 if n is None else n, start=loaded.run.start,
                  case=loaded)
+    if record is not None and not isinstance(record, AbcSettings):
+        raise BadInputError(f"record must be qpq.sim.AbcSettings (e.g. "
+                            f"qpq.sim.QUICK_RECORD_SETTINGS) or None; got "
+                            f"{type(record).__name__}")
+    if cache_dir is not None and not isinstance(cache_dir, str | Path):
+        raise BadInputError(f"cache_dir must be a folder path or None; got {cache_dir!r}")
     cal = calibrator_for(calibration, model=model, record=record,
                          cache_dir=Path(cache_dir) if cache_dir is not None else None,
                          seed=seed, draws=draws, replicates=replicates,

@@ -157,3 +157,16 @@ def test_monte_carlo_rows_do_not_depend_on_what_else_is_drawn():
     assert not np.array_equal(monte_carlo(4, 0, 10, 4), whole[:10])
     assert whole.min() >= 0.0 and whole.max() < 1.0
     assert abs(whole.mean() - 0.5) < 0.01
+
+
+def test_a_study_function_names_a_scenario_id_given_for_the_study(case):
+    # run_sensitivity(case, "deal-under-uncertainty") ended in "'str' object has no
+    # attribute 'reference_policy'"
+    from qpq.explore import run_comparison, run_discovery, run_lhs, run_sensitivity
+
+    for call in (lambda: run_sensitivity(case, "deal-under-uncertainty", method="morris", n=2),
+                 lambda: run_lhs(case, "deal-under-uncertainty", ["boycott"], n=2),
+                 lambda: run_discovery(case, "deal-under-uncertainty", n=2),
+                 lambda: run_comparison(case, "deal-under-uncertainty", n=2)):
+        with pytest.raises(BadInputError, match="study must be a Study"):
+            call()

@@ -178,6 +178,15 @@ def contrasts(study: Study, ev: Evaluation | Mapping[str, Mapping[str, FloatArra
     return {"difference": diff, "regret": regret}
 
 
+def _check_study(study: object) -> Study:
+    # a scenario id passed for the study ended in "'str' object has no attribute
+    # 'reference_policy'"
+    if not isinstance(study, Study):
+        raise BadInputError(f"study must be a Study, e.g. qpq.explore.load_study("
+                            f"'deal-under-uncertainty', case); got {type(study).__name__}")
+    return study
+
+
 def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morris"] = "sobol",
                     n: int | None = None, policy: str | None = None,
                     outcomes: Sequence[str] | None = None, workers: int = 1,
@@ -188,7 +197,40 @@ def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morri
 
     With ``compare_to`` (another policy) both run on the same design and the indices of
     each outcome's difference and regret (:func:`contrasts`) come after its level's.
+
+    Parameters
+    ----------
+    case, study
+        The case and a study of it (:func:`load_study`).
+    method
+        ``sobol`` (Saltelli design, SALib's Sobol' indices S1 and ST with bootstrap
+        intervals) or ``morris`` (elementary effects mu*, sigma).
+    n
+        Base samples (Sobol': a power of 2; n·(D + 2) experiments) or trajectories
+        (Morris: n·(D + 1)); default the study's.
+    policy, compare_to
+        The policy whose outcomes are analysed (default the study's reference policy), and
+        another to contrast it with on the same design.
+    outcomes
+        Outcome names (default every outcome of the study).
+    workers, executor, on_progress
+        Worker processes or an executor (the same numbers for any), and a progress callback.
+    num_resamples
+        Bootstrap resamples of the Sobol' intervals.
+
+    Returns
+    -------
+    SensitivityStudy
+        The indices per outcome (``result(outcome)``, ``to_frame()``) and the design's
+        provenance.
+
+    Raises
+    ------
+    BadInputError
+        For an unknown method, policy or outcome, a study that is not a :class:`Study`, or
+        sizes the method cannot use.
     """
+    study = _check_study(study)
     if method not in ("sobol", "morris"):
         raise BadInputError(f"unknown sensitivity method {method!r}; allowed: sobol, morris")
     # before the runs: a bad count surfaced in numpy after all of them (2026-12-06)
@@ -255,7 +297,19 @@ def run_lhs(case: Case, study: Study, policies: Sequence[str], *, n: int | None 
     """The study's Latin hypercube (size ``n``) under ``policies``, same random numbers.
 
     ``model``: ``v1`` or ``v2`` (the repeated relationship; :class:`ModelSetup`).
+
+    Returns
+    -------
+    tuple of Design and Evaluation
+        The experiments and, per policy, each outcome's value per experiment.
+
+    Raises
+    ------
+    BadInputError
+        For a study that is not a :class:`Study`, an unknown policy or outcome, or a size
+        below 1.
     """
+    study = _check_study(study)
     design = make_design(study, "lhs", n)
     names = tuple(outcomes) if outcomes else tuple(o.name for o in study.outcomes)
     return design, _run(case, study, design, policies, names, workers, executor, on_progress,
@@ -341,7 +395,20 @@ def run_discovery(case: Case | None, study: Study, *, n: int | None = None, work
 
     ``lhs`` reuses a Latin hypercube already evaluated under the discovery policies (e.g.
     by :func:`run_comparison`, or a stored run); ``case`` is needed only without it.
+    ``min_coverage``: the least coverage PRIM's chosen box may have.
+
+    Returns
+    -------
+    DiscoveryStudy
+        The cases of interest (the rule in words), PRIM's peeling trajectory and chosen
+        box, and CART's tree.
+
+    Raises
+    ------
+    BadInputError
+        For a study that is not a :class:`Study` or sizes below 1.
     """
+    study = _check_study(study)
     t0 = time.perf_counter()
     q = study.discovery
     policies = [q.policy] + ([q.compare_to] if q.compare_to else [])
@@ -414,7 +481,20 @@ def run_comparison(case: Case | None, study: Study, *, n: int | None = None,
     ``lhs`` reuses a design already evaluated under the levers; ``case`` is needed only
     without it. ``model``: ``v1`` or ``v2`` (the repeated relationship, every lever's
     table solved with China committed to it).
+
+    Returns
+    -------
+    ComparisonStudy
+        Per outcome and lever the robustness metrics of :class:`PolicyMetrics`
+        (``to_frame()``: one row per outcome and policy).
+
+    Raises
+    ------
+    BadInputError
+        For a study that is not a :class:`Study`, an unknown lever or model, or sizes
+        below 1.
     """
+    study = _check_study(study)
     if model not in ("v1", "v2"):
         raise BadInputError(f"unknown model {model!r}; allowed: v1, v2")
     n = None if n is None else check_whole(n, "n", minimum=1)

@@ -157,6 +157,29 @@ def run_policies(case: Case, request: RunRequest,
     """Run every requested policy with common random numbers; return the pool and results.
 
     Dates the request leaves open come from the case's ``run`` block.
+
+    Parameters
+    ----------
+    case
+        The case (its parameters, dated phases and ``run`` block).
+    request
+        Policies, ensemble size, seed, parameter draws or overrides, dates, model, workers
+        and an optional Parquet folder (:class:`RunRequest`, checked where it is made).
+    on_progress
+        ``(stage, done, total)`` callback (the lookup's solve, then each policy's chunks).
+
+    Returns
+    -------
+    tuple of ParameterPool and dict
+        The parameter points every policy ran on, and ``policy -> SimResult`` in the
+        request's order (:class:`PolicyRuns` wraps them with the request).
+
+    Raises
+    ------
+    BadInputError
+        For a request the case cannot run (an unknown policy or parameter, dates outside
+        the history, a v2 run over the time budget, an output folder holding other files),
+        before any work.
     """
     request = request.for_case(case)
     request.check()

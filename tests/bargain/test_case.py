@@ -113,6 +113,14 @@ def test_unknown_issue(case):
         case_stakeholders(case, "trade")
 
 
+def test_issue_set_takes_a_lone_issue_and_refuses_an_empty_selection(case):
+    # a lone id was split into letters ("no bargaining issue 'r'"), and an empty list
+    # blamed the case for having no issues
+    assert case_issue_set(case, "recognition").issues == ("recognition",)
+    with pytest.raises(BadInputError, match="issues is empty"):
+        case_issue_set(case, [])
+
+
 def test_monte_carlo_refuses_an_unknown_pair_and_a_seed_for_a_generator(case):
     # an unknown actor was counted as "never trades" (found 2026-12-06)
     with pytest.raises(BadInputError, match=r"pair must be two actor ids .*'nope'"):

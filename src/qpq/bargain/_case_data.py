@@ -18,7 +18,7 @@ import numpy as np
 
 from qpq.bargain._data import IssueSet, Stakeholders
 from qpq.case import BargainingIssue, BargainingPosition, Case
-from qpq.checks import check_generator, check_whole
+from qpq.checks import as_names, check_generator, check_whole
 from qpq.errors import BadInputError, Problem
 
 __all__ = ["case_issue", "case_issue_set", "case_stakeholders", "draw_issue_set",
@@ -62,9 +62,13 @@ def case_stakeholders(case: Case, issue: str) -> Stakeholders:
         scale=(meta.scale_min, meta.scale_max), source=f"case:{case.meta.id}/bargaining.yaml")
 
 
-def case_issue_set(case: Case, issues: Sequence[str] | None = None) -> IssueSet:
-    """Several issues of the case (default: all) as an :class:`IssueSet`."""
-    ids = list(issues) if issues is not None else [i.id for i in case.bargaining_issues]
+def case_issue_set(case: Case, issues: str | Sequence[str] | None = None) -> IssueSet:
+    """Several issues of the case (default: all) as an :class:`IssueSet`.
+
+    A lone string is one issue id; an empty selection is refused rather than taken for all.
+    """
+    chosen = as_names(issues, "issues")
+    ids = list(chosen) if chosen is not None else [i.id for i in case.bargaining_issues]
     if not ids:
         raise _no_bargaining(case)
     parts = [case_stakeholders(case, i) for i in ids]
@@ -107,7 +111,7 @@ def _range_problems(case: Case) -> list[Problem]:
 
 
 def draw_issue_set(case: Case, rng: np.random.Generator, n_draws: int,
-                   issues: Sequence[str] | None = None) -> list[IssueSet]:
+                   issues: str | Sequence[str] | None = None) -> list[IssueSet]:
     """``n_draws`` variants of the case's issues, drawing each ranged number uniformly.
 
     Numbers without a range keep their value. The draws consume ``rng`` in a fixed order

@@ -49,6 +49,18 @@ def findings(shared):
     return compute_findings(shared, trust=False)
 
 
+def test_an_unknown_option_is_refused_before_anything_runs(case):
+    # the sections read options with .get(): a misspelt key ran the whole report (about
+    # 20 s) on the defaults without a word
+    from qpq.errors import BadInputError
+    from qpq.report import findings_for
+
+    with pytest.raises(BadInputError, match=r"unknown key 'nope'; allowed: .*sizes"):
+        findings_for(case, options={"nope": 1}, trust=False)
+    with pytest.raises(BadInputError, match="did you mean sim_as_of"):
+        _ctx(case, sim_asof="2024-06-30")
+
+
 def test_key_findings_come_first():
     assert default_sections()[0].id == "findings"
     assert default_sections()[0].title == "Key findings"

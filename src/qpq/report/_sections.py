@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from qpq.case import Case
+from qpq.checks import did_you_mean
+from qpq.errors import BadInputError
 
 __all__ = [
     "Figure",
@@ -56,6 +58,11 @@ class SectionContent:
     summary: str | None = None  # one line for the command-line summary
 
 
+_OPTIONS = ("explore_scenario", "sim_as_of", "sim_backcast_as_of", "sim_calibration",
+            "sim_until", "sizes")
+"""The keys of :attr:`ReportContext.options` that some section reads."""
+
+
 @dataclass(frozen=True)
 class ReportContext:
     """Everything a builder may use; builders must not read anything else."""
@@ -68,6 +75,15 @@ class ReportContext:
     options: dict[str, Any] = field(default_factory=dict)
     # studies several sections read (and the key findings sum up), computed once per report
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # the sections read their options with .get(), so a misspelt key would otherwise
+        # run the whole report on the defaults without a word
+        unknown = sorted(set(self.options) - set(_OPTIONS))
+        if unknown:
+            raise BadInputError(
+                f"options: unknown key {unknown[0]!r}; allowed: {', '.join(_OPTIONS)}"
+                f"{did_you_mean(str(unknown[0]), _OPTIONS)}")
 
     def known_by(self, day: dt.date) -> dt.date:
         """``day``, or the report's as-of date where that is earlier.

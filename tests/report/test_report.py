@@ -56,6 +56,13 @@ def test_failed_build_keeps_previous_report(make_case, tmp_path):
     assert len(only.figures) < len(drawn) / 2
 
 
+def test_a_folder_given_as_a_string(make_case, tmp_path):
+    # a notebook's "out" ended in "'str' object has no attribute 'mkdir'"
+    (timeline,) = [s for s in default_sections() if s.id == "timeline"]
+    result = build_report(load_case(make_case()), str(tmp_path / "out"), [timeline])
+    assert result.html == tmp_path / "out" / "report.html" and result.html.is_file()
+
+
 def test_every_internal_link_resolves(make_case, tmp_path):
     html = build_report(load_case(make_case()), tmp_path / "out").html.read_text()
     targets = set(re.findall(r'href="#(item-[^"]+)"', html))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -89,7 +90,7 @@ def _figure_html(section_id: str, index: int, fig_id: str, title: str, how: str,
 
 def build_report(
     case: Case,
-    out_dir: Path,
+    out_dir: str | os.PathLike[str],
     sections: list[Section] | None = None,
     *,
     reduced: bool = True,
@@ -105,6 +106,7 @@ def build_report(
     ``progress`` may wrap the section list (the CLI passes a progress bar; the report itself
     knows nothing of terminals).
     """
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     fig_dir = out_dir / "figures"
     staged = out_dir / ".figures.partial"

@@ -144,6 +144,16 @@ def test_builtin_case_path_is_inside_package():
     assert (builtin_case_path() / "case.yaml").is_file()
 
 
+def test_an_unknown_builtin_case_is_refused():
+    # a path to nowhere came back, and the error came later from whatever opened it; a
+    # relative name reached the package's own folders
+    for name in ("nope", "../case", "china_talban"):
+        with pytest.raises(BadInputError, match=r"no built-in case .*allowed: china_taliban"):
+            builtin_case_path(name)
+    with pytest.raises(BadInputError, match="did you mean china_taliban"):
+        builtin_case_path("china_talban")
+
+
 MINI_EVENT = {
     "id": "ev-x",
     "date": "2021-08-15",

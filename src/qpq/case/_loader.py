@@ -226,9 +226,24 @@ def _unknown_id_message(item_id: str, known: Iterable[str]) -> str:
 
 
 def builtin_case_path(name: str = BUILTIN_CASE) -> Path:
-    """Folder of a case shipped inside the package."""
-    root = resources.files("qpq") / "cases" / name
-    return Path(str(root))
+    """Folder of a case shipped inside the package.
+
+    Raises
+    ------
+    BadInputError
+        If no built-in case has this name (a path made of it would not exist, and the
+        error would come later, from whatever opened it).
+    """
+    from qpq.checks import did_you_mean
+
+    cases = Path(str(resources.files("qpq") / "cases"))
+    # matched against the shipped folders, so "../case" cannot reach a package folder
+    known = sorted(p.name for p in cases.iterdir() if (p / "case.yaml").is_file())
+    if not isinstance(name, str) or name not in known:
+        hint = did_you_mean(name, known) if isinstance(name, str) else ""
+        raise BadInputError(f"name: no built-in case {name!r}; allowed: {', '.join(known)}"
+                            f"{hint}")
+    return cases / name
 
 
 def validation_message(model: type[BaseModel], err: Mapping[str, Any]) -> str:

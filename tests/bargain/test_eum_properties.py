@@ -164,6 +164,18 @@ def test_unknown_variant():
     assert eum_options("scholz-compat", max_rounds=4).max_rounds == 4
 
 
+def test_an_unknown_option_name_and_a_variant_name_for_options_are_refused(eu):
+    # they ended in dataclasses' "unexpected keyword argument 'nope'" and in
+    # "'str' object has no attribute 'median_rule'"
+    for variant in ("default", "scholz-compat"):
+        with pytest.raises(BadInputError, match=r"unknown option 'nope'; allowed: .*q, t"):
+            eum_options(variant, nope=1)
+    with pytest.raises(BadInputError, match="did you mean max_rounds"):
+        eum_options(max_round=3)
+    with pytest.raises(BadInputError, match=r"options must be an EUMOptions.*got 'default'"):
+        run_eum(eu, options="default")
+
+
 @settings(max_examples=25, deadline=None)
 @given(stakeholders, st.sampled_from([1.0, 0.6]))
 def test_positions_risk_reference_equals_moving_the_actor(data, q):

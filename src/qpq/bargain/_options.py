@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
 
+from qpq.checks import did_you_mean
 from qpq.errors import BadInputError, Problem
 
 __all__ = [
@@ -185,6 +186,12 @@ def eum_options(variant: str = "default", **overrides: Any) -> EUMOptions:
     BadInputError
         For an unknown variant name or an invalid override.
     """
+    known = [f.name for f in fields(EUMOptions)]
+    unknown = [k for k in overrides if k not in known]
+    if unknown:
+        # dataclasses.replace would say only "unexpected keyword argument"
+        raise BadInputError(f"eum_options: unknown option {unknown[0]!r}; allowed: "
+                            f"{', '.join(known)}{did_you_mean(unknown[0], known)}")
     if variant == "default":
         return replace(EUMOptions(), **overrides)
     if variant == "scholz-compat":

@@ -22,8 +22,9 @@ import numpy as np
 
 from qpq.bargain._data import FloatArray, Stakeholders
 from qpq.bargain._eum import Move, bargaining_round
-from qpq.bargain._options import EUMOptions, MedianRule
+from qpq.bargain._options import VARIANTS, EUMOptions, MedianRule
 from qpq.bargain._votes import condorcet_median, net_votes, scholz_pass_median, weighted_mean
+from qpq.errors import BadInputError
 
 __all__ = ["EUMResult", "EUMRound", "Stability", "forecast_median", "run_eum"]
 
@@ -166,6 +167,10 @@ def run_eum(data: Stakeholders, options: EUMOptions | None = None, *,
         Every round, from round 0 (the input) to the last one run.
     """
     opts = options if options is not None else EUMOptions()
+    if not isinstance(opts, EUMOptions):
+        raise BadInputError(f"options must be an EUMOptions, e.g. qpq.bargain.eum_options("
+                            f"{VARIANTS[0]!r}) (variants: {', '.join(VARIANTS)}); got "
+                            f"{opts!r}")
     scale = data.position_range
     c, s = data.capability, data.salience
     weight = c * s

@@ -267,6 +267,14 @@ def test_labels_follow_the_width_ratio(case, base):
     assert roles["iskp_attack_weight"] == "marginalised"
 
 
+def test_an_unknown_parameter_names_the_known_ones(base):
+    # a bare KeyError('attack_rat') named nothing a caller could pick instead
+    assert base.parameter("attack_rate").name == "attack_rate"
+    with pytest.raises(BadInputError, match=r"no parameter 'attack_rat'; allowed: .*"
+                                            r"iskp_attack_weight.*did you mean attack_rate"):
+        base.parameter("attack_rat")
+
+
 def test_every_family_has_predictive_checks(base):
     families = {c["family"] for c in base.checks}
     assert families == set(FAMILIES)

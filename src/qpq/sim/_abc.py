@@ -92,7 +92,14 @@ from numpy.typing import NDArray
 from scipy import special
 
 from qpq.case import Case, case_as_of
-from qpq.checks import as_date, as_names, check_generator, check_seed, check_whole
+from qpq.checks import (
+    as_date,
+    as_names,
+    check_generator,
+    check_seed,
+    check_whole,
+    did_you_mean,
+)
 from qpq.errors import BadInputError, os_error_text
 from qpq.files import write_file
 from qpq.model import check_model
@@ -605,7 +612,9 @@ class RecordCalibration:
         for p in (*self.parameters, *self.derived):
             if p.name == name:
                 return p
-        raise KeyError(name)
+        known = [p.name for p in (*self.parameters, *self.derived)]
+        raise BadInputError(f"name: the calibration has no parameter {name!r}; allowed: "
+                            f"{', '.join(known)}{did_you_mean(str(name), known)}")
 
     def labelled(self, label: str) -> tuple[str, ...]:
         """Names of the parameters with ``label``."""

@@ -68,7 +68,8 @@ def test_dates_from_dates_and_iso_strings_only():
     # a datetime is a date to Python; its time would be dropped without a word
     with pytest.raises(BadInputError, match="not a datetime"):
         as_date(dt.datetime(2024, 6, 30, 12), "as_of")
-    for bad in ("30/06/2024", 2024, None):
+    # Python 3.11's fromisoformat also reads the basic and week forms
+    for bad in ("30/06/2024", 2024, None, "20240630", "2024-W26-7", "2024-06-31"):
         with pytest.raises(BadInputError, match=r"as_of: .* is not a date"):
             as_date(bad, "as_of")
 

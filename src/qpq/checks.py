@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -91,7 +92,9 @@ def as_date(value: object, name: str) -> dt.date:
                             f"datetime; got {value!r} (use its .date())")
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str):
+    # fromisoformat also takes 20240630 and 2024-W26-7 (Python 3.11), forms the message
+    # and the case files do not allow
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:

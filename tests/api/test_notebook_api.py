@@ -51,6 +51,9 @@ def test_solve_game_is_the_solver_at_the_case_defaults(case):
     chosen = frame[frame["selected"]]
     assert len(chosen) == 1 and chosen["label"].iloc[0] == sol.label
     assert chosen["payoff_China"].iloc[0] == sol.selected_equilibrium.payoffs["China"]
+    # the outcome's copies of the payoffs were two more columns, equal in every row
+    assert not {"china_payoff", "taliban_payoff"} & set(frame.columns)
+    assert {"payoff_Taliban", "p_recognised", "china_security"} <= set(frame.columns)
     assert sol.to_dict() == sol.to_json()
 
 

@@ -24,6 +24,10 @@ __all__ = ["Continuation", "Equilibrium", "GameSolution", "MixedSearchReport"]
 
 FloatArray = NDArray[np.float64]
 
+# the outcome's names for Equilibrium.payoffs (the names the simulator and the exploration
+# use); the table shows them once, as payoff_China and payoff_Taliban
+_OUTCOME_PAYOFFS = frozenset({"china_payoff", "taliban_payoff"})
+
 
 @dataclass(frozen=True, eq=False)
 class Continuation:
@@ -184,8 +188,8 @@ class GameSolution:
 
         Columns: the label, whether it is the selected one and pure, China's first move,
         both players' payoffs (``payoff_China``, ``payoff_Taliban``) and the scalar fields
-        of its outcome (``p_recognised``, ``china_security`` …); the strategies and beliefs
-        are in :meth:`to_dict`.
+        of its outcome (``p_recognised``, ``china_security`` …) but its copies of the
+        payoffs; the strategies and beliefs are in :meth:`to_dict`.
         """
         import pandas as pd
 
@@ -195,7 +199,8 @@ class GameSolution:
                                    "first_move": e.first_move.label,
                                    **{f"payoff_{p}": v for p, v in e.payoffs.items()}}
             row.update({k: v for k, v in e.outcome.items()
-                        if k not in row and isinstance(v, int | float | str)})
+                        if k not in row and k not in _OUTCOME_PAYOFFS
+                        and isinstance(v, int | float | str)})
             rows.append(row)
         frame = pd.DataFrame(rows)
         frame.index.name = "equilibrium"

@@ -150,3 +150,12 @@ def test_draws_take_a_generator_and_a_whole_count(registry):
         sample_assumptions(registry, 2.5, np.random.default_rng(0))  # type: ignore[arg-type]
     with pytest.raises(BadInputError, match=r"n \(Monte Carlo draws\)"):
         run_study(registry, 2.5, seed=0, flips=False)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cap", [-1, 0, 1.5, True])
+def test_solve_lists_at_least_one_equilibrium(point, cap):
+    # 0 and -1 were taken without a word and listed the selected equilibrium alone, as 1
+    # does; a cap below 1 has no meaning of its own
+    with pytest.raises(BadInputError, match="max_equilibria must be a whole number of at "
+                                            "least 1"):
+        solve(point, mixed=False, max_equilibria=cap)

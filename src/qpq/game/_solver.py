@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.checks import check_whole
 from qpq.errors import BadInputError
 from qpq.game._ensemble import EnsembleSolution, solve_ensemble
 from qpq.game._kernel import (
@@ -199,9 +200,11 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
     tol
         Relative tolerance for ties and optimality.
     max_equilibria
-        At most this many PBE are listed (the count of all is always reported).
+        At most this many PBE are listed, at least 1 (the count of all is always
+        reported, and the selected one is always listed).
     """
     tol = check_tol(tol)
+    max_equilibria = check_whole(max_equilibria, "max_equilibria", minimum=1)
     arrays = _arrays(params)
     t = build_tensors(arrays, structure)
     n_moves = len(structure.first_moves)

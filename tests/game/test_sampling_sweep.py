@@ -46,7 +46,8 @@ def test_sampling_overrides_and_bad_input(registry: ParameterRegistry) -> None:
     assert (s.params["crackdown_intensity"] == 0.55).all()
     assert (s.params["restrain_intensity"] < 0.55).all()
     assert "crackdown_intensity" not in s.sampled
-    with pytest.raises(BadInputError, match=r"n \(Monte Carlo draws\) must be a whole number of at least 1"):
+    with pytest.raises(BadInputError,
+                       match=r"n \(Monte Carlo draws\) must be a whole number of at least 1"):
         sample_assumptions(registry, 0, np.random.default_rng(1))
     with pytest.raises(BadInputError, match="out of range"):
         sample_assumptions(registry, 5, np.random.default_rng(1), overrides={"iskp_pull": 9})

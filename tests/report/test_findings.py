@@ -59,6 +59,14 @@ def test_an_unknown_option_is_refused_before_anything_runs(case):
         findings_for(case, options={"nope": 1}, trust=False)
     with pytest.raises(BadInputError, match="did you mean sim_as_of"):
         _ctx(case, sim_asof="2024-06-30")
+    # and a misspelt size ran its study at the default
+    from qpq.report._shared import sizes
+
+    with pytest.raises(BadInputError, match=r"unknown size 'sobol'; allowed: sobol_n"):
+        sizes(_ctx(case, sizes={"sobol": 8}))
+    with pytest.raises(BadInputError, match=r"options\['sizes'\]\['lhs_n'\] must be"):
+        sizes(_ctx(case, sizes={"lhs_n": 2.5}))
+    assert sizes(_ctx(case, sizes={"lhs_n": 8}))["lhs_n"] == 8
 
 
 def test_key_findings_come_first():

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from qpq.case import Scenario
+from qpq.checks import check_whole, did_you_mean
+from qpq.errors import BadInputError
 from qpq.explore import (
     ComparisonStudy,
     Design,
@@ -61,7 +63,13 @@ FULL: dict[str, int] = {"sobol_n": 1024, "lhs_n": 0, "study_n": 20000, "prop_n":
 def sizes(ctx: ReportContext) -> dict[str, int]:
     """The sizes of this report: reduced or full, with ``ctx.options["sizes"]`` on top."""
     out = dict(REDUCED if ctx.reduced else FULL)
-    out.update({k: int(v) for k, v in dict(ctx.options.get("sizes", {})).items()})
+    given = dict(ctx.options.get("sizes", {}))
+    # a misspelt size was ignored and the study ran at its default, unsaid
+    unknown = sorted(set(given) - set(out))
+    if unknown:
+        raise BadInputError(f"options['sizes']: unknown size {unknown[0]!r}; allowed: "
+                            f"{', '.join(out)}{did_you_mean(str(unknown[0]), out)}")
+    out.update({k: check_whole(v, f"options['sizes'][{k!r}]") for k, v in given.items()})
     return out
 
 

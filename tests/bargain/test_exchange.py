@@ -186,3 +186,13 @@ def test_units_follow_the_issue_scale():
         assert a.gain == pytest.approx(b.gain)
         assert a.j_to / 10 == pytest.approx(b.j_to)
     assert r100.final_outcome / 10 == pytest.approx(r10.final_outcome)
+
+
+def test_run_exchange_names_options_of_the_wrong_kind():
+    # a variant name or a dict ended in "'str' object has no attribute 'sizing'"
+    data = IssueSet.from_stakeholders([
+        Stakeholders.from_rows([("a", 1, 0, 1), ("b", 1, 9, 1)], issue="one"),
+        Stakeholders.from_rows([("a", 1, 9, 1), ("b", 1, 0, 1)], issue="two")])
+    for bad in ("default", {"rounds": 2}):
+        with pytest.raises(BadInputError, match="options must be an ExchangeOptions"):
+            run_exchange(data, bad)  # type: ignore[arg-type]

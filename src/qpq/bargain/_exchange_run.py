@@ -33,6 +33,7 @@ from qpq.bargain._exchange import (
     nash_bargaining_solution,
 )
 from qpq.bargain._exchange_decide import run_decide
+from qpq.errors import BadInputError
 
 __all__ = ["ExchangeResult", "ExchangeRound", "run_exchange"]
 
@@ -238,8 +239,14 @@ def run_exchange(data: IssueSet, options: ExchangeOptions | None = None) -> Exch
     Raises
     ------
     BadInputError
-        If the data has fewer than two issues.
+        If the data has fewer than two issues, or ``options`` is not an
+        :class:`ExchangeOptions`.
     """
+    if options is not None and not isinstance(options, ExchangeOptions):
+        # a name or a dict ended in "'str' object has no attribute 'sizing'"
+        raise BadInputError(f"options must be an ExchangeOptions, e.g. "
+                            f"qpq.bargain.ExchangeOptions(rounds=10); got "
+                            f"{type(options).__name__}")
     opts = options if options is not None else ExchangeOptions()
     _check_exchange_data(data)
     if opts.sizing == Sizing.DECIDE:

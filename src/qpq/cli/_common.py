@@ -25,9 +25,8 @@ from qpq.errors import BadInputError
 
 __all__ = ["FIGURE_FORMATS", "GROUP_HELP", "ExecutorOpt", "SchedulerOpt",
            "check_figure_path", "console", "count_printer", "day_option", "err_console",
-           "fit_table",
-           "parse_assignments", "print_json", "progress", "save_chart", "save_figures",
-           "to_jsonable"]
+           "fit_table", "parse_assignments", "print_json", "progress", "save_chart",
+           "save_figures", "to_jsonable"]
 
 # The options of every command that runs its work on qpq.parallel's executors (one spelling)
 ExecutorOpt = Annotated[str, typer.Option("--executor", help="auto, in-process, pool or dask "
@@ -35,6 +34,7 @@ ExecutorOpt = Annotated[str, typer.Option("--executor", help="auto, in-process, 
                                           "> 1)")]
 SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address, "
                                                   "e.g. tcp://HOST:8786")]
+
 
 def day_option(text: str, option: str, *, end: bool = True) -> dt.date:
     """The day a date option names: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.

@@ -20,7 +20,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from qpq.cli._common import GROUP_HELP, console, err_console, print_json
+from qpq.cli._common import GROUP_HELP, console, day_option, err_console, print_json
 from qpq.errors import BadInputError, QpqError
 
 # Domain modules are imported inside the commands, so that ``qpq --help`` and the other
@@ -38,15 +38,7 @@ AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="only what was know
 
 
 def _day(text: str | None, option: str, *, end: bool) -> dt.date | None:
-    from qpq.case import FuzzyDate
-
-    if text is None:
-        return None
-    try:
-        fuzzy = FuzzyDate.parse(text)
-    except ValueError as exc:
-        raise BadInputError(f"{option}: {exc}") from None
-    return fuzzy.latest if end else fuzzy.earliest
+    return None if text is None else day_option(text, option, end=end)
 
 
 @app.command()

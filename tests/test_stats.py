@@ -129,3 +129,12 @@ def test_wilson_s_edges_are_the_share_s_bounds(n, z):
     assert low == 0.0 and _score_gap(0, n, high, level_z) == pytest.approx(0.0, abs=1e-12)
     low, high = binomial_interval(n, n, 0.95, method="wilson", z=z)
     assert high == 1.0 and _score_gap(n, n, low, level_z) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_percentage_never_rounds_something_to_all_or_nothing() -> None:
+    # "that assumption makes 100% of it" was 99.6% (the report, 2026-12-06)
+    from qpq.stats import percent
+
+    assert percent(0.996) == "99.6%" and percent(0.004) == "0.4%"
+    assert percent(1.0) == "100%" and percent(0.0) == "0%" and percent(0.4) == "40%"
+    assert percent(0.8642) == "86%" and percent(-0.002) == "-0.2%"

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 from qpq.errors import BadInputError
 
 __all__ = ["BINOMIAL_METHODS", "FAN_QUANTILES", "INTERVAL_90", "MEDIAN", "binomial_interval",
-           "median_interval", "quantile_name"]
+           "median_interval", "percent", "quantile_name"]
 
 MEDIAN = 0.5
 """The median's level."""
@@ -36,6 +36,18 @@ FAN_QUANTILES: tuple[float, ...] = (INTERVAL_90[0], 0.25, MEDIAN, 0.75, INTERVAL
 def quantile_name(level: float) -> str:
     """Column name of a quantile level: ``0.05 -> "q05"``, ``0.5 -> "q50"``."""
     return f"q{round(level * 100):02d}"
+
+
+def percent(share: float) -> str:
+    """A share as a whole percentage, with one decimal where that would misstate it.
+
+    Whole rounding would say 0% or 100% of something that is neither: 0.996 is "99.6%",
+    not "100%"; 0.4 is "40%".
+    """
+    text = f"{share:.0%}"
+    if text in ("0%", "100%", "-0%") and share not in (0.0, 1.0):
+        text = f"{share:.1%}"
+    return text
 
 
 def median_interval(values: ArrayLike, *, discrete: bool = False

@@ -227,7 +227,8 @@ def test_the_forecast_says_why_the_policies_differ_on_attacks_on_nationals(built
     assert "boycott_exposure" in note and "(range 0–1, default 0.3)" in note
     assert f"boycott expects {boycott} and conditional, which engages most, {conditional}." \
         in note
-    share = int(re.search(r"the exposure alone makes (-?\d+)% of the gap", note).group(1))
+    share = float(re.search(r"the exposure alone makes (-?[\d.]+)% of the gap",
+                            note).group(1))
     assert 0 <= share <= 150
     # make run's report calibrates on the record as qpq sim forecast does: no caveat that
     # the equilibrium policy's moves rest on fewer solved games
@@ -344,7 +345,7 @@ def test_second_outsider_read_fixes_hold(built):
     # a disagreement with the simulator points to the simulator's own decomposition
     assert re.search(r"the simulator's answer at the defaults is decomposed in its own row: "
                      r"with boycott_exposure at 1 the difference is [-+][\d.e-]+, against "
-                     r"[-+][\d.]+ at its default 0.3; the assumption makes \d+% of it\.",
+                     r"[-+][\d.]+ at its default 0.3; the assumption makes [\d.]+% of it\.",
                      flat["findings"])
     assert "The report reads the case at several dates. The backcast reads" in flat["findings"]
     # what the attack checks cannot check, and which facts the facts-at-once line counts

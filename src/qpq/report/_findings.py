@@ -62,6 +62,7 @@ from qpq.report._shared import (
 from qpq.report._track_record_section import record_calibration
 from qpq.report._trust import Trust, compute_trust, glossary_html, names_html, trust_html
 from qpq.sim import p1_made_of
+from qpq.stats import percent
 
 __all__ = ["Disagreement", "Findings", "LensAnswer", "Question", "box_driver",
            "compute_findings", "decisive_parameter", "findings_section"]
@@ -299,7 +300,8 @@ def _exposure_share(p1: Any) -> str:
     """The simulator's P1 difference with the boycott's exposure at 1, in one clause."""
     x = p1.details["exposure"]
     at_one = x["engage_no_promise_minus_boycott_at_one"]
-    share = ("" if x["share"] is None else f"; the assumption makes {x['share']:.0%} of it")
+    share = ("" if x["share"] is None
+             else f"; the assumption makes {percent(x['share'])} of it")
     return (f"with {x['parameter']} at 1 the difference is {at_one:+.3g}, against "
             f"{p1.effect:+.3g} at its default {x['default']:g}{share}.")
 

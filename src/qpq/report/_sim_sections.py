@@ -43,6 +43,7 @@ from qpq.sim import (
     p1_made_of,
     recognition_belief,
 )
+from qpq.stats import percent
 
 __all__ = ["FULL", "RECORD", "RECORD_REDUCED", "REDUCED", "backcast_calibration",
            "backcast_section", "forecast_section", "forecast_window", "propositions_section"]
@@ -283,8 +284,8 @@ def _exposure_note(ctx: ReportContext, cal: CalibrationResult,
         f"particle's own value, boycott expects {base:.3g}")
     if most != "boycott" and moves[most]["engaged"] > 0 and top != base:
         text += (f" and {escape(most)}, which engages most, {top:.3g}. So the exposure alone "
-                 f"makes {(fixed - base) / (top - base):.0%} of the gap between boycott and "
-                 f"{escape(most)}")
+                 f"makes {percent((fixed - base) / (top - base))} of the gap between boycott "
+                 f"and {escape(most)}")
     text += "."
     points = int((cal.details.get("settings") or {}).get("game_points", 0))
     if cal.kind == "record" and 0 < points < RECORD.game_points:

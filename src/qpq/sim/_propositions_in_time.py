@@ -45,6 +45,7 @@ from qpq.sim._engine import RunSpec, WindowStat, simulate
 from qpq.sim._pools import ParameterPool, default_pool, sample_pool, sim_registry
 from qpq.sim._tables import table_for
 from qpq.sim._timeline import Override, build_timeline, quarter_label, quarter_of
+from qpq.stats import percent
 
 __all__ = ["PropositionResult", "p1_boycott", "p1_made_of", "p3_capacity", "p5_conundrum",
            "p6_free_ride", "run_measures"]
@@ -210,7 +211,7 @@ def p1_made_of(p1: PropositionResult) -> str:
     text += (f" With {x['parameter']} at 1 instead of its default {x['default']:g} ({kind}, "
              f"range {low:g}–{high:g}: {what}), the difference is {at_one:+.3g}")
     if x["share"] is not None:
-        text += f": that assumption makes {x['share']:.0%} of it"
+        text += f": that assumption makes {percent(x['share'])} of it"
     return text + "."
 
 

@@ -116,12 +116,6 @@ class Case:
     scenarios) to its item; parameters are indexed by name in ``parameter``.
     """
 
-    def __repr__(self) -> str:
-        # the default repr printed every item of the case (over 450,000 characters)
-        return (f"Case({self.meta.id!r}, root={str(self.root)!r}, {len(self.by_id):,} items, "
-                f"{len(self.parameters)} parameters)")
-
-
     root: Path
     meta: CaseMeta
     sources: tuple[Source, ...] = ()
@@ -142,6 +136,11 @@ class Case:
     taliban_actions: tuple[TalibanAction, ...] = ()
     milestones: tuple[Milestone, ...] = ()
     by_id: Mapping[str, BaseModel] = field(default_factory=dict, repr=False)
+
+    def __repr__(self) -> str:
+        # the default repr printed every item of the case (over 450,000 characters)
+        return (f"Case({self.meta.id!r}, root={str(self.root)!r}, {len(self.by_id):,} items, "
+                f"{len(self.parameters)} parameters)")
 
     @property
     def observations(self) -> tuple[Estimate | Attack | TalibanAction | Milestone, ...]:

@@ -146,12 +146,6 @@ class GameSolution:
         What the intuitive-criterion filter did (``None`` if not run).
     """
 
-    def __repr__(self) -> str:
-        # the default repr printed every continuation (over 200,000 characters)
-        return (f"GameSolution(label={self.label!r}, equilibria={len(self.equilibria)} of "
-                f"{self.n_equilibria}, selected={self.selected}, flags={list(self.flags)})")
-
-
     method: str
     structure: GameStructure
     parameters: dict[str, float]
@@ -168,6 +162,11 @@ class GameSolution:
     mixed_search: MixedSearchReport
     intuitive: str | None = None
     notes: tuple[str, ...] = field(default=())
+
+    def __repr__(self) -> str:
+        # the default repr printed every continuation (over 200,000 characters)
+        return (f"GameSolution(label={self.label!r}, equilibria={len(self.equilibria)} of "
+                f"{self.n_equilibria}, selected={self.selected}, flags={list(self.flags)})")
 
     @property
     def selected_equilibrium(self) -> Equilibrium | None:

@@ -561,13 +561,6 @@ class RecordCalibration:
     adjustment, or why it was not applied; empty without one).
     """
 
-    def __repr__(self) -> str:
-        # the default repr printed every posterior point (over 380,000 characters)
-        return (f"RecordCalibration(as_of={self.as_of.isoformat()!r}, model={self.model!r}, "
-                f"accepted={self.weights.size:,} of {self.simulations:,}, "
-                f"ess={self.ess:.0f}, families={list(self.families)})")
-
-
     as_of: dt.date
     model: str
     settings: AbcSettings
@@ -602,6 +595,12 @@ class RecordCalibration:
     facts_together: FactsTogether | None = None
     """The stylised facts checked all at once in the predictive checks; None with fewer than
     two. Out of sample when the calibration's families leave the facts out."""
+
+    def __repr__(self) -> str:
+        # the default repr printed every posterior point (over 380,000 characters)
+        return (f"RecordCalibration(as_of={self.as_of.isoformat()!r}, model={self.model!r}, "
+                f"accepted={self.weights.size:,} of {self.simulations:,}, "
+                f"ess={self.ess:.0f}, families={list(self.families)})")
 
     def __post_init__(self) -> None:
         if not self.method:

@@ -230,13 +230,6 @@ class ParameterReport:
 class CalibrationResult:
     """The outcome of :func:`calibrate` (self-describing, with provenance)."""
 
-    def __repr__(self) -> str:
-        # the default repr printed every particle and the run (over 300,000 characters)
-        return (f"CalibrationResult(kind={self.kind!r}, as_of={self.as_of.isoformat()!r}, "
-                f"model={self.model!r}, accepted={self.accepted.size:,}, "
-                f"draws={self.draws:,}, replicates={self.replicates})")
-
-
     as_of: dt.date
     policy: str
     seed: int
@@ -276,6 +269,12 @@ class CalibrationResult:
     (``qpq.sim._record.Record.cell_quantities`` of the record it was calibrated on): what a
     forecast counts as the observations bearing on an event. Empty for the stylised facts,
     whose evidence is its facts alone."""
+
+    def __repr__(self) -> str:
+        # the default repr printed every particle and the run (over 300,000 characters)
+        return (f"CalibrationResult(kind={self.kind!r}, as_of={self.as_of.isoformat()!r}, "
+                f"model={self.model!r}, accepted={self.accepted.size:,}, "
+                f"draws={self.draws:,}, replicates={self.replicates})")
 
     def with_dynamics(self, values: Mapping[str, float | str], *, case: Case
                       ) -> CalibrationResult:

@@ -306,13 +306,6 @@ def forecast_stats(first: int, last: int) -> tuple[WindowStat, ...]:
 class ForecastResult:
     """A forecast: the events, their calibration status, and the run behind them."""
 
-    def __repr__(self) -> str:
-        # the default repr printed the whole run (over 140,000 characters)
-        return (f"ForecastResult(as_of={self.as_of.isoformat()!r}, "
-                f"until={self.until.isoformat()!r}, policy={self.policy!r}, n={self.n:,}, "
-                f"events={list(self.events)})")
-
-
     as_of: dt.date
     until: dt.date
     policy: str
@@ -321,6 +314,12 @@ class ForecastResult:
     events: dict[str, dict[str, Any]]
     calibration: dict[str, Any]
     sim: SimResult
+
+    def __repr__(self) -> str:
+        # the default repr printed the whole run (over 140,000 characters)
+        return (f"ForecastResult(as_of={self.as_of.isoformat()!r}, "
+                f"until={self.until.isoformat()!r}, policy={self.policy!r}, n={self.n:,}, "
+                f"events={list(self.events)})")
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document of ``qpq sim forecast --json``."""

@@ -262,15 +262,14 @@ class PolicyRuns:
         ``policy -> SimResult``, in the request's order.
     """
 
+    request: RunRequest
+    pool: ParameterPool
+    results: Mapping[str, SimResult]
+
     def __repr__(self) -> str:
         # the default repr printed every run (over 130,000 characters)
         return (f"PolicyRuns(policies={list(self.results)}, n={self.request.n:,}, "
                 f"pool={self.pool.origin!r})")
-
-
-    request: RunRequest
-    pool: ParameterPool
-    results: Mapping[str, SimResult]
 
     def summary(self) -> dict[str, dict[str, float | None]]:
         """``policy -> statistic -> mean over the scenarios`` (``None`` where none is finite).

@@ -61,7 +61,7 @@ from qpq.report._shared import (
 )
 from qpq.report._track_record_section import record_calibration
 from qpq.report._trust import Trust, compute_trust, glossary_html, names_html, trust_html
-from qpq.sim import p1_made_of
+from qpq.sim import RecordCalibration, p1_made_of
 from qpq.stats import percent
 
 __all__ = ["Disagreement", "Findings", "LensAnswer", "Question", "box_driver",
@@ -456,13 +456,15 @@ def _backfire_question(ctx: ReportContext, study: Study) -> Question:
     return Question("backfire", QUESTION_BACKFIRE, tuple(answers), tuple(disagreements))
 
 
-def _record_says(record: Any, name: str | None) -> str:
+def _record_says(record: RecordCalibration | None, name: str | None) -> str:
     """What the calibration on the record says of the decisive parameter ("" if nothing).
 
     The exploration samples the parameter's whole prior range; where the record moves it,
     the reader of "the answer turns on it" should know which end the record favours.
     """
-    post = next((p for p in record.parameters if p.name == name), None) if record else None
+    if record is None:
+        return ""
+    post = next((p for p in record.parameters if p.name == name), None)
     if post is None or not math.isfinite(post.median_prior_quantile):
         return ""
     return (f" The calibration on the record (as of {record.as_of}, model {record.model}) "
@@ -471,7 +473,8 @@ def _record_says(record: Any, name: str | None) -> str:
             "samples its whole prior range.")
 
 
-def _change_question(study: Study, policy: dict[str, Any], record: Any = None) -> Question:
+def _change_question(study: Study, policy: dict[str, Any],
+                     record: RecordCalibration | None = None) -> Question:
     dec, method = policy["decisive"], policy["method"]
     expl: LensAnswer = policy["expl"]
     # a leader whose index reaches 0 is named, but not given as the answer
@@ -514,7 +517,7 @@ def compute_findings(ctx: ReportContext, *, trust: bool = True) -> Findings:
     if study is None:
         raise ValueError("the key findings need an exploration scenario (scenarios/*.yaml)")
     policy, extra = _policy_question(ctx, study)
-    record = None
+    record: RecordCalibration | None = None
     if trust:
         # the trust summary runs the same calibration (memoised); without it, none is run
         try:

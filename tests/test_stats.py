@@ -138,3 +138,7 @@ def test_a_percentage_never_rounds_something_to_all_or_nothing() -> None:
     assert percent(0.996) == "99.6%" and percent(0.004) == "0.4%"
     assert percent(1.0) == "100%" and percent(0.0) == "0%" and percent(0.4) == "40%"
     assert percent(0.8642) == "86%" and percent(-0.002) == "-0.2%"
+    # decimals until it is neither, and a bound where even three would not do
+    assert percent(0.9996) == "99.96%" and percent(-0.998) == "-99.8%"
+    assert percent(-0.0) == "0%" and percent(-1.0) == "-100%"
+    assert percent(1 - 1e-9) == "over 99.999%" and percent(1e-9) == "under 0.001%"

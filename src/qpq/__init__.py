@@ -45,6 +45,6 @@ _EXPORTS = {
 }
 
 # the lenses' packages too, each on first use: ``import qpq`` then ``qpq.sim.…``
-_SUBPACKAGES = ("bargain", "case", "checks", "errors", "explore", "game", "model", "report",
-               "sim", "stats")
+_SUBPACKAGES = ("api", "bargain", "case", "checks", "errors", "explore", "game", "model",
+                "parallel", "report", "sim", "stats")
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, _SUBPACKAGES)

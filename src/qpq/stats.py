@@ -39,15 +39,21 @@ def quantile_name(level: float) -> str:
 
 
 def percent(share: float) -> str:
-    """A share as a whole percentage, with one decimal where that would misstate it.
+    """A share as a whole percentage, with decimals where that would misstate it.
 
-    Whole rounding would say 0% or 100% of something that is neither: 0.996 is "99.6%",
-    not "100%"; 0.4 is "40%".
+    Whole rounding would say 0% or ±100% of something that is neither: 0.996 is "99.6%",
+    not "100%"; 0.4 is "40%". Up to three decimals are added; a share nearer than that
+    to its bound is said as a bound ("under 0.001%", "over 99.999%").
     """
-    text = f"{share:.0%}"
-    if text in ("0%", "100%", "-0%") and share not in (0.0, 1.0):
-        text = f"{share:.1%}"
-    return text
+    share = float(share) + 0.0          # -0.0 is 0%
+    exact = share in (0.0, 1.0, -1.0)
+    for digits in range(4):
+        text = f"{share:.{digits}%}"
+        if exact or abs(float(text[:-1])) not in (0.0, 100.0):
+            return text
+    sign = "-" if share < 0 else ""
+    return (f"under {sign}0.001%" if abs(share) < 0.5
+            else f"{'under' if share < 0 else 'over'} {sign}99.999%")
 
 
 def median_interval(values: ArrayLike, *, discrete: bool = False

@@ -173,6 +173,7 @@ def test_bad_exchange_options():
         with pytest.raises(BadInputError, match="seed"):
             ExchangeOptions(seed=seed)  # type: ignore[arg-type]
     assert ExchangeOptions(seed=np.int64(3)).seed == 3
+    assert ExchangeOptions(seed=1.0).seed == 1     # a whole float, as check_seed takes it
 
 
 def test_units_follow_the_issue_scale():

@@ -67,6 +67,10 @@ def test_an_unknown_option_is_refused_before_anything_runs(case):
     with pytest.raises(BadInputError, match=r"options\['sizes'\]\['lhs_n'\] must be"):
         sizes(_ctx(case, sizes={"lhs_n": 2.5}))
     assert sizes(_ctx(case, sizes={"lhs_n": 8}))["lhs_n"] == 8
+    with pytest.raises(BadInputError, match=r"options\['sizes'\] must be a mapping"):
+        sizes(_ctx(case, sizes=5))
+    with pytest.raises(BadInputError, match="unknown key 1"):
+        findings_for(case, options={1: 2, "a": 3}, trust=False)  # type: ignore[dict-item]
 
 
 def test_key_findings_come_first():

@@ -35,6 +35,17 @@ def test_a_rerun_names_the_folders_of_earlier_runs_it_leaves(capsys, tmp_path):
     assert "boycott/" in out and "recognise/" not in out.split("earlier runs")[1]
 
 
+def test_a_start_year_is_its_first_day(capsys):
+    # --start 2014 began on 2014-12-31, in the year's last quarter: a year stands for its
+    # last day only where it ends something (found 2026-12-07)
+    code, out, _ = run_cli(capsys, "sim", "run", "--policy", "boycott", "--n", "8",
+                           "--start", "2014", "--window-start", "2015", "--until", "2016",
+                           "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["start"] == "2014-01-01" and doc["until"] == "2016-12-31"
+    assert doc["window_start"] == "2015-01-01"
+
+
 def test_charts_of_every_policy_are_drawn(capsys, tmp_path):
     # nine policies' trajectories are 7,560 rows, past Altair's notebook guard of 5,000:
     # `sim run --charts` (every policy, the default) ended in MaxRowsError after six charts

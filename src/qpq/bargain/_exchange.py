@@ -38,6 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from qpq.bargain._data import FloatArray, IssueSet
+from qpq.checks import check_seed
 from qpq.errors import BadInputError, Problem
 
 __all__ = ["CarryOver", "Exchange", "ExchangeOptions", "Sizing", "nash_bargaining_solution"]
@@ -121,10 +122,10 @@ class ExchangeOptions:
             problems.append(Problem("options", f"must be an integer >= 0, got {self.rounds!r}",
                                     field="rounds"))
         # a negative seed reached numpy only when the exchange ran
-        if (isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer)
-                or self.seed < 0):
-            problems.append(Problem("options", f"must be a whole number >= 0, got "
-                                    f"{self.seed!r}", field="seed"))
+        try:
+            object.__setattr__(self, "seed", check_seed(self.seed))
+        except BadInputError as exc:
+            problems.append(Problem("options", str(exc), field="seed"))
         for name in ("salience_weight", "fixed_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 problems.append(Problem("options", "must lie in [0, 1]", field=name))

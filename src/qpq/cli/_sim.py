@@ -161,8 +161,10 @@ def _model(name: str) -> str:
     return check_model(name, field="--model")
 
 
-def _date(text: str, option: str) -> dt.date:
-    return day_option(text, option)
+def _date(text: str, option: str, *, end: bool = True) -> dt.date:
+    # a year or month stands for its last day where it ends something (an as-of date, the
+    # horizon) and for its first where it starts something (--start, --window-start)
+    return day_option(text, option, end=end)
 
 
 def _progress(enabled: bool) -> Any:
@@ -213,10 +215,10 @@ def run_command(
     case = load_case(case_dir)
     request = RunRequest(
         policies=tuple(policy) if policy else policy_names(),
-        start=_date(start, "--start") if start else None,
+        start=_date(start, "--start", end=False) if start else None,
         until=_date(until, "--until") if until else None, n=n, seed=seed, draws=draws,
         overrides=parse_assignments(set_ or []),
-        window_start=_date(window, "--window-start") if window else None,
+        window_start=_date(window, "--window-start", end=False) if window else None,
         workers=workers, out_dir=out, model=_model(model), coopt=coopt).for_case(case)
     request.check()
     first, last, window_start = request.dates()
@@ -444,7 +446,7 @@ def calibrate_command(
                            adjustment=adjustment or (AbcSettings.adjustment
                                                      if sampler == "rejection" else "none"),
                            grid_size=grid_size, ppc_draws=ppc_draws, attribution=attribution,
-                           start=_date(start, "--start") if start else None, model=model,
+                           start=_date(start, "--start", end=False) if start else None, model=model,
                            nuisance=nuisance, min_ess=min_ess)
     kwargs: dict[str, Any] = {"families": tuple(family)} if family else {}
     with executor_for(workers) as ex:

@@ -9,7 +9,7 @@ from qpq.bargain import bargain_charts, case_issue
 from qpq.case import Case
 from qpq.report._sections import Figure, ReportContext, SectionContent
 from qpq.report._shared import bargaining
-from qpq.stats import INTERVAL_90, quantile_name
+from qpq.stats import INTERVAL_90, percent, quantile_name
 
 __all__ = ["bargain_section"]
 
@@ -21,7 +21,9 @@ FULL_DRAWS = 200
 def stability_words(eum: dict[str, Any]) -> str:
     """The default run's stability, said as what it is: one run's path over its rounds."""
     f = eum["forecast"]
-    return (f"{f['stability']} in the default run (its median {f['median_range'][0]:.0f}–"
+    # the Stability values as a reader says them ("the forecast is cycling")
+    said = {"cycle": "cycling"}.get(f["stability"], f["stability"])
+    return (f"{said} in the default run (its median {f['median_range'][0]:.0f}–"
             f"{f['median_range'][1]:.0f} over the rounds)")
 
 
@@ -36,8 +38,8 @@ def monte_carlo_words(mc: dict[str, Any] | None, issue: str) -> str:
     low, high = (q[quantile_name(level)] for level in INTERVAL_90)
     converge = mc["eum_converged_share"][issue]
     return (f"over the Monte Carlo's {mc['n_draws']:,} draws of the assumption ranges the "
-            f"forecast lies within {low:.0f}–{high:.0f} (90%), and {converge:.0%} of the "
-            "draws converge within the rounds")
+            f"forecast lies within {low:.0f}–{high:.0f} (90%), and {percent(converge)} of "
+            "the draws converge within the rounds")
 
 
 def _forecast_rows(data: dict[str, Any], case: Case) -> str:

@@ -469,7 +469,7 @@ def _record_says(record: RecordCalibration | None, name: str | None) -> str:
         return ""
     return (f" The calibration on the record (as of {record.as_of}, model {record.model}) "
             f"puts {name}'s median at {post.posterior_median:.3g}, at its prior's "
-            f"{post.median_prior_quantile:.0%} quantile ({post.label}); the exploration "
+            f"{percent(post.median_prior_quantile)} quantile ({post.label}); the exploration "
             "samples its whole prior range.")
 
 

@@ -79,7 +79,7 @@ class ReportContext:
     def __post_init__(self) -> None:
         # the sections read their options with .get(), so a misspelt key would otherwise
         # run the whole report on the defaults without a word
-        unknown = sorted(set(self.options) - set(_OPTIONS))
+        unknown = sorted(set(self.options) - set(_OPTIONS), key=str)
         if unknown:
             raise BadInputError(
                 f"options: unknown key {unknown[0]!r}; allowed: {', '.join(_OPTIONS)}"

@@ -15,6 +15,7 @@ single entries (tests use tiny ensembles).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,9 +64,13 @@ FULL: dict[str, int] = {"sobol_n": 1024, "lhs_n": 0, "study_n": 20000, "prop_n":
 def sizes(ctx: ReportContext) -> dict[str, int]:
     """The sizes of this report: reduced or full, with ``ctx.options["sizes"]`` on top."""
     out = dict(REDUCED if ctx.reduced else FULL)
-    given = dict(ctx.options.get("sizes", {}))
+    raw = ctx.options.get("sizes", {})
+    if not isinstance(raw, Mapping):
+        raise BadInputError(f"options['sizes'] must be a mapping of size names to whole "
+                            f"numbers, e.g. {{'sobol_n': 64}}; got {raw!r}")
+    given = dict(raw)
     # a misspelt size was ignored and the study ran at its default, unsaid
-    unknown = sorted(set(given) - set(out))
+    unknown = sorted(set(given) - set(out), key=str)
     if unknown:
         raise BadInputError(f"options['sizes']: unknown size {unknown[0]!r}; allowed: "
                             f"{', '.join(out)}{did_you_mean(str(unknown[0]), out)}")

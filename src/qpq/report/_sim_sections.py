@@ -239,7 +239,7 @@ NATIONALS = "attacks_on_chinese_nationals_afghanistan"
 
 
 def _share(x: float) -> str:
-    return f"{x:.1%}" if 0 < x < 0.1 else f"{x:.0%}"
+    return f"{x:.1%}" if 0 < x < 0.1 else percent(x)
 
 
 def _exposure_note(ctx: ReportContext, cal: CalibrationResult,

@@ -39,10 +39,11 @@ SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help="Dask sche
 def day_option(text: str, option: str, *, end: bool = True) -> dt.date:
     """The day a date option names: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
 
-    A year or month stands for its last day (``end``, as an as-of date reads it) or its
-    first; an interval ``START/END``, which the case's dates may be, is refused: one option,
-    one date (an as-of interval was read as its end without a word). Raises
-    :class:`BadInputError` naming ``option``.
+    A year or month stands for its last day where the option ends something (``end``: an
+    as-of date, a horizon) or its first where it starts something (``--start``); an
+    interval ``START/END``, which the case's dates may be, is refused: one option, one date
+    (an as-of interval was read as its end without a word). Raises :class:`BadInputError`
+    naming ``option``.
     """
     from qpq.case import DateParseError, FuzzyDate
 

@@ -161,12 +161,6 @@ def _model(name: str) -> str:
     return check_model(name, field="--model")
 
 
-def _date(text: str, option: str, *, end: bool = True) -> dt.date:
-    # a year or month stands for its last day where it ends something (an as-of date, the
-    # horizon) and for its first where it starts something (--start, --window-start)
-    return day_option(text, option, end=end)
-
-
 def _progress(enabled: bool) -> Any:
     if not enabled:
         return None
@@ -215,10 +209,10 @@ def run_command(
     case = load_case(case_dir)
     request = RunRequest(
         policies=tuple(policy) if policy else policy_names(),
-        start=_date(start, "--start", end=False) if start else None,
-        until=_date(until, "--until") if until else None, n=n, seed=seed, draws=draws,
+        start=day_option(start, "--start", end=False) if start else None,
+        until=day_option(until, "--until") if until else None, n=n, seed=seed, draws=draws,
         overrides=parse_assignments(set_ or []),
-        window_start=_date(window, "--window-start", end=False) if window else None,
+        window_start=day_option(window, "--window-start", end=False) if window else None,
         workers=workers, out_dir=out, model=_model(model), coopt=coopt).for_case(case)
     request.check()
     first, last, window_start = request.dates()
@@ -311,7 +305,7 @@ def backcast_command(
     if out is not None:     # before the calibration: the folder is replaced whole at the end
         check_output_folder(out, _BACKCAST_FILES, option="--out", kind="backcast")
     case = load_case(case_dir)
-    cut = _date(as_of, "--as-of") if as_of else case.run.backcast_as_of
+    cut = day_option(as_of, "--as-of") if as_of else case.run.backcast_as_of
     cal = calibrate(case, cut, draws=draws, replicates=replicates, seed=seed, policy=policy,
                     workers=workers, on_progress=_progress(not json_out), model=_model(model))
     if out is not None:
@@ -433,7 +427,7 @@ def calibrate_command(
     )
 
     case = load_case(case_dir)
-    cut = _date(as_of, "--as-of")
+    cut = day_option(as_of, "--as-of")
     per_point = (histories_per_point if histories_per_point is not None
                  else AbcSettings.histories_per_point if sampler == "rejection" else 1)
     if population is None:
@@ -446,7 +440,8 @@ def calibrate_command(
                            adjustment=adjustment or (AbcSettings.adjustment
                                                      if sampler == "rejection" else "none"),
                            grid_size=grid_size, ppc_draws=ppc_draws, attribution=attribution,
-                           start=_date(start, "--start", end=False) if start else None, model=model,
+                           start=day_option(start, "--start", end=False) if start else None,
+                           model=model,
                            nuisance=nuisance, min_ess=min_ess)
     kwargs: dict[str, Any] = {"families": tuple(family)} if family else {}
     with executor_for(workers) as ex:
@@ -557,7 +552,7 @@ def forecast_command(
         record_outcomes,
     )
 
-    cut, end = _date(as_of, "--as-of"), _date(until, "--until")
+    cut, end = day_option(as_of, "--as-of"), day_option(until, "--until")
     inputs = _calibration(
         calibration, _model(model), cache_dir=cache_dir, no_cache=no_cache,
         population=population, max_simulations=max_simulations,
@@ -819,7 +814,7 @@ def backtest_command(
                         record=inputs.get("record"), cache_dir=inputs.get("cache_dir"))
     if origins:
         picked = [o.strip() for text in origins for o in text.split(",") if o.strip()]
-        spec = replace(spec, origins=tuple(_date(o, "--origins") for o in picked))
+        spec = replace(spec, origins=tuple(day_option(o, "--origins") for o in picked))
     spec.check(case)
     import time
 

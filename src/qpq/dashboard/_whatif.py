@@ -54,7 +54,6 @@ from qpq.sim import (
     band_frame,
     bands_chart,
     build_timeline,
-    check_window,
     describe_observations,
     event_values,
     forecast,
@@ -126,7 +125,7 @@ class WhatIfRequest:
     def for_case(self, case: Case) -> WhatIfRequest:
         """The request with the case's dates where it gives none (checked in order)."""
         until = self.until or case.run.until
-        window = self.window_start or case.run.forecast_as_of + dt.timedelta(days=1)
+        window = self.window_start or _what_if_window_start(case)
         if not case.run.start < window <= until:
             raise ValueError(f"need {case.run.start} < window_start <= until; got {window}, "
                              f"{until}")
@@ -307,11 +306,10 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
     Raises
     ------
     qpq.errors.BadInputError
-        When the horizon is not after the as-of date (:func:`horizon_problem` says so
-        before any work).
+        When the horizon is not after the as-of date (:func:`qpq.sim.forecast` refuses it
+        before any work; :func:`horizon_problem` says so to the page first).
     """
     until = request.until or case.run.until
-    check_window(calibration.as_of, until, request.policy, request.n, start=case.run.start)
     fc = forecast(case, calibration, until, policy=request.policy, n=request.n,
                   seed=request.seed, series_sample=request.series_sample)
     labels = fc.sim.spec.timeline.labels()
@@ -339,6 +337,11 @@ def calibrated(case: Case, calibration: CalibrationResult, request: WhatIfReques
                         note, skill_note(fc.events), series, record_outcomes(case, fc))
 
 
+def _what_if_window_start(case: Case) -> dt.date:
+    """The what-if's first day of events: the day after the record's last."""
+    return case.run.forecast_as_of + dt.timedelta(days=1)
+
+
 def horizon_problem(case: Case, until: dt.date, as_of: dt.date | None = None) -> str | None:
     """Why the forecast panel cannot run to ``until``, in a sentence (``None``: it can).
 
@@ -347,7 +350,7 @@ def horizon_problem(case: Case, until: dt.date, as_of: dt.date | None = None) ->
     horizon before that day is the calibrated mode's: a past window, beside the record.
     """
     if as_of is None:
-        start = case.run.forecast_as_of + dt.timedelta(days=1)
+        start = _what_if_window_start(case)
         if until < start:
             return (f"The what-if's events start after the record's last day "
                     f"({case.run.forecast_as_of}), so its horizon must end on or after "

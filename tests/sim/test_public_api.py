@@ -24,7 +24,7 @@ EXPECTED = {
         "ActingGamePoints",
         "acting_game_points", "required_game_points", "QUICK_RECORD_SETTINGS", "calibrator_for",
         "default_population", "describe_observations", "given_options", "observed_text",
-        "given_others_words", "predictive_text",
+        "given_others_words", "others_histories", "predictive_text",
         "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES", "DERIVED",
         "RecognitionBelief", "recognition_belief", "derived_text", "RecordOutcome",
         "record_outcomes",

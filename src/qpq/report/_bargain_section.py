@@ -130,9 +130,9 @@ def bargain_section(ctx: ReportContext) -> SectionContent:
         parts.append(_exchange_words(ex, ctx.case))
     mc = data.get("monte_carlo")
     if mc:
-        spread = "; ".join(f"{eum['name']}: " + monte_carlo_words(mc, issue)
-                           for issue, eum in data["eum"].items()
-                           if monte_carlo_words(mc, issue))
+        spread_of = {eum["name"]: monte_carlo_words(mc, issue)
+                     for issue, eum in data["eum"].items()}
+        spread = "; ".join(f"{name}: {words}" for name, words in spread_of.items() if words)
         parts.append(f"<p>Monte Carlo over the assumption ranges: {draws} draws (seed "
                      f"{mc['seed']}){' — reduced for make run' if ctx.reduced else ''}"
                      + (f". {escape(spread)}" if spread else "") + ".</p>")

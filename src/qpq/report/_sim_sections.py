@@ -40,6 +40,7 @@ from qpq.sim import (
     fan_chart,
     forecast,
     given_others_words,
+    others_histories,
     p1_made_of,
     recognition_belief,
 )
@@ -143,9 +144,7 @@ def _others_said(cal: CalibrationResult) -> bool:
     It does where some used fact has at least one history matching all the others.
     """
     n = cal.draws * cal.replicates
-    return any(r["used"] and r["others_match"] is not None
-               and np.isfinite(r["others_match"]) and round(r["others_match"] * n) > 0
-               for r in cal.backcast_table())
+    return any((others_histories(r, n) or 0) > 0 for r in cal.backcast_table())
 
 
 def backcast_calibration(ctx: ReportContext) -> CalibrationResult:

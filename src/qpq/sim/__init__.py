@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         check_calibration,
         check_known_by,
         given_others_words,
+        others_histories,
     )
     from qpq.sim._calibrators import (
         calibrator_for,
@@ -233,6 +234,7 @@ __all__ = [
     "known_state",
     "moves_for",
     "observed_text",
+    "others_histories",
     "p1_boycott",
     "p1_made_of",
     "p3_capacity",
@@ -277,7 +279,7 @@ _EXPORTS = {
     "qpq.sim._calibration": (
         "CALIBRATIONS", "CALIBRATION_DRAWS", "CALIBRATION_REPLICATES", "CalibrationResult",
         "DEFAULT_CALIBRATION", "UNCALIBRATED", "calibrate", "check_calibration",
-        "check_known_by", "given_others_words",
+        "check_known_by", "given_others_words", "others_histories",
     ),
     "qpq.sim._calibrators": ("calibrator_for", "given_options"),
     "qpq.sim._charts": (

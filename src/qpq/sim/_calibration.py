@@ -71,6 +71,7 @@ __all__ = [
     "fact_interval",
     "given_others_words",
     "history_end",
+    "others_histories",
 ]
 
 CALIBRATIONS: dict[str, str] = {
@@ -189,6 +190,17 @@ class FactReport:
                 "accepted_90": [self.accepted_low, self.accepted_high]}
 
 
+def others_histories(row: Mapping[str, Any], histories: int) -> int | None:
+    """How many of ``histories`` match every used fact but ``row``'s.
+
+    ``None`` for a fact not used; ``row`` is :meth:`FactReport.row`'s.
+    """
+    others = row["others_match"]
+    if not row["used"] or others is None or not np.isfinite(others):
+        return None
+    return round(float(others) * histories)
+
+
 def given_others_words(row: Mapping[str, Any], histories: int) -> str:
     """A backcast row's "matches where every other used fact holds", as counts in words.
 
@@ -197,10 +209,9 @@ def given_others_words(row: Mapping[str, Any], histories: int) -> str:
     alone read as "no historical record"), ``—`` for a fact not used. ``row`` is
     :meth:`FactReport.row`'s; ``histories`` the backcast's number.
     """
-    others = row["others_match"]
-    if not row["used"] or others is None or not np.isfinite(others):
+    m = others_histories(row, histories)
+    if m is None:
         return "—"
-    m = round(others * histories)
     if m == 0:
         return "no simulated history"
     return f"{round(row['given_others'] * m)} of {m:,}"

@@ -76,6 +76,11 @@ def test_the_facts_calibration_refuses_bad_sizes(case, kwargs, words):
     ({"grid_size": 1}, "calibration setting grid_size must be a whole number of at least 2"),
     ({"game_seed": -3}, "calibration setting game_seed must be a whole number of at least 0"),
     ({"targeted": []}, None),
+    # cross-field and enumerated settings too, not only when a run first reads them
+    ({"alpha": 2.0}, r"alpha must be in \(0, 1\), got 2.0"),
+    ({"sampler": "mcmc"}, "sampler must be one of rejection, abc-smc, not 'mcmc'"),
+    ({"population": 61}, r"population \(61\) must not exceed max_simulations \(60\)"),
+    ({"targeted": ("capacity_low",)}, "targeted parameters must be dynamics parameters"),
 ])
 def test_calibration_settings_are_checked_where_they_are_made(change, words):
     if words is None:
@@ -83,6 +88,12 @@ def test_calibration_settings_are_checked_where_they_are_made(change, words):
         return
     with pytest.raises(BadInputError, match=words):
         dataclasses.replace(TINY, **change)
+
+
+def test_calibration_settings_of_another_type_are_named(case):
+    with pytest.raises(BadInputError, match=r"must be an AbcSettings .* not dict"):
+        calibrate_record(case, "2024-06-30", rng=np.random.default_rng(0),
+                         settings={"population": 10})
 
 
 def test_a_lone_targeted_name_is_one_name():

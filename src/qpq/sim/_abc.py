@@ -361,6 +361,9 @@ class AbcSettings:
                                                          "calibration setting game_seed"))
         object.__setattr__(self, "targeted", as_names(
             self.targeted, "calibration setting targeted", empty_ok=True))
+        # refused where it is written, not when a run first reads it (a notebook's
+        # AbcSettings(alpha=2) was accepted until the calibration started)
+        self.check()
 
     def to_json(self) -> dict[str, Any]:
         """Every setting, JSON-ready (what the cache key hashes and the result reports)."""
@@ -370,7 +373,7 @@ class AbcSettings:
         return doc
 
     def check(self) -> None:
-        """Raise :class:`BadInputError` on settings that cannot run."""
+        """Raise :class:`BadInputError` on settings that cannot run (construction calls it)."""
         if self.sampler not in SAMPLERS:
             raise BadInputError(f"calibration setting sampler must be one of "
                                 f"{', '.join(SAMPLERS)}, not {self.sampler!r}")
@@ -403,6 +406,16 @@ class AbcSettings:
         if bad:
             raise BadInputError("targeted parameters must be dynamics parameters the game does "
                                 "not read and that are sampled; not: " + ", ".join(bad))
+
+
+def as_settings(settings: AbcSettings | None) -> AbcSettings:
+    """``settings``, or the defaults for None; anything else is refused naming its type."""
+    if settings is None:
+        return AbcSettings()
+    if not isinstance(settings, AbcSettings):
+        raise BadInputError(f"calibration settings must be an AbcSettings (qpq.sim.AbcSettings), "
+                            f"not {type(settings).__name__}")
+    return settings
 
 
 def default_population(max_simulations: int, histories_per_point: int) -> int:
@@ -1721,8 +1734,7 @@ def acting_game_points(case: Case, as_of: dt.date, *, histories: int,
     §7.11). ``cache_dir``: solved game points are read and written there
     (:func:`calibrate_record`'s cache).
     """
-    s = settings or AbcSettings()
-    s.check()
+    s = as_settings(settings)
     if histories < 1:
         raise BadInputError(f"acting_game_points needs at least one history per point, got "
                             f"{histories}")
@@ -1772,8 +1784,7 @@ def synthetic_record(case: Case, as_of: dt.date, truth: Mapping[str, float], *,
     those of the first solved game point; ``assumed`` gives the observation models'
     assumptions (default: the middle of each range).
     """
-    s = settings or AbcSettings()
-    s.check()
+    s = as_settings(settings)
     forward = _prepare(case, case_as_of(case, as_of), as_of, s, None)
     ps = forward.registry.point(dict(truth))
     point = _at_game_point({n: float(ps[n]) for n in ps}, forward.game_pool, 0)
@@ -1877,7 +1888,7 @@ def synthetic_recovery(case: Case, as_of: dt.date, candidates: Sequence[AbcSetti
     if not candidates or truths < 1:
         raise BadInputError("synthetic_recovery needs at least one candidate and one truth")
     for c in candidates:
-        c.check()
+        as_settings(c)
     base = candidates[0]
     shared = ("game_points", "grid_size", "game_seed", "start", "model", "targeted",
               "nuisance")
@@ -2004,8 +2015,7 @@ def calibrate_record(case: Case, as_of: dt.date, *, rng: np.random.Generator,
     """
     check_generator(rng)
     as_of = as_date(as_of, "as_of")
-    s = settings or AbcSettings()
-    s.check()
+    s = as_settings(settings)
     fams = as_names(families, "families", empty_ok=True)
     if not fams:
         raise BadInputError("families is empty; give at least one of: " + ", ".join(FAMILIES))
@@ -2133,6 +2143,5 @@ def record_calibrator(settings: AbcSettings | None = None, *, seed: int = 0,
     ``workers`` > 1 solves the game points and simulates the prior histories on that many
     worker processes (the same numbers).
     """
-    s = settings or AbcSettings()
-    s.check()
+    s = as_settings(settings)
     return _RecordCalibrator(s, seed, points, replicates, cache_dir, on_progress, workers)

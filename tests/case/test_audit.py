@@ -222,3 +222,25 @@ def test_record_source_without_url_or_date_is_an_error(make_case):
     errors = [e for e in report.errors if e.detector == "record_source"]
     assert errors and all("press-2022" in e.items for e in errors)
     assert not report.ok
+
+
+def test_narrative_dating_finds_an_event_dated_apart_from_the_recorded_act(make_case):
+    from qpq.case._audit import detect_narrative_dating
+    from tests.conftest import MINI_RECORD
+
+    event = {"id": "ev-move", "date": "2023-05/2025-07", "title": "Militants moved inland",
+             "summary": "Undated in the paper; after the pledge.", "type": "security",
+             "actors": ["taliban", "etim"], "places": ["wakhan", "kabul"], "sources": ["paper"]}
+    move = dict(MINI_RECORD["taliban_actions.yaml"][0], places=["wakhan", "kabul"])
+
+    def found(action_date, places=("wakhan", "kabul")):
+        files = dict(MINI_RECORD, **{
+            "events.yaml": [*MINI_CASE["events.yaml"], event],
+            "taliban_actions.yaml": [dict(move, date=action_date, places=list(places))]})
+        return detect_narrative_dating(load_case(make_case(**files)))
+
+    (finding,) = found("2021-10")
+    assert finding.items == ("ev-move", "ta-move")
+    assert "ta-move (2021-10, relocation)" in finding.summary and "kabul, wakhan" in finding.summary
+    assert found("2024-05") == []                       # the record's act is within its dates
+    assert found("2021-10", places=("wakhan",)) == []   # one place in common: not alike

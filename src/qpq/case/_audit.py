@@ -23,7 +23,9 @@ Detectors (each a function ``(case) -> list[Finding]`` in :data:`DETECTORS`):
   of each other, whose stated ranges do not overlap;
 - ``attack_attribution``: an attack claimed by or blamed on more than one actor;
 - ``reference_after_source``: an observation about a period that begins after the latest of
-  its sources was published.
+  its sources was published;
+- ``narrative_dating``: an event that looks like recorded Taliban actions (a subject in
+  common and at least two places) none of which falls within the event's dates.
 
 Observations of the record must cite sources with a URL and a publication date, or the
 audit reports an integrity error: an as-of view cannot date them otherwise.
@@ -582,6 +584,37 @@ def detect_reference_after_source(case: Case) -> list[Finding]:
     return out
 
 
+def detect_narrative_dating(case: Case) -> list[Finding]:
+    """Events dated apart from every recorded Taliban action that looks like the same act.
+
+    An action looks like the event when one of its subjects is among the event's actors and
+    they share two or more places (a relocation names where from and where to; one shared
+    city, where pledges are made, says little). The event is reported when such actions
+    exist and none falls within its dates: the event's dating, often the narrative's own
+    inference, disagrees with the record's dated reports of the act, or the event is an act
+    the record lacks.
+    """
+    out = []
+    for event in case.events:
+        span = FuzzyDate.parse(event.date)
+        alike = [a for a in case.taliban_actions
+                 if set(a.subjects) & set(event.actors)
+                 and len(set(a.places) & set(event.places)) >= 2]
+        if not alike:
+            continue
+        dated = [(a, FuzzyDate.parse(a.date)) for a in alike]
+        if any(d.earliest <= span.latest and span.earliest <= d.latest for _, d in dated):
+            continue
+        said = "; ".join(f"{a.id} ({a.date}, {a.kind})" for a, _ in dated)
+        places = sorted(set().union(*(set(a.places) & set(event.places) for a, _ in dated)))
+        out.append(Finding(
+            "narrative_dating", "finding",
+            f"{event.id} ({event.date}) looks like the record's {said}: the same subjects "
+            f"in {', '.join(places)}, but none falls within the event's dates",
+            (event.id, *(a.id for a, _ in dated)), (event.date, *(a.date for a, _ in dated))))
+    return out
+
+
 def observation_source_errors(case: Case) -> list[Finding]:
     """Observations citing a source that lacks a URL or a publication date."""
     out = []
@@ -610,6 +643,7 @@ DETECTORS: dict[str, Callable[[Case], list[Finding]]] = {
     "estimate_conflict": detect_estimate_conflicts,
     "attack_attribution": detect_attack_attributions,
     "reference_after_source": detect_reference_after_source,
+    "narrative_dating": detect_narrative_dating,
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -211,10 +212,13 @@ def test_forecast_window_defaults_to_the_case_run_block(case):
     assert (res.as_of, res.until) == (case.run.forecast_as_of, case.run.forecast_until)
 
 
-@pytest.mark.parametrize("as_of,until", [("2025-13-01", "2026-06-30"),
-                                         ("2026-06-30", "2025-06-30")])
-def test_forecast_bad_dates_are_bad_input(case, as_of, until):
-    with pytest.raises(BadInputError):
+@pytest.mark.parametrize("as_of,until,says", [
+    ("2025-13-01", "2026-06-30", "'2025-13-01' is not a date"),
+    ("2024-06-30", "2024-03-31", "2024-06-30 must be before until"),
+    ("2026-06-30", "2027-06-30", "after the record's last day 2025-06-30"),
+])
+def test_forecast_bad_dates_are_bad_input(case, as_of, until, says):
+    with pytest.raises(BadInputError, match=re.escape(says)):
         qpq.forecast(as_of, until, case, n=8, draws=40, replicates=2)
 
 

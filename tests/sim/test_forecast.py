@@ -157,16 +157,19 @@ def test_cli_forecast_text_gives_window_units_and_intervals(capsys, options, kin
                      r"de jure recognition in \d+\.\d%\.", flat)
 
 
-@pytest.mark.parametrize("args", [
-    ("--as-of", "2026-06-30", "--until", "2025-06-30"),
-    ("--as-of", "2025-06-30", "--until", "2026-06-30", "--policy", "appease"),
-    ("--as-of", "1980-01-01", "--until", "2026-06-30"),
-    ("--as-of", "yesterday", "--until", "2026-06-30"),
+@pytest.mark.parametrize(("args", "says"), [
+    (("--as-of", "2024-06-30", "--until", "2024-03-31"), "must be before until"),
+    (("--as-of", "2026-06-30", "--until", "2027-06-30"), "after the record's last day"),
+    (("--as-of", "2025-06-30", "--until", "2026-06-30", "--policy", "appease"),
+     "unknown policy 'appease'"),
+    (("--as-of", "1980-01-01", "--until", "2026-06-30"), "is out of range"),
+    (("--as-of", "yesterday", "--until", "2026-06-30"),
+     "'yesterday' is not a date; allowed: YYYY, YYYY-MM or YYYY-MM-DD"),
 ])
-def test_cli_bad_input_exits_2(capsys, args):
+def test_cli_bad_input_exits_2(capsys, args, says):
     code, out, err = run_cli(capsys, "sim", "forecast", *args)
     assert code == 2 and out == ""
-    assert "error:" in err
+    assert "error:" in err and says in " ".join(err.split())
 
 
 def test_event_values_known_answers():

@@ -54,7 +54,10 @@ def day_option(text: str, option: str, *, end: bool = True) -> dt.date:
     try:
         fuzzy = FuzzyDate.parse(text)
     except DateParseError as exc:
-        raise BadInputError(f"{option}: {exc}") from None
+        detail = str(exc)
+        if "START/END" in detail:       # the case's spellings, one of which options refuse
+            detail = f"{text!r} is not a date; allowed: YYYY, YYYY-MM or YYYY-MM-DD"
+        raise BadInputError(f"{option}: {detail}") from None
     return fuzzy.latest if end else fuzzy.earliest
 
 

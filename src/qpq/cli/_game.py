@@ -430,7 +430,8 @@ def propositions_command(
 
     Beside each verdict: the verdict on the selected PBE and on some / every PBE, the
     deciding margin and the share of draws with a small margin, the nearest flip along
-    the most influential parameter, and the region tested.
+    the parameters most associated with the verdict (v1: the nearest of three; v2: one),
+    and the region tested.
 
     Example: ``qpq game propositions --n 2000 --seed 2024 --json``;
     ``qpq game propositions --model v2 --n 100``

@@ -12,11 +12,13 @@ Every run is the whole history from ``study.start`` (1996) to ``study.until`` un
 China's policies; outcomes are measured over [``window_start``, ``until``]:
 
 * ``china_security`` = −(expected attacks on China + ``nationals_severity`` × expected
-  attacks on Chinese nationals) per year (Poisson rates, so no count noise);
+  attacks on Chinese nationals) per year (expected counts, v1's Poisson rates or v2's
+  negative-binomial means, so no count noise);
 * ``militants_border``, ``militants_iskp``, ``iskp_strength``: values at the horizon;
 * ``recognition_time``: quarters from the window start to de jure recognition, censored at
   the window's length when it never happens;
-* ``china_payoff``, ``taliban_payoff``: discounted sums of the one-round payoffs.
+* ``china_payoff``, ``taliban_payoff``: discounted sums of the quarter's payoffs (v1's
+  one-round game, v2's stage game).
 
 **Determinism and chunks.** Experiments are evaluated by *noise block*: the rows whose
 noise index (row // ``group_size``) lies in one block of

@@ -127,7 +127,8 @@ class PropositionResult:
     small_margin_share
         Share of the defined draws whose margin is below :data:`SMALL_MARGIN`.
     flip
-        The nearest flip at the defaults along the most influential parameter.
+        The nearest flip at the defaults along the parameters most associated with the
+        verdict (:data:`FLIP_CANDIDATES` under v1, one under v2).
     """
 
     proposition: Proposition

@@ -1,15 +1,16 @@
 """Exploration lens: a full Sobol' study of the built-in case, and EMA Workbench as peer.
 
-* **Sobol' study**: the built-in scenario ``deal-under-uncertainty`` (12 uncertainties),
-  N = 4096 base samples, first- and total-order indices of ``china_security`` under the
-  reference policy: N·(D + 2) = 57,344 experiments, each the whole history 1996-2030 for
+* **Sobol' study**: the built-in scenario ``deal-under-uncertainty`` (D uncertainties: 19
+  since 2026-12-04, 12 before), N = 4096 base samples, first- and total-order indices of
+  ``china_security`` under the reference policy: N·(D + 2) experiments (86,016; 57,344
+  with 12), each the whole history 1996-2030 for
   the four Taliban types, then SALib's analysis. Wall time end to end (design, equilibrium
   lookups, simulation, analysis) on two worker processes (this machine's two cores);
   goal <= 60 s. One run: the study is itself a minute of work.
 * **EMA Workbench peer** (bench/peers/ema/run_ema.py, its own Python 3.12 venv): the same
   per-experiment code wrapped in an EMA ``Model`` and run by EMA's ``SequentialEvaluator``
   on a sample of the study's experiments; its per-experiment cost is extrapolated to the
-  57,344 experiments and the ratio is EMA's extrapolated time over ours (goal >= 100x).
+  study's experiments and the ratio is EMA's extrapolated time over ours (goal >= 100x).
   Skipped with a message when the peer's venv is missing (run bench/peers/ema/setup.sh).
 """
 
@@ -21,17 +22,14 @@ import resource
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from qpq.case import load_case
-from qpq.explore._designs import make_design
-from qpq.explore._loading import load_study
-from qpq.explore._studies import run_sensitivity
+from qpq.explore import load_study, make_design, run_sensitivity
+from qpq.parallel import ProcessPool
 
 HERE = Path(__file__).resolve().parent
 PEER = HERE / "peers" / "ema"
@@ -78,7 +76,7 @@ def run() -> list[dict[str, Any]]:
     # re-import the main module; the workers only run numpy code on their blocks
     c0 = _cpu()
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=get_context("fork")) as ex:
+    with ProcessPool(WORKERS, start_method="fork") as ex:
         res = run_sensitivity(case, study, n=N, outcomes=[OUTCOME], executor=ex)
     seconds = time.perf_counter() - t0
     cpu = _cpu() - c0

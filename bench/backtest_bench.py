@@ -62,7 +62,7 @@ def _two_at_once() -> float:
         return time.perf_counter() - start
 
     one, two = zip(*((wall(1), wall(2)) for _ in range(3)), strict=True)
-    return 2 * statistics.median(one) / statistics.median(two)
+    return float(2 * statistics.median(one) / statistics.median(two))
 
 
 def run() -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ def eum_entries(n: int = 1000, rounds: int = 50, repeat: int = 3) -> list[dict[s
     for label, opts in (("default", EUMOptions(max_rounds=rounds, tolerance=0.0)),
                         ("scholz-compat", EUMOptions.scholz_compat(max_rounds=rounds))):
         result = run_eum(data, opts)
-        secs, _ = median_seconds(lambda o=opts: run_eum(data, o), repeat=repeat, warmup=0)
+        secs, _ = median_seconds(partial(run_eum, data, opts), repeat=repeat, warmup=0)
         out.append(_entry(
             f"eum {n} actors x {rounds} rounds ({label})", secs, "s", n,
             f"{len(result.rounds) - 1} rounds run ({result.stability.value}); goal <= 10 s on "

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from qpq.case import load_case
-from qpq.explore import load_study, make_design, run_sensitivity
+from qpq.explore import SobolResult, load_study, make_design, run_sensitivity
 from qpq.parallel import ProcessPool
 
 HERE = Path(__file__).resolve().parent
@@ -82,6 +82,7 @@ def run() -> list[dict[str, Any]]:
     cpu = _cpu() - c0
     experiments = int(res.design["experiments"])
     sobol = res.results[0]
+    assert isinstance(sobol, SobolResult)     # a Saltelli design's study
     top = sorted(sobol.names, key=lambda k: -sobol.ST[k])[:4]
     ema = _ema(study, res.policy)
     ema_total = ema["per_experiment_s"] * experiments if ema else None

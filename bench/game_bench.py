@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,7 @@ def _reduced(registry: ParameterRegistry) -> dict[str, Any]:
     checked = agree = found = 0
     for mi in REDUCED_MOVES:
         structure = reduced_structure(FIRST_MOVES[mi])
-        t, _ = median_seconds(lambda s=structure: solve_ensemble(batch, s), repeat=3)
+        t, _ = median_seconds(partial(solve_ensemble, batch, structure), repeat=3)
         batch_s.append(t / REDUCED_BATCH)
         for point in points:
             tree = build_tree(point, structure)
@@ -126,7 +127,7 @@ FULL_VARIANTS = (
 
 def _full_game(registry: ParameterRegistry) -> list[tuple[str, float | None, str]]:
     """pygambit's lcp_solve on the full game, each variant killed after the limit."""
-    out = []
+    out: list[tuple[str, float | None, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "full.efg"
         write_efg(build_tree(registry.defaults()), path, "qpq full game at the defaults")

@@ -92,7 +92,7 @@ def _mesa(pool: Any, tl: Any, table: Any) -> dict[str, Any] | None:
                               str(MESA_SAMPLE), str(rep * MESA_SAMPLE)],
                              capture_output=True, text=True, check=True)
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    best = sorted(runs, key=lambda r: r["steps_per_s"])[1]
+    best: dict[str, Any] = sorted(runs, key=lambda r: r["steps_per_s"])[1]
     best["mean_border_end"] = statistics.mean(r["mean_border_end"] for r in runs)
     best["mean_attacks_china"] = statistics.mean(r["mean_attacks_china"] for r in runs)
     return best

@@ -153,8 +153,7 @@ def test_backtest_from_the_record_calibration(case):
     ({"calibration": "facts", "record": TINY}, "^record: .*calibration is 'facts'"),
     ({"calibration": "facts", "cache_dir": "somewhere"}, "^cache_dir: .*calibration is 'facts'"),
     ({"calibration": "record", "record": TINY, "model": "v2"}, "model v1 is not model v2"),
-    ({"calibration": "record", "record": dataclasses.replace(TINY, population=500)},
-     "must not exceed"),
+    # too large a population is refused where AbcSettings is made (tests/sim/test_bad_input.py)
 ])
 def test_bad_record_settings_are_refused(case, change, match):
     spec = dataclasses.replace(BacktestSpec(origins=(dt.date(2020, 6, 30),)), **change)

@@ -124,16 +124,21 @@ def test_bad_data_exits_2_naming_row_and_column(capsys, write_file, text, words)
     assert "bad.csv" in err and words in err
 
 
-@pytest.mark.parametrize("args", [
-    ("--variant", "bdm85"),
-    ("--set", "q=2"),
-    ("--set", "nonsense=1"),
-    ("--set", "max_rounds=many"),
-    ("--issue", "trade"),
+@pytest.mark.parametrize(("args", "message"), [
+    (("--variant", "bdm85"), "error: unknown variant 'bdm85'; choose one of: default, "
+     "scholz-compat"),
+    (("--set", "q=2"), "error: invalid expected utility model options: - options: q: must lie "
+     "in [0, 1], got 2.0"),
+    (("--set", "nonsense=1"), "error: --set: unknown option 'nonsense'; options are: "
+     "probability,"),
+    (("--set", "max_rounds=many"), "error: --set max_rounds: cannot read 'many' as an int"),
+    (("--issue", "trade"), "error: case 'china_taliban' has no bargaining issue 'trade'; it "
+     "has: recognition, action_on_etim"),
 ])
-def test_bad_options_exit_2(capsys, args):
-    code, _, err = run(capsys, "bargain", "eum", *args)
-    assert code == 2 and err
+def test_bad_options_exit_2(capsys, args, message):
+    code, out, err = run(capsys, "bargain", "eum", *args)
+    assert code == 2 and out == "", err
+    assert message in " ".join(err.split())
 
 
 def test_exchange_json_builtin_and_csv(capsys, write_file):

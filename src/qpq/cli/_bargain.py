@@ -73,8 +73,10 @@ def _option_overrides(items: list[str]) -> dict[str, Any]:
             else:
                 out[name] = text
         except ValueError:
-            raise BadInputError(f"--set {name}: cannot read {text!r} as a "
-                                f"{type(default).__name__}") from None
+            kind = type(default).__name__
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise BadInputError(f"--set {name}: cannot read {text!r} as {article} "
+                                f"{kind}") from None
     return out
 
 

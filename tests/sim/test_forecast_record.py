@@ -198,25 +198,38 @@ def test_cli_record_backtest_on_a_process_pool_gives_the_in_process_rows(capsys)
     assert json.loads(pooled)["rows"] == json.loads(out)["rows"]
 
 
-@pytest.mark.parametrize("args", [
-    ("--calibration", "recrd"),
-    ("--calibration", "RECORD"),
-    ("--calibration", "facts", "--population", "10"),    # a record setting, facts calibration
-    ("--calibration", "facts", "--no-cache"),
-    ("--calibration", "facts", "--cache-dir", "somewhere"),
-    ("--nuisance", "fixed"),
-    ("--calibration", "record", "--adjustment", "quadratic"),
-    ("--calibration", "facts", "--adjustment", "none"),
-    ("--population", "600", "--max-simulations", "500"),
-    ("--calibration", "record", "--model", "v3"),
+FACTS_REFUSES = ("record calibration settings, but --calibration is 'facts'; leave out "
+                 "--calibration (record is the default), or leave them out")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--calibration", "recrd"),
+     "error: calibration (--calibration): unknown calibration 'recrd'; allowed: facts, record"),
+    (("--calibration", "RECORD"),
+     "error: calibration (--calibration): unknown calibration 'RECORD'; allowed: facts, record"),
+    # a record setting, facts calibration
+    (("--calibration", "facts", "--population", "10"), f"error: --population: {FACTS_REFUSES}"),
+    (("--calibration", "facts", "--no-cache"), f"error: --no-cache: {FACTS_REFUSES}"),
+    (("--calibration", "facts", "--cache-dir", "somewhere"),
+     f"error: --cache-dir: {FACTS_REFUSES}"),
+    (("--nuisance", "fixed"),
+     "error: calibration setting nuisance must be prior or defaults, not 'fixed'"),
+    (("--calibration", "record", "--adjustment", "quadratic"), "error: calibration setting "
+     "adjustment must be one of none, local-linear, not 'quadratic'"),
+    (("--calibration", "facts", "--adjustment", "none"), f"error: --adjustment: {FACTS_REFUSES}"),
+    (("--population", "600", "--max-simulations", "500"), "error: calibration setting "
+     "population (600) must not exceed max_simulations (500) // histories_per_point (1) = 500"),
+    (("--calibration", "record", "--model", "v3"),
+     "error: --model: unknown model 'v3'; allowed: v1, v2"),
 ])
 @pytest.mark.parametrize("command", [
     ("forecast", "--as-of", "2023-06-30", "--until", "2024-06-30"),
     ("backtest", "--origins", "2020-06-30"),
 ])
-def test_cli_bad_calibration_options_exit_2(capsys, command, args):
+def test_cli_bad_calibration_options_exit_2(capsys, command, args, message):
     code, out, err = run_cli(capsys, "sim", *command, *args)
-    assert code == 2 and out == "" and "error:" in err
+    assert code == 2 and out == "", err
+    assert message in " ".join(err.split())
 
 
 def test_the_record_forecast_gives_iskp_fighters_and_the_backtest_scores_its_band(case, base):

@@ -6,8 +6,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from qpq.cli import main
 from qpq.cli._serve import serve_command
 from qpq.dashboard._server import APP_PATH, is_loopback, streamlit_command, streamlit_env
+from qpq.errors import EXIT_BAD_INPUT
 
 
 def test_command_is_headless_local_and_without_telemetry() -> None:
@@ -48,9 +50,15 @@ def test_serve_command_prints_the_command_line() -> None:
     assert "--browser.gatherUsageStats=false" in result.output
 
 
-def test_serve_command_rejects_bad_input(tmp_path: Path) -> None:
-    result = CliRunner().invoke(_app(), ["--port", "70000", "--print-command"])
-    assert result.exit_code == 2
-    result = CliRunner().invoke(_app(), ["--case", str(tmp_path / "missing"),
-                                         "--print-command"])
-    assert result.exit_code != 0
+def test_serve_command_rejects_bad_input(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    # through qpq's own entry point, whose exit-code mapping turns a refusal into exit 2 (the
+    # bare app above would show a BadInputError as exit 1, the same as any crash)
+    code = main(["serve", "--port", "70000", "--print-command"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == EXIT_BAD_INPUT and "Invalid value for '--port'" in err
+    missing = tmp_path / "missing"
+    code = main(["serve", "--case", str(missing), "--print-command"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_BAD_INPUT and out == ""
+    assert f"error: --case {missing}: no such folder" in " ".join(err.split())

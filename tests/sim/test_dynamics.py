@@ -1,6 +1,7 @@
 import datetime as dt
 
 import numpy as np
+from scipy import stats
 
 from qpq.model._utilities import suppression_prob
 from qpq.sim._dynamics import OUTPUTS, StepOptions
@@ -50,12 +51,31 @@ def test_suppression_frequency_is_the_shared_formula(make_spec):
 
 
 def test_attack_counts_are_poisson_with_the_reported_rates(make_spec):
+    # the mean alone does not tell a Poisson draw from, e.g., floor(rate + u): the spread does
     spec = make_spec(dt.date(2022, 1, 1), dt.date(2022, 3, 31), n=20_000)
     out = stepper(spec).step(spec.timeline.start)
     for kind in ("china", "nationals", "central_asia"):
         lam = out[f"expected_attacks_{kind}"]
         count = out[f"attacks_{kind}"]
-        assert abs(count.mean() - lam.mean()) < 5 * np.sqrt(lam.mean() / lam.size) + 1e-12
+        n = lam.size
+        assert abs(count.mean() - lam.mean()) < 5 * np.sqrt(lam.mean() / n) + 1e-12
+        # a Poisson mixture's variance is E[rate] + Var(rate); the sample variance's standard
+        # error is sqrt((m4 - var^2) / n), m4 the fourth central moment
+        dev = count - count.mean()
+        se_var = np.sqrt((np.mean(dev**4) - np.mean(dev**2) ** 2) / n)
+        assert abs(count.var() - (lam.mean() + lam.var())) < 5 * se_var, kind
+        # within the commonest positive rate, each count's frequency is Poisson's (a binomial
+        # count of the stratum's draws, held to 5 standard errors)
+        rates, sizes = np.unique(lam[lam > 0], return_counts=True)
+        rate = rates[np.argmax(sizes)]
+        stratum = count[lam == rate].astype(int)
+        m = stratum.size
+        assert m > 1000, kind
+        k = np.arange(stratum.max() + 3)
+        seen = np.bincount(stratum, minlength=k.size)
+        p = stats.poisson.pmf(k, rate)
+        assert np.all(np.abs(seen - m * p) < 5 * np.sqrt(m * p * (1 - p)) + 1), (kind, seen)
+        assert np.all(count[lam == 0] == 0), kind
 
 
 def test_china_belief_is_a_martingale_under_its_own_model(make_spec):

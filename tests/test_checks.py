@@ -100,3 +100,10 @@ def test_did_you_mean_names_the_closest_known_names() -> None:
 
     with pytest.raises(BadInputError, match="did you mean iskp_pull"):
         grid_axis(ParameterRegistry.load(), "iskp_pul", 3)
+
+
+def test_with_article_takes_an_before_a_vowel() -> None:
+    from qpq.checks import with_article
+
+    assert [with_article(w) for w in ("actor", "source", "int", "event or claim", "Issue")] == [
+        "an actor", "a source", "an int", "an event or claim", "an Issue"]

@@ -21,7 +21,7 @@ import numpy as np
 from qpq.errors import BadInputError
 
 __all__ = ["as_date", "as_names", "check_generator", "check_number", "check_seed",
-           "check_whole", "did_you_mean"]
+           "check_whole", "did_you_mean", "with_article"]
 
 
 def did_you_mean(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str:
@@ -33,6 +33,11 @@ def did_you_mean(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str
 
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=cutoff)
     return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+def with_article(word: str) -> str:
+    """``word`` after its indefinite article: ``"an actor"``, ``"a source"``, ``"an int"``."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
 
 
 def _shown(value: object) -> str:

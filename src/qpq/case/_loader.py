@@ -622,6 +622,8 @@ def _reference_problems(collected: dict[str, list[Any]], bargaining: _Bargaining
     could point into a file that is missing, empty or unreadable is counted against that file
     (the first such file, for fields that take any kind of item).
     """
+    from qpq.checks import with_article
+
     problems = []
     unresolved: dict[str, int] = {}
     for item, fname, ref, kinds in _refs(collected, bargaining, scenarios, meta):
@@ -642,7 +644,8 @@ def _reference_problems(collected: dict[str, list[Any]], bargaining: _Bargaining
         elif kinds and not isinstance(target, kinds):
             want = " or ".join(_KIND_NAMES.get(k, k.__name__) for k in kinds)
             got = _KIND_NAMES.get(type(target), type(target).__name__)
-            problems.append(Problem(file, f"{ref!r} is a {got}; this field needs a {want} id",
+            problems.append(Problem(file, f"{ref!r} is {with_article(got)}; this field needs "
+                                    f"{with_article(want)} id",
                                     field=field_name, line=line))
     return problems, unresolved
 

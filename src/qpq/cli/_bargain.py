@@ -53,6 +53,7 @@ DEFAULT_ISSUE = "recognition"
 def _option_overrides(items: list[str]) -> dict[str, Any]:
     """Turn ``--set name=value`` pairs into typed :class:`EUMOptions` overrides."""
     from qpq.bargain import EUMOptions
+    from qpq.checks import with_article
 
     fields = {f.name: f for f in dataclasses.fields(EUMOptions)}
     out: dict[str, Any] = {}
@@ -73,10 +74,8 @@ def _option_overrides(items: list[str]) -> dict[str, Any]:
             else:
                 out[name] = text
         except ValueError:
-            kind = type(default).__name__
-            article = "an" if kind[0] in "aeiou" else "a"
-            raise BadInputError(f"--set {name}: cannot read {text!r} as {article} "
-                                f"{kind}") from None
+            raise BadInputError(f"--set {name}: cannot read {text!r} as "
+                                f"{with_article(type(default).__name__)}") from None
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -150,12 +151,18 @@ def test_q_below_one_uses_t(eu):
     assert np.array_equal(same.positions, run_eum(eu, EUMOptions(max_rounds=3)).positions)
 
 
-@pytest.mark.parametrize("bad", [{"q": 1.5}, {"t": -0.1}, {"max_rounds": -1},
-                                 {"tolerance": -1.0}, {"probability": "local"},
-                                 {"offer_rule": "nearest"}])
-def test_bad_options_are_rejected(bad):
-    with pytest.raises(BadInputError):
+@pytest.mark.parametrize(("bad", "refusal"), [
+    ({"q": 1.5}, "q: must lie in [0, 1], got 1.5"),
+    ({"t": -0.1}, "t: must lie in [0, 1], got -0.1"),
+    ({"max_rounds": -1}, "max_rounds: must be an integer >= 0, got -1"),
+    ({"tolerance": -1.0}, "tolerance: must be a number >= 0, got -1.0"),
+    ({"probability": "local"}, "probability: 'local' is not one of: pairwise, global"),
+    ({"offer_rule": "nearest"}, "offer_rule: 'nearest' is not one of: least-move, scholz"),
+])
+def test_bad_options_are_rejected(bad, refusal):
+    with pytest.raises(BadInputError, match=re.escape(refusal)) as info:
         EUMOptions(**bad)
+    assert len(info.value.problems) == 1      # the one bad option, no other
 
 
 def test_unknown_variant():

@@ -1,6 +1,7 @@
 """Scoring rules against analytic cases and independent closed forms."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -30,10 +31,15 @@ def test_brier_and_log_score_by_hand():
     assert log_score(1.0, 1) == pytest.approx(-math.log(1.0 - LOG_FLOOR))
 
 
-@pytest.mark.parametrize("bad", [(-0.1, 1), (1.1, 0), (0.5, 2)])
-def test_binary_scores_refuse_bad_input(bad):
-    with pytest.raises(BadInputError):
-        brier(*bad)
+@pytest.mark.parametrize(("bad", "refusal"), [
+    ((-0.1, 1), "a probability must lie in [0, 1], got -0.1"),
+    ((1.1, 0), "a probability must lie in [0, 1], got 1.1"),
+    ((0.5, 2), "a binary outcome must be 0 or 1, got 2"),
+])
+@pytest.mark.parametrize("score", [brier, log_score])
+def test_binary_scores_refuse_bad_input(score, bad, refusal):
+    with pytest.raises(BadInputError, match=f"^{re.escape(refusal)}$"):
+        score(*bad)
 
 
 def _crps_by_expectation(pmf, y):

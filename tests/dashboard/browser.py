@@ -2,8 +2,9 @@
 
 Never downloads a browser: Playwright launches the system Chromium (``/usr/bin/chromium``
 or ``$QPQ_CHROMIUM``). Where Chromium or Playwright is missing, a test fails with a clear
-message under CI (``CI`` set) and is skipped with the reason elsewhere. Every page blocks
-requests that leave 127.0.0.1 (and records them, so a test can assert there were none).
+message under CI (``CI`` set) and is skipped with the reason elsewhere
+(:func:`tests.required.unavailable`). Every page blocks requests that leave 127.0.0.1 (and
+records them, so a test can assert there were none).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.required import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "out" / "test-artifacts"
@@ -43,23 +44,17 @@ def chromium_path() -> str | None:
     return None
 
 
-def unavailable(reason: str) -> None:
-    """Fail under CI, skip elsewhere."""
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests need it, and CI must run them: {reason}", pytrace=False)
-    pytest.skip(reason)
-
-
 def require_chromium() -> str:
     """Chromium's path, or fail/skip with the reason."""
     path = chromium_path()
     if path is None:
-        unavailable("Chromium is not installed (apt-get install chromium; .ci/run does it)")
-    assert path is not None
+        unavailable("Chromium is not installed (apt-get install chromium; .ci/run does it)",
+                    needed_by="browser tests")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        unavailable("Playwright for Python is not installed (pip install -e '.[dev]')")
+        unavailable("Playwright for Python is not installed (pip install -e '.[dev]')",
+                    needed_by="browser tests")
     return path
 
 

@@ -11,6 +11,7 @@ from qpq.cli._game import app
 from qpq.cli._params import params_command
 from qpq.errors import BadInputError
 from qpq.game import parse_efg
+from tests.required import require_pygambit
 
 runner = CliRunner()
 
@@ -85,7 +86,7 @@ def test_export_v2_writes_the_stage_game_gambit_checks(tmp_path: Path, state: in
     assert text.split("\n", 2)[2] == to_efg(tree).split("\n", 2)[2]
     assert f"stage game ({STATES[state]})" in text and "reneging_cost=2" in text
     assert info["leaves"] == tree.n_leaves and info["found_by"] == rel.to_json(0)["found_by"]
-    pygambit = pytest.importorskip("pygambit")
+    pygambit = require_pygambit()
     from qpq.game.validation._gambit import agent_regrets
 
     game = pygambit.read_efg(str(out))

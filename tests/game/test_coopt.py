@@ -38,6 +38,7 @@ from qpq.model import (
 )
 from tests.game.conftest import random_arrays, random_points
 from tests.game.test_relationship import _monte_carlo
+from tests.required import require_pygambit
 
 COOPT_GAME = GameStructure(efforts=ALL_EFFORTS)
 BOYCOTT = FirstMove(MoveKind.BOYCOTT)
@@ -101,7 +102,7 @@ def test_reference_solver_and_pygambit_with_coopt(registry: ParameterRegistry,
                                                   index: int) -> None:
     """On reduced games with co-optation: every equilibrium is sequentially rational on the
     explicit tree, and pygambit's agent regret is 0."""
-    pytest.importorskip("pygambit")
+    require_pygambit()
     structure = reduced_structure(FIRST_MOVES[index], efforts=ALL_EFFORTS)
     for point in [registry.defaults(), *_coopt_point(registry, 60 + index)]:
         tree = build_tree(point, structure)
@@ -114,7 +115,7 @@ def test_reference_solver_and_pygambit_with_coopt(registry: ParameterRegistry,
 
 
 def test_full_game_with_coopt_agent_regret(registry: ParameterRegistry) -> None:
-    pytest.importorskip("pygambit")
+    require_pygambit()
     point = _coopt_point(registry, 71)[0]
     sol = solve(point, COOPT_GAME, mixed=False)
     strategies = [e.strategy(COOPT_GAME) for e in sol.equilibria]
@@ -214,7 +215,7 @@ def test_relationship_with_coopt_matches_monte_carlo(relationship_with_coopt) ->
 
 
 def test_relationship_with_coopt_stage_agent_regret(relationship_with_coopt) -> None:
-    pytest.importorskip("pygambit")
+    require_pygambit()
     from qpq.game.validation import stage_strategy, stage_tree
 
     _, rel = relationship_with_coopt

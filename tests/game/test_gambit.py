@@ -15,8 +15,9 @@ from qpq.game.validation._gambit import (
 from qpq.game.validation._reference import nash_regret, sequential_rationality
 from qpq.model import FIRST_MOVES, ParameterRegistry, ParameterSet
 from tests.game.conftest import random_points
+from tests.required import require_pygambit
 
-pytest.importorskip("pygambit")
+require_pygambit()
 
 TOL = 1e-7
 

@@ -15,8 +15,9 @@ from qpq.game.validation._reference import (
 )
 from qpq.game.validation._tree import Tree
 from qpq.game.validation._zerosum import zero_sum_solve
+from tests.required import require_pygambit
 
-pytest.importorskip("pygambit")
+require_pygambit()
 
 WATSON, POKER, HORSE = (g.slug for g in REFERENCE_GAMES)
 

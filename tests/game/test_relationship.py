@@ -30,6 +30,7 @@ from qpq.model import (
     taliban_utility,
     un_close_prob,
 )
+from tests.required import require_pygambit
 
 RECOGNIZE = FirstMove(MoveKind.RECOGNIZE)
 
@@ -282,7 +283,7 @@ def test_hold_up_frontier(registry: ParameterRegistry) -> None:
 @pytest.mark.slow
 def test_stage_profiles_agree_with_pygambit(solved) -> None:
     """Pure stationary strategies: pygambit's agent regret 0 in both states' stage games."""
-    pytest.importorskip("pygambit")
+    require_pygambit()
     from qpq.game.validation import stage_strategy, stage_tree
     from qpq.game.validation._gambit import agent_regrets
 
@@ -299,7 +300,7 @@ def test_stage_profiles_agree_with_pygambit(solved) -> None:
 
 def test_defaults_stage_games_agree_with_pygambit(at_defaults) -> None:
     """At the defaults (found by the logit tracing, pure): agent regret 0 in pygambit too."""
-    pytest.importorskip("pygambit")
+    require_pygambit()
     from qpq.game.validation import stage_strategy, stage_tree
     from qpq.game.validation._gambit import agent_regrets
 
@@ -311,7 +312,7 @@ def test_defaults_stage_games_agree_with_pygambit(at_defaults) -> None:
 
 def test_values_of_traced_mixed_strategies_bound_pygambit_regret(solved) -> None:
     """Mixed (ε-) equilibria are reported with a regret no smaller than pygambit's."""
-    pytest.importorskip("pygambit")
+    require_pygambit()
     from qpq.game.validation import stage_strategy, stage_tree
     from qpq.game.validation._gambit import agent_regrets
 

@@ -12,6 +12,7 @@ from qpq.game.validation._efg import EfgError
 from qpq.game.validation._gambit import reduced_structure
 from qpq.game.validation._reference import expected_payoffs
 from qpq.model import FIRST_MOVES, ParameterSet
+from tests.required import require_pygambit
 
 
 def test_tree_shape(defaults: ParameterSet) -> None:
@@ -54,7 +55,7 @@ def test_efg_round_trip(defaults: ParameterSet) -> None:
 
 
 def test_pygambit_reads_the_export(defaults: ParameterSet) -> None:
-    gbt = pytest.importorskip("pygambit")
+    gbt = require_pygambit()
     structure = reduced_structure(FIRST_MOVES[2])
     tree = build_tree(defaults, structure)
     game = gbt.read_efg(io.StringIO(to_efg(tree)))

@@ -60,8 +60,9 @@ def test_charts_of_every_policy_are_drawn(capsys, tmp_path):
     (("run", "--policy", "appease"), "error: unknown policy 'appease'; known policies: boycott,"),
     # refused by the run window, not by a later check of the summary window
     (("run", "--until", "1990-01-01"),
-     "error: need 1990-01-01 <= start < until <= 2100-12-31; got start 1996-01-01, "
-     "until 1990-01-01"),
+     "error: until (--until) 1990-01-01 must be after start (--start) 1996-01-01"),
+    (("run", "--start", "1980"),
+     "error: start (--start) 1980-01-01 is outside the simulator's range 1990-01-01..2100-12-31"),
     (("run", "--set", "iskp_pull=9"),
      "error: parameter iskp_pull=9 is out of range; allowed range is [0, 3]"),
     (("run", "--set", "no_such=1"), "error: unknown parameter 'no_such'"),

@@ -117,9 +117,14 @@ class RunRequest:
         for p in self.policies:
             resolve_policy(p)
         start, until, window = self.dates()
-        if not EARLIEST <= start < until <= LATEST:
-            raise BadInputError(f"need {EARLIEST} <= start < until <= {LATEST}; got start "
-                                f"{start}, until {until}")
+        # the one bound broken, by name: "need 1990-01-01 <= start < until" read as if
+        # until 1990-01-01 were allowed
+        for day, name in ((start, "start (--start)"), (until, "until (--until)")):
+            if not EARLIEST <= day <= LATEST:
+                raise BadInputError(f"{name} {day} is outside the simulator's range "
+                                    f"{EARLIEST}..{LATEST}")
+        if not start < until:
+            raise BadInputError(f"until (--until) {until} must be after start (--start) {start}")
         if not start <= window <= until:
             raise BadInputError(f"the summary window start {window} must lie in "
                                 f"the run {start}..{until}")

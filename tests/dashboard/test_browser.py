@@ -102,6 +102,9 @@ def test_page_shows_equilibrium_phase_diagram_forecast_evidence_record_and_csv(
 
 
 def _defaults_shown(pg: Any, g: Guard) -> None:
+    # nothing above the title: Streamlit's "magic" once drew an attribute's docstring there
+    main = pg.locator("[data-testid=stMain]").inner_text().strip()
+    assert main.startswith("qpq — the China–Taliban quid pro quo, what-if"), main[:200]
     assert "engage without recognition" in label_line(pg)
     assert "Engage[no_promise]" in label_line(pg)
     values = metrics(pg)

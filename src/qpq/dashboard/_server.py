@@ -42,6 +42,9 @@ STREAMLIT_OPTIONS: Mapping[str, str] = {
     "theme.base": "light",
     # the app puts the URL's settings into the widgets' state before drawing them, on purpose
     "global.disableWidgetStateDuplicationWarning": "true",
+    # "magic" draws every bare expression of the script: an attribute's docstring in _app.py
+    # appeared above the title of every page (found 2026-12-07)
+    "runner.magicEnabled": "false",
 }
 """Streamlit settings passed on every command line (``--name=value``)."""
 

@@ -63,14 +63,16 @@ def test_forecast_section_calibrates_on_the_record_by_default(case, tmp_path, ti
 
 def test_forecast_figure_labels_follow_the_events_parameters():
     from qpq.sim import UNCALIBRATED
-    from qpq.sim._forecast import figure_label
+    from qpq.sim._forecast import UNCONSTRAINED, figure_label
 
     def event(constrained, observations=None, **params):
         return {"calibration_constrained": {"constrained": constrained,
                                             "calibration": "record", "parameters": params},
                 "observations": {"attacks": 3} if observations is None else observations}
 
-    assert figure_label(event("none", a=False, b=False)) == UNCALIBRATED
+    # evidence seen but no parameter constrained: the events table's words, not "uncalibrated"
+    assert figure_label(event("none", a=False, b=False)) == UNCONSTRAINED
+    assert figure_label(event("none", observations={}, a=False)) == UNCALIBRATED
     some = figure_label(event("some", attack_rate=True, b=False))
     assert "partly calibrated" in some and "attack_rate (1 of 2 parameters)" in some
     assert UNCALIBRATED not in some
@@ -84,6 +86,7 @@ def _figures_carry_their_events_labels(out):
     import re
 
     from qpq.sim import SERIES_EVENTS, UNCALIBRATED
+    from qpq.sim._forecast import UNCONSTRAINED
 
     figs = {f.id: f for f in out.figures}
     for var in report.FORECAST_VARIABLES:
@@ -97,7 +100,10 @@ def _figures_carry_their_events_labels(out):
         # ("some" names which: "some: attack_rate, … (k of n)")
         constrained = re.search(f"<tr><td>{event}</td>(?:<td>[^<]*</td>){{3}}"
                                 r"<td>([a-z]+)(?:: [^<]*)?</td>", out.html).group(1)
-        assert (label == UNCALIBRATED) == (constrained == "none"), (var, label, constrained)
+        # none constrained: "uncalibrated", or, where evidence bears on the event, the table's
+        # "evidence seen, parameters unconstrained"
+        assert (label in (UNCALIBRATED, UNCONSTRAINED)) == (constrained == "none"), (
+            var, label, constrained)
         assert constrained == "none" or "record calibration" in label
 
 

@@ -70,6 +70,7 @@ from qpq.dashboard._whatif import (
     WhatIfRequest,
     calibrated,
     fan_data,
+    fan_since,
     horizon_problem,
 )
 from qpq.game.analysis import LABEL_KEY
@@ -332,11 +333,17 @@ def main() -> None:
                               "as-of date (a past window, shown beside what the record "
                               "shows)"))
         variable = st.selectbox("fan chart", FAN_VARIABLES, key="variable")
-        as_of = st.date_input("as of", ctx.case.run.forecast_as_of, *as_of_range(ctx.case),
+        first, last = as_of_range(ctx.case)
+        as_of = st.date_input("as of", ctx.case.run.forecast_as_of, first, last,
                               key="as_of", disabled=what_if_mode,
                               help="the calibrated forecast's date")
         if what_if_mode:
             st.caption("\"as of\" applies to the calibrated forecast only.")
+        else:
+            # a date typed outside the range is outlined in red and not taken, without a word
+            # from Streamlit (found 2026-12-07)
+            st.caption(f"\"as of\": from {first} to {last}, the record's last day; a date "
+                       "outside is not taken.")
 
     # the panel's switch and the evidence panel are drawn below; their values from the
     # last rerun (or the URL)
@@ -408,7 +415,8 @@ def main() -> None:
                 st.warning(unreachable)
         if forecast is not None and fan is not None:
             st.altair_chart(fan, key="fan_chart")
-            download(fan_data(forecast.sim, variable), f"fan-{variable}", "the chart's bands")
+            download(fan_data(forecast.sim, variable, fan_since(forecast)), f"fan-{variable}",
+                     "the chart's bands")
             st.caption(forecast.note)
             events = events_frame(forecast)
             st.table(events_display(events).set_index("event"))

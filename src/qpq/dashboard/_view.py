@@ -244,7 +244,7 @@ def _as(kind: type[_T], value: object) -> _T:
     return value
 
 
-def view_charts(view: DashboardView, variable: str, since: dt.date = dt.date(2015, 1, 1)
+def view_charts(view: DashboardView, variable: str, since: dt.date | None = None
                 ) -> tuple[Any, Any]:
     """The phase chart and the fan chart of a view (``None`` for what was not computed)."""
     phase = None if view.grid is None else phase_chart(view.grid, view.current)

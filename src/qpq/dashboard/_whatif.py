@@ -42,6 +42,7 @@ from qpq.case import Case
 from qpq.model import ParameterSet
 from qpq.sim import (
     EVENTS,
+    OUTPUTS,
     SERIES,
     UNCALIBRATED,
     AbcSettings,
@@ -66,6 +67,8 @@ from qpq.sim import (
 )
 
 __all__ = [
+    "FAN_LEAD_YEARS",
+    "FAN_SINCE",
     "FAN_VARIABLES",
     "EventRow",
     "ForecastView",
@@ -74,6 +77,7 @@ __all__ = [
     "event_rows",
     "fan_chart",
     "fan_data",
+    "fan_since",
     "horizon_problem",
     "skill_note",
     "what_if",
@@ -363,8 +367,25 @@ def horizon_problem(case: Case, until: dt.date, as_of: dt.date | None = None) ->
     return None
 
 
-def fan_data(sim: SimResult, variable: str, since: dt.date = dt.date(2015, 1, 1)
-             ) -> pd.DataFrame:
+FAN_SINCE = dt.date(2015, 1, 1)
+"""A fan chart's first quarter: the years before the takeover and after, at least."""
+
+FAN_LEAD_YEARS = 4
+"""A window that opens before :data:`FAN_SINCE` is drawn from this many years before it."""
+
+
+def fan_since(view: ForecastView) -> dt.date:
+    """The first quarter a fan chart of ``view`` draws: :data:`FAN_SINCE`, or earlier.
+
+    A calibrated forecast over a window the record has passed (as of 2002, say) drew an empty
+    chart from 2015 on (found 2026-12-07); such a window is drawn from
+    :data:`FAN_LEAD_YEARS` before it.
+    """
+    start = _quarter_start(view.window[0])
+    return min(FAN_SINCE, start.replace(year=start.year - FAN_LEAD_YEARS))
+
+
+def fan_data(sim: SimResult, variable: str, since: dt.date = FAN_SINCE) -> pd.DataFrame:
     """Median and 50%/90% bands of ``variable`` per quarter from ``since`` on."""
     j = SERIES.index(variable)
     frame = band_frame({sim.spec.policy: (sim.spec.timeline.labels(),
@@ -372,14 +393,21 @@ def fan_data(sim: SimResult, variable: str, since: dt.date = dt.date(2015, 1, 1)
     return frame[frame["date"] >= pd.Timestamp(since)].reset_index(drop=True)
 
 
-def fan_chart(view: ForecastView, variable: str, since: dt.date = dt.date(2015, 1, 1)) -> Any:
-    """The fan chart of ``variable`` with the events' window shaded; title says what."""
-    frame = fan_data(view.sim, variable, since)
+def fan_chart(view: ForecastView, variable: str, since: dt.date | None = None) -> Any:
+    """The fan chart of ``variable`` with the events' window shaded; title says what.
+
+    From ``since`` (default :func:`fan_since`); the title names the policy, the calibration
+    label on its own line and, beneath, what the variable measures (:data:`qpq.sim.OUTPUTS`).
+    """
+    frame = fan_data(view.sim, variable, since or fan_since(view))
     # calibrated: only where an event's parameters say how far the calibration constrained
     # the series; elsewhere the chart does not claim it
     label = (UNCALIBRATED if view.mode == "what-if" else view.series_labels.get(
         variable, CALIBRATED_UNASSESSED))
-    chart = bands_chart(frame, variable, label=label, legend="policy")
+    chart = bands_chart(frame, variable, legend="policy").properties(title=alt.TitleParams(
+        # lines, not one: a long title was cut at the chart's width ("… — unca")
+        [f"{variable} under {view.sim.spec.policy}: median, 50% and 90% bands", label],
+        subtitle=OUTPUTS.get(variable, "")))
     start = pd.Timestamp(_quarter_start(view.window[0]))
     window = pd.DataFrame({"start": [start], "end": [frame["date"].max()]})
     shade = alt.Chart(window).mark_rect(opacity=0.06, color="#000000").encode(

@@ -243,14 +243,16 @@ SERIES_EVENTS: dict[str, str] = {
 def figure_label(event: Mapping[str, Any]) -> str:
     """A forecast figure's label from its event's parameters as the calibration left them.
 
-    :data:`UNCALIBRATED` when the calibration constrained none of them or nothing it used
-    bears on the event (as :func:`event_label` says); otherwise it names the calibration and,
-    where only some are, which (every figure of a forecast says what its calibration did). The
-    report's and the dashboard's fan charts both read it.
+    As :func:`event_label` says where the calibration used nothing bearing on the event
+    (:data:`UNCALIBRATED`) or constrained none of its parameters (:data:`UNCONSTRAINED`: the
+    fan chart said "uncalibrated" where the events table beside it said the evidence was
+    seen, until 2026-12-07); otherwise it names the calibration and, where only some are,
+    which (every figure of a forecast says what its calibration did). The report's and the
+    dashboard's fan charts both read it.
     """
     dep = event["calibration_constrained"]
     if dep["constrained"] == "none" or not event["observations"]:
-        return UNCALIBRATED
+        return event_label(bool(event["observations"]), "none")
     hit = [k for k, v in dep["parameters"].items() if v]
     if dep["constrained"] == "all":
         return f"parameters constrained by the {dep['calibration']} calibration"

@@ -356,3 +356,15 @@ def test_calibrated_mode_from_the_record_says_so(ctx: Context) -> None:
         whatif.fan_chart(view, other).to_dict(), ensure_ascii=False)
     assert "calibrated ensemble\"" not in json.dumps(
         whatif.fan_chart(view, other).to_dict(), ensure_ascii=False)
+
+
+def test_a_fan_chart_starts_before_a_window_that_opens_early():
+    # a window the record has passed (as of 2002) drew an empty chart from 2015 on
+    from types import SimpleNamespace
+
+    from qpq.dashboard._whatif import FAN_SINCE, fan_since
+
+    assert fan_since(SimpleNamespace(window=("2025Q3", "2026Q2"))) == FAN_SINCE
+    assert fan_since(SimpleNamespace(window=("2019Q1", "2019Q4"))) == FAN_SINCE
+    assert fan_since(SimpleNamespace(window=("2016Q1", "2016Q4"))) == dt.date(2012, 1, 1)
+    assert fan_since(SimpleNamespace(window=("2002Q1", "2002Q4"))) == dt.date(1998, 1, 1)

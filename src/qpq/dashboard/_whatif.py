@@ -371,15 +371,15 @@ FAN_SINCE = dt.date(2015, 1, 1)
 """A fan chart's first quarter: the years before the takeover and after, at least."""
 
 FAN_LEAD_YEARS = 4
-"""A window that opens before :data:`FAN_SINCE` is drawn from this many years before it."""
+"""A fan chart shows at least this many years before its window."""
 
 
 def fan_since(view: ForecastView) -> dt.date:
-    """The first quarter a fan chart of ``view`` draws: :data:`FAN_SINCE`, or earlier.
+    """The first quarter a fan chart of ``view`` draws.
 
-    A calibrated forecast over a window the record has passed (as of 2002, say) drew an empty
-    chart from 2015 on (found 2026-12-07); such a window is drawn from
-    :data:`FAN_LEAD_YEARS` before it.
+    :data:`FAN_SINCE`, or :data:`FAN_LEAD_YEARS` before the window opens where that is
+    earlier: a calibrated forecast over a window the record has passed (as of 2002, say) drew
+    an empty chart from 2015 on (found 2026-12-07).
     """
     start = _quarter_start(view.window[0])
     return min(FAN_SINCE, start.replace(year=start.year - FAN_LEAD_YEARS))

@@ -1,9 +1,9 @@
 """Exploration runs: chunked runs streamed to the Parquet store, on each executor.
 
-All figures are one study: the built-in scenario ``deal-under-uncertainty`` (12
-uncertainties, history 1996-2030), a Monte Carlo design (``method="mc"``) of 8 random-number
-blocks = 8,192 experiments, policies ``boycott`` and ``engage_reward_if_suppressed``, the
-scenario's five outcomes, one block per chunk (8 chunks).
+All figures are one study: the built-in scenario ``deal-under-uncertainty`` (its
+uncertainties: 19 since 2026-12-04, 12 before; history 1996-2030), a Monte Carlo design
+(``method="mc"``) of 8 random-number blocks = 8,192 experiments, policies ``boycott`` and
+``engage_reward_if_suppressed``, the scenario's five outcomes, one block per chunk (8 chunks).
 
 * **In-process throughput**: experiments/s of ``run_plan(plan, dir, executor=InProcess())``
   into a fresh directory, against the same experiments through the pre-existing

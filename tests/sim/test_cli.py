@@ -202,20 +202,20 @@ def test_calibrate_on_workers_prints_the_same_document(capsys):
 
 @pytest.mark.parametrize(("args", "message"), [
     (("--family", "rumours"), "error: unknown observation families ['rumours']; known: attacks,"),
-    (("--model", "v3"), "error: calibration setting model: unknown model 'v3'; allowed: v1, v2"),
+    (("--model", "v3"), "error: --model: unknown model 'v3'; allowed: v1, v2"),
     (("--sampler", "mcmc"),
-     "error: calibration setting sampler must be one of rejection, abc-smc, not 'mcmc'"),
+     "error: --sampler must be one of rejection, abc-smc, not 'mcmc'"),
     (("--nuisance", "fixed"),
-     "error: calibration setting nuisance must be prior or defaults, not 'fixed'"),
-    (("--histories-per-point", "0"), "error: calibration setting histories_per_point must be "
+     "error: --nuisance must be prior or defaults, not 'fixed'"),
+    (("--histories-per-point", "0"), "error: --histories-per-point must be "
      "a whole number of at least 1; got 0"),
-    (("--point-score", "median"), "error: calibration setting point_score must be one of "
+    (("--point-score", "median"), "error: --point-score must be one of "
      "mean-deviance, mean-likelihood, not 'median'"),
-    (("--sampler", "abc-smc", "--histories-per-point", "2"), "error: calibration setting "
-     "histories_per_point applies to the rejection sampler only"),
+    (("--sampler", "abc-smc", "--histories-per-point", "2"), "error: --histories-per-point "
+     "applies to the rejection sampler only"),
     (("--population", "0"),
-     "error: calibration setting population must be a whole number of at least 1; got 0"),
-    (("--adjustment", "quadratic"), "error: calibration setting adjustment must be one of "
+     "error: --population must be a whole number of at least 1; got 0"),
+    (("--adjustment", "quadratic"), "error: --adjustment must be one of "
      "none, local-linear, not 'quadratic'"),
     (("--as-of", "not-a-date"), "error: --as-of: 'not-a-date' is not a date"),
 ])

@@ -213,12 +213,12 @@ FACTS_REFUSES = ("record calibration settings, but --calibration is 'facts'; lea
     (("--calibration", "facts", "--cache-dir", "somewhere"),
      f"error: --cache-dir: {FACTS_REFUSES}"),
     (("--nuisance", "fixed"),
-     "error: calibration setting nuisance must be prior or defaults, not 'fixed'"),
-    (("--calibration", "record", "--adjustment", "quadratic"), "error: calibration setting "
-     "adjustment must be one of none, local-linear, not 'quadratic'"),
+     "error: --nuisance must be prior or defaults, not 'fixed'"),
+    (("--calibration", "record", "--adjustment", "quadratic"), "error: --adjustment "
+     "must be one of none, local-linear, not 'quadratic'"),
     (("--calibration", "facts", "--adjustment", "none"), f"error: --adjustment: {FACTS_REFUSES}"),
-    (("--population", "600", "--max-simulations", "500"), "error: calibration setting "
-     "population (600) must not exceed max_simulations (500) // histories_per_point (1) = 500"),
+    (("--population", "600", "--max-simulations", "500"), "error: --population "
+     "(600) must not exceed max_simulations (500) // histories_per_point (1) = 500"),
     (("--calibration", "record", "--model", "v3"),
      "error: --model: unknown model 'v3'; allowed: v1, v2"),
 ])

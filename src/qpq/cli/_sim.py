@@ -130,6 +130,24 @@ NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="record calibration
                                           "nor write the cache")]
 
 
+def _record_settings(**settings: Any) -> Any:
+    """``AbcSettings(**settings)``, its refusals naming the command's options.
+
+    The settings are refused where they are made, in the words of the API ("calibration
+    setting model"); a command's user typed ``--model``.
+    """
+    import re
+
+    from qpq.sim import AbcSettings
+
+    try:
+        return AbcSettings(**settings)
+    except BadInputError as exc:
+        raise BadInputError(re.sub(
+            r"calibration settings? (\w+)",
+            lambda m: f"--{m.group(1).replace('_', '-')}", str(exc))) from None
+
+
 def _calibration(calibration: str, model: str, *, cache_dir: Path | None, no_cache: bool,
                  **options: Any) -> dict[str, Any]:
     """``qpq.sim.calibrator_for``'s inputs from the command's calibration options.
@@ -151,7 +169,7 @@ def _calibration(calibration: str, model: str, *, cache_dir: Path | None, no_cac
         given["population"] = default_population(
             given.get("max_simulations", AbcSettings.max_simulations),
             given.get("histories_per_point", AbcSettings.histories_per_point))
-    return {**inputs, "record": AbcSettings(model=model, **given),
+    return {**inputs, "record": _record_settings(model=model, **given),
             "cache_dir": None if no_cache else (cache_dir or _cache_dir())}
 
 
@@ -433,7 +451,7 @@ def calibrate_command(
     if population is None:
         population = (default_population(max_simulations, per_point)
                       if sampler == "rejection" else SMC_POPULATION)
-    settings = AbcSettings(sampler=sampler, population=population, generations=generations,
+    settings = _record_settings(sampler=sampler, population=population, generations=generations,
                            max_simulations=max_simulations, histories_per_point=per_point,
                            point_score=point_score,
                            game_points=game_points or AbcSettings.game_points,

@@ -678,7 +678,9 @@ def test_synthetic_recovery_is_deterministic_and_checks_its_candidates(case, rec
 
 
 def _row(k, coverage, ratio):
-    s = dataclasses.replace(TINY, histories_per_point=k)
+    # the budget grows with k, as a study's candidates' does (AbcSettings refuses fewer
+    # prior points than it accepts)
+    s = dataclasses.replace(TINY, histories_per_point=k, max_simulations=TINY.max_simulations * k)
     return RecoveryRow(s, {"a": coverage}, {"a": ratio}, {"a": 0.0})
 
 

@@ -452,15 +452,15 @@ def calibrate_command(
         population = (default_population(max_simulations, per_point)
                       if sampler == "rejection" else SMC_POPULATION)
     settings = _record_settings(sampler=sampler, population=population, generations=generations,
-                           max_simulations=max_simulations, histories_per_point=per_point,
-                           point_score=point_score,
-                           game_points=game_points or AbcSettings.game_points,
-                           adjustment=adjustment or (AbcSettings.adjustment
-                                                     if sampler == "rejection" else "none"),
-                           grid_size=grid_size, ppc_draws=ppc_draws, attribution=attribution,
-                           start=day_option(start, "--start", end=False) if start else None,
-                           model=model,
-                           nuisance=nuisance, min_ess=min_ess)
+                                max_simulations=max_simulations, histories_per_point=per_point,
+                                point_score=point_score,
+                                game_points=game_points or AbcSettings.game_points,
+                                adjustment=adjustment or (AbcSettings.adjustment
+                                                          if sampler == "rejection" else "none"),
+                                grid_size=grid_size, ppc_draws=ppc_draws, attribution=attribution,
+                                start=day_option(start, "--start", end=False) if start else None,
+                                model=model,
+                                nuisance=nuisance, min_ess=min_ess)
     kwargs: dict[str, Any] = {"families": tuple(family)} if family else {}
     with executor_for(workers) as ex:
         cal = calibrate_record(case, cut, rng=np.random.default_rng(seed), settings=settings,

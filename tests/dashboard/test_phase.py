@@ -98,7 +98,7 @@ def test_frame_and_chart(ctx: Context) -> None:
     assert len(frame) == 25
     assert (frame["x0"] < frame["x"]).all() and (frame["x"] < frame["x1"]).all()
     spec = phase_chart(g, (0.3, 0.5)).to_dict()
-    assert "prior_sincere × reneging_cost" in spec["title"]["text"]
+    assert "prior_sincere × reneging_cost (◆ = current point)" in spec["title"]["text"]
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["rect", "point"]
 

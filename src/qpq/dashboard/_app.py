@@ -207,7 +207,9 @@ def show_equilibrium(v: EquilibriumView, name: str) -> None:
         return
     st.markdown(f"Label: **{v.label}** · China's first move: **{v.first_move}**"
                 + (f" · also: {', '.join(v.secondary_labels)}" if v.secondary_labels else ""))
-    a, b, c, d = st.columns(4)
+    # two by two: four in a row were cut to "0.1…" in a laptop's half-screen column
+    a, b = st.columns(2)
+    c, d = st.columns(2)
     a.metric("P(recognised)", f"{v.p_recognised:.3f}")
     b.metric("P(suppressed)", f"{v.p_suppressed:.3f}")
     c.metric("P(defection)", f"{v.p_defected:.3f}", help="a squeezed militant joins ISKP")

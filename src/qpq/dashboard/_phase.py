@@ -20,6 +20,7 @@ legend; the legend splits each label into its parts, one per line.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +61,7 @@ _COLOURS = (*(LABEL_COLOURS[label] for label in (*LABELS, NO_PURE)), OUTSIDE_COL
 
 _RULE_GIST = "pure PBE only; ties to the least committal first move"
 _LEGEND_ROW = 22    # pixels per line of v2's legend below the chart
+_TITLE_LINE = 33    # pixels a title line beyond the third takes from the plot, with a margin
 
 FloatArray = NDArray[np.float64]
 
@@ -182,6 +184,11 @@ def phase_frame(grid: PhaseGrid) -> pd.DataFrame:
     })
 
 
+def _lines(text: str, width: int = 60) -> list[str]:
+    """``text`` in lines of at most about ``width`` characters, broken between words."""
+    return textwrap.wrap(text, width) or [""]
+
+
 def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 360,
                 height: int = 300) -> Any:
     """The diagram as an Altair chart: cells coloured by label, the current point marked.
@@ -192,10 +199,14 @@ def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 3
     shown = set(frame["label"])
     present = [c for c in grid.categories if c in shown]
     if grid.model == "v1":
-        # Fixed colours for every category; the legend lists the ones on this diagram.
+        # Fixed colours for every category; the legend lists the ones on this diagram, below
+        # it: beside it, it took half the width of a column on a laptop's screen, which the
+        # app fits the chart into (2026-12-07)
         colour = alt.Color("label:N", title="equilibrium label",
                            scale=alt.Scale(domain=list(CATEGORIES), range=list(_COLOURS)),
-                           legend=alt.Legend(values=present, labelLimit=220))
+                           legend=alt.Legend(values=present, labelLimit=220, orient="bottom",
+                                             direction="vertical"))
+        height += _LEGEND_ROW * (len(present) + 1)
     else:
         # v2's long strategy labels below the chart, each split at its "; " into lines
         colour = alt.Color("label:N", title="stationary equilibrium (model v2)",
@@ -232,8 +243,12 @@ def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 3
     gist = ("label of China's preferred PBE (" + _RULE_GIST + ")" if grid.model == "v1"
             else "model v2: the repeated relationship's stationary equilibrium (logit tracing "
             "where policy iteration cycles)")
-    title = alt.TitleParams(
-        text=f"Equilibrium label over {grid.x} × {grid.y} (◆ = current point)",
-        subtitle=[f"{grid.labels.size} grid points; other parameters at the sliders' values;",
-                  gist])
+    # short lines: a line wider than the column was cut ("… (◆ = curre…")
+    text = ["Equilibrium label over", f"{grid.x} × {grid.y} (◆ = current point)"]
+    subtitle = [*_lines(f"{grid.labels.size} grid points; other parameters at the sliders' "
+                        "values;", 58), *_lines(gist, 58)]
+    title = alt.TitleParams(text=text, subtitle=subtitle)
+    # the app fits the whole chart, title included, into the height: room for the lines
+    # beyond the three the base height was set with
+    height += _TITLE_LINE * max(0, len(text) + len(subtitle) - 3)
     return (cells + mark).properties(title=title, width=width, height=height)

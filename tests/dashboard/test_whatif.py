@@ -109,6 +109,9 @@ def test_fan_data_and_chart(base: ForecastView) -> None:
     for v in FAN_VARIABLES:
         spec = fan_chart(base, v).to_dict()
         assert v in str(spec) and "uncalibrated (assumption-driven)" in str(spec)
+        # a 0/1 series is drawn as its share (the ensemble mean), not as bands of 0 and 1
+        assert ("share of scenarios" in str(spec)) == (v == "recognised")
+        assert ("'field': 'q05'" in str(spec)) == (v != "recognised")
 
 
 def test_event_rows_read_forecast_documents() -> None:

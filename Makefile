@@ -27,7 +27,7 @@ run: setup compile
 
 ## test: set up, then lint, type-check and run the whole test suite
 test: setup compile lint typecheck
-	$(BIN)/python -m pytest -q -n 2 --dist worksteal
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal --durations=15
 
 lint: setup
 	$(BIN)/ruff check .

@@ -26,3 +26,19 @@ def test_parse(text, earliest, latest, precision):
 def test_rejects(text):
     with pytest.raises(DateParseError):
         FuzzyDate.parse(text)
+
+
+def test_one_date_refuses_an_interval_and_does_not_offer_one():
+    import pytest
+
+    from qpq.case import DateParseError, FuzzyDate
+
+    assert FuzzyDate.parse("2021-08", interval=False).latest.isoformat() == "2021-08-31"
+    with pytest.raises(DateParseError, match="is not one date; give YYYY, YYYY-MM or "
+                                             "YYYY-MM-DD"):
+        FuzzyDate.parse("2020/2021", interval=False)
+    with pytest.raises(DateParseError) as info:
+        FuzzyDate.parse("yesterday", interval=False)
+    assert str(info.value).endswith("allowed: YYYY, YYYY-MM or YYYY-MM-DD")
+    with pytest.raises(DateParseError, match="or START/END"):      # the case's own dates
+        FuzzyDate.parse("yesterday")

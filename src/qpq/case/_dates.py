@@ -36,12 +36,11 @@ class Precision(StrEnum):
     RANGE = "range"
 
 
-def _parse_part(text: str) -> tuple[dt.date, dt.date, Precision]:
+def _parse_part(text: str, allowed: str = "YYYY, YYYY-MM, YYYY-MM-DD or START/END"
+                ) -> tuple[dt.date, dt.date, Precision]:
     match = _PART.match(text.strip())
     if match is None:
-        raise DateParseError(
-            f"{text!r} is not a date; allowed: YYYY, YYYY-MM, YYYY-MM-DD or START/END"
-        )
+        raise DateParseError(f"{text!r} is not a date; allowed: {allowed}")
     year = int(match.group(1))
     month = match.group(2)
     day = match.group(3)
@@ -68,11 +67,19 @@ class FuzzyDate:
     precision: Precision
 
     @classmethod
-    def parse(cls, text: str) -> FuzzyDate:
-        """Parse ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or ``START/END``."""
+    def parse(cls, text: str, *, interval: bool = True) -> FuzzyDate:
+        """Parse ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or ``START/END``.
+
+        ``interval=False`` refuses ``START/END`` (a command's option names one date) and
+        says so in its messages.
+        """
         if not isinstance(text, str):
             raise DateParseError(f"{text!r} is not a date string (quote it in YAML)")
         raw = text.strip()
+        if "/" in raw and not interval:
+            # "15/08/2021" as well as an interval: neither is one ISO date
+            raise DateParseError(f"{text!r} is not one date; give YYYY, YYYY-MM or YYYY-MM-DD "
+                                 "(an interval START/END is not allowed here)")
         if "/" in raw:
             start_text, _, end_text = raw.partition("/")
             try:
@@ -84,7 +91,8 @@ class FuzzyDate:
             if end < start:
                 raise DateParseError(f"{text!r}: the interval ends before it starts")
             return cls(raw, start, end, Precision.RANGE)
-        earliest, latest, precision = _parse_part(raw)
+        earliest, latest, precision = (_parse_part(raw) if interval else
+                                       _parse_part(raw, "YYYY, YYYY-MM or YYYY-MM-DD"))
         return cls(raw, earliest, latest, precision)
 
     @property

@@ -47,17 +47,10 @@ def day_option(text: str, option: str, *, end: bool = True) -> dt.date:
     """
     from qpq.case import DateParseError, FuzzyDate
 
-    if "/" in text:
-        # "15/08/2021" as well as an interval: neither is one ISO date
-        raise BadInputError(f"{option}: {text!r} is not one date; give YYYY, YYYY-MM or "
-                            "YYYY-MM-DD (an interval START/END is not allowed here)")
     try:
-        fuzzy = FuzzyDate.parse(text)
+        fuzzy = FuzzyDate.parse(text, interval=False)
     except DateParseError as exc:
-        detail = str(exc)
-        if "START/END" in detail:       # the case's spellings, one of which options refuse
-            detail = f"{text!r} is not a date; allowed: YYYY, YYYY-MM or YYYY-MM-DD"
-        raise BadInputError(f"{option}: {detail}") from None
+        raise BadInputError(f"{option}: {exc}") from None
     return fuzzy.latest if end else fuzzy.earliest
 
 

@@ -29,10 +29,6 @@ def test_rejects(text):
 
 
 def test_one_date_refuses_an_interval_and_does_not_offer_one():
-    import pytest
-
-    from qpq.case import DateParseError, FuzzyDate
-
     assert FuzzyDate.parse("2021-08", interval=False).latest.isoformat() == "2021-08-31"
     with pytest.raises(DateParseError, match="is not one date; give YYYY, YYYY-MM or "
                                              "YYYY-MM-DD"):

@@ -142,3 +142,4 @@ def test_a_percentage_never_rounds_something_to_all_or_nothing() -> None:
     assert percent(0.9996) == "99.96%" and percent(-0.998) == "-99.8%"
     assert percent(-0.0) == "0%" and percent(-1.0) == "-100%"
     assert percent(1 - 1e-9) == "over 99.999%" and percent(1e-9) == "under 0.001%"
+    assert percent(-1e-9) == "over -0.001%" and percent(-1 + 1e-9) == "under -99.999%"

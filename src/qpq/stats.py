@@ -52,7 +52,8 @@ def percent(share: float) -> str:
         if exact or abs(float(text[:-1])) not in (0.0, 100.0):
             return text
     sign = "-" if share < 0 else ""
-    return (f"under {sign}0.001%" if abs(share) < 0.5
+    # beyond the bound's magnitude: -0.0000001 is over -0.001%, -0.9999999 under -99.999%
+    return (f"{'over' if share < 0 else 'under'} {sign}0.001%" if abs(share) < 0.5
             else f"{'under' if share < 0 else 'over'} {sign}99.999%")
 
 

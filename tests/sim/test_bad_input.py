@@ -91,7 +91,7 @@ def test_calibration_settings_are_checked_where_they_are_made(change, words):
 
 
 def test_calibration_settings_of_another_type_are_named(case):
-    with pytest.raises(BadInputError, match=r"must be an AbcSettings .* not dict"):
+    with pytest.raises(BadInputError, match=r"settings must be qpq.sim.AbcSettings .*; got dict"):
         calibrate_record(case, "2024-06-30", rng=np.random.default_rng(0),
                          settings={"population": 10})
 

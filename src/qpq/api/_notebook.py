@@ -223,10 +223,6 @@ def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
                                             (replicates, "replicates")))
     check_window(start, end, policy, 1 if n is None else n, start=loaded.run.start,
                  case=loaded)
-    if record is not None and not isinstance(record, AbcSettings):
-        raise BadInputError(f"record must be qpq.sim.AbcSettings (e.g. "
-                            f"qpq.sim.QUICK_RECORD_SETTINGS) or None; got "
-                            f"{type(record).__name__}")
     if cache_dir is not None and not isinstance(cache_dir, str | Path):
         raise BadInputError(f"cache_dir must be a folder path or None; got {cache_dir!r}")
     cal = calibrator_for(calibration, model=model, record=record,

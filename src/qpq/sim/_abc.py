@@ -408,13 +408,17 @@ class AbcSettings:
                                 "not read and that are sampled; not: " + ", ".join(bad))
 
 
-def as_settings(settings: AbcSettings | None) -> AbcSettings:
-    """``settings``, or the defaults for None; anything else is refused naming its type."""
+def as_settings(settings: AbcSettings | None, name: str = "settings") -> AbcSettings:
+    """``settings``, or the defaults for None; anything else is refused naming its type.
+
+    ``name`` is the argument's, for the message.
+    """
     if settings is None:
         return AbcSettings()
     if not isinstance(settings, AbcSettings):
-        raise BadInputError(f"calibration settings must be an AbcSettings (qpq.sim.AbcSettings), "
-                            f"not {type(settings).__name__}")
+        raise BadInputError(f"{name} must be qpq.sim.AbcSettings (e.g. "
+                            f"qpq.sim.QUICK_RECORD_SETTINGS) or None; got "
+                            f"{type(settings).__name__}")
     return settings
 
 
@@ -1887,8 +1891,7 @@ def synthetic_recovery(case: Case, as_of: dt.date, candidates: Sequence[AbcSetti
     """
     if not candidates or truths < 1:
         raise BadInputError("synthetic_recovery needs at least one candidate and one truth")
-    for c in candidates:
-        as_settings(c)
+    candidates = [as_settings(c, "candidates") for c in candidates]   # None: the defaults
     base = candidates[0]
     shared = ("game_points", "grid_size", "game_seed", "start", "model", "targeted",
               "nuisance")

@@ -20,7 +20,7 @@ from typing import Any
 from qpq.case import Case
 from qpq.errors import BadInputError
 from qpq.model import check_model
-from qpq.sim._abc import AbcSettings, record_calibrator
+from qpq.sim._abc import AbcSettings, as_settings, record_calibrator
 from qpq.sim._calibration import (
     DEFAULT_CALIBRATION,
     CalibrationResult,
@@ -46,6 +46,7 @@ def record_settings_for(record: AbcSettings | None = None,
         check_model(model)     # before the comparison, which called v9 another model
     if record is None:
         return AbcSettings(model=model or "v1")
+    record = as_settings(record, "record")
     if model is not None and record.model != model:
         raise BadInputError(f"the record calibration settings' model {record.model} is not "
                             f"model {model}: the calibration runs the model it forecasts with")

@@ -134,7 +134,9 @@ def _record_settings(**settings: Any) -> Any:
     """``AbcSettings(**settings)``, its refusals naming the command's options.
 
     The settings are refused where they are made, in the words of the API ("calibration
-    setting model"); a command's user typed ``--model``.
+    setting model"); a command's user typed ``--model``. The translation sits here, at the
+    boundary, rather than as a labeller threaded through the frozen settings; it keys on the
+    words every refusal of a setting begins with (tests/sim/test_cli.py pins them).
     """
     import re
 
@@ -144,7 +146,7 @@ def _record_settings(**settings: Any) -> Any:
         return AbcSettings(**settings)
     except BadInputError as exc:
         raise BadInputError(re.sub(
-            r"calibration settings? (\w+)",
+            r"calibration setting (\w+)",
             lambda m: f"--{m.group(1).replace('_', '-')}", str(exc))) from None
 
 

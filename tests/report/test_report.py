@@ -149,3 +149,14 @@ def test_a_report_as_of_a_date_calibrates_and_scores_on_what_was_known_then(monk
     for section in (backcast_section, forecast_section, track.track_record_section):
         with pytest.raises(BadInputError, match="1800-12-31"):
             section(early)
+
+
+def test_a_report_as_of_a_date_after_the_record_is_refused_before_anything_is_written(
+        tmp_path):
+    # the CLI's check, at build_report's depth: a notebook's as_of=2030 ran and quietly
+    # dropped the packaged backtest
+    from qpq.errors import BadInputError
+
+    with pytest.raises(BadInputError, match="after the record's last day 2025-06-30"):
+        build_report(load_case(), tmp_path / "out", as_of=dt.date(2030, 1, 1))
+    assert not (tmp_path / "out").exists()

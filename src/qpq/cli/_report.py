@@ -44,14 +44,7 @@ def report_command(
     cutoff = None
     if as_of is not None:
         cutoff = day_option(as_of, "--as-of")
-        if loaded.meta.run is not None:
-            # the report's calibrations and forecasts refuse it (a date after the record
-            # reads its quarters as empty); a report as of 2030 also quietly dropped the
-            # packaged backtest that the plain report shows
-            from qpq.sim import check_known_by
-
-            check_known_by(loaded, cutoff)
-        loaded = case_as_of(loaded, cutoff)
+        loaded = case_as_of(loaded, cutoff)     # build_report refuses a date after the record
     result = build_report(
         loaded, out, reduced=not full, as_of=cutoff,
         progress=None if json_out else lambda s: progress(s, len(s), "building report"))

@@ -104,8 +104,16 @@ def build_report(
     build leaves the earlier report and its figures as they were, and a figure of a section
     that is gone does not linger. ``figures/`` is the report's own: it is replaced whole.
     ``progress`` may wrap the section list (the CLI passes a progress bar; the report itself
-    knows nothing of terminals).
+    knows nothing of terminals). An ``as_of`` after the case's record is refused before
+    anything is written (:func:`qpq.sim.check_known_by`).
     """
+    if as_of is not None and case.meta.run is not None:
+        # the report's calibrations and forecasts refuse it (a date after the record reads
+        # its quarters as empty); a report as of 2030 also quietly dropped the packaged
+        # backtest that the plain report shows
+        from qpq.sim import check_known_by
+
+        check_known_by(case, as_of)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     fig_dir = out_dir / "figures"

@@ -64,6 +64,10 @@ def test_an_unknown_option_is_refused_before_anything_runs(case):
 
     with pytest.raises(BadInputError, match=r"unknown size 'sobol'; allowed: sobol_n"):
         sizes(_ctx(case, sizes={"sobol": 8}))
+    # refused when the report's context is made, before any section runs (a section that
+    # raised it was reported as one that "does not apply")
+    with pytest.raises(BadInputError, match=r"unknown size 'sobol'"):
+        _ctx(case, sizes={"sobol": 8})
     with pytest.raises(BadInputError, match=r"options\['sizes'\]\['lhs_n'\] must be"):
         sizes(_ctx(case, sizes={"lhs_n": 2.5}))
     assert sizes(_ctx(case, sizes={"lhs_n": 8}))["lhs_n"] == 8

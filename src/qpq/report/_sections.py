@@ -84,6 +84,9 @@ class ReportContext:
             raise BadInputError(
                 f"options: unknown key {unknown[0]!r}; allowed: {', '.join(_OPTIONS)}"
                 f"{did_you_mean(str(unknown[0]), _OPTIONS)}")
+        from qpq.report._shared import sizes  # imports this module: at call time
+
+        sizes(self)     # checked here, before any section runs
 
     def known_by(self, day: dt.date) -> dt.date:
         """``day``, or the report's as-of date where that is earlier.

@@ -62,7 +62,16 @@ FULL: dict[str, int] = {"sobol_n": 1024, "lhs_n": 0, "study_n": 20000, "prop_n":
 
 
 def sizes(ctx: ReportContext) -> dict[str, int]:
-    """The sizes of this report: reduced or full, with ``ctx.options["sizes"]`` on top."""
+    """The sizes of this report: reduced or full, with ``ctx.options["sizes"]`` on top.
+
+    Checked once per report (:class:`ReportContext` asks for them when it is made, so a bad
+    size is refused before any section runs, not reported as a section that "does not
+    apply"); a copy each call.
+    """
+    return dict(ctx.memo("sizes", lambda: _checked_sizes(ctx)))
+
+
+def _checked_sizes(ctx: ReportContext) -> dict[str, int]:
     out = dict(REDUCED if ctx.reduced else FULL)
     raw = ctx.options.get("sizes", {})
     if not isinstance(raw, Mapping):

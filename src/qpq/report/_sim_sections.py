@@ -121,30 +121,29 @@ def _size_note(ctx: ReportContext, cal: CalibrationResult) -> str:
     return f"<p>{size}.</p>"
 
 
-def _backcast_rows(cal: CalibrationResult, *, others: bool = True) -> list[list[str]]:
+def _backcast_rows(table: list[dict[str, Any]], n: int, *, others: bool = True
+                   ) -> list[list[str]]:
     rows = []
-    for r in cal.backcast_table():
+    for r in table:
         if not r["evaluable"]:
             status = "unmapped" if r["target"].startswith("unmapped") else "not evaluable"
         else:
             status = "used" if r["used"] else "out of sample (known after the as-of date)"
         rows.append([escape(r["fact"]), escape(r["target"]), escape(status),
                      _fmt(r["prior_match"]),
-                     *([escape(given_others_words(r, cal.draws * cal.replicates))]
-                       if others else []),
+                     *([escape(given_others_words(r, n))] if others else []),
                      _fmt(r["accepted_match"]),
                      f"{_fmt(r['accepted_median'])} [{_fmt(r['accepted_90'][0])}, "
                      f"{_fmt(r['accepted_90'][1])}]"])
     return rows
 
 
-def _others_said(cal: CalibrationResult) -> bool:
+def _others_said(table: list[dict[str, Any]], n: int) -> bool:
     """Whether the "where every other used fact holds" column says anything.
 
     It does where some used fact has at least one history matching all the others.
     """
-    n = cal.draws * cal.replicates
-    return any((others_histories(r, n) or 0) > 0 for r in cal.backcast_table())
+    return any((others_histories(r, n) or 0) > 0 for r in table)
 
 
 def backcast_calibration(ctx: ReportContext) -> CalibrationResult:
@@ -169,25 +168,26 @@ def backcast_section(ctx: ReportContext) -> SectionContent:
     constrained = [p.name for p in cal.parameters if p.constrained]
     approx = (" No scenario matched every fact used, so the scenarios missing the fewest "
               "were accepted (approximate)." if cal.approximate else "")
-    others = _others_said(cal)
+    table, n = cal.backcast_table(), cal.draws * cal.replicates
+    others = _others_said(table, n)
     no_others = ("" if others else
                  "<p>No simulated history matches all the used facts but one, for any of "
                  "them, so the table leaves out the column that would say which fact stops "
                  "the histories (what each fact's own match shows instead).</p>")
-    out_of_sample = any(r["evaluable"] and not r["used"] for r in cal.backcast_table())
+    out_of_sample = any(r["evaluable"] and not r["used"] for r in table)
     html = (
         f"<p>Quarters from {run.start.year} to {escape(as_of.isoformat())} under China's "
         f"<code>{escape(cal.policy)}</code> policy, parameters drawn uniformly from their "
         "plausible ranges; the scenarios that match every stylised fact known by the as-of "
         "date are accepted (ABC rejection; where none does, those missing the fewest). "
-        f"Accepted: {cal.accepted.size} of {cal.draws * cal.replicates}.{escape(approx)} "
+        f"Accepted: {cal.accepted.size} of {n}.{escape(approx)} "
         "A fact's median and 90% range among the accepted are values the scenarios take "
         "where its statistic is a count or a yes/no (1 = yes).</p>"
         + _size_note(ctx, cal)
         + html_table(["fact", "target", "status", "match (all)",
                       *(["match (where every other used fact holds)"] if others else []),
                       "match (accepted)", "accepted median [90%]"],
-                     _backcast_rows(cal, others=others))
+                     _backcast_rows(table, n, others=others))
         + no_others
         + "<p>Taliban type among accepted scenarios: "
         + ", ".join(f"{escape(k)} {v:.0%}" for k, v in cal.type_share.items()) + ".</p>"
@@ -203,7 +203,7 @@ def backcast_section(ctx: ReportContext) -> SectionContent:
                    "Bars compare all simulated histories (prior) with the accepted ones"
                    + ("; facts known only after the as-of date are out-of-sample checks."
                       if out_of_sample else "."),
-                   fact_match_chart(cal.backcast_table()))]
+                   fact_match_chart(table))]
     for var in ("militants_border", "militants_neutralised", "belief_sincere"):
         j = SERIES.index(var)
         groups = {"all draws": (labels, cal.sim.sample_series[:, :, j], None),

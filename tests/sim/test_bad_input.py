@@ -206,3 +206,13 @@ def test_the_propositions_in_time_check_their_seed_and_size(case, kwargs, words)
 
     with pytest.raises(BadInputError, match=re.escape(words)):
         p3_capacity(case, **{"n": 64, **kwargs})
+
+
+@pytest.mark.parametrize("n", [1.5, True, 0])
+def test_a_forecast_window_takes_a_whole_number_of_scenarios(n):
+    # "n < 1" let 1.5 and True through to the CLI's and api.forecast's runs
+    from qpq.sim._forecast import check_window
+
+    with pytest.raises(BadInputError, match=r"n \(--n\) must be a whole number of at least 1"):
+        check_window(dt.date(2024, 6, 30), dt.date(2025, 6, 30), "equilibrium", n,
+                     start=dt.date(1996, 1, 1))

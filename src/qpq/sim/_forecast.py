@@ -615,8 +615,7 @@ def check_window(as_of: dt.date, until: dt.date, policy: str, n: int = 1, *,
         run may reach, or ``n`` < 1.
     """
     resolve_policy(policy)
-    if n < 1:
-        raise BadInputError(f"n (--n) must be at least 1, got {n}")
+    check_whole(n, "n (--n)", minimum=1)    # 1.5 and True passed "n < 1" (the CLI, api.forecast)
     if as_of > LATEST or until > LATEST:
         raise BadInputError(f"dates must not be later than {LATEST}; got {as_of_option} "
                             f"{as_of}, until (--until) {until}")

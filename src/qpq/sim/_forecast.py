@@ -44,7 +44,7 @@ from qpq.sim._relationship_table import RelationshipTable, check_table_budget
 from qpq.sim._rng import Purpose
 from qpq.sim._tables import relationship_tables, select_regimes, table_for
 from qpq.sim._timeline import LATEST, build_timeline, quarter_end, quarter_of
-from qpq.stats import INTERVAL_90, binomial_interval, median_interval
+from qpq.stats import INTERVAL_90, binomial_interval, median_interval, percent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -809,7 +809,7 @@ class RecognitionBelief:
         if aside:
             did = ("had not yet recognised" if self.china_recognised
                    else "had already recognised")
-            text += (f" In {aside:,} of the {self.particles:,} ({aside / self.particles:.0%}) "
+            text += (f" In {aside:,} of the {self.particles:,} ({percent(aside / self.particles)}) "
                      f"China {did} the Taliban, which the record contradicts, so they are "
                      "set aside; that so many had says the calibration fits China's "
                      "recognition loosely."

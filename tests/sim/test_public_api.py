@@ -2,7 +2,8 @@ import qpq.sim
 
 EXPECTED = {
         "BLOCK_SIZE", "BacktestResult", "BacktestSpec", "CalibrationResult", "ContinuationTable",
-        "EVENTS", "Fact", "ForecastResult", "KnownState", "OUTPUTS", "Override", "ParameterPool",
+        "EVENTS", "Fact", "INDICATOR_SERIES", "ForecastResult", "KnownState", "OUTPUTS",
+        "Override", "ParameterPool",
         "Particles",
         "RECORD_EVENTS", "Regime", "RelationshipTable",
         "PolicyRuns", "RunRequest", "RunSpec",

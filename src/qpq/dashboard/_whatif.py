@@ -39,10 +39,10 @@ import altair as alt
 import pandas as pd
 
 from qpq.case import Case
-from qpq.model import ParameterSet, policy_names
-from qpq.palette import fixed_colours
+from qpq.model import ParameterSet
 from qpq.sim import (
     EVENTS,
+    INDICATOR_SERIES,
     OUTPUTS,
     SERIES,
     UNCALIBRATED,
@@ -71,7 +71,6 @@ __all__ = [
     "FAN_LEAD_YEARS",
     "FAN_SINCE",
     "FAN_VARIABLES",
-    "INDICATOR_VARIABLES",
     "EventRow",
     "ForecastView",
     "WhatIfRequest",
@@ -369,9 +368,6 @@ def horizon_problem(case: Case, until: dt.date, as_of: dt.date | None = None) ->
     return None
 
 
-INDICATOR_VARIABLES = frozenset({"recognised"})
-"""Fan-chart series that are 0 or 1 in each scenario: drawn as the share of scenarios."""
-
 FAN_SINCE = dt.date(2015, 1, 1)
 """A fan chart's first quarter: the years before the takeover and after, at least."""
 
@@ -410,18 +406,9 @@ def fan_chart(view: ForecastView, variable: str, since: dt.date | None = None) -
     label = (UNCALIBRATED if view.mode == "what-if" else view.series_labels.get(
         variable, CALIBRATED_UNASSESSED))
     policy = view.sim.spec.policy
-    if variable in INDICATOR_VARIABLES:
-        # a 0/1 per scenario has medians and bands of 0 and 1: the share says what it is
-        what = "share of scenarios"
-        colour = fixed_colours([policy], policy_names())[0]    # the policy's own colour
-        chart = alt.Chart(frame).mark_line(color=colour).encode(
-            x=alt.X("date:T", title="quarter"),
-            y=alt.Y("mean:Q", title=what, scale=alt.Scale(domain=[0.0, 1.0])),
-            tooltip=[alt.Tooltip("quarter:N"), alt.Tooltip("mean:Q", title=what, format=".3f")])
-    else:
-        what = "median, 50% and 90% bands"
-        chart = bands_chart(frame, variable, legend="policy")
-    chart = chart.properties(title=alt.TitleParams(
+    what = ("share of scenarios" if variable in INDICATOR_SERIES
+            else "median, 50% and 90% bands")
+    chart = bands_chart(frame, variable, legend="policy").properties(title=alt.TitleParams(
         # lines, not one: a long title was cut at the chart's width ("… — unca")
         [f"{variable} under {policy}: {what}", label], subtitle=OUTPUTS.get(variable, "")))
     start = pd.Timestamp(_quarter_start(view.window[0]))

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         given_options,
     )
     from qpq.sim._charts import (
+        INDICATOR_SERIES,
         band_frame,
         bands_chart,
         events_chart,
@@ -169,6 +170,7 @@ __all__ = [
     "DEFAULT_CALIBRATION",
     "DERIVED",
     "EVENTS",
+    "INDICATOR_SERIES",
     "OUTPUTS",
     "QUICK_RECORD_SETTINGS",
     "RECORD_EVENTS",
@@ -283,8 +285,8 @@ _EXPORTS = {
     ),
     "qpq.sim._calibrators": ("calibrator_for", "given_options"),
     "qpq.sim._charts": (
-        "band_frame", "bands_chart", "events_chart", "fact_match_chart", "fan_chart",
-        "trajectory_chart",
+        "INDICATOR_SERIES", "band_frame", "bands_chart", "events_chart", "fact_match_chart",
+        "fan_chart", "trajectory_chart",
     ),
     "qpq.sim._dynamics": ("OUTPUTS", "StepOptions"),
     "qpq.sim._engine": (

@@ -21,6 +21,7 @@ from qpq.sim._forecast import CALIBRATED, PARTLY_CALIBRATED, UNCONSTRAINED
 from qpq.stats import FAN_QUANTILES, MEDIAN, quantile_name
 
 __all__ = [
+    "INDICATOR_SERIES",
     "band_frame",
     "bands_chart",
     "events_chart",
@@ -29,6 +30,10 @@ __all__ = [
     "fan_frame",
     "trajectory_chart",
 ]
+
+INDICATOR_SERIES: frozenset[str] = frozenset({"engaged", "recognised"})
+"""Series that are 0 or 1 in each scenario: a median and bands of 0 and 1 say nothing, so
+the charts draw the share of scenarios (the ensemble mean)."""
 
 # the charts below encode these columns by name (q05..q95, the median as "median")
 _BAND_COLUMNS = tuple("median" if q == MEDIAN else quantile_name(q) for q in FAN_QUANTILES)
@@ -106,10 +111,13 @@ def fan_chart(results: Mapping[str, SimResult], variable: str, *, title: str | N
     j = SERIES.index(variable)
     merged = _merge_identical(results, j)
     frame = fan_frame(merged, variable)
-    text = title or f"{variable}: median with 50% and 90% bands, by policy"
+    what = ("share of scenarios" if variable in INDICATOR_SERIES
+            else "median with 50% and 90% bands")
+    text = title or f"{variable}: {what}, by policy"
     if label:
         text = f"{text} — {label}"
-    if len(merged) < 2:
+    if len(merged) < 2 or variable in INDICATOR_SERIES:
+        # one chart: the policies' shares are lines, which do not hide one another
         return bands_chart(frame, variable, title=text)
     order = list(merged)
     colour = alt.Color("policy:N", scale=_scale(frame["policy"]), title="policy", legend=None)
@@ -153,9 +161,21 @@ def fan_chart(results: Mapping[str, SimResult], variable: str, *, title: str | N
 
 def bands_chart(frame: pd.DataFrame, variable: str, *, title: str | None = None,
                 label: str | None = None, legend: str = "policy") -> Any:
-    """Median line with 50% and 90% bands from a :func:`band_frame` frame."""
+    """Median line with 50% and 90% bands from a :func:`band_frame` frame.
+
+    For a series of :data:`INDICATOR_SERIES`, the share of scenarios instead.
+    """
     colour = alt.Color("policy:N", scale=_scale(frame["policy"]), title=legend)
     base = alt.Chart(frame).encode(x=alt.X("date:T", title="quarter"))
+    if variable in INDICATOR_SERIES:
+        share = base.mark_line().encode(
+            y=alt.Y("mean:Q", title="share of scenarios", scale=alt.Scale(domain=[0.0, 1.0])),
+            color=colour,
+            tooltip=[alt.Tooltip("policy:N", title=legend), alt.Tooltip("quarter:N"),
+                     alt.Tooltip("mean:Q", title="share", format=".3f")])
+        text = title or f"{variable}: share of scenarios, by {legend}"
+        return share.properties(title=f"{text} — {label}" if label else text, width=560,
+                                height=220)
     # channels as objects, not shorthand strings: Altair turns each string into a channel
     # through a schema look-up table it rebuilds every time (~3 ms a string; the dashboard
     # draws this chart on every rerun)

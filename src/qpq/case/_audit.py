@@ -596,12 +596,12 @@ def detect_narrative_dating(case: Case) -> list[Finding]:
     """
     out = []
     for event in case.events:
-        span = FuzzyDate.parse(event.date)
         alike = [a for a in case.taliban_actions
                  if set(a.subjects) & set(event.actors)
                  and len(set(a.places) & set(event.places)) >= 2]
         if not alike:
             continue
+        span = FuzzyDate.parse(event.date)
         dated = [(a, FuzzyDate.parse(a.date)) for a in alike]
         if any(d.earliest <= span.latest and span.earliest <= d.latest for _, d in dated):
             continue

@@ -184,7 +184,7 @@ def phase_frame(grid: PhaseGrid) -> pd.DataFrame:
     })
 
 
-def _lines(text: str, width: int = 60) -> list[str]:
+def _lines(text: str, width: int = 58) -> list[str]:
     """``text`` in lines of at most about ``width`` characters, broken between words."""
     return textwrap.wrap(text, width) or [""]
 
@@ -206,7 +206,6 @@ def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 3
                            scale=alt.Scale(domain=list(CATEGORIES), range=list(_COLOURS)),
                            legend=alt.Legend(values=present, labelLimit=220, orient="bottom",
                                              direction="vertical"))
-        height += _LEGEND_ROW * (len(present) + 1)
     else:
         # v2's long strategy labels below the chart, each split at its "; " into lines
         colour = alt.Color("label:N", title="stationary equilibrium (model v2)",
@@ -216,8 +215,9 @@ def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 3
                                              direction="vertical", labelLimit=600,
                                              titleLimit=400,
                                              labelExpr="split(datum.label, '; ')"))
-        # the app fits the whole chart, legend included, into the height: make room
-        height += _LEGEND_ROW * (sum(c.count("; ") + 1 for c in present) + 1)
+    # both legends sit below the chart, and the app fits the whole chart, legend included,
+    # into the height: room for the title and a line per label part (v1's labels are one)
+    height += _LEGEND_ROW * (sum(c.count("; ") + 1 for c in present) + 1)
     # channels as objects, not shorthand strings, which Altair converts through a schema
     # table it rebuilds each time (~3 ms a string, on every rerun of the dashboard)
     cells = alt.Chart(frame).mark_rect(stroke="#FFFFFF", strokeWidth=0.3).encode(
@@ -246,7 +246,7 @@ def phase_chart(grid: PhaseGrid, current: tuple[float, float], *, width: int = 3
     # short lines: a line wider than the column was cut ("… (◆ = curre…")
     text = ["Equilibrium label over", f"{grid.x} × {grid.y} (◆ = current point)"]
     subtitle = [*_lines(f"{grid.labels.size} grid points; other parameters at the sliders' "
-                        "values;", 58), *_lines(gist, 58)]
+                        "values;"), *_lines(gist)]
     title = alt.TitleParams(text=text, subtitle=subtitle)
     # the app fits the whole chart, title included, into the height: room for the lines
     # beyond the three the base height was set with

@@ -28,6 +28,7 @@ does not already compute and quote exactly the numbers of the sections they link
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import time
@@ -520,10 +521,8 @@ def compute_findings(ctx: ReportContext, *, trust: bool = True) -> Findings:
     record: RecordCalibration | None = None
     if trust:
         # the trust summary runs the same calibration (memoised); without it, none is run
-        try:
+        with contextlib.suppress(BadInputError):     # none: the trust summary says why
             record = record_calibration(ctx)
-        except BadInputError:
-            record = None       # the trust summary says why
     questions = (policy, _backfire_question(ctx, study),
                  _change_question(study, extra, record))
     s = sizes(ctx)

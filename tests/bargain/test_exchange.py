@@ -174,6 +174,11 @@ def test_bad_exchange_options():
             ExchangeOptions(seed=seed)  # type: ignore[arg-type]
     assert ExchangeOptions(seed=np.int64(3)).seed == 3
     assert ExchangeOptions(seed=1.0).seed == 1     # a whole float, as check_seed takes it
+    # rounds likewise: True passed an isinstance(int) check
+    for rounds in (-1, 1.5, True):
+        with pytest.raises(BadInputError, match="rounds: must be an integer >= 0"):
+            ExchangeOptions(rounds=rounds)  # type: ignore[arg-type]
+    assert ExchangeOptions(rounds=3.0).rounds == 3
 
 
 def test_units_follow_the_issue_scale():

@@ -133,6 +133,8 @@ def test_a_design_takes_a_whole_size_and_a_generator(study):
         make_design(study, "lhs", 8, rng=3)  # type: ignore[arg-type]
     own = make_design(study, "lhs", 8, rng=np.random.default_rng(1))
     assert own.seed is None and make_design(study, "lhs", 8).seed == study.seed
+    # mc and factorial draw nothing from it: their rows are the study seed's
+    assert make_design(study, "mc", 8, rng=np.random.default_rng(1)).seed == study.seed
 
 
 @pytest.mark.parametrize("method,n", [("mc", 3000), ("sobol", 2048), ("saltelli", 64),

@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 
 from qpq.bargain._data import FloatArray, IssueSet
-from qpq.checks import check_seed
+from qpq.checks import check_seed, check_whole
 from qpq.errors import BadInputError, Problem
 
 __all__ = ["CarryOver", "Exchange", "ExchangeOptions", "Sizing", "nash_bargaining_solution"]
@@ -118,7 +118,10 @@ class ExchangeOptions:
         except ValueError:
             problems.append(Problem("options", f"{self.sizing!r} is not one of: "
                                     + ", ".join(c.value for c in Sizing), field="sizing"))
-        if not (isinstance(self.rounds, int) and self.rounds >= 0):
+        # check_whole, as the seed below: isinstance(True, int) let True through
+        try:
+            object.__setattr__(self, "rounds", check_whole(self.rounds, "rounds", minimum=0))
+        except BadInputError:
             problems.append(Problem("options", f"must be an integer >= 0, got {self.rounds!r}",
                                     field="rounds"))
         # a negative seed reached numpy only when the exchange ran

@@ -180,7 +180,8 @@ class Design:
         The sampler's size argument (base samples, trajectories, points or levels).
     seed
         The study seed the design was drawn with; ``None`` where a caller's Generator drew
-        its points (the simulator's noise still derives from the study's seed).
+        its points (the simulator's noise still derives from the study's seed; ``mc`` and
+        ``factorial`` never draw from it, so they keep the seed).
     settings
         Method settings (e.g. Morris levels), for provenance.
     """
@@ -263,7 +264,8 @@ def make_design(study: Study, method: Method, n: int | None = None,
         settings["levels"] = study.levels
     values = to_values(unit, study)
     return Design(method, study.names, unit, values, group, size,
-                  study.seed if rng is None or method == "mc" else None,
+                  # mc and factorial draw nothing from the caller's Generator
+                  study.seed if rng is None or method in ("mc", "factorial") else None,
                   MappingProxyType(settings))
 
 

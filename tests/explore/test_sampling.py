@@ -124,7 +124,7 @@ def test_designs_are_pure_functions_of_the_study(study):
     assert m.n_experiments == 3 * (d + 1) and m.group_size == d + 1
 
 
-def test_a_design_takes_a_whole_size_and_a_generator(study):
+def test_a_design_takes_a_whole_size_and_a_generator(study, case, scenario_file):
     # n=1.5 ran a Morris design of one trajectory without a word; rng=3 was taken; and a
     # caller's Generator left the study's seed in the design's provenance
     with pytest.raises(BadInputError, match=r"n \(experiments\)"):
@@ -135,6 +135,8 @@ def test_a_design_takes_a_whole_size_and_a_generator(study):
     assert own.seed is None and make_design(study, "lhs", 8).seed == study.seed
     # mc and factorial draw nothing from it: their rows are the study seed's
     assert make_design(study, "mc", 8, rng=np.random.default_rng(1)).seed == study.seed
+    tiny = load_study(scenario_file(extra={"levels": 3}), case)
+    assert make_design(tiny, "factorial", rng=np.random.default_rng(1)).seed == tiny.seed
 
 
 @pytest.mark.parametrize("method,n", [("mc", 3000), ("sobol", 2048), ("saltelli", 64),

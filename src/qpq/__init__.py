@@ -44,7 +44,8 @@ _EXPORTS = {
     "qpq.sim": ("ForecastResult", "PolicyRuns"),
 }
 
-# the lenses' packages too, each on first use: ``import qpq`` then ``qpq.sim.…``
+# the lenses' packages and the shared modules a user calls, each on first use (``import qpq``
+# then ``qpq.sim.…``); not the front ends (cli, dashboard) or the project's internals
 _SUBPACKAGES = ("api", "bargain", "case", "checks", "errors", "explore", "game", "model",
                 "parallel", "report", "sim", "stats")
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, _SUBPACKAGES)

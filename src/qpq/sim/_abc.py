@@ -624,11 +624,17 @@ class RecordCalibration:
             object.__setattr__(self, "method", METHODS[self.settings.sampler])
 
     def parameter(self, name: str) -> ParameterPosterior:
-        """The report of one parameter or derived quantity."""
-        for p in (*self.parameters, *self.derived):
-            if p.name == name:
-                return p
-        known = [p.name for p in (*self.parameters, *self.derived)]
+        """The report of one parameter or derived quantity.
+
+        Raises
+        ------
+        BadInputError
+            For a name that is neither, naming the calibration's.
+        """
+        by_name = {p.name: p for p in (*self.parameters, *self.derived)}
+        if name in by_name:
+            return by_name[name]
+        known = list(by_name)
         raise BadInputError(f"name: the calibration has no parameter {name!r}; allowed: "
                             f"{', '.join(known)}{did_you_mean(str(name), known)}")
 

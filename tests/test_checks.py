@@ -2,13 +2,16 @@
 
 import datetime as dt
 import math
+import re
 
 import numpy as np
 import pytest
 
 from qpq.checks import (
     as_date,
+    as_mapping,
     as_names,
+    check_flag,
     check_generator,
     check_number,
     check_seed,
@@ -107,3 +110,19 @@ def test_with_article_takes_an_before_a_vowel() -> None:
 
     assert [with_article(w) for w in ("actor", "source", "int", "event or claim", "Issue")] == [
         "an actor", "a source", "an int", "an event or claim", "an Issue"]
+
+
+@pytest.mark.parametrize("value", ["no", "false", 0, 1, None])
+def test_a_flag_is_true_or_false_not_anything_with_a_truth(value) -> None:
+    with pytest.raises(BadInputError, match="switch must be True or False"):
+        check_flag(value, "switch")
+    assert check_flag(np.True_, "switch") is True
+
+
+def test_a_mapping_is_a_dict_of_names() -> None:
+    assert as_mapping({"a": 1}, "overrides") == {"a": 1}
+    with pytest.raises(BadInputError, match="overrides must be a mapping name -> value"):
+        as_mapping([("a", 1)], "overrides")
+    with pytest.raises(BadInputError,
+                       match=re.escape("must map names (strings) to values; got the key 1")):
+        as_mapping({1: 2}, "overrides")

@@ -14,14 +14,14 @@ import datetime as dt
 import math
 import numbers
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
 from qpq.errors import BadInputError
 
-__all__ = ["as_date", "as_names", "check_generator", "check_number", "check_seed",
-           "check_whole", "did_you_mean", "with_article"]
+__all__ = ["as_date", "as_mapping", "as_names", "check_flag", "check_generator",
+           "check_number", "check_seed", "check_whole", "did_you_mean", "with_article"]
 
 
 def did_you_mean(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str:
@@ -58,6 +58,31 @@ def check_whole(value: object, name: str, *, minimum: int = 0) -> int:
         raise BadInputError(f"{name} must be a whole number of at least {minimum}; got "
                             f"{_shown(value)}")
     return whole
+
+
+def check_flag(value: object, name: str) -> bool:
+    """A yes/no switch: ``True`` or ``False`` (numpy's too), nothing that merely has a truth.
+
+    ``"no"`` and ``"false"`` are true to Python: ``mixed="no"`` ran the mixed search and
+    ``coopt="no"`` let the Taliban co-opt.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise BadInputError(f"{name} must be True or False; got {_shown(value)}")
+    return bool(value)
+
+
+def as_mapping(value: object, name: str, *, example: str = "{'iskp_pull': 2.0}"
+               ) -> dict[str, object]:
+    """A mapping ``name -> value`` as a dict (a list of pairs or names is refused)."""
+    # a list of names reached dict() ("dictionary update sequence element #0 ...")
+    if not isinstance(value, Mapping):
+        raise BadInputError(f"{name} must be a mapping name -> value, e.g. {example}; "
+                            f"got {_shown(value)}")
+    bad = [k for k in value if not isinstance(k, str)]
+    if bad:
+        raise BadInputError(f"{name} must map names (strings) to values; got the key "
+                            f"{bad[0]!r}")
+    return dict(value)
 
 
 def check_seed(value: object, name: str = "seed") -> int:

@@ -204,3 +204,13 @@ def test_positions_risk_reference_equals_moving_the_actor(data, q):
             dangers.append(np.delete(eu_ji[i], i).sum())
         assert sec[i] == pytest.approx(dangers[list(np.unique(x)).index(x[i])], abs=1e-9)
         assert (lo[i], hi[i]) == pytest.approx((min(dangers), max(dangers)), abs=1e-9)
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"capitulation": "no"}, "capitulation: must be true or false, got 'no'"),
+    ({"max_rounds": True}, "max_rounds: must be an integer >= 0, got True"),
+])
+def test_a_switch_or_count_of_another_type_is_refused(kwargs, field):
+    # "no" is true to Python and kept the capitulation quadrant on
+    with pytest.raises(BadInputError, match=re.escape(field)):
+        EUMOptions(**kwargs)

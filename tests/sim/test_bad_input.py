@@ -96,6 +96,13 @@ def test_calibration_settings_of_another_type_are_named(case):
                          settings={"population": 10})
 
 
+def test_a_yes_no_setting_takes_only_true_or_false():
+    with pytest.raises(BadInputError,
+                       match="calibration setting attribution must be True or False; got 'no'"):
+        AbcSettings(attribution="no")
+    assert AbcSettings(attribution=np.False_).attribution is False
+
+
 def test_a_lone_targeted_name_is_one_name():
     assert dataclasses.replace(TINY, targeted="recruitment").targeted == ("recruitment",)
     assert AbcSettings(max_simulations=1e4, population=100).max_simulations == 10_000
@@ -123,6 +130,9 @@ def test_a_counterfactual_takes_iso_dates():
     ({"workers": 0}, "workers must be a whole number of at least 1; got 0"),
     ({"seed": 1.5}, "seed must be a whole number of at least 0; got 1.5"),
     ({"grid_size": 1}, "grid_size must be a whole number of at least 2; got 1"),
+    # "no" is true to Python: the Taliban co-opted
+    ({"coopt": "no"}, "coopt must be True or False; got 'no'"),
+    ({"overrides": ["iskp_pull"]}, "overrides must be a mapping name -> value"),
 ])
 def test_a_run_request_is_checked_where_it_is_made(kwargs, words):
     if words is None:

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from qpq.case import Case, load_case
-from qpq.checks import as_date, check_seed, check_whole
+from qpq.checks import as_date, as_mapping, check_flag, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.explore import ComparisonStudy, load_study, run_comparison
 from qpq.game import DEFAULT_TOL, GameSolution, solve
@@ -50,20 +50,9 @@ def _case(case: CaseLike) -> Case:
 
 
 def _overrides(overrides: object) -> dict[str, str | float] | None:
-    # a list of names reached dict() ("dictionary update sequence element #0 ...")
     if overrides is None:
         return None
-    if not isinstance(overrides, Mapping):
-        raise BadInputError(f"overrides must be a mapping name -> value, e.g. "
-                            f"{{'iskp_pull': 2.0}}; got {overrides!r}")
-    return dict(overrides)
-
-
-def _flag(value: object, name: str) -> bool:
-    # mixed="no" is true to Python and ran the mixed search
-    if not isinstance(value, bool):
-        raise BadInputError(f"{name} must be True or False; got {value!r}")
-    return value
+    return as_mapping(overrides, "overrides")  # type: ignore[return-value]
 
 
 def solve_game(case: CaseLike = None, overrides: Mapping[str, str | float] | None = None, *,
@@ -86,7 +75,7 @@ def solve_game(case: CaseLike = None, overrides: Mapping[str, str | float] | Non
         equilibrium.
     """
     point = ParameterRegistry.from_case(_case(case)).point(_overrides(overrides))
-    return solve(point, mixed=_flag(mixed, "mixed"), tol=tol)
+    return solve(point, mixed=check_flag(mixed, "mixed"), tol=tol)
 
 
 def simulate_policies(case: CaseLike = None, policies: str | Sequence[str] | None = None, *,

@@ -146,7 +146,12 @@ class EUMOptions:
             if not (isinstance(value, int | float) and 0.0 <= float(value) <= 1.0):
                 problems.append(Problem("options", f"must lie in [0, 1], got {value!r}",
                                         field=name))
-        if not (isinstance(self.max_rounds, int) and self.max_rounds >= 0):
+        # "no" is true to Python, and True is an int to it
+        if not isinstance(self.capitulation, bool):
+            problems.append(Problem("options", f"must be true or false, got "
+                                    f"{self.capitulation!r}", field="capitulation"))
+        if not (isinstance(self.max_rounds, int) and not isinstance(self.max_rounds, bool)
+                and self.max_rounds >= 0):
             problems.append(Problem("options", f"must be an integer >= 0, got "
                                     f"{self.max_rounds!r}", field="max_rounds"))
         if not (isinstance(self.tolerance, int | float) and math.isfinite(self.tolerance)

@@ -95,6 +95,7 @@ from qpq.case import Case, case_as_of
 from qpq.checks import (
     as_date,
     as_names,
+    check_flag,
     check_generator,
     check_seed,
     check_whole,
@@ -359,6 +360,8 @@ class AbcSettings:
                 getattr(self, name), f"calibration setting {name}", minimum=minimum))
         object.__setattr__(self, "game_seed", check_seed(self.game_seed,
                                                          "calibration setting game_seed"))
+        object.__setattr__(self, "attribution", check_flag(
+            self.attribution, "calibration setting attribution"))
         object.__setattr__(self, "targeted", as_names(
             self.targeted, "calibration setting targeted", empty_ok=True))
         # refused where it is written, not when a run first reads it (a notebook's

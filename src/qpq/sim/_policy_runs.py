@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qpq.case import Case
-from qpq.checks import as_names, check_seed, check_whole
+from qpq.checks import as_mapping, as_names, check_flag, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.files import signals_held
 from qpq.game import ALL_EFFORTS, EFFORTS
@@ -97,6 +97,9 @@ class RunRequest:
                               ("chunk_blocks", 1), ("series_sample", 0)):
             object.__setattr__(self, name, check_whole(getattr(self, name), name,
                                                        minimum=minimum))
+        # coopt="no" is true to Python and let the Taliban co-opt
+        object.__setattr__(self, "coopt", check_flag(self.coopt, "coopt"))
+        object.__setattr__(self, "overrides", as_mapping(self.overrides, "overrides"))
 
     def for_case(self, case: Case) -> RunRequest:
         """A copy with the dates this request leaves open taken from the case's ``run`` block."""

@@ -160,3 +160,21 @@ def test_a_report_as_of_a_date_after_the_record_is_refused_before_anything_is_wr
     with pytest.raises(BadInputError, match="after the record's last day 2025-06-30"):
         build_report(load_case(), tmp_path / "out", as_of=dt.date(2030, 1, 1))
     assert not (tmp_path / "out").exists()
+
+
+def test_a_study_the_case_refuses_is_attempted_once_per_report(make_case):
+    from qpq.errors import BadInputError
+
+    ctx = ReportContext(case=load_case(make_case()), out_dir=Path("."),
+                        generated=dt.datetime(2026, 1, 1))
+    calls = []
+
+    def refuse() -> None:
+        calls.append(1)
+        raise BadInputError("the case has no record")
+
+    for _ in range(3):     # the section, the trust summary and the key findings
+        with pytest.raises(BadInputError, match="the case has no record"):
+            ctx.memo("sim.record_calibration", refuse)
+    assert len(calls) == 1
+    assert ctx.memo("other", lambda: 5) == 5 and ctx.memo("other", lambda: 6) == 5

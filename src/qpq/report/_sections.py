@@ -98,10 +98,28 @@ class ReportContext:
         return day if self.as_of is None else min(day, self.as_of)
 
     def memo(self, key: str, compute: Callable[[], Any]) -> Any:
-        """``compute()`` the first time ``key`` is asked for in this report, then its value."""
+        """``compute()`` the first time ``key`` is asked for in this report, then its value.
+
+        A refusal (:class:`BadInputError`: the case lacks what the study needs) is kept too
+        and raised again: a record calibration the case refused was attempted by the
+        section, the trust summary and the key findings in turn.
+        """
         if key not in self.cache:
-            self.cache[key] = compute()
-        return self.cache[key]
+            try:
+                self.cache[key] = compute()
+            except BadInputError as exc:
+                self.cache[key] = _Refused(exc)
+        value = self.cache[key]
+        if isinstance(value, _Refused):
+            raise value.error
+        return value
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A memoised study the case refused: its error, raised on every later ask."""
+
+    error: BadInputError
 
 
 Builder = Callable[[ReportContext], SectionContent]

@@ -52,3 +52,20 @@ def test_cached_specs_draw_what_altair_chart_draws(monkeypatch: Any) -> None:
     # the attack map keeps its basemap in the spec (GeoJSON stays inline)
     assert any('"FeatureCollection"' in c.proto.spec or '"Feature"' in c.proto.spec
                for c in charts)
+
+
+def test_the_record_s_charts_fit_the_page_s_column() -> None:
+    import re
+
+    import vl_convert as vlc
+
+    from qpq.dashboard._evidence import record_figures
+    from qpq.dashboard._view import Context
+
+    # the main column beside the sidebar on a 1280-px screen is about 820 px; the report's
+    # layout drew the attacks 1,070 px wide there, its right edge cut (an outside read in a
+    # browser, 2026-12-07)
+    for fig in record_figures(Context.load().case):
+        svg = vlc.vegalite_to_svg(fig.chart.to_dict())
+        width = float(re.search(r'<svg[^>]*\swidth="([0-9.]+)"', svg).group(1))
+        assert width <= 800, (fig.id, width)

@@ -36,6 +36,17 @@ UNCLAIMED = "unclaimed, no attribution"
 MAP_LON = (60.0, 80.0)
 MAP_LAT = (23.0, 44.0)
 ATTACK_FRAME = MapFrame(lon=MAP_LON, lat=MAP_LAT, width=260)
+NARROW_WIDTH = 480
+"""A narrow layout's plot width: its charts, axis labels and legends fit a column of about
+800 px (the dashboard's main column beside its sidebar on a 1280-px screen, where the
+report's side-by-side panels of 720-760 px with their legends beside them ran to 1,125 px
+and were cut)."""
+
+
+def _legends_below(chart: Any, narrow: bool) -> Any:
+    # beside a narrow plot a legend takes the room the plot needs; below, it wraps
+    return chart.configure_legend(orient="bottom", direction="horizontal", columns=2,
+                                  labelLimit=260, titleLimit=400) if narrow else chart
 
 
 def _mid(text: str) -> pd.Timestamp:
@@ -74,8 +85,11 @@ def estimate_rows(case: Case) -> list[dict[str, Any]]:
     return rows
 
 
-def estimates_chart(case: Case) -> Any:
-    """Fighters by estimating body over time, one panel per group, ranges as bars."""
+def estimates_chart(case: Case, *, narrow: bool = False) -> Any:
+    """Fighters by estimating body over time, one panel per group, ranges as bars.
+
+    ``narrow``: :data:`NARROW_WIDTH` panels with the legends below (the dashboard's column).
+    """
     frame = pd.DataFrame(estimate_rows(case))
     if frame.empty:
         return _empty("no estimates known by this date")
@@ -99,8 +113,10 @@ def estimates_chart(case: Case) -> Any:
         points = base.mark_point(filled=True, size=70).encode(
             x=x, y="value:Q", color=colour, tooltip=tooltip,
             shape=alt.Shape("place:N", title="where"))
-        panels.append((bars + points).properties(width=720, height=200, title=subject))
-    return alt.vconcat(*panels).resolve_scale(y="independent", shape="independent")
+        panels.append((bars + points).properties(width=NARROW_WIDTH if narrow else 720,
+                                                 height=200, title=subject))
+    return _legends_below(alt.vconcat(*panels).resolve_scale(y="independent",
+                                                             shape="independent"), narrow)
 
 
 def _perpetrator(claimed: list[str], attributed: list[str], names: dict[str, str]
@@ -146,8 +162,11 @@ def attack_rows(case: Case) -> list[dict[str, Any]]:
     return rows
 
 
-def attacks_chart(case: Case) -> Any:
-    """Attacks on Chinese targets: a timeline by country and a map, coloured by perpetrator."""
+def attacks_chart(case: Case, *, narrow: bool = False) -> Any:
+    """Attacks on Chinese targets: a timeline by country and a map, coloured by perpetrator.
+
+    ``narrow``: the map under the timeline, the legends below both.
+    """
     frame = pd.DataFrame(attack_rows(case))
     if frame.empty:
         return _empty("no attacks known by this date")
@@ -159,8 +178,12 @@ def attacks_chart(case: Case) -> Any:
     colours = hues[: len(named)] + (["#BBBBBB"] if UNCLAIMED in perps else [])
     scale = (alt.Scale(domain=named + [p for p in perps if p == UNCLAIMED], range=colours)
              if len(named) <= len(hues) else alt.Scale(domain=perps))
+    # narrow: the long list of perpetrators below in two columns; the short legends stay
+    # beside the plot, where a row of three below ran wider than the plot
     colour = alt.Color("perpetrator:N", title="perpetrator (claimant, else first blamed)",
-                       scale=scale)
+                       scale=scale, legend=(alt.Legend(orient="bottom", columns=2, labelLimit=260,
+                                                       titleLimit=400)
+                                            if narrow else alt.Undefined))
     shape = alt.Shape("basis:N", title="basis",
                       scale=alt.Scale(domain=["claimed", "blamed by an authority", "no claim"],
                                       range=["circle", "diamond", "circle"]))
@@ -172,7 +195,8 @@ def attacks_chart(case: Case) -> Any:
     timeline = base.mark_point(filled=True, opacity=0.8).encode(
         x=alt.X("date:T", title="date", axis=alt.Axis(format="%Y", tickCount="year")),
         y=alt.Y("country:N", title=None), color=colour, shape=shape, size=size,
-        tooltip=tooltip).properties(width=460, height=220, title="When")
+        tooltip=tooltip).properties(width=NARROW_WIDTH if narrow else 460, height=220,
+                                    title="When")
     basemap = load_basemap(case)
     if basemap is None:
         where = base.mark_point(filled=True, opacity=0.8).encode(
@@ -188,7 +212,7 @@ def attacks_chart(case: Case) -> Any:
             **ATTACK_FRAME.projection().to_dict()).properties(
             width=ATTACK_FRAME.width, height=round(ATTACK_FRAME.height),
             title="Where (gazetteer points on Natural Earth outlines)")
-    return alt.hconcat(timeline, where)
+    return alt.vconcat(timeline, where) if narrow else alt.hconcat(timeline, where)
 
 
 def engagement_rows(case: Case) -> list[dict[str, Any]]:
@@ -209,8 +233,11 @@ def engagement_rows(case: Case) -> list[dict[str, Any]]:
     return rows
 
 
-def engagement_chart(case: Case) -> Any:
-    """Taliban actions and China's engagement milestones on one time axis."""
+def engagement_chart(case: Case, *, narrow: bool = False) -> Any:
+    """Taliban actions and China's engagement milestones on one time axis.
+
+    ``narrow``: :data:`NARROW_WIDTH` wide, the legend below.
+    """
     frame = pd.DataFrame(engagement_rows(case))
     if frame.empty:
         return _empty("no actions or milestones known by this date")
@@ -218,18 +245,23 @@ def engagement_chart(case: Case) -> Any:
     colour = alt.Color("kind:N", legend=None,
                        scale=(alt.Scale(domain=kinds, range=categorical(len(kinds)))
                               if len(kinds) <= MAX_CATEGORIES else alt.Scale(domain=kinds)))
-    return alt.Chart(frame).mark_point(filled=True, size=110, opacity=0.85).encode(
+    chart = alt.Chart(frame).mark_point(filled=True, size=110, opacity=0.85).encode(
         x=alt.X("date:T", title="date", axis=alt.Axis(format="%Y", tickCount="year")),
         # one lane per kind (China's first, then the Taliban's), so steps of different kinds
         # on nearby dates do not sit on one another
-        y=alt.Y("kind:N", title=None, sort=kinds),
+        y=alt.Y("kind:N", title=None, sort=kinds, axis=alt.Axis(labelLimit=260)),
         color=colour, shape=alt.Shape("track:N", title="track"),
         tooltip=["when:N", "title:N", "kind:N", "summary:N", "reported by:N", "sources:N"],
-    ).properties(width=760, height=22 * len(kinds))
+    ).properties(width=NARROW_WIDTH if narrow else 760, height=alt.Step(22))
+    return _legends_below(chart, narrow)
 
 
-def record_figures(case: Case) -> tuple[Figure, ...]:
-    """The section's three figures for ``case`` (cut to an as-of date by the caller)."""
+def record_figures(case: Case, *, narrow: bool = False) -> tuple[Figure, ...]:
+    """The section's three figures for ``case`` (cut to an as-of date by the caller).
+
+    ``narrow``: laid out for a column of about 800 px (:data:`NARROW_WIDTH`), as the
+    dashboard draws them; the report's page is wider.
+    """
     return (
         Figure(
             "record-estimates", "How many fighters? Estimates by body over time",
@@ -239,10 +271,11 @@ def record_figures(case: Case) -> tuple[Figure, ...]:
             "that published it and the mark's shape the place it covers. Bars that do not "
             "overlap at the same date are disagreements the audit lists. Hover for the "
             "wording as printed.",
-            estimates_chart(case)),
+            estimates_chart(case, narrow=narrow)),
         Figure(
             "record-attacks", "Attacks on Chinese nationals and interests",
-            "Left: each attack by date and country; right: the same attacks at their "
+            ("Above" if narrow else "Left") + ": each attack by date and country; "
+            + ("below" if narrow else "right") + ": the same attacks at their "
             "gazetteer points (country outlines: Natural Earth, public domain, where the case "
             "ships them). Colour is the group that claimed it or, when nobody did, the "
             "first an authority blamed (diamonds); grey marks attacks neither claimed nor "
@@ -250,14 +283,14 @@ def record_figures(case: Case) -> tuple[Figure, ...]:
             "grows with the Chinese killed. Pakistan's separatist attacks are shown with "
             "their perpetrators although "
             "the quid pro quo does not govern them.",
-            attacks_chart(case)),
+            attacks_chart(case, narrow=narrow)),
         Figure(
             "record-engagement", "The Taliban's steps and China's engagement on one axis",
             "One lane per kind of step: China's visits, meetings, contracts, ambassadors, "
             "trade measures and statements on recognition (circles), then what the Taliban "
             "were reported to do about ETIM/TIP: relocations, pledges, denials (squares). "
             "Hover for the summary and sources.",
-            engagement_chart(case)),
+            engagement_chart(case, narrow=narrow)),
     )
 
 

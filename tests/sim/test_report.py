@@ -33,12 +33,21 @@ def test_backcast_section(case, tmp_path, tiny):
     # say something (found 2026-12-06: "0 [0, 0.55]", and "no simulated history" in
     # every row)
     from qpq.report._sim_sections import _others_said, backcast_calibration
+    from qpq.sim import INDICATOR_SERIES
 
     cal = backcast_calibration(ctx(case, tmp_path))
     for r in cal.backcast_table():
         values = [r["accepted_median"], *r["accepted_90"]]
-        if r["evaluable"] and r["target"].startswith("max("):    # a yes/no in the window
+        if not r["evaluable"]:
+            continue
+        series = r["target"].split("(", 1)[1].split(",", 1)[0]
+        if r["target"].startswith("max("):    # a yes/no in the window
             assert set(values) <= {0.0, 1.0}, r
+        elif series in INDICATOR_SERIES:    # a share of quarters (engaged, recognised)
+            assert all(0.0 <= v <= 1.0 for v in values), r
+        elif not series.endswith("_change"):   # stocks and flows of militants
+            assert all(v >= 0.0 for v in values), r
+        assert values[1] <= values[0] <= values[2], r
     said = _others_said(cal.backcast_table(), cal.draws * cal.replicates)
     assert ("match (where every other used fact holds)" in out.html) is said
     assert ("leaves out the column" in out.html) is not said

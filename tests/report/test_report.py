@@ -178,3 +178,14 @@ def test_a_study_the_case_refuses_is_attempted_once_per_report(make_case):
             ctx.memo("sim.record_calibration", refuse)
     assert len(calls) == 1
     assert ctx.memo("other", lambda: 5) == 5 and ctx.memo("other", lambda: 6) == 5
+
+
+def test_phase_caption_names_the_colour_the_chart_gives_points_without_a_pure_pbe():
+    # the caption said "black" after the diagrams' shared palette made these points light
+    # grey (qpq.game.analysis.LABEL_COLOURS)
+    from qpq.game.analysis import LABEL_COLOURS, NO_PURE_NAME
+    from qpq.report._phase_section import HOW_TO_READ
+
+    assert LABEL_COLOURS[NO_PURE_NAME] == "#BBBBBB"
+    assert "light grey (\"no pure PBE\") marks points without a pure equilibrium" in HOW_TO_READ
+    assert "black marks" not in HOW_TO_READ

@@ -133,8 +133,9 @@ HOW_TO_READ = (
     "Each colour is the primary label of the equilibrium China prefers (the spec's selection "
     "rule) at that combination of the two parameters, all others at their defaults; dots "
     "mark where several equilibrium paths exist (\"multiple\") and crosses where China's "
-    "first moves tie (both on a coarse lattice of about 25 × 25 grid points), black marks "
-    "points without a pure equilibrium, and the white diamond is the default point.")
+    "first moves tie (both on a coarse lattice of about 25 × 25 grid points), light grey "
+    "(\"no pure PBE\") marks points without a pure equilibrium, and the white diamond is "
+    "the default point.")
 
 
 def _shares_table(diagrams: list[tuple[PhaseDiagram, str]]) -> str:

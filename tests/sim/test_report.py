@@ -1,5 +1,6 @@
 import dataclasses
 import datetime as dt
+import re
 
 import pytest
 
@@ -124,6 +125,11 @@ def test_forecast_section_on_the_stylised_facts_when_asked(case, tmp_path, tiny)
     assert "calibrated on the stylised facts known by 2025-06-30" in out.html
     assert "16 parameter draws × 4 scenarios = 64 histories" in out.html
     assert "Calibration: facts — " in out.html and "(facts calibration)" in out.summary
+    # the histories kept are checked against the record on one thing only, China's
+    # recognition then: said so, not "that agree with the record" (found 2026-12-07)
+    assert re.search(r"of [\d,]+ calibrated histories in which China's recognition at the "
+                     r"as-of date agrees with the record \(China had not recognised the "
+                     r"Taliban de jure\)", out.html)
 
 
 @pytest.mark.parametrize("kind", ["recrod", "Facts"])

@@ -368,8 +368,12 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
     html = (
         f"<p>The ensemble calibrated on {used}, carried on to {escape(until.isoformat())} "
         f"under China's policies; {sizes['n']} scenarios each, resampled from the "
-        f"{kept['particles_kept']:,} of {kept['particles']:,} calibrated histories that agree "
-        f"with the record at the as-of date.</p>"
+        f"{kept['particles_kept']:,} of {kept['particles']:,} calibrated histories in which "
+        f"China's recognition at the as-of date agrees with the record ("
+        + ("China held de jure recognition of the Taliban"
+           if kept["conditioned_on"]["china_recognised"]
+           else "China had not recognised the Taliban de jure")
+        + ").</p>"
         f"<p>Calibration: {escape(kept['description'])}.{noisy}</p>" + _size_note(ctx, cal)
         + html_table(["event", "equilibrium", "kind", "evidence bearing on it",
                       f"its parameters constrained ({escape(cal.kind)} calibration)",

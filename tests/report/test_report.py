@@ -189,3 +189,22 @@ def test_phase_caption_names_the_colour_the_chart_gives_points_without_a_pure_pb
     assert LABEL_COLOURS[NO_PURE_NAME] == "#BBBBBB"
     assert "light grey (\"no pure PBE\") marks points without a pure equilibrium" in HOW_TO_READ
     assert "black marks" not in HOW_TO_READ
+
+
+def test_attack_chart_size_legend_reads_the_chinese_killed_not_the_mark_size():
+    # the legend was titled "Chinese killed + 1" and labelled with the mark's size (0, 2, 4,
+    # ...), so "0" read as minus one killed
+    from qpq.report._record_section import attacks_chart
+
+    case = load_case()
+    spec = attacks_chart(case).to_dict()
+    sizes = [enc["size"] for chart in spec["hconcat"]
+             for layer in chart.get("layer", [chart]) if "size" in (enc := layer["encoding"])]
+    assert sizes
+    most = max(a.chinese_killed or 0 for a in case.attacks)
+    for size in sizes:
+        assert size["title"] == "Chinese killed"
+        legend = size["legend"]
+        assert legend["labelExpr"] == "datum.value - 1"
+        shown = [v - 1 for v in legend["values"]]
+        assert shown[0] == 0 and max(shown) <= most

@@ -32,6 +32,8 @@ __all__ = [
 
 SUBJECT_LABELS = {"iskp": "ISKP (ISIL-K)", "etim": "ETIM/TIP"}
 UNCLAIMED = "unclaimed, no attribution"
+KILLED_LEGEND = (0, 1, 2, 5, 10, 20, 50, 100)
+"""Counts of Chinese killed that the attack chart's size legend shows (those up to the most)."""
 # The attacks lie between the Arabian Sea coast and the Kyrgyz capital.
 MAP_LON = (60.0, 80.0)
 MAP_LAT = (23.0, 44.0)
@@ -187,7 +189,11 @@ def attacks_chart(case: Case, *, narrow: bool = False) -> Any:
     shape = alt.Shape("basis:N", title="basis",
                       scale=alt.Scale(domain=["claimed", "blamed by an authority", "no claim"],
                                       range=["circle", "diamond", "circle"]))
-    size = alt.Size("size:Q", title="Chinese killed + 1", scale=alt.Scale(range=[40, 500]))
+    # the mark's size is killed + 1 (so none killed still draws); the legend reads the count
+    most = int(frame["size"].max()) - 1
+    size = alt.Size("size:Q", title="Chinese killed", scale=alt.Scale(range=[40, 500]),
+                    legend=alt.Legend(values=[k + 1 for k in KILLED_LEGEND if k <= most],
+                                      labelExpr="datum.value - 1"))
     tooltip = ["when:N", "attack:N", "place:N", "country:N", "perpetrator:N", "basis:N",
                "claimed by:N", "blamed on:N",
                "Chinese killed:N", "Chinese wounded:N", "targets:N", "sources:N"]
@@ -280,9 +286,9 @@ def record_figures(case: Case, *, narrow: bool = False) -> tuple[Figure, ...]:
             "ships them). Colour is the group that claimed it or, when nobody did, the "
             "first an authority blamed (diamonds); grey marks attacks neither claimed nor "
             "attributed. Every claim and attribution, with who made it, is in the hover; size "
-            "grows with the Chinese killed. Pakistan's separatist attacks are shown with "
-            "their perpetrators although "
-            "the quid pro quo does not govern them.",
+            "grows with the Chinese killed (an unknown count is drawn as none). Pakistan's "
+            "separatist attacks are shown with their perpetrators although the quid pro quo "
+            "does not govern them.",
             attacks_chart(case, narrow=narrow)),
         Figure(
             "record-engagement", "The Taliban's steps and China's engagement on one axis",

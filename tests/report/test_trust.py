@@ -168,6 +168,7 @@ def test_every_code_name_the_sections_print_is_defined_once():
     from qpq.model import policy_names
     from qpq.report._sections import ReportContext
     from qpq.report._shared import explore_study
+    from qpq.report._sim_sections import BACKCAST_VARIABLES
     from qpq.report._trust import names, names_html
     from qpq.sim import EVENTS, RECORD_EVENTS, SERIES_EVENTS
 
@@ -176,7 +177,7 @@ def test_every_code_name_the_sections_print_is_defined_once():
     study = explore_study(ctx)
     assert study is not None
     expected = [*policy_names(), *(o.name for o in study.outcomes), *(e.name for e in EVENTS),
-                *SERIES_EVENTS, *(r.name for r in RECORD_EVENTS),
+                *SERIES_EVENTS, *BACKCAST_VARIABLES, *(r.name for r in RECORD_EVENTS),
                 *(f"all_{k}" for k in ("binary", "count", "band"))]
     assert set(listed) == set(expected) and len(set(listed)) == len(listed)
     # a name both lenses use is defined once, with both meanings
@@ -188,5 +189,9 @@ def test_every_code_name_the_sections_print_is_defined_once():
     html = names_html(ctx)
     assert html.count("<dt>") == len(listed)
     assert "<dt><code>militants_iskp</code></dt>" in html and "lower is better" in html
+    # the backcast's fan charts are titled by series the glossary once left out
+    # (belief_sincere, militants_neutralised; found 2026-12-07)
+    assert "China's belief that the Taliban are sincere" in dict(names(ctx))["belief_sincere"]
+    assert "the backcast's fan chart" in dict(names(ctx))["militants_neutralised"]
     # a banded backtest event gives its band edges
     assert "bands: 250, 500, 1000 (edges)" in dict(names(ctx))["tip_strength_band"]

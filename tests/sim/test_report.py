@@ -27,6 +27,9 @@ def test_backcast_section(case, tmp_path, tiny):
     assert "Reduced run" in out.html and "cl-sf-uyghurs-deported" in out.html
     assert "uncalibrated (assumption-driven)" in out.html
     assert len(out.figures) == 4 and out.summary
+    # each fan chart's caption says in words which series it draws
+    assert "China's belief that the Taliban are sincere, after the quarter (belief_sincere)" \
+        in out.figures[-1].how_to_read
     for fig in out.figures:
         fig.chart.to_dict()                           # a valid Vega-Lite spec
     # a yes/no or count fact's median and range are values the scenarios take, and the

@@ -23,6 +23,7 @@ from qpq.sim import (
     CALIBRATION_DRAWS,
     CALIBRATION_REPLICATES,
     DEFAULT_CALIBRATION,
+    OUTPUTS,
     SERIES,
     SERIES_EVENTS,
     UNCALIBRATED,
@@ -46,7 +47,8 @@ from qpq.sim import (
 )
 from qpq.stats import percent
 
-__all__ = ["FULL", "RECORD", "RECORD_REDUCED", "REDUCED", "backcast_calibration",
+__all__ = ["BACKCAST_VARIABLES", "FULL", "RECORD", "RECORD_REDUCED", "REDUCED",
+           "backcast_calibration",
            "backcast_section", "forecast_section", "forecast_window", "propositions_section"]
 
 REDUCED = {"draws": 150, "replicates": 4, "grid_size": 16, "n": 2000, "prop_n": 512}
@@ -67,6 +69,10 @@ RECORD_REDUCED = RECORD
 rested on those 2 solved games (engaged in 4.6% of the forecast's scenario-quarters, against
 87% with the command's 30, as of 2025-06-30 to 2026-06-30), for about 8 s less. Kept as a
 name of its own so that tests can shrink it."""
+
+BACKCAST_VARIABLES = ("militants_border", "militants_neutralised", "belief_sincere")
+"""The backcast's fan charts: simulated series (:data:`qpq.sim.OUTPUTS`), all histories
+against the accepted ones."""
 
 FORECAST_VARIABLES = tuple(SERIES_EVENTS)
 """The forecast's fan charts: the series an event decides (:data:`qpq.sim.SERIES_EVENTS`),
@@ -204,13 +210,14 @@ def backcast_section(ctx: ReportContext) -> SectionContent:
                    + ("; facts known only after the as-of date are out-of-sample checks."
                       if out_of_sample else "."),
                    fact_match_chart(table))]
-    for var in ("militants_border", "militants_neutralised", "belief_sincere"):
+    for var in BACKCAST_VARIABLES:
         j = SERIES.index(var)
         groups = {"all draws": (labels, cal.sim.sample_series[:, :, j], None),
                   "accepted": (labels, cal.sim.sample_series[:, mask, j], None)}
         label = None if var == "belief_sincere" else UNCALIBRATED
         figs.append(Figure(f"sim-backcast-{var}", f"Backcast: {var}",
-                           "Median and 50%/90% bands of sampled histories, all vs accepted.",
+                           f"{OUTPUTS[var][0].upper()}{OUTPUTS[var][1:]} ({var}): median "
+                           "and 50%/90% bands of sampled histories, all vs accepted.",
                            bands_chart(band_frame(groups), var, legend="scenarios",
                                        label=label)))
     return SectionContent(html, tuple(figs),

@@ -114,12 +114,13 @@ def names(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
 
     China's policies (:data:`qpq.model.POLICIES`), the exploration scenario's outcomes (its
     own descriptions), the forecast's events (:data:`qpq.sim.EVENTS`) and the series its
-    fan charts plot (:data:`qpq.sim.OUTPUTS`' descriptions): headings and
+    and the backcast's fan charts plot (:data:`qpq.sim.OUTPUTS`' descriptions): headings and
     tables name them as the command line does, and an analyst should not need the code to
     read ``engage_reward_if_suppressed`` or ``militants_iskp``.
     """
     from qpq.model import POLICIES
     from qpq.report._shared import explore_study
+    from qpq.report._sim_sections import BACKCAST_VARIABLES
     from qpq.sim import EVENTS, OUTPUTS, RECORD_EVENTS, SERIES_EVENTS
 
     found: dict[str, list[tuple[str, str]]] = {}
@@ -147,6 +148,11 @@ def names(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
         found.setdefault(var, []).append(
             ("a simulated series", f"{OUTPUTS[var]}, per quarter (the forecast's fan chart "
                                    f"of the event {event})"))
+    for var in BACKCAST_VARIABLES:                # and the backcast's, all vs accepted
+        if var not in SERIES_EVENTS:
+            found.setdefault(var, []).append(
+                ("a simulated series", f"{OUTPUTS[var]}, per quarter (the backcast's fan "
+                                       "chart)"))
     # a name two lenses use (iskp_strength) is one entry that says what it is in each
     out = {name: [text if len(uses) == 1 else f"as {what}: {text}" for what, text in uses]
            for name, uses in found.items()}

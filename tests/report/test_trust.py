@@ -195,3 +195,17 @@ def test_every_code_name_the_sections_print_is_defined_once():
     assert "the backcast's fan chart" in dict(names(ctx))["militants_neutralised"]
     # a banded backtest event gives its band edges
     assert "bands: 250, 500, 1000 (edges)" in dict(names(ctx))["tip_strength_band"]
+
+
+def test_glossary_defines_the_calibration_and_bargaining_words_the_sections_print():
+    # "belief grid 12, nuisance prior", "particles", "logit tracing" (forecast, track record,
+    # model v2) and the bargaining charts' "EU of challenging" beside the actor "eu" were
+    # printed without a definition (found 2026-12-07)
+    from qpq.report._trust import GLOSSARY, glossary_html
+
+    terms = dict(GLOSSARY)
+    for term in ("EU (in the bargaining charts)", "belief grid", "nuisance prior",
+                 "particles", "logit tracing"):
+        assert terms[term], term
+        assert f"<dt>{term}</dt>" in glossary_html()
+    assert "not the European Union" in terms["EU (in the bargaining charts)"]

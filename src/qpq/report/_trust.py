@@ -61,6 +61,10 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("deviance", "how far a simulated history is from the record: −2 × the log-likelihood "
      "of the record given the history, less its best possible value, summed over the "
      "observation families; smaller is nearer"),
+    ("EU (in the bargaining charts)", "expected utility, in the expected-utility model: "
+     "what an actor expects to gain by challenging another's position, or (as it sees it) "
+     "what the other expects to gain by challenging its own; not the European Union, which "
+     "the charts name as the actor eu"),
     ("harm units", "the model's scale of harm to China: in the simulator an expected attack "
      "on China counts 1 and one on Chinese nationals in Afghanistan nationals_severity; in "
      "the game one round of unsuppressed ETIM/TIP activity counts etim_threat (default 1)"),
@@ -83,6 +87,16 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
      "width, below 0.8, or wider"),
     ("game point", "one set of the game's parameters solved for the simulator; every "
      "simulated history plays one of them"),
+    ("belief grid", "the values of China's belief that the Taliban are sincere at which "
+     "each game point is solved in advance; a simulated quarter plays the solution of the "
+     "grid cell its belief lies in"),
+    ("nuisance prior", "in a calibration, the parameters it does not target are drawn from "
+     "their ranges too (not held at their defaults)"),
+    ("particles", "the calibrated parameter sets, each with its simulated history, from "
+     "which forecasts and checks start"),
+    ("logit tracing", "how model v2's equilibrium is found where best responses cycle: "
+     "noisy (logit) responses whose noise is lowered step by step; what it finds may be "
+     "mixed and only approximately an equilibrium (its regret is reported)"),
     ("predictive range", "where the calibrated model's fresh histories put an observation "
      "(90% of them); an observation outside it is one the model does not reproduce"),
     ("prior, posterior", "a parameter's range before calibration (drawn uniformly) and what "

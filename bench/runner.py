@@ -30,6 +30,7 @@ MODULES: dict[str, str] = {
     "evidence": "bench.evidence_bench",
     "game": "bench.game_bench",
     "game_v2": "bench.game_v2_bench",
+    "tracing": "bench.tracing_bench",
     "propositions": "bench.propositions_bench",
     "bargain": "bench.bargain_bench",
     "sim": "bench.sim_bench",

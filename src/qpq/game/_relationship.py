@@ -462,17 +462,22 @@ def _stacked_step(st: Stacked, s: StackedStrategies, delta: FloatArray, w: Float
 
 
 def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
-           inner: int = 60, step: float = 0.5) -> tuple[Mixed, Mixed]:
-    """Logit equilibria along :data:`LAMBDAS`, each started from the last (uniform first).
+           inner: int = 60, step: float = 0.5, lambdas: tuple[float, ...] = LAMBDAS,
+           settled_before_last: float = 1e-9) -> tuple[Mixed, Mixed]:
+    """Logit equilibria along ``lambdas``, each started from the last (uniform first).
 
     The steps run on the stacked layout (:mod:`qpq.game._relationship_stacked`: every
-    state's first moves at once, the per-move code's numbers bit for bit).
+    state's first moves at once, the per-move code's numbers bit for bit). A point is
+    settled at a precision when no probability moves by 1e-9 in a step, or, at every
+    precision but the last, by ``settled_before_last`` (the defaults are the solver's;
+    ``bench/tracing_bench.py`` measures other schedules).
     """
     full = _stacked(stages)
     s = full.uniform()
     n = delta.shape[0]
     everyone = np.arange(n)
-    for lam in LAMBDAS:
+    for i, lam in enumerate(lambdas):
+        settled = 1e-9 if i == len(lambdas) - 1 else settled_before_last
         # each point stops moving at this λ once settled, so a point's path never depends
         # on which other points share its batch; once a quarter of the rows evaluated has
         # settled, only the moving ones are evaluated (same paths, less work)
@@ -480,7 +485,7 @@ def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
         for _ in range(inner):
             part = s if rows.size == n else s.take(rows)
             new = _stacked_step(sub, part, d, ws, lam)
-            moved = part.distance(new) >= 1e-9
+            moved = part.distance(new) >= settled
             if not moved.any():
                 break
             keep = np.flatnonzero(moved)

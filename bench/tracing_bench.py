@@ -1,0 +1,145 @@
+"""Model v2's logit tracing: the solver's schedule against coarser ones, cost and accuracy.
+
+Where policy iteration cycles, :func:`qpq.game.solve_relationship` traces logit responses
+along 61 precisions from 0.1 to 1e5, each run until no probability moves by 1e-9 in a step
+(docs/model-game.md §7.6, §8.1: most of a v2 phase diagram's time). The peers here are
+coarser schedules of the same tracing (``qpq.game._relationship._trace``'s ``lambdas`` and
+``settled_before_last``: fewer precisions, a looser "settled" before the last, the last as
+strict as now), on two sets of points in one process, taking turns, median of
+:data:`REPEAT` in CPU seconds:
+
+* the ``game_v2`` bench's grid (``iskp_pull`` x ``crackdown_intensity``, :data:`GRID` per
+  axis, every other parameter at its default);
+* :data:`RANDOM` points drawn over every parameter's range (seed :data:`SEED`; the
+  discount capped at 0.995, v2's values need δ < 1), where play ends mixed at some.
+
+Each row says what the schedule changes: the points whose labels (first move, efforts,
+final actions, pure or mixed) differ from the solver's, and the regret (the largest gain
+a player has from deviating; 0 at an equilibrium) at the points that end mixed. The
+schedules were fixed before the run; none is the solver's until a change of it is made
+with the regeneration of every v2 result it moves (the mixed points' answers move).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import statistics
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+GRID = 16
+RANDOM = 400
+SEED = 7
+REPEAT = 3
+SCHEDULES = ((21, 1e-3), (11, 1e-3))
+"""Candidate schedules: (precisions from 0.1 to 1e5, settled-before-last tolerance)."""
+
+
+@contextlib.contextmanager
+def _schedule(precisions: int | None, settled: float) -> Iterator[None]:
+    import qpq.game._relationship as rel
+
+    if precisions is None:
+        yield
+        return
+    original = rel._trace
+    lambdas = tuple(float(x) for x in np.geomspace(0.1, 1e5, precisions))
+    rel._trace = functools.partial(original, lambdas=lambdas,
+                                   settled_before_last=settled)
+    try:
+        yield
+    finally:
+        rel._trace = original
+
+
+def _grid() -> dict[str, np.ndarray]:
+    from qpq.game.analysis._sweep import grid_axis
+    from qpq.model import ParameterRegistry
+
+    registry = ParameterRegistry.load()
+    base = registry.defaults().as_dict()
+    ax = grid_axis(registry, "iskp_pull", GRID, "v2")
+    ay = grid_axis(registry, "crackdown_intensity", GRID, "v2")
+    gx, gy = np.meshgrid(ax.values, ay.values)
+    values = {k: np.full(gx.size, float(v)) for k, v in base.items()}
+    values["iskp_pull"], values["crackdown_intensity"] = gx.reshape(-1), gy.reshape(-1)
+    inside = np.ones(gx.size, dtype=bool)
+    for c in registry.constraints:
+        inside &= c.holds(values[c.lhs], values[c.rhs])
+    return registry.validate_arrays({k: v[inside] for k, v in values.items()})
+
+
+def _random() -> dict[str, np.ndarray]:
+    from qpq.game.analysis import sample_assumptions
+    from qpq.model import ParameterRegistry
+
+    registry = ParameterRegistry.load()
+    batch = sample_assumptions(registry, RANDOM, np.random.default_rng(SEED)).params
+    out = {k: np.asarray(v, dtype=float) for k, v in batch.items()}
+    out["quarterly_discount"] = np.minimum(out["quarterly_discount"], 0.995)
+    return out
+
+
+def _solve(params: dict[str, np.ndarray], precisions: int | None, settled: float
+           ) -> tuple[float, Any]:
+    from qpq.game import solve_relationship
+
+    with _schedule(precisions, settled):
+        start = time.process_time()
+        rel = solve_relationship(params)
+        return time.process_time() - start, rel
+
+
+def _labels(rel: Any) -> np.ndarray:
+    return np.concatenate([rel.first_move[:, None], rel.effort.reshape(rel.n_points, -1),
+                           rel.response.reshape(rel.n_points, -1),
+                           rel.pure.astype(np.int64)], axis=1)
+
+
+def run() -> list[dict[str, Any]]:
+    sets = {"grid": _grid(), "random": _random()}
+    schedules: list[tuple[int | None, float]] = [(None, 1e-9), *SCHEDULES]
+    cpu: dict[tuple[str, int | None], list[float]] = {}
+    last: dict[tuple[str, int | None], Any] = {}
+    for _ in range(REPEAT):
+        for name, params in sets.items():
+            for precisions, settled in schedules:
+                seconds, last[name, precisions] = _solve(params, precisions, settled)
+                cpu.setdefault((name, precisions), []).append(seconds)
+    entries = []
+    for precisions, settled in SCHEDULES:
+        base_t = sum(statistics.median(cpu[s, None]) for s in sets)
+        ours_t = sum(statistics.median(cpu[s, precisions]) for s in sets)
+        parts = []
+        for name in sets:
+            ref, new = last[name, None], last[name, precisions]
+            differ = (_labels(ref) != _labels(new)).any(axis=1)
+            mixed_ref = ~ref.pure.all(axis=1)
+            mixed_new = ~new.pure.all(axis=1)
+
+            def regret(rel: Any, mixed: np.ndarray) -> str:
+                if not mixed.any():
+                    return "none mixed"
+                r = rel.regret[mixed]
+                return f"{mixed.sum()} mixed, regret median {np.median(r):.3g} max {r.max():.3g}"
+
+            parts.append(
+                f"{name} ({ref.n_points} points, {int(ref.traced.sum())} traced): CPU "
+                f"{statistics.median(cpu[name, None]):.1f} -> "
+                f"{statistics.median(cpu[name, precisions]):.1f} s; labels differ at "
+                f"{int(differ.sum())} points ({int((differ & mixed_ref).sum())} of them mixed "
+                f"under the solver's schedule); solver's {regret(ref, mixed_ref)}; this "
+                f"schedule's {regret(new, mixed_new)}")
+        entries.append({
+            "name": f"v2 logit tracing: {precisions} precisions, settled at {settled:g} "
+                    "before the last, vs the solver's 61 at 1e-9",
+            "figure": ours_t, "unit": "CPU s", "peer": "the solver's schedule (61, 1e-9)",
+            "peer_figure": base_t, "ratio": base_t / ours_t,
+            "n": sum(last[s, None].n_points for s in sets),
+            "notes": f"one process, schedules taking turns, median of {REPEAT} (policy "
+                     "iteration included, the same in both); " + "; ".join(parts)})
+    return entries

@@ -96,20 +96,20 @@ def test_forecast_figure_labels_follow_the_events_parameters():
 
 
 def _figures_carry_their_events_labels(out):
-    import json
     import re
 
     from qpq.sim import SERIES_EVENTS, UNCALIBRATED
+    from qpq.sim._charts import LABEL_LINE
     from qpq.sim._forecast import UNCONSTRAINED
 
     figs = {f.id: f for f in out.figures}
     for var in report.FORECAST_VARIABLES:
         event = SERIES_EVENTS[var]
-        spec = json.dumps(figs[f"sim-forecast-{var}"].chart.to_dict(), ensure_ascii=False)
-        # the chart names its series and the event it decides
-        label = re.search(re.escape(f"{var} (the event {event}): median with 50% and 90% "
-                                    "bands, by policy — ")
-                          + r'([^"]+)"', spec).group(1)
+        title = figs[f"sim-forecast-{var}"].chart.to_dict()["title"]["text"]
+        # the chart names its series and the event it decides, its label on lines beneath
+        assert title[0] == f"{var} (the event {event}): median with 50% and 90% bands, by policy"
+        assert all(len(line) <= LABEL_LINE for line in title[1:]), title
+        label = " ".join(title[1:])
         # the table's row of the event says how far its parameters are constrained
         # ("some" names which: "some: attack_rate, … (k of n)")
         constrained = re.search(f"<tr><td>{event}</td>(?:<td>[^<]*</td>){{3}}"

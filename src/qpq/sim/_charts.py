@@ -7,6 +7,7 @@ go. Every chart's title says what it shows; quantities no evidence constrains ca
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -100,6 +101,21 @@ def _difference_frame(results: Mapping[str, SimResult], variable: str, baseline:
     return band_frame(groups)
 
 
+LABEL_LINE = 80
+"""Characters a title's calibration label may take on one line before it wraps."""
+
+
+def _titled(text: str, label: str | None) -> Any:
+    """``text`` with the calibration ``label`` on lines of its own beneath it.
+
+    One line ("TEXT — LABEL") drew a partly calibrated forecast's title about 1,400 px wide
+    and pulled its chart past the report's 1,000-px page (an outside read, 2026-12-07).
+    """
+    if not label:
+        return text
+    return alt.TitleParams([text, *textwrap.wrap(label, LABEL_LINE)])
+
+
 def fan_chart(results: Mapping[str, SimResult], variable: str, *, title: str | None = None,
               label: str | None = None, baseline: str | None = "boycott") -> Any:
     """Fan chart of one state by policy: median line, 50% and 90% bands.
@@ -114,11 +130,9 @@ def fan_chart(results: Mapping[str, SimResult], variable: str, *, title: str | N
     what = ("share of scenarios" if variable in INDICATOR_SERIES
             else "median with 50% and 90% bands")
     text = title or f"{variable}: {what}, by policy"
-    if label:
-        text = f"{text} — {label}"
     if len(merged) < 2 or variable in INDICATOR_SERIES:
         # one chart: the policies' shares are lines, which do not hide one another
-        return bands_chart(frame, variable, title=text)
+        return bands_chart(frame, variable, title=text, label=label)
     order = list(merged)
     colour = alt.Color("policy:N", scale=_scale(frame["policy"]), title="policy", legend=None)
     x = alt.X("date:T", title="quarter")
@@ -138,7 +152,7 @@ def fan_chart(results: Mapping[str, SimResult], variable: str, *, title: str | N
     diff = (_difference_frame({(baseline if n == base_name else n): r for n, r in merged.items()},
                              variable, baseline) if baseline and base_name else pd.DataFrame())
     if diff.empty:
-        return levels.properties(title=text)
+        return levels.properties(title=_titled(text, label))
     dcolour = alt.Color("policy:N", title="difference", scale=alt.Scale(
         domain=list(dict.fromkeys(diff["policy"])),
         range=fixed_colours([p.split(" − ")[0].split(" = ")[0]
@@ -156,7 +170,7 @@ def fan_chart(results: Mapping[str, SimResult], variable: str, *, title: str | N
         width=560, height=180,
         title=f"Each policy minus {baseline}, scenario by scenario (same random numbers)")
     return alt.vconcat(levels, panel).resolve_scale(color="independent").properties(
-        title=text)
+        title=_titled(text, label))
 
 
 def bands_chart(frame: pd.DataFrame, variable: str, *, title: str | None = None,
@@ -174,8 +188,7 @@ def bands_chart(frame: pd.DataFrame, variable: str, *, title: str | None = None,
             tooltip=[alt.Tooltip("policy:N", title=legend), alt.Tooltip("quarter:N"),
                      alt.Tooltip("mean:Q", title="share", format=".3f")])
         text = title or f"{variable}: share of scenarios, by {legend}"
-        return share.properties(title=f"{text} — {label}" if label else text, width=560,
-                                height=220)
+        return share.properties(title=_titled(text, label), width=560, height=220)
     # channels as objects, not shorthand strings: Altair turns each string into a channel
     # through a schema look-up table it rebuilds every time (~3 ms a string; the dashboard
     # draws this chart on every rerun)
@@ -188,9 +201,8 @@ def bands_chart(frame: pd.DataFrame, variable: str, *, title: str | None = None,
         tooltip=[alt.Tooltip("policy:N", title=legend), alt.Tooltip("quarter:N"),
                  alt.Tooltip("median:Q", format=".3g")])
     text = title or f"{variable}: median with 50% and 90% bands, by {legend}"
-    if label:
-        text = f"{text} — {label}"
-    return (outer + inner + line).properties(title=text, width=560, height=220)
+    return (outer + inner + line).properties(title=_titled(text, label), width=560,
+                                             height=220)
 
 
 def trajectory_chart(results: Mapping[str, SimResult], variables: Sequence[str]) -> Any:

@@ -11,10 +11,12 @@ from qpq.bargain import (
     CarryOver,
     ExchangeOptions,
     IssueSet,
+    Sizing,
     Stakeholders,
     nash_bargaining_solution,
     run_exchange,
 )
+from qpq.bargain._exchange import _LIMITS
 from qpq.errors import BadInputError
 from tests.bargain.reference_runs import NBS_CASES
 
@@ -99,6 +101,14 @@ def test_every_exchange_gains_equally_and_respects_its_limits(seed, n, k, carry)
                                           / total[e.p], rel=1e-9)
         assert e.shift_q == pytest.approx(cap[e.i, e.q] * sal[e.i, e.q] * abs(e.i_to - e.i_from)
                                           / total[e.q], rel=1e-9)
+
+
+@pytest.mark.parametrize("sizing", list(Sizing))
+def test_both_sizings_name_limits_from_one_list(sizing):
+    data = _random_set(np.random.default_rng(3), 6, 3)
+    result = run_exchange(data, ExchangeOptions(rounds=2, sizing=sizing))
+    limits = {e.limit for e in result.exchanges()}
+    assert limits and limits <= set(_LIMITS)
 
 
 def test_replayed_outcomes_match_limits_and_externalities():

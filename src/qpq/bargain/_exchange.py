@@ -177,14 +177,21 @@ def _weighted_outcome(cs: FloatArray, x: FloatArray) -> FloatArray:
                                np.nan), dtype=np.float64)
 
 
+_LIMITS = ("j reaches i on p", "outcome reaches i on p", "i reaches j on q",
+           "outcome reaches j on q")
+"""What set an exchange's size (:attr:`Exchange.limit`), by the code both exchange runs
+(float and Decide's exact one) give it."""
+
+
 @dataclass(frozen=True)
 class Exchange:
     """One executed exchange: i demands issue p from j and supplies issue q in return.
 
     Positions are in the issues' own units; ``shift_p`` and ``shift_q`` are the outcome
     shifts and ``gain`` the (equal) utility gain, on the 0–100 working scale.
-    ``limit`` names the constraint that set its size: ``"j reaches i on p"``, ``"outcome
-    reaches i on p"``, ``"i reaches j on q"`` or ``"outcome reaches j on q"``.
+    ``limit`` names the constraint that set its size, one of :data:`_LIMITS`: ``"j reaches
+    i on p"``, ``"outcome reaches i on p"``, ``"i reaches j on q"`` or ``"outcome reaches j
+    on q"``.
     """
 
     round: int

@@ -62,7 +62,7 @@ from operator import attrgetter
 import numpy as np
 
 from qpq.bargain._data import FloatArray, IssueSet
-from qpq.bargain._exchange import Exchange, ExchangeOptions, _externalities
+from qpq.bargain._exchange import _LIMITS, Exchange, ExchangeOptions, _externalities
 
 __all__: list[str] = []
 
@@ -71,8 +71,6 @@ __all__: list[str] = []
 _FLOOR = Decimal.from_float(1e-10)  # Decide's floor on gains and moves
 _TIE = Decimal.from_float(1e-20)  # Decide's exact-tie threshold on gains
 _CAP = Decimal(100)  # Decide's cap on a move and on the sum of a side's moves in a round
-_LIMITS = ("j reaches i on p", "outcome reaches i on p", "i reaches j on q",
-           "outcome reaches j on q")
 _MARGIN = 1e-9  # float estimates of outcomes are far closer than this to the exact ones
 _ZERO = Decimal(0)
 _by_gain = attrgetter("gain")

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from qpq.bargain._data import FloatArray, IssueSet
 from qpq.bargain._exchange import (
+    _LIMITS,
     CarryOver,
     Exchange,
     ExchangeOptions,
@@ -38,8 +39,6 @@ from qpq.errors import BadInputError
 __all__ = ["ExchangeResult", "ExchangeRound", "run_exchange"]
 
 METHOD = "equal-gain exchange model (Stokman & Van Oosten 1994)"
-_LIMITS = ("j reaches i on p", "outcome reaches i on p", "i reaches j on q",
-           "outcome reaches j on q")
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,6 +9,7 @@ import pytest
 from qpq.case import Attack, Estimate, Event, TalibanAction
 from qpq.sim._record_events import (
     RECORD_EVENTS,
+    UYGHUR_MILITANTS,
     add_months,
     baselines,
     outcome,
@@ -96,6 +97,18 @@ def test_binary_outcomes_and_baselines(case):
     # five yearly windows back from 2019-12-31: 2019 and 2017 saw an action
     assert b.climatology.pmf[1] == pytest.approx(2 / 5)
     assert b.persistence.pmf[1] == 1.0
+
+
+@pytest.mark.parametrize("group", UYGHUR_MILITANTS)
+def test_an_action_against_either_uyghur_group_counts(case, group):
+    # the record calibration's actions read the same groups (qpq.sim._record)
+    act = EV["taliban_action_against_uyghur_militants"]
+    arrest = TalibanAction.model_validate({
+        "id": f"ta-test-{group}", "date": "2019-03-01", "kind": "arrest", "title": "t",
+        "subjects": [group], "summary": "t", "reported_by": "test",
+        "sources": ["rferl-2016-08-30-bishkek"]})
+    one = replace(case, taliban_actions=(arrest,))
+    assert outcome(one, act, D(2018, 12, 31), D(2019, 12, 31)) == 1
 
 
 def test_band_outcomes(case):

@@ -45,7 +45,7 @@ from scipy import special
 from qpq.case import Case, FuzzyDate
 from qpq.sim._engine import WindowStat
 from qpq.sim._facts import Fact, evaluate, fact_stats, stylised_facts
-from qpq.sim._record_events import CENTRAL_ASIA_ON_AFGHAN_BORDER
+from qpq.sim._record_events import CENTRAL_ASIA_ON_AFGHAN_BORDER, UYGHUR_MILITANTS
 from qpq.sim._timeline import quarter_of
 
 __all__ = [
@@ -143,7 +143,6 @@ NOT_MILITANT: dict[str, str] = {
 ACTION_KINDS = frozenset({"relocation", "arrest", "deportation", "co_optation"})
 ENGAGEMENT_KINDS = frozenset({"visit", "meeting", "agreement", "contract", "ambassador", "trade",
                               "aid"})
-UYGHUR_GROUPS = frozenset({"etim", "tip"})
 
 REGION_OUTPUTS = {"nationals": ("expected_attacks_nationals", "expected_attacks_nationals_iskp"),
                   "central_asia": ("expected_attacks_central_asia",
@@ -354,7 +353,7 @@ def _years(first: int, last: int) -> list[tuple[int, int]]:
 def _perpetrator(perps: set[str]) -> str | None:
     if "iskp" in perps:
         return "iskp"
-    if perps & UYGHUR_GROUPS or not perps:
+    if perps & set(UYGHUR_MILITANTS) or not perps:
         return "etim"          # ETIM/TIP, or unclaimed and unattributed
     return None
 
@@ -407,9 +406,9 @@ def build_record(view: Case, full: Case, as_of: dt.date, first: int, last: int) 
             reason = f"measures {e.measure!r}, not fighters"
         elif e.subject == "iskp" and e.geography == "afghanistan":
             stock = "iskp"
-        elif e.subject in UYGHUR_GROUPS and e.geography == "afghanistan":
+        elif e.subject in UYGHUR_MILITANTS and e.geography == "afghanistan":
             stock = "etim_afghanistan"
-        elif e.subject in UYGHUR_GROUPS and e.geography == "badakhshan":
+        elif e.subject in UYGHUR_MILITANTS and e.geography == "badakhshan":
             stock = "etim_border"
         else:
             reason = f"covers {e.geography}; the model has no stock there"
@@ -430,7 +429,7 @@ def build_record(view: Case, full: Case, as_of: dt.date, first: int, last: int) 
     # Taliban actions ------------------------------------------------------------------
     acted: dict[int, list[str]] = {}
     for t in view.taliban_actions:
-        if t.kind not in ACTION_KINDS or not set(t.subjects) & UYGHUR_GROUPS:
+        if t.kind not in ACTION_KINDS or not set(t.subjects) & set(UYGHUR_MILITANTS):
             excluded.append((t.id, f"a {t.kind}, not a step against Uyghur militants"))
             continue
         span = _quarter_span(t.date, takeover, last)

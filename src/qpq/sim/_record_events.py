@@ -35,6 +35,7 @@ __all__ = [
     "RECORD_EVENTS",
     "TALIBAN_ACTIONS_AGAINST",
     "TIP_BANDS",
+    "UYGHUR_MILITANTS",
     "RecordEvent",
     "add_months",
     "baselines",
@@ -56,6 +57,8 @@ TALIBAN_ACTIONS_AGAINST: tuple[str, ...] = ("relocation", "arrest", "deportation
 co-optation absorbs rather than acts against them)."""
 
 UYGHUR_MILITANTS: tuple[str, ...] = ("etim", "tip")
+"""The record's subjects that are the Uyghur militants (ETIM and its successor name TIP): the
+backtest's events and the record calibration's observations (``qpq.sim._record``) read these."""
 
 TIP_BANDS: tuple[float, ...] = (250.0, 500.0, 1000.0)
 """Upper edges of the ETIM/TIP strength bands (fighters): <250, 250-500, 500-1000, >=1000."""

@@ -174,3 +174,16 @@ def test_a_study_function_names_a_scenario_id_given_for_the_study(case):
                  lambda: run_comparison(case, "deal-under-uncertainty", n=2)):
         with pytest.raises(BadInputError, match="study must be a Study"):
             call()
+
+
+def test_an_unknown_model_is_refused_in_qpq_model_words_before_any_run(case):
+    # run_comparison had its own check ("unknown model 'v3'; allowed: v1, v2") and run_lhs
+    # none (a model it did not know ran as v1)
+    from qpq.explore import load_study, run_comparison, run_lhs
+
+    study = load_study("deal-under-uncertainty", case)
+    for call in (lambda: run_lhs(case, study, ["boycott"], n=2, model="v3"),
+                 lambda: run_comparison(case, study, n=2, model="v3")):
+        with pytest.raises(BadInputError) as info:
+            call()
+        assert str(info.value) == "model: unknown model 'v3'; allowed: v1, v2"

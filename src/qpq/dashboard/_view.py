@@ -31,7 +31,7 @@ from qpq.dashboard._equilibrium import (
 )
 from qpq.dashboard._phase import PhaseGrid, phase_chart, phase_grid
 from qpq.dashboard._whatif import ForecastView, WhatIfRequest, fan_chart, what_if
-from qpq.model import ParameterRegistry
+from qpq.model import ParameterRegistry, check_model
 from qpq.sim import sim_registry
 
 __all__ = [
@@ -208,8 +208,7 @@ def compute_view(ctx: Context, settings: Settings, *, grid_fn: GridFn | None = N
     if check.point is None:
         return DashboardView(check, seconds=time.perf_counter() - start)
     point = check.point
-    if settings.model not in ("v1", "v2"):
-        raise ValueError(f"model must be v1 or v2, got {settings.model!r}")
+    check_model(settings.model)
     free: EquilibriumView | None = None
     committed: EquilibriumView | None = None
     relationship: RelationshipView | None = None

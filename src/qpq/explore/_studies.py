@@ -47,6 +47,7 @@ from qpq.explore._robustness import Comparison, compare_policies
 from qpq.explore._scenario import Study
 from qpq.explore._sensitivity import MorrisResult, SobolResult, morris_indices, sobol_indices
 from qpq.explore._settings import policy_names
+from qpq.model import check_model
 from qpq.parallel import ChunkExecutor, executor_for
 from qpq.sim import check_table_budget
 
@@ -306,10 +307,11 @@ def run_lhs(case: Case, study: Study, policies: Sequence[str], *, n: int | None 
     Raises
     ------
     BadInputError
-        For a study that is not a :class:`Study`, an unknown policy or outcome, or a size
-        below 1.
+        For a study that is not a :class:`Study`, an unknown policy, outcome or model, or
+        a size below 1.
     """
     study = _check_study(study)
+    check_model(model)
     design = make_design(study, "lhs", n)
     names = tuple(outcomes) if outcomes else tuple(o.name for o in study.outcomes)
     return design, _run(case, study, design, policies, names, workers, executor, on_progress,
@@ -495,8 +497,7 @@ def run_comparison(case: Case | None, study: Study, *, n: int | None = None,
         below 1.
     """
     study = _check_study(study)
-    if model not in ("v1", "v2"):
-        raise BadInputError(f"unknown model {model!r}; allowed: v1, v2")
+    check_model(model)
     n = None if n is None else check_whole(n, "n", minimum=1)
     workers = check_whole(workers, "workers", minimum=1)
     t0 = time.perf_counter()

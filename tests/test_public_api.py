@@ -19,7 +19,8 @@ def test_exported_names():
         "Scenario", "Source", "TalibanAction",
         "YamlError", "audit", "builtin_case_path", "case_as_of", "case_json_schema", "load_case",
         "phase_attribute_conflicts", "quarter_end", "quarter_label", "quarter_mid", "quarter_of",
-        "quarter_start", "read_yaml", "un_estimates_words", "validation_message", "web_href"}
+        "quarter_of_label", "quarter_start", "read_yaml", "un_estimates_words",
+        "validation_message", "web_href"}
     assert set(qpq.report.__all__) == {
         "Basemap", "Figure", "Findings", "ReportContext", "ReportResult", "Section",
         "SectionContent",

@@ -2,7 +2,14 @@ import datetime as dt
 
 import pytest
 
-from qpq.case._dates import DateParseError, FuzzyDate, Precision
+from qpq.case._dates import (
+    DateParseError,
+    FuzzyDate,
+    Precision,
+    quarter_label,
+    quarter_of,
+    quarter_of_label,
+)
 
 
 @pytest.mark.parametrize(
@@ -38,3 +45,13 @@ def test_one_date_refuses_an_interval_and_does_not_offer_one():
     assert str(info.value).endswith("allowed: YYYY, YYYY-MM or YYYY-MM-DD")
     with pytest.raises(DateParseError, match="or START/END"):      # the case's own dates
         FuzzyDate.parse("yesterday")
+
+
+def test_a_quarter_label_reads_back_as_its_quarter():
+    # the simulator's charts and the dashboard's fan chart each split "2021Q3" themselves
+    for q in (quarter_of(dt.date(1996, 1, 1)), quarter_of(dt.date(2021, 8, 15)), 8103):
+        assert quarter_of_label(quarter_label(q)) == q
+    assert quarter_of_label("1996Q1") == 7984
+    for bad in ("2021Q5", "2021Q0", "2021-Q3", "21Q3", "2021q3", " 2021Q3"):
+        with pytest.raises(DateParseError, match="is not a quarter label"):
+            quarter_of_label(bad)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         quarter_label,
         quarter_mid,
         quarter_of,
+        quarter_of_label,
         quarter_start,
     )
     from qpq.case._links import (
@@ -113,6 +114,7 @@ __all__ = [
     "quarter_label",
     "quarter_mid",
     "quarter_of",
+    "quarter_of_label",
     "quarter_start",
     "read_yaml",
     "un_estimates_words",
@@ -126,7 +128,8 @@ _EXPORTS = {
     "qpq.case._asof": ("case_as_of",),
     "qpq.case._audit": ("audit",),
     "qpq.case._dates": ("DateParseError", "FuzzyDate", "Precision", "quarter_end",
-                        "quarter_label", "quarter_mid", "quarter_of", "quarter_start"),
+                        "quarter_label", "quarter_mid", "quarter_of", "quarter_of_label",
+                        "quarter_start"),
     "qpq.case._loader": ("BUILTIN_CASE", "CASE_FILES", "OBSERVATION_KINDS", "Case",
                          "builtin_case_path", "load_case", "validation_message"),
     "qpq.case._links": ("web_href",),

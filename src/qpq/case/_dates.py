@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = ["DateParseError", "FuzzyDate", "Precision", "quarter_end", "quarter_label",
-           "quarter_mid", "quarter_of", "quarter_start"]
+           "quarter_mid", "quarter_of", "quarter_of_label", "quarter_start"]
 
 _PART = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -134,3 +134,20 @@ def quarter_mid(q: int) -> dt.date:
 def quarter_label(q: int) -> str:
     """``1996Q1``-style label."""
     return f"{q // 4}Q{q % 4 + 1}"
+
+
+_QUARTER_LABEL = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+def quarter_of_label(label: str) -> int:
+    """Absolute quarter of a :func:`quarter_label` (``"1996Q1"`` -> 7984), its inverse.
+
+    Raises
+    ------
+    DateParseError
+        For text that is not such a label.
+    """
+    m = _QUARTER_LABEL.match(label)
+    if m is None:
+        raise DateParseError(f"{label!r} is not a quarter label such as 2021Q3")
+    return int(m.group(1)) * 4 + int(m.group(2)) - 1

@@ -38,7 +38,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from qpq.case import Case
+from qpq.case import Case, quarter_of_label, quarter_start
 from qpq.model import ParameterSet
 from qpq.sim import (
     EVENTS,
@@ -382,7 +382,7 @@ def fan_since(view: ForecastView) -> dt.date:
     earlier: a calibrated forecast over a window the record has passed (as of 2002, say) drew
     an empty chart from 2015 on (found 2026-12-07).
     """
-    start = _quarter_start(view.window[0])
+    start = quarter_start(quarter_of_label(view.window[0]))
     return min(FAN_SINCE, start.replace(year=start.year - FAN_LEAD_YEARS))
 
 
@@ -411,13 +411,8 @@ def fan_chart(view: ForecastView, variable: str, since: dt.date | None = None) -
     chart = bands_chart(frame, variable, legend="policy").properties(title=alt.TitleParams(
         # lines, not one: a long title was cut at the chart's width ("… — unca")
         [f"{variable} under {policy}: {what}", label], subtitle=OUTPUTS.get(variable, "")))
-    start = pd.Timestamp(_quarter_start(view.window[0]))
+    start = pd.Timestamp(quarter_start(quarter_of_label(view.window[0])))
     window = pd.DataFrame({"start": [start], "end": [frame["date"].max()]})
     shade = alt.Chart(window).mark_rect(opacity=0.06, color="#000000").encode(
         x=alt.X("start:T"), x2=alt.X2("end"))  # objects: see phase_chart
     return alt.layer(shade, chart).properties(width=560, height=240)
-
-
-def _quarter_start(label: str) -> dt.date:
-    year, q = label.split("Q")
-    return dt.date(int(year), 3 * (int(q) - 1) + 1, 1)

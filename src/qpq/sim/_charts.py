@@ -15,6 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from qpq.case import quarter_of_label, quarter_start
 from qpq.model import UNCALIBRATED, policy_names
 from qpq.palette import OKABE_ITO, fixed_colours
 from qpq.sim._engine import SERIES, SimResult
@@ -62,8 +63,8 @@ def band_frame(groups: Mapping[str, tuple[Sequence[str], Any, Any]]) -> pd.DataF
 
 
 def _date(label: str) -> pd.Timestamp:
-    year, q = label.split("Q")
-    return pd.Timestamp(int(year), 3 * (int(q) - 1) + 1, 15)
+    """Where a quarter's point is drawn: the 15th of its first month."""
+    return pd.Timestamp(quarter_start(quarter_of_label(label))) + pd.Timedelta(days=14)
 
 
 def _merge_identical(results: Mapping[str, SimResult], j: int) -> dict[str, SimResult]:

@@ -101,7 +101,7 @@ def test_simulate_policies_summary_is_the_commands(case, capsys):
 
 
 def test_simulate_policies_rejects_an_unknown_policy(case):
-    with pytest.raises(BadInputError, match=r"^unknown policy 'appease'; known policies: boycott,"):
+    with pytest.raises(BadInputError, match=r"^unknown policy 'appease'; allowed: boycott,"):
         qpq.simulate_policies(case, ["appease"], n=8)
 
 

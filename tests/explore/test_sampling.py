@@ -187,3 +187,15 @@ def test_an_unknown_model_is_refused_in_qpq_model_words_before_any_run(case):
         with pytest.raises(BadInputError) as info:
             call()
         assert str(info.value) == "model: unknown model 'v3'; allowed: v1, v2"
+
+
+def test_an_unknown_lever_is_refused_before_any_run(case):
+    # run_lhs and run_comparison left it to the simulator's policy lookup, inside the
+    # evaluation; `qpq explore compare --lever` checked it itself before calling them
+    from qpq.explore import load_study, run_comparison, run_lhs
+
+    study = load_study("deal-under-uncertainty", case)
+    for call in (lambda: run_lhs(case, study, ["boycott", "appease"], n=2),
+                 lambda: run_comparison(case, study, n=2, levers=["appease"])):
+        with pytest.raises(BadInputError, match=r"^unknown policy 'appease'; allowed: boycott,"):
+            call()

@@ -12,7 +12,7 @@ def test_model_exports() -> None:
         "Direction", "FINAL_ACTIONS", "FIRST_MOVES", "FinalAction", "FirstMove", "GAME_PARAMETERS",
         "Lens", "MoveKind", "OUTCOMES", "Outcome", "POLICIES", "ParameterRegistry", "ParameterSet",
         "Policy", "Promise", "UNCALIBRATED", "breaks_word", "check_game_values", "check_model",
-        "china_utility",
+        "check_policy", "china_utility",
         "consequence",
         "continuation_value", "defection_logit", "defection_prob", "expected_etim_share",
         "final_actions", "first_move", "future_harm", "outcome", "parameter_generators",

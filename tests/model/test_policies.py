@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from qpq.errors import BadInputError
+from qpq.errors import EXIT_BAD_INPUT, BadInputError
 from qpq.model import (
     FIRST_MOVES,
     OUTCOMES,
@@ -15,10 +15,12 @@ from qpq.model import (
     MoveKind,
     Promise,
     breaks_word,
+    check_policy,
     consequence,
     final_actions,
     first_move,
     outcome,
+    policy_names,
 )
 
 S = np.array([0, 0, 0, 0, 1, 1, 1, 1])
@@ -134,3 +136,16 @@ def test_each_final_action_has_its_own_words():
     # what the actions do to recognition, as docs/model-game.md states it
     assert "recognise" in FinalAction.REWARD.words
     assert "withdraw" in FinalAction.DOWNGRADE.words
+
+
+def test_a_policy_name_is_checked_once_in_the_same_words() -> None:
+    # the simulator, the exploration's studies and runs, and --lever each had their own
+    # test ("known policies: …" in one, "allowed: …" in the others)
+    for name in policy_names():
+        assert check_policy(name) == name
+    allowed = ", ".join(policy_names())
+    for field, where in ((None, ""), ("--lever", "--lever: ")):
+        with pytest.raises(BadInputError) as info:
+            check_policy("appease", field=field)
+        assert str(info.value) == f"{where}unknown policy 'appease'; allowed: {allowed}"
+        assert info.value.exit_code == EXIT_BAD_INPUT

@@ -57,7 +57,7 @@ def test_charts_of_every_policy_are_drawn(capsys, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("run", "--policy", "appease"), "error: unknown policy 'appease'; known policies: boycott,"),
+    (("run", "--policy", "appease"), "error: unknown policy 'appease'; allowed: boycott,"),
     # refused by the run window, not by a later check of the summary window
     (("run", "--until", "1990-01-01"),
      "error: until (--until) 1990-01-01 must be after start (--start) 1996-01-01"),
@@ -67,7 +67,7 @@ def test_charts_of_every_policy_are_drawn(capsys, tmp_path):
      "error: parameter iskp_pull=9 is out of range; allowed range is [0, 3]"),
     (("run", "--set", "no_such=1"), "error: unknown parameter 'no_such'"),
     (("backcast", "--policy", "appease"),
-     "error: unknown policy 'appease'; known policies: boycott,"),
+     "error: unknown policy 'appease'; allowed: boycott,"),
     (("backcast", "--model", "v3"), "error: --model: unknown model 'v3'; allowed: v1, v2"),
     (("forecast", "--as-of", "2025-06-30", "--until", "2026-06-30", "--model", "v3"),
      "error: --model: unknown model 'v3'; allowed: v1, v2"),

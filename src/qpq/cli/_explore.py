@@ -319,13 +319,11 @@ def compare_command(
     Example: ``qpq explore compare deal-under-uncertainty --json``; model v2:
     ``qpq explore compare deal-under-uncertainty --model v2 --n 8``
     """
-    from qpq.explore import executor_for, policy_chart, policy_names, regret_chart, run_comparison
+    from qpq.explore import executor_for, policy_chart, regret_chart, run_comparison
+    from qpq.model import check_model, check_policy
 
     for name in lever or []:
-        if name not in policy_names():
-            raise BadInputError(f"--lever: unknown policy {name!r}; allowed: "
-                                + ", ".join(policy_names()))
-    from qpq.model import check_model
+        check_policy(name, field="--lever")
 
     check_model(model, field="--model")
     check_figure_path(chart, "--chart")

@@ -55,8 +55,8 @@ from qpq.explore._designs import STREAMED, Method, design_rows, design_size, mak
 from qpq.explore._evaluate import ModelSetup, evaluate_block, model_setup
 from qpq.explore._run_store import ChunkSpec, RunConfig, RunStore, to_ranges
 from qpq.explore._scenario import Study
-from qpq.explore._settings import policy_names
 from qpq.explore._transform import to_values
+from qpq.model import check_policy
 from qpq.parallel import ChunkExecutor, InProcess
 from qpq.sim import BLOCK_SIZE
 
@@ -183,8 +183,7 @@ def plan_run(case: Case, study: Study, *, method: Method = "lhs", n: int | None 
         study = dataclasses.replace(study, seed=check_seed(seed))
     chosen = tuple(policies) if policies else study.levers
     for p in chosen:
-        if p not in policy_names():
-            raise BadInputError(f"unknown policy {p!r}; allowed: {', '.join(policy_names())}")
+        check_policy(p)
     names = tuple(outcomes) if outcomes else tuple(o.name for o in study.outcomes)
     for o in names:
         study.outcome(o)  # raises, listing the scenario's outcomes

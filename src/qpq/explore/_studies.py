@@ -46,8 +46,7 @@ from qpq.explore._prim import PrimResult, prim
 from qpq.explore._robustness import Comparison, compare_policies
 from qpq.explore._scenario import Study
 from qpq.explore._sensitivity import MorrisResult, SobolResult, morris_indices, sobol_indices
-from qpq.explore._settings import policy_names
-from qpq.model import check_model
+from qpq.model import check_model, check_policy
 from qpq.parallel import ChunkExecutor, executor_for
 from qpq.sim import check_table_budget
 
@@ -238,8 +237,8 @@ def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morri
     num_resamples = check_whole(num_resamples, "num_resamples", minimum=1)
     pol = policy or study.reference_policy
     for p in (pol, compare_to):
-        if p is not None and p not in policy_names():
-            raise BadInputError(f"unknown policy {p!r}; allowed: {', '.join(policy_names())}")
+        if p is not None:
+            check_policy(p)
     if compare_to == pol:
         raise BadInputError(f"compare_to (--compare-to): {compare_to} is the policy itself; "
                             "allowed: another policy")
@@ -312,6 +311,8 @@ def run_lhs(case: Case, study: Study, policies: Sequence[str], *, n: int | None 
     """
     study = _check_study(study)
     check_model(model)
+    for p in policies:
+        check_policy(p)
     design = make_design(study, "lhs", n)
     names = tuple(outcomes) if outcomes else tuple(o.name for o in study.outcomes)
     return design, _run(case, study, design, policies, names, workers, executor, on_progress,
@@ -502,6 +503,8 @@ def run_comparison(case: Case | None, study: Study, *, n: int | None = None,
     workers = check_whole(workers, "workers", minimum=1)
     t0 = time.perf_counter()
     chosen = as_names(levers, "levers") or study.levers
+    for p in chosen:
+        check_policy(p)
     if lhs is None:
         if case is None:
             raise ValueError("run_comparison needs a case or an evaluated design (lhs)")

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         Policy,
         Promise,
         breaks_word,
+        check_policy,
         consequence,
         final_actions,
         first_move,
@@ -101,6 +102,7 @@ __all__ = [
     "breaks_word",
     "check_game_values",
     "check_model",
+    "check_policy",
     "china_utility",
     "consequence",
     "continuation_value",
@@ -134,8 +136,8 @@ _EXPORTS = {
     ),
     "qpq.model._policies": (
         "Consequence", "FINAL_ACTIONS", "FIRST_MOVES", "FinalAction", "FirstMove", "MoveKind",
-        "POLICIES", "Policy", "Promise", "breaks_word", "consequence", "final_actions",
-        "first_move", "policy_names",
+        "POLICIES", "Policy", "Promise", "breaks_word", "check_policy", "consequence",
+        "final_actions", "first_move", "policy_names",
     ),
     "qpq.model._utilities": (
         "china_utility", "continuation_value", "defection_logit", "defection_prob",

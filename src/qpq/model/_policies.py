@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from qpq.errors import BadInputError
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import ArrayLike, NDArray
@@ -36,6 +38,7 @@ __all__ = [
     "Policy",
     "Promise",
     "breaks_word",
+    "check_policy",
     "consequence",
     "final_actions",
     "first_move",
@@ -305,3 +308,16 @@ POLICIES: tuple[Policy, ...] = (
 def policy_names() -> tuple[str, ...]:
     """Names of the registry's policies."""
     return tuple(p.name for p in POLICIES)
+
+
+def check_policy(name: str, *, field: str | None = None) -> str:
+    """``name`` if it is one of :func:`policy_names`, else a :class:`~qpq.errors.BadInputError`.
+
+    Every lens checks a policy name here, so the message is the same wherever a bad one
+    enters: ``field`` (the option or setting that carried it, e.g. ``"--lever"``) where
+    given, the name and the allowed ones.
+    """
+    if name not in policy_names():
+        raise BadInputError(f"{field + ': ' if field else ''}unknown policy {name!r}; "
+                            f"allowed: {', '.join(policy_names())}")
+    return name

@@ -43,6 +43,7 @@ from qpq.model import (
     Policy,
     Promise,
     breaks_word,
+    check_policy,
     consequence,
     policy_names,
 )
@@ -111,12 +112,7 @@ def resolve_policy(name: str) -> SimPolicy:
     BadInputError
         For a name the registry does not know.
     """
-    for p in POLICIES:
-        if p.name == name:
-            break
-    else:
-        raise BadInputError(f"unknown policy {name!r}; known policies: "
-                            + ", ".join(policy_names()))
+    p = POLICIES[policy_names().index(check_policy(name))]
     if p.name == "equilibrium":
         return SimPolicy(p, PolicyKind.EQUILIBRIUM, -1)
     if p.name == "conditional":

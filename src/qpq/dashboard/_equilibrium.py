@@ -26,7 +26,8 @@ import dataclasses
 from dataclasses import dataclass
 
 from qpq.game import FULL_GAME, GameSolution, GameStructure, solve
-from qpq.model import FIRST_MOVES, POLICIES, FirstMove, MoveKind, ParameterSet, Promise
+from qpq.model import FIRST_MOVES, FirstMove, ParameterSet
+from qpq.sim import resolve_policy
 
 __all__ = [
     "EquilibriumView",
@@ -39,27 +40,21 @@ __all__ = [
     "summarise",
 ]
 
-_ENGAGE_NO_PROMISE = FirstMove(MoveKind.ENGAGE, Promise.NO_PROMISE)
-
-
 def policy_first_move(policy: str) -> FirstMove | None:
     """China's first move in the one-round game under a simulator policy.
 
-    Fixed policies play their move; ``conditional`` and ``plan_b_after_failure`` engage
+    The simulator's move while the Taliban are unrecognised (:func:`qpq.sim.resolve_policy`):
+    fixed policies play their move; ``conditional`` and ``plan_b_after_failure`` engage
     without a promise (the Taliban respond as to Engage[no_promise], docs/model-dynamics.md
     choice D5); ``equilibrium`` leaves China free (``None``).
 
     Raises
     ------
-    KeyError
+    BadInputError
         For a name that is not one of :data:`qpq.model.POLICIES`.
     """
-    for p in POLICIES:
-        if p.name == policy:
-            if p.first_move is not None:
-                return p.first_move
-            return None if policy == "equilibrium" else _ENGAGE_NO_PROMISE
-    raise KeyError(f"unknown policy {policy!r}; known: {', '.join(p.name for p in POLICIES)}")
+    move = resolve_policy(policy).move
+    return None if move < 0 else FIRST_MOVES[move]
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,3 +31,41 @@ def test_an_as_of_report_cites_only_evidence_known_by_then(case, tmp_path):
     assert not any(e in early for e in p.evidence)
     assert "3 cited items not yet known by the as-of date" in early
     assert "items published after the as-of date are counted, not shown" in early
+
+
+def test_the_attacks_chart_colours_perpetrators_from_the_palette(case):
+    # it extended Okabe-Ito with Tableau hues of its own past nine perpetrators
+    import dataclasses
+
+    from qpq.palette import MAX_CATEGORIES, categorical
+    from qpq.report._record_section import UNCLAIMED, attacks_chart
+
+    def scale(c):
+        spec = attacks_chart(c).to_dict()
+        found = [v["color"]["scale"] for v in _walk(spec) if "scale" in v.get("color", {})]
+        return found[0]
+
+    s = scale(case)
+    named = [p for p in s["domain"] if p != UNCLAIMED]
+    hues = [c for c in categorical(MAX_CATEGORIES) if c != "#999999"]
+    assert s["range"][:len(named)] == hues[:len(named)]
+    assert UNCLAIMED not in s["domain"] or s["range"][-1] == "#BBBBBB"
+    # more perpetrators than Okabe-Ito holds (15; Tableau's hues ran out past 14): the
+    # palette's further colours
+    extra = [a.model_copy(update={"id": f"{a.id}-x{i}", "claimed_by": [f"group {i:02d}"],
+                                  "attributed_to": []})
+             for i, a in enumerate(case.attacks[:6])]
+    more = scale(dataclasses.replace(case, attacks=(*case.attacks, *extra)))
+    named = [p for p in more["domain"] if p != UNCLAIMED]
+    assert len(named) == 15 and more["range"][:len(named)] == hues[:len(named)]
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        if "encoding" in node:
+            yield node["encoding"]
+        for v in node.values():
+            yield from _walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _walk(v)

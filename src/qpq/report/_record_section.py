@@ -18,7 +18,7 @@ import altair as alt
 import pandas as pd
 
 from qpq.case import Case, EvidenceDB, FuzzyDate, un_estimates_words
-from qpq.palette import MAX_CATEGORIES, OKABE_ITO, categorical
+from qpq.palette import MAX_CATEGORIES, categorical
 from qpq.report._basemap import MapFrame, load_basemap
 from qpq.report._sections import Figure, ReportContext, SectionContent
 
@@ -173,9 +173,8 @@ def attacks_chart(case: Case, *, narrow: bool = False) -> Any:
     if frame.empty:
         return _empty("no attacks known by this date")
     perps = sorted(frame["perpetrator"].unique(), key=lambda p: (p == UNCLAIMED, p))
-    # Grey is kept for "unclaimed"; past the palette, a few more distinct hues.
-    hues = [c for c in OKABE_ITO if c != "#999999"] + ["#8C564B", "#17BECF", "#BCBD22",
-                                                       "#7F7F7F", "#AEC7E8"]
+    # the palette's colours but its grey, kept for "unclaimed"
+    hues = [c for c in categorical(MAX_CATEGORIES) if c != "#999999"]
     named = [p for p in perps if p != UNCLAIMED]
     colours = hues[: len(named)] + (["#BBBBBB"] if UNCLAIMED in perps else [])
     scale = (alt.Scale(domain=named + [p for p in perps if p == UNCLAIMED], range=colours)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.game._ensemble import EnsembleSolution, solve_ensemble
+from qpq.game._ensemble import EnsembleSolution, _behaviour, solve_ensemble
 from qpq.game._kernel import DEFAULT_TOL, profiles
 from qpq.game._paths import PathStats, path_statistics
 from qpq.game._payoffs import GameTensors, build_tensors
@@ -71,23 +71,19 @@ class Measured:
 # --------------------------------------------------------------------------- helpers
 
 
-def _behaviour(prof_idx: NDArray[np.int64], resp: NDArray[np.integer], n_act: int,
-               n_types: int, n_eff: int) -> tuple[FloatArray, FloatArray]:
-    eff = profiles(n_types, n_eff)[prof_idx]
-    talib = np.zeros((eff.shape[0], n_types, n_eff))
-    np.put_along_axis(talib, eff[..., None], 1.0, axis=2)
-    china = np.zeros((resp.shape[0], resp.shape[1], n_act))
-    np.put_along_axis(china, resp[..., None].astype(np.int64), 1.0, axis=2)
-    return talib, china
+def _profile_behaviour(prof_idx: NDArray[np.int64], resp: NDArray[np.integer], n_act: int,
+                       n_types: int, n_eff: int) -> tuple[FloatArray, FloatArray]:
+    """:func:`qpq.game._ensemble._behaviour` of profile indices (rows of ``profiles``)."""
+    return _behaviour(profiles(n_types, n_eff)[prof_idx], resp.astype(np.int64), n_act, n_eff)
 
 
 def _move_stats(t: GameTensors, sol: EnsembleSolution, mi: int, rows: NDArray[np.int64]
                 ) -> PathStats:
     """Path statistics of China's preferred continuation after move ``mi`` at ``rows``."""
     sub = t.take(rows, (mi,))
-    talib, china = _behaviour(sol.move_profile[rows, mi], sol.move_response[rows, mi],
-                              sub.u_china[0].shape[-1], len(t.structure.types),
-                              t.structure.n_efforts)
+    talib, china = _profile_behaviour(sol.move_profile[rows, mi], sol.move_response[rows, mi],
+                                      sub.u_china[0].shape[-1], len(t.structure.types),
+                                      t.structure.n_efforts)
     return path_statistics(sub, 0, talib, china)
 
 
@@ -267,8 +263,8 @@ def _p5_path(p: Params, sol: EnsembleSolution, c_low: float, tol: float) -> Meas
         sub = build_tensors(rep, replace(structure, first_moves=(m,)))
         prof = np.repeat(sol.selected_profile[rows], PATH_GRID)
         resp = np.repeat(sol.move_response[rows, mi], PATH_GRID, axis=0)
-        talib, china = _behaviour(prof, resp, sub.u_china[0].shape[-1],
-                                  len(FULL_GAME.types), FULL_GAME.n_efforts)
+        talib, china = _profile_behaviour(prof, resp, sub.u_china[0].shape[-1],
+                                          len(FULL_GAME.types), FULL_GAME.n_efforts)
         sec[rows] = path_statistics(sub, 0, talib, china).security.reshape(-1, PATH_GRID)
     defined = sol.has_pure
     cracks = defined & (sol.efforts == 2).any(axis=1)

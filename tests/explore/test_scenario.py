@@ -90,6 +90,9 @@ BAD = [
     ({"extra": {"fixed": {"iskp_pull": 1.0}}}, "extra.fixed.iskp_pull",
      "both fixed and an uncertainty"),
     ({"extra": {"until": "2030-13-01"}}, "extra.until", "ISO date"),
+    # forms datetime.date.fromisoformat takes and qpq.checks.as_date refuses
+    ({"extra": {"until": "20300101"}}, "extra.until", "ISO date"),
+    ({"extra": {"start": "2030-W01-1"}}, "extra.start", "ISO date"),
     ({"uncertainties": [{"parameter": "restrain_intensity", "low": 0.6, "high": 0.7},
                         {"parameter": "crackdown_intensity", "low": 0.5, "high": 1.0}]},
      "uncertainties.item 1.low", "restrain_intensity < crackdown_intensity"),

@@ -12,12 +12,13 @@ that mapping a strict shape (an unknown key is an error naming the allowed keys)
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qpq.case import Scenario
+from qpq.checks import as_date
+from qpq.errors import BadInputError
 from qpq.model import OUTCOMES, Lens, policy_names
 
 __all__ = [
@@ -35,9 +36,10 @@ def simulated_outcomes() -> tuple[str, ...]:
 
 
 def _iso(value: str) -> str:
+    # qpq.checks.as_date's rule: fromisoformat alone took 20300101 and 2030-W01-1 too
     try:
-        dt.date.fromisoformat(value)
-    except ValueError:
+        as_date(value, "date")
+    except BadInputError:
         raise ValueError(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
     return value
 

@@ -151,11 +151,19 @@ def test_relationship_at_two_dates() -> None:
     assert "2030-06-30 lies after the case's record" in " ".join(res.output.split())
 
 
-@pytest.mark.parametrize("day", ["2010-01-01", "1998-13-01"])
+@pytest.mark.parametrize("day", ["2010-01-01", "1998-13-01", "1998-01-01/1998-12-31"])
 def test_relationship_refuses_a_date_without_the_game(day: str) -> None:
     res = runner.invoke(app, ["relationship", "--at", day])
     assert isinstance(res.exception, BadInputError)
     assert "--at" in str(res.exception)
+
+
+def test_relationship_reads_at_as_every_date_option_does() -> None:
+    # --at had its own parse (datetime.date.fromisoformat); the CLI's date options are read
+    # by day_option: a year stands for its last day, as an as-of date's does
+    res = runner.invoke(app, ["relationship", "--at", "1998", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["history"]["date"] == "1998-12-31"
 
 
 def test_relationship_at_a_date_is_the_simulators_stage_game() -> None:

@@ -25,6 +25,7 @@ from qpq.cli._common import (
     GROUP_HELP,
     check_figure_path,
     console,
+    day_option,
     err_console,
     parse_assignments,
     print_json,
@@ -502,8 +503,9 @@ def relationship_command(
     sets: SetOpt = None,
     case: CaseOpt = None,
     at: Annotated[str | None, typer.Option(
-        "--at", help="solve the stage game of this date (YYYY-MM-DD): the case's phase "
-        "attributes in force then scale the parameters they bear on")] = None,
+        "--at", help="solve the stage game of this date (YYYY-MM-DD; a year or month: its "
+        "last day): the case's phase attributes in force then scale the parameters they bear "
+        "on")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="print one JSON document")] = False,
 ) -> None:
     """Model v2 (under construction): the round as the stage of a repeated relationship.
@@ -512,8 +514,6 @@ def relationship_command(
     discounted value, and how the equilibrium was found (docs/model-game.md §7.5).
     Example: ``qpq game relationship --at 1998-06-30``
     """
-    import datetime as dt
-
     from qpq.case import load_case
     from qpq.game import FULL_GAME, solve_relationship
     from qpq.model import HISTORY_EFFECTS, ParameterRegistry
@@ -522,13 +522,10 @@ def relationship_command(
     point = ParameterRegistry.from_case(loaded).point(parse_assignments(sets or []))
     params = point.arrays()
     history: dict[str, float] = {}
-    if at is not None:
+    day = None if at is None else day_option(at, "--at")
+    if day is not None:
         from qpq.sim import build_timeline, quarter_of, stage_point
 
-        try:
-            day = dt.date.fromisoformat(at)
-        except ValueError:
-            raise BadInputError(f"--at: {at!r} is not a date YYYY-MM-DD") from None
         try:
             timeline = build_timeline(loaded, day, day)
         except BadInputError as exc:        # the timeline's own words name start and stop
@@ -541,10 +538,10 @@ def relationship_command(
         params = stage_point(point.values, timeline, q)   # the game the simulator plays then
     rel = solve_relationship(params)
     doc = rel.to_json(0)
-    doc["history"] = ({"date": at, "attributes": history,
+    doc["history"] = ({"date": day.isoformat(), "attributes": history,
                       "effects": [{"attribute": e.attribute, "parameter": e.parameter,
                                    "why": e.why} for e in HISTORY_EFFECTS if e.stage]}
-                      if at else None)
+                      if day is not None else None)
     if json_out:
         print_json(doc)
         return
@@ -554,8 +551,8 @@ def relationship_command(
         for e in doc["history"]["effects"]:
             console.print(f"  [dim]{escape(e['attribute'])} → {escape(e['parameter'])}: "
                           f"{escape(e['why'])}[/dim]")
-        if at is not None and dt.date.fromisoformat(at) > loaded.run.forecast_as_of:
-            console.print(f"  [dim]{at} lies after the case's record "
+        if day is not None and day > loaded.run.forecast_as_of:
+            console.print(f"  [dim]{day} lies after the case's record "
                           f"({loaded.run.forecast_as_of}): the phases running then are "
                           "carried on, not known.[/dim]")
     else:

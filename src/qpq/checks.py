@@ -21,7 +21,8 @@ import numpy as np
 from qpq.errors import BadInputError
 
 __all__ = ["as_date", "as_mapping", "as_names", "check_flag", "check_generator",
-           "check_number", "check_seed", "check_whole", "did_you_mean", "with_article"]
+           "check_number", "check_seed", "check_whole", "check_workers", "did_you_mean",
+           "with_article"]
 
 
 def did_you_mean(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str:
@@ -83,6 +84,11 @@ def as_mapping(value: object, name: str, *, example: str = "{'iskp_pull': 2.0}"
         raise BadInputError(f"{name} must map names (strings) to values; got the key "
                             f"{bad[0]!r}")
     return dict(value)
+
+
+def check_workers(value: object, name: str = "workers") -> int | None:
+    """Worker processes: a whole number of at least 1, or ``None`` (as many as cores allow)."""
+    return None if value is None else check_whole(value, name, minimum=1)
 
 
 def check_seed(value: object, name: str = "seed") -> int:

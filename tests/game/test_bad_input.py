@@ -8,6 +8,7 @@ boycott, arrays of lengths 3 and 5 five labels; a negative tolerance found no eq
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -159,3 +160,17 @@ def test_solve_lists_at_least_one_equilibrium(point, cap):
     with pytest.raises(BadInputError, match="max_equilibria must be a whole number of at "
                                             "least 1"):
         solve(point, mixed=False, max_equilibria=cap)
+
+
+@pytest.mark.parametrize("workers", [0, 1.5, True, "2"])
+def test_the_sweeps_refuse_a_bad_number_of_workers_before_any_work(registry, point, workers):
+    # workers=0 was solve_ensemble's ValueError of its own words; phase_diagram and
+    # run_study passed what they got to it or to the executor
+    words = f"workers must be a whole number of at least 1; got {workers!r}"
+    for call in (lambda: solve_ensemble({k: np.array([v]) for k, v in point.items()},
+                                        workers=workers),
+                 lambda: phase_diagram(registry, "iskp_pull", "crackdown_intensity", 4,
+                                       workers=workers),
+                 lambda: run_study(registry, 4, workers=workers)):
+        with pytest.raises(BadInputError, match=re.escape(words)):
+            call()

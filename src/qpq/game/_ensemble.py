@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from qpq.checks import check_workers
 from qpq.game._continuations import move_kernels
 from qpq.game._kernel import DEFAULT_TOL, check_tol, profiles
 from qpq.game._labels import LABELS, label_flags, primary_label
@@ -249,9 +250,9 @@ def solve_ensemble(params: Mapping[str, ArrayLike], structure: GameStructure = F
     # this solver holds no threads
     start = fast_start_method()
     with contextlib.ExitStack() as stack:
-        n_work = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
-        if n_work < 1:
-            raise ValueError(f"workers must be at least 1, got {workers}")
+        # workers=0 was a ValueError of its own words, 1.5 ran 1.5 processes' chunks
+        chosen = check_workers(workers)
+        n_work = max(1, min(2, os.cpu_count() or 1)) if chosen is None else chosen
         ex = executor if executor is not None else stack.enter_context(executor_for(
             min(n_work, max(1, len(bounds))), start_method=start))
         for (_, hi), part in zip(bounds, map_ordered(ex, _chunk_task, tasks), strict=True):

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.checks import check_generator, check_seed, check_whole
+from qpq.checks import check_generator, check_seed, check_whole, check_workers
 from qpq.errors import BadInputError
 from qpq.game._kernel import DEFAULT_TOL, check_tol
 from qpq.game._relationship_budget import check_relationship_budget
@@ -358,6 +358,7 @@ def run_study(registry: ParameterRegistry, n: int = 2000, *,
     else:
         check_generator(rng)
     tol = check_tol(tol)
+    workers = check_workers(workers)
     v2 = model == "v2"
     if v2:
         check_relationship_budget(

@@ -198,7 +198,7 @@ def test_attack_chart_size_legend_reads_the_chinese_killed_not_the_mark_size():
 
     case = load_case()
     spec = attacks_chart(case).to_dict()
-    sizes = [enc["size"] for chart in spec["hconcat"]
+    sizes = [enc["size"] for chart in spec["vconcat"]
              for layer in chart.get("layer", [chart]) if "size" in (enc := layer["encoding"])]
     assert sizes
     most = max(a.chinese_killed or 0 for a in case.attacks)

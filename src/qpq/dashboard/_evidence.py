@@ -258,11 +258,8 @@ def evidence_markdown(pe: ParameterEvidence) -> str:
 
 
 def record_figures(case: Case, as_of: dt.date | None = None) -> tuple[Figure, ...]:
-    """The report's "record" figures for the case as known on ``as_of`` (all if ``None``).
-
-    In the report's narrow layout: the page's main column is about 800 px on a laptop.
-    """
+    """The report's "record" figures for the case as known on ``as_of`` (all if ``None``)."""
     # Altair is imported only when the record is drawn.
     from qpq.report import record_figures as build
 
-    return build(case_as_of(case, as_of) if as_of is not None else case, narrow=True)
+    return build(case_as_of(case, as_of) if as_of is not None else case)

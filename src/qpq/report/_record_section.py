@@ -38,17 +38,17 @@ KILLED_LEGEND = (0, 1, 2, 5, 10, 20, 50, 100)
 MAP_LON = (60.0, 80.0)
 MAP_LAT = (23.0, 44.0)
 ATTACK_FRAME = MapFrame(lon=MAP_LON, lat=MAP_LAT, width=260)
-NARROW_WIDTH = 480
-"""A narrow layout's plot width: its charts, axis labels and legends fit a column of about
-800 px (the dashboard's main column beside its sidebar on a 1280-px screen, where the
-report's side-by-side panels of 720-760 px with their legends beside them ran to 1,125 px
-and were cut)."""
+PLOT_WIDTH = 480
+"""The record charts' plot width: with their axis labels and legends they fit a column of
+about 800 px, the dashboard's main column beside its sidebar on a 1280-px screen (panels of
+720-760 px with their legends beside them, side by side for the attacks, ran 1,050-1,070 px
+wide: cut there, and past the report's 1,000-px page)."""
 
 
-def _legends_below(chart: Any, narrow: bool) -> Any:
+def _legends_below(chart: Any) -> Any:
     # beside a narrow plot a legend takes the room the plot needs; below, it wraps
     return chart.configure_legend(orient="bottom", direction="horizontal", columns=2,
-                                  labelLimit=260, titleLimit=400) if narrow else chart
+                                  labelLimit=260, titleLimit=400)
 
 
 def _mid(text: str) -> pd.Timestamp:
@@ -87,10 +87,10 @@ def estimate_rows(case: Case) -> list[dict[str, Any]]:
     return rows
 
 
-def estimates_chart(case: Case, *, narrow: bool = False) -> Any:
+def estimates_chart(case: Case) -> Any:
     """Fighters by estimating body over time, one panel per group, ranges as bars.
 
-    ``narrow``: :data:`NARROW_WIDTH` panels with the legends below (the dashboard's column).
+    Panels :data:`PLOT_WIDTH` wide, the legends below.
     """
     frame = pd.DataFrame(estimate_rows(case))
     if frame.empty:
@@ -115,10 +115,9 @@ def estimates_chart(case: Case, *, narrow: bool = False) -> Any:
         points = base.mark_point(filled=True, size=70).encode(
             x=x, y="value:Q", color=colour, tooltip=tooltip,
             shape=alt.Shape("place:N", title="where"))
-        panels.append((bars + points).properties(width=NARROW_WIDTH if narrow else 720,
-                                                 height=200, title=subject))
+        panels.append((bars + points).properties(width=PLOT_WIDTH, height=200, title=subject))
     return _legends_below(alt.vconcat(*panels).resolve_scale(y="independent",
-                                                             shape="independent"), narrow)
+                                                             shape="independent"))
 
 
 def _perpetrator(claimed: list[str], attributed: list[str], names: dict[str, str]
@@ -164,10 +163,10 @@ def attack_rows(case: Case) -> list[dict[str, Any]]:
     return rows
 
 
-def attacks_chart(case: Case, *, narrow: bool = False) -> Any:
-    """Attacks on Chinese targets: a timeline by country and a map, coloured by perpetrator.
+def attacks_chart(case: Case) -> Any:
+    """Attacks on Chinese targets: a timeline by country and a map beneath, by perpetrator.
 
-    ``narrow``: the map under the timeline, the legends below both.
+    The timeline :data:`PLOT_WIDTH` wide; the perpetrators' legend below both.
     """
     frame = pd.DataFrame(attack_rows(case))
     if frame.empty:
@@ -179,12 +178,11 @@ def attacks_chart(case: Case, *, narrow: bool = False) -> Any:
     colours = hues[: len(named)] + (["#BBBBBB"] if UNCLAIMED in perps else [])
     scale = (alt.Scale(domain=named + [p for p in perps if p == UNCLAIMED], range=colours)
              if len(named) <= len(hues) else alt.Scale(domain=perps))
-    # narrow: the long list of perpetrators below in two columns; the short legends stay
-    # beside the plot, where a row of three below ran wider than the plot
+    # the long list of perpetrators below in two columns; the short legends stay beside
+    # the plot, where a row of three below ran wider than the plot
     colour = alt.Color("perpetrator:N", title="perpetrator (claimant, else first blamed)",
-                       scale=scale, legend=(alt.Legend(orient="bottom", columns=2, labelLimit=260,
-                                                       titleLimit=400)
-                                            if narrow else alt.Undefined))
+                       scale=scale, legend=alt.Legend(orient="bottom", columns=2,
+                                                      labelLimit=260, titleLimit=400))
     shape = alt.Shape("basis:N", title="basis",
                       scale=alt.Scale(domain=["claimed", "blamed by an authority", "no claim"],
                                       range=["circle", "diamond", "circle"]))
@@ -200,8 +198,7 @@ def attacks_chart(case: Case, *, narrow: bool = False) -> Any:
     timeline = base.mark_point(filled=True, opacity=0.8).encode(
         x=alt.X("date:T", title="date", axis=alt.Axis(format="%Y", tickCount="year")),
         y=alt.Y("country:N", title=None), color=colour, shape=shape, size=size,
-        tooltip=tooltip).properties(width=NARROW_WIDTH if narrow else 460, height=220,
-                                    title="When")
+        tooltip=tooltip).properties(width=PLOT_WIDTH, height=220, title="When")
     basemap = load_basemap(case)
     if basemap is None:
         where = base.mark_point(filled=True, opacity=0.8).encode(
@@ -217,7 +214,7 @@ def attacks_chart(case: Case, *, narrow: bool = False) -> Any:
             **ATTACK_FRAME.projection().to_dict()).properties(
             width=ATTACK_FRAME.width, height=round(ATTACK_FRAME.height),
             title="Where (gazetteer points on Natural Earth outlines)")
-    return alt.vconcat(timeline, where) if narrow else alt.hconcat(timeline, where)
+    return alt.vconcat(timeline, where)
 
 
 def engagement_rows(case: Case) -> list[dict[str, Any]]:
@@ -238,10 +235,10 @@ def engagement_rows(case: Case) -> list[dict[str, Any]]:
     return rows
 
 
-def engagement_chart(case: Case, *, narrow: bool = False) -> Any:
+def engagement_chart(case: Case) -> Any:
     """Taliban actions and China's engagement milestones on one time axis.
 
-    ``narrow``: :data:`NARROW_WIDTH` wide, the legend below.
+    :data:`PLOT_WIDTH` wide, the legend below.
     """
     frame = pd.DataFrame(engagement_rows(case))
     if frame.empty:
@@ -257,15 +254,14 @@ def engagement_chart(case: Case, *, narrow: bool = False) -> Any:
         y=alt.Y("kind:N", title=None, sort=kinds, axis=alt.Axis(labelLimit=260)),
         color=colour, shape=alt.Shape("track:N", title="track"),
         tooltip=["when:N", "title:N", "kind:N", "summary:N", "reported by:N", "sources:N"],
-    ).properties(width=NARROW_WIDTH if narrow else 760, height=alt.Step(22))
-    return _legends_below(chart, narrow)
+    ).properties(width=PLOT_WIDTH, height=alt.Step(22))
+    return _legends_below(chart)
 
 
-def record_figures(case: Case, *, narrow: bool = False) -> tuple[Figure, ...]:
+def record_figures(case: Case) -> tuple[Figure, ...]:
     """The section's three figures for ``case`` (cut to an as-of date by the caller).
 
-    ``narrow``: laid out for a column of about 800 px (:data:`NARROW_WIDTH`), as the
-    dashboard draws them; the report's page is wider.
+    The report and the dashboard draw them alike, in a column of about 800 px.
     """
     return (
         Figure(
@@ -276,11 +272,10 @@ def record_figures(case: Case, *, narrow: bool = False) -> tuple[Figure, ...]:
             "that published it and the mark's shape the place it covers. Bars that do not "
             "overlap at the same date are disagreements the audit lists. Hover for the "
             "wording as printed.",
-            estimates_chart(case, narrow=narrow)),
+            estimates_chart(case)),
         Figure(
             "record-attacks", "Attacks on Chinese nationals and interests",
-            ("Above" if narrow else "Left") + ": each attack by date and country; "
-            + ("below" if narrow else "right") + ": the same attacks at their "
+            "Above: each attack by date and country; below: the same attacks at their "
             "gazetteer points (country outlines: Natural Earth, public domain, where the case "
             "ships them). Colour is the group that claimed it or, when nobody did, the "
             "first an authority blamed (diamonds); grey marks attacks neither claimed nor "
@@ -288,14 +283,14 @@ def record_figures(case: Case, *, narrow: bool = False) -> tuple[Figure, ...]:
             "grows with the Chinese killed (an unknown count is drawn as none). Pakistan's "
             "separatist attacks are shown with their perpetrators although the quid pro quo "
             "does not govern them.",
-            attacks_chart(case, narrow=narrow)),
+            attacks_chart(case)),
         Figure(
             "record-engagement", "The Taliban's steps and China's engagement on one axis",
             "One lane per kind of step: China's visits, meetings, contracts, ambassadors, "
             "trade measures and statements on recognition (circles), then what the Taliban "
             "were reported to do about ETIM/TIP: relocations, pledges, denials (squares). "
             "Hover for the summary and sources.",
-            engagement_chart(case, narrow=narrow)),
+            engagement_chart(case)),
     )
 
 

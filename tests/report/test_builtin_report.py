@@ -415,3 +415,15 @@ def test_the_decisive_assumption_comes_with_what_the_record_says_of_it(built):
     assert said is not None
     assert float(said.group(1)) == pytest.approx(float(median), rel=0.01)
     assert abs(int(said.group(2)) - 100 * float(quantile)) <= 1
+
+
+def test_every_figure_fits_the_page(built):
+    # the record's charts, the timeline and the posteriors were drawn 1,040-1,070 px wide
+    # in the 1,000-px page (an outside read, 2026-12-07)
+    from qpq.report._render import PAGE_WIDTH
+
+    out, result = built
+    for fig in (f for s in result.sections for f in s.figures):
+        svg = (out / "figures" / f"{fig}.svg").read_text()
+        width = float(re.search(r'<svg[^>]*\swidth="([0-9.]+)"', svg).group(1))
+        assert width <= PAGE_WIDTH, (fig, width)

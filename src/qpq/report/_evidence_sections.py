@@ -93,7 +93,7 @@ def timeline_chart(rows: list[dict[str, Any]], actor_names: dict[str, str]) -> A
         x=alt.X("start:T", title="date"), x2="end:T", y=y, color=colour, tooltip=tooltip)
     points = base.mark_circle(size=60, opacity=0.85).encode(
         x="start:T", y=y, color=colour, tooltip=tooltip)
-    return (spans + points).properties(width=760, height=max(160, 22 * len(keep)))
+    return (spans + points).properties(width=640, height=max(160, 22 * len(keep)))
 
 
 def zoom_chart(rows: list[dict[str, Any]], actor_names: dict[str, str],
@@ -133,7 +133,7 @@ def zoom_chart(rows: list[dict[str, Any]], actor_names: dict[str, str],
         x=x, x2="end:T", y=y, color=colour, tooltip=tooltip)
     points = base.mark_circle(size=70, opacity=0.9).encode(
         x="start:T", y=y, color=colour, tooltip=tooltip)
-    return (spans + points).properties(width=480, height=ROW_HEIGHT * len(frame))
+    return (spans + points).properties(width=420, height=ROW_HEIGHT * len(frame))
 
 
 def timeline_section(ctx: ReportContext) -> SectionContent:

@@ -200,15 +200,18 @@ def _posterior_chart(frame: list[dict[str, Any]]) -> Any:
     colour = alt.Color("distribution:N", scale=alt.Scale(domain=["prior", "posterior"],
                                                          range=OKABE_ITO[:2]))
     base = alt.Chart(data).encode(
-        x=alt.X("position:Q", title="position in the prior range (0 = low, 1 = high)",
+        # short titles, names and labels on lines of their own: they set the cells' width
+        # (the figure ran 1,067 px wide in the 1,000-px page; the caption says 0 and 1)
+        x=alt.X("position:Q", title="position in prior range",
                 scale=alt.Scale(domain=[0, 1])))
     post = base.transform_filter(alt.datum.distribution == "posterior").mark_bar(
         opacity=0.7, width=12).encode(y=alt.Y("density:Q", title="density"), color=colour,
                                       tooltip=["parameter", "position", "density"])
     prior = base.transform_filter(alt.datum.distribution == "prior").mark_line(
         strokeDash=[4, 4]).encode(y="density:Q", color=colour)
-    return alt.layer(post, prior, data=data).properties(width=170, height=110).facet(
-        facet=alt.Facet("parameter:N", title=None), columns=4)
+    return alt.layer(post, prior, data=data).properties(width=150, height=110).facet(
+        facet=alt.Facet("parameter:N", title=None,
+                        header=alt.Header(labelExpr="split(datum.value, ': ')")), columns=4)
 
 
 def record_calibration(ctx: ReportContext) -> RecordCalibration:
@@ -334,7 +337,8 @@ def _calibration_part(ctx: ReportContext) -> tuple[str, Figure]:
            "date).</p>"))
     fig = Figure("track-record-posteriors", "Prior and posterior of each targeted parameter",
                  "Per parameter (title: label and width ratio), the posterior's histogram over "
-                 "the prior range scaled to 0-1 against the uniform prior (dashed, density 1): "
+                 "the prior range scaled to 0-1 (0 its low end, 1 its high end) against the "
+                 "uniform prior (dashed, density 1): "
                  "a calibrated parameter's bars pile up in part of the range. From the "
                  f"calibration on the record as of {as_of.isoformat()} (model "
                  f"{settings.model}) in the table above, not the forecasts' calibration.",

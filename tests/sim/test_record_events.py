@@ -139,3 +139,32 @@ def test_add_months():
     assert add_months(D(2024, 6, 30), 12) == D(2025, 6, 30)
     assert add_months(D(2023, 8, 31), 6) == D(2024, 2, 29)
     assert add_months(D(2021, 12, 31), -60) == D(2016, 12, 31)
+    assert add_months(D(2021, 6, 15), 6) == D(2021, 12, 15)
+
+
+@pytest.mark.parametrize(("origin", "months", "end"), [
+    (D(2021, 6, 30), 6, D(2021, 12, 31)),
+    (D(2021, 9, 30), 3, D(2021, 12, 31)),
+    (D(2021, 9, 30), 6, D(2022, 3, 31)),
+    (D(2021, 6, 30), -6, D(2020, 12, 31)),
+    (D(2024, 2, 29), 12, D(2025, 2, 28)),
+    (D(2023, 2, 28), 12, D(2024, 2, 29)),
+])
+def test_a_month_end_stays_a_month_end(origin, months, end):
+    # 30 June + 6 months was 30 December: the backtest's 6-month window after 2021-06-30
+    # missed the estimate dated 31 December 2021, though its forecast covered 2021Q4 whole
+    assert add_months(origin, months) == end
+
+
+def test_a_backtest_window_after_a_quarter_end_ends_on_a_quarter_end(case):
+    from qpq.sim import BacktestSpec
+
+    origin = D(2021, 6, 30)
+    spec = BacktestSpec(origins=(origin,), horizon_months=6)
+    assert spec.window_end(origin) == D(2021, 12, 31)
+    tip = EV["tip_strength_band"]
+    day = max(d for d, _ in tip.read(case) if d.year == 2021)
+    assert day == D(2021, 12, 31)             # the record's latest 2021 estimate is scored
+    last = [v for d, v in tip.read(case) if d == day]
+    assert outcome(case, tip, origin, spec.window_end(origin)) == tip.band_of(
+        float(np.mean(last)))

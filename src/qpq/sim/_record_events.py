@@ -70,12 +70,21 @@ CLIMATOLOGY_YEARS = 5
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (clipped to the month's last day)."""
+    """The same day ``months`` later (clipped to the month's last day).
+
+    A month's last day stays its month's last day: 30 June + 6 months is 31 December, so the
+    window after a quarter end ends on a quarter end (30 June + 6 months had been 30
+    December, and an estimate dated 31 December 2021 fell outside the 6-month window after
+    2021-06-30 although the forecast it was scored against covered 2021Q4 whole).
+    """
     import calendar
 
     y, m = divmod(day.month - 1 + months, 12)
     year, month = day.year + y, m + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    last = calendar.monthrange(year, month)[1]
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        return dt.date(year, month, last)
+    return dt.date(year, month, min(day.day, last))
 
 
 def _day(text: str) -> dt.date:

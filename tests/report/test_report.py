@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,36 @@ def test_a_folder_given_as_a_string(make_case, tmp_path):
     (timeline,) = [s for s in default_sections() if s.id == "timeline"]
     result = build_report(load_case(make_case()), str(tmp_path / "out"), [timeline])
     assert result.html == tmp_path / "out" / "report.html" and result.html.is_file()
+
+
+@pytest.mark.parametrize(("own", "beside", "said"), [
+    ({"my-figure.png": "mine"}, False, "no report.html is beside it"),
+    ({"a.svg": "<svg/>", "data.csv": "1,2"}, True, "not an earlier report's figures (data.csv)"),
+    ({"sub/x.png": "mine"}, True, "not an earlier report's figures (sub)"),
+])
+def test_a_figures_folder_the_report_did_not_write_is_refused(make_case, tmp_path, own,
+                                                              beside, said):
+    # `qpq report --out ~/paper` deleted the user's own ~/paper/figures without a word:
+    # the build replaces figures/ whole
+    from qpq.errors import BadInputError
+
+    out = tmp_path / "out"
+    for name, text in own.items():
+        (out / "figures" / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / "figures" / name).write_text(text)
+    if beside:
+        (out / "report.html").write_text("<html>mine</html>")
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+    (timeline,) = [s for s in default_sections() if s.id == "timeline"]
+    with pytest.raises(BadInputError, match=re.escape(said)):
+        build_report(load_case(make_case()), out, [timeline])
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
+    # an empty figures/ is anyone's, and an earlier report's is replaced
+    shutil.rmtree(out)
+    (out / "figures").mkdir(parents=True)
+    build_report(load_case(make_case()), out, [timeline])
+    assert (out / "figures" / "timeline.svg").is_file()
+    build_report(load_case(make_case()), out, [timeline])
 
 
 def test_every_internal_link_resolves(make_case, tmp_path):

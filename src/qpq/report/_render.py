@@ -119,8 +119,9 @@ def build_report(
 
         check_known_by(case, as_of)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     fig_dir = out_dir / "figures"
+    _check_figures_folder(out_dir, fig_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     staged = out_dir / ".figures.partial"
     shutil.rmtree(staged, ignore_errors=True)   # a crashed build's leftovers
     try:
@@ -131,6 +132,32 @@ def build_report(
             return _build(case, out_dir, fig_dir, staged, sections, reduced, progress, as_of)
     finally:
         shutil.rmtree(staged, ignore_errors=True)
+
+
+def _check_figures_folder(out_dir: Path, fig_dir: Path) -> None:
+    """Refuse an ``out_dir/figures`` that an earlier report did not write, before any work.
+
+    The build replaces ``figures/`` whole, so a folder of the user's own figures there
+    (``qpq report --out ~/paper``) was deleted without a word. An earlier report's is a
+    folder of PNG and SVG files beside a ``report.html``; an empty one is anyone's.
+    """
+    if fig_dir.is_symlink() or (fig_dir.exists() and not fig_dir.is_dir()):
+        what = "is not a folder"
+    elif not fig_dir.exists() or not any(fig_dir.iterdir()):
+        return
+    else:
+        foreign = sorted(e.name for e in fig_dir.iterdir()
+                         if e.suffix not in (".png", ".svg") or not e.is_file())
+        if foreign:
+            what = ("holds files that are not an earlier report's figures ("
+                    f"{', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''})")
+        elif not (out_dir / "report.html").is_file():
+            what = "holds figures but no report.html is beside it (an earlier report's is)"
+        else:
+            return
+    raise BadInputError(
+        f"out_dir (--out): {fig_dir} {what}, and the report replaces figures/ whole; "
+        "allowed: an output folder without figures/, or one an earlier qpq report wrote")
 
 
 def _build(case: Case, out_dir: Path, fig_dir: Path, staged: Path,

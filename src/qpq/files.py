@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fnmatch
 import itertools
 import os
 import shutil
@@ -222,10 +223,12 @@ def _fsync(path: Path, *, folder: bool = False) -> None:
 
 
 def check_output_folder(folder: Path, entries: Collection[str], *, option: str,
-                        kind: str) -> None:
+                        kind: str, files_only: bool = False) -> None:
     """Refuse ``folder`` unless it is absent, empty, or holds only ``entries`` (an earlier output).
 
-    ``kind`` names the output in the message ("simulation run", "backcast").
+    ``entries`` are names or patterns (``"*.svg"``); with ``files_only`` a folder inside
+    is not an earlier output's whatever its name. ``kind`` names the output in the message
+    ("simulation run", "backcast", "report").
 
     Raises
     ------
@@ -237,8 +240,9 @@ def check_output_folder(folder: Path, entries: Collection[str], *, option: str,
         if path.exists() and not path.is_dir():
             raise BadInputError(f"{option}: {path} is a file; allowed: a new folder, an empty "
                                 f"one or an earlier {kind}'s (which the new {kind} replaces)")
-    other = sorted(e.name for e in folder.iterdir() if e.name not in entries) \
-        if folder.is_dir() else []
+    other = sorted(e.name for e in folder.iterdir()
+                   if not any(fnmatch.fnmatchcase(e.name, p) for p in entries)
+                   or (files_only and not e.is_file())) if folder.is_dir() else []
     if other:
         raise BadInputError(
             f"{option}: {folder} holds files that are not a {kind}'s "

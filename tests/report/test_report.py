@@ -66,8 +66,9 @@ def test_a_folder_given_as_a_string(make_case, tmp_path):
 
 @pytest.mark.parametrize(("own", "beside", "said"), [
     ({"my-figure.png": "mine"}, False, "no report.html is beside it"),
-    ({"a.svg": "<svg/>", "data.csv": "1,2"}, True, "not an earlier report's figures (data.csv)"),
-    ({"sub/x.png": "mine"}, True, "not an earlier report's figures (sub)"),
+    ({"a.svg": "<svg/>", "data.csv": "1,2"}, True, "holds files that are not a report's "
+                                                   "(data.csv)"),
+    ({"sub/x.png": "mine"}, True, "holds files that are not a report's (sub)"),
 ])
 def test_a_figures_folder_the_report_did_not_write_is_refused(make_case, tmp_path, own,
                                                               beside, said):

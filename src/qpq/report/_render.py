@@ -23,7 +23,13 @@ import vl_convert as vlc
 from qpq import __version__
 from qpq.case import Case
 from qpq.errors import BadInputError
-from qpq.files import errors_named, replace_folder, signals_held, staged_file
+from qpq.files import (
+    check_output_folder,
+    errors_named,
+    replace_folder,
+    signals_held,
+    staged_file,
+)
 from qpq.report._sections import ReportContext, Section, SectionContent, default_sections
 
 __all__ = ["ReportResult", "SectionOutcome", "build_report"]
@@ -141,23 +147,14 @@ def _check_figures_folder(out_dir: Path, fig_dir: Path) -> None:
     (``qpq report --out ~/paper``) was deleted without a word. An earlier report's is a
     folder of PNG and SVG files beside a ``report.html``; an empty one is anyone's.
     """
-    if fig_dir.is_symlink() or (fig_dir.exists() and not fig_dir.is_dir()):
-        what = "is not a folder"
-    elif not fig_dir.exists() or not any(fig_dir.iterdir()):
-        return
-    else:
-        foreign = sorted(e.name for e in fig_dir.iterdir()
-                         if e.suffix not in (".png", ".svg") or not e.is_file())
-        if foreign:
-            what = ("holds files that are not an earlier report's figures ("
-                    f"{', '.join(foreign[:5])}{', ...' if len(foreign) > 5 else ''})")
-        elif not (out_dir / "report.html").is_file():
-            what = "holds figures but no report.html is beside it (an earlier report's is)"
-        else:
-            return
-    raise BadInputError(
-        f"out_dir (--out): {fig_dir} {what}, and the report replaces figures/ whole; "
-        "allowed: an output folder without figures/, or one an earlier qpq report wrote")
+    option = "out_dir (--out)"
+    check_output_folder(fig_dir, ("*.png", "*.svg"), option=option, kind="report",
+                        files_only=True)
+    if fig_dir.is_dir() and any(fig_dir.iterdir()) and not (out_dir / "report.html").is_file():
+        raise BadInputError(
+            f"{option}: {fig_dir} holds figures but no report.html is beside it (an earlier "
+            "report's is), and a finished report replaces the folder; allowed: a new folder, "
+            "an empty one or an earlier report's")
 
 
 def _build(case: Case, out_dir: Path, fig_dir: Path, staged: Path,

@@ -195,3 +195,18 @@ def test_a_staged_folder_replaces_its_target_whole_or_not_at_all(tmp_path):
         check_output_folder(target, {"a.json", "b.json"}, option="--out", kind="backcast")
     with pytest.raises(BadInputError, match="is a file"):
         check_output_folder(target / "notes.txt", {"a.json"}, option="--out", kind="backcast")
+
+
+def test_an_earlier_output_may_be_named_by_patterns_and_be_files_only(tmp_path):
+    from qpq.errors import BadInputError
+    from qpq.files import check_output_folder
+
+    (tmp_path / "a.svg").write_text("<svg/>")
+    (tmp_path / "b.png").write_bytes(b"png")
+    check_output_folder(tmp_path, ("*.png", "*.svg"), option="--out", kind="report",
+                        files_only=True)
+    (tmp_path / "c.svg").mkdir()      # a folder named like a figure is not one
+    with pytest.raises(BadInputError, match=r"not a report's \(c\.svg\)"):
+        check_output_folder(tmp_path, ("*.png", "*.svg"), option="--out", kind="report",
+                            files_only=True)
+    check_output_folder(tmp_path, ("*.png", "*.svg"), option="--out", kind="report")

@@ -143,3 +143,19 @@ def test_the_relationship_budget_refuses_past_it_and_not_at_it() -> None:
     with pytest.raises(BadInputError, match=r"\(about 0\.5 s of CPU each\).*at most "
                                             rf"{at:,} points \(less\)"):
         check_relationship_budget(at + 1, 0.5, unit="points", what="here", lower="less")
+
+
+def test_a_refused_cost_never_reads_as_the_budget() -> None:
+    # 13.0 minutes against the budget's 12.8 read "about 13 CPU minutes; allowed under v2:
+    # about 13 CPU minutes" (a new user's read, 2026-12-07)
+    from qpq.errors import BadInputError
+    from qpq.game import RELATIONSHIP_BUDGET, check_relationship_budget
+
+    just_over = int(RELATIONSHIP_BUDGET * 1.02)
+    with pytest.raises(BadInputError, match=r"about 13\.1 CPU minutes; allowed under v2: "
+                                            r"about 12\.8 CPU minutes"):
+        check_relationship_budget(just_over, 1.0, unit="points", what="here", lower="less")
+    with pytest.raises(BadInputError, match=r"about 26 CPU minutes; allowed under v2: about "
+                                            r"13 CPU minutes"):
+        check_relationship_budget(int(RELATIONSHIP_BUDGET * 2), 1.0, unit="points",
+                                  what="here", lower="less")

@@ -40,9 +40,12 @@ def check_relationship_budget(units: int, seconds_each: float, *, unit: str, wha
     most = max(0, int((RELATIONSHIP_BUDGET - fixed) // seconds_each))
     if units > most:
         extra = f" and {fixed:.0f} s once" if fixed else ""
+        cost, budget = (units * seconds_each + fixed) / 60, RELATIONSHIP_BUDGET / 60
+        # a tenth where whole minutes would print a refused cost equal to the budget
+        # ("about 13 CPU minutes; allowed under v2: about 13 CPU minutes")
+        digits = 0 if round(cost) != round(budget) else 1
         raise BadInputError(
             f"model v2 solves the repeated relationship {what} (about {seconds_each:.2g} s "
-            f"of CPU each{extra}): {units:,} {unit} would take about "
-            f"{(units * seconds_each + fixed) / 60:.0f} CPU minutes; allowed under v2: about "
-            f"{RELATIONSHIP_BUDGET / 60:.0f} CPU minutes, here at most {most:,} {unit} "
-            f"({lower})")
+            f"of CPU each{extra}): {units:,} {unit} would take about {cost:.{digits}f} CPU "
+            f"minutes; allowed under v2: about {budget:.{digits}f} CPU minutes, here at most "
+            f"{most:,} {unit} ({lower})")

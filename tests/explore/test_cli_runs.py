@@ -103,9 +103,13 @@ def finished_run(capsys, scenario_file, tmp_path):
 
 def test_human_run_output_has_the_means_table(capsys, scenario_file, tmp_path):
     code, out, _ = run_explore(capsys, "run", str(scenario_file()), "--out",
-                               str(tmp_path / "r"), "--n", "200", "--lever", "boycott")
+                               str(tmp_path / "r"), "--n", "200", "--lever", "boycott",
+                               "--lever", "engage_no_promise")
     assert code == 0
     assert "complete" in out and "mean outcome per policy" in out and "boycott" in out
+    # the policies' names as a query takes them, not "engage no promise"
+    assert "engage_no_promise" in out.replace("\n", "").replace(" ", "").replace("│", "")
+    assert "engage no" not in out
 
 
 def test_status_query_and_sql_errors(capsys, finished_run):

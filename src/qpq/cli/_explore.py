@@ -480,7 +480,9 @@ def run_command(
                         "(query the store for more)")
     table.add_column("outcome")
     for policy in frame.index:
-        table.add_column(str(policy).replace("_", " "), justify="right", overflow="fold")
+        # the policy's name as a query or --lever takes it (a header of spaces was copied
+        # into a query that knew no such policy)
+        table.add_column(Text(str(policy)), justify="right", overflow="fold")
     for o in plan.config.outcomes:
         table.add_row(o, *[f"{frame.loc[p, o]:.4g}" for p in frame.index])
     console.print(table)

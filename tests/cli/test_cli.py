@@ -366,6 +366,10 @@ def test_show_prints_fields_in_words_not_as_python_values(capsys):
     assert "citations: footnote 56, full; footnote 57, ibidem; bibliography" in flat
     assert "authors: Bill Roggio" in flat
     assert "{" not in out and "['" not in out
+    # the URL whole on its line, whatever the width (folded, it was copied broken)
+    assert ("  url: https://www.longwarjournal.org/archives/2024/02/al-qaeda-opens-8-new-"
+            "training-camps-5-madrasas-and-a-facilitation-network-to-iran-in-afghanistan.php"
+            "\n") in out
     code, out, _ = run(capsys, "evidence", "show", "roggio-2024-lwj", "--json")
     assert json.loads(out)["item"]["citations"][0]["footnote"] == 56     # --json keeps all
 

@@ -98,7 +98,9 @@ def show(item_id: Annotated[str, typer.Argument(help="any item id, or a paramete
     console.print(f"[bold]{data['id']}[/bold] ({data['kind']}, known {data['known'] or 'n/a'})")
     for key, value in data["item"].items():
         if key != "id":
-            console.print(f"  [cyan]{key}[/cyan]: {escape(_field(value))}")
+            # a URL on one line, whatever the terminal's width: folded, it was copied broken
+            console.print(f"  [cyan]{key}[/cyan]: {escape(_field(value))}",
+                          soft_wrap=key == "url")
     if data["cited_by"]:
         console.print(f"  [cyan]cited by[/cyan]: {', '.join(data['cited_by'])}")
 

@@ -80,7 +80,7 @@ def test_an_undefined_skill_and_a_missing_part_are_said_so():
     counted = {**track, "record_count_events": {"occurrences": 3, "from": "2016-06-30",
                                                 "to": "2025-06-30"}}
     said = _words(Trust(81, 80, BACKCAST, counted, None, V2))["Forecasts"]
-    assert said.endswith("The count forecasts' skill rests on 3 attack(s) of the record in "
+    assert said.endswith("The count forecasts' skill rests on 3 attacks of the record in "
                          "the scored windows (2016-06-30 to 2025-06-30): few events, so weak "
                          "evidence either way.")
     assert words["Calibration on the record"] == (

@@ -374,7 +374,7 @@ def forecast_section(ctx: ReportContext) -> SectionContent:
     kept = main.calibration
     html = (
         f"<p>The ensemble calibrated on {used}, carried on to {escape(until.isoformat())} "
-        f"under China's policies; {sizes['n']} scenarios each, resampled from the "
+        f"under China's policies; {sizes['n']:,} scenarios each, resampled from the "
         f"{kept['particles_kept']:,} of {kept['particles']:,} calibrated histories in which "
         f"China's recognition at the as-of date agrees with the record ("
         + ("China held de jure recognition of the Taliban"

@@ -337,7 +337,8 @@ def _track_words(tr: dict[str, Any]) -> str:
         return f"From {tr['origins']} past origins (model {tr['model']}), {facts}."
     n = tr.get("record_count_events")
     few = ("" if not n else
-           f" The count forecasts' skill rests on {n['occurrences']} attack(s) of the record "
+           f" The count forecasts' skill rests on {n['occurrences']} "
+           f"attack{'s' if n['occurrences'] != 1 else ''} of the record "
            f"in the scored windows ({n['from']} to {n['to']}): few events, so weak evidence "
            "either way.")
     return (f"From {tr['origins']} past origins (model {tr['model']}), calibrated on the "

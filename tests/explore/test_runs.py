@@ -51,8 +51,10 @@ def test_plan_rejects_unknown_levers_outcomes_and_sizes(tiny_plan):
         tiny_plan(outcomes=["gdp"])
     with pytest.raises(BadInputError, match="power of 2"):
         tiny_plan(method="sobol", n=1000)
-    with pytest.raises(BadInputError, match="chunk-blocks"):
-        tiny_plan(chunk_blocks=0)
+    for bad in (0, 1.5, True):
+        with pytest.raises(BadInputError, match=r"chunk_blocks \(--chunk-blocks\) must be a "
+                                                r"whole number of at least 1; got "):
+            tiny_plan(chunk_blocks=bad)
 
 
 def test_store_holds_what_evaluate_computes(tiny_plan, case, tmp_path):

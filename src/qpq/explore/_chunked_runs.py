@@ -49,7 +49,7 @@ from numpy.typing import NDArray
 
 import qpq
 from qpq.case import Case
-from qpq.checks import check_seed
+from qpq.checks import check_seed, check_whole
 from qpq.errors import BadInputError, Interrupted, QpqError
 from qpq.explore._designs import STREAMED, Method, design_rows, design_size, make_design
 from qpq.explore._evaluate import ModelSetup, evaluate_block, model_setup
@@ -177,8 +177,8 @@ def plan_run(case: Case, study: Study, *, method: Method = "lhs", n: int | None 
         For an unknown policy or outcome, a size the sampler cannot use or a chunk size
         below 1.
     """
-    if chunk_blocks < 1:
-        raise BadInputError(f"chunk_blocks (--chunk-blocks) must be at least 1, got {chunk_blocks}")
+    # 1.5 and True passed "< 1" (a notebook's values; the CLI's are whole)
+    chunk_blocks = check_whole(chunk_blocks, "chunk_blocks (--chunk-blocks)", minimum=1)
     if seed is not None:
         study = dataclasses.replace(study, seed=check_seed(seed))
     chosen = tuple(policies) if policies else study.levers

@@ -18,6 +18,12 @@ final actions, pure or mixed) differ from the solver's, and the regret (the larg
 a player has from deviating; 0 at an equilibrium) at the points that end mixed. The
 schedules were fixed before the run; none is the solver's until a change of it is made
 with the regeneration of every v2 result it moves (the mixed points' answers move).
+
+A last row measures the same on the tables of the default record calibration as of
+2024-06-30 (:class:`qpq.sim.AbcSettings`: 30 game points, belief grid 12, every regime
+from 1996; attribution off, a fresh cache): each of its relationship solves is run under
+both schedules in turn (paired, one calibration), so it says what a change of schedule
+would do to the calibration's game tables and their cost.
 """
 
 from __future__ import annotations
@@ -100,6 +106,43 @@ def _labels(rel: Any) -> np.ndarray:
                            rel.pure.astype(np.int64)], axis=1)
 
 
+def _calibration_tables(precisions: int, settled: float) -> dict[str, Any]:
+    """Each relationship solve of the default record calibration under both schedules."""
+    import datetime as dt
+    import tempfile
+    from pathlib import Path
+
+    import qpq.sim._relationship_table as tables
+    from qpq.case import load_case
+    from qpq.sim import AbcSettings, calibrate_record
+
+    solve = tables.solve_relationship
+    out = {"cells": 0, "traced": 0, "mixed": 0, "differ": 0, "cpu": 0.0, "cpu_alt": 0.0}
+
+    def both(*args: Any, **kwargs: Any) -> Any:
+        start = time.process_time()
+        rel = solve(*args, **kwargs)
+        middle = time.process_time()
+        with _schedule(precisions, settled):
+            other = solve(*args, **kwargs)
+        out["cpu"] += middle - start
+        out["cpu_alt"] += time.process_time() - middle
+        out["cells"] += rel.n_points
+        out["traced"] += int(rel.traced.sum())
+        out["mixed"] += int((~rel.pure.all(axis=1)).sum())
+        out["differ"] += int((_labels(rel) != _labels(other)).any(axis=1).sum())
+        return rel
+
+    tables.solve_relationship = both
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            calibrate_record(load_case(), dt.date(2024, 6, 30), rng=np.random.default_rng(0),
+                             settings=AbcSettings(attribution=False), cache_dir=Path(tmp))
+    finally:
+        tables.solve_relationship = solve
+    return out
+
+
 def run() -> list[dict[str, Any]]:
     sets = {"grid": _grid(), "random": _random()}
     schedules: list[tuple[int | None, float]] = [(None, 1e-9), *SCHEDULES]
@@ -142,4 +185,17 @@ def run() -> list[dict[str, Any]]:
             "n": sum(last[s, None].n_points for s in sets),
             "notes": f"one process, schedules taking turns, median of {REPEAT} (policy "
                      "iteration included, the same in both); " + "; ".join(parts)})
+    precisions, settled = SCHEDULES[-1]
+    cal = _calibration_tables(precisions, settled)
+    entries.append({
+        "name": f"v2 logit tracing in the record calibration's tables: {precisions} "
+                f"precisions, settled at {settled:g} before the last, vs the solver's",
+        "figure": cal["cpu_alt"], "unit": "CPU s", "peer": "the solver's schedule (61, 1e-9)",
+        "peer_figure": cal["cpu"], "ratio": cal["cpu"] / cal["cpu_alt"], "n": cal["cells"],
+        "notes": f"the default record calibration as of 2024-06-30 (30 game points, belief "
+                 f"grid 12, every regime from 1996), each relationship solve run under both "
+                 f"schedules in turn (paired, one calibration; CPU of the solves only): "
+                 f"{cal['cells']:,} cells, {cal['traced']:,} traced, {cal['mixed']:,} ending "
+                 f"mixed under the solver's schedule; labels differ at {cal['differ']:,} "
+                 "cells"})
     return entries

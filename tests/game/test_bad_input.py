@@ -174,3 +174,32 @@ def test_the_sweeps_refuse_a_bad_number_of_workers_before_any_work(registry, poi
                  lambda: run_study(registry, 4, workers=workers)):
         with pytest.raises(BadInputError, match=re.escape(words)):
             call()
+
+
+@pytest.mark.parametrize("value", ["no", "false", 1, None])
+def test_the_solvers_yes_no_switches_take_true_or_false_only(registry, point, value):
+    # mixed="no" is true to Python: qpq.game.solve, solve_relationship and phase_diagram ran
+    # the mixed search (qpq.solve_game alone checked it)
+    calls = {"mixed": lambda: solve(point, mixed=value),
+             "intuitive": lambda: solve(point, intuitive=value),
+             "mixed ": lambda: solve_relationship({**point, "quarterly_discount": 0.95},
+                                                  mixed=value),
+             "mixed  ": lambda: phase_diagram(registry, "iskp_pull", "crackdown_intensity",
+                                              3, mixed=value)}
+    for name, call in calls.items():
+        with pytest.raises(BadInputError, match=rf"^{name.strip()} must be True or False; "
+                                                rf"got {re.escape(repr(value))}"):
+            call()
+
+
+def test_readings_take_true_or_false_and_a_tolerance_of_at_least_zero():
+    # Readings(pure_over_mixed="no") was kept: true to the solver, "changed" to the report
+    from qpq.game import Readings
+
+    with pytest.raises(BadInputError, match="readings pure_over_mixed must be True or False; "
+                                            "got 'no'"):
+        Readings(pure_over_mixed="no")
+    with pytest.raises(BadInputError, match=r"readings equivalence_atol must be a number "
+                                            r"within \[0, inf\]; got -1"):
+        Readings(equivalence_atol=-1)
+    assert Readings(pure_over_mixed=np.False_).changed() == {"pure_over_mixed": False}

@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from qpq.checks import check_flag
 from qpq.game._continuations import solve_continuations
 from qpq.game._kernel import DEFAULT_TOL, check_tol
 from qpq.game._payoffs import GameTensors, build_tensors
@@ -541,6 +542,7 @@ def solve_relationship(params: Mapping[str, ArrayLike], structure: GameStructure
         reported in ``regret``.
     """
     tol = check_tol(tol)
+    mixed = check_flag(mixed, "mixed")
     needed = (*GAME_PARAMETERS, "quarterly_discount")
     check_game_values(params, names=needed if beliefs is None else
                       [n for n in needed if n != "prior_sincere"])

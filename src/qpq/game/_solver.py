@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.checks import check_whole
+from qpq.checks import check_flag, check_whole
 from qpq.errors import BadInputError
 from qpq.game._ensemble import EnsembleSolution, solve_ensemble
 from qpq.game._kernel import (
@@ -205,6 +205,9 @@ def solve(params: ParameterSet | Mapping[str, float], structure: GameStructure =
     """
     tol = check_tol(tol)
     max_equilibria = check_whole(max_equilibria, "max_equilibria", minimum=1)
+    # mixed="no" is true to Python: it ran the mixed search
+    mixed = check_flag(mixed, "mixed")
+    intuitive = check_flag(intuitive, "intuitive")
     arrays = _arrays(params)
     t = build_tensors(arrays, structure)
     n_moves = len(structure.first_moves)

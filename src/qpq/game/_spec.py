@@ -21,6 +21,7 @@ from itertools import product
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.checks import check_flag, check_number
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES, FinalAction, FirstMove, final_actions
 
 __all__ = [
@@ -172,6 +173,14 @@ class Readings:
     pure_over_mixed: bool = True
     kappa_in_future_defection: bool = True
     equivalence_atol: float = 1e-9
+
+    def __post_init__(self) -> None:
+        # Readings(pure_over_mixed="no") was kept as "no": true to the solver, and reported
+        # by changed() as a reading that differs from the default
+        for name in ("pure_over_mixed", "kappa_in_future_defection"):
+            object.__setattr__(self, name, check_flag(getattr(self, name), f"readings {name}"))
+        object.__setattr__(self, "equivalence_atol", check_number(
+            self.equivalence_atol, "readings equivalence_atol", low=0.0))
 
     def changed(self) -> dict[str, bool]:
         """The readings that differ from the defaults, by name."""

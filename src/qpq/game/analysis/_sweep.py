@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.checks import check_whole, check_workers, did_you_mean
+from qpq.checks import check_flag, check_whole, check_workers, did_you_mean
 from qpq.errors import BadInputError
 from qpq.game._ensemble import ENSEMBLE_METHOD, solve_ensemble
 from qpq.game._kernel import DEFAULT_TOL, check_tol
@@ -502,6 +502,7 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
     check_model(model)
     tol = check_tol(tol)
     workers = check_workers(workers)
+    mixed = check_flag(mixed, "mixed")
     if x == y:
         raise BadInputError(f"x and y (--x, --y) must differ, both are {x!r}")
     over = dict(overrides or {})

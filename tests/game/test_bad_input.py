@@ -203,3 +203,22 @@ def test_readings_take_true_or_false_and_a_tolerance_of_at_least_zero():
                                             r"within \[0, inf\]; got -1"):
         Readings(equivalence_atol=-1)
     assert Readings(pure_over_mixed=np.False_).changed() == {"pure_over_mixed": False}
+
+
+@pytest.mark.parametrize("overrides", [["iskp_pull"], [("iskp_pull", 2.0)]])
+def test_the_lenses_refuse_overrides_that_are_not_a_mapping(registry, overrides):
+    # a list ended in "dictionary update sequence element #0" (phase_diagram) or
+    # "'list' object has no attribute 'items'" (run_study, sample_assumptions, point)
+    from qpq.game.analysis import sample_assumptions
+
+    calls = (lambda: phase_diagram(registry, "iskp_pull", "crackdown_intensity", 3,
+                                   overrides=overrides),
+             lambda: run_study(registry, 4, overrides=overrides, flips=False),
+             lambda: sample_assumptions(registry, 3, np.random.default_rng(0),
+                                        overrides=overrides),
+             lambda: registry.point(overrides))
+    for call in calls:
+        with pytest.raises(BadInputError, match=r"overrides must be a mapping name -> value, "
+                                                r"e\.g\. \{'iskp_pull': 2\.0\}; got \["):
+            call()
+    assert registry.point({"iskp_pull": 2.0})["iskp_pull"] == 2.0

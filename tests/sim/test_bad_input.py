@@ -226,3 +226,19 @@ def test_a_forecast_window_takes_a_whole_number_of_scenarios(n):
     with pytest.raises(BadInputError, match=r"n \(--n\) must be a whole number of at least 1"):
         check_window(dt.date(2024, 6, 30), dt.date(2025, 6, 30), "equilibrium", n,
                      start=dt.date(1996, 1, 1))
+
+
+def test_the_pools_refuse_overrides_that_are_not_a_mapping(case):
+    # a list ended in "'list' object has no attribute 'items'", a pandas Series in "The
+    # truth value of a Series is ambiguous"
+    import pandas as pd
+
+    from qpq.sim import default_pool
+
+    registry = sim_registry(case)
+    for overrides in (["iskp_pull"], pd.Series({"iskp_pull": 1.0})):
+        with pytest.raises(BadInputError, match="overrides must be a mapping name -> value"):
+            default_pool(registry, overrides)
+        with pytest.raises(BadInputError, match="overrides must be a mapping name -> value"):
+            sample_pool(registry, 3, 0, overrides=overrides)
+    assert default_pool(registry, {"iskp_pull": 1.0}).point(0)["iskp_pull"] == 1.0

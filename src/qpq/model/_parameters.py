@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from qpq.case import Case, Parameter, load_case
+from qpq.checks import as_mapping
 from qpq.errors import BadInputError, Problem
 
 __all__ = [
@@ -378,7 +379,7 @@ class ParameterRegistry:
                                         f"({c.reason})", field=f"{c.lhs}, {c.rhs}"))
         return problems
 
-    def parse_value(self, name: str, raw: str | float) -> float:
+    def parse_value(self, name: str, raw: object) -> float:
         """One override, checked against the parameter's range; :class:`BadInputError` if not."""
         p = self[name]
         if isinstance(raw, str):
@@ -496,7 +497,7 @@ class ParameterRegistry:
 
     def point(self, overrides: Mapping[str, str | float] | None = None) -> ParameterSet:
         """Defaults with ``overrides`` applied and validated (ranges and orderings)."""
-        return self.defaults().with_overrides(overrides or {})
+        return self.defaults().with_overrides({} if overrides is None else overrides)
 
     def validate_arrays(self, arrays: Mapping[str, ArrayLike], *, fill_defaults: bool = True
                         ) -> dict[str, NDArray[np.float64]]:
@@ -587,6 +588,10 @@ class ParameterSet:
             For an unknown name, a value that is not a number, one outside its range, or
             values that break an ordering of :data:`CONSTRAINTS`.
         """
+        # a list of names or pairs ended in "'list' object has no attribute 'items'"; a key
+        # that is not a string is named below, as an unknown parameter is
+        if not isinstance(overrides, Mapping):
+            as_mapping(overrides, "overrides")          # raises, saying what was given
         values = dict(self.values)
         for name, raw in overrides.items():
             values[name] = self.registry.parse_value(name, raw)

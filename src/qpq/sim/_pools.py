@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.case import Case
-from qpq.checks import as_names, check_seed, check_whole
+from qpq.checks import as_mapping, as_names, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.model import CANONICAL_PARAMETERS, ParameterRegistry, parameter_generators
 from qpq.sim._rng import BLOCK_SIZE, Purpose
@@ -146,16 +146,19 @@ class ParameterPool:
                               for k, v in self.values.items()}, self.origin)
 
 
-def _checked_overrides(registry: ParameterRegistry, overrides: Mapping[str, str | float]
+def _checked_overrides(registry: ParameterRegistry, overrides: Mapping[str, str | float] | None
                        ) -> dict[str, float]:
-    out = {name: registry.parse_value(name, raw) for name, raw in overrides.items()}
+    # a list ended in "'list' object has no attribute 'items'", a pandas Series in "The
+    # truth value of a Series is ambiguous"
+    given = as_mapping(overrides, "overrides") if overrides is not None else {}
+    out = {name: registry.parse_value(name, raw) for name, raw in given.items()}
     return out
 
 
 def default_pool(registry: ParameterRegistry, overrides: Mapping[str, str | float] | None = None
                  ) -> ParameterPool:
     """A pool of one point: the defaults with validated ``overrides`` applied."""
-    point = registry.point(_checked_overrides(registry, overrides or {}))
+    point = registry.point(_checked_overrides(registry, overrides))
     return ParameterPool(point.arrays(), "defaults")
 
 
@@ -179,7 +182,7 @@ def sample_pool(registry: ParameterRegistry, n_points: int, seed: int,
     unknown = [name for name in fixed if name not in registry]
     if unknown:
         raise BadInputError(f"fixed: unknown parameters {unknown}")
-    over = _checked_overrides(registry, overrides or {})
+    over = _checked_overrides(registry, overrides)
     keep = set(fixed) | set(over)
     drawn = [p.name for p in registry if p.name not in keep]
     base = registry.point(over)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.checks import check_generator, check_whole
+from qpq.checks import as_mapping, check_generator, check_whole
 from qpq.model import GAME_PARAMETERS, ParameterRegistry, parameter_generators
 
 __all__ = ["GAME_STREAM", "AssumptionSample", "sample_assumptions", "sampled_names"]
@@ -102,7 +102,8 @@ def sample_assumptions(registry: ParameterRegistry, n: int, rng: np.random.Gener
     """
     n = check_whole(n, "n (Monte Carlo draws)", minimum=1)
     rng = check_generator(rng)
-    over = {k: registry.parse_value(k, v) for k, v in (overrides or {}).items()}
+    over = {k: registry.parse_value(k, v) for k, v in
+            (as_mapping(overrides, "overrides") if overrides is not None else {}).items()}
     base = registry.point(over)
     drawn = [k for k in dict.fromkeys(sampled_names(registry) if names is None else names)
              if k not in over]

@@ -381,7 +381,7 @@ def _run_study(registry: ParameterRegistry, n: int, rng: np.random.Generator | N
                                                    if v2 else evaluate)
     start = time.perf_counter()
     gen = rng if rng is not None else np.random.default_rng(seed)
-    base = registry.point(overrides or {})
+    base = registry.point(overrides)
     sample: AssumptionSample = sample_assumptions(registry, n, gen, overrides=overrides)
     ids = [p.id for p in propositions]
     if isinstance(measure, V2Evaluator):

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.checks import check_flag, check_whole, check_workers, did_you_mean
+from qpq.checks import as_mapping, check_flag, check_whole, check_workers, did_you_mean
 from qpq.errors import BadInputError
 from qpq.game._ensemble import ENSEMBLE_METHOD, solve_ensemble
 from qpq.game._kernel import DEFAULT_TOL, check_tol
@@ -505,7 +505,8 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
     mixed = check_flag(mixed, "mixed")
     if x == y:
         raise BadInputError(f"x and y (--x, --y) must differ, both are {x!r}")
-    over = dict(overrides or {})
+    # a list reached dict() ("dictionary update sequence element #0 ...")
+    over = as_mapping(overrides, "overrides") if overrides is not None else {}
     clash = [k for k in (x, y) if k in over]
     if clash:
         raise BadInputError(f"{', '.join(clash)} is swept, so it cannot also be set in the "

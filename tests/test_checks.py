@@ -88,6 +88,10 @@ def test_a_lone_name_is_one_name_not_its_letters():
         as_names(["a", 3], "policies")
     with pytest.raises(BadInputError, match="policies must be a name or a list of names"):
         as_names(5, "policies")
+    # a mapping's keys were taken as the names and its values dropped unsaid
+    with pytest.raises(BadInputError, match="policies must be a name or a list of names, not "
+                                            r"a mapping; got \{'boycott': 1\}"):
+        as_names({"boycott": 1}, "policies")
 
 
 def test_did_you_mean_names_the_closest_known_names() -> None:

@@ -150,6 +150,10 @@ def as_names(value: str | Iterable[str] | None, name: str, *, empty_ok: bool = F
         return None
     if isinstance(value, str):
         return (value,)
+    if isinstance(value, Mapping):
+        # iterating a mapping gives its keys, and its values were dropped unsaid
+        raise BadInputError(f"{name} must be a name or a list of names, not a mapping; got "
+                            f"{_shown(value)}")
     try:
         names = tuple(value)
     except TypeError:

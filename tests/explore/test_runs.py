@@ -57,6 +57,17 @@ def test_plan_rejects_unknown_levers_outcomes_and_sizes(tiny_plan):
             tiny_plan(chunk_blocks=bad)
 
 
+def test_plan_takes_a_lone_policy_and_outcome_as_one_name(tiny_plan, case):
+    # "boycott" was read letter by letter ("unknown policy 'b'"), as was a lone outcome in
+    # model_setup (one outcome per letter)
+    from qpq.explore import model_setup
+
+    plan = tiny_plan(policies="boycott", outcomes="china_security")
+    assert plan.config.policies == ("boycott",)
+    assert plan.config.outcomes == ("china_security",)
+    assert model_setup(case, plan.study, "china_security").outcomes == ("china_security",)
+
+
 def test_store_holds_what_evaluate_computes(tiny_plan, case, tmp_path):
     """The store's rows are the design's rows and the outcomes of evaluate(), aligned."""
     plan = tiny_plan(n=1500)

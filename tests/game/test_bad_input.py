@@ -222,3 +222,11 @@ def test_the_lenses_refuse_overrides_that_are_not_a_mapping(registry, overrides)
                                                 r"e\.g\. \{'iskp_pull': 2\.0\}; got \["):
             call()
     assert registry.point({"iskp_pull": 2.0})["iskp_pull"] == 2.0
+
+
+def test_sample_assumptions_takes_a_lone_name_as_one_name(registry):
+    # "iskp_pull" was read letter by letter: "unknown parameter 'i'"
+    from qpq.game.analysis import sample_assumptions
+
+    sample = sample_assumptions(registry, 3, np.random.default_rng(0), names="iskp_pull")
+    assert sample.sampled == ("iskp_pull",)

@@ -49,7 +49,7 @@ from numpy.typing import NDArray
 
 import qpq
 from qpq.case import Case
-from qpq.checks import check_seed, check_whole
+from qpq.checks import as_names, check_seed, check_whole
 from qpq.errors import BadInputError, Interrupted, QpqError
 from qpq.explore._designs import STREAMED, Method, design_rows, design_size, make_design
 from qpq.explore._evaluate import ModelSetup, evaluate_block, model_setup
@@ -181,10 +181,12 @@ def plan_run(case: Case, study: Study, *, method: Method = "lhs", n: int | None 
     chunk_blocks = check_whole(chunk_blocks, "chunk_blocks (--chunk-blocks)", minimum=1)
     if seed is not None:
         study = dataclasses.replace(study, seed=check_seed(seed))
-    chosen = tuple(policies) if policies else study.levers
+    # a lone name was read letter by letter ("unknown policy 'b'")
+    chosen = as_names(policies, "policies", empty_ok=True) or study.levers
     for p in chosen:
         check_policy(p)
-    names = tuple(outcomes) if outcomes else tuple(o.name for o in study.outcomes)
+    names = (as_names(outcomes, "outcomes", empty_ok=True)
+             or tuple(o.name for o in study.outcomes))
     for o in names:
         study.outcome(o)  # raises, listing the scenario's outcomes
     clash = set(names) & set(study.names) | {"experiment", "block", "policy"} & (

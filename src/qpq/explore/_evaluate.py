@@ -49,6 +49,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.case import Case
+from qpq.checks import as_names
 from qpq.explore._designs import Design
 from qpq.explore._scenario import TABLE_PARAMETERS, Study
 from qpq.game import TYPES, type_prior
@@ -144,7 +145,9 @@ def model_setup(case: Case, study: Study, outcomes: Sequence[str] | None = None,
     """The :class:`ModelSetup` of ``study`` (its outcomes unless ``outcomes`` is given)."""
     timeline = build_timeline(case, study.start, study.until)
     first = max(quarter_of(study.window_start), timeline.start)
-    names = tuple(outcomes) if outcomes is not None else tuple(o.name for o in study.outcomes)
+    # a lone outcome was read letter by letter, one outcome per letter
+    given = as_names(outcomes, "outcomes")
+    names = given if given is not None else tuple(o.name for o in study.outcomes)
     return ModelSetup(timeline, dict(study.base), study.names, first, timeline.stop - 1,
                       study.grid_size, study.replicates, study.seed, names, model)
 

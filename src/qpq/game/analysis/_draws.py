@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.checks import as_mapping, check_generator, check_whole
+from qpq.checks import as_mapping, as_names, check_generator, check_whole
 from qpq.model import GAME_PARAMETERS, ParameterRegistry, parameter_generators
 
 __all__ = ["GAME_STREAM", "AssumptionSample", "sample_assumptions", "sampled_names"]
@@ -105,7 +105,9 @@ def sample_assumptions(registry: ParameterRegistry, n: int, rng: np.random.Gener
     over = {k: registry.parse_value(k, v) for k, v in
             (as_mapping(overrides, "overrides") if overrides is not None else {}).items()}
     base = registry.point(over)
-    drawn = [k for k in dict.fromkeys(sampled_names(registry) if names is None else names)
+    # a lone name was read letter by letter ("unknown parameter 'i'")
+    chosen = as_names(names, "names", empty_ok=True)
+    drawn = [k for k in dict.fromkeys(sampled_names(registry) if chosen is None else chosen)
              if k not in over]
     for k in drawn:
         registry[k]                                          # unknown names raise

@@ -133,6 +133,12 @@ def test_a_counterfactual_takes_iso_dates():
     # "no" is true to Python: the Taliban co-opted
     ({"coopt": "no"}, "coopt must be True or False; got 'no'"),
     ({"overrides": ["iskp_pull"]}, "overrides must be a mapping name -> value"),
+    # kept as given, these ended in "'<=' not supported between instances of
+    # 'datetime.date' and 'str'" (or datetime and date) when the run started
+    ({"start": dt.datetime(2000, 1, 1)}, "start must be a date .*, not a datetime"),
+    ({"until": "2022/01/01"}, "until: '2022/01/01' is not a date"),
+    ({"window_start": 2021}, "window_start: 2021 is not a date"),
+    ({"out_dir": 3}, "out_dir must be a folder path or None; got 3"),
 ])
 def test_a_run_request_is_checked_where_it_is_made(kwargs, words):
     if words is None:
@@ -140,6 +146,14 @@ def test_a_run_request_is_checked_where_it_is_made(kwargs, words):
         return
     with pytest.raises(BadInputError, match=words):
         RunRequest(**kwargs)
+
+
+def test_a_run_request_takes_iso_dates_and_a_folder_name(tmp_path):
+    request = RunRequest(start="2000-01-01", until=dt.date(2022, 1, 1),
+                         window_start="2021-08-15", out_dir=str(tmp_path))
+    assert (request.start, request.until, request.window_start) == (
+        dt.date(2000, 1, 1), dt.date(2022, 1, 1), dt.date(2021, 8, 15))
+    assert request.out_dir == tmp_path
 
 
 def test_a_backtest_spec_takes_iso_origins_and_refuses_bad_sizes():

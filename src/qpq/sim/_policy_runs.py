@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qpq.case import Case
-from qpq.checks import as_mapping, as_names, check_flag, check_seed, check_whole
+from qpq.checks import as_date, as_mapping, as_names, check_flag, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.files import signals_held
 from qpq.game import ALL_EFFORTS, EFFORTS
@@ -100,6 +100,17 @@ class RunRequest:
         # coopt="no" is true to Python and let the Taliban co-opt
         object.__setattr__(self, "coopt", check_flag(self.coopt, "coopt"))
         object.__setattr__(self, "overrides", as_mapping(self.overrides, "overrides"))
+        # "2000-01-01" and datetimes were kept and ended in "'<=' not supported between
+        # instances of 'datetime.date' and 'str'" when the run started
+        for name in ("start", "until", "window_start"):
+            day = getattr(self, name)
+            if day is not None:
+                object.__setattr__(self, name, as_date(day, name))
+        if self.out_dir is not None:
+            if not isinstance(self.out_dir, str | Path):
+                raise BadInputError(f"out_dir must be a folder path or None; got "
+                                    f"{self.out_dir!r}")
+            object.__setattr__(self, "out_dir", Path(self.out_dir))
 
     def for_case(self, case: Case) -> RunRequest:
         """A copy with the dates this request leaves open taken from the case's ``run`` block."""

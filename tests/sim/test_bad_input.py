@@ -90,6 +90,28 @@ def test_calibration_settings_are_checked_where_they_are_made(change, words):
         dataclasses.replace(TINY, **change)
 
 
+@pytest.mark.parametrize(("change", "words"), [
+    # "'<' not supported between instances of 'float' and 'str'"
+    ({"alpha": "0.5"}, "calibration setting alpha must be a number; got '0.5'"),
+    ({"weak_below": "0.8"}, "calibration setting weak_below must be a number; got '0.8'"),
+    # min_ess was not checked at all
+    ({"min_ess": "30"}, "calibration setting min_ess must be a number; got '30'"),
+    ({"min_ess": -1.0}, r"calibration setting min_ess must be a number within \[0, inf\]"),
+    ({"start": dt.datetime(2014, 1, 1)}, "calibration setting start must be a date"),
+    ({"start": "2014/01/01"}, "calibration setting start: '2014/01/01' is not a date"),
+])
+def test_calibration_settings_of_the_wrong_type_are_named(change, words):
+    with pytest.raises(BadInputError, match=words):
+        dataclasses.replace(TINY, **change)
+
+
+def test_calibration_settings_take_an_iso_start():
+    # start="2014-01-01" was kept as a string and to_json() failed on .isoformat()
+    settings = dataclasses.replace(TINY, start="2014-01-01")
+    assert settings.start == dt.date(2014, 1, 1)
+    assert settings.to_json() == TINY.to_json()
+
+
 def test_calibration_settings_of_another_type_are_named(case):
     with pytest.raises(BadInputError, match=r"settings must be qpq.sim.AbcSettings .*; got dict"):
         calibrate_record(case, "2024-06-30", rng=np.random.default_rng(0),

@@ -79,6 +79,7 @@ import hashlib
 import json
 import logging
 import math
+import numbers
 import pickle
 import tempfile
 from collections import Counter
@@ -97,6 +98,7 @@ from qpq.checks import (
     as_names,
     check_flag,
     check_generator,
+    check_number,
     check_seed,
     check_whole,
     did_you_mean,
@@ -364,6 +366,18 @@ class AbcSettings:
             self.attribution, "calibration setting attribution"))
         object.__setattr__(self, "targeted", as_names(
             self.targeted, "calibration setting targeted", empty_ok=True))
+        # alpha="0.5" ended in "'<' not supported between instances of 'float' and 'str'",
+        # min_ess was not checked at all, and start="2014-01-01" was kept as a string
+        # (to_json() then failed on .isoformat())
+        for name in ("alpha", "calibrated_below", "weak_below", "min_ess"):
+            value = getattr(self, name)
+            if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+                raise BadInputError(f"calibration setting {name} must be a number; got "
+                                    f"{value!r}")
+        object.__setattr__(self, "min_ess", check_number(
+            self.min_ess, "calibration setting min_ess", low=0.0))
+        if self.start is not None:
+            object.__setattr__(self, "start", as_date(self.start, "calibration setting start"))
         # refused where it is written, not when a run first reads it (a notebook's
         # AbcSettings(alpha=2) was accepted until the calibration started)
         self.check()

@@ -44,6 +44,22 @@ def test_executor_for_picks_by_workers():
         pass
 
 
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True, "2"])
+def test_the_executors_take_a_whole_number_of_workers(workers):
+    # executor_for(0) ran in process unsaid (run_sensitivity, run_lhs and run_discovery pass
+    # their workers here) and make_executor(workers=1.5) made a pool of 1.5 workers
+    from qpq.parallel import make_executor
+
+    with pytest.raises(BadInputError, match=r"^workers must be a whole number of at least 1; "
+                                            r"got "):
+        make_executor(workers=workers)
+    with pytest.raises(BadInputError, match=r"^workers must be a whole number of at least 1; "
+                                            r"got "), executor_for(workers):
+        pass
+    with executor_for(2.0) as ex:
+        assert isinstance(ex, ProcessPool) and ex.workers == 2
+
+
 def _environ() -> dict[str, str | None]:
     return {k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")}
 

@@ -46,6 +46,7 @@ from typing import Any, Protocol, Self, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.checks import check_whole
 from qpq.errors import BadInputError, QpqError
 from qpq.files import signals_held
 
@@ -411,6 +412,8 @@ def make_executor(kind: str = "auto", workers: int = 1, scheduler: str | None = 
 
     See :func:`resolve_kind` for ``auto`` and the checks.
     """
+    # workers=0 and 1.5 were taken (run in process, a pool of 1.5 workers)
+    workers = check_whole(workers, "workers", minimum=1)
     kind = resolve_kind(kind, workers, scheduler)
     if kind == "in-process":
         return InProcess()
@@ -446,8 +449,10 @@ def executor_for(workers: int | None = 1, kind: str = "auto", scheduler: str | N
     ``workers``: ``None`` means up to two, as cores allow; one worker (with ``auto``) runs
     in this process. ``kind`` and the checks as in :func:`resolve_kind`.
     """
-    if workers is None:
-        workers = max(1, min(2, os.cpu_count() or 1))
+    # workers=0 ran in process unsaid: run_sensitivity, run_lhs and run_discovery
+    # (which pass their workers here) took it
+    workers = (max(1, min(2, os.cpu_count() or 1)) if workers is None else
+               check_whole(workers, "workers", minimum=1))
     kind = resolve_kind(kind, workers, scheduler)
     ex: ChunkExecutor
     if kind == "pool" and workers > 1:

@@ -158,6 +158,9 @@ def test_q_below_one_uses_t(eu):
     ({"tolerance": -1.0}, "tolerance: must be a number >= 0, got -1.0"),
     ({"probability": "local"}, "probability: 'local' is not one of: pairwise, global"),
     ({"offer_rule": "nearest"}, "offer_rule: 'nearest' is not one of: least-move, scholz"),
+    # True is an int to Python, and was read as 1
+    ({"q": True}, "q: must lie in [0, 1], got True"),
+    ({"tolerance": True}, "tolerance: must be a number >= 0, got True"),
 ])
 def test_bad_options_are_rejected(bad, refusal):
     with pytest.raises(BadInputError, match=re.escape(refusal)) as info:

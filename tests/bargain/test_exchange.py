@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -189,6 +191,15 @@ def test_bad_exchange_options():
         with pytest.raises(BadInputError, match="rounds: must be an integer >= 0"):
             ExchangeOptions(rounds=rounds)  # type: ignore[arg-type]
     assert ExchangeOptions(rounds=3.0).rounds == 3
+    # "0.4" ended in "'<=' not supported between instances of 'float' and 'str'", True was
+    # read as 1
+    for name in ("salience_weight", "fixed_weight", "min_gain", "tie_tolerance"):
+        for value in ("0.1", True, None):
+            with pytest.raises(BadInputError, match=f"{name}: must be a number, got "
+                                                    f"{re.escape(repr(value))}") as info:
+                ExchangeOptions(**{name: value})
+            assert len(info.value.problems) == 1
+    assert ExchangeOptions(salience_weight=np.float64(0.3)).salience_weight == 0.3
 
 
 def test_units_follow_the_issue_scale():

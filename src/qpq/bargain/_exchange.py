@@ -30,6 +30,7 @@ salience × scale points on that 0–100 scale.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
@@ -71,6 +72,11 @@ class Sizing(StrEnum):
 
     CURRENT = "current"
     DECIDE = "decide"
+
+
+def _is_number(value: object) -> bool:
+    """A real number (numpy's too), not a bool; NaN is one, refused by the range checks."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 @dataclass(frozen=True)
@@ -129,14 +135,23 @@ class ExchangeOptions:
             object.__setattr__(self, "seed", check_seed(self.seed))
         except BadInputError as exc:
             problems.append(Problem("options", str(exc), field="seed"))
+        # "0.4" ended in "'<=' not supported between instances of 'float' and 'str'", and
+        # True was read as 1
+        numeric = {name: _is_number(getattr(self, name)) for name in
+                   ("salience_weight", "fixed_weight", "min_gain", "tie_tolerance")}
+        for name, ok in numeric.items():
+            if not ok:
+                problems.append(Problem("options", f"must be a number, got "
+                                        f"{getattr(self, name)!r}", field=name))
         for name in ("salience_weight", "fixed_weight"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
+            if numeric[name] and not 0.0 <= getattr(self, name) <= 1.0:
                 problems.append(Problem("options", "must lie in [0, 1]", field=name))
-        if self.salience_weight + self.fixed_weight > 1.0:
+        if (numeric["salience_weight"] and numeric["fixed_weight"]
+                and self.salience_weight + self.fixed_weight > 1.0):
             problems.append(Problem("options", "salience_weight + fixed_weight must be <= 1",
                                     field="salience_weight"))
         for name in ("min_gain", "tie_tolerance"):
-            if not getattr(self, name) >= 0:
+            if numeric[name] and not getattr(self, name) >= 0:
                 problems.append(Problem("options", "must be >= 0", field=name))
         if problems:
             raise BadInputError("invalid exchange model options:", problems)

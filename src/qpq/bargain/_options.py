@@ -143,7 +143,9 @@ class EUMOptions:
                                         field=name))
         for name in ("q", "t"):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and 0.0 <= float(value) <= 1.0):
+            # True is an int to Python, and was read as 1
+            if not (isinstance(value, int | float) and not isinstance(value, bool)
+                    and 0.0 <= float(value) <= 1.0):
                 problems.append(Problem("options", f"must lie in [0, 1], got {value!r}",
                                         field=name))
         # "no" is true to Python, and True is an int to it
@@ -154,7 +156,8 @@ class EUMOptions:
                 and self.max_rounds >= 0):
             problems.append(Problem("options", f"must be an integer >= 0, got "
                                     f"{self.max_rounds!r}", field="max_rounds"))
-        if not (isinstance(self.tolerance, int | float) and math.isfinite(self.tolerance)
+        if not (isinstance(self.tolerance, int | float)
+                and not isinstance(self.tolerance, bool) and math.isfinite(self.tolerance)
                 and self.tolerance >= 0):
             problems.append(Problem("options", f"must be a number >= 0, got {self.tolerance!r}",
                                     field="tolerance"))

@@ -24,6 +24,7 @@ def test_results_print_as_one_short_line():
                                        attribution=False, min_ess=1.0, model="v1"))
     solution = qpq.solve_game(case)
     runs = qpq.simulate_policies(case, "boycott", n=8)
+    study = qpq.explore_policies(case=case, n=8, levers=["boycott", "engage_no_promise"])
     said = {
         "Case": (case, [case.meta.id, f"{len(case.parameters)} parameters"]),
         "GameSolution": (solution, [repr(solution.label), f"selected={solution.selected}"]),
@@ -31,6 +32,9 @@ def test_results_print_as_one_short_line():
         "ForecastResult": (fc, ["until='2026-06-30'", "china_recognizes_de_jure"]),
         "RecordCalibration": (rec, ["as_of='2020-06-30'", f"of {rec.simulations:,}"]),
         "PolicyRuns": (runs, ["policies=['boycott']", "n=8"]),
+        # every experiment's outcomes, over several lines (6,800 characters at n=8)
+        "ComparisonStudy": (study, ["levers=['boycott', 'engage_no_promise']",
+                                    "experiments=8"]),
     }
     for name, (obj, parts) in said.items():
         text = repr(obj)

@@ -441,6 +441,13 @@ class ComparisonStudy:
     seconds: float
     model: str = "v1"
 
+    def __repr__(self) -> str:
+        # the default repr printed every experiment's outcomes under every lever (6,800
+        # characters at n=8, growing with n), arrays over several lines
+        return (f"ComparisonStudy(scenario={self.scenario!r}, levers={list(self.levers)}, "
+                f"experiments={self.design.get('experiments')}, "
+                f"outcomes={len(self.comparisons)}, model={self.model!r})")
+
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict (without the raw outcomes); ``model`` only when not v1's."""
         doc = {"scenario": self.scenario, "levers": list(self.levers),

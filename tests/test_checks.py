@@ -130,3 +130,10 @@ def test_a_mapping_is_a_dict_of_names() -> None:
     with pytest.raises(BadInputError,
                        match=re.escape("must map names (strings) to values; got the key 1")):
         as_mapping({1: 2}, "overrides")
+
+
+def test_a_one_sided_bound_is_said_as_such() -> None:
+    with pytest.raises(BadInputError, match=r"x must be a finite number of at least 0; got -1"):
+        check_number(-1, "x", low=0.0)
+    with pytest.raises(BadInputError, match=r"x must be a finite number of at most 1; got 2"):
+        check_number(2, "x", high=1.0)

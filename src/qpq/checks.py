@@ -112,7 +112,10 @@ def check_number(value: object, name: str, *, low: float = -math.inf,
     """A finite number within [``low``, ``high``] (a share: ``low=0, high=1``)."""
     if (isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real)
             or not math.isfinite(value) or not low <= float(value) <= high):
+        # one bound alone is said as such ("within [0, inf]" read oddly)
         allowed = ("a finite number" if (low, high) == (-math.inf, math.inf) else
+                   f"a finite number of at least {low:g}" if high == math.inf else
+                   f"a finite number of at most {high:g}" if low == -math.inf else
                    f"a number within [{low:g}, {high:g}]")
         raise BadInputError(f"{name} must be {allowed}; got {_shown(value)}")
     return float(value)

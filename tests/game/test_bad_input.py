@@ -199,8 +199,8 @@ def test_readings_take_true_or_false_and_a_tolerance_of_at_least_zero():
     with pytest.raises(BadInputError, match="readings pure_over_mixed must be True or False; "
                                             "got 'no'"):
         Readings(pure_over_mixed="no")
-    with pytest.raises(BadInputError, match=r"readings equivalence_atol must be a number "
-                                            r"within \[0, inf\]; got -1"):
+    with pytest.raises(BadInputError, match=r"readings equivalence_atol must be a finite "
+                                            r"number of at least 0; got -1"):
         Readings(equivalence_atol=-1)
     assert Readings(pure_over_mixed=np.False_).changed() == {"pure_over_mixed": False}
 

@@ -96,7 +96,7 @@ def test_calibration_settings_are_checked_where_they_are_made(change, words):
     ({"weak_below": "0.8"}, "calibration setting weak_below must be a number; got '0.8'"),
     # min_ess was not checked at all
     ({"min_ess": "30"}, "calibration setting min_ess must be a number; got '30'"),
-    ({"min_ess": -1.0}, r"calibration setting min_ess must be a number within \[0, inf\]"),
+    ({"min_ess": -1.0}, "calibration setting min_ess must be a finite number of at least 0"),
     ({"start": dt.datetime(2014, 1, 1)}, "calibration setting start must be a date"),
     ({"start": "2014/01/01"}, "calibration setting start: '2014/01/01' is not a date"),
 ])
@@ -278,3 +278,13 @@ def test_the_pools_refuse_overrides_that_are_not_a_mapping(case):
         with pytest.raises(BadInputError, match="overrides must be a mapping name -> value"):
             sample_pool(registry, 3, 0, overrides=overrides)
     assert default_pool(registry, {"iskp_pull": 1.0}).point(0)["iskp_pull"] == 1.0
+
+
+def test_a_timeline_takes_iso_dates_and_refuses_a_datetime(case):
+    from qpq.sim import build_timeline
+
+    # "2000-01-01" ended in a date/str comparison TypeError
+    t = build_timeline(case, "2000-01-01", "2000-12-31")
+    assert t.stop - t.start == 4
+    with pytest.raises(BadInputError, match=r"start must be a date .* not a datetime"):
+        build_timeline(case, dt.datetime(2000, 1, 1), dt.date(2000, 12, 31))

@@ -25,6 +25,10 @@ def test_results_print_as_one_short_line():
     solution = qpq.solve_game(case)
     runs = qpq.simulate_policies(case, "boycott", n=8)
     study = qpq.explore_policies(case=case, n=8, levers=["boycott", "engage_no_promise"])
+    from qpq.game.analysis import run_study
+    from qpq.model import ParameterRegistry
+
+    props = run_study(ParameterRegistry.from_case(case), 8, seed=1, flips=False)
     said = {
         "Case": (case, [case.meta.id, f"{len(case.parameters)} parameters"]),
         "GameSolution": (solution, [repr(solution.label), f"selected={solution.selected}"]),
@@ -35,6 +39,8 @@ def test_results_print_as_one_short_line():
         # every experiment's outcomes, over several lines (6,800 characters at n=8)
         "ComparisonStudy": (study, ["levers=['boycott', 'engage_no_promise']",
                                     "experiments=8"]),
+        # every result's arrays (15,000 characters at 20 draws)
+        "PropositionStudy": (props, ["n_draws=8", "P1 "]),
     }
     for name, (obj, parts) in said.items():
         text = repr(obj)

@@ -226,6 +226,12 @@ class PropositionStudy:
                    "spec's selection")
     model: str = "v1"
 
+    def __repr__(self) -> str:
+        # the default repr printed every result's arrays: 15,000 characters at 20 draws
+        verdicts = ", ".join(f"{r.proposition.id} {r.status}" for r in self.results)
+        return (f"PropositionStudy(model={self.model!r}, n_draws={self.n_draws}, "
+                f"seed={self.seed}, results=[{verdicts}])")
+
     def result(self, pid: str) -> PropositionResult:
         """The result of one proposition (``P1`` … ``P7``, ``P5m``, ``P5p``, ``P6s``)."""
         for r in self.results:

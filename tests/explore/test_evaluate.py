@@ -143,3 +143,16 @@ def test_model_v2_comparison_runs_each_lever_on_its_committed_table(case, tiny):
                    for t in range(4))
         np.testing.assert_allclose(res.values[lever]["militants_iskp"], want, rtol=1e-12)
     assert tables["boycott"].moves == (0,)
+
+
+def test_wrong_arguments_are_named(case, tiny):
+    # load_study(3, case) ended in a TypeError, a case given as a string in an
+    # AttributeError, and model_setup(model="v3") ran as v1 (an outside read, 2026-12-07)
+    from qpq.errors import BadInputError
+
+    with pytest.raises(BadInputError, match=r"scenario must be a scenario file or id .*got int"):
+        load_study(3, case)
+    with pytest.raises(BadInputError, match=r"case must be a loaded Case .*got str"):
+        load_study("deal-under-uncertainty", "china_taliban")
+    with pytest.raises(BadInputError, match="unknown model 'v3'"):
+        model_setup(case, tiny, model="v3")

@@ -240,3 +240,12 @@ def test_attack_chart_size_legend_reads_the_chinese_killed_not_the_mark_size():
         assert legend["labelExpr"] == "datum.value - 1"
         shown = [v - 1 for v in legend["values"]]
         assert shown[0] == 0 and max(shown) <= most
+
+
+def test_a_report_s_reduced_switch_is_true_or_false(make_case):
+    from qpq.errors import BadInputError
+
+    # reduced="no" is true to Python and ran the reduced report
+    with pytest.raises(BadInputError, match="reduced must be True or False; got 'no'"):
+        ReportContext(case=load_case(make_case()), out_dir=Path("."),
+                      generated=dt.datetime(2026, 1, 1), reduced="no")

@@ -53,6 +53,7 @@ from qpq.checks import as_names
 from qpq.explore._designs import Design
 from qpq.explore._scenario import TABLE_PARAMETERS, Study
 from qpq.game import TYPES, type_prior
+from qpq.model import check_model
 from qpq.parallel import ChunkExecutor, InProcess, map_ordered
 from qpq.sim import (
     BLOCK_SIZE,
@@ -143,6 +144,7 @@ class ModelSetup:
 def model_setup(case: Case, study: Study, outcomes: Sequence[str] | None = None,
                 model: str = "v1") -> ModelSetup:
     """The :class:`ModelSetup` of ``study`` (its outcomes unless ``outcomes`` is given)."""
+    check_model(model)      # "v3" was accepted and ran as v1
     timeline = build_timeline(case, study.start, study.until)
     first = max(quarter_of(study.window_start), timeline.start)
     # a lone outcome was read letter by letter, one outcome per letter

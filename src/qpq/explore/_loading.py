@@ -99,6 +99,13 @@ def load_study(ref: str | Path, case: Case) -> Study:
     BadInputError
         With one :class:`~qpq.errors.Problem` per fault (file, line, field, allowed).
     """
+    # 3 ended in a TypeError and a case given as a string in an AttributeError
+    if not isinstance(ref, str | Path):
+        raise BadInputError(f"scenario must be a scenario file or id (a str or Path); got "
+                            f"{type(ref).__name__}")
+    if not isinstance(case, Case):
+        raise BadInputError(f"case must be a loaded Case (qpq.case.load_case); got "
+                            f"{type(case).__name__}")
     path, display = _resolve(ref, case)
     try:
         doc = read_yaml(path, display)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from qpq.case import Case
-from qpq.checks import did_you_mean
+from qpq.checks import check_flag, did_you_mean
 from qpq.errors import BadInputError
 
 __all__ = [
@@ -77,6 +77,8 @@ class ReportContext:
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        # reduced="no" is true to Python and ran the reduced report
+        object.__setattr__(self, "reduced", check_flag(self.reduced, "reduced"))
         # the sections read their options with .get(), so a misspelt key would otherwise
         # run the whole report on the defaults without a word
         unknown = sorted(set(self.options) - set(_OPTIONS), key=str)

@@ -206,6 +206,8 @@ def build_timeline(case: Case, start: dt.date, stop: dt.date,
     overrides
         Counterfactual attribute values (e.g. the US stays after 2021).
     """
+    # "2000-01-01" or a datetime ended in a date/str (or datetime/date) comparison TypeError
+    start, stop = as_date(start, "start"), as_date(stop, "stop")
     if not EARLIEST <= start <= stop <= LATEST:
         raise BadInputError(f"a run must satisfy {EARLIEST} <= start <= stop <= {LATEST}; "
                             f"got start {start}, stop {stop} (where not given as options, "

@@ -46,7 +46,7 @@ from typing import Any, Protocol, Self, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.checks import check_whole
+from qpq.checks import check_whole, check_workers
 from qpq.errors import BadInputError, QpqError
 from qpq.files import signals_held
 
@@ -451,8 +451,8 @@ def executor_for(workers: int | None = 1, kind: str = "auto", scheduler: str | N
     """
     # workers=0 ran in process unsaid: run_sensitivity, run_lhs and run_discovery
     # (which pass their workers here) took it
-    workers = (max(1, min(2, os.cpu_count() or 1)) if workers is None else
-               check_whole(workers, "workers", minimum=1))
+    chosen = check_workers(workers)
+    workers = max(1, min(2, os.cpu_count() or 1)) if chosen is None else chosen
     kind = resolve_kind(kind, workers, scheduler)
     ex: ChunkExecutor
     if kind == "pool" and workers > 1:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from qpq.errors import BadInputError
 from qpq.game import FULL_GAME, solve, solve_ensemble
 from qpq.game._dominance import dominance
 from qpq.game._ensemble import EnsembleSolution
@@ -132,7 +133,7 @@ def test_empty_and_constant_inputs(registry: ParameterRegistry) -> None:
     assert (ens.label == ens.label[0]).all() and ens.has_pure.all()
     empty = solve_ensemble({k: np.zeros(0) + v for k, v in registry.defaults().items()})
     assert empty.label.shape == (0,) and empty.move_response.shape == (0, 6, 8)
-    with pytest.raises(ValueError, match="chunk"):
+    with pytest.raises(BadInputError, match="chunk must be a whole number of at least 1"):
         solve_ensemble(arrays, chunk=0)
-    with pytest.raises(ValueError, match="workers"):
+    with pytest.raises(BadInputError, match="workers must be a whole number of at least 1"):
         solve_ensemble(arrays, workers=0)

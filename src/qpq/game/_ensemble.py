@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qpq.checks import check_workers
+from qpq.checks import check_whole, check_workers
 from qpq.game._continuations import move_kernels
 from qpq.game._kernel import DEFAULT_TOL, check_tol, profiles
 from qpq.game._labels import LABELS, label_flags, primary_label
@@ -234,8 +234,7 @@ def solve_ensemble(params: Mapping[str, ArrayLike], structure: GameStructure = F
     executor
         Run the chunks there instead (:mod:`qpq.parallel`, e.g. a pool kept across calls).
     """
-    if chunk < 1:
-        raise ValueError(f"chunk must be at least 1, got {chunk}")
+    chunk = check_whole(chunk, "chunk", minimum=1)   # as workers below: a BadInputError
     tol = check_tol(tol)
     check_game_values(params)
     flat = {k: np.asarray(v, dtype=float).reshape(-1) for k, v in params.items()}

@@ -78,11 +78,22 @@ def test_cart_scores_the_box_dimensions(data):
     assert min(leaf.n_points for leaf in tree.leaves()) >= 0.05 * 3000
 
 
-@pytest.mark.parametrize("coverage", [2.0, -1.0, float("nan")])
+@pytest.mark.parametrize("coverage", [2.0, -1.0, float("nan"), "0.5"])
 def test_min_coverage_is_a_share(coverage):
+    from qpq.errors import BadInputError
+
     x, y = np.array([[0.1], [0.9]]), np.array([True, False])
-    with pytest.raises(ValueError, match="min_coverage must lie in"):
+    with pytest.raises(BadInputError, match=r"min_coverage must be a number within \[0, 1\]"):
         prim(x, y, ["a"], min_coverage=coverage)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, "0.1", True])
+def test_peeling_shares_lie_strictly_between_0_and_1(alpha):
+    from qpq.errors import BadInputError
+
+    x, y = np.array([[0.1], [0.9]]), np.array([True, False])
+    with pytest.raises(BadInputError, match="peel_alpha must "):
+        prim(x, y, ["a"], peel_alpha=alpha)
 
 
 def test_a_design_with_nan_is_refused():

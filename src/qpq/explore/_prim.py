@@ -41,6 +41,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from qpq.checks import check_number
+from qpq.errors import BadInputError
+
 __all__ = ["PrimBox", "PrimResult", "box_stats", "paste", "peel", "prim", "quasi_p_values"]
 
 FloatArray = NDArray[np.float64]
@@ -276,10 +279,12 @@ def prim(x: FloatArray, y: BoolArray, names: Sequence[str], *,
     y = np.asarray(y, dtype=bool).reshape(-1)
     if x.ndim != 2 or x.shape[0] != y.shape[0] or x.shape[1] != len(names):
         raise ValueError("x must be (n, D) with one name per column and one y per row")
-    if not 0 < peel_alpha < 1 or not 0 < paste_alpha < 1 or not 0 < mass_min < 1:
-        raise ValueError("peel_alpha, paste_alpha and mass_min must lie in (0, 1)")
-    if not 0 <= min_coverage <= 1:      # NaN too: a share of the cases of interest
-        raise ValueError(f"min_coverage must lie in [0, 1], got {min_coverage!r}")
+    # "0.1" ended in a str/int comparison TypeError; NaN, a share of nothing, is refused
+    for name, value in (("peel_alpha", peel_alpha), ("paste_alpha", paste_alpha),
+                        ("mass_min", mass_min)):
+        if not 0 < check_number(value, name, low=0.0, high=1.0) < 1:
+            raise BadInputError(f"{name} must lie strictly between 0 and 1; got {value!r}")
+    min_coverage = check_number(min_coverage, "min_coverage", low=0.0, high=1.0)
     if x.shape[0] == 0 or not np.isfinite(x).all():
         raise ValueError("x must hold at least one row, every value finite")
     b = (np.array(bounds, dtype=float) if bounds is not None

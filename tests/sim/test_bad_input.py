@@ -155,6 +155,7 @@ def test_a_counterfactual_takes_iso_dates():
     # "no" is true to Python: the Taliban co-opted
     ({"coopt": "no"}, "coopt must be True or False; got 'no'"),
     ({"overrides": ["iskp_pull"]}, "overrides must be a mapping name -> value"),
+    ({"policies": ["boycott", "boycott"]}, "boycott given more than once"),
     # kept as given, these ended in "'<=' not supported between instances of
     # 'datetime.date' and 'str'" (or datetime and date) when the run started
     ({"start": dt.datetime(2000, 1, 1)}, "start must be a date .*, not a datetime"),

@@ -92,6 +92,11 @@ class RunRequest:
         # scenario, workers=0 named chunk_blocks (found 2026-12-06)
         object.__setattr__(self, "policies",
                            as_names(self.policies, "policies") or policy_names())
+        # a policy given twice ran once, its row silently missing from the count asked for
+        twice = sorted({p for p in self.policies if self.policies.count(p) > 1})
+        if twice:
+            raise BadInputError(f"policies (--policy): {', '.join(twice)} given more than "
+                                "once; allowed: each policy once")
         object.__setattr__(self, "seed", check_seed(self.seed))
         for name, minimum in (("n", 1), ("draws", 0), ("grid_size", 2), ("workers", 1),
                               ("chunk_blocks", 1), ("series_sample", 0)):

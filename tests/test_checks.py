@@ -137,3 +137,13 @@ def test_a_one_sided_bound_is_said_as_such() -> None:
         check_number(-1, "x", low=0.0)
     with pytest.raises(BadInputError, match=r"x must be a finite number of at most 1; got 2"):
         check_number(2, "x", high=1.0)
+
+
+def test_a_folder_is_a_path_or_none() -> None:
+    from pathlib import Path
+
+    from qpq.checks import as_folder
+
+    assert as_folder("out", "out_dir") == Path("out") and as_folder(None, "out_dir") is None
+    with pytest.raises(BadInputError, match="out_dir must be a folder path or None; got 3"):
+        as_folder(3, "out_dir")

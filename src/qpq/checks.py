@@ -15,12 +15,13 @@ import math
 import numbers
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import numpy as np
 
 from qpq.errors import BadInputError
 
-__all__ = ["as_date", "as_mapping", "as_names", "check_flag", "check_generator",
+__all__ = ["as_date", "as_folder", "as_mapping", "as_names", "check_flag", "check_generator",
            "check_number", "check_seed", "check_whole", "check_workers", "did_you_mean",
            "with_article"]
 
@@ -70,6 +71,16 @@ def check_flag(value: object, name: str) -> bool:
     if not isinstance(value, bool | np.bool_):
         raise BadInputError(f"{name} must be True or False; got {_shown(value)}")
     return bool(value)
+
+
+def as_folder(value: object, name: str) -> Path | None:
+    """A folder path (``str`` or :class:`~pathlib.Path`) as a Path, or ``None``."""
+    # 3 ended in "unsupported operand type(s) for /" when the folder was first used
+    if value is None:
+        return None
+    if not isinstance(value, str | Path):
+        raise BadInputError(f"{name} must be a folder path or None; got {_shown(value)}")
+    return Path(value)
 
 
 def as_mapping(value: object, name: str, *, example: str = "{'iskp_pull': 2.0}"

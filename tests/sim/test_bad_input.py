@@ -186,6 +186,14 @@ def test_a_backtest_spec_takes_iso_origins_and_refuses_bad_sizes():
         BacktestSpec(draws=0)
     with pytest.raises(BadInputError, match="origins: '2023-13-30' is not a date"):
         BacktestSpec(origins=("2023-13-30",))
+    # checked only by check() before, where "12" % 3 ended in a TypeError
+    for kwargs, words in (({"horizon_months": "12"}, "horizon_months (--horizon) must be a "
+                                                     "whole number"),
+                          ({"policy": "boycot"}, "policy (--policy): unknown policy 'boycot'"),
+                          ({"model": "v3"}, "--model: unknown model 'v3'"),
+                          ({"cache_dir": 3}, "cache_dir must be a folder path or None; got 3")):
+        with pytest.raises(BadInputError, match=re.escape(words)):
+            BacktestSpec(**kwargs)
 
 
 def test_sample_pool_names_an_unknown_fixed_parameter_and_a_bad_seed(case):

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from qpq.case import Case, load_case
-from qpq.checks import as_date, as_mapping, check_flag, check_seed, check_whole
+from qpq.checks import as_date, as_folder, as_mapping, check_flag, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.explore import ComparisonStudy, load_study, run_comparison
 from qpq.game import DEFAULT_TOL, GameSolution, solve
@@ -212,10 +212,8 @@ def forecast(as_of: DateLike | None = None, until: DateLike | None = None,
                                             (replicates, "replicates")))
     check_window(start, end, policy, 1 if n is None else n, start=loaded.run.start,
                  case=loaded)
-    if cache_dir is not None and not isinstance(cache_dir, str | Path):
-        raise BadInputError(f"cache_dir must be a folder path or None; got {cache_dir!r}")
     cal = calibrator_for(calibration, model=model, record=record,
-                         cache_dir=Path(cache_dir) if cache_dir is not None else None,
+                         cache_dir=as_folder(cache_dir, "cache_dir"),
                          seed=seed, draws=draws, replicates=replicates,
                          workers=workers)(loaded, start)
     return sim_forecast(loaded, cal, end, policy=policy, seed=seed, workers=workers,

@@ -34,9 +34,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.case import Case, case_as_of
-from qpq.checks import as_date, check_seed, check_whole
+from qpq.checks import as_date, as_folder, check_seed, check_whole
 from qpq.errors import BadInputError
-from qpq.model import check_model
+from qpq.model import check_model, check_policy
 from qpq.parallel import ChunkExecutor, InProcess
 from qpq.sim._abc import AbcSettings
 from qpq.sim._calibration import (
@@ -126,6 +126,12 @@ class BacktestSpec:
             object.__setattr__(self, name, check_whole(getattr(self, name), name,
                                                        minimum=minimum))
         object.__setattr__(self, "seed", check_seed(self.seed))
+        # checked only by check(), these failed there ('"12" % 3') or in a worker
+        object.__setattr__(self, "horizon_months", check_whole(
+            self.horizon_months, "horizon_months (--horizon)", minimum=0))
+        check_model(self.model, field="--model")
+        check_policy(self.policy, field="policy (--policy)")
+        object.__setattr__(self, "cache_dir", as_folder(self.cache_dir, "cache_dir"))
 
     def record_settings(self) -> AbcSettings:
         """The record calibration's settings: ``record`` (default: the defaults), this model."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qpq.case import Case
-from qpq.checks import as_date, as_mapping, as_names, check_flag, check_seed, check_whole
+from qpq.checks import as_date, as_folder, as_mapping, as_names, check_flag, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.files import signals_held
 from qpq.game import ALL_EFFORTS, EFFORTS
@@ -111,11 +111,7 @@ class RunRequest:
             day = getattr(self, name)
             if day is not None:
                 object.__setattr__(self, name, as_date(day, name))
-        if self.out_dir is not None:
-            if not isinstance(self.out_dir, str | Path):
-                raise BadInputError(f"out_dir must be a folder path or None; got "
-                                    f"{self.out_dir!r}")
-            object.__setattr__(self, "out_dir", Path(self.out_dir))
+        object.__setattr__(self, "out_dir", as_folder(self.out_dir, "out_dir"))
 
     def for_case(self, case: Case) -> RunRequest:
         """A copy with the dates this request leaves open taken from the case's ``run`` block."""

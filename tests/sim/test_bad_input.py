@@ -297,3 +297,28 @@ def test_a_timeline_takes_iso_dates_and_refuses_a_datetime(case):
     assert t.stop - t.start == 4
     with pytest.raises(BadInputError, match=r"start must be a date .* not a datetime"):
         build_timeline(case, dt.datetime(2000, 1, 1), dt.date(2000, 12, 31))
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"seed": np.random.default_rng(0)}, "seed must be a whole number of at least 0"),
+    ({"draws": 1.5}, "draws must be a whole number of at least 1; got 1.5"),
+    ({"replicates": 0}, "replicates must be a whole number of at least 1; got 0"),
+])
+@pytest.mark.parametrize("kind", ["record", "facts"])
+def test_a_calibrator_s_sizes_are_checked_when_it_is_made(kind, kwargs, words):
+    from qpq.sim import calibrator_for
+
+    # they passed until the first calibration ran (an outside read, 2026-12-07)
+    with pytest.raises(BadInputError, match=re.escape(words)):
+        calibrator_for(kind, **kwargs)
+
+
+def test_a_record_calibrator_s_sizes_are_checked_when_it_is_made():
+    from qpq.sim import record_calibrator
+
+    with pytest.raises(BadInputError, match="points must be a whole number of at least 1"):
+        record_calibrator(points=1.5)
+    with pytest.raises(BadInputError, match="workers must be a whole number of at least 1"):
+        record_calibrator(workers=0)
+    with pytest.raises(BadInputError, match="cache_dir must be a folder path or None"):
+        record_calibrator(cache_dir=3)

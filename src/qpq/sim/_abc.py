@@ -95,6 +95,7 @@ from scipy import special
 from qpq.case import Case, case_as_of
 from qpq.checks import (
     as_date,
+    as_folder,
     as_names,
     check_flag,
     check_generator,
@@ -2170,4 +2171,9 @@ def record_calibrator(settings: AbcSettings | None = None, *, seed: int = 0,
     worker processes (the same numbers).
     """
     s = as_settings(settings)
-    return _RecordCalibrator(s, seed, points, replicates, cache_dir, on_progress, workers)
+    # checked here, not when the first origin's calibration reads them (points=1.5, a
+    # Generator for the seed, workers=0 passed until then)
+    return _RecordCalibrator(s, check_seed(seed), check_whole(points, "points", minimum=1),
+                             check_whole(replicates, "replicates", minimum=1),
+                             as_folder(cache_dir, "cache_dir"), on_progress,
+                             check_whole(workers, "workers", minimum=1))

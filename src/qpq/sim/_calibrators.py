@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from qpq.case import Case
+from qpq.checks import check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.model import check_model
 from qpq.sim._abc import AbcSettings, as_settings, record_calibrator
@@ -92,6 +93,10 @@ def calibrator_for(kind: str = DEFAULT_CALIBRATION, *, model: str | None = None,
         model is not ``model``; ``record``'s settings cannot run.
     """
     check_calibration(kind)
+    # a Generator for the seed or draws=1.5 passed until the first calibration ran
+    seed = check_seed(seed)
+    draws, replicates = (None if v is None else check_whole(v, name, minimum=1)
+                         for v, name in ((draws, "draws"), (replicates, "replicates")))
     if kind == "record":
         return record_calibrator(record_settings_for(record, model), seed=seed,
                                  cache_dir=cache_dir, on_progress=on_progress,

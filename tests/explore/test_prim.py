@@ -100,3 +100,22 @@ def test_a_design_with_nan_is_refused():
     x, y = np.array([[0.1], [np.nan]]), np.array([True, False])
     with pytest.raises(ValueError, match="every value finite"):
         prim(x, y, ["a"])
+
+
+def test_the_discovery_and_comparison_helpers_name_a_wrong_value():
+    # max_depth=1.5 was taken; min_leaf, num_resamples and threshold of the wrong type ended
+    # in TypeErrors deep inside (an outside read, 2026-12-07)
+    from qpq.errors import BadInputError
+    from qpq.explore._cart import cart
+    from qpq.explore._robustness import compare_policies
+    from qpq.explore._sensitivity import sobol_indices
+
+    x, y = np.array([[0.1], [0.9]]), np.array([True, False])
+    with pytest.raises(BadInputError, match="max_depth must be a whole number"):
+        cart(x, y, ["a"], max_depth=1.5)
+    with pytest.raises(BadInputError, match="min_leaf must be a number within"):
+        cart(x, y, ["a"], min_leaf="0.05")
+    with pytest.raises(BadInputError, match="num_resamples must be a whole number"):
+        sobol_indices(["a", "b"], np.zeros(12), num_resamples=1.5)
+    with pytest.raises(BadInputError, match="threshold must be a finite number"):
+        compare_policies({"a": np.ones(3), "b": np.zeros(3)}, "y", 1, threshold="0.5")

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.checks import check_number, check_whole
+
 __all__ = ["CartResult", "TreeNode", "cart"]
 
 FloatArray = NDArray[np.float64]
@@ -136,6 +138,9 @@ def cart(x: FloatArray, y: NDArray[np.bool_], names: Sequence[str], *, max_depth
     n = yf.shape[0]
     if x.shape != (n, len(names)):
         raise ValueError("x must be (n, D) with one name per column and one y per row")
+    # max_depth=1.5 was taken, min_leaf="0.05" ended in a TypeError
+    max_depth = check_whole(max_depth, "max_depth", minimum=0)
+    min_leaf = check_number(min_leaf, "min_leaf", low=0.0, high=1.0)
     min_points = max(1, int(np.ceil(min_leaf * n)))
     gain = dict.fromkeys(names, 0.0)
     nodes: list[dict[str, Any]] = [{"rows": np.arange(n), "depth": 0, "rule": ()}]

@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.checks import check_number
+
 __all__ = ["TIE_FRACTION", "TIE_SHARE", "Comparison", "PolicyMetrics", "compare_policies"]
 
 FloatArray = NDArray[np.float64]
@@ -143,6 +145,8 @@ def compare_policies(values: Mapping[str, FloatArray], outcome: str, sign: int,
         source = "scenario"
         if threshold is None:
             threshold, source = float(np.median(y)), "median over all policies"
+        else:       # "0.5" ended in a str/float comparison
+            threshold = check_number(threshold, "threshold")
         s = float(sign)
         regret = (s * y).max(axis=0)[None, :] - s * y
     metrics = []

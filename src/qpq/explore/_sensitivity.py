@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from qpq.checks import check_whole
+from qpq.checks import check_number, check_whole
 
 __all__ = ["MorrisResult", "SobolResult", "morris_indices", "reaches_zero", "sobol_indices",
            "unit_problem"]
@@ -142,6 +142,9 @@ def sobol_indices(names: Sequence[str], y: FloatArray, *, outcome: str = "y",
     """
     from SALib.analyze import sobol as salib_sobol
 
+    # num_resamples=1.5 reached SALib's bootstrap; conf_level="0.95" its arithmetic
+    num_resamples = check_whole(num_resamples, "num_resamples", minimum=1)
+    conf_level = check_number(conf_level, "conf_level", low=0.0, high=1.0)
     y = np.asarray(y, dtype=float).reshape(-1)
     d = len(names)
     if y.size % (d + 2) or not np.all(np.isfinite(y)):

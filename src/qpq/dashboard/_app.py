@@ -457,6 +457,10 @@ def main() -> None:
             if chosen:
                 show_evidence_item(ctx, chosen)
     with st.container(key="record"):
+        # the charts fit a 1280-px window's column; a narrower one scrolls them sideways
+        # rather than cutting their right edge (a style, no content)
+        st.html("<style>.st-key-record [data-testid=stFullScreenFrame] "
+                "{overflow-x: auto;}</style>")
         record_as_of = None if what_if_mode else as_of
         st.subheader("The record" + (f" as known on {record_as_of}" if record_as_of else ""))
         as_of_key = None if record_as_of is None else record_as_of.isoformat()

@@ -171,6 +171,11 @@ def test_a_run_request_is_checked_where_it_is_made(kwargs, words):
         RunRequest(**kwargs)
 
 
+def test_a_run_request_reads_none_as_no_overrides():
+    # None ran on the defaults before the overrides were checked where the request is made
+    assert RunRequest(overrides=None).overrides == {}
+
+
 def test_a_run_request_takes_iso_dates_and_a_folder_name(tmp_path):
     request = RunRequest(start="2000-01-01", until=dt.date(2022, 1, 1),
                          window_start="2021-08-15", out_dir=str(tmp_path))

@@ -155,6 +155,12 @@ def test_a_refused_cost_never_reads_as_the_budget() -> None:
     with pytest.raises(BadInputError, match=r"about 13\.1 CPU minutes; allowed under v2: "
                                             r"about 12\.8 CPU minutes"):
         check_relationship_budget(just_over, 1.0, unit="points", what="here", lower="less")
+    # a few seconds past (a phase diagram's pure points, 0.013 s each) read "about 12.8 CPU
+    # minutes; allowed under v2: about 12.8 CPU minutes"
+    past = int(RELATIONSHIP_BUDGET // 0.013) + 1
+    with pytest.raises(BadInputError, match=r"about 12\.9 CPU minutes; allowed under v2: "
+                                            r"about 12\.8 CPU minutes"):
+        check_relationship_budget(past, 0.013, unit="points", what="here", lower="less")
     with pytest.raises(BadInputError, match=r"about 26 CPU minutes; allowed under v2: about "
                                             r"13 CPU minutes"):
         check_relationship_budget(int(RELATIONSHIP_BUDGET * 2), 1.0, unit="points",

@@ -15,6 +15,8 @@ and the message.
 
 from __future__ import annotations
 
+import math
+
 from qpq.errors import BadInputError
 
 __all__ = ["RELATIONSHIP_BUDGET", "check_relationship_budget"]
@@ -42,8 +44,12 @@ def check_relationship_budget(units: int, seconds_each: float, *, unit: str, wha
         extra = f" and {fixed:.0f} s once" if fixed else ""
         cost, budget = (units * seconds_each + fixed) / 60, RELATIONSHIP_BUDGET / 60
         # a tenth where whole minutes would print a refused cost equal to the budget
-        # ("about 13 CPU minutes; allowed under v2: about 13 CPU minutes")
+        # ("about 13 CPU minutes; allowed under v2: about 13 CPU minutes"); then the cost
+        # rounded up and the budget down, as a cost a few seconds past the budget read
+        # "about 12.8 CPU minutes; allowed under v2: about 12.8 CPU minutes"
         digits = 0 if round(cost) != round(budget) else 1
+        if digits:
+            cost, budget = math.ceil(cost * 10) / 10, math.floor(budget * 10) / 10
         raise BadInputError(
             f"model v2 solves the repeated relationship {what} (about {seconds_each:.2g} s "
             f"of CPU each{extra}): {units:,} {unit} would take about {cost:.{digits}f} CPU "

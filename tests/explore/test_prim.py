@@ -96,6 +96,17 @@ def test_peeling_shares_lie_strictly_between_0_and_1(alpha):
         prim(x, y, ["a"], peel_alpha=alpha)
 
 
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 1.5, -0.5])
+def test_a_peeling_share_out_of_range_is_refused_in_one_wording(alpha):
+    # 1.5 read "within [0, 1]" (from check_number), 1 "strictly between 0 and 1"
+    from qpq.errors import BadInputError
+
+    x, y = np.array([[0.1], [0.9]]), np.array([True, False])
+    with pytest.raises(BadInputError, match="paste_alpha must be a number strictly between 0 "
+                                            "and 1; got"):
+        prim(x, y, ["a"], paste_alpha=alpha)
+
+
 def test_a_design_with_nan_is_refused():
     x, y = np.array([[0.1], [np.nan]]), np.array([True, False])
     with pytest.raises(ValueError, match="every value finite"):

@@ -282,8 +282,10 @@ def prim(x: FloatArray, y: BoolArray, names: Sequence[str], *,
     # "0.1" ended in a str/int comparison TypeError; NaN, a share of nothing, is refused
     for name, value in (("peel_alpha", peel_alpha), ("paste_alpha", paste_alpha),
                         ("mass_min", mass_min)):
-        if not 0 < check_number(value, name, low=0.0, high=1.0) < 1:
-            raise BadInputError(f"{name} must lie strictly between 0 and 1; got {value!r}")
+        # one wording for the one bound: [0, 1] for 1.5, "strictly" for 1, said 1 was allowed
+        if not 0 < check_number(value, name) < 1:
+            raise BadInputError(f"{name} must be a number strictly between 0 and 1; got "
+                                f"{value!r}")
     min_coverage = check_number(min_coverage, "min_coverage", low=0.0, high=1.0)
     if x.shape[0] == 0 or not np.isfinite(x).all():
         raise ValueError("x must hold at least one row, every value finite")

@@ -199,3 +199,12 @@ def test_an_unknown_lever_is_refused_before_any_run(case):
                  lambda: run_comparison(case, study, n=2, levers=["appease"])):
         with pytest.raises(BadInputError, match=r"^unknown policy 'appease'; allowed: boycott,"):
             call()
+
+
+def test_run_lhs_reads_a_lone_policy_as_one_name(case):
+    # it was read letter by letter: "unknown policy 'a'" for "appease"
+    from qpq.explore import load_study, run_lhs
+
+    study = load_study("deal-under-uncertainty", case)
+    with pytest.raises(BadInputError, match=r"^unknown policy 'appease'; allowed: boycott,"):
+        run_lhs(case, study, "appease", n=2)

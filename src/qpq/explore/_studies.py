@@ -311,11 +311,17 @@ def run_lhs(case: Case, study: Study, policies: Sequence[str], *, n: int | None 
     """
     study = _check_study(study)
     check_model(model)
-    for p in policies:
+    # a lone name is one name, as in run_comparison and plan_run ("boycott" was refused as
+    # "unknown policy 'b'")
+    chosen = as_names(policies, "policies")
+    if chosen is None:
+        raise BadInputError("policies: give at least one policy; got None")
+    for p in chosen:
         check_policy(p)
     design = make_design(study, "lhs", n)
-    names = tuple(outcomes) if outcomes else tuple(o.name for o in study.outcomes)
-    return design, _run(case, study, design, policies, names, workers, executor, on_progress,
+    names = (as_names(outcomes, "outcomes", empty_ok=True)
+             or tuple(o.name for o in study.outcomes))
+    return design, _run(case, study, design, chosen, names, workers, executor, on_progress,
                         model)
 
 

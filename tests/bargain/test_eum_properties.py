@@ -217,3 +217,8 @@ def test_a_switch_or_count_of_another_type_is_refused(kwargs, field):
     # "no" is true to Python and kept the capitulation quadrant on
     with pytest.raises(BadInputError, match=re.escape(field)):
         EUMOptions(**kwargs)
+
+
+def test_numpy_true_is_a_switch():
+    # check_flag takes numpy's bools; this switch refused np.True_ ("must be true or false")
+    assert EUMOptions(capitulation=np.False_).capitulation is False

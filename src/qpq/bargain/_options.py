@@ -24,6 +24,8 @@ from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
+
 from qpq.checks import did_you_mean
 from qpq.errors import BadInputError, Problem
 
@@ -148,8 +150,11 @@ class EUMOptions:
                     and 0.0 <= float(value) <= 1.0):
                 problems.append(Problem("options", f"must lie in [0, 1], got {value!r}",
                                         field=name))
-        # "no" is true to Python, and True is an int to it
-        if not isinstance(self.capitulation, bool):
+        # "no" is true to Python, and True is an int to it; numpy's True is a switch, as
+        # qpq.checks.check_flag reads one, kept as Python's
+        if isinstance(self.capitulation, bool | np.bool_):
+            object.__setattr__(self, "capitulation", bool(self.capitulation))
+        else:
             problems.append(Problem("options", f"must be true or false, got "
                                     f"{self.capitulation!r}", field="capitulation"))
         if not (isinstance(self.max_rounds, int) and not isinstance(self.max_rounds, bool)

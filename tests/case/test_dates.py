@@ -52,6 +52,6 @@ def test_a_quarter_label_reads_back_as_its_quarter():
     for q in (quarter_of(dt.date(1996, 1, 1)), quarter_of(dt.date(2021, 8, 15)), 8103):
         assert quarter_of_label(quarter_label(q)) == q
     assert quarter_of_label("1996Q1") == 7984
-    for bad in ("2021Q5", "2021Q0", "2021-Q3", "21Q3", "2021q3", " 2021Q3"):
+    for bad in ("2021Q5", "2021Q0", "2021-Q3", "21Q3", "2021q3", " 2021Q3", "2021Q3\n"):
         with pytest.raises(DateParseError, match="is not a quarter label"):
             quarter_of_label(bad)

@@ -147,7 +147,7 @@ def quarter_of_label(label: str) -> int:
     DateParseError
         For text that is not such a label.
     """
-    m = _QUARTER_LABEL.match(label)
+    m = _QUARTER_LABEL.fullmatch(label)     # "$" alone also matched before a final newline
     if m is None:
         raise DateParseError(f"{label!r} is not a quarter label such as 2021Q3")
     return int(m.group(1)) * 4 + int(m.group(2)) - 1

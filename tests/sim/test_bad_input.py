@@ -308,6 +308,7 @@ def test_a_timeline_takes_iso_dates_and_refuses_a_datetime(case):
     ({"seed": np.random.default_rng(0)}, "seed must be a whole number of at least 0"),
     ({"draws": 1.5}, "draws must be a whole number of at least 1; got 1.5"),
     ({"replicates": 0}, "replicates must be a whole number of at least 1; got 0"),
+    ({"workers": 0}, "workers must be a whole number of at least 1; got 0"),
 ])
 @pytest.mark.parametrize("kind", ["record", "facts"])
 def test_a_calibrator_s_sizes_are_checked_when_it_is_made(kind, kwargs, words):

@@ -97,6 +97,9 @@ def calibrator_for(kind: str = DEFAULT_CALIBRATION, *, model: str | None = None,
     seed = check_seed(seed)
     draws, replicates = (None if v is None else check_whole(v, name, minimum=1)
                          for v, name in ((draws, "draws"), (replicates, "replicates")))
+    # either kind's workers too: the facts kind's passed until its calibration ran
+    if facts.get("workers") is not None:
+        facts["workers"] = check_whole(facts["workers"], "workers", minimum=1)
     if kind == "record":
         return record_calibrator(record_settings_for(record, model), seed=seed,
                                  cache_dir=cache_dir, on_progress=on_progress,

@@ -196,6 +196,11 @@ def test_a_backtest_spec_takes_iso_origins_and_refuses_bad_sizes():
                                                      "whole number"),
                           ({"policy": "boycot"}, "policy (--policy): unknown policy 'boycot'"),
                           ({"model": "v3"}, "--model: unknown model 'v3'"),
+                          # whole here, in quarters only in check(): one rule, two places
+                          ({"horizon_months": 5}, "horizon_months (--horizon) must be a "
+                                                  "positive number of quarters"),
+                          ({"horizon_months": 0}, "horizon_months (--horizon) must be a "
+                                                  "positive number of quarters"),
                           ({"cache_dir": 3}, "cache_dir must be a folder path or None; got 3")):
         with pytest.raises(BadInputError, match=re.escape(words)):
             BacktestSpec(**kwargs)

@@ -126,9 +126,13 @@ class BacktestSpec:
             object.__setattr__(self, name, check_whole(getattr(self, name), name,
                                                        minimum=minimum))
         object.__setattr__(self, "seed", check_seed(self.seed))
-        # checked only by check(), these failed there ('"12" % 3') or in a worker
-        object.__setattr__(self, "horizon_months", check_whole(
-            self.horizon_months, "horizon_months (--horizon)", minimum=0))
+        # checked only by check(), these failed there ('"12" % 3') or in a worker; the
+        # horizon whole here and in quarters in check() was one rule in two places
+        horizon = check_whole(self.horizon_months, "horizon_months (--horizon)", minimum=0)
+        if horizon < 3 or horizon % 3:
+            raise BadInputError(f"horizon_months (--horizon) must be a positive number of "
+                                f"quarters (3m, 6m, 12m, ...), got {horizon}m")
+        object.__setattr__(self, "horizon_months", horizon)
         check_model(self.model, field="--model")
         check_policy(self.policy, field="policy (--policy)")
         object.__setattr__(self, "cache_dir", as_folder(self.cache_dir, "cache_dir"))
@@ -138,16 +142,16 @@ class BacktestSpec:
         return record_settings_for(self.record, self.model)
 
     def check(self, case: Case) -> None:
-        """Reject bad settings before any work (clear message, exit code 2)."""
-        check_model(self.model, field="--model")
+        """Reject bad settings before any work (clear message, exit code 2).
+
+        What the spec alone decides (sizes, horizon, model, policy) is checked where it is
+        made; this checks it against the case.
+        """
         self.calibrator()      # the kind; record settings beside the facts; their model
         if not self.origins:
             raise BadInputError("origins (--origins): give at least one origin")
         if len(set(self.origins)) != len(self.origins):
             raise BadInputError("origins (--origins): an origin is given twice")
-        if self.horizon_months < 3 or self.horizon_months % 3:
-            raise BadInputError(f"horizon_months (--horizon) must be a positive number of "
-                                f"quarters (3m, 6m, 12m, ...), got {self.horizon_months}m")
         stop = case.run.forecast_as_of
         for origin in self.origins:
             if quarter_end(quarter_of(origin)) != origin:

@@ -127,8 +127,8 @@ def names(ctx: ReportContext) -> tuple[tuple[str, str], ...]:
     """The code names the sections print, each with what it means, from its owner.
 
     China's policies (:data:`qpq.model.POLICIES`), the exploration scenario's outcomes (its
-    own descriptions), the forecast's events (:data:`qpq.sim.EVENTS`) and the series its
-    and the backcast's fan charts plot (:data:`qpq.sim.OUTPUTS`' descriptions): headings and
+    own descriptions), the forecast's events (:data:`qpq.sim.EVENTS`) and the series that
+    its fan charts and the backcast's plot (:data:`qpq.sim.OUTPUTS`' descriptions): headings and
     tables name them as the command line does, and an analyst should not need the code to
     read ``engage_reward_if_suppressed`` or ``militants_iskp``.
     """

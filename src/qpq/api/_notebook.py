@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from qpq.case import Case, load_case
-from qpq.checks import as_date, as_folder, as_mapping, check_flag, check_seed, check_whole
+from qpq.checks import as_date, as_folder, as_mapping, check_seed, check_whole
 from qpq.errors import BadInputError
 from qpq.explore import ComparisonStudy, load_study, run_comparison
 from qpq.game import DEFAULT_TOL, GameSolution, solve
@@ -75,7 +75,7 @@ def solve_game(case: CaseLike = None, overrides: Mapping[str, str | float] | Non
         equilibrium.
     """
     point = ParameterRegistry.from_case(_case(case)).point(_overrides(overrides))
-    return solve(point, mixed=check_flag(mixed, "mixed"), tol=tol)
+    return solve(point, mixed=mixed, tol=tol)     # solve checks mixed (check_flag)
 
 
 def simulate_policies(case: CaseLike = None, policies: str | Sequence[str] | None = None, *,

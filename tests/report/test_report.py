@@ -87,9 +87,11 @@ def test_a_figures_folder_the_report_did_not_write_is_refused(make_case, tmp_pat
     with pytest.raises(BadInputError, match=re.escape(said)):
         build_report(load_case(make_case()), out, [timeline])
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
-    # an empty figures/ is anyone's, and an earlier report's is replaced
+    # an empty figures/ (but for a file manager's hidden file) is anyone's, and an earlier
+    # report's is replaced
     shutil.rmtree(out)
     (out / "figures").mkdir(parents=True)
+    (out / "figures" / ".DS_Store").write_bytes(b"\0")
     build_report(load_case(make_case()), out, [timeline])
     assert (out / "figures" / "timeline.svg").is_file()
     build_report(load_case(make_case()), out, [timeline])

@@ -148,9 +148,12 @@ def _check_figures_folder(out_dir: Path, fig_dir: Path) -> None:
     folder of PNG and SVG files beside a ``report.html``; an empty one is anyone's.
     """
     option = "out_dir (--out)"
-    check_output_folder(fig_dir, ("*.png", "*.svg"), option=option, kind="report",
+    # a file manager's hidden file (.DS_Store, after opening figures/ in Finder) is no
+    # one's work, and it blocked the next build
+    check_output_folder(fig_dir, ("*.png", "*.svg", ".*"), option=option, kind="report",
                         files_only=True)
-    if fig_dir.is_dir() and any(fig_dir.iterdir()) and not (out_dir / "report.html").is_file():
+    if (fig_dir.is_dir() and any(not e.name.startswith(".") for e in fig_dir.iterdir())
+            and not (out_dir / "report.html").is_file()):
         raise BadInputError(
             f"{option}: {fig_dir} holds figures but no report.html is beside it (an earlier "
             "report's is), and a finished report replaces the folder; allowed: a new folder, "

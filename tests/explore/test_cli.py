@@ -124,7 +124,9 @@ def test_schema_is_json(capsys):
     (("sensitivity", "deal-under-uncertainty", "--method", "fast"),
      "error: --method: unknown method 'fast'; allowed: sobol, morris"),
     (("sensitivity", "deal-under-uncertainty", "--policy", "appease", "--n", "2"),
-     "error: unknown policy 'appease'; allowed: boycott,"),
+     "error: policy (--policy): unknown policy 'appease'; allowed: boycott,"),
+    (("sensitivity", "deal-under-uncertainty", "--compare-to", "appease", "--n", "2"),
+     "error: compare_to (--compare-to): unknown policy 'appease'; allowed: boycott,"),
     (("sensitivity", "deal-under-uncertainty", "--n", "3"),          # not a power of 2
      "error: a Sobol' sequence needs n to be a power of 2 (e.g. 1024, 4096), got 3"),
     (("sensitivity", "deal-under-uncertainty", "--outcome", "happiness", "--n", "2"),

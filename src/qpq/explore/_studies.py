@@ -236,9 +236,10 @@ def run_sensitivity(case: Case, study: Study, *, method: Literal["sobol", "morri
     # before the runs: a bad count surfaced in numpy after all of them (2026-12-06)
     num_resamples = check_whole(num_resamples, "num_resamples", minimum=1)
     pol = policy or study.reference_policy
-    for p in (pol, compare_to):
-        if p is not None:
-            check_policy(p)
+    # each named: a bad policy and a bad compare_to read alike
+    check_policy(pol, field="policy (--policy)")
+    if compare_to is not None:
+        check_policy(compare_to, field="compare_to (--compare-to)")
     if compare_to == pol:
         raise BadInputError(f"compare_to (--compare-to): {compare_to} is the policy itself; "
                             "allowed: another policy")

@@ -222,3 +222,11 @@ def test_a_switch_or_count_of_another_type_is_refused(kwargs, field):
 def test_numpy_true_is_a_switch():
     # check_flag takes numpy's bools; this switch refused np.True_ ("must be true or false")
     assert EUMOptions(capitulation=np.False_).capitulation is False
+
+
+def test_numpy_counts_and_switches_are_taken_as_plain_values():
+    import json
+
+    opts = EUMOptions(max_rounds=np.int64(5), capitulation=np.True_)
+    assert opts.max_rounds == 5 and type(opts.max_rounds) is int
+    json.dumps(opts.to_dict())

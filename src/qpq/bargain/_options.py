@@ -20,6 +20,7 @@ Two presets exist:
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -157,10 +158,13 @@ class EUMOptions:
         else:
             problems.append(Problem("options", f"must be true or false, got "
                                     f"{self.capitulation!r}", field="capitulation"))
-        if not (isinstance(self.max_rounds, int) and not isinstance(self.max_rounds, bool)
-                and self.max_rounds >= 0):
+        # numpy's integers are counts too (np.int64(5) was refused); True is not one
+        if not (isinstance(self.max_rounds, numbers.Integral)
+                and not isinstance(self.max_rounds, bool | np.bool_) and self.max_rounds >= 0):
             problems.append(Problem("options", f"must be an integer >= 0, got "
                                     f"{self.max_rounds!r}", field="max_rounds"))
+        else:       # a plain int, as to_dict's JSON needs
+            object.__setattr__(self, "max_rounds", int(self.max_rounds))
         if not (isinstance(self.tolerance, int | float)
                 and not isinstance(self.tolerance, bool) and math.isfinite(self.tolerance)
                 and self.tolerance >= 0):

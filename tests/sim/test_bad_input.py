@@ -94,6 +94,8 @@ def test_calibration_settings_are_checked_where_they_are_made(change, words):
     # "'<' not supported between instances of 'float' and 'str'"
     ({"alpha": "0.5"}, "calibration setting alpha must be a number; got '0.5'"),
     ({"weak_below": "0.8"}, "calibration setting weak_below must be a number; got '0.8'"),
+    ({"calibrated_below": "0.5"},
+     "calibration setting calibrated_below must be a number; got '0.5'"),
     # min_ess was not checked at all
     ({"min_ess": "30"}, "calibration setting min_ess must be a number; got '30'"),
     ({"min_ess": -1.0}, "calibration setting min_ess must be a finite number of at least 0"),

@@ -176,12 +176,24 @@ def test_a_study_function_names_a_scenario_id_given_for_the_study(case):
             call()
 
 
-def test_an_unknown_model_is_refused_in_qpq_model_words_before_any_run(case):
+def _no_run(monkeypatch):
+    # "before any run": the evaluation's own checks (model_setup, the simulator's policy
+    # lookup) say the same words, so a refusal from inside the run would pass unnoticed
+    import qpq.explore._studies as studies
+
+    def run(*args, **kwargs):
+        raise AssertionError("the evaluation started before the refusal")
+
+    monkeypatch.setattr(studies, "_run", run)
+
+
+def test_an_unknown_model_is_refused_in_qpq_model_words_before_any_run(case, monkeypatch):
     # run_comparison had its own check ("unknown model 'v3'; allowed: v1, v2") and run_lhs
     # none (a model it did not know ran as v1)
     from qpq.explore import load_study, run_comparison, run_lhs
 
     study = load_study("deal-under-uncertainty", case)
+    _no_run(monkeypatch)
     for call in (lambda: run_lhs(case, study, ["boycott"], n=2, model="v3"),
                  lambda: run_comparison(case, study, n=2, model="v3")):
         with pytest.raises(BadInputError) as info:
@@ -189,12 +201,13 @@ def test_an_unknown_model_is_refused_in_qpq_model_words_before_any_run(case):
         assert str(info.value) == "model: unknown model 'v3'; allowed: v1, v2"
 
 
-def test_an_unknown_lever_is_refused_before_any_run(case):
+def test_an_unknown_lever_is_refused_before_any_run(case, monkeypatch):
     # run_lhs and run_comparison left it to the simulator's policy lookup, inside the
     # evaluation; `qpq explore compare --lever` checked it itself before calling them
     from qpq.explore import load_study, run_comparison, run_lhs
 
     study = load_study("deal-under-uncertainty", case)
+    _no_run(monkeypatch)
     for call in (lambda: run_lhs(case, study, ["boycott", "appease"], n=2),
                  lambda: run_comparison(case, study, n=2, levers=["appease"])):
         with pytest.raises(BadInputError, match=r"^unknown policy 'appease'; allowed: boycott,"):

@@ -87,12 +87,16 @@ def test_min_coverage_is_a_share(coverage):
         prim(x, y, ["a"], min_coverage=coverage)
 
 
-@pytest.mark.parametrize("alpha", [0.0, 1.0, "0.1", True])
-def test_peeling_shares_lie_strictly_between_0_and_1(alpha):
+@pytest.mark.parametrize(("alpha", "words"), [
+    (0.0, "must lie strictly between 0 and 1"), (1.0, "must lie strictly between 0 and 1"),
+    # not a number: check_number's words (True also fails "0 < x < 1", in other words)
+    ("0.1", r"must be a number within \[0, 1\]"), (True, r"must be a number within \[0, 1\]"),
+])
+def test_peeling_shares_lie_strictly_between_0_and_1(alpha, words):
     from qpq.errors import BadInputError
 
     x, y = np.array([[0.1], [0.9]]), np.array([True, False])
-    with pytest.raises(BadInputError, match="peel_alpha must "):
+    with pytest.raises(BadInputError, match=f"peel_alpha {words}"):
         prim(x, y, ["a"], peel_alpha=alpha)
 
 

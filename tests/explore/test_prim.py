@@ -132,5 +132,7 @@ def test_the_discovery_and_comparison_helpers_name_a_wrong_value():
         cart(x, y, ["a"], min_leaf="0.05")
     with pytest.raises(BadInputError, match="num_resamples must be a whole number"):
         sobol_indices(["a", "b"], np.zeros(12), num_resamples=1.5)
+    with pytest.raises(BadInputError, match=r"conf_level must be a number within \[0, 1\]"):
+        sobol_indices(["a", "b"], np.zeros(12), conf_level="0.95")
     with pytest.raises(BadInputError, match="threshold must be a finite number"):
         compare_policies({"a": np.ones(3), "b": np.zeros(3)}, "y", 1, threshold="0.5")

@@ -335,3 +335,9 @@ def test_a_record_calibrator_s_sizes_are_checked_when_it_is_made():
         record_calibrator(workers=0)
     with pytest.raises(BadInputError, match="cache_dir must be a folder path or None"):
         record_calibrator(cache_dir=3)
+    # calibrator_for checks these before it calls record_calibrator; called directly, they
+    # passed until the first origin's calibration ran
+    with pytest.raises(BadInputError, match="seed must be a whole number of at least 0"):
+        record_calibrator(seed=np.random.default_rng(0))
+    with pytest.raises(BadInputError, match="replicates must be a whole number of at least 1"):
+        record_calibrator(replicates=0)

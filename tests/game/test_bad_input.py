@@ -199,6 +199,9 @@ def test_readings_take_true_or_false_and_a_tolerance_of_at_least_zero():
     with pytest.raises(BadInputError, match="readings pure_over_mixed must be True or False; "
                                             "got 'no'"):
         Readings(pure_over_mixed="no")
+    with pytest.raises(BadInputError, match="readings kappa_in_future_defection must be True "
+                                            "or False; got 1"):
+        Readings(kappa_in_future_defection=1)
     with pytest.raises(BadInputError, match=r"readings equivalence_atol must be a finite "
                                             r"number of at least 0; got -1"):
         Readings(equivalence_atol=-1)

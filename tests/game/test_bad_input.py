@@ -163,9 +163,17 @@ def test_solve_lists_at_least_one_equilibrium(point, cap):
 
 
 @pytest.mark.parametrize("workers", [0, 1.5, True, "2"])
-def test_the_sweeps_refuse_a_bad_number_of_workers_before_any_work(registry, point, workers):
+def test_the_sweeps_refuse_a_bad_number_of_workers_before_any_work(registry, point, workers,
+                                                                  monkeypatch):
     # workers=0 was solve_ensemble's ValueError of its own words; phase_diagram and
     # run_study passed what they got to it or to the executor
+    import qpq.game.analysis._sweep as sweep
+
+    def solved(*args, **kwargs):
+        # solve_ensemble says the same words: phase_diagram's own check must come first
+        raise AssertionError("phase_diagram solved before refusing its workers")
+
+    monkeypatch.setattr(sweep, "solve_ensemble", solved)
     words = f"workers must be a whole number of at least 1; got {workers!r}"
     for call in (lambda: solve_ensemble({k: np.array([v]) for k, v in point.items()},
                                         workers=workers),

@@ -69,6 +69,8 @@ def test_a_folder_given_as_a_string(make_case, tmp_path):
     ({"a.svg": "<svg/>", "data.csv": "1,2"}, True, "holds files that are not a report's "
                                                    "(data.csv)"),
     ({"sub/x.png": "mine"}, True, "holds files that are not a report's (sub)"),
+    # a folder named like a figure is not one (files_only)
+    ({"old.svg/notes.txt": "mine"}, True, "holds files that are not a report's (old.svg)"),
 ])
 def test_a_figures_folder_the_report_did_not_write_is_refused(make_case, tmp_path, own,
                                                               beside, said):

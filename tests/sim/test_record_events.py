@@ -111,6 +111,23 @@ def test_an_action_against_either_uyghur_group_counts(case, group):
     assert outcome(one, act, D(2018, 12, 31), D(2019, 12, 31)) == 1
 
 
+@pytest.mark.parametrize("group", UYGHUR_MILITANTS)
+def test_the_record_calibration_reads_an_action_against_either_uyghur_group(case, group):
+    # the test above reads the backtest's event alone; qpq.sim._record had a list of its own
+    from qpq.case import case_as_of, quarter_of
+    from qpq.sim._record import build_record
+
+    arrest = TalibanAction.model_validate({
+        "id": f"ta-test-{group}", "date": "2022-03-01", "kind": "arrest", "title": "t",
+        "subjects": [group], "summary": "t", "reported_by": "test",
+        "sources": ["rferl-2016-08-30-bishkek"]})
+    one = replace(case, taliban_actions=(arrest,))
+    as_of = D(2024, 6, 30)
+    rec = build_record(case_as_of(one, as_of), one, as_of, quarter_of(D(2014, 1, 1)),
+                       quarter_of(as_of))
+    assert [c.ids for c in rec.actions if c.observed] == [(arrest.id,)]
+
+
 def test_band_outcomes(case):
     tip = EV["tip_strength_band"]
     assert [tip.band_of(v) for v in (0, 249, 250, 999, 1000, 5e4)] == [0, 0, 1, 2, 3, 3]

@@ -358,8 +358,13 @@ def test_progress_counts_off_a_terminal_print_starts_and_ends_on_their_own_lines
     assert err == "boycott: 0/3\nboycott: 3/3\nengage: 5/5\n"
 
 
-def test_show_prints_fields_in_words_not_as_python_values(capsys):
+def test_show_prints_fields_in_words_not_as_python_values(capsys, monkeypatch):
     # a source's citations were printed as a list of Python dicts (found 2026-12-06)
+    # narrower than the URL, whatever COLUMNS says where the tests run (at 300 a folding
+    # console printed it whole too)
+    from qpq.cli._common import console
+
+    monkeypatch.setattr(console, "_width", 80)
     code, out, _ = run(capsys, "evidence", "show", "roggio-2024-lwj")
     assert code == 0
     flat = " ".join(out.split())

@@ -133,7 +133,8 @@ def test_empty_and_constant_inputs(registry: ParameterRegistry) -> None:
     assert (ens.label == ens.label[0]).all() and ens.has_pure.all()
     empty = solve_ensemble({k: np.zeros(0) + v for k, v in registry.defaults().items()})
     assert empty.label.shape == (0,) and empty.move_response.shape == (0, 6, 8)
-    with pytest.raises(BadInputError, match="chunk must be a whole number of at least 1"):
-        solve_ensemble(arrays, chunk=0)
+    for chunk in (0, 1.5):      # 1.5 passed the old "< 1" test
+        with pytest.raises(BadInputError, match="chunk must be a whole number of at least 1"):
+            solve_ensemble(arrays, chunk=chunk)
     with pytest.raises(BadInputError, match="workers must be a whole number of at least 1"):
         solve_ensemble(arrays, workers=0)

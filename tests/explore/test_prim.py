@@ -88,9 +88,10 @@ def test_min_coverage_is_a_share(coverage):
 
 
 @pytest.mark.parametrize(("alpha", "words"), [
-    (0.0, "must lie strictly between 0 and 1"), (1.0, "must lie strictly between 0 and 1"),
-    # not a number: check_number's words (True also fails "0 < x < 1", in other words)
-    ("0.1", r"must be a number within \[0, 1\]"), (True, r"must be a number within \[0, 1\]"),
+    (0.0, "must be a number strictly between 0 and 1"),
+    (1.0, "must be a number strictly between 0 and 1"),
+    # not a number: check_number's words (True would also fail "0 < x < 1", in other words)
+    ("0.1", "must be a finite number; got '0.1'"), (True, "must be a finite number; got True"),
 ])
 def test_peeling_shares_lie_strictly_between_0_and_1(alpha, words):
     from qpq.errors import BadInputError

@@ -106,6 +106,13 @@ def _labels(rel: Any) -> np.ndarray:
                            rel.pure.astype(np.int64)], axis=1)
 
 
+def _regret(rel: Any, mixed: np.ndarray) -> str:
+    if not mixed.any():
+        return "none mixed"
+    r = rel.regret[mixed]
+    return f"{mixed.sum()} mixed, regret median {np.median(r):.3g} max {r.max():.3g}"
+
+
 def _calibration_tables(precisions: int, settled: float) -> dict[str, Any]:
     """Each relationship solve of the default record calibration under both schedules."""
     import datetime as dt
@@ -165,20 +172,13 @@ def run() -> list[dict[str, Any]]:
             differ = (_labels(ref) != _labels(new)).any(axis=1)
             mixed_ref = ~ref.pure.all(axis=1)
             mixed_new = ~new.pure.all(axis=1)
-
-            def regret(rel: Any, mixed: np.ndarray) -> str:
-                if not mixed.any():
-                    return "none mixed"
-                r = rel.regret[mixed]
-                return f"{mixed.sum()} mixed, regret median {np.median(r):.3g} max {r.max():.3g}"
-
             parts.append(
                 f"{name} ({ref.n_points} points, {int(ref.traced.sum())} traced): CPU "
                 f"{statistics.median(cpu[name, None]):.1f} -> "
                 f"{statistics.median(cpu[name, precisions]):.1f} s; labels differ at "
                 f"{int(differ.sum())} points ({int((differ & mixed_ref).sum())} of them mixed "
-                f"under the solver's schedule); solver's {regret(ref, mixed_ref)}; this "
-                f"schedule's {regret(new, mixed_new)}")
+                f"under the solver's schedule); solver's {_regret(ref, mixed_ref)}; this "
+                f"schedule's {_regret(new, mixed_new)}")
         entries.append({
             "name": f"v2 logit tracing: {precisions} precisions, settled at {settled:g} "
                     "before the last, vs the solver's 61 at 1e-9",

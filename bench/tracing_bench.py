@@ -41,6 +41,8 @@ GRID = 16
 RANDOM = 400
 SEED = 7
 REPEAT = 3
+SOLVER = (61, 1e-9)
+"""The solver's schedule, as the rows name it (checked against qpq.game._relationship)."""
 SCHEDULES = ((21, 1e-3), (11, 1e-3))
 """Candidate schedules: (precisions from 0.1 to 1e5, settled-before-last tolerance)."""
 
@@ -113,6 +115,18 @@ def _regret(rel: Any, mixed: np.ndarray) -> str:
     return f"{mixed.sum()} mixed, regret median {np.median(r):.3g} max {r.max():.3g}"
 
 
+def _check_solver_schedule() -> None:
+    """The rows name the solver's schedule as :data:`SOLVER` says: it must be the solver's."""
+    import inspect
+
+    import qpq.game._relationship as rel
+
+    settled = inspect.signature(rel._trace).parameters["settled_before_last"].default
+    if (len(rel.LAMBDAS), settled) != SOLVER:
+        raise RuntimeError(f"the solver's schedule is ({len(rel.LAMBDAS)}, {settled}), not "
+                           f"{SOLVER}: update SOLVER and the rows' words")
+
+
 def _calibration_tables(precisions: int, settled: float) -> dict[str, Any]:
     """Each relationship solve of the default record calibration under both schedules."""
     import datetime as dt
@@ -126,7 +140,9 @@ def _calibration_tables(precisions: int, settled: float) -> dict[str, Any]:
     # the table module's own name for the solver (it imports it privately)
     names = vars(tables)
     solve = names["solve_relationship"]
-    out = {"cells": 0, "traced": 0, "mixed": 0, "differ": 0, "cpu": 0.0, "cpu_alt": 0.0}
+    settings = AbcSettings(attribution=False)
+    out = {"cells": 0, "traced": 0, "mixed": 0, "differ": 0, "cpu": 0.0, "cpu_alt": 0.0,
+           "game_points": settings.game_points, "grid_size": settings.grid_size}
 
     def both(*args: Any, **kwargs: Any) -> Any:
         start = time.process_time()
@@ -146,13 +162,14 @@ def _calibration_tables(precisions: int, settled: float) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             calibrate_record(load_case(), dt.date(2024, 6, 30), rng=np.random.default_rng(0),
-                             settings=AbcSettings(attribution=False), cache_dir=Path(tmp))
+                             settings=settings, cache_dir=Path(tmp))
     finally:
         names["solve_relationship"] = solve
     return out
 
 
 def run() -> list[dict[str, Any]]:
+    _check_solver_schedule()
     sets = {"grid": _grid(), "random": _random()}
     schedules: list[tuple[int | None, float]] = [(None, 1e-9), *SCHEDULES]
     cpu: dict[tuple[str, int | None], list[float]] = {}
@@ -194,10 +211,10 @@ def run() -> list[dict[str, Any]]:
                 f"precisions, settled at {settled:g} before the last, vs the solver's",
         "figure": cal["cpu_alt"], "unit": "CPU s", "peer": "the solver's schedule (61, 1e-9)",
         "peer_figure": cal["cpu"], "ratio": cal["cpu"] / cal["cpu_alt"], "n": cal["cells"],
-        "notes": f"the default record calibration as of 2024-06-30 (30 game points, belief "
-                 f"grid 12, every regime from 1996), each relationship solve run under both "
-                 f"schedules in turn (paired, one calibration; CPU of the solves only): "
-                 f"{cal['cells']:,} cells, {cal['traced']:,} traced, {cal['mixed']:,} ending "
-                 f"mixed under the solver's schedule; labels differ at {cal['differ']:,} "
-                 "cells"})
+        "notes": f"the default record calibration as of 2024-06-30 ({cal['game_points']} game "
+                 f"points, belief grid {cal['grid_size']}, every regime from 1996), each "
+                 "relationship solve run under both schedules in turn (paired, one "
+                 f"calibration; CPU of the solves only): {cal['cells']:,} cells, "
+                 f"{cal['traced']:,} traced, {cal['mixed']:,} ending mixed under the solver's "
+                 f"schedule; labels differ at {cal['differ']:,} cells"})
     return entries

@@ -197,6 +197,20 @@ def test_a_staged_folder_replaces_its_target_whole_or_not_at_all(tmp_path):
         check_output_folder(target / "notes.txt", {"a.json"}, option="--out", kind="backcast")
 
 
+def test_a_hidden_file_does_not_block_an_output_folder(tmp_path):
+    # a file manager's .DS_Store is no one's work (it blocked the report, the simulation
+    # run's and the backcast's folders alike); a hidden folder is still refused
+    from qpq.errors import BadInputError
+    from qpq.files import check_output_folder
+
+    (tmp_path / "a.json").write_text("1")
+    (tmp_path / ".DS_Store").write_bytes(b"\0")
+    check_output_folder(tmp_path, {"a.json"}, option="--out", kind="backcast")
+    (tmp_path / ".git").mkdir()
+    with pytest.raises(BadInputError, match=r"not a backcast's \(\.git\)"):
+        check_output_folder(tmp_path, {"a.json"}, option="--out", kind="backcast")
+
+
 def test_an_earlier_output_may_be_named_by_patterns_and_be_files_only(tmp_path):
     from qpq.errors import BadInputError
     from qpq.files import check_output_folder

@@ -222,13 +222,18 @@ def _fsync(path: Path, *, folder: bool = False) -> None:
         os.close(fd)
 
 
+def _hidden_file(entry: Path) -> bool:
+    return entry.name.startswith(".") and entry.is_file()
+
+
 def check_output_folder(folder: Path, entries: Collection[str], *, option: str,
                         kind: str, files_only: bool = False) -> None:
     """Refuse ``folder`` unless it is absent, empty, or holds only ``entries`` (an earlier output).
 
     ``entries`` are names or patterns (``"*.svg"``); with ``files_only`` a folder inside
-    is not an earlier output's whatever its name. ``kind`` names the output in the message
-    ("simulation run", "backcast", "report").
+    is not an earlier output's whatever its name. A hidden file (a file manager's
+    ``.DS_Store``, after opening the folder in Finder) is no one's work and never blocks.
+    ``kind`` names the output in the message ("simulation run", "backcast", "report").
 
     Raises
     ------
@@ -241,8 +246,9 @@ def check_output_folder(folder: Path, entries: Collection[str], *, option: str,
             raise BadInputError(f"{option}: {path} is a file; allowed: a new folder, an empty "
                                 f"one or an earlier {kind}'s (which the new {kind} replaces)")
     other = sorted(e.name for e in folder.iterdir()
-                   if not any(fnmatch.fnmatchcase(e.name, p) for p in entries)
-                   or (files_only and not e.is_file())) if folder.is_dir() else []
+                   if not _hidden_file(e)
+                   and (not any(fnmatch.fnmatchcase(e.name, p) for p in entries)
+                        or (files_only and not e.is_file()))) if folder.is_dir() else []
     if other:
         raise BadInputError(
             f"{option}: {folder} holds files that are not a {kind}'s "

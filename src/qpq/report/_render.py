@@ -148,9 +148,8 @@ def _check_figures_folder(out_dir: Path, fig_dir: Path) -> None:
     folder of PNG and SVG files beside a ``report.html``; an empty one is anyone's.
     """
     option = "out_dir (--out)"
-    # a file manager's hidden file (.DS_Store, after opening figures/ in Finder) is no
-    # one's work, and it blocked the next build
-    check_output_folder(fig_dir, ("*.png", "*.svg", ".*"), option=option, kind="report",
+    # a hidden file (.DS_Store) is no one's work: check_output_folder passes it over
+    check_output_folder(fig_dir, ("*.png", "*.svg"), option=option, kind="report",
                         files_only=True)
     if (fig_dir.is_dir() and any(not e.name.startswith(".") for e in fig_dir.iterdir())
             and not (out_dir / "report.html").is_file()):

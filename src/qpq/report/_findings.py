@@ -57,6 +57,7 @@ from qpq.report._shared import (
     lhs_size,
     reaches_zero,
     selected_equilibrium,
+    sentence,
     sizes,
     v1_propositions,
 )
@@ -76,11 +77,6 @@ QUESTION_CHANGE = "What would change the answer?"
 WHERE = {"game": "at the defaults", "simulator": "at the defaults",
          "exploration": "over the ranges"}
 """Where each lens that answers the policy question reads its answer."""
-
-
-def _sentence(text: str) -> str:
-    """``text`` with its first letter upper-case (``str.capitalize`` lowers the rest)."""
-    return text[:1].upper() + text[1:]
 
 
 def _answers(lens: str, stance: str) -> str:
@@ -394,7 +390,7 @@ def _policy_question(ctx: ReportContext, study: Study) -> tuple[Question, dict[s
                             + _exposure_share(sim_p1))
             disagreements.append(Disagreement(
                 (a.lens, b.lens), (a.stance, b.stance), dec[0], dec[1], method,
-                _sentence(f"{_answers(a.lens, a.stance)}; {_answers(b.lens, b.stance)}. ")
+                sentence(f"{_answers(a.lens, a.stance)}; {_answers(b.lens, b.stance)}. ")
                 + reasons,
                 "sensitivity-china_security-difference", dec[2], close, reasons))
     notes: tuple[str, ...] = ()
@@ -574,7 +570,7 @@ def _disagreement_item(group: list[Disagreement]) -> str:
         for x in group:
             for lens, stance in zip(x.lenses, x.stances, strict=True):
                 said.setdefault(lens, _answers(lens, stance))
-        text = _sentence("; ".join(said.values()) + ". ") + d.reasons
+        text = sentence("; ".join(said.values()) + ". ") + d.reasons
     else:
         text = d.explanation
     return (f"<li>{escape(', '.join(' vs '.join(x.lenses) for x in group))}: {d.role} "

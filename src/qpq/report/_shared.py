@@ -45,7 +45,7 @@ from qpq.report._sections import ReportContext
 __all__ = ["DEFAULT_SCENARIO", "FULL", "REDUCED", "SEED", "SENSITIVITY_OUTCOMES", "bargaining",
            "dynamic_propositions", "explore_comparison", "explore_discovery", "explore_lhs",
            "explore_sensitivity", "explore_study", "finite", "indistinct", "reaches_zero",
-           "sizes", "v1_propositions"]
+           "sentence", "sizes", "v1_propositions"]
 
 DEFAULT_SCENARIO = "deal-under-uncertainty"
 SEED = 2024
@@ -188,6 +188,11 @@ def bargaining(ctx: ReportContext) -> dict[str, Any]:
     res: dict[str, Any] = ctx.memo("bargain.data",
                                    lambda: bargain_report_data(ctx.case, mc_draws=draws))
     return res
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter upper-case (``str.capitalize`` lowers the rest)."""
+    return text[:1].upper() + text[1:]
 
 
 def finite(x: Any) -> float | None:

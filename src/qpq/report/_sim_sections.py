@@ -18,7 +18,12 @@ from typing import Any
 import numpy as np
 
 from qpq.report._sections import Figure, ReportContext, SectionContent, html_table
-from qpq.report._shared import dynamic_propositions, game_solution, selected_equilibrium
+from qpq.report._shared import (
+    dynamic_propositions,
+    game_solution,
+    selected_equilibrium,
+    sentence,
+)
 from qpq.sim import (
     CALIBRATION_DRAWS,
     CALIBRATION_REPLICATES,
@@ -216,7 +221,7 @@ def backcast_section(ctx: ReportContext) -> SectionContent:
                   "accepted": (labels, cal.sim.sample_series[:, mask, j], None)}
         label = None if var == "belief_sincere" else UNCALIBRATED
         figs.append(Figure(f"sim-backcast-{var}", f"Backcast: {var}",
-                           f"{OUTPUTS[var][0].upper()}{OUTPUTS[var][1:]} ({var}): median "
+                           f"{sentence(OUTPUTS[var])} ({var}): median "
                            "and 50%/90% bands of sampled histories, all vs accepted.",
                            bands_chart(band_frame(groups), var, legend="scenarios",
                                        label=label)))

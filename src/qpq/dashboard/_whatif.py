@@ -382,8 +382,13 @@ def fan_since(view: ForecastView) -> dt.date:
     earlier: a calibrated forecast over a window the record has passed (as of 2002, say) drew
     an empty chart from 2015 on (found 2026-12-07).
     """
-    start = quarter_start(quarter_of_label(view.window[0]))
+    start = _window_start(view)
     return min(FAN_SINCE, start.replace(year=start.year - FAN_LEAD_YEARS))
+
+
+def _window_start(view: ForecastView) -> dt.date:
+    """The first day of the events' window (its first quarter, ``view.window[0]``)."""
+    return quarter_start(quarter_of_label(view.window[0]))
 
 
 def fan_data(sim: SimResult, variable: str, since: dt.date = FAN_SINCE) -> pd.DataFrame:
@@ -411,8 +416,8 @@ def fan_chart(view: ForecastView, variable: str, since: dt.date | None = None) -
     chart = bands_chart(frame, variable, legend="policy").properties(title=alt.TitleParams(
         # lines, not one: a long title was cut at the chart's width ("… — unca")
         [f"{variable} under {policy}: {what}", label], subtitle=OUTPUTS.get(variable, "")))
-    start = pd.Timestamp(quarter_start(quarter_of_label(view.window[0])))
-    window = pd.DataFrame({"start": [start], "end": [frame["date"].max()]})
+    window = pd.DataFrame({"start": [pd.Timestamp(_window_start(view))],
+                           "end": [frame["date"].max()]})
     shade = alt.Chart(window).mark_rect(opacity=0.06, color="#000000").encode(
         x=alt.X("start:T"), x2=alt.X2("end"))  # objects: see phase_chart
     return alt.layer(shade, chart).properties(width=560, height=240)

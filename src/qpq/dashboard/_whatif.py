@@ -413,9 +413,10 @@ def fan_chart(view: ForecastView, variable: str, since: dt.date | None = None) -
     policy = view.sim.spec.policy
     what = ("share of scenarios" if variable in INDICATOR_SERIES
             else "median, 50% and 90% bands")
-    chart = bands_chart(frame, variable, legend="policy").properties(title=alt.TitleParams(
-        # lines, not one: a long title was cut at the chart's width ("… — unca")
-        [f"{variable} under {policy}: {what}", label], subtitle=OUTPUTS.get(variable, "")))
+    # the label on lines of its own, wrapped as the report's: one line was cut at the
+    # chart's width ("… — unca"), and a partly calibrated label runs to ~140 characters
+    chart = bands_chart(frame, variable, title=f"{variable} under {policy}: {what}",
+                        label=label, legend="policy", subtitle=OUTPUTS.get(variable))
     window = pd.DataFrame({"start": [pd.Timestamp(_window_start(view))],
                            "end": [frame["date"].max()]})
     shade = alt.Chart(window).mark_rect(opacity=0.06, color="#000000").encode(

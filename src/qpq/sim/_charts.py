@@ -106,15 +106,17 @@ LABEL_LINE = 80
 """Characters a title's calibration label may take on one line before it wraps."""
 
 
-def _titled(text: str, label: str | None) -> Any:
+def _titled(text: str, label: str | None, subtitle: str | None = None) -> Any:
     """``text`` with the calibration ``label`` on lines of its own beneath it.
 
     One line ("TEXT — LABEL") drew a partly calibrated forecast's title about 1,400 px wide
     and pulled its chart past the report's 1,000-px page (an outside read, 2026-12-07).
+    A ``subtitle`` (what the series measures: the dashboard's) goes beneath both.
     """
-    if not label:
+    if not label and not subtitle:
         return text
-    return alt.TitleParams([text, *textwrap.wrap(label, LABEL_LINE)])
+    lines = [text, *textwrap.wrap(label or "", LABEL_LINE)]
+    return alt.TitleParams(lines, subtitle=subtitle) if subtitle else alt.TitleParams(lines)
 
 
 def fan_chart(results: Mapping[str, SimResult], variable: str, *, title: str | None = None,
@@ -175,10 +177,12 @@ def fan_chart(results: Mapping[str, SimResult], variable: str, *, title: str | N
 
 
 def bands_chart(frame: pd.DataFrame, variable: str, *, title: str | None = None,
-                label: str | None = None, legend: str = "policy") -> Any:
+                label: str | None = None, legend: str = "policy",
+                subtitle: str | None = None) -> Any:
     """Median line with 50% and 90% bands from a :func:`band_frame` frame.
 
-    For a series of :data:`INDICATOR_SERIES`, the share of scenarios instead.
+    For a series of :data:`INDICATOR_SERIES`, the share of scenarios instead. Its title:
+    ``title``, the calibration ``label`` wrapped beneath it, then ``subtitle``.
     """
     colour = alt.Color("policy:N", scale=_scale(frame["policy"]), title=legend)
     base = alt.Chart(frame).encode(x=alt.X("date:T", title="quarter"))
@@ -189,7 +193,8 @@ def bands_chart(frame: pd.DataFrame, variable: str, *, title: str | None = None,
             tooltip=[alt.Tooltip("policy:N", title=legend), alt.Tooltip("quarter:N"),
                      alt.Tooltip("mean:Q", title="share", format=".3f")])
         text = title or f"{variable}: share of scenarios, by {legend}"
-        return share.properties(title=_titled(text, label), width=560, height=220)
+        return share.properties(title=_titled(text, label, subtitle), width=560,
+                                height=220)
     # channels as objects, not shorthand strings: Altair turns each string into a channel
     # through a schema look-up table it rebuilds every time (~3 ms a string; the dashboard
     # draws this chart on every rerun)
@@ -202,8 +207,8 @@ def bands_chart(frame: pd.DataFrame, variable: str, *, title: str | None = None,
         tooltip=[alt.Tooltip("policy:N", title=legend), alt.Tooltip("quarter:N"),
                  alt.Tooltip("median:Q", format=".3g")])
     text = title or f"{variable}: median with 50% and 90% bands, by {legend}"
-    return (outer + inner + line).properties(title=_titled(text, label), width=560,
-                                             height=220)
+    return (outer + inner + line).properties(title=_titled(text, label, subtitle),
+                                             width=560, height=220)
 
 
 def trajectory_chart(results: Mapping[str, SimResult], variables: Sequence[str]) -> Any:

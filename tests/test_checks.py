@@ -125,6 +125,7 @@ def test_a_flag_is_true_or_false_not_anything_with_a_truth(value) -> None:
 
 def test_a_mapping_is_a_dict_of_names() -> None:
     assert as_mapping({"a": 1}, "overrides") == {"a": 1}
+    assert as_mapping(None, "overrides") == {}           # no overrides
     with pytest.raises(BadInputError, match="overrides must be a mapping name -> value"):
         as_mapping([("a", 1)], "overrides")
     with pytest.raises(BadInputError,

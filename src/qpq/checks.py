@@ -85,7 +85,12 @@ def as_folder(value: object, name: str) -> Path | None:
 
 def as_mapping(value: object, name: str, *, example: str = "{'iskp_pull': 2.0}"
                ) -> dict[str, object]:
-    """A mapping ``name -> value`` as a dict (a list of pairs or names is refused)."""
+    """A mapping ``name -> value`` as a dict (a list of pairs or names is refused).
+
+    ``None`` is no mapping given: an empty one (``overrides=None`` is no overrides).
+    """
+    if value is None:
+        return {}
     # a list of names reached dict() ("dictionary update sequence element #0 ...")
     if not isinstance(value, Mapping):
         raise BadInputError(f"{name} must be a mapping name -> value, e.g. {example}; "

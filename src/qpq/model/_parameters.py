@@ -497,7 +497,7 @@ class ParameterRegistry:
 
     def point(self, overrides: Mapping[str, str | float] | None = None) -> ParameterSet:
         """Defaults with ``overrides`` applied and validated (ranges and orderings)."""
-        return self.defaults().with_overrides({} if overrides is None else overrides)
+        return self.defaults().with_overrides(overrides)
 
     def validate_arrays(self, arrays: Mapping[str, ArrayLike], *, fill_defaults: bool = True
                         ) -> dict[str, NDArray[np.float64]]:
@@ -579,8 +579,8 @@ class ParameterSet:
         """Every value as a one-element array: the ensemble form of a single point."""
         return {n: np.array([v], dtype=float) for n, v in self.values.items()}
 
-    def with_overrides(self, overrides: Mapping[str, str | float]) -> ParameterSet:
-        """A new point with ``overrides`` applied; ranges and orderings are checked.
+    def with_overrides(self, overrides: Mapping[str, str | float] | None) -> ParameterSet:
+        """A new point with ``overrides`` applied (``None``: none); ranges, orderings checked.
 
         Raises
         ------
@@ -590,10 +590,11 @@ class ParameterSet:
         """
         # a list of names or pairs ended in "'list' object has no attribute 'items'"; a key
         # that is not a string is named below, as an unknown parameter is
-        if not isinstance(overrides, Mapping):
-            as_mapping(overrides, "overrides")          # raises, saying what was given
+        # None: none; anything else that is not a mapping raises, saying what was given
+        given: Mapping[str, object] = (overrides if isinstance(overrides, Mapping)
+                                       else as_mapping(overrides, "overrides"))
         values = dict(self.values)
-        for name, raw in overrides.items():
+        for name, raw in given.items():
             values[name] = self.registry.parse_value(name, raw)
         problems = self.registry.check_constraints(values)
         if problems:

@@ -105,8 +105,7 @@ class RunRequest:
         # coopt="no" is true to Python and let the Taliban co-opt
         object.__setattr__(self, "coopt", check_flag(self.coopt, "coopt"))
         # None is no overrides, as everywhere else (the pools and ParameterRegistry.point)
-        object.__setattr__(self, "overrides", {} if self.overrides is None
-                           else as_mapping(self.overrides, "overrides"))
+        object.__setattr__(self, "overrides", as_mapping(self.overrides, "overrides"))
         # "2000-01-01" and datetimes were kept and ended in "'<=' not supported between
         # instances of 'datetime.date' and 'str'" when the run started
         for name in ("start", "until", "window_start"):

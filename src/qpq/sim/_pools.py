@@ -150,9 +150,8 @@ def _checked_overrides(registry: ParameterRegistry, overrides: Mapping[str, str 
                        ) -> dict[str, float]:
     # a list ended in "'list' object has no attribute 'items'", a pandas Series in "The
     # truth value of a Series is ambiguous"
-    given = as_mapping(overrides, "overrides") if overrides is not None else {}
-    out = {name: registry.parse_value(name, raw) for name, raw in given.items()}
-    return out
+    return {name: registry.parse_value(name, raw)
+            for name, raw in as_mapping(overrides, "overrides").items()}
 
 
 def default_pool(registry: ParameterRegistry, overrides: Mapping[str, str | float] | None = None

@@ -102,8 +102,7 @@ def sample_assumptions(registry: ParameterRegistry, n: int, rng: np.random.Gener
     """
     n = check_whole(n, "n (Monte Carlo draws)", minimum=1)
     rng = check_generator(rng)
-    over = {k: registry.parse_value(k, v) for k, v in
-            (as_mapping(overrides, "overrides") if overrides is not None else {}).items()}
+    over = {k: registry.parse_value(k, v) for k, v in as_mapping(overrides, "overrides").items()}
     base = registry.point(over)
     # a lone name was read letter by letter ("unknown parameter 'i'")
     chosen = as_names(names, "names", empty_ok=True)

@@ -506,7 +506,7 @@ def phase_diagram(registry: ParameterRegistry, x: str, y: str, n: int = 200, *,
     if x == y:
         raise BadInputError(f"x and y (--x, --y) must differ, both are {x!r}")
     # a list reached dict() ("dictionary update sequence element #0 ...")
-    over = as_mapping(overrides, "overrides") if overrides is not None else {}
+    over = as_mapping(overrides, "overrides")
     clash = [k for k in (x, y) if k in over]
     if clash:
         raise BadInputError(f"{', '.join(clash)} is swept, so it cannot also be set in the "

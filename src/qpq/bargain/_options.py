@@ -20,14 +20,11 @@ Two presets exist:
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
 
-import numpy as np
-
-from qpq.checks import did_you_mean
+from qpq.checks import check_flag, check_whole, did_you_mean
 from qpq.errors import BadInputError, Problem
 
 __all__ = [
@@ -151,20 +148,21 @@ class EUMOptions:
                     and 0.0 <= float(value) <= 1.0):
                 problems.append(Problem("options", f"must lie in [0, 1], got {value!r}",
                                         field=name))
-        # "no" is true to Python, and True is an int to it; numpy's True is a switch, as
-        # qpq.checks.check_flag reads one, kept as Python's
-        if isinstance(self.capitulation, bool | np.bool_):
-            object.__setattr__(self, "capitulation", bool(self.capitulation))
-        else:
+        # the project's switch and count rules (qpq.checks), kept as Python's bool and int
+        # for to_dict's JSON: "no" is true to Python and True an int, np.True_ and
+        # np.int64(5) are a switch and a count
+        try:
+            object.__setattr__(self, "capitulation",
+                               check_flag(self.capitulation, "capitulation"))
+        except BadInputError:
             problems.append(Problem("options", f"must be true or false, got "
                                     f"{self.capitulation!r}", field="capitulation"))
-        # numpy's integers are counts too (np.int64(5) was refused); True is not one
-        if not (isinstance(self.max_rounds, numbers.Integral)
-                and not isinstance(self.max_rounds, bool | np.bool_) and self.max_rounds >= 0):
+        try:
+            object.__setattr__(self, "max_rounds",
+                               check_whole(self.max_rounds, "max_rounds", minimum=0))
+        except BadInputError:
             problems.append(Problem("options", f"must be an integer >= 0, got "
                                     f"{self.max_rounds!r}", field="max_rounds"))
-        else:       # a plain int, as to_dict's JSON needs
-            object.__setattr__(self, "max_rounds", int(self.max_rounds))
         if not (isinstance(self.tolerance, int | float)
                 and not isinstance(self.tolerance, bool) and math.isfinite(self.tolerance)
                 and self.tolerance >= 0):

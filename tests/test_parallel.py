@@ -7,7 +7,7 @@ import os
 import pytest
 
 from qpq.errors import BadInputError
-from qpq.parallel import InProcess, ProcessPool, executor_for, map_ordered
+from qpq.parallel import InProcess, ProcessPool, executor_for, map_ordered, worker_count
 
 
 class LastFirst(InProcess):
@@ -159,3 +159,10 @@ def test_only_distributeds_sync_cancel_name_error_is_dropped_from_tornados_log()
     assert _SYNC_CANCEL_BUG.filter(record_of("qpq.sim", "cancel", bug()))
     assert _SYNC_CANCEL_BUG.filter(logging.LogRecord("tornado.application", logging.ERROR,
                                                      __file__, 1, "no exception", None, None))
+
+
+def test_worker_count_is_the_one_default_for_none() -> None:
+    assert worker_count(None) == max(1, min(2, os.cpu_count() or 1))
+    assert worker_count(3) == 3
+    with pytest.raises(BadInputError, match="workers must be a whole number of at least 1"):
+        worker_count(0)

@@ -61,6 +61,7 @@ __all__ = [
     "make_executor",
     "map_ordered",
     "resolve_kind",
+    "worker_count",
 ]
 
 T = TypeVar("T")
@@ -441,6 +442,16 @@ def dealt(n: int, parts: int) -> list[NDArray[np.int64]]:
     return [np.arange(k, n, parts) for k in range(parts)]
 
 
+def worker_count(workers: object) -> int:
+    """Worker processes for ``workers`` (:func:`qpq.checks.check_workers`'s rule).
+
+    ``None`` means up to two, as cores allow: the default of :func:`executor_for` and of the
+    solvers that size their chunks by the workers before they make one.
+    """
+    chosen = check_workers(workers)
+    return max(1, min(2, os.cpu_count() or 1)) if chosen is None else chosen
+
+
 @contextmanager
 def executor_for(workers: int | None = 1, kind: str = "auto", scheduler: str | None = None,
                  *, start_method: str = "spawn") -> Iterator[ChunkExecutor]:
@@ -451,8 +462,7 @@ def executor_for(workers: int | None = 1, kind: str = "auto", scheduler: str | N
     """
     # workers=0 ran in process unsaid: run_sensitivity, run_lhs and run_discovery
     # (which pass their workers here) took it
-    chosen = check_workers(workers)
-    workers = max(1, min(2, os.cpu_count() or 1)) if chosen is None else chosen
+    workers = worker_count(workers)
     kind = resolve_kind(kind, workers, scheduler)
     ex: ChunkExecutor
     if kind == "pool" and workers > 1:

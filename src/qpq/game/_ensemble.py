@@ -18,7 +18,6 @@ not depend on the chunk size or the number of workers.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qpq.checks import check_whole, check_workers
+from qpq.checks import check_whole
 from qpq.game._continuations import move_kernels
 from qpq.game._kernel import DEFAULT_TOL, check_tol, profiles
 from qpq.game._labels import LABELS, label_flags, primary_label
@@ -35,7 +34,13 @@ from qpq.game._payoffs import build_tensors
 from qpq.game._selection import pure_equivalent, select
 from qpq.game._spec import FULL_GAME, GameStructure
 from qpq.model import check_game_values
-from qpq.parallel import ChunkExecutor, executor_for, fast_start_method, map_ordered
+from qpq.parallel import (
+    ChunkExecutor,
+    executor_for,
+    fast_start_method,
+    map_ordered,
+    worker_count,
+)
 
 __all__ = ["ENSEMBLE_METHOD", "EnsembleSolution", "solve_ensemble"]
 
@@ -250,8 +255,7 @@ def solve_ensemble(params: Mapping[str, ArrayLike], structure: GameStructure = F
     start = fast_start_method()
     with contextlib.ExitStack() as stack:
         # workers=0 was a ValueError of its own words, 1.5 ran 1.5 processes' chunks
-        chosen = check_workers(workers)
-        n_work = max(1, min(2, os.cpu_count() or 1)) if chosen is None else chosen
+        n_work = worker_count(workers)
         ex = executor if executor is not None else stack.enter_context(executor_for(
             min(n_work, max(1, len(bounds))), start_method=start))
         for (_, hi), part in zip(bounds, map_ordered(ex, _chunk_task, tasks), strict=True):

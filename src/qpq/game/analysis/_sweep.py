@@ -29,7 +29,6 @@ beside it. v2 does not enumerate several equilibria or China's ties, so ``multip
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -50,7 +49,7 @@ from qpq.game._relationship_budget import check_relationship_budget
 from qpq.game._spec import FULL_GAME
 from qpq.model import FINAL_ACTIONS, FIRST_MOVES, GAME_PARAMETERS, ParameterRegistry, check_model
 from qpq.palette import OKABE_ITO
-from qpq.parallel import dealt, executor_for, fast_start_method, map_ordered
+from qpq.parallel import dealt, executor_for, fast_start_method, map_ordered, worker_count
 
 __all__ = [
     "FOUND_BY",
@@ -399,7 +398,7 @@ def _solve_relationships(params: Mapping[str, FloatArray], tol: float, mixed: bo
     and the workers finish together. A point's answer does not depend on its chunk.
     """
     n = next(iter(params.values())).shape[0]
-    n_work = max(1, min(2, os.cpu_count() or 1)) if workers is None else workers
+    n_work = worker_count(workers)
     # at least one chunk per worker; larger chunks otherwise (the tracing's work per
     # iteration is vectorised over a chunk's points)
     n_chunks = max(1, min(n, max(n_work, -(-n // V2_CHUNK))))

@@ -126,16 +126,16 @@ def fan_chart(results: Mapping[str, SimResult], variable: str, *, title: str | N
     One panel per policy (overlaid bands of similar policies hide each other), policies with
     identical runs merged into one panel; where ``baseline`` is among the policies, a panel
     below shows each other policy minus the baseline, scenario by scenario, with its bands.
+    A series of :data:`INDICATOR_SERIES`, and a single policy, is :func:`bands_chart`'s one
+    chart (its title's default too).
     """
     j = SERIES.index(variable)
     merged = _merge_identical(results, j)
     frame = fan_frame(merged, variable)
-    what = ("share of scenarios" if variable in INDICATOR_SERIES
-            else "median with 50% and 90% bands")
-    text = title or f"{variable}: {what}, by policy"
     if len(merged) < 2 or variable in INDICATOR_SERIES:
         # one chart: the policies' shares are lines, which do not hide one another
-        return bands_chart(frame, variable, title=text, label=label)
+        return bands_chart(frame, variable, title=title, label=label)
+    text = title or f"{variable}: median with 50% and 90% bands, by policy"
     order = list(merged)
     colour = alt.Color("policy:N", scale=_scale(frame["policy"]), title="policy", legend=None)
     x = alt.X("date:T", title="quarter")

@@ -103,7 +103,10 @@ def as_mapping(value: object, name: str, *, example: str = "{'iskp_pull': 2.0}"
 
 
 def check_workers(value: object, name: str = "workers") -> int | None:
-    """Worker processes: a whole number of at least 1, or ``None`` (as many as cores allow)."""
+    """Worker processes: a whole number of at least 1, or ``None`` (up to two, as cores allow).
+
+    :func:`qpq.parallel.worker_count` resolves ``None``.
+    """
     return None if value is None else check_whole(value, name, minimum=1)
 
 

@@ -229,4 +229,6 @@ def test_numpy_counts_and_switches_are_taken_as_plain_values():
 
     opts = EUMOptions(max_rounds=np.int64(5), capitulation=np.True_)
     assert opts.max_rounds == 5 and type(opts.max_rounds) is int
+    numbers = EUMOptions(q=np.int64(1), t=np.float32(0.5), tolerance=np.int64(0))
+    assert (numbers.q, numbers.t, numbers.tolerance) == (1.0, 0.5, 0.0)
     json.dumps(opts.to_dict())

@@ -24,7 +24,7 @@ from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
 
-from qpq.checks import check_flag, check_whole, did_you_mean
+from qpq.checks import check_flag, check_number, check_whole, did_you_mean
 from qpq.errors import BadInputError, Problem
 
 __all__ = [
@@ -141,13 +141,18 @@ class EUMOptions:
                 allowed = ", ".join(m.value for m in enum)
                 problems.append(Problem("options", f"{value!r} is not one of: {allowed}",
                                         field=name))
-        for name in ("q", "t"):
+
+        def number(name: str, high: float, words: str) -> None:
+            # qpq.checks.check_number's rule, kept as a float: True is an int to Python and
+            # was read as 1; numpy's numbers are numbers (np.float32(0.5) was refused)
             value = getattr(self, name)
-            # True is an int to Python, and was read as 1
-            if not (isinstance(value, int | float) and not isinstance(value, bool)
-                    and 0.0 <= float(value) <= 1.0):
-                problems.append(Problem("options", f"must lie in [0, 1], got {value!r}",
-                                        field=name))
+            try:
+                object.__setattr__(self, name, check_number(value, name, low=0.0, high=high))
+            except BadInputError:
+                problems.append(Problem("options", f"{words}, got {value!r}", field=name))
+
+        number("q", 1.0, "must lie in [0, 1]")
+        number("t", 1.0, "must lie in [0, 1]")
         # the project's switch and count rules (qpq.checks), kept as Python's bool and int
         # for to_dict's JSON: "no" is true to Python and True an int, np.True_ and
         # np.int64(5) are a switch and a count
@@ -163,11 +168,7 @@ class EUMOptions:
         except BadInputError:
             problems.append(Problem("options", f"must be an integer >= 0, got "
                                     f"{self.max_rounds!r}", field="max_rounds"))
-        if not (isinstance(self.tolerance, int | float)
-                and not isinstance(self.tolerance, bool) and math.isfinite(self.tolerance)
-                and self.tolerance >= 0):
-            problems.append(Problem("options", f"must be a number >= 0, got {self.tolerance!r}",
-                                    field="tolerance"))
+        number("tolerance", math.inf, "must be a number >= 0")
         if problems:
             raise BadInputError("invalid expected utility model options:", problems)
 

@@ -117,14 +117,11 @@ def _regret(rel: Any, mixed: np.ndarray) -> str:
 
 def _check_solver_schedule() -> None:
     """The rows name the solver's schedule as :data:`SOLVER` says: it must be the solver's."""
-    import inspect
-
     import qpq.game._relationship as rel
 
-    settled = inspect.signature(rel._trace).parameters["settled_before_last"].default
-    if (len(rel.LAMBDAS), settled) != SOLVER:
-        raise RuntimeError(f"the solver's schedule is ({len(rel.LAMBDAS)}, {settled}), not "
-                           f"{SOLVER}: update SOLVER and the rows' words")
+    if (len(rel.LAMBDAS), rel.SETTLED) != SOLVER:
+        raise RuntimeError(f"the solver's schedule is ({len(rel.LAMBDAS)}, {rel.SETTLED}), "
+                           f"not {SOLVER}: update SOLVER and the rows' words")
 
 
 def _calibration_tables(precisions: int, settled: float) -> dict[str, Any]:

@@ -437,6 +437,8 @@ def _payoffs(stages: tuple[_Stage, _Stage], s: tuple[Mixed, Mixed], delta: Float
 
 LAMBDAS = tuple(float(x) for x in np.geomspace(0.1, 1e5, 61))
 """Precisions λ of the logit tracing, smallest first."""
+SETTLED = 1e-9
+"""A point is settled at a precision when no probability moves by this much in a step."""
 
 
 def _stacked(stages: tuple[_Stage, _Stage]) -> Stacked:
@@ -464,13 +466,13 @@ def _stacked_step(st: Stacked, s: StackedStrategies, delta: FloatArray, w: Float
 
 def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
            inner: int = 60, step: float = 0.5, lambdas: tuple[float, ...] = LAMBDAS,
-           settled_before_last: float = 1e-9) -> tuple[Mixed, Mixed]:
+           settled_before_last: float = SETTLED) -> tuple[Mixed, Mixed]:
     """Logit equilibria along ``lambdas``, each started from the last (uniform first).
 
     The steps run on the stacked layout (:mod:`qpq.game._relationship_stacked`: every
     state's first moves at once, the per-move code's numbers bit for bit). A point is
-    settled at a precision when no probability moves by 1e-9 in a step, or, at every
-    precision but the last, by ``settled_before_last`` (the defaults are the solver's;
+    settled at a precision when no probability moves by :data:`SETTLED` in a step, or, at
+    every precision but the last, by ``settled_before_last`` (the defaults are the solver's;
     ``bench/tracing_bench.py`` measures other schedules).
     """
     full = _stacked(stages)
@@ -478,7 +480,7 @@ def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
     n = delta.shape[0]
     everyone = np.arange(n)
     for i, lam in enumerate(lambdas):
-        settled = 1e-9 if i == len(lambdas) - 1 else settled_before_last
+        settled = SETTLED if i == len(lambdas) - 1 else settled_before_last
         # each point stops moving at this λ once settled, so a point's path never depends
         # on which other points share its batch; once a quarter of the rows evaluated has
         # settled, only the moving ones are evaluated (same paths, less work)

@@ -45,10 +45,14 @@ about 800 px, the dashboard's main column beside its sidebar on a 1280-px screen
 wide: cut there, and past the report's 1,000-px page)."""
 
 
+LEGEND_BELOW: dict[str, Any] = {"orient": "bottom", "columns": 2, "labelLimit": 260,
+                                "titleLimit": 400}
+"""A legend under its plot, in two columns, its labels and title whole."""
+
+
 def _legends_below(chart: Any) -> Any:
     # beside a narrow plot a legend takes the room the plot needs; below, it wraps
-    return chart.configure_legend(orient="bottom", direction="horizontal", columns=2,
-                                  labelLimit=260, titleLimit=400)
+    return chart.configure_legend(direction="horizontal", **LEGEND_BELOW)
 
 
 def _mid(text: str) -> pd.Timestamp:
@@ -181,8 +185,7 @@ def attacks_chart(case: Case) -> Any:
     # the long list of perpetrators below in two columns; the short legends stay beside
     # the plot, where a row of three below ran wider than the plot
     colour = alt.Color("perpetrator:N", title="perpetrator (claimant, else first blamed)",
-                       scale=scale, legend=alt.Legend(orient="bottom", columns=2,
-                                                      labelLimit=260, titleLimit=400))
+                       scale=scale, legend=alt.Legend(**LEGEND_BELOW))
     shape = alt.Shape("basis:N", title="basis",
                       scale=alt.Scale(domain=["claimed", "blamed by an authority", "no claim"],
                                       range=["circle", "diamond", "circle"]))

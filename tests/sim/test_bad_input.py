@@ -92,13 +92,17 @@ def test_calibration_settings_are_checked_where_they_are_made(change, words):
 
 @pytest.mark.parametrize(("change", "words"), [
     # "'<' not supported between instances of 'float' and 'str'"
-    ({"alpha": "0.5"}, "calibration setting alpha must be a number; got '0.5'"),
-    ({"weak_below": "0.8"}, "calibration setting weak_below must be a number; got '0.8'"),
+    ({"alpha": "0.5"}, "calibration setting alpha must be a finite number; got '0.5'"),
+    ({"weak_below": "0.8"}, "calibration setting weak_below must be a finite number; got '0.8'"),
     ({"calibrated_below": "0.5"},
-     "calibration setting calibrated_below must be a number; got '0.5'"),
+     "calibration setting calibrated_below must be a finite number; got '0.5'"),
     # min_ess was not checked at all
-    ({"min_ess": "30"}, "calibration setting min_ess must be a number; got '30'"),
+    ({"min_ess": "30"},
+     "calibration setting min_ess must be a finite number of at least 0; got '30'"),
     ({"min_ess": -1.0}, "calibration setting min_ess must be a finite number of at least 0"),
+    # one rule for the four numbers (min_ess had a second wording)
+    ({"alpha": float("nan")}, "calibration setting alpha must be a finite number; got nan"),
+    ({"min_ess": True}, "calibration setting min_ess must be a finite number"),
     ({"start": dt.datetime(2014, 1, 1)}, "calibration setting start must be a date"),
     ({"start": "2014/01/01"}, "calibration setting start: '2014/01/01' is not a date"),
 ])

@@ -79,7 +79,6 @@ import hashlib
 import json
 import logging
 import math
-import numbers
 import pickle
 import tempfile
 from collections import Counter
@@ -369,12 +368,11 @@ class AbcSettings:
             self.targeted, "calibration setting targeted", empty_ok=True))
         # alpha="0.5" ended in "'<' not supported between instances of 'float' and 'str'",
         # min_ess was not checked at all, and start="2014-01-01" was kept as a string
-        # (to_json() then failed on .isoformat())
-        for name in ("alpha", "calibrated_below", "weak_below", "min_ess"):
-            value = getattr(self, name)
-            if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
-                raise BadInputError(f"calibration setting {name} must be a number; got "
-                                    f"{value!r}")
+        # (to_json() then failed on .isoformat()); the ranges of the first three are
+        # check()'s (open at 0), min_ess's is here
+        for name in ("alpha", "calibrated_below", "weak_below"):
+            object.__setattr__(self, name, check_number(getattr(self, name),
+                                                        f"calibration setting {name}"))
         object.__setattr__(self, "min_ess", check_number(
             self.min_ess, "calibration setting min_ess", low=0.0))
         if self.start is not None:

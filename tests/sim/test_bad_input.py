@@ -201,7 +201,7 @@ def test_a_backtest_spec_takes_iso_origins_and_refuses_bad_sizes():
     for kwargs, words in (({"horizon_months": "12"}, "horizon_months (--horizon) must be a "
                                                      "whole number"),
                           ({"policy": "boycot"}, "policy (--policy): unknown policy 'boycot'"),
-                          ({"model": "v3"}, "--model: unknown model 'v3'"),
+                          ({"model": "v3"}, "model (--model): unknown model 'v3'"),
                           # whole here, in quarters only in check(): one rule, two places
                           ({"horizon_months": 5}, "horizon_months (--horizon) must be a "
                                                   "positive number of quarters"),

@@ -133,7 +133,7 @@ class BacktestSpec:
             raise BadInputError(f"horizon_months (--horizon) must be a positive number of "
                                 f"quarters (3m, 6m, 12m, ...), got {horizon}m")
         object.__setattr__(self, "horizon_months", horizon)
-        check_model(self.model, field="--model")
+        check_model(self.model, field="model (--model)")
         check_policy(self.policy, field="policy (--policy)")
         object.__setattr__(self, "cache_dir", as_folder(self.cache_dir, "cache_dir"))
 

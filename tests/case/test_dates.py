@@ -10,6 +10,7 @@ from qpq.case._dates import (
     quarter_of,
     quarter_of_label,
 )
+from qpq.errors import BadInputError
 
 
 @pytest.mark.parametrize(
@@ -55,3 +56,12 @@ def test_a_quarter_label_reads_back_as_its_quarter():
     for bad in ("2021Q5", "2021Q0", "2021-Q3", "21Q3", "2021q3", " 2021Q3", "2021Q3\n"):
         with pytest.raises(DateParseError, match="is not a quarter label"):
             quarter_of_label(bad)
+
+
+def test_a_quarter_is_found_from_a_date_or_its_iso_spelling():
+    # a string ended in "'str' object has no attribute 'year'"
+    assert quarter_of("2021-08-15") == quarter_of(dt.date(2021, 8, 15)) == 2021 * 4 + 2
+    assert quarter_of("1996-01-01") == 7984
+    for bad in ("2021-08", "15/08/2021", 2021):
+        with pytest.raises(BadInputError, match=r"day: .* is not a date; write YYYY-MM-DD"):
+            quarter_of(bad)

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from qpq.checks import as_date
+
 __all__ = ["DateParseError", "FuzzyDate", "Precision", "quarter_end", "quarter_label",
            "quarter_mid", "quarter_of", "quarter_of_label", "quarter_start"]
 
@@ -110,8 +112,14 @@ class FuzzyDate:
 # decided on the days the simulator reads them (quarter midpoints).
 
 
-def quarter_of(day: dt.date) -> int:
-    """Absolute quarter number of a day: ``year*4 + (month-1)//3`` (1996Q1 is 7984)."""
+def quarter_of(day: dt.date | str) -> int:
+    """Absolute quarter number of a day: ``year*4 + (month-1)//3`` (1996Q1 is 7984).
+
+    ``day``: a date or ``YYYY-MM-DD`` (a string ended in "'str' object has no attribute
+    'year'").
+    """
+    if not isinstance(day, dt.date):
+        day = as_date(day, "day")
     return day.year * 4 + (day.month - 1) // 3
 
 

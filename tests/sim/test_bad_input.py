@@ -22,6 +22,7 @@ from qpq.sim import (
     BacktestSpec,
     Override,
     RunRequest,
+    StepOptions,
     calibrate,
     calibrate_record,
     sample_pool,
@@ -345,3 +346,25 @@ def test_a_record_calibrator_s_sizes_are_checked_when_it_is_made():
         record_calibrator(seed=np.random.default_rng(0))
     with pytest.raises(BadInputError, match="replicates must be a whole number of at least 1"):
         record_calibrator(replicates=0)
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    # unchecked: 5 indexed past the intensities, "no" was true
+    ({"forced_effort": 5}, "StepOptions.forced_effort must be an effort index 0-2, or 3"),
+    ({"forced_effort": -1}, "StepOptions.forced_effort must be a whole number of at least 0"),
+    ({"forced_effort": 1.5}, "StepOptions.forced_effort must be a whole number"),
+    ({"fixed_belief": "no"}, "StepOptions.fixed_belief must be True or False"),
+])
+def test_step_options_refuse_what_they_cannot_mean(kwargs, words):
+    with pytest.raises(BadInputError, match=re.escape(words)):
+        StepOptions(**kwargs)
+
+
+def test_co_optation_is_forced_only_where_the_table_has_it(make_spec):
+    from tests.sim.conftest import stepper
+
+    assert StepOptions(forced_effort=3.0).forced_effort == 3
+    spec = make_spec(dt.date(1996, 1, 1), dt.date(1996, 3, 31), n=8)   # model v1's table
+    with pytest.raises(BadInputError, match=r"forced_effort 3 \(co-optation\) needs a model "
+                                            "v2 relationship table"):
+        stepper(spec, StepOptions(forced_effort=3))

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from qpq.checks import check_flag, check_whole
 from qpq.errors import BadInputError
 from qpq.game import FULL_GAME, Effort, stage_params
 from qpq.model import (
@@ -117,6 +118,18 @@ class StepOptions:
 
     forced_effort: int | None = None
     fixed_belief: bool = False
+
+    def __post_init__(self) -> None:
+        # unchecked, forced_effort=5 indexed past the intensities and "no" was true
+        if self.forced_effort is not None:
+            effort = check_whole(self.forced_effort, "StepOptions.forced_effort")
+            if effort > Effort.COOPT:
+                raise BadInputError(f"StepOptions.forced_effort must be an effort index 0-2, "
+                                    f"or {Effort.COOPT:d} for co-optation, or None; got "
+                                    f"{self.forced_effort!r}")
+            object.__setattr__(self, "forced_effort", effort)
+        object.__setattr__(self, "fixed_belief",
+                           check_flag(self.fixed_belief, "StepOptions.fixed_belief"))
 
 
 class _Columns(Mapping[str, Any]):
@@ -283,6 +296,9 @@ class Dynamics:
         self.coopt = isinstance(table, RelationshipTable) and table.has_coopt
         if self.coopt:
             levels.append(np.zeros(n))
+        elif self.options.forced_effort == Effort.COOPT:
+            raise BadInputError(f"StepOptions.forced_effort {Effort.COOPT:d} (co-optation) "
+                                "needs a model v2 relationship table with co-optation")
         self.intensity = np.stack(levels)
         self.intensity_flat = self.intensity.ravel()
         self.own_index = state.type_index * n + self.rows     # (type, scenario) in (4, n)

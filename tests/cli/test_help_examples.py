@@ -1,6 +1,7 @@
 """Every command's --help ends with an example, as the user guide promises, and shows its
 help text whole (no bracketed word taken for Rich markup)."""
 
+import itertools
 from typing import Any
 
 import typer
@@ -56,3 +57,40 @@ def test_help_shows_every_bracketed_word_of_the_source(monkeypatch):
         missing += [f"{' '.join(path)}: {w}" for w in words if " ".join(w.split()) not in shown]
     assert {"game solve", "game export"} <= checked
     assert missing == []
+
+
+def test_help_paragraphs_fill_an_80_column_terminal(monkeypatch):
+    # typer kept the source's line breaks after the first paragraph, so an 80-column
+    # terminal wrapped each source line again: "(attack counts,", "strength estimates, ...",
+    # every other line short (found 2026-12-07 in `qpq sim forecast --help`)
+    from typer.testing import CliRunner
+
+    monkeypatch.setenv("COLUMNS", "80")
+    ragged = []
+    for path, _ in _all_commands().items():
+        result = CliRunner().invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        prose = result.output.split("Usage:", 1)[1].split("╭", 1)[0].split("\n")[2:]
+        lines = [line.strip() for line in prose]
+        for line, following in itertools.pairwise(lines):
+            # a line followed by more of its paragraph ends where the next word would not
+            # fit (some 76 columns of text; 70 leaves room for rich's own margins)
+            if (line and following and not following.startswith("Example")
+                    and len(line) + 1 + len(following.split()[0]) <= 70):
+                ragged.append(f"{' '.join(path)}: {line!r}")
+    assert ragged == []
+
+
+def test_reflow_keeps_paragraphs_and_examples_apart():
+    from qpq.cli import _reflow
+
+    text = """First line.
+
+    Second paragraph,
+    over two lines.
+    Example: ``qpq x``;
+    ``qpq y``
+
+    Third."""
+    assert _reflow(text) == ("First line.\n\nSecond paragraph, over two lines.\n"
+                            "Example: ``qpq x``; ``qpq y``\n\nThird.")

@@ -8,6 +8,7 @@ as plain sentences; ``--debug`` adds the traceback.
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from typing import Annotated, Any
 
@@ -36,12 +37,40 @@ _loaded: dict[str, TyperGroup] = {}
 """Sub-command groups built so far, by name (each is built once per process)."""
 
 
+def _reflow(text: str) -> str:
+    """A command's help with each paragraph on one line, an example on a line of its own.
+
+    typer prints the paragraphs after the first with their source line breaks, which a
+    terminal narrower than the source's lines then wraps again: every other line ragged at
+    80 columns (``qpq sim forecast --help``, found 2026-12-07). Rich wraps the joined lines
+    to the terminal's width.
+    """
+    paragraphs = []
+    for paragraph in inspect.cleandoc(text).split("\n\n"):
+        lines: list[str] = []
+        for line in paragraph.strip("\n").split("\n"):
+            if lines and not line.startswith(("Example:", "Examples:")):
+                lines[-1] = f"{lines[-1]} {line.strip()}"
+            else:
+                lines.append(line.strip())
+        paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
+
+
+def _reflow_all(command: Any) -> None:
+    if command.help:
+        command.help = _reflow(command.help)
+    for sub in getattr(command, "commands", {}).values():
+        _reflow_all(sub)
+
+
 def _group(name: str) -> TyperGroup:
     """The click group of ``qpq NAME``, built from ``qpq.cli._NAME.app`` on first use."""
     if name not in _loaded:
         module = importlib.import_module(f"qpq.cli._{name}")
         group = typer.main.get_group(module.app)
         group.name = name
+        _reflow_all(group)
         _loaded[name] = group
     return _loaded[name]
 
@@ -54,6 +83,11 @@ class _LazyGroups(TyperGroup):
     Importing the five groups and building their 40-odd commands would take about a fifth of
     the 0.3 s that ``--help`` may take (tests/cli/test_import_cost.py).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for command in self.commands.values():       # params, serve, report, findings
+            _reflow_all(command)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         if args and args[0] in GROUP_HELP:

@@ -64,3 +64,21 @@ def test_the_guides_evidence_show_block_is_what_the_cli_prints(capsys):
     assert len(lines) >= 4
     for line in lines:
         assert line in printed, line
+
+
+def test_the_guides_make_run_block_quotes_the_evidence_sections_summaries():
+    # the guide's `make run` output said "200 sources" after the case had 201 (found
+    # 2026-12-07 by a docs audit); the evidence base's lines are cheap to recompute, the
+    # model sections' (seconds to a minute each) are not checked here
+    import datetime as dt
+
+    from qpq.case import load_case
+    from qpq.report._evidence_sections import audit_section, case_in_brief, parameters_section
+    from qpq.report._record_section import record_section
+    from qpq.report._sections import ReportContext
+
+    block = _quoted(r"(?s)```\n(qpq report for .*?)```", GUIDE)[0]
+    ctx = ReportContext(case=load_case(), out_dir=ROOT, generated=dt.datetime(2026, 1, 1))
+    for section in (case_in_brief, record_section, parameters_section, audit_section):
+        summary = section(ctx).summary
+        assert f"  {summary}\n" in block, summary

@@ -267,6 +267,18 @@ def test_one_parameter_in_full_with_its_evidence(capsys):
     assert [i["id"] for i in data["items"]] == list(p.evidence)
 
 
+def test_the_parameter_table_counts_observations_in_words(capsys):
+    # "militants_initial_border ... 1 observations" (found 2026-12-07 by a docs audit)
+    from qpq.case import load_case
+
+    counts = {p.name: len(p.observations) for p in load_case().parameters}
+    assert 1 in counts.values() and any(n > 1 for n in counts.values())
+    code, out, _ = run(capsys, "params")
+    printed = " ".join(out.replace("│", " ").split())
+    assert code == 0 and "; 1 observations" not in printed
+    assert "; 1 observation " in printed and "; 3 observations" in printed
+
+
 def test_unknown_parameter_names_close_ones(capsys):
     code, _, err = run(capsys, "params", "atack_rate")
     assert code == 2 and "'atack_rate'" in err and "attack_rate" in err

@@ -151,7 +151,8 @@ def params_command(
         if r["assumption"]:
             evidence = f"assumption ({evidence})" if evidence else "assumption"
         if r["n_observations"]:
-            evidence += f"; {r['n_observations']} observations"
+            n = r["n_observations"]
+            evidence += f"; {n} observation{'s' if n > 1 else ''}"
         table.add_row(r["name"], f"{r['default']:g}", f"[{r['low']:g}, {r['high']:g}]",
                       r["unit"], evidence)
     console.print(table)

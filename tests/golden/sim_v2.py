@@ -1,4 +1,4 @@
-"""A pinned model-v2 simulator run (no command runs v2's dynamics yet).
+"""A pinned model-v2 simulator run on synthetic strategies (`qpq sim run --model v2` solves them).
 
 The strategies are a synthetic :class:`qpq.sim.RelationshipTable` drawn from a seeded
 generator rather than solved: the dynamics do not care whether the strategies are an

@@ -101,6 +101,9 @@ def test_pit_histogram_is_flat_for_a_calibrated_forecast():
 def test_skill_score():
     assert skill([1.0, 1.0], [2.0, 2.0]) == pytest.approx(0.5)
     assert skill([3.0], [2.0]) == pytest.approx(-0.5)
+    # pooled: the ratio of the mean scores, not the mean of each forecast's ratio (which
+    # would be 1 - (1/1 + 1/3) / 2 = 1/3 here)
+    assert skill([1.0, 1.0], [1.0, 3.0]) == pytest.approx(1.0 - 1.0 / 2.0)
     assert skill([0.0], [0.0]) is None
     with pytest.raises(BadInputError):
         skill([1.0], [1.0, 2.0])

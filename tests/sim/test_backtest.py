@@ -2,17 +2,26 @@
 
 import datetime as dt
 import json
+import math
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from scipy import stats as sps
 
 from qpq.case import Attack, TalibanAction, case_as_of
 from qpq.errors import BadInputError
-from qpq.sim._backtest import MODEL_READINGS, BacktestSpec, backtest, default_origins
+from qpq.sim._backtest import (
+    MODEL_READINGS,
+    BacktestSpec,
+    _describe,
+    _scores,
+    backtest,
+    default_origins,
+)
 from qpq.sim._calibration import calibrate
-from qpq.sim._record_events import RECORD_EVENTS, outcome
-from qpq.sim._scores import skill
+from qpq.sim._record_events import RECORD_EVENTS, outcome, record_event
+from qpq.sim._scores import LOG_FLOOR, Discrete, skill
 
 from .conftest import run_cli
 
@@ -95,13 +104,26 @@ def test_rows_hold_forecast_outcome_scores_and_baselines(case, result):
         for src, sc in row["scores"].items():
             if sc is None:
                 continue
+            y, said = row["outcome"], row["forecasts"][src]
             if ev.kind == "binary":
-                p = row["forecasts"][src]["probability"]
-                assert sc["brier"] == pytest.approx((p - row["outcome"]) ** 2)
+                p = said["probability"]
+                assert sc["brier"] == pytest.approx((p - y) ** 2)
+                # the log score of the probability given to what happened, floored
+                q = min(max(p if y == 1 else 1.0 - p, LOG_FLOOR), 1.0 - LOG_FLOOR)
+                assert sc["log"] == pytest.approx(-math.log(q))
             else:
-                lo, hi = row["forecasts"][src]["interval_90"]
-                assert sc["covered_90"] == (lo <= row["outcome"] <= hi)
+                for level in ("50", "90"):
+                    lo, hi = said[f"interval_{level}"]
+                    assert sc[f"covered_{level}"] == (lo <= y <= hi)
                 assert 0.0 <= sc["pit"][0] <= sc["pit"][1] <= 1.0
+                if ev.kind == "count" and src != "model":
+                    # the baselines are Poisson: the PIT [F(y-1), F(y)] from scipy
+                    m = said["mean"]
+                    assert sc["pit"] == pytest.approx([sps.poisson.cdf(y - 1, m),
+                                                       sps.poisson.cdf(y, m)], abs=1e-9)
+                if ev.kind == "band":
+                    cum = np.cumsum(said["probabilities"])
+                    assert sc["pit"] == pytest.approx([cum[y - 1] if y else 0.0, cum[y]])
     # the ISKP index has no fighter scale: no model forecast, baselines only
     iskp = next(r for r in doc["rows"] if r["event"] == "iskp_strength_band")
     assert iskp["forecasts"]["model"] is None
@@ -133,6 +155,30 @@ def test_pooled_skill_is_recomputed_from_the_rows(case):
         row, entry = table[f"all_{kind}"], pooled[f"all_{kind}"][key]
         assert row["scores"]["model"] == entry["model"]
         assert row["skill_vs_climatology"] == entry["skill_vs_climatology"]
+
+
+def test_a_forecast_is_described_and_scored_by_hand():
+    """One count and one binary forecast whose scores are worked out by hand."""
+    nat = record_event("attacks_on_chinese_nationals_afghanistan")
+    f = Discrete(np.array([0.1, 0.4, 0.4, 0.1]))        # F = 0.1, 0.5, 0.9, 1
+    # mean 0.4 + 0.8 + 0.3; median: the smallest k with F(k) >= 1/2; the central 50%
+    # interval [q(0.25), q(0.75)] and the 90% one [q(0.05), q(0.95)]
+    assert _describe(nat, f) == {"mean": pytest.approx(1.5), "median": 1,
+                                 "interval_50": [1, 2], "interval_90": [0, 3]}
+    sc = _scores(nat, f, 3)
+    # y = 3 lies outside the 50% interval, inside the 90% one; PIT [F(2), F(3)]
+    assert (sc["covered_50"], sc["covered_90"]) == (False, True)
+    assert sc["pit"] == pytest.approx([0.9, 1.0])
+    # CRPS = sum over k of (F(k) - 1{k >= 3})^2 = 0.01 + 0.25 + 0.81
+    assert sc["crps"] == pytest.approx(0.01 + 0.25 + 0.81)
+    act = record_event("taliban_action_against_uyghur_militants")
+    b = Discrete.bernoulli(0.25)
+    assert _describe(act, b) == {"probability": 0.25}
+    assert _scores(act, b, 1) == {"brier": pytest.approx(0.75 ** 2),
+                                  "log": pytest.approx(math.log(4.0))}
+    assert _scores(act, b, 0) == {"brier": pytest.approx(0.25 ** 2),
+                                  "log": pytest.approx(-math.log(0.75))}
+    assert _scores(act, None, 1) is None
 
 
 def test_backtest_is_deterministic(case, result):

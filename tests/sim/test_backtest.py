@@ -13,6 +13,7 @@ from qpq.case import Attack, TalibanAction, case_as_of
 from qpq.errors import BadInputError
 from qpq.sim._backtest import (
     MODEL_READINGS,
+    BacktestResult,
     BacktestSpec,
     _describe,
     _scores,
@@ -179,6 +180,47 @@ def test_a_forecast_is_described_and_scored_by_hand():
     assert _scores(act, b, 0) == {"brier": pytest.approx(0.25 ** 2),
                                   "log": pytest.approx(-math.log(0.75))}
     assert _scores(act, None, 1) is None
+
+
+def _scored(crps, c50, c90, pit):
+    return {"crps": crps, "covered_50": c50, "covered_90": c90, "pit": list(pit)}
+
+
+def test_pooled_means_skill_coverage_and_pit_by_hand():
+    """Two scored origins and one without an outcome, every pooled number by hand."""
+    nat = "attacks_on_chinese_nationals_afghanistan"
+    rows = (
+        {"event": nat, "kind": "count", "outcome": 2,
+         "scores": {"model": _scored(1.0, True, True, (0.0, 0.2)),
+                    "climatology": _scored(2.0, False, True, (0.4, 0.6)),
+                    "persistence": _scored(4.0, False, False, (0.9, 1.0))}},
+        {"event": nat, "kind": "count", "outcome": 0,
+         "scores": {"model": _scored(3.0, False, True, (0.6, 1.0)),
+                    "climatology": _scored(4.0, True, True, (0.0, 0.2)),
+                    "persistence": _scored(1.0, True, True, (0.0, 1.0))}},
+        {"event": nat, "kind": "count", "outcome": None,
+         "scores": {"model": None, "climatology": None, "persistence": None}},
+    )
+    res = BacktestResult(BacktestSpec(), rows, ())
+    pooled = res.pooled()
+    for name in (nat, "all_count"):
+        doc = pooled[name]
+        assert (doc["origins_scored"], doc["origins_without_outcome"]) == (2, 1)
+        assert (doc["compared"], doc["origins_in_means"]) == (2, 2)
+        # mean CRPS: model (1 + 3) / 2, climatology (2 + 4) / 2, persistence (4 + 1) / 2
+        assert doc["crps"] == {"model": 2.0, "climatology": 3.0, "persistence": 2.5,
+                               "skill_vs_climatology": pytest.approx(1 - 2.0 / 3.0),
+                               "skill_vs_persistence": pytest.approx(1 - 2.0 / 2.5)}
+        assert doc["coverage_model"] == {"50": 0.5, "90": 1.0}
+        assert doc["coverage_persistence"] == {"50": 0.5, "90": 0.5}
+        # five bins of width 0.2: [0, 0.2] fills the first, [0.6, 1] the last two by halves
+        assert doc["pit_histogram_model"] == pytest.approx([0.5, 0.0, 0.0, 0.25, 0.25])
+        assert doc["pit_histogram_climatology"] == pytest.approx([0.5, 0.0, 0.5, 0.0, 0.0])
+    table = {r["event"]: r for r in res.skill_table()}
+    assert table[nat] == {"event": nat, "kind": "count", "score": "crps", "origins": 2,
+                          "scores": {"model": 2.0, "climatology": 3.0, "persistence": 2.5},
+                          "skill_vs_climatology": pytest.approx(1 / 3),
+                          "skill_vs_persistence": pytest.approx(0.2), "coverage": 1.0}
 
 
 def test_backtest_is_deterministic(case, result):

@@ -21,7 +21,7 @@ from qpq.sim._backtest import (
     default_origins,
 )
 from qpq.sim._calibration import calibrate
-from qpq.sim._record_events import RECORD_EVENTS, outcome, record_event
+from qpq.sim._record_events import RECORD_EVENTS, baselines, outcome, record_event
 from qpq.sim._scores import LOG_FLOOR, Discrete, skill
 
 from .conftest import run_cli
@@ -221,6 +221,20 @@ def test_pooled_means_skill_coverage_and_pit_by_hand():
                           "scores": {"model": 2.0, "climatology": 3.0, "persistence": 2.5},
                           "skill_vs_climatology": pytest.approx(1 / 3),
                           "skill_vs_persistence": pytest.approx(0.2), "coverage": 1.0}
+
+
+def test_the_baselines_are_made_for_the_spec_s_horizon(case):
+    """A 6-month backtest's baselines are those of the 6-month window, not of a year."""
+    res = backtest(case, replace(SMALL, horizon_months=6))
+    differ = False
+    for row in res.rows:
+        assert row["until"] == "2022-12-31"
+        ev = record_event(row["event"])
+        six, year = baselines(case, ev, ORIGIN, 6), baselines(case, ev, ORIGIN, 12)
+        for src in ("climatology", "persistence"):
+            assert row["forecasts"][src] == _describe(ev, getattr(six, src))
+            differ |= _describe(ev, getattr(year, src)) != _describe(ev, getattr(six, src))
+    assert differ       # the record tells the two horizons apart at this origin
 
 
 def test_backtest_is_deterministic(case, result):

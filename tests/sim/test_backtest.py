@@ -237,6 +237,29 @@ def test_the_baselines_are_made_for_the_spec_s_horizon(case):
     assert differ       # the record tells the two horizons apart at this origin
 
 
+def test_model_readings_by_hand():
+    """The model's reading of each event from window statistics made up by hand."""
+    def read(name, **stats):
+        return MODEL_READINGS[name]({k: np.asarray(v, dtype=float) for k, v in stats.items()})
+
+    # a scenario with one recognition or more counts: 3 of 4
+    got = read("china_recognizes_de_jure", recognised_any=[0, 1, 2, 1])
+    np.testing.assert_allclose(got.pmf, [0.25, 0.75])
+    got = read("taliban_action_against_uyghur_militants", taliban_acts_any=[0, 0, 3, 0])
+    np.testing.assert_allclose(got.pmf, [0.75, 0.25])
+    got = read("attacks_on_chinese_nationals_afghanistan", nationals_count=[0, 2, 2, 1])
+    np.testing.assert_allclose(got.pmf, [0.25, 0.25, 0.5])
+    # ETIM/TIP bands <250, 250-500, 500-1000, >=1000 of border + interior + co-opted
+    # fighters: 249, 250 (an edge belongs to the band above), 250, 1000
+    got = read("tip_strength_band", border=[249, 100, 0, 600], interior=[0, 100, 250, 200],
+               coopted=[0, 50, 0, 200])
+    np.testing.assert_allclose(got.pmf, [0.25, 0.5, 0.0, 0.25])
+    # ISKP bands <1000, 1000-2500, 2500-5000, >=5000; none without a fighter scale
+    got = read("iskp_strength_band", iskp_fighters=[999, 1000, 5000, 7000])
+    np.testing.assert_allclose(got.pmf, [0.25, 0.25, 0.0, 0.5])
+    assert read("iskp_strength_band", iskp_strength=[0.5]) is None
+
+
 def test_backtest_is_deterministic(case, result):
     again = backtest(case, SMALL)
     assert again.rows == result.rows

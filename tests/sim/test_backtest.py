@@ -19,6 +19,7 @@ from qpq.sim._backtest import (
     _scores,
     backtest,
     default_origins,
+    scored_occurrences,
 )
 from qpq.sim._calibration import calibrate
 from qpq.sim._record_events import RECORD_EVENTS, baselines, outcome, record_event
@@ -258,6 +259,18 @@ def test_model_readings_by_hand():
     got = read("iskp_strength_band", iskp_fighters=[999, 1000, 5000, 7000])
     np.testing.assert_allclose(got.pmf, [0.25, 0.25, 0.0, 0.5])
     assert read("iskp_strength_band", iskp_strength=[0.5]) is None
+
+
+def test_scored_occurrences_count_after_the_first_origin_to_the_last_window_end(case):
+    attacks = tuple(_attack(f"atk-test-{day}", day) for day in
+                    ("2020-06-30", "2020-07-01", "2021-12-31", "2022-01-01"))
+    made = replace(case, attacks=attacks)
+    protocol = {"origins": ["2021-06-30", "2020-06-30"], "horizon_months": 6}
+    got = scored_occurrences(made, protocol, ("attacks_on_chinese_nationals_afghanistan",))
+    # (2020-06-30, 2021-12-31]: the attack on the first origin's day belongs to its past
+    assert got == {"occurrences": 2,
+                   "by_event": {"attacks_on_chinese_nationals_afghanistan": 2},
+                   "from": "2020-06-30", "to": "2021-12-31"}
 
 
 def test_backtest_is_deterministic(case, result):

@@ -74,6 +74,18 @@ def test_binary_outcomes_and_baselines(case):
         "type": "recognition", "actors": ["china", "taliban"], "sources": ["rehalem-2025"]})
     more = replace(case, events=(*case.events, made))
     assert outcome(more, rec, D(2023, 12, 31), D(2024, 12, 31)) == 1
+
+    # China's recognition of another government, or another state's of the Taliban, is not
+    # the event: both China and the Taliban must be among the actors
+    def recognition(i, actors):
+        return Event.model_validate({
+            "id": f"ev-test-recognition-{i}", "date": "2024-03-01", "title": "test",
+            "summary": "test", "type": "recognition", "actors": list(actors),
+            "sources": ["rehalem-2025"]})
+
+    others = replace(case, events=(*case.events, recognition(1, ("russia", "taliban")),
+                                   recognition(2, ("china", "afghanistan-republic"))))
+    assert outcome(others, rec, D(2023, 12, 31), D(2024, 12, 31)) == 0
     # not known at the origin (its source is from 2025): the baselines do not see it
     b = baselines(more, rec, D(2024, 6, 30), 12)
     assert b.climatology.pmf[1] == 0.0 and b.persistence.pmf[1] == 0.0

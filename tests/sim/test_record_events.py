@@ -164,6 +164,30 @@ def test_band_outcomes(case):
     assert baselines(made, tip, D(2018, 12, 31), 12).persistence is None
 
 
+def test_band_baselines_read_five_years_back_and_the_last_estimate_known(case):
+    tip = EV["tip_strength_band"]
+
+    def est(i, ref, value, high=None):
+        return Estimate.model_validate({
+            "id": f"est-test-{i}", "subject": "tip", "measure": "fighters", "value": value,
+            "value_high": high, "as_stated": "test", "reference": ref,
+            "geography": "afghanistan", "body": "test",
+            "sources": ["rferl-2016-08-30-bishkek"]})
+
+    made = replace(case, estimates=(est(0, "2012-06", 2000), est(1, "2019-03", 100),
+                                    est(2, "2019-09", 200, 400)))
+    # climatology: the bands of the estimates of (2014-12-31, 2019-12-31], 100 and 300
+    # fighters; the 2012 estimate (2,000) is older than five years
+    b = baselines(made, tip, D(2019, 12, 31), 12)
+    np.testing.assert_allclose(b.climatology.pmf, [0.5, 0.5, 0.0, 0.0])
+    assert b.persistence.pmf[tip.band_of(300)] == 1.0
+    # in mid-2018 only the 2012 estimate is known: no climatology, but persistence repeats
+    # the last known estimate's band however old it is
+    b = baselines(made, tip, D(2018, 6, 30), 12)
+    assert b.climatology is None
+    assert b.persistence.pmf[tip.band_of(2000)] == 1.0
+
+
 def test_add_months():
     assert add_months(D(2024, 6, 30), 12) == D(2025, 6, 30)
     assert add_months(D(2023, 8, 31), 6) == D(2024, 2, 29)

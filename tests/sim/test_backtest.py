@@ -22,7 +22,12 @@ from qpq.sim._backtest import (
     scored_occurrences,
 )
 from qpq.sim._calibration import calibrate
-from qpq.sim._record_events import RECORD_EVENTS, baselines, outcome, record_event
+from qpq.sim._record_events import (
+    RECORD_EVENTS,
+    baselines,
+    outcome,
+    record_event,
+)
 from qpq.sim._scores import LOG_FLOOR, Discrete, skill
 
 from .conftest import run_cli
@@ -224,6 +229,34 @@ def test_pooled_means_skill_coverage_and_pit_by_hand():
                           "skill_vs_persistence": pytest.approx(0.2), "coverage": 1.0}
 
 
+def test_pooled_binary_scores_by_hand():
+    """Both binary scores are pooled; the skill table quotes the Brier score's."""
+    act = "taliban_action_against_uyghur_militants"
+
+    def scored(brier, log):
+        return {"brier": brier, "log": log}
+
+    rows = tuple({"event": act, "kind": "binary", "outcome": y,
+                  "scores": {"model": scored(*m), "climatology": scored(*c),
+                             "persistence": scored(*p)}}
+                 for y, m, c, p in ((1, (0.25, 0.7), (0.5, 1.0), (1.0, 5.0)),
+                                    (0, (0.25, 0.3), (0.5, 1.0), (0.0, 0.1))))
+    res = BacktestResult(BacktestSpec(), rows, ())
+    doc = res.pooled()["all_binary"]
+    assert doc["brier"] == {"model": 0.25, "climatology": 0.5, "persistence": 0.5,
+                            "skill_vs_climatology": pytest.approx(0.5),
+                            "skill_vs_persistence": pytest.approx(0.5)}
+    # log: model (0.7 + 0.3) / 2, climatology 1, persistence (5 + 0.1) / 2
+    assert doc["log"] == {"model": pytest.approx(0.5), "climatology": 1.0,
+                          "persistence": pytest.approx(2.55),
+                          "skill_vs_climatology": pytest.approx(0.5),
+                          "skill_vs_persistence": pytest.approx(1 - 0.5 / 2.55)}
+    assert "coverage_model" not in doc
+    (row,) = [r for r in res.skill_table() if r["event"] == "all_binary"]
+    assert (row["score"], row["skill_vs_climatology"], row["coverage"]) == (
+        "brier", pytest.approx(0.5), None)
+
+
 def test_the_baselines_are_made_for_the_spec_s_horizon(case):
     """A 6-month backtest's baselines are those of the 6-month window, not of a year."""
     res = backtest(case, replace(SMALL, horizon_months=6))
@@ -258,6 +291,9 @@ def test_model_readings_by_hand():
     # ISKP bands <1000, 1000-2500, 2500-5000, >=5000; none without a fighter scale
     got = read("iskp_strength_band", iskp_fighters=[999, 1000, 5000, 7000])
     np.testing.assert_allclose(got.pmf, [0.25, 0.25, 0.0, 0.5])
+    # every band has its probability, an empty top band too (the JSON's probabilities)
+    got = read("iskp_strength_band", iskp_fighters=[10, 20, 30, 4000])
+    np.testing.assert_allclose(got.pmf, [0.75, 0.0, 0.25, 0.0])
     assert read("iskp_strength_band", iskp_strength=[0.5]) is None
 
 

@@ -24,6 +24,7 @@ from qpq.sim._backtest import (
 from qpq.sim._calibration import calibrate
 from qpq.sim._record_events import (
     RECORD_EVENTS,
+    add_months,
     baselines,
     outcome,
     record_event,
@@ -312,6 +313,16 @@ def test_scored_occurrences_count_after_the_first_origin_to_the_last_window_end(
 def test_backtest_is_deterministic(case, result):
     again = backtest(case, SMALL)
     assert again.rows == result.rows
+
+
+def test_a_window_may_end_on_the_record_s_last_day(case):
+    """The last origin whose window ends on run.forecast_as_of is scored; one quarter later
+    is refused."""
+    stop = case.run.forecast_as_of
+    last = add_months(stop, -SMALL.horizon_months)
+    replace(SMALL, origins=(last,)).check(case)
+    with pytest.raises(BadInputError, match="record's last day"):
+        replace(SMALL, origins=(add_months(last, 3),)).check(case)
 
 
 def test_every_event_has_a_model_reading():

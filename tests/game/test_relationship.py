@@ -343,3 +343,64 @@ def test_discount_must_be_below_one(registry: ParameterRegistry) -> None:
     base = registry.defaults().arrays()
     with pytest.raises(ValueError, match="quarterly_discount"):
         solve_relationship({**base, "quarterly_discount": np.array([1.0])})
+
+
+def _tree_regret(rel, i: int) -> float:
+    """The most any player gains by deviating at any information set of either stage tree.
+
+    Computed on the explicit stage trees (:func:`qpq.game.validation.stage_tree`, built from
+    the utilities) with the reference solver's node values: every information set counts as
+    reached (China's beliefs by Bayes' rule within the subgame of its first move, so that
+    off-path first moves' final information sets count too), as the solver's ``regret``
+    promises.
+    """
+    from qpq.game.validation import stage_strategy, stage_tree
+    from qpq.game.validation._reference import _action_values, _innermost_root, node_values, reach
+
+    worst = 0.0
+    for state in (0, 1):
+        tree = stage_tree(rel, i, state)
+        profile = tree.profile_from_labels(stage_strategy(rel, i, state))
+        values = node_values(tree, profile)
+        inner = _innermost_root(tree)
+        for key, info in tree.infosets.items():
+            r = reach(tree, profile, inner[key])
+            weight = np.array([r.get(id(x), 0.0) for x in info.nodes])
+            assert weight.sum() > 0, key        # full-support chance: every set is reached
+            v = (weight / weight.sum()) @ _action_values(info, values)
+            worst = max(worst, float(v.max() - profile[key] @ v))
+    return worst
+
+
+def test_regret_is_the_stage_trees_regret_at_every_information_set(solved) -> None:
+    """The reported regret equals the explicit trees' largest gain from deviating.
+
+    At traced points (mixed and pure) and at converged ones (regret 0), both states, every
+    information set on and off the path; where the most probable choices are reported as
+    an equilibrium (pure) the regret is 0, and ``first_move``, ``effort`` and ``response``
+    are the strategies' most probable choices.
+    """
+    pts, plain = solved
+    lack = np.flatnonzero(~plain.converged)
+    rel = solve_relationship({k: v[lack] for k, v in pts.items()})
+    assert rel.traced.all() and (~rel.pure.all(axis=1)).sum() >= 3 and rel.pure.all(axis=1).any()
+    scale = 1 + np.maximum(np.abs(rel.china_value).max(axis=(1, 2)),
+                           np.abs(rel.taliban_value).max(axis=(1, 2)))
+    st = rel.structure
+    for i in range(rel.n_points):
+        assert abs(_tree_regret(rel, i) - rel.regret[i]) <= 1e-9 * scale[i], i
+        if rel.pure[i].all():
+            assert rel.regret[i] <= 1e-9 * scale[i], i
+        s0, s1 = rel.strategies
+        m = int(np.argmax(s0.move[i]))
+        assert rel.first_move[i] == m
+        np.testing.assert_array_equal(rel.effort[i, 0], np.argmax(s0.effort[m][i], axis=-1))
+        np.testing.assert_array_equal(rel.effort[i, 1], np.argmax(s1.effort[0][i], axis=-1))
+        np.testing.assert_array_equal(
+            rel.response[i, 0], st.global_actions(st.first_moves[m])[
+                np.argmax(s0.response[m][i], axis=-1)])
+        np.testing.assert_array_equal(
+            rel.response[i, 1], st.global_actions(RECOGNIZE)[np.argmax(s1.response[0][i], axis=-1)])
+    for i in np.flatnonzero(plain.converged)[:8]:
+        assert _tree_regret(plain, int(i)) <= 1e-9 * (1 + abs(plain.china_value[i]).max()
+                                                       + abs(plain.taliban_value[i]).max()), i

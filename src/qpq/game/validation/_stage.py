@@ -38,7 +38,12 @@ def _point(rel: Relationship, i: int, state: int) -> dict[str, float]:
 
 def _next_harm(rel: Relationship, i: int, t_index: int, p: dict[str, float]
                ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(ETIM, ISKP) harm expected next quarter in each state, for one type."""
+    """(ETIM, ISKP) harm expected next quarter in each state, for one type.
+
+    Under the solution's behaviour strategies in that state: China's first-move
+    probabilities times the type's effort probabilities after each move (for pure
+    strategies, the harm of the one effort played).
+    """
     t = rel.structure.types[t_index]
     kappa = p["capacity_high"] if t.high_capacity else p["capacity_low"]
     intensity = {Effort.HARBOUR: 0.0, Effort.RESTRAIN: p["restrain_intensity"],
@@ -46,11 +51,19 @@ def _next_harm(rel: Relationship, i: int, t_index: int, p: dict[str, float]
     st = rel.structure
     out = []
     for state in (0, 1):
-        e = st.efforts[int(rel.effort[i, state, t_index])]
-        co = float(e is Effort.COOPT) if st.has_coopt else None
-        sigma_s = float(suppression_prob(signal_pressure(kappa, intensity[e], p, co), p))
-        out.append((p["etim_threat"] * float(expected_etim_share(sigma_s, p, co)),
-                    p["iskp_threat"] * float(defection_prob(kappa * intensity[e], p, co))))
+        mixed = rel.strategies[state]
+        etim = iskp = 0.0
+        for mi, by_type in enumerate(mixed.effort):
+            for j, e in enumerate(st.efforts):
+                weight = float(mixed.move[i, mi]) * float(by_type[i, t_index, j])
+                if weight == 0.0:
+                    continue
+                co = float(e is Effort.COOPT) if st.has_coopt else None
+                sigma_s = float(suppression_prob(signal_pressure(kappa, intensity[e], p, co), p))
+                etim += weight * p["etim_threat"] * float(expected_etim_share(sigma_s, p, co))
+                iskp += weight * p["iskp_threat"] * float(defection_prob(kappa * intensity[e], p,
+                                                                          co))
+        out.append((etim, iskp))
     return out[0], out[1]
 
 

@@ -82,3 +82,35 @@ def test_beliefs_axis_equals_solving_each_belief(sample):
         one = continuations({**few, "prior_sincere": np.full(40, b)})
         for f in FIELDS:
             assert np.array_equal(getattr(both, f)[g::3], getattr(one, f)), (f, b)
+
+
+def test_every_moves_continuation_is_chinas_best_or_the_least_regret_profile(sample, solved):
+    """After every first move, off the path too, by brute force over the effort profiles.
+
+    Where a pure continuation equilibrium exists, China's value of the one given is the
+    highest over all of them (the selection's China-preferred completion); where none does,
+    the profile given has the smallest largest regret of any type.
+    """
+    from qpq.game._kernel import continuation_kernel, profiles
+    from qpq.game._payoffs import build_tensors
+
+    rows = np.arange(600)
+    t = build_tensors({k: v[rows] for k, v in sample.items()}, FULL_GAME)
+    prof = profiles(len(FULL_GAME.types), FULL_GAME.n_efforts)
+    off_path = lacking = 0
+    for mi in range(len(FULL_GAME.first_moves)):
+        k = continuation_kernel(t, mi, 1e-9)
+        best = np.where(k.taliban_ok, k.china_value, -np.inf).max(axis=1)
+        given = solved.value[rows, mi]
+        pure = solved.pure[rows, mi]
+        np.testing.assert_array_equal(pure, k.taliban_ok.any(axis=1))
+        assert (np.abs(given[pure] - best[pure]) <= 1e-9 * (1 + np.abs(best[pure]))).all(), mi
+        off_path += int((pure & (solved.selected[rows] != mi)).sum())
+        own = np.take_along_axis(k.taliban_values, prof[None, :, :, None], axis=3)[..., 0]
+        worst_type = (k.taliban_values.max(axis=3) - own).max(axis=2)         # (n, P)
+        index = (solved.effort[rows, mi] * FULL_GAME.n_efforts ** np.arange(
+            len(FULL_GAME.types))[::-1]).sum(axis=1)
+        chosen = worst_type[np.arange(rows.size), index]
+        np.testing.assert_array_equal(chosen[~pure], worst_type[~pure].min(axis=1))
+        lacking += int((~pure).sum())
+    assert off_path > 1000 and lacking > 0

@@ -535,6 +535,24 @@ def test_a_cache_that_cannot_be_written_warns_and_keeps_the_result(case, base, t
     assert blocked.read_text() == ""
 
 
+def test_the_cache_key_holds_the_families_and_a_synthetic_record(case, tmp_path):
+    # other families, or a synthetic record in place of the case's, are another calibration:
+    # the same Generator and settings must not read the first one's result back
+    attacks = _run(case, families=("attacks",), cache_dir=tmp_path)
+    estimates = _run(case, families=("estimates",), cache_dir=tmp_path)
+    assert attacks.key != estimates.key
+    assert estimates.families == ("estimates",) and set(estimates.deviance) == {"estimates"}
+    real = _run(case, families=("attacks",), cache_dir=tmp_path)
+    assert real.key == attacks.key                               # read back
+    made = synthetic_record(case, AS_OF, {"attack_rate": 0.1}, rng=np.random.default_rng(3),
+                            settings=TINY)
+    synthetic = _run(case, families=("attacks",), cache_dir=tmp_path, record=made)
+    assert synthetic.key != real.key
+    fresh = _run(case, families=("attacks",), record=made)       # no cache
+    assert synthetic.deviance == fresh.deviance != real.deviance
+    assert len(list(tmp_path.glob("record-calibration-*.pkl"))) == 3
+
+
 def test_two_dates_with_the_same_view_are_cached_apart(case, tmp_path):
     # nothing recorded between 2017-06-30 and 2017-12-31: the same as-of view, yet the
     # histories run to another quarter; before 2026-12-05 the later date read the earlier's
@@ -731,6 +749,38 @@ def test_the_adjustment_weighs_points_tied_at_the_tolerance_alike():
     assert np.all(np.isfinite(adjusted["a"]))
 
 
+def test_the_adjustment_needs_ten_points_per_coefficient_and_no_more():
+    # one summary statistic: an intercept and a slope, so 20 points and not 19
+    rng = np.random.default_rng(7)
+    need = MIN_POINTS_PER_COEFFICIENT * 2
+    for n, applied in ((need, True), (need - 1, False)):
+        theta = rng.uniform(2.0, 6.0, n)
+        out = _adjust({"a": theta}, rng.uniform(0.0, 1.0, n), rng.standard_normal((n, 1)),
+                      np.array([0.0]), {"a": (2.0, 6.0, False)})
+        assert isinstance(out, tuple) is applied, n
+    assert out == (f"regression adjustment not applied: {need - 1} accepted points for 1 "
+                   f"summary statistics (it needs {MIN_POINTS_PER_COEFFICIENT} per "
+                   "coefficient)")
+
+
+def test_the_adjustment_moves_a_derived_quantity_to_the_observed_summary():
+    # a summary that is log(value + floor) of a latent quantity: every accepted history's
+    # value adjusts to the one the observed summary says, exp(observed) - floor
+    rng = np.random.default_rng(8)
+    latent = rng.lognormal(3.0, 1.0, 400)
+    floor = 1.0
+    summary = np.log(latent + floor)
+    theta = rng.uniform(2.0, 6.0, 400)
+    out, _ = _adjust({"a": theta}, rng.uniform(0.0, 1.0, 400), summary[:, None],
+                     np.array([math.log(21.0)]), {"a": (2.0, 6.0, False)},
+                     {"x": (latent, floor)})
+    np.testing.assert_allclose(out["x"], 20.0, rtol=1e-6)
+    # never below zero whatever the regression says
+    low, _ = _adjust({"a": theta}, rng.uniform(0.0, 1.0, 400), summary[:, None],
+                     np.array([-5.0]), {"a": (2.0, 6.0, False)}, {"x": (latent, floor)})
+    assert np.all(low["x"] >= 0.0) and low["x"].max() < 1e-6
+
+
 @pytest.fixture(scope="module")
 def adjusted(case):
     """Settings under which the adjustment applies: as many accepted points as it needs for
@@ -759,6 +809,10 @@ def test_the_adjusted_calibration_adjusts_only_the_targeted_parameters(case, adj
             np.testing.assert_array_equal(v, plain.points[name])
     assert any(not np.array_equal(adj.points[n], plain.points[n]) for n in adjusted.targeted)
     assert adj.weights.sum() == pytest.approx(1.0) and adj.ess < adjusted.population
+    # Kish's effective sample size of the kernel weights, as the summary reports it
+    kish = adj.weights.sum() ** 2 / np.sum(adj.weights ** 2)
+    assert adj.ess == pytest.approx(kish)
+    assert adj.summary()["effective_sample_size"] == pytest.approx(kish)
     assert adj.populations == plain.populations
 
 

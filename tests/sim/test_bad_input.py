@@ -35,7 +35,10 @@ TINY = AbcSettings(population=10, max_simulations=60, game_points=1, grid_size=4
 
 
 def test_the_record_calibration_refuses_a_date_after_the_record(case):
+    from qpq.sim import check_known_by
+
     last = case.run.forecast_as_of
+    check_known_by(case, last)                  # the record's last day is known by itself
     with pytest.raises(BadInputError, match=f"after the record's last day {last}"):
         calibrate_record(case, last + dt.timedelta(days=1), rng=np.random.default_rng(0),
                          settings=TINY)

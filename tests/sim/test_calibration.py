@@ -111,3 +111,34 @@ def test_match_given_the_other_facts(cal):
     for f in cal.facts:
         if not f.used:
             assert np.isnan(f.given_others) and np.isnan(f.others_match)
+
+
+def test_constrained_is_the_bonferroni_corrected_ks_test_on_the_distinct_draws():
+    """A parameter is constrained when scipy's two-sample KS test separates its distinct
+    accepted draws from all draws at 1% over the number of sampled parameters. Two here, so
+    a p-value of 0.0086 is not enough; each accepted draw counts once, however many of its
+    replicates were accepted."""
+    from scipy import stats
+
+    from qpq.sim._calibration import _parameter_reports
+    from qpq.sim._pools import ParameterPool
+
+    a = np.linspace(0.0, 1.0, 400)
+    b = np.random.default_rng(0).uniform(0.0, 1.0, 400)
+    chosen = np.unique(np.round(np.linspace(0.2, 1.0, 80) * 399).astype(np.int64))
+    draw_of = np.repeat(chosen, 3)               # three replicates of each accepted draw
+    reports = {r.name: r for r in _parameter_reports(ParameterPool({"a": a, "b": b}, "t"),
+                                                     draw_of)}
+    for name, values in (("a", a), ("b", b)):
+        pv = stats.ks_2samp(values, values[chosen]).pvalue
+        assert reports[name].ks_pvalue == pytest.approx(pv)
+        assert reports[name].constrained == (pv < 0.01 / 2)
+    assert 0.005 < reports["a"].ks_pvalue < 0.01 and not reports["a"].constrained
+
+
+def test_exactly_min_accept_exact_matches_are_not_approximate(case, cal_2024):
+    n = int((cal_2024.misses == 0).sum())
+    again = calibrate(case, dt.date(2024, 6, 30), draws=48, replicates=8, seed=4, grid_size=8,
+                      min_accept=n)
+    assert not again.approximate
+    np.testing.assert_array_equal(again.accepted, np.flatnonzero(again.misses == 0))

@@ -21,6 +21,10 @@ def test_toy_metrics_by_hand():
     assert (a.mean_regret, b.mean_regret, cc.mean_regret) == (0.75, 1.25, 1.25)
     assert (a.mean, b.mean, cc.mean) == (2.5, 2.0, 2.0)
     assert (a.satisficing, b.satisficing, cc.satisficing) == (0.75, 0.5, 1.0)
+    # 90th percentile of regret, linear interpolation of the sorted regrets at 0.9 * 3 = 2.7
+    assert a.p90_regret == pytest.approx(0 + 0.7 * 3)        # 0, 0, 0, 3
+    assert b.p90_regret == pytest.approx(2 + 0.7 * 1)        # 0, 0, 2, 3
+    assert cc.p90_regret == pytest.approx(2.0)               # 0, 1, 2, 2
     assert c.most_robust == {"minimax_regret": ("c",), "mean": ("a",),
                              "worst_decile": ("c",), "satisficing": ("c",)}
     assert c.threshold_source == "scenario"
@@ -30,6 +34,19 @@ def test_lower_is_better_flips_regret():
     c = compare_policies({k: -v for k, v in TOY.items()}, "y", sign=-1, threshold=-2.0)
     assert c.metric("c").max_regret == 2.0 and c.most_robust["minimax_regret"] == ("c",)
     assert c.metric("a").worst_decile == pytest.approx(np.quantile(-TOY["a"], 0.9))
+
+
+def test_lower_is_better_mirrors_higher_is_better():
+    # negating the outcome and its direction is the same question: every regret, share and
+    # choice is the same, the levels and worst deciles are negated (a met threshold included)
+    up = compare_policies(TOY, "y", sign=1, threshold=2.0)
+    down = compare_policies({k: -v for k, v in TOY.items()}, "y", sign=-1, threshold=-2.0)
+    assert down.most_robust == up.most_robust
+    for p in TOY:
+        u, d = up.metric(p), down.metric(p)
+        assert (d.max_regret, d.mean_regret, d.p90_regret, d.satisficing) == pytest.approx(
+            (u.max_regret, u.mean_regret, u.p90_regret, u.satisficing))
+        assert (d.mean, d.worst_decile) == pytest.approx((-u.mean, -u.worst_decile))
 
 
 def test_default_threshold_is_the_pooled_median():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -76,6 +78,22 @@ def test_cart_scores_the_box_dimensions(data):
     assert best.density > 0.8
     assert {c[0] for c in best.rule} <= {"x0", "x2"}
     assert min(leaf.n_points for leaf in tree.leaves()) >= 0.05 * 3000
+    assert max(nd.depth for nd in tree.nodes) == 3          # the depth limit, reached
+    assert len(cart(x, y, NAMES, max_depth=1).nodes) == 3   # one split: the root's
+    # the scores from their definition: each split's impurity decrease, weighted by the
+    # share of points in its node (Gini 1 - p^2 - (1 - p)^2), normalised to sum to 1
+    def weighted_gini(nd):
+        return nd.n_points / 3000 * (1 - nd.density ** 2 - (1 - nd.density) ** 2)
+
+    decrease = dict.fromkeys(NAMES, 0.0)
+    for nd in tree.nodes:
+        if not nd.is_leaf:
+            left, right = tree.nodes[nd.left], tree.nodes[nd.right]
+            decrease[nd.feature] += (weighted_gini(nd) - weighted_gini(left)
+                                     - weighted_gini(right))
+    total = sum(decrease.values())
+    for name in NAMES:
+        assert tree.scores[name] == pytest.approx(decrease[name] / total)
 
 
 @pytest.mark.parametrize("coverage", [2.0, -1.0, float("nan"), "0.5"])
@@ -137,3 +155,66 @@ def test_the_discovery_and_comparison_helpers_name_a_wrong_value():
         sobol_indices(["a", "b"], np.zeros(12), conf_level="0.95")
     with pytest.raises(BadInputError, match="threshold must be a finite number"):
         compare_policies({"a": np.ones(3), "b": np.zeros(3)}, "y", 1, threshold="0.5")
+
+
+# a hand-sized case: six points, four cases of interest; the box a in [0.25, 0.75],
+# b in [0, 0.5] holds points 1-3 (its limits are inclusive), all three cases
+HAND_X = np.array([[0.0, 0.0], [0.25, 0.0], [0.5, 0.0], [0.75, 0.0], [1.0, 0.0], [0.5, 1.0]])
+HAND_Y = np.array([False, True, True, True, False, True])
+HAND_BOUNDS = np.array([[0.0, 1.0], [0.0, 1.0]])
+
+
+def test_box_statistics_by_hand():
+    box = box_stats(HAND_X, HAND_Y, np.array([0.25, 0.0]), np.array([0.75, 0.5]), HAND_BOUNDS,
+                    ["a", "b"])
+    assert (box.n_points, box.n_cases) == (3, 3)
+    assert box.coverage == 3 / 4          # cases in the box / all cases
+    assert box.density == 1.0             # cases in the box / points in the box
+    assert box.mass == 3 / 6              # points in the box / all points
+    assert box.restricted == ("a", "b")
+    whole = box_stats(HAND_X, HAND_Y, HAND_BOUNDS[:, 0], HAND_BOUNDS[:, 1], HAND_BOUNDS,
+                      ["a", "b"])
+    assert (whole.n_points, whole.coverage, whole.density, whole.restricted) == (6, 1.0,
+                                                                               4 / 6, ())
+
+
+def test_quasi_p_values_by_hand():
+    from math import comb
+
+    from qpq.explore._prim import quasi_p_values
+
+    box = box_stats(HAND_X, HAND_Y, np.array([0.25, 0.0]), np.array([0.75, 0.5]), HAND_BOUNDS,
+                    ["a", "b"])
+    p = quasi_p_values(HAND_X, HAND_Y, box, ["a", "b"])
+    # a's limits dropped: points 0-4, three cases; P(all 3 drawn of them are cases)
+    assert p["a"] == pytest.approx(comb(3, 3) * comb(2, 0) / comb(5, 3))
+    # b's limits dropped: points 1, 2, 3, 5, all cases: finding 3 cases of 3 is certain
+    assert p["b"] == pytest.approx(1.0)
+
+
+def test_each_peel_removes_the_alpha_share_of_the_box():
+    from qpq.explore._prim import peel
+
+    rng = np.random.default_rng(8)
+    x = rng.random((400, 2))                  # distinct values: a peel removes exactly k
+    y = rng.random(400) < x[:, 0]
+    for alpha in (0.05, 0.1):
+        traj = peel(x, y, np.array([[0.0, 1.0]] * 2), alpha, mass_min=0.2)
+        sizes = [int(box_stats(x, y, lo, hi, BOUNDS[:2], ["a", "b"]).n_points)
+                 for lo, hi in traj]
+        assert len(sizes) > 5 and sizes[0] == 400
+        for before, after in itertools.pairwise(sizes):
+            assert before - after == max(1, int(np.floor(alpha * before)))
+        assert sizes[-1] >= 0.2 * 400 > sizes[-1] - max(1, int(np.floor(alpha * sizes[-1])))
+
+
+def test_min_coverage_limits_the_chosen_box(data):
+    x, y = data
+    free = prim(x, y, NAMES, bounds=[(0, 1)] * 5)
+    assert free.peeled.coverage < 0.9         # so the constraint below binds
+    res = prim(x, y, NAMES, bounds=[(0, 1)] * 5, min_coverage=0.9)
+    assert res.peeled.coverage >= 0.9
+    base = res.base_density
+    wracc = [b.mass * (b.density - base) for b in res.trajectory]
+    ok = [i for i, b in enumerate(res.trajectory) if b.coverage >= 0.9]
+    assert res.chosen_index == max(ok, key=lambda i: wracc[i])

@@ -62,3 +62,73 @@ def test_cli_sensitivity_of_the_difference(capsys, scenario_file, method):
                                "--compare-to", "engage_reward_if_suppressed",
                                "--policy", "engage_reward_if_suppressed")
     assert code == 2 and "another policy" in err
+
+
+@pytest.mark.parametrize(("outcome", "worse"), [("militants_iskp", np.greater),
+                                                ("china_security", np.less)])
+def test_backfire_against_a_threshold_is_the_worse_side(case, outcome, worse):
+    # without compare_to a case is an experiment whose outcome is worse than the threshold:
+    # above it where lower is better (militants_iskp), below it where higher is
+    study = load_study("deal-under-uncertainty", case)
+    q = dataclasses.replace(study.discovery, outcome=outcome, compare_to=None, threshold=2.0,
+                            worse_by_sd=None)
+    study = dataclasses.replace(study, discovery=q)
+    y = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    cases, rule = backfire_cases(study, {q.policy: {outcome: y}})  # type: ignore[arg-type]
+    assert np.array_equal(cases, worse(y, 2.0)) and "worse than 2" in rule
+
+
+def _linear_evaluation(study, design, columns):
+    """Each policy's outcome equal to one uncertain input (a linear model, indices known)."""
+    from qpq.explore._evaluate import Evaluation
+
+    return Evaluation(0, design.n_experiments, {
+        p: {o: design.values[:, study.names.index(name)] for o, name in cols.items()}
+        for p, cols in columns.items()})
+
+
+def test_sensitivity_of_the_policy_question_reads_each_policy(case, scenario_file):
+    # the policy's outcome is iskp_pull, compare_to's quarterly_discount: the level depends
+    # on iskp_pull alone (ST exactly 0 for every other input), the difference on both
+    from qpq.explore import make_design
+    from qpq.explore._studies import sensitivity_of
+
+    study = load_study(str(scenario_file()), case)
+    design = make_design(study, "saltelli", 64)
+    ev = _linear_evaluation(study, design, {"deal": {"china_security": "iskp_pull"},
+                                            "boycott": {"china_security": "quarterly_discount"}})
+    res = sensitivity_of(study, "sobol", design, ev, "deal", ["china_security"], 0.0,
+                         num_resamples=10, compare_to="boycott")
+    level, diff = res.result("china_security"), res.result("china_security.difference")
+    assert level.ST["iskp_pull"] > 0.5
+    assert all(level.ST[n] == pytest.approx(0.0, abs=1e-12) for n in study.names
+               if n != "iskp_pull")
+    assert diff.ST["iskp_pull"] > 0.5 and diff.ST["quarterly_discount"] > 0
+    assert {n for n in study.names if diff.ST[n] > 1e-12} == {"iskp_pull",
+                                                               "quarterly_discount"}
+    assert res.policy == "deal" and res.compare_to == "boycott"
+
+
+def test_discovery_finds_the_backfire_region_within_the_scenarios_ranges(case, scenario_file):
+    # the deal backfires (more militants than under boycott's 1.5) where iskp_pull > 1.5
+    from qpq.explore import make_design
+    from qpq.explore._evaluate import Evaluation
+    from qpq.explore._studies import run_discovery
+
+    study = load_study(str(scenario_file()), case)
+    q = study.discovery
+    assert (q.outcome, q.compare_to, q.worse_by, q.worse_by_sd) == (
+        "militants_iskp", "boycott", 0.0, None)
+    design = make_design(study, "lhs", 400)
+    pull = design.values[:, study.names.index("iskp_pull")]
+    ev = Evaluation(0, 400, {q.policy: {q.outcome: pull},
+                             "boycott": {q.outcome: np.full(400, 1.5)}})
+    res = run_discovery(None, study, lhs=(design, ev))
+    assert np.array_equal(res.cases, pull > 1.5)
+    # the box is read against the scenario's ranges, not the sample's extremes
+    assert res.prim.bounds == tuple((u.low, u.high) for u in study.uncertainties)
+    frame = res.to_frame()
+    assert frame.loc["iskp_pull", "bound_high"] == 3.0
+    assert res.prim.chosen.restricted == ("iskp_pull",)
+    low, high = res.prim.chosen.limits(study.names)["iskp_pull"]
+    assert low == pytest.approx(1.5, abs=0.05) and high == 3.0

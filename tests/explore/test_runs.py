@@ -140,8 +140,14 @@ def test_interrupted_run_keeps_its_chunks_and_resumes_to_the_same_result(tiny_pl
     assert err.value.exit_code == 130 and "--resume" in str(err.value)
     store = RunStore.open(tmp_path / "run")
     assert store.manifest["status"] == "interrupted" and store.done == {0, 1}
-    summary = run_plan(plan, tmp_path / "run", resume=True)
+    seen = []
+    summary = run_plan(plan, tmp_path / "run", resume=True, on_progress=seen.append)
     assert (summary.chunks_before, summary.chunks_run, summary.status) == (2, 2, "complete")
+    # progress counts the kept chunks' experiments once, then each new chunk's
+    kept = plan.chunks[0].rows + plan.chunks[1].rows
+    assert [(p.chunks_done, p.experiments_done, p.session_experiments) for p in seen] == [
+        (2, kept, 0), (3, kept + plan.chunks[2].rows, plan.chunks[2].rows),
+        (4, 3500, 3500 - kept)]
     pd.testing.assert_frame_equal(_read(tmp_path / "run"), _read(tmp_path / "ref"))
     history = RunStore.open(tmp_path / "run").manifest["history"]
     assert [h["status"] for h in history] == ["interrupted", "complete"]

@@ -131,3 +131,87 @@ def test_the_cutoff_may_be_written_as_a_date_string():
     assert case_as_of(case, "2020-01-01") == case_as_of(case, dt.date(2020, 1, 1))
     with pytest.raises(BadInputError, match="not a datetime"):
         case_as_of(case, dt.datetime(2020, 1, 1))  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- dating, by hand
+
+
+def _with(make_case, **files):
+    from tests.conftest import MINI_CASE
+
+    merged = {k: (MINI_CASE[k] + v if k in MINI_CASE and isinstance(v, list) else v)
+              for k, v in files.items()}
+    return load_case(make_case(**merged))
+
+
+def test_an_undated_source_is_known_from_its_access_date_else_from_the_paper(make_case):
+    # the paper is dated "2024": an undated, unaccessed source existed by 2024-12-31
+    case = _with(make_case, **{
+        "sources.yaml": [
+            {"id": "web-seen", "kind": "article", "title": "Seen", "accessed": "2019-05",
+             "note": "undated page"},
+            {"id": "web-bare", "kind": "article", "title": "Bare", "note": "undated page"}],
+        "events.yaml": [
+            {"id": "ev-seen", "date": "2010", "title": "t", "summary": "s", "type": "political",
+             "actors": ["china"], "sources": ["web-seen"]},
+            {"id": "ev-bare", "date": "2010", "title": "t", "summary": "s", "type": "political",
+             "actors": ["china"], "sources": ["web-bare"]}]})
+    known = known_dates(case)
+    assert known["web-seen"] == known["ev-seen"] == dt.date(2019, 5, 31)
+    assert known["web-bare"] == known["ev-bare"] == dt.date(2024, 12, 31)
+
+    def events(cut):
+        return {e.id for e in case_as_of(case, cut).events} & {"ev-seen", "ev-bare"}
+
+    assert events(dt.date(2019, 5, 30)) == set()
+    assert events(dt.date(2019, 5, 31)) == {"ev-seen"}
+    assert events(dt.date(2024, 12, 30)) == {"ev-seen"}
+    assert events(dt.date(2024, 12, 31)) == {"ev-seen", "ev-bare"}
+
+
+def test_an_item_waits_for_the_latest_of_its_sources(make_case):
+    # news-2016 (2016-03-18) and the paper (2024): known when the later is, 2024-12-31
+    case = _with(make_case, **{"events.yaml": [
+        {"id": "ev-two", "date": "2001", "title": "t", "summary": "s", "type": "political",
+         "actors": ["china"], "sources": ["news-2016", "paper"]}]})
+    assert known_dates(case)["ev-two"] == dt.date(2024, 12, 31)
+    assert "ev-two" not in {e.id for e in case_as_of(case, dt.date(2020, 1, 1)).events}
+
+
+def test_a_quantity_about_a_period_is_known_once_the_period_ends(make_case):
+    case = _with(make_case, **{"quantities.yaml": [
+        {"id": "q-later", "measure": "camps", "value": 3, "unit": "camps", "as_stated": "three",
+         "description": "camps", "period": "2015/2016-06", "sources": ["news-2016"]}]})
+    assert known_dates(case)["q-later"] == dt.date(2016, 6, 30)
+    kept = {q.id for q in case_as_of(case, dt.date(2016, 6, 29)).quantities}
+    assert "q-later" not in kept
+    assert "q-later" in {q.id for q in case_as_of(case, dt.date(2016, 6, 30)).quantities}
+
+
+def test_a_claim_citing_a_later_listed_claim_waits_for_it(make_case):
+    from tests.conftest import MINI_CASE
+
+    claims = [{"id": "cl-first", "kind": "interpretive", "text": "x", "evidence": ["cl-second"]},
+              {"id": "cl-second", "kind": "interpretive", "text": "y", "evidence": ["paper"]},
+              *MINI_CASE["claims.yaml"]]
+    case = load_case(make_case(claims=claims))
+    known = known_dates(case)
+    assert known["cl-first"] == known["cl-second"] == dt.date(2024, 12, 31)
+    kept = {c.id for c in case_as_of(case, dt.date(2020, 1, 1)).claims}
+    assert kept == {"cl-1", "p1"}
+
+
+def test_a_month_dated_phase_is_known_and_ended_only_after_its_last_day(make_case):
+    from tests.conftest import MINI_CASE
+
+    phase = dict(MINI_CASE["phases.yaml"][0], end="2021-08")   # starts 2001-10
+    case = load_case(make_case(phases=[phase]))
+    assert known_dates(case)["ph-us"] == dt.date(2001, 10, 31)
+    assert case_as_of(case, dt.date(2001, 10, 30)).phases == ()
+    (started,) = case_as_of(case, dt.date(2001, 10, 31)).phases
+    assert started.end is None
+    # in August 2021 its end, "2021-08", is not yet certain: the phase still runs
+    (running,) = case_as_of(case, dt.date(2021, 8, 30)).phases
+    assert running.end is None
+    (ended,) = case_as_of(case, dt.date(2021, 8, 31)).phases
+    assert ended.end == "2021-08"

@@ -243,4 +243,122 @@ def test_narrative_dating_finds_an_event_dated_apart_from_the_recorded_act(make_
     assert finding.items == ("ev-move", "ta-move")
     assert "ta-move (2021-10, relocation)" in finding.summary and "kabul, wakhan" in finding.summary
     assert found("2024-05") == []                       # the record's act is within its dates
+    assert found("2023-05-01") == found("2025-07-31") == []  # on its first or last day
+    assert found("2023-04-30") != [] and found("2025-08-01") != []
     assert found("2021-10", places=("wakhan",)) == []   # one place in common: not alike
+
+
+# --------------------------------------------------------------------------- boundaries
+
+
+def test_url_date_allows_a_month_of_slack_and_no_more(make_case):
+    def cited(sid, footnote, printed):
+        return _src(id=sid, citations=[{"footnote": footnote, "date": printed,
+                                        "url": f"https://x.org/2016/03/{sid}-a-b/"}])
+
+    # March 2016 in the URL ends on the 31st: 1 May is 31 days on, 15 June 76
+    found = detect_url_dates(_case(make_case, [cited("s1", 9, "2016-05-01"),
+                                               cited("s2", 10, "2016-06-15")]))
+    assert [f.items for f in found if f.items != ("news-2016",)] == [("s2",)]
+
+
+def test_accessed_on_its_publication_day_is_no_finding(make_case):
+    same = _src(id="s1", date="2023-08-04", citations=[{"footnote": 9, "accessed": "2023-08-04"}])
+    before = _src(id="s2", date="2023-08-04",
+                  citations=[{"footnote": 10, "accessed": "2023-08-03"}])
+    findings = detect_accessed_before_published(_case(make_case, [same, before]))
+    assert [f.items for f in findings] == [("s2",)]
+
+
+def test_source_before_event_reads_fuzzy_dates_and_spares_official_notices(make_case):
+    from qpq.case._audit import detect_source_before_event
+
+    sources = [_src(id="s-year", date="2016", note=None),
+               _src(id="s-2015", date="2015", note=None, citations=[{"footnote": 10}]),
+               _src(id="s-gov", kind="official", date="2016-03-01", note=None,
+                    citations=[{"footnote": 11}])]
+    events = [dict(MINI_CASE["events.yaml"][1], id=f"ev-{s['id']}", date="2016-03-20",
+                   sources=[s["id"]]) for s in sources]
+    case = load_case(make_case(sources=MINI_CASE["sources.yaml"] + sources,
+                               events=MINI_CASE["events.yaml"] + events))
+    # "2016" may be after 20 March 2016; "2015" cannot; an official notice may announce ahead
+    assert [f.items for f in detect_source_before_event(case)] == [("ev-s-2015", "s-2015")]
+
+
+def test_one_source_cited_with_two_author_lists_is_not_a_shared_title(make_case):
+    src = _src(id="s1", title="Are X becoming Y?", citations=[
+        {"footnote": 9, "authors": ["Besmillah Taban"]},
+        {"footnote": 10, "authors": ["Islomkhon Gafarov"]}])
+    assert detect_same_title(_case(make_case, [src])) == []
+
+
+def test_one_length_in_two_units_that_agree_is_no_finding(make_case):
+    same = [dict(MINI_CASE["quantities.yaml"][1], id="q-km", value=1, unit="km"),
+            dict(MINI_CASE["quantities.yaml"][1], id="q-m", value=1000, unit="m")]
+    assert detect_quantity_units(load_case(make_case(quantities=same))) == []
+    off = [same[0], dict(same[1], value=1100)]                  # 10% apart
+    (f,) = detect_quantity_units(load_case(make_case(quantities=off)))
+    assert set(f.items) == {"q-km", "q-m"}
+
+
+def test_one_report_giving_two_dates_states_a_change_not_a_conflict(make_case):
+    from qpq.case._audit import detect_estimate_conflicts
+    from tests.conftest import MINI_RECORD
+
+    high = MINI_RECORD["estimates.yaml"][1]                # 4,000-6,000 in 2021-12, press-2022
+    earlier = dict(high, id="est-iskp-aug", value=500, value_high=None, as_stated="500",
+                   reference="2021-08")                    # four months before, disjoint
+
+    def conflicts(other):
+        files = dict(MINI_RECORD, **{"estimates.yaml": [high, other]})
+        return [f.items for f in detect_estimate_conflicts(load_case(make_case(**files)))]
+
+    assert conflicts(earlier) == []                        # one report, two dates
+    assert conflicts(dict(earlier, sources=["un-2020"])) == [("est-iskp-high", "est-iskp-aug")]
+    touching = dict(high, id="est-iskp-touch", value=2000, value_high=4000)
+    assert conflicts(touching) == []                       # ranges that meet agree
+    assert conflicts(dict(touching, value_high=3999)) == [("est-iskp-high", "est-iskp-touch")]
+
+
+def test_title_url_flags_a_quarter_of_shared_words_no_more(make_case):
+    title = "Taliban Courts China Over Mining"
+    quarter = _src(id="s1", citations=[{"footnote": 9, "title": title, "url":
+                   "https://x.org/2021/10/taliban-struggle-legitimacy-kabul/"}])
+    none = _src(id="s2", citations=[{"footnote": 10, "title": title, "url":
+                "https://x.org/2021/10/the-struggle-for-legitimacy-in-kabul/"}])
+    assert [f.items for f in detect_title_url(_case(make_case, [quarter, none]))] == [("s2",)]
+
+
+def test_integrity_errors_name_shared_footnotes_and_unsupported_propositions(make_case):
+    sources = [*MINI_CASE["sources.yaml"],
+               _src(id="s-dup", citations=[{"footnote": 2}], date="2010", note=None)]
+    claims = [MINI_CASE["claims.yaml"][0], dict(MINI_CASE["claims.yaml"][1], evidence=[])]
+    errors = integrity_errors(load_case(make_case(sources=sources, claims=claims)))
+    assert sorted(e.summary for e in errors) == [
+        "footnote 2 is claimed by several sources: news-2016, s-dup",
+        "proposition p1 links no evidence"]
+    assert integrity_errors(load_case(make_case())) == []
+
+
+def test_record_source_without_a_date_is_an_error(make_case):
+    from tests.conftest import MINI_RECORD
+
+    sources = [dict(s, date=None, note="undated") if s["id"] == "un-2020" else s
+               for s in MINI_RECORD["sources.yaml"]]
+    report = audit(load_case(make_case(**dict(MINI_RECORD, **{"sources.yaml": sources}))))
+    errors = sorted(e.summary for e in report.errors if e.detector == "record_source")
+    assert errors == ["atk-early cites un-2020, which has no date",
+                      "est-etim-2020 cites un-2020, which has no date"]
+
+
+def test_an_observation_about_its_source_s_own_day_is_not_ahead_of_it(make_case):
+    from qpq.case._audit import detect_reference_after_source
+    from tests.conftest import MINI_RECORD
+
+    def ahead(date):
+        visit = dict(MINI_RECORD["milestones.yaml"][0], date=date)   # press-2022: 2022-02-05
+        files = dict(MINI_RECORD, **{"milestones.yaml": [visit]})
+        return [f.items[0] for f in detect_reference_after_source(load_case(make_case(**files)))]
+
+    assert ahead("2022-02-05") == []
+    assert ahead("2022-02-06") == ["ms-visit"]

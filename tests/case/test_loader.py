@@ -292,3 +292,40 @@ def test_a_date_or_a_yes_no_says_its_form(tmp_path, file, old, new, said):
     with pytest.raises(BadInputError) as info:
         load_case(root)
     assert said in str(info.value) and file in str(info.value)
+
+
+def test_a_parameter_defined_twice_is_refused(make_case):
+    from tests.conftest import MINI_CASE
+
+    params = [*MINI_CASE["parameters.yaml"], dict(MINI_CASE["parameters.yaml"][0], default=0.7)]
+    (problem,) = _problems(make_case(parameters=params))
+    assert problem.field == "name" and "'iskp_pull' is defined twice" in problem.message
+
+
+def test_first_reported_must_name_a_source_or_an_observation(make_case):
+    from tests.conftest import MINI_CASE
+
+    claims = [*MINI_CASE["claims.yaml"],
+              {"id": "cl-ev", "kind": "empirical", "text": "x", "evidence": ["ev-a"],
+               "first_reported": ["ev-a"]}]
+    (problem,) = _problems(make_case(claims=claims))
+    assert problem.field == "cl-ev.first_reported"
+    assert problem.message.startswith("'ev-a' is an event; this field needs a source or ")
+
+
+def test_a_range_must_not_end_below_its_start() -> None:
+    from pydantic import ValidationError
+
+    from qpq.case import Estimate
+    from qpq.case._schema import FactTarget
+
+    base = {"id": "est-x", "sources": ["src-x"], "subject": "iskp", "measure": "fighters",
+            "as_stated": "x", "reference": "2020", "geography": "afghanistan", "body": "UN"}
+    assert Estimate.model_validate({**base, "value": 500, "value_high": 500}).interval() == (
+        500, 500)
+    with pytest.raises(ValidationError, match="value_high needs value <= value_high"):
+        Estimate.model_validate({**base, "value": 500, "value_high": 499})
+    target = {"quantity": "q", "start": "2020", "end": "2021", "op": "between", "value": 3}
+    assert FactTarget.model_validate({**target, "value_high": 3}).value_high == 3
+    with pytest.raises(ValidationError, match="needs value_high >= value"):
+        FactTarget.model_validate({**target, "value_high": 2})

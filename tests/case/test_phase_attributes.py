@@ -79,3 +79,16 @@ def test_the_builtin_case_has_no_clashing_phases():
     case = load_case()
     assert phase_attribute_conflicts(case.phases) == []
     assert sum(bool(ph.attributes) for ph in case.phases) >= 20
+
+
+def test_a_phase_hands_over_on_its_end_day():
+    # in force from its start's earliest day up to, not including, its end's latest day
+    a = _phase("ph-a", "2001-10", "2021-08-30")
+    b = _phase("ph-b", "2021-08-30", None)
+    day = dt.date(2021, 8, 30)
+    assert a.in_force_on([dt.date(2001, 9, 30), dt.date(2001, 10, 1), day - dt.timedelta(1),
+                          day]) == [False, True, True, False]
+    assert b.in_force(day) and not b.in_force(day - dt.timedelta(1))
+    # a month-dated end runs to the month's last day
+    c = _phase("ph-c", "2020", "2021-02")
+    assert c.in_force(dt.date(2021, 2, 27)) and not c.in_force(dt.date(2021, 2, 28))

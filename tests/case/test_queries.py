@@ -98,3 +98,26 @@ def test_record_tables_are_queryable(record_db):
                     {"id": "est-etim-words", "low": 200.0, "high": 900.0}]
     blamed = record_db.sql("SELECT attack_id, actor_id FROM attack_attributions")
     assert blamed == [{"attack_id": "atk-kabul", "actor_id": "bla"}]
+
+
+def test_timeline_window_keeps_events_that_overlap_it(db):
+    # ev-c is dated "2021": it overlaps a window from June 2021 and one up to June 2021
+    assert [r["id"] for r in db.timeline(start=dt.date(2021, 6, 1))] == ["ev-c", "ev-b"]
+    assert [r["id"] for r in db.timeline(end=dt.date(2021, 6, 30))] == ["ev-a", "ev-c"]
+    assert [r["id"] for r in db.timeline(start=dt.date(2022, 1, 1))] == []
+
+
+def test_search_as_of_hides_what_was_not_yet_known(db):
+    # ev-b cites only the paper, dated "2024": known from 2024-12-31
+    assert [r["id"] for r in db.search("kabul falls", as_of=dt.date(2024, 12, 30))] == []
+    assert [r["id"] for r in db.search("kabul falls", as_of=dt.date(2024, 12, 31))] == ["ev-b"]
+    # undated definitions (an actor) are always there
+    assert "china" in {r["id"] for r in db.search("china", as_of=dt.date(1990, 1, 1))}
+    assert "ev-c" not in {r["id"] for r in db.search("china", as_of=dt.date(1990, 1, 1))}
+
+
+def test_show_lists_exactly_the_items_citing_it(db):
+    assert db.show("news-2016")["cited_by"] == ["cl-1", "ev-a"]
+    assert db.show("paper")["cited_by"] == ["ev-b", "ev-c", "ph-us", "q-km", "q-mi"]
+    assert db.show("p1")["cited_by"] == []
+    assert db.show("cl-1")["cited_by"] == ["p1", "w_security"]

@@ -327,7 +327,9 @@ def test_values_of_traced_mixed_strategies_bound_pygambit_regret(solved) -> None
     from qpq.game.validation._gambit import agent_regrets
 
     pts, plain = solved
-    lack = np.flatnonzero(~plain.converged)[:3]
+    # the first four points policy iteration leaves (since the polish of 2026-12-07 the
+    # first three end pure)
+    lack = np.flatnonzero(~plain.converged)[:4]
     rel = solve_relationship({k: v[lack] for k, v in pts.items()})
     mixed = np.flatnonzero(rel.traced & ~rel.pure.all(axis=1))
     assert mixed.size >= 1

@@ -435,10 +435,19 @@ def _payoffs(stages: tuple[_Stage, _Stage], s: tuple[Mixed, Mixed], delta: Float
     return qs[0], qs[1], plays, china_v, taliban_v
 
 
-LAMBDAS = tuple(float(x) for x in np.geomspace(0.1, 1e5, 61))
-"""Precisions λ of the logit tracing, smallest first."""
+LAMBDAS = tuple(float(x) for x in np.geomspace(0.1, 1e5, 11))
+"""Precisions λ of the logit tracing, smallest first (61 until 2026-12-07; the bench
+``python -m bench tracing`` compares the two)."""
 SETTLED = 1e-9
-"""A point is settled at a precision when no probability moves by this much in a step."""
+"""A point is settled at the last precision when no probability moves by this much in a
+step."""
+SETTLED_BEFORE_LAST = 1e-3
+"""The same, at every precision but the last (the path only has to come near each logit
+equilibrium before the next precision; 1e-9 everywhere until 2026-12-07)."""
+POLISH = (1e3, 1000)
+"""(λ, steps) of the smoothed fictitious play that settles the points still moving at the
+last precision (none until 2026-12-07): their fixed step of 0.5 oscillates there, leaving
+regrets up to several payoff units."""
 
 
 def _stacked(stages: tuple[_Stage, _Stage]) -> Stacked:
@@ -466,7 +475,8 @@ def _stacked_step(st: Stacked, s: StackedStrategies, delta: FloatArray, w: Float
 
 def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
            inner: int = 60, step: float = 0.5, lambdas: tuple[float, ...] = LAMBDAS,
-           settled_before_last: float = SETTLED) -> tuple[Mixed, Mixed]:
+           settled_before_last: float = SETTLED_BEFORE_LAST,
+           polish: tuple[float, int] | None = POLISH) -> tuple[Mixed, Mixed]:
     """Logit equilibria along ``lambdas``, each started from the last (uniform first).
 
     The steps run on the stacked layout (:mod:`qpq.game._relationship_stacked`: every
@@ -474,6 +484,10 @@ def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
     settled at a precision when no probability moves by :data:`SETTLED` in a step, or, at
     every precision but the last, by ``settled_before_last`` (the defaults are the solver's;
     ``bench/tracing_bench.py`` measures other schedules).
+
+    ``polish`` = (λ, k): the points still moving at the last precision then take k steps
+    of smoothed fictitious play at λ (step 1/(j + 2): the average of their logit responses
+    so far), which settles where the fixed step of 0.5 oscillates (None: no polish).
     """
     full = _stacked(stages)
     s = full.uniform()
@@ -499,6 +513,16 @@ def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
                 rows = rows[keep]
                 sub = full.take(rows)
                 d, ws = delta[rows], w[rows]
+    if polish is not None:
+        lam, steps = polish
+        moving = np.flatnonzero(
+            s.distance(_stacked_step(full, s, delta, w, lambdas[-1])) >= SETTLED)
+        if moving.size:
+            sub, part = full.take(moving), s.take(moving)
+            for j in range(steps):
+                new = _stacked_step(sub, part, delta[moving], w[moving], lam)
+                part = part.blend(new, 1.0 / (j + 2.0))
+            s = s.put(moving, part)
     efforts, responses = full.unstack(s)
     m = full.n_moves
     return (Mixed(s.move[0], efforts[:m], responses[:m]),

@@ -785,7 +785,7 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
-CACHE_VERSION = 12
+CACHE_VERSION = 13
 """Part of every cache key: raised whenever the same case, settings and Generator give other
 results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
 assumptions kept; 3: the derived quantities and trade-offs; 4: trade-offs before the
@@ -793,8 +793,9 @@ adjustment; 5: the as-of date in the key; 6: the other bodies' offset in the est
 each other body's own offset, integrated out; 8: the predictive checks' by-construction flag
 and the posterior median's prior quantile; 9: an integer prior's quantile counting ties
 half; 10: the facts together in the predictive checks; 11: those as FactsTogether; 12: model
-v2's attack counts drawn by inverting the negative binomial at one uniform), so a cache
-never returns what older code computed."""
+v2's attack counts drawn by inverting the negative binomial at one uniform; 13: model v2's
+logit tracing with a coarser schedule and a polish, which moves its mixed answers), so a
+cache never returns what older code computed."""
 
 
 def content_key(view: Case, as_of: dt.date, settings: AbcSettings, families: Sequence[str],
@@ -1572,9 +1573,10 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
 
 _TABLES: dict[str, tuple[ParameterPool, ContinuationTable | RelationshipTable]] = {}
 
-SOLVE_VERSION = 1
+SOLVE_VERSION = 2
 """Part of every solved regime's cache key (:func:`_solved_table`): raised whenever the same
-game points, regime and grid would be solved to other answers."""
+game points, regime and grid would be solved to other answers (2: the logit tracing's
+coarser schedule and polish, 2026-12-07)."""
 
 
 def _digest(doc: Any) -> str:

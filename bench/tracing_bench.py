@@ -1,35 +1,38 @@
-"""Model v2's logit tracing: the solver's schedule against coarser ones, cost and accuracy.
+"""Model v2's logit tracing: the solver's schedule against others, cost and accuracy.
 
 Where policy iteration cycles, :func:`qpq.game.solve_relationship` traces logit responses
-along 61 precisions from 0.1 to 1e5, each run until no probability moves by 1e-9 in a step
-(docs/model-game.md §7.6, §8.1: most of a v2 phase diagram's time). The peers here are
-coarser schedules of the same tracing (``qpq.game._relationship._trace``'s ``lambdas`` and
-``settled_before_last``: fewer precisions, a looser "settled" before the last, the last as
-strict as now), on two sets of points in one process, taking turns, median of
-:data:`REPEAT` in CPU seconds:
+along 11 precisions from 0.1 to 1e5, each run until no probability moves by 1e-3 in a step
+(1e-9 at the last), then settles the points still moving at the last precision by smoothed
+fictitious play at λ = 1e3 for 1,000 steps (the *polish*; docs/model-game.md §7.5, §8.1).
+Until 2026-12-07 it traced along 61 precisions, each to 1e-9, without the polish. The peers
+here are that former schedule and the present one without its polish (``_trace``'s
+``lambdas``, ``settled_before_last`` and ``polish``), on two sets of points in one process,
+taking turns, median of :data:`REPEAT` in CPU seconds:
 
 * the ``game_v2`` bench's grid (``iskp_pull`` x ``crackdown_intensity``, :data:`GRID` per
   axis, every other parameter at its default);
 * :data:`RANDOM` points drawn over every parameter's range (seed :data:`SEED`; the
   discount capped at 0.995, v2's values need δ < 1), where play ends mixed at some.
 
-Each row says what the schedule changes: the points whose labels (first move, efforts,
-final actions, pure or mixed) differ from the solver's, and the regret (the largest gain
-a player has from deviating; 0 at an equilibrium) at the points that end mixed. The
-schedules were fixed before the run; none is the solver's until a change of it is made
-with the regeneration of every v2 result it moves (the mixed points' answers move).
+Each row says what the peer changes: the points whose labels (first move, efforts, final
+actions, pure or mixed) differ from the solver's, and the regret (the largest gain a player
+has from deviating; 0 at an equilibrium) at the points that end mixed. The schedules were
+fixed before the runs that measured them (the polish after one exploratory run on 400
+other random points, seed 11, which measured λ = 1e3, 1e4 and 1e5 and steps of 1/(j + 2)
+and 0.05).
 
 A last row measures the same on the tables of the default record calibration as of
 2024-06-30 (:class:`qpq.sim.AbcSettings`: 30 game points, belief grid 12, every regime
 from 1996; attribution off, a fresh cache): each of its relationship solves is run under
-both schedules in turn (paired, one calibration), so it says what a change of schedule
-would do to the calibration's game tables and their cost.
+the solver's schedule and the former one in turn (paired, one calibration), so it says what
+the change of schedule did to the calibration's game tables and their cost.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import statistics
 import time
 from collections.abc import Iterator
@@ -41,23 +44,33 @@ GRID = 16
 RANDOM = 400
 SEED = 7
 REPEAT = 3
-SOLVER = (61, 1e-9)
-"""The solver's schedule, as the rows name it (checked against qpq.game._relationship)."""
-SCHEDULES = ((21, 1e-3), (11, 1e-3))
-"""Candidate schedules: (precisions from 0.1 to 1e5, settled-before-last tolerance)."""
+Schedule = tuple[int, float, tuple[float, int] | None]
+SOLVER: Schedule = (11, 1e-3, (1e3, 1000))
+"""The solver's schedule, as the rows name it (checked against qpq.game._relationship):
+precisions from 0.1 to 1e5, the settled-before-last tolerance, the polish (λ, steps)."""
+PEERS: tuple[Schedule, ...] = ((61, 1e-9, None), (11, 1e-3, None))
+"""The former schedule (until 2026-12-07), and the present one without its polish."""
+
+
+def _words(schedule: Schedule) -> str:
+    precisions, settled, polish = schedule
+    return (f"{precisions} precisions, settled at {settled:g} before the last, "
+            + ("no polish" if polish is None else f"polish at {polish[0]:g} x {polish[1]}"))
 
 
 @contextlib.contextmanager
-def _schedule(precisions: int | None, settled: float) -> Iterator[None]:
+def _schedule(schedule: Schedule | None) -> Iterator[None]:
+    """The solver's tracing (None), or ``schedule`` in its place."""
     import qpq.game._relationship as rel
 
-    if precisions is None:
+    if schedule is None:
         yield
         return
+    precisions, settled, polish = schedule
     original = rel._trace
     lambdas = tuple(float(x) for x in np.geomspace(0.1, 1e5, precisions))
     rel._trace = functools.partial(original, lambdas=lambdas,
-                                   settled_before_last=settled)
+                                   settled_before_last=settled, polish=polish)
     try:
         yield
     finally:
@@ -92,11 +105,10 @@ def _random() -> dict[str, np.ndarray]:
     return out
 
 
-def _solve(params: dict[str, np.ndarray], precisions: int | None, settled: float
-           ) -> tuple[float, Any]:
+def _solve(params: dict[str, np.ndarray], schedule: Schedule | None) -> tuple[float, Any]:
     from qpq.game import solve_relationship
 
-    with _schedule(precisions, settled):
+    with _schedule(schedule):
         start = time.process_time()
         rel = solve_relationship(params)
         return time.process_time() - start, rel
@@ -119,12 +131,14 @@ def _check_solver_schedule() -> None:
     """The rows name the solver's schedule as :data:`SOLVER` says: it must be the solver's."""
     import qpq.game._relationship as rel
 
-    if (len(rel.LAMBDAS), rel.SETTLED) != SOLVER:
-        raise RuntimeError(f"the solver's schedule is ({len(rel.LAMBDAS)}, {rel.SETTLED}), "
-                           f"not {SOLVER}: update SOLVER and the rows' words")
+    default = inspect.signature(rel._trace).parameters
+    ours = (len(rel.LAMBDAS), default["settled_before_last"].default, default["polish"].default)
+    if ours != SOLVER or rel.LAMBDAS[0] != 0.1 or rel.LAMBDAS[-1] != 1e5:
+        raise RuntimeError(f"the solver's schedule is {ours}, not {SOLVER}: update SOLVER "
+                           "and the rows' words")
 
 
-def _calibration_tables(precisions: int, settled: float) -> dict[str, Any]:
+def _calibration_tables(peer: Schedule) -> dict[str, Any]:
     """Each relationship solve of the default record calibration under both schedules."""
     import datetime as dt
     import tempfile
@@ -145,7 +159,7 @@ def _calibration_tables(precisions: int, settled: float) -> dict[str, Any]:
         start = time.process_time()
         rel = solve(*args, **kwargs)
         middle = time.process_time()
-        with _schedule(precisions, settled):
+        with _schedule(peer):
             other = solve(*args, **kwargs)
         out["cpu"] += middle - start
         out["cpu_alt"] += time.process_time() - middle
@@ -168,46 +182,45 @@ def _calibration_tables(precisions: int, settled: float) -> dict[str, Any]:
 def run() -> list[dict[str, Any]]:
     _check_solver_schedule()
     sets = {"grid": _grid(), "random": _random()}
-    schedules: list[tuple[int | None, float]] = [(None, 1e-9), *SCHEDULES]
-    cpu: dict[tuple[str, int | None], list[float]] = {}
-    last: dict[tuple[str, int | None], Any] = {}
+    schedules: list[Schedule | None] = [None, *PEERS]
+    cpu: dict[tuple[str, Schedule | None], list[float]] = {}
+    last: dict[tuple[str, Schedule | None], Any] = {}
     for _ in range(REPEAT):
         for name, params in sets.items():
-            for precisions, settled in schedules:
-                seconds, last[name, precisions] = _solve(params, precisions, settled)
-                cpu.setdefault((name, precisions), []).append(seconds)
+            for schedule in schedules:
+                seconds, last[name, schedule] = _solve(params, schedule)
+                cpu.setdefault((name, schedule), []).append(seconds)
     entries = []
-    for precisions, settled in SCHEDULES:
-        base_t = sum(statistics.median(cpu[s, None]) for s in sets)
-        ours_t = sum(statistics.median(cpu[s, precisions]) for s in sets)
+    for peer in PEERS:
+        ours_t = sum(statistics.median(cpu[s, None]) for s in sets)
+        peer_t = sum(statistics.median(cpu[s, peer]) for s in sets)
         parts = []
         for name in sets:
-            ref, new = last[name, None], last[name, precisions]
+            ref, new = last[name, None], last[name, peer]
             differ = (_labels(ref) != _labels(new)).any(axis=1)
             mixed_ref = ~ref.pure.all(axis=1)
             mixed_new = ~new.pure.all(axis=1)
             parts.append(
                 f"{name} ({ref.n_points} points, {int(ref.traced.sum())} traced): CPU "
-                f"{statistics.median(cpu[name, None]):.1f} -> "
-                f"{statistics.median(cpu[name, precisions]):.1f} s; labels differ at "
+                f"{statistics.median(cpu[name, None]):.1f} s (the peer "
+                f"{statistics.median(cpu[name, peer]):.1f} s); labels differ at "
                 f"{int(differ.sum())} points ({int((differ & mixed_ref).sum())} of them mixed "
-                f"under the solver's schedule); solver's {_regret(ref, mixed_ref)}; this "
-                f"schedule's {_regret(new, mixed_new)}")
+                f"under the solver's schedule); solver's {_regret(ref, mixed_ref)}; the "
+                f"peer's {_regret(new, mixed_new)}")
         entries.append({
-            "name": f"v2 logit tracing: {precisions} precisions, settled at {settled:g} "
-                    "before the last, vs the solver's 61 at 1e-9",
-            "figure": ours_t, "unit": "CPU s", "peer": "the solver's schedule (61, 1e-9)",
-            "peer_figure": base_t, "ratio": base_t / ours_t,
-            "n": sum(last[s, None].n_points for s in sets),
+            "name": f"v2 logit tracing, the solver's ({_words(SOLVER)}) vs {_words(peer)}",
+            "figure": ours_t, "unit": "CPU s", "peer": _words(peer), "peer_figure": peer_t,
+            "ratio": peer_t / ours_t, "n": sum(last[s, None].n_points for s in sets),
             "notes": f"one process, schedules taking turns, median of {REPEAT} (policy "
                      "iteration included, the same in both); " + "; ".join(parts)})
-    precisions, settled = SCHEDULES[-1]
-    cal = _calibration_tables(precisions, settled)
+    former = PEERS[0]
+    cal = _calibration_tables(former)
     entries.append({
-        "name": f"v2 logit tracing in the record calibration's tables: {precisions} "
-                f"precisions, settled at {settled:g} before the last, vs the solver's",
-        "figure": cal["cpu_alt"], "unit": "CPU s", "peer": "the solver's schedule (61, 1e-9)",
-        "peer_figure": cal["cpu"], "ratio": cal["cpu"] / cal["cpu_alt"], "n": cal["cells"],
+        "name": f"v2 logit tracing in the record calibration's tables, the solver's "
+                f"({_words(SOLVER)}) vs {_words(former)}",
+        "figure": cal["cpu"], "unit": "CPU s", "peer": _words(former),
+        "peer_figure": cal["cpu_alt"], "ratio": cal["cpu_alt"] / cal["cpu"],
+        "n": cal["cells"],
         "notes": f"the default record calibration as of 2024-06-30 ({cal['game_points']} game "
                  f"points, belief grid {cal['grid_size']}, every regime from 1996), each "
                  "relationship solve run under both schedules in turn (paired, one "

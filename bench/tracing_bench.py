@@ -55,7 +55,8 @@ PEERS: tuple[Schedule, ...] = ((61, 1e-9, None), (11, 1e-3, None))
 def _words(schedule: Schedule) -> str:
     precisions, settled, polish = schedule
     return (f"{precisions} precisions, settled at {settled:g} before the last, "
-            + ("no polish" if polish is None else f"polish at {polish[0]:g} x {polish[1]}"))
+            + ("no polish" if polish is None
+               else f"polish: {polish[1]} steps at λ = {polish[0]:g}"))
 
 
 @contextlib.contextmanager

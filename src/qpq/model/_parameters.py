@@ -588,9 +588,9 @@ class ParameterSet:
             For an unknown name, a value that is not a number, one outside its range, or
             values that break an ordering of :data:`CONSTRAINTS`.
         """
-        # a list of names or pairs ended in "'list' object has no attribute 'items'"; a key
-        # that is not a string is named below, as an unknown parameter is
-        # None: none; anything else that is not a mapping raises, saying what was given
+        # None is none, and a list of names or pairs (which ended in "'list' object has no
+        # attribute 'items'") is refused by as_mapping; a mapping is read as it is, so that a
+        # key that is not a string is named below as an unknown parameter
         given: Mapping[str, object] = (overrides if isinstance(overrides, Mapping)
                                        else as_mapping(overrides, "overrides"))
         values = dict(self.values)

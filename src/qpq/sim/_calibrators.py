@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from qpq.case import Case
-from qpq.checks import check_seed, check_whole
+from qpq.checks import check_seed, check_whole, check_workers
 from qpq.errors import BadInputError
 from qpq.model import check_model
 from qpq.sim._abc import AbcSettings, as_settings, record_calibrator
@@ -98,8 +98,8 @@ def calibrator_for(kind: str = DEFAULT_CALIBRATION, *, model: str | None = None,
     draws, replicates = (None if v is None else check_whole(v, name, minimum=1)
                          for v, name in ((draws, "draws"), (replicates, "replicates")))
     # either kind's workers too: the facts kind's passed until its calibration ran
-    if facts.get("workers") is not None:
-        facts["workers"] = check_whole(facts["workers"], "workers", minimum=1)
+    if "workers" in facts:
+        facts["workers"] = check_workers(facts["workers"])
     if kind == "record":
         return record_calibrator(record_settings_for(record, model), seed=seed,
                                  cache_dir=cache_dir, on_progress=on_progress,

@@ -353,7 +353,7 @@ def _years(first: int, last: int) -> list[tuple[int, int]]:
 def _perpetrator(perps: set[str]) -> str | None:
     if "iskp" in perps:
         return "iskp"
-    if perps & set(UYGHUR_MILITANTS) or not perps:
+    if not perps.isdisjoint(UYGHUR_MILITANTS) or not perps:
         return "etim"          # ETIM/TIP, or unclaimed and unattributed
     return None
 
@@ -429,7 +429,7 @@ def build_record(view: Case, full: Case, as_of: dt.date, first: int, last: int) 
     # Taliban actions ------------------------------------------------------------------
     acted: dict[int, list[str]] = {}
     for t in view.taliban_actions:
-        if t.kind not in ACTION_KINDS or not set(t.subjects) & set(UYGHUR_MILITANTS):
+        if t.kind not in ACTION_KINDS or set(t.subjects).isdisjoint(UYGHUR_MILITANTS):
             excluded.append((t.id, f"a {t.kind}, not a step against Uyghur militants"))
             continue
         span = _quarter_span(t.date, takeover, last)

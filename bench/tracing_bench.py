@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import statistics
 import time
 from collections.abc import Iterator
@@ -132,8 +131,7 @@ def _check_solver_schedule() -> None:
     """The rows name the solver's schedule as :data:`SOLVER` says: it must be the solver's."""
     import qpq.game._relationship as rel
 
-    default = inspect.signature(rel._trace).parameters
-    ours = (len(rel.LAMBDAS), default["settled_before_last"].default, default["polish"].default)
+    ours = (len(rel.LAMBDAS), rel.SETTLED_BEFORE_LAST, rel.POLISH)
     if ours != SOLVER or rel.LAMBDAS[0] != 0.1 or rel.LAMBDAS[-1] != 1e5:
         raise RuntimeError(f"the solver's schedule is {ours}, not {SOLVER}: update SOLVER "
                            "and the rows' words")
@@ -192,8 +190,8 @@ def run() -> list[dict[str, Any]]:
                 seconds, last[name, schedule] = _solve(params, schedule)
                 cpu.setdefault((name, schedule), []).append(seconds)
     entries = []
+    ours_t = sum(statistics.median(cpu[s, None]) for s in sets)
     for peer in PEERS:
-        ours_t = sum(statistics.median(cpu[s, None]) for s in sets)
         peer_t = sum(statistics.median(cpu[s, peer]) for s in sets)
         parts = []
         for name in sets:

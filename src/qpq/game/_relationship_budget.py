@@ -1,7 +1,7 @@
 """How much model v2's relationship solves one command may cost before it is refused.
 
 Solving the repeated relationship costs milliseconds where policy iteration converges and
-tenths of a second where its best responses cycle and the logit tracing runs
+hundredths to tenths of a second where its best responses cycle and the logit tracing runs
 (docs/model-game.md §8.1), so the commands that solve it at many points estimate their
 cost first and refuse, before any work, what would take longer than
 :data:`RELATIONSHIP_BUDGET`, saying what it would cost and how much is allowed. The

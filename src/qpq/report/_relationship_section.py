@@ -14,7 +14,7 @@ diagram (``iskp_pull`` × ``crackdown_intensity``, the paper's central claim), s
 models can be read side by side.
 
 ``ctx.reduced`` (``make run``): v2's Monte Carlo over 20 draws without the flip search (a
-point whose relationship is traced costs about a second) and an 8 × 8 phase diagram;
+point whose relationship is traced costs a fraction of a second) and an 8 × 8 phase diagram;
 ``--full``: 100 draws with flips (``qpq game propositions --model v2``) and 24 × 24.
 """
 
@@ -49,7 +49,8 @@ V1_DRAWS = 2000
 """v1's draws for the comparison (as the propositions section's reduced run)."""
 V2_PHASE_REDUCED = 8
 """Grid values per axis of v2's phase diagram in ``make run`` (a traced cell costs about
-0.1 s of CPU; docs/model-game.md §8.1)."""
+0.01 s of CPU in a grid's batch since the tracing's change of 2026-12-07, 0.1 s before;
+docs/model-game.md §8.1)."""
 V2_PHASE_FULL = 24
 """Grid values per axis of v2's phase diagram with ``--full``."""
 

@@ -70,8 +70,9 @@ REGION_GRID = 40
 STUDY_SEED = 2024
 """The seed of a study given neither a generator nor a seed."""
 V2_FLIP_GRID = 9
-"""v2: points of the grid that locates a flip (v1: 17; a traced point costs about a second
-of the relationship's solver, so v2's grid is coarser and refined once)."""
+"""v2: points of the grid that locates a flip (v1: 17; a lone traced point costs a large
+fraction of a second of the relationship's solver, so v2's grid is coarser and refined
+once)."""
 V2_FLIP_STEP = 15
 """v2: points inside the grid's bracket judged in the one refining step (v1 bisects to
 1e-4 of the range one point at a time; a solve of the relationship costs seconds per call

@@ -27,6 +27,20 @@ def _attack(i, day, country, source="devdiscourse-2022-12-13-kabul"):
         "sources": [source]})
 
 
+def _action(kind, day, subjects=("etim",), name=None):
+    return TalibanAction.model_validate({
+        "id": name or f"ta-test-{kind}-{day}", "date": day, "kind": kind, "title": "t",
+        "subjects": list(subjects), "summary": "t", "reported_by": "test",
+        "sources": ["rferl-2016-08-30-bishkek"]})
+
+
+def _estimate(i, ref, value, high=None, where="afghanistan"):
+    return Estimate.model_validate({
+        "id": f"est-test-{i}", "subject": "tip", "measure": "fighters", "value": value,
+        "value_high": high, "as_stated": "test", "reference": ref,
+        "geography": where, "body": "test", "sources": ["rferl-2016-08-30-bishkek"]})
+
+
 @pytest.fixture(scope="module")
 def synthetic(case):
     # sources dated 2022-12-13: everything is known from then on
@@ -91,17 +105,10 @@ def test_binary_outcomes_and_baselines(case):
     assert b.climatology.pmf[1] == 0.0 and b.persistence.pmf[1] == 0.0
 
     act = EV["taliban_action_against_uyghur_militants"]
-
-    def action(kind, day, subjects=("etim",)):
-        return TalibanAction.model_validate({
-            "id": f"ta-test-{kind}-{day}", "date": day, "kind": kind, "title": "t",
-            "subjects": list(subjects), "summary": "t", "reported_by": "test",
-            "sources": ["rferl-2016-08-30-bishkek"]})
-
-    acts = replace(case, taliban_actions=(action("pledge", "2018-03-01"),
-                                          action("relocation", "2019-03-01"),
-                                          action("arrest", "2019-05-01", ("ttp",)),
-                                          action("deportation", "2017-03-01")))
+    acts = replace(case, taliban_actions=(_action("pledge", "2018-03-01"),
+                                          _action("relocation", "2019-03-01"),
+                                          _action("arrest", "2019-05-01", ("ttp",)),
+                                          _action("deportation", "2017-03-01")))
     assert outcome(acts, act, D(2017, 12, 31), D(2018, 12, 31)) == 0   # a pledge is words
     assert outcome(acts, act, D(2018, 12, 31), D(2019, 12, 31)) == 1
     assert outcome(acts, act, D(2019, 3, 31), D(2019, 12, 31)) == 0    # TTP is not Uyghur
@@ -115,10 +122,7 @@ def test_binary_outcomes_and_baselines(case):
 def test_an_action_against_either_uyghur_group_counts(case, group):
     # the record calibration's actions read the same groups (qpq.sim._record)
     act = EV["taliban_action_against_uyghur_militants"]
-    arrest = TalibanAction.model_validate({
-        "id": f"ta-test-{group}", "date": "2019-03-01", "kind": "arrest", "title": "t",
-        "subjects": [group], "summary": "t", "reported_by": "test",
-        "sources": ["rferl-2016-08-30-bishkek"]})
+    arrest = _action("arrest", "2019-03-01", (group,), name=f"ta-test-{group}")
     one = replace(case, taliban_actions=(arrest,))
     assert outcome(one, act, D(2018, 12, 31), D(2019, 12, 31)) == 1
 
@@ -129,10 +133,7 @@ def test_the_record_calibration_reads_an_action_against_either_uyghur_group(case
     from qpq.case import case_as_of, quarter_of
     from qpq.sim._record import build_record
 
-    arrest = TalibanAction.model_validate({
-        "id": f"ta-test-{group}", "date": "2022-03-01", "kind": "arrest", "title": "t",
-        "subjects": [group], "summary": "t", "reported_by": "test",
-        "sources": ["rferl-2016-08-30-bishkek"]})
+    arrest = _action("arrest", "2022-03-01", (group,), name=f"ta-test-{group}")
     one = replace(case, taliban_actions=(arrest,))
     as_of = D(2024, 6, 30)
     rec = build_record(case_as_of(one, as_of), one, as_of, quarter_of(D(2014, 1, 1)),
@@ -144,16 +145,11 @@ def test_band_outcomes(case):
     tip = EV["tip_strength_band"]
     assert [tip.band_of(v) for v in (0, 249, 250, 999, 1000, 5e4)] == [0, 0, 1, 2, 3, 3]
 
-    def est(i, ref, value, high=None, where="afghanistan"):
-        return Estimate.model_validate({
-            "id": f"est-test-{i}", "subject": "tip", "measure": "fighters", "value": value,
-            "value_high": high, "as_stated": "test", "reference": ref,
-            "geography": where, "body": "test", "sources": ["rferl-2016-08-30-bishkek"]})
-
     # a province's count (the latest here) is another quantity than Afghanistan's: ignored
-    made = replace(case, estimates=(est(1, "2019-03", 100), est(2, "2019-09", 200, 400),
-                                    est(3, "2019-09", 1000, 1400),
-                                    est(4, "2019-11", 5000, where="badakhshan")))
+    made = replace(case, estimates=(_estimate(1, "2019-03", 100),
+                                    _estimate(2, "2019-09", 200, 400),
+                                    _estimate(3, "2019-09", 1000, 1400),
+                                    _estimate(4, "2019-11", 5000, where="badakhshan")))
     # the latest estimates in the window disagree: their midpoints (300, 1200) are averaged
     assert outcome(made, tip, D(2018, 12, 31), D(2019, 12, 31)) == tip.band_of(750)
     assert outcome(made, tip, D(2018, 12, 31), D(2019, 6, 30)) == 0
@@ -166,16 +162,9 @@ def test_band_outcomes(case):
 
 def test_band_baselines_read_five_years_back_and_the_last_estimate_known(case):
     tip = EV["tip_strength_band"]
-
-    def est(i, ref, value, high=None):
-        return Estimate.model_validate({
-            "id": f"est-test-{i}", "subject": "tip", "measure": "fighters", "value": value,
-            "value_high": high, "as_stated": "test", "reference": ref,
-            "geography": "afghanistan", "body": "test",
-            "sources": ["rferl-2016-08-30-bishkek"]})
-
-    made = replace(case, estimates=(est(0, "2012-06", 2000), est(1, "2019-03", 100),
-                                    est(2, "2019-09", 200, 400)))
+    made = replace(case, estimates=(_estimate(0, "2012-06", 2000),
+                                    _estimate(1, "2019-03", 100),
+                                    _estimate(2, "2019-09", 200, 400)))
     # climatology: the bands of the estimates of (2014-12-31, 2019-12-31], 100 and 300
     # fighters; the 2012 estimate (2,000) is older than five years
     b = baselines(made, tip, D(2019, 12, 31), 12)

@@ -154,6 +154,15 @@ def solved(registry: ParameterRegistry):
 
 
 @pytest.fixture(scope="module")
+def traced(solved):
+    """The points policy iteration leaves, solved again with the tracing (and its polish)."""
+    pts, plain = solved
+    lack = np.flatnonzero(~plain.converged)
+    sub = {k: v[lack] for k, v in pts.items()}
+    return sub, solve_relationship(sub)
+
+
+@pytest.fixture(scope="module")
 def at_defaults(registry: ParameterRegistry):
     return solve_relationship(registry.defaults().arrays())
 
@@ -384,7 +393,7 @@ def _tree_regret(rel, i: int) -> float:
     return worst
 
 
-def test_regret_is_the_stage_trees_regret_at_every_information_set(solved) -> None:
+def test_regret_is_the_stage_trees_regret_at_every_information_set(solved, traced) -> None:
     """The reported regret equals the explicit trees' largest gain from deviating.
 
     At traced points (mixed and pure) and at converged ones (regret 0), both states, every
@@ -392,9 +401,8 @@ def test_regret_is_the_stage_trees_regret_at_every_information_set(solved) -> No
     an equilibrium (pure) the regret is 0, and ``first_move``, ``effort`` and ``response``
     are the strategies' most probable choices.
     """
-    pts, plain = solved
-    lack = np.flatnonzero(~plain.converged)
-    rel = solve_relationship({k: v[lack] for k, v in pts.items()})
+    _, plain = solved
+    _, rel = traced
     assert rel.traced.all() and (~rel.pure.all(axis=1)).sum() >= 3 and rel.pure.all(axis=1).any()
     scale = 1 + np.maximum(np.abs(rel.china_value).max(axis=(1, 2)),
                            np.abs(rel.taliban_value).max(axis=(1, 2)))
@@ -418,7 +426,7 @@ def test_regret_is_the_stage_trees_regret_at_every_information_set(solved) -> No
                                                        + abs(plain.taliban_value[i]).max()), i
 
 
-def test_the_polish_settles_what_the_tracing_leaves_oscillating(solved, monkeypatch) -> None:
+def test_the_polish_settles_what_the_tracing_leaves_oscillating(traced, monkeypatch) -> None:
     """Where the damped steps still move at the last precision, the polish lowers the regret.
 
     Until 2026-12-07 the tracing stopped there, with regrets up to several payoff units
@@ -428,10 +436,7 @@ def test_the_polish_settles_what_the_tracing_leaves_oscillating(solved, monkeypa
 
     import qpq.game._relationship as rel_module
 
-    pts, plain = solved
-    lack = np.flatnonzero(~plain.converged)
-    sub = {k: v[lack] for k, v in pts.items()}
-    polished = solve_relationship(sub)
+    sub, polished = traced
     monkeypatch.setattr(rel_module, "_trace", functools.partial(rel_module._trace, polish=None))
     unpolished = solve_relationship(sub)
     mixed = ~unpolished.pure.all(axis=1)

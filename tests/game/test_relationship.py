@@ -442,8 +442,9 @@ def test_the_polish_settles_what_the_tracing_leaves_oscillating(traced, monkeypa
     mixed = ~unpolished.pure.all(axis=1)
     assert mixed.sum() >= 3
     before, after = unpolished.regret[mixed], polished.regret[mixed]
-    # the typical mixed point is settled far better; the polish is not monotone (here one
-    # point of six ends with 0.19 against 0.06: it settles on another, worse approximation),
-    # which docs/model-game.md §8.1 reports
+    # the typical mixed point is settled far better; where the average ends worse than the
+    # tracing left it (one point of six here, 0.19 against 0.06 until the solver kept the
+    # smaller of the two) the tracing's answer stands
+    assert (after <= before).all()
     assert (after < before).mean() >= 0.75
     assert np.median(after) < 0.1 * np.median(before)

@@ -25,11 +25,12 @@ from qpq.game._relationship import (
     _play,
     _played,
     _stacked,
+    _stacked_q,
     _stacked_step,
     _stage,
     _values,
 )
-from qpq.game._relationship_mixed import Mixed, logit_step
+from qpq.game._relationship_mixed import Mixed, logit_step, regret
 from qpq.game._relationship_stacked import Stacked, StackedStrategies
 from qpq.game._spec import TYPES
 from qpq.model import FIRST_MOVES, ParameterRegistry
@@ -108,9 +109,15 @@ def test_stacked_step_is_the_per_move_step_bit_for_bit(registry: ParameterRegist
                           "harm_etim", "harm_iskp"):
                 np.testing.assert_array_equal(getattr(got, field), getattr(ref, field),
                                               err_msg=f"{name}: state {x} {field}")
+        # the regret that decides whether the polish's average is kept: the same largest
+        # gain as the per-move code's (maxima of the same numbers; the recognised state's
+        # single first move contributes nothing)
+        q0, q1, *_ = _payoffs(stages, per_move, delta, w)
+        want = np.maximum(regret(q0, per_move[0]), regret(q1, per_move[1]))
+        assert (want > 0).all()
+        np.testing.assert_array_equal(_stacked_q(st, stacked, delta, w).regret(stacked), want)
         # a whole step: values, every action's payoff, logit responses
         for lam in (0.3, 40.0, 3e4):
-            q0, q1, *_ = _payoffs(stages, per_move, delta, w)
             ref_step = (logit_step(q0, lam), logit_step(q1, lam))
             got_step = _stacked_step(st, stacked, delta, w, lam)
             efforts, responses = st.unstack(got_step)

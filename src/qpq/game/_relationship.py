@@ -57,7 +57,7 @@ from qpq.game._continuations import solve_continuations
 from qpq.game._kernel import DEFAULT_TOL, check_tol
 from qpq.game._payoffs import GameTensors, build_tensors
 from qpq.game._relationship_mixed import _Q, Mixed, expected, one_hot, regret
-from qpq.game._relationship_stacked import Stacked, StackedStrategies, stack_stages
+from qpq.game._relationship_stacked import Stacked, StackedQ, StackedStrategies, stack_stages
 from qpq.game._spec import FULL_GAME, GameStructure
 from qpq.model import (
     FINAL_ACTIONS,
@@ -447,7 +447,9 @@ equilibrium before the next precision; 1e-9 everywhere until 2026-12-07)."""
 POLISH = (1e3, 1000)
 """(λ, steps) of the smoothed fictitious play that settles the points still moving at the
 last precision (none until 2026-12-07): their fixed step of 0.5 oscillates there, leaving
-regrets up to several payoff units."""
+regrets up to several payoff units. A point keeps the polished strategies only where their
+regret is no larger than where the tracing stopped (since the second change of
+2026-12-07)."""
 
 
 def _stacked(stages: tuple[_Stage, _Stage]) -> Stacked:
@@ -468,9 +470,15 @@ def _stacked_step(st: Stacked, s: StackedStrategies, delta: FloatArray, w: Float
     :func:`_payoffs` then :func:`qpq.game._relationship_mixed.logit_step`, on the stacked
     layout (bit for bit).
     """
+    return _stacked_q(st, s, delta, w).logit(lam)
+
+
+def _stacked_q(st: Stacked, s: StackedStrategies, delta: FloatArray, w: FloatArray
+               ) -> StackedQ:
+    """Every action's expected payoff at the strategies' own values, stacked."""
     acc0, acc1 = st.play(s)
     china_v, taliban_v, harm = _values((_played(acc0), _played(acc1)), delta, w)
-    return st.expected(s, delta, w, china_v, taliban_v, harm).logit(lam)
+    return st.expected(s, delta, w, china_v, taliban_v, harm)
 
 
 def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
@@ -487,7 +495,8 @@ def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
 
     ``polish`` = (λ, k): the points still moving at the last precision then take k steps
     of smoothed fictitious play at λ (step 1/(j + 2): the average of their logit responses
-    so far), which settles where the fixed step of 0.5 oscillates (None: no polish).
+    so far), which settles where the fixed step of 0.5 oscillates (None: no polish); each
+    of those points keeps whichever of the two has the smaller regret.
     """
     full = _stacked(stages)
     s = full.uniform()
@@ -518,11 +527,17 @@ def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
         moving = np.flatnonzero(
             s.distance(_stacked_step(full, s, delta, w, lambdas[-1])) >= SETTLED)
         if moving.size:
-            sub, part = full.take(moving), s.take(moving)
+            sub, before = full.take(moving), s.take(moving)
+            d, ws = delta[moving], w[moving]
+            part = before
             for j in range(steps):
-                new = _stacked_step(sub, part, delta[moving], w[moving], lam)
+                new = _stacked_step(sub, part, d, ws, lam)
                 part = part.blend(new, 1.0 / (j + 2.0))
-            s = s.put(moving, part)
+            # the average need not be nearer equilibrium than where the tracing stopped
+            # (it is at most points, not at all): each point keeps the smaller regret
+            better = (_stacked_q(sub, part, d, ws).regret(part)
+                      <= _stacked_q(sub, before, d, ws).regret(before))
+            s = s.put(moving[better], part.take(np.flatnonzero(better)))
     efforts, responses = full.unstack(s)
     m = full.n_moves
     return (Mixed(s.move[0], efforts[:m], responses[:m]),

@@ -126,6 +126,18 @@ class StackedQ:
                                  tuple(_logit(e, lam) for e in self.effort),
                                  tuple(_logit(r, lam) for r in self.response))
 
+    def regret(self, s: StackedStrategies) -> FloatArray:
+        """(n,): the most any player gains by deviating at any information set.
+
+        :func:`qpq.game._relationship_mixed.regret` of both states at once, stacked.
+        """
+        def gain(q: FloatArray, p: FloatArray) -> FloatArray:
+            return np.asarray((q.max(axis=-1) - (q * p).sum(axis=-1))
+                              .reshape(q.shape[0], -1).max(axis=1))
+        return np.asarray(np.max([gain(q, p) for q, p in (
+            *zip(self.move, s.move, strict=True), *zip(self.effort, s.effort, strict=True),
+            *zip(self.response, s.response, strict=True))], axis=0))
+
 
 def _last_sum(x: FloatArray) -> FloatArray:
     """``x.sum(axis=-1)``, bit for bit, as slices added left to right.

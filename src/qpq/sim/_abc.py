@@ -785,7 +785,7 @@ def _plain(obj: Any) -> Any:
     return str(obj)
 
 
-CACHE_VERSION = 13
+CACHE_VERSION = 14
 """Part of every cache key: raised whenever the same case, settings and Generator give other
 results or another :class:`RecordCalibration` (2: per-parameter prior streams, the particles'
 assumptions kept; 3: the derived quantities and trade-offs; 4: trade-offs before the
@@ -794,8 +794,9 @@ each other body's own offset, integrated out; 8: the predictive checks' by-const
 and the posterior median's prior quantile; 9: an integer prior's quantile counting ties
 half; 10: the facts together in the predictive checks; 11: those as FactsTogether; 12: model
 v2's attack counts drawn by inverting the negative binomial at one uniform; 13: model v2's
-logit tracing with a coarser schedule and a polish, which moves its mixed answers), so a
-cache never returns what older code computed."""
+logit tracing with a coarser schedule and a polish, which moves its mixed answers; 14: the
+polish kept only where it lowers the regret), so a cache never returns what older code
+computed."""
 
 
 def content_key(view: Case, as_of: dt.date, settings: AbcSettings, families: Sequence[str],
@@ -1573,10 +1574,11 @@ def _checks(forward: _Forward, run: _Run, draws: int, rng: np.random.Generator
 
 _TABLES: dict[str, tuple[ParameterPool, ContinuationTable | RelationshipTable]] = {}
 
-SOLVE_VERSION = 2
+SOLVE_VERSION = 3
 """Part of every solved regime's cache key (:func:`_solved_table`): raised whenever the same
 game points, regime and grid would be solved to other answers (2: the logit tracing's
-coarser schedule and polish, 2026-12-07)."""
+coarser schedule and polish, 2026-12-07; 3: the polish kept only where it lowers the
+regret, 2026-12-07)."""
 
 
 def _digest(doc: Any) -> str:

@@ -78,6 +78,28 @@ def test_backfire_against_a_threshold_is_the_worse_side(case, outcome, worse):
     assert np.array_equal(cases, worse(y, 2.0)) and "worse than 2" in rule
 
 
+def test_an_outcome_the_study_does_not_list_keeps_its_registry_direction(case):
+    # a discovery outcome may be any simulated outcome; one the study does not list was
+    # read as higher-is-better, which reversed "worse" for lower-is-better outcomes
+    from qpq.explore._scenario import outcome_spec
+
+    study = load_study("deal-under-uncertainty", case)
+    listed = {o.name for o in study.outcomes}
+    name = "militants_iskp"
+    assert outcome_spec(name).sign == -1
+    study = dataclasses.replace(study, outcomes=tuple(o for o in study.outcomes
+                                                      if o.name != name))
+    assert name not in {o.name for o in study.outcomes} and name in listed
+    q = dataclasses.replace(study.discovery, outcome=name, compare_to=None, threshold=2.0,
+                            worse_by_sd=None)
+    study = dataclasses.replace(study, discovery=q)
+    y = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    cases, _ = backfire_cases(study, {q.policy: {name: y}})  # type: ignore[arg-type]
+    assert np.array_equal(cases, y > 2.0)
+    ev = {"a": {name: np.array([10.0, 5.0])}, "b": {name: np.array([8.0, 6.0])}}
+    assert contrasts(study, ev, "a", "b", name)["regret"].tolist() == [2.0, 0.0]
+
+
 def _linear_evaluation(study, design, columns):
     """Each policy's outcome equal to one uncertain input (a linear model, indices known)."""
     from qpq.explore._evaluate import Evaluation

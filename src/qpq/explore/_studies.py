@@ -44,7 +44,7 @@ from qpq.explore._designs import Design, Method, make_design
 from qpq.explore._evaluate import Evaluation, ModelSetup, evaluate, model_setup
 from qpq.explore._prim import PrimResult, prim
 from qpq.explore._robustness import Comparison, compare_policies
-from qpq.explore._scenario import Study
+from qpq.explore._scenario import Study, outcome_spec
 from qpq.explore._sensitivity import MorrisResult, SobolResult, morris_indices, sobol_indices
 from qpq.model import check_model, check_policy
 from qpq.parallel import ChunkExecutor, executor_for
@@ -172,10 +172,20 @@ def contrasts(study: Study, ev: Evaluation | Mapping[str, Mapping[str, FloatArra
     """
     y = np.asarray(ev[policy][outcome], dtype=float)
     ref = np.asarray(ev[compare_to][outcome], dtype=float)
-    sign = study.outcome(outcome).sign if outcome in {o.name for o in study.outcomes} else 1
+    sign = _sign(study, outcome)
     diff = y - ref
     regret = np.maximum(0.0, -sign * diff) if sign else np.abs(diff)
     return {"difference": diff, "regret": regret}
+
+
+def _sign(study: Study, outcome: str) -> int:
+    """+1 when higher is better, −1 when lower is, 0 when neither.
+
+    The study's own outcome's, else the registry's: a discovery outcome need not be among
+    the study's outcomes (it was read as higher-is-better until 2026-12-07).
+    """
+    listed = [o for o in study.outcomes if o.name == outcome]
+    return (listed[0] if listed else outcome_spec(outcome)).sign
 
 
 def _check_study(study: object) -> Study:
@@ -372,8 +382,7 @@ class DiscoveryStudy:
 def backfire_cases(study: Study, ev: Evaluation) -> tuple[NDArray[np.bool_], str]:
     """The cases of interest of the study's discovery question, and the rule in words."""
     q = study.discovery
-    o = study.outcome(q.outcome) if q.outcome in {x.name for x in study.outcomes} else None
-    sign = o.sign if o is not None else 1
+    sign = _sign(study, q.outcome)
     y = ev[q.policy][q.outcome]
     if q.compare_to is not None:
         ref = ev[q.compare_to][q.outcome]

@@ -1367,9 +1367,8 @@ def game_v2_budget() -> str:
         f"`--pure-only`). Only the points inside the orderings count. The propositions study "
         f"under v2 (§8.2) is guarded the same way, at {_study.V2_DRAW_SECONDS:g} s a draw and "
         f"{_study.V2_FLIP_SECONDS:g} s once for the flip search (`V2_DRAW_SECONDS`, "
-        f"`V2_FLIP_SECONDS`, from `python -m bench propositions`: wall time of one process at "
-        f"a load of about 5, an upper bound of the CPU): at most {draws:,} draws with the "
-        f"flips.", width=92)
+        f"`V2_FLIP_SECONDS`, from `python -m bench propositions`: wall time of one process, "
+        f"an upper bound of the CPU): at most {draws:,} draws with the flips.", width=92)
 
 
 def explore_v2_budget() -> str:

@@ -123,8 +123,10 @@ def test_a_v2_diagram_past_the_budget_is_refused_before_any_solve(registry) -> N
     from qpq.errors import BadInputError
     from qpq.game import RELATIONSHIP_BUDGET
 
-    # 200 x 200 (the CLI's default n) with the tracing: about 50 CPU minutes
+    # 200 x 200 (the CLI's default n) with the tracing: about 15 CPU minutes (50 under the
+    # tracing's former schedule), past the budget's 12.8
     most = int(RELATIONSHIP_BUDGET // _sweep.V2_POINT_SECONDS)
+    assert most < 200 * 200 - 1
     with pytest.raises(BadInputError, match=f"at most {most:,} grid points .lower --n, or "
                                             "--pure-only."):
         _sweep.phase_diagram(registry, "iskp_pull", "crackdown_intensity", 200, model="v2")

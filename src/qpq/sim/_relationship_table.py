@@ -48,7 +48,9 @@ CELL_SECONDS = 0.03
 stage regime at one belief grid point), for the cost guard's estimates: measured
 2026-12-05, ``qpq explore compare deal-under-uncertainty --model v2 --n 4`` took 82 s of
 CPU for 4 points × 7 tables × 8 regimes × 12 grid points (0.030 s a cell, the simulation
-included); ``python -m bench explore_v2`` measures it again beside this figure. An
+included); on 2026-12-07, after the tracing's new schedule, 85 s on a host slower per CPU
+second (about 1.6 times, by v1's benches that day), so kept; ``python -m bench explore_v2``
+measures it again beside this figure. An
 average over the scenario's drawn points: a point whose relationship is traced in every
 cell costs up to several times more (the bench's one-point table at the defaults: 0.12 s
 a cell on 2026-12-06, 0.34 s on 2026-12-04), so a pool of a few such points can take

@@ -306,14 +306,16 @@ def _region(p: Proposition, values: Mapping[str, float], fn: VerdictFn
     return share >= 0.5, share, top
 
 
-V2_DRAW_SECONDS = 1.3
+V2_DRAW_SECONDS = 0.33
 """Seconds of one draw of the v2 study, for the cost guard
-(:func:`qpq.game.check_relationship_budget`): ``python -m bench propositions``, 2026-12-04,
-40 draws without the flip search in 51 s wall in one process at a load of about 5 (740
-relationship points, 82 traced), so an upper bound of the CPU."""
-V2_FLIP_SECONDS = 32.0
+(:func:`qpq.game.check_relationship_budget`): ``python -m bench propositions``, 2026-12-07,
+40 draws without the flip search in 13.2 s wall in one process (740 relationship points,
+56 traced), an upper bound of the CPU, on a host slower per CPU second than most (v1's
+study took 1.6 times its time of the day before). 1.3 until then (51 s under the tracing's
+former schedule, 2026-12-04, at a load of about 5)."""
+V2_FLIP_SECONDS = 7.2
 """The flip search's seconds, once per study whatever the draws: the same run with it took
-83 s (998 points, 160 traced)."""
+20.3 s (886 points, 113 traced); 32 until 2026-12-07."""
 
 
 def run_study(registry: ParameterRegistry, n: int = 2000, *,

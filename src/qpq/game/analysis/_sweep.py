@@ -100,14 +100,17 @@ colour of the charts' marks, is left out; past the ninth label they repeat)."""
 
 MAX_POINTS = 1_000_000
 
-V2_POINT_SECONDS = 0.075
+V2_POINT_SECONDS = 0.022
 """CPU seconds of a v2 diagram's grid point, for the cost guard
-(:func:`qpq.game.check_relationship_budget`): ``python -m bench game_v2``, 2026-12-05, the
-16 × 16 diagram over ``iskp_pull`` × ``crackdown_intensity`` took 19.1 s of CPU over all
-processes (0.075 s a point; the tracing ran at 56% of them)."""
-V2_POINT_SECONDS_PURE = 0.013
-"""The same without the tracing (``mixed=False``, ``--pure-only``): 3.3 s of CPU for the
-256 points in the same run."""
+(:func:`qpq.game.check_relationship_budget`): ``python -m bench game_v2``, 2026-12-07 (the
+first run after the tracing's new schedule), the 16 × 16 diagram over ``iskp_pull`` ×
+``crackdown_intensity`` took 5.6 s of CPU over all processes (0.022 s a point; the tracing
+ran at 56% of them). 0.075 until then (19.1 s under the former schedule, 2026-12-05); a
+later run the same day, on a host slower per CPU second, took 7.8 s (0.030): the estimate
+is good to a factor of about 1.5 between hosts."""
+V2_POINT_SECONDS_PURE = 0.015
+"""The same without the tracing (``mixed=False``, ``--pure-only``): 3.8 s of CPU for the
+256 points in the same run (3.3 s on 2026-12-05, 6.0 s on the slower host)."""
 
 FOUND_BY = ("pure", "traced, pure", "mixed", "no fixed point (not traced)")
 """How v2's strategies at a point were found (codes of :attr:`PhaseDiagram.found_by`):

@@ -130,10 +130,15 @@ def _script(repeat: int = REPEAT) -> dict[str, Any]:
     import sys
     from pathlib import Path
 
+    from streamlit import config
     from streamlit.testing.v1 import AppTest
 
     import qpq.dashboard
 
+    # as `qpq dashboard` serves it: the URL's settings go into the widgets' state on purpose,
+    # which Streamlit otherwise reports with a stack trace on the first run
+    key = "global.disableWidgetStateDuplicationWarning"
+    config.set_option(key, qpq.dashboard.STREAMLIT_OPTIONS[key] == "true")
     # AppTest leaves its script as sys.modules["__main__"]; a process spawned later (another
     # bench module's pool) would re-import it and die, so the real one is put back
     main = sys.modules["__main__"]

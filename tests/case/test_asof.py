@@ -124,6 +124,34 @@ def test_the_index_keeps_exactly_the_items_kept(cut):
     assert any(getattr(case, f) != getattr(view, f) for f in ("sources", "events", "claims"))
 
 
+@pytest.mark.parametrize(("cut", "kept"), [
+    # a point waits for its evidence: action_on_etim's "2001" (Omar's refusal) for the
+    # source that reports it (known 2021-09-30), the recognition scale's 2024-01-30 for
+    # the "normal arrangement" milestone dated January 2024 (known from its last day)
+    (dt.date(2000, 12, 31), {"recognition": [], "action_on_etim": []}),
+    (dt.date(2021, 6, 30), {"recognition": [], "action_on_etim": []}),
+    (dt.date(2022, 6, 30), {"recognition": ["2022-03-24"],
+                            "action_on_etim": ["2001", "2021-09/2021-10-04"]}),
+    (dt.date(2024, 1, 31), {"recognition": ["2022-03-24"],
+                            "action_on_etim": ["2001", "2021-09/2021-10-04"]}),
+    (dt.date(2024, 2, 29), {"recognition": ["2022-03-24", "2024-01-30"],
+                            "action_on_etim": ["2001", "2021-09/2021-10-04"]}),
+])
+def test_a_bargaining_issue_keeps_the_observed_points_known_by_the_cutoff(cut, kept):
+    """The issues stay (definitions); their record points only once known (lookahead)."""
+    case = load_case()
+    view = case_as_of(case, cut)
+    known = known_dates(case)
+    got = {i.id: [ob.date for ob in i.observed] for i in view.bargaining_issues}
+    assert got == kept
+    for issue in view.bargaining_issues:
+        assert view.by_id[issue.id] is issue
+        for ob in issue.observed:
+            assert all((known.get(e) or dt.date.min) <= cut for e in ob.evidence)
+    # the full case is left as it was
+    assert [len(i.observed) for i in case.bargaining_issues] == [2, 2]
+
+
 def test_the_cutoff_may_be_written_as_a_date_string():
     from qpq.errors import BadInputError
 

@@ -128,8 +128,9 @@ def case_as_of(case: Case, cutoff: dt.date | str) -> Case:
     """The case as it could be known on ``cutoff``: later items are dropped.
 
     Actors, places, parameters and other undated definitions stay; a phase still running
-    at the cut-off stays (its end is then unknown). ``cutoff`` is a date or ``YYYY-MM-DD``
-    (a datetime is refused: its time would be dropped unsaid).
+    at the cut-off stays (its end is then unknown); a bargaining issue keeps the observed
+    points dated by the cut-off whose evidence is known by then. ``cutoff`` is a date or
+    ``YYYY-MM-DD`` (a datetime is refused: its time would be dropped unsaid).
     """
     from qpq.checks import as_date
 
@@ -161,8 +162,14 @@ def case_as_of(case: Case, cutoff: dt.date | str) -> Case:
     gone |= {p.id for p in case.phases} - {p.id for p in kept_phases}
     kept_obs = {o.id for o in case.observations if _visible(o, known, cutoff)}
     gone |= {o.id for o in case.observations} - kept_obs
+    # an issue's observed points, like every dated item, only once their date has passed
+    # and their evidence is known (the issue itself, a definition, stays)
+    issues = tuple(i.model_copy(update={"observed": [
+        ob for ob in i.observed if FuzzyDate.parse(ob.date).latest <= cutoff
+        and not gone.intersection(ob.evidence)]}) for i in case.bargaining_issues)
     by_id = {k: v for k, v in case.by_id.items() if k not in gone}
     by_id.update({p.id: p for p in kept_phases})
+    by_id.update({i.id: i for i in issues})
     return replace(
         case,
         sources=tuple(s for s in kept_sources if isinstance(s, Source)),
@@ -170,6 +177,7 @@ def case_as_of(case: Case, cutoff: dt.date | str) -> Case:
         quantities=tuple(q for q in kept_quantities if isinstance(q, Quantity)),
         claims=tuple(c for c in kept_claims if isinstance(c, Claim)),
         phases=kept_phases,
+        bargaining_issues=issues,
         curated_findings=tuple(f for f in case.curated_findings if isinstance(f, CuratedFinding)),
         estimates=tuple(o for o in case.estimates if isinstance(o, Estimate) and o.id in kept_obs),
         attacks=tuple(o for o in case.attacks if isinstance(o, Attack) and o.id in kept_obs),

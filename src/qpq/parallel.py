@@ -30,6 +30,7 @@ submitting, drops the tasks in flight and keeps everything already returned.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -329,12 +330,21 @@ class DaskCluster(_Closing):
                                              silence_logs=logging.ERROR)
             self.client: Any = Client(self._cluster)
         else:
+            failed = None
             try:
                 self.client = Client(scheduler, timeout=f"{connect_timeout}s")
             except (OSError, TimeoutError, ValueError) as exc:   # ValueError: a bad address
+                failed = str(exc)
+            if failed is not None:
+                # The half-made Client closes itself in __del__, which takes the lock that
+                # every Client's start holds (distributed's LoopRunner._lock, not
+                # re-entrant): left to a later garbage collection, that may run inside the
+                # next Client's start and hang it for good (a test run hung so, 2026-12-07).
+                # Collected here, with the traceback that held it gone, it closes now.
+                gc.collect()
                 raise BadInputError(f"scheduler (--scheduler): cannot reach a Dask scheduler at "
-                                    f"{scheduler} ({exc}); allowed: the address of a running "
-                                    "scheduler, e.g. tcp://10.0.0.5:8786") from None
+                                    f"{scheduler} ({failed}); allowed: the address of a running "
+                                    "scheduler, e.g. tcp://10.0.0.5:8786")
         self.client.run(_ignore_sigint)
         logging.getLogger("tornado.application").addFilter(_SYNC_CANCEL_BUG)
         self.workers = max(1, len(self.client.scheduler_info()["workers"]))

@@ -91,6 +91,7 @@ def test_an_unreachable_scheduler_is_bad_input():
 
     from qpq.errors import BadInputError
 
+    gc.collect()                # earlier tests' closed clients, awaiting a collection
     before = _live_clients()
     # no collection may run but DaskCluster's own: a half-made Client left for a later one
     # could close itself inside the next Client's start, which holds the lock its close
@@ -101,7 +102,7 @@ def test_an_unreachable_scheduler_is_bad_input():
             with pytest.raises(BadInputError, match="cannot reach a Dask scheduler") as info:
                 DaskCluster(scheduler=address, connect_timeout=1.0)
             assert info.value.__context__ is None
-            assert _live_clients() == before, address
+            assert _live_clients() <= before, address
     finally:
         gc.enable()
 

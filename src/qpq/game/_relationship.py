@@ -524,19 +524,19 @@ def _trace(stages: tuple[_Stage, _Stage], delta: FloatArray, w: FloatArray,
                 d, ws = delta[rows], w[rows]
     if polish is not None:
         lam, steps = polish
-        moving = np.flatnonzero(
-            s.distance(_stacked_step(full, s, delta, w, lambdas[-1])) >= SETTLED)
+        # one evaluation at where the tracing stopped: which points still move, and the
+        # regret the polish has to beat
+        q = _stacked_q(full, s, delta, w)
+        moving = np.flatnonzero(s.distance(q.logit(lambdas[-1])) >= SETTLED)
         if moving.size:
-            sub, before = full.take(moving), s.take(moving)
+            sub, part = full.take(moving), s.take(moving)
             d, ws = delta[moving], w[moving]
-            part = before
             for j in range(steps):
                 new = _stacked_step(sub, part, d, ws, lam)
                 part = part.blend(new, 1.0 / (j + 2.0))
             # the average need not be nearer equilibrium than where the tracing stopped
             # (it is at most points, not at all): each point keeps the smaller regret
-            better = (_stacked_q(sub, part, d, ws).regret(part)
-                      <= _stacked_q(sub, before, d, ws).regret(before))
+            better = _stacked_q(sub, part, d, ws).regret(part) <= q.regret(s)[moving]
             s = s.put(moving[better], part.take(np.flatnonzero(better)))
     efforts, responses = full.unstack(s)
     m = full.n_moves

@@ -11,7 +11,8 @@ schedule, each step starting from the last (McKelvey & Palfrey's tracing idea; t
 tensors are those of the pure solver). Where the damped steps still oscillate at the last
 precision, smoothed fictitious play at a lower one (each player's average logit response so
 far) settles them: the regrets this left, up to several payoff units, fall by two orders
-of magnitude in the median and by one at the largest, though not at every point
+of magnitude in the median and by one at the largest, though not at every point, so each
+point keeps whichever answer, polished or not, has the smaller regret
 (``bench/tracing_bench.py``, docs/model-game.md §8.1). The answer is reported with its
 largest regret (the most any player gains by deviating at any information set, on or off
 the path, given the values): a small regret is an ε-equilibrium, never presented as exact.

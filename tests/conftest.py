@@ -168,6 +168,21 @@ def make_case(tmp_path: Path) -> Callable[..., Path]:
     return factory
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests that read the built-in report first.
+
+    The report takes about a minute to build, once per run (``builtin_report``). Under
+    pytest-xdist's work stealing each worker starts on its own contiguous share of the
+    list; with these tests at the front, the first worker builds the report while the
+    other works through its share, where otherwise both reached the report's tests at
+    about the same time and one sat waiting on the other's build (51 s of a 351 s run).
+    Whole modules move, in their order, so no module's fixtures are set up twice.
+    """
+    first = {item.path for item in items
+             if "builtin_report" in getattr(item, "fixturenames", ())}
+    items.sort(key=lambda item: item.path not in first)
+
+
 @pytest.fixture(scope="session")
 def builtin_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     """The built-in case's reduced report (``make run``'s), built once for the whole run.

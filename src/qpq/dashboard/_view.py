@@ -50,7 +50,8 @@ __all__ = [
 V2_GRID_SIZE = 9
 """Most points per axis of model v2's phase diagram: each point solves the repeated
 relationship (hundredths of a second of CPU each, docs/model-game.md §8.1; a redraw with
-the 9 × 9 grid takes about 1.8 s, ``python -m bench dashboard``), so the default 21 × 21
+the 9 × 9 grid took 1.8 s and, on a slower host, 3.4 s in ``python -m bench dashboard``
+on 2026-12-07), so the default 21 × 21
 would solve 441 points where 9 × 9 solves 81."""
 
 Values = tuple[tuple[str, float], ...]

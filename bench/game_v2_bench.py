@@ -9,6 +9,9 @@
   The notes add each run's CPU seconds over all processes (less sensitive to the shared
   machine's load than wall time): the run without the tracing is about policy
   iteration's share, the difference the tracing's.
+* **The least a v2 diagram can cost** (:func:`_floor`): two policy-iteration steps over the
+  grid (a point is a fixed point only when a second solve of its stage games repeats the
+  first), in process, against v1's whole diagram in process.
 * **Stage games vs pygambit** (the v1 reduced-game benchmark's counterpart): reduced
   relationships (two types at high capacity, no UN report, first moves Engage[no_promise],
   Engage[reward_if_suppressed], Recognize) at the defaults and :data:`STAGE_POINTS` − 1
@@ -90,6 +93,46 @@ def _sweeps() -> list[dict[str, Any]]:
                   f"{t['v2 pure'] / t['v1']:.0f}x slower than v1; CPU of all processes "
                   f"{c['v2 pure']:.1f} s; {load}"},
     ]
+
+
+def _floor() -> dict[str, Any]:
+    """What a v2 point costs at the least: its stage games solved once, against v1's diagram.
+
+    v1 solves each point's one-round game once. v2's relationship is a fixed point: policy
+    iteration solves both states' stage games (the unrecognised one is v1's round with
+    values at the leaves) at the values of the last strategies, and a point is done only
+    when a second solve repeats the first. So two steps of :func:`_best_profile` over the
+    grid are the least any point can cost, whatever the iteration count; this row measures
+    one step over the whole grid (at zero values, the first step), in process, CPU.
+    """
+    from qpq.game import FULL_GAME
+    from qpq.game import _relationship as rel
+    from qpq.game.analysis import phase_diagram
+    from qpq.game.analysis._sweep import grid_axis
+    from qpq.model import ParameterRegistry
+
+    registry = ParameterRegistry.load()
+    x, y = AXES
+    gx, gy = np.meshgrid(grid_axis(registry, x, GRID, "v2").values,
+                         grid_axis(registry, y, GRID, "v2").values)
+    n = GRID * GRID
+    p = {k: np.full(n, float(v)) for k, v in registry.defaults().as_dict().items()}
+    p[x], p[y] = gx.ravel(), gy.ravel()
+    delta = p["quarterly_discount"]
+    structure1 = replace(FULL_GAME, first_moves=(rel._RECOGNIZE,))
+    n_types = len(FULL_GAME.types)
+    zero = np.zeros((n, n_types, 2))
+    step, v1 = [], []
+    phase_diagram(registry, x, y, 4, workers=1)                      # warm-up
+    for _ in range(REPEAT):
+        before = time.process_time()
+        stages = (rel._stage(p, FULL_GAME, False), rel._stage(p, structure1, True))
+        rel._best_profile(stages, delta, zero, zero, np.zeros((n, n_types, 2, 2)), 1e-9)
+        step.append(time.process_time() - before)
+        before = time.process_time()
+        phase_diagram(registry, x, y, GRID, workers=1)
+        v1.append(time.process_time() - before)
+    return {"step": statistics.median(step), "v1": statistics.median(v1), "n": n}
 
 
 def _cpu() -> float:
@@ -204,6 +247,20 @@ def _gambit_available() -> bool:
 
 def run() -> list[dict[str, Any]]:
     entries = _sweeps()
+    f = _floor()
+    entries.append({
+        "name": f"v2's least cost: two stage-solve steps of the {GRID} x {GRID} grid vs v1's "
+                 "whole diagram, in process",
+        "figure": 2 * f["step"], "unit": "s CPU", "peer": "v1 phase diagram, same grid, "
+        "in process", "peer_figure": f["v1"], "ratio": f["v1"] / (2 * f["step"]),
+        "n": f["n"],
+        "notes": f"one step = both states' stage games solved at every point (the "
+                 f"tensors built, then the China-preferred pure PBE, policy iteration's "
+                 f"step): {f['step']:.3f} s; a point is a fixed point only once a second "
+                 f"step repeats the first, so two steps bound any v2 diagram from below "
+                 f"({2 * f['step'] / f['v1']:.1f}x v1's whole diagram, before any cycling "
+                 f"point's further steps or tracing); median of {REPEAT}, CPU of this "
+                 f"process"})
     if not _gambit_available():
         print("  pygambit peer skipped: pygambit is not installed", file=sys.stderr)
         return entries

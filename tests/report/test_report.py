@@ -1,6 +1,5 @@
 import datetime as dt
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -89,14 +88,20 @@ def test_a_figures_folder_the_report_did_not_write_is_refused(make_case, tmp_pat
     with pytest.raises(BadInputError, match=re.escape(said)):
         build_report(load_case(make_case()), out, [timeline])
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
-    # an empty figures/ (but for a file manager's hidden file) is anyone's, and an earlier
-    # report's is replaced
-    shutil.rmtree(out)
+
+
+def test_an_empty_figures_folder_or_an_earlier_reports_is_written_over(make_case, tmp_path):
+    # the counterpart of the refusals above (once, not once per refusal: each build draws)
+    out = tmp_path / "out"
     (out / "figures").mkdir(parents=True)
+    # empty but for a file manager's hidden file: anyone's
     (out / "figures" / ".DS_Store").write_bytes(b"\0")
+    (timeline,) = [s for s in default_sections() if s.id == "timeline"]
     build_report(load_case(make_case()), out, [timeline])
     assert (out / "figures" / "timeline.svg").is_file()
-    build_report(load_case(make_case()), out, [timeline])
+    (out / "figures" / "timeline.svg").write_text("<svg>old</svg>")
+    build_report(load_case(make_case()), out, [timeline])   # an earlier report's: replaced
+    assert (out / "figures" / "timeline.svg").read_text() != "<svg>old</svg>"
 
 
 def test_every_internal_link_resolves(make_case, tmp_path):

@@ -13,6 +13,7 @@ import numpy as np
 
 from qpq.sim import build_relationship_table, build_timeline, default_pool
 from qpq.sim._engine import RunSpec
+from qpq.sim._policies import BOYCOTT
 from qpq.sim._timeline import Override
 from tests.sim.conftest import stepper
 
@@ -88,3 +89,38 @@ def test_counts_are_negative_binomial(case, registry) -> None:
         ratios[k] = counts.var() / counts.mean()
         assert abs(ratios[k] - (1 + mu / k)) <= 0.15 * (1 + mu / k)
     assert ratios[0.2] > 2 * ratios[50.0]
+
+
+def test_the_rates_are_the_documented_formulas(case, registry) -> None:
+    """§7.3 term by term, with exposures apart from 1 and from each other, and some Plan B or
+    intervention in force (the other tests here compare rates with rates)."""
+    exp_af, exp_ca = 0.5, 0.25
+    spec = _spec(case, registry, n=1024, timeline_overrides=(
+        Override("china_exposure_afghanistan", exp_af, START),
+        Override("china_exposure_central_asia", exp_ca, START)))
+    dyn = stepper(spec)
+    rng = np.random.default_rng(8)
+    st, n = dyn.s, dyn.s.n
+    st.border, st.interior = rng.uniform(0, 800, n), rng.uniform(0, 300, n)
+    st.strength, st.founded = rng.uniform(0, 1, n), np.ones(n, dtype=bool)
+    st.planb = rng.integers(0, 3, n).astype(np.int8)
+    b, i, strength, planb = st.border.copy(), st.interior.copy(), st.strength.copy(), st.planb
+    out = dyn.step(spec.timeline.start)
+    p = spec.pool.point(0)
+    effect = np.choose(planb, [0.0, p["planb_effect"], p["intervene_effect"]])
+    free = (1 - out["suppressed"]) * (1 - effect)
+    rate, share = p["attack_rate"] / 100, p["cross_border_share"]
+    iskp = p["iskp_china_attack_rate"] * strength * (1 - p["planb_covers_iskp"] * effect)
+    exposure = exp_af * np.where(out["first_move"] == BOYCOTT, p["boycott_exposure"], 1.0)
+    expected = {
+        "china": rate * free * b * (1 - share),
+        "central_asia": exp_ca * (rate * free * b + iskp) * share,
+        "nationals": exposure * (rate * p["interior_reach"] * free * (b + i) + iskp),
+        "nationals_iskp": exposure * iskp,
+        "central_asia_iskp": exp_ca * iskp * share,
+    }
+    assert (planb > 0).any() and (out["suppressed"] == 0).any()
+    assert spec.timeline.attributes["iskp_targets_china"][0] == 1.0
+    for kind, lam in expected.items():
+        np.testing.assert_allclose(out[f"expected_attacks_{kind}"], lam, rtol=1e-12,
+                                   err_msg=kind)

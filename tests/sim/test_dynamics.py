@@ -6,7 +6,7 @@ from scipy import stats
 
 from qpq.model._utilities import suppression_prob
 from qpq.sim._dynamics import OUTPUTS, StepOptions
-from qpq.sim._policies import RECOGNIZE, REWARD, WITHHOLD
+from qpq.sim._policies import BOYCOTT, RECOGNIZE, REWARD, WITHHOLD
 from qpq.sim._rng import Stream
 from qpq.sim._state import STOCKS
 from qpq.sim._timeline import quarter_of
@@ -165,7 +165,7 @@ def test_v1_attack_rates_are_the_documented_formulas(make_spec):
     free = (1 - out["suppressed"]) * (1 - effect)
     k_term = p["iskp_attack_weight"] * strength * k * (1 - p["planb_covers_iskp"] * effect)
     rate, share = p["attack_rate"] / 100, p["cross_border_share"]
-    exposure = np.where(out["first_move"] == 0, p["boycott_exposure"], 1.0)   # 0: Boycott
+    exposure = np.where(out["first_move"] == BOYCOTT, p["boycott_exposure"], 1.0)
     expected = {
         "china": rate * (free * b + k_term) * (1 - share),
         "central_asia": rate * (free * b + k_term) * share,

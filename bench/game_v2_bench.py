@@ -107,6 +107,7 @@ def _floor() -> dict[str, Any]:
     """
     from qpq.game import FULL_GAME
     from qpq.game import _relationship as rel
+    from qpq.game._kernel import DEFAULT_TOL
     from qpq.game.analysis import phase_diagram
     from qpq.game.analysis._sweep import grid_axis
     from qpq.model import ParameterRegistry
@@ -127,7 +128,8 @@ def _floor() -> dict[str, Any]:
     for _ in range(REPEAT):
         before = time.process_time()
         stages = (rel._stage(p, FULL_GAME, False), rel._stage(p, structure1, True))
-        rel._best_profile(stages, delta, zero, zero, np.zeros((n, n_types, 2, 2)), 1e-9)
+        rel._best_profile(stages, delta, zero, zero, np.zeros((n, n_types, 2, 2)),
+                          DEFAULT_TOL)
         step.append(time.process_time() - before)
         before = time.process_time()
         phase_diagram(registry, x, y, GRID, workers=1)

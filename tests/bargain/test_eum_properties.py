@@ -232,3 +232,127 @@ def test_numpy_counts_and_switches_are_taken_as_plain_values():
     numbers = EUMOptions(q=np.int64(1), t=np.float32(0.5), tolerance=np.int64(0))
     assert (numbers.q, numbers.t, numbers.tolerance) == (1.0, 0.5, 0.0)
     json.dumps(opts.to_dict())
+
+
+def _round_one_by_hand(data, q, t, global_rule):
+    """Round 1 from the formulas of docs/model-bargain.md §2 in plain loops: exponents,
+    P_ij, EU_ij, EU_ji and each actor's accepted offer (least move; ties by kind, then input
+    order). Positions are chosen without exact median ties."""
+    x, c, s = list(data.position), list(data.capability), list(data.salience)
+    n, big_r = len(x), data.position_range
+    w = [c[k] * s[k] for k in range(n)]
+    held = sorted(set(x))
+    spread = [sum(w[k] * abs(x[k] - p) for k in range(n)) for p in held]
+    mu = held[spread.index(min(spread))]
+
+    def vote(a, b, r):  # votes for position a over position b
+        return sum(max(0.0, w[k] * ((abs(x[k] - b) / big_r) ** r[k]
+                                    - (abs(x[k] - a) / big_r) ** r[k])) for k in range(n))
+
+    def prob(i, j, r):
+        if x[i] == x[j]:
+            return 0.0
+        if global_rule:
+            total = sum(abs(w[k] * ((abs(x[k] - x[b]) / big_r) ** r[k]
+                                    - (abs(x[k] - x[a]) / big_r) ** r[k]))
+                        for k in range(n) for a in range(n) for b in range(n))
+            return vote(x[i], x[j], r) / total
+        cast = vote(x[i], x[j], r) + vote(x[j], x[i], r)
+        return vote(x[i], x[j], r) / cast if cast > 0 else 0.5
+
+    def eu(chal, target, p, e):  # challenger's EU against target, perceived with exponent e
+        d = abs(x[chal] - x[target]) / big_r
+        u_s, u_f = 2 - 4 * (0.5 - 0.5 * d) ** e, 2 - 4 * (0.5 + 0.5 * d) ** e
+        drift = 0.25 * (abs(x[chal] - mu) / big_r + d)
+        u_b, u_w = 2 - 4 * (0.5 - drift) ** e, 2 - 4 * (0.5 + drift) ** e
+        sq = q * (2 - 4 * 0.5 ** e) + (1 - q) * (t * u_b + (1 - t) * u_w)
+        return s[target] * (p * u_s + (1 - p) * u_f) + (1 - s[target]) * u_s - sq
+
+    ones = [1.0] * n
+    sec = [sum(eu(j, i, prob(j, i, ones), 1.0) for j in range(n) if j != i) for i in range(n)]
+    hi, lo = max(sec), min(sec)
+    big = [0.0 if hi - lo < 1e-12 else (2 * sv - hi - lo) / (hi - lo) for sv in sec]
+    r = [(1 - b / 3) / (1 + b / 3) for b in big]
+    p = [[prob(i, j, r) for j in range(n)] for i in range(n)]
+    eu_ij = [[eu(i, j, p[i][j], r[i]) for j in range(n)] for i in range(n)]
+    eu_ji = [[eu(j, i, p[j][i], r[i]) for j in range(n)] for i in range(n)]
+    moves = {}
+    for i in range(n):
+        offers = []
+        for j in range(n):
+            a, b = eu_ij[i][j], eu_ji[i][j]
+            if x[j] == x[i]:
+                continue
+            if b > a > 0:
+                offers.append((abs(x[j] - x[i]), 0, j, "confrontation", x[j]))
+            elif b > 0 > a and b > -a:
+                end = x[i] + (x[j] - x[i]) * (-a / b)
+                offers.append((abs(end - x[i]), 1, j, "compromise", end))
+            elif b > 0 > a and b < -a:
+                offers.append((abs(x[j] - x[i]), 2, j, "capitulation", x[j]))
+        if offers:
+            least = min(o[0] for o in offers)
+            _, _, j, kind, end = min(o for o in offers if o[0] <= least + 1e-9 * big_r)
+            moves[data.actors[i]] = (data.actors[j], kind, end)
+    return r, p, eu_ij, eu_ji, moves
+
+
+def _check_round_one(data, q=1.0, t=1.0, global_rule=False):
+    opts = EUMOptions(max_rounds=1, q=q, t=t, probability="global" if global_rule
+                      else "pairwise")
+    got = run_eum(data, opts, keep_perceptions=True)
+    r, p, eu_ij, eu_ji, moves = _round_one_by_hand(data, q, t, global_rule)
+    rnd = got.rounds[1]
+    assert rnd.risk == pytest.approx(r, abs=1e-9)
+    assert rnd.probability == pytest.approx(np.array(p), abs=1e-9)
+    assert rnd.eu_ij == pytest.approx(np.array(eu_ij), abs=1e-9)
+    assert rnd.eu_ji == pytest.approx(np.array(eu_ji), abs=1e-9)
+    if not _near_tie(got, 1e-7):
+        width = data.position_range
+        assert {m.actor: (m.partner, m.kind.value, pytest.approx(m.end, abs=1e-9 * width))
+                for m in rnd.moves} == moves
+    return moves
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("width", [100.0, 1e-4])
+@pytest.mark.parametrize(("q", "t", "global_rule"), [
+    (1.0, 1.0, False), (0.4, 0.3, False), (0.6, 0.8, True)])
+def test_round_one_equals_the_documented_formulas(seed, width, q, t, global_rule):
+    # few distinct positions, so that partners share positions and offers tie in distance;
+    # on the narrow scale, offers a few 1e-7 apart must not count as tied
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 7))
+    data = Stakeholders(actors=tuple(f"a{i}" for i in range(n)),
+                        capability=rng.uniform(0.05, 1.0, n),
+                        position=rng.choice([0.0, 0.3, 0.55, 1.0], n) * width,
+                        salience=rng.uniform(0.05, 1.0, n), scale=(0.0, width))
+    _check_round_one(data, q, t, global_rule)
+
+
+def test_an_offer_tie_in_distance_goes_to_confrontation_before_capitulation():
+    # b sits halfway between a (who offers a confrontation) and c (who offers a
+    # capitulation): both moves are 50 long
+    data = Stakeholders.from_rows([("a", 0.9, 0, 0.7), ("b", 1.0, 50, 0.7),
+                                   ("c", 0.8, 100, 0.8)], scale=(0.0, 100.0))
+    moves = _check_round_one(data)
+    assert moves["b"] == ("a", "confrontation", 0.0)
+
+
+def test_two_mirror_actors_both_expect_to_win_and_stay():
+    # P = 1/2 and r = 1 by symmetry, so EU_ij = EU_ji = 2 (1 - s) > 0 for both: a
+    # confrontation that neither expects to lose (it needs EU_ji > EU_ij), so no move
+    data = Stakeholders.from_rows([("a", 1.0, 0, 0.5), ("b", 1.0, 100, 0.5)],
+                                  scale=(0.0, 100.0))
+    result = run_eum(data, EUMOptions(max_rounds=3), keep_perceptions=True)
+    assert result.rounds[1].eu_ij[0, 1] == result.rounds[1].eu_ji[0, 1] == pytest.approx(1.0)
+    assert result.rounds[1].moves == () and result.stability == Stability.CONVERGED
+
+
+def test_a_tiny_difference_in_security_spreads_exponents_fully():
+    # R_i is normalised by S_max - S_min, so any difference above 1e-12 gives R = -1 and +1;
+    # S_i = 2 (1 - 2 s_i^2 / (s_a + s_b)) here: the more salient actor is less secure, r = 2
+    data = Stakeholders.from_rows([("a", 1.0, 0, 0.5), ("b", 1.0, 100, 0.5 + 1e-7)],
+                                  scale=(0.0, 100.0))
+    rnd = run_eum(data, EUMOptions(max_rounds=1)).rounds[1]
+    assert rnd.risk == pytest.approx([0.5, 2.0])

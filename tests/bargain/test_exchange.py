@@ -58,6 +58,41 @@ def test_two_actor_exchange_by_hand():
     assert e.gain == pytest.approx(12.0)
     assert (e.j_from, e.j_to, e.i_from, e.i_to) == pytest.approx((0, 100, 100, 0))
     assert result.rounds[0].outcome_end == pytest.approx([100.0, 0.0])
+    assert result.final_outcome == pytest.approx([100.0, 0.0])
+    # min_gain is the user's threshold: a 12-point exchange is made above 10, not above 13
+    assert len(run_exchange(data, ExchangeOptions(rounds=1, min_gain=10.0)).exchanges()) == 1
+    assert run_exchange(data, ExchangeOptions(rounds=1, min_gain=13.0)).exchanges() == []
+
+
+NAN = (np.nan, np.nan, np.nan)
+
+
+@pytest.mark.parametrize(("c_p", "b", "d_q", "expect"), [
+    # C (on p only) lies beyond A: O_p = (72 + 60) / 1.6 = 82.5 reaches A's 90 after 7.5,
+    # before B reaches A (11.25) or anything on q (ratio 1: 20)
+    ((100, 1, 0.6), [(0, 1, 0.2), (0, 1, 0.8)], NAN,
+     {"limit": "outcome reaches i on p", "shift_p": 7.5, "shift_q": 7.5, "gain": 4.5,
+      "j_to": 60.0, "i_to": 62.5, "end": [90.0, 12.5], "ext": {"C": 0.6 * 7.5}}),
+    # ratio (0.8 + 0.2) / (0.2 + 0.6) = 1.25, factor (0.48 - 0.04) / 0.8 = 0.55; O_q = 32
+    # reaches B's 20 after 12 / 1.25 = 9.6 (A reaching B: 0.2 * 80 / 1.25 = 12.8; B
+    # reaching A on p: 0.2 * 100 / 1.6 = 12.5)
+    ((50, 1, 0.6), [(0, 1, 0.2), (20, 1, 0.6)], (0, 1, 0.2),
+     {"limit": "outcome reaches j on q", "shift_p": 9.6, "shift_q": 12.0, "gain": 5.28,
+      "j_to": 76.8, "i_to": 40.0, "end": [78.35, 20.0],
+      "ext": {"C": 0.6 * (18.75 - 28.35), "D": 0.2 * 12.0}}),
+])
+def test_three_party_exchange_by_hand(c_p, b, d_q, expect):
+    a_p = 90 if c_p[0] == 100 else 100
+    rows = {"A": [(a_p, 1, 0.8), (100, 1, 0.2)], "B": b, "C": [c_p, NAN], "D": [NAN, d_q]}
+    result = run_exchange(issue_set(rows), ExchangeOptions(rounds=1))
+    (e,) = result.exchanges()
+    assert (e.i, e.j, e.p, e.q, e.limit) == ("A", "B", "p", "q", expect["limit"])
+    assert (e.shift_p, e.shift_q, e.gain) == pytest.approx(
+        (expect["shift_p"], expect["shift_q"], expect["gain"]))
+    assert (e.j_to, e.i_to) == pytest.approx((expect["j_to"], expect["i_to"]))
+    assert result.final_outcome == pytest.approx(expect["end"])
+    # the traders' own gains are not externalities; actors not touched are left out
+    assert dict(e.externalities) == pytest.approx(expect["ext"])
 
 
 def test_no_exchange_without_opposite_sides_or_different_priorities():
@@ -113,18 +148,27 @@ def test_both_sizings_name_limits_from_one_list(sizing):
     assert limits and limits <= set(_LIMITS)
 
 
-def test_replayed_outcomes_match_limits_and_externalities():
-    data = _random_set(np.random.default_rng(7), 8, 3)
+@pytest.mark.parametrize("seed", [7, 8, 9, 10])
+def test_replayed_outcomes_match_limits_and_externalities(seed):
+    data = _random_set(np.random.default_rng(seed), 8, 3)
     result = run_exchange(data, ExchangeOptions(rounds=2))
+    totals = dict.fromkeys(data.actors, 0.0)
     idx = {a: i for i, a in enumerate(data.actors)}
     col = {d: j for j, d in enumerate(data.issues)}
     start = np.array(data.position)
     for rnd in result.rounds:
         vote = start.copy()
+        direction = {}
         for e in rnd.exchanges:
             before = nash_bargaining_solution(vote, data.capability, data.salience)
             i, j, p, q = idx[e.i], idx[e.j], col[e.p], col[e.q]
             assert vote[j, p] == pytest.approx(e.j_from) and vote[i, q] == pytest.approx(e.i_from)
+            # a supplier never reverses a move made this round, and its own (round-start)
+            # position still lies behind the outcome it pushes
+            for a, d, frm, to in ((j, p, e.j_from, e.j_to), (i, q, e.i_from, e.i_to)):
+                step = np.sign(to - frm)
+                assert direction.setdefault((a, d), step) == step
+                assert (start[a, d] - before[d]) * step <= 1e-9
             # Never past the partner's position, never pushing the outcome past the demander.
             assert abs(e.j_to - e.j_from) <= abs(start[i, p] - e.j_from) + 1e-9
             assert abs(e.i_to - e.i_from) <= abs(start[j, q] - e.i_from) + 1e-9
@@ -140,9 +184,11 @@ def test_replayed_outcomes_match_limits_and_externalities():
                     abs(before[d] - start[k, d]) - abs(after[d] - start[k, d]))
                     for d in (p, q) if not np.isnan(start[k, d]))
                 assert ext.get(a, 0.0) == pytest.approx(expect, abs=1e-9)
+                totals[a] += ext.get(a, 0.0)
         assert rnd.outcome_end == pytest.approx(
             nash_bargaining_solution(vote, data.capability, data.salience))
         start = rnd.next_position
+    assert result.externality_totals() == pytest.approx(totals)
 
 
 def test_decide_carry_over_keeps_part_of_the_shift():

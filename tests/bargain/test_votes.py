@@ -113,3 +113,18 @@ def test_tied_medians_give_the_middle_of_the_tie():
     x = np.array([0.0, 10.0])
     assert condorcet_median(x, np.array([1.0, 1.0])) == 5.0
     assert condorcet_median(x, np.array([1.0, 2.0])) == 10.0
+
+
+def test_nobody_voting_gives_even_chances():
+    # a contest nobody cares about is a coin toss (documented 0.5), not a sure loss
+    probs = win_probability_matrix(np.zeros((3, 3)), "pairwise")
+    assert probs[~np.eye(3, dtype=bool)] == pytest.approx(0.5)
+    assert np.all(np.diag(probs) == 0.0)
+
+
+def test_scholz_pass_keeps_its_choice_on_an_exact_tie():
+    # only a position that beats the current choice replaces it; on a tie the first one
+    # visited (in set order) stays
+    x = np.array([10.0, 0.0])
+    first = next(iter({float(v) for v in x}))
+    assert scholz_pass_median(x, np.array([1.0, 1.0]), 10.0) == first

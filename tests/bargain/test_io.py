@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qpq.bargain import read_issue_data, read_stakeholders
+from qpq.bargain import Stakeholders, read_issue_data, read_stakeholders
 from qpq.bargain._io import detect_format, read_decide, read_ktab_smp
 from qpq.errors import BadInputError
 
@@ -158,3 +158,17 @@ def test_bad_ktab(write_file, old, new, words):
     with pytest.raises(BadInputError) as info:
         read_ktab_smp(write_file("bad.csv", KTAB.replace(old, new)))
     assert any(words in p.message for p in info.value.problems), str(info.value)
+
+
+@pytest.mark.parametrize(("row", "words"), [
+    (("a", -0.5, 2, 0.5), "capability must be >= 0, got -0.5"),
+    (("a", 1, 2, 1.2), "salience must lie in [0, 1], got 1.2"),
+    (("a", 1, 2, -0.01), "salience must lie in [0, 1], got -0.01"),
+])
+def test_stakeholders_built_in_code_refuse_values_out_of_range(row, words):
+    # the readers check their files themselves; data built in code goes through these checks
+    with pytest.raises(BadInputError) as info:
+        Stakeholders.from_rows([row, ("b", 1, 0, 0.5)])
+    assert any(words in p.message for p in info.value.problems), info.value.problems
+    # the ends of the ranges are allowed
+    Stakeholders.from_rows([("a", 0, 2, 0.0), ("b", 1, 0, 1.0)])

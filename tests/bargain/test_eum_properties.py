@@ -126,6 +126,9 @@ def test_everyone_agreeing_converges_at_once():
     result = run_eum(data)
     assert result.stability == Stability.CONVERGED and len(result.rounds) == 2
     assert result.forecast == 5.0 and result.movers() == {}
+    # scholz-compat's tolerance is 0: a round without moves still converges
+    strict = run_eum(data, EUMOptions.scholz_compat())
+    assert strict.stability == Stability.CONVERGED and len(strict.rounds) == 2
 
 
 @pytest.mark.parametrize(("seed", "options", "stability"), [

@@ -359,3 +359,24 @@ def test_a_tiny_difference_in_security_spreads_exponents_fully():
                                   scale=(0.0, 100.0))
     rnd = run_eum(data, EUMOptions(max_rounds=1)).rounds[1]
     assert rnd.risk == pytest.approx([0.5, 2.0])
+
+
+def test_quadrants_follow_the_documented_signs_and_sizes() -> None:
+    """docs/model-bargain.md: both > 0 confrontation, both <= 0 status quo; mixed signs
+    compromise when the gainer gains more than the loser loses, else capitulation."""
+    from qpq.bargain._eum import quadrants
+
+    cases = [((2.0, 1.0), "confrontation"), ((-1.0, -2.0), "status quo"),
+             ((0.0, 0.0), "status quo"), ((0.0, -1.0), "status quo"),
+             ((3.0, -1.0), "compromise"), ((-1.0, 3.0), "compromise"),
+             ((1.0, -3.0), "capitulation"), ((-3.0, 1.0), "capitulation"),
+             ((2.0, -2.0), "capitulation"), ((1.0, 0.0), "compromise")]
+    eu_ij = np.array([[c[0][0] for c in cases]])
+    eu_ji = np.array([[c[0][1] for c in cases]])
+    got = quadrants(eu_ij, eu_ji)
+    assert got.tolist() == [[c[1] for c in cases]]
+    # whose view it is does not change the kind of contest
+    assert quadrants(eu_ji, eu_ij).tolist() == got.tolist()
+    same = np.zeros_like(eu_ij, dtype=bool)
+    same[0, 0] = True
+    assert quadrants(eu_ij, eu_ji, same)[0, 0] == "none"

@@ -209,3 +209,104 @@ def test_glossary_defines_the_calibration_and_bargaining_words_the_sections_prin
         assert terms[term], term
         assert f"<dt>{term}</dt>" in glossary_html()
     assert "not the European Union" in terms["EU (in the bargaining charts)"]
+
+
+def _fake_ctx(claims=(), parameters=()):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(case=SimpleNamespace(claims=claims, parameters=parameters))
+
+
+def test_the_backcast_counts_only_histories_that_miss_nothing(monkeypatch):
+    # the rarest facts are those fewest histories reproduce, the two lowest shares, in their
+    # own words; a history that misses one fact does not reproduce "all" of them
+    import datetime as dt
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from qpq.report import _trust
+
+    table = [{"fact": f, "used": used, "evaluable": True, "prior_match": share}
+             for f, used, share in (("common", True, 0.9), ("rare", True, 0.01),
+                                    ("rarer", True, 0.002), ("mid", True, 0.3),
+                                    ("unused", False, 0.0))]
+    cal = SimpleNamespace(backcast_table=lambda: table, misses=np.array([0, 1, 2, 0, 1]),
+                          as_of=dt.date(2025, 12, 31), model="v1")
+    monkeypatch.setattr(_trust, "backcast_calibration", lambda ctx: cal)
+    claims = (SimpleNamespace(id="rare", text="A rare thing."),
+              SimpleNamespace(id="rarer", text="A rarer thing."))
+    b = _trust._backcast(_fake_ctx(claims))
+    assert (b["histories"], b["matching_every_fact"], b["facts_used"]) == (5, 2, 4)
+    assert [(x["fact"], x["text"], x["share"]) for x in b["rarest"]] == [
+        ("rarer", "A rarer thing.", 0.002), ("rare", "A rare thing.", 0.01)]
+
+
+def test_the_record_part_counts_checks_inside_and_those_inside_by_construction(monkeypatch):
+    # an estimate met by construction counts as such only where it is inside; every missed
+    # check is named, and the count inside is the checks less those
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from qpq.report import _trust
+
+    def check(family, obs, inside, built=False):
+        return {"family": family, "observation": obs, "inside_90": inside,
+                "by_construction": built}
+
+    checks = [check("estimates", "tip 2020", True, True), check("estimates", "tip 2022",
+                                                                 False, True),
+              check("attacks", "nationals", False), check("actions", "relocate", True),
+              check("milestones", "engaged", False)]
+    labels = {"calibrated": ("a",), "weakly constrained": ("b", "c")}
+    derived = (SimpleNamespace(name="iskp_fighters", label="calibrated"),
+               SimpleNamespace(name="tip_border", label="weakly constrained"))
+    rec = SimpleNamespace(checks=checks, as_of=dt.date(2024, 6, 30), model="v2",
+                          settings=SimpleNamespace(game_points=1), parameters=("a", "b",
+                                                                               "c", "d"),
+                          labelled=lambda lab: labels[lab], derived=derived)
+    monkeypatch.setattr(_trust, "record_calibration", lambda ctx: rec)
+    r = _trust._record(_fake_ctx())
+    assert (r["checks"], r["checks_inside"], r["by_construction"]) == (5, 2, 1)
+    assert (r["parameters"], r["calibrated"], r["weakly_constrained"]) == (4, 1, 2)
+    assert r["derived_calibrated"] == ["iskp_fighters"]
+    assert [m["observation"] for m in r["missed"]] == ["tip 2022", "nationals", "engaged"]
+    assert r["one_game_point_explains"]     # a milestone missed with one game point
+
+
+def test_the_inputs_line_counts_the_assumptions(monkeypatch):
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from qpq.report import _trust
+
+    for part in ("_backcast", "_track_record", "_record", "_v2"):
+        monkeypatch.setattr(_trust, part, lambda ctx: None)
+    monkeypatch.setattr(_trust, "forecast_window",
+                        lambda ctx: (dt.date(2025, 6, 30), dt.date(2026, 6, 30)))
+    params = [SimpleNamespace(assumption=a) for a in (True, False, False, True, True)]
+    t = _trust.compute_trust(_fake_ctx(parameters=params))
+    assert (t.parameters, t.assumptions) == (5, 3)
+    assert t.forecast == ("2025-06-30", "2026-06-30")
+
+
+def test_a_skill_is_about_the_same_only_where_it_rounds_to_zero():
+    # the sentence prints two decimals: +0.04 is better than climatology, not "about the
+    # same"; one attack is singular, none plural
+    from qpq.report._trust import _skill_words, _track_words
+
+    assert _skill_words(0.04) == "+0.04 (better than climatology)"
+    assert _skill_words(-0.04) == "-0.04 (worse than climatology)"
+    assert _skill_words(0.004) == "+0.00 (about the same as climatology)"
+    one = {**TRACK, "record_count_skill": 0.1, "record_binary_skill": 0.1,
+           "record_generated": "2026-12-05",
+           "record_count_events": {"occurrences": 1, "from": "a", "to": "b"}}
+    assert "rests on 1 attack of the record" in _track_words(one)
+    none = {**one, "record_count_events": {"occurrences": 0, "from": "a", "to": "b"}}
+    assert "rests on 0 attacks of the record" in _track_words(none)
+
+
+def test_the_calibration_names_its_model_only_where_it_is_not_the_forecasts():
+    said = _words(Trust(81, 80, BACKCAST, {**TRACK, "model": "v2"}, RECORD, V2))
+    assert "model v2:" in said["Calibration on the record"]
+    assert "not the forecasts'" not in said["Calibration on the record"]

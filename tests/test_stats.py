@@ -143,3 +143,17 @@ def test_a_percentage_never_rounds_something_to_all_or_nothing() -> None:
     assert percent(-0.0) == "0%" and percent(-1.0) == "-100%"
     assert percent(1 - 1e-9) == "over 99.999%" and percent(1e-9) == "under 0.001%"
     assert percent(-1e-9) == "over -0.001%" and percent(-1 + 1e-9) == "under -99.999%"
+
+
+def test_a_percentage_takes_up_to_three_decimals_before_a_bound() -> None:
+    # 0.99996 needs the third decimal to be neither 100% nor a bound it is not beyond
+    from qpq.stats import percent
+
+    assert percent(0.99996) == "99.996%" and percent(0.00004) == "0.004%"
+    assert percent(-0.00004) == "-0.004%"
+
+
+def test_a_level_s_name_is_its_nearest_percent() -> None:
+    # 0.29 * 100 is 28.999999999999996 in floating point: the level is still q29
+    for pct in range(1, 100):
+        assert quantile_name(pct / 100) == f"q{pct:02d}"

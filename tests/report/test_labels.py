@@ -16,7 +16,7 @@ from itertools import combinations
 import altair as alt
 import pandas as pd
 
-from qpq.labels import label_box, leader, place_labels
+from qpq.labels import LabelBox, label_box, leader, place_labels
 from tests.report.textboxes import overlapping, text_boxes
 
 
@@ -69,3 +69,26 @@ def test_leader_only_for_labels_away_from_their_point():
     far = label_box("abc", 10, x=0, y=60)
     x0, y0, x1, y1 = leader((0.0, 0.0), far)
     assert (x0, x1) == (0.0, 0.0) and 0 < y0 < y1 < 60 - far.half_h
+
+
+def test_placer_tries_right_left_above_below_in_that_order():
+    # the module's stated order, seen where every position is free: each label at the same
+    # point takes the next one
+    boxes = place_labels([(200.0, 100.0)] * 4, ["ab"] * 4, width=400, height=200)
+    right, left, above, below = boxes
+    assert right.x > 200 and right.y == 100
+    assert left.x < 200 and left.y == 100
+    assert above.y < 100 and above.x == 200
+    assert below.y > 100 and below.x == 200
+
+
+def test_placer_keeps_clear_of_the_top_edge_and_of_other_marks():
+    # a point at the top: no position above or level with it fits, so the label goes below
+    (box,) = place_labels([(100.0, 3.0)], ["label"], width=200, height=100)
+    assert box is not None and box.y - box.half_h >= 0
+    # an unlabelled mark where the right-hand position would be pushes the label off it
+    (free,) = place_labels([(100.0, 50.0)], ["label"], width=200, height=100)
+    (pushed,) = place_labels([(100.0, 50.0)], ["label"], width=200, height=100,
+                             obstacles=[(free.x, free.y)])
+    assert pushed is not None and (pushed.x, pushed.y) != (free.x, free.y)
+    assert not pushed.overlaps(LabelBox(free.x, free.y, 5.0, 5.0), pad=0.0)

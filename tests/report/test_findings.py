@@ -299,3 +299,74 @@ def test_the_bargaining_answer_gives_both_models_end_points(shared, findings):
         assert answer.answer.endswith(f"ends at {scale.reading(end)}.")
         # the stance is the expected utility model's, whatever the exchange model says
         assert answer.stance == scale.stance(eum)
+
+
+def test_box_driver_and_words_order_the_restrictions_by_quasi_p():
+    # three restricted dimensions, the strongest in the middle: the driver is the smallest
+    # quasi-p whatever its position, and the words list the three in that order, no more
+    from types import SimpleNamespace
+
+    from qpq.report._findings import _box_words
+
+    quasi = {"a": 0.2, "b": 1e-5, "c": 0.03, "d": 0.5}
+    limits = {n: (0.1, 0.9) for n in quasi}
+    box = SimpleNamespace(restricted=tuple(quasi), quasi_p=quasi, coverage=0.5, density=0.7,
+                          limits=lambda names: limits)
+    res = SimpleNamespace(chosen=box, names=tuple(quasi))
+    assert box_driver(res) == ("b", 1e-5)
+    words = _box_words(res, SimpleNamespace(base={n: 0.5 for n in quasi}))
+    assert [w.split()[0] for w in words.split("; ")[:-1]] == ["b", "c", "a"]
+    assert " d " not in f" {words} "
+
+
+def test_a_morris_design_where_nothing_moves_names_no_assumption():
+    from qpq.explore import MorrisResult
+
+    def result(mu_star):
+        names = tuple(mu_star)
+        return MorrisResult("y", names, mu_star, mu_star, mu_star, mu_star, 4, 4, 20)
+
+    assert decisive_parameter(result({"a": 0.0, "b": 0.0}))[0] is None
+    assert decisive_parameter(result({"a": 0.1, "b": 0.3}))[:2] == ("b", 0.3)
+
+
+def test_a_policy_s_stance_and_ties():
+    from qpq.report._findings import _stance_of_policies
+
+    assert _stance_of_policies(("boycott",)) == "boycott"
+    assert _stance_of_policies(("recognize",)) == "recognise"
+    assert _stance_of_policies(("conditional",)) == "engage"
+    assert _stance_of_policies(("equilibrium",)) == "equilibrium play"
+    assert _stance_of_policies(("boycott", "recognize")) == "tie: boycott / recognise"
+
+
+def test_disagreements_without_shared_reasons_are_not_merged():
+    from qpq.report._findings import Disagreement, _grouped
+
+    a, b = (Disagreement((x, "exploration"), ("no", "yes"), "p", 0.01, "PRIM", f"{x} says",
+                         "discovery") for x in ("game", "simulator"))
+    assert _grouped((a, b)) == [[a], [b]]
+
+
+def test_the_policy_answers_recomputed_from_their_studies(shared, findings):
+    # each stance and share from the studies themselves: the simulator's sign, the share of
+    # experiments where the reference policy does better, and how many overturn the
+    # exploration's answer (those where the policy it does not name does better)
+    from qpq.explore import contrasts
+    from qpq.report._shared import dynamic_propositions, explore_lhs
+
+    study = explore_study(shared)
+    ref, other = study.reference_policy, study.discovery.compare_to
+    answers = {a.lens: a for a in findings.question("policy").answers}
+    p1 = {r.name: r for r in dynamic_propositions(shared)}["P1"]
+    assert answers["simulator"].stance == ("engage" if p1.effect > 0 else "boycott")
+    _, ev = explore_lhs(shared, study)
+    diff = contrasts(study, ev, ref, other, "china_security")["difference"]
+    ref_better = int(sum(1 for d in diff if d > 0))
+    expl = answers["exploration"]
+    assert f"{ref} beats {other} in {ref_better / diff.size:.0%} of them" in expl.answer
+    robust = expl.answer.split("minimax regret is ")[1].split(";")[0]
+    assert robust.endswith(" (tied)") == (" = " in robust)
+    overturned = ref_better if expl.stance == other else diff.size - ref_better
+    change = findings.question("change").answers[0].answer
+    assert f"({overturned} of {diff.size:,})" in change

@@ -93,3 +93,51 @@ def test_the_record_backtest_part_shows_the_packaged_run():
     nationals = next(r for r in doc["skill"]
                      if r["event"] == "attacks_on_chinese_nationals_afghanistan")
     assert f"{nationals['skill_vs_climatology']:+.2f}" in html
+
+
+def test_a_forecast_on_a_bin_edge_falls_in_the_bin_it_opens():
+    # bins are [0, 0.2), [0.2, 0.4), ... [0.8, 1]: 0.2 is in the second, 1.0 in the last
+    rows = (_row("a", 0.2, 0.5, 1), _row("a", 0.3, 0.5, 0), _row("a", 1.0, 0.5, 1))
+    frame = track.reliability_frame(BacktestResult(BacktestSpec(), rows, ()))
+    model = [(r["forecasts"], r["observed"]) for r in frame if r["forecaster"] == "model"]
+    assert model == [(2, 0.5), (1, 1.0)]
+
+
+def test_a_posterior_point_is_placed_on_the_whole_prior_range():
+    # a 90% interval of 0.5-9.5 is the uniform prior on 0-10: 1.2 sits at 0.12 of it, 5.3
+    # at 0.53, in the bins centred 0.15 and 0.55
+    from types import SimpleNamespace
+
+    from qpq.sim._abc import ParameterPosterior
+
+    cal = SimpleNamespace(
+        parameters=(ParameterPosterior("a", "targeted", (0.5, 9.5), 2.0, (1.1, 2.9), 0.2,
+                                       "calibrated"),),
+        points={"a": np.array([1.2, 5.3])}, weights=np.full(2, 0.5))
+    frame = track.posterior_frame(cal)
+    assert {round(r["position"], 2) for r in frame if r["distribution"] == "posterior"
+            and r["density"] > 0} == {0.15, 0.55}
+
+
+def test_the_pooled_row_is_the_kind_s_own_score():
+    rows = [{"event": "all_count", "score": "brier"}, {"event": "all_count", "score": "crps"},
+            {"event": "all_binary", "score": "crps"}, {"event": "all_binary", "score": "brier"}]
+    doc = {"skill": rows}
+    assert track.pooled_skill_row(doc, "count") is rows[1]
+    assert track.pooled_skill_row(doc, "binary") is rows[3]
+    assert track.pooled_skill_row(None, "count") is None
+
+
+def test_a_miss_is_counted_against_its_family_s_checks():
+    checks = [{"family": "attacks", "observation": o, "inside_90": o != "b"}
+              for o in ("a", "b", "c")] + [{"family": "actions", "observation": "x",
+                                             "inside_90": True}]
+    assert "1 of 3 attacks (b)" in track._misses_note(checks, 30)
+
+
+def test_no_skill_is_blamed_on_a_perfect_baseline_that_is_missing():
+    # a baseline without a forecast has no score at all: its dash is not "scores 0"
+    row = {"event": "x", "origins": 17, "scores": {"model": 0.2, "climatology": 0.1,
+                                                     "persistence": None},
+           "skill_vs_climatology": -1.0, "skill_vs_persistence": None}
+    assert "against persistence" not in track._dashes([row])

@@ -370,3 +370,24 @@ def test_the_policy_answers_recomputed_from_their_studies(shared, findings):
     overturned = ref_better if expl.stance == other else diff.size - ref_better
     change = findings.question("change").answers[0].answer
     assert f"({overturned} of {diff.size:,})" in change
+
+
+def test_the_backfire_answers_recomputed_from_their_studies(shared, findings):
+    # the game backfires where a P5 variant holds at the defaults, the exploration where at
+    # least one experiment backfires (a stance of "backfires" with no experiment backfiring
+    # passed every test before); at the built-in case both P5 variants fail, so "any" against
+    # "all" is not told apart here
+    from qpq.report._shared import explore_discovery, v1_propositions
+
+    answers = {a.lens: a for a in findings.question("backfire").answers}
+    p5 = [r for r in v1_propositions(shared).results if r.proposition.id.startswith("P5")]
+    statuses = {r.status for r in p5}
+    assert len(p5) >= 2
+    assert (answers["game"].stance == "backfires") == ("holds" in statuses)
+    for r in p5:
+        assert f"{r.proposition.id} {r.status} at the defaults" in answers["game"].answer
+    disc = explore_discovery(shared, explore_study(shared))
+    n_back = int(disc.cases.sum())
+    assert (answers["exploration"].stance == "backfires in a region") == (n_back > 0)
+    assert answers["exploration"].answer.startswith(
+        f"{n_back / disc.cases.size:.0%} of {disc.cases.size:,} experiments")

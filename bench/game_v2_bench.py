@@ -119,6 +119,14 @@ def _floor() -> dict[str, Any]:
     n = GRID * GRID
     p = {k: np.full(n, float(v)) for k, v in registry.defaults().as_dict().items()}
     p[x], p[y] = gx.ravel(), gy.ravel()
+    # the diagram solves only the points inside the parameters' orderings: on this grid
+    # that is every point, so both sides solve the same 256
+    inside = np.ones(n, dtype=bool)
+    for c in registry.constraints:
+        inside &= c.holds(p[c.lhs], p[c.rhs])
+    if not inside.all():
+        raise RuntimeError(f"{int((~inside).sum())} grid points break an ordering; the "
+                           "least-cost row would solve points the diagram does not")
     delta = p["quarterly_discount"]
     structure1 = replace(FULL_GAME, first_moves=(rel._RECOGNIZE,))
     n_types = len(FULL_GAME.types)

@@ -141,3 +141,7 @@ def test_no_skill_is_blamed_on_a_perfect_baseline_that_is_missing():
                                                      "persistence": None},
            "skill_vs_climatology": -1.0, "skill_vs_persistence": None}
     assert "against persistence" not in track._dashes([row])
+    # where that baseline forecast with certainty and scored 0, the dash is explained
+    perfect = {**row, "scores": {**row["scores"], "persistence": 0.0}}
+    assert "x against persistence: no skill, because that baseline scores 0" in track._dashes(
+        [perfect])

@@ -93,7 +93,6 @@ def test_the_ledger_balances_every_stock(in_power: bool, us: float, coopt: bool)
         assert flows["coopted"][absorbing].min() > 0
 
 
-
 def _by_hand(st: ChunkState, p: dict[str, np.ndarray], j: int, s_t: bool, s_us: bool,
              s_b: bool, d: bool, e: int, x: float, us: float, in_power: bool,
              coopt: bool) -> dict[str, float]:

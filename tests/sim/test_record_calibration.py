@@ -11,7 +11,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import special, stats
 
 from qpq.case import case_as_of
 from qpq.errors import BadInputError
@@ -773,12 +773,37 @@ def test_the_adjustment_moves_a_derived_quantity_to_the_observed_summary():
     theta = rng.uniform(2.0, 6.0, 400)
     out, _ = _adjust({"a": theta}, rng.uniform(0.0, 1.0, 400), summary[:, None],
                      np.array([math.log(21.0)]), {"a": (2.0, 6.0, False)},
-                     {"x": (latent, floor)})
+                     {"x": (latent, floor, None)})
     np.testing.assert_allclose(out["x"], 20.0, rtol=1e-6)
     # never below zero whatever the regression says
     low, _ = _adjust({"a": theta}, rng.uniform(0.0, 1.0, 400), summary[:, None],
-                     np.array([-5.0]), {"a": (2.0, 6.0, False)}, {"x": (latent, floor)})
+                     np.array([-5.0]), {"a": (2.0, 6.0, False)}, {"x": (latent, floor, None)})
     assert np.all(low["x"] >= 0.0) and low["x"].max() < 1e-6
+
+
+def test_the_adjustment_keeps_a_bounded_derived_quantity_under_its_ceiling():
+    # ISKP's index is at most 1: on the logit scale of (value + floor) / (1 + 2 floor) the
+    # adjustment moves every history to the value the observed summary says, and a summary
+    # beyond any history's leaves them near the ceiling, never above it (where the log scale
+    # alone, which knows no ceiling, takes them past 1)
+    rng = np.random.default_rng(9)
+    latent = rng.uniform(0.0, 1.0, 400)
+    floor = 0.001
+    span = 1.0 + 2.0 * floor
+    summary = special.logit((latent + floor) / span)
+    theta = rng.uniform(2.0, 6.0, 400)
+
+    def run(observed: float, ceiling: float | None) -> np.ndarray:
+        out = _adjust({"a": theta}, rng.uniform(0.0, 1.0, 400), summary[:, None],
+                      np.array([observed]), {"a": (2.0, 6.0, False)},
+                      {"x": (latent, floor, ceiling)})
+        assert isinstance(out, tuple)
+        return out[0]["x"]
+
+    np.testing.assert_allclose(run(special.logit((0.3 + floor) / span), 1.0), 0.3, rtol=1e-6)
+    high = run(summary.max() + 3.0, 1.0)
+    assert high.max() <= 1.0 and high.min() > 0.9
+    assert run(summary.max() + 3.0, None).max() > 1.0
 
 
 @pytest.fixture(scope="module")

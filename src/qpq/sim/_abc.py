@@ -958,7 +958,7 @@ NOT_APPLIED = "regression adjustment not applied"
 
 def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: FloatArray,
             observed: FloatArray, bounds: Mapping[str, tuple[float, float, bool]],
-            positive: Mapping[str, tuple[FloatArray, float]] | None = None
+            positive: Mapping[str, tuple[FloatArray, float, float | None]] | None = None
             ) -> tuple[dict[str, FloatArray], FloatArray] | str:
     """Local-linear regression adjustment (Beaumont, Zhang & Balding 2002).
 
@@ -966,9 +966,11 @@ def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: Floa
     ``(low, high)``, integer or not), their ``score`` (the distance: the kernel's argument),
     their ``simulated`` summaries ``(points, m)`` and the record's ``observed`` ones.
     ``positive`` are latent quantities of the accepted histories (the derived quantities:
-    values and a floor), adjusted alike on the scale ``log(value + floor)``, so they stay
-    non-negative. Returns the adjusted values (both kinds) and the Epanechnikov weights
-    (normalised), or why not (:data:`MIN_POINTS_PER_COEFFICIENT`).
+    values, a floor and a ceiling or ``None``), adjusted alike on the scale
+    ``log(value + floor)``, so they stay non-negative, or, with a ceiling ``c``, on the
+    scale ``logit((value + floor) / (c + 2 floor))``, so they also stay at most ``c`` (which
+    is the log scale near zero). Returns the adjusted values (both kinds) and the
+    Epanechnikov weights (normalised), or why not (:data:`MIN_POINTS_PER_COEFFICIENT`).
     """
     eps = float(score.max())
     w = 1.0 - (score / eps) ** 2 if eps > 0 else np.ones_like(score)
@@ -991,10 +993,19 @@ def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: Floa
         beta = np.linalg.lstsq(design, u * np.sqrt(w), rcond=None)[0]
         v = low + (high - low) * special.expit(u - x @ beta[1:])
         out[name] = np.round(v) if integer else v
-    for name, (latent, floor) in (positive or {}).items():
-        u = np.log(np.maximum(latent, 0.0) + floor)
+    for name, (latent, floor, ceiling) in (positive or {}).items():
+        v = np.maximum(latent, 0.0)
+        if ceiling is None:
+            u = np.log(v + floor)
+        else:
+            span = ceiling + 2.0 * floor
+            u = special.logit((np.minimum(v, ceiling) + floor) / span)
         beta = np.linalg.lstsq(design, u * np.sqrt(w), rcond=None)[0]
-        out[name] = np.maximum(np.exp(u - x @ beta[1:]) - floor, 0.0)
+        moved = u - x @ beta[1:]
+        if ceiling is None:
+            out[name] = np.maximum(np.exp(moved) - floor, 0.0)
+        else:
+            out[name] = np.clip(special.expit(moved) * span - floor, 0.0, ceiling)
     return out, w / w.sum()
 
 
@@ -1043,7 +1054,8 @@ class _Draws:
         Nearest by the point score (:data:`POINT_SCORES`) of the deviance summed over
         ``families``; ties go by draw order. With summaries, the targeted parameters are
         adjusted on the summaries of ``families`` (:func:`_adjust`), and the derived
-        quantities of the accepted histories with them (on the log scale).
+        quantities of the accepted histories with them (on the log scale, or the logit scale
+        under a ceiling).
         """
         shape = (self.games.size, next(iter(self.deviance.values())).shape[1])
         total = _point_score(sum((self.deviance[f] for f in families), np.zeros(shape)),
@@ -1053,14 +1065,14 @@ class _Draws:
         weights = np.full(idx.size, 1.0 / idx.size)
         derived = {k: v[idx] for k, v in self.derived.items()}
         unadjusted = {**values, **derived}
-        floors = {d.name: d.floor for d in DERIVED}
+        scales = {d.name: (d.floor, d.ceiling) for d in DERIVED}
         used = [f for f in families if f in self.summaries]
         note = ""
         if self.bounds and used:
             sims = np.concatenate([self.summaries[f][idx] for f in used], axis=1)
             out = _adjust(values, total[idx], sims,
                           np.concatenate([self.observed[f] for f in used]), self.bounds,
-                          {k: (v, floors[k]) for k, v in derived.items()})
+                          {k: (v, *scales[k]) for k, v in derived.items()})
             if isinstance(out, str):
                 note = out
             else:

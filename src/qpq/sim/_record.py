@@ -168,7 +168,8 @@ class Derived:
     summed over the last ``4·years`` quarters (``less``: the first output less the second,
     ETIM/TIP's part of a region's attacks); ``scaled`` multiplies by the history's
     ``iskp_full_strength`` (ISKP's fighters); ``floor`` is added before the log of the
-    regression adjustment (a stock or rate can be zero).
+    regression adjustment (a stock or rate can be zero); ``ceiling`` is the largest value the
+    quantity can take, if it has one (ISKP's index, at most 1), which the adjustment keeps.
     """
 
     name: str
@@ -179,6 +180,7 @@ class Derived:
     scaled: bool = False
     floor: float = 1.0
     less: bool = False
+    ceiling: float | None = None
 
     @property
     def short(self) -> str:
@@ -199,7 +201,7 @@ DERIVED: tuple[Derived, ...] = (
             "ISKP estimates read)", scaled=True),
     Derived("iskp_index", ("iskp_strength",), "index",
             "ISKP's strength index in the as-of quarter (without the fighter scale)",
-            floor=0.001),
+            floor=0.001, ceiling=1.0),
     Derived("tip_afghanistan", STOCKS["etim_afghanistan"], "fighters",
             "ETIM/TIP fighters in Afghanistan in the as-of quarter: border + interior + "
             "co-opted (what the UN's Afghanistan estimates read)"),

@@ -100,7 +100,8 @@ def simulate_policies(case: CaseLike = None, policies: str | Sequence[str] | Non
     until
         Last day of the run (default: the case's ``run.until``).
     model, workers
-        ``v1`` (default) or ``v2``; worker processes.
+        ``v1`` (default) or ``v2``; worker processes (default as ``qpq sim run``: 1; the
+        numbers are the same for any number).
 
     Returns
     -------

@@ -76,6 +76,15 @@ def test_long_csv_with_issue_column(write_file):
     ("actor,capability,position,salience\na,1e308,1,0.5\nb,1,0,0.5\n", 2, "capability",
      "<= 1e+09"),
     ("actor,capability,position,salience\na,1,2,0.5\n", 2, "actor", "needs at least 2"),
+    # a mutation read: each of these passed unnoticed (or lost its line) when its check went
+    ("actor,capability,position,salience\na,nan,2,0.5\nb,1,0,0.5\n", 2, "capability",
+     "must be finite, got 'nan'"),
+    ("actor,capability,position,salience\na,1,-1e308,0.5\nb,1,0,0.5\n", 2, "position",
+     ">= -1e+09"),
+    ("actor,capability,position,salience\na,1,2,0.5\nb,1,0,-0.1\n", 3, "salience", ">= 0"),
+    ("issue,actor,capability,position,salience\np,a,1,0,0.5\n,b,1,9,0.5\np,c,1,3,0.5\n", 3,
+     "issue", "issue is empty"),
+    ("actor,capability,position,salience\n", 2, None, "no data rows after the header"),
 ])
 def test_bad_csv_names_row_and_column(write_file, text, line, field, words):
     with pytest.raises(BadInputError) as info:
@@ -116,6 +125,10 @@ def test_decide_format(write_file):
     # issue 20: a scale mark or a power that would overflow the models
     ("'#M'\t'aid'\t1e308\n", 14, "position", "<= 1e+09"),
     ("'#D'\t'West'\t'aid'\t20\t0.5\t1e308\n", 14, "power", "<= 1e+09"),
+    # a mutation read: a short #D row ended in an IndexError, a second #A or #P passed
+    ("'#D'\t'West'\t'aid'\t20\t0.5\n", 14, None, "#D row needs 6 fields, got 5"),
+    ("'#A'\t'West'\t'West'\t''\n", 14, "actor", "actor 'West' defined twice (first on line 3)"),
+    ("'#P'\t'aid'\t'Aid again'\n", 14, "issue", "issue 'aid' defined twice"),
 ])
 def test_bad_decide_rows(write_file, extra, line, field, words):
     with pytest.raises(BadInputError) as info:
@@ -172,3 +185,70 @@ def test_stakeholders_built_in_code_refuse_values_out_of_range(row, words):
     assert any(words in p.message for p in info.value.problems), info.value.problems
     # the ends of the ranges are allowed
     Stakeholders.from_rows([("a", 0, 2, 0.0), ("b", 1, 0, 1.0)])
+
+
+def test_decide_comments_quotes_separators_and_scales(write_file):
+    # a mutation read: none of these was exercised. The file opens with a #M row whose number
+    # is unquoted (so the line does not end in a quote), has a #/ comment, a tab-separated
+    # description holding a comma, an issue whose name is an empty quoted field (its key
+    # stands in) and two equal #M marks, which give no range (the default 0-100 applies).
+    text = ("'#M'\t'tax'\t0\n"
+            "'#/'\t'the other comment tag, with a comma'\n"
+            "'#A'\t'North'\t'North'\n"
+            "'#A'\t'South'\t'South'\n"
+            "'#P'\t'tax'\t'Tax, on income'\n"
+            "'#P'\t'aid'\t''\n"
+            "'#M'\t'tax'\t10\n"
+            "'#M'\t'aid'\t50\n"
+            "'#M'\t'aid'\t50\n"
+            "'#D'\t'North'\t'tax'\t0\t0.9\t1\n"
+            "'#D'\t'South'\t'tax'\t10\t0.3\t0.5\n"
+            "'#D'\t'North'\t'aid'\t0\t0.2\t1\n"
+            "'#D'\t'South'\t'aid'\t90\t0.8\t0.5\n")
+    path = write_file("decide.txt", text)
+    assert detect_format(path) == "decide"
+    data = read_issue_data(path)
+    assert data.issues == ("tax", "aid") and data.issue_names == ("Tax, on income", "aid")
+    assert (data.lower.tolist(), data.upper.tolist()) == ([0, 0], [10, 100])
+    assert data.position[:, 0].tolist() == [0, 10]  # both ends of the scale lie inside it
+
+
+def test_decide_file_without_positions(write_file):
+    with pytest.raises(BadInputError) as info:
+        read_decide(write_file("actors.txt", "'#A'\t'North'\t'North'\n'#A'\t'South'\t'South'\n"))
+    assert [p.message for p in info.value.problems] == ["no #D (position) rows"]
+    assert info.value.problems[0].file == "actors.txt"
+
+
+@pytest.mark.parametrize(("old", "new", "line", "field", "words"), [
+    # a mutation read: these passed unnoticed, or were caught later without line and column
+    ("3,2,", "3,0,", 1, "number of dimensions", "number of dimensions must be >= 1, got 0"),
+    ("3,2,", "2,2,", 1, None, "line 1 announces 2 actors but 3 rows follow"),
+    ("W,West,", "S,West,", 5, "Actor", "duplicate actor 'S'"),
+    ("W,West,", ",West,", 5, "Actor", "actor name is empty"),
+    ("W,West,25,50,50,50,10,", "W,West,25,50,50,50,-10,", 5, "salience of Aid",
+     "salience of Aid must be >= 0, got -10"),
+    ("S,South bloc,50,", "S,South bloc,1e308,", 4, "Power", "Power must be <="),
+])
+def test_bad_ktab_names_line_and_column(write_file, old, new, line, field, words):
+    with pytest.raises(BadInputError) as info:
+        read_ktab_smp(write_file("bad.csv", KTAB.replace(old, new)))
+    assert any(p.line == line and p.field == field and words in p.message
+               for p in info.value.problems), [str(p) for p in info.value.problems]
+    assert all(p.file == "bad.csv" for p in info.value.problems)
+
+
+@pytest.mark.parametrize("counts", ["3.5,2,", "3,1.5,"])
+def test_ktab_counts_must_be_whole(write_file, counts):
+    with pytest.raises(BadInputError, match=r"bad\.csv: line 1 .*\(whole numbers\)"):
+        read_ktab_smp(write_file("bad.csv", KTAB.replace("3,2,", counts)))
+
+
+def test_byte_order_mark_and_undecodable_bytes(write_file, tmp_path):
+    # spreadsheets save CSV with a byte order mark; it must not become part of 'actor'
+    data = read_stakeholders(write_file("bom.csv", "\ufeff" + GOOD_CSV))
+    assert data.actors == ("A", "B", "C")
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("actor,capability,position,salience\nZ\u00fcrich,1,2,0.5\n".encode("latin-1"))
+    with pytest.raises(BadInputError, match=r"cannot read data file .*latin1\.csv"):
+        read_issue_data(path)

@@ -16,7 +16,11 @@ from qpq.bargain import (
     run_eum,
 )
 from qpq.bargain._case_data import case_issue
+from qpq.bargain._exchange import ExchangeOptions
+from qpq.bargain._exchange_run import run_exchange
+from qpq.bargain._options import EUMOptions
 from qpq.bargain._report_data import bargain_report_data
+from qpq.bargain._trajectory import Stability
 from qpq.case import load_case
 from qpq.errors import BadInputError
 
@@ -161,3 +165,65 @@ def test_the_report_data_takes_a_seed_it_can_record():
     for seed in (-1, np.random.default_rng(0)):
         with pytest.raises(BadInputError, match="seed"):
             bargain_report_data(case, rounds=2, mc_draws=2, seed=seed)  # type: ignore[arg-type]
+
+
+def test_monte_carlo_is_both_models_run_on_each_draw(case):
+    # a mutation read: the options and the pair given were ignored, the first round's median
+    # or the exchange's starting outcome reported, one draw repeated, shares miscounted,
+    # and the summary's quantiles mixed up, all unnoticed. The documented recipe, redone
+    # here by hand: the same generator's draws, each issue's EUM run and one exchange run.
+    eum, exchange = EUMOptions(max_rounds=4, tolerance=0.05), ExchangeOptions(rounds=2)
+    pair = ("taliban", "un")
+    result = monte_carlo(case, np.random.default_rng(2), 3, eum_options=eum,
+                         exchange_options=exchange, pair=pair)
+    sets = draw_issue_set(case, np.random.default_rng(2), 3)
+    assert result.issues == ISSUES and result.n_draws == 3 and result.pair == pair
+    assert result.eum_options is eum and result.exchange_options is exchange
+    converged = dict.fromkeys(ISSUES, 0)
+    trades = 0
+    for k, data in enumerate(sets):
+        runs = {issue: run_eum(data.stakeholders(issue), eum) for issue in ISSUES}
+        ex = run_exchange(data, exchange)
+        for d, issue in enumerate(ISSUES):
+            assert result.median[issue][k] == runs[issue].rounds[-1].median
+            assert result.mean[issue][k] == runs[issue].rounds[-1].mean
+            assert result.exchange_outcome[issue][k] == ex.final_outcome[d]
+            converged[issue] += runs[issue].stability == Stability.CONVERGED
+        trades += any(e.involves(*pair) for r in ex.rounds for e in r.exchanges)
+    shares = {issue: converged[issue] / 3 for issue in ISSUES}
+    assert result.converged == shares and result.pair_trades == trades / 3
+    # the seed is chosen so that the shares discriminate (neither 0 nor 1; with three draws
+    # never one half, so a flipped count shows)
+    assert 0 < shares["recognition"] < 1 and 0 < result.pair_trades < 1, (shares, trades)
+    summary = result.summary()
+    assert summary["eum_converged_share"] == shares and summary["pair"] == list(pair)
+    assert summary["pair_trades_share"] == trades / 3
+    for key, values in (("eum_median", result.median), ("eum_mean", result.mean),
+                        ("exchange_outcome", result.exchange_outcome)):
+        for issue in ISSUES:
+            got = summary[key][issue]
+            assert list(got) == ["q05", "q25", "q50", "q75", "q95"]
+            assert got["q50"] == pytest.approx(float(np.median(values[issue])))
+            assert got["q05"] < got["q95"]
+            assert got["q95"] == pytest.approx(float(np.quantile(values[issue], 0.95)))
+
+
+@pytest.mark.parametrize("pair", [("china",), ("china", "taliban", "un")])
+def test_monte_carlo_pair_must_be_two_actors(case, pair):
+    # a pair of three known actors reached ExchangeResult.exchanges with a TypeError
+    with pytest.raises(BadInputError, match="pair must be two actor ids"):
+        monte_carlo(case, np.random.default_rng(0), 1, pair=pair)  # type: ignore[arg-type]
+
+
+def test_monte_carlo_on_one_issue_runs_no_exchange(case):
+    # the exchange model needs two issues: with one, no exchange outcome and no trades
+    import dataclasses
+
+    one = dataclasses.replace(
+        case, bargaining_issues=case.bargaining_issues[:1],
+        bargaining_positions=tuple(p for p in case.bargaining_positions
+                                   if p.issue == "recognition"))
+    result = monte_carlo(one, np.random.default_rng(0), 2, eum_options=EUMOptions(max_rounds=2))
+    assert result.issues == ("recognition",) and len(result.median["recognition"]) == 2
+    assert result.exchange_outcome == {} and result.summary()["exchange_outcome"] == {}
+    assert result.pair_trades == 0.0

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qpq.bargain import ExchangeOptions, Sizing, run_exchange
-from qpq.bargain._exchange_decide import _to_decimal, play_round
+from qpq.bargain import ExchangeOptions, IssueSet, Sizing, nash_bargaining_solution, run_exchange
+from qpq.bargain._exchange_decide import _candidates, _Round, _to_decimal, play_round
 from qpq.bargain._io import read_decide
 from tests.bargain.reference_runs import DECIDE_SYNTHETIC
 
@@ -161,3 +161,148 @@ def test_same_trajectory_as_the_peer(gen_seed, tie_seed, tmp_path):
         # listed (a tie put it there twice) was re-sized against itself and shows 0; we
         # report the gain it was executed with.
         assert g == pytest.approx(pg, abs=1e-9) or pg == 0.0
+
+
+# Hand-worked cases (a mutation read of _exchange_decide: these behaviours passed every test
+# that runs without the peer). Capabilities are 1 unless given; NaN = absent.
+NAN = np.nan
+
+
+def _two_issues(pos, sal, lower=(0.0, 0.0), upper=(100.0, 100.0)) -> IssueSet:
+    pos, sal = np.array(pos, dtype=float), np.array(sal, dtype=float)
+    return IssueSet(actors=tuple("ABC"[:len(pos)]), issues=("p", "q"), position=pos,
+                    capability=np.where(np.isnan(pos), NAN, 1.0), salience=sal,
+                    lower=np.array(lower), upper=np.array(upper))
+
+
+def _decide_round(data: IssueSet):
+    return run_exchange(data, ExchangeOptions.decide_compat(rounds=1)).rounds[0]
+
+
+# C sits beyond A on p only: O_p = (0.5*60 + 0.5*0 + 0.5*100) / 1.5 = 160/3, O_q = 0.8*100 = 80.
+# A (s_p/s_q = 2.5) demands p from B (0.625). In units of O_p: B reaching A takes
+# 0.5*60/1.5 = 20, O_p reaching A's 60 takes 20/3, A reaching B on q 0.2*100 * (0.2+0.8) /
+# (0.5+0.5) = 20, O_q reaching B 20. So O_p's limit binds: B moves (20/3)*1.5/0.5 = 20 (0 -> 20),
+# O_q shifts 20/3 and A moves (20/3)/0.2 = 100/3 on q; gain (20/3)(0.5*0.8 - 0.2*0.5)/1 = 2;
+# C's externality 0.5 * (|160/3 - 100| - |60 - 100|) = 10/3. Swapping the issues swaps the
+# roles: the same exchange, bound by the outcome on q.
+OUTCOME_BINDS = ([[60, 0], [0, 100], [100, NAN]], [[0.5, 0.2], [0.5, 0.8], [0.5, NAN]])
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_an_outcome_limit_by_hand(swap):
+    pos, sal = (np.array(v, dtype=float) for v in OUTCOME_BINDS)
+    if swap:
+        pos, sal = pos[:, ::-1], sal[:, ::-1]
+    rnd = _decide_round(_two_issues(pos, sal))
+    (e,) = rnd.exchanges
+    if swap:
+        assert (e.i, e.j, e.p, e.q, e.limit) == ("B", "A", "p", "q", "outcome reaches j on q")
+        assert (e.j_to, e.i_to) == pytest.approx((100 / 3, 20.0))
+        assert rnd.outcome_end == pytest.approx([80 + 20 / 3, 60.0])
+    else:
+        assert (e.i, e.j, e.p, e.q, e.limit) == ("A", "B", "p", "q", "outcome reaches i on p")
+        assert (e.j_to, e.i_to) == pytest.approx((20.0, 100 / 3))
+        assert rnd.outcome_end == pytest.approx([60.0, 80 + 20 / 3])
+    assert e.gain == pytest.approx(2.0)
+    assert dict(e.externalities) == pytest.approx({"C": 10 / 3})
+
+
+def test_an_actor_without_salience_on_an_issue_does_not_trade_on_it():
+    # Decide divides by saliences and capabilities: pairs with a 0 are left out. C now sits
+    # on q too, with salience 0 (so the outcomes, and A and B's exchange, stay as above);
+    # with any salience it would face A across both outcomes and trade.
+    pos = [[60, 0], [0, 100], [100, 0]]
+    rnd = _decide_round(_two_issues(pos, [[0.5, 0.2], [0.5, 0.8], [0.5, 0.0]]))
+    assert [(e.i, e.j, e.limit) for e in rnd.exchanges] == [("A", "B", "outcome reaches i on p")]
+    assert rnd.exchanges[0].gain == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(("eps", "made"), [(1e-9, True), (1e-12, False)])
+def test_gains_below_decides_floor_are_refused(eps, made):
+    # A at (90, 10), B at (10, 90), saliences (0.5, 0.5) and (0.5, 0.5 + eps): A demands p,
+    # O_p = 50, and each limit (B reaching A, O_p reaching A, A reaching B, O_q reaching B)
+    # is 40 points of O_p, so the gain is 40 * (0.5 * (0.5 + eps) - 0.5 * 0.5) / (1 + eps)
+    # = 20 eps / (1 + eps): made above Decide's floor of 1e-10, refused below it.
+    rnd = _decide_round(_two_issues([[90, 10], [10, 90]], [[0.5, 0.5], [0.5, 0.5 + eps]]))
+    assert len(rnd.exchanges) == int(made)
+    if made:
+        (e,) = rnd.exchanges
+        assert e.gain == pytest.approx(20 * eps / (1 + eps), rel=1e-6)
+        assert (e.j_to, e.i_to) == pytest.approx((90.0, 90.0))
+
+
+def test_an_actor_exactly_at_the_outcome_counts_as_left():
+    # O_p = (0.5*50 + 0.5*0 + 0.5*100) / 1.5 = 50 exactly, A's position. A counts as left of
+    # p (and is right of q, O_q = 0.2*100/1.7): it faces C (right of p, left of q), not B
+    # (left of both). A's s_p/s_q = 2.5 beats C's 0.5/0.9, so A demands p from C.
+    dec = [[Decimal(v) for v in row] for row in ([50, 100], [0, 0], [100, 0])]
+    cap = [[Decimal(1)] * 2 for _ in range(3)]
+    sal = [[Decimal("0.5"), Decimal(v)] for v in ("0.2", "0.6", "0.9")]
+    rnd = _Round(dec, cap, sal, {})
+    assert rnd.outcome[0] == 50
+    assert [(d.i.actor, d.j.actor, d.p, d.q) for d in _candidates(rnd)] == [(0, 2, 0, 1)]
+
+
+def test_another_scale_gives_the_same_round_in_its_own_units(tmp_path):
+    # positions on [-5, 5] (x / 10 - 5, exact in binary and decimal) are worked on 0-100 as
+    # the same decimals, so the run is the same; positions and outcomes come back on
+    # [-5, 5], gains and shifts stay in 0-100 points
+    path = tmp_path / "in.csv"
+    path.write_text(decide_text(1))
+    data = read_decide(path)
+    k = len(data.issues)
+    small = IssueSet(actors=data.actors, issues=data.issues, position=data.position / 10 - 5,
+                     capability=data.capability, salience=data.salience,
+                     lower=np.full(k, -5.0), upper=np.full(k, 5.0))
+    opts = ExchangeOptions.decide_compat(rounds=2)
+    wide, narrow = run_exchange(data, opts), run_exchange(small, opts)
+    assert wide.exchanges()
+    for a, b in zip(wide.exchanges(), narrow.exchanges(), strict=True):
+        assert (a.i, a.j, a.p, a.q, a.limit) == (b.i, b.j, b.p, b.q, b.limit)
+        assert (a.gain, a.shift_p, a.shift_q) == pytest.approx((b.gain, b.shift_p, b.shift_q))
+        assert np.array([a.j_from, a.j_to, a.i_from, a.i_to]) / 10 - 5 == pytest.approx(
+            [b.j_from, b.j_to, b.i_from, b.i_to])
+        assert dict(a.externalities) == pytest.approx(dict(b.externalities))
+    for r, s in zip(wide.rounds, narrow.rounds, strict=True):
+        assert r.outcome_end / 10 - 5 == pytest.approx(s.outcome_end)
+
+
+@pytest.mark.parametrize("gen_seed", [0, 2])
+def test_votes_outcomes_limits_and_externalities_replayed(gen_seed, tmp_path):
+    # Without twin actors there are no exact ties, so no exchange is re-sized after it was
+    # executed and the records alone give the voting positions. Replayed from each round's
+    # start: every exchange moves j on p from j_from to j_to and i on q from i_to; an
+    # exchange bound by a partner's position ends there; third actors' externalities are
+    # s (|O before - x| - |O after - x|) from their round-start positions x.
+    path = tmp_path / "in.csv"
+    path.write_text(decide_text(gen_seed, twins=0))
+    data = read_decide(path)
+    result = run_exchange(data, ExchangeOptions.decide_compat(rounds=2))
+    idx = {a: i for i, a in enumerate(data.actors)}
+    col = {d: j for j, d in enumerate(data.issues)}
+    start = np.array(data.position)
+    for rnd in result.rounds:
+        assert rnd.ties == 0 and rnd.exchanges
+        vote = start.copy()
+        for e in rnd.exchanges:
+            i, j, p, q = idx[e.i], idx[e.j], col[e.p], col[e.q]
+            assert (vote[j, p], vote[i, q]) == pytest.approx((e.j_from, e.i_from))
+            if e.limit == "j reaches i on p":
+                assert e.j_to == pytest.approx(start[i, p])
+            if e.limit == "i reaches j on q":
+                assert e.i_to == pytest.approx(start[j, q])
+            before = nash_bargaining_solution(vote, data.capability, data.salience)
+            vote[j, p], vote[i, q] = e.j_to, e.i_to
+            after = nash_bargaining_solution(vote, data.capability, data.salience)
+            expect = {}
+            for a, k in idx.items():
+                change = sum(data.salience[k, d] * (abs(before[d] - start[k, d])
+                                                    - abs(after[d] - start[k, d])) for d in (p, q))
+                if a not in (e.i, e.j) and abs(change) > 1e-12:
+                    expect[a] = change
+            assert dict(e.externalities) == pytest.approx(expect, abs=1e-9)
+        assert rnd.voting_position == pytest.approx(vote)
+        assert rnd.outcome_end == pytest.approx(
+            nash_bargaining_solution(vote, data.capability, data.salience))
+        start = rnd.next_position

@@ -165,6 +165,19 @@ def test_exchange_bad_input(capsys, eu_csv):
     assert code == 2 and "--sizing must be one of: current, decide" in err
 
 
+@pytest.mark.parametrize("sizing", ["current", "decide"])
+def test_exchange_refuses_an_issue_without_weight(capsys, write_file, sizing):
+    # every actor's capability x salience 0 on issue q: the outcome there is 0/0, which the
+    # exchange model printed as "q after the last round: nan" with exit 0
+    # (a CSV's issues were refused one by one already; Decide's file is read as a whole)
+    text = ("#A,A,A\n#A,B,B\n#P,p,p\n#P,q,q\n#D,A,p,100,0.8,1\n#D,B,p,0,0.2,1\n"
+            "#D,A,q,100,0,1\n#D,B,q,0,0.8,0\n")
+    code, out, err = run(capsys, "bargain", "exchange", "--data", str(write_file("z.txt", text)),
+                         "--sizing", sizing)
+    assert code == 2 and out == "" and "nan" not in err, err
+    assert "z.txt" in err and "issue 'q': every actor has capability × salience = 0" in err
+
+
 def test_exchange_decide_sizing(capsys):
     code, out, _ = run(capsys, "bargain", "exchange", "--rounds", "3", "--sizing", "decide",
                        "--carry-over", "decide", "--json")

@@ -129,6 +129,8 @@ def test_decide_format(write_file):
     ("'#D'\t'West'\t'aid'\t20\t0.5\n", 14, None, "#D row needs 6 fields, got 5"),
     ("'#A'\t'West'\t'West'\t''\n", 14, "actor", "actor 'West' defined twice (first on line 3)"),
     ("'#P'\t'aid'\t'Aid again'\n", 14, "issue", "issue 'aid' defined twice"),
+    # a typo in an #M row's issue left that issue on the default scale without a word
+    ("'#M'\t'Aid'\t50\n", 14, "issue", "issue 'Aid' of an #M row is not defined by a #P row"),
 ])
 def test_bad_decide_rows(write_file, extra, line, field, words):
     with pytest.raises(BadInputError) as info:
@@ -252,3 +254,41 @@ def test_byte_order_mark_and_undecodable_bytes(write_file, tmp_path):
     path.write_bytes("actor,capability,position,salience\nZ\u00fcrich,1,2,0.5\n".encode("latin-1"))
     with pytest.raises(BadInputError, match=r"cannot read data file .*latin1\.csv"):
         read_issue_data(path)
+
+
+@pytest.mark.parametrize(("sep", "quote"), [(",", "'"), (",", '"'), (";", "'"), ("\t", '"')])
+def test_decide_fields_keep_their_quoted_separators(write_file, sep, quote):
+    # the separator is the one after the tag, and a quoted field may hold any separator:
+    # '#P,x,"Tax; rate"' was split on ';' (an unknown tag), and ' did not protect a comma
+    def row(*fields: object) -> str:
+        return sep.join(f"{quote}{f}{quote}" if isinstance(f, str) else str(f)
+                        for f in fields) + "\n"
+
+    text = (row("#A", "N", "North; the, bloc") + row("#A", "S", "South")
+            + row("#P", "x", "Tax; rate, on income") + row("#M", "x", 0) + row("#M", "x", 10)
+            + row("#D", "N", "x", 2, 0.5, 1) + row("#D", "S", "x", 8, 0.5, 1))
+    data = read_decide(write_file("sep.txt", text))
+    assert data.actors == ("N", "S") and data.issues == ("x",)
+    assert data.issue_names == ("Tax; rate, on income",)
+    assert data.position[:, 0].tolist() == [2, 8] and data.upper.tolist() == [10]
+
+
+def test_decide_unclosed_quote_is_text(write_file):
+    # a quote that never closes does not swallow the rest of the row
+    text = DECIDE.replace("'#P'\t'aid'\t'Aid'\t''", "'#P'\t'aid'\t'Aid\tnote")
+    assert read_decide(write_file("q.txt", text)).issue_names == ("Tax rate", "'Aid")
+
+
+def test_csv_header_after_blank_lines(write_file):
+    data = read_stakeholders(write_file("blank.csv", "\n  \n" + GOOD_CSV))
+    assert data.actors == ("A", "B", "C")
+    # lines are counted in the file as it is, blank ones included
+    with pytest.raises(BadInputError) as info:
+        read_stakeholders(write_file("bad.csv", "\n\n" + GOOD_CSV.replace("0.4", "1.4")))
+    assert [(p.line, p.field) for p in info.value.problems] == [(5, "salience")]
+    with pytest.raises(BadInputError) as info:
+        read_stakeholders(write_file("nocol.csv", "\nactor,capability,position\nA,1,2\n"))
+    assert [(p.line, p.field) for p in info.value.problems] == [(2, "salience")]
+    with pytest.raises(BadInputError) as info:
+        read_stakeholders(write_file("norows.csv", "\nactor,capability,position,salience\n"))
+    assert [p.line for p in info.value.problems] == [3]

@@ -222,6 +222,14 @@ class IssueSet:
                     problems.append(Problem(self.source, f"actor {actor!r} on issue {issue!r}: "
                                             f"position {x:g} lies outside [{lo:g}, {hi:g}]",
                                             field="position"))
+        if not problems:
+            # as for one issue (Stakeholders): the exchange model's outcome on such an issue
+            # is 0/0, which it printed as nan
+            weight = np.where(gaps, 0.0, np.nan_to_num(self.capability * self.salience))
+            for k in np.flatnonzero(~gaps.all(axis=0) & (weight.sum(axis=0) <= 0.0)):
+                problems.append(Problem(self.source, f"issue {self.issues[int(k)]!r}: every actor "
+                                        "has capability × salience = 0; at least one must be "
+                                        "positive", field="capability"))
         if problems:
             raise BadInputError("invalid multi-issue stakeholder data:", problems)
 

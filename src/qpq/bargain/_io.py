@@ -11,7 +11,7 @@ Decide (``decide-exchange-model``)
     (actor), ``#P key name`` (issue), ``#M issue position description`` (a labelled point of
     the issue's scale; the lowest and highest give its range, default 0–100), ``#D actor
     issue position salience power`` (a position) and ``#0`` / ``#/`` comments. Fields may be
-    quoted with ``'`` or ``"``.
+    quoted with ``'`` or ``"``; a row's separator is the one after its tag.
 KTAB SMP CSV
     Line 1: ``scenario name, description, number of actors, number of dimensions``;
     line 2: ``Actor, Description, Power, <dim 1>, <sal 1>, ...``; then one row per actor with
@@ -114,19 +114,21 @@ def read_csv_table(path: str | Path) -> IssueSet:
     file = path.name
     rows = list(csv.reader(_text(path).splitlines()))
     problems: list[Problem] = []
-    if not rows or not any(f.strip() for f in rows[0]):
+    # the header is the first line with text (blank lines before it are skipped, as after)
+    top = next((i for i, r in enumerate(rows) if any(f.strip() for f in r)), None)
+    if top is None:
         raise BadInputError(f"{file} is empty", [Problem(file, "no header row", line=1)])
-    header = [_clean(h).lower() for h in rows[0]]
+    header = [_clean(h).lower() for h in rows[top]]
     missing = [c for c in _COLUMNS if c not in header]
     if missing:
         raise BadInputError(f"{file}: missing column(s) {', '.join(missing)}", [
             Problem(file, f"missing column {c!r}; the header must name: "
-                    + ", ".join(_COLUMNS) + " (and optionally issue)", field=c, line=1)
+                    + ", ".join(_COLUMNS) + " (and optionally issue)", field=c, line=top + 1)
             for c in missing])
     col = {name: header.index(name) for name in (*_COLUMNS, "issue") if name in header}
     parts: dict[str, list[tuple[str, float, float, float]]] = {}
     first_seen: dict[tuple[str, str], int] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in enumerate(rows[top + 1:], start=top + 2):
         if not any(f.strip() for f in row):
             continue
         if len(row) < len(header):
@@ -155,7 +157,7 @@ def read_csv_table(path: str | Path) -> IssueSet:
         first_seen[key] = line
         parts.setdefault(issue, []).append((actor, cap, pos, sal))
     if not parts and not problems:
-        problems.append(Problem(file, "no data rows after the header", line=2))
+        problems.append(Problem(file, "no data rows after the header", line=top + 2))
     for issue, rows_of in parts.items():
         if len(rows_of) < MIN_ACTORS:
             problems.append(_too_few_actors(file, issue if "issue" in col else None,
@@ -167,11 +169,45 @@ def read_csv_table(path: str | Path) -> IssueSet:
     return IssueSet.from_stakeholders(tables, source=file)
 
 
+_SEPARATORS = "\t;,"
+_QUOTES = "'\""
+
+
+def _separator(line: str) -> str | None:
+    """The separator that follows the row's tag (the first field, quoted or not).
+
+    Read from the tag rather than from the whole line, because a later field may hold another
+    separator in its text (``#P,x,"Tax; rate"`` is a comma-separated row).
+    """
+    rest = line.lstrip()
+    if rest[:1] in _QUOTES and len(rest) > 1:
+        close = rest.find(rest[0], 1)
+        rest = rest[close + 1:] if close > 0 else rest
+    return next((ch for ch in rest if ch in _SEPARATORS), None)
+
+
 def _split(line: str) -> list[str]:
-    for sep in ("\t", ";", ","):
-        if sep in line:
-            return next(csv.reader([line], delimiter=sep, quotechar='"'))
-    return line.split()
+    """A Decide row's fields, quotes kept (:func:`_clean` takes them off).
+
+    A field that opens with ``'`` or ``"`` runs to the same quote, separators included; a
+    quote that is never closed is read as text (the rest of the row split plainly).
+    """
+    sep = _separator(line)
+    if sep is None:
+        return line.split()
+    fields: list[str] = []
+    start, quote, opening = 0, "", True
+    for i, ch in enumerate(line):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch == sep:
+            fields.append(line[start:i])
+            start, opening = i + 1, True
+        elif opening and ch in _QUOTES:
+            quote, opening = ch, False
+        elif not ch.isspace():
+            opening = False
+    return fields + line[start:].split(sep) if quote else [*fields, line[start:]]
 
 
 def read_decide(path: str | Path) -> IssueSet:
@@ -183,6 +219,7 @@ def read_decide(path: str | Path) -> IssueSet:
     issues: dict[str, int] = {}
     names: dict[str, str] = {}
     marks: dict[str, list[float]] = {}
+    mark_lines: dict[str, int] = {}
     data: dict[tuple[str, str], tuple[float, float, float, int]] = {}
     for line, raw in enumerate(_text(path).splitlines(), start=1):
         if not raw.strip():
@@ -212,6 +249,7 @@ def read_decide(path: str | Path) -> IssueSet:
             issues.setdefault(fields[1], line)
             names[fields[1]] = fields[2] if len(fields) > 2 and fields[2] else fields[1]
         elif tag == "#M":
+            mark_lines.setdefault(fields[1], line)
             marks.setdefault(fields[1], []).append(
                 _number(fields[2], file, line, "position", problems, -MAX_MAGNITUDE,
                         MAX_MAGNITUDE))
@@ -240,6 +278,12 @@ def read_decide(path: str | Path) -> IssueSet:
             problems.append(Problem(file, f"position {pos:g} of actor {actor!r} lies outside "
                                     f"issue {issue!r}'s range [{lo:g}, {hi:g}]",
                                     field="position", line=line))
+    for issue, line in mark_lines.items():
+        if issue not in issues:
+            # a typo in an #M row's issue would otherwise leave that issue on the default
+            # scale, 0-100, without a word
+            problems.append(Problem(file, f"issue {issue!r} of an #M row is not defined by a "
+                                    "#P row", field="issue", line=line))
     if not data and not problems:
         problems.append(Problem(file, "no #D (position) rows"))
     for issue, line in issues.items():

@@ -218,3 +218,118 @@ def test_min_coverage_limits_the_chosen_box(data):
     wracc = [b.mass * (b.density - base) for b in res.trajectory]
     ok = [i for i, b in enumerate(res.trajectory) if b.coverage >= 0.9]
     assert res.chosen_index == max(ok, key=lambda i: wracc[i])
+
+
+# a whole-number input: four levels of four points each, with 0, 0, 1 and 3 cases per level
+LEVEL_X = np.repeat([0.0, 1.0, 2.0, 3.0], 4)[:, None]
+LEVEL_Y = np.array([False] * 8 + [True, False, False, False] + [True, True, True, False])
+
+
+@pytest.mark.parametrize("mirrored", [False, True])
+def test_whole_number_inputs_peel_whole_levels(mirrored):
+    # peel_alpha = 0.1 of 16 points is one point, but a peel removes a whole level: from
+    # below, levels 1-3 hold 4 cases in 12 points (levels 0-2: 1 in 12), then levels 2-3
+    # 4 in 8 (levels 1-2: 1 in 8), then level 3 alone 3 in 4 (level 2: 1 in 4). Level 3's
+    # 4 points are exactly mass_min = 0.25 of the 16, which is allowed ("stop before the
+    # mass falls below"); the one-level box left cannot be peeled further
+    from qpq.explore._prim import peel
+
+    x = 3.0 - LEVEL_X if mirrored else LEVEL_X
+    traj = peel(x, LEVEL_Y, np.array([[0.0, 3.0]]), alpha=0.1, mass_min=0.25)
+    got = [(float(lo[0]), float(hi[0])) for lo, hi in traj]
+    if mirrored:
+        assert got == [(0.0, 3.0), (0.0, 2.0), (0.0, 1.0), (0.0, 0.0)]
+    else:
+        assert got == [(0.0, 3.0), (1.0, 3.0), (2.0, 3.0), (3.0, 3.0)]
+
+
+def test_a_peeling_tie_keeps_the_larger_box():
+    # 20 points, 10 cases; alpha = 0.1 is 2 points. Column a is whole-numbered (level 0:
+    # rows 0-3, level 1: rows 4-15, level 2: rows 16-19), column b is the row number.
+    # Peeling a from below removes level 0 (rows 0-3, 2 cases): 8 cases in 16 points;
+    # peeling b from below removes rows 0-1 (1 case): 9 in 18. Both leave density 0.5 (the
+    # other two peels less: 6/16 and 8/18), and the tie goes to the larger box: b >= 2
+    from qpq.explore._prim import peel
+
+    a = np.array([0.0] * 4 + [1.0] * 12 + [2.0] * 4)
+    b = np.arange(20.0)
+    y = np.isin(np.arange(20), [0, 2, 4, 6, 8, 10, 16, 17, 18, 19])
+    traj = peel(np.stack([a, b], axis=1), y, np.array([[0.0, 2.0], [0.0, 19.0]]), alpha=0.1,
+                mass_min=0.5)
+    lo, hi = traj[1]
+    assert (list(lo), list(hi)) == ([0.0, 2.0], [2.0, 19.0])
+
+
+def test_the_choice_ties_go_to_the_larger_coverage_and_min_coverage_is_inclusive():
+    # the whole-level trajectory above: boxes of 16, 12, 8, 4 points holding 4, 4, 4, 3
+    # cases; base density 4/16. Weighted relative accuracy mass x (density - base):
+    # 0, 0.75 x (1/3 - 1/4) = 1/16, 0.5 x (1/2 - 1/4) = 1/8, 0.25 x (3/4 - 1/4) = 1/8:
+    # boxes 2 and 3 tie (exactly, in binary), and box 2 has the larger coverage (1 vs 3/4)
+    res = prim(LEVEL_X, LEVEL_Y, ["a"], bounds=[(0.0, 3.0)], peel_alpha=0.1, mass_min=0.25)
+    assert len(res.trajectory) == 4 and res.chosen_index == 2
+    assert res.peeled.limits(["a"]) == {"a": (2.0, 3.0)}
+    # "at least min_coverage": a box holding every case qualifies for min_coverage = 1
+    res = prim(LEVEL_X, LEVEL_Y, ["a"], bounds=[(0.0, 3.0)], peel_alpha=0.1, mass_min=0.25,
+               min_coverage=1.0)
+    assert res.chosen_index == 2 and res.peeled.coverage == 1.0
+
+
+def test_each_paste_adds_the_alpha_share_of_the_box():
+    # x = 0..9, cases at 1, 3, 5; the box [3, 6] holds 2 cases in 4 points (density 0.5).
+    # alpha = 0.5 of 4 points is 2: adding 2 and 1 below keeps 3/6 = 0.5 (a tie grows the
+    # box), adding 7 and 8 above gives 2/6. Then 3 points a paste: 0 below (3/7) or 7-9
+    # above (3/9) both lower the density, so pasting stops at [1, 6]. (One point at a time,
+    # 2 alone would have lowered the density to 2/5 and pasting would not have started.)
+    x = np.arange(10.0)[:, None]
+    y = np.isin(np.arange(10), [1, 3, 5])
+    lo, hi = paste(x, y, np.array([3.0]), np.array([6.0]), np.array([[0.0, 9.0]]), alpha=0.5)
+    assert (lo[0], hi[0]) == (1.0, 6.0)
+
+
+@pytest.mark.parametrize(("cases", "expected"), [("below", (-1.0, 6.0)),
+                                                 ("above", (3.0, 10.0))])
+def test_a_box_pasted_to_the_datas_edge_takes_the_bound(cases, expected):
+    # x = 0..9 within bounds [-1, 10]; the cases are x <= 6 (or x >= 3) and the box [3, 6]
+    # has density 1. Alpha = 0.5: two points, then three, are pasted on the cases' side at
+    # density 1 (the other side dilutes); once the box reaches the smallest (largest) value
+    # in the data, no point lies beyond it, and its limit is the bound: not restricted there
+    x = np.arange(10.0)[:, None]
+    y = x[:, 0] <= 6 if cases == "below" else x[:, 0] >= 3
+    bounds = np.array([[-1.0, 10.0]])
+    lo, hi = paste(x, y, np.array([3.0]), np.array([6.0]), bounds, alpha=0.5)
+    assert (lo[0], hi[0]) == expected
+
+
+def test_default_bounds_are_the_datas_range():
+    # without bounds a limit is restricted only when tighter than the data's own range
+    rng = np.random.default_rng(5)
+    x = np.stack([10.0 + 5.0 * rng.random(200), -3.0 + rng.random(200)], axis=1)
+    y = x[:, 0] > 12.5
+    res = prim(x, y, ["a", "b"])
+    assert res.bounds == ((x[:, 0].min(), x[:, 0].max()), (x[:, 1].min(), x[:, 1].max()))
+    first = res.trajectory[0]
+    assert (first.n_points, first.restricted) == (200, ())
+    assert "a" in res.chosen.restricted and res.chosen.lower[0] > 12.0
+
+
+def test_quasi_p_values_are_those_of_the_pasted_box():
+    # the hypergeometric tail by its definition, in whole numbers, for the box reported
+    from math import comb
+
+    x, y = box_data(300, {0: (0.2, 0.6), 1: (0.5, 1.0)}, 3, np.random.default_rng(0),
+                    inside=0.7, outside=0.15)
+    res = prim(x, y, ["a", "b", "c"], bounds=[(0, 1)] * 3)
+    box = res.chosen
+    assert box.lower != res.peeled.lower         # pasting moved the box: the test can tell
+    assert set(box.quasi_p) == set(box.restricted) and box.restricted
+    for j, name in enumerate(("a", "b", "c")):
+        if name not in box.restricted:
+            continue
+        keep = np.ones(300, dtype=bool)
+        for i in range(3):
+            if i != j:
+                keep &= (x[:, i] >= box.lower[i]) & (x[:, i] <= box.upper[i])
+        big_n, big_k = int(keep.sum()), int(y[keep].sum())
+        n, k = box.n_points, box.n_cases
+        tail = sum(comb(big_k, i) * comb(big_n - big_k, n - i) for i in range(k, min(n, big_k) + 1))
+        assert box.quasi_p[name] == pytest.approx(tail / comb(big_n, n), rel=1e-9)

@@ -93,3 +93,43 @@ def test_the_sign_is_a_direction_not_a_scale(sign):
 def test_no_experiments_is_refused():
     with pytest.raises(ValueError, match="at least one"):
         compare_policies({"a": np.array([]), "b": np.array([])}, "x", 1)
+
+
+def test_levels_and_percentiles_by_hand():
+    # a skewed policy: its mean (100 / 4 = 25) and its median (2.5) differ; percentiles by
+    # linear interpolation of the sorted values 1, 2, 3, 94 at q x 3 (0.3, 1.5 and 2.7)
+    values = {"a": np.array([3.0, 94.0, 1.0, 2.0]), "b": np.zeros(4)}
+    a = compare_policies(values, "y", sign=1, threshold=1.0).metric("a")
+    assert a.mean == 25.0
+    assert (a.p10, a.p50, a.p90) == pytest.approx((1.3, 2.5, 3.0 + 0.7 * 91.0))
+    assert a.worst_decile == pytest.approx(1.3)          # higher is better: the 10th
+
+
+def test_satisficing_ties_are_within_a_share_whatever_the_outcomes_units():
+    # outcomes in the thousands (1% of their SD is about 13) still compare shares as shares:
+    # 3 of 4 experiments met against 2 of 4 is no tie
+    big = {"a": np.array([0.0, 1000.0, 2000.0, 3000.0]),
+           "b": np.array([0.0, 0.0, 3000.0, 3000.0])}
+    c = compare_policies(big, "y", sign=1, threshold=1000.0)
+    assert (c.metric("a").satisficing, c.metric("b").satisficing) == (0.75, 0.5)
+    assert c.most_robust["satisficing"] == ("a",)
+    # 101 of 200 against 100 of 200: 0.005 apart, within TIE_SHARE = 0.01, a tie
+    a, b = np.r_[np.ones(101), np.zeros(99)], np.r_[np.ones(100), np.zeros(100)]
+    near = compare_policies({"a": a, "b": b}, "y", sign=1, threshold=0.5)
+    assert near.most_robust["satisficing"] == ("a", "b")
+
+
+def test_policies_that_never_differ_tie_on_every_metric():
+    # an outcome no policy and no experiment moves: its SD (so the tie tolerance) is 0, and
+    # every policy is exactly as good as the best by every metric
+    same = {"a": np.full(3, 2.0), "b": np.full(3, 2.0)}
+    c = compare_policies(same, "y", sign=1)
+    assert c.tie_tolerance == 0.0
+    assert c.most_robust == dict.fromkeys(
+        ("minimax_regret", "mean", "worst_decile", "satisficing"), ("a", "b"))
+
+
+def test_a_descriptive_outcome_has_no_threshold():
+    # without a better direction there is nothing to satisfice: a threshold given is not used
+    c = compare_policies(TOY, "y", sign=0, threshold=2.0)
+    assert (c.threshold, c.threshold_source, c.metric("a").satisficing) == (None, None, None)

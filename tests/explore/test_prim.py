@@ -333,3 +333,36 @@ def test_quasi_p_values_are_those_of_the_pasted_box():
         n, k = box.n_points, box.n_cases
         tail = sum(comb(big_k, i) * comb(big_n - big_k, n - i) for i in range(k, min(n, big_k) + 1))
         assert box.quasi_p[name] == pytest.approx(tail / comb(big_n, n), rel=1e-9)
+
+
+# CART by hand: eight points of one input with a tied level, cases only at a >= 2 (two of
+# the four points at a = 2; stable sorting puts them last among their level)
+CART_X = np.array([1.0, 1.0, 2.0, 2.0, 2.0, 2.0, 3.0, 3.0])[:, None]
+CART_Y = np.array([False, False, False, False, True, True, True, True])
+
+
+def test_cart_splits_halfway_between_distinct_values_by_hand():
+    # thresholds only between distinct values: 1.5 (2 | 6 points, weighted Gini
+    # 6/8 x 2 (4/6)(2/6) = 1/3) or 2.5 (6 | 2, also 1/3): the first, 1.5, halfway. The
+    # "perfect" cut between the tied 2s could not be applied (a <= 2 takes all four)
+    tree = cart(CART_X, CART_Y, ["a"], max_depth=1, min_leaf=0.25)
+    root, left, right = tree.nodes
+    assert (root.feature, root.threshold) == ("a", 1.5)
+    assert (left.n_points, left.n_cases, right.n_points, right.n_cases) == (2, 0, 6, 4)
+    assert left.rule == (("a", "<=", 1.5),) and right.rule == (("a", ">", 1.5),)
+    leaves = {tuple(leaf["rule"][0]): leaf for leaf in tree.to_json()["leaves"]}
+    assert leaves[("a", ">", 1.5)]["coverage"] == 1.0      # all 4 cases, of 4
+    assert leaves[("a", "<=", 1.5)]["coverage"] == 0.0
+
+
+def test_cart_leaves_hold_at_least_min_leaf_of_the_points():
+    # min_leaf 0.25 of 8 points is 2: the 2 | 6 split is allowed; 0.3 of 8 is 2.4, so 3
+    # points: neither 2 | 6 nor 6 | 2 qualifies and the root stays a leaf
+    assert len(cart(CART_X, CART_Y, ["a"], max_depth=1, min_leaf=0.25).nodes) == 3
+    assert len(cart(CART_X, CART_Y, ["a"], max_depth=1, min_leaf=0.3).nodes) == 1
+
+
+def test_cart_does_not_split_a_pure_node():
+    tree = cart(CART_X, np.ones(8, dtype=bool), ["a"], max_depth=2, min_leaf=0.25)
+    assert len(tree.nodes) == 1 and tree.nodes[0].is_leaf
+    assert tree.scores == {"a": 0.0}

@@ -221,3 +221,33 @@ def test_run_lhs_reads_a_lone_policy_as_one_name(case):
     study = load_study("deal-under-uncertainty", case)
     with pytest.raises(BadInputError, match=r"^unknown policy 'appease'; allowed: boycott,"):
         run_lhs(case, study, "appease", n=2)
+
+
+def test_normal_is_truncated_at_two_standard_deviations():
+    # mean at the midpoint, SD a quarter of the range: the range is the mean +- 2 SD
+    from scipy.stats import truncnorm
+
+    q = np.linspace(0.0, 1.0, 11)
+    x = ppf(Uncertainty("a", -2.0, 6.0, "normal"), q)
+    assert x == pytest.approx(truncnorm(-2.0, 2.0, loc=2.0, scale=2.0).ppf(q), abs=1e-9)
+
+
+def test_whole_numbers_reach_both_ends_of_the_unit_interval():
+    # Morris grids and factorial designs hold coordinates of exactly 0 and 1
+    x = ppf(Uncertainty("k", 1.0, 4.0, integer=True), np.array([0.0, 0.2499, 0.25, 1.0]))
+    assert x.tolist() == [1.0, 1.0, 2.0, 4.0]
+
+
+def test_morris_needs_an_even_number_of_levels():
+    from qpq.explore._designs import morris
+
+    with pytest.raises(BadInputError, match="even number of levels, got 5"):
+        morris(4, 3, 5, np.random.default_rng(0))
+
+
+def test_factorial_of_exactly_the_cap_is_allowed():
+    from qpq.explore._designs import MAX_FACTORIAL
+
+    assert full_factorial(1000, 2).shape == (MAX_FACTORIAL, 2)     # 1000^2 = the cap
+    with pytest.raises(BadInputError, match="at most 1,000,000"):
+        full_factorial(1001, 2)

@@ -164,6 +164,28 @@ def test_morris_levels_are_a_count_of_at_least_two(levels):
         morris_indices(["a", "b", "c"], unit, unit[:, 0], levels=levels)
 
 
+@pytest.mark.parametrize(("kw", "words"), [
+    ({"num_resamples": 1.5}, "num_resamples must be a whole number of at least 1"),
+    ({"num_resamples": 0}, "num_resamples must be a whole number of at least 1"),
+    ({"conf_level": "0.95"}, "conf_level must be a number within [0, 1]"),
+    ({"conf_level": 0.0}, "conf_level must lie strictly between 0 and 1"),
+    ({"conf_level": 1.0}, "conf_level must lie strictly between 0 and 1"),
+])
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_bootstrap_settings_are_checked_before_salib(method, kw, words):
+    # Morris passed them to SALib unchecked (a TypeError, a ZeroDivisionError), and both
+    # let a level of exactly 0 or 1 reach SALib's RuntimeError; a helper's mutation read
+    # found both (2026-12-07)
+    unit = morris(4, 3, 4, np.random.default_rng(2))
+    rng = np.random.default_rng(3)
+    with pytest.raises(BadInputError) as info:
+        if method == "sobol":
+            sobol_indices(["a", "b", "c"], rng.random(5 * 8), **kw)
+        else:
+            morris_indices(["a", "b", "c"], unit, unit.sum(axis=1), levels=4, **kw)
+    assert words in str(info.value)
+
+
 def test_bad_lengths_are_rejected():
     with pytest.raises(ValueError):
         sobol_indices(["a", "b"], np.zeros(7))

@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qpq.checks import check_number, check_whole
+from qpq.errors import BadInputError
 
 __all__ = ["MorrisResult", "SobolResult", "morris_indices", "reaches_zero", "sobol_indices",
            "unit_problem"]
@@ -124,6 +125,21 @@ class SobolResult:
                 "ranking_ST": self.ranking("ST"), **dict(self.extra)}
 
 
+def _bootstrap(conf_level: object, num_resamples: object) -> tuple[float, int]:
+    """The bootstrap settings, checked before SALib sees them.
+
+    SALib's own failures named neither argument: ``num_resamples=1.5`` or ``0`` a TypeError
+    or ZeroDivisionError in its bootstrap, ``conf_level="0.95"`` a TypeError in its
+    arithmetic, a level of exactly 0 or 1 its RuntimeError ("between 0-1").
+    """
+    resamples = check_whole(num_resamples, "num_resamples", minimum=1)
+    level = check_number(conf_level, "conf_level", low=0.0, high=1.0)
+    if not 0.0 < level < 1.0:
+        raise BadInputError("conf_level must lie strictly between 0 and 1 (the bootstrap "
+                            f"interval's level); got {level:g}")
+    return level, resamples
+
+
 def sobol_indices(names: Sequence[str], y: FloatArray, *, outcome: str = "y",
                   conf_level: float = 0.95, num_resamples: int = 100, seed: int = 0
                   ) -> SobolResult:
@@ -142,9 +158,7 @@ def sobol_indices(names: Sequence[str], y: FloatArray, *, outcome: str = "y",
     """
     from SALib.analyze import sobol as salib_sobol
 
-    # num_resamples=1.5 reached SALib's bootstrap; conf_level="0.95" its arithmetic
-    num_resamples = check_whole(num_resamples, "num_resamples", minimum=1)
-    conf_level = check_number(conf_level, "conf_level", low=0.0, high=1.0)
+    conf_level, num_resamples = _bootstrap(conf_level, num_resamples)
     y = np.asarray(y, dtype=float).reshape(-1)
     d = len(names)
     if y.size % (d + 2) or not np.all(np.isfinite(y)):
@@ -224,6 +238,7 @@ def morris_indices(names: Sequence[str], unit: FloatArray, y: FloatArray, *, lev
         raise ValueError("unit points and outcomes do not form Morris trajectories")
     # SALib divides by levels - 1 (a ZeroDivisionError for 1)
     levels = check_whole(levels, "levels", minimum=2)
+    conf_level, num_resamples = _bootstrap(conf_level, num_resamples)
     res = salib_morris.analyze(unit_problem(names), unit, y, num_resamples=num_resamples,
                                conf_level=conf_level, num_levels=levels,
                                seed=_positive_seed(seed))

@@ -381,3 +381,208 @@ def test_forecast_checks_its_arguments_as_the_command_does(case, cal):
         forecast(case, cal, "2026-13-01", n=64)
     with pytest.raises(BadInputError, match="must be a CalibrationResult"):
         forecast(case, object(), UNTIL, n=64)  # type: ignore[arg-type]
+
+
+# ---- found by a mutation read of qpq.sim._forecast (2026-12): each test below failed on a
+# deliberate change of the rule it states, which the tests above let pass.
+
+def test_forecast_stats_read_each_event_over_its_window():
+    """The events' definitions (EVENTS, docs/model-dynamics.md §7.8) as window statistics:
+    "at some quarter" a max, counts over the window sums, levels "at the end" the final
+    quarter's, and the state at the start the first quarter's alone."""
+    from qpq.sim._forecast import forecast_stats
+
+    first, last = 40, 43
+    got = {s.name: (s.quantity, s.start, s.stop, s.statistic)
+           for s in forecast_stats(first, last)}
+    whole = {
+        "recognised_any": ("recognised", "max"),
+        "nationals": ("expected_attacks_nationals", "sum"),
+        "nationals_count": ("attacks_nationals", "sum"),
+        "central_asia": ("expected_attacks_central_asia", "sum"),
+        "central_asia_count": ("attacks_central_asia", "sum"),
+        "china": ("expected_attacks_china", "sum"),
+        "border": ("militants_border", "final"),
+        "coopted": ("militants_coopted", "final"),
+        "remaining": ("militants_remaining", "final"),
+        "iskp_strength": ("iskp_strength", "final"),
+        "taliban_acts_any": ("taliban_acts", "max"),
+        "interior": ("militants_interior", "final"),
+    }
+    want = {k: (v, first, last, s) for k, (v, s) in whole.items()}
+    want["recognised_at_start"] = ("recognised", first, first, "final")
+    assert got == want
+
+
+def test_probability_intervals_known_answers():
+    """Wilson's 90% interval of the share (written out here), the linear 5-95% range of the
+    shares at the points, and the share of points that never see the event."""
+    from scipy.stats import norm
+
+    from qpq.sim._forecast import _probability_intervals
+
+    # four points, five scenarios each: 1, 2, 0 and 5 hits (8 of 20)
+    hits = np.array([1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1], dtype=bool)
+    index = np.repeat(np.array([7, 3, 9, 0]), 5)
+    got = _probability_intervals(hits, index)
+    z, n, p = norm.ppf(0.95), 20, 8 / 20
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    assert got["interval_90_monte_carlo"] == pytest.approx([centre - half, centre + half],
+                                                           abs=1e-9)
+    # the points' shares sorted: 0, 0.2, 0.4, 1; 5% lies 0.15 of the way from the first to
+    # the second, 95% 0.85 of the way from the third to the fourth
+    assert got["interval_90_parameters"] == pytest.approx([0.15 * 0.2, 0.4 + 0.85 * 0.6])
+    assert got["points_without"] == 0.25
+
+
+def test_militants_at_the_threshold_remain():
+    """Eliminated means every stock below elimination_threshold: a stock equal to it
+    remains, and its shares count."""
+    ones = np.ones(2)
+    stats = {"recognised_any": 0 * ones, "recognised_at_start": 0 * ones,
+             "nationals": ones, "nationals_count": ones, "central_asia": ones,
+             "central_asia_count": ones, "remaining": np.array([2.0, 1.0]),
+             "border": np.array([1.0, 1.0]), "coopted": np.array([0.0, 0.5]),
+             "iskp_strength": ones}
+    v = event_values(stats, 1.0)
+    assert v["militants_eliminated"] == {"probability": 0.0}
+    assert v["militants_at_border_share"] == {"expected": pytest.approx(0.75),
+                                              "scenarios_with_militants": 1.0}
+    assert v["militants_coopted_share"]["expected"] == pytest.approx(0.25)
+
+
+def test_only_the_facts_used_bear_on_an_event(cal):
+    """A fact not known at the as-of date (not used to accept) is an out-of-sample check:
+    it never counts as evidence bearing on an event (§7.8: "the used facts whose target is
+    one of the event's quantities")."""
+    from qpq.sim._forecast import event_evidence
+
+    spec = next(e for e in EVENTS if e.name == "militants_at_border_share")
+    relocation = "cl-sf-relocation"          # a target on militants_relocated
+    assert any(f.fact.id == relocation and f.used for f in cal.facts)
+    assert relocation in event_evidence(spec, cal)[0]
+    unused = dataclasses.replace(cal, facts=tuple(
+        dataclasses.replace(f, used=False) if f.fact.id == relocation else f
+        for f in cal.facts))
+    facts, observations = event_evidence(spec, unused)
+    assert relocation not in facts
+    assert observations.get("facts", 0) == len(facts)
+
+
+def test_one_complete_quarter_of_history_is_enough():
+    # the history needs one complete quarter before the as-of date: 1996-03-31 ends 1996Q1
+    start = dt.date(1996, 1, 1)
+    check_window(dt.date(1996, 3, 31), dt.date(1997, 3, 31), "equilibrium", start=start)
+    with pytest.raises(BadInputError, match="out of range"):
+        check_window(dt.date(1996, 3, 30), dt.date(1997, 3, 31), "equilibrium", start=start)
+
+
+def test_the_known_state_is_the_record_as_known_on_the_as_of_date(case):
+    """Recognition dated on the as-of day is known then; one dated earlier but first
+    published after the as-of date is not (yet)."""
+    from dataclasses import replace
+
+    from qpq.case import Event, Source
+    from qpq.sim._forecast import known_state
+
+    def with_event(day: str, source: str = "roggio-2024-lwj", extra=()) -> object:
+        ev = Event.model_validate({"id": "ev-test-recognition", "date": day,
+                                   "type": "recognition", "actors": ["china", "taliban"],
+                                   "title": "test", "summary": "test", "sources": [source]})
+        return replace(case, events=(*case.events, ev), sources=(*case.sources, *extra))
+
+    assert known_state(with_event(AS_OF.isoformat()), AS_OF).china_recognised is True
+    late = Source.model_validate({"id": "test-late-report", "kind": "article",
+                                  "title": "A late report", "date": "2025-09-01"})
+    reported_late = with_event("2024-01-10", "test-late-report", (late,))
+    assert known_state(reported_late, AS_OF).china_recognised is False
+    assert known_state(reported_late, dt.date(2025, 9, 30)).china_recognised is True
+
+
+def test_recognition_in_the_window_s_first_quarter_is_new_not_already_held(case, cal):
+    """already_at_start is the record's state at the as-of date (0 here), not the share
+    recognised by the end of the window's first quarter."""
+    res = forecast(case, cal, UNTIL, policy="conditional", n=500, seed=1)
+    # the premise: some scenarios recognise within the first quarter of the window
+    assert (res.sim.stats["recognised_at_start"] >= 1).any()
+    rec = res.events["china_recognizes_de_jure"]
+    assert rec["probability"] > 0 and rec["already_at_start"] == 0.0
+
+
+def test_elimination_intervals_are_those_of_the_eliminated_share(case, cal):
+    res = forecast(case, cal, UNTIL, n=1000, seed=1)
+    gone = res.sim.stats["remaining"] < cal.particle_pool.values["elimination_threshold"][
+        res.sim.pool_index]
+    e = res.events["militants_eliminated"]
+    assert e["probability"] == gone.mean()
+    lo, hi = e["interval_90_monte_carlo"]
+    assert lo <= e["probability"] <= hi
+    points = np.unique(res.sim.pool_index)
+    never = np.mean([not gone[res.sim.pool_index == p].any() for p in points])
+    assert e["points_without"] == pytest.approx(never)
+
+
+def test_beliefs_are_said_as_bounds_only_beyond_them():
+    from qpq.sim._forecast import _belief, _median
+
+    assert _belief(0.99) == "0.99" and _belief(0.995) == "above 0.99"
+    assert _belief(0.005) == "0.005" and _belief(0.001) == "0.001"
+    assert _belief(0.0009) == "below 0.001" and _belief(None) == "none"
+    assert _median(0.5) == "a median of 0.5" and _median(0.999) == "a median above 0.99"
+
+
+def test_recognition_belief_words_say_which_histories_were_set_aside():
+    from qpq.sim._forecast import RecognitionBelief
+
+    def rb(recognised: bool) -> RecognitionBelief:
+        return RecognitionBelief(
+            as_of=dt.date(2025, 6, 30), window=("2025Q3", "2026Q2"), policy="equilibrium",
+            particles=10, kept=6, china_recognised=recognised, sincere_kept=0.2,
+            prior_kept=0.5, sincere_set_aside=0.995, probability=0.01,
+            reset_probability=0.1)
+
+    text = " ".join(rb(False).words().split())
+    assert "In 4 of the 10 (40%) China had already recognised the Taliban" in text
+    assert "has a median above 0.99; in the 6 kept, a median of 0.2" in text
+    assert "averages 0.5" in text and "give P = 0.1: a counterfactual" in text
+    assert "In 4 of the 10 (40%) China had not yet recognised" in " ".join(
+        rb(True).words().split())
+
+
+def test_recognition_belief_averages_the_prior_over_the_kept_histories(case, cal):
+    from qpq.sim import recognition_belief
+
+    n = cal.particles.size
+    some = _with_recognised(cal, np.arange(0, n, 3))
+    res = forecast(case, some, UNTIL, n=64, seed=1)
+    rb = recognition_belief(case, some, res)
+    kept = np.ones(n, dtype=bool)
+    kept[np.arange(0, n, 3)] = False
+    index = np.asarray(cal.particles.arrays["pool_index"])
+    prior = np.asarray(cal.particle_pool.values["prior_sincere"])[index]
+    # the premise: the prior differs between the kept and the set-aside histories
+    assert prior[kept].mean() != pytest.approx(prior.mean())
+    assert (rb.particles, rb.kept) == (n, int(kept.sum()))
+    assert rb.prior_kept == pytest.approx(prior[kept].mean())
+    belief = np.asarray(cal.particles.arrays["belief"])
+    assert rb.sincere_set_aside == pytest.approx(np.median((belief[0] + belief[1])[~kept]))
+
+
+def test_a_past_window_s_band_words_follow_the_band_edges():
+    """Bands are [low, high) (band_of: a value on an edge is in the upper band); the
+    forecast's 90% range [a, b] overlaps one when a < high and b >= low."""
+    from qpq.sim._forecast import RecordOutcome
+
+    def words(value, interval):
+        return RecordOutcome("iskp_strength", "iskp_strength_band", "band", dt.date(2023, 6, 30),
+                             dt.date(2024, 6, 30), value, (1000.0, 4000.0), interval).words()
+
+    assert words(1, None) == "latest estimate in the window: 1,000–4,000 fighters"
+    assert words(0, None) == "latest estimate in the window: under 1,000 fighters"
+    assert words(2, None) == "latest estimate in the window: 4,000 or more fighters"
+    assert words(1, (4000.0, 6000.0)).endswith("range 4,000–6,000 lies above it)")
+    assert words(1, (3999.0, 6000.0)).endswith("range 3,999–6,000 overlaps it)")
+    assert words(1, (500.0, 1000.0)).endswith("range 500–1,000 overlaps it)")
+    assert words(1, (500.0, 999.0)).endswith("range 500–999 lies below it)")
+    assert words(None, None) == "no estimate in the window"

@@ -542,3 +542,14 @@ def test_a_past_window_says_what_the_record_shows(case, calibration, capsys):
     code, out, _ = run_cli(capsys, "sim", "forecast", "--as-of", str(AS_OF), "--until",
                            "2025-06-30", *TINY_OPTIONS)
     assert code == 0 and "the record shows" in out and "ends by the record's last day" in out
+
+
+def test_each_scenario_s_fighters_use_its_own_point_s_scale(calibration, base):
+    """ISKP in fighters is the index times the calibration's posterior iskp_full_strength
+    *of the scenario's own point* (found by a mutation read, 2026-12: a single scale for
+    every scenario stayed inside the range the test above checks)."""
+    scale = np.asarray(calibration.iskp_fighters_scale)
+    index = base.sim.pool_index
+    assert np.unique(scale[index]).size > 1           # the premise: the points differ
+    np.testing.assert_allclose(base.sim.stats["iskp_fighters"],
+                               base.sim.stats["iskp_strength"] * scale[index], rtol=1e-12)

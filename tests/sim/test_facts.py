@@ -70,3 +70,86 @@ def test_transfers_are_bounded_above_only(case):
     got = f.holds(np.array([0.0, 120.0, 450.0, 451.0, np.nan]))
     assert got.tolist() == [True, True, True, False, False]
     assert f.describe() == "sum(militants_transferred, 2000..2021-06) <= 450"
+
+
+# ---- found by a mutation read of qpq.sim._facts (2026-12): each test below failed on a
+# deliberate change of the rule it states, which the tests above let pass.
+
+def _fact(op="<=", value=1.0, high=None, statistic="mean", start="2000", end="2001-06",
+          quantity="militants_border", id="cl-sf-test"):
+    return Claim(id=id, kind="stylised_fact", text="x",
+                 target=FactTarget(quantity=quantity, start=start, end=end, op=op, value=value,
+                                   value_high=high, statistic=statistic))
+
+
+def _facts(case, *claims):
+    from dataclasses import replace
+
+    return stylised_facts(replace(case, claims=claims))
+
+
+def test_a_fuzzy_window_runs_from_its_start_s_first_day_to_its_end_s_last(case):
+    """"2000".."2001-06" covers 2000Q1 (its first day) to 2001Q2 (its last day)."""
+    from qpq.sim._timeline import quarter_label
+
+    (f,) = _facts(case, _fact(start="2000", end="2001-06"))
+    assert (quarter_label(f.start), quarter_label(f.stop)) == ("2000Q1", "2001Q2")
+    (g,) = _facts(case, _fact(start="2021-08", end="2021"))
+    assert (quarter_label(g.start), quarter_label(g.stop)) == ("2021Q3", "2021Q4")
+
+
+def test_any_cannot_use_between(case):
+    with pytest.raises(BadInputError, match="'any' cannot use 'between'"):
+        _facts(case, _fact(op="between", value=1, high=2, statistic="any"))
+
+
+@pytest.mark.parametrize(("op", "statistic"), [(">", "max"), (">=", "max"), ("<", "min"),
+                                                ("<=", "min")])
+def test_any_quarter_is_the_window_s_max_or_min(case, op, statistic):
+    """'op holds in some quarter': for > and >= the largest quarter decides, for < and <=
+    the smallest (quarters 0, 0, 3 against 1: some quarter is above, some below)."""
+    (f,) = _facts(case, _fact(op=op, value=1.0, statistic="any"))
+    (w,) = fact_stats([f], f.start, f.stop)
+    assert w.statistic == statistic
+    quarters = np.array([0.0, 0.0, 3.0])
+    assert f.holds(np.array([getattr(np, statistic)(quarters)])).tolist() == [True]
+    # other statistics pass through unchanged
+    (g,) = _facts(case, _fact(op=op, statistic="sum"))
+    assert fact_stats([g], g.start, g.stop)[0].statistic == "sum"
+
+
+def test_a_window_sharing_one_quarter_with_the_run_is_kept_and_clipped(case):
+    (f,) = _facts(case, _fact(start="2000", end="2001-06"))     # six quarters
+    # the run ends in the fact's first quarter, or starts in its last: one quarter shared
+    (a,) = fact_stats([f], f.start - 5, f.start)
+    assert (a.start, a.stop) == (f.start, f.start)
+    (b,) = fact_stats([f], f.stop, f.stop + 5)
+    assert (b.start, b.stop) == (f.stop, f.stop)
+    # a run inside the window: the window is cut to it at both ends
+    (c,) = fact_stats([f], f.start + 1, f.stop - 1)
+    assert (c.start, c.stop) == (f.start + 1, f.stop - 1)
+    assert fact_stats([f], f.stop + 1, f.stop + 5) == ()
+    assert fact_stats([f], f.start - 5, f.start - 1) == ()
+
+
+def test_pass_matrix_keeps_one_row_per_history_and_only_facts_with_statistics(case):
+    from qpq.sim._facts import pass_matrix
+
+    f, g = _facts(case, _fact(op=">", value=1.0, id="cl-sf-a"), _fact(id="cl-sf-b"))
+    ids, mat = pass_matrix([f, g], {"cl-sf-a": np.array([0.0, 2.0, 5.0])})
+    assert ids == ("cl-sf-a",) and mat.tolist() == [[False], [True], [True]]
+    # no fact with a statistic: every one of the three histories matches all (none) of them
+    ids, mat = pass_matrix([g], {"other": np.zeros(3)})
+    assert ids == () and mat.shape == (3, 0) and mat.all(axis=1).tolist() == [True] * 3
+
+
+def test_describe_and_holds(case):
+    (f,) = _facts(case, _fact(op="between", value=100, high=999, statistic="max",
+                              start="1997", end="2001-09"))
+    assert f.describe() == "max(militants_border, 1997..2001-09) in [100, 999]"
+    bare = Claim(id="cl-sf-bare", kind="stylised_fact", text="x")
+    (u,) = _facts(case, bare)
+    assert not u.mapped
+    assert u.describe() == "unmapped: no target in the case file"
+    with pytest.raises(ValueError, match="cl-sf-bare has no target"):
+        u.holds(np.zeros(2))

@@ -174,16 +174,22 @@ _QUOTES = "'\""
 
 
 def _separator(line: str) -> str | None:
-    """The separator that follows the row's tag (the first field, quoted or not).
+    """The separator right after the row's tag (quoted or not); ``None``: spaces separate.
 
     Read from the tag rather than from the whole line, because a later field may hold another
-    separator in its text (``#P,x,"Tax; rate"`` is a comma-separated row).
+    separator in its text (``#P,x,"Tax; rate"`` is a comma-separated row, ``#0 a note; more``
+    a space-separated comment).
     """
-    rest = line.lstrip()
-    if rest[:1] in _QUOTES and len(rest) > 1:
-        close = rest.find(rest[0], 1)
-        rest = rest[close + 1:] if close > 0 else rest
-    return next((ch for ch in rest if ch in _SEPARATORS), None)
+    rest = line.lstrip(" ")
+    if rest[:1] in _QUOTES and rest.find(rest[0], 1) > 0:
+        end = rest.find(rest[0], 1) + 1
+    else:
+        end = next((i for i, ch in enumerate(rest) if ch in " " + _SEPARATORS), len(rest))
+    after = rest[end:]
+    if after[:1] == "\t":
+        return "\t"
+    after = after.lstrip(" ")
+    return after[0] if after[:1] and after[0] in _SEPARATORS else None
 
 
 def _split(line: str) -> list[str]:

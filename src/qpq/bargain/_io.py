@@ -200,7 +200,12 @@ def _split(line: str) -> list[str]:
     """
     sep = _separator(line)
     if sep is None:
-        return line.split()
+        # spaces separate, however many; a quoted field keeps its own
+        return [f for f in _fields(line.replace("\t", " "), " ") if f.strip()]
+    return _fields(line, sep)
+
+
+def _fields(line: str, sep: str) -> list[str]:
     fields: list[str] = []
     start, quote, opening = 0, "", True
     for i, ch in enumerate(line):

@@ -150,7 +150,10 @@ def evaluate(target: FactTarget, values: NDArray[np.float64]) -> NDArray[np.bool
 
 def pass_matrix(facts: Sequence[Fact], stats: Mapping[str, NDArray[np.float64]]
                 ) -> tuple[tuple[str, ...], NDArray[np.bool_]]:
-    """(fact ids, (n, F) pass matrix) for the facts that have statistics in ``stats``."""
+    """(fact ids, (n, F) pass matrix) for the facts that have statistics in ``stats``.
+
+    ``n`` is the histories' count, read from the statistics (0 when ``stats`` is empty).
+    """
     ids = tuple(f.id for f in facts if f.target is not None and f.id in stats)
     cols = [evaluate(f.target, stats[f.id]) for f in facts
             if f.target is not None and f.id in stats]

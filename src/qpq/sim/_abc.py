@@ -986,27 +986,37 @@ def _adjust(values: Mapping[str, FloatArray], score: FloatArray, simulated: Floa
                 f"{x.shape[1]} summary statistics (it needs {MIN_POINTS_PER_COEFFICIENT} "
                 "per coefficient)")
     design = np.column_stack([np.ones(score.size), x]) * np.sqrt(w)[:, None]
+
+    def moved(u: FloatArray) -> FloatArray:
+        # regressed on the summaries and moved to where they equal the record's
+        beta = np.linalg.lstsq(design, u * np.sqrt(w), rcond=None)[0]
+        return np.asarray(u - x @ beta[1:])
+
     out = {}
     for name, (low, high, integer) in bounds.items():
-        z = np.clip((values[name] - low) / (high - low), 1e-6, 1.0 - 1e-6)
-        u = special.logit(z)                     # adjusted values stay inside the prior
-        beta = np.linalg.lstsq(design, u * np.sqrt(w), rcond=None)[0]
-        v = low + (high - low) * special.expit(u - x @ beta[1:])
+        # on the logit scale of the prior's range, so adjusted values stay inside it
+        v = _from_logit(moved(_to_logit(values[name], low, high - low)), low, high - low)
         out[name] = np.round(v) if integer else v
     for name, (latent, floor, ceiling) in (positive or {}).items():
         v = np.maximum(latent, 0.0)
         if ceiling is None:
-            u = np.log(v + floor)
+            out[name] = np.maximum(np.exp(moved(np.log(v + floor))) - floor, 0.0)
         else:
+            # the same logit scale on (-floor, ceiling + floor): the log scale near zero
             span = ceiling + 2.0 * floor
-            u = special.logit((np.minimum(v, ceiling) + floor) / span)
-        beta = np.linalg.lstsq(design, u * np.sqrt(w), rcond=None)[0]
-        moved = u - x @ beta[1:]
-        if ceiling is None:
-            out[name] = np.maximum(np.exp(moved) - floor, 0.0)
-        else:
-            out[name] = np.clip(special.expit(moved) * span - floor, 0.0, ceiling)
+            u = moved(_to_logit(np.minimum(v, ceiling), -floor, span))
+            out[name] = np.clip(_from_logit(u, -floor, span), 0.0, ceiling)
     return out, w / w.sum()
+
+
+def _to_logit(v: FloatArray, low: float, span: float) -> FloatArray:
+    """``v`` on the logit scale of ``(low, low + span)`` (kept off the ends by 1e-6)."""
+    return np.asarray(special.logit(np.clip((v - low) / span, 1e-6, 1.0 - 1e-6)))
+
+
+def _from_logit(u: FloatArray, low: float, span: float) -> FloatArray:
+    """The inverse of :func:`_to_logit`."""
+    return np.asarray(low + span * special.expit(u))
 
 
 def _cat(parts: Sequence[Mapping[str, FloatArray]]) -> dict[str, FloatArray]:

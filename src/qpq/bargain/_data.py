@@ -37,6 +37,10 @@ def _frozen(values: npt.ArrayLike, shape: tuple[int, ...] | None = None) -> Floa
     return arr
 
 
+_NO_WEIGHT = "every actor has capability × salience = 0; at least one must be positive"
+"""Why an issue is refused when no actor weighs on it (no forecast is defined)."""
+
+
 def _value_problems(source: str, actor: str, capability: float, position: float,
                     salience: float, where: str = "") -> list[Problem]:
     problems = []
@@ -99,8 +103,7 @@ class Stakeholders:
             problems += _value_problems(self.source, actor, float(self.capability[i]),
                                         float(self.position[i]), float(self.salience[i]))
         if not problems and n and float(np.sum(self.capability * self.salience)) <= 0.0:
-            problems.append(Problem(self.source, "every actor has capability × salience = 0; "
-                                    "at least one must be positive", field="capability"))
+            problems.append(Problem(self.source, _NO_WEIGHT, field="capability"))
         if self.scale is not None:
             lo, hi = (float(v) for v in self.scale)
             if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
@@ -225,11 +228,10 @@ class IssueSet:
         if not problems:
             # as for one issue (Stakeholders): the exchange model's outcome on such an issue
             # is 0/0, which it printed as nan
-            weight = np.where(gaps, 0.0, np.nan_to_num(self.capability * self.salience))
+            weight = np.where(gaps, 0.0, self.capability * self.salience)
             for k in np.flatnonzero(~gaps.all(axis=0) & (weight.sum(axis=0) <= 0.0)):
-                problems.append(Problem(self.source, f"issue {self.issues[int(k)]!r}: every actor "
-                                        "has capability × salience = 0; at least one must be "
-                                        "positive", field="capability"))
+                problems.append(Problem(self.source, f"issue {self.issues[int(k)]!r}: "
+                                        + _NO_WEIGHT, field="capability"))
         if problems:
             raise BadInputError("invalid multi-issue stakeholder data:", problems)
 

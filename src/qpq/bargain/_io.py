@@ -181,10 +181,9 @@ def _separator(line: str) -> str | None:
     a space-separated comment).
     """
     rest = line.lstrip(" ")
-    if rest[:1] in _QUOTES and rest.find(rest[0], 1) > 0:
-        end = rest.find(rest[0], 1) + 1
-    else:
-        end = next((i for i, ch in enumerate(rest) if ch in " " + _SEPARATORS), len(rest))
+    close = rest.find(rest[0], 1) if rest[:1] in _QUOTES else -1
+    end = close + 1 if close > 0 else next(
+        (i for i, ch in enumerate(rest) if ch in " " + _SEPARATORS), len(rest))
     after = rest[end:]
     if after[:1] == "\t":
         return "\t"
